@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { clusterStatusEnum, diagnosisEngineEnum, failureCategoryEnum } from './enums'
+import { projects } from './projects'
+import { users } from './accounts'
+
+/** Failures across runs that share a root cause, grouped by a versioned error fingerprint. */
+export const failureClusters = pgTable('failure_clusters', {
+  id: uuid().primaryKey().defaultRandom(),
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  fingerprint: text().notNull(),
+  fingerprintVersion: smallint().notNull(),
+  errorType: text().notNull(),
+  category: failureCategoryEnum().notNull().default('unknown'),
+  /** Normalised message head: what the cluster is about, readable. */
+  title: text().notNull(),
+  locator: text(),
+  sampleMessage: text(),
+  sampleStack: text(),
+  /** Top stack frame ("where") of the sample, shown but not part of the fingerprint. */
+  location: text(),
+  firstSeenRunId: uuid(),
+  firstSeenAt: timestamp({ withTimezone: true }).notNull(),
+  lastSeenRunId: uuid(),
+  lastSeenAt: timestamp({ withTimezone: true }).notNull(),
+  occurrences: integer().notNull().default(0),
+  affectedTests: integer().notNull().default(0),
+  branches: text().array().notNull().default(sql`'{}'::text[]`),
+  status: clusterStatusEnum().notNull().default('open'),
+  statusNote: text(),
+  statusChangedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+  statusChangedAt: timestamp({ withTimezone: true }),
+  mergedIntoId: uuid(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, t => [
+  uniqueIndex('failure_clusters_project_fingerprint_idx').on(t.projectId, t.fingerprint),
+  index('failure_clusters_project_last_seen_idx').on(t.projectId, t.lastSeenAt.desc(), t.id),
+])
+
+/** Extra fingerprints that resolve to a cluster: merges by hand, and fingerprints of older algorithm versions. */
+export const clusterAliases = pgTable('cluster_aliases', {
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  fingerprint: text().notNull(),
+  clusterId: uuid().notNull().references(() => failureClusters.id, { onDelete: 'cascade' }),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, t => [uniqueIndex('cluster_aliases_project_fingerprint_idx').on(t.projectId, t.fingerprint)])
+
+export interface DiagnosisEvidence { runId: string, resultId: string | null, quote: string, why: string }
+
+/** A versioned analysis of one cluster, by the rule engine or an LLM. */
+export const diagnoses = pgTable('diagnoses', {
+  id: uuid().primaryKey().defaultRandom(),
+  clusterId: uuid().notNull().references(() => failureClusters.id, { onDelete: 'cascade' }),
+  version: integer().notNull(),
+  engine: diagnosisEngineEnum().notNull(),
+  model: text(),
+  category: failureCategoryEnum().notNull(),
+  summary: text().notNull(),
+  rootCause: text().notNull(),
+  evidence: jsonb().$type<DiagnosisEvidence[]>().notNull(),
+  suggestedFix: text().notNull(),
+  investigationSteps: jsonb().$type<string[]>().notNull(),
+  confidence: real().notNull(),
+  inputTokens: integer(),
+  outputTokens: integer(),
+  costUsd: real(),
+  latencyMs: integer(),
+  /** Provider failure that made the rule engine's answer stand. */
+  error: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, t => [uniqueIndex('diagnoses_cluster_version_idx').on(t.clusterId, t.version)])
+
+export const diagnosisFeedback = pgTable('diagnosis_feedback', {
+  id: uuid().primaryKey().defaultRandom(),
+  diagnosisId: uuid().notNull().references(() => diagnoses.id, { onDelete: 'cascade' }),
+  userId: uuid().references(() => users.id, { onDelete: 'set null' }),
+  helpful: integer().notNull(),
+  note: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, t => [index('diagnosis_feedback_diagnosis_idx').on(t.diagnosisId)])
+
+export const settings = pgTable('settings', {
+  key: text().primaryKey(),
+  value: jsonb().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+})

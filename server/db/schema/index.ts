@@ -1,0 +1,6 @@
+export * from './enums'
+export * from './projects'
+export * from './accounts'
+export * from './runs'
+export * from './tests'
+export * from './clusters'

@@ -1,0 +1,48 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { reportFormatEnum, runStatusEnum } from './enums'
+import { projects } from './projects'
+
+export const runs = pgTable('runs', {
+  id: uuid().primaryKey().defaultRandom(),
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  /** Uploads carrying the same key (CI shards, retries) merge into this run. Derived from the content when none is given. */
+  runKey: text().notNull(),
+  branch: text(),
+  commitSha: text(),
+  commitMessage: text(),
+  buildUrl: text(),
+  environment: text(),
+  status: runStatusEnum().notNull(),
+  format: reportFormatEnum().notNull(),
+  startedAt: timestamp({ withTimezone: true }).notNull(),
+  durationMs: integer(),
+  total: integer().notNull().default(0),
+  passed: integer().notNull().default(0),
+  failed: integer().notNull().default(0),
+  errored: integer().notNull().default(0),
+  skipped: integer().notNull().default(0),
+  flaky: integer().notNull().default(0),
+  /** Run-level errors that are not tests (Playwright top-level errors[], webServer failures). */
+  errors: jsonb().$type<{ message: string, stack: string | null }[]>().notNull().default(sql`'[]'::jsonb`),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, t => [
+  uniqueIndex('runs_project_key_idx').on(t.projectId, t.runKey),
+  index('runs_project_started_idx').on(t.projectId, t.startedAt.desc(), t.id.desc()),
+  index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc()),
+])
+
+/** One uploaded file of a run. The content hash makes a retried upload a no-op and a new shard an addition. */
+export const runUploads = pgTable('run_uploads', {
+  id: uuid().primaryKey().defaultRandom(),
+  runId: uuid().notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  contentHash: text().notNull(),
+  fileName: text().notNull(),
+  format: reportFormatEnum().notNull(),
+  results: integer().notNull(),
+  bytes: integer().notNull(),
+  /** Receipt details that are not derivable from rows: duplicates merged, items rejected. */
+  notes: jsonb().$type<{ duplicates: { test: string, occurrences: number }[], rejected: { item: string, reason: string }[] }>().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, t => [uniqueIndex('run_uploads_run_hash_idx').on(t.runId, t.contentHash)])

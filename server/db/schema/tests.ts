@@ -1,0 +1,93 @@
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { flakyLabelEnum, testStatusEnum } from './enums'
+import { projects } from './projects'
+import { runs } from './runs'
+import { failureClusters } from './clusters'
+
+export interface FlakyEvidence {
+  runId: string
+  commit: string | null
+  kind: 'retry-pass' | 'same-commit-mixed' | 'flip'
+  at: string
+  attempts?: number
+}
+
+/**
+ * The stable identity of a test across runs (project + file + suite path + title + variant, hashed), and the
+ * rollup that reads use so they never scan history.
+ */
+export const testCases = pgTable('test_cases', {
+  id: uuid().primaryKey().defaultRandom(),
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  identityHash: text().notNull(),
+  file: text(),
+  suitePath: text().array().notNull(),
+  title: text().notNull(),
+  variant: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  // rollup, kept current at ingest
+  lastStatus: testStatusEnum(),
+  lastRunId: uuid(),
+  lastRunAt: timestamp({ withTimezone: true }),
+  lastFailureAt: timestamp({ withTimezone: true }),
+  totalRuns: integer().notNull().default(0),
+  failedRuns: integer().notNull().default(0),
+  flakyRuns: integer().notNull().default(0),
+  flakyScore: real().notNull().default(0),
+  flakyConfidence: real().notNull().default(0),
+  flakyLabel: flakyLabelEnum().notNull().default('stable'),
+  flakyEvidence: jsonb().$type<FlakyEvidence[]>().notNull().default(sql`'[]'::jsonb`),
+  lastFlakeAt: timestamp({ withTimezone: true }),
+}, t => [
+  uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
+  index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc(), t.id),
+])
+
+export interface StepRecord { title: string, durationMs: number | null, status: string, error: string | null, steps?: StepRecord[] }
+
+/** One test case's outcome in one run. */
+export const testResults = pgTable('test_results', {
+  id: uuid().primaryKey(),
+  runId: uuid().notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  testCaseId: uuid().notNull().references(() => testCases.id, { onDelete: 'cascade' }),
+  /** Denormalised from the run so scope filters and history reads need no join. */
+  projectId: uuid().notNull(),
+  runStartedAt: timestamp({ withTimezone: true }).notNull(),
+  status: testStatusEnum().notNull(),
+  flaky: boolean().notNull().default(false),
+  durationMs: integer(),
+  attemptCount: smallint().notNull().default(1),
+  errorMessage: text(),
+  errorStack: text(),
+  stdout: text(),
+  stderr: text(),
+  line: integer(),
+  steps: jsonb().$type<StepRecord[]>(),
+  annotations: jsonb().$type<{ type: string, description: string | null }[]>(),
+  attachments: jsonb().$type<{ name: string, contentType: string | null, path: string | null }[]>(),
+  tags: text().array(),
+  properties: jsonb().$type<Record<string, string>>(),
+  fingerprint: text(),
+  clusterId: uuid().references(() => failureClusters.id, { onDelete: 'set null' }),
+}, t => [
+  index('test_results_run_status_idx').on(t.runId, t.status),
+  index('test_results_case_started_idx').on(t.testCaseId, t.runStartedAt.desc()),
+  index('test_results_project_failed_idx').on(t.projectId, t.runStartedAt.desc()).where(sql`status in ('failed', 'errored')`),
+  index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc()),
+])
+
+/**
+ * Every try of a result that was tried more than once (retries, Surefire reruns, duplicate identities in one
+ * upload). A result with attempt_count = 1 has no rows here: the result itself is its only attempt.
+ */
+export const testAttempts = pgTable('test_attempts', {
+  id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  resultId: uuid().notNull().references(() => testResults.id, { onDelete: 'cascade' }),
+  attempt: smallint().notNull(),
+  status: testStatusEnum().notNull(),
+  durationMs: integer(),
+  errorMessage: text(),
+  errorStack: text(),
+  startedAt: timestamp({ withTimezone: true }),
+}, t => [uniqueIndex('test_attempts_result_idx').on(t.resultId, t.attempt)])

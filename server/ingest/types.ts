@@ -1,0 +1,101 @@
+import type { ReportFormat, TestStatus } from '#shared/constants'
+
+/**
+ * The one normalised shape every parser produces. Parsers are pure: text in, this out, or a ReportParseError.
+ * Nothing here knows about projects, ids or the database.
+ */
+
+export interface ParsedAttempt {
+  status: TestStatus
+  durationMs: number | null
+  errorMessage: string | null
+  errorStack: string | null
+  /** Playwright/CTRF attempts carry their own start time; JUnit never does. ISO string. */
+  startedAt: string | null
+  stdout: string | null
+  stderr: string | null
+}
+
+export interface ParsedStep {
+  title: string
+  durationMs: number | null
+  status: TestStatus
+  error: string | null
+  steps?: ParsedStep[]
+}
+
+export interface ParsedAnnotation {
+  type: string
+  description: string | null
+}
+
+export interface ParsedAttachment {
+  name: string
+  contentType: string | null
+  path: string | null
+}
+
+export interface ParsedResult {
+  /** Source file of the test where the report gives it (JUnit `file`, Playwright spec file, CTRF `filePath`). */
+  file: string | null
+  line: number | null
+  /** Enclosing suites outermost first, without the file itself (JUnit: testsuite name(s) + classname; Playwright: describe titles). */
+  suitePath: string[]
+  title: string
+  /** Playwright project / browser, or a parameter set; null when the report has no such notion. */
+  variant: string | null
+  /** Final status: a test that failed and then passed on retry is `passed` with `flaky: true`. */
+  status: TestStatus
+  flaky: boolean
+  durationMs: number | null
+  /** Every try in order, the final one last. Always at least one entry. */
+  attempts: ParsedAttempt[]
+  /** Error of the final failing attempt (or of the last failed attempt of a flaky test). */
+  errorMessage: string | null
+  errorStack: string | null
+  stdout: string | null
+  stderr: string | null
+  steps: ParsedStep[]
+  annotations: ParsedAnnotation[]
+  attachments: ParsedAttachment[]
+  tags: string[]
+  properties: Record<string, string>
+}
+
+export interface ParsedRunError {
+  message: string
+  stack: string | null
+}
+
+export interface ParsedReport {
+  format: ReportFormat
+  /** Tool that wrote the report where it says so (e.g. "playwright 1.57.0", "jest-ctrf-json-reporter"). */
+  tool: string | null
+  startedAt: string | null
+  durationMs: number | null
+  results: ParsedResult[]
+  /** Run-level errors that are not tests (Playwright top-level `errors[]`, a JUnit error outside any testcase). */
+  errors: ParsedRunError[]
+  /** Suite/run-level output not attached to one test (JUnit suite `system-out`). Capped. */
+  stdout: string | null
+  stderr: string | null
+  /** Run metadata the report itself carries (CTRF environment, our own JSON), used when the upload gives none. */
+  metadata: { branch?: string, commit?: string, commitMessage?: string, buildUrl?: string, environment?: string }
+  /** Things the parser noticed and handled, said out loud for the receipt (e.g. "3 testcases had no name"). */
+  warnings: string[]
+}
+
+/** A report that cannot be read. `message` is a sentence for a person; line/column where the parser knows them. */
+export class ReportParseError extends Error {
+  readonly code: string
+  readonly line: number | null
+  readonly column: number | null
+
+  constructor(message: string, opts: { code?: string, line?: number | null, column?: number | null } = {}) {
+    super(message)
+    this.name = 'ReportParseError'
+    this.code = opts.code ?? 'malformed_report'
+    this.line = opts.line ?? null
+    this.column = opts.column ?? null
+  }
+}

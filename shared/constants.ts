@@ -1,0 +1,31 @@
+/** Status and scope vocabularies: one tuple each, feeding both the drizzle pgEnums and the zod enums. */
+
+export const TEST_STATUSES = ['passed', 'failed', 'errored', 'skipped'] as const
+export type TestStatus = (typeof TEST_STATUSES)[number]
+
+/** `empty`: a valid report with no tests and no top-level error (a run that failed before any test is `failed`). */
+export const RUN_STATUSES = ['passed', 'failed', 'empty'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+
+export const REPORT_FORMATS = ['junit', 'playwright', 'ctrf', 'proofdeck'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
+
+export const USER_ROLES = ['admin', 'member', 'viewer'] as const
+export type UserRole = (typeof USER_ROLES)[number]
+
+export const API_KEY_SCOPES = ['ingest', 'read'] as const
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
+
+export const CLUSTER_STATUSES = ['open', 'investigating', 'resolved', 'ignored', 'regressed'] as const
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number]
+
+export const FAILURE_CATEGORIES = [
+  'timeout', 'locator', 'assertion', 'network', 'crash', 'environment', 'infrastructure', 'flaky', 'unknown',
+] as const
+export type FailureCategory = (typeof FAILURE_CATEGORIES)[number]
+
+export const FLAKY_LABELS = ['stable', 'flaky', 'broken'] as const
+export type FlakyLabel = (typeof FLAKY_LABELS)[number]
+
+export const DIAGNOSIS_ENGINES = ['rules', 'openai', 'anthropic'] as const
+export type DiagnosisEngine = (typeof DIAGNOSIS_ENGINES)[number]

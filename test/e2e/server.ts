@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cpSync, mkdtempSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { inject } from 'vitest'
+
+export interface TestServer {
+  url: string
+  /** Everything the server printed so far (stdout + stderr). */
+  logs: () => string
+  stop: () => Promise<void>
+  env: Record<string, string>
+}
+
+export const TEST_ADMIN = { email: 'admin@example.test', password: 'correct horse battery staple' }
+
+/** A fresh database for one test file: a copy of the migrated PGlite template, or a new Postgres database. */
+export async function freshDatabase(): Promise<{ env: Record<string, string>, drop: () => Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL
+  if (!base) {
+    const dir = mkdtempSync(join(inject('tmpDir'), 'pglite-'))
+    const template = inject('pgliteTemplate')
+    if (template) cpSync(template, dir, { recursive: true })
+    return { env: { PROOFDECK_DATA_DIR: dir }, drop: async () => {} }
+  }
+  const { default: postgres } = await import('postgres')
+  const name = `pd_test_${randomBytes(6).toString('hex')}`
+  const admin = postgres(base, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  await admin.end()
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return {
+    env: { DATABASE_URL: url.toString() },
+    drop: async () => {
+      const a = postgres(base, { max: 1, onnotice: () => {} })
+      await a.unsafe(`drop database if exists ${name} with (force)`)
+      await a.end()
+    },
+  }
+}
+
+/** Spawns the built server and resolves once it listens and its database answers (or rejects with its output). */
+export async function startServer(env: Record<string, string> = {}, opts: { waitHealthy?: boolean } = {}): Promise<TestServer> {
+  const db = env.DATABASE_URL || env.PROOFDECK_DATA_DIR ? { env: {}, drop: async () => {} } : await freshDatabase()
+  const fullEnv: Record<string, string> = {
+    NUXT_SESSION_PASSWORD: 'test-session-password-at-least-32-chars-long!!',
+    PROOFDECK_ADMIN_EMAIL: TEST_ADMIN.email,
+    PROOFDECK_ADMIN_PASSWORD: TEST_ADMIN.password,
+    PROOFDECK_BCRYPT_COST: '4',
+    ...db.env,
+    ...env,
+  }
+  const child: ChildProcess = spawn(process.execPath, [resolve('.output/server/index.mjs')], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', NO_COLOR: '1', ...fullEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
+  const exited = new Promise<number | null>(r => child.once('exit', code => r(code)))
+
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start in 60 s:\n${out}`)), 60_000)
+    const check = () => {
+      const m = out.match(/Listening on (http:\/\/\S+)/)
+      if (m) {
+        clearTimeout(timer)
+        res(m[1]!.replace('[::]', '127.0.0.1').replace(/\/$/, ''))
+      }
+    }
+    child.stdout!.on('data', check)
+    exited.then((code) => {
+      clearTimeout(timer)
+      rej(new Error(`server exited with ${code}:\n${out}`))
+    })
+  })
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM')
+      await Promise.race([exited, new Promise(r => setTimeout(r, 5000))])
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+    await db.drop()
+  }
+  if (opts.waitHealthy !== false) {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const r = await fetch(`${url}/api/health`).catch(() => null)
+      if (r?.status === 200) break
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await stop()
+        throw new Error(`server never became healthy:\n${out}`)
+      }
+      await new Promise(r => setTimeout(r, 100))
+    }
+  }
+  return { url, logs: () => out, stop, env: fullEnv }
+}
+
+/** Runs a process to completion (for "refuses to start" checks). */
+export function runServerToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null, output: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [resolve('.output/server/index.mjs')], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      res({ code, output: out })
+    })
+  })
+}
