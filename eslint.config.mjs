@@ -9,4 +9,5 @@ export default withNuxt(
       'vue/singleline-html-element-content-newline': 'off',
     },
   },
+  { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 )

@@ -8,7 +8,10 @@ export interface TestServer {
   url: string
   /** Everything the server printed so far (stdout + stderr). */
   logs: () => string
+  /** Stops the process and drops its database. */
   stop: () => Promise<void>
+  /** Stops the process only, keeping the database for inspection. */
+  kill: () => Promise<void>
   env: Record<string, string>
 }
 
@@ -75,12 +78,15 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
       rej(new Error(`server exited with ${code}:\n${out}`))
     })
   })
-  const stop = async () => {
+  const kill = async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM')
       await Promise.race([exited, new Promise(r => setTimeout(r, 5000))])
       if (child.exitCode === null) child.kill('SIGKILL')
     }
+  }
+  const stop = async () => {
+    await kill()
     await db.drop()
   }
   if (opts.waitHealthy !== false) {
@@ -95,7 +101,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
       await new Promise(r => setTimeout(r, 100))
     }
   }
-  return { url, logs: () => out, stop, env: fullEnv }
+  return { url, logs: () => out, stop, kill, env: fullEnv }
 }
 
 /** Runs a process to completion (for "refuses to start" checks). */
@@ -114,4 +120,22 @@ export function runServerToExit(env: Record<string, string>, timeoutMs = 30_000)
       res({ code, output: out })
     })
   })
+}
+
+/** Row counts of every table, read straight from the server's database (call after stop() for PGlite). */
+export async function countRows(env: Record<string, string>): Promise<Record<string, number>> {
+  const tables = ['projects', 'runs', 'run_uploads', 'test_cases', 'test_results', 'test_attempts', 'failure_clusters']
+  const sqlText = `select ${tables.map(t => `(select count(*)::int from ${t}) as ${t}`).join(', ')}`
+  if (env.DATABASE_URL) {
+    const { default: postgres } = await import('postgres')
+    const client = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} })
+    const [row] = await client.unsafe(sqlText)
+    await client.end()
+    return row as Record<string, number>
+  }
+  const { PGlite } = await import('@electric-sql/pglite')
+  const client = await PGlite.create(env.PROOFDECK_DATA_DIR!)
+  const { rows } = await client.query<Record<string, number>>(sqlText)
+  await client.close()
+  return rows[0]!
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import type { TestStatus } from '../../../shared/constants'
 import { flakyLabelEnum, testStatusEnum } from './enums'
 import { projects } from './projects'
 import { runs } from './runs'
@@ -44,7 +45,7 @@ export const testCases = pgTable('test_cases', {
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc(), t.id),
 ])
 
-export interface StepRecord { title: string, durationMs: number | null, status: string, error: string | null, steps?: StepRecord[] }
+export interface StepRecord { title: string, durationMs: number | null, status: TestStatus, error: string | null, steps?: StepRecord[] }
 
 /** One test case's outcome in one run. */
 export const testResults = pgTable('test_results', {

@@ -1,0 +1,3 @@
+import { listApiKeys } from '../../services/api-keys'
+
+export default defineEventHandler(async event => listApiKeys(await requireUser(event)))

@@ -1,0 +1,11 @@
+import { createApiKeyBodySchema } from '../../../shared/schemas/auth'
+import { createApiKey } from '../../services/api-keys'
+import { validator } from '../../utils/validate'
+
+export default defineEventHandler(async (event) => {
+  const user = await requireUser(event)
+  const body = await readValidatedBody(event, validator(createApiKeyBodySchema))
+  setResponseStatus(event, 201)
+  setResponseHeader(event, 'cache-control', 'no-store')
+  return createApiKey(user, body)
+})

@@ -1,0 +1,23 @@
+import { forbidden } from '../utils/errors'
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Cookie-authenticated mutations must come from our own pages: the Origin (or Referer) must match the host.
+ * Bearer-key routes (/api/v1, /mcp) carry no ambient credentials and are exempt.
+ */
+export default defineEventHandler((event) => {
+  if (SAFE.has(event.method) || !event.path.startsWith('/api/') || event.path.startsWith('/api/v1/')) return
+  if (getRequestHeader(event, 'authorization')?.startsWith('Bearer ')) return
+  const origin = getRequestHeader(event, 'origin') ?? getRequestHeader(event, 'referer')
+  if (!origin) return // non-browser clients (curl, tests) send neither; browsers always send Origin on POST
+  const host = getRequestHeader(event, 'x-forwarded-host') ?? getRequestHeader(event, 'host')
+  let originHost: string | undefined
+  try {
+    originHost = new URL(origin).host
+  }
+  catch {
+    originHost = undefined
+  }
+  if (originHost !== host) throw forbidden('Cross-site request refused: this action must come from the Proofdeck dashboard.', 'bad_origin')
+})

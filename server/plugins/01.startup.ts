@@ -1,0 +1,24 @@
+import { useDbHandle } from '../db'
+import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
+
+/**
+ * After the database is ready: refuse a production start without a proper session secret, create the headless
+ * admin when configured, or print the one-time first-run setup link.
+ */
+export default defineNitroPlugin(() => {
+  if (import.meta.prerender) return
+  const password = useRuntimeConfig().session?.password ?? ''
+  if (!import.meta.dev && password.length < 32) {
+    console.error('[proofdeck] cannot start: NUXT_SESSION_PASSWORD must be set to at least 32 random characters (e.g. `openssl rand -base64 32`).')
+    process.exit(1)
+  }
+  useDbHandle().then(async () => {
+    const admin = await ensureAdminFromEnv()
+    if (admin) console.info(`[proofdeck] created admin ${admin.email} from PROOFDECK_ADMIN_EMAIL`)
+    const token = await issueSetupToken()
+    if (token) {
+      const base = process.env.PROOFDECK_PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`
+      console.info(`[proofdeck] no account yet: open ${base}/setup?token=${token} to create the first admin`)
+    }
+  }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`))
+})

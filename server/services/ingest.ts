@@ -1,0 +1,345 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { useDb, schema, type Tx } from '../db'
+import { parseReport } from '../ingest'
+import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult } from '../ingest/types'
+import type { ReportFormat, RunStatus, TestStatus } from '../../shared/constants'
+import type { IngestMeta } from '../../shared/schemas/ingest'
+import type { IngestReceipt, ReceiptFile, RunCounts } from '../../shared/types/ingest'
+import { forbidden, notFound, unprocessable } from '../utils/errors'
+import type { Scope } from './scope'
+
+const { projects, projectMemberships, runs, runUploads, testCases, testResults, testAttempts } = schema
+
+export interface UploadedFile {
+  name: string
+  content: Uint8Array
+}
+
+interface ParsedFile {
+  name: string
+  hash: string
+  bytes: number
+  report: ParsedReport
+}
+
+/** A test's outcome in this upload after duplicates were folded into attempts. */
+interface MergedResult {
+  identityHash: string
+  result: ParsedResult
+  occurrences: number
+}
+
+const CHUNK = 1000
+
+const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex')
+
+/** The stable identity of a test: project-relative hash of file + suite path + title + variant. */
+export function testIdentity(r: Pick<ParsedResult, 'file' | 'suitePath' | 'title' | 'variant'>): string {
+  return sha256(JSON.stringify([r.file ?? '', r.suitePath, r.title, r.variant ?? ''])).slice(0, 32)
+}
+
+/** Human name of a test for receipts: "suite › title [variant]". */
+export function testLabel(r: Pick<ParsedResult, 'suitePath' | 'title' | 'variant'>): string {
+  return [...r.suitePath, r.title].join(' › ') + (r.variant ? ` [${r.variant}]` : '')
+}
+
+const FAILING: ReadonlySet<TestStatus> = new Set(['failed', 'errored'])
+
+/**
+ * Folds several executions of one test (duplicate identities in an upload, or the same test in two shards) into
+ * one result: attempts in order, the final status is the last non-skipped attempt's, and a pass after a failure
+ * is a flaky pass.
+ */
+export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
+  if (executions.length === 1) return executions[0]!
+  const attempts: ParsedAttempt[] = executions.flatMap(e => e.attempts)
+  const decisive = [...attempts].reverse().find(a => a.status !== 'skipped') ?? attempts[attempts.length - 1]!
+  const status = decisive.status
+  const failedOnce = attempts.some(a => FAILING.has(a.status))
+  const lastFailure = [...executions].reverse().find(e => e.errorMessage || e.errorStack)
+  const last = executions[executions.length - 1]!
+  return {
+    ...last,
+    status,
+    flaky: status === 'passed' && (failedOnce || executions.some(e => e.flaky)),
+    durationMs: attempts.reduce<number | null>((sum, a) => a.durationMs == null ? sum : (sum ?? 0) + a.durationMs, null),
+    attempts,
+    errorMessage: lastFailure?.errorMessage ?? null,
+    errorStack: lastFailure?.errorStack ?? null,
+    stdout: executions.map(e => e.stdout).filter(Boolean).join('\n') || null,
+    stderr: executions.map(e => e.stderr).filter(Boolean).join('\n') || null,
+  }
+}
+
+function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): ParsedFile[] {
+  return files.map((f) => {
+    try {
+      const text = new TextDecoder('utf-8').decode(f.content)
+      return { name: f.name, hash: sha256(f.content), bytes: f.content.byteLength, report: parseReport(text, format) }
+    }
+    catch (err) {
+      if (!(err instanceof ReportParseError)) throw err
+      const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
+      throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
+    }
+  })
+}
+
+/** Groups the results of the new files by identity; duplicates become attempts of one result. */
+function mergeUpload(files: ParsedFile[]): { merged: MergedResult[], rejected: { item: string, reason: string }[] } {
+  const byIdentity = new Map<string, ParsedResult[]>()
+  const rejected: { item: string, reason: string }[] = []
+  for (const file of files) {
+    for (const result of file.report.results) {
+      if (!result.title.trim()) {
+        rejected.push({ item: `${file.name}: a test in ${result.suitePath.join(' › ') || 'the root suite'}`, reason: 'it has no name, so it cannot be tracked across runs' })
+        continue
+      }
+      const id = testIdentity(result)
+      const list = byIdentity.get(id)
+      if (list) list.push(result)
+      else byIdentity.set(id, [result])
+    }
+  }
+  const merged = [...byIdentity].map(([identityHash, list]) => ({ identityHash, result: mergeExecutions(list), occurrences: list.length }))
+  return { merged, rejected }
+}
+
+function runStatusOf(c: RunCounts, errors: number): RunStatus {
+  if (c.failed + c.errored > 0 || errors > 0) return 'failed'
+  return c.tests === 0 ? 'empty' : 'passed'
+}
+
+function ts(iso: string | null | undefined): Date | null {
+  if (!iso) return null
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? null : d
+}
+
+async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch: string | undefined) {
+  const [existing] = await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1)
+  const visible = existing && (scope.projectIds === null || scope.projectIds.includes(existing.id))
+  if (existing) {
+    if (!visible) throw notFound(`No project "${slug}" that this key can write to.`)
+    return existing
+  }
+  if (scope.boundProjectId) throw notFound(`No project "${slug}" that this key can write to: the key is bound to another project.`)
+  const [created] = await tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' })
+    .onConflictDoNothing().returning()
+  const project = created ?? (await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1))[0]!
+  if (scope.role !== 'admin') await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: project.id }).onConflictDoNothing()
+  return project
+}
+
+/**
+ * Ingests one upload (one or more report files) into one run, atomically and idempotently: the same run key and
+ * content again changes nothing; a new file under an existing run key is a new shard of that run.
+ */
+export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedFile[], baseUrl: string): Promise<{ created: boolean, receipt: IngestReceipt }> {
+  if (!scope.canIngest) throw forbidden('This key cannot upload runs: it needs the "ingest" scope.', 'missing_scope')
+  const parsed = parseFiles(files, meta.format)
+  const reportMeta = parsed.find(f => Object.keys(f.report.metadata).length)?.report.metadata ?? {}
+  const branch = meta.branch ?? reportMeta.branch ?? null
+  const commit = meta.commit ?? reportMeta.commit?.toLowerCase() ?? null
+  // Without a run key, the content is the key: re-sending the same files is a retry, not a new run.
+  const runKey = meta.runKey ?? `auto-${sha256([branch, commit, ...parsed.map(f => f.hash).sort()].join('\n')).slice(0, 32)}`
+  const format = parsed[0]?.report.format ?? 'junit'
+  const startedAt = ts(meta.startedAt) ?? ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0]) ?? new Date()
+
+  const db = await useDb()
+  return db.transaction(async (tx) => {
+    const project = await resolveProject(tx, scope, meta.project, branch ?? undefined)
+    await tx.insert(runs).values({
+      projectId: project.id, runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
+      buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
+      status: 'empty', format, startedAt,
+    }).onConflictDoNothing()
+    // Locks the run: concurrent shards of one run are applied one after the other.
+    const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, project.id), eq(runs.runKey, runKey))).for('update')
+    if (!run) throw new Error('run row vanished inside its transaction')
+
+    const known = new Set((await tx.select({ hash: runUploads.contentHash }).from(runUploads)
+      .where(and(eq(runUploads.runId, run.id), inArray(runUploads.contentHash, parsed.map(f => f.hash))))).map(r => r.hash))
+    const seen = new Set<string>()
+    const fresh = parsed.filter(f => !known.has(f.hash) && !seen.has(f.hash) && seen.add(f.hash))
+    const fileRows: ReceiptFile[] = parsed.map(f => ({ name: f.name, format: f.report.format, results: f.report.results.length, status: fresh.includes(f) ? 'ingested' : 'duplicate' }))
+
+    let duplicates: { test: string, occurrences: number }[] = []
+    let rejected: { item: string, reason: string }[] = []
+    if (fresh.length) {
+      const { merged, rejected: r } = mergeUpload(fresh)
+      rejected = r
+      duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
+      await storeResults(tx, project.id, run, merged)
+      const newErrors = fresh.flatMap(f => f.report.errors)
+      const duration = fresh.map(f => f.report.durationMs).filter((d): d is number => d != null)
+      await tx.update(runs).set({
+        errors: [...run.errors, ...newErrors],
+        durationMs: duration.length ? Math.max(run.durationMs ?? 0, ...duration) : run.durationMs,
+        updatedAt: new Date(),
+      }).where(eq(runs.id, run.id))
+      // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
+      await tx.insert(runUploads).values(fresh.map((f, i) => ({
+        runId: run.id, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.results.length, bytes: f.bytes,
+        notes: i === 0 ? { duplicates, rejected } : { duplicates: [], rejected: [] },
+      })))
+    }
+    else {
+      const notes = await tx.select({ notes: runUploads.notes }).from(runUploads)
+        .where(and(eq(runUploads.runId, run.id), inArray(runUploads.contentHash, parsed.map(f => f.hash))))
+      duplicates = notes.flatMap(n => n.notes.duplicates)
+      rejected = notes.flatMap(n => n.notes.rejected)
+    }
+
+    const stored = await refreshRunCounts(tx, run.id)
+    const [shards] = await tx.select({ n: sql<number>`count(*)::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
+    return {
+      created: fresh.length > 0,
+      receipt: {
+        runId: run.id,
+        url: `${baseUrl}/projects/${project.slug}/runs/${run.id}`,
+        project: project.slug,
+        status: stored.status,
+        branch: run.branch,
+        commit: run.commitSha,
+        runKey,
+        counts: stored.counts,
+        format,
+        files: fileRows,
+        merged: { shards: shards?.n ?? 0, duplicates },
+        rejected,
+        errors: stored.errors.map(e => e.message),
+        newClusters: [],
+        newlyFlaky: [],
+      },
+    }
+  })
+}
+
+/** Recomputes a run's counts and status from the rows actually stored. */
+async function refreshRunCounts(tx: Tx, runId: string) {
+  const rows = await tx.select({ status: testResults.status, flaky: testResults.flaky, n: sql<number>`count(*)::int` })
+    .from(testResults).where(eq(testResults.runId, runId)).groupBy(testResults.status, testResults.flaky)
+  const counts: RunCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
+  for (const r of rows) {
+    counts.tests += r.n
+    counts[r.status] += r.n
+    if (r.flaky) counts.flaky += r.n
+  }
+  const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
+  const errors = run?.errors ?? []
+  const status = runStatusOf(counts, errors.length)
+  await tx.update(runs).set({
+    status, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
+    skipped: counts.skipped, flaky: counts.flaky,
+  }).where(eq(runs.id, runId))
+  return { counts, status, errors }
+}
+
+type RunRow = typeof runs.$inferSelect
+
+/** Upserts test cases, folds in results this run already holds for the same tests, inserts results and attempts. */
+async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[]) {
+  const caseIds = new Map<string, string>()
+  for (let i = 0; i < merged.length; i += CHUNK) {
+    const rows = await tx.insert(testCases).values(merged.slice(i, i + CHUNK).map(m => ({
+      projectId, identityHash: m.identityHash, file: m.result.file, suitePath: m.result.suitePath, title: m.result.title, variant: m.result.variant,
+    }))).onConflictDoUpdate({ target: [testCases.projectId, testCases.identityHash], set: { title: sql`excluded.title` } })
+      .returning({ id: testCases.id, identityHash: testCases.identityHash })
+    for (const r of rows) caseIds.set(r.identityHash, r.id)
+  }
+
+  // The same test in an earlier shard of this run: merge both executions into one result.
+  const previous = await loadRunResults(tx, run.id, [...caseIds.values()])
+  if (previous.size) {
+    for (const m of merged) {
+      const before = previous.get(caseIds.get(m.identityHash)!)
+      if (before) {
+        m.result = mergeExecutions([before, m.result])
+        m.occurrences += 1
+      }
+    }
+    await tx.delete(testResults).where(and(eq(testResults.runId, run.id), inArray(testResults.testCaseId, [...previous.keys()])))
+  }
+
+  const attemptRows: (typeof testAttempts.$inferInsert)[] = []
+  const resultRows = merged.map((m) => {
+    const r = m.result
+    const id = randomUUID()
+    if (r.attempts.length > 1) {
+      r.attempts.forEach((a, i) => attemptRows.push({
+        resultId: id, attempt: i + 1, status: a.status, durationMs: a.durationMs == null ? null : Math.round(a.durationMs),
+        errorMessage: a.errorMessage, errorStack: a.errorStack, startedAt: ts(a.startedAt),
+      }))
+    }
+    return {
+      id, runId: run.id, testCaseId: caseIds.get(m.identityHash)!, projectId, runStartedAt: run.startedAt,
+      status: r.status, flaky: r.flaky, durationMs: r.durationMs == null ? null : Math.round(r.durationMs),
+      attemptCount: Math.max(1, r.attempts.length), errorMessage: r.errorMessage, errorStack: r.errorStack,
+      stdout: r.stdout, stderr: r.stderr, line: r.line,
+      steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
+      attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
+      properties: Object.keys(r.properties).length ? r.properties : null,
+    }
+  })
+  for (let i = 0; i < resultRows.length; i += CHUNK) await tx.insert(testResults).values(resultRows.slice(i, i + CHUNK))
+  for (let i = 0; i < attemptRows.length; i += CHUNK * 2) await tx.insert(testAttempts).values(attemptRows.slice(i, i + CHUNK * 2))
+
+  await updateTestCaseRollups(tx, run, resultRows, previous)
+}
+
+/** Results (with attempts) this run already stores for these test cases, as parsed results to merge with. */
+async function loadRunResults(tx: Tx, runId: string, testCaseIds: string[]): Promise<Map<string, ParsedResult>> {
+  const out = new Map<string, ParsedResult>()
+  for (let i = 0; i < testCaseIds.length; i += CHUNK * 5) {
+    const rows = await tx.select().from(testResults)
+      .where(and(eq(testResults.runId, runId), inArray(testResults.testCaseId, testCaseIds.slice(i, i + CHUNK * 5))))
+    if (!rows.length) continue
+    const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(r => r.id))).orderBy(testAttempts.attempt)
+    for (const row of rows) {
+      const own = attempts.filter(a => a.resultId === row.id).map(a => ({
+        status: a.status, durationMs: a.durationMs, errorMessage: a.errorMessage, errorStack: a.errorStack,
+        startedAt: a.startedAt?.toISOString() ?? null, stdout: null, stderr: null,
+      }))
+      out.set(row.testCaseId, {
+        file: null, line: row.line, suitePath: [], title: '', variant: null, status: row.status, flaky: row.flaky, durationMs: row.durationMs,
+        attempts: own.length ? own : [{ status: row.status, durationMs: row.durationMs, errorMessage: row.errorMessage, errorStack: row.errorStack, startedAt: null, stdout: null, stderr: null }],
+        errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
+        steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [], properties: row.properties ?? {},
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * Keeps the per-test counters current. Results replaced by a shard merge were already counted once, so only
+ * their status may change, not the number of runs.
+ */
+async function updateTestCaseRollups(
+  tx: Tx, run: RunRow,
+  rows: { testCaseId: string, status: TestStatus, flaky: boolean }[],
+  previous: Map<string, ParsedResult>,
+) {
+  const at = run.startedAt.toISOString()
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const values = rows.slice(i, i + CHUNK).map((r) => {
+      const before = previous.get(r.testCaseId)
+      const failed = Number(FAILING.has(r.status)) - Number(before ? FAILING.has(before.status) : 0)
+      const flaky = Number(r.flaky) - Number(before?.flaky ?? 0)
+      return sql`(${r.testCaseId}::uuid, ${before ? 0 : 1}::int, ${failed}::int, ${flaky}::int, ${r.status}::test_status)`
+    })
+    await tx.execute(sql`
+      update test_cases tc set
+        total_runs = tc.total_runs + v.runs,
+        failed_runs = tc.failed_runs + v.failed,
+        flaky_runs = tc.flaky_runs + v.flaky,
+        last_status = case when tc.last_run_at is null or tc.last_run_at <= ${at}::timestamptz then v.status else tc.last_status end,
+        last_run_id = case when tc.last_run_at is null or tc.last_run_at <= ${at}::timestamptz then ${run.id}::uuid else tc.last_run_id end,
+        last_run_at = greatest(tc.last_run_at, ${at}::timestamptz),
+        last_failure_at = case when v.status in ('failed', 'errored') then greatest(tc.last_failure_at, ${at}::timestamptz) else tc.last_failure_at end
+      from (values ${sql.join(values, sql`, `)}) as v(id, runs, failed, flaky, status)
+      where tc.id = v.id`)
+  }
+}

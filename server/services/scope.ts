@@ -1,0 +1,31 @@
+import { inArray, sql, type Column, type SQL } from 'drizzle-orm'
+import type { UserRole } from '../../shared/constants'
+
+/**
+ * Who is calling and what they may touch. Every service function takes it first and applies it in SQL.
+ * Built once per request by requireUser / requireApiKey.
+ */
+export interface Scope {
+  userId: string
+  role: UserRole
+  /** Projects the caller may see; null = every project (an admin without a project-bound key). */
+  projectIds: string[] | null
+  canRead: boolean
+  canIngest: boolean
+  /** Set when the caller is an API key. */
+  keyId: string | null
+  /** The one project a bound key is limited to. */
+  boundProjectId: string | null
+}
+
+/** SQL condition limiting `column` (a project id column) to the caller's projects. */
+export function inScope(scope: Scope, column: Column | SQL): SQL {
+  if (scope.projectIds === null) return sql`true`
+  if (scope.projectIds.length === 0) return sql`false`
+  return inArray(column as Column, scope.projectIds)
+}
+
+/** The server itself (demo loader, benchmarks): every project, every right. Never handed to a request. */
+export function systemScope(): Scope {
+  return { userId: '00000000-0000-0000-0000-000000000000', role: 'admin', projectIds: null, canRead: true, canIngest: true, keyId: null, boundProjectId: null }
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod'
+import { REPORT_FORMATS } from '../constants'
+import { slugSchema } from './auth'
+
+const optionalText = (max: number, what: string) =>
+  z.string().trim().max(max, `${what} is longer than ${max} characters.`).optional().transform(v => v || undefined)
+
+/** Run metadata of an upload: query parameters, or X-Proofdeck-* headers (the query wins). */
+export const ingestMetaSchema = z.object({
+  project: z.string({ error: 'Say which project the run belongs to: add ?project=<slug> (or the X-Proofdeck-Project header).' }).pipe(slugSchema),
+  branch: optionalText(250, 'The branch'),
+  commit: z.string().trim().regex(/^[0-9a-f]{7,64}$/i, 'The commit must be a git SHA (7–64 hex characters).').transform(v => v.toLowerCase()).optional(),
+  commitMessage: optionalText(2000, 'The commit message'),
+  buildUrl: z.url({ protocol: /^https?$/, message: 'The build URL must be an http(s) URL.' }).max(2000).optional(),
+  runKey: z.string().trim().min(1).max(200, 'The run key is longer than 200 characters.')
+    .regex(/^[\x21-\x7E]+$/, 'The run key must be printable ASCII without spaces.').optional(),
+  environment: optionalText(100, 'The environment'),
+  startedAt: z.iso.datetime({ offset: true, message: 'startedAt must be an ISO 8601 date-time.' }).optional(),
+  format: z.enum(REPORT_FORMATS, { message: `format must be one of ${REPORT_FORMATS.join(', ')}.` }).optional(),
+})
+export type IngestMeta = z.infer<typeof ingestMetaSchema>
+export const INGEST_META_FIELDS = ['project', 'branch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format'] as const

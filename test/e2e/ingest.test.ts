@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { countRows, startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+const CORPUS = resolve(__dirname, '../../../shared/corpus')
+const expected: { file: string, tests: number, passed: number, failed: number, errored: number, skipped: number, flaky: number, malformed: boolean }[]
+  = JSON.parse(readFileSync(`${CORPUS}/expected.json`, 'utf8'))
+const corpusFile = (file: string) => ({ name: file.split('/').pop()!, content: readFileSync(`${CORPUS}/${file}`) })
+const countsOf = (e: typeof expected[number]) => ({ tests: e.tests, passed: e.passed, failed: e.failed, errored: e.errored, skipped: e.skipped, flaky: e.flaky })
+const expectedFor = (file: string) => expected.find(e => e.file === file)!
+
+describe('ingest', () => {
+  let server: TestServer
+  let key: string
+  let readKey: string
+
+  beforeAll(async () => {
+    server = await startServer()
+    const cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  it.each([
+    'junit/maven-surefire__TEST-org.acme.FlakyTest.xml',
+    'junit/junitxml__junit-complete.xml',
+    'playwright/playwright-report-summary__report-valid.json',
+    'playwright/erp-frontend-vite__results-82b799b.json',
+    'ctrf/github-test-reporter__ctrf-report.json',
+  ])('ingests %s end to end with the corpus counts', async (file) => {
+    const res = await upload(server, [corpusFile(file)], { key, query: { project: 'formats', branch: 'main', runKey: file } })
+    expect(res.status).toBe(201)
+    expect(res.body.counts).toEqual(countsOf(expectedFor(file)))
+    expect(res.body.project).toBe('formats')
+    expect(res.body.url).toBe(`${server.url}/projects/formats/runs/${res.body.runId}`)
+    expect(res.body.files).toEqual([expect.objectContaining({ status: 'ingested', results: expectedFor(file).tests })])
+  })
+
+  it('marks a Playwright run with 0 tests and a top-level error as failed, not empty', async () => {
+    const res = await upload(server, [corpusFile('playwright/tailwind-grid-layout__results.json')], { key, query: { project: 'formats' } })
+    expect(res.status).toBe(201)
+    expect(res.body.counts.tests).toBe(0)
+    expect(res.body.status).toBe('failed')
+    expect(res.body.errors.length).toBeGreaterThan(0)
+  })
+
+  it('ingests our own JSON format', async () => {
+    const report = {
+      format: 'proofdeck', version: 1,
+      results: [
+        { title: 'adds', suitePath: ['math'], status: 'passed', durationMs: 3 },
+        { title: 'divides', suitePath: ['math'], status: 'failed', errorMessage: 'expected 2 to be 3' },
+      ],
+    }
+    const res = await upload(server, [{ name: 'own.json', content: JSON.stringify(report) }], { key, query: { project: 'own' } })
+    expect(res.status).toBe(201)
+    expect(res.body.format).toBe('proofdeck')
+    expect(res.body.counts).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0, flaky: 0 })
+  })
+
+  it('a retried upload (same run key, same content) returns the same receipt with 200 and no new rows', async () => {
+    const file = corpusFile('junit/test-reporter__jest-junit.xml')
+    const first = await upload(server, [file], { key, query: { project: 'retry', runKey: 'build-41', commit: 'a'.repeat(40) } })
+    const second = await upload(server, [file], { key, query: { project: 'retry', runKey: 'build-41', commit: 'a'.repeat(40) } })
+    expect(first.status).toBe(201)
+    expect(second.status).toBe(200)
+    expect(second.body.runId).toBe(first.body.runId)
+    expect(second.body.counts).toEqual(first.body.counts)
+    expect(second.body.files[0].status).toBe('duplicate')
+  })
+
+  it('without a run key, re-sending the same content is still one run', async () => {
+    const file = corpusFile('junit/test-reporter__python-xunit-pytest.xml')
+    const a = await upload(server, [file], { key, query: { project: 'nokey', branch: 'main' } })
+    const b = await upload(server, [file], { key, query: { project: 'nokey', branch: 'main' } })
+    expect([a.status, b.status]).toEqual([201, 200])
+    expect(b.body.runId).toBe(a.body.runId)
+  })
+
+  it('merges shards with one run key into one run with summed counts', async () => {
+    const s1 = 'junit/junitxml__junit-basic.xml'
+    const s2 = 'junit/test-reporter__python-xunit-unittest.xml'
+    const a = await upload(server, [corpusFile(s1)], { key, query: { project: 'shards', runKey: 'pipeline-7' } })
+    const b = await upload(server, [corpusFile(s2)], { key, query: { project: 'shards', runKey: 'pipeline-7' } })
+    expect([a.status, b.status]).toEqual([201, 201])
+    expect(b.body.runId).toBe(a.body.runId)
+    expect(b.body.merged.shards).toBe(2)
+    const e1 = expectedFor(s1)
+    const e2 = expectedFor(s2)
+    expect(b.body.counts.tests).toBe(e1.tests + e2.tests)
+    expect(b.body.counts.failed).toBe(e1.failed + e2.failed)
+  })
+
+  it('merges several files of one multipart upload into one run', async () => {
+    const files = ['ctrf/ctrf__minimal.json', 'ctrf/ctrf__with-retries.json'].map(corpusFile)
+    files[1]!.name = 'retries.json'
+    const res = await upload(server, files, { key, query: { project: 'multipart' } })
+    expect(res.status).toBe(201)
+    expect(res.body.files).toHaveLength(2)
+    expect(res.body.counts.tests).toBe(3)
+    expect(res.body.counts.flaky).toBe(1)
+  })
+
+  it('keeps duplicate test identities of one upload as attempts of one result, and says so', async () => {
+    const xml = `<testsuite name="s"><testcase classname="c" name="t"><failure message="boom">x</failure></testcase>
+      <testcase classname="c" name="t"/><testcase classname="c" name="u"/></testsuite>`
+    const res = await upload(server, [{ name: 'dups.xml', content: xml }], { key, query: { project: 'dups' } })
+    expect(res.status).toBe(201)
+    expect(res.body.counts).toEqual({ tests: 2, passed: 2, failed: 0, errored: 0, skipped: 0, flaky: 1 })
+    expect(res.body.merged.duplicates).toEqual([{ test: expect.stringContaining('t'), occurrences: 2 }])
+  })
+
+  it('refuses a read-only key with 403 and a missing key with 401', async () => {
+    const file = corpusFile('ctrf/ctrf__minimal.json')
+    const ro = await upload(server, [file], { key: readKey, query: { project: 'x' } })
+    expect(ro.status).toBe(403)
+    expect(ro.body.message).toMatch(/ingest/)
+    const res = await fetch(`${server.url}/api/v1/runs?project=x`, { method: 'POST', body: '{}' })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
+  })
+})
+
+describe('ingest of bad input loses nothing', () => {
+  let server: TestServer
+  let key: string
+  let good: { counts: { tests: number } }
+
+  beforeAll(async () => {
+    server = await startServer({ PROOFDECK_MAX_UPLOAD_MB: '1' })
+    key = (await createKey(server, await login(server), { scopes: ['ingest'] })).key
+    good = (await upload(server, [corpusFile('junit/junitxml__junit-complete.xml')], { key, query: { project: 'web', runKey: 'good' } })).body
+  })
+  afterAll(() => server?.stop())
+
+  const xxe = `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><testsuite name="s"><testcase name="t"><failure message="&xxe;"/></testcase></testsuite>`
+  const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><testsuite><testcase name="&lol2;"/></testsuite>`
+
+  const cases: [string, () => Promise<{ status: number, body: any }>, number, RegExp][] = [
+    ...expected.filter(e => e.malformed).map(e => [
+      `malformed corpus file ${e.file}`,
+      () => upload(server, [corpusFile(e.file)], { key, query: { project: 'web', runKey: `bad-${e.file}` } }),
+      422, /./,
+    ] as [string, () => Promise<{ status: number, body: any }>, number, RegExp]),
+    ['an XXE file', () => upload(server, [{ name: 'xxe.xml', content: xxe }], { key, query: { project: 'web' } }), 422, /entit|DOCTYPE/i],
+    ['a billion-laughs file', () => upload(server, [{ name: 'bomb.xml', content: bomb }], { key, query: { project: 'web' } }), 422, /entit|DOCTYPE/i],
+    ['truncated JSON', () => upload(server, [{ name: 'cut.json', content: '{"config":{},"suites":[{"title":"a"' }], { key, query: { project: 'web' } }), 422, /cut\.json/],
+    ['a 0-byte file', () => upload(server, [{ name: 'empty.xml', content: '' }], { key, query: { project: 'web' } }), 422, /empty/i],
+    ['a body over the limit', () => upload(server, [{ name: 'big.xml', content: `<testsuite>${'<testcase name="x"/>'.repeat(80_000)}</testsuite>` }], { key, query: { project: 'web' } }), 413, /larger than 1 MB/],
+    ['an unknown format', () => upload(server, [{ name: 'notes.txt', content: 'hello world' }], { key, query: { project: 'web' }, headers: { 'content-type': 'text/plain' } }), 422, /notes\.txt/],
+    ['a wrong content type', () => upload(server, [{ name: 'a.png', content: 'x' }], { key, query: { project: 'web' }, headers: { 'content-type': 'image/png' } }), 415, /image\/png/],
+    ['a missing project', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key }), 400, /project/],
+    ['a bad commit', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', commit: 'not-a-sha' } }), 400, /commit/],
+    ['a bad project slug', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: '../etc' } }), 400, /slug/],
+    ['one bad file among good ones', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json'), corpusFile('junit/publish-unit-test-result-action__corrupt-xml.xml')], { key, query: { project: 'web', runKey: 'mixed' } }), 422, /corrupt-xml\.xml/],
+  ]
+
+  it.each(cases)('rejects %s with a sentence', async (_name, send, status, message) => {
+    const res = await send()
+    expect(res.status).toBe(status)
+    expect(res.body.message).toMatch(message)
+    expect(res.body.message.length).toBeGreaterThan(15)
+    expect(res.body.data?.code).toEqual(expect.any(String))
+    expect(JSON.stringify(res.body)).not.toMatch(/root:x:0|stack|at .*\(.*:\d+:\d+\)/)
+  })
+
+  it('left only the one good run in the database', async () => {
+    await server.kill()
+    const rows = await countRows(server.env)
+    expect(rows).toMatchObject({ projects: 1, runs: 1, run_uploads: 1, test_cases: good.counts.tests, test_results: good.counts.tests })
+  })
+})
