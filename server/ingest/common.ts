@@ -1,24 +1,110 @@
 import type { TestStatus } from '../../shared/constants'
 import { ReportParseError, type ParsedAttempt, type ParsedResult } from './types'
 
-/** Per-field caps: a result keeps this much of its output and error text, head and tail. */
-export const CAPS = { output: 64 * 1024, message: 8 * 1024, stack: 32 * 1024 } as const
+/*
+ * Helpers shared by the parsers. Everything here is pure and linear in the size of its input.
+ */
 
-/** Keeps the head and the tail of a long text with a marker saying how much was cut. */
-export function capText(text: string | null | undefined, max: number): string | null {
-  if (text == null || text === '') return null
-  if (text.length <= max) return text
-  const keep = Math.floor((max - 40) / 2)
-  return `${text.slice(0, keep)}\n…[${text.length - 2 * keep} characters omitted]…\n${text.slice(-keep)}`
+/** Per-field caps, in UTF-8 bytes. Longer text keeps its head and tail around a `…[N bytes omitted]…` marker. */
+export const MAX_OUTPUT_BYTES = 64 * 1024
+export const MAX_MESSAGE_BYTES = 16 * 1024
+export const MAX_STACK_BYTES = 64 * 1024
+/** Property values, annotation descriptions, step errors: small by nature, so a runaway one is cut hard. */
+export const MAX_SHORT_TEXT_BYTES = 4 * 1024
+
+export const CAPS = {
+  output: MAX_OUTPUT_BYTES,
+  message: MAX_MESSAGE_BYTES,
+  stack: MAX_STACK_BYTES,
+  short: MAX_SHORT_TEXT_BYTES,
+} as const
+
+const HIGH_SURROGATE = (c: number) => c >= 0xD800 && c <= 0xDBFF
+const LOW_SURROGATE = (c: number) => c >= 0xDC00 && c <= 0xDFFF
+
+/** The first `bytes` UTF-8 bytes of `s` (or fewer, never splitting a character). */
+function headBytes(s: string, bytes: number): string {
+  if (bytes <= 0) return ''
+  let chunk = s.slice(0, bytes) // a UTF-16 unit is at least one byte, so this holds at least `bytes` bytes
+  if (chunk.length && HIGH_SURROGATE(chunk.charCodeAt(chunk.length - 1))) chunk = chunk.slice(0, -1)
+  const buf = Buffer.from(chunk, 'utf8')
+  if (buf.length <= bytes) return chunk
+  let cut = bytes
+  while (cut > 0 && (buf[cut]! & 0xC0) === 0x80) cut-- // back to the start of the character that straddles the cut
+  return buf.subarray(0, cut).toString('utf8')
 }
 
-/** Seconds (JUnit `time`, "1.5", "1,5", "1,234.5") to milliseconds; null when absent or not a number. */
+/** The last `bytes` UTF-8 bytes of `s` (or fewer, never splitting a character). */
+function tailBytes(s: string, bytes: number): string {
+  if (bytes <= 0) return ''
+  let chunk = s.slice(-bytes)
+  if (chunk.length && LOW_SURROGATE(chunk.charCodeAt(0))) chunk = chunk.slice(1)
+  const buf = Buffer.from(chunk, 'utf8')
+  if (buf.length <= bytes) return chunk
+  let start = buf.length - bytes
+  while (start < buf.length && (buf[start]! & 0xC0) === 0x80) start++ // forward to the next character start
+  return buf.subarray(start).toString('utf8')
+}
+
+/**
+ * Caps a text field at `max` UTF-8 bytes, keeping its head and its tail (where a stack's root cause and a log's
+ * last words usually are) around a marker saying how many bytes were cut: `…[1234 bytes omitted]…`.
+ * Empty and missing text become null. The result is never longer than `max` bytes.
+ */
+export function capText(text: string | null | undefined, max: number): string | null {
+  if (text == null || text === '') return null
+  if (text.length * 3 <= max) return text // cheap exit: a UTF-16 unit is at most 3 UTF-8 bytes
+  const total = Buffer.byteLength(text, 'utf8')
+  if (total <= max) return text
+  const longestMarker = Buffer.byteLength(`\n…[${total} bytes omitted]…\n`, 'utf8')
+  if (max <= longestMarker + 2) return headBytes(text, max) || null
+  const half = Math.floor((max - longestMarker) / 2)
+  const head = headBytes(text, half)
+  const tail = tailBytes(text, half)
+  const omitted = total - Buffer.byteLength(head, 'utf8') - Buffer.byteLength(tail, 'utf8')
+  return `${head}\n…[${omitted} bytes omitted]…\n${tail}`
+}
+
+/** Strips a leading byte-order mark (U+FEFF), which editors and .NET tools like to write. */
+export const stripBom = (text: string): string => text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text
+
+/** 1-based line and column of a UTF-16 offset. Linear; only called on the error path. */
+export function lineCol(text: string, offset: number): { line: number, column: number } {
+  let line = 1
+  let lineStart = 0
+  const end = Math.min(Math.max(offset, 0), text.length)
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
+    line++
+    lineStart = i + 1
+  }
+  return { line, column: end - lineStart + 1 }
+}
+
+export const at = (p: { line: number, column: number }) => `line ${p.line}, column ${p.column}`
+
+/** Refuses an empty (or whitespace-only) upload with a sentence that says which. */
+export function assertNotEmpty(text: string): void {
+  if (text.length === 0) throw new ReportParseError('The file is empty (0 bytes).', { code: 'empty_report', line: 1, column: 1 })
+  if (!text.trim()) {
+    throw new ReportParseError(`The file contains only whitespace (${Buffer.byteLength(text, 'utf8')} bytes), no report.`, { code: 'empty_report', line: 1, column: 1 })
+  }
+}
+
+/**
+ * Seconds to milliseconds: JUnit `time` ("1.5", "1,5", "1,234.5", "1.234,5", "0.2s"). Null when absent, empty,
+ * negative or not a number at all (e.g. a template's `<<computed>>`). Microsecond precision is kept.
+ */
 export function secondsToMs(value: unknown): number | null {
-  if (value == null || value === '') return null
-  let s = String(value).trim()
-  s = s.includes('.') ? s.replace(/,/g, '') : s.replace(',', '.')
+  if (value == null) return null
+  let s = String(value).trim().replace(/\s*s(?:ec(?:onds?)?)?$/i, '')
+  if (!s) return null
+  const dot = s.lastIndexOf('.')
+  const comma = s.lastIndexOf(',')
+  if (comma > dot) s = s.replace(/\./g, '').replace(',', '.') // "1.234,5" or "1,5": the comma is the decimal point
+  s = s.replace(/,/g, '') // "1,234.5": commas group thousands
+  if (!/^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null
   const n = Number(s)
-  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : null
+  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1e6) / 1e3 : null
 }
 
 export function numberOrNull(value: unknown): number | null {
@@ -26,22 +112,49 @@ export function numberOrNull(value: unknown): number | null {
   return Number.isFinite(n) ? n : null
 }
 
-/** ISO string for a date given as ISO, as epoch milliseconds, or as a zone-less timestamp (read as UTC). */
+/** A duration in milliseconds: a finite number ≥ 0, else null. */
+export function msOrNull(value: unknown): number | null {
+  const n = numberOrNull(value)
+  return n != null && n >= 0 ? n : null
+}
+
+/** 1-based line number, else null. */
+export function lineOrNull(value: unknown): number | null {
+  const n = numberOrNull(value)
+  return n != null && Number.isInteger(n) && n > 0 ? n : null
+}
+
+/**
+ * ISO string for a date given as ISO, as epoch milliseconds (or epoch seconds, which some reporters write:
+ * anything below 1e11 is read as seconds, i.e. before 1973 in milliseconds), or as a zone-less timestamp (UTC).
+ */
 export function isoOrNull(value: unknown): string | null {
   if (value == null || value === '') return null
   let d: Date
-  if (typeof value === 'number') d = new Date(value)
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value <= 0) return null
+    d = new Date(value < 1e11 ? value * 1000 : value)
+  }
   else {
     const s = String(value).trim()
+    if (/^\d+(\.\d+)?$/.test(s)) return isoOrNull(Number(s))
     d = new Date(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(s) ? `${s}Z` : s)
   }
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
+/** First non-blank line, trimmed. */
 export function firstLine(text: string | null | undefined): string | null {
   if (!text) return null
-  const line = text.split('\n').map(l => l.trim()).find(Boolean)
-  return line ?? null
+  let start = 0
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    const line = text.slice(start, end).trim()
+    if (line) return line
+    start = end + 1
+  }
+  return null
 }
 
 export function attempt(status: TestStatus, fields: Partial<ParsedAttempt> = {}): ParsedAttempt {
@@ -56,29 +169,133 @@ export function result(fields: Pick<ParsedResult, 'title' | 'status' | 'attempts
   }
 }
 
-/** JSON.parse with an error that says where the document breaks, for a person. */
+/** The error a result shows: that of its last attempt that failed with something to say. */
+export function lastError(attempts: ParsedAttempt[]): { errorMessage: string | null, errorStack: string | null } {
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const a = attempts[i]!
+    if ((a.status === 'failed' || a.status === 'errored') && (a.errorMessage || a.errorStack)) {
+      return { errorMessage: a.errorMessage, errorStack: a.errorStack }
+    }
+  }
+  return { errorMessage: null, errorStack: null }
+}
+
+/**
+ * Offset of the first JSON syntax error in `s`, or null when there is none. One linear pass with an explicit
+ * stack (no recursion, so a deeply nested document cannot overflow). Used only to say where JSON.parse failed,
+ * because V8 does not always give a position ("Unexpected token …").
+ */
+export function jsonErrorOffset(s: string): number | null {
+  const n = s.length
+  const stack: number[] = [] // 123 '{' or 91 '['
+  type State = 'value' | 'valueOrEnd' | 'key' | 'keyOrEnd' | 'colon' | 'after'
+  let state: State = 'value'
+  let i = 0
+  const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+  const string = (start: number): number => { // index after the closing quote, or -(error offset) - 1
+    for (let j = start + 1; j < n; j++) {
+      const c = s.charCodeAt(j)
+      if (c === 34) return j + 1
+      if (c < 0x20) return -j - 1
+      if (c === 92) {
+        const e = s[j + 1]
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(j + 2, j + 6))) return -(j + 1) - 1
+          j += 5
+        }
+        else if (e !== undefined && '"\\/bfnrt'.includes(e)) j++
+        else return -(j + 1) - 1
+      }
+    }
+    return -n - 1
+  }
+  for (;;) {
+    while (i < n) {
+      const c = s.charCodeAt(i)
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++
+      else break
+    }
+    if (i >= n) return state === 'after' && stack.length === 0 ? null : n
+    const ch = s[i]!
+    if (state === 'value' || state === 'valueOrEnd') {
+      if (state === 'valueOrEnd' && ch === ']') { stack.pop(); i++; state = 'after'; continue }
+      if (ch === '{') { stack.push(123); i++; state = 'keyOrEnd' }
+      else if (ch === '[') { stack.push(91); i++; state = 'valueOrEnd' }
+      else if (ch === '"') {
+        const e = string(i)
+        if (e < 0) return -e - 1
+        i = e
+        state = 'after'
+      }
+      else if (s.startsWith('true', i)) { i += 4; state = 'after' }
+      else if (s.startsWith('false', i)) { i += 5; state = 'after' }
+      else if (s.startsWith('null', i)) { i += 4; state = 'after' }
+      else {
+        number.lastIndex = i
+        if (!number.test(s)) return i
+        i = number.lastIndex
+        state = 'after'
+      }
+    }
+    else if (state === 'keyOrEnd' || state === 'key') {
+      if (state === 'keyOrEnd' && ch === '}') { stack.pop(); i++; state = 'after'; continue }
+      if (ch !== '"') return i
+      const e = string(i)
+      if (e < 0) return -e - 1
+      i = e
+      state = 'colon'
+    }
+    else if (state === 'colon') {
+      if (ch !== ':') return i
+      i++
+      state = 'value'
+    }
+    else {
+      const top = stack[stack.length - 1]
+      if (top === undefined) return i // text after the document
+      if (ch === ',') { i++; state = top === 123 ? 'key' : 'value' }
+      else if ((ch === '}' && top === 123) || (ch === ']' && top === 91)) { stack.pop(); i++ }
+      else return i
+    }
+  }
+}
+
+/** JSON.parse with an error that says where the document breaks, for a person. `what`: "Playwright report"… */
 export function parseJson(text: string, what: string): unknown {
+  const body = stripBom(text)
+  assertNotEmpty(body)
   try {
-    return JSON.parse(text)
+    return JSON.parse(body)
   }
   catch (err) {
-    const msg = (err as Error).message
-    const pos = Number(msg.match(/position (\d+)/)?.[1])
-    let line: number | null = null
-    let column: number | null = null
-    if (Number.isFinite(pos)) {
-      const before = text.slice(0, pos)
-      line = before.split('\n').length
-      column = pos - before.lastIndexOf('\n')
-    }
-    else if (/end of (JSON )?input|Unterminated/i.test(msg)) {
-      line = text.split('\n').length
-    }
-    const reason = /end of (JSON )?input|Unterminated string/i.test(msg) ? 'it ends in the middle of the document (truncated?)' : msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '')
-    throw new ReportParseError(`This ${what} is not valid JSON: ${reason}.`, { line, column, code: 'malformed_json' })
+    throw jsonSyntaxError(body, what, err as Error)
   }
+}
+
+export function jsonSyntaxError(text: string, what: string, err: Error): ReportParseError {
+  const v8Pos = Number(err.message.match(/at position (\d+)/)?.[1])
+  const found = jsonErrorOffset(text)
+  const offset = found ?? (Number.isFinite(v8Pos) ? v8Pos : null)
+  if (offset == null) {
+    return new ReportParseError(`This ${what} is not valid JSON: ${err.message.replace(/\.$/, '')}.`, { code: 'malformed_json' })
+  }
+  if (offset >= text.length || text.slice(offset).trim() === '') {
+    const last = text.trimEnd().length
+    const p = lineCol(text, Math.max(0, last - 1))
+    return new ReportParseError(`This ${what} is not valid JSON: it ends in the middle of the document at ${at(p)} (is the file truncated?).`, { code: 'malformed_json', ...p })
+  }
+  const p = lineCol(text, offset)
+  const ch = text.codePointAt(offset)!
+  const shown = ch < 0x20 ? `control character U+${ch.toString(16).toUpperCase().padStart(4, '0')}` : `character ${JSON.stringify(String.fromCodePoint(ch))}`
+  return new ReportParseError(`This ${what} is not valid JSON: unexpected ${shown} at ${at(p)}.`, { code: 'malformed_json', ...p })
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 export const asArray = (v: unknown): unknown[] => Array.isArray(v) ? v : []
-export const str = (v: unknown): string | null => typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null
+export const objects = (v: unknown): Record<string, unknown>[] => asArray(v).filter(isObject)
+export const str = (v: unknown): string | null => typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : null
+/** A non-blank string, trimmed. */
+export const nonBlank = (v: unknown): string | null => {
+  const s = str(v)?.trim()
+  return s ? s : null
+}

@@ -1,215 +1,454 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import type { TestStatus } from '../../shared/constants'
-import { CAPS, attempt, capText, firstLine, isoOrNull, numberOrNull, result, secondsToMs } from './common'
-import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedRunError } from './types'
+import {
+  CAPS, assertNotEmpty, at, attempt, capText, firstLine, isoOrNull, lastError, lineCol, lineOrNull, result, secondsToMs, stripBom,
+} from './common'
+import {
+  ReportParseError, type ParsedAnnotation, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedRunError,
+} from './types'
 
-type Node = Record<string, unknown>
+/*
+ * JUnit XML, from any producer (Surefire, Gradle, pytest, jest-junit, vitest, gotestsum, .NET loggers, PHPUnit, RSpec,
+ * Playwright, Bazel…). Counting follows ../shared/corpus/README.md: one result per <testcase> element at any depth,
+ * attribute totals ignored.
+ *
+ * Security: DTD entities are never expanded. A document that declares any (<!ENTITY …>, the XXE and "billion laughs"
+ * vectors) is refused before the parser sees it, and the parser itself runs with entity processing off; the five
+ * predefined entities and numeric character references are decoded here, in text and attributes, and nowhere else.
+ */
+
+/** A node of fast-xml-parser's ordered output: `{ tag: children[], ':@': attrs }`, `{ '#text': s }`, `{ '#cdata': [{ '#text': s }] }`. */
+type XNode = Record<string, unknown>
 type Attrs = Record<string, string>
 
-const REPEATED = new Set([
-  'testsuites', 'testsuite', 'testcase', 'failure', 'error', 'skipped', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError',
-  'properties', 'property', 'system-out', 'system-err', 'stackTrace',
-])
-
 const parser = new XMLParser({
+  preserveOrder: true, // document order matters: flakyFailure/flakyError/rerun* interleave and are attempts in order
   ignoreAttributes: false,
   attributeNamePrefix: '',
-  attributesGroupName: '$',
+  allowBooleanAttributes: false,
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
-  // Only the five predefined entities and character references: documents that declare entities are refused
-  // before parsing (see rejectEntityDeclarations), so nothing is ever expanded or fetched.
-  processEntities: true,
+  processEntities: false,
   htmlEntities: false,
-  textNodeName: '#text',
-  isArray: (name, _path, _leaf, isAttribute) => !isAttribute && REPEATED.has(name),
+  cdataPropName: '#cdata',
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: 512,
+  jPath: false,
 })
 
-const attrs = (n: unknown): Attrs => ((n as Node | undefined)?.$ as Attrs | undefined) ?? {}
-const children = (n: unknown, name: string): unknown[] => (typeof n === 'object' && n !== null ? ((n as Node)[name] as unknown[] | undefined) : undefined) ?? []
-const text = (n: unknown): string => typeof n === 'string' ? n : typeof n === 'object' && n !== null ? String((n as Node)['#text'] ?? '') : ''
-const joinText = (nodes: unknown[]): string | null => nodes.map(text).map(t => t.trim()).filter(Boolean).join('\n') || null
+// ---------------------------------------------------------------------------------------------------------------
+// Text: entities, nodes
 
-function lineCol(xml: string, index: number) {
-  const before = xml.slice(0, index)
-  return { line: before.split('\n').length, column: index - before.lastIndexOf('\n') }
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'' }
+const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos));/g
+
+const xmlChar = (cp: number) => cp === 0x9 || cp === 0xA || cp === 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF)
+
+/** Decodes the five predefined entities and numeric character references; anything else is left as written. */
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s
+  return s.replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (name) return NAMED[name]!
+    const cp = hex ? Number.parseInt(hex, 16) : Number(dec)
+    return xmlChar(cp) ? String.fromCodePoint(cp) : m
+  })
 }
 
-/** XXE and billion-laughs defence: a report never needs to declare entities, so any declaration is refused. */
-function rejectEntityDeclarations(xml: string) {
-  const i = xml.search(/<!ENTITY/i)
-  if (i >= 0) {
-    throw new ReportParseError('This XML declares entities in a DOCTYPE (<!ENTITY …>). Test reports never need them and they can be used to read files or exhaust memory, so the file is refused.', { code: 'xml_entities_refused', ...lineCol(xml, i) })
+function tagOf(n: XNode): string | null {
+  for (const k in n) if (k !== ':@') return k
+  return null
+}
+const kids = (n: XNode, tag: string): XNode[] => (n[tag] as XNode[] | undefined) ?? []
+
+function attrsOf(n: XNode): Attrs {
+  const raw = n[':@'] as Attrs | undefined
+  if (!raw) return {}
+  const out: Attrs = {}
+  for (const k in raw) out[k] = decodeEntities(String(raw[k]))
+  return out
+}
+
+/** Direct text of an element: text nodes (entity-decoded) and CDATA sections (verbatim), in order. */
+function ownText(n: XNode, tag: string): string {
+  let s = ''
+  for (const c of kids(n, tag)) {
+    if (typeof c['#text'] === 'string') s += decodeEntities(c['#text'])
+    else if (Array.isArray(c['#cdata'])) for (const t of c['#cdata'] as XNode[]) s += String(t['#text'] ?? '')
   }
+  return s
+}
+
+/** Text of the `name` children of an element, joined; null when there is none. */
+function childText(n: XNode, tag: string, name: string): string | null {
+  let out: string | null = null
+  for (const c of kids(n, tag)) {
+    if (tagOf(c) !== name) continue
+    const t = trimLines(ownText(c, name))
+    if (t) out = out == null ? t : `${out}\n${t}`
+  }
+  return out
+}
+
+/** Trims blank lines and trailing space at both ends, keeping the indentation of the first real line (stack frames). */
+function trimLines(s: string): string {
+  return s.replace(/^\s*\n/, '').trimEnd()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Well-formedness and the entity refusal
+
+function refuseEntities(xml: string, offset: number): never {
+  const name = /^<!ENTITY\s+(%\s+)?([^\s"'>]+)/.exec(xml.slice(offset, offset + 300))?.[2]
+  const p = lineCol(xml, offset)
+  throw new ReportParseError(
+    `This XML declares ${name ? `the entity "${name.slice(0, 60)}"` : 'an entity'} in a DOCTYPE (at ${at(p)}). Test reports never need DTD entities, and they are how XML files read server files (XXE) or exhaust memory ("billion laughs"), so the file is refused and nothing in it was resolved. Remove the DOCTYPE and upload again.`,
+    { code: 'xml_entities_refused', ...p },
+  )
 }
 
 /**
- * The validator accepts a raw "<" inside an attribute value, which XML forbids (and which strict parsers reject,
- * e.g. time="<<computed>>"). One linear pass over the tags, skipping text, comments and CDATA, finds it.
+ * One linear pass over the markup (text, comments and CDATA skipped) for what the validator lets through:
+ * entity declarations (refused, see above) and a raw "<" inside an attribute value, which XML forbids
+ * (a template's time="<<computed>>" is the classic case).
  */
-function rejectLessThanInAttributes(xml: string) {
+function scanMarkup(xml: string): void {
+  const n = xml.length
   let i = 0
-  while (i < xml.length) {
+  while (i < n) {
     const lt = xml.indexOf('<', i)
     if (lt < 0) return
-    const skipTo = xml.startsWith('<!--', lt) ? '-->' : xml.startsWith('<![CDATA[', lt) ? ']]>' : xml[lt + 1] === '?' || xml[lt + 1] === '!' ? '>' : null
-    if (skipTo) {
-      const end = xml.indexOf(skipTo, lt + 2)
-      if (end < 0) return
-      i = end + skipTo.length
+    const next = xml.charCodeAt(lt + 1)
+    if (next === 33 /* ! */) {
+      if (xml.startsWith('<!--', lt)) {
+        const end = xml.indexOf('-->', lt + 4)
+        if (end < 0) return
+        i = end + 3
+      }
+      else if (xml.startsWith('<![CDATA[', lt)) {
+        const end = xml.indexOf(']]>', lt + 9)
+        if (end < 0) return
+        i = end + 3
+      }
+      else if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
+      else if (xml.startsWith('<!DOCTYPE', lt)) i = lt + 9 // scan on into the internal subset, where <!ENTITY would be
+      else {
+        const end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …>
+        if (end < 0) return
+        i = end + 1
+      }
       continue
     }
-    let quote = ''
+    if (next === 63 /* ? */) {
+      const end = xml.indexOf('?>', lt + 2)
+      if (end < 0) return
+      i = end + 2
+      continue
+    }
+    // a start or end tag: walk to its closing ">" outside quotes
+    let quote = 0
     let j = lt + 1
-    for (; j < xml.length; j++) {
-      const c = xml[j]
+    for (; j < n; j++) {
+      const c = xml.charCodeAt(j)
       if (quote) {
-        if (c === quote) quote = ''
-        else if (c === '<') throw new ReportParseError('The XML is not well-formed: an attribute value contains a raw "<".', { code: 'malformed_xml', ...lineCol(xml, j) })
+        if (c === quote) quote = 0
+        else if (c === 60 /* < */) {
+          const p = lineCol(xml, j)
+          throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "<" at ${at(p)} (XML requires &lt;; a template placeholder such as "<<computed>>" left in the file?).`, { code: 'malformed_xml', ...p })
+        }
       }
-      else if (c === '"' || c === '\'') quote = c
-      else if (c === '>') break
+      else if (c === 34 || c === 39) quote = c
+      else if (c === 62 /* > */) break
     }
     i = j + 1
   }
 }
 
-function validate(xml: string) {
-  if (!xml.trim()) throw new ReportParseError('The file is empty: there is no XML in it.', { code: 'empty_report', line: 1, column: 0 })
-  rejectEntityDeclarations(xml)
-  const v = XMLValidator.validate(xml, { allowBooleanAttributes: true })
-  if (v !== true) {
-    const truncated = /closed|expected|Start tag/i.test(v.err.msg) && /Unclosed|not closed/i.test(v.err.msg)
-    throw new ReportParseError(`The XML is not well-formed: ${v.err.msg.replace(/\.$/, '')}${truncated ? ' (is the file truncated?)' : ''}.`, { code: 'malformed_xml', line: v.err.line ?? null, column: v.err.col ?? null })
+function validate(xml: string): void {
+  assertNotEmpty(xml)
+  scanMarkup(xml)
+  const v = XMLValidator.validate(xml, { allowBooleanAttributes: false })
+  if (v === true) return
+  const msg = v.err.msg.replace(/\.$/, '')
+  const open = [...msg.matchAll(/"([^"]+)"/g)].map(m => m[1]!)
+  const unclosedOne = /^Unclosed tag '([^']+)'/.exec(msg)?.[1]
+  if ((v.err.code === 'InvalidXml' && open.length && /^Invalid '\[/.test(msg)) || unclosedOne) {
+    // The validator reports "Invalid '[…]' found" at 1:1 for a document that ends with elements still open.
+    const names = open.length ? open : [unclosedOne!]
+    const p = lineCol(xml, Math.max(0, xml.trimEnd().length - 1))
+    const chain = names.length > 1 ? ` (the document ends while ${names.map(t => `<${t}>`).join(' › ')} are still open: is the file truncated?)` : ' (is the file truncated?)'
+    throw new ReportParseError(`The XML is not well-formed: unclosed tag <${names[names.length - 1]}> at ${at(p)}${chain}.`, { code: 'malformed_xml', ...p })
   }
-  rejectLessThanInAttributes(xml)
+  const line = v.err.line ?? null
+  const column = v.err.col ?? null
+  const where = line != null ? ` at line ${line}${column != null ? `, column ${column}` : ''}` : ''
+  let reason = msg
+    .replace(/^Expected closing tag '([^']+)' \(opened in line (\d+), col (\d+)\) instead of closing tag '([^']+)'$/, 'expected the closing tag </$1> (opened at line $2, column $3) but found </$4>')
+    .replace(/^Extra text at the end$/, 'there is text after the end of the root element')
+    .replace(/^char '&' is not expected$/, 'a raw "&" (XML requires &amp;)')
+    .replace(/^Start tag expected$/, 'no element found')
+  reason = reason.charAt(0).toLowerCase() + reason.slice(1)
+  throw new ReportParseError(`The XML is not well-formed: ${reason}${where}.`, { code: 'malformed_xml', line, column })
 }
 
-interface Problem { status: TestStatus, message: string | null, stack: string | null, stdout: string | null, stderr: string | null }
+// ---------------------------------------------------------------------------------------------------------------
+// Test cases
 
-function problem(node: unknown, status: TestStatus): Problem {
-  const a = attrs(node)
-  const body = joinText(children(node, 'stackTrace')) ?? (text(node).trim() || null)
-  const message = a.message?.trim() || firstLine(body) || a.type || null
+interface Problem { status: TestStatus, message: string | null, stack: string | null, stdout: string | null, stderr: string | null, durationMs: number | null, type: string | null }
+
+/** A <failure>/<error>/<flaky…>/<rerun…>: message attribute, else the body's first line; stack = the body (or its <stackTrace>). */
+function problem(n: XNode, tag: string, status: TestStatus): Problem {
+  const a = attrsOf(n)
+  const body = childText(n, tag, 'stackTrace') ?? (trimLines(ownText(n, tag)) || null)
+  const message = a.message?.trim() || firstLine(body) || a.type?.trim() || null
   return {
-    status, message: capText(message, CAPS.message), stack: capText(body, CAPS.stack),
-    stdout: capText(joinText(children(node, 'system-out')), CAPS.output), stderr: capText(joinText(children(node, 'system-err')), CAPS.output),
+    status,
+    message: capText(message, CAPS.message),
+    stack: capText(body, CAPS.stack),
+    stdout: capText(childText(n, tag, 'system-out'), CAPS.output),
+    stderr: capText(childText(n, tag, 'system-err'), CAPS.output),
+    durationMs: secondsToMs(a.time),
+    type: a.type?.trim() || null,
   }
 }
 
-const toAttempt = (p: Problem): ParsedAttempt => attempt(p.status, { errorMessage: p.message, errorStack: p.stack, stdout: p.stdout, stderr: p.stderr })
+const toAttempt = (p: Problem): ParsedAttempt => attempt(p.status, { durationMs: p.durationMs, errorMessage: p.message, errorStack: p.stack, stdout: p.stdout, stderr: p.stderr })
 
-const SKIPPED_STATUSES = new Set(['disabled', 'skipped', 'notrun', 'not_run', 'ignored'])
+const SKIP_ATTRIBUTE_VALUES = new Set(['disabled', 'skipped', 'skip', 'notrun', 'not_run', 'ignored'])
 
-function parseTestcase(tc: unknown, suites: string[], suiteFile: string | null): ParsedResult {
-  const a = attrs(tc)
+/** Testmo/Jenkins conventions inside a test's output: `[[ATTACHMENT|path]]` and `[[PROPERTY|name=value]]` lines. */
+function conventions(output: string | null, attachments: ParsedAttachment[], properties: Record<string, string>) {
+  if (!output || !output.includes('[[')) return
+  for (const m of output.matchAll(/\[\[ATTACHMENT\|([^\]\n]+)\]\]/g)) {
+    const path = m[1]!.trim()
+    attachments.push({ name: path.split(/[\\/]/).pop() || path, contentType: null, path })
+  }
+  for (const m of output.matchAll(/\[\[PROPERTY\|([^=\]\n]+)=([^\]\n]*)\]\]/g)) properties[m[1]!.trim()] = capText(m[2]!, CAPS.short) ?? ''
+}
+
+interface Context {
+  suites: string[]
+  file: string | null
+  properties: Record<string, string>
+}
+
+interface Sink {
+  results: ParsedResult[]
+  errors: ParsedRunError[]
+  stdout: string[]
+  stderr: string[]
+  unnamed: number
+}
+
+function readProperties(n: XNode, tag: string, into: Record<string, string>): void {
+  for (const ps of kids(n, tag)) {
+    if (tagOf(ps) !== 'properties') continue
+    for (const p of kids(ps, 'properties')) {
+      if (tagOf(p) !== 'property') continue
+      const a = attrsOf(p)
+      const name = a.name?.trim()
+      if (name) into[name] = capText(a.value ?? trimLines(ownText(p, 'property')).trim(), CAPS.short) ?? ''
+    }
+  }
+}
+
+function parseTestcase(n: XNode, ctx: Context, sink: Sink): ParsedResult {
+  const a = attrsOf(n)
+  const errors: Problem[] = []
+  const failures: Problem[] = []
+  const reruns: Problem[] = [] // rerunFailure/rerunError, document order
+  const flakes: Problem[] = [] // flakyFailure/flakyError, document order
+  const skipped: XNode[] = []
+  const nested: XNode[] = []
+  for (const c of kids(n, 'testcase')) {
+    const tag = tagOf(c)
+    if (tag === 'error') errors.push(problem(c, tag, 'errored'))
+    else if (tag === 'failure') failures.push(problem(c, tag, 'failed'))
+    else if (tag === 'rerunFailure') reruns.push(problem(c, tag, 'failed'))
+    else if (tag === 'rerunError') reruns.push(problem(c, tag, 'errored'))
+    else if (tag === 'flakyFailure') flakes.push(problem(c, tag, 'failed'))
+    else if (tag === 'flakyError') flakes.push(problem(c, tag, 'errored'))
+    else if (tag === 'skipped') skipped.push(c)
+    else if (tag === 'testcase' || tag === 'testsuite') nested.push(c)
+  }
+
   const durationMs = secondsToMs(a.time)
-  const errors = children(tc, 'error').map(n => problem(n, 'errored'))
-  const failures = children(tc, 'failure').map(n => problem(n, 'failed'))
-  const reruns = [...children(tc, 'rerunFailure').map(n => problem(n, 'failed')), ...children(tc, 'rerunError').map(n => problem(n, 'errored'))]
-  const flakes = [...children(tc, 'flakyFailure').map(n => problem(n, 'failed')), ...children(tc, 'flakyError').map(n => problem(n, 'errored'))]
-  const skipped = children(tc, 'skipped')
+  const stdout = capText(childText(n, 'testcase', 'system-out'), CAPS.output)
+  const stderr = capText(childText(n, 'testcase', 'system-err'), CAPS.output)
+  // The testcase's own run: the attempt its time and its own output belong to.
+  const own = (status: TestStatus, p?: Problem): ParsedAttempt => attempt(status, {
+    durationMs, stdout, stderr, errorMessage: p?.message ?? null, errorStack: p?.stack ?? null,
+  })
 
   let status: TestStatus
   let attempts: ParsedAttempt[]
-  let finalProblem: Problem | undefined
-  const annotations: { type: string, description: string | null }[] = []
-  if (errors.length || failures.length || reruns.length) {
-    // error > failure; a rerunFailure alone (a schema violation) still means the test failed
-    finalProblem = errors[0] ?? failures[0] ?? reruns[reruns.length - 1]!
+  const annotations: ParsedAnnotation[] = []
+  const primary = errors[0] ?? failures[0]
+  if (primary || reruns.length) {
+    // error > failure > rerun-only. Surefire writes the first run as <failure>/<error> and every rerun after it.
     status = errors.length ? 'errored' : 'failed'
-    const first = errors[0] ?? failures[0]
-    attempts = [...(first ? [first] : []), ...reruns].map(toAttempt)
-    attempts[attempts.length - 1]!.status = status
+    attempts = [...(primary ? [own(primary.status, primary)] : []), ...reruns.map(toAttempt)]
+    if (!primary) attempts[0] = { ...attempts[0]!, durationMs: attempts[0]!.durationMs ?? durationMs, stdout, stderr }
   }
-  else if (skipped.length || SKIPPED_STATUSES.has((a.status ?? a.result ?? '').toLowerCase())) {
+  else if (skipped.length || SKIP_ATTRIBUTE_VALUES.has((a.status ?? '').trim().toLowerCase()) || SKIP_ATTRIBUTE_VALUES.has((a.result ?? '').trim().toLowerCase())) {
     status = 'skipped'
     const s = skipped[0]
-    const type = attrs(s).type?.includes('xfail') ? 'xfail' : 'skip'
-    annotations.push({ type, description: attrs(s).message?.trim() || text(s).trim() || null })
-    attempts = [attempt('skipped', { durationMs })]
+    if (s) {
+      const sa = attrsOf(s)
+      annotations.push({ type: /xfail/i.test(sa.type ?? '') ? 'xfail' : 'skip', description: capText(sa.message?.trim() || trimLines(ownText(s, 'skipped')).trim(), CAPS.short) })
+    }
+    else annotations.push({ type: (a.status ?? a.result ?? 'skipped').trim().toLowerCase(), description: null })
+    attempts = [own('skipped')]
   }
   else {
+    // Passed; Surefire/Gradle flakyFailure/flakyError are the failed tries before this final pass.
     status = 'passed'
-    attempts = [...flakes.map(toAttempt), attempt('passed')]
-    finalProblem = flakes[flakes.length - 1]
+    attempts = [...flakes.map(toAttempt), own('passed')]
   }
-  if (attempts.length === 1) attempts[0]!.durationMs = durationMs
+  // The final attempt carries the result's status (a rerunError after a <failure> still leaves the test "failed").
+  const last = attempts[attempts.length - 1]!
+  if (last.status !== status) attempts[attempts.length - 1] = { ...last, status }
 
+  const title = a.name?.trim() ?? ''
+  if (!title) sink.unnamed++
+  const file = a.file?.trim() || a.filepath?.trim() || ctx.file
+  const suites = file ? ctx.suites.filter(s => s !== file) : ctx.suites
   const classname = a.classname?.trim()
-  const innermost = suites[suites.length - 1]
-  const suitePath = classname && classname !== innermost ? [...suites, classname] : suites
-  const properties: Record<string, string> = {}
-  for (const p of children(tc, 'properties').flatMap(ps => children(ps, 'property'))) {
-    const pa = attrs(p)
-    if (pa.name) properties[pa.name] = pa.value ?? text(p).trim()
-  }
+  const suitePath = classname && classname !== suites[suites.length - 1] && classname !== title && classname !== file ? [...suites, classname] : suites
+
+  let properties = ctx.properties
+  const own_: Record<string, string> = {}
+  readProperties(n, 'testcase', own_)
+  const attachments: ParsedAttachment[] = []
+  conventions(stdout, attachments, own_)
+  conventions(stderr, attachments, own_)
+  if (Object.keys(own_).length) properties = { ...ctx.properties, ...own_ }
+
+  for (const c of nested) walkNode(c, { ...ctx, suites: title ? [...ctx.suites, title] : ctx.suites }, sink, false)
+
   return result({
-    title: (a.name ?? '').trim(),
+    title: title || '(unnamed testcase)',
     status,
     flaky: status === 'passed' && flakes.length > 0,
     attempts,
     durationMs,
-    file: a.file?.trim() || suiteFile,
-    line: numberOrNull(a.line),
+    file,
+    line: lineOrNull(a.line),
     suitePath,
-    errorMessage: finalProblem?.message ?? null,
-    errorStack: finalProblem?.stack ?? null,
-    stdout: capText(joinText(children(tc, 'system-out')), CAPS.output),
-    stderr: capText(joinText(children(tc, 'system-err')), CAPS.output),
+    ...lastError(attempts),
+    stdout,
+    stderr,
     annotations,
+    attachments,
     properties,
   })
 }
 
-/** Parses JUnit XML (any producer: Surefire, Gradle, pytest, jest-junit, go-junit-report, .NET, PHPUnit, …). */
-export function parseJunit(xml: string): ParsedReport {
+// ---------------------------------------------------------------------------------------------------------------
+// The tree walk
+
+/** Visits one element. `inSuite`: the parent is a <testsuite>/<testsuites>, so stray <error>/<failure> are run errors. */
+function walkNode(n: XNode, ctx: Context, sink: Sink, inSuite: boolean): void {
+  const tag = tagOf(n)
+  if (!tag || tag === '#text' || tag === '#cdata') return
+  if (tag === 'testcase') {
+    sink.results.push(parseTestcase(n, ctx, sink))
+    return
+  }
+  if (tag === 'testsuite' || tag === 'testsuites') {
+    walkSuite(n, tag, ctx, sink)
+    return
+  }
+  if (inSuite && (tag === 'error' || tag === 'failure')) {
+    const p = problem(n, tag, tag === 'error' ? 'errored' : 'failed')
+    const where = ctx.suites.length ? `${ctx.suites.join(' › ')}: ` : ''
+    sink.errors.push({ message: capText(`${where}${p.message ?? `<${tag}> outside any testcase`}`, CAPS.message)!, stack: p.stack })
+    return
+  }
+  if (inSuite && (tag === 'system-out' || tag === 'system-err')) {
+    const t = trimLines(ownText(n, tag))
+    if (t) (tag === 'system-out' ? sink.stdout : sink.stderr).push(t)
+    return
+  }
+  if (tag === 'properties' || tag === 'skipped' || tag === 'system-out' || tag === 'system-err') return
+  // Any other wrapper: testcases may sit at any depth.
+  for (const c of kids(n, tag)) walkNode(c, ctx, sink, false)
+}
+
+function walkSuite(n: XNode, tag: string, ctx: Context, sink: Sink): void {
+  const a = attrsOf(n)
+  const name = tag === 'testsuite' ? a.name?.trim() : undefined
+  let properties = ctx.properties
+  const own: Record<string, string> = {}
+  readProperties(n, tag, own)
+  if (Object.keys(own).length) properties = { ...ctx.properties, ...own }
+  const here: Context = {
+    suites: name ? [...ctx.suites, name] : ctx.suites,
+    file: a.file?.trim() || a.filepath?.trim() || ctx.file,
+    properties,
+  }
+  for (const c of kids(n, tag)) walkNode(c, here, sink, true)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Parses JUnit XML. Throws ReportParseError (with line/column where known) for anything that is not a well-formed JUnit report. */
+export function parseJunit(text: string): ParsedReport {
+  const xml = stripBom(text)
   validate(xml)
-  const doc = parser.parse(xml) as Node
-  const rootName = Object.keys(doc).find(k => k !== '?xml' && !k.startsWith('#') && !k.startsWith('!'))
+  let doc: XNode[]
+  try {
+    doc = parser.parse(xml) as XNode[]
+  }
+  catch (err) {
+    throw new ReportParseError(`The XML could not be read: ${(err as Error).message.replace(/\.$/, '')}.`, { code: 'malformed_xml' })
+  }
+  const roots = doc.filter((n) => {
+    const t = tagOf(n)
+    return t != null && t !== '#text' && t !== '#cdata' && !t.startsWith('?') && !t.startsWith('!')
+  })
+  const rootName = roots[0] ? tagOf(roots[0])! : null
+  if (!rootName) throw new ReportParseError('The XML has no root element.', { code: 'malformed_xml' })
+  if (roots.length > 1) {
+    throw new ReportParseError(`The XML is not well-formed: it has ${roots.length} root elements (<${rootName}> is followed by <${tagOf(roots[1]!)}>), and a JUnit report has exactly one.`, { code: 'malformed_xml' })
+  }
   if (rootName !== 'testsuites' && rootName !== 'testsuite') {
-    throw new ReportParseError(`This XML is not a JUnit report: the root element is <${rootName ?? '?'}>, expected <testsuites> or <testsuite>.`, { code: 'not_junit' })
+    throw new ReportParseError(`This XML is not a JUnit report: the root element is <${rootName}>, expected <testsuites> or <testsuite>.`, { code: 'not_junit' })
   }
-  const results: ParsedResult[] = []
-  const errors: ParsedRunError[] = []
-  const stdout: string[] = []
-  const stderr: string[] = []
-  let startedAt: string | null = null
+  const root = roots[0]!
+  const sink: Sink = { results: [], errors: [], stdout: [], stderr: [], unnamed: 0 }
+  walkSuite(root, rootName, { suites: [], file: null, properties: {} }, sink)
 
-  const walk = (suite: unknown, path: string[], file: string | null) => {
-    const a = attrs(suite)
-    startedAt ??= isoOrNull(a.timestamp)
-    const here = a.name?.trim() ? [...path, a.name.trim()] : path
-    const suiteFile = a.file?.trim() || a.filepath?.trim() || file
-    for (const tc of children(suite, 'testcase')) results.push(parseTestcase(tc, here, suiteFile))
-    for (const p of [...children(suite, 'error').map(n => problem(n, 'errored')), ...children(suite, 'failure').map(n => problem(n, 'failed'))]) {
-      errors.push({ message: `${here.join(' › ') || 'suite'}: ${p.message ?? 'failed outside any test'}`, stack: p.stack })
+  // Run timing: the root's own attributes, else the first suite's start and the sum of the top-level suites.
+  const ra = attrsOf(root)
+  let startedAt = isoOrNull(ra.timestamp)
+  let durationMs = secondsToMs(ra.time)
+  if (rootName === 'testsuites' && (startedAt == null || durationMs == null)) {
+    let sum: number | null = null
+    for (const s of kids(root, rootName)) {
+      if (tagOf(s) !== 'testsuite') continue
+      const sa = attrsOf(s)
+      startedAt ??= isoOrNull(sa.timestamp)
+      const t = secondsToMs(sa.time)
+      if (t != null) sum = (sum ?? 0) + t
     }
-    const out = joinText(children(suite, 'system-out'))
-    const err = joinText(children(suite, 'system-err'))
-    if (out) stdout.push(out)
-    if (err) stderr.push(err)
-    for (const child of children(suite, 'testsuite')) walk(child, here, suiteFile)
+    durationMs ??= sum == null ? null : Math.round(sum * 1000) / 1000
   }
 
-  const roots = children(doc, rootName)
-  let durationMs: number | null = null
-  for (const root of roots) {
-    if (rootName === 'testsuites') {
-      durationMs = secondsToMs(attrs(root).time)
-      for (const s of children(root, 'testsuite')) walk(s, [], null)
-      for (const tc of children(root, 'testcase')) results.push(parseTestcase(tc, [], null))
-      for (const nested of children(root, 'testsuites')) for (const s of children(nested, 'testsuite')) walk(s, [], null)
-    }
-    else {
-      durationMs = secondsToMs(attrs(root).time)
-      walk(root, [], null)
-    }
-  }
+  const warnings: string[] = []
+  if (sink.unnamed) warnings.push(`${sink.unnamed} testcase${sink.unnamed === 1 ? ' has' : 's have'} no name; shown as "(unnamed testcase)".`)
+  if (sink.errors.length) warnings.push(`${sink.errors.length} <error>/<failure> element${sink.errors.length === 1 ? ' sits' : 's sit'} outside any testcase; reported as run errors, not tests.`)
   return {
-    format: 'junit', tool: null, startedAt, durationMs, results, errors,
-    stdout: capText(stdout.join('\n'), CAPS.output), stderr: capText(stderr.join('\n'), CAPS.output),
-    metadata: {}, warnings: [],
+    format: 'junit',
+    tool: null,
+    startedAt,
+    durationMs,
+    results: sink.results,
+    errors: sink.errors,
+    stdout: capText(sink.stdout.join('\n'), CAPS.output),
+    stderr: capText(sink.stderr.join('\n'), CAPS.output),
+    metadata: {},
+    warnings,
   }
 }

@@ -150,11 +150,11 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
   const db = await useDb()
   return db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, branch ?? undefined)
-    await tx.insert(runs).values({
+    const inserted = await tx.insert(runs).values({
       projectId: project.id, runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
       buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
       status: 'empty', format, startedAt,
-    }).onConflictDoNothing()
+    }).onConflictDoNothing().returning({ id: runs.id })
     // Locks the run: concurrent shards of one run are applied one after the other.
     const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, project.id), eq(runs.runKey, runKey))).for('update')
     if (!run) throw new Error('run row vanished inside its transaction')
@@ -171,7 +171,7 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
       const { merged, rejected: r } = mergeUpload(fresh)
       rejected = r
       duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
-      await storeResults(tx, project.id, run, merged)
+      await storeResults(tx, project.id, run, merged, inserted.length > 0)
       const newErrors = fresh.flatMap(f => f.report.errors)
       const duration = fresh.map(f => f.report.durationMs).filter((d): d is number => d != null)
       await tx.update(runs).set({
@@ -239,70 +239,120 @@ async function refreshRunCounts(tx: Tx, runId: string) {
 
 type RunRow = typeof runs.$inferSelect
 
-/** Upserts test cases, folds in results this run already holds for the same tests, inserts results and attempts. */
-async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[]) {
+/**
+ * Rows travel as one jsonb parameter expanded by jsonb_to_recordset: building a 20-column multi-row INSERT
+ * through the query builder cost more CPU than the database spent storing it. NUL characters (which Postgres
+ * text refuses) and lone surrogates are cleaned on the way.
+ */
+function rowsJson(rows: object[]): string {
+  return JSON.stringify(rows, (_k, v) => typeof v === 'string' ? v.replace(/\0/g, '').toWellFormed() : v)
+}
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
+
+/**
+ * Stores the merged results of a new upload: folds in results this run already holds for the same tests (an
+ * earlier shard), upserts the test cases together with their rollup counters, inserts results and attempts.
+ */
+async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean) {
+  const previous = isNewRun ? new Map<string, ParsedResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
+  for (const m of merged) {
+    const before = previous.get(m.identityHash)
+    if (before) {
+      m.result = mergeExecutions([before, m.result])
+      m.occurrences += 1
+    }
+  }
+
+  const at = run.startedAt.toISOString()
   const caseIds = new Map<string, string>()
   for (let i = 0; i < merged.length; i += CHUNK) {
-    const rows = await tx.insert(testCases).values(merged.slice(i, i + CHUNK).map(m => ({
-      projectId, identityHash: m.identityHash, file: m.result.file, suitePath: m.result.suitePath, title: m.result.title, variant: m.result.variant,
-    }))).onConflictDoUpdate({ target: [testCases.projectId, testCases.identityHash], set: { title: sql`excluded.title` } })
-      .returning({ id: testCases.id, identityHash: testCases.identityHash })
-    for (const r of rows) caseIds.set(r.identityHash, r.id)
-  }
-
-  // The same test in an earlier shard of this run: merge both executions into one result.
-  const previous = await loadRunResults(tx, run.id, [...caseIds.values()])
-  if (previous.size) {
-    for (const m of merged) {
-      const before = previous.get(caseIds.get(m.identityHash)!)
-      if (before) {
-        m.result = mergeExecutions([before, m.result])
-        m.occurrences += 1
+    const rows = merged.slice(i, i + CHUNK).map((m) => {
+      // A result replaced by a shard merge was counted once already: only its status may change the counters
+      // (so failed/flaky may be -1 here; that only happens on the update path, for an existing test case).
+      const before = previous.get(m.identityHash)
+      const failing = FAILING.has(m.result.status)
+      return {
+        identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
+        status: m.result.status, runs: before ? 0 : 1, failing,
+        failed: Number(failing) - Number(before ? FAILING.has(before.status) : 0), flaky: Number(m.result.flaky) - Number(before?.flaky ?? 0),
       }
-    }
-    await tx.delete(testResults).where(and(eq(testResults.runId, run.id), inArray(testResults.testCaseId, [...previous.keys()])))
+    })
+    const result = await tx.execute(sql`
+      insert into test_cases as tc (project_id, identity_hash, file, suite_path, title, variant,
+        last_status, last_run_id, last_run_at, last_failure_at, total_runs, failed_runs, flaky_runs)
+      select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant,
+        x.status, ${run.id}::uuid, ${at}::timestamptz, case when x.failing then ${at}::timestamptz end, x.runs, x.failed, x.flaky
+      from jsonb_to_recordset(${rowsJson(rows)}::jsonb) as x(identity_hash text, file text, suite_path text[], title text, variant text,
+        status test_status, runs int, failing boolean, failed int, flaky int)
+      on conflict (project_id, identity_hash) do update set
+        total_runs = tc.total_runs + excluded.total_runs,
+        failed_runs = tc.failed_runs + excluded.failed_runs,
+        flaky_runs = tc.flaky_runs + excluded.flaky_runs,
+        last_status = case when tc.last_run_at is null or tc.last_run_at <= excluded.last_run_at then excluded.last_status else tc.last_status end,
+        last_run_id = case when tc.last_run_at is null or tc.last_run_at <= excluded.last_run_at then excluded.last_run_id else tc.last_run_id end,
+        last_run_at = greatest(tc.last_run_at, excluded.last_run_at),
+        last_failure_at = greatest(tc.last_failure_at, excluded.last_failure_at)
+      returning id, identity_hash`)
+    for (const r of rowsOf<{ id: string, identity_hash: string }>(result)) caseIds.set(r.identity_hash, r.id)
+  }
+  if (previous.size) {
+    await tx.delete(testResults).where(and(eq(testResults.runId, run.id), inArray(testResults.testCaseId, [...previous.keys()].map(h => caseIds.get(h)!))))
   }
 
-  const attemptRows: (typeof testAttempts.$inferInsert)[] = []
+  const attemptRows: object[] = []
   const resultRows = merged.map((m) => {
     const r = m.result
     const id = randomUUID()
     if (r.attempts.length > 1) {
       r.attempts.forEach((a, i) => attemptRows.push({
-        resultId: id, attempt: i + 1, status: a.status, durationMs: a.durationMs == null ? null : Math.round(a.durationMs),
-        errorMessage: a.errorMessage, errorStack: a.errorStack, startedAt: ts(a.startedAt),
+        result_id: id, attempt: i + 1, status: a.status, duration_ms: a.durationMs == null ? null : Math.round(a.durationMs),
+        error_message: a.errorMessage, error_stack: a.errorStack, started_at: a.startedAt,
       }))
     }
     return {
-      id, runId: run.id, testCaseId: caseIds.get(m.identityHash)!, projectId, runStartedAt: run.startedAt,
-      status: r.status, flaky: r.flaky, durationMs: r.durationMs == null ? null : Math.round(r.durationMs),
-      attemptCount: Math.max(1, r.attempts.length), errorMessage: r.errorMessage, errorStack: r.errorStack,
-      stdout: r.stdout, stderr: r.stderr, line: r.line,
+      id, test_case_id: caseIds.get(m.identityHash)!, status: r.status, flaky: r.flaky,
+      duration_ms: r.durationMs == null ? null : Math.round(r.durationMs), attempt_count: Math.max(1, r.attempts.length),
+      error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: r.line,
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
       properties: Object.keys(r.properties).length ? r.properties : null,
     }
   })
-  for (let i = 0; i < resultRows.length; i += CHUNK) await tx.insert(testResults).values(resultRows.slice(i, i + CHUNK))
-  for (let i = 0; i < attemptRows.length; i += CHUNK * 2) await tx.insert(testAttempts).values(attemptRows.slice(i, i + CHUNK * 2))
-
-  await updateTestCaseRollups(tx, run, resultRows, previous)
+  for (let i = 0; i < resultRows.length; i += CHUNK) {
+    await tx.execute(sql`
+      insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
+        error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties)
+      select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
+        x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties
+      from jsonb_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::jsonb) as x(id uuid, test_case_id uuid, status test_status,
+        flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
+        line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb)`)
+  }
+  for (let i = 0; i < attemptRows.length; i += CHUNK * 2) {
+    await tx.execute(sql`
+      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
+      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
+      from jsonb_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::jsonb) as x(result_id uuid, attempt smallint,
+        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
+  }
 }
 
-/** Results (with attempts) this run already stores for these test cases, as parsed results to merge with. */
-async function loadRunResults(tx: Tx, runId: string, testCaseIds: string[]): Promise<Map<string, ParsedResult>> {
+/** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */
+async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): Promise<Map<string, ParsedResult>> {
   const out = new Map<string, ParsedResult>()
-  for (let i = 0; i < testCaseIds.length; i += CHUNK * 5) {
-    const rows = await tx.select().from(testResults)
-      .where(and(eq(testResults.runId, runId), inArray(testResults.testCaseId, testCaseIds.slice(i, i + CHUNK * 5))))
+  for (let i = 0; i < identityHashes.length; i += CHUNK * 5) {
+    const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash }).from(testResults)
+      .innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+      .where(and(eq(testResults.runId, runId), inArray(testCases.identityHash, identityHashes.slice(i, i + CHUNK * 5))))
     if (!rows.length) continue
-    const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(r => r.id))).orderBy(testAttempts.attempt)
-    for (const row of rows) {
+    const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(x => x.r.id))).orderBy(testAttempts.attempt)
+    for (const { r: row, identityHash } of rows) {
       const own = attempts.filter(a => a.resultId === row.id).map(a => ({
         status: a.status, durationMs: a.durationMs, errorMessage: a.errorMessage, errorStack: a.errorStack,
         startedAt: a.startedAt?.toISOString() ?? null, stdout: null, stderr: null,
       }))
-      out.set(row.testCaseId, {
+      out.set(identityHash, {
         file: null, line: row.line, suitePath: [], title: '', variant: null, status: row.status, flaky: row.flaky, durationMs: row.durationMs,
         attempts: own.length ? own : [{ status: row.status, durationMs: row.durationMs, errorMessage: row.errorMessage, errorStack: row.errorStack, startedAt: null, stdout: null, stderr: null }],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
@@ -311,35 +361,4 @@ async function loadRunResults(tx: Tx, runId: string, testCaseIds: string[]): Pro
     }
   }
   return out
-}
-
-/**
- * Keeps the per-test counters current. Results replaced by a shard merge were already counted once, so only
- * their status may change, not the number of runs.
- */
-async function updateTestCaseRollups(
-  tx: Tx, run: RunRow,
-  rows: { testCaseId: string, status: TestStatus, flaky: boolean }[],
-  previous: Map<string, ParsedResult>,
-) {
-  const at = run.startedAt.toISOString()
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const values = rows.slice(i, i + CHUNK).map((r) => {
-      const before = previous.get(r.testCaseId)
-      const failed = Number(FAILING.has(r.status)) - Number(before ? FAILING.has(before.status) : 0)
-      const flaky = Number(r.flaky) - Number(before?.flaky ?? 0)
-      return sql`(${r.testCaseId}::uuid, ${before ? 0 : 1}::int, ${failed}::int, ${flaky}::int, ${r.status}::test_status)`
-    })
-    await tx.execute(sql`
-      update test_cases tc set
-        total_runs = tc.total_runs + v.runs,
-        failed_runs = tc.failed_runs + v.failed,
-        flaky_runs = tc.flaky_runs + v.flaky,
-        last_status = case when tc.last_run_at is null or tc.last_run_at <= ${at}::timestamptz then v.status else tc.last_status end,
-        last_run_id = case when tc.last_run_at is null or tc.last_run_at <= ${at}::timestamptz then ${run.id}::uuid else tc.last_run_id end,
-        last_run_at = greatest(tc.last_run_at, ${at}::timestamptz),
-        last_failure_at = case when v.status in ('failed', 'errored') then greatest(tc.last_failure_at, ${at}::timestamptz) else tc.last_failure_at end
-      from (values ${sql.join(values, sql`, `)}) as v(id, runs, failed, flaky, status)
-      where tc.id = v.id`)
-  }
 }

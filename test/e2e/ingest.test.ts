@@ -94,6 +94,16 @@ describe('ingest', () => {
     expect(b.body.counts.failed).toBe(e1.failed + e2.failed)
   })
 
+  it('folds the same test in two shards of one run into one result: a failure then a pass is a flaky pass', async () => {
+    const shard = (body: string) => `<testsuite name="s"><testcase classname="c" name="retried">${body}</testcase><testcase classname="c" name="other${body ? 1 : 2}"/></testsuite>`
+    const a = await upload(server, [{ name: 'a.xml', content: shard('<failure message="boom">stack</failure>') }], { key, query: { project: 'cross', runKey: 'r1' } })
+    expect(a.body.counts).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0, flaky: 0 })
+    const b = await upload(server, [{ name: 'b.xml', content: shard('') }], { key, query: { project: 'cross', runKey: 'r1' } })
+    expect(b.status).toBe(201)
+    expect(b.body.counts).toEqual({ tests: 3, passed: 3, failed: 0, errored: 0, skipped: 0, flaky: 1 })
+    expect(b.body.status).toBe('passed')
+  })
+
   it('merges several files of one multipart upload into one run', async () => {
     const files = ['ctrf/ctrf__minimal.json', 'ctrf/ctrf__with-retries.json'].map(corpusFile)
     files[1]!.name = 'retries.json'

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { spawnServer } from '../../scripts/lib/spawn-server'
 import { cpSync, mkdtempSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -43,7 +44,7 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>, dr
   }
 }
 
-/** Spawns the built server and resolves once it listens and its database answers (or rejects with its output). */
+/** Spawns the built server on a fresh database and resolves once it is healthy (or rejects with its output). */
 export async function startServer(env: Record<string, string> = {}, opts: { waitHealthy?: boolean } = {}): Promise<TestServer> {
   const db = env.DATABASE_URL || env.PROOFDECK_DATA_DIR ? { env: {}, drop: async () => {} } : await freshDatabase()
   const fullEnv: Record<string, string> = {
@@ -54,54 +55,15 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
     ...db.env,
     ...env,
   }
-  const child: ChildProcess = spawn(process.execPath, [resolve('.output/server/index.mjs')], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', NO_COLOR: '1', ...fullEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await spawnServer(fullEnv, opts).catch(async (err) => {
+    await db.drop()
+    throw err
   })
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
-  const exited = new Promise<number | null>(r => child.once('exit', code => r(code)))
-
-  const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not start in 60 s:\n${out}`)), 60_000)
-    const check = () => {
-      const m = out.match(/Listening on (http:\/\/\S+)/)
-      if (m) {
-        clearTimeout(timer)
-        res(m[1]!.replace('[::]', '127.0.0.1').replace(/\/$/, ''))
-      }
-    }
-    child.stdout!.on('data', check)
-    exited.then((code) => {
-      clearTimeout(timer)
-      rej(new Error(`server exited with ${code}:\n${out}`))
-    })
-  })
-  const kill = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM')
-      await Promise.race([exited, new Promise(r => setTimeout(r, 5000))])
-      if (child.exitCode === null) child.kill('SIGKILL')
-    }
-  }
   const stop = async () => {
-    await kill()
+    await server.kill()
     await db.drop()
   }
-  if (opts.waitHealthy !== false) {
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      const r = await fetch(`${url}/api/health`).catch(() => null)
-      if (r?.status === 200) break
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await stop()
-        throw new Error(`server never became healthy:\n${out}`)
-      }
-      await new Promise(r => setTimeout(r, 100))
-    }
-  }
-  return { url, logs: () => out, stop, kill, env: fullEnv }
+  return { url: server.url, logs: server.output, stop, kill: server.kill, env: fullEnv }
 }
 
 /** Runs a process to completion (for "refuses to start" checks). */

@@ -1,0 +1,103 @@
+/**
+ * npm run bench:ingest — uploads generated reports to the built server over HTTP (the path CI takes: auth,
+ * body, parse, one transaction) on embedded PGlite, and on Postgres when DATABASE_URL is set. Prints
+ * results/second and the server's peak RSS, and writes the table to BENCHMARKS.md.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { createApiKeyAs, spawnServer } from './lib/spawn-server'
+import { junitReport, playwrightReport } from './lib/synthetic'
+
+const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
+const CASES = [
+  { label: 'JUnit XML, 1,000 results', format: 'junit', n: 1_000 },
+  { label: 'JUnit XML, 10,000 results', format: 'junit', n: 10_000 },
+  { label: 'JUnit XML, 50,000 results', format: 'junit', n: 50_000 },
+  { label: 'Playwright JSON, 50,000 results', format: 'playwright', n: 50_000 },
+] as const
+
+function peakRssMb(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN
+}
+
+async function post(url: string, key: string, body: string, query: Record<string, string>, type: string) {
+  const started = performance.now()
+  const res = await fetch(`${url}/api/v1/runs?${new URLSearchParams(query)}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': type }, body })
+  const json = await res.json() as { counts?: { tests: number }, message?: string }
+  const ms = performance.now() - started
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${json.message}`)
+  return { ms, tests: json.counts!.tests }
+}
+
+interface Row { db: string, label: string, bytes: number, firstMs: number, nextMs: number, perSecond: number, rssMb: number }
+
+async function benchDatabase(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const c of CASES) {
+    const body = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
+    const dir = mkdtempSync(join(tmpdir(), 'pd-bench-'))
+    let dbEnv: Record<string, string> = { PROOFDECK_DATA_DIR: join(dir, 'pglite') }
+    let dropDb = async () => {}
+    if (db === 'Postgres') {
+      const { default: postgres } = await import('postgres')
+      const name = `pd_bench_${Date.now()}`
+      const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+      await admin.unsafe(`create database ${name}`)
+      await admin.end()
+      const url = new URL(process.env.DATABASE_URL!)
+      url.pathname = `/${name}`
+      dbEnv = { DATABASE_URL: url.toString() }
+      dropDb = async () => {
+        const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+        await a.unsafe(`drop database if exists ${name} with (force)`)
+        await a.end()
+      }
+    }
+    const server = await spawnServer({
+      ...dbEnv, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
+      PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_MAX_UPLOAD_MB: '200',
+    })
+    try {
+      const key = await createApiKeyAs(server.url, ADMIN, ['ingest'])
+      const type = c.format === 'junit' ? 'application/xml' : 'application/json'
+      const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
+      const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
+      const row = { db, label: c.label, bytes: Buffer.byteLength(body), firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000), rssMb: peakRssMb(server.pid) }
+      console.log(`${db.padEnd(8)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  peak RSS ${row.rssMb} MB`)
+      rows.push(row)
+    }
+    finally {
+      await server.kill()
+      await dropDb()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  return rows
+}
+
+async function main() {
+  if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
+  const rows = await benchDatabase('PGlite')
+  if (process.env.DATABASE_URL) rows.push(...await benchDatabase('Postgres'))
+  else console.log('(set DATABASE_URL=postgres://… to also measure Postgres)')
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`
+  const table = [
+    '| Database | Report | Size | First upload (new tests) | Next upload (known tests) | Results/s (next) | Server peak RSS |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(r => `| ${r.db} | ${r.label} | ${(r.bytes / 1048576).toFixed(1)} MB | ${r.firstMs.toFixed(0)} ms | ${r.nextMs.toFixed(0)} ms | ${Math.round(r.perSecond).toLocaleString('en')} | ${r.rssMb} MB |`),
+  ].join('\n')
+  const section = `## Ingest (\`npm run bench:ingest\`)\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}. Each report is uploaded over HTTP to the built server (\`.output\`) on a fresh database, twice under two run keys: the first upload creates every test case, the second is the steady state of CI (known tests). Times are the whole request: auth, body, parse, one transaction. Peak RSS is the server process's high-water mark (VmHWM) after both uploads. Reports are generated by \`scripts/lib/synthetic.ts\` (JUnit: 8% failures with stacks, 3% skipped, 2% Surefire flaky; Playwright: 2 projects, retries, 5% failed, 4% flaky).\n\n${table}\n`
+  const file = 'BENCHMARKS.md'
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured by the scripts named in each section; re-run them to update.\n'
+  const next = current.includes('## Ingest (') ? current.replace(/## Ingest \(`npm run bench:ingest`\)[\s\S]*?(?=\n## |$)/, section) : `${current.trimEnd()}\n\n${section}`
+  writeFileSync(file, next)
+  console.log(`\nwrote ${file}`)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
