@@ -103,11 +103,7 @@ CREATE TABLE "test_cases" (
 	"title" text NOT NULL,
 	"variant" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"last_status" "test_status",
-	"last_run_id" uuid,
-	"last_run_at" timestamp with time zone,
 	"last_failure_at" timestamp with time zone,
-	"total_runs" integer DEFAULT 0 NOT NULL,
 	"failed_runs" integer DEFAULT 0 NOT NULL,
 	"flaky_runs" integer DEFAULT 0 NOT NULL,
 	"flaky_score" real DEFAULT 0 NOT NULL,
@@ -244,7 +240,7 @@ CREATE INDEX "test_cases_project_flaky_idx" ON "test_cases" USING btree ("projec
 CREATE INDEX "test_results_run_status_idx" ON "test_results" USING btree ("run_id","status");--> statement-breakpoint
 CREATE INDEX "test_results_case_started_idx" ON "test_results" USING btree ("test_case_id","run_started_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "test_results_project_failed_idx" ON "test_results" USING btree ("project_id","run_started_at" DESC NULLS LAST) WHERE status in ('failed', 'errored');--> statement-breakpoint
-CREATE INDEX "test_results_cluster_idx" ON "test_results" USING btree ("cluster_id","run_started_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "test_results_cluster_idx" ON "test_results" USING btree ("cluster_id","run_started_at" DESC NULLS LAST) WHERE cluster_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "cluster_aliases_project_fingerprint_idx" ON "cluster_aliases" USING btree ("project_id","fingerprint");--> statement-breakpoint
 CREATE UNIQUE INDEX "diagnoses_cluster_version_idx" ON "diagnoses" USING btree ("cluster_id","version");--> statement-breakpoint
 CREATE INDEX "diagnosis_feedback_diagnosis_idx" ON "diagnosis_feedback" USING btree ("diagnosis_id");--> statement-breakpoint

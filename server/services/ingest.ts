@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
 import { parseReport } from '../ingest'
@@ -31,6 +31,17 @@ interface MergedResult {
 }
 
 const CHUNK = 1000
+
+/** Time-ordered UUID (v7): result ids arrive in insert order, so the primary-key index grows at its right edge. */
+export function uuidv7(): string {
+  const b = randomBytes(16)
+  const ms = Date.now()
+  b.writeUIntBE(ms, 0, 6)
+  b[6] = (b[6]! & 0x0F) | 0x70
+  b[8] = (b[8]! & 0x3F) | 0x80
+  const h = b.toString('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex')
 
@@ -267,34 +278,40 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
   const at = run.startedAt.toISOString()
   const caseIds = new Map<string, string>()
   for (let i = 0; i < merged.length; i += CHUNK) {
-    const rows = merged.slice(i, i + CHUNK).map((m) => {
-      // A result replaced by a shard merge was counted once already: only its status may change the counters
-      // (so failed/flaky may be -1 here; that only happens on the update path, for an existing test case).
-      const before = previous.get(m.identityHash)
-      const failing = FAILING.has(m.result.status)
-      return {
-        identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
-        status: m.result.status, runs: before ? 0 : 1, failing,
-        failed: Number(failing) - Number(before ? FAILING.has(before.status) : 0), flaky: Number(m.result.flaky) - Number(before?.flaky ?? 0),
-      }
-    })
+    const rows = merged.slice(i, i + CHUNK).map(m => ({
+      identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
+    }))
+    // Inserts the new test cases and reads the ids of known ones in one round trip; known ones are not rewritten.
     const result = await tx.execute(sql`
-      insert into test_cases as tc (project_id, identity_hash, file, suite_path, title, variant,
-        last_status, last_run_id, last_run_at, last_failure_at, total_runs, failed_runs, flaky_runs)
-      select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant,
-        x.status, ${run.id}::uuid, ${at}::timestamptz, case when x.failing then ${at}::timestamptz end, x.runs, x.failed, x.flaky
-      from jsonb_to_recordset(${rowsJson(rows)}::jsonb) as x(identity_hash text, file text, suite_path text[], title text, variant text,
-        status test_status, runs int, failing boolean, failed int, flaky int)
-      on conflict (project_id, identity_hash) do update set
-        total_runs = tc.total_runs + excluded.total_runs,
-        failed_runs = tc.failed_runs + excluded.failed_runs,
-        flaky_runs = tc.flaky_runs + excluded.flaky_runs,
-        last_status = case when tc.last_run_at is null or tc.last_run_at <= excluded.last_run_at then excluded.last_status else tc.last_status end,
-        last_run_id = case when tc.last_run_at is null or tc.last_run_at <= excluded.last_run_at then excluded.last_run_id else tc.last_run_id end,
-        last_run_at = greatest(tc.last_run_at, excluded.last_run_at),
-        last_failure_at = greatest(tc.last_failure_at, excluded.last_failure_at)
-      returning id, identity_hash`)
+      with x as (
+        select * from jsonb_to_recordset(${rowsJson(rows)}::jsonb) as x(identity_hash text, file text, suite_path text[], title text, variant text)
+      ), ins as (
+        insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
+        select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant from x
+        on conflict (project_id, identity_hash) do nothing
+        returning id, identity_hash
+      )
+      select id, identity_hash from ins
+      union all
+      select tc.id, tc.identity_hash from test_cases tc join x on tc.project_id = ${projectId}::uuid and tc.identity_hash = x.identity_hash`)
     for (const r of rowsOf<{ id: string, identity_hash: string }>(result)) caseIds.set(r.identity_hash, r.id)
+  }
+
+  // Counters change only where something failed or flaked, or where a shard merge changed an earlier outcome.
+  const deltas = merged.flatMap((m) => {
+    const before = previous.get(m.identityHash)
+    const failed = Number(FAILING.has(m.result.status)) - Number(before ? FAILING.has(before.status) : 0)
+    const flaky = Number(m.result.flaky) - Number(before?.flaky ?? 0)
+    return failed || flaky || FAILING.has(m.result.status) ? [{ id: caseIds.get(m.identityHash)!, failed, flaky, failing: FAILING.has(m.result.status) }] : []
+  })
+  for (let i = 0; i < deltas.length; i += CHUNK) {
+    await tx.execute(sql`
+      update test_cases tc set
+        failed_runs = tc.failed_runs + x.failed,
+        flaky_runs = tc.flaky_runs + x.flaky,
+        last_failure_at = case when x.failing then greatest(tc.last_failure_at, ${at}::timestamptz) else tc.last_failure_at end
+      from jsonb_to_recordset(${rowsJson(deltas.slice(i, i + CHUNK))}::jsonb) as x(id uuid, failed int, flaky int, failing boolean)
+      where tc.id = x.id`)
   }
   if (previous.size) {
     await tx.delete(testResults).where(and(eq(testResults.runId, run.id), inArray(testResults.testCaseId, [...previous.keys()].map(h => caseIds.get(h)!))))
@@ -303,7 +320,7 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
   const attemptRows: object[] = []
   const resultRows = merged.map((m) => {
     const r = m.result
-    const id = randomUUID()
+    const id = uuidv7()
     if (r.attempts.length > 1) {
       r.attempts.forEach((a, i) => attemptRows.push({
         result_id: id, attempt: i + 1, status: a.status, duration_ms: a.durationMs == null ? null : Math.round(a.durationMs),

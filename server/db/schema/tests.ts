@@ -27,12 +27,8 @@ export const testCases = pgTable('test_cases', {
   title: text().notNull(),
   variant: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  // rollup, kept current at ingest
-  lastStatus: testStatusEnum(),
-  lastRunId: uuid(),
-  lastRunAt: timestamp({ withTimezone: true }),
+  // rollup, kept current at ingest for tests that failed or flaked (passing results need no write here)
   lastFailureAt: timestamp({ withTimezone: true }),
-  totalRuns: integer().notNull().default(0),
   failedRuns: integer().notNull().default(0),
   flakyRuns: integer().notNull().default(0),
   flakyScore: real().notNull().default(0),
@@ -75,7 +71,7 @@ export const testResults = pgTable('test_results', {
   index('test_results_run_status_idx').on(t.runId, t.status),
   index('test_results_case_started_idx').on(t.testCaseId, t.runStartedAt.desc()),
   index('test_results_project_failed_idx').on(t.projectId, t.runStartedAt.desc()).where(sql`status in ('failed', 'errored')`),
-  index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc()),
+  index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc()).where(sql`cluster_id is not null`),
 ])
 
 /**
