@@ -1,0 +1,4 @@
+/** The projects the signed-in user can see, with their latest run. */
+export function useProjects() {
+  return useFetch('/api/projects', { key: 'projects', default: () => [] })
+}
