@@ -86,7 +86,7 @@ CREATE TABLE "runs" (
 CREATE TABLE "test_attempts" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "test_attempts_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"result_id" uuid NOT NULL,
-	"attempt" smallint NOT NULL,
+	"attempt" integer NOT NULL,
 	"status" "test_status" NOT NULL,
 	"duration_ms" integer,
 	"error_message" text,

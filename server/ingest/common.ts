@@ -127,6 +127,7 @@ export function lineOrNull(value: unknown): number | null {
 /**
  * ISO string for a date given as ISO, as epoch milliseconds (or epoch seconds, which some reporters write:
  * anything below 1e11 is read as seconds, i.e. before 1973 in milliseconds), or as a zone-less timestamp (UTC).
+ * Null for anything unreadable and for zero dates (epoch 0, Go's 0001-01-01).
  */
 export function isoOrNull(value: unknown): string | null {
   if (value == null || value === '') return null
@@ -140,7 +141,8 @@ export function isoOrNull(value: unknown): string | null {
     if (/^\d+(\.\d+)?$/.test(s)) return isoOrNull(Number(s))
     d = new Date(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(s) ? `${s}Z` : s)
   }
-  return Number.isNaN(d.getTime()) ? null : d.toISOString()
+  const t = d.getTime()
+  return Number.isNaN(t) || t <= 0 ? null : d.toISOString() // ≤ 1970: a zero value (Go writes 0001-01-01), not a date
 }
 
 /** First non-blank line, trimmed. */
@@ -285,6 +287,9 @@ export function jsonSyntaxError(text: string, what: string, err: Error): ReportP
     return new ReportParseError(`This ${what} is not valid JSON: it ends in the middle of the document at ${at(p)} (is the file truncated?).`, { code: 'malformed_json', ...p })
   }
   const p = lineCol(text, offset)
+  if (/after JSON/i.test(err.message)) {
+    return new ReportParseError(`This ${what} is not valid JSON: there is text after the end of the JSON document, at ${at(p)}.`, { code: 'malformed_json', ...p })
+  }
   const ch = text.codePointAt(offset)!
   const shown = ch < 0x20 ? `control character U+${ch.toString(16).toUpperCase().padStart(4, '0')}` : `character ${JSON.stringify(String.fromCodePoint(ch))}`
   return new ReportParseError(`This ${what} is not valid JSON: unexpected ${shown} at ${at(p)}.`, { code: 'malformed_json', ...p })

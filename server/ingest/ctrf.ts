@@ -1,84 +1,171 @@
 import type { TestStatus } from '../../shared/constants'
-import { CAPS, asArray, attempt, capText, isObject, isoOrNull, numberOrNull, parseJson, result, str } from './common'
-import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult } from './types'
+import {
+  CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects, parseJson, result, str,
+} from './common'
+import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
+
+/*
+ * CTRF (Common Test Report Format, https://ctrf.io) JSON. One result per results.tests[] entry; the summary block is
+ * not trusted (it can contradict tests[]). Statuses: passed, failed, skipped, pending → skipped, other → errored.
+ */
 
 type Obj = Record<string, unknown>
 
 const STATUS: Record<string, TestStatus> = { passed: 'passed', failed: 'failed', skipped: 'skipped', pending: 'skipped', other: 'errored' }
+const statusOf = (v: unknown): TestStatus => STATUS[str(v)?.toLowerCase() ?? ''] ?? 'errored'
 
-const lines = (v: unknown): string | null => capText(Array.isArray(v) ? v.map(String).join('\n') : str(v), CAPS.output)
+/** stdout/stderr: an array of lines (the spec) or a plain string. */
+const lines = (v: unknown): string | null => capText(Array.isArray(v) ? v.map(x => str(x) ?? '').join('\n') : str(v), CAPS.output)
 
+const scalar = (v: unknown): string => typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
+
+/** `parameters` as a stable "k=v,k2=v2" (keys sorted), prefixed by the browser when the test names one. */
 function variantOf(t: Obj): string | null {
-  if (str(t.browser)) return str(t.browser)
-  if (isObject(t.parameters) && Object.keys(t.parameters).length) {
-    return Object.entries(t.parameters).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(',')
+  const params = isObject(t.parameters) && Object.keys(t.parameters).length
+    ? Object.keys(t.parameters).sort().map(k => `${k}=${scalar((t.parameters as Obj)[k])}`).join(',')
+    : null
+  const browser = nonBlank(t.browser)
+  return browser && params ? `${browser} ${params}` : params ?? browser
+}
+
+/**
+ * `suite` is an array of names or one string joined with " > ". Reporters put more than the enclosing suites in it:
+ * the file (playwright-ctrf-json-reporter, jest) and sometimes the test's own name (vitest). Both are dropped.
+ */
+function suitePathOf(t: Obj, name: string, file: string | null): string[] {
+  let parts: string[]
+  if (Array.isArray(t.suite)) parts = t.suite.map(x => str(x)?.trim() ?? '').filter(Boolean)
+  else {
+    const s = str(t.suite)?.trim()
+    if (!s) return []
+    if (s === name) return s.includes(' > ') ? s.split(' > ').slice(0, -1).map(x => x.trim()).filter(Boolean) : []
+    parts = s.split(' > ').map(x => x.trim()).filter(Boolean)
   }
-  return null
+  if (parts[parts.length - 1] === name) parts.pop()
+  if (file) parts = parts.filter(p => !(p === file || file.endsWith(`/${p}`) || file.endsWith(`\\${p}`)))
+  return parts
+}
+
+function steps(list: unknown, depth = 0): ParsedStep[] {
+  if (depth > 64) return []
+  return objects(list).map((s) => {
+    const nested = steps(s.steps, depth + 1)
+    const step: ParsedStep = {
+      title: str(s.name) ?? str(s.title) ?? '', durationMs: msOrNull(s.duration), status: s.status == null ? 'passed' : statusOf(s.status),
+      error: capText(str(s.message), CAPS.short),
+    }
+    if (nested.length) step.steps = nested
+    return step
+  })
 }
 
 function parseTest(t: Obj): ParsedResult {
-  const status = STATUS[str(t.status) ?? ''] ?? 'errored'
-  const retries = asArray(t.retryAttempts).filter(isObject)
-    .sort((a, b) => (numberOrNull(a.attempt) ?? 0) - (numberOrNull(b.attempt) ?? 0))
-    .map(r => attempt(STATUS[str(r.status) ?? ''] ?? 'failed', {
-      durationMs: numberOrNull(r.duration), startedAt: isoOrNull(r.start), errorMessage: capText(str(r.message), CAPS.message),
-      errorStack: capText(str(r.trace), CAPS.stack), stdout: lines(r.stdout), stderr: lines(r.stderr),
-    }))
-  const flaky = status === 'passed' && t.flaky === true
-  const retryCount = numberOrNull(t.retries) ?? 0
-  // `retries` without `retryAttempts`: the failed tries are known to exist but not what they said. They are
-  // synthesised only when the report itself calls the test flaky or failed, so a pass is never turned into a flake.
-  if (!retries.length && retryCount > 0 && (flaky || status === 'failed')) {
-    for (let i = 0; i < retryCount; i++) retries.push(attempt('failed'))
-  }
+  const status = statusOf(t.status)
+  const name = str(t.name) ?? ''
+  const file = nonBlank(t.filePath) ?? nonBlank(t.filepath)
   const message = capText(str(t.message), CAPS.message)
   const stack = capText(str(t.trace), CAPS.stack)
+  const stdout = lines(t.stdout)
+  const stderr = lines(t.stderr)
   const final = attempt(status, {
-    durationMs: numberOrNull(t.duration), startedAt: isoOrNull(t.start),
-    errorMessage: status === 'passed' ? null : message, errorStack: status === 'passed' ? null : stack,
+    durationMs: msOrNull(t.duration), startedAt: isoOrNull(t.start),
+    errorMessage: status === 'passed' ? null : message, errorStack: status === 'passed' ? null : stack, stdout, stderr,
   })
-  const attempts: ParsedAttempt[] = [...retries, final]
-  const lastFailure = [...attempts].reverse().find(a => a.errorMessage || a.errorStack)
-  const suite = Array.isArray(t.suite) ? t.suite.map(String) : str(t.suite) ? str(t.suite)!.split(/\s*[>›]\s*/).filter(Boolean) : []
+
+  const retries = numberOrNull(t.retries)
+  const tries = objects(t.retryAttempts)
+    .map((r, i) => ({ r, n: numberOrNull(r.attempt) ?? i + 1 }))
+    .sort((a, b) => a.n - b.n)
+    .map(({ r }) => attempt(statusOf(r.status), {
+      durationMs: msOrNull(r.duration), startedAt: isoOrNull(r.start), errorMessage: capText(str(r.message), CAPS.message),
+      errorStack: capText(str(r.trace), CAPS.stack), stdout: lines(r.stdout), stderr: lines(r.stderr),
+    }))
+  let attempts: ParsedAttempt[]
+  const lastTry = tries[tries.length - 1]
+  if (lastTry && lastTry.status === status && (retries == null || tries.length > retries)) {
+    // retryAttempts already lists the final run (the spec examples do: retries 2, three attempts, the last passed):
+    // it is the final attempt, completed with what the test itself says.
+    attempts = [...tries.slice(0, -1), {
+      ...lastTry, durationMs: lastTry.durationMs ?? final.durationMs, startedAt: lastTry.startedAt ?? final.startedAt,
+      errorMessage: lastTry.errorMessage ?? final.errorMessage, errorStack: lastTry.errorStack ?? final.errorStack,
+      stdout: lastTry.stdout ?? stdout, stderr: lastTry.stderr ?? stderr,
+    }]
+  }
+  else if (tries.length) attempts = [...tries, final]
+  else if (t.flaky === true && retries != null && retries > 0) {
+    // `retries` without `retryAttempts`: the earlier tries are known to exist but not what they said. They are
+    // synthesised (failed, no error) only when the report calls the test flaky, because that is the one case where
+    // "retried" is known to mean "failed before": a passing test with retries > 0 and flaky: false is left with one
+    // attempt rather than being turned into a flake the report does not claim (ai-test-reporter has one).
+    attempts = [...Array.from({ length: Math.min(retries, 100) }, () => attempt('failed')), final]
+  }
+  else attempts = [final]
+
+  const properties: Record<string, string> = {}
+  if (isObject(t.labels)) for (const [k, v] of Object.entries(t.labels)) if (v != null) properties[k] = capText(scalar(v), CAPS.short) ?? ''
+  const errs = lastError(attempts)
   return result({
-    title: str(t.name) ?? '',
+    title: name,
     status,
-    flaky,
+    flaky: status === 'passed' && t.flaky === true,
     attempts,
-    durationMs: numberOrNull(t.duration),
-    file: str(t.filePath) ?? str(t.filepath),
-    line: numberOrNull(t.line),
-    suitePath: suite,
+    durationMs: msOrNull(t.duration),
+    file,
+    line: lineOrNull(t.line),
+    suitePath: suitePathOf(t, name, file),
     variant: variantOf(t),
-    errorMessage: lastFailure?.errorMessage ?? message,
-    errorStack: lastFailure?.errorStack ?? stack,
-    stdout: lines(t.stdout),
-    stderr: lines(t.stderr),
-    steps: asArray(t.steps).filter(isObject).map(s => ({ title: str(s.name) ?? '', durationMs: numberOrNull(s.duration), status: STATUS[str(s.status) ?? ''] ?? 'passed', error: null })),
-    attachments: asArray(t.attachments).filter(isObject).map(a => ({ name: str(a.name) ?? 'attachment', contentType: str(a.contentType), path: str(a.path) })),
-    tags: asArray(t.tags).map(str).filter((x): x is string => !!x),
+    errorMessage: errs.errorMessage ?? (status === 'passed' ? null : message),
+    errorStack: errs.errorStack ?? (status === 'passed' ? null : stack),
+    stdout,
+    stderr,
+    steps: steps(t.steps),
+    attachments: objects(t.attachments).map(a => ({ name: str(a.name) ?? 'attachment', contentType: str(a.contentType), path: str(a.path) })),
+    tags: [...new Set(asArray(t.tags).map(str).filter((x): x is string => !!x))],
+    properties,
   })
 }
 
-/** Parses an already-decoded CTRF report. The summary block is ignored: counts come from tests[]. */
+/** Parses an already-decoded CTRF report. */
 export function parseCtrfObject(doc: unknown): ParsedReport {
   const res = isObject(doc) && isObject(doc.results) ? doc.results : null
   if (!res || !Array.isArray(res.tests)) {
-    throw new ReportParseError('This JSON is not a CTRF report: it has no "results.tests" array.', { code: 'not_ctrf' })
+    throw new ReportParseError(`This JSON is not a CTRF report: it has no "results.tests" array${res ? '' : ' (no top-level "results" object)'}.`, { code: 'not_ctrf' })
   }
-  const tool = isObject(res.tool) ? [str(res.tool.name), str(res.tool.version)].filter(Boolean).join(' ') || null : null
+  const tool = isObject(res.tool) ? [nonBlank(res.tool.name), nonBlank(res.tool.version)].filter(Boolean).join(' ') || null : null
   const summary = isObject(res.summary) ? res.summary : {}
   const env = isObject(res.environment) ? res.environment : {}
   const start = numberOrNull(summary.start)
   const stop = numberOrNull(summary.stop)
+  const warnings: string[] = []
+
   const metadata: ParsedReport['metadata'] = {}
-  if (str(env.branchName)) metadata.branch = str(env.branchName)!
-  if (str(env.commit) && /^[0-9a-f]{7,64}$/i.test(str(env.commit)!)) metadata.commit = str(env.commit)!
-  if (str(env.buildUrl)) metadata.buildUrl = str(env.buildUrl)!
-  if (str(env.testEnvironment)) metadata.environment = str(env.testEnvironment)!
+  const branch = nonBlank(env.branchName) ?? nonBlank(env.branch)
+  if (branch) metadata.branch = branch
+  const commit = nonBlank(env.commit) ?? nonBlank(env.commitSha)
+  if (commit && /^[0-9a-f]{7,64}$/i.test(commit)) metadata.commit = commit.toLowerCase()
+  else if (commit) warnings.push(`environment.commit "${commit.slice(0, 80)}" is not a commit hash; it was ignored.`)
+  const commitMessage = nonBlank(env.commitMessage)
+  if (commitMessage) metadata.commitMessage = capText(commitMessage, CAPS.short)!
+  const buildUrl = nonBlank(env.buildUrl)
+  if (buildUrl) metadata.buildUrl = buildUrl
+  const environment = nonBlank(env.testEnvironment)
+  if (environment) metadata.environment = environment
+
+  let durationMs = msOrNull(summary.duration)
+  if (durationMs == null && start != null && stop != null && stop >= start) durationMs = start < 1e11 ? (stop - start) * 1000 : stop - start
+  const tests = objects(res.tests)
+  if (tests.length !== res.tests.length) warnings.push(`${res.tests.length - tests.length} entries of results.tests are not objects; they were ignored.`)
   return {
-    format: 'ctrf', tool, startedAt: start ? isoOrNull(start) : null, durationMs: start && stop && stop >= start ? stop - start : null,
-    results: res.tests.filter(isObject).map(parseTest), errors: [], stdout: null, stderr: null, metadata, warnings: [],
+    format: 'ctrf',
+    tool,
+    startedAt: isoOrNull(start),
+    durationMs,
+    results: tests.map(parseTest),
+    errors: [],
+    stdout: null,
+    stderr: null,
+    metadata,
+    warnings,
   }
 }
 

@@ -1,37 +1,46 @@
 import type { ReportFormat } from '../../shared/constants'
-import { isObject, parseJson } from './common'
-import { parseCtrfObject } from './ctrf'
+import { stripBom } from './common'
+import { parseCtrf, parseCtrfObject } from './ctrf'
+import { formatLabel, sniffReport } from './detect'
 import { parseJunit } from './junit'
-import { parseNativeObject } from './native'
-import { parsePlaywrightObject } from './playwright'
+import { parseNative, parseNativeObject } from './native'
+import { parsePlaywright, parsePlaywrightObject } from './playwright'
 import { ReportParseError, type ParsedReport } from './types'
 
-export { capText, CAPS } from './common'
+export { CAPS, MAX_MESSAGE_BYTES, MAX_OUTPUT_BYTES, MAX_SHORT_TEXT_BYTES, MAX_STACK_BYTES, capText } from './common'
+export { detectFormat } from './detect'
+export { parseCtrf } from './ctrf'
+export { parseJunit } from './junit'
+export { parseNative } from './native'
+export { parsePlaywright } from './playwright'
 export { ReportParseError } from './types'
 export type * from './types'
 
-const JSON_PARSERS = { playwright: parsePlaywrightObject, ctrf: parseCtrfObject, proofdeck: parseNativeObject } as const
-
-/** Which JSON report this is, from its shape. */
-function detectJson(doc: unknown): Exclude<ReportFormat, 'junit'> {
-  if (isObject(doc)) {
-    if (doc.format === 'proofdeck') return 'proofdeck'
-    if (isObject(doc.results) && Array.isArray(doc.results.tests)) return 'ctrf'
-    if (Array.isArray(doc.suites) || (isObject(doc.config) && 'suites' in doc)) return 'playwright'
-    if (isObject(doc.config) || 'stats' in doc) return 'playwright' // rejected by its parser with a precise message
+/**
+ * Parses a report into the normalised shape. The format is detected from the content unless given. Throws
+ * ReportParseError, whose message is a sentence for a person (with line/column where known), for anything that is
+ * not a readable report of that format. Pure: text in, report out.
+ */
+export function parseReport(text: string, format?: ReportFormat): ParsedReport {
+  if (format) {
+    const first = stripBom(text).trimStart()[0]
+    const isXml = first === '<'
+    const isJson = first === '{' || first === '['
+    if ((format === 'junit' && isJson) || (format !== 'junit' && isXml)) {
+      throw new ReportParseError(`The file was sent as ${formatLabel(format)}, but it is ${isXml ? 'XML' : 'JSON'}. Send it without a format to have it detected, or with the right one.`, { code: 'format_mismatch', line: 1, column: 1 })
+    }
+    switch (format) {
+      case 'junit': return parseJunit(text)
+      case 'playwright': return parsePlaywright(text)
+      case 'ctrf': return parseCtrf(text)
+      case 'proofdeck': return parseNative(text)
+    }
   }
-  throw new ReportParseError('This JSON is not a report Proofdeck knows: expected a Playwright JSON report (top-level "suites"), a CTRF report ("results.tests") or Proofdeck JSON ("format": "proofdeck").', { code: 'unknown_format' })
-}
-
-/** Detects the format from the content (unless told) and parses. Throws ReportParseError with a sentence for people. */
-export function parseReport(input: string, format?: ReportFormat): ParsedReport {
-  const text = input.charCodeAt(0) === 0xFEFF ? input.slice(1) : input
-  const head = text.trimStart()
-  if (!head) throw new ReportParseError('The file is empty (0 bytes or only whitespace).', { code: 'empty_report', line: 1, column: 0 })
-  if (format === 'junit' || (!format && head.startsWith('<'))) return parseJunit(text)
-  if (!format && !head.startsWith('{') && !head.startsWith('[')) {
-    throw new ReportParseError('This file is neither XML nor JSON: upload a JUnit XML, Playwright JSON or CTRF JSON report.', { code: 'unknown_format', line: 1, column: 1 })
+  const sniffed = sniffReport(text)
+  switch (sniffed.format) {
+    case 'junit': return parseJunit(text)
+    case 'playwright': return parsePlaywrightObject(sniffed.doc)
+    case 'ctrf': return parseCtrfObject(sniffed.doc)
+    case 'proofdeck': return parseNativeObject(sniffed.doc)
   }
-  const doc = parseJson(text, format ? `${format} report` : 'report')
-  return JSON_PARSERS[format ?? detectJson(doc)](doc)
 }

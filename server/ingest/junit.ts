@@ -108,17 +108,35 @@ function refuseEntities(xml: string, offset: number): never {
   )
 }
 
+const REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);/y
+
 /**
  * One linear pass over the markup (text, comments and CDATA skipped) for what the validator lets through:
- * entity declarations (refused, see above) and a raw "<" inside an attribute value, which XML forbids
+ * entity declarations (refused, see above) and a raw "<" or "&" inside an attribute value, which XML forbids
  * (a template's time="<<computed>>" is the classic case).
  */
 function scanMarkup(xml: string): void {
   const n = xml.length
   let i = 0
+  let depth = 0 // element nesting, to find text and extra elements outside the root
+  let roots = 0
+  const outside = (from: number, to: number) => {
+    if (depth !== 0) return
+    for (let k = from; k < to; k++) {
+      const c = xml.charCodeAt(k)
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+        const p = lineCol(xml, k)
+        throw new ReportParseError(`The XML is not well-formed: there is text outside the root element at ${at(p)}.`, { code: 'malformed_xml', ...p })
+      }
+    }
+  }
   while (i < n) {
     const lt = xml.indexOf('<', i)
-    if (lt < 0) return
+    if (lt < 0) {
+      outside(i, n)
+      return
+    }
+    outside(i, lt)
     const next = xml.charCodeAt(lt + 1)
     if (next === 33 /* ! */) {
       if (xml.startsWith('<!--', lt)) {
@@ -127,14 +145,29 @@ function scanMarkup(xml: string): void {
         i = end + 3
       }
       else if (xml.startsWith('<![CDATA[', lt)) {
+        if (depth === 0) outside(lt, lt + 1)
         const end = xml.indexOf(']]>', lt + 9)
         if (end < 0) return
         i = end + 3
       }
       else if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
-      else if (xml.startsWith('<!DOCTYPE', lt)) i = lt + 9 // scan on into the internal subset, where <!ENTITY would be
+      else if (xml.startsWith('<!DOCTYPE', lt)) {
+        const gt = xml.indexOf('>', lt)
+        const bracket = xml.indexOf('[', lt)
+        let end = gt
+        if (bracket >= 0 && (gt < 0 || bracket < gt)) {
+          const close = /\]\s*>/g
+          close.lastIndex = bracket
+          const m = close.exec(xml)
+          end = m ? m.index + m[0].length - 1 : n - 1
+          const entity = xml.indexOf('<!ENTITY', bracket)
+          if (entity >= 0 && entity < end) refuseEntities(xml, entity) // the internal subset is where entities live
+        }
+        if (end < 0) return
+        i = end + 1
+      }
       else {
-        const end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …>
+        const end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
         if (end < 0) return
         i = end + 1
       }
@@ -157,9 +190,25 @@ function scanMarkup(xml: string): void {
           const p = lineCol(xml, j)
           throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "<" at ${at(p)} (XML requires &lt;; a template placeholder such as "<<computed>>" left in the file?).`, { code: 'malformed_xml', ...p })
         }
+        else if (c === 38 /* & */) {
+          REFERENCE.lastIndex = j
+          if (!REFERENCE.test(xml)) {
+            const p = lineCol(xml, j)
+            throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "&" at ${at(p)} (XML requires &amp;).`, { code: 'malformed_xml', ...p })
+          }
+        }
       }
       else if (c === 34 || c === 39) quote = c
       else if (c === 62 /* > */) break
+    }
+    if (next === 47 /* / */) depth--
+    else {
+      if (depth === 0 && ++roots > 1) {
+        const p = lineCol(xml, lt)
+        const name = /^<([^\s/>]+)/.exec(xml.slice(lt, lt + 200))?.[1] ?? '?'
+        throw new ReportParseError(`The XML is not well-formed: a second root element <${name}> starts at ${at(p)}, and a JUnit report has exactly one.`, { code: 'malformed_xml', ...p })
+      }
+      if (xml.charCodeAt(j - 1) !== 47 /* not self-closing */) depth++
     }
     i = j + 1
   }
@@ -185,7 +234,7 @@ function validate(xml: string): void {
   const where = line != null ? ` at line ${line}${column != null ? `, column ${column}` : ''}` : ''
   let reason = msg
     .replace(/^Expected closing tag '([^']+)' \(opened in line (\d+), col (\d+)\) instead of closing tag '([^']+)'$/, 'expected the closing tag </$1> (opened at line $2, column $3) but found </$4>')
-    .replace(/^Extra text at the end$/, 'there is text after the end of the root element')
+    .replace(/^Extra text at the end$/, 'there is text outside the root element')
     .replace(/^char '&' is not expected$/, 'a raw "&" (XML requires &amp;)')
     .replace(/^Start tag expected$/, 'no element found')
   reason = reason.charAt(0).toLowerCase() + reason.slice(1)
@@ -195,7 +244,7 @@ function validate(xml: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Test cases
 
-interface Problem { status: TestStatus, message: string | null, stack: string | null, stdout: string | null, stderr: string | null, durationMs: number | null, type: string | null }
+interface Problem { status: TestStatus, message: string | null, stack: string | null, stdout: string | null, stderr: string | null, durationMs: number | null }
 
 /** A <failure>/<error>/<flaky…>/<rerun…>: message attribute, else the body's first line; stack = the body (or its <stackTrace>). */
 function problem(n: XNode, tag: string, status: TestStatus): Problem {
@@ -209,7 +258,6 @@ function problem(n: XNode, tag: string, status: TestStatus): Problem {
     stdout: capText(childText(n, tag, 'system-out'), CAPS.output),
     stderr: capText(childText(n, tag, 'system-err'), CAPS.output),
     durationMs: secondsToMs(a.time),
-    type: a.type?.trim() || null,
   }
 }
 
@@ -253,7 +301,8 @@ function readProperties(n: XNode, tag: string, into: Record<string, string>): vo
   }
 }
 
-function parseTestcase(n: XNode, ctx: Context, sink: Sink): ParsedResult {
+/** One <testcase>; also returns any <testcase>/<testsuite> nested inside it (seen in the wild), to be walked after it. */
+function parseTestcase(n: XNode, ctx: Context, sink: Sink): { result: ParsedResult, nested: XNode[] } {
   const a = attrsOf(n)
   const errors: Problem[] = []
   const failures: Problem[] = []
@@ -317,17 +366,16 @@ function parseTestcase(n: XNode, ctx: Context, sink: Sink): ParsedResult {
   const classname = a.classname?.trim()
   const suitePath = classname && classname !== suites[suites.length - 1] && classname !== title && classname !== file ? [...suites, classname] : suites
 
+  // Suite properties are inherited; the object is shared between the cases of a suite unless a case adds its own.
   let properties = ctx.properties
-  const own_: Record<string, string> = {}
-  readProperties(n, 'testcase', own_)
+  const caseProperties: Record<string, string> = {}
+  readProperties(n, 'testcase', caseProperties)
   const attachments: ParsedAttachment[] = []
-  conventions(stdout, attachments, own_)
-  conventions(stderr, attachments, own_)
-  if (Object.keys(own_).length) properties = { ...ctx.properties, ...own_ }
+  conventions(stdout, attachments, caseProperties)
+  conventions(stderr, attachments, caseProperties)
+  if (Object.keys(caseProperties).length) properties = { ...ctx.properties, ...caseProperties }
 
-  for (const c of nested) walkNode(c, { ...ctx, suites: title ? [...ctx.suites, title] : ctx.suites }, sink, false)
-
-  return result({
+  const parsed = result({
     title: title || '(unnamed testcase)',
     status,
     flaky: status === 'passed' && flakes.length > 0,
@@ -343,6 +391,7 @@ function parseTestcase(n: XNode, ctx: Context, sink: Sink): ParsedResult {
     attachments,
     properties,
   })
+  return { result: parsed, nested }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -353,7 +402,10 @@ function walkNode(n: XNode, ctx: Context, sink: Sink, inSuite: boolean): void {
   const tag = tagOf(n)
   if (!tag || tag === '#text' || tag === '#cdata') return
   if (tag === 'testcase') {
-    sink.results.push(parseTestcase(n, ctx, sink))
+    const parsed = parseTestcase(n, ctx, sink)
+    sink.results.push(parsed.result)
+    const inner = { ...ctx, suites: [...ctx.suites, parsed.result.title] }
+    for (const c of parsed.nested) walkNode(c, inner, sink, false)
     return
   }
   if (tag === 'testsuite' || tag === 'testsuites') {

@@ -1,79 +1,152 @@
 import { z } from 'zod'
 import { TEST_STATUSES } from '../../shared/constants'
-import { CAPS, capText, parseJson, result } from './common'
-import { ReportParseError, type ParsedReport } from './types'
+import { CAPS, capText, isObject, isoOrNull, lastError, parseJson, result } from './common'
+import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
+
+/*
+ * Proofdeck's own JSON: `{ "format": "proofdeck", "version": 1, ... }`, the normalised run shape (ParsedReport) for
+ * tools that write it directly. Only `results[].title` and `results[].status` are required; everything else has a
+ * default. Texts are capped like every other format's; dates are ISO 8601 strings or epoch milliseconds.
+ */
 
 const status = z.enum(TEST_STATUSES)
+/** Optional text: null/undefined/"" → null, long → capped. */
 const text = (max: number) => z.string().nullish().transform(v => capText(v, max))
-
-const attemptSchema = z.object({
-  status, durationMs: z.number().nonnegative().nullish(), errorMessage: text(CAPS.message), errorStack: text(CAPS.stack),
-  startedAt: z.iso.datetime({ offset: true }).nullish(), stdout: text(CAPS.output), stderr: text(CAPS.output),
+const ms = z.number().nonnegative().nullish().transform(v => v ?? null)
+const date = z.union([z.string(), z.number()]).nullish().transform((v, ctx) => {
+  if (v == null) return null
+  const iso = isoOrNull(v)
+  if (!iso) ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 date or epoch milliseconds' })
+  return iso
 })
 
-const stepSchema: z.ZodType<{ title: string, durationMs?: number | null, status?: string, error?: string | null, steps?: unknown[] }> = z.lazy(() => z.object({
-  title: z.string(), durationMs: z.number().nullish(), status: status.optional(), error: z.string().nullish(), steps: z.array(stepSchema).optional(),
-}))
+const attemptSchema = z.object({
+  status,
+  durationMs: ms,
+  errorMessage: text(CAPS.message),
+  errorStack: text(CAPS.stack),
+  startedAt: date,
+  stdout: text(CAPS.output),
+  stderr: text(CAPS.output),
+})
+
+interface StepIn { title: string, durationMs: number | null, status: ParsedStep['status'], error: string | null, steps?: StepIn[] | undefined }
+const stepSchema: z.ZodType<StepIn, unknown> = z.object({
+  title: z.string(),
+  durationMs: ms,
+  status: status.default('passed'),
+  error: text(CAPS.short),
+  get steps() {
+    return z.array(stepSchema).optional()
+  },
+})
 
 const resultSchema = z.object({
-  title: z.string(),
-  suitePath: z.array(z.string()).default([]),
-  file: z.string().nullish(),
-  line: z.number().int().nullish(),
-  variant: z.string().nullish(),
+  title: z.string().min(1),
   status,
+  suitePath: z.array(z.string()).default([]),
+  file: z.string().nullish().transform(v => v || null),
+  line: z.number().int().positive().nullish().transform(v => v ?? null),
+  variant: z.string().nullish().transform(v => v || null),
   flaky: z.boolean().default(false),
-  durationMs: z.number().nonnegative().nullish(),
+  durationMs: ms,
   attempts: z.array(attemptSchema).optional(),
   errorMessage: text(CAPS.message),
   errorStack: text(CAPS.stack),
   stdout: text(CAPS.output),
   stderr: text(CAPS.output),
   steps: z.array(stepSchema).default([]),
-  annotations: z.array(z.object({ type: z.string(), description: z.string().nullish() })).default([]),
-  attachments: z.array(z.object({ name: z.string(), contentType: z.string().nullish(), path: z.string().nullish() })).default([]),
+  annotations: z.array(z.object({ type: z.string(), description: text(CAPS.short) })).default([]),
+  attachments: z.array(z.object({ name: z.string(), contentType: z.string().nullish().transform(v => v ?? null), path: z.string().nullish().transform(v => v ?? null) })).default([]),
   tags: z.array(z.string()).default([]),
   properties: z.record(z.string(), z.string()).default({}),
 })
 
-/** Proofdeck's own JSON: the normalised run shape, for tools that write it directly. */
+/** Proofdeck JSON, version 1. Unknown keys are ignored. */
 export const nativeReportSchema = z.object({
   format: z.literal('proofdeck'),
   version: z.literal(1),
-  tool: z.string().nullish(),
-  startedAt: z.iso.datetime({ offset: true }).nullish(),
-  durationMs: z.number().nonnegative().nullish(),
+  tool: z.string().nullish().transform(v => v || null),
+  startedAt: date,
+  durationMs: ms,
   results: z.array(resultSchema),
-  errors: z.array(z.object({ message: z.string(), stack: z.string().nullish() })).default([]),
-  metadata: z.object({ branch: z.string(), commit: z.string(), commitMessage: z.string(), buildUrl: z.string(), environment: z.string() }).partial().default({}),
+  errors: z.array(z.object({ message: z.string().min(1), stack: text(CAPS.stack) })).default([]),
+  stdout: text(CAPS.output),
+  stderr: text(CAPS.output),
+  metadata: z.object({
+    branch: z.string(), commit: z.string(), commitMessage: z.string(), buildUrl: z.string(), environment: z.string(),
+  }).partial().default({}),
 })
 
+export type NativeReport = z.input<typeof nativeReportSchema>
+
+const stripSteps = (steps: StepIn[]): ParsedStep[] => steps.map(s => ({
+  title: s.title, durationMs: s.durationMs, status: s.status, error: s.error, ...(s.steps?.length ? { steps: stripSteps(s.steps) } : {}),
+}))
+
+/** Validates an already-decoded Proofdeck JSON report. */
 export function parseNativeObject(doc: unknown): ParsedReport {
+  if (isObject(doc) && doc.format === 'proofdeck' && doc.version !== 1) {
+    throw new ReportParseError(`This Proofdeck JSON report has version ${JSON.stringify(doc.version ?? null)}; this server reads version 1.`, { code: 'invalid_native_report' })
+  }
   const r = nativeReportSchema.safeParse(doc)
   if (!r.success) {
     const issue = r.error.issues[0]!
-    throw new ReportParseError(`This Proofdeck JSON report is invalid at ${issue.path.join('.') || 'the top level'}: ${issue.message}.`, { code: 'invalid_native_report' })
+    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : ''
+    throw new ReportParseError(`This Proofdeck JSON report is invalid at ${issue.path.join('.') || 'the top level'}: ${issue.message.replace(/\.$/, '')}${more}.`, { code: 'invalid_native_report' })
   }
   const d = r.data
+  const warnings: string[] = []
+  let relabelled = 0
+  let unflagged = 0
+  const results: ParsedResult[] = d.results.map((x) => {
+    let attempts: ParsedAttempt[] = x.attempts?.length
+      ? x.attempts.map(a => ({ ...a }))
+      : [{ status: x.status, durationMs: x.durationMs, errorMessage: x.errorMessage, errorStack: x.errorStack, startedAt: null, stdout: x.stdout, stderr: x.stderr }]
+    const last = attempts[attempts.length - 1]!
+    if (last.status !== x.status) {
+      relabelled++
+      attempts = [...attempts.slice(0, -1), { ...last, status: x.status }]
+    }
+    if (x.flaky && x.status !== 'passed') unflagged++
+    const fallback = lastError(attempts)
+    return result({
+      title: x.title,
+      status: x.status,
+      flaky: x.flaky && x.status === 'passed',
+      attempts,
+      durationMs: x.durationMs,
+      file: x.file,
+      line: x.line,
+      suitePath: x.suitePath,
+      variant: x.variant,
+      errorMessage: x.errorMessage ?? fallback.errorMessage,
+      errorStack: x.errorStack ?? fallback.errorStack,
+      stdout: x.stdout,
+      stderr: x.stderr,
+      steps: stripSteps(x.steps),
+      annotations: x.annotations,
+      attachments: x.attachments,
+      tags: x.tags,
+      properties: x.properties,
+    })
+  })
+  if (relabelled) warnings.push(`${relabelled} result${relabelled === 1 ? '\'s' : 's\''} last attempt had a status other than the result's; the result's status was used.`)
+  if (unflagged) warnings.push(`${unflagged} result${unflagged === 1 ? ' was' : 's were'} marked flaky without having passed; only a passing test can be flaky, so the flag was dropped.`)
   return {
-    format: 'proofdeck', tool: d.tool ?? null, startedAt: d.startedAt ?? null, durationMs: d.durationMs ?? null,
-    errors: d.errors.map(e => ({ message: e.message, stack: e.stack ?? null })),
-    stdout: null, stderr: null, metadata: d.metadata, warnings: [],
-    results: d.results.map((x) => {
-      const attempts = x.attempts?.length
-        ? x.attempts.map(a => ({ status: a.status, durationMs: a.durationMs ?? null, errorMessage: a.errorMessage, errorStack: a.errorStack, startedAt: a.startedAt ?? null, stdout: a.stdout, stderr: a.stderr }))
-        : [{ status: x.status, durationMs: x.durationMs ?? null, errorMessage: x.errorMessage, errorStack: x.errorStack, startedAt: null, stdout: null, stderr: null }]
-      return result({
-        ...x, file: x.file ?? null, line: x.line ?? null, variant: x.variant ?? null, durationMs: x.durationMs ?? null, attempts,
-        flaky: x.flaky && x.status === 'passed',
-        steps: x.steps as ParsedReport['results'][number]['steps'],
-        annotations: x.annotations.map(a => ({ type: a.type, description: a.description ?? null })),
-        attachments: x.attachments.map(a => ({ name: a.name, contentType: a.contentType ?? null, path: a.path ?? null })),
-      })
-    }),
+    format: 'proofdeck',
+    tool: d.tool,
+    startedAt: d.startedAt,
+    durationMs: d.durationMs,
+    results,
+    errors: d.errors,
+    stdout: d.stdout,
+    stderr: d.stderr,
+    metadata: d.metadata,
+    warnings,
   }
 }
 
 export function parseNative(text: string): ParsedReport {
-  return parseNativeObject(parseJson(text, 'Proofdeck report'))
+  return parseNativeObject(parseJson(text, 'Proofdeck JSON report'))
 }

@@ -1,107 +1,175 @@
 import type { TestStatus } from '../../shared/constants'
-import { CAPS, asArray, attempt, capText, isObject, isoOrNull, numberOrNull, parseJson, result, str } from './common'
-import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
+import {
+  CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, objects, parseJson, result, str,
+} from './common'
+import { ReportParseError, type ParsedAnnotation, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
+
+/*
+ * Playwright's JSON reporter (`--reporter=json`, also what `merge-reports --reporter=json` writes).
+ * One result per suites[…].specs[].tests[] entry (spec × project × repeatEach); each results[] entry is an attempt.
+ * Status follows test.status: expected → passed, flaky → passed + flaky, unexpected → failed, skipped → skipped.
+ * Error texts are kept raw (ANSI included): fingerprinting strips them later. Attachment bodies are never kept.
+ */
 
 type Obj = Record<string, unknown>
 
-const ATTEMPT_STATUS: Record<string, TestStatus> = { passed: 'passed', failed: 'failed', timedOut: 'failed', interrupted: 'failed', skipped: 'skipped' }
+/**
+ * An attempt's status, relative to what the test expected: with `test.fail()` (expectedStatus "failed") a failing
+ * run is the good outcome. For ordinary tests this is passed → passed, failed/timedOut/interrupted → failed.
+ */
+function attemptStatus(raw: string | null, expected: string): TestStatus {
+  if (raw === 'skipped') return 'skipped'
+  if (raw == null) return 'failed'
+  return raw === expected ? 'passed' : 'failed'
+}
 
+/** stdout/stderr chunks: `{ text }` or `{ buffer }` (base64), written as they came, so joined without separators. */
 function output(chunks: unknown): string | null {
-  const parts = asArray(chunks).map((c) => {
-    if (typeof c === 'string') return c
-    if (isObject(c) && typeof c.text === 'string') return c.text
-    if (isObject(c) && typeof c.buffer === 'string') return Buffer.from(c.buffer, 'base64').toString('utf8')
-    return ''
-  })
-  return capText(parts.join(''), CAPS.output)
+  if (!Array.isArray(chunks) || !chunks.length) return null
+  let s = ''
+  for (const c of chunks) {
+    if (typeof c === 'string') s += c
+    else if (isObject(c) && typeof c.text === 'string') s += c.text
+    else if (isObject(c) && typeof c.buffer === 'string') s += Buffer.from(c.buffer, 'base64').toString('utf8')
+  }
+  return capText(s, CAPS.output)
 }
 
+/** The error of one run: `error`, else the first of `errors` (soft assertions write several). */
 function errorOf(r: Obj): { message: string | null, stack: string | null } {
-  const e = (isObject(r.error) ? r.error : asArray(r.errors).find(isObject)) as Obj | undefined
+  const e = isObject(r.error) ? r.error : objects(r.errors)[0]
   if (!e) return { message: null, stack: null }
-  return { message: capText(str(e.message) ?? str(e.value), CAPS.message), stack: capText(str(e.stack), CAPS.stack) }
+  const message = str(e.message) ?? str(e.value)
+  return { message: capText(message, CAPS.message), stack: capText(str(e.stack), CAPS.stack) }
 }
 
-function steps(list: unknown): ParsedStep[] {
-  return asArray(list).filter(isObject).map((s) => {
-    const err = isObject(s.error) ? str(s.error.message) : null
-    const nested = steps(s.steps)
-    return {
-      title: str(s.title) ?? '', durationMs: numberOrNull(s.duration), status: err ? 'failed' : 'passed', error: capText(err, CAPS.message),
-      ...(nested.length ? { steps: nested } : {}),
-    }
+function steps(list: unknown, depth = 0): ParsedStep[] {
+  if (depth > 64) return []
+  return objects(list).map((s) => {
+    const err = isObject(s.error) ? str(s.error.message) ?? str(s.error.value) : null
+    const nested = steps(s.steps, depth + 1)
+    const step: ParsedStep = { title: str(s.title) ?? '', durationMs: msOrNull(s.duration), status: err ? 'failed' : 'passed', error: capText(err, CAPS.short) }
+    if (nested.length) step.steps = nested
+    return step
   })
 }
 
-function parseTest(spec: Obj, test: Obj, suitePath: string[], file: string | null): ParsedResult {
-  const runs = asArray(test.results).filter(isObject)
+function annotations(lists: unknown[]): ParsedAnnotation[] {
+  const seen = new Set<string>()
+  const out: ParsedAnnotation[] = []
+  for (const a of lists.flatMap(objects)) {
+    const type = str(a.type) ?? 'note'
+    const description = capText(str(a.description), CAPS.short)
+    const key = `${type}\u0000${description ?? ''}`
+    if (seen.has(key)) continue // Playwright ≥1.50 repeats test annotations on every result
+    seen.add(key)
+    out.push({ type, description })
+  }
+  return out
+}
+
+function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string | null): ParsedResult {
+  const expected = str(test.expectedStatus) ?? 'passed'
+  const runs = objects(test.results)
   const attempts: ParsedAttempt[] = runs.map((r) => {
     const e = errorOf(r)
-    return attempt(ATTEMPT_STATUS[str(r.status) ?? ''] ?? 'failed', {
-      durationMs: numberOrNull(r.duration), startedAt: isoOrNull(r.startTime), errorMessage: e.message, errorStack: e.stack,
+    return attempt(attemptStatus(str(r.status), expected), {
+      durationMs: msOrNull(r.duration), startedAt: isoOrNull(r.startTime), errorMessage: e.message, errorStack: e.stack,
       stdout: output(r.stdout), stderr: output(r.stderr),
     })
   })
   const outcome = str(test.status)
   let status: TestStatus
-  if (outcome === 'expected' || outcome === 'flaky') status = str(test.expectedStatus) === 'skipped' ? 'skipped' : 'passed'
+  if (outcome === 'expected' || outcome === 'flaky') status = expected === 'skipped' ? 'skipped' : 'passed'
   else if (outcome === 'unexpected') status = 'failed'
   else if (outcome === 'skipped') status = 'skipped'
-  else status = attempts[attempts.length - 1]?.status ?? 'skipped'
-  if (!attempts.length) attempts.push(attempt(status))
-  const lastFailure = [...attempts].reverse().find(a => a.status === 'failed')
+  else status = attempts[attempts.length - 1]?.status ?? 'skipped' // no status (very old reports): the last run decides
+  if (!attempts.length) attempts.push(attempt(status)) // never ran (maxFailures, interruption): one empty attempt
+  const last = attempts[attempts.length - 1]!
+  if (last.status !== status) attempts[attempts.length - 1] = { ...last, status }
+
   const final = runs[runs.length - 1]
-  const annotations = [...asArray(test.annotations), ...asArray(final?.annotations)].filter(isObject)
-    .map(a => ({ type: str(a.type) ?? 'note', description: str(a.description) }))
+  const join = (k: 'stdout' | 'stderr') => capText(attempts.map(a => a[k]).filter(Boolean).join('\n'), CAPS.output)
   return result({
     title: str(spec.title) ?? '',
     status,
     flaky: outcome === 'flaky' && status === 'passed',
     attempts,
     durationMs: attempts.reduce<number | null>((sum, a) => a.durationMs == null ? sum : (sum ?? 0) + a.durationMs, null),
-    file: str(spec.file) ?? file,
-    line: numberOrNull(spec.line),
+    file: nonBlank(spec.file) ?? suiteFile,
+    line: lineOrNull(spec.line),
     suitePath,
-    variant: str(test.projectName) || str(test.projectId) || null,
-    errorMessage: lastFailure?.errorMessage ?? null,
-    errorStack: lastFailure?.errorStack ?? null,
-    stdout: capText(attempts.map(a => a.stdout).filter(Boolean).join('\n'), CAPS.output),
-    stderr: capText(attempts.map(a => a.stderr).filter(Boolean).join('\n'), CAPS.output),
+    variant: nonBlank(test.projectName) ?? nonBlank(test.projectId),
+    ...lastError(attempts),
+    stdout: join('stdout'),
+    stderr: join('stderr'),
     steps: steps(final?.steps),
-    annotations,
-    attachments: runs.flatMap(r => asArray(r.attachments)).filter(isObject)
-      .map(a => ({ name: str(a.name) ?? 'attachment', contentType: str(a.contentType), path: str(a.path) })),
-    tags: asArray(spec.tags).map(str).filter((t): t is string => !!t),
+    annotations: annotations([test.annotations, ...runs.map(r => r.annotations)]),
+    attachments: runs.flatMap(r => objects(r.attachments)).map(a => ({
+      name: str(a.name) ?? 'attachment', contentType: str(a.contentType), path: str(a.path), // never `body`
+    })),
+    tags: [...new Set(asArray(spec.tags).map(str).filter((t): t is string => !!t))],
   })
 }
 
-/** Parses an already-decoded Playwright JSON report (`--reporter=json`). */
+function earliestStart(results: ParsedResult[]): string | null {
+  let min: string | null = null
+  for (const r of results) for (const a of r.attempts) if (a.startedAt && (min == null || a.startedAt < min)) min = a.startedAt
+  return min
+}
+
+/** Parses an already-decoded Playwright JSON report. */
 export function parsePlaywrightObject(doc: unknown): ParsedReport {
   if (!isObject(doc) || !Array.isArray(doc.suites)) {
-    throw new ReportParseError('This JSON is not a Playwright report: it has no top-level "suites" array.', { code: 'not_playwright' })
+    const keys = isObject(doc) ? Object.keys(doc).slice(0, 8).map(k => `"${k}"`).join(', ') : ''
+    throw new ReportParseError(`This JSON is not a Playwright report: it has no top-level "suites" array${keys ? ` (its top-level keys are ${keys})` : ''}.`, { code: 'not_playwright' })
   }
   const results: ParsedResult[] = []
-  const walk = (suite: Obj, path: string[], depth: number) => {
-    const file = str(suite.file)
+  // Iterative walk (a pathological nesting depth cannot overflow the stack).
+  const queue: { suite: Obj, path: string[], file: string | null }[] = objects(doc.suites).map(suite => ({ suite, path: [], file: null })).reverse()
+  while (queue.length) {
+    const { suite, path, file: parentFile } = queue.pop()!
+    const file = nonBlank(suite.file) ?? parentFile
     const title = str(suite.title) ?? ''
-    // Top-level suites are files; their title is the file path, which is already the test's `file`.
-    const here = depth === 0 && (title === file || !title) ? path : [...path, title]
-    for (const spec of asArray(suite.specs).filter(isObject)) {
-      for (const test of asArray(spec.tests).filter(isObject)) results.push(parseTest(spec, test, here, file))
+    // File-level suites are titled with the file path, already the test's `file`; describe() blocks are not.
+    const here = !title.trim() || title === file || title === suite.file ? path : [...path, title]
+    for (const spec of objects(suite.specs)) {
+      for (const test of objects(spec.tests)) results.push(parseTest(spec, test, here, file))
     }
-    for (const child of asArray(suite.suites).filter(isObject)) walk(child, here, depth + 1)
+    const children = objects(suite.suites)
+    for (let i = children.length - 1; i >= 0; i--) queue.push({ suite: children[i]!, path: here, file })
   }
-  for (const suite of doc.suites.filter(isObject)) walk(suite, [], 0)
-  const stats = isObject(doc.stats) ? doc.stats : {}
+
+  const stats = isObject(doc.stats) ? doc.stats : null
   const config = isObject(doc.config) ? doc.config : {}
-  const errors = asArray(doc.errors).filter(isObject).map(e => ({
+  const errors = objects(doc.errors).map(e => ({
     message: capText(str(e.message) ?? str(e.value) ?? 'error outside any test', CAPS.message)!,
     stack: capText(str(e.stack), CAPS.stack),
   }))
+  const warnings: string[] = []
+  if (stats) {
+    const count = (f: (r: ParsedResult) => boolean) => results.reduce((n, r) => n + (f(r) ? 1 : 0), 0)
+    const ours = {
+      expected: count(r => r.status === 'passed' && !r.flaky), unexpected: count(r => r.status === 'failed'),
+      flaky: count(r => r.flaky), skipped: count(r => r.status === 'skipped'),
+    }
+    const off = (Object.keys(ours) as (keyof typeof ours)[]).filter(k => typeof stats[k] === 'number' && stats[k] !== ours[k])
+    if (off.length) warnings.push(`The report's own stats disagree with its tests (${off.map(k => `${k}: stats ${String(stats[k])}, tests ${ours[k]}`).join('; ')}); the tests were counted.`)
+  }
+  const version = nonBlank(config.version)
+  const duration = msOrNull(stats?.duration)
   return {
-    format: 'playwright', tool: str(config.version) ? `playwright ${str(config.version)}` : 'playwright',
-    startedAt: isoOrNull(stats.startTime), durationMs: numberOrNull(stats.duration) == null ? null : Math.round(numberOrNull(stats.duration)!),
-    results, errors, stdout: null, stderr: null, metadata: {}, warnings: [],
+    format: 'playwright',
+    tool: version ? `playwright ${version}` : 'playwright',
+    // Without a stats block (Playwright < 1.39 in some setups), the earliest attempt's start.
+    startedAt: isoOrNull(stats?.startTime) ?? earliestStart(results),
+    durationMs: duration == null ? null : Math.round(duration),
+    results,
+    errors,
+    stdout: null,
+    stderr: null,
+    metadata: {},
+    warnings,
   }
 }
 

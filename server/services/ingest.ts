@@ -31,6 +31,11 @@ interface MergedResult {
 }
 
 const CHUNK = 1000
+/** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
+const MAX_ATTEMPTS = 100
+
+/** An int4 column value, or null for anything that is not one (hostile reports write `time="1e12"`). */
+const int4 = (n: number | null | undefined) => n == null || !Number.isFinite(n) || Math.abs(n) > 2_147_483_647 ? null : Math.round(n)
 
 /** Time-ordered UUID (v7): result ids arrive in insert order, so the primary-key index grows at its right edge. */
 export function uuidv7(): string {
@@ -184,7 +189,7 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
       duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
       await storeResults(tx, project.id, run, merged, inserted.length > 0)
       const newErrors = fresh.flatMap(f => f.report.errors)
-      const duration = fresh.map(f => f.report.durationMs).filter((d): d is number => d != null)
+      const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
       await tx.update(runs).set({
         errors: [...run.errors, ...newErrors],
         durationMs: duration.length ? Math.max(run.durationMs ?? 0, ...duration) : run.durationMs,
@@ -322,15 +327,16 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
     const r = m.result
     const id = uuidv7()
     if (r.attempts.length > 1) {
-      r.attempts.forEach((a, i) => attemptRows.push({
-        result_id: id, attempt: i + 1, status: a.status, duration_ms: a.durationMs == null ? null : Math.round(a.durationMs),
+      const skip = Math.max(0, r.attempts.length - MAX_ATTEMPTS)
+      r.attempts.slice(skip).forEach((a, i) => attemptRows.push({
+        result_id: id, attempt: skip + i + 1, status: a.status, duration_ms: int4(a.durationMs),
         error_message: a.errorMessage, error_stack: a.errorStack, started_at: a.startedAt,
       }))
     }
     return {
       id, test_case_id: caseIds.get(m.identityHash)!, status: r.status, flaky: r.flaky,
-      duration_ms: r.durationMs == null ? null : Math.round(r.durationMs), attempt_count: Math.max(1, r.attempts.length),
-      error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: r.line,
+      duration_ms: int4(r.durationMs), attempt_count: Math.min(Math.max(1, r.attempts.length), 32_767),
+      error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: int4(r.line),
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
       properties: Object.keys(r.properties).length ? r.properties : null,
@@ -350,7 +356,7 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
     await tx.execute(sql`
       insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
       select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
-      from jsonb_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::jsonb) as x(result_id uuid, attempt smallint,
+      from jsonb_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::jsonb) as x(result_id uuid, attempt int,
         status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
   }
 }

@@ -123,6 +123,14 @@ describe('ingest', () => {
     expect(res.body.merged.duplicates).toEqual([{ test: expect.stringContaining('t'), occurrences: 2 }])
   })
 
+  it('stores a hostile but well-formed report: absurd numbers become nulls, a test repeated 500 times keeps its last 100 tries', async () => {
+    const xml = `<testsuite name="s" time="1e12">${'<testcase classname="c" name="again" time="1e12" line="99999999999"><failure message="x"/></testcase>'.repeat(500)}</testsuite>`
+    const res = await upload(server, [{ name: 'hostile.xml', content: xml }], { key, query: { project: 'hostile' } })
+    expect(res.status).toBe(201)
+    expect(res.body.counts).toEqual({ tests: 1, passed: 0, failed: 1, errored: 0, skipped: 0, flaky: 0 })
+    expect(res.body.merged.duplicates).toEqual([{ test: 's › c › again', occurrences: 500 }])
+  })
+
   it('refuses a read-only key with 403 and a missing key with 401', async () => {
     const file = corpusFile('ctrf/ctrf__minimal.json')
     const ro = await upload(server, [file], { key: readKey, query: { project: 'x' } })

@@ -81,7 +81,7 @@ export const testResults = pgTable('test_results', {
 export const testAttempts = pgTable('test_attempts', {
   id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   resultId: uuid().notNull().references(() => testResults.id, { onDelete: 'cascade' }),
-  attempt: smallint().notNull(),
+  attempt: integer().notNull(),
   status: testStatusEnum().notNull(),
   durationMs: integer(),
   errorMessage: text(),

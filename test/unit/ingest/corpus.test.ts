@@ -1,40 +1,37 @@
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseReport, ReportParseError } from '../../../server/ingest'
+import { parseReport } from '../../../server/ingest'
+import { corpusText, counts, expectInvariants, expected, parseError } from './helpers'
 
-const CORPUS = resolve(__dirname, '../../../../shared/corpus')
-interface Expected { file: string, format: string, tests: number, passed: number, failed: number, errored: number, skipped: number, flaky: number, malformed: boolean }
-const expected: Expected[] = JSON.parse(readFileSync(`${CORPUS}/expected.json`, 'utf8'))
-
-function counts(text: string) {
-  const report = parseReport(text)
-  const c = { format: report.format as string, tests: report.results.length, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
-  for (const r of report.results) {
-    c[r.status]++
-    if (r.flaky) c.flaky++
-  }
-  return c
+/** What each malformed file must be refused with: the problem named, and where when it is known. */
+const REFUSALS: Record<string, { message: RegExp, line?: number, column?: number }> = {
+  'junit/action-junit-report__expected.xml': { message: /^The XML is not well-formed: an attribute value contains a raw "<" at line 9, column 59 /, line: 9, column: 59 },
+  'junit/publish-unit-test-result-action__corrupt-xml.xml': { message: /^The XML is not well-formed: unclosed tag <skipped> at line 11, column 21 .*truncated/, line: 11, column: 21 },
+  'junit/publish-unit-test-result-action__empty.xml': { message: /^The file is empty \(0 bytes\)\.$/ },
+  'junit/publish-unit-test-result-action__non-junit.xml': { message: /^This XML is not a JUnit report: the root element is <suites>, expected <testsuites> or <testsuite>\.$/ },
+  'playwright/playwright-report-summary__report-invalid.json': { message: /^This JSON is not a Playwright report: it has no top-level "suites" array/ },
 }
 
-describe('corpus: every real report gives its expected counts', () => {
-  it.each(expected.filter(e => !e.malformed).map(e => [e.file, e] as const))('%s', (file, e) => {
-    const text = readFileSync(`${CORPUS}/${file}`, 'utf8')
-    expect(counts(text)).toEqual({ format: e.format, tests: e.tests, passed: e.passed, failed: e.failed, errored: e.errored, skipped: e.skipped, flaky: e.flaky })
+describe('corpus: every file gives exactly its expected counts, or is refused with a sentence', () => {
+  it('lists every malformed file of expected.json here', () => {
+    expect(expected.filter(e => e.malformed).map(e => e.file).sort()).toEqual(Object.keys(REFUSALS).sort())
+    expect(expected).toHaveLength(70)
   })
-})
 
-describe('corpus: every malformed report is rejected with a sentence', () => {
-  it.each(expected.filter(e => e.malformed).map(e => [e.file] as const))('%s', (file) => {
-    const text = readFileSync(`${CORPUS}/${file}`, 'utf8')
-    let error: unknown
-    try {
-      parseReport(text)
+  it.each(expected.map(e => [e.file, e] as const))('%s', (file, e) => {
+    const text = corpusText(file)
+    if (e.malformed) {
+      const refusal = REFUSALS[file]!
+      const err = parseError(() => parseReport(text))
+      expect(err.message).toMatch(refusal.message)
+      if (refusal.line) expect({ line: err.line, column: err.column }).toEqual({ line: refusal.line, column: refusal.column })
+      // told the format explicitly, it is refused just the same
+      parseError(() => parseReport(text, e.format))
+      return
     }
-    catch (err) {
-      error = err
-    }
-    expect(error).toBeInstanceOf(ReportParseError)
-    expect((error as ReportParseError).message).toMatch(/^(The|This) .{20,}\.$/)
+    const report = parseReport(text)
+    expect(report.format).toBe(e.format)
+    expect(counts(report)).toEqual({ tests: e.tests, passed: e.passed, failed: e.failed, errored: e.errored, skipped: e.skipped, flaky: e.flaky })
+    expectInvariants(report)
+    expect(parseReport(text, e.format).results).toHaveLength(e.tests) // same answer when the format is given
   })
 })

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { detectFormat, parseReport } from '../../../server/ingest'
+import { corpusText, expected, parseError } from './helpers'
+
+describe('detectFormat on every corpus file', () => {
+  it.each(expected.filter(e => e.bytes !== 0).map(e => [e.file, e.format] as const))('%s → %s', (file, format) => {
+    expect(detectFormat(corpusText(file))).toBe(format)
+  })
+
+  it('cannot tell the format of the empty file', () => {
+    expect(parseError(() => detectFormat(corpusText('junit/publish-unit-test-result-action__empty.xml'))).message).toBe('The file is empty (0 bytes).')
+  })
+})
+
+describe('detectFormat on content', () => {
+  it.each([
+    ['XML with a declaration', '<?xml version="1.0"?><testsuites/>', 'junit'],
+    ['XML after a BOM and blank lines', '\uFEFF\n\n  <testsuite/>', 'junit'],
+    ['any XML (the JUnit parser names the wrong root)', '<html/>', 'junit'],
+    ['CTRF', '{"results": {"tool": {"name": "x"}, "tests": []}}', 'ctrf'],
+    ['CTRF by reportFormat', '{"reportFormat": "CTRF", "tests": []}', 'ctrf'],
+    ['Playwright by suites', '{"suites": []}', 'playwright'],
+    ['Playwright by config', '{"config": {}, "errors": []}', 'playwright'],
+    ['Proofdeck', '{"format": "proofdeck", "version": 1, "results": []}', 'proofdeck'],
+    ['Proofdeck wins over a results key', '{"format": "proofdeck", "version": 1, "results": {"tests": []}}', 'proofdeck'],
+  ])('%s', (_name, text, format) => {
+    expect(detectFormat(text)).toBe(format)
+  })
+
+  it.each([
+    ['empty', '', /^The file is empty \(0 bytes\)\.$/],
+    ['whitespace', ' \n ', /^The file contains only whitespace/],
+    ['plain text', 'PASS src/a.test.ts', /^This file is neither XML nor JSON \(it starts with "PASS src\/a\.test\.ts"\)/],
+    ['JSON of unknown shape', '{"foo": 1, "bar": []}', /^This JSON is not a report format Proofdeck knows \(its top-level keys are "foo", "bar"\)/],
+    ['a JSON array', '[{"suites": []}]', /^This JSON is not a report format Proofdeck knows \(it is an array\)/],
+    ['truncated Playwright JSON', '{"config": {"version": "1.57.0"},\n "suites": [{"title": "a', /^This Playwright report is not valid JSON: it ends in the middle of the document at line 2, column 24 \(is the file truncated\?\)\.$/],
+    ['truncated JSON of no known shape', '{"a": [1, 2', /^This file is not valid JSON: it ends in the middle/],
+    ['text after the JSON', '{"suites": []}\nDone in 3s', /^This Playwright report is not valid JSON: there is text after the end of the JSON document, at line 2, column 1\.$/],
+  ])('refuses %s', (_name, text, message) => {
+    expect(parseError(() => detectFormat(text)).message).toMatch(message)
+  })
+})
+
+describe('parseReport with an explicit format', () => {
+  it('refuses a format that contradicts the content', () => {
+    expect(parseError(() => parseReport('<testsuite/>', 'playwright')).message).toBe('The file was sent as Playwright JSON, but it is XML. Send it without a format to have it detected, or with the right one.')
+    expect(parseError(() => parseReport('{"suites": []}', 'junit')).code).toBe('format_mismatch')
+  })
+
+  it('uses the given JSON format even when the shape says otherwise, so the message is about that format', () => {
+    expect(parseError(() => parseReport('{"suites": []}', 'ctrf')).message).toMatch(/^This JSON is not a CTRF report/)
+  })
+})

@@ -1,0 +1,323 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parseJunit } from '../../../server/ingest/junit'
+import { counts, expectInvariants, fixture, parseError } from './helpers'
+
+const suite = (cases: string, attrs = '') => `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n<testsuite name="S"${attrs}>\n${cases}\n</testsuite>\n</testsuites>\n`
+const one = (inner: string, attrs = '') => {
+  const report = parseJunit(suite(`<testcase classname="S" name="t" time="1"${attrs}>${inner}</testcase>`))
+  expect(report.results).toHaveLength(1)
+  return report.results[0]!
+}
+
+describe('status precedence: error > failure > rerun-only > skipped > status attribute > passed', () => {
+  it.each([
+    ['nothing', '', '', 'passed'],
+    ['<error>', '<error message="e"/>', '', 'errored'],
+    ['<failure>', '<failure message="f"/>', '', 'failed'],
+    ['<skipped>', '<skipped/>', '', 'skipped'],
+    ['<error> beats <failure>', '<failure message="f"/><error message="e"/>', '', 'errored'],
+    ['<error> beats <skipped>', '<skipped/><error message="e"/>', '', 'errored'],
+    ['<failure> beats <skipped> (Jenkins would say skipped)', '<skipped/><failure message="f"/>', '', 'failed'],
+    ['<rerunFailure> alone (schema violation) is failed', '<rerunFailure message="r"/>', '', 'failed'],
+    ['<rerunError> alone is failed, not errored', '<rerunError message="r"/>', '', 'failed'],
+    ['<rerunFailure> beats <skipped>', '<skipped/><rerunFailure message="r"/>', '', 'failed'],
+    ['<skipped> beats status="run"', '<skipped/>', ' status="run"', 'skipped'],
+    ['status="disabled"', '', ' status="disabled"', 'skipped'],
+    ['status="skipped"', '', ' status="skipped"', 'skipped'],
+    ['status="notrun"', '', ' status="notrun"', 'skipped'],
+    ['status="run" result="skipped" (gtest)', '', ' status="run" result="skipped"', 'skipped'],
+    ['status="run" is passed', '', ' status="run"', 'passed'],
+    ['status="disabled" loses to <failure>', '<failure message="f"/>', ' status="disabled"', 'failed'],
+    ['pytest xfail is skipped', '<skipped type="pytest.xfail" message="known bug"/>', '', 'skipped'],
+    ['flakyFailure on a passing case is passed', '<flakyFailure message="x"/>', '', 'passed'],
+  ])('%s', (_name, inner, attrs, status) => {
+    const r = one(inner, attrs)
+    expect(r.status).toBe(status)
+    expect(r.attempts[r.attempts.length - 1]!.status).toBe(status)
+  })
+
+  it('labels an xfail skip as xfail and keeps its reason', () => {
+    expect(one('<skipped type="pytest.xfail" message="known bug"/>').annotations).toEqual([{ type: 'xfail', description: 'known bug' }])
+    expect(one('<skipped>not on Windows</skipped>').annotations).toEqual([{ type: 'skip', description: 'not on Windows' }])
+  })
+})
+
+describe('retries: Surefire/Gradle flaky and rerun elements are attempts, in document order', () => {
+  const report = parseJunit(fixture('surefire-reruns.xml'))
+  const [flaky, never, stable] = report.results
+
+  it('counts three tests, one flaky', () => {
+    expect(counts(report)).toEqual({ tests: 3, passed: 2, failed: 1, errored: 0, skipped: 0, flaky: 1 })
+    expectInvariants(report)
+  })
+
+  it('puts the failed tries first and the final pass last, each with its own error and output', () => {
+    expect(flaky!.status).toBe('passed')
+    expect(flaky!.flaky).toBe(true)
+    expect(flaky!.attempts.map(a => [a.status, a.errorMessage, a.stdout, a.stderr])).toEqual([
+      ['failed', 'first try', 'attempt 1 output', null],
+      ['errored', 'second try', null, 'attempt 2 stderr'],
+      ['passed', null, 'final passing run', null],
+    ])
+    expect(flaky!.attempts[0]!.errorStack).toBe('java.lang.AssertionError: first try\n\tat com.acme.RetryTest.passesOnThirdTry(RetryTest.java:10)')
+    expect(flaky!.attempts[2]!.durationMs).toBe(300)
+    // the error shown is the last failed try's
+    expect(flaky!.errorMessage).toBe('second try')
+  })
+
+  it('makes reruns after a <failure> extra failed attempts of one failed test', () => {
+    expect(never!.status).toBe('failed')
+    expect(never!.flaky).toBe(false)
+    expect(never!.attempts.map(a => [a.status, a.errorMessage])).toEqual([
+      ['failed', 'run 1'],
+      ['failed', 'run 2'],
+      ['failed', 'run 3'], // a rerunError as the final try still leaves the test "failed" (failure beats rerunError)
+    ])
+    expect(never!.errorMessage).toBe('run 3')
+    expect(never!.errorStack).toBe('java.lang.RuntimeException: run 3')
+  })
+
+  it('gives a stable test one passed attempt', () => {
+    expect(stable!.attempts).toEqual([expect.objectContaining({ status: 'passed', durationMs: 10 })])
+  })
+})
+
+describe('structure: nested suites, odd wrappers, run-level errors, properties, output', () => {
+  const report = parseJunit(fixture('nested-suites.xml'))
+  const byTitle = Object.fromEntries(report.results.map(r => [r.title, r]))
+
+  it('finds testcases at any depth, including under an unknown element and directly under <testsuites>', () => {
+    expect(report.results.map(r => r.title)).toEqual(['at the outer level', 'in a class', 'wrapped somewhere odd', 'loose at the root'])
+  })
+
+  it('builds suitePath from suite names outermost first, plus the classname when it differs from the innermost suite', () => {
+    expect(byTitle['at the outer level']!.suitePath).toEqual(['Outer'])
+    expect(byTitle['in a class']!.suitePath).toEqual(['Outer', 'Inner', 'com.acme.InnerTest'])
+    expect(byTitle['wrapped somewhere odd']!.suitePath).toEqual(['Outer', 'Inner'])
+    expect(byTitle['loose at the root']!.suitePath).toEqual([])
+  })
+
+  it('takes file and line from the testcase, else the file from the enclosing suite', () => {
+    expect([byTitle['at the outer level']!.file, byTitle['at the outer level']!.line]).toEqual(['src/outer.test.ts', 3])
+    expect([byTitle['in a class']!.file, byTitle['in a class']!.line]).toEqual(['src/inner.test.ts', 10])
+    expect(byTitle['loose at the root']!.file).toBeNull()
+  })
+
+  it('merges root, suite and case properties, the innermost winning', () => {
+    expect(byTitle['at the outer level']!.properties).toEqual({ ci: 'true', browser: 'firefox', note: 'text-bodied value' })
+    expect(byTitle['in a class']!.properties).toEqual({ ci: 'true', browser: 'chromium', note: 'text-bodied value', owner: 'team-a' })
+    expect(byTitle['loose at the root']!.properties).toEqual({ ci: 'true' })
+  })
+
+  it('reads durations, including a decimal comma and template garbage', () => {
+    expect(byTitle['at the outer level']!.durationMs).toBe(500)
+    expect(byTitle['in a class']!.durationMs).toBe(1250)
+    expect(byTitle['wrapped somewhere odd']!.durationMs).toBeNull()
+    expect(byTitle['loose at the root']!.durationMs).toBeNull()
+    expect(report.durationMs).toBe(12500)
+    expect(report.startedAt).toBe('2024-05-01T10:00:00.000Z')
+  })
+
+  it('turns an <error> directly under <testsuite> into a run error, not a test', () => {
+    expect(counts(report).tests).toBe(4)
+    expect(report.errors).toEqual([{ message: 'Outer: BeforeAll hook crashed', stack: 'Error: BeforeAll hook crashed\n    at setup (outer.test.ts:1:1)' }])
+    expect(report.warnings.join(' ')).toMatch(/outside any testcase/)
+  })
+
+  it('counts a testcase nested in a testcase as a test of its own, after its parent', () => {
+    const r = parseJunit('<testsuite name="S"><testcase name="parent"><testcase name="child"><failure/></testcase></testcase></testsuite>').results
+    expect(r.map(x => [x.title, x.status, x.suitePath])).toEqual([['parent', 'passed', ['S']], ['child', 'failed', ['S', 'parent']]])
+  })
+
+  it('does not repeat a suite named after the file in suitePath (vitest, Playwright junit)', () => {
+    const r = parseJunit('<testsuite name="src/a.test.ts" file="src/a.test.ts"><testcase classname="src/a.test.ts" name="works"/></testsuite>').results[0]!
+    expect([r.file, r.suitePath]).toEqual(['src/a.test.ts', []])
+  })
+
+  it('keeps suite-level output on the report', () => {
+    expect(report.stdout).toBe('suite says hello')
+    expect(report.stderr).toBe('suite complains')
+  })
+})
+
+describe('suitePath and classname', () => {
+  it.each([
+    ['classname equal to the suite name is not repeated', '<testsuite name="pkg.A"><testcase classname="pkg.A" name="t"/></testsuite>', ['pkg.A']],
+    ['classname different from the suite name is appended', '<testsuite name="pytest"><testcase classname="tests.test_x" name="t"/></testsuite>', ['pytest', 'tests.test_x']],
+    ['no classname', '<testsuite name="S"><testcase name="t"/></testsuite>', ['S']],
+    ['empty classname (gotestsum TestMain)', '<testsuite name="S"><testcase classname="" name="t"/></testsuite>', ['S']],
+    ['unnamed suite (Nette Tester)', '<testsuite><testcase classname="C" name="t"/></testsuite>', ['C']],
+    ['classname equal to the title (jest-junit templates) is not a suite', '<testsuite name="S"><testcase classname="does x" name="does x"/></testsuite>', ['S']],
+    ['three levels of <testsuite> (PHPUnit)', '<testsuites><testsuite name="A"><testsuite name="B"><testsuite name="C"><testcase classname="C" name="t"/></testsuite></testsuite></testsuite></testsuites>', ['A', 'B', 'C']],
+  ])('%s', (_name, xml, path) => {
+    expect(parseJunit(xml).results[0]!.suitePath).toEqual(path)
+  })
+})
+
+describe('messages and stacks', () => {
+  it('takes the message attribute, and the element text as the stack', () => {
+    const r = one('<failure message="expected 1 to be 2" type="AssertionError">AssertionError: expected 1 to be 2\n    at x (a.js:1:1)</failure>')
+    expect(r.errorMessage).toBe('expected 1 to be 2')
+    expect(r.errorStack).toBe('AssertionError: expected 1 to be 2\n    at x (a.js:1:1)')
+  })
+
+  it('falls back to the first non-blank line of the text when there is no message attribute', () => {
+    const r = one('<error>\n\n   TypeError: x is undefined\n    at y (b.js:2:2)</error>')
+    expect(r.errorMessage).toBe('TypeError: x is undefined')
+  })
+
+  it('falls back to the type when there is neither', () => {
+    expect(one('<failure type="AssertionError"/>').errorMessage).toBe('AssertionError')
+  })
+
+  it('keeps CDATA verbatim (no entity decoding inside it) and joins it with surrounding text', () => {
+    const r = one('<failure message="m">before <![CDATA[x < y && a &amp; b]]> after</failure>')
+    expect(r.errorStack).toBe('before x < y && a &amp; b after')
+  })
+
+  it('puts case-level output on the result and its attempt', () => {
+    const r = one('<system-out>hello &lt;world&gt;</system-out><system-err><![CDATA[oops]]></system-err>')
+    expect([r.stdout, r.stderr]).toEqual(['hello <world>', 'oops'])
+    expect([r.attempts[0]!.stdout, r.attempts[0]!.stderr]).toEqual(['hello <world>', 'oops'])
+  })
+
+  it('caps huge output at 64 KiB, keeping head and tail', () => {
+    const big = `HEAD${'x'.repeat(200_000)}TAIL`
+    const r = one(`<system-out>${big}</system-out>`)
+    expect(Buffer.byteLength(r.stdout!)).toBeLessThanOrEqual(64 * 1024)
+    expect(r.stdout!.startsWith('HEAD')).toBe(true)
+    expect(r.stdout!.endsWith('TAIL')).toBe(true)
+    expect(r.stdout).toMatch(/…\[\d+ bytes omitted\]…/)
+  })
+
+  it('reads Testmo [[ATTACHMENT|…]] and [[PROPERTY|…]] lines in a test\'s output', () => {
+    const r = one('<system-out>log\n[[ATTACHMENT|shots/home page.png]]\n[[PROPERTY|author=Ada]]</system-out>')
+    expect(r.attachments).toEqual([{ name: 'home page.png', contentType: null, path: 'shots/home page.png' }])
+    expect(r.properties).toEqual({ author: 'Ada' })
+  })
+})
+
+describe('durations', () => {
+  it.each([
+    ['1.5', 1500], ['0.001', 1], ['1,5', 1500], ['1,234.5', 1234500], ['1.234,5', 1234500], ['12', 12000],
+    ['0.0015018', 1.502], ['2.5s', 2500], [' 3 ', 3000],
+    ['', null], ['abc', null], ['-1', null], ['NaN', null], ['&lt;&lt;computed&gt;&gt;', null],
+  ])('time="%s" → %s ms', (time, ms) => {
+    expect(parseJunit(`<testsuite name="S"><testcase name="t" time="${time}"/></testsuite>`).results[0]!.durationMs).toBe(ms)
+  })
+
+  it('is null when the attribute is missing', () => {
+    expect(parseJunit('<testsuite name="S"><testcase name="t"/></testsuite>').results[0]!.durationMs).toBeNull()
+  })
+})
+
+describe('text encoding', () => {
+  it('decodes the five predefined entities and numeric character references, in text and attributes', () => {
+    const r = parseJunit('<testsuite name="S"><testcase name="a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos; &#233;&#x41;&#65;"><failure message="&#x1F600; caf&#233;">x &amp;&amp; y &lt; &#x7A;</failure></testcase></testsuite>').results[0]!
+    expect(r.title).toBe('a & b <c> "d" \'e\' éAA')
+    expect(r.errorMessage).toBe('😀 café')
+    expect(r.errorStack).toBe('x && y < z')
+  })
+
+  it('decodes once: &amp;lt; is the text "&lt;", not "<"', () => {
+    expect(parseJunit('<testsuite><testcase name="&amp;lt;"/></testsuite>').results[0]!.title).toBe('&lt;')
+  })
+
+  it('reads a UTF-8 BOM, no XML declaration and non-ASCII names', () => {
+    const report = parseJunit('\uFEFF<testsuite name="Suíte ✓"><testcase classname="Класс" name="テスト"/></testsuite>')
+    expect(report.results[0]!.title).toBe('テスト')
+    expect(report.results[0]!.suitePath).toEqual(['Suíte ✓', 'Класс'])
+  })
+
+  it('reads a <testsuite> root, single-quoted attributes and comments', () => {
+    const report = parseJunit(`<?xml version='1.0'?><!-- c --><testsuite name='S'><!-- <testcase name="commented out"/> --><testcase name='t'/></testsuite>`)
+    expect(report.results.map(r => r.title)).toEqual(['t'])
+  })
+})
+
+describe('entity declarations are refused: XXE and billion laughs', () => {
+  it('refuses an external entity without resolving it, and says so', () => {
+    const err = parseError(() => parseJunit(fixture('xxe.xml')))
+    expect(err.code).toBe('xml_entities_refused')
+    expect(err.message).toMatch(/^This XML declares the entity "xxe" in a DOCTYPE \(at line 3, column 3\)\..*refused/)
+    expect([err.line, err.column]).toEqual([3, 3])
+    expect(err.message).not.toMatch(/root:|\/bin\/(ba)?sh|nologin/)
+    let passwd = ''
+    try {
+      passwd = readFileSync('/etc/passwd', 'utf8')
+    }
+    catch {
+      // no such file here: the regex above still guards the message
+    }
+    for (const line of passwd.split('\n').filter(l => l.length > 8).slice(0, 5)) expect(err.message).not.toContain(line)
+  })
+
+  it('refuses the billion-laughs document at once', () => {
+    const started = performance.now()
+    const err = parseError(() => parseJunit(fixture('billion-laughs.xml')))
+    expect(err.code).toBe('xml_entities_refused')
+    expect(err.message).toContain('"lol"')
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('refuses a parameter entity (out-of-band XXE)', () => {
+    expect(parseError(() => parseJunit(fixture('parameter-entity-xxe.xml'))).code).toBe('xml_entities_refused')
+  })
+
+  it('accepts a DOCTYPE without entity declarations, and the text "<!ENTITY" inside CDATA or a comment', () => {
+    const xml = '<!DOCTYPE testsuite SYSTEM "junit.dtd"><testsuite><!-- <!ENTITY a "b"> --><testcase name="t"><failure><![CDATA[<!DOCTYPE x [<!ENTITY y "z">]>]]></failure></testcase></testsuite>'
+    const r = parseJunit(xml).results[0]!
+    expect(r.errorStack).toBe('<!DOCTYPE x [<!ENTITY y "z">]>')
+  })
+
+  it('leaves an undeclared entity reference as written', () => {
+    expect(parseJunit('<testsuite><testcase name="a&nbsp;b"/></testsuite>').results[0]!.title).toBe('a&nbsp;b')
+  })
+})
+
+describe('malformed XML is refused, never salvaged', () => {
+  it.each([
+    ['empty', '', /^The file is empty \(0 bytes\)\.$/],
+    ['whitespace only', '  \n\t', /^The file contains only whitespace \(4 bytes\)/],
+    ['truncated', '<?xml version="1.0"?>\n<testsuites>\n  <testsuite name="S">\n    <testcase name="a"/>\n    <testcase name="b"><failure>boo', /^The XML is not well-formed: unclosed tag <failure> at line 5, column 35 .*truncated/],
+    ['a single unclosed tag', '<testsuite', /^The XML is not well-formed: unclosed tag <testsuite> at line 1, column 10/],
+    ['mismatched close', '<testsuite>\n<testcase name="a"></testsuite>', /^The XML is not well-formed: expected the closing tag <\/testcase> \(opened at line 2, column 1\) but found <\/testsuite> at line 2, column \d+\.$/],
+    ['raw < in an attribute', '<testsuite><testcase name="t" time="<<computed>>"/></testsuite>', /^The XML is not well-formed: an attribute value contains a raw "<" at line 1, column 37/],
+    ['raw & in an attribute', '<testsuite><testcase name="a & b"/></testsuite>', /^The XML is not well-formed: an attribute value contains a raw "&" at line 1, column 30/],
+    ['raw & in text', '<testsuite><testcase name="t"><failure>a & b</failure></testcase></testsuite>', /^The XML is not well-formed: a raw "&" .* at line 1, column \d+\.$/],
+    ['text after the root', '<testsuite/>\ngarbage', /^The XML is not well-formed: there is text outside the root element at line 2, column 1\./],
+    ['two roots', '<testsuite name="a"/>\n<testsuite name="b"></testsuite>', /^The XML is not well-formed: a second root element <testsuite> starts at line 2, column 1, and a JUnit report has exactly one\.$/],
+    ['text before the root', 'junk <testsuite/>', /^The XML is not well-formed: there is text outside the root element at line 1, column 1\.$/],
+    ['a duplicated attribute', '<testsuite><testcase name="a" name="b"/></testsuite>', /^The XML is not well-formed: attribute 'name' is repeated at line 1/],
+    ['not XML at all', 'hello', /^The XML is not well-formed: .* at line 1, column 1\.$/],
+    ['another XML vocabulary', '<?xml version="1.0"?><html><body/></html>', /^This XML is not a JUnit report: the root element is <html>, expected <testsuites> or <testsuite>\.$/],
+  ])('%s', (_name, xml, message) => {
+    expect(parseError(() => parseJunit(xml)).message).toMatch(message)
+  })
+})
+
+describe('scale', () => {
+  function generate(n: number): string {
+    const parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n']
+    for (let s = 0; s < n / 500; s++) {
+      parts.push(`<testsuite name="suite ${s}" timestamp="2024-01-01T00:00:00">\n`)
+      for (let i = 0; i < 500; i++) {
+        const k = s * 500 + i
+        if (k % 10 === 0) parts.push(`<testcase classname="C${s}" name="t${k} &amp; co" time="0.01"><failure message="boom ${k}">stack ${k}\n  at x</failure></testcase>\n`)
+        else if (k % 25 === 1) parts.push(`<testcase classname="C${s}" name="t${k}"><skipped/></testcase>\n`)
+        else parts.push(`<testcase classname="C${s}" name="t${k}" time="0.001"/>\n`)
+      }
+      parts.push('</testsuite>\n')
+    }
+    parts.push('</testsuites>\n')
+    return parts.join('')
+  }
+
+  it('parses a generated 50,000-case report', () => {
+    const report = parseJunit(generate(50_000))
+    expect(counts(report)).toEqual({ tests: 50_000, passed: 43_000, failed: 5000, errored: 0, skipped: 2000, flaky: 0 })
+    expect(report.results[10]!.title).toBe('t10 & co')
+    expect(report.results[49_999]!.suitePath).toEqual(['suite 99', 'C99'])
+  })
+})
