@@ -24,7 +24,7 @@ function peakRssMb(pid: number): number {
 
 async function post(url: string, key: string, body: string, query: Record<string, string>, type: string) {
   const started = performance.now()
-  const res = await fetch(`${url}/api/v1/runs?${new URLSearchParams(query)}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': type }, body })
+  const res = await fetch(`${url}/api/v1/runs?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'authorization': `Bearer ${key}`, 'content-type': type }, body })
   const json = await res.json() as { counts?: { tests: number }, message?: string }
   const ms = performance.now() - started
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${json.message}`)
