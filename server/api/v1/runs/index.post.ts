@@ -3,6 +3,37 @@ import { ingestRun } from '../../../services/ingest'
 import { readUploadedFiles } from '../../../utils/upload'
 import { validator } from '../../../utils/validate'
 
+defineRouteMeta({
+  openAPI: {
+    tags: ['ingest'],
+    summary: 'Upload a test report (one run, or one shard of a run)',
+    description: 'Body: a JUnit XML, Playwright JSON, CTRF JSON or Proofdeck JSON report, raw (optionally gzip) or multipart/form-data with one or more files. Metadata as query parameters or X-Proofdeck-<Field> headers. The same runKey and content again answers 200 with the same receipt; new files under an existing runKey are merged into that run (201).',
+    security: [{ bearerAuth: [] }],
+    parameters: [
+      { in: 'query', name: 'project', required: true, schema: { type: 'string' }, description: 'Project slug; created when unknown (unless the key is bound to another project).' },
+      { in: 'query', name: 'branch', schema: { type: 'string' } },
+      { in: 'query', name: 'commit', schema: { type: 'string', pattern: '^[0-9a-f]{7,64}$' } },
+      { in: 'query', name: 'commitMessage', schema: { type: 'string' } },
+      { in: 'query', name: 'buildUrl', schema: { type: 'string', format: 'uri' } },
+      { in: 'query', name: 'runKey', schema: { type: 'string' }, description: 'Uploads with the same key merge into one run (CI shards). Default: derived from the content.' },
+      { in: 'query', name: 'environment', schema: { type: 'string' } },
+      { in: 'query', name: 'startedAt', schema: { type: 'string', format: 'date-time' } },
+      { in: 'query', name: 'format', schema: { type: 'string', enum: ['junit', 'playwright', 'ctrf', 'proofdeck'] }, description: 'Overrides detection from the content.' },
+    ],
+    responses: {
+      201: { description: 'New run or new shard stored; the receipt.' },
+      200: { description: 'Everything was already stored (a retry); the same receipt.' },
+      400: { description: 'Bad metadata or body.' },
+      401: { description: 'Missing, unknown, revoked or expired API key.' },
+      403: { description: 'The key lacks the ingest scope.' },
+      404: { description: 'The project is outside the key\'s scope.' },
+      413: { description: 'Larger than PROOFDECK_MAX_UPLOAD_MB.' },
+      415: { description: 'Unsupported Content-Type.' },
+      422: { description: 'A file is not a readable report; the message names the file, the problem and where.' },
+    },
+  },
+})
+
 /** Upload a test report (JUnit XML, Playwright JSON, CTRF or Proofdeck JSON). Answers with the run's receipt. */
 export default defineEventHandler(async (event) => {
   const scope = await requireApiKey(event, 'ingest')
