@@ -13,15 +13,29 @@ export interface SpawnedServer {
  * Starts the built server (`.output`) on a random loopback port and resolves once it answers /api/health with
  * 200. Rejects with everything it printed when it exits or does not become healthy in time.
  */
-export async function spawnServer(env: Record<string, string>, opts: { waitHealthy?: boolean, timeoutMs?: number } = {}): Promise<SpawnedServer> {
+function startProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, [resolve('.output/server/index.mjs')], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const log = { out: '' }
+  child.stdout.on('data', (d: Buffer) => { log.out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { log.out += d.toString() })
   const exited = new Promise<number | null>(r => child.once('exit', code => r(code)))
+  return { child, log, exited }
+}
+
+/** Runs the built server until it exits by itself (for "refuses to start" checks), killing it after the timeout. */
+export async function runServerToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null, output: string }> {
+  const { child, log, exited } = startProcess(env)
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const code = await exited
+  clearTimeout(timer)
+  return { code, output: log.out }
+}
+
+export async function spawnServer(env: Record<string, string>, opts: { waitHealthy?: boolean, timeoutMs?: number } = {}): Promise<SpawnedServer> {
+  const { child, log, exited } = startProcess(env)
   const kill = async () => {
     if (child.exitCode !== null) return
     child.kill('SIGTERM')
@@ -30,9 +44,9 @@ export async function spawnServer(env: Record<string, string>, opts: { waitHealt
   }
   const timeoutMs = opts.timeoutMs ?? 60_000
   const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not start in ${timeoutMs / 1000} s:\n${out}`)), timeoutMs)
+    const timer = setTimeout(() => rej(new Error(`server did not start in ${timeoutMs / 1000} s:\n${log.out}`)), timeoutMs)
     child.stdout.on('data', () => {
-      const m = out.match(/Listening on (http:\/\/\S+)/)
+      const m = log.out.match(/Listening on (http:\/\/\S+)/)
       if (m) {
         clearTimeout(timer)
         res(m[1]!.replace('[::]', '127.0.0.1').replace(/\/$/, ''))
@@ -40,7 +54,7 @@ export async function spawnServer(env: Record<string, string>, opts: { waitHealt
     })
     exited.then((code) => {
       clearTimeout(timer)
-      rej(new Error(`server exited with ${code}:\n${out}`))
+      rej(new Error(`server exited with ${code}:\n${log.out}`))
     })
   })
   if (opts.waitHealthy !== false) {
@@ -50,12 +64,12 @@ export async function spawnServer(env: Record<string, string>, opts: { waitHealt
       if (r?.status === 200) break
       if (child.exitCode !== null || Date.now() > deadline) {
         await kill()
-        throw new Error(`server never became healthy:\n${out}`)
+        throw new Error(`server never became healthy:\n${log.out}`)
       }
       await new Promise(r => setTimeout(r, 100))
     }
   }
-  return { url, pid: child.pid!, output: () => out, exited, kill }
+  return { url, pid: child.pid!, output: () => log.out, exited, kill }
 }
 
 /** Signs in with email/password and creates an API key with the given scopes; returns the raw key. */

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process'
-import { spawnServer } from '../../scripts/lib/spawn-server'
+import { runServerToExit, spawnServer } from '../../scripts/lib/spawn-server'
 import { cpSync, mkdtempSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { inject } from 'vitest'
 
@@ -66,23 +65,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
   return { url: server.url, logs: server.output, stop, kill: server.kill, env: fullEnv }
 }
 
-/** Runs a process to completion (for "refuses to start" checks). */
-export function runServerToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null, output: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [resolve('.output/server/index.mjs')], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { out += d.toString() })
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      res({ code, output: out })
-    })
-  })
-}
+export { runServerToExit }
 
 /** Row counts of every table, read straight from the server's database (call after stop() for PGlite). */
 export async function countRows(env: Record<string, string>): Promise<Record<string, number>> {

@@ -12,7 +12,7 @@ defineRouteMeta({
     parameters: [
       { in: 'query', name: 'project', required: true, schema: { type: 'string' }, description: 'Project slug; created when unknown (unless the key is bound to another project).' },
       { in: 'query', name: 'branch', schema: { type: 'string' } },
-      { in: 'query', name: 'commit', schema: { type: 'string', pattern: '^[0-9a-f]{7,64}$' } },
+      { in: 'query', name: 'commit', schema: { type: 'string' }, description: 'Git SHA, 7–64 hex characters.' },
       { in: 'query', name: 'commitMessage', schema: { type: 'string' } },
       { in: 'query', name: 'buildUrl', schema: { type: 'string', format: 'uri' } },
       { in: 'query', name: 'runKey', schema: { type: 'string' }, description: 'Uploads with the same key merge into one run (CI shards). Default: derived from the content.' },
