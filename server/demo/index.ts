@@ -1,0 +1,2 @@
+export { generateDemo } from './generate'
+export type { DemoDataset, DemoProject, DemoTruth, DemoUpload } from './generate'
