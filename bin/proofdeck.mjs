@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// proofdeck — uploads test reports from CI to a Proofdeck server and prints the receipt. No dependencies.
+import { appendFileSync, readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { basename } from 'node:path'
+import { parseArgs } from 'node:util'
+import { detectCi } from './lib/ci.mjs'
+import { expandPatterns } from './lib/files.mjs'
+import { renderReceipt, renderSummary } from './lib/summary.mjs'
+
+const HELP = `Usage: proofdeck upload <files or globs…> [options]
+
+Uploads JUnit XML, Playwright JSON or CTRF reports as one run and prints the receipt.
+
+Options:
+  --project <slug>        project (required; created on first upload)
+  --branch, --commit, --commit-message, --build-url, --environment
+                          run metadata (default: from GitHub Actions, GitLab CI, Jenkins,
+                          CircleCI, Buildkite or Azure Pipelines variables)
+  --run-key <key>         uploads with the same key merge into one run (CI shards)
+  --url <url>             server URL (default: $PROOFDECK_URL)
+  --token <pd_…>          API key with the ingest scope (default: $PROOFDECK_TOKEN)
+  --summary <file>        append a markdown summary (also $GITHUB_STEP_SUMMARY when set)
+  --retries <n>           retries on network errors, 429 and 5xx (default 3)
+  --timeout <seconds>     per attempt (default 60)
+  --strict                exit 1 when the server rejected any item
+  --json                  print the raw receipt
+  -q, --quiet             print nothing on success
+  -h, --help, -v, --version
+
+Exit codes: 0 uploaded (whatever the tests did), 1 rejected or unreachable, 2 usage error.`
+
+const OPTIONS = {
+  'project': { type: 'string' }, 'branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
+  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'environment': { type: 'string' }, 'url': { type: 'string' },
+  'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' }, 'timeout': { type: 'string', default: '60' },
+  'strict': { type: 'boolean' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
+  'version': { type: 'boolean', short: 'v' },
+}
+
+class UsageError extends Error {}
+const sleep = ms => new Promise(r => setTimeout(r, ms))
+const masked = token => `${token.slice(0, 8)}…`
+
+async function send(url, token, form, timeoutMs) {
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, body: form, signal: AbortSignal.timeout(timeoutMs) })
+  const text = await res.text()
+  let body
+  try {
+    body = JSON.parse(text)
+  }
+  catch {
+    body = { message: text.slice(0, 300) }
+  }
+  return { status: res.status, body, retryAfter: Number(res.headers.get('retry-after')) }
+}
+
+async function upload(argv, env) {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
+  if (values.help || positionals[0] !== 'upload') {
+    if (values.version) return console.log(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version), 0
+    console.log(HELP)
+    return values.help ? 0 : 2
+  }
+  const base = (values.url || env.PROOFDECK_URL || '').replace(/\/+$/, '')
+  const token = values.token || env.PROOFDECK_TOKEN || ''
+  if (!base) throw new UsageError('Set PROOFDECK_URL (or --url) to your Proofdeck server, e.g. https://proofdeck.example.com.')
+  if (!token) throw new UsageError('Set PROOFDECK_TOKEN (or --token) to an API key with the ingest scope (Settings → API keys).')
+  if (!values.project) throw new UsageError('Say which project the run belongs to: --project <slug>.')
+  const { files, missing } = expandPatterns(positionals.slice(1))
+  if (missing.length) throw new UsageError(`No report found at ${missing.join(', ')}.`)
+  if (!files.length) throw new UsageError('Give at least one report file: proofdeck upload junit.xml --project web')
+
+  const ci = detectCi(env)
+  // One run key for every retry of this invocation, so a retried upload can never make a second run.
+  const runKey = values['run-key'] || ci.runKey || `cli-${randomBytes(8).toString('hex')}`
+  const query = new URLSearchParams(Object.entries({
+    project: values.project, branch: values.branch ?? ci.branch, commit: values.commit ?? ci.commit,
+    commitMessage: values['commit-message'] ?? ci.commitMessage, buildUrl: values['build-url'] ?? ci.buildUrl,
+    runKey, environment: values.environment,
+  }).filter(([, v]) => v))
+  const form = new FormData()
+  for (const f of files) {
+    const content = readFileSync(f)
+    if (!content.length) console.error(`warning: ${f} is empty; the server will say so`)
+    form.append('file', new Blob([content]), basename(f))
+  }
+
+  const retries = Math.max(0, Number(values.retries) || 0)
+  const baseDelay = Number(env.PROOFDECK_RETRY_DELAY_MS || 1000)
+  let last = 'no attempt made'
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(baseDelay * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+    let res
+    try {
+      res = await send(`${base}/api/v1/runs?${query}`, token, form, Number(values.timeout) * 1000)
+    }
+    catch (err) {
+      last = `cannot reach ${base}: ${err.cause?.code ?? err.name ?? err.message}`
+      console.error(`attempt ${attempt + 1}: ${last}`)
+      continue
+    }
+    if (res.status === 200 || res.status === 201) {
+      const receipt = res.body
+      if (values.json) console.log(JSON.stringify(receipt, null, 2))
+      else if (!values.quiet) console.log(renderReceipt(receipt))
+      for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${renderSummary(receipt)}\n`)
+      return values.strict && receipt.rejected.length ? 1 : 0
+    }
+    last = `${res.status}: ${res.body.message ?? 'no message'}`
+    if (res.status !== 429 && res.status < 500) {
+      console.error(`Upload rejected (${last})`)
+      return 1
+    }
+    console.error(`attempt ${attempt + 1}: server answered ${last}`)
+    if (res.status === 429 && res.retryAfter > 0) await sleep(Math.min(res.retryAfter, 60) * 1000)
+  }
+  console.error(`Upload failed after ${retries + 1} attempts (${last}). Re-running this command is safe: run key ${runKey}.`)
+  return 1
+}
+
+upload(process.argv.slice(2), process.env).then(
+  code => process.exit(code),
+  (err) => {
+    const token = process.env.PROOFDECK_TOKEN
+    const message = token ? String(err.message).replaceAll(token, masked(token)) : err.message
+    const usage = err instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')
+    console.error(usage ? message : `proofdeck: ${message}`)
+    process.exit(usage ? 2 : 1)
+  },
+)

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { detectCi } from '../../../bin/lib/ci.mjs'
+import { expandPatterns } from '../../../bin/lib/files.mjs'
+import { renderSummary } from '../../../bin/lib/summary.mjs'
+import type { IngestReceipt } from '../../../shared/types/ingest'
+
+const SHA = 'a'.repeat(40)
+
+describe('detectCi', () => {
+  it.each([
+    ['GitHub Actions (pull request)', { GITHUB_ACTIONS: 'true', GITHUB_HEAD_REF: 'feat/x', GITHUB_REF_NAME: '12/merge', GITHUB_SHA: SHA, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/web', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'test' },
+      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-2-test' }],
+    ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: SHA, CI_COMMIT_MESSAGE: 'fix: x', CI_JOB_URL: 'https://gitlab.com/j/1', CI_PIPELINE_ID: '5', CI_JOB_ID: '7' },
+      { provider: 'gitlab', branch: 'main', commit: SHA, commitMessage: 'fix: x', buildUrl: 'https://gitlab.com/j/1', runKey: 'gl-5-7' }],
+    ['Jenkins', { JENKINS_URL: 'https://ci', GIT_BRANCH: 'origin/main', GIT_COMMIT: SHA, BUILD_URL: 'https://ci/job/1/', BUILD_TAG: 'jenkins-web-1' },
+      { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: 'jenkins-web-1' }],
+    ['CircleCI', { CIRCLECI: 'true', CIRCLE_BRANCH: 'main', CIRCLE_SHA1: SHA, CIRCLE_BUILD_URL: 'https://circleci.com/b/1', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test' },
+      { provider: 'circleci', branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/b/1', runKey: 'circle-w1-test' }],
+    ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j' },
+      { provider: 'buildkite', branch: 'main', commit: SHA, commitMessage: 'm', buildUrl: 'https://bk/1', runKey: 'bk-b-j' }],
+    ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1' },
+      { provider: 'azure', branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/web/_build/results?buildId=42', runKey: 'azure-42-j1' }],
+    ['no CI', { HOME: '/root' }, { provider: null }],
+  ])('%s', (_name, env, expected) => {
+    expect(detectCi(env)).toEqual(expected)
+  })
+})
+
+const receipt: IngestReceipt = {
+  runId: 'r1', url: 'https://pd.example/projects/web/runs/r1', project: 'web', status: 'failed', branch: 'main', commit: SHA, runKey: 'k',
+  counts: { tests: 12, passed: 9, failed: 2, errored: 0, skipped: 1, flaky: 1 }, format: 'junit',
+  files: [{ name: 'junit.xml', format: 'junit', results: 12, status: 'ingested' }], merged: { shards: 1, duplicates: [] },
+  rejected: [{ item: 'junit.xml: a test', reason: 'it has no name' }], errors: [],
+  newClusters: Array.from({ length: 14 }, (_, i) => ({ id: `c${i}`, title: `TimeoutError ${i}`, category: 'timeout', occurrences: 2 })),
+  newlyFlaky: [],
+}
+
+describe('renderSummary', () => {
+  it('gives status, counts, capped lists and the link in under 40 lines', () => {
+    const md = renderSummary(receipt)
+    expect(md).toContain('### ❌ Proofdeck: web failed')
+    expect(md).toContain('| 12 | 9 | 2 | 0 | 1 | 1 |')
+    expect(md).toContain('- …and 4 more')
+    expect(md).toContain('junit.xml: a test: it has no name')
+    expect(md).toContain('[Open the run in Proofdeck](https://pd.example/projects/web/runs/r1)')
+    expect(md.split('\n').length).toBeLessThan(40)
+  })
+})
+
+describe('expandPatterns', () => {
+  it('expands *, ** and ? in a stable order and reports what matched nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-glob-'))
+    mkdirSync(join(dir, 'reports/a'), { recursive: true })
+    for (const f of ['reports/junit-1.xml', 'reports/junit-2.xml', 'reports/a/junit-3.xml', 'reports/other.json']) writeFileSync(join(dir, f), 'x')
+    expect(expandPatterns(['reports/*.xml'], dir)).toEqual({ files: ['reports/junit-1.xml', 'reports/junit-2.xml'], missing: [] })
+    expect(expandPatterns(['reports/**/junit-?.xml', 'nope/*.xml', 'missing.xml'], dir))
+      .toEqual({ files: ['reports/a/junit-3.xml', 'reports/junit-1.xml', 'reports/junit-2.xml'], missing: ['nope/*.xml', 'missing.xml'] })
+  })
+})
+
+function fakeServer(answers: { status: number, body: unknown }[]) {
+  const requests: { url: string, auth: string, body: string }[] = []
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = ''
+    req.on('data', (d) => { body += d })
+    req.on('end', () => {
+      requests.push({ url: req.url!, auth: req.headers.authorization!, body: body.replace(/-{2,}[\w-]+/g, '--boundary') })
+      const a = answers[Math.min(requests.length - 1, answers.length - 1)]!
+      res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body))
+    })
+  })
+  return new Promise<{ url: string, requests: typeof requests, close: () => void }>(r => server.listen(0, '127.0.0.1', () =>
+    r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, requests, close: () => server.close() })))
+}
+
+function runCli(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null, stdout: string, stderr: string }>((res) => {
+    const child = spawn(process.execPath, [resolve('bin/proofdeck.mjs'), ...args], { env: { PATH: process.env.PATH!, PROOFDECK_RETRY_DELAY_MS: '10', ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.on('exit', code => res({ code, stdout, stderr }))
+  })
+}
+
+describe('proofdeck upload', () => {
+  const token = `pd_${'f'.repeat(64)}`
+  const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'))
+  const report = join(dir, 'junit.xml')
+  writeFileSync(report, '<testsuite name="s"><testcase name="t"/></testsuite>')
+
+  it('retries 5xx with the same run key and body, then prints the receipt', async () => {
+    const server = await fakeServer([{ status: 503, body: { message: 'busy' } }, { status: 502, body: {} }, { status: 201, body: receipt }])
+    const summary = join(dir, 'summary.md')
+    const r = await runCli(['upload', report, '--project', 'web', '--summary', summary], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(0)
+    expect(server.requests).toHaveLength(3)
+    expect(new Set(server.requests.map(q => q.url)).size).toBe(1)
+    expect(new Set(server.requests.map(q => q.body)).size).toBe(1)
+    expect(server.requests[0]!.url).toMatch(/runKey=cli-[0-9a-f]{16}/)
+    expect(server.requests[0]!.auth).toBe(`Bearer ${token}`)
+    expect(r.stdout).toContain('web: run failed — 12 tests: 9 passed, 2 failed, 0 errored, 1 skipped (1 flaky)')
+    expect(readFileSync(summary, 'utf8')).toContain('Proofdeck: web failed')
+    expect(r.stdout + r.stderr).not.toContain(token)
+  })
+
+  it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {
+    const server = await fakeServer([{ status: 422, body: { message: 'junit.xml: The XML is not well-formed (line 3, column 2)' } }])
+    const r = await runCli(['upload', report, '--project', 'web'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(1)
+    expect(server.requests).toHaveLength(1)
+    expect(r.stderr).toContain('The XML is not well-formed (line 3, column 2)')
+    expect(r.stdout + r.stderr).not.toContain(token)
+  })
+
+  it('exits 2 with a sentence when the token or a file is missing', async () => {
+    const noToken = await runCli(['upload', report, '--project', 'web'], { PROOFDECK_URL: 'http://127.0.0.1:9' })
+    expect(noToken.code).toBe(2)
+    expect(noToken.stderr).toContain('Set PROOFDECK_TOKEN')
+    const noFile = await runCli(['upload', join(dir, 'nope.xml'), '--project', 'web'], { PROOFDECK_URL: 'http://127.0.0.1:9', PROOFDECK_TOKEN: token })
+    expect(noFile.code).toBe(2)
+    expect(noFile.stderr).toContain('No report found at')
+  })
+
+  it('gives up after the retries on an unreachable server, saying a re-run is safe', async () => {
+    const r = await runCli(['upload', report, '--project', 'web', '--retries', '1', '--run-key', 'k1'], { PROOFDECK_URL: 'http://127.0.0.1:9', PROOFDECK_TOKEN: token })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('Upload failed after 2 attempts')
+    expect(r.stderr).toContain('run key k1')
+  })
+})
