@@ -7,8 +7,15 @@
 
 export interface DemoProject { slug: string, name: string, defaultBranch: string, repositoryUrl: string }
 export interface DemoUpload {
-  project: string, branch: string, commit: string, commitMessage: string, buildUrl: string, runKey: string
-  environment: string, startedAt: string, files: { name: string, content: string }[]
+  project: string
+  branch: string
+  commit: string
+  commitMessage: string
+  buildUrl: string
+  runKey: string
+  environment: string
+  startedAt: string
+  files: { name: string, content: string }[]
 }
 export interface DemoTestRef { project: string, title: string, variant: string | null }
 export interface DemoTruth {
@@ -42,13 +49,23 @@ type Outcome = 'passed' | 'failed' | 'skipped'
 
 interface Failure { message: string, stack: string }
 interface TestDef {
-  title: string, file: string, suite: string, kind: 'stable' | 'flaky' | 'broken' | 'skipped'
-  probability: number, regression?: Regression
+  title: string
+  file: string
+  suite: string
+  kind: 'stable' | 'flaky' | 'broken' | 'skipped'
+  probability: number
+  regression?: Regression
 }
 interface Regression { id: string, introducedAt: number, fixedAt: number | null, failure: (rng: Rng) => Failure }
 interface ProjectSpec {
-  project: DemoProject, format: Format, variants: (string | null)[], retries: number, files: string[], suites: string[]
-  testsPerFile: number, environment: string
+  project: DemoProject
+  format: Format
+  variants: (string | null)[]
+  retries: number
+  files: string[]
+  suites: string[]
+  testsPerFile: number
+  environment: string
   flaky: (rng: Rng, t: TestDef) => Failure
   infra: (rng: Rng) => Failure
   regressions: { id: string, tests: number, at: number, fixedAfter: number | null, failure: (rng: Rng) => Failure }[]
@@ -152,12 +169,11 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
   for (const spec of SPECS) {
     const { tests, take } = defineTests(rng, spec)
     const mainRuns = Math.max(12, Math.round(80 * scale))
-    const regressions = spec.regressions.map((r) => {
+    for (const r of spec.regressions) {
       const at = Math.min(mainRuns - 2, Math.round((r.at / 100) * mainRuns))
       const reg: Regression = { id: r.id, introducedAt: at, fixedAt: r.fixedAfter == null ? null : Math.min(mainRuns - 1, at + Math.max(2, Math.round(r.fixedAfter * scale))), failure: r.failure }
       for (let i = 0; i < r.tests; i++) Object.assign(take(), { kind: 'broken', regression: reg })
-      return reg
-    })
+    }
     const infraAt = Math.round(mainRuns * 0.62)
 
     // The main line: one commit per run, sometimes re-run on the same commit.
@@ -244,7 +260,7 @@ type Writer = (outcomes: Outcomes, startedAt: string, point: { branch: string, c
 const FILE_NAMES: Record<Format, string> = { playwright: 'results.json', ctrf: 'ctrf-report.json', surefire: 'TEST-com.acme.billing.xml', pytest: 'junit.xml' }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-  // characters XML 1.0 forbids (ANSI escapes among them)
+  // eslint-disable-next-line no-control-regex -- strips the characters XML 1.0 forbids (ANSI escapes among them)
   .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
 
 const WRITERS: Record<Format, Writer> = {

@@ -1,5 +1,6 @@
 import { useDbHandle } from '../db'
 import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
+import { registerStartupTask } from '../utils/startup'
 
 /**
  * After the database is ready: refuse a production start without a proper session secret, create the headless
@@ -12,7 +13,7 @@ export default defineNitroPlugin(() => {
     console.error('[proofdeck] cannot start: NUXT_SESSION_PASSWORD must be set to at least 32 random characters (e.g. `openssl rand -base64 32`).')
     process.exit(1)
   }
-  useDbHandle().then(async () => {
+  registerStartupTask(useDbHandle().then(async () => {
     const admin = await ensureAdminFromEnv()
     if (admin) console.info(`[proofdeck] created admin ${admin.email} from PROOFDECK_ADMIN_EMAIL`)
     const token = await issueSetupToken()
@@ -20,5 +21,5 @@ export default defineNitroPlugin(() => {
       const base = process.env.PROOFDECK_PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`
       console.info(`[proofdeck] no account yet: open ${base}/setup?token=${token} to create the first admin`)
     }
-  }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`))
+  }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`)))
 })
