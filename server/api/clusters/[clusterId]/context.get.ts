@@ -1,0 +1,11 @@
+import { clusterParamsSchema, contextQuerySchema } from '../../../../shared/schemas/diagnosis'
+import { buildClusterContext } from '../../../services/diagnoses'
+import { validator } from '../../../utils/validate'
+
+/** The cluster's evidence bundle (markdown + data), exactly what a diagnosis engine receives. */
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const { clusterId } = await getValidatedRouterParams(event, validator(clusterParamsSchema))
+  const query = await getValidatedQuery(event, validator(contextQuerySchema))
+  return buildClusterContext(scope, clusterId, query)
+})

@@ -1,0 +1,11 @@
+import { clusterParamsSchema } from '../../../../shared/schemas/diagnosis'
+import { rediagnoseCluster } from '../../../services/diagnoses'
+import { validator } from '../../../utils/validate'
+
+/** Recomputes the cluster's diagnosis now (a new version), for members and admins. */
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const { clusterId } = await getValidatedRouterParams(event, validator(clusterParamsSchema))
+  setResponseStatus(event, 201)
+  return rediagnoseCluster(scope, clusterId)
+})

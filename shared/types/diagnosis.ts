@@ -1,0 +1,228 @@
+import type { ClusterStatus, DiagnosisEngine, FailureCategory, FlakyLabel, TestStatus } from '../constants'
+
+/** One claim of a diagnosis, pinned to a run (and result) and the exact line it rests on. */
+export interface DiagnosisEvidenceItem {
+  runId: string
+  resultId: string | null
+  quote: string
+  why: string
+}
+
+/** One stored version of a cluster's diagnosis. */
+export interface DiagnosisDetail {
+  id: string
+  clusterId: string
+  version: number
+  engine: DiagnosisEngine
+  /** The LLM that answered, or that was tried when `engine` is `rules` and `error` says why it did not stand. */
+  model: string | null
+  category: FailureCategory
+  summary: string
+  rootCause: string
+  evidence: DiagnosisEvidenceItem[]
+  suggestedFix: string
+  investigationSteps: string[]
+  confidence: number
+  inputTokens: number | null
+  outputTokens: number | null
+  costUsd: number | null
+  latencyMs: number | null
+  error: string | null
+  createdAt: string
+  feedback: { helpful: number, wrong: number, mine: DiagnosisFeedbackView | null }
+}
+
+export interface DiagnosisFeedbackView {
+  helpful: boolean
+  note: string | null
+  createdAt: string
+}
+
+export interface DiagnosisVersionSummary {
+  id: string
+  version: number
+  engine: DiagnosisEngine
+  model: string | null
+  category: FailureCategory
+  confidence: number
+  error: string | null
+  createdAt: string
+}
+
+/** `GET /api/clusters/:clusterId/diagnosis`: the newest version and the list of all versions. */
+export interface ClusterDiagnosis {
+  clusterId: string
+  latest: DiagnosisDetail | null
+  versions: DiagnosisVersionSummary[]
+}
+
+export interface ContextRunRef {
+  runId: string
+  branch: string | null
+  commit: string | null
+  commitMessage: string | null
+  startedAt: string
+  buildUrl: string | null
+}
+
+export interface ContextLogExcerpt {
+  stream: 'stdout' | 'stderr'
+  /** 1-based line numbers of the excerpt within the stored log. */
+  fromLine: number
+  toLine: number
+  totalLines: number
+  text: string
+}
+
+/** One representative failure as the context shows it (already redacted and trimmed). */
+export interface ContextError {
+  resultId: string
+  runId: string
+  testCaseId: string
+  test: string
+  file: string | null
+  variant: string | null
+  branch: string | null
+  commit: string | null
+  at: string
+  status: TestStatus
+  attempts: number
+  message: string
+  stack: string | null
+  /** Index (0-based) of an earlier error whose stack is the same: that stack is not repeated. */
+  sameStackAs: number | null
+  failingSteps: string[]
+  logs: ContextLogExcerpt[]
+}
+
+export interface ContextAffectedTest {
+  testCaseId: string
+  test: string
+  file: string | null
+  variant: string | null
+  occurrences: number
+  lastSeenAt: string
+  flakyLabel: FlakyLabel
+  flakyScore: number
+  flakyConfidence: number
+  failedRuns: number
+  flakyRuns: number
+  lastFlakeAt: string | null
+}
+
+export interface ContextRunStat {
+  runId: string
+  at: string
+  branch: string | null
+  commit: string | null
+  /** Results of this cluster in the run. */
+  hits: number
+  executed: number
+  failing: number
+  /** Most of the suite failed in this run. */
+  infra: boolean
+}
+
+export interface ContextSimilarCluster {
+  clusterId: string
+  title: string
+  status: ClusterStatus
+  note: string | null
+  similarity: number
+  lastSeenAt: string
+  diagnosisSummary: string | null
+}
+
+/** The structured half of the context bundle: exactly what the markdown says, as data. */
+export interface ClusterContextData {
+  cluster: {
+    id: string
+    project: string
+    title: string
+    errorType: string
+    category: FailureCategory
+    locator: string | null
+    location: string | null
+    status: ClusterStatus
+    statusNote: string | null
+    occurrences: number
+    affectedTests: number
+    runs: number
+    branches: string[]
+    firstSeenAt: string
+    lastSeenAt: string
+  }
+  errors: ContextError[]
+  affectedTests: { total: number, shown: ContextAffectedTest[] }
+  firstFailure: {
+    run: ContextRunRef
+    lastGreenRun: ContextRunRef | null
+    /** Runs CI made on that branch after the last green run, up to and including the first failure. */
+    commits: { sha: string, message: string | null, runId: string, at: string }[]
+    commitsTotal: number
+  } | null
+  history: {
+    days: { day: string, occurrences: number }[]
+    branches: { branch: string, occurrences: number }[]
+    /** The runs this cluster appeared in (newest first, capped); `infra` marks runs where most of the suite failed. */
+    runs: ContextRunStat[]
+    runsTotal: number
+  }
+  similarResolved: ContextSimilarCluster[]
+  /** Secrets replaced in the text above, by kind. */
+  redactions: Record<string, number>
+}
+
+/** `GET /api/clusters/:clusterId/context` and the MCP tool `get_cluster_context`: what a diagnosis engine receives. */
+export interface ClusterContext {
+  clusterId: string
+  markdown: string
+  data: ClusterContextData
+  /** What the size budget (or the fixed caps) left out, one sentence each. */
+  omitted: string[]
+  /** Estimated tokens of `markdown`. */
+  approxTokens: number
+  budgetTokens: number
+}
+
+export type AiProvider = 'openai' | 'anthropic'
+
+/** `GET /api/settings/ai`: the provider settings, never the key itself. */
+export interface AiSettingsView {
+  /** `env`: set by PROOFDECK_LLM_* variables (read-only here); `settings`: saved on this page; `none`: rule engine only. */
+  source: 'env' | 'settings' | 'none'
+  provider: AiProvider | null
+  baseUrl: string | null
+  model: string | null
+  apiKey: { set: boolean, last4: string | null }
+  priceInputPerMtok: number | null
+  priceOutputPerMtok: number | null
+  /** Set when a stored key can no longer be read (the server secret changed). */
+  problem: string | null
+}
+
+export interface AiTestResult {
+  ok: boolean
+  model: string | null
+  latencyMs: number
+  message: string
+}
+
+export interface DiagnosisUsageDay {
+  day: string
+  diagnoses: number
+  llmCalls: number
+  llmErrors: number
+  inputTokens: number
+  outputTokens: number
+  costUsd: number
+}
+
+/** `GET /api/usage`: diagnoses and LLM spend per day over a window, for the caller's projects. */
+export interface DiagnosisUsage {
+  from: string
+  to: string
+  days: DiagnosisUsageDay[]
+  byModel: { model: string, calls: number, inputTokens: number, outputTokens: number, costUsd: number }[]
+  totals: Omit<DiagnosisUsageDay, 'day'>
+}

@@ -1,0 +1,319 @@
+import { describe, expect, it } from 'vitest'
+import { assembleClusterContext, stripAnsi } from '../../../server/analysis/context'
+import { classifyError, diagnoseContext, reproCommand, RULE_IDS, type RuleId } from '../../../server/analysis/diagnose'
+import { affected, evidence, result, runStat } from './context.fixtures'
+
+const ESC = '\u001B'
+
+/** Real error messages as frameworks print them, and what the engine must read out of them. */
+const CASES: { name: string, message: string, stack?: string, rule: RuleId | null, facts?: Record<string, string | RegExp> }[] = [
+  // --- timeouts: waiting for what
+  {
+    name: 'Playwright click waits for an element that is found but disabled',
+    message: `TimeoutError: locator.click: Timeout 15000ms exceeded.\nCall log:\n  - waiting for getByRole('button', { name: 'Pay now' })\n    - locator resolved to <button disabled type="submit" class="btn">Pay now</button>\n  - attempting click action\n    2 × waiting for element to be visible, enabled and stable\n      - element is not enabled\n    - retrying click action`,
+    rule: 'timeout', facts: { ms: '15000', waitingFor: /actionable \(visible, enabled and stable\)/ },
+  },
+  {
+    name: 'Playwright test timeout that closed the page (not a crash)',
+    message: 'Test timeout of 30000ms exceeded.\n\nError: page.click: Target page, context or browser has been closed',
+    rule: 'timeout', facts: { ms: '30000', waitingFor: /whole test/ },
+  },
+  {
+    name: 'Playwright navigation timeout',
+    message: 'page.goto: Timeout 30000ms exceeded.\nCall log:\n  - navigating to "http://localhost:3000/checkout", waiting until "load"',
+    rule: 'timeout', facts: { waitingFor: 'the navigation to http://localhost:3000/checkout to reach "load"' },
+  },
+  {
+    name: 'Jest test timeout',
+    message: 'thrown: "Exceeded timeout of 5000 ms for a test.\nAdd a timeout value to this test to increase the timeout, if this is a long-running test. See https://jestjs.io/docs/api#testname-fn-timeout."',
+    rule: 'timeout', facts: { ms: '5000' },
+  },
+  {
+    name: 'Mocha done() never called',
+    message: 'Error: Timeout of 2000ms exceeded. For async tests and hooks, ensure "done()" is called; if returning a Promise, ensure it resolves. (/home/runner/work/app/test/queue.spec.js)',
+    rule: 'timeout', facts: { ms: '2000', waitingFor: /done\(\) callback/ },
+  },
+  {
+    name: 'Go test binary timeout',
+    message: 'panic: test timed out after 10m0s\nrunning tests:\n\tTestOrderSync (10m0s)',
+    rule: 'timeout', facts: { ms: '10m0s' },
+  },
+  {
+    name: 'Python worker timeout',
+    message: 'TimeoutError: worker 3f1c2b9a-1d2e-4f5a-8b9c-0d1e2f3a4b5c did not respond within 45s',
+    rule: 'timeout', facts: { waitingFor: 'a response from the worker', ms: '45s' },
+  },
+  // --- locators
+  {
+    name: 'Playwright strict mode violation',
+    message: `Error: locator.click: Error: strict mode violation: getByRole('button', { name: 'Submit' }) resolved to 2 elements:\n    1) <button type="submit">Submit</button> aka getByTestId('form-submit')\n    2) <button>Submit</button> aka getByRole('dialog').getByRole('button', { name: 'Submit' })`,
+    rule: 'strict-mode', facts: { locator: `getByRole('button', { name: 'Submit' })`, count: '2' },
+  },
+  {
+    name: 'Playwright expect toBeVisible on a missing element (with ANSI colours)',
+    message: `Error: ${ESC}[2mexpect(${ESC}[22m${ESC}[31mlocator${ESC}[39m${ESC}[2m).${ESC}[22mtoBeVisible${ESC}[2m()${ESC}[22m failed\n\nLocator: getByTestId('toast-success')\nExpected: visible\nTimeout: 5000ms\nError: element(s) not found\n\nCall log:\n  - Expect "toBeVisible" with timeout 5000ms\n  - waiting for getByTestId('toast-success')`,
+    rule: 'locator-not-found', facts: { locator: `getByTestId('toast-success')` },
+  },
+  {
+    name: 'Playwright click on an element that never appears',
+    message: `TimeoutError: locator.click: Timeout 10000ms exceeded.\nCall log:\n  - waiting for locator('[data-testid=checkout-button]')\n  - 4 × retrying click action, attempt #12`,
+    rule: 'locator-not-found', facts: { locator: `locator('[data-testid=checkout-button]')`, ms: '10000' },
+  },
+  {
+    name: 'Cypress element never found',
+    message: 'AssertionError: Timed out retrying after 4000ms: Expected to find element: `[data-cy=submit]`, but never found it.',
+    rule: 'locator-not-found', facts: { locator: '[data-cy=submit]' },
+  },
+  {
+    name: 'Selenium NoSuchElementException',
+    message: 'org.openqa.selenium.NoSuchElementException: no such element: Unable to locate element: {"method":"css selector","selector":"#login"}',
+    rule: 'locator-not-found', facts: { locator: /#login/ },
+  },
+  // --- assertions: expected vs received
+  {
+    name: 'Jest toBe',
+    message: 'expect(received).toBe(expected) // Object.is equality\n\nExpected: 12.34\nReceived: 12.35',
+    rule: 'assertion', facts: { expected: '12.34', received: '12.35' },
+  },
+  {
+    name: 'JUnit 5 assertEquals',
+    message: 'expected: <PAID> but was: <PENDING>',
+    stack: 'org.opentest4j.AssertionFailedError: expected: <PAID> but was: <PENDING>\n\tat com.acme.billing.RefundFlowTest.awaitsSettlement(RefundFlowTest.java:88)',
+    rule: 'assertion', facts: { expected: 'PAID', received: 'PENDING' },
+  },
+  {
+    name: 'pytest bare assert',
+    message: 'AssertionError: assert 3 == 4\n +  where 3 = len([1, 2, 3])',
+    rule: 'assertion', facts: { received: '3', expected: '4' },
+  },
+  {
+    name: 'Vitest/chai deep equal',
+    message: `AssertionError: expected 'pending' to deeply equal 'paid'`,
+    rule: 'assertion', facts: { received: `'pending'`, expected: `'paid'` },
+  },
+  {
+    name: 'Node assert.strictEqual',
+    message: 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:\n\n1 !== 2\n',
+    rule: 'assertion', facts: { received: '1', expected: '2' },
+  },
+  {
+    name: 'Playwright toHaveText mismatch mentions its timeout but is an assertion',
+    message: `Error: expect(locator).toHaveText(expected) failed\n\nLocator: getByTestId('total')\nExpected string: "$19.00"\nReceived string: "$19.60"\nTimeout: 5000ms\n\nCall log:\n  - waiting for getByTestId('total')\n    9 × locator resolved to <span data-testid="total">$19.60</span>\n      - unexpected value "$19.60"`,
+    rule: 'assertion', facts: { expected: '"$19.00"', received: '"$19.60"' },
+  },
+  {
+    name: 'MSTest AreEqual on a status code',
+    message: 'Assert.AreEqual failed. Expected:<200>. Actual:<500>.',
+    rule: 'assertion', facts: { expected: '200', received: '500' },
+  },
+  {
+    name: 'Go testify',
+    message: 'Error Trace:\torder_test.go:42\n\tError:      \tNot equal: \n\t            \texpected: 3\n\t            \tactual  : 4',
+    rule: 'assertion', facts: { expected: '3', received: '4' },
+  },
+  // --- network: host, status
+  {
+    name: 'Node connection refused to PostgreSQL',
+    message: 'Error: connect ECONNREFUSED 127.0.0.1:5432',
+    stack: 'Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)',
+    rule: 'network', facts: { host: '127.0.0.1', port: '5432', service: 'PostgreSQL', code: 'ECONNREFUSED' },
+  },
+  {
+    name: 'DNS failure from node-fetch',
+    message: 'FetchError: request to https://api.stripe.com/v1/charges failed, reason: getaddrinfo ENOTFOUND api.stripe.com',
+    rule: 'network', facts: { host: 'api.stripe.com', code: 'ENOTFOUND' },
+  },
+  {
+    name: 'Python requests connection refused',
+    message: `requests.exceptions.ConnectionError: HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded with url: /health (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused'))`,
+    rule: 'network', facts: { host: 'localhost', port: '8000' },
+  },
+  {
+    name: 'axios 503',
+    message: 'AxiosError: Request failed with status code 503',
+    rule: 'network', facts: { status: '503' },
+  },
+  {
+    name: 'Playwright navigation refused',
+    message: 'page.goto: net::ERR_CONNECTION_REFUSED at http://localhost:3000/\nCall log:\n  - navigating to "http://localhost:3000/", waiting until "load"',
+    rule: 'network', facts: { code: 'net::ERR_CONNECTION_REFUSED', host: 'localhost', port: '3000' },
+  },
+  {
+    name: 'JDBC connection refused',
+    message: 'Connection to localhost:5433 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.',
+    rule: 'network', facts: { host: 'localhost', port: '5433' },
+  },
+  {
+    name: 'Go redis dial',
+    message: 'dial tcp 127.0.0.1:6379: connect: connection refused',
+    rule: 'network', facts: { host: '127.0.0.1', port: '6379', service: 'Redis' },
+  },
+  // --- crashes / OOM
+  { name: 'V8 heap', message: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', rule: 'out-of-memory' },
+  { name: 'JVM heap', message: 'java.lang.OutOfMemoryError: Java heap space', rule: 'out-of-memory' },
+  {
+    name: 'Browser killed',
+    message: 'Error: browserType.launch: Target page, context or browser has been closed\nBrowser logs:\n[pid=4242] <process did exit: exitCode=null, signal=SIGKILL>',
+    rule: 'process-crash', facts: { signal: 'SIGKILL' },
+  },
+  { name: 'Page crashed', message: 'Error: page.goto: Page crashed', rule: 'process-crash' },
+  { name: 'Segfault', message: 'Segmentation fault (core dumped)', rule: 'process-crash' },
+  // --- environment / config
+  {
+    name: 'Python missing environment variable',
+    message: `KeyError: 'MODEL_REGISTRY_URL'`,
+    stack: `tests/test_registry.py:41: in test_push\n    url = os.environ['MODEL_REGISTRY_URL']\nE   KeyError: 'MODEL_REGISTRY_URL'`,
+    rule: 'missing-env-var', facts: { variable: 'MODEL_REGISTRY_URL' },
+  },
+  { name: 'Explicit missing variable', message: 'Error: Missing required environment variable: DATABASE_URL', rule: 'missing-env-var', facts: { variable: 'DATABASE_URL' } },
+  { name: 'Variable not set', message: 'Error: STRIPE_SECRET_KEY is not set', rule: 'missing-env-var', facts: { variable: 'STRIPE_SECRET_KEY' } },
+  { name: 'Node module', message: `Error: Cannot find module '@acme/shared-config'\nRequire stack:\n- /app/src/index.js`, rule: 'module-not-found', facts: { module: '@acme/shared-config' } },
+  { name: 'Python module', message: `ModuleNotFoundError: No module named 'pandas'`, rule: 'module-not-found', facts: { module: 'pandas' } },
+  { name: 'ESM package', message: `Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'zod' imported from /app/src/schema.js`, rule: 'module-not-found', facts: { module: 'zod' } },
+  { name: 'JDBC driver class', message: 'java.lang.ClassNotFoundException: org.postgresql.Driver', rule: 'module-not-found', facts: { module: 'org.postgresql.Driver' } },
+  { name: 'Node EACCES', message: `Error: EACCES: permission denied, open '/var/log/app.log'`, rule: 'permission-denied', facts: { path: '/var/log/app.log' } },
+  { name: 'Python PermissionError', message: `PermissionError: [Errno 13] Permission denied: '/data/models'`, rule: 'permission-denied', facts: { path: '/data/models' } },
+  {
+    name: 'Playwright browsers not installed',
+    message: `browserType.launch: Executable doesn't exist at /ms-playwright/chromium-1140/chrome-linux/chrome\n╔═════════════════════════════╗\n║ Looks like Playwright Test or Playwright was just installed or updated. ║\n║ Please run the following command to download new browsers: ║\n║     npx playwright install ║`,
+    rule: 'missing-file', facts: { path: '/ms-playwright/chromium-1140/chrome-linux/chrome' },
+  },
+  { name: 'Disk full', message: `OSError: [Errno 28] No space left on device: '/tmp/pytest-of-runner/pytest-12/data'`, rule: 'disk-full' },
+  // --- unexpected exceptions in the code under test
+  {
+    name: 'Java NPE',
+    message: 'Cannot invoke "com.acme.billing.Invoice.getTotal()" because "invoice" is null',
+    stack: 'java.lang.NullPointerException: Cannot invoke "com.acme.billing.Invoice.getTotal()" because "invoice" is null\n\tat com.acme.billing.InvoiceService.finalise(InvoiceService.java:112)',
+    rule: 'exception', facts: { exception: 'java.lang.NullPointerException' },
+  },
+  {
+    name: 'JS TypeError',
+    message: `TypeError: Cannot read properties of undefined (reading 'id')`,
+    stack: `TypeError: Cannot read properties of undefined (reading 'id')\n    at OrderService.total (/app/src/orders/service.ts:42:18)`,
+    rule: 'exception', facts: { exception: 'TypeError' },
+  },
+  { name: 'Nothing recognisable', message: 'the widget is sad', rule: null },
+]
+
+describe('classifyError', () => {
+  it.each(CASES)('$name → $rule', ({ message, stack, rule, facts }) => {
+    const f = classifyError(message, stack ?? null)
+    expect(f?.rule ?? null).toBe(rule)
+    for (const [k, v] of Object.entries(facts ?? {})) {
+      if (v instanceof RegExp) expect(f?.facts[k]).toMatch(v)
+      else expect(f?.facts[k]).toBe(v)
+    }
+    if (f) expect(stripAnsi(`${message}\n${stack ?? ''}`)).toContain(f.line.replace(/…$/, ''))
+  })
+
+  it('covers every message rule with at least one real sample', () => {
+    const covered = new Set(CASES.map(c => c.rule))
+    const messageRules = RULE_IDS.filter(r => !['infrastructure', 'flaky', 'unknown'].includes(r))
+    expect(messageRules.filter(r => !covered.has(r))).toEqual([])
+  })
+})
+
+describe('diagnoseContext', () => {
+  const diagnose = (ev: Parameters<typeof assembleClusterContext>[0]) => {
+    const ctx = assembleClusterContext(ev)
+    return { ctx, d: diagnoseContext(ctx.data) }
+  }
+
+  it('an assertion: expected vs received in the summary, evidence citing run, result and the quoted line', () => {
+    const samples = [
+      result({ errorMessage: 'expect(received).toBe(expected) // Object.is equality\n\nExpected: 12.34\nReceived: 12.35', test: 'PricingEngine › rounds totals', file: 'src/pricing/pricing.test.ts', variant: null }),
+      result({ errorMessage: 'expect(received).toBe(expected) // Object.is equality\n\nExpected: 99.10\nReceived: 99.11', test: 'PricingEngine › rounds discounts', file: 'src/pricing/pricing.test.ts', variant: null }),
+    ]
+    const { ctx, d } = diagnose(evidence({ samples }))
+    expect(d.category).toBe('assertion')
+    expect(d.summary).toContain('expected 12.34, received 12.35')
+    expect(d.evidence.length).toBeGreaterThanOrEqual(2)
+    for (const e of d.evidence) {
+      expect(ctx.markdown).toContain(e.runId)
+      if (e.resultId) expect(ctx.markdown).toContain(e.resultId)
+      expect(ctx.markdown).toContain(e.quote)
+    }
+    expect(d.investigationSteps).toHaveLength(6)
+    expect(d.investigationSteps.map(s => s.split(':')[0])).toEqual(['Reproduce', 'Look at the actual values', 'Divide and conquer', 'Change one thing at a time', 'Check the plug', 'Verify the fix'])
+    expect(d.investigationSteps[0]).toContain('npx vitest run src/pricing/pricing.test.ts -t "rounds totals"')
+    expect(d.confidence).toBeGreaterThan(0.6)
+  })
+
+  it('a regression: the root cause names the commit range and divide-and-conquer bisects it', () => {
+    const s = result({ errorMessage: 'expected: <19.00> but was: <19.60>', file: 'TaxCalculatorTest', test: 'com.acme.billing › vat', variant: null })
+    const { d } = diagnose(evidence({
+      samples: [s],
+      firstFailure: {
+        run: { runId: s.runId, branch: 'main', commit: 'ffff0000aaaa1111', commitMessage: 'fix: tax rounding', startedAt: s.at, buildUrl: null },
+        lastGreenRun: { runId: '99999999-0000-4000-8000-000000000000', branch: 'main', commit: 'eeee0000bbbb2222', commitMessage: 'chore: deps', startedAt: '2026-11-18T09:00:00.000Z', buildUrl: null },
+        commits: [{ sha: 'ffff0000aaaa1111', message: 'fix: tax rounding', runId: s.runId, at: s.at }],
+      },
+    }))
+    expect(d.category).toBe('assertion')
+    expect(d.rootCause).toContain('ffff0000aa')
+    expect(d.rootCause).toContain('eeee0000bb')
+    expect(d.investigationSteps[2]).toContain('git bisect start ffff0000aa eeee0000bb')
+    expect(d.investigationSteps[0]).toContain('mvn -Dtest=TaxCalculatorTest#vat test')
+    expect(d.evidence.some(e => e.quote.startsWith('First failure: run'))).toBe(true)
+  })
+
+  it('infrastructure: most of the suite failed in the runs of this cluster', () => {
+    const samples = [1, 2, 3].map(i => result({ errorMessage: 'Error: connect ECONNREFUSED 127.0.0.1:5432', test: `repo › test ${i}` }))
+    const runId = samples[0]!.runId
+    for (const s of samples) s.runId = runId
+    const { ctx, d } = diagnose(evidence({ samples, runs: [runStat({ runId, hits: 51, executed: 60, failing: 52, infra: true })], runsTotal: 1 }))
+    expect(d.category).toBe('infrastructure')
+    expect(d.rule).toBe('infrastructure')
+    expect(d.summary).toMatch(/52\/60/)
+    expect(d.summary).toContain('127.0.0.1:5432 (PostgreSQL)')
+    expect(ctx.markdown).toContain(d.evidence[0]!.quote)
+    expect(d.investigationSteps[0]).toMatch(/if it passes alone, the test is not the problem/)
+  })
+
+  it('flaky: the affected tests are flaky by the rollup, whatever the message says', () => {
+    const s = result({ errorMessage: `Error: expect(locator).toBeVisible() failed\n\nLocator: getByTestId('toast-adds')\nExpected: visible\nTimeout: 5000ms\nError: element(s) not found` })
+    const { ctx, d } = diagnose(evidence({
+      samples: [s],
+      affectedTests: [affected({ testCaseId: s.testCaseId, test: s.test, flakyLabel: 'flaky', flakyScore: 0.42, flakyConfidence: 0.3, flakyRuns: 6, failedRuns: 2 })],
+    }))
+    expect(d.category).toBe('flaky')
+    expect(d.summary).toContain(`getByTestId('toast-adds')`)
+    expect(d.investigationSteps[0]).toContain('--repeat-each=30')
+    expect(ctx.markdown).toContain(d.evidence[0]!.quote)
+  })
+
+  it('a locator cluster that is not flaky stays a locator diagnosis', () => {
+    const s = result({ errorMessage: `TimeoutError: locator.click: Timeout 10000ms exceeded.\nCall log:\n  - waiting for locator('[data-testid=checkout-button]')` })
+    const { d } = diagnose(evidence({ samples: [s], affectedTests: [affected({ testCaseId: s.testCaseId, flakyLabel: 'broken', flakyScore: 0.1 })] }))
+    expect(d.category).toBe('locator')
+    expect(d.summary).toContain(`locator('[data-testid=checkout-button]')`)
+  })
+
+  it('mentions a resolved similar cluster and its note', () => {
+    const { d } = diagnose(evidence({
+      samples: [result({ errorMessage: `KeyError: 'MODEL_REGISTRY_URL'` })],
+      similarResolved: [{ clusterId: '22222222-2222-4222-8222-222222222222', title: `KeyError: 'MODEL_REGISTRY_URL'`, status: 'resolved', note: 'Secret missing on forks; added to the org secrets.', similarity: 1, lastSeenAt: '2026-10-01T00:00:00.000Z', diagnosisSummary: null }],
+    }))
+    expect(d.category).toBe('environment')
+    expect(d.rootCause).toContain('added to the org secrets')
+  })
+
+  it('unknown errors still get cited evidence and all six steps, with low confidence', () => {
+    const { d } = diagnose(evidence({ samples: [result({ errorMessage: 'the widget is sad' })] }))
+    expect(d.category).toBe('unknown')
+    expect(d.evidence).toHaveLength(1)
+    expect(d.investigationSteps).toHaveLength(6)
+    expect(d.confidence).toBeLessThanOrEqual(0.3)
+  })
+})
+
+describe('reproCommand', () => {
+  it.each([
+    [{ file: 'tests/cart.spec.ts', test: 'guest › adds item', variant: 'firefox' }, 0, 'npx playwright test tests/cart.spec.ts -g "adds item" --project=firefox'],
+    [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 0, 'pytest tests/test_training.py -k "fits_model"'],
+    [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run 'TestSync' ./pkg/orders -count=5`],
+    [{ file: 'InvoiceServiceTest', test: 'com.acme.billing › finalisesInvoice', variant: null }, 0, 'mvn -Dtest=InvoiceServiceTest#finalisesInvoice test'],
+  ])('%o', (e, repeat, expected) => {
+    expect(reproCommand(e, repeat)).toBe(expected)
+  })
+})
