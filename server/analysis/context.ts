@@ -169,8 +169,23 @@ export function trimStack(stack: string | null, message: string, maxFrames: numb
 /** A stack with line and column numbers masked: equal for the same code path. */
 const stackShape = (stack: string) => stack.replace(/:\d+(?::\d+)?/g, ':#').replace(/\d+/g, '#')
 
-function truncateLines(text: string, maxLines: number, maxChars: number): { text: string, cut: boolean } {
+/** Runs of identical lines (spinners, retries, repeated log lines) folded into one line and a count. */
+export function foldRepeats(text: string): string {
+  const out: string[] = []
   const lines = text.split('\n')
+  for (let i = 0; i < lines.length;) {
+    let j = i + 1
+    while (j < lines.length && lines[j] === lines[i]) j++
+    out.push(lines[i]!)
+    if (j - i > 2) out.push(`[… the same line ${j - i - 1} more times]`)
+    else if (j - i === 2) out.push(lines[i]!)
+    i = j
+  }
+  return out.join('\n')
+}
+
+function truncateLines(text: string, maxLines: number, maxChars: number): { text: string, cut: boolean } {
+  const lines = foldRepeats(text).split('\n')
   let out = lines.slice(0, maxLines).join('\n')
   let cut = lines.length > maxLines
   if (out.length > maxChars) {
@@ -219,7 +234,7 @@ export function logExcerpt(log: string | null, stream: 'stdout' | 'stderr', mess
   if (anchor < 0) from = Math.max(0, lines.length - maxLines)
   else from = Math.max(0, Math.min(anchor - Math.ceil(maxLines * 0.7), lines.length - maxLines))
   const to = Math.min(lines.length, from + maxLines)
-  const text = lines.slice(from, to).map(l => l.length > 300 ? `${l.slice(0, 300)}…` : l).join('\n')
+  const text = foldRepeats(lines.slice(from, to).map(l => l.length > 300 ? `${l.slice(0, 300)}…` : l).join('\n'))
   return { stream, fromLine: from + 1, toLine: to, totalLines: lines.length, text }
 }
 
@@ -281,19 +296,21 @@ const when = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z')
 export function assembleClusterContext(evidence: ClusterEvidence, options: ContextOptions = {}): ClusterContext {
   const budget = options.budgetTokens ?? DEFAULT_CONTEXT_TOKENS
   const view = { ...FULL_VIEW }
+  const section = (omitted: string[]) => omitted.length ? `\n## Omitted\n${omitted.map(o => `- ${o}`).join('\n')}\n` : ''
+  const size = (b: ReturnType<typeof render>) => estimateTokens(b.markdown + section(b.omitted))
   let built = render(evidence, view, options.secrets ?? [])
   for (const reduce of REDUCTIONS) {
-    if (estimateTokens(built.markdown) <= budget) break
+    if (size(built) <= budget) break
     reduce(view)
     built = render(evidence, view, options.secrets ?? [])
   }
   let markdown = built.markdown
-  if (estimateTokens(markdown) > budget) {
-    const keep = Math.max(0, Math.floor(budget * 3.5) - 200)
-    markdown = `${markdown.slice(0, keep)}\n\n[… context cut at the ${budget}-token budget]\n`
+  if (size(built) > budget) {
     built.omitted.push(`The markdown was cut at the ${budget}-token budget after all other reductions.`)
+    const keep = Math.max(0, Math.floor(budget * 3.5) - section(built.omitted).length - 60)
+    markdown = `${markdown.slice(0, keep)}\n\n[… cut at the token budget]\n`
   }
-  if (built.omitted.length) markdown += `\n## Omitted\n${built.omitted.map(o => `- ${o}`).join('\n')}\n`
+  markdown += section(built.omitted)
   return { clusterId: evidence.cluster.id, markdown, data: built.data, omitted: built.omitted, approxTokens: estimateTokens(markdown), budgetTokens: budget }
 }
 

@@ -68,7 +68,7 @@ const RULES: Rule[] = [
   },
   {
     kind: 'basic',
-    re: /\b(basic\s+)([A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])/g,
+    re: /\b(basic\s+)([A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])/gi,
     replace: (m, marker) => /[\d+/=]/.test(m[2]!) ? `${m[1]}${marker}` : null,
   },
   ...KNOWN_TOKENS.map(re => ({ kind: 'api-key' as const, re: new RegExp(re.source, 'g') })),
