@@ -104,7 +104,7 @@ describe('assembleClusterContext', () => {
     const ctx = assembleClusterContext(ev, { secrets: ['my-provider-key-123'] })
     const all = `${ctx.markdown}\n${JSON.stringify(ctx.data)}`
     for (const secret of ['k9k9k9k9k9k9', 'ada@example.com', 'pa55word', key, 'abc123secret', 'ghp_R4nd0m']) expect(all).not.toContain(secret)
-    expect(ctx.data.redactions).toMatchObject({ authorization: 1, email: 2, 'url-password': 1, 'api-key': 2, token: 1 })
+    expect(ctx.data.redactions).toMatchObject({ 'authorization': 1, 'email': 2, 'url-password': 1, 'api-key': 2, 'token': 1 })
     expect(ctx.markdown).toMatch(/_Secrets redacted: .*authorization/)
   })
 
@@ -164,7 +164,7 @@ describe('helpers', () => {
     const java = 'org.opentest4j.AssertionFailedError: boom\n\tat org.junit.jupiter.api.AssertionUtils.fail(AssertionUtils.java:55)\n\tat com.acme.billing.TaxTest.vat(TaxTest.java:57)\n\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)'
     expect(trimStack(java, 'boom', 15)).toBe('org.opentest4j.AssertionFailedError: boom\n    … 1 library frame\n\tat com.acme.billing.TaxTest.vat(TaxTest.java:57)\n    … 1 library frame')
     const python = 'tests/test_registry.py:41: in test_push\n    url = os.environ[\'X\']\n/usr/lib/python3.12/os.py:679: in __getitem__\n    raise KeyError(key) from None\nE   KeyError: \'X\''
-    expect(trimStack(python, "KeyError: 'X'", 15)).toContain('tests/test_registry.py:41: in test_push')
+    expect(trimStack(python, 'KeyError: \'X\'', 15)).toContain('tests/test_registry.py:41: in test_push')
     const many = Array.from({ length: 30 }, (_, i) => `    at fn${i} (/app/src/f${i}.ts:1:1)`).join('\n')
     expect(trimStack(many, '', 5)!.split('\n')).toHaveLength(6)
     expect(trimStack(many, '', 5)).toContain('… 25 more frames')
