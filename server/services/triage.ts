@@ -130,25 +130,24 @@ export async function reclusterStaleFingerprints(): Promise<number> {
         groups.set(fp.fingerprint, g)
       }
       const ordered = [...groups.values()].sort((a, b) => b.ids.length - a.ids.length)
+      // A cluster someone merged by hand stays whole: that merge is a person's judgement, not the algorithm's.
+      const [merge] = await tx.select({ id: failureClusters.id }).from(failureClusters).where(eq(failureClusters.mergedIntoId, id)).limit(1)
       const touched = new Set<string>([id])
-      let keptId: string | null = null
+      let kept = false
       for (const g of ordered) {
-        const targetId: string | null = await clusterForFingerprint(tx, cluster.projectId, g.fp) ?? (keptId ? null : id)
-        const destination: string = targetId ?? await createCluster(tx, cluster, g.fp, g.sample)
+        const existing = merge ? null : await clusterForFingerprint(tx, cluster.projectId, g.fp)
+        const destination: string = existing ?? (!kept || merge ? id : await createCluster(tx, cluster, g.fp, g.sample))
         if (destination === id) {
-          keptId = id
-          await tx.insert(clusterAliases).values({ projectId: cluster.projectId, fingerprint: cluster.fingerprint, clusterId: id }).onConflictDoNothing()
-          await tx.update(failureClusters).set({
-            fingerprint: g.fp.fingerprint, fingerprintVersion: g.fp.version, errorType: g.fp.errorType, title: g.fp.title,
-            locator: g.fp.locator, location: g.fp.location, category: cluster.category === 'infrastructure' ? 'infrastructure' : g.fp.category,
-          }).where(eq(failureClusters.id, id))
+          if (!kept) await rekeyCluster(tx, cluster, g.fp)
+          await tx.insert(clusterAliases).values({ projectId: cluster.projectId, fingerprint: g.fp.fingerprint, clusterId: id }).onConflictDoNothing()
+          kept = true
         }
         touched.add(destination)
         await tx.execute(sql`update test_results set fingerprint = ${g.fp.fingerprint}, cluster_id = ${destination}::uuid
           where id = any(${uuids(g.ids)}::uuid[])`)
       }
-      if (!keptId) {
-        const into = ordered[0] ? [...touched].find(t => t !== id) : undefined
+      if (!kept) {
+        const into = [...touched].find(t => t !== id)
         if (into) await foldCluster(tx, id, into, cluster.projectId)
         else await tx.update(failureClusters).set({ fingerprintVersion: FINGERPRINT_VERSION }).where(eq(failureClusters.id, id))
       }
@@ -156,6 +155,21 @@ export async function reclusterStaleFingerprints(): Promise<number> {
     })
   }
   return stale.length
+}
+
+/**
+ * Gives a cluster the signature of the new algorithm; its old fingerprint stays as an alias. When another row
+ * (a cluster merged away earlier) still holds the new fingerprint, the alias alone routes it here.
+ */
+async function rekeyCluster(tx: Tx, cluster: typeof failureClusters.$inferSelect, fp: FailureFingerprint) {
+  await tx.insert(clusterAliases).values({ projectId: cluster.projectId, fingerprint: cluster.fingerprint, clusterId: cluster.id }).onConflictDoNothing()
+  const [holder] = await tx.select({ id: failureClusters.id }).from(failureClusters)
+    .where(and(eq(failureClusters.projectId, cluster.projectId), eq(failureClusters.fingerprint, fp.fingerprint))).limit(1)
+  await tx.update(failureClusters).set({
+    ...(holder ? {} : { fingerprint: fp.fingerprint }),
+    fingerprintVersion: fp.version, errorType: fp.errorType, title: fp.title, locator: fp.locator, location: fp.location,
+    category: cluster.category === 'infrastructure' ? 'infrastructure' : fp.category,
+  }).where(eq(failureClusters.id, cluster.id))
 }
 
 async function clusterForFingerprint(tx: Tx, projectId: string, fp: FailureFingerprint): Promise<string | null> {

@@ -123,4 +123,27 @@ describe('analysis at ingest', () => {
       (select count(*)::int from test_results r where r.cluster_id = c.id) as stored from failure_clusters c where c.merged_into_id is null`)
     for (const l of links) expect([l.linked, l.stored]).toEqual([l.occurrences, l.occurrences])
   })
+
+  it('re-clusters stored failures after a fingerprint algorithm change, keeping the id, status and notes of each cluster', async () => {
+    // Pretend every cluster was made by an older algorithm, then start the server again on the same database.
+    await queryDb(server.env, `update failure_clusters set fingerprint = 'v0:' || substr(fingerprint, 4), fingerprint_version = 0`)
+    await queryDb(server.env, `update cluster_aliases set fingerprint = 'v0:' || substr(fingerprint, 4)`)
+    const before = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
+    const restarted = await startServer({ ...server.env })
+    try {
+      const deadline = Date.now() + 20_000
+      while (!/re-clustered the failures of \d+ cluster/.test(restarted.logs()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
+      expect(restarted.logs()).toMatch(/re-clustered the failures of 1 cluster\(s\)/)
+    }
+    finally {
+      await restarted.kill()
+    }
+    const after = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
+    expect(after).toEqual(before)
+    const versions = await queryDb(server.env, `select distinct fingerprint_version as v from failure_clusters where merged_into_id is null`)
+    expect(versions).toEqual([{ v: 1 }])
+    // the merged-in cluster's failures stay where a person put them, under both old and new fingerprints
+    const aliases = await queryDb(server.env, `select fingerprint from cluster_aliases order by fingerprint`)
+    expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', 'v1:', 'v1:'])
+  })
 })
