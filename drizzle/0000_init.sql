@@ -78,6 +78,7 @@ CREATE TABLE "runs" (
 	"errored" integer DEFAULT 0 NOT NULL,
 	"skipped" integer DEFAULT 0 NOT NULL,
 	"flaky" integer DEFAULT 0 NOT NULL,
+	"infra" boolean DEFAULT false NOT NULL,
 	"errors" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -110,7 +111,11 @@ CREATE TABLE "test_cases" (
 	"flaky_confidence" real DEFAULT 0 NOT NULL,
 	"flaky_label" "flaky_label" DEFAULT 'stable' NOT NULL,
 	"flaky_evidence" jsonb DEFAULT '[]'::jsonb NOT NULL,
-	"last_flake_at" timestamp with time zone
+	"last_flake_at" timestamp with time zone,
+	"flaky_sample" integer DEFAULT 0 NOT NULL,
+	"flaky_retry_passes" integer DEFAULT 0 NOT NULL,
+	"flaky_flips" integer DEFAULT 0 NOT NULL,
+	"flaky_mixed_commits" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "test_results" (
@@ -142,6 +147,15 @@ CREATE TABLE "cluster_aliases" (
 	"fingerprint" text NOT NULL,
 	"cluster_id" uuid NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "cluster_test_cases" (
+	"cluster_id" uuid NOT NULL,
+	"test_case_id" uuid NOT NULL,
+	"occurrences" integer DEFAULT 0 NOT NULL,
+	"first_seen_at" timestamp with time zone NOT NULL,
+	"last_seen_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "cluster_test_cases_cluster_id_test_case_id_pk" PRIMARY KEY("cluster_id","test_case_id")
 );
 --> statement-breakpoint
 CREATE TABLE "diagnoses" (
@@ -220,6 +234,8 @@ ALTER TABLE "test_results" ADD CONSTRAINT "test_results_test_case_id_test_cases_
 ALTER TABLE "test_results" ADD CONSTRAINT "test_results_cluster_id_failure_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."failure_clusters"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "cluster_aliases" ADD CONSTRAINT "cluster_aliases_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "cluster_aliases" ADD CONSTRAINT "cluster_aliases_cluster_id_failure_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."failure_clusters"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cluster_test_cases" ADD CONSTRAINT "cluster_test_cases_cluster_id_failure_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."failure_clusters"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cluster_test_cases" ADD CONSTRAINT "cluster_test_cases_test_case_id_test_cases_id_fk" FOREIGN KEY ("test_case_id") REFERENCES "public"."test_cases"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "diagnoses" ADD CONSTRAINT "diagnoses_cluster_id_failure_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."failure_clusters"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "diagnosis_feedback" ADD CONSTRAINT "diagnosis_feedback_diagnosis_id_diagnoses_id_fk" FOREIGN KEY ("diagnosis_id") REFERENCES "public"."diagnoses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "diagnosis_feedback" ADD CONSTRAINT "diagnosis_feedback_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
@@ -242,6 +258,7 @@ CREATE INDEX "test_results_case_started_idx" ON "test_results" USING btree ("tes
 CREATE INDEX "test_results_project_failed_idx" ON "test_results" USING btree ("project_id","run_started_at" DESC NULLS LAST) WHERE status in ('failed', 'errored');--> statement-breakpoint
 CREATE INDEX "test_results_cluster_idx" ON "test_results" USING btree ("cluster_id","run_started_at" DESC NULLS LAST) WHERE cluster_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "cluster_aliases_project_fingerprint_idx" ON "cluster_aliases" USING btree ("project_id","fingerprint");--> statement-breakpoint
+CREATE INDEX "cluster_test_cases_test_case_idx" ON "cluster_test_cases" USING btree ("test_case_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "diagnoses_cluster_version_idx" ON "diagnoses" USING btree ("cluster_id","version");--> statement-breakpoint
 CREATE INDEX "diagnosis_feedback_diagnosis_idx" ON "diagnosis_feedback" USING btree ("diagnosis_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "failure_clusters_project_fingerprint_idx" ON "failure_clusters" USING btree ("project_id","fingerprint");--> statement-breakpoint

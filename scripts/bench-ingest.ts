@@ -3,7 +3,7 @@
  * body, parse, one transaction) on embedded PGlite, and on Postgres when DATABASE_URL is set. Prints
  * results/second and the server's peak RSS, and writes the table to BENCHMARKS.md.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeBenchmarkSection, machineLine } from './lib/benchmarks'

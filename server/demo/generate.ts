@@ -67,6 +67,8 @@ interface ProjectSpec {
   testsPerFile: number
   environment: string
   flaky: (rng: Rng, t: TestDef) => Failure
+  /** What makes flaky tests of this project fail: tests that share it share one root cause. */
+  flakyCause: (t: TestDef) => string
   infra: (rng: Rng) => Failure
   regressions: { id: string, tests: number, at: number, fixedAfter: number | null, failure: (rng: Rng) => Failure }[]
 }
@@ -84,6 +86,7 @@ const SPECS: ProjectSpec[] = [
       message: `Error: ${ANSI_RED}expect(locator).toBeVisible()${ANSI_RESET} failed\n\nLocator: getByTestId('toast-${t.title.split(' ')[0]}')\nExpected: visible\nTimeout: ${pick(rng, [5000, 7000])}ms\nError: element(s) not found`,
       stack: `Error: expect(locator).toBeVisible() failed\n    at /home/runner/work/storefront/${t.file}:${int(rng, 10, 200)}:${int(rng, 5, 40)}`,
     }),
+    flakyCause: t => `toast-${t.title.split(' ')[0]}`,
     infra: rng => ({ message: `Error: browserType.launch: Target page, context or browser has been closed\nBrowser logs:\n[pid=${int(rng, 1000, 99999)}] <process did exit: exitCode=null, signal=SIGKILL>`, stack: 'Error: browserType.launch: Target page, context or browser has been closed\n    at /home/runner/work/storefront/playwright.config.ts:12:3' }),
     regressions: [{
       id: 'web:checkout-button-selector', tests: 6, at: 30, fixedAfter: 14,
@@ -96,6 +99,7 @@ const SPECS: ProjectSpec[] = [
     files: ['src/orders/orders.test.ts', 'src/pricing/pricing.test.ts', 'src/payments/payments.test.ts', 'src/inventory/inventory.test.ts', 'src/users/users.test.ts'],
     suites: ['OrdersService', 'PricingEngine', 'PaymentsGateway', 'InventoryRepo', 'UsersController'], testsPerFile: 14,
     flaky: rng => ({ message: `Error: connect ECONNRESET 127.0.0.1:${int(rng, 30000, 65000)}`, stack: `Error: connect ECONNRESET 127.0.0.1:${int(rng, 30000, 65000)}\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)` }),
+    flakyCause: () => 'connection reset',
     infra: rng => ({ message: `Error: connect ECONNREFUSED 127.0.0.1:5432\n    at ${new Date(Date.UTC(2026, 10, int(rng, 1, 28))).toISOString()}`, stack: 'Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)' }),
     regressions: [{
       id: 'api:rounding', tests: 5, at: 45, fixedAfter: 9,
@@ -111,6 +115,7 @@ const SPECS: ProjectSpec[] = [
     files: ['InvoiceServiceTest', 'LedgerTest', 'TaxCalculatorTest', 'RefundFlowTest', 'SubscriptionRenewalTest'],
     suites: ['com.acme.billing'], testsPerFile: 12,
     flaky: rng => ({ message: `expected: <PAID> but was: <PENDING>`, stack: `org.opentest4j.AssertionFailedError: expected: <PAID> but was: <PENDING>\n\tat com.acme.billing.RefundFlowTest.awaitsSettlement(RefundFlowTest.java:${int(rng, 40, 200)})` }),
+    flakyCause: () => 'settlement race',
     infra: rng => ({ message: `Connection to localhost:${int(rng, 5432, 5440)} refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.`, stack: 'org.postgresql.util.PSQLException: Connection refused\n\tat org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:346)' }),
     regressions: [{
       id: 'billing:null-invoice', tests: 4, at: 20, fixedAfter: 25,
@@ -126,6 +131,7 @@ const SPECS: ProjectSpec[] = [
     files: ['tests/test_features.py', 'tests/test_training.py', 'tests/test_registry.py', 'tests/test_scoring.py'],
     suites: ['pytest'], testsPerFile: 15,
     flaky: rng => ({ message: `TimeoutError: worker ${uuid(rng)} did not respond within ${int(rng, 20, 90)}s`, stack: `tests/test_training.py:${int(rng, 10, 200)}: in test_run\n    result = pool.submit(job).result(timeout=30)\nE   TimeoutError: worker did not respond` }),
+    flakyCause: () => 'worker timeout',
     infra: rng => ({ message: `OSError: [Errno 28] No space left on device: '/tmp/pytest-of-runner/pytest-${int(rng, 1, 900)}/data'`, stack: 'tests/conftest.py:41: in workspace\n    shutil.copytree(FIXTURES, path)\nE   OSError: [Errno 28] No space left on device' }),
     regressions: [{
       id: 'ml:registry-env', tests: 7, at: 55, fixedAfter: 6,
@@ -224,7 +230,7 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
               break
             }
           }
-          rootCause = `flaky:${t.title}`
+          rootCause = `flaky:${spec.project.slug}:${spec.flakyCause(t)}`
         }
         else attempts.push({ outcome: 'passed' })
         const final = attempts[attempts.length - 1]!.outcome

@@ -1,10 +1,12 @@
 import { useDbHandle } from '../db'
 import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
+import { reclusterStaleFingerprints } from '../services/triage'
 import { registerStartupTask } from '../utils/startup'
 
 /**
  * After the database is ready: refuse a production start without a proper session secret, create the headless
- * admin when configured, or print the one-time first-run setup link.
+ * admin when configured, or print the one-time first-run setup link; re-cluster failures fingerprinted by an older
+ * algorithm version.
  */
 export default defineNitroPlugin(() => {
   if (import.meta.prerender) return
@@ -22,4 +24,10 @@ export default defineNitroPlugin(() => {
       console.info(`[proofdeck] no account yet: open ${base}/setup?token=${token} to create the first admin`)
     }
   }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`)))
+  // In the background: a large history takes a while and the server serves meanwhile.
+  useDbHandle().then(async () => {
+    const started = Date.now()
+    const n = await reclusterStaleFingerprints()
+    if (n) console.info(`[proofdeck] re-clustered the failures of ${n} cluster(s) after a fingerprint algorithm change in ${Date.now() - started} ms`)
+  }).catch((err: Error) => console.error(`[proofdeck] re-clustering failed: ${err.message}`))
 })

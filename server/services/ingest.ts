@@ -7,6 +7,8 @@ import type { ReportFormat, RunStatus, TestStatus } from '../../shared/constants
 import type { IngestMeta } from '../../shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile, RunCounts } from '../../shared/types/ingest'
 import { forbidden, notFound, unprocessable } from '../utils/errors'
+import { fingerprintFailure } from '../analysis/fingerprint'
+import { applyClusterHits, INFRA_MIN_TESTS, infraShare, markInfrastructureClusters, refreshFlakiness, type ClusterHit, type NewCluster, type NewlyFlaky } from './analysis'
 import type { Scope } from './scope'
 
 const { projects, projectMemberships, runs, runUploads, testCases, testResults, testAttempts } = schema
@@ -183,11 +185,14 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
 
     let duplicates: { test: string, occurrences: number }[] = []
     let rejected: { item: string, reason: string }[] = []
+    let newClusters: NewCluster[] = []
+    let newlyFlaky: NewlyFlaky[] = []
+    let stored: Awaited<ReturnType<typeof refreshRunCounts>>
     if (fresh.length) {
       const { merged, rejected: r } = mergeUpload(fresh)
       rejected = r
       duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
-      await storeResults(tx, project.id, run, merged, inserted.length > 0)
+      const analysis = await storeResults(tx, project.id, run, merged, inserted.length > 0)
       const newErrors = fresh.flatMap(f => f.report.errors)
       const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
       await tx.update(runs).set({
@@ -195,10 +200,19 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
         durationMs: duration.length ? Math.max(run.durationMs ?? 0, ...duration) : run.durationMs,
         updatedAt: new Date(),
       }).where(eq(runs.id, run.id))
+      stored = await refreshRunCounts(tx, run.id)
+      newClusters = analysis.newClusters
+      if (stored.infra) {
+        await markInfrastructureClusters(tx, newClusters.map(c => c.id))
+        newClusters = newClusters.map(c => ({ ...c, category: 'infrastructure' }))
+      }
+      // In an infrastructure run a failure says nothing about the test, so only tests already under watch move.
+      const candidates = stored.infra ? analysis.watched : [...new Set([...analysis.watched, ...analysis.failingOrFlaky])]
+      newlyFlaky = await refreshFlakiness(tx, candidates, id => analysis.labels.get(id) ?? '')
       // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
       await tx.insert(runUploads).values(fresh.map((f, i) => ({
         runId: run.id, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.results.length, bytes: f.bytes,
-        notes: i === 0 ? { duplicates, rejected } : { duplicates: [], rejected: [] },
+        notes: i === 0 ? { duplicates, rejected, newClusters, newlyFlaky } : { duplicates: [], rejected: [] },
       })))
     }
     else {
@@ -206,9 +220,11 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
         .where(and(eq(runUploads.runId, run.id), inArray(runUploads.contentHash, parsed.map(f => f.hash))))
       duplicates = notes.flatMap(n => n.notes.duplicates)
       rejected = notes.flatMap(n => n.notes.rejected)
+      newClusters = notes.flatMap(n => n.notes.newClusters ?? [])
+      newlyFlaky = notes.flatMap(n => n.notes.newlyFlaky ?? [])
+      stored = await refreshRunCounts(tx, run.id)
     }
 
-    const stored = await refreshRunCounts(tx, run.id)
     const [shards] = await tx.select({ n: sql<number>`count(*)::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
     return {
       created: fresh.length > 0,
@@ -226,8 +242,8 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
         merged: { shards: shards?.n ?? 0, duplicates },
         rejected,
         errors: stored.errors.map(e => e.message),
-        newClusters: [],
-        newlyFlaky: [],
+        newClusters,
+        newlyFlaky,
       },
     }
   })
@@ -246,11 +262,13 @@ async function refreshRunCounts(tx: Tx, runId: string) {
   const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
   const errors = run?.errors ?? []
   const status = runStatusOf(counts, errors.length)
+  const executed = counts.tests - counts.skipped
+  const infra = executed >= INFRA_MIN_TESTS && (counts.failed + counts.errored) / executed >= infraShare()
   await tx.update(runs).set({
-    status, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
+    status, infra, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
     skipped: counts.skipped, flaky: counts.flaky,
   }).where(eq(runs.id, runId))
-  return { counts, status, errors }
+  return { counts, status, errors, infra }
 }
 
 type RunRow = typeof runs.$inferSelect
@@ -271,6 +289,7 @@ const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (r
  * earlier shard), upserts the test cases together with their rollup counters, inserts results and attempts.
  */
 async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean) {
+  const watched: string[] = []
   const previous = isNewRun ? new Map<string, ParsedResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
   for (const m of merged) {
     const before = previous.get(m.identityHash)
@@ -296,11 +315,29 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
         on conflict (project_id, identity_hash) do nothing
         returning id, identity_hash
       )
-      select id, identity_hash from ins
+      select id, identity_hash, false as watched from ins
       union all
-      select tc.id, tc.identity_hash from test_cases tc join x on tc.project_id = ${projectId}::uuid and tc.identity_hash = x.identity_hash`)
-    for (const r of rowsOf<{ id: string, identity_hash: string }>(result)) caseIds.set(r.identity_hash, r.id)
+      select tc.id, tc.identity_hash, tc.flaky_label <> 'stable' or tc.flaky_score > 0 as watched
+      from test_cases tc join x on tc.project_id = ${projectId}::uuid and tc.identity_hash = x.identity_hash`)
+    for (const r of rowsOf<{ id: string, identity_hash: string, watched: boolean }>(result)) {
+      caseIds.set(r.identity_hash, r.id)
+      if (r.watched) watched.push(r.id)
+    }
   }
+
+  // Failures join their clusters; a shard merge first takes back what the replaced results counted.
+  const hits: ClusterHit[] = []
+  const fingerprints = new Map<string, string>()
+  const hit = (identityHash: string, r: ParsedResult, delta: 1 | -1) => {
+    if (!FAILING.has(r.status)) return
+    const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack })
+    if (!fp) return
+    if (delta > 0) fingerprints.set(identityHash, fp.fingerprint)
+    hits.push({ testCaseId: caseIds.get(identityHash)!, fp, message: r.errorMessage, stack: r.errorStack, delta })
+  }
+  for (const [identityHash, before] of previous) hit(identityHash, before, -1)
+  for (const m of merged) hit(m.identityHash, m.result, 1)
+  const { clusterIds, created } = await applyClusterHits(tx, { projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch }, hits)
 
   // Counters change only where something failed or flaked, or where a shard merge changed an earlier outcome.
   const deltas = merged.flatMap((m) => {
@@ -340,17 +377,19 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
       properties: Object.keys(r.properties).length ? r.properties : null,
+      fingerprint: fingerprints.get(m.identityHash) ?? null, cluster_id: clusterIds.get(fingerprints.get(m.identityHash) ?? '') ?? null,
     }
   })
   for (let i = 0; i < resultRows.length; i += CHUNK) {
     await tx.execute(sql`
       insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
-        error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties)
+        error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
       select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
-        x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties
+        x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
+        x.fingerprint, x.cluster_id
       from jsonb_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::jsonb) as x(id uuid, test_case_id uuid, status test_status,
         flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
-        line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb)`)
+        line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
   }
   for (let i = 0; i < attemptRows.length; i += CHUNK * 2) {
     await tx.execute(sql`
@@ -359,6 +398,15 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
       from jsonb_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::jsonb) as x(result_id uuid, attempt int,
         status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
   }
+
+  const labels = new Map<string, string>()
+  const failingOrFlaky: string[] = []
+  for (const m of merged) {
+    const id = caseIds.get(m.identityHash)!
+    labels.set(id, testLabel(m.result))
+    if (m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash)) failingOrFlaky.push(id)
+  }
+  return { newClusters: created, watched, failingOrFlaky, labels }
 }
 
 /** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */

@@ -67,20 +67,25 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
 
 export { runServerToExit }
 
-/** Row counts of every table, read straight from the server's database (call after stop() for PGlite). */
-export async function countRows(env: Record<string, string>): Promise<Record<string, number>> {
-  const tables = ['projects', 'runs', 'run_uploads', 'test_cases', 'test_results', 'test_attempts', 'failure_clusters']
-  const sqlText = `select ${tables.map(t => `(select count(*)::int from ${t}) as ${t}`).join(', ')}`
+/** Runs SQL straight against the server's database (for PGlite, only while the server is stopped). */
+export async function queryDb<T = Record<string, any>>(env: Record<string, string>, sqlText: string): Promise<T[]> {
   if (env.DATABASE_URL) {
     const { default: postgres } = await import('postgres')
     const client = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} })
-    const [row] = await client.unsafe(sqlText)
+    const rows = await client.unsafe(sqlText)
     await client.end()
-    return row as Record<string, number>
+    return [...rows] as T[]
   }
   const { PGlite } = await import('@electric-sql/pglite')
   const client = await PGlite.create(env.PROOFDECK_DATA_DIR!)
-  const { rows } = await client.query<Record<string, number>>(sqlText)
+  const { rows } = await client.query<T>(sqlText)
   await client.close()
-  return rows[0]!
+  return rows
+}
+
+/** Row counts of every table, read straight from the server's database (call after stop() for PGlite). */
+export async function countRows(env: Record<string, string>): Promise<Record<string, number>> {
+  const tables = ['projects', 'runs', 'run_uploads', 'test_cases', 'test_results', 'test_attempts', 'failure_clusters', 'cluster_test_cases']
+  const [row] = await queryDb<Record<string, number>>(env, `select ${tables.map(t => `(select count(*)::int from ${t}) as ${t}`).join(', ')}`)
+  return row!
 }

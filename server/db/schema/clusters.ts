@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { clusterStatusEnum, diagnosisEngineEnum, failureCategoryEnum } from './enums'
 import { projects } from './projects'
 import { users } from './accounts'
+import { testCases } from './tests'
 
 /** Failures across runs that share a root cause, grouped by a versioned error fingerprint. */
 export const failureClusters = pgTable('failure_clusters', {
@@ -35,6 +36,18 @@ export const failureClusters = pgTable('failure_clusters', {
 }, t => [
   uniqueIndex('failure_clusters_project_fingerprint_idx').on(t.projectId, t.fingerprint),
   index('failure_clusters_project_last_seen_idx').on(t.projectId, t.lastSeenAt.desc(), t.id),
+])
+
+/** Which test cases a cluster has hit, and how often: "affected tests" without scanning results. */
+export const clusterTestCases = pgTable('cluster_test_cases', {
+  clusterId: uuid().notNull().references(() => failureClusters.id, { onDelete: 'cascade' }),
+  testCaseId: uuid().notNull().references(() => testCases.id, { onDelete: 'cascade' }),
+  occurrences: integer().notNull().default(0),
+  firstSeenAt: timestamp({ withTimezone: true }).notNull(),
+  lastSeenAt: timestamp({ withTimezone: true }).notNull(),
+}, t => [
+  primaryKey({ columns: [t.clusterId, t.testCaseId] }),
+  index('cluster_test_cases_test_case_idx').on(t.testCaseId),
 ])
 
 /** Extra fingerprints that resolve to a cluster: merges by hand, and fingerprints of older algorithm versions. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import type { IngestReceipt } from '../../../shared/types/ingest'
 import { reportFormatEnum, runStatusEnum } from './enums'
 import { projects } from './projects'
 
@@ -23,6 +24,8 @@ export const runs = pgTable('runs', {
   errored: integer().notNull().default(0),
   skipped: integer().notNull().default(0),
   flaky: integer().notNull().default(0),
+  /** Most of the suite failed (see PROOFDECK_INFRA_FAILURE_SHARE): its failures say nothing about single tests. */
+  infra: boolean().notNull().default(false),
   /** Run-level errors that are not tests (Playwright top-level errors[], webServer failures). */
   errors: jsonb().$type<{ message: string, stack: string | null }[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -43,6 +46,6 @@ export const runUploads = pgTable('run_uploads', {
   results: integer().notNull(),
   bytes: integer().notNull(),
   /** Receipt details that are not derivable from rows: duplicates merged, items rejected. */
-  notes: jsonb().$type<{ duplicates: { test: string, occurrences: number }[], rejected: { item: string, reason: string }[] }>().notNull(),
+  notes: jsonb().$type<Pick<IngestReceipt, 'rejected'> & { duplicates: IngestReceipt['merged']['duplicates'] } & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>>>().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [uniqueIndex('run_uploads_run_hash_idx').on(t.runId, t.contentHash)])

@@ -1,18 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import type { TestStatus } from '../../../shared/constants'
+import type { FlakyEvidenceItem } from '../../analysis/flakiness'
 import { flakyLabelEnum, testStatusEnum } from './enums'
 import { projects } from './projects'
 import { runs } from './runs'
 import { failureClusters } from './clusters'
 
-export interface FlakyEvidence {
-  runId: string
-  commit: string | null
-  kind: 'retry-pass' | 'same-commit-mixed' | 'flip'
-  at: string
-  attempts?: number
-}
+export type FlakyEvidence = FlakyEvidenceItem
 
 /**
  * The stable identity of a test across runs (project + file + suite path + title + variant, hashed), and the
@@ -36,6 +31,11 @@ export const testCases = pgTable('test_cases', {
   flakyLabel: flakyLabelEnum().notNull().default('stable'),
   flakyEvidence: jsonb().$type<FlakyEvidence[]>().notNull().default(sql`'[]'::jsonb`),
   lastFlakeAt: timestamp({ withTimezone: true }),
+  /** Results in the flakiness window (infrastructure runs and skips left out) and the evidence counts in it. */
+  flakySample: integer().notNull().default(0),
+  flakyRetryPasses: integer().notNull().default(0),
+  flakyFlips: integer().notNull().default(0),
+  flakyMixedCommits: integer().notNull().default(0),
 }, t => [
   uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc(), t.id),

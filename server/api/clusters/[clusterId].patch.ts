@@ -1,0 +1,18 @@
+import { clusterParamsSchema, updateClusterBodySchema } from '../../../shared/schemas/clusters'
+import { updateCluster } from '../../services/triage'
+import { validator } from '../../utils/validate'
+
+defineRouteMeta({
+  openAPI: {
+    tags: ['clusters'],
+    summary: 'Triage a failure cluster',
+    description: 'Sets the status (open, investigating, resolved, ignored) and note of a cluster, or merges another cluster of the same project into it. Members and admins only.',
+  },
+})
+
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const { clusterId } = await getValidatedRouterParams(event, validator(clusterParamsSchema))
+  const body = await readValidatedBody(event, validator(updateClusterBodySchema))
+  return updateCluster(scope, clusterId, body)
+})

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryDb, startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+/**
+ * Clusters and flakiness as CI produces them: a suite of twelve tests uploaded run after run, with one test that
+ * passes on retry now and then, one that breaks at a commit with messages whose numbers vary, and one run where
+ * the database was down for nearly everyone.
+ */
+type Outcome = 'pass' | 'retry-pass' | 'fail' | 'infra'
+const TESTS = Array.from({ length: 12 }, (_, i) => `test ${String(i).padStart(2, '0')}`)
+
+function junit(outcomes: Record<string, Outcome>, n: number): string {
+  const cases = TESTS.map((t) => {
+    const o = outcomes[t] ?? 'pass'
+    const open = `<testcase classname="com.acme.Suite${TESTS.indexOf(t) % 3}" name="${t}" time="0.1">`
+    if (o === 'pass') return `${open}</testcase>`
+    if (o === 'retry-pass') return `${open}<flakyFailure message="expected: &lt;PAID&gt; but was: &lt;PENDING&gt;" type="org.opentest4j.AssertionFailedError">at com.acme.Suite.t(Suite.java:${40 + n})</flakyFailure></testcase>`
+    if (o === 'infra') return `${open}<error message="Connection to localhost:${5432 + (n % 3)} refused" type="org.postgresql.util.PSQLException">org.postgresql.util.PSQLException: Connection to localhost:${5432 + (n % 3)} refused\n\tat org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:${300 + n})</error></testcase>`
+    return `${open}<failure message="Cannot invoke &quot;Invoice.getTotal()&quot; because &quot;invoice&quot; is null" type="java.lang.NullPointerException">java.lang.NullPointerException: Cannot invoke "Invoice.getTotal()" because "invoice" is null\n\tat com.acme.InvoiceService.finalise(InvoiceService.java:${80 + n})</failure></testcase>`
+  })
+  return `<?xml version="1.0"?><testsuite name="suite">${cases.join('')}</testsuite>`
+}
+
+describe('analysis at ingest', () => {
+  let server: TestServer
+  let key: string
+  let cookie: string
+  const receipts: any[] = []
+  const send = async (n: number, outcomes: Record<string, Outcome>, commit = `c${String(n).padStart(39, '0')}`) => {
+    const res = await upload(server, [{ name: 'TEST-suite.xml', content: junit(outcomes, n) }], {
+      key, query: { project: 'analysis', branch: 'main', commit, runKey: `run-${n}`, startedAt: new Date(Date.UTC(2026, 9, 1, n)).toISOString() },
+    })
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+    receipts[n] = res.body
+    return res.body
+  }
+  const patch = async (clusterId: string, body: object) => {
+    const res = await fetch(`${server.url}/api/clusters/${clusterId}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json', cookie, 'origin': server.url }, body: JSON.stringify(body),
+    })
+    return { status: res.status, body: await res.json() as any }
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  it('groups failures whose volatile parts differ into one cluster, created once and reported in the receipt', async () => {
+    for (let n = 1; n <= 4; n++) await send(n, {})
+    const first = await send(5, { 'test 03': 'fail', 'test 04': 'fail' })
+    expect(first.newClusters).toHaveLength(1)
+    expect(first.newClusters[0]).toMatchObject({ occurrences: 2 })
+    const second = await send(6, { 'test 03': 'fail', 'test 04': 'fail' })
+    expect(second.newClusters).toEqual([])
+  })
+
+  it('flags a test that passes on retry as newly flaky, once', async () => {
+    const r = await send(7, { 'test 03': 'fail', 'test 04': 'fail', 'test 07': 'retry-pass' })
+    expect(r.newlyFlaky).toEqual([expect.objectContaining({ title: expect.stringContaining('test 07') })])
+    const again = await send(8, { 'test 03': 'fail', 'test 04': 'fail', 'test 07': 'retry-pass' })
+    expect(again.newlyFlaky).toEqual([])
+  })
+
+  it('does not make anyone flaky from an infrastructure outage, and files its failures as infrastructure', async () => {
+    const outage = Object.fromEntries(TESTS.slice(0, 10).map(t => [t, 'infra' as const]))
+    const r = await send(9, outage)
+    expect(r.counts.errored).toBe(10)
+    expect(r.newClusters).toEqual([expect.objectContaining({ category: 'infrastructure', occurrences: 10 })])
+    for (let n = 10; n <= 12; n++) expect((await send(n, { 'test 03': 'fail', 'test 04': 'fail' })).newlyFlaky).toEqual([])
+  })
+
+  it('re-sending a run changes nothing', async () => {
+    const again = await upload(server, [{ name: 'TEST-suite.xml', content: junit({ 'test 03': 'fail', 'test 04': 'fail' }, 12) }], {
+      key, query: { project: 'analysis', branch: 'main', commit: `c${'12'.padStart(39, '0')}`, runKey: 'run-12', startedAt: new Date(Date.UTC(2026, 9, 1, 12)).toISOString() },
+    })
+    expect(again.status).toBe(200)
+    expect({ ...again.body, files: [] }).toEqual({ ...receipts[12], files: [] })
+    expect(again.body.files).toEqual([expect.objectContaining({ status: 'duplicate' })])
+  })
+
+  it('a resolved cluster that fails again is regressed, with a note; viewers and bad input are refused', async () => {
+    const clusterId = receipts[5].newClusters[0].id
+    const resolved = await patch(clusterId, { status: 'resolved', note: 'null check added in #123' })
+    expect(resolved.status).toBe(200)
+    expect(resolved.body).toMatchObject({ status: 'resolved', statusNote: 'null check added in #123', occurrences: 14 })
+    expect((await patch(clusterId, { status: 'regressed' })).status).toBe(400)
+    expect((await patch(clusterId, {})).status).toBe(400)
+    expect((await patch('00000000-0000-4000-8000-000000000000', { status: 'open' })).status).toBe(404)
+
+    await send(13, { 'test 03': 'fail' })
+    const after = await patch(clusterId, { note: null })
+    expect(after.body.status).toBe('regressed')
+    expect(after.body.occurrences).toBe(15)
+  })
+
+  it('merging two clusters by hand keeps the merged fingerprint as an alias: its next failure lands in the target', async () => {
+    const target = receipts[5].newClusters[0].id
+    const source = receipts[9].newClusters[0].id
+    const merged = await patch(target, { mergeClusterId: source })
+    expect(merged.status).toBe(200)
+    expect(merged.body.occurrences).toBe(25)
+    expect((await patch(source, { status: 'open' })).status).toBe(404)
+    const r = await send(14, { 'test 05': 'infra' })
+    expect(r.newClusters).toEqual([])
+    expect((await patch(target, { note: 'one cause' })).body.occurrences).toBe(26)
+  })
+
+  it('keeps the rollups in the database consistent with what was sent', async () => {
+    await server.kill()
+    const cases = await queryDb(server.env, `select title, flaky_label, flaky_retry_passes, failed_runs from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'analysis' order by title`)
+    const byTitle = Object.fromEntries(cases.map(c => [c.title, c]))
+    expect(byTitle['test 07']).toMatchObject({ flaky_label: 'flaky', flaky_retry_passes: 2 })
+    // broken from run 5 to 13 (with the outage in between), green again in run 14: a regression, not a flake
+    expect(byTitle['test 03']).toMatchObject({ flaky_label: 'stable', failed_runs: 9 })
+    expect(cases.filter(c => c.flaky_label === 'flaky').map(c => c.title)).toEqual(['test 07'])
+    const [infra] = await queryDb(server.env, `select count(*)::int as n from runs where infra`)
+    expect(infra!.n).toBe(1)
+    const links = await queryDb(server.env, `select c.occurrences, (select sum(occurrences)::int from cluster_test_cases ct where ct.cluster_id = c.id) as linked,
+      (select count(*)::int from test_results r where r.cluster_id = c.id) as stored from failure_clusters c where c.merged_into_id is null`)
+    for (const l of links) expect([l.linked, l.stored]).toEqual([l.occurrences, l.occurrences])
+  })
+
+  it('re-clusters stored failures after a fingerprint algorithm change, keeping the id, status and notes of each cluster', async () => {
+    // Pretend every cluster was made by an older algorithm, then start the server again on the same database.
+    await queryDb(server.env, `update failure_clusters set fingerprint = 'v0:' || substr(fingerprint, 4), fingerprint_version = 0`)
+    await queryDb(server.env, `update cluster_aliases set fingerprint = 'v0:' || substr(fingerprint, 4)`)
+    const before = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
+    const restarted = await startServer({ ...server.env })
+    try {
+      const deadline = Date.now() + 20_000
+      while (!/re-clustered the failures of \d+ cluster/.test(restarted.logs()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
+      expect(restarted.logs()).toMatch(/re-clustered the failures of 1 cluster\(s\)/)
+    }
+    finally {
+      await restarted.kill()
+    }
+    const after = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
+    expect(after).toEqual(before)
+    const versions = await queryDb(server.env, `select distinct fingerprint_version as v from failure_clusters where merged_into_id is null`)
+    expect(versions).toEqual([{ v: 1 }])
+    // the merged-in cluster's failures stay where a person put them, under both old and new fingerprints
+    const aliases = await queryDb(server.env, `select fingerprint from cluster_aliases order by fingerprint`)
+    expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', 'v1:', 'v1:'])
+  })
+})
