@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema, type Db, type Tx } from '../db'
 import { assembleClusterContext, DEFAULT_CONTEXT_TOKENS, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep } from '../analysis/context'
 import { diagnoseContext } from '../analysis/diagnose'
@@ -26,13 +26,6 @@ const iso = (d: Date | string | null | undefined): string => d == null ? '' : (d
 const isoOrNull = (d: Date | string | null | undefined): string | null => d == null ? null : iso(d)
 const uuids = (ids: string[]) => `{${ids.join(',')}}`
 
-/** Share of failing tests at which a run counts as an infrastructure failure (same setting as ingest). */
-function infraShare(): number {
-  const share = Number(process.env.PROOFDECK_INFRA_FAILURE_SHARE || 0.5)
-  return share > 0 && share <= 1 ? share : 0.5
-}
-const INFRA_MIN_TESTS = 10
-
 function contextBudget(): number {
   const n = Number(process.env.PROOFDECK_CONTEXT_TOKENS || DEFAULT_CONTEXT_TOKENS)
   return Number.isInteger(n) && n >= 1000 && n <= 32_000 ? n : DEFAULT_CONTEXT_TOKENS
@@ -45,7 +38,7 @@ type ClusterRow = typeof failureClusters.$inferSelect
 async function findCluster(db: Db, scope: Scope, clusterId: string): Promise<(ClusterRow & { projectSlug: string }) | null> {
   const [row] = await db.select({ c: failureClusters, slug: projects.slug }).from(failureClusters)
     .innerJoin(projects, eq(projects.id, failureClusters.projectId))
-    .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId))).limit(1)
+    .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))).limit(1)
   return row ? { ...row.c, projectSlug: row.slug } : null
 }
 
@@ -128,9 +121,8 @@ async function loadClusterEvidence(db: Db, c: ClusterRow & { projectSlug: string
     join test_cases tc on tc.id = x.test_case_id
     order by x.n desc, x.last desc, tc.id limit 20`))
 
-  const share = infraShare()
-  const runs = rowsOf<{ id: string, started_at: string | Date, branch: string | null, commit_sha: string | null, total: number, skipped: number, failed: number, errored: number, hits: number, total_runs: number }>(await db.execute(sql`
-    select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, x.hits, count(*) over ()::int as total_runs
+  const runs = rowsOf<{ id: string, started_at: string | Date, branch: string | null, commit_sha: string | null, total: number, skipped: number, failed: number, errored: number, infra: boolean, hits: number, total_runs: number }>(await db.execute(sql`
+    select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits, count(*) over ()::int as total_runs
     from (select run_id, count(*)::int as hits from test_results where cluster_id = ${id} group by run_id) x
     join runs ru on ru.id = x.run_id
     order by ru.started_at desc, ru.id desc limit 20`))
@@ -148,7 +140,7 @@ async function loadClusterEvidence(db: Db, c: ClusterRow & { projectSlug: string
     select fc.id, fc.title, fc.error_type, fc.locator, fc.status, fc.status_note, fc.last_seen_at,
       (select d.summary from diagnoses d where d.cluster_id = fc.id order by d.version desc limit 1) as summary
     from failure_clusters fc
-    where fc.project_id = ${c.projectId} and fc.id <> ${id} and fc.status in ('resolved', 'regressed', 'ignored')
+    where fc.project_id = ${c.projectId} and fc.id <> ${id} and fc.merged_into_id is null and fc.status in ('resolved', 'regressed', 'ignored')
     order by fc.last_seen_at desc limit 200`))
   const similarResolved = similarRows
     .map(s => ({ s, similarity: signatureSimilarity({ title: c.title, errorType: c.errorType, locator: c.locator }, { title: s.title, errorType: s.error_type, locator: s.locator }) }))
@@ -173,10 +165,7 @@ async function loadClusterEvidence(db: Db, c: ClusterRow & { projectSlug: string
     runs: runs.map((r) => {
       const executed = r.total - r.skipped
       const failing = r.failed + r.errored
-      return {
-        runId: r.id, at: iso(r.started_at), branch: r.branch, commit: r.commit_sha, hits: r.hits, executed, failing,
-        infra: executed >= INFRA_MIN_TESTS && failing / executed >= share,
-      }
+      return { runId: r.id, at: iso(r.started_at), branch: r.branch, commit: r.commit_sha, hits: r.hits, executed, failing, infra: r.infra }
     }),
     runsTotal: runs[0]?.total_runs ?? 0,
     days: days.map(d => ({ day: d.day, occurrences: d.n })),

@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeLlm } from '../fixtures/fake-llm'
+import { queryDb, startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+/**
+ * Diagnosis end to end: reports uploaded through /api/v1/runs make a failure cluster; its context bundle and
+ * diagnosis are read over the dashboard API; a new version appears only with new evidence; feedback is stored;
+ * an LLM (a local server speaking the OpenAI and Anthropic wire formats) answers when configured, and the rule
+ * engine's diagnosis stands when it answers badly or fails. The provider key never leaves the server.
+ */
+
+const LLM_KEY = 'sk-proj-E2eFakeProviderKey0123456789abcdef'
+const TESTS = Array.from({ length: 12 }, (_, i) => `test ${String(i).padStart(2, '0')}`)
+const sha = (n: number) => `${n.toString(16).padStart(4, '0')}${'c'.repeat(36)}`
+
+describe('diagnosis', () => {
+  let server: TestServer
+  let fake: Awaited<ReturnType<typeof startFakeLlm>>
+  let cookie: string
+  let ingestKey: string
+  let clusterId: string
+  /** Every body the server sent back, to prove the provider key never appears in one. */
+  const bodies: string[] = []
+
+  function junit(failing: string[], n: number): string {
+    const cases = TESTS.map((t) => {
+      const open = `<testcase classname="com.acme.billing.TaxCalculatorTest" name="${t}" time="0.1">`
+      if (!failing.includes(t)) return `${open}</testcase>`
+      const out = `calculating VAT for ada.lovelace@example.com\nPOST https://tax.acme.dev/rates Authorization: Bearer ${ingestKey}\nrate table loaded: 19.6\nERROR assertion failed in ${t}`
+      return `${open}<failure message="expected: &lt;19.00&gt; but was: &lt;19.60&gt;" type="org.opentest4j.AssertionFailedError">org.opentest4j.AssertionFailedError: expected: &lt;19.00&gt; but was: &lt;19.60&gt;\n\tat org.junit.jupiter.api.AssertionUtils.fail(AssertionUtils.java:55)\n\tat com.acme.billing.TaxCalculatorTest.vat(TaxCalculatorTest.java:${57 + n})</failure><system-out>${out}</system-out></testcase>`
+    })
+    return `<?xml version="1.0"?><testsuite name="com.acme.billing.TaxCalculatorTest">${cases.join('')}</testsuite>`
+  }
+
+  async function send(n: number, failing: string[]) {
+    const res = await upload(server, [{ name: 'TEST-tax.xml', content: junit(failing, n) }], {
+      key: ingestKey,
+      query: { project: 'billing', branch: 'main', commit: sha(n), commitMessage: `change ${n}`, runKey: `run-${n}`, startedAt: new Date(Date.UTC(2026, 10, 1, n)).toISOString() },
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    return res.body
+  }
+
+  async function api(method: string, path: string, body?: unknown): Promise<{ status: number, body: any }> {
+    const res = await fetch(`${server.url}${path}`, {
+      method, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    bodies.push(text)
+    return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeLlm()
+    server = await startServer()
+    cookie = await login(server)
+    ingestKey = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    for (let n = 1; n <= 3; n++) await send(n, [])
+    const receipt = await send(4, ['test 03', 'test 04'])
+    expect(receipt.newClusters).toHaveLength(1)
+    clusterId = receipt.newClusters[0].id
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await fake?.close()
+  })
+
+  it('has a rule-engine diagnosis with evidence cited from the context', async () => {
+    const { status, body } = await api('GET', `/api/clusters/${clusterId}/diagnosis`)
+    expect(status).toBe(200)
+    expect(body.versions).toHaveLength(1)
+    const d = body.latest
+    expect(d).toMatchObject({ version: 1, engine: 'rules', model: null, category: 'assertion', error: null, inputTokens: null, costUsd: null })
+    expect(d.summary).toBe('Assertion failed: expected 19.00, received 19.60')
+    expect(d.rootCause).toContain(sha(3).slice(0, 10)) // the last green commit
+    expect(d.investigationSteps).toHaveLength(6)
+    expect(d.investigationSteps[2]).toContain(`git bisect start ${sha(4).slice(0, 10)} ${sha(3).slice(0, 10)}`)
+    const ctx = (await api('GET', `/api/clusters/${clusterId}/context`)).body
+    for (const e of d.evidence) {
+      expect(ctx.markdown).toContain(e.runId)
+      expect(ctx.markdown).toContain(e.quote)
+    }
+  })
+
+  it('serves the context bundle: redacted, within budget, with the last green run and what it omitted', async () => {
+    const { status, body } = await api('GET', `/api/clusters/${clusterId}/context`)
+    expect(status).toBe(200)
+    expect(body.budgetTokens).toBe(6000)
+    expect(body.approxTokens).toBeLessThanOrEqual(6000)
+    expect(Array.isArray(body.omitted)).toBe(true)
+    expect(body.markdown).toContain('expected: <19.00> but was: <19.60>')
+    expect(body.markdown).toMatch(/Last green run of these tests on that branch before it: run [0-9a-f-]{36} on main @ 0003cccccc "change 3"/)
+    expect(body.markdown).toContain('ERROR assertion failed')
+    expect(body.markdown).not.toContain(ingestKey)
+    expect(body.markdown).not.toContain('ada.lovelace@example.com')
+    expect(body.data.redactions).toMatchObject({ email: expect.any(Number) })
+    expect(body.data.affectedTests.total).toBe(2)
+    const small = await api('GET', `/api/clusters/${clusterId}/context?budget=1000`)
+    expect(small.body.approxTokens).toBeLessThanOrEqual(1000)
+    expect((await api('GET', `/api/clusters/${clusterId}/context?budget=10`)).status).toBe(400)
+  })
+
+  it('makes a new version only when new evidence arrives', async () => {
+    await send(5, ['test 03', 'test 04']) // the same failure again: nothing new
+    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.versions).toHaveLength(1)
+    await send(6, ['test 03', 'test 04', 'test 05']) // a new affected test
+    const after = (await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body
+    expect(after.versions.map((v: any) => v.version)).toEqual([2, 1])
+    await send(7, ['test 03', 'test 04', 'test 05'])
+    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.versions).toHaveLength(2)
+  })
+
+  it('recomputes when asked', async () => {
+    const { status, body } = await api('POST', `/api/clusters/${clusterId}/diagnosis`)
+    expect(status).toBe(201)
+    expect(body.latest.version).toBe(3)
+  })
+
+  it('stores feedback per version, one answer per user', async () => {
+    const d = (await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.latest
+    const wrong = await api('POST', `/api/diagnoses/${d.id}/feedback`, { helpful: false, note: 'The rate table changed, not the code.' })
+    expect(wrong.status).toBe(201)
+    expect(wrong.body).toMatchObject({ helpful: 0, wrong: 1, mine: { helpful: false, note: 'The rate table changed, not the code.' } })
+    const helpful = await api('POST', `/api/diagnoses/${d.id}/feedback`, { helpful: true })
+    expect(helpful.body).toMatchObject({ helpful: 1, wrong: 0, mine: { helpful: true, note: null } })
+    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.latest.feedback).toMatchObject({ helpful: 1, wrong: 0 })
+    expect((await api('POST', `/api/diagnoses/${d.id}/feedback`, { note: 'no verdict' })).status).toBe(400)
+    expect((await api('POST', `/api/diagnoses/00000000-0000-4000-8000-000000000000/feedback`, { helpful: true })).status).toBe(404)
+  })
+
+  it('answers 400 for a malformed id and 404 for an unknown cluster', async () => {
+    expect((await api('GET', '/api/clusters/not-a-uuid/diagnosis')).status).toBe(400)
+    expect((await api('GET', '/api/clusters/00000000-0000-4000-8000-000000000000/diagnosis')).status).toBe(404)
+    expect((await api('GET', '/api/clusters/00000000-0000-4000-8000-000000000000/context')).status).toBe(404)
+    const anonymous = await fetch(`${server.url}/api/clusters/${clusterId}/diagnosis`)
+    expect(anonymous.status).toBe(401)
+  })
+
+  it('stores the provider key encrypted and shows only whether it is set', async () => {
+    expect((await api('GET', '/api/settings/ai')).body).toMatchObject({ source: 'none', provider: null, apiKey: { set: false } })
+    const saved = await api('PUT', '/api/settings/ai', {
+      provider: 'openai', baseUrl: `${fake.url}/v1`, model: 'gpt-fake', apiKey: LLM_KEY, priceInputPerMtok: 0.5, priceOutputPerMtok: 1.5,
+    })
+    expect(saved.status).toBe(200)
+    expect(saved.body).toMatchObject({ source: 'settings', provider: 'openai', model: 'gpt-fake', apiKey: { set: true, last4: 'cdef' }, problem: null })
+    const tested = await api('POST', '/api/settings/ai-test')
+    expect(tested.body).toMatchObject({ ok: true })
+    expect((await api('PUT', '/api/settings/ai', { provider: 'openai' })).status).toBe(400) // a model is required
+  })
+
+  it('asks the LLM with the redacted context and stores its validated answer with tokens and cost', async () => {
+    const ctx = (await api('GET', `/api/clusters/${clusterId}/context`)).body
+    const e = ctx.data.errors[0]
+    fake.setMode({
+      kind: 'json',
+      body: {
+        category: 'assertion', summary: 'The VAT rate table now says 19.6%.', rootCause: 'The rate table loaded in CI changed to 19.6.',
+        evidence: [{ runId: e.runId, resultId: e.resultId, quote: 'expected: <19.00> but was: <19.60>', why: 'The computed VAT is 19.60.' }, { runId: 'invented', resultId: null, quote: 'x', why: 'dropped' }],
+        suggestedFix: 'Pin the rate table fixture.', investigationSteps: ['Reproduce', 'Look at the rate', 'Bisect', 'Change one thing', 'Check the fixture', 'Verify'], confidence: 0.7,
+      },
+    })
+    const before = fake.requests.length
+    const { body } = await api('POST', `/api/clusters/${clusterId}/diagnosis`)
+    expect(body.latest).toMatchObject({ engine: 'openai', model: 'gpt-fake-2026-01-01', summary: 'The VAT rate table now says 19.6%.', inputTokens: 1200, outputTokens: 300, error: null })
+    expect(body.latest.costUsd).toBeCloseTo((1200 * 0.5 + 300 * 1.5) / 1e6, 9)
+    expect(body.latest.latencyMs).toBeGreaterThanOrEqual(0)
+    expect(body.latest.evidence).toHaveLength(1)
+    const req = fake.requests.slice(before).find(r => r.path === '/v1/chat/completions')!
+    expect(req.headers.authorization).toBe(`Bearer ${LLM_KEY}`)
+    const sent = JSON.stringify(req.body)
+    expect(sent).toContain('expected: <19.00> but was: <19.60>')
+    expect(sent).toContain(clusterId)
+    expect(sent).not.toContain(ingestKey)
+    expect(sent).not.toContain('ada.lovelace@example.com')
+    expect(sent).not.toContain(LLM_KEY)
+  })
+
+  it('keeps the rule-engine diagnosis when the LLM answers badly or fails, and records why', async () => {
+    fake.setMode({ kind: 'text', text: 'Probably the tax rate. Sorry, no JSON today.' })
+    const invalid = (await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest
+    expect(invalid).toMatchObject({ engine: 'rules', model: 'gpt-fake-2026-01-01', category: 'assertion', inputTokens: 1200, outputTokens: 300 })
+    expect(invalid.error).toBe('openai gpt-fake: invalid output: the answer contains no JSON object')
+    expect(invalid.summary).toBe('Assertion failed: expected 19.00, received 19.60')
+
+    fake.setMode({ kind: 'json', body: { category: 'assertion', summary: 'x' } })
+    expect((await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest.error).toMatch(/^openai gpt-fake: invalid output: rootCause/)
+
+    fake.setMode({ kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${LLM_KEY}` } } })
+    const denied = (await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest
+    expect(denied).toMatchObject({ engine: 'rules', inputTokens: null, costUsd: null })
+    expect(denied.error).toMatch(/^openai gpt-fake: HTTP 401 from http:\/\/127\.0\.0\.1:\d+: Incorrect API key provided: \[REDACTED:configured\]$/)
+  })
+
+  it('talks to Anthropic too', async () => {
+    await api('PUT', '/api/settings/ai', { provider: 'anthropic', baseUrl: fake.url, model: 'claude-fake', priceInputPerMtok: 3, priceOutputPerMtok: 15 })
+    expect((await api('GET', '/api/settings/ai')).body.apiKey).toMatchObject({ set: true, last4: 'cdef' }) // key kept when not sent
+    const ctx = (await api('GET', `/api/clusters/${clusterId}/context`)).body
+    const e = ctx.data.errors[0]
+    fake.setMode({
+      kind: 'text',
+      text: `\`\`\`json\n${JSON.stringify({
+        category: 'assertion', summary: 'Rate table drift.', rootCause: 'The rate changed.', suggestedFix: 'Pin it.', confidence: 0.6,
+        evidence: [{ runId: e.runId, resultId: e.resultId, quote: 'expected: <19.00> but was: <19.60>', why: 'VAT off' }], investigationSteps: ['Reproduce'],
+      })}\n\`\`\``,
+    })
+    const d = (await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest
+    expect(d).toMatchObject({ engine: 'anthropic', model: 'claude-fake', inputTokens: 1000, outputTokens: 250, costUsd: (1000 * 3 + 250 * 15) / 1e6 })
+    expect(fake.requests.at(-1)!.headers['x-api-key']).toBe(LLM_KEY)
+  })
+
+  it('reports usage and cost over time', async () => {
+    const { status, body } = await api('GET', '/api/usage?days=30')
+    expect(status).toBe(200)
+    expect(body.totals.llmCalls).toBeGreaterThanOrEqual(4)
+    expect(body.totals.llmErrors).toBeGreaterThanOrEqual(3)
+    expect(body.totals.costUsd).toBeGreaterThan(0)
+    expect(body.byModel.map((m: any) => m.model)).toEqual(expect.arrayContaining(['gpt-fake-2026-01-01', 'claude-fake']))
+    expect(body.days.at(-1).diagnoses).toBeGreaterThanOrEqual(8)
+  })
+
+  it('never shows the provider key: not in any response, not in the logs, not in the database in clear', async () => {
+    expect((await api('PUT', '/api/settings/ai', { provider: null, apiKey: null })).body).toMatchObject({ source: 'none', apiKey: { set: false } })
+    for (const b of bodies) expect(b).not.toContain(LLM_KEY)
+    expect(server.logs()).not.toContain(LLM_KEY)
+    expect(server.logs()).not.toContain(ingestKey)
+    await server.kill()
+    const rows = await queryDb(server.env, `select value::text as v from settings union all select coalesce(error, '') from diagnoses`)
+    expect(rows.length).toBeGreaterThan(0)
+    for (const r of rows) expect(JSON.stringify(r)).not.toContain(LLM_KEY)
+  })
+})
