@@ -61,9 +61,11 @@ export interface ClusterEvidence {
   samples: EvidenceResult[]
   affectedTests: ContextAffectedTest[]
   affectedTestsTotal: number
-  /** Runs the cluster appeared in, newest first. */
+  /** Runs the cluster appeared in, newest first: the newest ones and every infrastructure run (capped). */
   runs: ContextRunStat[]
   runsTotal: number
+  /** Occurrences (all time) in runs where most of the suite failed. */
+  infraHits: number
   days: { day: string, occurrences: number }[]
   branches: { branch: string, occurrences: number }[]
   firstFailure: {
@@ -267,7 +269,7 @@ interface View {
   similar: number
 }
 
-const FULL_VIEW: View = { errors: 3, messageLines: 40, messageChars: 4000, frames: 15, logLines: 30, steps: true, tests: 20, days: 30, runs: 20, commits: 20, similar: 3 }
+const FULL_VIEW: View = { errors: 3, messageLines: 40, messageChars: 4000, frames: 15, logLines: 30, steps: true, tests: 20, days: 30, runs: 12, commits: 20, similar: 3 }
 
 /** Shrinking steps, least valuable evidence first. */
 const REDUCTIONS: ((v: View) => void)[] = [
@@ -275,7 +277,7 @@ const REDUCTIONS: ((v: View) => void)[] = [
   v => void (v.days = Math.min(v.days, 14)),
   v => void (v.similar = Math.min(v.similar, 1)),
   v => void (v.tests = Math.min(v.tests, 10)),
-  v => void (v.runs = Math.min(v.runs, 8)),
+  v => void (v.runs = Math.min(v.runs, 6)),
   v => void (v.commits = Math.min(v.commits, 8)),
   v => void (v.frames = Math.min(v.frames, 8)),
   v => void (v.errors = Math.min(v.errors, 2)),
@@ -379,8 +381,10 @@ function render(ev: ClusterEvidence, view: View, secrets: readonly string[]): { 
   // --- history
   const days = ev.days.slice(-view.days)
   if (ev.days.length > days.length) omitted.push(days.length ? `Daily history limited to the last ${days.length} of ${ev.days.length} days with occurrences.` : 'Daily history left out for the budget.')
-  const runs = ev.runs.slice(0, view.runs)
-  if (ev.runsTotal > runs.length) omitted.push(`${ev.runsTotal - runs.length} of ${ev.runsTotal} runs with this failure not listed (newest shown).`)
+  // runs where most of the suite failed are shown first (they decide "infrastructure"), then the newest others
+  const keep = new Set([...ev.runs.filter(r => r.infra), ...ev.runs.filter(r => !r.infra)].slice(0, view.runs).map(r => r.runId))
+  const runs = ev.runs.filter(r => keep.has(r.runId))
+  if (ev.runsTotal > runs.length) omitted.push(`${ev.runsTotal - runs.length} of ${ev.runsTotal} runs with this failure not listed (newest and infrastructure runs shown).`)
   const similar = ev.similarResolved.slice(0, view.similar).map(x => ({ ...x, title: redact(x.title), note: redact(x.note), diagnosisSummary: redact(x.diagnosisSummary) }))
   if (ev.similarResolved.length > similar.length) omitted.push(`${ev.similarResolved.length - similar.length} similar resolved cluster${ev.similarResolved.length - similar.length > 1 ? 's' : ''} not shown.`)
 
@@ -393,7 +397,7 @@ function render(ev: ClusterEvidence, view: View, secrets: readonly string[]): { 
     errors,
     affectedTests: { total: ev.affectedTestsTotal, shown: shownTests },
     firstFailure,
-    history: { days, branches: ev.branches, runs, runsTotal: ev.runsTotal },
+    history: { days, branches: ev.branches, runs, runsTotal: ev.runsTotal, infraHits: ev.infraHits },
     similarResolved: similar,
     redactions: counts,
   }
@@ -458,9 +462,11 @@ export function toMarkdown(d: ClusterContextData): string {
   if (h.branches.length) hist.push(`- By branch: ${h.branches.map(b => `${b.branch} ×${b.occurrences}`).join(', ')}`)
   const infra = h.runs.filter(r => r.infra)
   if (h.runs.length) {
-    hist.push(`- Runs (newest first, ${h.runs.length} of ${h.runsTotal}): ${h.runs.map(r => `${r.runId} ${day(r.at)} ${r.branch ?? '-'} ${r.hits} hit${r.hits > 1 ? 's' : ''}, ${r.failing}/${r.executed} failing${r.infra ? ' (most of the suite failed)' : ''}`).join('; ')}`)
+    hist.push(`- Runs (${h.runs.length} of ${h.runsTotal}, newest first): ${h.runs.map(r => `${r.runId} ${day(r.at)} ${r.branch ?? '-'} ${r.hits} hit${r.hits > 1 ? 's' : ''}, ${r.failing}/${r.executed} failing${r.infra ? ' (most of the suite failed)' : ''}`).join('; ')}`)
   }
-  hist.push(infra.length ? `- ${infra.length} of these runs had most of the suite failing.` : '- In none of the listed runs did most of the suite fail.')
+  hist.push(h.infraHits
+    ? `- ${h.infraHits} of the ${c.occurrences} occurrences were in runs where most of the suite failed${infra.length ? ` (${infra.length} listed above)` : ''}.`
+    : '- None of the occurrences were in a run where most of the suite failed.')
   out.push(`## History\n${hist.join('\n')}`)
 
   if (d.similarResolved.length) {

@@ -89,7 +89,8 @@ function networkFacts(text: string): Record<string, string | undefined> {
     /\b([45]\d\d)\s+(?:Bad Gateway|Service Unavailable|Gateway Time-?out|Internal Server Error|Not Found|Unauthorized|Forbidden|Too Many Requests|Bad Request)/i,
   )
   const code = first(text, /\b(E(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE|AI_AGAIN|NOTFOUND))\b/, /\b(net::ERR_[A-Z_]+)/, /\b(socket hang up|fetch failed|Connection refused|connection reset by peer|Max retries exceeded|certificate has expired|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\b/i)
-  const port = hostPort?.[2]
+  // ports in the ephemeral range are the other side's random ports: they name no service
+  const port = hostPort?.[2] && Number(hostPort[2]) < 32768 ? hostPort[2] : undefined
   return {
     host: hostPort?.[1] ?? hostOnly?.[1],
     port,
@@ -276,21 +277,26 @@ const pct = (x: number) => `${Math.round(x * 100)}%`
 const short = (sha: string | null | undefined) => sha ? sha.slice(0, 10) : ''
 const titleOf = (test: string) => test.split(' › ').pop() ?? test
 
-/** A command that runs just this test, guessed from its file and variant. */
+const loop = (cmd: string, repeat: number) => repeat ? `for i in $(seq ${repeat}); do ${cmd} || break; done` : cmd
+
+/**
+ * A command that runs just this test, guessed from its file, suite and variant; `repeat` runs it that many times
+ * (stopping at the first failure).
+ */
 export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant'>, repeat = 0): string {
   const title = titleOf(e.test).replace(/"/g, '\\"')
+  const suite = e.test.split(' › ').slice(0, -1)
   const file = e.file ?? ''
-  if (/\.py$/.test(file)) return `pytest ${file} -k "${title.replace(/^test_/, '')}"${repeat ? ` --count=${repeat}` : ''}`
-  if (/_test\.go$/.test(file)) return `go test -run '${title}' ./${file.replace(/\/[^/]+$/, '')}${repeat ? ` -count=${repeat}` : ''}`
-  if (/\.(?:spec|test)\.[cm]?[jt]sx?$/.test(file) || /\.[cm]?[jt]sx?$/.test(file)) {
-    if (e.variant) return `npx playwright test ${file} -g "${title}" --project=${e.variant}${repeat ? ` --repeat-each=${repeat}` : ''}`
-    return `npx vitest run ${file} -t "${title}"${repeat ? ` (or your runner; loop it ${repeat}×)` : ''} (jest: npx jest ${file} -t "${title}")`
+  if (/\.py$/.test(file)) return loop(`pytest ${file} -k "${title.replace(/^test_/, '')}"`, repeat)
+  if (/_test\.go$/.test(file)) return `go test -run '${title}' ./${file.replace(/\/[^/]+$/, '')}${repeat ? ` -count=${repeat} -failfast` : ''}`
+  if (/_spec\.rb$/.test(file)) return loop(`bundle exec rspec ${file} -e "${title}"`, repeat)
+  if (/\.[cm]?[jt]sx?$/.test(file)) {
+    if (e.variant) return `npx playwright test ${file} -g "${title}" --project=${e.variant}${repeat ? ` --repeat-each=${repeat} -x` : ''}`
+    return loop(`npx vitest run ${file} -t "${title}"`, repeat)
   }
-  if (/^[\w.]*[A-Z]\w*(?:Test|Tests|IT|Spec)$/.test(file) || /\.(?:java|kt)$/.test(file)) {
-    const cls = file.replace(/\.(?:java|kt)$/, '').split(/[/.]/).pop()
-    return `mvn -Dtest=${cls}#${title.replace(/\W+/g, '*')} test${repeat ? ` -Dsurefire.rerunFailingTestsCount=0 (loop it ${repeat}×)` : ''}`
-  }
-  if (/_spec\.rb$/.test(file)) return `bundle exec rspec ${file} -e "${title}"`
+  // JUnit: the class is the file (Surefire) or the last suite (classname com.acme.FooTest)
+  const cls = [file, ...suite.slice().reverse()].map(x => x.replace(/\.(?:java|kt)$/, '').split(/[/.]/).pop() ?? '').find(x => /^[A-Z]\w*$/.test(x))
+  if (cls) return loop(`mvn -Dtest=${cls}#${title.replace(/\W+/g, '*')} test`, repeat)
   return `run "${e.test}"${file ? ` from ${file}` : ''} alone${repeat ? `, ${repeat} times in a row` : ''}`
 }
 
@@ -454,7 +460,7 @@ function describeFinding(f: Finding | null, ctx: ClusterContextData): CategoryTe
 function evidenceFromErrors(f: Finding, errors: ContextError[], agreeing: number[], why: string): DiagnosisEvidenceItem[] {
   return agreeing.slice(0, 3).map((i) => {
     const e = errors[i]!
-    const found = classifyError(e.message, e.stack)
+    const found = classifyError(e.message, e.stack ?? (e.sameStackAs != null ? errors[e.sameStackAs]?.stack ?? null : null))
     return { runId: e.runId, resultId: e.resultId, quote: found?.line ?? f.line, why }
   })
 }
@@ -467,10 +473,9 @@ function flakyStats(tests: ContextAffectedTest[]) {
 }
 
 function infraStats(ctx: ClusterContextData) {
-  const runs = ctx.history.runs
-  const hits = runs.reduce((s, r) => s + r.hits, 0)
-  const infra = runs.filter(r => r.infra)
-  const share = hits ? infra.reduce((s, r) => s + r.hits, 0) / hits : 0
+  const infra = ctx.history.runs.filter(r => r.infra)
+  const total = Math.max(ctx.cluster.occurrences, ctx.history.runs.reduce((s, r) => s + r.hits, 0))
+  const share = total ? Math.min(1, ctx.history.infraHits / total) : 0
   return { infra, share }
 }
 
@@ -478,7 +483,7 @@ function investigation(kind: RuleId, text: CategoryText, ctx: ClusterContextData
   const flaky = kind === 'flaky'
   const ff = ctx.firstFailure
   const repro = e
-    ? `Reproduce: ${flaky ? 'run the test many times in a row, since one green run proves nothing: ' : `check out ${e.commit ? `commit ${short(e.commit)}` : 'the failing commit'}${e.branch ? ` (${e.branch})` : ''} and run the test alone: `}\`${reproCommand(e, flaky ? 30 : 0)}\`${kind === 'infrastructure' ? ' — if it passes alone, the test is not the problem.' : '.'}`
+    ? `Reproduce: ${flaky ? 'run the test many times in a row, since one green run proves nothing: ' : `check out ${e.commit ? `commit ${short(e.commit)}` : 'the failing commit'}${e.branch ? ` (${e.branch})` : ''} and run the test alone: `}\`${reproCommand(e, flaky ? 30 : 0)}\`${/npx vitest/.test(reproCommand(e)) ? ' (with jest: `npx jest <file> -t "<title>"`)' : ''}${kind === 'infrastructure' ? ' — if it passes alone, the test is not the problem.' : '.'}`
     : 'Reproduce: run the failing test alone on the failing commit.'
   let divide: string
   if (kind === 'infrastructure') divide = 'Divide and conquer: compare the failing run with the runs just before and after it on the same commit — if a re-run passes without code changes, the cause is outside the code.'
@@ -489,7 +494,9 @@ function investigation(kind: RuleId, text: CategoryText, ctx: ClusterContextData
   else if (e?.failingSteps.length) divide = `Divide and conquer: the failing step is "${e.failingSteps[0]!.split(':')[0]}"; run the steps before it alone, then add them back one by one until it fails.`
   else divide = 'Divide and conquer: cut the test (or its setup) in half and check which half fails; repeat until one line is left.'
   const verify = `Verify the fix: run ${e ? `\`${reproCommand(e, flaky ? 50 : 10)}\`` : 'the test many times'}${flaky ? ' and require zero failures' : ''}, then watch this cluster (${ctx.cluster.id}): no new occurrences on ${ctx.cluster.branches[0] ?? 'the main branch'} after the fix; mark it resolved with a note saying what fixed it.`
-  return [repro, `Look at the actual values: ${text.look}`, divide, `Change one thing at a time: ${text.change}`, `Check the plug: ${text.plug}`, verify]
+  // the category texts may open with the step's own name; say it once
+  const bare = (t: string) => t.replace(/^(?:change one thing(?: at a time)?|check the plug)\s*:\s*/i, '')
+  return [repro, `Look at the actual values: ${text.look}`, divide, `Change one thing at a time: ${bare(text.change)}`, `Check the plug: ${bare(text.plug)}`, verify]
 }
 
 const round = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * 100) / 100
@@ -497,7 +504,9 @@ const round = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * 100) / 100
 /** The rule engine's diagnosis of a context bundle. */
 export function diagnoseContext(ctx: ClusterContextData): RuleDiagnosis {
   const errors = ctx.errors
-  const findings = errors.map(e => classifyError(e.message, e.stack))
+  // an error whose stack equals an earlier one's is shown without it, but it is still its stack
+  const stackOf = (e: ContextError) => e.stack ?? (e.sameStackAs != null ? errors[e.sameStackAs]?.stack ?? null : null)
+  const findings = errors.map(e => classifyError(e.message, stackOf(e)))
   // The finding most errors agree on; ties go to the stronger rule.
   const votes = new Map<RuleId, number[]>()
   findings.forEach((f, i) => {
@@ -521,7 +530,7 @@ export function diagnoseContext(ctx: ClusterContextData): RuleDiagnosis {
     }))
     if (facts.finding && lead) evidence.push({ runId: lead.runId, resultId: lead.resultId, quote: facts.finding.line, why: `The shared error: ${base.summary}.` })
     const text: CategoryText = {
-      summary: `Infrastructure failure: ${infra.infra.length === 1 ? 'one run' : `${infra.infra.length} runs`} where most of the suite failed (up to ${worst.failing}/${worst.executed}) account for ${pct(infra.share)} of this cluster — ${base.summary}`,
+      summary: `Infrastructure failure: ${pct(infra.share)} of these failures come from ${infra.infra.length === 1 ? 'a run' : `${infra.infra.length} runs`} where most of the suite failed (up to ${worst.failing}/${worst.executed}) — ${base.summary}`,
       rootCause: `Many unrelated tests failed together with the same error (${facts.finding?.line ?? ctx.cluster.title}), which points at the environment of that run — a service, the runner, the network or a shared setup step — rather than at the tests or the code under test. ${base.rootCause}`,
       fix: `Fix the environment, not the tests: ${base.fix} Then re-run the affected run; its failures should disappear without a code change.`,
       look: base.look,
@@ -533,7 +542,7 @@ export function diagnoseContext(ctx: ClusterContextData): RuleDiagnosis {
 
   if (flaky.flaky.length && flaky.share >= 0.5) {
     const top = [...flaky.flaky].sort((a, b) => b.flakyScore - a.flakyScore)[0]!
-    const evidence: DiagnosisEvidenceItem[] = flaky.flaky.slice(0, 3).map((t) => {
+    const evidence: DiagnosisEvidenceItem[] = [...flaky.flaky].sort((a, b) => b.flakyScore - a.flakyScore).slice(0, 3).map((t) => {
       const e = errors.find(x => x.testCaseId === t.testCaseId)
       return {
         runId: e?.runId ?? lead?.runId ?? '', resultId: e?.resultId ?? null,

@@ -67,6 +67,21 @@ interface SampleRow {
   commit_sha: string | null
 }
 
+interface RunStatRow {
+  id: string
+  started_at: string | Date
+  branch: string | null
+  commit_sha: string | null
+  total: number
+  skipped: number
+  failed: number
+  errored: number
+  infra: boolean
+  hits: number
+  total_runs: number
+  infra_hits: number | null
+}
+
 interface AffectedRow {
   id: string
   title: string
@@ -121,11 +136,17 @@ async function loadClusterEvidence(db: Db, c: ClusterRow & { projectSlug: string
     join test_cases tc on tc.id = x.test_case_id
     order by x.n desc, x.last desc, tc.id limit 20`))
 
-  const runs = rowsOf<{ id: string, started_at: string | Date, branch: string | null, commit_sha: string | null, total: number, skipped: number, failed: number, errored: number, infra: boolean, hits: number, total_runs: number }>(await db.execute(sql`
-    select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits, count(*) over ()::int as total_runs
-    from (select run_id, count(*)::int as hits from test_results where cluster_id = ${id} group by run_id) x
-    join runs ru on ru.id = x.run_id
-    order by ru.started_at desc, ru.id desc limit 20`))
+  // the newest runs, and every run where most of the suite failed (they decide "infrastructure")
+  const runs = rowsOf<RunStatRow>(await db.execute(sql`
+    with x as (select run_id, count(*)::int as hits from test_results where cluster_id = ${id} group by run_id),
+    r as (
+      select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits,
+        count(*) over ()::int as total_runs, (sum(x.hits) filter (where ru.infra) over ())::int as infra_hits,
+        row_number() over (order by ru.started_at desc, ru.id desc) as newest,
+        row_number() over (partition by ru.infra order by ru.started_at desc, ru.id desc) as newest_of_kind
+      from x join runs ru on ru.id = x.run_id
+    )
+    select * from r where newest <= 20 or (infra and newest_of_kind <= 10) order by started_at desc, id desc`))
 
   const days = rowsOf<{ day: string, n: number }>(await db.execute(sql`
     select to_char(run_started_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from test_results
@@ -168,6 +189,7 @@ async function loadClusterEvidence(db: Db, c: ClusterRow & { projectSlug: string
       return { runId: r.id, at: iso(r.started_at), branch: r.branch, commit: r.commit_sha, hits: r.hits, executed, failing, infra: r.infra }
     }),
     runsTotal: runs[0]?.total_runs ?? 0,
+    infraHits: runs[0]?.infra_hits ?? 0,
     days: days.map(d => ({ day: d.day, occurrences: d.n })),
     branches: branches.map(b => ({ branch: b.branch, occurrences: b.n })),
     firstFailure,

@@ -167,6 +167,8 @@ export interface ClusterContextData {
     /** The runs this cluster appeared in (newest first, capped); `infra` marks runs where most of the suite failed. */
     runs: ContextRunStat[]
     runsTotal: number
+    /** Occurrences (all time) in runs where most of the suite failed. */
+    infraHits: number
   }
   similarResolved: ContextSimilarCluster[]
   /** Secrets replaced in the text above, by kind. */

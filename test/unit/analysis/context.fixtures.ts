@@ -41,6 +41,7 @@ export function evidence(over: Partial<ClusterEvidence> & { samples?: EvidenceRe
     affectedTestsTotal: samples.length,
     runs: samples.map(s => runStat({ runId: s.runId })),
     runsTotal: samples.length,
+    infraHits: 0,
     days: [{ day: '2026-11-19', occurrences: samples.length }],
     branches: [{ branch: 'main', occurrences: samples.length }],
     firstFailure: null,

@@ -74,7 +74,7 @@ describe('assembleClusterContext', () => {
 
     // the fixed caps are said even when roomy
     expect(roomy.omitted).toContain('20 of 40 affected tests not listed (the most frequent are shown).')
-    expect(roomy.omitted).toContain('35 of 55 runs with this failure not listed (newest shown).')
+    expect(roomy.omitted).toContain('43 of 55 runs with this failure not listed (newest and infrastructure runs shown).')
     // tighter budgets cut more, and every cut is listed in the markdown too
     expect(tight.omitted).toContain('stdout/stderr shown as 12-line excerpts around the error; the full logs are stored with each result.')
     expect(tiny.omitted).toContain('stdout/stderr excerpts left out for the budget.')
@@ -132,10 +132,11 @@ describe('assembleClusterContext', () => {
     const ctx = assembleClusterContext(evidence({
       runs: [runStat({ runId: 'run-infra', executed: 60, failing: 51, infra: true }), runStat({ runId: 'run-ok' })],
       runsTotal: 2,
+      infraHits: 1,
       similarResolved: [{ clusterId: 'old', title: 'Error: connect ECONNREFUSED 127.0.0.1:5432', status: 'resolved', note: 'Postgres service container started too late; added a health check.', similarity: 0.9, lastSeenAt: '2026-09-01T00:00:00.000Z', diagnosisSummary: null }],
     }))
     expect(ctx.markdown).toContain('run-infra 2026-11-19 main 1 hit, 51/60 failing (most of the suite failed)')
-    expect(ctx.markdown).toContain('1 of these runs had most of the suite failing.')
+    expect(ctx.markdown).toContain('1 of the 1 occurrences were in runs where most of the suite failed (1 listed above).')
     expect(ctx.markdown).toContain('note: Postgres service container started too late; added a health check.')
   })
 })

@@ -235,6 +235,7 @@ describe('diagnoseContext', () => {
     }
     expect(d.investigationSteps).toHaveLength(6)
     expect(d.investigationSteps.map(s => s.split(':')[0])).toEqual(['Reproduce', 'Look at the actual values', 'Divide and conquer', 'Change one thing at a time', 'Check the plug', 'Verify the fix'])
+    for (const step of d.investigationSteps) expect(step).not.toMatch(/^([^:]+): \1/i)
     expect(d.investigationSteps[0]).toContain('npx vitest run src/pricing/pricing.test.ts -t "rounds totals"')
     expect(d.confidence).toBeGreaterThan(0.6)
   })
@@ -261,10 +262,10 @@ describe('diagnoseContext', () => {
     const samples = [1, 2, 3].map(i => result({ errorMessage: 'Error: connect ECONNREFUSED 127.0.0.1:5432', test: `repo › test ${i}` }))
     const runId = samples[0]!.runId
     for (const s of samples) s.runId = runId
-    const { ctx, d } = diagnose(evidence({ samples, runs: [runStat({ runId, hits: 51, executed: 60, failing: 52, infra: true })], runsTotal: 1 }))
+    const { ctx, d } = diagnose(evidence({ samples, runs: [runStat({ runId, hits: 51, executed: 60, failing: 52, infra: true })], runsTotal: 1, infraHits: 51 }))
     expect(d.category).toBe('infrastructure')
     expect(d.rule).toBe('infrastructure')
-    expect(d.summary).toMatch(/52\/60/)
+    expect(d.summary).toMatch(/^Infrastructure failure: 100% of these failures come from a run where most of the suite failed \(up to 52\/60\)/)
     expect(d.summary).toContain('127.0.0.1:5432 (PostgreSQL)')
     expect(ctx.markdown).toContain(d.evidence[0]!.quote)
     expect(d.investigationSteps[0]).toMatch(/if it passes alone, the test is not the problem/)
@@ -310,10 +311,33 @@ describe('diagnoseContext', () => {
 describe('reproCommand', () => {
   it.each([
     [{ file: 'tests/cart.spec.ts', test: 'guest › adds item', variant: 'firefox' }, 0, 'npx playwright test tests/cart.spec.ts -g "adds item" --project=firefox'],
+    [{ file: 'tests/cart.spec.ts', test: 'guest › adds item', variant: 'firefox' }, 30, 'npx playwright test tests/cart.spec.ts -g "adds item" --project=firefox --repeat-each=30 -x'],
     [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 0, 'pytest tests/test_training.py -k "fits_model"'],
-    [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run 'TestSync' ./pkg/orders -count=5`],
+    [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 20, 'for i in $(seq 20); do pytest tests/test_training.py -k "fits_model" || break; done'],
+    [{ file: 'src/orders/orders.test.ts', test: 'OrdersService › totals', variant: null }, 0, 'npx vitest run src/orders/orders.test.ts -t "totals"'],
+    [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run 'TestSync' ./pkg/orders -count=5 -failfast`],
+    [{ file: null, test: 'com.acme.billing.RefundFlowTest › importsAddressInBulk', variant: null }, 0, 'mvn -Dtest=RefundFlowTest#importsAddressInBulk test'],
     [{ file: 'InvoiceServiceTest', test: 'com.acme.billing › finalisesInvoice', variant: null }, 0, 'mvn -Dtest=InvoiceServiceTest#finalisesInvoice test'],
   ])('%o', (e, repeat, expected) => {
     expect(reproCommand(e, repeat)).toBe(expected)
+  })
+})
+
+describe('agreement across errors', () => {
+  it('an error shown without its stack (same as an earlier one) still counts with that stack', () => {
+    const stack = 'java.lang.NullPointerException: Cannot invoke "Invoice.getTotal()" because "invoice" is null\n\tat com.acme.InvoiceService.finalise(InvoiceService.java:89)'
+    const samples = [1, 2, 3].map(() => result({ errorMessage: 'Cannot invoke "Invoice.getTotal()" because "invoice" is null', errorStack: stack, file: null, test: 'com.acme.InvoiceServiceTest › finalises', variant: null }))
+    const ctx = assembleClusterContext(evidence({ samples }))
+    expect(ctx.data.errors.map(e => e.sameStackAs)).toEqual([null, 0, 0])
+    const d = diagnoseContext(ctx.data)
+    expect(d.rule).toBe('exception')
+    expect(d.confidence).toBe(0.5)
+    expect(d.evidence).toHaveLength(3)
+  })
+
+  it('ephemeral ports are not named as a service to start', () => {
+    const f = classifyError('Error: connect ECONNRESET 127.0.0.1:47902')
+    expect(f?.facts).toMatchObject({ host: '127.0.0.1', code: 'ECONNRESET' })
+    expect(f?.facts.port).toBeUndefined()
   })
 })

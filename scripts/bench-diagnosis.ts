@@ -1,0 +1,151 @@
+/**
+ * npm run bench:diagnosis — loads the demo dataset into the built server (through ingest, as in development),
+ * diagnoses every failure cluster with the rule engine, and scores the categories against the dataset's ground
+ * truth (which root cause produced each failure). Prints the accuracy, the confusion matrix, context bundle sizes
+ * and an example diagnosis, and writes them to BENCHMARKS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateDemo } from '../server/demo/generate'
+import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { spawnServer } from './lib/spawn-server'
+import type { ClusterContext, ClusterDiagnosis, DiagnosisDetail } from '../shared/types/diagnosis'
+
+const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
+const ENV = { NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4' }
+
+/** The category a root cause of the demo dataset should get. */
+function expectedCategory(rootCause: string): string {
+  if (rootCause.startsWith('flaky:')) return 'flaky'
+  if (rootCause.startsWith('infra:')) return 'infrastructure'
+  return ({
+    'web:checkout-button-selector': 'locator', 'api:rounding': 'assertion', 'billing:null-invoice': 'crash',
+    'billing:tax-rate': 'assertion', 'ml:registry-env': 'environment',
+  } as Record<string, string>)[rootCause] ?? 'unknown'
+}
+
+/** The test title as each demo report format writes it (see server/demo/generate.ts WRITERS). */
+function storedTitle(project: string, title: string): string {
+  if (project === 'billing') return title.replace(/\W+(\w)/g, (_, c: string) => c.toUpperCase())
+  if (project === 'ml-pipeline') return `test_${title.replace(/\W+/g, '_')}`
+  return title
+}
+
+async function main() {
+  const truth = generateDemo({ seed: 42, scale: 1 }).truth
+  const causeOf = new Map(truth.failures.map(f => [`${f.project}|${f.runKey}|${storedTitle(f.project, f.title)}|${f.variant ?? ''}`, f.rootCause]))
+
+  const dir = mkdtempSync(join(tmpdir(), 'pd-bench-diag-'))
+  const env = { ...ENV, PROOFDECK_DATA_DIR: join(dir, 'pglite'), PROOFDECK_DEMO: '1' }
+  try {
+    let server = await spawnServer(env, { timeoutMs: 120_000 })
+    const loadStarted = Date.now()
+    while (!/demo data (loaded|not loaded)/.test(server.output())) {
+      if (Date.now() - loadStarted > 900_000) throw new Error('the demo dataset did not load in 15 minutes')
+      await new Promise(r => setTimeout(r, 500))
+    }
+    console.log(server.output().match(/\[proofdeck\] demo data[^\n]*/)?.[0])
+    await server.kill()
+
+    // Which root cause each cluster's failures come from (ground truth), read straight from the database.
+    const { PGlite } = await import('@electric-sql/pglite')
+    const db = await PGlite.create(env.PROOFDECK_DATA_DIR)
+    const { rows } = await db.query<{ cluster_id: string, slug: string, run_key: string, title: string, variant: string | null }>(`
+      select r.cluster_id, p.slug, ru.run_key, tc.title, tc.variant from test_results r
+      join runs ru on ru.id = r.run_id join test_cases tc on tc.id = r.test_case_id join projects p on p.id = r.project_id
+      where r.cluster_id is not null`)
+    await db.close()
+    const votes = new Map<string, Map<string, number>>()
+    let unmatched = 0
+    for (const r of rows) {
+      const cause = causeOf.get(`${r.slug}|${r.run_key}|${r.title}|${r.variant ?? ''}`)
+      if (!cause) {
+        unmatched++
+        continue
+      }
+      const v = votes.get(r.cluster_id) ?? new Map<string, number>()
+      const cat = expectedCategory(cause)
+      v.set(cat, (v.get(cat) ?? 0) + 1)
+      votes.set(r.cluster_id, v)
+    }
+
+    server = await spawnServer({ ...env, PROOFDECK_DEMO: '0' }, { timeoutMs: 120_000 })
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+    const cookie = login.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+    const get = async <T>(path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<T>
+
+    const labels = ['timeout', 'locator', 'assertion', 'network', 'crash', 'environment', 'infrastructure', 'flaky', 'unknown']
+    const matrix = new Map<string, Map<string, number>>()
+    const tokens: number[] = []
+    let correct = 0
+    let total = 0
+    let weightedCorrect = 0
+    let weightedTotal = 0
+    let withEvidence = 0
+    let omittedAny = 0
+    let example: DiagnosisDetail | null = null
+    const diagnoseMs: number[] = []
+    for (const [clusterId, v] of votes) {
+      const [expected, n] = [...v].sort((a, b) => b[1] - a[1])[0]!
+      const occurrences = [...v.values()].reduce((s, x) => s + x, 0)
+      const started = performance.now()
+      const d = (await get<ClusterDiagnosis>(`/api/clusters/${clusterId}/diagnosis`)).latest!
+      diagnoseMs.push(performance.now() - started)
+      const ctx = await get<ClusterContext>(`/api/clusters/${clusterId}/context`)
+      tokens.push(ctx.approxTokens)
+      if (ctx.omitted.length) omittedAny++
+      if (d.evidence.length && d.evidence.every(e => ctx.markdown.includes(e.quote) && ctx.markdown.includes(e.runId))) withEvidence++
+      const row = matrix.get(expected) ?? new Map<string, number>()
+      row.set(d.category, (row.get(d.category) ?? 0) + 1)
+      matrix.set(expected, row)
+      total++
+      weightedTotal += occurrences
+      if (d.category === expected) {
+        correct++
+        weightedCorrect += n
+      }
+      if (!example && expected === 'locator' && d.category === 'locator') example = d
+      console.log(`${d.category === expected ? 'ok  ' : 'MISS'} ${expected.padEnd(14)} → ${d.category.padEnd(14)} ${String(ctx.approxTokens).padStart(5)} tokens  ${d.summary.slice(0, 150)}`)
+      if (process.env.VERBOSE) console.log(JSON.stringify(d, null, 2), '\n', ctx.markdown)
+    }
+    await server.kill()
+
+    tokens.sort((a, b) => a - b)
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+    const accuracy = correct / total
+    const header = `| expected \\ diagnosed | ${labels.join(' | ')} |`
+    const table = [header, `|${'---|'.repeat(labels.length + 1)}`,
+      ...labels.filter(l => matrix.has(l)).map(l => `| **${l}** | ${labels.map(c => matrix.get(l)?.get(c) ?? '').join(' | ')} |`)].join('\n')
+    const median = tokens[Math.floor(tokens.length / 2)] ?? 0
+    diagnoseMs.sort((a, b) => a - b)
+    const body = `Machine: ${machineLine()}. Demo dataset (seed 42, scale 1) loaded through ingest on PGlite; every cluster diagnosed by the
+rule engine (no LLM) and compared with the root cause that generated its failures (majority per cluster; ${unmatched} of ${rows.length} clustered results had no ground-truth entry).
+
+| measure | value |
+|---|---|
+| clusters | ${total} |
+| category accuracy (per cluster) | **${pct(accuracy)}** (${correct}/${total}) |
+| category accuracy (per failure) | ${pct(weightedCorrect / weightedTotal)} |
+| diagnoses whose every evidence item quotes a line and run id present in the context | ${withEvidence}/${total} |
+| context bundle size, tokens (min / median / max; budget 6,000) | ${tokens[0]} / ${median} / ${tokens.at(-1)} |
+| bundles that omitted something (caps or budget) | ${omittedAny}/${total} |
+| first diagnosis via GET, ms (median / max) | ${Math.round(diagnoseMs[Math.floor(diagnoseMs.length / 2)] ?? 0)} / ${Math.round(diagnoseMs.at(-1) ?? 0)} |
+
+Confusion matrix (rows: expected category, columns: diagnosed):
+
+${table}
+${example ? `\nExample (rule engine): **${example.summary}** — ${example.rootCause.split('. ')[0]}. Evidence: \`${example.evidence[0]?.quote}\`.\n` : ''}`
+    console.log(`\n${body}`)
+    writeBenchmarkSection('Diagnosis accuracy on the demo dataset', 'bench:diagnosis', body)
+    if (accuracy < 0.9) process.exitCode = 1
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
