@@ -9,11 +9,13 @@ export function useClusterDiagnosis(clusterId: MaybeRefOrGetter<string>) {
   const fetched = useFetch(() => `/api/clusters/${id.value}/diagnosis`, { key: `cluster-diagnosis-${id.value}` })
   const recomputing = ref(false)
   const context = ref<ClusterContext | null>(null)
+  // forwards the session cookie when called during server rendering
+  const request = useRequestFetch()
 
   async function recompute() {
     recomputing.value = true
     try {
-      fetched.data.value = await $fetch<ClusterDiagnosis>(`/api/clusters/${id.value}/diagnosis`, { method: 'POST' })
+      fetched.data.value = await request<ClusterDiagnosis>(`/api/clusters/${id.value}/diagnosis`, { method: 'POST' })
     }
     finally {
       recomputing.value = false
@@ -22,10 +24,10 @@ export function useClusterDiagnosis(clusterId: MaybeRefOrGetter<string>) {
   async function sendFeedback(body: { helpful: boolean, note?: string }) {
     const latest = fetched.data.value?.latest
     if (!latest) return
-    latest.feedback = await $fetch(`/api/diagnoses/${latest.id}/feedback`, { method: 'POST', body })
+    latest.feedback = await request(`/api/diagnoses/${latest.id}/feedback`, { method: 'POST', body })
   }
   async function loadContext() {
-    context.value = await $fetch<ClusterContext>(`/api/clusters/${id.value}/context`)
+    context.value = await request<ClusterContext>(`/api/clusters/${id.value}/context`)
   }
   return { ...fetched, recomputing, recompute, sendFeedback, context, loadContext }
 }
