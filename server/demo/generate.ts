@@ -234,7 +234,7 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
         }
         else attempts.push({ outcome: 'passed' })
         const final = attempts[attempts.length - 1]!.outcome
-        if (final === 'failed') truth.failures.push({ project: spec.project.slug, runKey, title: t.title, variant, rootCause })
+        if (final === 'failed') truth.failures.push({ project: spec.project.slug, runKey, title: reportTitle(spec.format, t.title), variant, rootCause })
         return { test: t, variant, attempts, duration: () => int(rng, spec.format === 'playwright' ? 800 : 5, spec.format === 'playwright' ? 9000 : 900) }
       }))
       const startedAt = new Date(point.at).toISOString()
@@ -246,7 +246,7 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
     }
     for (const t of tests) {
       for (const variant of spec.variants) {
-        const ref = { project: spec.project.slug, title: t.title, variant }
+        const ref = { project: spec.project.slug, title: reportTitle(spec.format, t.title), variant }
         if (t.kind === 'flaky') truth.flaky.push({ ...ref, probability: t.probability })
         else if (t.kind === 'broken') {
           const key = (index: number | null) => index == null ? null : `${spec.project.slug}-${1 + timeline.findIndex(p => p.branch === spec.project.defaultBranch && p.index === index)}`
@@ -262,6 +262,13 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
 
 type Outcomes = { test: TestDef, variant: string | null, attempts: { outcome: Outcome, failure?: Failure }[], duration: () => number }[]
 type Writer = (outcomes: Outcomes, startedAt: string, point: { branch: string, commit: string }) => string
+
+/** A test's name as each format's report spells it (Surefire method names, pytest functions): what truth refers to. */
+function reportTitle(format: Format, title: string): string {
+  if (format === 'surefire') return title.replace(/\W+(\w)/g, (_, c: string) => c.toUpperCase())
+  if (format === 'pytest') return `test_${title.replace(/\W+/g, '_')}`
+  return title
+}
 
 const FILE_NAMES: Record<Format, string> = { playwright: 'results.json', ctrf: 'ctrf-report.json', surefire: 'TEST-com.acme.billing.xml', pytest: 'junit.xml' }
 
@@ -317,7 +324,7 @@ const WRITERS: Record<Format, Writer> = {
     for (const o of outcomes) byClass.set(o.test.file, [...(byClass.get(o.test.file) ?? []), o])
     const suites = [...byClass].map(([cls, list]) => {
       const cases = list.map((o) => {
-        const name = o.test.title.replace(/\W+(\w)/g, (_, c: string) => c.toUpperCase())
+        const name = reportTitle('surefire', o.test.title)
         const head = `<testcase name="${xml(name)}" classname="com.acme.billing.${cls}" time="${(o.duration() / 1000).toFixed(3)}"`
         const final = o.attempts[o.attempts.length - 1]!
         const el = (tag: string, f: Failure) => tag === 'failure'
@@ -335,7 +342,7 @@ const WRITERS: Record<Format, Writer> = {
   pytest(outcomes, startedAt) {
     const cases = outcomes.map((o) => {
       const mod = o.test.file.replace(/\.py$/, '').replace(/\//g, '.')
-      const head = `<testcase classname="${mod}" name="test_${o.test.title.replace(/\W+/g, '_')}" file="${o.test.file}" line="${o.test.title.length * 3}" time="${(o.duration() / 1000).toFixed(3)}"`
+      const head = `<testcase classname="${mod}" name="${reportTitle('pytest', o.test.title)}" file="${o.test.file}" line="${o.test.title.length * 3}" time="${(o.duration() / 1000).toFixed(3)}"`
       const final = o.attempts[o.attempts.length - 1]!
       if (final.outcome === 'skipped') return `${head}><skipped type="pytest.xfail" message="model drift, see #412"/></testcase>`
       if (final.outcome === 'failed') return `${head}><failure message="${xml(final.failure!.message)}">${xml(final.failure!.stack)}</failure></testcase>`

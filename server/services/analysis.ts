@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Tx } from '../db'
+import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import { assessFlakiness, DEFAULT_FLAKY_OPTIONS, type FlakyObservation, type FlakyOptions } from '../analysis/flakiness'
 import type { FailureFingerprint } from '../analysis/fingerprint'
 import type { FlakyLabel, TestStatus } from '../../shared/constants'
@@ -30,11 +31,7 @@ export interface RunContext {
   branch: string | null
 }
 
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
 const SAMPLE_CHARS = 8000
-/** A uuid[] parameter as one array literal (drizzle would spread a JS array into a parameter list). */
-const uuids = (ids: string[]) => `{${ids.join(',')}}`
-const json = (rows: object[]) => JSON.stringify(rows, (_k, v) => typeof v === 'string' ? v.replace(/\0/g, '').toWellFormed() : v)
 
 /**
  * Resolves the clusters of this upload's failures (aliases first, then by fingerprint, creating missing ones) and
@@ -54,7 +51,7 @@ export async function applyClusterHits(tx: Tx, run: RunContext, hits: ClusterHit
   }))
   const resolved = rowsOf<{ fingerprint: string, id: string, created: boolean }>(await tx.execute(sql`
     with x as (
-      select * from jsonb_to_recordset(${json(candidates)}::jsonb) as x(fingerprint text, version smallint, error_type text,
+      select * from json_to_recordset(${rowsJson(candidates)}::json) as x(fingerprint text, version smallint, error_type text,
         category failure_category, title text, locator text, location text, sample_message text, sample_stack text)
     ), a as (
       select x.fingerprint, ca.cluster_id from x join cluster_aliases ca on ca.project_id = ${run.projectId}::uuid and ca.fingerprint = x.fingerprint
@@ -91,7 +88,7 @@ export async function applyClusterHits(tx: Tx, run: RunContext, hits: ClusterHit
   if (changed.length) {
     await tx.execute(sql`
       with x as (
-        select * from jsonb_to_recordset(${json(changed)}::jsonb) as x(cluster_id uuid, test_case_id uuid, delta int)
+        select * from json_to_recordset(${rowsJson(changed)}::json) as x(cluster_id uuid, test_case_id uuid, delta int)
       ), down as (
         update cluster_test_cases ct set occurrences = greatest(ct.occurrences + x.delta, 0)
         from x where x.delta < 0 and ct.cluster_id = x.cluster_id and ct.test_case_id = x.test_case_id
@@ -128,7 +125,7 @@ export async function applyClusterHits(tx: Tx, run: RunContext, hits: ClusterHit
 
   const created = createdIds.size
     ? rowsOf<{ id: string, title: string, category: string, occurrences: number }>(await tx.execute(sql`
-        select id, title, category, occurrences from failure_clusters where id = any(${uuids([...createdIds])}::uuid[]) order by occurrences desc, id`))
+        select id, title, category, occurrences from failure_clusters where id = any(${uuidArray([...createdIds])}::uuid[]) order by occurrences desc, id`))
     : []
   return { clusterIds, created }
 }
@@ -136,7 +133,7 @@ export async function applyClusterHits(tx: Tx, run: RunContext, hits: ClusterHit
 /** A run whose failures are mostly infrastructure marks the clusters it created as such. */
 export async function markInfrastructureClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
-  await tx.execute(sql`update failure_clusters set category = 'infrastructure' where id = any(${uuids(clusterIds)}::uuid[])`)
+  await tx.execute(sql`update failure_clusters set category = 'infrastructure' where id = any(${uuidArray(clusterIds)}::uuid[])`)
 }
 
 /** The configured flakiness window and thresholds (environment), validated once. */
@@ -182,7 +179,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
     const rows = rowsOf<HistoryRow>(await tx.execute(sql`
       select c.id as test_case_id, r.id as result_id, r.run_id, r.status, r.flaky, r.attempt_count, r.run_started_at as at,
         ru.branch, ru.commit_sha, ru.infra, tc.flaky_label, tc.flaky_score
-      from unnest(${uuids(ids)}::uuid[]) as c(id)
+      from unnest(${uuidArray(ids)}::uuid[]) as c(id)
       join test_cases tc on tc.id = c.id
       cross join lateral (
         select id, run_id, status, flaky, attempt_count, run_started_at from test_results
@@ -213,7 +210,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
         flaky_score = x.score, flaky_confidence = x.confidence, flaky_label = x.label, flaky_evidence = x.evidence,
         last_flake_at = x.last_flake_at, flaky_sample = x.sample, flaky_retry_passes = x.retry_passes, flaky_flips = x.flips,
         flaky_mixed_commits = x.mixed_commits
-      from jsonb_to_recordset(${json(updates)}::jsonb) as x(id uuid, score real, confidence real, label flaky_label, evidence jsonb,
+      from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, score real, confidence real, label flaky_label, evidence jsonb,
         last_flake_at timestamptz, sample int, retry_passes int, flips int, mixed_commits int)
       where tc.id = x.id`)
   }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
+import { rowsJson, rowsOf } from '../db/sql'
 import { parseReport } from '../ingest'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult } from '../ingest/types'
 import type { ReportFormat, RunStatus, TestStatus } from '../../shared/constants'
@@ -40,8 +41,11 @@ const MAX_ATTEMPTS = 100
 const int4 = (n: number | null | undefined) => n == null || !Number.isFinite(n) || Math.abs(n) > 2_147_483_647 ? null : Math.round(n)
 
 /** Time-ordered UUID (v7): result ids arrive in insert order, so the primary-key index grows at its right edge. */
+let pool = Buffer.alloc(0)
 export function uuidv7(): string {
-  const b = randomBytes(16)
+  if (pool.length < 16) pool = randomBytes(16 * 1024)
+  const b = Buffer.from(pool.subarray(0, 16))
+  pool = pool.subarray(16)
   const ms = Date.now()
   b.writeUIntBE(ms, 0, 6)
   b[6] = (b[6]! & 0x0F) | 0x70
@@ -274,17 +278,6 @@ async function refreshRunCounts(tx: Tx, runId: string) {
 type RunRow = typeof runs.$inferSelect
 
 /**
- * Rows travel as one jsonb parameter expanded by jsonb_to_recordset: building a 20-column multi-row INSERT
- * through the query builder cost more CPU than the database spent storing it. NUL characters (which Postgres
- * text refuses) and lone surrogates are cleaned on the way.
- */
-function rowsJson(rows: object[]): string {
-  return JSON.stringify(rows, (_k, v) => typeof v === 'string' ? v.replace(/\0/g, '').toWellFormed() : v)
-}
-
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
-
-/**
  * Stores the merged results of a new upload: folds in results this run already holds for the same tests (an
  * earlier shard), upserts the test cases together with their rollup counters, inserts results and attempts.
  */
@@ -300,28 +293,37 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
   }
 
   const at = run.startedAt.toISOString()
+  // Known test cases by identity hash alone (the steady state of CI: small payload, index lookups); only new ones
+  // travel with their names, inserted without rewriting anything known.
   const caseIds = new Map<string, string>()
-  for (let i = 0; i < merged.length; i += CHUNK) {
-    const rows = merged.slice(i, i + CHUNK).map(m => ({
-      identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
-    }))
-    // Inserts the new test cases and reads the ids of known ones in one round trip; known ones are not rewritten.
-    const result = await tx.execute(sql`
-      with x as (
-        select * from jsonb_to_recordset(${rowsJson(rows)}::jsonb) as x(identity_hash text, file text, suite_path text[], title text, variant text)
-      ), ins as (
-        insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
-        select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant from x
-        on conflict (project_id, identity_hash) do nothing
-        returning id, identity_hash
-      )
-      select id, identity_hash, false as watched from ins
-      union all
-      select tc.id, tc.identity_hash, tc.flaky_label <> 'stable' or tc.flaky_score > 0 as watched
-      from test_cases tc join x on tc.project_id = ${projectId}::uuid and tc.identity_hash = x.identity_hash`)
-    for (const r of rowsOf<{ id: string, identity_hash: string, watched: boolean }>(result)) {
+  for (let i = 0; i < merged.length; i += CHUNK * 10) {
+    const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
+    const known = rowsOf<{ id: string, identity_hash: string, watched: boolean }>(await tx.execute(sql`
+      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 as watched from test_cases
+      where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
+    for (const r of known) {
       caseIds.set(r.identity_hash, r.id)
       if (r.watched) watched.push(r.id)
+    }
+  }
+  const fresh = merged.filter(m => !caseIds.has(m.identityHash))
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    const rows = fresh.slice(i, i + CHUNK).map(m => ({
+      identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
+    }))
+    const inserted = rowsOf<{ id: string, identity_hash: string }>(await tx.execute(sql`
+      insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
+      select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant
+      from json_to_recordset(${rowsJson(rows)}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
+      on conflict (project_id, identity_hash) do nothing
+      returning id, identity_hash`))
+    for (const r of inserted) caseIds.set(r.identity_hash, r.id)
+    // A concurrent upload inserted the rest after this statement's snapshot: read them now.
+    const raced = rows.filter(r => !caseIds.has(r.identity_hash)).map(r => r.identity_hash)
+    if (raced.length) {
+      const found = await tx.select({ id: testCases.id, identityHash: testCases.identityHash }).from(testCases)
+        .where(and(eq(testCases.projectId, projectId), inArray(testCases.identityHash, raced)))
+      for (const r of found) caseIds.set(r.identityHash, r.id)
     }
   }
 
@@ -352,7 +354,7 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
         failed_runs = tc.failed_runs + x.failed,
         flaky_runs = tc.flaky_runs + x.flaky,
         last_failure_at = case when x.failing then greatest(tc.last_failure_at, ${at}::timestamptz) else tc.last_failure_at end
-      from jsonb_to_recordset(${rowsJson(deltas.slice(i, i + CHUNK))}::jsonb) as x(id uuid, failed int, flaky int, failing boolean)
+      from json_to_recordset(${rowsJson(deltas.slice(i, i + CHUNK))}::json) as x(id uuid, failed int, flaky int, failing boolean)
       where tc.id = x.id`)
   }
   if (previous.size) {
@@ -387,7 +389,7 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
       select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
         x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
         x.fingerprint, x.cluster_id
-      from jsonb_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::jsonb) as x(id uuid, test_case_id uuid, status test_status,
+      from json_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::json) as x(id uuid, test_case_id uuid, status test_status,
         flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
         line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
   }
@@ -395,7 +397,7 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
     await tx.execute(sql`
       insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
       select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
-      from jsonb_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::jsonb) as x(result_id uuid, attempt int,
+      from json_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::json) as x(result_id uuid, attempt int,
         status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
   }
 

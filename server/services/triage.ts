@@ -1,5 +1,6 @@
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
+import { rowsOf, uuidArray } from '../db/sql'
 import { fingerprintFailure, FINGERPRINT_VERSION, type FailureFingerprint } from '../analysis/fingerprint'
 import type { UpdateClusterBody } from '../../shared/schemas/clusters'
 import type { ClusterTriage } from '../../shared/types/triage'
@@ -7,9 +8,6 @@ import { badRequest, forbidden, notFound } from '../utils/errors'
 import { inScope, type Scope } from './scope'
 
 const { failureClusters, clusterAliases, testResults } = schema
-
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
-const uuids = (ids: string[]) => `{${ids.join(',')}}`
 
 async function findOpenCluster(tx: Tx, scope: Scope, clusterId: string) {
   const [row] = await tx.select().from(failureClusters)
@@ -74,7 +72,7 @@ async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId
  */
 export async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
-  const ids = uuids(clusterIds)
+  const ids = uuidArray(clusterIds)
   await tx.execute(sql`delete from cluster_test_cases where cluster_id = any(${ids}::uuid[])`)
   await tx.execute(sql`
     insert into cluster_test_cases (cluster_id, test_case_id, occurrences, first_seen_at, last_seen_at)
@@ -144,7 +142,7 @@ export async function reclusterStaleFingerprints(): Promise<number> {
         }
         touched.add(destination)
         await tx.execute(sql`update test_results set fingerprint = ${g.fp.fingerprint}, cluster_id = ${destination}::uuid
-          where id = any(${uuids(g.ids)}::uuid[])`)
+          where id = any(${uuidArray(g.ids)}::uuid[])`)
       }
       if (!kept) {
         const into = [...touched].find(t => t !== id)

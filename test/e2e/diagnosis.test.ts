@@ -66,7 +66,9 @@ describe('diagnosis', () => {
     await fake?.close()
   })
 
-  it('has a rule-engine diagnosis with evidence cited from the context', async () => {
+  it('has a rule-engine diagnosis with evidence cited from the context, made once however many ask at once', async () => {
+    const reads = await Promise.all([1, 2, 3, 4].map(() => api('GET', `/api/clusters/${clusterId}/diagnosis`)))
+    expect(new Set(reads.map(r => r.body.latest?.id)).size).toBe(1)
     const { status, body } = await api('GET', `/api/clusters/${clusterId}/diagnosis`)
     expect(status).toBe(200)
     expect(body.versions).toHaveLength(1)

@@ -1,0 +1,21 @@
+/** Small helpers for the raw SQL the bulk paths use (both drivers). */
+
+const cleanString = (v: string) => (v.includes('\0') || !v.isWellFormed() ? v.replace(/\0/g, '').toWellFormed() : v)
+
+/**
+ * Rows as one JSON text for `jsonb_to_recordset`: building a wide multi-row INSERT through the query builder
+ * costs more CPU than the database spends storing it. NUL characters (which Postgres text refuses) and lone
+ * surrogates are cleaned on the way.
+ */
+export function rowsJson(rows: object[]): string {
+  // A replacer turns off JSON.stringify's fast path, so it only runs when the output shows something to clean
+  // (lone surrogates are the only characters JSON.stringify escapes as \ud8xx–\udfxx).
+  const fast = JSON.stringify(rows)
+  return /\\u0000|\\ud[89a-f]/i.test(fast) ? JSON.stringify(rows, (_k, v) => (typeof v === 'string' ? cleanString(v) : v)) : fast
+}
+
+/** The rows of `tx.execute` on either driver (postgres.js returns an array, PGlite an object with rows). */
+export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
+
+/** A uuid[] parameter as one array literal (drizzle would spread a JS array into a parameter list). */
+export const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
