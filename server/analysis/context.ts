@@ -89,7 +89,8 @@ export function estimateTokens(text: string): number {
 
 // eslint-disable-next-line no-control-regex -- ANSI escape sequences are exactly what this removes
 const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/g
-export const stripAnsi = (s: string) => s.replace(ANSI, '')
+/** Text without ANSI colour codes and with \n line ends (Windows runners write \r\n). */
+export const stripAnsi = (s: string) => s.replace(ANSI, '').replace(/\r\n?/g, '\n')
 
 /**
  * An error "variant": the message head with volatile parts (numbers, ids, hex, durations) masked but values in

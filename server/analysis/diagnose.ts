@@ -23,7 +23,7 @@ export interface RuleDiagnosis {
 export type RuleId
   = | 'infrastructure' | 'flaky'
     | 'out-of-memory' | 'process-crash' | 'missing-env-var' | 'module-not-found' | 'permission-denied' | 'disk-full'
-    | 'missing-file' | 'network' | 'strict-mode' | 'locator-not-found' | 'timeout' | 'assertion' | 'exception' | 'unknown'
+    | 'missing-file' | 'test-setup' | 'network' | 'strict-mode' | 'locator-not-found' | 'timeout' | 'assertion' | 'exception' | 'unknown'
 
 /** What one error message says, as a rule sees it. */
 export interface Finding {
@@ -108,6 +108,9 @@ export function extractExpectation(text: string): { expected?: string, received?
     [/expected:\s*<(.*?)>\s*but was:\s*<(.*?)>/i, 'er'],
     [/Expected:\s*<(.*?)>\.\s*Actual:\s*<(.*?)>/i, 'er'],
     [/^\s*Expected:\s*(.+)\n\s*Actual:\s*(.+)$/m, 'er'],
+    [/^\s*Expected:\s*(.+)\n\s*But was:\s*(.+)$/im, 'er'],
+    [/^\s*left:\s*(.+)\n\s*right:\s*(.+)$/m, 're'],
+    [/Failed asserting that (.+?) (?:matches expected|is identical to|is equal to|equals|is) (.+?)\.?$/m, 're'],
     [/^\s*expected\s*:\s*(.+)\n\s*(?:got|actual)\s*:\s*(.+)$/im, 'er'],
     [/^\s*(.+?) !== (.+)$/m, 're'],
     [/expected (.+?) to (?:deeply |strictly )?(?:equal|be|eql|have length of|include|contain|match) (.+?)(?:\n|$)/i, 're'],
@@ -207,7 +210,7 @@ const MESSAGE_RULES: MessageRule[] = [
   {
     // an assertion that merely mentions a status code is an assertion; these are the transport's own words
     rule: 'network', category: 'network', strength: 0.8,
-    match: /\bE(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)\b|socket hang up|net::ERR_[A-Z_]+|Connection (?:to \S+ )?refused|connection reset|getaddrinfo|Name or service not known|Temporary failure in name resolution|fetch failed|Network ?Error|Network request failed|ConnectException|UnknownHostException|SocketTimeoutException|Max retries exceeded|dial tcp|no such host|certificate has expired|self[- ]signed certificate|TLS handshake|Request failed with status code [45]\d\d|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)/i,
+    match: /\bE(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)\b|socket hang up|net::ERR_[A-Z_]+|Connection (?:to \S+ )?refused|connection reset|getaddrinfo|Name or service not known|Temporary failure in name resolution|fetch failed|Network ?Error|Network request failed|ConnectException|UnknownHostException|SocketTimeoutException|Max retries exceeded|dial tcp|no such host|certificate has expired|self[- ]signed certificate|TLS handshake|Network Timeout|Request failed with status code [45]\d\d|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)/i,
     facts: networkFacts,
   },
   {
@@ -217,7 +220,7 @@ const MESSAGE_RULES: MessageRule[] = [
   },
   {
     rule: 'locator-not-found', category: 'locator', strength: 0.75,
-    match: /element\(s\) not found|No node found for selector|Unable to (?:locate|find) (?:an )?element|NoSuchElementException|but never found it|TestingLibraryElementError|Received: <element\(s\) not found>|waiting for (?:locator|getBy\w+|selector)/i,
+    match: /element\(s\) not found|\belement not found\b|No node found for selector|Unable to (?:locate|find) (?:an )?element|NoSuchElementException|but never found it|TestingLibraryElementError|Received: <element\(s\) not found>|waiting for (?:locator|getBy\w+|selector)/i,
     // a timeout whose call log shows the element was found is an actionability wait, not a missing element
     when: text => !/resolved to|locator resolved/i.test(text) || /element\(s\) not found/i.test(text),
     facts: text => ({ locator: extractLocator(text), ...extractWait(text) }),
@@ -225,28 +228,44 @@ const MESSAGE_RULES: MessageRule[] = [
   {
     // explicit expected/received pairs: an assertion even when the message also mentions the matcher's timeout
     rule: 'assertion', category: 'assertion', strength: 0.75,
-    match: /^\s*Expected(?: value| string| substring| pattern| length)?:\s*.+\n(?:.*\n)??\s*Received(?: value| string| length)?:|expected:?\s*<.*?>\s*but was:?\s*<|Expected:\s*<.*?>\.\s*Actual:|^\s*Expected:\s*.+\n\s*Actual:|^\s*expected\s*:.+\n\s*(?:got|actual)\s*:/im,
+    match: /^\s*Expected(?: value| string| substring| pattern| length)?:\s*.+\n(?:.*\n)??\s*Received(?: value| string| length)?:|expected:?\s*<.*?>\s*but was:?\s*<|Expected:\s*<.*?>\.\s*Actual:|^\s*Expected:\s*.+\n\s*(?:Actual|But was):|^\s*expected\s*:.+\n\s*(?:got|actual)\s*:|assertion `left [=!]= right` failed|Failed asserting that/im,
     facts: text => extractExpectation(text),
   },
   {
     rule: 'timeout', category: 'timeout', strength: 0.65,
-    match: /Timeout (?:of )?\d+\s?ms exceeded|Test timeout of|Exceeded timeout of|timed out|TimeoutError|TimeoutException|deadline exceeded|did not respond within|Timeout\s*>\s*[\d.]+s|took longer than/i,
+    match: /Timeout (?:of )?\d+\s?ms exceeded|Test timeout of|Exceeded timeout of|timed out|TimeoutError|TimeoutException|deadline exceeded|did not respond within|Timeout\s*>\s*[\d.]+s|took longer than|Async callback was not invoked within/i,
     facts: text => extractWait(text),
   },
   {
     rule: 'assertion', category: 'assertion', strength: 0.7,
-    match: /AssertionError|AssertionFailedError|ComparisonFailure|expect\(|\bExpected\b[^\n]*\n[^\n]*\b(?:Received|Actual|got)\b|expected:?\s*<|expected .+ to (?:deeply |strictly )?(?:equal|be|eql|include|contain|match|have)|\bassert\b.+(?:==|!=)|Assert\.\w+|!==|should (?:equal|be|have)|Not equal:|to equal/i,
+    match: /AssertionError|AssertionFailedError|ComparisonFailure|\bassertion (?:error|failure|failed)\b|expect\(|\bExpected\b[^\n]*\n[^\n]*\b(?:Received|Actual|got)\b|expected:?\s*<|expected .+ to (?:deeply |strictly )?(?:equal|be|eql|include|contain|match|have)|\bexpected value did not match|\bassert\b.+(?:==|!=)|Assert\.\w+|!==|should (?:equal|be|have|match|contain)|Not equal:|to equal|error: (?:check|require)(?:_\w+)?\(|\b(?:EXPECT|ASSERT)_(?:EQ|NE|TRUE|FALSE|LT|LE|GT|GE)\b|error: expected\b/i,
     facts: text => extractExpectation(text),
   },
   {
     rule: 'exception', category: 'crash', strength: 0.5,
-    match: /\b(?:NullPointerException|TypeError|ReferenceError|AttributeError|NameError|IndexError|KeyError|ValueError|ZeroDivisionError|IllegalStateException|IllegalArgumentException|ClassCastException|ArrayIndexOutOfBoundsException|IndexOutOfBoundsException|UnsupportedOperationException|ConcurrentModificationException|NoMethodError|RangeError|SyntaxError|RuntimeError|InvalidOperationException|NullReferenceException|ArgumentException|nil pointer dereference|index out of range|Cannot read propert(?:y|ies) of (?:undefined|null)|is not a function|is not defined|Unhandled(?: promise)? rejection|Uncaught)\b/,
+    match: /\b(?:NullPointerException|TypeError|ReferenceError|AttributeError|NameError|IndexError|KeyError|ValueError|ZeroDivisionError|IllegalStateException|IllegalArgumentException|ClassCastException|ArrayIndexOutOfBoundsException|IndexOutOfBoundsException|UnsupportedOperationException|ConcurrentModificationException|NoMethodError|RangeError|SyntaxError|RuntimeError|InvalidOperationException|NullReferenceException|ArgumentException|DivideByZeroException|nil pointer dereference|index out of range|division by zero|Cannot read propert(?:y|ies) of (?:undefined|null)|is not a function|is not defined|Unhandled(?: promise)? rejection|Uncaught)\b/i,
     facts: text => ({
       exception: text.match(/\b([\w.]*(?:Exception|Error)|nil pointer dereference|index out of range)\b/)?.[1],
       detail: clip(text.match(/(?:Exception|Error):\s*(.+)/)?.[1], 160),
     }),
   },
 ]
+
+MESSAGE_RULES.push({
+  // last resort: any thrown exception or error class at the start of a line ("Exception: x", "com.acme.FooException: y")
+  rule: 'exception', category: 'crash', strength: 0.4,
+  match: /^\s*(?:E\s+)?(?:[\w$]+\.)*[\w$]*(?:Exception|Error)(?: \[\w+\])?:\s/m,
+  facts: text => ({
+    exception: text.match(/^\s*(?:E\s+)?((?:[\w$]+\.)*[\w$]*(?:Exception|Error))(?: \[\w+\])?:\s/m)?.[1],
+    detail: clip(text.match(/(?:Exception|Error)(?: \[\w+\])?:\s*(.+)/)?.[1], 160),
+  }),
+})
+
+/** Playwright Test loaded twice or a test file imported by the config: the setup is wrong, not a test. */
+MESSAGE_RULES.splice(MESSAGE_RULES.findIndex(r => r.rule === 'network'), 0, {
+  rule: 'test-setup', category: 'environment', strength: 0.8,
+  match: /did not expect test(?:\.\w+)?\(\) to be called here|Test suite failed to run|two different versions of @playwright\/test|No tests found|Cannot use import statement outside a module|SyntaxError: Unexpected token 'export'|ReferenceError: (?:describe|it|test|expect) is not defined/,
+})
 
 /** The rules this engine knows, for docs and coverage reports. */
 export const RULE_IDS: RuleId[] = ['infrastructure', 'flaky', ...new Set(MESSAGE_RULES.map(r => r.rule)), 'unknown']
@@ -373,6 +392,15 @@ function describeFinding(f: Finding | null, ctx: ClusterContextData): CategoryTe
         look: `Print the user, groups and \`ls -la\`${x.path ? ` of ${x.path}` : ''} in the failing job.`,
         change: 'Change one thing: run the step as the same user as a green run, or fix only the one permission.',
         plug: 'Check the plug: container user, volume mounts and umask in the CI image.',
+      }
+    case 'test-setup':
+      return {
+        summary: `The test runner is set up wrongly: ${f.line}`,
+        rootCause: 'The runner failed before the test logic ran: its configuration, module format or installation is wrong (for Playwright: two versions of @playwright/test installed, or a test file imported by the config; for Jest/Vitest: ESM/CommonJS mismatch or missing test globals). Every test loaded this way fails the same way.',
+        fix: 'Fix the setup the message names: deduplicate the test runner package (npm ls @playwright/test), keep test files out of the config\'s imports, align the module format and transform settings; then re-run.',
+        look: 'Run the runner\'s listing mode (npx playwright test --list, npx vitest list, jest --listTests) on the failing commit and read its first error.',
+        change: 'Change one thing: the one setup line the message points at (dependency version, config import, module type).',
+        plug: 'Check the plug: the lock file and installed versions in CI match local (npm ci from the committed lock), and the config file is the one CI uses.',
       }
     case 'missing-file':
       return {
@@ -602,4 +630,23 @@ function finish(rule: RuleId, category: FailureCategory, text: CategoryText, evi
     rule, category, summary: text.summary.slice(0, 600), rootCause: text.rootCause, evidence: unique.slice(0, 8),
     suggestedFix: text.fix, investigationSteps: investigation(rule, text, ctx, lead), confidence,
   }
+}
+
+/**
+ * Category accuracy of single-message classification over labelled failures, with the confusion matrix and the
+ * misses (for bench scripts and tests). Cluster-level categories (flaky, infrastructure) need a context bundle.
+ */
+export function categoryAccuracy(labelled: { category: string, message: string, stack: string | null }[]) {
+  const confusion = new Map<string, Map<string, number>>()
+  const misses: { expected: string, got: string, message: string }[] = []
+  let correct = 0
+  for (const l of labelled) {
+    const got = classifyError(l.message, l.stack)?.category ?? 'unknown'
+    const row = confusion.get(l.category) ?? new Map<string, number>()
+    row.set(got, (row.get(got) ?? 0) + 1)
+    confusion.set(l.category, row)
+    if (got === l.category) correct++
+    else misses.push({ expected: l.category, got, message: l.message || (l.stack ?? '') })
+  }
+  return { accuracy: labelled.length ? correct / labelled.length : 0, correct, total: labelled.length, confusion, misses }
 }

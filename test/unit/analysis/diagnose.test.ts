@@ -107,6 +107,21 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     rule: 'assertion', facts: { expected: '200', received: '500' },
   },
   {
+    name: 'NUnit on a Windows runner (CRLF)',
+    message: 'failing for second case\r\n  Expected: not equal to 2\r\n  But was:  2',
+    rule: 'assertion', facts: { expected: 'not equal to 2', received: '2' },
+  },
+  {
+    name: 'Rust assert_eq!',
+    message: `thread 'test_failure' panicked at tests/parry3d.rs:154:5:\nassertion \`left == right\` failed: 0 must equal 1\n  left: 0\n right: 1`,
+    rule: 'assertion', facts: { received: '0', expected: '1' },
+  },
+  {
+    name: 'PHPUnit',
+    message: 'OtherTest::testOther\nWe expect 20 warnings\nFailed asserting that 19 matches expected 20.',
+    rule: 'assertion', facts: { received: '19', expected: '20' },
+  },
+  {
     name: 'Go testify',
     message: 'Error Trace:\torder_test.go:42\n\tError:      \tNot equal: \n\t            \texpected: 3\n\t            \tactual  : 4',
     rule: 'assertion', facts: { expected: '3', received: '4' },
@@ -177,6 +192,16 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     name: 'Playwright browsers not installed',
     message: `browserType.launch: Executable doesn't exist at /ms-playwright/chromium-1140/chrome-linux/chrome\n╔═════════════════════════════╗\n║ Looks like Playwright Test or Playwright was just installed or updated. ║\n║ Please run the following command to download new browsers: ║\n║     npx playwright install ║`,
     rule: 'missing-file', facts: { path: '/ms-playwright/chromium-1140/chrome-linux/chrome' },
+  },
+  {
+    name: 'Playwright loaded twice',
+    message: 'Error: Playwright Test did not expect test.describe() to be called here.\nMost common reasons include:\n- You are calling test.describe() in a configuration file.\n- You have two different versions of @playwright/test.',
+    rule: 'test-setup',
+  },
+  {
+    name: 'Jest suite that does not compile',
+    message: `  ● Test suite failed to run\n\n    tsconfig.json:13:3 - error TS6258: 'typeRoots' should be set inside the 'compilerOptions' object of the config json file`,
+    rule: 'test-setup',
   },
   { name: 'Disk full', message: `OSError: [Errno 28] No space left on device: '/tmp/pytest-of-runner/pytest-12/data'`, rule: 'disk-full' },
   // --- unexpected exceptions in the code under test
