@@ -112,6 +112,7 @@ CREATE TABLE "test_cases" (
 	"flaky_label" "flaky_label" DEFAULT 'stable' NOT NULL,
 	"flaky_evidence" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"last_flake_at" timestamp with time zone,
+	"flaky_since" timestamp with time zone,
 	"flaky_sample" integer DEFAULT 0 NOT NULL,
 	"flaky_retry_passes" integer DEFAULT 0 NOT NULL,
 	"flaky_flips" integer DEFAULT 0 NOT NULL,
@@ -250,6 +251,7 @@ CREATE INDEX "runs_project_branch_started_idx" ON "runs" USING btree ("project_i
 CREATE UNIQUE INDEX "test_attempts_result_idx" ON "test_attempts" USING btree ("result_id","attempt");--> statement-breakpoint
 CREATE UNIQUE INDEX "test_cases_identity_idx" ON "test_cases" USING btree ("project_id","identity_hash");--> statement-breakpoint
 CREATE INDEX "test_cases_project_flaky_idx" ON "test_cases" USING btree ("project_id","flaky_score" DESC NULLS LAST,"id");--> statement-breakpoint
+CREATE INDEX "test_cases_flaky_since_idx" ON "test_cases" USING btree ("project_id","flaky_since" DESC NULLS LAST) WHERE flaky_since is not null;--> statement-breakpoint
 CREATE INDEX "test_results_run_status_idx" ON "test_results" USING btree ("run_id","status");--> statement-breakpoint
 CREATE INDEX "test_results_case_started_idx" ON "test_results" USING btree ("test_case_id","run_started_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "test_results_project_failed_idx" ON "test_results" USING btree ("project_id","run_started_at" DESC NULLS LAST) WHERE status in ('failed', 'errored');--> statement-breakpoint
@@ -259,4 +261,5 @@ CREATE INDEX "cluster_test_cases_test_case_idx" ON "cluster_test_cases" USING bt
 CREATE UNIQUE INDEX "diagnoses_cluster_version_idx" ON "diagnoses" USING btree ("cluster_id","version");--> statement-breakpoint
 CREATE INDEX "diagnosis_feedback_diagnosis_idx" ON "diagnosis_feedback" USING btree ("diagnosis_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "failure_clusters_project_fingerprint_idx" ON "failure_clusters" USING btree ("project_id","fingerprint");--> statement-breakpoint
-CREATE INDEX "failure_clusters_project_last_seen_idx" ON "failure_clusters" USING btree ("project_id","last_seen_at" DESC NULLS LAST,"id");
+CREATE INDEX "failure_clusters_project_last_seen_idx" ON "failure_clusters" USING btree ("project_id","last_seen_at" DESC NULLS LAST,"id");--> statement-breakpoint
+CREATE INDEX "failure_clusters_project_created_idx" ON "failure_clusters" USING btree ("project_id","created_at" DESC NULLS LAST);

@@ -208,6 +208,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
     await tx.execute(sql`
       update test_cases tc set
         flaky_score = x.score, flaky_confidence = x.confidence, flaky_label = x.label, flaky_evidence = x.evidence,
+        flaky_since = case when x.label <> 'flaky' then null when tc.flaky_label <> 'flaky' then now() else tc.flaky_since end,
         last_flake_at = x.last_flake_at, flaky_sample = x.sample, flaky_retry_passes = x.retry_passes, flaky_flips = x.flips,
         flaky_mixed_commits = x.mixed_commits
       from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, score real, confidence real, label flaky_label, evidence jsonb,

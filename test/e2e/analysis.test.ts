@@ -109,6 +109,17 @@ describe('analysis at ingest', () => {
     expect((await patch(target, { note: 'one cause' })).body.occurrences).toBe(26)
   })
 
+  it('lists what needs attention: new and regressed clusters, newly flaky tests', async () => {
+    const res = await fetch(`${server.url}/api/attention?days=7`, { headers: { cookie } })
+    expect(res.status).toBe(200)
+    const body = await res.json() as any
+    expect(body.newlyFlaky.map((t: any) => t.title)).toEqual(['test 07'])
+    expect(body.regressedClusters.map((c: any) => c.id)).toEqual([receipts[5].newClusters[0].id])
+    expect(body.newClusters).toEqual([])
+    expect((await fetch(`${server.url}/api/attention?days=0`, { headers: { cookie } })).status).toBe(400)
+    expect((await fetch(`${server.url}/api/attention`)).status).toBe(401)
+  })
+
   it('keeps the rollups in the database consistent with what was sent', async () => {
     await server.kill()
     const cases = await queryDb(server.env, `select title, flaky_label, flaky_retry_passes, failed_runs from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'analysis' order by title`)

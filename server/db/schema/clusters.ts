@@ -36,6 +36,7 @@ export const failureClusters = pgTable('failure_clusters', {
 }, t => [
   uniqueIndex('failure_clusters_project_fingerprint_idx').on(t.projectId, t.fingerprint),
   index('failure_clusters_project_last_seen_idx').on(t.projectId, t.lastSeenAt.desc(), t.id),
+  index('failure_clusters_project_created_idx').on(t.projectId, t.createdAt.desc()),
 ])
 
 /** Which test cases a cluster has hit, and how often: "affected tests" without scanning results. */

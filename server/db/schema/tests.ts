@@ -29,6 +29,8 @@ export const testCases = pgTable('test_cases', {
   flakyLabel: flakyLabelEnum().notNull().default('stable'),
   flakyEvidence: jsonb().$type<FlakyEvidence[]>().notNull().default(sql`'[]'::jsonb`),
   lastFlakeAt: timestamp({ withTimezone: true }),
+  /** When the label last became `flaky` (null while it is not): "newly flaky" lists read it. */
+  flakySince: timestamp({ withTimezone: true }),
   /** Results in the flakiness window (infrastructure runs and skips left out) and the evidence counts in it. */
   flakySample: integer().notNull().default(0),
   flakyRetryPasses: integer().notNull().default(0),
@@ -37,6 +39,7 @@ export const testCases = pgTable('test_cases', {
 }, t => [
   uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc(), t.id),
+  index('test_cases_flaky_since_idx').on(t.projectId, t.flakySince.desc()).where(sql`flaky_since is not null`),
 ])
 
 export interface StepRecord { title: string, durationMs: number | null, status: TestStatus, error: string | null, steps?: StepRecord[] }
