@@ -177,6 +177,7 @@ CREATE TABLE "diagnoses" (
 	"cost_usd" real,
 	"latency_ms" integer,
 	"error" text,
+	"basis" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

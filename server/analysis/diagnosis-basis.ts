@@ -43,3 +43,11 @@ export function mergeBasis(previous: EvidenceBasis | null, current: EvidenceBasi
   const variants = [...new Set([...previous.variants, ...current.variants])].sort()
   return { tests: Math.max(previous.tests, current.tests), variants: variants.slice(0, MAX_VARIANTS), saturated: previous.saturated || current.saturated || variants.length > MAX_VARIANTS }
 }
+
+/** The basis as stored with a diagnosis version. */
+export interface StoredBasis extends EvidenceBasis {
+  diagnosisId: string
+  /** Cluster counters at the last check: unchanged counters mean nothing new without reading any result. */
+  checkedOccurrences: number
+  checkedAffectedTests: number
+}

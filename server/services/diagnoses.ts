@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema, type Db, type Tx } from '../db'
 import { assembleClusterContext, DEFAULT_CONTEXT_TOKENS, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep } from '../analysis/context'
 import { diagnoseContext } from '../analysis/diagnose'
-import { basisOf, mergeBasis, newEvidence, type EvidenceBasis } from '../analysis/diagnosis-basis'
+import { basisOf, mergeBasis, newEvidence, type EvidenceBasis, type StoredBasis } from '../analysis/diagnosis-basis'
 import type { ClusterStatus, DiagnosisEngine, FailureCategory, FlakyLabel, TestStatus } from '../../shared/constants'
 import type { ContextQuery, DiagnosisFeedbackBody, UsageQuery } from '../../shared/schemas/diagnosis'
 import type {
@@ -19,7 +19,7 @@ import { inScope, systemScope, type Scope } from './scope'
  * new evidence arrived (a new error variant, a new affected test) or when someone asks.
  */
 
-const { diagnoses, diagnosisFeedback, failureClusters, projects, settings } = schema
+const { diagnoses, diagnosisFeedback, failureClusters, projects } = schema
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
 const iso = (d: Date | string | null | undefined): string => d == null ? '' : (d instanceof Date ? d : new Date(d)).toISOString()
@@ -242,23 +242,14 @@ export async function buildClusterContext(scope: Scope, clusterId: string, query
 
 // ---------------------------------------------------------------------------------------------- lifecycle
 
-interface StoredBasis extends EvidenceBasis {
-  diagnosisId: string
-  /** Cluster counters at the last check: unchanged counters mean nothing new without reading any result. */
-  checkedOccurrences: number
-  checkedAffectedTests: number
-}
-
-// The evidence basis lives in the settings table under this prefix until diagnoses get a column for it.
-const basisKey = (clusterId: string) => `diagnosis-basis:${clusterId}`
-
+/** The evidence basis recorded with the cluster's latest diagnosis. */
 async function readBasis(db: Db | Tx, clusterId: string): Promise<StoredBasis | null> {
-  const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, basisKey(clusterId))).limit(1)
-  return (row?.value as StoredBasis | undefined) ?? null
+  const [row] = await db.select({ basis: diagnoses.basis }).from(diagnoses).where(eq(diagnoses.clusterId, clusterId)).orderBy(desc(diagnoses.version)).limit(1)
+  return row?.basis ?? null
 }
 
-async function writeBasis(db: Db | Tx, clusterId: string, value: StoredBasis): Promise<void> {
-  await db.insert(settings).values({ key: basisKey(clusterId), value }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } })
+async function writeBasis(db: Db | Tx, _clusterId: string, value: StoredBasis): Promise<void> {
+  await db.update(diagnoses).set({ basis: value }).where(eq(diagnoses.id, value.diagnosisId))
 }
 
 /** The evidence basis now: distinct affected tests, and the variants among the newest 1,000 failures. */

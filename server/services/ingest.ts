@@ -10,6 +10,7 @@ import type { IngestReceipt, ReceiptFile, RunCounts } from '../../shared/types/i
 import { forbidden, notFound, unprocessable } from '../utils/errors'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { applyClusterHits, INFRA_MIN_TESTS, infraShare, markInfrastructureClusters, refreshFlakiness, type ClusterHit, type NewCluster, type NewlyFlaky } from './analysis'
+import { diagnoseClusters } from './diagnoses'
 import type { Scope } from './scope'
 
 const { projects, projectMemberships, runs, runUploads, testCases, testResults, testAttempts } = schema
@@ -170,7 +171,8 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
   const startedAt = ts(meta.startedAt) ?? ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0]) ?? new Date()
 
   const db = await useDb()
-  return db.transaction(async (tx) => {
+  let touchedClusters: string[] = []
+  const outcome = await db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, branch ?? undefined)
     const inserted = await tx.insert(runs).values({
       projectId: project.id, runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
@@ -197,6 +199,7 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
       rejected = r
       duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
       const analysis = await storeResults(tx, project.id, run, merged, inserted.length > 0)
+      touchedClusters = analysis.touchedClusters
       const newErrors = fresh.flatMap(f => f.report.errors)
       const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
       await tx.update(runs).set({
@@ -251,6 +254,9 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
       },
     }
   })
+  // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
+  if (touchedClusters.length) void diagnoseClusters(touchedClusters)
+  return outcome
 }
 
 /** Recomputes a run's counts and status from the rows actually stored. */
@@ -408,7 +414,8 @@ async function storeResults(tx: Tx, projectId: string, run: RunRow, merged: Merg
     labels.set(id, testLabel(m.result))
     if (m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash)) failingOrFlaky.push(id)
   }
-  return { newClusters: created, watched, failingOrFlaky, labels }
+  const touchedClusters = [...new Set(hits.filter(h => h.delta > 0).map(h => clusterIds.get(h.fp.fingerprint)!))]
+  return { newClusters: created, touchedClusters, watched, failingOrFlaky, labels }
 }
 
 /** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */

@@ -133,6 +133,9 @@ describe('analysis at ingest', () => {
     const links = await queryDb(server.env, `select c.occurrences, (select sum(occurrences)::int from cluster_test_cases ct where ct.cluster_id = c.id) as linked,
       (select count(*)::int from test_results r where r.cluster_id = c.id) as stored from failure_clusters c where c.merged_into_id is null`)
     for (const l of links) expect([l.linked, l.stored]).toEqual([l.occurrences, l.occurrences])
+    // ingest asked for diagnoses after each commit (nothing here read one, which would also create it)
+    const diagnosed = await queryDb(server.env, `select count(distinct cluster_id)::int as n from diagnoses`)
+    expect(diagnosed[0]!.n).toBeGreaterThanOrEqual(2)
   })
 
   it('re-clusters stored failures after a fingerprint algorithm change, keeping the id, status and notes of each cluster', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { clusterStatusEnum, diagnosisEngineEnum, failureCategoryEnum } from './enums'
 import { projects } from './projects'
+import type { StoredBasis } from '../../analysis/diagnosis-basis'
 import { users } from './accounts'
 import { testCases } from './tests'
 
@@ -81,6 +82,8 @@ export const diagnoses = pgTable('diagnoses', {
   latencyMs: integer(),
   /** Provider failure that made the rule engine's answer stand. */
   error: text(),
+  /** The evidence this version saw (affected tests, error variants, cluster counters): a new version needs more. */
+  basis: jsonb().$type<StoredBasis>(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [uniqueIndex('diagnoses_cluster_version_idx').on(t.clusterId, t.version)])
 
