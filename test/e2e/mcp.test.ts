@@ -85,10 +85,10 @@ describe('MCP endpoint', () => {
     expect(runs).toEqual(compact(await rest('/api/projects/web/runs?limit=5')))
     const red = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 1 })).items[0]
     expect(await data('get_run', { runId: red.id })).toEqual(compact(await rest(`/api/runs/${red.id}?limit=10`)))
-    expect(await data('list_failed_cases', { projectSlug: 'web' })).toEqual(compact(await rest('/api/projects/web/failed-results')))
+    expect(await data('list_failed_cases', { projectSlug: 'web', limit: 20 })).toEqual(compact(await rest('/api/projects/web/failed-results')))
     const flaky = await data('list_flaky_tests', { projectSlug: 'web' })
     expect(flaky).toEqual(compact(await rest('/api/projects/web/flaky-tests')))
-    expect(await data('get_test_case', { testCaseId: flaky.items[0].testCaseId })).toEqual(compact(await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)))
+    expect(await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 })).toEqual(compact(await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)))
     const clusters = await data('list_clusters', { projectSlug: 'web' })
     expect(clusters).toEqual(compact(await rest('/api/projects/web/clusters')))
     const id = clusters.items[0].id
