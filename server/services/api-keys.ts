@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useDb, schema, type Db } from '../db'
 import type { ApiKeyScope } from '../../shared/constants'
 import type { CreateApiKeyBody } from '../../shared/schemas/auth'
 import type { ApiKeySummary, CreatedApiKey } from '../../shared/types/auth'
@@ -69,6 +69,24 @@ export async function revokeApiKey(scope: Scope, keyId: string): Promise<ApiKeyS
   return toSummary(row.key, row.slug)
 }
 
+/** The one query of a key check, prepared once per database handle: building it per request cost more than running it. */
+function prepareKeyLookup(db: Db) {
+  return db.select({
+    id: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes, projectId: apiKeys.projectId,
+    expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, role: users.role,
+    // tables named explicitly, as in users.ts: a correlated subquery must not depend on how drizzle qualifies columns
+    deactivated: sql<boolean>`left(users.password_hash, 1) = '!'`,
+    memberOf: sql<string[]>`array(select pm.project_id from project_memberships pm where pm.user_id = api_keys.user_id)::text[]`,
+  }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.keyHash, sql.placeholder('hash'))).limit(1)
+    .prepare('proofdeck_resolve_api_key')
+}
+const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>()
+function keyLookup(db: Db) {
+  let q = keyLookups.get(db)
+  if (!q) keyLookups.set(db, q = prepareKeyLookup(db))
+  return q
+}
+
 // last_used_at is written at most once a minute per key: a write per request would cost more than the check.
 const lastUsedWrites = new Map<string, number>()
 
@@ -83,13 +101,7 @@ export async function resolveApiKey(key: string, needed: ApiKeyScope): Promise<K
   const prefix = key.slice(0, PREFIX_LENGTH)
   if (!KEY_PATTERN.test(key)) return { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
   const db = await useDb()
-  const [row] = await db.select({
-    id: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes, projectId: apiKeys.projectId,
-    expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, role: users.role,
-    // tables named explicitly, as in users.ts: a correlated subquery must not depend on how drizzle qualifies columns
-    deactivated: sql<boolean>`left(users.password_hash, 1) = '!'`,
-    memberOf: sql<string[]>`array(select pm.project_id from project_memberships pm where pm.user_id = api_keys.user_id)::text[]`,
-  }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.keyHash, hashApiKey(key))).limit(1)
+  const [row] = await keyLookup(db).execute({ hash: hashApiKey(key) })
   if (!row) return { ok: false, reason: 'unknown', prefix }
   if (row.revokedAt) return { ok: false, reason: 'revoked', prefix }
   if (row.expiresAt && row.expiresAt.getTime() < Date.now()) return { ok: false, reason: 'expired', prefix }
