@@ -30,6 +30,7 @@ function quantile(sorted: number[], q: number): number {
 
 async function json(url: string, init: RequestInit & { cookie?: string } = {}) {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers as Record<string, string> } })
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes vary by route; the script reads a field or two
   const body = await res.json() as any
   if (res.status >= 300) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${body.message}`)
   return { body, cookie: res.headers.getSetCookie().map(c => c.split(';')[0]).join('; ') }
