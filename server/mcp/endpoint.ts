@@ -1,5 +1,5 @@
 import { createMcpHandler, isLegacyRequest, McpServer, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server'
-import { resolveApiKey } from '../services/api-keys'
+import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
 import type { Scope } from '../services/scope'
 import { TOOLS } from './tools'
 import type { ToolDefinition } from './define'
@@ -141,7 +141,7 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   const check = await resolveApiKey(token, 'read')
   if (!check.ok) {
     console.warn(`[mcp] refused API key ${check.prefix}…: ${check.reason}`)
-    const why = { malformed: 'is not a Proofdeck API key', unknown: 'is not valid', revoked: 'has been revoked', expired: 'has expired', scope: 'lacks the "read" scope' }[check.reason]
+    const why = KEY_REFUSALS[check.reason]
     return rpcError(401, -31001, `This API key ${why}: ${keyHelp}.`, { 'www-authenticate': `Bearer realm="proofdeck", error="invalid_token", error_description="API key ${why}"` })
   }
 

@@ -91,6 +91,11 @@ function keyLookup(db: Db) {
 const lastUsedWrites = new Map<string, number>()
 
 export type KeyRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'deactivated'
+/** Why a key is refused, as the end of "This API key …": the same words on REST and MCP. */
+export const KEY_REFUSALS: Record<KeyRefusal | 'scope', string> = {
+  malformed: 'is not a Proofdeck API key', unknown: 'is not valid', revoked: 'has been revoked', expired: 'has expired',
+  deactivated: 'belongs to a deactivated account', scope: 'lacks the "read" scope',
+}
 export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: KeyRefusal | 'scope', prefix: string }
 
 /**

@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import type { ApiKeyScope } from '../../shared/constants'
 import type { SessionUser } from '../../shared/types/auth'
-import { resolveApiKey } from '../services/api-keys'
+import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
 import { resolveSessionUser, type AuthenticatedUser } from '../services/users'
 import type { Scope } from '../services/scope'
 import { forbidden, unauthorized } from './errors'
@@ -59,6 +59,6 @@ export async function requireApiKey(event: H3Event, needed: ApiKeyScope): Promis
   // The prefix only: it names the key to its owner (the keys page shows it) and cannot be used.
   console.warn(`[auth] refused API key ${check.prefix}…: ${check.reason}`)
   setResponseHeader(event, 'www-authenticate', `Bearer realm="proofdeck", error="invalid_token"`)
-  const why = { malformed: 'is not a Proofdeck API key', unknown: 'is not valid', revoked: 'has been revoked', expired: 'has expired', deactivated: 'belongs to a deactivated account' }[check.reason]
+  const why = KEY_REFUSALS[check.reason]
   throw unauthorized(`This API key ${why}. ${KEY_HELP}`, 'invalid_api_key')
 }

@@ -39,6 +39,7 @@ const PUBLIC: Record<string, { why: string, status?: number[], probe?: string }>
   '* /__nuxt_island/**': { why: 'Nuxt server components (none read data)' },
   '* /**': { why: 'the dashboard pages (HTML shell; their data comes from the guarded API)' },
   '* /.well-known/**': { why: 'OAuth discovery probes from MCP clients: a JSON 404 by design', status: [404, 405] },
+  'POST /register': { why: 'OAuth client registration probe from MCP clients: a JSON 404 saying to send an API key', status: [404] },
 }
 
 /**
@@ -201,7 +202,7 @@ describe('route audit', () => {
     const documented = Object.keys(doc.json.paths).filter(p => p !== '')
     // the page renderer (/**) is not a handler with metadata; every other route must be in both lists
     const built = paths.filter(p => p !== '/**').map(toOpenApi)
-    const norm = (p: string) => p.replace(/\{\*?\w+\}$/, '**').replace(/\/\*\*$/, '/**')
+    const norm = (p: string) => p.replace(/(\*\*)?\{\*?\w+\}$/, '**')
     expect(documented.map(norm).sort()).toEqual(built.map(norm).sort())
   })
 
@@ -226,7 +227,9 @@ describe('route audit', () => {
             problems.push(`${method} ${route.path} with ${label} answered ${r.status} (${r.text.slice(0, 120)}): guard it with requireUserScope/requireApiKey first, or add it to PUBLIC in test/e2e/route-audit.test.ts with a reason`)
             break
           }
-          if (typeof r.json?.message !== 'string' || !/[a-z]{3,} [a-z]{2,}/i.test(r.json.message)) problems.push(`${method} ${route.path}: a 401 without a sentence for a person: ${r.text.slice(0, 120)}`)
+          // JSON-RPC (the MCP endpoint) carries its sentence in error.message
+          const sentence = r.json?.message ?? r.json?.error?.message
+          if (typeof sentence !== 'string' || !/[a-z]{3,} [a-z]{2,}/i.test(sentence)) problems.push(`${method} ${route.path}: a 401 without a sentence for a person: ${r.text.slice(0, 120)}`)
         }
       }
     }

@@ -18,7 +18,7 @@ interface Pair {
   b: FailureSignal
 }
 
-const m = (message: string, stack: string | null = null): FailureSignal => ({ message, stack })
+const m = (message: string | null, stack: string | null = null): FailureSignal => ({ message, stack })
 
 /** Two occurrences of one cause that differ only in what the rule masks: one fingerprint. */
 const SAME: Pair[] = [
