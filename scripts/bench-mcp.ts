@@ -3,6 +3,7 @@
  * over HTTP against the built server and prints p50/p95 latency and response size per tool, plus tools/list bytes.
  *
  *   npm run bench:mcp [-- --scale 1 --calls 200]      (DATABASE_URL=postgres://… to measure on Postgres)
+ *   npm run bench:mcp -- --scale 40 --calls 100        (~1M results: the size the targets are set for)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -106,7 +107,7 @@ async function main() {
     }
     const listBytes = Buffer.byteLength(list.text)
     console.log(`tools/list: ${listBytes} bytes`)
-    writeBenchmarkSection('MCP', 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${Number(loaded[1]).toLocaleString('en')} runs, ${Number(loaded[2]).toLocaleString('en')} results) loaded through ingest. Each tool is called ${CALLS} times over HTTP (JSON-RPC \`tools/call\`, legacy era, after 10 warm-up calls) against the built server, one call at a time; latency is the whole request including key check and the SDK. Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** (target 4 KB).
+    writeBenchmarkSection(`MCP on ${db.label}, demo scale ${SCALE}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${Number(loaded[1]).toLocaleString('en')} runs, ${Number(loaded[2]).toLocaleString('en')} results) loaded through ingest. Each tool is called ${CALLS} times over HTTP (JSON-RPC \`tools/call\`, legacy era, after 10 warm-up calls) against the built server, one call at a time; latency is the whole request including key check and the SDK. Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** (target 4 KB).
 
 | Tool | p50 | p95 | Default response |
 |---|---|---|---|
