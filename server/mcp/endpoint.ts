@@ -9,7 +9,7 @@ import type { ToolDefinition } from './define'
  * JSON responses, both protocol eras of the official SDK, `read` API keys, and the eleven read-only tools.
  */
 
-const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists page with nextCursor.'
+const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists are newest first and page with nextCursor; dates are ISO 8601.'
 const MAX_BODY = 1_048_576
 /** About 8k tokens: the hard cap of one tool result. */
 const MAX_RESULT_CHARS = 30_000
