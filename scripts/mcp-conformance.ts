@@ -137,7 +137,7 @@ async function main() {
   const proxy = await authProxy()
   // the public URL is the one origin browsers may call /mcp from: what dns-rebinding-protection checks
   const server = await spawnServer({
-    PROOFDECK_PUBLIC_URL: proxy.url, PROOFDECK_DATA_DIR: join(dir, 'pglite'), PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: '0.3',
+    PROOFDECK_PUBLIC_URL: proxy.url, PROOFDECK_DATA_DIR: join(dir, 'pglite'), PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: '0.1',
     NUXT_SESSION_PASSWORD: 'conformance-session-password-0123456789', PROOFDECK_BCRYPT_COST: '4',
     PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password,
   }, { timeoutMs: 120_000 }).catch((err) => {
@@ -159,7 +159,9 @@ async function main() {
     }).then(r => r.text())
     const setupSeconds = (performance.now() - started) / 1000
 
+    const npxStarted = performance.now()
     const [inspectorPath, conformancePath] = [await node22Path(INSPECTOR).catch((e: Error) => e), await node22Path(CONFORMANCE).catch((e: Error) => e)]
+    const npxSeconds = (performance.now() - npxStarted) / 1000
 
     const inspector = async (args: string[]) => {
       if (inspectorPath instanceof Error) throw inspectorPath
@@ -202,7 +204,7 @@ async function main() {
     }
     const passed = results.filter(r => r.ok).length
     const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 3).map(r => `${r.name} ${r.seconds.toFixed(1)} s`).join(', ')
-    console.log(`mcp-conformance: ${((performance.now() - started) / 1000).toFixed(1)} s in all (server + demo data + key ${setupSeconds.toFixed(1)} s; slowest: ${slowest}); tools/list ${Buffer.byteLength(toolList)} bytes`)
+    console.log(`mcp-conformance: ${((performance.now() - started) / 1000).toFixed(1)} s in all (server + demo data + key ${setupSeconds.toFixed(1)} s, npx ${npxSeconds.toFixed(1)} s; slowest: ${slowest}); tools/list ${Buffer.byteLength(toolList)} bytes`)
     console.log(`mcp-conformance: ${passed} passed, ${results.length - passed} failed`)
     process.exitCode = passed === results.length ? 0 : 1
   }
