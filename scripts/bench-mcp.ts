@@ -64,11 +64,11 @@ async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
   const db = await database()
   const server = await spawnServer({
-    ...db.env, PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
+    ...db.env, PROOFDECK_DEMO: REUSE ? '0' : '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
     PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4',
-  }, { timeoutMs: 120_000 })
+  }, { timeoutMs: 120_000 * Math.max(1, SCALE) }) // PGlite answers health only between demo-load transactions
   try {
-    while (!/demo data (loaded|not loaded)/.test(server.output())) await new Promise(r => setTimeout(r, 500))
+    while (!REUSE && !/demo data (loaded|not loaded)/.test(server.output())) await new Promise(r => setTimeout(r, 500))
     const loaded = server.output().match(/demo data loaded: (\d+) runs, (\d+) results/) ?? (REUSE ? await counts(db.env.DATABASE_URL!) : null)
     if (!loaded) throw new Error(server.output())
     const key = await createApiKeyAs(server.url, ADMIN, ['read'])
