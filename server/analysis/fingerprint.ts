@@ -31,7 +31,7 @@ const MASKS: [RegExp, string][] = [
   [/\b[0-9a-f]{12,}\b/gi, '<hex>'],
   [/\b\d+(?:\.\d+)?(?:ms|s|m|h)\b/g, '<duration>'],
   [/\b(?:localhost|\d{1,3}(?:\.\d{1,3}){3}):\d+\b/g, '<host>'],
-  [/\d+/g, '<n>'],
+  [/\d+(?:\.\d+)?/g, '<n>'],
 ]
 const LOCATOR = /\b(?:locator|getBy(?:Role|Text|Label|Placeholder|AltText|Title|TestId))\(\s*(['"`])(.*?)\1/
 

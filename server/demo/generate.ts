@@ -175,10 +175,15 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
   for (const spec of SPECS) {
     const { tests, take } = defineTests(rng, spec)
     const mainRuns = Math.max(12, Math.round(80 * scale))
+    // A regression starts and ends with a new commit: a re-run of the previous commit there would be a change of outcome
+    // on one commit, which only flakiness produces.
+    const boundaries = new Set<number>()
     for (const r of spec.regressions) {
       const at = Math.min(mainRuns - 2, Math.round((r.at / 100) * mainRuns))
       const reg: Regression = { id: r.id, introducedAt: at, fixedAt: r.fixedAfter == null ? null : Math.min(mainRuns - 1, at + Math.max(2, Math.round(r.fixedAfter * scale))), failure: r.failure }
       for (let i = 0; i < r.tests; i++) Object.assign(take(), { kind: 'broken', regression: reg })
+      boundaries.add(reg.introducedAt)
+      if (reg.fixedAt != null) boundaries.add(reg.fixedAt)
     }
     const infraAt = Math.round(mainRuns * 0.62)
 
@@ -186,7 +191,7 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
     const timeline: { branch: string, index: number, commit: string, message: string, at: number, rerun: boolean }[] = []
     let commit = hex(rng, 40)
     for (let i = 0; i < mainRuns; i++) {
-      const rerun = i > 0 && rng() < 0.12
+      const rerun = i > 0 && !boundaries.has(i) && rng() < 0.12
       if (!rerun) commit = hex(rng, 40)
       const day = Math.floor((i / mainRuns) * days)
       const at = now - (days - day) * 86_400_000 + (9 + rng() * 9) * 3_600_000

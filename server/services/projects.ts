@@ -1,6 +1,9 @@
-import { asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { ProjectSummary } from '../../shared/types/projects'
+import type { ProjectDetail } from '../../shared/types/reads'
+import { notFound } from '../utils/errors'
+import { listRuns } from './runs'
 import { inScope, type Scope } from './scope'
 
 const { projects, runs } = schema
@@ -23,4 +26,26 @@ export async function listProjects(scope: Scope): Promise<ProjectSummary[]> {
           counts: { tests: l.total!, passed: l.passed!, failed: l.failed!, errored: l.errored!, skipped: l.skipped!, flaky: l.flaky! } }
       : null,
   }))
+}
+
+/** The project with this slug if the caller may see it; a 404 otherwise (missing and out of scope read alike). */
+export async function requireProject(scope: Scope, slug: string): Promise<typeof projects.$inferSelect> {
+  const db = await useDb()
+  const [project] = await db.select().from(projects).where(and(eq(projects.slug, slug), inScope(scope, projects.id))).limit(1)
+  if (!project) throw notFound(`No project "${slug}" visible to you. list_projects (or the projects page) shows the ones you can read.`)
+  return project
+}
+
+/** One project with its counts, its latest runs, and how many flaky tests and open clusters it has. */
+export async function getProject(scope: Scope, slug: string): Promise<ProjectDetail> {
+  const project = await requireProject(scope, slug)
+  const db = await useDb()
+  const [summary] = (await listProjects(scope)).filter(p => p.id === project.id)
+  const [counts] = await db.select({
+    flakyTests: sql<number>`(select count(*)::int from ${schema.testCases} where ${schema.testCases.projectId} = ${project.id} and ${schema.testCases.flakyLabel} = 'flaky')`,
+    openClusters: sql<number>`(select count(*)::int from ${schema.failureClusters} where ${schema.failureClusters.projectId} = ${project.id}
+      and ${schema.failureClusters.mergedIntoId} is null and ${schema.failureClusters.status} in ('open', 'investigating', 'regressed'))`,
+  }).from(projects).where(eq(projects.id, project.id))
+  const recent = await listRuns(scope, slug, { limit: 10 })
+  return { ...summary!, recentRuns: recent.items, flakyTests: counts?.flakyTests ?? 0, openClusters: counts?.openClusters ?? 0 }
 }

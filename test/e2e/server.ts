@@ -89,3 +89,15 @@ export async function countRows(env: Record<string, string>): Promise<Record<str
   const [row] = await queryDb<Record<string, number>>(env, `select ${tables.map(t => `(select count(*)::int from ${t}) as ${t}`).join(', ')}`)
   return row!
 }
+
+/** A server on a fresh database with the demo dataset loaded (through ingest), ready to read. */
+export async function startDemoServer(scale = '0.3', env: Record<string, string> = {}): Promise<TestServer> {
+  const server = await startServer({ PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: scale, ...env })
+  const deadline = Date.now() + 150_000
+  while (!/demo data (loaded|not loaded)/.test(server.logs())) {
+    if (Date.now() > deadline) throw new Error(`the demo dataset did not load:\n${server.logs()}`)
+    await new Promise(r => setTimeout(r, 200))
+  }
+  if (/demo data not loaded/.test(server.logs())) throw new Error(server.logs())
+  return server
+}

@@ -1,0 +1,65 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { useDb, schema } from '../db'
+import type { ListClustersQuery } from '../../shared/schemas/reads'
+import type { ClusterDetail, ClusterSummary, Page } from '../../shared/types/reads'
+import { notFound } from '../utils/errors'
+import { decodeCursor, toPage } from './pagination'
+import { requireProject } from './projects'
+import { inScope, type Scope } from './scope'
+
+const { failureClusters, projects, clusterTestCases, testCases, testResults, diagnoses } = schema
+
+type ClusterRow = typeof failureClusters.$inferSelect
+
+function toSummary(c: ClusterRow, project: string): ClusterSummary {
+  return {
+    id: c.id, project, title: c.title, errorType: c.errorType, category: c.category, status: c.status, occurrences: c.occurrences,
+    affectedTests: c.affectedTests, branches: c.branches, firstSeenAt: c.firstSeenAt.toISOString(), lastSeenAt: c.lastSeenAt.toISOString(),
+    lastSeenRunId: c.lastSeenRunId,
+  }
+}
+
+/** Failure clusters of a project, most recently seen first; merged-away clusters are not listed. */
+export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersQuery): Promise<Page<ClusterSummary>> {
+  const project = await requireProject(scope, projectSlug)
+  const after = decodeCursor<string>(query.cursor, 'string')
+  const db = await useDb()
+  const rows = await db.select().from(failureClusters)
+    .where(and(
+      eq(failureClusters.projectId, project.id), isNull(failureClusters.mergedIntoId),
+      query.status ? eq(failureClusters.status, query.status) : undefined,
+      query.category ? eq(failureClusters.category, query.category) : undefined,
+      after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+    ))
+    .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
+  return toPage(rows, query.limit, r => toSummary(r, project.slug), r => [r.lastSeenAt.toISOString(), r.id])
+}
+
+/** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
+export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
+  const db = await useDb()
+  const [row] = await db.select({ c: failureClusters, slug: projects.slug }).from(failureClusters)
+    .innerJoin(projects, eq(projects.id, failureClusters.projectId))
+    .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))).limit(1)
+  if (!row) throw notFound('No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into). list_clusters gives cluster ids.')
+  const { c, slug } = row
+  const [affected, days, [diagnosis]] = await Promise.all([
+    db.select({
+      testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant, occurrences: clusterTestCases.occurrences,
+      lastSeenAt: clusterTestCases.lastSeenAt, flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
+    }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
+      .where(eq(clusterTestCases.clusterId, c.id)).orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(50),
+    db.select({ day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`, count: sql<number>`count(*)::int` })
+      .from(testResults).where(and(eq(testResults.clusterId, c.id), sql`${testResults.runStartedAt} > now() - interval '90 days'`))
+      .groupBy(sql`1`).orderBy(sql`1`),
+    db.select({ id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary, confidence: diagnoses.confidence, createdAt: diagnoses.createdAt })
+      .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
+  ])
+  return {
+    ...toSummary(c, slug), fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage,
+    sampleStack: c.sampleStack, firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote, statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
+    affected: affected.map(a => ({ ...a, lastSeenAt: a.lastSeenAt.toISOString() })),
+    occurrencesByDay: days,
+    diagnosis: diagnosis ? { ...diagnosis, createdAt: diagnosis.createdAt.toISOString() } : null,
+  }
+}

@@ -1,0 +1,29 @@
+import { badRequest } from '../utils/errors'
+import type { Page } from '../../shared/types/reads'
+
+/**
+ * Opaque tuple cursors: the sort key and id of the last row, base64url JSON. Pages continue strictly after that
+ * tuple, so rows with equal sort keys (ties) are neither skipped nor repeated.
+ */
+export function encodeCursor(key: string | number, id: string): string {
+  return Buffer.from(JSON.stringify([key, id])).toString('base64url')
+}
+
+export function decodeCursor<K extends string | number>(cursor: string | undefined, kind: 'string' | 'number'): { key: K, id: string } | null {
+  if (!cursor) return null
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === kind && typeof value[1] === 'string'
+      && /^[0-9a-f-]{36}$/i.test(value[1])) return { key: value[0] as K, id: value[1] }
+  }
+  catch { /* answered below */ }
+  throw badRequest('This cursor is not one this list gave out: pass nextCursor from the previous page unchanged, or omit it for the first page.', 'bad_cursor')
+}
+
+/** Cuts the one-extra row a query fetched (limit + 1) into a page and its next cursor. */
+export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T, keyOf: (r: R) => [string | number, string]): Page<T> {
+  const more = rows.length > limit
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return { items: items.map(map), nextCursor: more && last ? encodeCursor(...keyOf(last)) : null }
+}

@@ -1,0 +1,118 @@
+import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
+import { useDb, schema } from '../db'
+import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery } from '../../shared/schemas/reads'
+import type { FailedResultView, Page, ResultView, RunDetail, RunSummary } from '../../shared/types/reads'
+import { notFound } from '../utils/errors'
+import { decodeCursor, toPage } from './pagination'
+import { requireProject } from './projects'
+import { inScope, type Scope } from './scope'
+
+const { runs, projects, testResults, testCases, testAttempts, failureClusters } = schema
+
+/** Error text in lists stays short; get_test_case and the test page carry the whole message and stack. */
+const ERROR_CHARS = 500
+const clip = (s: string | null) => (s && s.length > ERROR_CHARS ? `${s.slice(0, ERROR_CHARS)}… [truncated: get_test_case has the whole error]` : s)
+
+type RunRow = typeof runs.$inferSelect
+
+export function toRunSummary(r: RunRow, project: string): RunSummary {
+  return {
+    id: r.id, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage, buildUrl: r.buildUrl,
+    environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,
+    counts: { tests: r.total, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped, flaky: r.flaky },
+  }
+}
+
+/** Runs of one project, newest first, filtered by branch, status and time. */
+export async function listRuns(scope: Scope, projectSlug: string, query: Partial<ListRunsQuery> & { limit: number }): Promise<Page<RunSummary>> {
+  const project = await requireProject(scope, projectSlug)
+  const after = decodeCursor<string>(query.cursor, 'string')
+  const db = await useDb()
+  const where: (SQL | undefined)[] = [eq(runs.projectId, project.id)]
+  if (query.branch) where.push(eq(runs.branch, query.branch))
+  if (query.status) where.push(eq(runs.status, query.status))
+  if (query.since) where.push(gte(runs.startedAt, new Date(query.since)))
+  if (query.until) where.push(lte(runs.startedAt, new Date(query.until)))
+  if (after) where.push(sql`(${runs.startedAt}, ${runs.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`)
+  const rows = await db.select().from(runs).where(and(...where)).orderBy(desc(runs.startedAt), desc(runs.id)).limit(query.limit + 1)
+  return toPage(rows, query.limit, r => toRunSummary(r, project.slug), r => [r.startedAt.toISOString(), r.id])
+}
+
+async function findRun(scope: Scope, runId: string) {
+  const db = await useDb()
+  const [row] = await db.select({ run: runs, slug: projects.slug }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
+    .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1)
+  if (!row) throw notFound('No run with this id visible to you. list_runs gives the ids of a project\'s runs.')
+  return row
+}
+
+const RESULT_FILTER: Record<GetRunQuery['status'], SQL | undefined> = {
+  failed: sql`${testResults.status} in ('failed', 'errored')`,
+  flaky: sql`${testResults.flaky}`,
+  passed: sql`${testResults.status} = 'passed'`,
+  skipped: sql`${testResults.status} = 'skipped'`,
+  all: undefined,
+}
+
+const resultColumns = {
+  id: testResults.id, testCaseId: testResults.testCaseId, title: testCases.title, suitePath: testCases.suitePath, file: testCases.file,
+  variant: testCases.variant, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
+  durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId,
+}
+function toResultView(r: Omit<ResultView, 'knownFailure' | 'attemptDetails'>): ResultView {
+  return { ...r, errorMessage: clip(r.errorMessage) }
+}
+
+/** One run: summary, failures grouped by cluster, and a page of its results (failed ones by default). */
+export async function getRun(scope: Scope, runId: string, query: GetRunQuery): Promise<RunDetail> {
+  const { run, slug } = await findRun(scope, runId)
+  const after = decodeCursor<string>(query.cursor, 'string')
+  const db = await useDb()
+  const [previous] = await db.select({ id: runs.id }).from(runs)
+    .where(and(eq(runs.projectId, run.projectId), run.branch ? eq(runs.branch, run.branch) : sql`${runs.branch} is null`,
+      sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
+    .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
+  const rows = await db.select({
+    ...resultColumns,
+    knownFailure: previous
+      ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${previous.id}::uuid and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
+      : sql<boolean>`false`,
+  }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+    .where(and(eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined))
+    .orderBy(testResults.id).limit(query.limit + 1)
+  const multi = rows.slice(0, query.limit).filter(r => r.attempts > 1).map(r => r.id)
+  const attempts = multi.length
+    ? await db.select().from(testAttempts).where(inArray(testAttempts.resultId, multi)).orderBy(testAttempts.resultId, testAttempts.attempt)
+    : []
+  const groups = await db.select({
+    clusterId: testResults.clusterId, title: failureClusters.title, category: failureClusters.category, failures: sql<number>`count(*)::int`,
+  }).from(testResults).leftJoin(failureClusters, eq(failureClusters.id, testResults.clusterId))
+    .where(and(eq(testResults.runId, run.id), RESULT_FILTER.failed))
+    .groupBy(testResults.clusterId, failureClusters.title, failureClusters.category).orderBy(sql`count(*) desc`, testResults.clusterId)
+
+  const results = toPage(rows, query.limit, ({ knownFailure, ...r }) => ({
+    ...toResultView(r),
+    ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
+    ...(r.attempts > 1 ? { attemptDetails: attempts.filter(a => a.resultId === r.id).map(a => ({ attempt: a.attempt, status: a.status, durationMs: a.durationMs, errorMessage: clip(a.errorMessage) })) } : {}),
+  }), r => ['', r.id])
+  return { ...toRunSummary(run, slug), errors: run.errors.map(e => e.message), failureGroups: groups, previousRunId: previous?.id ?? null, results }
+}
+
+/** Failed results (failed or errored, never a pass on retry) across the recent runs of a project, newest first. */
+export async function listFailedResults(scope: Scope, projectSlug: string, query: ListFailedResultsQuery): Promise<Page<FailedResultView>> {
+  const project = await requireProject(scope, projectSlug)
+  const after = decodeCursor<string>(query.cursor, 'string')
+  const db = await useDb()
+  const rows = await db.select({
+    ...resultColumns, runId: testResults.runId, branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
+  }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId)).innerJoin(runs, eq(runs.id, testResults.runId))
+    .where(and(
+      eq(testResults.projectId, project.id), RESULT_FILTER.failed,
+      query.branch ? eq(runs.branch, query.branch) : undefined,
+      query.since ? gte(testResults.runStartedAt, new Date(query.since)) : undefined,
+      after ? sql`(${testResults.runStartedAt}, ${testResults.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+    ))
+    .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(query.limit + 1)
+  return toPage(rows, query.limit, ({ runId, branch, commit, startedAt, ...r }) => ({ ...toResultView(r), runId, branch, commit, startedAt: startedAt.toISOString() }),
+    r => [r.startedAt.toISOString(), r.id])
+}

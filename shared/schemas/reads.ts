@@ -1,0 +1,60 @@
+import { z } from 'zod'
+import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
+import { slugSchema } from './auth'
+
+/** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
+
+export const cursorSchema = z.string().max(500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
+const limit = (max: number, fallback: number) => z.coerce.number().int('limit is a whole number.').min(1, 'limit is at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
+const isoDate = z.iso.datetime({ offset: true, message: 'Dates are ISO 8601, e.g. 2026-11-01T00:00:00Z.' })
+
+export const projectParamsSchema = z.object({ projectSlug: slugSchema })
+export const runParamsSchema = z.object({ runId: z.uuid('A run id is a UUID, as list_runs and the runs table give it.') })
+export const testCaseParamsSchema = z.object({ testCaseId: z.uuid('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
+
+export const listRunsQuerySchema = z.object({
+  branch: z.string().trim().min(1).max(200).optional(),
+  status: z.enum(RUN_STATUSES, `status is one of: ${RUN_STATUSES.join(', ')}.`).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  cursor: cursorSchema,
+  limit: limit(100, 20),
+})
+export type ListRunsQuery = z.infer<typeof listRunsQuerySchema>
+
+export const RESULT_FILTERS = ['failed', 'flaky', 'passed', 'skipped', 'all'] as const
+export const getRunQuerySchema = z.object({
+  /** `failed` (the default) is failed + errored; a test that passed on retry is `flaky`, never `failed`. */
+  status: z.enum(RESULT_FILTERS, `status is one of: ${RESULT_FILTERS.join(', ')}.`).default('failed'),
+  cursor: cursorSchema,
+  limit: limit(200, 25),
+})
+export type GetRunQuery = z.infer<typeof getRunQuerySchema>
+
+export const listFailedResultsQuerySchema = z.object({
+  branch: z.string().trim().min(1).max(200).optional(),
+  since: isoDate.optional(),
+  cursor: cursorSchema,
+  limit: limit(100, 20),
+})
+export type ListFailedResultsQuery = z.infer<typeof listFailedResultsQuerySchema>
+
+export const FLAKY_FILTERS = ['flaky', 'broken', 'any'] as const
+export const listFlakyTestsQuerySchema = z.object({
+  /** `flaky` (default), `broken`, or `any` score above zero. */
+  label: z.enum(FLAKY_FILTERS, `label is one of: ${FLAKY_FILTERS.join(', ')}.`).default('flaky'),
+  cursor: cursorSchema,
+  limit: limit(100, 20),
+})
+export type ListFlakyTestsQuery = z.infer<typeof listFlakyTestsQuerySchema>
+
+export const getTestCaseQuerySchema = z.object({ history: limit(100, 20) })
+export type GetTestCaseQuery = z.infer<typeof getTestCaseQuerySchema>
+
+export const listClustersQuerySchema = z.object({
+  status: z.enum(CLUSTER_STATUSES, `status is one of: ${CLUSTER_STATUSES.join(', ')}.`).optional(),
+  category: z.enum(FAILURE_CATEGORIES, `category is one of: ${FAILURE_CATEGORIES.join(', ')}.`).optional(),
+  cursor: cursorSchema,
+  limit: limit(100, 20),
+})
+export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>

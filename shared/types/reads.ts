@@ -1,0 +1,130 @@
+import type { ClusterStatus, FailureCategory, FlakyLabel, ReportFormat, RunStatus, TestStatus } from '../constants'
+import type { RunCounts } from './ingest'
+import type { ProjectSummary } from './projects'
+
+/** Wire shapes of the read API (dashboard routes and MCP tools). Dates are ISO strings. */
+
+export interface Page<T> {
+  items: T[]
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null
+}
+
+export interface RunSummary {
+  id: string
+  project: string
+  status: RunStatus
+  branch: string | null
+  commit: string | null
+  commitMessage: string | null
+  buildUrl: string | null
+  environment: string | null
+  format: ReportFormat
+  startedAt: string
+  durationMs: number | null
+  counts: RunCounts
+  infra: boolean
+}
+
+export interface ProjectDetail extends ProjectSummary {
+  recentRuns: RunSummary[]
+  flakyTests: number
+  openClusters: number
+}
+
+export interface AttemptView {
+  attempt: number
+  status: TestStatus
+  durationMs: number | null
+  errorMessage: string | null
+}
+
+export interface ResultView {
+  id: string
+  testCaseId: string
+  title: string
+  suitePath: string[]
+  file: string | null
+  variant: string | null
+  status: TestStatus
+  flaky: boolean
+  attempts: number
+  durationMs: number | null
+  errorMessage: string | null
+  clusterId: string | null
+  /** Failing results only: the same test also failed in the previous run of this branch. */
+  knownFailure?: boolean
+  attemptDetails?: AttemptView[]
+}
+
+export interface RunDetail extends RunSummary {
+  errors: string[]
+  /** Failures of this run grouped by cluster: "3 failures share one cause". */
+  failureGroups: { clusterId: string | null, title: string | null, category: FailureCategory | null, failures: number }[]
+  previousRunId: string | null
+  results: Page<ResultView>
+}
+
+export interface FailedResultView extends ResultView {
+  runId: string
+  branch: string | null
+  commit: string | null
+  startedAt: string
+}
+
+export interface FlakyTestView {
+  testCaseId: string
+  project: string
+  title: string
+  suitePath: string[]
+  file: string | null
+  variant: string | null
+  label: FlakyLabel
+  score: number
+  confidence: number
+  sample: number
+  retryPasses: number
+  flips: number
+  mixedCommits: number
+  lastFlakeAt: string | null
+  lastFailureAt: string | null
+}
+
+export interface TestCaseDetail extends FlakyTestView {
+  projectId: string
+  failedRuns: number
+  flakyRuns: number
+  evidence: { runId: string, resultId: string, commit: string | null, kind: string, at: string, attempts?: number }[]
+  history: (ResultView & { runId: string, branch: string | null, commit: string | null, startedAt: string })[]
+  clusters: { id: string, title: string, category: FailureCategory, status: ClusterStatus, occurrences: number }[]
+  lastError: { resultId: string, runId: string, message: string | null, stack: string | null, steps: unknown[] | null, at: string } | null
+}
+
+export interface ClusterSummary {
+  id: string
+  project: string
+  title: string
+  errorType: string
+  category: FailureCategory
+  status: ClusterStatus
+  occurrences: number
+  affectedTests: number
+  branches: string[]
+  firstSeenAt: string
+  lastSeenAt: string
+  lastSeenRunId: string | null
+}
+
+export interface ClusterDetail extends ClusterSummary {
+  fingerprint: string
+  locator: string | null
+  location: string | null
+  sampleMessage: string | null
+  sampleStack: string | null
+  firstSeenRunId: string | null
+  statusNote: string | null
+  statusChangedAt: string | null
+  affected: { testCaseId: string, title: string, variant: string | null, occurrences: number, lastSeenAt: string, flakyLabel: FlakyLabel, flakyScore: number }[]
+  occurrencesByDay: { day: string, count: number }[]
+  diagnosis: { id: string, version: number, engine: string, category: FailureCategory, summary: string, confidence: number, createdAt: string } | null
+}

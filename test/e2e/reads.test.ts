@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDemoServer, type TestServer } from './server'
+import { login } from './client'
+
+/** Every page of a list, following nextCursor to the end. */
+async function all(get: (cursor?: string) => Promise<any>): Promise<any[]> {
+  const items: any[] = []
+  let cursor: string | undefined
+  for (let i = 0; i < 1000; i++) {
+    const page = await get(cursor)
+    items.push(...page.items)
+    if (!page.nextCursor) return items
+    cursor = page.nextCursor
+  }
+  throw new Error('paging never ended')
+}
+
+describe('read API on the demo dataset', () => {
+  let server: TestServer
+  let cookie: string
+  const get = async (path: string, headers: Record<string, string> = { cookie }) => {
+    const res = await fetch(`${server.url}${path}`, { headers })
+    return { status: res.status, body: await res.json() as any }
+  }
+  const ok = async (path: string) => {
+    const r = await get(path)
+    expect(r.status, `${path}: ${JSON.stringify(r.body).slice(0, 300)}`).toBe(200)
+    return r.body
+  }
+
+  beforeAll(async () => {
+    server = await startDemoServer()
+    cookie = await login(server)
+  })
+  afterAll(() => server?.stop())
+
+  it('pages through every run of a project without skipping or repeating, small pages included', async () => {
+    const project = await ok('/api/projects/web')
+    const runs = await all(c => ok(`/api/projects/web/runs?limit=7${c ? `&cursor=${c}` : ''}`))
+    expect(runs).toHaveLength(project.runCount)
+    expect(new Set(runs.map(r => r.id)).size).toBe(runs.length)
+    const times = runs.map(r => r.startedAt)
+    expect([...times].sort().reverse()).toEqual(times)
+    const failed = await all(c => ok(`/api/projects/web/runs?status=failed&branch=main&limit=5${c ? `&cursor=${c}` : ''}`))
+    expect(failed.every(r => r.status === 'failed' && r.branch === 'main')).toBe(true)
+    expect(project.recentRuns.map((r: any) => r.id)).toEqual(runs.slice(0, 10).map(r => r.id))
+  })
+
+  it('pages through tied flakiness scores without losing a test', async () => {
+    // "any" includes many tests with equal scores: the cursor must carry the id to break ties
+    const whole = await ok('/api/projects/web/flaky-tests?label=any&limit=100')
+    const paged = await all(c => ok(`/api/projects/web/flaky-tests?label=any&limit=2${c ? `&cursor=${c}` : ''}`))
+    expect(paged.map(t => t.testCaseId)).toEqual(whole.items.map((t: any) => t.testCaseId))
+    const scores = paged.map(t => t.score)
+    expect(new Set(scores).size).toBeLessThan(scores.length)
+  })
+
+  it('a run counts results, not attempts, and a pass on retry is flaky, never failed', async () => {
+    const flakyRuns = await all(c => ok(`/api/projects/web/runs?limit=50${c ? `&cursor=${c}` : ''}`))
+    const withFailures = flakyRuns.find(r => r.counts.failed > 0)!
+    const failed = await ok(`/api/runs/${withFailures.id}?limit=200`)
+    expect(failed.results.items).toHaveLength(withFailures.counts.failed + withFailures.counts.errored)
+    expect(failed.results.items.every((r: any) => r.status === 'failed' || r.status === 'errored')).toBe(true)
+    expect(failed.failureGroups.reduce((n: number, g: any) => n + g.failures, 0)).toBe(withFailures.counts.failed + withFailures.counts.errored)
+    const withFlakes = flakyRuns.find(r => r.counts.flaky > 0)!
+    const flaky = await ok(`/api/runs/${withFlakes.id}?status=flaky&limit=200`)
+    expect(flaky.results.items).toHaveLength(withFlakes.counts.flaky)
+    expect(flaky.results.items.every((r: any) => r.status === 'passed' && r.attempts > 1 && r.attemptDetails.length === r.attempts)).toBe(true)
+    const everything = await all(c => ok(`/api/runs/${withFlakes.id}?status=all&limit=50${c ? `&cursor=${c}` : ''}`).then(r => r.results))
+    expect(everything).toHaveLength(withFlakes.counts.tests)
+  })
+
+  it('reads a test case, a cluster and the failed results consistently with each other', async () => {
+    const clusters = await all(c => ok(`/api/projects/web/clusters?limit=3${c ? `&cursor=${c}` : ''}`))
+    expect(clusters.length).toBeGreaterThanOrEqual(2)
+    const cluster = await ok(`/api/clusters/${clusters[0].id}`)
+    expect(cluster.affected.length).toBe(Math.min(50, cluster.affectedTests))
+    expect(cluster.occurrencesByDay.reduce((n: number, d: any) => n + d.count, 0)).toBe(cluster.occurrences)
+    const testCase = await ok(`/api/test-cases/${cluster.affected[0].testCaseId}`)
+    expect(testCase.clusters.map((c: any) => c.id)).toContain(cluster.id)
+    expect(testCase.lastError.message).toBeTruthy()
+    const failures = await ok('/api/projects/web/failed-results?limit=20')
+    expect(failures.items.every((r: any) => r.status === 'failed' || r.status === 'errored')).toBe(true)
+  })
+
+  it('answers bad input with a sentence and other projects with 404', async () => {
+    expect((await get('/api/projects/web/runs?cursor=not-a-cursor')).body.message).toMatch(/cursor/)
+    expect((await get('/api/projects/web/runs?limit=1000')).status).toBe(400)
+    expect((await get('/api/runs/not-a-uuid')).status).toBe(400)
+    expect((await get('/api/runs/00000000-0000-4000-8000-000000000000')).status).toBe(404)
+    expect((await get('/api/projects/web')).status).toBe(200)
+    expect((await get('/api/projects/web', {})).status).toBe(401)
+  })
+})
