@@ -33,7 +33,7 @@ export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: 
       x: { stacked: opts.stacked, ticks: { color: text, maxRotation: 0, autoSkipPadding: 16, font: { size: 11 } }, grid: { display: false }, border: { color: grid } },
       y: {
         stacked: opts.stacked,
-        beginAtZero: true,
+        beginAtZero: format !== 'percent',
         max: opts.yMax,
         ticks: { color: text, font: { size: 11 }, maxTicksLimit: 5, callback: v => formatChartValue(Number(v), format) },
         grid: { color: grid },
