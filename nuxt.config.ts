@@ -1,5 +1,32 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+
+/**
+ * `nuxt dev` without NUXT_SESSION_PASSWORD: a generated secret kept next to the embedded database
+ * (`.data/session-secret` by default), so restarts keep sessions. Set before nuxt-auth-utils runs, which would
+ * otherwise append a secret of its own to `.env`. Never used by `nuxt build`: production must be given one.
+ */
+function devSessionPassword(rootDir: string): string {
+  const dataDir = process.env.PROOFDECK_DATA_DIR?.startsWith('memory://') ? undefined : process.env.PROOFDECK_DATA_DIR
+  const file = join(dirname(resolve(rootDir, dataDir || '.data/pglite')), 'session-secret')
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : ''
+  if (kept.length >= 32) return kept
+  const secret = randomBytes(32).toString('base64url')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  console.info(`[proofdeck] development session secret generated in ${file}`)
+  return secret
+}
+
 export default defineNuxtConfig({
-  modules: ['@nuxt/ui', 'nuxt-auth-utils', '@nuxt/eslint'],
+  modules: [
+    (_options, nuxt) => {
+      if (!nuxt.options.dev || process.env.NUXT_SESSION_PASSWORD) return
+      nuxt.options.runtimeConfig.session = Object.assign(nuxt.options.runtimeConfig.session ?? {}, { password: devSessionPassword(nuxt.options.rootDir) })
+    },
+    '@nuxt/ui', 'nuxt-auth-utils', '@nuxt/eslint',
+  ],
   devtools: { enabled: false },
   css: ['~/assets/css/main.css'],
   // @nuxt/fonts would try fonts.google.com and friends at every build; this machine has no internet.

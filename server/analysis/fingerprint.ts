@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FailureCategory } from '../../shared/constants'
 
 /** Bump when the normalisation changes: stored clusters of older versions are re-clustered at start. */
-export const FINGERPRINT_VERSION = 1
+export const FINGERPRINT_VERSION = 2
 
 export interface FailureSignal {
   message: string | null
@@ -19,85 +19,474 @@ export interface FailureFingerprint {
   location: string | null
 }
 
-// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters
-const ANSI = /\u001B\[[0-9;]*[A-Za-z]/g
-const MASKS: [RegExp, string][] = [
-  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
-  [/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<ts>'],
-  [/\bhttps?:\/\/[^\s'"`)>\]]+/g, '<url>'],
-  [/\b[\w.+-]+@[\w-]+\.[\w.-]+\b/g, '<email>'],
-  [/(?:\/tmp|\/var\/folders|[A-Z]:\\Users\\[^\\\s]+\\AppData\\Local\\Temp)[^\s'"`]*/g, '<tmp>'],
-  [/\b0x[0-9a-f]+\b/gi, '<hex>'],
-  [/\b[0-9a-f]{12,}\b/gi, '<hex>'],
-  [/\b\d+(?:\.\d+)?(?:ms|s|m|h)\b/g, '<duration>'],
-  [/\b(?:localhost|\d{1,3}(?:\.\d{1,3}){3}):\d+\b/g, '<host>'],
-  [/\d+(?:\.\d+)?/g, '<n>'],
-]
-const LOCATOR = /\b(?:locator|getBy(?:Role|Text|Label|Placeholder|AltText|Title|TestId))\(\s*(['"`])(.*?)\1/
+/*
+ * How a fingerprint is made (every regex here is linear: no nested quantifiers that can overlap, and token rules are
+ * anchored to the start of a token so a long run of text is scanned once):
+ *  1. Clean: ANSI colours (also the ones whose ESC was lost in XML), decoration, CR.
+ *  2. Extract, from the message and from the top of the stack, the error type and the lines that say what went
+ *     wrong, with a reader per shape: Go test output, pytest `E` lines, Python tracebacks, and a generic reader for
+ *     JavaScript/TypeScript, JVM, .NET, Ruby and PHP (frames, code excerpts, report headers and call logs left out).
+ *     A placeholder message ("Failed", a test title) gives way to the stack.
+ *  3. Mask what varies between occurrences of one cause: timestamps, dates, UUIDs, URLs (host masked, path kept),
+ *     emails, paths (directories masked, a stable file name kept, temp and test files masked whole), hosts and ports,
+ *     hex ids and hashes, memory addresses, durations, numbers and line:column. Quoted values stay: `KeyError: 'a'`
+ *     and `KeyError: 'b'` are two causes, and so are `expected <PAID>` and `expected <REFUNDED>`.
+ *  4. Key: error type, masked lines, the failing locator with its main argument, and, for crashes, the first frame
+ *     of application code (neither a library nor a test file) by function name only.
+ * The test's own file, name and line are never part of the key, so one cause groups across test files.
+ */
 
-const CATEGORIES: [RegExp, FailureCategory][] = [
-  [/timeout|timed out|did not respond within/i, 'timeout'],
-  [/strict mode violation|element\(s\) not found|waiting for (?:locator|selector)|no node found|unable to find (?:an )?element/i, 'locator'],
-  [/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket hang up|connection (?:to .* )?refused|network error|fetch failed|status code 5\d\d/i, 'network'],
-  [/out of memory|heap limit|segmentation fault|SIGSEGV|SIGKILL|core dumped|browser has been closed|crash/i, 'crash'],
-  [/KeyError: '[A-Z][A-Z0-9_]+'|environment variable|Cannot find module|ModuleNotFoundError|No module named|EACCES|permission denied|No space left/i, 'environment'],
-  [/assert|expect\(|expected|to equal|to be\b|but was|AssertionError/i, 'assertion'],
-]
+/** Bounds on the work per failure: the head of the message, the top of the stack, one search for a JVM/Node cause. */
+const MAX_MESSAGE = 4096
+const MAX_STACK_LINES = 50
+const MAX_STACK_SCAN = 16_384
+const MAX_HEAD_LINES = 6
+const MAX_LINE = 300
 
-/** The message head: ANSI stripped, cut before call logs and stack frames, at most five lines. */
-function head(message: string): string {
-  const lines: string[] = []
-  for (const line of message.slice(0, 4096).replace(ANSI, '').split('\n')) {
-    const t = line.trim()
-    if (/^(?:Call log:|at |File "|Traceback|\tat |-{3,})/.test(t)) break
-    if (t) lines.push(t)
-    if (lines.length === 5) break
-  }
-  return lines.join('\n')
+// eslint-disable-next-line no-control-regex -- ANSI escapes are control characters
+const ANSI = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[@-Z\\-_])/g
+/** SGR codes whose ESC was dropped on the way into XML: "[2mexpect([22m". */
+const BARE_SGR = /\[\d{1,3}(?:;\d{1,3}){0,4}m/g
+const DECORATION = /[\p{Extended_Pictographic}\u25CF\u2713\u2714\u2715\u2716\u2717\u276F\u203A\u00BB]|\uFE0F/gu
+
+// Line shapes
+const JS_FRAME = /^(?:at |❯ )/
+const BARE_LOCATION = /^[\w./\\:@~-]+\.\w{1,6}:\d+(?::\d+)?$/
+const PY_LOCATION = /^(?:File "|\S+\.py:\d+:|<frozen [\w.]+>:\d+:)/
+const RUBY_FRAME = /^(?:#\s*|from )?\S+\.rb:\d+:in\b/
+const JVM_MORE = /^\.\.\. \d+ (?:more|common frames omitted)$/
+const SEPARATOR = /^[-─━═_⎯~^=*·•.\s]{3,}$/
+const CODE_EXCERPT = /^(?:>\s*)?\d+\s*\||^\|\s*\^?/
+const PW_HEADER = /^\[[^\]]*\] › |^\S+\.\w+:\d+:\d+ › /
+const PHPUNIT_HEADER = /^[\w\\]+::\w+$/
+const CARETS = /^[\^~]+$/
+const STOP = /^(?:Call log:|=+ logs =+|attachment #\d|Stacktrace was:|Serialized Error:|During handling of the above exception|The above exception was the direct cause)/
+const NOISE = /^(?:●|Failure\/Error:|Traceback \(most recent call last\):|--[A-Z]\w*$|note: run with `RUST_BACKTRACE|\(compared using .*\)$)/
+/** A message that names the failure without describing it: the stack says more. */
+const PLACEHOLDER = /^(?:fail(?:ed|ure)?|error(?:ed)?|message|exception|assertion failed|test failed|test suite failed to run)[.!:]?$/i
+const TITLE_AS_MESSAGE = /^\S+\.\w+:\d+:\d+ \S/
+
+const ERROR_TYPE = /^((?:[A-Za-z_$][\w$]*\.)*[\w$]*(?:Error|Exception|Failure|Fault|Interrupt|Exit|Warning|Timeout|Failed)|Error)(?: \[[A-Z_]+\])?\s?:(?:\s|$)/
+const QUALIFIED_TYPE = /\b((?:[A-Za-z_]\w*\.)+[A-Z]\w*(?:Exception|Error))\s?:\s/
+const MATCHER = /\bexpect\([\w$.]*\)(?:\.not)?\.\w+\(|^expected\b|\bbut (?:was|got|found)\b|^\s*got:|^Assert\.\w+\(\) Failure/i
+
+interface Extracted {
+  type: string | null
+  lines: string[]
+  /** Names of tests seen in the output (Go): masked wherever the message repeats them. */
+  names?: string[]
 }
 
-/**
- * Masks the volatile parts. Expected/received values go through the same masks rather than being dropped whole:
- * `expected <PAID> but was <PENDING>` (an enum, a cause of its own) must not group with `expected <19.00> but
- * was <19.60>`, while numbers and ids inside them still vary freely.
- */
-function normalise(text: string): string {
-  let out = text
-  for (const [re, mask] of MASKS) out = out.replace(re, mask)
+/** Lines longer than this are cut before any rule reads them, which bounds every regex below. */
+const capLines = (lines: string[]) => lines.map(l => l.length > 2 * MAX_LINE ? l.slice(0, 2 * MAX_LINE) : l)
+
+function clean(text: string): string {
+  return text.replace(ANSI, '').replace(BARE_SGR, '').replace(/\r\n?/g, '\n')
+}
+
+function isFrame(t: string): boolean {
+  return JS_FRAME.test(t) || PY_LOCATION.test(t) || RUBY_FRAME.test(t) || JVM_MORE.test(t) || BARE_LOCATION.test(t)
+}
+
+/** The leading `Type:` of a line, if it has one, and the rest of the line. */
+function splitType(line: string): { type: string | null, rest: string } {
+  const m = line.match(ERROR_TYPE)
+  if (m && (m[1]!.length > 5 || m[1] === 'Error')) return { type: m[1]!, rest: line.slice(m[0].length).trim() }
+  if (/^thread '[^']*' panicked at \S+?:?$/.test(line)) return { type: 'panic', rest: 'thread panicked' }
+  // "OneTimeSetUp: System.InvalidOperationException : …" names its type further in
+  return { type: line.match(QUALIFIED_TYPE)?.[1] ?? null, rest: line }
+}
+
+/** JavaScript/TypeScript, JVM, .NET, Ruby, PHP and anything else: the lines before the first frame or call log. */
+function readGeneric(lines: string[]): Extracted {
+  const out: string[] = []
+  let type: string | null = null
+  let inDiff = false
+  for (const raw of lines) {
+    const t = raw.trim()
+    if (!t) continue
+    if (STOP.test(t) || isFrame(t)) {
+      if (out.length || type) break
+      continue
+    }
+    if (SEPARATOR.test(t) || CODE_EXCERPT.test(t) || PW_HEADER.test(t) || PHPUNIT_HEADER.test(t) || NOISE.test(t)) continue
+    if (CARETS.test(t)) {
+      out.pop()
+      continue
+    }
+    // A diff: keep what changed, not the context around it.
+    if (/^(?:-{1,3} ?Expected|\+{1,3} ?(?:Received|Actual)|[-+] expected - actual|\+ expected - actual)\b/.test(t)) {
+      inDiff = true
+      continue
+    }
+    if (inDiff && !/^[-+]/.test(t)) continue
+    let line = t.replace(DECORATION, '').trim()
+    if (!line) continue
+    if (!out.length && !type) {
+      // pytest's summary line "FAILED tests/x.py::test_y - KeyError: 'a'" and PHPUnit's "<name>.phptFailed asserting"
+      const s = splitType(line.replace(/^(?:FAILED|ERROR) \S+ - /, '').replace(/^\S+?\.phpt(?=[A-Z])/, ''))
+      type = s.type
+      line = s.rest.replace(/^thrown: "?/, '')
+      if (!line) continue
+    }
+    out.push(line.slice(0, MAX_LINE))
+    if (out.length === MAX_HEAD_LINES) break
+  }
+  return { type, lines: out }
+}
+
+/** pytest: the `E` lines of the last failing frame, and the type from `path.py:12: KeyError`. */
+function readPytest(lines: string[]): Extracted | null {
+  let groups: string[][] = []
+  let current: string[] | null = null
+  let type: string | null = null
+  for (const raw of lines) {
+    const m = raw.match(/^\s*E(?:\s+(.*))?$/)
+    if (m && (m[1] !== undefined || current)) {
+      if (!current) groups.push(current = [])
+      if (m[1]) current.push(m[1].trim())
+      continue
+    }
+    current = null
+    const where = raw.trim().match(/^(?:\S+\.py|<frozen [\w.]+>):\d+: ([A-Z][\w.]*)$/)
+    if (where) type = where[1]!
+  }
+  groups = groups.filter(g => g.length)
+  const last = groups.at(-1)
+  if (!last) return null
+  const s = splitType(last[0]!)
+  const head = [s.rest, ...last.slice(1)].filter(Boolean)
+  // "+  where 41.0 = compute_total([{...}])": which function produced the value, not the arguments of this test
+  return { type: s.type ?? type ?? (/^assert\b/.test(s.rest) ? 'AssertionError' : null), lines: head.slice(0, MAX_HEAD_LINES) }
+}
+
+/** A Python traceback: the exception line(s) after the last frame of the last traceback. */
+function readTraceback(lines: string[]): Extracted | null {
+  let start = -1
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.startsWith('Traceback (most recent call last)')) start = i
+  if (start < 0) return null
+  const out: string[] = []
+  let type: string | null = null
+  for (let i = start + 1; i < lines.length; i++) {
+    const raw = lines[i]!
+    if (/^\s/.test(raw) || !raw.trim()) {
+      if (out.length && !raw.trim()) break
+      continue
+    }
+    if (/^(?:During handling|The above exception)/.test(raw)) break
+    const s = out.length ? { type: null, rest: raw.trim() } : splitType(raw.trim())
+    if (!out.length) type = s.type ?? raw.trim().match(/^([A-Z][\w.]*)$/)?.[1] ?? null
+    if (s.rest) out.push(s.rest.slice(0, MAX_LINE))
+    if (out.length === MAX_HEAD_LINES) break
+  }
+  return type || out.length ? { type, lines: out } : null
+}
+
+/** `go test` output: the t.Error/t.Fatal lines (their `file_test.go:12:` prefix dropped), or the panic. */
+function readGo(lines: string[]): Extracted {
+  const names = new Set<string>()
+  const logs: string[] = []
+  const other: string[] = []
+  let panic: string | null = null
+  let logIndent = -1
+  for (const raw of lines) {
+    const t = raw.trim()
+    const marker = t.match(/^(?:=== (?:RUN|PAUSE|CONT|NAME)|--- (?:FAIL|PASS|SKIP):)\s+(\S+)/)
+    if (marker) {
+      names.add(marker[1]!)
+      logIndent = -1
+      continue
+    }
+    if (!t || /^(?:FAIL|ok|PASS)(?:\s|$)|^exit status \d+$|^goroutine \d+ \[|^created by /.test(t)) continue
+    const p = t.match(/^panic: (.*?)(?: \[recovered\])?$/)
+    if (p) {
+      panic ??= p[1]!
+      continue
+    }
+    if (panic) continue
+    const log = raw.match(/^(\s*)[\w.-]+\.go:\d+: ?(.*)$/)
+    if (log) {
+      logIndent = log[1]!.length
+      if (log[2]) logs.push(log[2].trim())
+      continue
+    }
+    const indent = raw.length - raw.trimStart().length
+    if (logIndent >= 0 && indent > logIndent) {
+      // testify's block: the assertion, not where it ran or which test ran it
+      if (!/^(?:Error Trace|Test|Messages):/.test(t)) logs.push(t.replace(/^Error:\s+/, ''))
+    }
+    else if (indent === 0) other.push(t)
+  }
+  const head = panic ? [panic] : logs.length ? logs : other
+  return { type: panic ? 'panic' : logs.length ? 't.Error' : null, lines: head.slice(0, MAX_HEAD_LINES), names: [...names] }
+}
+
+function extract(lines: string[]): Extracted {
+  const text = lines.join('\n')
+  if (/^(?:=== RUN |--- FAIL: |panic: )/m.test(text)) return readGo(lines)
+  if (/\.py[:"]|<frozen |Traceback \(most/.test(text)) return readPytest(lines) ?? readTraceback(lines) ?? readGeneric(lines)
+  return readGeneric(lines)
+}
+
+/** Whether the first lines only name the failure: a placeholder word, or the test's own title and location. */
+function isPlaceholder(e: Extracted): boolean {
+  return !e.lines.length || (e.lines.length === 1 && (PLACEHOLDER.test(e.lines[0]!) || TITLE_AS_MESSAGE.test(e.lines[0]!)))
+}
+
+// Masks, applied in this order to each kept line.
+const MONTHS = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec'
+const TOKEN_END = '[^\\s\'"`<>()\\[\\]{},;=]'
+const CODE_EXTENSIONS = /^(?:[cm]?[jt]sx?|py|java|kt|go|rb|cs|php|phpt|rs|c|cc|cpp|h|hpp|swift|scala|vue|svelte|json|ya?ml|xml|html?|css|md|txt|log|sh)$/i
+const TEST_FILE = /(?:^|[\\/])(?:__tests__|tests?|specs?|e2e|cypress)[\\/]|[._-](?:test|spec)s?\.[a-z]+$|(?:^|[\\/])test_[^\\/]*\.py$|_test\.(?:go|py|rb|exs?)$|_spec\.rb$|Tests?\.(?:java|kt|cs|scala|groovy)$|IT\.java$|\.phpt$|Test\.php$/i
+const TEMP_DIR = /^(?:\/tmp\/|\/var\/folders\/|\/private\/var\/|\/var\/tmp\/|\/dev\/shm\/|[A-Za-z]:\\(?:Windows\\Temp|Users\\[^\\]+\\AppData\\Local\\Temp)\\)|[\\/](?:_?temp|tmp)[\\/]/i
+
+/** A path: directories never matter, a stable file name does ("settings.json" vs "secrets.json"); temp and test files are masked whole. */
+function maskPath(path: string): string {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
+  const base = path.slice(cut + 1)
+  const temp = TEMP_DIR.test(path)
+  if (TEST_FILE.test(path) || TEST_FILE.test(base)) return '<path>'
+  const stable = /^[A-Za-z][\w.-]*\.[A-Za-z]{1,6}$/.test(base) && !/^te?mp/i.test(base)
+  return `${temp ? '<tmp>' : '<path>'}${stable ? `/${base}` : ''}`
+}
+
+function maskUrl(url: string): string {
+  const m = url.match(/^[a-z][a-z\d+.-]*:\/\/[^/?#]*([^?#]*)(\?[^#]*)?/i)
+  const path = (m?.[1] ?? '').replace(/\/+$/, '')
+  return `<host>${path}${m?.[2] ? '?<query>' : ''}`
+}
+
+const MASKS: [RegExp, string | ((s: string) => string)][] = [
+  [/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<ts>'],
+  [/\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g, '<date>'],
+  [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, '<time>'],
+  [new RegExp(`\\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6},? )?(?:${MONTHS})[a-z]{0,6}\\.? (?=\\d)|\\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6},? (?=\\d)`, 'g'), '<date> '],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
+  [/\b[a-z][a-z\d+.-]{1,15}:\/\/[^\s'"`<>()[\]{}]+/gi, maskUrl],
+  [new RegExp(`(?<!${TOKEN_END})${TOKEN_END}*@${TOKEN_END}*`, 'g'), (s) => {
+    const at = s.lastIndexOf('@')
+    return at > 0 && /^[A-Za-z\u00C0-\uFFFF]/.test(s.slice(at + 1)) && s[at - 1] !== '/' ? '<email>' : s
+  }],
+  [/(?<![\w\\])[A-Za-z]:\\[^\s'"`<>|*?]*/g, maskPath],
+  [/(?<![\w.~/:@-])(?:~|\.{1,2})?\/(?:[^\s'"`<>()[\]{},;:/]+\/)+[^\s'"`<>()[\]{},;:/]*/g, maskPath],
+  [/(?<![\w./\\-])(?:[\w.@-]+[/\\])+[\w.-]+\.[A-Za-z]{1,6}\b/g, maskPath],
+  [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b|\[[0-9a-f:]*:[0-9a-f:]+\](?::\d{1,5})?/gi, '<host>'],
+  [/(?<![\w.-])(?:localhost|[a-z][\w-]*(?:\.[a-z][\w-]*)+):\d{2,5}\b/gi, s => CODE_EXTENSIONS.test(s.slice(s.lastIndexOf('.') + 1, s.lastIndexOf(':'))) ? s : '<host>'],
+  [/\b0x[0-9a-f]+\b/gi, '<hex>'],
+  [/\b[0-9a-f]{12,}\b/gi, '<hash>'],
+  [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,11}\b/gi, '<hex>'],
+  [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/g, s => (s.match(/\d/g)?.length ?? 0) >= 2 && /[A-Za-z]/.test(s) && !/[a-z]{5}/.test(s) ? '<id>' : s],
+  [/\b\d+(?:\.\d+)?\s?(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|µs|us|ns)\b/gi, '<duration>'],
+  // Status and exit codes stay: a 404 and a 500 are two causes. \uE000 shields them from the number mask.
+  [/\b(status(?: code)?|HTTP(?:\/\d(?:\.\d)?)?|exit(?:ed)?(?: with)?(?: error)? (?:code|status))(\s*:?\s*)(\d{1,3})\b/gi, s => s.replace(/(\d+)$/, '\uE000$1')],
+  [/(?<![A-Za-z\d\uE000])\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?![A-Za-z\d])/g, '<n>'],
+]
+
+/** pytest's "+  where 41.0 = compute_total([{...}])": which function produced the value, not this test's arguments. */
+function dropWhereArguments(line: string): string {
+  if (!/^\+\s*where /.test(line)) return line
+  const open = line.indexOf('(')
+  const close = line.lastIndexOf(')')
+  return open > 0 && close > open ? `${line.slice(0, open)}(…)${line.slice(close + 1)}` : line
+}
+
+function mask(line: string): string {
+  let out = dropWhereArguments(line.slice(0, MAX_LINE))
+  for (const [re, to] of MASKS) out = typeof to === 'string' ? out.replace(re, to) : out.replace(re, to)
+  return out.replace(/\uE000/g, '').replace(/<<n>>/g, '<n>').replace(/\s+/g, ' ').trim()
+}
+
+/** Masks the test's own names where the message repeats them; names of two letters or less only at the end of a line. */
+function maskNames(line: string, names: string[]): string {
+  let out = line
+  for (const name of names) {
+    for (const part of new Set([name, name.slice(name.lastIndexOf('/') + 1)])) {
+      if (!part) continue
+      const escaped = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      out = out.replace(new RegExp(part.length <= 2 ? `(?<![\\w-])${escaped}$` : `(?<![\\w-])${escaped}(?![\\w-])`, 'g'), '<test>')
+    }
+  }
   return out
 }
 
-/** The first frame of the stack that is not a library or runtime frame, as "path:line". */
-function location(stack: string): string | null {
-  for (const line of stack.split('\n').slice(0, 50)) {
-    const m = line.match(/\(?((?:[A-Za-z]:)?[^\s():]+\.(?:[cm]?[jt]sx?|py|java|kt|go|cs|rb)):(\d+)/)
-    if (m && !/node_modules|node:internal|site-packages|java\.base/.test(m[1]!)) return `${m[1]}:${m[2]}`
+// The failing locator: a Playwright/Testing Library call chain, kept with its main argument.
+const LOCATOR_START = /\b(?:locator|getBy(?:Role|Text|Label|Placeholder|AltText|Title|TestId)|frameLocator)\(/
+const CHAIN_METHOD = /^\.(?:locator|getBy(?:Role|Text|Label|Placeholder|AltText|Title|TestId)|filter|first|last|nth|and|or|frameLocator|contentFrame)\(/
+
+/** The call chain starting at `start`: balanced parentheses, quotes respected, at most 300 characters. */
+function readChain(text: string, start: number): string {
+  let depth = 0
+  let quote = ''
+  let i = start
+  const end = Math.min(text.length, start + 300)
+  for (; i < end; i++) {
+    const c = text[i]!
+    if (quote) {
+      if (c === '\\') i++
+      else if (c === quote) quote = ''
+      continue
+    }
+    if (c === '\'' || c === '"' || c === '`') quote = c
+    else if (c === '(') depth++
+    else if (c === ')' && --depth === 0) {
+      const next = text.slice(i + 1, i + 40).match(CHAIN_METHOD)
+      if (!next) return text.slice(start, i + 1)
+    }
+    else if (c === '\n') break
+  }
+  return text.slice(start, i)
+}
+
+function findLocator(head: string, callLog: string): { display: string, key: string } | null {
+  for (const text of [head, callLog]) {
+    const m = LOCATOR_START.exec(text)
+    const selector = m ? null : text.match(/waiting for selector ["'](.{1,200}?)["']/)
+    const display = m ? readChain(text, m.index).replace(/\s+/g, ' ') : selector ? `selector('${selector[1]}')` : null
+    if (!display) continue
+    const key = mask(display.replace(/\.(?:first|last)\(\)|\.nth\(\s*\d+\s*\)/g, '').replace(/,?\s*exact:\s*(?:true|false)\s*/g, '').replace(/,\s*\{\s*\}/g, ''))
+    return { display: display.slice(0, 200), key }
   }
   return null
 }
 
+/** The text between "Call log:" and the end of that block, for the locator an action waited for. */
+function callLogOf(text: string): string {
+  const i = text.indexOf('Call log:')
+  if (i >= 0) return text.slice(i, i + 1500)
+  const j = text.indexOf('waiting for selector')
+  return j >= 0 ? text.slice(j, j + 300) : ''
+}
+
+// Frames: which are library or runtime code, which are tests, which is the application code that threw.
+const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/gems\/|\/ruby\/\d|rubygems/
+const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^java\.base\/|^new Promise$/
+
+interface Frame {
+  fn: string
+  file: string
+  line: string
+}
+
+function parseFrame(raw: string): Frame | null {
+  const t = raw.trim().replace(/^at\s+(?:async\s+)?/, '').replace(/^❯\s*/, '').replace(/file:\/\//, '')
+  let m = t.match(/^(.*?) \((.*?):(\d+)(?::\d+)?\)$/) // V8 "fn (file:1:2)"
+  if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
+  m = t.match(/^([\w$./<>-]+)\(([^():]*):(\d+)\)$/) // JVM "pkg.Cls.m(File.java:12)"
+  if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
+  m = t.match(/^([^()]+?)\s?\(.*\)(?: \[0x[0-9a-f]+\])? in (.+?)(?::line |:)(\d+)\s*$/) // .NET / Mono
+  if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
+  m = t.match(/^File "([^"]+)", line (\d+), in (.+)$/) // Python traceback
+  if (m) return { fn: m[3]!, file: m[1]!, line: m[2]! }
+  m = t.match(/^(?:#\s*|from )?(\S+?):(\d+):in [`']([^'`]+)'$/) // Ruby
+  if (m) return { fn: m[3]!, file: m[1]!, line: m[2]! }
+  m = t.match(/^(\S+\.py):(\d+): in (\S+)$/) // pytest
+  if (m) return { fn: m[3]!, file: m[1]!, line: m[2]! }
+  m = t.match(/^(.+?):(\d+)(?::\d+)?$/) // bare "file:line[:col]"
+  if (m && /\.\w{1,6}$/.test(m[1]!)) return { fn: '', file: m[1]!, line: m[2]! }
+  return null
+}
+
+/** Frames of the stack, Go's two-line frames included (function line, then "\t/path/file.go:12 +0x1d"). */
+function framesOf(lines: string[]): Frame[] {
+  const frames: Frame[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!
+    const go = lines[i + 1]?.match(/^\t(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/)
+    if (go && /^[\w./*()-]+\(.*\)$/.test(raw)) {
+      frames.push({ fn: raw.slice(0, raw.lastIndexOf('(')), file: go[1]!, line: go[2]! })
+      i++
+      continue
+    }
+    const t = raw.trim()
+    if (isFrame(t) || / in .+:line \d+$| \[0x[0-9a-f]+\] in /.test(t)) {
+      const f = parseFrame(t)
+      if (f) frames.push(f)
+    }
+  }
+  return frames
+}
+
+const isLibrary = (f: Frame) => LIBRARY_FILE.test(f.file) || LIBRARY_FN.test(f.fn)
+const isTest = (f: Frame) => TEST_FILE.test(f.file) || /(?:Tests?|IT|Spec)\.[\w$<>]+$|(?:^|\.)Tests?\./.test(f.fn)
+
+/** The application function that threw: neither library nor test code. Its name only, so line numbers may move. */
+function originOf(frames: Frame[]): string | null {
+  const f = frames.find(x => !isLibrary(x) && !isTest(x))
+  if (!f) return null
+  const base = f.file.slice(Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1)
+  const fn = f.fn.replace(/^Object\./, '').replace(/\$\d+|\$\$Lambda.*$|lambda\$\w+\$\d+/g, '$')
+  return !fn || /<anonymous>|^Object$/.test(fn) ? base : fn
+}
+
+const CATEGORIES: [RegExp, FailureCategory][] = [
+  [/timeout|timed out|did not respond within|deadline exceeded/i, 'timeout'],
+  [/strict mode violation|element\(s\) not found|waiting for (?:locator|selector)|no node found|unable to find (?:an )?element|no such element|element not found/i, 'locator'],
+  [/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket hang up|connection (?:to .* )?refused|network error|fetch failed|status code 5\d\d|ERR_CONNECTION|ERR_NAME_NOT_RESOLVED|getaddrinfo|dial tcp/i, 'network'],
+  [/out of memory|heap limit|segmentation fault|SIGSEGV|SIGKILL|core dumped|browser has been closed|crash/i, 'crash'],
+  [/KeyError: '[A-Z][A-Z0-9_]+'|environment variable|(?:^|\s)[A-Z][A-Z0-9_]{2,} is not set|key not found: "[A-Z][A-Z0-9_]+"|Cannot find module|ModuleNotFoundError|No module named|EACCES|permission denied|No space left/i, 'environment'],
+  [/assert|expect\(|expected|to equal|to be\b|but was|AssertionError/i, 'assertion'],
+]
+
 /**
- * A stable signature of a failure's root cause: error type, normalised message head and failing locator, hashed.
- * The test's own file is never part of it, so one cause groups across spec files.
+ * A stable signature of a failure's root cause: error type, normalised message head, failing locator and, for
+ * crashes, the application function that threw, hashed. The test's own file and name are never part of it, so one
+ * cause groups across spec files.
  */
 export function fingerprintFailure(signal: FailureSignal): FailureFingerprint | null {
-  const message = signal.message?.trim() || signal.stack?.trim() || ''
-  if (!message) return null
-  const text = head(message) || head(signal.stack ?? '') || message.slice(0, 200)
-  const both = `${text}\n${(signal.stack ?? '').slice(0, 2000)}`
-  const errorType = both.match(/\b((?:[a-z]\w*\.)*[A-Z]\w*(?:Error|Exception|Failure))\b/)?.[1] ?? (/^panic:/m.test(both) ? 'panic' : 'Error')
-  const loc = text.match(LOCATOR)
-  const locator = loc ? loc[0].replace(/\s+/g, '') : null
-  const normalised = normalise(text)
-  const category = CATEGORIES.find(([re]) => re.test(both))?.[1] ?? 'unknown'
-  const fingerprint = createHash('sha256').update(JSON.stringify([FINGERPRINT_VERSION, errorType, normalised, locator])).digest('hex').slice(0, 24)
+  const message = clean((signal.message ?? '').slice(0, MAX_MESSAGE)).trim()
+  const stackRaw = signal.stack ? signal.stack.slice(0, MAX_STACK_SCAN) : ''
+  const stackLines = capLines(clean(stackRaw).split('\n').slice(0, MAX_STACK_LINES))
+  const hasStack = stackLines.some(l => l.trim())
+  if (!message && !hasStack) return null
+
+  const messageLines = capLines(message.split('\n'))
+  const fromMessage = extract(messageLines)
+  const fromStack = extract(stackLines)
+  // The stack wins when the message only names the failure, or when it says the same and more (jest-junit puts the
+  // first line in the message and Expected/Received in the body).
+  const maskedOf = (e: Extracted) => e.lines.map(l => mask(l)).join('\n')
+  let chosen = fromMessage
+  if (isPlaceholder(fromMessage) && !isPlaceholder(fromStack)) chosen = fromStack
+  else if (fromStack.lines.length > fromMessage.lines.length && maskedOf(fromStack).startsWith(maskedOf(fromMessage))) chosen = fromStack
+  if (!chosen.lines.length) chosen = fromMessage.lines.length ? fromMessage : fromStack
+  const names = [...(fromMessage.names ?? []), ...(fromStack.names ?? [])]
+  let lines = chosen.lines.map(l => mask(names.length ? maskNames(l, names) : l))
+    .map(l => l.replace(/^(Snapshot name:) `.*`$/, '$1 <test>'))
+  if (!lines.length) lines = [mask(messageLines.find(l => l.trim()) ?? stackLines.find(l => l.trim())!.trim())]
+
+  // A wrapped JVM/Node error: the root cause is the last "Caused by:" / "[cause]:" of the stack.
+  const causeAt = Math.max(stackRaw.lastIndexOf('\nCaused by: '), stackRaw.lastIndexOf('[cause]: '))
+  if (causeAt >= 0) {
+    const causeLine = clean(stackRaw.slice(causeAt, causeAt + MAX_LINE).split('\n').find(l => l.trim()) ?? '')
+    lines.push(mask(`caused by ${causeLine.replace(/^\s*(?:Caused by:|\[cause\]:)\s*/, '')}`))
+  }
+
+  const headText = chosen.lines.join('\n')
+  const firstLine = chosen.lines[0] ?? ''
+  const errorType = chosen.type ?? fromStack.type ?? fromMessage.type
+    ?? (MATCHER.test(firstLine) ? 'AssertionError' : /^thread panicked$/.test(firstLine) ? 'panic' : 'Error')
+  const type = MATCHER.test(firstLine) && /^(?:Error|AssertionError)$/.test(errorType) ? 'AssertionError' : errorType
+  const found = findLocator(headText, callLogOf(message) || callLogOf(stackRaw.slice(0, 4096)))
+  // "Timeout: 5000ms" is the retry budget every Playwright expect() prints, not a sign of a timeout
+  const classified = `${type}: ${headText.replace(/^Timeout: .*$/gm, '')}\n${found?.display ?? ''}`
+  const category = CATEGORIES.find(([re]) => re.test(classified))?.[1]
+    ?? CATEGORIES.find(([re]) => re.test(stackLines.slice(0, 10).join('\n')))?.[1] ?? 'unknown'
+  // When a host cannot be reached, which page was asked for does not matter; for an HTTP error it does.
+  if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>'))
+  const normalised = lines.join('\n')
+  const frames = framesOf(hasStack ? stackLines : messageLines.slice(0, MAX_STACK_LINES))
+  const origin = category === 'crash' || category === 'unknown' ? originOf(frames) : null
+  // With a locator, the action does not matter: a click and a fill that both wait for a missing element are one cause.
+  const keyText = found ? normalised.replace(/\b(?:locator|page|frame|elementHandle)\.\w+:/g, '<action>:') : normalised
+  const hash = createHash('sha256').update(JSON.stringify([FINGERPRINT_VERSION, type, keyText, found?.key ?? null, origin])).digest('hex').slice(0, 24)
+  const at = frames.find(f => !isLibrary(f))
   return {
-    fingerprint: `v${FINGERPRINT_VERSION}:${fingerprint}`,
+    fingerprint: `v${FINGERPRINT_VERSION}:${hash}`,
     version: FINGERPRINT_VERSION,
-    errorType,
+    errorType: type,
     category,
-    title: normalised.split('\n')[0]!.slice(0, 200),
-    locator,
-    location: signal.stack ? location(signal.stack) : null,
+    title: (lines[0] ?? '').slice(0, 200),
+    locator: found?.display ?? null,
+    location: at ? `${at.file}:${at.line}` : null,
   }
 }

@@ -4,8 +4,8 @@ import { validator } from '../utils/validate'
 
 export default defineEventHandler(async (event) => {
   const body = await readValidatedBody(event, validator(setupBodySchema))
-  const user = await completeSetup(body)
-  await setUserSession(event, { user })
+  const admin = await completeSetup(body)
+  await startSession(event, admin)
   setResponseStatus(event, 201)
-  return { user }
+  return { user: admin.user }
 })

@@ -11,9 +11,13 @@ import { registerStartupTask } from '../utils/startup'
 export default defineNitroPlugin(() => {
   if (import.meta.prerender) return
   const password = useRuntimeConfig().session?.password ?? ''
-  if (!import.meta.dev && password.length < 32) {
-    console.error('[proofdeck] cannot start: NUXT_SESSION_PASSWORD must be set to at least 32 random characters (e.g. `openssl rand -base64 32`).')
-    process.exit(1)
+  if (password.length < 32) {
+    if (!import.meta.dev) {
+      console.error('[proofdeck] cannot start: NUXT_SESSION_PASSWORD must be set to at least 32 random characters (e.g. `openssl rand -base64 32`).')
+      process.exit(1)
+    }
+    // Development generates one (nuxt.config.ts) unless a short one was set by hand.
+    console.warn('[proofdeck] NUXT_SESSION_PASSWORD is shorter than 32 characters, so sign-in will fail: unset it to use the generated development secret.')
   }
   registerStartupTask(useDbHandle().then(async () => {
     const admin = await ensureAdminFromEnv()

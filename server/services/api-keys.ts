@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { and, desc, eq, isNull } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { useDb, schema, type Db } from '../db'
 import type { ApiKeyScope } from '../../shared/constants'
 import type { CreateApiKeyBody } from '../../shared/schemas/auth'
-import type { ApiKeySummary, CreatedApiKey, SessionUser } from '../../shared/types/auth'
+import type { ApiKeySummary, CreatedApiKey } from '../../shared/types/auth'
 import { forbidden, notFound } from '../utils/errors'
-import { listMembershipProjectIds } from './users'
-import type { Scope } from './scope'
+import { inScope, type Scope } from './scope'
 
 const { apiKeys, projects, users } = schema
 
 const KEY_PATTERN = /^pd_[0-9a-f]{64}$/
+/** "pd_" and 8 hex characters: shown in lists and logs, identifies a key, and is useless to an attacker. */
+const PREFIX_LENGTH = 11
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
@@ -22,81 +23,109 @@ function toSummary(k: typeof apiKeys.$inferSelect, projectSlug: string | null): 
   }
 }
 
-/** Creates a key for the signed-in user. Viewers get read keys only; members only within their projects. */
-export async function createApiKey(user: SessionUser, input: CreateApiKeyBody): Promise<CreatedApiKey> {
-  if (user.role === 'viewer' && input.scopes.includes('ingest')) {
+/**
+ * Creates a key for the signed-in user. Viewers get read keys only; members bind keys to their own projects
+ * only (an unbound key sees the projects its owner sees at each request); admins any.
+ */
+export async function createApiKey(scope: Scope, input: CreateApiKeyBody): Promise<CreatedApiKey> {
+  if (scope.keyId) throw forbidden('API keys cannot create API keys; sign in to the dashboard.', 'session_required')
+  if (scope.role === 'viewer' && input.scopes.includes('ingest')) {
     throw forbidden('Viewers can create read keys only; ask an admin for an ingest key.', 'role_forbids_scope')
   }
   const db = await useDb()
   let projectId: string | null = null
   if (input.projectSlug) {
-    const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, input.projectSlug)).limit(1)
-    const allowed = user.role === 'admin' || (project && (await listMembershipProjectIds(user.id)).includes(project.id))
-    if (!project || !allowed) throw notFound(`No project "${input.projectSlug}" that you can access.`)
+    const [project] = await db.select({ id: projects.id }).from(projects)
+      .where(and(eq(projects.slug, input.projectSlug), inScope(scope, projects.id))).limit(1)
+    if (!project) throw notFound(`No project "${input.projectSlug}" that you can access.`)
     projectId = project.id
   }
   const key = `pd_${randomBytes(32).toString('hex')}`
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null
   const [row] = await db.insert(apiKeys).values({
-    userId: user.id, name: input.name, prefix: key.slice(0, 11), keyHash: hashApiKey(key),
+    userId: scope.userId, name: input.name, prefix: key.slice(0, PREFIX_LENGTH), keyHash: hashApiKey(key),
     scopes: input.scopes, projectId, expiresAt,
   }).returning()
   return { ...toSummary(row!, input.projectSlug ?? null), key }
 }
 
-/** The signed-in user's keys, newest first (never the secret). */
-export async function listApiKeys(user: SessionUser): Promise<ApiKeySummary[]> {
+/** The caller's own keys, newest first (never the secret). */
+export async function listApiKeys(scope: Scope): Promise<ApiKeySummary[]> {
   const db = await useDb()
   const rows = await db.select({ key: apiKeys, slug: projects.slug }).from(apiKeys)
     .leftJoin(projects, eq(projects.id, apiKeys.projectId))
-    .where(eq(apiKeys.userId, user.id)).orderBy(desc(apiKeys.createdAt))
+    .where(eq(apiKeys.userId, scope.userId)).orderBy(desc(apiKeys.createdAt))
   return rows.map(r => toSummary(r.key, r.slug))
 }
 
-/** Revokes one of the user's keys (admins: anyone's). Unknown or foreign ids are 404. */
-export async function revokeApiKey(user: SessionUser, keyId: string): Promise<ApiKeySummary> {
+/** Revokes one of the caller's keys (admins: anyone's). Unknown or foreign ids are 404; revoking twice is a no-op. */
+export async function revokeApiKey(scope: Scope, keyId: string): Promise<ApiKeySummary> {
   const db = await useDb()
-  const owner = user.role === 'admin' ? undefined : eq(apiKeys.userId, user.id)
-  const [row] = await db.update(apiKeys).set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), owner)).returning()
-  if (!row) {
-    const [existing] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), owner)).limit(1)
-    if (!existing) throw notFound('No such API key.')
-    return toSummary(existing, null)
-  }
-  return toSummary(row, null)
+  const owner = scope.role === 'admin' && !scope.keyId ? undefined : eq(apiKeys.userId, scope.userId)
+  await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), owner))
+  const [row] = await db.select({ key: apiKeys, slug: projects.slug }).from(apiKeys)
+    .leftJoin(projects, eq(projects.id, apiKeys.projectId)).where(and(eq(apiKeys.id, keyId), owner)).limit(1)
+  if (!row) throw notFound('No such API key.')
+  return toSummary(row.key, row.slug)
+}
+
+/** The one query of a key check, prepared once per database handle: building it per request cost more than running it. */
+function prepareKeyLookup(db: Db) {
+  return db.select({
+    id: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes, projectId: apiKeys.projectId,
+    expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, role: users.role,
+    // tables named explicitly, as in users.ts: a correlated subquery must not depend on how drizzle qualifies columns
+    deactivated: sql<boolean>`left(users.password_hash, 1) = '!'`,
+    memberOf: sql<string[]>`array(select pm.project_id from project_memberships pm where pm.user_id = api_keys.user_id)::text[]`,
+  }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.keyHash, sql.placeholder('hash'))).limit(1)
+    .prepare('proofdeck_resolve_api_key')
+}
+const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>()
+function keyLookup(db: Db) {
+  let q = keyLookups.get(db)
+  if (!q) keyLookups.set(db, q = prepareKeyLookup(db))
+  return q
 }
 
 // last_used_at is written at most once a minute per key: a write per request would cost more than the check.
 const lastUsedWrites = new Map<string, number>()
 
-export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: 'malformed' | 'unknown' | 'revoked' | 'expired', prefix: string }
+export type KeyRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'deactivated'
+/** Why a key is refused, as the end of "This API key …": the same words on REST and MCP. */
+export const KEY_REFUSALS: Record<KeyRefusal | 'scope', string> = {
+  malformed: 'is not a Proofdeck API key', unknown: 'is not valid', revoked: 'has been revoked', expired: 'has expired',
+  deactivated: 'belongs to a deactivated account', scope: 'lacks the "read" scope',
+}
+export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: KeyRefusal | 'scope', prefix: string }
 
-/** Resolves a bearer key to a scope, or says why it is refused. Never throws on a bad key. */
-export async function resolveApiKey(key: string, needed: ApiKeyScope): Promise<KeyCheck | { ok: false, reason: 'scope', prefix: string }> {
-  const prefix = key.slice(0, 11)
+/**
+ * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
+ * may be logged). One indexed query: key, owner's role and state, owner's projects. Never throws on a bad key.
+ */
+export async function resolveApiKey(key: string, needed: ApiKeyScope): Promise<KeyCheck> {
+  const prefix = key.slice(0, PREFIX_LENGTH)
   if (!KEY_PATTERN.test(key)) return { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
   const db = await useDb()
-  const [row] = await db.select({ key: apiKeys, role: users.role }).from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.keyHash, hashApiKey(key))).limit(1)
+  const [row] = await keyLookup(db).execute({ hash: hashApiKey(key) })
   if (!row) return { ok: false, reason: 'unknown', prefix }
-  if (row.key.revokedAt) return { ok: false, reason: 'revoked', prefix }
-  if (row.key.expiresAt && row.key.expiresAt.getTime() < Date.now()) return { ok: false, reason: 'expired', prefix }
-  if (!row.key.scopes.includes(needed)) return { ok: false, reason: 'scope', prefix }
+  if (row.revokedAt) return { ok: false, reason: 'revoked', prefix }
+  if (row.expiresAt && row.expiresAt.getTime() < Date.now()) return { ok: false, reason: 'expired', prefix }
+  if (row.deactivated) return { ok: false, reason: 'deactivated', prefix }
+  if (!row.scopes.includes(needed)) return { ok: false, reason: 'scope', prefix }
 
   const now = Date.now()
-  if ((lastUsedWrites.get(row.key.id) ?? 0) < now - 60_000) {
-    lastUsedWrites.set(row.key.id, now)
-    db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.key.id)).catch(() => {})
+  if ((lastUsedWrites.get(row.id) ?? 0) < now - 60_000) {
+    lastUsedWrites.set(row.id, now)
+    db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.id)).catch(() => {})
   }
-  let projectIds: string[] | null = row.role === 'admin' ? null : await listMembershipProjectIds(row.key.userId)
-  if (row.key.projectId) projectIds = projectIds === null || projectIds.includes(row.key.projectId) ? [row.key.projectId] : []
+  let projectIds: string[] | null = row.role === 'admin' ? null : row.memberOf
+  if (row.projectId) projectIds = projectIds === null || projectIds.includes(row.projectId) ? [row.projectId] : []
   return {
     ok: true,
     scope: {
-      userId: row.key.userId, role: row.role, projectIds,
-      canRead: row.key.scopes.includes('read'), canIngest: row.key.scopes.includes('ingest') && row.role !== 'viewer',
-      keyId: row.key.id, boundProjectId: row.key.projectId,
+      userId: row.userId, role: row.role, projectIds,
+      canRead: row.scopes.includes('read'), canIngest: row.scopes.includes('ingest') && row.role !== 'viewer',
+      keyId: row.id, boundProjectId: row.projectId,
     },
   }
 }

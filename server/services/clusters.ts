@@ -10,6 +10,8 @@ import { inScope, type Scope } from './scope'
 const { failureClusters, projects, clusterTestCases, testCases, testResults, diagnoses } = schema
 
 type ClusterRow = typeof failureClusters.$inferSelect
+/** Affected tests listed with a cluster, most frequent first; `affectedTests` gives the total. */
+const AFFECTED_LISTED = 20
 
 function toSummary(c: ClusterRow, project: string): ClusterSummary {
   return {
@@ -48,7 +50,7 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant, occurrences: clusterTestCases.occurrences,
       lastSeenAt: clusterTestCases.lastSeenAt, flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
-      .where(eq(clusterTestCases.clusterId, c.id)).orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(50),
+      .where(eq(clusterTestCases.clusterId, c.id)).orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
     db.select({ day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`, count: sql<number>`count(*)::int` })
       .from(testResults).where(and(eq(testResults.clusterId, c.id), sql`${testResults.runStartedAt} > now() - interval '90 days'`))
       .groupBy(sql`1`).orderBy(sql`1`),

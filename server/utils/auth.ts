@@ -1,30 +1,46 @@
 import type { H3Event } from 'h3'
 import type { ApiKeyScope } from '../../shared/constants'
 import type { SessionUser } from '../../shared/types/auth'
-import { resolveApiKey } from '../services/api-keys'
-import { findUser, listMembershipProjectIds } from '../services/users'
+import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
+import { resolveSessionUser, type AuthenticatedUser } from '../services/users'
 import type { Scope } from '../services/scope'
 import { forbidden, unauthorized } from './errors'
 
-/** The signed-in user (session cookie), re-read from the database so a deleted user or changed role counts now. */
-export async function requireUser(event: H3Event): Promise<SessionUser> {
+/**
+ * The session's user and projects, re-read from the database on every request so a deleted or deactivated
+ * user, a changed role or a changed password counts at once. Memoised per request.
+ */
+async function sessionUser(event: H3Event) {
+  const cached = event.context.proofdeckUser as Awaited<ReturnType<typeof resolveSessionUser>> | undefined
+  if (cached !== undefined) return cached
   const session = await getUserSession(event)
-  const user = session.user ? await findUser(session.user.id) : null
-  if (!user) throw unauthorized('Sign in to continue.')
-  return user
+  const found = session.user ? await resolveSessionUser(session.user.id, session.secure?.passwordVersion) : null
+  event.context.proofdeckUser = found
+  return found
 }
 
-export async function scopeOfUser(user: SessionUser): Promise<Scope> {
-  return {
-    userId: user.id, role: user.role,
-    projectIds: user.role === 'admin' ? null : await listMembershipProjectIds(user.id),
-    canRead: true, canIngest: user.role !== 'viewer', keyId: null, boundProjectId: null,
-  }
+/** The signed-in user (session cookie). */
+export async function requireUser(event: H3Event): Promise<SessionUser> {
+  const found = await sessionUser(event)
+  if (!found) throw unauthorized('Sign in to continue.')
+  return found.user
 }
 
 /** The session user's scope: what the dashboard API filters by. */
 export async function requireUserScope(event: H3Event): Promise<Scope> {
-  return scopeOfUser(await requireUser(event))
+  const found = await sessionUser(event)
+  if (!found) throw unauthorized('Sign in to continue.')
+  const { user, projectIds } = found
+  return {
+    userId: user.id, role: user.role,
+    projectIds: user.role === 'admin' ? null : projectIds,
+    canRead: true, canIngest: user.role !== 'viewer', keyId: null, boundProjectId: null,
+  }
+}
+
+/** Starts (or renews, after a password change) the session of a user who just proved who they are. */
+export async function startSession(event: H3Event, { user, passwordVersion }: AuthenticatedUser): Promise<void> {
+  await replaceUserSession(event, { user, secure: { passwordVersion }, loggedInAt: new Date().toISOString() })
 }
 
 const KEY_HELP = 'Create an API key in Proofdeck under Settings → API keys and send it as "Authorization: Bearer pd_…".'
@@ -40,8 +56,9 @@ export async function requireApiKey(event: H3Event, needed: ApiKeyScope): Promis
   const check = await resolveApiKey(match[1]!, needed)
   if (check.ok) return check.scope
   if (check.reason === 'scope') throw forbidden(`This API key does not have the "${needed}" scope. Create a key with that scope.`, 'missing_scope')
+  // The prefix only: it names the key to its owner (the keys page shows it) and cannot be used.
   console.warn(`[auth] refused API key ${check.prefix}…: ${check.reason}`)
   setResponseHeader(event, 'www-authenticate', `Bearer realm="proofdeck", error="invalid_token"`)
-  const why = { malformed: 'is not a Proofdeck API key', unknown: 'is not valid', revoked: 'has been revoked', expired: 'has expired' }[check.reason]
+  const why = KEY_REFUSALS[check.reason]
   throw unauthorized(`This API key ${why}. ${KEY_HELP}`, 'invalid_api_key')
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import { CLUSTER_STATUSES } from '../constants'
+import { uuidSchema } from './reads'
 
 export const clusterParamsSchema = z.object({
-  clusterId: z.uuid('A cluster id is a UUID, as list_clusters and the clusters page give it.'),
+  clusterId: uuidSchema('A cluster id is a UUID, as list_clusters and the clusters page give it.'),
 })
 
 /** What a person may set; `regressed` is set by ingest when a resolved cluster fails again. */
@@ -12,6 +13,6 @@ export const updateClusterBodySchema = z.object({
   status: z.enum(TRIAGE_STATUSES, `Status is one of: ${TRIAGE_STATUSES.join(', ')}.`).optional(),
   note: z.string().trim().max(2000, 'A note is at most 2,000 characters.').nullable().optional(),
   /** Folds another cluster of the same project into this one: its fingerprint becomes an alias of this cluster. */
-  mergeClusterId: z.uuid('mergeClusterId is the UUID of the cluster to fold into this one.').optional(),
+  mergeClusterId: uuidSchema('mergeClusterId is the UUID of the cluster to fold into this one.').optional(),
 }).refine(b => b.status !== undefined || b.note !== undefined || b.mergeClusterId !== undefined, 'Send a status, a note or a mergeClusterId.')
 export type UpdateClusterBody = z.infer<typeof updateClusterBodySchema>

@@ -1,16 +1,22 @@
 import { z } from 'zod'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
-import { slugSchema } from './auth'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 
 export const cursorSchema = z.string().max(500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
 const limit = (max: number, fallback: number) => z.coerce.number().int('limit is a whole number.').min(1, 'limit is at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
-const isoDate = z.iso.datetime({ offset: true, message: 'Dates are ISO 8601, e.g. 2026-11-01T00:00:00Z.' })
+/**
+ * Checks as refinements rather than zod's string formats: the formats become long regex patterns in the JSON Schema
+ * every MCP client receives with tools/list, where they cost bytes and help no model.
+ */
+const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const uuidSchema = (message: string) => z.string().refine(s => UUID.test(s), message)
+const slugSchema = z.string().trim().toLowerCase().refine(s => /^[a-z0-9][a-z0-9._-]{0,62}$/.test(s), 'A project slug is 1–63 characters: lowercase letters, digits, dot, dash or underscore.')
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
-export const runParamsSchema = z.object({ runId: z.uuid('A run id is a UUID, as list_runs and the runs table give it.') })
-export const testCaseParamsSchema = z.object({ testCaseId: z.uuid('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
+export const runParamsSchema = z.object({ runId: uuidSchema('A run id is a UUID, as list_runs and the runs table give it.') })
+export const testCaseParamsSchema = z.object({ testCaseId: uuidSchema('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
 
 export const listRunsQuerySchema = z.object({
   branch: z.string().trim().min(1).max(200).optional(),

@@ -5,5 +5,9 @@ declare module '#auth-utils' {
     name: string
     role: 'admin' | 'member' | 'viewer'
   }
+  interface SecureSessionData {
+    /** A digest of the password hash when the session began (server-only); see passwordVersion in server/services/users.ts. */
+    passwordVersion: string
+  }
 }
 export {}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FINGERPRINT_VERSION } from '../../server/analysis/fingerprint'
 import { queryDb, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
@@ -155,9 +156,9 @@ describe('analysis at ingest', () => {
     const after = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
     expect(after).toEqual(before)
     const versions = await queryDb(server.env, `select distinct fingerprint_version as v from failure_clusters where merged_into_id is null`)
-    expect(versions).toEqual([{ v: 1 }])
+    expect(versions).toEqual([{ v: FINGERPRINT_VERSION }])
     // the merged-in cluster's failures stay where a person put them, under both old and new fingerprints
     const aliases = await queryDb(server.env, `select fingerprint from cluster_aliases order by fingerprint`)
-    expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', 'v1:', 'v1:'])
+    expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', `v${FINGERPRINT_VERSION}:`, `v${FINGERPRINT_VERSION}:`])
   })
 })

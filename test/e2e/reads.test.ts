@@ -74,7 +74,7 @@ describe('read API on the demo dataset', () => {
     const clusters = await all(c => ok(`/api/projects/web/clusters?limit=3${c ? `&cursor=${c}` : ''}`))
     expect(clusters.length).toBeGreaterThanOrEqual(2)
     const cluster = await ok(`/api/clusters/${clusters[0].id}`)
-    expect(cluster.affected.length).toBe(Math.min(50, cluster.affectedTests))
+    expect(cluster.affected.length).toBe(Math.min(20, cluster.affectedTests))
     expect(cluster.occurrencesByDay.reduce((n: number, d: any) => n + d.count, 0)).toBe(cluster.occurrences)
     const testCase = await ok(`/api/test-cases/${cluster.affected[0].testCaseId}`)
     expect(testCase.clusters.map((c: any) => c.id)).toContain(cluster.id)

@@ -14,9 +14,9 @@ export default defineEventHandler(async (event) => {
     setResponseHeader(event, 'retry-after', wait)
     throw tooManyRequests(`Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`)
   }
-  const user = await verifyCredentials(email, password)
-  if (!user) throw unauthorized('Wrong email or password.', 'bad_credentials')
+  const signedIn = await verifyCredentials(email, password)
+  if (!signedIn) throw unauthorized('Wrong email or password.', 'bad_credentials')
   perAccount.reset(email)
-  await setUserSession(event, { user })
-  return { user }
+  await startSession(event, signedIn)
+  return { user: signedIn.user }
 })

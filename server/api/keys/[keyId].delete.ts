@@ -3,7 +3,7 @@ import { revokeApiKey } from '../../services/api-keys'
 import { validator } from '../../utils/validate'
 
 export default defineEventHandler(async (event) => {
-  const user = await requireUser(event)
+  const scope = await requireUserScope(event)
   const { keyId } = await getValidatedRouterParams(event, validator(apiKeyParamsSchema))
-  return revokeApiKey(user, keyId)
+  return revokeApiKey(scope, keyId)
 })

@@ -1,3 +1,3 @@
 import { listApiKeys } from '../../services/api-keys'
 
-export default defineEventHandler(async event => listApiKeys(await requireUser(event)))
+export default defineEventHandler(async event => listApiKeys(await requireUserScope(event)))

@@ -3,9 +3,9 @@ import { createApiKey } from '../../services/api-keys'
 import { validator } from '../../utils/validate'
 
 export default defineEventHandler(async (event) => {
-  const user = await requireUser(event)
+  const scope = await requireUserScope(event)
   const body = await readValidatedBody(event, validator(createApiKeyBodySchema))
   setResponseStatus(event, 201)
   setResponseHeader(event, 'cache-control', 'no-store')
-  return createApiKey(user, body)
+  return createApiKey(scope, body)
 })

@@ -1,0 +1,4 @@
+import { getAccount } from '../../services/users'
+
+/** The signed-in user's account and projects. */
+export default defineEventHandler(async event => getAccount(await requireUserScope(event)))

@@ -1,0 +1,13 @@
+import { createUserBodySchema } from '../../../shared/schemas/users'
+import { createUser } from '../../services/users'
+import { validator } from '../../utils/validate'
+
+/** Creates a user (admins only). Without a password, one is generated and shown in this answer only. */
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const body = await readValidatedBody(event, validator(createUserBodySchema))
+  const created = await createUser(scope, body)
+  setResponseStatus(event, 201)
+  setResponseHeader(event, 'cache-control', 'no-store')
+  return created
+})

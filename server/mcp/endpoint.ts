@@ -1,0 +1,175 @@
+import { createMcpHandler, isLegacyRequest, McpServer, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server'
+import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
+import type { Scope } from '../services/scope'
+import { TOOLS } from './tools'
+import type { ToolDefinition } from './define'
+
+/**
+ * The MCP endpoint as a framework-free Request → Response function (server/routes/mcp.ts adapts it): stateless,
+ * JSON responses, both protocol eras of the official SDK, `read` API keys, and the eleven read-only tools.
+ */
+
+const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists page with nextCursor.'
+const MAX_BODY = 1_048_576
+/** About 8k tokens: the hard cap of one tool result. */
+const MAX_RESULT_CHARS = 30_000
+/** Longer strings are cut in lists; the marker names the tool that returns them whole. */
+const MAX_STRING_CHARS = 4_000
+
+function enabledTools(): ToolDefinition[] {
+  const list = (v: string | undefined) => new Set((v ?? '').split(',').map(s => s.trim()).filter(Boolean))
+  const enabled = list(process.env.ENABLED_TOOLS)
+  const disabled = list(process.env.DISABLED_TOOLS)
+  return (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
+}
+
+/** Compact JSON for a model: nulls, empty strings and empty arrays/objects omitted, very long strings cut. */
+export function compact(value: unknown, tool: string): unknown {
+  if (value === null || value === undefined || value === '') return undefined
+  if (typeof value === 'string') {
+    // the context bundle has its own token budget and is returned whole
+    return value.length > MAX_STRING_CHARS && tool !== 'get_cluster_context' ? `${value.slice(0, MAX_STRING_CHARS)}… [truncated: ${tool === 'get_cluster_context' ? 'the bundle is capped by its token budget' : 'get_test_case returns the newest error whole'}]` : value
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(v => compact(v, tool)).filter(v => v !== undefined)
+    return items.length ? items : undefined
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      const c = compact(v, tool)
+      if (c !== undefined) out[k] = c
+    }
+    return Object.keys(out).length ? out : undefined
+  }
+  return value
+}
+
+/**
+ * The result as compact JSON under the hard cap. A page that would exceed it keeps its first items and says so
+ * (its cursor is dropped, so paging never skips the items that did not fit: call again with a smaller limit).
+ */
+function render(result: unknown, tool: string): string {
+  type PageLike = { items: unknown[], nextCursor?: string, truncated?: string }
+  const value = compact(result, tool) as { items?: unknown[], results?: PageLike } | undefined ?? {}
+  let text = JSON.stringify(value)
+  const page = (Array.isArray(value.items) ? value : Array.isArray(value.results?.items) ? value.results : null) as PageLike | null
+  if (text.length > MAX_RESULT_CHARS && page) {
+    const total = page.items.length
+    while (text.length > MAX_RESULT_CHARS && page.items.length > 1) {
+      page.items = page.items.slice(0, Math.ceil(page.items.length / 2))
+      delete page.nextCursor
+      page.truncated = `${page.items.length} of ${total} items shown to stay under ~8k tokens: call ${tool} again with limit=${page.items.length} and page with the cursor it returns`
+      text = JSON.stringify(value)
+    }
+  }
+  return text.length <= MAX_RESULT_CHARS ? text : `${text.slice(0, MAX_RESULT_CHARS)}… [cut at ~8k tokens: call ${tool} with narrower arguments]`
+}
+
+/** A thrown 4xx (not found, bad cursor, …) becomes a sentence the model can act on; anything else stays vague. */
+function toolError(err: unknown, tool: string): string {
+  const e = err as { statusCode?: number, statusMessage?: string, message?: string }
+  if (e?.statusCode && e.statusCode < 500) return e.statusMessage || e.message || 'The request was refused.'
+  console.error(`[mcp] ${tool} failed:`, err)
+  return `${tool} failed on the server. Try again; if it keeps failing, the server log has the details.`
+}
+
+function buildServer(scope: Scope): McpServer {
+  const server = new McpServer({ name: 'proofdeck', title: 'Proofdeck', version: '0.1.0' }, { instructions: INSTRUCTIONS })
+  for (const tool of enabledTools()) {
+    server.registerTool(tool.name, {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input,
+      annotations: { readOnlyHint: true },
+    }, async (args: unknown) => {
+      try {
+        return { content: [{ type: 'text' as const, text: render(await tool.run(scope, args as never), tool.name) }] }
+      }
+      catch (err) {
+        return { content: [{ type: 'text' as const, text: toolError(err, tool.name) }], isError: true }
+      }
+    })
+  }
+  return server
+}
+
+const scopeOf = (authInfo: AuthInfo | undefined) => authInfo?.extra?.scope as Scope
+
+const modern = createMcpHandler(({ authInfo }) => buildServer(scopeOf(authInfo)), { legacy: 'reject', responseMode: 'json' })
+
+async function legacy(request: Request, opts: { authInfo: AuthInfo, parsedBody?: unknown }): Promise<Response> {
+  const server = buildServer(scopeOf(opts.authInfo))
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+  await server.connect(transport)
+  try {
+    return await transport.handleRequest(request, opts)
+  }
+  finally {
+    void transport.close()
+    void server.close()
+  }
+}
+
+const NO_STORE = { 'cache-control': 'no-store' }
+function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), {
+    status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
+  })
+}
+
+function allowedOrigins(request: Request): Set<string> {
+  const origins = new Set([new URL(request.url).origin])
+  if (process.env.PROOFDECK_PUBLIC_URL) {
+    try {
+      origins.add(new URL(process.env.PROOFDECK_PUBLIC_URL).origin)
+    }
+    catch { /* an invalid public URL adds nothing */ }
+  }
+  return origins
+}
+
+export async function mcpEndpoint(request: Request): Promise<Response> {
+  const origin = request.headers.get('origin')
+  if (origin && !allowedOrigins(request).has(origin)) return rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`)
+  if (request.method !== 'POST') return rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' })
+
+  const keyHelp = `create a read key in the Proofdeck dashboard under Settings → API keys (${new URL('/settings/keys', allowedOrigins(request).values().next().value).href}) and send it as "Authorization: Bearer pd_…"`
+  const header = request.headers.get('authorization') ?? ''
+  const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
+  if (!token) return rpcError(401, -31001, `Missing API key: ${keyHelp}.`, { 'www-authenticate': 'Bearer realm="proofdeck"' })
+  const check = await resolveApiKey(token, 'read')
+  if (!check.ok) {
+    console.warn(`[mcp] refused API key ${check.prefix}…: ${check.reason}`)
+    const why = KEY_REFUSALS[check.reason]
+    return rpcError(401, -31001, `This API key ${why}: ${keyHelp}.`, { 'www-authenticate': `Bearer realm="proofdeck", error="invalid_token", error_description="API key ${why}"` })
+  }
+
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) return rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
+  const raw = await request.text()
+  if (raw.length > MAX_BODY) return rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
+  let parsedBody: unknown
+  try {
+    parsedBody = raw ? JSON.parse(raw) : undefined
+  }
+  catch { /* the SDK answers 400 -32700 */ }
+
+  const headers = new Headers(request.headers)
+  if (!(headers.get('accept') ?? '').includes('text/event-stream')) headers.set('accept', 'application/json, text/event-stream')
+  const req = new Request(request.url, { method: 'POST', headers, body: raw })
+  const authInfo: AuthInfo = { token: check.scope.keyId ?? '', clientId: check.scope.keyId ?? '', scopes: ['read'], extra: { scope: check.scope } }
+  const opts = { authInfo, ...(parsedBody !== undefined && { parsedBody }) }
+  const response = (await isLegacyRequest(req, parsedBody)) ? await legacy(req, opts) : await modern.fetch(req, opts)
+  response.headers.set('cache-control', 'no-store')
+  return (parsedBody as { method?: string } | undefined)?.method === 'tools/list' ? slimToolList(response) : response
+}
+
+/** tools/list is re-sent to the model on every turn: drop the per-tool JSON Schema dialect URL, the default anyway. */
+async function slimToolList(response: Response): Promise<Response> {
+  if (!response.headers.get('content-type')?.includes('application/json')) return response
+  const body = await response.json() as { result?: { tools?: { inputSchema?: Record<string, unknown> }[] } }
+  for (const tool of body.result?.tools ?? []) delete tool.inputSchema?.$schema
+  const headers = new Headers(response.headers)
+  headers.delete('content-length')
+  return new Response(JSON.stringify(body), { status: response.status, headers })
+}

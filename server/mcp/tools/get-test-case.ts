@@ -1,0 +1,11 @@
+import { getTestCaseQuerySchema, testCaseParamsSchema } from '../../../shared/schemas/reads'
+import { getTestCase } from '../../services/test-cases'
+import { defineTool } from '../define'
+
+export const getTestCaseTool = defineTool({
+  name: 'get_test_case',
+  title: 'Get a test case',
+  description: 'One test: flakiness with evidence runs, recent results, its clusters, newest error with stack and steps.',
+  input: testCaseParamsSchema.extend(getTestCaseQuerySchema.shape).extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8) }),
+  run: (scope, { testCaseId, ...query }) => getTestCase(scope, testCaseId, query),
+})
