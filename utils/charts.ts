@@ -1,7 +1,8 @@
-import { BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineElement, PointElement, Tooltip, type ChartOptions } from 'chart.js'
+import { BarElement, CategoryScale, Chart, Filler, LinearScale, LineElement, PointElement, Tooltip, type ChartOptions } from 'chart.js'
 
-// Only what our line and bar charts draw: chart.js tree-shakes the rest away.
-Chart.register(CategoryScale, LinearScale, PointElement, LineElement, BarElement, Filler, Tooltip, Legend)
+// Only what our line and bar charts draw: chart.js tree-shakes the rest away. The legend is HTML (ChartsLegend):
+// chart.js's legend plugin cost a few KB on pages at the edge of their JS budget.
+Chart.register(CategoryScale, LinearScale, PointElement, LineElement, BarElement, Filler, Tooltip)
 
 /** Series colours (Tailwind 500s): readable on both the light and the dark background. */
 export const SERIES_COLORS = ['#10b981', '#3b82f6', '#f59e0b', '#a855f7', '#ef4444', '#14b8a6', '#ec4899', '#84cc16']
@@ -17,7 +18,7 @@ export function formatChartValue(v: number, format: ChartValueFormat): string {
 }
 
 /** Axes, grid and tooltip that follow the colour mode. */
-export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: { legend?: boolean, stacked?: boolean, yMax?: number } = {}): ChartOptions<'line' | 'bar'> {
+export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: { stacked?: boolean, yMax?: number } = {}): ChartOptions<'line' | 'bar'> {
   const text = dark ? '#a1a1aa' : '#71717a'
   const grid = dark ? 'rgba(255,255,255,0.08)' : 'rgba(0,0,0,0.07)'
   return {
@@ -26,7 +27,6 @@ export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: 
     animation: false,
     interaction: { mode: 'index', intersect: false },
     plugins: {
-      legend: { display: opts.legend ?? false, position: 'bottom', labels: { color: text, boxWidth: 12, boxHeight: 12, font: { size: 11 } } },
       tooltip: { callbacks: { label: ctx => `${ctx.dataset.label ? `${ctx.dataset.label}: ` : ''}${ctx.parsed.y == null ? '—' : formatChartValue(ctx.parsed.y, format)}` } },
     },
     scales: {
@@ -35,7 +35,7 @@ export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: 
         stacked: opts.stacked,
         beginAtZero: format !== 'percent',
         max: opts.yMax,
-        ticks: { color: text, font: { size: 11 }, maxTicksLimit: 5, callback: v => formatChartValue(Number(v), format) },
+        ticks: { color: text, font: { size: 11 }, maxTicksLimit: 5, precision: format === 'count' ? 0 : undefined, callback: v => formatChartValue(Number(v), format) },
         grid: { color: grid },
         border: { display: false },
       },

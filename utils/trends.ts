@@ -1,4 +1,4 @@
-import type { RunSummary } from '#shared/types/reads'
+import type { RunSummary, RunTrendPoint } from '#shared/types/reads'
 
 /** Executed tests of a run that passed (a pass on retry counts as a pass); null when nothing ran. */
 export function passRateOf(r: Pick<RunSummary, 'counts'>): number | null {
@@ -13,20 +13,18 @@ export function lastDays(days: number, now = Date.now()): string[] {
   return out
 }
 
-/** Per day: passed / executed over the runs of that day (null on days without runs), and the overall share. */
-export function dailyPassRates(runs: Pick<RunSummary, 'counts' | 'startedAt'>[], days: string[]) {
+/** Per day: passed / executed over that day's points (null on days without runs), and the overall share. */
+export function dailyPassRates(points: Pick<RunTrendPoint, 'day' | 'passed' | 'executed'>[], days: string[]) {
   const acc = new Map<string, { passed: number, executed: number }>()
   let passed = 0
   let executed = 0
-  for (const r of runs) {
-    const day = r.startedAt.slice(0, 10)
-    const e = r.counts.tests - r.counts.skipped
-    const a = acc.get(day) ?? { passed: 0, executed: 0 }
-    a.passed += r.counts.passed
-    a.executed += e
-    acc.set(day, a)
-    passed += r.counts.passed
-    executed += e
+  for (const p of points) {
+    const a = acc.get(p.day) ?? { passed: 0, executed: 0 }
+    a.passed += p.passed
+    a.executed += p.executed
+    acc.set(p.day, a)
+    passed += p.passed
+    executed += p.executed
   }
   return {
     perDay: days.map((d) => {
@@ -37,24 +35,10 @@ export function dailyPassRates(runs: Pick<RunSummary, 'counts' | 'startedAt'>[],
   }
 }
 
-const MAX_PAGES = 5
-
-/**
- * Runs of a project over the last `days`, newest first: at most five pages of 100.
- * TODO(read API): there is no aggregated trend route (pass rate and duration per day and branch) yet, so trends page
- * through list_runs; `truncated` says when the window had more runs than that.
- */
-export async function fetchRunsSince(slug: string, days: number) {
-  const since = new Date(Date.now() - days * 86_400_000).toISOString()
-  const runs: RunSummary[] = []
-  let cursor: string | undefined
-  let truncated = false
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const page = await $fetch(`/api/projects/${slug}/runs`, { query: { since, limit: 100, cursor } })
-    runs.push(...page.items)
-    if (!page.nextCursor) break
-    cursor = page.nextCursor
-    if (i === MAX_PAGES - 1) truncated = true
-  }
-  return { runs, since, truncated }
+/** Branches of the window, the default branch first, then by number of runs. */
+export function trendBranches(points: Pick<RunTrendPoint, 'branch' | 'runs'>[], defaultBranch: string): string[] {
+  const counts = new Map<string, number>()
+  for (const p of points) if (p.branch) counts.set(p.branch, (counts.get(p.branch) ?? 0) + p.runs)
+  const others = [...counts.entries()].filter(([b]) => b !== defaultBranch).sort((a, b) => b[1] - a[1]).map(([b]) => b)
+  return [...(counts.has(defaultBranch) ? [defaultBranch] : []), ...others]
 }
