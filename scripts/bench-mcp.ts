@@ -4,6 +4,8 @@
  *
  *   npm run bench:mcp [-- --scale 1 --calls 200]      (DATABASE_URL=postgres://… to measure on Postgres)
  *   npm run bench:mcp -- --scale 40 --calls 100        (~1M results: the size the targets are set for)
+ *   … --keep                 keep the Postgres database afterwards (its name is printed)
+ *   … --reuse pd_bench_mcp_… measure on a database a --keep run left (no load; loading 1M results takes minutes)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,6 +18,8 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback
 }
 const SCALE = arg('scale', 1)
+const KEEP = process.argv.includes('--keep')
+const REUSE = process.argv[process.argv.indexOf('--reuse') + 1]?.startsWith('pd_bench_mcp_') ? process.argv[process.argv.indexOf('--reuse') + 1] : undefined
 const CALLS = arg('calls', 200)
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 
@@ -25,21 +29,33 @@ async function database(): Promise<{ env: Record<string, string>, label: string,
     return { env: { PROOFDECK_DATA_DIR: join(dir, 'pglite') }, label: 'PGlite', drop: async () => rmSync(dir, { recursive: true, force: true }) }
   }
   const { default: postgres } = await import('postgres')
-  const name = `pd_bench_mcp_${Date.now()}`
-  const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${name}`)
-  await admin.end()
+  const name = REUSE ?? `pd_bench_mcp_${Date.now()}`
+  if (!REUSE) {
+    const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`create database ${name}`)
+    await admin.end()
+  }
   const url = new URL(process.env.DATABASE_URL)
   url.pathname = `/${name}`
   return {
     env: { DATABASE_URL: url.toString() },
     label: 'Postgres',
     drop: async () => {
+      if (KEEP || REUSE) return console.log(`kept database ${name}: --reuse ${name}`)
       const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
       await a.unsafe(`drop database if exists ${name} with (force)`)
       await a.end()
     },
   }
+}
+
+/** Runs and results of a reused database, shaped like the demo loader's log line. */
+async function counts(url: string): Promise<string[]> {
+  const { default: postgres } = await import('postgres')
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  const [row] = await sql`select (select count(*) from runs)::int as runs, (select count(*) from test_results)::int as results`
+  await sql.end()
+  return ['', String(row!.runs), String(row!.results)]
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
@@ -53,7 +69,7 @@ async function main() {
   }, { timeoutMs: 120_000 })
   try {
     while (!/demo data (loaded|not loaded)/.test(server.output())) await new Promise(r => setTimeout(r, 500))
-    const loaded = server.output().match(/demo data loaded: (\d+) runs, (\d+) results/)
+    const loaded = server.output().match(/demo data loaded: (\d+) runs, (\d+) results/) ?? (REUSE ? await counts(db.env.DATABASE_URL!) : null)
     if (!loaded) throw new Error(server.output())
     const key = await createApiKeyAs(server.url, ADMIN, ['read'])
     let id = 0

@@ -23,7 +23,8 @@ export interface RuleDiagnosis {
 export type RuleId
   = | 'infrastructure' | 'flaky'
     | 'out-of-memory' | 'process-crash' | 'missing-env-var' | 'module-not-found' | 'permission-denied' | 'disk-full'
-    | 'missing-file' | 'test-setup' | 'network' | 'strict-mode' | 'locator-not-found' | 'timeout' | 'assertion' | 'exception' | 'unknown'
+    | 'missing-file' | 'test-setup' | 'network' | 'strict-mode' | 'locator-not-found' | 'element-not-actionable' | 'timeout' | 'assertion'
+    | 'exception' | 'unknown'
 
 /** What one error message says, as a rule sees it. */
 export interface Finding {
@@ -83,12 +84,12 @@ function networkFacts(text: string): Record<string, string | undefined> {
     /(?:connect(?:ion)?|connecting) to (?:https?:\/\/)?([\w.-]+):(\d{2,5})/i,
     /https?:\/\/([\w.-]+):(\d{2,5})/,
   )
-  const hostOnly = first(text, /getaddrinfo \w+ ([\w.-]+)/, /UnknownHostException:\s*([\w.-]+)/, /no such host[^\n]*?([\w-]+\.[\w.-]+)/i, /https?:\/\/([\w.-]+)/)
+  const hostOnly = first(text, /connect E[A-Z]+ (\/\S+)/, /getaddrinfo \w+ ([\w.-]+)/, /UnknownHostException:\s*([\w.-]+)/, /no such host[^\n]*?([\w-]+\.[\w.-]+)/i, /https?:\/\/([\w.-]+)/)
   const status = first(text,
     /(?:status(?: code)?|HTTP(?:\/[\d.]+)?)\s*[:=]?\s*([1-5]\d\d)\b/i,
     /\b([45]\d\d)\s+(?:Bad Gateway|Service Unavailable|Gateway Time-?out|Internal Server Error|Not Found|Unauthorized|Forbidden|Too Many Requests|Bad Request)/i,
   )
-  const code = first(text, /\b(E(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE|AI_AGAIN|NOTFOUND))\b/, /\b(net::ERR_[A-Z_]+)/, /\b(socket hang up|fetch failed|Connection refused|connection reset by peer|Max retries exceeded|certificate has expired|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\b/i)
+  const code = first(text, /\b(E(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE|AI_AGAIN|NOTFOUND))\b/, /\bconnect (ENOENT)\b/, /\b(net::ERR_[A-Z_]+)/, /\b(socket hang up|fetch failed|Connection refused|connection reset by peer|Max retries exceeded|certificate has expired|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\b/i)
   // ports in the ephemeral range are the other side's random ports: they name no service
   const port = hostPort?.[2] && Number(hostPort[2]) < 32768 ? hostPort[2] : undefined
   return {
@@ -115,6 +116,7 @@ export function extractExpectation(text: string): { expected?: string, received?
     [/^\s*(.+?) !== (.+)$/m, 're'],
     [/expected (.+?) to (?:deeply |strictly )?(?:equal|be|eql|have length of|include|contain|match) (.+?)(?:\n|$)/i, 're'],
     [/\bassert (.+?) == (.+?)(?:\n|$)/, 're'],
+    [/(?:\bgot:?|=)\s*(.+?),\s*want:?\s*(.+?)$/m, 're'],
   ]
   for (const [re, order] of pairs) {
     const m = text.match(re)
@@ -151,6 +153,11 @@ export function extractWait(text: string): { waitingFor?: string, ms?: string } 
   return { waitingFor: clip(waitingFor, 160), ms }
 }
 
+/** The message opens with an exception that is not an assertion's own (`KeyError: 'price'`, `E   TypeError: …`). */
+function opensWithException(text: string): boolean {
+  return /^\s*(?:E\s+)?(?:[\w$]+\.)*(?!Assert|Comparison|Expectation|MultipleFailures)[\w$]+(?:Error|Exception) ?:/.test(text)
+}
+
 const MESSAGE_RULES: MessageRule[] = [
   {
     rule: 'out-of-memory', category: 'crash', strength: 0.85,
@@ -164,13 +171,20 @@ const MESSAGE_RULES: MessageRule[] = [
     facts: text => ({ signal: text.match(/\b(SIG[A-Z]+|exitCode=\d+|exit code \d+)\b/)?.[1] }),
   },
   {
+    // go test: the package failed but no test did, so the test binary itself exited non-zero (os.Exit, log.Fatal in TestMain)
+    rule: 'process-crash', category: 'crash', strength: 0.6,
+    match: /^FAIL\t\S+\t[\d.]+s\s*$/m,
+    when: text => !/^\s*--- FAIL:/m.test(text),
+  },
+  {
     rule: 'missing-env-var', category: 'environment', strength: 0.85,
-    match: /(?:environment variable|env var(?:iable)?)\s*[:"'`]?\s*[A-Z][A-Z0-9_]{2,}|\b[A-Z][A-Z0-9_]{2,}\b["'`]? (?:is not set|not set|is undefined|must be set|is required|is missing)|KeyError: ['"][A-Z][A-Z0-9_]{2,}['"]|required key [A-Z][A-Z0-9_]+ missing|process\.env\.[A-Z][A-Z0-9_]+ is (?:undefined|not set)/,
+    match: /(?:environment variable|env var(?:iable)?)\s*[:"'`]?\s*[A-Z][A-Z0-9_]{2,}|\b[A-Z][A-Z0-9_]{2,}\b["'`]? (?:is not set|not set|is undefined|must be set|is required|is missing)|KeyError: ['"][A-Z][A-Z0-9_]{2,}['"]|key not found: "[A-Z][A-Z0-9_]{2,}"|required key [A-Z][A-Z0-9_]+ missing|process\.env\.[A-Z][A-Z0-9_]+ is (?:undefined|not set)/,
     facts: text => ({
       variable: first(text,
         /(?:environment variable|env var(?:iable)?)\s*[:"'`]?\s*([A-Z][A-Z0-9_]{2,})/,
         /\b([A-Z][A-Z0-9_]{2,})\b["'`]? (?:is not set|not set|is undefined|must be set|is required|is missing)/,
         /KeyError: ['"]([A-Z][A-Z0-9_]{2,})['"]/,
+        /key not found: "([A-Z][A-Z0-9_]{2,})"/,
         /required key ([A-Z][A-Z0-9_]+) missing/,
         /process\.env\.([A-Z][A-Z0-9_]+)/,
       )?.[1],
@@ -204,13 +218,13 @@ const MESSAGE_RULES: MessageRule[] = [
   },
   {
     rule: 'missing-file', category: 'environment', strength: 0.7,
-    match: /Executable doesn't exist|command not found|ENOENT: no such file or directory|FileNotFoundError|FileNotFoundException|No such file or directory|not recognized as an internal or external command/i,
-    facts: text => ({ path: first(text, /Executable doesn't exist at (\S+)/, /ENOENT: no such file or directory,\s*\w+\s+['"]([^'"]+)['"]/, /No such file or directory:?\s*['"]([^'"]+)['"]/, /FileNotFound(?:Error|Exception):?[^'"\n]*['"]?([^'"\n]+)/, /(\S+): command not found/)?.[1] }),
+    match: /Executable doesn't exist|command not found|ENOENT: no such file or directory|FileNotFoundError|FileNotFoundException|DirectoryNotFoundException|Could not find (?:a part of )?the path|Could not find file|No such file or directory|not recognized as an internal or external command/i,
+    facts: text => ({ path: first(text, /Executable doesn't exist at (\S+)/, /Could not find (?:a part of )?the path ["']([^"']+)["']/, /Could not find file ["']([^"']+)["']/, /ENOENT: no such file or directory,\s*\w+\s+['"]([^'"]+)['"]/, /No such file or directory:?\s*['"]([^'"]+)['"]/, /FileNotFound(?:Error|Exception):?[^'"\n]*['"]?([^'"\n]+)/, /(\S+): command not found/)?.[1] }),
   },
   {
     // an assertion that merely mentions a status code is an assertion; these are the transport's own words
     rule: 'network', category: 'network', strength: 0.8,
-    match: /\bE(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)\b|socket hang up|net::ERR_[A-Z_]+|Connection (?:to \S+ )?refused|connection reset|getaddrinfo|Name or service not known|Temporary failure in name resolution|fetch failed|Network ?Error|Network request failed|ConnectException|UnknownHostException|SocketTimeoutException|Max retries exceeded|dial tcp|no such host|certificate has expired|self[- ]signed certificate|TLS handshake|Network Timeout|Request failed with status code [45]\d\d|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)/i,
+    match: /\bE(?:CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)\b|\bconnect ENOENT\b|\b(?:connection|connect|gateway|socket|read) (?:timeout|time-out|timed out)\b|(?:socket\.timeout|TimeoutError): timed out\s*(?:\n|$)|\b(?:Read|Connect)Timeout(?:Error)?\b|socket hang up|net::ERR_[A-Z_]+|Connection (?:to \S+ )?refused|connection reset|getaddrinfo|Name or service not known|Temporary failure in name resolution|fetch failed|Network ?Error|Network request failed|ConnectException|UnknownHostException|SocketTimeoutException|Max retries exceeded|dial tcp|no such host|certificate has expired|self[- ]signed certificate|TLS handshake|Network Timeout|Request failed with status code [45]\d\d|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)/i,
     facts: networkFacts,
   },
   {
@@ -221,9 +235,17 @@ const MESSAGE_RULES: MessageRule[] = [
   {
     rule: 'locator-not-found', category: 'locator', strength: 0.75,
     match: /element\(s\) not found|\belement not found\b|No node found for selector|Unable to (?:locate|find) (?:an )?element|NoSuchElementException|but never found it|TestingLibraryElementError|Received: <element\(s\) not found>|waiting for (?:locator|getBy\w+|selector)/i,
-    // a timeout whose call log shows the element was found is an actionability wait, not a missing element
-    when: text => !/resolved to|locator resolved/i.test(text) || /element\(s\) not found/i.test(text),
+    // a timeout whose call log shows the element was found is an actionability wait, and a web-first assertion with a
+    // received value found its element: neither is a missing element
+    when: text => /element\(s\) not found/i.test(text) || (!/resolved to|locator resolved/i.test(text) && !/^\s*Received(?: string| value)?:/m.test(text)),
     facts: text => ({ locator: extractLocator(text), ...extractWait(text) }),
+  },
+  {
+    // found, but covered by another element or hidden until the action timed out: the locator targets the wrong element
+    rule: 'element-not-actionable', category: 'locator', strength: 0.7,
+    match: /intercepts pointer events|element is not visible|element is outside of the viewport/i,
+    when: text => /Timeout|timed out|exceeded/i.test(text),
+    facts: text => ({ locator: extractLocator(text), ...extractWait(text), blocker: clip(text.match(/(<[^\n]+?>)(?: from <[^\n]+?>)?(?: subtree)? intercepts pointer events/)?.[1], 120) }),
   },
   {
     // explicit expected/received pairs: an assertion even when the message also mentions the matcher's timeout
@@ -238,15 +260,17 @@ const MESSAGE_RULES: MessageRule[] = [
   },
   {
     rule: 'assertion', category: 'assertion', strength: 0.7,
-    match: /AssertionError|AssertionFailedError|ComparisonFailure|\bassertion (?:error|failure|failed)\b|expect\(|\bExpected\b[^\n]*\n[^\n]*\b(?:Received|Actual|got)\b|expected:?\s*<|expected .+ to (?:deeply |strictly )?(?:equal|be|eql|include|contain|match|have)|\bexpected value did not match|\bassert\b.+(?:==|!=)|Assert\.\w+|!==|should (?:equal|be|have|match|contain)|Not equal:|to equal|error: (?:check|require)(?:_\w+)?\(|\b(?:EXPECT|ASSERT)_(?:EQ|NE|TRUE|FALSE|LT|LE|GT|GE)\b|error: expected\b/i,
+    match: /AssertionError|AssertionFailedError|ComparisonFailure|\bassertion (?:error|failure|failed)\b|expect\(|\bExpected\b[^\n]*\n[^\n]*\b(?:Received|Actual|got)\b|expected:?\s*<|expected .+ to (?:deeply |strictly )?(?:equal|be|eql|include|contain|match|have)|\bexpected value did not match|\bassert\b.+(?:==|!=)|Assert\.\w+|!==|should (?:equal|be|have|match|contain)|Not equal:|to equal|error: (?:check|require)(?:_\w+)?\(|\b(?:EXPECT|ASSERT)_(?:EQ|NE|TRUE|FALSE|LT|LE|GT|GE)\b|error: expected\b|\.(?:c|cc|cpp|cxx|h|hpp):\d+: error: /i,
+    // `KeyError: 'price'` raised while evaluating `assert total(line) == 5.0` is an exception, not a failed assertion
+    when: text => !opensWithException(text),
     facts: text => extractExpectation(text),
   },
   {
     rule: 'exception', category: 'crash', strength: 0.5,
-    match: /\b(?:NullPointerException|TypeError|ReferenceError|AttributeError|NameError|IndexError|KeyError|ValueError|ZeroDivisionError|IllegalStateException|IllegalArgumentException|ClassCastException|ArrayIndexOutOfBoundsException|IndexOutOfBoundsException|UnsupportedOperationException|ConcurrentModificationException|NoMethodError|RangeError|SyntaxError|RuntimeError|InvalidOperationException|NullReferenceException|ArgumentException|DivideByZeroException|nil pointer dereference|index out of range|division by zero|Cannot read propert(?:y|ies) of (?:undefined|null)|is not a function|is not defined|Unhandled(?: promise)? rejection|Uncaught)\b/i,
+    match: /\b(?:NullPointerException|TypeError|ReferenceError|AttributeError|NameError|IndexError|KeyError|ValueError|ZeroDivisionError|IllegalStateException|IllegalArgumentException|ClassCastException|ArrayIndexOutOfBoundsException|IndexOutOfBoundsException|UnsupportedOperationException|ConcurrentModificationException|NoMethodError|RangeError|SyntaxError|RuntimeError|InvalidOperationException|NullReferenceException|KeyNotFoundException|ArgumentException|DivideByZeroException|cannot unmarshal|unexpected end of JSON input|nil pointer dereference|index out of range|division by zero|Cannot read propert(?:y|ies) of (?:undefined|null)|is not a function|is not defined|Unhandled(?: promise)? rejection|Uncaught)\b/i,
     facts: text => ({
       exception: text.match(/\b([\w.]*(?:Exception|Error)|nil pointer dereference|index out of range)\b/)?.[1],
-      detail: clip(text.match(/(?:Exception|Error):\s*(.+)/)?.[1], 160),
+      detail: clip(text.match(/(?:Exception|Error) ?:\s*(.+)/)?.[1], 160),
     }),
   },
 ]
@@ -254,17 +278,25 @@ const MESSAGE_RULES: MessageRule[] = [
 MESSAGE_RULES.push({
   // last resort: any thrown exception or error class at the start of a line ("Exception: x", "com.acme.FooException: y")
   rule: 'exception', category: 'crash', strength: 0.4,
-  match: /^\s*(?:E\s+)?(?:[\w$]+\.)*[\w$]*(?:Exception|Error)(?: \[\w+\])?:\s/m,
+  match: /^\s*(?:E\s+)?(?:[\w$]+\.)*[\w$]*(?:Exception|Error)(?: \[\w+\])? ?:\s/m,
   facts: text => ({
-    exception: text.match(/^\s*(?:E\s+)?((?:[\w$]+\.)*[\w$]*(?:Exception|Error))(?: \[\w+\])?:\s/m)?.[1],
-    detail: clip(text.match(/(?:Exception|Error)(?: \[\w+\])?:\s*(.+)/)?.[1], 160),
+    exception: text.match(/^\s*(?:E\s+)?((?:[\w$]+\.)*[\w$]*(?:Exception|Error))(?: \[\w+\])? ?:\s/m)?.[1],
+    detail: clip(text.match(/(?:Exception|Error)(?: \[\w+\])? ?:\s*(.+)/)?.[1], 160),
   }),
+})
+
+MESSAGE_RULES.push({
+  // go test: a `t.Error`/`t.Fatal` line (`price_test.go:18: ParsePrice("12,50") = 1250, want 12.5`) that no rule above
+  // explained is a failed check
+  rule: 'assertion', category: 'assertion', strength: 0.5,
+  match: /^\s*\w+_test\.go:\d+: \S/m,
+  facts: text => extractExpectation(text),
 })
 
 /** Playwright Test loaded twice or a test file imported by the config: the setup is wrong, not a test. */
 MESSAGE_RULES.splice(MESSAGE_RULES.findIndex(r => r.rule === 'network'), 0, {
   rule: 'test-setup', category: 'environment', strength: 0.8,
-  match: /did not expect test(?:\.\w+)?\(\) to be called here|Test suite failed to run|two different versions of @playwright\/test|No tests found|Cannot use import statement outside a module|SyntaxError: Unexpected token 'export'|ReferenceError: (?:describe|it|test|expect) is not defined/,
+  match: /did not expect test(?:\.\w+)?\(\) to be called here|Test suite failed to run|two different versions of @playwright\/test|No tests found|Cannot use import statement outside a module|SyntaxError: Unexpected token 'export'|ReferenceError: (?:describe|it|test|expect) is not defined|No code coverage driver (?:is )?available/,
 })
 
 /** The rules this engine knows, for docs and coverage reports. */
@@ -443,6 +475,15 @@ function describeFinding(f: Finding | null, ctx: ClusterContextData): CategoryTe
         change: 'Change one thing: update the locator only, or raise the timeout once to tell "late" from "never" — not both.',
         plug: 'Check the plug: right base URL, the app started and seeded, logged in as the expected user, feature flags as in the last green run.',
       }
+    case 'element-not-actionable':
+      return {
+        summary: `Locator ${loc ?? '(see message)'} found an element that never became actionable${x.blocker ? `: ${x.blocker} covers it` : ''}`,
+        rootCause: `${loc ?? 'The locator'} resolves to an element, but the action never landed on it before the timeout: ${x.blocker ? `another element (${x.blocker}) sits on top of it and receives the clicks` : 'it stays hidden or outside the viewport'}. The locator targets the wrong element (an input under its floating label, a hidden duplicate) or an overlay (a dialog, a spinner, a cookie banner) is still open.`,
+        fix: `Target the element the user actually interacts with (the label or visible control, by role and name), or wait for the overlay to go away; do not force the action with { force: true }, which hides the real problem.`,
+        look: 'Open the trace of the cited run at the failing action: the call log names the element that intercepts the pointer, and the snapshot shows what covers the target.',
+        change: 'Change one thing: point the locator at the covering (or visible) element, or close the overlay first, and re-run.',
+        plug: 'Check the plug: viewport size, theme and UI library version as in the last green run (a layout change can move a label over an input).',
+      }
     case 'timeout':
       return {
         summary: `Timed out${x.ms ? ` after ${x.ms}${/\d$/.test(x.ms) ? 'ms' : ''}` : ''} waiting for ${x.waitingFor ?? 'something that never happened (see the message)'}`,
@@ -612,6 +653,7 @@ function whyFor(f: Finding): string {
     case 'assertion': return x.expected != null || x.received != null ? `The assertion compares ${x.expected ?? '?'} (expected) with ${x.received ?? '?'} (received).` : 'The failing assertion.'
     case 'timeout': return `The wait that ran out${x.waitingFor ? `: ${x.waitingFor}` : ''}.`
     case 'locator-not-found': return `The element ${x.locator ?? ''} was not found.`.replace(' .', '.')
+    case 'element-not-actionable': return `The element${x.locator ? ` ${x.locator}` : ''} was found but never became actionable${x.blocker ? `: ${x.blocker} intercepts the pointer` : ''}.`
     case 'strict-mode': return `The locator resolved to ${x.count ?? 'several'} elements.`
     case 'network': return `The connection error${x.host ? ` to ${x.host}${x.port ? `:${x.port}` : ''}` : ''}${x.status ? ` (HTTP ${x.status})` : ''}.`
     case 'missing-env-var': return `${x.variable ?? 'A variable'} is read but not set.`
@@ -635,18 +677,35 @@ function finish(rule: RuleId, category: FailureCategory, text: CategoryText, evi
 /**
  * Category accuracy of single-message classification over labelled failures, with the confusion matrix and the
  * misses (for bench scripts and tests). Cluster-level categories (flaky, infrastructure) need a context bundle.
+ * Items may name a `group` (their root cause): a group counts as right when more than half of its items are.
  */
-export function categoryAccuracy(labelled: { category: string, message: string, stack: string | null }[]) {
+export function categoryAccuracy(labelled: { category: string, message: string, stack: string | null, group?: string }[]) {
   const confusion = new Map<string, Map<string, number>>()
-  const misses: { expected: string, got: string, message: string }[] = []
+  const misses: { expected: string, got: string, message: string, stack: string | null, group?: string }[] = []
+  const groups = new Map<string, { total: number, correct: number }>()
   let correct = 0
   for (const l of labelled) {
     const got = classifyError(l.message, l.stack)?.category ?? 'unknown'
     const row = confusion.get(l.category) ?? new Map<string, number>()
     row.set(got, (row.get(got) ?? 0) + 1)
     confusion.set(l.category, row)
-    if (got === l.category) correct++
-    else misses.push({ expected: l.category, got, message: l.message || (l.stack ?? '') })
+    let group: { total: number, correct: number } | undefined
+    if (l.group != null) {
+      group = groups.get(l.group) ?? { total: 0, correct: 0 }
+      groups.set(l.group, group)
+      group.total++
+    }
+    if (got === l.category) {
+      correct++
+      if (group) group.correct++
+    }
+    else {
+      misses.push({ expected: l.category, got, message: l.message || (l.stack ?? ''), stack: l.stack, ...(l.group == null ? {} : { group: l.group }) })
+    }
   }
-  return { accuracy: labelled.length ? correct / labelled.length : 0, correct, total: labelled.length, confusion, misses }
+  const groupsCorrect = [...groups.values()].filter(g => g.correct * 2 > g.total).length
+  return {
+    accuracy: labelled.length ? correct / labelled.length : 0, correct, total: labelled.length, confusion, misses,
+    groups: { accuracy: groups.size ? groupsCorrect / groups.size : 0, correct: groupsCorrect, total: groups.size },
+  }
 }

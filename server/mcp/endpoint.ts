@@ -9,7 +9,7 @@ import type { ToolDefinition } from './define'
  * JSON responses, both protocol eras of the official SDK, `read` API keys, and the eleven read-only tools.
  */
 
-const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists page with nextCursor.'
+const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists are newest first and page with nextCursor; dates are ISO 8601.'
 const MAX_BODY = 1_048_576
 /** About 8k tokens: the hard cap of one tool result. */
 const MAX_RESULT_CHARS = 30_000
@@ -75,7 +75,8 @@ function toolError(err: unknown, tool: string): string {
 }
 
 function buildServer(scope: Scope): McpServer {
-  const server = new McpServer({ name: 'proofdeck', title: 'Proofdeck', version: '0.1.0' }, { instructions: INSTRUCTIONS })
+  // the tool list is fixed for the life of the process: never announce list_changed notifications that cannot come
+  const server = new McpServer({ name: 'proofdeck', title: 'Proofdeck', version: '0.1.0' }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } })
   for (const tool of enabledTools()) {
     server.registerTool(tool.name, {
       title: tool.title,
@@ -118,23 +119,25 @@ function rpcError(status: number, code: number, message: string, headers: Record
   })
 }
 
-function allowedOrigins(request: Request): Set<string> {
-  const origins = new Set([new URL(request.url).origin])
-  if (process.env.PROOFDECK_PUBLIC_URL) {
-    try {
-      origins.add(new URL(process.env.PROOFDECK_PUBLIC_URL).origin)
-    }
-    catch { /* an invalid public URL adds nothing */ }
+/**
+ * The one origin a web page may call /mcp from: PROOFDECK_PUBLIC_URL's when set, else the request's own. Only the
+ * configured origin protects against DNS rebinding, since a rebinding page controls both the Host header (from which
+ * the request's origin is derived) and its Origin.
+ */
+function allowedOrigin(request: Request): string {
+  try {
+    if (process.env.PROOFDECK_PUBLIC_URL) return new URL(process.env.PROOFDECK_PUBLIC_URL).origin
   }
-  return origins
+  catch { /* an invalid public URL falls back to the request's origin */ }
+  return new URL(request.url).origin
 }
 
 export async function mcpEndpoint(request: Request): Promise<Response> {
   const origin = request.headers.get('origin')
-  if (origin && !allowedOrigins(request).has(origin)) return rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`)
+  if (origin && origin !== allowedOrigin(request)) return rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`)
   if (request.method !== 'POST') return rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' })
 
-  const keyHelp = `create a read key in the Proofdeck dashboard under Settings → API keys (${new URL('/settings/keys', allowedOrigins(request).values().next().value).href}) and send it as "Authorization: Bearer pd_…"`
+  const keyHelp = `create a read key in the Proofdeck dashboard under Settings → API keys (${new URL('/settings/keys', allowedOrigin(request)).href}) and send it as "Authorization: Bearer pd_…"`
   const header = request.headers.get('authorization') ?? ''
   const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   if (!token) return rpcError(401, -31001, `Missing API key: ${keyHelp}.`, { 'www-authenticate': 'Bearer realm="proofdeck"' })

@@ -129,41 +129,46 @@ async function loadClusterEvidence(db: Db, c: ClusterRow & { projectSlug: string
       : []
   })
 
-  const tests = rowsOf<AffectedRow>(await db.execute(sql`
-    select tc.id, tc.title, tc.suite_path, tc.file, tc.variant, tc.flaky_label, tc.flaky_score, tc.flaky_confidence, tc.failed_runs,
-      tc.flaky_runs, tc.last_flake_at, x.n, x.last, count(*) over ()::int as total
-    from (select test_case_id, count(*)::int as n, max(run_started_at) as last from test_results where cluster_id = ${id} group by test_case_id) x
-    join test_cases tc on tc.id = x.test_case_id
-    order by x.n desc, x.last desc, tc.id limit 20`))
-
-  // the newest runs, and every run where most of the suite failed (they decide "infrastructure")
-  const runs = rowsOf<RunStatRow>(await db.execute(sql`
-    with x as (select run_id, count(*)::int as hits from test_results where cluster_id = ${id} group by run_id),
-    r as (
-      select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits,
-        count(*) over ()::int as total_runs, (sum(x.hits) filter (where ru.infra) over ())::int as infra_hits,
-        row_number() over (order by ru.started_at desc, ru.id desc) as newest,
-        row_number() over (partition by ru.infra order by ru.started_at desc, ru.id desc) as newest_of_kind
-      from x join runs ru on ru.id = x.run_id
-    )
-    select * from r where newest <= 20 or (infra and newest_of_kind <= 10) order by started_at desc, id desc`))
-
-  const days = rowsOf<{ day: string, n: number }>(await db.execute(sql`
-    select to_char(run_started_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from test_results
-    where cluster_id = ${id} group by 1 order by 1 desc limit 366`)).reverse()
-  const branches = rowsOf<{ branch: string, n: number }>(await db.execute(sql`
-    select coalesce(ru.branch, '(no branch)') as branch, count(*)::int as n from test_results r join runs ru on ru.id = r.run_id
-    where r.cluster_id = ${id} group by 1 order by 2 desc, 1 limit 10`))
-
-  const firstFailure = await loadFirstFailure(db, c)
-
-  const similarRows = rowsOf<{ id: string, title: string, error_type: string, locator: string | null, status: ClusterStatus, status_note: string | null, last_seen_at: string | Date, summary: string | null }>(await db.execute(sql`
-    select fc.id, fc.title, fc.error_type, fc.locator, fc.status, fc.status_note, fc.last_seen_at,
-      (select d.summary from diagnoses d where d.cluster_id = fc.id order by d.version desc limit 1) as summary
-    from failure_clusters fc
-    where fc.project_id = ${c.projectId} and fc.id <> ${id} and fc.merged_into_id is null and fc.status in ('resolved', 'regressed', 'ignored')
-    order by fc.last_seen_at desc limit 200`))
-  const similarResolved = similarRows
+  // independent of each other: sent together, so a pooled Postgres answers them in parallel
+  const [testRows, runRows, dayRows, branchRows, firstFailure, similarRows] = await Promise.all([
+    // the rollup, not the results: a cluster with thousands of failures costs the same as one with three
+    db.execute(sql`
+      select tc.id, tc.title, tc.suite_path, tc.file, tc.variant, tc.flaky_label, tc.flaky_score, tc.flaky_confidence, tc.failed_runs,
+        tc.flaky_runs, tc.last_flake_at, ct.occurrences as n, ct.last_seen_at as last, count(*) over ()::int as total
+      from cluster_test_cases ct join test_cases tc on tc.id = ct.test_case_id
+      where ct.cluster_id = ${id}
+      order by ct.occurrences desc, ct.last_seen_at desc, tc.id limit 20`),
+    // the newest runs, and every run where most of the suite failed (they decide "infrastructure")
+    db.execute(sql`
+      with x as (select run_id, count(*)::int as hits from test_results where cluster_id = ${id} group by run_id),
+      r as (
+        select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits,
+          count(*) over ()::int as total_runs, (sum(x.hits) filter (where ru.infra) over ())::int as infra_hits,
+          row_number() over (order by ru.started_at desc, ru.id desc) as newest,
+          row_number() over (partition by ru.infra order by ru.started_at desc, ru.id desc) as newest_of_kind
+        from x join runs ru on ru.id = x.run_id
+      )
+      select * from r where newest <= 20 or (infra and newest_of_kind <= 10) order by started_at desc, id desc`),
+    db.execute(sql`
+      select to_char(run_started_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from test_results
+      where cluster_id = ${id} group by 1 order by 1 desc limit 366`),
+    db.execute(sql`
+      select coalesce(ru.branch, '(no branch)') as branch, count(*)::int as n from test_results r join runs ru on ru.id = r.run_id
+      where r.cluster_id = ${id} group by 1 order by 2 desc, 1 limit 10`),
+    loadFirstFailure(db, c),
+    db.execute(sql`
+      select fc.id, fc.title, fc.error_type, fc.locator, fc.status, fc.status_note, fc.last_seen_at,
+        (select d.summary from diagnoses d where d.cluster_id = fc.id order by d.version desc limit 1) as summary
+      from failure_clusters fc
+      where fc.project_id = ${c.projectId} and fc.id <> ${id} and fc.merged_into_id is null and fc.status in ('resolved', 'regressed', 'ignored')
+      order by fc.last_seen_at desc limit 200`),
+  ])
+  const tests = rowsOf<AffectedRow>(testRows)
+  const runs = rowsOf<RunStatRow>(runRows)
+  const days = rowsOf<{ day: string, n: number }>(dayRows).reverse()
+  const branches = rowsOf<{ branch: string, n: number }>(branchRows)
+  const similar = rowsOf<{ id: string, title: string, error_type: string, locator: string | null, status: ClusterStatus, status_note: string | null, last_seen_at: string | Date, summary: string | null }>(similarRows)
+  const similarResolved = similar
     .map(s => ({ s, similarity: signatureSimilarity({ title: c.title, errorType: c.errorType, locator: c.locator }, { title: s.title, errorType: s.error_type, locator: s.locator }) }))
     .filter(x => x.similarity >= 0.5)
     .sort((a, b) => b.similarity - a.similarity)

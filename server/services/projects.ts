@@ -40,12 +40,15 @@ export async function requireProject(scope: Scope, slug: string): Promise<typeof
 export async function getProject(scope: Scope, slug: string): Promise<ProjectDetail> {
   const project = await requireProject(scope, slug)
   const db = await useDb()
-  const [summary] = (await listProjects(scope)).filter(p => p.id === project.id)
-  const [counts] = await db.select({
-    flakyTests: sql<number>`(select count(*)::int from ${schema.testCases} where ${schema.testCases.projectId} = ${project.id} and ${schema.testCases.flakyLabel} = 'flaky')`,
-    openClusters: sql<number>`(select count(*)::int from ${schema.failureClusters} where ${schema.failureClusters.projectId} = ${project.id}
-      and ${schema.failureClusters.mergedIntoId} is null and ${schema.failureClusters.status} in ('open', 'investigating', 'regressed'))`,
-  }).from(projects).where(eq(projects.id, project.id))
-  const recent = await listRuns(scope, slug, { limit: 10 })
+  const [summaries, [counts], recent] = await Promise.all([
+    listProjects(scope),
+    db.select({
+      flakyTests: sql<number>`(select count(*)::int from ${schema.testCases} where ${schema.testCases.projectId} = ${project.id} and ${schema.testCases.flakyLabel} = 'flaky')`,
+      openClusters: sql<number>`(select count(*)::int from ${schema.failureClusters} where ${schema.failureClusters.projectId} = ${project.id}
+        and ${schema.failureClusters.mergedIntoId} is null and ${schema.failureClusters.status} in ('open', 'investigating', 'regressed'))`,
+    }).from(projects).where(eq(projects.id, project.id)),
+    listRuns(scope, slug, { limit: 10 }),
+  ])
+  const summary = summaries.find(p => p.id === project.id)
   return { ...summary!, recentRuns: recent.items, flakyTests: counts?.flakyTests ?? 0, openClusters: counts?.openClusters ?? 0 }
 }

@@ -3,12 +3,14 @@ import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 
-export const cursorSchema = z.string().max(500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
-const limit = (max: number, fallback: number) => z.coerce.number().int('limit is a whole number.').min(1, 'limit is at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
 /**
- * Checks as refinements rather than zod's string formats: the formats become long regex patterns in the JSON Schema
- * every MCP client receives with tools/list, where they cost bytes and help no model.
+ * Checks that no model needs to see (string formats, length bounds) are refinements: zod's own checks become regex
+ * patterns and bounds in the JSON Schema every MCP client receives with tools/list, where they cost bytes on every
+ * turn. What a model does use stays declared: types, enums, defaults, limit bounds.
  */
+export const cursorSchema = z.string().refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
+const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
+const branchSchema = z.string().trim().refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
 const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const uuidSchema = (message: string) => z.string().refine(s => UUID.test(s), message)
@@ -19,7 +21,7 @@ export const runParamsSchema = z.object({ runId: uuidSchema('A run id is a UUID,
 export const testCaseParamsSchema = z.object({ testCaseId: uuidSchema('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
 
 export const listRunsQuerySchema = z.object({
-  branch: z.string().trim().min(1).max(200).optional(),
+  branch: branchSchema,
   status: z.enum(RUN_STATUSES, `status is one of: ${RUN_STATUSES.join(', ')}.`).optional(),
   since: isoDate.optional(),
   until: isoDate.optional(),
@@ -38,7 +40,7 @@ export const getRunQuerySchema = z.object({
 export type GetRunQuery = z.infer<typeof getRunQuerySchema>
 
 export const listFailedResultsQuerySchema = z.object({
-  branch: z.string().trim().min(1).max(200).optional(),
+  branch: branchSchema,
   since: isoDate.optional(),
   cursor: cursorSchema,
   limit: limit(100, 20),

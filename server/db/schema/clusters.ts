@@ -36,8 +36,8 @@ export const failureClusters = pgTable('failure_clusters', {
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
   uniqueIndex('failure_clusters_project_fingerprint_idx').on(t.projectId, t.fingerprint),
-  index('failure_clusters_project_last_seen_idx').on(t.projectId, t.lastSeenAt.desc(), t.id),
-  index('failure_clusters_project_created_idx').on(t.projectId, t.createdAt.desc()),
+  index('failure_clusters_project_last_seen_idx').on(t.projectId, t.lastSeenAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('failure_clusters_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
 ])
 
 /** Which test cases a cluster has hit, and how often: "affected tests" without scanning results. */

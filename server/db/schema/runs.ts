@@ -32,8 +32,8 @@ export const runs = pgTable('runs', {
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
   uniqueIndex('runs_project_key_idx').on(t.projectId, t.runKey),
-  index('runs_project_started_idx').on(t.projectId, t.startedAt.desc(), t.id.desc()),
-  index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc()),
+  index('runs_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
 ])
 
 /** One uploaded file of a run. The content hash makes a retried upload a no-op and a new shard an addition. */

@@ -38,8 +38,8 @@ export const testCases = pgTable('test_cases', {
   flakyMixedCommits: integer().notNull().default(0),
 }, t => [
   uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
-  index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc(), t.id),
-  index('test_cases_flaky_since_idx').on(t.projectId, t.flakySince.desc()).where(sql`flaky_since is not null`),
+  index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc().nullsFirst(), t.id),
+  index('test_cases_flaky_since_idx').on(t.projectId, t.flakySince.desc().nullsFirst()).where(sql`flaky_since is not null`),
 ])
 
 export interface StepRecord { title: string, durationMs: number | null, status: TestStatus, error: string | null, steps?: StepRecord[] }
@@ -75,9 +75,9 @@ export const testResults = pgTable('test_results', {
   clusterId: uuid(),
 }, t => [
   index('test_results_run_status_idx').on(t.runId, t.status),
-  index('test_results_case_started_idx').on(t.testCaseId, t.runStartedAt.desc()),
-  index('test_results_project_failed_idx').on(t.projectId, t.runStartedAt.desc()).where(sql`status in ('failed', 'errored')`),
-  index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc()).where(sql`cluster_id is not null`),
+  index('test_results_case_started_idx').on(t.testCaseId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('test_results_project_failed_idx').on(t.projectId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`status in ('failed', 'errored')`),
+  index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`cluster_id is not null`),
 ])
 
 /**

@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const getClusterContextTool = defineTool({
   name: 'get_cluster_context',
-  title: 'Get a cluster evidence bundle',
-  description: 'A cluster\'s raw evidence bundle (markdown, secrets redacted, ~6k tokens): errors, steps, logs, affected tests, commits, history. What the diagnosis engine reads.',
+  title: 'Cluster evidence',
+  description: 'Raw evidence behind a diagnosis: errors, logs, commits (~6k tokens).',
   input: clusterParamsSchema,
   run: async (scope, { clusterId }) => {
     const context = await buildClusterContext(scope, clusterId)

@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const getClusterDiagnosisTool = defineTool({
   name: 'get_cluster_diagnosis',
-  title: 'Get a cluster diagnosis',
-  description: 'A cluster\'s diagnosis: root cause, cited evidence (run/result ids, quoted lines), suggested fix, investigation steps, confidence.',
+  title: 'Cluster diagnosis',
+  description: 'A cluster\'s root cause, cited evidence, suggested fix and confidence.',
   input: clusterParamsSchema,
   run: (scope, { clusterId }) => getClusterDiagnosis(scope, clusterId),
 })

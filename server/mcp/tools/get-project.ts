@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const getProjectTool = defineTool({
   name: 'get_project',
-  title: 'Get a project',
-  description: 'One project: latest 10 runs, flaky test count, open cluster count.',
+  title: 'Project',
+  description: 'A project\'s 10 latest runs and flaky/open-cluster counts.',
   input: projectParamsSchema,
   run: (scope, { projectSlug }) => getProject(scope, projectSlug),
 })

@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const getTestCaseTool = defineTool({
   name: 'get_test_case',
-  title: 'Get a test case',
-  description: 'One test: flakiness with evidence runs, recent results, its clusters, newest error with stack and steps.',
+  title: 'Test case',
+  description: 'A test\'s flakiness evidence, history, clusters and newest error.',
   input: testCaseParamsSchema.extend(getTestCaseQuerySchema.shape).extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8) }),
   run: (scope, { testCaseId, ...query }) => getTestCase(scope, testCaseId, query),
 })

@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const listClustersTool = defineTool({
   name: 'list_clusters',
-  title: 'List failure clusters',
-  description: 'Failure clusters (one root cause across runs) of a project, last seen first, with status, occurrences, affected tests. Next: get_cluster.',
+  title: 'Clusters',
+  description: 'A project\'s failure clusters (one root cause each). Next: get_cluster.',
   input: projectParamsSchema.extend(listClustersQuerySchema.shape),
   run: (scope, { projectSlug, ...query }) => listClusters(scope, projectSlug, query),
 })

@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const listFailedCasesTool = defineTool({
   name: 'list_failed_cases',
-  title: 'List failed test cases',
-  description: 'Failed results across recent runs of a project, newest first, with error head and cluster id. Next: get_test_case, get_cluster.',
+  title: 'Failed tests',
+  description: 'A project\'s recent failed results with error and clusterId. Next: get_test_case.',
   input: projectParamsSchema.extend(listFailedResultsQuerySchema.shape).extend({ limit: listFailedResultsQuerySchema.shape.limit.unwrap().default(8) }),
   run: (scope, { projectSlug, ...query }) => listFailedResults(scope, projectSlug, query),
 })

@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const listProjectsTool = defineTool({
   name: 'list_projects',
-  title: 'List projects',
-  description: 'Projects this key can read, with run count and latest run. Start here: `slug` is the projectSlug other tools take.',
+  title: 'Projects',
+  description: 'Start here: projects you can read, with latest run; slug is the projectSlug.',
   input: z.object({}),
   run: async scope => ({ items: await listProjects(scope) }),
 })

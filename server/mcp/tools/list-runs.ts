@@ -4,8 +4,8 @@ import { defineTool } from '../define'
 
 export const listRunsTool = defineTool({
   name: 'list_runs',
-  title: 'List runs',
-  description: 'Runs of a project, newest first, with status and counts. Filters: branch, status, since/until (ISO). Next: get_run.',
+  title: 'Runs',
+  description: 'A project\'s CI runs; since/until are ISO dates. Next: get_run.',
   input: projectParamsSchema.extend(listRunsQuerySchema.shape).extend({ limit: listRunsQuerySchema.shape.limit.unwrap().default(10) }),
   run: (scope, { projectSlug, ...query }) => listRuns(scope, projectSlug, query),
 })

@@ -69,6 +69,22 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     message: 'org.openqa.selenium.NoSuchElementException: no such element: Unable to locate element: {"method":"css selector","selector":"#login"}',
     rule: 'locator-not-found', facts: { locator: /#login/ },
   },
+  {
+    name: 'Playwright click on an input its floating label covers (from the labelled failure set)',
+    message: 'mbhpatientlabsfilter.mbhpages.ts:9:5 filter patients labs',
+    stack: `Test timeout of 90000ms exceeded.\n\nError: locator.click: Test timeout of 90000ms exceeded.\nCall log:\n  - waiting for getByLabel('Search Patient name , mrn')\n  -   locator resolved to <input matinput="" id="mat-input-0" aria-invalid="false…/>\n  - attempting click action\n  -   waiting for element to be visible, enabled and stable\n  -   element is visible, enabled and stable\n  -   scrolling into view if needed\n  -   done scrolling\n  -   <mat-label _ngcontent-ng-c2013501738="" class="ng-tns-c3736…>Search Patient name , mrn</mat-label> from <div matformfieldnotchedoutline="" class="mdc-notched…>…</div> subtree intercepts pointer events\n  - retrying click action, attempt #1`,
+    rule: 'element-not-actionable', facts: { locator: `getByLabel('Search Patient name , mrn')`, blocker: /^<mat-label .*>Search Patient name , mrn<\/mat-label>$/ },
+  },
+  {
+    name: 'Playwright click on an element that stays hidden',
+    message: `TimeoutError: locator.click: Timeout 5000ms exceeded.\nCall log:\n  - waiting for getByRole('button', { name: 'Menu' })\n    - locator resolved to <button class="mobile-only">Menu</button>\n  - attempting click action\n    2 × waiting for element to be visible, enabled and stable\n      - element is not visible`,
+    rule: 'element-not-actionable', facts: { locator: `getByRole('button', { name: 'Menu' })`, ms: '5000' },
+  },
+  {
+    name: 'Playwright toHaveText whose call log was cut before "resolved": the element was found, an assertion',
+    message: `Error: expect(locator).toHaveText(expected) failed\n\nLocator:  getByTestId('order-status')\nExpected: "Paid"\nReceived: "Pending"\nTimeout:  300ms\n\nCall log:\n  - Expect "toHaveText" getByTestId('order-status') with timeout 300ms\n  - waiting for getByTestId('order-status')`,
+    rule: 'assertion', facts: { expected: '"Paid"', received: '"Pending"' },
+  },
   // --- assertions: expected vs received
   {
     name: 'Jest toBe',
@@ -126,6 +142,23 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     message: 'Error Trace:\torder_test.go:42\n\tError:      \tNot equal: \n\t            \texpected: 3\n\t            \tactual  : 4',
     rule: 'assertion', facts: { expected: '3', received: '4' },
   },
+  {
+    name: 'go test t.Errorf with got/want (message "Failed", the line in the output)',
+    message: 'Failed',
+    stack: '=== RUN   TestParsePrice/12,50\n    price_test.go:18: ParsePrice("12,50") = 1250, want 12.5\n    --- FAIL: TestParsePrice/12,50 (0.00s)',
+    rule: 'assertion', facts: { expected: '12.5', received: '1250' },
+  },
+  {
+    name: 'go test t.Error with a bare message',
+    message: 'Failed',
+    stack: '=== RUN   TestFailed\n    fails_test.go:34: this failed\n--- FAIL: TestFailed (0.00s)',
+    rule: 'assertion',
+  },
+  {
+    name: 'tst (C++) check with a custom message only',
+    message: '/home/ivan/prj/tst/tests/failed/checks.cpp:7: error: Hello world!',
+    rule: 'assertion',
+  },
   // --- network: host, status
   {
     name: 'Node connection refused to PostgreSQL',
@@ -163,6 +196,21 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     message: 'dial tcp 127.0.0.1:6379: connect: connection refused',
     rule: 'network', facts: { host: '127.0.0.1', port: '6379', service: 'Redis' },
   },
+  {
+    name: 'Node client on a unix socket nobody listens on',
+    message: 'connect ENOENT /tmp/mocha-redis-PuEsJ6/redis.sock',
+    stack: 'Error: connect ENOENT /tmp/mocha-redis-PuEsJ6/redis.sock\n    at PipeConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)',
+    rule: 'network', facts: { host: '/tmp/mocha-redis-PuEsJ6/redis.sock', code: 'ENOENT' },
+  },
+  { name: 'Connection timeout (CTRF)', message: 'Connection timeout', rule: 'network' },
+  { name: 'Remote service timeout', message: 'Payment gateway timeout', stack: 'Error: Payment gateway timeout\n    at processPayment (payment.js:23:10)', rule: 'network' },
+  {
+    name: 'Python socket read timeout',
+    message: 'TimeoutError: timed out',
+    stack: '    def test_ledger_answers(silent_server):\n        s = connect(silent_server)\n        s.sendall(b"PING\\n")\n>       assert s.recv(16) == b"PONG\\n"\nE       TimeoutError: timed out\n\ntests/test_services.py:15: TimeoutError',
+    rule: 'network',
+  },
+  { name: 'Python requests read timeout', message: `requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='api.acme.test', port=443): Read timed out. (read timeout=5)`, rule: 'network', facts: { host: 'api.acme.test' } },
   // --- crashes / OOM
   { name: 'V8 heap', message: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', rule: 'out-of-memory' },
   { name: 'JVM heap', message: 'java.lang.OutOfMemoryError: Java heap space', rule: 'out-of-memory' },
@@ -204,6 +252,29 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     rule: 'test-setup',
   },
   { name: 'Disk full', message: `OSError: [Errno 28] No space left on device: '/tmp/pytest-of-runner/pytest-12/data'`, rule: 'disk-full' },
+  {
+    name: 'Ruby ENV.fetch of a missing variable',
+    message: 'key not found: "STRIPE_KEY"',
+    stack: `Failure/Error: ENV.fetch('STRIPE_KEY')\n\nKeyError:\n  key not found: "STRIPE_KEY"\n# ./lib/shop.rb:12:in 'fetch'`,
+    rule: 'missing-env-var', facts: { variable: 'STRIPE_KEY' },
+  },
+  {
+    name: '.NET file under a directory that was not deployed',
+    message: 'System.IO.DirectoryNotFoundException : Could not find a part of the path "/tmp/d81fbc5eeb4941f89582f6b125500b7d/receipt.html".',
+    rule: 'missing-file', facts: { path: '/tmp/d81fbc5eeb4941f89582f6b125500b7d/receipt.html' },
+  },
+  {
+    name: 'PHPUnit end-to-end test whose output gained "No code coverage driver available"',
+    message: 'targeting-traits-with-coversclass-attribute-is-deprecated.phptFailed asserting that string matches format description.',
+    stack: 'targeting-traits-with-coversclass-attribute-is-deprecated.phptFailed asserting that string matches format description.\n--- Expected\n+++ Actual\n@@ @@\n Test Runner Configured\n+Test Runner Triggered Warning (No code coverage driver available)\n Event Facade Sealed',
+    rule: 'test-setup',
+  },
+  {
+    name: 'go test binary that exits without a failing test',
+    message: 'Failed',
+    stack: 'sometimes main can exit 2\nFAIL\tgotest.tools/gotestsum/testjson/internal/badmain\t0.001s',
+    rule: 'process-crash',
+  },
   // --- unexpected exceptions in the code under test
   {
     name: 'Java NPE',
@@ -216,6 +287,23 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     message: `TypeError: Cannot read properties of undefined (reading 'id')`,
     stack: `TypeError: Cannot read properties of undefined (reading 'id')\n    at OrderService.total (/app/src/orders/service.ts:42:18)`,
     rule: 'exception', facts: { exception: 'TypeError' },
+  },
+  {
+    name: 'pytest KeyError raised inside an assert statement (an exception, not an assertion)',
+    message: `KeyError: 'price'`,
+    stack: `    def test_import_csv_line():\n>       assert line_total({"SKU": "C-3", "qty": 4, "unit_price": 1.25}) == 5.0\n\ntests/test_legacy_import.py:5:\n\n    def line_total(line):\n>       return line["price"] * line["qty"]\nE       KeyError: 'price'\n\nshop/orders.py:9: KeyError`,
+    rule: 'exception', facts: { exception: 'KeyError' },
+  },
+  {
+    name: 'NUnit exception (" : " before the message)',
+    message: `System.Collections.Generic.KeyNotFoundException : The given key 'SUMMER20' was not present in the dictionary.`,
+    rule: 'exception', facts: { exception: 'System.Collections.Generic.KeyNotFoundException', detail: `The given key 'SUMMER20' was not present in the dictionary.` },
+  },
+  {
+    name: 'go test t.Fatal on a decode error',
+    message: 'Failed',
+    stack: '=== RUN   TestDecodeMarketplaceOrder\n    orders_test.go:7: decode: json: cannot unmarshal string into Go struct field Order.total of type float64\n--- FAIL: TestDecodeMarketplaceOrder (0.00s)',
+    rule: 'exception',
   },
   { name: 'Nothing recognisable', message: 'the widget is sad', rule: null },
 ]
