@@ -7,6 +7,7 @@ DROP INDEX "test_results_project_failed_idx";--> statement-breakpoint
 DROP INDEX "test_results_cluster_idx";--> statement-breakpoint
 DROP INDEX "failure_clusters_project_last_seen_idx";--> statement-breakpoint
 DROP INDEX "failure_clusters_project_created_idx";--> statement-breakpoint
+CREATE INDEX "test_results_case_failed_idx" ON "test_results" USING btree ("test_case_id","run_started_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE status in ('failed', 'errored');--> statement-breakpoint
 CREATE INDEX "runs_project_started_idx" ON "runs" USING btree ("project_id","started_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
 CREATE INDEX "runs_project_branch_started_idx" ON "runs" USING btree ("project_id","branch","started_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
 CREATE INDEX "test_cases_project_flaky_idx" ON "test_cases" USING btree ("project_id","flaky_score" DESC NULLS FIRST,"id");--> statement-breakpoint

@@ -67,8 +67,11 @@ async function findRun(scope: Scope, runId: string) {
   return row
 }
 
+/** A failed result, written as literals so the planner can use the partial indexes that carry the same predicate. */
+export const FAILED_RESULT = sql`${testResults.status} in ('failed', 'errored')`
+
 const RESULT_FILTER: Record<GetRunQuery['status'], SQL | undefined> = {
-  failed: sql`${testResults.status} in ('failed', 'errored')`,
+  failed: FAILED_RESULT,
   flaky: sql`${testResults.flaky}`,
   passed: sql`${testResults.status} = 'passed'`,
   skipped: sql`${testResults.status} = 'skipped'`,

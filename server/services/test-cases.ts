@@ -1,10 +1,11 @@
-import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery } from '../../shared/schemas/reads'
 import type { FlakyTestView, Page, TestCaseDetail } from '../../shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
+import { FAILED_RESULT } from './runs'
 import { inScope, type Scope } from './scope'
 
 const { testCases, testResults, runs, projects, clusterTestCases, failureClusters } = schema
@@ -56,7 +57,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
       .from(clusterTestCases).innerJoin(failureClusters, eq(failureClusters.id, clusterTestCases.clusterId))
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
     db.select({ resultId: testResults.id, runId: testResults.runId, message: testResults.errorMessage, stack: testResults.errorStack, steps: testResults.steps, at: testResults.runStartedAt })
-      .from(testResults).where(and(eq(testResults.testCaseId, t.id), inArray(testResults.status, ['failed', 'errored'])))
+      .from(testResults).where(and(eq(testResults.testCaseId, t.id), FAILED_RESULT))
       .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(1),
   ])
   return {

@@ -76,6 +76,8 @@ export const testResults = pgTable('test_results', {
 }, t => [
   index('test_results_run_status_idx').on(t.runId, t.status),
   index('test_results_case_started_idx').on(t.testCaseId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  // the newest failure of a test (its last error) without walking back through its passes
+  index('test_results_case_failed_idx').on(t.testCaseId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`status in ('failed', 'errored')`),
   index('test_results_project_failed_idx').on(t.projectId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`status in ('failed', 'errored')`),
   index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`cluster_id is not null`),
 ])
