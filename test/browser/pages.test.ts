@@ -119,6 +119,7 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
   it('signs in and shows every project with its latest run, and what needs attention', async () => {
     await page.goto(`${server.url}/`)
     await page.waitForURL(/\/login/)
+    await page.waitForLoadState('networkidle')
     await page.getByLabel('Email').fill(TEST_ADMIN.email)
     await page.getByLabel('Password').fill('wrong password')
     await page.getByRole('button', { name: 'Sign in' }).click()
