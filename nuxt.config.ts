@@ -37,6 +37,9 @@ export default defineNuxtConfig({
   dir: { app: 'app' },
   // The design card wants pages/, components/, … at the top level rather than under app/.
   srcDir: '.',
+  // NuxtLink prefetched every linked page's JS as soon as the link scrolled into view: the sidebar alone pulled the
+  // settings forms (zod, selects, number inputs) into every first load, about 70 KB gzip. Hover and focus still prefetch.
+  experimental: { defaults: { nuxtLink: { prefetchOn: { visibility: false, interaction: true } } } },
   compatibilityDate: '2025-07-15',
   nitro: {
     // Migrations travel inside the server bundle so `.output` runs anywhere (server/db/migrate.ts reads them).

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery } from '../../shared/schemas/reads'
-import type { FailedResultView, Page, ResultView, RunDetail, RunSummary } from '../../shared/types/reads'
+import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunTrendsQuery } from '../../shared/schemas/reads'
+import type { FailedResultView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '../../shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -21,6 +21,27 @@ export function toRunSummary(r: RunRow, project: string): RunSummary {
     environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,
     counts: { tests: r.total, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped, flaky: r.flaky },
   }
+}
+
+/** Runs of one project per UTC day and branch over the last `days` days (today included), summed in SQL for trend charts. */
+export async function getRunTrends(scope: Scope, projectSlug: string, query: RunTrendsQuery): Promise<RunTrends> {
+  const project = await requireProject(scope, projectSlug)
+  const since = new Date(Date.now() - (query.days - 1) * 86_400_000)
+  since.setUTCHours(0, 0, 0, 0)
+  const db = await useDb()
+  const day = sql<string>`to_char(${runs.startedAt} at time zone 'UTC', 'YYYY-MM-DD')`
+  const rows = await db.select({
+    day,
+    branch: runs.branch,
+    runs: sql<number>`count(*)::int`,
+    passed: sql<number>`sum(${runs.passed})::int`,
+    executed: sql<number>`sum(${runs.total} - ${runs.skipped})::int`,
+    durationMs: sql<number | null>`round(avg(${runs.durationMs}))::int`,
+  }).from(runs)
+    .where(and(eq(runs.projectId, project.id), gte(runs.startedAt, since)))
+    .groupBy(day, runs.branch)
+    .orderBy(day, runs.branch)
+  return { since: since.toISOString(), days: query.days, points: rows }
 }
 
 /** Runs of one project, newest first, filtered by branch, status and time. */

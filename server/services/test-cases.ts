@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { GetTestCaseQuery, ListFlakyTestsQuery } from '../../shared/schemas/reads'
+import type { GetTestCaseQuery, ListFlakyTestsPageQuery } from '../../shared/schemas/reads'
 import type { FlakyTestView, Page, TestCaseDetail } from '../../shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
@@ -20,14 +20,20 @@ function toFlakyView(t: CaseRow, project: string): FlakyTestView {
   }
 }
 
-/** Test cases of a project ranked by flakiness score (then id), read from the rollup: no history is scanned. */
-export async function listFlakyTests(scope: Scope, projectSlug: string, query: ListFlakyTestsQuery): Promise<Page<FlakyTestView>> {
+/**
+ * Test cases of a project ranked by flakiness score (then id), read from the rollup. With a branch, only those that
+ * failed or passed on retry in a run of that branch (one index probe per candidate; no history is scanned otherwise).
+ */
+export async function listFlakyTests(scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery): Promise<Page<FlakyTestView>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<number>(query.cursor, 'number')
   const db = await useDb()
   const label = query.label === 'any' ? gt(testCases.flakyScore, 0) : eq(testCases.flakyLabel, query.label)
   const rows = await db.select().from(testCases)
     .where(and(eq(testCases.projectId, project.id), label,
+      query.branch
+        ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
+        : undefined,
       after ? sql`(${testCases.flakyScore} < ${after.key}::real or (${testCases.flakyScore} = ${after.key}::real and ${testCases.id} > ${after.id}::uuid))` : undefined))
     .orderBy(desc(testCases.flakyScore), testCases.id).limit(query.limit + 1)
   return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.flakyScore, r.id])

@@ -56,6 +56,13 @@ export const listFlakyTestsQuerySchema = z.object({
 })
 export type ListFlakyTestsQuery = z.infer<typeof listFlakyTestsQuerySchema>
 
+/** The dashboard's flaky list also narrows to tests that failed or passed on retry on one branch (not an MCP input). */
+export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({ branch: z.string().trim().min(1).max(200).optional() })
+export type ListFlakyTestsPageQuery = z.infer<typeof listFlakyTestsPageQuerySchema>
+
+export const runTrendsQuerySchema = z.object({ days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(365, 'days is at most 365.').default(30) })
+export type RunTrendsQuery = z.infer<typeof runTrendsQuerySchema>
+
 export const getTestCaseQuerySchema = z.object({ history: limit(100, 20) })
 export type GetTestCaseQuery = z.infer<typeof getTestCaseQuerySchema>
 

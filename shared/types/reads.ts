@@ -26,6 +26,25 @@ export interface RunSummary {
   infra: boolean
 }
 
+/** The runs of one UTC day on one branch, summed: what the trend charts draw. */
+export interface RunTrendPoint {
+  day: string
+  branch: string | null
+  runs: number
+  passed: number
+  /** Tests that ran (skipped ones left out): the pass rate's denominator. */
+  executed: number
+  /** Mean duration of the day's runs that report one. */
+  durationMs: number | null
+}
+
+export interface RunTrends {
+  /** Start of the window (UTC midnight), ISO. */
+  since: string
+  days: number
+  points: RunTrendPoint[]
+}
+
 export interface ProjectDetail extends ProjectSummary {
   recentRuns: RunSummary[]
   flakyTests: number

@@ -9,7 +9,8 @@ const ARTIFACTS = 'test/.artifacts'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 async function signIn(page: Page, url: string, email: string, password: string) {
-  await page.goto(`${url}/login`)
+  // until the form is hydrated a click on Sign in is a plain HTML form post; under load that race was lost now and then
+  await page.goto(`${url}/login`, { waitUntil: 'networkidle' })
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()

@@ -1,4 +1,4 @@
-import { listFlakyTestsQuerySchema, projectParamsSchema } from '../../../../shared/schemas/reads'
+import { listFlakyTestsPageQuerySchema, projectParamsSchema } from '../../../../shared/schemas/reads'
 import { listFlakyTests } from '../../../services/test-cases'
 import { validator } from '../../../utils/validate'
 
@@ -7,6 +7,6 @@ defineRouteMeta({ openAPI: { tags: ['reads'], summary: 'Test cases ranked by fla
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
   const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
-  const query = await getValidatedQuery(event, validator(listFlakyTestsQuerySchema))
+  const query = await getValidatedQuery(event, validator(listFlakyTestsPageQuerySchema))
   return listFlakyTests(scope, projectSlug, query)
 })

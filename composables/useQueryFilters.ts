@@ -1,0 +1,37 @@
+import type { LocationQuery } from 'vue-router'
+
+/**
+ * Filters kept in the URL query so a filtered view can be shared and survives a reload. Every field reads as a
+ * string (empty = not set). Changing a filter drops the page cursor: the first page of the new filter is what
+ * anyone expects to see.
+ */
+export function useQueryFilters<K extends string>(keys: readonly K[]) {
+  const route = useRoute()
+  const router = useRouter()
+
+  const read = (q: LocationQuery, k: string) => {
+    const v = q[k]
+    return typeof v === 'string' ? v : ''
+  }
+  const filters = computed(() => Object.fromEntries(keys.map(k => [k, read(route.query, k)])) as Record<K, string>)
+
+  function set(patch: Partial<Record<string, string | null>>) {
+    const merged: Record<string, unknown> = { ...route.query, ...('cursor' in patch ? {} : { cursor: null }), ...patch }
+    const query = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''))
+    return router.replace({ query })
+  }
+
+  /** A writable ref for v-model on one filter. */
+  const model = (k: K) => computed({ get: () => filters.value[k], set: (v: string | null | undefined) => { set({ [k]: v ?? null }) } })
+
+  /** The query to send to the API: unset filters left out, the page cursor included. */
+  const apiQuery = computed(() => {
+    const q: Record<string, string> = {}
+    for (const k of keys) if (filters.value[k]) q[k] = filters.value[k]
+    const cursor = read(route.query, 'cursor')
+    if (cursor) q.cursor = cursor
+    return q
+  })
+
+  return { filters, set, model, apiQuery, cursor: computed(() => read(route.query, 'cursor')) }
+}

@@ -1,0 +1,142 @@
+/**
+ * Dashboard pages: loads the demo dataset (through ingest) into a fresh database, then measures for every page the
+ * server-rendered time (the whole HTML response with a session cookie, one request at a time) and the first-load
+ * JavaScript (gzip bytes of every script a fresh Chromium tab fetches until the network is idle).
+ *
+ *   npm run bench:pages [-- --scale 1 --requests 100 --chunks]   (DATABASE_URL=postgres://… to measure on Postgres)
+ *   npm run bench:pages -- --scale 40                              (~1M results: the size the targets are set for)
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { spawnServer } from './lib/spawn-server'
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? Number(process.argv[i + 1]) : fallback
+}
+const SCALE = arg('scale', 1)
+const REQUESTS = arg('requests', 100)
+const CHUNKS = process.argv.includes('--chunks')
+const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
+const SSR_TARGET_MS = 150
+const JS_BUDGET_KB = 300
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+async function database(): Promise<{ env: Record<string, string>, label: string, drop: () => Promise<void> }> {
+  if (!process.env.DATABASE_URL) {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-bench-pages-'))
+    return { env: { PROOFDECK_DATA_DIR: join(dir, 'pglite') }, label: 'PGlite', drop: async () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  const { default: postgres } = await import('postgres')
+  const name = `pd_bench_pages_${Date.now()}`
+  const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  await admin.end()
+  const url = new URL(process.env.DATABASE_URL)
+  url.pathname = `/${name}`
+  return {
+    env: { DATABASE_URL: url.toString() },
+    label: 'Postgres',
+    drop: async () => {
+      const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+      await a.unsafe(`drop database if exists ${name} with (force)`)
+      await a.end()
+    },
+  }
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+
+async function main() {
+  if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
+  const db = await database()
+  const server = await spawnServer({
+    ...db.env, PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
+    PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4',
+  }, { timeoutMs: 120_000 })
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  try {
+    while (!/demo data (loaded|not loaded)/.test(server.output())) await new Promise(r => setTimeout(r, 500))
+    const loaded = server.output().match(/demo data loaded: (\d+) runs, (\d+) results/)
+    if (!loaded) throw new Error(server.output())
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+    if (login.status !== 200) throw new Error(`login failed: ${login.status}`)
+    const pairs = login.headers.getSetCookie().map(c => c.split(';')[0]!)
+    const cookie = pairs.join('; ')
+    const get = async (path: string) => {
+      const res = await fetch(`${server.url}${path}`, { headers: { cookie } })
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`)
+      return res
+    }
+    const json = async (path: string) => (await get(path)).json()
+
+    // the pages of the demo's "web" project, with the ids its data gives
+    const slug = 'web'
+    const failedRun = (await json(`/api/projects/${slug}/runs?status=failed&limit=1`)).items[0]
+    const run = await json(`/api/runs/${failedRun.id}`)
+    const testCaseId = run.results.items[0]?.testCaseId ?? (await json(`/api/projects/${slug}/flaky-tests?limit=1`)).items[0].testCaseId
+    const clusterId = (await json(`/api/projects/${slug}/clusters?limit=1`)).items[0].id
+    const pages: [string, string][] = [
+      ['Overview', '/'],
+      ['Project', `/projects/${slug}`],
+      ['Project, filtered', `/projects/${slug}?status=failed&branch=main`],
+      ['Run', `/runs/${failedRun.id}`],
+      ['Test case', `/tests/${testCaseId}`],
+      ['Flaky tests', `/projects/${slug}/flaky`],
+      ['Clusters', `/projects/${slug}/clusters`],
+      ['Cluster', `/clusters/${clusterId}`],
+      ['API keys', '/settings/keys'],
+      ['Users', '/settings/users'],
+      ['MCP server', '/settings/mcp'],
+      ['AI provider', '/settings/ai'],
+    ]
+
+    const context = await browser.newContext()
+    await context.addCookies(pairs.map(p => ({ name: p.slice(0, p.indexOf('=')), value: p.slice(p.indexOf('=') + 1), url: server.url })))
+    const rows: string[] = []
+    for (const [label, path] of pages) {
+      for (let i = 0; i < 5; i++) await (await get(path)).text()
+      const times: number[] = []
+      for (let i = 0; i < REQUESTS; i++) {
+        const started = performance.now()
+        await (await get(path)).text()
+        times.push(performance.now() - started)
+      }
+      times.sort((a, b) => a - b)
+
+      const tab = await context.newPage()
+      const scripts: Promise<[string, number]>[] = []
+      tab.on('response', (res) => {
+        if (res.request().resourceType() === 'script') scripts.push(res.body().then(b => [res.url().split('/').pop()!, gzipSync(b).length] as [string, number], () => [res.url(), 0]))
+      })
+      await tab.goto(`${server.url}${path}`, { waitUntil: 'networkidle' })
+      const loadedScripts = await Promise.all(scripts)
+      await tab.close()
+      const kb = loadedScripts.reduce((a, [, b]) => a + b, 0) / 1024
+      if (CHUNKS) console.log(`${path}\n${loadedScripts.sort((a, b) => b[1] - a[1]).map(([f, b]) => `  ${(b / 1024).toFixed(1).padStart(6)} KB ${f}`).join('\n')}`)
+      const p95 = quantile(times, 0.95)
+      const line = `| ${label} | ${quantile(times, 0.5).toFixed(1)} ms | ${p95.toFixed(1)} ms${p95 > SSR_TARGET_MS ? ' ⚠' : ''} | ${kb.toFixed(1)} KB${kb > JS_BUDGET_KB ? ' ⚠' : ''} |`
+      console.log(line)
+      rows.push(line)
+    }
+    writeBenchmarkSection(`Dashboard pages on ${db.label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${Number(loaded[1]).toLocaleString('en')} runs, ${Number(loaded[2]).toLocaleString('en')} results) loaded through ingest, signed in as an admin. Server-rendered time: the whole HTML response of the built server, ${REQUESTS} requests per page one at a time after 5 warm-up requests (target p95 ≤ ${SSR_TARGET_MS} ms). First-load JS: gzip bytes of every script a fresh Chromium tab fetches until the network is idle, lazily loaded charts included (budget ${JS_BUDGET_KB} KB). ⚠ marks a figure over its target.
+
+| Page | SSR p50 | SSR p95 | First-load JS (gzip) |
+|---|---|---|---|
+${rows.join('\n')}`)
+  }
+  finally {
+    await browser.close()
+    await server.kill()
+    await db.drop()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,361 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
+
+const ARTIFACTS = 'test/.artifacts/pages'
+// Without the background-networking flags Chromium keeps dialling Google on this closed network.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const LAPTOP = { width: 1366, height: 800 }
+const PHONE = { width: 390, height: 844 }
+const FIRST_LOAD_BUDGET = 300 * 1024
+
+interface RunSummaryWire {
+  id: string
+  status: string
+  branch: string | null
+  commit: string | null
+  counts: { tests: number, passed: number, failed: number, errored: number, skipped: number, flaky: number }
+}
+interface PageWire<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+describe('dashboard pages on the demo dataset, in Chromium', () => {
+  let server: TestServer
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  const consoleErrors: string[] = []
+  const firstLoad: Record<string, number> = {}
+  const visited: Record<string, string> = {}
+  let slug = ''
+
+  /** GET on our API with the browser's session: what the page should show. */
+  async function api<T = any>(path: string): Promise<T> {
+    const res = await context.request.get(`${server.url}${path}`)
+    expect(res.status(), `${path}: ${await res.text()}`).toBe(200)
+    return await res.json() as T
+  }
+
+  /** Opens a page and waits until Vue has hydrated it: a click on server-rendered HTML before that does nothing. */
+  async function open(path: string, ready: string) {
+    await page.goto(`${server.url}${path}`)
+    await page.getByTestId(ready).first().waitFor()
+    await page.waitForLoadState('networkidle')
+  }
+
+  const rowsOf = (table: string): Locator => page.getByTestId(table).locator('tbody tr')
+
+  /** Non-transparent pixels of a canvas: an empty or zero-sized chart has none. */
+  async function painted(canvas: Locator): Promise<number> {
+    await canvas.waitFor()
+    await page.waitForTimeout(400)
+    return canvas.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+      let n = 0
+      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++
+      return n
+    })
+  }
+
+  /**
+   * Screenshots of the current page: laptop light and dark, phone light. The dashboard panel scrolls inside a
+   * full-height shell, so the viewport is stretched to the panel's content for a whole-page picture.
+   */
+  async function shoot(name: string) {
+    visited[name] = new URL(page.url()).pathname + new URL(page.url()).search
+    for (const [mode, size, vp] of [['light', 'laptop', LAPTOP], ['dark', 'laptop', LAPTOP], ['light', 'phone', PHONE]] as const) {
+      await page.emulateMedia({ colorScheme: mode })
+      await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(mode === 'dark')
+      await page.setViewportSize(vp)
+      await page.waitForTimeout(120)
+      const extra = await page.evaluate(() => {
+        const body = document.querySelector<HTMLElement>('[id^="dashboard-panel-"] > [data-slot="body"]')
+        return body ? body.scrollHeight - body.clientHeight : 0
+      })
+      await page.setViewportSize({ width: vp.width, height: Math.min(vp.height + extra, 6000) })
+      await page.waitForTimeout(250)
+      await page.screenshot({ path: `${ARTIFACTS}/${name}-${size}-${mode}.png` })
+    }
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.setViewportSize(LAPTOP)
+  }
+
+  /** Gzip bytes of every script a fresh tab fetches for this URL until the network is idle. */
+  async function measureFirstLoad(name: string, path: string) {
+    const tab = await context.newPage()
+    const sizes: Promise<number>[] = []
+    tab.on('response', (res) => {
+      if (res.request().resourceType() === 'script') sizes.push(res.body().then(b => gzipSync(b).length, () => 0))
+    })
+    await tab.goto(`${server.url}${path}`, { waitUntil: 'networkidle' })
+    const total = (await Promise.all(sizes)).reduce((a, b) => a + b, 0)
+    await tab.close()
+    firstLoad[name] = total
+  }
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    server = await startDemoServer('0.3')
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    context = await browser.newContext({ viewport: LAPTOP })
+    page = await context.newPage()
+    page.on('console', (m) => {
+      // the deliberate wrong-password attempt is logged by Chromium as a failed resource load
+      if (m.type() === 'error' && !m.text().includes('status of 401')) consoleErrors.push(`${page.url()}: ${m.text()}`)
+    })
+    page.on('pageerror', e => consoleErrors.push(`${page.url()}: ${e.message}`))
+  })
+  afterAll(async () => {
+    const kb = Object.fromEntries(Object.entries(firstLoad).map(([k, v]) => [k, +(v / 1024).toFixed(1)]))
+    if (Object.keys(kb).length) writeFileSync(`${ARTIFACTS}/first-load-js.json`, `${JSON.stringify({ unit: 'KB gzip', budget: 300, pages: kb, paths: visited }, null, 2)}\n`)
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('signs in and shows every project with its latest run, and what needs attention', async () => {
+    await page.goto(`${server.url}/`)
+    await page.waitForURL(/\/login/)
+    await page.waitForLoadState('networkidle')
+    await page.getByLabel('Email').fill(TEST_ADMIN.email)
+    await page.getByLabel('Password').fill('wrong password')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toContain('Wrong email or password')
+    await page.screenshot({ path: `${ARTIFACTS}/login-laptop-light.png` })
+    await page.getByLabel('Password').fill(TEST_ADMIN.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(`${server.url}/`)
+
+    const projects = await api<{ slug: string, name: string, runCount: number }[]>('/api/projects')
+    const rows = rowsOf('projects-table')
+    await rows.first().waitFor()
+    expect(await rows.count()).toBe(projects.length)
+    expect(await rows.first().textContent()).toContain(projects[0]!.name)
+    slug = projects.find(p => p.runCount > 0)!.slug
+    const attention = await api<{ newClusters: unknown[], regressedClusters: unknown[], newlyFlaky: unknown[] }>('/api/attention?days=7&limit=10')
+    expect(await page.getByTestId('attention-new').count()).toBe(attention.newClusters.length)
+    expect(await page.getByTestId('attention-flaky').count()).toBe(attention.newlyFlaky.length)
+    // the 30-day sparklines arrive after the table
+    await page.getByTestId('sparkline').first().waitFor()
+    await shoot('overview')
+  })
+
+  it('project: runs match the API, filters live in the URL, pages turn, charts are drawn', async () => {
+    await open(`/projects/${slug}`, 'runs-table')
+    const [project, runs] = await Promise.all([
+      api<{ flakyTests: number, openClusters: number }>(`/api/projects/${slug}`),
+      api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?limit=20`),
+    ])
+    await expect.poll(() => rowsOf('runs-table').count()).toBe(runs.items.length)
+    expect(await rowsOf('runs-table').first().textContent()).toContain(runs.items[0]!.branch!)
+    expect(await page.getByTestId('stat-flaky').textContent()).toBe(String(project.flakyTests))
+    expect(await page.getByTestId('stat-clusters').textContent()).toBe(String(project.openClusters))
+    // the trend route sums the same runs the runs route lists
+    const since = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10)
+    const trend = await api<{ points: { runs: number }[] }>(`/api/projects/${slug}/trends?days=30`)
+    const inWindow = await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?since=${since}T00:00:00Z&limit=100`)
+    expect(trend.points.reduce((a, p) => a + p.runs, 0)).toBe(inWindow.items.length)
+    const charts = page.getByTestId('trend-charts').locator('canvas')
+    await expect.poll(() => charts.count()).toBe(2)
+    expect(await painted(charts.nth(0))).toBeGreaterThan(500)
+    expect(await painted(charts.nth(1))).toBeGreaterThan(500)
+    await page.getByTestId('flaky-table').locator('tbody tr').first().waitFor()
+    await shoot('project')
+
+    // status filter: a click puts it in the URL, and the table shows the API's failed runs
+    await page.getByTestId('status-filter').getByRole('tab', { name: 'Failed' }).click()
+    await page.waitForURL(/status=failed/)
+    const failed = await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?status=failed&limit=20`)
+    await expect.poll(() => page.getByTestId('runs-table').locator('[data-testid="run-failed"]').count()).toBe(failed.items.length)
+    expect(await page.getByTestId('runs-table').locator('[data-testid="run-passed"]').count()).toBe(0)
+
+    // next page: the URL carries the cursor, the first row is the API's second page
+    if (failed.nextCursor) {
+      await page.getByTestId('pager-next').click()
+      await page.waitForURL(/cursor=/)
+      const second = await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?status=failed&limit=20&cursor=${encodeURIComponent(failed.nextCursor)}`)
+      await expect.poll(async () => (await rowsOf('runs-table').first().textContent())?.includes(second.items[0]!.commit!.slice(0, 7))).toBe(true)
+    }
+
+    // a shared link with a branch and dates opens the same filtered view
+    const branch = runs.items.find(r => r.branch)!.branch!
+    const day = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)
+    await open(`/projects/${slug}?branch=${encodeURIComponent(branch)}&from=${day}`, 'runs-table')
+    const onBranch = await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?branch=${encodeURIComponent(branch)}&since=${day}T00:00:00Z&limit=20`)
+    await expect.poll(() => rowsOf('runs-table').count()).toBe(Math.max(onBranch.items.length, 1))
+    if (onBranch.items.length) for (const row of await rowsOf('runs-table').all()) expect(await row.textContent()).toContain(branch)
+    expect(await page.locator('input[data-testid="from-filter"], [data-testid="from-filter"] input').inputValue()).toBe(day)
+    expect(await page.getByTestId('branch-filter').inputValue()).toBe(branch)
+    // choosing another branch in the select rewrites the URL
+    await page.getByTestId('branch-filter').selectOption('')
+    await page.waitForURL(u => !u.search.includes('branch='))
+  })
+
+  it('red run → failing result → cluster → diagnosis, then triage', async () => {
+    await open(`/projects/${slug}?status=failed`, 'runs-table')
+    await page.getByTestId('runs-table').getByTestId('run-failed').first().click()
+    await page.waitForURL(/\/runs\//)
+    const runId = page.url().split('/runs/')[1]!.split('?')[0]!
+    const run = await api<{ counts: RunSummaryWire['counts'], failureGroups: unknown[], results: PageWire<{ title: string, flaky: boolean }> }>(`/api/runs/${runId}?status=failed&limit=50`)
+    await page.getByTestId('run-summary').waitFor()
+    expect(await page.getByTestId('run-tests').textContent()).toBe(String(run.counts.tests))
+    expect(await page.getByTestId('run-failed').first().textContent()).toBe(String(run.counts.failed + run.counts.errored))
+    await expect.poll(() => page.getByTestId('failure-group').count()).toBe(run.failureGroups.length)
+    await expect.poll(() => rowsOf('results-table').count()).toBe(run.results.items.length)
+    expect(await rowsOf('results-table').first().textContent()).toContain(run.results.items[0]!.title)
+    expect(await page.getByTestId('novelty').textContent()).toMatch(/failures? from \d+ causes?/)
+    await shoot('run')
+
+    // the flaky tab: only results that passed on retry, each with a badge
+    const flaky = await api<{ results: PageWire<unknown> }>(`/api/runs/${runId}?status=flaky&limit=50`)
+    await page.getByTestId('result-filter').getByRole('tab', { name: /^Flaky/ }).click()
+    await page.waitForURL(/status=flaky/)
+    if (flaky.results.items.length) {
+      await expect.poll(() => page.getByTestId('results-table').getByTestId('flaky-badge').count()).toBe(flaky.results.items.length)
+      await shoot('run-flaky')
+    }
+    await page.getByTestId('result-filter').getByRole('tab', { name: /^Failed/ }).click()
+    await page.waitForURL(u => !u.search.includes('status='))
+
+    // a failing result opens its test case, highlighted
+    await page.getByTestId('results-table').locator('[data-testid="result-failed"], [data-testid="result-errored"]').first().click()
+    await page.waitForURL(/\/tests\/.+\?result=/)
+    const testCaseId = page.url().split('/tests/')[1]!.split('?')[0]!
+    const test = await api<{ title: string, history: unknown[], clusters: { id: string }[], label: string }>(`/api/test-cases/${testCaseId}?history=50`)
+    await page.getByTestId('test-summary').waitFor()
+    expect(await page.getByTestId('test-title').textContent()).toContain(test.title)
+    await expect.poll(() => page.getByTestId('history-strip').locator('a').count()).toBe(test.history.length)
+    expect(await page.getByTestId('flaky-label').first().textContent()).toContain(test.label)
+    await page.getByTestId('last-error').getByTestId('error-block').waitFor()
+    expect(await painted(page.locator('canvas').first())).toBeGreaterThan(300)
+    await shoot('test-case')
+
+    // its cluster, with the diagnosis and its evidence
+    expect(test.clusters.length).toBeGreaterThan(0)
+    await page.getByTestId('test-cluster-link').first().click()
+    await page.waitForURL(/\/clusters\//)
+    const clusterId = page.url().split('/clusters/')[1]!
+    const cluster = await api<{ title: string, occurrences: number, status: string }>(`/api/clusters/${clusterId}`)
+    await page.getByTestId('cluster-summary').waitFor()
+    expect(await page.getByTestId('cluster-title').textContent()).toBe(cluster.title)
+    expect(await page.getByTestId('cluster-occurrences').textContent()).toBe(String(cluster.occurrences))
+    await page.getByTestId('diagnosis-card').waitFor()
+    expect(await page.getByTestId('diagnosis-summary').textContent()).toBeTruthy()
+    expect(await page.getByTestId('diagnosis-evidence').count()).toBeGreaterThan(0)
+    expect(await painted(page.getByTestId('occurrence-chart').locator('canvas'))).toBeGreaterThan(200)
+    await shoot('cluster')
+
+    // triage: investigating with a note, saved and read back from the API
+    const next = cluster.status === 'investigating' ? 'ignored' : 'investigating'
+    await page.getByTestId('triage-select').getByRole('radio', { name: next }).click()
+    await page.getByTestId('triage-note').fill('Looking into it in the browser test')
+    await page.getByTestId('triage-save').click()
+    await expect.poll(() => page.getByTestId('triage-status').textContent()).toBe(next)
+    const after = await api<{ status: string, statusNote: string }>(`/api/clusters/${clusterId}`)
+    expect(after).toMatchObject({ status: next, statusNote: 'Looking into it in the browser test' })
+
+    await page.getByTestId('context-toggle').click()
+    await page.getByTestId('diagnosis-context').waitFor()
+    await page.screenshot({ path: `${ARTIFACTS}/cluster-context-laptop-light.png` })
+  })
+
+  it('flaky tests and clusters lists match the API and filter through the URL', async () => {
+    await open(`/projects/${slug}/flaky`, 'flaky-table')
+    const flaky = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/flaky-tests?limit=25`)
+    await expect.poll(() => rowsOf('flaky-table').count()).toBe(flaky.items.length)
+    expect(await rowsOf('flaky-table').first().textContent()).toContain(flaky.items[0]!.title)
+    await shoot('flaky')
+    await page.getByTestId('label-filter').getByRole('tab', { name: 'Broken' }).click()
+    await page.waitForURL(/label=broken/)
+    const broken = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/flaky-tests?label=broken&limit=25`)
+    if (broken.items.length) await expect.poll(async () => (await rowsOf('flaky-table').first().textContent())?.includes(broken.items[0]!.title)).toBe(true)
+    else await page.getByTestId('flaky-empty').waitFor()
+
+    // a branch narrows the list to tests that failed or passed on retry there
+    await open(`/projects/${slug}/flaky?label=any&branch=main`, 'label-filter')
+    const onMain = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/flaky-tests?label=any&branch=main&limit=25`)
+    const anyLabel = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/flaky-tests?label=any&limit=25`)
+    expect(onMain.items.length).toBeGreaterThan(0)
+    expect(onMain.items.length).toBeLessThanOrEqual(anyLabel.items.length)
+    await expect.poll(() => rowsOf('flaky-table').count()).toBe(onMain.items.length)
+    expect(await page.getByTestId('branch-filter').inputValue()).toBe('main')
+
+    await open(`/projects/${slug}/clusters`, 'clusters-table')
+    const clusters = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/clusters?limit=25`)
+    await expect.poll(() => rowsOf('clusters-table').count()).toBe(clusters.items.length)
+    expect(await rowsOf('clusters-table').first().textContent()).toContain(clusters.items[0]!.title)
+    await shoot('clusters')
+    await page.getByTestId('cluster-status-filter').getByRole('tab', { name: 'Investigating' }).click()
+    await page.waitForURL(/status=investigating/)
+    const investigating = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/clusters?status=investigating&limit=25`)
+    expect(investigating.items.length).toBeGreaterThan(0)
+    await expect.poll(() => rowsOf('clusters-table').count()).toBe(investigating.items.length)
+    await open(`/projects/${slug}/clusters?category=timeout`, 'cluster-status-filter')
+    const timeouts = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/clusters?category=timeout&limit=25`)
+    if (timeouts.items.length) await expect.poll(() => rowsOf('clusters-table').count()).toBe(timeouts.items.length)
+    else await page.getByTestId('clusters-empty').waitFor()
+  })
+
+  it('settings: a key is created and revoked, users are listed, the MCP page fills in a new read key', async () => {
+    await open('/settings/keys', 'key-form')
+    await page.getByPlaceholder('GitHub Actions').fill('browser-ci')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const value = page.getByTestId('created-key-value')
+    await value.waitFor()
+    expect(await value.textContent()).toMatch(/^pd_[0-9a-f]{64}$/)
+    await page.getByTestId('keys-table').getByText('browser-ci').waitFor()
+    await shoot('api-keys')
+    await page.getByTestId('revoke-browser-ci').click()
+    await page.getByTestId('keys-table').getByText('revoked').waitFor()
+
+    await open('/settings/users', 'users-table')
+    const users = await api<{ email: string }[]>('/api/users')
+    await expect.poll(() => rowsOf('users-table').count()).toBe(users.length)
+    await shoot('users')
+
+    await open('/settings/mcp', 'mcp-endpoint')
+    expect(await page.getByTestId('mcp-endpoint').textContent()).toBe(`${server.url}/mcp`)
+    expect(await page.getByTestId('mcp-snippet').textContent()).toBe(`claude mcp add --transport http proofdeck ${server.url}/mcp --header "Authorization: Bearer pd_XXXX"`)
+    await page.getByTestId('mcp-create-key').click()
+    const key = (await page.getByTestId('mcp-key-value').textContent())!.trim()
+    expect(key).toMatch(/^pd_[0-9a-f]{64}$/)
+    expect(await page.getByTestId('mcp-snippet').textContent()).toContain(`Bearer ${key}`)
+    await page.getByTestId('mcp-clients').getByRole('tab', { name: 'Cursor' }).click()
+    expect(await page.getByTestId('mcp-snippet').textContent()).toContain(`"url": "${server.url}/mcp"`)
+    expect(await page.getByTestId('mcp-key-variable').textContent()).toContain(key)
+    // the key the page made really opens the MCP endpoint
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${key}`, 'Content-Type': 'application/json', 'Accept': 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'browser-test', version: '1' } } }),
+    })
+    expect(res.status).toBe(200)
+    await page.getByTestId('mcp-clients').getByRole('tab', { name: 'Claude Code' }).click()
+    await shoot('mcp')
+
+    await open('/settings/ai', 'ai-settings')
+    await shoot('ai')
+    await open('/settings/account', 'account')
+    await shoot('account')
+  })
+
+  it('shows an error state for a run that does not exist, and the empty project state', async () => {
+    await open('/runs/00000000-0000-4000-8000-000000000000', 'page-error')
+    await shoot('run-missing')
+    await open(`/projects/${slug}?status=empty`, 'status-filter')
+    await page.waitForTimeout(300)
+    await shoot('project-filtered')
+  })
+
+  it('stays within the first-load JavaScript budget on every page', async () => {
+    for (const [name, path] of Object.entries(visited)) await measureFirstLoad(name, path)
+    for (const [name, bytes] of Object.entries(firstLoad)) expect(bytes, `${name}: ${(bytes / 1024).toFixed(1)} KB gzip of JS`).toBeLessThanOrEqual(FIRST_LOAD_BUDGET)
+  })
+
+  it('logged no console errors', () => {
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([])
+  })
+})

@@ -1,0 +1,48 @@
+import type { ClusterStatus, FailureCategory, FlakyLabel, RunStatus, TestStatus } from '#shared/constants'
+
+type BadgeColor = 'primary' | 'secondary' | 'success' | 'info' | 'warning' | 'error' | 'neutral'
+
+/** Badge colours for every status vocabulary the dashboard shows, so a status looks the same on every page. */
+export const RUN_STATUS_COLOR: Record<RunStatus, BadgeColor> = { passed: 'success', failed: 'error', empty: 'neutral' }
+export const TEST_STATUS_COLOR: Record<TestStatus, BadgeColor> = { passed: 'success', failed: 'error', errored: 'warning', skipped: 'neutral' }
+export const CLUSTER_STATUS_COLOR: Record<ClusterStatus, BadgeColor> = {
+  open: 'error', investigating: 'warning', resolved: 'success', ignored: 'neutral', regressed: 'error',
+}
+export const FLAKY_LABEL_COLOR: Record<FlakyLabel, BadgeColor> = { stable: 'success', flaky: 'warning', broken: 'error' }
+export const CATEGORY_COLOR: Record<FailureCategory, BadgeColor> = {
+  timeout: 'primary', locator: 'primary', assertion: 'primary', network: 'info', crash: 'error', environment: 'info',
+  infrastructure: 'warning', flaky: 'warning', unknown: 'neutral',
+}
+
+/** 1234 ms → "1.2 s", 95000 → "1 min 35 s". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null) return '—'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  const s = ms / 1000
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`
+  return `${Math.floor(m / 60)} h ${m % 60} min`
+}
+
+export function formatPercent(share: number | null | undefined, digits = 0): string {
+  return share == null ? '—' : `${(share * 100).toFixed(digits)}%`
+}
+
+/** A UTC date the same on server and client (no hydration mismatch): "2026-11-23 00:20". */
+export function formatDateTime(iso: string | null | undefined): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '—'
+}
+
+export function shortSha(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 7) : '—'
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`
+}
+
+/** Failed results of a run or counts object: JUnit `<error>` and crashes count as failures for people. */
+export function failingCount(c: { failed: number, errored: number }): number {
+  return c.failed + c.errored
+}
