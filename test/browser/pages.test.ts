@@ -333,6 +333,10 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'browser-test', version: '1' } } }),
     })
     expect(res.status).toBe(200)
+    // and the page's own test calls tools/list from the browser with it
+    await page.getByTestId('mcp-test').click()
+    await page.getByTestId('mcp-test-result').waitFor()
+    expect(await page.getByTestId('mcp-test-result').textContent()).toMatch(/^Connected: 11 tools \(list_projects, /)
     await page.getByTestId('mcp-clients').getByRole('tab', { name: 'Claude Code' }).click()
     await shoot('mcp')
 
