@@ -7,9 +7,8 @@
  *   … --keep                 keep the Postgres database afterwards (its name is printed)
  *   … --reuse pd_bench_mcp_… measure on a database a --keep run left (no load; loading 1M results takes minutes)
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { benchDatabase, demoSize } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
 
@@ -18,59 +17,20 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback
 }
 const SCALE = arg('scale', 1)
-const KEEP = process.argv.includes('--keep')
-const REUSE = process.argv[process.argv.indexOf('--reuse') + 1]?.startsWith('pd_bench_mcp_') ? process.argv[process.argv.indexOf('--reuse') + 1] : undefined
 const CALLS = arg('calls', 200)
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
-
-async function database(): Promise<{ env: Record<string, string>, label: string, drop: () => Promise<void> }> {
-  if (!process.env.DATABASE_URL) {
-    const dir = mkdtempSync(join(tmpdir(), 'pd-bench-mcp-'))
-    return { env: { PROOFDECK_DATA_DIR: join(dir, 'pglite') }, label: 'PGlite', drop: async () => rmSync(dir, { recursive: true, force: true }) }
-  }
-  const { default: postgres } = await import('postgres')
-  const name = REUSE ?? `pd_bench_mcp_${Date.now()}`
-  if (!REUSE) {
-    const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
-    await admin.unsafe(`create database ${name}`)
-    await admin.end()
-  }
-  const url = new URL(process.env.DATABASE_URL)
-  url.pathname = `/${name}`
-  return {
-    env: { DATABASE_URL: url.toString() },
-    label: 'Postgres',
-    drop: async () => {
-      if (KEEP || REUSE) return console.log(`kept database ${name}: --reuse ${name}`)
-      const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-      await a.unsafe(`drop database if exists ${name} with (force)`)
-      await a.end()
-    },
-  }
-}
-
-/** Runs and results of a reused database, shaped like the demo loader's log line. */
-async function counts(url: string): Promise<string[]> {
-  const { default: postgres } = await import('postgres')
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
-  const [row] = await sql`select (select count(*) from runs)::int as runs, (select count(*) from test_results)::int as results`
-  await sql.end()
-  return ['', String(row!.runs), String(row!.results)]
-}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
-  const db = await database()
+  const db = await benchDatabase('pd_bench_mcp')
   const server = await spawnServer({
-    ...db.env, PROOFDECK_DEMO: REUSE ? '0' : '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
+    ...db.env, PROOFDECK_DEMO: db.reused ? '0' : '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
     PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4',
   }, { timeoutMs: 120_000 * Math.max(1, SCALE) }) // PGlite answers health only between demo-load transactions
   try {
-    while (!REUSE && !/demo data (loaded|not loaded)/.test(server.output())) await new Promise(r => setTimeout(r, 500))
-    const loaded = server.output().match(/demo data loaded: (\d+) runs, (\d+) results/) ?? (REUSE ? await counts(db.env.DATABASE_URL!) : null)
-    if (!loaded) throw new Error(server.output())
+    const loaded = await demoSize(db, server.output)
     const key = await createApiKeyAs(server.url, ADMIN, ['read'])
     let id = 0
     const rpc = async (method: string, params?: unknown) => {
@@ -123,7 +83,7 @@ async function main() {
     }
     const listBytes = Buffer.byteLength(list.text)
     console.log(`tools/list: ${listBytes} bytes`)
-    writeBenchmarkSection(`MCP on ${db.label}, demo scale ${SCALE}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${Number(loaded[1]).toLocaleString('en')} runs, ${Number(loaded[2]).toLocaleString('en')} results) loaded through ingest. Each tool is called ${CALLS} times over HTTP (JSON-RPC \`tools/call\`, legacy era, after 10 warm-up calls) against the built server, one call at a time; latency is the whole request including key check and the SDK. Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** (target 4 KB).
+    writeBenchmarkSection(`MCP on ${db.label}, demo scale ${SCALE}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest. Each tool is called ${CALLS} times over HTTP (JSON-RPC \`tools/call\`, legacy era, after 10 warm-up calls) against the built server, one call at a time; latency is the whole request including key check and the SDK. Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** (target 4 KB).
 
 | Tool | p50 | p95 | Default response |
 |---|---|---|---|

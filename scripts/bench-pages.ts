@@ -5,12 +5,12 @@
  *
  *   npm run bench:pages [-- --scale 1 --requests 100 --chunks]   (DATABASE_URL=postgres://… to measure on Postgres)
  *   npm run bench:pages -- --scale 40                              (~1M results: the size the targets are set for)
+ *   … --keep / --reuse <database>  (Postgres: keep the loaded database, or measure on a kept one; see lib/bench-db.ts)
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
+import { benchDatabase, demoSize } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
 import { spawnServer } from './lib/spawn-server'
 
@@ -26,43 +26,18 @@ const SSR_TARGET_MS = 150
 const JS_BUDGET_KB = 300
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
-async function database(): Promise<{ env: Record<string, string>, label: string, drop: () => Promise<void> }> {
-  if (!process.env.DATABASE_URL) {
-    const dir = mkdtempSync(join(tmpdir(), 'pd-bench-pages-'))
-    return { env: { PROOFDECK_DATA_DIR: join(dir, 'pglite') }, label: 'PGlite', drop: async () => rmSync(dir, { recursive: true, force: true }) }
-  }
-  const { default: postgres } = await import('postgres')
-  const name = `pd_bench_pages_${Date.now()}`
-  const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${name}`)
-  await admin.end()
-  const url = new URL(process.env.DATABASE_URL)
-  url.pathname = `/${name}`
-  return {
-    env: { DATABASE_URL: url.toString() },
-    label: 'Postgres',
-    drop: async () => {
-      const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-      await a.unsafe(`drop database if exists ${name} with (force)`)
-      await a.end()
-    },
-  }
-}
-
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
-  const db = await database()
+  const db = await benchDatabase('pd_bench_pages')
   const server = await spawnServer({
-    ...db.env, PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
+    ...db.env, PROOFDECK_DEMO: db.reused ? '0' : '1', PROOFDECK_DEMO_SCALE: String(SCALE), NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
     PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4',
-  }, { timeoutMs: 120_000 })
+  }, { timeoutMs: 120_000 * Math.max(1, SCALE) }) // PGlite answers health only between demo-load transactions
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS })
   try {
-    while (!/demo data (loaded|not loaded)/.test(server.output())) await new Promise(r => setTimeout(r, 500))
-    const loaded = server.output().match(/demo data loaded: (\d+) runs, (\d+) results/)
-    if (!loaded) throw new Error(server.output())
+    const loaded = await demoSize(db, server.output)
     const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
     if (login.status !== 200) throw new Error(`login failed: ${login.status}`)
     const pairs = login.headers.getSetCookie().map(c => c.split(';')[0]!)
@@ -123,7 +98,7 @@ async function main() {
       console.log(line)
       rows.push(line)
     }
-    writeBenchmarkSection(`Dashboard pages on ${db.label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${Number(loaded[1]).toLocaleString('en')} runs, ${Number(loaded[2]).toLocaleString('en')} results) loaded through ingest, signed in as an admin. Server-rendered time: the whole HTML response of the built server, ${REQUESTS} requests per page one at a time after 5 warm-up requests (target p95 ≤ ${SSR_TARGET_MS} ms). First-load JS: gzip bytes of every script a fresh Chromium tab fetches until the network is idle, lazily loaded charts included (budget ${JS_BUDGET_KB} KB). ⚠ marks a figure over its target.
+    writeBenchmarkSection(`Dashboard pages on ${db.label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest, signed in as an admin. Server-rendered time: the whole HTML response of the built server, ${REQUESTS} requests per page one at a time after 5 warm-up requests (target p95 ≤ ${SSR_TARGET_MS} ms). First-load JS: gzip bytes of every script a fresh Chromium tab fetches until the network is idle, lazily loaded charts included (budget ${JS_BUDGET_KB} KB). ⚠ marks a figure over its target.
 
 | Page | SSR p50 | SSR p95 | First-load JS (gzip) |
 |---|---|---|---|

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface BenchDatabase {
+  env: Record<string, string>
+  label: string
+  /** A database a `--keep` run left, measured as it is (no demo load). */
+  reused: boolean
+  drop: () => Promise<void>
+}
+
+/**
+ * The database a benchmark runs on: a fresh PGlite folder, or, with DATABASE_URL, a fresh Postgres database named
+ * `<prefix>_<time>`. `--keep` leaves it in place and prints its name; `--reuse <name>` measures on such a one
+ * (loading 1M results takes minutes, measuring again should not).
+ */
+export async function benchDatabase(prefix: string): Promise<BenchDatabase> {
+  const i = process.argv.indexOf('--reuse')
+  const reuse = i > 0 ? process.argv[i + 1] : undefined
+  const keep = process.argv.includes('--keep')
+  if (!process.env.DATABASE_URL) {
+    if (reuse) throw new Error('--reuse needs DATABASE_URL (a kept Postgres database)')
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
+    return { env: { PROOFDECK_DATA_DIR: join(dir, 'pglite') }, label: 'PGlite', reused: false, drop: async () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  if (reuse && !/^\w+$/.test(reuse)) throw new Error(`--reuse takes a database name, not "${reuse}"`)
+  const { default: postgres } = await import('postgres')
+  const name = reuse ?? `${prefix}_${Date.now()}`
+  if (!reuse) {
+    const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`create database ${name}`)
+    await admin.end()
+  }
+  const url = new URL(process.env.DATABASE_URL)
+  url.pathname = `/${name}`
+  return {
+    env: { DATABASE_URL: url.toString() },
+    label: 'Postgres',
+    reused: !!reuse,
+    drop: async () => {
+      if (keep || reuse) return console.log(`kept database ${name}: --reuse ${name}`)
+      const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+      await a.unsafe(`drop database if exists ${name} with (force)`)
+      await a.end()
+    },
+  }
+}
+
+/** Waits for the demo loader and returns [runs, results]; on a reused database, counts them. */
+export async function demoSize(db: BenchDatabase, output: () => string): Promise<[number, number]> {
+  if (db.reused) {
+    const { default: postgres } = await import('postgres')
+    const sql = postgres(db.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    const [row] = await sql`select (select count(*) from runs)::int as runs, (select count(*) from test_results)::int as results`
+    await sql.end()
+    return [row!.runs, row!.results]
+  }
+  while (!/demo data (loaded|not loaded)/.test(output())) await new Promise(r => setTimeout(r, 500))
+  const loaded = output().match(/demo data loaded: (\d+) runs, (\d+) results/)
+  if (!loaded) throw new Error(output())
+  return [Number(loaded[1]), Number(loaded[2])]
+}
