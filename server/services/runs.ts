@@ -7,7 +7,7 @@ import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
 
-const { runs, projects, testResults, testCases, testAttempts, failureClusters } = schema
+const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads } = schema
 
 /** Error text in lists stays short; get_test_case and the test page carry the whole message and stack. */
 const ERROR_CHARS = 500
@@ -114,12 +114,21 @@ export async function getRun(scope: Scope, runId: string, query: GetRunQuery): P
     .where(and(eq(testResults.runId, run.id), RESULT_FILTER.failed))
     .groupBy(testResults.clusterId, failureClusters.title, failureClusters.category).orderBy(sql`count(*) desc`, testResults.clusterId)
 
+  const uploads = await db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id)
+
   const results = toPage(rows, query.limit, ({ knownFailure, ...r }) => ({
     ...toResultView(r),
     ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
     ...(r.attempts > 1 ? { attemptDetails: attempts.filter(a => a.resultId === r.id).map(a => ({ attempt: a.attempt, status: a.status, durationMs: a.durationMs, errorMessage: clip(a.errorMessage) })) } : {}),
   }), r => ['', r.id])
-  return { ...toRunSummary(run, slug), errors: run.errors.map(e => e.message), failureGroups: groups, previousRunId: previous?.id ?? null, results }
+  return {
+    ...toRunSummary(run, slug), errors: run.errors.map(e => e.message), failureGroups: groups, previousRunId: previous?.id ?? null,
+    uploads: uploads.map(u => ({
+      fileName: u.fileName, format: u.format, results: u.results, bytes: u.bytes, uploadedAt: u.createdAt.toISOString(),
+      duplicates: u.notes.duplicates.length, rejected: u.notes.rejected.length, newClusters: u.notes.newClusters?.length ?? 0, newlyFlaky: u.notes.newlyFlaky?.length ?? 0,
+    })),
+    results,
+  }
 }
 
 /** Failed results (failed or errored, never a pass on retry) across the recent runs of a project, newest first. */

@@ -81,7 +81,23 @@ export interface RunDetail extends RunSummary {
   /** Failures of this run grouped by cluster: "3 failures share one cause". */
   failureGroups: { clusterId: string | null, title: string | null, category: FailureCategory | null, failures: number }[]
   previousRunId: string | null
+  /** The receipt of each uploaded file (shards and retries of one run), oldest first. */
+  uploads: UploadView[]
   results: Page<ResultView>
+}
+
+export interface UploadView {
+  fileName: string
+  format: string
+  results: number
+  bytes: number
+  uploadedAt: string
+  /** Tests the file reported more than once, merged into one result each. */
+  duplicates: number
+  /** Items of the file that could not be read, each skipped with its reason. */
+  rejected: number
+  newClusters: number
+  newlyFlaky: number
 }
 
 export interface FailedResultView extends ResultView {

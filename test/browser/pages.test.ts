@@ -199,9 +199,12 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.getByTestId('runs-table').getByTestId('run-failed').first().click()
     await page.waitForURL(/\/runs\//)
     const runId = page.url().split('/runs/')[1]!.split('?')[0]!
-    const run = await api<{ counts: RunSummaryWire['counts'], failureGroups: unknown[], results: PageWire<{ title: string, flaky: boolean }> }>(`/api/runs/${runId}?status=failed&limit=50`)
+    const run = await api<{ counts: RunSummaryWire['counts'], failureGroups: unknown[], uploads: { fileName: string, results: number }[], results: PageWire<{ title: string, flaky: boolean }> }>(`/api/runs/${runId}?status=failed&limit=50`)
     await page.getByTestId('run-summary').waitFor()
     expect(await page.getByTestId('run-tests').textContent()).toBe(String(run.counts.tests))
+    // the receipt of the upload that made the run
+    expect(run.uploads.length).toBeGreaterThan(0)
+    expect(await page.getByTestId('run-uploads').textContent()).toContain(`${run.uploads[0]!.fileName} · `)
     expect(await page.getByTestId('run-failed').first().textContent()).toBe(String(run.counts.failed + run.counts.errored))
     await expect.poll(() => page.getByTestId('failure-group').count()).toBe(run.failureGroups.length)
     await expect.poll(() => rowsOf('results-table').count()).toBe(run.results.items.length)
