@@ -10,9 +10,8 @@
  * passes the guard and gets the handler's 400 for the missing `project`. Requests of all kinds are interleaved
  * so drift hits them alike. Writes its section of BENCHMARKS.md.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { benchDatabase } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
 import { spawnServer } from './lib/spawn-server'
 
@@ -49,27 +48,10 @@ async function prepare(url: string) {
   return { adminKey, memberKey, ingestKey }
 }
 
-async function benchDatabase(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'pd-bench-auth-'))
-  let dbEnv: Record<string, string> = { PROOFDECK_DATA_DIR: join(dir, 'pglite') }
-  let dropDb = async () => {}
-  if (db === 'Postgres') {
-    const { default: postgres } = await import('postgres')
-    const name = `pd_bench_auth_${Date.now()}`
-    const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-    await admin.unsafe(`create database ${name}`)
-    await admin.end()
-    const u = new URL(process.env.DATABASE_URL!)
-    u.pathname = `/${name}`
-    dbEnv = { DATABASE_URL: u.toString() }
-    dropDb = async () => {
-      const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-      await a.unsafe(`drop database if exists ${name} with (force)`)
-      await a.end()
-    }
-  }
+async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
+  const database = await benchDatabase('pd_bench_auth', db)
   const server = await spawnServer({
-    ...dbEnv, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
+    ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
     PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_DEMO: '0',
   })
   try {
@@ -101,15 +83,14 @@ async function benchDatabase(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   }
   finally {
     await server.kill()
-    await dropDb()
-    rmSync(dir, { recursive: true, force: true })
+    await database.drop()
   }
 }
 
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
-  const rows = await benchDatabase('PGlite')
-  if (process.env.DATABASE_URL) rows.push(...await benchDatabase('Postgres'))
+  const rows = await measure('PGlite')
+  if (process.env.DATABASE_URL) rows.push(...await measure('Postgres'))
   else console.log('(set DATABASE_URL=postgres://… to also measure Postgres)')
 
   const fmt = (n: number) => n.toFixed(2)

@@ -3,9 +3,8 @@
  * body, parse, one transaction) on embedded PGlite, and on Postgres when DATABASE_URL is set. Prints
  * results/second and the server's peak RSS, and writes the table to BENCHMARKS.md.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { benchDatabase } from './lib/bench-db'
 import { writeBenchmarkSection, machineLine } from './lib/benchmarks'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
 import { junitReport, playwrightReport } from './lib/synthetic'
@@ -35,30 +34,13 @@ async function post(url: string, key: string, body: string, query: Record<string
 
 interface Row { db: string, label: string, bytes: number, firstMs: number, nextMs: number, perSecond: number, idleMb: number, rssMb: number }
 
-async function benchDatabase(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
+async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   const rows: Row[] = []
   for (const c of CASES) {
     const body = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
-    const dir = mkdtempSync(join(tmpdir(), 'pd-bench-'))
-    let dbEnv: Record<string, string> = { PROOFDECK_DATA_DIR: join(dir, 'pglite') }
-    let dropDb = async () => {}
-    if (db === 'Postgres') {
-      const { default: postgres } = await import('postgres')
-      const name = `pd_bench_${Date.now()}`
-      const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-      await admin.unsafe(`create database ${name}`)
-      await admin.end()
-      const url = new URL(process.env.DATABASE_URL!)
-      url.pathname = `/${name}`
-      dbEnv = { DATABASE_URL: url.toString() }
-      dropDb = async () => {
-        const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-        await a.unsafe(`drop database if exists ${name} with (force)`)
-        await a.end()
-      }
-    }
+    const database = await benchDatabase('pd_bench_ingest', db)
     const server = await spawnServer({
-      ...dbEnv, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
+      ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
       PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_MAX_UPLOAD_MB: '200',
     })
     try {
@@ -73,8 +55,7 @@ async function benchDatabase(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
     }
     finally {
       await server.kill()
-      await dropDb()
-      rmSync(dir, { recursive: true, force: true })
+      await database.drop()
     }
   }
   return rows
@@ -82,8 +63,8 @@ async function benchDatabase(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
 
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
-  const rows = await benchDatabase('PGlite')
-  if (process.env.DATABASE_URL) rows.push(...await benchDatabase('Postgres'))
+  const rows = await measure('PGlite')
+  if (process.env.DATABASE_URL) rows.push(...await measure('Postgres'))
   else console.log('(set DATABASE_URL=postgres://… to also measure Postgres)')
 
   const table = [

@@ -11,28 +11,30 @@ export interface BenchDatabase {
 }
 
 /**
- * The database a benchmark runs on: a fresh PGlite folder, or, with DATABASE_URL, a fresh Postgres database named
+ * The database a benchmark runs on: a fresh PGlite folder, or (DATABASE_URL set, or asked for) a fresh Postgres database named
  * `<prefix>_<time>`. `--keep` leaves it in place and prints its name; `--reuse <name>` measures on such a one
  * (loading 1M results takes minutes, measuring again should not).
  */
-export async function benchDatabase(prefix: string): Promise<BenchDatabase> {
+export async function benchDatabase(prefix: string, kind: 'PGlite' | 'Postgres' = process.env.DATABASE_URL ? 'Postgres' : 'PGlite'): Promise<BenchDatabase> {
   const i = process.argv.indexOf('--reuse')
   const reuse = i > 0 ? process.argv[i + 1] : undefined
   const keep = process.argv.includes('--keep')
-  if (!process.env.DATABASE_URL) {
+  if (kind === 'PGlite') {
     if (reuse) throw new Error('--reuse needs DATABASE_URL (a kept Postgres database)')
     const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
     return { env: { PROOFDECK_DATA_DIR: join(dir, 'pglite') }, label: 'PGlite', reused: false, drop: async () => rmSync(dir, { recursive: true, force: true }) }
   }
+  const base = process.env.DATABASE_URL
+  if (!base) throw new Error('a Postgres benchmark needs DATABASE_URL (a server where it may create databases)')
   if (reuse && !/^\w+$/.test(reuse)) throw new Error(`--reuse takes a database name, not "${reuse}"`)
   const { default: postgres } = await import('postgres')
   const name = reuse ?? `${prefix}_${Date.now()}`
   if (!reuse) {
-    const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
+    const admin = postgres(base, { max: 1, onnotice: () => {} })
     await admin.unsafe(`create database ${name}`)
     await admin.end()
   }
-  const url = new URL(process.env.DATABASE_URL)
+  const url = new URL(base)
   url.pathname = `/${name}`
   return {
     env: { DATABASE_URL: url.toString() },
@@ -40,7 +42,7 @@ export async function benchDatabase(prefix: string): Promise<BenchDatabase> {
     reused: !!reuse,
     drop: async () => {
       if (keep || reuse) return console.log(`kept database ${name}: --reuse ${name}`)
-      const a = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+      const a = postgres(base, { max: 1, onnotice: () => {} })
       await a.unsafe(`drop database if exists ${name} with (force)`)
       await a.end()
     },
