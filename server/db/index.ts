@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import * as schema from './schema'
 import { applyMigrations } from './migrate'
+import { useConfig } from '../utils/config'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -17,7 +18,7 @@ export interface DbHandle {
 
 /** Where the embedded database lives when DATABASE_URL is unset. */
 export function pgliteDir(): string {
-  return process.env.PROOFDECK_DATA_DIR || '.data/pglite'
+  return useConfig().dataDir
 }
 
 /** Hides the password of a connection string so it can be printed. */
@@ -33,13 +34,13 @@ export function redactUrl(url: string): string {
 }
 
 async function open(): Promise<DbHandle> {
-  const url = process.env.DATABASE_URL
+  const { databaseUrl: url, databasePoolSize } = useConfig()
   if (url) {
     const { default: postgres } = await import('postgres')
     const { drizzle } = await import('drizzle-orm/postgres-js')
     // JIT off: our queries are short and indexed; on a large table the planner's cost estimate crosses the JIT
     // threshold and compiling took 7 to 100 ms per query (list_projects at 1M results) for nothing in return.
-    const client = postgres(url, { max: Number(process.env.DATABASE_POOL_SIZE || 10), onnotice: () => {}, connect_timeout: 10, connection: { jit: 'off' } })
+    const client = postgres(url, { max: databasePoolSize, onnotice: () => {}, connect_timeout: 10, connection: { jit: 'off' } })
     const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Db
     try {
       await client`select 1`

@@ -1,5 +1,6 @@
 import { createMcpHandler, isLegacyRequest, McpServer, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server'
-import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
+import { checkBearer } from '../utils/bearer'
+import { publicBaseUrl, useConfig } from '../utils/config'
 import type { Scope } from '../services/scope'
 import { TOOLS } from './tools'
 import type { ToolDefinition } from './define'
@@ -17,9 +18,7 @@ const MAX_RESULT_CHARS = 30_000
 const MAX_STRING_CHARS = 4_000
 
 function enabledTools(): ToolDefinition[] {
-  const list = (v: string | undefined) => new Set((v ?? '').split(',').map(s => s.trim()).filter(Boolean))
-  const enabled = list(process.env.ENABLED_TOOLS)
-  const disabled = list(process.env.DISABLED_TOOLS)
+  const { enabled, disabled } = useConfig().tools
   return (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
 }
 
@@ -125,11 +124,7 @@ function rpcError(status: number, code: number, message: string, headers: Record
  * the request's origin is derived) and its Origin.
  */
 function allowedOrigin(request: Request): string {
-  try {
-    if (process.env.PROOFDECK_PUBLIC_URL) return new URL(process.env.PROOFDECK_PUBLIC_URL).origin
-  }
-  catch { /* an invalid public URL falls back to the request's origin */ }
-  return new URL(request.url).origin
+  return new URL(publicBaseUrl(new URL(request.url).origin)).origin
 }
 
 export async function mcpEndpoint(request: Request): Promise<Response> {
@@ -137,16 +132,10 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   if (origin && origin !== allowedOrigin(request)) return rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`)
   if (request.method !== 'POST') return rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' })
 
-  const keyHelp = `create a read key in the Proofdeck dashboard under Settings → API keys (${new URL('/settings/keys', allowedOrigin(request)).href}) and send it as "Authorization: Bearer pd_…"`
-  const header = request.headers.get('authorization') ?? ''
-  const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
-  if (!token) return rpcError(401, -31001, `Missing API key: ${keyHelp}.`, { 'www-authenticate': 'Bearer realm="proofdeck"' })
-  const check = await resolveApiKey(token, 'read')
-  if (!check.ok) {
-    console.warn(`[mcp] refused API key ${check.prefix}…: ${check.reason}`)
-    const why = KEY_REFUSALS[check.reason]
-    return rpcError(401, -31001, `This API key ${why}: ${keyHelp}.`, { 'www-authenticate': `Bearer realm="proofdeck", error="invalid_token", error_description="API key ${why}"` })
-  }
+  const keysUrl = `${publicBaseUrl(new URL(request.url).origin)}/settings/keys`
+  const check = await checkBearer(request.headers.get('authorization'), 'read', keysUrl)
+  // a key without the read scope is a 401 here too: MCP clients react to 401 by asking for a new key, not to 403
+  if (!check.ok) return rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' })
 
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) return rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
   const raw = await request.text()

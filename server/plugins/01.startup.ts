@@ -1,6 +1,7 @@
 import { useDbHandle } from '../db'
 import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
 import { reclusterStaleFingerprints } from '../services/triage'
+import { publicBaseUrl, useConfig } from '../utils/config'
 import { registerStartupTask } from '../utils/startup'
 
 /**
@@ -24,7 +25,7 @@ export default defineNitroPlugin(() => {
     if (admin) console.info(`[proofdeck] created admin ${admin.email} from PROOFDECK_ADMIN_EMAIL`)
     const token = await issueSetupToken()
     if (token) {
-      const base = process.env.PROOFDECK_PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`
+      const base = publicBaseUrl(`http://localhost:${useConfig().port}`)
       console.info(`[proofdeck] no account yet: open ${base}/setup?token=${token} to create the first admin`)
     }
   }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`)))

@@ -5,6 +5,7 @@ import { assessFlakiness, DEFAULT_FLAKY_OPTIONS, type FlakyObservation, type Fla
 import type { FailureFingerprint } from '../analysis/fingerprint'
 import type { FlakyLabel, TestStatus } from '../../shared/constants'
 import type { IngestReceipt } from '../../shared/types/ingest'
+import { useConfig } from '../utils/config'
 
 /**
  * The analysis that runs inside the ingest transaction: failures join their clusters (created on first sight,
@@ -138,14 +139,12 @@ export async function markInfrastructureClusters(tx: Tx, clusterIds: string[]): 
 
 /** The configured flakiness window and thresholds (environment), validated once. */
 export function flakyOptions(): FlakyOptions {
-  const window = Number(process.env.PROOFDECK_FLAKY_WINDOW || DEFAULT_FLAKY_OPTIONS.window)
-  return { ...DEFAULT_FLAKY_OPTIONS, window: Number.isInteger(window) && window >= 5 && window <= 500 ? window : DEFAULT_FLAKY_OPTIONS.window }
+  return { ...DEFAULT_FLAKY_OPTIONS, window: useConfig().flakyWindow }
 }
 
 /** Share of failing tests at which a run counts as an infrastructure failure (default 0.5). */
 export function infraShare(): number {
-  const share = Number(process.env.PROOFDECK_INFRA_FAILURE_SHARE || 0.5)
-  return share > 0 && share <= 1 ? share : 0.5
+  return useConfig().infraFailureShare
 }
 
 /** Runs with fewer tests than this are never called infrastructure failures: two of three is not an outage. */

@@ -4,7 +4,8 @@ import { useDb, schema, type Db } from '../db'
 import type { ApiKeyScope } from '../../shared/constants'
 import type { CreateApiKeyBody } from '../../shared/schemas/auth'
 import type { ApiKeySummary, CreatedApiKey } from '../../shared/types/auth'
-import { forbidden, notFound } from '../utils/errors'
+import { notFound } from '../utils/errors'
+import { authorize, can } from './policy'
 import { inScope, type Scope } from './scope'
 
 const { apiKeys, projects, users } = schema
@@ -28,10 +29,8 @@ function toSummary(k: typeof apiKeys.$inferSelect, projectSlug: string | null): 
  * only (an unbound key sees the projects its owner sees at each request); admins any.
  */
 export async function createApiKey(scope: Scope, input: CreateApiKeyBody): Promise<CreatedApiKey> {
-  if (scope.keyId) throw forbidden('API keys cannot create API keys; sign in to the dashboard.', 'session_required')
-  if (scope.role === 'viewer' && input.scopes.includes('ingest')) {
-    throw forbidden('Viewers can create read keys only; ask an admin for an ingest key.', 'role_forbids_scope')
-  }
+  authorize(scope, 'manage_keys')
+  if (input.scopes.includes('ingest')) authorize(scope, 'create_ingest_key')
   const db = await useDb()
   let projectId: string | null = null
   if (input.projectSlug) {
@@ -61,7 +60,7 @@ export async function listApiKeys(scope: Scope): Promise<ApiKeySummary[]> {
 /** Revokes one of the caller's keys (admins: anyone's). Unknown or foreign ids are 404; revoking twice is a no-op. */
 export async function revokeApiKey(scope: Scope, keyId: string): Promise<ApiKeySummary> {
   const db = await useDb()
-  const owner = scope.role === 'admin' && !scope.keyId ? undefined : eq(apiKeys.userId, scope.userId)
+  const owner = can(scope, 'revoke_any_key') ? undefined : eq(apiKeys.userId, scope.userId)
   await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), owner))
   const [row] = await db.select({ key: apiKeys, slug: projects.slug }).from(apiKeys)
     .leftJoin(projects, eq(projects.id, apiKeys.projectId)).where(and(eq(apiKeys.id, keyId), owner)).limit(1)
@@ -92,9 +91,9 @@ const lastUsedWrites = new Map<string, number>()
 
 export type KeyRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'deactivated'
 /** Why a key is refused, as the end of "This API key …": the same words on REST and MCP. */
-export const KEY_REFUSALS: Record<KeyRefusal | 'scope', string> = {
+export const KEY_REFUSALS: Record<KeyRefusal, string> = {
   malformed: 'is not a Proofdeck API key', unknown: 'is not valid', revoked: 'has been revoked', expired: 'has expired',
-  deactivated: 'belongs to a deactivated account', scope: 'lacks the "read" scope',
+  deactivated: 'belongs to a deactivated account',
 }
 export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: KeyRefusal | 'scope', prefix: string }
 
@@ -124,7 +123,7 @@ export async function resolveApiKey(key: string, needed: ApiKeyScope): Promise<K
     ok: true,
     scope: {
       userId: row.userId, role: row.role, projectIds,
-      canRead: row.scopes.includes('read'), canIngest: row.scopes.includes('ingest') && row.role !== 'viewer',
+      canIngest: row.scopes.includes('ingest') && row.role !== 'viewer',
       keyId: row.id, boundProjectId: row.projectId,
     },
   }

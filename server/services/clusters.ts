@@ -37,14 +37,30 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
   return toPage(rows, query.limit, r => toSummary(r, project.slug), r => [r.lastSeenAt.toISOString(), r.id])
 }
 
-/** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
-export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
+export type ClusterWithProject = ClusterRow & { projectSlug: string }
+
+/** A live (not merged-away) cluster the caller may see, with its project's slug; null otherwise. */
+export async function findCluster(scope: Scope, clusterId: string): Promise<ClusterWithProject | null> {
   const db = await useDb()
   const [row] = await db.select({ c: failureClusters, slug: projects.slug }).from(failureClusters)
     .innerJoin(projects, eq(projects.id, failureClusters.projectId))
     .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))).limit(1)
-  if (!row) throw notFound('No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into). list_clusters gives cluster ids.')
-  const { c, slug } = row
+  return row ? { ...row.c, projectSlug: row.slug } : null
+}
+
+/** Like findCluster, but a cluster the caller cannot see is a 404. */
+export async function requireCluster(scope: Scope, clusterId: string): Promise<ClusterWithProject> {
+  const cluster = await findCluster(scope, clusterId)
+  if (!cluster) {
+    throw notFound('No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into).', 'cluster_not_found')
+  }
+  return cluster
+}
+
+/** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
+export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
+  const db = await useDb()
+  const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
   const [affected, days, [diagnosis]] = await Promise.all([
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant, occurrences: clusterTestCases.occurrences,

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema, type Db, type Tx } from '../db'
-import { assembleClusterContext, DEFAULT_CONTEXT_TOKENS, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep } from '../analysis/context'
+import { assembleClusterContext, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep } from '../analysis/context'
 import { diagnoseContext } from '../analysis/diagnose'
 import { basisOf, mergeBasis, newEvidence, type EvidenceBasis, type StoredBasis } from '../analysis/diagnosis-basis'
 import type { ClusterStatus, DiagnosisEngine, FailureCategory, FlakyLabel, TestStatus } from '../../shared/constants'
@@ -8,7 +8,9 @@ import type { ContextQuery, DiagnosisFeedbackBody, UsageQuery } from '../../shar
 import type {
   ClusterContext, ClusterDiagnosis, ContextRunRef, DiagnosisDetail, DiagnosisEvidenceItem, DiagnosisUsage, DiagnosisUsageDay,
 } from '../../shared/types/diagnosis'
-import { forbidden, notFound } from '../utils/errors'
+import { useConfig } from '../utils/config'
+import { notFound } from '../utils/errors'
+import { authorize } from './policy'
 import { loadLlmConfig } from './llm/settings'
 import { requestLlmDiagnosis } from './llm'
 import { inScope, systemScope, type Scope } from './scope'
@@ -26,10 +28,7 @@ const iso = (d: Date | string | null | undefined): string => d == null ? '' : (d
 const isoOrNull = (d: Date | string | null | undefined): string | null => d == null ? null : iso(d)
 const uuids = (ids: string[]) => `{${ids.join(',')}}`
 
-function contextBudget(): number {
-  const n = Number(process.env.PROOFDECK_CONTEXT_TOKENS || DEFAULT_CONTEXT_TOKENS)
-  return Number.isInteger(n) && n >= 1000 && n <= 32_000 ? n : DEFAULT_CONTEXT_TOKENS
-}
+const contextBudget = () => useConfig().contextTokens
 
 // ---------------------------------------------------------------------------------------------- context loading
 
@@ -440,7 +439,7 @@ export async function getClusterDiagnosis(scope: Scope, clusterId: string): Prom
 export async function rediagnoseCluster(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
   const db = await useDb()
   if (!await findCluster(db, scope, clusterId)) throw notFound('No such failure cluster.')
-  if (scope.role === 'viewer') throw forbidden('Viewers cannot re-run a diagnosis; ask a member or an admin.', 'role_forbids')
+  authorize(scope, 'rediagnose')
   await schedule(clusterId, true)
   return readDiagnosis(db, scope, clusterId)
 }

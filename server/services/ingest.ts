@@ -5,9 +5,11 @@ import { rowsJson, rowsOf } from '../db/sql'
 import { parseReport } from '../ingest'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult } from '../ingest/types'
 import type { ReportFormat, RunStatus, TestStatus } from '../../shared/constants'
+import { links } from '../../shared/links'
 import type { IngestMeta } from '../../shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile, RunCounts } from '../../shared/types/ingest'
-import { forbidden, notFound, unprocessable } from '../utils/errors'
+import { notFound, unprocessable } from '../utils/errors'
+import { authorize } from './policy'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { applyClusterHits, INFRA_MIN_TESTS, infraShare, markInfrastructureClusters, refreshFlakiness, type ClusterHit, type NewCluster, type NewlyFlaky } from './analysis'
 import { diagnoseClusters } from './diagnoses'
@@ -160,7 +162,7 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
  * content again changes nothing; a new file under an existing run key is a new shard of that run.
  */
 export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedFile[], baseUrl: string): Promise<{ created: boolean, receipt: IngestReceipt }> {
-  if (!scope.canIngest) throw forbidden('This key cannot upload runs: it needs the "ingest" scope.', 'missing_scope')
+  authorize(scope, 'ingest')
   const parsed = parseFiles(files, meta.format)
   const reportMeta = parsed.find(f => Object.keys(f.report.metadata).length)?.report.metadata ?? {}
   const branch = meta.branch ?? reportMeta.branch ?? null
@@ -237,7 +239,7 @@ export async function ingestRun(scope: Scope, meta: IngestMeta, files: UploadedF
       created: fresh.length > 0,
       receipt: {
         runId: run.id,
-        url: `${baseUrl}/projects/${project.slug}/runs/${run.id}`,
+        url: `${baseUrl}${links.run(run.id)}`,
         project: project.slug,
         status: stored.status,
         branch: run.branch,

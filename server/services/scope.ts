@@ -10,7 +10,6 @@ export interface Scope {
   role: UserRole
   /** Projects the caller may see; null = every project (an admin without a project-bound key). */
   projectIds: string[] | null
-  canRead: boolean
   canIngest: boolean
   /** Set when the caller is an API key. */
   keyId: string | null
@@ -27,5 +26,5 @@ export function inScope(scope: Scope, column: Column | SQL): SQL {
 
 /** The server itself (demo loader, benchmarks): every project, every right. Never handed to a request. */
 export function systemScope(): Scope {
-  return { userId: '00000000-0000-0000-0000-000000000000', role: 'admin', projectIds: null, canRead: true, canIngest: true, keyId: null, boundProjectId: null }
+  return { userId: '00000000-0000-0000-0000-000000000000', role: 'admin', projectIds: null, canIngest: true, keyId: null, boundProjectId: null }
 }

@@ -4,7 +4,8 @@ import { rowsOf, uuidArray } from '../db/sql'
 import { fingerprintFailure, FINGERPRINT_VERSION, type FailureFingerprint } from '../analysis/fingerprint'
 import type { UpdateClusterBody } from '../../shared/schemas/clusters'
 import type { ClusterTriage } from '../../shared/types/triage'
-import { badRequest, forbidden, notFound } from '../utils/errors'
+import { badRequest, notFound } from '../utils/errors'
+import { authorize } from './policy'
 import { inScope, type Scope } from './scope'
 
 const { failureClusters, clusterAliases, testResults } = schema
@@ -32,7 +33,7 @@ export async function updateCluster(scope: Scope, clusterId: string, body: Updat
   return db.transaction(async (tx) => {
     const cluster = await findOpenCluster(tx, scope, clusterId)
     if (!cluster) throw notFound('No such cluster (it may have been merged into another one).')
-    if (scope.role === 'viewer' || scope.keyId) throw forbidden('Only members and admins signed in to the dashboard can triage clusters.')
+    authorize(scope, 'triage')
     if (body.mergeClusterId) {
       if (body.mergeClusterId === clusterId) throw badRequest('A cluster cannot be merged into itself.')
       const source = await findOpenCluster(tx, scope, body.mergeClusterId)

@@ -7,17 +7,14 @@ import type { ChangePasswordBody, CreateUserBody, ResetPasswordBody, UpdateUserB
 import type { SessionUser } from '../../shared/types/auth'
 import type { AccountView, UserSummary, UserWithPassword } from '../../shared/types/users'
 import type { UserRole } from '../../shared/constants'
-import { badRequest, conflict, forbidden, notFound } from '../utils/errors'
+import { useConfig } from '../utils/config'
+import { badRequest, conflict, notFound } from '../utils/errors'
+import { authorize } from './policy'
 import type { Scope } from './scope'
 
 const { users, projectMemberships, projects } = schema
 
-function bcryptCost(): number {
-  const n = Number(process.env.PROOFDECK_BCRYPT_COST || 12)
-  return Number.isInteger(n) && n >= 4 && n <= 15 ? n : 12
-}
-
-export const hashPassword = (password: string) => bcrypt.hash(password, bcryptCost())
+export const hashPassword = (password: string) => bcrypt.hash(password, useConfig().bcryptCost)
 
 // A deactivated account keeps its hash behind a "!" (as /etc/shadow locks an account): no password matches it,
 // the session version changes so its sessions end, and reactivating restores the old password.
@@ -50,7 +47,7 @@ export interface AuthenticatedUser {
 export async function verifyCredentials(email: string, password: string): Promise<AuthenticatedUser | null> {
   const db = await useDb()
   const [user] = await db.select().from(users).where(eq(users.email, email.toLowerCase())).limit(1)
-  dummyHash ??= await bcrypt.hash('not a real password', bcryptCost())
+  dummyHash ??= await bcrypt.hash('not a real password', useConfig().bcryptCost)
   const usable = user && !isLocked(user.passwordHash)
   const ok = await bcrypt.compare(password, usable ? user.passwordHash : dummyHash)
   return usable && ok ? { user: toSessionUser(user), passwordVersion: passwordVersion(user.passwordHash) } : null
@@ -120,17 +117,13 @@ export async function completeSetup(input: SetupBody): Promise<AuthenticatedUser
 
 /** Headless installs: creates PROOFDECK_ADMIN_EMAIL as admin when no user exists. */
 export async function ensureAdminFromEnv(): Promise<SessionUser | null> {
-  const email = process.env.PROOFDECK_ADMIN_EMAIL
-  const password = process.env.PROOFDECK_ADMIN_PASSWORD
-  if (!email || !password || await countUsers() > 0) return null
+  const admin = useConfig().admin
+  if (!admin || await countUsers() > 0) return null
+  const { email, password } = admin
   return toSessionUser(await insertUser(await useDb(), { email, name: email.split('@')[0] || 'admin', password, role: 'admin' }))
 }
 
 // ------------------------------------------------------------------------------------ user management
-
-function assertAdmin(scope: Scope): void {
-  if (scope.role !== 'admin' || scope.keyId) throw forbidden('Only an admin can manage users.', 'admin_only')
-}
 
 // Correlated subqueries name their tables explicitly: in a single-table select drizzle renders `${users.id}` as a
 // bare "id", which the subquery would resolve against its own tables (projects.id) and match nothing.
@@ -157,7 +150,7 @@ async function readSummary(db: Db | Tx, userId: string): Promise<UserSummary> {
 
 /** Every user with role, state, memberships and working key count (admins only). Oldest first. */
 export async function listUsers(scope: Scope): Promise<UserSummary[]> {
-  assertAdmin(scope)
+  authorize(scope, 'manage_users')
   const db = await useDb()
   const rows = await db.select(summaryColumns).from(users).orderBy(asc(users.createdAt), asc(users.email))
   return rows.map(toSummary)
@@ -187,7 +180,7 @@ async function assertAnotherAdmin(tx: Tx, userId: string, what: string): Promise
 
 /** Creates a user (admins only); without a password one is generated and returned this once. */
 export async function createUser(scope: Scope, body: CreateUserBody): Promise<UserWithPassword> {
-  assertAdmin(scope)
+  authorize(scope, 'manage_users')
   const generatedPassword = body.password ? null : generatePassword()
   const db = await useDb()
   return db.transaction(async (tx) => {
@@ -199,7 +192,7 @@ export async function createUser(scope: Scope, body: CreateUserBody): Promise<Us
 
 /** Changes name, role, memberships or active state (admins only). The last active admin stays one. */
 export async function updateUser(scope: Scope, userId: string, body: UpdateUserBody): Promise<UserSummary> {
-  assertAdmin(scope)
+  authorize(scope, 'manage_users')
   const db = await useDb()
   return db.transaction(async (tx) => {
     await lockUserChanges(tx)
@@ -227,7 +220,7 @@ export async function updateUser(scope: Scope, userId: string, body: UpdateUserB
  * account stays deactivated. Your own password is changed with the current one, on the account page.
  */
 export async function resetUserPassword(scope: Scope, userId: string, body: ResetPasswordBody): Promise<UserWithPassword> {
-  assertAdmin(scope)
+  authorize(scope, 'manage_users')
   const db = await useDb()
   const [target] = await db.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1)
   if (!target) throw notFound('No such user.')
@@ -240,7 +233,7 @@ export async function resetUserPassword(scope: Scope, userId: string, body: Rese
 
 /** Deletes a user with their memberships and API keys (admins only); never yourself, never the last admin. */
 export async function deleteUser(scope: Scope, userId: string): Promise<UserSummary> {
-  assertAdmin(scope)
+  authorize(scope, 'manage_users')
   const db = await useDb()
   return db.transaction(async (tx) => {
     await lockUserChanges(tx)

@@ -1,9 +1,10 @@
 import type { H3Event } from 'h3'
 import type { ApiKeyScope } from '../../shared/constants'
 import type { SessionUser } from '../../shared/types/auth'
-import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
 import { resolveSessionUser, type AuthenticatedUser } from '../services/users'
 import type { Scope } from '../services/scope'
+import { checkBearer } from './bearer'
+import { publicBaseUrl } from './config'
 import { forbidden, unauthorized } from './errors'
 
 /**
@@ -34,7 +35,7 @@ export async function requireUserScope(event: H3Event): Promise<Scope> {
   return {
     userId: user.id, role: user.role,
     projectIds: user.role === 'admin' ? null : projectIds,
-    canRead: true, canIngest: user.role !== 'viewer', keyId: null, boundProjectId: null,
+    canIngest: user.role !== 'viewer', keyId: null, boundProjectId: null,
   }
 }
 
@@ -43,22 +44,11 @@ export async function startSession(event: H3Event, { user, passwordVersion }: Au
   await replaceUserSession(event, { user, secure: { passwordVersion }, loggedInAt: new Date().toISOString() })
 }
 
-const KEY_HELP = 'Create an API key in Proofdeck under Settings → API keys and send it as "Authorization: Bearer pd_…".'
-
 /** A bearer API key with the needed scope, resolved to a Scope. Never creates a session. */
 export async function requireApiKey(event: H3Event, needed: ApiKeyScope): Promise<Scope> {
-  const header = getRequestHeader(event, 'authorization') ?? ''
-  const match = header.match(/^Bearer\s+(\S+)\s*$/i)
-  if (!match) {
-    setResponseHeader(event, 'www-authenticate', 'Bearer realm="proofdeck"')
-    throw unauthorized(`An API key is required. ${KEY_HELP}`)
-  }
-  const check = await resolveApiKey(match[1]!, needed)
+  const keysUrl = `${publicBaseUrl(getRequestURL(event).origin)}/settings/keys`
+  const check = await checkBearer(getRequestHeader(event, 'authorization'), needed, keysUrl)
   if (check.ok) return check.scope
-  if (check.reason === 'scope') throw forbidden(`This API key does not have the "${needed}" scope. Create a key with that scope.`, 'missing_scope')
-  // The prefix only: it names the key to its owner (the keys page shows it) and cannot be used.
-  console.warn(`[auth] refused API key ${check.prefix}…: ${check.reason}`)
-  setResponseHeader(event, 'www-authenticate', `Bearer realm="proofdeck", error="invalid_token"`)
-  const why = KEY_REFUSALS[check.reason]
-  throw unauthorized(`This API key ${why}. ${KEY_HELP}`, 'invalid_api_key')
+  if (check.challenge) setResponseHeader(event, 'www-authenticate', check.challenge)
+  throw check.status === 403 ? forbidden(check.message, check.code) : unauthorized(check.message, check.code)
 }

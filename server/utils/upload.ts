@@ -1,14 +1,10 @@
 import type { H3Event } from 'h3'
 import { gunzipSync } from 'node:zlib'
 import type { UploadedFile } from '../services/ingest'
+import { useConfig } from './config'
 import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors'
 
 const RAW_TYPES = ['application/xml', 'text/xml', 'application/json', 'text/plain', 'application/octet-stream', 'application/gzip', 'application/x-gzip']
-
-export function maxUploadBytes(): number {
-  const mb = Number(process.env.PROOFDECK_MAX_UPLOAD_MB || 50)
-  return (Number.isFinite(mb) && mb > 0 ? mb : 50) * 1024 * 1024
-}
 
 const tooLarge = (limit: number) => payloadTooLarge(`The upload is larger than ${Math.round(limit / 1048576)} MB (PROOFDECK_MAX_UPLOAD_MB). Split it into several uploads with the same runKey.`)
 
@@ -45,7 +41,7 @@ function gunzipIfNeeded(name: string, data: Uint8Array, limit: number): Uint8Arr
  * (named by X-Proofdeck-Filename). gzip-compressed files are decompressed, within the same size limit.
  */
 export async function readUploadedFiles(event: H3Event): Promise<UploadedFile[]> {
-  const limit = maxUploadBytes()
+  const limit = useConfig().maxUploadBytes
   const contentType = (getRequestHeader(event, 'content-type') ?? '').toLowerCase()
   const mediaType = contentType.split(';')[0]!.trim()
   if (mediaType === 'multipart/form-data') {

@@ -22,7 +22,7 @@ describe('proofdeck CLI against the built server', () => {
     const cli = (file: string) => run(process.execPath, ['bin/proofdeck.mjs', 'upload', `${CORPUS}/${file}`, '--project', 'cli'], { env })
     const first = await cli('junit/junitxml__junit-basic.xml')
     expect(first.stdout).toContain('cli: run failed — 9 tests: 8 passed, 1 failed, 0 errored, 0 skipped')
-    expect(first.stdout).toMatch(new RegExp(`${server.url}/projects/cli/runs/[0-9a-f-]{36}`))
+    expect(first.stdout).toMatch(new RegExp(`${server.url}/runs/[0-9a-f-]{36}`))
     const second = await cli('ctrf/ctrf__minimal.json')
     expect(second.stdout).toContain('10 tests: 9 passed, 1 failed')
     expect(second.stdout).toContain('merged: 2 uploads in this run (run key gh-77-1-e2e)')

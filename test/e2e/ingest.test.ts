@@ -15,10 +15,11 @@ describe('ingest', () => {
   let server: TestServer
   let key: string
   let readKey: string
+  let cookie: string
 
   beforeAll(async () => {
     server = await startServer()
-    const cookie = await login(server)
+    cookie = await login(server)
     key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
     readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
   })
@@ -35,7 +36,11 @@ describe('ingest', () => {
     expect(res.status).toBe(201)
     expect(res.body.counts).toEqual(countsOf(expectedFor(file)))
     expect(res.body.project).toBe('formats')
-    expect(res.body.url).toBe(`${server.url}/projects/formats/runs/${res.body.runId}`)
+    expect(res.body.url).toBe(`${server.url}/runs/${res.body.runId}`)
+    // the receipt's link opens the run's page
+    const page = await fetch(res.body.url, { headers: { cookie } })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain(res.body.runId.slice(0, 8))
     expect(res.body.files).toEqual([expect.objectContaining({ status: 'ingested', results: expectedFor(file).tests })])
   })
 

@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm'
 import { useDb, schema } from '../../db'
 import type { AiSettingsBody } from '../../../shared/schemas/diagnosis'
 import type { AiSettingsView, AiTestResult } from '../../../shared/types/diagnosis'
-import { conflict, forbidden } from '../../utils/errors'
+import { useConfig } from '../../utils/config'
+import { conflict } from '../../utils/errors'
+import { authorize } from '../policy'
 import type { Scope } from '../scope'
 import { AI_SETTINGS_KEY, API_KEY_PURPOSE, resolveLlmConfig, type LlmConfig, type StoredAiSettings } from './config'
 import { complete } from './index'
@@ -13,7 +15,7 @@ const { settings } = schema
 
 /** The server secret the stored key is sealed under. */
 function serverSecret(): string {
-  return useRuntimeConfig().session?.password || process.env.NUXT_SESSION_PASSWORD || ''
+  return useRuntimeConfig().session?.password || ''
 }
 
 async function readStored(): Promise<StoredAiSettings | null> {
@@ -24,23 +26,19 @@ async function readStored(): Promise<StoredAiSettings | null> {
 
 /** The configuration diagnoses use now (environment first, then the settings page), or null for rules only. */
 export async function loadLlmConfig(): Promise<LlmConfig | null> {
-  return resolveLlmConfig(process.env, await readStored(), serverSecret()).config
-}
-
-function requireAdmin(scope: Scope) {
-  if (scope.role !== 'admin' || scope.keyId) throw forbidden('Only an admin can see or change the AI provider settings.', 'admin_only')
+  return resolveLlmConfig(useConfig().llm, await readStored(), serverSecret()).config
 }
 
 /** The AI provider settings as an admin may see them: never the key, only whether one is set and its last 4 characters. */
 export async function getAiSettings(scope: Scope): Promise<AiSettingsView> {
-  requireAdmin(scope)
-  return resolveLlmConfig(process.env, await readStored(), serverSecret()).view
+  authorize(scope, 'manage_ai_settings')
+  return resolveLlmConfig(useConfig().llm, await readStored(), serverSecret()).view
 }
 
 /** Saves the provider settings; the key is sealed with AES-256-GCM. Refused while the environment configures the provider. */
 export async function updateAiSettings(scope: Scope, body: AiSettingsBody): Promise<AiSettingsView> {
-  requireAdmin(scope)
-  if (process.env.PROOFDECK_LLM_PROVIDER?.trim()) {
+  authorize(scope, 'manage_ai_settings')
+  if (useConfig().llm.PROOFDECK_LLM_PROVIDER) {
     throw conflict('The AI provider is configured by PROOFDECK_LLM_* environment variables; change them there (or unset PROOFDECK_LLM_PROVIDER to manage it here).', 'configured_by_env')
   }
   const previous = await readStored()
@@ -65,13 +63,13 @@ export async function updateAiSettings(scope: Scope, body: AiSettingsBody): Prom
   }
   const db = await useDb()
   await db.insert(settings).values({ key: AI_SETTINGS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } })
-  return resolveLlmConfig(process.env, value, serverSecret()).view
+  return resolveLlmConfig(useConfig().llm, value, serverSecret()).view
 }
 
 /** Sends one tiny request to the configured provider and says whether it answered. */
 export async function testAiSettings(scope: Scope): Promise<AiTestResult> {
-  requireAdmin(scope)
-  const { config, view } = resolveLlmConfig(process.env, await readStored(), serverSecret())
+  authorize(scope, 'manage_ai_settings')
+  const { config, view } = resolveLlmConfig(useConfig().llm, await readStored(), serverSecret())
   if (!config) return { ok: false, model: view.model, latencyMs: 0, message: view.problem ?? 'No AI provider is configured: diagnoses use the rule engine only.' }
   const started = performance.now()
   try {

@@ -1,5 +1,6 @@
 import { ingestMetaSchema, INGEST_META_FIELDS } from '../../../../shared/schemas/ingest'
 import { ingestRun } from '../../../services/ingest'
+import { publicBaseUrl } from '../../../utils/config'
 import { readUploadedFiles } from '../../../utils/upload'
 import { validator } from '../../../utils/validate'
 
@@ -42,8 +43,7 @@ export default defineEventHandler(async (event) => {
   const raw = Object.fromEntries(INGEST_META_FIELDS.map(f => [f, query[f] ?? getRequestHeader(event, `x-proofdeck-${f.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`)]))
   const meta = validator(ingestMetaSchema)(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')))
   const files = await readUploadedFiles(event)
-  const baseUrl = process.env.PROOFDECK_PUBLIC_URL?.replace(/\/$/, '') || getRequestURL(event).origin
-  const { created, receipt } = await ingestRun(scope, meta, files, baseUrl)
+  const { created, receipt } = await ingestRun(scope, meta, files, publicBaseUrl(getRequestURL(event).origin))
   setResponseStatus(event, created ? 201 : 200)
   return receipt
 })

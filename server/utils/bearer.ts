@@ -1,0 +1,36 @@
+import type { ApiKeyScope } from '../../shared/constants'
+import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
+import type { Scope } from '../services/scope'
+
+/**
+ * The one reader of `Authorization: Bearer pd_…` for both doors that take API keys (the REST guard and /mcp):
+ * the same parsing, the same refusal sentences and the same `WWW-Authenticate` challenge. The caller turns a
+ * refusal into its own error shape (an h3 error, a JSON-RPC error).
+ */
+export type BearerCheck
+  = | { ok: true, scope: Scope }
+    | { ok: false, status: 401 | 403, code: string, message: string, challenge: string | null }
+
+const REALM = 'Bearer realm="proofdeck"'
+
+/** Where to get a key, as the end of a refusal sentence: `keysUrl` is the dashboard's API keys page. */
+export const keyHelp = (needed: ApiKeyScope, keysUrl: string) =>
+  `create a key with the "${needed}" scope in Proofdeck under Settings → API keys (${keysUrl}) and send it as "Authorization: Bearer pd_…"`
+
+export async function checkBearer(header: string | null | undefined, needed: ApiKeyScope, keysUrl: string): Promise<BearerCheck> {
+  const token = (header ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1]
+  const help = keyHelp(needed, keysUrl)
+  if (!token) return { ok: false, status: 401, code: 'unauthorized', message: `An API key is required: ${help}.`, challenge: REALM }
+  const check = await resolveApiKey(token, needed)
+  if (check.ok) return check
+  if (check.reason === 'scope') {
+    return { ok: false, status: 403, code: 'missing_scope', message: `This API key does not have the "${needed}" scope: ${help}.`, challenge: null }
+  }
+  // The prefix only: it names the key to its owner (the keys page shows it) and cannot be used.
+  console.warn(`[auth] refused API key ${check.prefix}…: ${check.reason}`)
+  const why = KEY_REFUSALS[check.reason]
+  return {
+    ok: false, status: 401, code: 'invalid_api_key', message: `This API key ${why}: ${help}.`,
+    challenge: `${REALM}, error="invalid_token", error_description="API key ${why}"`,
+  }
+}

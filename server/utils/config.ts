@@ -1,0 +1,117 @@
+import { z } from 'zod'
+
+/**
+ * Every setting the server reads from its environment, parsed once by one schema. A wrong value stops the start with
+ * a sentence that names the variable, instead of being quietly replaced by a default somewhere deep in a request.
+ * An empty value counts as unset (the .env.example lists every variable with an empty value).
+ */
+
+const int = (min: number, max: number, fallback: number) => {
+  const expected = `a whole number from ${min} to ${max} is expected`
+  return z.coerce.number(expected).int(expected).min(min, expected).max(max, expected).default(fallback)
+}
+const positive = (what: string) => z.coerce.number(`${what} is expected`).positive(`${what} is expected`)
+const url = (what: string) => z.url(`${what} is expected, e.g. https://proofdeck.example.com`).transform(u => u.replace(/\/+$/, ''))
+const flag = z.enum(['1', '0', 'true', 'false'], '1 or 0 is expected').transform(v => v === '1' || v === 'true')
+const names = z.string().transform(v => new Set(v.split(',').map(s => s.trim()).filter(Boolean)))
+
+const envSchema = z.object({
+  PORT: int(1, 65_535, 3000),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string is expected').optional(),
+  DATABASE_POOL_SIZE: int(1, 1000, 10),
+  PROOFDECK_DATA_DIR: z.string().default('.data/pglite'),
+  PROOFDECK_ADMIN_EMAIL: z.email('an email address is expected').optional(),
+  PROOFDECK_ADMIN_PASSWORD: z.string().optional(),
+  PROOFDECK_DEMO: flag.optional(),
+  PROOFDECK_DEMO_SCALE: positive('a positive number (1 = the standard demo)').max(1000, 'at most 1000 is expected').default(1),
+  PROOFDECK_MAX_UPLOAD_MB: positive('a positive number of megabytes').default(50),
+  PROOFDECK_BCRYPT_COST: int(4, 15, 12),
+  PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
+  ENABLED_TOOLS: names.optional(),
+  DISABLED_TOOLS: names.optional(),
+  PROOFDECK_FLAKY_WINDOW: int(5, 500, 30),
+  PROOFDECK_INFRA_FAILURE_SHARE: positive('a share above 0 and at most 1').max(1, 'a share above 0 and at most 1 is expected').default(0.5),
+  PROOFDECK_CONTEXT_TOKENS: int(1000, 32_000, 6000),
+  PROOFDECK_LLM_PROVIDER: z.string().trim().toLowerCase()
+    .pipe(z.enum(['openai', 'anthropic', 'none', 'off', 'rules'], 'openai, anthropic or none is expected')).optional(),
+  PROOFDECK_LLM_BASE_URL: z.url('an http(s) URL is expected').optional(),
+  PROOFDECK_LLM_API_KEY: z.string().optional(),
+  PROOFDECK_LLM_MODEL: z.string().optional(),
+  PROOFDECK_LLM_PRICE_INPUT: z.coerce.number().min(0, 'USD per million tokens (0 or more) is expected').optional(),
+  PROOFDECK_LLM_PRICE_OUTPUT: z.coerce.number().min(0, 'USD per million tokens (0 or more) is expected').optional(),
+  PROOFDECK_LLM_TIMEOUT_MS: int(1000, 600_000, 60_000),
+})
+
+type Env = z.output<typeof envSchema>
+
+export interface Config {
+  port: number
+  /** null = embedded PGlite in `dataDir`. */
+  databaseUrl: string | null
+  databasePoolSize: number
+  dataDir: string
+  admin: { email: string, password: string } | null
+  /** null = the default: on in development, off in production. */
+  demo: boolean | null
+  demoScale: number
+  maxUploadBytes: number
+  bcryptCost: number
+  /** Without a trailing slash; null = each request's own origin. */
+  publicUrl: string | null
+  tools: { enabled: Set<string>, disabled: Set<string> }
+  flakyWindow: number
+  infraFailureShare: number
+  contextTokens: number
+  /** The PROOFDECK_LLM_* variables as set (validated), for the provider resolution in services/llm. */
+  llm: Partial<Record<`PROOFDECK_LLM_${string}`, string>>
+}
+
+export class ConfigError extends Error {}
+
+function describe(error: z.ZodError, env: Record<string, string | undefined>): string {
+  return error.issues.map((i) => {
+    const name = String(i.path[0])
+    return `${name} is "${env[name]}": ${i.message.replace(/^Invalid input: /, '')}.`
+  }).join(' ')
+}
+
+/** Parses the environment (unset and empty variables take their defaults). Throws a ConfigError naming each wrong one. */
+export function parseConfig(raw: Record<string, string | undefined>): Config {
+  const env = Object.fromEntries(Object.entries(raw).filter(([k, v]) => k in envSchema.shape && v !== undefined && v.trim() !== ''))
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) throw new ConfigError(describe(parsed.error, env))
+  const e: Env = parsed.data
+  return {
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    dataDir: e.PROOFDECK_DATA_DIR,
+    admin: e.PROOFDECK_ADMIN_EMAIL && e.PROOFDECK_ADMIN_PASSWORD ? { email: e.PROOFDECK_ADMIN_EMAIL, password: e.PROOFDECK_ADMIN_PASSWORD } : null,
+    demo: e.PROOFDECK_DEMO ?? null,
+    demoScale: e.PROOFDECK_DEMO_SCALE,
+    maxUploadBytes: e.PROOFDECK_MAX_UPLOAD_MB * 1024 * 1024,
+    bcryptCost: e.PROOFDECK_BCRYPT_COST,
+    publicUrl: e.PROOFDECK_PUBLIC_URL ?? null,
+    tools: { enabled: e.ENABLED_TOOLS ?? new Set(), disabled: e.DISABLED_TOOLS ?? new Set() },
+    flakyWindow: e.PROOFDECK_FLAKY_WINDOW,
+    infraFailureShare: e.PROOFDECK_INFRA_FAILURE_SHARE,
+    contextTokens: e.PROOFDECK_CONTEXT_TOKENS,
+    llm: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('PROOFDECK_LLM_'))),
+  }
+}
+
+let current: Config | undefined
+
+/** The server's configuration, parsed from the environment on first use (the startup plugin makes that first use). */
+export function useConfig(): Config {
+  return current ??= parseConfig(process.env)
+}
+
+/**
+ * The origin people, CI and agents reach this server at: PROOFDECK_PUBLIC_URL when set (behind a proxy the
+ * request's own origin can be an internal one), else the origin the request came to. Every link the server
+ * prints or returns starts with it.
+ */
+export function publicBaseUrl(requestOrigin: string): string {
+  return useConfig().publicUrl ?? requestOrigin.replace(/\/+$/, '')
+}

@@ -1,0 +1,13 @@
+/**
+ * The paths of the dashboard's pages: receipts, the CLI's summary, MCP answers and every NuxtLink build links
+ * with these, so a link printed anywhere opens the page it names.
+ */
+export const links = {
+  project: (slug: string) => `/projects/${encodeURIComponent(slug)}`,
+  projectClusters: (slug: string) => `/projects/${encodeURIComponent(slug)}/clusters`,
+  projectFlaky: (slug: string) => `/projects/${encodeURIComponent(slug)}/flaky`,
+  run: (runId: string) => `/runs/${runId}`,
+  testCase: (testCaseId: string) => `/tests/${testCaseId}`,
+  cluster: (clusterId: string) => `/clusters/${clusterId}`,
+  apiKeys: () => '/settings/keys',
+}

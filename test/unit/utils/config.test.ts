@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig } from '../../../server/utils/config'
+
+describe('parseConfig', () => {
+  it('gives the documented defaults for an empty environment (empty values count as unset)', () => {
+    const c = parseConfig({ PROOFDECK_FLAKY_WINDOW: '', DATABASE_URL: '  ', UNRELATED: 'x' })
+    expect(c).toMatchObject({
+      port: 3000, databaseUrl: null, databasePoolSize: 10, dataDir: '.data/pglite', admin: null, demo: null, demoScale: 1,
+      maxUploadBytes: 50 * 1024 * 1024, bcryptCost: 12, publicUrl: null, flakyWindow: 30, infraFailureShare: 0.5, contextTokens: 6000, llm: {},
+    })
+    expect(c.tools.enabled.size + c.tools.disabled.size).toBe(0)
+  })
+
+  it('reads every variable it documents', () => {
+    const c = parseConfig({
+      PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/pd', DATABASE_POOL_SIZE: '20', PROOFDECK_DATA_DIR: 'memory://',
+      PROOFDECK_ADMIN_EMAIL: 'a@b.test', PROOFDECK_ADMIN_PASSWORD: 'pw', PROOFDECK_DEMO: 'true', PROOFDECK_DEMO_SCALE: '0.2',
+      PROOFDECK_MAX_UPLOAD_MB: '1', PROOFDECK_BCRYPT_COST: '4', PROOFDECK_PUBLIC_URL: 'https://pd.example.com/',
+      ENABLED_TOOLS: ' get_run, list_runs ,', DISABLED_TOOLS: 'get_run', PROOFDECK_FLAKY_WINDOW: '50', PROOFDECK_INFRA_FAILURE_SHARE: '1',
+      PROOFDECK_CONTEXT_TOKENS: '1000', PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15',
+    })
+    expect(c).toMatchObject({
+      port: 8080, databaseUrl: 'postgres://u:p@db:5432/pd', databasePoolSize: 20, dataDir: 'memory://', admin: { email: 'a@b.test', password: 'pw' },
+      demo: true, demoScale: 0.2, maxUploadBytes: 1024 * 1024, bcryptCost: 4, publicUrl: 'https://pd.example.com', flakyWindow: 50,
+      infraFailureShare: 1, contextTokens: 1000, llm: { PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15' },
+    })
+    expect([...c.tools.enabled]).toEqual(['get_run', 'list_runs'])
+    expect([...c.tools.disabled]).toEqual(['get_run'])
+  })
+
+  it.each([
+    ['PROOFDECK_FLAKY_WINDOW', 'abc', /PROOFDECK_FLAKY_WINDOW is "abc": a whole number from 5 to 500 is expected\./],
+    ['PROOFDECK_FLAKY_WINDOW', '4', /from 5 to 500/],
+    ['PROOFDECK_BCRYPT_COST', '12.5', /PROOFDECK_BCRYPT_COST is "12.5": a whole number from 4 to 15/],
+    ['PROOFDECK_INFRA_FAILURE_SHARE', '0', /PROOFDECK_INFRA_FAILURE_SHARE is "0": a share above 0 and at most 1/],
+    ['PROOFDECK_INFRA_FAILURE_SHARE', '1.5', /at most 1/],
+    ['PROOFDECK_MAX_UPLOAD_MB', '-3', /PROOFDECK_MAX_UPLOAD_MB is "-3": a positive number of megabytes/],
+    ['PROOFDECK_PUBLIC_URL', 'pd.example.com', /PROOFDECK_PUBLIC_URL is "pd.example.com": the URL people and CI reach/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL is "mysql:\/\/x": a postgres:\/\/ connection string/],
+    ['PROOFDECK_DEMO', 'yes', /PROOFDECK_DEMO is "yes": 1 or 0 is expected/],
+    ['PROOFDECK_ADMIN_EMAIL', 'admin', /PROOFDECK_ADMIN_EMAIL is "admin": an email address/],
+    ['PROOFDECK_LLM_PROVIDER', 'gemini', /PROOFDECK_LLM_PROVIDER is "gemini": openai, anthropic or none is expected/],
+    ['PORT', '70000', /PORT is "70000"/],
+  ])('refuses %s=%s with a sentence naming the variable', (name, value, message) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError)
+    expect(() => parseConfig({ [name]: value })).toThrow(message)
+  })
+
+  it('names every wrong variable at once', () => {
+    expect(() => parseConfig({ PORT: 'x', PROOFDECK_CONTEXT_TOKENS: '5' })).toThrow(/PORT is "x".*PROOFDECK_CONTEXT_TOKENS is "5"/)
+  })
+})
