@@ -173,7 +173,7 @@ export function trimStack(stack: string | null, message: string, maxFrames: numb
 const stackShape = (stack: string) => stack.replace(/:\d+(?::\d+)?/g, ':#').replace(/\d+/g, '#')
 
 /** Runs of identical lines (spinners, retries, repeated log lines) folded into one line and a count. */
-export function foldRepeats(text: string): string {
+function foldRepeats(text: string): string {
   const out: string[] = []
   const lines = text.split('\n')
   for (let i = 0; i < lines.length;) {
@@ -420,7 +420,7 @@ function flakyText(t: ContextAffectedTest): string {
 }
 
 /** The markdown half, written for a model or a person to read top to bottom. */
-export function toMarkdown(d: ClusterContextData): string {
+function toMarkdown(d: ClusterContextData): string {
   const c = d.cluster
   const out: string[] = []
   out.push(`# Failure cluster: ${c.title}`)

@@ -28,7 +28,7 @@ export function userPrompt(context: ClusterContext): string {
 export type ParsedLlmDiagnosis = { ok: true, diagnosis: LlmDiagnosis, dropped: number } | { ok: false, error: string }
 
 /** The first JSON object in a model's answer (bare, or inside a ```json fence). */
-export function extractJson(text: string): unknown {
+function extractJson(text: string): unknown {
   const fenced = text.match(/```(?:json)?\s*([\s\S]*?)```/)
   const candidate = fenced ? fenced[1]! : text
   const start = candidate.indexOf('{')
@@ -40,7 +40,7 @@ export function extractJson(text: string): unknown {
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase()
 
 /** Every id a diagnosis may cite: the runs and results the bundle shows. */
-export function citableIds(context: ClusterContext): { runs: Set<string>, results: Set<string> } {
+function citableIds(context: ClusterContext): { runs: Set<string>, results: Set<string> } {
   const d = context.data
   const runs = new Set<string>()
   const results = new Set<string>()

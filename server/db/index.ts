@@ -17,12 +17,12 @@ export interface DbHandle {
 }
 
 /** Where the embedded database lives when DATABASE_URL is unset. */
-export function pgliteDir(): string {
+function pgliteDir(): string {
   return useConfig().dataDir
 }
 
 /** Hides the password of a connection string so it can be printed. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const u = new URL(url)
     if (u.password) u.password = '***'

@@ -5,8 +5,8 @@
  * be measured against ground truth. Pure and deterministic: same options, same bytes.
  */
 
-export interface DemoProject { slug: string, name: string, defaultBranch: string, repositoryUrl: string }
-export interface DemoUpload {
+interface DemoProject { slug: string, name: string, defaultBranch: string, repositoryUrl: string }
+interface DemoUpload {
   project: string
   branch: string
   commit: string
@@ -17,8 +17,8 @@ export interface DemoUpload {
   startedAt: string
   files: { name: string, content: string }[]
 }
-export interface DemoTestRef { project: string, title: string, variant: string | null }
-export interface DemoTruth {
+interface DemoTestRef { project: string, title: string, variant: string | null }
+interface DemoTruth {
   flaky: (DemoTestRef & { probability: number })[]
   broken: (DemoTestRef & { fromRunKey: string, toRunKey: string | null })[]
   stable: DemoTestRef[]

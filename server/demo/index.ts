@@ -1,2 +1,1 @@
 export { generateDemo } from './generate'
-export type { DemoDataset, DemoProject, DemoTruth, DemoUpload } from './generate'

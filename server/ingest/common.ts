@@ -7,10 +7,10 @@ import { ReportParseError, type ParsedAttempt, type ParsedResult } from './types
 
 /** Per-field caps, in UTF-8 bytes. Longer text keeps its head and tail around a `…[N bytes omitted]…` marker. */
 export const MAX_OUTPUT_BYTES = 64 * 1024
-export const MAX_MESSAGE_BYTES = 16 * 1024
-export const MAX_STACK_BYTES = 64 * 1024
+const MAX_MESSAGE_BYTES = 16 * 1024
+const MAX_STACK_BYTES = 64 * 1024
 /** Property values, annotation descriptions, step errors: small by nature, so a runaway one is cut hard. */
-export const MAX_SHORT_TEXT_BYTES = 4 * 1024
+const MAX_SHORT_TEXT_BYTES = 4 * 1024
 
 export const CAPS = {
   output: MAX_OUTPUT_BYTES,
@@ -187,7 +187,7 @@ export function lastError(attempts: ParsedAttempt[]): { errorMessage: string | n
  * stack (no recursion, so a deeply nested document cannot overflow). Used only to say where JSON.parse failed,
  * because V8 does not always give a position ("Unexpected token …").
  */
-export function jsonErrorOffset(s: string): number | null {
+function jsonErrorOffset(s: string): number | null {
   const n = s.length
   const stack: number[] = [] // 123 '{' or 91 '['
   type State = 'value' | 'valueOrEnd' | 'key' | 'keyOrEnd' | 'colon' | 'after'

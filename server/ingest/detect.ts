@@ -12,7 +12,7 @@ const LABEL: Record<ReportFormat, string> = { junit: 'JUnit XML', playwright: 'P
 export const formatLabel = (f: ReportFormat): string => LABEL[f]
 
 /** Which JSON report a decoded document is, from its shape; throws ReportParseError when it is none of them. */
-export function detectJsonFormat(doc: unknown): JsonFormat {
+function detectJsonFormat(doc: unknown): JsonFormat {
   if (isObject(doc)) {
     if (doc.format === 'proofdeck') return 'proofdeck'
     if (isObject(doc.results) || (typeof doc.reportFormat === 'string' && doc.reportFormat.toUpperCase() === 'CTRF')) return 'ctrf'

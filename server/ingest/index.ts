@@ -7,12 +7,8 @@ import { parseNative, parseNativeObject } from './native'
 import { parsePlaywright, parsePlaywrightObject } from './playwright'
 import { ReportParseError, type ParsedReport } from './types'
 
-export { CAPS, MAX_MESSAGE_BYTES, MAX_OUTPUT_BYTES, MAX_SHORT_TEXT_BYTES, MAX_STACK_BYTES, capText } from './common'
+export { CAPS, MAX_OUTPUT_BYTES, capText } from './common'
 export { detectFormat } from './detect'
-export { parseCtrf } from './ctrf'
-export { parseJunit } from './junit'
-export { parseNative } from './native'
-export { parsePlaywright } from './playwright'
 export { ReportParseError } from './types'
 export type * from './types'
 

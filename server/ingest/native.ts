@@ -63,7 +63,7 @@ const resultSchema = z.object({
 })
 
 /** Proofdeck JSON, version 1. Unknown keys are ignored. */
-export const nativeReportSchema = z.object({
+const nativeReportSchema = z.object({
   format: z.literal('proofdeck'),
   version: z.literal(1),
   tool: z.string().nullish().transform(v => v || null),

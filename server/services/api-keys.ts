@@ -14,7 +14,7 @@ const KEY_PATTERN = /^pd_[0-9a-f]{64}$/
 /** "pd_" and 8 hex characters: shown in lists and logs, identifies a key, and is useless to an attacker. */
 const PREFIX_LENGTH = 11
 
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex')
+const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 function toSummary(k: typeof apiKeys.$inferSelect, projectSlug: string | null): ApiKeySummary {
   return {

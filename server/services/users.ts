@@ -14,7 +14,7 @@ import type { Scope } from './scope'
 
 const { users, projectMemberships, projects } = schema
 
-export const hashPassword = (password: string) => bcrypt.hash(password, useConfig().bcryptCost)
+const hashPassword = (password: string) => bcrypt.hash(password, useConfig().bcryptCost)
 
 // A deactivated account keeps its hash behind a "!" (as /etc/shadow locks an account): no password matches it,
 // the session version changes so its sessions end, and reactivating restores the old password.
@@ -25,7 +25,7 @@ const isLocked = (passwordHash: string) => passwordHash.startsWith(LOCK)
  * A short digest of the password hash, kept in the sealed session: changing or resetting a password, or
  * deactivating the account, changes it and so ends every other session of that user.
  */
-export const passwordVersion = (passwordHash: string) => createHash('sha256').update(passwordHash).digest('hex').slice(0, 16)
+const passwordVersion = (passwordHash: string) => createHash('sha256').update(passwordHash).digest('hex').slice(0, 16)
 
 /** A generated password: 16 random bytes, base64url (22 characters). */
 const generatePassword = () => randomBytes(16).toString('base64url')
@@ -69,7 +69,7 @@ export async function resolveSessionUser(userId: string, version: string | undef
 }
 
 /** Project ids a user belongs to (admins see everything and are not listed here). */
-export async function listMembershipProjectIds(userId: string): Promise<string[]> {
+async function listMembershipProjectIds(userId: string): Promise<string[]> {
   const db = await useDb()
   const rows = await db.select({ projectId: projectMemberships.projectId }).from(projectMemberships).where(eq(projectMemberships.userId, userId))
   return rows.map(r => r.projectId)

@@ -1,6 +1,5 @@
 import type { H3Event } from 'h3'
 import type { ApiKeyScope } from '../../shared/constants'
-import type { SessionUser } from '../../shared/types/auth'
 import { resolveSessionUser, type AuthenticatedUser } from '../services/users'
 import type { Scope } from '../services/scope'
 import { checkBearer } from './bearer'
@@ -18,13 +17,6 @@ async function sessionUser(event: H3Event) {
   const found = session.user ? await resolveSessionUser(session.user.id, session.secure?.passwordVersion) : null
   event.context.proofdeckUser = found
   return found
-}
-
-/** The signed-in user (session cookie). */
-export async function requireUser(event: H3Event): Promise<SessionUser> {
-  const found = await sessionUser(event)
-  if (!found) throw unauthorized('Sign in to continue.')
-  return found.user
 }
 
 /** The session user's scope: what the dashboard API filters by. */

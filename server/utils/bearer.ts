@@ -14,7 +14,7 @@ export type BearerCheck
 const REALM = 'Bearer realm="proofdeck"'
 
 /** Where to get a key, as the end of a refusal sentence: `keysUrl` is the dashboard's API keys page. */
-export const keyHelp = (needed: ApiKeyScope, keysUrl: string) =>
+const keyHelp = (needed: ApiKeyScope, keysUrl: string) =>
   `create a key with the "${needed}" scope in Proofdeck under Settings → API keys (${keysUrl}) and send it as "Authorization: Bearer pd_…"`
 
 export async function checkBearer(header: string | null | undefined, needed: ApiKeyScope, keysUrl: string): Promise<BearerCheck> {

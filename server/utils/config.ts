@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { DEFAULT_CONTEXT_TOKENS } from '../analysis/context'
+import { DEFAULT_FLAKY_OPTIONS } from '../analysis/flakiness'
 
 /**
  * Every setting the server reads from its environment, parsed once by one schema. A wrong value stops the start with
@@ -29,9 +31,9 @@ const envSchema = z.object({
   PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
   ENABLED_TOOLS: names.optional(),
   DISABLED_TOOLS: names.optional(),
-  PROOFDECK_FLAKY_WINDOW: int(5, 500, 30),
+  PROOFDECK_FLAKY_WINDOW: int(5, 500, DEFAULT_FLAKY_OPTIONS.window),
   PROOFDECK_INFRA_FAILURE_SHARE: positive('a share above 0 and at most 1').max(1, 'a share above 0 and at most 1 is expected').default(0.5),
-  PROOFDECK_CONTEXT_TOKENS: int(1000, 32_000, 6000),
+  PROOFDECK_CONTEXT_TOKENS: int(1000, 32_000, DEFAULT_CONTEXT_TOKENS),
   PROOFDECK_LLM_PROVIDER: z.string().trim().toLowerCase()
     .pipe(z.enum(['openai', 'anthropic', 'none', 'off', 'rules'], 'openai, anthropic or none is expected')).optional(),
   PROOFDECK_LLM_BASE_URL: z.url('an http(s) URL is expected').optional(),
@@ -86,7 +88,9 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.PROOFDECK_DATA_DIR,
-    admin: e.PROOFDECK_ADMIN_EMAIL && e.PROOFDECK_ADMIN_PASSWORD ? { email: e.PROOFDECK_ADMIN_EMAIL, password: e.PROOFDECK_ADMIN_PASSWORD } : null,
+    admin: e.PROOFDECK_ADMIN_EMAIL && e.PROOFDECK_ADMIN_PASSWORD
+      ? { email: e.PROOFDECK_ADMIN_EMAIL, password: e.PROOFDECK_ADMIN_PASSWORD }
+      : null,
     demo: e.PROOFDECK_DEMO ?? null,
     demoScale: e.PROOFDECK_DEMO_SCALE,
     maxUploadBytes: e.PROOFDECK_MAX_UPLOAD_MB * 1024 * 1024,

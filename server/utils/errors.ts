@@ -17,4 +17,3 @@ export const payloadTooLarge = (message: string) => httpError(413, 'payload_too_
 export const unsupportedMediaType = (message: string) => httpError(415, 'unsupported_media_type', message)
 export const unprocessable = (message: string, code = 'unprocessable', extra?: Record<string, unknown>) => httpError(422, code, message, extra)
 export const tooManyRequests = (message: string) => httpError(429, 'rate_limited', message)
-export const serviceUnavailable = (message: string, code = 'unavailable') => httpError(503, code, message)

@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import { badRequest } from './errors'
 
 /** Turns zod issues into one sentence a person can act on: "email: Enter a valid email address." */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   return error.issues.slice(0, 3).map((i) => {
     const where = i.path.length ? `${i.path.join('.')}: ` : ''
     return `${where}${i.message}`

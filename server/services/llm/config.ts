@@ -28,7 +28,7 @@ export interface StoredAiSettings {
 export const AI_SETTINGS_KEY = 'ai'
 export const API_KEY_PURPOSE = 'llm-api-key'
 
-export const DEFAULT_BASE_URLS: Record<AiProvider, string> = {
+const DEFAULT_BASE_URLS: Record<AiProvider, string> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
 }

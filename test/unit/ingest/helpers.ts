@@ -4,8 +4,8 @@ import { expect } from 'vitest'
 import { ReportParseError, type ParsedReport } from '../../../server/ingest'
 
 /** The corpus lives beside the repo (../shared/corpus), in CI too. */
-export const CORPUS = resolve(__dirname, '../../../../shared/corpus')
-export const FIXTURES = resolve(__dirname, '../../fixtures/reports')
+const CORPUS = resolve(__dirname, '../../../../shared/corpus')
+const FIXTURES = resolve(__dirname, '../../fixtures/reports')
 
 export interface Expected {
   file: string
