@@ -1,0 +1,138 @@
+/**
+ * The rule engine: a diagnosis of one failure cluster from its context bundle, with no network. Every claim cites
+ * a run (and result) and quotes the line it rests on; the investigation steps follow the classic debugging
+ * discipline (reproduce, look at the actual values, divide and conquer, change one thing, check the plug, verify
+ * the fix), filled in with the facts of this case. Pure.
+ */
+import type { FailureCategory } from '../../../shared/constants'
+import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '../../../shared/types/diagnosis'
+import { stripAnsi } from '../context'
+import { CLUSTER_RULES, round } from './cluster-rules'
+import { PATTERNS, RULE_BY_ID } from './rules'
+import { investigation, short } from './steps'
+import type { DiagnosisText, Finding, RuleDiagnosis, RuleId, StepHints } from './types'
+
+/** Classifies one error (message and stack) by the first rule that matches. */
+export function classifyError(message: string, stack: string | null = null): Finding | null {
+  const text = stripAnsi(`${message}\n${stack ?? ''}`)
+  for (const { rule, pattern } of PATTERNS) {
+    const m = pattern.match.exec(text)
+    if (!m || (pattern.when && !pattern.when(text))) continue
+    const line = quoteLine(text, m.index)
+    const found = Object.entries(pattern.facts?.(text) ?? {}).filter(([, v]) => v != null && v !== '')
+    const facts = Object.fromEntries(found) as Record<string, string>
+    return { rule: rule.id, category: rule.category, line, facts, strength: pattern.strength }
+  }
+  return null
+}
+
+function quoteLine(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index) + 1
+  const end = text.indexOf('\n', index)
+  const line = text.slice(start, end < 0 ? undefined : end).trim()
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}
+
+/** What no rule recognised. */
+const unknownText = (ctx: ClusterContextData): DiagnosisText => ({
+  summary: `Unclassified failure: ${ctx.cluster.title}`,
+  rootCause: 'No rule recognised this error. Read the message and stack of the cited result; the fingerprint '
+    + 'groups every failure with the same message shape, so fixing one usually fixes all.',
+  fix: 'Read the first error message and stack of the cited result and fix what it names.',
+  look: 'Read the full message, stack and logs of the cited result.',
+  change: 'Change one thing at a time and re-run after each.',
+  plug: 'Check the plug: environment, services and data the test needs.',
+})
+
+function describeFinding(f: Finding | null, ctx: ClusterContextData): DiagnosisText {
+  const rule = f && RULE_BY_ID.get(f.rule)
+  return rule ? rule.describe(f, ctx) : unknownText(ctx)
+}
+
+const whyFor = (f: Finding) => RULE_BY_ID.get(f.rule)?.why?.(f.facts) ?? 'The line that identifies the failure.'
+
+// an error whose stack equals an earlier one's is shown without it, but it is still its stack
+const stackOf = (e: ContextError, errors: ContextError[]) =>
+  e.stack ?? (e.sameStackAs != null ? errors[e.sameStackAs]?.stack ?? null : null)
+
+/** The finding most errors agree on (ties go to the stronger rule), and which errors agree. */
+function vote(ctx: ClusterContextData): { finding: Finding | null, agreeing: number[] } {
+  const findings = ctx.errors.map(e => classifyError(e.message, stackOf(e, ctx.errors)))
+  const votes = new Map<RuleId, number[]>()
+  findings.forEach((f, i) => {
+    if (f) votes.set(f.rule, [...(votes.get(f.rule) ?? []), i])
+  })
+  const best = [...votes].sort((a, b) => b[1].length - a[1].length || findings[b[1][0]!]!.strength - findings[a[1][0]!]!.strength)[0]
+  return { finding: best ? findings[best[1][0]!]! : classifyError(ctx.cluster.title), agreeing: best?.[1] ?? [] }
+}
+
+function evidenceFromErrors(f: Finding, errors: ContextError[], agreeing: number[]): DiagnosisEvidenceItem[] {
+  const why = whyFor(f)
+  return agreeing.slice(0, 3).map((i) => {
+    const e = errors[i]!
+    const found = classifyError(e.message, stackOf(e, errors))
+    return { runId: e.runId, resultId: e.resultId, quote: found?.line ?? f.line, why }
+  })
+}
+
+/** The diagnosis when no cluster rule applies: the message rule's, with the regression range and similar clusters. */
+function messageDiagnosis(ctx: ClusterContextData, finding: Finding | null, agreeing: number[], base: DiagnosisText) {
+  const { errors } = ctx
+  const f = finding
+  const evidence = f && agreeing.length
+    ? evidenceFromErrors(f, errors, agreeing)
+    : errors.slice(0, 1).map(e => ({
+        runId: e.runId, resultId: e.resultId, quote: e.message.split('\n')[0]!.slice(0, 300), why: 'The error as reported.',
+      }))
+  const ff = ctx.firstFailure
+  let rootCause = base.rootCause
+  if (ff?.lastGreenRun?.commit && ff.run.commit && ff.lastGreenRun.commit !== ff.run.commit && f?.category !== 'environment') {
+    const subject = ff.run.commitMessage ? ` ("${ff.run.commitMessage.split('\n')[0]}")` : ''
+    rootCause += ` It started in run ${ff.run.runId} at ${short(ff.run.commit)}${subject}; the same tests passed at `
+      + `${short(ff.lastGreenRun.commit)} (run ${ff.lastGreenRun.runId}), so the change is most likely in between.`
+    evidence.push({
+      runId: ff.run.runId, resultId: null, quote: `First failure: run ${ff.run.runId}`,
+      why: 'The first run with this failure; the last green run of the same tests '
+        + `on ${ff.run.branch ?? 'that branch'} was ${ff.lastGreenRun.runId}.`,
+    })
+  }
+  const similar = ctx.similarResolved.find(s => s.note)
+  if (similar) rootCause += ` A similar cluster was resolved before ("${similar.title}"): ${similar.note}`
+  const agreement = errors.length ? agreeing.length / errors.length : 0
+  const confidence = f ? round(f.strength * (0.7 + 0.3 * agreement)) : 0.2
+  return { text: { ...base, rootCause }, evidence, confidence }
+}
+
+interface Verdict {
+  rule: RuleId
+  category: FailureCategory
+  text: DiagnosisText
+  evidence: DiagnosisEvidenceItem[]
+  confidence: number
+  steps: StepHints
+}
+
+function finish(v: Verdict, ctx: ClusterContextData, lead: ContextError | undefined): RuleDiagnosis {
+  const seen = new Set<string>()
+  const unique = v.evidence.filter((e) => {
+    const key = `${e.runId}|${e.resultId}|${e.quote}`
+    return !seen.has(key) && !!seen.add(key)
+  })
+  return {
+    rule: v.rule, category: v.category, summary: v.text.summary.slice(0, 600), rootCause: v.text.rootCause, evidence: unique.slice(0, 8),
+    suggestedFix: v.text.fix, investigationSteps: investigation(v.steps, v.text, ctx, lead), confidence: v.confidence,
+  }
+}
+
+/** The rule engine's diagnosis of a context bundle. */
+export function diagnoseContext(ctx: ClusterContextData): RuleDiagnosis {
+  const { finding, agreeing } = vote(ctx)
+  const base = describeFinding(finding, ctx)
+  const lead = ctx.errors[agreeing[0] ?? 0]
+  for (const rule of CLUSTER_RULES) {
+    const d = rule.diagnose({ ctx, finding, base, lead })
+    if (d) return finish({ rule: rule.id, category: rule.category, steps: rule.steps, ...d }, ctx, lead)
+  }
+  const d = messageDiagnosis(ctx, finding, agreeing, base)
+  return finish({ rule: finding?.rule ?? 'unknown', category: finding?.category ?? 'unknown', steps: {}, ...d }, ctx, lead)
+}

@@ -1,0 +1,25 @@
+/**
+ * The message rules, in the order they are tried. To add a rule, write one `MessageRule` record (its patterns, what
+ * it says, why its line is evidence) next to its kind and list it here; the engine needs no other change.
+ */
+import type { MessageRule, Pattern, RuleId } from '../types'
+import { PASSES } from '../types'
+import { assertion, exception, timeout } from './code'
+import {
+  diskFull, missingEnvVar, missingFile, moduleNotFound, network, outOfMemory, permissionDenied, processCrash, testSetup,
+} from './environment'
+import { elementNotActionable, locatorNotFound, strictMode } from './locator'
+
+export const RULES: MessageRule[] = [
+  outOfMemory, processCrash, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
+  strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception,
+]
+
+/** Every pattern of every rule in the order `classifyError` tries them: pass by pass, rule by rule. */
+export const PATTERNS: { rule: MessageRule, pattern: Pattern }[] = PASSES.flatMap(pass => RULES.flatMap(rule =>
+  rule.patterns.filter(p => (p.pass ?? 'specific') === pass).map(pattern => ({ rule, pattern }))))
+
+export const RULE_BY_ID = new Map<RuleId, MessageRule>(RULES.map(r => [r.id, r]))
+
+/** The rules this engine knows, for docs and coverage reports. */
+export const RULE_IDS: RuleId[] = ['infrastructure', 'flaky', ...RULES.map(r => r.id), 'unknown']

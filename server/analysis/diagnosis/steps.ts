@@ -1,0 +1,77 @@
+/** The investigation steps of a diagnosis and the command that reproduces a failure. Pure. */
+import type { ClusterContextData, ContextError } from '../../../shared/types/diagnosis'
+import type { DiagnosisText, StepHints } from './types'
+
+export const pct = (x: number) => `${Math.round(x * 100)}%`
+export const short = (sha: string | null | undefined) => sha ? sha.slice(0, 10) : ''
+export const titleOf = (test: string) => test.split(' › ').pop() ?? test
+
+const loop = (cmd: string, repeat: number) => repeat ? `for i in $(seq ${repeat}); do ${cmd} || break; done` : cmd
+
+/**
+ * A command that runs just this test, guessed from its file, suite and variant; `repeat` runs it that many times
+ * (stopping at the first failure).
+ */
+export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant'>, repeat = 0): string {
+  const title = titleOf(e.test).replace(/"/g, '\\"')
+  const suite = e.test.split(' › ').slice(0, -1)
+  const file = e.file ?? ''
+  if (/\.py$/.test(file)) return loop(`pytest ${file} -k "${title.replace(/^test_/, '')}"`, repeat)
+  if (/_test\.go$/.test(file)) {
+    return `go test -run '${title}' ./${file.replace(/\/[^/]+$/, '')}${repeat ? ` -count=${repeat} -failfast` : ''}`
+  }
+  if (/_spec\.rb$/.test(file)) return loop(`bundle exec rspec ${file} -e "${title}"`, repeat)
+  if (/\.[cm]?[jt]sx?$/.test(file)) {
+    if (e.variant) return `npx playwright test ${file} -g "${title}" --project=${e.variant}${repeat ? ` --repeat-each=${repeat} -x` : ''}`
+    return loop(`npx vitest run ${file} -t "${title}"`, repeat)
+  }
+  // JUnit: the class is the file (Surefire) or the last suite (classname com.acme.FooTest)
+  const cls = [file, ...suite.slice().reverse()]
+    .map(x => x.replace(/\.(?:java|kt)$/, '').split(/[/.]/).pop() ?? '')
+    .find(x => /^[A-Z]\w*$/.test(x))
+  if (cls) return loop(`mvn -Dtest=${cls}#${title.replace(/\W+/g, '*')} test`, repeat)
+  return `run "${e.test}"${file ? ` from ${file}` : ''} alone${repeat ? `, ${repeat} times in a row` : ''}`
+}
+
+function reproduce(hints: StepHints, e: ContextError | undefined): string {
+  if (!e) return 'Reproduce: run the failing test alone on the failing commit.'
+  const how = hints.repeat
+    ? 'run the test many times in a row, since one green run proves nothing: '
+    : `check out ${e.commit ? `commit ${short(e.commit)}` : 'the failing commit'}${e.branch ? ` (${e.branch})` : ''} `
+      + 'and run the test alone: '
+  const jest = /npx vitest/.test(reproCommand(e)) ? ' (with jest: `npx jest <file> -t "<title>"`)' : ''
+  return `Reproduce: ${how}\`${reproCommand(e, hints.repeat?.reproduce ?? 0)}\`${jest}${hints.afterReproduce ?? '.'}`
+}
+
+function divide(hints: StepHints, ctx: ClusterContextData, e: ContextError | undefined): string {
+  const ff = ctx.firstFailure
+  if (hints.divide) return hints.divide
+  if (ff?.lastGreenRun?.commit && ff.run.commit && ff.lastGreenRun.commit !== ff.run.commit) {
+    const apart = ff.commitsTotal > 1 ? `, ${ff.commitsTotal} CI runs apart` : ''
+    return `Divide and conquer: it passed at ${short(ff.lastGreenRun.commit)} (run ${ff.lastGreenRun.runId}) and failed at `
+      + `${short(ff.run.commit)} (run ${ff.run.runId})${apart}; bisect that range: `
+      + `\`git bisect start ${short(ff.run.commit)} ${short(ff.lastGreenRun.commit)}\`.`
+  }
+  if (e?.failingSteps.length) {
+    return `Divide and conquer: the failing step is "${e.failingSteps[0]!.split(':')[0]}"; run the steps before it alone, then add them `
+      + 'back one by one until it fails.'
+  }
+  return 'Divide and conquer: cut the test (or its setup) in half and check which half fails; repeat until one line is left.'
+}
+
+function verify(hints: StepHints, ctx: ClusterContextData, e: ContextError | undefined): string {
+  const run = e ? `\`${reproCommand(e, hints.repeat?.verify ?? 10)}\`` : 'the test many times'
+  return `Verify the fix: run ${run}${hints.repeat ? ' and require zero failures' : ''}, then watch this cluster (${ctx.cluster.id}): `
+    + `no new occurrences on ${ctx.cluster.branches[0] ?? 'the main branch'} `
+    + 'after the fix; mark it resolved with a note saying what fixed it.'
+}
+
+/** The six steps of the classic debugging discipline, filled in with the facts of this case. */
+export function investigation(hints: StepHints, text: DiagnosisText, ctx: ClusterContextData, e: ContextError | undefined): string[] {
+  // the category texts may open with the step's own name; say it once
+  const bare = (t: string) => t.replace(/^(?:change one thing(?: at a time)?|check the plug)\s*:\s*/i, '')
+  return [
+    reproduce(hints, e), `Look at the actual values: ${text.look}`, divide(hints, ctx, e),
+    `Change one thing at a time: ${bare(text.change)}`, `Check the plug: ${bare(text.plug)}`, verify(hints, ctx, e),
+  ]
+}
