@@ -23,7 +23,10 @@ export default defineNuxtConfig({
   modules: [
     (_options, nuxt) => {
       if (!nuxt.options.dev || process.env.NUXT_SESSION_PASSWORD) return
-      nuxt.options.runtimeConfig.session = Object.assign(nuxt.options.runtimeConfig.session ?? {}, { password: devSessionPassword(nuxt.options.rootDir) })
+      nuxt.options.runtimeConfig.session = Object.assign(
+        nuxt.options.runtimeConfig.session ?? {},
+        { password: devSessionPassword(nuxt.options.rootDir) },
+      )
     },
     '@nuxt/ui', 'nuxt-auth-utils', '@nuxt/eslint',
   ],

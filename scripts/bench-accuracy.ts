@@ -94,7 +94,10 @@ async function demoAccuracy() {
 
     return {
       loadMs, runs: dataset.uploads.length, tests: cases.length, failures: failures.length, truthFailures: dataset.truth.failures.length,
-      flaky: { all, seen, truth: truthFlaky.size, observable: truthObservable.size, predicted: predicted.size, falsePositives, missed, unobservable },
+      flaky: {
+        all, seen, truth: truthFlaky.size, observable: truthObservable.size, predicted: predicted.size,
+        falsePositives, missed, unobservable,
+      },
       broken: { now: brokenNow.length, labelled: brokenLabelled },
       infra: { detected: infraRuns.length, truth: truthInfra.size, matching: infraRuns.filter(r => truthInfra.has(r)).length },
       clusters: quality, worst: worstClusters(items, 5),

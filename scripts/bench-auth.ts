@@ -76,7 +76,11 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
     }
     return variants.map((variant, v) => {
       const sorted = times[v]!.sort((a, b) => a - b)
-      const row = { db, label: variant.label, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length }
+      const row = {
+        db, label: variant.label,
+        p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99),
+        mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+      }
       console.log(`${db.padEnd(8)} ${variant.label.padEnd(52)} p50 ${row.p50.toFixed(2)} ms  p95 ${row.p95.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms`)
       return row
     })

@@ -32,7 +32,16 @@ async function post(url: string, key: string, body: string, query: Record<string
   return { ms, tests: json.counts!.tests }
 }
 
-interface Row { db: string, label: string, bytes: number, firstMs: number, nextMs: number, perSecond: number, idleMb: number, rssMb: number }
+interface Row {
+  db: string
+  label: string
+  bytes: number
+  firstMs: number
+  nextMs: number
+  perSecond: number
+  idleMb: number
+  rssMb: number
+}
 
 async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   const rows: Row[] = []
@@ -49,7 +58,11 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
       const type = c.format === 'junit' ? 'application/xml' : 'application/json'
       const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
       const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
-      const row = { db, label: c.label, bytes: Buffer.byteLength(body), firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000), idleMb, rssMb: rssMb(server.pid) }
+      const row = {
+        db, label: c.label, bytes: Buffer.byteLength(body),
+        firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000),
+        idleMb, rssMb: rssMb(server.pid),
+      }
       console.log(`${db.padEnd(8)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB`)
       rows.push(row)
     }

@@ -160,7 +160,10 @@ async function main() {
     const setupSeconds = (performance.now() - started) / 1000
 
     const npxStarted = performance.now()
-    const [inspectorPath, conformancePath] = [await node22Path(INSPECTOR).catch((e: Error) => e), await node22Path(CONFORMANCE).catch((e: Error) => e)]
+    const [inspectorPath, conformancePath] = [
+      await node22Path(INSPECTOR).catch((e: Error) => e),
+      await node22Path(CONFORMANCE).catch((e: Error) => e),
+    ]
     const npxSeconds = (performance.now() - npxStarted) / 1000
 
     const inspector = async (args: string[]) => {

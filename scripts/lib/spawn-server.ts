@@ -10,8 +10,8 @@ export interface SpawnedServer {
 }
 
 /**
- * Starts the built server (`.output`, or the copy named by PROOFDECK_BUILD_DIR) on a random loopback port and resolves once it answers /api/health with
- * 200. Rejects with everything it printed when it exits or does not become healthy in time.
+ * Starts the built server (`.output`, or the copy named by PROOFDECK_BUILD_DIR) on a random loopback port and resolves
+ * once it answers /api/health with 200. Rejects with everything it printed when it exits or does not become healthy in time.
  */
 function startProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, [resolve(process.env.PROOFDECK_BUILD_DIR ?? '.output', 'server/index.mjs')], {
@@ -34,7 +34,10 @@ export async function runServerToExit(env: Record<string, string>, timeoutMs = 3
   return { code, output: log.out }
 }
 
-export async function spawnServer(env: Record<string, string>, opts: { waitHealthy?: boolean, timeoutMs?: number } = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  env: Record<string, string>,
+  opts: { waitHealthy?: boolean, timeoutMs?: number } = {},
+): Promise<SpawnedServer> {
   const { child, log, exited } = startProcess(env)
   const kill = async () => {
     if (child.exitCode !== null) return

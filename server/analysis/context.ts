@@ -111,7 +111,10 @@ export function errorVariant(message: string | null): string {
  * Chooses up to `max` representative failures: the newest of each distinct variant first, then other tests, then
  * the first occurrence ever (what it looked like when it started).
  */
-export function pickRepresentatives(candidates: { resultId: string, testCaseId: string, message: string | null, at: string }[], max = 3): string[] {
+export function pickRepresentatives(
+  candidates: { resultId: string, testCaseId: string, message: string | null, at: string }[],
+  max = 3,
+): string[] {
   const sorted = [...candidates].sort((a, b) => b.at.localeCompare(a.at) || b.resultId.localeCompare(a.resultId))
   const picked: string[] = []
   const variants = new Set<string>()
@@ -242,7 +245,10 @@ export function logExcerpt(log: string | null, stream: 'stdout' | 'stderr', mess
 }
 
 /** How similar two cluster signatures are: token overlap of the titles, with a bonus for the same error type. */
-export function signatureSimilarity(a: { title: string, errorType: string, locator: string | null }, b: { title: string, errorType: string, locator: string | null }): number {
+export function signatureSimilarity(
+  a: { title: string, errorType: string, locator: string | null },
+  b: { title: string, errorType: string, locator: string | null },
+): number {
   const tokens = (s: string) => new Set(stripAnsi(s).toLowerCase().split(/[^a-z0-9_]+/).filter(t => t.length > 1 && !/^\d+$/.test(t)))
   const x = tokens(a.title)
   const y = tokens(b.title)
@@ -270,7 +276,10 @@ interface View {
   similar: number
 }
 
-const FULL_VIEW: View = { errors: 3, messageLines: 40, messageChars: 4000, frames: 15, logLines: 30, steps: true, tests: 20, days: 30, runs: 12, commits: 20, similar: 3 }
+const FULL_VIEW: View = {
+  errors: 3, messageLines: 40, messageChars: 4000, frames: 15, logLines: 30, steps: true,
+  tests: 20, days: 30, runs: 12, commits: 20, similar: 3,
+}
 
 /** Shrinking steps, least valuable evidence first. */
 const REDUCTIONS: ((v: View) => void)[] = [
@@ -286,7 +295,9 @@ const REDUCTIONS: ((v: View) => void)[] = [
   v => void (v.tests = Math.min(v.tests, 5)),
   v => void (v.steps = false),
   v => void (v.errors = 1),
-  v => Object.assign(v, { messageLines: Math.min(v.messageLines, 15), messageChars: Math.min(v.messageChars, 1500), frames: Math.min(v.frames, 4) }),
+  v => Object.assign(v, {
+    messageLines: Math.min(v.messageLines, 15), messageChars: Math.min(v.messageChars, 1500), frames: Math.min(v.frames, 4),
+  }),
   v => Object.assign(v, { days: 0, runs: Math.min(v.runs, 3), commits: Math.min(v.commits, 3), similar: 0, tests: Math.min(v.tests, 3) }),
   v => Object.assign(v, { messageLines: 6, messageChars: 600, frames: 2 }),
 ]
@@ -314,10 +325,17 @@ export function assembleClusterContext(evidence: ClusterEvidence, options: Conte
     markdown = `${markdown.slice(0, keep)}\n\n[… cut at the token budget]\n`
   }
   markdown += section(built.omitted)
-  return { clusterId: evidence.cluster.id, markdown, data: built.data, omitted: built.omitted, approxTokens: estimateTokens(markdown), budgetTokens: budget }
+  return {
+    clusterId: evidence.cluster.id, markdown, data: built.data, omitted: built.omitted,
+    approxTokens: estimateTokens(markdown), budgetTokens: budget,
+  }
 }
 
-function render(ev: ClusterEvidence, view: View, secrets: readonly string[]): { markdown: string, data: ClusterContextData, omitted: string[] } {
+function render(
+  ev: ClusterEvidence,
+  view: View,
+  secrets: readonly string[],
+): { markdown: string, data: ClusterContextData, omitted: string[] } {
   const { redact, counts } = createRedactor(secrets)
   const omitted: string[] = []
   const c = ev.cluster
@@ -386,7 +404,9 @@ function render(ev: ClusterEvidence, view: View, secrets: readonly string[]): { 
   const keep = new Set([...ev.runs.filter(r => r.infra), ...ev.runs.filter(r => !r.infra)].slice(0, view.runs).map(r => r.runId))
   const runs = ev.runs.filter(r => keep.has(r.runId))
   if (ev.runsTotal > runs.length) omitted.push(`${ev.runsTotal - runs.length} of ${ev.runsTotal} runs with this failure not listed (newest and infrastructure runs shown).`)
-  const similar = ev.similarResolved.slice(0, view.similar).map(x => ({ ...x, title: redact(x.title), note: redact(x.note), diagnosisSummary: redact(x.diagnosisSummary) }))
+  const similar = ev.similarResolved
+    .slice(0, view.similar)
+    .map(x => ({ ...x, title: redact(x.title), note: redact(x.note), diagnosisSummary: redact(x.diagnosisSummary) }))
   if (ev.similarResolved.length > similar.length) omitted.push(`${ev.similarResolved.length - similar.length} similar resolved cluster${ev.similarResolved.length - similar.length > 1 ? 's' : ''} not shown.`)
 
   const data: ClusterContextData = {

@@ -41,7 +41,11 @@ export function newEvidence(previous: EvidenceBasis, current: EvidenceBasis): st
 export function mergeBasis(previous: EvidenceBasis | null, current: EvidenceBasis): EvidenceBasis {
   if (!previous) return current
   const variants = [...new Set([...previous.variants, ...current.variants])].sort()
-  return { tests: Math.max(previous.tests, current.tests), variants: variants.slice(0, MAX_VARIANTS), saturated: previous.saturated || current.saturated || variants.length > MAX_VARIANTS }
+  return {
+    tests: Math.max(previous.tests, current.tests),
+    variants: variants.slice(0, MAX_VARIANTS),
+    saturated: previous.saturated || current.saturated || variants.length > MAX_VARIANTS,
+  }
 }
 
 /** The basis as stored with a diagnosis version. */

@@ -79,7 +79,10 @@ export function assessFlakiness(observations: FlakyObservation[], options: Flaky
   const evidence = new Map<string, FlakyEvidenceItem>()
   const add = (o: FlakyObservation, kind: FlakyEvidenceItem['kind']) => {
     if (evidence.has(o.resultId)) return
-    evidence.set(o.resultId, { runId: o.runId, resultId: o.resultId, commit: o.commit, kind, at: o.at.toISOString(), ...(o.attempts > 1 ? { attempts: o.attempts } : {}) })
+    evidence.set(o.resultId, {
+      runId: o.runId, resultId: o.resultId, commit: o.commit, kind, at: o.at.toISOString(),
+      ...(o.attempts > 1 ? { attempts: o.attempts } : {}),
+    })
   }
 
   let retryPasses = 0

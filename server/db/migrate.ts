@@ -29,6 +29,9 @@ async function loadMigrations(): Promise<MigrationMeta[]> {
 export async function applyMigrations(db: Db): Promise<void> {
   const migrations = await loadMigrations()
   // Same call drizzle-orm/<driver>/migrator makes; the dialect is shared by both drivers.
-  const internals = db as unknown as { dialect: { migrate: (m: MigrationMeta[], s: unknown, c: object) => Promise<void> }, session: unknown }
+  const internals = db as unknown as {
+    dialect: { migrate: (m: MigrationMeta[], s: unknown, c: object) => Promise<void> }
+    session: unknown
+  }
   await internals.dialect.migrate(migrations, internals.session, { migrationsFolder: '' })
 }

@@ -180,7 +180,8 @@ export function generateDemo(opts: { seed?: number, scale?: number, now?: Date }
     const boundaries = new Set<number>()
     for (const r of spec.regressions) {
       const at = Math.min(mainRuns - 2, Math.round((r.at / 100) * mainRuns))
-      const reg: Regression = { id: r.id, introducedAt: at, fixedAt: r.fixedAfter == null ? null : Math.min(mainRuns - 1, at + Math.max(2, Math.round(r.fixedAfter * scale))), failure: r.failure }
+      const fixedAt = r.fixedAfter == null ? null : Math.min(mainRuns - 1, at + Math.max(2, Math.round(r.fixedAfter * scale)))
+      const reg: Regression = { id: r.id, introducedAt: at, fixedAt, failure: r.failure }
       for (let i = 0; i < r.tests; i++) Object.assign(take(), { kind: 'broken', regression: reg })
       boundaries.add(reg.introducedAt)
       if (reg.fixedAt != null) boundaries.add(reg.fixedAt)
@@ -296,8 +297,12 @@ const WRITERS: Record<Format, Writer> = {
             const duration = o.duration()
             total += duration
             return {
-              workerIndex: 0, status: a.outcome, duration, retry, startTime: startedAt, stdout: [], stderr: [], attachments: a.failure ? [{ name: 'screenshot', contentType: 'image/png', path: `test-results/${title.replace(/\W+/g, '-')}/test-failed-1.png` }] : [],
-              errors: a.failure ? [{ message: a.failure.message, stack: a.failure.stack }] : [], ...(a.failure ? { error: { message: a.failure.message, stack: a.failure.stack } } : {}),
+              workerIndex: 0, status: a.outcome, duration, retry, startTime: startedAt, stdout: [], stderr: [],
+              attachments: a.failure
+                ? [{ name: 'screenshot', contentType: 'image/png', path: `test-results/${title.replace(/\W+/g, '-')}/test-failed-1.png` }]
+                : [],
+              errors: a.failure ? [{ message: a.failure.message, stack: a.failure.stack }] : [],
+              ...(a.failure ? { error: { message: a.failure.message, stack: a.failure.stack } } : {}),
             }
           })
           const final = o.attempts[o.attempts.length - 1]!.outcome
@@ -307,7 +312,10 @@ const WRITERS: Record<Format, Writer> = {
         const suite = runs[0]!.test.suite
         describe.set(suite, [...(describe.get(suite) ?? []), { title, ok: tests.every(t => t.status !== 'unexpected'), tags: [], tests, file, line: 10, column: 3 }])
       }
-      return { title: file, file, line: 0, column: 0, specs: [], suites: [...describe].map(([title, specs]) => ({ title, file, line: 5, column: 1, specs })) }
+      return {
+        title: file, file, line: 0, column: 0, specs: [],
+        suites: [...describe].map(([title, specs]) => ({ title, file, line: 5, column: 1, specs })),
+      }
     })
     return JSON.stringify({ config: { version: '1.57.0', projects: [{ name: 'chromium' }, { name: 'firefox' }] }, suites, errors: [], stats: { startTime: startedAt, duration: Math.round(total / 4) } })
   },
@@ -319,7 +327,15 @@ const WRITERS: Record<Format, Writer> = {
       return {
         name: o.test.title, status: final.outcome, duration: o.duration(), suite: [o.test.suite], filePath: o.test.file,
         ...(final.outcome === 'failed' ? { message: final.failure!.message, trace: final.failure!.stack } : {}),
-        ...(o.attempts.length > 1 ? { retries: o.attempts.length - 1, flaky, retryAttempts: o.attempts.slice(0, -1).map((a, i) => ({ attempt: i + 1, status: a.outcome, duration: o.duration(), message: a.failure?.message, trace: a.failure?.stack })) } : {}),
+        ...(o.attempts.length > 1
+          ? {
+              retries: o.attempts.length - 1,
+              flaky,
+              retryAttempts: o.attempts.slice(0, -1).map((a, i) => ({
+                attempt: i + 1, status: a.outcome, duration: o.duration(), message: a.failure?.message, trace: a.failure?.stack,
+              })),
+            }
+          : {}),
       }
     })
     return JSON.stringify({ reportFormat: 'CTRF', specVersion: '0.0.0', results: { tool: { name: 'jest' }, summary: { tests: tests.length, start, stop: start + 60_000 }, tests, environment: { branchName: point.branch, commit: point.commit } } })

@@ -1,6 +1,7 @@
 import type { TestStatus } from '../../shared/constants'
 import {
-  CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects, parseJson, result, str,
+  CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects,
+  parseJson, result, str,
 } from './common'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 

@@ -4,7 +4,8 @@ import {
   CAPS, assertNotEmpty, at, attempt, capText, firstLine, isoOrNull, lastError, lineCol, lineOrNull, result, secondsToMs, stripBom,
 } from './common'
 import {
-  ReportParseError, type ParsedAnnotation, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedRunError,
+  ReportParseError, type ParsedAnnotation, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult,
+  type ParsedRunError,
 } from './types'
 
 /*
@@ -44,7 +45,10 @@ const parser = new XMLParser({
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'' }
 const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos));/g
 
-const xmlChar = (cp: number) => cp === 0x9 || cp === 0xA || cp === 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF)
+const xmlChar = (cp: number) => cp === 0x9 || cp === 0xA || cp === 0xD
+  || (cp >= 0x20 && cp <= 0xD7FF)
+  || (cp >= 0xE000 && cp <= 0xFFFD)
+  || (cp >= 0x10000 && cp <= 0x10FFFF)
 
 /** Decodes the five predefined entities and numeric character references; anything else is left as written. */
 function decodeEntities(s: string): string {
@@ -244,7 +248,14 @@ function validate(xml: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Test cases
 
-interface Problem { status: TestStatus, message: string | null, stack: string | null, stdout: string | null, stderr: string | null, durationMs: number | null }
+interface Problem {
+  status: TestStatus
+  message: string | null
+  stack: string | null
+  stdout: string | null
+  stderr: string | null
+  durationMs: number | null
+}
 
 /** A <failure>/<error>/<flaky…>/<rerun…>: message attribute, else the body's first line; stack = the body (or its <stackTrace>). */
 function problem(n: XNode, tag: string, status: TestStatus): Problem {
@@ -261,7 +272,9 @@ function problem(n: XNode, tag: string, status: TestStatus): Problem {
   }
 }
 
-const toAttempt = (p: Problem): ParsedAttempt => attempt(p.status, { durationMs: p.durationMs, errorMessage: p.message, errorStack: p.stack, stdout: p.stdout, stderr: p.stderr })
+const toAttempt = (p: Problem): ParsedAttempt => attempt(p.status, {
+  durationMs: p.durationMs, errorMessage: p.message, errorStack: p.stack, stdout: p.stdout, stderr: p.stderr,
+})
 
 const SKIP_ATTRIBUTE_VALUES = new Set(['disabled', 'skipped', 'skip', 'notrun', 'not_run', 'ignored'])
 
@@ -364,7 +377,11 @@ function parseTestcase(n: XNode, ctx: Context, sink: Sink): { result: ParsedResu
   const file = a.file?.trim() || a.filepath?.trim() || ctx.file
   const suites = file ? ctx.suites.filter(s => s !== file) : ctx.suites
   const classname = a.classname?.trim()
-  const suitePath = classname && classname !== suites[suites.length - 1] && classname !== title && classname !== file ? [...suites, classname] : suites
+  const classnameAddsSuite = classname
+    && classname !== suites[suites.length - 1]
+    && classname !== title
+    && classname !== file
+  const suitePath = classnameAddsSuite ? [...suites, classname] : suites
 
   // Suite properties are inherited; the object is shared between the cases of a suite unless a case adds its own.
   let properties = ctx.properties

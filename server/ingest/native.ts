@@ -57,7 +57,11 @@ const resultSchema = z.object({
   stderr: text(CAPS.output),
   steps: z.array(stepSchema).default([]),
   annotations: z.array(z.object({ type: z.string(), description: text(CAPS.short) })).default([]),
-  attachments: z.array(z.object({ name: z.string(), contentType: z.string().nullish().transform(v => v ?? null), path: z.string().nullish().transform(v => v ?? null) })).default([]),
+  attachments: z.array(z.object({
+    name: z.string(),
+    contentType: z.string().nullish().transform(v => v ?? null),
+    path: z.string().nullish().transform(v => v ?? null),
+  })).default([]),
   tags: z.array(z.string()).default([]),
   properties: z.record(z.string(), z.string()).default({}),
 })
@@ -102,7 +106,10 @@ export function parseNativeObject(doc: unknown): ParsedReport {
   const results: ParsedResult[] = d.results.map((x) => {
     let attempts: ParsedAttempt[] = x.attempts?.length
       ? x.attempts.map(a => ({ ...a }))
-      : [{ status: x.status, durationMs: x.durationMs, errorMessage: x.errorMessage, errorStack: x.errorStack, startedAt: null, stdout: x.stdout, stderr: x.stderr }]
+      : [{
+          status: x.status, durationMs: x.durationMs, errorMessage: x.errorMessage, errorStack: x.errorStack,
+          startedAt: null, stdout: x.stdout, stderr: x.stderr,
+        }]
     const last = attempts[attempts.length - 1]!
     if (last.status !== x.status) {
       relabelled++

@@ -126,7 +126,9 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
   }
   const results: ParsedResult[] = []
   // Iterative walk (a pathological nesting depth cannot overflow the stack).
-  const queue: { suite: Obj, path: string[], file: string | null }[] = objects(doc.suites).map(suite => ({ suite, path: [], file: null })).reverse()
+  const queue: { suite: Obj, path: string[], file: string | null }[] = objects(doc.suites)
+    .map(suite => ({ suite, path: [], file: null }))
+    .reverse()
   while (queue.length) {
     const { suite, path, file: parentFile } = queue.pop()!
     const file = nonBlank(suite.file) ?? parentFile

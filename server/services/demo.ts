@@ -8,13 +8,16 @@ import { systemScope } from './scope'
  * Loads the demo dataset through the same ingest path CI uses. Only into an empty database, so a restart or a
  * second process never doubles it.
  */
-export async function loadDemoIfEmpty(opts: { scale?: number, seed?: number } = {}): Promise<{ loaded: boolean, runs: number, results: number, ms: number }> {
+export async function loadDemoIfEmpty(
+  opts: { scale?: number, seed?: number } = {},
+): Promise<{ loaded: boolean, runs: number, results: number, ms: number }> {
   const db = await useDb()
   const [row] = await db.select({ n: count() }).from(schema.projects)
   if ((row?.n ?? 0) > 0) return { loaded: false, runs: 0, results: 0, ms: 0 }
   const started = Date.now()
   const dataset = generateDemo({ seed: opts.seed ?? 42, scale: opts.scale ?? 1, now: new Date() })
-  await db.insert(schema.projects).values(dataset.projects.map(p => ({ slug: p.slug, name: p.name, defaultBranch: p.defaultBranch, repositoryUrl: p.repositoryUrl })))
+  await db.insert(schema.projects)
+    .values(dataset.projects.map(p => ({ slug: p.slug, name: p.name, defaultBranch: p.defaultBranch, repositoryUrl: p.repositoryUrl })))
     .onConflictDoNothing()
   let results = 0
   for (const u of dataset.uploads) {

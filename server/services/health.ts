@@ -1,7 +1,10 @@
 import { useDbHandle } from '../db'
 import { startupTasksDone } from '../utils/startup'
 
-/** Whether the database answers right now (and start-up work is finished). Never throws: health must answer even when everything else is down. */
+/**
+ * Whether the database answers right now (and start-up work is finished). Never throws: health must answer even
+ * when everything else is down.
+ */
 export async function checkHealth(): Promise<{ status: 'ok' | 'degraded', db: 'ok' | 'unreachable' }> {
   try {
     const h = await useDbHandle()

@@ -57,7 +57,10 @@ export async function verifyCredentials(email: string, password: string): Promis
  * The session's user as the database has it now, with their project ids, in one query; null when the user was
  * deleted or deactivated, or their password changed since the session began.
  */
-export async function resolveSessionUser(userId: string, version: string | undefined): Promise<{ user: SessionUser, projectIds: string[] } | null> {
+export async function resolveSessionUser(
+  userId: string,
+  version: string | undefined,
+): Promise<{ user: SessionUser, projectIds: string[] } | null> {
   if (!version) return null
   const db = await useDb()
   const [row] = await db.select({
@@ -66,13 +69,6 @@ export async function resolveSessionUser(userId: string, version: string | undef
   }).from(users).where(eq(users.id, userId)).limit(1)
   if (!row || isLocked(row.user.passwordHash) || passwordVersion(row.user.passwordHash) !== version) return null
   return { user: toSessionUser(row.user), projectIds: row.projectIds }
-}
-
-/** Project ids a user belongs to (admins see everything and are not listed here). */
-async function listMembershipProjectIds(userId: string): Promise<string[]> {
-  const db = await useDb()
-  const rows = await db.select({ projectId: projectMemberships.projectId }).from(projectMemberships).where(eq(projectMemberships.userId, userId))
-  return rows.map(r => r.projectId)
 }
 
 export async function countUsers(): Promise<number> {
@@ -133,7 +129,16 @@ const summaryColumns = {
   activeKeyCount: sql<number>`(select count(*)::int from api_keys k where k.user_id = users.id and k.revoked_at is null and (k.expires_at is null or k.expires_at > now()))`,
 }
 
-interface SummaryRow { id: string, email: string, name: string, role: UserRole, passwordHash: string, createdAt: Date, projectSlugs: string[], activeKeyCount: number }
+interface SummaryRow {
+  id: string
+  email: string
+  name: string
+  role: UserRole
+  passwordHash: string
+  createdAt: Date
+  projectSlugs: string[]
+  activeKeyCount: number
+}
 
 function toSummary(r: SummaryRow): UserSummary {
   return {
@@ -158,7 +163,9 @@ export async function listUsers(scope: Scope): Promise<UserSummary[]> {
 
 /** Replaces a user's project memberships; unknown slugs are a 400 naming them. */
 async function setMemberships(tx: Tx, userId: string, slugs: string[]): Promise<void> {
-  const found = slugs.length ? await tx.select({ id: projects.id, slug: projects.slug }).from(projects).where(inArray(projects.slug, slugs)) : []
+  const found = slugs.length
+    ? await tx.select({ id: projects.id, slug: projects.slug }).from(projects).where(inArray(projects.slug, slugs))
+    : []
   const missing = slugs.filter(s => !found.some(p => p.slug === s))
   if (missing.length) throw badRequest(`No project ${missing.slice(0, 5).map(s => `"${s}"`).join(', ')}: choose from the existing projects.`, 'unknown_project')
   await tx.delete(projectMemberships).where(eq(projectMemberships.userId, userId))
@@ -184,7 +191,9 @@ export async function createUser(scope: Scope, body: CreateUserBody): Promise<Us
   const generatedPassword = body.password ? null : generatePassword()
   const db = await useDb()
   return db.transaction(async (tx) => {
-    const user = await insertUser(tx, { email: body.email, name: body.name, role: body.role, password: body.password ?? generatedPassword! })
+    const user = await insertUser(tx, {
+      email: body.email, name: body.name, role: body.role, password: body.password ?? generatedPassword!,
+    })
     await setMemberships(tx, user.id, body.projectSlugs)
     return { user: await readSummary(tx, user.id), generatedPassword }
   })
@@ -227,7 +236,9 @@ export async function resetUserPassword(scope: Scope, userId: string, body: Rese
   if (target.id === scope.userId) throw badRequest('Change your own password under Account, with your current password.', 'own_password')
   const generatedPassword = body.password ? null : generatePassword()
   const hash = await hashPassword(body.password ?? generatedPassword!)
-  await db.update(users).set({ passwordHash: isLocked(target.passwordHash) ? LOCK + hash : hash, updatedAt: new Date() }).where(eq(users.id, target.id))
+  await db.update(users)
+    .set({ passwordHash: isLocked(target.passwordHash) ? LOCK + hash : hash, updatedAt: new Date() })
+    .where(eq(users.id, target.id))
   return { user: await readSummary(db, target.id), generatedPassword }
 }
 
@@ -237,7 +248,10 @@ export async function deleteUser(scope: Scope, userId: string): Promise<UserSumm
   const db = await useDb()
   return db.transaction(async (tx) => {
     await lockUserChanges(tx)
-    const [target] = await tx.select({ id: users.id, role: users.role, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1)
+    const [target] = await tx.select({ id: users.id, role: users.role, passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, userId))
+      .limit(1)
     if (!target) throw notFound('No such user.')
     if (target.id === scope.userId) throw conflict('You cannot delete your own account: another admin can.', 'self_lockout')
     if (target.role === 'admin' && !isLocked(target.passwordHash)) await assertAnotherAdmin(tx, target.id, 'deleting this account')

@@ -44,7 +44,11 @@ const last4 = (key: string | null) => key && key.length >= 12 ? key.slice(-4) : 
  * The effective configuration: PROOFDECK_LLM_PROVIDER in the environment wins (and locks the settings page);
  * otherwise what an admin saved. `view` is what the settings API may show: never the key.
  */
-export function resolveLlmConfig(env: Record<string, string | undefined>, stored: StoredAiSettings | null, serverSecret: string): { config: LlmConfig | null, view: AiSettingsView } {
+export function resolveLlmConfig(
+  env: Record<string, string | undefined>,
+  stored: StoredAiSettings | null,
+  serverSecret: string,
+): { config: LlmConfig | null, view: AiSettingsView } {
   const timeoutMs = Math.min(Math.max(num(env.PROOFDECK_LLM_TIMEOUT_MS) ?? 60_000, 1000), 600_000)
   const envProvider = env.PROOFDECK_LLM_PROVIDER?.trim().toLowerCase()
   if (envProvider) {

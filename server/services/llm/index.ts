@@ -46,5 +46,7 @@ export async function requestLlmDiagnosis(config: LlmConfig, context: ClusterCon
     return { ok: false, error: message, ...usage(e) }
   }
   const parsed = parseLlmDiagnosis(completion.text, context)
-  return parsed.ok ? { ok: true, diagnosis: parsed.diagnosis, ...usage(completion) } : { ok: false, error: parsed.error, ...usage(completion) }
+  return parsed.ok
+    ? { ok: true, diagnosis: parsed.diagnosis, ...usage(completion) }
+    : { ok: false, error: parsed.error, ...usage(completion) }
 }

@@ -62,7 +62,9 @@ export async function updateAiSettings(scope: Scope, body: AiSettingsBody): Prom
     priceOutputPerMtok: body.priceOutputPerMtok ?? null,
   }
   const db = await useDb()
-  await db.insert(settings).values({ key: AI_SETTINGS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } })
+  await db.insert(settings)
+    .values({ key: AI_SETTINGS_KEY, value })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } })
   return resolveLlmConfig(useConfig().llm, value, serverSecret()).view
 }
 
