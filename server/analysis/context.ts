@@ -8,6 +8,7 @@ import type {
   ClusterContext, ClusterContextData, ContextAffectedTest, ContextError, ContextLogExcerpt, ContextRunRef, ContextRunStat,
   ContextSimilarCluster,
 } from '../../shared/types/diagnosis'
+import { toMarkdown } from './context-markdown'
 import { createRedactor } from './redact'
 
 export const DEFAULT_CONTEXT_TOKENS = 6000
@@ -302,10 +303,6 @@ const REDUCTIONS: ((v: View) => void)[] = [
   v => Object.assign(v, { messageLines: 6, messageChars: 600, frames: 2 }),
 ]
 
-const short = (sha: string | null) => sha ? sha.slice(0, 10) : null
-const day = (iso: string) => iso.slice(0, 10)
-const when = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z')
-
 /** Builds the bundle within the budget. */
 export function assembleClusterContext(evidence: ClusterEvidence, options: ContextOptions = {}): ClusterContext {
   const budget = options.budgetTokens ?? DEFAULT_CONTEXT_TOKENS
@@ -331,21 +328,15 @@ export function assembleClusterContext(evidence: ClusterEvidence, options: Conte
   }
 }
 
-function render(
-  ev: ClusterEvidence,
-  view: View,
-  secrets: readonly string[],
-): { markdown: string, data: ClusterContextData, omitted: string[] } {
-  const { redact, counts } = createRedactor(secrets)
-  const omitted: string[] = []
-  const c = ev.cluster
+type Redact = ReturnType<typeof createRedactor>['redact']
 
-  // --- representative errors
+/** The representative errors the view shows, each message, stack and log cut to it; says in `omitted` what was cut. */
+function representativeErrors(samples: EvidenceResult[], view: View, redact: Redact, omitted: string[]): ContextError[] {
   const errors: ContextError[] = []
   const shapes: string[] = []
   let messagesCut = 0
   let logsCut = 0
-  for (const s of ev.samples.slice(0, view.errors)) {
+  for (const s of samples.slice(0, view.errors)) {
     const rawMessage = stripAnsi(s.errorMessage ?? s.errorStack?.split('\n')[0] ?? '(no error message)')
     const message = truncateLines(rawMessage.trim(), view.messageLines, view.messageChars)
     if (message.cut) messagesCut++
@@ -373,19 +364,17 @@ function render(
       logs,
     })
   }
-  const hadLogs = ev.samples.slice(0, view.errors).some(s => s.stdout || s.stderr)
-  if (ev.samples.length > view.errors) omitted.push(`${ev.samples.length - view.errors} of ${ev.samples.length} representative errors not shown (${ev.samples.slice(view.errors).map(s => `result ${s.resultId}`).join(', ')}).`)
+  const hadLogs = samples.slice(0, view.errors).some(s => s.stdout || s.stderr)
+  if (samples.length > view.errors) omitted.push(`${samples.length - view.errors} of ${samples.length} representative errors not shown (${samples.slice(view.errors).map(s => `result ${s.resultId}`).join(', ')}).`)
   if (messagesCut) omitted.push(`${messagesCut} error message${messagesCut > 1 ? 's' : ''} cut to ${view.messageLines} lines / ${view.messageChars} characters.`)
   if (hadLogs && view.logLines === 0) omitted.push('stdout/stderr excerpts left out for the budget.')
   else if (logsCut) omitted.push(`stdout/stderr shown as ${view.logLines}-line excerpts around the error; the full logs are stored with each result.`)
-  if (!view.steps && ev.samples.some(s => s.steps?.length)) omitted.push('Failing steps left out for the budget.')
+  if (!view.steps && samples.some(s => s.steps?.length)) omitted.push('Failing steps left out for the budget.')
+  return errors
+}
 
-  // --- affected tests
-  const shownTests = ev.affectedTests.slice(0, view.tests).map(t => ({ ...t, test: redact(t.test) }))
-  if (ev.affectedTestsTotal > shownTests.length) omitted.push(`${ev.affectedTestsTotal - shownTests.length} of ${ev.affectedTestsTotal} affected tests not listed (the most frequent are shown).`)
-
-  // --- first failure
-  const ff = ev.firstFailure
+/** The first failure, its last green run and the commits between them, as many as the view shows. */
+function firstFailureData(ff: ClusterEvidence['firstFailure'], view: View, redact: Redact, omitted: string[]): ClusterContextData['firstFailure'] {
   const runRef = (r: ContextRunRef): ContextRunRef => ({ ...r, commitMessage: redact(r.commitMessage), buildUrl: redact(r.buildUrl) })
   const firstFailure = ff
     ? {
@@ -396,6 +385,24 @@ function render(
       }
     : null
   if (ff && ff.commits.length > view.commits) omitted.push(`${ff.commits.length - view.commits} of ${ff.commits.length} commits between the last green run and the first failure not listed.`)
+  return firstFailure
+}
+
+function render(
+  ev: ClusterEvidence,
+  view: View,
+  secrets: readonly string[],
+): { markdown: string, data: ClusterContextData, omitted: string[] } {
+  const { redact, counts } = createRedactor(secrets)
+  const omitted: string[] = []
+  const c = ev.cluster
+  const errors = representativeErrors(ev.samples, view, redact, omitted)
+
+  // --- affected tests
+  const shownTests = ev.affectedTests.slice(0, view.tests).map(t => ({ ...t, test: redact(t.test) }))
+  if (ev.affectedTestsTotal > shownTests.length) omitted.push(`${ev.affectedTestsTotal - shownTests.length} of ${ev.affectedTestsTotal} affected tests not listed (the most frequent are shown).`)
+
+  const firstFailure = firstFailureData(ev.firstFailure, view, redact, omitted)
 
   // --- history
   const days = ev.days.slice(-view.days)
@@ -423,78 +430,4 @@ function render(
     redactions: counts,
   }
   return { markdown: toMarkdown(data), data, omitted }
-}
-
-const fence = (text: string) => {
-  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map(m => m.length))
-  const f = '`'.repeat(longest + 1)
-  return `${f}\n${text}\n${f}`
-}
-
-const runLine = (r: ContextRunRef) =>
-  `run ${r.runId} on ${r.branch ?? '(no branch)'}${r.commit ? ` @ ${short(r.commit)}` : ''}${r.commitMessage ? ` "${r.commitMessage.split('\n')[0]!.slice(0, 120)}"` : ''}, ${when(r.startedAt)}`
-
-function flakyText(t: ContextAffectedTest): string {
-  if (t.flakyLabel === 'stable' && t.flakyScore === 0) return 'not flaky'
-  return `${t.flakyLabel}, flaky score ${t.flakyScore.toFixed(2)} (confidence ${t.flakyConfidence.toFixed(2)}), ${t.flakyRuns} flaky / ${t.failedRuns} failed runs${t.lastFlakeAt ? `, last flake ${day(t.lastFlakeAt)}` : ''}`
-}
-
-/** The markdown half, written for a model or a person to read top to bottom. */
-function toMarkdown(d: ClusterContextData): string {
-  const c = d.cluster
-  const out: string[] = []
-  out.push(`# Failure cluster: ${c.title}`)
-  out.push([
-    `- Cluster ${c.id} in project ${c.project}; status ${c.status}${c.statusNote ? ` (note: ${c.statusNote})` : ''}`,
-    `- Error type ${c.errorType}; category from the fingerprint: ${c.category}${c.locator ? `; locator \`${c.locator}\`` : ''}${c.location ? `; where: ${c.location}` : ''}`,
-    `- ${c.occurrences} occurrences in ${c.runs} runs, ${c.affectedTests} affected tests, branches: ${c.branches.join(', ') || '(none)'}`,
-    `- First seen ${when(c.firstSeenAt)}, last seen ${when(c.lastSeenAt)}`,
-  ].join('\n'))
-
-  out.push(`## Representative errors (${d.errors.length})`)
-  d.errors.forEach((e, i) => {
-    const parts = [`### Error ${i + 1}: result ${e.resultId}, run ${e.runId}`]
-    parts.push(`Test: ${e.file ? `${e.file} › ` : ''}${e.test}${e.variant ? ` [${e.variant}]` : ''} — ${e.status}${e.attempts > 1 ? ` after ${e.attempts} attempts` : ''}; ${e.branch ?? '(no branch)'}${e.commit ? ` @ ${short(e.commit)}` : ''}, ${when(e.at)}`)
-    parts.push(fence(e.message))
-    if (e.sameStackAs != null) parts.push(`Stack: same as error ${e.sameStackAs + 1}.`)
-    else if (e.stack) parts.push(`Stack:\n${fence(e.stack)}`)
-    if (e.failingSteps.length) parts.push(`Failing steps:\n${e.failingSteps.map(s => `- ${s}`).join('\n')}`)
-    for (const l of e.logs) parts.push(`${l.stream} lines ${l.fromLine}–${l.toLine} of ${l.totalLines}:\n${fence(l.text)}`)
-    out.push(parts.join('\n'))
-  })
-
-  out.push(`## Affected tests (${d.affectedTests.total})`)
-  out.push(d.affectedTests.shown.map(t => `- ${t.file ? `${t.file} › ` : ''}${t.test}${t.variant ? ` [${t.variant}]` : ''} (test case ${t.testCaseId}): ${t.occurrences} failures in this cluster, last ${day(t.lastSeenAt)}; ${flakyText(t)}`).join('\n') || '- (none)')
-
-  if (d.firstFailure) {
-    const f = d.firstFailure
-    const lines = [`- First failure: ${runLine(f.run)}`]
-    lines.push(f.lastGreenRun ? `- Last green run of these tests on that branch before it: ${runLine(f.lastGreenRun)}` : '- No earlier green run of these tests on that branch is stored.')
-    if (f.commits.length) {
-      lines.push(`- Commits CI ran on that branch after the last green run, up to the first failure (${f.commitsTotal}):`)
-      for (const x of f.commits) lines.push(`  - ${short(x.sha)} ${x.message ? `"${x.message.split('\n')[0]!.slice(0, 120)}"` : '(no message)'} (run ${x.runId}, ${day(x.at)})`)
-    }
-    out.push(`## First failure and what changed\n${lines.join('\n')}`)
-  }
-
-  const h = d.history
-  const hist: string[] = []
-  if (h.days.length) hist.push(`- Occurrences per day: ${h.days.map(x => `${x.day} ×${x.occurrences}`).join(', ')}`)
-  if (h.branches.length) hist.push(`- By branch: ${h.branches.map(b => `${b.branch} ×${b.occurrences}`).join(', ')}`)
-  const infra = h.runs.filter(r => r.infra)
-  if (h.runs.length) {
-    hist.push(`- Runs (${h.runs.length} of ${h.runsTotal}, newest first): ${h.runs.map(r => `${r.runId} ${day(r.at)} ${r.branch ?? '-'} ${r.hits} hit${r.hits > 1 ? 's' : ''}, ${r.failing}/${r.executed} failing${r.infra ? ' (most of the suite failed)' : ''}`).join('; ')}`)
-  }
-  hist.push(h.infraHits
-    ? `- ${h.infraHits} of the ${c.occurrences} occurrences were in runs where most of the suite failed${infra.length ? ` (${infra.length} listed above)` : ''}.`
-    : '- None of the occurrences were in a run where most of the suite failed.')
-  out.push(`## History\n${hist.join('\n')}`)
-
-  if (d.similarResolved.length) {
-    out.push(`## Similar resolved clusters (the team's earlier fixes)\n${d.similarResolved.map(s =>
-      `- "${s.title}" (cluster ${s.clusterId}, ${s.status}, similarity ${s.similarity.toFixed(2)}, last seen ${day(s.lastSeenAt)})${s.note ? `; note: ${s.note}` : ''}${s.diagnosisSummary ? `; diagnosis then: ${s.diagnosisSummary}` : ''}`).join('\n')}`)
-  }
-  const red = Object.entries(d.redactions)
-  if (red.length) out.push(`_Secrets redacted: ${red.map(([k, n]) => `${n} ${k}`).join(', ')}._`)
-  return `${out.join('\n\n')}\n`
 }

@@ -64,6 +64,69 @@ export function wilsonLower(k: number, n: number, z = 1.96): number {
 
 const failing = (s: TestStatus) => s === 'failed' || s === 'errored'
 
+type AddEvidence = (o: FlakyObservation, kind: FlakyEvidenceItem['kind']) => void
+
+/** Passes after a failed attempt in the same run; returns how many. */
+function countRetryPasses(window: FlakyObservation[], add: AddEvidence): number {
+  let retryPasses = 0
+  for (const o of window) {
+    if (o.status === 'passed' && o.flaky) {
+      retryPasses++
+      add(o, 'retry-pass')
+    }
+  }
+  return retryPasses
+}
+
+/** Commits on which the test both failed and passed (each failure there is evidence); returns how many. */
+function countMixedCommits(window: FlakyObservation[], add: AddEvidence): number {
+  const byCommit = new Map<string, FlakyObservation[]>()
+  for (const o of window) if (o.commit) byCommit.set(o.commit, [...(byCommit.get(o.commit) ?? []), o])
+  let mixedCommits = 0
+  for (const list of byCommit.values()) {
+    if (list.some(o => failing(o.status)) && list.some(o => o.status === 'passed')) {
+      mixedCommits++
+      for (const o of list) if (failing(o.status)) add(o, 'same-commit-mixed')
+    }
+  }
+  return mixedCommits
+}
+
+/** Observations per branch (no branch: ''), oldest first. `window` is newest first. */
+function byBranchOldestFirst(window: FlakyObservation[]): Map<string, FlakyObservation[]> {
+  const byBranch = new Map<string, FlakyObservation[]>()
+  for (const o of [...window].reverse()) byBranch.set(o.branch ?? '', [...(byBranch.get(o.branch ?? '') ?? []), o])
+  return byBranch
+}
+
+/** Streaks per branch: a short streak closed by a pass is a flip; a long one is a breakage. Returns the flips. */
+function countFlips(byBranch: Map<string, FlakyObservation[]>, brokenStreak: number, add: AddEvidence): number {
+  let flips = 0
+  for (const list of byBranch.values()) {
+    let streak: FlakyObservation[] = []
+    for (const o of list) {
+      if (failing(o.status)) {
+        streak.push(o)
+        continue
+      }
+      if (streak.length && streak.length < brokenStreak) {
+        flips++
+        for (const s of streak) add(s, 'flip')
+      }
+      streak = []
+    }
+  }
+  return flips
+}
+
+/** Failures in a row at the end of the newest result's branch. */
+function trailingFailures(newest: FlakyObservation | undefined, byBranch: Map<string, FlakyObservation[]>): number {
+  const newestBranch = newest ? byBranch.get(newest.branch ?? '')! : []
+  let trailing = 0
+  for (let i = newestBranch.length - 1; i >= 0 && failing(newestBranch[i]!.status); i--) trailing++
+  return trailing
+}
+
 /**
  * Flakiness of one test case from its recent results (any order). Three kinds of evidence, each pointing at a
  * result: a pass on retry inside one run; a failure on a commit where the same test also passed; a short burst of
@@ -77,55 +140,19 @@ export function assessFlakiness(observations: FlakyObservation[], options: Flaky
     .sort((a, b) => b.at.getTime() - a.at.getTime() || b.resultId.localeCompare(a.resultId))
     .slice(0, options.window)
   const evidence = new Map<string, FlakyEvidenceItem>()
-  const add = (o: FlakyObservation, kind: FlakyEvidenceItem['kind']) => {
+  // A result is evidence once, of the first kind found (retry-pass, then same-commit-mixed, then flip).
+  const add: AddEvidence = (o, kind) => {
     if (evidence.has(o.resultId)) return
     evidence.set(o.resultId, {
       runId: o.runId, resultId: o.resultId, commit: o.commit, kind, at: o.at.toISOString(),
       ...(o.attempts > 1 ? { attempts: o.attempts } : {}),
     })
   }
-
-  let retryPasses = 0
-  for (const o of window) {
-    if (o.status === 'passed' && o.flaky) {
-      retryPasses++
-      add(o, 'retry-pass')
-    }
-  }
-
-  const byCommit = new Map<string, FlakyObservation[]>()
-  for (const o of window) if (o.commit) byCommit.set(o.commit, [...(byCommit.get(o.commit) ?? []), o])
-  let mixedCommits = 0
-  for (const list of byCommit.values()) {
-    if (list.some(o => failing(o.status)) && list.some(o => o.status === 'passed')) {
-      mixedCommits++
-      for (const o of list) if (failing(o.status)) add(o, 'same-commit-mixed')
-    }
-  }
-
-  // Streaks per branch, oldest first: a short streak closed by a pass is a flip; a long one is a breakage.
-  const byBranch = new Map<string, FlakyObservation[]>()
-  for (const o of [...window].reverse()) byBranch.set(o.branch ?? '', [...(byBranch.get(o.branch ?? '') ?? []), o])
-  let flips = 0
-  for (const list of byBranch.values()) {
-    let streak: FlakyObservation[] = []
-    for (const o of list) {
-      if (failing(o.status)) {
-        streak.push(o)
-        continue
-      }
-      if (streak.length && streak.length < options.brokenStreak) {
-        flips++
-        for (const s of streak) add(s, 'flip')
-      }
-      streak = []
-    }
-  }
-
-  const newest = window[0]
-  const newestBranch = newest ? byBranch.get(newest.branch ?? '')! : []
-  let trailing = 0
-  for (let i = newestBranch.length - 1; i >= 0 && failing(newestBranch[i]!.status); i--) trailing++
+  const retryPasses = countRetryPasses(window, add)
+  const mixedCommits = countMixedCommits(window, add)
+  const byBranch = byBranchOldestFirst(window)
+  const flips = countFlips(byBranch, options.brokenStreak, add)
+  const trailing = trailingFailures(window[0], byBranch)
 
   const n = window.length
   const k = evidence.size

@@ -163,104 +163,142 @@ function defineTests(rng: Rng, spec: ProjectSpec): { tests: TestDef[], take: () 
   return { tests, take }
 }
 
+const DAYS = 35
+
+interface TimelinePoint { branch: string, index: number, commit: string, message: string, at: number, rerun: boolean }
+type Attempts = { outcome: Outcome, failure?: Failure }[]
+
+/**
+ * Turns the spec's regressions into broken tests; returns the main-line runs where one starts or ends. A regression
+ * starts and ends with a new commit: a re-run of the previous commit there would be a change of outcome on one
+ * commit, which only flakiness produces.
+ */
+function placeRegressions(spec: ProjectSpec, take: () => TestDef, mainRuns: number, scale: number): Set<number> {
+  const boundaries = new Set<number>()
+  for (const r of spec.regressions) {
+    const at = Math.min(mainRuns - 2, Math.round((r.at / 100) * mainRuns))
+    const fixedAt = r.fixedAfter == null ? null : Math.min(mainRuns - 1, at + Math.max(2, Math.round(r.fixedAfter * scale)))
+    const reg: Regression = { id: r.id, introducedAt: at, fixedAt, failure: r.failure }
+    for (let i = 0; i < r.tests; i++) Object.assign(take(), { kind: 'broken', regression: reg })
+    boundaries.add(reg.introducedAt)
+    if (reg.fixedAt != null) boundaries.add(reg.fixedAt)
+  }
+  return boundaries
+}
+
+/** Every run of a project, oldest first: the main line and the feature branches forked from it. */
+function timelineOf(rng: Rng, spec: ProjectSpec, mainRuns: number, boundaries: Set<number>, now: number, scale: number): TimelinePoint[] {
+  // The main line: one commit per run, sometimes re-run on the same commit.
+  const timeline: TimelinePoint[] = []
+  let commit = hex(rng, 40)
+  for (let i = 0; i < mainRuns; i++) {
+    const rerun = i > 0 && !boundaries.has(i) && rng() < 0.12
+    if (!rerun) commit = hex(rng, 40)
+    const day = Math.floor((i / mainRuns) * DAYS)
+    const at = now - (DAYS - day) * 86_400_000 + (9 + rng() * 9) * 3_600_000
+    timeline.push({ branch: spec.project.defaultBranch, index: i, commit, message: pick(rng, ['feat: ', 'fix: ', 'chore: ', 'refactor: ']) + `${pick(rng, VERBS)} ${pick(rng, NOUNS)} handling`, at, rerun })
+  }
+  // Feature branches fork from main and inherit its state at the fork.
+  for (let b = 0; b < Math.max(2, Math.round(5 * scale)); b++) {
+    const fork = int(rng, 1, mainRuns - 2)
+    const branch = `${pick(rng, ['feat', 'fix'])}/${pick(rng, NOUNS)}-${pick(rng, VERBS)}-${b}`
+    let c = hex(rng, 40)
+    for (let k = 0; k < int(rng, 2, 4); k++) {
+      if (k > 0) c = hex(rng, 40)
+      timeline.push({ branch, index: fork, commit: c, message: `wip: ${pick(rng, VERBS)} ${pick(rng, NOUNS)}`, at: timeline[fork]!.at + (k + 1) * 1_800_000, rerun: false })
+    }
+  }
+  timeline.sort((a, b) => a.at - b.at)
+  return timeline
+}
+
+/** The attempts of one test in one run and the root cause of its failure ('' when nothing failed). */
+function attemptsOf(
+  rng: Rng, spec: ProjectSpec, t: TestDef, point: TimelinePoint, infra: boolean, runKey: string,
+): { attempts: Attempts, rootCause: string } {
+  const attempts: Attempts = []
+  let rootCause = ''
+  if (t.kind === 'skipped') attempts.push({ outcome: 'skipped' })
+  else if (infra && rng() < 0.85) {
+    attempts.push({ outcome: 'failed', failure: spec.infra(rng) })
+    rootCause = `infra:${runKey}`
+  }
+  else if (t.kind === 'broken' && point.index >= t.regression!.introducedAt && (t.regression!.fixedAt == null || point.index < t.regression!.fixedAt)) {
+    for (let a = 0; a <= spec.retries; a++) attempts.push({ outcome: 'failed', failure: t.regression!.failure(rng) })
+    rootCause = t.regression!.id
+  }
+  else if (t.kind === 'flaky') {
+    for (let a = 0; a <= spec.retries; a++) {
+      if (rng() < t.probability) attempts.push({ outcome: 'failed', failure: spec.flaky(rng, t) })
+      else {
+        attempts.push({ outcome: 'passed' })
+        break
+      }
+    }
+    rootCause = `flaky:${spec.project.slug}:${spec.flakyCause(t)}`
+  }
+  else attempts.push({ outcome: 'passed' })
+  return { attempts, rootCause }
+}
+
+/**
+ * One upload per point of the timeline; the main-line run `infraAt` is an infrastructure outage. Every failing final
+ * result goes into the truth with its root cause.
+ */
+function uploadRuns(
+  rng: Rng, spec: ProjectSpec, tests: TestDef[], timeline: TimelinePoint[], infraAt: number, truth: DemoTruth,
+): DemoUpload[] {
+  const uploads: DemoUpload[] = []
+  let run = 0
+  for (const point of timeline) {
+    run++
+    const runKey = `${spec.project.slug}-${run}`
+    const infra = point.branch === spec.project.defaultBranch && point.index === infraAt
+    if (infra) truth.infraRuns.push(runKey)
+    const outcomes = tests.flatMap(t => spec.variants.map((variant) => {
+      const { attempts, rootCause } = attemptsOf(rng, spec, t, point, infra, runKey)
+      const final = attempts[attempts.length - 1]!.outcome
+      if (final === 'failed') truth.failures.push({ project: spec.project.slug, runKey, title: reportTitle(spec.format, t.title), variant, rootCause })
+      return { test: t, variant, attempts, duration: () => int(rng, spec.format === 'playwright' ? 800 : 5, spec.format === 'playwright' ? 9000 : 900) }
+    }))
+    const startedAt = new Date(point.at).toISOString()
+    uploads.push({
+      project: spec.project.slug, branch: point.branch, commit: point.commit, commitMessage: point.message, runKey,
+      buildUrl: `${spec.project.repositoryUrl}/actions/runs/${1_000_000 + run}`, environment: spec.environment, startedAt,
+      files: [{ name: FILE_NAMES[spec.format], content: WRITERS[spec.format](outcomes, startedAt, point) }],
+    })
+  }
+  return uploads
+}
+
+/** The ground truth about each test of a project: flaky (with its probability), broken (from/to run) or stable. */
+function recordTruth(spec: ProjectSpec, tests: TestDef[], timeline: TimelinePoint[], truth: DemoTruth): void {
+  const key = (index: number | null) => index == null ? null : `${spec.project.slug}-${1 + timeline.findIndex(p => p.branch === spec.project.defaultBranch && p.index === index)}`
+  for (const t of tests) {
+    for (const variant of spec.variants) {
+      const ref = { project: spec.project.slug, title: reportTitle(spec.format, t.title), variant }
+      if (t.kind === 'flaky') truth.flaky.push({ ...ref, probability: t.probability })
+      else if (t.kind === 'broken') truth.broken.push({ ...ref, fromRunKey: key(t.regression!.introducedAt)!, toRunKey: key(t.regression!.fixedAt) })
+      else if (t.kind === 'stable') truth.stable.push(ref)
+    }
+  }
+}
+
 /** Builds the dataset. `scale` multiplies the number of runs; `now` anchors the timeline (runs end before it). */
 export function generateDemo(opts: { seed?: number, scale?: number, now?: Date } = {}): DemoDataset {
   const rng = mulberry32(opts.seed ?? 42)
   const scale = opts.scale ?? 1
   const now = (opts.now ?? new Date('2026-11-20T18:00:00Z')).getTime()
-  const days = 35
   const uploads: DemoUpload[] = []
   const truth: DemoTruth = { flaky: [], broken: [], stable: [], failures: [], infraRuns: [] }
-
   for (const spec of SPECS) {
     const { tests, take } = defineTests(rng, spec)
     const mainRuns = Math.max(12, Math.round(80 * scale))
-    // A regression starts and ends with a new commit: a re-run of the previous commit there would be a change of outcome
-    // on one commit, which only flakiness produces.
-    const boundaries = new Set<number>()
-    for (const r of spec.regressions) {
-      const at = Math.min(mainRuns - 2, Math.round((r.at / 100) * mainRuns))
-      const fixedAt = r.fixedAfter == null ? null : Math.min(mainRuns - 1, at + Math.max(2, Math.round(r.fixedAfter * scale)))
-      const reg: Regression = { id: r.id, introducedAt: at, fixedAt, failure: r.failure }
-      for (let i = 0; i < r.tests; i++) Object.assign(take(), { kind: 'broken', regression: reg })
-      boundaries.add(reg.introducedAt)
-      if (reg.fixedAt != null) boundaries.add(reg.fixedAt)
-    }
+    const boundaries = placeRegressions(spec, take, mainRuns, scale)
+    const timeline = timelineOf(rng, spec, mainRuns, boundaries, now, scale)
     const infraAt = Math.round(mainRuns * 0.62)
-
-    // The main line: one commit per run, sometimes re-run on the same commit.
-    const timeline: { branch: string, index: number, commit: string, message: string, at: number, rerun: boolean }[] = []
-    let commit = hex(rng, 40)
-    for (let i = 0; i < mainRuns; i++) {
-      const rerun = i > 0 && !boundaries.has(i) && rng() < 0.12
-      if (!rerun) commit = hex(rng, 40)
-      const day = Math.floor((i / mainRuns) * days)
-      const at = now - (days - day) * 86_400_000 + (9 + rng() * 9) * 3_600_000
-      timeline.push({ branch: spec.project.defaultBranch, index: i, commit, message: pick(rng, ['feat: ', 'fix: ', 'chore: ', 'refactor: ']) + `${pick(rng, VERBS)} ${pick(rng, NOUNS)} handling`, at, rerun })
-    }
-    // Feature branches fork from main and inherit its state at the fork.
-    for (let b = 0; b < Math.max(2, Math.round(5 * scale)); b++) {
-      const fork = int(rng, 1, mainRuns - 2)
-      const branch = `${pick(rng, ['feat', 'fix'])}/${pick(rng, NOUNS)}-${pick(rng, VERBS)}-${b}`
-      let c = hex(rng, 40)
-      for (let k = 0; k < int(rng, 2, 4); k++) {
-        if (k > 0) c = hex(rng, 40)
-        timeline.push({ branch, index: fork, commit: c, message: `wip: ${pick(rng, VERBS)} ${pick(rng, NOUNS)}`, at: timeline[fork]!.at + (k + 1) * 1_800_000, rerun: false })
-      }
-    }
-    timeline.sort((a, b) => a.at - b.at)
-
-    let run = 0
-    for (const point of timeline) {
-      run++
-      const runKey = `${spec.project.slug}-${run}`
-      const infra = point.branch === spec.project.defaultBranch && point.index === infraAt
-      if (infra) truth.infraRuns.push(runKey)
-      const outcomes = tests.flatMap(t => spec.variants.map((variant) => {
-        const attempts: { outcome: Outcome, failure?: Failure }[] = []
-        let rootCause = ''
-        if (t.kind === 'skipped') attempts.push({ outcome: 'skipped' })
-        else if (infra && rng() < 0.85) {
-          attempts.push({ outcome: 'failed', failure: spec.infra(rng) })
-          rootCause = `infra:${runKey}`
-        }
-        else if (t.kind === 'broken' && point.index >= t.regression!.introducedAt && (t.regression!.fixedAt == null || point.index < t.regression!.fixedAt)) {
-          for (let a = 0; a <= spec.retries; a++) attempts.push({ outcome: 'failed', failure: t.regression!.failure(rng) })
-          rootCause = t.regression!.id
-        }
-        else if (t.kind === 'flaky') {
-          for (let a = 0; a <= spec.retries; a++) {
-            if (rng() < t.probability) attempts.push({ outcome: 'failed', failure: spec.flaky(rng, t) })
-            else {
-              attempts.push({ outcome: 'passed' })
-              break
-            }
-          }
-          rootCause = `flaky:${spec.project.slug}:${spec.flakyCause(t)}`
-        }
-        else attempts.push({ outcome: 'passed' })
-        const final = attempts[attempts.length - 1]!.outcome
-        if (final === 'failed') truth.failures.push({ project: spec.project.slug, runKey, title: reportTitle(spec.format, t.title), variant, rootCause })
-        return { test: t, variant, attempts, duration: () => int(rng, spec.format === 'playwright' ? 800 : 5, spec.format === 'playwright' ? 9000 : 900) }
-      }))
-      const startedAt = new Date(point.at).toISOString()
-      uploads.push({
-        project: spec.project.slug, branch: point.branch, commit: point.commit, commitMessage: point.message, runKey,
-        buildUrl: `${spec.project.repositoryUrl}/actions/runs/${1_000_000 + run}`, environment: spec.environment, startedAt,
-        files: [{ name: FILE_NAMES[spec.format], content: WRITERS[spec.format](outcomes, startedAt, point) }],
-      })
-    }
-    for (const t of tests) {
-      for (const variant of spec.variants) {
-        const ref = { project: spec.project.slug, title: reportTitle(spec.format, t.title), variant }
-        if (t.kind === 'flaky') truth.flaky.push({ ...ref, probability: t.probability })
-        else if (t.kind === 'broken') {
-          const key = (index: number | null) => index == null ? null : `${spec.project.slug}-${1 + timeline.findIndex(p => p.branch === spec.project.defaultBranch && p.index === index)}`
-          truth.broken.push({ ...ref, fromRunKey: key(t.regression!.introducedAt)!, toRunKey: key(t.regression!.fixedAt) })
-        }
-        else if (t.kind === 'stable') truth.stable.push(ref)
-      }
-    }
+    uploads.push(...uploadRuns(rng, spec, tests, timeline, infraAt, truth))
+    recordTruth(spec, tests, timeline, truth)
   }
   uploads.sort((a, b) => a.startedAt.localeCompare(b.startedAt))
   return { projects: SPECS.map(s => s.project), uploads, truth }

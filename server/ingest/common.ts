@@ -182,6 +182,26 @@ export function lastError(attempts: ParsedAttempt[]): { errorMessage: string | n
   return { errorMessage: null, errorStack: null }
 }
 
+/** For jsonErrorOffset: the index after the string starting at `start` (a quote), or -(error offset) - 1. */
+function jsonStringEnd(s: string, start: number): number {
+  const n = s.length
+  for (let j = start + 1; j < n; j++) {
+    const c = s.charCodeAt(j)
+    if (c === 34) return j + 1
+    if (c < 0x20) return -j - 1
+    if (c === 92) {
+      const e = s[j + 1]
+      if (e === 'u') {
+        if (!/^[0-9a-fA-F]{4}$/.test(s.slice(j + 2, j + 6))) return -(j + 1) - 1
+        j += 5
+      }
+      else if (e !== undefined && '"\\/bfnrt'.includes(e)) j++
+      else return -(j + 1) - 1
+    }
+  }
+  return -n - 1
+}
+
 /**
  * Offset of the first JSON syntax error in `s`, or null when there is none. One linear pass with an explicit
  * stack (no recursion, so a deeply nested document cannot overflow). Used only to say where JSON.parse failed,
@@ -194,23 +214,6 @@ function jsonErrorOffset(s: string): number | null {
   let state: State = 'value'
   let i = 0
   const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
-  const string = (start: number): number => { // index after the closing quote, or -(error offset) - 1
-    for (let j = start + 1; j < n; j++) {
-      const c = s.charCodeAt(j)
-      if (c === 34) return j + 1
-      if (c < 0x20) return -j - 1
-      if (c === 92) {
-        const e = s[j + 1]
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(j + 2, j + 6))) return -(j + 1) - 1
-          j += 5
-        }
-        else if (e !== undefined && '"\\/bfnrt'.includes(e)) j++
-        else return -(j + 1) - 1
-      }
-    }
-    return -n - 1
-  }
   for (;;) {
     while (i < n) {
       const c = s.charCodeAt(i)
@@ -224,7 +227,7 @@ function jsonErrorOffset(s: string): number | null {
       if (ch === '{') { stack.push(123); i++; state = 'keyOrEnd' }
       else if (ch === '[') { stack.push(91); i++; state = 'valueOrEnd' }
       else if (ch === '"') {
-        const e = string(i)
+        const e = jsonStringEnd(s, i)
         if (e < 0) return -e - 1
         i = e
         state = 'after'
@@ -242,7 +245,7 @@ function jsonErrorOffset(s: string): number | null {
     else if (state === 'keyOrEnd' || state === 'key') {
       if (state === 'keyOrEnd' && ch === '}') { stack.pop(); i++; state = 'after'; continue }
       if (ch !== '"') return i
-      const e = string(i)
+      const e = jsonStringEnd(s, i)
       if (e < 0) return -e - 1
       i = e
       state = 'colon'

@@ -1,8 +1,7 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { XMLParser } from 'fast-xml-parser'
 import type { TestStatus } from '../../shared/constants'
-import {
-  CAPS, assertNotEmpty, at, attempt, capText, firstLine, isoOrNull, lastError, lineCol, lineOrNull, result, secondsToMs, stripBom,
-} from './common'
+import { CAPS, attempt, capText, firstLine, isoOrNull, lastError, lineOrNull, result, secondsToMs, stripBom } from './common'
+import { assertWellFormed } from './junit-wellformed'
 import {
   ReportParseError, type ParsedAnnotation, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult,
   type ParsedRunError,
@@ -101,151 +100,6 @@ function trimLines(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Well-formedness and the entity refusal
-
-function refuseEntities(xml: string, offset: number): never {
-  const name = /^<!ENTITY\s+(%\s+)?([^\s"'>]+)/.exec(xml.slice(offset, offset + 300))?.[2]
-  const p = lineCol(xml, offset)
-  throw new ReportParseError(
-    `This XML declares ${name ? `the entity "${name.slice(0, 60)}"` : 'an entity'} in a DOCTYPE (at ${at(p)}). Test reports never need DTD entities, and they are how XML files read server files (XXE) or exhaust memory ("billion laughs"), so the file is refused and nothing in it was resolved. Remove the DOCTYPE and upload again.`,
-    { code: 'xml_entities_refused', ...p },
-  )
-}
-
-const REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);/y
-
-/**
- * One linear pass over the markup (text, comments and CDATA skipped) for what the validator lets through:
- * entity declarations (refused, see above) and a raw "<" or "&" inside an attribute value, which XML forbids
- * (a template's time="<<computed>>" is the classic case).
- */
-function scanMarkup(xml: string): void {
-  const n = xml.length
-  let i = 0
-  let depth = 0 // element nesting, to find text and extra elements outside the root
-  let roots = 0
-  const outside = (from: number, to: number) => {
-    if (depth !== 0) return
-    for (let k = from; k < to; k++) {
-      const c = xml.charCodeAt(k)
-      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
-        const p = lineCol(xml, k)
-        throw new ReportParseError(`The XML is not well-formed: there is text outside the root element at ${at(p)}.`, { code: 'malformed_xml', ...p })
-      }
-    }
-  }
-  while (i < n) {
-    const lt = xml.indexOf('<', i)
-    if (lt < 0) {
-      outside(i, n)
-      return
-    }
-    outside(i, lt)
-    const next = xml.charCodeAt(lt + 1)
-    if (next === 33 /* ! */) {
-      if (xml.startsWith('<!--', lt)) {
-        const end = xml.indexOf('-->', lt + 4)
-        if (end < 0) return
-        i = end + 3
-      }
-      else if (xml.startsWith('<![CDATA[', lt)) {
-        if (depth === 0) outside(lt, lt + 1)
-        const end = xml.indexOf(']]>', lt + 9)
-        if (end < 0) return
-        i = end + 3
-      }
-      else if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
-      else if (xml.startsWith('<!DOCTYPE', lt)) {
-        const gt = xml.indexOf('>', lt)
-        const bracket = xml.indexOf('[', lt)
-        let end = gt
-        if (bracket >= 0 && (gt < 0 || bracket < gt)) {
-          const close = /\]\s*>/g
-          close.lastIndex = bracket
-          const m = close.exec(xml)
-          end = m ? m.index + m[0].length - 1 : n - 1
-          const entity = xml.indexOf('<!ENTITY', bracket)
-          if (entity >= 0 && entity < end) refuseEntities(xml, entity) // the internal subset is where entities live
-        }
-        if (end < 0) return
-        i = end + 1
-      }
-      else {
-        const end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
-        if (end < 0) return
-        i = end + 1
-      }
-      continue
-    }
-    if (next === 63 /* ? */) {
-      const end = xml.indexOf('?>', lt + 2)
-      if (end < 0) return
-      i = end + 2
-      continue
-    }
-    // a start or end tag: walk to its closing ">" outside quotes
-    let quote = 0
-    let j = lt + 1
-    for (; j < n; j++) {
-      const c = xml.charCodeAt(j)
-      if (quote) {
-        if (c === quote) quote = 0
-        else if (c === 60 /* < */) {
-          const p = lineCol(xml, j)
-          throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "<" at ${at(p)} (XML requires &lt;; a template placeholder such as "<<computed>>" left in the file?).`, { code: 'malformed_xml', ...p })
-        }
-        else if (c === 38 /* & */) {
-          REFERENCE.lastIndex = j
-          if (!REFERENCE.test(xml)) {
-            const p = lineCol(xml, j)
-            throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "&" at ${at(p)} (XML requires &amp;).`, { code: 'malformed_xml', ...p })
-          }
-        }
-      }
-      else if (c === 34 || c === 39) quote = c
-      else if (c === 62 /* > */) break
-    }
-    if (next === 47 /* / */) depth--
-    else {
-      if (depth === 0 && ++roots > 1) {
-        const p = lineCol(xml, lt)
-        const name = /^<([^\s/>]+)/.exec(xml.slice(lt, lt + 200))?.[1] ?? '?'
-        throw new ReportParseError(`The XML is not well-formed: a second root element <${name}> starts at ${at(p)}, and a JUnit report has exactly one.`, { code: 'malformed_xml', ...p })
-      }
-      if (xml.charCodeAt(j - 1) !== 47 /* not self-closing */) depth++
-    }
-    i = j + 1
-  }
-}
-
-function validate(xml: string): void {
-  assertNotEmpty(xml)
-  scanMarkup(xml)
-  const v = XMLValidator.validate(xml, { allowBooleanAttributes: false })
-  if (v === true) return
-  const msg = v.err.msg.replace(/\.$/, '')
-  const open = [...msg.matchAll(/"([^"]+)"/g)].map(m => m[1]!)
-  const unclosedOne = /^Unclosed tag '([^']+)'/.exec(msg)?.[1]
-  if ((v.err.code === 'InvalidXml' && open.length && /^Invalid '\[/.test(msg)) || unclosedOne) {
-    // The validator reports "Invalid '[…]' found" at 1:1 for a document that ends with elements still open.
-    const names = open.length ? open : [unclosedOne!]
-    const p = lineCol(xml, Math.max(0, xml.trimEnd().length - 1))
-    const chain = names.length > 1 ? ` (the document ends while ${names.map(t => `<${t}>`).join(' › ')} are still open: is the file truncated?)` : ' (is the file truncated?)'
-    throw new ReportParseError(`The XML is not well-formed: unclosed tag <${names[names.length - 1]}> at ${at(p)}${chain}.`, { code: 'malformed_xml', ...p })
-  }
-  const line = v.err.line ?? null
-  const column = v.err.col ?? null
-  const where = line != null ? ` at line ${line}${column != null ? `, column ${column}` : ''}` : ''
-  let reason = msg
-    .replace(/^Expected closing tag '([^']+)' \(opened in line (\d+), col (\d+)\) instead of closing tag '([^']+)'$/, 'expected the closing tag </$1> (opened at line $2, column $3) but found </$4>')
-    .replace(/^Extra text at the end$/, 'there is text outside the root element')
-    .replace(/^char '&' is not expected$/, 'a raw "&" (XML requires &amp;)')
-    .replace(/^Start tag expected$/, 'no element found')
-  reason = reason.charAt(0).toLowerCase() + reason.slice(1)
-  throw new ReportParseError(`The XML is not well-formed: ${reason}${where}.`, { code: 'malformed_xml', line, column })
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Test cases
 
 interface Problem {
@@ -314,48 +168,59 @@ function readProperties(n: XNode, tag: string, into: Record<string, string>): vo
   }
 }
 
-/** One <testcase>; also returns any <testcase>/<testsuite> nested inside it (seen in the wild), to be walked after it. */
-function parseTestcase(n: XNode, ctx: Context, sink: Sink): { result: ParsedResult, nested: XNode[] } {
-  const a = attrsOf(n)
-  const errors: Problem[] = []
-  const failures: Problem[] = []
-  const reruns: Problem[] = [] // rerunFailure/rerunError, document order
-  const flakes: Problem[] = [] // flakyFailure/flakyError, document order
-  const skipped: XNode[] = []
-  const nested: XNode[] = []
+/** The children of a <testcase> that decide its outcome, by kind, each in document order. */
+interface CaseChildren {
+  errors: Problem[]
+  failures: Problem[]
+  /** rerunFailure/rerunError */
+  reruns: Problem[]
+  /** flakyFailure/flakyError */
+  flakes: Problem[]
+  skipped: XNode[]
+  /** <testcase>/<testsuite> nested inside it (seen in the wild), to be walked after it. */
+  nested: XNode[]
+}
+
+function caseChildren(n: XNode): CaseChildren {
+  const ch: CaseChildren = { errors: [], failures: [], reruns: [], flakes: [], skipped: [], nested: [] }
   for (const c of kids(n, 'testcase')) {
     const tag = tagOf(c)
-    if (tag === 'error') errors.push(problem(c, tag, 'errored'))
-    else if (tag === 'failure') failures.push(problem(c, tag, 'failed'))
-    else if (tag === 'rerunFailure') reruns.push(problem(c, tag, 'failed'))
-    else if (tag === 'rerunError') reruns.push(problem(c, tag, 'errored'))
-    else if (tag === 'flakyFailure') flakes.push(problem(c, tag, 'failed'))
-    else if (tag === 'flakyError') flakes.push(problem(c, tag, 'errored'))
-    else if (tag === 'skipped') skipped.push(c)
-    else if (tag === 'testcase' || tag === 'testsuite') nested.push(c)
+    if (tag === 'error') ch.errors.push(problem(c, tag, 'errored'))
+    else if (tag === 'failure') ch.failures.push(problem(c, tag, 'failed'))
+    else if (tag === 'rerunFailure') ch.reruns.push(problem(c, tag, 'failed'))
+    else if (tag === 'rerunError') ch.reruns.push(problem(c, tag, 'errored'))
+    else if (tag === 'flakyFailure') ch.flakes.push(problem(c, tag, 'failed'))
+    else if (tag === 'flakyError') ch.flakes.push(problem(c, tag, 'errored'))
+    else if (tag === 'skipped') ch.skipped.push(c)
+    else if (tag === 'testcase' || tag === 'testsuite') ch.nested.push(c)
   }
+  return ch
+}
 
-  const durationMs = secondsToMs(a.time)
-  const stdout = capText(childText(n, 'testcase', 'system-out'), CAPS.output)
-  const stderr = capText(childText(n, 'testcase', 'system-err'), CAPS.output)
-  // The testcase's own run: the attempt its time and its own output belong to.
+const isSkipValue = (v: string | undefined) => SKIP_ATTRIBUTE_VALUES.has((v ?? '').trim().toLowerCase())
+
+/**
+ * A testcase's attempts; the last one carries the result's status. `durationMs`, `stdout` and `stderr` are the
+ * testcase's own, which belong to its own run. A skip also adds its annotation.
+ */
+function caseAttempts(
+  ch: CaseChildren, a: Attrs, durationMs: number | null, stdout: string | null, stderr: string | null, annotations: ParsedAnnotation[],
+): ParsedAttempt[] {
   const own = (status: TestStatus, p?: Problem): ParsedAttempt => attempt(status, {
     durationMs, stdout, stderr, errorMessage: p?.message ?? null, errorStack: p?.stack ?? null,
   })
-
   let status: TestStatus
   let attempts: ParsedAttempt[]
-  const annotations: ParsedAnnotation[] = []
-  const primary = errors[0] ?? failures[0]
-  if (primary || reruns.length) {
+  const primary = ch.errors[0] ?? ch.failures[0]
+  if (primary || ch.reruns.length) {
     // error > failure > rerun-only. Surefire writes the first run as <failure>/<error> and every rerun after it.
-    status = errors.length ? 'errored' : 'failed'
-    attempts = [...(primary ? [own(primary.status, primary)] : []), ...reruns.map(toAttempt)]
+    status = ch.errors.length ? 'errored' : 'failed'
+    attempts = [...(primary ? [own(primary.status, primary)] : []), ...ch.reruns.map(toAttempt)]
     if (!primary) attempts[0] = { ...attempts[0]!, durationMs: attempts[0]!.durationMs ?? durationMs, stdout, stderr }
   }
-  else if (skipped.length || SKIP_ATTRIBUTE_VALUES.has((a.status ?? '').trim().toLowerCase()) || SKIP_ATTRIBUTE_VALUES.has((a.result ?? '').trim().toLowerCase())) {
+  else if (ch.skipped.length || isSkipValue(a.status) || isSkipValue(a.result)) {
     status = 'skipped'
-    const s = skipped[0]
+    const s = ch.skipped[0]
     if (s) {
       const sa = attrsOf(s)
       annotations.push({ type: /xfail/i.test(sa.type ?? '') ? 'xfail' : 'skip', description: capText(sa.message?.trim() || trimLines(ownText(s, 'skipped')).trim(), CAPS.short) })
@@ -366,11 +231,23 @@ function parseTestcase(n: XNode, ctx: Context, sink: Sink): { result: ParsedResu
   else {
     // Passed; Surefire/Gradle flakyFailure/flakyError are the failed tries before this final pass.
     status = 'passed'
-    attempts = [...flakes.map(toAttempt), own('passed')]
+    attempts = [...ch.flakes.map(toAttempt), own('passed')]
   }
   // The final attempt carries the result's status (a rerunError after a <failure> still leaves the test "failed").
   const last = attempts[attempts.length - 1]!
   if (last.status !== status) attempts[attempts.length - 1] = { ...last, status }
+  return attempts
+}
+
+/** One <testcase>, from its attributes, own output and classified children. */
+function parseTestcase(n: XNode, ch: CaseChildren, ctx: Context, sink: Sink): ParsedResult {
+  const a = attrsOf(n)
+  const durationMs = secondsToMs(a.time)
+  const stdout = capText(childText(n, 'testcase', 'system-out'), CAPS.output)
+  const stderr = capText(childText(n, 'testcase', 'system-err'), CAPS.output)
+  const annotations: ParsedAnnotation[] = []
+  const attempts = caseAttempts(ch, a, durationMs, stdout, stderr, annotations)
+  const status = attempts[attempts.length - 1]!.status
 
   const title = a.name?.trim() ?? ''
   if (!title) sink.unnamed++
@@ -392,10 +269,10 @@ function parseTestcase(n: XNode, ctx: Context, sink: Sink): { result: ParsedResu
   conventions(stderr, attachments, caseProperties)
   if (Object.keys(caseProperties).length) properties = { ...ctx.properties, ...caseProperties }
 
-  const parsed = result({
+  return result({
     title: title || '(unnamed testcase)',
     status,
-    flaky: status === 'passed' && flakes.length > 0,
+    flaky: status === 'passed' && ch.flakes.length > 0,
     attempts,
     durationMs,
     file,
@@ -408,7 +285,6 @@ function parseTestcase(n: XNode, ctx: Context, sink: Sink): { result: ParsedResu
     attachments,
     properties,
   })
-  return { result: parsed, nested }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -419,10 +295,11 @@ function walkNode(n: XNode, ctx: Context, sink: Sink, inSuite: boolean): void {
   const tag = tagOf(n)
   if (!tag || tag === '#text' || tag === '#cdata') return
   if (tag === 'testcase') {
-    const parsed = parseTestcase(n, ctx, sink)
-    sink.results.push(parsed.result)
-    const inner = { ...ctx, suites: [...ctx.suites, parsed.result.title] }
-    for (const c of parsed.nested) walkNode(c, inner, sink, false)
+    const children = caseChildren(n)
+    const parsed = parseTestcase(n, children, ctx, sink)
+    sink.results.push(parsed)
+    const inner = { ...ctx, suites: [...ctx.suites, parsed.title] }
+    for (const c of children.nested) walkNode(c, inner, sink, false)
     return
   }
   if (tag === 'testsuite' || tag === 'testsuites') {
@@ -465,7 +342,7 @@ function walkSuite(n: XNode, tag: string, ctx: Context, sink: Sink): void {
 /** Parses JUnit XML. Throws ReportParseError (with line/column where known) for anything that is not a well-formed JUnit report. */
 export function parseJunit(text: string): ParsedReport {
   const xml = stripBom(text)
-  validate(xml)
+  assertWellFormed(xml)
   let doc: XNode[]
   try {
     doc = parser.parse(xml) as XNode[]

@@ -88,6 +88,46 @@ const stripSteps = (steps: StepIn[]): ParsedStep[] => steps.map(s => ({
   title: s.title, durationMs: s.durationMs, status: s.status, error: s.error, ...(s.steps?.length ? { steps: stripSteps(s.steps) } : {}),
 }))
 
+/** What a report's results needed fixing, counted for its warnings. */
+interface Fixes { relabelled: number, unflagged: number }
+
+/** One validated result in the normalised shape: the last attempt carries the result's status, only a pass is flaky. */
+function toResult(x: z.output<typeof resultSchema>, fixes: Fixes): ParsedResult {
+  let attempts: ParsedAttempt[] = x.attempts?.length
+    ? x.attempts.map(a => ({ ...a }))
+    : [{
+        status: x.status, durationMs: x.durationMs, errorMessage: x.errorMessage, errorStack: x.errorStack,
+        startedAt: null, stdout: x.stdout, stderr: x.stderr,
+      }]
+  const last = attempts[attempts.length - 1]!
+  if (last.status !== x.status) {
+    fixes.relabelled++
+    attempts = [...attempts.slice(0, -1), { ...last, status: x.status }]
+  }
+  if (x.flaky && x.status !== 'passed') fixes.unflagged++
+  const fallback = lastError(attempts)
+  return result({
+    title: x.title,
+    status: x.status,
+    flaky: x.flaky && x.status === 'passed',
+    attempts,
+    durationMs: x.durationMs,
+    file: x.file,
+    line: x.line,
+    suitePath: x.suitePath,
+    variant: x.variant,
+    errorMessage: x.errorMessage ?? fallback.errorMessage,
+    errorStack: x.errorStack ?? fallback.errorStack,
+    stdout: x.stdout,
+    stderr: x.stderr,
+    steps: stripSteps(x.steps),
+    annotations: x.annotations,
+    attachments: x.attachments,
+    tags: x.tags,
+    properties: x.properties,
+  })
+}
+
 /** Validates an already-decoded Proofdeck JSON report. */
 export function parseNativeObject(doc: unknown): ParsedReport {
   if (isObject(doc) && doc.format === 'proofdeck' && doc.version !== 1) {
@@ -101,43 +141,9 @@ export function parseNativeObject(doc: unknown): ParsedReport {
   }
   const d = r.data
   const warnings: string[] = []
-  let relabelled = 0
-  let unflagged = 0
-  const results: ParsedResult[] = d.results.map((x) => {
-    let attempts: ParsedAttempt[] = x.attempts?.length
-      ? x.attempts.map(a => ({ ...a }))
-      : [{
-          status: x.status, durationMs: x.durationMs, errorMessage: x.errorMessage, errorStack: x.errorStack,
-          startedAt: null, stdout: x.stdout, stderr: x.stderr,
-        }]
-    const last = attempts[attempts.length - 1]!
-    if (last.status !== x.status) {
-      relabelled++
-      attempts = [...attempts.slice(0, -1), { ...last, status: x.status }]
-    }
-    if (x.flaky && x.status !== 'passed') unflagged++
-    const fallback = lastError(attempts)
-    return result({
-      title: x.title,
-      status: x.status,
-      flaky: x.flaky && x.status === 'passed',
-      attempts,
-      durationMs: x.durationMs,
-      file: x.file,
-      line: x.line,
-      suitePath: x.suitePath,
-      variant: x.variant,
-      errorMessage: x.errorMessage ?? fallback.errorMessage,
-      errorStack: x.errorStack ?? fallback.errorStack,
-      stdout: x.stdout,
-      stderr: x.stderr,
-      steps: stripSteps(x.steps),
-      annotations: x.annotations,
-      attachments: x.attachments,
-      tags: x.tags,
-      properties: x.properties,
-    })
-  })
+  const fixes: Fixes = { relabelled: 0, unflagged: 0 }
+  const results = d.results.map(x => toResult(x, fixes))
+  const { relabelled, unflagged } = fixes
   if (relabelled) warnings.push(`${relabelled} result${relabelled === 1 ? '\'s' : 's\''} last attempt had a status other than the result's; the result's status was used.`)
   if (unflagged) warnings.push(`${unflagged} result${unflagged === 1 ? ' was' : 's were'} marked flaky without having passed; only a passing test can be flaky, so the flag was dropped.`)
   return {

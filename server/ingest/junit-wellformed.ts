@@ -1,0 +1,155 @@
+import { XMLValidator } from 'fast-xml-parser'
+import { assertNotEmpty, at, lineCol } from './common'
+import { ReportParseError } from './types'
+
+/*
+ * Well-formedness of a JUnit XML document before it is parsed (see junit.ts): the entity refusal, what
+ * fast-xml-parser's validator lets through, and the validator's own messages rewritten for a person.
+ */
+
+function refuseEntities(xml: string, offset: number): never {
+  const name = /^<!ENTITY\s+(%\s+)?([^\s"'>]+)/.exec(xml.slice(offset, offset + 300))?.[2]
+  const p = lineCol(xml, offset)
+  throw new ReportParseError(
+    `This XML declares ${name ? `the entity "${name.slice(0, 60)}"` : 'an entity'} in a DOCTYPE (at ${at(p)}). Test reports never need DTD entities, and they are how XML files read server files (XXE) or exhaust memory ("billion laughs"), so the file is refused and nothing in it was resolved. Remove the DOCTYPE and upload again.`,
+    { code: 'xml_entities_refused', ...p },
+  )
+}
+
+/** Throws when xml[from, to) is not all whitespace: for text between tags outside the root element. */
+function assertBlankOutsideRoot(xml: string, from: number, to: number): void {
+  for (let k = from; k < to; k++) {
+    const c = xml.charCodeAt(k)
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+      const p = lineCol(xml, k)
+      throw new ReportParseError(`The XML is not well-formed: there is text outside the root element at ${at(p)}.`, { code: 'malformed_xml', ...p })
+    }
+  }
+}
+
+/** The index of the ">" that ends the <!DOCTYPE at `lt` (past its internal subset), or -1; refuses entities declared in it. */
+function doctypeEnd(xml: string, lt: number): number {
+  const gt = xml.indexOf('>', lt)
+  const bracket = xml.indexOf('[', lt)
+  let end = gt
+  if (bracket >= 0 && (gt < 0 || bracket < gt)) {
+    const close = /\]\s*>/g
+    close.lastIndex = bracket
+    const m = close.exec(xml)
+    end = m ? m.index + m[0].length - 1 : xml.length - 1
+    const entity = xml.indexOf('<!ENTITY', bracket)
+    if (entity >= 0 && entity < end) refuseEntities(xml, entity) // the internal subset is where entities live
+  }
+  return end
+}
+
+function rawInAttribute(xml: string, offset: number): never {
+  const p = lineCol(xml, offset)
+  if (xml[offset] === '<') {
+    throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "<" at ${at(p)} (XML requires &lt;; a template placeholder such as "<<computed>>" left in the file?).`, { code: 'malformed_xml', ...p })
+  }
+  throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "&" at ${at(p)} (XML requires &amp;).`, { code: 'malformed_xml', ...p })
+}
+
+function secondRoot(xml: string, lt: number): never {
+  const p = lineCol(xml, lt)
+  const name = /^<([^\s/>]+)/.exec(xml.slice(lt, lt + 200))?.[1] ?? '?'
+  throw new ReportParseError(`The XML is not well-formed: a second root element <${name}> starts at ${at(p)}, and a JUnit report has exactly one.`, { code: 'malformed_xml', ...p })
+}
+
+const REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);/y
+
+/**
+ * One linear pass over the markup (text, comments and CDATA skipped) for what the validator lets through:
+ * entity declarations (refused, see above) and a raw "<" or "&" inside an attribute value, which XML forbids
+ * (a template's time="<<computed>>" is the classic case).
+ */
+function scanMarkup(xml: string): void {
+  const n = xml.length
+  let i = 0
+  let depth = 0 // element nesting, to find text and extra elements outside the root
+  let roots = 0
+  while (i < n) {
+    const lt = xml.indexOf('<', i)
+    if (lt < 0) {
+      if (depth === 0) assertBlankOutsideRoot(xml, i, n)
+      return
+    }
+    if (depth === 0) assertBlankOutsideRoot(xml, i, lt)
+    const next = xml.charCodeAt(lt + 1)
+    if (next === 33 /* ! */) {
+      let end: number
+      if (xml.startsWith('<!--', lt)) {
+        end = xml.indexOf('-->', lt + 4)
+        if (end >= 0) end += 2
+      }
+      else if (xml.startsWith('<![CDATA[', lt)) {
+        if (depth === 0) assertBlankOutsideRoot(xml, lt, lt + 1)
+        end = xml.indexOf(']]>', lt + 9)
+        if (end >= 0) end += 2
+      }
+      else if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
+      else if (xml.startsWith('<!DOCTYPE', lt)) end = doctypeEnd(xml, lt)
+      else end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
+      if (end < 0) return
+      i = end + 1
+      continue
+    }
+    if (next === 63 /* ? */) {
+      const end = xml.indexOf('?>', lt + 2)
+      if (end < 0) return
+      i = end + 2
+      continue
+    }
+    // a start or end tag: walk to its closing ">" outside quotes
+    let quote = 0
+    let j = lt + 1
+    for (; j < n; j++) {
+      const c = xml.charCodeAt(j)
+      if (quote) {
+        if (c === quote) quote = 0
+        else if (c === 60 /* < */) rawInAttribute(xml, j)
+        else if (c === 38 /* & */) {
+          REFERENCE.lastIndex = j
+          if (!REFERENCE.test(xml)) rawInAttribute(xml, j)
+        }
+      }
+      else if (c === 34 || c === 39) quote = c
+      else if (c === 62 /* > */) break
+    }
+    if (next === 47 /* / */) depth--
+    else {
+      if (depth === 0 && ++roots > 1) secondRoot(xml, lt)
+      if (xml.charCodeAt(j - 1) !== 47 /* not self-closing */) depth++
+    }
+    i = j + 1
+  }
+}
+
+/** Throws a ReportParseError (with line/column where known) unless `xml` is a non-empty, well-formed document without DTD entities. */
+export function assertWellFormed(xml: string): void {
+  assertNotEmpty(xml)
+  scanMarkup(xml)
+  const v = XMLValidator.validate(xml, { allowBooleanAttributes: false })
+  if (v === true) return
+  const msg = v.err.msg.replace(/\.$/, '')
+  const open = [...msg.matchAll(/"([^"]+)"/g)].map(m => m[1]!)
+  const unclosedOne = /^Unclosed tag '([^']+)'/.exec(msg)?.[1]
+  if ((v.err.code === 'InvalidXml' && open.length && /^Invalid '\[/.test(msg)) || unclosedOne) {
+    // The validator reports "Invalid '[…]' found" at 1:1 for a document that ends with elements still open.
+    const names = open.length ? open : [unclosedOne!]
+    const p = lineCol(xml, Math.max(0, xml.trimEnd().length - 1))
+    const chain = names.length > 1 ? ` (the document ends while ${names.map(t => `<${t}>`).join(' › ')} are still open: is the file truncated?)` : ' (is the file truncated?)'
+    throw new ReportParseError(`The XML is not well-formed: unclosed tag <${names[names.length - 1]}> at ${at(p)}${chain}.`, { code: 'malformed_xml', ...p })
+  }
+  const line = v.err.line ?? null
+  const column = v.err.col ?? null
+  const where = line != null ? ` at line ${line}${column != null ? `, column ${column}` : ''}` : ''
+  let reason = msg
+    .replace(/^Expected closing tag '([^']+)' \(opened in line (\d+), col (\d+)\) instead of closing tag '([^']+)'$/, 'expected the closing tag </$1> (opened at line $2, column $3) but found </$4>')
+    .replace(/^Extra text at the end$/, 'there is text outside the root element')
+    .replace(/^char '&' is not expected$/, 'a raw "&" (XML requires &amp;)')
+    .replace(/^Start tag expected$/, 'no element found')
+  reason = reason.charAt(0).toLowerCase() + reason.slice(1)
+  throw new ReportParseError(`The XML is not well-formed: ${reason}${where}.`, { code: 'malformed_xml', line, column })
+}
