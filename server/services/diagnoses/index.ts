@@ -5,5 +5,5 @@
  */
 export { buildClusterContext } from './evidence'
 export type { DiagnoseOutcome } from './versions'
-export { diagnoseClusters } from './queue'
+export { diagnoseClusters, diagnoseStaleClusters } from './queue'
 export { addDiagnosisFeedback, getClusterDiagnosis, getDiagnosisUsage, rediagnoseCluster } from './reads'

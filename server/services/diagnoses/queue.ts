@@ -1,4 +1,4 @@
-import { diagnoseOne, type DiagnoseOutcome } from './versions'
+import { diagnoseOne, findStaleClusterIds, type DiagnoseOutcome } from './versions'
 
 /**
  * In-process scheduling: one diagnosis per cluster at a time, a call for a busy cluster runs once after it (so it
@@ -57,4 +57,12 @@ export async function diagnoseClusters(clusterIds: string[], opts: { force?: boo
     console.error(`[diagnosis] cluster ${id}: ${err.message}`)
     return { clusterId: id, status: 'failed', reason: err.message } as DiagnoseOutcome
   })))
+}
+
+/**
+ * Diagnoses every live cluster whose latest diagnosis predates its current failures, or that has none: the
+ * catch-up after a restart, a re-clustering or a bulk load. Throws only when the database cannot be read.
+ */
+export async function diagnoseStaleClusters(): Promise<DiagnoseOutcome[]> {
+  return diagnoseClusters(await findStaleClusterIds())
 }

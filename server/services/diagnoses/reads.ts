@@ -7,15 +7,21 @@ import { notFound } from '../../utils/errors'
 import { requireCluster } from '../clusters'
 import { authorize } from '../policy'
 import { inScope, type Scope } from '../scope'
-import { diagnoseClusters, scheduleDiagnosis } from './queue'
+import { scheduleDiagnosis } from './queue'
 
 /**
- * What the dashboard, the REST API and the MCP tools read: versions, feedback and usage.
+ * What the dashboard, the REST API and the MCP tools read: stored versions, feedback and usage. Reads never
+ * compute a diagnosis (that would write a version and may call a paid LLM); ingest does, after each upload, and a
+ * member does on request.
  */
 
 const { diagnoses, diagnosisFeedback, failureClusters } = schema
 
 type DiagnosisRow = typeof diagnoses.$inferSelect
+
+/** Said in place of a diagnosis while the one ingest started has not landed yet. */
+const PENDING_NOTE = 'Not diagnosed yet: a diagnosis is made after each upload with new evidence, and this one is on its way.'
+  + ' Ask again in a minute.'
 
 async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<DiagnosisDetail['feedback']> {
   const [counts] = await db.select({
@@ -47,6 +53,7 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
   return {
     clusterId,
     latest: latest ? toDetail(latest, await feedbackOf(db, latest.id, scope.userId)) : null,
+    note: latest ? null : PENDING_NOTE,
     versions: rows.map(d => ({
       id: d.id, version: d.version, engine: d.engine, model: d.model, category: d.category, confidence: d.confidence, error: d.error,
       createdAt: iso(d.createdAt),
@@ -55,12 +62,11 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
 }
 
 /**
- * The cluster's diagnosis: the newest version (brought up to date first, so a cluster diagnosed before its last
- * evidence, or never, gets its version now) and the list of versions. 404 outside the scope.
+ * The cluster's stored diagnosis: the newest version and the list of versions, as they are (`latest: null` with
+ * a note while the first one is on its way). Never computes one. 404 outside the scope.
  */
 export async function getClusterDiagnosis(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
   await requireCluster(scope, clusterId)
-  await diagnoseClusters([clusterId])
   return readDiagnosis(await useDb(), scope, clusterId)
 }
 

@@ -141,3 +141,17 @@ export async function diagnoseOne(clusterId: string, force: boolean): Promise<Di
   const row = await computeDiagnosis(clusterId, await assembleContext(db, cluster, llm), llm)
   return storeVersion(db, clusterId, { row, basis, counters, seenId: latest?.id, force, reasons })
 }
+
+/**
+ * Live clusters with failures whose latest diagnosis did not see their current counters, or that have none: what
+ * the in-process queue missed (a restart before it ran, a re-clustering, a merge). One indexed query.
+ */
+export async function findStaleClusterIds(): Promise<string[]> {
+  const db = await useDb()
+  return rowsOf<{ id: string }>(await db.execute(sql`
+    select fc.id from failure_clusters fc
+    left join lateral (select d.basis from diagnoses d where d.cluster_id = fc.id order by d.version desc limit 1) d on true
+    where fc.merged_into_id is null and fc.occurrences > 0
+      and (d.basis is null or (d.basis->>'checkedOccurrences')::int is distinct from fc.occurrences
+        or (d.basis->>'checkedAffectedTests')::int is distinct from fc.affected_tests)`)).map(r => r.id)
+}
