@@ -4,6 +4,5 @@
  * and usage the API and MCP tools serve (./reads.ts).
  */
 export { buildClusterContext } from './evidence'
-export type { DiagnoseOutcome } from './versions'
 export { diagnoseClusters, diagnoseStaleClusters } from './queue'
 export { addDiagnosisFeedback, getClusterDiagnosis, getDiagnosisUsage, rediagnoseCluster } from './reads'
