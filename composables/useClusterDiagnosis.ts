@@ -1,5 +1,8 @@
 import type { ClusterContext, ClusterDiagnosis } from '#shared/types/diagnosis'
 
+const PENDING_POLL_MS = 4000
+const PENDING_POLLS = 30
+
 /**
  * A cluster's diagnosis with the actions the cluster page needs: recompute (members and admins), feedback, and the
  * context bundle loaded on demand.
@@ -11,6 +14,20 @@ export function useClusterDiagnosis(clusterId: MaybeRefOrGetter<string>) {
   const context = ref<ClusterContext | null>(null)
   // forwards the session cookie when called during server rendering
   const request = useRequestFetch()
+
+  // A new cluster's first diagnosis lands shortly after its upload: look again a few times while there is none.
+  let polls = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  watch(() => fetched.data.value, (d) => {
+    clearTimeout(timer)
+    if (import.meta.server || !d || d.latest || polls >= PENDING_POLLS) return
+    timer = setTimeout(() => {
+      polls++
+      fetched.refresh()
+    }, PENDING_POLL_MS)
+  }, { immediate: true })
+  watch(id, () => (polls = 0))
+  onScopeDispose(() => clearTimeout(timer))
 
   async function recompute() {
     recomputing.value = true

@@ -19,3 +19,9 @@ export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? resu
 
 /** A uuid[] parameter as one array literal (drizzle would spread a JS array into a parameter list). */
 export const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
+
+/** A timestamp as ISO 8601, whether the driver returned a Date or a string (raw SQL on PGlite vs postgres.js). */
+export const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString()
+
+/** Like `iso`, for a nullable column. */
+export const isoOrNull = (d: Date | string | null | undefined): string | null => (d == null ? null : iso(d))

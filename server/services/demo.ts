@@ -1,12 +1,13 @@
 import { count } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import { generateDemo } from '../demo'
+import { diagnoseStaleClusters } from './diagnoses'
 import { ingestRun } from './ingest'
 import { systemScope } from './scope'
 
 /**
  * Loads the demo dataset through the same ingest path CI uses. Only into an empty database, so a restart or a
- * second process never doubles it.
+ * second process never doubles it. Returns once every demo cluster has its diagnosis.
  */
 export async function loadDemoIfEmpty(
   opts: { scale?: number, seed?: number } = {},
@@ -27,5 +28,7 @@ export async function loadDemoIfEmpty(
     }, u.files.map(f => ({ name: f.name, content: new TextEncoder().encode(f.content) })), '')
     results += receipt.counts.tests
   }
+  // each upload queued diagnoses in the background; this waits for them and fills any gap
+  await diagnoseStaleClusters()
   return { loaded: true, runs: dataset.uploads.length, results, ms: Date.now() - started }
 }

@@ -52,7 +52,10 @@ export interface DiagnosisVersionSummary {
 /** `GET /api/clusters/:clusterId/diagnosis`: the newest version and the list of all versions. */
 export interface ClusterDiagnosis {
   clusterId: string
+  /** Null until the first diagnosis lands (it is made after the upload that created the cluster). */
   latest: DiagnosisDetail | null
+  /** While `latest` is null: a sentence saying the diagnosis is on its way. */
+  note: string | null
   versions: DiagnosisVersionSummary[]
 }
 

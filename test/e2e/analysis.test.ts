@@ -134,7 +134,7 @@ describe('analysis at ingest', () => {
     const links = await queryDb(server.env, `select c.occurrences, (select sum(occurrences)::int from cluster_test_cases ct where ct.cluster_id = c.id) as linked,
       (select count(*)::int from test_results r where r.cluster_id = c.id) as stored from failure_clusters c where c.merged_into_id is null`)
     for (const l of links) expect([l.linked, l.stored]).toEqual([l.occurrences, l.occurrences])
-    // ingest asked for diagnoses after each commit (nothing here read one, which would also create it)
+    // ingest asked for diagnoses after each commit (reads never make one)
     const diagnosed = await queryDb(server.env, `select count(distinct cluster_id)::int as n from diagnoses`)
     expect(diagnosed[0]!.n).toBeGreaterThanOrEqual(2)
   })
@@ -143,12 +143,17 @@ describe('analysis at ingest', () => {
     // Pretend every cluster was made by an older algorithm, then start the server again on the same database.
     await queryDb(server.env, `update failure_clusters set fingerprint = 'v0:' || substr(fingerprint, 4), fingerprint_version = 0`)
     await queryDb(server.env, `update cluster_aliases set fingerprint = 'v0:' || substr(fingerprint, 4)`)
+    // and as if the process had stopped before the diagnoses ingest queued could run: the startup catches up
+    await queryDb(server.env, `delete from diagnoses`)
     const before = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
     const restarted = await startServer({ ...server.env })
     try {
       const deadline = Date.now() + 20_000
       while (!/re-clustered the failures of \d+ cluster/.test(restarted.logs()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
       expect(restarted.logs()).toMatch(/re-clustered the failures of 1 cluster\(s\)/)
+      const adminCookie = await login(restarted)
+      const latest = async (id: string) => (await (await fetch(`${restarted.url}/api/clusters/${id}/diagnosis`, { headers: { cookie: adminCookie } })).json() as any).latest ?? null
+      for (const c of before.filter(c => c.occurrences > 0)) await expect.poll(() => latest(c.id), { timeout: 20_000 }).not.toBeNull()
     }
     finally {
       await restarted.kill()

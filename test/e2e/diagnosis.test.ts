@@ -4,10 +4,11 @@ import { queryDb, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
 /**
- * Diagnosis end to end: reports uploaded through /api/v1/runs make a failure cluster; its context bundle and
- * diagnosis are read over the dashboard API; a new version appears only with new evidence; feedback is stored;
- * an LLM (a local server speaking the OpenAI and Anthropic wire formats) answers when configured, and the rule
- * engine's diagnosis stands when it answers badly or fails. The provider key never leaves the server.
+ * Diagnosis end to end: reports uploaded through /api/v1/runs make a failure cluster, diagnosed after the upload;
+ * its context bundle and diagnosis are read over the dashboard API; a new version appears only with new evidence,
+ * or on request, never on a read; feedback is stored; an LLM (a local server speaking the OpenAI and Anthropic
+ * wire formats) answers when configured, and the rule engine's diagnosis stands when it answers badly or fails.
+ * The provider key never leaves the server.
  */
 
 const LLM_KEY = 'sk-proj-E2eFakeProviderKey0123456789abcdef'
@@ -20,6 +21,7 @@ describe('diagnosis', () => {
   let cookie: string
   let ingestKey: string
   let clusterId: string
+  let readKey: string
   /** Every body the server sent back, to prove the provider key never appears in one. */
   const bodies: string[] = []
 
@@ -45,10 +47,27 @@ describe('diagnosis', () => {
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number, body: any }> {
     const res = await fetch(`${server.url}${path}`, {
       method, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000), // a read that waited on a diagnosis would hang here
     })
     const text = await res.text()
     bodies.push(text)
     return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
+
+  const diagnosisOf = async (id: string) => (await api('GET', `/api/clusters/${id}/diagnosis`)).body
+  const versionsOf = async (id: string) => (await diagnosisOf(id)).versions.map((v: any) => v.version)
+
+  /** `get_cluster_diagnosis` over the MCP endpoint, as an agent calls it. */
+  async function mcpDiagnosis(id: string): Promise<string> {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_cluster_diagnosis', arguments: { clusterId: id } } }),
+      signal: AbortSignal.timeout(15_000),
+    })
+    const text = await res.text()
+    bodies.push(text)
+    return JSON.parse(text).result.content[0].text
   }
 
   beforeAll(async () => {
@@ -56,24 +75,26 @@ describe('diagnosis', () => {
     server = await startServer()
     cookie = await login(server)
     ingestKey = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
     for (let n = 1; n <= 3; n++) await send(n, [])
     const receipt = await send(4, ['test 03', 'test 04'])
     expect(receipt.newClusters).toHaveLength(1)
     clusterId = receipt.newClusters[0].id
   })
   afterAll(async () => {
+    fake?.release()
     await server?.stop()
     await fake?.close()
   })
 
-  it('has a rule-engine diagnosis with evidence cited from the context, made once however many ask at once', async () => {
-    const reads = await Promise.all([1, 2, 3, 4].map(() => api('GET', `/api/clusters/${clusterId}/diagnosis`)))
-    expect(new Set(reads.map(r => r.body.latest?.id)).size).toBe(1)
+  it('has a rule-engine diagnosis, made after the upload, with evidence cited from the context', async () => {
+    await expect.poll(() => versionsOf(clusterId)).toEqual([1])
     const { status, body } = await api('GET', `/api/clusters/${clusterId}/diagnosis`)
     expect(status).toBe(200)
     expect(body.versions).toHaveLength(1)
     const d = body.latest
     expect(d).toMatchObject({ version: 1, engine: 'rules', model: null, category: 'assertion', error: null, inputTokens: null, costUsd: null })
+    expect(body.note).toBeNull()
     expect(d.summary).toBe('Assertion failed: expected 19.00, received 19.60')
     expect(d.rootCause).toContain(sha(3).slice(0, 10)) // the last green commit
     expect(d.investigationSteps).toHaveLength(6)
@@ -105,12 +126,11 @@ describe('diagnosis', () => {
 
   it('makes a new version only when new evidence arrives', async () => {
     await send(5, ['test 03', 'test 04']) // the same failure again: nothing new
-    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.versions).toHaveLength(1)
     await send(6, ['test 03', 'test 04', 'test 05']) // a new affected test
-    const after = (await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body
-    expect(after.versions.map((v: any) => v.version)).toEqual([2, 1])
-    await send(7, ['test 03', 'test 04', 'test 05'])
-    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.versions).toHaveLength(2)
+    // one cluster's diagnoses run in upload order: run 5's check is done when run 6's version shows (had it made
+    // one, run 6's would be version 3, and the POST below version 4)
+    await expect.poll(() => versionsOf(clusterId)).toEqual([2, 1])
+    await send(7, ['test 03', 'test 04', 'test 05']) // nothing new again: checked before the POST below runs
   })
 
   it('recomputes when asked', async () => {
@@ -128,12 +148,14 @@ describe('diagnosis', () => {
     expect(helpful.body).toMatchObject({ helpful: 1, wrong: 0, mine: { helpful: true, note: null } })
     expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.latest.feedback).toMatchObject({ helpful: 1, wrong: 0 })
     expect((await api('POST', `/api/diagnoses/${d.id}/feedback`, { note: 'no verdict' })).status).toBe(400)
-    expect((await api('POST', `/api/diagnoses/00000000-0000-4000-8000-000000000000/feedback`, { helpful: true })).status).toBe(404)
+    const missing = await api('POST', `/api/diagnoses/00000000-0000-4000-8000-000000000000/feedback`, { helpful: true })
+    expect([missing.status, missing.body.data?.code]).toEqual([404, 'diagnosis_not_found'])
   })
 
   it('answers 400 for a malformed id and 404 for an unknown cluster', async () => {
     expect((await api('GET', '/api/clusters/not-a-uuid/diagnosis')).status).toBe(400)
-    expect((await api('GET', '/api/clusters/00000000-0000-4000-8000-000000000000/diagnosis')).status).toBe(404)
+    const missing = await api('GET', '/api/clusters/00000000-0000-4000-8000-000000000000/diagnosis')
+    expect([missing.status, missing.body.data?.code]).toEqual([404, 'cluster_not_found'])
     expect((await api('GET', '/api/clusters/00000000-0000-4000-8000-000000000000/context')).status).toBe(404)
     const anonymous = await fetch(`${server.url}/api/clusters/${clusterId}/diagnosis`)
     expect(anonymous.status).toBe(401)
@@ -209,6 +231,38 @@ describe('diagnosis', () => {
     const d = (await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest
     expect(d).toMatchObject({ engine: 'anthropic', model: 'claude-fake', inputTokens: 1000, outputTokens: 250, costUsd: (1000 * 3 + 250 * 15) / 1e6 })
     expect(fake.requests.at(-1)!.headers['x-api-key']).toBe(LLM_KEY)
+  })
+
+  it('never diagnoses on a read: GET and get_cluster_diagnosis return what is stored, with no new version and no LLM call', async () => {
+    fake.setMode({ kind: 'text', text: 'Held, then no JSON.' })
+    fake.hold() // the diagnoses ingest starts below wait on the LLM until released
+    const calls = fake.requests.length
+    const before = await diagnosisOf(clusterId)
+    await send(8, ['test 03', 'test 04', 'test 05', 'test 06']) // new evidence: a new affected test
+    const fresh = await upload(server, [{
+      name: 'TEST-intake.xml',
+      content: `<testsuite name="intake"><testcase classname="intake.QueueTest" name="drains"><failure message="TypeError: Cannot read properties of undefined (reading 'size')" type="TypeError">TypeError: Cannot read properties of undefined (reading 'size')\n    at drain (src/queue.ts:12:9)</failure></testcase></testsuite>`,
+    }], { key: ingestKey, query: { project: 'intake', branch: 'main', commit: sha(99) } })
+    expect(fresh.status, JSON.stringify(fresh.body)).toBe(201)
+    const newClusterId: string = fresh.body.newClusters[0].id
+    await expect.poll(() => fake.requests.length).toBe(calls + 2) // both diagnoses are waiting on the LLM now
+
+    // the known cluster: the stored versions, as they were, however many read at once
+    const reads = await Promise.all([1, 2, 3].map(() => diagnosisOf(clusterId)))
+    for (const r of reads) expect(r).toEqual(before)
+    expect(JSON.parse(await mcpDiagnosis(clusterId)).latest.id).toBe(before.latest.id)
+    // the new cluster: nothing stored yet, and both entry points say one is on its way
+    const pending = await diagnosisOf(newClusterId)
+    expect(pending).toMatchObject({ latest: null, versions: [], note: expect.stringMatching(/on its way/) })
+    const pendingText = await mcpDiagnosis(newClusterId)
+    expect(pendingText).toMatch(/on its way/)
+    expect(JSON.parse(pendingText).latest).toBeUndefined()
+    expect(fake.requests.length).toBe(calls + 2)
+
+    fake.release()
+    await expect.poll(() => versionsOf(clusterId)).toEqual([before.latest.version + 1, ...before.versions.map((v: any) => v.version)])
+    await expect.poll(() => versionsOf(newClusterId)).toEqual([1])
+    expect(fake.requests.length).toBe(calls + 2) // only ingest's two calls, none from the reads
   })
 
   it('reports usage and cost over time', async () => {

@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { freshDatabase, queryDb, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
@@ -156,8 +156,10 @@ describe('route audit', () => {
       clusterIds.push(...r.body.newClusters.map((c: { id: string }) => c.id))
     }
     expect(clusterIds).toHaveLength(2)
-    // every cluster gets its diagnosis on first read
-    for (const id of clusterIds) expect((await request(server, 'GET', `/api/clusters/${id}/diagnosis`, { cookie: adminCookie })).status).toBe(200)
+    // every cluster gets its diagnosis after the upload that made it
+    const latest = async (id: string) => (await request(server, 'GET', `/api/clusters/${id}/diagnosis`, { cookie: adminCookie })).json?.latest ?? null
+    // (vi.waitFor: expect.poll is for tests, this is a hook)
+    for (const id of clusterIds) await vi.waitFor(async () => expect(await latest(id)).not.toBeNull(), { timeout: 20_000, interval: 200 })
     for (const [who, slug] of [[memberA, 'proj-a'], [memberB, 'proj-b']] as const) {
       const res = await fetch(`${server.url}/api/users`, {
         method: 'POST', headers: { 'content-type': 'application/json', 'cookie': adminCookie },

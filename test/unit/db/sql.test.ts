@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rowsJson, uuidArray } from '../../../server/db/sql'
+import { iso, isoOrNull, rowsJson, uuidArray } from '../../../server/db/sql'
 
 describe('rowsJson', () => {
   it.each([
@@ -18,5 +18,21 @@ describe('uuidArray', () => {
   it('is one Postgres array literal', () => {
     expect(uuidArray(['a', 'b'])).toBe('{a,b}')
     expect(uuidArray([])).toBe('{}')
+  })
+})
+
+describe('iso', () => {
+  it.each([
+    [new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), '2026-01-02T03:04:05.000Z'],
+    ['2026-01-02 03:04:05.123+00', '2026-01-02T03:04:05.123Z'], // postgres.js text form of a raw-SQL timestamptz
+    ['2026-01-02T05:04:05+02:00', '2026-01-02T03:04:05.000Z'],
+  ])('%j → %s', (value, expected) => {
+    expect(iso(value)).toBe(expected)
+    expect(isoOrNull(value)).toBe(expected)
+  })
+
+  it('keeps a missing timestamp missing', () => {
+    expect(isoOrNull(null)).toBeNull()
+    expect(isoOrNull(undefined)).toBeNull()
   })
 })

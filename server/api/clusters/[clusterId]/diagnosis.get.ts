@@ -2,7 +2,7 @@ import { clusterParamsSchema } from '../../../../shared/schemas/diagnosis'
 import { getClusterDiagnosis } from '../../../services/diagnoses'
 import { validator } from '../../../utils/validate'
 
-/** The cluster's newest diagnosis (computed first if new evidence arrived) and its versions. */
+/** The cluster's stored diagnosis and its versions; never computes one (ingest and POST do). */
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
   const { clusterId } = await getValidatedRouterParams(event, validator(clusterParamsSchema))

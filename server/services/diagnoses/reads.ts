@@ -1,0 +1,127 @@
+import { and, desc, eq, sql } from 'drizzle-orm'
+import { useDb, schema, type Db } from '../../db'
+import { iso } from '../../db/sql'
+import type { DiagnosisFeedbackBody, UsageQuery } from '../../../shared/schemas/diagnosis'
+import type { ClusterDiagnosis, DiagnosisDetail, DiagnosisUsage, DiagnosisUsageDay } from '../../../shared/types/diagnosis'
+import { notFound } from '../../utils/errors'
+import { requireCluster } from '../clusters'
+import { authorize } from '../policy'
+import { inScope, type Scope } from '../scope'
+import { scheduleDiagnosis } from './queue'
+
+/**
+ * What the dashboard, the REST API and the MCP tools read: stored versions, feedback and usage. Reads never
+ * compute a diagnosis (that would write a version and may call a paid LLM); ingest does, after each upload, and a
+ * member does on request.
+ */
+
+const { diagnoses, diagnosisFeedback, failureClusters } = schema
+
+type DiagnosisRow = typeof diagnoses.$inferSelect
+
+/** Said in place of a diagnosis while the one ingest started has not landed yet. */
+const PENDING_NOTE = 'Not diagnosed yet: a diagnosis is made after each upload with new evidence, and this one is on its way.'
+  + ' Ask again in a minute.'
+
+async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<DiagnosisDetail['feedback']> {
+  const [counts] = await db.select({
+    helpful: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 1)::int`,
+    wrong: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 0)::int`,
+  }).from(diagnosisFeedback).where(eq(diagnosisFeedback.diagnosisId, diagnosisId))
+  const [mine] = await db.select().from(diagnosisFeedback)
+    .where(and(eq(diagnosisFeedback.diagnosisId, diagnosisId), eq(diagnosisFeedback.userId, userId)))
+    .orderBy(desc(diagnosisFeedback.createdAt)).limit(1)
+  return {
+    helpful: counts?.helpful ?? 0, wrong: counts?.wrong ?? 0,
+    mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
+  }
+}
+
+function toDetail(d: DiagnosisRow, feedback: DiagnosisDetail['feedback']): DiagnosisDetail {
+  return {
+    id: d.id, clusterId: d.clusterId, version: d.version, engine: d.engine, model: d.model, category: d.category, summary: d.summary,
+    rootCause: d.rootCause, evidence: d.evidence, suggestedFix: d.suggestedFix, investigationSteps: d.investigationSteps,
+    confidence: d.confidence, inputTokens: d.inputTokens, outputTokens: d.outputTokens, costUsd: d.costUsd, latencyMs: d.latencyMs,
+    error: d.error,
+    createdAt: iso(d.createdAt), feedback,
+  }
+}
+
+async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
+  const rows = await db.select().from(diagnoses).where(eq(diagnoses.clusterId, clusterId)).orderBy(desc(diagnoses.version)).limit(50)
+  const latest = rows[0]
+  return {
+    clusterId,
+    latest: latest ? toDetail(latest, await feedbackOf(db, latest.id, scope.userId)) : null,
+    note: latest ? null : PENDING_NOTE,
+    versions: rows.map(d => ({
+      id: d.id, version: d.version, engine: d.engine, model: d.model, category: d.category, confidence: d.confidence, error: d.error,
+      createdAt: iso(d.createdAt),
+    })),
+  }
+}
+
+/**
+ * The cluster's stored diagnosis: the newest version and the list of versions, as they are (`latest: null` with
+ * a note while the first one is on its way). Never computes one. 404 outside the scope.
+ */
+export async function getClusterDiagnosis(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
+  await requireCluster(scope, clusterId)
+  return readDiagnosis(await useDb(), scope, clusterId)
+}
+
+/** A user asks for a fresh diagnosis (members and admins): always a new version. */
+export async function rediagnoseCluster(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
+  await requireCluster(scope, clusterId)
+  authorize(scope, 'rediagnose')
+  await scheduleDiagnosis(clusterId, true)
+  return readDiagnosis(await useDb(), scope, clusterId)
+}
+
+/** Records the caller's feedback on one diagnosis version (one per user: a new answer replaces the old one). */
+export async function addDiagnosisFeedback(
+  scope: Scope, diagnosisId: string, body: DiagnosisFeedbackBody,
+): Promise<DiagnosisDetail['feedback']> {
+  const db = await useDb()
+  const [found] = await db.select({ id: diagnoses.id }).from(diagnoses)
+    .innerJoin(failureClusters, eq(failureClusters.id, diagnoses.clusterId))
+    .where(and(eq(diagnoses.id, diagnosisId), inScope(scope, failureClusters.projectId))).limit(1)
+  if (!found) throw notFound('No diagnosis with this id visible to you.', 'diagnosis_not_found')
+  await db.transaction(async (tx) => {
+    await tx.delete(diagnosisFeedback)
+      .where(and(eq(diagnosisFeedback.diagnosisId, diagnosisId), eq(diagnosisFeedback.userId, scope.userId)))
+    await tx.insert(diagnosisFeedback).values({ diagnosisId, userId: scope.userId, helpful: body.helpful ? 1 : 0, note: body.note ?? null })
+  })
+  return feedbackOf(db, diagnosisId, scope.userId)
+}
+
+/** Diagnoses and LLM spend per day over the last `days` days, for the caller's projects. */
+export async function getDiagnosisUsage(scope: Scope, query: UsageQuery): Promise<DiagnosisUsage> {
+  const db = await useDb()
+  const to = new Date()
+  const from = new Date(to.getTime() - query.days * 86_400_000)
+  const where = and(sql`${diagnoses.createdAt} >= ${from.toISOString()}::timestamptz`, inScope(scope, failureClusters.projectId))
+  const day = sql<string>`to_char(${diagnoses.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`
+  const agg = {
+    diagnoses: sql<number>`count(*)::int`,
+    llmCalls: sql<number>`count(${diagnoses.model})::int`,
+    llmErrors: sql<number>`count(*) filter (where ${diagnoses.error} is not null)::int`,
+    inputTokens: sql<number>`coalesce(sum(${diagnoses.inputTokens}), 0)::int`,
+    outputTokens: sql<number>`coalesce(sum(${diagnoses.outputTokens}), 0)::int`,
+    costUsd: sql<number>`coalesce(sum(${diagnoses.costUsd}), 0)::float8`,
+  }
+  const days = await db.select({ day, ...agg }).from(diagnoses).innerJoin(failureClusters, eq(failureClusters.id, diagnoses.clusterId))
+    .where(where).groupBy(day).orderBy(day)
+  const perModel = {
+    model: sql<string>`${diagnoses.model}`, calls: agg.llmCalls, inputTokens: agg.inputTokens, outputTokens: agg.outputTokens,
+    costUsd: agg.costUsd,
+  }
+  const byModel = await db.select(perModel).from(diagnoses).innerJoin(failureClusters, eq(failureClusters.id, diagnoses.clusterId))
+    .where(and(where, sql`${diagnoses.model} is not null`)).groupBy(diagnoses.model).orderBy(desc(agg.costUsd))
+  const totals = days.reduce<Omit<DiagnosisUsageDay, 'day'>>((t, d) => ({
+    diagnoses: t.diagnoses + d.diagnoses, llmCalls: t.llmCalls + d.llmCalls, llmErrors: t.llmErrors + d.llmErrors,
+    inputTokens: t.inputTokens + d.inputTokens, outputTokens: t.outputTokens + d.outputTokens, costUsd: t.costUsd + d.costUsd,
+  }), { diagnoses: 0, llmCalls: 0, llmErrors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 })
+  totals.costUsd = Math.round(totals.costUsd * 1e6) / 1e6
+  return { from: from.toISOString(), to: to.toISOString(), days, byModel, totals }
+}
