@@ -1,6 +1,6 @@
 import { useDbHandle } from '../db'
 import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
-import { reclusterStaleFingerprints } from '../services/triage'
+import { reclusterStaleFingerprints } from '../services/clustering'
 import { publicBaseUrl, useConfig } from '../utils/config'
 import { registerStartupTask } from '../utils/startup'
 

@@ -11,7 +11,8 @@ import type { IngestReceipt, ReceiptFile, RunCounts } from '../../shared/types/i
 import { notFound, unprocessable } from '../utils/errors'
 import { authorize } from './policy'
 import { fingerprintFailure } from '../analysis/fingerprint'
-import { applyClusterHits, INFRA_MIN_TESTS, infraShare, markInfrastructureClusters, refreshFlakiness, type ClusterHit, type NewCluster, type NewlyFlaky } from './analysis'
+import { applyClusterHits, markInfrastructureClusters, type ClusterHit, type NewCluster } from './clustering'
+import { INFRA_MIN_TESTS, infraShare, refreshFlakiness, type NewlyFlaky } from './flakiness'
 import { diagnoseClusters } from './diagnoses'
 import type { Scope } from './scope'
 
