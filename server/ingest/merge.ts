@@ -17,7 +17,7 @@ export interface MergedResult {
 }
 
 /** A result excluded from the upload, with the reason shown on the receipt. */
-export interface RejectedItem {
+interface RejectedItem {
   item: string
   reason: string
 }

@@ -68,7 +68,8 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
   const [affected, days, [diagnosis]] = await Promise.all([
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
-      occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt, flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
+      occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
+      flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
       .where(eq(clusterTestCases.clusterId, c.id))
       .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),

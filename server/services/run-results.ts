@@ -25,7 +25,7 @@ const CHUNK = 1000
 const MAX_ATTEMPTS = 100
 
 /** What storing an upload changed, for the rest of the ingest transaction and the receipt. */
-export interface StoredResults {
+interface StoredResults {
   newClusters: NewCluster[]
   /** Clusters with new evidence, to diagnose after the commit. */
   touchedClusters: string[]
