@@ -1,7 +1,7 @@
 import { useDbHandle } from '../db'
 import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
+import { reclusterStaleFingerprints } from '../services/clustering'
 import { diagnoseStaleClusters } from '../services/diagnoses'
-import { reclusterStaleFingerprints } from '../services/triage'
 import { publicBaseUrl, useConfig } from '../utils/config'
 import { registerStartupTask } from '../utils/startup'
 

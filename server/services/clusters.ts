@@ -10,6 +10,7 @@ import { inScope, type Scope } from './scope'
 const { failureClusters, projects, clusterTestCases, testCases, testResults, diagnoses } = schema
 
 type ClusterRow = typeof failureClusters.$inferSelect
+const CLUSTER_NOT_FOUND = 'No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into).'
 /** Affected tests listed with a cluster, most frequent first; `affectedTests` gives the total. */
 const AFFECTED_LISTED = 20
 
@@ -48,12 +49,15 @@ export async function findCluster(scope: Scope, clusterId: string): Promise<Clus
   return row ? { ...row.c, projectSlug: row.slug } : null
 }
 
+/** The 404 for a cluster the caller cannot see or that was merged away; one code wherever a cluster is looked up. */
+export function clusterNotFound(message = CLUSTER_NOT_FOUND) {
+  return notFound(message, 'cluster_not_found')
+}
+
 /** Like findCluster, but a cluster the caller cannot see is a 404. */
 export async function requireCluster(scope: Scope, clusterId: string): Promise<ClusterWithProject> {
   const cluster = await findCluster(scope, clusterId)
-  if (!cluster) {
-    throw notFound('No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into).', 'cluster_not_found')
-  }
+  if (!cluster) throw clusterNotFound()
   return cluster
 }
 
@@ -63,19 +67,28 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
   const [affected, days, [diagnosis]] = await Promise.all([
     db.select({
-      testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant, occurrences: clusterTestCases.occurrences,
-      lastSeenAt: clusterTestCases.lastSeenAt, flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
+      testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
+      occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
+      flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
-      .where(eq(clusterTestCases.clusterId, c.id)).orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
-    db.select({ day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`, count: sql<number>`count(*)::int` })
+      .where(eq(clusterTestCases.clusterId, c.id))
+      .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
+    db.select({
+      day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`,
+      count: sql<number>`count(*)::int`,
+    })
       .from(testResults).where(and(eq(testResults.clusterId, c.id), sql`${testResults.runStartedAt} > now() - interval '90 days'`))
       .groupBy(sql`1`).orderBy(sql`1`),
-    db.select({ id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary, confidence: diagnoses.confidence, createdAt: diagnoses.createdAt })
+    db.select({
+      id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary,
+      confidence: diagnoses.confidence, createdAt: diagnoses.createdAt,
+    })
       .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
   ])
   return {
     ...toSummary(c, slug), fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage,
-    sampleStack: c.sampleStack, firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote, statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
+    sampleStack: c.sampleStack, firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
+    statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
     affected: affected.map(a => ({ ...a, lastSeenAt: a.lastSeenAt.toISOString() })),
     occurrencesByDay: days,
     diagnosis: diagnosis ? { ...diagnosis, createdAt: diagnosis.createdAt.toISOString() } : null,

@@ -1,5 +1,5 @@
 import { clusterParamsSchema, updateClusterBodySchema } from '../../../shared/schemas/clusters'
-import { updateCluster } from '../../services/triage'
+import { updateCluster } from '../../services/clustering'
 import { validator } from '../../utils/validate'
 
 defineRouteMeta({

@@ -1,0 +1,122 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { RunStatus, TestStatus } from '../../shared/constants'
+import type { RunCounts } from '../../shared/types/ingest'
+import type { ParsedAttempt, ParsedReport, ParsedResult } from './types'
+
+/**
+ * The merge rules of an upload, pure: who a test is (identity), how repeated executions of one test fold into one
+ * result with attempts, and the value clamps the database needs. No database, no HTTP: the ingest service calls
+ * these inside its transaction.
+ */
+
+/** A test's outcome in this upload after duplicates were folded into attempts. */
+export interface MergedResult {
+  identityHash: string
+  result: ParsedResult
+  occurrences: number
+}
+
+/** A result excluded from the upload, with the reason shown on the receipt. */
+interface RejectedItem {
+  item: string
+  reason: string
+}
+
+/** The part of a parsed file the merge reads. */
+export interface UploadFile {
+  name: string
+  report: Pick<ParsedReport, 'results'>
+}
+
+/** Statuses that count as a failure (for clusters, counters and flakiness). */
+export const FAILING: ReadonlySet<TestStatus> = new Set(['failed', 'errored'])
+
+const INT4_MAX = 2_147_483_647
+
+/** An int4 column value, or null for anything that is not one (hostile reports write `time="1e12"`). */
+export const int4 = (n: number | null | undefined): number | null =>
+  n == null || !Number.isFinite(n) || Math.abs(n) > INT4_MAX ? null : Math.round(n)
+
+/** Hex SHA-256: content hashes of uploaded files and the identity of a test. */
+export const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex')
+
+// Random bytes drawn 16 KiB at a time: one syscall per thousand ids instead of one per id.
+let pool = Buffer.alloc(0)
+
+/** Time-ordered UUID (v7): result ids arrive in insert order, so the primary-key index grows at its right edge. */
+export function uuidv7(): string {
+  if (pool.length < 16) pool = randomBytes(16 * 1024)
+  const b = Buffer.from(pool.subarray(0, 16))
+  pool = pool.subarray(16)
+  const ms = Date.now()
+  b.writeUIntBE(ms, 0, 6)
+  b[6] = (b[6]! & 0x0F) | 0x70
+  b[8] = (b[8]! & 0x3F) | 0x80
+  const h = b.toString('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/** The stable identity of a test: project-relative hash of file + suite path + title + variant. */
+export function testIdentity(r: Pick<ParsedResult, 'file' | 'suitePath' | 'title' | 'variant'>): string {
+  return sha256(JSON.stringify([r.file ?? '', r.suitePath, r.title, r.variant ?? ''])).slice(0, 32)
+}
+
+/** Human name of a test for receipts: "suite › title [variant]". */
+export function testLabel(r: Pick<ParsedResult, 'suitePath' | 'title' | 'variant'>): string {
+  return [...r.suitePath, r.title].join(' › ') + (r.variant ? ` [${r.variant}]` : '')
+}
+
+/**
+ * Folds several executions of one test (duplicate identities in an upload, or the same test in two shards) into
+ * one result: attempts in order, the final status is the last non-skipped attempt's, and a pass after a failure
+ * is a flaky pass.
+ */
+export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
+  if (executions.length === 1) return executions[0]!
+  const attempts: ParsedAttempt[] = executions.flatMap(e => e.attempts)
+  const decisive = [...attempts].reverse().find(a => a.status !== 'skipped') ?? attempts[attempts.length - 1]!
+  const status = decisive.status
+  const failedOnce = attempts.some(a => FAILING.has(a.status))
+  const lastFailure = [...executions].reverse().find(e => e.errorMessage || e.errorStack)
+  const last = executions[executions.length - 1]!
+  return {
+    ...last,
+    status,
+    flaky: status === 'passed' && (failedOnce || executions.some(e => e.flaky)),
+    durationMs: attempts.reduce<number | null>((sum, a) => a.durationMs == null ? sum : (sum ?? 0) + a.durationMs, null),
+    attempts,
+    errorMessage: lastFailure?.errorMessage ?? null,
+    errorStack: lastFailure?.errorStack ?? null,
+    stdout: executions.map(e => e.stdout).filter(Boolean).join('\n') || null,
+    stderr: executions.map(e => e.stderr).filter(Boolean).join('\n') || null,
+  }
+}
+
+/** Groups the results of the new files by identity; duplicates become attempts of one result, nameless tests are rejected. */
+export function mergeUpload(files: UploadFile[]): { merged: MergedResult[], rejected: RejectedItem[] } {
+  const byIdentity = new Map<string, ParsedResult[]>()
+  const rejected: RejectedItem[] = []
+  for (const file of files) {
+    for (const result of file.report.results) {
+      if (!result.title.trim()) {
+        rejected.push({
+          item: `${file.name}: a test in ${result.suitePath.join(' › ') || 'the root suite'}`,
+          reason: 'it has no name, so it cannot be tracked across runs',
+        })
+        continue
+      }
+      const id = testIdentity(result)
+      const list = byIdentity.get(id)
+      if (list) list.push(result)
+      else byIdentity.set(id, [result])
+    }
+  }
+  const merged = [...byIdentity].map(([identityHash, list]) => ({ identityHash, result: mergeExecutions(list), occurrences: list.length }))
+  return { merged, rejected }
+}
+
+/** A run's status from its stored counts and its run-level errors (a crashed setup fails the run). */
+export function runStatusOf(c: RunCounts, errors: number): RunStatus {
+  if (c.failed + c.errored > 0 || errors > 0) return 'failed'
+  return c.tests === 0 ? 'empty' : 'passed'
+}

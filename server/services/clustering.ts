@@ -1,0 +1,352 @@
+import { and, eq, isNull, lt, sql } from 'drizzle-orm'
+import { useDb, schema, type Tx } from '../db'
+import { rowsJson, rowsOf, uuidArray } from '../db/sql'
+import { fingerprintFailure, FINGERPRINT_VERSION, type FailureFingerprint } from '../analysis/fingerprint'
+import type { UpdateClusterBody } from '../../shared/schemas/clusters'
+import type { IngestReceipt } from '../../shared/types/ingest'
+import type { ClusterTriage } from '../../shared/types/triage'
+import { badRequest } from '../utils/errors'
+import { clusterNotFound } from './clusters'
+import { authorize } from './policy'
+import { inScope, type Scope } from './scope'
+import { diagnoseClusters } from './diagnoses'
+
+/**
+ * Every write to failure clusters: failures of an upload joining their clusters (created on first sight,
+ * regressed when resolved), infrastructure marking, triage by a person (status, note, merging two clusters), the
+ * exact recount, and re-clustering after a fingerprint algorithm change. Reads live in ./clusters.ts.
+ */
+
+const { failureClusters, clusterAliases, testResults } = schema
+
+type ClusterRow = typeof failureClusters.$inferSelect
+export type NewCluster = IngestReceipt['newClusters'][number]
+
+/** A failing result of this upload (+1) or a failing result a shard merge replaces (-1), with its fingerprint. */
+export interface ClusterHit {
+  testCaseId: string
+  fp: FailureFingerprint
+  message: string | null
+  stack: string | null
+  delta: 1 | -1
+}
+
+export interface RunContext {
+  projectId: string
+  runId: string
+  startedAt: Date
+  branch: string | null
+}
+
+const SAMPLE_CHARS = 8000
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ingest: bulk SQL over the failures of one upload, inside its transaction.
+
+/**
+ * Resolves the clusters of this upload's failures (aliases first, then by fingerprint, creating missing ones) and
+ * applies the occurrence counts. Returns the cluster id of each fingerprint and the clusters this upload created.
+ */
+export async function applyClusterHits(
+  tx: Tx, run: RunContext, hits: ClusterHit[],
+): Promise<{ clusterIds: Map<string, string>, created: NewCluster[] }> {
+  if (!hits.length) return { clusterIds: new Map(), created: [] }
+  const { clusterIds, createdIds } = await resolveClusters(tx, run, hits)
+  await applyOccurrences(tx, run, clusterIds, hits)
+  const created = createdIds.size
+    ? rowsOf<NewCluster>(await tx.execute(sql`
+        select id, title, category, occurrences from failure_clusters where id = any(${uuidArray([...createdIds])}::uuid[]) order by occurrences desc, id`))
+    : []
+  return { clusterIds, created }
+}
+
+/** The cluster of each fingerprint (through an alias, an existing cluster, or a new one), in one statement. */
+async function resolveClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
+  const at = run.startedAt.toISOString()
+  // A new cluster's sample comes from a failure of this upload, not from one a shard merge takes back.
+  const byFingerprint = new Map<string, ClusterHit>()
+  for (const h of hits) if (h.delta > 0 && !byFingerprint.has(h.fp.fingerprint)) byFingerprint.set(h.fp.fingerprint, h)
+  for (const h of hits) if (!byFingerprint.has(h.fp.fingerprint)) byFingerprint.set(h.fp.fingerprint, h)
+  const candidates = [...byFingerprint.values()].map(h => ({
+    fingerprint: h.fp.fingerprint, version: h.fp.version, error_type: h.fp.errorType, category: h.fp.category, title: h.fp.title,
+    locator: h.fp.locator, location: h.fp.location,
+    sample_message: h.message?.slice(0, SAMPLE_CHARS) ?? null, sample_stack: h.stack?.slice(0, SAMPLE_CHARS) ?? null,
+  }))
+  const resolved = rowsOf<{ fingerprint: string, id: string, created: boolean }>(await tx.execute(sql`
+    with x as (
+      select * from json_to_recordset(${rowsJson(candidates)}::json) as x(fingerprint text, version smallint, error_type text,
+        category failure_category, title text, locator text, location text, sample_message text, sample_stack text)
+    ), a as (
+      select x.fingerprint, ca.cluster_id from x join cluster_aliases ca on ca.project_id = ${run.projectId}::uuid and ca.fingerprint = x.fingerprint
+    ), ins as (
+      insert into failure_clusters (project_id, fingerprint, fingerprint_version, error_type, category, title, locator, location,
+        sample_message, sample_stack, first_seen_run_id, first_seen_at, last_seen_run_id, last_seen_at)
+      select ${run.projectId}::uuid, x.fingerprint, x.version, x.error_type, x.category, x.title, x.locator, x.location,
+        x.sample_message, x.sample_stack, ${run.runId}::uuid, ${at}::timestamptz, ${run.runId}::uuid, ${at}::timestamptz
+      from x where not exists (select 1 from a where a.fingerprint = x.fingerprint)
+      on conflict (project_id, fingerprint) do nothing
+      returning id, fingerprint
+    )
+    select fingerprint, cluster_id as id, false as created from a
+    union all select fingerprint, id, true from ins
+    union all
+    select fc.fingerprint, fc.id, false from failure_clusters fc join x on fc.project_id = ${run.projectId}::uuid and fc.fingerprint = x.fingerprint
+    where not exists (select 1 from a where a.fingerprint = x.fingerprint)`))
+  const clusterIds = new Map<string, string>()
+  const createdIds = new Set<string>()
+  for (const r of resolved) {
+    clusterIds.set(r.fingerprint, r.id)
+    if (r.created) createdIds.add(r.id)
+  }
+  return { clusterIds, createdIds }
+}
+
+/** Per (cluster, test case) deltas: the link table counts, the cluster row sums (and regresses resolved clusters). */
+async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string, string>, hits: ClusterHit[]) {
+  const at = run.startedAt.toISOString()
+  const links = new Map<string, { cluster_id: string, test_case_id: string, delta: number }>()
+  for (const h of hits) {
+    const clusterId = clusterIds.get(h.fp.fingerprint)!
+    const key = `${clusterId}|${h.testCaseId}`
+    const link = links.get(key) ?? { cluster_id: clusterId, test_case_id: h.testCaseId, delta: 0 }
+    link.delta += h.delta
+    links.set(key, link)
+  }
+  const changed = [...links.values()].filter(l => l.delta !== 0)
+  if (!changed.length) return
+  await tx.execute(sql`
+      with x as (
+        select * from json_to_recordset(${rowsJson(changed)}::json) as x(cluster_id uuid, test_case_id uuid, delta int)
+      ), down as (
+        update cluster_test_cases ct set occurrences = greatest(ct.occurrences + x.delta, 0)
+        from x where x.delta < 0 and ct.cluster_id = x.cluster_id and ct.test_case_id = x.test_case_id
+        returning ct.cluster_id
+      ), up as (
+        insert into cluster_test_cases (cluster_id, test_case_id, occurrences, first_seen_at, last_seen_at)
+        select x.cluster_id, x.test_case_id, x.delta, ${at}::timestamptz, ${at}::timestamptz from x where x.delta > 0
+        on conflict (cluster_id, test_case_id) do update set
+          occurrences = cluster_test_cases.occurrences + excluded.occurrences,
+          first_seen_at = least(cluster_test_cases.first_seen_at, excluded.first_seen_at),
+          last_seen_at = greatest(cluster_test_cases.last_seen_at, excluded.last_seen_at)
+        returning cluster_id, (xmax = 0) as inserted
+      ), sums as (
+        select x.cluster_id, sum(x.delta)::int as delta, max(x.delta) > 0 as hit,
+          (select count(*) from up where up.cluster_id = x.cluster_id and up.inserted)::int as new_tests
+        from x group by x.cluster_id
+      )
+      update failure_clusters fc set
+        occurrences = greatest(fc.occurrences + sums.delta, 0),
+        affected_tests = fc.affected_tests + sums.new_tests,
+        first_seen_at = case when sums.hit and ${at}::timestamptz < fc.first_seen_at then ${at}::timestamptz else fc.first_seen_at end,
+        first_seen_run_id = case when sums.hit and ${at}::timestamptz < fc.first_seen_at then ${run.runId}::uuid else fc.first_seen_run_id end,
+        last_seen_at = case when sums.hit and ${at}::timestamptz >= fc.last_seen_at then ${at}::timestamptz else fc.last_seen_at end,
+        last_seen_run_id = case when sums.hit and ${at}::timestamptz >= fc.last_seen_at then ${run.runId}::uuid else fc.last_seen_run_id end,
+        branches = case when sums.hit and ${run.branch}::text is not null and not (${run.branch}::text = any(fc.branches))
+          then array_append(fc.branches, ${run.branch}::text) else fc.branches end,
+        status = case when sums.hit and fc.status = 'resolved' then 'regressed' else fc.status end,
+        status_note = case when sums.hit and fc.status = 'resolved'
+          then 'Failed again after it was resolved' || coalesce(' (resolution note: ' || fc.status_note || ')', '') else fc.status_note end,
+        status_changed_at = case when sums.hit and fc.status = 'resolved' then now() else fc.status_changed_at end,
+        status_changed_by = case when sums.hit and fc.status = 'resolved' then null else fc.status_changed_by end
+      from sums where fc.id = sums.cluster_id`)
+}
+
+/** A run whose failures are mostly infrastructure marks the clusters it created as such. */
+export async function markInfrastructureClusters(tx: Tx, clusterIds: string[]): Promise<void> {
+  if (!clusterIds.length) return
+  await tx.execute(sql`update failure_clusters set category = 'infrastructure' where id = any(${uuidArray(clusterIds)}::uuid[])`)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Triage: a person's decisions on one cluster.
+
+async function lockOpenCluster(tx: Tx, scope: Scope, clusterId: string): Promise<ClusterRow | null> {
+  const [row] = await tx.select().from(failureClusters)
+    .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId)))
+    .for('update')
+  return row ?? null
+}
+
+function toTriage(c: ClusterRow): ClusterTriage {
+  return {
+    id: c.id, status: c.status, statusNote: c.statusNote, statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
+    statusChangedBy: c.statusChangedBy, occurrences: c.occurrences, affectedTests: c.affectedTests,
+  }
+}
+
+/**
+ * Triage of one cluster: status and note (who and when recorded), or folding another cluster of the same project
+ * into it. Viewers read only; clusters outside the scope do not exist.
+ */
+export async function updateCluster(scope: Scope, clusterId: string, body: UpdateClusterBody): Promise<ClusterTriage> {
+  const db = await useDb()
+  const triage = await db.transaction(async (tx) => {
+    const cluster = await lockOpenCluster(tx, scope, clusterId)
+    // Existence first: a viewer learns nothing about clusters outside its scope, not even that they exist.
+    if (!cluster) throw clusterNotFound()
+    authorize(scope, 'triage')
+    if (body.mergeClusterId) {
+      if (body.mergeClusterId === clusterId) throw badRequest('A cluster cannot be merged into itself.')
+      const source = await lockOpenCluster(tx, scope, body.mergeClusterId)
+      if (!source || source.projectId !== cluster.projectId) {
+        throw clusterNotFound('No failure cluster with this id in the same project to merge in.')
+      }
+      await foldCluster(tx, source.id, cluster.id, cluster.projectId)
+      await recountClusters(tx, [cluster.id])
+    }
+    const changes: Partial<typeof failureClusters.$inferInsert> = {}
+    if (body.status !== undefined) changes.status = body.status
+    if (body.note !== undefined) changes.statusNote = body.note || null
+    if (body.status !== undefined || body.note !== undefined) {
+      changes.statusChangedAt = new Date()
+      changes.statusChangedBy = scope.userId
+    }
+    const [updated] = Object.keys(changes).length
+      ? await tx.update(failureClusters).set(changes).where(eq(failureClusters.id, cluster.id)).returning()
+      : await tx.select().from(failureClusters).where(eq(failureClusters.id, cluster.id))
+    return toTriage(updated!)
+  })
+  // a merge gives the target new evidence: its diagnosis follows after the commit, off the request path
+  if (body.mergeClusterId) void diagnoseClusters([triage.id])
+  return triage
+}
+
+/** Moves every result of `sourceId` to `targetId` and makes the source's fingerprints aliases of the target. */
+async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId: string) {
+  await tx.update(testResults).set({ clusterId: targetId }).where(eq(testResults.clusterId, sourceId))
+  await tx.update(clusterAliases).set({ clusterId: targetId }).where(eq(clusterAliases.clusterId, sourceId))
+  const [source] = await tx.update(failureClusters).set({ mergedIntoId: targetId, occurrences: 0, affectedTests: 0 })
+    .where(eq(failureClusters.id, sourceId)).returning({ fingerprint: failureClusters.fingerprint })
+  await tx.insert(clusterAliases).values({ projectId, fingerprint: source!.fingerprint, clusterId: targetId })
+    .onConflictDoUpdate({ target: [clusterAliases.projectId, clusterAliases.fingerprint], set: { clusterId: targetId } })
+  await tx.execute(sql`update failure_clusters set merged_into_id = ${targetId}::uuid where merged_into_id = ${sourceId}::uuid`)
+  await tx.execute(sql`delete from cluster_test_cases where cluster_id = ${sourceId}::uuid`)
+}
+
+/**
+ * Recomputes the counters of these clusters from their stored results (after a merge or a re-clustering): the
+ * ingest path keeps them current incrementally, this is the slow, exact way.
+ */
+export async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
+  if (!clusterIds.length) return
+  const ids = uuidArray(clusterIds)
+  await tx.execute(sql`delete from cluster_test_cases where cluster_id = any(${ids}::uuid[])`)
+  await tx.execute(sql`
+    insert into cluster_test_cases (cluster_id, test_case_id, occurrences, first_seen_at, last_seen_at)
+    select cluster_id, test_case_id, count(*)::int, min(run_started_at), max(run_started_at)
+    from test_results where cluster_id = any(${ids}::uuid[]) group by cluster_id, test_case_id`)
+  await tx.execute(sql`
+    with agg as (
+      select r.cluster_id, count(*)::int as n, count(distinct r.test_case_id)::int as tests,
+        min(r.run_started_at) as first_at, max(r.run_started_at) as last_at,
+        (array_agg(r.run_id order by r.run_started_at, r.id))[1] as first_run,
+        (array_agg(r.run_id order by r.run_started_at desc, r.id desc))[1] as last_run,
+        coalesce(array_agg(distinct ru.branch) filter (where ru.branch is not null), '{}') as branches
+      from test_results r join runs ru on ru.id = r.run_id
+      where r.cluster_id = any(${ids}::uuid[]) group by r.cluster_id
+    )
+    update failure_clusters fc set occurrences = coalesce(agg.n, 0), affected_tests = coalesce(agg.tests, 0),
+      first_seen_at = coalesce(agg.first_at, fc.first_seen_at), first_seen_run_id = coalesce(agg.first_run, fc.first_seen_run_id),
+      last_seen_at = coalesce(agg.last_at, fc.last_seen_at), last_seen_run_id = coalesce(agg.last_run, fc.last_seen_run_id),
+      branches = coalesce(agg.branches, fc.branches)
+    from unnest(${ids}::uuid[]) as c(id) left join agg on agg.cluster_id = c.id
+    where fc.id = c.id`)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Re-clustering after a fingerprint algorithm change (at startup, in the background).
+
+interface StaleResult {
+  id: string
+  cluster_id: string
+  error_message: string | null
+  error_stack: string | null
+}
+
+/**
+ * After a fingerprint algorithm change, re-fingerprints the failures of clusters made by an older version. A
+ * cluster keeps its id, status and notes when its failures still agree on one fingerprint (the old one becomes
+ * an alias); failures that now belong elsewhere move to the matching cluster, created if needed; a cluster left
+ * empty is folded into where most of its failures went. Returns how many clusters were re-examined.
+ */
+export async function reclusterStaleFingerprints(): Promise<number> {
+  const db = await useDb()
+  const stale = await db.select({ id: failureClusters.id, projectId: failureClusters.projectId }).from(failureClusters)
+    .where(and(lt(failureClusters.fingerprintVersion, FINGERPRINT_VERSION), isNull(failureClusters.mergedIntoId)))
+  // One transaction per cluster: a long history re-clusters in small steps while the server serves.
+  for (const { id } of stale) await db.transaction(tx => reclusterOne(tx, id))
+  return stale.length
+}
+
+async function reclusterOne(tx: Tx, id: string) {
+  const [cluster] = await tx.select().from(failureClusters).where(eq(failureClusters.id, id)).for('update')
+  if (!cluster || cluster.mergedIntoId || cluster.fingerprintVersion >= FINGERPRINT_VERSION) return
+  const results = rowsOf<StaleResult>(await tx.execute(sql`
+        select id, cluster_id, error_message, error_stack from test_results where cluster_id = ${id}::uuid`))
+  const groups = new Map<string, { fp: FailureFingerprint, ids: string[], sample: StaleResult }>()
+  for (const r of results) {
+    const fp = fingerprintFailure({ message: r.error_message, stack: r.error_stack })
+    if (!fp) continue
+    const g = groups.get(fp.fingerprint) ?? { fp, ids: [], sample: r }
+    g.ids.push(r.id)
+    groups.set(fp.fingerprint, g)
+  }
+  const ordered = [...groups.values()].sort((a, b) => b.ids.length - a.ids.length)
+  // A cluster someone merged by hand stays whole: that merge is a person's judgement, not the algorithm's.
+  const [merge] = await tx.select({ id: failureClusters.id }).from(failureClusters).where(eq(failureClusters.mergedIntoId, id)).limit(1)
+  const touched = new Set<string>([id])
+  let kept = false
+  for (const g of ordered) {
+    const existing = merge ? null : await clusterForFingerprint(tx, cluster.projectId, g.fp)
+    const destination: string = existing ?? (!kept || merge ? id : await createCluster(tx, cluster, g.fp, g.sample))
+    if (destination === id) {
+      if (!kept) await rekeyCluster(tx, cluster, g.fp)
+      await tx.insert(clusterAliases).values({ projectId: cluster.projectId, fingerprint: g.fp.fingerprint, clusterId: id })
+        .onConflictDoNothing()
+      kept = true
+    }
+    touched.add(destination)
+    await tx.execute(sql`update test_results set fingerprint = ${g.fp.fingerprint}, cluster_id = ${destination}::uuid
+          where id = any(${uuidArray(g.ids)}::uuid[])`)
+  }
+  if (!kept) {
+    const into = [...touched].find(t => t !== id)
+    if (into) await foldCluster(tx, id, into, cluster.projectId)
+    else await tx.update(failureClusters).set({ fingerprintVersion: FINGERPRINT_VERSION }).where(eq(failureClusters.id, id))
+  }
+  await recountClusters(tx, [...touched])
+}
+
+/**
+ * Gives a cluster the signature of the new algorithm; its old fingerprint stays as an alias. When another row
+ * (a cluster merged away earlier) still holds the new fingerprint, the alias alone routes it here.
+ */
+async function rekeyCluster(tx: Tx, cluster: ClusterRow, fp: FailureFingerprint) {
+  await tx.insert(clusterAliases).values({ projectId: cluster.projectId, fingerprint: cluster.fingerprint, clusterId: cluster.id })
+    .onConflictDoNothing()
+  const [holder] = await tx.select({ id: failureClusters.id }).from(failureClusters)
+    .where(and(eq(failureClusters.projectId, cluster.projectId), eq(failureClusters.fingerprint, fp.fingerprint))).limit(1)
+  await tx.update(failureClusters).set({
+    ...(holder ? {} : { fingerprint: fp.fingerprint }),
+    fingerprintVersion: fp.version, errorType: fp.errorType, title: fp.title, locator: fp.locator, location: fp.location,
+    category: cluster.category === 'infrastructure' ? 'infrastructure' : fp.category,
+  }).where(eq(failureClusters.id, cluster.id))
+}
+
+async function clusterForFingerprint(tx: Tx, projectId: string, fp: FailureFingerprint): Promise<string | null> {
+  const [row] = rowsOf<{ id: string }>(await tx.execute(sql`
+    select cluster_id as id from cluster_aliases where project_id = ${projectId}::uuid and fingerprint = ${fp.fingerprint}
+    union all
+    select id from failure_clusters where project_id = ${projectId}::uuid and fingerprint = ${fp.fingerprint} and merged_into_id is null
+    limit 1`))
+  return row?.id ?? null
+}
+
+async function createCluster(tx: Tx, from: ClusterRow, fp: FailureFingerprint, sample: StaleResult): Promise<string> {
+  const [row] = await tx.insert(failureClusters).values({
+    projectId: from.projectId, fingerprint: fp.fingerprint, fingerprintVersion: fp.version, errorType: fp.errorType, category: fp.category,
+    title: fp.title, locator: fp.locator, location: fp.location, sampleMessage: sample.error_message, sampleStack: sample.error_stack,
+    firstSeenAt: from.firstSeenAt, lastSeenAt: from.lastSeenAt,
+  }).returning({ id: failureClusters.id })
+  return row!.id
+}

@@ -1,0 +1,264 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { schema, type Tx } from '../db'
+import { rowsJson, rowsOf } from '../db/sql'
+import { fingerprintFailure } from '../analysis/fingerprint'
+import { FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
+import type { ParsedResult } from '../ingest/types'
+import type { RunCounts } from '../../shared/types/ingest'
+import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
+import { INFRA_MIN_TESTS, infraShare } from './flakiness'
+
+/**
+ * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
+ * counters, results, attempts), earlier shards of the run read back to merge with, and the run's counts.
+ */
+
+const { runs, testCases, testResults, testAttempts } = schema
+
+type RunRow = typeof runs.$inferSelect
+/** Test case id by identity hash, for every test of the upload. */
+type CaseIds = Map<string, string>
+
+/** Rows per bulk statement: Postgres caps a statement at 65,535 parameters, json_to_recordset keeps it to one. */
+const CHUNK = 1000
+/** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
+const MAX_ATTEMPTS = 100
+
+/** What storing an upload changed, for the rest of the ingest transaction and the receipt. */
+interface StoredResults {
+  newClusters: NewCluster[]
+  /** Clusters with new evidence, to diagnose after the commit. */
+  touchedClusters: string[]
+  /** Test cases already under flakiness watch before this upload. */
+  watched: string[]
+  /** Test cases that failed or flaked in this upload, or whose result a shard merge changed. */
+  failingOrFlaky: string[]
+  labels: Map<string, string>
+}
+
+/**
+ * Stores the merged results of a new upload: folds in results this run already holds for the same tests (an
+ * earlier shard), upserts the test cases together with their rollup counters, inserts results and attempts.
+ */
+export async function storeResults(
+  tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean,
+): Promise<StoredResults> {
+  const previous = isNewRun ? new Map<string, ParsedResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
+  for (const m of merged) {
+    const before = previous.get(m.identityHash)
+    if (before) {
+      m.result = mergeExecutions([before, m.result])
+      m.occurrences += 1
+    }
+  }
+  const { caseIds, watched } = await resolveTestCases(tx, projectId, merged)
+  const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
+  await updateCaseCounters(tx, run, merged, previous, caseIds)
+  if (previous.size) {
+    await tx.delete(testResults)
+      .where(and(eq(testResults.runId, run.id), inArray(testResults.testCaseId, [...previous.keys()].map(h => caseIds.get(h)!))))
+  }
+  await insertResults(tx, projectId, run, merged, (identityHash) => {
+    const fingerprint = clusters.fingerprints.get(identityHash) ?? null
+    return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
+  })
+
+  const labels = new Map<string, string>()
+  const failingOrFlaky: string[] = []
+  for (const m of merged) {
+    const id = caseIds.get(m.identityHash)!
+    labels.set(id, testLabel(m.result))
+    if (m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash)) failingOrFlaky.push(id)
+  }
+  return { newClusters: clusters.created, touchedClusters: clusters.touched, watched, failingOrFlaky, labels }
+}
+
+/**
+ * The test case of every merged result. Known test cases by identity hash alone (the steady state of CI: small
+ * payload, index lookups); only new ones travel with their names, inserted without rewriting anything known.
+ */
+async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[]): Promise<{ caseIds: CaseIds, watched: string[] }> {
+  const caseIds: CaseIds = new Map()
+  const watched: string[] = []
+  for (let i = 0; i < merged.length; i += CHUNK * 10) {
+    const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
+    const known = rowsOf<{ id: string, identity_hash: string, watched: boolean }>(await tx.execute(sql`
+      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 as watched from test_cases
+      where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
+    for (const r of known) {
+      caseIds.set(r.identity_hash, r.id)
+      if (r.watched) watched.push(r.id)
+    }
+  }
+  const fresh = merged.filter(m => !caseIds.has(m.identityHash))
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    const rows = fresh.slice(i, i + CHUNK).map(m => ({
+      identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
+    }))
+    const inserted = rowsOf<{ id: string, identity_hash: string }>(await tx.execute(sql`
+      insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
+      select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant
+      from json_to_recordset(${rowsJson(rows)}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
+      on conflict (project_id, identity_hash) do nothing
+      returning id, identity_hash`))
+    for (const r of inserted) caseIds.set(r.identity_hash, r.id)
+    // A concurrent upload inserted the rest after this statement's snapshot: read them now.
+    const raced = rows.filter(r => !caseIds.has(r.identity_hash)).map(r => r.identity_hash)
+    if (raced.length) {
+      const found = await tx.select({ id: testCases.id, identityHash: testCases.identityHash }).from(testCases)
+        .where(and(eq(testCases.projectId, projectId), inArray(testCases.identityHash, raced)))
+      for (const r of found) caseIds.set(r.identityHash, r.id)
+    }
+  }
+  return { caseIds, watched }
+}
+
+/** Failures join their clusters; a shard merge first takes back what the replaced results counted. */
+async function clusterFailures(
+  tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], previous: Map<string, ParsedResult>, caseIds: CaseIds,
+) {
+  const hits: ClusterHit[] = []
+  const fingerprints = new Map<string, string>()
+  const hit = (identityHash: string, r: ParsedResult, delta: 1 | -1) => {
+    if (!FAILING.has(r.status)) return
+    const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack })
+    if (!fp) return
+    if (delta > 0) fingerprints.set(identityHash, fp.fingerprint)
+    hits.push({ testCaseId: caseIds.get(identityHash)!, fp, message: r.errorMessage, stack: r.errorStack, delta })
+  }
+  for (const [identityHash, before] of previous) hit(identityHash, before, -1)
+  for (const m of merged) hit(m.identityHash, m.result, 1)
+  const context = { projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch }
+  const { clusterIds, created } = await applyClusterHits(tx, context, hits)
+  const touched = [...new Set(hits.filter(h => h.delta > 0).map(h => clusterIds.get(h.fp.fingerprint)!))]
+  return { fingerprints, clusterIds, created, touched }
+}
+
+/** Counters change only where something failed or flaked, or where a shard merge changed an earlier outcome. */
+async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], previous: Map<string, ParsedResult>, caseIds: CaseIds) {
+  const at = run.startedAt.toISOString()
+  const deltas = merged.flatMap((m) => {
+    const before = previous.get(m.identityHash)
+    const failing = FAILING.has(m.result.status)
+    const failed = Number(failing) - Number(before ? FAILING.has(before.status) : 0)
+    const flaky = Number(m.result.flaky) - Number(before?.flaky ?? 0)
+    return failed || flaky || failing ? [{ id: caseIds.get(m.identityHash)!, failed, flaky, failing }] : []
+  })
+  for (let i = 0; i < deltas.length; i += CHUNK) {
+    await tx.execute(sql`
+      update test_cases tc set
+        failed_runs = tc.failed_runs + x.failed,
+        flaky_runs = tc.flaky_runs + x.flaky,
+        last_failure_at = case when x.failing then greatest(tc.last_failure_at, ${at}::timestamptz) else tc.last_failure_at end
+      from json_to_recordset(${rowsJson(deltas.slice(i, i + CHUNK))}::json) as x(id uuid, failed int, flaky int, failing boolean)
+      where tc.id = x.id`)
+  }
+}
+
+type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null }
+
+/** Inserts one result per merged test, and its attempts when there was more than one try. */
+async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: ResultLinks) {
+  const at = run.startedAt.toISOString()
+  const { resultRows, attemptRows } = resultRowsOf(merged, links)
+  for (let i = 0; i < resultRows.length; i += CHUNK) {
+    await tx.execute(sql`
+      insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
+        error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
+      select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
+        x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
+        x.fingerprint, x.cluster_id
+      from json_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::json) as x(id uuid, test_case_id uuid, status test_status,
+        flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
+        line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
+  }
+  for (let i = 0; i < attemptRows.length; i += CHUNK * 2) {
+    await tx.execute(sql`
+      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
+      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
+      from json_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::json) as x(result_id uuid, attempt int,
+        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
+  }
+}
+
+/** The snake_case rows json_to_recordset reads; empty collections are stored as null to keep rows small. */
+function resultRowsOf(merged: MergedResult[], links: ResultLinks) {
+  const attemptRows: object[] = []
+  const resultRows = merged.map((m) => {
+    const r = m.result
+    const id = uuidv7()
+    if (r.attempts.length > 1) {
+      const skip = Math.max(0, r.attempts.length - MAX_ATTEMPTS)
+      r.attempts.slice(skip).forEach((a, i) => attemptRows.push({
+        result_id: id, attempt: skip + i + 1, status: a.status, duration_ms: int4(a.durationMs),
+        error_message: a.errorMessage, error_stack: a.errorStack, started_at: a.startedAt,
+      }))
+    }
+    const { caseId, fingerprint, clusterId } = links(m.identityHash)
+    return {
+      id, test_case_id: caseId, status: r.status, flaky: r.flaky,
+      duration_ms: int4(r.durationMs), attempt_count: Math.min(Math.max(1, r.attempts.length), 32_767),
+      error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: int4(r.line),
+      steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
+      attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
+      properties: Object.keys(r.properties).length ? r.properties : null,
+      fingerprint, cluster_id: clusterId,
+    }
+  })
+  return { resultRows, attemptRows }
+}
+
+/** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */
+async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): Promise<Map<string, ParsedResult>> {
+  const out = new Map<string, ParsedResult>()
+  for (let i = 0; i < identityHashes.length; i += CHUNK * 5) {
+    const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash }).from(testResults)
+      .innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+      .where(and(eq(testResults.runId, runId), inArray(testCases.identityHash, identityHashes.slice(i, i + CHUNK * 5))))
+    if (!rows.length) continue
+    const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(x => x.r.id)))
+      .orderBy(testAttempts.attempt)
+    for (const { r: row, identityHash } of rows) {
+      const own = attempts.filter(a => a.resultId === row.id).map(a => ({
+        status: a.status, durationMs: a.durationMs, errorMessage: a.errorMessage, errorStack: a.errorStack,
+        startedAt: a.startedAt?.toISOString() ?? null, stdout: null, stderr: null,
+      }))
+      // A single try is stored without attempt rows: the result itself is that attempt.
+      const single = {
+        status: row.status, durationMs: row.durationMs, errorMessage: row.errorMessage, errorStack: row.errorStack,
+        startedAt: null, stdout: null, stderr: null,
+      }
+      out.set(identityHash, {
+        file: null, line: row.line, suitePath: [], title: '', variant: null,
+        status: row.status, flaky: row.flaky, durationMs: row.durationMs,
+        attempts: own.length ? own : [single],
+        errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
+        steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [],
+        properties: row.properties ?? {},
+      })
+    }
+  }
+  return out
+}
+
+/** Recomputes a run's counts and status from the rows actually stored, and whether it was an infrastructure failure. */
+export async function refreshRunCounts(tx: Tx, runId: string) {
+  const rows = await tx.select({ status: testResults.status, flaky: testResults.flaky, n: sql<number>`count(*)::int` })
+    .from(testResults).where(eq(testResults.runId, runId)).groupBy(testResults.status, testResults.flaky)
+  const counts: RunCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
+  for (const r of rows) {
+    counts.tests += r.n
+    counts[r.status] += r.n
+    if (r.flaky) counts.flaky += r.n
+  }
+  const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
+  const errors = run?.errors ?? []
+  const status = runStatusOf(counts, errors.length)
+  const executed = counts.tests - counts.skipped
+  const infra = executed >= INFRA_MIN_TESTS && (counts.failed + counts.errored) / executed >= infraShare()
+  await tx.update(runs).set({
+    status, infra, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
+    skipped: counts.skipped, flaky: counts.flaky,
+  }).where(eq(runs.id, runId))
+  return { counts, status, errors, infra }
+}
