@@ -16,7 +16,7 @@ const flag = z.enum(['1', '0', 'true', 'false'], '1 or 0 is expected').transform
 const names = z.string().transform(v => new Set(v.split(',').map(s => s.trim()).filter(Boolean)))
 
 const envSchema = z.object({
-  PORT: int(1, 65_535, 3000),
+  PORT: int(0, 65_535, 3000), // 0: any free port (the tests use it)
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string is expected').optional(),
   DATABASE_POOL_SIZE: int(1, 1000, 10),
   PROOFDECK_DATA_DIR: z.string().default('.data/pglite'),

@@ -40,7 +40,7 @@ describe('parseConfig', () => {
     ['PROOFDECK_DEMO', 'yes', /PROOFDECK_DEMO is "yes": 1 or 0 is expected/],
     ['PROOFDECK_ADMIN_EMAIL', 'admin', /PROOFDECK_ADMIN_EMAIL is "admin": an email address/],
     ['PROOFDECK_LLM_PROVIDER', 'gemini', /PROOFDECK_LLM_PROVIDER is "gemini": openai, anthropic or none is expected/],
-    ['PORT', '70000', /PORT is "70000"/],
+    ['PORT', '70000', /PORT is "70000": a whole number from 0 to 65535/],
   ])('refuses %s=%s with a sentence naming the variable', (name, value, message) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => parseConfig({ [name]: value })).toThrow(message)
