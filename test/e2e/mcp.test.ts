@@ -92,6 +92,13 @@ describe('MCP endpoint', () => {
     expect(runs).toEqual(compact(await rest('/api/projects/web/runs?limit=5')))
     const red = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 1 })).items[0]
     expect(await data('get_run', { runId: red.id })).toEqual(compact(door(await rest(`/api/runs/${red.id}?limit=10`))))
+    // a run's triage in one call: its failures by cause with their first tests, in a default answer of about 2k tokens
+    const failing = (r: any) => (r.counts.failed ?? 0) + (r.counts.errored ?? 0)
+    const worst = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 100 })).items.reduce((a: any, b: any) => (failing(b) > failing(a) ? b : a))
+    const triage = await call(legacy as unknown as AnyClient, 'get_run', { runId: worst.id })
+    expect(triage.json.failureGroups.reduce((n: number, g: any) => n + g.failures, 0)).toBe(failing(worst))
+    console.log(`get_run of a run with ${failing(worst)} failures in ${triage.json.failureGroups.length} groups: ${triage.text.length} chars`)
+    expect(triage.text.length).toBeLessThan(10_000)
     expect(await data('list_failed_cases', { projectSlug: 'web', limit: 20 })).toEqual(compact(door(await rest('/api/projects/web/failed-results'))))
     const flaky = await data('list_flaky_tests', { projectSlug: 'web' })
     expect(flaky).toEqual(compact(await rest('/api/projects/web/flaky-tests')))
