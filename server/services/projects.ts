@@ -49,7 +49,8 @@ async function projectOverviews(scope: Scope, projectId?: string): Promise<Proje
   const rows = await db.select({
     project: projects,
     runCount: sql<number>`(select count(*)::int from ${runs} where ${runs.projectId} = ${projects.id})`,
-    flakyTests: sql<number>`(select count(*)::int from ${testCases} where ${testCases.projectId} = ${projects.id} and ${testCases.flakyLabel} = 'flaky')`,
+    flakyTests: sql<number>`(select count(*)::int from ${testCases}
+      where ${testCases.projectId} = ${projects.id} and ${testCases.flakyLabel} = 'flaky')`,
     openClusters: sql<number>`(select count(*)::int from ${failureClusters} where ${failureClusters.projectId} = ${projects.id}
       and ${failureClusters.mergedIntoId} is null and ${failureClusters.status} in ('open', 'investigating', 'regressed'))`,
     days: sql<DayRow[]>`(select coalesce(json_agg(json_build_array(d.day, d.dr, d.dp, d.de, d.p, d.e) order by d.day), '[]'::json) from (

@@ -15,7 +15,9 @@ const ERROR_CHARS = 500
 
 /** An error message clipped for a list, with `errorTruncated` set when it was. */
 export function clipError(message: string | null): { errorMessage: string | null, errorTruncated?: true } {
-  return message && message.length > ERROR_CHARS ? { errorMessage: `${message.slice(0, ERROR_CHARS)}…`, errorTruncated: true } : { errorMessage: message }
+  return message && message.length > ERROR_CHARS
+    ? { errorMessage: `${message.slice(0, ERROR_CHARS)}…`, errorTruncated: true }
+    : { errorMessage: message }
 }
 
 /** The tests a failure group lists; `failures` counts them all. */
@@ -91,13 +93,15 @@ const resultColumns = {
   variant: testCases.variant, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
   durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId,
 }
-function toResultView({ errorMessage, clusterId, ...r }: Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated'>): ResultView {
+type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated'>
+function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView {
   return { ...r, ...clipError(errorMessage), clusterId }
 }
 
 /** `exists` over the previous run: the result's test failed there too (false when there is no previous run). */
 const failedBefore = (previousId: string | undefined) => previousId
-  ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${previousId}::uuid and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
+  ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${previousId}::uuid
+      and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
   : sql<boolean>`false`
 
 interface GroupRow {
@@ -137,7 +141,8 @@ async function failureGroups(runId: string, previousId: string | undefined): Pro
   for (const r of rows) {
     let group = groups.get(r.cluster_id)
     if (!group) {
-      group = { clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures, newFailures: r.new_failures, tests: [] }
+      group = { clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures,
+        newFailures: r.new_failures, tests: [] }
       groups.set(r.cluster_id, group)
     }
     group.tests.push({ resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known })

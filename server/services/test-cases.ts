@@ -63,7 +63,8 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   return {
     ...toFlakyView(t, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
     history: history.map(({ errorMessage, ...h }) => ({
-      ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(), ...clipError(errorMessage),
+      ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(),
+      ...clipError(errorMessage),
     })),
     clusters,
     lastError: last ? { ...last, steps: last.steps ?? null, at: last.at.toISOString() } : null,
