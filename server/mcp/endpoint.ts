@@ -1,4 +1,5 @@
 import { createMcpHandler, isLegacyRequest, McpServer, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server'
+import { links } from '../../shared/links'
 import { checkBearer } from '../utils/bearer'
 import { publicBaseUrl, useConfig } from '../utils/config'
 import type { Scope } from '../services/scope'
@@ -17,12 +18,28 @@ const MAX_RESULT_CHARS = 30_000
 /** Longer strings are cut in lists; the marker names the tool that returns them whole. */
 const MAX_STRING_CHARS = 4_000
 
+/** What a model calls next when an id is unknown: the services say what is missing, this door says where ids come from. */
+const NEXT_STEP: Record<string, string> = {
+  project_not_found: 'list_projects (or the projects page) shows the ones you can read.',
+  run_not_found: 'list_runs gives the ids of a project\'s runs.',
+  test_case_not_found: 'get_run, list_failed_cases and list_flaky_tests give test case ids.',
+  cluster_not_found: 'list_clusters gives cluster ids.',
+  diagnosis_not_found: 'get_cluster_diagnosis takes a cluster id from list_clusters.',
+}
+
+/** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
+const clippedErrorMarker = (tool: string) =>
+  ` [truncated: ${tool === 'get_test_case' ? 'lastError has the newest whole' : 'get_test_case has the whole error'}]`
+
 function enabledTools(): ToolDefinition[] {
   const { enabled, disabled } = useConfig().tools
   return (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
 }
 
-/** Compact JSON for a model: nulls, empty strings and empty arrays/objects omitted, very long strings cut. */
+/**
+ * Compact JSON for a model: nulls, empty strings and empty arrays/objects omitted, very long strings cut, and a
+ * clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
+ */
 export function compact(value: unknown, tool: string): unknown {
   if (value === null || value === undefined || value === '') return undefined
   if (typeof value === 'string') {
@@ -34,8 +51,11 @@ export function compact(value: unknown, tool: string): unknown {
     return items.length ? items : undefined
   }
   if (typeof value === 'object') {
+    const { errorTruncated, ...fields } = value as Record<string, unknown>
+    if (errorTruncated === true && typeof fields.errorMessage === 'string') fields.errorMessage += clippedErrorMarker(tool)
+    else if (errorTruncated !== undefined) fields.errorTruncated = errorTruncated
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) {
+    for (const [k, v] of Object.entries(fields)) {
       const c = compact(v, tool)
       if (c !== undefined) out[k] = c
     }
@@ -65,10 +85,17 @@ function render(result: unknown, tool: string): string {
   return text.length <= MAX_RESULT_CHARS ? text : `${text.slice(0, MAX_RESULT_CHARS)}… [cut at ~8k tokens: call ${tool} with narrower arguments]`
 }
 
-/** A thrown 4xx (not found, bad cursor, …) becomes a sentence the model can act on; anything else stays vague. */
+/**
+ * A thrown 4xx (not found, bad cursor, …) becomes a sentence the model can act on, with the tool to call next for
+ * an unknown id; anything else stays vague.
+ */
 function toolError(err: unknown, tool: string): string {
-  const e = err as { statusCode?: number, statusMessage?: string, message?: string }
-  if (e?.statusCode && e.statusCode < 500) return e.statusMessage || e.message || 'The request was refused.'
+  const e = err as { statusCode?: number, statusMessage?: string, message?: string, data?: { code?: string } }
+  if (e?.statusCode && e.statusCode < 500) {
+    const message = e.statusMessage || e.message || 'The request was refused.'
+    const next = e.data?.code ? NEXT_STEP[e.data.code] : undefined
+    return next ? `${message} ${next}` : message
+  }
   console.error(`[mcp] ${tool} failed:`, err)
   return `${tool} failed on the server. Try again; if it keeps failing, the server log has the details.`
 }
@@ -132,7 +159,7 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   if (origin && origin !== allowedOrigin(request)) return rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`)
   if (request.method !== 'POST') return rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' })
 
-  const keysUrl = `${publicBaseUrl(new URL(request.url).origin)}/settings/keys`
+  const keysUrl = `${publicBaseUrl(new URL(request.url).origin)}${links.apiKeys()}`
   const check = await checkBearer(request.headers.get('authorization'), 'read', keysUrl)
   // a key without the read scope is a 401 here too: MCP clients react to 401 by asking for a new key, not to 403
   if (!check.ok) return rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' })

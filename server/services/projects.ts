@@ -1,54 +1,96 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { ProjectSummary } from '../../shared/types/projects'
-import type { ProjectDetail } from '../../shared/types/reads'
+import type { ProjectDetail, ProjectOverview } from '../../shared/types/reads'
 import { notFound } from '../utils/errors'
 import { listRuns } from './runs'
 import { inScope, type Scope } from './scope'
 
-const { projects, runs } = schema
+const { projects, runs, testCases, failureClusters } = schema
 
-/** Projects the caller can see, each with its run count and latest run (by start time). */
-export async function listProjects(scope: Scope): Promise<ProjectSummary[]> {
+/** The overview's pass-rate window, in UTC days (today included). */
+const HEALTH_DAYS = 30
+
+/** One UTC day of a project's runs: passed and executed tests on the default branch and on every branch. */
+type DayRow = [day: string, defaultRuns: number, defaultPassed: number, defaultExecuted: number, passed: number, executed: number]
+
+/** The first UTC midnight of a window of `days` days ending today, and the days as YYYY-MM-DD, oldest first. */
+function healthWindow(days: number, now = Date.now()): { since: Date, days: string[] } {
+  const since = new Date(now - (days - 1) * 86_400_000)
+  since.setUTCHours(0, 0, 0, 0)
+  return { since, days: Array.from({ length: days }, (_, i) => new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10)) }
+}
+
+const rate = (passed: number, executed: number) => (executed > 0 ? Math.round((passed / executed) * 10_000) / 10_000 : null)
+
+/** Pass rates per day and overall, on the default branch when it ran in the window, else on every branch. */
+function passRates(rows: DayRow[], days: string[]): Pick<ProjectOverview, 'passRate' | 'passRates'> {
+  const onDefault = rows.some(r => r[1] > 0)
+  const byDay = new Map(rows.map(r => [r[0], onDefault ? [r[2], r[3]] as const : [r[4], r[5]] as const]))
+  let passed = 0
+  let executed = 0
+  for (const [p, e] of byDay.values()) {
+    passed += p
+    executed += e
+  }
+  return { passRate: rate(passed, executed), passRates: days.map(d => (byDay.has(d) ? rate(...byDay.get(d)!) : null)) }
+}
+
+/**
+ * Projects in scope (one of them with `projectId`) with their latest run and health, in one query: run count,
+ * flaky tests, open clusters, and the runs of the health window summed per day (index range per project).
+ */
+async function projectOverviews(scope: Scope, projectId?: string): Promise<ProjectOverview[]> {
   const db = await useDb()
+  const window = healthWindow(HEALTH_DAYS)
   const latest = db.select().from(runs).where(eq(runs.projectId, projects.id))
     .orderBy(sql`${runs.startedAt} desc, ${runs.id} desc`).limit(1).as('latest')
+  const day = sql`to_char(${runs.startedAt} at time zone 'UTC', 'YYYY-MM-DD')`
+  const onDefault = sql`${runs.branch} = ${projects.defaultBranch}`
   const rows = await db.select({
     project: projects,
     runCount: sql<number>`(select count(*)::int from ${runs} where ${runs.projectId} = ${projects.id})`,
+    flakyTests: sql<number>`(select count(*)::int from ${testCases}
+      where ${testCases.projectId} = ${projects.id} and ${testCases.flakyLabel} = 'flaky')`,
+    openClusters: sql<number>`(select count(*)::int from ${failureClusters} where ${failureClusters.projectId} = ${projects.id}
+      and ${failureClusters.mergedIntoId} is null and ${failureClusters.status} in ('open', 'investigating', 'regressed'))`,
+    days: sql<DayRow[]>`(select coalesce(json_agg(json_build_array(d.day, d.dr, d.dp, d.de, d.p, d.e) order by d.day), '[]'::json) from (
+      select ${day} as day, (count(*) filter (where ${onDefault}))::int as dr,
+        coalesce(sum(${runs.passed}) filter (where ${onDefault}), 0)::int as dp,
+        coalesce(sum(${runs.total} - ${runs.skipped}) filter (where ${onDefault}), 0)::int as de,
+        sum(${runs.passed})::int as p, sum(${runs.total} - ${runs.skipped})::int as e
+      from ${runs} where ${runs.projectId} = ${projects.id} and ${runs.startedAt} >= ${window.since.toISOString()}::timestamptz
+      group by 1) d)`,
     latest: { id: latest.id, status: latest.status, branch: latest.branch, commit: latest.commitSha, startedAt: latest.startedAt,
       total: latest.total, passed: latest.passed, failed: latest.failed, errored: latest.errored, skipped: latest.skipped, flaky: latest.flaky },
-  }).from(projects).leftJoinLateral(latest, sql`true`).where(inScope(scope, projects.id)).orderBy(asc(projects.slug))
-  return rows.map(({ project: p, runCount, latest: l }) => ({
+  }).from(projects).leftJoinLateral(latest, sql`true`)
+    .where(and(inScope(scope, projects.id), projectId ? eq(projects.id, projectId) : undefined)).orderBy(asc(projects.slug))
+  return rows.map(({ project: p, runCount, flakyTests, openClusters, days, latest: l }) => ({
     id: p.id, slug: p.slug, name: p.name, defaultBranch: p.defaultBranch, repositoryUrl: p.repositoryUrl, runCount,
     latestRun: l?.id
-      ? { id: l.id, status: l.status!, branch: l.branch, commit: l.commit, startedAt: l.startedAt!.toISOString(),
+      ? { id: l.id, status: l.status!, branch: l.branch, commit: l.commit, startedAt: new Date(l.startedAt!).toISOString(),
           counts: { tests: l.total!, passed: l.passed!, failed: l.failed!, errored: l.errored!, skipped: l.skipped!, flaky: l.flaky! } }
       : null,
+    flakyTests, openClusters,
+    ...passRates(typeof days === 'string' ? JSON.parse(days) as DayRow[] : days, window.days),
   }))
+}
+
+/** Projects the caller can see, each with its run count, latest run (by start time) and 30-day health. */
+export async function listProjects(scope: Scope): Promise<ProjectOverview[]> {
+  return projectOverviews(scope)
 }
 
 /** The project with this slug if the caller may see it; a 404 otherwise (missing and out of scope read alike). */
 export async function requireProject(scope: Scope, slug: string): Promise<typeof projects.$inferSelect> {
   const db = await useDb()
   const [project] = await db.select().from(projects).where(and(eq(projects.slug, slug), inScope(scope, projects.id))).limit(1)
-  if (!project) throw notFound(`No project "${slug}" visible to you. list_projects (or the projects page) shows the ones you can read.`)
+  if (!project) throw notFound(`No project "${slug}" visible to you.`, 'project_not_found')
   return project
 }
 
-/** One project with its counts, its latest runs, and how many flaky tests and open clusters it has. */
+/** One project with its counts, health and latest runs. */
 export async function getProject(scope: Scope, slug: string): Promise<ProjectDetail> {
   const project = await requireProject(scope, slug)
-  const db = await useDb()
-  const [summaries, [counts], recent] = await Promise.all([
-    listProjects(scope),
-    db.select({
-      flakyTests: sql<number>`(select count(*)::int from ${schema.testCases} where ${schema.testCases.projectId} = ${project.id} and ${schema.testCases.flakyLabel} = 'flaky')`,
-      openClusters: sql<number>`(select count(*)::int from ${schema.failureClusters} where ${schema.failureClusters.projectId} = ${project.id}
-        and ${schema.failureClusters.mergedIntoId} is null and ${schema.failureClusters.status} in ('open', 'investigating', 'regressed'))`,
-    }).from(projects).where(eq(projects.id, project.id)),
-    listRuns(scope, slug, { limit: 10 }),
-  ])
-  const summary = summaries.find(p => p.id === project.id)
-  return { ...summary!, recentRuns: recent.items, flakyTests: counts?.flakyTests ?? 0, openClusters: counts?.openClusters ?? 0 }
+  const [[overview], recent] = await Promise.all([projectOverviews(scope, project.id), listRuns(scope, slug, { limit: 10 })])
+  return { ...overview!, recentRuns: recent.items }
 }

@@ -1,7 +1,8 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunTrendsQuery } from '../../shared/schemas/reads'
-import type { FailedResultView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '../../shared/types/reads'
+import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '../../shared/types/reads'
+import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -9,9 +10,18 @@ import { inScope, type Scope } from './scope'
 
 const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads } = schema
 
-/** Error text in lists stays short; get_test_case and the test page carry the whole message and stack. */
+/** Error text in lists stays short; the test case carries the whole message and stack. */
 const ERROR_CHARS = 500
-const clip = (s: string | null) => (s && s.length > ERROR_CHARS ? `${s.slice(0, ERROR_CHARS)}… [truncated: get_test_case has the whole error]` : s)
+
+/** An error message clipped for a list, with `errorTruncated` set when it was. */
+export function clipError(message: string | null): { errorMessage: string | null, errorTruncated?: true } {
+  return message && message.length > ERROR_CHARS
+    ? { errorMessage: `${message.slice(0, ERROR_CHARS)}…`, errorTruncated: true }
+    : { errorMessage: message }
+}
+
+/** The tests a failure group lists; `failures` counts them all. */
+const GROUP_TESTS = 8
 
 type RunRow = typeof runs.$inferSelect
 
@@ -63,7 +73,7 @@ async function findRun(scope: Scope, runId: string) {
   const db = await useDb()
   const [row] = await db.select({ run: runs, slug: projects.slug }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
     .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1)
-  if (!row) throw notFound('No run with this id visible to you. list_runs gives the ids of a project\'s runs.')
+  if (!row) throw notFound('No run with this id visible to you.', 'run_not_found')
   return row
 }
 
@@ -83,11 +93,64 @@ const resultColumns = {
   variant: testCases.variant, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
   durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId,
 }
-function toResultView(r: Omit<ResultView, 'knownFailure' | 'attemptDetails'>): ResultView {
-  return { ...r, errorMessage: clip(r.errorMessage) }
+type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated'>
+function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView {
+  return { ...r, ...clipError(errorMessage), clusterId }
 }
 
-/** One run: summary, failures grouped by cluster, and a page of its results (failed ones by default). */
+/** `exists` over the previous run: the result's test failed there too (false when there is no previous run). */
+const failedBefore = (previousId: string | undefined) => previousId
+  ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${previousId}::uuid
+      and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
+  : sql<boolean>`false`
+
+interface GroupRow {
+  result_id: string
+  test_case_id: string
+  title: string
+  variant: string | null
+  known: boolean
+  cluster_id: string | null
+  cluster_title: string | null
+  category: FailureGroupView['category']
+  failures: number
+  new_failures: number
+}
+
+/**
+ * The failures of a run by cluster, biggest group first, each with its counts and its first tests (new ones
+ * first): one query, window functions over the run's failing results.
+ */
+async function failureGroups(runId: string, previousId: string | undefined): Promise<FailureGroupView[]> {
+  const db = await useDb()
+  const rows = rowsOf<GroupRow>(await db.execute(sql`
+    select g.*, c.title as cluster_title, c.category from (
+      select f.*, row_number() over (partition by f.cluster_id order by f.known, f.result_id) as rank,
+        count(*) over (partition by f.cluster_id)::int as failures,
+        (count(*) filter (where not f.known) over (partition by f.cluster_id))::int as new_failures
+      from (
+        select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testCases.title} as title,
+          ${testCases.variant} as variant, ${testResults.clusterId} as cluster_id, ${failedBefore(previousId)} as known
+        from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
+        where ${testResults.runId} = ${runId}::uuid and ${FAILED_RESULT}
+      ) f
+    ) g left join ${failureClusters} c on c.id = g.cluster_id
+    where g.rank <= ${GROUP_TESTS}
+    order by g.failures desc, g.cluster_id nulls last, g.rank`))
+  const groups = new Map<string | null, FailureGroupView>()
+  for (const r of rows) {
+    let group = groups.get(r.cluster_id)
+    if (!group) {
+      group = { clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures,
+        newFailures: r.new_failures, tests: [] }
+      groups.set(r.cluster_id, group)
+    }
+    group.tests.push({ resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known })
+  }
+  return [...groups.values()]
+}
+
+/** One run: summary, failures grouped by cluster with what is new since the previous run, and a page of its results (failed by default). */
 export async function getRun(scope: Scope, runId: string, query: GetRunQuery): Promise<RunDetail> {
   const { run, slug } = await findRun(scope, runId)
   const after = decodeCursor<string>(query.cursor, 'string')
@@ -96,36 +159,35 @@ export async function getRun(scope: Scope, runId: string, query: GetRunQuery): P
     .where(and(eq(runs.projectId, run.projectId), run.branch ? eq(runs.branch, run.branch) : sql`${runs.branch} is null`,
       sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
     .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
-  const rows = await db.select({
-    ...resultColumns,
-    knownFailure: previous
-      ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${previous.id}::uuid and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
-      : sql<boolean>`false`,
-  }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
-    .where(and(eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined))
-    .orderBy(testResults.id).limit(query.limit + 1)
+  const [rows, groups, uploads] = await Promise.all([
+    db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id) })
+      .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+      .where(and(eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined))
+      .orderBy(testResults.id).limit(query.limit + 1),
+    failureGroups(run.id, previous?.id),
+    db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),
+  ])
   const multi = rows.slice(0, query.limit).filter(r => r.attempts > 1).map(r => r.id)
   const attempts = multi.length
     ? await db.select().from(testAttempts).where(inArray(testAttempts.resultId, multi)).orderBy(testAttempts.resultId, testAttempts.attempt)
     : []
-  const groups = await db.select({
-    clusterId: testResults.clusterId, title: failureClusters.title, category: failureClusters.category, failures: sql<number>`count(*)::int`,
-  }).from(testResults).leftJoin(failureClusters, eq(failureClusters.id, testResults.clusterId))
-    .where(and(eq(testResults.runId, run.id), RESULT_FILTER.failed))
-    .groupBy(testResults.clusterId, failureClusters.title, failureClusters.category).orderBy(sql`count(*) desc`, testResults.clusterId)
-
-  const uploads = await db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id)
-
   const results = toPage(rows, query.limit, ({ knownFailure, ...r }) => ({
     ...toResultView(r),
     ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
-    ...(r.attempts > 1 ? { attemptDetails: attempts.filter(a => a.resultId === r.id).map(a => ({ attempt: a.attempt, status: a.status, durationMs: a.durationMs, errorMessage: clip(a.errorMessage) })) } : {}),
+    ...(r.attempts > 1
+      ? { attemptDetails: attempts.filter(a => a.resultId === r.id)
+          .map(a => ({ attempt: a.attempt, status: a.status, durationMs: a.durationMs, ...clipError(a.errorMessage) })) }
+      : {}),
   }), r => ['', r.id])
+  const newFailures = groups.reduce((n, g) => n + g.newFailures, 0)
   return {
-    ...toRunSummary(run, slug), errors: run.errors.map(e => e.message), failureGroups: groups, previousRunId: previous?.id ?? null,
+    ...toRunSummary(run, slug), errors: run.errors.map(e => e.message), failureGroups: groups,
+    novelty: previous ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures } : null,
+    previousRunId: previous?.id ?? null,
     uploads: uploads.map(u => ({
       fileName: u.fileName, format: u.format, results: u.results, bytes: u.bytes, uploadedAt: u.createdAt.toISOString(),
-      duplicates: u.notes.duplicates.length, rejected: u.notes.rejected.length, newClusters: u.notes.newClusters?.length ?? 0, newlyFlaky: u.notes.newlyFlaky?.length ?? 0,
+      duplicates: u.notes.duplicates.length, rejected: u.notes.rejected.length,
+      newClusters: u.notes.newClusters?.length ?? 0, newlyFlaky: u.notes.newlyFlaky?.length ?? 0,
     })),
     results,
   }

@@ -5,7 +5,7 @@ import type { FlakyTestView, Page, TestCaseDetail } from '../../shared/types/rea
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
-import { FAILED_RESULT } from './runs'
+import { clipError, FAILED_RESULT } from './runs'
 import { inScope, type Scope } from './scope'
 
 const { testCases, testResults, runs, projects, clusterTestCases, failureClusters } = schema
@@ -44,7 +44,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   const db = await useDb()
   const [row] = await db.select({ t: testCases, slug: projects.slug }).from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
-  if (!row) throw notFound('No test case with this id visible to you. get_run, list_failed_cases and list_flaky_tests give test case ids.')
+  if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug } = row
   const [history, clusters, [last]] = await Promise.all([
     db.select({
@@ -62,9 +62,9 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   ])
   return {
     ...toFlakyView(t, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
-    history: history.map(h => ({
+    history: history.map(({ errorMessage, ...h }) => ({
       ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(),
-      errorMessage: h.errorMessage && h.errorMessage.length > 500 ? `${h.errorMessage.slice(0, 500)}… [truncated: lastError has the newest whole]` : h.errorMessage,
+      ...clipError(errorMessage),
     })),
     clusters,
     lastError: last ? { ...last, steps: last.steps ?? null, at: last.at.toISOString() } : null,

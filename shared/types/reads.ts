@@ -45,10 +45,22 @@ export interface RunTrends {
   points: RunTrendPoint[]
 }
 
-export interface ProjectDetail extends ProjectSummary {
-  recentRuns: RunSummary[]
+/** A project with its health, for the overview: one read instead of a detail and a trend request per project. */
+export interface ProjectOverview extends ProjectSummary {
   flakyTests: number
+  /** Live clusters still open, under investigation or regressed. */
   openClusters: number
+  /**
+   * Share of executed tests that passed over the last 30 UTC days (today included), on the default branch when it
+   * ran there in that window, else on every branch; null when nothing ran.
+   */
+  passRate: number | null
+  /** The same per UTC day, oldest first, one value per day (null on days without runs): the overview's sparkline. */
+  passRates: (number | null)[]
+}
+
+export interface ProjectDetail extends ProjectOverview {
+  recentRuns: RunSummary[]
 }
 
 export interface AttemptView {
@@ -56,6 +68,8 @@ export interface AttemptView {
   status: TestStatus
   durationMs: number | null
   errorMessage: string | null
+  /** Set when errorMessage was clipped; the test case carries the whole error. */
+  errorTruncated?: true
 }
 
 export interface ResultView {
@@ -70,16 +84,42 @@ export interface ResultView {
   attempts: number
   durationMs: number | null
   errorMessage: string | null
+  /** Set when errorMessage was clipped (ending in "…"); the test case carries the whole error. */
+  errorTruncated?: true
   clusterId: string | null
   /** Failing results only: the same test also failed in the previous run of this branch. */
   knownFailure?: boolean
   attemptDetails?: AttemptView[]
 }
 
+/** A failing result of a run, as its failure group lists it. */
+export interface FailureGroupTest {
+  resultId: string
+  testCaseId: string
+  title: string
+  variant: string | null
+  /** The same test also failed in the previous run of this branch. */
+  knownFailure: boolean
+}
+
+/** The failures of one run that share a cause (a cluster; clusterId null for failures without one). */
+export interface FailureGroupView {
+  clusterId: string | null
+  title: string | null
+  category: FailureCategory | null
+  failures: number
+  /** Failures of the group that did not fail in the previous run of the branch (all of them when there is none). */
+  newFailures: number
+  /** The first tests of the group, new ones first (at most 8: `failures` says how many there are). */
+  tests: FailureGroupTest[]
+}
+
 export interface RunDetail extends RunSummary {
   errors: string[]
-  /** Failures of this run grouped by cluster: "3 failures share one cause". */
-  failureGroups: { clusterId: string | null, title: string | null, category: FailureCategory | null, failures: number }[]
+  /** Failures of this run grouped by cluster, biggest first: "3 failures share one cause". */
+  failureGroups: FailureGroupView[]
+  /** Failures new since the previous run of the branch and those that failed there too; null without a previous run. */
+  novelty: { new: number, known: number } | null
   previousRunId: string | null
   /** The receipt of each uploaded file (shards and retries of one run), oldest first. */
   uploads: UploadView[]

@@ -41,6 +41,13 @@ describe('MCP endpoint', () => {
   })
   /** REST output compacted the way the MCP tools compact it, for parity checks. */
   const compact = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) => (x === null || x === '' || (Array.isArray(x) && !x.length) ? undefined : x)))
+  /** Where the two doors' words differ: MCP names the tool with a clipped error's whole text, and leaves out the sparkline. */
+  const door = (v: unknown, marker = 'get_test_case has the whole error'): unknown => JSON.parse(JSON.stringify(v, (k, x) => {
+    if (k === 'passRates') return undefined
+    if (!x?.errorTruncated) return x
+    const { errorTruncated: _, ...rest } = x
+    return { ...rest, errorMessage: `${x.errorMessage} [truncated: ${marker}]` }
+  }))
 
   beforeAll(async () => {
     server = await startDemoServer()
@@ -79,16 +86,24 @@ describe('MCP endpoint', () => {
   })
 
   it('returns the same data as the dashboard API, tool by tool', async () => {
-    expect(await data('list_projects')).toEqual(compact({ items: await rest('/api/projects') }))
-    expect(await data('get_project', { projectSlug: 'web' })).toEqual(compact(await rest('/api/projects/web')))
+    expect(await data('list_projects')).toEqual(compact(door({ items: await rest('/api/projects') })))
+    expect(await data('get_project', { projectSlug: 'web' })).toEqual(compact(door(await rest('/api/projects/web'))))
     const runs = await data('list_runs', { projectSlug: 'web', limit: 5 })
     expect(runs).toEqual(compact(await rest('/api/projects/web/runs?limit=5')))
     const red = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 1 })).items[0]
-    expect(await data('get_run', { runId: red.id })).toEqual(compact(await rest(`/api/runs/${red.id}?limit=10`)))
-    expect(await data('list_failed_cases', { projectSlug: 'web', limit: 20 })).toEqual(compact(await rest('/api/projects/web/failed-results')))
+    expect(await data('get_run', { runId: red.id })).toEqual(compact(door(await rest(`/api/runs/${red.id}?limit=10`))))
+    // a run's triage in one call: its failures by cause with their first tests, in a default answer of about 2k tokens
+    const failing = (r: any) => (r.counts.failed ?? 0) + (r.counts.errored ?? 0)
+    const worst = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 100 })).items.reduce((a: any, b: any) => (failing(b) > failing(a) ? b : a))
+    const triage = await call(legacy as unknown as AnyClient, 'get_run', { runId: worst.id })
+    expect(triage.json.failureGroups.reduce((n: number, g: any) => n + g.failures, 0)).toBe(failing(worst))
+    console.log(`get_run of a run with ${failing(worst)} failures in ${triage.json.failureGroups.length} groups: ${triage.text.length} chars`)
+    expect(triage.text.length).toBeLessThan(10_000)
+    expect(await data('list_failed_cases', { projectSlug: 'web', limit: 20 })).toEqual(compact(door(await rest('/api/projects/web/failed-results'))))
     const flaky = await data('list_flaky_tests', { projectSlug: 'web' })
     expect(flaky).toEqual(compact(await rest('/api/projects/web/flaky-tests')))
-    expect(await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 })).toEqual(compact(await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)))
+    expect(await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 }))
+      .toEqual(compact(door(await rest(`/api/test-cases/${flaky.items[0].testCaseId}`), 'lastError has the newest whole')))
     const clusters = await data('list_clusters', { projectSlug: 'web' })
     expect(clusters).toEqual(compact(await rest('/api/projects/web/clusters')))
     const id = clusters.items[0].id
@@ -158,9 +173,16 @@ describe('MCP endpoint', () => {
     expect(cursor).toMatchObject({ isError: true })
     expect(cursor.text).toMatch(/cursor/)
     expect(cursor.text).not.toMatch(/select .* from|syntax error|postgres|drizzle/i)
-    const missing = await call(legacy as unknown as AnyClient, 'get_run', { runId: '00000000-0000-4000-8000-000000000000' })
-    expect(missing).toMatchObject({ isError: true })
-    expect(missing.text).toMatch(/list_runs/)
+    // the service says what is missing, the MCP door adds where the ids come from
+    for (const [tool, args, text] of [
+      ['get_run', { runId: '00000000-0000-4000-8000-000000000000' }, 'No run with this id visible to you. list_runs gives the ids of a project\'s runs.'],
+      ['get_project', { projectSlug: 'nope' }, 'No project "nope" visible to you. list_projects (or the projects page) shows the ones you can read.'],
+      ['list_runs', { projectSlug: 'nope' }, 'No project "nope" visible to you. list_projects (or the projects page) shows the ones you can read.'],
+      ['get_test_case', { testCaseId: '00000000-0000-4000-8000-000000000000' },
+        'No test case with this id visible to you. get_run, list_failed_cases and list_flaky_tests give test case ids.'],
+      ['get_cluster', { clusterId: '00000000-0000-4000-8000-000000000000' },
+        'No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into). list_clusters gives cluster ids.'],
+    ] as const) expect(await call(legacy as unknown as AnyClient, tool, args), tool).toEqual({ isError: true, text, json: null })
 
     // a key bound to project "solo" cannot tell web's ids from ids that do not exist
     const bound = await connectLegacy(boundKey) as unknown as AnyClient

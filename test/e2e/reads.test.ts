@@ -46,6 +46,41 @@ describe('read API on the demo dataset', () => {
     expect(project.recentRuns.map((r: any) => r.id)).toEqual(runs.slice(0, 10).map(r => r.id))
   })
 
+  it('lists each project with its 30-day health, as the project detail and the trends read it', async () => {
+    const projects = await ok('/api/projects')
+    for (const p of projects) {
+      const [detail, trend] = await Promise.all([ok(`/api/projects/${p.slug}`), ok(`/api/projects/${p.slug}/trends?days=30`)])
+      expect(p, p.slug).toMatchObject({ flakyTests: detail.flakyTests, openClusters: detail.openClusters, passRate: detail.passRate })
+      expect(p.passRates).toHaveLength(30)
+      const onDefault = trend.points.filter((t: any) => t.branch === p.defaultBranch)
+      const points = onDefault.length ? onDefault : trend.points
+      const executed = points.reduce((n: number, t: any) => n + t.executed, 0)
+      const passRate = executed ? points.reduce((n: number, t: any) => n + t.passed, 0) / executed : null
+      if (passRate === null) expect(p.passRate).toBeNull()
+      else expect(p.passRate).toBeCloseTo(passRate, 3)
+      expect(p.passRates.filter((r: number | null) => r !== null)).toHaveLength(new Set(points.filter((t: any) => t.executed).map((t: any) => t.day)).size)
+    }
+  })
+
+  it('groups a run\'s failures by cause with what is new, whatever page of results is asked for', async () => {
+    const red = (await ok('/api/projects/web/runs?status=failed&limit=20')).items.find((r: any) => r.counts.failed + r.counts.errored > 3)
+    const run = await ok(`/api/runs/${red.id}?status=passed&limit=1`)
+    const failing = red.counts.failed + red.counts.errored
+    expect(run.failureGroups.reduce((n: number, g: any) => n + g.failures, 0)).toBe(failing)
+    const all = await ok(`/api/runs/${red.id}?limit=200`)
+    for (const g of run.failureGroups) {
+      expect(g.tests.length).toBe(Math.min(8, g.failures))
+      const members = all.results.items.filter((r: any) => r.clusterId === g.clusterId)
+      expect(g.newFailures).toBe(members.filter((r: any) => !r.knownFailure).length)
+      expect(g.tests.every((t: any) => members.some((r: any) => r.id === t.resultId && r.knownFailure === t.knownFailure))).toBe(true)
+    }
+    expect(run.previousRunId).toBeTruthy()
+    const fresh = all.results.items.filter((r: any) => !r.knownFailure).length
+    expect(run.novelty).toEqual({ new: fresh, known: failing - fresh })
+    const clipped = all.results.items.filter((r: any) => r.errorTruncated)
+    expect(clipped.every((r: any) => r.errorMessage.length === 501 && r.errorMessage.endsWith('…'))).toBe(true)
+  })
+
   it('pages through tied flakiness scores without losing a test', async () => {
     // "any" includes many tests with equal scores: the cursor must carry the id to break ties
     const whole = await ok('/api/projects/web/flaky-tests?label=any&limit=100')
@@ -87,7 +122,13 @@ describe('read API on the demo dataset', () => {
     expect((await get('/api/projects/web/runs?cursor=not-a-cursor')).body.message).toMatch(/cursor/)
     expect((await get('/api/projects/web/runs?limit=1000')).status).toBe(400)
     expect((await get('/api/runs/not-a-uuid')).status).toBe(400)
-    expect((await get('/api/runs/00000000-0000-4000-8000-000000000000')).status).toBe(404)
+    // the service's sentence, in the words of no particular door (the MCP adapter adds which tool gives ids)
+    expect(await get('/api/runs/00000000-0000-4000-8000-000000000000')).toMatchObject({
+      status: 404, body: { message: 'No run with this id visible to you.', data: { code: 'run_not_found' } },
+    })
+    expect(await get('/api/projects/nope')).toMatchObject({ status: 404, body: { message: 'No project "nope" visible to you.', data: { code: 'project_not_found' } } })
+    expect(await get('/api/test-cases/00000000-0000-4000-8000-000000000000'))
+      .toMatchObject({ status: 404, body: { message: 'No test case with this id visible to you.', data: { code: 'test_case_not_found' } } })
     expect((await get('/api/projects/web')).status).toBe(200)
     expect((await get('/api/projects/web', {})).status).toBe(401)
   })

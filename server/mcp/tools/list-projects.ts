@@ -1,11 +1,15 @@
 import { z } from 'zod'
+import type { ProjectOverview } from '../../../shared/types/reads'
 import { listProjects } from '../../services/projects'
 import { defineTool } from '../define'
+
+/** The dashboard's per-day sparkline stays out of MCP answers: 30 numbers per project, and passRate says it in one. */
+export const withoutSparkline = <P extends ProjectOverview>({ passRates: _, ...project }: P): Omit<P, 'passRates'> => project
 
 export const listProjectsTool = defineTool({
   name: 'list_projects',
   title: 'Projects',
   description: 'Start here: projects you can read, with latest run; slug is the projectSlug.',
   input: z.object({}),
-  run: async scope => ({ items: await listProjects(scope) }),
+  run: async scope => ({ items: (await listProjects(scope)).map(withoutSparkline) }),
 })
