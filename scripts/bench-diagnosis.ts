@@ -14,7 +14,7 @@ import { categoryAccuracy } from '../server/analysis/diagnose'
 import { stripAnsi } from '../server/analysis/context'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
 import { spawnServer } from './lib/spawn-server'
-import type { ClusterContext, ClusterDiagnosis, DiagnosisDetail } from '../shared/types/diagnosis'
+import type { ClusterContext, ClusterDiagnosis, DiagnosisDetail } from '#shared/types/diagnosis'
 
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const ENV = { NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4' }

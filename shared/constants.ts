@@ -18,6 +18,9 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
 
 export const CLUSTER_STATUSES = ['open', 'investigating', 'resolved', 'ignored', 'regressed'] as const
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number]
+/** What a person may set; `regressed` is set by ingest when a resolved cluster fails again. */
+export const TRIAGE_STATUSES = ['open', 'investigating', 'resolved', 'ignored'] as const satisfies ClusterStatus[]
+export type TriageStatus = (typeof TRIAGE_STATUSES)[number]
 
 export const FAILURE_CATEGORIES = [
   'timeout', 'locator', 'assertion', 'network', 'crash', 'environment', 'infrastructure', 'flaky', 'unknown',

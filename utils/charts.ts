@@ -7,11 +7,11 @@ Chart.register(CategoryScale, LinearScale, PointElement, LineElement, BarElement
 /** Series colours (Tailwind 500s): readable on both the light and the dark background. */
 export const SERIES_COLORS = ['#10b981', '#3b82f6', '#f59e0b', '#a855f7', '#ef4444', '#14b8a6', '#ec4899', '#84cc16']
 
-export const STATUS_CHART_COLORS = { passed: '#10b981', failed: '#ef4444', errored: '#f59e0b', skipped: '#a1a1aa', flaky: '#eab308' }
+const STATUS_CHART_COLORS = { passed: '#10b981', failed: '#ef4444', errored: '#f59e0b', skipped: '#a1a1aa', flaky: '#eab308' }
 
 export type ChartValueFormat = 'percent' | 'duration' | 'count'
 
-export function formatChartValue(v: number, format: ChartValueFormat): string {
+function formatChartValue(v: number, format: ChartValueFormat): string {
   if (format === 'percent') return `${Math.round(v * 100)}%`
   if (format === 'duration') return formatDuration(v)
   return Math.round(v).toLocaleString('en')

@@ -1,7 +1,7 @@
 import type { RunSummary, RunTrendPoint } from '#shared/types/reads'
 
 /** Executed tests of a run that passed (a pass on retry counts as a pass); null when nothing ran. */
-export function passRateOf(r: Pick<RunSummary, 'counts'>): number | null {
+function passRateOf(r: Pick<RunSummary, 'counts'>): number | null {
   const executed = r.counts.tests - r.counts.skipped
   return executed > 0 ? r.counts.passed / executed : null
 }

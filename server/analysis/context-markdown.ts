@@ -2,7 +2,7 @@
  * The markdown half of a cluster's context bundle (see context.ts), written for a model or a person to read top to
  * bottom. Renders already-redacted data only.
  */
-import type { ClusterContextData, ContextAffectedTest, ContextRunRef } from '../../shared/types/diagnosis'
+import type { ClusterContextData, ContextAffectedTest, ContextRunRef } from '#shared/types/diagnosis'
 
 const short = (sha: string | null) => sha ? sha.slice(0, 10) : null
 const day = (iso: string) => iso.slice(0, 10)

@@ -3,11 +3,11 @@
  * assembled from evidence the service loaded, redacted, and cut to a token budget with every cut said out loud.
  * Pure: no database, no clock, no network. The same bundle feeds the rule engine, an LLM and `get_cluster_context`.
  */
-import type { ClusterStatus, FailureCategory, TestStatus } from '../../shared/constants'
+import type { ClusterStatus, FailureCategory, TestStatus } from '#shared/constants'
 import type {
   ClusterContext, ClusterContextData, ContextAffectedTest, ContextError, ContextLogExcerpt, ContextRunRef, ContextRunStat,
   ContextSimilarCluster,
-} from '../../shared/types/diagnosis'
+} from '#shared/types/diagnosis'
 import { toMarkdown } from './context-markdown'
 import { createRedactor } from './redact'
 

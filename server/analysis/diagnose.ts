@@ -4,7 +4,6 @@
  */
 export { categoryAccuracy } from './diagnosis/accuracy'
 export { classifyError, diagnoseContext } from './diagnosis/engine'
-export { extractExpectation, extractLocator, extractWait } from './diagnosis/extract'
 export { RULE_IDS } from './diagnosis/rules'
 export { reproCommand } from './diagnosis/steps'
-export type { Finding, RuleDiagnosis, RuleId } from './diagnosis/types'
+export type { RuleId } from './diagnosis/types'

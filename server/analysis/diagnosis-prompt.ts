@@ -2,9 +2,9 @@
  * The LLM side of diagnosis, without the network: the prompt built from a context bundle, and the validation of
  * what comes back (JSON shape by zod, then every citation checked against the bundle). Pure.
  */
-import { FAILURE_CATEGORIES } from '../../shared/constants'
-import { llmDiagnosisSchema, type LlmDiagnosis } from '../../shared/schemas/diagnosis'
-import type { ClusterContext } from '../../shared/types/diagnosis'
+import { FAILURE_CATEGORIES } from '#shared/constants'
+import { llmDiagnosisSchema, type LlmDiagnosis } from '#shared/schemas/diagnosis'
+import type { ClusterContext } from '#shared/types/diagnosis'
 
 export const SYSTEM_PROMPT = `You diagnose failing automated tests for a software team. You receive the evidence bundle of one failure cluster (failures across CI runs that share an error fingerprint): representative errors with stacks and log excerpts, affected tests with their flakiness, the first failure and the commits before it, the history, and earlier resolved clusters with the team's notes. Secrets in it are already redacted.
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FailureCategory } from '../../shared/constants'
+import type { FailureCategory } from '#shared/constants'
 
 /** Bump when the normalisation changes: stored clusters of older versions are re-clustered at start. */
 export const FINGERPRINT_VERSION = 2

@@ -1,4 +1,4 @@
-import type { FlakyLabel, TestStatus } from '../../shared/constants'
+import type { FlakyLabel, TestStatus } from '#shared/constants'
 
 /** One stored result of a test case, as the flakiness score reads it. */
 export interface FlakyObservation {

@@ -1,4 +1,4 @@
-import { attentionQuerySchema } from '../../shared/schemas/attention'
+import { attentionQuerySchema } from '#shared/schemas/attention'
 import { listAttention } from '../services/attention'
 import { validator } from '../utils/validate'
 

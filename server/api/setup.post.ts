@@ -1,4 +1,4 @@
-import { setupBodySchema } from '../../shared/schemas/auth'
+import { setupBodySchema } from '#shared/schemas/auth'
 import { completeSetup } from '../services/users'
 import { validator } from '../utils/validate'
 

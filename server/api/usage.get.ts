@@ -1,4 +1,4 @@
-import { usageQuerySchema } from '../../shared/schemas/diagnosis'
+import { usageQuerySchema } from '#shared/schemas/diagnosis'
 import { getDiagnosisUsage } from '../services/diagnoses'
 import { validator } from '../utils/validate'
 

@@ -1,4 +1,4 @@
-import type { TestStatus } from '../../shared/constants'
+import type { TestStatus } from '#shared/constants'
 import { ReportParseError, type ParsedAttempt, type ParsedResult } from './types'
 
 /*

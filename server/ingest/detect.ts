@@ -1,4 +1,4 @@
-import type { ReportFormat } from '../../shared/constants'
+import type { ReportFormat } from '#shared/constants'
 import { assertNotEmpty, isObject, jsonSyntaxError, lineCol, stripBom } from './common'
 import { ReportParseError } from './types'
 

@@ -1,4 +1,4 @@
-import type { ReportFormat } from '../../shared/constants'
+import type { ReportFormat } from '#shared/constants'
 import { stripBom } from './common'
 import { parseCtrf, parseCtrfObject } from './ctrf'
 import { formatLabel, sniffReport } from './detect'

@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser'
-import type { TestStatus } from '../../shared/constants'
+import type { TestStatus } from '#shared/constants'
 import { CAPS, attempt, capText, firstLine, isoOrNull, lastError, lineOrNull, result, secondsToMs, stripBom } from './common'
 import { assertWellFormed } from './junit-wellformed'
 import {

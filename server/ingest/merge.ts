@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { RunStatus, TestStatus } from '../../shared/constants'
-import type { RunCounts } from '../../shared/types/ingest'
+import type { RunStatus, TestStatus } from '#shared/constants'
+import type { RunCounts } from '#shared/types/ingest'
 import type { ParsedAttempt, ParsedReport, ParsedResult } from './types'
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { TEST_STATUSES } from '../../shared/constants'
+import { TEST_STATUSES } from '#shared/constants'
 import { CAPS, capText, isObject, isoOrNull, lastError, parseJson, result } from './common'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
@@ -81,8 +81,6 @@ const nativeReportSchema = z.object({
     branch: z.string(), commit: z.string(), commitMessage: z.string(), buildUrl: z.string(), environment: z.string(),
   }).partial().default({}),
 })
-
-export type NativeReport = z.input<typeof nativeReportSchema>
 
 const stripSteps = (steps: StepIn[]): ParsedStep[] => steps.map(s => ({
   title: s.title, durationMs: s.durationMs, status: s.status, error: s.error, ...(s.steps?.length ? { steps: stripSteps(s.steps) } : {}),

@@ -1,4 +1,4 @@
-import type { TestStatus } from '../../shared/constants'
+import type { TestStatus } from '#shared/constants'
 import {
   CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, objects, parseJson, result, str,
 } from './common'

@@ -1,4 +1,4 @@
-import type { ReportFormat, TestStatus } from '../../shared/constants'
+import type { ReportFormat, TestStatus } from '#shared/constants'
 
 /**
  * The one normalised shape every parser produces. Parsers are pure: text in, this out, or a ReportParseError.

@@ -1,5 +1,5 @@
 import { createMcpHandler, isLegacyRequest, McpServer, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server'
-import { links } from '../../shared/links'
+import { links } from '#shared/links'
 import { checkBearer } from '../utils/bearer'
 import { publicBaseUrl, useConfig } from '../utils/config'
 import type { Scope } from '../services/scope'
@@ -40,7 +40,7 @@ function enabledTools(): ToolDefinition[] {
  * Compact JSON for a model: nulls, empty strings and empty arrays/objects omitted, very long strings cut, and a
  * clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
  */
-export function compact(value: unknown, tool: string): unknown {
+function compact(value: unknown, tool: string): unknown {
   if (value === null || value === undefined || value === '') return undefined
   if (typeof value === 'string') {
     // the context bundle has its own token budget and is returned whole

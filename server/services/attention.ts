@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { AttentionQuery } from '../../shared/schemas/attention'
-import type { Attention, AttentionCluster } from '../../shared/types/attention'
+import type { AttentionQuery } from '#shared/schemas/attention'
+import type { Attention, AttentionCluster } from '#shared/types/attention'
 import { inScope, type Scope } from './scope'
 
 const { failureClusters, projects, testCases } = schema

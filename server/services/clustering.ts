@@ -2,9 +2,9 @@ import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import { fingerprintFailure, FINGERPRINT_VERSION, type FailureFingerprint } from '../analysis/fingerprint'
-import type { UpdateClusterBody } from '../../shared/schemas/clusters'
-import type { IngestReceipt } from '../../shared/types/ingest'
-import type { ClusterTriage } from '../../shared/types/triage'
+import type { UpdateClusterBody } from '#shared/schemas/clusters'
+import type { IngestReceipt } from '#shared/types/ingest'
+import type { ClusterTriage } from '#shared/types/triage'
 import { badRequest } from '../utils/errors'
 import { clusterNotFound } from './clusters'
 import { authorize } from './policy'
@@ -227,7 +227,7 @@ async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId
  * Recomputes the counters of these clusters from their stored results (after a merge or a re-clustering): the
  * ingest path keeps them current incrementally, this is the slow, exact way.
  */
-export async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
+async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
   const ids = uuidArray(clusterIds)
   await tx.execute(sql`delete from cluster_test_cases where cluster_id = any(${ids}::uuid[])`)

@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm'
 import type { Tx } from '../db'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import { assessFlakiness, DEFAULT_FLAKY_OPTIONS, type FlakyObservation, type FlakyOptions } from '../analysis/flakiness'
-import type { FlakyLabel, TestStatus } from '../../shared/constants'
-import type { IngestReceipt } from '../../shared/types/ingest'
+import type { FlakyLabel, TestStatus } from '#shared/constants'
+import type { IngestReceipt } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 
 /**
@@ -14,7 +14,7 @@ import { useConfig } from '../utils/config'
 export type NewlyFlaky = IngestReceipt['newlyFlaky'][number]
 
 /** The configured flakiness window and thresholds (environment), validated once. */
-export function flakyOptions(): FlakyOptions {
+function flakyOptions(): FlakyOptions {
   return { ...DEFAULT_FLAKY_OPTIONS, window: useConfig().flakyWindow }
 }
 

@@ -1,11 +1,11 @@
 import { badRequest } from '../utils/errors'
-import type { Page } from '../../shared/types/reads'
+import type { Page } from '#shared/types/reads'
 
 /**
  * Opaque tuple cursors: the sort key and id of the last row, base64url JSON. Pages continue strictly after that
  * tuple, so rows with equal sort keys (ties) are neither skipped nor repeated.
  */
-export function encodeCursor(key: string | number, id: string): string {
+function encodeCursor(key: string | number, id: string): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url')
 }
 

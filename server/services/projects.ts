@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { ProjectDetail, ProjectOverview } from '../../shared/types/reads'
+import type { ProjectDetail, ProjectOverview } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { listRuns } from './runs'
 import { inScope, type Scope } from './scope'

@@ -4,7 +4,7 @@ import { rowsJson, rowsOf } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
-import type { RunCounts } from '../../shared/types/ingest'
+import type { RunCounts } from '#shared/types/ingest'
 import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare } from './flakiness'
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunTrendsQuery } from '../../shared/schemas/reads'
-import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '../../shared/types/reads'
+import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunTrendsQuery } from '#shared/schemas/reads'
+import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
@@ -25,7 +25,7 @@ const GROUP_TESTS = 8
 
 type RunRow = typeof runs.$inferSelect
 
-export function toRunSummary(r: RunRow, project: string): RunSummary {
+function toRunSummary(r: RunRow, project: string): RunSummary {
   return {
     id: r.id, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage, buildUrl: r.buildUrl,
     environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,

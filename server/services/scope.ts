@@ -1,5 +1,5 @@
 import { inArray, sql, type Column, type SQL } from 'drizzle-orm'
-import type { UserRole } from '../../shared/constants'
+import type { UserRole } from '#shared/constants'
 
 /**
  * Who is calling and what they may touch. Every service function takes it first and applies it in SQL.

@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import type { ApiKeyScope } from '../../shared/constants'
+import type { ApiKeyScope } from '#shared/constants'
 import { resolveSessionUser, type AuthenticatedUser } from '../services/users'
 import type { Scope } from '../services/scope'
 import { checkBearer } from './bearer'

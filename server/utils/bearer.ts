@@ -1,4 +1,4 @@
-import type { ApiKeyScope } from '../../shared/constants'
+import type { ApiKeyScope } from '#shared/constants'
 import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
 import type { Scope } from '../services/scope'
 

@@ -1,14 +1,11 @@
 import { z } from 'zod'
-import { API_KEY_SCOPES, USER_ROLES } from '../constants'
-
-export const slugSchema = z.string().trim().toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'A project slug is 1–63 characters: lowercase letters, digits, dot, dash or underscore, starting with a letter or digit.')
+import { API_KEY_SCOPES } from '../constants'
+import { slugSchema } from './common'
 
 export const loginBodySchema = z.object({
   email: z.email('Enter a valid email address.').trim().toLowerCase(),
   password: z.string().min(1, 'Enter your password.').max(1024),
 })
-export type LoginBody = z.infer<typeof loginBodySchema>
 
 export const passwordSchema = z.string().min(10, 'A password needs at least 10 characters.').max(1024)
 
@@ -29,5 +26,3 @@ export const createApiKeyBodySchema = z.object({
 export type CreateApiKeyBody = z.infer<typeof createApiKeyBodySchema>
 
 export const apiKeyParamsSchema = z.object({ keyId: z.uuid('That is not a key id.') })
-
-export const roleSchema = z.enum(USER_ROLES)

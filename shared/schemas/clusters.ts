@@ -1,13 +1,10 @@
 import { z } from 'zod'
-import { CLUSTER_STATUSES } from '../constants'
-import { uuidSchema } from './reads'
+import { TRIAGE_STATUSES } from '../constants'
+import { uuidSchema } from './common'
 
 export const clusterParamsSchema = z.object({
   clusterId: uuidSchema('A cluster id is a UUID, as list_clusters and the clusters page give it.'),
 })
-
-/** What a person may set; `regressed` is set by ingest when a resolved cluster fails again. */
-export const TRIAGE_STATUSES = CLUSTER_STATUSES.filter(s => s !== 'regressed') as ['open', 'investigating', 'resolved', 'ignored']
 
 export const updateClusterBodySchema = z.object({
   status: z.enum(TRIAGE_STATUSES, `Status is one of: ${TRIAGE_STATUSES.join(', ')}.`).optional(),

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { FAILURE_CATEGORIES } from '../constants'
 
-export const clusterParamsSchema = z.object({ clusterId: z.uuid('That is not a cluster id.') })
 export const diagnosisParamsSchema = z.object({ diagnosisId: z.uuid('That is not a diagnosis id.') })
 
 /** Size budget of a context bundle, in tokens (default 6,000). */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { REPORT_FORMATS } from '../constants'
-import { slugSchema } from './auth'
+import { slugSchema } from './common'
 
 const optionalText = (max: number, what: string) =>
   z.string().trim().max(max, `${what} is longer than ${max} characters.`).optional().transform(v => v || undefined)

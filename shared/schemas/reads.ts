@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
@@ -8,13 +9,10 @@ import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants
  * patterns and bounds in the JSON Schema every MCP client receives with tools/list, where they cost bytes on every
  * turn. What a model does use stays declared: types, enums, defaults, limit bounds.
  */
-export const cursorSchema = z.string().refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
+const cursorSchema = z.string().refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
 const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
 const branchSchema = z.string().trim().refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
 const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const uuidSchema = (message: string) => z.string().refine(s => UUID.test(s), message)
-const slugSchema = z.string().trim().toLowerCase().refine(s => /^[a-z0-9][a-z0-9._-]{0,62}$/.test(s), 'A project slug is 1–63 characters: lowercase letters, digits, dot, dash or underscore.')
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 export const runParamsSchema = z.object({ runId: uuidSchema('A run id is a UUID, as list_runs and the runs table give it.') })
@@ -30,7 +28,7 @@ export const listRunsQuerySchema = z.object({
 })
 export type ListRunsQuery = z.infer<typeof listRunsQuerySchema>
 
-export const RESULT_FILTERS = ['failed', 'flaky', 'passed', 'skipped', 'all'] as const
+const RESULT_FILTERS = ['failed', 'flaky', 'passed', 'skipped', 'all'] as const
 export const getRunQuerySchema = z.object({
   /** `failed` (the default) is failed + errored; a test that passed on retry is `flaky`, never `failed`. */
   status: z.enum(RESULT_FILTERS, `status is one of: ${RESULT_FILTERS.join(', ')}.`).default('failed'),
@@ -47,14 +45,13 @@ export const listFailedResultsQuerySchema = z.object({
 })
 export type ListFailedResultsQuery = z.infer<typeof listFailedResultsQuerySchema>
 
-export const FLAKY_FILTERS = ['flaky', 'broken', 'any'] as const
+const FLAKY_FILTERS = ['flaky', 'broken', 'any'] as const
 export const listFlakyTestsQuerySchema = z.object({
   /** `flaky` (default), `broken`, or `any` score above zero. */
   label: z.enum(FLAKY_FILTERS, `label is one of: ${FLAKY_FILTERS.join(', ')}.`).default('flaky'),
   cursor: cursorSchema,
   limit: limit(100, 20),
 })
-export type ListFlakyTestsQuery = z.infer<typeof listFlakyTestsQuerySchema>
 
 /** The dashboard's flaky list also narrows to tests that failed or passed on retry on one branch (not an MCP input). */
 export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({ branch: z.string().trim().min(1).max(200).optional() })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { USER_ROLES } from '../constants'
-import { passwordSchema, slugSchema } from './auth'
+import { passwordSchema } from './auth'
+import { slugSchema } from './common'
 
 export const userParamsSchema = z.object({ userId: z.uuid('That is not a user id.') })
 

@@ -3,7 +3,7 @@
  * (infrastructure), or its tests pass and fail without code changes (flaky). Either overrides the message rules; the
  * message rule's text still says how it fails. Pure.
  */
-import type { ContextAffectedTest, ClusterContextData, DiagnosisEvidenceItem } from '../../../shared/types/diagnosis'
+import type { ContextAffectedTest, ClusterContextData, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
 import { pct, titleOf } from './steps'
 import type { ClusterInput, ClusterRule } from './types'
 
@@ -28,7 +28,7 @@ function leadEvidence({ finding, lead }: ClusterInput, why: string): DiagnosisEv
   return finding && lead ? [{ runId: lead.runId, resultId: lead.resultId, quote: finding.line, why }] : []
 }
 
-export const infrastructure: ClusterRule = {
+const infrastructure: ClusterRule = {
   id: 'infrastructure', category: 'infrastructure',
   steps: {
     afterReproduce: ' — if it passes alone, the test is not the problem.',
@@ -63,7 +63,7 @@ export const infrastructure: ClusterRule = {
   },
 }
 
-export const flaky: ClusterRule = {
+const flaky: ClusterRule = {
   id: 'flaky', category: 'flaky',
   steps: {
     repeat: { reproduce: 30, verify: 50 },

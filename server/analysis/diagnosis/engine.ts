@@ -4,8 +4,8 @@
  * discipline (reproduce, look at the actual values, divide and conquer, change one thing, check the plug, verify
  * the fix), filled in with the facts of this case. Pure.
  */
-import type { FailureCategory } from '../../../shared/constants'
-import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '../../../shared/types/diagnosis'
+import type { FailureCategory } from '#shared/constants'
+import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
 import { stripAnsi } from '../context'
 import { CLUSTER_RULES, round } from './cluster-rules'
 import { PATTERNS, RULE_BY_ID } from './rules'

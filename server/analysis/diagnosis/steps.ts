@@ -1,5 +1,5 @@
 /** The investigation steps of a diagnosis and the command that reproduces a failure. Pure. */
-import type { ClusterContextData, ContextError } from '../../../shared/types/diagnosis'
+import type { ClusterContextData, ContextError } from '#shared/types/diagnosis'
 import type { DiagnosisText, StepHints } from './types'
 
 export const pct = (x: number) => `${Math.round(x * 100)}%`

@@ -1,5 +1,5 @@
-import type { FailureCategory } from '../../../shared/constants'
-import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '../../../shared/types/diagnosis'
+import type { FailureCategory } from '#shared/constants'
+import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
 
 /** The rules that read one error message, in the order `RULES` lists them. */
 export type MessageRuleId

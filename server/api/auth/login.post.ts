@@ -1,4 +1,4 @@
-import { loginBodySchema } from '../../../shared/schemas/auth'
+import { loginBodySchema } from '#shared/schemas/auth'
 import { verifyCredentials } from '../../services/users'
 import { tooManyRequests, unauthorized } from '../../utils/errors'
 import { createRateLimiter } from '../../utils/rate-limit'

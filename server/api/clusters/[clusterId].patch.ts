@@ -1,4 +1,4 @@
-import { clusterParamsSchema, updateClusterBodySchema } from '../../../shared/schemas/clusters'
+import { clusterParamsSchema, updateClusterBodySchema } from '#shared/schemas/clusters'
 import { updateCluster } from '../../services/clustering'
 import { validator } from '../../utils/validate'
 

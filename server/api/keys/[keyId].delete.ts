@@ -1,4 +1,4 @@
-import { apiKeyParamsSchema } from '../../../shared/schemas/auth'
+import { apiKeyParamsSchema } from '#shared/schemas/auth'
 import { revokeApiKey } from '../../services/api-keys'
 import { validator } from '../../utils/validate'
 

@@ -1,4 +1,4 @@
-import { createApiKeyBodySchema } from '../../../shared/schemas/auth'
+import { createApiKeyBodySchema } from '#shared/schemas/auth'
 import { createApiKey } from '../../services/api-keys'
 import { validator } from '../../utils/validate'
 

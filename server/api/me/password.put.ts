@@ -1,4 +1,4 @@
-import { changePasswordBodySchema } from '../../../shared/schemas/users'
+import { changePasswordBodySchema } from '#shared/schemas/users'
 import { changeOwnPassword } from '../../services/users'
 import { tooManyRequests } from '../../utils/errors'
 import { createRateLimiter } from '../../utils/rate-limit'

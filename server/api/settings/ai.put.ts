@@ -1,4 +1,4 @@
-import { aiSettingsBodySchema } from '../../../shared/schemas/diagnosis'
+import { aiSettingsBodySchema } from '#shared/schemas/diagnosis'
 import { updateAiSettings } from '../../services/llm/settings'
 import { validator } from '../../utils/validate'
 

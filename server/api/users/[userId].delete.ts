@@ -1,4 +1,4 @@
-import { userParamsSchema } from '../../../shared/schemas/users'
+import { userParamsSchema } from '#shared/schemas/users'
 import { deleteUser } from '../../services/users'
 import { validator } from '../../utils/validate'
 

@@ -1,4 +1,4 @@
-import { updateUserBodySchema, userParamsSchema } from '../../../shared/schemas/users'
+import { updateUserBodySchema, userParamsSchema } from '#shared/schemas/users'
 import { updateUser } from '../../services/users'
 import { validator } from '../../utils/validate'
 

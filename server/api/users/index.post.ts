@@ -1,4 +1,4 @@
-import { createUserBodySchema } from '../../../shared/schemas/users'
+import { createUserBodySchema } from '#shared/schemas/users'
 import { createUser } from '../../services/users'
 import { validator } from '../../utils/validate'
 

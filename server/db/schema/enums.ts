@@ -2,7 +2,7 @@ import { pgEnum } from 'drizzle-orm/pg-core'
 import {
   API_KEY_SCOPES, CLUSTER_STATUSES, DIAGNOSIS_ENGINES, FAILURE_CATEGORIES, FLAKY_LABELS, REPORT_FORMATS,
   RUN_STATUSES, TEST_STATUSES, USER_ROLES,
-} from '../../../shared/constants'
+} from '#shared/constants'
 
 export const testStatusEnum = pgEnum('test_status', TEST_STATUSES)
 export const runStatusEnum = pgEnum('run_status', RUN_STATUSES)

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import type { IngestReceipt } from '../../../shared/types/ingest'
+import type { IngestReceipt } from '#shared/types/ingest'
 import { reportFormatEnum, runStatusEnum } from './enums'
 import { projects } from './projects'
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import type { TestStatus } from '../../../shared/constants'
+import type { TestStatus } from '#shared/constants'
 import type { FlakyEvidenceItem } from '../../analysis/flakiness'
 import { flakyLabelEnum, testStatusEnum } from './enums'
 import { projects } from './projects'

@@ -1,4 +1,4 @@
-import { clusterParamsSchema } from '../../../shared/schemas/clusters'
+import { clusterParamsSchema } from '#shared/schemas/clusters'
 import { buildClusterContext } from '../../services/diagnoses'
 import { defineTool } from '../define'
 

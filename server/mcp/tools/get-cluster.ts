@@ -1,4 +1,4 @@
-import { clusterParamsSchema } from '../../../shared/schemas/clusters'
+import { clusterParamsSchema } from '#shared/schemas/clusters'
 import { getCluster } from '../../services/clusters'
 import { defineTool } from '../define'
 

@@ -1,4 +1,4 @@
-import { projectParamsSchema } from '../../../shared/schemas/reads'
+import { projectParamsSchema } from '#shared/schemas/reads'
 import { getProject } from '../../services/projects'
 import { defineTool } from '../define'
 import { withoutSparkline } from './list-projects'

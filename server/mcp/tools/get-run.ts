@@ -1,4 +1,4 @@
-import { getRunQuerySchema, runParamsSchema } from '../../../shared/schemas/reads'
+import { getRunQuerySchema, runParamsSchema } from '#shared/schemas/reads'
 import { getRun } from '../../services/runs'
 import { defineTool } from '../define'
 

@@ -1,4 +1,4 @@
-import { getTestCaseQuerySchema, testCaseParamsSchema } from '../../../shared/schemas/reads'
+import { getTestCaseQuerySchema, testCaseParamsSchema } from '#shared/schemas/reads'
 import { getTestCase } from '../../services/test-cases'
 import { defineTool } from '../define'
 

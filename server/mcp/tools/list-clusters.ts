@@ -1,4 +1,4 @@
-import { listClustersQuerySchema, projectParamsSchema } from '../../../shared/schemas/reads'
+import { listClustersQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listClusters } from '../../services/clusters'
 import { defineTool } from '../define'
 

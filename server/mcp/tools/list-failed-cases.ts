@@ -1,4 +1,4 @@
-import { listFailedResultsQuerySchema, projectParamsSchema } from '../../../shared/schemas/reads'
+import { listFailedResultsQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listFailedResults } from '../../services/runs'
 import { defineTool } from '../define'
 

@@ -1,4 +1,4 @@
-import { listFlakyTestsQuerySchema, projectParamsSchema } from '../../../shared/schemas/reads'
+import { listFlakyTestsQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listFlakyTests } from '../../services/test-cases'
 import { defineTool } from '../define'
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ProjectOverview } from '../../../shared/types/reads'
+import type { ProjectOverview } from '#shared/types/reads'
 import { listProjects } from '../../services/projects'
 import { defineTool } from '../define'
 

@@ -1,4 +1,4 @@
-import { listRunsQuerySchema, projectParamsSchema } from '../../../shared/schemas/reads'
+import { listRunsQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listRuns } from '../../services/runs'
 import { defineTool } from '../define'
 

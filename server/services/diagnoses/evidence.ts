@@ -4,9 +4,9 @@ import { iso, isoOrNull, rowsOf, uuidArray } from '../../db/sql'
 import {
   assembleClusterContext, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep,
 } from '../../analysis/context'
-import type { ClusterStatus, FailureCategory, FlakyLabel, TestStatus } from '../../../shared/constants'
-import type { ContextQuery } from '../../../shared/schemas/diagnosis'
-import type { ClusterContext, ContextRunRef } from '../../../shared/types/diagnosis'
+import type { ClusterStatus, FailureCategory, FlakyLabel, TestStatus } from '#shared/constants'
+import type { ContextQuery } from '#shared/schemas/diagnosis'
+import type { ClusterContext, ContextRunRef } from '#shared/types/diagnosis'
 import { useConfig } from '../../utils/config'
 import { requireCluster, type ClusterWithProject } from '../clusters'
 import type { LlmConfig } from '../llm'

@@ -1,4 +1,4 @@
-import type { AiProvider, AiSettingsView } from '../../../shared/types/diagnosis'
+import type { AiProvider, AiSettingsView } from '#shared/types/diagnosis'
 import { decryptSecret } from './secret'
 
 /** The provider configuration a diagnosis uses; `apiKey` is plain text and must never leave the server. */

@@ -1,6 +1,6 @@
 import { parseLlmDiagnosis, SYSTEM_PROMPT, userPrompt } from '../../analysis/diagnosis-prompt'
-import type { LlmDiagnosis } from '../../../shared/schemas/diagnosis'
-import type { ClusterContext } from '../../../shared/types/diagnosis'
+import type { LlmDiagnosis } from '#shared/schemas/diagnosis'
+import type { ClusterContext } from '#shared/types/diagnosis'
 import { anthropicComplete } from './anthropic'
 import { estimateCost, type LlmConfig } from './config'
 import { LlmError, safeMessage, type LlmCompletion, type LlmPrompt } from './http'

@@ -10,7 +10,7 @@ import {
 } from './environment'
 import { elementNotActionable, locatorNotFound, strictMode } from './locator'
 
-export const RULES: MessageRule[] = [
+const RULES: MessageRule[] = [
   outOfMemory, processCrash, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
   strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception,
 ]

@@ -1,5 +1,5 @@
 /** Rules for UI tests whose locator matched too many elements, none, or one that never became actionable. */
-import type { ClusterContextData } from '../../../../shared/types/diagnosis'
+import type { ClusterContextData } from '#shared/types/diagnosis'
 import { anyOf, clip, duration, extractLocator, extractWait } from '../extract'
 import type { Finding, MessageRule } from '../types'
 

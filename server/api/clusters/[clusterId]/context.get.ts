@@ -1,4 +1,5 @@
-import { clusterParamsSchema, contextQuerySchema } from '../../../../shared/schemas/diagnosis'
+import { clusterParamsSchema } from '#shared/schemas/clusters'
+import { contextQuerySchema } from '#shared/schemas/diagnosis'
 import { buildClusterContext } from '../../../services/diagnoses'
 import { validator } from '../../../utils/validate'
 

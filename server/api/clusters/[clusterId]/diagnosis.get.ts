@@ -1,4 +1,4 @@
-import { clusterParamsSchema } from '../../../../shared/schemas/diagnosis'
+import { clusterParamsSchema } from '#shared/schemas/clusters'
 import { getClusterDiagnosis } from '../../../services/diagnoses'
 import { validator } from '../../../utils/validate'
 

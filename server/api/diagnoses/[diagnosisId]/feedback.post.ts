@@ -1,4 +1,4 @@
-import { diagnosisFeedbackBodySchema, diagnosisParamsSchema } from '../../../../shared/schemas/diagnosis'
+import { diagnosisFeedbackBodySchema, diagnosisParamsSchema } from '#shared/schemas/diagnosis'
 import { addDiagnosisFeedback } from '../../../services/diagnoses'
 import { validator } from '../../../utils/validate'
 

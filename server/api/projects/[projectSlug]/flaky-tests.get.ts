@@ -1,4 +1,4 @@
-import { listFlakyTestsPageQuerySchema, projectParamsSchema } from '../../../../shared/schemas/reads'
+import { listFlakyTestsPageQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listFlakyTests } from '../../../services/test-cases'
 import { validator } from '../../../utils/validate'
 

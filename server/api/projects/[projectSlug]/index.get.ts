@@ -1,4 +1,4 @@
-import { projectParamsSchema } from '../../../../shared/schemas/reads'
+import { projectParamsSchema } from '#shared/schemas/reads'
 import { getProject } from '../../../services/projects'
 import { validator } from '../../../utils/validate'
 

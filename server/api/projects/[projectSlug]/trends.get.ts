@@ -1,4 +1,4 @@
-import { projectParamsSchema, runTrendsQuerySchema } from '../../../../shared/schemas/reads'
+import { projectParamsSchema, runTrendsQuerySchema } from '#shared/schemas/reads'
 import { getRunTrends } from '../../../services/runs'
 import { validator } from '../../../utils/validate'
 

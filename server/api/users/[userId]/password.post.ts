@@ -1,4 +1,4 @@
-import { resetPasswordBodySchema, userParamsSchema } from '../../../../shared/schemas/users'
+import { resetPasswordBodySchema, userParamsSchema } from '#shared/schemas/users'
 import { resetUserPassword } from '../../../services/users'
 import { validator } from '../../../utils/validate'
 

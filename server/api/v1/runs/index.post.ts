@@ -1,4 +1,4 @@
-import { ingestMetaSchema, INGEST_META_FIELDS } from '../../../../shared/schemas/ingest'
+import { ingestMetaSchema, INGEST_META_FIELDS } from '#shared/schemas/ingest'
 import { ingestRun } from '../../../services/ingest'
 import { publicBaseUrl } from '../../../utils/config'
 import { readUploadedFiles } from '../../../utils/upload'
