@@ -1,5 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
+/** e2e and browser tests both run the built server against a real database. */
+const SERVER_TESTS = {
+  environment: 'node',
+  globalSetup: ['test/global-setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 180_000,
+  // each file starts its own server; two cores
+  fileParallelism: false,
+} as const
+
 export default defineConfig({
   test: {
     projects: [
@@ -7,16 +17,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       {
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 180_000,
-          // each file starts its own server; two cores
-          fileParallelism: false,
-        },
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...SERVER_TESTS },
+      },
+      {
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...SERVER_TESTS },
       },
     ],
   },

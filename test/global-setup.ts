@@ -11,6 +11,8 @@ import type { TestProject } from 'vitest/node'
 export default async function setup(project: TestProject) {
   if (process.env.FORCE_BUILD === '1' || !existsSync('.output/server/index.mjs')) {
     execSync('npx nuxt build', { stdio: 'inherit' })
+    // the e2e and browser projects each run this setup: one build is enough
+    delete process.env.FORCE_BUILD
   }
   const tmp = mkdtempSync(join(tmpdir(), 'proofdeck-e2e-'))
   project.provide('tmpDir', tmp)

@@ -28,6 +28,8 @@ describe('analysis at ingest', () => {
   let key: string
   let cookie: string
   const receipts: any[] = []
+  /** The answer of each triage step (see beforeAll), for the tests that check them. */
+  const step = {} as Record<'resolved' | 'regressed' | 'merged' | 'aliased', { status: number, body: any }>
   const send = async (n: number, outcomes: Record<string, Outcome>, commit = `c${String(n).padStart(39, '0')}`) => {
     const res = await upload(server, [{ name: 'TEST-suite.xml', content: junit(outcomes, n) }], {
       key, query: { project: 'analysis', branch: 'main', commit, runKey: `run-${n}`, startedAt: new Date(Date.UTC(2026, 9, 1, n)).toISOString() },
@@ -47,31 +49,40 @@ describe('analysis at ingest', () => {
     server = await startServer()
     cookie = await login(server)
     key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    // The history every test reads, sent once: green, then tests 03 and 04 broken (07 passing on retry in runs 7
+    // and 8), an outage in run 9, broken again in 10 to 12.
+    for (let n = 1; n <= 4; n++) await send(n, {})
+    for (const n of [5, 6]) await send(n, { 'test 03': 'fail', 'test 04': 'fail' })
+    for (const n of [7, 8]) await send(n, { 'test 03': 'fail', 'test 04': 'fail', 'test 07': 'retry-pass' })
+    await send(9, Object.fromEntries(TESTS.slice(0, 10).map(t => [t, 'infra' as const])))
+    for (let n = 10; n <= 12; n++) await send(n, { 'test 03': 'fail', 'test 04': 'fail' })
+    // Then triage: run 5's cluster resolved and failing again in run 13; the outage's cluster merged into it, where
+    // run 14's outage failure lands.
+    const target = receipts[5].newClusters[0].id
+    step.resolved = await patch(target, { status: 'resolved', note: 'null check added in #123' })
+    await send(13, { 'test 03': 'fail' })
+    step.regressed = await patch(target, { note: null })
+    step.merged = await patch(target, { mergeClusterId: receipts[9].newClusters[0].id })
+    await send(14, { 'test 05': 'infra' })
+    step.aliased = await patch(target, { note: 'one cause' })
   })
   afterAll(() => server?.stop())
 
-  it('groups failures whose volatile parts differ into one cluster, created once and reported in the receipt', async () => {
-    for (let n = 1; n <= 4; n++) await send(n, {})
-    const first = await send(5, { 'test 03': 'fail', 'test 04': 'fail' })
-    expect(first.newClusters).toHaveLength(1)
-    expect(first.newClusters[0]).toMatchObject({ occurrences: 2 })
-    const second = await send(6, { 'test 03': 'fail', 'test 04': 'fail' })
-    expect(second.newClusters).toEqual([])
+  it('groups failures whose volatile parts differ into one cluster, created once and reported in the receipt', () => {
+    expect(receipts[5].newClusters).toHaveLength(1)
+    expect(receipts[5].newClusters[0]).toMatchObject({ occurrences: 2 })
+    expect(receipts[6].newClusters).toEqual([])
   })
 
-  it('flags a test that passes on retry as newly flaky, once', async () => {
-    const r = await send(7, { 'test 03': 'fail', 'test 04': 'fail', 'test 07': 'retry-pass' })
-    expect(r.newlyFlaky).toEqual([expect.objectContaining({ title: expect.stringContaining('test 07') })])
-    const again = await send(8, { 'test 03': 'fail', 'test 04': 'fail', 'test 07': 'retry-pass' })
-    expect(again.newlyFlaky).toEqual([])
+  it('flags a test that passes on retry as newly flaky, once', () => {
+    expect(receipts[7].newlyFlaky).toEqual([expect.objectContaining({ title: expect.stringContaining('test 07') })])
+    expect(receipts[8].newlyFlaky).toEqual([])
   })
 
-  it('does not make anyone flaky from an infrastructure outage, and files its failures as infrastructure', async () => {
-    const outage = Object.fromEntries(TESTS.slice(0, 10).map(t => [t, 'infra' as const]))
-    const r = await send(9, outage)
-    expect(r.counts.errored).toBe(10)
-    expect(r.newClusters).toEqual([expect.objectContaining({ category: 'infrastructure', occurrences: 10 })])
-    for (let n = 10; n <= 12; n++) expect((await send(n, { 'test 03': 'fail', 'test 04': 'fail' })).newlyFlaky).toEqual([])
+  it('does not make anyone flaky from an infrastructure outage, and files its failures as infrastructure', () => {
+    expect(receipts[9].counts.errored).toBe(10)
+    expect(receipts[9].newClusters).toEqual([expect.objectContaining({ category: 'infrastructure', occurrences: 10 })])
+    for (let n = 10; n <= 12; n++) expect(receipts[n].newlyFlaky, `run ${n}`).toEqual([])
   })
 
   it('re-sending a run changes nothing', async () => {
@@ -85,29 +96,21 @@ describe('analysis at ingest', () => {
 
   it('a resolved cluster that fails again is regressed, with a note; viewers and bad input are refused', async () => {
     const clusterId = receipts[5].newClusters[0].id
-    const resolved = await patch(clusterId, { status: 'resolved', note: 'null check added in #123' })
-    expect(resolved.status).toBe(200)
-    expect(resolved.body).toMatchObject({ status: 'resolved', statusNote: 'null check added in #123', occurrences: 14 })
+    expect(step.resolved.status).toBe(200)
+    expect(step.resolved.body).toMatchObject({ status: 'resolved', statusNote: 'null check added in #123', occurrences: 14 })
     expect((await patch(clusterId, { status: 'regressed' })).status).toBe(400)
     expect((await patch(clusterId, {})).status).toBe(400)
     expect((await patch('00000000-0000-4000-8000-000000000000', { status: 'open' })).status).toBe(404)
-
-    await send(13, { 'test 03': 'fail' })
-    const after = await patch(clusterId, { note: null })
-    expect(after.body.status).toBe('regressed')
-    expect(after.body.occurrences).toBe(15)
+    expect(step.regressed.body.status).toBe('regressed')
+    expect(step.regressed.body.occurrences).toBe(15)
   })
 
   it('merging two clusters by hand keeps the merged fingerprint as an alias: its next failure lands in the target', async () => {
-    const target = receipts[5].newClusters[0].id
-    const source = receipts[9].newClusters[0].id
-    const merged = await patch(target, { mergeClusterId: source })
-    expect(merged.status).toBe(200)
-    expect(merged.body.occurrences).toBe(25)
-    expect((await patch(source, { status: 'open' })).status).toBe(404)
-    const r = await send(14, { 'test 05': 'infra' })
-    expect(r.newClusters).toEqual([])
-    expect((await patch(target, { note: 'one cause' })).body.occurrences).toBe(26)
+    expect(step.merged.status).toBe(200)
+    expect(step.merged.body.occurrences).toBe(25)
+    expect((await patch(receipts[9].newClusters[0].id, { status: 'open' })).status).toBe(404)
+    expect(receipts[14].newClusters).toEqual([])
+    expect(step.aliased.body.occurrences).toBe(26)
   })
 
   it('lists what needs attention: new and regressed clusters, newly flaky tests', async () => {
@@ -140,7 +143,9 @@ describe('analysis at ingest', () => {
   })
 
   it('re-clusters stored failures after a fingerprint algorithm change, keeping the id, status and notes of each cluster', async () => {
-    // Pretend every cluster was made by an older algorithm, then start the server again on the same database.
+    // Pretend every cluster was made by an older algorithm, then start the server again on the same database
+    // (PGlite opens only while the server is stopped).
+    await server.kill()
     await queryDb(server.env, `update failure_clusters set fingerprint = 'v0:' || substr(fingerprint, 4), fingerprint_version = 0`)
     await queryDb(server.env, `update cluster_aliases set fingerprint = 'v0:' || substr(fingerprint, 4)`)
     // and as if the process had stopped before the diagnoses ingest queued could run: the startup catches up

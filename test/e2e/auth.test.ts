@@ -83,9 +83,12 @@ describe('sessions and API keys', () => {
   })
 
   it('lists the projects the user can see with their latest run', async () => {
+    const report = { name: 'r.json', content: JSON.stringify({ format: 'proofdeck', version: 1, results: [{ title: 't', status: 'passed' }] }) }
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    for (const runKey of ['l1', 'l2']) expect((await upload(server, [report], { key, query: { project: 'listed', runKey } })).status).toBe(201)
     const projects = await (await fetch(`${server.url}/api/projects`, { headers: { cookie } })).json()
-    const alpha = projects.find((p: { slug: string }) => p.slug === 'alpha')
-    expect(alpha.runCount).toBe(2)
-    expect(alpha.latestRun.counts).toEqual({ tests: 1, passed: 1, failed: 0, errored: 0, skipped: 0, flaky: 0 })
+    const listed = projects.find((p: { slug: string }) => p.slug === 'listed')
+    expect(listed.runCount).toBe(2)
+    expect(listed.latestRun.counts).toEqual({ tests: 1, passed: 1, failed: 0, errored: 0, skipped: 0, flaky: 0 })
   })
 })

@@ -70,6 +70,16 @@ describe('diagnosis', () => {
     return JSON.parse(text).result.content[0].text
   }
 
+  /** Each LLM test configures its provider itself, so it does not count on the settings test having run. */
+  async function useOpenAi() {
+    const body = { provider: 'openai', baseUrl: `${fake.url}/v1`, model: 'gpt-fake', apiKey: LLM_KEY, priceInputPerMtok: 0.5, priceOutputPerMtok: 1.5 }
+    expect((await api('PUT', '/api/settings/ai', body)).status).toBe(200)
+  }
+  async function useAnthropic() {
+    const body = { provider: 'anthropic', baseUrl: fake.url, model: 'claude-fake', priceInputPerMtok: 3, priceOutputPerMtok: 15 }
+    expect((await api('PUT', '/api/settings/ai', body)).status).toBe(200)
+  }
+
   beforeAll(async () => {
     fake = await startFakeLlm()
     server = await startServer()
@@ -134,9 +144,10 @@ describe('diagnosis', () => {
   })
 
   it('recomputes when asked', async () => {
+    const before = (await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.latest.version
     const { status, body } = await api('POST', `/api/clusters/${clusterId}/diagnosis`)
     expect(status).toBe(201)
-    expect(body.latest.version).toBe(3)
+    expect(body.latest.version).toBe(before + 1)
   })
 
   it('stores feedback per version, one answer per user', async () => {
@@ -174,6 +185,7 @@ describe('diagnosis', () => {
   })
 
   it('asks the LLM with the redacted context and stores its validated answer with tokens and cost', async () => {
+    await useOpenAi()
     const ctx = (await api('GET', `/api/clusters/${clusterId}/context`)).body
     const e = ctx.data.errors[0]
     fake.setMode({
@@ -201,6 +213,7 @@ describe('diagnosis', () => {
   })
 
   it('keeps the rule-engine diagnosis when the LLM answers badly or fails, and records why', async () => {
+    await useOpenAi()
     fake.setMode({ kind: 'text', text: 'Probably the tax rate. Sorry, no JSON today.' })
     const invalid = (await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest
     expect(invalid).toMatchObject({ engine: 'rules', model: 'gpt-fake-2026-01-01', category: 'assertion', inputTokens: 1200, outputTokens: 300 })
@@ -217,7 +230,8 @@ describe('diagnosis', () => {
   })
 
   it('talks to Anthropic too', async () => {
-    await api('PUT', '/api/settings/ai', { provider: 'anthropic', baseUrl: fake.url, model: 'claude-fake', priceInputPerMtok: 3, priceOutputPerMtok: 15 })
+    await useOpenAi()
+    await useAnthropic()
     expect((await api('GET', '/api/settings/ai')).body.apiKey).toMatchObject({ set: true, last4: 'cdef' }) // key kept when not sent
     const ctx = (await api('GET', `/api/clusters/${clusterId}/context`)).body
     const e = ctx.data.errors[0]
@@ -266,16 +280,34 @@ describe('diagnosis', () => {
   })
 
   it('reports usage and cost over time', async () => {
+    // three LLM diagnoses made here (one answered by OpenAI, one refused, one by Anthropic), counted against a baseline
+    const e = (await api('GET', `/api/clusters/${clusterId}/context`)).body.data.errors[0]
+    const evidence = [{ runId: e.runId, resultId: e.resultId, quote: 'expected: <19.00> but was: <19.60>', why: 'VAT off' }]
+    const answer = { category: 'assertion', summary: 'Rate table drift.', rootCause: 'The rate changed.', suggestedFix: 'Pin it.', confidence: 0.6, evidence, investigationSteps: ['Reproduce'] }
+    const before = (await api('GET', '/api/usage?days=30')).body
+    await useOpenAi()
+    fake.setMode({ kind: 'json', body: answer })
+    expect((await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest).toMatchObject({ engine: 'openai', error: null })
+    fake.setMode({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided' } } })
+    expect((await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest.error).toMatch(/HTTP 401/)
+    await useAnthropic()
+    fake.setMode({ kind: 'text', text: JSON.stringify(answer) })
+    expect((await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest).toMatchObject({ engine: 'anthropic', error: null })
+
     const { status, body } = await api('GET', '/api/usage?days=30')
     expect(status).toBe(200)
-    expect(body.totals.llmCalls).toBeGreaterThanOrEqual(4)
-    expect(body.totals.llmErrors).toBeGreaterThanOrEqual(3)
-    expect(body.totals.costUsd).toBeGreaterThan(0)
+    expect(body.totals.llmCalls - before.totals.llmCalls).toBe(3)
+    expect(body.totals.llmErrors - before.totals.llmErrors).toBe(1)
+    expect(body.totals.costUsd - before.totals.costUsd).toBeCloseTo((1200 * 0.5 + 300 * 1.5 + 1000 * 3 + 250 * 15) / 1e6, 9)
     expect(body.byModel.map((m: any) => m.model)).toEqual(expect.arrayContaining(['gpt-fake-2026-01-01', 'claude-fake']))
-    expect(body.days.at(-1).diagnoses).toBeGreaterThanOrEqual(8)
+    expect(body.days.at(-1).diagnoses).toBeGreaterThanOrEqual(3)
   })
 
   it('never shows the provider key: not in any response, not in the logs, not in the database in clear', async () => {
+    // a stored key, and a provider error that echoes it back, made here so this test has something to find
+    await useOpenAi()
+    fake.setMode({ kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${LLM_KEY}` } } })
+    expect((await api('POST', `/api/clusters/${clusterId}/diagnosis`)).body.latest.error).toMatch(/REDACTED/)
     expect((await api('PUT', '/api/settings/ai', { provider: null, apiKey: null })).body).toMatchObject({ source: 'none', apiKey: { set: false } })
     for (const b of bodies) expect(b).not.toContain(LLM_KEY)
     expect(server.logs()).not.toContain(LLM_KEY)

@@ -42,6 +42,7 @@ describe('read API on the demo dataset', () => {
     const times = runs.map(r => r.startedAt)
     expect([...times].sort().reverse()).toEqual(times)
     const failed = await all(c => ok(`/api/projects/web/runs?status=failed&branch=main&limit=5${c ? `&cursor=${c}` : ''}`))
+    expect(failed.length).toBeGreaterThan(0)
     expect(failed.every(r => r.status === 'failed' && r.branch === 'main')).toBe(true)
     expect(project.recentRuns.map((r: any) => r.id)).toEqual(runs.slice(0, 10).map(r => r.id))
   })
@@ -115,6 +116,7 @@ describe('read API on the demo dataset', () => {
     expect(testCase.clusters.map((c: any) => c.id)).toContain(cluster.id)
     expect(testCase.lastError.message).toBeTruthy()
     const failures = await ok('/api/projects/web/failed-results?limit=20')
+    expect(failures.items).toHaveLength(20)
     expect(failures.items.every((r: any) => r.status === 'failed' || r.status === 'errored')).toBe(true)
   })
 

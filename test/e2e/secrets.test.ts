@@ -47,7 +47,8 @@ describe('secrets never leak', () => {
   })
   afterAll(() => server?.stop())
 
-  it('runs the flow', async () => {
+  // the flow is the shared setup: each test below checks what it recorded (hooks run in order: after the server starts)
+  beforeAll(async () => {
     const adminPassword = 'the admin password 42'
     secrets.set(adminPassword, null)
     const token = server.logs().match(/setup\?token=(\S+)/)?.[1]
