@@ -2,13 +2,13 @@ import { defineConfig } from 'vitest/config'
 
 /** e2e and browser tests both run the built server against a real database. */
 const SERVER_TESTS = {
-  environment: 'node',
-  globalSetup: ['test/global-setup.ts'],
+  environment: 'node' as const,
+  globalSetup: 'test/global-setup.ts',
   testTimeout: 60_000,
   hookTimeout: 180_000,
   // each file starts its own server; two cores
   fileParallelism: false,
-} as const
+}
 
 export default defineConfig({
   test: {

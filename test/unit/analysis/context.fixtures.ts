@@ -1,5 +1,5 @@
 import type { ClusterEvidence, EvidenceResult } from '../../../server/analysis/context'
-import type { ContextAffectedTest, ContextRunStat } from '../../../shared/types/diagnosis'
+import type { ContextAffectedTest, ContextRunStat } from '#shared/types/diagnosis'
 
 let seq = 0
 const id = (prefix: string) => {

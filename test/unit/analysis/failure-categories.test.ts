@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FAILURE_CATEGORIES } from '../../../shared/constants'
+import { FAILURE_CATEGORIES } from '#shared/constants'
 import { categoryAccuracy } from '../../../server/analysis/diagnose'
 
 /**

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { detectCi } from '../../../bin/lib/ci.mjs'
 import { expandPatterns } from '../../../bin/lib/files.mjs'
 import { renderSummary } from '../../../bin/lib/summary.mjs'
-import type { IngestReceipt } from '../../../shared/types/ingest'
+import type { IngestReceipt } from '#shared/types/ingest'
 
 const SHA = 'a'.repeat(40)
 

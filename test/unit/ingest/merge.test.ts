@@ -3,7 +3,7 @@ import {
   int4, mergeExecutions, mergeUpload, runStatusOf, testIdentity, testLabel, uuidv7, type UploadFile,
 } from '../../../server/ingest/merge'
 import type { ParsedAttempt, ParsedResult } from '../../../server/ingest/types'
-import type { TestStatus } from '../../../shared/constants'
+import type { TestStatus } from '#shared/constants'
 
 const STATUS: Record<string, TestStatus> = { P: 'passed', F: 'failed', E: 'errored', S: 'skipped' }
 
