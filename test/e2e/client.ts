@@ -10,7 +10,9 @@ export async function login(server: TestServer, creds = TEST_ADMIN): Promise<str
 }
 
 /** Creates an API key through the dashboard API, as the given session. */
-export async function createKey(server: TestServer, cookie: string, body: { name?: string, scopes: string[], projectSlug?: string, expiresInDays?: number }) {
+export async function createKey(
+  server: TestServer, cookie: string, body: { name?: string, scopes: string[], projectSlug?: string, expiresInDays?: number },
+) {
   const res = await fetch(`${server.url}/api/keys`, {
     method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'test', ...body }),
   })

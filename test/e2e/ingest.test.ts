@@ -5,10 +5,13 @@ import { countRows, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
 const CORPUS = resolve(__dirname, '../../../shared/corpus')
-const expected: { file: string, tests: number, passed: number, failed: number, errored: number, skipped: number, flaky: number, malformed: boolean }[]
+interface Counts { tests: number, passed: number, failed: number, errored: number, skipped: number, flaky: number }
+const expected: (Counts & { file: string, malformed: boolean })[]
   = JSON.parse(readFileSync(`${CORPUS}/expected.json`, 'utf8'))
 const corpusFile = (file: string) => ({ name: file.split('/').pop()!, content: readFileSync(`${CORPUS}/${file}`) })
-const countsOf = (e: typeof expected[number]) => ({ tests: e.tests, passed: e.passed, failed: e.failed, errored: e.errored, skipped: e.skipped, flaky: e.flaky })
+const countsOf = (e: Counts): Counts => ({
+  tests: e.tests, passed: e.passed, failed: e.failed, errored: e.errored, skipped: e.skipped, flaky: e.flaky,
+})
 const expectedFor = (file: string) => expected.find(e => e.file === file)!
 
 describe('ingest', () => {

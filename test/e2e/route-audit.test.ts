@@ -75,7 +75,17 @@ const ROLE_GATED: { pattern: RegExp, code: string, why: string }[] = [
   { pattern: /^\/api\/users(\/|$)/, code: 'admin_only', why: 'user management is for admins; users are not project resources' },
 ]
 
-interface Fixtures { projectSlug: string, projectId: string, runId: string, testCaseId: string, testResultId: string, clusterId: string, diagnosisId: string, keyId: string, userId: string }
+interface Fixtures {
+  projectSlug: string
+  projectId: string
+  runId: string
+  testCaseId: string
+  testResultId: string
+  clusterId: string
+  diagnosisId: string
+  keyId: string
+  userId: string
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -272,7 +282,8 @@ describe('route audit', () => {
         const expected = gate ? 403 : 404
         if (forB.status !== expected) problems.push(`${label} with project B's ids answered ${forB.status}, expected ${expected}: ${forB.text.slice(0, 160)}`)
         else if (gate && forB.json?.data?.code !== gate.code) problems.push(`${label}: a 403 that is not the role refusal "${gate.code}": ${forB.text.slice(0, 160)}`)
-        if (forB.status !== forMissing.status || mask(forB.json?.message ?? forB.text) !== mask(forMissing.json?.message ?? forMissing.text)) {
+        const sameMessage = mask(forB.json?.message ?? forB.text) === mask(forMissing.json?.message ?? forMissing.text)
+        if (forB.status !== forMissing.status || !sameMessage) {
           problems.push(`${label} tells B's id (${forB.status} ${forB.json?.message}) from a missing one (${forMissing.status} ${forMissing.json?.message})`)
         }
         // the fixture is real: an admin reads it, and member A reads their own (GET only: no side effects)

@@ -19,7 +19,10 @@ describe('secrets never leak', () => {
   const cookies = new Set<string>()
   const refusedKeys: string[] = []
 
-  async function send(label: string, method: string, path: string, opts: { body?: unknown, cookie?: string, bearer?: string, raw?: string, type?: string } = {}) {
+  async function send(
+    label: string, method: string, path: string,
+    opts: { body?: unknown, cookie?: string, bearer?: string, raw?: string, type?: string } = {},
+  ) {
     const headers: Record<string, string> = {}
     if (opts.cookie) headers.cookie = opts.cookie
     if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`

@@ -375,7 +375,8 @@ describe('diagnoseContext', () => {
     const samples = [1, 2, 3].map(i => result({ errorMessage: 'Error: connect ECONNREFUSED 127.0.0.1:5432', test: `repo › test ${i}` }))
     const runId = samples[0]!.runId
     for (const s of samples) s.runId = runId
-    const { ctx, d } = diagnose(evidence({ samples, runs: [runStat({ runId, hits: 51, executed: 60, failing: 52, infra: true })], runsTotal: 1, infraHits: 51 }))
+    const runs = [runStat({ runId, hits: 51, executed: 60, failing: 52, infra: true })]
+    const { ctx, d } = diagnose(evidence({ samples, runs, runsTotal: 1, infraHits: 51 }))
     expect(d.category).toBe('infrastructure')
     expect(d.rule).toBe('infrastructure')
     expect(d.summary).toMatch(/^Infrastructure failure: 100% of these failures come from a run where most of the suite failed \(up to 52\/60\)/)

@@ -6,7 +6,8 @@ describe('parseConfig', () => {
     const c = parseConfig({ PROOFDECK_FLAKY_WINDOW: '', DATABASE_URL: '  ', UNRELATED: 'x' })
     expect(c).toMatchObject({
       port: 3000, databaseUrl: null, databasePoolSize: 10, dataDir: '.data/pglite', admin: null, demo: null, demoScale: 1,
-      maxUploadBytes: 50 * 1024 * 1024, bcryptCost: 12, publicUrl: null, flakyWindow: 30, infraFailureShare: 0.5, contextTokens: 6000, llm: {},
+      maxUploadBytes: 50 * 1024 * 1024, bcryptCost: 12, publicUrl: null, flakyWindow: 30, infraFailureShare: 0.5, contextTokens: 6000,
+      llm: {},
     })
     expect(c.tools.enabled.size + c.tools.disabled.size).toBe(0)
   })
