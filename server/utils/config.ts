@@ -27,6 +27,10 @@ const envSchema = z.object({
   PROOFDECK_DEMO: flag.optional(),
   PROOFDECK_DEMO_SCALE: positive('a positive number (1 = the standard demo)').max(1000, 'at most 1000 is expected').default(1),
   PROOFDECK_MAX_UPLOAD_MB: positive('a positive number of megabytes').default(50),
+  PROOFDECK_MAX_UPLOAD_PARTS: int(1, 1000, 50),
+  PROOFDECK_MAX_RESULTS: int(1, 10_000_000, 500_000),
+  PROOFDECK_INGEST_CONCURRENCY: int(1, 100, 4),
+  PROOFDECK_TRUSTED_PROXIES: names.optional(),
   PROOFDECK_BCRYPT_COST: int(4, 15, 12),
   PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
   ENABLED_TOOLS: names.optional(),
@@ -57,6 +61,14 @@ export interface Config {
   demo: boolean | null
   demoScale: number
   maxUploadBytes: number
+  /** Files one multipart upload may carry. */
+  maxUploadParts: number
+  /** Test results one upload may carry (after merging duplicates). */
+  maxResults: number
+  /** Uploads one API key may have in flight at once; more get 429 + Retry-After. */
+  ingestConcurrency: number
+  /** Proxy addresses whose X-Forwarded-For is believed (client addresses for per-client limits). */
+  trustedProxies: Set<string>
   bcryptCost: number
   /** Without a trailing slash; null = each request's own origin. */
   publicUrl: string | null
@@ -94,6 +106,10 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     demo: e.PROOFDECK_DEMO ?? null,
     demoScale: e.PROOFDECK_DEMO_SCALE,
     maxUploadBytes: e.PROOFDECK_MAX_UPLOAD_MB * 1024 * 1024,
+    maxUploadParts: e.PROOFDECK_MAX_UPLOAD_PARTS,
+    maxResults: e.PROOFDECK_MAX_RESULTS,
+    ingestConcurrency: e.PROOFDECK_INGEST_CONCURRENCY,
+    trustedProxies: e.PROOFDECK_TRUSTED_PROXIES ?? new Set(),
     bcryptCost: e.PROOFDECK_BCRYPT_COST,
     publicUrl: e.PROOFDECK_PUBLIC_URL ?? null,
     tools: { enabled: e.ENABLED_TOOLS ?? new Set(), disabled: e.DISABLED_TOOLS ?? new Set() },
