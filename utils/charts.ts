@@ -7,8 +7,6 @@ Chart.register(CategoryScale, LinearScale, PointElement, LineElement, BarElement
 /** Series colours (Tailwind 500s): readable on both the light and the dark background. */
 export const SERIES_COLORS = ['#10b981', '#3b82f6', '#f59e0b', '#a855f7', '#ef4444', '#14b8a6', '#ec4899', '#84cc16']
 
-const STATUS_CHART_COLORS = { passed: '#10b981', failed: '#ef4444', errored: '#f59e0b', skipped: '#a1a1aa', flaky: '#eab308' }
-
 export type ChartValueFormat = 'percent' | 'duration' | 'count'
 
 function formatChartValue(v: number, format: ChartValueFormat): string {
@@ -30,7 +28,12 @@ export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: 
       tooltip: { callbacks: { label: ctx => `${ctx.dataset.label ? `${ctx.dataset.label}: ` : ''}${ctx.parsed.y == null ? '—' : formatChartValue(ctx.parsed.y, format)}` } },
     },
     scales: {
-      x: { stacked: opts.stacked, ticks: { color: text, maxRotation: 0, autoSkipPadding: 16, font: { size: 11 } }, grid: { display: false }, border: { color: grid } },
+      x: {
+        stacked: opts.stacked,
+        ticks: { color: text, maxRotation: 0, autoSkipPadding: 16, font: { size: 11 } },
+        grid: { display: false },
+        border: { color: grid },
+      },
       y: {
         stacked: opts.stacked,
         beginAtZero: format !== 'percent',

@@ -1,10 +1,4 @@
-import type { RunSummary, RunTrendPoint } from '#shared/types/reads'
-
-/** Executed tests of a run that passed (a pass on retry counts as a pass); null when nothing ran. */
-function passRateOf(r: Pick<RunSummary, 'counts'>): number | null {
-  const executed = r.counts.tests - r.counts.skipped
-  return executed > 0 ? r.counts.passed / executed : null
-}
+import type { RunTrendPoint } from '#shared/types/reads'
 
 /** The last `days` UTC days as YYYY-MM-DD, oldest first. */
 export function lastDays(days: number, now = Date.now()): string[] {

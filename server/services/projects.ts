@@ -60,8 +60,11 @@ async function projectOverviews(scope: Scope, projectId?: string): Promise<Proje
         sum(${runs.passed})::int as p, sum(${runs.total} - ${runs.skipped})::int as e
       from ${runs} where ${runs.projectId} = ${projects.id} and ${runs.startedAt} >= ${window.since.toISOString()}::timestamptz
       group by 1) d)`,
-    latest: { id: latest.id, status: latest.status, branch: latest.branch, commit: latest.commitSha, startedAt: latest.startedAt,
-      total: latest.total, passed: latest.passed, failed: latest.failed, errored: latest.errored, skipped: latest.skipped, flaky: latest.flaky },
+    latest: {
+      id: latest.id, status: latest.status, branch: latest.branch, commit: latest.commitSha, startedAt: latest.startedAt,
+      total: latest.total, passed: latest.passed, failed: latest.failed, errored: latest.errored,
+      skipped: latest.skipped, flaky: latest.flaky,
+    },
   }).from(projects).leftJoinLateral(latest, sql`true`)
     .where(and(inScope(scope, projects.id), projectId ? eq(projects.id, projectId) : undefined)).orderBy(asc(projects.slug))
   return rows.map(({ project: p, runCount, flakyTests, openClusters, days, latest: l }) => ({

@@ -55,7 +55,11 @@ export async function getRunTrends(scope: Scope, projectSlug: string, query: Run
 }
 
 /** Runs of one project, newest first, filtered by branch, status and time. */
-export async function listRuns(scope: Scope, projectSlug: string, query: Partial<ListRunsQuery> & { limit: number }): Promise<Page<RunSummary>> {
+export async function listRuns(
+  scope: Scope,
+  projectSlug: string,
+  query: Partial<ListRunsQuery> & { limit: number },
+): Promise<Page<RunSummary>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<string>(query.cursor, 'string')
   const db = await useDb()
@@ -208,6 +212,10 @@ export async function listFailedResults(scope: Scope, projectSlug: string, query
       after ? sql`(${testResults.runStartedAt}, ${testResults.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))
     .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(query.limit + 1)
-  return toPage(rows, query.limit, ({ runId, branch, commit, startedAt, ...r }) => ({ ...toResultView(r), runId, branch, commit, startedAt: startedAt.toISOString() }),
-    r => [r.startedAt.toISOString(), r.id])
+  return toPage(
+    rows,
+    query.limit,
+    ({ runId, branch, commit, startedAt, ...r }) => ({ ...toResultView(r), runId, branch, commit, startedAt: startedAt.toISOString() }),
+    r => [r.startedAt.toISOString(), r.id],
+  )
 }

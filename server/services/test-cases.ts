@@ -16,7 +16,8 @@ function toFlakyView(t: CaseRow, project: string): FlakyTestView {
   return {
     testCaseId: t.id, project, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, label: t.flakyLabel,
     score: t.flakyScore, confidence: t.flakyConfidence, sample: t.flakySample, retryPasses: t.flakyRetryPasses, flips: t.flakyFlips,
-    mixedCommits: t.flakyMixedCommits, lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
+    mixedCommits: t.flakyMixedCommits,
+    lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
   }
 }
 
@@ -42,22 +43,28 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
 export async function getTestCase(scope: Scope, testCaseId: string, query: GetTestCaseQuery): Promise<TestCaseDetail> {
   const db = await useDb()
-  const [row] = await db.select({ t: testCases, slug: projects.slug }).from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
+  const [row] = await db.select({ t: testCases, slug: projects.slug })
+    .from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug } = row
   const [history, clusters, [last]] = await Promise.all([
     db.select({
-      id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
-      durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId, runId: testResults.runId,
+      id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
+      attempts: testResults.attemptCount, durationMs: testResults.durationMs, errorMessage: testResults.errorMessage,
+      clusterId: testResults.clusterId, runId: testResults.runId,
       branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
     }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
       .where(eq(testResults.testCaseId, t.id)).orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(query.history),
-    db.select({ id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status, occurrences: clusterTestCases.occurrences })
-      .from(clusterTestCases).innerJoin(failureClusters, eq(failureClusters.id, clusterTestCases.clusterId))
+    db.select({
+      id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
+      occurrences: clusterTestCases.occurrences,
+    }).from(clusterTestCases).innerJoin(failureClusters, eq(failureClusters.id, clusterTestCases.clusterId))
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
-    db.select({ resultId: testResults.id, runId: testResults.runId, message: testResults.errorMessage, stack: testResults.errorStack, steps: testResults.steps, at: testResults.runStartedAt })
-      .from(testResults).where(and(eq(testResults.testCaseId, t.id), FAILED_RESULT))
+    db.select({
+      resultId: testResults.id, runId: testResults.runId, message: testResults.errorMessage, stack: testResults.errorStack,
+      steps: testResults.steps, at: testResults.runStartedAt,
+    }).from(testResults).where(and(eq(testResults.testCaseId, t.id), FAILED_RESULT))
       .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(1),
   ])
   return {

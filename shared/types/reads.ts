@@ -199,7 +199,23 @@ export interface ClusterDetail extends ClusterSummary {
   firstSeenRunId: string | null
   statusNote: string | null
   statusChangedAt: string | null
-  affected: { testCaseId: string, title: string, variant: string | null, occurrences: number, lastSeenAt: string, flakyLabel: FlakyLabel, flakyScore: number }[]
+  affected: {
+    testCaseId: string
+    title: string
+    variant: string | null
+    occurrences: number
+    lastSeenAt: string
+    flakyLabel: FlakyLabel
+    flakyScore: number
+  }[]
   occurrencesByDay: { day: string, count: number }[]
-  diagnosis: { id: string, version: number, engine: string, category: FailureCategory, summary: string, confidence: number, createdAt: string } | null
+  diagnosis: {
+    id: string
+    version: number
+    engine: string
+    category: FailureCategory
+    summary: string
+    confidence: number
+    createdAt: string
+  } | null
 }

@@ -6,6 +6,8 @@ export const getTestCaseTool = defineTool({
   name: 'get_test_case',
   title: 'Test case',
   description: 'A test\'s flakiness evidence, history, clusters and newest error.',
-  input: testCaseParamsSchema.extend(getTestCaseQuerySchema.shape).extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8) }),
+  input: testCaseParamsSchema
+    .extend(getTestCaseQuerySchema.shape)
+    .extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8) }),
   run: (scope, { testCaseId, ...query }) => getTestCase(scope, testCaseId, query),
 })
