@@ -19,6 +19,22 @@ function devSessionPassword(rootDir: string): string {
   return secret
 }
 
+// Every answer carries these. Nuxt's SSR payload and hydration are inline scripts without a nonce, hence
+// 'unsafe-inline' for scripts; everything else is our own origin only. 'self' in connect-src also covers the
+// same-host websocket `nuxt dev` uses for hot reload.
+const CSP = [
+  `default-src 'self'`, `script-src 'self' 'unsafe-inline'`, `style-src 'self' 'unsafe-inline'`, `img-src 'self' data: blob:`,
+  `font-src 'self' data:`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'self'`, `form-action 'self'`, `frame-ancestors 'none'`,
+].join('; ')
+// The API reference pages load their viewer from jsDelivr (they show the OpenAPI document, no data).
+const DOCS_CSP = CSP.replace(/(script-src|style-src|font-src|img-src) 'self'/g, `$1 'self' https://cdn.jsdelivr.net`)
+const SECURITY_HEADERS = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+}
+
 export default defineNuxtConfig({
   modules: [
     (_options, nuxt) => {
@@ -40,6 +56,14 @@ export default defineNuxtConfig({
   dir: { app: 'app' },
   // The design card wants pages/, components/, … at the top level rather than under app/.
   srcDir: '.',
+  routeRules: {
+    '/**': { headers: SECURITY_HEADERS },
+    // session and key answers must not sit in a shared or browser cache; a handler may still say otherwise
+    '/api/**': { headers: { 'cache-control': 'no-store' } },
+    '/mcp': { headers: { 'cache-control': 'no-store' } },
+    '/api/docs': { headers: { 'content-security-policy': DOCS_CSP } },
+    '/_swagger': { headers: { 'content-security-policy': DOCS_CSP } },
+  },
   // NuxtLink prefetched every linked page's JS as soon as the link scrolled into view: the sidebar alone pulled the
   // settings forms (zod, selects, number inputs) into every first load, about 70 KB gzip. Hover and focus still prefetch.
   experimental: { defaults: { nuxtLink: { prefetchOn: { visibility: false, interaction: true } } } },

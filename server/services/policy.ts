@@ -6,7 +6,7 @@ import type { Scope } from './scope'
  * they are limited by the scope's projects in SQL (outside the scope is a 404, not a 403).
  */
 export type Action = 'ingest' | 'triage' | 'rediagnose' | 'manage_users' | 'manage_ai_settings' | 'manage_keys' | 'create_ingest_key'
-  | 'revoke_any_key'
+  | 'revoke_any_key' | 'revoke_sessions'
 
 interface Rule {
   allows: (scope: Scope) => boolean
@@ -32,6 +32,7 @@ const POLICY: Record<Action, Rule> = {
   },
   /** Admins signed in revoke anyone's keys; everyone else only their own (a filter, never a refusal). */
   revoke_any_key: { allows: admin, refusal: 'Only an admin can revoke the keys of others.', code: 'admin_only' },
+  revoke_sessions: { allows: admin, refusal: 'Only an admin can sign a user out everywhere.', code: 'admin_only' },
 }
 
 /** Whether the caller may do this. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import bcrypt from 'bcryptjs'
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm'
 import { useDb, schema, type Db, type Tx } from '../db'
 import type { SetupBody } from '#shared/schemas/auth'
 import type { ChangePasswordBody, CreateUserBody, ResetPasswordBody, UpdateUserBody } from '#shared/schemas/users'
@@ -10,9 +10,10 @@ import type { UserRole } from '#shared/constants'
 import { useConfig } from '../utils/config'
 import { badRequest, conflict, notFound } from '../utils/errors'
 import { authorize } from './policy'
+import { endUserSessions, touchSession } from './sessions'
 import type { Scope } from './scope'
 
-const { users, projectMemberships, projects } = schema
+const { users, projectMemberships, projects, sessions } = schema
 
 const hashPassword = (password: string) => bcrypt.hash(password, useConfig().bcryptCost)
 
@@ -53,21 +54,36 @@ export async function verifyCredentials(email: string, password: string): Promis
   return usable && ok ? { user: toSessionUser(user), passwordVersion: passwordVersion(user.passwordHash) } : null
 }
 
+/** What the sealed cookie carries besides the user: which session row it is, and the password it was started with. */
+export interface SessionClaims {
+  sessionId: string | undefined
+  userId: string
+  passwordVersion: string | undefined
+}
+
+// A session is marked as seen at most this often, so a busy dashboard does not write on every request.
+const TOUCH_EVERY_MS = 5 * 60_000
+
 /**
- * The session's user as the database has it now, with their project ids, in one query; null when the user was
- * deleted or deactivated, or their password changed since the session began.
+ * The session's user as the database has it now, with their project ids, in one query over the session row and
+ * the user; null when the session was ended or expired, the user was deleted or deactivated, or their password
+ * changed since the session began.
  */
-export async function resolveSessionUser(
-  userId: string,
-  version: string | undefined,
-): Promise<{ user: SessionUser, projectIds: string[] } | null> {
-  if (!version) return null
+export async function resolveSessionUser(claims: SessionClaims): Promise<{ user: SessionUser, projectIds: string[] } | null> {
+  if (!claims.sessionId || !claims.passwordVersion) return null
   const db = await useDb()
   const [row] = await db.select({
     user: { id: users.id, email: users.email, name: users.name, role: users.role, passwordHash: users.passwordHash },
     projectIds: sql<string[]>`array(select pm.project_id from project_memberships pm where pm.user_id = users.id)::text[]`,
-  }).from(users).where(eq(users.id, userId)).limit(1)
-  if (!row || isLocked(row.user.passwordHash) || passwordVersion(row.user.passwordHash) !== version) return null
+    lastSeenAt: sessions.lastSeenAt,
+  }).from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(
+      eq(sessions.id, claims.sessionId), eq(sessions.userId, claims.userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`),
+    ))
+    .limit(1)
+  if (!row || isLocked(row.user.passwordHash) || passwordVersion(row.user.passwordHash) !== claims.passwordVersion) return null
+  if (Date.now() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(claims.sessionId)
   return { user: toSessionUser(row.user), projectIds: row.projectIds }
 }
 
@@ -219,6 +235,8 @@ export async function updateUser(scope: Scope, userId: string, body: UpdateUserB
     if (body.active === false && !isLocked(target.passwordHash)) changes.passwordHash = LOCK + target.passwordHash
     if (body.active === true && isLocked(target.passwordHash)) changes.passwordHash = target.passwordHash.slice(LOCK.length)
     if (Object.keys(changes).length) await tx.update(users).set({ ...changes, updatedAt: new Date() }).where(eq(users.id, target.id))
+    // ended, not suspended: reactivating restores the password, never the old cookies
+    if (body.active === false) await endUserSessions(tx, target.id)
     if (body.projectSlugs) await setMemberships(tx, target.id, body.projectSlugs)
     return readSummary(tx, target.id)
   })
@@ -236,9 +254,12 @@ export async function resetUserPassword(scope: Scope, userId: string, body: Rese
   if (target.id === scope.userId) throw badRequest('Change your own password under Account, with your current password.', 'own_password')
   const generatedPassword = body.password ? null : generatePassword()
   const hash = await hashPassword(body.password ?? generatedPassword!)
-  await db.update(users)
-    .set({ passwordHash: isLocked(target.passwordHash) ? LOCK + hash : hash, updatedAt: new Date() })
-    .where(eq(users.id, target.id))
+  await db.transaction(async (tx) => {
+    await tx.update(users)
+      .set({ passwordHash: isLocked(target.passwordHash) ? LOCK + hash : hash, updatedAt: new Date() })
+      .where(eq(users.id, target.id))
+    await endUserSessions(tx, target.id)
+  })
   return { user: await readSummary(db, target.id), generatedPassword }
 }
 
@@ -269,7 +290,7 @@ export async function getAccount(scope: Scope): Promise<AccountView> {
   return { id: row.id, email: row.email, name: row.name, role: row.role, projectSlugs: row.projectSlugs }
 }
 
-/** Changes the caller's own password after checking the current one; their other sessions end. */
+/** Changes the caller's own password after checking the current one; all their sessions end. */
 export async function changeOwnPassword(scope: Scope, body: ChangePasswordBody): Promise<AuthenticatedUser> {
   const db = await useDb()
   const [user] = await db.select().from(users).where(eq(users.id, scope.userId)).limit(1)
@@ -278,6 +299,19 @@ export async function changeOwnPassword(scope: Scope, body: ChangePasswordBody):
     throw badRequest('Your current password is not right.', 'wrong_password', { field: 'currentPassword' })
   }
   const passwordHash = await hashPassword(body.newPassword)
-  await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id))
+  // every session ends, this one too: the handler starts a fresh one for the caller
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id))
+    await endUserSessions(tx, user.id)
+  })
   return { user: toSessionUser(user), passwordVersion: passwordVersion(passwordHash) }
+}
+
+/** Signs a user out everywhere (admins only): every live session of theirs ends; returns how many did. */
+export async function revokeUserSessions(scope: Scope, userId: string): Promise<{ revoked: number }> {
+  authorize(scope, 'revoke_sessions')
+  const db = await useDb()
+  const [target] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1)
+  if (!target) throw notFound('No such user.')
+  return { revoked: await endUserSessions(db, target.id) }
 }

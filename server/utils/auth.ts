@@ -1,20 +1,31 @@
 import type { H3Event } from 'h3'
 import type { ApiKeyScope } from '#shared/constants'
-import { resolveSessionUser, type AuthenticatedUser } from '../services/users'
+import { createSession, endSession } from '../services/sessions'
+import { resolveSessionUser, type AuthenticatedUser, type SessionClaims } from '../services/users'
 import type { Scope } from '../services/scope'
 import { checkBearer } from './bearer'
 import { publicBaseUrl } from './config'
 import { forbidden, unauthorized } from './errors'
+import { clientAddress } from './rate-limit'
+
+/** What a sealed session says about itself: the session row, the user and the password version it began with. */
+export function sessionClaims(
+  session: { user?: { id: string }, secure?: Partial<{ sessionId: string, passwordVersion: string }> },
+): SessionClaims | null {
+  if (!session.user) return null
+  return { userId: session.user.id, sessionId: session.secure?.sessionId, passwordVersion: session.secure?.passwordVersion }
+}
 
 /**
- * The session's user and projects, re-read from the database on every request so a deleted or deactivated
- * user, a changed role or a changed password counts at once. Memoised per request.
+ * The session's user and projects, re-read from the database on every request (one query over the session row and
+ * the user) so a signed-out or revoked session, a deleted or deactivated user, a changed role or a changed password
+ * counts at once, on every instance. Memoised per request.
  */
 async function sessionUser(event: H3Event) {
   const cached = event.context.proofdeckUser as Awaited<ReturnType<typeof resolveSessionUser>> | undefined
   if (cached !== undefined) return cached
-  const session = await getUserSession(event)
-  const found = session.user ? await resolveSessionUser(session.user.id, session.secure?.passwordVersion) : null
+  const claims = sessionClaims(await getUserSession(event))
+  const found = claims ? await resolveSessionUser(claims) : null
   event.context.proofdeckUser = found
   return found
 }
@@ -31,9 +42,19 @@ export async function requireUserScope(event: H3Event): Promise<Scope> {
   }
 }
 
-/** Starts (or renews, after a password change) the session of a user who just proved who they are. */
+/**
+ * Starts (or renews, after a password change) the session of a user who just proved who they are: a new row in the
+ * sessions table, whose id the sealed cookie carries. A session this cookie held before is ended.
+ */
 export async function startSession(event: H3Event, { user, passwordVersion }: AuthenticatedUser): Promise<void> {
-  await replaceUserSession(event, { user, secure: { passwordVersion }, loggedInAt: new Date().toISOString() })
+  const previous = sessionClaims(await getUserSession(event))?.sessionId
+  if (previous) await endSession(previous)
+  const sessionId = await createSession(user.id, {
+    maxAgeSeconds: useRuntimeConfig(event).session.maxAge ?? 60 * 60 * 24 * 14,
+    userAgent: getRequestHeader(event, 'user-agent') ?? null,
+    ip: clientAddress(event),
+  })
+  await replaceUserSession(event, { user, secure: { sessionId, passwordVersion }, loggedInAt: new Date().toISOString() })
 }
 
 /** A bearer API key with the needed scope, resolved to a Scope. Never creates a session. */

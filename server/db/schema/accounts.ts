@@ -35,3 +35,18 @@ export const apiKeys = pgTable('api_keys', {
   revokedAt: timestamp({ withTimezone: true }),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [uniqueIndex('api_keys_hash_idx').on(t.keyHash), index('api_keys_user_idx').on(t.userId)])
+
+/**
+ * One signed-in browser: the sealed cookie carries only this id (and the user's), so ending a session here ends it
+ * on every app instance at the next request. User agent and address are kept for display only.
+ */
+export const sessions = pgTable('sessions', {
+  id: uuid().primaryKey().defaultRandom(),
+  userId: uuid().notNull().references(() => users.id, { onDelete: 'cascade' }),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp({ withTimezone: true }).notNull(),
+  revokedAt: timestamp({ withTimezone: true }),
+  userAgent: text(),
+  ip: text(),
+}, t => [index('sessions_user_idx').on(t.userId)])

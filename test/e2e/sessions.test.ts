@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, TEST_ADMIN, type TestServer } from './server'
+import { login } from './client'
+
+/** A JSON request as the dashboard sends it (cookie session). */
+function call(server: TestServer, cookie: string, method: string, path: string, body?: unknown) {
+  return fetch(`${server.url}${path}`, {
+    method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body),
+  })
+}
+
+/** A sign-in attempt, optionally as if relayed by a proxy for `forwardedFor`. */
+function signIn(server: TestServer, creds: { email: string, password: string }, forwardedFor?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (forwardedFor) headers['x-forwarded-for'] = forwardedFor
+  return fetch(`${server.url}/api/auth/login`, { method: 'POST', headers, body: JSON.stringify(creds) })
+}
+
+const statusOf = async (res: Promise<Response>) => (await res).status
+
+describe('server-side sessions', () => {
+  let server: TestServer
+  let admin: string
+  beforeAll(async () => {
+    server = await startServer()
+    admin = await login(server)
+  })
+  afterAll(() => server?.stop())
+
+  async function createUser(email: string) {
+    const res = await call(server, admin, 'POST', '/api/users', { email, name: email.split('@')[0], role: 'member' })
+    expect(res.status).toBe(201)
+    const { user, generatedPassword } = await res.json()
+    return { id: user.id as string, email, password: generatedPassword as string }
+  }
+
+  it('after logout a copy of the cookie no longer works', async () => {
+    const cookie = await login(server)
+    expect(await statusOf(call(server, cookie, 'GET', '/api/me'))).toBe(200)
+    expect(await statusOf(call(server, cookie, 'POST', '/api/auth/logout'))).toBe(200)
+    expect(await statusOf(call(server, cookie, 'GET', '/api/me'))).toBe(401)
+    expect(await statusOf(call(server, cookie, 'POST', '/api/keys', { name: 'stolen', scopes: ['read'] }))).toBe(401)
+    expect(await (await call(server, cookie, 'GET', '/api/_auth/session')).json()).not.toHaveProperty('user')
+    // the other session of the same user is untouched
+    expect(await statusOf(call(server, admin, 'GET', '/api/me'))).toBe(200)
+  })
+
+  it('a password change ends the other sessions and keeps this one', async () => {
+    const u = await createUser('pat@example.test')
+    const kept = await login(server, u)
+    const other = await login(server, u)
+    const res = await call(server, kept, 'PUT', '/api/me/password', { currentPassword: u.password, newPassword: 'a brand new password' })
+    expect(res.status).toBe(200)
+    const renewed = res.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+    expect(await statusOf(call(server, other, 'GET', '/api/me'))).toBe(401)
+    expect(await statusOf(call(server, renewed, 'GET', '/api/me'))).toBe(200)
+  })
+
+  it('deactivation ends sessions for good: reactivating does not revive an old cookie', async () => {
+    const u = await createUser('dee@example.test')
+    const cookie = await login(server, u)
+    expect(await statusOf(call(server, admin, 'PATCH', `/api/users/${u.id}`, { active: false }))).toBe(200)
+    expect(await statusOf(call(server, cookie, 'GET', '/api/me'))).toBe(401)
+    expect(await statusOf(call(server, admin, 'PATCH', `/api/users/${u.id}`, { active: true }))).toBe(200)
+    expect(await statusOf(call(server, cookie, 'GET', '/api/me'))).toBe(401)
+    expect(await statusOf(call(server, await login(server, u), 'GET', '/api/me'))).toBe(200)
+  })
+
+  it('an admin signs a user out everywhere; nobody else may', async () => {
+    const u = await createUser('eve@example.test')
+    const first = await login(server, u)
+    const second = await login(server, u)
+    const refused = await call(server, first, 'POST', `/api/users/${u.id}/sessions/revoke`)
+    expect(refused.status).toBe(403)
+    const res = await call(server, admin, 'POST', `/api/users/${u.id}/sessions/revoke`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ revoked: 2 })
+    expect(await statusOf(call(server, first, 'GET', '/api/me'))).toBe(401)
+    expect(await statusOf(call(server, second, 'GET', '/api/me'))).toBe(401)
+    expect(await statusOf(call(server, admin, 'GET', '/api/me'))).toBe(200)
+    expect(await statusOf(call(server, admin, 'POST', '/api/users/00000000-0000-4000-8000-000000000000/sessions/revoke'))).toBe(404)
+  })
+
+  it.runIf(process.env.TEST_DATABASE_URL)('a second instance on the same database sees the logout at once', async () => {
+    const twin = await startServer({ DATABASE_URL: server.env.DATABASE_URL! })
+    try {
+      const cookie = await login(server)
+      expect(await statusOf(call(twin, cookie, 'GET', '/api/me'))).toBe(200)
+      expect(await statusOf(call(server, cookie, 'POST', '/api/auth/logout'))).toBe(200)
+      expect(await statusOf(call(twin, cookie, 'GET', '/api/me'))).toBe(401)
+    }
+    finally {
+      await twin.kill()
+    }
+  })
+})
+
+describe('sign-in throttling', () => {
+  let server: TestServer
+  beforeAll(async () => { server = await startServer({ PROOFDECK_TRUSTED_PROXIES: '127.0.0.1' }) })
+  afterAll(() => server?.stop())
+
+  it('wrong passwords from one client slow that client down, not the right password from another', async () => {
+    const wrong = { email: TEST_ADMIN.email, password: 'not the password' }
+    const answers: Response[] = []
+    for (let i = 0; i < 15; i++) answers.push(await signIn(server, wrong, '198.51.100.1'))
+    expect(answers.slice(0, 5).map(r => r.status)).toEqual([401, 401, 401, 401, 401])
+    expect(await statusOf(signIn(server, TEST_ADMIN, '198.51.100.2'))).toBe(200)
+    // the guessing client waits, even with the right password, and is told how long
+    expect(await statusOf(signIn(server, TEST_ADMIN, '198.51.100.1'))).toBe(429)
+    const throttled = answers.find(r => r.status === 429)!
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await throttled.json()).message).toMatch(/Too many failed sign-ins.*Try again in \d+ seconds?\./)
+  })
+
+  it('limits failures per client, keyed by X-Forwarded-For from a trusted proxy', async () => {
+    for (let i = 0; i < 50; i++) await signIn(server, { email: `nobody${i}@example.test`, password: 'guess guess' }, '203.0.113.7')
+    const limited = await signIn(server, { email: 'another@example.test', password: 'guess guess' }, '203.0.113.7')
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    // the client is the right-most address the trusted proxy saw: a forged left-most entry does not make a new one
+    expect(await statusOf(signIn(server, TEST_ADMIN, '10.9.9.9, 203.0.113.7'))).toBe(429)
+    expect(await statusOf(signIn(server, TEST_ADMIN, '203.0.113.8'))).toBe(200)
+  })
+})
+
+describe('X-Forwarded-For from an untrusted peer', () => {
+  let server: TestServer
+  beforeAll(async () => { server = await startServer() })
+  afterAll(() => server?.stop())
+
+  it('is ignored: a forged header does not make a new client', async () => {
+    for (let i = 0; i < 50; i++) await signIn(server, { email: `nobody${i}@example.test`, password: 'guess guess' }, `203.0.113.${i}`)
+    expect(await statusOf(signIn(server, TEST_ADMIN, '198.51.100.99'))).toBe(429)
+  })
+})
+
+describe('security headers', () => {
+  let server: TestServer
+  let cookie: string
+  beforeAll(async () => {
+    server = await startServer()
+    cookie = await login(server)
+  })
+  afterAll(() => server?.stop())
+
+  function expectBaseHeaders(res: Response) {
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toMatch(/default-src 'self'/)
+    expect(csp).toMatch(/object-src 'none'/)
+    expect(csp).toMatch(/base-uri 'self'/)
+    expect(csp).toMatch(/frame-ancestors 'none'/)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin')
+  }
+
+  it('on a page, an API answer, an error and /mcp; no-store on the API', async () => {
+    const page = await fetch(`${server.url}/login`)
+    expect(page.status).toBe(200)
+    expectBaseHeaders(page)
+
+    const me = await call(server, cookie, 'GET', '/api/me')
+    expect(me.status).toBe(200)
+    expectBaseHeaders(me)
+    expect(me.headers.get('cache-control')).toBe('no-store')
+
+    const projects = await call(server, cookie, 'GET', '/api/projects')
+    expect(projects.headers.get('cache-control')).toBe('no-store')
+
+    // error answers keep Nitro's stricter set: no script at all, no referrer
+    const denied = await fetch(`${server.url}/api/me`)
+    expect(denied.status).toBe(401)
+    expect(denied.headers.get('content-security-policy')).toMatch(/script-src 'none'.*frame-ancestors 'none'/)
+    expect(denied.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(denied.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(denied.headers.get('cache-control')).toBe('no-store')
+
+    const mcp = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(mcp.status).toBe(401)
+    expectBaseHeaders(mcp)
+    expect(mcp.headers.get('cache-control')).toBe('no-store')
+  })
+})
