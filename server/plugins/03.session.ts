@@ -1,5 +1,6 @@
 import { endSession } from '../services/sessions'
 import { resolveSessionUser } from '../services/users'
+import { sessionClaims } from '../utils/auth'
 
 /**
  * When the dashboard reads its session (GET /api/_auth/session), check it against the database: a revoked or
