@@ -52,7 +52,14 @@ async function send(url, token, form, timeoutMs) {
   catch {
     body = { message: text.slice(0, 300) }
   }
-  return { status: res.status, body, retryAfter: Number(res.headers.get('retry-after')) }
+  return { status: res.status, body, retryAfter: retryAfterMs(res.headers.get('retry-after')) }
+}
+
+/** Retry-After in milliseconds (delta-seconds or an HTTP date, RFC 9110 §10.2.3), at most a minute; 0 when absent or unreadable. */
+function retryAfterMs(value) {
+  if (!value) return 0
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now()
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 60_000) : 0
 }
 
 async function upload(argv, env) {
@@ -89,8 +96,10 @@ async function upload(argv, env) {
   const retries = Math.max(0, Number(values.retries) || 0)
   const baseDelay = Number(env.PROOFDECK_RETRY_DELAY_MS || 1000)
   let last = 'no attempt made'
+  let wait = 0
   for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(baseDelay * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+    if (attempt > 0) await sleep(wait || baseDelay * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+    wait = 0
     let res
     try {
       res = await send(`${base}/api/v1/runs?${query}`, token, form, Number(values.timeout) * 1000)
@@ -112,8 +121,10 @@ async function upload(argv, env) {
       console.error(`Upload rejected (${last})`)
       return 1
     }
-    console.error(`attempt ${attempt + 1}: server answered ${last}`)
-    if (res.status === 429 && res.retryAfter > 0) await sleep(Math.min(res.retryAfter, 60) * 1000)
+    // a busy (429) or unavailable (503) server says when to come back: that wait replaces the backoff
+    wait = res.retryAfter
+    const next = attempt < retries && wait ? `; retrying in ${Math.ceil(wait / 1000)} s as the server asks` : ''
+    console.error(`attempt ${attempt + 1}: server answered ${last}${next}`)
   }
   console.error(`Upload failed after ${retries + 1} attempts (${last}). Re-running this command is safe: run key ${runKey}.`)
   return 1
