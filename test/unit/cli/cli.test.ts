@@ -125,6 +125,21 @@ describe('proofdeck upload', () => {
     expect(r.stderr).toMatch(/retrying in [23] s/)
   })
 
+  it('sends more than 50 files in several uploads with one run key, and prints one receipt for the run', async () => {
+    const many = join(dir, 'many')
+    mkdirSync(many)
+    for (let i = 0; i < 120; i++) writeFileSync(join(many, `junit-${String(i).padStart(3, '0')}.xml`), '<testsuite><testcase name="t"/></testsuite>')
+    const part = (i: number) => ({ ...receipt, files: [{ name: `part-${i}.xml`, format: 'junit' as const, results: 1, status: 'ingested' as const }] })
+    const server = await fakeServer([{ status: 201, body: part(1) }, { status: 201, body: part(2) }, { status: 201, body: part(3) }])
+    const r = await runCli(['upload', join(many, '*.xml'), '--project', 'web', '--json'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(0)
+    expect(server.requests.map(q => q.body.match(/filename=/g)!.length)).toEqual([50, 50, 20])
+    expect(new Set(server.requests.map(q => q.url)).size).toBe(1)
+    expect(JSON.parse(r.stdout).files.map((f: { name: string }) => f.name)).toEqual(['part-1.xml', 'part-2.xml', 'part-3.xml'])
+    expect(r.stderr).toContain('120 files: sending them in 3 uploads of at most 50 files')
+  })
+
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {
     const server = await fakeServer([{ status: 422, body: { message: 'junit.xml: The XML is not well-formed (line 3, column 2)' } }])
     const r = await runCli(['upload', report, '--project', 'web'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
