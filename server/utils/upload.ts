@@ -16,12 +16,12 @@ interface Budget { left: number, limit: number }
 
 /**
  * Reads the body as it streams in (raw, chunked or multipart alike). Past the limit it stops keeping bytes and
- * answers 413 while the rest is read and dropped, so the client gets the sentence instead of a reset.
+ * throws `refusal` (a 413) while the rest is read and dropped, so the client gets the sentence instead of a reset.
  */
-function readLimitedBody(event: H3Event, limit: number): Promise<Buffer> {
+export function readBodyWithin(event: H3Event, limit: number, refusal: () => Error): Promise<Buffer> {
   const req = event.node.req
   // Node drops an unread body by itself once the answer is sent
-  if (Number(getRequestHeader(event, 'content-length')) > limit) return Promise.reject(tooLarge(limit))
+  if (Number(getRequestHeader(event, 'content-length')) > limit) return Promise.reject(refusal())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -36,7 +36,7 @@ function readLimitedBody(event: H3Event, limit: number): Promise<Buffer> {
       const linger = setTimeout(() => req.destroy(), LINGER_MS).unref()
       // a client that goes away while its rest is dropped is no error of ours
       req.once('close', () => clearTimeout(linger)).on('error', () => {}).resume()
-      stop(tooLarge(limit))
+      stop(refusal())
     }
     const onEnd = () => {
       req.off('data', onData).off('close', onClose).off('error', onClose)
@@ -93,7 +93,7 @@ function countParts(body: Buffer, boundary: string, max: number): number {
 
 async function readMultipart(event: H3Event, contentType: string, budget: Budget): Promise<UploadedFile[]> {
   const { maxUploadParts } = useConfig()
-  const body = await readLimitedBody(event, budget.limit)
+  const body = await readBodyWithin(event, budget.limit, () => tooLarge(budget.limit))
   const boundary = boundaryOf(contentType)
   if (boundary && countParts(body, boundary, maxUploadParts) > maxUploadParts) throw tooManyParts(maxUploadParts)
   let form: FormData
@@ -129,6 +129,6 @@ export async function readUploadedFiles(event: H3Event): Promise<UploadedFile[]>
     throw unsupportedMediaType(`Content-Type ${mediaType} is not accepted: send the report raw (application/xml, application/json) or as multipart/form-data.`)
   }
   const name = getRequestHeader(event, 'x-proofdeck-filename') || 'report'
-  const body = await readLimitedBody(event, limit)
+  const body = await readBodyWithin(event, limit, () => tooLarge(limit))
   return [{ name, content: await gunzipWithin(name, body, budget) }]
 }

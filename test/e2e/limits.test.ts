@@ -143,6 +143,19 @@ describe('upload and /mcp limits', () => {
     expect((await mcp(toolsList(2))).status).toBe(200)
   })
 
+  it('a chunked JSON body of 20 MB to a dashboard route (sign-in needs no key) gets a 413 sentence without being held', async () => {
+    const headers = { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }
+    await send(`${server.url}/api/auth/login`, headers, async (write) => { await write('{}') }) // loads the route's code
+    const { result, growthMb } = await measured(server.pid, () => send(`${server.url}/api/auth/login`, headers, async (write) => {
+      if (await write('{"email":"a@b.c","password":"')) await zeros(20 * MB)(write)
+    }))
+    console.log(`chunked /api/auth/login 20 MB: ${result.status}, server RSS +${growthMb} MB`)
+    expect(result.status).toBe(413)
+    expect(JSON.parse(result.body).message).toBe('The request body is larger than 1 MB.')
+    expect(growthMb).toBeLessThan(8)
+    expect((await login(server)).length).toBeGreaterThan(0)
+  })
+
   /** A JUnit upload whose body trickles in over `ms` milliseconds. */
   const slowUpload = (runKey: string, ms: number, signal?: AbortSignal) => send(
     runs(`project=limits&runKey=${runKey}`),
