@@ -10,7 +10,8 @@ import { renderReceipt, renderSummary } from './lib/summary.mjs'
 
 const HELP = `Usage: proofdeck upload <files or globs…> [options]
 
-Uploads JUnit XML, Playwright JSON or CTRF reports as one run and prints the receipt.
+Uploads JUnit XML, Playwright JSON or CTRF reports as one run and prints the receipt (more than 50 files
+go in several uploads with the same run key, merged into that one run).
 
 Options:
   --project <slug>        project (required; created on first upload)
@@ -52,7 +53,14 @@ async function send(url, token, form, timeoutMs) {
   catch {
     body = { message: text.slice(0, 300) }
   }
-  return { status: res.status, body, retryAfter: Number(res.headers.get('retry-after')) }
+  return { status: res.status, body, retryAfter: retryAfterMs(res.headers.get('retry-after')) }
+}
+
+/** Retry-After in milliseconds (delta-seconds or an HTTP date, RFC 9110 §10.2.3), at most a minute; 0 when absent or unreadable. */
+function retryAfterMs(value) {
+  if (!value) return 0
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now()
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 60_000) : 0
 }
 
 async function upload(argv, env) {
@@ -79,44 +87,91 @@ async function upload(argv, env) {
     commitMessage: values['commit-message'] ?? ci.commitMessage, buildUrl: values['build-url'] ?? ci.buildUrl,
     runKey, environment: values.environment,
   }).filter(([, v]) => v))
-  const form = new FormData()
-  for (const f of files) {
+  const reports = files.map((f) => {
     const content = readFileSync(f)
     if (!content.length) console.error(`warning: ${f} is empty; the server will say so`)
-    form.append('file', new Blob([content]), basename(f))
+    return { name: basename(f), content }
+  })
+  const batches = batchesOf(reports)
+  if (batches.length > 1 && !values.quiet) console.error(`${reports.length} files: sending them in ${batches.length} uploads of at most ${BATCH_FILES} files (run key ${runKey})`)
+  const receipts = []
+  for (const batch of batches) {
+    const form = new FormData()
+    for (const f of batch) form.append('file', new Blob([f.content]), f.name)
+    const receipt = await sendWithRetries(`${base}/api/v1/runs?${query}`, token, form, values, env, runKey)
+    if (!receipt) return 1
+    receipts.push(receipt)
   }
+  const receipt = combined(receipts)
+  if (values.json) console.log(JSON.stringify(receipt, null, 2))
+  else if (!values.quiet) console.log(renderReceipt(receipt))
+  for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${renderSummary(receipt)}\n`)
+  return values.strict && receipt.rejected.length ? 1 : 0
+}
 
+/**
+ * Files per upload, and bytes: the server's defaults (PROOFDECK_MAX_UPLOAD_PARTS, PROOFDECK_MAX_UPLOAD_MB) with room
+ * to spare. More files go in several uploads with the same run key, which the server merges into one run.
+ */
+const BATCH_FILES = 50
+const BATCH_BYTES = 40 * 1024 * 1024
+
+function batchesOf(reports) {
+  const batches = [[]]
+  let bytes = 0
+  for (const r of reports) {
+    const current = batches.at(-1)
+    if (current.length && (current.length >= BATCH_FILES || bytes + r.content.length > BATCH_BYTES)) {
+      batches.push([])
+      bytes = 0
+    }
+    batches.at(-1).push(r)
+    bytes += r.content.length
+  }
+  return batches
+}
+
+/** One receipt for several uploads of a run: the last one's run totals, and what each upload noted. */
+function combined(receipts) {
+  const last = receipts.at(-1)
+  const all = key => receipts.flatMap(r => r[key])
+  return {
+    ...last, files: all('files'), rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
+    newlyFlaky: all('newlyFlaky'), merged: { ...last.merged, duplicates: receipts.flatMap(r => r.merged.duplicates) },
+  }
+}
+
+/** Sends one upload, retrying network errors, 429 and 5xx; the receipt, or null once it has said why not. */
+async function sendWithRetries(url, token, form, values, env, runKey) {
   const retries = Math.max(0, Number(values.retries) || 0)
   const baseDelay = Number(env.PROOFDECK_RETRY_DELAY_MS || 1000)
   let last = 'no attempt made'
+  let wait = 0
   for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(baseDelay * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+    if (attempt > 0) await sleep(wait || baseDelay * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+    wait = 0
     let res
     try {
-      res = await send(`${base}/api/v1/runs?${query}`, token, form, Number(values.timeout) * 1000)
+      res = await send(url, token, form, Number(values.timeout) * 1000)
     }
     catch (err) {
-      last = `cannot reach ${base}: ${err.cause?.code ?? err.name ?? err.message}`
+      last = `cannot reach ${url.slice(0, url.indexOf('/api/v1/runs'))}: ${err.cause?.code ?? err.name ?? err.message}`
       console.error(`attempt ${attempt + 1}: ${last}`)
       continue
     }
-    if (res.status === 200 || res.status === 201) {
-      const receipt = res.body
-      if (values.json) console.log(JSON.stringify(receipt, null, 2))
-      else if (!values.quiet) console.log(renderReceipt(receipt))
-      for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${renderSummary(receipt)}\n`)
-      return values.strict && receipt.rejected.length ? 1 : 0
-    }
+    if (res.status === 200 || res.status === 201) return res.body
     last = `${res.status}: ${res.body.message ?? 'no message'}`
     if (res.status !== 429 && res.status < 500) {
       console.error(`Upload rejected (${last})`)
-      return 1
+      return null
     }
-    console.error(`attempt ${attempt + 1}: server answered ${last}`)
-    if (res.status === 429 && res.retryAfter > 0) await sleep(Math.min(res.retryAfter, 60) * 1000)
+    // a busy (429) or unavailable (503) server says when to come back: that wait replaces the backoff
+    wait = res.retryAfter
+    const next = attempt < retries && wait ? `; retrying in ${Math.ceil(wait / 1000)} s as the server asks` : ''
+    console.error(`attempt ${attempt + 1}: server answered ${last}${next}`)
   }
   console.error(`Upload failed after ${retries + 1} attempts (${last}). Re-running this command is safe: run key ${runKey}.`)
-  return 1
+  return null
 }
 
 upload(process.argv.slice(2), process.env).then(

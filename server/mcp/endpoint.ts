@@ -154,19 +154,55 @@ function allowedOrigin(request: Request): string {
   return new URL(publicBaseUrl(new URL(request.url).origin)).origin
 }
 
+/**
+ * The body as text when it is at most `limit` bytes, else null; counted as it streams in, so a long chunked body is
+ * never held whole. Past the limit the rest is read and dropped in the background (as nginx's lingering close), so
+ * the client reads the 413 instead of a reset.
+ */
+async function readBodyWithin(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return Buffer.concat(chunks, size).toString('utf8')
+    size += value.byteLength
+    if (size > limit) {
+      void drain(reader)
+      return null
+    }
+    chunks.push(value)
+  }
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    while (!(await reader.read()).done) { /* dropped */ }
+  }
+  catch { /* the client went away: nothing left to drop */ }
+}
+
+/** An answer given without reading the body: the body is still dropped as it arrives, never queued up in memory. */
+function unread(request: Request, response: Response): Response {
+  if (request.body && !request.body.locked) void drain(request.body.getReader())
+  return response
+}
+
 export async function mcpEndpoint(request: Request): Promise<Response> {
   const origin = request.headers.get('origin')
-  if (origin && origin !== allowedOrigin(request)) return rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`)
-  if (request.method !== 'POST') return rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' })
+  if (origin && origin !== allowedOrigin(request)) return unread(request, rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`))
+  if (request.method !== 'POST') return unread(request, rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' }))
 
   const keysUrl = `${publicBaseUrl(new URL(request.url).origin)}${links.apiKeys()}`
   const check = await checkBearer(request.headers.get('authorization'), 'read', keysUrl)
   // a key without the read scope is a 401 here too: MCP clients react to 401 by asking for a new key, not to 403
-  if (!check.ok) return rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' })
+  if (!check.ok) return unread(request, rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' }))
 
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) return rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
-  const raw = await request.text()
-  if (raw.length > MAX_BODY) return rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
+  const tooLarge = () => rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) return unread(request, tooLarge())
+  const raw = await readBodyWithin(request, MAX_BODY)
+  if (raw === null) return tooLarge()
   let parsedBody: unknown
   try {
     parsedBody = raw ? JSON.parse(raw) : undefined

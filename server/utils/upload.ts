@@ -1,71 +1,134 @@
 import type { H3Event } from 'h3'
-import { gunzipSync } from 'node:zlib'
+import { createGunzip } from 'node:zlib'
 import type { UploadedFile } from '../services/ingest'
 import { useConfig } from './config'
 import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors'
 
 const RAW_TYPES = ['application/xml', 'text/xml', 'application/json', 'text/plain', 'application/octet-stream', 'application/gzip', 'application/x-gzip']
+/** How long a refused body is still read and dropped, so the client reads the 413 rather than a reset (nginx's lingering_time). */
+const LINGER_MS = 30_000
 
-const tooLarge = (limit: number) => payloadTooLarge(`The upload is larger than ${Math.round(limit / 1048576)} MB (PROOFDECK_MAX_UPLOAD_MB). Split it into several uploads with the same runKey.`)
+const tooLarge = (limit: number) => payloadTooLarge(`The upload is larger than ${Math.round(limit / 1048576)} MB once decompressed (PROOFDECK_MAX_UPLOAD_MB). Split it into several uploads with the same runKey.`)
+const tooManyParts = (max: number) => payloadTooLarge(`The upload has more than ${max} files (PROOFDECK_MAX_UPLOAD_PARTS). Send the others in further uploads with the same runKey.`)
 
-/** Reads the body as it streams in, stopping (413) as soon as it passes the limit. */
-async function readLimitedBody(event: H3Event, limit: number): Promise<Buffer> {
-  const declared = Number(getRequestHeader(event, 'content-length'))
-  if (declared > limit) throw tooLarge(limit)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of event.node.req) {
-    size += (chunk as Buffer).length
-    if (size > limit) {
-      event.node.req.destroy()
-      throw tooLarge(limit)
+/** The decompressed bytes an upload may still produce: one budget shared by all of its files. */
+interface Budget { left: number, limit: number }
+
+/**
+ * Reads the body as it streams in (raw, chunked or multipart alike). Past the limit it stops keeping bytes and
+ * throws `refusal` (a 413) while the rest is read and dropped, so the client gets the sentence instead of a reset.
+ */
+export function readBodyWithin(event: H3Event, limit: number, refusal: () => Error): Promise<Buffer> {
+  const req = event.node.req
+  // Node drops an unread body by itself once the answer is sent
+  if (Number(getRequestHeader(event, 'content-length')) > limit) return Promise.reject(refusal())
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = (err: Error) => {
+      req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose)
+      reject(err)
     }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) return void chunks.push(chunk)
+      chunks.length = 0
+      const linger = setTimeout(() => req.destroy(), LINGER_MS).unref()
+      // a client that goes away while its rest is dropped is no error of ours
+      req.once('close', () => clearTimeout(linger)).on('error', () => {}).resume()
+      stop(refusal())
+    }
+    const onEnd = () => {
+      req.off('data', onData).off('close', onClose).off('error', onClose)
+      resolve(Buffer.concat(chunks, size))
+    }
+    // the client went away before the end: nothing to answer, but the caller's finally blocks must run
+    const onClose = () => stop(badRequest('The upload was cut short by the client.', 'upload_aborted'))
+    req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose)
+  })
 }
 
-function gunzipIfNeeded(name: string, data: Uint8Array, limit: number): Uint8Array {
-  if (data[0] !== 0x1F || data[1] !== 0x8B) return data
+/** gunzips as it goes, stopping as soon as the upload's decompressed total passes its budget. */
+async function gunzipWithin(name: string, data: Uint8Array, budget: Budget): Promise<Uint8Array> {
+  if (data[0] !== 0x1F || data[1] !== 0x8B) return take(data, budget)
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 })
+  gunzip.end(data)
+  const chunks: Buffer[] = []
+  let size = 0
+  let over = false
   try {
-    return gunzipSync(data, { maxOutputLength: limit })
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      size += chunk.length
+      // leaving the loop destroys the stream: nothing past the budget is ever inflated
+      if ((over = size > budget.left)) break
+      chunks.push(chunk)
+    }
   }
-  catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit)
+  catch {
     throw badRequest(`${name}: the file looks gzip-compressed but cannot be decompressed.`, 'bad_gzip')
   }
+  if (over) throw tooLarge(budget.limit)
+  return take(Buffer.concat(chunks, size), budget)
+}
+
+function take(content: Uint8Array, budget: Budget): Uint8Array {
+  budget.left -= content.length
+  if (budget.left < 0) throw tooLarge(budget.limit)
+  return content
+}
+
+/** The multipart boundary exactly as sent: it is compared byte for byte (RFC 2046), unlike the media type. */
+function boundaryOf(contentType: string): string | undefined {
+  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
+  return m?.[1] ?? m?.[2]
+}
+
+/** Counts the parts of a multipart body by its delimiters, stopping past `max`: the cap holds before any part is parsed. */
+function countParts(body: Buffer, boundary: string, max: number): number {
+  const delimiter = Buffer.from(`--${boundary}`)
+  let count = -1 // the closing delimiter ends the last part
+  for (let i = body.indexOf(delimiter); i !== -1 && count <= max; i = body.indexOf(delimiter, i + delimiter.length)) count++
+  return count
+}
+
+async function readMultipart(event: H3Event, contentType: string, budget: Budget): Promise<UploadedFile[]> {
+  const { maxUploadParts } = useConfig()
+  const body = await readBodyWithin(event, budget.limit, () => tooLarge(budget.limit))
+  const boundary = boundaryOf(contentType)
+  if (boundary && countParts(body, boundary, maxUploadParts) > maxUploadParts) throw tooManyParts(maxUploadParts)
+  let form: FormData
+  try {
+    form = await new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { headers: { 'content-type': contentType } }).formData()
+  }
+  catch {
+    throw badRequest('The multipart body cannot be read: check the boundary and that the upload was not cut short.', 'bad_multipart')
+  }
+  const files: UploadedFile[] = []
+  for (const [field, value] of form.entries()) {
+    if (typeof value === 'string') continue
+    const name = value.name || field
+    files.push({ name, content: await gunzipWithin(name, new Uint8Array(await value.arrayBuffer()), budget) })
+  }
+  if (!files.length) throw badRequest('The multipart body has no file part: send each report as a file field, e.g. curl -F "file=@report.xml".', 'no_file')
+  return files
 }
 
 /**
  * The report files of an upload: every file part of a multipart body, or the raw body as one file
- * (named by X-Proofdeck-Filename). gzip-compressed files are decompressed, within the same size limit.
+ * (named by X-Proofdeck-Filename). gzip-compressed files are decompressed; the size limit holds for the body as
+ * sent and for all of its files together once decompressed.
  */
 export async function readUploadedFiles(event: H3Event): Promise<UploadedFile[]> {
   const limit = useConfig().maxUploadBytes
-  const contentType = (getRequestHeader(event, 'content-type') ?? '').toLowerCase()
-  const mediaType = contentType.split(';')[0]!.trim()
-  if (mediaType === 'multipart/form-data') {
-    const body = await readLimitedBody(event, limit)
-    let form: FormData
-    try {
-      form = await new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { headers: { 'content-type': contentType } }).formData()
-    }
-    catch {
-      throw badRequest('The multipart body cannot be read: check the boundary and that the upload was not cut short.', 'bad_multipart')
-    }
-    const files: UploadedFile[] = []
-    for (const [field, value] of form.entries()) {
-      if (typeof value === 'string') continue
-      const name = value.name || field
-      files.push({ name, content: gunzipIfNeeded(name, new Uint8Array(await value.arrayBuffer()), limit) })
-    }
-    if (!files.length) throw badRequest('The multipart body has no file part: send each report as a file field, e.g. curl -F "file=@report.xml".', 'no_file')
-    return files
-  }
+  const budget: Budget = { left: limit, limit }
+  const contentType = getRequestHeader(event, 'content-type') ?? ''
+  // the media type is case-insensitive; its parameters (the boundary) are kept as sent
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
+  if (mediaType === 'multipart/form-data') return readMultipart(event, contentType, budget)
   if (mediaType && !RAW_TYPES.includes(mediaType)) {
     throw unsupportedMediaType(`Content-Type ${mediaType} is not accepted: send the report raw (application/xml, application/json) or as multipart/form-data.`)
   }
   const name = getRequestHeader(event, 'x-proofdeck-filename') || 'report'
-  const body = await readLimitedBody(event, limit)
-  return [{ name, content: gunzipIfNeeded(name, body, limit) }]
+  const body = await readBodyWithin(event, limit, () => tooLarge(limit))
+  return [{ name, content: await gunzipWithin(name, body, budget) }]
 }

@@ -6,6 +6,8 @@ import { inject } from 'vitest'
 
 export interface TestServer {
   url: string
+  /** The server's process id (e.g. to read its memory from /proc/<pid>/status). */
+  pid: number
   /** Everything the server printed so far (stdout + stderr). */
   logs: () => string
   /** Stops the process and drops its database. */
@@ -62,7 +64,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
     await server.kill()
     await db.drop()
   }
-  return { url: server.url, logs: server.output, stop, kill: server.kill, env: fullEnv }
+  return { url: server.url, pid: server.pid, logs: server.output, stop, kill: server.kill, env: fullEnv }
 }
 
 export { runServerToExit }

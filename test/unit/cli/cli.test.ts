@@ -63,15 +63,15 @@ describe('expandPatterns', () => {
   })
 })
 
-function fakeServer(answers: { status: number, body: unknown }[]) {
-  const requests: { url: string, auth: string, body: string }[] = []
+function fakeServer(answers: { status: number, body: unknown, headers?: () => Record<string, string> }[]) {
+  const requests: { url: string, auth: string, body: string, at: number }[] = []
   const server = createServer((req: IncomingMessage, res) => {
     let body = ''
     req.on('data', (d) => { body += d })
     req.on('end', () => {
-      requests.push({ url: req.url!, auth: req.headers.authorization!, body: body.replace(/-{2,}[\w-]+/g, '--boundary') })
+      requests.push({ url: req.url!, auth: req.headers.authorization!, body: body.replace(/-{2,}[\w-]+/g, '--boundary'), at: Date.now() })
       const a = answers[Math.min(requests.length - 1, answers.length - 1)]!
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body))
+      res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers?.() }).end(JSON.stringify(a.body))
     })
   })
   return new Promise<{ url: string, requests: typeof requests, close: () => void }>(r => server.listen(0, '127.0.0.1', () =>
@@ -109,6 +109,35 @@ describe('proofdeck upload', () => {
     expect(r.stdout).toContain('web: run failed — 12 tests: 9 passed, 2 failed, 0 errored, 1 skipped (1 flaky)')
     expect(readFileSync(summary, 'utf8')).toContain('Proofdeck: web failed')
     expect(r.stdout + r.stderr).not.toContain(token)
+  })
+
+  it.each([
+    ['503 with Retry-After in seconds', 503, () => ({ 'retry-after': '2' })],
+    ['429 with Retry-After as an HTTP date', 429, () => ({ 'retry-after': new Date(Date.now() + 3000).toUTCString() })],
+  ])('waits as long as a %s says before retrying', async (_name, status, headers) => {
+    const server = await fakeServer([{ status, body: { message: 'busy' }, headers }, { status: 201, body: receipt }])
+    const r = await runCli(['upload', report, '--project', 'web', '--quiet'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(0)
+    expect(server.requests).toHaveLength(2)
+    // the fake's base delay is 10 ms: only Retry-After explains a wait of more than a second
+    expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThan(1500)
+    expect(r.stderr).toMatch(/retrying in [23] s/)
+  })
+
+  it('sends more than 50 files in several uploads with one run key, and prints one receipt for the run', async () => {
+    const many = join(dir, 'many')
+    mkdirSync(many)
+    for (let i = 0; i < 120; i++) writeFileSync(join(many, `junit-${String(i).padStart(3, '0')}.xml`), '<testsuite><testcase name="t"/></testsuite>')
+    const part = (i: number) => ({ ...receipt, files: [{ name: `part-${i}.xml`, format: 'junit' as const, results: 1, status: 'ingested' as const }] })
+    const server = await fakeServer([{ status: 201, body: part(1) }, { status: 201, body: part(2) }, { status: 201, body: part(3) }])
+    const r = await runCli(['upload', join(many, '*.xml'), '--project', 'web', '--json'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(0)
+    expect(server.requests.map(q => q.body.match(/filename=/g)!.length)).toEqual([50, 50, 20])
+    expect(new Set(server.requests.map(q => q.url)).size).toBe(1)
+    expect(JSON.parse(r.stdout).files.map((f: { name: string }) => f.name)).toEqual(['part-1.xml', 'part-2.xml', 'part-3.xml'])
+    expect(r.stderr).toContain('120 files: sending them in 3 uploads of at most 50 files')
   })
 
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {

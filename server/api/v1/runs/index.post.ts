@@ -1,5 +1,6 @@
 import { ingestMetaSchema, INGEST_META_FIELDS } from '#shared/schemas/ingest'
 import { ingestRun } from '../../../services/ingest'
+import { withIngestSlot } from '../../../utils/admission'
 import { publicBaseUrl } from '../../../utils/config'
 import { readUploadedFiles } from '../../../utils/upload'
 import { validator } from '../../../utils/validate'
@@ -28,9 +29,10 @@ defineRouteMeta({
       401: { description: 'Missing, unknown, revoked or expired API key.' },
       403: { description: 'The key lacks the ingest scope.' },
       404: { description: 'The project is outside the key\'s scope.' },
-      413: { description: 'Larger than PROOFDECK_MAX_UPLOAD_MB.' },
+      413: { description: 'Larger than PROOFDECK_MAX_UPLOAD_MB (as sent, or all files together once decompressed), or more files than PROOFDECK_MAX_UPLOAD_PARTS.' },
       415: { description: 'Unsupported Content-Type.' },
       422: { description: 'A file is not a readable report; the message names the file, the problem and where.' },
+      429: { description: 'The key already has PROOFDECK_INGEST_CONCURRENCY uploads in progress; retry after the Retry-After seconds.' },
     },
   },
 })
@@ -42,8 +44,8 @@ export default defineEventHandler(async (event) => {
   // Metadata from the query string, or X-Proofdeck-<Field> headers (the query wins).
   const raw = Object.fromEntries(INGEST_META_FIELDS.map(f => [f, query[f] ?? getRequestHeader(event, `x-proofdeck-${f.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`)]))
   const meta = validator(ingestMetaSchema)(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')))
-  const files = await readUploadedFiles(event)
-  const { created, receipt } = await ingestRun(scope, meta, files, publicBaseUrl(getRequestURL(event).origin))
+  const { created, receipt } = await withIngestSlot(event, scope.keyId ?? scope.userId, async () =>
+    ingestRun(scope, meta, await readUploadedFiles(event), publicBaseUrl(getRequestURL(event).origin)))
   setResponseStatus(event, created ? 201 : 200)
   return receipt
 })
