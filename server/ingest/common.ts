@@ -1,5 +1,5 @@
 import type { TestStatus } from '#shared/constants'
-import { FIELD_CAPS, assertJsonDepth, note } from './limits'
+import { FIELD_CAPS, assertJsonDepth, boundLists, note } from './limits'
 import { ReportParseError, type ParsedAttempt, type ParsedResult } from './types'
 
 /*
@@ -192,10 +192,10 @@ export function attempt(status: TestStatus, fields: Partial<ParsedAttempt> = {})
 
 /** A result with every optional part empty; parsers fill what their format has. */
 export function result(fields: Pick<ParsedResult, 'title' | 'status' | 'attempts'> & Partial<ParsedResult>): ParsedResult {
-  return {
+  return boundLists({
     file: null, line: null, suitePath: [], variant: null, flaky: false, durationMs: null, errorMessage: null, errorStack: null,
     stdout: null, stderr: null, steps: [], annotations: [], attachments: [], tags: [], properties: {}, ...fields,
-  }
+  })
 }
 
 /** The error a result shows: that of its last attempt that failed with something to say. */

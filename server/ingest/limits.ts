@@ -1,4 +1,4 @@
-import { ReportParseError } from './types'
+import { ReportParseError, type ParsedResult, type ParsedStep } from './types'
 
 /*
  * What a report may ask of the server: how deep it nests and what the parser drops on the way. Every limit sits far
@@ -23,6 +23,44 @@ export const FIELD_CAPS = {
   type: 256,
   tool: 256,
 } as const
+
+/** Items one result may carry: far above real reports (a long e2e test has a few hundred steps), bounded per row. */
+export const LIST_CAPS = { steps: 2000, annotations: 100, attachments: 200, tags: 100, properties: 200 } as const
+
+/** The first `budget.left` steps of a tree in document order. */
+function takeSteps(steps: ParsedStep[], budget: { left: number }): ParsedStep[] {
+  const out: ParsedStep[] = []
+  for (const s of steps) {
+    if (budget.left <= 0) break
+    budget.left--
+    out.push(s.steps ? { ...s, steps: takeSteps(s.steps, budget) } : s)
+  }
+  return out
+}
+
+const countSteps = (steps: ParsedStep[]): number => steps.reduce((n, s) => n + 1 + (s.steps ? countSteps(s.steps) : 0), 0)
+
+/** A result's lists cut at LIST_CAPS, each cut noted once per kind for the receipt. */
+export function boundLists(r: ParsedResult): ParsedResult {
+  const cut = (kind: keyof typeof LIST_CAPS, n: number) => note(kind, `results with more than ${LIST_CAPS[kind]} ${kind} kept their first ${LIST_CAPS[kind]} (one had ${n})`)
+  const steps = countSteps(r.steps)
+  if (steps > LIST_CAPS.steps) {
+    cut('steps', steps)
+    r = { ...r, steps: takeSteps(r.steps, { left: LIST_CAPS.steps }) }
+  }
+  for (const kind of ['annotations', 'attachments', 'tags'] as const) {
+    if (r[kind].length > LIST_CAPS[kind]) {
+      cut(kind, r[kind].length)
+      r = { ...r, [kind]: r[kind].slice(0, LIST_CAPS[kind]) }
+    }
+  }
+  const keys = Object.keys(r.properties)
+  if (keys.length > LIST_CAPS.properties) {
+    cut('properties', keys.length)
+    r = { ...r, properties: Object.fromEntries(keys.slice(0, LIST_CAPS.properties).map(k => [k, r.properties[k]!])) }
+  }
+  return r
+}
 
 /** Something the parser left out of the run (an impossible date), said once per kind on the receipt. */
 export interface ReportNote { item: string, reason: string }

@@ -139,3 +139,22 @@ describe('NUL never reaches a key or a name', () => {
     expect(r.properties).toEqual({ ab: 'vw' })
   })
 })
+
+describe('the lists of one result are bounded', () => {
+  const many = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i))
+  const r = parseReport(JSON.stringify({ format: 'proofdeck', version: 1, results: [{
+    title: 't', status: 'passed', tags: many(5000, i => `t${i}`), annotations: many(5000, () => ({ type: 'a' })),
+    attachments: many(5000, () => ({ name: 'a' })), properties: Object.fromEntries(many(5000, i => [`k${i}`, 'v'])),
+    steps: many(100, () => ({ title: 's', steps: many(100, () => ({ title: 'inner' })) })),
+  }] }))
+  const x = fields(r)
+
+  it('keeps the first items of each and notes the cut', () => {
+    expect([x.tags.length, x.annotations.length, x.attachments.length, Object.keys(x.properties).length]).toEqual([100, 100, 200, 200])
+    const count = (s: typeof x.steps): number => s.reduce((n, t) => n + 1 + count(t.steps ?? []), 0)
+    expect(count(x.steps)).toBe(2000)
+    expect(x.tags[0]).toBe('t0')
+    expect(r.dropped?.map(d => d.item).sort()).toEqual(['annotations', 'attachments', 'properties', 'steps', 'tags'])
+    expect(r.dropped?.find(d => d.item === 'steps')?.reason).toBe('results with more than 2000 steps kept their first 2000 (one had 10100)')
+  })
+})
