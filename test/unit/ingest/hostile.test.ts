@@ -141,10 +141,10 @@ describe('NUL never reaches a key or a name', () => {
 })
 
 describe('the lists of one result are bounded', () => {
-  const many = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i))
+  const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i))
   const r = parseReport(JSON.stringify({ format: 'proofdeck', version: 1, results: [{
     title: 't', status: 'passed', tags: many(5000, i => `t${i}`), annotations: many(5000, () => ({ type: 'a' })),
-    attachments: many(5000, () => ({ name: 'a' })), properties: Object.fromEntries(many(5000, i => [`k${i}`, 'v'])),
+    attachments: many(5000, () => ({ name: 'a' })), properties: Object.fromEntries(many(5000, i => [`k${i}`, 'v'] as const)),
     steps: many(100, () => ({ title: 's', steps: many(100, () => ({ title: 'inner' })) })),
   }] }))
   const x = fields(r)
