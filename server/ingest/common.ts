@@ -1,4 +1,5 @@
 import type { TestStatus } from '#shared/constants'
+import { FIELD_CAPS, assertJsonDepth, boundLists, note } from './limits'
 import { ReportParseError, type ParsedAttempt, type ParsedResult } from './types'
 
 /*
@@ -51,8 +52,11 @@ function tailBytes(s: string, bytes: number): string {
  * last words usually are) around a marker saying how many bytes were cut: `…[1234 bytes omitted]…`.
  * Empty and missing text become null. The result is never longer than `max` bytes.
  */
-export function capText(text: string | null | undefined, max: number): string | null {
-  if (text == null || text === '') return null
+export function capText(raw: string | null | undefined, max: number): string | null {
+  if (raw == null || raw === '') return null
+  // NUL, which Postgres text and jsonb refuse, and lone surrogates, which are not UTF-8, go before measuring.
+  const text = raw.includes('\0') || !raw.isWellFormed() ? raw.replace(/\0/g, '').toWellFormed() : raw
+  if (text === '') return null
   if (text.length * 3 <= max) return text // cheap exit: a UTF-16 unit is at most 3 UTF-8 bytes
   const total = Buffer.byteLength(text, 'utf8')
   if (total <= max) return text
@@ -64,6 +68,15 @@ export function capText(text: string | null | undefined, max: number): string | 
   const omitted = total - Buffer.byteLength(head, 'utf8') - Buffer.byteLength(tail, 'utf8')
   return `${head}\n…[${omitted} bytes omitted]…\n${tail}`
 }
+
+/** A name-like field (title, suite, file, tag…): a string capped at `max` bytes, else null. */
+export const field = (v: unknown, max: number): string | null => capText(str(v), max)
+
+/** A name-like field that is trimmed first; null when blank. */
+export const trimmedField = (v: unknown, max: number): string | null => capText(str(v)?.trim(), max)
+
+/** An object key or property name: capped, NUL-free, '' when there is nothing left. */
+export const keyOf = (k: string): string => capText(k.trim(), FIELD_CAPS.key) ?? ''
 
 /** Strips a leading byte-order mark (U+FEFF), which editors and .NET tools like to write. */
 export const stripBom = (text: string): string => text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text
@@ -124,12 +137,10 @@ export function lineOrNull(value: unknown): number | null {
   return n != null && Number.isInteger(n) && n > 0 ? n : null
 }
 
-/**
- * ISO string for a date given as ISO, as epoch milliseconds (or epoch seconds, which some reporters write:
- * anything below 1e11 is read as seconds, i.e. before 1973 in milliseconds), or as a zone-less timestamp (UTC).
- * Null for anything unreadable and for zero dates (epoch 0, Go's 0001-01-01).
- */
-export function isoOrNull(value: unknown): string | null {
+const LAST_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/** The date a value means (see isoOrNull), or null when it is unreadable; not checked for plausibility. */
+export function readDate(value: unknown): Date | null {
   if (value == null || value === '') return null
   let d: Date
   if (typeof value === 'number') {
@@ -138,11 +149,27 @@ export function isoOrNull(value: unknown): string | null {
   }
   else {
     const s = String(value).trim()
-    if (/^\d+(\.\d+)?$/.test(s)) return isoOrNull(Number(s))
+    if (/^\d+(\.\d+)?$/.test(s)) return readDate(Number(s))
     d = new Date(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(s) ? `${s}Z` : s)
   }
+  return Number.isNaN(d.getTime()) ? null : d
+}
+
+/**
+ * ISO string for a date given as ISO, as epoch milliseconds (or epoch seconds, which some reporters write:
+ * anything below 1e11 is read as seconds, i.e. before 1973 in milliseconds), or as a zone-less timestamp (UTC).
+ * Null for anything unreadable, for zero dates (epoch 0, Go's 0001-01-01), and for dates after 9999 (noted, as `where`).
+ */
+export function isoOrNull(value: unknown, where = 'a date'): string | null {
+  const d = readDate(value)
+  if (!d) return null
   const t = d.getTime()
-  return Number.isNaN(t) || t <= 0 ? null : d.toISOString() // ≤ 1970: a zero value (Go writes 0001-01-01), not a date
+  if (t > LAST_DATE) {
+    // Postgres cannot read a 6-digit year ("+020000-01-01"), and no test ran then: an impossible date is no date.
+    note(where, `a date after the year 9999 (${String(value).slice(0, 40)}) was treated as absent`)
+    return null
+  }
+  return t <= 0 ? null : d.toISOString() // ≤ 1970: a zero value (Go writes 0001-01-01), not a date
 }
 
 /** First non-blank line, trimmed. */
@@ -165,10 +192,10 @@ export function attempt(status: TestStatus, fields: Partial<ParsedAttempt> = {})
 
 /** A result with every optional part empty; parsers fill what their format has. */
 export function result(fields: Pick<ParsedResult, 'title' | 'status' | 'attempts'> & Partial<ParsedResult>): ParsedResult {
-  return {
+  return boundLists({
     file: null, line: null, suitePath: [], variant: null, flaky: false, durationMs: null, errorMessage: null, errorStack: null,
     stdout: null, stderr: null, steps: [], annotations: [], attachments: [], tags: [], properties: {}, ...fields,
-  }
+  })
 }
 
 /** The error a result shows: that of its last attempt that failed with something to say. */
@@ -269,6 +296,7 @@ function jsonErrorOffset(s: string): number | null {
 export function parseJson(text: string, what: string): unknown {
   const body = stripBom(text)
   assertNotEmpty(body)
+  assertJsonDepth(body, what)
   try {
     return JSON.parse(body)
   }

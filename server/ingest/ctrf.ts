@@ -1,8 +1,9 @@
 import type { TestStatus } from '#shared/constants'
 import {
-  CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects,
-  parseJson, result, str,
+  CAPS, asArray, attempt, capText, field, isObject, isoOrNull, keyOf, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects,
+  parseJson, result, str, trimmedField,
 } from './common'
+import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth } from './limits'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
 /*
@@ -20,13 +21,13 @@ const lines = (v: unknown): string | null => capText(Array.isArray(v) ? v.map(x 
 
 const scalar = (v: unknown): string => typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
 
-/** `parameters` as a stable "k=v,k2=v2" (keys sorted), prefixed by the browser when the test names one. */
+/** `parameters` as a stable "k=v,k2=v2" (keys sorted), prefixed by the browser when the test names one. Capped. */
 function variantOf(t: Obj): string | null {
   const params = isObject(t.parameters) && Object.keys(t.parameters).length
     ? Object.keys(t.parameters).sort().map(k => `${k}=${scalar((t.parameters as Obj)[k])}`).join(',')
     : null
   const browser = nonBlank(t.browser)
-  return browser && params ? `${browser} ${params}` : params ?? browser
+  return capText(browser && params ? `${browser} ${params}` : params ?? browser, FIELD_CAPS.variant)
 }
 
 /**
@@ -44,15 +45,16 @@ function suitePathOf(t: Obj, name: string, file: string | null): string[] {
   }
   if (parts[parts.length - 1] === name) parts.pop()
   if (file) parts = parts.filter(p => !(p === file || file.endsWith(`/${p}`) || file.endsWith(`\\${p}`)))
-  return parts
+  assertSuiteDepth(parts.length, 'CTRF report', parts)
+  return parts.map(p => capText(p, FIELD_CAPS.suite)!)
 }
 
 function steps(list: unknown, depth = 0): ParsedStep[] {
-  if (depth > 64) return []
+  if (depth > MAX_NESTING) return []
   return objects(list).map((s) => {
     const nested = steps(s.steps, depth + 1)
     const step: ParsedStep = {
-      title: str(s.name) ?? str(s.title) ?? '', durationMs: msOrNull(s.duration), status: s.status == null ? 'passed' : statusOf(s.status),
+      title: field(s.name, FIELD_CAPS.step) ?? field(s.title, FIELD_CAPS.step) ?? '', durationMs: msOrNull(s.duration), status: s.status == null ? 'passed' : statusOf(s.status),
       error: capText(str(s.message), CAPS.short),
     }
     if (nested.length) step.steps = nested
@@ -62,14 +64,14 @@ function steps(list: unknown, depth = 0): ParsedStep[] {
 
 function parseTest(t: Obj): ParsedResult {
   const status = statusOf(t.status)
-  const name = str(t.name) ?? ''
-  const file = nonBlank(t.filePath) ?? nonBlank(t.filepath)
+  const name = field(t.name, FIELD_CAPS.title) ?? ''
+  const file = trimmedField(t.filePath, FIELD_CAPS.file) ?? trimmedField(t.filepath, FIELD_CAPS.file)
   const message = capText(str(t.message), CAPS.message)
   const stack = capText(str(t.trace), CAPS.stack)
   const stdout = lines(t.stdout)
   const stderr = lines(t.stderr)
   const final = attempt(status, {
-    durationMs: msOrNull(t.duration), startedAt: isoOrNull(t.start),
+    durationMs: msOrNull(t.duration), startedAt: isoOrNull(t.start, 'tests[].start'),
     errorMessage: status === 'passed' ? null : message, errorStack: status === 'passed' ? null : stack, stdout, stderr,
   })
 
@@ -78,7 +80,7 @@ function parseTest(t: Obj): ParsedResult {
     .map((r, i) => ({ r, n: numberOrNull(r.attempt) ?? i + 1 }))
     .sort((a, b) => a.n - b.n)
     .map(({ r }) => attempt(statusOf(r.status), {
-      durationMs: msOrNull(r.duration), startedAt: isoOrNull(r.start), errorMessage: capText(str(r.message), CAPS.message),
+      durationMs: msOrNull(r.duration), startedAt: isoOrNull(r.start, 'tests[].retryAttempts[].start'), errorMessage: capText(str(r.message), CAPS.message),
       errorStack: capText(str(r.trace), CAPS.stack), stdout: lines(r.stdout), stderr: lines(r.stderr),
     }))
   let attempts: ParsedAttempt[]
@@ -102,8 +104,6 @@ function parseTest(t: Obj): ParsedResult {
   }
   else attempts = [final]
 
-  const properties: Record<string, string> = {}
-  if (isObject(t.labels)) for (const [k, v] of Object.entries(t.labels)) if (v != null) properties[k] = capText(scalar(v), CAPS.short) ?? ''
   const errs = lastError(attempts)
   return result({
     title: name,
@@ -120,10 +120,19 @@ function parseTest(t: Obj): ParsedResult {
     stdout,
     stderr,
     steps: steps(t.steps),
-    attachments: objects(t.attachments).map(a => ({ name: str(a.name) ?? 'attachment', contentType: str(a.contentType), path: str(a.path) })),
-    tags: [...new Set(asArray(t.tags).map(str).filter((x): x is string => !!x))],
-    properties,
+    attachments: objects(t.attachments).map(a => ({
+      name: field(a.name, FIELD_CAPS.file) ?? 'attachment', contentType: field(a.contentType, FIELD_CAPS.type), path: field(a.path, FIELD_CAPS.file),
+    })),
+    tags: [...new Set(asArray(t.tags).map(x => field(x, FIELD_CAPS.tag)).filter((x): x is string => !!x))],
+    properties: labelsOf(t.labels),
   })
+}
+
+/** `labels` as properties: names cleaned and capped like every key, values like every short text. */
+function labelsOf(labels: unknown): Record<string, string> {
+  const properties: Record<string, string> = {}
+  if (isObject(labels)) for (const [k, v] of Object.entries(labels)) if (v != null && keyOf(k)) properties[keyOf(k)] = capText(scalar(v), CAPS.short) ?? ''
+  return properties
 }
 
 /** Parses an already-decoded CTRF report. */
@@ -132,7 +141,7 @@ export function parseCtrfObject(doc: unknown): ParsedReport {
   if (!res || !Array.isArray(res.tests)) {
     throw new ReportParseError(`This JSON is not a CTRF report: it has no "results.tests" array${res ? '' : ' (no top-level "results" object)'}.`, { code: 'not_ctrf' })
   }
-  const tool = isObject(res.tool) ? [nonBlank(res.tool.name), nonBlank(res.tool.version)].filter(Boolean).join(' ') || null : null
+  const tool = isObject(res.tool) ? capText([nonBlank(res.tool.name), nonBlank(res.tool.version)].filter(Boolean).join(' '), FIELD_CAPS.tool) : null
   const summary = isObject(res.summary) ? res.summary : {}
   const env = isObject(res.environment) ? res.environment : {}
   const start = numberOrNull(summary.start)
@@ -159,7 +168,7 @@ export function parseCtrfObject(doc: unknown): ParsedReport {
   return {
     format: 'ctrf',
     tool,
-    startedAt: isoOrNull(start),
+    startedAt: isoOrNull(start, 'summary.start'),
     durationMs,
     results: tests.map(parseTest),
     errors: [],

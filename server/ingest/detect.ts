@@ -1,5 +1,6 @@
 import type { ReportFormat } from '#shared/constants'
 import { assertNotEmpty, isObject, jsonSyntaxError, lineCol, stripBom } from './common'
+import { assertJsonDepth } from './limits'
 import { ReportParseError } from './types'
 
 /*
@@ -50,6 +51,7 @@ export function sniffReport(input: string): Sniffed {
   const c = text[start]
   if (c === '<') return { format: 'junit' }
   if (c === '{' || c === '[') {
+    assertJsonDepth(text, 'JSON report')
     let doc: unknown
     try {
       doc = JSON.parse(text)

@@ -3,11 +3,13 @@ import { stripBom } from './common'
 import { parseCtrf, parseCtrfObject } from './ctrf'
 import { formatLabel, sniffReport } from './detect'
 import { parseJunit } from './junit'
+import { withNotes } from './limits'
 import { parseNative, parseNativeObject } from './native'
 import { parsePlaywright, parsePlaywrightObject } from './playwright'
 import { ReportParseError, type ParsedReport } from './types'
 
 export { CAPS, MAX_OUTPUT_BYTES, capText } from './common'
+export { FIELD_CAPS, MAX_DOCUMENT_DEPTH, MAX_NESTING } from './limits'
 export { detectFormat } from './detect'
 export { ReportParseError } from './types'
 export type * from './types'
@@ -18,6 +20,12 @@ export type * from './types'
  * not a readable report of that format. Pure: text in, report out.
  */
 export function parseReport(text: string, format?: ReportFormat): ParsedReport {
+  const { value: report, notes } = withNotes(() => parseAs(text, format))
+  if (notes.length) report.dropped = notes
+  return report
+}
+
+function parseAs(text: string, format: ReportFormat | undefined): ParsedReport {
   if (format) {
     const first = stripBom(text).trimStart()[0]
     const isXml = first === '<'

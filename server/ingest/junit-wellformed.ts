@@ -1,5 +1,6 @@
 import { XMLValidator } from 'fast-xml-parser'
 import { assertNotEmpty, at, lineCol } from './common'
+import { MAX_DOCUMENT_DEPTH } from './limits'
 import { ReportParseError } from './types'
 
 /*
@@ -55,6 +56,12 @@ function secondRoot(xml: string, lt: number): never {
   const p = lineCol(xml, lt)
   const name = /^<([^\s/>]+)/.exec(xml.slice(lt, lt + 200))?.[1] ?? '?'
   throw new ReportParseError(`The XML is not well-formed: a second root element <${name}> starts at ${at(p)}, and a JUnit report has exactly one.`, { code: 'malformed_xml', ...p })
+}
+
+/** Refuses a document nested deeper than MAX_DOCUMENT_DEPTH elements, before any recursive code walks it. */
+function tooDeep(xml: string, lt: number): never {
+  const p = lineCol(xml, lt)
+  throw new ReportParseError(`This XML nests elements more than ${MAX_DOCUMENT_DEPTH} levels deep (at ${at(p)}); reports are read to at most ${MAX_DOCUMENT_DEPTH} levels (real ones stay under 20), so it was refused.`, { code: 'too_deep', ...p })
 }
 
 const REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);/y
@@ -120,7 +127,7 @@ function scanMarkup(xml: string): void {
     if (next === 47 /* / */) depth--
     else {
       if (depth === 0 && ++roots > 1) secondRoot(xml, lt)
-      if (xml.charCodeAt(j - 1) !== 47 /* not self-closing */) depth++
+      if (xml.charCodeAt(j - 1) !== 47 /* not self-closing */ && ++depth > MAX_DOCUMENT_DEPTH) tooDeep(xml, lt)
     }
     i = j + 1
   }

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser'
 import type { TestStatus } from '#shared/constants'
-import { CAPS, attempt, capText, firstLine, isoOrNull, lastError, lineOrNull, result, secondsToMs, stripBom } from './common'
+import { CAPS, attempt, capText, firstLine, isoOrNull, keyOf, lastError, lineOrNull, result, secondsToMs, stripBom } from './common'
+import { FIELD_CAPS, assertSuiteDepth } from './limits'
 import { assertWellFormed } from './junit-wellformed'
 import {
   ReportParseError, type ParsedAnnotation, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult,
@@ -136,10 +137,13 @@ const SKIP_ATTRIBUTE_VALUES = new Set(['disabled', 'skipped', 'skip', 'notrun', 
 function conventions(output: string | null, attachments: ParsedAttachment[], properties: Record<string, string>) {
   if (!output || !output.includes('[[')) return
   for (const m of output.matchAll(/\[\[ATTACHMENT\|([^\]\n]+)\]\]/g)) {
-    const path = m[1]!.trim()
+    const path = capText(m[1]!.trim(), FIELD_CAPS.file) ?? ''
     attachments.push({ name: path.split(/[\\/]/).pop() || path, contentType: null, path })
   }
-  for (const m of output.matchAll(/\[\[PROPERTY\|([^=\]\n]+)=([^\]\n]*)\]\]/g)) properties[m[1]!.trim()] = capText(m[2]!, CAPS.short) ?? ''
+  for (const m of output.matchAll(/\[\[PROPERTY\|([^=\]\n]+)=([^\]\n]*)\]\]/g)) {
+    const name = keyOf(m[1]!)
+    if (name) properties[name] = capText(m[2]!, CAPS.short) ?? ''
+  }
 }
 
 interface Context {
@@ -162,7 +166,7 @@ function readProperties(n: XNode, tag: string, into: Record<string, string>): vo
     for (const p of kids(ps, 'properties')) {
       if (tagOf(p) !== 'property') continue
       const a = attrsOf(p)
-      const name = a.name?.trim()
+      const name = keyOf(a.name ?? '')
       if (name) into[name] = capText(a.value ?? trimLines(ownText(p, 'property')).trim(), CAPS.short) ?? ''
     }
   }
@@ -225,7 +229,7 @@ function caseAttempts(
       const sa = attrsOf(s)
       annotations.push({ type: /xfail/i.test(sa.type ?? '') ? 'xfail' : 'skip', description: capText(sa.message?.trim() || trimLines(ownText(s, 'skipped')).trim(), CAPS.short) })
     }
-    else annotations.push({ type: (a.status ?? a.result ?? 'skipped').trim().toLowerCase(), description: null })
+    else annotations.push({ type: capText((a.status ?? a.result ?? 'skipped').trim().toLowerCase(), FIELD_CAPS.type) ?? 'skipped', description: null })
     attempts = [own('skipped')]
   }
   else {
@@ -249,16 +253,17 @@ function parseTestcase(n: XNode, ch: CaseChildren, ctx: Context, sink: Sink): Pa
   const attempts = caseAttempts(ch, a, durationMs, stdout, stderr, annotations)
   const status = attempts[attempts.length - 1]!.status
 
-  const title = a.name?.trim() ?? ''
+  const title = capText(a.name?.trim(), FIELD_CAPS.title) ?? ''
   if (!title) sink.unnamed++
-  const file = a.file?.trim() || a.filepath?.trim() || ctx.file
+  const file = fileOf(a) ?? ctx.file
   const suites = file ? ctx.suites.filter(s => s !== file) : ctx.suites
-  const classname = a.classname?.trim()
+  const classname = capText(a.classname?.trim(), FIELD_CAPS.suite)
   const classnameAddsSuite = classname
     && classname !== suites[suites.length - 1]
     && classname !== title
     && classname !== file
   const suitePath = classnameAddsSuite ? [...suites, classname] : suites
+  assertSuiteDepth(suitePath.length, 'JUnit report', suitePath)
 
   // Suite properties are inherited; the object is shared between the cases of a suite unless a case adds its own.
   let properties = ctx.properties
@@ -322,18 +327,21 @@ function walkNode(n: XNode, ctx: Context, sink: Sink, inSuite: boolean): void {
   for (const c of kids(n, tag)) walkNode(c, ctx, sink, false)
 }
 
+const fileOf = (a: Attrs): string | null => capText(a.file?.trim() || a.filepath?.trim(), FIELD_CAPS.file)
+
 function walkSuite(n: XNode, tag: string, ctx: Context, sink: Sink): void {
   const a = attrsOf(n)
-  const name = tag === 'testsuite' ? a.name?.trim() : undefined
+  const name = tag === 'testsuite' ? capText(a.name?.trim(), FIELD_CAPS.suite) : null
   let properties = ctx.properties
   const own: Record<string, string> = {}
   readProperties(n, tag, own)
   if (Object.keys(own).length) properties = { ...ctx.properties, ...own }
   const here: Context = {
     suites: name ? [...ctx.suites, name] : ctx.suites,
-    file: a.file?.trim() || a.filepath?.trim() || ctx.file,
+    file: fileOf(a) ?? ctx.file,
     properties,
   }
+  assertSuiteDepth(here.suites.length, 'JUnit report', here.suites)
   for (const c of kids(n, tag)) walkNode(c, here, sink, true)
 }
 
@@ -368,14 +376,14 @@ export function parseJunit(text: string): ParsedReport {
 
   // Run timing: the root's own attributes, else the first suite's start and the sum of the top-level suites.
   const ra = attrsOf(root)
-  let startedAt = isoOrNull(ra.timestamp)
+  let startedAt = isoOrNull(ra.timestamp, `<${rootName}> timestamp`)
   let durationMs = secondsToMs(ra.time)
   if (rootName === 'testsuites' && (startedAt == null || durationMs == null)) {
     let sum: number | null = null
     for (const s of kids(root, rootName)) {
       if (tagOf(s) !== 'testsuite') continue
       const sa = attrsOf(s)
-      startedAt ??= isoOrNull(sa.timestamp)
+      startedAt ??= isoOrNull(sa.timestamp, '<testsuite> timestamp')
       const t = secondsToMs(sa.time)
       if (t != null) sum = (sum ?? 0) + t
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { TEST_STATUSES } from '#shared/constants'
-import { CAPS, capText, isObject, isoOrNull, lastError, parseJson, result } from './common'
+import { CAPS, capText, isObject, isoOrNull, keyOf, lastError, parseJson, readDate, result } from './common'
+import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth, note } from './limits'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
 /*
@@ -13,11 +14,12 @@ const status = z.enum(TEST_STATUSES)
 /** Optional text: null/undefined/"" → null, long → capped. */
 const text = (max: number) => z.string().nullish().transform(v => capText(v, max))
 const ms = z.number().nonnegative().nullish().transform(v => v ?? null)
-const date = z.union([z.string(), z.number()]).nullish().transform((v, ctx) => {
+/** A name-like string, capped (NUL and lone surrogates cleaned); blank → null. */
+const name = (max: number) => z.string().nullish().transform(v => capText(v, max))
+const date = (where: string) => z.union([z.string(), z.number()]).nullish().transform((v, ctx) => {
   if (v == null) return null
-  const iso = isoOrNull(v)
-  if (!iso) ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 date or epoch milliseconds' })
-  return iso
+  if (!readDate(v)) ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 date or epoch milliseconds' })
+  return isoOrNull(v, where) // after 9999: absent, and noted
 })
 
 const attemptSchema = z.object({
@@ -25,7 +27,7 @@ const attemptSchema = z.object({
   durationMs: ms,
   errorMessage: text(CAPS.message),
   errorStack: text(CAPS.stack),
-  startedAt: date,
+  startedAt: date('results[].attempts[].startedAt'),
   stdout: text(CAPS.output),
   stderr: text(CAPS.output),
 })
@@ -42,12 +44,12 @@ const stepSchema: z.ZodType<StepIn, unknown> = z.object({
 })
 
 const resultSchema = z.object({
-  title: z.string().min(1),
+  title: z.string().min(1).transform(v => capText(v, FIELD_CAPS.title) ?? ''),
   status,
   suitePath: z.array(z.string()).default([]),
-  file: z.string().nullish().transform(v => v || null),
+  file: name(FIELD_CAPS.file),
   line: z.number().int().positive().nullish().transform(v => v ?? null),
-  variant: z.string().nullish().transform(v => v || null),
+  variant: name(FIELD_CAPS.variant),
   flaky: z.boolean().default(false),
   durationMs: ms,
   attempts: z.array(attemptSchema).optional(),
@@ -56,13 +58,13 @@ const resultSchema = z.object({
   stdout: text(CAPS.output),
   stderr: text(CAPS.output),
   steps: z.array(stepSchema).default([]),
-  annotations: z.array(z.object({ type: z.string(), description: text(CAPS.short) })).default([]),
+  annotations: z.array(z.object({ type: z.string().transform(v => capText(v, FIELD_CAPS.type) ?? 'note'), description: text(CAPS.short) })).default([]),
   attachments: z.array(z.object({
-    name: z.string(),
-    contentType: z.string().nullish().transform(v => v ?? null),
-    path: z.string().nullish().transform(v => v ?? null),
+    name: z.string().transform(v => capText(v, FIELD_CAPS.file) ?? 'attachment'),
+    contentType: name(FIELD_CAPS.type),
+    path: name(FIELD_CAPS.file),
   })).default([]),
-  tags: z.array(z.string()).default([]),
+  tags: z.array(z.string().transform(v => capText(v, FIELD_CAPS.tag))).default([]),
   properties: z.record(z.string(), z.string()).default({}),
 })
 
@@ -70,11 +72,11 @@ const resultSchema = z.object({
 const nativeReportSchema = z.object({
   format: z.literal('proofdeck'),
   version: z.literal(1),
-  tool: z.string().nullish().transform(v => v || null),
-  startedAt: date,
+  tool: name(FIELD_CAPS.tool),
+  startedAt: date('startedAt'),
   durationMs: ms,
   results: z.array(resultSchema),
-  errors: z.array(z.object({ message: z.string().min(1), stack: text(CAPS.stack) })).default([]),
+  errors: z.array(z.object({ message: z.string().min(1).transform(v => capText(v, CAPS.message) ?? '(no message)'), stack: text(CAPS.stack) })).default([]),
   stdout: text(CAPS.output),
   stderr: text(CAPS.output),
   metadata: z.object({
@@ -83,7 +85,7 @@ const nativeReportSchema = z.object({
 })
 
 const stripSteps = (steps: StepIn[]): ParsedStep[] => steps.map(s => ({
-  title: s.title, durationMs: s.durationMs, status: s.status, error: s.error, ...(s.steps?.length ? { steps: stripSteps(s.steps) } : {}),
+  title: capText(s.title, FIELD_CAPS.step) ?? '', durationMs: s.durationMs, status: s.status, error: s.error, ...(s.steps?.length ? { steps: stripSteps(s.steps) } : {}),
 }))
 
 /** What a report's results needed fixing, counted for its warnings. */
@@ -112,7 +114,7 @@ function toResult(x: z.output<typeof resultSchema>, fixes: Fixes): ParsedResult 
     durationMs: x.durationMs,
     file: x.file,
     line: x.line,
-    suitePath: x.suitePath,
+    suitePath: suitePathOf(x.suitePath),
     variant: x.variant,
     errorMessage: x.errorMessage ?? fallback.errorMessage,
     errorStack: x.errorStack ?? fallback.errorStack,
@@ -121,9 +123,42 @@ function toResult(x: z.output<typeof resultSchema>, fixes: Fixes): ParsedResult 
     steps: stripSteps(x.steps),
     annotations: x.annotations,
     attachments: x.attachments,
-    tags: x.tags,
-    properties: x.properties,
+    tags: [...new Set(x.tags.filter((t): t is string => !!t))],
+    properties: propertiesOf(x.properties),
   })
+}
+
+function suitePathOf(path: string[]): string[] {
+  assertSuiteDepth(path.length, 'Proofdeck JSON report', path)
+  return path.map(s => capText(s, FIELD_CAPS.suite) ?? '')
+}
+
+/** Property names cleaned and capped like every key, values like every short text. */
+function propertiesOf(raw: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    const key = keyOf(k)
+    if (key) out[key] = capText(v, CAPS.short) ?? ''
+  }
+  return out
+}
+
+/**
+ * Steps cut at MAX_NESTING levels before zod sees them: its recursive schema would overflow the stack on a deep
+ * tree (1,000 levels), and no report nests steps that deep. The input is copied where it is cut, never changed.
+ */
+function pruneSteps(list: unknown, depth: number): unknown {
+  if (!Array.isArray(list)) return list
+  if (depth > MAX_NESTING) {
+    if (list.length) note('steps', `steps nested deeper than ${MAX_NESTING} levels were dropped`)
+    return undefined
+  }
+  return list.map(s => isObject(s) && Array.isArray(s.steps) ? { ...s, steps: pruneSteps(s.steps, depth + 1) } : s)
+}
+
+function pruned(doc: unknown): unknown {
+  if (!isObject(doc) || !Array.isArray(doc.results)) return doc
+  return { ...doc, results: doc.results.map(r => isObject(r) && Array.isArray(r.steps) ? { ...r, steps: pruneSteps(r.steps, 0) } : r) }
 }
 
 /** Validates an already-decoded Proofdeck JSON report. */
@@ -131,7 +166,7 @@ export function parseNativeObject(doc: unknown): ParsedReport {
   if (isObject(doc) && doc.format === 'proofdeck' && doc.version !== 1) {
     throw new ReportParseError(`This Proofdeck JSON report has version ${JSON.stringify(doc.version ?? null)}; this server reads version 1.`, { code: 'invalid_native_report' })
   }
-  const r = nativeReportSchema.safeParse(doc)
+  const r = nativeReportSchema.safeParse(pruned(doc))
   if (!r.success) {
     const issue = r.error.issues[0]!
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : ''

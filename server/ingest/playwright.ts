@@ -1,7 +1,9 @@
 import type { TestStatus } from '#shared/constants'
 import {
-  CAPS, asArray, attempt, capText, isObject, isoOrNull, lastError, lineOrNull, msOrNull, nonBlank, objects, parseJson, result, str,
+  CAPS, asArray, attempt, capText, field, isObject, isoOrNull, lastError, lineOrNull, msOrNull, objects, parseJson, result, str,
+  trimmedField,
 } from './common'
+import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth } from './limits'
 import { ReportParseError, type ParsedAnnotation, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
 /*
@@ -44,11 +46,11 @@ function errorOf(r: Obj): { message: string | null, stack: string | null } {
 }
 
 function steps(list: unknown, depth = 0): ParsedStep[] {
-  if (depth > 64) return []
+  if (depth > MAX_NESTING) return []
   return objects(list).map((s) => {
     const err = isObject(s.error) ? str(s.error.message) ?? str(s.error.value) : null
     const nested = steps(s.steps, depth + 1)
-    const step: ParsedStep = { title: str(s.title) ?? '', durationMs: msOrNull(s.duration), status: err ? 'failed' : 'passed', error: capText(err, CAPS.short) }
+    const step: ParsedStep = { title: field(s.title, FIELD_CAPS.step) ?? '', durationMs: msOrNull(s.duration), status: err ? 'failed' : 'passed', error: capText(err, CAPS.short) }
     if (nested.length) step.steps = nested
     return step
   })
@@ -58,7 +60,7 @@ function annotations(lists: unknown[]): ParsedAnnotation[] {
   const seen = new Set<string>()
   const out: ParsedAnnotation[] = []
   for (const a of lists.flatMap(objects)) {
-    const type = str(a.type) ?? 'note'
+    const type = field(a.type, FIELD_CAPS.type) ?? 'note'
     const description = capText(str(a.description), CAPS.short)
     const key = `${type}\u0000${description ?? ''}`
     if (seen.has(key)) continue // Playwright ≥1.50 repeats test annotations on every result
@@ -74,7 +76,7 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
   const attempts: ParsedAttempt[] = runs.map((r) => {
     const e = errorOf(r)
     return attempt(attemptStatus(str(r.status), expected), {
-      durationMs: msOrNull(r.duration), startedAt: isoOrNull(r.startTime), errorMessage: e.message, errorStack: e.stack,
+      durationMs: msOrNull(r.duration), startedAt: isoOrNull(r.startTime, 'results[].startTime'), errorMessage: e.message, errorStack: e.stack,
       stdout: output(r.stdout), stderr: output(r.stderr),
     })
   })
@@ -91,24 +93,25 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
   const final = runs[runs.length - 1]
   const join = (k: 'stdout' | 'stderr') => capText(attempts.map(a => a[k]).filter(Boolean).join('\n'), CAPS.output)
   return result({
-    title: str(spec.title) ?? '',
+    title: field(spec.title, FIELD_CAPS.title) ?? '',
     status,
     flaky: outcome === 'flaky' && status === 'passed',
     attempts,
     durationMs: attempts.reduce<number | null>((sum, a) => a.durationMs == null ? sum : (sum ?? 0) + a.durationMs, null),
-    file: nonBlank(spec.file) ?? suiteFile,
+    file: trimmedField(spec.file, FIELD_CAPS.file) ?? suiteFile,
     line: lineOrNull(spec.line),
     suitePath,
-    variant: nonBlank(test.projectName) ?? nonBlank(test.projectId),
+    variant: trimmedField(test.projectName, FIELD_CAPS.variant) ?? trimmedField(test.projectId, FIELD_CAPS.variant),
     ...lastError(attempts),
     stdout: join('stdout'),
     stderr: join('stderr'),
     steps: steps(final?.steps),
     annotations: annotations([test.annotations, ...runs.map(r => r.annotations)]),
     attachments: runs.flatMap(r => objects(r.attachments)).map(a => ({
-      name: str(a.name) ?? 'attachment', contentType: str(a.contentType), path: str(a.path), // never `body`
+      name: field(a.name, FIELD_CAPS.file) ?? 'attachment', contentType: field(a.contentType, FIELD_CAPS.type),
+      path: field(a.path, FIELD_CAPS.file), // never `body`
     })),
-    tags: [...new Set(asArray(spec.tags).map(str).filter((t): t is string => !!t))],
+    tags: [...new Set(asArray(spec.tags).map(t => field(t, FIELD_CAPS.tag)).filter((t): t is string => !!t))],
   })
 }
 
@@ -125,21 +128,23 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
     throw new ReportParseError(`This JSON is not a Playwright report: it has no top-level "suites" array${keys ? ` (its top-level keys are ${keys})` : ''}.`, { code: 'not_playwright' })
   }
   const results: ParsedResult[] = []
-  // Iterative walk (a pathological nesting depth cannot overflow the stack).
-  const queue: { suite: Obj, path: string[], file: string | null }[] = objects(doc.suites)
-    .map(suite => ({ suite, path: [], file: null }))
+  // Iterative walk (a pathological nesting depth cannot overflow the stack); past MAX_NESTING levels the report is
+  // refused, so copying the path at each level stays linear in the size of the report.
+  const queue: { suite: Obj, path: string[], file: string | null, level: number }[] = objects(doc.suites)
+    .map(suite => ({ suite, path: [], file: null, level: 1 }))
     .reverse()
   while (queue.length) {
-    const { suite, path, file: parentFile } = queue.pop()!
-    const file = nonBlank(suite.file) ?? parentFile
-    const title = str(suite.title) ?? ''
+    const { suite, path, file: parentFile, level } = queue.pop()!
+    assertSuiteDepth(level, 'Playwright report', path)
+    const file = trimmedField(suite.file, FIELD_CAPS.file) ?? parentFile
+    const raw = str(suite.title) ?? ''
     // File-level suites are titled with the file path, already the test's `file`; describe() blocks are not.
-    const here = !title.trim() || title === file || title === suite.file ? path : [...path, title]
+    const here = !raw.trim() || raw === file || raw === suite.file ? path : [...path, field(raw, FIELD_CAPS.suite)!]
     for (const spec of objects(suite.specs)) {
       for (const test of objects(spec.tests)) results.push(parseTest(spec, test, here, file))
     }
     const children = objects(suite.suites)
-    for (let i = children.length - 1; i >= 0; i--) queue.push({ suite: children[i]!, path: here, file })
+    for (let i = children.length - 1; i >= 0; i--) queue.push({ suite: children[i]!, path: here, file, level: level + 1 })
   }
 
   const stats = isObject(doc.stats) ? doc.stats : null
@@ -158,13 +163,13 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
     const off = (Object.keys(ours) as (keyof typeof ours)[]).filter(k => typeof stats[k] === 'number' && stats[k] !== ours[k])
     if (off.length) warnings.push(`The report's own stats disagree with its tests (${off.map(k => `${k}: stats ${String(stats[k])}, tests ${ours[k]}`).join('; ')}); the tests were counted.`)
   }
-  const version = nonBlank(config.version)
+  const version = trimmedField(config.version, FIELD_CAPS.tool)
   const duration = msOrNull(stats?.duration)
   return {
     format: 'playwright',
     tool: version ? `playwright ${version}` : 'playwright',
     // Without a stats block (Playwright < 1.39 in some setups), the earliest attempt's start.
-    startedAt: isoOrNull(stats?.startTime) ?? earliestStart(results),
+    startedAt: isoOrNull(stats?.startTime, 'stats.startTime') ?? earliestStart(results),
     durationMs: duration == null ? null : Math.round(duration),
     results,
     errors,

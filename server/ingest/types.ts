@@ -67,6 +67,16 @@ export interface ParsedRunError {
   stack: string | null
 }
 
+/** Run metadata a report carries; validated like the upload's own before use (server/services/ingest.ts). */
+export interface ReportMetadata {
+  branch?: string
+  commit?: string
+  commitMessage?: string
+  buildUrl?: string
+  environment?: string
+  runKey?: string
+}
+
 export interface ParsedReport {
   format: ReportFormat
   /** Tool that wrote the report where it says so (e.g. "playwright 1.57.0", "jest-ctrf-json-reporter"). */
@@ -80,9 +90,11 @@ export interface ParsedReport {
   stdout: string | null
   stderr: string | null
   /** Run metadata the report itself carries (CTRF environment, our own JSON), used when the upload gives none. */
-  metadata: { branch?: string, commit?: string, commitMessage?: string, buildUrl?: string, environment?: string }
+  metadata: ReportMetadata
   /** Things the parser noticed and handled, said out loud for the receipt (e.g. "3 testcases had no name"). */
   warnings: string[]
+  /** Values the parser left out because they cannot be stored (a date after 9999), for the receipt's `rejected`. */
+  dropped?: { item: string, reason: string }[]
 }
 
 /** A report that cannot be read. `message` is a sentence for a person; line/column where the parser knows them. */

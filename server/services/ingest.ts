@@ -5,9 +5,10 @@ import { int4, mergeUpload, sha256, testLabel, type UploadFile } from '../ingest
 import { ReportParseError, type ParsedReport } from '../ingest/types'
 import type { ReportFormat } from '#shared/constants'
 import { links } from '#shared/links'
-import type { IngestMeta } from '#shared/schemas/ingest'
+import { reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
-import { notFound, unprocessable } from '../utils/errors'
+import { useConfig } from '../utils/config'
+import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
 import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
@@ -37,6 +38,8 @@ interface ParsedFile extends UploadFile {
 /** The run an upload describes, from the upload's metadata with the report's own as fallback. */
 interface RunPlan {
   files: ParsedFile[]
+  /** Values of the reports that were left out (invalid metadata, impossible dates), for the receipt. */
+  rejected: Notes['rejected']
   runKey: string
   format: ReportFormat
   values: Omit<typeof runs.$inferInsert, 'projectId'>
@@ -62,7 +65,7 @@ export async function ingestRun(
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
     const fresh = await freshFiles(tx, run.id, plan.files)
     const applied = fresh.length
-      ? await applyUpload(tx, project.id, run, fresh, isNewRun)
+      ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, url: `${baseUrl}${links.run(run.id)}`, ...applied })
@@ -73,19 +76,55 @@ export async function ingestRun(
   return outcome
 }
 
-/** Parses every file; a file that is not a readable report fails the whole upload (422) with its name and position. */
+/**
+ * Parses every file; a file that is not a readable report fails the whole upload (422) with its name and position,
+ * and more results than PROOFDECK_MAX_RESULTS fail it (413) as soon as the files read so far hold them.
+ */
 function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): ParsedFile[] {
+  const max = useConfig().maxResults
+  let total = 0
   return files.map((f) => {
+    let report: ParsedReport
     try {
-      const text = new TextDecoder('utf-8').decode(f.content)
-      return { name: f.name, hash: sha256(f.content), bytes: f.content.byteLength, report: parseReport(text, format) }
+      report = parseReport(new TextDecoder('utf-8').decode(f.content), format)
     }
     catch (err) {
       if (!(err instanceof ReportParseError)) throw err
       const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
       throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
     }
+    total += report.results.length
+    if (total > max) {
+      const n = (x: number) => x.toLocaleString('en-US')
+      throw payloadTooLarge(`This upload holds ${n(total)} test results${files.length > 1 ? ` (counted up to ${f.name})` : ''}; this server takes at most ${n(max)} per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.`)
+    }
+    return { name: f.name, hash: sha256(f.content), bytes: f.content.byteLength, report }
   })
+}
+
+type ReportMeta = Partial<Pick<IngestMeta, keyof typeof reportMetaSchema.shape>>
+
+/**
+ * The run metadata of the first report that carries any, for the fields the upload does not give, held to the rules
+ * of the upload's own metadata (length, URL scheme, commit hash): a value that breaks them is dropped and noted.
+ */
+function reportMetadata(meta: IngestMeta, parsed: ParsedFile[]): { values: ReportMeta, rejected: Notes['rejected'] } {
+  const file = parsed.find(f => Object.keys(f.report.metadata).length)
+  const values: Record<string, string> = {}
+  const rejected: Notes['rejected'] = []
+  for (const [k, v] of Object.entries(file?.report.metadata ?? {})) {
+    const key = k as keyof ReportMeta
+    const schema = reportMetaSchema.shape[key]
+    if (!schema || v == null || meta[key] != null) continue
+    const r = schema.safeParse(v)
+    if (r.success) {
+      if (r.data != null) values[key] = r.data
+      continue
+    }
+    const shown = v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length.toLocaleString('en-US')} characters)` : JSON.stringify(v)
+    rejected.push({ item: `${file!.name}: the report's ${key} ${shown}`, reason: `${r.error.issues[0]!.message.replace(/\.$/, '')}; it was ignored.` })
+  }
+  return { values, rejected }
 }
 
 function ts(iso: string | null | undefined): Date | null {
@@ -96,15 +135,16 @@ function ts(iso: string | null | undefined): Date | null {
 
 /** Run key, branch, commit and start of the run this upload belongs to. */
 function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
-  const reportMeta = parsed.find(f => Object.keys(f.report.metadata).length)?.report.metadata ?? {}
+  const { values: reportMeta, rejected } = reportMetadata(meta, parsed)
+  for (const f of parsed) for (const d of f.report.dropped ?? []) rejected.push({ item: `${f.name}: ${d.item}`, reason: d.reason })
   const branch = meta.branch ?? reportMeta.branch ?? null
-  const commit = meta.commit ?? reportMeta.commit?.toLowerCase() ?? null
+  const commit = meta.commit ?? reportMeta.commit ?? null
   // Without a run key, the content is the key: re-sending the same files is a retry, not a new run.
-  const runKey = meta.runKey ?? `auto-${sha256([branch, commit, ...parsed.map(f => f.hash).sort()].join('\n')).slice(0, 32)}`
+  const runKey = meta.runKey ?? reportMeta.runKey ?? `auto-${sha256([branch, commit, ...parsed.map(f => f.hash).sort()].join('\n')).slice(0, 32)}`
   const format = parsed[0]?.report.format ?? 'junit'
   const startedAt = ts(meta.startedAt) ?? ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0]) ?? new Date()
   return {
-    files: parsed, runKey, format,
+    files: parsed, rejected, runKey, format,
     values: {
       runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
       buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
@@ -150,8 +190,9 @@ async function freshFiles(tx: Tx, runId: string, parsed: ParsedFile[]): Promise<
 }
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
-async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], isNewRun: boolean) {
-  const { merged, rejected } = mergeUpload(fresh)
+async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], isNewRun: boolean, planned: Notes['rejected']) {
+  const { merged, rejected: nameless } = mergeUpload(fresh)
+  const rejected = [...planned, ...nameless]
   const duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
   const analysis = await storeResults(tx, projectId, run, merged, isNewRun)
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)

@@ -2,8 +2,10 @@ import { z } from 'zod'
 import { REPORT_FORMATS } from '../constants'
 import { slugSchema } from './common'
 
+// NUL: Postgres text refuses it, so it is a 400/dropped value here rather than a 500 at the insert.
 const optionalText = (max: number, what: string) =>
-  z.string().trim().max(max, `${what} is longer than ${max} characters.`).optional().transform(v => v || undefined)
+  z.string().trim().max(max, `${what} is longer than ${max} characters.`)
+    .refine(v => !v.includes('\0'), `${what} contains a NUL character.`).optional().transform(v => v || undefined)
 
 /** Run metadata of an upload: query parameters, or X-Proofdeck-* headers (the query wins). */
 export const ingestMetaSchema = z.object({
@@ -19,4 +21,9 @@ export const ingestMetaSchema = z.object({
   format: z.enum(REPORT_FORMATS, { message: `format must be one of ${REPORT_FORMATS.join(', ')}.` }).optional(),
 })
 export type IngestMeta = z.infer<typeof ingestMetaSchema>
+
+/** The run metadata a report itself may carry (CTRF environment, our JSON), held to the same rules as the upload's. */
+export const reportMetaSchema = ingestMetaSchema.pick({
+  branch: true, commit: true, commitMessage: true, buildUrl: true, environment: true, runKey: true,
+})
 export const INGEST_META_FIELDS = ['project', 'branch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format'] as const

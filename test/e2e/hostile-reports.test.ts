@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+/*
+ * Hostile reports against the built server (issue 13, items 1, 3, 5, 8): each is a 4xx with a sentence, or a 201 with
+ * the value capped or dropped and noted on the receipt, never a 500; and no report stalls the other requests.
+ * The bodies are generated here, never committed.
+ */
+
+const deepPlaywright = (n: number) => `{"suites":[${'{"title":"s","suites":['.repeat(n)}${']}'.repeat(n)}]}`
+const ctrf = (test: object, extra: object = {}) => JSON.stringify({ results: { tool: { name: 'x' }, tests: [{ name: 't', status: 'passed', ...test }], ...extra } })
+const playwright = (spec: object, result: object = {}) => JSON.stringify({ suites: [{ title: 'a.spec.ts', file: 'a.spec.ts', specs: [{
+  title: 't', ...spec, tests: [{ status: 'expected', results: [{ status: 'passed', ...result }] }],
+}] }] })
+
+describe('hostile reports', () => {
+  let server: TestServer
+  let key: string
+  let cookie: string
+  const send = (name: string, content: string, query: Record<string, string> = {}) =>
+    upload(server, [{ name, content }], { key, query: { project: 'hostile', ...query } })
+  const run = async (id: string) => (await fetch(`${server.url}/api/runs/${id}?status=all&limit=10`, { headers: { cookie } })).json()
+
+  beforeAll(async () => {
+    server = await startServer({ PROOFDECK_MAX_RESULTS: '1000' })
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  it('refuses a Playwright report nested 70,000 deep with the depth, while /api/health keeps answering within 2 s', async () => {
+    let slowest = 0
+    let done = false
+    const probe = (async () => {
+      while (!done) {
+        const t = performance.now()
+        expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
+        slowest = Math.max(slowest, performance.now() - t)
+        await new Promise(r => setTimeout(r, 20))
+      }
+    })()
+    const res = await send('deep.json', deepPlaywright(70_000)).finally(() => { done = true })
+    await probe
+    expect(res.status).toBe(422)
+    expect(res.body.message).toMatch(/^deep\.json: This JSON report nests 140,002 levels deep; reports are read to at most 256 levels/)
+    expect(slowest).toBeLessThan(2000)
+  })
+
+  it.each([
+    ['JUnit 100,000 deep', 'deep.xml', `<testsuites>${'<testsuite name="s">'.repeat(100_000)}${'</testsuite>'.repeat(100_000)}</testsuites>`,
+      /^deep\.xml: This XML nests elements more than 256 levels deep/],
+    ['our JSON steps 1,000 deep', 'steps.json',
+      `{"format":"proofdeck","version":1,"results":[{"title":"t","status":"passed","steps":[${'{"title":"s","steps":['.repeat(1000)}${']}'.repeat(1000)}]}]}`,
+      /^steps\.json: This JSON report nests 2,004 levels deep/],
+    ['CTRF labels 10,000 deep', 'labels.json', `{"results":{"tests":[{"name":"t","status":"passed","labels":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}}]}}`,
+      /^labels\.json: This JSON report nests 10,00\d levels deep/],
+    ['CTRF suite path of 100', 'suites.json', ctrf({ suite: Array.from({ length: 100 }, (_, i) => `s${i}`) }),
+      /^suites\.json: This CTRF report nests suites 100 levels deep/],
+  ])('refuses %s with a 422 sentence naming the file and the depth', async (_name, file, body, message) => {
+    const res = await send(file, body)
+    expect(res.status).toBe(422)
+    expect(res.body.message).toMatch(message)
+    expect(res.body.data.code).toBe('too_deep')
+  })
+
+  it('caps a 10 MB test name: the run page stays small and the name keeps its head, tail and a marker', async () => {
+    const name = `${'a'.repeat(5_000_000)}${'z'.repeat(5_000_000)}`
+    const res = await send('name.json', playwright({ title: name, tags: [name] }, { steps: [{ title: name }] }))
+    expect(res.status).toBe(201)
+    const page = await run(res.body.runId)
+    const title: string = page.results.items[0].title
+    expect(Buffer.byteLength(title)).toBeLessThanOrEqual(4096)
+    expect(title).toMatch(/^a+\n…\[\d+ bytes omitted\]…\nz+$/)
+    expect(JSON.stringify(page).length).toBeLessThan(100_000)
+  })
+
+  it.each([
+    ['CTRF summary.start', 'start.json', ctrf({}, { summary: { start: 253402387200000 } }), 'start.json: summary.start'],
+    ['JUnit timestamp', 'stamp.xml', '<testsuite name="s" timestamp="+020000-01-01T00:00:00"><testcase name="t"/></testsuite>', 'stamp.xml: <testsuite> timestamp'],
+    ['Playwright startTime', 'time.json', playwright({}, { startTime: '+020000-01-01T00:00:00.000Z' }), 'time.json: results[].startTime'],
+  ])('treats a date after 9999 (%s) as absent and says so', async (_name, file, body, item) => {
+    const res = await send(file, body)
+    expect(res.status).toBe(201)
+    expect(res.body.rejected).toEqual([{ item, reason: expect.stringMatching(/date after the year 9999 .* treated as absent/) }])
+    expect(new Date((await run(res.body.runId)).startedAt).getUTCFullYear()).toBeLessThan(10_000)
+  })
+
+  it('drops report metadata that breaks the upload rules (an 8,000-character branch, a javascript: build URL), with notes', async () => {
+    const body = JSON.stringify({ results: { tests: [{ name: 't', status: 'passed' }], environment: {
+      branchName: 'b'.repeat(8000), buildUrl: 'javascript:alert(document.cookie)', testEnvironment: 'staging\0', commitMessage: 'fine',
+    } } })
+    const res = await send('meta.json', body)
+    expect(res.status).toBe(201)
+    expect(res.body.branch).toBeNull()
+    expect(res.body.rejected.map((r: any) => r.item)).toEqual([
+      expect.stringMatching(/^meta\.json: the report's branch "b{60}"… \(8,000 characters\)$/),
+      'meta.json: the report\'s buildUrl "javascript:alert(document.cookie)"',
+      'meta.json: the report\'s environment "staging\\u0000"',
+    ])
+    expect(res.body.rejected.map((r: any) => r.reason)).toEqual([
+      'The branch is longer than 250 characters; it was ignored.',
+      'The build URL must be an http(s) URL; it was ignored.',
+      'The environment contains a NUL character; it was ignored.',
+    ])
+    const page = await run(res.body.runId)
+    expect([page.branch, page.buildUrl, page.environment, page.commitMessage]).toEqual([null, null, null, 'fine'])
+  })
+
+  it.each([
+    ['a JUnit property name with a raw NUL byte', 'nul.xml', '<testsuite name="s"><testcase name="t"><properties><property name="a\0b" value="v"/></properties></testcase></testsuite>'],
+    ['our JSON properties key with NUL', 'nul.json', JSON.stringify({ format: 'proofdeck', version: 1, results: [{ title: 't\0', status: 'passed', properties: { 'a\0b': 'v\0' } }] })],
+    ['a CTRF label name with NUL', 'nul-ctrf.json', ctrf({ labels: { 'a\0b': 'v' } })],
+  ])('stores %s without the NUL', async (_name, file, body) => {
+    const res = await send(file, body)
+    expect(res.status).toBe(201)
+    expect(res.body.counts.tests).toBe(1)
+  })
+
+  it('refuses more results than PROOFDECK_MAX_RESULTS with a 413 sentence, before writing anything', async () => {
+    const res = await send('many.xml', `<testsuite name="s">${Array.from({ length: 1001 }, (_, i) => `<testcase name="t${i}"/>`).join('')}</testsuite>`, { project: 'too-many' })
+    expect(res.status).toBe(413)
+    expect(res.body.message).toBe('This upload holds 1,001 test results; this server takes at most 1,000 per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.')
+    expect((await fetch(`${server.url}/api/projects/too-many`, { headers: { cookie } })).status).toBe(404)
+    expect((await send('ok.xml', `<testsuite name="s">${'<testcase name="t"/>'.repeat(1000)}</testsuite>`)).status).toBe(201)
+  })
+
+  it('answered no request with a 500', () => {
+    expect(server.logs()).not.toMatch(/\b500\b|RangeError|Maximum call stack/)
+  })
+})
