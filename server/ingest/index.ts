@@ -9,7 +9,7 @@ import { parsePlaywright, parsePlaywrightObject } from './playwright'
 import { ReportParseError, type ParsedReport } from './types'
 
 export { CAPS, MAX_OUTPUT_BYTES, capText } from './common'
-export { FIELD_CAPS, MAX_DOCUMENT_DEPTH, MAX_NESTING } from './limits'
+export { FIELD_CAPS, MAX_NESTING } from './limits'
 export { detectFormat } from './detect'
 export { ReportParseError } from './types'
 export type * from './types'

@@ -25,7 +25,7 @@ export const FIELD_CAPS = {
 } as const
 
 /** Items one result may carry: far above real reports (a long e2e test has a few hundred steps), bounded per row. */
-export const LIST_CAPS = { steps: 2000, annotations: 100, attachments: 200, tags: 100, properties: 200 } as const
+const LIST_CAPS = { steps: 2000, annotations: 100, attachments: 200, tags: 100, properties: 200 } as const
 
 /** The first `budget.left` steps of a tree in document order. */
 function takeSteps(steps: ParsedStep[], budget: { left: number }): ParsedStep[] {
