@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,9 +9,9 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin'
 export interface ThrowawayPg {
   url: string
   /** pg_ctl restart with the given shutdown mode; resolves once Postgres accepts connections again. */
-  restart: (mode: 'fast' | 'immediate') => void
-  stop: (mode?: 'fast' | 'immediate') => void
-  start: () => void
+  restart: (mode: 'fast' | 'immediate') => Promise<void>
+  stop: (mode?: 'fast' | 'immediate') => Promise<void>
+  start: () => Promise<void>
   destroy: () => void
 }
 
@@ -30,14 +31,17 @@ export function startThrowawayPg(port: number): ThrowawayPg {
   const asPostgres = (bin: string, args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args], { stdio: 'ignore' })
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`
-  const ctl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', ...args])
+  const ctlArgs = (args: string[]) => ['-u', 'postgres', '--', join(PG_BIN, 'pg_ctl'), '-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', ...args]
+  const ctl = (...args: string[]) => execFileSync('runuser', ctlArgs(args), { stdio: 'ignore' })
+  // async, so that clients running in the same process keep running while Postgres goes down and comes back
+  const ctlAsync = async (...args: string[]) => void await promisify(execFile)('runuser', ctlArgs(args))
   asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
   ctl('start')
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: mode => ctl('-m', mode, 'restart'),
-    stop: (mode = 'fast') => ctl('-m', mode, 'stop'),
-    start: () => ctl('start'),
+    restart: mode => ctlAsync('-m', mode, 'restart'),
+    stop: (mode = 'fast') => ctlAsync('-m', mode, 'stop'),
+    start: () => ctlAsync('start'),
     destroy: () => {
       try {
         ctl('-m', 'immediate', 'stop')

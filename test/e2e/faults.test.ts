@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { canRunThrowawayPg, startThrowawayPg, type ThrowawayPg } from '../../scripts/lib/throwaway-pg'
 import { runServerToExit, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
@@ -129,7 +128,8 @@ function hammer(fn: () => Promise<number>) {
   const done = (async () => {
     while (running) {
       const t = Date.now()
-      statuses.push(await fn().catch(() => 0))
+      // a request that hangs counts as 0 after 15 s, so a stuck server fails the test instead of timing it out
+      statuses.push(await Promise.race([fn().catch(() => 0), sleep(15_000).then(() => 0)]))
       slowest = Math.max(slowest, Date.now() - t)
       await sleep(20)
     }
@@ -156,7 +156,7 @@ describe.skipIf(!canRunThrowawayPg())('a Postgres restart under load', () => {
 
   const untilHealthy = async (since: number) => {
     while (Date.now() - since < 30_000) {
-      const r = await fetch(`${server.url}/api/health`).catch(() => null)
+      const r = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(5000) }).catch(() => null)
       if (r?.status === 200 && (await upload(server, [junit(`after-${since}`)], { key, query: { project: 'web' } })).status === 201) return Date.now() - since
       await sleep(100)
     }
@@ -164,13 +164,13 @@ describe.skipIf(!canRunThrowawayPg())('a Postgres restart under load', () => {
   }
 
   it('during an outage health is degraded and requests get 503 + Retry-After with a sentence, quickly', async () => {
-    pg.stop('immediate')
+    await pg.stop('immediate')
     try {
       const t = Date.now()
-      const health = await fetch(`${server.url}/api/health`)
+      const health = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(12_000) })
       expect(health.status).toBe(503)
       expect(await health.json()).toMatchObject({ status: 'degraded' })
-      const read = await fetch(`${server.url}/api/projects`, { headers: { cookie } })
+      const read = await fetch(`${server.url}/api/projects`, { headers: { cookie }, signal: AbortSignal.timeout(12_000) })
       expect(read.status).toBe(503)
       expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0)
       expect((await read.json()).message).toMatch(/database/i)
@@ -179,7 +179,7 @@ describe.skipIf(!canRunThrowawayPg())('a Postgres restart under load', () => {
       expect(Date.now() - t).toBeLessThan(10_000)
     }
     finally {
-      pg.start()
+      await pg.start()
     }
     expect(await untilHealthy(Date.now())).toBeLessThan(5000)
   })
@@ -189,7 +189,7 @@ describe.skipIf(!canRunThrowawayPg())('a Postgres restart under load', () => {
       ? (await upload(server, [junit(`load-${i}-${Date.now()}`)], { key, query: { project: 'web', runKey: `k${i}-${Date.now()}` } })).status
       : (await fetch(`${server.url}/api/projects/web/runs`, { headers: { cookie } })).status))
     await sleep(500)
-    pg.restart(mode)
+    await pg.restart(mode)
     const recovery = await untilHealthy(Date.now())
     await sleep(500)
     await Promise.all(loops.map(l => l.stop()))
