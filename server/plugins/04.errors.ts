@@ -19,7 +19,7 @@ function answerWith(error: H3Error, statusCode: number, message: string, data: R
 function mapRequestError(error: H3Error, event: H3Event): void {
   const db = classifyDbError(error)
   if (db?.kind === 'connection') {
-    setResponseHeader(event, 'retry-after', String(RETRY_AFTER_SECONDS))
+    setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)
     return answerWith(error, 503, `The database is unreachable right now; try again in ${RETRY_AFTER_SECONDS} seconds.`,
       { code: 'database_unavailable', retryAfter: RETRY_AFTER_SECONDS })
   }
