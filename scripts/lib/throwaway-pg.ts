@@ -25,6 +25,18 @@ export function canRunThrowawayPg(): boolean {
  * stop it, which they must never do to a shared instance.
  */
 export function startThrowawayPg(port: number): ThrowawayPg {
+  // a port taken by someone else fails pg_ctl start: try the next few
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return startOn(port + attempt * 7)
+    }
+    catch (err) {
+      if (attempt >= 4) throw err
+    }
+  }
+}
+
+function startOn(port: number): ThrowawayPg {
   const dir = mkdtempSync(join(tmpdir(), 'proofdeck-pg-'))
   chownSync(dir, uidOf('postgres'), uidOf('postgres', 'g'))
   const data = join(dir, 'data')
@@ -36,7 +48,13 @@ export function startThrowawayPg(port: number): ThrowawayPg {
   // async, so that clients running in the same process keep running while Postgres goes down and comes back
   const ctlAsync = async (...args: string[]) => void await promisify(execFile)('runuser', ctlArgs(args))
   asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
-  ctl('start')
+  try {
+    ctl('start')
+  }
+  catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: mode => ctlAsync('-m', mode, 'restart'),
