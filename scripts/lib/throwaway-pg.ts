@@ -4,7 +4,7 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-export const PG_BIN = '/usr/lib/postgresql/15/bin'
+const PG_BIN = '/usr/lib/postgresql/15/bin'
 
 export interface ThrowawayPg {
   url: string
