@@ -1,24 +1,25 @@
-import { mkdirSync } from 'node:fs'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type { Sql } from 'postgres'
 import * as schema from './schema'
 import { applyMigrations } from './migrate'
+import { classifyDbError } from './errors'
+import { createDataDir, lockDataDir, tightenDataDir } from './pglite-dir'
 import { useConfig } from '../utils/config'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 export { schema }
+export { classifyDbError, describeForLog } from './errors'
 
 export interface DbHandle {
-  db: Db
+  /** The current pool's database: read it per call, a lost connection replaces the pool. */
+  readonly db: Db
   driver: 'postgres' | 'pglite'
   /** Cheap liveness probe for /api/health. */
   ping: () => Promise<void>
+  /** Called with any error a query threw: a lost connection recycles the pool. */
+  noteError: (err: unknown) => void
   close: () => Promise<void>
-}
-
-/** Where the embedded database lives when DATABASE_URL is unset. */
-function pgliteDir(): string {
-  return useConfig().dataDir
 }
 
 /** Hides the password of a connection string so it can be printed. */
@@ -33,31 +34,163 @@ function redactUrl(url: string): string {
   }
 }
 
-async function open(): Promise<DbHandle> {
-  const { databaseUrl: url, databasePoolSize } = useConfig()
-  if (url) {
-    const { default: postgres } = await import('postgres')
-    const { drizzle } = await import('drizzle-orm/postgres-js')
+/** A fresh pool is opened at most this often while the database stays unreachable. */
+const RECYCLE_EVERY_MS = 1000
+
+/** One postgres.js pool and what is waiting on it, so a pool that is replaced can fail what it would leave hanging. */
+interface Pool { client: Sql, db: Db, pending: Set<(err: Error) => void>, onError: (err: unknown) => void }
+
+function track<T>(pool: Pool, work: PromiseLike<T>): Promise<T> {
+  let fail: (err: Error) => void = () => {}
+  return new Promise<T>((resolve, reject) => {
+    fail = reject
+    pool.pending.add(reject)
+    work.then(resolve, (err: unknown) => {
+      // seen where it happens, so a lost connection replaces the pool even when the caller swallows the error
+      pool.onError(err)
+      reject(err)
+    })
+  }).finally(() => pool.pending.delete(fail))
+}
+
+/**
+ * The client drizzle sees: the pool's own, except that top-level queries and transactions are tracked (see Pool).
+ * Drizzle calls `unsafe(...)` and `unsafe(...).values()` and awaits them, and `begin(fn)`; nothing else is wrapped.
+ */
+function trackedClient(pool: Pool): Sql {
+  return new Proxy(pool.client, {
+    get(target, prop, receiver) {
+      if (prop === 'begin') return (...args: Parameters<Sql['begin']>) => track(pool, target.begin(...args))
+      if (prop !== 'unsafe') return Reflect.get(target, prop, receiver)
+      return (...args: Parameters<Sql['unsafe']>) => {
+        const query = target.unsafe(...args)
+        let values = false
+        let started: Promise<unknown> | undefined
+        const run = () => (started ??= track(pool, values ? query.values() : query))
+        const thenable = {
+          values: () => { values = true; return thenable },
+          then: (ok?: (v: unknown) => unknown, fail?: (e: unknown) => unknown) => run().then(ok, fail),
+        }
+        return thenable
+      }
+    },
+  })
+}
+
+/** Our own ends of a pool: the errors they cause must not replace the pool again. */
+const SELF_INFLICTED = new Set(['CONNECTION_DESTROYED', 'CONNECTION_ENDED'])
+
+/**
+ * Keeps one working pool. postgres.js 3.4.9 poisons a connection whose socket closes while a write is queued (its
+ * nextWriteTimer is never reset, so later writes never leave: CONNECT_TIMEOUT forever, and queries on it hang, the
+ * upstream reports). Rather than repair a pool, replace it; what the old one still holds once it has ended (2 s at
+ * most) fails as a lost connection. While lost, probe twice a second; once the database answers, replace the pool one
+ * last time: connections made during the outage may be poisoned too, and only a pool opened after it is clean.
+ */
+function poolKeeper(connect: () => Pool) {
+  let pool = connect()
+  let lastRecycle = 0
+  let probe: ReturnType<typeof setInterval> | undefined
+  const replace = () => {
+    const old = pool
+    pool = connect()
+    void old.client.end({ timeout: 2 }).catch(() => {}).then(() => {
+      const gone = Object.assign(new Error('the database connection was lost'), { code: 'CONNECTION_DESTROYED' })
+      for (const reject of old.pending) reject(gone)
+    })
+  }
+  const startProbe = () => {
+    probe ??= setInterval(() => {
+      track(pool, pool.client`select 1`).then(() => {
+        if (!probe) return // an earlier tick's probe got there first
+        clearInterval(probe)
+        probe = undefined
+        replace()
+        console.info('[proofdeck] the database answers again')
+      }, () => {})
+    }, 500)
+    probe.unref()
+  }
+  return {
+    current: () => pool,
+    noteError: (err: unknown) => {
+      const kind = classifyDbError(err)
+      if (kind?.kind !== 'connection' || SELF_INFLICTED.has(kind.code) || Date.now() - lastRecycle < RECYCLE_EVERY_MS) return
+      lastRecycle = Date.now()
+      if (!probe) console.warn(`[proofdeck] lost the database connection (${kind.code}): replacing the connection pool until it answers again`)
+      replace()
+      startProbe()
+    },
+    close: () => {
+      clearInterval(probe)
+      return pool.client.end({ timeout: 5 })
+    },
+  }
+}
+
+async function openPostgres(url: string, size: number): Promise<DbHandle> {
+  const { default: postgres } = await import('postgres')
+  const { drizzle } = await import('drizzle-orm/postgres-js')
+  const connect = (): Pool => {
     // JIT off: our queries are short and indexed; on a large table the planner's cost estimate crosses the JIT
     // threshold and compiling took 7 to 100 ms per query (list_projects at 1M results) for nothing in return.
-    const client = postgres(url, { max: databasePoolSize, onnotice: () => {}, connect_timeout: 10, connection: { jit: 'off' } })
-    const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Db
-    try {
-      await client`select 1`
-    }
-    catch (err) {
-      await client.end({ timeout: 1 }).catch(() => {})
-      throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message || (err as { code?: string }).code}`)
-    }
-    return { db, driver: 'postgres', ping: async () => void await client`select 1`, close: () => client.end({ timeout: 5 }) }
+    // connect_timeout 5 s: during an outage a request fails (503) well before a client gives up on it; idle and
+    // lifetime limits retire sockets that a restart left half-open.
+    const client = postgres(url, {
+      max: size, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, max_lifetime: 30 * 60, connection: { jit: 'off' },
+    })
+    const pool: Pool = { client, db: undefined as unknown as Db, pending: new Set(), onError: err => keeper.noteError(err) }
+    pool.db = drizzle(trackedClient(pool), { schema, casing: 'snake_case' }) as unknown as Db
+    return pool
   }
+  const keeper = poolKeeper(connect)
+  try {
+    await keeper.current().client`select 1`
+  }
+  catch (err) {
+    await keeper.close().catch(() => {})
+    throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message || (err as { code?: string }).code}`)
+  }
+  return {
+    get db() { return keeper.current().db },
+    driver: 'postgres',
+    ping: async () => void await track(keeper.current(), keeper.current().client`select 1`),
+    noteError: keeper.noteError,
+    close: keeper.close,
+  }
+}
+
+async function openPglite(dir: string): Promise<DbHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
-  const dir = pgliteDir()
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
-  const client = await PGlite.create(dir)
-  const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Db
-  return { db, driver: 'pglite', ping: async () => void await client.query('select 1'), close: () => client.close() }
+  let release = () => {}
+  if (!dir.startsWith('memory://')) {
+    createDataDir(dir)
+    release = lockDataDir(dir)
+    tightenDataDir(dir)
+  }
+  try {
+    const client = await PGlite.create(dir)
+    if (!dir.startsWith('memory://')) tightenDataDir(dir)
+    const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Db
+    return {
+      db, driver: 'pglite', noteError: () => {},
+      ping: async () => void await client.query('select 1'),
+      close: async () => {
+        await client.close()
+        release()
+      },
+    }
+  }
+  catch (err) {
+    release()
+    throw err
+  }
+}
+
+async function open(): Promise<DbHandle> {
+  const { databaseUrl, databasePoolSize, dataDir } = useConfig()
+  return databaseUrl ? openPostgres(databaseUrl, databasePoolSize) : openPglite(dataDir)
 }
 
 let handle: Promise<DbHandle> | undefined
@@ -79,6 +212,11 @@ export function useDbHandle(): Promise<DbHandle> {
 
 export async function useDb(): Promise<Db> {
   return (await useDbHandle()).db
+}
+
+/** Reports an error a request or a probe ran into; a lost connection replaces the pool. Never throws. */
+export function noteDbError(err: unknown): void {
+  handle?.then(h => h.noteError(err), () => {})
 }
 
 export async function closeDb(): Promise<void> {

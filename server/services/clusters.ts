@@ -25,7 +25,7 @@ function toSummary(c: ClusterRow, project: string): ClusterSummary {
 /** Failure clusters of a project, most recently seen first; merged-away clusters are not listed. */
 export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersQuery): Promise<Page<ClusterSummary>> {
   const project = await requireProject(scope, projectSlug)
-  const after = decodeCursor<string>(query.cursor, 'string')
+  const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useDb()
   const rows = await db.select().from(failureClusters)
     .where(and(

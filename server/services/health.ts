@@ -1,4 +1,4 @@
-import { useDbHandle } from '../db'
+import { noteDbError, useDbHandle } from '../db'
 import { startupTasksDone } from '../utils/startup'
 
 /**
@@ -12,7 +12,9 @@ export async function checkHealth(): Promise<{ status: 'ok' | 'degraded', db: 'o
     await Promise.race([h.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000))])
     return { status: 'ok', db: 'ok' }
   }
-  catch {
+  catch (err) {
+    // a lost connection found by the probe replaces the pool, so recovery does not wait for a failed request
+    noteDbError(err)
     return { status: 'degraded', db: 'unreachable' }
   }
 }

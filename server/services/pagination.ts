@@ -9,11 +9,23 @@ function encodeCursor(key: string | number, id: string): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url')
 }
 
-export function decodeCursor<K extends string | number>(cursor: string | undefined, kind: 'string' | 'number'): { key: K, id: string } | null {
+/** What a list sorts by: a timestamp key must be a date as toISOString writes it (years 0001–9999), a number finite. */
+type CursorKind = 'string' | 'number' | 'timestamp'
+const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+function isKeyOf(kind: CursorKind, key: unknown): boolean {
+  if (kind === 'number') return typeof key === 'number' && Number.isFinite(key)
+  if (typeof key !== 'string' || key.includes('\u0000')) return false
+  if (kind === 'string') return true
+  const date = new Date(key)
+  return ISO_TIMESTAMP.test(key) && !Number.isNaN(date.getTime()) && date.toISOString() === key && !key.startsWith('0000')
+}
+
+export function decodeCursor<K extends string | number>(cursor: string | undefined, kind: CursorKind): { key: K, id: string } | null {
   if (!cursor) return null
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === kind && typeof value[1] === 'string'
+    if (Array.isArray(value) && value.length === 2 && isKeyOf(kind, value[0]) && typeof value[1] === 'string'
       && /^[0-9a-f-]{36}$/i.test(value[1])) return { key: value[0] as K, id: value[1] }
   }
   catch { /* answered below */ }

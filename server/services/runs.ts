@@ -61,7 +61,7 @@ export async function listRuns(
   query: Partial<ListRunsQuery> & { limit: number },
 ): Promise<Page<RunSummary>> {
   const project = await requireProject(scope, projectSlug)
-  const after = decodeCursor<string>(query.cursor, 'string')
+  const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useDb()
   const where: (SQL | undefined)[] = [eq(runs.projectId, project.id)]
   if (query.branch) where.push(eq(runs.branch, query.branch))
@@ -200,7 +200,7 @@ export async function getRun(scope: Scope, runId: string, query: GetRunQuery): P
 /** Failed results (failed or errored, never a pass on retry) across the recent runs of a project, newest first. */
 export async function listFailedResults(scope: Scope, projectSlug: string, query: ListFailedResultsQuery): Promise<Page<FailedResultView>> {
   const project = await requireProject(scope, projectSlug)
-  const after = decodeCursor<string>(query.cursor, 'string')
+  const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useDb()
   const rows = await db.select({
     ...resultColumns, runId: testResults.runId, branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,

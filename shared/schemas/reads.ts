@@ -9,9 +9,11 @@ import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants
  * patterns and bounds in the JSON Schema every MCP client receives with tools/list, where they cost bytes on every
  * turn. What a model does use stays declared: types, enums, defaults, limit bounds.
  */
-const cursorSchema = z.string().refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
+/** Postgres text cannot hold NUL, so a query value with one is refused here, as a 400 naming the field, not at the database. */
+const NO_NUL = [(s: string) => !s.includes('\u0000'), 'cannot contain a NUL character (%00).'] as const
+const cursorSchema = z.string().refine(...NO_NUL).refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
 const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
-const branchSchema = z.string().trim().refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
+const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
 const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
@@ -54,7 +56,9 @@ export const listFlakyTestsQuerySchema = z.object({
 })
 
 /** The dashboard's flaky list also narrows to tests that failed or passed on retry on one branch (not an MCP input). */
-export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({ branch: z.string().trim().min(1).max(200).optional() })
+export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({
+  branch: z.string().trim().min(1).max(200).refine(...NO_NUL).optional(),
+})
 export type ListFlakyTestsPageQuery = z.infer<typeof listFlakyTestsPageQuerySchema>
 
 export const runTrendsQuerySchema = z.object({ days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(365, 'days is at most 365.').default(30) })
