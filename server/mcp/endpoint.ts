@@ -5,6 +5,7 @@ import { publicBaseUrl, useConfig } from '../utils/config'
 import type { Scope } from '../services/scope'
 import { TOOLS } from './tools'
 import type { ToolDefinition } from './define'
+import { describeFailure } from '../utils/failures'
 
 /**
  * The MCP endpoint as a framework-free Request → Response function (server/routes/mcp.ts adapts it): stateless,
@@ -96,8 +97,7 @@ function toolError(err: unknown, tool: string): string {
     const next = e.data?.code ? NEXT_STEP[e.data.code] : undefined
     return next ? `${message} ${next}` : message
   }
-  console.error(`[mcp] ${tool} failed:`, err)
-  return `${tool} failed on the server. Try again; if it keeps failing, the server log has the details.`
+  return describeFailure(err, `MCP ${tool}`).sentence
 }
 
 function buildServer(scope: Scope): McpServer {

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type { H3Error, H3Event } from 'h3'
-import { classifyDbError, describeForLog, noteDbError } from '../db'
-
-/** How long a client should wait before retrying while the database is unreachable (the CLI retries 5xx). */
-const RETRY_AFTER_SECONDS = 5
+import { classifyDbError, describeForLog } from '../db'
+import { describeFailure } from '../utils/failures'
 
 /** Turns the thrown error into the answer: status, sentence, code; no cause, stack or SQL left to print. */
 function answerWith(error: H3Error, statusCode: number, message: string, data: Record<string, unknown>): void {
@@ -17,19 +14,11 @@ function answerWith(error: H3Error, statusCode: number, message: string, data: R
 }
 
 function mapRequestError(error: H3Error, event: H3Event): void {
-  const db = classifyDbError(error)
-  if (db?.kind === 'connection') {
-    setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)
-    return answerWith(error, 503, `The database is unreachable right now; try again in ${RETRY_AFTER_SECONDS} seconds.`,
-      { code: 'database_unavailable', retryAfter: RETRY_AFTER_SECONDS })
-  }
-  if (db?.kind === 'data') return answerWith(error, 422, db.sentence, { code: 'unstorable_value', sqlState: db.code })
-  if (!error.unhandled && (error.statusCode ?? 500) < 500) return
-  const id = randomBytes(6).toString('hex')
-  // the id and one line: never the SQL, its parameters (uploads, key hashes) or a stack that repeats them
-  console.error(`[proofdeck] error ${id} on ${event.method} ${event.path.split('?')[0]!.slice(0, 200)}: ${describeForLog(error)}`)
-  answerWith(error, 500, `Something went wrong on the server (error id ${id}). Try again; if it keeps failing, `
-  + 'give this id to your administrator: the server log has the details under it.', { code: 'internal_error', errorId: id })
+  if (!error.unhandled && (error.statusCode ?? 500) < 500 && !classifyDbError(error)) return
+  const failure = describeFailure(error, `${event.method} ${event.path.split('?')[0]!.slice(0, 200)}`)
+  if (failure.status === 503) setResponseHeader(event, 'retry-after', failure.retryAfter)
+  const { status, sentence, ...data } = failure
+  answerWith(error, status, sentence, data)
 }
 
 /**
@@ -43,8 +32,8 @@ export default defineNitroPlugin((nitroApp) => {
   nitroApp.hooks.hook('error', (error, { event }) => {
     // a throw here would leave the request unanswered: this hook runs inside h3's own error path
     try {
-      noteDbError(error)
       if (event) mapRequestError(error as H3Error, event)
+      else describeFailure(error, 'a background task')
     }
     catch (err) {
       console.error(`[proofdeck] the error handler failed: ${describeForLog(err)}`)
