@@ -33,7 +33,9 @@ function junit(tag: string, n: number): string {
 async function startOn(env: Record<string, string>): Promise<SpawnedServer> {
   return spawnServer({
     NUXT_SESSION_PASSWORD: 'faults-session-password-at-least-32-chars!!', PROOFDECK_BCRYPT_COST: '4',
-    PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, ...env,
+    PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password,
+    // 20 clients share one key: admission control (429) is what limits.test.ts checks, this run is about restarts
+    PROOFDECK_INGEST_CONCURRENCY: '32', ...env,
   })
 }
 

@@ -38,7 +38,17 @@ function redactUrl(url: string): string {
 const RECYCLE_EVERY_MS = 1000
 
 /** One postgres.js pool and what is waiting on it, so a pool that is replaced can fail what it would leave hanging. */
-interface Pool { client: Sql, db: Db, pending: Set<(err: Error) => void>, onError: (err: unknown) => void }
+interface Pool {
+  client: Sql
+  db: Db
+  pending: Set<(err: Error) => void>
+  onError: (err: unknown) => void
+  /** True while the database is known to be lost (the probe runs): requests fail at once instead of connecting. */
+  lost: () => boolean
+}
+
+/** What a request gets while the database is known to be lost: a connection error (503), not a 5 s connect attempt. */
+const lostConnection = () => Promise.reject(Object.assign(new Error('the database connection is lost'), { code: 'CONNECTION_ENDED' }))
 
 function track<T>(pool: Pool, work: PromiseLike<T>): Promise<T> {
   let fail: (err: Error) => void = () => {}
@@ -60,13 +70,15 @@ function track<T>(pool: Pool, work: PromiseLike<T>): Promise<T> {
 function trackedClient(pool: Pool): Sql {
   return new Proxy(pool.client, {
     get(target, prop, receiver) {
-      if (prop === 'begin') return (...args: Parameters<Sql['begin']>) => track(pool, target.begin(...args))
+      if (prop === 'begin') {
+        return (...args: Parameters<Sql['begin']>) => pool.lost() ? lostConnection() : track(pool, target.begin(...args))
+      }
       if (prop !== 'unsafe') return Reflect.get(target, prop, receiver)
       return (...args: Parameters<Sql['unsafe']>) => {
         const query = target.unsafe(...args)
         let values = false
         let started: Promise<unknown> | undefined
-        const run = () => (started ??= track(pool, values ? query.values() : query))
+        const run = () => (started ??= pool.lost() ? lostConnection() : track(pool, values ? query.values() : query))
         const thenable = {
           values: () => { values = true; return thenable },
           then: (ok?: (v: unknown) => unknown, fail?: (e: unknown) => unknown) => run().then(ok, fail),
@@ -113,6 +125,7 @@ function poolKeeper(connect: () => Pool) {
   }
   return {
     current: () => pool,
+    lost: () => probe !== undefined,
     noteError: (err: unknown) => {
       const kind = classifyDbError(err)
       if (kind?.kind !== 'connection' || SELF_INFLICTED.has(kind.code) || Date.now() - lastRecycle < RECYCLE_EVERY_MS) return
@@ -139,7 +152,9 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
     const client = postgres(url, {
       max: size, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, max_lifetime: 30 * 60, connection: { jit: 'off' },
     })
-    const pool: Pool = { client, db: undefined as unknown as Db, pending: new Set(), onError: err => keeper.noteError(err) }
+    const pool: Pool = {
+      client, db: undefined as unknown as Db, pending: new Set(), onError: err => keeper.noteError(err), lost: () => keeper.lost(),
+    }
     pool.db = drizzle(trackedClient(pool), { schema, casing: 'snake_case' }) as unknown as Db
     return pool
   }
