@@ -1,5 +1,5 @@
 import type { FailureCategory } from '#shared/constants'
-import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
+import type { ClusterContextData, ContextError, DiagnosisDetail, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
 
 /** The rules that read one error message, in the order `RULES` lists them. */
 export type MessageRuleId
@@ -10,17 +10,12 @@ export type MessageRuleId
 /** Every rule: the cluster-level ones (which look at the whole cluster), the message rules, and the fallback. */
 export type RuleId = 'infrastructure' | 'flaky' | MessageRuleId | 'unknown'
 
-export interface RuleDiagnosis {
+/** A diagnosis as a rule makes it: the stored version's words and evidence, and which rule decided. */
+export type RuleDiagnosis = Pick<DiagnosisDetail,
+  'category' | 'summary' | 'rootCause' | 'evidence' | 'suggestedFix' | 'investigationSteps' | 'confidence'> & {
   /** Which rule decided (for tests, accuracy reports and the UI). */
-  rule: RuleId
-  category: FailureCategory
-  summary: string
-  rootCause: string
-  evidence: DiagnosisEvidenceItem[]
-  suggestedFix: string
-  investigationSteps: string[]
-  confidence: number
-}
+    rule: RuleId
+  }
 
 /** What one error message says, as a rule sees it. */
 export interface Finding {
