@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseConfig } from '../../../server/utils/config'
 
@@ -49,5 +50,18 @@ describe('parseConfig', () => {
 
   it('names every wrong variable at once', () => {
     expect(() => parseConfig({ PORT: 'x', PROOFDECK_CONTEXT_TOKENS: '5' })).toThrow(/PORT is "x".*PROOFDECK_CONTEXT_TOKENS is "5"/)
+  })
+
+  it('accepts .env.example as it stands, and the README and .env.example document every variable it reads', () => {
+    const example = readFileSync('.env.example', 'utf8')
+    const readme = readFileSync('README.md', 'utf8')
+    const env = Object.fromEntries(example.split('\n').filter(l => /^[A-Z_]+=/.test(l)).map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+    expect(() => parseConfig(env)).not.toThrow()
+    const read = [...readFileSync('server/utils/config.ts', 'utf8').matchAll(/^ {2}([A-Z][A-Z_]+): /gm)].map(m => m[1]!)
+    expect(read.length).toBeGreaterThan(20)
+    for (const name of read) {
+      expect(example, `${name} in .env.example`).toContain(name)
+      expect(readme, `${name} in README.md`).toContain(`\`${name}\``)
+    }
   })
 })
