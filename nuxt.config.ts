@@ -1,6 +1,25 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * The report parser's worker source: server/workers/parse.ts and what it imports, bundled into one CommonJS script
+ * that `new Worker(code, { eval: true })` runs (Nitro bundles the server into chunks a worker cannot load alone).
+ */
+async function bundleParseWorker(): Promise<string> {
+  const { build } = await import('esbuild')
+  const root = fileURLToPath(new URL('.', import.meta.url))
+  const result = await build({
+    entryPoints: [join(root, 'server/workers/parse.ts')],
+    bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, minify: true, legalComments: 'none',
+    plugins: [{
+      name: 'shared-alias',
+      setup: b => b.onResolve({ filter: /^#shared\// }, a => ({ path: join(root, 'shared', `${a.path.slice('#shared/'.length)}.ts`) })),
+    }],
+  })
+  return `export default ${JSON.stringify(result.outputFiles[0]!.text)}`
+}
 
 /**
  * `nuxt dev` without NUXT_SESSION_PASSWORD: a generated secret kept next to the embedded database
@@ -71,6 +90,8 @@ export default defineNuxtConfig({
   nitro: {
     // Migrations travel inside the server bundle so `.output` runs anywhere (server/db/migrate.ts reads them).
     serverAssets: [{ baseName: 'migrations', dir: '../drizzle' }],
+    // The report parser runs on worker threads (server/utils/parser.ts): its bundled source, evaluated by each worker.
+    virtual: { '#parse-worker': bundleParseWorker },
     experimental: { openAPI: true },
     openAPI: {
       meta: { title: 'Proofdeck API', description: 'Upload test reports and read runs, tests and failure clusters.', version: '1' },

@@ -1,6 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
-import { parseReport } from '../ingest'
 import { int4, mergeUpload, sha256, testLabel, type UploadFile } from '../ingest/merge'
 import { ReportParseError, type ParsedReport } from '../ingest/types'
 import type { ReportFormat } from '#shared/constants'
@@ -9,6 +8,7 @@ import { reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
+import { ParserExhausted, TooManyResults, withParser } from '../utils/parser'
 import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
@@ -57,7 +57,7 @@ export async function ingestRun(
   scope: Scope, meta: IngestMeta, files: UploadedFile[], baseUrl: string,
 ): Promise<{ created: boolean, receipt: IngestReceipt }> {
   authorize(scope, 'ingest')
-  const plan = planRun(meta, parseFiles(files, meta.format))
+  const plan = planRun(meta, await parseFiles(files, meta.format))
   const db = await useDb()
   let touchedClusters: string[] = []
   const outcome = await db.transaction(async (tx) => {
@@ -77,28 +77,36 @@ export async function ingestRun(
 }
 
 /**
- * Parses every file; a file that is not a readable report fails the whole upload (422) with its name and position,
- * and more results than PROOFDECK_MAX_RESULTS fail it (413) as soon as the files read so far hold them.
+ * Parses every file (on a parse worker, off the request thread); a file that is not a readable report fails the
+ * whole upload (422) with its name and position, and more results than PROOFDECK_MAX_RESULTS fail it (413) as soon as
+ * the files read so far hold them, as does a report that needs more than a parse worker's memory.
  */
-function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): ParsedFile[] {
+async function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): Promise<ParsedFile[]> {
   const max = useConfig().maxResults
-  let total = 0
-  return files.map((f) => {
-    let report: ParsedReport
-    try {
-      report = parseReport(new TextDecoder('utf-8').decode(f.content), format)
+  const n = (x: number) => x.toLocaleString('en-US')
+  return withParser(async (parser) => {
+    const parsed: ParsedFile[] = []
+    let total = 0
+    for (const f of files) {
+      let report: ParsedReport
+      try {
+        report = await parser.parse(f.content, format, max - total)
+      }
+      catch (err) {
+        if (err instanceof TooManyResults) {
+          throw payloadTooLarge(`This upload holds ${n(total + err.count)} test results${files.length > 1 ? ` (counted up to ${f.name})` : ''}; this server takes at most ${n(max)} per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.`)
+        }
+        if (err instanceof ParserExhausted) {
+          throw payloadTooLarge(`${f.name}: reading this report needs more than the ${n(useConfig().parseMemoryMb)} MB a parse worker may use (PROOFDECK_PARSE_MEMORY_MB). Split the run into shards uploaded under one runKey, or raise the limit.`)
+        }
+        if (!(err instanceof ReportParseError)) throw err
+        const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
+        throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
+      }
+      total += report.results.length
+      parsed.push({ name: f.name, hash: sha256(f.content), bytes: f.content.byteLength, report })
     }
-    catch (err) {
-      if (!(err instanceof ReportParseError)) throw err
-      const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
-      throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
-    }
-    total += report.results.length
-    if (total > max) {
-      const n = (x: number) => x.toLocaleString('en-US')
-      throw payloadTooLarge(`This upload holds ${n(total)} test results${files.length > 1 ? ` (counted up to ${f.name})` : ''}; this server takes at most ${n(max)} per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.`)
-    }
-    return { name: f.name, hash: sha256(f.content), bytes: f.content.byteLength, report }
+    return parsed
   })
 }
 

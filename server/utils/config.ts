@@ -30,6 +30,8 @@ const envSchema = z.object({
   PROOFDECK_MAX_UPLOAD_PARTS: int(1, 1000, 50),
   PROOFDECK_MAX_RESULTS: int(1, 10_000_000, 500_000),
   PROOFDECK_INGEST_CONCURRENCY: int(1, 100, 4),
+  PROOFDECK_PARSE_WORKERS: int(1, 64, 2),
+  PROOFDECK_PARSE_MEMORY_MB: int(64, 16_384, 1024),
   PROOFDECK_TRUSTED_PROXIES: names.optional(),
   PROOFDECK_BCRYPT_COST: int(4, 15, 12),
   PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
@@ -67,6 +69,10 @@ export interface Config {
   maxResults: number
   /** Uploads one API key may have in flight at once; more get 429 + Retry-After. */
   ingestConcurrency: number
+  /** Worker threads that parse reports (uploads beyond wait their turn). */
+  parseWorkers: number
+  /** Heap cap of one parse worker; a report that needs more is refused (413). */
+  parseMemoryMb: number
   /** Proxy addresses whose X-Forwarded-For is believed (client addresses for per-client limits). */
   trustedProxies: Set<string>
   bcryptCost: number
@@ -109,6 +115,8 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     maxUploadParts: e.PROOFDECK_MAX_UPLOAD_PARTS,
     maxResults: e.PROOFDECK_MAX_RESULTS,
     ingestConcurrency: e.PROOFDECK_INGEST_CONCURRENCY,
+    parseWorkers: e.PROOFDECK_PARSE_WORKERS,
+    parseMemoryMb: e.PROOFDECK_PARSE_MEMORY_MB,
     trustedProxies: e.PROOFDECK_TRUSTED_PROXIES ?? new Set(),
     bcryptCost: e.PROOFDECK_BCRYPT_COST,
     publicUrl: e.PROOFDECK_PUBLIC_URL ?? null,

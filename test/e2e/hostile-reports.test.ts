@@ -8,6 +8,8 @@ import { createKey, login, upload } from './client'
  * The bodies are generated here, never committed.
  */
 
+const flatJunit = (n: number) =>
+  `<testsuite name="flat">${Array.from({ length: n }, (_, i) => `<testcase classname="c" name="t${i}"/>`).join('')}</testsuite>`
 const deepPlaywright = (n: number) => `{"suites":[${'{"title":"s","suites":['.repeat(n)}${']}'.repeat(n)}]}`
 const ctrf = (test: object, extra: object = {}) => JSON.stringify({ results: { tool: { name: 'x' }, tests: [{ name: 't', status: 'passed', ...test }], ...extra } })
 const playwright = (spec: object, result: object = {}) => JSON.stringify({ suites: [{ title: 'a.spec.ts', file: 'a.spec.ts', specs: [{
@@ -29,7 +31,8 @@ describe('hostile reports', () => {
   })
   afterAll(() => server?.stop())
 
-  it('refuses a Playwright report nested 70,000 deep with the depth, while /api/health keeps answering within 2 s', async () => {
+  /** The slowest /api/health answer while `work` runs (probing every 20 ms). */
+  async function slowestHealthDuring<T>(work: () => Promise<T>): Promise<{ result: T, slowest: number }> {
     let slowest = 0
     let done = false
     const probe = (async () => {
@@ -40,8 +43,23 @@ describe('hostile reports', () => {
         await new Promise(r => setTimeout(r, 20))
       }
     })()
-    const res = await send('deep.json', deepPlaywright(70_000)).finally(() => { done = true })
+    const result = await work().finally(() => { done = true })
     await probe
+    return { result, slowest }
+  }
+
+  it('parses a flat 300,000-testcase JUnit file off the request thread: /api/health stays fast until the 413', async () => {
+    const t = performance.now()
+    const { result: res, slowest } = await slowestHealthDuring(() => send('flat.xml', flatJunit(300_000)))
+    console.info(`flat JUnit 300,000 testcases: ${res.status} after ${Math.round(performance.now() - t)} ms, slowest /api/health ${Math.round(slowest)} ms`)
+    expect(res.status).toBe(413)
+    expect(res.body.message).toMatch(/^This upload holds 300,000 test results; this server takes at most 1,000 per upload/)
+    // parsed on the request thread it held every request for the whole parse (~9 s on a quiet 2-core machine)
+    expect(slowest).toBeLessThan(2000)
+  })
+
+  it('refuses a Playwright report nested 70,000 deep with the depth, while /api/health keeps answering within 2 s', async () => {
+    const { result: res, slowest } = await slowestHealthDuring(() => send('deep.json', deepPlaywright(70_000)))
     expect(res.status).toBe(422)
     expect(res.body.message).toMatch(/^deep\.json: This JSON report nests 140,002 levels deep; reports are read to at most 256 levels/)
     expect(slowest).toBeLessThan(2000)
@@ -127,5 +145,24 @@ describe('hostile reports', () => {
 
   it('answered no request with a 500', () => {
     expect(server.logs()).not.toMatch(/\b500\b|RangeError|Maximum call stack/)
+  })
+})
+
+describe('a parse worker out of memory', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer({ PROOFDECK_PARSE_MEMORY_MB: '64' })
+  })
+  afterAll(() => server?.stop())
+
+  it('refuses a report that needs more than PROOFDECK_PARSE_MEMORY_MB with a 413 sentence, and parses the next one', async () => {
+    const cookie = await login(server)
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const big = await upload(server, [{ name: 'big.xml', content: flatJunit(400_000) }], { key, query: { project: 'oom' } })
+    expect(big.status).toBe(413)
+    expect(big.body.message).toMatch(/^big\.xml: reading this report needs more than the 64 MB a parse worker may use \(PROOFDECK_PARSE_MEMORY_MB\)/)
+    const small = await upload(server, [{ name: 'small.xml', content: flatJunit(10) }], { key, query: { project: 'oom' } })
+    expect(small.status).toBe(201)
+    expect(small.body.counts.tests).toBe(10)
   })
 })

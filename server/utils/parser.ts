@@ -1,0 +1,130 @@
+import { Worker } from 'node:worker_threads'
+import workerCode from '#parse-worker'
+import type { ReportFormat } from '#shared/constants'
+import { ReportParseError, type ParsedReport } from '../ingest'
+import type { ParseReply, ParseRequest } from '../workers/parse'
+import { useConfig } from './config'
+
+/**
+ * Report parsing on worker threads, so a large or pathological report never holds the event loop that every other
+ * request shares (a 1M-testcase JUnit file takes ~30 s to parse). A small pool: a worker costs ~150 ms to start, so
+ * idle ones are kept, except after a large upload or a failure, when the worker is closed and its heap (capped by
+ * PROOFDECK_PARSE_MEMORY_MB) goes back to the system with it.
+ */
+
+/** The report has more results than the upload may still take (nothing was copied back). */
+export class TooManyResults extends Error {
+  constructor(readonly count: number) {
+    super(`The report holds ${count} results.`)
+  }
+}
+
+/** The worker ran out of its memory cap (or died) while reading the report. */
+export class ParserExhausted extends Error {}
+
+export interface ReportParser {
+  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<ParsedReport>
+}
+
+interface PooledParser extends ReportParser {
+  failed: () => boolean
+  close: () => Promise<void>
+}
+
+/** Uploads larger than this (bytes read by one worker) retire it: its heap grew and would stay grown. */
+const RECYCLE_BYTES = 8 * 1024 * 1024
+
+const idle: PooledParser[] = []
+const waiting: ((p: PooledParser) => void)[] = []
+let live = 0
+
+/** Runs `use` with a parser from the pool (at most PROOFDECK_PARSE_WORKERS workers; more uploads wait their turn). */
+export async function withParser<T>(use: (parser: ReportParser) => Promise<T>): Promise<T> {
+  const parser = await acquire()
+  let bytes = 0
+  try {
+    return await use({
+      parse(content, format, remaining) {
+        bytes += content.byteLength
+        return parser.parse(content, format, remaining)
+      },
+    })
+  }
+  finally {
+    release(parser, bytes)
+  }
+}
+
+function acquire(): Promise<PooledParser> {
+  const ready = idle.pop()
+  if (ready) return Promise.resolve(ready)
+  if (live < useConfig().parseWorkers) {
+    live++
+    return Promise.resolve(openParser())
+  }
+  return new Promise(resolve => waiting.push(resolve))
+}
+
+function release(parser: PooledParser, bytes: number): void {
+  const retire = parser.failed() || bytes > RECYCLE_BYTES
+  if (retire) void parser.close()
+  const waiter = waiting.shift()
+  if (waiter) return waiter(retire ? openParser() : parser)
+  if (retire) live--
+  else idle.push(parser)
+}
+
+function openParser(): PooledParser {
+  const worker = new Worker(workerCode, {
+    eval: true,
+    resourceLimits: { maxOldGenerationSizeMb: useConfig().parseMemoryMb },
+  })
+  worker.unref()
+  let next = 0
+  let pending: { id: number, results: ParsedReport['results'], resolve: (r: ParsedReport) => void, reject: (e: Error) => void } | null = null
+  let failure: Error | null = null
+
+  const fail = (err: Error) => {
+    failure = err
+    pending?.reject(err)
+    pending = null
+  }
+  worker.on('error', err => fail((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ParserExhausted(err.message) : err))
+  worker.on('exit', () => fail(new ParserExhausted('The report parser stopped.')))
+  worker.on('message', (reply: ParseReply) => {
+    if (!pending || reply.id !== pending.id) return
+    const p = pending
+    switch (reply.kind) {
+      case 'results':
+        for (const r of reply.results) p.results.push(r)
+        return
+      case 'done':
+        pending = null
+        return p.resolve({ ...reply.report, results: p.results })
+      case 'too_many':
+        pending = null
+        return p.reject(new TooManyResults(reply.count))
+      case 'invalid':
+        pending = null
+        return p.reject(new ReportParseError(reply.message, reply))
+      case 'crashed':
+        pending = null
+        return p.reject(new Error(reply.message))
+    }
+  })
+
+  return {
+    failed: () => failure !== null,
+    parse(content, format, remaining) {
+      if (failure) return Promise.reject(failure)
+      return new Promise((resolve, reject) => {
+        pending = { id: ++next, results: [], resolve, reject }
+        worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest)
+      })
+    },
+    async close() {
+      worker.removeAllListeners('exit')
+      await worker.terminate()
+    },
+  }
+}
