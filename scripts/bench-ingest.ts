@@ -15,7 +15,11 @@ const CASES = [
   { label: 'JUnit XML, 10,000 results', format: 'junit', n: 10_000 },
   { label: 'JUnit XML, 50,000 results', format: 'junit', n: 50_000 },
   { label: 'Playwright JSON, 50,000 results', format: 'playwright', n: 50_000 },
+  { label: 'JUnit XML, 350,000 results (50 MB)', format: 'junit', n: 350_000 },
+  { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
 ] as const
+/** `npm run bench:ingest -- 50 MB` measures only the cases whose label contains the words given (on Postgres with DATABASE_URL). */
+const only = process.argv.slice(2).join(' ')
 
 /** The server's peak (VmHWM) or current (VmRSS) resident memory. */
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
@@ -45,7 +49,7 @@ interface Row {
 
 async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   const rows: Row[] = []
-  for (const c of CASES) {
+  for (const c of CASES.filter(c => c.label.includes(only))) {
     const body = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
     const database = await benchDatabase('pd_bench_ingest', db)
     const server = await spawnServer({
@@ -76,6 +80,11 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
 
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
+  if (only) {
+    // a partial run prints its figures and leaves BENCHMARKS.md to the full run
+    await measure(process.env.DATABASE_URL ? 'Postgres' : 'PGlite')
+    return
+  }
   const rows = await measure('PGlite')
   if (process.env.DATABASE_URL) rows.push(...await measure('Postgres'))
   else console.log('(set DATABASE_URL=postgres://… to also measure Postgres)')

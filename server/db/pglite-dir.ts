@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads'
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -65,10 +66,11 @@ function makePrivate(path: string): void {
 
 /**
  * Creates the data directory, private: umask 077 for this process from here on, as the postmaster sets it, so the
- * files PGlite creates later are private too.
+ * files PGlite creates later are private too. `nuxt dev` runs the server on a worker thread, where the umask cannot
+ * be set: there the 0700 directory alone keeps other users out.
  */
 export function createDataDir(dir: string): void {
-  process.umask(0o077)
+  if (isMainThread) process.umask(0o077)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
 }
 
