@@ -89,7 +89,8 @@ export default defineNuxtConfig({
   compatibilityDate: '2025-07-15',
   nitro: {
     // Migrations travel inside the server bundle so `.output` runs anywhere (server/db/migrate.ts reads them).
-    serverAssets: [{ baseName: 'migrations', dir: '../drizzle' }],
+    // …and so does the CLI, served as an npm tarball at /cli.tgz (server/routes/cli.tgz.get.ts).
+    serverAssets: [{ baseName: 'migrations', dir: '../drizzle' }, { baseName: 'cli', dir: '../cli' }],
     // The report parser runs on worker threads (server/utils/parser.ts): its bundled source, evaluated by each worker.
     virtual: { '#parse-worker': bundleParseWorker },
     experimental: { openAPI: true },

@@ -39,6 +39,7 @@ const PUBLIC: Record<string, { why: string, status?: number[], probe?: string }>
   '* /__nuxt_island/**': { why: 'Nuxt server components (none read data)' },
   '* /**': { why: 'the dashboard pages (HTML shell; their data comes from the guarded API)' },
   '* /.well-known/**': { why: 'OAuth discovery probes from MCP clients: a JSON 404 by design', status: [404, 405] },
+  'GET /cli.tgz': { why: 'the CLI as an npm tarball (the same code for everyone, no data)', status: [200] },
   'POST /register': { why: 'OAuth client registration probe from MCP clients: a JSON 404 saying to send an API key', status: [404] },
 }
 
