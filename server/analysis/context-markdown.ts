@@ -29,7 +29,7 @@ export function toMarkdown(d: ClusterContextData): string {
   out.push(`# Failure cluster: ${c.title}`)
   out.push([
     `- Cluster ${c.id} in project ${c.project}; status ${c.status}${c.statusNote ? ` (note: ${c.statusNote})` : ''}`,
-    `- Error type ${c.errorType}; category from the fingerprint: ${c.category}${c.locator ? `; locator \`${c.locator}\`` : ''}${c.location ? `; where: ${c.location}` : ''}`,
+    `- Error type ${c.errorType}; category so far: ${c.category}${c.locator ? `; locator \`${c.locator}\`` : ''}${c.location ? `; where: ${c.location}` : ''}`,
     `- ${c.occurrences} occurrences in ${c.runs} runs, ${c.affectedTests} affected tests, branches: ${c.branches.join(', ') || '(none)'}`,
     `- First seen ${when(c.firstSeenAt)}, last seen ${when(c.lastSeenAt)}`,
   ].join('\n'))

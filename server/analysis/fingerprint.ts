@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto'
 import type { FailureCategory } from '#shared/constants'
+import { classifyError } from './diagnosis/engine'
 
-/** Bump when the normalisation changes: stored clusters of older versions are re-clustered at start. */
-export const FINGERPRINT_VERSION = 2
+/**
+ * Bump when the normalisation changes: stored clusters of older versions are re-clustered at start.
+ * v3: hex ids mask alike whether or not they hold a letter; the category is the rule engine's.
+ */
+export const FINGERPRINT_VERSION = 3
 
 export interface FailureSignal {
   message: string | null
@@ -29,7 +33,8 @@ export interface FailureFingerprint {
  *     A placeholder message ("Failed", a test title) gives way to the stack.
  *  3. Mask what varies between occurrences of one cause: timestamps, dates, UUIDs, URLs (host masked, path kept),
  *     emails, paths (directories masked, a stable file name kept, temp and test files masked whole), hosts and ports,
- *     hex ids and hashes, memory addresses, durations, numbers and line:column. Quoted values stay: `KeyError: 'a'`
+ *     hashes, memory addresses, durations, numbers and line:column; a short hex id masks as a number, since the same
+ *     id is all digits now and then. Quoted values stay: `KeyError: 'a'`
  *     and `KeyError: 'b'` are two causes, and so are `expected <PAID>` and `expected <REFUNDED>`.
  *  4. Key: error type, masked lines, the failing locator with its main argument, and, for crashes, the first frame
  *     of application code (neither a library nor a test file) by function name only.
@@ -274,7 +279,8 @@ const MASKS: [RegExp, string | ((s: string) => string)][] = [
   [/(?<![\w.-])(?:localhost|[a-z][\w-]*(?:\.[a-z][\w-]*)+):\d{2,5}\b/gi, s => CODE_EXTENSIONS.test(s.slice(s.lastIndexOf('.') + 1, s.lastIndexOf(':'))) ? s : '<host>'],
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],
   [/\b[0-9a-f]{12,}\b/gi, '<hash>'],
-  [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,11}\b/gi, '<hex>'],
+  // A hex id is a number whether or not it happens to hold a letter: "order 84121009" and "order 8a3f91c2" are one cause.
+  [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,11}\b/gi, '<n>'],
   [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/g, s => (s.match(/\d/g)?.length ?? 0) >= 2 && /[A-Za-z]/.test(s) && !/[a-z]{5}/.test(s) ? '<id>' : s],
   [/\b\d+(?:\.\d+)?\s?(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|µs|us|ns)\b/gi, '<duration>'],
   // Status and exit codes stay: a 404 and a 500 are two causes. \uE000 shields them from the number mask.
@@ -418,15 +424,6 @@ function originOf(frames: Frame[]): string | null {
   return !fn || /<anonymous>|^Object$/.test(fn) ? base : fn
 }
 
-const CATEGORIES: [RegExp, FailureCategory][] = [
-  [/timeout|timed out|did not respond within|deadline exceeded/i, 'timeout'],
-  [/strict mode violation|element\(s\) not found|waiting for (?:locator|selector)|no node found|unable to find (?:an )?element|no such element|element not found/i, 'locator'],
-  [/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket hang up|connection (?:to .* )?refused|network error|fetch failed|status code 5\d\d|ERR_CONNECTION|ERR_NAME_NOT_RESOLVED|getaddrinfo|dial tcp/i, 'network'],
-  [/out of memory|heap limit|segmentation fault|SIGSEGV|SIGKILL|core dumped|browser has been closed|crash/i, 'crash'],
-  [/KeyError: '[A-Z][A-Z0-9_]+'|environment variable|(?:^|\s)[A-Z][A-Z0-9_]{2,} is not set|key not found: "[A-Z][A-Z0-9_]+"|Cannot find module|ModuleNotFoundError|No module named|EACCES|permission denied|No space left/i, 'environment'],
-  [/assert|expect\(|expected|to equal|to be\b|but was|AssertionError/i, 'assertion'],
-]
-
 /**
  * A stable signature of a failure's root cause: error type, normalised message head, failing locator and, for
  * crashes, the application function that threw, hashed. The test's own file and name are never part of it, so one
@@ -456,10 +453,8 @@ export function fingerprintFailure(signal: FailureSignal): FailureFingerprint | 
 
   // A wrapped JVM/Node error: the root cause is the last "Caused by:" / "[cause]:" of the stack.
   const causeAt = Math.max(stackRaw.lastIndexOf('\nCaused by: '), stackRaw.lastIndexOf('[cause]: '))
-  if (causeAt >= 0) {
-    const causeLine = clean(stackRaw.slice(causeAt, causeAt + MAX_LINE).split('\n').find(l => l.trim()) ?? '')
-    lines.push(mask(`caused by ${causeLine.replace(/^\s*(?:Caused by:|\[cause\]:)\s*/, '')}`))
-  }
+  const causeLine = causeAt < 0 ? null : clean(stackRaw.slice(causeAt, causeAt + MAX_LINE).split('\n').find(l => l.trim()) ?? '')
+  if (causeLine != null) lines.push(mask(`caused by ${causeLine.replace(/^\s*(?:Caused by:|\[cause\]:)\s*/, '')}`))
 
   const headText = chosen.lines.join('\n')
   const firstLine = chosen.lines[0] ?? ''
@@ -467,10 +462,10 @@ export function fingerprintFailure(signal: FailureSignal): FailureFingerprint | 
     ?? (MATCHER.test(firstLine) ? 'AssertionError' : /^thread panicked$/.test(firstLine) ? 'panic' : 'Error')
   const type = MATCHER.test(firstLine) && /^(?:Error|AssertionError)$/.test(errorType) ? 'AssertionError' : errorType
   const found = findLocator(headText, callLogOf(message) || callLogOf(stackRaw.slice(0, 4096)))
-  // "Timeout: 5000ms" is the retry budget every Playwright expect() prints, not a sign of a timeout
-  const classified = `${type}: ${headText.replace(/^Timeout: .*$/gm, '')}\n${found?.display ?? ''}`
-  const category = CATEGORIES.find(([re]) => re.test(classified))?.[1]
-    ?? CATEGORIES.find(([re]) => re.test(stackLines.slice(0, 10).join('\n')))?.[1] ?? 'unknown'
+  // The rule engine's classifier, so a cluster and its diagnosis name one category; on the capped lines, which bounds
+  // the work of its patterns on a hostile message (a 4,000-space line cost 75 ms uncapped).
+  const classified = classifyError(messageLines.join('\n'), [...stackLines, causeLine ?? ''].join('\n'))
+  const category: FailureCategory = classified?.category ?? 'unknown'
   // When a host cannot be reached, which page was asked for does not matter; for an HTTP error it does.
   if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>'))
   const normalised = lines.join('\n')

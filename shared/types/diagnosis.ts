@@ -13,6 +13,8 @@ export interface DiagnosisDetail {
   id: string
   clusterId: string
   version: number
+  /** What changed in the evidence since the previous version, e.g. `"checkout › pays" turned broken (was flaky)`; null for v1. */
+  changed: string | null
   engine: DiagnosisEngine
   /** The LLM that answered, or that was tried when `engine` is `rules` and `error` says why it did not stand. */
   model: string | null
@@ -41,6 +43,7 @@ export interface DiagnosisFeedbackView {
 export interface DiagnosisVersionSummary {
   id: string
   version: number
+  changed: string | null
   engine: DiagnosisEngine
   model: string | null
   category: FailureCategory

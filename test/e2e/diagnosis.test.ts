@@ -172,6 +172,70 @@ describe('diagnosis', () => {
     expect(anonymous.status).toBe(401)
   })
 
+  /** One report of a shop project: `pays` fails with `error` when given, `ships` always passes. */
+  async function sendShop(n: number, error: string | null, branch = 'main') {
+    const failure = error ? `<failure message="${error}" type="AssertionError">${error}\n    at Object.pay (src/pay.ts:12:9)</failure>` : ''
+    const content = `<testsuite name="shop"><testcase classname="shop.CheckoutTest" name="pays">${failure}</testcase>`
+      + '<testcase classname="shop.CheckoutTest" name="ships"/></testsuite>'
+    const res = await upload(server, [{ name: 'TEST-shop.xml', content }], {
+      key: ingestKey, query: { project: 'shop', branch, commit: sha(200 + n), runKey: `shop-${n}`, startedAt: new Date(Date.UTC(2026, 10, 2, n)).toISOString() },
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    return res.body
+  }
+
+  it('follows its evidence: a new version saying what changed when the test turns broken, none for the same failure again', async () => {
+    const error = 'order 8a3f91c2 total mismatch: expected 40, got 41'
+    for (let n = 1; n <= 3; n++) await sendShop(n, null)
+    const id: string = (await sendShop(4, error)).newClusters[0].id
+    await expect.poll(() => versionsOf(id)).toEqual([1])
+    expect((await diagnosisOf(id)).latest.changed).toBeNull()
+    // an all-digit id is the same cause: no second cluster
+    expect((await sendShop(5, 'order 84121009 total mismatch: expected 40, got 41')).newClusters).toEqual([])
+    await sendShop(6, error) // the third failure in a row: the test is broken now
+    await expect.poll(async () => (await diagnosisOf(id)).versions.map((v: any) => v.changed).join(' | '))
+      .toMatch(/"shop › shop\.CheckoutTest › pays" turned broken \(was \w+\)/)
+    const broken = (await diagnosisOf(id)).latest
+    expect(broken.version).toBeGreaterThanOrEqual(2)
+    expect(broken.changed).toMatch(/turned broken/)
+
+    await sendShop(7, error) // the same failure once more on the same branch: nothing material
+    // a request runs after the upload's check (one diagnosis per cluster at a time): had the check made a version,
+    // this one would not be the next number
+    const asked = (await api('POST', `/api/clusters/${id}/diagnosis`)).body.latest
+    expect([asked.version, asked.changed]).toEqual([broken.version + 1, 're-run on request'])
+
+    await sendShop(8, error, 'release/2.0') // a new branch is material
+    await expect.poll(async () => (await diagnosisOf(id)).latest.changed).toMatch(/(?:^|; )new branch release\/2\.0$/)
+  })
+
+  it('gives a cluster and its diagnosis one category', async () => {
+    const reports = [
+      {
+        category: 'environment', type: 'FileNotFoundError',
+        failure: 'FileNotFoundError: [Errno 2] No such file or directory: \'/srv/app/config/settings.yaml\'',
+        stack: '  File "/srv/app/shop/config.py", line 14, in load\n    with open(path) as f:',
+      },
+      {
+        category: 'crash', type: 'TypeError',
+        failure: 'TypeError: Cannot read properties of undefined (reading \'email\')',
+        stack: '    at receiptFor (src/receipts.ts:31:22)\n    at Object.&lt;anonymous&gt; (test/receipts.test.ts:9:5)',
+      },
+    ]
+    for (const [i, r] of reports.entries()) {
+      const content = `<testsuite name="categories"><testcase classname="categories" name="${r.type}">`
+        + `<failure message="${r.failure}" type="${r.type}">${r.failure}\n${r.stack}</failure></testcase></testsuite>`
+      const res = await upload(server, [{ name: 'TEST-categories.xml', content }], {
+        key: ingestKey, query: { project: `categories-${i}`, branch: 'main', commit: sha(300 + i) },
+      })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      const id: string = res.body.newClusters[0].id
+      await expect.poll(() => versionsOf(id)).toEqual([1])
+      const cluster = (await api('GET', `/api/clusters/${id}`)).body
+      expect([cluster.category, (await diagnosisOf(id)).latest.category]).toEqual([r.category, r.category])
+    }
+  })
+
   it('stores the provider key encrypted and shows only whether it is set', async () => {
     expect((await api('GET', '/api/settings/ai')).body).toMatchObject({ source: 'none', provider: null, apiKey: { set: false } })
     const saved = await api('PUT', '/api/settings/ai', {

@@ -37,9 +37,13 @@ async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<
   }
 }
 
+/** The "changed" line of a version: what its basis records as new since the previous one. */
+const changedOf = (d: DiagnosisRow) => d.basis?.changes?.length ? d.basis.changes.join('; ') : null
+
 function toDetail(d: DiagnosisRow, feedback: DiagnosisDetail['feedback']): DiagnosisDetail {
   return {
-    id: d.id, clusterId: d.clusterId, version: d.version, engine: d.engine, model: d.model, category: d.category, summary: d.summary,
+    id: d.id, clusterId: d.clusterId, version: d.version, changed: changedOf(d), engine: d.engine, model: d.model, category: d.category,
+    summary: d.summary,
     rootCause: d.rootCause, evidence: d.evidence, suggestedFix: d.suggestedFix, investigationSteps: d.investigationSteps,
     confidence: d.confidence, inputTokens: d.inputTokens, outputTokens: d.outputTokens, costUsd: d.costUsd, latencyMs: d.latencyMs,
     error: d.error,
@@ -55,7 +59,8 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
     latest: latest ? toDetail(latest, await feedbackOf(db, latest.id, scope.userId)) : null,
     note: latest ? null : PENDING_NOTE,
     versions: rows.map(d => ({
-      id: d.id, version: d.version, engine: d.engine, model: d.model, category: d.category, confidence: d.confidence, error: d.error,
+      id: d.id, version: d.version, changed: changedOf(d), engine: d.engine, model: d.model, category: d.category, confidence: d.confidence,
+      error: d.error,
       createdAt: iso(d.createdAt),
     })),
   }

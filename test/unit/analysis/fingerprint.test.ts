@@ -316,7 +316,7 @@ const LANGUAGES: LanguageCase[] = [
   {
     language: 'Python unittest traceback',
     signal: m('error', 'Traceback (most recent call last):\n  File "/Users/foo/Projects/python-test/tests/test_lib.py", line 31, in test_error\n    raise Exception("error")\nException: error'),
-    errorType: 'Exception', category: 'unknown', title: 'error',
+    errorType: 'Exception', category: 'crash', title: 'error',
   },
   {
     language: 'JUnit 5 (opentest4j)',
@@ -336,17 +336,17 @@ const LANGUAGES: LanguageCase[] = [
   {
     language: 'Java helpful NullPointerException',
     signal: m('Cannot invoke "shop.Shop$Customer.email()" because the return value of "shop.Shop$Order.customer()" is null', 'java.lang.NullPointerException: Cannot invoke "shop.Shop$Customer.email()" because the return value of "shop.Shop$Order.customer()" is null\n\tat shop.Shop.receiptTo(Shop.java:29)\n\tat shop.CustomerTest.receiptGoesToGuest(CustomerTest.java:11)'),
-    errorType: 'java.lang.NullPointerException', category: 'unknown', title: 'Cannot invoke "shop.Shop$Customer.email()" because the return value of "shop.Shop$Order.customer()" is null',
+    errorType: 'java.lang.NullPointerException', category: 'crash', title: 'Cannot invoke "shop.Shop$Customer.email()" because the return value of "shop.Shop$Order.customer()" is null',
   },
   {
     language: 'go test (t.Errorf)',
     signal: m('Failed', '=== RUN   TestParsePrice/12,50\n    price_test.go:18: ParsePrice("12,50") = 1250, want 12.5\n    --- FAIL: TestParsePrice/12,50 (0.00s)'),
-    errorType: 't.Error', category: 'unknown', title: 'ParsePrice("<test>") = <n>, want <n>',
+    errorType: 't.Error', category: 'assertion', title: 'ParsePrice("<test>") = <n>, want <n>',
   },
   {
     language: 'go test (panic)',
     signal: m('Failed', '=== RUN   TestMarginColumn\n--- FAIL: TestMarginColumn (0.00s)\npanic: runtime error: index out of range [5] with length 3 [recovered]\n\tpanic: runtime error: index out of range [5] with length 3\n\ngoroutine 6 [running]:\nexample.com/shop/report.Column(...)\n\t/tmp/failgen/go/report/report.go:5'),
-    errorType: 'panic', category: 'unknown', title: 'runtime error: index out of range [<n>] with length <n>',
+    errorType: 'panic', category: 'crash', title: 'runtime error: index out of range [<n>] with length <n>',
   },
   {
     language: '.NET NUnit assertion',
@@ -356,7 +356,7 @@ const LANGUAGES: LanguageCase[] = [
   {
     language: '.NET NUnit fixture error',
     signal: m('OneTimeSetUp: System.InvalidOperationException : Operation is not valid due to the current state of the object.'),
-    errorType: 'System.InvalidOperationException', category: 'unknown', title: 'OneTimeSetUp: System.InvalidOperationException : Operation is not valid due to the current state of the object.',
+    errorType: 'System.InvalidOperationException', category: 'crash', title: 'OneTimeSetUp: System.InvalidOperationException : Operation is not valid due to the current state of the object.',
   },
   {
     language: '.NET xUnit assertion',
@@ -366,7 +366,7 @@ const LANGUAGES: LanguageCase[] = [
   {
     language: '.NET NullReferenceException',
     signal: m('System.NullReferenceException : Object reference not set to an instance of an object', 'at Shop.Orders.ReceiptTo (Shop.Order o) [0x00001] in <c5be342e58a74f939f479f2c0327c751>:0'),
-    errorType: 'System.NullReferenceException', category: 'unknown', title: 'Object reference not set to an instance of an object',
+    errorType: 'System.NullReferenceException', category: 'crash', title: 'Object reference not set to an instance of an object',
   },
   {
     language: 'RSpec expectation',
@@ -376,7 +376,7 @@ const LANGUAGES: LanguageCase[] = [
   {
     language: 'RSpec NoMethodError',
     signal: m('undefined method `email\' for nil:NilClass\n\n    order.customer.email\n                  ^^^^^^', 'Failure/Error: order.customer.email\n\nNoMethodError:\n  undefined method `email\' for nil:NilClass\n\n      order.customer.email\n                    ^^^^^^\n./lib/shop.rb:37:in `receipt_to\'\n./spec/customers_spec.rb:5:in `block (2 levels) in <top (required)>\''),
-    errorType: 'NoMethodError', category: 'unknown', title: 'undefined method `email\' for nil:NilClass',
+    errorType: 'NoMethodError', category: 'crash', title: 'undefined method `email\' for nil:NilClass',
   },
   {
     language: 'Rust panic (cargo-nextest)',

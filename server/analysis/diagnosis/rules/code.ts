@@ -22,6 +22,8 @@ export const assertion: MessageRule = {
         /^\s*Expected(?: value| string| substring| pattern| length)?:\s*.+\n(?:.*\n)??\s*Received(?: value| string| length)?:/,
         /expected:?\s*<.*?>\s*but was:?\s*<|Expected:\s*<.*?>\.\s*Actual:|^\s*Expected:\s*.+\n\s*(?:Actual|But was):/,
         /^\s*expected\s*:.+\n\s*(?:got|actual)\s*:|assertion `left [=!]= right` failed|Failed asserting that/,
+        // Hamcrest: "Expected: <matcher>\n     but: <what it saw>", even when what it saw is an exception
+        /^Expected: .+\n\s+but: /,
       ),
       facts: text => extractExpectation(text),
     },

@@ -233,6 +233,8 @@ export const testSetup: MessageRule = {
       /two different versions of @playwright\/test|No tests found/,
       /Cannot use import statement outside a module|SyntaxError: Unexpected token 'export'/,
       /ReferenceError: (?:describe|it|test|expect) is not defined|No code coverage driver (?:is )?available/,
+      // pytest "fixture 'db_session' not found", a fixture file the setup cannot find
+      /\b[Ff]ixture\b[^\n]{0,80}?\bnot found\b/,
     ),
   }],
   describe: f => ({
