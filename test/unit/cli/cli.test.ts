@@ -4,9 +4,9 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { detectCi } from '../../../bin/lib/ci.mjs'
-import { expandPatterns } from '../../../bin/lib/files.mjs'
-import { renderSummary } from '../../../bin/lib/summary.mjs'
+import { detectCi } from '../../../cli/lib/ci.mjs'
+import { expandPatterns } from '../../../cli/lib/files.mjs'
+import { renderSummary } from '../../../cli/lib/summary.mjs'
 import type { IngestReceipt } from '#shared/types/ingest'
 
 const SHA = 'a'.repeat(40)
@@ -80,7 +80,7 @@ function fakeServer(answers: { status: number, body: unknown, headers?: () => Re
 
 function runCli(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null, stdout: string, stderr: string }>((res) => {
-    const child = spawn(process.execPath, [resolve('bin/proofdeck.mjs'), ...args], { env: { PATH: process.env.PATH!, PROOFDECK_RETRY_DELAY_MS: '10', ...env } })
+    const child = spawn(process.execPath, [resolve('cli/proofdeck.mjs'), ...args], { env: { PATH: process.env.PATH!, PROOFDECK_RETRY_DELAY_MS: '10', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })

@@ -66,7 +66,7 @@ function retryAfterMs(value) {
 async function upload(argv, env) {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
   if (values.help || positionals[0] !== 'upload') {
-    if (values.version) return console.log(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version), 0
+    if (values.version) return console.log(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version), 0
     console.log(HELP)
     return values.help ? 0 : 2
   }
