@@ -17,7 +17,7 @@ const { failureClusters, projects, testCases } = schema
  * least one re-run in ten, as far as its history can tell: 7 flaky results of 30, or 2 of 5. One retry-pass in 30
  * runs (0.006) or 2 in 13 (0.043) is a hint, not news; the flaky list still shows those tests.
  */
-export const NEWLY_FLAKY_MIN_CONFIDENCE = 0.1
+const NEWLY_FLAKY_MIN_CONFIDENCE = 0.1
 
 const clusterColumns = {
   id: failureClusters.id, project: projects.slug, title: failureClusters.title, category: failureClusters.category,
