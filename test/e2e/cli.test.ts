@@ -39,12 +39,11 @@ describe('proofdeck CLI against the built server', () => {
   const startedAtOf = async (runId: string) =>
     ((await (await fetch(`${server.url}/api/runs/${runId}`, { headers: { cookie } })).json()) as { startedAt: string }).startedAt
 
+  const gitlab = (job: string) => ({ GITLAB_CI: 'true', CI_PIPELINE_ID: '5', CI_JOB_ID: job, CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' })
   it.each([
     ['--started-at', ['--started-at', '2026-03-04T10:00:00+02:00'], {}, '2026-03-04T08:00:00.000Z'],
-    ['GitLab\'s job start, over the report\'s timestamp', [], { GITLAB_CI: 'true', CI_JOB_ID: '9', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' },
-      '2026-03-05T14:31:02.000Z'],
-    ['the report\'s own timestamp with --started-at report', ['--started-at', 'report'], { GITLAB_CI: 'true', CI_JOB_ID: '10', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' },
-      '2024-12-02T20:06:10.512Z'],
+    ['GitLab\'s job start, over the report\'s timestamp', [], gitlab('9'), '2026-03-05T14:31:02.000Z'],
+    ['the report\'s own timestamp with --started-at report', ['--started-at', 'report'], gitlab('10'), '2024-12-02T20:06:10.512Z'],
   ])('stores the run start from %s', async (_name, args, ciEnv, expected) => {
     const { GITHUB_ACTIONS: _, ...base } = env
     const { stdout } = await run(process.execPath, ['bin/proofdeck.mjs', 'upload', `${CORPUS}/junit/action-junit-report__basic.xml`,

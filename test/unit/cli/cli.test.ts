@@ -27,7 +27,8 @@ describe('detectCi', () => {
     ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1' },
       { provider: 'azure', branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/web/_build/results?buildId=42', runKey: 'azure-42-j1' }],
     ['no CI', { HOME: '/root' }, { provider: null }],
-    ['GitLab CI with the job start', { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z', CI_PIPELINE_CREATED_AT: '2026-03-05T14:30:00Z' },
+    ['GitLab CI with the job start',
+      { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z', CI_PIPELINE_CREATED_AT: '2026-03-05T14:30:00Z' },
       { provider: 'gitlab', startedAt: '2026-03-05T14:31:02Z', startedAtVar: 'CI_JOB_STARTED_AT' }],
     ['GitLab CI with the pipeline creation only', { GITLAB_CI: 'true', CI_PIPELINE_CREATED_AT: '2026-03-05T15:30:00+01:00' },
       { provider: 'gitlab', startedAt: '2026-03-05T15:30:00+01:00', startedAtVar: 'CI_PIPELINE_CREATED_AT' }],
@@ -80,7 +81,8 @@ describe('pickStartedAt', () => {
       .toBe('--started-at takes an ISO 8601 date-time with a zone, e.g. 2026-03-05T14:30:00Z, or "report" (got "2026-03-05 14:30").')
     expect(pickStartedAt('2026-03-06T14:30:00Z', {}, now).error).toMatch(/^--started-at 2026-03-06T14:30:00Z is in the future/)
     expect(pickStartedAt(undefined, { startedAt: 'Thu Mar 5 14:30', startedAtVar: 'SYSTEM_PIPELINESTARTTIME' }, now)).toEqual({
-      source: 'report', warning: 'SYSTEM_PIPELINESTARTTIME ("Thu Mar 5 14:30") is not a usable start time; the reports\' own timestamps decide.',
+      source: 'report',
+      warning: 'SYSTEM_PIPELINESTARTTIME ("Thu Mar 5 14:30") is not a usable start time; the reports\' own timestamps decide.',
     })
   })
 })
@@ -213,16 +215,17 @@ describe('proofdeck upload', () => {
     expect(noFile.stderr).toContain('No report found at')
   })
 
+  const gitlab = { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' }
   it.each([
     ['--started-at', ['--started-at', '2026-03-04T10:00:00+02:00'], {}, '2026-03-04T08:00:00.000Z'],
-    ['GitLab\'s job start', [], { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' }, '2026-03-05T14:31:02.000Z'],
-    ['--started-at over GitLab\'s job start', ['--started-at', '2026-03-04T08:00:00Z'], { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' },
-      '2026-03-04T08:00:00.000Z'],
-    ['nowhere with --started-at report', ['--started-at', 'report'], { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' }, null],
+    ['GitLab\'s job start', [], gitlab, '2026-03-05T14:31:02.000Z'],
+    ['--started-at over GitLab\'s job start', ['--started-at', '2026-03-04T08:00:00Z'], gitlab, '2026-03-04T08:00:00.000Z'],
+    ['nowhere with --started-at report', ['--started-at', 'report'], gitlab, null],
     ['nowhere on GitHub Actions (it has no start variable)', [], { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '1' }, null],
   ])('takes the run start from %s', async (_name, args, ciEnv, expected) => {
     const server = await fakeServer([{ status: 201, body: receipt }])
-    const r = await runCli(['upload', report, '--project', 'web', '--quiet', ...args], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token, ...ciEnv })
+    const r = await runCli(['upload', report, '--project', 'web', '--quiet', ...args],
+      { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token, ...ciEnv })
     server.close()
     expect(r.code, r.stderr).toBe(0)
     expect(new URL(server.requests[0]!.url, server.url).searchParams.get('startedAt')).toBe(expected)
@@ -230,7 +233,8 @@ describe('proofdeck upload', () => {
 
   it('exits 2 with a sentence on a --started-at it cannot use, before sending anything', async () => {
     const server = await fakeServer([{ status: 201, body: receipt }])
-    const r = await runCli(['upload', report, '--project', 'web', '--started-at', '05/03/2026'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    const r = await runCli(['upload', report, '--project', 'web', '--started-at', '05/03/2026'],
+      { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
     server.close()
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--started-at takes an ISO 8601 date-time with a zone')
