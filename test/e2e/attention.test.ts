@@ -136,7 +136,7 @@ describe('needs attention, by when it happened in CI', () => {
     expect(month.body.newlyFlaky.map((t: any) => `${t.project}/${t.title}`)).toContain('attention-long/old flaky')
   })
 
-  it('shows nothing of projects the caller cannot see; bad input is a 400, no session a 401', async () => {
+  it('shows only the projects the caller can see; bad input is a 400, no session a 401', async () => {
     const res = await fetch(`${server.url}/api/users`, {
       method: 'POST', headers: { 'content-type': 'application/json', cookie, 'origin': server.url },
       body: JSON.stringify({ email: 'outsider@example.test', name: 'Outsider', password: 'another long passphrase here' }),
@@ -144,6 +144,16 @@ describe('needs attention, by when it happened in CI', () => {
     expect(res.status).toBe(201)
     const outsider = await login(server, { email: 'outsider@example.test', password: 'another long passphrase here' })
     expect((await attention('days=30', outsider)).body).toMatchObject({ newClusters: [], regressedClusters: [], newlyFlaky: [] })
+    const password = 'another long passphrase here'
+    const memberBody = { email: 'member@example.test', name: 'Member', password, projectSlugs: ['attention-long'] }
+    const member = await fetch(`${server.url}/api/users`, {
+      method: 'POST', headers: { 'content-type': 'application/json', cookie, 'origin': server.url }, body: JSON.stringify(memberBody),
+    })
+    expect(member.status).toBe(201)
+    const memberCookie = await login(server, { email: 'member@example.test', password })
+    const seen = (await attention('days=30', memberCookie)).body
+    expect(seen.newlyFlaky.map((t: any) => `${t.project}/${t.title}`)).toEqual(['attention-long/old flaky'])
+    expect([...seen.newClusters, ...seen.regressedClusters].filter((c: any) => c.project !== 'attention-long')).toEqual([])
     const bad = await attention('days=0')
     expect(bad.status).toBe(400)
     expect(bad.body.message).toContain('days is at least 1.')
