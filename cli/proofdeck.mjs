@@ -6,6 +6,7 @@ import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { detectCi } from './lib/ci.mjs'
 import { expandPatterns } from './lib/files.mjs'
+import { pickStartedAt } from './lib/started-at.mjs'
 import { renderReceipt, renderSummary } from './lib/summary.mjs'
 
 const HELP = `Usage: proofdeck upload <files or globs…> [options]
@@ -19,6 +20,10 @@ Options:
                           run metadata (default: from GitHub Actions, GitLab CI, Jenkins,
                           CircleCI, Buildkite or Azure Pipelines variables)
   --run-key <key>         uploads with the same key merge into one run (CI shards)
+  --started-at <ISO|report>
+                          when the run started, e.g. 2026-03-05T14:30:00Z (default: the job's start
+                          from GitLab or Azure Pipelines, else the reports' own timestamps, else now);
+                          "report" leaves it to the reports
   --url <url>             server URL (default: $PROOFDECK_URL)
   --token <pd_…>          API key with the ingest scope (default: $PROOFDECK_TOKEN)
   --summary <file>        append a markdown summary (also $GITHUB_STEP_SUMMARY when set)
@@ -33,7 +38,8 @@ Exit codes: 0 uploaded (whatever the tests did), 1 rejected or unreachable, 2 us
 
 const OPTIONS = {
   'project': { type: 'string' }, 'branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
-  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'environment': { type: 'string' }, 'url': { type: 'string' },
+  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' },
+  'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' }, 'timeout': { type: 'string', default: '60' },
   'strict': { type: 'boolean' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
@@ -80,12 +86,15 @@ async function upload(argv, env) {
   if (!files.length) throw new UsageError('Give at least one report file: proofdeck upload junit.xml --project web')
 
   const ci = detectCi(env)
+  const start = pickStartedAt(values['started-at'], ci, Date.now())
+  if (start.error) throw new UsageError(start.error)
+  if (start.warning) console.error(`warning: ${start.warning}`)
   // One run key for every retry of this invocation, so a retried upload can never make a second run.
   const runKey = values['run-key'] || ci.runKey || `cli-${randomBytes(8).toString('hex')}`
   const query = new URLSearchParams(Object.entries({
     project: values.project, branch: values.branch ?? ci.branch, commit: values.commit ?? ci.commit,
     commitMessage: values['commit-message'] ?? ci.commitMessage, buildUrl: values['build-url'] ?? ci.buildUrl,
-    runKey, environment: values.environment,
+    runKey, environment: values.environment, startedAt: start.startedAt,
   }).filter(([, v]) => v))
   const reports = files.map((f) => {
     const content = readFileSync(f)

@@ -1,10 +1,18 @@
 /**
  * Run metadata from the CI's environment. Pure: give it an env object, get what it says about the run.
  * @param {Record<string, string | undefined>} env
- * @returns {{ provider: string | null, branch?: string, commit?: string, commitMessage?: string, buildUrl?: string, runKey?: string }}
+ * `startedAt` is the CI's own start of the job (or pipeline) where the CI exposes one, as written, with the variable it
+ * came from in `startedAtVar`: GitLab and Azure Pipelines do; GitHub Actions, CircleCI, Buildkite and Jenkins do not.
+ * @returns {{ provider: string | null, branch?: string, commit?: string, commitMessage?: string, buildUrl?: string, runKey?: string,
+ *   startedAt?: string, startedAtVar?: string }}
  */
 export function detectCi(env) {
   const clean = o => Object.fromEntries(Object.entries(o).filter(([, v]) => v != null && v !== ''))
+  /** The first of these variables that is set, as { startedAt, startedAtVar }. */
+  const start = (...names) => {
+    const name = names.find(n => env[n])
+    return name ? { startedAt: env[name], startedAtVar: name } : {}
+  }
   const strip = (ref, prefix) => ref?.startsWith(prefix) ? ref.slice(prefix.length) : ref
   if (env.GITHUB_ACTIONS === 'true') {
     const url = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
@@ -17,6 +25,7 @@ export function detectCi(env) {
     return clean({
       provider: 'gitlab', branch: env.CI_COMMIT_REF_NAME, commit: env.CI_COMMIT_SHA, commitMessage: env.CI_COMMIT_MESSAGE,
       buildUrl: env.CI_JOB_URL || env.CI_PIPELINE_URL, runKey: env.CI_JOB_ID ? `gl-${env.CI_PIPELINE_ID}-${env.CI_JOB_ID}` : undefined,
+      ...start('CI_JOB_STARTED_AT', 'CI_PIPELINE_CREATED_AT'),
     })
   }
   if (env.CIRCLECI === 'true') {
@@ -36,6 +45,8 @@ export function detectCi(env) {
     return clean({
       provider: 'azure', branch: strip(env.SYSTEM_PULLREQUEST_SOURCEBRANCH || env.BUILD_SOURCEBRANCH, 'refs/heads/'), commit: env.BUILD_SOURCEVERSION,
       commitMessage: env.BUILD_SOURCEVERSIONMESSAGE, buildUrl: url, runKey: env.BUILD_BUILDID ? `azure-${env.BUILD_BUILDID}-${env.SYSTEM_JOBID || 'job'}` : undefined,
+      // System.PipelineStartTime: set by the agent though not in Microsoft's list, e.g. "2021-10-21 06:28:33+00:00"
+      ...start('SYSTEM_PIPELINESTARTTIME'),
     })
   }
   if (env.JENKINS_URL || env.BUILD_TAG?.startsWith('jenkins-')) {

@@ -6,7 +6,9 @@ defineRouteMeta({
   openAPI: {
     tags: ['overview'],
     summary: 'What needs attention',
-    description: 'New failure clusters (first seen in the last `days`), regressed clusters, and tests that became flaky in the last `days`, across the projects the caller can see.',
+    description: 'Across the projects the caller can see, measured on when runs started in CI (not upload time): failure clusters '
+      + 'whose first failure ran in the last `days`, regressed clusters that failed in them, and flaky tests whose first flaky '
+      + 'evidence ran in them with a confidence (Wilson lower bound) of at least `minConfidence`.',
   },
 })
 

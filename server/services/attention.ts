@@ -1,10 +1,23 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
+import { iso, rowsOf } from '../db/sql'
 import type { AttentionQuery } from '#shared/schemas/attention'
-import type { Attention, AttentionCluster } from '#shared/types/attention'
+import type { Attention, AttentionCluster, AttentionTest } from '#shared/types/attention'
 import { inScope, type Scope } from './scope'
 
+/**
+ * "Needs attention" over the last days, measured on when things happened in CI (the runs' start times), never on
+ * when they were uploaded: a backfill of last month's runs is not news.
+ */
+
 const { failureClusters, projects, testCases } = schema
+
+/**
+ * The confidence (Wilson lower bound, 95%) a flaky test needs to be listed as newly flaky. At 0.1 the test costs at
+ * least one re-run in ten, as far as its history can tell: 7 flaky results of 30, or 2 of 5. One retry-pass in 30
+ * runs (0.006) or 2 in 13 (0.043) is a hint, not news; the flaky list still shows those tests.
+ */
+const NEWLY_FLAKY_MIN_CONFIDENCE = 0.1
 
 const clusterColumns = {
   id: failureClusters.id, project: projects.slug, title: failureClusters.title, category: failureClusters.category,
@@ -15,29 +28,71 @@ const clusterColumns = {
 const toCluster = (c: Omit<AttentionCluster, 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: Date, lastSeenAt: Date }): AttentionCluster =>
   ({ ...c, firstSeenAt: c.firstSeenAt.toISOString(), lastSeenAt: c.lastSeenAt.toISOString() })
 
-/** New failure clusters, regressed ones and newly flaky tests of the caller's projects over the last days. */
+/**
+ * New failure clusters (first failure's run start in the window), regressed ones still failing in it, and tests whose
+ * flakiness began in it with enough confidence, of the caller's projects. Cluster first/last seen are run starts.
+ */
 export async function listAttention(scope: Scope, query: AttentionQuery): Promise<Attention> {
   const db = await useDb()
   const since = new Date(Date.now() - query.days * 86_400_000)
   const live = and(inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))
   const [fresh, regressed, flaky] = await Promise.all([
     db.select(clusterColumns).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
-      .where(and(live, gt(failureClusters.createdAt, since), sql`${failureClusters.status} in ('open', 'investigating')`))
-      .orderBy(desc(failureClusters.createdAt), failureClusters.id).limit(query.limit),
+      .where(and(live, gt(failureClusters.firstSeenAt, since), sql`${failureClusters.status} in ('open', 'investigating')`))
+      .orderBy(desc(failureClusters.firstSeenAt), failureClusters.id).limit(query.limit),
     db.select(clusterColumns).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
-      .where(and(live, eq(failureClusters.status, 'regressed')))
+      .where(and(live, eq(failureClusters.status, 'regressed'), gt(failureClusters.lastSeenAt, since)))
       .orderBy(desc(failureClusters.lastSeenAt), failureClusters.id).limit(query.limit),
-    db.select({
-      testCaseId: testCases.id, project: projects.slug, title: testCases.title, variant: testCases.variant,
-      score: testCases.flakyScore, confidence: testCases.flakyConfidence, flakySince: testCases.flakySince,
-    }).from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
-      .where(and(inScope(scope, testCases.projectId), gt(testCases.flakySince, since)))
-      .orderBy(desc(testCases.flakySince), testCases.id).limit(query.limit),
+    newlyFlaky(scope, since, query.limit),
   ])
   return {
     since: since.toISOString(),
+    measuredOn: 'runStart',
+    minConfidence: NEWLY_FLAKY_MIN_CONFIDENCE,
     newClusters: fresh.map(toCluster),
     regressedClusters: regressed.map(toCluster),
-    newlyFlaky: flaky.map(t => ({ ...t, flakySince: t.flakySince!.toISOString() })),
+    newlyFlaky: flaky,
   }
+}
+
+interface FlakyRow {
+  test_case_id: string
+  project: string
+  title: string
+  variant: string | null
+  score: number
+  confidence: number
+  first_at: Date | string
+}
+
+/**
+ * Flaky tests whose first flaky evidence ran in CI after `since`. The evidence stored on the test case carries each
+ * flaky result's run start; when it was cut short (fewer items than score × sample), the earliest failed or
+ * retry-passed result of the test's window stands in: never later than the first evidence, so nothing older slips in.
+ */
+async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<AttentionTest[]> {
+  const db = await useDb()
+  const rows = rowsOf<FlakyRow>(await db.execute(sql`
+    select t.id as test_case_id, p.slug as project, t.title, t.variant, t.flaky_score as score, t.flaky_confidence as confidence,
+      f.first_at
+    from ${testCases} t
+    join ${projects} p on p.id = t.project_id
+    cross join lateral (
+      select case when jsonb_array_length(t.flaky_evidence) >= round(t.flaky_score * t.flaky_sample)
+        then (select min((e->>'at')::timestamptz) from jsonb_array_elements(t.flaky_evidence) e)
+        else (select min(w.run_started_at) from (
+          select r.run_started_at, r.status, r.flaky from test_results r
+          where r.test_case_id = t.id and r.status <> 'skipped'
+          order by r.run_started_at desc, r.id desc limit greatest(t.flaky_sample, 1)) w
+          where w.flaky or w.status in ('failed', 'errored'))
+      end as first_at
+    ) f
+    where ${inScope(scope, sql`t.project_id`)} and t.flaky_label = 'flaky'
+      and t.flaky_confidence >= ${NEWLY_FLAKY_MIN_CONFIDENCE} and f.first_at > ${since.toISOString()}::timestamptz
+    order by f.first_at desc, t.id
+    limit ${limit}`))
+  return rows.map(r => ({
+    testCaseId: r.test_case_id, project: r.project, title: r.title, variant: r.variant,
+    score: Number(r.score), confidence: Number(r.confidence), flakySince: iso(r.first_at),
+  }))
 }

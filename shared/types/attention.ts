@@ -8,7 +8,9 @@ export interface AttentionCluster {
   status: ClusterStatus
   occurrences: number
   affectedTests: number
+  /** Start of the run of the cluster's first failure (when it happened in CI, not when it was uploaded). */
   firstSeenAt: string
+  /** Start of the run of its latest failure. */
   lastSeenAt: string
 }
 
@@ -18,13 +20,20 @@ export interface AttentionTest {
   title: string
   variant: string | null
   score: number
+  /** Wilson lower bound (95%) of the score; listed only at `Attention.minConfidence` or more. */
   confidence: number
+  /** Start of the run of the test's first flaky evidence (a pass on retry, a flip, a mixed commit). */
   flakySince: string
 }
 
 /** What changed lately and wants a person: the overview's "needs attention" list. */
 export interface Attention {
+  /** Start of the window: things count when their run started in CI after this instant. */
   since: string
+  /** What the window is measured on: the runs' start times (`runs.started_at`), never upload times. */
+  measuredOn: 'runStart'
+  /** The confidence a flaky test needs to be listed as newly flaky. */
+  minConfidence: number
   newClusters: AttentionCluster[]
   regressedClusters: AttentionCluster[]
   newlyFlaky: AttentionTest[]

@@ -154,6 +154,14 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     // the 30-day sparklines arrive after the table
     await page.getByTestId('sparkline').first().waitFor()
     await shoot('overview')
+    // the window is measured on run starts; the demo's clusters and flakes began 11 days ago and more
+    await page.getByTestId('attention-days').click()
+    await page.getByRole('option', { name: '30 days' }).click()
+    const month = await api<{ newClusters: unknown[], newlyFlaky: unknown[] }>('/api/attention?days=30&limit=10')
+    expect(month.newClusters.length + month.newlyFlaky.length).toBeGreaterThan(0)
+    await expect.poll(() => page.getByTestId('attention-new').count()).toBe(month.newClusters.length)
+    expect(await page.getByTestId('attention-flaky').count()).toBe(month.newlyFlaky.length)
+    await page.screenshot({ path: `${ARTIFACTS}/overview-attention-30-days.png`, fullPage: true })
   })
 
   it('project: runs match the API, filters live in the URL, pages turn, charts are drawn', async () => {

@@ -117,9 +117,8 @@ describe('analysis at ingest', () => {
     const res = await fetch(`${server.url}/api/attention?days=7`, { headers: { cookie } })
     expect(res.status).toBe(200)
     const body = await res.json() as any
-    expect(body.newlyFlaky.map((t: any) => t.title)).toEqual(['test 07'])
-    expect(body.regressedClusters.map((c: any) => c.id)).toEqual([receipts[5].newClusters[0].id])
-    expect(body.newClusters).toEqual([])
+    // these runs started in October: not news this week, however recently uploaded (test/e2e/attention.test.ts)
+    expect(body).toMatchObject({ newClusters: [], regressedClusters: [], newlyFlaky: [] })
     expect((await fetch(`${server.url}/api/attention?days=0`, { headers: { cookie } })).status).toBe(400)
     expect((await fetch(`${server.url}/api/attention`)).status).toBe(401)
   })

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
-import { resolve } from 'node:path'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from './server'
@@ -11,9 +13,11 @@ const CORPUS = resolve(__dirname, '../../../shared/corpus')
 describe('proofdeck CLI against the built server', () => {
   let server: TestServer
   let env: Record<string, string>
+  let cookie: string
   beforeAll(async () => {
     server = await startServer()
-    const { key } = await createKey(server, await login(server), { scopes: ['ingest'] })
+    cookie = await login(server)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
     env = { PATH: process.env.PATH!, PROOFDECK_URL: server.url, PROOFDECK_TOKEN: key, GITHUB_ACTIONS: 'true', GITHUB_REF_NAME: 'main', GITHUB_SHA: 'b'.repeat(40), GITHUB_RUN_ID: '77', GITHUB_JOB: 'e2e', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/web' }
   })
   afterAll(() => server?.stop())
@@ -29,5 +33,41 @@ describe('proofdeck CLI against the built server', () => {
     const again = await cli('ctrf/ctrf__minimal.json')
     expect(again.stdout).toContain('already stored: ctrf__minimal.json')
     expect(again.stdout).toContain('10 tests')
+  })
+
+  const runIdIn = (text: string) => text.match(/\/runs\/([0-9a-f-]{36})/)![1]!
+  const startedAtOf = async (runId: string) =>
+    ((await (await fetch(`${server.url}/api/runs/${runId}`, { headers: { cookie } })).json()) as { startedAt: string }).startedAt
+
+  const gitlab = (job: string) => ({ GITLAB_CI: 'true', CI_PIPELINE_ID: '5', CI_JOB_ID: job, CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' })
+  it.each([
+    ['--started-at', ['--started-at', '2026-03-04T10:00:00+02:00'], {}, '2026-03-04T08:00:00.000Z'],
+    ['GitLab\'s job start, over the report\'s timestamp', [], gitlab('9'), '2026-03-05T14:31:02.000Z'],
+    ['the report\'s own timestamp with --started-at report', ['--started-at', 'report'], gitlab('10'), '2024-12-02T20:06:10.512Z'],
+  ])('stores the run start from %s', async (_name, args, ciEnv, expected) => {
+    const { GITHUB_ACTIONS: _, ...base } = env
+    const { stdout } = await run(process.execPath, ['cli/proofdeck.mjs', 'upload', `${CORPUS}/junit/action-junit-report__basic.xml`,
+      '--project', 'cli-start', ...args], { env: { ...base, ...ciEnv } })
+    expect(await startedAtOf(runIdIn(stdout))).toBe(expected)
+  })
+
+  it('prints a receipt link and writes a job-summary link that open the run page', async () => {
+    const summary = join(mkdtempSync(join(tmpdir(), 'pd-summary-')), 'summary.md')
+    const { stdout } = await run(process.execPath, ['cli/proofdeck.mjs', 'upload', `${CORPUS}/junit/junitxml__junit-basic.xml`,
+      '--project', 'cli-links', '--run-key', 'links-1'], { env: { ...env, GITHUB_STEP_SUMMARY: summary } })
+    const printed = stdout.match(/https?:\/\/\S+\/runs\/[0-9a-f-]{36}/)![0]
+    const written = readFileSync(summary, 'utf8').match(/\[Open the run in Proofdeck\]\((\S+?)\)/)![1]!
+    expect(written).toBe(printed)
+    expect(printed).toBe(`${server.url}/runs/${runIdIn(stdout)}`)
+    const page = await fetch(printed, { headers: { cookie } })
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toContain('text/html')
+    expect(await page.text()).toContain('id="__nuxt"')
+    // signed out, the link leads to sign-in and back to the run
+    const signedOut = await fetch(printed, { redirect: 'manual' })
+    expect(signedOut.status).toBe(302)
+    expect(decodeURIComponent(signedOut.headers.get('location')!)).toContain(`/login?redirect=/runs/${runIdIn(stdout)}`)
+    // the shape the receipts used to print is no page at all
+    expect((await fetch(`${server.url}/projects/cli-links/runs/${runIdIn(stdout)}`, { headers: { cookie } })).status).toBe(404)
   })
 })

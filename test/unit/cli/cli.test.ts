@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { detectCi } from '../../../cli/lib/ci.mjs'
 import { expandPatterns } from '../../../cli/lib/files.mjs'
+import { isoInstant, pickStartedAt } from '../../../cli/lib/started-at.mjs'
 import { renderSummary } from '../../../cli/lib/summary.mjs'
 import type { IngestReceipt } from '#shared/types/ingest'
 
@@ -26,13 +27,68 @@ describe('detectCi', () => {
     ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1' },
       { provider: 'azure', branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/web/_build/results?buildId=42', runKey: 'azure-42-j1' }],
     ['no CI', { HOME: '/root' }, { provider: null }],
+    ['GitLab CI with the job start',
+      { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z', CI_PIPELINE_CREATED_AT: '2026-03-05T14:30:00Z' },
+      { provider: 'gitlab', startedAt: '2026-03-05T14:31:02Z', startedAtVar: 'CI_JOB_STARTED_AT' }],
+    ['GitLab CI with the pipeline creation only', { GITLAB_CI: 'true', CI_PIPELINE_CREATED_AT: '2026-03-05T15:30:00+01:00' },
+      { provider: 'gitlab', startedAt: '2026-03-05T15:30:00+01:00', startedAtVar: 'CI_PIPELINE_CREATED_AT' }],
+    ['Azure Pipelines with the pipeline start', { TF_BUILD: 'True', SYSTEM_PIPELINESTARTTIME: '2021-10-21 06:28:33+00:00' },
+      { provider: 'azure', startedAt: '2021-10-21 06:28:33+00:00', startedAtVar: 'SYSTEM_PIPELINESTARTTIME' }],
+    // these CIs expose no start time: a variable of that name set by hand is not read
+    ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BUILD_CREATED_AT: '2026-03-05T14:30:00Z' }, { provider: 'buildkite' }],
+    ['Jenkins', { JENKINS_URL: 'https://ci', BUILD_TIMESTAMP: '2026-03-05 14:30:00 UTC' }, { provider: 'jenkins' }],
   ])('%s', (_name, env, expected) => {
     expect(detectCi(env)).toEqual(expected)
   })
 })
 
+describe('isoInstant', () => {
+  it.each([
+    ['2026-03-05T14:30:00Z', '2026-03-05T14:30:00.000Z'],
+    ['2026-03-05T15:30:00+01:00', '2026-03-05T14:30:00.000Z'],
+    ['2026-03-05T09:30:00.250-0500', '2026-03-05T14:30:00.250Z'],
+    ['2021-10-21 06:28:33+00:00', '2021-10-21T06:28:33.000Z'],
+    ['2026-03-05T14:30Z', '2026-03-05T14:30:00.000Z'],
+    // no zone: it would be read in the server's zone, off by the runner's offset
+    ['2026-03-05T14:30:00', null],
+    ['2026-03-05', null],
+    ['1741185000', null],
+    ['yesterday', null],
+    ['2026-02-30T14:30:00Z', null],
+    ['2026-13-05T14:30:00Z', null],
+    ['', null],
+    [undefined, null],
+  ])('%s → %s', (value, expected) => {
+    expect(isoInstant(value)).toBe(expected)
+  })
+})
+
+describe('pickStartedAt', () => {
+  const now = Date.parse('2026-03-05T16:00:00Z')
+  const gitlab = { startedAt: '2026-03-05T14:31:02Z', startedAtVar: 'CI_JOB_STARTED_AT' }
+  it.each([
+    ['the flag wins over the CI', '2026-03-04T10:00:00+02:00', gitlab, { startedAt: '2026-03-04T08:00:00.000Z', source: 'flag' }],
+    ['"report" leaves it to the reports, whatever the CI says', 'report', gitlab, { source: 'report' }],
+    ['the CI\'s job start without a flag', undefined, gitlab, { startedAt: '2026-03-05T14:31:02.000Z', source: 'ci' }],
+    ['nothing without a flag or a CI start', undefined, {}, { source: 'report' }],
+    ['a few minutes of clock skew pass', '2026-03-05T16:04:00Z', {}, { startedAt: '2026-03-05T16:04:00.000Z', source: 'flag' }],
+  ])('%s', (_name, flag, ci, expected) => {
+    expect(pickStartedAt(flag, ci, now)).toEqual(expected)
+  })
+
+  it('says what is wrong with a flag it cannot use, and warns about an unreadable CI value', () => {
+    expect(pickStartedAt('2026-03-05 14:30', {}, now).error)
+      .toBe('--started-at takes an ISO 8601 date-time with a zone, e.g. 2026-03-05T14:30:00Z, or "report" (got "2026-03-05 14:30").')
+    expect(pickStartedAt('2026-03-06T14:30:00Z', {}, now).error).toMatch(/^--started-at 2026-03-06T14:30:00Z is in the future/)
+    expect(pickStartedAt(undefined, { startedAt: 'Thu Mar 5 14:30', startedAtVar: 'SYSTEM_PIPELINESTARTTIME' }, now)).toEqual({
+      source: 'report',
+      warning: 'SYSTEM_PIPELINESTARTTIME ("Thu Mar 5 14:30") is not a usable start time; the reports\' own timestamps decide.',
+    })
+  })
+})
+
 const receipt: IngestReceipt = {
-  runId: 'r1', url: 'https://pd.example/projects/web/runs/r1', project: 'web', status: 'failed', branch: 'main', commit: SHA, runKey: 'k',
+  runId: 'r1', url: 'https://pd.example/runs/r1', project: 'web', status: 'failed', branch: 'main', commit: SHA, runKey: 'k',
   counts: { tests: 12, passed: 9, failed: 2, errored: 0, skipped: 1, flaky: 1 }, format: 'junit',
   files: [{ name: 'junit.xml', format: 'junit', results: 12, status: 'ingested' }], merged: { shards: 1, duplicates: [] },
   rejected: [{ item: 'junit.xml: a test', reason: 'it has no name' }], errors: [],
@@ -47,7 +103,7 @@ describe('renderSummary', () => {
     expect(md).toContain('| 12 | 9 | 2 | 0 | 1 | 1 |')
     expect(md).toContain('- …and 4 more')
     expect(md).toContain('junit.xml: a test: it has no name')
-    expect(md).toContain('[Open the run in Proofdeck](https://pd.example/projects/web/runs/r1)')
+    expect(md).toContain('[Open the run in Proofdeck](https://pd.example/runs/r1)')
     expect(md.split('\n').length).toBeLessThan(40)
   })
 })
@@ -157,6 +213,32 @@ describe('proofdeck upload', () => {
     const noFile = await runCli(['upload', join(dir, 'nope.xml'), '--project', 'web'], { PROOFDECK_URL: 'http://127.0.0.1:9', PROOFDECK_TOKEN: token })
     expect(noFile.code).toBe(2)
     expect(noFile.stderr).toContain('No report found at')
+  })
+
+  const gitlab = { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' }
+  it.each([
+    ['--started-at', ['--started-at', '2026-03-04T10:00:00+02:00'], {}, '2026-03-04T08:00:00.000Z'],
+    ['GitLab\'s job start', [], gitlab, '2026-03-05T14:31:02.000Z'],
+    ['--started-at over GitLab\'s job start', ['--started-at', '2026-03-04T08:00:00Z'], gitlab, '2026-03-04T08:00:00.000Z'],
+    ['nowhere with --started-at report', ['--started-at', 'report'], gitlab, null],
+    ['nowhere on GitHub Actions (it has no start variable)', [], { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '1' }, null],
+  ])('takes the run start from %s', async (_name, args, ciEnv, expected) => {
+    const server = await fakeServer([{ status: 201, body: receipt }])
+    const r = await runCli(['upload', report, '--project', 'web', '--quiet', ...args],
+      { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token, ...ciEnv })
+    server.close()
+    expect(r.code, r.stderr).toBe(0)
+    expect(new URL(server.requests[0]!.url, server.url).searchParams.get('startedAt')).toBe(expected)
+  })
+
+  it('exits 2 with a sentence on a --started-at it cannot use, before sending anything', async () => {
+    const server = await fakeServer([{ status: 201, body: receipt }])
+    const r = await runCli(['upload', report, '--project', 'web', '--started-at', '05/03/2026'],
+      { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--started-at takes an ISO 8601 date-time with a zone')
+    expect(server.requests).toHaveLength(0)
   })
 
   it('gives up after the retries on an unreachable server, saying a re-run is safe', async () => {
