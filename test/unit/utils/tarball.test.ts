@@ -6,7 +6,7 @@ import { npmTarball, type TarEntry } from '../../../server/utils/tarball'
 function readTar(tgz: Buffer) {
   const tar = gunzipSync(tgz)
   const entries: { name: string, mode: number, content: string }[] = []
-  for (let at = 0; at + 512 <= tar.length; ) {
+  for (let at = 0; at + 512 <= tar.length;) {
     const h = tar.subarray(at, at + 512)
     if (h.every(b => b === 0)) break
     const field = (start: number, len: number) => h.subarray(start, start + len).toString('ascii').replace(/\0.*$/s, '').trim()
