@@ -96,7 +96,8 @@ describe('assessFlakiness', () => {
 /** Runs of another branch slotted in after the given main results (one minute later each), so they are newer. */
 function interleave(main: FlakyObservation[], spec: string, branch: string, every: number): FlakyObservation[] {
   const other = history(spec, branch, 100_000)
-  return [...main, ...other.map((o, i) => ({ ...o, at: new Date(main[Math.min(main.length - 1, (i + 1) * every - 1)]!.at.getTime() + 60_000) }))]
+  const after = (i: number) => main[Math.min(main.length - 1, (i + 1) * every - 1)]!.at.getTime() + 60_000
+  return [...main, ...other.map((o, i) => ({ ...o, at: new Date(after(i)) }))]
 }
 
 describe('labels come from the branch that matters', () => {
