@@ -213,10 +213,18 @@ function decideLabel(
   }
   if (direct > 0 || c.k >= options.minIndirectEvidence) return { ...none, label: 'flaky', reason: flakyReason(c) }
   const window = onLabelBranch.slice(0, options.window)
-  if (window.length < options.minRuns) {
-    return { ...none, label: 'new', reason: `only ${plural(window.length, 'run')} ${onBranch(branch)} so far` }
-  }
+  if (window.length < options.minRuns) return { ...none, ...labelOfPasses(window.length, branch, options) }
   return { ...none, label: 'stable', reason: stableReason(window, trailing, branch) }
+}
+
+/**
+ * The label of a test that never failed nor flaked, from how many results it has on its label branch: what
+ * assessFlakiness gives it, without its history (ingest labels such tests from a count).
+ */
+export function labelOfPasses(runs: number, branch: string | null, options: FlakyOptions = DEFAULT_FLAKY_OPTIONS): Pick<FlakyAssessment, 'label' | 'reason'> {
+  const n = Math.min(runs, options.window)
+  if (n >= options.minRuns) return { label: 'stable', reason: `no failure in ${plural(n, 'run')} ${onBranch(branch)}` }
+  return { label: 'new', reason: n ? `only ${plural(n, 'run')} ${onBranch(branch)} so far` : `no runs ${onBranch(branch)} yet` }
 }
 
 /**

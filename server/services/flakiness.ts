@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm'
 import { useDb, type Tx } from '../db'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import {
-  assessFlakiness, brokenReason, DEFAULT_FLAKY_OPTIONS, labelBranch, type FlakyAssessment, type FlakyObservation, type FlakyOptions,
-  type RunRef,
+  assessFlakiness, brokenReason, DEFAULT_FLAKY_OPTIONS, labelBranch, labelOfPasses, type FlakyAssessment, type FlakyObservation,
+  type FlakyOptions, type RunRef,
 } from '../analysis/flakiness'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
 import type { IngestReceipt } from '#shared/types/ingest'
@@ -73,7 +73,10 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
   const options = flakyOptions()
   const newly: NewlyFlaky[] = []
   for (let i = 0; i < testCaseIds.length; i += BATCH) {
-    const history = await loadHistory(tx, testCaseIds.slice(i, i + BATCH), options.window * 2)
+    const quiet = await labelQuiet(tx, testCaseIds.slice(i, i + BATCH), options)
+    const rest = testCaseIds.slice(i, i + BATCH).filter(id => !quiet.has(id))
+    if (!rest.length) continue
+    const history = await loadHistory(tx, rest, options.window * 2)
     await loadLabelBranch(tx, history, options.window)
     const assessed = [...history].map(([id, h]) => ({
       id, h, a: assessFlakiness(h.obs, options, { defaultBranch: h.stored.default_branch, complete: h.complete }),
@@ -102,6 +105,45 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
       where tc.id = x.id`)
   }
   return newly.sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
+}
+
+interface QuietRow { id: string, branch: string | null, runs: number | null, counted: number | null }
+
+/**
+ * Tests that never failed nor flaked (new ones, mostly: every test of a first upload) are labelled from a count of
+ * their results on the label branch, in SQL: loading their histories cost 5 s per 10,000 tests on PGlite.
+ * Returns the ids it labelled.
+ */
+async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise<Set<string>> {
+  const rows = rowsOf<QuietRow>(await tx.execute(sql`
+    select q.id, coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted
+    from (
+      select tc.id, p.default_branch from unnest(${uuidArray(ids)}::uuid[]) as c(id)
+      join test_cases tc on tc.id = c.id join projects p on p.id = tc.project_id
+      where (tc.flaky_reason is null or tc.flaky_label = 'new') and tc.failed_runs = 0 and tc.flaky_runs = 0
+    ) q
+    left join lateral (
+      select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted
+      from (
+        select run_id, run_started_at from test_results where test_case_id = q.id and status <> 'skipped'
+        order by run_started_at desc, id desc limit ${options.window * 2}
+      ) r join runs ru on ru.id = r.run_id
+      where not ru.infra
+      group by ru.branch
+      order by ru.branch is not distinct from q.default_branch desc, count(*) desc, max(r.run_started_at) desc limit 1
+    ) h on true`))
+  if (!rows.length) return new Set()
+  const updates = rows.map(r => ({
+    id: r.id, branch: r.branch, sample: Math.min(r.counted ?? 0, options.window), ...labelOfPasses(r.runs ?? 0, r.branch, options),
+  }))
+  await tx.execute(sql`
+    update test_cases tc set
+      flaky_label = x.label, flaky_reason = x.reason, flaky_branch = x.branch, flaky_sample = x.sample, flaky_score = 0,
+      flaky_confidence = 0, flaky_evidence = '[]'::jsonb, flaky_since = null, last_flake_at = null, flaky_retry_passes = 0,
+      flaky_flips = 0, flaky_mixed_commits = 0, failing_since = null, last_passed = null
+    from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, label flaky_label, reason text, branch text, sample int)
+    where tc.id = x.id`)
+  return new Set(rows.map(r => r.id))
 }
 
 const toObservation = (r: HistoryRow): FlakyObservation => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assessFlakiness, labelBranch, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
+import { assessFlakiness, labelBranch, labelOfPasses, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
 
 /**
  * A history written as a string, oldest first, one letter per run on `main` with a new commit each:
@@ -165,5 +165,12 @@ describe('wilsonLower', () => {
     [5, 10, 0.237],
   ])('%i of %i → %f', (k, n, expected) => {
     expect(wilsonLower(k, n)).toBeCloseTo(expected, 3)
+  })
+})
+
+describe('labelOfPasses', () => {
+  it.each(['', 'P', 'PPPP', 'PPPPP', 'P'.repeat(40)])('gives a passing history %s the label and reason assessFlakiness gives it', (spec) => {
+    const a = assessFlakiness(history(spec), undefined, { defaultBranch: 'main', complete: true })
+    expect(labelOfPasses(spec.length, 'main')).toEqual({ label: a.label, reason: a.reason })
   })
 })
