@@ -5,7 +5,7 @@ import type { FlakyTestView, Page, TestCaseDetail } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
-import { clipError } from './runs'
+import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
 import { inScope, type Scope } from './scope'
 
@@ -114,7 +114,7 @@ async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
     ), older as (
       select f.*, false as infra from (
         select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
-        where test_case_id = ${testCaseId}::uuid and status in ('failed', 'errored') order by run_started_at desc, id desc limit 1
+        where test_case_id = ${testCaseId}::uuid and ${FAILED_RESULT} order by run_started_at desc, id desc limit 1
       ) f where not exists (select 1 from recent)
     ), pool as (
       select * from recent where not infra or not exists (select 1 from recent where not infra)
