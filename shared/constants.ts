@@ -27,7 +27,8 @@ export const FAILURE_CATEGORIES = [
 ] as const
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number]
 
-export const FLAKY_LABELS = ['stable', 'flaky', 'broken'] as const
+/** `new`: too few results on the branch that matters to say (fewer than 5). */
+export const FLAKY_LABELS = ['stable', 'flaky', 'broken', 'new'] as const
 export type FlakyLabel = (typeof FLAKY_LABELS)[number]
 
 export const DIAGNOSIS_ENGINES = ['rules', 'openai', 'anthropic'] as const

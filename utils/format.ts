@@ -8,7 +8,7 @@ export const TEST_STATUS_COLOR: Record<TestStatus, BadgeColor> = { passed: 'succ
 export const CLUSTER_STATUS_COLOR: Record<ClusterStatus, BadgeColor> = {
   open: 'error', investigating: 'warning', resolved: 'success', ignored: 'neutral', regressed: 'error',
 }
-export const FLAKY_LABEL_COLOR: Record<FlakyLabel, BadgeColor> = { stable: 'success', flaky: 'warning', broken: 'error' }
+export const FLAKY_LABEL_COLOR: Record<FlakyLabel, BadgeColor> = { stable: 'success', flaky: 'warning', broken: 'error', new: 'neutral' }
 export const CATEGORY_COLOR: Record<FailureCategory, BadgeColor> = {
   timeout: 'primary', locator: 'primary', assertion: 'primary', network: 'info', crash: 'error', environment: 'info',
   infrastructure: 'warning', flaky: 'warning', unknown: 'neutral',

@@ -31,9 +31,26 @@ export interface FlakyOptions {
   brokenStreak: number
   /** Evidence needed for the `flaky` label when none of it is direct (retry-pass or same-commit mix). */
   minIndirectEvidence: number
+  /** Counted results on the label's branch below which a test is `new` (too few runs to say). */
+  minRuns: number
 }
 
-export const DEFAULT_FLAKY_OPTIONS: FlakyOptions = { window: 30, brokenStreak: 3, minIndirectEvidence: 2 }
+export const DEFAULT_FLAKY_OPTIONS: FlakyOptions = { window: 30, brokenStreak: 3, minIndirectEvidence: 2, minRuns: 5 }
+
+/** A run of the test's history as "failing since" and "last passed" point at it. */
+export interface RunRef {
+  runId: string
+  commit: string | null
+  startedAt: string
+}
+
+/** Where the observations come from: which branch matters, and whether they are the test's whole history. */
+export interface FlakyContext {
+  /** The project's default branch: labels are read from it whenever the test ran there. */
+  defaultBranch: string | null
+  /** The observations are every counted result the test has (nothing older exists). */
+  complete: boolean
+}
 
 export interface FlakyAssessment {
   /** Share of the window's results that are evidence of flakiness, in [0, 1]. */
@@ -41,6 +58,17 @@ export interface FlakyAssessment {
   /** Wilson lower bound (95%) of that share: how sure the score is above zero given the sample size. */
   confidence: number
   label: FlakyLabel
+  /** One line saying why: "failed the last 7 runs on main since a1b2c3d", "passed on retry in 3 of 30 runs". */
+  reason: string
+  /** The branch the label was read from (null: runs without a branch). */
+  branch: string | null
+  /** Broken tests: the first run of the current failing streak on `branch` and the pass before it (null if none). */
+  failingSince: RunRef | null
+  lastPassed: RunRef | null
+  /** Broken tests: failures in a row at the end of `branch`, as far back as the observations go. */
+  streak: number
+  /** The streak reaches back past the observations (they are not the whole history): failingSince is only the oldest seen. */
+  streakOpen: boolean
   evidence: FlakyEvidenceItem[]
   lastFlakeAt: Date | null
   /** Results that counted (infrastructure runs and skips left out). */
@@ -119,26 +147,104 @@ function countFlips(byBranch: Map<string, FlakyObservation[]>, brokenStreak: num
   return flips
 }
 
-/** Failures in a row at the end of the newest result's branch. */
-function trailingFailures(newest: FlakyObservation | undefined, byBranch: Map<string, FlakyObservation[]>): number {
-  const newestBranch = newest ? byBranch.get(newest.branch ?? '')! : []
+/**
+ * The branch whose history decides the label: the default branch whenever the test ran there, else the branch with
+ * most of its results (ties: the one that ran last). `counted` is newest first.
+ */
+export function labelBranch(counted: FlakyObservation[], defaultBranch: string | null): string | null {
+  if (!counted.length) return defaultBranch
+  if (defaultBranch !== null && counted.some(o => o.branch === defaultBranch)) return defaultBranch
+  const tally = new Map<string | null, number>()
+  for (const o of counted) tally.set(o.branch, (tally.get(o.branch) ?? 0) + 1)
+  let best = counted[0]!.branch
+  for (const [b, n] of tally) if (n > tally.get(best)!) best = b
+  return best
+}
+
+const runRef = (o: FlakyObservation): RunRef => ({ runId: o.runId, commit: o.commit, startedAt: o.at.toISOString() })
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+const onBranch = (b: string | null) => b ? `on ${b}` : 'on runs without a branch'
+/** A run as a reason names it: its short commit, else its day. */
+const runName = (r: RunRef) => r.commit ? r.commit.slice(0, 7) : r.startedAt.slice(0, 10)
+
+/** The reason of a `broken` label, once it is known how far back the streak goes. */
+export function brokenReason(streak: number, branch: string | null, failingSince: RunRef | null, open: boolean): string {
+  if (open) return `failed every run ${onBranch(branch)}${failingSince ? ` since ${runName(failingSince)}` : ''} (at least the last ${streak})`
+  if (!failingSince) return `failed the last ${plural(streak, 'run')} ${onBranch(branch)}`
+  return `failed the last ${plural(streak, 'run')} ${onBranch(branch)} since ${runName(failingSince)}`
+}
+
+interface Counts { n: number, k: number, retryPasses: number, flips: number, mixedCommits: number }
+
+function flakyReason(c: Counts): string {
+  const parts = [
+    c.retryPasses ? `passed on retry in ${c.retryPasses} of ${plural(c.n, 'run')}` : '',
+    c.mixedCommits ? `failed and passed on the same commit ${c.mixedCommits === 1 ? 'once' : `${c.mixedCommits} times`}` : '',
+    c.flips ? `${plural(c.flips, 'short failure burst')} that passed again` : '',
+  ].filter(Boolean)
+  return parts.join('; ') || `${c.k} of ${plural(c.n, 'run')} are signs of flakiness`
+}
+
+function stableReason(onLabelBranch: FlakyObservation[], trailing: number, branch: string | null): string {
+  const n = onLabelBranch.length
+  const failures = onLabelBranch.filter(o => failing(o.status)).length
+  if (!failures) return `no failure in ${plural(n, 'run')} ${onBranch(branch)}`
+  if (trailing) return `failed the last ${plural(trailing, 'run')} of ${n} ${onBranch(branch)}, too few in a row to call it broken`
+  return `passing ${onBranch(branch)}; ${failures} of the last ${plural(n, 'run')} failed, not in a flaky pattern`
+}
+
+/** The label, its reason and, for a broken test, where the failing streak on the label's branch began. */
+function decideLabel(
+  counted: FlakyObservation[], c: Counts, direct: number, options: FlakyOptions, context: FlakyContext,
+): Pick<FlakyAssessment, 'label' | 'reason' | 'branch' | 'failingSince' | 'lastPassed' | 'streak' | 'streakOpen'> {
+  const branch = labelBranch(counted, context.defaultBranch)
+  const onLabelBranch = counted.filter(o => o.branch === branch)
   let trailing = 0
-  for (let i = newestBranch.length - 1; i >= 0 && failing(newestBranch[i]!.status); i--) trailing++
-  return trailing
+  while (trailing < onLabelBranch.length && failing(onLabelBranch[trailing]!.status)) trailing++
+  const none = { branch, failingSince: null, lastPassed: null, streak: 0, streakOpen: false }
+  if (trailing >= options.brokenStreak) {
+    const passed = onLabelBranch[trailing]
+    const streakOpen = !passed && !context.complete
+    const failingSince = runRef(onLabelBranch[trailing - 1]!)
+    return {
+      label: 'broken', reason: brokenReason(trailing, branch, streakOpen ? null : failingSince, streakOpen),
+      branch, failingSince, lastPassed: passed ? runRef(passed) : null, streak: trailing, streakOpen,
+    }
+  }
+  if (direct > 0 || c.k >= options.minIndirectEvidence) return { ...none, label: 'flaky', reason: flakyReason(c) }
+  const window = onLabelBranch.slice(0, options.window)
+  if (window.length < options.minRuns) return { ...none, ...labelOfPasses(window.length, branch, options) }
+  return { ...none, label: 'stable', reason: stableReason(window, trailing, branch) }
 }
 
 /**
- * Flakiness of one test case from its recent results (any order). Three kinds of evidence, each pointing at a
- * result: a pass on retry inside one run; a failure on a commit where the same test also passed; a short burst of
- * failures on a branch that passes again without a code-wide breakage (a flip). Failure streaks of
- * `brokenStreak` or more on one branch are a regression, not flakes; a test whose latest results on its most
- * recent branch are such a streak is `broken`. Runs that failed wholesale are left out.
+ * The label of a test that never failed nor flaked, from how many results it has on its label branch: what
+ * assessFlakiness gives it, without its history (ingest labels such tests from a count).
  */
-export function assessFlakiness(observations: FlakyObservation[], options: FlakyOptions = DEFAULT_FLAKY_OPTIONS): FlakyAssessment {
-  const window = observations
+export function labelOfPasses(runs: number, branch: string | null, options: FlakyOptions = DEFAULT_FLAKY_OPTIONS): Pick<FlakyAssessment, 'label' | 'reason'> {
+  const n = Math.min(runs, options.window)
+  if (n >= options.minRuns) return { label: 'stable', reason: `no failure in ${plural(n, 'run')} ${onBranch(branch)}` }
+  return { label: 'new', reason: n ? `only ${plural(n, 'run')} ${onBranch(branch)} so far` : `no runs ${onBranch(branch)} yet` }
+}
+
+/**
+ * Flakiness of one test case from its results (any order). Three kinds of evidence, each pointing at a result, read
+ * from the newest `window` results on every branch: a pass on retry inside one run; a failure on a commit where the
+ * same test also passed; a short burst of failures on a branch that passes again (a flip). Failure streaks of
+ * `brokenStreak` or more on one branch are a regression, not flakes. The label is read from the branch that matters
+ * (see labelBranch), never from whichever branch ran last: `broken` when its latest results there are such a streak,
+ * `flaky` on enough evidence, `new` with fewer than `minRuns` results there, else `stable`. Runs that failed
+ * wholesale (infrastructure) are left out.
+ */
+export function assessFlakiness(
+  observations: FlakyObservation[],
+  options: FlakyOptions = DEFAULT_FLAKY_OPTIONS,
+  context: FlakyContext = { defaultBranch: null, complete: true },
+): FlakyAssessment {
+  const counted = observations
     .filter(o => !o.infra && o.status !== 'skipped')
     .sort((a, b) => b.at.getTime() - a.at.getTime() || b.resultId.localeCompare(a.resultId))
-    .slice(0, options.window)
+  const window = counted.slice(0, options.window)
   const evidence = new Map<string, FlakyEvidenceItem>()
   // A result is evidence once, of the first kind found (retry-pass, then same-commit-mixed, then flip).
   const add: AddEvidence = (o, kind) => {
@@ -150,22 +256,16 @@ export function assessFlakiness(observations: FlakyObservation[], options: Flaky
   }
   const retryPasses = countRetryPasses(window, add)
   const mixedCommits = countMixedCommits(window, add)
-  const byBranch = byBranchOldestFirst(window)
-  const flips = countFlips(byBranch, options.brokenStreak, add)
-  const trailing = trailingFailures(window[0], byBranch)
-
+  const flips = countFlips(byBranchOldestFirst(window), options.brokenStreak, add)
   const n = window.length
   const k = evidence.size
-  const direct = retryPasses + mixedCommits
-  let label: FlakyLabel = 'stable'
-  if (trailing >= options.brokenStreak) label = 'broken'
-  else if (direct > 0 || k >= options.minIndirectEvidence) label = 'flaky'
+  const decided = decideLabel(counted, { n, k, retryPasses, flips, mixedCommits }, retryPasses + mixedCommits, options, context)
 
   const items = [...evidence.values()].sort((a, b) => b.at.localeCompare(a.at) || b.resultId.localeCompare(a.resultId))
   return {
     score: n ? Math.round((k / n) * 1000) / 1000 : 0,
     confidence: Math.round(wilsonLower(k, n) * 1000) / 1000,
-    label,
+    ...decided,
     evidence: items.slice(0, EVIDENCE_KEPT),
     lastFlakeAt: items[0] ? new Date(items[0].at) : null,
     sample: n,

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { ListClustersQuery } from '#shared/schemas/reads'
-import type { ClusterDetail, ClusterSummary, Page } from '#shared/types/reads'
+import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -70,6 +70,7 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
       occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
       flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
+      failingSince: sql<RunRefView | null>`case when ${testCases.flakyLabel} = 'broken' then ${testCases.failingSince} end`,
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
       .where(eq(clusterTestCases.clusterId, c.id))
       .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),

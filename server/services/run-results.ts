@@ -83,7 +83,7 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
   for (let i = 0; i < merged.length; i += CHUNK * 10) {
     const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
     const known = rowsOf<{ id: string, identity_hash: string, watched: boolean }>(await tx.execute(sql`
-      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 as watched from test_cases
+      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 or flaky_reason is null as watched from test_cases
       where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
     for (const r of known) {
       caseIds.set(r.identity_hash, r.id)
@@ -101,7 +101,11 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
       from json_to_recordset(${rowsJson(rows)}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
       on conflict (project_id, identity_hash) do nothing
       returning id, identity_hash`))
-    for (const r of inserted) caseIds.set(r.identity_hash, r.id)
+    // a new test is labelled on its first run (`new`), passing or not
+    for (const r of inserted) {
+      caseIds.set(r.identity_hash, r.id)
+      watched.push(r.id)
+    }
     // A concurrent upload inserted the rest after this statement's snapshot: read them now.
     const raced = rows.filter(r => !caseIds.has(r.identity_hash)).map(r => r.identity_hash)
     if (raced.length) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery } from '#shared/schemas/reads'
 import type { FlakyTestView, Page, TestCaseDetail } from '#shared/types/reads'
@@ -6,6 +6,7 @@ import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { clipError, FAILED_RESULT } from './runs'
+import { rowsOf } from '../db/sql'
 import { inScope, type Scope } from './scope'
 
 const { testCases, testResults, runs, projects, clusterTestCases, failureClusters } = schema
@@ -13,13 +14,19 @@ const { testCases, testResults, runs, projects, clusterTestCases, failureCluster
 type CaseRow = typeof testCases.$inferSelect
 
 function toFlakyView(t: CaseRow, project: string): FlakyTestView {
+  const broken = t.flakyLabel === 'broken'
   return {
     testCaseId: t.id, project, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, label: t.flakyLabel,
+    reason: t.flakyReason, branch: t.flakyBranch,
+    failingSince: broken ? t.failingSince ?? null : null, lastPassed: broken ? t.lastPassed ?? null : null,
     score: t.flakyScore, confidence: t.flakyConfidence, sample: t.flakySample, retryPasses: t.flakyRetryPasses, flips: t.flakyFlips,
     mixedCommits: t.flakyMixedCommits,
     lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
   }
 }
+
+/** `any`: every test that is not plainly stable: broken or flaky (a broken test's score is often 0), or any evidence of flakiness. */
+const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testCases.flakyScore} > 0)`
 
 /**
  * Test cases of a project ranked by flakiness score (then id), read from the rollup. With a branch, only those that
@@ -29,7 +36,7 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<number>(query.cursor, 'number')
   const db = await useDb()
-  const label = query.label === 'any' ? gt(testCases.flakyScore, 0) : eq(testCases.flakyLabel, query.label)
+  const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
   const rows = await db.select().from(testCases)
     .where(and(eq(testCases.projectId, project.id), label,
       query.branch
@@ -61,11 +68,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
       occurrences: clusterTestCases.occurrences,
     }).from(clusterTestCases).innerJoin(failureClusters, eq(failureClusters.id, clusterTestCases.clusterId))
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
-    db.select({
-      resultId: testResults.id, runId: testResults.runId, message: testResults.errorMessage, stack: testResults.errorStack,
-      steps: testResults.steps, at: testResults.runStartedAt,
-    }).from(testResults).where(and(eq(testResults.testCaseId, t.id), FAILED_RESULT))
-      .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(1),
+    typicalError(t.id),
   ])
   return {
     ...toFlakyView(t, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
@@ -74,6 +77,56 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
       ...clipError(errorMessage),
     })),
     clusters,
-    lastError: last ? { ...last, steps: last.steps ?? null, at: last.at.toISOString() } : null,
+    lastError: last ? { ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString() } : null,
   }
+}
+
+/** Newest results of a test read for its typical error, and the failures among them it is picked from. */
+const TYPICAL_SCAN = 500
+const TYPICAL_OF = 50
+
+interface TypicalRow {
+  resultId: string
+  runId: string
+  message: string | null
+  stack: string | null
+  steps: unknown[] | null
+  at: string | Date
+  occurrences: number
+  outOf: number
+}
+
+/**
+ * A test's own typical error: the most frequent (by fingerprint, else message) among its newest failures (failed, or
+ * passed on retry) outside infrastructure runs, the newest of them. An infrastructure crash only when nothing else
+ * failed; the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
+ */
+async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
+  const db = await useDb()
+  return rowsOf<TypicalRow>(await db.execute(sql`
+    with scanned as (
+      select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
+      where test_case_id = ${testCaseId}::uuid order by run_started_at desc, id desc limit ${TYPICAL_SCAN}
+    ), recent as (
+      select s.*, ru.infra from scanned s join ${runs} ru on ru.id = s.run_id
+      where (s.status in ('failed', 'errored') or s.flaky) and (s.error_message is not null or s.error_stack is not null)
+      order by s.run_started_at desc, s.id desc limit ${TYPICAL_OF}
+    ), older as (
+      select f.*, false as infra from (
+        select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
+        where test_case_id = ${testCaseId}::uuid and ${FAILED_RESULT} order by run_started_at desc, id desc limit 1
+      ) f where not exists (select 1 from recent)
+    ), pool as (
+      select * from recent where not infra or not exists (select 1 from recent where not infra)
+      union all select * from older
+    ), ranked as (
+      select *, count(*) over (partition by coalesce(fingerprint, left(error_message, 200), '')) as occurrences,
+        count(*) over () as out_of,
+        row_number() over (partition by coalesce(fingerprint, left(error_message, 200), '') order by run_started_at desc, id desc) as nth
+      from pool
+    )
+    select id as "resultId", run_id as "runId", error_message as message, error_stack as stack, steps, run_started_at as at,
+      occurrences::int as occurrences, out_of::int as "outOf"
+    from ranked where nth = 1
+    order by occurrences desc, run_started_at desc, id desc limit 1`))
 }

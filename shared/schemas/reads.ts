@@ -49,7 +49,7 @@ export type ListFailedResultsQuery = z.infer<typeof listFailedResultsQuerySchema
 
 const FLAKY_FILTERS = ['flaky', 'broken', 'any'] as const
 export const listFlakyTestsQuerySchema = z.object({
-  /** `flaky` (default), `broken`, or `any` score above zero. */
+  /** `flaky` (default), `broken`, or `any`: every test that is not plainly stable (broken ones with score 0 included). */
   label: z.enum(FLAKY_FILTERS, `label is one of: ${FLAKY_FILTERS.join(', ')}.`).default('flaky'),
   cursor: cursorSchema,
   limit: limit(100, 20),

@@ -147,6 +147,13 @@ export interface FailedResultView extends ResultView {
   startedAt: string
 }
 
+/** A run of a test's history as "failing since" and "last passed" point at it. */
+export interface RunRefView {
+  runId: string
+  commit: string | null
+  startedAt: string
+}
+
 export interface FlakyTestView {
   testCaseId: string
   project: string
@@ -154,7 +161,16 @@ export interface FlakyTestView {
   suitePath: string[]
   file: string | null
   variant: string | null
+  /** `broken`, `flaky`, `stable`, or `new` (fewer than 5 counted results on the branch that matters). */
   label: FlakyLabel
+  /** Why the label, one line: "failed the last 7 runs on main since a1b2c3d". */
+  reason: string | null
+  /** The branch the label was read from: the default branch, else the one with most of the test's results. */
+  branch: string | null
+  /** Broken tests: the first run of the current failing streak on `branch` (null otherwise). */
+  failingSince: RunRefView | null
+  /** Broken tests: the last pass on `branch` before that streak (null when it never passed there, or not broken). */
+  lastPassed: RunRefView | null
   score: number
   confidence: number
   sample: number
@@ -172,7 +188,21 @@ export interface TestCaseDetail extends FlakyTestView {
   evidence: { runId: string, resultId: string, commit: string | null, kind: string, at: string, attempts?: number }[]
   history: (ResultView & { runId: string, branch: string | null, commit: string | null, startedAt: string })[]
   clusters: { id: string, title: string, category: FailureCategory, status: ClusterStatus, occurrences: number }[]
-  lastError: { resultId: string, runId: string, message: string | null, stack: string | null, steps: unknown[] | null, at: string } | null
+  /**
+   * The test's typical error: the most frequent among its recent failures outside infrastructure runs (the newest of
+   * them), with how many of those failures had it; null when it never failed.
+   */
+  lastError: {
+    resultId: string
+    runId: string
+    message: string | null
+    stack: string | null
+    steps: unknown[] | null
+    at: string
+    occurrences: number
+    /** Recent failures looked at (outside infrastructure runs). */
+    outOf: number
+  } | null
 }
 
 export interface ClusterSummary {
@@ -207,6 +237,8 @@ export interface ClusterDetail extends ClusterSummary {
     lastSeenAt: string
     flakyLabel: FlakyLabel
     flakyScore: number
+    /** Broken tests: the first run of their current failing streak (where this failure started for them). */
+    failingSince: RunRefView | null
   }[]
   occurrencesByDay: { day: string, count: number }[]
   diagnosis: {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import type { TestStatus } from '#shared/constants'
-import type { FlakyEvidenceItem } from '../../analysis/flakiness'
+import type { FlakyEvidenceItem, RunRef } from '../../analysis/flakiness'
 import { flakyLabelEnum, testStatusEnum } from './enums'
 import { projects } from './projects'
 
@@ -36,6 +36,13 @@ export const testCases = pgTable('test_cases', {
   flakyRetryPasses: integer().notNull().default(0),
   flakyFlips: integer().notNull().default(0),
   flakyMixedCommits: integer().notNull().default(0),
+  /** Why the label: one line. Null on rows labelled before reasons existed: start-up relabels those. */
+  flakyReason: text(),
+  /** The branch the label was read from (the default branch, else the test's busiest); null for runs without one. */
+  flakyBranch: text(),
+  /** Broken tests: the first run of the current failing streak on flakyBranch, and the pass before it. */
+  failingSince: jsonb().$type<RunRef>(),
+  lastPassed: jsonb().$type<RunRef>(),
 }, t => [
   uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc().nullsFirst(), t.id),

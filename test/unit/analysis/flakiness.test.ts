@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assessFlakiness, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
+import { assessFlakiness, labelBranch, labelOfPasses, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
 
 /**
  * A history written as a string, oldest first, one letter per run on `main` with a new commit each:
@@ -37,7 +37,11 @@ describe('assessFlakiness', () => {
   it.each([
     // [history, label, evidence count, why]
     ['PPPPPPPPPP', 'stable', 0, 'always green'],
-    ['', 'stable', 0, 'no history'],
+    ['', 'new', 0, 'no history'],
+    ['PPPP', 'new', 0, 'four runs are too few to say'],
+    ['PPPPP', 'stable', 0, 'five runs without a failure'],
+    ['FFF', 'broken', 0, 'failed 3 of 3 runs'],
+    ['FF', 'new', 0, 'two failures are too few to call it broken'],
     ['PPPPRPPPPP', 'flaky', 1, 'one pass on retry is direct evidence'],
     ['PPPPFPPPPP', 'stable', 1, 'one isolated flip is not enough on its own'],
     ['PPFPPPFPPP', 'flaky', 2, 'two isolated flips'],
@@ -47,7 +51,7 @@ describe('assessFlakiness', () => {
     ['PPRPPFPPFFFF', 'broken', 2, 'a flaky test that is now broken is broken'],
     ['PPPPIPPPPIPP', 'stable', 0, 'infrastructure runs are left out'],
     ['PPPPF=PPPPP', 'flaky', 1, 'failed and passed on one commit'],
-    ['SSSSSSSS', 'stable', 0, 'only skipped'],
+    ['SSSSSSSS', 'new', 0, 'only skipped'],
     ['PPPPPPPF', 'stable', 0, 'a failure not yet followed by a pass is not a flip yet'],
     ['PEPPEPP', 'flaky', 2, 'errored counts as failing'],
   ])('%s → %s (%s evidence): %s', (spec, label, evidence) => {
@@ -89,6 +93,70 @@ describe('assessFlakiness', () => {
   })
 })
 
+/** Runs of another branch slotted in after the given main results (one minute later each), so they are newer. */
+function interleave(main: FlakyObservation[], spec: string, branch: string, every: number): FlakyObservation[] {
+  const other = history(spec, branch, 100_000)
+  const after = (i: number) => main[Math.min(main.length - 1, (i + 1) * every - 1)]!.at.getTime() + 60_000
+  return [...main, ...other.map((o, i) => ({ ...o, at: new Date(after(i)) }))]
+}
+
+describe('labels come from the branch that matters', () => {
+  const onMain = { defaultBranch: 'main', complete: true }
+  it.each([
+    // [observations, context, label, reason]
+    [history('PPPPPPPPPP'), onMain, 'stable', 'no failure in 10 runs on main'],
+    [history('PPP'), onMain, 'new', 'only 3 runs on main so far'],
+    [history('PPPPPFFFFFFF'), onMain, 'broken', 'failed the last 7 runs on main since main-6'],
+    [history('FFF'), onMain, 'broken', 'failed the last 3 runs on main since main-1'],
+    [history('FFFFFFFF'), { defaultBranch: 'main', complete: false }, 'broken', 'failed every run on main (at least the last 8)'],
+    [history('PPRPPPRPPPRPPP'), onMain, 'flaky', 'passed on retry in 3 of 14 runs'],
+    [history('PPPPPPPPPPF'), onMain, 'stable', 'failed the last 1 run of 11 on main, too few in a row to call it broken'],
+    [history('PPPFFFFPPPPP'), onMain, 'stable', 'passing on main; 4 of the last 12 runs failed, not in a flaky pattern'],
+    // the newest result is a feature branch's single pass: main's streak still decides
+    [interleave(history('PPPFFFFFFFFFFFF'), 'P', 'feat/x', 15), onMain, 'broken', 'failed the last 12 runs on main since main-4'],
+    // a test that never ran on main is read from the branch with most of its results
+    [[...history('PPPPPP', 'release'), ...history('FFF', 'feat/y', 50)], onMain, 'stable', 'no failure in 6 runs on release'],
+    [history('PPPPPPP', null as unknown as string), onMain, 'stable', 'no failure in 7 runs on runs without a branch'],
+  ])('%#: %s', (observations, context, label, reason) => {
+    const a = assessFlakiness(observations, undefined, context)
+    expect([a.label, a.reason]).toEqual([label, reason])
+  })
+
+  it('keeps a test failing 1,900 runs in a row on main broken though a feature branch passed it last', () => {
+    const main = history(`${'P'.repeat(100)}${'F'.repeat(1900)}`)
+    const all = interleave(main, 'P'.repeat(500), 'feat/x', 4)
+    expect(all.sort((a, b) => b.at.getTime() - a.at.getTime())[0]!.branch).toBe('feat/x')
+    // the caller loads only the newest results: 60 of them, 12 on the feature branch
+    const a = assessFlakiness(all.slice(0, 60), undefined, { defaultBranch: 'main', complete: false })
+    expect(a).toMatchObject({ label: 'broken', branch: 'main', streak: 48, streakOpen: true, lastPassed: null })
+    const whole = assessFlakiness(all, undefined, { defaultBranch: 'main', complete: true })
+    expect(whole).toMatchObject({ label: 'broken', streak: 1900, streakOpen: false, score: 0 })
+    expect(whole.failingSince).toEqual({ runId: 'run101', commit: 'main-101', startedAt: main[100]!.at.toISOString() })
+    expect(whole.lastPassed).toEqual({ runId: 'run100', commit: 'main-100', startedAt: main[99]!.at.toISOString() })
+    expect(whole.reason).toBe('failed the last 1900 runs on main since main-10')
+  })
+
+  it('points failingSince past infrastructure runs and skips, and leaves it null for tests that are not broken', () => {
+    const a = assessFlakiness(history('PPPPPIFSFF'), undefined, { defaultBranch: 'main', complete: true })
+    expect(a).toMatchObject({ label: 'broken', streak: 3, failingSince: { runId: 'run7' }, lastPassed: { runId: 'run5' } })
+    const never = assessFlakiness(history('FFFF'), undefined, { defaultBranch: 'main', complete: true })
+    expect(never).toMatchObject({ failingSince: { runId: 'run1' }, lastPassed: null, streakOpen: false })
+    for (const spec of ['PPPPPP', 'PPRPPRPP', 'PP']) {
+      expect(assessFlakiness(history(spec)), spec).toMatchObject({ failingSince: null, lastPassed: null, streak: 0 })
+    }
+  })
+
+  it.each([
+    [[], 'main', 'main'],
+    [history('PP', 'feat'), 'main', 'feat'],
+    [[...history('P', 'main'), ...history('PPPP', 'feat', 10)], 'main', 'main'],
+    [[...history('PPP', 'a'), ...history('PP', 'b', 10)], 'main', 'a'],
+  ])('labelBranch %#', (obs, defaultBranch, expected) => {
+    const newestFirst = [...obs].sort((a, b) => b.at.getTime() - a.at.getTime())
+    expect(labelBranch(newestFirst, defaultBranch)).toBe(expected)
+  })
+})
+
 describe('wilsonLower', () => {
   it.each([
     [0, 10, 0],
@@ -97,5 +165,12 @@ describe('wilsonLower', () => {
     [5, 10, 0.237],
   ])('%i of %i → %f', (k, n, expected) => {
     expect(wilsonLower(k, n)).toBeCloseTo(expected, 3)
+  })
+})
+
+describe('labelOfPasses', () => {
+  it.each(['', 'P', 'PPPP', 'PPPPP', 'P'.repeat(40)])('gives a passing history %s the label and reason assessFlakiness gives it', (spec) => {
+    const a = assessFlakiness(history(spec), undefined, { defaultBranch: 'main', complete: true })
+    expect(labelOfPasses(spec.length, 'main')).toEqual({ label: a.label, reason: a.reason })
   })
 })

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryDb, startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+/**
+ * Labels as CI produces them, through the API: a test broken on main for many runs while a feature branch, uploaded
+ * between main runs and last of all, passes it; one failing 3 of 3 runs since it was added; one new; one that
+ * passes on retry with its own error while an infrastructure outage crashed it last. The window is 5 results, so
+ * main's streak outgrows it and failingSince must come from before the window.
+ */
+type Outcome = 'pass' | 'fail' | 'retry' | 'infra'
+const FILLERS = Array.from({ length: 8 }, (_, i) => `filler ${i}`)
+const OWN_ERROR = 'expected status 200 but got 503 from /orders'
+
+function junit(outcomes: Record<string, Outcome>): string {
+  const cases = Object.entries(outcomes).map(([t, o]) => {
+    const open = `<testcase classname="labels.Suite" name="${t}" time="0.1">`
+    if (o === 'pass') return `${open}</testcase>`
+    if (o === 'retry') return `${open}<flakyFailure message="${OWN_ERROR}" type="AssertionError">at Suite.orders(Suite.java:12)</flakyFailure></testcase>`
+    if (o === 'infra') return `${open}<error message="Connection to db:5432 refused" type="PSQLException">PSQLException: Connection to db:5432 refused</error></testcase>`
+    return `${open}<failure message="expected 3 items but found 0" type="AssertionError">at Suite.cart(Suite.java:40)</failure></testcase>`
+  })
+  return `<?xml version="1.0"?><testsuite name="labels">${cases.join('')}</testsuite>`
+}
+
+describe('flaky labels, reasons and failing since', () => {
+  let server: TestServer
+  let cookie: string
+  let ingestKey: string
+  let readKey: string
+  const runIds: Record<string, string> = {}
+  /** A SHA per run name: main-4 → 004aaaa…, feat-15 → 115aaaa… (its short form is the first seven characters). */
+  const commit = (name: string) => {
+    const [branch, n] = name.split('-')
+    return `${String((branch === 'main' ? 0 : 100) + Number(n)).padStart(3, '0')}${'a'.repeat(37)}`
+  }
+  const send = async (name: string, branch: string, hour: number, outcomes: Record<string, Outcome>) => {
+    const res = await upload(server, [{ name: 'TEST-labels.xml', content: junit(outcomes) }], {
+      key: ingestKey,
+      query: { project: 'labels', branch, commit: commit(name), runKey: name, startedAt: new Date(Date.UTC(2026, 10, 1, hour)).toISOString() },
+    })
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+    runIds[name] = res.body.runId
+  }
+  const mainRun = (n: number): Record<string, Outcome> => ({
+    ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])),
+    'cart broken': n <= 3 ? 'pass' : 'fail',
+    'orders flaky': n % 3 === 2 ? 'retry' : 'pass',
+    ...(n >= 13 ? { 'checkout added broken': 'fail' as const } : {}),
+    ...(n >= 14 ? { 'search added': 'pass' as const } : {}),
+  })
+  const rest = async (path: string) => {
+    const res = await fetch(`${server.url}${path}`, { headers: { cookie } })
+    expect(res.status, path).toBe(200)
+    return await res.json() as any
+  }
+  const mcp = async (name: string, args: Record<string, unknown>) => {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+    })
+    const body = await res.json() as any
+    expect(body.result?.isError, JSON.stringify(body)).toBeFalsy()
+    return JSON.parse(body.result.content[0].text)
+  }
+  const flaky = async (label: string) => (await rest(`/api/projects/labels/flaky-tests?label=${label}&limit=100`)).items as any[]
+  const byTitle = async (label = 'any') => Object.fromEntries((await flaky(label)).map(t => [t.title, t]))
+
+  beforeAll(async () => {
+    server = await startServer({ PROOFDECK_FLAKY_WINDOW: '5' })
+    cookie = await login(server)
+    ingestKey = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
+    for (let n = 1; n <= 15; n++) {
+      await send(`main-${n}`, 'main', n * 2, mainRun(n))
+      // the feature branch runs between main's runs and passes the test main is failing
+      if (n % 3 === 0) await send(`feat-${n}`, 'feat/x', n * 2 + 1, { ...mainRun(n), 'cart broken': 'pass' })
+    }
+    const outage = Object.fromEntries(Object.entries(mainRun(16)).map(([t]) => [t, 'infra' as const]))
+    await send('main-16', 'main', 32, { ...outage, 'filler 0': 'pass' })
+    await send('feat-17', 'feat/x', 33, { ...mainRun(17), 'cart broken': 'pass' })
+  })
+  afterAll(() => server?.stop())
+
+  it('labels a test broken from main\'s streak though a feature branch passed it last, failing since the run that broke it', async () => {
+    const t = (await byTitle('broken'))['cart broken']
+    expect(t).toMatchObject({
+      label: 'broken', branch: 'main', score: 0,
+      failingSince: { runId: runIds['main-4'], commit: commit('main-4') },
+      lastPassed: { runId: runIds['main-3'], commit: commit('main-3') },
+    })
+    expect(t.reason).toMatch(/^failed every run on main since 004aaaa \(at least the last \d+\)$/)
+  })
+
+  it('labels a test that failed 3 of 3 runs broken, one with 2 runs new and a passing one stable, each with a reason', async () => {
+    const tests = await byTitle('any')
+    expect(tests['checkout added broken']).toMatchObject({
+      label: 'broken', reason: `failed the last 3 runs on main since ${commit('main-13').slice(0, 7)}`,
+      failingSince: { runId: runIds['main-13'] }, lastPassed: null,
+    })
+    // a new test is listed under `any` only once it shows signs of flakiness: search added failed in the outage alone
+    expect(tests['search added']).toBeUndefined()
+    const detail = async (title: string) => rest(`/api/test-cases/${await caseId(title)}`)
+    expect(await detail('search added')).toMatchObject({ label: 'new', reason: 'only 2 runs on main so far', failingSince: null, lastPassed: null })
+    expect(await detail('filler 1')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main', failingSince: null })
+  })
+
+  it('lists broken tests with score 0 under label any, and flaky ones with their reason', async () => {
+    const any = await flaky('any')
+    expect(any.map(t => t.title).sort()).toEqual(['cart broken', 'checkout added broken', 'orders flaky'])
+    expect(any.find(t => t.title === 'orders flaky')).toMatchObject({ label: 'flaky', failingSince: null })
+    expect(any.find(t => t.title === 'orders flaky').reason).toMatch(/^passed on retry in \d of 5 runs$/)
+  })
+
+  it('gives failingSince and lastPassed through /mcp in list_flaky_tests and get_test_case', async () => {
+    const listed = await mcp('list_flaky_tests', { projectSlug: 'labels', label: 'broken' })
+    const cart = listed.items.find((t: any) => t.title === 'cart broken')
+    expect(cart).toMatchObject({ label: 'broken', failingSince: { runId: runIds['main-4'] }, lastPassed: { runId: runIds['main-3'] } })
+    expect(cart.reason).toMatch(/since 004aaaa/)
+    const one = await mcp('get_test_case', { testCaseId: cart.testCaseId })
+    expect(one).toMatchObject({ label: 'broken', reason: cart.reason, failingSince: { runId: runIds['main-4'], commit: commit('main-4') } })
+  })
+
+  it('shows a flaky test\'s own typical error, not the infrastructure crash of its newest failure', async () => {
+    const id = (await byTitle())['orders flaky'].testCaseId
+    const t = await rest(`/api/test-cases/${id}`)
+    expect(t.lastError.message).toBe(OWN_ERROR)
+    // passed on retry in main-2, 5, 8, 11, 14 and feat-17; crashed in the outage of main-16
+    expect(t.lastError.runId).toBe(runIds['feat-17'])
+    expect(t.lastError).toMatchObject({ occurrences: 6, outOf: 6 })
+    const history = await rest(`/api/test-cases/${id}?history=3`)
+    expect(history.history.some((h: any) => h.errorMessage?.includes('refused'))).toBe(true)
+  })
+
+  it('points the cluster page\'s affected tests at where each broken test started failing', async () => {
+    const clusters = (await rest('/api/projects/labels/clusters')).items as any[]
+    const cart = clusters.find(c => /items but found/.test(c.title))
+    const detail = await rest(`/api/clusters/${cart.id}`)
+    const rows = Object.fromEntries(detail.affected.map((a: any) => [a.title, a]))
+    expect(rows['cart broken'].failingSince).toMatchObject({ runId: runIds['main-4'] })
+    expect(rows['checkout added broken'].failingSince).toMatchObject({ runId: runIds['main-13'] })
+  })
+
+  it('relabels rows stored before reasons existed at start, walking back past the window for failingSince', async () => {
+    await server.kill()
+    await queryDb(server.env, `update test_cases set flaky_label = 'stable', flaky_reason = null, flaky_score = 0, failing_since = null, last_passed = null`)
+    server = await restart(server)
+    cookie = await login(server)
+    const tests = await byTitle('any')
+    expect(tests['cart broken']).toMatchObject({
+      label: 'broken', failingSince: { runId: runIds['main-4'] }, lastPassed: { runId: runIds['main-3'] },
+    })
+    expect(tests['checkout added broken']).toMatchObject({ label: 'broken' })
+    expect(server.logs()).toMatch(/relabelled 1\d test case\(s\)/)
+  })
+
+  /** The test case id of a title, read from a run through the API (PGlite cannot be opened while the server runs). */
+  async function caseId(title: string): Promise<string> {
+    const run = await rest(`/api/runs/${runIds['main-15']}?status=all&limit=100`)
+    return run.results.items.find((r: any) => r.title === title).testCaseId
+  }
+})
+
+/** The same database, a new process: what an upgrade does. */
+async function restart(old: TestServer): Promise<TestServer> {
+  const next = await startServer(old.env)
+  return { ...next, stop: async () => {
+    await next.kill()
+    await old.stop()
+  } }
+}
