@@ -9,7 +9,7 @@ import type { FailedResultView, ResultView, RunDetail, TestCaseDetail } from '#s
 /** An error as a list row shows it: its first non-blank line, at most this long. */
 const ERROR_LINE_CHARS = 200
 
-export function firstLine(message: string | null | undefined): string | null {
+function firstLine(message: string | null | undefined): string | null {
   const line = message?.split('\n').find(l => l.trim())?.trim()
   if (!line) return null
   return line.length > ERROR_LINE_CHARS ? `${line.slice(0, ERROR_LINE_CHARS - 1)}…` : line

@@ -4,7 +4,7 @@
  */
 
 /** About 8k tokens: the hard cap of one tool result. */
-export const MAX_RESULT_CHARS = 30_000
+const MAX_RESULT_CHARS = 30_000
 /** Longer strings are cut in lists; the marker names the tool that returns them whole. */
 const MAX_STRING_CHARS = 4_000
 /** Room kept for the cursor and the note a shortened page carries. */
@@ -18,7 +18,7 @@ const clippedErrorMarker = (tool: string) =>
  * Nulls, empty strings and empty arrays/objects omitted (a list's `items` stays, even empty), very long strings cut,
  * and a clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
  */
-export function compact(value: unknown, tool: string): unknown {
+function compact(value: unknown, tool: string): unknown {
   if (value === null || value === undefined || value === '') return undefined
   if (typeof value === 'string') {
     // the context bundle has its own token budget and is returned whole
@@ -55,7 +55,7 @@ function listOf(value: Answer): { holder: Answer, key: string } | null {
   return null
 }
 
-export type Rendered = { text: string, structured: Answer } | { fit: number }
+type Rendered = { text: string, structured: Answer } | { fit: number }
 
 /**
  * The answer as text and as the structured object it spells. Over the cap, a list answer that may be shortened says how

@@ -99,9 +99,12 @@ describe('MCP endpoint', () => {
       const l = m?.split('\n').find(x => x.trim())?.trim()
       return l && l.length > 200 ? `${l.slice(0, 199)}…` : l
     }
-    const row = (r: any) => ({ testCaseId: r.testCaseId, status: r.status, clusterId: r.clusterId ?? undefined, ...(r.runId ? { runId: r.runId } : {}),
+    const row = (r: any) => ({
+      testCaseId: r.testCaseId, status: r.status, clusterId: r.clusterId ?? undefined, ...(r.runId ? { runId: r.runId } : {}),
       ...(r.knownFailure !== undefined ? { knownFailure: r.knownFailure } : {}), ...(r.flaky ? { flaky: true } : {}),
-      ...(r.attempts > 1 ? { attempts: r.attempts } : {}), error: line(r.errorMessage ?? r.attemptDetails?.find((a: any) => a.errorMessage)?.errorMessage) })
+      ...(r.attempts > 1 ? { attempts: r.attempts } : {}),
+      error: line(r.errorMessage ?? r.attemptDetails?.find((a: any) => a.errorMessage)?.errorMessage),
+    })
     expect(await data('get_project', { projectSlug: 'web' })).toEqual(compact(door(await rest('/api/projects/web'))))
     const runs = await data('list_runs', { projectSlug: 'web', limit: 5 })
     expect(runs).toEqual(compact(await rest('/api/projects/web/runs?limit=5')))
@@ -130,7 +133,8 @@ describe('MCP endpoint', () => {
     const mcpCase = await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 })
     const { history: mcpHistory, errors, ...mcpRest } = mcpCase
     expect(mcpRest).toEqual(compact(testCase))
-    expect(mcpHistory).toEqual(compact(history.map((h: any) => ({ runId: h.runId, status: h.status, durationMs: h.durationMs, commit: h.commit,
+    expect(mcpHistory).toEqual(compact(history.map((h: any) => ({
+      runId: h.runId, status: h.status, durationMs: h.durationMs, commit: h.commit,
       ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}) }))))
     // each error once, with how many history rows had it and the newest run that did
     const lines = history.map((h: any) => row(h).error).filter(Boolean)

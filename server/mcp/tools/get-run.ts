@@ -12,5 +12,6 @@ export const getRunTool = defineTool({
   input: runParamsSchema.extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
-  run: async (scope, { runId, results, ...query }) => runAnswer(await getRun(scope, runId, { ...query, status: results ?? null }), !!results),
+  run: async (scope, { runId, results, ...query }) =>
+    runAnswer(await getRun(scope, runId, { ...query, status: results ?? null }), results !== undefined),
 })
