@@ -28,7 +28,8 @@ type Json = Record<string, any>
 
 async function connect(url: string, key: string) {
   const client = new Client({ name: 'bench-agent', version: '1.0.0' })
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }))
+  const requestInit = { headers: { authorization: `Bearer ${key}` } }
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit }))
   return client
 }
 
@@ -66,7 +67,9 @@ export async function agentPath(url: string, key: string, strategy: Strategy): P
         broken++
         if (strategy === 'after' && t.failingSince) since++
         // the streak's first run is in the history: 40 rows cover the demo's longest streak
-        else if ((await ask('get_test_case', { testCaseId: t.testCaseId, ...(strategy === 'before' ? { history: 40 } : {}) })).history?.length) since++
+        else if ((await ask('get_test_case', { testCaseId: t.testCaseId, ...(strategy === 'before' ? { history: 40 } : {}) })).history) {
+          since++
+        }
       }
     }
     // what broke each project's latest run, and what to fix first

@@ -47,7 +47,10 @@ export const OUTPUTS = {
   }),
   list_failed_cases: page(resultRow),
   list_flaky_tests: page(flaky),
-  get_test_case: obj({ label: flaky.label, confidence: flaky.confidence, sample: flaky.sample, errors: z.array(obj({ count: is('History rows with it') })) }),
+  get_test_case: obj({
+    label: flaky.label, confidence: flaky.confidence, sample: flaky.sample,
+    errors: z.array(obj({ count: is('History rows with it') })),
+  }),
   list_clusters: page(cluster),
   get_cluster: obj(cluster),
   get_cluster_diagnosis: obj({ confidence: is('0-1'), version: is('Each follows new evidence') }),

@@ -55,6 +55,21 @@ function listOf(value: Answer): { holder: Answer, key: string } | null {
   return null
 }
 
+/**
+ * A run's failure groups are not a page (no cursor: list_clusters pages every cause), so a run of very many causes
+ * keeps its biggest ones within half the cap, leaving the other half to the result rows, and says so.
+ */
+function fitGroups(value: Answer): void {
+  const groups = value.failureGroups
+  if (!Array.isArray(groups) || JSON.stringify(groups).length <= MAX_RESULT_CHARS / 2) return
+  let size = 2
+  let kept = 0
+  while (kept < groups.length && (size += JSON.stringify(groups[kept]).length + 1) <= MAX_RESULT_CHARS / 2) kept++
+  value.failureGroups = groups.slice(0, Math.max(1, kept))
+  value.failureGroupsTruncated = `${Math.max(1, kept)} of ${groups.length} causes, biggest first, to stay under ~8k tokens: `
+    + 'list_clusters has them all'
+}
+
 type Rendered = { text: string, structured: Answer } | { fit: number }
 
 /**
@@ -64,10 +79,12 @@ type Rendered = { text: string, structured: Answer } | { fit: number }
  */
 export function render(result: unknown, tool: string, opts: { canShorten: boolean, shortenedFrom?: number }): Rendered {
   const value = (compact(result, tool) ?? {}) as Answer
+  fitGroups(value)
   const list = listOf(value)
   if (list && opts.shortenedFrom) {
     const rows = (list.holder[list.key] as unknown[]).length
-    list.holder.truncated = `${rows} rows, not ${opts.shortenedFrom}, to stay under ~8k tokens${list.key === 'items' ? '; nextCursor continues' : ''}`
+    const more = list.key === 'items' ? '; nextCursor continues' : ''
+    list.holder.truncated = `${rows} rows, not ${opts.shortenedFrom}, to stay under ~8k tokens${more}`
   }
   const text = JSON.stringify(value)
   if (text.length <= MAX_RESULT_CHARS) return { text, structured: value }

@@ -198,7 +198,9 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
       ? []
       : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id) })
           .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
-          .where(and(eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined))
+          .where(and(
+            eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
+          ))
           .orderBy(testResults.id).limit(query.limit + 1),
     failureGroups(run.id, previous?.id),
     db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),

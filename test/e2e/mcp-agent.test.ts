@@ -13,7 +13,8 @@ const RUNS = 120
 const TESTS = 100
 /** Letters outside a-f, so the fingerprint's hex and number masks leave them alone: one distinct cause per run. */
 const word = (n: number) => [...n.toString(20)].map(d => 'ghijklmnopqrstuvwxyz'[parseInt(d, 20)]).join('')
-const pad = (s: string, n: number) => `${s} ${'while the checkout service reconciled the basket totals against the ledger'.repeat(3)}`.slice(0, n)
+const FILLER = 'while the checkout service reconciled the basket totals against the ledger'
+const pad = (s: string, n: number) => `${s} ${FILLER.repeat(3)}`.slice(0, n)
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
 const title = (k: number) => pad(`checkout keeps the basket consistent for customer profile ${word(k + 1)}`, 180)
 
@@ -28,7 +29,9 @@ function longRun(r: number): string {
     if (k < 5) failure = pad(`broken ${word(k + 1)}: expected basket total to match the ledger`, 190)
     else if (k === 5) failure = pad(`cause ${word(r + 30)} appeared only in this run of the suite`, 190)
     else if (r === RUNS - 1 || (k < 91 && (r + k) % 3 === 0)) failure = pad('flaky timeout waiting for the payment widget to settle', 190)
-    const body = failure ? `<failure message="${esc(failure)}" type="AssertionError">${esc(failure)}\n    at checkout.spec.ts:${k + 10}</failure>` : ''
+    const body = failure
+      ? `<failure message="${esc(failure)}" type="AssertionError">${esc(failure)}\n    at checkout.spec.ts:${k + 10}</failure>`
+      : ''
     cases.push(`<testcase classname="checkout.suite" name="${esc(title(k))}" time="0.1">${body}</testcase>`)
   }
   return `<testsuite name="checkout">${cases.join('')}</testsuite>`
@@ -87,7 +90,8 @@ describe('MCP answers an agent can afford', () => {
     const buildUrl = `https://ci.example.test/${'pipelines/checkout/'.repeat(9)}`
     for (let r = 0; r < RUNS; r++) {
       const res = await upload(server, [{ name: 'junit.xml', content: longRun(r) }], {
-        key: ingest, query: { project: 'long', branch: 'main', commit: `c0ffee${String(r).padStart(4, '0')}`, runKey: `long-${r}`, buildUrl: `${buildUrl}${r}` },
+        key: ingest,
+        query: { project: 'long', branch: 'main', commit: `c0ffee${String(r).padStart(4, '0')}`, runKey: `long-${r}`, buildUrl: `${buildUrl}${r}` },
       })
       expect(res.status, JSON.stringify(res.body)).toBe(201)
     }
@@ -98,7 +102,8 @@ describe('MCP answers an agent can afford', () => {
     }
     client = new Client({ name: 'vitest-agent', version: '1.0.0' })
     const key = (await createKey(server, cookie, { scopes: ['read'] })).key
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }))
+    const requestInit = { headers: { authorization: `Bearer ${key}` } }
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit }))
   }, 300_000)
   afterAll(async () => {
     await client?.close().catch(() => {})
@@ -139,8 +144,9 @@ describe('MCP answers an agent can afford', () => {
     const retried = '<testcase classname="cart" name="checkout button"><flakyFailure message="Timeout waiting for #pay" type="TimeoutError">'
       + 'Timeout waiting for #pay\n    at tests/checkout.spec.ts:30:3</flakyFailure></testcase>'
     const ok = '<testcase classname="cart" name="empty cart"/>'
-    const first = await upload(server, [{ name: 'a.xml', content: suite(broken + ok) }], { key: ingest, query: { project: 'triage', branch: 'main', runKey: 't1' } })
-    const second = await upload(server, [{ name: 'b.xml', content: suite(broken + fresh + retried + ok) }], { key: ingest, query: { project: 'triage', branch: 'main', runKey: 't2' } })
+    const triage = (runKey: string) => ({ key: ingest, query: { project: 'triage', branch: 'main', runKey } })
+    const first = await upload(server, [{ name: 'a.xml', content: suite(broken + ok) }], triage('t1'))
+    const second = await upload(server, [{ name: 'b.xml', content: suite(broken + fresh + retried + ok) }], triage('t2'))
     const run = await call('get_run', { runId: second.body.runId })
     expect(run.json).not.toHaveProperty('results')
     expect(run.json.previousRunId).toBe(first.body.runId)
