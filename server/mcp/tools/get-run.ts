@@ -7,8 +7,8 @@ import { runAnswer } from '../project'
 export const getRunTool = defineTool({
   name: 'get_run',
   title: 'Run',
-  description: 'A run\'s triage: failures grouped by cause (new or known, since when, diagnosis), flaky causes. '
-    + 'results: failed|all|… adds rows. Next: get_cluster_diagnosis, get_test_case.',
+  description: 'A run\'s triage: failures by cause (new or known, since when, diagnosis), flaky causes; results adds rows. '
+    + 'Next: get_cluster_diagnosis.',
   input: runParamsSchema.extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
