@@ -6,17 +6,22 @@
  *   npm run bench:mcp -- --scale 40 --calls 100        (~1M results: the size the targets are set for)
  *   … --keep                 keep the Postgres database afterwards (its name is printed)
  *   … --reuse pd_bench_mcp_… measure on a database a --keep run left (no load; loading 1M results takes minutes)
+ *   … --before <build dir>   also ask the agent path of another build (a copy of an older .output) the old way
+ *
+ * Then the agent path (scripts/bench-mcp-agent.ts): the questions of issue 14 as a scripted sequence of calls.
  */
 import { existsSync } from 'node:fs'
 import { benchDatabase, demoSize } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
+import { agentPath, agentPathOn, describePath, type AgentPath } from './bench-mcp-agent'
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
   return i > 0 ? Number(process.argv[i + 1]) : fallback
 }
 const SCALE = arg('scale', 1)
+const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1] : undefined
 const CALLS = arg('calls', 200)
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 
@@ -83,16 +88,29 @@ async function main() {
     }
     const listBytes = Buffer.byteLength(list.text)
     console.log(`tools/list: ${listBytes} bytes`)
-    writeBenchmarkSection(`MCP on ${db.label}, demo scale ${SCALE}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest. Each tool is called ${CALLS} times over HTTP (JSON-RPC \`tools/call\`, legacy era, after 10 warm-up calls) against the built server, one call at a time; latency is the whole request including key check and the SDK. Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** (target 4 KB).
+    writeBenchmarkSection(`MCP on ${db.label}, demo scale ${SCALE}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest. Each tool is called ${CALLS} times over HTTP (JSON-RPC \`tools/call\`, legacy era, after 10 warm-up calls) against the built server, one call at a time; latency is the whole request including key check and the SDK. Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** (target 4 KB, 8 KB with the output schemas).
 
 | Tool | p50 | p95 | Default response |
 |---|---|---|---|
 ${rows.join('\n')}`)
+    await benchAgentPath(await agentPath(server.url, key, 'after'), db.label)
   }
   finally {
     await server.kill()
     await db.drop()
   }
+}
+
+/** The agent path's section: this build's calls and bytes, and the old way on another build when --before names one. */
+async function benchAgentPath(after: AgentPath, label: string) {
+  const paths = [...(BEFORE ? [await agentPathOn(BEFORE, SCALE, 'before')] : []), after]
+  const lines = paths.map(describePath)
+  for (const [i, p] of paths.entries()) console.log(lines[i], JSON.stringify(p.answers))
+  writeBenchmarkSection(`MCP agent path, demo scale ${SCALE}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${label}${BEFORE ? ' (the before row on PGlite, on the build named by --before)' : ''}. The questions of issue 14 (which tests are flaky and which broken, since when and from which commit, what broke each project's latest run and what to fix first, how sure the flaky score is) asked as a scripted sequence of \`tools/call\` with the official SDK client (\`scripts/bench-mcp-agent.ts\`); bytes are the tool text a model reads (each answer's structuredContent spells the same JSON). \`before\` asks with the shapes an agent had before issue 14, \`after\` with this build's. Target: at most 12 calls and 60 KB (an agent exploring on its own needed 42 calls and 460 KB before, per the issue).
+
+| Path | Calls | Bytes | Calls per tool |
+|---|---|---|---|
+${lines.join('\n')}`)
 }
 
 main().catch((err) => {

@@ -6,18 +6,15 @@ import type { Scope } from '../services/scope'
 import { TOOLS } from './tools'
 import type { ToolDefinition } from './define'
 import { describeFailure } from '../utils/failures'
+import { render } from './render'
 
 /**
  * The MCP endpoint as a framework-free Request → Response function (server/routes/mcp.ts adapts it): stateless,
  * JSON responses, both protocol eras of the official SDK, `read` API keys, and the eleven read-only tools.
  */
 
-const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists are newest first and page with nextCursor; dates are ISO 8601.'
+const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists are newest first and page with nextCursor, which any list that stops early (limit, or ~8k tokens: truncated says so) carries; dates are ISO 8601; outputSchema describes the fields.'
 const MAX_BODY = 1_048_576
-/** About 8k tokens: the hard cap of one tool result. */
-const MAX_RESULT_CHARS = 30_000
-/** Longer strings are cut in lists; the marker names the tool that returns them whole. */
-const MAX_STRING_CHARS = 4_000
 
 /** What a model calls next when an id is unknown: the services say what is missing, this door says where ids come from. */
 const NEXT_STEP: Record<string, string> = {
@@ -28,62 +25,26 @@ const NEXT_STEP: Record<string, string> = {
   diagnosis_not_found: 'get_cluster_diagnosis takes a cluster id from list_clusters.',
 }
 
-/** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
-const clippedErrorMarker = (tool: string) =>
-  ` [truncated: ${tool === 'get_test_case' ? 'lastError has the newest whole' : 'get_test_case has the whole error'}]`
-
 function enabledTools(): ToolDefinition[] {
   const { enabled, disabled } = useConfig().tools
   return (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
 }
 
-/**
- * Compact JSON for a model: nulls, empty strings and empty arrays/objects omitted, very long strings cut, and a
- * clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
- */
-function compact(value: unknown, tool: string): unknown {
-  if (value === null || value === undefined || value === '') return undefined
-  if (typeof value === 'string') {
-    // the context bundle has its own token budget and is returned whole
-    return value.length > MAX_STRING_CHARS && tool !== 'get_cluster_context' ? `${value.slice(0, MAX_STRING_CHARS)}… [truncated: ${tool === 'get_cluster_context' ? 'the bundle is capped by its token budget' : 'get_test_case returns the newest error whole'}]` : value
-  }
-  if (Array.isArray(value)) {
-    const items = value.map(v => compact(v, tool)).filter(v => v !== undefined)
-    return items.length ? items : undefined
-  }
-  if (typeof value === 'object') {
-    const { errorTruncated, ...fields } = value as Record<string, unknown>
-    if (errorTruncated === true && typeof fields.errorMessage === 'string') fields.errorMessage += clippedErrorMarker(tool)
-    else if (errorTruncated !== undefined) fields.errorTruncated = errorTruncated
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(fields)) {
-      const c = compact(v, tool)
-      if (c !== undefined) out[k] = c
-    }
-    return Object.keys(out).length ? out : undefined
-  }
-  return value
-}
+/** Tries at shortening an answer that does not fit (the data may grow between two reads). */
+const SHORTEN_TRIES = 3
 
 /**
- * The result as compact JSON under the hard cap. A page that would exceed it keeps its first items and says so
- * (its cursor is dropped, so paging never skips the items that did not fit: call again with a smaller limit).
+ * A tool's answer under the size cap: one over it is asked again with as many rows as fit, so its list stops early
+ * with the service's own cursor to exactly the rest.
  */
-function render(result: unknown, tool: string): string {
-  type PageLike = { items: unknown[], nextCursor?: string, truncated?: string }
-  const value = compact(result, tool) as { items?: unknown[], results?: PageLike } | undefined ?? {}
-  let text = JSON.stringify(value)
-  const page = (Array.isArray(value.items) ? value : Array.isArray(value.results?.items) ? value.results : null) as PageLike | null
-  if (text.length > MAX_RESULT_CHARS && page) {
-    const total = page.items.length
-    while (text.length > MAX_RESULT_CHARS && page.items.length > 1) {
-      page.items = page.items.slice(0, Math.ceil(page.items.length / 2))
-      delete page.nextCursor
-      page.truncated = `${page.items.length} of ${total} items shown to stay under ~8k tokens: call ${tool} again with limit=${page.items.length} and page with the cursor it returns`
-      text = JSON.stringify(value)
-    }
+async function answer(tool: ToolDefinition, scope: Scope, args: Record<string, unknown>) {
+  let rendered = render(await tool.run(scope, args as never), tool.name, { canShorten: !!tool.shorten })
+  for (let i = 1; 'fit' in rendered; i++) {
+    const asked = Number(args[tool.shorten!])
+    rendered = render(await tool.run(scope, { ...args, [tool.shorten!]: rendered.fit } as never), tool.name,
+      { canShorten: i < SHORTEN_TRIES, shortenedFrom: asked })
   }
-  return text.length <= MAX_RESULT_CHARS ? text : `${text.slice(0, MAX_RESULT_CHARS)}… [cut at ~8k tokens: call ${tool} with narrower arguments]`
+  return { content: [{ type: 'text' as const, text: rendered.text }], structuredContent: rendered.structured }
 }
 
 /**
@@ -108,10 +69,11 @@ function buildServer(scope: Scope): McpServer {
       title: tool.title,
       description: tool.description,
       inputSchema: tool.input,
+      outputSchema: tool.output,
       annotations: { readOnlyHint: true },
     }, async (args: unknown) => {
       try {
-        return { content: [{ type: 'text' as const, text: render(await tool.run(scope, args as never), tool.name) }] }
+        return await answer(tool, scope, args as Record<string, unknown>)
       }
       catch (err) {
         return { content: [{ type: 'text' as const, text: toolError(err, tool.name) }], isError: true }
@@ -219,11 +181,26 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   return (parsedBody as { method?: string } | undefined)?.method === 'tools/list' ? slimToolList(response) : response
 }
 
-/** tools/list is re-sent to the model on every turn: drop the per-tool JSON Schema dialect URL, the default anyway. */
+/** Open objects (`additionalProperties: {}`) are JSON Schema's default: the words add nothing. */
+function withoutDefaults(schema: unknown): void {
+  if (!schema || typeof schema !== 'object') return
+  const node = schema as Record<string, unknown>
+  if (node.additionalProperties && typeof node.additionalProperties === 'object' && !Object.keys(node.additionalProperties).length) {
+    delete node.additionalProperties
+  }
+  for (const child of Object.values(node)) withoutDefaults(child)
+}
+
+/** tools/list is re-sent to the model on every turn: drop the JSON Schema dialect URL and other defaults. */
 async function slimToolList(response: Response): Promise<Response> {
   if (!response.headers.get('content-type')?.includes('application/json')) return response
-  const body = await response.json() as { result?: { tools?: { inputSchema?: Record<string, unknown> }[] } }
-  for (const tool of body.result?.tools ?? []) delete tool.inputSchema?.$schema
+  type Listed = { inputSchema?: Record<string, unknown>, outputSchema?: Record<string, unknown> }
+  const body = await response.json() as { result?: { tools?: Listed[] } }
+  for (const tool of body.result?.tools ?? []) {
+    delete tool.inputSchema?.$schema
+    delete tool.outputSchema?.$schema
+    withoutDefaults(tool.outputSchema)
+  }
   const headers = new Headers(response.headers)
   headers.delete('content-length')
   return new Response(JSON.stringify(body), { status: response.status, headers })

@@ -39,3 +39,16 @@ export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T, keyOf: 
   const last = items[items.length - 1]
   return { items: items.map(map), nextCursor: more && last ? encodeCursor(...keyOf(last)) : null }
 }
+
+/**
+ * A page of a list already read whole and in its order (a few rows, e.g. the projects a key can see): the cursor names
+ * the last row given, so a page continues after it wherever the rows before it moved.
+ */
+export function pageOfList<T>(rows: T[], query: { cursor?: string, limit: number }, keyOf: (r: T) => [string, string]): Page<T> {
+  const after = decodeCursor<string>(query.cursor, 'string')
+  const start = after ? rows.findIndex(r => keyOf(r)[1] === after.id) + 1 : 0
+  if (after && start === 0) {
+    throw badRequest('This cursor names a row that is no longer listed: omit it to start from the first page.', 'bad_cursor')
+  }
+  return toPage(rows.slice(start, start + query.limit + 1), query.limit, r => r, keyOf)
+}

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunTrendsQuery } from '#shared/schemas/reads'
+import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
@@ -8,7 +8,7 @@ import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
 
-const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads } = schema
+const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads, diagnoses } = schema
 
 /** Error text in lists stays short; the test case carries the whole message and stack. */
 const ERROR_CHARS = 500
@@ -114,48 +114,78 @@ interface GroupRow {
   title: string
   variant: string | null
   known: boolean
+  retry_pass: boolean
   cluster_id: string | null
   cluster_title: string | null
   category: FailureGroupView['category']
+  location: string | null
+  first_seen_run_id: string | null
+  first_seen_at: Date | string | null
+  diagnosis: string | null
   failures: number
   new_failures: number
+  retry_passes: number
+}
+
+/** A diagnosis summary as a group shows it: its first line, clipped. */
+const DIAGNOSIS_CHARS = 200
+const oneLine = (text: string | null) => {
+  const line = text?.split('\n').find(l => l.trim())?.trim() ?? null
+  return line && line.length > DIAGNOSIS_CHARS ? `${line.slice(0, DIAGNOSIS_CHARS - 1)}…` : line
 }
 
 /**
- * The failures of a run by cluster, biggest group first, each with its counts and its first tests (new ones
- * first): one query, window functions over the run's failing results.
+ * The failures of a run by cluster, biggest group first, each with its counts, its first tests (new ones first, then
+ * passes on retry), where the cause started, its location and the latest diagnosis summary: one query, window
+ * functions over the run's failing results and its retry passes whose failed attempt has a cluster.
  */
 async function failureGroups(runId: string, previousId: string | undefined): Promise<FailureGroupView[]> {
   const db = await useDb()
   const rows = rowsOf<GroupRow>(await db.execute(sql`
-    select g.*, c.title as cluster_title, c.category from (
-      select f.*, row_number() over (partition by f.cluster_id order by f.known, f.result_id) as rank,
-        count(*) over (partition by f.cluster_id)::int as failures,
-        (count(*) filter (where not f.known) over (partition by f.cluster_id))::int as new_failures
+    select g.*, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
+      (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
+    from (
+      select f.*, row_number() over (partition by f.cluster_id order by f.retry_pass, f.known, f.result_id) as rank,
+        (count(*) filter (where not f.retry_pass) over (partition by f.cluster_id))::int as failures,
+        (count(*) filter (where not f.known and not f.retry_pass) over (partition by f.cluster_id))::int as new_failures,
+        (count(*) filter (where f.retry_pass) over (partition by f.cluster_id))::int as retry_passes
       from (
         select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testCases.title} as title,
-          ${testCases.variant} as variant, ${testResults.clusterId} as cluster_id, ${failedBefore(previousId)} as known
+          ${testCases.variant} as variant, ${testResults.clusterId} as cluster_id,
+          not (${FAILED_RESULT}) as retry_pass,
+          (${FAILED_RESULT}) and ${failedBefore(previousId)} as known
         from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
-        where ${testResults.runId} = ${runId}::uuid and ${FAILED_RESULT}
+        where ${testResults.runId} = ${runId}::uuid
+          and (${FAILED_RESULT} or (${testResults.flaky} and ${testResults.clusterId} is not null))
       ) f
     ) g left join ${failureClusters} c on c.id = g.cluster_id
     where g.rank <= ${GROUP_TESTS}
-    order by g.failures desc, g.cluster_id nulls last, g.rank`))
+    order by g.failures desc, g.retry_passes desc, g.cluster_id nulls last, g.rank`))
   const groups = new Map<string | null, FailureGroupView>()
   for (const r of rows) {
     let group = groups.get(r.cluster_id)
     if (!group) {
-      group = { clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures,
-        newFailures: r.new_failures, tests: [] }
+      group = {
+        clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures, newFailures: r.new_failures,
+        flaky: r.retry_passes, location: r.location, firstSeenRunId: r.first_seen_run_id,
+        firstSeenAt: r.first_seen_at ? new Date(r.first_seen_at).toISOString() : null,
+        newCause: r.cluster_id !== null && r.first_seen_run_id === runId, diagnosis: oneLine(r.diagnosis), tests: [],
+      }
       groups.set(r.cluster_id, group)
     }
-    group.tests.push({ resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known })
+    group.tests.push({
+      resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known,
+      ...(r.retry_pass ? { flaky: true as const } : {}),
+    })
   }
   return [...groups.values()]
 }
 
-/** One run: summary, failures grouped by cluster with what is new since the previous run, and a page of its results (failed by default). */
-export async function getRun(scope: Scope, runId: string, query: GetRunQuery): Promise<RunDetail> {
+/**
+ * One run: summary, failures grouped by cluster with what is new since the previous run, and a page of its results
+ * (failed by default; status null leaves the page empty without reading it).
+ */
+export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
   const { run, slug } = await findRun(scope, runId)
   const after = decodeCursor<string>(query.cursor, 'string')
   const db = await useDb()
@@ -164,10 +194,14 @@ export async function getRun(scope: Scope, runId: string, query: GetRunQuery): P
       sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
     .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
   const [rows, groups, uploads] = await Promise.all([
-    db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id) })
-      .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
-      .where(and(eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined))
-      .orderBy(testResults.id).limit(query.limit + 1),
+    query.status === null
+      ? []
+      : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id) })
+          .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+          .where(and(
+            eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
+          ))
+          .orderBy(testResults.id).limit(query.limit + 1),
     failureGroups(run.id, previous?.id),
     db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),
   ])

@@ -17,6 +17,8 @@ const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >=
 const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
+/** A page of a list that is not paged in SQL (list_projects over MCP). */
+export const pageQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 100) })
 export const runParamsSchema = z.object({ runId: uuidSchema('A run id is a UUID, as list_runs and the runs table give it.') })
 export const testCaseParamsSchema = z.object({ testCaseId: uuidSchema('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
 
@@ -38,6 +40,17 @@ export const getRunQuerySchema = z.object({
   limit: limit(200, 25),
 })
 export type GetRunQuery = z.infer<typeof getRunQuerySchema>
+/** What getRun reads: the REST query, or status null for the summary and failure groups without result rows. */
+export type RunResultsQuery = Omit<GetRunQuery, 'status'> & { status: GetRunQuery['status'] | null }
+
+/**
+ * get_run over MCP: the triage (summary and failure groups) by default; result rows only when `results` names a
+ * filter, paged by cursor and limit.
+ */
+export const getRunToolQuerySchema = getRunQuerySchema.omit({ status: true }).extend({
+  results: z.enum(RESULT_FILTERS, `results is one of: ${RESULT_FILTERS.join(', ')}.`).optional(),
+  limit: limit(200, 20),
+})
 
 export const listFailedResultsQuerySchema = z.object({
   branch: branchSchema,

@@ -98,8 +98,10 @@ export interface FailureGroupTest {
   testCaseId: string
   title: string
   variant: string | null
-  /** The same test also failed in the previous run of this branch. */
+  /** The same test also failed in the previous run of this branch (false for a pass on retry). */
   knownFailure: boolean
+  /** Passed on retry: this cause is the error of its failed attempt. */
+  flaky?: true
 }
 
 /** The failures of one run that share a cause (a cluster; clusterId null for failures without one). */
@@ -110,7 +112,18 @@ export interface FailureGroupView {
   failures: number
   /** Failures of the group that did not fail in the previous run of the branch (all of them when there is none). */
   newFailures: number
-  /** The first tests of the group, new ones first (at most 8: `failures` says how many there are). */
+  /** Tests of this run that passed on retry after failing with this cause. */
+  flaky: number
+  /** The cluster's source location (file:line), when its stack names one. */
+  location: string | null
+  /** Since when the cause exists: the cluster's first run and when it was seen there. */
+  firstSeenRunId: string | null
+  firstSeenAt: string | null
+  /** The cause was first seen in this run. */
+  newCause: boolean
+  /** First line of the cluster's latest diagnosis. */
+  diagnosis: string | null
+  /** The first tests of the group, new failures first, passes on retry last (at most 8 of failures + flaky). */
   tests: FailureGroupTest[]
 }
 

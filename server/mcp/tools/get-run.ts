@@ -1,11 +1,17 @@
-import { getRunQuerySchema, runParamsSchema } from '#shared/schemas/reads'
+import { getRunToolQuerySchema, runParamsSchema } from '#shared/schemas/reads'
 import { getRun } from '../../services/runs'
 import { defineTool } from '../define'
+import { OUTPUTS } from '../outputs'
+import { runAnswer } from '../project'
 
 export const getRunTool = defineTool({
   name: 'get_run',
   title: 'Run',
-  description: 'A run\'s failures by cluster and results by status (retry pass = flaky). Next: get_test_case.',
-  input: runParamsSchema.extend(getRunQuerySchema.shape).extend({ limit: getRunQuerySchema.shape.limit.unwrap().default(10) }),
-  run: (scope, { runId, ...query }) => getRun(scope, runId, query),
+  description: 'A run\'s triage: failures by cause (new or known, since when, diagnosis), flaky causes; results adds rows. '
+    + 'Next: get_cluster_diagnosis.',
+  input: runParamsSchema.extend(getRunToolQuerySchema.shape),
+  output: OUTPUTS.get_run,
+  shorten: 'limit',
+  run: async (scope, { runId, results, ...query }) =>
+    runAnswer(await getRun(scope, runId, { ...query, status: results ?? null }), results !== undefined),
 })

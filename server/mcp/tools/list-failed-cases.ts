@@ -1,13 +1,20 @@
 import { listFailedResultsQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listFailedResults } from '../../services/runs'
 import { defineTool } from '../define'
+import { OUTPUTS } from '../outputs'
+import { resultRow } from '../project'
 
 export const listFailedCasesTool = defineTool({
   name: 'list_failed_cases',
   title: 'Failed tests',
-  description: 'A project\'s recent failed results with error and clusterId. Next: get_test_case.',
+  description: 'A project\'s recent failed results: ids, status, error line. Next: get_test_case, get_cluster.',
   input: projectParamsSchema
     .extend(listFailedResultsQuerySchema.shape)
     .extend({ limit: listFailedResultsQuerySchema.shape.limit.unwrap().default(8) }),
-  run: (scope, { projectSlug, ...query }) => listFailedResults(scope, projectSlug, query),
+  output: OUTPUTS.list_failed_cases,
+  shorten: 'limit',
+  run: async (scope, { projectSlug, ...query }) => {
+    const page = await listFailedResults(scope, projectSlug, query)
+    return { ...page, items: page.items.map(resultRow) }
+  },
 })

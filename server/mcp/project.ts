@@ -1,0 +1,64 @@
+import type { FailedResultView, ResultView, RunDetail, TestCaseDetail } from '#shared/types/reads'
+
+/**
+ * The MCP projection of the read DTOs: rows an agent can afford. A failed result carries its ids, status and the first
+ * line of its error; the dashboard's titles, suite paths, files and whole errors stay out (get_test_case has them).
+ * Fields these functions do not know pass through unchanged.
+ */
+
+/** An error as a list row shows it: its first non-blank line, at most this long. */
+const ERROR_LINE_CHARS = 200
+
+function firstLine(message: string | null | undefined): string | null {
+  const line = message?.split('\n').find(l => l.trim())?.trim()
+  if (!line) return null
+  return line.length > ERROR_LINE_CHARS ? `${line.slice(0, ERROR_LINE_CHARS - 1)}…` : line
+}
+
+/** The error a row is about: its own, or for a pass on retry the first failed attempt's. */
+const errorOf = (r: Pick<ResultView, 'errorMessage' | 'attemptDetails'>) =>
+  firstLine(r.errorMessage ?? r.attemptDetails?.find(a => a.errorMessage)?.errorMessage)
+
+type Row = ResultView & Partial<Pick<FailedResultView, 'runId' | 'branch' | 'commit' | 'startedAt'>>
+
+/** One result as a list row: what get_test_case, get_cluster and get_run take, its status and its error's first line. */
+export function resultRow(r: Row): Record<string, unknown> {
+  const {
+    id: _id, title: _t, suitePath: _s, file: _f, variant: _v, durationMs: _d, errorMessage: _e, errorTruncated: _et,
+    attemptDetails: _a, branch: _b, commit: _c, startedAt: _at, flaky, attempts, ...rest
+  } = r
+  return { ...rest, ...(flaky ? { flaky } : {}), ...(attempts > 1 ? { attempts } : {}), error: errorOf(r) }
+}
+
+/** get_run: the summary and the failure groups (without result ids); result rows only when asked for. */
+export function runAnswer(run: RunDetail, withResults: boolean): Record<string, unknown> {
+  const { results, failureGroups, ...summary } = run
+  return {
+    ...summary,
+    failureGroups: failureGroups.map(({ tests, ...g }) => ({ ...g, tests: tests.map(({ resultId: _, ...t }) => t) })),
+    ...(withResults ? { results: { ...results, items: results.items.map(resultRow) } } : {}),
+  }
+}
+
+interface ErrorGroup { message: string, count: number, lastRunId: string, clusterId: string | null }
+
+/** get_test_case: history rows are run, status, duration and commit; their errors are listed once, newest first, with counts. */
+export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
+  const { history, ...rest } = test
+  const errors = new Map<string, ErrorGroup>()
+  for (const h of history) {
+    const message = errorOf(h)
+    if (!message) continue
+    const seen = errors.get(message)
+    if (seen) seen.count++
+    else errors.set(message, { message, count: 1, lastRunId: h.runId, clusterId: h.clusterId })
+  }
+  return {
+    ...rest,
+    history: history.map(h => ({
+      runId: h.runId, status: h.status, durationMs: h.durationMs, commit: h.commit,
+      ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}),
+    })),
+    errors: [...errors.values()],
+  }
+}

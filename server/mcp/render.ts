@@ -1,0 +1,100 @@
+/**
+ * Compact JSON for a model, under a hard cap. Pure: the endpoint asks a tool again with a smaller limit when an answer
+ * does not fit, so a shortened list keeps the cursor its service computes.
+ */
+
+/** About 8k tokens: the hard cap of one tool result. */
+const MAX_RESULT_CHARS = 30_000
+/** Longer strings are cut in lists; the marker names the tool that returns them whole. */
+const MAX_STRING_CHARS = 4_000
+/** Room kept for the cursor and the note a shortened page carries. */
+const NOTE_ROOM = 400
+
+/** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
+const clippedErrorMarker = (tool: string) =>
+  ` [truncated: ${tool === 'get_test_case' ? 'lastError has the newest whole' : 'get_test_case has the whole error'}]`
+
+/**
+ * Nulls, empty strings and empty arrays/objects omitted (a list's `items` stays, even empty), very long strings cut,
+ * and a clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
+ */
+function compact(value: unknown, tool: string): unknown {
+  if (value === null || value === undefined || value === '') return undefined
+  if (typeof value === 'string') {
+    // the context bundle has its own token budget and is returned whole
+    if (value.length <= MAX_STRING_CHARS || tool === 'get_cluster_context') return value
+    return `${value.slice(0, MAX_STRING_CHARS)}… [truncated: get_test_case returns the newest error whole]`
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(v => compact(v, tool)).filter(v => v !== undefined)
+    return items.length ? items : undefined
+  }
+  if (typeof value === 'object') {
+    const { errorTruncated, ...fields } = value as Record<string, unknown>
+    if (errorTruncated === true && typeof fields.errorMessage === 'string') fields.errorMessage += clippedErrorMarker(tool)
+    else if (errorTruncated !== undefined) fields.errorTruncated = errorTruncated
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(fields)) {
+      const c = compact(v, tool)
+      if (c !== undefined) out[k] = c
+      else if (k === 'items' && Array.isArray(v)) out[k] = []
+    }
+    return Object.keys(out).length ? out : undefined
+  }
+  return value
+}
+
+type Answer = Record<string, unknown>
+
+/** The list an answer's size depends on: a page's items, get_run's results, get_test_case's history. */
+function listOf(value: Answer): { holder: Answer, key: string } | null {
+  if (Array.isArray(value.items)) return { holder: value, key: 'items' }
+  const results = value.results as Answer | undefined
+  if (Array.isArray(results?.items)) return { holder: results, key: 'items' }
+  if (Array.isArray(value.history)) return { holder: value, key: 'history' }
+  return null
+}
+
+/**
+ * A run's failure groups are not a page (no cursor: list_clusters pages every cause), so a run of very many causes
+ * keeps its biggest ones within half the cap, leaving the other half to the result rows, and says so.
+ */
+function fitGroups(value: Answer): void {
+  const groups = value.failureGroups
+  if (!Array.isArray(groups) || JSON.stringify(groups).length <= MAX_RESULT_CHARS / 2) return
+  let size = 2
+  let kept = 0
+  while (kept < groups.length && (size += JSON.stringify(groups[kept]).length + 1) <= MAX_RESULT_CHARS / 2) kept++
+  value.failureGroups = groups.slice(0, Math.max(1, kept))
+  value.failureGroupsTruncated = `${Math.max(1, kept)} of ${groups.length} causes, biggest first, to stay under ~8k tokens: `
+    + 'list_clusters has them all'
+}
+
+type Rendered = { text: string, structured: Answer } | { fit: number }
+
+/**
+ * The answer as text and as the structured object it spells. Over the cap, a list answer that may be shortened says how
+ * many of its rows fit (`fit`); anything else is cut with a marker. `shortenedFrom` is the row count asked first, when
+ * this answer is the shortened one: its list then says why it stopped early.
+ */
+export function render(result: unknown, tool: string, opts: { canShorten: boolean, shortenedFrom?: number }): Rendered {
+  const value = (compact(result, tool) ?? {}) as Answer
+  fitGroups(value)
+  const list = listOf(value)
+  if (list && opts.shortenedFrom) {
+    const rows = (list.holder[list.key] as unknown[]).length
+    const more = list.key === 'items' ? '; nextCursor continues' : ''
+    list.holder.truncated = `${rows} rows, not ${opts.shortenedFrom}, to stay under ~8k tokens${more}`
+  }
+  const text = JSON.stringify(value)
+  if (text.length <= MAX_RESULT_CHARS) return { text, structured: value }
+  const rows = list ? list.holder[list.key] as unknown[] : []
+  if (list && opts.canShorten && rows.length > 1) {
+    let size = text.length - rows.reduce<number>((n, r) => n + JSON.stringify(r).length + 1, 0) + NOTE_ROOM
+    let fit = 0
+    while (fit < rows.length - 1 && (size += JSON.stringify(rows[fit]).length + 1) <= MAX_RESULT_CHARS) fit++
+    return { fit: Math.max(1, fit) }
+  }
+  const cut = `${text.slice(0, MAX_RESULT_CHARS)}… [cut at ~8k tokens: call ${tool} with narrower arguments]`
+  return { text: cut, structured: { truncated: cut } }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { render } from '../../../server/mcp/render'
+import { resultRow, testCaseAnswer } from '../../../server/mcp/project'
+
+const CAP = 30_000
+const row = (i: number, error = 'x'.repeat(300)) => ({ testCaseId: `t${i}`, status: 'failed', error })
+
+describe('render', () => {
+  it.each([
+    ['an empty page keeps its items', { items: [], nextCursor: null }, '{"items":[]}'],
+    ['nulls, empty strings and empty arrays go', { a: null, b: '', c: [], d: { e: null }, f: 0, g: false }, '{"f":0,"g":false}'],
+    ['a clipped error names where the whole is', { errorMessage: 'boom…', errorTruncated: true },
+      '{"errorMessage":"boom… [truncated: get_test_case has the whole error]"}'],
+  ])('%s', (_name, input, text) => {
+    expect(render(input, 'list_runs', { canShorten: true })).toEqual({ text, structured: JSON.parse(text) })
+  })
+
+  it.each([
+    ['a page of items', (rows: unknown[]) => ({ items: rows, nextCursor: 'c' })],
+    ['get_run\'s results', (rows: unknown[]) => ({ id: 'r', results: { items: rows, nextCursor: 'c' } })],
+    ['get_test_case\'s history', (rows: unknown[]) => ({ id: 't', history: rows })],
+  ])('asks %s again with as many rows as fit, leaving room for the cursor', (_name, answer) => {
+    const rows = Array.from({ length: 200 }, (_, i) => row(i))
+    const first = render(answer(rows), 'list_failed_cases', { canShorten: true })
+    expect(first).toHaveProperty('fit')
+    const fit = (first as { fit: number }).fit
+    expect(fit).toBeGreaterThan(50)
+    expect(fit).toBeLessThan(200)
+    const again = render(answer(rows.slice(0, fit)), 'list_failed_cases', { canShorten: true, shortenedFrom: 200 })
+    expect('text' in again && again.text.length).toBeLessThanOrEqual(CAP)
+    expect('text' in again && again.text).toMatch(`"truncated":"${fit} rows, not 200, to stay under ~8k tokens`)
+  })
+
+  it('cuts an answer it may not shorten, with a marker, and never passes the cap', () => {
+    const out = render({ items: Array.from({ length: 200 }, (_, i) => row(i)) }, 'list_runs', { canShorten: false })
+    expect('text' in out && out.text.length).toBeLessThanOrEqual(CAP + 100)
+    expect('text' in out && out.text).toMatch(/\[cut at ~8k tokens: call list_runs with narrower arguments\]$/)
+  })
+
+  it('keeps the biggest causes of a run with very many within half the cap and says so', () => {
+    const groups = Array.from({ length: 300 }, (_, i) => ({ clusterId: `c${i}`, failures: 1, title: 'y'.repeat(200) }))
+    const out = render({ id: 'r', failureGroups: groups }, 'get_run', { canShorten: true }) as { structured: any }
+    expect(out.structured.failureGroups[0].clusterId).toBe('c0')
+    expect(JSON.stringify(out.structured.failureGroups).length).toBeLessThanOrEqual(CAP / 2)
+    expect(out.structured.failureGroupsTruncated).toMatch(/^\d+ of 300 causes, biggest first/)
+  })
+})
+
+describe('the MCP projection', () => {
+  const base = { id: 'res', testCaseId: 't', title: 'T', suitePath: ['s'], file: 'f.ts', variant: null, durationMs: 5, clusterId: 'c' }
+  it.each([
+    ['a failure: ids, status, first line of the error',
+      { ...base, status: 'failed', flaky: false, attempts: 1, errorMessage: '\n  Boom: x\n  at y' },
+      { testCaseId: 't', clusterId: 'c', status: 'failed', error: 'Boom: x' }],
+    ['a pass on retry: the failed attempt\'s error', { ...base, status: 'passed', flaky: true, attempts: 2, errorMessage: null,
+      attemptDetails: [{ attempt: 1, status: 'failed', durationMs: 1, errorMessage: 'Timeout' }] },
+    { testCaseId: 't', clusterId: 'c', status: 'passed', flaky: true, attempts: 2, error: 'Timeout' }],
+    ['a long first line is clipped to 200', { ...base, status: 'failed', flaky: false, attempts: 1, errorMessage: 'e'.repeat(300) },
+      { testCaseId: 't', clusterId: 'c', status: 'failed', error: `${'e'.repeat(199)}…` }],
+    ['a failed list row keeps its run and unknown fields', { ...base, status: 'errored', flaky: false, attempts: 1, errorMessage: 'E',
+      runId: 'r', branch: 'main', commit: 'abc', startedAt: '2026-01-01T00:00:00.000Z', knownFailure: true, newField: 1 },
+    { testCaseId: 't', clusterId: 'c', status: 'errored', runId: 'r', knownFailure: true, newField: 1, error: 'E' }],
+  ])('%s', (_name, input, expected) => {
+    expect(resultRow(input as never)).toEqual(expected)
+  })
+
+  it('lists a test case\'s errors once, newest first, with counts, and keeps fields it does not know', () => {
+    const h = (runId: string, errorMessage: string | null, status = 'failed') => ({
+      ...base, runId, status, flaky: false, attempts: 1, errorMessage, branch: 'main', commit: `sha-${runId}`, startedAt: '2026-01-01T00:00:00.000Z',
+    })
+    const history = [h('r3', 'A\nstack'), h('r2', 'A'), h('r1', null, 'passed'), h('r0', 'B')]
+    const answer = testCaseAnswer({ testCaseId: 't', failingSince: { runId: 'r2' }, history } as never)
+    expect(answer.failingSince).toEqual({ runId: 'r2' })
+    expect(answer.history).toEqual([
+      { runId: 'r3', status: 'failed', durationMs: 5, commit: 'sha-r3' },
+      { runId: 'r2', status: 'failed', durationMs: 5, commit: 'sha-r2' },
+      { runId: 'r1', status: 'passed', durationMs: 5, commit: 'sha-r1' },
+      { runId: 'r0', status: 'failed', durationMs: 5, commit: 'sha-r0' },
+    ])
+    expect(answer.errors).toEqual([
+      { message: 'A', count: 2, lastRunId: 'r3', clusterId: 'c' },
+      { message: 'B', count: 1, lastRunId: 'r0', clusterId: 'c' },
+    ])
+  })
+})
