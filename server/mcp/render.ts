@@ -12,7 +12,7 @@ const NOTE_ROOM = 400
 
 /** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
 const clippedErrorMarker = (tool: string) =>
-  ` [truncated: ${tool === 'get_test_case' ? 'lastError has the newest whole' : 'get_test_case has the whole error'}]`
+  ` [truncated: ${tool === 'get_test_case' ? 'lastError has the typical error whole' : 'get_test_case has the whole error'}]`
 
 /**
  * Nulls, empty strings and empty arrays/objects omitted (a list's `items` stays, even empty), very long strings cut,
@@ -23,7 +23,7 @@ function compact(value: unknown, tool: string): unknown {
   if (typeof value === 'string') {
     // the context bundle has its own token budget and is returned whole
     if (value.length <= MAX_STRING_CHARS || tool === 'get_cluster_context') return value
-    return `${value.slice(0, MAX_STRING_CHARS)}… [truncated: get_test_case returns the newest error whole]`
+    return `${value.slice(0, MAX_STRING_CHARS)}… [truncated: get_test_case returns the typical error whole]`
   }
   if (Array.isArray(value)) {
     const items = value.map(v => compact(v, tool)).filter(v => v !== undefined)
