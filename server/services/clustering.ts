@@ -12,8 +12,8 @@ import { inScope, type Scope } from './scope'
 import { diagnoseClusters } from './diagnoses'
 
 /**
- * Every write to failure clusters: failures of an upload joining their clusters (created on first sight,
- * regressed when resolved), infrastructure marking, triage by a person (status, note, merging two clusters), the
+ * Every write to failure clusters: failures and retry passes of an upload joining their clusters (created on first
+ * sight, regressed when resolved), infrastructure marking, triage by a person (status, note, merging two clusters), the
  * exact recount, and re-clustering after a fingerprint algorithm change. Reads live in ./clusters.ts.
  */
 
@@ -22,7 +22,7 @@ const { failureClusters, clusterAliases, testResults } = schema
 type ClusterRow = typeof failureClusters.$inferSelect
 export type NewCluster = IngestReceipt['newClusters'][number]
 
-/** A failing result of this upload (+1) or a failing result a shard merge replaces (-1), with its fingerprint. */
+/** A result of this upload that joins a cluster (+1: a failure or a retry pass) or one a shard merge replaces (-1). */
 export interface ClusterHit {
   testCaseId: string
   fp: FailureFingerprint
@@ -225,7 +225,8 @@ async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId
 
 /**
  * Recomputes the counters of these clusters from their stored results (after a merge or a re-clustering): the
- * ingest path keeps them current incrementally, this is the slow, exact way.
+ * ingest path keeps them current incrementally, this is the slow, exact way. Every result carrying the cluster
+ * counts, failures and retry passes alike, exactly as the ingest path counts them.
  */
 async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
@@ -264,7 +265,8 @@ interface StaleResult {
 }
 
 /**
- * After a fingerprint algorithm change, re-fingerprints the failures of clusters made by an older version. A
+ * After a fingerprint algorithm change, re-fingerprints the failures (and retry passes) of clusters made by an
+ * older version. A
  * cluster keeps its id, status and notes when its failures still agree on one fingerprint (the old one becomes
  * an alias); failures that now belong elsewhere move to the matching cluster, created if needed; a cluster left
  * empty is folded into where most of its failures went. Returns how many clusters were re-examined.
