@@ -119,7 +119,8 @@ describe('analysis at ingest', () => {
     const body = await res.json() as any
     expect(body.newlyFlaky.map((t: any) => t.title)).toEqual(['test 07'])
     expect(body.regressedClusters.map((c: any) => c.id)).toEqual([receipts[5].newClusters[0].id])
-    expect(body.newClusters).toEqual([])
+    // test 07's flake cause is a cluster too: new by ingestion time, not by run time (the runs are weeks old)
+    expect(body.newClusters.filter((c: any) => !c.title.includes('PAID'))).toEqual([])
     expect((await fetch(`${server.url}/api/attention?days=0`, { headers: { cookie } })).status).toBe(400)
     expect((await fetch(`${server.url}/api/attention`)).status).toBe(401)
   })
@@ -155,7 +156,7 @@ describe('analysis at ingest', () => {
     try {
       const deadline = Date.now() + 20_000
       while (!/re-clustered the failures of \d+ cluster/.test(restarted.logs()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
-      expect(restarted.logs()).toMatch(/re-clustered the failures of 1 cluster\(s\)/)
+      expect(restarted.logs()).toMatch(/re-clustered the failures of 2 cluster\(s\)/)
       const adminCookie = await login(restarted)
       const latest = async (id: string) => (await (await fetch(`${restarted.url}/api/clusters/${id}/diagnosis`, { headers: { cookie: adminCookie } })).json() as any).latest ?? null
       for (const c of before.filter(c => c.occurrences > 0)) await expect.poll(() => latest(c.id), { timeout: 20_000 }).not.toBeNull()
@@ -169,6 +170,7 @@ describe('analysis at ingest', () => {
     expect(versions).toEqual([{ v: FINGERPRINT_VERSION }])
     // the merged-in cluster's failures stay where a person put them, under both old and new fingerprints
     const aliases = await queryDb(server.env, `select fingerprint from cluster_aliases order by fingerprint`)
-    expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', `v${FINGERPRINT_VERSION}:`, `v${FINGERPRINT_VERSION}:`])
+    // (and test 07's retry-pass cluster, re-keyed like any other, keeps its old fingerprint as an alias too)
+    expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', 'v0:', ...Array(3).fill(`v${FINGERPRINT_VERSION}:`)])
   })
 })
