@@ -177,4 +177,31 @@ describe('retry passes in failure clusters', () => {
     expect(clusters).toHaveLength(4)
     for (const c of clusters) expect([c.stored, c.linked, c.tests], c.title).toEqual([c.occurrences, c.occurrences, c.affected_tests])
   })
+
+  it('a shard replacing a retry pass stored before retry passes were clustered takes back nothing it never counted', async () => {
+    // pw-1's `pays` as an older version stored it: no cluster, not counted
+    const pays = `(select r.id from test_results r join runs ru on ru.id = r.run_id join test_cases tc on tc.id = r.test_case_id
+      where ru.run_key = 'pw-1' and tc.title = 'pays')`
+    await queryDb(server.env, `
+      with old as (select id, cluster_id, test_case_id from test_results where id = ${pays}),
+        result as (update test_results r set cluster_id = null, fingerprint = null from old where r.id = old.id),
+        link as (update cluster_test_cases ct set occurrences = ct.occurrences - 1 from old
+          where ct.cluster_id = old.cluster_id and ct.test_case_id = old.test_case_id)
+      update failure_clusters c set occurrences = c.occurrences - 1 from old where c.id = old.cluster_id`)
+    const restarted = await startServer({ ...server.env })
+    try {
+      const res = await upload(restarted, [{ name: 'c.json', content: playwright([spec('pays', [PAY_TIMEOUT])]) }],
+        { key: ingestKey, query: { project: 'pw', branch: 'main', runKey: 'pw-1' } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      const page = await (await fetch(`${restarted.url}/api/projects/pw/clusters`, { headers: { cookie: await login(restarted) } })).json() as any
+      // refunds (pw-1) and pays (pw-2) passed on retry, pays failed in pw-1 now: nothing taken back from the two
+      expect(counts(byTitle(page.items, 'Timeout'))).toEqual({ occurrences: 3, retryPasses: 2, flaky: false, affectedTests: 2 })
+    }
+    finally {
+      await restarted.kill()
+    }
+    const [timeout] = await queryDb(server.env, `select c.occurrences, (select count(*)::int from test_results r where r.cluster_id = c.id) as stored
+      from failure_clusters c where c.title like '%Timeout%'`)
+    expect(timeout!.stored).toBe(timeout!.occurrences)
+  })
 })
