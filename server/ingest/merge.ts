@@ -31,6 +31,19 @@ export interface UploadFile {
 /** Statuses that count as a failure (for clusters, counters and flakiness). */
 export const FAILING: ReadonlySet<TestStatus> = new Set(['failed', 'errored'])
 
+/**
+ * How a result joins a failure cluster: `failure` when its final status fails, `retry` when it passed after failed
+ * attempts (the flake's cause is a cluster too), null when it has no failure to cluster. Either way the error that
+ * decides the cluster is the result's own error, which parsers and mergeExecutions take from the last failed
+ * attempt: for a failure that is the final error, for a retry pass the failure the last retry got past (the
+ * freshest sign of the cause, and the one re-clustering reads back from the stored result).
+ */
+export function clusterRole(r: Pick<ParsedResult, 'status' | 'flaky' | 'errorMessage' | 'errorStack'>): 'failure' | 'retry' | null {
+  if (!r.errorMessage && !r.errorStack) return null
+  if (FAILING.has(r.status)) return 'failure'
+  return r.status === 'passed' && r.flaky ? 'retry' : null
+}
+
 const INT4_MAX = 2_147_483_647
 
 /** An int4 column value, or null for anything that is not one (hostile reports write `time="1e12"`). */

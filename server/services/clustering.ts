@@ -12,8 +12,8 @@ import { inScope, type Scope } from './scope'
 import { diagnoseClusters } from './diagnoses'
 
 /**
- * Every write to failure clusters: failures of an upload joining their clusters (created on first sight,
- * regressed when resolved), infrastructure marking, triage by a person (status, note, merging two clusters), the
+ * Every write to failure clusters: failures and retry passes of an upload joining their clusters (created on first
+ * sight, regressed when resolved), infrastructure marking, triage by a person (status, note, merging two clusters), the
  * exact recount, and re-clustering after a fingerprint algorithm change. Reads live in ./clusters.ts.
  */
 
@@ -22,7 +22,7 @@ const { failureClusters, clusterAliases, testResults } = schema
 type ClusterRow = typeof failureClusters.$inferSelect
 export type NewCluster = IngestReceipt['newClusters'][number]
 
-/** A failing result of this upload (+1) or a failing result a shard merge replaces (-1), with its fingerprint. */
+/** A result of this upload that joins a cluster (+1: a failure or a retry pass) or one a shard merge replaces (-1). */
 export interface ClusterHit {
   testCaseId: string
   fp: FailureFingerprint
@@ -101,7 +101,11 @@ async function resolveClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
   return { clusterIds, createdIds }
 }
 
-/** Per (cluster, test case) deltas: the link table counts, the cluster row sums (and regresses resolved clusters). */
+/**
+ * Per (cluster, test case) deltas: the link table counts, the cluster row sums (and regresses resolved clusters).
+ * A test counts as affected while its link counts an occurrence: a link a shard merge takes back to zero stops
+ * counting, one counting again (inserted or back from zero) counts, as the exact recount would have it.
+ */
 async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string, string>, hits: ClusterHit[]) {
   const at = run.startedAt.toISOString()
   const links = new Map<string, { cluster_id: string, test_case_id: string, delta: number }>()
@@ -119,8 +123,8 @@ async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string,
         select * from json_to_recordset(${rowsJson(changed)}::json) as x(cluster_id uuid, test_case_id uuid, delta int)
       ), down as (
         update cluster_test_cases ct set occurrences = greatest(ct.occurrences + x.delta, 0)
-        from x where x.delta < 0 and ct.cluster_id = x.cluster_id and ct.test_case_id = x.test_case_id
-        returning ct.cluster_id
+        from x where x.delta < 0 and ct.cluster_id = x.cluster_id and ct.test_case_id = x.test_case_id and ct.occurrences > 0
+        returning ct.cluster_id, ct.occurrences = 0 as emptied
       ), up as (
         insert into cluster_test_cases (cluster_id, test_case_id, occurrences, first_seen_at, last_seen_at)
         select x.cluster_id, x.test_case_id, x.delta, ${at}::timestamptz, ${at}::timestamptz from x where x.delta > 0
@@ -128,15 +132,17 @@ async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string,
           occurrences = cluster_test_cases.occurrences + excluded.occurrences,
           first_seen_at = least(cluster_test_cases.first_seen_at, excluded.first_seen_at),
           last_seen_at = greatest(cluster_test_cases.last_seen_at, excluded.last_seen_at)
-        returning cluster_id, (xmax = 0) as inserted
+        returning cluster_id, test_case_id, occurrences
       ), sums as (
         select x.cluster_id, sum(x.delta)::int as delta, max(x.delta) > 0 as hit,
-          (select count(*) from up where up.cluster_id = x.cluster_id and up.inserted)::int as new_tests
+          (select count(*) from up join x n on n.cluster_id = up.cluster_id and n.test_case_id = up.test_case_id
+            where up.cluster_id = x.cluster_id and up.occurrences = n.delta)::int
+          - (select count(*) from down where down.cluster_id = x.cluster_id and down.emptied)::int as new_tests
         from x group by x.cluster_id
       )
       update failure_clusters fc set
         occurrences = greatest(fc.occurrences + sums.delta, 0),
-        affected_tests = fc.affected_tests + sums.new_tests,
+        affected_tests = greatest(fc.affected_tests + sums.new_tests, 0),
         first_seen_at = case when sums.hit and ${at}::timestamptz < fc.first_seen_at then ${at}::timestamptz else fc.first_seen_at end,
         first_seen_run_id = case when sums.hit and ${at}::timestamptz < fc.first_seen_at then ${run.runId}::uuid else fc.first_seen_run_id end,
         last_seen_at = case when sums.hit and ${at}::timestamptz >= fc.last_seen_at then ${at}::timestamptz else fc.last_seen_at end,
@@ -225,7 +231,8 @@ async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId
 
 /**
  * Recomputes the counters of these clusters from their stored results (after a merge or a re-clustering): the
- * ingest path keeps them current incrementally, this is the slow, exact way.
+ * ingest path keeps them current incrementally, this is the slow, exact way. Every result carrying the cluster
+ * counts, failures and retry passes alike, exactly as the ingest path counts them.
  */
 async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
@@ -264,7 +271,8 @@ interface StaleResult {
 }
 
 /**
- * After a fingerprint algorithm change, re-fingerprints the failures of clusters made by an older version. A
+ * After a fingerprint algorithm change, re-fingerprints the failures (and retry passes) of clusters made by an
+ * older version. A
  * cluster keeps its id, status and notes when its failures still agree on one fingerprint (the old one becomes
  * an alias); failures that now belong elsewhere move to the matching cluster, created if needed; a cluster left
  * empty is folded into where most of its failures went. Returns how many clusters were re-examined.

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { ListClustersQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
@@ -14,12 +14,25 @@ const CLUSTER_NOT_FOUND = 'No failure cluster with this id visible to you (a mer
 /** Affected tests listed with a cluster, most frequent first; `affectedTests` gives the total. */
 const AFFECTED_LISTED = 20
 
-function toSummary(c: ClusterRow, project: string): ClusterSummary {
+function toSummary(c: ClusterRow, project: string, retryPasses: number): ClusterSummary {
   return {
     id: c.id, project, title: c.title, errorType: c.errorType, category: c.category, status: c.status, occurrences: c.occurrences,
+    retryPasses, flaky: retryPasses > 0 && retryPasses >= c.occurrences,
     affectedTests: c.affectedTests, branches: c.branches, firstSeenAt: c.firstSeenAt.toISOString(), lastSeenAt: c.lastSeenAt.toISOString(),
     lastSeenRunId: c.lastSeenRunId,
   }
+}
+
+/**
+ * How many of each cluster's occurrences are results that passed on retry (the rest failed). Counted from the
+ * stored results through the cluster index, since no counter column holds it; flaky results are few.
+ */
+async function retryPassesOf(clusterIds: string[]): Promise<Map<string, number>> {
+  if (!clusterIds.length) return new Map()
+  const db = await useDb()
+  const rows = await db.select({ id: testResults.clusterId, n: sql<number>`count(*)::int` }).from(testResults)
+    .where(and(inArray(testResults.clusterId, clusterIds), eq(testResults.flaky, true))).groupBy(testResults.clusterId)
+  return new Map(rows.map(r => [r.id!, r.n]))
 }
 
 /** Failure clusters of a project, most recently seen first; merged-away clusters are not listed. */
@@ -35,7 +48,9 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
       after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
-  return toPage(rows, query.limit, r => toSummary(r, project.slug), r => [r.lastSeenAt.toISOString(), r.id])
+  const retryPasses = await retryPassesOf(rows.slice(0, query.limit).map(r => r.id))
+  const toItem = (r: ClusterRow) => toSummary(r, project.slug, retryPasses.get(r.id) ?? 0)
+  return toPage(rows, query.limit, toItem, r => [r.lastSeenAt.toISOString(), r.id])
 }
 
 export type ClusterWithProject = ClusterRow & { projectSlug: string }
@@ -65,7 +80,7 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
   const db = await useDb()
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
-  const [affected, days, [diagnosis]] = await Promise.all([
+  const [affected, days, [diagnosis], retryPasses] = await Promise.all([
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
       occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
@@ -85,10 +100,12 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
       confidence: diagnoses.confidence, createdAt: diagnoses.createdAt,
     })
       .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
+    retryPassesOf([c.id]),
   ])
   return {
-    ...toSummary(c, slug), fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage,
-    sampleStack: c.sampleStack, firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
+    ...toSummary(c, slug, retryPasses.get(c.id) ?? 0),
+    fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
+    firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
     statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
     affected: affected.map(a => ({ ...a, lastSeenAt: a.lastSeenAt.toISOString() })),
     occurrencesByDay: days,

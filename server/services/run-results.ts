@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 import { rowsJson, rowsOf } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
-import { FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
+import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
@@ -18,6 +18,8 @@ const { runs, testCases, testResults, testAttempts } = schema
 type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
+/** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
+type StoredResult = ParsedResult & { clusterId: string | null }
 
 /** Rows per bulk statement: Postgres caps a statement at 65,535 parameters, json_to_recordset keeps it to one. */
 const CHUNK = 1000
@@ -43,7 +45,7 @@ interface StoredResults {
 export async function storeResults(
   tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean,
 ): Promise<StoredResults> {
-  const previous = isNewRun ? new Map<string, ParsedResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
+  const previous = isNewRun ? new Map<string, StoredResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
   for (const m of merged) {
     const before = previous.get(m.identityHash)
     if (before) {
@@ -117,20 +119,23 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
   return { caseIds, watched }
 }
 
-/** Failures join their clusters; a shard merge first takes back what the replaced results counted. */
+/**
+ * Failures and retry passes (clusterRole) join their clusters; a shard merge first takes back what the replaced
+ * results counted, and only those that counted: a result stored before retry passes were clustered took nothing.
+ */
 async function clusterFailures(
-  tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], previous: Map<string, ParsedResult>, caseIds: CaseIds,
+  tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds,
 ) {
   const hits: ClusterHit[] = []
   const fingerprints = new Map<string, string>()
   const hit = (identityHash: string, r: ParsedResult, delta: 1 | -1) => {
-    if (!FAILING.has(r.status)) return
+    if (!clusterRole(r)) return
     const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack })
     if (!fp) return
     if (delta > 0) fingerprints.set(identityHash, fp.fingerprint)
     hits.push({ testCaseId: caseIds.get(identityHash)!, fp, message: r.errorMessage, stack: r.errorStack, delta })
   }
-  for (const [identityHash, before] of previous) hit(identityHash, before, -1)
+  for (const [identityHash, before] of previous) if (before.clusterId) hit(identityHash, before, -1)
   for (const m of merged) hit(m.identityHash, m.result, 1)
   const context = { projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch }
   const { clusterIds, created } = await applyClusterHits(tx, context, hits)
@@ -139,7 +144,7 @@ async function clusterFailures(
 }
 
 /** Counters change only where something failed or flaked, or where a shard merge changed an earlier outcome. */
-async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], previous: Map<string, ParsedResult>, caseIds: CaseIds) {
+async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds) {
   const at = run.startedAt.toISOString()
   const deltas = merged.flatMap((m) => {
     const before = previous.get(m.identityHash)
@@ -213,8 +218,8 @@ function resultRowsOf(merged: MergedResult[], links: ResultLinks) {
 }
 
 /** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */
-async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): Promise<Map<string, ParsedResult>> {
-  const out = new Map<string, ParsedResult>()
+async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): Promise<Map<string, StoredResult>> {
+  const out = new Map<string, StoredResult>()
   for (let i = 0; i < identityHashes.length; i += CHUNK * 5) {
     const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash }).from(testResults)
       .innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
@@ -238,7 +243,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         attempts: own.length ? own : [single],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
         steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [],
-        properties: row.properties ?? {},
+        properties: row.properties ?? {}, clusterId: row.clusterId,
       })
     }
   }

@@ -225,7 +225,12 @@ export interface ClusterSummary {
   errorType: string
   category: FailureCategory
   status: ClusterStatus
+  /** Results in the cluster: failures and passes on retry alike. */
   occurrences: number
+  /** Of the occurrences, results that passed on retry (a flake's cause); the rest failed. */
+  retryPasses: number
+  /** Every occurrence passed on retry: a flaky cause, not a failure. */
+  flaky: boolean
   affectedTests: number
   branches: string[]
   firstSeenAt: string

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  int4, mergeExecutions, mergeUpload, runStatusOf, testIdentity, testLabel, uuidv7, type UploadFile,
+  clusterRole, int4, mergeExecutions, mergeUpload, runStatusOf, testIdentity, testLabel, uuidv7, type UploadFile,
 } from '../../../server/ingest/merge'
 import type { ParsedAttempt, ParsedResult } from '../../../server/ingest/types'
 import type { TestStatus } from '#shared/constants'
@@ -81,6 +81,38 @@ describe('mergeExecutions', () => {
   it('keeps the other fields of the last execution', () => {
     const merged = mergeExecutions([execution('F', { line: 1, tags: ['a'] }), execution('P', { line: 2, tags: ['b'] })])
     expect(merged).toMatchObject({ line: 2, tags: ['b'], title: 'adds an item' })
+  })
+})
+
+describe('clusterRole', () => {
+  it.each<[string[], 'failure' | 'retry' | null, string | null, string]>([
+    // [executions as tries, role, error that decides the cluster, why]
+    [['F'], 'failure', 'boom 1', 'a failure clusters by its error'],
+    [['E'], 'failure', 'boom 1', 'an errored result is a failure too'],
+    [['FFF'], 'failure', 'boom 3', 'a failure after failed retries clusters by its final error'],
+    [['FP'], 'retry', 'boom 1', 'a pass on retry clusters by the failure it got past'],
+    [['FEP'], 'retry', 'boom 2', 'of several failed tries, the last one before the pass decides'],
+    [['F', 'P'], 'retry', 'boom 1', 'a failure in one shard and a pass in the next is a retry pass of that failure'],
+    [['FP', 'F'], 'failure', 'boom 1', 'a retry pass followed by a failing shard is a failure'],
+    [['P'], null, null, 'a clean pass has nothing to cluster'],
+    [['SPS'], null, null, 'skips around a pass are not failures'],
+    [['S'], null, null, 'a skip is not a failure'],
+  ])('%j -> %s (%s)', (tries, role, error) => {
+    const merged = mergeExecutions(tries.map(t => execution(t)))
+    expect(clusterRole(merged)).toBe(role)
+    if (role) expect(merged.errorMessage).toBe(error)
+  })
+
+  it.each<[Partial<ParsedResult>, 'failure' | 'retry' | null, string]>([
+    // [result, role, why]
+    [{ status: 'failed', flaky: false, errorMessage: null, errorStack: null }, null, 'a failure without any error text has no fingerprint'],
+    [{ status: 'failed', flaky: false, errorMessage: null, errorStack: 'at x' }, 'failure', 'a stack alone is enough'],
+    [{ status: 'passed', flaky: true, errorMessage: null, errorStack: null }, null,
+      'a retry pass whose failed tries said nothing (CTRF retries without retryAttempts) joins no cluster'],
+    [{ status: 'passed', flaky: false, errorMessage: 'deprecated', errorStack: null }, null, 'a message on a pass that never failed is no failure'],
+    [{ status: 'skipped', flaky: false, errorMessage: 'boom', errorStack: null }, null, 'a skip with a message is not a failure'],
+  ])('%j -> %s (%s)', (result, role) => {
+    expect(clusterRole(execution('P', result))).toBe(role)
   })
 })
 
