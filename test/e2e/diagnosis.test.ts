@@ -135,11 +135,14 @@ describe('diagnosis', () => {
   })
 
   it('makes a new version only when new evidence arrives', async () => {
-    await send(5, ['test 03', 'test 04']) // the same failure again: nothing new
+    await send(5, ['test 03', 'test 04']) // the same failure again, but its tests now have runs enough for a label
     await send(6, ['test 03', 'test 04', 'test 05']) // a new affected test
-    // one cluster's diagnoses run in upload order: run 5's check is done when run 6's version shows (had it made
-    // one, run 6's would be version 3, and the POST below version 4)
-    await expect.poll(() => versionsOf(clusterId)).toEqual([2, 1])
+    // one cluster's diagnoses run in upload order: run 6's version shows once both checks are done (had a check made
+    // one more, the POST below would not be the next number)
+    await expect.poll(() => versionsOf(clusterId)).toEqual([3, 2, 1])
+    const { versions } = await diagnosisOf(clusterId)
+    expect(versions[1].changed).toMatch(/^"[^"]+ › test 04" turned stable \(was new\); "[^"]+ › test 03" turned stable \(was new\)$/)
+    expect(versions[0].changed).toMatch(/test 04" turned broken \(was stable\); .+; 1 new affected test$/)
     await send(7, ['test 03', 'test 04', 'test 05']) // nothing new again: checked before the POST below runs
   })
 
