@@ -65,7 +65,10 @@ function few(items: string[], max = 3): string {
 function labelChanges(previous: Record<string, string>, current: Record<string, string>, names: Map<string, string>): string[] {
   const changed = Object.entries(current).filter(([id, label]) => previous[id] != null && previous[id] !== label)
   if (!changed.length) return []
-  const said = changed.map(([id, label]) => `"${names.get(id) ?? id}" turned ${label} (was ${previous[id]})`)
+  // by name, so the same changes always read the same
+  const said = changed.map(([id, label]) => ({ name: names.get(id) ?? id, label, was: previous[id] }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(c => `"${c.name}" turned ${c.label} (was ${c.was})`)
   return changed.length > 3 ? [`${few(said, 2)} label changes`] : said
 }
 

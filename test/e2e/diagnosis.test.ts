@@ -141,8 +141,8 @@ describe('diagnosis', () => {
     // one more, the POST below would not be the next number)
     await expect.poll(() => versionsOf(clusterId)).toEqual([3, 2, 1])
     const { versions } = await diagnosisOf(clusterId)
-    expect(versions[1].changed).toMatch(/^"[^"]+ › test 04" turned stable \(was new\); "[^"]+ › test 03" turned stable \(was new\)$/)
-    expect(versions[0].changed).toMatch(/test 04" turned broken \(was stable\); .+; 1 new affected test$/)
+    expect(versions[1].changed).toMatch(/^"[^"]+ › test 03" turned stable \(was new\); "[^"]+ › test 04" turned stable \(was new\)$/)
+    expect(versions[0].changed).toMatch(/^"[^"]+ › test 03" turned broken \(was stable\); "[^"]+ › test 04" turned broken \(was stable\); 1 new affected test$/)
     await send(7, ['test 03', 'test 04', 'test 05']) // nothing new again: checked before the POST below runs
   })
 

@@ -63,6 +63,14 @@ describe('evidence basis: what is material', () => {
     expect(newEvidence(before, after)).toEqual(['"x0" turned broken (was flaky), "x1" turned broken (was flaky) and 4 more label changes'])
   })
 
+  it('says label changes in name order, whatever order the tests come in', () => {
+    const tracked = [{ id: 'b', test: 'tb', label: 'new' }, { id: 'a', test: 'ta', label: 'new' }]
+    const before = basisOf([TOTAL], facts({ tests: 2, tracked }))
+    const after = basisOf([TOTAL], facts({ tests: 2, tracked: tracked.map(t => ({ ...t, label: 'stable' })) }))
+    const names = new Map([['a', 'suite › test 03'], ['b', 'suite › test 04']])
+    expect(newEvidence(before, after, names)).toEqual(['"suite › test 03" turned stable (was new)', '"suite › test 04" turned stable (was new)'])
+  })
+
   it('stops counting variants and branches once there are too many to mean anything', () => {
     const many = basisOf(Array.from({ length: MAX_VARIANTS + 5 }, (_, i) => `failure number ${'x'.repeat(i)}`), FACTS)
     expect(many.saturated).toBe(true)
