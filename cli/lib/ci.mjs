@@ -14,6 +14,8 @@ export function detectCi(env) {
     return name ? { startedAt: env[name], startedAtVar: name } : {}
   }
   const strip = (ref, prefix) => ref?.startsWith(prefix) ? ref.slice(prefix.length) : ref
+  // Buildkite documents BUILDKITE_COMMIT as possibly a symbolic name like HEAD; the server takes only a SHA
+  const sha = value => /^[0-9a-f]{7,64}$/i.test(value ?? '') ? value : undefined
   if (env.GITHUB_ACTIONS === 'true') {
     const url = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
     return clean({
@@ -36,12 +38,14 @@ export function detectCi(env) {
   }
   if (env.BUILDKITE === 'true') {
     return clean({
-      provider: 'buildkite', branch: env.BUILDKITE_BRANCH, commit: env.BUILDKITE_COMMIT, commitMessage: env.BUILDKITE_MESSAGE,
+      provider: 'buildkite', branch: env.BUILDKITE_BRANCH, commit: sha(env.BUILDKITE_COMMIT), commitMessage: env.BUILDKITE_MESSAGE,
       buildUrl: env.BUILDKITE_BUILD_URL, runKey: env.BUILDKITE_BUILD_ID ? `bk-${env.BUILDKITE_BUILD_ID}-${env.BUILDKITE_JOB_ID}` : undefined,
     })
   }
   if (env.TF_BUILD === 'True' || env.TF_BUILD === 'true') {
-    const url = env.SYSTEM_COLLECTIONURI && env.SYSTEM_TEAMPROJECT && env.BUILD_BUILDID ? `${env.SYSTEM_COLLECTIONURI}${env.SYSTEM_TEAMPROJECT}/_build/results?buildId=${env.BUILD_BUILDID}` : undefined
+    // System.TeamProject is the project's name, which may hold spaces
+    const project = env.SYSTEM_TEAMPROJECT && encodeURIComponent(env.SYSTEM_TEAMPROJECT)
+    const url = env.SYSTEM_COLLECTIONURI && project && env.BUILD_BUILDID ? `${env.SYSTEM_COLLECTIONURI}${project}/_build/results?buildId=${env.BUILD_BUILDID}` : undefined
     return clean({
       provider: 'azure', branch: strip(env.SYSTEM_PULLREQUEST_SOURCEBRANCH || env.BUILD_SOURCEBRANCH, 'refs/heads/'), commit: env.BUILD_SOURCEVERSION,
       commitMessage: env.BUILD_SOURCEVERSIONMESSAGE, buildUrl: url, runKey: env.BUILD_BUILDID ? `azure-${env.BUILD_BUILDID}-${env.SYSTEM_JOBID || 'job'}` : undefined,
@@ -51,7 +55,8 @@ export function detectCi(env) {
   }
   if (env.JENKINS_URL || env.BUILD_TAG?.startsWith('jenkins-')) {
     return clean({
-      provider: 'jenkins', branch: strip(env.BRANCH_NAME || env.GIT_BRANCH, 'origin/'), commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL, runKey: env.BUILD_TAG,
+      // a multibranch change request has BRANCH_NAME "PR-24" and its source branch in CHANGE_BRANCH
+      provider: 'jenkins', branch: strip(env.CHANGE_BRANCH || env.BRANCH_NAME || env.GIT_BRANCH, 'origin/'), commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL, runKey: env.BUILD_TAG,
     })
   }
   return { provider: null }
