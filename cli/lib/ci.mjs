@@ -38,14 +38,17 @@ export function detectCi(env) {
   }
   if (env.BUILDKITE === 'true') {
     return clean({
-      provider: 'buildkite', branch: env.BUILDKITE_BRANCH, commit: sha(env.BUILDKITE_COMMIT), commitMessage: env.BUILDKITE_MESSAGE,
+      provider: 'buildkite', branch: env.BUILDKITE_BRANCH, commit: sha(env.BUILDKITE_COMMIT),
+      commitMessage: env.BUILDKITE_MESSAGE,
       buildUrl: env.BUILDKITE_BUILD_URL, runKey: env.BUILDKITE_BUILD_ID ? `bk-${env.BUILDKITE_BUILD_ID}-${env.BUILDKITE_JOB_ID}` : undefined,
     })
   }
   if (env.TF_BUILD === 'True' || env.TF_BUILD === 'true') {
     // System.TeamProject is the project's name, which may hold spaces
     const project = env.SYSTEM_TEAMPROJECT && encodeURIComponent(env.SYSTEM_TEAMPROJECT)
-    const url = env.SYSTEM_COLLECTIONURI && project && env.BUILD_BUILDID ? `${env.SYSTEM_COLLECTIONURI}${project}/_build/results?buildId=${env.BUILD_BUILDID}` : undefined
+    const url = env.SYSTEM_COLLECTIONURI && project && env.BUILD_BUILDID
+      ? `${env.SYSTEM_COLLECTIONURI}${project}/_build/results?buildId=${env.BUILD_BUILDID}`
+      : undefined
     return clean({
       provider: 'azure', branch: strip(env.SYSTEM_PULLREQUEST_SOURCEBRANCH || env.BUILD_SOURCEBRANCH, 'refs/heads/'), commit: env.BUILD_SOURCEVERSION,
       commitMessage: env.BUILD_SOURCEVERSIONMESSAGE, buildUrl: url, runKey: env.BUILD_BUILDID ? `azure-${env.BUILD_BUILDID}-${env.SYSTEM_JOBID || 'job'}` : undefined,
@@ -56,7 +59,8 @@ export function detectCi(env) {
   if (env.JENKINS_URL || env.BUILD_TAG?.startsWith('jenkins-')) {
     return clean({
       // a multibranch change request has BRANCH_NAME "PR-24" and its source branch in CHANGE_BRANCH
-      provider: 'jenkins', branch: strip(env.CHANGE_BRANCH || env.BRANCH_NAME || env.GIT_BRANCH, 'origin/'), commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL, runKey: env.BUILD_TAG,
+      provider: 'jenkins', branch: strip(env.CHANGE_BRANCH || env.BRANCH_NAME || env.GIT_BRANCH, 'origin/'),
+      commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL, runKey: env.BUILD_TAG,
     })
   }
   return { provider: null }
