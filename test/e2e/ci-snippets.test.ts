@@ -102,13 +102,17 @@ const CASES: CiCase[] = [
   },
 ]
 
-/** Every upload command in the fenced code blocks of one "## <section>" of docs/ci.md, as written there. */
+/**
+ * Every upload command in the fenced code blocks of one "## <section>" of docs/ci.md, as written there: the whole
+ * line less the YAML list dash and key (`run:`, `command:`, `script:`) or Groovy's `sh '…'` around it, so anything
+ * written before `npx` on that line runs too.
+ */
 function uploadCommands(doc: string, section: string): string[] {
   const body = doc.split(/^## /m).find(s => s.startsWith(`${section}\n`))
   if (!body) throw new Error(`docs/ci.md has no "## ${section}" section`)
   const blocks = [...body.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].map(m => m[1]!)
-  const command = /npx --yes "\$\$?PROOFDECK_URL\/cli\.tgz" upload [^'\n]*/g
-  return blocks.flatMap(b => [...b.matchAll(command)].map(m => m[0].trimEnd()))
+  return blocks.flatMap(b => b.split('\n').filter(line => line.includes('/cli.tgz" upload')))
+    .map(line => line.trim().replace(/^- /, '').replace(/^(?:run|command|script): /, '').replace(/^sh '(.*)'$/, '$1'))
 }
 
 /** The report the command names, made where it looks: a glob's "**" and "*" filled in with one real report. */
@@ -148,6 +152,7 @@ describe('the CI snippets of docs/ci.md against the built server', () => {
     for (const [i, written] of uploadCommands(doc, ci.section).entries()) {
       const command = ci.unescape ? ci.unescape(written) : written
       const cwd = mkdtempSync(join(cache, 'job-'))
+      expect(command, 'the form README and docs/cli.md show').toMatch(/npx --yes "\$PROOFDECK_URL\/cli\.tgz" upload /)
       placeReport(command, cwd)
       const env = {
         PATH: process.env.PATH!, HOME: cache, npm_config_cache: join(cache, 'npm'), npm_config_update_notifier: 'false',
