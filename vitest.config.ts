@@ -8,6 +8,8 @@ const SERVER_TESTS = {
   hookTimeout: 180_000,
   // each file starts its own server; two cores
   fileParallelism: false,
+  // web-first waits: a page that is slow under a loaded machine is waited for, a wrong one still fails (at 10 s)
+  expect: { poll: { timeout: 10_000 } },
 }
 
 export default defineConfig({
