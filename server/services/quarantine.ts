@@ -90,16 +90,17 @@ export async function releaseTestCase(scope: Scope, testCaseId: string): Promise
 export async function listQuarantine(scope: Scope, projectSlug: string): Promise<QuarantineList> {
   const project = await requireProject(scope, projectSlug)
   const db = await useDb()
-  const rows = await db.select({ t: testCases, q: quarantines, by: users.name }).from(quarantines)
+  const rows = await db.select({ t: testCases, q: quarantines, by: users.name, passes: PASSES_IN_A_ROW }).from(quarantines)
     .innerJoin(testCases, eq(testCases.id, quarantines.testCaseId))
     .leftJoin(users, quarantineJoin.by)
     .where(and(eq(quarantines.projectId, project.id), inScope(scope, quarantines.projectId), ACTIVE))
     .orderBy(asc(testCases.title), asc(testCases.id))
   return {
     project: project.slug,
-    items: rows.map(({ t, q, by }) => ({
+    items: rows.map(({ t, q, by, passes }) => ({
       testCaseId: t.id, title: t.title, suitePath: t.suitePath, file: t.file, reason: q.reason, by,
       at: q.quarantinedAt.toISOString(), expiresAt: q.expiresAt?.toISOString() ?? null,
+      passesInARow: passes, releaseProposed: passes >= QUARANTINE_RELEASE_PASSES,
     })),
   }
 }

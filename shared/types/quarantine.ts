@@ -22,6 +22,8 @@ export interface QuarantinedTest {
   by: string | null
   at: string
   expiresAt: string | null
+  passesInARow: number
+  releaseProposed: boolean
 }
 
 export interface QuarantineList {
