@@ -2,7 +2,11 @@
 
 const NAMED = 5
 
-const names = (items, render) => items.slice(0, NAMED).map(render).join(', ') + (items.length > NAMED ? `, …and ${items.length - NAMED} more` : '')
+/** The first few of `total` tests by name (the receipt lists at most 20 of each kind), and how many more. */
+function names(items, total, render) {
+  const shown = items.slice(0, NAMED)
+  return shown.map(render).join(', ') + (total > shown.length ? `, …and ${total - shown.length} more` : '')
+}
 
 /**
  * What `upload --fail-on-blocking` does with a receipt: exit 1 when a test that is not quarantined failed, else 0 with a
@@ -21,10 +25,11 @@ export function blockingVerdict(r) {
   const plural = n => `${n} failure${n === 1 ? '' : 's'}`
   if (f.counts.blocking) {
     const forgiven = f.counts.quarantined ? ` (${plural(f.counts.quarantined)} forgiven: quarantined)` : ''
-    return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, t => t.title)}${forgiven}` }
+    return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, f.counts.blocking, t => t.title)}${forgiven}` }
   }
   if (!f.counts.quarantined) return { code: 0, line: null }
-  return { code: 0, line: `${plural(f.counts.quarantined)} forgiven: quarantined — ${names(f.quarantined, t => `${t.title} (${t.reason})`)}` }
+  const forgiven = names(f.quarantined, f.counts.quarantined, t => `${t.title} (${t.reason})`)
+  return { code: 0, line: `${plural(f.counts.quarantined)} forgiven: quarantined — ${forgiven}` }
 }
 
 /**
@@ -35,7 +40,8 @@ export async function printQuarantine({ base, token, project, format, timeoutMs 
   const url = `${base}/api/v1/projects/${encodeURIComponent(project)}/quarantine`
   let res
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) })
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json' }
+    res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
   }
   catch (err) {
     console.error(`cannot reach ${base}: ${err.cause?.code ?? err.name ?? err.message}`)

@@ -18,7 +18,7 @@ import { inScope, type Scope } from './scope'
 const { quarantines, testCases, testResults, runs, users } = schema
 
 /** The quarantine row applies: no expiry, or one still ahead. */
-export const ACTIVE = sql`(${quarantines.expiresAt} is null or ${quarantines.expiresAt} > now())`
+const ACTIVE = sql`(${quarantines.expiresAt} is null or ${quarantines.expiresAt} > now())`
 
 /** Passes in a row among the test's newest results in runs uploaded since it was quarantined (skips left out). */
 const PASSES_IN_A_ROW = sql<number>`(select coalesce(min(x.n) filter (where not x.ok) - 1, count(*))::int from (

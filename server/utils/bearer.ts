@@ -17,7 +17,9 @@ const REALM = 'Bearer realm="proofdeck"'
 const keyHelp = (needed: ApiKeyScope[], keysUrl: string) =>
   `create a key with the "${needed.join('" or "')}" scope in Proofdeck under Settings → API keys (${keysUrl}) and send it as "Authorization: Bearer pd_…"`
 
-export async function checkBearer(header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string): Promise<BearerCheck> {
+export async function checkBearer(
+  header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
+): Promise<BearerCheck> {
   const needed = [scopes].flat()
   const token = (header ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   const help = keyHelp(needed, keysUrl)

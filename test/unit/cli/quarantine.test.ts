@@ -24,7 +24,10 @@ describe('blockingVerdict (upload --fail-on-blocking)', () => {
       '2 failures forgiven: quarantined — slow search 1 (vendor sandbox #1), slow search 2 (vendor sandbox #2)'],
     ['one blocking failure among quarantined ones', receipt(1, 1), 1, '1 failure blocking: checkout 1 (1 failure forgiven: quarantined)'],
     ['many blocking failures: five named, the count of the rest', receipt(30, 0), 1,
-      '30 failures blocking: checkout 1, checkout 2, checkout 3, checkout 4, checkout 5, …and 15 more'],
+      '30 failures blocking: checkout 1, checkout 2, checkout 3, checkout 4, checkout 5, …and 25 more'],
+    ['many quarantined failures: counted from the receipt\'s counts, not its capped list', receipt(0, 40), 0,
+      '40 failures forgiven: quarantined — slow search 1 (vendor sandbox #1), slow search 2 (vendor sandbox #2), slow search 3 (vendor sandbox #3), '
+      + 'slow search 4 (vendor sandbox #4), slow search 5 (vendor sandbox #5), …and 35 more'],
     ['a server without quarantine: any failure blocks', { counts }, 1,
       '2 failed (this server does not report quarantines, so every failure blocks)'],
   ])('%s', (_name, r, code, line) => {
