@@ -129,6 +129,14 @@ describe('quarantine', () => {
     expect(forgiven.stderr).toContain(
       '2 failures forgiven: quarantined — checkout pays (payment provider outage), search is fast (vendor sandbox times out)')
 
+    // a run with many failures keeps a small receipt: 20 named per kind, every one counted
+    const many = Array.from({ length: 25 }, (_, i) => `bulk ${String(i).padStart(2, '0')}`)
+    const big = (await upload(server, [{ name: 'r.json', content: report([...many, 'search is fast']) }], { key: ingestKey, query: { project: 'web' } })).body
+    expect(big.failures.blocking.map((t: { title: string }) => t.title)).toEqual(many.slice(0, 20))
+    expect(big.failures.counts).toEqual({ blocking: 25, quarantined: 1 })
+    const bulk = await uploadCli(many)
+    expect(bulk.stderr).toContain('25 failures blocking: bulk 00, bulk 01, bulk 02, bulk 03, bulk 04, …and 20 more')
+
     const without = await cli(['upload', reportFile('plain.json', ['checkout pays']), '--project', 'web'])
     expect(without.code).toBe(0)
     expect(without.stderr).not.toContain('forgiven')
