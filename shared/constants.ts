@@ -36,3 +36,6 @@ export type DiagnosisEngine = (typeof DIAGNOSIS_ENGINES)[number]
 
 /** A quarantined test that passed this many runs in a row since it was quarantined is proposed for release. */
 export const QUARANTINE_RELEASE_PASSES = 10
+
+/** A quarantine's reason is shown on the test page, the flaky list and to agents: one sentence, not an essay. */
+export const QUARANTINE_REASON_MAX = 500

@@ -1,7 +1,5 @@
 import { z } from 'zod'
-
-/** A quarantine's reason is shown on the test page, the flaky list and to agents: one sentence, not an essay. */
-export const QUARANTINE_REASON_MAX = 500
+import { QUARANTINE_REASON_MAX } from '../constants'
 
 const expirySchema = z.iso.datetime({ offset: true, message: 'An expiry is an ISO date-time, e.g. 2026-12-31T00:00:00Z.' })
   .refine(s => Date.parse(s) > Date.now(), 'An expiry is in the future; release the test instead of quarantining it until a past date.')
