@@ -6,10 +6,12 @@ import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { detectCi } from './lib/ci.mjs'
 import { expandPatterns } from './lib/files.mjs'
+import { blockingVerdict, printQuarantine } from './lib/quarantine.mjs'
 import { pickStartedAt } from './lib/started-at.mjs'
 import { renderReceipt, renderSummary } from './lib/summary.mjs'
 
 const HELP = `Usage: proofdeck upload <files or globs…> [options]
+       proofdeck quarantine --project <slug> [--format list|json]
 
 Uploads JUnit XML, Playwright JSON or CTRF reports as one run and prints the receipt (more than 50 files
 go in several uploads with the same run key, merged into that one run).
@@ -30,18 +32,25 @@ Options:
   --retries <n>           retries on network errors, 429 and 5xx (default 3)
   --timeout <seconds>     per attempt (default 60)
   --strict                exit 1 when the server rejected any item
+  --fail-on-blocking      exit 1 when a test that is not quarantined failed; quarantined
+                          failures are forgiven (and named)
   --json                  print the raw receipt
   -q, --quiet             print nothing on success
   -h, --help, -v, --version
 
-Exit codes: 0 uploaded (whatever the tests did), 1 rejected or unreachable, 2 usage error.`
+quarantine prints the project's quarantined tests (a key with the ingest or read scope):
+  --format list           one test title per line, for runners that skip them (default)
+  --format json           [{testCaseId, title, suitePath, file, reason, by, at, expiresAt}]
+
+Exit codes: 0 uploaded (whatever the tests did, unless --fail-on-blocking), 1 rejected or unreachable
+(or a blocking failure with --fail-on-blocking), 2 usage error.`
 
 const OPTIONS = {
   'project': { type: 'string' }, 'branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
   'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' },
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' }, 'timeout': { type: 'string', default: '60' },
-  'strict': { type: 'boolean' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
+  'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
 }
 
@@ -71,7 +80,7 @@ function retryAfterMs(value) {
 
 async function upload(argv, env) {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
-  if (values.help || positionals[0] !== 'upload') {
+  if (values.help || !['upload', 'quarantine'].includes(positionals[0])) {
     if (values.version) return console.log(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version), 0
     console.log(HELP)
     return values.help ? 0 : 2
@@ -81,6 +90,7 @@ async function upload(argv, env) {
   if (!base) throw new UsageError('Set PROOFDECK_URL (or --url) to your Proofdeck server, e.g. https://proofdeck.example.com.')
   if (!token) throw new UsageError('Set PROOFDECK_TOKEN (or --token) to an API key with the ingest scope (Settings → API keys).')
   if (!values.project) throw new UsageError('Say which project the run belongs to: --project <slug>.')
+  if (positionals[0] === 'quarantine') return quarantine(base, token, values)
   const { files, missing } = expandPatterns(positionals.slice(1))
   if (missing.length) throw new UsageError(`No report found at ${missing.join(', ')}.`)
   if (!files.length) throw new UsageError('Give at least one report file: proofdeck upload junit.xml --project web')
@@ -115,7 +125,16 @@ async function upload(argv, env) {
   if (values.json) console.log(JSON.stringify(receipt, null, 2))
   else if (!values.quiet) console.log(renderReceipt(receipt))
   for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${renderSummary(receipt)}\n`)
-  return values.strict && receipt.rejected.length ? 1 : 0
+  if (values.strict && receipt.rejected.length) return 1
+  if (!values['fail-on-blocking']) return 0
+  const verdict = blockingVerdict(receipt)
+  if (verdict.line) console.error(verdict.line)
+  return verdict.code
+}
+
+function quarantine(base, token, values) {
+  if (!['list', 'json'].includes(values.format)) throw new UsageError(`--format is list or json, not "${values.format}".`)
+  return printQuarantine({ base, token, project: values.project, format: values.format, timeoutMs: Number(values.timeout) * 1000 })
 }
 
 /**

@@ -33,3 +33,9 @@ export type FlakyLabel = (typeof FLAKY_LABELS)[number]
 
 export const DIAGNOSIS_ENGINES = ['rules', 'openai', 'anthropic'] as const
 export type DiagnosisEngine = (typeof DIAGNOSIS_ENGINES)[number]
+
+/** A quarantined test that passed this many runs in a row since it was quarantined is proposed for release. */
+export const QUARANTINE_RELEASE_PASSES = 10
+
+/** A quarantine's reason is shown on the test page, the flaky list and to agents: one sentence, not an essay. */
+export const QUARANTINE_REASON_MAX = 500

@@ -99,9 +99,9 @@ export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: KeyRefu
 
 /**
  * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
- * may be logged). One indexed query: key, owner's role and state, owner's projects. Never throws on a bad key.
+ * may be logged); any one of `needed` will do. One indexed query: key, owner's role and state, owner's projects. Never throws on a bad key.
  */
-export async function resolveApiKey(key: string, needed: ApiKeyScope): Promise<KeyCheck> {
+export async function resolveApiKey(key: string, needed: ApiKeyScope[]): Promise<KeyCheck> {
   const prefix = key.slice(0, PREFIX_LENGTH)
   if (!KEY_PATTERN.test(key)) return { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
   const db = await useDb()
@@ -110,7 +110,7 @@ export async function resolveApiKey(key: string, needed: ApiKeyScope): Promise<K
   if (row.revokedAt) return { ok: false, reason: 'revoked', prefix }
   if (row.expiresAt && row.expiresAt.getTime() < Date.now()) return { ok: false, reason: 'expired', prefix }
   if (row.deactivated) return { ok: false, reason: 'deactivated', prefix }
-  if (!row.scopes.includes(needed)) return { ok: false, reason: 'scope', prefix }
+  if (!needed.some(n => row.scopes.includes(n))) return { ok: false, reason: 'scope', prefix }
 
   const now = Date.now()
   if ((lastUsedWrites.get(row.id) ?? 0) < now - 60_000) {

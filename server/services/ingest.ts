@@ -13,6 +13,7 @@ import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
 import { authorize } from './policy'
+import { receiptFailures } from './quarantine'
 import { refreshRunCounts, storeResults } from './run-results'
 import type { Scope } from './scope'
 
@@ -272,5 +273,6 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, url, notes, stored
     errors: stored.errors.map(e => e.message),
     newClusters: notes.newClusters,
     newlyFlaky: notes.newlyFlaky,
+    failures: await receiptFailures(tx, run.projectId, run.id),
   }
 }

@@ -5,7 +5,7 @@ import type { Scope } from './scope'
  * Who may do what, in one table: every role and key check of the services reads it. Reads need no action here —
  * they are limited by the scope's projects in SQL (outside the scope is a 404, not a 403).
  */
-export type Action = 'ingest' | 'triage' | 'rediagnose' | 'manage_users' | 'manage_ai_settings' | 'manage_keys' | 'create_ingest_key'
+export type Action = 'ingest' | 'triage' | 'quarantine' | 'rediagnose' | 'manage_users' | 'manage_ai_settings' | 'manage_keys' | 'create_ingest_key'
   | 'revoke_any_key' | 'revoke_sessions'
 
 interface Rule {
@@ -22,6 +22,10 @@ const POLICY: Record<Action, Rule> = {
   triage: {
     allows: s => signedIn(s) && s.role !== 'viewer',
     refusal: 'Only members and admins signed in to the dashboard can triage clusters.', code: 'forbidden',
+  },
+  quarantine: {
+    allows: s => signedIn(s) && s.role !== 'viewer',
+    refusal: 'Only members and admins signed in to the dashboard can quarantine or release a test.', code: 'forbidden',
   },
   rediagnose: { allows: s => s.role !== 'viewer', refusal: 'Viewers cannot re-run a diagnosis; ask a member or an admin.', code: 'role_forbids' },
   manage_users: { allows: admin, refusal: 'Only an admin can manage users.', code: 'admin_only' },

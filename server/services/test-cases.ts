@@ -7,13 +7,15 @@ import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
+import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
 import { inScope, type Scope } from './scope'
 
-const { testCases, testResults, runs, projects, clusterTestCases, failureClusters } = schema
+const { testCases, testResults, runs, projects, clusterTestCases, failureClusters, quarantines, users } = schema
 
 type CaseRow = typeof testCases.$inferSelect
+type QuarantinedRow = Parameters<typeof toQuarantineView>[0]
 
-function toFlakyView(t: CaseRow, project: string): FlakyTestView {
+function toFlakyView({ t, ...q }: { t: CaseRow } & QuarantinedRow, project: string): FlakyTestView {
   const broken = t.flakyLabel === 'broken'
   return {
     testCaseId: t.id, project, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, label: t.flakyLabel,
@@ -22,6 +24,7 @@ function toFlakyView(t: CaseRow, project: string): FlakyTestView {
     score: t.flakyScore, confidence: t.flakyConfidence, sample: t.flakySample, retryPasses: t.flakyRetryPasses, flips: t.flakyFlips,
     mixedCommits: t.flakyMixedCommits,
     lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
+    quarantine: toQuarantineView(q),
   }
 }
 
@@ -37,24 +40,26 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
   const after = decodeCursor<number>(query.cursor, 'number')
   const db = await useDb()
   const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
-  const rows = await db.select().from(testCases)
+  const rows = await db.select({ t: testCases, ...quarantineColumns }).from(testCases)
+    .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
     .where(and(eq(testCases.projectId, project.id), label,
       query.branch
         ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
         : undefined,
       after ? sql`(${testCases.flakyScore} < ${after.key}::real or (${testCases.flakyScore} = ${after.key}::real and ${testCases.id} > ${after.id}::uuid))` : undefined))
     .orderBy(desc(testCases.flakyScore), testCases.id).limit(query.limit + 1)
-  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.flakyScore, r.id])
+  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.t.flakyScore, r.t.id])
 }
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
 export async function getTestCase(scope: Scope, testCaseId: string, query: GetTestCaseQuery): Promise<TestCaseDetail> {
   const db = await useDb()
-  const [row] = await db.select({ t: testCases, slug: projects.slug })
+  const [row] = await db.select({ t: testCases, slug: projects.slug, ...quarantineColumns })
     .from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
+    .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
-  const { t, slug } = row
+  const { t, slug, ...q } = row
   const [history, clusters, [last]] = await Promise.all([
     db.select({
       id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
@@ -71,7 +76,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     typicalError(t.id),
   ])
   return {
-    ...toFlakyView(t, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
+    ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
     history: history.map(({ errorMessage, ...h }) => ({
       ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(),
       ...clipError(errorMessage),

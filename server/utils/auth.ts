@@ -57,8 +57,8 @@ export async function startSession(event: H3Event, { user, passwordVersion }: Au
   await replaceUserSession(event, { user, secure: { sessionId, passwordVersion }, loggedInAt: new Date().toISOString() })
 }
 
-/** A bearer API key with the needed scope, resolved to a Scope. Never creates a session. */
-export async function requireApiKey(event: H3Event, needed: ApiKeyScope): Promise<Scope> {
+/** A bearer API key with the needed scope (or any one of several), resolved to a Scope. Never creates a session. */
+export async function requireApiKey(event: H3Event, needed: ApiKeyScope | ApiKeyScope[]): Promise<Scope> {
   const keysUrl = `${publicBaseUrl(getRequestURL(event).origin)}/settings/keys`
   const check = await checkBearer(getRequestHeader(event, 'authorization'), needed, keysUrl)
   if (check.ok) return check.scope

@@ -14,17 +14,20 @@ export type BearerCheck
 const REALM = 'Bearer realm="proofdeck"'
 
 /** Where to get a key, as the end of a refusal sentence: `keysUrl` is the dashboard's API keys page. */
-const keyHelp = (needed: ApiKeyScope, keysUrl: string) =>
-  `create a key with the "${needed}" scope in Proofdeck under Settings → API keys (${keysUrl}) and send it as "Authorization: Bearer pd_…"`
+const keyHelp = (needed: ApiKeyScope[], keysUrl: string) =>
+  `create a key with the "${needed.join('" or "')}" scope in Proofdeck under Settings → API keys (${keysUrl}) and send it as "Authorization: Bearer pd_…"`
 
-export async function checkBearer(header: string | null | undefined, needed: ApiKeyScope, keysUrl: string): Promise<BearerCheck> {
+export async function checkBearer(
+  header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
+): Promise<BearerCheck> {
+  const needed = [scopes].flat()
   const token = (header ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   const help = keyHelp(needed, keysUrl)
   if (!token) return { ok: false, status: 401, code: 'unauthorized', message: `An API key is required: ${help}.`, challenge: REALM }
   const check = await resolveApiKey(token, needed)
   if (check.ok) return check
   if (check.reason === 'scope') {
-    return { ok: false, status: 403, code: 'missing_scope', message: `This API key does not have the "${needed}" scope: ${help}.`, challenge: null }
+    return { ok: false, status: 403, code: 'missing_scope', message: `This API key does not have the "${needed.join('" or "')}" scope: ${help}.`, challenge: null }
   }
   // The prefix only: it names the key to its owner (the keys page shows it) and cannot be used.
   console.warn(`[auth] refused API key ${check.prefix}…: ${check.reason}`)

@@ -43,4 +43,13 @@ export interface IngestReceipt {
   errors: string[]
   newClusters: { id: string, title: string, category: string, occurrences: number }[]
   newlyFlaky: { testCaseId: string, title: string, score: number }[]
+  /**
+   * The run's failed tests: `blocking` ones fail a `--fail-on-blocking` job, `quarantined` ones (a quarantine that
+   * applies at upload) do not. Each list names at most 20 tests, by title; `counts` has them all.
+   */
+  failures: {
+    blocking: { testCaseId: string, title: string }[]
+    quarantined: { testCaseId: string, title: string, reason: string }[]
+    counts: { blocking: number, quarantined: number }
+  }
 }

@@ -1,3 +1,4 @@
+import type { QuarantineView } from './quarantine'
 import type { ClusterStatus, FailureCategory, FlakyLabel, ReportFormat, RunStatus, TestStatus } from '../constants'
 import type { RunCounts } from './ingest'
 import type { ProjectSummary } from './projects'
@@ -192,6 +193,8 @@ export interface FlakyTestView {
   mixedCommits: number
   lastFlakeAt: string | null
   lastFailureAt: string | null
+  /** Set while a quarantine applies: its failures do not block a `--fail-on-blocking` upload. */
+  quarantine: QuarantineView | null
 }
 
 export interface TestCaseDetail extends FlakyTestView {

@@ -65,6 +65,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/clusters/:clusterId': { status: 'investigating', note: 'audit' },
   'POST /api/diagnoses/:diagnosisId/feedback': { helpful: true },
   'PATCH /api/users/:userId': { role: 'viewer' },
+  'PUT /api/test-cases/:testCaseId/quarantine': { reason: 'audit' },
   'POST /api/users/:userId/password': {},
 }
 

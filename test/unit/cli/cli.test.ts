@@ -106,6 +106,7 @@ const receipt: IngestReceipt = {
   rejected: [{ item: 'junit.xml: a test', reason: 'it has no name' }], errors: [],
   newClusters: Array.from({ length: 14 }, (_, i) => ({ id: `c${i}`, title: `TimeoutError ${i}`, category: 'timeout', occurrences: 2 })),
   newlyFlaky: [],
+  failures: { blocking: [{ testCaseId: 't1', title: 'a test' }], quarantined: [], counts: { blocking: 2, quarantined: 0 } },
 }
 
 describe('renderSummary', () => {

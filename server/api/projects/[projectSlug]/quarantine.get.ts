@@ -1,0 +1,11 @@
+import { projectParamsSchema } from '#shared/schemas/reads'
+import { listQuarantine } from '../../../services/quarantine'
+import { validator } from '../../../utils/validate'
+
+defineRouteMeta({ openAPI: { tags: ['quarantine'], summary: 'The project\'s quarantined tests, with those proposed for release.' } })
+
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  return listQuarantine(scope, projectSlug)
+})

@@ -1,0 +1,204 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { QUARANTINE_RELEASE_PASSES } from '#shared/constants'
+import { startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+const exec = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'pd-quarantine-'))
+
+/** A Proofdeck JSON report: the tests named fail, the rest pass. */
+function report(failing: string[], passing: string[] = ['login works']) {
+  const results = [
+    ...failing.map(title => ({ title, status: 'failed', errorMessage: `${title}: expected 1 to be 2` })),
+    ...passing.map(title => ({ title, status: 'passed' })),
+  ]
+  return JSON.stringify({ format: 'proofdeck', version: 1, results })
+}
+
+function reportFile(name: string, failing: string[], passing?: string[]) {
+  const path = join(dir, name)
+  writeFileSync(path, report(failing, passing))
+  return path
+}
+
+describe('quarantine', () => {
+  let server: TestServer
+  let admin: string
+  let ingestKey: string
+  let readKey: string
+  const cookies: Record<'member' | 'viewer' | 'outsider', string> = { member: '', viewer: '', outsider: '' }
+  const ids: Record<string, string> = {}
+
+  const call = (who: string, method: string, path: string, body?: unknown) => fetch(`${server.url}${path}`, {
+    method, headers: { 'content-type': 'application/json', 'cookie': who }, body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const answer = async (res: Promise<Response>, status: number) => {
+    const r = await res
+    const text = await r.text()
+    expect(r.status, text).toBe(status)
+    return JSON.parse(text)
+  }
+  const quarantine = (who: string, title: string, body: unknown) => call(who, 'PUT', `/api/test-cases/${ids[title]}/quarantine`, body)
+  const release = (who: string, title: string) => call(who, 'DELETE', `/api/test-cases/${ids[title]}/quarantine`)
+  const cli = async (args: string[], key = ingestKey) => {
+    const env = { PATH: process.env.PATH!, PROOFDECK_URL: server.url, PROOFDECK_TOKEN: key }
+    try {
+      const { stdout, stderr } = await exec(process.execPath, ['cli/proofdeck.mjs', ...args], { env })
+      return { code: 0, stdout, stderr }
+    }
+    catch (err) {
+      const e = err as { code: number, stdout: string, stderr: string }
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+    }
+  }
+  let runs = 0
+  const uploadCli = (failing: string[], passing?: string[]) =>
+    cli(['upload', reportFile(`run-${++runs}.json`, failing, passing), '--project', 'web', '--fail-on-blocking'])
+
+  async function addUser(name: string, role: string, project: string) {
+    const created = await answer(call(admin, 'POST', '/api/users', { email: `${name}@example.test`, name, role, projectSlugs: [project] }), 201)
+    return login(server, { email: `${name}@example.test`, password: created.generatedPassword })
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    admin = await login(server)
+    ingestKey = (await createKey(server, admin, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, admin, { scopes: ['read'] })).key
+    const first = await upload(server, [{ name: 'r.json', content: report(['checkout pays', 'search is fast']) }], { key: ingestKey, query: { project: 'web' } })
+    for (const t of first.body.failures.blocking) ids[t.title] = t.testCaseId
+    await upload(server, [{ name: 'r.json', content: report([]) }], { key: ingestKey, query: { project: 'other' } })
+    cookies.member = await addUser('Mia', 'member', 'web')
+    cookies.viewer = await addUser('Vic', 'viewer', 'web')
+    cookies.outsider = await addUser('Olu', 'member', 'other')
+  })
+  afterAll(() => server?.stop())
+
+  it('lets a member quarantine and release a test; a viewer is refused, another project\'s user gets a 404, bad input a sentence', async () => {
+    const set = await answer(quarantine(cookies.member, 'search is fast', { reason: '  vendor sandbox times out  ' }), 200)
+    expect(set).toMatchObject({ reason: 'vendor sandbox times out', by: { name: 'Mia' }, expiresAt: null, passesInARow: 0, releaseProposed: false })
+    expect(Date.now() - Date.parse(set.at)).toBeLessThan(60_000)
+
+    const viewer = await answer(quarantine(cookies.viewer, 'checkout pays', { reason: 'x' }), 403)
+    expect(viewer.message).toBe('Only members and admins signed in to the dashboard can quarantine or release a test.')
+    await answer(release(cookies.viewer, 'search is fast'), 403)
+    for (const res of [quarantine(cookies.outsider, 'checkout pays', { reason: 'x' }), release(cookies.outsider, 'search is fast')]) {
+      expect((await answer(res, 404)).message).toBe('No test case with this id visible to you.')
+    }
+
+    expect((await answer(quarantine(cookies.member, 'checkout pays', {}), 400)).message).toMatch(/Say why the test is quarantined/)
+    expect((await answer(quarantine(cookies.member, 'checkout pays', { reason: ' ' }), 400)).message).toMatch(/Say why the test is quarantined/)
+    expect((await answer(quarantine(cookies.member, 'checkout pays', { reason: 'x'.repeat(501) }), 400)).message).toMatch(/at most 500 characters/)
+    const past = await answer(quarantine(cookies.member, 'checkout pays', { reason: 'x', until: '2020-01-01T00:00:00Z' }), 400)
+    expect(past.message).toMatch(/An expiry is in the future/)
+    expect((await answer(quarantine(cookies.member, 'checkout pays', { reason: 'x', expiresAt: 'soon' }), 400)).message).toMatch(/ISO date-time/)
+    expect((await answer(call(cookies.member, 'PUT', '/api/test-cases/nope/quarantine', { reason: 'x' }), 400)).message).toMatch(/test case id is a UUID/)
+
+    // the viewer and the outsider changed nothing; a release by a member does
+    const detail = await answer(call(cookies.viewer, 'GET', `/api/test-cases/${ids['search is fast']}`), 200)
+    expect(detail.quarantine).toMatchObject({ reason: 'vendor sandbox times out', by: { name: 'Mia' } })
+    expect((await answer(call(admin, 'GET', `/api/test-cases/${ids['checkout pays']}`), 200)).quarantine).toBeNull()
+    expect(await answer(release(cookies.member, 'search is fast'), 200)).toEqual({ released: true })
+    expect(await answer(release(cookies.member, 'search is fast'), 200)).toEqual({ released: false })
+    expect((await answer(call(admin, 'GET', `/api/test-cases/${ids['search is fast']}`), 200)).quarantine).toBeNull()
+  })
+
+  it('splits the receipt into blocking and quarantined failures; --fail-on-blocking exits 1 only for a blocking one', async () => {
+    await answer(quarantine(cookies.member, 'search is fast', { reason: 'vendor sandbox times out' }), 200)
+    const receipt = (await upload(server, [{ name: 'r.json', content: report(['checkout pays', 'search is fast']) }],
+      { key: ingestKey, query: { project: 'web' } })).body
+    expect(receipt.failures).toEqual({
+      blocking: [{ testCaseId: ids['checkout pays'], title: 'checkout pays' }],
+      quarantined: [{ testCaseId: ids['search is fast'], title: 'search is fast', reason: 'vendor sandbox times out' }],
+      counts: { blocking: 1, quarantined: 1 },
+    })
+
+    const blocked = await uploadCli(['checkout pays', 'search is fast'])
+    expect(blocked.code).toBe(1)
+    expect(blocked.stderr).toContain('1 failure blocking: checkout pays (1 failure forgiven: quarantined)')
+
+    await answer(quarantine(cookies.member, 'checkout pays', { reason: 'payment provider outage' }), 200)
+    const forgiven = await uploadCli(['checkout pays', 'search is fast'])
+    expect(forgiven.code).toBe(0)
+    expect(forgiven.stdout).toContain('web: run failed')
+    expect(forgiven.stderr).toContain(
+      '2 failures forgiven: quarantined — checkout pays (payment provider outage), search is fast (vendor sandbox times out)')
+
+    // a run with many failures keeps a small receipt: 20 named per kind, every one counted
+    const many = Array.from({ length: 25 }, (_, i) => `bulk ${String(i).padStart(2, '0')}`)
+    const big = (await upload(server, [{ name: 'r.json', content: report([...many, 'search is fast']) }], { key: ingestKey, query: { project: 'web' } })).body
+    expect(big.failures.blocking.map((t: { title: string }) => t.title)).toEqual(many.slice(0, 20))
+    expect(big.failures.counts).toEqual({ blocking: 25, quarantined: 1 })
+    const bulk = await uploadCli(many)
+    expect(bulk.stderr).toContain('25 failures blocking: bulk 00, bulk 01, bulk 02, bulk 03, bulk 04, …and 20 more')
+
+    const without = await cli(['upload', reportFile('plain.json', ['checkout pays']), '--project', 'web'])
+    expect(without.code).toBe(0)
+    expect(without.stderr).not.toContain('forgiven')
+  })
+
+  it('an expired quarantine no longer applies: the failure blocks again and the list leaves it out', async () => {
+    await answer(quarantine(cookies.member, 'checkout pays', { reason: 'until the fix lands', expiresAt: new Date(Date.now() + 1500).toISOString() }), 200)
+    expect((await uploadCli(['checkout pays'])).code).toBe(0)
+    await new Promise(r => setTimeout(r, 1600))
+    const again = await uploadCli(['checkout pays'])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('1 failure blocking: checkout pays')
+    expect((await answer(call(admin, 'GET', `/api/test-cases/${ids['checkout pays']}`), 200)).quarantine).toBeNull()
+    const list = await cli(['quarantine', '--project', 'web'])
+    expect(list.stdout).toBe('search is fast\n')
+  })
+
+  it('proofdeck quarantine prints the list as titles or JSON, with an ingest or a read key, for the key\'s projects only', async () => {
+    await answer(quarantine(cookies.member, 'checkout pays', { reason: 'payment provider outage', until: '2099-01-01T00:00:00Z' }), 200)
+    const list = await cli(['quarantine', '--project', 'web', '--format', 'list'])
+    expect(list).toMatchObject({ code: 0, stdout: 'checkout pays\nsearch is fast\n' })
+    const json = await cli(['quarantine', '--project', 'web', '--format', 'json'], readKey)
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ testCaseId: ids['checkout pays'], title: 'checkout pays', reason: 'payment provider outage', by: 'Mia', expiresAt: '2099-01-01T00:00:00.000Z' }),
+      expect.objectContaining({ testCaseId: ids['search is fast'], title: 'search is fast', reason: 'vendor sandbox times out', expiresAt: null }),
+    ])
+    expect((await cli(['quarantine', '--project', 'web', '--format', 'csv'])).code).toBe(2)
+    const memberKey = (await createKey(server, cookies.outsider, { scopes: ['read'] })).key
+    const outside = await cli(['quarantine', '--project', 'web'], memberKey)
+    expect(outside.code).toBe(1)
+    expect(outside.stderr).toContain('404: No project "web" visible to you.')
+    expect((await fetch(`${server.url}/api/v1/projects/web/quarantine`)).status).toBe(401)
+  })
+
+  it('shows the quarantine on the flaky list and in MCP, and proposes release after passing runs in a row', async () => {
+    const flaky = async () => (await answer(call(cookies.viewer, 'GET', '/api/projects/web/flaky-tests?label=any&limit=100'), 200)).items as any[]
+    const listed = (await flaky()).find(t => t.title === 'search is fast')
+    expect(listed.quarantine).toMatchObject({ reason: 'vendor sandbox times out', by: { name: 'Mia' }, releaseProposed: false })
+    const detail = async () => (await answer(call(cookies.viewer, 'GET', `/api/test-cases/${ids['search is fast']}`), 200)).quarantine
+    const card = async () => (await answer(call(cookies.viewer, 'GET', '/api/projects/web/quarantine'), 200)).items as any[]
+
+    for (let i = 0; i < QUARANTINE_RELEASE_PASSES - 1; i++) await uploadCli([], ['search is fast'])
+    expect(await detail()).toMatchObject({ passesInARow: QUARANTINE_RELEASE_PASSES - 1, releaseProposed: false })
+    await uploadCli([], ['search is fast'])
+    expect(await detail()).toMatchObject({ passesInARow: QUARANTINE_RELEASE_PASSES, releaseProposed: true })
+    // the flaky page's card: a passing test may have left the flaky list, the proposal is still shown
+    expect((await card()).map(t => [t.title, t.releaseProposed])).toEqual([['checkout pays', false], ['search is fast', true]])
+    expect((await answer(call(cookies.outsider, 'GET', '/api/projects/web/quarantine'), 404)).message).toBe('No project "web" visible to you.')
+
+    const mcp = async (name: string, args: Record<string, unknown>) => {
+      const res = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+      })
+      return JSON.parse(((await res.json()) as any).result.content[0].text)
+    }
+    const test = await mcp('get_test_case', { testCaseId: ids['search is fast'] })
+    expect(test.quarantine).toMatchObject({ reason: 'vendor sandbox times out', by: { name: 'Mia' }, releaseProposed: true })
+    expect(test.quarantine.at).toEqual(expect.any(String))
+    const inMcp = (await mcp('list_flaky_tests', { projectSlug: 'web', label: 'any' })).items.find((t: any) => t.title === 'checkout pays')
+    expect(inMcp.quarantine).toMatchObject({ reason: 'payment provider outage', expiresAt: '2099-01-01T00:00:00.000Z' })
+  })
+})
