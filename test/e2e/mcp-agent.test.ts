@@ -147,10 +147,17 @@ describe('MCP answers an agent can afford', () => {
     const triage = (runKey: string) => ({ key: ingest, query: { project: 'triage', branch: 'main', runKey } })
     const first = await upload(server, [{ name: 'a.xml', content: suite(broken + ok) }], triage('t1'))
     const second = await upload(server, [{ name: 'b.xml', content: suite(broken + fresh + retried + ok) }], triage('t2'))
+    // diagnoses are made after the commit, off the request path: wait until the known cause's has settled
+    const groupOf = (json: any, t: string) => json.failureGroups.find((g: any) => g.tests.some((x: any) => x.title === t))
+    await expect.poll(async () => {
+      const group = groupOf((await call('get_run', { runId: second.body.runId })).json, 'totals add up')
+      const summary = (await call('get_cluster', { clusterId: group.clusterId })).json.diagnosis?.summary
+      return group.diagnosis !== undefined && group.diagnosis === summary?.split('\n')[0].slice(0, 200)
+    }).toBe(true)
     const run = await call('get_run', { runId: second.body.runId })
     expect(run.json).not.toHaveProperty('results')
     expect(run.json.previousRunId).toBe(first.body.runId)
-    const byTitle = (t: string) => run.json.failureGroups.find((g: any) => g.tests.some((x: any) => x.title === t))
+    const byTitle = (t: string) => groupOf(run.json, t)
     const known = byTitle('totals add up')
     expect(known).toMatchObject({ failures: 1, newFailures: 0, firstSeenRunId: first.body.runId, category: expect.any(String) })
     expect(known.newCause).toBe(false)
