@@ -10,7 +10,7 @@ let built: Promise<{ bytes: Buffer, etag: string }> | undefined
 export function cliTarball(): Promise<{ bytes: Buffer, etag: string }> {
   return built ??= (async () => {
     const storage = useStorage('assets:cli')
-    const keys = (await storage.getKeys()).filter(k => !k.includes('node_modules'))
+    const keys = await storage.getKeys()
     const entries = await Promise.all(keys.map(async (key) => {
       const path = key.replaceAll(':', '/')
       const raw = await storage.getItemRaw(key)

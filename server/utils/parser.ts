@@ -56,8 +56,11 @@ export async function withParser<T>(use: (parser: ReportParser) => Promise<T>): 
 }
 
 function acquire(): Promise<PooledParser> {
-  const ready = idle.pop()
-  if (ready) return Promise.resolve(ready)
+  // an idle worker that died meanwhile is dropped, not handed out (its upload would read as "out of memory")
+  for (let ready = idle.pop(); ready; ready = idle.pop()) {
+    if (!ready.failed()) return Promise.resolve(ready)
+    live--
+  }
   if (live < useConfig().parseWorkers) {
     live++
     return Promise.resolve(openParser())

@@ -29,7 +29,7 @@ export const testCases = pgTable('test_cases', {
   flakyLabel: flakyLabelEnum().notNull().default('stable'),
   flakyEvidence: jsonb().$type<FlakyEvidence[]>().notNull().default(sql`'[]'::jsonb`),
   lastFlakeAt: timestamp({ withTimezone: true }),
-  /** When the label last became `flaky` (null while it is not): "newly flaky" lists read it. */
+  /** When the label last became `flaky` (null while it is not), by ingest time; "newly flaky" reads the evidence's run starts instead. */
   flakySince: timestamp({ withTimezone: true }),
   /** Results in the flakiness window (infrastructure runs and skips left out) and the evidence counts in it. */
   flakySample: integer().notNull().default(0),
