@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { detectCi } from './lib/ci.mjs'
+import { commentMarker, commentTarget, upsertComment } from './lib/comment.mjs'
 import { expandPatterns } from './lib/files.mjs'
 import { blockingVerdict, printQuarantine } from './lib/quarantine.mjs'
 import { pickStartedAt } from './lib/started-at.mjs'
@@ -29,6 +30,10 @@ Options:
   --url <url>             server URL (default: $PROOFDECK_URL)
   --token <pd_…>          API key with the ingest scope (default: $PROOFDECK_TOKEN)
   --summary <file>        append a markdown summary (also $GITHUB_STEP_SUMMARY when set)
+  --no-comment            no pull/merge request comment (also PROOFDECK_COMMENT=0); by default the
+                          summary is posted, and updated on later uploads, as one comment on the
+                          pull request (GitHub Actions with GITHUB_TOKEN) or merge request (GitLab CI
+                          with PROOFDECK_GITLAB_TOKEN); a comment that fails is a warning, never an exit 1
   --retries <n>           retries on network errors, 429 and 5xx (default 3)
   --timeout <seconds>     per attempt (default 60)
   --strict                exit 1 when the server rejected any item
@@ -50,7 +55,7 @@ const OPTIONS = {
   'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' },
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' }, 'timeout': { type: 'string', default: '60' },
-  'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
+  'no-comment': { type: 'boolean' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
 }
 
@@ -124,12 +129,23 @@ async function upload(argv, env) {
   const receipt = combined(receipts)
   if (values.json) console.log(JSON.stringify(receipt, null, 2))
   else if (!values.quiet) console.log(renderReceipt(receipt))
-  for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${renderSummary(receipt)}\n`)
+  const markdown = renderSummary(receipt)
+  for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${markdown}\n`)
+  await comment(receipt, markdown, values, env)
   if (values.strict && receipt.rejected.length) return 1
   if (!values['fail-on-blocking']) return 0
   const verdict = blockingVerdict(receipt)
   if (verdict.line) console.error(verdict.line)
   return verdict.code
+}
+
+/** The summary as the pull/merge request's comment, unless turned off; one line either way (a warning when it failed). */
+async function comment(receipt, markdown, values, env) {
+  if (values['no-comment'] || ['0', 'false', 'no', 'off'].includes((env.PROOFDECK_COMMENT ?? '').toLowerCase())) return
+  const target = commentTarget(env)
+  if (!target) return
+  const { ok, line } = await upsertComment(target, commentMarker(receipt.project), markdown, Number(values.timeout) * 1000)
+  if (!ok || !values.quiet) console.error(line)
 }
 
 function quarantine(base, token, values) {

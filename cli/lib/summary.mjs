@@ -1,32 +1,130 @@
+// The receipt rendered: markdown for a CI job summary and a pull/merge request comment, plain text for a terminal.
+
 const EMOJI = { passed: '✅', failed: '❌', empty: '⚪' }
 const MAX = 10
 
-function list(items, render) {
-  const shown = items.slice(0, MAX).map(i => `- ${render(i)}`)
-  if (items.length > MAX) shown.push(`- …and ${items.length - MAX} more`)
+/** GitHub refuses comments over 65,536 characters: the report stays under this, marker included. */
+export const COMMENT_LIMIT = 60_000
+
+/** Tighter caps tried in turn until the report fits COMMENT_LIMIT: causes, tests per cause, items per other list. */
+const CAPS = [
+  { groups: 20, tests: 8, items: MAX, title: 150 },
+  { groups: 10, tests: 3, items: 5, title: 100 },
+  { groups: 5, tests: 1, items: 3, title: 80 },
+]
+
+/**
+ * Text that renders as itself: markdown and HTML characters escaped (a title can hold `<!-- -->`, `[x](y)` or
+ * `|`), on one line, and an @ that mentions nobody.
+ */
+export function escapeMarkdown(text, max = 150) {
+  const flat = String(text).replace(/\s+/g, ' ').trim()
+  const clipped = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+  return clipped.replace(/[\\`*_{}[\]()<>#+!|~&]/g, '\\$&').replace(/@/g, '@\u2060')
+}
+
+const code = text => `\`${String(text).replace(/`/g, '\'')}\``
+const href = url => String(url).replace(/[()\s<>]/g, c => encodeURIComponent(c))
+const link = (text, url, max) => url ? `[${escapeMarkdown(text, max)}](${href(url)})` : escapeMarkdown(text, max)
+const plural = (n, word) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
+
+function list(items, cap, render, total = items.length) {
+  const shown = items.slice(0, cap).map(i => `- ${render(i)}`)
+  if (total > shown.length) shown.push(`- …and ${(total - shown.length).toLocaleString('en-US')} more`)
   return shown
 }
 
-/**
- * A short markdown report of an ingest receipt, for a CI job summary or a pull-request comment.
- * @param {import('../../shared/types/ingest').IngestReceipt} r
- */
-export function renderSummary(r) {
+function header(r) {
   const c = r.counts
   const lines = [
-    `### ${EMOJI[r.status] ?? ''} Proofdeck: ${r.project} ${r.status}`,
+    `### ${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)} ${r.status}`,
     '',
     '| Tests | Passed | Failed | Errored | Skipped | Flaky |',
     '|---|---|---|---|---|---|',
     `| ${c.tests} | ${c.passed} | ${c.failed} | ${c.errored} | ${c.skipped} | ${c.flaky} |`,
     '',
   ]
-  if (r.errors.length) lines.push('**Run errors**', ...list(r.errors, e => `\`${e.split('\n')[0].slice(0, 200)}\``), '')
-  if (r.newClusters.length) lines.push('**New failure clusters**', ...list(r.newClusters, k => `${k.title} (${k.category}, ${k.occurrences}×)`), '')
-  if (r.newlyFlaky.length) lines.push('**Newly flaky**', ...list(r.newlyFlaky, t => `${t.title} (score ${t.score.toFixed(2)})`), '')
-  if (r.rejected.length) lines.push('**Rejected**', ...list(r.rejected, x => `${x.item}: ${x.reason}`), '')
-  lines.push(`[Open the run in Proofdeck](${r.url})${r.branch ? ` · \`${r.branch}\`` : ''}${r.commit ? ` · \`${r.commit.slice(0, 7)}\`` : ''}`, '')
+  const novelty = r.failureGroups?.novelty
+  const quarantined = r.failures?.counts.quarantined ?? 0
+  if (novelty && novelty.new + novelty.known + quarantined > 0) {
+    const parts = [`**${novelty.new.toLocaleString('en-US')} new**`, `${novelty.known.toLocaleString('en-US')} known on ${code(r.failureGroups.defaultBranch)}`]
+    if (quarantined) parts.push(`${quarantined.toLocaleString('en-US')} quarantined`)
+    lines.push(`Failed tests: ${parts.join(' · ')}`, '')
+  }
+  return lines
+}
+
+/** One cause: its cluster linked, what it is, and its failed tests (quarantined ones have their own section). */
+function group(g, branch, caps) {
+  const name = g.title ? link(g.title, g.url, caps.title) : 'Failures without a recognised cause'
+  const facts = [g.category, plural(g.failures, 'failure'), g.newCause ? '🆕 new cause' : null].filter(Boolean)
+  const blocking = g.tests.filter(t => !t.quarantined)
+  const quarantined = g.tests.length - blocking.length
+  const lines = [`**${name}** · ${facts.join(' · ')}`, '']
+  lines.push(...blocking.slice(0, caps.tests).map((t) => {
+    const title = link(t.variant ? `${t.title} [${t.variant}]` : t.title, t.url, caps.title)
+    return `- ${title} — ${t.known ? `known on ${code(branch)}` : '🆕 **new**'}`
+  }))
+  const more = g.more + Math.max(0, blocking.length - caps.tests)
+  if (quarantined) lines.push(`- ${plural(quarantined, 'quarantined test')} (below)`)
+  if (more) lines.push(`- …and ${more.toLocaleString('en-US')} more`)
+  lines.push('')
+  return lines
+}
+
+function failures(r, caps) {
+  const fg = r.failureGroups
+  if (!fg) {
+    // a server before failure groups: its new clusters are what it says about causes
+    return r.newClusters.length ? ['**New failure clusters**', ...list(r.newClusters, caps.items, k => `${escapeMarkdown(k.title)} (${k.category}, ${k.occurrences}×)`), ''] : []
+  }
+  const shown = fg.groups.slice(0, caps.groups)
+  const hidden = fg.groups.slice(caps.groups)
+  const moreGroups = fg.more.groups + hidden.length
+  const moreFailures = fg.more.failures + hidden.reduce((n, g) => n + g.failures, 0)
+  const groups = shown.filter(g => g.more > 0 || g.tests.some(t => !t.quarantined))
+  if (!groups.length && !moreGroups) return []
+  const lines = ['#### Failed tests by cause', '', ...groups.flatMap(g => group(g, fg.defaultBranch, caps))]
+  if (moreGroups) lines.push(`…and ${plural(moreGroups, 'more cause')} (${plural(moreFailures, 'failure')}): [all on the run page](${href(r.url)})`, '')
+  return lines
+}
+
+function quarantine(r, caps) {
+  const f = r.failures
+  if (!f?.counts.quarantined) return []
+  return [
+    `#### Quarantined (${f.counts.quarantined.toLocaleString('en-US')}, not blocking)`, '',
+    ...list(f.quarantined, caps.items, t => `${link(t.title, t.url, caps.title)} — ${escapeMarkdown(t.reason, caps.title)}`, f.counts.quarantined), '',
+  ]
+}
+
+function render(r, caps) {
+  const lines = [...header(r)]
+  if (r.errors.length) lines.push('**Run errors**', '', ...list(r.errors, caps.items, e => code(e.split('\n')[0].slice(0, 200))), '')
+  lines.push(...failures(r, caps), ...quarantine(r, caps))
+  if (r.newlyFlaky.length) {
+    lines.push('#### Newly flaky', '', ...list(r.newlyFlaky, caps.items, t => `${link(t.title, t.url, caps.title)} (score ${t.score.toFixed(2)})`), '')
+  }
+  if (r.rejected.length) lines.push('#### Rejected', '', ...list(r.rejected, caps.items, x => `${escapeMarkdown(x.item, caps.title)}: ${escapeMarkdown(x.reason, 300)}`), '')
+  lines.push(`[Open the run in Proofdeck](${href(r.url)})${r.branch ? ` · ${code(r.branch)}` : ''}${r.commit ? ` · ${code(r.commit.slice(0, 7))}` : ''}`, '')
   return lines.join('\n')
+}
+
+/**
+ * The markdown report of an ingest receipt, for a CI job summary and a pull/merge request comment: status and
+ * counts, failed tests grouped by cause (each linked, new or known on the default branch), quarantined, newly flaky,
+ * rejected, the run. Lists are capped, tighter when needed, so even a run with thousands of failures stays under
+ * COMMENT_LIMIT.
+ * @param {import('../../shared/types/ingest').IngestReceipt} r
+ */
+export function renderSummary(r, limit = COMMENT_LIMIT) {
+  for (const caps of CAPS) {
+    const md = render(r, caps)
+    if (md.length <= limit) return md
+  }
+  const md = render(r, CAPS.at(-1))
+  const cut = md.slice(0, md.lastIndexOf('\n', limit - 200))
+  return `${cut}\n\n…cut to stay under the comment limit: [the run](${href(r.url)}) has everything.\n`
 }
 
 /** The receipt as plain text for a terminal. */

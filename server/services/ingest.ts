@@ -13,7 +13,7 @@ import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
 import { authorize } from './policy'
-import { receiptFailures } from './quarantine'
+import { receiptFailureReport } from './receipt-failures'
 import { refreshRunCounts, storeResults } from './run-results'
 import type { Scope } from './scope'
 
@@ -69,7 +69,7 @@ export async function ingestRun(
       ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
-    const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, url: `${baseUrl}${links.run(run.id)}`, ...applied })
+    const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
     return { created: fresh.length > 0, receipt }
   })
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
@@ -246,20 +246,20 @@ interface ReceiptInput {
   fresh: ParsedFile[]
   run: RunRow
   project: string
-  url: string
+  baseUrl: string
   notes: Notes
   stored: Stored
 }
 
 /** The receipt: the whole run as stored after this upload, plus what this upload (or its first sending) noted. */
-async function receiptOf(tx: Tx, { plan, fresh, run, project, url, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
+async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
   const [shards] = await tx.select({ n: sql<number>`count(*)::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.results.length, status: fresh.includes(f) ? 'ingested' : 'duplicate',
   }))
   return {
     runId: run.id,
-    url,
+    url: `${baseUrl}${links.run(run.id)}`,
     project,
     status: stored.status,
     branch: run.branch,
@@ -271,8 +271,6 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, url, notes, stored
     merged: { shards: shards?.n ?? 0, duplicates: notes.duplicates },
     rejected: notes.rejected,
     errors: stored.errors.map(e => e.message),
-    newClusters: notes.newClusters,
-    newlyFlaky: notes.newlyFlaky,
-    failures: await receiptFailures(tx, run.projectId, run.id),
+    ...await receiptFailureReport(tx, run, baseUrl, notes),
   }
 }

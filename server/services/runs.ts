@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
@@ -137,10 +137,11 @@ const oneLine = (text: string | null) => {
 /**
  * The failures of a run by cluster, biggest group first, each with its counts, its first tests (new ones first, then
  * passes on retry), where the cause started, its location and the latest diagnosis summary: one query, window
- * functions over the run's failing results and its retry passes whose failed attempt has a cluster.
+ * functions over the run's failing results and its retry passes whose failed attempt has a cluster. `known` is against
+ * `previousId` (the run page: the branch's previous run; the ingest receipt: the default branch's latest run). `db` is
+ * the handle or, at ingest, the upload's transaction.
  */
-async function failureGroups(runId: string, previousId: string | undefined): Promise<FailureGroupView[]> {
-  const db = await useDb()
+export async function failureGroups(db: Pick<Db, 'execute'>, runId: string, previousId: string | undefined): Promise<FailureGroupView[]> {
   const rows = rowsOf<GroupRow>(await db.execute(sql`
     select g.*, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
@@ -202,7 +203,7 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
             eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
           ))
           .orderBy(testResults.id).limit(query.limit + 1),
-    failureGroups(run.id, previous?.id),
+    failureGroups(db, run.id, previous?.id),
     db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),
   ])
   const multi = rows.slice(0, query.limit).filter(r => r.attempts > 1).map(r => r.id)

@@ -1,4 +1,4 @@
-import type { ReportFormat, RunStatus } from '../constants'
+import type { FailureCategory, ReportFormat, RunStatus } from '../constants'
 
 export interface RunCounts {
   tests: number
@@ -41,15 +41,61 @@ export interface IngestReceipt {
   rejected: { item: string, reason: string }[]
   /** Run-level errors the report carries (e.g. Playwright webServer failure). */
   errors: string[]
-  newClusters: { id: string, title: string, category: string, occurrences: number }[]
-  newlyFlaky: { testCaseId: string, title: string, score: number }[]
+  /** `url` (each item's page) is in every receipt of this version; older servers left it out. */
+  newClusters: { id: string, title: string, category: string, occurrences: number, url?: string }[]
+  newlyFlaky: { testCaseId: string, title: string, score: number, url?: string }[]
   /**
    * The run's failed tests: `blocking` ones fail a `--fail-on-blocking` job, `quarantined` ones (a quarantine that
    * applies at upload) do not. Each list names at most 20 tests, by title; `counts` has them all.
    */
   failures: {
-    blocking: { testCaseId: string, title: string }[]
-    quarantined: { testCaseId: string, title: string, reason: string }[]
+    blocking: { testCaseId: string, title: string, url?: string }[]
+    quarantined: { testCaseId: string, title: string, reason: string, url?: string }[]
     counts: { blocking: number, quarantined: number }
   }
+  /** The run's failures grouped by cause, as the run page shows them, with links: what a CI comment renders. */
+  failureGroups: ReceiptFailureGroups
+}
+
+/** A failed test as a receipt's failure group lists it. */
+export interface ReceiptFailedTest {
+  testCaseId: string
+  title: string
+  variant: string | null
+  /** The test's page. */
+  url: string
+  /** A quarantine applies: the failure does not block. */
+  quarantined: boolean
+  /**
+   * The test already failed on the project's default branch before this run: labelled broken or flaky there, or
+   * failed in the default branch's latest run. False: a new failure.
+   */
+  known: boolean
+}
+
+/** The failed tests of a run that share a cause (a cluster; clusterId null for failures without one). */
+export interface ReceiptFailureGroup {
+  clusterId: string | null
+  title: string | null
+  category: FailureCategory | null
+  /** The cluster's page; null without a cluster. */
+  url: string | null
+  failures: number
+  /** The cause was first seen in this run. */
+  newCause: boolean
+  /** The first failed tests of the group (at most 8), new failures first. */
+  tests: ReceiptFailedTest[]
+  /** Failed tests of the group that `tests` leaves out. */
+  more: number
+}
+
+export interface ReceiptFailureGroups {
+  /** The branch `known` refers to. */
+  defaultBranch: string
+  /** Failed tests that are not quarantined, new or already failing on the default branch (all of them, not only those listed). */
+  novelty: { new: number, known: number }
+  /** Biggest group first, at most 20. */
+  groups: ReceiptFailureGroup[]
+  /** Groups left out after the first 20, and the failures in them. */
+  more: { groups: number, failures: number }
 }

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest'
 import { detectCi } from '../../../cli/lib/ci.mjs'
 import { expandPatterns } from '../../../cli/lib/files.mjs'
 import { isoInstant, pickStartedAt } from '../../../cli/lib/started-at.mjs'
-import { renderSummary } from '../../../cli/lib/summary.mjs'
 import type { IngestReceipt } from '#shared/types/ingest'
 
 const SHA = 'a'.repeat(40)
@@ -107,19 +106,8 @@ const receipt: IngestReceipt = {
   newClusters: Array.from({ length: 14 }, (_, i) => ({ id: `c${i}`, title: `TimeoutError ${i}`, category: 'timeout', occurrences: 2 })),
   newlyFlaky: [],
   failures: { blocking: [{ testCaseId: 't1', title: 'a test' }], quarantined: [], counts: { blocking: 2, quarantined: 0 } },
+  failureGroups: { defaultBranch: 'main', novelty: { new: 2, known: 0 }, groups: [], more: { groups: 0, failures: 0 } },
 }
-
-describe('renderSummary', () => {
-  it('gives status, counts, capped lists and the link in under 40 lines', () => {
-    const md = renderSummary(receipt)
-    expect(md).toContain('### ❌ Proofdeck: web failed')
-    expect(md).toContain('| 12 | 9 | 2 | 0 | 1 | 1 |')
-    expect(md).toContain('- …and 4 more')
-    expect(md).toContain('junit.xml: a test: it has no name')
-    expect(md).toContain('[Open the run in Proofdeck](https://pd.example/runs/r1)')
-    expect(md.split('\n').length).toBeLessThan(40)
-  })
-})
 
 describe('expandPatterns', () => {
   it('expands *, ** and ? in a stable order and reports what matched nothing', () => {

@@ -1,0 +1,108 @@
+// Pull/merge request comments: one per pull request (GitHub Actions) or merge request (GitLab CI) and project,
+// created on the first upload and updated in place after that, found again by a hidden marker.
+import { readFileSync } from 'node:fs'
+
+/** Pages of comments read while looking for ours (100 each). */
+const MAX_PAGES = 30
+
+/** The hidden line that marks the comment of a project, so the next upload updates it instead of adding one. */
+export const commentMarker = project => `<!-- proofdeck:${encodeURIComponent(project)} -->`
+
+/** The pull request number of a GitHub Actions event (pull_request, pull_request_target, or a comment on one). */
+function pullRequestNumber(path) {
+  try {
+    const event = JSON.parse(readFileSync(path, 'utf8'))
+    const n = event.pull_request?.number ?? (event.issue?.pull_request ? event.issue.number : undefined)
+    return Number.isInteger(n) ? n : null
+  }
+  catch {
+    return null
+  }
+}
+
+/**
+ * Where to comment, from the CI's environment: the pull request of a GitHub Actions event (GITHUB_TOKEN,
+ * GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_API_URL) or the merge request of a GitLab pipeline (CI_API_V4_URL,
+ * CI_PROJECT_ID, CI_MERGE_REQUEST_IID, PROOFDECK_GITLAB_TOKEN or GITLAB_TOKEN); null when neither applies.
+ * @param {Record<string, string | undefined>} env
+ */
+export function commentTarget(env) {
+  if (env.GITHUB_TOKEN && env.GITHUB_REPOSITORY && env.GITHUB_EVENT_PATH) {
+    const n = pullRequestNumber(env.GITHUB_EVENT_PATH)
+    if (n === null) return null
+    const repo = `${(env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')}/repos/${env.GITHUB_REPOSITORY}`
+    return {
+      where: `pull request #${n}`, service: 'GitHub',
+      list: `${repo}/issues/${n}/comments?per_page=100`,
+      create: { method: 'POST', url: `${repo}/issues/${n}/comments` },
+      update: id => ({ method: 'PATCH', url: `${repo}/issues/comments/${id}` }),
+      headers: {
+        'authorization': `Bearer ${env.GITHUB_TOKEN}`, 'accept': 'application/vnd.github+json', 'x-github-api-version': '2022-11-28',
+        'user-agent': 'proofdeck-cli',
+      },
+      hint: 'the job needs "permissions: pull-requests: write" and GITHUB_TOKEN in this step\'s env (a pull request from a fork gets a read-only token)',
+    }
+  }
+  const token = env.PROOFDECK_GITLAB_TOKEN || env.GITLAB_TOKEN
+  if (env.CI_API_V4_URL && env.CI_PROJECT_ID && env.CI_MERGE_REQUEST_IID && token) {
+    const mr = `${env.CI_API_V4_URL.replace(/\/+$/, '')}/projects/${encodeURIComponent(env.CI_PROJECT_ID)}/merge_requests/${encodeURIComponent(env.CI_MERGE_REQUEST_IID)}`
+    return {
+      where: `merge request !${env.CI_MERGE_REQUEST_IID}`, service: 'GitLab',
+      list: `${mr}/notes?per_page=100`,
+      create: { method: 'POST', url: `${mr}/notes` },
+      update: id => ({ method: 'PUT', url: `${mr}/notes/${id}` }),
+      headers: { 'private-token': token, 'accept': 'application/json', 'user-agent': 'proofdeck-cli' },
+      hint: 'PROOFDECK_GITLAB_TOKEN must be a project or personal access token with the api scope and at least the Reporter role',
+    }
+  }
+  return null
+}
+
+/** The rel="next" URL of a Link header (RFC 8288), as GitHub and GitLab paginate. */
+export function nextLink(header) {
+  for (const part of (header ?? '').split(',')) {
+    const m = part.match(/<([^>]+)>\s*;.*\brel="?next"?/)
+    if (m) return m[1]
+  }
+  return null
+}
+
+class HttpError extends Error {
+  constructor(status, method) {
+    super(`${method} answered ${status}`)
+    this.status = status
+  }
+}
+
+/**
+ * Creates the comment, or updates the one with the same marker. Never throws: a comment that cannot be made is one
+ * warning line (the status and what to check), never the token, and the upload's exit code stays as it was.
+ * @returns {Promise<{ ok: boolean, line: string }>}
+ */
+export async function upsertComment(target, marker, markdown, timeoutMs) {
+  const call = async (method, url, payload) => {
+    const headers = payload ? { ...target.headers, 'content-type': 'application/json' } : target.headers
+    const res = await fetch(url, { method, headers, body: payload && JSON.stringify(payload), signal: AbortSignal.timeout(timeoutMs) })
+    if (!res.ok) throw new HttpError(res.status, method)
+    return res
+  }
+  try {
+    let existing
+    let url = target.list
+    for (let page = 0; url && !existing && page < MAX_PAGES; page++) {
+      const res = await call('GET', url)
+      const items = await res.json()
+      existing = Array.isArray(items) ? items.find(c => typeof c?.body === 'string' && c.body.includes(marker)) : undefined
+      url = nextLink(res.headers.get('link'))
+    }
+    const req = existing ? target.update(existing.id) : target.create
+    await call(req.method, req.url, { body: `${marker}\n${markdown}` })
+    return { ok: true, line: `${existing ? 'updated the comment on' : 'commented on'} ${target.where}` }
+  }
+  catch (err) {
+    const why = err instanceof HttpError
+      ? `${target.service} answered ${err.status} (${err.message.split(' ')[0]})`
+      : `cannot reach ${target.service}: ${err.cause?.code ?? err.name ?? 'network error'}`
+    return { ok: false, line: `warning: no comment on ${target.where}: ${why}; ${target.hint}. The upload itself succeeded.` }
+  }
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest'
+import { commentMarker, commentTarget, nextLink } from '../../../cli/lib/comment.mjs'
+import { COMMENT_LIMIT, escapeMarkdown, renderSummary } from '../../../cli/lib/summary.mjs'
+import type { IngestReceipt, ReceiptFailedTest, ReceiptFailureGroup } from '#shared/types/ingest'
+
+const BASE = 'https://pd.example'
+const SHA = 'c'.repeat(40)
+
+function receipt(over: Partial<IngestReceipt> = {}): IngestReceipt {
+  return {
+    runId: 'r1', url: `${BASE}/runs/r1`, project: 'web', status: 'passed', branch: 'feat/pay', commit: SHA, runKey: 'k',
+    counts: { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }, format: 'junit', files: [],
+    merged: { shards: 1, duplicates: [] }, rejected: [], errors: [], newClusters: [], newlyFlaky: [],
+    failures: { blocking: [], quarantined: [], counts: { blocking: 0, quarantined: 0 } },
+    failureGroups: { defaultBranch: 'main', novelty: { new: 0, known: 0 }, groups: [], more: { groups: 0, failures: 0 } },
+    ...over,
+  }
+}
+
+const test = (id: string, title: string, over: Partial<ReceiptFailedTest> = {}): ReceiptFailedTest =>
+  ({ testCaseId: id, title, variant: null, url: `${BASE}/tests/${id}`, quarantined: false, known: false, ...over })
+
+const cluster = (id: string, title: string, tests: ReceiptFailedTest[], over: Partial<ReceiptFailureGroup> = {}): ReceiptFailureGroup =>
+  ({ clusterId: id, title, category: 'assertion', url: `${BASE}/clusters/${id}`, failures: tests.length, newCause: false, tests, more: 0, ...over })
+
+const twoCauses = receipt({
+  status: 'failed',
+  counts: { tests: 20, passed: 15, failed: 4, errored: 1, skipped: 0, flaky: 1 },
+  failureGroups: {
+    defaultBranch: 'main', novelty: { new: 2, known: 2 }, more: { groups: 0, failures: 0 },
+    groups: [
+      cluster('c1', 'TimeoutError: waiting for locator("#pay")', [
+        test('t1', 'checkout pays', { variant: 'firefox' }), test('t2', 'checkout refunds', { known: true }),
+        test('t3', 'search is fast', { quarantined: true }),
+      ], { category: 'timeout', newCause: true }),
+      cluster('c2', 'expected 200, got 500', [test('t4', 'login works', { known: true }), test('t5', 'signup works')]),
+    ],
+  },
+  failures: {
+    blocking: [], quarantined: [{ testCaseId: 't3', title: 'search is fast', reason: 'vendor sandbox', url: `${BASE}/tests/t3` }],
+    counts: { blocking: 4, quarantined: 1 },
+  },
+  newlyFlaky: [{ testCaseId: 't9', title: 'cart badge updates', score: 0.42, url: `${BASE}/tests/t9` }],
+  rejected: [{ item: 'junit.xml: a test', reason: 'it has no name' }],
+})
+
+/** 600 failures in 40 causes of 15 tests each, with long titles: the caps and the limit have to hold. */
+const huge = receipt({
+  status: 'failed',
+  counts: { tests: 700, passed: 100, failed: 600, errored: 0, skipped: 0, flaky: 0 },
+  failureGroups: {
+    defaultBranch: 'main', novelty: { new: 600, known: 0 }, more: { groups: 20, failures: 300 },
+    groups: Array.from({ length: 20 }, (_, g) => cluster(`c${g}`, `Error ${g}: ${'x'.repeat(400)}`,
+      Array.from({ length: 8 }, (_, i) => test(`t${g}-${i}`, `test ${g}/${i} ${'long title '.repeat(40)}`)), { failures: 15, more: 7 })),
+  },
+  failures: { blocking: [], quarantined: [], counts: { blocking: 600, quarantined: 0 } },
+  newlyFlaky: Array.from({ length: 30 }, (_, i) => ({ testCaseId: `f${i}`, title: `flaky ${i}`, score: 0.5, url: `${BASE}/tests/f${i}` })),
+  errors: Array.from({ length: 30 }, (_, i) => `Error: worker ${i} crashed\n    at x`),
+})
+
+describe('renderSummary', () => {
+  it.each([
+    ['an empty run: status and counts, no failure sections', receipt({ status: 'empty' }),
+      ['### ⚪ Proofdeck: web empty', '| 0 | 0 | 0 | 0 | 0 | 0 |', `[Open the run in Proofdeck](${BASE}/runs/r1) · \`feat/pay\` · \`ccccccc\``],
+      ['Failed tests', 'Quarantined', 'Newly flaky', 'Rejected']],
+    ['all passed', receipt({ counts: { tests: 12, passed: 12, failed: 0, errored: 0, skipped: 0, flaky: 0 } }),
+      ['### ✅ Proofdeck: web passed', '| 12 | 12 | 0 | 0 | 0 | 0 |'], ['Failed tests', '#### ']],
+    ['failures in two causes: linked, new or known on the default branch, quarantined apart', twoCauses, [
+      '### ❌ Proofdeck: web failed',
+      'Failed tests: **2 new** · 2 known on `main` · 1 quarantined',
+      '#### Failed tests by cause',
+      `**[TimeoutError: waiting for locator\\("\\#pay"\\)](${BASE}/clusters/c1)** · timeout · 3 failures · 🆕 new cause`,
+      `- [checkout pays \\[firefox\\]](${BASE}/tests/t1) — 🆕 **new**`,
+      `- [checkout refunds](${BASE}/tests/t2) — known on \`main\``,
+      '- 1 quarantined test (below)',
+      `**[expected 200, got 500](${BASE}/clusters/c2)** · assertion · 2 failures`,
+      `- [login works](${BASE}/tests/t4) — known on \`main\``,
+      `- [signup works](${BASE}/tests/t5) — 🆕 **new**`,
+      '#### Quarantined (1, not blocking)',
+      `- [search is fast](${BASE}/tests/t3) — vendor sandbox`,
+      '#### Newly flaky',
+      `- [cart badge updates](${BASE}/tests/t9) (score 0.42)`,
+      '#### Rejected',
+      '- junit.xml: a test: it has no name',
+    ], ['known on `main`\n- [search is fast]']],
+  ])('%s', (_name, r, present, absent) => {
+    const md = renderSummary(r)
+    for (const text of present) expect(md).toContain(text)
+    for (const text of absent) expect(md.includes(text) ? text : null).toBeNull()
+  })
+
+  it('lists a quarantined failure once, in its own section', () => {
+    expect(renderSummary(twoCauses).split('search is fast').length - 1).toBe(1)
+  })
+
+  it('keeps 600 failures in 40 causes readable and under GitHub\'s comment limit, saying how many it left out', () => {
+    const md = renderSummary(huge)
+    expect(md.length).toBeLessThan(COMMENT_LIMIT)
+    expect(md).toContain('Failed tests: **600 new** · 0 known on `main`')
+    expect(md).toMatch(/…and \d+ more causes \(\d+ failures\): \[all on the run page\]\(https:\/\/pd\.example\/runs\/r1\)/)
+    expect(md).toMatch(/- …and \d+ more\n/)
+    expect(md).toContain('[Open the run in Proofdeck]')
+    // every cause is named or counted: shown + left out = 40
+    const shown = md.match(/^\*\*\[Error /gm)!.length
+    expect(shown + Number(md.match(/…and (\d+) more causes/)![1])).toBe(40)
+    // a tiny limit still ends with the way to the whole run
+    const cut = renderSummary(huge, 1500)
+    expect(cut.length).toBeLessThan(1500)
+    expect(cut).toContain('[the run](https://pd.example/runs/r1) has everything')
+  })
+
+  it('a server without failure groups still gets its counts and new clusters', () => {
+    const { failureGroups: _, failures: __, ...old } = receipt({ newClusters: [{ id: 'c', title: 'TimeoutError', category: 'timeout', occurrences: 2 }] })
+    const md = renderSummary(old as IngestReceipt)
+    expect(md).toContain('**New failure clusters**')
+    expect(md).toContain('- TimeoutError (timeout, 2×)')
+  })
+})
+
+describe('escapeMarkdown', () => {
+  it.each([
+    ['a [link](x) and *stars*', 'a \\[link\\]\\(x\\) and \\*stars\\*'],
+    ['<!-- proofdeck:web --> <img src=x>', '\\<\\!-- proofdeck:web --\\> \\<img src=x\\>'],
+    ['ping @team | a cell', 'ping @\u2060team \\| a cell'],
+    ['two\nlines', 'two lines'],
+    ['x'.repeat(200), `${'x'.repeat(149)}…`],
+  ])('%s', (text, expected) => {
+    expect(escapeMarkdown(text)).toBe(expected)
+  })
+})
+
+describe('commentTarget', () => {
+  it.each([
+    ['no CI', {}, null],
+    ['GitLab merge request without a token', { CI_API_V4_URL: 'https://gl/api/v4', CI_PROJECT_ID: '7', CI_MERGE_REQUEST_IID: '3' }, null],
+    ['GitLab merge request with GITLAB_TOKEN', { CI_API_V4_URL: 'https://gl/api/v4/', CI_PROJECT_ID: 'acme/web', CI_MERGE_REQUEST_IID: '3', GITLAB_TOKEN: 'glpat' },
+      { where: 'merge request !3', list: 'https://gl/api/v4/projects/acme%2Fweb/merge_requests/3/notes?per_page=100' }],
+    ['GitHub without an event file', { GITHUB_TOKEN: 'ghs', GITHUB_REPOSITORY: 'acme/web', GITHUB_EVENT_PATH: '/nonexistent/event.json' }, null],
+  ])('%s', (_name, env, expected) => {
+    const target = commentTarget(env)
+    if (expected === null) expect(target).toBeNull()
+    else expect(target).toMatchObject(expected)
+  })
+
+  it('reads rel=next from a Link header and marks a project\'s comment', () => {
+    expect(nextLink('<https://api/x?page=2>; rel="next", <https://api/x?page=5>; rel="last"')).toBe('https://api/x?page=2')
+    expect(nextLink('<https://api/x?page=1>; rel="prev"')).toBeNull()
+    expect(nextLink(null)).toBeNull()
+    expect(commentMarker('web')).toBe('<!-- proofdeck:web -->')
+  })
+})
