@@ -44,7 +44,7 @@ function fakeApi(kind: 'github' | 'gitlab'): Promise<FakeApi> {
       const id = url.pathname.match(one)?.[1]
       if (url.pathname === list && req.method === 'GET') {
         const page = Number(url.searchParams.get('page') ?? 1)
-        const next = page * 2 < api.notes.length ? { link: `<${api.url}${list}?per_page=100&page=${page + 1}>; rel="next"` } : {}
+        const next: Record<string, string> = page * 2 < api.notes.length ? { link: `<${api.url}${list}?per_page=100&page=${page + 1}>; rel="next"` } : {}
         return json(200, api.notes.slice((page - 1) * 2, page * 2), next)
       }
       if (url.pathname === list && req.method === 'POST') {
