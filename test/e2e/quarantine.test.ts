@@ -113,8 +113,10 @@ describe('quarantine', () => {
     const receipt = (await upload(server, [{ name: 'r.json', content: report(['checkout pays', 'search is fast']) }],
       { key: ingestKey, query: { project: 'web' } })).body
     expect(receipt.failures).toEqual({
-      blocking: [{ testCaseId: ids['checkout pays'], title: 'checkout pays' }],
-      quarantined: [{ testCaseId: ids['search is fast'], title: 'search is fast', reason: 'vendor sandbox times out' }],
+      blocking: [{ testCaseId: ids['checkout pays'], title: 'checkout pays', url: `${server.url}/tests/${ids['checkout pays']}` }],
+      quarantined: [{
+        testCaseId: ids['search is fast'], title: 'search is fast', reason: 'vendor sandbox times out', url: `${server.url}/tests/${ids['search is fast']}`,
+      }],
       counts: { blocking: 1, quarantined: 1 },
     })
 
