@@ -31,7 +31,7 @@ interface NoveltyRow {
 
 /**
  * Known on the default branch: labelled broken or flaky there before this run (a streak that began earlier, a flaky
- * label older than the run), or failed in the default branch's latest run before this one.
+ * label older than the run), or failed in the default branch's run it is compared with (previousOnDefault).
  */
 function knownOnDefault(run: RunRow, previousId: string | undefined) {
   const failedThere = previousId
@@ -67,11 +67,16 @@ async function novelty(tx: Tx, run: RunRow, previousId: string | undefined, list
   }
 }
 
-/** The newest run of the default branch that started before this one. */
+/**
+ * The default branch's run to compare with: for a run of the default branch, the one before it; for a run of another
+ * branch, the default branch's newest (it may have started after this one: it is what the branch merges into now).
+ */
 async function previousOnDefault(tx: Tx, run: RunRow, defaultBranch: string) {
+  const before = run.branch === defaultBranch
+    ? sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`
+    : undefined
   const [previous] = await tx.select({ id: runs.id }).from(runs)
-    .where(and(eq(runs.projectId, run.projectId), eq(runs.branch, defaultBranch),
-      sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
+    .where(and(eq(runs.projectId, run.projectId), eq(runs.branch, defaultBranch), before))
     .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
   return previous?.id
 }

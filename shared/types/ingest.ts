@@ -68,7 +68,7 @@ export interface ReceiptFailedTest {
   quarantined: boolean
   /**
    * The test already failed on the project's default branch before this run: labelled broken or flaky there, or
-   * failed in the default branch's latest run. False: a new failure.
+   * failed in the default branch's latest run (the one before this run, for a run of the default branch). False: new.
    */
   known: boolean
 }
