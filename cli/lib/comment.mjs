@@ -36,6 +36,7 @@ export function commentTarget(env) {
       list: `${repo}/issues/${n}/comments?per_page=100`,
       create: { method: 'POST', url: `${repo}/issues/${n}/comments` },
       update: id => ({ method: 'PATCH', url: `${repo}/issues/comments/${id}` }),
+      remove: id => ({ method: 'DELETE', url: `${repo}/issues/comments/${id}` }),
       headers: {
         'authorization': `Bearer ${env.GITHUB_TOKEN}`, 'accept': 'application/vnd.github+json', 'x-github-api-version': '2022-11-28',
         'user-agent': 'proofdeck-cli',
@@ -51,6 +52,7 @@ export function commentTarget(env) {
       list: `${mr}/notes?per_page=100`,
       create: { method: 'POST', url: `${mr}/notes` },
       update: id => ({ method: 'PUT', url: `${mr}/notes/${id}` }),
+      remove: id => ({ method: 'DELETE', url: `${mr}/notes/${id}` }),
       headers: { 'private-token': token, 'accept': 'application/json', 'user-agent': 'proofdeck-cli' },
       hint: 'PROOFDECK_GITLAB_TOKEN must be a project or personal access token with the api scope and at least the Reporter role',
     }
@@ -74,9 +76,24 @@ class HttpError extends Error {
   }
 }
 
+/** The ids of the comments carrying the marker, oldest (lowest id) first, from every page of the list. */
+async function marked(target, marker, call) {
+  const ids = []
+  let url = target.list
+  for (let page = 0; url && page < MAX_PAGES; page++) {
+    const res = await call('GET', url)
+    const items = await res.json()
+    if (Array.isArray(items)) for (const c of items) if (typeof c?.body === 'string' && c.body.includes(marker)) ids.push(c.id)
+    url = nextLink(res.headers.get('link'))
+  }
+  return ids.sort((a, b) => a - b)
+}
+
 /**
- * Creates the comment, or updates the one with the same marker. Never throws: a comment that cannot be made is one
- * warning line (the status and what to check), never the token, and the upload's exit code stays as it was.
+ * Creates the comment, or updates the one with the same marker. Concurrent jobs of one pull request (a matrix) may
+ * each create one: after creating, a job that finds an older one deletes its own and updates the older, so one stays.
+ * Never throws: a comment that cannot be made is one warning line (the status and what to check), never the token,
+ * and the upload's exit code stays as it was.
  * @returns {Promise<{ ok: boolean, line: string }>}
  */
 export async function upsertComment(target, marker, markdown, timeoutMs) {
@@ -86,18 +103,22 @@ export async function upsertComment(target, marker, markdown, timeoutMs) {
     if (!res.ok) throw new HttpError(res.status, method)
     return res
   }
+  const send = (req, body) => call(req.method, req.url, body)
+  const body = { body: `${marker}\n${markdown}` }
   try {
-    let existing
-    let url = target.list
-    for (let page = 0; url && !existing && page < MAX_PAGES; page++) {
-      const res = await call('GET', url)
-      const items = await res.json()
-      existing = Array.isArray(items) ? items.find(c => typeof c?.body === 'string' && c.body.includes(marker)) : undefined
-      url = nextLink(res.headers.get('link'))
+    const [existing] = await marked(target, marker, call)
+    if (existing !== undefined) {
+      await send(target.update(existing), body)
+      return { ok: true, line: `updated the comment on ${target.where}` }
     }
-    const req = existing ? target.update(existing.id) : target.create
-    await call(req.method, req.url, { body: `${marker}\n${markdown}` })
-    return { ok: true, line: `${existing ? 'updated the comment on' : 'commented on'} ${target.where}` }
+    const created = await (await send(target.create, body)).json()
+    const [oldest] = await marked(target, marker, call)
+    if (oldest !== undefined && oldest !== created.id) {
+      await send(target.remove(created.id))
+      await send(target.update(oldest), body)
+      return { ok: true, line: `updated the comment on ${target.where}` }
+    }
+    return { ok: true, line: `commented on ${target.where}` }
   }
   catch (err) {
     const why = err instanceof HttpError

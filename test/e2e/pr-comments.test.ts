@@ -53,6 +53,10 @@ function fakeApi(kind: 'github' | 'gitlab'): Promise<FakeApi> {
         return json(201, note)
       }
       const note = api.notes.find(n => String(n.id) === id)
+      if (note && req.method === 'DELETE') {
+        api.notes.splice(api.notes.indexOf(note), 1)
+        return res.writeHead(204).end()
+      }
       if (note && req.method === (kind === 'github' ? 'PATCH' : 'PUT')) {
         note.body = JSON.parse(body).body
         return json(200, note)
@@ -150,9 +154,9 @@ describe('pull/merge request comments', () => {
     expect(first.code).toBe(0)
     expect(first.stderr).toContain('commented on pull request #7')
     expect(written(github, 'POST')).toHaveLength(1)
-    // the list was read to its last page (Link rel=next) before a comment was made
-    expect(github.requests.filter(r => r.method === 'GET').map(r => new URL(r.url, 'http://x').searchParams.get('page')))
-      .toEqual([null, '2'])
+    // the list was read to its last page (Link rel=next) before a comment was made, and again after, for a concurrent one
+    expect(github.requests.map(r => `${r.method} ${new URL(r.url, 'http://x').searchParams.get('page') ?? 1}`))
+      .toEqual(['GET 1', 'GET 2', 'POST 1', 'GET 1', 'GET 2'])
     const post = written(github, 'POST')[0]!
     expect(post.headers.authorization).toBe(`Bearer ${GH_TOKEN}`)
     expect(post.headers['x-github-api-version']).toBe('2022-11-28')
@@ -220,6 +224,14 @@ describe('pull/merge request comments', () => {
     expect(note.body).toContain('Failed tests: **2 new** · 2 known on `main` · 1 quarantined')
     expect(gitlab.notes.filter(n => n.body.includes('proofdeck:pr-web'))).toHaveLength(1)
     expect(first.stderr + second.stderr).not.toContain(GL_TOKEN)
+
+    // a new merge request whose two parallel jobs (a matrix) upload at once: one note stays, whichever job came first
+    const marker = '<!-- proofdeck:pr-web -->'
+    gitlab.notes.splice(gitlab.notes.findIndex(n => n.body.startsWith(marker)), 1)
+    const legs = await Promise.all([cli(report('gl-3.xml', pr(false, false)), glEnv('4')), cli(report('gl-4.xml', pr(false, true)), glEnv('5'))])
+    expect(legs.map(l => l.code)).toEqual([0, 0])
+    expect(legs.filter(l => l.stderr.includes('commented on merge request !3'))).toHaveLength(1)
+    expect(gitlab.notes.filter(n => n.body.startsWith(marker))).toHaveLength(1)
 
     const before = github.requests.length + gitlab.requests.length
     const off = await cli(report('off-1.xml', pr(false, false)), ghEnv('103'), '--no-comment')
