@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -150,7 +150,8 @@ describe('pull/merge request comments', () => {
     expect(q.status).toBe(200)
     expect(github.requests).toHaveLength(0)
 
-    const first = await cli(report('pr-1.xml', pr(true, false)), ghEnv('101'))
+    const jobSummary = join(dir, 'step-summary.md')
+    const first = await cli(report('pr-1.xml', pr(true, false)), { ...ghEnv('101'), GITHUB_STEP_SUMMARY: jobSummary })
     expect(first.code).toBe(0)
     expect(first.stderr).toContain('commented on pull request #7')
     expect(written(github, 'POST')).toHaveLength(1)
@@ -164,6 +165,8 @@ describe('pull/merge request comments', () => {
     mkdirSync('test/.artifacts', { recursive: true })
     writeFileSync('test/.artifacts/pr-comment.md', body)
     expect(body.startsWith('<!-- proofdeck:pr-web -->\n### ❌ Proofdeck: pr-web failed')).toBe(true)
+    // the job summary is the same report
+    expect(`<!-- proofdeck:pr-web -->\n${readFileSync(jobSummary, 'utf8')}`).toBe(`${body}\n`)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')
     expect(body).toContain('Failed tests: **3 new** · 2 known on `main` · 1 quarantined')
     expect(body).toMatch(
