@@ -35,7 +35,8 @@ interface StoredResults {
   watched: string[]
   /** Test cases that failed or flaked in this upload, or whose result a shard merge changed. */
   failingOrFlaky: string[]
-  labels: Map<string, string>
+  /** The label of a test case of this upload, by test case id. */
+  labels: { get: (caseId: string) => string | undefined }
 }
 
 /**
@@ -65,13 +66,15 @@ export async function storeResults(
     return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
   })
 
-  const labels = new Map<string, string>()
+  const byCase = new Map<string, ParsedResult>()
   const failingOrFlaky: string[] = []
   for (const m of merged) {
     const id = caseIds.get(m.identityHash)!
-    labels.set(id, testLabel(m.result))
+    byCase.set(id, m.result)
     if (m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash)) failingOrFlaky.push(id)
   }
+  // labels are made when asked for: a first upload of 350k tests would otherwise hold 350k label strings
+  const labels = { get: (caseId: string) => { const r = byCase.get(caseId); return r && testLabel(r) } }
   return { newClusters: clusters.created, touchedClusters: clusters.touched, watched, failingOrFlaky, labels }
 }
 
@@ -169,31 +172,36 @@ type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: stri
 /** Inserts one result per merged test, and its attempts when there was more than one try. */
 async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: ResultLinks) {
   const at = run.startedAt.toISOString()
-  const { resultRows, attemptRows } = resultRowsOf(merged, links)
-  for (let i = 0; i < resultRows.length; i += CHUNK) {
+  // Rows are made one chunk at a time (a 350k-result upload would otherwise hold every row object and id at once);
+  // attempt rows gather across chunks until there are enough for one statement.
+  let attempts: object[] = []
+  const flushAttempts = async () => {
+    await tx.execute(sql`
+      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
+      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
+      from json_to_recordset(${rowsJson(attempts)}::json) as x(result_id uuid, attempt int,
+        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
+    attempts = []
+  }
+  for (let i = 0; i < merged.length; i += CHUNK) {
+    const resultRows = resultRowsOf(merged.slice(i, i + CHUNK), links, attempts)
     await tx.execute(sql`
       insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
         error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
       select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
         x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
         x.fingerprint, x.cluster_id
-      from json_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::json) as x(id uuid, test_case_id uuid, status test_status,
+      from json_to_recordset(${rowsJson(resultRows)}::json) as x(id uuid, test_case_id uuid, status test_status,
         flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
         line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
+    if (attempts.length >= CHUNK * 2) await flushAttempts()
   }
-  for (let i = 0; i < attemptRows.length; i += CHUNK * 2) {
-    await tx.execute(sql`
-      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
-      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
-      from json_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::json) as x(result_id uuid, attempt int,
-        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
-  }
+  if (attempts.length) await flushAttempts()
 }
 
-/** The snake_case rows json_to_recordset reads; empty collections are stored as null to keep rows small. */
-function resultRowsOf(merged: MergedResult[], links: ResultLinks) {
-  const attemptRows: object[] = []
-  const resultRows = merged.map((m) => {
+/** The snake_case rows json_to_recordset reads (attempt rows go to `attemptRows`); empty collections are stored as null. */
+function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: object[]) {
+  return merged.map((m) => {
     const r = m.result
     const id = uuidv7()
     if (r.attempts.length > 1) {
@@ -214,7 +222,6 @@ function resultRowsOf(merged: MergedResult[], links: ResultLinks) {
       fingerprint, cluster_id: clusterId,
     }
   })
-  return { resultRows, attemptRows }
 }
 
 /** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */

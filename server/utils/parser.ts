@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads'
 import workerCode from '#parse-worker'
 import type { ReportFormat } from '#shared/constants'
-import { ReportParseError, type ParsedReport } from '../ingest'
+import { ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
+import { resultInterner } from '../ingest/intern'
 import type { ParseReply, ParseRequest } from '../workers/parse'
 import { useConfig } from './config'
 
@@ -12,7 +13,7 @@ import { useConfig } from './config'
  * PROOFDECK_PARSE_MEMORY_MB) goes back to the system with it.
  */
 
-/** The report has more results than the upload may still take (nothing was copied back). */
+/** The report has more results than the upload may still take (what was copied back before the count passed it is dropped). */
 export class TooManyResults extends Error {
   constructor(readonly count: number) {
     super(`The report holds ${count} results.`)
@@ -84,7 +85,13 @@ function openParser(): PooledParser {
   })
   worker.unref()
   let next = 0
-  let pending: { id: number, results: ParsedReport['results'], resolve: (r: ParsedReport) => void, reject: (e: Error) => void } | null = null
+  let pending: {
+    id: number
+    results: ParsedResult[]
+    share: (r: ParsedResult) => ParsedResult
+    resolve: (r: ParsedReport) => void
+    reject: (e: Error) => void
+  } | null = null
   let failure: Error | null = null
 
   const fail = (err: Error) => {
@@ -99,7 +106,7 @@ function openParser(): PooledParser {
     const p = pending
     switch (reply.kind) {
       case 'results':
-        for (const r of reply.results) p.results.push(r)
+        for (const r of reply.results) p.results.push(p.share(r))
         return
       case 'done':
         pending = null
@@ -121,7 +128,7 @@ function openParser(): PooledParser {
     parse(content, format, remaining) {
       if (failure) return Promise.reject(failure)
       return new Promise((resolve, reject) => {
-        pending = { id: ++next, results: [], resolve, reject }
+        pending = { id: ++next, results: [], share: resultInterner(), resolve, reject }
         worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest)
       })
     },
