@@ -107,7 +107,8 @@ export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
 
 /** Groups the results of the new files by identity; duplicates become attempts of one result, nameless tests are rejected. */
 export function mergeUpload(files: UploadFile[]): { merged: MergedResult[], rejected: RejectedItem[] } {
-  const byIdentity = new Map<string, ParsedResult[]>()
+  // one result per identity as itself, a list only for the (rare) duplicates: no array per result of a large upload
+  const byIdentity = new Map<string, ParsedResult | ParsedResult[]>()
   const rejected: RejectedItem[] = []
   for (const file of files) {
     for (const result of file.report.results) {
@@ -119,12 +120,18 @@ export function mergeUpload(files: UploadFile[]): { merged: MergedResult[], reje
         continue
       }
       const id = testIdentity(result)
-      const list = byIdentity.get(id)
-      if (list) list.push(result)
-      else byIdentity.set(id, [result])
+      const seen = byIdentity.get(id)
+      if (!seen) byIdentity.set(id, result)
+      else if (Array.isArray(seen)) seen.push(result)
+      else byIdentity.set(id, [seen, result])
     }
   }
-  const merged = [...byIdentity].map(([identityHash, list]) => ({ identityHash, result: mergeExecutions(list), occurrences: list.length }))
+  const merged: MergedResult[] = []
+  for (const [identityHash, seen] of byIdentity) {
+    merged.push(Array.isArray(seen)
+      ? { identityHash, result: mergeExecutions(seen), occurrences: seen.length }
+      : { identityHash, result: seen, occurrences: 1 })
+  }
   return { merged, rejected }
 }
 
