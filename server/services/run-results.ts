@@ -85,13 +85,19 @@ export async function storeResults(
 async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[]): Promise<{ caseIds: CaseIds, watched: string[] }> {
   const caseIds: CaseIds = new Map()
   const watched: string[] = []
+  // keyed by the upload's own hash strings, not the equal ones each row brings (350k of them in a large upload)
+  const keyOf = (hashes: string[]) => {
+    const own = new Map(hashes.map(h => [h, h]))
+    return (h: string) => own.get(h) ?? h
+  }
   for (let i = 0; i < merged.length; i += CHUNK * 10) {
     const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
+    const key = keyOf(hashes)
     const known = rowsOf<{ id: string, identity_hash: string, watched: boolean }>(await tx.execute(sql`
       select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 or flaky_reason is null as watched from test_cases
       where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
     for (const r of known) {
-      caseIds.set(r.identity_hash, r.id)
+      caseIds.set(key(r.identity_hash), r.id)
       if (r.watched) watched.push(r.id)
     }
   }
@@ -107,8 +113,9 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
       on conflict (project_id, identity_hash) do nothing
       returning id, identity_hash`))
     // a new test is labelled on its first run (`new`), passing or not
+    const key = keyOf(rows.map(r => r.identity_hash))
     for (const r of inserted) {
-      caseIds.set(r.identity_hash, r.id)
+      caseIds.set(key(r.identity_hash), r.id)
       watched.push(r.id)
     }
     // A concurrent upload inserted the rest after this statement's snapshot: read them now.

@@ -24,6 +24,7 @@ export class TooManyResults extends Error {
 export class ParserExhausted extends Error {}
 
 export interface ReportParser {
+  /** Parses one file. A large `content` is moved to the worker, not copied: the caller must not read it afterwards. */
   parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<ParsedReport>
 }
 
@@ -31,6 +32,13 @@ interface PooledParser extends ReportParser {
   failed: () => boolean
   close: () => Promise<void>
 }
+
+/**
+ * Files at least this large move to the worker (transferred) instead of being copied: a copy would be one more
+ * report-sized buffer at the moment an upload's memory peaks. Only a buffer that is the whole of its ArrayBuffer
+ * moves (a small one may share Node's buffer pool with others).
+ */
+const TRANSFER_BYTES = 1024 * 1024
 
 /** Uploads larger than this (bytes read by one worker) retire it: its heap grew and would stay grown. */
 const RECYCLE_BYTES = 8 * 1024 * 1024
@@ -129,7 +137,8 @@ function openParser(): PooledParser {
       if (failure) return Promise.reject(failure)
       return new Promise((resolve, reject) => {
         pending = { id: ++next, results: [], share: resultInterner(), resolve, reject }
-        worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest)
+        const whole = content.byteLength >= TRANSFER_BYTES && content.byteOffset === 0 && content.byteLength === content.buffer.byteLength
+        worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest, whole ? [content.buffer as ArrayBuffer] : [])
       })
     },
     async close() {
