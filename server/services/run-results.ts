@@ -23,6 +23,15 @@ type StoredResult = ParsedResult & { clusterId: string | null }
 
 /** Rows per bulk statement: Postgres caps a statement at 65,535 parameters, json_to_recordset keeps it to one. */
 const CHUNK = 1000
+/**
+ * Bulk writes of an upload's rows keep each JSON parameter under this many characters, sizing the next statement by
+ * the last one: a longer string lives in V8's large-object space until a full collection, and a 350k-result upload
+ * left a few hundred megabytes of them behind before the collector ran (see the ingest figures in BENCHMARKS.md).
+ */
+const MAX_JSON_CHARS = 64 * 1024
+const FIRST_ROWS = 200
+const nextRows = (json: string, rows: number) => Math.max(1, Math.min(CHUNK, Math.floor(rows * MAX_JSON_CHARS / Math.max(1, json.length))))
+
 /** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
 const MAX_ATTEMPTS = 100
 
@@ -102,14 +111,16 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
     }
   }
   const fresh = merged.filter(m => !caseIds.has(m.identityHash))
-  for (let i = 0; i < fresh.length; i += CHUNK) {
-    const rows = fresh.slice(i, i + CHUNK).map(m => ({
+  for (let i = 0, size = FIRST_ROWS; i < fresh.length;) {
+    const rows = fresh.slice(i, i += size).map(m => ({
       identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
     }))
+    const json = rowsJson(rows)
+    size = nextRows(json, rows.length)
     const inserted = rowsOf<{ id: string, identity_hash: string }>(await tx.execute(sql`
       insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
       select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant
-      from json_to_recordset(${rowsJson(rows)}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
+      from json_to_recordset(${json}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
       on conflict (project_id, identity_hash) do nothing
       returning id, identity_hash`))
     // a new test is labelled on its first run (`new`), passing or not
@@ -179,8 +190,8 @@ type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: stri
 /** Inserts one result per merged test, and its attempts when there was more than one try. */
 async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: ResultLinks) {
   const at = run.startedAt.toISOString()
-  // Rows are made one chunk at a time (a 350k-result upload would otherwise hold every row object and id at once);
-  // attempt rows gather across chunks until there are enough for one statement.
+  // Rows are made one statement at a time (a 350k-result upload would otherwise hold every row object and id at once);
+  // attempt rows gather across statements until there are enough for one of their own.
   let attempts: object[] = []
   const flushAttempts = async () => {
     await tx.execute(sql`
@@ -190,18 +201,20 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: Mer
         status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
     attempts = []
   }
-  for (let i = 0; i < merged.length; i += CHUNK) {
-    const resultRows = resultRowsOf(merged.slice(i, i + CHUNK), links, attempts)
+  for (let i = 0, size = FIRST_ROWS; i < merged.length;) {
+    const resultRows = resultRowsOf(merged.slice(i, i += size), links, attempts)
+    const json = rowsJson(resultRows)
+    size = nextRows(json, resultRows.length)
     await tx.execute(sql`
       insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
         error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
       select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
         x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
         x.fingerprint, x.cluster_id
-      from json_to_recordset(${rowsJson(resultRows)}::json) as x(id uuid, test_case_id uuid, status test_status,
+      from json_to_recordset(${json}::json) as x(id uuid, test_case_id uuid, status test_status,
         flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
         line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
-    if (attempts.length >= CHUNK * 2) await flushAttempts()
+    if (attempts.length >= FIRST_ROWS / 2) await flushAttempts()
   }
   if (attempts.length) await flushAttempts()
 }
