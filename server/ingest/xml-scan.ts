@@ -26,7 +26,7 @@ const xmlChar = (cp: number) => cp === 0x9 || cp === 0xA || cp === 0xD
   || (cp >= 0x10000 && cp <= 0x10FFFF)
 
 /** Decodes the five predefined entities and numeric character references; anything else is left as written. */
-export function decodeEntities(s: string): string {
+function decodeEntities(s: string): string {
   if (!s.includes('&')) return s
   return s.replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
     if (name) return NAMED[name]!
