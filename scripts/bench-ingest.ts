@@ -4,6 +4,7 @@
  * results/second and the server's peak RSS, and writes the table to BENCHMARKS.md.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { benchDatabase } from './lib/bench-db'
 import { writeBenchmarkSection, machineLine } from './lib/benchmarks'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
@@ -27,10 +28,24 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN
 }
 
+/** POSTs with node:http: fetch gives up on an answer that takes over 300 s (undici), as a 50 MB upload may under load. */
+function request(url: string, headers: Record<string, string>, body: string): Promise<{ status: number, text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
 async function post(url: string, key: string, body: string, query: Record<string, string>, type: string) {
   const started = performance.now()
-  const res = await fetch(`${url}/api/v1/runs?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'authorization': `Bearer ${key}`, 'content-type': type }, body })
-  const json = await res.json() as { counts?: { tests: number }, message?: string }
+  const res = await request(`${url}/api/v1/runs?${new URLSearchParams(query)}`, { 'authorization': `Bearer ${key}`, 'content-type': type }, body)
+  const json = JSON.parse(res.text) as { counts?: { tests: number }, message?: string }
   const ms = performance.now() - started
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${json.message}`)
   return { ms, tests: json.counts!.tests }

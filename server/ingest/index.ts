@@ -2,11 +2,11 @@ import type { ReportFormat } from '#shared/constants'
 import { stripBom } from './common'
 import { parseCtrf, parseCtrfObject } from './ctrf'
 import { formatLabel, sniffReport } from './detect'
-import { parseJunit } from './junit'
+import { parseJunit, streamJunit } from './junit'
 import { withNotes } from './limits'
 import { parseNative, parseNativeObject } from './native'
 import { parsePlaywright, parsePlaywrightObject } from './playwright'
-import { ReportParseError, type ParsedReport } from './types'
+import { ReportParseError, type ParsedReport, type ParsedResult } from './types'
 
 export { CAPS, MAX_OUTPUT_BYTES, capText } from './common'
 export { FIELD_CAPS, MAX_NESTING } from './limits'
@@ -25,7 +25,29 @@ export function parseReport(text: string, format?: ReportFormat): ParsedReport {
   return report
 }
 
-function parseAs(text: string, format: ReportFormat | undefined): ParsedReport {
+/**
+ * Like parseReport, but each result goes to `onResult` as it is read and the report comes back without results:
+ * JUnit XML is read in one streaming pass, so a large report is never held whole; the JSON formats are parsed
+ * whole and then handed over one by one.
+ */
+export function streamReport(text: string, format: ReportFormat | undefined, onResult: (r: ParsedResult) => void): ParsedReport {
+  const { value: report, notes } = withNotes(() => parseAs(text, format, onResult))
+  if (notes.length) report.dropped = notes
+  return report
+}
+
+function parseAs(text: string, format: ReportFormat | undefined, onResult?: (r: ParsedResult) => void): ParsedReport {
+  const junit = () => onResult ? streamJunit(text, onResult) : parseJunit(text)
+  const handOver = (report: ParsedReport): ParsedReport => {
+    if (!onResult) return report
+    const { results } = report
+    report.results = []
+    for (let i = 0; i < results.length; i++) {
+      onResult(results[i]!)
+      results[i] = undefined as unknown as ParsedResult // handed over: the parse holds it no longer
+    }
+    return report
+  }
   if (format) {
     const first = stripBom(text).trimStart()[0]
     const isXml = first === '<'
@@ -34,17 +56,17 @@ function parseAs(text: string, format: ReportFormat | undefined): ParsedReport {
       throw new ReportParseError(`The file was sent as ${formatLabel(format)}, but it is ${isXml ? 'XML' : 'JSON'}. Send it without a format to have it detected, or with the right one.`, { code: 'format_mismatch', line: 1, column: 1 })
     }
     switch (format) {
-      case 'junit': return parseJunit(text)
-      case 'playwright': return parsePlaywright(text)
-      case 'ctrf': return parseCtrf(text)
-      case 'proofdeck': return parseNative(text)
+      case 'junit': return junit()
+      case 'playwright': return handOver(parsePlaywright(text))
+      case 'ctrf': return handOver(parseCtrf(text))
+      case 'proofdeck': return handOver(parseNative(text))
     }
   }
   const sniffed = sniffReport(text)
   switch (sniffed.format) {
-    case 'junit': return parseJunit(text)
-    case 'playwright': return parsePlaywrightObject(sniffed.doc)
-    case 'ctrf': return parseCtrfObject(sniffed.doc)
-    case 'proofdeck': return parseNativeObject(sniffed.doc)
+    case 'junit': return junit()
+    case 'playwright': return handOver(parsePlaywrightObject(sniffed.doc))
+    case 'ctrf': return handOver(parseCtrfObject(sniffed.doc))
+    case 'proofdeck': return handOver(parseNativeObject(sniffed.doc))
   }
 }

@@ -71,7 +71,8 @@ export function uuidv7(): string {
 
 /** The stable identity of a test: project-relative hash of file + suite path + title + variant. */
 export function testIdentity(r: Pick<ParsedResult, 'file' | 'suitePath' | 'title' | 'variant'>): string {
-  return sha256(JSON.stringify([r.file ?? '', r.suitePath, r.title, r.variant ?? ''])).slice(0, 32)
+  // the first 16 bytes as hex: a string of its own, where slicing the full hex digest would keep all 64 characters alive
+  return createHash('sha256').update(JSON.stringify([r.file ?? '', r.suitePath, r.title, r.variant ?? ''])).digest().toString('hex', 0, 16)
 }
 
 /** Human name of a test for receipts: "suite › title [variant]". */
@@ -107,7 +108,8 @@ export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
 
 /** Groups the results of the new files by identity; duplicates become attempts of one result, nameless tests are rejected. */
 export function mergeUpload(files: UploadFile[]): { merged: MergedResult[], rejected: RejectedItem[] } {
-  const byIdentity = new Map<string, ParsedResult[]>()
+  // one result per identity as itself, a list only for the (rare) duplicates: no array per result of a large upload
+  const byIdentity = new Map<string, ParsedResult | ParsedResult[]>()
   const rejected: RejectedItem[] = []
   for (const file of files) {
     for (const result of file.report.results) {
@@ -119,12 +121,18 @@ export function mergeUpload(files: UploadFile[]): { merged: MergedResult[], reje
         continue
       }
       const id = testIdentity(result)
-      const list = byIdentity.get(id)
-      if (list) list.push(result)
-      else byIdentity.set(id, [result])
+      const seen = byIdentity.get(id)
+      if (!seen) byIdentity.set(id, result)
+      else if (Array.isArray(seen)) seen.push(result)
+      else byIdentity.set(id, [seen, result])
     }
   }
-  const merged = [...byIdentity].map(([identityHash, list]) => ({ identityHash, result: mergeExecutions(list), occurrences: list.length }))
+  const merged: MergedResult[] = []
+  for (const [identityHash, seen] of byIdentity) {
+    merged.push(Array.isArray(seen)
+      ? { identityHash, result: mergeExecutions(seen), occurrences: seen.length }
+      : { identityHash, result: seen, occurrences: 1 })
+  }
   return { merged, rejected }
 }
 

@@ -89,6 +89,9 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
     const parsed: ParsedFile[] = []
     let total = 0
     for (const f of files) {
+      // hashed and measured first: a large file's bytes move to the parse worker
+      const hash = sha256(f.content)
+      const bytes = f.content.byteLength
       let report: ParsedReport
       try {
         report = await parser.parse(f.content, format, max - total)
@@ -105,7 +108,7 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
         throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
       }
       total += report.results.length
-      parsed.push({ name: f.name, hash: sha256(f.content), bytes: f.content.byteLength, report })
+      parsed.push({ name: f.name, hash, bytes, report })
     }
     return parsed
   })

@@ -23,6 +23,15 @@ type StoredResult = ParsedResult & { clusterId: string | null }
 
 /** Rows per bulk statement: Postgres caps a statement at 65,535 parameters, json_to_recordset keeps it to one. */
 const CHUNK = 1000
+/**
+ * Bulk writes of an upload's rows keep each JSON parameter under this many characters, sizing the next statement by
+ * the last one: a longer string lives in V8's large-object space until a full collection, and a 350k-result upload
+ * left a few hundred megabytes of them behind before the collector ran (see the ingest figures in BENCHMARKS.md).
+ */
+const MAX_JSON_CHARS = 64 * 1024
+const FIRST_ROWS = 200
+const nextRows = (json: string, rows: number) => Math.max(1, Math.min(CHUNK, Math.floor(rows * MAX_JSON_CHARS / Math.max(1, json.length))))
+
 /** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
 const MAX_ATTEMPTS = 100
 
@@ -35,7 +44,8 @@ interface StoredResults {
   watched: string[]
   /** Test cases that failed or flaked in this upload, or whose result a shard merge changed. */
   failingOrFlaky: string[]
-  labels: Map<string, string>
+  /** The label of a test case of this upload, by test case id. */
+  labels: { get: (caseId: string) => string | undefined }
 }
 
 /**
@@ -65,13 +75,15 @@ export async function storeResults(
     return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
   })
 
-  const labels = new Map<string, string>()
+  const byCase = new Map<string, ParsedResult>()
   const failingOrFlaky: string[] = []
   for (const m of merged) {
     const id = caseIds.get(m.identityHash)!
-    labels.set(id, testLabel(m.result))
+    byCase.set(id, m.result)
     if (m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash)) failingOrFlaky.push(id)
   }
+  // labels are made when asked for: a first upload of 350k tests would otherwise hold 350k label strings
+  const labels = { get: (caseId: string) => { const r = byCase.get(caseId); return r && testLabel(r) } }
   return { newClusters: clusters.created, touchedClusters: clusters.touched, watched, failingOrFlaky, labels }
 }
 
@@ -82,30 +94,39 @@ export async function storeResults(
 async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[]): Promise<{ caseIds: CaseIds, watched: string[] }> {
   const caseIds: CaseIds = new Map()
   const watched: string[] = []
+  // keyed by the upload's own hash strings, not the equal ones each row brings (350k of them in a large upload)
+  const keyOf = (hashes: string[]) => {
+    const own = new Map(hashes.map(h => [h, h]))
+    return (h: string) => own.get(h) ?? h
+  }
   for (let i = 0; i < merged.length; i += CHUNK * 10) {
     const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
+    const key = keyOf(hashes)
     const known = rowsOf<{ id: string, identity_hash: string, watched: boolean }>(await tx.execute(sql`
       select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 or flaky_reason is null as watched from test_cases
       where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
     for (const r of known) {
-      caseIds.set(r.identity_hash, r.id)
+      caseIds.set(key(r.identity_hash), r.id)
       if (r.watched) watched.push(r.id)
     }
   }
   const fresh = merged.filter(m => !caseIds.has(m.identityHash))
-  for (let i = 0; i < fresh.length; i += CHUNK) {
-    const rows = fresh.slice(i, i + CHUNK).map(m => ({
+  for (let i = 0, size = FIRST_ROWS; i < fresh.length;) {
+    const rows = fresh.slice(i, i += size).map(m => ({
       identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
     }))
+    const json = rowsJson(rows)
+    size = nextRows(json, rows.length)
     const inserted = rowsOf<{ id: string, identity_hash: string }>(await tx.execute(sql`
       insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
       select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant
-      from json_to_recordset(${rowsJson(rows)}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
+      from json_to_recordset(${json}::json) as x(identity_hash text, file text, suite_path text[], title text, variant text)
       on conflict (project_id, identity_hash) do nothing
       returning id, identity_hash`))
     // a new test is labelled on its first run (`new`), passing or not
+    const key = keyOf(rows.map(r => r.identity_hash))
     for (const r of inserted) {
-      caseIds.set(r.identity_hash, r.id)
+      caseIds.set(key(r.identity_hash), r.id)
       watched.push(r.id)
     }
     // A concurrent upload inserted the rest after this statement's snapshot: read them now.
@@ -169,31 +190,38 @@ type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: stri
 /** Inserts one result per merged test, and its attempts when there was more than one try. */
 async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: ResultLinks) {
   const at = run.startedAt.toISOString()
-  const { resultRows, attemptRows } = resultRowsOf(merged, links)
-  for (let i = 0; i < resultRows.length; i += CHUNK) {
+  // Rows are made one statement at a time (a 350k-result upload would otherwise hold every row object and id at once);
+  // attempt rows gather across statements until there are enough for one of their own.
+  let attempts: object[] = []
+  const flushAttempts = async () => {
+    await tx.execute(sql`
+      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
+      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
+      from json_to_recordset(${rowsJson(attempts)}::json) as x(result_id uuid, attempt int,
+        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
+    attempts = []
+  }
+  for (let i = 0, size = FIRST_ROWS; i < merged.length;) {
+    const resultRows = resultRowsOf(merged.slice(i, i += size), links, attempts)
+    const json = rowsJson(resultRows)
+    size = nextRows(json, resultRows.length)
     await tx.execute(sql`
       insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
         error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
       select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
         x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
         x.fingerprint, x.cluster_id
-      from json_to_recordset(${rowsJson(resultRows.slice(i, i + CHUNK))}::json) as x(id uuid, test_case_id uuid, status test_status,
+      from json_to_recordset(${json}::json) as x(id uuid, test_case_id uuid, status test_status,
         flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
         line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
+    if (attempts.length >= FIRST_ROWS / 2) await flushAttempts()
   }
-  for (let i = 0; i < attemptRows.length; i += CHUNK * 2) {
-    await tx.execute(sql`
-      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
-      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
-      from json_to_recordset(${rowsJson(attemptRows.slice(i, i + CHUNK * 2))}::json) as x(result_id uuid, attempt int,
-        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
-  }
+  if (attempts.length) await flushAttempts()
 }
 
-/** The snake_case rows json_to_recordset reads; empty collections are stored as null to keep rows small. */
-function resultRowsOf(merged: MergedResult[], links: ResultLinks) {
-  const attemptRows: object[] = []
-  const resultRows = merged.map((m) => {
+/** The snake_case rows json_to_recordset reads (attempt rows go to `attemptRows`); empty collections are stored as null. */
+function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: object[]) {
+  return merged.map((m) => {
     const r = m.result
     const id = uuidv7()
     if (r.attempts.length > 1) {
@@ -214,7 +242,6 @@ function resultRowsOf(merged: MergedResult[], links: ResultLinks) {
       fingerprint, cluster_id: clusterId,
     }
   })
-  return { resultRows, attemptRows }
 }
 
 /** Results (with attempts) this run already stores for these test identities, as parsed results to merge with. */

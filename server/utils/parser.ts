@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads'
 import workerCode from '#parse-worker'
 import type { ReportFormat } from '#shared/constants'
-import { ReportParseError, type ParsedReport } from '../ingest'
+import { ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
+import { resultInterner } from '../ingest/intern'
 import type { ParseReply, ParseRequest } from '../workers/parse'
 import { useConfig } from './config'
 
@@ -12,7 +13,7 @@ import { useConfig } from './config'
  * PROOFDECK_PARSE_MEMORY_MB) goes back to the system with it.
  */
 
-/** The report has more results than the upload may still take (nothing was copied back). */
+/** The report has more results than the upload may still take (what was copied back before the count passed it is dropped). */
 export class TooManyResults extends Error {
   constructor(readonly count: number) {
     super(`The report holds ${count} results.`)
@@ -23,6 +24,7 @@ export class TooManyResults extends Error {
 export class ParserExhausted extends Error {}
 
 export interface ReportParser {
+  /** Parses one file. A large `content` is moved to the worker, not copied: the caller must not read it afterwards. */
   parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<ParsedReport>
 }
 
@@ -30,6 +32,13 @@ interface PooledParser extends ReportParser {
   failed: () => boolean
   close: () => Promise<void>
 }
+
+/**
+ * Files at least this large move to the worker (transferred) instead of being copied: a copy would be one more
+ * report-sized buffer at the moment an upload's memory peaks. Only a buffer that is the whole of its ArrayBuffer
+ * moves (a small one may share Node's buffer pool with others).
+ */
+const TRANSFER_BYTES = 1024 * 1024
 
 /** Uploads larger than this (bytes read by one worker) retire it: its heap grew and would stay grown. */
 const RECYCLE_BYTES = 8 * 1024 * 1024
@@ -84,7 +93,13 @@ function openParser(): PooledParser {
   })
   worker.unref()
   let next = 0
-  let pending: { id: number, results: ParsedReport['results'], resolve: (r: ParsedReport) => void, reject: (e: Error) => void } | null = null
+  let pending: {
+    id: number
+    results: ParsedResult[]
+    share: (r: ParsedResult) => ParsedResult
+    resolve: (r: ParsedReport) => void
+    reject: (e: Error) => void
+  } | null = null
   let failure: Error | null = null
 
   const fail = (err: Error) => {
@@ -99,7 +114,7 @@ function openParser(): PooledParser {
     const p = pending
     switch (reply.kind) {
       case 'results':
-        for (const r of reply.results) p.results.push(r)
+        for (const r of reply.results) p.results.push(p.share(r))
         return
       case 'done':
         pending = null
@@ -121,8 +136,9 @@ function openParser(): PooledParser {
     parse(content, format, remaining) {
       if (failure) return Promise.reject(failure)
       return new Promise((resolve, reject) => {
-        pending = { id: ++next, results: [], resolve, reject }
-        worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest)
+        pending = { id: ++next, results: [], share: resultInterner(), resolve, reject }
+        const whole = content.byteLength >= TRANSFER_BYTES && content.byteOffset === 0 && content.byteLength === content.buffer.byteLength
+        worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest, whole ? [content.buffer as ArrayBuffer] : [])
       })
     },
     async close() {

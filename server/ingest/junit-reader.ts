@@ -1,0 +1,209 @@
+import { CAPS, capText } from './common'
+import {
+  fileOf, joinText, problem, readProperty, testcaseResult, titleOf, trimLines,
+  type CaseElement, type ProblemElement, type SuiteContext,
+} from './junit-case'
+import { FIELD_CAPS, assertSuiteDepth } from './limits'
+import { ReportParseError, type ParsedResult, type ParsedRunError } from './types'
+import { scanXml, type Attrs } from './xml-scan'
+
+/*
+ * Reads a well-formed JUnit document in one pass (xml-scan.ts) and hands each result over as its <testcase> closes:
+ * no tree of the document is built, and only the elements on the current path are held. What an element means
+ * depends on where it sits, as in every JUnit consumer: testcases may sit at any depth under suites (and under
+ * unknown wrappers), a stray <error>/<failure> directly in a suite is a run error, a testcase nested in a testcase
+ * is a test of its own after its parent. Suite properties apply to the testcases after them (every producer writes
+ * them first).
+ */
+
+export interface JunitSink {
+  result: (r: ParsedResult) => void
+  errors: ParsedRunError[]
+  stdout: string[]
+  stderr: string[]
+  unnamed: number
+  /** The root element: its name and attributes. */
+  root: { name: string, attrs: Attrs } | null
+  /** timestamp/time of each <testsuite> directly under a <testsuites> root, for the run's timing. */
+  topSuites: { timestamp?: string, time?: string }[]
+}
+
+type Out = (r: ParsedResult) => void
+
+type Frame
+  = | { kind: 'suite', ctx: SuiteContext, inherited: Record<string, string>, own: Record<string, string>, out: Out }
+    | { kind: 'wrapper', ctx: SuiteContext, out: Out }
+    | { kind: 'case', ctx: SuiteContext, el: CaseElement, nested: ParsedResult[], out: Out }
+    | { kind: 'problem', el: ProblemElement, done: (el: ProblemElement) => void }
+    | { kind: 'text', text: string, done: (text: string) => void }
+    | { kind: 'properties', into: Record<string, string>, done: () => void }
+    | { kind: 'skip' }
+
+/** Elements whose content nobody reads (they may still be deep; the scanner walks past them). */
+const SKIP: Frame = { kind: 'skip' }
+
+const PROBLEM_STATUS = {
+  error: 'errored', failure: 'failed', rerunFailure: 'failed', rerunError: 'errored', flakyFailure: 'failed', flakyError: 'errored',
+} as const
+
+function suiteFrame(tag: string, a: Attrs, ctx: SuiteContext, out: Out): Frame {
+  const name = tag === 'testsuite' ? capText(a.name?.trim(), FIELD_CAPS.suite) : null
+  const here: SuiteContext = { suites: name ? [...ctx.suites, name] : ctx.suites, file: fileOf(a) ?? ctx.file, properties: ctx.properties }
+  assertSuiteDepth(here.suites.length, 'JUnit report', here.suites)
+  return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out }
+}
+
+function caseFrame(a: Attrs, ctx: SuiteContext, out: Out): Frame {
+  const children = { errors: [], failures: [], reruns: [], flakes: [], skipped: [] }
+  return { kind: 'case', ctx, el: { attrs: a, title: titleOf(a), children, stdout: null, stderr: null, properties: {} }, nested: [], out }
+}
+
+const problemFrame = (a: Attrs, done: (el: ProblemElement) => void): Frame =>
+  ({ kind: 'problem', el: { attrs: a, text: '', stackTrace: null, stdout: null, stderr: null }, done })
+
+const textFrame = (done: (text: string) => void): Frame => ({ kind: 'text', text: '', done })
+
+/** The element handler of one read: a stack of frames, one per open element. */
+class Reader {
+  readonly stack: Frame[] = []
+  /** Equal suite paths, shared between the results of the report. */
+  readonly paths = new Map<string, string[]>()
+  constructor(readonly sink: JunitSink) {}
+
+  open(tag: string, attrs: () => Attrs): void {
+    const parent = this.stack[this.stack.length - 1]
+    this.stack.push(parent ? this.child(parent, tag, attrs) : this.root(tag, attrs))
+  }
+
+  close(): void {
+    const f = this.stack.pop()!
+    switch (f.kind) {
+      case 'case': {
+        if (!f.el.title) this.sink.unnamed++
+        f.out(testcaseResult(f.el, f.ctx, this.paths))
+        for (const r of f.nested) f.out(r)
+        return
+      }
+      case 'problem': return f.done(f.el)
+      case 'text': return f.done(f.text)
+      case 'properties': return f.done()
+    }
+  }
+
+  wantsText(): boolean {
+    const kind = this.stack[this.stack.length - 1]?.kind
+    return kind === 'text' || kind === 'problem'
+  }
+
+  text(s: string): void {
+    const f = this.stack[this.stack.length - 1]!
+    if (f.kind === 'text') f.text += s
+    else if (f.kind === 'problem') f.el.text += s
+  }
+
+  private root(tag: string, attrs: () => Attrs): Frame {
+    if (tag !== 'testsuites' && tag !== 'testsuite') {
+      throw new ReportParseError(`This XML is not a JUnit report: the root element is <${tag}>, expected <testsuites> or <testsuite>.`, { code: 'not_junit' })
+    }
+    const a = attrs()
+    this.sink.root = { name: tag, attrs: a }
+    return suiteFrame(tag, a, { suites: [], file: null, properties: {} }, this.sink.result)
+  }
+
+  private child(parent: Frame, tag: string, attrs: () => Attrs): Frame {
+    switch (parent.kind) {
+      case 'suite': return this.inSuite(parent, tag, attrs)
+      case 'wrapper': {
+        const test = testElement(tag, attrs, parent.ctx, parent.out)
+        if (test) return test
+        if (tag === 'properties' || tag === 'skipped' || tag === 'system-out' || tag === 'system-err') return SKIP
+        return { kind: 'wrapper', ctx: parent.ctx, out: parent.out }
+      }
+      case 'case': return inCase(parent, tag, attrs)
+      case 'problem': {
+        const el = parent.el
+        if (tag === 'stackTrace') return textFrame((text) => { el.stackTrace = joinText(el.stackTrace, text) })
+        if (tag === 'system-out') return textFrame((text) => { el.stdout = joinText(el.stdout, text) })
+        if (tag === 'system-err') return textFrame((text) => { el.stderr = joinText(el.stderr, text) })
+        return SKIP
+      }
+      case 'properties': {
+        if (tag !== 'property') return SKIP
+        const a = attrs()
+        const into = parent.into
+        return textFrame(text => readProperty(a, text, into))
+      }
+      default: return SKIP
+    }
+  }
+
+  /** A child of a <testsuite>/<testsuites>: tests, run errors, suite output, suite properties, or a wrapper. */
+  private inSuite(f: Extract<Frame, { kind: 'suite' }>, tag: string, attrs: () => Attrs): Frame {
+    const sink = this.sink
+    if (tag === 'testsuite' && this.stack.length === 1 && sink.root!.name === 'testsuites') {
+      const a = attrs()
+      sink.topSuites.push({ timestamp: a.timestamp, time: a.time })
+    }
+    const test = testElement(tag, attrs, f.ctx, f.out)
+    if (test) return test
+    if (tag === 'error' || tag === 'failure') {
+      return problemFrame(attrs(), (el) => {
+        const p = problem(el, PROBLEM_STATUS[tag])
+        const where = f.ctx.suites.length ? `${f.ctx.suites.join(' › ')}: ` : ''
+        sink.errors.push({ message: capText(`${where}${p.message ?? `<${tag}> outside any testcase`}`, CAPS.message)!, stack: p.stack })
+      })
+    }
+    if (tag === 'system-out' || tag === 'system-err') {
+      return textFrame((text) => {
+        const t = trimLines(text)
+        if (t) (tag === 'system-out' ? sink.stdout : sink.stderr).push(t)
+      })
+    }
+    if (tag === 'properties') {
+      const done = () => {
+        if (Object.keys(f.own).length) f.ctx = { ...f.ctx, properties: { ...f.inherited, ...f.own } }
+      }
+      return { kind: 'properties', into: f.own, done }
+    }
+    if (tag === 'skipped') return SKIP
+    return { kind: 'wrapper', ctx: f.ctx, out: f.out }
+  }
+}
+
+/** A <testsuite>/<testsuites> or a <testcase> found where tests may be, or null for another element. */
+function testElement(tag: string, attrs: () => Attrs, ctx: SuiteContext, out: Out): Frame | null {
+  if (tag === 'testcase') return caseFrame(attrs(), ctx, out)
+  if (tag === 'testsuite' || tag === 'testsuites') return suiteFrame(tag, attrs(), ctx, out)
+  return null
+}
+
+/** A child of a <testcase>: its outcome elements, output, properties, and tests nested in it. */
+function inCase(f: Extract<Frame, { kind: 'case' }>, tag: string, attrs: () => Attrs): Frame {
+  const el = f.el
+  const ch = el.children
+  if (tag in PROBLEM_STATUS) {
+    const status = PROBLEM_STATUS[tag as keyof typeof PROBLEM_STATUS]
+    const list = tag === 'error' ? ch.errors : tag === 'failure' ? ch.failures : tag.startsWith('rerun') ? ch.reruns : ch.flakes
+    return problemFrame(attrs(), e => list.push(problem(e, status)))
+  }
+  if (tag === 'skipped') {
+    const a = attrs()
+    return textFrame(text => ch.skipped.push({ attrs: a, text }))
+  }
+  if (tag === 'system-out') return textFrame((text) => { el.stdout = joinText(el.stdout, text) })
+  if (tag === 'system-err') return textFrame((text) => { el.stderr = joinText(el.stderr, text) })
+  if (tag === 'properties') return { kind: 'properties', into: el.properties, done: () => {} }
+  if (tag === 'testcase' || tag === 'testsuite') {
+    // read as if walked after the testcase: its title is one more suite around them
+    const inner = { ...f.ctx, suites: [...f.ctx.suites, el.title || '(unnamed testcase)'] }
+    return testElement(tag, attrs, inner, r => f.nested.push(r))!
+  }
+  return SKIP
+}
+
+/** Reads `xml` (already checked to be well-formed), passing results to the sink as they complete. */
+export function readJunit(xml: string, sink: JunitSink): void {
+  const reader = new Reader(sink)
+  scanXml(xml, reader)
+  if (!sink.root) throw new ReportParseError('The XML has no root element.', { code: 'malformed_xml' })
+}
