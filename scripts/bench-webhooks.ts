@@ -19,7 +19,7 @@ const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const N = Number(process.env.BENCH_WEBHOOK_UPLOADS || 40)
 const RESULTS = 500
 
-interface Row { db: string, quiet: number[], hooked: number[], latency: number[] }
+interface Row { db: string, quiet: number[], hooked: number[], hung: number[], latency: number[] }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
 
@@ -73,23 +73,31 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row> {
     }
     await upload('quiet', -1)
     await upload('hooked', -1)
-    for (const url of [fast.url, hung.url]) {
-      await call(`${server.url}/api/projects/hooked/webhooks`, { method: 'POST', cookie, body: JSON.stringify({ url, events: ['run.failed', 'cluster.new'] }) })
-    }
-    const row: Row = { db, quiet: [], hooked: [], latency: [] }
+    const hook = (url: string) => call(`${server.url}/api/projects/hooked/webhooks`, {
+      method: 'POST', cookie, body: JSON.stringify({ url, events: ['run.failed', 'cluster.new'] }),
+    })
+    const row: Row = { db, quiet: [], hooked: [], hung: [], latency: [] }
+    // 1. a receiver that answers: upload times against the project without webhooks, and how soon it hears
+    await hook(fast.url)
     for (let n = 0; n < N; n++) {
       row.quiet.push((await upload('quiet', n)).ms)
       const before = fast.arrived.size
       const hooked = await upload('hooked', n)
       row.hooked.push(hooked.ms)
-      // wait for this run's delivery, so each latency is one upload's alone
       const deadline = performance.now() + 30_000
       while (fast.arrived.size === before && performance.now() < deadline) await new Promise(r => setTimeout(r, 5))
       const at = [...fast.arrived.values()].at(-1)
       if (fast.arrived.size > before && at !== undefined) row.latency.push(at - hooked.answeredAt)
     }
+    // 2. a receiver that never answers is added: uploads go on at the same pace (each try of it waits out the timeout)
+    await hook(hung.url)
+    for (let n = N; n < 2 * N; n++) {
+      row.quiet.push((await upload('quiet', n)).ms)
+      row.hung.push((await upload('hooked', n)).ms)
+    }
     const f = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(0)} ms, p95 ${quantile(xs, 0.95).toFixed(0)} ms`
-    console.log(`${db.padEnd(8)} upload, no webhooks: ${f(row.quiet)}; with a fast and a hung receiver: ${f(row.hooked)}; delivery latency: ${f(row.latency)} (${row.latency.length}/${N})`)
+    console.log(`${db.padEnd(8)} upload, no webhooks: ${f(row.quiet)}; with a receiver: ${f(row.hooked)}; `
+      + `with a hung one too: ${f(row.hung)}; delivery latency: ${f(row.latency)} (${row.latency.length}/${N})`)
     return row
   }
   finally {
@@ -108,11 +116,12 @@ async function main() {
   else console.log('(set DATABASE_URL=postgres://… to also measure Postgres)')
   const ms = (xs: number[], q: number) => `${quantile(xs, q).toFixed(0)} ms`
   const table = [
-    '| Database | Upload, project without webhooks (p50 / p95) | Upload, project with a fast and a hung receiver (p50 / p95) | Upload answered → fast receiver has it (p50 / p95) |',
-    '|---|---|---|---|',
-    ...rows.map(r => `| ${r.db} | ${ms(r.quiet, 0.5)} / ${ms(r.quiet, 0.95)} | ${ms(r.hooked, 0.5)} / ${ms(r.hooked, 0.95)} | ${ms(r.latency, 0.5)} / ${ms(r.latency, 0.95)} (${r.latency.length} of ${N}) |`),
+    '| Database | Upload, no webhooks (p50 / p95) | Upload, with a webhook (p50 / p95) | Upload, with a hung receiver too (p50 / p95) | Upload answered → receiver has it (p50 / p95) |',
+    '|---|---|---|---|---|',
+    ...rows.map(r => `| ${r.db} | ${ms(r.quiet, 0.5)} / ${ms(r.quiet, 0.95)} | ${ms(r.hooked, 0.5)} / ${ms(r.hooked, 0.95)} | `
+      + `${ms(r.hung, 0.5)} / ${ms(r.hung, 0.95)} | ${ms(r.latency, 0.5)} / ${ms(r.latency, 0.95)} (${r.latency.length} of ${N}) |`),
   ].join('\n')
-  writeBenchmarkSection('Webhooks', 'bench:webhooks', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average ${load} at the start (the machine is shared). ${N} uploads of a ${RESULTS}-result report (10 failures) per project, alternating between a project without webhooks and one with two: a receiver that answers 204 at once and one that never answers (each delivery to it waits out the 10 s timeout and is retried). The outbox rows are written in the upload's transaction; sending happens on the job queue (pg-boss, polling every second) after the commit, so a hung receiver does not hold an upload. Latency is from the upload's answer to the fast receiver's request for that run's \`run.failed\`.
+  writeBenchmarkSection('Webhooks', 'bench:webhooks', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average ${load} at the start (the machine is shared). Uploads of a ${RESULTS}-result report (10 failures) alternate between a project without webhooks and one with a webhook (run.failed, cluster.new) to a receiver that answers 204 at once: ${N} each, every upload of the second waiting for its delivery. Then a second webhook, to a receiver that never answers, is added and ${N} more uploads alternate (each delivery to it waits out the 10 s timeout and is retried). The outbox rows are written in the upload's transaction; sending happens on the job queue (pg-boss, polling every second, 4 workers) after the commit. Latency is from the upload's answer to the receiver's request for that run's \`run.failed\`. A receiver that never answers holds a worker for the timeout on every try, so deliveries to others wait behind it once hung tries outnumber the workers.
 
 ${table}`)
 }

@@ -106,7 +106,8 @@ export function registerWebhookDelivery(): void {
   const { attempts, retrySeconds, timeoutSeconds } = useConfig().webhooks
   registerJob<{ deliveryId: string }>({
     name: WEBHOOK_JOB, handler: deliver, retryLimit: attempts - 1, retryDelay: retrySeconds,
-    // a try lasts at most the timeout; one still "running" well after it died with its process
-    expireInSeconds: timeoutSeconds + 5, concurrency: 2,
+    // a try lasts at most the timeout; one still "running" well after it died with its process.
+    // A receiver that never answers holds a worker for the timeout on every try: 4 keep others flowing meanwhile.
+    expireInSeconds: timeoutSeconds + 5, concurrency: 4,
   })
 }
