@@ -41,7 +41,10 @@ async function receiver(hang: boolean) {
     })
   })
   await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, arrived, close: () => server.closeAllConnections() }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, arrived, close: () => {
+    server.closeAllConnections()
+    server.close()
+  } }
 }
 
 async function call(url: string, init: RequestInit & { cookie?: string, key?: string }) {
