@@ -39,3 +39,14 @@ export const QUARANTINE_RELEASE_PASSES = 10
 
 /** A quarantine's reason is shown on the test page, the flaky list and to agents: one sentence, not an essay. */
 export const QUARANTINE_REASON_MAX = 500
+
+/** What a project's webhooks can subscribe to (docs/webhooks.md says when each fires). */
+export const WEBHOOK_EVENTS = ['run.failed', 'run.recovered', 'cluster.new', 'cluster.regressed', 'test.broken', 'test.flaky'] as const
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
+
+/** `json`: the signed event; `slack`: a Slack incoming-webhook message. */
+export const WEBHOOK_FORMATS = ['json', 'slack'] as const
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number]

@@ -1,4 +1,5 @@
 import { closeDb, useDbHandle } from '../db'
+import { stopJobs } from '../services/jobs'
 
 /**
  * Opens and migrates the database as the server starts. If that fails the process exits with one line saying why:
@@ -13,5 +14,9 @@ export default defineNitroPlugin((nitroApp) => {
       process.exit(1)
     },
   )
-  nitroApp.hooks.hook('close', closeDb)
+  // the job queue first: its workers still write to the database
+  nitroApp.hooks.hook('close', async () => {
+    await stopJobs()
+    await closeDb()
+  })
 })

@@ -96,6 +96,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
       update test_cases tc set
         flaky_score = x.score, flaky_confidence = x.confidence, flaky_label = x.label, flaky_evidence = x.evidence,
         flaky_since = case when x.label <> 'flaky' then null when tc.flaky_label <> 'flaky' then now() else tc.flaky_since end,
+        broken_since = case when x.label <> 'broken' then null when tc.flaky_label <> 'broken' then now() else tc.broken_since end,
         last_flake_at = x.last_flake_at, flaky_sample = x.sample, flaky_retry_passes = x.retry_passes, flaky_flips = x.flips,
         flaky_mixed_commits = x.mixed_commits, flaky_reason = x.reason, flaky_branch = x.branch,
         failing_since = x.failing_since, last_passed = x.last_passed

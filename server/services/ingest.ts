@@ -16,6 +16,7 @@ import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { refreshRunCounts, storeResults } from './run-results'
 import type { Scope } from './scope'
+import { sendDeliveries, writeWebhookEvents } from './webhook-events'
 
 /**
  * Ingest of an upload (one or more report files) into one run: parse, then one transaction that finds or creates
@@ -61,6 +62,7 @@ export async function ingestRun(
   const plan = planRun(meta, await parseFiles(files, meta.format))
   const db = await useDb()
   let touchedClusters: string[] = []
+  let deliveries: string[] = []
   const outcome = await db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, plan.values.branch ?? undefined)
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
@@ -70,10 +72,12 @@ export async function ingestRun(
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
+    if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
   if (touchedClusters.length) void diagnoseClusters(touchedClusters)
+  if (deliveries.length) void sendDeliveries(deliveries)
   return outcome
 }
 

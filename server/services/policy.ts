@@ -6,7 +6,7 @@ import type { Scope } from './scope'
  * they are limited by the scope's projects in SQL (outside the scope is a 404, not a 403).
  */
 export type Action = 'ingest' | 'triage' | 'quarantine' | 'rediagnose' | 'manage_users' | 'manage_ai_settings' | 'manage_keys' | 'create_ingest_key'
-  | 'revoke_any_key' | 'revoke_sessions'
+  | 'revoke_any_key' | 'revoke_sessions' | 'manage_webhooks'
 
 interface Rule {
   allows: (scope: Scope) => boolean
@@ -26,6 +26,10 @@ const POLICY: Record<Action, Rule> = {
   quarantine: {
     allows: s => signedIn(s) && s.role !== 'viewer',
     refusal: 'Only members and admins signed in to the dashboard can quarantine or release a test.', code: 'forbidden',
+  },
+  manage_webhooks: {
+    allows: s => signedIn(s) && s.role !== 'viewer',
+    refusal: 'Only members and admins signed in to the dashboard can add or delete webhooks.', code: 'forbidden',
   },
   rediagnose: { allows: s => s.role !== 'viewer', refusal: 'Viewers cannot re-run a diagnosis; ask a member or an admin.', code: 'role_forbids' },
   manage_users: { allows: admin, refusal: 'Only an admin can manage users.', code: 'admin_only' },

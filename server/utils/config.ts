@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DEFAULT_CONTEXT_TOKENS } from '../analysis/context'
 import { DEFAULT_FLAKY_OPTIONS } from '../analysis/flakiness'
+import { parseCidr } from './receiver-address'
 
 /**
  * Every setting the server reads from its environment, parsed once by one schema. A wrong value stops the start with
@@ -48,6 +49,16 @@ const envSchema = z.object({
   PROOFDECK_LLM_PRICE_INPUT: z.coerce.number().min(0, 'USD per million tokens (0 or more) is expected').optional(),
   PROOFDECK_LLM_PRICE_OUTPUT: z.coerce.number().min(0, 'USD per million tokens (0 or more) is expected').optional(),
   PROOFDECK_LLM_TIMEOUT_MS: int(1000, 600_000, 60_000),
+  PROOFDECK_WEBHOOK_ALLOWED_HOSTS: z.string().transform((v, ctx) => {
+    const entries = v.split(',').map(s => s.trim().toLowerCase()).filter(Boolean)
+    const bad = entries.find(e => e.includes('/') && !parseCidr(e))
+    if (bad) ctx.addIssue({ code: 'custom', message: `"${bad}" is not a CIDR like 10.0.0.0/8 or fd00::/8; list host names, addresses or CIDRs` })
+    return entries
+  }).optional(),
+  PROOFDECK_WEBHOOK_TIMEOUT_SECONDS: int(1, 60, 10),
+  PROOFDECK_WEBHOOK_ATTEMPTS: int(1, 20, 5),
+  PROOFDECK_WEBHOOK_RETRY_SECONDS: int(0, 3600, 10),
+  PROOFDECK_JOBS_MAINTENANCE_SECONDS: int(1, 3600, 30),
 })
 
 type Env = z.output<typeof envSchema>
@@ -84,6 +95,17 @@ export interface Config {
   contextTokens: number
   /** The PROOFDECK_LLM_* variables as set (validated), for the provider resolution in services/llm. */
   llm: Partial<Record<`PROOFDECK_LLM_${string}`, string>>
+  webhooks: {
+    /** Receivers allowed even on private, loopback or link-local addresses: host names, addresses and CIDRs. */
+    allowedHosts: string[]
+    timeoutSeconds: number
+    /** Tries per delivery, the first included. */
+    attempts: number
+    /** The first retry waits this long (to twice it); each next one about doubles. */
+    retrySeconds: number
+  }
+  /** How often the job queue retries jobs whose worker died (a restart mid-job) and archives old jobs. */
+  jobsMaintenanceSeconds: number
 }
 
 export class ConfigError extends Error {}
@@ -125,6 +147,13 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     infraFailureShare: e.PROOFDECK_INFRA_FAILURE_SHARE,
     contextTokens: e.PROOFDECK_CONTEXT_TOKENS,
     llm: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('PROOFDECK_LLM_'))),
+    webhooks: {
+      allowedHosts: e.PROOFDECK_WEBHOOK_ALLOWED_HOSTS ?? [],
+      timeoutSeconds: e.PROOFDECK_WEBHOOK_TIMEOUT_SECONDS,
+      attempts: e.PROOFDECK_WEBHOOK_ATTEMPTS,
+      retrySeconds: e.PROOFDECK_WEBHOOK_RETRY_SECONDS,
+    },
+    jobsMaintenanceSeconds: e.PROOFDECK_JOBS_MAINTENANCE_SECONDS,
   }
 }
 

@@ -58,6 +58,7 @@ const FIXTURE_OF_PARAM: Record<string, keyof Fixtures> = {
   diagnosisId: 'diagnosisId',
   keyId: 'keyId',
   userId: 'userId',
+  webhookId: 'webhookId',
 }
 
 /** Valid bodies for mutating routes with parameters, so the request reaches the scope check rather than a 400. */
@@ -67,6 +68,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/users/:userId': { role: 'viewer' },
   'PUT /api/test-cases/:testCaseId/quarantine': { reason: 'audit' },
   'POST /api/users/:userId/password': {},
+  'POST /api/projects/:projectSlug/webhooks': { url: 'http://93.184.216.34/hook', events: ['run.failed'] },
 }
 
 /**
@@ -87,6 +89,7 @@ interface Fixtures {
   diagnosisId: string
   keyId: string
   userId: string
+  webhookId: string
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -182,6 +185,12 @@ describe('route audit', () => {
     memberA.cookie = await login(server, memberA)
     memberA.key = (await createKey(server, memberA.cookie, { scopes: ['ingest', 'read'], projectSlug: 'proj-a' })).key
     await createKey(server, await login(server, memberB), { scopes: ['read'], projectSlug: 'proj-b' })
+    for (const slug of ['proj-a', 'proj-b']) {
+      const res = await request(server, 'POST', `/api/projects/${slug}/webhooks`, {
+        cookie: adminCookie, body: { url: 'http://93.184.216.34/hook', events: ['run.failed'] },
+      })
+      expect(res.status, res.text).toBe(201)
+    }
 
     // read the fixtures straight from the database (PGlite: only while the server is stopped), then restart
     await server.kill()
@@ -194,7 +203,8 @@ describe('route audit', () => {
         (select id from failure_clusters where project_id = p.id and merged_into_id is null order by id limit 1) as "clusterId",
         (select d.id from diagnoses d join failure_clusters c on c.id = d.cluster_id where c.project_id = p.id limit 1) as "diagnosisId",
         (select k.id from api_keys k join users u on u.id = k.user_id where u.email = '${email}' limit 1) as "keyId",
-        (select id from users where email = '${email}') as "userId"
+        (select id from users where email = '${email}') as "userId",
+        (select id from webhooks where project_id = p.id limit 1) as "webhookId"
         from projects p where p.slug = '${slug}'`)
       Object.assign(target, row)
       for (const [k, v] of Object.entries(target)) expect(v, `fixture ${k} of ${slug}`).toBeTruthy()

@@ -31,6 +31,8 @@ export const testCases = pgTable('test_cases', {
   lastFlakeAt: timestamp({ withTimezone: true }),
   /** When the label last became `flaky` (null while it is not), by ingest time; "newly flaky" reads the evidence's run starts instead. */
   flakySince: timestamp({ withTimezone: true }),
+  /** When the label last became `broken` (null while it is not), by ingest time: the test.broken webhook reads it. */
+  brokenSince: timestamp({ withTimezone: true }),
   /** Results in the flakiness window (infrastructure runs and skips left out) and the evidence counts in it. */
   flakySample: integer().notNull().default(0),
   flakyRetryPasses: integer().notNull().default(0),
@@ -47,6 +49,7 @@ export const testCases = pgTable('test_cases', {
   uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc().nullsFirst(), t.id),
   index('test_cases_flaky_since_idx').on(t.projectId, t.flakySince.desc().nullsFirst()).where(sql`flaky_since is not null`),
+  index('test_cases_broken_since_idx').on(t.projectId, t.brokenSince).where(sql`broken_since is not null`),
 ])
 
 export interface StepRecord { title: string, durationMs: number | null, status: TestStatus, error: string | null, steps?: StepRecord[] }

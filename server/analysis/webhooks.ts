@@ -1,0 +1,120 @@
+import { createHmac } from 'node:crypto'
+import type { RunStatus, WebhookEvent } from '#shared/constants'
+import { links } from '#shared/links'
+import type { IngestReceipt, RunCounts } from '#shared/types/ingest'
+
+/**
+ * Webhook events as pure functions: which events an upload causes, their payloads (with dashboard links), the JSON
+ * body and its signature, and the Slack message. The outbox service (services/webhook-events.ts) feeds them facts
+ * read inside the ingest transaction; docs/webhooks.md documents the shapes.
+ */
+
+interface Linked { id: string, url: string }
+export interface ClusterRef extends Linked { title: string, category: string, occurrences: number }
+export interface TestRef extends Linked { title: string, reason?: string | null, score?: number }
+
+/** What every event of one upload carries; `cluster` or `test` is added per event. */
+export interface EventPayload {
+  project: { slug: string, url: string }
+  run: { id: string, url: string, branch: string | null, commit: string | null, status: RunStatus, counts: RunCounts }
+  cluster?: ClusterRef
+  test?: TestRef
+  /** run.failed: the failing tests (at most 20 named; `counts.failed` + `counts.errored` has them all). */
+  tests?: TestRef[]
+}
+
+export interface DerivedEvent {
+  event: WebhookEvent
+  /** One event per webhook and key: an upload adding a shard to a run that already fired it fires nothing new. */
+  dedupKey: string
+  payload: EventPayload
+}
+
+/** What the ingest transaction knows beyond the receipt. */
+export interface UploadFacts {
+  receipt: Pick<IngestReceipt, 'runId' | 'url' | 'project' | 'status' | 'branch' | 'commit' | 'counts' | 'newClusters' | 'newlyFlaky' | 'failures'>
+  /** The status of the branch's previous run (empty runs left out), or null when this is its first. */
+  previousStatus: RunStatus | null
+  /** Resolved clusters this upload hit again (now `regressed`). */
+  regressed: { id: string, title: string, category: string, occurrences: number }[]
+  /** Tests whose label became `broken` with this upload. */
+  broken: { id: string, title: string, reason: string | null }[]
+}
+
+/** The events an upload causes, each with its payload; links start at `baseUrl`. */
+export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): DerivedEvent[] {
+  const { receipt: r } = facts
+  const base: EventPayload = {
+    project: { slug: r.project, url: `${baseUrl}${links.project(r.project)}` },
+    run: { id: r.runId, url: r.url, branch: r.branch, commit: r.commit, status: r.status, counts: r.counts },
+  }
+  const cluster = (c: Omit<ClusterRef, 'url'>): ClusterRef => ({ ...c, url: `${baseUrl}${links.cluster(c.id)}` })
+  const test = (t: Omit<TestRef, 'url'>): TestRef => ({ ...t, url: `${baseUrl}${links.testCase(t.id)}` })
+  const events: DerivedEvent[] = []
+  if (r.status === 'failed') {
+    const failing = [...r.failures.blocking, ...r.failures.quarantined].slice(0, 20)
+    events.push({ event: 'run.failed', dedupKey: r.runId, payload: { ...base, tests: failing.map(t => test({ id: t.testCaseId, title: t.title })) } })
+  }
+  if (r.status === 'passed' && facts.previousStatus === 'failed') events.push({ event: 'run.recovered', dedupKey: r.runId, payload: base })
+  for (const c of r.newClusters) {
+    events.push({ event: 'cluster.new', dedupKey: c.id, payload: { ...base, cluster: cluster(c) } })
+  }
+  for (const c of facts.regressed) {
+    events.push({ event: 'cluster.regressed', dedupKey: `${c.id}:${r.runId}`, payload: { ...base, cluster: cluster(c) } })
+  }
+  for (const t of facts.broken) {
+    events.push({ event: 'test.broken', dedupKey: `${t.id}:${r.runId}`, payload: { ...base, test: test(t) } })
+  }
+  for (const t of r.newlyFlaky) {
+    const ref = test({ id: t.testCaseId, title: t.title, score: t.score })
+    events.push({ event: 'test.flaky', dedupKey: `${t.testCaseId}:${r.runId}`, payload: { ...base, test: ref } })
+  }
+  return events
+}
+
+/** The JSON body of a delivery: the event, its delivery id, then the payload. */
+export function deliveryBody(event: WebhookEvent, deliveryId: string, payload: EventPayload): string {
+  return JSON.stringify({ event, deliveryId, ...payload })
+}
+
+/** `X-Proofdeck-Signature`: sha256= and the hex HMAC-SHA256 of the exact body under the webhook's secret. */
+export function signBody(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+}
+
+/** Slack mrkdwn: &, < and > are the only characters it wants escaped. */
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const link = (url: string, label: string) => `<${url}|${esc(label)}>`
+
+const HEADLINES: Record<WebhookEvent, string> = {
+  'run.failed': 'Run failed',
+  'run.recovered': 'Run recovered',
+  'cluster.new': 'New failure cluster',
+  'cluster.regressed': 'Failure cluster regressed',
+  'test.broken': 'Test broken',
+  'test.flaky': 'Test newly flaky',
+}
+
+/** A Slack incoming-webhook message (`text` for notifications, `blocks` for the layout) for one event. */
+export function slackMessage(event: WebhookEvent, p: EventPayload): { text: string, blocks: object[] } {
+  const where = [p.run.branch && `branch \`${esc(p.run.branch)}\``, p.run.commit && `commit \`${esc(p.run.commit.slice(0, 10))}\``]
+    .filter(Boolean).join(', ')
+  const c = p.run.counts
+  const runLine = `${link(p.run.url, 'Run')} in ${link(p.project.url, p.project.slug)}${where ? ` (${where})` : ''}: `
+    + `${c.passed} passed, ${c.failed + c.errored} failed, ${c.skipped} skipped, ${c.flaky} flaky`
+  const subject = p.cluster
+    ? `${link(p.cluster.url, p.cluster.title)} (${p.cluster.category}, ${p.cluster.occurrences} occurrence${p.cluster.occurrences === 1 ? '' : 's'})`
+    : p.test
+      ? `${link(p.test.url, p.test.title)}${p.test.reason ? `: ${esc(p.test.reason)}` : ''}`
+      : null
+  const failing = p.tests?.length ? p.tests.slice(0, 10).map(t => `• ${link(t.url, t.title)}`).join('\n') : null
+  const text = `${HEADLINES[event]}: ${p.cluster?.title ?? p.test?.title ?? `${p.project.slug} ${p.run.branch ?? ''}`.trim()}`
+  const body = [subject, runLine, failing].filter(Boolean).join('\n')
+  return {
+    text: esc(text),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${HEADLINES[event]}*\n${body}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Proofdeck · ${event}` }] },
+    ],
+  }
+}

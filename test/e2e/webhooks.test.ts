@@ -1,0 +1,238 @@
+import { createHmac } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+/** One request the fake receiver got, and what it answered (null: held, never answered). */
+interface Received { path: string, event: string, delivery: string, signature: string | undefined, body: string, answered: number | null }
+
+/**
+ * A webhook receiver on loopback. Paths decide the answer: /ok answers 200; /flaky answers 500 to its first request,
+ * then 200; /hold holds its first request unanswered (the server is killed meanwhile), then answers 200.
+ */
+function fakeReceiver() {
+  const received: Received[] = []
+  const held: ServerResponse[] = []
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = ''
+    req.on('data', (c: Buffer) => { body += c.toString() })
+    req.on('end', () => {
+      const path = req.url ?? '/'
+      const seen = received.filter(r => r.path === path).length
+      const answer = path === '/flaky' && seen === 0 ? 500 : path === '/hold' && seen === 0 ? null : 200
+      received.push({
+        path, body, answered: answer, event: String(req.headers['x-proofdeck-event']), delivery: String(req.headers['x-proofdeck-delivery']),
+        signature: req.headers['x-proofdeck-signature'] as string | undefined,
+      })
+      if (answer === null) held.push(res)
+      else res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer === 200 ? 'thanks' : 'boom')
+    })
+  })
+  return {
+    received,
+    start: () => new Promise<string>(r => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    stop: () => {
+      for (const res of held) res.destroy()
+      server.closeAllConnections()
+      return new Promise<void>(r => server.close(() => r()))
+    },
+  }
+}
+
+/** A Proofdeck JSON report: the named tests fail, `retried` fails then passes on retry (flaky), the rest pass. */
+function report(failing: string[], retried: string[] = []) {
+  return JSON.stringify({
+    format: 'proofdeck', version: 1,
+    results: [
+      ...failing.map(title => ({ title, status: 'failed', errorMessage: `${title}: expected 1 to be 2` })),
+      ...retried.map(title => ({ title, status: 'passed', flaky: true, attempts: [{ status: 'failed', errorMessage: 'socket hang up' }, { status: 'passed' }] })),
+      { title: 'login works', status: 'passed' },
+    ],
+  })
+}
+
+const ENV = {
+  PROOFDECK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  PROOFDECK_WEBHOOK_RETRY_SECONDS: '1',
+  PROOFDECK_WEBHOOK_TIMEOUT_SECONDS: '3',
+  PROOFDECK_JOBS_MAINTENANCE_SECONDS: '1',
+}
+
+describe('webhooks', () => {
+  const receiver = fakeReceiver()
+  let base = ''
+  let server: TestServer
+  let first: TestServer | undefined
+  let admin = ''
+  let ingestKey = ''
+  let runs = 0
+
+  const call = (method: string, path: string, body?: unknown, cookie = admin) => fetch(`${server.url}${path}`, {
+    method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const answer = async (res: Promise<Response>, status: number) => {
+    const r = await res
+    const text = await r.text()
+    expect(r.status, text).toBe(status)
+    return text ? JSON.parse(text) : null
+  }
+  const uploadRun = async (failing: string[], retried: string[] = []) => {
+    const r = await upload(server, [{ name: 'r.json', content: report(failing, retried) }],
+      { key: ingestKey, query: { project: 'web', branch: 'main', runKey: `run-${++runs}` } })
+    expect(r.status, JSON.stringify(r.body)).toBe(201)
+    return r.body
+  }
+  const list = () => answer(call('GET', '/api/projects/web/webhooks'), 200)
+  /** Waits until every delivery of every webhook is settled (delivered or failed) and returns the list. */
+  const settled = () => vi.waitFor(async () => {
+    const hooks = await list()
+    for (const h of hooks) for (const d of h.recentDeliveries) expect(d.status, JSON.stringify(d)).not.toBe('pending')
+    return hooks
+  }, { timeout: 60_000, interval: 200 })
+  const delivered = (path: string) => receiver.received.filter(r => r.path === path && r.answered === 200)
+
+  beforeAll(async () => {
+    base = await receiver.start()
+    server = await startServer(ENV)
+    admin = await login(server)
+    ingestKey = (await createKey(server, admin, { scopes: ['ingest'] })).key
+    await uploadRun([]) // the project exists, and the branch's first run passed
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await first?.stop()
+    await receiver.stop()
+  })
+
+  let secret = ''
+  let hookId = ''
+
+  it('creates webhooks (the secret shown once), refuses private receivers and bad input with a sentence, keeps other projects out', async () => {
+    const created = await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/ok`, events: ['run.failed', 'run.recovered', 'cluster.new', 'cluster.regressed', 'test.broken', 'test.flaky'] }), 201)
+    expect(created).toMatchObject({ url: `${base}/ok`, format: 'json', createdBy: expect.any(String) })
+    expect(created.secret).toMatch(/^whsec_[\w-]{32}$/)
+    secret = created.secret
+    hookId = created.id
+    await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/slack/T000/B000/token`, events: ['run.failed'], format: 'slack' }), 201)
+    await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/flaky`, events: ['run.recovered'] }), 201)
+
+    const hooks = await list()
+    expect(hooks.map((h: { url: string }) => h.url)).toEqual([`${base}/ok`, `${base}/slack/…`, `${base}/flaky`])
+    expect(JSON.stringify(hooks)).not.toContain(secret)
+    expect(JSON.stringify(hooks)).not.toContain('token')
+
+    const refused = await answer(call('POST', '/api/projects/web/webhooks', { url: 'http://10.0.0.1/hook', events: ['run.failed'] }), 422)
+    expect(refused.message).toBe('The receiver 10.0.0.1 resolves to 10.0.0.1, a private, loopback or link-local address; list it in PROOFDECK_WEBHOOK_ALLOWED_HOSTS to allow it.')
+    const mapped = await answer(call('POST', '/api/projects/web/webhooks', { url: 'http://[::ffff:169.254.169.254]/', events: ['run.failed'] }), 422)
+    expect(mapped.message).toContain('private, loopback or link-local')
+    const badEvent = await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/ok`, events: ['run.exploded'] }), 400)
+    expect(badEvent.message).toBe('events.0: Events are some of: run.failed, run.recovered, cluster.new, cluster.regressed, test.broken, test.flaky.')
+    const badUrl = await answer(call('POST', '/api/projects/web/webhooks', { url: 'ftp://example.com', events: ['run.failed'] }), 400)
+    expect(badUrl.message).toBe('url: The receiver URL is an http(s) URL, e.g. https://example.com/hooks/proofdeck.')
+    await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/ok`, events: [] }), 400)
+
+    // a viewer of the project may not add one; a member of another project sees none of them
+    await upload(server, [{ name: 'r.json', content: report([]) }], { key: ingestKey, query: { project: 'other' } })
+    for (const [name, role, project] of [['vic', 'viewer', 'web'], ['olu', 'member', 'other']] as const) {
+      await answer(call('POST', '/api/users', { email: `${name}@example.test`, name, role, password: 'a long enough password', projectSlugs: [project] }), 201)
+    }
+    const viewer = await login(server, { email: 'vic@example.test', password: 'a long enough password' })
+    const outsider = await login(server, { email: 'olu@example.test', password: 'a long enough password' })
+    const forbidden = await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/ok`, events: ['run.failed'] }, viewer), 403)
+    expect(forbidden.message).toBe('Only members and admins signed in to the dashboard can add or delete webhooks.')
+    expect(await answer(call('GET', '/api/projects/web/webhooks', undefined, viewer), 200)).toHaveLength(3)
+    await answer(call('GET', '/api/projects/web/webhooks', undefined, outsider), 404)
+    await answer(call('DELETE', `/api/projects/web/webhooks/${hookId}`, undefined, outsider), 404)
+    await answer(call('DELETE', `/api/projects/other/webhooks/${hookId}`), 404)
+    const badId = await answer(call('DELETE', '/api/projects/web/webhooks/nope'), 400)
+    expect(badId.message).toBe('webhookId: A webhook id is a UUID.')
+  })
+
+  it('delivers each event once, signed; a Slack hook gets a message; a receiver that fails first is retried', async () => {
+    const run1 = await uploadRun(['checkout pays'], ['search is fast'])
+    expect(run1.newClusters.length).toBeGreaterThan(0)
+    expect(run1.newlyFlaky.map((t: { title: string }) => t.title)).toEqual(['search is fast'])
+    await uploadRun(['checkout pays'])
+    await uploadRun(['checkout pays']) // the third failure in a row: broken
+    let hooks = await settled()
+    for (const c of run1.newClusters) await answer(call('PATCH', `/api/clusters/${c.id}`, { status: 'resolved' }), 200)
+    await uploadRun(['checkout pays']) // checkout's resolved cluster fails again
+    const recovered = await uploadRun([])
+    hooks = await settled()
+
+    const events = delivered('/ok').map(r => r.event)
+    const count = (e: string) => events.filter(x => x === e).length
+    expect({
+      'run.failed': count('run.failed'), 'run.recovered': count('run.recovered'), 'cluster.new': count('cluster.new'),
+      'cluster.regressed': count('cluster.regressed'), 'test.broken': count('test.broken'), 'test.flaky': count('test.flaky'),
+    }).toEqual({ 'run.failed': 4, 'run.recovered': 1, 'cluster.new': run1.newClusters.length, 'cluster.regressed': 1, 'test.broken': 1, 'test.flaky': 1 })
+    // once each: one request per delivery id, every one signed with the secret over its exact body
+    const ok = receiver.received.filter(r => r.path === '/ok')
+    expect(new Set(ok.map(r => r.delivery)).size).toBe(ok.length)
+    for (const r of ok) {
+      expect(r.signature).toBe(`sha256=${createHmac('sha256', secret).update(r.body).digest('hex')}`)
+      const body = JSON.parse(r.body)
+      expect(body).toMatchObject({ event: r.event, deliveryId: r.delivery, project: { slug: 'web', url: expect.stringMatching(/\/projects\/web$/) } })
+      expect(body.run.url).toBe(`${server.url}/runs/${body.run.id}`)
+    }
+    const byEvent = (e: string) => JSON.parse(ok.find(r => r.event === e)!.body)
+    expect(byEvent('run.failed')).toMatchObject({ run: { branch: 'main', status: 'failed', counts: { failed: 1 } }, tests: [{ title: 'checkout pays' }] })
+    expect(byEvent('run.recovered').run).toMatchObject({ id: recovered.runId, status: 'passed' })
+    const regressed = byEvent('cluster.regressed').cluster
+    expect(run1.newClusters.map((c: { id: string }) => c.id)).toContain(regressed.id)
+    expect(regressed.url).toBe(`${server.url}/clusters/${regressed.id}`)
+    expect(byEvent('test.broken').test).toMatchObject({ title: 'checkout pays', reason: expect.stringContaining('failed') })
+    expect(byEvent('test.flaky').test).toMatchObject({ title: 'search is fast', url: expect.stringMatching(/\/tests\/[0-9a-f-]{36}$/) })
+
+    const slack = receiver.received.filter(r => r.path.startsWith('/slack'))
+    expect(slack).toHaveLength(4)
+    expect(slack[0]!.signature).toBeUndefined()
+    const message = JSON.parse(slack[0]!.body)
+    expect(Object.keys(message).sort()).toEqual(['blocks', 'text'])
+    expect(message.text).toBe('Run failed: web main')
+    expect(message.blocks[0]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: expect.stringContaining(`|Run> in <${server.url}/projects/web|web>`) } })
+
+    const flaky = receiver.received.filter(r => r.path === '/flaky')
+    expect(flaky.map(r => r.answered)).toEqual([500, 200])
+    expect(flaky[0]!.delivery).toBe(flaky[1]!.delivery)
+    const retried = hooks.find((h: { url: string }) => h.url.endsWith('/flaky')).recentDeliveries
+    expect(retried).toEqual([expect.objectContaining({ event: 'run.recovered', status: 'delivered', statusCode: 200, attempts: 2, error: null })])
+    const main = hooks.find((h: { url: string }) => h.url.endsWith('/ok')).recentDeliveries
+    expect(main).toHaveLength(ok.length)
+    expect(main.every((d: { status: string, attempts: number }) => d.status === 'delivered' && d.attempts === 1)).toBe(true)
+
+    // a retry of an upload the server already holds fires nothing again
+    const again = await upload(server, [{ name: 'r.json', content: report([]) }], { key: ingestKey, query: { project: 'web', branch: 'main', runKey: `run-${runs}` } })
+    expect(again.status).toBe(200)
+  })
+
+  it('delivers an event whose receiver was mid-request when the server was killed, after the restart, with the same delivery id', async () => {
+    await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/hold`, events: ['run.failed'] }), 201)
+    const before = receiver.received.length
+    await uploadRun(['checkout pays'])
+    await vi.waitFor(() => expect(receiver.received.filter(r => r.path === '/hold')).toHaveLength(1), { timeout: 30_000, interval: 50 })
+    const held = receiver.received.find(r => r.path === '/hold')!
+    process.kill(server.pid, 'SIGKILL')
+    await server.kill()
+    first = server
+    server = await startServer(server.env)
+    admin = await login(server)
+
+    await vi.waitFor(() => expect(delivered('/hold')).toHaveLength(1), { timeout: 60_000, interval: 200 })
+    expect(delivered('/hold')[0]!.delivery).toBe(held.delivery)
+    const hooks = await settled()
+    const hold = hooks.find((h: { url: string }) => h.url.endsWith('/hold')).recentDeliveries
+    expect(hold).toEqual([expect.objectContaining({ id: held.delivery, event: 'run.failed', status: 'delivered', statusCode: 200 })])
+    // the other webhooks got this run's events once each, and nothing from before the restart came again
+    const after = receiver.received.slice(before).filter(r => r.path !== '/hold')
+    expect(new Set(after.map(r => r.delivery)).size).toBe(after.length)
+    expect(after.map(r => r.event).sort()).toEqual(['run.failed', 'run.failed'])
+    const ids = receiver.received.filter(r => r.answered === 200).map(r => r.delivery)
+    expect(new Set(ids).size).toBe(ids.length)
+
+    await answer(call('DELETE', `/api/projects/web/webhooks/${hookId}`), 204)
+    expect((await list()).map((h: { id: string }) => h.id)).not.toContain(hookId)
+  })
+})

@@ -1,0 +1,76 @@
+import { createHmac } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { deliveryBody, deriveWebhookEvents, signBody, slackMessage, type UploadFacts } from '../../../server/analysis/webhooks'
+
+const BASE = 'https://pd.example.com'
+const counts = { tests: 3, passed: 1, failed: 2, errored: 0, skipped: 0, flaky: 0 }
+
+function facts(over: Partial<UploadFacts['receipt']> = {}, rest: Partial<Omit<UploadFacts, 'receipt'>> = {}): UploadFacts {
+  return {
+    receipt: {
+      runId: 'run-2', url: `${BASE}/runs/run-2`, project: 'web', status: 'failed', branch: 'main', commit: 'abcdef1234567890', counts,
+      newClusters: [], newlyFlaky: [], failures: { blocking: [], quarantined: [], counts: { blocking: 0, quarantined: 0 } }, ...over,
+    },
+    previousStatus: null, regressed: [], broken: [], ...rest,
+  }
+}
+
+describe('webhook events of an upload', () => {
+  it.each([
+    ['a failed run', facts(), ['run.failed']],
+    ['a passing run after a failed one', facts({ status: 'passed' }, { previousStatus: 'failed' }), ['run.recovered']],
+    ['a passing run after a passing one', facts({ status: 'passed' }, { previousStatus: 'passed' }), []],
+    ['a branch\'s first run, passing', facts({ status: 'passed' }), []],
+    ['an empty run', facts({ status: 'empty' }, { previousStatus: 'failed' }), []],
+    ['new clusters, a regression, a broken and a flaky test', facts({
+      newClusters: [{ id: 'c1', title: 'Timeout in checkout', category: 'timeout', occurrences: 2 }],
+      newlyFlaky: [{ testCaseId: 't2', title: 'search', score: 0.4 }],
+    }, { regressed: [{ id: 'c0', title: 'Old bug', category: 'assertion', occurrences: 9 }], broken: [{ id: 't1', title: 'pay', reason: 'failed 3 runs' }] }),
+    ['run.failed', 'cluster.new', 'cluster.regressed', 'test.broken', 'test.flaky']],
+  ])('%s', (_, input, expected) => {
+    expect(deriveWebhookEvents(input, BASE).map(e => e.event)).toEqual(expected)
+  })
+
+  it('links every subject to its dashboard page and keys events so a shard of the same run fires nothing twice', () => {
+    const events = deriveWebhookEvents(facts({
+      newClusters: [{ id: 'c1', title: 'Timeout', category: 'timeout', occurrences: 1 }],
+      failures: { blocking: [{ testCaseId: 't1', title: 'pay' }], quarantined: [{ testCaseId: 't3', title: 'slow', reason: 'vendor' }], counts: { blocking: 1, quarantined: 1 } },
+    }, { broken: [{ id: 't1', title: 'pay', reason: null }] }), BASE)
+    const byEvent = Object.fromEntries(events.map(e => [e.event, e]))
+    expect(byEvent['run.failed']).toMatchObject({
+      dedupKey: 'run-2',
+      payload: {
+        project: { slug: 'web', url: `${BASE}/projects/web` },
+        run: { id: 'run-2', url: `${BASE}/runs/run-2`, branch: 'main', commit: 'abcdef1234567890', status: 'failed', counts },
+        tests: [{ id: 't1', title: 'pay', url: `${BASE}/tests/t1` }, { id: 't3', title: 'slow', url: `${BASE}/tests/t3` }],
+      },
+    })
+    expect(byEvent['cluster.new']).toMatchObject({ dedupKey: 'c1', payload: { cluster: { id: 'c1', url: `${BASE}/clusters/c1`, occurrences: 1 } } })
+    expect(byEvent['test.broken']).toMatchObject({ dedupKey: 't1:run-2', payload: { test: { id: 't1', url: `${BASE}/tests/t1` } } })
+  })
+})
+
+describe('webhook bodies', () => {
+  const [event] = deriveWebhookEvents(facts({ failures: { blocking: [{ testCaseId: 't1', title: 'a <b> & c' }], quarantined: [], counts: { blocking: 1, quarantined: 0 } } }), BASE)
+
+  it('signs the exact body with HMAC-SHA256 of the secret, as a receiver verifies it', () => {
+    const body = deliveryBody('run.failed', 'd-1', event!.payload)
+    expect(JSON.parse(body)).toMatchObject({ event: 'run.failed', deliveryId: 'd-1', run: { id: 'run-2' } })
+    const signature = signBody(body, 'whsec_s3cret')
+    expect(signature).toBe(`sha256=${createHmac('sha256', 'whsec_s3cret').update(body).digest('hex')}`)
+    expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/)
+    expect(signBody(`${body} `, 'whsec_s3cret')).not.toBe(signature)
+    expect(signBody(body, 'whsec_other')).not.toBe(signature)
+  })
+
+  it('writes a Slack message with a notification text and linked, escaped blocks', () => {
+    const msg = slackMessage('run.failed', event!.payload)
+    expect(msg.text).toBe('Run failed: web main')
+    const section = JSON.stringify(msg.blocks[0])
+    expect(section).toContain(`<${BASE}/runs/run-2|Run> in <${BASE}/projects/web|web> (branch \`main\`, commit \`abcdef1234\`): 1 passed, 2 failed`)
+    expect(section).toContain(`<${BASE}/tests/t1|a &lt;b&gt; &amp; c>`)
+    const cluster = slackMessage('cluster.new', { ...event!.payload, cluster: { id: 'c', url: `${BASE}/clusters/c`, title: 'Boom', category: 'crash', occurrences: 1 } })
+    expect(cluster.text).toBe('New failure cluster: Boom')
+    expect(JSON.stringify(cluster.blocks)).toContain(`<${BASE}/clusters/c|Boom> (crash, 1 occurrence)`)
+  })
+})
