@@ -45,3 +45,23 @@ export function baseChartOptions(dark: boolean, format: ChartValueFormat, opts: 
     },
   }
 }
+
+/**
+ * What a chart shows, in one sentence for a screen reader (the canvas's aria-label): the span of the x axis and,
+ * per series, its latest value and its range.
+ */
+export function chartSummary(
+  title: string, labels: string[], series: { label: string, data: (number | null)[] }[], format: ChartValueFormat,
+): string {
+  const span = labels.length ? ` from ${labels[0]} to ${labels.at(-1)}` : ''
+  const parts = series.map((s) => {
+    const values = s.data.filter((v): v is number => v != null)
+    if (!values.length) return `${s.label}: no data`
+    const f = (v: number) => formatChartValue(v, format)
+    return `${s.label}: latest ${f(values.at(-1)!)}, lowest ${f(Math.min(...values))}, highest ${f(Math.max(...values))}`
+  })
+  return `${title}${span}. ${parts.join('; ')}. The table after the chart lists every value.`
+}
+
+/** One value of a chart's data table, or a dash for a gap. */
+export const chartCell = (v: number | null | undefined, format: ChartValueFormat) => v == null ? '—' : formatChartValue(v, format)
