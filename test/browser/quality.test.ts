@@ -208,6 +208,20 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     await page.unroute('**/api/projects/*/runs?**')
   })
 
+  it('a keyboard starts at a skip link to the page, and the search dialog has a real name', async () => {
+    await page.setViewportSize(SIZES.desktop)
+    await page.goto(`${server.url}${pages.run}`, { waitUntil: 'networkidle' })
+    await page.keyboard.press('Tab')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main-content')
+    await page.getByTestId('search-button').click()
+    const dialog = page.getByRole('dialog', { name: 'Search' })
+    await dialog.waitFor()
+    expect(await dialog.textContent()).not.toContain('dashboardSearch.')
+    await page.keyboard.press('Escape')
+  })
+
   it('the sign-in page too, signed out', async () => {
     const cookies = await context.cookies()
     await context.clearCookies()
