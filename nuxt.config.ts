@@ -66,6 +66,7 @@ export default defineNuxtConfig({
     '@nuxt/ui', 'nuxt-auth-utils', '@nuxt/eslint',
   ],
   devtools: { enabled: false },
+  app: { head: { htmlAttrs: { lang: 'en' } } },
   css: ['~/assets/css/main.css'],
   // @nuxt/fonts would try fonts.google.com and friends at every build; this machine has no internet.
   ui: { fonts: false },

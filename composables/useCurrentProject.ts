@@ -9,8 +9,9 @@ export function useCurrentProject() {
   const { data: projects } = useProjects()
   const slug = computed(() => {
     const fromRoute = route.params.projectSlug
-    if (typeof fromRoute === 'string' && fromRoute) return fromRoute
     const known = projects.value.map(p => p.slug)
+    // a slug in the URL that is not one of the user's projects is a 404 page, not a project for the sidebar
+    if (typeof fromRoute === 'string' && fromRoute && (!known.length || known.includes(fromRoute))) return fromRoute
     if (remembered.value && known.includes(remembered.value)) return remembered.value
     return known[0] ?? null
   })
