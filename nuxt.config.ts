@@ -102,6 +102,17 @@ export default defineNuxtConfig({
       ui: { scalar: { route: '/api/docs' } },
     },
   },
+  // The menus, dialogs and popovers of the layout (every page loads them) stay one chunk: split by which page uses
+  // which of them, they became four, and the per-chunk overhead pushed pages past their first-load JS budget.
+  vite: {
+    build: {
+      rollupOptions: {
+        output: {
+          manualChunks: id => /\/reka-ui\/dist\/(Menu|DropdownMenu|Popper|Dialog|DismissableLayer|FocusScope|Collapsible|Accordion)\//.test(id) ? 'overlays' : undefined,
+        },
+      },
+    },
+  },
   typescript: { strict: true },
   telemetry: false,
   eslint: { config: { stylistic: true } },

@@ -135,7 +135,7 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
       'overview': '/', 'project': `/projects/${slug}`, 'run': `/runs/${run.id}`, 'test-case': `/tests/${testCase.testCaseId}`,
       'flaky': `/projects/${slug}/flaky`, 'clusters': `/projects/${slug}/clusters`, 'cluster': `/clusters/${cluster.id}`,
       'api-keys': '/settings/keys', 'users': '/settings/users', 'account': '/settings/account', 'ai': '/settings/ai',
-      'mcp': '/settings/mcp',
+      'mcp': '/settings/mcp', 'project-settings': `/projects/${slug}/settings`,
     })
   })
   afterEach(() => {

@@ -58,14 +58,14 @@ describe('project settings: webhooks in Chromium', () => {
 
     await page.getByLabel('Receiver URL').fill('http://10.0.0.1/hook')
     await page.getByRole('button', { name: 'Add webhook' }).click()
-    expect(await page.getByTestId('webhook-error').textContent()).toContain('private, loopback or link-local')
+    await expect.poll(() => page.getByTestId('webhook-error').textContent()).toContain('private, loopback or link-local')
 
     await page.getByLabel('Receiver URL').fill(receiverUrl)
     await page.getByRole('checkbox', { name: /cluster\.new/ }).check()
     await page.getByRole('button', { name: 'Add webhook' }).click()
     const secret = (await page.getByTestId('created-webhook-secret').textContent())!.trim()
     expect(secret).toMatch(/^whsec_/)
-    expect(await page.getByText('No deliveries yet').count()).toBe(1)
+    await expect.poll(() => page.getByText('No deliveries yet').count()).toBe(1)
 
     await upload(server, [{ name: 'r.json', content: report('failed') }], { key, query: { project: 'shop', branch: 'main' } })
     await expect.poll(async () => {
