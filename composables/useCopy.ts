@@ -1,8 +1,9 @@
 /** Copies text to the clipboard and says so in a toast (secrets shown once, commands to paste). */
 export function useCopy() {
   const toast = useToast()
-  return async (text: string) => {
+  /** `what` names it in the toast ("Key copied"); without it the toast says "Copied". */
+  return async (text: string, what?: string) => {
     await navigator.clipboard.writeText(text)
-    toast.add({ title: 'Copied', color: 'success' })
+    toast.add({ title: what ? `${what} copied` : 'Copied', color: 'success' })
   }
 }
