@@ -8,8 +8,8 @@ import { registerStartupTask } from '../utils/startup'
 /**
  * After the database is ready: refuse a production start without a proper session secret, create the headless
  * admin when configured, or print the one-time first-run setup link; re-cluster failures fingerprinted by an older
- * algorithm version, then diagnose the clusters whose diagnosis is missing or behind their failures (re-clustered
- * ones, and any whose diagnosis a restart interrupted).
+ * algorithm version, then queue the diagnosis of clusters whose diagnosis is missing or behind their failures
+ * (re-clustered ones, and any whose diagnosis was lost).
  */
 export default defineNitroPlugin(() => {
   if (import.meta.prerender) return
@@ -37,10 +37,9 @@ export default defineNitroPlugin(() => {
     const n = await reclusterStaleFingerprints()
     if (n) console.info(`[proofdeck] re-clustered the failures of ${n} cluster(s) after a fingerprint algorithm change in ${Date.now() - started} ms`)
   }).catch((err: Error) => console.error(`[proofdeck] re-clustering failed: ${err.message}`))
-    .then(() => diagnoseStaleClusters())
-    .then((outcomes) => {
-      const made = outcomes.filter(o => o.status === 'created').length
-      if (made) console.info(`[proofdeck] diagnosed ${made} cluster(s) whose diagnosis was missing or behind`)
+    .then(() => diagnoseStaleClusters({ queue: true }))
+    .then((queued) => {
+      if (queued) console.info(`[proofdeck] queued the diagnosis of ${queued} cluster(s) whose diagnosis was missing or behind`)
     })
     .catch((err: Error) => console.error(`[proofdeck] catching up on diagnoses failed: ${err.message}`))
 })

@@ -1,16 +1,18 @@
 import { useDbHandle } from '../db'
+import { registerDiagnosisJob } from '../services/diagnoses'
 import { startJobs } from '../services/jobs'
 import { registerWebhookDelivery } from '../services/webhook-delivery'
 import { requeuePendingDeliveries } from '../services/webhook-events'
 
 /**
- * After migrations: the job queue (pg-boss, in our own database) with every job type registered here, then the
- * webhook deliveries still pending from before a restart are queued again. The database plugin stops the queue
- * before it closes the database.
+ * After migrations: the job queue (pg-boss, in our own database) with every job type registered here (webhook
+ * deliveries, diagnoses), then the webhook deliveries still pending from before a restart are queued again. The
+ * database plugin stops the queue before it closes the database.
  */
 export default defineNitroPlugin(() => {
   if (import.meta.prerender) return
   registerWebhookDelivery()
+  registerDiagnosisJob()
   useDbHandle().then(async () => {
     await startJobs()
     const n = await requeuePendingDeliveries()

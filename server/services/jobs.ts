@@ -32,10 +32,17 @@ export interface JobDefinition<T extends object> {
   expireInSeconds: number
   /** Jobs of this name run at once in this process. */
   concurrency: number
+  /**
+   * `short`: at most one job per `singletonKey` waits to run (queuing another while one waits does nothing); one
+   * may already be running meanwhile. Default `standard`.
+   */
+  policy?: 'standard' | 'short'
 }
 
 const definitions = new Map<string, JobDefinition<object>>()
 let started: Promise<PgBoss> | undefined
+/** The worker ids of each job type in this process, to wake them when this process queues one. */
+const workerIds = new Map<string, string[]>()
 
 /** Declares a job type; call before startJobs (the jobs plugin registers every type at start-up). */
 export function registerJob<T extends object>(definition: JobDefinition<T>): void {
@@ -55,7 +62,7 @@ function pgliteAdapter(client: PGlite): PgBoss.Db {
 
 async function boot(): Promise<PgBoss> {
   const handle = await useDbHandle()
-  const { databaseUrl, jobsMaintenanceSeconds } = useConfig()
+  const { databaseUrl, jobsMaintenanceSeconds, jobsPollSeconds } = useConfig()
   const connection: PgBoss.DatabaseOptions = databaseUrl
     ? { connectionString: databaseUrl, max: 3, application_name: 'proofdeck-jobs' }
     // drizzle keeps the PGlite instance it was given as $client
@@ -63,19 +70,28 @@ async function boot(): Promise<PgBoss> {
   const boss = new PgBoss({ ...connection, schema: 'pgboss', schedule: false, maintenanceIntervalSeconds: jobsMaintenanceSeconds })
   boss.on('error', (err: Error) => console.error(`[proofdeck] job queue: ${err.message}`))
   await boss.start()
+  workerIds.clear()
   for (const def of definitions.values()) {
     const queue = {
       name: def.name, retryLimit: def.retryLimit, retryDelay: def.retryDelay, retryBackoff: true, expireInSeconds: def.expireInSeconds,
+      policy: def.policy ?? 'standard',
     }
     // the policy follows the configuration of this start (a queue keeps its policy otherwise)
     if (await boss.getQueue(def.name)) await boss.updateQueue(def.name, queue)
     else await boss.createQueue(def.name, queue)
+    const ids: string[] = []
+    workerIds.set(def.name, ids)
     for (let i = 0; i < def.concurrency; i++) {
-      await boss.work<object>(def.name, { pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
+      // An idle worker asks for work every PROOFDECK_JOBS_POLL_SECONDS (jobs queued by another instance, retries that
+      // came due); one that just ran a job asks again at once, so a backlog drains without waiting a poll per job.
+      const options = { pollingIntervalSeconds: jobsPollSeconds, includeMetadata: true as const }
+      const id: string = await boss.work<object>(def.name, options, async ([job]) => {
         if (!job) return
+        boss.notifyWorker(id)
         const number = job.retryCount + 1
         await def.handler(job.data, { id: job.id, number, last: job.retryCount >= job.retryLimit })
       })
+      ids.push(id)
     }
   }
   return boss
@@ -91,12 +107,15 @@ export function startJobs(): Promise<PgBoss> {
 }
 
 /**
- * Queues a job. With an `id` it is idempotent: a job with that id already queued, running or done is left as it is
- * (returns false), so re-queuing after a restart never doubles work.
+ * Queues a job and wakes this process's idle workers of its type. With an `id` it is idempotent: a job with that id
+ * already queued, running or done is left as it is (returns false), so re-queuing after a restart never doubles
+ * work; with a `singletonKey` on a `short` queue, so is one while another of that key waits to run.
  */
-export async function enqueueJob(name: string, data: object, options: { id?: string } = {}): Promise<boolean> {
+export async function enqueueJob(name: string, data: object, options: { id?: string, singletonKey?: string } = {}): Promise<boolean> {
   const boss = await startJobs()
-  return (await boss.send(name, data, options)) !== null
+  const queued = (await boss.send(name, data, options)) !== null
+  if (queued) for (const id of workerIds.get(name) ?? []) boss.notifyWorker(id)
+  return queued
 }
 
 /** Stops the workers, letting running jobs finish for a few seconds (on shutdown). */

@@ -59,6 +59,7 @@ const envSchema = z.object({
   PROOFDECK_WEBHOOK_ATTEMPTS: int(1, 20, 5),
   PROOFDECK_WEBHOOK_RETRY_SECONDS: int(0, 3600, 10),
   PROOFDECK_JOBS_MAINTENANCE_SECONDS: int(1, 3600, 30),
+  PROOFDECK_JOBS_POLL_SECONDS: int(1, 300, 5),
 })
 
 type Env = z.output<typeof envSchema>
@@ -106,6 +107,8 @@ export interface Config {
   }
   /** How often the job queue retries jobs whose worker died (a restart mid-job) and archives old jobs. */
   jobsMaintenanceSeconds: number
+  /** How often an idle job worker looks for work queued elsewhere (other instances, retries come due). */
+  jobsPollSeconds: number
 }
 
 export class ConfigError extends Error {}
@@ -154,6 +157,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       retrySeconds: e.PROOFDECK_WEBHOOK_RETRY_SECONDS,
     },
     jobsMaintenanceSeconds: e.PROOFDECK_JOBS_MAINTENANCE_SECONDS,
+    jobsPollSeconds: e.PROOFDECK_JOBS_POLL_SECONDS,
   }
 }
 

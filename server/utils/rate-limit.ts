@@ -2,67 +2,6 @@ import { BlockList, isIP } from 'node:net'
 import type { H3Event } from 'h3'
 import { useConfig } from './config'
 
-// Counters live in this process: a restart or a second instance starts them afresh, which costs an attacker at most a
-// few more guesses. Sessions, which must agree across instances, are in the database.
-
-const MAX_ENTRIES = 10_000
-
-/** A fixed-window counter per key, in memory. */
-export function createRateLimiter(limit: number, windowMs: number) {
-  const hits = new Map<string, { count: number, resetAt: number }>()
-  return {
-    /** Counts a hit; returns the seconds to wait when over the limit, else 0. */
-    hit(key: string): number {
-      const now = Date.now()
-      let entry = hits.get(key)
-      if (!entry || entry.resetAt <= now) {
-        if (hits.size > MAX_ENTRIES) for (const [k, v] of hits) if (v.resetAt <= now) hits.delete(k)
-        entry = { count: 0, resetAt: now + windowMs }
-        hits.set(key, entry)
-      }
-      entry.count++
-      return entry.count > limit ? Math.ceil((entry.resetAt - now) / 1000) : 0
-    },
-    /** Seconds to wait before the next hit would be allowed (0 = now), without counting one. */
-    wait(key: string): number {
-      const entry = hits.get(key)
-      const now = Date.now()
-      return entry && entry.resetAt > now && entry.count >= limit ? Math.ceil((entry.resetAt - now) / 1000) : 0
-    },
-    reset(key: string) { hits.delete(key) },
-  }
-}
-
-/**
- * Growing delays per key (an account from one client) instead of a hard lock: the first `free` failures cost nothing,
- * then each further one makes the key wait 1 s, 2 s, 4 s… up to `capMs`. Forgotten `forgetMs` after the last failure.
- */
-export function createBackoff({ free, capMs, forgetMs }: { free: number, capMs: number, forgetMs: number }) {
-  const failures = new Map<string, { count: number, last: number, until: number }>()
-  return {
-    /** Seconds this key must still wait (0 = it may try now). */
-    wait(key: string): number {
-      const entry = failures.get(key)
-      const now = Date.now()
-      return entry && entry.until > now ? Math.ceil((entry.until - now) / 1000) : 0
-    },
-    fail(key: string): void {
-      const now = Date.now()
-      let entry = failures.get(key)
-      if (!entry || now - entry.last > forgetMs) {
-        if (failures.size > MAX_ENTRIES) for (const [k, v] of failures) if (now - v.last > forgetMs) failures.delete(k)
-        entry = { count: 0, last: now, until: 0 }
-        failures.set(key, entry)
-      }
-      entry.count++
-      entry.last = now
-      const over = entry.count - free
-      entry.until = over > 0 ? now + Math.min(1000 * 2 ** (over - 1), capMs) : 0
-    },
-    reset(key: string) { failures.delete(key) },
-  }
-}
-
 const unmapped = (ip: string) => ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
 
 let trusted: { source: Set<string>, list: BlockList } | undefined

@@ -1,9 +1,16 @@
+import { enqueueJob, registerJob } from '../jobs'
 import { diagnoseOne, findStaleClusterIds, type DiagnoseOutcome } from './versions'
 
 /**
- * In-process scheduling: one diagnosis per cluster at a time, a call for a busy cluster runs once after it (so it
- * sees evidence that arrived meanwhile), and at most two clusters at once (an LLM call can take seconds).
+ * Diagnoses run on the job queue (pg-boss, in our database): an upload queues one job per cluster it touched, and a
+ * job queued while another of the same cluster waits to run is that one, so several app instances on one Postgres
+ * diagnose each cluster once, and a restart loses nothing. Within a process, one diagnosis per cluster at a time: a
+ * call for a busy cluster runs once after it (so it sees evidence that arrived meanwhile), and at most two clusters
+ * at once (an LLM call can take seconds). Versions are written under the cluster's row lock (./versions.ts), so a
+ * diagnosis of the same evidence on another instance at the same moment adds no second version.
  */
+
+const DIAGNOSIS_JOB = 'diagnosis'
 
 const running = new Map<string, Promise<DiagnoseOutcome>>()
 const queued = new Map<string, { force: boolean, promise: Promise<DiagnoseOutcome> }>()
@@ -47,22 +54,46 @@ export function scheduleDiagnosis(clusterId: string, force: boolean): Promise<Di
   return entry.promise
 }
 
-/**
- * Diagnoses these clusters where new evidence arrived since their last version (or always, with `force`). System
- * level: ingest calls it after its transaction commits. Safe to call concurrently and repeatedly; never throws.
- */
-export async function diagnoseClusters(clusterIds: string[], opts: { force?: boolean } = {}): Promise<DiagnoseOutcome[]> {
-  const ids = [...new Set(clusterIds)]
-  return Promise.all(ids.map(id => scheduleDiagnosis(id, !!opts.force).catch((err: Error) => {
-    console.error(`[diagnosis] cluster ${id}: ${err.message}`)
-    return { clusterId: id, status: 'failed', reason: err.message } as DiagnoseOutcome
-  })))
+/** Registers the diagnosis job (the jobs plugin does, at start-up). A try that throws is retried twice. */
+export function registerDiagnosisJob(): void {
+  registerJob<{ clusterId: string }>({
+    name: DIAGNOSIS_JOB, policy: 'short', retryLimit: 2, retryDelay: 30, concurrency: MAX_PARALLEL,
+    // the longest LLM timeout is 10 minutes: a try still running after 15 died with its process
+    expireInSeconds: 15 * 60,
+    handler: async ({ clusterId }) => {
+      await scheduleDiagnosis(clusterId, false)
+    },
+  })
 }
 
 /**
- * Diagnoses every live cluster whose latest diagnosis predates its current failures, or that has none: the
- * catch-up after a restart, a re-clustering or a bulk load. Throws only when the database cannot be read.
+ * Queues a diagnosis of each cluster, run where new evidence arrived since its last version. System level: ingest
+ * and merges call it after their transaction commits. Never throws (a queue that cannot be reached is logged; the
+ * catch-up at the next start finds what it missed).
  */
-export async function diagnoseStaleClusters(): Promise<DiagnoseOutcome[]> {
-  return diagnoseClusters(await findStaleClusterIds())
+export async function diagnoseClusters(clusterIds: string[]): Promise<void> {
+  for (const id of new Set(clusterIds)) {
+    await enqueueJob(DIAGNOSIS_JOB, { clusterId: id }, { singletonKey: id })
+      .catch((err: Error) => console.error(`[diagnosis] cluster ${id} was not queued: ${err.message}`))
+  }
+}
+
+/**
+ * Live clusters whose latest diagnosis predates their current failures, or that have none: what a queue missed (a
+ * re-clustering, a merge, a database restored from a backup). `queue` puts them on the job queue (the catch-up at
+ * start, once across instances) and returns how many; otherwise they are diagnosed here and now (the demo loader
+ * waits for them). Throws only when the database cannot be read.
+ */
+export async function diagnoseStaleClusters(opts: { queue: true }): Promise<number>
+export async function diagnoseStaleClusters(): Promise<DiagnoseOutcome[]>
+export async function diagnoseStaleClusters(opts: { queue?: boolean } = {}): Promise<number | DiagnoseOutcome[]> {
+  const ids = await findStaleClusterIds()
+  if (opts.queue) {
+    await diagnoseClusters(ids)
+    return ids.length
+  }
+  return Promise.all(ids.map(id => scheduleDiagnosis(id, false).catch((err: Error) => {
+    console.error(`[diagnosis] cluster ${id}: ${err.message}`)
+    return { clusterId: id, status: 'failed', reason: err.message } as DiagnoseOutcome
+  })))
 }
