@@ -4,7 +4,8 @@
  * alternate between a project without webhooks and one with two: a receiver that answers at once, and one that
  * never answers (every delivery to it waits out the timeout, then retries). Upload times of the two projects are
  * compared (the outbox rows are written in the ingest transaction; sending is off the request path), and the delay
- * from the upload's answer to the fast receiver's request is the delivery latency (the queue polls every second).
+ * from the upload's answer to the fast receiver's request is the delivery latency (a job queued by the upload wakes
+ * the server's idle workers at once).
  * Writes its section of BENCHMARKS.md.
  */
 import { existsSync } from 'node:fs'
@@ -124,7 +125,7 @@ async function main() {
     ...rows.map(r => `| ${r.db} | ${ms(r.quiet, 0.5)} / ${ms(r.quiet, 0.95)} | ${ms(r.hooked, 0.5)} / ${ms(r.hooked, 0.95)} | `
       + `${ms(r.hung, 0.5)} / ${ms(r.hung, 0.95)} | ${ms(r.latency, 0.5)} / ${ms(r.latency, 0.95)} (${r.latency.length} of ${N}) |`),
   ].join('\n')
-  writeBenchmarkSection('Webhooks', 'bench:webhooks', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average ${load} at the start (the machine is shared). Uploads of a ${RESULTS}-result report (10 failures) alternate between a project without webhooks and one with a webhook (run.failed, cluster.new) to a receiver that answers 204 at once: ${N} each, every upload of the second waiting for its delivery. Then a second webhook, to a receiver that never answers, is added and ${N} more uploads alternate (each delivery to it waits out the 10 s timeout and is retried). The outbox rows are written in the upload's transaction; sending happens on the job queue (pg-boss, polling every second, 4 workers) after the commit. Latency is from the upload's answer to the receiver's request for that run's \`run.failed\`. A receiver that never answers holds a worker for the timeout on every try, so deliveries to others wait behind it once hung tries outnumber the workers.
+  writeBenchmarkSection('Webhooks', 'bench:webhooks', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average ${load} at the start (the machine is shared). Uploads of a ${RESULTS}-result report (10 failures) alternate between a project without webhooks and one with a webhook (run.failed, cluster.new) to a receiver that answers 204 at once: ${N} each, every upload of the second waiting for its delivery. Then a second webhook, to a receiver that never answers, is added and ${N} more uploads alternate (each delivery to it waits out the 10 s timeout and is retried). The outbox rows are written in the upload's transaction; sending happens on the job queue (pg-boss, 4 workers, woken by the upload that queues the delivery; idle ones poll every 5 s) after the commit. Latency is from the upload's answer to the receiver's request for that run's \`run.failed\` (below zero: the receiver had it before the uploader had its answer). A receiver that never answers holds a worker for the timeout on every try, so deliveries to others wait behind it once hung tries outnumber the workers.
 
 ${table}`)
 }
