@@ -10,6 +10,7 @@
  *   … --against <build dir>  also start another build (a copy of an older .output) on the same data and time both
  *                            call by call, in alternating order, so a loaded machine slows both alike (before → after)
  *   … --before <build dir>   also ask the agent path of another build the old way
+ *   … --project <slug>       the project the calls ask about (default web)
  *
  * Then the agent path (scripts/bench-mcp-agent.ts): the questions of issue 14 as a scripted sequence of calls.
  */
@@ -31,6 +32,8 @@ const SCALE = arg('results') ? Number(arg('results')) / RESULTS_PER_SCALE : Numb
 const BEFORE = arg('before')
 const AGAINST = arg('against')
 const CALLS = Number(arg('calls') ?? 200)
+/** The project whose runs, tests and clusters the calls ask about. */
+const PROJECT = arg('project') ?? 'web'
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const SERVER_ENV = {
   NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
@@ -63,18 +66,18 @@ async function target(server: SpawnedServer): Promise<Target> {
     return r.content[0]!.text
   }
   const items = async (name: string, args: Record<string, unknown>) => JSON.parse(await tool(name, args)).items
-  const runs = await items('list_runs', { projectSlug: 'web', status: 'failed' })
-  const flaky = await items('list_flaky_tests', { projectSlug: 'web' })
-  const clusters = await items('list_clusters', { projectSlug: 'web' })
+  const runs = await items('list_runs', { projectSlug: PROJECT, status: 'failed' })
+  const flaky = [...await items('list_flaky_tests', { projectSlug: PROJECT }), ...await items('list_failed_cases', { projectSlug: PROJECT })]
+  const clusters = await items('list_clusters', { projectSlug: PROJECT })
   const calls: [string, Record<string, unknown>][] = [
     ['list_projects', {}],
-    ['get_project', { projectSlug: 'web' }],
-    ['list_runs', { projectSlug: 'web' }],
+    ['get_project', { projectSlug: PROJECT }],
+    ['list_runs', { projectSlug: PROJECT }],
     ['get_run', { runId: runs[0].id }],
-    ['list_failed_cases', { projectSlug: 'web' }],
-    ['list_flaky_tests', { projectSlug: 'web' }],
+    ['list_failed_cases', { projectSlug: PROJECT }],
+    ['list_flaky_tests', { projectSlug: PROJECT }],
     ['get_test_case', { testCaseId: flaky[0].testCaseId }],
-    ['list_clusters', { projectSlug: 'web' }],
+    ['list_clusters', { projectSlug: PROJECT }],
     ['get_cluster', { clusterId: clusters[0].id }],
     ['get_cluster_diagnosis', { clusterId: clusters[0].id }],
     ['get_cluster_context', { clusterId: clusters[0].id }],
@@ -150,11 +153,14 @@ async function main() {
     const how = against
       ? `Two builds on the same data, each called ${CALLS} times per row with the official SDK client (legacy era, after 10 warm-up calls), call by call in alternating order so that the machine's load weighs on both alike: **before** is the build in \`${AGAINST}\`, **after** this one`
       : `Each call is made ${CALLS} times with the official SDK client (legacy era, after 10 warm-up calls) against the built server, one at a time`
-    writeBenchmarkSection(`MCP on ${db.label}, demo scale ${+SCALE.toFixed(2)}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadBefore} at the start and ${load()} at the end, ${db.label}, demo dataset at scale ${+SCALE.toFixed(2)} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest. ${how}; latency is the whole request as the client sees it (key check, the SDK, the queries, HTTP). \`connect\` is a new client's handshake (\`initialize\`, then \`notifications/initialized\`). The peer column is Piwi Dashboard's p50 at 50k results from ../shared/notes/peer-bench.md (its own data and run, not this one). Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** of tool definitions.
+    const data = db.reused ? 'a kept database' : `demo scale ${+SCALE.toFixed(2)}`
+    const loadedHow = db.reused ? `the kept database named by --reuse` : `demo dataset at scale ${+SCALE.toFixed(2)}, loaded through ingest`
+    writeBenchmarkSection(`MCP on ${db.label}, ${data}${AGAINST ? ', before → after' : ''}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadBefore} at the start and ${load()} at the end, ${db.label}, ${loadedHow} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results). ${how}; latency is the whole request as the client sees it (key check, the SDK, the queries, HTTP). \`connect\` is a new client's handshake (\`initialize\`, then \`notifications/initialized\`). The peer column is Piwi Dashboard's p50 at 50k results from ../shared/notes/peer-bench.md (its own data and run, not this one). Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** of tool definitions.
 
 ${table.join('\n')}`)
     for (const t of targets) await t.client.close()
-    await benchAgentPath(await agentPath(server.url, targets.at(-1)!.key, 'after'), db.label)
+    // the agent path's questions are about the demo dataset: a kept database may hold anything
+    if (!db.reused) await benchAgentPath(await agentPath(server.url, targets.at(-1)!.key, 'after'), db.label)
   }
   finally {
     await against?.server.kill()
