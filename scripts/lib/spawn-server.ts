@@ -10,11 +10,12 @@ export interface SpawnedServer {
 }
 
 /**
- * Starts the built server (`.output`, or the copy named by PROOFDECK_BUILD_DIR) on a random loopback port and resolves
- * once it answers /api/health with 200. Rejects with everything it printed when it exits or does not become healthy in time.
+ * Starts the built server (`.output`, or the copy named by PROOFDECK_BUILD_DIR in `env` or in this process's environment)
+ * on a random loopback port and resolves once it answers /api/health with 200. Rejects with everything it printed when
+ * it exits or does not become healthy in time.
  */
 function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, [resolve(process.env.PROOFDECK_BUILD_DIR ?? '.output', 'server/index.mjs')], {
+  const child = spawn(process.execPath, [resolve(env.PROOFDECK_BUILD_DIR ?? process.env.PROOFDECK_BUILD_DIR ?? '.output', 'server/index.mjs')], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -7,6 +7,7 @@ import { TOOLS } from './tools'
 import type { ToolDefinition } from './define'
 import { describeFailure } from '../utils/failures'
 import { render } from './render'
+import { convertedOnce } from './schemas'
 
 /**
  * The MCP endpoint as a framework-free Request → Response function (server/routes/mcp.ts adapts it): stateless,
@@ -25,9 +26,15 @@ const NEXT_STEP: Record<string, string> = {
   diagnosis_not_found: 'get_cluster_diagnosis takes a cluster id from list_clusters.',
 }
 
-function enabledTools(): ToolDefinition[] {
+interface Registered { tool: ToolDefinition, input: ReturnType<typeof convertedOnce>, output: ReturnType<typeof convertedOnce> }
+let registered: Registered[] | undefined
+
+/** The enabled tools with their schemas as the SDK takes them, made once: the configuration is fixed for the process. */
+function enabledTools(): Registered[] {
   const { enabled, disabled } = useConfig().tools
-  return (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
+  registered ??= (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
+    .map(tool => ({ tool, input: convertedOnce(tool.input, 'input'), output: convertedOnce(tool.output, 'output') }))
+  return registered
 }
 
 /** Tries at shortening an answer that does not fit (the data may grow between two reads). */
@@ -61,16 +68,20 @@ function toolError(err: unknown, tool: string): string {
   return describeFailure(err, `MCP ${tool}`).sentence
 }
 
+/**
+ * The server of one request (the SDK serves each exchange with a new one): cheap, since everything it lists is made
+ * once; the caller's scope is what differs.
+ */
 function buildServer(scope: Scope): McpServer {
   // the tool list is fixed for the life of the process: never announce list_changed notifications that cannot come
   const server = new McpServer({ name: 'proofdeck', title: 'Proofdeck', version: '0.1.0' }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } })
-  for (const tool of enabledTools()) {
+  for (const { tool, input, output } of enabledTools()) {
     server.registerTool(tool.name, {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: tool.output,
-      annotations: { readOnlyHint: true },
+      inputSchema: input,
+      outputSchema: output,
+      annotations: READ_ONLY,
     }, async (args: unknown) => {
       try {
         return await answer(tool, scope, args as Record<string, unknown>)
@@ -82,6 +93,8 @@ function buildServer(scope: Scope): McpServer {
   }
   return server
 }
+
+const READ_ONLY = Object.freeze({ readOnlyHint: true })
 
 const scopeOf = (authInfo: AuthInfo | undefined) => authInfo?.extra?.scope as Scope
 
@@ -173,35 +186,11 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
 
   const headers = new Headers(request.headers)
   if (!(headers.get('accept') ?? '').includes('text/event-stream')) headers.set('accept', 'application/json, text/event-stream')
-  const req = new Request(request.url, { method: 'POST', headers, body: raw })
+  // the SDK reads a body only when it was not JSON (to answer 400 -32700 itself)
+  const req = new Request(request.url, { method: 'POST', headers, body: parsedBody === undefined ? raw : null })
   const authInfo: AuthInfo = { token: check.scope.keyId ?? '', clientId: check.scope.keyId ?? '', scopes: ['read'], extra: { scope: check.scope } }
   const opts = { authInfo, ...(parsedBody !== undefined && { parsedBody }) }
   const response = (await isLegacyRequest(req, parsedBody)) ? await legacy(req, opts) : await modern.fetch(req, opts)
   response.headers.set('cache-control', 'no-store')
-  return (parsedBody as { method?: string } | undefined)?.method === 'tools/list' ? slimToolList(response) : response
-}
-
-/** Open objects (`additionalProperties: {}`) are JSON Schema's default: the words add nothing. */
-function withoutDefaults(schema: unknown): void {
-  if (!schema || typeof schema !== 'object') return
-  const node = schema as Record<string, unknown>
-  if (node.additionalProperties && typeof node.additionalProperties === 'object' && !Object.keys(node.additionalProperties).length) {
-    delete node.additionalProperties
-  }
-  for (const child of Object.values(node)) withoutDefaults(child)
-}
-
-/** tools/list is re-sent to the model on every turn: drop the JSON Schema dialect URL and other defaults. */
-async function slimToolList(response: Response): Promise<Response> {
-  if (!response.headers.get('content-type')?.includes('application/json')) return response
-  type Listed = { inputSchema?: Record<string, unknown>, outputSchema?: Record<string, unknown> }
-  const body = await response.json() as { result?: { tools?: Listed[] } }
-  for (const tool of body.result?.tools ?? []) {
-    delete tool.inputSchema?.$schema
-    delete tool.outputSchema?.$schema
-    withoutDefaults(tool.outputSchema)
-  }
-  const headers = new Headers(response.headers)
-  headers.delete('content-length')
-  return new Response(JSON.stringify(body), { status: response.status, headers })
+  return response
 }

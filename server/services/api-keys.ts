@@ -62,6 +62,7 @@ export async function revokeApiKey(scope: Scope, keyId: string): Promise<ApiKeyS
   const db = await useDb()
   const owner = can(scope, 'revoke_any_key') ? undefined : eq(apiKeys.userId, scope.userId)
   await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), owner))
+  forgetVerifiedKeys()
   const [row] = await db.select({ key: apiKeys, slug: projects.slug }).from(apiKeys)
     .leftJoin(projects, eq(projects.id, apiKeys.projectId)).where(and(eq(apiKeys.id, keyId), owner)).limit(1)
   if (!row) throw notFound('No such API key.')
@@ -86,6 +87,39 @@ function keyLookup(db: Db) {
   return q
 }
 
+type KeyRow = Awaited<ReturnType<ReturnType<typeof prepareKeyLookup>['execute']>>[number]
+
+/**
+ * Keys looked up in the last few seconds, by hash, so an agent's stream of calls costs one lookup per key every few
+ * seconds. Every change on this process that narrows what a key may do (revocation; a user's role, state, memberships
+ * or deletion) empties it at once; another instance of the app sees such a change when its entry ages out.
+ */
+const VERIFIED_TTL_MS = 3_000
+const VERIFIED_MAX = 1_000
+const verified = new Map<string, { row: KeyRow, until: number }>()
+/** Bumped by every emptying: a lookup that began before one must not store what it read. */
+let generation = 0
+
+/** Empties the cache of verified keys: call it after any change to a key, its owner or the owner's projects. */
+export function forgetVerifiedKeys(): void {
+  verified.clear()
+  generation++
+}
+
+/** The key's row: from the cache while fresh, else one indexed query (unknown keys are never cached). */
+async function lookUpKey(db: Db, hash: string): Promise<KeyRow | undefined> {
+  const now = Date.now()
+  const hit = verified.get(hash)
+  if (hit && hit.until > now) return hit.row
+  const started = generation
+  const [row] = await keyLookup(db).execute({ hash })
+  if (!row || started !== generation) return row
+  verified.delete(hash)
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!)
+  verified.set(hash, { row, until: now + VERIFIED_TTL_MS })
+  return row
+}
+
 // last_used_at is written at most once a minute per key: a write per request would cost more than the check.
 const lastUsedWrites = new Map<string, number>()
 
@@ -99,13 +133,14 @@ export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: KeyRefu
 
 /**
  * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
- * may be logged); any one of `needed` will do. One indexed query: key, owner's role and state, owner's projects. Never throws on a bad key.
+ * may be logged); any one of `needed` will do. One indexed query (key, owner's role and state, owner's projects), cached
+ * for a few seconds. Never throws on a bad key.
  */
 export async function resolveApiKey(key: string, needed: ApiKeyScope[]): Promise<KeyCheck> {
   const prefix = key.slice(0, PREFIX_LENGTH)
   if (!KEY_PATTERN.test(key)) return { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
   const db = await useDb()
-  const [row] = await keyLookup(db).execute({ hash: hashApiKey(key) })
+  const row = await lookUpKey(db, hashApiKey(key))
   if (!row) return { ok: false, reason: 'unknown', prefix }
   if (row.revokedAt) return { ok: false, reason: 'revoked', prefix }
   if (row.expiresAt && row.expiresAt.getTime() < Date.now()) return { ok: false, reason: 'expired', prefix }

@@ -9,11 +9,13 @@ import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
 import { ParserExhausted, TooManyResults, withParser } from '../utils/parser'
+import { forgetVerifiedKeys } from './api-keys'
 import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
+import { recordRunInRollups } from './rollups'
 import { refreshRunCounts, storeResults } from './run-results'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
@@ -72,6 +74,7 @@ export async function ingestRun(
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
+    await recordRunInRollups(tx, run, isNewRun)
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })
@@ -185,6 +188,7 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
   const project = created ?? (await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1))[0]!
   if (scope.role !== 'admin') {
     await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: project.id }).onConflictDoNothing()
+    forgetVerifiedKeys()
   }
   return project
 }

@@ -5,7 +5,7 @@ import { notFound } from '../utils/errors'
 import { listRuns } from './runs'
 import { inScope, type Scope } from './scope'
 
-const { projects, runs, testCases, failureClusters } = schema
+const { projects, runs, testCases, failureClusters, projectRollups, projectDayRollups } = schema
 
 /** The overview's pass-rate window, in UTC days (today included). */
 const HEALTH_DAYS = 30
@@ -36,37 +36,36 @@ function passRates(rows: DayRow[], days: string[]): Pick<ProjectOverview, 'passR
 }
 
 /**
- * Projects in scope (one of them with `projectId`) with their latest run and health, in one query: run count,
- * flaky tests, open clusters, and the runs of the health window summed per day (index range per project).
+ * Projects in scope (the one with `slug`) with their latest run and health, in one query that reads the
+ * rollups kept at ingest (./rollups.ts), never the runs table at large: run count and latest run, the days of the
+ * health window per branch, and the flaky tests and open clusters counted.
  */
-async function projectOverviews(scope: Scope, projectId?: string): Promise<ProjectOverview[]> {
+async function projectOverviews(scope: Scope, slug?: string): Promise<ProjectOverview[]> {
   const db = await useDb()
   const window = healthWindow(HEALTH_DAYS)
-  const latest = db.select().from(runs).where(eq(runs.projectId, projects.id))
-    .orderBy(sql`${runs.startedAt} desc, ${runs.id} desc`).limit(1).as('latest')
-  const day = sql`to_char(${runs.startedAt} at time zone 'UTC', 'YYYY-MM-DD')`
-  const onDefault = sql`${runs.branch} = ${projects.defaultBranch}`
+  const onDefault = sql`d.branch = ${projects.defaultBranch}`
   const rows = await db.select({
     project: projects,
-    runCount: sql<number>`(select count(*)::int from ${runs} where ${runs.projectId} = ${projects.id})`,
+    runCount: sql<number>`coalesce(${projectRollups.runCount}, 0)`,
     flakyTests: sql<number>`(select count(*)::int from ${testCases}
       where ${testCases.projectId} = ${projects.id} and ${testCases.flakyLabel} = 'flaky')`,
     openClusters: sql<number>`(select count(*)::int from ${failureClusters} where ${failureClusters.projectId} = ${projects.id}
       and ${failureClusters.mergedIntoId} is null and ${failureClusters.status} in ('open', 'investigating', 'regressed'))`,
     days: sql<DayRow[]>`(select coalesce(json_agg(json_build_array(d.day, d.dr, d.dp, d.de, d.p, d.e) order by d.day), '[]'::json) from (
-      select ${day} as day, (count(*) filter (where ${onDefault}))::int as dr,
-        coalesce(sum(${runs.passed}) filter (where ${onDefault}), 0)::int as dp,
-        coalesce(sum(${runs.total} - ${runs.skipped}) filter (where ${onDefault}), 0)::int as de,
-        sum(${runs.passed})::int as p, sum(${runs.total} - ${runs.skipped})::int as e
-      from ${runs} where ${runs.projectId} = ${projects.id} and ${runs.startedAt} >= ${window.since.toISOString()}::timestamptz
-      group by 1) d)`,
+      select to_char(d.day, 'YYYY-MM-DD') as day, (coalesce(sum(d.runs) filter (where ${onDefault}), 0))::int as dr,
+        coalesce(sum(d.passed) filter (where ${onDefault}), 0)::int as dp,
+        coalesce(sum(d.executed) filter (where ${onDefault}), 0)::int as de,
+        sum(d.passed)::int as p, sum(d.executed)::int as e
+      from ${projectDayRollups} d where d.project_id = ${projects.id} and d.day >= ${window.days[0]}::date
+      group by d.day) d)`,
     latest: {
-      id: latest.id, status: latest.status, branch: latest.branch, commit: latest.commitSha, startedAt: latest.startedAt,
-      total: latest.total, passed: latest.passed, failed: latest.failed, errored: latest.errored,
-      skipped: latest.skipped, flaky: latest.flaky,
+      id: runs.id, status: runs.status, branch: runs.branch, commit: runs.commitSha, startedAt: runs.startedAt,
+      total: runs.total, passed: runs.passed, failed: runs.failed, errored: runs.errored, skipped: runs.skipped, flaky: runs.flaky,
     },
-  }).from(projects).leftJoinLateral(latest, sql`true`)
-    .where(and(inScope(scope, projects.id), projectId ? eq(projects.id, projectId) : undefined)).orderBy(asc(projects.slug))
+  }).from(projects)
+    .leftJoin(projectRollups, eq(projectRollups.projectId, projects.id))
+    .leftJoin(runs, eq(runs.id, projectRollups.latestRunId))
+    .where(and(inScope(scope, projects.id), slug ? eq(projects.slug, slug) : undefined)).orderBy(asc(projects.slug))
   return rows.map(({ project: p, runCount, flakyTests, openClusters, days, latest: l }) => ({
     id: p.id, slug: p.slug, name: p.name, defaultBranch: p.defaultBranch, repositoryUrl: p.repositoryUrl, runCount,
     latestRun: l?.id
@@ -91,9 +90,9 @@ export async function requireProject(scope: Scope, slug: string): Promise<typeof
   return project
 }
 
-/** One project with its counts, health and latest runs. */
+/** One project with its counts, health and latest runs: the two reads run together, each checking the scope. */
 export async function getProject(scope: Scope, slug: string): Promise<ProjectDetail> {
-  const project = await requireProject(scope, slug)
-  const [[overview], recent] = await Promise.all([projectOverviews(scope, project.id), listRuns(scope, slug, { limit: 10 })])
-  return { ...overview!, recentRuns: recent.items }
+  const [[overview], recent] = await Promise.all([projectOverviews(scope, slug), listRuns(scope, slug, { limit: 10 })])
+  if (!overview) throw notFound(`No project "${slug}" visible to you.`, 'project_not_found')
+  return { ...overview, recentRuns: recent.items }
 }

@@ -9,6 +9,7 @@ import type { AccountView, UserSummary, UserWithPassword } from '#shared/types/u
 import type { UserRole } from '#shared/constants'
 import { useConfig } from '../utils/config'
 import { badRequest, conflict, notFound } from '../utils/errors'
+import { forgetVerifiedKeys } from './api-keys'
 import { authorize } from './policy'
 import { endUserSessions, touchSession } from './sessions'
 import type { Scope } from './scope'
@@ -239,7 +240,7 @@ export async function updateUser(scope: Scope, userId: string, body: UpdateUserB
     if (body.active === false) await endUserSessions(tx, target.id)
     if (body.projectSlugs) await setMemberships(tx, target.id, body.projectSlugs)
     return readSummary(tx, target.id)
-  })
+  }).finally(forgetVerifiedKeys)
 }
 
 /**
@@ -279,7 +280,7 @@ export async function deleteUser(scope: Scope, userId: string): Promise<UserSumm
     const summary = await readSummary(tx, target.id)
     await tx.delete(users).where(eq(users.id, target.id))
     return { ...summary, activeKeyCount: 0 }
-  })
+  }).finally(forgetVerifiedKeys)
 }
 
 /** The caller's own account with the slugs of their projects. */

@@ -139,6 +139,35 @@ describe('ingest', () => {
     expect(res.body.merged.duplicates).toEqual([{ test: 's › c › again', occurrences: 500 }])
   })
 
+  it('keeps the projects overview equal to its runs through new runs, a retry, a shard, a feature branch and a late upload', async () => {
+    const get = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
+    // the overview reads rollups kept at ingest; the runs list and the trends read the runs themselves
+    const expectOverviewOfRuns = async () => {
+      const [overview, listed, runs, trend] = await Promise.all([get('/api/projects/rollups'), get('/api/projects'),
+        get('/api/projects/rollups/runs?limit=100'), get('/api/projects/rollups/trends?days=30')])
+      const { recentRuns: _, ...project } = overview
+      expect(listed.find((p: any) => p.slug === 'rollups')).toEqual(project)
+      expect(overview.runCount).toBe(runs.items.length)
+      expect(overview.latestRun).toMatchObject({ id: runs.items[0].id, status: runs.items[0].status, counts: runs.items[0].counts })
+      const onMain = trend.points.filter((t: any) => t.branch === 'main')
+      const rate = (ps: any[]) => ps.reduce((n, t) => n + t.passed, 0) / ps.reduce((n, t) => n + t.executed, 0)
+      expect(overview.passRate).toBeCloseTo(rate(onMain), 4)
+      const days = overview.passRates.map((r: number | null, i: number) => [i, r]).filter(([, r]: any) => r !== null)
+      expect(days.map(([, r]: any) => r)).toEqual([...new Set(onMain.map((t: any) => t.day))].sort()
+        .map(d => expect.closeTo(rate(onMain.filter((t: any) => t.day === d)), 4)))
+    }
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString()
+    const send = (file: string, query: Record<string, string>) => upload(server, [corpusFile(file)], { key, query: { project: 'rollups', ...query } })
+    expect((await send('junit/junitxml__junit-basic.xml', { branch: 'main', runKey: 'r1', startedAt: at(2) })).status).toBe(201)
+    expect((await send('junit/junitxml__junit-basic.xml', { branch: 'main', runKey: 'r1', startedAt: at(2) })).status).toBe(200)
+    expect((await send('junit/test-reporter__python-xunit-unittest.xml', { branch: 'main', runKey: 'r1' })).status).toBe(201)
+    await expectOverviewOfRuns()
+    expect((await send('junit/test-reporter__jest-junit.xml', { branch: 'feature/x', runKey: 'r2', startedAt: at(1) })).status).toBe(201)
+    expect((await send('junit/action-junit-report__mocha.xml', { branch: 'main', runKey: 'r3', startedAt: at(5) })).status).toBe(201)
+    await expectOverviewOfRuns()
+    expect((await get('/api/projects/rollups')).runCount).toBe(3)
+  })
+
   it('refuses a read-only key with 403 and a missing key with 401', async () => {
     const file = corpusFile('ctrf/ctrf__minimal.json')
     const ro = await upload(server, [file], { key: readKey, query: { project: 'x' } })

@@ -284,6 +284,33 @@ describe('MCP endpoint', () => {
     expect((await register.json() as any).error_description).toMatch(/does not use OAuth/)
   })
 
+  it('takes a revoked key, a narrowed membership and a deactivated owner into account from the very next call', async () => {
+    // a checked key is remembered for a few seconds; every such change on this instance forgets it at once
+    const admin = (method: string, path: string, body?: unknown) => fetch(`${server.url}${path}`, {
+      method, headers: { cookie, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
+    })
+    const listAs = (token: string) => post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${token}` })
+    const revocable = await createKey(server, cookie, { scopes: ['read'] })
+    expect((await listAs(revocable.key)).status).toBe(200)
+    expect((await listAs(revocable.key)).status).toBe(200)
+    expect((await admin('DELETE', `/api/keys/${revocable.id}`)).status).toBe(200)
+    const revoked = await listAs(revocable.key)
+    expect(revoked.status).toBe(401)
+    expect((await revoked.json() as any).error.message).toMatch(/revoked/)
+
+    const creds = { email: 'cached-member@example.test', password: 'member password 123' }
+    const member = (await (await admin('POST', '/api/users', { ...creds, name: 'Member', role: 'member', projectSlugs: ['web'] })).json() as any).user
+    const memberKey = (await createKey(server, await login(server, creds), { scopes: ['read'] })).key
+    const asMember = await connectLegacy(memberKey)
+    expect((await call(asMember as unknown as AnyClient, 'get_project', { projectSlug: 'web' })).isError).toBe(false)
+    expect((await admin('PATCH', `/api/users/${member.id}`, { projectSlugs: [] })).status).toBe(200)
+    const narrowed = await call(asMember as unknown as AnyClient, 'get_project', { projectSlug: 'web' })
+    expect(narrowed.isError).toBe(true)
+    expect(narrowed.text).toMatch(/No project "web"/)
+    expect((await admin('PATCH', `/api/users/${member.id}`, { active: false })).status).toBe(200)
+    expect((await listAs(memberKey)).status).toBe(401)
+  })
+
   it('an ingest-only key cannot read', async () => {
     const ingestOnly = (await createKey(server, cookie, { scopes: ['ingest'] })).key
     const r = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${ingestOnly}` })

@@ -1,0 +1,26 @@
+import { date, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { projects } from './projects'
+import { runs } from './runs'
+
+/**
+ * Facts about a project's runs kept at ingest (server/services/rollups.ts), in the upload's transaction, so the
+ * projects overview reads one row per project instead of counting its runs: run count and the latest run.
+ */
+export const projectRollups = pgTable('project_rollups', {
+  projectId: uuid().primaryKey().references(() => projects.id, { onDelete: 'cascade' }),
+  runCount: integer().notNull().default(0),
+  /** The run started last (ties: the greater id), as the runs list orders them. */
+  latestRunId: uuid().references(() => runs.id, { onDelete: 'set null' }),
+  latestStartedAt: timestamp({ withTimezone: true }),
+})
+
+/** Per project, UTC day of the run's start and branch ('' for none): runs, and the tests they passed and executed. */
+export const projectDayRollups = pgTable('project_day_rollups', {
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  day: date({ mode: 'string' }).notNull(),
+  branch: text().notNull(),
+  runs: integer().notNull().default(0),
+  passed: integer().notNull().default(0),
+  /** Tests run and not skipped. */
+  executed: integer().notNull().default(0),
+}, t => [primaryKey({ columns: [t.projectId, t.day, t.branch] })])
