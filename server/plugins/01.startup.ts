@@ -27,13 +27,14 @@ export default defineNitroPlugin((nitroApp) => {
     // Development generates one (nuxt.config.ts) unless a short one was set by hand.
     console.warn('[proofdeck] NUXT_SESSION_PASSWORD is shorter than 32 characters, so sign-in will fail: unset it to use the generated development secret.')
   }
+  // where the printed setup link points: the public URL, or where `nuxt dev` listens, or localhost at PORT
+  const printedBase = linksBaseUrl(useRuntimeConfig().devOrigin || `http://localhost:${useConfig().port}`)
   registerStartupTask(useDbHandle().then(async () => {
     const admin = await ensureAdminFromEnv()
     if (admin) console.info(`[proofdeck] created admin ${admin.email} from PROOFDECK_ADMIN_EMAIL`)
     const token = await issueSetupToken()
     if (token) {
-      const base = linksBaseUrl(`http://localhost:${useConfig().port}`)
-      console.info(`[proofdeck] no account yet: open ${base}/setup?token=${token} to create the first admin`
+      console.info(`[proofdeck] no account yet: open ${printedBase}/setup?token=${token} to create the first admin`
         + (useConfig().publicUrl ? '' : ' (or the same path at the address you use: the link is printed again at the first visit)'))
     }
   }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`)))
@@ -43,7 +44,7 @@ export default defineNitroPlugin((nitroApp) => {
     if (!isPageVisit(event) || !rememberFirstVisit(origin)) return
     console.info(`[proofdeck] links in receipts and on the pages start at ${origin}, the address of the first visit `
       + '(a session made at one address is not sent to another); set PROOFDECK_PUBLIC_URL to choose the address')
-    issueSetupToken().then((token) => {
+    if (origin !== printedBase) issueSetupToken().then((token) => {
       if (token) console.info(`[proofdeck] no account yet: open ${origin}/setup?token=${token} to create the first admin`)
     }).catch(() => {})
   })
