@@ -56,6 +56,13 @@ const SECURITY_HEADERS = {
 
 export default defineNuxtConfig({
   modules: [
+    // The address `nuxt dev` listens at (any --port/--host), for the setup link the server prints: runtimeConfig.devOrigin,
+    // set through its NUXT_ variable before the Nitro worker (which copies the environment) starts.
+    (_options, nuxt) => {
+      if (nuxt.options.dev) nuxt.hook('listen', (_server, listener: { url?: string }) => {
+        if (listener.url) process.env.NUXT_DEV_ORIGIN = new URL(listener.url).origin
+      })
+    },
     (_options, nuxt) => {
       if (!nuxt.options.dev || process.env.NUXT_SESSION_PASSWORD) return
       nuxt.options.runtimeConfig.session = Object.assign(
@@ -72,6 +79,7 @@ export default defineNuxtConfig({
   ui: { fonts: false },
   runtimeConfig: {
     session: { maxAge: 60 * 60 * 24 * 14 },
+    devOrigin: '',
   },
   dir: { app: 'app' },
   // The design card wants pages/, components/, … at the top level rather than under app/.
@@ -105,6 +113,9 @@ export default defineNuxtConfig({
   // The menus, dialogs and popovers of the layout (every page loads them) stay one chunk: split by which page uses
   // which of them, they became four, and the per-chunk overhead pushed pages past their first-load JS budget.
   vite: {
+    // Pre-bundled at start: found only at the first page that imports them, each made Vite reload the page (the first
+    // `nuxt dev` visit to the setup page reloaded and lost the form).
+    optimizeDeps: { include: ['zod', 'chart.js', 'vue-chartjs'] },
     build: {
       rollupOptions: {
         output: {

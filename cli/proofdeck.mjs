@@ -34,7 +34,9 @@ Options:
                           summary is posted, and updated on later uploads, as one comment on the
                           pull request (GitHub Actions with GITHUB_TOKEN) or merge request (GitLab CI
                           with PROOFDECK_GITLAB_TOKEN); a comment that fails is a warning, never an exit 1
-  --retries <n>           retries on network errors, 429 and 5xx (default 3)
+  --retries <n>           retries on other 5xx answers (default 3)
+  --retry-for <seconds>   keeps retrying an unreachable server, 429, 502, 503 and 504 this long
+                          (default 60: a restart or a deploy), waiting what Retry-After says
   --timeout <seconds>     per attempt (default 60)
   --strict                exit 1 when the server rejected any item
   --fail-on-blocking      exit 1 when a test that is not quarantined failed; quarantined
@@ -54,7 +56,8 @@ const OPTIONS = {
   'project': { type: 'string' }, 'branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
   'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' },
   'url': { type: 'string' },
-  'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' }, 'timeout': { type: 'string', default: '60' },
+  'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
+  'retry-for': { type: 'string', default: '60' }, 'timeout': { type: 'string', default: '60' },
   'no-comment': { type: 'boolean' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
 }
@@ -67,14 +70,21 @@ async function send(url, token, form, timeoutMs) {
   const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, body: form, signal: AbortSignal.timeout(timeoutMs) })
   const text = await res.text()
   let body
+  let json = true
   try {
     body = JSON.parse(text)
   }
   catch {
-    body = { message: text.slice(0, 300) }
+    // a proxy's or a restarting server's error page: say so in a sentence, never print its HTML
+    json = false
+    const kind = /html/i.test(res.headers.get('content-type') ?? '') || /^\s*</.test(text) ? 'an HTML page' : 'a body that is not JSON'
+    body = { message: `${res.statusText || 'no status text'}, as ${kind} rather than Proofdeck's JSON (a proxy, or a server that is restarting, answered)` }
   }
-  return { status: res.status, body, retryAfter: retryAfterMs(res.headers.get('retry-after')) }
+  return { status: res.status, body, json, retryAfter: retryAfterMs(res.headers.get('retry-after')) }
 }
+
+// Answers that mean "not now" (a restart, a deploy, a busy server): retried for --retry-for seconds, not --retries times.
+const TRANSIENT = new Set([429, 502, 503, 504])
 
 /** Retry-After in milliseconds (delta-seconds or an HTTP date, RFC 9110 §10.2.3), at most a minute; 0 when absent or unreadable. */
 function retryAfterMs(value) {
@@ -185,36 +195,51 @@ function combined(receipts) {
   }
 }
 
-/** Sends one upload, retrying network errors, 429 and 5xx; the receipt, or null once it has said why not. */
+/**
+ * Sends one upload: an unreachable server, 429, 502, 503 and 504 are retried until --retry-for seconds have passed
+ * (a dev server or a deploy restarting), other 5xx --retries times; the backoff doubles up to 15 s, and a Retry-After
+ * replaces it. The receipt, or null once it has said why not.
+ */
 async function sendWithRetries(url, token, form, values, env, runKey) {
   const retries = Math.max(0, Number(values.retries) || 0)
+  const windowMs = Math.max(0, Number(values['retry-for']) || 0) * 1000
   const baseDelay = Number(env.PROOFDECK_RETRY_DELAY_MS || 1000)
+  const started = Date.now()
   let last = 'no attempt made'
   let wait = 0
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(wait || baseDelay * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+  let attempts = 0
+  let otherFailures = 0
+  const again = transient => transient ? Date.now() - started < windowMs || attempts <= retries : otherFailures <= retries
+  for (;;) {
+    if (attempts > 0) await sleep(wait || Math.min(baseDelay * 2 ** (attempts - 1), baseDelay * 15) * (0.75 + Math.random() * 0.5))
     wait = 0
+    attempts++
     let res
     try {
       res = await send(url, token, form, Number(values.timeout) * 1000)
     }
     catch (err) {
       last = `cannot reach ${url.slice(0, url.indexOf('/api/v1/runs'))}: ${err.cause?.code ?? err.name ?? err.message}`
-      console.error(`attempt ${attempt + 1}: ${last}`)
+      console.error(`attempt ${attempts}: ${last}`)
+      if (!again(true)) break
       continue
     }
-    if (res.status === 200 || res.status === 201) return res.body
+    if ((res.status === 200 || res.status === 201) && res.json) return res.body
     last = `${res.status}: ${res.body.message ?? 'no message'}`
-    if (res.status !== 429 && res.status < 500) {
+    if (res.status < 500 && res.status !== 429) {
       console.error(`Upload rejected (${last})`)
       return null
     }
+    const transient = TRANSIENT.has(res.status)
+    if (!transient) otherFailures++
     // a busy (429) or unavailable (503) server says when to come back: that wait replaces the backoff
     wait = res.retryAfter
-    const next = attempt < retries && wait ? `; retrying in ${Math.ceil(wait / 1000)} s as the server asks` : ''
-    console.error(`attempt ${attempt + 1}: server answered ${last}${next}`)
+    const more = again(transient)
+    const next = more && wait ? `; retrying in ${Math.ceil(wait / 1000)} s as the server asks` : ''
+    console.error(`attempt ${attempts}: server answered ${last}${next}`)
+    if (!more) break
   }
-  console.error(`Upload failed after ${retries + 1} attempts (${last}). Re-running this command is safe: run key ${runKey}.`)
+  console.error(`Upload failed after ${attempts} attempts (${last}). Re-running this command is safe: run key ${runKey}.`)
   return null
 }
 

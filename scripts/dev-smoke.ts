@@ -1,7 +1,8 @@
 /**
  * npm run test:dev — the README's first command as a user runs it: `nuxt dev` on a fresh embedded database (the dev
  * server runs the app on a worker thread, unlike the built server the e2e suite starts), until /api/health answers,
- * the demo data is there and a report upload gets its receipt. Prints one line and exits 1 on any failure.
+ * the demo data is there and a report upload gets its receipt, without the dev server restarting. Prints one line
+ * and exits 1 on any failure.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -51,6 +52,9 @@ async function main() {
     })
     const receipt = await upload.json() as { counts?: { tests: number } }
     if (upload.status !== 201 || receipt.counts?.tests !== 2) throw new Error(`upload answered ${upload.status}: ${JSON.stringify(receipt)}`)
+    // the first upload once restarted the dev server (".nuxt/dist directory has been removed. Restarting Nuxt...")
+    const restart = /.*Restarting Nuxt.*/.exec(log)
+    if (restart) throw new Error(`the dev server restarted: ${restart[0].trim()}`)
     console.log(`test:dev: passed — nuxt dev healthy after ${Math.round(healthy / 1000)} s, ${runs} demo projects, upload 201`)
   }
   catch (err) {

@@ -1,11 +1,17 @@
-import { ConfigError, publicBaseUrl, useConfig } from '../utils/config'
+import { ConfigError, linksBaseUrl, nodeVersionProblem, useConfig } from '../utils/config'
 
 /**
- * Parses the environment before anything else runs: a wrong value stops the start with a sentence naming the
- * variable. Each request then carries the public base URL, which the pages read for the links and snippets they show.
+ * Checks the Node version and parses the environment before anything else runs: too old a Node, or a wrong value,
+ * stops the start with a sentence (naming the variable). Each request then carries the base of the links, which the
+ * pages read for the links and snippets they show.
  */
 export default defineNitroPlugin((nitroApp) => {
   if (import.meta.prerender) return
+  const tooOld = nodeVersionProblem(process.versions.node)
+  if (tooOld) {
+    console.error(`[proofdeck] cannot start: ${tooOld}`)
+    process.exit(1)
+  }
   try {
     useConfig()
   }
@@ -15,6 +21,6 @@ export default defineNitroPlugin((nitroApp) => {
     process.exit(1)
   }
   nitroApp.hooks.hook('request', (event) => {
-    event.context.publicBaseUrl = publicBaseUrl(getRequestURL(event).origin)
+    event.context.publicBaseUrl = linksBaseUrl(getRequestURL(event).origin)
   })
 })

@@ -1,9 +1,14 @@
+import type { H3Event } from 'h3'
 import { useDbHandle } from '../db'
 import { ensureAdminFromEnv, issueSetupToken } from '../services/users'
 import { reclusterStaleFingerprints } from '../services/clustering'
 import { diagnoseStaleClusters } from '../services/diagnoses'
-import { publicBaseUrl, useConfig } from '../utils/config'
+import { linksBaseUrl, rememberFirstVisit, useConfig } from '../utils/config'
 import { registerStartupTask } from '../utils/startup'
+
+/** A browser opening a page (not the API, assets or /mcp): what fixes the origin of the links. */
+const isPageVisit = (event: H3Event) => event.method === 'GET' && !/^\/(api|_nuxt|mcp|cli)\b/.test(event.path)
+  && (getRequestHeader(event, 'accept') ?? '').includes('text/html')
 
 /**
  * After the database is ready: refuse a production start without a proper session secret, create the headless
@@ -11,7 +16,7 @@ import { registerStartupTask } from '../utils/startup'
  * algorithm version, then queue the diagnosis of clusters whose diagnosis is missing or behind their failures
  * (re-clustered ones, and any whose diagnosis was lost).
  */
-export default defineNitroPlugin(() => {
+export default defineNitroPlugin((nitroApp) => {
   if (import.meta.prerender) return
   const password = useRuntimeConfig().session?.password ?? ''
   if (password.length < 32) {
@@ -22,15 +27,27 @@ export default defineNitroPlugin(() => {
     // Development generates one (nuxt.config.ts) unless a short one was set by hand.
     console.warn('[proofdeck] NUXT_SESSION_PASSWORD is shorter than 32 characters, so sign-in will fail: unset it to use the generated development secret.')
   }
+  // where the printed setup link points: the public URL, or where `nuxt dev` listens, or localhost at PORT
+  const printedBase = linksBaseUrl(useRuntimeConfig().devOrigin || `http://localhost:${useConfig().port}`)
   registerStartupTask(useDbHandle().then(async () => {
     const admin = await ensureAdminFromEnv()
     if (admin) console.info(`[proofdeck] created admin ${admin.email} from PROOFDECK_ADMIN_EMAIL`)
     const token = await issueSetupToken()
     if (token) {
-      const base = publicBaseUrl(`http://localhost:${useConfig().port}`)
-      console.info(`[proofdeck] no account yet: open ${base}/setup?token=${token} to create the first admin`)
+      console.info(`[proofdeck] no account yet: open ${printedBase}/setup?token=${token} to create the first admin`
+        + (useConfig().publicUrl ? '' : ' (or the same path at the address you use: the link is printed again at the first visit)'))
     }
   }).catch((err: Error) => console.error(`[proofdeck] startup task failed: ${err.message}`)))
+  // Without PROOFDECK_PUBLIC_URL, the first browser visit fixes the origin of every link (config.ts linksBaseUrl).
+  nitroApp.hooks.hook('request', (event) => {
+    const origin = getRequestURL(event).origin
+    if (!isPageVisit(event) || !rememberFirstVisit(origin)) return
+    console.info(`[proofdeck] links in receipts and on the pages start at ${origin}, the address of the first visit `
+      + '(a session made at one address is not sent to another); set PROOFDECK_PUBLIC_URL to choose the address')
+    if (origin !== printedBase) issueSetupToken().then((token) => {
+      if (token) console.info(`[proofdeck] no account yet: open ${origin}/setup?token=${token} to create the first admin`)
+    }).catch(() => {})
+  })
   // In the background: a large history takes a while and the server serves meanwhile.
   useDbHandle().then(async () => {
     const started = Date.now()

@@ -4,7 +4,7 @@ import { createSession, endSession } from '../services/sessions'
 import { resolveSessionUser, type AuthenticatedUser, type SessionClaims } from '../services/users'
 import type { Scope } from '../services/scope'
 import { checkBearer } from './bearer'
-import { publicBaseUrl } from './config'
+import { linksBaseUrl } from './config'
 import { forbidden, unauthorized } from './errors'
 import { clientAddress } from './rate-limit'
 
@@ -59,7 +59,7 @@ export async function startSession(event: H3Event, { user, passwordVersion }: Au
 
 /** A bearer API key with the needed scope (or any one of several), resolved to a Scope. Never creates a session. */
 export async function requireApiKey(event: H3Event, needed: ApiKeyScope | ApiKeyScope[]): Promise<Scope> {
-  const keysUrl = `${publicBaseUrl(getRequestURL(event).origin)}/settings/keys`
+  const keysUrl = `${linksBaseUrl(getRequestURL(event).origin)}/settings/keys`
   const check = await checkBearer(getRequestHeader(event, 'authorization'), needed, keysUrl)
   if (check.ok) return check.scope
   if (check.challenge) setResponseHeader(event, 'www-authenticate', check.challenge)

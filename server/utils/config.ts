@@ -113,6 +113,17 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The oldest Node the server runs on (package.json `engines`; Nuxt 4.4.5 needs 20.19). */
+const MINIMUM_NODE = [20, 19] as const
+
+/** A sentence when `version` (process.versions.node) is older than the supported Node, else null. */
+export function nodeVersionProblem(version: string): string | null {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  const [needMajor, needMinor] = MINIMUM_NODE
+  if (major > needMajor || (major === needMajor && minor >= needMinor)) return null
+  return `Node ${version} is too old: Proofdeck needs Node ${needMajor}.${needMinor} or later (20.x is what it is tested on).`
+}
+
 function describe(error: z.ZodError, env: Record<string, string | undefined>): string {
   return error.issues.map((i) => {
     const name = String(i.path[0])
@@ -175,4 +186,23 @@ export function useConfig(): Config {
  */
 export function publicBaseUrl(requestOrigin: string): string {
   return useConfig().publicUrl ?? requestOrigin.replace(/\/+$/, '')
+}
+
+let firstVisit: string | undefined
+
+/** Remembers the origin of the first page visit (a browser's); true the one time it is taken. */
+export function rememberFirstVisit(origin: string): boolean {
+  if (firstVisit || useConfig().publicUrl) return false
+  firstVisit = origin.replace(/\/+$/, '')
+  return true
+}
+
+/**
+ * The base of the links the server hands out (receipts, key hints, the pages' snippets): PROOFDECK_PUBLIC_URL, else
+ * the origin this server was first visited at in a browser, else the request's. One origin for all of them, because
+ * a session cookie set at localhost is not sent to 127.0.0.1: a CLI uploading to 127.0.0.1 gets links that open
+ * where the person is signed in.
+ */
+export function linksBaseUrl(requestOrigin: string): string {
+  return useConfig().publicUrl ?? firstVisit ?? requestOrigin.replace(/\/+$/, '')
 }

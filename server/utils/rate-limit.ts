@@ -25,6 +25,17 @@ function trustedProxies(): BlockList {
 const isTrusted = (ip: string) => isIP(ip) !== 0 && trustedProxies().check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
 
 /**
+ * Whether the browser reached us over HTTPS: a TLS connection, or a trusted proxy (PROOFDECK_TRUSTED_PROXIES) whose
+ * X-Forwarded-Proto says https (the first value: the proxy nearest the client). Anyone else's header is ignored.
+ */
+export function requestIsHttps(event: H3Event): boolean {
+  const socket = event.node.req.socket as { encrypted?: boolean, remoteAddress?: string } | undefined
+  if (socket?.encrypted) return true
+  if (!isTrusted(unmapped(socket?.remoteAddress ?? ''))) return false
+  return getRequestHeader(event, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https'
+}
+
+/**
  * The client's address for per-client limits. X-Forwarded-For counts only when the peer is a trusted proxy; then
  * the chain is read from the right, skipping trusted proxies, so a client cannot choose its address by sending a
  * header of its own (the left-most entries are whatever the client wrote).

@@ -165,6 +165,9 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
       ['cluster', `/clusters/${MISSING}`, 'This failure cluster does not exist'],
       ['route', '/no/such/page', 'This page does not exist'],
     ] as const
+    // the audit ended on a phone in dark mode; the screenshot below is the desktop's, light
+    await page.setViewportSize(SIZES.desktop)
+    await page.emulateMedia({ colorScheme: 'light' })
     const failures: string[] = []
     for (const [what, path, title] of cases) {
       const res = await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle' })
@@ -220,6 +223,25 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     await dialog.waitFor()
     expect(await dialog.textContent()).not.toContain('dashboardSearch.')
     await page.keyboard.press('Escape')
+  })
+
+  it('on a phone, a cluster\'s triage comes right after its summary, to the eye and to the keyboard', async () => {
+    await page.setViewportSize(SIZES.phone)
+    await page.goto(`${server.url}${pages.cluster}`, { waitUntil: 'networkidle' })
+    const summary = (await page.getByTestId('cluster-summary').boundingBox())!
+    const triage = (await page.getByTestId('cluster-triage').boundingBox())!
+    expect(triage.y).toBeGreaterThanOrEqual(summary.y + summary.height)
+    expect(triage.y - (summary.y + summary.height)).toBeLessThan(40)
+    // no focusable element sits between the two in document order (the tab order)
+    const between = await page.evaluate(() => {
+      const [from, to] = ['cluster-summary', 'cluster-triage'].map(id => document.querySelector(`[data-testid="${id}"]`)!)
+      return [...document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+        .filter(e => !from!.contains(e) && (from!.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+          && (to!.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_PRECEDING))
+        .map(e => e.outerHTML.slice(0, 80))
+    })
+    expect(between).toEqual([])
+    await page.setViewportSize(SIZES.desktop)
   })
 
   it('the sign-in page too, signed out', async () => {

@@ -5,8 +5,12 @@ import { startServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 import { createKey, login, upload } from '../e2e/client'
 
 const ARTIFACTS = 'test/.artifacts'
-// Without the background-networking flags Chromium keeps dialling Google on this closed network.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+// Without the background-networking flags Chromium keeps dialling Google on this closed network. proofdeck.test is
+// this machine under a name that is not localhost: a plain-HTTP origin that is not a secure context, all on loopback.
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP proofdeck.test 127.0.0.1',
+]
 
 /** Signs in from a signed-out state, whoever the page was signed in as before. */
 async function signIn(page: Page, url: string, email: string, password: string) {
@@ -161,5 +165,22 @@ describe('user management in Chromium', () => {
     await admin.screenshot({ path: `${ARTIFACTS}/users-reset.png`, fullPage: true })
     await member.goto(`${server.url}/`)
     await member.waitForURL(/\/login/)
+  })
+
+  it('signs in over plain HTTP at an address that is not this machine\'s, with a calm note on the login page', async () => {
+    await admin.goto(`${server.url}/login`, { waitUntil: 'networkidle' })
+    expect(await admin.getByTestId('login-plain-http').count()).toBe(0)
+    const lan = server.url.replace('127.0.0.1', 'proofdeck.test')
+    await admin.context().clearCookies()
+    await admin.goto(`${lan}/login`, { waitUntil: 'networkidle' })
+    expect(await admin.getByTestId('login-plain-http').textContent()).toContain('This address is plain HTTP')
+    await admin.screenshot({ path: `${ARTIFACTS}/login-plain-http.png` })
+    await admin.getByLabel('Email').fill(TEST_ADMIN.email)
+    await admin.getByLabel('Password').fill(TEST_ADMIN.password)
+    await admin.getByRole('button', { name: 'Sign in' }).click()
+    await admin.waitForURL(`${lan}/`)
+    expect(await admin.evaluate(() => fetch('/api/me').then(r => r.status))).toBe(200)
+    const session = (await admin.context().cookies(lan)).find(c => c.name === 'nuxt-session')
+    expect(session?.secure).toBe(false)
   })
 })

@@ -10,13 +10,21 @@ function call(server: TestServer, cookie: string, method: string, path: string, 
 }
 
 /** A sign-in attempt, optionally as if relayed by a proxy for `forwardedFor`. */
-function signIn(server: TestServer, creds: { email: string, password: string }, forwardedFor?: string) {
+function signIn(server: TestServer, creds: { email: string, password: string }, forwardedFor?: string, forwardedProto?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (forwardedFor) headers['x-forwarded-for'] = forwardedFor
+  if (forwardedProto) headers['x-forwarded-proto'] = forwardedProto
   return fetch(`${server.url}/api/auth/login`, { method: 'POST', headers, body: JSON.stringify(creds) })
 }
 
 const statusOf = async (res: Promise<Response>) => (await res).status
+
+/** Whether a sign-in answer's session cookie carries the Secure flag. */
+async function secureCookie(res: Promise<Response>) {
+  const answer = await res
+  expect(answer.status).toBe(200)
+  return /;\s*Secure(;|$)/i.test(answer.headers.getSetCookie().find(c => c.startsWith('nuxt-session=')) ?? '')
+}
 
 describe('server-side sessions', () => {
   let server: TestServer
@@ -122,12 +130,24 @@ describe('sign-in throttling', () => {
     expect(await statusOf(signIn(server, TEST_ADMIN, '10.9.9.9, 203.0.113.7'))).toBe(429)
     expect(await statusOf(signIn(server, TEST_ADMIN, '203.0.113.8'))).toBe(200)
   })
+
+  it('marks the session cookie Secure when the trusted proxy says the browser came over HTTPS, not over plain HTTP', async () => {
+    expect(await secureCookie(signIn(server, TEST_ADMIN, '203.0.113.20', 'https'))).toBe(true)
+    expect(await secureCookie(signIn(server, TEST_ADMIN, '203.0.113.21', 'http'))).toBe(false)
+    expect(await secureCookie(signIn(server, TEST_ADMIN))).toBe(false)
+    expect(server.logs()).toMatch(/PROOFDECK_PUBLIC_URL is not set: requests over plain HTTP get a session cookie without the Secure flag/)
+  })
 })
 
 describe('X-Forwarded-For from an untrusted peer', () => {
   let server: TestServer
-  beforeAll(async () => { server = await startServer() })
+  beforeAll(async () => { server = await startServer({ PROOFDECK_PUBLIC_URL: 'https://proofdeck.example.com' }) })
   afterAll(() => server?.stop())
+
+  it('nor its X-Forwarded-Proto; an https PROOFDECK_PUBLIC_URL makes the session cookie Secure on every request', async () => {
+    expect(await secureCookie(signIn(server, TEST_ADMIN, undefined, 'http'))).toBe(true)
+    expect(server.logs()).not.toMatch(/plain HTTP/)
+  })
 
   it('is ignored: a forged header does not make a new client', async () => {
     for (let i = 0; i < 50; i++) await signIn(server, { email: `nobody${i}@example.test`, password: 'guess guess' }, `203.0.113.${i}`)
@@ -143,6 +163,10 @@ describe('security headers', () => {
     cookie = await login(server)
   })
   afterAll(() => server?.stop())
+
+  it('believes X-Forwarded-Proto only from a trusted proxy: here the session cookie stays without Secure', async () => {
+    expect(await secureCookie(signIn(server, TEST_ADMIN, undefined, 'https'))).toBe(false)
+  })
 
   function expectBaseHeaders(res: Response) {
     const csp = res.headers.get('content-security-policy') ?? ''

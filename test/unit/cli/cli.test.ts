@@ -120,7 +120,7 @@ describe('expandPatterns', () => {
   })
 })
 
-function fakeServer(answers: { status: number, body: unknown, headers?: () => Record<string, string> }[]) {
+function fakeServer(answers: { status: number, body: unknown, headers?: () => Record<string, string> }[], port = 0) {
   const requests: { url: string, auth: string, body: string, at: number }[] = []
   const server = createServer((req: IncomingMessage, res) => {
     let body = ''
@@ -128,20 +128,23 @@ function fakeServer(answers: { status: number, body: unknown, headers?: () => Re
     req.on('end', () => {
       requests.push({ url: req.url!, auth: req.headers.authorization!, body: body.replace(/-{2,}[\w-]+/g, '--boundary'), at: Date.now() })
       const a = answers[Math.min(requests.length - 1, answers.length - 1)]!
-      res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers?.() }).end(JSON.stringify(a.body))
+      res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers?.() }).end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body))
     })
   })
-  return new Promise<{ url: string, requests: typeof requests, close: () => void }>(r => server.listen(0, '127.0.0.1', () =>
+  return new Promise<{ url: string, requests: typeof requests, close: () => void }>(r => server.listen(port, '127.0.0.1', () =>
     r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, requests, close: () => server.close() })))
 }
 
-function runCli(args: string[], env: Record<string, string>) {
+function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void) {
   return new Promise<{ code: number | null, stdout: string, stderr: string }>((res) => {
     const child = spawn(process.execPath, [resolve('cli/proofdeck.mjs'), ...args], { env: { PATH: process.env.PATH!, PROOFDECK_RETRY_DELAY_MS: '10', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
+    child.stderr.on('data', (d) => {
+      stderr += d
+      onStderr?.(stderr)
+    })
     child.on('exit', code => res({ code, stdout, stderr }))
   })
 }
@@ -243,9 +246,45 @@ describe('proofdeck upload', () => {
   })
 
   it('gives up after the retries on an unreachable server, saying a re-run is safe', async () => {
-    const r = await runCli(['upload', report, '--project', 'web', '--retries', '1', '--run-key', 'k1'], { PROOFDECK_URL: 'http://127.0.0.1:9', PROOFDECK_TOKEN: token })
+    const r = await runCli(['upload', report, '--project', 'web', '--retries', '1', '--retry-for', '0', '--run-key', 'k1'],
+      { PROOFDECK_URL: 'http://127.0.0.1:9', PROOFDECK_TOKEN: token })
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('Upload failed after 2 attempts')
     expect(r.stderr).toContain('run key k1')
+  })
+
+  it('keeps retrying a server that restarts (refused, then proxy error pages) and never prints their HTML', async () => {
+    const probe = await fakeServer([])
+    const port = Number(new URL(probe.url).port)
+    probe.close()
+    const page = '<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>'
+    let server: Awaited<ReturnType<typeof fakeServer>> | undefined
+    let starting: Promise<unknown> | undefined
+    const r = await runCli(['upload', report, '--project', 'web', '--retries', '0', '--retry-for', '30'], { PROOFDECK_URL: `http://127.0.0.1:${port}`, PROOFDECK_TOKEN: token }, (stderr) => {
+      // the server comes back once the CLI has been refused twice
+      if (/attempt 2: cannot reach/.test(stderr) && !starting) {
+        starting = fakeServer([
+          { status: 503, body: page, headers: () => ({ 'content-type': 'text/html' }) },
+          { status: 502, body: page, headers: () => ({ 'content-type': 'text/html' }) },
+          { status: 201, body: receipt },
+        ], port).then((s) => { server = s })
+      }
+    })
+    await starting
+    server?.close()
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/attempt 1: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/)
+    expect(r.stderr).toMatch(/server answered 503: Service Unavailable, as an HTML page rather than Proofdeck's JSON/)
+    expect(r.stderr).toMatch(/server answered 502: Bad Gateway, as an HTML page/)
+    expect(r.stdout + r.stderr).not.toContain('<')
+  })
+
+  it('retries a 500 only --retries times', async () => {
+    const server = await fakeServer([{ status: 500, body: { message: 'Something went wrong (error id e1).' } }])
+    const r = await runCli(['upload', report, '--project', 'web', '--retries', '1'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(1)
+    expect(server.requests).toHaveLength(2)
+    expect(r.stderr).toContain('Upload failed after 2 attempts (500: Something went wrong (error id e1).)')
   })
 })

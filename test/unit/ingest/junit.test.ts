@@ -210,6 +210,18 @@ describe('durations', () => {
   it('is null when the attribute is missing', () => {
     expect(parseJunit('<testsuite name="S"><testcase name="t"/></testsuite>').results[0]!.durationMs).toBeNull()
   })
+
+  it.each([
+    ['the root says', '<testsuites time="9"><testsuite time="2"><testcase name="a" time="1"/></testsuite></testsuites>', 9000],
+    ['a <testsuite> root says', '<testsuite time="4"><testcase name="a" time="1"/></testsuite>', 4000],
+    ['the top-level suites say', '<testsuites><testsuite time="2"/><testsuite time="3"><testcase name="a" time="1"/></testsuite></testsuites>', 5000],
+    ['only the testcases say, under <testsuites>', '<testsuites><testsuite><testcase name="a" time="0.123"/><testcase name="b" time="0.456"/></testsuite></testsuites>', 579],
+    ['only the testcases say, under a <testsuite> root', '<testsuite name="S"><testcase name="a" time="1.5"/><testcase name="b"/></testsuite>', 1500],
+    ['only nested testcases say', '<testsuites><testsuite><testsuite><testcase name="a" time="2"/></testsuite></testsuite></testsuites>', 2000],
+    ['nothing says', '<testsuites><testsuite><testcase name="a"/></testsuite></testsuites>', null],
+  ])('the run\'s duration when %s', (_name, xml, ms) => {
+    expect(parseJunit(xml).durationMs).toBe(ms)
+  })
 })
 
 describe('text encoding', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig } from '../../../server/utils/config'
+import { ConfigError, nodeVersionProblem, parseConfig } from '../../../server/utils/config'
 
 describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment (empty values count as unset)', () => {
@@ -63,5 +63,15 @@ describe('parseConfig', () => {
       expect(example, `${name} in .env.example`).toContain(name)
       expect(readme, `${name} in README.md`).toContain(`\`${name}\``)
     }
+  })
+})
+
+describe('nodeVersionProblem', () => {
+  it.each([
+    ['20.19.0', null], ['20.20.2', null], ['22.12.0', null], ['24.1.0', null],
+    ['20.18.3', 'Node 20.18.3 is too old: Proofdeck needs Node 20.19 or later (20.x is what it is tested on).'],
+    ['18.20.4', 'Node 18.20.4 is too old: Proofdeck needs Node 20.19 or later (20.x is what it is tested on).'],
+  ])('Node %s: %s', (version, sentence) => {
+    expect(nodeVersionProblem(version)).toBe(sentence)
   })
 })

@@ -1,7 +1,7 @@
 import { ingestMetaSchema, INGEST_META_FIELDS } from '#shared/schemas/ingest'
 import { ingestRun } from '../../../services/ingest'
 import { withIngestSlot } from '../../../utils/admission'
-import { publicBaseUrl } from '../../../utils/config'
+import { linksBaseUrl } from '../../../utils/config'
 import { readUploadedFiles } from '../../../utils/upload'
 import { validator } from '../../../utils/validate'
 
@@ -45,7 +45,7 @@ export default defineEventHandler(async (event) => {
   const raw = Object.fromEntries(INGEST_META_FIELDS.map(f => [f, query[f] ?? getRequestHeader(event, `x-proofdeck-${f.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`)]))
   const meta = validator(ingestMetaSchema)(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')))
   const { created, receipt } = await withIngestSlot(event, scope.keyId ?? scope.userId, async () =>
-    ingestRun(scope, meta, await readUploadedFiles(event), publicBaseUrl(getRequestURL(event).origin)))
+    ingestRun(scope, meta, await readUploadedFiles(event), linksBaseUrl(getRequestURL(event).origin)))
   setResponseStatus(event, created ? 201 : 200)
   return receipt
 })
