@@ -29,15 +29,15 @@ interface SpanSuite {
   suites: SpanSuite[]
 }
 
-/** The spans of the object elements of the array at the cursor (none when the value is not an array). */
-function objectSpans(c: JsonCursor): Span[] {
-  const out: Span[] = []
+/** What `read` makes of each object element of the array at the cursor (nothing when the value is not an array). */
+function eachObject<T>(c: JsonCursor, read: () => T): T[] {
+  const out: T[] = []
   if (c.peek() !== '[') {
     c.skip()
     return out
   }
   c.elements(() => {
-    if (c.peek() === '{') out.push(c.skip())
+    if (c.peek() === '{') out.push(read())
     else c.skip()
   })
   return out
@@ -45,24 +45,17 @@ function objectSpans(c: JsonCursor): Span[] {
 
 /** The suites of the array at the cursor (objects only, as the walk reads them), with their own suites. */
 function suiteSpans(c: JsonCursor): SpanSuite[] {
-  const out: SpanSuite[] = []
-  if (c.peek() !== '[') {
-    c.skip()
-    return out
-  }
-  c.elements(() => {
-    if (c.peek() !== '{') return void c.skip()
+  return eachObject(c, () => {
     const suite: SpanSuite = { specs: [], suites: [] }
     c.members((key) => {
       if (key === 'title') suite.title = c.skip()
       else if (key === 'file') suite.file = c.skip()
-      else if (key === 'specs') suite.specs = objectSpans(c)
+      else if (key === 'specs') suite.specs = eachObject(c, () => c.skip())
       else if (key === 'suites') suite.suites = suiteSpans(c)
       else c.skip()
     })
-    out.push(suite)
+    return suite
   })
-  return out
 }
 
 /** The top level of a document that is an object, read to its end and checked on the way (readJson). */
