@@ -167,7 +167,7 @@ export function resultTally() {
 type Tally = ReturnType<typeof resultTally>['tally']
 
 /** Refuses a document that is not a Playwright report, naming its top-level keys. */
-export function assertPlaywright(doc: unknown): asserts doc is Obj & { suites: unknown[] } {
+function assertPlaywright(doc: unknown): asserts doc is Obj & { suites: unknown[] } {
   if (!isObject(doc) || !Array.isArray(doc.suites)) {
     const keys = isObject(doc) ? Object.keys(doc).slice(0, 8).map(k => `"${k}"`).join(', ') : ''
     throw new ReportParseError(`This JSON is not a Playwright report: it has no top-level "suites" array${keys ? ` (its top-level keys are ${keys})` : ''}.`, { code: 'not_playwright' })
