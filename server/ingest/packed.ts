@@ -5,8 +5,8 @@ import type { ParsedResult } from './types'
 /*
  * An upload's results between the parse and the store. Held as objects, the results of a 50 MB JUnit report took
  * ~250 MB of the request thread from the parse until the transaction was done (350k results, each with its own
- * strings and lists). Packed, a batch is its results as deflated JSON (176 MB of JSON deflates to 7.7 MB: results
- * repeat their suites, files and field names) with each result's identity beside it in the clear, so the fold
+ * strings and lists). Packed, a batch is its results as deflated JSON (their 176 MB of JSON deflates to 9 MB:
+ * results repeat their suites, files and field names) with each result's identity beside it in the clear, so the fold
  * across the whole upload (duplicates, retries, shards) needs only the identities, and the store unpacks one
  * slice at a time.
  */
