@@ -183,7 +183,7 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
     add(r)
     results.push(r)
   })
-  return { ...reportTail(doc, tally), results }
+  return { ...reportTail({ stats: doc.stats, config: doc.config, errors: doc.errors }, tally), results }
 }
 
 /** The report around its results: tool, start, duration, run errors, and whether its own stats agree with its tests. */
