@@ -6,6 +6,7 @@ import { parseJunit, streamJunit } from './junit'
 import { withNotes } from './limits'
 import { parseNative, parseNativeObject } from './native'
 import { parsePlaywright, parsePlaywrightObject } from './playwright'
+import { playwrightTopLevel, streamPlaywrightTop } from './playwright-stream'
 import { ReportParseError, type ParsedReport, type ParsedResult } from './types'
 
 export { CAPS, MAX_OUTPUT_BYTES, capText } from './common'
@@ -27,8 +28,8 @@ export function parseReport(text: string, format?: ReportFormat): ParsedReport {
 
 /**
  * Like parseReport, but each result goes to `onResult` as it is read and the report comes back without results:
- * JUnit XML is read in one streaming pass, so a large report is never held whole; the JSON formats are parsed
- * whole and then handed over one by one.
+ * JUnit XML and Playwright JSON are read in one streaming pass, so a large report is never held whole; CTRF and
+ * our own JSON are parsed whole and then handed over one by one.
  */
 export function streamReport(text: string, format: ReportFormat | undefined, onResult: (r: ParsedResult) => void): ParsedReport {
   const { value: report, notes } = withNotes(() => parseAs(text, format, onResult))
@@ -38,6 +39,11 @@ export function streamReport(text: string, format: ReportFormat | undefined, onR
 
 function parseAs(text: string, format: ReportFormat | undefined, onResult?: (r: ParsedResult) => void): ParsedReport {
   const junit = () => onResult ? streamJunit(text, onResult) : parseJunit(text)
+  // a document that is not certainly a Playwright report is parsed whole as before, errors included
+  const streamed = (sniffing: boolean) => {
+    const top = onResult && playwrightTopLevel(text, sniffing ? 'JSON report' : 'Playwright report', sniffing)
+    return top ? streamPlaywrightTop(top, onResult) : null
+  }
   const handOver = (report: ParsedReport): ParsedReport => {
     if (!onResult) return report
     const { results } = report
@@ -57,11 +63,13 @@ function parseAs(text: string, format: ReportFormat | undefined, onResult?: (r: 
     }
     switch (format) {
       case 'junit': return junit()
-      case 'playwright': return handOver(parsePlaywright(text))
+      case 'playwright': return streamed(false) ?? handOver(parsePlaywright(text))
       case 'ctrf': return handOver(parseCtrf(text))
       case 'proofdeck': return handOver(parseNative(text))
     }
   }
+  const playwright = streamed(true)
+  if (playwright) return playwright
   const sniffed = sniffReport(text)
   switch (sniffed.format) {
     case 'junit': return junit()

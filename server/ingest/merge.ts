@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { RunStatus, TestStatus } from '#shared/constants'
 import type { RunCounts } from '#shared/types/ingest'
-import type { ParsedAttempt, ParsedReport, ParsedResult } from './types'
+import type { ParsedAttempt, ParsedResult } from './types'
 
 /**
  * The merge rules of an upload, pure: who a test is (identity), how repeated executions of one test fold into one
@@ -14,18 +14,6 @@ export interface MergedResult {
   identityHash: string
   result: ParsedResult
   occurrences: number
-}
-
-/** A result excluded from the upload, with the reason shown on the receipt. */
-interface RejectedItem {
-  item: string
-  reason: string
-}
-
-/** The part of a parsed file the merge reads. */
-export interface UploadFile {
-  name: string
-  report: Pick<ParsedReport, 'results'>
 }
 
 /** Statuses that count as a failure (for clusters, counters and flakiness). */
@@ -104,36 +92,6 @@ export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
     stdout: executions.map(e => e.stdout).filter(Boolean).join('\n') || null,
     stderr: executions.map(e => e.stderr).filter(Boolean).join('\n') || null,
   }
-}
-
-/** Groups the results of the new files by identity; duplicates become attempts of one result, nameless tests are rejected. */
-export function mergeUpload(files: UploadFile[]): { merged: MergedResult[], rejected: RejectedItem[] } {
-  // one result per identity as itself, a list only for the (rare) duplicates: no array per result of a large upload
-  const byIdentity = new Map<string, ParsedResult | ParsedResult[]>()
-  const rejected: RejectedItem[] = []
-  for (const file of files) {
-    for (const result of file.report.results) {
-      if (!result.title.trim()) {
-        rejected.push({
-          item: `${file.name}: a test in ${result.suitePath.join(' › ') || 'the root suite'}`,
-          reason: 'it has no name, so it cannot be tracked across runs',
-        })
-        continue
-      }
-      const id = testIdentity(result)
-      const seen = byIdentity.get(id)
-      if (!seen) byIdentity.set(id, result)
-      else if (Array.isArray(seen)) seen.push(result)
-      else byIdentity.set(id, [seen, result])
-    }
-  }
-  const merged: MergedResult[] = []
-  for (const [identityHash, seen] of byIdentity) {
-    merged.push(Array.isArray(seen)
-      ? { identityHash, result: mergeExecutions(seen), occurrences: seen.length }
-      : { identityHash, result: seen, occurrences: 1 })
-  }
-  return { merged, rejected }
 }
 
 /** A run's status from its stored counts and its run-level errors (a crashed setup fails the run). */

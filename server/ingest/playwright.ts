@@ -115,24 +115,27 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
   })
 }
 
-function earliestStart(results: ParsedResult[]): string | null {
-  let min: string | null = null
-  for (const r of results) for (const a of r.attempts) if (a.startedAt && (min == null || a.startedAt < min)) min = a.startedAt
-  return min
+/** A suite as the walk reads it: from the decoded document, or from where its parts are in the text (playwright-stream.ts). */
+export interface SuiteSource {
+  title: unknown
+  file: unknown
+  /** Its specs (objects only), decoded one at a time. */
+  specs: () => Iterable<Obj>
+  /** Its child suites (objects only). */
+  children: () => SuiteSource[]
 }
 
-/** Parses an already-decoded Playwright JSON report. */
-export function parsePlaywrightObject(doc: unknown): ParsedReport {
-  if (!isObject(doc) || !Array.isArray(doc.suites)) {
-    const keys = isObject(doc) ? Object.keys(doc).slice(0, 8).map(k => `"${k}"`).join(', ') : ''
-    throw new ReportParseError(`This JSON is not a Playwright report: it has no top-level "suites" array${keys ? ` (its top-level keys are ${keys})` : ''}.`, { code: 'not_playwright' })
-  }
-  const results: ParsedResult[] = []
-  // Iterative walk (a pathological nesting depth cannot overflow the stack); past MAX_NESTING levels the report is
-  // refused, so copying the path at each level stays linear in the size of the report.
-  const queue: { suite: Obj, path: string[], file: string | null, level: number }[] = objects(doc.suites)
-    .map(suite => ({ suite, path: [], file: null, level: 1 }))
-    .reverse()
+const fromObject = (suite: Obj): SuiteSource => ({
+  title: suite.title, file: suite.file, specs: () => objects(suite.specs), children: () => objects(suite.suites).map(fromObject),
+})
+
+/**
+ * Every test of the suites, depth first (a suite's own specs, then its child suites in order), each handed to `emit`
+ * as it is read. Iterative (a pathological nesting depth cannot overflow the stack); past MAX_NESTING levels the
+ * report is refused, so copying the path at each level stays linear in the size of the report.
+ */
+export function walkSuites(roots: SuiteSource[], emit: (r: ParsedResult) => void): void {
+  const queue = roots.map(suite => ({ suite, path: [] as string[], file: null as string | null, level: 1 })).reverse()
   while (queue.length) {
     const { suite, path, file: parentFile, level } = queue.pop()!
     assertSuiteDepth(level, 'Playwright report', path)
@@ -140,13 +143,51 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
     const raw = str(suite.title) ?? ''
     // File-level suites are titled with the file path, already the test's `file`; describe() blocks are not.
     const here = !raw.trim() || raw === file || raw === suite.file ? path : [...path, field(raw, FIELD_CAPS.suite)!]
-    for (const spec of objects(suite.specs)) {
-      for (const test of objects(spec.tests)) results.push(parseTest(spec, test, here, file))
+    for (const spec of suite.specs()) {
+      for (const test of objects(spec.tests)) emit(parseTest(spec, test, here, file))
     }
-    const children = objects(suite.suites)
+    const children = suite.children()
     for (let i = children.length - 1; i >= 0; i--) queue.push({ suite: children[i]!, path: here, file, level: level + 1 })
   }
+}
 
+/** What the rest of the report needs from its results, counted as they go by: outcomes as its stats count them, the earliest start. */
+export function resultTally() {
+  const t = { expected: 0, unexpected: 0, flaky: 0, skipped: 0, earliest: null as string | null }
+  const add = (r: ParsedResult) => {
+    if (r.status === 'passed' && !r.flaky) t.expected++
+    if (r.status === 'failed') t.unexpected++
+    if (r.flaky) t.flaky++
+    if (r.status === 'skipped') t.skipped++
+    for (const a of r.attempts) if (a.startedAt && (t.earliest == null || a.startedAt < t.earliest)) t.earliest = a.startedAt
+  }
+  return { tally: t, add }
+}
+
+type Tally = ReturnType<typeof resultTally>['tally']
+
+/** Refuses a document that is not a Playwright report, naming its top-level keys. */
+function assertPlaywright(doc: unknown): asserts doc is Obj & { suites: unknown[] } {
+  if (!isObject(doc) || !Array.isArray(doc.suites)) {
+    const keys = isObject(doc) ? Object.keys(doc).slice(0, 8).map(k => `"${k}"`).join(', ') : ''
+    throw new ReportParseError(`This JSON is not a Playwright report: it has no top-level "suites" array${keys ? ` (its top-level keys are ${keys})` : ''}.`, { code: 'not_playwright' })
+  }
+}
+
+/** Parses an already-decoded Playwright JSON report. */
+export function parsePlaywrightObject(doc: unknown): ParsedReport {
+  assertPlaywright(doc)
+  const results: ParsedResult[] = []
+  const { tally, add } = resultTally()
+  walkSuites(objects(doc.suites).map(fromObject), (r) => {
+    add(r)
+    results.push(r)
+  })
+  return { ...reportTail({ stats: doc.stats, config: doc.config, errors: doc.errors }, tally), results }
+}
+
+/** The report around its results: tool, start, duration, run errors, and whether its own stats agree with its tests. */
+export function reportTail(doc: { stats?: unknown, config?: unknown, errors?: unknown }, tally: Tally): ParsedReport {
   const stats = isObject(doc.stats) ? doc.stats : null
   const config = isObject(doc.config) ? doc.config : {}
   const errors = objects(doc.errors).map(e => ({
@@ -155,11 +196,7 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
   }))
   const warnings: string[] = []
   if (stats) {
-    const count = (f: (r: ParsedResult) => boolean) => results.reduce((n, r) => n + (f(r) ? 1 : 0), 0)
-    const ours = {
-      expected: count(r => r.status === 'passed' && !r.flaky), unexpected: count(r => r.status === 'failed'),
-      flaky: count(r => r.flaky), skipped: count(r => r.status === 'skipped'),
-    }
+    const ours = { expected: tally.expected, unexpected: tally.unexpected, flaky: tally.flaky, skipped: tally.skipped }
     const off = (Object.keys(ours) as (keyof typeof ours)[]).filter(k => typeof stats[k] === 'number' && stats[k] !== ours[k])
     if (off.length) warnings.push(`The report's own stats disagree with its tests (${off.map(k => `${k}: stats ${String(stats[k])}, tests ${ours[k]}`).join('; ')}); the tests were counted.`)
   }
@@ -169,9 +206,9 @@ export function parsePlaywrightObject(doc: unknown): ParsedReport {
     format: 'playwright',
     tool: version ? `playwright ${version}` : 'playwright',
     // Without a stats block (Playwright < 1.39 in some setups), the earliest attempt's start.
-    startedAt: isoOrNull(stats?.startTime, 'stats.startTime') ?? earliestStart(results),
+    startedAt: isoOrNull(stats?.startTime, 'stats.startTime') ?? tally.earliest,
     durationMs: duration == null ? null : Math.round(duration),
-    results,
+    results: [],
     errors,
     stdout: null,
     stderr: null,

@@ -1,14 +1,15 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
-import { int4, mergeUpload, sha256, testLabel, type UploadFile } from '../ingest/merge'
-import { ReportParseError, type ParsedReport } from '../ingest/types'
+import { int4, sha256 } from '../ingest/merge'
+import { foldUpload } from '../ingest/packed'
+import { ReportParseError } from '../ingest/types'
 import type { ReportFormat } from '#shared/constants'
 import { links } from '#shared/links'
 import { reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
-import { ParserExhausted, TooManyResults, withParser } from '../utils/parser'
+import { ParserExhausted, TooManyResults, withParser, type PackedReport } from '../utils/parser'
 import { forgetVerifiedKeys } from './api-keys'
 import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
@@ -16,7 +17,7 @@ import { refreshFlakiness } from './flakiness'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
-import { refreshRunCounts, storeResults } from './run-results'
+import { labelNewlyFlaky, refreshRunCounts, storeResults } from './run-results'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
 
@@ -33,10 +34,11 @@ export interface UploadedFile {
   content: Uint8Array
 }
 
-interface ParsedFile extends UploadFile {
+interface ParsedFile {
+  name: string
   hash: string
   bytes: number
-  report: ParsedReport
+  report: PackedReport
 }
 
 /** The run an upload describes, from the upload's metadata with the report's own as fallback. */
@@ -48,6 +50,9 @@ interface RunPlan {
   format: ReportFormat
   values: Omit<typeof runs.$inferInsert, 'projectId'>
 }
+
+/** Results stored per slice of an upload: about 10 MB of unpacked results, and statements large enough to be fast. */
+const STORE_SLICE = 10_000
 
 type RunRow = typeof runs.$inferSelect
 type Notes = Pick<IngestReceipt, 'rejected' | 'newClusters' | 'newlyFlaky'> & { duplicates: IngestReceipt['merged']['duplicates'] }
@@ -99,7 +104,7 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
       // hashed and measured first: a large file's bytes move to the parse worker
       const hash = sha256(f.content)
       const bytes = f.content.byteLength
-      let report: ParsedReport
+      let report: PackedReport
       try {
         report = await parser.parse(f.content, format, max - total)
       }
@@ -114,7 +119,7 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
         const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
         throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
       }
-      total += report.results.length
+      total += report.count
       parsed.push({ name: f.name, hash, bytes, report })
     }
     return parsed
@@ -211,10 +216,10 @@ async function freshFiles(tx: Tx, runId: string, parsed: ParsedFile[]): Promise<
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
 async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], isNewRun: boolean, planned: Notes['rejected']) {
-  const { merged, rejected: nameless } = mergeUpload(fresh)
-  const rejected = [...planned, ...nameless]
-  const duplicates = merged.filter(m => m.occurrences > 1).map(m => ({ test: testLabel(m.result), occurrences: m.occurrences }))
-  const analysis = await storeResults(tx, projectId, run, merged, isNewRun)
+  const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))
+  const rejected = [...planned, ...upload.rejected]
+  const duplicates = upload.duplicates
+  const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), isNewRun)
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
   await tx.update(runs).set({
     errors: [...run.errors, ...fresh.flatMap(f => f.report.errors)],
@@ -229,11 +234,11 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
   }
   // In an infrastructure run a failure says nothing about the test, so only tests already under watch move.
   const candidates = stored.infra ? analysis.watched : [...new Set([...analysis.watched, ...analysis.failingOrFlaky])]
-  const newlyFlaky = await refreshFlakiness(tx, candidates, id => analysis.labels.get(id) ?? '')
+  const newlyFlaky = await labelNewlyFlaky(tx, await refreshFlakiness(tx, candidates, () => ''))
   const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky }
   // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
   await tx.insert(runUploads).values(fresh.map((f, i) => ({
-    runId: run.id, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.results.length, bytes: f.bytes,
+    runId: run.id, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
   return { notes, stored, touchedClusters: analysis.touchedClusters }
@@ -266,7 +271,7 @@ interface ReceiptInput {
 async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
   const [shards] = await tx.select({ n: sql<number>`count(*)::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
-    name: f.name, format: f.report.format, results: f.report.results.length, status: fresh.includes(f) ? 'ingested' : 'duplicate',
+    name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',
   }))
   return {
     runId: run.id,

@@ -1,12 +1,12 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
-import { rowsJson, rowsOf } from '../db/sql'
+import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
-import { INFRA_MIN_TESTS, infraShare } from './flakiness'
+import { INFRA_MIN_TESTS, infraShare, type NewlyFlaky } from './flakiness'
 
 /**
  * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
@@ -44,17 +44,39 @@ interface StoredResults {
   watched: string[]
   /** Test cases that failed or flaked in this upload, or whose result a shard merge changed. */
   failingOrFlaky: string[]
-  /** The label of a test case of this upload, by test case id. */
-  labels: { get: (caseId: string) => string | undefined }
 }
 
 /**
- * Stores the merged results of a new upload: folds in results this run already holds for the same tests (an
- * earlier shard), upserts the test cases together with their rollup counters, inserts results and attempts.
+ * Stores the merged results of a new upload, a slice at a time (the upload's results are never all held at once):
+ * folds in results this run already holds for the same tests (an earlier shard), upserts the test cases together
+ * with their rollup counters, joins failures to their clusters, inserts results and attempts. Each test of the
+ * upload is in exactly one slice, so what a slice does is what the whole upload would do for its tests.
  */
 export async function storeResults(
-  tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean,
+  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
 ): Promise<StoredResults> {
+  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [] }
+  const created = new Set<string>()
+  const touched = new Set<string>()
+  for (const merged of slices) {
+    const slice = await storeSlice(tx, projectId, run, merged, isNewRun)
+    for (const c of slice.created) created.add(c.id)
+    for (const id of slice.touched) touched.add(id)
+    out.watched.push(...slice.watched)
+    out.failingOrFlaky.push(...slice.failingOrFlaky)
+  }
+  out.touchedClusters = [...touched]
+  // read once all slices are in: a cluster made by one slice may have gained occurrences in the next
+  if (created.size) {
+    out.newClusters = rowsOf<NewCluster>(await tx.execute(sql`
+      select id, title, category, occurrences from failure_clusters where id = any(${uuidArray([...created])}::uuid[])
+      order by occurrences desc, id`))
+  }
+  return out
+}
+
+/** One slice of an upload's merged results stored: see storeResults. */
+async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean) {
   const previous = isNewRun ? new Map<string, StoredResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
   for (const m of merged) {
     const before = previous.get(m.identityHash)
@@ -74,17 +96,22 @@ export async function storeResults(
     const fingerprint = clusters.fingerprints.get(identityHash) ?? null
     return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
   })
+  const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
+    .map(m => caseIds.get(m.identityHash)!)
+  return { created: clusters.created, touched: clusters.touched, watched, failingOrFlaky }
+}
 
-  const byCase = new Map<string, ParsedResult>()
-  const failingOrFlaky: string[] = []
-  for (const m of merged) {
-    const id = caseIds.get(m.identityHash)!
-    byCase.set(id, m.result)
-    if (m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash)) failingOrFlaky.push(id)
-  }
-  // labels are made when asked for: a first upload of 350k tests would otherwise hold 350k label strings
-  const labels = { get: (caseId: string) => { const r = byCase.get(caseId); return r && testLabel(r) } }
-  return { newClusters: clusters.created, touchedClusters: clusters.touched, watched, failingOrFlaky, labels }
+/**
+ * The tests that became flaky with their labels ("suite › title [variant]") read from their test cases: an upload's
+ * results are gone by the time flakiness is scored. In the order refreshFlakiness gives: highest score first.
+ */
+export async function labelNewlyFlaky(tx: Tx, newly: NewlyFlaky[]): Promise<NewlyFlaky[]> {
+  if (!newly.length) return newly
+  const rows = await tx.select({ id: testCases.id, suitePath: testCases.suitePath, title: testCases.title, variant: testCases.variant })
+    .from(testCases).where(inArray(testCases.id, newly.map(n => n.testCaseId)))
+  const labels = new Map(rows.map(r => [r.id, testLabel(r)]))
+  return newly.map(n => ({ ...n, title: labels.get(n.testCaseId) ?? n.title }))
+    .sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads'
 import workerCode from '#parse-worker'
 import type { ReportFormat } from '#shared/constants'
-import { ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
-import { resultInterner } from '../ingest/intern'
+import { ReportParseError, type ParsedReport } from '../ingest'
+import type { PackedBatch } from '../ingest/packed'
 import type { ParseReply, ParseRequest } from '../workers/parse'
 import { useConfig } from './config'
 
@@ -23,9 +23,12 @@ export class TooManyResults extends Error {
 /** The worker ran out of its memory cap (or died) while reading the report. */
 export class ParserExhausted extends Error {}
 
+/** A parsed file: the report, its results packed (server/ingest/packed.ts), and how many results it has (nameless ones too). */
+export type PackedReport = Omit<ParsedReport, 'results'> & { batches: PackedBatch[], count: number }
+
 export interface ReportParser {
   /** Parses one file. A large `content` is moved to the worker, not copied: the caller must not read it afterwards. */
-  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<ParsedReport>
+  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<PackedReport>
 }
 
 interface PooledParser extends ReportParser {
@@ -95,9 +98,8 @@ function openParser(): PooledParser {
   let next = 0
   let pending: {
     id: number
-    results: ParsedResult[]
-    share: (r: ParsedResult) => ParsedResult
-    resolve: (r: ParsedReport) => void
+    batches: PackedBatch[]
+    resolve: (r: PackedReport) => void
     reject: (e: Error) => void
   } | null = null
   let failure: Error | null = null
@@ -114,11 +116,11 @@ function openParser(): PooledParser {
     const p = pending
     switch (reply.kind) {
       case 'results':
-        for (const r of reply.results) p.results.push(p.share(r))
+        p.batches.push(reply.batch)
         return
       case 'done':
         pending = null
-        return p.resolve({ ...reply.report, results: p.results })
+        return p.resolve({ ...reply.report, batches: p.batches, count: reply.count })
       case 'too_many':
         pending = null
         return p.reject(new TooManyResults(reply.count))
@@ -136,7 +138,7 @@ function openParser(): PooledParser {
     parse(content, format, remaining) {
       if (failure) return Promise.reject(failure)
       return new Promise((resolve, reject) => {
-        pending = { id: ++next, results: [], share: resultInterner(), resolve, reject }
+        pending = { id: ++next, batches: [], resolve, reject }
         const whole = content.byteLength >= TRANSFER_BYTES && content.byteOffset === 0 && content.byteLength === content.buffer.byteLength
         worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest, whole ? [content.buffer as ArrayBuffer] : [])
       })

@@ -10,8 +10,8 @@ import { createKey, login, upload } from './client'
 
 const flatJunit = (n: number) =>
   `<testsuite name="flat">${Array.from({ length: n }, (_, i) => `<testcase classname="c" name="t${i}"/>`).join('')}</testsuite>`
-const flatPlaywright = (n: number) => `{"suites":[{"title":"a","file":"a","specs":[${Array.from({ length: n }, (_, i) =>
-  `{"title":"t${i}","tests":[{"status":"expected","results":[{"status":"passed"}]}]}`).join(',')}]}]}`
+const flatCtrf = (n: number) => `{"results":{"tool":{"name":"x"},"tests":[${Array.from({ length: n }, (_, i) =>
+  `{"name":"t${i}","status":"passed","duration":1}`).join(',')}]}}`
 const deepPlaywright = (n: number) => `{"suites":[${'{"title":"s","suites":['.repeat(n)}${']}'.repeat(n)}]}`
 const ctrf = (test: object, extra: object = {}) => JSON.stringify({ results: { tool: { name: 'x' }, tests: [{ name: 't', status: 'passed', ...test }], ...extra } })
 const playwright = (spec: object, result: object = {}) => JSON.stringify({ suites: [{ title: 'a.spec.ts', file: 'a.spec.ts', specs: [{
@@ -160,8 +160,8 @@ describe('a parse worker out of memory', () => {
   it('refuses a report that needs more than PROOFDECK_PARSE_MEMORY_MB with a 413 sentence, and parses the next one', async () => {
     const cookie = await login(server)
     const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
-    // JSON is parsed whole (JUnit XML is streamed and no longer needs more memory for more testcases)
-    const big = await upload(server, [{ name: 'big.json', content: flatPlaywright(400_000) }], { key, query: { project: 'oom' } })
+    // CTRF is parsed whole (JUnit XML and Playwright JSON are streamed and no longer need more memory for more tests)
+    const big = await upload(server, [{ name: 'big.json', content: flatCtrf(400_000) }], { key, query: { project: 'oom' } })
     expect(big.status).toBe(413)
     expect(big.body.message).toMatch(/^big\.json: reading this report needs more than the 64 MB a parse worker may use \(PROOFDECK_PARSE_MEMORY_MB\)/)
     const small = await upload(server, [{ name: 'small.xml', content: flatJunit(10) }], { key, query: { project: 'oom' } })

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseReport } from '../../../server/ingest'
+import { testIdentity } from '../../../server/ingest/merge'
+import { packBatch, unpackBatch } from '../../../server/ingest/packed'
 import { corpusText, counts, expectInvariants, expected, parseError } from './helpers'
 
 /** What each malformed file must be refused with: the problem named, and where when it is known. */
@@ -34,5 +36,11 @@ describe('corpus: every file gives exactly its expected counts, or is refused wi
     expect(counts(report)).toEqual({ tests, passed, failed, errored, skipped, flaky })
     expectInvariants(report)
     expect(parseReport(text, e.format).results).toHaveLength(e.tests) // same answer when the format is given
+    // packed for the store (server/ingest/packed.ts), the named results come back as they were
+    const batch = packBatch(report.results)
+    const named = report.results.filter(r => r.title.trim())
+    expect(unpackBatch(batch)).toEqual(named)
+    expect(batch.identities).toEqual(named.map(testIdentity))
+    expect(batch.nameless).toEqual(report.results.filter(r => !r.title.trim()).map(r => r.suitePath))
   })
 })

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  clusterRole, int4, mergeExecutions, mergeUpload, runStatusOf, testIdentity, testLabel, uuidv7, type UploadFile,
-} from '../../../server/ingest/merge'
+import { clusterRole, int4, mergeExecutions, runStatusOf, testIdentity, testLabel, uuidv7 } from '../../../server/ingest/merge'
+import { foldUpload, packBatch, type UploadFile } from '../../../server/ingest/packed'
 import type { ParsedAttempt, ParsedResult } from '../../../server/ingest/types'
 import type { TestStatus } from '#shared/constants'
 
@@ -116,8 +115,15 @@ describe('clusterRole', () => {
   })
 })
 
-describe('mergeUpload', () => {
-  const file = (name: string, ...results: ParsedResult[]): UploadFile => ({ name, report: { results } })
+/** The whole upload folded, its slices joined: every test once, in order of first occurrence. */
+function mergeUpload(files: UploadFile[]) {
+  const { slices, rejected, duplicates } = foldUpload(files)
+  return { merged: [...slices(1)].flat(), rejected, duplicates }
+}
+
+describe('foldUpload', () => {
+  // one result a batch: a repeat is always in another batch than its first occurrence
+  const file = (name: string, ...results: ParsedResult[]): UploadFile => ({ name, batches: results.map(r => packBatch([r])) })
 
   it.each<[UploadFile[], Record<string, number>, string]>([
     // [files, merged (label: occurrences), why]
@@ -152,6 +158,24 @@ describe('mergeUpload', () => {
     const { merged, rejected } = mergeUpload([file('a.xml', execution('P', { title, suitePath }), execution('P'))])
     expect(merged).toHaveLength(1)
     expect(rejected).toEqual([{ item, reason: 'it has no name, so it cannot be tracked across runs' }])
+  })
+
+  it('folds the same whether a repeat is in the batch of its first occurrence or a later one, and slices in order', () => {
+    const a = execution('F', { title: 'a' })
+    const b = execution('P', { title: 'b' })
+    const c = execution('P', { title: 'c' })
+    const results = [a, b, execution('P', { title: 'a' }), c, execution('E', { title: 'b' }), execution('P', { title: 'a' })]
+    const shapes = [[results], [results.slice(0, 3), results.slice(3)], results.map(r => [r])]
+    const folded = shapes.map(batches => foldUpload([{ name: 'a.xml', batches: batches.map(packBatch) }]))
+    for (const f of folded) {
+      const merged = [...f.slices(1)].flat()
+      expect(merged.map(m => [m.result.title, m.occurrences, letters(m.result)])).toEqual([['a', 3, 'FPP'], ['b', 2, 'PE'], ['c', 1, 'P']])
+      expect(merged.map(m => m.identityHash)).toEqual([a, b, c].map(testIdentity))
+      expect(f.duplicates).toEqual([{ test: 'cart › a', occurrences: 3 }, { test: 'cart › b', occurrences: 2 }])
+    }
+    // a slice holds whole batches, at least the size asked for, the last one what is left
+    expect([...folded[2]!.slices(2)].map(s => s.length)).toEqual([2, 1])
+    expect([...folded[0]!.slices(2)].map(s => s.length)).toEqual([3])
   })
 })
 
