@@ -1,0 +1,9 @@
+/** Search across history: the first page of matching tests and clusters for the filters (nothing is asked for before two characters). */
+export function useSearch(query: MaybeRefOrGetter<Record<string, string>>) {
+  const q = computed(() => toValue(query))
+  return useAsyncData(
+    () => `search-${new URLSearchParams(q.value).toString()}`,
+    () => (q.value.q ?? '').trim().length >= 2 ? $fetch('/api/search', { query: { ...q.value, limit: 20 } }) : Promise.resolve(null),
+    { watch: [q] },
+  )
+}
