@@ -1,14 +1,8 @@
 import type { ClusterStatus, FailureCategory, FlakyLabel, RunChange, TestStatus } from '../constants'
-import type { Page, RunSummary } from './reads'
+import type { FlakyTestView, Page, RunSummary } from './reads'
 
 /** A test found by search across history, with its latest result (on the searched branch when one is given). */
-export interface SearchTestHit {
-  testCaseId: string
-  project: string
-  title: string
-  suitePath: string[]
-  file: string | null
-  variant: string | null
+export interface SearchTestHit extends Pick<FlakyTestView, 'testCaseId' | 'project' | 'title' | 'suitePath' | 'file' | 'variant'> {
   /** `name`: the title, suite or file holds the text; `error`: only the error text of one of its failure clusters does. */
   matchedIn: 'name' | 'error'
   flakyLabel: FlakyLabel
@@ -35,12 +29,7 @@ export interface SearchResults {
 }
 
 /** One test in a run compare: its result in the run (`status`) and in the run it is compared with (`baseStatus`). */
-export interface ComparedTest {
-  testCaseId: string
-  title: string
-  suitePath: string[]
-  file: string | null
-  variant: string | null
+export interface ComparedTest extends Pick<FlakyTestView, 'testCaseId' | 'title' | 'suitePath' | 'file' | 'variant'> {
   status: TestStatus | null
   flaky: boolean
   baseStatus: TestStatus | null
