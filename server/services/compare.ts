@@ -2,7 +2,8 @@ import { eq, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import { rowsOf } from '../db/sql'
 import type { CompareRunsQuery } from '#shared/schemas/reads'
-import { RUN_CHANGES, type RunChange, type TestStatus } from '#shared/constants'
+import type { TestStatus } from '#shared/constants'
+import { RUN_CHANGES, type RunChange } from '#shared/search'
 import type { ComparedTest, RunComparison } from '#shared/types/search'
 import { badRequest } from '../utils/errors'
 import { clipError, findRun, runBefore, toRunSummary } from './runs'
@@ -32,7 +33,7 @@ interface ChangeRow {
 
 /**
  * Both runs' results joined by test case: each test's kind of change (newly failing, fixed, still failing, added,
- * removed, notably slower), the total per kind and its first `limit` tests (the biggest slowdowns first, else by title).
+ * removed, notably slower: skips are not timed), the total per kind and its first `limit` tests (the biggest slowdowns first, else by title).
  */
 async function changesBetween(runId: string, baseId: string, limit: number): Promise<ChangeRow[]> {
   const db = await useDb()
@@ -48,7 +49,8 @@ async function changesBetween(runId: string, baseId: string, limit: number): Pro
           when h.status in ('failed', 'errored') and b.status in ('failed', 'errored') then 'stillFailing'
           when h.status in ('failed', 'errored') then 'newlyFailing'
           when b.status in ('failed', 'errored') and h.status = 'passed' then 'fixed'
-          when h.duration_ms >= b.duration_ms * ${SLOWER_RATIO}::numeric and h.duration_ms - b.duration_ms >= ${SLOWER_MS}::int then 'slower'
+          when h.status <> 'skipped' and b.status <> 'skipped'
+            and h.duration_ms >= b.duration_ms * ${SLOWER_RATIO}::numeric and h.duration_ms - b.duration_ms >= ${SLOWER_MS}::int then 'slower'
         end as change
       from h full join b on b.test_case_id = h.test_case_id
     ), k as (

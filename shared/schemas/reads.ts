@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { slugSchema, uuidSchema } from './common'
-import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES, SEARCH_STATUSES } from '../constants'
+import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
+import { SEARCH_STATUSES } from '../search'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 

@@ -1,4 +1,5 @@
-import type { ClusterStatus, FailureCategory, FlakyLabel, RunChange, TestStatus } from '../constants'
+import type { ClusterStatus, FailureCategory, FlakyLabel, TestStatus } from '../constants'
+import type { RunChange } from '../search'
 import type { FlakyTestView, Page, RunSummary } from './reads'
 
 /** A test found by search across history, with its latest result (on the searched branch when one is given). */

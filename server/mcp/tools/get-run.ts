@@ -1,5 +1,5 @@
 import { getRunToolQuerySchema, runParamsSchema } from '#shared/schemas/reads'
-import { RUN_CHANGES } from '#shared/constants'
+import { RUN_CHANGES } from '#shared/search'
 import type { RunComparison } from '#shared/types/search'
 import { getRun } from '../../services/runs'
 import { compareRuns } from '../../services/compare'
