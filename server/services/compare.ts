@@ -33,7 +33,8 @@ interface ChangeRow {
 
 /**
  * Both runs' results joined by test case: each test's kind of change (newly failing, fixed, still failing, added,
- * removed, notably slower: skips are not timed), the total per kind and its first `limit` tests (the biggest slowdowns first, else by title).
+ * removed, notably slower: skips are not timed), the total per kind and its first `limit` tests (the biggest
+ * slowdowns first, else by title).
  */
 async function changesBetween(runId: string, baseId: string, limit: number): Promise<ChangeRow[]> {
   const db = await useDb()
