@@ -17,11 +17,13 @@ const limit = (max: number, fallback: number) => z.coerce.number().refine(n => N
 const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
 const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
 
-/** Words to find, as a list filter: a test's title, suite or file, or the error text of its failure clusters. */
+/**
+ * Words to find, as a list filter: a test's title, suite or file, or the error text of its failure clusters. No
+ * description in the JSON Schema: tools/list stays within its 8 KB (docs/mcp.md says what `query` matches).
+ */
 const searchText = (field: string) => z.string().trim().refine(...NO_NUL)
   .refine(s => s.length >= 2 && s.length <= 200, `${field} is 2–200 characters.`)
 const queryFilter = searchText('query').optional()
-  .describe('Text in a test\'s title, suite, file or error (case-insensitive substring), e.g. "TaxCalculator".')
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
@@ -68,7 +70,8 @@ export type CompareRunsQuery = z.infer<typeof compareRunsQuerySchema>
  */
 export const getRunToolQuerySchema = getRunQuerySchema.omit({ status: true }).extend({
   results: z.enum(RESULT_FILTERS, `results is one of: ${RESULT_FILTERS.join(', ')}.`).optional(),
-  compareTo: compareToSchema.optional().describe('"previous" or a run id: adds what changed since that run.'),
+  /** Described in get_run's description (one sentence there costs fewer tools/list bytes than a field description). */
+  compareTo: compareToSchema.optional(),
   limit: limit(200, 20),
 })
 

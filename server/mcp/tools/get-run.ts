@@ -28,7 +28,7 @@ export const getRunTool = defineTool({
   name: 'get_run',
   title: 'Run',
   description: 'A run\'s triage: failures by cause (new or known, since when, diagnosis), flaky causes; results adds rows; '
-    + 'compareTo adds what changed since another run. Next: get_cluster_diagnosis.',
+    + 'compareTo (previous or a run id) what changed. Next: get_cluster_diagnosis.',
   input: runParamsSchema.extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
