@@ -27,8 +27,8 @@ function comparisonAnswer({ base, baseReason, changes }: RunComparison): Record<
 export const getRunTool = defineTool({
   name: 'get_run',
   title: 'Run',
-  description: 'A run\'s triage: failures by cause (new or known, since when, diagnosis), flaky causes; results adds rows; '
-    + 'compareTo (previous or a run id) what changed. Next: get_cluster_diagnosis.',
+  description: 'A run\'s triage: failures by cause (new/known, since when, diagnosis), flaky causes; results: rows; '
+    + 'compareTo=previous|runId. Next: get_cluster_diagnosis.',
   input: runParamsSchema.extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
