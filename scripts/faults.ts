@@ -136,7 +136,8 @@ async function storedRuns(env: Record<string, string>): Promise<{ run_key: strin
     return [...rows] as never
   }
   const { PGlite } = await import('@electric-sql/pglite')
-  const lite = await PGlite.create(env.PROOFDECK_DATA_DIR!)
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  const lite = await PGlite.create(env.PROOFDECK_DATA_DIR!, { extensions: { pg_trgm } })
   const { rows } = await lite.query(q)
   await lite.close()
   return rows as never

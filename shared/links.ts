@@ -11,4 +11,6 @@ export const links = {
   testCase: (testCaseId: string) => `/tests/${testCaseId}`,
   cluster: (clusterId: string) => `/clusters/${clusterId}`,
   apiKeys: () => '/settings/keys',
+  search: (q?: string) => (q ? `/search?q=${encodeURIComponent(q)}` : '/search'),
+  compare: (runId: string, to?: string) => `/compare/${runId}${to ? `?to=${encodeURIComponent(to)}` : ''}`,
 }

@@ -177,6 +177,7 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
 
 async function openPglite(dir: string): Promise<DbHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
   const { drizzle } = await import('drizzle-orm/pglite')
   let release = () => {}
   if (!dir.startsWith('memory://')) {
@@ -185,7 +186,8 @@ async function openPglite(dir: string): Promise<DbHandle> {
     tightenDataDir(dir)
   }
   try {
-    const client = await PGlite.create(dir)
+    // pg_trgm: the trigram indexes of search across history (migration 0006)
+    const client = await PGlite.create(dir, { extensions: { pg_trgm } })
     if (!dir.startsWith('memory://')) tightenDataDir(dir)
     const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Db
     return {

@@ -6,6 +6,7 @@ import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
+import { clusterTextMatches } from './search'
 
 const { failureClusters, projects, clusterTestCases, testCases, testResults, diagnoses } = schema
 
@@ -45,6 +46,7 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
       eq(failureClusters.projectId, project.id), isNull(failureClusters.mergedIntoId),
       query.status ? eq(failureClusters.status, query.status) : undefined,
       query.category ? eq(failureClusters.category, query.category) : undefined,
+      query.query ? clusterTextMatches(query.query) : undefined,
       after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)

@@ -7,6 +7,7 @@ import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
+import { failedWithErrorMatching, testTextMatches, textMatches } from './search'
 
 const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads, diagnoses } = schema
 
@@ -25,7 +26,7 @@ const GROUP_TESTS = 8
 
 type RunRow = typeof runs.$inferSelect
 
-function toRunSummary(r: RunRow, project: string): RunSummary {
+export function toRunSummary(r: RunRow, project: string): RunSummary {
   return {
     id: r.id, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage, buildUrl: r.buildUrl,
     environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,
@@ -73,12 +74,23 @@ export async function listRuns(
   return toPage(rows, query.limit, r => toRunSummary(r, project.slug), r => [r.startedAt.toISOString(), r.id])
 }
 
-async function findRun(scope: Scope, runId: string) {
+/** A run the caller may see, with its project's slug; a 404 otherwise. */
+export async function findRun(scope: Scope, runId: string) {
   const db = await useDb()
   const [row] = await db.select({ run: runs, slug: projects.slug }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
     .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1)
   if (!row) throw notFound('No run with this id visible to you.', 'run_not_found')
   return row
+}
+
+/** The latest run of the run's project on `branch` (null: runs without a branch) that started before it; null when none. */
+export async function runBefore(run: RunRow, branch: string | null): Promise<RunRow | null> {
+  const db = await useDb()
+  const [previous] = await db.select().from(runs)
+    .where(and(eq(runs.projectId, run.projectId), branch ? eq(runs.branch, branch) : sql`${runs.branch} is null`,
+      sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
+    .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
+  return previous ?? null
 }
 
 /** A failed result, written as literals so the planner can use the partial indexes that carry the same predicate. */
@@ -190,10 +202,7 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
   const { run, slug } = await findRun(scope, runId)
   const after = decodeCursor<string>(query.cursor, 'string')
   const db = await useDb()
-  const [previous] = await db.select({ id: runs.id }).from(runs)
-    .where(and(eq(runs.projectId, run.projectId), run.branch ? eq(runs.branch, run.branch) : sql`${runs.branch} is null`,
-      sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
-    .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
+  const previous = await runBefore(run, run.branch)
   const [rows, groups, uploads] = await Promise.all([
     query.status === null
       ? []
@@ -244,6 +253,10 @@ export async function listFailedResults(scope: Scope, projectSlug: string, query
       eq(testResults.projectId, project.id), RESULT_FILTER.failed,
       query.branch ? eq(runs.branch, query.branch) : undefined,
       query.since ? gte(testResults.runStartedAt, new Date(query.since)) : undefined,
+      query.query
+        ? sql`(${testTextMatches(query.query)} or ${textMatches(testResults.errorMessage, query.query)}
+          or ${failedWithErrorMatching(query.query, testResults.testCaseId)})`
+        : undefined,
       after ? sql`(${testResults.runStartedAt}, ${testResults.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))
     .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(query.limit + 1)

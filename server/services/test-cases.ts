@@ -9,6 +9,7 @@ import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
 import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
 import { inScope, type Scope } from './scope'
+import { failedWithErrorMatching, testTextMatches } from './search'
 
 const { testCases, testResults, runs, projects, clusterTestCases, failureClusters, quarantines, users } = schema
 
@@ -43,6 +44,7 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
   const rows = await db.select({ t: testCases, ...quarantineColumns }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
     .where(and(eq(testCases.projectId, project.id), label,
+      query.query ? sql`(${testTextMatches(query.query)} or ${failedWithErrorMatching(query.query, testCases.id)})` : undefined,
       query.branch
         ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
         : undefined,

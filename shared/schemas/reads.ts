@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
+import { SEARCH_STATUSES } from '../search'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 
@@ -15,6 +16,14 @@ const cursorSchema = z.string().refine(...NO_NUL).refine(s => s.length <= 500, '
 const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
 const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
 const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
+
+/**
+ * Words to find, as a list filter: a test's title, suite or file, or the error text of its failure clusters. No
+ * description in the JSON Schema: tools/list stays within its 8 KB (docs/mcp.md says what `query` matches).
+ */
+const searchText = (field: string) => z.string().trim().refine(...NO_NUL)
+  .refine(s => s.length >= 2 && s.length <= 200, `${field} is 2–200 characters.`)
+const queryFilter = searchText('query').optional()
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
@@ -43,16 +52,31 @@ export type GetRunQuery = z.infer<typeof getRunQuerySchema>
 /** What getRun reads: the REST query, or status null for the summary and failure groups without result rows. */
 export type RunResultsQuery = Omit<GetRunQuery, 'status'> & { status: GetRunQuery['status'] | null }
 
+/** The run a run is compared with: "previous" (its branch's previous run, else the default branch's latest) or a run id. */
+const compareToSchema = z.string().trim().toLowerCase()
+  .refine(s => s === 'previous' || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s),
+    'compareTo is "previous" or a run id (a UUID, as list_runs gives it).')
+
+export const compareRunsQuerySchema = z.object({
+  to: compareToSchema.default('previous'),
+  /** Tests listed per kind of change; each kind's total counts them all. */
+  limit: limit(200, 20),
+})
+export type CompareRunsQuery = z.infer<typeof compareRunsQuerySchema>
+
 /**
  * get_run over MCP: the triage (summary and failure groups) by default; result rows only when `results` names a
  * filter, paged by cursor and limit.
  */
 export const getRunToolQuerySchema = getRunQuerySchema.omit({ status: true }).extend({
   results: z.enum(RESULT_FILTERS, `results is one of: ${RESULT_FILTERS.join(', ')}.`).optional(),
+  /** Described in get_run's description (one sentence there costs fewer tools/list bytes than a field description). */
+  compareTo: compareToSchema.optional(),
   limit: limit(200, 20),
 })
 
 export const listFailedResultsQuerySchema = z.object({
+  query: queryFilter,
   branch: branchSchema,
   since: isoDate.optional(),
   cursor: cursorSchema,
@@ -64,6 +88,7 @@ const FLAKY_FILTERS = ['flaky', 'broken', 'any'] as const
 export const listFlakyTestsQuerySchema = z.object({
   /** `flaky` (default), `broken`, or `any`: every test that is not plainly stable (broken ones with score 0 included). */
   label: z.enum(FLAKY_FILTERS, `label is one of: ${FLAKY_FILTERS.join(', ')}.`).default('flaky'),
+  query: queryFilter,
   cursor: cursorSchema,
   limit: limit(100, 20),
 })
@@ -81,9 +106,26 @@ export const getTestCaseQuerySchema = z.object({ history: limit(100, 20) })
 export type GetTestCaseQuery = z.infer<typeof getTestCaseQuerySchema>
 
 export const listClustersQuerySchema = z.object({
+  query: queryFilter,
   status: z.enum(CLUSTER_STATUSES, `status is one of: ${CLUSTER_STATUSES.join(', ')}.`).optional(),
   category: z.enum(FAILURE_CATEGORIES, `category is one of: ${FAILURE_CATEGORIES.join(', ')}.`).optional(),
   cursor: cursorSchema,
   limit: limit(100, 20),
 })
 export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>
+
+const SEARCH_KINDS = ['all', 'tests', 'clusters'] as const
+/** Search across history: tests (title, suite, file) and failure clusters (error text) of every project in scope. */
+export const searchQuerySchema = z.object({
+  q: searchText('q'),
+  project: slugSchema.optional(),
+  branch: branchSchema,
+  /** The test's latest result (on `branch` when given): failed is failed or errored, flaky passed on retry. */
+  status: z.enum(SEARCH_STATUSES, `status is one of: ${SEARCH_STATUSES.join(', ')}.`).optional(),
+  since: isoDate.optional(),
+  /** Which list to page: a cursor continues one list, so it needs `tests` or `clusters`. */
+  kind: z.enum(SEARCH_KINDS, `kind is one of: ${SEARCH_KINDS.join(', ')}.`).default('all'),
+  cursor: cursorSchema,
+  limit: limit(50, 10),
+}).refine(q => !q.cursor || q.kind !== 'all', { message: 'A cursor continues one list: pass kind=tests or kind=clusters with it.', path: ['cursor'] })
+export type SearchQuery = z.infer<typeof searchQuerySchema>

@@ -400,6 +400,32 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await shoot('project-filtered')
   })
 
+  it('search across history: the page with its filters in the URL, the palette as you type, and a run compared with its previous', async () => {
+    const failed = (await api<PageWire<{ title: string }>>(`/api/projects/${slug}/failed-results?limit=1`)).items[0]!
+    const q = failed.title.slice(0, 12).trim()
+    const found = await api<{ tests: PageWire<{ testCaseId: string }>, clusters: PageWire<unknown> }>(`/api/search?q=${encodeURIComponent(q)}&project=${slug}&limit=20`)
+    expect(found.tests.items.length).toBeGreaterThan(0)
+    await open(`/search?q=${encodeURIComponent(q)}&project=${slug}`, 'search-tests')
+    await expect.poll(() => page.getByTestId('search-tests').locator('li').count()).toBe(found.tests.items.length)
+    await shoot('search')
+
+    // the palette asks the server as you type and links to the page
+    await open(`/projects/${slug}`, 'search-button')
+    await page.getByTestId('search-button').click()
+    await page.getByPlaceholder('Search projects, tests, clusters, runs…').fill(q)
+    await page.getByText(`All results for “${q}”`).click()
+    await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === q)
+    await page.getByTestId('search-tests').waitFor()
+
+    const run = (await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?status=failed&limit=3`)).items[2]!
+    const compared = await api<{ changes: Record<string, { total: number }> }>(`/api/runs/${run.id}/compare`)
+    await open(`/runs/${run.id}`, 'compare-link')
+    await page.getByTestId('compare-link').click()
+    await page.getByTestId('compare-summary').waitFor()
+    for (const [kind, { total }] of Object.entries(compared.changes)) expect(await page.getByTestId(`compare-${kind}`).count(), kind).toBe(total ? 1 : 0)
+    await shoot('compare')
+  })
+
   it('stays within the first-load JavaScript budget on every page', async () => {
     // one of each page, found through the API (not through the pages the other tests happened to visit)
     const run = (await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?status=failed&limit=1`)).items[0]!
@@ -409,7 +435,7 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
       'overview': '/', 'project': `/projects/${slug}`, 'run': `/runs/${run.id}`, 'test-case': `/tests/${testCase.testCaseId}`,
       'cluster': `/clusters/${cluster.id}`, 'flaky': `/projects/${slug}/flaky`, 'clusters': `/projects/${slug}/clusters`,
       'api-keys': '/settings/keys', 'users': '/settings/users', 'mcp': '/settings/mcp', 'ai': '/settings/ai',
-      'account': '/settings/account',
+      'account': '/settings/account', 'search': '/search?q=test', 'compare': `/compare/${run.id}`,
     })
     for (const [name, path] of Object.entries(visited)) await measureFirstLoad(name, path)
     expect(Object.keys(firstLoad)).toEqual(Object.keys(visited))

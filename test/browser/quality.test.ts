@@ -136,6 +136,7 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
       'flaky': `/projects/${slug}/flaky`, 'clusters': `/projects/${slug}/clusters`, 'cluster': `/clusters/${cluster.id}`,
       'api-keys': '/settings/keys', 'users': '/settings/users', 'account': '/settings/account', 'ai': '/settings/ai',
       'mcp': '/settings/mcp', 'project-settings': `/projects/${slug}/settings`,
+      'search': `/search?q=test&project=${slug}`, 'compare': `/compare/${run.id}`,
     })
   })
   afterEach(() => {

@@ -1,6 +1,8 @@
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type TestServer } from './server'
-import { login } from './client'
+import { createKey, login } from './client'
 
 /** Every page of a list, following nextCursor to the end. */
 async function all(get: (cursor?: string) => Promise<any>): Promise<any[]> {
@@ -28,11 +30,27 @@ describe('read API on the demo dataset', () => {
     return r.body
   }
 
+  const mcpClients: McpClient[] = []
+  /** An MCP client with a key: `read` over every project, or bound to one. */
+  async function mcpAs(projectSlug?: string) {
+    const { key } = await createKey(server, cookie, { scopes: ['read'], ...(projectSlug ? { projectSlug } : {}) })
+    const c = new McpClient({ name: 'vitest-reads', version: '1.0.0' })
+    await c.connect(new McpTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }))
+    mcpClients.push(c)
+    return async (name: string, args: Record<string, unknown>) => {
+      const r = await c.callTool({ name, arguments: args }) as { isError?: boolean, content: { text: string }[] }
+      return { isError: !!r.isError, text: r.content[0]!.text, json: r.isError ? null : JSON.parse(r.content[0]!.text) }
+    }
+  }
+
   beforeAll(async () => {
     server = await startDemoServer()
     cookie = await login(server)
   })
-  afterAll(() => server?.stop())
+  afterAll(async () => {
+    await Promise.all(mcpClients.map(c => c.close()))
+    await server?.stop()
+  })
 
   it('pages through every run of a project without skipping or repeating, small pages included', async () => {
     const project = await ok('/api/projects/web')
@@ -137,5 +155,91 @@ describe('read API on the demo dataset', () => {
       .toMatchObject({ status: 404, body: { message: 'No test case with this id visible to you.', data: { code: 'test_case_not_found' } } })
     expect((await get('/api/projects/web')).status).toBe(200)
     expect((await get('/api/projects/web', {})).status).toBe(401)
+  })
+
+  it('searches tests and failure clusters across history by name and error text, in scope, on REST and MCP', async () => {
+    // "TaxCalculator": billing's TaxCalculatorTest file by name, and the cluster whose stack mentions it
+    const tax = await ok('/api/search?q=taxcalculator&limit=50')
+    expect(tax.tests.items.length).toBeGreaterThan(0)
+    const named = (t: any) => `${t.title} ${t.suitePath.join(' ')} ${t.file ?? ''}`.toLowerCase()
+    expect(tax.tests.items.every((t: any) => t.project === 'billing' && t.matchedIn === 'name' && named(t).includes('taxcalculator'))).toBe(true)
+    expect(tax.tests.items.every((t: any) => t.latest?.runId && t.latest.status)).toBe(true)
+    expect(tax.clusters.items.some((c: any) => c.project === 'billing' && c.title === 'expected: <n> but was: <n>')).toBe(true)
+    // words only in the error text find the tests through their clusters
+    const npe = await ok('/api/search?q=getTotal&limit=50')
+    expect(npe.tests.items.length).toBeGreaterThan(0)
+    expect(npe.tests.items.every((t: any) => t.matchedIn === 'error')).toBe(true)
+    expect(npe.clusters.items.length).toBeGreaterThan(0)
+    // every page of a broad search, small pages, without skipping or repeating; the filters narrow it
+    const whole = await ok('/api/search?q=test&kind=tests&limit=50')
+    const paged = await all(c => ok(`/api/search?q=test&kind=tests&limit=20${c ? `&cursor=${c}` : ''}`).then(r => r.tests))
+    expect(paged.length).toBeGreaterThan(20)
+    expect(new Set(paged.map(t => t.testCaseId)).size).toBe(paged.length)
+    expect(paged.slice(0, whole.tests.items.length).map(t => t.testCaseId)).toEqual(whole.tests.items.map((t: any) => t.testCaseId))
+    const failing = await ok('/api/search?q=test&kind=tests&status=failed&branch=main&limit=50')
+    expect(failing.tests.items.every((t: any) => ['failed', 'errored'].includes(t.latest.status) && t.latest.branch === 'main')).toBe(true)
+    const since = new Date(Date.now() + 86_400_000).toISOString()
+    expect((await ok(`/api/search?q=test&since=${since}`)).tests.items).toEqual([])
+    // another project's tests never appear; bad input is a sentence
+    const web = await ok('/api/search?q=taxcalculator&project=web')
+    expect([...web.tests.items, ...web.clusters.items]).toEqual([])
+    expect((await get('/api/search?q=x')).body.message).toMatch(/q is 2–200 characters/)
+    expect((await get(`/api/search?q=test&cursor=${whole.tests.nextCursor}`)).body.message).toMatch(/kind=tests/)
+    expect((await get('/api/search?q=test&project=nope')).status).toBe(404)
+
+    // MCP: the list tools' query argument, and a key bound to one project sees only it
+    const mcp = await mcpAs()
+    const clusters = await mcp('list_clusters', { projectSlug: 'billing', query: 'TaxCalculator' })
+    expect(clusters.json.items.map((c: any) => c.id)).toEqual(tax.clusters.items.map((c: any) => c.clusterId))
+    const failed = await mcp('list_failed_cases', { projectSlug: 'billing', query: 'getTotal', limit: 50 })
+    expect(failed.json.items.length).toBeGreaterThan(0)
+    const npeTests = new Set(npe.tests.items.map((t: any) => t.testCaseId))
+    expect(failed.json.items.every((r: any) => npeTests.has(r.testCaseId))).toBe(true)
+    const flaky = await mcp('list_flaky_tests', { projectSlug: 'billing', label: 'any', query: 'RefundFlow' })
+    expect(flaky.json.items.length).toBeGreaterThan(0)
+    const refund = await all(c => ok(`/api/search?q=RefundFlow&project=billing&kind=tests&limit=50${c ? `&cursor=${c}` : ''}`).then(r => r.tests))
+    const found = new Set(refund.map(t => t.testCaseId))
+    expect(flaky.json.items.every((t: any) => found.has(t.testCaseId))).toBe(true)
+    expect((await mcp('list_clusters', { projectSlug: 'billing', query: 'x' })).text).toMatch(/query is 2–200 characters/)
+    const bound = await mcpAs('web')
+    expect((await bound('list_clusters', { projectSlug: 'billing', query: 'TaxCalculator' })).isError).toBe(true)
+    expect((await bound('list_clusters', { projectSlug: 'web', query: 'TaxCalculator' })).json.items).toEqual([])
+  })
+
+  it('compares a run with the previous run of its branch, test by test, on REST and MCP, in scope', async () => {
+    const statuses = async (runId: string) => new Map((await all(c => ok(`/api/runs/${runId}?status=all&limit=200${c ? `&cursor=${c}` : ''}`)
+      .then(r => r.results))).map(r => [r.testCaseId, r]))
+    const red = (await ok('/api/projects/billing/runs?status=failed&branch=main&limit=20')).items[1]
+    const detail = await ok(`/api/runs/${red.id}?limit=1`)
+    const compared = await ok(`/api/runs/${red.id}/compare?limit=200`)
+    expect(compared).toMatchObject({ run: { id: red.id }, base: { id: detail.previousRunId }, baseReason: 'previous' })
+    const [now, before] = await Promise.all([statuses(red.id), statuses(detail.previousRunId)])
+    const failedIn = (r: any) => r && ['failed', 'errored'].includes(r.status)
+    const expected = { newlyFailing: 0, fixed: 0, stillFailing: 0, added: 0, removed: 0 }
+    for (const [id, r] of now) {
+      const b = before.get(id)
+      if (!b) expected.added++
+      else if (failedIn(r) && failedIn(b)) expected.stillFailing++
+      else if (failedIn(r)) expected.newlyFailing++
+      else if (failedIn(b) && r.status === 'passed') expected.fixed++
+    }
+    expected.removed = [...before.keys()].filter(id => !now.has(id)).length
+    for (const [kind, total] of Object.entries(expected)) expect(compared.changes[kind].total, kind).toBe(total)
+    for (const t of compared.changes.slower.tests) expect(t.durationMs - t.baseDurationMs).toBeGreaterThanOrEqual(100)
+    // a chosen run of the same project; another project's run is a sentence, an unknown one a 404
+    const older = await ok(`/api/runs/${red.id}/compare?to=${compared.base.id}`)
+    expect(older.baseReason).toBe('chosen')
+    const webRun = (await ok('/api/projects/web/runs?limit=1')).items[0]
+    expect((await get(`/api/runs/${red.id}/compare?to=${webRun.id}`)).body.message).toMatch(/same project/)
+    expect((await get(`/api/runs/${red.id}/compare?to=00000000-0000-4000-8000-000000000000`)).status).toBe(404)
+    expect((await get(`/api/runs/${red.id}/compare?to=yesterday`)).body.message).toMatch(/compareTo is "previous" or a run id/)
+
+    const mcp = await mcpAs()
+    const run = await mcp('get_run', { runId: red.id, compareTo: 'previous' })
+    expect(run.json.comparison).toMatchObject({ baseRunId: detail.previousRunId, baseReason: 'previous' })
+    for (const [kind, total] of Object.entries(expected)) expect(run.json.comparison[kind]?.total ?? 0, kind).toBe(total)
+    const bound = await mcpAs('web')
+    expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
+    expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)
   })
 })

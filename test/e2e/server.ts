@@ -79,7 +79,8 @@ export async function queryDb<T = Record<string, any>>(env: Record<string, strin
     return [...rows] as T[]
   }
   const { PGlite } = await import('@electric-sql/pglite')
-  const client = await PGlite.create(env.PROOFDECK_DATA_DIR!)
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  const client = await PGlite.create(env.PROOFDECK_DATA_DIR!, { extensions: { pg_trgm } })
   const { rows } = await client.query<T>(sqlText)
   await client.close()
   return rows

@@ -38,6 +38,9 @@ export const failureClusters = pgTable('failure_clusters', {
   uniqueIndex('failure_clusters_project_fingerprint_idx').on(t.projectId, t.fingerprint),
   index('failure_clusters_project_last_seen_idx').on(t.projectId, t.lastSeenAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   index('failure_clusters_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
+  // search across history (services/search.ts): trigram index over the cluster's error text (function in the migration)
+  index('failure_clusters_search_idx').using('gin',
+    sql`cluster_search_text(${t.title}, ${t.errorType}, ${t.sampleMessage}, ${t.location}, ${t.sampleStack}) gin_trgm_ops`),
 ])
 
 /** Which test cases a cluster has hit, and how often: "affected tests" without scanning results. */

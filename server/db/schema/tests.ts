@@ -50,6 +50,8 @@ export const testCases = pgTable('test_cases', {
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc().nullsFirst(), t.id),
   index('test_cases_flaky_since_idx').on(t.projectId, t.flakySince.desc().nullsFirst()).where(sql`flaky_since is not null`),
   index('test_cases_broken_since_idx').on(t.projectId, t.brokenSince).where(sql`broken_since is not null`),
+  // search across history (services/search.ts): trigram index over title, suite path and file (function in the migration)
+  index('test_cases_search_idx').using('gin', sql`test_case_search_text(${t.title}, ${t.suitePath}, ${t.file}) gin_trgm_ops`),
 ])
 
 export interface StepRecord { title: string, durationMs: number | null, status: TestStatus, error: string | null, steps?: StepRecord[] }

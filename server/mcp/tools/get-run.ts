@@ -1,17 +1,42 @@
 import { getRunToolQuerySchema, runParamsSchema } from '#shared/schemas/reads'
+import { RUN_CHANGES } from '#shared/search'
+import type { RunComparison } from '#shared/types/search'
 import { getRun } from '../../services/runs'
+import { compareRuns } from '../../services/compare'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
 import { runAnswer } from '../project'
 
+/** Tests listed per kind of change in a compareTo answer; each kind's total counts them all. */
+const COMPARED_TESTS = 10
+
+/** compareTo, compactly: the base run, then per kind of change that happened its total and its tests' ids and titles. */
+function comparisonAnswer({ base, baseReason, changes }: RunComparison): Record<string, unknown> {
+  return {
+    baseRunId: base?.id ?? null, baseReason,
+    ...Object.fromEntries(RUN_CHANGES.filter(kind => changes[kind].total).map(kind => [kind, {
+      total: changes[kind].total,
+      tests: changes[kind].tests.map(t => ({
+        testCaseId: t.testCaseId, title: t.title,
+        ...(kind === 'slower' ? { ms: [t.baseDurationMs, t.durationMs] } : {}),
+      })),
+    }])),
+  }
+}
+
 export const getRunTool = defineTool({
   name: 'get_run',
   title: 'Run',
-  description: 'A run\'s triage: failures by cause (new or known, since when, diagnosis), flaky causes; results adds rows. '
-    + 'Next: get_cluster_diagnosis.',
+  description: 'A run\'s triage: failures by cause (new/known, since when, diagnosis), flaky causes; results: rows; '
+    + 'compareTo=previous|runId. Next: get_cluster_diagnosis.',
   input: runParamsSchema.extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
-  run: async (scope, { runId, results, ...query }) =>
-    runAnswer(await getRun(scope, runId, { ...query, status: results ?? null }), results !== undefined),
+  run: async (scope, { runId, results, compareTo, ...query }) => {
+    const [run, comparison] = await Promise.all([
+      getRun(scope, runId, { ...query, status: results ?? null }),
+      compareTo ? compareRuns(scope, runId, { to: compareTo, limit: COMPARED_TESTS }) : undefined,
+    ])
+    return { ...runAnswer(run, results !== undefined), ...(comparison ? { comparison: comparisonAnswer(comparison) } : {}) }
+  },
 })

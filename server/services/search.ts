@@ -1,0 +1,150 @@
+import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
+import { useDb, schema } from '../db'
+import { iso, rowsOf } from '../db/sql'
+import type { SearchQuery } from '#shared/schemas/reads'
+import type { FlakyLabel, TestStatus } from '#shared/constants'
+import type { SearchStatus } from '#shared/search'
+import type { Page } from '#shared/types/reads'
+import type { SearchClusterHit, SearchResults, SearchTestHit } from '#shared/types/search'
+import { decodeCursor, toPage } from './pagination'
+import { requireProject } from './projects'
+import { inScope, type Scope } from './scope'
+
+const { testCases, failureClusters, clusterTestCases, projects, testResults, runs } = schema
+
+/**
+ * Search across history. Text is matched as a case-insensitive substring (ILIKE) on two trigram-indexed expressions
+ * (migration 0006): a test's title, suite path and file, and a failure cluster's error text. A test whose own text does
+ * not hold the words is still found through the clusters it failed in, so one search finds the tests and the
+ * clusters an error mentions without indexing every stored error message (test_results is the ingest's hot table).
+ */
+const pattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`
+
+/** The test's indexed text holds `text`. */
+export function testTextMatches(text: string): SQL {
+  return sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${pattern(text)}`
+}
+
+/** The cluster's indexed error text holds `text`. */
+export function clusterTextMatches(text: string): SQL {
+  return sql`cluster_search_text(${failureClusters.title}, ${failureClusters.errorType}, ${failureClusters.sampleMessage}, ${failureClusters.location}, ${failureClusters.sampleStack}) ilike ${pattern(text)}`
+}
+
+/** The test case `testCaseId` failed in a live cluster whose error text holds `text`. */
+export function failedWithErrorMatching(text: string, testCaseId: SQL | typeof testCases.id | typeof testResults.testCaseId): SQL {
+  return sql`${testCaseId} in (select ${clusterTestCases.testCaseId} from ${clusterTestCases}
+    join ${failureClusters} on ${failureClusters.id} = ${clusterTestCases.clusterId}
+    where ${isNull(failureClusters.mergedIntoId)} and ${clusterTextMatches(text)})`
+}
+
+/** `column` (an error message) holds `text`. */
+export function textMatches(column: SQL | typeof testResults.errorMessage, text: string): SQL {
+  return sql`${column} ilike ${pattern(text)}`
+}
+
+const LATEST_STATUS: Record<SearchStatus, SQL> = {
+  passed: sql`l.status = 'passed' and not l.flaky`,
+  failed: sql`l.status in ('failed', 'errored')`,
+  flaky: sql`l.flaky`,
+  skipped: sql`l.status = 'skipped'`,
+}
+
+interface TestRow {
+  id: string
+  slug: string
+  title: string
+  suite_path: string[]
+  file: string | null
+  variant: string | null
+  flaky_label: FlakyLabel
+  by_name: boolean
+  rank: number
+  status: TestStatus | null
+  flaky: boolean | null
+  run_id: string | null
+  branch: string | null
+  started_at: string | Date | null
+}
+
+/**
+ * Tests whose text or error text holds the words, best match first (their own text before their errors', then
+ * trigram word similarity), each with its latest result (on the branch, since the date, when asked).
+ */
+async function searchTests(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchTestHit>> {
+  const after = query.kind === 'tests' ? decodeCursor<number>(query.cursor, 'number') : null
+  const db = await useDb()
+  const inProject = (column: typeof testCases.projectId | typeof failureClusters.projectId) =>
+    and(inScope(scope, column), projectId ? eq(column, projectId) : undefined)
+  const filtered = query.branch || query.status || query.since
+  const rows = rowsOf<TestRow>(await db.execute(sql`
+    with matched as (
+      select ${testCases.id} as id, true as by_name from ${testCases} where ${inProject(testCases.projectId)} and ${testTextMatches(query.q)}
+      union all
+      select ${clusterTestCases.testCaseId}, false from ${failureClusters}
+        join ${clusterTestCases} on ${clusterTestCases.clusterId} = ${failureClusters.id}
+      where ${inProject(failureClusters.projectId)} and ${isNull(failureClusters.mergedIntoId)} and ${clusterTextMatches(query.q)}
+    ), ranked as (
+      select t.id, t.project_id, t.title, t.suite_path, t.file, t.variant, t.flaky_label, m.by_name,
+        ((case when m.by_name then 1 else 0 end) + word_similarity(${query.q}, test_case_search_text(t.title, t.suite_path, t.file)))::real as rank
+      from (select id, bool_or(by_name) as by_name from matched group by id) m join ${testCases} t on t.id = m.id
+    )
+    select r.*, p.slug, l.status, l.flaky, l.run_id, l.branch, l.started_at
+    from ranked r join ${projects} p on p.id = r.project_id
+    left join lateral (
+      select tr.status, tr.flaky, tr.run_id, ru.branch, tr.run_started_at as started_at
+      from ${testResults} tr join ${runs} ru on ru.id = tr.run_id
+      where tr.test_case_id = r.id
+        ${query.branch ? sql`and ru.branch = ${query.branch}` : sql``}
+        ${query.since ? sql`and tr.run_started_at >= ${query.since}::timestamptz` : sql``}
+      order by tr.run_started_at desc, tr.id desc limit 1
+    ) l on true
+    where true
+      ${filtered ? sql`and l.run_id is not null` : sql``}
+      ${query.status ? sql`and ${LATEST_STATUS[query.status]}` : sql``}
+      ${after ? sql`and (r.rank < ${after.key}::real or (r.rank = ${after.key}::real and r.id > ${after.id}::uuid))` : sql``}
+    order by r.rank desc, r.id
+    limit ${query.limit + 1}`))
+  return toPage(rows, query.limit, (r): SearchTestHit => ({
+    testCaseId: r.id, project: r.slug, title: r.title, suitePath: r.suite_path, file: r.file, variant: r.variant,
+    matchedIn: r.by_name ? 'name' : 'error', flakyLabel: r.flaky_label,
+    latest: r.run_id && r.status && r.started_at
+      ? { status: r.status, flaky: !!r.flaky, runId: r.run_id, branch: r.branch, startedAt: iso(r.started_at) }
+      : null,
+  }), r => [Number(r.rank), r.id])
+}
+
+/** Live failure clusters whose error text holds the words, most recently seen first (on the branch, since the date). */
+async function searchClusters(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchClusterHit>> {
+  const after = query.kind === 'clusters' ? decodeCursor<string>(query.cursor, 'timestamp') : null
+  const db = await useDb()
+  const rows = await db.select({ c: failureClusters, slug: projects.slug }).from(failureClusters)
+    .innerJoin(projects, eq(projects.id, failureClusters.projectId))
+    .where(and(
+      inScope(scope, failureClusters.projectId), projectId ? eq(failureClusters.projectId, projectId) : undefined,
+      isNull(failureClusters.mergedIntoId), clusterTextMatches(query.q),
+      query.branch ? sql`${query.branch} = any(${failureClusters.branches})` : undefined,
+      query.since ? sql`${failureClusters.lastSeenAt} >= ${query.since}::timestamptz` : undefined,
+      after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
+    ))
+    .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
+  return toPage(rows, query.limit, ({ c, slug }): SearchClusterHit => ({
+    clusterId: c.id, project: slug, title: c.title, errorType: c.errorType, category: c.category, status: c.status,
+    occurrences: c.occurrences, affectedTests: c.affectedTests, lastSeenAt: c.lastSeenAt.toISOString(), lastSeenRunId: c.lastSeenRunId,
+  }), r => [r.c.lastSeenAt.toISOString(), r.c.id])
+}
+
+const EMPTY: Page<never> = { items: [], nextCursor: null }
+
+/**
+ * One search over test titles, suites, files and error text of every project in scope (or one project): the tests
+ * and the failure clusters, each list paged on its own (`kind` names the list a cursor continues).
+ */
+export async function search(scope: Scope, query: SearchQuery): Promise<SearchResults> {
+  const projectId = query.project ? (await requireProject(scope, query.project)).id : null
+  const [tests, clusters] = await Promise.all([
+    query.kind === 'clusters' ? EMPTY : searchTests(scope, projectId, query),
+    // a status filter is about test results: clusters are failures whatever it says, so they are only left out for passed/skipped
+    query.kind === 'tests' || query.status === 'passed' || query.status === 'skipped' ? EMPTY : searchClusters(scope, projectId, query),
+  ])
+  return { tests, clusters }
+}
