@@ -3,3 +3,13 @@ export function useTestCase(testCaseId: MaybeRefOrGetter<string>, history = 50) 
   const id = computed(() => toValue(testCaseId))
   return useFetch(() => `/api/test-cases/${id.value}`, { key: () => `test-case-${id.value}`, query: { history } })
 }
+
+/** A page of one test case's results, newest first; the page's cursor is the URL's `?cursor=` (LayoutCursorPager). */
+export function useTestHistory(testCaseId: MaybeRefOrGetter<string>, limit = 50) {
+  const id = computed(() => toValue(testCaseId))
+  const { apiQuery } = useQueryFilters([] as const)
+  return useFetch(() => `/api/test-cases/${id.value}/history`, {
+    key: () => `test-history-${id.value}-${apiQuery.value.cursor ?? ''}`,
+    query: computed(() => ({ ...apiQuery.value, limit })),
+  })
+}

@@ -186,15 +186,24 @@ export function firstLine(text: string | null | undefined): string | null {
   return null
 }
 
+// eslint-disable-next-line no-control-regex -- terminal colour codes are control sequences
+const COLOURS = /\u001B\[[0-?]*[ -/]*[@-~]/g
+/** Error text as people read it: the terminal colour codes some reporters write (Playwright, Jest) taken out. */
+const readable = (text: string | null | undefined) => text?.includes('\u001B[') ? text.replace(COLOURS, '') : text ?? null
+
 export function attempt(status: TestStatus, fields: Partial<ParsedAttempt> = {}): ParsedAttempt {
-  return { status, durationMs: null, errorMessage: null, errorStack: null, startedAt: null, stdout: null, stderr: null, ...fields }
+  return {
+    status, durationMs: null, startedAt: null, stdout: null, stderr: null, ...fields,
+    errorMessage: readable(fields.errorMessage), errorStack: readable(fields.errorStack),
+  }
 }
 
 /** A result with every optional part empty; parsers fill what their format has. */
 export function result(fields: Pick<ParsedResult, 'title' | 'status' | 'attempts'> & Partial<ParsedResult>): ParsedResult {
   return boundLists({
-    file: null, line: null, suitePath: [], variant: null, flaky: false, durationMs: null, errorMessage: null, errorStack: null,
+    file: null, line: null, suitePath: [], variant: null, flaky: false, durationMs: null,
     stdout: null, stderr: null, steps: [], annotations: [], attachments: [], tags: [], properties: {}, ...fields,
+    errorMessage: readable(fields.errorMessage), errorStack: readable(fields.errorStack),
   })
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { GetTestCaseQuery, ListFlakyTestsPageQuery } from '#shared/schemas/reads'
-import type { FlakyTestView, Page, TestCaseDetail } from '#shared/types/reads'
+import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
+import type { FlakyTestView, Page, TestCaseDetail, TestHistoryEntry } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -63,13 +63,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug, ...q } = row
   const [history, clusters, [last]] = await Promise.all([
-    db.select({
-      id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
-      attempts: testResults.attemptCount, durationMs: testResults.durationMs, errorMessage: testResults.errorMessage,
-      clusterId: testResults.clusterId, runId: testResults.runId,
-      branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
-    }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
-      .where(eq(testResults.testCaseId, t.id)).orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(query.history),
+    historyRows(t, null, query.history),
     db.select({
       id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
       occurrences: clusterTestCases.occurrences,
@@ -79,13 +73,44 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   ])
   return {
     ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
-    history: history.map(({ errorMessage, ...h }) => ({
-      ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(),
-      ...clipError(errorMessage),
-    })),
+    history: history.map(r => toHistoryEntry(t, r)),
     clusters,
     lastError: last ? { ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString() } : null,
   }
+}
+
+type TestCaseRow = typeof testCases.$inferSelect
+type HistoryRow = Awaited<ReturnType<typeof historyRows>>[number]
+
+/** A test's results newest first, after the cursor's (time, id) when given; one extra row tells whether more follow. */
+async function historyRows(t: TestCaseRow, after: { key: string, id: string } | null, limit: number) {
+  const db = await useDb()
+  return db.select({
+    id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
+    attempts: testResults.attemptCount, durationMs: testResults.durationMs, errorMessage: testResults.errorMessage,
+    clusterId: testResults.clusterId, runId: testResults.runId,
+    branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
+  }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
+    .where(and(eq(testResults.testCaseId, t.id),
+      after ? sql`(${testResults.runStartedAt}, ${testResults.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined))
+    .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(limit)
+}
+
+function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): TestHistoryEntry {
+  return {
+    ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(),
+    ...clipError(errorMessage),
+  }
+}
+
+/** A page of one test's history, newest first (the test page's table past its first page). 404 outside the scope. */
+export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<Page<TestHistoryEntry>> {
+  const after = decodeCursor<string>(query.cursor, 'timestamp')
+  const db = await useDb()
+  const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
+  if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
+  const rows = await historyRows(t, after, query.limit + 1)
+  return toPage(rows, query.limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id])
 }
 
 /** Newest results of a test read for its typical error, and the failures among them it is picked from. */

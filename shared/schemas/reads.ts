@@ -103,6 +103,9 @@ export const runTrendsQuerySchema = z.object({ days: z.coerce.number().int('days
 export type RunTrendsQuery = z.infer<typeof runTrendsQuerySchema>
 
 export const getTestCaseQuerySchema = z.object({ history: limit(100, 20) })
+/** A page of one test's results, newest first: the test page's history table past its first page. */
+export const testCaseHistoryQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 50) })
+export type TestCaseHistoryQuery = z.infer<typeof testCaseHistoryQuerySchema>
 export type GetTestCaseQuery = z.infer<typeof getTestCaseQuerySchema>
 
 export const listClustersQuerySchema = z.object({

@@ -197,12 +197,15 @@ export interface FlakyTestView {
   quarantine: QuarantineView | null
 }
 
+/** One result of a test in its history: the run it ran in, on which branch and commit, and when. */
+export type TestHistoryEntry = ResultView & { runId: string, branch: string | null, commit: string | null, startedAt: string }
+
 export interface TestCaseDetail extends FlakyTestView {
   projectId: string
   failedRuns: number
   flakyRuns: number
   evidence: { runId: string, resultId: string, commit: string | null, kind: string, at: string, attempts?: number }[]
-  history: (ResultView & { runId: string, branch: string | null, commit: string | null, startedAt: string })[]
+  history: TestHistoryEntry[]
   clusters: { id: string, title: string, category: FailureCategory, status: ClusterStatus, occurrences: number }[]
   /**
    * The test's typical error: the most frequent among its recent failures outside infrastructure runs (the newest of
