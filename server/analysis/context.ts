@@ -8,6 +8,7 @@ import type {
   ClusterContext, ClusterContextData, ContextAffectedTest, ContextError, ContextLogExcerpt, ContextRunRef, ContextRunStat,
   ContextSimilarCluster,
 } from '#shared/types/diagnosis'
+import { stripAnsi } from './ansi'
 import { toMarkdown } from './context-markdown'
 import { createRedactor } from './redact'
 
@@ -87,11 +88,6 @@ export interface ContextOptions {
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 3.5)
 }
-
-// eslint-disable-next-line no-control-regex -- ANSI escape sequences are exactly what this removes
-const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/g
-/** Text without ANSI colour codes and with \n line ends (Windows runners write \r\n). */
-export const stripAnsi = (s: string) => s.replace(ANSI, '').replace(/\r\n?/g, '\n')
 
 /**
  * An error "variant": the message head with volatile parts (numbers, ids, hex, durations) masked but values in

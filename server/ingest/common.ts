@@ -1,4 +1,5 @@
 import type { TestStatus } from '#shared/constants'
+import { withoutAnsi } from '../analysis/ansi'
 import { FIELD_CAPS, assertJsonDepth, boundLists, note } from './limits'
 import { ReportParseError, type ParsedAttempt, type ParsedResult } from './types'
 
@@ -186,10 +187,8 @@ export function firstLine(text: string | null | undefined): string | null {
   return null
 }
 
-// eslint-disable-next-line no-control-regex -- terminal colour codes are control sequences
-const COLOURS = /\u001B\[[0-?]*[ -/]*[@-~]/g
 /** Error text as people read it: the terminal colour codes some reporters write (Playwright, Jest) taken out. */
-const readable = (text: string | null | undefined) => text?.includes('\u001B[') ? text.replace(COLOURS, '') : text ?? null
+const readable = (text: string | null | undefined) => text ? withoutAnsi(text) : text ?? null
 
 export function attempt(status: TestStatus, fields: Partial<ParsedAttempt> = {}): ParsedAttempt {
   return {

@@ -6,7 +6,7 @@
  */
 import type { FailureCategory } from '#shared/constants'
 import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
-import { stripAnsi } from '../context'
+import { stripAnsi } from '../ansi'
 import { CLUSTER_RULES, round } from './cluster-rules'
 import { PATTERNS, RULE_BY_ID } from './rules'
 import { investigation, short } from './steps'

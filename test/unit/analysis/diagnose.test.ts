@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { assembleClusterContext, stripAnsi } from '../../../server/analysis/context'
+import { stripAnsi } from '../../../server/analysis/ansi'
+import { assembleClusterContext } from '../../../server/analysis/context'
 import { classifyError, diagnoseContext, reproCommand, RULE_IDS, type RuleId } from '../../../server/analysis/diagnose'
 import { affected, evidence, result, runStat } from './context.fixtures'
 
