@@ -1,5 +1,5 @@
 import { useConfig } from '../utils/config'
-import { requestIsHttps } from '../utils/rate-limit'
+import { requestIsHttps } from '../utils/client-address'
 
 const SECURE = /;\s*Secure(?=;|$)/i
 

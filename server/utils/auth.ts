@@ -6,7 +6,7 @@ import type { Scope } from '../services/scope'
 import { checkBearer } from './bearer'
 import { linksBaseUrl } from './config'
 import { forbidden, unauthorized } from './errors'
-import { clientAddress } from './rate-limit'
+import { clientAddress } from './client-address'
 
 /** What a sealed session says about itself: the session row, the user and the password version it began with. */
 export function sessionClaims(

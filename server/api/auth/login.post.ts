@@ -2,7 +2,7 @@ import { loginBodySchema } from '#shared/schemas/auth'
 import { backoffFail, backoffWait, clearThrottle, hitLimit, limitWait, type Backoff, type WindowLimit } from '../../services/throttles'
 import { verifyCredentials } from '../../services/users'
 import { tooManyRequests, unauthorized } from '../../utils/errors'
-import { clientAddress } from '../../utils/rate-limit'
+import { clientAddress } from '../../utils/client-address'
 import { validator } from '../../utils/validate'
 
 // No hard lock on an account (anyone could lock out the admin): wrong passwords slow down the client that sends them,
