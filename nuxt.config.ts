@@ -47,6 +47,10 @@ const CSP = [
 ].join('; ')
 // The API reference pages load their viewer from jsDelivr (they show the OpenAPI document, no data).
 const DOCS_CSP = CSP.replace(/(script-src|style-src|font-src|img-src) 'self'/g, `$1 'self' https://cdn.jsdelivr.net`)
+// The Playwright trace viewer (playwright-core's static build, served at /trace-viewer/): its own service worker,
+// web workers and an iframe of the recorded page snapshots, all same-origin; it loads traces only from our origin.
+const TRACE_VIEWER_CSP = CSP.replace(`frame-ancestors 'none'`, `frame-ancestors 'self'; frame-src 'self' blob: data:; worker-src 'self' blob:`)
+  .replace(`img-src 'self' data: blob:`, `img-src 'self' data: blob:; media-src 'self' blob:`)
 const SECURITY_HEADERS = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
@@ -91,6 +95,7 @@ export default defineNuxtConfig({
     '/mcp': { headers: { 'cache-control': 'no-store' } },
     '/api/docs': { headers: { 'content-security-policy': DOCS_CSP } },
     '/_swagger': { headers: { 'content-security-policy': DOCS_CSP } },
+    '/trace-viewer/**': { headers: { 'content-security-policy': TRACE_VIEWER_CSP, 'x-frame-options': 'SAMEORIGIN' } },
   },
   // NuxtLink prefetched every linked page's JS as soon as the link scrolled into view: the sidebar alone pulled the
   // settings forms (zod, selects, number inputs) into every first load, about 70 KB gzip. Hover and focus still prefetch.
@@ -100,6 +105,8 @@ export default defineNuxtConfig({
     // Migrations travel inside the server bundle so `.output` runs anywhere (server/db/migrate.ts reads them).
     // …and so does the CLI, served as an npm tarball at /cli.tgz (server/routes/cli.tgz.get.ts).
     serverAssets: [{ baseName: 'migrations', dir: '../drizzle' }, { baseName: 'cli', dir: '../cli' }],
+    // The Playwright trace viewer, as playwright-core ships it: traces open in the app itself, never on an outside site.
+    publicAssets: [{ dir: fileURLToPath(new URL('node_modules/playwright-core/lib/vite/traceViewer', import.meta.url)), baseURL: '/trace-viewer', maxAge: 3600 }],
     // The report parser runs on worker threads (server/utils/parser.ts): its bundled source, evaluated by each worker.
     virtual: { '#parse-worker': bundleParseWorker },
     experimental: { openAPI: true },

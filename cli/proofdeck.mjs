@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // proofdeck — uploads test reports from CI to a Proofdeck server and prints the receipt. No dependencies.
+import * as fs from 'node:fs'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
+import { collectAttachments } from './lib/attachments.mjs'
 import { detectCi } from './lib/ci.mjs'
 import { commentMarker, commentTarget, upsertComment } from './lib/comment.mjs'
 import { expandPatterns } from './lib/files.mjs'
@@ -38,6 +40,12 @@ Options:
   --retry-for <seconds>   keeps retrying an unreachable server, 429, 502, 503 and 504 this long
                           (default 60: a restart or a deploy), waiting what Retry-After says
   --timeout <seconds>     per attempt (default 60)
+  --no-attachments        send the reports only; by default the files they name (Playwright
+                          screenshots, videos and traces, JUnit [[ATTACHMENT|path]] lines; paths
+                          relative to the report) go in the same upload, and missing ones are listed
+  --max-attachment-mb <n> leave out attachment files larger than this (default 20)
+  --max-attachments-mb <n>
+                          attachment files of one upload together at most this (default 30)
   --strict                exit 1 when the server rejected any item
   --fail-on-blocking      exit 1 when a test that is not quarantined failed; quarantined
                           failures are forgiven (and named)
@@ -58,7 +66,8 @@ const OPTIONS = {
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
   'retry-for': { type: 'string', default: '60' }, 'timeout': { type: 'string', default: '60' },
-  'no-comment': { type: 'boolean' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
+  'no-comment': { type: 'boolean' }, 'no-attachments': { type: 'boolean' },
+  'max-attachment-mb': { type: 'string', default: '20' }, 'max-attachments-mb': { type: 'string', default: '30' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
 }
 
@@ -124,14 +133,16 @@ async function upload(argv, env) {
   const reports = files.map((f) => {
     const content = readFileSync(f)
     if (!content.length) console.error(`warning: ${f} is empty; the server will say so`)
-    return { name: basename(f), content }
+    return { name: basename(f), path: f, content }
   })
+  const caps = attachmentCaps(values)
   const batches = batchesOf(reports)
   if (batches.length > 1 && !values.quiet) console.error(`${reports.length} files: sending them in ${batches.length} uploads of at most ${BATCH_FILES} files (run key ${runKey})`)
   const receipts = []
   for (const batch of batches) {
     const form = new FormData()
     for (const f of batch) form.append('file', new Blob([f.content]), f.name)
+    if (caps) for (const a of await attachmentsOf(batch, caps, values.quiet)) form.append('attachment', a.blob, a.ref)
     const receipt = await sendWithRetries(`${base}/api/v1/runs?${query}`, token, form, values, env, runKey)
     if (!receipt) return 1
     receipts.push(receipt)
@@ -162,6 +173,34 @@ function quarantine(base, token, values) {
   if (!['list', 'json'].includes(values.format)) throw new UsageError(`--format is list or json, not "${values.format}".`)
   return printQuarantine({ base, token, project: values.project, format: values.format, timeoutMs: Number(values.timeout) * 1000 })
 }
+
+/** The attachment caps from the flags, or null with --no-attachments. */
+function attachmentCaps(values) {
+  if (values['no-attachments']) return null
+  const mb = (flag) => {
+    const n = Number(values[flag])
+    if (!(n > 0)) throw new UsageError(`--${flag} is a positive number of megabytes, not "${values[flag]}".`)
+    return n * 1024 * 1024
+  }
+  return { maxFileBytes: mb('max-attachment-mb'), maxTotalBytes: mb('max-attachments-mb'), maxFiles: MAX_ATTACHMENTS }
+}
+
+/** The files a batch's reports name, read from disk as the upload goes; what is missing or left out is said, never fatal. */
+async function attachmentsOf(batch, caps, quiet) {
+  const { files, missing, skipped } = collectAttachments(batch, caps)
+  if (missing.length) {
+    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '')
+    console.error(`warning: ${missing.length} attachment file${missing.length > 1 ? 's' : ''} named in the reports not found, sent without: ${shown}`)
+  }
+  for (const s of skipped) console.error(`warning: attachment ${s.ref} left out: ${s.why}`)
+  if (files.length && !quiet) console.error(`attachments: ${files.length} files, ${(files.reduce((n, f) => n + f.bytes, 0) / 1048576).toFixed(1)} MB`)
+  // Node ≥ 19.8 reads a file-backed Blob from disk as it is sent
+  const blobOf = async path => fs.openAsBlob ? fs.openAsBlob(path) : new Blob([readFileSync(path)])
+  return Promise.all(files.map(async f => ({ ref: f.ref, blob: await blobOf(f.path) })))
+}
+
+/** Attachment files per upload: the server's default PROOFDECK_MAX_ATTACHMENTS. */
+const MAX_ATTACHMENTS = 500
 
 /**
  * Files per upload, and bytes: the server's defaults (PROOFDECK_MAX_UPLOAD_PARTS, PROOFDECK_MAX_UPLOAD_MB) with room

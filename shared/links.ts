@@ -13,4 +13,7 @@ export const links = {
   apiKeys: () => '/settings/keys',
   search: (q?: string) => (q ? `/search?q=${encodeURIComponent(q)}` : '/search'),
   compare: (runId: string, to?: string) => `/compare/${runId}${to ? `?to=${encodeURIComponent(to)}` : ''}`,
+  attachment: (attachmentId: string) => `/api/attachments/${attachmentId}`,
+  /** The Playwright trace viewer the app serves, opening a stored trace.zip (same origin: the session cookie opens it). */
+  traceViewer: (attachmentId: string) => `/trace-viewer/index.html?trace=${encodeURIComponent(`/api/attachments/${attachmentId}`)}`,
 }

@@ -91,6 +91,8 @@ export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
     errorStack: lastFailure?.errorStack ?? null,
     stdout: executions.map(e => e.stdout).filter(Boolean).join('\n') || null,
     stderr: executions.map(e => e.stderr).filter(Boolean).join('\n') || null,
+    // every execution's files: a rerun's screenshot is evidence too
+    attachments: executions.flatMap(e => e.attachments),
   }
 }
 

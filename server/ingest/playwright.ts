@@ -107,10 +107,10 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
     stderr: join('stderr'),
     steps: steps(final?.steps),
     annotations: annotations([test.annotations, ...runs.map(r => r.annotations)]),
-    attachments: runs.flatMap(r => objects(r.attachments)).map(a => ({
+    attachments: runs.flatMap((r, i) => objects(r.attachments).map(a => ({
       name: field(a.name, FIELD_CAPS.file) ?? 'attachment', contentType: field(a.contentType, FIELD_CAPS.type),
-      path: field(a.path, FIELD_CAPS.file), // never `body`
-    })),
+      path: field(a.path, FIELD_CAPS.file), attempt: i + 1, // never `body`
+    }))),
     tags: [...new Set(asArray(spec.tags).map(t => field(t, FIELD_CAPS.tag)).filter((t): t is string => !!t))],
   })
 }

@@ -32,7 +32,10 @@ export interface ParsedAnnotation {
 export interface ParsedAttachment {
   name: string
   contentType: string | null
+  /** The file as the report names it; the upload carries its bytes under this same name (services/attachments.ts). */
   path: string | null
+  /** The try (1-based) that wrote it, where the report says (Playwright); absent for the result as a whole. */
+  attempt?: number
 }
 
 export interface ParsedResult {

@@ -11,6 +11,7 @@ import { useConfig } from '../utils/config'
 import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
 import { ParserExhausted, TooManyResults, withParser, type PackedReport } from '../utils/parser'
 import { forgetVerifiedKeys } from './api-keys'
+import { stageAttachments, storeAttachments, type UploadedAttachment } from './attachments'
 import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
@@ -63,10 +64,12 @@ type Stored = Awaited<ReturnType<typeof refreshRunCounts>>
  * content again changes nothing; a new file under an existing run key is a new shard of that run.
  */
 export async function ingestRun(
-  scope: Scope, meta: IngestMeta, files: UploadedFile[], baseUrl: string,
+  scope: Scope, meta: IngestMeta, files: UploadedFile[], baseUrl: string, uploaded: UploadedAttachment[] = [],
 ): Promise<{ created: boolean, receipt: IngestReceipt }> {
   authorize(scope, 'ingest')
   const plan = planRun(meta, await parseFiles(files, meta.format))
+  // blobs are written before the transaction; if it fails, the blob sweep deletes what no row references
+  const staged = await stageAttachments(uploaded)
   const db = await useDb()
   let touchedClusters: string[] = []
   let deliveries: string[] = []
@@ -78,7 +81,10 @@ export async function ingestRun(
       ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
+    const unnamed = await storeAttachments(tx, project.id, run.id, staged)
     const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
+    const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
+    receipt.rejected = [...receipt.rejected, ...notKept]
     await recordRunInRollups(tx, run, isNewRun)
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }

@@ -111,7 +111,9 @@ export function startJobs(): Promise<PgBoss> {
  * already queued, running or done is left as it is (returns false), so re-queuing after a restart never doubles
  * work; with a `singletonKey` on a `short` queue, so is one while another of that key waits to run.
  */
-export async function enqueueJob(name: string, data: object, options: { id?: string, singletonKey?: string } = {}): Promise<boolean> {
+export async function enqueueJob(
+  name: string, data: object, options: { id?: string, singletonKey?: string, startAfter?: number } = {},
+): Promise<boolean> {
   const boss = await startJobs()
   const queued = (await boss.send(name, data, options)) !== null
   if (queued) for (const id of workerIds.get(name) ?? []) boss.notifyWorker(id)

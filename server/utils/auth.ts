@@ -65,3 +65,11 @@ export async function requireApiKey(event: H3Event, needed: ApiKeyScope | ApiKey
   if (check.challenge) setResponseHeader(event, 'www-authenticate', check.challenge)
   throw check.status === 403 ? forbidden(check.message, check.code) : unauthorized(check.message, check.code)
 }
+
+/**
+ * A reader by either door: a bearer API key with the read scope when the request carries one, else the session.
+ * For reads a browser opens directly (an attachment in an <img>, the trace viewer's fetch) that CI may fetch too.
+ */
+export async function requireReadScope(event: H3Event): Promise<Scope> {
+  return getRequestHeader(event, 'authorization') ? requireApiKey(event, 'read') : requireUserScope(event)
+}

@@ -60,6 +60,21 @@ const envSchema = z.object({
   PROOFDECK_WEBHOOK_RETRY_SECONDS: int(0, 3600, 10),
   PROOFDECK_JOBS_MAINTENANCE_SECONDS: int(1, 3600, 30),
   PROOFDECK_JOBS_POLL_SECONDS: int(1, 300, 5),
+  PROOFDECK_MAX_ATTACHMENT_MB: positive('a positive number of megabytes').default(20),
+  PROOFDECK_MAX_ATTACHMENTS: int(0, 10_000, 500),
+  PROOFDECK_BLOB_DRIVER: z.enum(['fs', 's3'], 'fs or s3 is expected').default('fs'),
+  PROOFDECK_BLOB_DIR: z.string().default('.data/blobs'),
+  PROOFDECK_S3_ENDPOINT: z.url('an http(s) URL is expected, e.g. https://s3.eu-central-1.amazonaws.com').optional(),
+  PROOFDECK_S3_BUCKET: z.string().optional(),
+  PROOFDECK_S3_REGION: z.string().default('auto'),
+  PROOFDECK_S3_ACCESS_KEY_ID: z.string().optional(),
+  PROOFDECK_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  PROOFDECK_BLOB_SWEEP_HOURS: positive('a positive number of hours').default(6),
+}).superRefine((e, ctx) => {
+  if (e.PROOFDECK_BLOB_DRIVER !== 's3') return
+  for (const name of ['PROOFDECK_S3_ENDPOINT', 'PROOFDECK_S3_BUCKET', 'PROOFDECK_S3_ACCESS_KEY_ID', 'PROOFDECK_S3_SECRET_ACCESS_KEY'] as const) {
+    if (!e[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when PROOFDECK_BLOB_DRIVER is s3' })
+  }
 })
 
 type Env = z.output<typeof envSchema>
@@ -109,6 +124,18 @@ export interface Config {
   jobsMaintenanceSeconds: number
   /** How often an idle job worker looks for work queued elsewhere (other instances, retries come due). */
   jobsPollSeconds: number
+  /** Where attachment blobs live: a directory, or an S3-compatible bucket (services/blobs.ts). */
+  blobs: {
+    driver: 'fs' | 's3'
+    dir: string
+    s3: { endpoint: string, bucket: string, region: string, accessKeyId: string, secretAccessKey: string } | null
+    /** One attachment file may be at most this large; the whole body stays within maxUploadBytes. */
+    maxFileBytes: number
+    /** Attachment files one upload may carry. */
+    maxFiles: number
+    /** How often the sweep deletes blobs no attachment references any more. */
+    sweepHours: number
+  }
 }
 
 export class ConfigError extends Error {}
@@ -127,7 +154,8 @@ export function nodeVersionProblem(version: string): string | null {
 function describe(error: z.ZodError, env: Record<string, string | undefined>): string {
   return error.issues.map((i) => {
     const name = String(i.path[0])
-    return `${name} is "${env[name]}": ${i.message.replace(/^Invalid input: /, '')}.`
+    const value = env[name] === undefined ? `${name} is not set` : `${name} is "${env[name]}"`
+    return `${value}: ${i.message.replace(/^Invalid input: /, '')}.`
   }).join(' ')
 }
 
@@ -169,6 +197,19 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     },
     jobsMaintenanceSeconds: e.PROOFDECK_JOBS_MAINTENANCE_SECONDS,
     jobsPollSeconds: e.PROOFDECK_JOBS_POLL_SECONDS,
+    blobs: {
+      driver: e.PROOFDECK_BLOB_DRIVER,
+      dir: e.PROOFDECK_BLOB_DIR,
+      s3: e.PROOFDECK_BLOB_DRIVER === 's3'
+        ? {
+            endpoint: e.PROOFDECK_S3_ENDPOINT!, bucket: e.PROOFDECK_S3_BUCKET!, region: e.PROOFDECK_S3_REGION,
+            accessKeyId: e.PROOFDECK_S3_ACCESS_KEY_ID!, secretAccessKey: e.PROOFDECK_S3_SECRET_ACCESS_KEY!,
+          }
+        : null,
+      maxFileBytes: e.PROOFDECK_MAX_ATTACHMENT_MB * 1024 * 1024,
+      maxFiles: e.PROOFDECK_MAX_ATTACHMENTS,
+      sweepHours: e.PROOFDECK_BLOB_SWEEP_HOURS,
+    },
   }
 }
 

@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import { createGunzip } from 'node:zlib'
+import type { UploadedAttachment } from '../services/attachments'
 import type { UploadedFile } from '../services/ingest'
 import { useConfig } from './config'
 import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors'
@@ -91,11 +92,31 @@ function countParts(body: Buffer, boundary: string, max: number): number {
   return count
 }
 
-async function readMultipart(event: H3Event, contentType: string, budget: Budget): Promise<UploadedFile[]> {
-  const { maxUploadParts } = useConfig()
+/** An upload: its report files, and the files the reports refer to (multipart parts named `attachment`). */
+export interface Upload {
+  files: UploadedFile[]
+  attachments: UploadedAttachment[]
+}
+
+/** Field name of the parts that carry a file a report refers to, under the path the report names it by. */
+const ATTACHMENT_FIELD = 'attachment'
+
+function checkAttachment(name: string, content: Uint8Array, count: number) {
+  const { blobs } = useConfig()
+  if (count > blobs.maxFiles) {
+    throw payloadTooLarge(`The upload has more than ${blobs.maxFiles} attachment files (PROOFDECK_MAX_ATTACHMENTS). Send the others in further uploads with the same runKey.`)
+  }
+  if (content.byteLength > blobs.maxFileBytes) {
+    throw payloadTooLarge(`The attachment ${name} is larger than ${Math.round(blobs.maxFileBytes / 1048576)} MB (PROOFDECK_MAX_ATTACHMENT_MB). Leave it out (proofdeck upload --max-attachment-mb) or raise the limit.`)
+  }
+}
+
+async function readMultipart(event: H3Event, contentType: string, budget: Budget): Promise<Upload> {
+  const { maxUploadParts, blobs } = useConfig()
   const body = await readBodyWithin(event, budget.limit, () => tooLarge(budget.limit))
   const boundary = boundaryOf(contentType)
-  if (boundary && countParts(body, boundary, maxUploadParts) > maxUploadParts) throw tooManyParts(maxUploadParts)
+  const maxParts = maxUploadParts + blobs.maxFiles
+  if (boundary && countParts(body, boundary, maxParts) > maxParts) throw tooManyParts(maxUploadParts)
   let form: FormData
   try {
     form = await new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { headers: { 'content-type': contentType } }).formData()
@@ -104,21 +125,31 @@ async function readMultipart(event: H3Event, contentType: string, budget: Budget
     throw badRequest('The multipart body cannot be read: check the boundary and that the upload was not cut short.', 'bad_multipart')
   }
   const files: UploadedFile[] = []
+  const attachments: UploadedAttachment[] = []
   for (const [field, value] of form.entries()) {
     if (typeof value === 'string') continue
     const name = value.name || field
-    files.push({ name, content: await gunzipWithin(name, new Uint8Array(await value.arrayBuffer()), budget) })
+    const content = new Uint8Array(await value.arrayBuffer())
+    if (field === ATTACHMENT_FIELD) {
+      // kept as sent (a gzip file stays one): the bytes count against the body limit only
+      checkAttachment(name, content, attachments.length + 1)
+      attachments.push({ name, content })
+      continue
+    }
+    if (files.length >= maxUploadParts) throw tooManyParts(maxUploadParts)
+    files.push({ name, content: await gunzipWithin(name, content, budget) })
   }
   if (!files.length) throw badRequest('The multipart body has no file part: send each report as a file field, e.g. curl -F "file=@report.xml".', 'no_file')
-  return files
+  return { files, attachments }
 }
 
 /**
- * The report files of an upload: every file part of a multipart body, or the raw body as one file
- * (named by X-Proofdeck-Filename). gzip-compressed files are decompressed; the size limit holds for the body as
- * sent and for all of its files together once decompressed.
+ * The report files of an upload: every file part of a multipart body (but the `attachment` parts, which carry
+ * the files the reports refer to), or the raw body as one file (named by X-Proofdeck-Filename). gzip-compressed
+ * report files are decompressed; the size limit holds for the body as sent and for its report files together
+ * once decompressed.
  */
-export async function readUploadedFiles(event: H3Event): Promise<UploadedFile[]> {
+export async function readUploadedFiles(event: H3Event): Promise<Upload> {
   const limit = useConfig().maxUploadBytes
   const budget: Budget = { left: limit, limit }
   const contentType = getRequestHeader(event, 'content-type') ?? ''
@@ -130,5 +161,5 @@ export async function readUploadedFiles(event: H3Event): Promise<UploadedFile[]>
   }
   const name = getRequestHeader(event, 'x-proofdeck-filename') || 'report'
   const body = await readBodyWithin(event, limit, () => tooLarge(limit))
-  return [{ name, content: await gunzipWithin(name, body, budget) }]
+  return { files: [{ name, content: await gunzipWithin(name, body, budget) }], attachments: [] }
 }

@@ -1,4 +1,9 @@
-import { mkdirSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, TEST_ADMIN, type TestServer } from '../e2e/server'
@@ -13,7 +18,25 @@ const report = (status: string) => JSON.stringify({ format: 'proofdeck', version
   { title: 'checkout pays', status: 'failed', errorMessage: 'expected 200, got 502' },
 ] })
 
-describe('quarantine in Chromium', () => {
+/** A Playwright JSON report of one failed test with a screenshot, a trace and a video that was never written. */
+const playwrightReport = (dir: string) => JSON.stringify({
+  config: { version: '1.65.1' }, errors: [], stats: { startTime: new Date().toISOString(), duration: 1500, expected: 0, unexpected: 1, flaky: 0, skipped: 0 },
+  suites: [{ title: 'checkout.spec.ts', file: 'checkout.spec.ts', specs: [{ title: 'pays with a card', file: 'checkout.spec.ts', line: 3, tests: [{
+    projectName: 'chromium', expectedStatus: 'passed', status: 'unexpected', annotations: [],
+    results: [{
+      status: 'failed', duration: 1200, startTime: new Date().toISOString(),
+      error: { message: 'expect(locator).toHaveText(expected) failed', stack: 'Error: expect(locator).toHaveText(expected) failed\n    at checkout.spec.ts:7:31' },
+      stdout: [{ text: 'paying 42 EUR\n' }], stderr: [{ text: 'warn: the card form was slow\n' }],
+      attachments: [
+        { name: 'screenshot', contentType: 'image/png', path: `${dir}/test-failed-1.png` },
+        { name: 'trace', contentType: 'application/zip', path: `${dir}/trace.zip` },
+        { name: 'video', contentType: 'video/webm', path: `${dir}/video.webm` },
+      ],
+    }],
+  }] }] }],
+})
+
+describe('quarantine and artifacts in Chromium', () => {
   let server: TestServer
   let browser: Browser
   let page: Page
@@ -80,5 +103,73 @@ describe('quarantine in Chromium', () => {
     expect(await page.getByTestId('flaky-table').textContent()).toContain('checkout pays')
     await page.getByTestId('flaky-quarantine').first().waitFor()
     await page.screenshot({ path: `${ARTIFACTS}/quarantine-flaky-page.png`, fullPage: true })
+  })
+
+  it('the CLI uploads a Playwright report with its screenshot and trace; the run page shows them, the trace opens in the app', async () => {
+    // a real trace and screenshot, written by playwright-core as a test run would
+    const work = mkdtempSync(join(tmpdir(), 'pd-artifacts-'))
+    const results = 'test-results/checkout-pays-with-a-card-chromium'
+    mkdirSync(join(work, results), { recursive: true })
+    const recorded = await browser.newContext({ viewport: { width: 640, height: 360 } })
+    await recorded.tracing.start({ screenshots: true, snapshots: true })
+    const shop = await recorded.newPage()
+    await shop.setContent('<main style="font:24px sans-serif;padding:24px"><h1>Checkout</h1><p id="total">Total: 42 EUR</p><button>Pay</button></main>')
+    await shop.getByRole('button', { name: 'Pay' }).click()
+    await shop.screenshot({ path: join(work, results, 'test-failed-1.png') })
+    await recorded.tracing.stop({ path: join(work, results, 'trace.zip') })
+    await recorded.close()
+    await writeFile(join(work, 'report.json'), playwrightReport(results))
+
+    const ingestKey = (await createKey(server, await login(server), { scopes: ['ingest', 'read'] })).key
+    const cli = (runKey: string) => promisify(execFile)(process.execPath, [
+      'cli/proofdeck.mjs', 'upload', join(work, 'report.json'), '--project', 'web', '--branch', 'main', '--run-key', runKey, '--json', '--no-comment',
+    ], { env: { ...process.env, PROOFDECK_URL: server.url, PROOFDECK_TOKEN: ingestKey } })
+    const first = await cli('artifacts-1')
+    // the video the report names was never written: said, and the upload goes on
+    expect(first.stderr).toContain(`1 attachment file named in the reports not found, sent without: ${results}/video.webm`)
+    const receipt = JSON.parse(first.stdout)
+    expect(receipt.counts.failed).toBe(1)
+    // a retry of the same upload: the same run, no second row or blob
+    const again = JSON.parse((await cli('artifacts-1')).stdout)
+    expect(again.runId).toBe(receipt.runId)
+    const listed = await page.request.get(`${server.url}/api/runs/${receipt.runId}/attachments`)
+    const files = await listed.json() as { id: string, name: string, kind: string, url: string }[]
+    expect(files.map(f => [f.name, f.kind]).sort()).toEqual([['screenshot', 'image'], ['trace', 'trace']])
+    expect(readdirSync(server.env.PROOFDECK_BLOB_DIR!, { recursive: true, withFileTypes: true }).filter(d => d.isFile())).toHaveLength(2)
+
+    // the run page: the screenshot inline on the failure row, the full stack and the output when opened
+    await page.goto(`${server.url}/runs/${receipt.runId}`, { waitUntil: 'networkidle' })
+    const shot = page.getByTestId('attachment-image').locator('img')
+    await shot.waitFor()
+    await expect.poll(() => shot.evaluate((img: HTMLImageElement) => img.complete ? img.naturalWidth : 0)).toBe(640)
+    await page.getByText('Stack and output').click()
+    await page.getByTestId('evidence-stack').waitFor()
+    expect(await page.getByTestId('evidence-stack').textContent()).toContain('at checkout.spec.ts:7:31')
+    expect(await page.getByTestId('evidence-stdout').textContent()).toContain('paying 42 EUR')
+    await page.screenshot({ path: `${ARTIFACTS}/artifacts-run.png`, fullPage: true })
+
+    // the trace opens in the trace viewer the app serves, from the same-origin (session-checked) blob URL
+    const viewer = await page.getByTestId('attachment-trace').getAttribute('href')
+    expect(viewer).toMatch(/^\/trace-viewer\/index\.html\?trace=/)
+    await page.goto(`${server.url}${viewer}`)
+    await page.getByText(/Click.*Pay/i).first().waitFor({ timeout: 30_000 })
+    await page.screenshot({ path: `${ARTIFACTS}/artifacts-trace.png` })
+
+    // outside the project, the blob does not exist: a member of another project, by session and by key
+    const shotUrl = `${server.url}${files.find(f => f.kind === 'image')!.url}`
+    const served = await page.request.get(shotUrl)
+    expect(served.headers()).toMatchObject({ 'content-type': 'image/png', 'x-content-type-options': 'nosniff' })
+    expect(served.headers()['content-security-policy']).toContain('sandbox')
+    await upload(server, [{ name: 'r.json', content: report('passed') }], { key, query: { project: 'other' } })
+    const stranger = { email: 'stranger@example.test', password: 'stranger password' }
+    const made = await page.request.post(`${server.url}/api/users`, { data: { ...stranger, name: 'stranger', role: 'member', projectSlugs: ['other'] } })
+    expect(made.status(), await made.text()).toBe(201)
+    const cookie = await login(server, stranger)
+    const strangerKey = (await createKey(server, cookie, { scopes: ['read'], projectSlug: 'other' })).key
+    for (const headers of [{ cookie }, { authorization: `Bearer ${strangerKey}` }]) {
+      const res = await fetch(shotUrl, { headers })
+      expect(res.status).toBe(404)
+      expect((await res.json()).message).toBe('No attachment with this id visible to you.')
+    }
   })
 })

@@ -27,7 +27,9 @@ export interface UploadOptions {
 }
 
 /** POSTs files to the ingest endpoint: one file raw, several as multipart. */
-export async function upload(server: TestServer, files: { name: string, content: string | Uint8Array }[], opts: UploadOptions) {
+export async function upload(
+  server: TestServer, files: { name: string, content: string | Uint8Array, field?: string }[], opts: UploadOptions,
+) {
   const qs = new URLSearchParams(opts.query ?? {}).toString()
   let body: BodyInit
   const headers: Record<string, string> = { authorization: `Bearer ${opts.key}`, ...opts.headers }
@@ -38,7 +40,7 @@ export async function upload(server: TestServer, files: { name: string, content:
   }
   else {
     const form = new FormData()
-    for (const f of files) form.append('file', new Blob([f.content as BlobPart]), f.name)
+    for (const f of files) form.append(f.field ?? 'file', new Blob([f.content as BlobPart]), f.name)
     body = form
     delete headers['content-type']
   }

@@ -53,6 +53,8 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
     PROOFDECK_ADMIN_EMAIL: TEST_ADMIN.email,
     PROOFDECK_ADMIN_PASSWORD: TEST_ADMIN.password,
     PROOFDECK_BCRYPT_COST: '4',
+    // attachment blobs of this server only, never the working tree's .data/blobs
+    PROOFDECK_BLOB_DIR: mkdtempSync(join(inject('tmpDir'), 'blobs-')),
     ...db.env,
     ...env,
   }

@@ -9,7 +9,7 @@ defineRouteMeta({
   openAPI: {
     tags: ['ingest'],
     summary: 'Upload a test report (one run, or one shard of a run)',
-    description: 'Body: a JUnit XML, Playwright JSON, CTRF JSON or Proofdeck JSON report, raw (optionally gzip) or multipart/form-data with one or more files. Metadata as query parameters or X-Proofdeck-<Field> headers. The same runKey and content again answers 200 with the same receipt; new files under an existing runKey are merged into that run (201).',
+    description: 'Body: a JUnit XML, Playwright JSON, CTRF JSON or Proofdeck JSON report, raw (optionally gzip) or multipart/form-data with one or more files, plus `attachment` parts: the files the reports refer to (screenshots, videos, traces), each named by the path the report gives it. Metadata as query parameters or X-Proofdeck-<Field> headers. The same runKey and content again answers 200 with the same receipt; new files under an existing runKey are merged into that run (201).',
     security: [{ bearerAuth: [] }],
     parameters: [
       { in: 'query', name: 'project', required: true, schema: { type: 'string' }, description: 'Project slug; created when unknown (unless the key is bound to another project).' },
@@ -44,8 +44,10 @@ export default defineEventHandler(async (event) => {
   // Metadata from the query string, or X-Proofdeck-<Field> headers (the query wins).
   const raw = Object.fromEntries(INGEST_META_FIELDS.map(f => [f, query[f] ?? getRequestHeader(event, `x-proofdeck-${f.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`)]))
   const meta = validator(ingestMetaSchema)(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')))
-  const { created, receipt } = await withIngestSlot(event, scope.keyId ?? scope.userId, async () =>
-    ingestRun(scope, meta, await readUploadedFiles(event), linksBaseUrl(getRequestURL(event).origin)))
+  const { created, receipt } = await withIngestSlot(event, scope.keyId ?? scope.userId, async () => {
+    const upload = await readUploadedFiles(event)
+    return ingestRun(scope, meta, upload.files, linksBaseUrl(getRequestURL(event).origin), upload.attachments)
+  })
   setResponseStatus(event, created ? 201 : 200)
   return receipt
 })
