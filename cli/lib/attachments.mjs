@@ -41,7 +41,7 @@ export function referencedPaths(text) {
  * Where a referenced file is: absolute paths as they are, others relative to the report's directory; a Windows
  * path (backslashes) written by a runner on Windows is tried with slashes too. null when it is not a file here.
  */
-export function locate(ref, reportFile) {
+function locate(ref, reportFile) {
   const candidates = [ref, ref.replaceAll('\\', '/')]
   for (const c of candidates) {
     const path = isAbsolute(c) ? c : resolve(dirname(reportFile), c)

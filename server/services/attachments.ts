@@ -1,7 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { links } from '#shared/links'
-import type { AttachmentKind, AttachmentView, ResultEvidence } from '#shared/types/attachments'
+import type { AttachmentView, ResultEvidence } from '#shared/types/attachments'
 import { useDb, schema, type Tx } from '../db'
+import { contentTypeOf, kindOf, servingHeaders } from '../ingest/attachment-types'
 import { rowsJson, rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { blobRefOf, readBlob, writeBlobs, type BlobRef } from './blobs'
@@ -30,49 +31,6 @@ export interface StagedAttachment {
   ref: BlobRef
 }
 
-const EXTENSION_TYPES: Record<string, string> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
-  webm: 'video/webm', mp4: 'video/mp4', zip: 'application/zip', txt: 'text/plain', log: 'text/plain', md: 'text/plain',
-  json: 'application/json', html: 'text/html', svg: 'image/svg+xml', xml: 'application/xml',
-}
-
-/**
- * Types a browser may render from our origin without running anything: raster images, videos, plain text. Anything
- * else (HTML, SVG, XML, PDF, unknown) is served as application/octet-stream and as a download.
- */
-const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'video/webm', 'video/mp4', 'text/plain'])
-
-/** The media type of a file: the report's, else from its extension, else octet-stream; lower-cased, no parameters. */
-export function contentTypeOf(name: string, reported: string | null | undefined): string {
-  const clean = reported?.split(';')[0]!.trim().toLowerCase()
-  if (clean && /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(clean)) return clean
-  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase()
-  return (ext && EXTENSION_TYPES[ext]) || 'application/octet-stream'
-}
-
-/** What a page does with a file: show it, play it, open it in the trace viewer, print it, or offer it for download. */
-export function kindOf(name: string, contentType: string): AttachmentKind {
-  if (INLINE_TYPES.has(contentType) && contentType.startsWith('image/')) return 'image'
-  if (INLINE_TYPES.has(contentType) && contentType.startsWith('video/')) return 'video'
-  if (contentType === 'application/zip' && /(^|[\\/])trace[^\\/]*\.zip$|^trace$/i.test(name)) return 'trace'
-  if (contentType === 'text/plain') return 'text'
-  return 'file'
-}
-
-/** The headers a blob is served with: an inline type only from the allow-list, never sniffed, sandboxed either way. */
-export function servingHeaders(a: { name: string, contentType: string, bytes: number }): Record<string, string> {
-  const inline = INLINE_TYPES.has(a.contentType)
-  const filename = a.name.split(/[\\/]/).pop()!.replace(/[^\w.-]+/g, '_') || 'attachment'
-  return {
-    'content-type': inline ? (a.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : a.contentType) : 'application/octet-stream',
-    'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${filename}"`,
-    'content-length': String(a.bytes),
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': `default-src 'none'; sandbox`,
-    'cache-control': 'private, max-age=86400',
-  }
-}
-
 /** Hashes the upload's attachment parts and writes their blobs, before the ingest transaction (see ./blobs.ts). */
 export async function stageAttachments(files: UploadedAttachment[]): Promise<StagedAttachment[]> {
   const staged = files.map(f => ({ path: f.name, ref: blobRefOf(f.content), content: f.content }))
@@ -86,9 +44,11 @@ export async function stageAttachments(files: UploadedAttachment[]): Promise<Sta
  */
 export async function storeAttachments(tx: Tx, projectId: string, runId: string, staged: StagedAttachment[]): Promise<string[]> {
   if (!staged.length) return []
-  const files = rowsJson(staged.map(s => ({ path: s.path, sha256: s.ref.sha256, bytes: s.ref.bytes, storage_key: s.ref.storageKey })))
+  const files = rowsJson(staged.map(s => ({
+    path: s.path, sha256: s.ref.sha256, bytes: s.ref.bytes, storage_key: s.ref.storageKey, guessed_type: contentTypeOf(s.path, null),
+  })))
   const matched = await tx.execute(sql`
-    with files as (select * from json_to_recordset(${files}::json) as f(path text, sha256 text, bytes bigint, storage_key text)),
+    with files as (select * from json_to_recordset(${files}::json) as f(path text, sha256 text, bytes bigint, storage_key text, guessed_type text)),
     refs as (
       select r.id as result_id, a->>'path' as path, a->>'name' as name, a->>'contentType' as content_type, (a->>'attempt')::int as attempt
       from ${testResults} r cross join lateral jsonb_array_elements(r.attachments) a
@@ -96,9 +56,11 @@ export async function storeAttachments(tx: Tx, projectId: string, runId: string,
     ),
     inserted as (
       insert into ${attachments} (project_id, run_id, result_id, attempt, name, content_type, bytes, sha256, storage_key)
-      select ${projectId}::uuid, ${runId}::uuid, refs.result_id, min(refs.attempt), refs.name, min(refs.content_type), f.bytes, f.sha256, f.storage_key
+      select ${projectId}::uuid, ${runId}::uuid, refs.result_id, min(refs.attempt), refs.name,
+        -- the report's type (JUnit gives none), else the one the file name says
+        coalesce(nullif(lower(trim(split_part(min(refs.content_type), ';', 1))), ''), f.guessed_type), f.bytes, f.sha256, f.storage_key
       from refs join files f on f.path = refs.path
-      group by refs.result_id, refs.name, f.bytes, f.sha256, f.storage_key
+      group by refs.result_id, refs.name, f.bytes, f.sha256, f.storage_key, f.guessed_type
       on conflict do nothing
     )
     select distinct f.path from files f join refs on refs.path = f.path`)

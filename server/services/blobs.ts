@@ -22,7 +22,7 @@ const MOUNT = 'blobs'
 const SWEEP_GRACE_MS = 60 * 60 * 1000
 /** Blobs deleted per sweep statement. */
 const SWEEP_BATCH = 500
-export const SWEEP_JOB = 'blob-sweep'
+const SWEEP_JOB = 'blob-sweep'
 
 let mounted: Promise<Storage> | undefined
 
@@ -85,7 +85,7 @@ export async function readBlob(storageKey: string): Promise<Uint8Array | null> {
  * Each one in its own transaction: the record is deleted (locking it, so an upload re-recording that blob waits),
  * then the blob; a store that fails rolls the record back for the next sweep. Returns how many were deleted.
  */
-export async function sweepBlobs(graceMs = SWEEP_GRACE_MS): Promise<number> {
+async function sweepBlobs(graceMs = SWEEP_GRACE_MS): Promise<number> {
   const db = await useDb()
   const storage = await blobStorage()
   const before = new Date(Date.now() - graceMs)

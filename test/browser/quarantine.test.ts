@@ -166,7 +166,7 @@ describe('quarantine and artifacts in Chromium', () => {
     expect(made.status(), await made.text()).toBe(201)
     const cookie = await login(server, stranger)
     const strangerKey = (await createKey(server, cookie, { scopes: ['read'], projectSlug: 'other' })).key
-    for (const headers of [{ cookie }, { authorization: `Bearer ${strangerKey}` }]) {
+    for (const headers of [{ cookie }, { authorization: `Bearer ${strangerKey}` }] as Record<string, string>[]) {
       const res = await fetch(shotUrl, { headers })
       expect(res.status).toBe(404)
       expect((await res.json()).message).toBe('No attachment with this id visible to you.')
