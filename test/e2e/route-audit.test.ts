@@ -59,6 +59,7 @@ const FIXTURE_OF_PARAM: Record<string, keyof Fixtures> = {
   keyId: 'keyId',
   userId: 'userId',
   webhookId: 'webhookId',
+  attachmentId: 'attachmentId',
 }
 
 /** Valid bodies for mutating routes with parameters, so the request reaches the scope check rather than a 400. */
@@ -90,6 +91,7 @@ interface Fixtures {
   keyId: string
   userId: string
   webhookId: string
+  attachmentId: string
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -142,7 +144,10 @@ const report = (prefix: string) => JSON.stringify({
   format: 'proofdeck', version: 1,
   results: [
     { title: `${prefix} checkout works`, status: 'passed' },
-    { title: `${prefix} refund works`, file: 'refund.spec.ts', status: 'failed', errorMessage: 'Timeout 5000ms exceeded waiting for locator(\'#refund\')' },
+    {
+      title: `${prefix} refund works`, file: 'refund.spec.ts', status: 'failed', errorMessage: 'Timeout 5000ms exceeded waiting for locator(\'#refund\')',
+      attachments: [{ name: 'screenshot', contentType: 'image/png', path: 'refund.png' }],
+    },
     { title: `${prefix} login works`, status: 'passed', attempts: [{ status: 'failed', errorMessage: 'flaky' }, { status: 'passed' }] },
   ],
 })
@@ -166,7 +171,8 @@ describe('route audit', () => {
     adminKey = (await createKey(server, adminCookie, { scopes: ['ingest', 'read'] })).key
     const clusterIds: string[] = []
     for (const slug of ['proj-a', 'proj-b']) {
-      const r = await upload(server, [{ name: 'r.json', content: report(slug) }], { key: adminKey, query: { project: slug, branch: 'main', commit: 'a1b2c3d4' } })
+      const files = [{ name: 'r.json', content: report(slug) }, { name: 'refund.png', content: `${slug} screenshot`, field: 'attachment' }]
+      const r = await upload(server, files, { key: adminKey, query: { project: slug, branch: 'main', commit: 'a1b2c3d4' } })
       expect(r.status, JSON.stringify(r.body)).toBe(201)
       clusterIds.push(...r.body.newClusters.map((c: { id: string }) => c.id))
     }
@@ -204,7 +210,8 @@ describe('route audit', () => {
         (select d.id from diagnoses d join failure_clusters c on c.id = d.cluster_id where c.project_id = p.id limit 1) as "diagnosisId",
         (select k.id from api_keys k join users u on u.id = k.user_id where u.email = '${email}' limit 1) as "keyId",
         (select id from users where email = '${email}') as "userId",
-        (select id from webhooks where project_id = p.id limit 1) as "webhookId"
+        (select id from webhooks where project_id = p.id limit 1) as "webhookId",
+        (select id from attachments where project_id = p.id limit 1) as "attachmentId"
         from projects p where p.slug = '${slug}'`)
       Object.assign(target, row)
       for (const [k, v] of Object.entries(target)) expect(v, `fixture ${k} of ${slug}`).toBeTruthy()

@@ -19,14 +19,18 @@ export interface TestServer {
 
 export const TEST_ADMIN = { email: 'admin@example.test', password: 'correct horse battery staple' }
 
-/** A fresh database for one test file: a copy of the migrated PGlite template, or a new Postgres database. */
+/**
+ * A fresh database for one test file: a copy of the migrated PGlite template, or a new Postgres database; with its
+ * own attachment blob folder (never the working tree's .data/blobs), which goes where the database goes.
+ */
 export async function freshDatabase(): Promise<{ env: Record<string, string>, drop: () => Promise<void> }> {
+  const blobs = { PROOFDECK_BLOB_DIR: mkdtempSync(join(inject('tmpDir'), 'blobs-')) }
   const base = process.env.TEST_DATABASE_URL
   if (!base) {
     const dir = mkdtempSync(join(inject('tmpDir'), 'pglite-'))
     const template = inject('pgliteTemplate')
     if (template) cpSync(template, dir, { recursive: true })
-    return { env: { PROOFDECK_DATA_DIR: dir }, drop: async () => {} }
+    return { env: { PROOFDECK_DATA_DIR: dir, ...blobs }, drop: async () => {} }
   }
   const { default: postgres } = await import('postgres')
   const name = `pd_test_${randomBytes(6).toString('hex')}`
@@ -36,7 +40,7 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>, dr
   const url = new URL(base)
   url.pathname = `/${name}`
   return {
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url.toString(), ...blobs },
     drop: async () => {
       const a = postgres(base, { max: 1, onnotice: () => {} })
       await a.unsafe(`drop database if exists ${name} with (force)`)
@@ -53,8 +57,8 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
     PROOFDECK_ADMIN_EMAIL: TEST_ADMIN.email,
     PROOFDECK_ADMIN_PASSWORD: TEST_ADMIN.password,
     PROOFDECK_BCRYPT_COST: '4',
-    // attachment blobs of this server only, never the working tree's .data/blobs
-    PROOFDECK_BLOB_DIR: mkdtempSync(join(inject('tmpDir'), 'blobs-')),
+    // a server given its database by the caller still keeps its blobs out of the working tree
+    ...env.PROOFDECK_BLOB_DIR ? {} : { PROOFDECK_BLOB_DIR: mkdtempSync(join(inject('tmpDir'), 'blobs-')) },
     ...db.env,
     ...env,
   }
