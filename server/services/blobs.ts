@@ -107,9 +107,12 @@ async function sweepBlobs(graceMs = SWEEP_GRACE_MS): Promise<number> {
   }
 }
 
-/** Queues a sweep now (e.g. after retention deleted runs); at most one waits at a time. */
+/**
+ * Queues a sweep now (at start, or after retention deleted runs); at most one waits at a time. The next periodic
+ * one waits under another key, so a sweep queued for later never stands in for one asked for now.
+ */
 export function enqueueBlobSweep(): Promise<boolean> {
-  return enqueueJob(SWEEP_JOB, {}, { singletonKey: SWEEP_JOB })
+  return enqueueJob(SWEEP_JOB, {}, { singletonKey: 'now' })
 }
 
 /** The sweep as a job: it runs, then queues the next one PROOFDECK_BLOB_SWEEP_HOURS later. */
@@ -119,7 +122,7 @@ export function registerBlobSweep(): void {
     handler: async ({ graceMs }) => {
       const n = await sweepBlobs(graceMs)
       if (n) console.info(`[proofdeck] blob sweep deleted ${n} unreferenced blobs`)
-      await enqueueJob(SWEEP_JOB, {}, { singletonKey: SWEEP_JOB, startAfter: Math.round(useConfig().blobs.sweepHours * 3600) })
+      await enqueueJob(SWEEP_JOB, {}, { singletonKey: 'next', startAfter: Math.round(useConfig().blobs.sweepHours * 3600) })
     },
     retryLimit: 3,
     retryDelay: 60,
