@@ -63,6 +63,8 @@ const resultSchema = z.object({
     name: z.string().transform(v => capText(v, FIELD_CAPS.file) ?? 'attachment'),
     contentType: name(FIELD_CAPS.type),
     path: name(FIELD_CAPS.file),
+    /** the try (1-based) that wrote it */
+    attempt: z.number().int().positive().max(1000).optional(),
   })).default([]),
   tags: z.array(z.string().transform(v => capText(v, FIELD_CAPS.tag))).default([]),
   properties: z.record(z.string(), z.string()).default({}),

@@ -147,6 +147,10 @@ describe('quarantine and artifacts in Chromium', () => {
     expect(await page.getByTestId('evidence-stack').textContent()).toContain('at checkout.spec.ts:7:31')
     expect(await page.getByTestId('evidence-stdout').textContent()).toContain('paying 42 EUR')
     await page.screenshot({ path: `${ARTIFACTS}/artifacts-run.png`, fullPage: true })
+    // the test page shows the same evidence for the result it was opened from
+    await page.locator('[data-testid="failure-row"] a').first().click()
+    await page.getByTestId('test-evidence').getByTestId('attachment-image').waitFor()
+    expect(await page.getByTestId('test-evidence').getByTestId('evidence-stderr').textContent()).toContain('the card form was slow')
 
     // the trace opens in the trace viewer the app serves, from the same-origin (session-checked) blob URL
     const viewer = await page.getByTestId('attachment-trace').getAttribute('href')

@@ -98,7 +98,7 @@ describe('identity and details', () => {
   it('keeps attachment metadata and never the body', () => {
     const body = Buffer.alloc(3000, 7).toString('base64')
     const r = only(test('unexpected', [failedRun('x', { attachments: [{ name: 'screenshot', contentType: 'image/png', path: '/out/s.png' }, { name: 'inline', contentType: 'text/plain', body }] })]))
-    expect(r.attachments).toEqual([{ name: 'screenshot', contentType: 'image/png', path: '/out/s.png' }, { name: 'inline', contentType: 'text/plain', path: null }])
+    expect(r.attachments).toEqual([{ name: 'screenshot', contentType: 'image/png', path: '/out/s.png', attempt: 1 }, { name: 'inline', contentType: 'text/plain', path: null, attempt: 1 }])
     expect(JSON.stringify(r)).not.toContain(body.slice(0, 100))
   })
 
