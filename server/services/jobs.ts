@@ -109,7 +109,8 @@ export function startJobs(): Promise<PgBoss> {
 /**
  * Queues a job and wakes this process's idle workers of its type. With an `id` it is idempotent: a job with that id
  * already queued, running or done is left as it is (returns false), so re-queuing after a restart never doubles
- * work; with a `singletonKey` on a `short` queue, so is one while another of that key waits to run.
+ * work; with a `singletonKey` on a `short` queue, so is one while another of that key waits to run. `startAfter`
+ * (seconds) holds it back that long (a periodic job queues its next run so).
  */
 export async function enqueueJob(
   name: string, data: object, options: { id?: string, singletonKey?: string, startAfter?: number } = {},
