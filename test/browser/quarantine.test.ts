@@ -135,7 +135,12 @@ describe('quarantine and artifacts in Chromium', () => {
     const listed = await page.request.get(`${server.url}/api/runs/${receipt.runId}/attachments`)
     const files = await listed.json() as { id: string, name: string, kind: string, url: string }[]
     expect(files.map(f => [f.name, f.kind]).sort()).toEqual([['screenshot', 'image'], ['trace', 'trace']])
-    expect(readdirSync(server.env.PROOFDECK_BLOB_DIR!, { recursive: true, withFileTypes: true }).filter(d => d.isFile())).toHaveLength(2)
+    const blobs = () => readdirSync(server.env.PROOFDECK_BLOB_DIR!, { recursive: true, withFileTypes: true }).filter(d => d.isFile()).length
+    expect(blobs()).toBe(2)
+    // an upload whose report cannot be read stores nothing, not even its files
+    const broken = await upload(server, [{ name: 'r.json', content: '{"suites": [' }, { name: 'x.png', content: 'new bytes', field: 'attachment' }], { key, query: { project: 'web' } })
+    expect(broken.status).toBe(422)
+    expect(blobs()).toBe(2)
 
     // the run page: the screenshot inline on the failure row, the full stack and the output when opened
     await page.goto(`${server.url}/runs/${receipt.runId}`, { waitUntil: 'networkidle' })
