@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
-import { SEARCH_STATUSES } from '../search'
+import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, SEARCH_STATUSES } from '../search'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 
@@ -132,3 +132,19 @@ export const searchQuerySchema = z.object({
   limit: limit(50, 10),
 }).refine(q => !q.cursor || q.kind !== 'all', { message: 'A cursor continues one list: pass kind=tests or kind=clusters with it.', path: ['cursor'] })
 export type SearchQuery = z.infer<typeof searchQuerySchema>
+
+/** The test explorer (GET /api/projects/:slug/tests): every test that ran in the last `days` days up to the project's latest run. */
+export const listExplorerTestsQuerySchema = z.object({
+  view: z.enum(EXPLORER_VIEWS, `view is one of: ${EXPLORER_VIEWS.join(', ')}.`).default('all'),
+  /** Defaults by view: failure rate (all), p50 (slowest), change (regressions); title ascending, numbers descending. */
+  sort: z.enum(EXPLORER_SORTS, `sort is one of: ${EXPLORER_SORTS.join(', ')}.`).optional(),
+  dir: z.enum(['asc', 'desc'], 'dir is asc or desc.').optional(),
+  query: queryFilter,
+  status: z.enum(EXPLORER_STATUSES, `status is one of: ${EXPLORER_STATUSES.join(', ')}.`).optional(),
+  flaky: z.enum(['true', 'false'], 'flaky is true or false.').optional(),
+  owner: z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'owner is 1–200 characters.').optional(),
+  days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(90, 'days is at most 90.').default(14),
+  cursor: cursorSchema,
+  limit: limit(100, 25),
+})
+export type ListExplorerTestsQuery = z.infer<typeof listExplorerTestsQuerySchema>

@@ -1,0 +1,28 @@
+import { date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { projects } from './projects'
+import { testCases } from './tests'
+
+/**
+ * Per test case and UTC day of the run's start: its results (skips left out), failures, flaky passes and every
+ * duration, kept at ingest (server/services/test-rollups.ts) so the test explorer reads a row per test and day
+ * instead of the test's results. The durations are kept whole so p50/p95 over any window of days are exact.
+ */
+export const testDayRollups = pgTable('test_day_rollups', {
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  testCaseId: uuid().notNull().references(() => testCases.id, { onDelete: 'cascade' }),
+  day: date({ mode: 'string' }).notNull(),
+  runs: integer().notNull().default(0),
+  failed: integer().notNull().default(0),
+  flaky: integer().notNull().default(0),
+  durations: integer().array().notNull().default([]),
+}, t => [
+  primaryKey({ columns: [t.projectId, t.day, t.testCaseId] }),
+  index('test_day_rollups_case_idx').on(t.testCaseId, t.day),
+])
+
+/** The CODEOWNERS file the latest upload carried, per project: test cases take their owners from it by file path. */
+export const projectCodeowners = pgTable('project_codeowners', {
+  projectId: uuid().primaryKey().references(() => projects.id, { onDelete: 'cascade' }),
+  content: text().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+})
