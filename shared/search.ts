@@ -13,7 +13,6 @@ export const SLOWER_MS = 100
 
 /** The test explorer's views: every test, the slowest first, or only duration regressions (p50 now vs the window before). */
 export const EXPLORER_VIEWS = ['all', 'slowest', 'regressions'] as const
-export type ExplorerView = (typeof EXPLORER_VIEWS)[number]
 /** Columns the explorer sorts by; `change` is p50 now relative to the window before. */
 export const EXPLORER_SORTS = ['title', 'runs', 'failureRate', 'flakiness', 'p50', 'p95', 'change'] as const
 export type ExplorerSort = (typeof EXPLORER_SORTS)[number]

@@ -18,6 +18,7 @@ import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
 import { labelNewlyFlaky, refreshRunCounts, storeResults } from './run-results'
+import { ownNewTests } from './owners'
 import { recordTestDays } from './test-rollups'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
@@ -81,7 +82,10 @@ export async function ingestRun(
     touchedClusters = applied.touchedClusters
     const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
     await recordRunInRollups(tx, run, isNewRun)
-    if (fresh.length) await recordTestDays(tx, run.id, run.startedAt, isNewRun)
+    if (fresh.length) {
+      await recordTestDays(tx, run.id, run.startedAt, isNewRun)
+      await ownNewTests(tx, project.id, run.id)
+    }
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })

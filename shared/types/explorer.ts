@@ -36,3 +36,11 @@ export interface ExplorerWindow {
 }
 
 export type ExplorerPage = Page<ExplorerTest> & { window: ExplorerWindow | null }
+
+/** What storing a CODEOWNERS did: its rules, whether it differed from the stored one, and the tests that have owners now. */
+export interface CodeownersReceipt {
+  project: string
+  rules: number
+  changed: boolean
+  ownedTests: number
+}

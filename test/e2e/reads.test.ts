@@ -82,6 +82,7 @@ describe('read API on the demo dataset', () => {
       const points = onDefault.length ? onDefault : trend.points
       const executed = points.reduce((n: number, t: any) => n + t.executed, 0)
       const passRate = executed ? points.reduce((n: number, t: any) => n + t.passed, 0) / executed : null
+      expect(p.passRateBranch, p.slug).toBe(onDefault.length ? p.defaultBranch : null)
       if (passRate === null) expect(p.passRate).toBeNull()
       else expect(p.passRate).toBeCloseTo(passRate, 3)
       const daysWithRuns = new Set(points.filter((t: any) => t.executed).map((t: any) => t.day))
@@ -312,5 +313,32 @@ describe('read API on the demo dataset', () => {
     const member = await login(server, creds)
     expect((await get('/api/projects/explorer/tests', { cookie: member })).status).toBe(404)
     expect((await get('/api/projects/web/tests', { cookie: member })).status).toBe(200)
+  })
+
+  it('filters a test\'s history by branch and says when it fails only there, against the default branch', async () => {
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString()
+    const runs: [string, boolean, number][] = [['main', false, 4], ['feature-x', true, 3], ['main', false, 2], ['feature-x', true, 1]]
+    for (const [branch, failed, ago] of runs) {
+      const r = await upload(server, [{ name: 'junit.xml', content: junit([['pays the order', 'tests/pay.spec.ts', 0.3, failed]]) }],
+        { key, query: { project: 'branches', branch, startedAt: day(ago), runKey: `${branch}-${ago}` } })
+      expect(r.status).toBeLessThan(300)
+    }
+    const [test] = (await ok('/api/projects/branches/tests?query=pays')).items
+    const history = (branch?: string) => ok(`/api/test-cases/${test.testCaseId}/history${branch ? `?branch=${branch}` : ''}`)
+    const all = await history()
+    expect(all.items).toHaveLength(4)
+    expect(all.branch).toBeNull()
+    const feature = await history('feature-x')
+    expect(feature.items.map((h: any) => [h.branch, h.status])).toEqual([['feature-x', 'failed'], ['feature-x', 'failed']])
+    expect(feature.branch).toMatchObject({ branch: 'feature-x', defaultBranch: 'main', runs: 2, failed: 2, defaultRuns: 2, defaultFailed: 0, failsOnlyOn: 'branch' })
+    const main = await history('main')
+    expect(main.items.every((h: any) => h.branch === 'main')).toBe(true)
+    expect(main.branch).toBeNull()
+    expect((await history('nowhere')).branch).toMatchObject({ runs: 0, from: null, failsOnlyOn: null })
+    expect((await get(`/api/test-cases/${test.testCaseId}/history?branch=${'b'.repeat(300)}`)).body.message).toMatch(/branch is 1–200/)
+    const [overview] = (await ok('/api/projects')).filter((p: any) => p.slug === 'branches')
+    expect(overview).toMatchObject({ passRateBranch: 'main', passRate: 1 })
+    expect(await ok('/api/projects/branches')).toMatchObject({ passRateBranch: 'main', passRate: 1 })
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isSlower, relativeChange } from '../../../server/analysis/durations'
 
 describe('isSlower (duration regressions: ≥ 20% and ≥ 100 ms)', () => {
-  it.each([
+  it.each<[number | null, number | null, boolean, string]>([
     [1000, 1200, true, 'exactly 20% and 200 ms'],
     [1000, 1199, false, 'under 20%'],
     [500, 600, true, 'exactly 20% and exactly 100 ms'],
