@@ -4,7 +4,7 @@ import { rowsOf } from '../db/sql'
 import { failsOnlyOn } from '../analysis/branches'
 import type { BranchComparison } from '#shared/types/reads'
 
-/** How far back from the test's newest result on the branch both branches are counted. */
+/** How far back from the test's newest result on either branch both are counted. */
 const WINDOW_DAYS = 30
 
 const { testResults, runs, projects } = schema
@@ -31,8 +31,8 @@ export async function compareWithDefaultBranch(
   const [row] = rowsOf<Counts>(await db.execute(sql`
     with p as (select default_branch from ${projects} where id = ${t.projectId}::uuid),
     newest as (
-      select max(r.run_started_at) as at from ${testResults} r join ${runs} ru on ru.id = r.run_id
-      where r.test_case_id = ${t.id}::uuid and ru.branch = ${branch}
+      select max(r.run_started_at) as at from ${testResults} r join ${runs} ru on ru.id = r.run_id, p
+      where r.test_case_id = ${t.id}::uuid and (ru.branch = ${branch} or ru.branch = p.default_branch)
     ), w as (
       select r.status, ru.branch from ${testResults} r join ${runs} ru on ru.id = r.run_id, newest
       where r.test_case_id = ${t.id}::uuid and r.run_started_at <= newest.at

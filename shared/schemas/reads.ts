@@ -154,7 +154,5 @@ export const listExplorerTestsQuerySchema = z.object({
 })
 export type ListExplorerTestsQuery = z.infer<typeof listExplorerTestsQuerySchema>
 
-/** GitHub refuses a CODEOWNERS over 3 MB; ours are test owners, a megabyte is plenty. */
-export const CODEOWNERS_MAX_BYTES = 1024 * 1024
 /** A CODEOWNERS file as the CLI sends it (PUT /api/v1/projects/:slug/codeowners, text/plain). */
 export const codeownersBodySchema = z.string().refine(...NO_NUL).refine(s => s.trim().length > 0, 'The CODEOWNERS file is empty.')

@@ -207,7 +207,7 @@ export interface FlakyTestView {
 export type TestHistoryEntry = ResultView & { runId: string, branch: string | null, commit: string | null, startedAt: string }
 
 /**
- * A test on one branch against the default branch over the same window (the 30 days up to its newest result on the
+ * A test on one branch against the default branch over the same window (the 30 days up to its newest result on either
  * branch): `branch` when it failed there and passed every time on the default branch, `default` the other way round.
  */
 export interface BranchComparison {

@@ -335,7 +335,7 @@ describe('read API on the demo dataset', () => {
     const main = await history('main')
     expect(main.items.every((h: any) => h.branch === 'main')).toBe(true)
     expect(main.branch).toBeNull()
-    expect((await history('nowhere')).branch).toMatchObject({ runs: 0, from: null, failsOnlyOn: null })
+    expect((await history('nowhere')).branch).toMatchObject({ runs: 0, defaultRuns: 2, failsOnlyOn: null })
     expect((await get(`/api/test-cases/${test.testCaseId}/history?branch=${'b'.repeat(300)}`)).body.message).toMatch(/branch is 1–200/)
     const [overview] = (await ok('/api/projects')).filter((p: any) => p.slug === 'branches')
     expect(overview).toMatchObject({ passRateBranch: 'main', passRate: 1 })

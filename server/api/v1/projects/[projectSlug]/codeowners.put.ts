@@ -1,7 +1,5 @@
-import { CODEOWNERS_MAX_BYTES, codeownersBodySchema, projectParamsSchema } from '#shared/schemas/reads'
+import { codeownersBodySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { storeCodeowners } from '../../../../services/owners'
-import { payloadTooLarge } from '../../../../utils/errors'
-import { readBodyWithin } from '../../../../utils/upload'
 import { validator } from '../../../../utils/validate'
 
 defineRouteMeta({
@@ -21,9 +19,9 @@ defineRouteMeta({
   },
 })
 
+// the body is read (and held to 1 MB) by server/middleware/body-limit.ts
 export default defineEventHandler(async (event) => {
   const scope = await requireApiKey(event, 'ingest')
   const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
-  const body = await readBodyWithin(event, CODEOWNERS_MAX_BYTES, () => payloadTooLarge('A CODEOWNERS file is at most 1 MB.'))
-  return storeCodeowners(scope, projectSlug, validator(codeownersBodySchema)(body.toString('utf8')))
+  return storeCodeowners(scope, projectSlug, validator(codeownersBodySchema)((await readRawBody(event, 'utf8')) ?? ''))
 })
