@@ -14,8 +14,9 @@ import { testTextMatches } from './search'
 /**
  * The test explorer: every test that ran in a window of days up to the project's latest run, with its results,
  * failure rate, flakiness, p50/p95 duration, the p50 of the window before (duration regressions) and a pass rate
- * per day. Read from the per-test day rollups kept at ingest (services/test-rollups.ts), never from results:
- * the work is a row per test and day plus the window's durations, whatever the size of the history.
+ * per day. Read from the per-test day rollups kept at ingest (services/test-rollups.ts), never from results: a row per
+ * test and day, whatever the size of the history. A window's p50/p95 are its days' p50/p95 weighted by their
+ * durations (exact for a test that ran on one day of it; unnesting every duration of a window took 360 ms at 1M results).
  */
 
 const { testDayRollups, testCases, projectRollups } = schema
@@ -85,7 +86,8 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
   const order = asc ? sql`asc` : sql`desc`
   const rows = rowsOf<Row>(await db.execute(sql`
     with d as (
-      select r.test_case_id, r.day, r.runs, r.failed, r.flaky, r.durations, r.day >= ${window.from}::date as cur
+      select r.test_case_id, r.day, r.runs, r.failed, r.flaky, r.p50_ms, r.p95_ms, cardinality(r.durations) as timed,
+        r.day >= ${window.from}::date as cur
       from ${testDayRollups} r
       where r.project_id = ${project.id}::uuid and r.day <= ${window.to}::date and r.day >= ${window.from}::date - ${query.days}::int
     ), counts as (
@@ -93,9 +95,14 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
         sum(flaky) filter (where cur)::int as flaky,
         jsonb_object_agg(day, 1 - failed::float8 / runs) filter (where cur and runs > 0) as days
       from d group by 1
+    ), ranked as (
+      select test_case_id, cur, p50_ms, p95_ms, sum(timed) over (partition by test_case_id, cur) as total,
+        sum(timed) over (partition by test_case_id, cur order by p50_ms rows unbounded preceding) as upto50,
+        sum(timed) over (partition by test_case_id, cur order by p95_ms rows unbounded preceding) as upto95
+      from d where timed > 0
     ), dur as (
-      select test_case_id, cur, percentile_disc(array[0.5, 0.95]) within group (order by v) as p
-      from d cross join lateral unnest(d.durations) v group by 1, 2
+      select test_case_id, cur, array[min(p50_ms) filter (where upto50 >= total * 0.5), min(p95_ms) filter (where upto95 >= total * 0.95)] as p
+      from ranked group by 1, 2
     ), s as (
       select c.*, cw.p[1] as p50, cw.p[2] as p95, prev.p[1] as prev_p50 from counts c
       left join dur cw on cw.test_case_id = c.test_case_id and cw.cur

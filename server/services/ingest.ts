@@ -83,7 +83,7 @@ export async function ingestRun(
     const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
     await recordRunInRollups(tx, run, isNewRun)
     if (fresh.length) {
-      await recordTestDays(tx, run.id, run.startedAt, isNewRun)
+      await recordTestDays(tx, run, isNewRun)
       await ownNewTests(tx, project.id, run.id)
     }
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)

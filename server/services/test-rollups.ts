@@ -13,9 +13,10 @@ const { testDayRollups, testResults } = schema
 const COUNTED = sql`count(*) filter (where status <> 'skipped'), count(*) filter (where status in ('failed', 'errored')),
   count(*) filter (where flaky), coalesce(array_agg(duration_ms) filter (where status <> 'skipped' and duration_ms is not null), '{}')`
 
-/** Adds this upload's results (of run `runId`, started `startedAt`) to the per-test day rollups. */
-export async function recordTestDays(tx: Tx, runId: string, startedAt: Date, isNewRun: boolean): Promise<void> {
-  const day = startedAt.toISOString().slice(0, 10)
+/** Adds this upload's results (of `run`) to the per-test day rollups. */
+export async function recordTestDays(tx: Tx, run: { id: string, projectId: string, startedAt: Date }, isNewRun: boolean): Promise<void> {
+  const day = run.startedAt.toISOString().slice(0, 10)
+  const runId = run.id
   if (isNewRun) {
     await tx.execute(sql`
       insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations)
@@ -23,9 +24,9 @@ export async function recordTestDays(tx: Tx, runId: string, startedAt: Date, isN
       on conflict (project_id, day, test_case_id) do update set runs = ${testDayRollups.runs} + excluded.runs,
         failed = ${testDayRollups.failed} + excluded.failed, flaky = ${testDayRollups.flaky} + excluded.flaky,
         durations = ${testDayRollups.durations} || excluded.durations`)
-    return
   }
-  await tx.execute(sql`
+  else {
+    await tx.execute(sql`
     insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations)
     select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
     where test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid)
@@ -33,4 +34,11 @@ export async function recordTestDays(tx: Tx, runId: string, startedAt: Date, isN
     group by 1, 3
     on conflict (project_id, day, test_case_id) do update set runs = excluded.runs, failed = excluded.failed, flaky = excluded.flaky,
       durations = excluded.durations`)
+  }
+  // the day's p50/p95 again, from its whole durations (a few per test and day: one per run of it that day)
+  await tx.execute(sql`
+    update ${testDayRollups} r set (p50_ms, p95_ms) = (
+      select percentile_disc(0.5) within group (order by v), percentile_disc(0.95) within group (order by v) from unnest(r.durations) v)
+    where r.project_id = ${run.projectId}::uuid and r.day = ${day}::date
+      and r.test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid)`)
 }
