@@ -394,6 +394,15 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.waitForURL(/branch=main/)
     await expect.poll(() => page.getByTestId('history-table').locator('tbody tr').count()).toBe(2)
     expect(await page.getByTestId('branch-comparison').count()).toBe(0)
+
+    // the project page and the overview show the same pass rate, the default branch's, and say so (feature-pay failed)
+    await open('/projects/branch-ui', 'project-stats')
+    expect(await page.getByTestId('stat-pass-rate').textContent()).toBe('100.0%')
+    expect(await page.getByTestId('stat-pass-rate-branch').textContent()).toContain('Pass rate on main')
+    await open('/', 'projects-table')
+    const row = page.getByTestId('projects-table').locator('tbody tr', { hasText: 'branch-ui' })
+    expect(await row.getByTestId('pass-rate-branch').textContent()).toBe('main')
+    expect(await row.textContent()).toContain('100%')
   })
 
   it('settings: a key is created and revoked, users are listed, the MCP page fills in a new read key', async () => {
