@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { collectAttachments } from './lib/attachments.mjs'
 import { detectCi } from './lib/ci.mjs'
 import { commentMarker, commentTarget, upsertComment } from './lib/comment.mjs'
+import { findCodeowners, sendCodeowners } from './lib/codeowners.mjs'
 import { expandPatterns } from './lib/files.mjs'
 import { blockingVerdict, printQuarantine } from './lib/quarantine.mjs'
 import { pickStartedAt } from './lib/started-at.mjs'
@@ -32,6 +33,8 @@ Options:
   --url <url>             server URL (default: $PROOFDECK_URL)
   --token <pd_…>          API key with the ingest scope (default: $PROOFDECK_TOKEN)
   --summary <file>        append a markdown summary (also $GITHUB_STEP_SUMMARY when set)
+  --no-codeowners         do not send the repository's CODEOWNERS (.github/, root or docs/), which gives
+                          tests their owners; sent after the upload by default
   --no-comment            no pull/merge request comment (also PROOFDECK_COMMENT=0); by default the
                           summary is posted, and updated on later uploads, as one comment on the
                           pull request (GitHub Actions with GITHUB_TOKEN) or merge request (GitLab CI
@@ -66,7 +69,7 @@ const OPTIONS = {
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
   'retry-for': { type: 'string', default: '60' }, 'timeout': { type: 'string', default: '60' },
-  'no-comment': { type: 'boolean' }, 'no-attachments': { type: 'boolean' },
+  'no-comment': { type: 'boolean' }, 'no-codeowners': { type: 'boolean' }, 'no-attachments': { type: 'boolean' },
   'max-attachment-mb': { type: 'string', default: '20' }, 'max-attachments-mb': { type: 'string', default: '30' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
 }
@@ -148,6 +151,11 @@ async function upload(argv, env) {
     receipts.push(receipt)
   }
   const receipt = combined(receipts)
+  const owners = values['no-codeowners'] ? null : findCodeowners(process.cwd())
+  if (owners) {
+    const line = await sendCodeowners({ base, token, project: values.project, path: owners, timeoutMs: Number(values.timeout) * 1000 })
+    if (line.startsWith('warning') || !values.quiet) console.error(line)
+  }
   if (values.json) console.log(JSON.stringify(receipt, null, 2))
   else if (!values.quiet) console.log(renderReceipt(receipt))
   const markdown = renderSummary(receipt)

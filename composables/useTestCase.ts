@@ -4,12 +4,15 @@ export function useTestCase(testCaseId: MaybeRefOrGetter<string>, history = 50) 
   return useFetch(() => `/api/test-cases/${id.value}`, { key: () => `test-case-${id.value}`, query: { history } })
 }
 
-/** A page of one test case's results, newest first; the page's cursor is the URL's `?cursor=` (LayoutCursorPager). */
+/**
+ * A page of one test case's results, newest first, on the URL's `?branch=` when set (with how that branch compares to
+ * the default branch); the page's cursor is the URL's `?cursor=` (LayoutCursorPager).
+ */
 export function useTestHistory(testCaseId: MaybeRefOrGetter<string>, limit = 50) {
   const id = computed(() => toValue(testCaseId))
-  const { apiQuery } = useQueryFilters([] as const)
+  const { apiQuery } = useQueryFilters(['branch'] as const)
   return useFetch(() => `/api/test-cases/${id.value}/history`, {
-    key: () => `test-history-${id.value}-${apiQuery.value.cursor ?? ''}`,
+    key: () => `test-history-${id.value}-${apiQuery.value.branch ?? ''}-${apiQuery.value.cursor ?? ''}`,
     query: computed(() => ({ ...apiQuery.value, limit })),
   })
 }

@@ -7,9 +7,11 @@
  *   npm run bench:pages -- --scale 40                              (~1M results: the size the targets are set for)
  *   … --keep / --reuse <database>  (Postgres: keep the loaded database, or measure on a kept one; see lib/bench-db.ts)
  * It also times search across history (GET /api/search, the palette's and the search page's read; target p95 ≤ 100 ms);
- * `--search` times only that.
+ * `--search` times only that. It times the test explorer's reads too (GET /api/projects/web/tests, its views and sorts, read
+ * from the per-test day rollups); `--explorer` times only those.
  */
 import { existsSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { benchDatabase, demoSize } from './lib/bench-db'
@@ -25,6 +27,8 @@ const REQUESTS = arg('requests', 100)
 const CHUNKS = process.argv.includes('--chunks')
 /** `--search`: only the search timings (e.g. on a kept 1M database), leaving the pages' section as it is. */
 const SEARCH_ONLY = process.argv.includes('--search')
+/** `--explorer`: only the test explorer's timings. */
+const EXPLORER_ONLY = process.argv.includes('--explorer')
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const SSR_TARGET_MS = 150
 const JS_BUDGET_KB = 300
@@ -66,6 +70,8 @@ async function main() {
       ['Run', `/runs/${failedRun.id}`],
       ['Test case', `/tests/${testCaseId}`],
       ['Flaky tests', `/projects/${slug}/flaky`],
+      ['Test explorer', `/projects/${slug}/tests`],
+      ['Test explorer, regressions', `/projects/${slug}/tests?view=regressions`],
       ['Clusters', `/projects/${slug}/clusters`],
       ['Cluster', `/clusters/${clusterId}`],
       ['API keys', '/settings/keys'],
@@ -74,8 +80,9 @@ async function main() {
       ['AI provider', '/settings/ai'],
     ]
 
-    await measureSearch(get, db.label, loaded)
-    if (SEARCH_ONLY) return
+    if (!EXPLORER_ONLY) await measureSearch(get, db.label, loaded)
+    if (!SEARCH_ONLY) await measureExplorer(get, db.label, loaded)
+    if (SEARCH_ONLY || EXPLORER_ONLY) return
     const context = await browser.newContext()
     await context.addCookies(pairs.map(p => ({ name: p.slice(0, p.indexOf('=')), value: p.slice(p.indexOf('=') + 1), url: server.url })))
     const rows: string[] = []
@@ -129,16 +136,10 @@ async function measureSearch(get: (path: string) => Promise<Response>, label: st
   const rows: string[] = []
   for (const q of SEARCHES) {
     const path = `/api/search?${q}`
-    for (let i = 0; i < 5; i++) await (await get(path)).text()
-    const times: number[] = []
     let hits = ''
-    for (let i = 0; i < REQUESTS; i++) {
-      const started = performance.now()
-      const body = await (await get(path)).json() as Record<'tests' | 'clusters', { items: unknown[], nextCursor: string | null }>
-      times.push(performance.now() - started)
+    const times = await timeRequests(get, path, (body: Record<'tests' | 'clusters', { items: unknown[], nextCursor: string | null }>) => {
       hits = `${body.tests.items.length}${body.tests.nextCursor ? '+' : ''} tests, ${body.clusters.items.length}${body.clusters.nextCursor ? '+' : ''} clusters`
-    }
-    times.sort((a, b) => a - b)
+    })
     const p95 = quantile(times, 0.95)
     const line = `| \`${q}\` | ${hits} | ${quantile(times, 0.5).toFixed(1)} ms | ${p95.toFixed(1)} ms${p95 > SEARCH_TARGET_MS ? ' ⚠' : ''} |`
     console.log(line)
@@ -147,6 +148,45 @@ async function measureSearch(get: (path: string) => Promise<Response>, label: st
   writeBenchmarkSection(`Search across history on ${label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest, signed in as an admin (every project in scope). \`GET /api/search\` (first page of 10 tests and 10 clusters, the read the search page and the Ctrl+K palette make) over HTTP against the built server, ${REQUESTS} requests per search one at a time after 5 warm-up requests (target p95 ≤ ${SEARCH_TARGET_MS} ms). ⚠ marks a figure over its target.
 
 | Search | First page | p50 | p95 |
+|---|---|---|---|
+${rows.join('\n')}`)
+}
+
+/** REQUESTS timings of one JSON read, one at a time after 5 warm-up requests, sorted; `seen` gets the last body. */
+async function timeRequests<T>(get: (path: string) => Promise<Response>, path: string, seen: (body: T) => void): Promise<number[]> {
+  for (let i = 0; i < 5; i++) await (await get(path)).text()
+  const times: number[] = []
+  for (let i = 0; i < REQUESTS; i++) {
+    const started = performance.now()
+    const body = await (await get(path)).json() as T
+    times.push(performance.now() - started)
+    seen(body)
+  }
+  return times.sort((a, b) => a - b)
+}
+
+const EXPLORER_TARGET_MS = 100
+/** The explorer's first page in each view, a sort that needs every test's p95, and a filtered read. */
+const EXPLORER_READS = ['', 'view=slowest', 'view=regressions', 'sort=p95&dir=asc', 'days=90', 'status=failing&query=checkout']
+
+/** p50/p95 of the test explorer's reads of the demo's "web" project, written as its own BENCHMARKS.md section. */
+async function measureExplorer(get: (path: string) => Promise<Response>, label: string, loaded: [number, number]) {
+  const rows: string[] = []
+  const loadBefore = loadavg()[0]!.toFixed(1)
+  for (const q of EXPLORER_READS) {
+    let listed = ''
+    const times = await timeRequests(get, `/api/projects/web/tests?${q}`, (body: { items: unknown[], nextCursor: string | null }) => {
+      listed = `${body.items.length}${body.nextCursor ? '+' : ''} tests`
+    })
+    const p95 = quantile(times, 0.95)
+    const line = `| \`${q || '(defaults)'}\` | ${listed} | ${quantile(times, 0.5).toFixed(1)} ms | ${p95.toFixed(1)} ms${p95 > EXPLORER_TARGET_MS ? ' ⚠' : ''} |`
+    console.log(line)
+    rows.push(line)
+  }
+  const load = `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after (2 cores shared with other work)`
+  writeBenchmarkSection(`Test explorer on ${label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${load}, ${label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest, signed in as an admin. \`GET /api/projects/web/tests\` (first page of 25; 14-day window and the 14 days before it, read from the per-test day rollups) over HTTP against the built server, ${REQUESTS} requests per read one at a time after 5 warm-up requests (target p95 ≤ ${EXPLORER_TARGET_MS} ms). ⚠ marks a figure over its target.
+
+| Read | First page | p50 | p95 |
 |---|---|---|---|
 ${rows.join('\n')}`)
 }

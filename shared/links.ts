@@ -6,6 +6,7 @@ export const links = {
   project: (slug: string) => `/projects/${encodeURIComponent(slug)}`,
   projectClusters: (slug: string) => `/projects/${encodeURIComponent(slug)}/clusters`,
   projectFlaky: (slug: string) => `/projects/${encodeURIComponent(slug)}/flaky`,
+  projectTests: (slug: string) => `/projects/${encodeURIComponent(slug)}/tests`,
   projectSettings: (slug: string) => `/projects/${encodeURIComponent(slug)}/settings`,
   run: (runId: string) => `/runs/${runId}`,
   testCase: (testCaseId: string) => `/tests/${testCaseId}`,

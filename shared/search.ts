@@ -6,3 +6,15 @@ export type SearchStatus = (typeof SEARCH_STATUSES)[number]
 /** What changed for a test between two runs (run compare). Slower: ≥ 20% and ≥ 100 ms more than in the other run. */
 export const RUN_CHANGES = ['newlyFailing', 'fixed', 'stillFailing', 'added', 'removed', 'slower'] as const
 export type RunChange = (typeof RUN_CHANGES)[number]
+
+/** Slower, in run compare and the test explorer's duration regressions: at least this much more, as a ratio and in ms. */
+export const SLOWER_RATIO = 1.2
+export const SLOWER_MS = 100
+
+/** The test explorer's views: every test, the slowest first, or only duration regressions (p50 now vs the window before). */
+export const EXPLORER_VIEWS = ['all', 'slowest', 'regressions'] as const
+/** Columns the explorer sorts by; `change` is p50 now relative to the window before. */
+export const EXPLORER_SORTS = ['title', 'runs', 'failureRate', 'flakiness', 'p50', 'p95', 'change'] as const
+export type ExplorerSort = (typeof EXPLORER_SORTS)[number]
+/** Failing: failed at least once in the window; passing: never. */
+export const EXPLORER_STATUSES = ['failing', 'passing'] as const

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
-import type { ListClustersQuery } from '#shared/schemas/reads'
+import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
@@ -37,7 +37,7 @@ async function retryPassesOf(clusterIds: string[]): Promise<Map<string, number>>
 }
 
 /** Failure clusters of a project, most recently seen first; merged-away clusters are not listed. */
-export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersQuery): Promise<Page<ClusterSummary>> {
+export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<Page<ClusterSummary>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useDb()
@@ -47,12 +47,29 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
       query.status ? eq(failureClusters.status, query.status) : undefined,
       query.category ? eq(failureClusters.category, query.category) : undefined,
       query.query ? clusterTextMatches(query.query) : undefined,
+      query.owner ? ownedBy(query.owner) : undefined,
       after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
-  const retryPasses = await retryPassesOf(rows.slice(0, query.limit).map(r => r.id))
-  const toItem = (r: ClusterRow) => toSummary(r, project.slug, retryPasses.get(r.id) ?? 0)
+  const ids = rows.slice(0, query.limit).map(r => r.id)
+  const [retryPasses, owners] = await Promise.all([retryPassesOf(ids), ownersOfClusters(ids)])
+  const toItem = (r: ClusterRow) => ({ ...toSummary(r, project.slug, retryPasses.get(r.id) ?? 0), owners: owners.get(r.id) ?? [] })
   return toPage(rows, query.limit, toItem, r => [r.lastSeenAt.toISOString(), r.id])
+}
+
+/** The cluster affected a test `owner` owns. */
+const ownedBy = (owner: string) => sql`${failureClusters.id} in (select ${clusterTestCases.clusterId} from ${clusterTestCases}
+  join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId} where ${owner}::text = any(${testCases.owners}))`
+
+/** The owners of each cluster's affected tests (from CODEOWNERS), by name. */
+async function ownersOfClusters(ids: string[]): Promise<Map<string, string[]>> {
+  if (!ids.length) return new Map()
+  const db = await useDb()
+  const rows = await db.select({ id: clusterTestCases.clusterId, owners: sql<string[]>`array_agg(distinct o order by o)` })
+    .from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
+    .innerJoin(sql`unnest(${testCases.owners}) o`, sql`true`)
+    .where(inArray(clusterTestCases.clusterId, ids)).groupBy(clusterTestCases.clusterId)
+  return new Map(rows.map(r => [r.id, r.owners]))
 }
 
 export type ClusterWithProject = ClusterRow & { projectSlug: string }

@@ -3,17 +3,13 @@ import { useDb, schema } from '../db'
 import { rowsOf } from '../db/sql'
 import type { CompareRunsQuery } from '#shared/schemas/reads'
 import type { TestStatus } from '#shared/constants'
-import { RUN_CHANGES, type RunChange } from '#shared/search'
+import { RUN_CHANGES, SLOWER_MS, SLOWER_RATIO, type RunChange } from '#shared/search'
 import type { ComparedTest, RunComparison } from '#shared/types/search'
 import { badRequest } from '../utils/errors'
 import { clipError, findRun, runBefore, toRunSummary } from './runs'
 import type { Scope } from './scope'
 
 const { projects, testResults, testCases } = schema
-
-/** Notably slower: at least this much longer, relatively and absolutely, than in the other run. */
-const SLOWER_RATIO = 1.2
-const SLOWER_MS = 100
 
 interface ChangeRow {
   change: RunChange

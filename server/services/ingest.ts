@@ -19,6 +19,8 @@ import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
 import { labelNewlyFlaky, refreshRunCounts, storeResults } from './run-results'
+import { ownNewTests } from './owners'
+import { recordTestDays } from './test-rollups'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
 
@@ -86,6 +88,10 @@ export async function ingestRun(
     const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
     receipt.rejected = [...receipt.rejected, ...notKept]
     await recordRunInRollups(tx, run, isNewRun)
+    if (fresh.length) {
+      await recordTestDays(tx, run, isNewRun)
+      await ownNewTests(tx, project.id, run.id)
+    }
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })

@@ -23,7 +23,7 @@ function healthWindow(days: number, now = Date.now()): { since: Date, days: stri
 const rate = (passed: number, executed: number) => (executed > 0 ? Math.round((passed / executed) * 10_000) / 10_000 : null)
 
 /** Pass rates per day and overall, on the default branch when it ran in the window, else on every branch. */
-function passRates(rows: DayRow[], days: string[]): Pick<ProjectOverview, 'passRate' | 'passRates'> {
+function passRates(rows: DayRow[], days: string[], defaultBranch: string): Pick<ProjectOverview, 'passRate' | 'passRates' | 'passRateBranch'> {
   const onDefault = rows.some(r => r[1] > 0)
   const byDay = new Map(rows.map(r => [r[0], onDefault ? [r[2], r[3]] as const : [r[4], r[5]] as const]))
   let passed = 0
@@ -32,7 +32,10 @@ function passRates(rows: DayRow[], days: string[]): Pick<ProjectOverview, 'passR
     passed += p
     executed += e
   }
-  return { passRate: rate(passed, executed), passRates: days.map(d => (byDay.has(d) ? rate(...byDay.get(d)!) : null)) }
+  return {
+    passRate: rate(passed, executed), passRates: days.map(d => (byDay.has(d) ? rate(...byDay.get(d)!) : null)),
+    passRateBranch: onDefault ? defaultBranch : null,
+  }
 }
 
 /**
@@ -73,7 +76,7 @@ async function projectOverviews(scope: Scope, slug?: string): Promise<ProjectOve
           counts: { tests: l.total!, passed: l.passed!, failed: l.failed!, errored: l.errored!, skipped: l.skipped!, flaky: l.flaky! } }
       : null,
     flakyTests, openClusters,
-    ...passRates(typeof days === 'string' ? JSON.parse(days) as DayRow[] : days, window.days),
+    ...passRates(typeof days === 'string' ? JSON.parse(days) as DayRow[] : days, window.days, p.defaultBranch),
   }))
 }
 

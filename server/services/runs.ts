@@ -107,7 +107,7 @@ const RESULT_FILTER: Record<GetRunQuery['status'], SQL | undefined> = {
 const resultColumns = {
   id: testResults.id, testCaseId: testResults.testCaseId, title: testCases.title, suitePath: testCases.suitePath, file: testCases.file,
   variant: testCases.variant, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
-  durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId,
+  durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId, owners: testCases.owners,
 }
 type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated'>
 function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView {

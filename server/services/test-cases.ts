@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
-import type { FlakyTestView, Page, TestCaseDetail, TestHistoryEntry } from '#shared/types/reads'
+import type { FlakyTestView, Page, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -10,6 +10,7 @@ import { rowsOf } from '../db/sql'
 import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
 import { inScope, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches } from './search'
+import { compareWithDefaultBranch } from './test-branches'
 
 const { testCases, testResults, runs, projects, clusterTestCases, failureClusters, quarantines, users } = schema
 
@@ -25,7 +26,7 @@ function toFlakyView({ t, ...q }: { t: CaseRow } & QuarantinedRow, project: stri
     score: t.flakyScore, confidence: t.flakyConfidence, sample: t.flakySample, retryPasses: t.flakyRetryPasses, flips: t.flakyFlips,
     mixedCommits: t.flakyMixedCommits,
     lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
-    quarantine: toQuarantineView(q),
+    quarantine: toQuarantineView(q), owners: t.owners,
   }
 }
 
@@ -45,6 +46,7 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
     .where(and(eq(testCases.projectId, project.id), label,
       query.query ? sql`(${testTextMatches(query.query)} or ${failedWithErrorMatching(query.query, testCases.id)})` : undefined,
+      query.owner ? sql`${query.owner}::text = any(${testCases.owners})` : undefined,
       query.branch
         ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
         : undefined,
@@ -83,7 +85,7 @@ type TestCaseRow = typeof testCases.$inferSelect
 type HistoryRow = Awaited<ReturnType<typeof historyRows>>[number]
 
 /** A test's results newest first, after the cursor's (time, id) when given; one extra row tells whether more follow. */
-async function historyRows(t: TestCaseRow, after: { key: string, id: string } | null, limit: number) {
+async function historyRows(t: TestCaseRow, after: { key: string, id: string } | null, limit: number, branch?: string) {
   const db = await useDb()
   return db.select({
     id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
@@ -91,7 +93,7 @@ async function historyRows(t: TestCaseRow, after: { key: string, id: string } | 
     clusterId: testResults.clusterId, runId: testResults.runId,
     branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
   }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
-    .where(and(eq(testResults.testCaseId, t.id),
+    .where(and(eq(testResults.testCaseId, t.id), branch ? eq(runs.branch, branch) : undefined,
       after ? sql`(${testResults.runStartedAt}, ${testResults.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined))
     .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(limit)
 }
@@ -103,14 +105,19 @@ function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): Tes
   }
 }
 
-/** A page of one test's history, newest first (the test page's table past its first page). 404 outside the scope. */
-export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<Page<TestHistoryEntry>> {
+/**
+ * A page of one test's history, newest first (the test page's table past its first page), on one branch when asked,
+ * with how that branch compares to the default branch. 404 outside the scope.
+ */
+export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<TestHistoryPage> {
   const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useDb()
   const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
-  const rows = await historyRows(t, after, query.limit + 1)
-  return toPage(rows, query.limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id])
+  const [rows, branch] = await Promise.all([
+    historyRows(t, after, query.limit + 1, query.branch), compareWithDefaultBranch(t, query.branch),
+  ])
+  return { ...toPage(rows, query.limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id]), branch }
 }
 
 /** Newest results of a test read for its typical error, and the failures among them it is picked from. */

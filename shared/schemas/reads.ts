@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
-import { SEARCH_STATUSES } from '../search'
+import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, SEARCH_STATUSES } from '../search'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 
@@ -24,6 +24,8 @@ const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?
 const searchText = (field: string) => z.string().trim().refine(...NO_NUL)
   .refine(s => s.length >= 2 && s.length <= 200, `${field} is 2–200 characters.`)
 const queryFilter = searchText('query').optional()
+/** Test owners from CODEOWNERS, as the dashboard's flaky, clusters and explorer pages filter by them (not an MCP input). */
+const ownerFilter = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'owner is 1–200 characters.').optional()
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
@@ -96,6 +98,7 @@ export const listFlakyTestsQuerySchema = z.object({
 /** The dashboard's flaky list also narrows to tests that failed or passed on retry on one branch (not an MCP input). */
 export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({
   branch: z.string().trim().min(1).max(200).refine(...NO_NUL).optional(),
+  owner: ownerFilter,
 })
 export type ListFlakyTestsPageQuery = z.infer<typeof listFlakyTestsPageQuerySchema>
 
@@ -103,8 +106,8 @@ export const runTrendsQuerySchema = z.object({ days: z.coerce.number().int('days
 export type RunTrendsQuery = z.infer<typeof runTrendsQuerySchema>
 
 export const getTestCaseQuerySchema = z.object({ history: limit(100, 20) })
-/** A page of one test's results, newest first: the test page's history table past its first page. */
-export const testCaseHistoryQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 50) })
+/** A page of one test's results, newest first: the test page's history table past its first page, on one branch if given. */
+export const testCaseHistoryQuerySchema = z.object({ branch: branchSchema, cursor: cursorSchema, limit: limit(100, 50) })
 export type TestCaseHistoryQuery = z.infer<typeof testCaseHistoryQuerySchema>
 export type GetTestCaseQuery = z.infer<typeof getTestCaseQuerySchema>
 
@@ -115,7 +118,9 @@ export const listClustersQuerySchema = z.object({
   cursor: cursorSchema,
   limit: limit(100, 20),
 })
-export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>
+/** The dashboard's clusters list also narrows to clusters with a test of one owner. */
+export const listClustersPageQuerySchema = listClustersQuerySchema.extend({ owner: ownerFilter })
+export type ListClustersPageQuery = z.infer<typeof listClustersPageQuerySchema>
 
 const SEARCH_KINDS = ['all', 'tests', 'clusters'] as const
 /** Search across history: tests (title, suite, file) and failure clusters (error text) of every project in scope. */
@@ -132,3 +137,22 @@ export const searchQuerySchema = z.object({
   limit: limit(50, 10),
 }).refine(q => !q.cursor || q.kind !== 'all', { message: 'A cursor continues one list: pass kind=tests or kind=clusters with it.', path: ['cursor'] })
 export type SearchQuery = z.infer<typeof searchQuerySchema>
+
+/** The test explorer (GET /api/projects/:slug/tests): every test that ran in the last `days` days up to the project's latest run. */
+export const listExplorerTestsQuerySchema = z.object({
+  view: z.enum(EXPLORER_VIEWS, `view is one of: ${EXPLORER_VIEWS.join(', ')}.`).default('all'),
+  /** Defaults by view: failure rate (all), p50 (slowest), change (regressions); title ascending, numbers descending. */
+  sort: z.enum(EXPLORER_SORTS, `sort is one of: ${EXPLORER_SORTS.join(', ')}.`).optional(),
+  dir: z.enum(['asc', 'desc'], 'dir is asc or desc.').optional(),
+  query: queryFilter,
+  status: z.enum(EXPLORER_STATUSES, `status is one of: ${EXPLORER_STATUSES.join(', ')}.`).optional(),
+  flaky: z.enum(['true', 'false'], 'flaky is true or false.').optional(),
+  owner: ownerFilter,
+  days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(90, 'days is at most 90.').default(14),
+  cursor: cursorSchema,
+  limit: limit(100, 25),
+})
+export type ListExplorerTestsQuery = z.infer<typeof listExplorerTestsQuerySchema>
+
+/** A CODEOWNERS file as the CLI sends it (PUT /api/v1/projects/:slug/codeowners, text/plain). */
+export const codeownersBodySchema = z.string().refine(...NO_NUL).refine(s => s.trim().length > 0, 'The CODEOWNERS file is empty.')

@@ -56,6 +56,8 @@ export interface ProjectOverview extends ProjectSummary {
    * ran there in that window, else on every branch; null when nothing ran.
    */
   passRate: number | null
+  /** The branch the pass rate counts: the default branch, or null when it did not run in the window (every branch). */
+  passRateBranch: string | null
   /** The same per UTC day, oldest first, one value per day (null on days without runs): the overview's sparkline. */
   passRates: (number | null)[]
 }
@@ -88,6 +90,8 @@ export interface ResultView {
   /** Set when errorMessage was clipped (ending in "…"); the test case carries the whole error. */
   errorTruncated?: true
   clusterId: string | null
+  /** The test's owners from the project's CODEOWNERS (lists of failures). */
+  owners?: string[]
   /** Failing results only: the same test also failed in the previous run of this branch. */
   knownFailure?: boolean
   attemptDetails?: AttemptView[]
@@ -195,10 +199,32 @@ export interface FlakyTestView {
   lastFailureAt: string | null
   /** Set while a quarantine applies: its failures do not block a `--fail-on-blocking` upload. */
   quarantine: QuarantineView | null
+  /** From the project's CODEOWNERS by the test's file (the last matching pattern); empty when none matches. */
+  owners: string[]
 }
 
 /** One result of a test in its history: the run it ran in, on which branch and commit, and when. */
 export type TestHistoryEntry = ResultView & { runId: string, branch: string | null, commit: string | null, startedAt: string }
+
+/**
+ * A test on one branch against the default branch over the same window (the 30 days up to its newest result on either
+ * branch): `branch` when it failed there and passed every time on the default branch, `default` the other way round.
+ */
+export interface BranchComparison {
+  branch: string
+  defaultBranch: string
+  /** Null when the test never ran on the branch. */
+  from: string | null
+  to: string | null
+  runs: number
+  failed: number
+  defaultRuns: number
+  defaultFailed: number
+  failsOnlyOn: 'branch' | 'default' | null
+}
+
+/** The test page's history: a page of results, and the branch comparison when a branch other than the default was asked for. */
+export type TestHistoryPage = Page<TestHistoryEntry> & { branch: BranchComparison | null }
 
 export interface TestCaseDetail extends FlakyTestView {
   projectId: string
@@ -242,6 +268,8 @@ export interface ClusterSummary {
   firstSeenAt: string
   lastSeenAt: string
   lastSeenRunId: string | null
+  /** Owners (CODEOWNERS) of the tests it affected: the clusters list only. */
+  owners?: string[]
 }
 
 export interface ClusterDetail extends ClusterSummary {

@@ -337,6 +337,74 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     else await page.getByTestId('clusters-empty').waitFor()
   })
 
+  it('test explorer: rows match the API, headers sort, views and filters live in the URL', async () => {
+    await open(`/projects/${slug}/tests`, 'explorer-table')
+    type Explored = PageWire<{ title: string, p50Ms: number | null }> & { window: { from: string, to: string } }
+    const first = await api<Explored>(`/api/projects/${slug}/tests?limit=25`)
+    await expect.poll(() => rowsOf('explorer-table').count()).toBe(first.items.length)
+    expect(await rowsOf('explorer-table').first().textContent()).toContain(first.items[0]!.title)
+    expect(await page.getByTestId('explorer-window').textContent()).toContain(`${first.window.from} to ${first.window.to}`)
+    await page.getByTestId('sparkline').first().waitFor()
+    await page.screenshot({ path: '/work/explorer.png' })
+    await shoot('explorer')
+    await page.getByTestId('sort-p50').click()
+    await page.waitForURL(/sort=p50/)
+    const byP50 = await api<Explored>(`/api/projects/${slug}/tests?sort=p50&limit=25`)
+    await expect.poll(async () => (await rowsOf('explorer-table').first().textContent())?.includes(byP50.items[0]!.title)).toBe(true)
+    await page.getByTestId('sort-p50').click()
+    await page.waitForURL(/dir=asc/)
+    expect(await page.getByTestId('explorer-table').locator('th[aria-sort="ascending"]').count()).toBe(1)
+    await page.getByTestId('explorer-view').getByRole('tab', { name: 'Duration regressions' }).click()
+    await page.waitForURL(/view=regressions/)
+    expect(page.url()).not.toContain('sort=')
+    const regressions = await api<Explored>(`/api/projects/${slug}/tests?view=regressions&limit=25`)
+    if (regressions.items.length) await expect.poll(() => rowsOf('explorer-table').count()).toBe(regressions.items.length)
+    else await page.getByTestId('explorer-empty').waitFor()
+    await open(`/projects/${slug}/tests`, 'explorer-table')
+    await page.locator('[data-testid="explorer-query"] input, input[data-testid="explorer-query"]').fill('checkout')
+    await page.waitForURL(/query=checkout/)
+    const matching = await api<Explored>(`/api/projects/${slug}/tests?query=checkout&limit=25`)
+    if (matching.items.length) await expect.poll(() => rowsOf('explorer-table').count()).toBe(matching.items.length)
+    else await page.getByTestId('explorer-empty').waitFor()
+  })
+
+  it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {
+    const key = await context.request.post(`${server.url}/api/keys`, { data: { name: 'branches', scopes: ['ingest'] }, headers: { origin: server.url } })
+    expect(key.status(), await key.text()).toBe(201)
+    const token = (await key.json() as { key: string }).key
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString()
+    for (const [branch, failed, ago] of [['main', false, 3], ['feature-pay', true, 2], ['main', false, 1]] as const) {
+      const xml = `<testsuite name="s"><testcase classname="s" name="pays the order" file="tests/pay.spec.ts" time="0.2">${
+        failed ? '<failure message="expected 200, got 500">boom</failure>' : ''}</testcase></testsuite>`
+      const res = await context.request.post(`${server.url}/api/v1/runs?project=branch-ui&branch=${branch}&startedAt=${day(ago)}&runKey=${branch}-${ago}`, {
+        headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/xml' }, data: xml,
+      })
+      expect(res.status(), await res.text()).toBe(201)
+    }
+    const [test] = (await api<PageWire<{ testCaseId: string }>>('/api/projects/branch-ui/tests?query=pays')).items
+    await open(`/tests/${test!.testCaseId}`, 'test-summary')
+    await expect.poll(() => page.getByTestId('branch-filter').locator('option').count()).toBe(3)
+    await page.getByTestId('branch-filter').selectOption('feature-pay')
+    await page.waitForURL(/branch=feature-pay/)
+    await expect.poll(() => page.getByTestId('branch-comparison').textContent()).toContain('Fails only on this branch')
+    expect(await page.getByTestId('branch-comparison').textContent()).toContain('passed all 2 runs on main')
+    await expect.poll(() => page.getByTestId('history-table').locator('tbody tr').count()).toBe(1)
+    await shoot('test-branch')
+    await page.getByTestId('branch-filter').selectOption('main')
+    await page.waitForURL(/branch=main/)
+    await expect.poll(() => page.getByTestId('history-table').locator('tbody tr').count()).toBe(2)
+    expect(await page.getByTestId('branch-comparison').count()).toBe(0)
+
+    // the project page and the overview show the same pass rate, the default branch's, and say so (feature-pay failed)
+    await open('/projects/branch-ui', 'project-stats')
+    expect(await page.getByTestId('stat-pass-rate').textContent()).toBe('100.0%')
+    expect(await page.getByTestId('stat-pass-rate-branch').textContent()).toContain('Pass rate on main')
+    await open('/', 'projects-table')
+    const row = page.getByTestId('projects-table').locator('tbody tr', { hasText: 'branch-ui' })
+    expect(await row.getByTestId('pass-rate-branch').textContent()).toBe('main')
+    expect(await row.textContent()).toContain('100%')
+  })
+
   it('settings: a key is created and revoked, users are listed, the MCP page fills in a new read key', async () => {
     await open('/settings/keys', 'key-form')
     await page.getByPlaceholder('GitHub Actions').fill('browser-ci')
@@ -434,7 +502,7 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     Object.assign(visited, {
       'overview': '/', 'project': `/projects/${slug}`, 'run': `/runs/${run.id}`, 'test-case': `/tests/${testCase.testCaseId}`,
       'cluster': `/clusters/${cluster.id}`, 'flaky': `/projects/${slug}/flaky`, 'clusters': `/projects/${slug}/clusters`,
-      'api-keys': '/settings/keys', 'users': '/settings/users', 'mcp': '/settings/mcp', 'ai': '/settings/ai',
+      'explorer': `/projects/${slug}/tests`, 'api-keys': '/settings/keys', 'users': '/settings/users', 'mcp': '/settings/mcp', 'ai': '/settings/ai',
       'account': '/settings/account', 'search': '/search?q=test', 'compare': `/compare/${run.id}`,
     })
     for (const [name, path] of Object.entries(visited)) await measureFirstLoad(name, path)

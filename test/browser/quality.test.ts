@@ -133,7 +133,7 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     const testCase = (await api<{ affected: { testCaseId: string }[] }>(`/api/clusters/${cluster.id}`)).affected[0]!
     Object.assign(pages, {
       'overview': '/', 'project': `/projects/${slug}`, 'run': `/runs/${run.id}`, 'test-case': `/tests/${testCase.testCaseId}`,
-      'flaky': `/projects/${slug}/flaky`, 'clusters': `/projects/${slug}/clusters`, 'cluster': `/clusters/${cluster.id}`,
+      'flaky': `/projects/${slug}/flaky`, 'explorer': `/projects/${slug}/tests`, 'clusters': `/projects/${slug}/clusters`, 'cluster': `/clusters/${cluster.id}`,
       'api-keys': '/settings/keys', 'users': '/settings/users', 'account': '/settings/account', 'ai': '/settings/ai',
       'mcp': '/settings/mcp', 'project-settings': `/projects/${slug}/settings`,
       'search': `/search?q=test&project=${slug}`, 'compare': `/compare/${run.id}`,

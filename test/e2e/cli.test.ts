@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -69,5 +69,48 @@ describe('proofdeck CLI against the built server', () => {
     expect(decodeURIComponent(signedOut.headers.get('location')!)).toContain(`/login?redirect=/runs/${runIdIn(stdout)}`)
     // the shape the receipts used to print is no page at all
     expect((await fetch(`${server.url}/projects/cli-links/runs/${runIdIn(stdout)}`, { headers: { cookie } })).status).toBe(404)
+  })
+
+  it('sends the repository\'s CODEOWNERS with an upload: tests get owners, lists filter by them', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'pd-owners-'))
+    mkdirSync(join(repo, '.github'))
+    writeFileSync(join(repo, '.github/CODEOWNERS'), '*  @acme/all\n/tests/checkout/  @acme/payments @alice\n')
+    const report = (tests: [string, string, boolean][]) => `<testsuite name="s">${tests.map(([name, file, failed]) =>
+      `<testcase classname="s" name="${name}" file="${file}" time="0.1">${failed ? '<failure message="boom">boom</failure>' : ''}</testcase>`).join('')}</testsuite>`
+    const upload = async (name: string, tests: [string, string, boolean][]) => {
+      writeFileSync(join(repo, name), report(tests))
+      return run(process.execPath, [resolve('cli/proofdeck.mjs'), 'upload', name, '--project', 'owned', '--run-key', name], { env, cwd: repo })
+    }
+    const first = await upload('one.xml', [['pays', 'tests/checkout/pay.spec.ts', true], ['finds', 'tests/search.spec.ts', false]])
+    expect(first.stderr).toContain('owners: 2 rules from')
+    expect(first.stderr).toContain('2 tests owned')
+    // a test this upload creates is owned at ingest, from the CODEOWNERS stored before
+    const second = await upload('two.xml', [['refunds', './tests/checkout/refund.spec.ts', true]])
+    expect(second.stderr).toContain('(unchanged)')
+    const json = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
+    const payments = await json('/api/projects/owned/tests?owner=@acme/payments&sort=title')
+    expect(payments.items.map((t: any) => [t.title, t.owners])).toEqual([['pays', ['@acme/payments', '@alice']], ['refunds', ['@acme/payments', '@alice']]])
+    expect((await json('/api/projects/owned/owners')).owners).toEqual(['@acme/all', '@acme/payments', '@alice'])
+    const clusters = await json('/api/projects/owned/clusters?owner=@alice')
+    expect(clusters.items.length).toBeGreaterThan(0)
+    expect(clusters.items[0].owners).toEqual(['@acme/payments', '@alice'])
+    expect((await json('/api/projects/owned/clusters?owner=@acme/all')).items).toEqual([])
+    const failed = await json('/api/projects/owned/failed-results')
+    expect(failed.items.every((r: any) => r.owners.includes('@alice'))).toBe(true)
+    expect((await json(`/api/test-cases/${payments.items[0].testCaseId}`)).owners).toEqual(['@acme/payments', '@alice'])
+    expect((await json('/api/projects/owned/flaky-tests?label=any&owner=@nobody')).items).toEqual([])
+
+    const put = (body: string, token = env.PROOFDECK_TOKEN!) => fetch(`${server.url}/api/v1/projects/owned/codeowners`, {
+      method: 'PUT', headers: { 'authorization': `Bearer ${token}`, 'content-type': 'text/plain' }, body,
+    })
+    expect(await (await put('   \n')).json()).toMatchObject({ statusCode: 400, message: expect.stringContaining('empty') })
+    const { key: readKey } = await createKey(server, cookie, { scopes: ['read'] })
+    expect((await put('* @x', readKey)).status).toBe(403)
+    expect((await fetch(`${server.url}/api/v1/projects/nope/codeowners`, {
+      method: 'PUT', headers: { authorization: `Bearer ${env.PROOFDECK_TOKEN}` }, body: '* @x',
+    })).status).toBe(404)
+    // a new CODEOWNERS re-owns every test
+    expect(await (await put('tests/search.spec.ts @finders\n')).json()).toMatchObject({ rules: 1, changed: true, ownedTests: 1 })
+    expect((await json('/api/projects/owned/owners')).owners).toEqual(['@finders'])
   })
 })

@@ -2,7 +2,14 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type TestServer } from './server'
-import { createKey, login } from './client'
+import { createKey, login, upload } from './client'
+
+/** A JUnit report: [title, file, seconds, failed?] per test. */
+function junit(tests: [string, string, number, boolean?][]): string {
+  const cases = tests.map(([title, file, time, failed]) => `<testcase classname="explorer" name="${title}" file="${file}" time="${time}">${
+    failed ? '<failure message="expected 200, got 500">AssertionError: expected 200, got 500</failure>' : ''}</testcase>`)
+  return `<?xml version="1.0"?><testsuite name="explorer" tests="${tests.length}">${cases.join('')}</testsuite>`
+}
 
 /** Every page of a list, following nextCursor to the end. */
 async function all(get: (cursor?: string) => Promise<any>): Promise<any[]> {
@@ -75,6 +82,7 @@ describe('read API on the demo dataset', () => {
       const points = onDefault.length ? onDefault : trend.points
       const executed = points.reduce((n: number, t: any) => n + t.executed, 0)
       const passRate = executed ? points.reduce((n: number, t: any) => n + t.passed, 0) / executed : null
+      expect(p.passRateBranch, p.slug).toBe(onDefault.length ? p.defaultBranch : null)
       if (passRate === null) expect(p.passRate).toBeNull()
       else expect(p.passRate).toBeCloseTo(passRate, 3)
       const daysWithRuns = new Set(points.filter((t: any) => t.executed).map((t: any) => t.day))
@@ -249,5 +257,88 @@ describe('read API on the demo dataset', () => {
     const bound = await mcpAs('web')
     expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
     expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)
+  })
+
+  it('explores a project\'s tests: every test once at the largest page, sorts, filters, the window, regressions', async () => {
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const filler = Array.from({ length: 250 }, (_, i) => [`filler ${String(i).padStart(3, '0')}`, 'tests/filler.spec.ts', 0.01] as [string, string, number])
+    const send = async (tests: [string, string, number, boolean?][], startedAt: string, runKey: string) => {
+      const r = await upload(server, [{ name: 'junit.xml', content: junit(tests) }], { key, query: { project: 'explorer', startedAt, runKey } })
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBeLessThan(300)
+    }
+    await send([...filler, ['checkout total', 'tests/checkout.spec.ts', 1], ['search results', 'tests/search.spec.ts', 0.2],
+      ['login form', 'tests/login.spec.ts', 0.05]], '2026-06-01T10:00:00Z', 'before')
+    await send([...filler, ['checkout total', 'tests/checkout.spec.ts', 1.3], ['search results', 'tests/search.spec.ts', 0.23],
+      ['login form', 'tests/login.spec.ts', 0.14, true]], '2026-06-20T10:00:00Z', 'now')
+    // a second shard of the latest run: its tests are counted again from their stored results
+    await send([['late shard', 'tests/late.spec.ts', 0.5]], '2026-06-20T10:00:00Z', 'now')
+
+    const pages = (q: string) => all(c => ok(`/api/projects/explorer/tests?${q}${c ? `&cursor=${c}` : ''}`))
+    const byRate = await pages('limit=100')
+    expect(byRate).toHaveLength(254)
+    expect(new Set(byRate.map(t => t.testCaseId)).size).toBe(254)
+    expect(byRate[0]).toMatchObject({ title: 'login form', runs: 1, failed: 1, failureRate: 1, p50Ms: 140, previousP50Ms: 50, regression: false })
+    for (const q of ['limit=100&sort=title', 'limit=100&sort=p50&dir=asc', 'limit=33&sort=runs']) {
+      const listed = await pages(q)
+      expect(listed.map(t => t.testCaseId).sort(), q).toEqual(byRate.map(t => t.testCaseId).sort())
+    }
+    const byTitle = (await pages('limit=100&sort=title')).map(t => t.title)
+    expect(byTitle).toEqual([...byTitle].sort((a, b) => a.localeCompare(b)))
+    const first = await ok('/api/projects/explorer/tests?limit=1')
+    expect(first.window).toEqual({ from: '2026-06-07', to: '2026-06-20', days: 14 })
+    expect(first.items[0].trend).toHaveLength(14)
+    expect(first.items[0].trend.at(-1)).toBe(0)
+
+    const regressions = await ok('/api/projects/explorer/tests?view=regressions')
+    expect(regressions.items).toEqual([expect.objectContaining({ title: 'checkout total', p50Ms: 1300, p95Ms: 1300, previousP50Ms: 1000, regression: true })])
+    expect(regressions.items[0].change).toBeCloseTo(0.3, 5)
+    expect((await ok('/api/projects/explorer/tests?view=slowest&limit=2')).items.map((t: any) => t.title)).toEqual(['checkout total', 'late shard'])
+    expect((await ok('/api/projects/explorer/tests?query=late+shard')).items).toEqual([expect.objectContaining({ runs: 1, p50Ms: 500, change: null })])
+    expect((await ok('/api/projects/explorer/tests?status=failing')).items.map((t: any) => t.title)).toEqual(['login form'])
+    expect((await ok('/api/projects/explorer/tests?status=passing&limit=100')).items).toHaveLength(100)
+    expect((await ok('/api/projects/explorer/tests?flaky=true')).items).toEqual([])
+    expect((await ok('/api/projects/explorer/tests?days=90&view=regressions')).items).toEqual([])
+    const web = await ok('/api/projects/web/tests?view=slowest')
+    expect(web.items.length).toBeGreaterThan(0)
+    expect(web.items[0].p50Ms).toBeGreaterThan(0)
+
+    expect(await get('/api/projects/explorer/tests?sort=speed')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^sort: sort is one of/) } })
+    expect((await get('/api/projects/explorer/tests?days=0')).body.message).toMatch(/days is at least 1/)
+    expect((await get('/api/projects/explorer/tests?sort=title&cursor=bm9wZQ')).status).toBe(400)
+    expect((await get('/api/projects/nope/tests')).status).toBe(404)
+    const creds = { email: 'explorer-member@example.test', password: 'member password 123' }
+    expect((await fetch(`${server.url}/api/users`, {
+      method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ ...creds, name: 'M', role: 'member', projectSlugs: ['web'] }),
+    })).status).toBe(201)
+    const member = await login(server, creds)
+    expect((await get('/api/projects/explorer/tests', { cookie: member })).status).toBe(404)
+    expect((await get('/api/projects/web/tests', { cookie: member })).status).toBe(200)
+  })
+
+  it('filters a test\'s history by branch and says when it fails only there, against the default branch', async () => {
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString()
+    const runs: [string, boolean, number][] = [['main', false, 4], ['feature-x', true, 3], ['main', false, 2], ['feature-x', true, 1]]
+    for (const [branch, failed, ago] of runs) {
+      const r = await upload(server, [{ name: 'junit.xml', content: junit([['pays the order', 'tests/pay.spec.ts', 0.3, failed]]) }],
+        { key, query: { project: 'branches', branch, startedAt: day(ago), runKey: `${branch}-${ago}` } })
+      expect(r.status).toBeLessThan(300)
+    }
+    const [test] = (await ok('/api/projects/branches/tests?query=pays')).items
+    const history = (branch?: string) => ok(`/api/test-cases/${test.testCaseId}/history${branch ? `?branch=${branch}` : ''}`)
+    const all = await history()
+    expect(all.items).toHaveLength(4)
+    expect(all.branch).toBeNull()
+    const feature = await history('feature-x')
+    expect(feature.items.map((h: any) => [h.branch, h.status])).toEqual([['feature-x', 'failed'], ['feature-x', 'failed']])
+    expect(feature.branch).toMatchObject({ branch: 'feature-x', defaultBranch: 'main', runs: 2, failed: 2, defaultRuns: 2, defaultFailed: 0, failsOnlyOn: 'branch' })
+    const main = await history('main')
+    expect(main.items.every((h: any) => h.branch === 'main')).toBe(true)
+    expect(main.branch).toBeNull()
+    expect((await history('nowhere')).branch).toMatchObject({ runs: 0, defaultRuns: 2, failsOnlyOn: null })
+    expect((await get(`/api/test-cases/${test.testCaseId}/history?branch=${'b'.repeat(300)}`)).body.message).toMatch(/branch is 1–200/)
+    const [overview] = (await ok('/api/projects')).filter((p: any) => p.slug === 'branches')
+    expect(overview).toMatchObject({ passRateBranch: 'main', passRate: 1 })
+    expect(await ok('/api/projects/branches')).toMatchObject({ passRateBranch: 'main', passRate: 1 })
   })
 })

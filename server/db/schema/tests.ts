@@ -45,6 +45,8 @@ export const testCases = pgTable('test_cases', {
   /** Broken tests: the first run of the current failing streak on flakyBranch, and the pass before it. */
   failingSince: jsonb().$type<RunRef>(),
   lastPassed: jsonb().$type<RunRef>(),
+  /** Owners from the project's CODEOWNERS for this test's file (last matching pattern), set when either changes. */
+  owners: text().array().notNull().default(sql`'{}'::text[]`),
 }, t => [
   uniqueIndex('test_cases_identity_idx').on(t.projectId, t.identityHash),
   index('test_cases_project_flaky_idx').on(t.projectId, t.flakyScore.desc().nullsFirst(), t.id),

@@ -1,4 +1,4 @@
-import { listClustersQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
+import { listClustersPageQuerySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { listClusters } from '../../../services/clusters'
 import { validator } from '../../../utils/validate'
 
@@ -7,6 +7,6 @@ defineRouteMeta({ openAPI: { tags: ['reads'], summary: 'Failure clusters of a pr
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
   const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
-  const query = await getValidatedQuery(event, validator(listClustersQuerySchema))
+  const query = await getValidatedQuery(event, validator(listClustersPageQuerySchema))
   return listClusters(scope, projectSlug, query)
 })

@@ -1,0 +1,31 @@
+import { date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { projects } from './projects'
+import { testCases } from './tests'
+
+/**
+ * Per test case and UTC day of the run's start: its results (skips left out), failures, flaky passes and every
+ * duration, kept at ingest (server/services/test-rollups.ts) so the test explorer reads a row per test and day
+ * instead of the test's results. The day's durations are kept whole, so its p50/p95 stay exact as runs are added.
+ */
+export const testDayRollups = pgTable('test_day_rollups', {
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  testCaseId: uuid().notNull().references(() => testCases.id, { onDelete: 'cascade' }),
+  day: date({ mode: 'string' }).notNull(),
+  runs: integer().notNull().default(0),
+  failed: integer().notNull().default(0),
+  flaky: integer().notNull().default(0),
+  durations: integer().array().notNull().default([]),
+  /** p50 and p95 of the day's durations, kept with them: a window's are the duration-weighted percentiles of its days'. */
+  p50Ms: integer(),
+  p95Ms: integer(),
+}, t => [
+  primaryKey({ columns: [t.projectId, t.day, t.testCaseId] }),
+  index('test_day_rollups_case_idx').on(t.testCaseId, t.day),
+])
+
+/** The CODEOWNERS file the latest upload carried, per project: test cases take their owners from it by file path. */
+export const projectCodeowners = pgTable('project_codeowners', {
+  projectId: uuid().primaryKey().references(() => projects.id, { onDelete: 'cascade' }),
+  content: text().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+})

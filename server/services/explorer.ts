@@ -1,0 +1,130 @@
+import { sql, type SQL } from 'drizzle-orm'
+import { useDb, schema } from '../db'
+import { rowsOf } from '../db/sql'
+import { isSlower, relativeChange } from '../analysis/durations'
+import type { FlakyLabel } from '#shared/constants'
+import type { ListExplorerTestsQuery } from '#shared/schemas/reads'
+import { SLOWER_MS, SLOWER_RATIO, type ExplorerSort } from '#shared/search'
+import type { ExplorerPage, ExplorerTest, ExplorerWindow } from '#shared/types/explorer'
+import { decodeCursor, toPage } from './pagination'
+import { requireProject } from './projects'
+import type { Scope } from './scope'
+import { testTextMatches } from './search'
+
+/**
+ * The test explorer: every test that ran in a window of days up to the project's latest run, with its results,
+ * failure rate, flakiness, p50/p95 duration, the p50 of the window before (duration regressions) and a pass rate
+ * per day. Read from the per-test day rollups kept at ingest (services/test-rollups.ts), never from results: a row per
+ * test and day, whatever the size of the history. A window's p50/p95 are its days' p50/p95 weighted by their
+ * durations (exact for a test that ran on one day of it; unnesting every duration of a window took 360 ms at 1M results).
+ */
+
+const { testDayRollups, testCases, projectRollups } = schema
+
+interface Row {
+  id: string
+  title: string
+  suite_path: string[]
+  file: string | null
+  variant: string | null
+  owners: string[]
+  flaky_label: FlakyLabel
+  flaky_score: number
+  runs: number
+  failed: number
+  flaky: number
+  p50: number | null
+  p95: number | null
+  prev_p50: number | null
+  days: Record<string, number> | null
+  k: number | string
+}
+
+/** The SQL value each sort orders by: a number (nulls as -1, below every real value) or the title. */
+const SORT_KEYS: Record<ExplorerSort, SQL> = {
+  title: sql`test_cases.title`,
+  runs: sql`s.runs::float8`,
+  failureRate: sql`s.failed::float8 / s.runs`,
+  flakiness: sql`test_cases.flaky_score::float8`,
+  p50: sql`coalesce(s.p50, -1)::float8`,
+  p95: sql`coalesce(s.p95, -1)::float8`,
+  change: sql`coalesce((s.p50 - s.prev_p50)::float8 / nullif(s.prev_p50, 0), -1)`,
+}
+/** isSlower (analysis/durations.ts) in SQL, for the regressions view's filter. */
+const REGRESSION = sql`s.prev_p50 is not null and s.p50 >= s.prev_p50 * ${SLOWER_RATIO}::numeric and s.p50 - s.prev_p50 >= ${SLOWER_MS}::int`
+const VIEW_SORT = { all: 'failureRate', slowest: 'p50', regressions: 'change' } as const
+
+/** The explorer's window: `days` UTC days up to the day of the project's latest run. */
+function windowOf(latest: Date | null, days: number): ExplorerWindow | null {
+  if (!latest) return null
+  const to = latest.toISOString().slice(0, 10)
+  const from = new Date(Date.parse(to) - (days - 1) * 86_400_000).toISOString().slice(0, 10)
+  return { from, to, days }
+}
+
+/** A page of a project's tests in the explorer: sorted and filtered as asked, cursor-paged on (sort key, id). */
+export async function listExplorerTests(scope: Scope, projectSlug: string, query: ListExplorerTestsQuery): Promise<ExplorerPage> {
+  const project = await requireProject(scope, projectSlug)
+  const db = await useDb()
+  const [latest] = await db.select({ at: projectRollups.latestStartedAt }).from(projectRollups)
+    .where(sql`${projectRollups.projectId} = ${project.id}`)
+  const window = windowOf(latest?.at ?? null, query.days)
+  if (!window) return { items: [], nextCursor: null, window }
+  const sort = query.sort ?? VIEW_SORT[query.view]
+  const asc = (query.dir ?? (sort === 'title' ? 'asc' : 'desc')) === 'asc'
+  const after = decodeCursor<number | string>(query.cursor, sort === 'title' ? 'string' : 'number')
+  const key = SORT_KEYS[sort]
+  const cursorKey = sort === 'title' ? sql`${after?.key}::text` : sql`${after?.key}::float8`
+  const filters = [
+    query.view === 'regressions' ? REGRESSION : undefined,
+    query.query ? testTextMatches(query.query) : undefined,
+    query.status === 'failing' ? sql`s.failed > 0` : query.status === 'passing' ? sql`s.failed = 0` : undefined,
+    query.flaky === 'true' ? sql`(test_cases.flaky_label = 'flaky' or s.flaky > 0)` : undefined,
+    query.owner ? sql`${query.owner}::text = any(test_cases.owners)` : undefined,
+    after ? sql`(${key}, test_cases.id) ${asc ? sql`>` : sql`<`} (${cursorKey}, ${after.id}::uuid)` : undefined,
+  ].filter(f => f !== undefined)
+  const order = asc ? sql`asc` : sql`desc`
+  const rows = rowsOf<Row>(await db.execute(sql`
+    with d as (
+      select r.test_case_id, r.day, r.runs, r.failed, r.flaky, r.p50_ms, r.p95_ms, cardinality(r.durations) as timed,
+        r.day >= ${window.from}::date as cur
+      from ${testDayRollups} r
+      where r.project_id = ${project.id}::uuid and r.day <= ${window.to}::date and r.day >= ${window.from}::date - ${query.days}::int
+    ), counts as (
+      select test_case_id, sum(runs) filter (where cur)::int as runs, sum(failed) filter (where cur)::int as failed,
+        sum(flaky) filter (where cur)::int as flaky,
+        jsonb_object_agg(day, 1 - failed::float8 / runs) filter (where cur and runs > 0) as days
+      from d group by 1
+    ), ranked as (
+      select test_case_id, cur, p50_ms, p95_ms, sum(timed) over (partition by test_case_id, cur) as total,
+        sum(timed) over (partition by test_case_id, cur order by p50_ms rows unbounded preceding) as upto50,
+        sum(timed) over (partition by test_case_id, cur order by p95_ms rows unbounded preceding) as upto95
+      from d where timed > 0
+    ), dur as (
+      select test_case_id, cur, array[min(p50_ms) filter (where upto50 >= total * 0.5), min(p95_ms) filter (where upto95 >= total * 0.95)] as p
+      from ranked group by 1, 2
+    ), s as (
+      select c.*, cw.p[1] as p50, cw.p[2] as p95, prev.p[1] as prev_p50 from counts c
+      left join dur cw on cw.test_case_id = c.test_case_id and cw.cur
+      left join dur prev on prev.test_case_id = c.test_case_id and not prev.cur
+      where c.runs > 0
+    )
+    select test_cases.id, title, suite_path, file, variant, owners, flaky_label, flaky_score,
+      s.runs, s.failed, s.flaky, s.p50, s.p95, s.prev_p50, s.days, ${key} as k
+    from s join ${testCases} on test_cases.id = s.test_case_id
+    ${filters.length ? sql`where ${sql.join(filters, sql` and `)}` : sql``}
+    order by k ${order}, test_cases.id ${order} limit ${query.limit + 1}`))
+  const page = toPage(rows, query.limit, r => toExplorerTest(r, window), r => [r.k, r.id])
+  return { ...page, window }
+}
+
+function toExplorerTest(r: Row, window: ExplorerWindow): ExplorerTest {
+  const from = Date.parse(window.from)
+  const trend = Array.from({ length: window.days }, (_, i) => r.days?.[new Date(from + i * 86_400_000).toISOString().slice(0, 10)] ?? null)
+  return {
+    testCaseId: r.id, title: r.title, suitePath: r.suite_path, file: r.file, variant: r.variant, owners: r.owners,
+    label: r.flaky_label, flakyScore: r.flaky_score, runs: r.runs, failed: r.failed, flaky: r.flaky,
+    failureRate: r.runs ? r.failed / r.runs : 0, p50Ms: r.p50, p95Ms: r.p95, previousP50Ms: r.prev_p50,
+    change: relativeChange(r.prev_p50, r.p50), regression: isSlower(r.prev_p50, r.p50), trend,
+  }
+}

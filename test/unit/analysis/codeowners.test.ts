@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { ownersOf, parseCodeowners, patternRegex } from '../../../server/analysis/codeowners'
+
+describe('CODEOWNERS patterns (GitHub semantics)', () => {
+  it.each<[string, string, boolean, string?]>([
+    ['*', 'a.ts', true],
+    ['*', 'deep/dir/a.ts', true],
+    ['*.js', 'src/app.js', true],
+    ['*.js', 'src/app.ts', false],
+    ['docs', 'docs/a.md', true, 'a bare name is a file or directory at any depth'],
+    ['docs', 'src/docs/a.md', true],
+    ['/docs', 'src/docs/a.md', false, 'a leading slash anchors at the root'],
+    ['/docs/', 'docs/x/y.md', true],
+    ['apps/', 'apps/web/a.ts', true, 'a trailing slash: a directory anywhere'],
+    ['apps/', 'src/apps/web/a.ts', true],
+    ['apps/', 'apps', false, 'a trailing slash never matches a file'],
+    ['docs/*', 'docs/getting-started.md', true],
+    ['docs/*', 'docs/build-app/troubleshooting.md', false, 'dir/* owns only the files directly in it'],
+    ['docs/*', 'src/docs/a.md', false, 'a slash inside anchors at the root'],
+    ['src/tests/', 'src/tests/unit/a.test.ts', true],
+    ['src/tests/', 'lib/src/tests/a.ts', false],
+    ['**/logs', 'build/logs/x.log', true],
+    ['**/logs', 'logs/x.log', true],
+    ['docs/**', 'docs/a/b/c.md', true],
+    ['a/**/b', 'a/b', true],
+    ['a/**/b', 'a/x/y/b', true],
+    ['a/**/b', 'a/x/y/c', false],
+    ['te?t.ts', 'src/test.ts', true],
+    ['te?t.ts', 'src/te/t.ts', false],
+    ['tests/checkout.spec.ts', 'tests/checkout.spec.ts', true],
+    ['tests/checkout.spec.ts', 'e2e/tests/checkout.spec.ts', false],
+    ['file.name+x.ts', 'file.name+x.ts', true, 'regex characters are literal'],
+    ['file.name+x.ts', 'fileXname+x.ts', false],
+  ])('%s vs %s → %s', (pattern, path, matches) => {
+    expect(patternRegex(pattern).test(path)).toBe(matches)
+  })
+})
+
+describe('ownersOf: the last matching rule wins', () => {
+  const rules = parseCodeowners(`
+# comment
+*                       @acme/everyone
+*.spec.ts               @acme/qa            # trailing comment
+/tests/checkout/        @acme/payments @alice
+/tests/checkout/legacy/
+docs/*                  docs@example.com
+\\#odd                  @hash
+!negated                @never
+[ab].ts                 @never
+`)
+  it.each<[string | null, string[], string?]>([
+    ['src/index.ts', ['@acme/everyone']],
+    ['src/app.spec.ts', ['@acme/qa']],
+    ['tests/checkout/pay.spec.ts', ['@acme/payments', '@alice']],
+    ['./tests/checkout/pay.spec.ts', ['@acme/payments', '@alice']],
+    ['/tests/checkout/pay.spec.ts', ['@acme/payments', '@alice']],
+    ['tests\\checkout\\pay.spec.ts', ['@acme/payments', '@alice']],
+    ['tests/checkout/legacy/old.spec.ts', [], 'a later rule without owners unowns'],
+    ['docs/readme.md', ['docs@example.com']],
+    ['#odd', ['@hash']],
+    ['a.ts', ['@acme/everyone'], 'ranges and negation are not GitHub syntax: skipped'],
+    [null, []],
+  ])('%s → %o', (file, owners) => {
+    expect(ownersOf(rules, file)).toEqual(owners)
+  })
+
+  it('owns nothing without rules', () => {
+    expect(ownersOf(parseCodeowners(''), 'a.ts')).toEqual([])
+  })
+})
