@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useDb, useReadDb, schema } from '../db'
 import type { ListClustersQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
@@ -30,7 +30,7 @@ function toSummary(c: ClusterRow, project: string, retryPasses: number): Cluster
  */
 async function retryPassesOf(clusterIds: string[]): Promise<Map<string, number>> {
   if (!clusterIds.length) return new Map()
-  const db = await useDb()
+  const db = await useReadDb()
   const rows = await db.select({ id: testResults.clusterId, n: sql<number>`count(*)::int` }).from(testResults)
     .where(and(inArray(testResults.clusterId, clusterIds), eq(testResults.flaky, true))).groupBy(testResults.clusterId)
   return new Map(rows.map(r => [r.id!, r.n]))
@@ -40,7 +40,7 @@ async function retryPassesOf(clusterIds: string[]): Promise<Map<string, number>>
 export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersQuery): Promise<Page<ClusterSummary>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<string>(query.cursor, 'timestamp')
-  const db = await useDb()
+  const db = await useReadDb()
   const rows = await db.select().from(failureClusters)
     .where(and(
       eq(failureClusters.projectId, project.id), isNull(failureClusters.mergedIntoId),
@@ -80,7 +80,7 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 
 /** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
-  const db = await useDb()
+  const db = await useReadDb()
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
   const [affected, days, [diagnosis], retryPasses] = await Promise.all([
     db.select({

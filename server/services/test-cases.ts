@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useReadDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
 import type { FlakyTestView, Page, TestCaseDetail, TestHistoryEntry } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
@@ -39,7 +39,7 @@ const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testC
 export async function listFlakyTests(scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery): Promise<Page<FlakyTestView>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<number>(query.cursor, 'number')
-  const db = await useDb()
+  const db = await useReadDb()
   const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
   const rows = await db.select({ t: testCases, ...quarantineColumns }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
@@ -55,7 +55,7 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
 export async function getTestCase(scope: Scope, testCaseId: string, query: GetTestCaseQuery): Promise<TestCaseDetail> {
-  const db = await useDb()
+  const db = await useReadDb()
   const [row] = await db.select({ t: testCases, slug: projects.slug, ...quarantineColumns })
     .from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
@@ -84,7 +84,7 @@ type HistoryRow = Awaited<ReturnType<typeof historyRows>>[number]
 
 /** A test's results newest first, after the cursor's (time, id) when given; one extra row tells whether more follow. */
 async function historyRows(t: TestCaseRow, after: { key: string, id: string } | null, limit: number) {
-  const db = await useDb()
+  const db = await useReadDb()
   return db.select({
     id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
     attempts: testResults.attemptCount, durationMs: testResults.durationMs, errorMessage: testResults.errorMessage,
@@ -106,7 +106,7 @@ function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): Tes
 /** A page of one test's history, newest first (the test page's table past its first page). 404 outside the scope. */
 export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<Page<TestHistoryEntry>> {
   const after = decodeCursor<string>(query.cursor, 'timestamp')
-  const db = await useDb()
+  const db = await useReadDb()
   const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const rows = await historyRows(t, after, query.limit + 1)
@@ -134,7 +134,7 @@ interface TypicalRow {
  * failed; the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
  */
 async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
-  const db = await useDb()
+  const db = await useReadDb()
   return rowsOf<TypicalRow>(await db.execute(sql`
     with scanned as (
       select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
