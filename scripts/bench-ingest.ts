@@ -79,9 +79,9 @@ async function copyRate(url: string): Promise<{ rows: number, ms: number }> {
     const started = performance.now()
     await pipeline(Readable.from(chunks), await sql`copy copy_bench from stdin`.writable())
     const ms = performance.now() - started
-    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from copy_bench`
+    const [counted] = await sql<{ n: number }[]>`select count(*)::int as n from copy_bench`
     await sql`drop table copy_bench`
-    return { rows: n, ms }
+    return { rows: counted!.n, ms }
   }
   finally {
     await sql.end()

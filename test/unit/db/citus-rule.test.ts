@@ -35,7 +35,7 @@ const KEYS_WITHOUT_PROJECT_ID = [
 ]
 
 const snake = (name: string) => name.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`)
-const tables = Object.values(schema).filter((t): t is PgTable => t instanceof PgTable).map(t => getTableConfig(t))
+const tables = (Object.values(schema) as unknown[]).filter((t): t is PgTable => t instanceof PgTable).map(t => getTableConfig(t))
 const history = tables.filter(t => !REFERENCE.includes(t.name))
 
 function keysOf(t: ReturnType<typeof getTableConfig>): { name: string, columns: string[] }[] {
@@ -43,7 +43,7 @@ function keysOf(t: ReturnType<typeof getTableConfig>): { name: string, columns: 
     ...t.columns.filter(c => c.primary).map(c => ({ name: 'primary key', columns: [snake(c.name)] })),
     ...t.primaryKeys.map(p => ({ name: 'primary key', columns: p.columns.map(c => snake(c.name)) })),
     ...t.indexes.filter(i => i.config.unique)
-      .map(i => ({ name: i.config.name!, columns: i.config.columns.map(c => 'name' in c ? snake(c.name) : '(expression)') })),
+      .map(i => ({ name: i.config.name!, columns: i.config.columns.map(c => 'name' in c && c.name ? snake(c.name) : '(expression)') })),
   ]
 }
 
