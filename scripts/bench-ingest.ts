@@ -4,7 +4,10 @@
  * results/second and the server's peak RSS, and writes the table to BENCHMARKS.md.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { request as httpRequest } from 'node:http'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { benchDatabase } from './lib/bench-db'
 import { writeBenchmarkSection, machineLine } from './lib/benchmarks'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
@@ -51,6 +54,40 @@ async function post(url: string, key: string, body: string, query: Record<string
   return { ms, tests: json.counts!.tests }
 }
 
+/**
+ * The machine's limit for the same rows: the next upload's stored results read back with COPY TO and written with
+ * COPY FROM (timed) into an empty copy of test_results with its indexes (`like … including all`), on the same Postgres.
+ */
+async function copyRate(url: string): Promise<{ rows: number, ms: number }> {
+  const { default: postgres } = await import('postgres')
+  // postgres.js keeps the connection of a COPY TO busy after its stream ends: the read gets a client of its own
+  const reader = postgres(url, { max: 1, onnotice: () => {} })
+  const chunks: Buffer[] = []
+  try {
+    const [run] = await reader<{ id: string }[]>`select id from runs where run_key = 'run-2'`
+    if (!/^[0-9a-f-]{36}$/.test(run?.id ?? '')) throw new Error('the second upload\'s run is missing')
+    for await (const chunk of await reader.unsafe(`copy (select * from test_results where run_id = '${run!.id}') to stdout`).readable()) {
+      chunks.push(chunk as Buffer)
+    }
+  }
+  finally {
+    await reader.end()
+  }
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    await sql`create table copy_bench (like test_results including all)`
+    const started = performance.now()
+    await pipeline(Readable.from(chunks), await sql`copy copy_bench from stdin`.writable())
+    const ms = performance.now() - started
+    const [counted] = await sql<{ n: number }[]>`select count(*)::int as n from copy_bench`
+    await sql`drop table copy_bench`
+    return { rows: counted!.n, ms }
+  }
+  finally {
+    await sql.end()
+  }
+}
+
 interface Row {
   db: string
   label: string
@@ -60,6 +97,8 @@ interface Row {
   perSecond: number
   idleMb: number
   rssMb: number
+  /** Postgres: a raw COPY of the same result rows, results/s. */
+  copyPerSecond?: number
 }
 
 async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
@@ -80,9 +119,14 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
       const row = {
         db, label: c.label, bytes: Buffer.byteLength(body),
         firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000),
-        idleMb, rssMb: rssMb(server.pid),
+        idleMb, rssMb: rssMb(server.pid) as number, copyPerSecond: undefined as number | undefined,
       }
-      console.log(`${db.padEnd(8)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB`)
+      if (db === 'Postgres') {
+        const copy = await copyRate(database.env.DATABASE_URL!)
+        row.copyPerSecond = copy.rows / (copy.ms / 1000)
+      }
+      const vsCopy = row.copyPerSecond ? `  COPY ${Math.round(row.copyPerSecond).toLocaleString('en')} rows/s (${pct(row)} of it)` : ''
+      console.log(`${db.padEnd(8)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
       rows.push(row)
     }
     finally {
@@ -93,16 +137,35 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   return rows
 }
 
+const pct = (r: Row) => `${Math.round(100 * r.perSecond / r.copyPerSecond!)}%`
+
+/** The section comparing ingest with COPY, written by every run that measured Postgres (a partial one too). */
+function writeCopySection(rows: Row[]): void {
+  const measured = rows.filter(r => r.copyPerSecond)
+  if (!measured.length) return
+  writeBenchmarkSection('Ingest against a raw COPY', 'bench:ingest', [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadavg().map(l => l.toFixed(1)).join(' / ')}`
+    + ' at the end. Each Postgres case of the ingest table, in the same run: the next upload (known tests) over HTTP, then the results it'
+    + ' stored copied with `COPY FROM` into an empty copy of `test_results` with all its indexes on the same Postgres (the machine\'s'
+    + ' limit for those rows: no parsing, no attempts, test cases or clusters, no HTTP). Target: ingest at ≥ 50% of COPY.',
+    '',
+    '| Report | Ingest, results/s | COPY, rows/s | Ingest / COPY |',
+    '|---|---|---|---|',
+    ...measured.map(r => `| ${r.label} | ${Math.round(r.perSecond).toLocaleString('en')} | ${Math.round(r.copyPerSecond!).toLocaleString('en')} | ${pct(r)} |`),
+  ].join('\n'))
+}
+
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
   if (only) {
-    // a partial run prints its figures and leaves BENCHMARKS.md to the full run
-    await measure(process.env.DATABASE_URL ? 'Postgres' : 'PGlite')
+    // a partial run prints its figures and leaves the ingest table to the full run (the COPY comparison is its own section)
+    writeCopySection(await measure(process.env.DATABASE_URL ? 'Postgres' : 'PGlite'))
     return
   }
   const rows = await measure('PGlite')
   if (process.env.DATABASE_URL) rows.push(...await measure('Postgres'))
   else console.log('(set DATABASE_URL=postgres://… to also measure Postgres)')
+  writeCopySection(rows)
 
   const table = [
     '| Database | Report | Size | First upload (new tests) | Next upload (known tests) | Results/s (next) | Server RSS idle → peak |',

@@ -231,13 +231,29 @@ export async function useDb(): Promise<Db> {
   return (await useDbHandle()).db
 }
 
+let readHandle: Promise<DbHandle> | undefined
+
+/**
+ * The database for reads that may lag a little: the replica at DATABASE_READ_URL when set (its own pool, no
+ * migrations: a hot standby has the primary's schema), else the primary. Writes, and reads that must see a write just
+ * made (the ingest transaction, sign-in, sessions, key checks), use useDb().
+ */
+export async function useReadDb(): Promise<Db> {
+  const { databaseReadUrl, databasePoolSize } = useConfig()
+  if (!databaseReadUrl) return useDb()
+  readHandle ??= useDbHandle().then(() => openPostgres(databaseReadUrl, databasePoolSize))
+  return (await readHandle).db
+}
+
 /** Reports an error a request or a probe ran into; a lost connection replaces the pool. Never throws. */
 export function noteDbError(err: unknown): void {
   handle?.then(h => h.noteError(err), () => {})
+  readHandle?.then(h => h.noteError(err), () => {})
 }
 
 export async function closeDb(): Promise<void> {
-  const h = handle
-  handle = undefined
+  const [h, r] = [handle, readHandle]
+  handle = readHandle = undefined
+  if (r) await (await r.catch(() => undefined))?.close()
   if (h) await (await h.catch(() => undefined))?.close()
 }

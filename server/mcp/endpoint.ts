@@ -100,17 +100,62 @@ const scopeOf = (authInfo: AuthInfo | undefined) => authInfo?.extra?.scope as Sc
 
 const modern = createMcpHandler(({ authInfo }) => buildServer(scopeOf(authInfo)), { legacy: 'reject', responseMode: 'json' })
 
-async function legacy(request: Request, opts: { authInfo: AuthInfo, parsedBody?: unknown }): Promise<Response> {
+/** A legacy-era request served by a server of its own; `body` and `headers` (the client's) say whether to keep the answer. */
+async function legacy(
+  request: Request, opts: { authInfo: AuthInfo, parsedBody?: unknown }, body: unknown, headers: Headers,
+): Promise<Response> {
   const server = buildServer(scopeOf(opts.authInfo))
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
   await server.connect(transport)
   try {
-    return await transport.handleRequest(request, opts)
+    return await remembered(body, headers, await transport.handleRequest(request, opts))
   }
   finally {
     void transport.close()
     void server.close()
   }
+}
+
+/**
+ * Legacy-era requests whose answer is the same for every caller of the process: `tools/list` (the tools are fixed at
+ * start and the same for every key) and `ping`, without params. The SDK's first answer per method and protocol
+ * version header is kept and replayed with the request's id, so these skip the server, the transport and their
+ * validation (most of their cost once the key check is cached). The key holds the headers the SDK checks (protocol
+ * version, accept); anything else, or any other shape, goes to the SDK.
+ */
+const REPLAYABLE = new Set(['tools/list', 'ping'])
+const replays = new Map<string, { status: number, headers: [string, string][], result: string }>()
+
+/** The replay key of a request that may be replayed, else undefined. */
+function replayKey(body: unknown, headers: Headers): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined
+  const { jsonrpc, id, method, params, ...rest } = body as Record<string, unknown>
+  if (jsonrpc !== '2.0' || typeof method !== 'string' || !REPLAYABLE.has(method) || Object.keys(rest).length) return undefined
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return undefined
+  if (params !== undefined && (!params || typeof params !== 'object' || Object.keys(params).length)) return undefined
+  if (!(headers.get('content-type') ?? '').includes('application/json')) return undefined
+  return `${method} ${headers.get('mcp-protocol-version') ?? ''} ${headers.get('accept') ?? ''}`
+}
+
+function replay(body: unknown, headers: Headers): Response | undefined {
+  const key = replayKey(body, headers)
+  const kept = key === undefined ? undefined : replays.get(key)
+  if (!kept) return undefined
+  const id = JSON.stringify((body as { id: string | number }).id)
+  return new Response(`{"result":${kept.result},"jsonrpc":"2.0","id":${id}}`, { status: kept.status, headers: kept.headers })
+}
+
+/** Keeps the SDK's successful answer to a replayable request (see REPLAYABLE) and hands it on unchanged. */
+async function remembered(body: unknown, headers: Headers, response: Response): Promise<Response> {
+  const key = replayKey(body, headers)
+  if (key === undefined || replays.has(key) || response.status !== 200) return response
+  const text = await response.text()
+  const { result } = JSON.parse(text) as { result?: unknown }
+  const kept: [string, string][] = [...response.headers].filter(([name]) => name !== 'content-length')
+  if (result !== undefined) {
+    replays.set(key, { status: 200, headers: [...kept, ['cache-control', 'no-store']], result: JSON.stringify(result) })
+  }
+  return new Response(text, { status: response.status, headers: response.headers })
 }
 
 const NO_STORE = { 'cache-control': 'no-store' }
@@ -184,13 +229,18 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   }
   catch { /* the SDK answers 400 -32700 */ }
 
+  const replayed = replay(parsedBody, request.headers)
+  if (replayed) return replayed
+
   const headers = new Headers(request.headers)
   if (!(headers.get('accept') ?? '').includes('text/event-stream')) headers.set('accept', 'application/json, text/event-stream')
   // the SDK reads a body only when it was not JSON (to answer 400 -32700 itself)
   const req = new Request(request.url, { method: 'POST', headers, body: parsedBody === undefined ? raw : null })
   const authInfo: AuthInfo = { token: check.scope.keyId ?? '', clientId: check.scope.keyId ?? '', scopes: ['read'], extra: { scope: check.scope } }
   const opts = { authInfo, ...(parsedBody !== undefined && { parsedBody }) }
-  const response = (await isLegacyRequest(req, parsedBody)) ? await legacy(req, opts) : await modern.fetch(req, opts)
+  const response = (await isLegacyRequest(req, parsedBody))
+    ? await legacy(req, opts, parsedBody, request.headers)
+    : await modern.fetch(req, opts)
   response.headers.set('cache-control', 'no-store')
   return response
 }

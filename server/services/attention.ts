@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useReadDb, schema } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { AttentionQuery } from '#shared/schemas/attention'
 import type { Attention, AttentionCluster, AttentionTest } from '#shared/types/attention'
@@ -33,7 +33,7 @@ const toCluster = (c: Omit<AttentionCluster, 'firstSeenAt' | 'lastSeenAt'> & { f
  * flakiness began in it with enough confidence, of the caller's projects. Cluster first/last seen are run starts.
  */
 export async function listAttention(scope: Scope, query: AttentionQuery): Promise<Attention> {
-  const db = await useDb()
+  const db = await useReadDb()
   const since = new Date(Date.now() - query.days * 86_400_000)
   const live = and(inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))
   const [fresh, regressed, flaky] = await Promise.all([
@@ -71,7 +71,7 @@ interface FlakyRow {
  * retry-passed result of the test's window stands in: never later than the first evidence, so nothing older slips in.
  */
 async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<AttentionTest[]> {
-  const db = await useDb()
+  const db = await useReadDb()
   const rows = rowsOf<FlakyRow>(await db.execute(sql`
     select t.id as test_case_id, p.slug as project, t.title, t.variant, t.flaky_score as score, t.flaky_confidence as confidence,
       f.first_at

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useDb, useReadDb, schema } from '../db'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
@@ -25,25 +25,25 @@ function toSummary(c: ClusterRow, project: string, retryPasses: number): Cluster
 }
 
 /**
- * How many of each cluster's occurrences are results that passed on retry (the rest failed). Counted from the
- * stored results through the cluster index, since no counter column holds it; flaky results are few.
+ * How many of a cluster's occurrences are results that passed on retry (the rest failed), read with the cluster.
+ * Counted from the stored results through the cluster index, since no counter column holds it; flaky results are few.
+ * The outer table is named in full: drizzle writes a column of a one-table select without its table, which inside
+ * this subquery would mean the result's own id.
  */
-async function retryPassesOf(clusterIds: string[]): Promise<Map<string, number>> {
-  if (!clusterIds.length) return new Map()
-  const db = await useDb()
-  const rows = await db.select({ id: testResults.clusterId, n: sql<number>`count(*)::int` }).from(testResults)
-    .where(and(inArray(testResults.clusterId, clusterIds), eq(testResults.flaky, true))).groupBy(testResults.clusterId)
-  return new Map(rows.map(r => [r.id!, r.n]))
-}
+const RETRY_PASSES = sql<number>`(select count(*)::int from ${testResults} r
+  where r.cluster_id = "failure_clusters"."id" and r.cluster_id is not null and r.flaky)`
 
-/** Failure clusters of a project, most recently seen first; merged-away clusters are not listed. */
+/**
+ * Failure clusters of a project, most recently seen first; merged-away clusters are not listed. One query: the
+ * project is found inside it, and only an empty page asks whether the project exists (404) or has no such clusters.
+ */
 export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<Page<ClusterSummary>> {
-  const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<string>(query.cursor, 'timestamp')
-  const db = await useDb()
-  const rows = await db.select().from(failureClusters)
+  const db = await useReadDb()
+  const projectId = sql`(select ${projects.id} from ${projects} where ${and(eq(projects.slug, projectSlug), inScope(scope, projects.id))})`
+  const rows = await db.select({ c: failureClusters, retryPasses: RETRY_PASSES }).from(failureClusters)
     .where(and(
-      eq(failureClusters.projectId, project.id), isNull(failureClusters.mergedIntoId),
+      sql`${failureClusters.projectId} = ${projectId}`, isNull(failureClusters.mergedIntoId),
       query.status ? eq(failureClusters.status, query.status) : undefined,
       query.category ? eq(failureClusters.category, query.category) : undefined,
       query.query ? clusterTextMatches(query.query) : undefined,
@@ -51,10 +51,10 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
       after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
-  const ids = rows.slice(0, query.limit).map(r => r.id)
-  const [retryPasses, owners] = await Promise.all([retryPassesOf(ids), ownersOfClusters(ids)])
-  const toItem = (r: ClusterRow) => ({ ...toSummary(r, project.slug, retryPasses.get(r.id) ?? 0), owners: owners.get(r.id) ?? [] })
-  return toPage(rows, query.limit, toItem, r => [r.lastSeenAt.toISOString(), r.id])
+  if (!rows.length) await requireProject(scope, projectSlug)
+  const owners = await ownersOfClusters(rows.slice(0, query.limit).map(r => r.c.id))
+  const toItem = (r: (typeof rows)[number]) => ({ ...toSummary(r.c, projectSlug, r.retryPasses), owners: owners.get(r.c.id) ?? [] })
+  return toPage(rows, query.limit, toItem, r => [r.c.lastSeenAt.toISOString(), r.c.id])
 }
 
 /** The cluster affected a test `owner` owns. */
@@ -64,7 +64,7 @@ const ownedBy = (owner: string) => sql`${failureClusters.id} in (select ${cluste
 /** The owners of each cluster's affected tests (from CODEOWNERS), by name. */
 async function ownersOfClusters(ids: string[]): Promise<Map<string, string[]>> {
   if (!ids.length) return new Map()
-  const db = await useDb()
+  const db = await useReadDb()
   const rows = await db.select({ id: clusterTestCases.clusterId, owners: sql<string[]>`array_agg(distinct o order by o)` })
     .from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
     .innerJoin(sql`unnest(${testCases.owners}) o`, sql`true`)
@@ -97,7 +97,7 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 
 /** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
-  const db = await useDb()
+  const db = await useReadDb()
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
   const [affected, days, [diagnosis], retryPasses] = await Promise.all([
     db.select({
@@ -119,10 +119,10 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
       confidence: diagnoses.confidence, createdAt: diagnoses.createdAt,
     })
       .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
-    retryPassesOf([c.id]),
+    db.select({ n: sql<number>`count(*)::int` }).from(testResults).where(and(eq(testResults.clusterId, c.id), eq(testResults.flaky, true))),
   ])
   return {
-    ...toSummary(c, slug, retryPasses.get(c.id) ?? 0),
+    ...toSummary(c, slug, retryPasses[0]?.n ?? 0),
     fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
     firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
     statusChangedAt: c.statusChangedAt?.toISOString() ?? null,

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useReadDb, schema } from '../db'
 import { rowsOf } from '../db/sql'
 import type { CompareRunsQuery } from '#shared/schemas/reads'
 import type { TestStatus } from '#shared/constants'
@@ -33,7 +33,7 @@ interface ChangeRow {
  * slowdowns first, else by title).
  */
 async function changesBetween(runId: string, baseId: string, limit: number): Promise<ChangeRow[]> {
-  const db = await useDb()
+  const db = await useReadDb()
   return rowsOf<ChangeRow>(await db.execute(sql`
     with h as (select test_case_id, status, flaky, duration_ms, error_message from ${testResults} where run_id = ${runId}::uuid),
     b as (select test_case_id, status, duration_ms from ${testResults} where run_id = ${baseId}::uuid),
@@ -66,7 +66,7 @@ async function changesBetween(runId: string, baseId: string, limit: number): Pro
  */
 export async function compareRuns(scope: Scope, runId: string, query: CompareRunsQuery): Promise<RunComparison> {
   const { run, slug } = await findRun(scope, runId)
-  const db = await useDb()
+  const db = await useReadDb()
   let base = null
   let baseReason: RunComparison['baseReason'] = null
   if (query.to !== 'previous') {

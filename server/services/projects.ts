@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useDb, useReadDb, schema } from '../db'
 import type { ProjectDetail, ProjectOverview } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { listRuns } from './runs'
@@ -44,7 +44,7 @@ function passRates(rows: DayRow[], days: string[], defaultBranch: string): Pick<
  * health window per branch, and the flaky tests and open clusters counted.
  */
 async function projectOverviews(scope: Scope, slug?: string): Promise<ProjectOverview[]> {
-  const db = await useDb()
+  const db = await useReadDb()
   const window = healthWindow(HEALTH_DAYS)
   const onDefault = sql`d.branch = ${projects.defaultBranch}`
   const rows = await db.select({

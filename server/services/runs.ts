@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
-import { useDb, schema, type Db } from '../db'
+import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
@@ -39,7 +39,7 @@ export async function getRunTrends(scope: Scope, projectSlug: string, query: Run
   const project = await requireProject(scope, projectSlug)
   const since = new Date(Date.now() - (query.days - 1) * 86_400_000)
   since.setUTCHours(0, 0, 0, 0)
-  const db = await useDb()
+  const db = await useReadDb()
   const day = sql<string>`to_char(${runs.startedAt} at time zone 'UTC', 'YYYY-MM-DD')`
   const rows = await db.select({
     day,
@@ -61,23 +61,42 @@ export async function listRuns(
   projectSlug: string,
   query: Partial<ListRunsQuery> & { limit: number },
 ): Promise<Page<RunSummary>> {
-  const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<string>(query.cursor, 'timestamp')
-  const db = await useDb()
-  const where: (SQL | undefined)[] = [eq(runs.projectId, project.id)]
+  const db = await useReadDb()
+  // the project is found in the same query; only an empty page asks whether it exists (404) or has no such runs
+  const projectId = sql`(select ${projects.id} from ${projects} where ${and(eq(projects.slug, projectSlug), inScope(scope, projects.id))})`
+  const where: (SQL | undefined)[] = [sql`${runs.projectId} = ${projectId}`]
   if (query.branch) where.push(eq(runs.branch, query.branch))
   if (query.status) where.push(eq(runs.status, query.status))
   if (query.since) where.push(gte(runs.startedAt, new Date(query.since)))
   if (query.until) where.push(lte(runs.startedAt, new Date(query.until)))
   if (after) where.push(sql`(${runs.startedAt}, ${runs.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`)
   const rows = await db.select().from(runs).where(and(...where)).orderBy(desc(runs.startedAt), desc(runs.id)).limit(query.limit + 1)
-  return toPage(rows, query.limit, r => toRunSummary(r, project.slug), r => [r.startedAt.toISOString(), r.id])
+  if (!rows.length) await requireProject(scope, projectSlug)
+  return toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id])
 }
 
 /** A run the caller may see, with its project's slug; a 404 otherwise. */
 export async function findRun(scope: Scope, runId: string) {
-  const db = await useDb()
+  const db = await useReadDb()
   const [row] = await db.select({ run: runs, slug: projects.slug }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
+    .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1)
+  if (!row) throw notFound('No run with this id visible to you.', 'run_not_found')
+  return row
+}
+
+/** The id of the latest run before the outer `runs` row on its own branch (null branch: runs without one), as runBefore. */
+const PREVIOUS_ON_BRANCH = sql<string | null>`coalesce(
+  (select p.id from ${runs} p where p.project_id = ${runs.projectId} and p.branch = ${runs.branch}
+    and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1),
+  (select p.id from ${runs} p where ${runs.branch} is null and p.project_id = ${runs.projectId} and p.branch is null
+    and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1))`
+
+/** findRun with the id of the run before it on its branch, in one query (get_run's first step). */
+async function findRunAndPrevious(scope: Scope, runId: string) {
+  const db = await useReadDb()
+  const [row] = await db.select({ run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH })
+    .from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
     .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1)
   if (!row) throw notFound('No run with this id visible to you.', 'run_not_found')
   return row
@@ -85,13 +104,19 @@ export async function findRun(scope: Scope, runId: string) {
 
 /** The latest run of the run's project on `branch` (null: runs without a branch) that started before it; null when none. */
 export async function runBefore(run: RunRow, branch: string | null): Promise<RunRow | null> {
-  const db = await useDb()
+  const db = await useReadDb()
   const [previous] = await db.select().from(runs)
     .where(and(eq(runs.projectId, run.projectId), branch ? eq(runs.branch, branch) : sql`${runs.branch} is null`,
       sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
     .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
   return previous ?? null
 }
+
+/** A retried result's attempts in order, read with the result (null for a single attempt). */
+const ATTEMPT_ROWS = sql<{ attempt: number, status: ResultView['status'], durationMs: number | null, errorMessage: string | null }[] | null>`
+  case when ${testResults.attemptCount} > 1 then (select json_agg(json_build_object('attempt', a.attempt, 'status', a.status,
+    'durationMs', a.duration_ms, 'errorMessage', a.error_message) order by a.attempt)
+    from ${testAttempts} a where a.result_id = ${testResults.id}) end`
 
 /** A failed result, written as literals so the planner can use the partial indexes that carry the same predicate. */
 export const FAILED_RESULT = sql`${testResults.status} in ('failed', 'errored')`
@@ -199,14 +224,14 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string, prev
  * (failed by default; status null leaves the page empty without reading it).
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
-  const { run, slug } = await findRun(scope, runId)
   const after = decodeCursor<string>(query.cursor, 'string')
-  const db = await useDb()
-  const previous = await runBefore(run, run.branch)
+  const { run, slug, previousId } = await findRunAndPrevious(scope, runId)
+  const previous = previousId ? { id: previousId } : undefined
+  const db = await useReadDb()
   const [rows, groups, uploads] = await Promise.all([
     query.status === null
       ? []
-      : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id) })
+      : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id), attemptRows: ATTEMPT_ROWS })
           .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
             eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
@@ -215,15 +240,11 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
     failureGroups(db, run.id, previous?.id),
     db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),
   ])
-  const multi = rows.slice(0, query.limit).filter(r => r.attempts > 1).map(r => r.id)
-  const attempts = multi.length
-    ? await db.select().from(testAttempts).where(inArray(testAttempts.resultId, multi)).orderBy(testAttempts.resultId, testAttempts.attempt)
-    : []
-  const results = toPage(rows, query.limit, ({ knownFailure, ...r }) => ({
+  const results = toPage(rows, query.limit, ({ knownFailure, attemptRows, ...r }) => ({
     ...toResultView(r),
     ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
     ...(r.attempts > 1
-      ? { attemptDetails: attempts.filter(a => a.resultId === r.id)
+      ? { attemptDetails: (attemptRows ?? [])
           .map(a => ({ attempt: a.attempt, status: a.status, durationMs: a.durationMs, ...clipError(a.errorMessage) })) }
       : {}),
   }), r => ['', r.id])
@@ -245,7 +266,7 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
 export async function listFailedResults(scope: Scope, projectSlug: string, query: ListFailedResultsQuery): Promise<Page<FailedResultView>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<string>(query.cursor, 'timestamp')
-  const db = await useDb()
+  const db = await useReadDb()
   const rows = await db.select({
     ...resultColumns, runId: testResults.runId, branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
   }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId)).innerJoin(runs, eq(runs.id, testResults.runId))

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useReadDb, schema } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
@@ -72,7 +72,7 @@ interface TestRow {
  */
 async function searchTests(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchTestHit>> {
   const after = query.kind === 'tests' ? decodeCursor<number>(query.cursor, 'number') : null
-  const db = await useDb()
+  const db = await useReadDb()
   const inProject = (column: typeof testCases.projectId | typeof failureClusters.projectId) =>
     and(inScope(scope, column), projectId ? eq(column, projectId) : undefined)
   const filtered = query.branch || query.status || query.since
@@ -116,7 +116,7 @@ async function searchTests(scope: Scope, projectId: string | null, query: Search
 /** Live failure clusters whose error text holds the words, most recently seen first (on the branch, since the date). */
 async function searchClusters(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchClusterHit>> {
   const after = query.kind === 'clusters' ? decodeCursor<string>(query.cursor, 'timestamp') : null
-  const db = await useDb()
+  const db = await useReadDb()
   const rows = await db.select({ c: failureClusters, slug: projects.slug }).from(failureClusters)
     .innerJoin(projects, eq(projects.id, failureClusters.projectId))
     .where(and(

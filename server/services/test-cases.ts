@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
-import { useDb, schema } from '../db'
+import { useReadDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
 import type { FlakyTestView, Page, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
@@ -40,7 +40,7 @@ const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testC
 export async function listFlakyTests(scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery): Promise<Page<FlakyTestView>> {
   const project = await requireProject(scope, projectSlug)
   const after = decodeCursor<number>(query.cursor, 'number')
-  const db = await useDb()
+  const db = await useReadDb()
   const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
   const rows = await db.select({ t: testCases, ...quarantineColumns }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
@@ -57,7 +57,7 @@ export async function listFlakyTests(scope: Scope, projectSlug: string, query: L
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
 export async function getTestCase(scope: Scope, testCaseId: string, query: GetTestCaseQuery): Promise<TestCaseDetail> {
-  const db = await useDb()
+  const db = await useReadDb()
   const [row] = await db.select({ t: testCases, slug: projects.slug, ...quarantineColumns })
     .from(testCases).innerJoin(projects, eq(projects.id, testCases.projectId))
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
@@ -86,7 +86,7 @@ type HistoryRow = Awaited<ReturnType<typeof historyRows>>[number]
 
 /** A test's results newest first, after the cursor's (time, id) when given; one extra row tells whether more follow. */
 async function historyRows(t: TestCaseRow, after: { key: string, id: string } | null, limit: number, branch?: string) {
-  const db = await useDb()
+  const db = await useReadDb()
   return db.select({
     id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
     attempts: testResults.attemptCount, durationMs: testResults.durationMs, errorMessage: testResults.errorMessage,
@@ -111,7 +111,7 @@ function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): Tes
  */
 export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<TestHistoryPage> {
   const after = decodeCursor<string>(query.cursor, 'timestamp')
-  const db = await useDb()
+  const db = await useReadDb()
   const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const [rows, branch] = await Promise.all([
@@ -141,7 +141,7 @@ interface TypicalRow {
  * failed; the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
  */
 async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
-  const db = await useDb()
+  const db = await useReadDb()
   return rowsOf<TypicalRow>(await db.execute(sql`
     with scanned as (
       select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}

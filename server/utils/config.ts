@@ -22,6 +22,7 @@ const envSchema = z.object({
   PORT: int(0, 65_535, 3000), // 0: any free port (the tests use it)
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string is expected').optional(),
   DATABASE_POOL_SIZE: int(1, 1000, 10),
+  DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string is expected').optional(),
   PROOFDECK_DATA_DIR: z.string().default('.data/pglite'),
   PROOFDECK_ADMIN_EMAIL: z.email('an email address is expected').optional(),
   PROOFDECK_ADMIN_PASSWORD: z.string().optional(),
@@ -84,6 +85,8 @@ export interface Config {
   /** null = embedded PGlite in `dataDir`. */
   databaseUrl: string | null
   databasePoolSize: number
+  /** A read replica for the read-only service functions (null: every query goes to `databaseUrl`). */
+  databaseReadUrl: string | null
   dataDir: string
   admin: { email: string, password: string } | null
   /** null = the default: on in development, off in production. */
@@ -165,10 +168,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) throw new ConfigError(describe(parsed.error, env))
   const e: Env = parsed.data
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL is set without DATABASE_URL: a read replica needs the Postgres primary it copies.')
+  }
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseReadUrl: e.DATABASE_READ_URL ?? null,
     dataDir: e.PROOFDECK_DATA_DIR,
     admin: e.PROOFDECK_ADMIN_EMAIL && e.PROOFDECK_ADMIN_PASSWORD
       ? { email: e.PROOFDECK_ADMIN_EMAIL, password: e.PROOFDECK_ADMIN_PASSWORD }

@@ -78,9 +78,16 @@ describe('MCP endpoint', () => {
     expect(flaky).toMatch(/Wilson/)
     const res = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': '2025-06-18' })
     // re-sent to the model on every turn: 4 KB without output schemas, 8 KB with them (see docs/mcp.md for the figure)
-    const bytes = Buffer.byteLength(await res.text())
+    const text = await res.text()
+    const bytes = Buffer.byteLength(text)
     console.log(`tools/list: ${bytes} bytes`)
     expect(bytes).toBeLessThanOrEqual(8192)
+    // the same request again is answered from the first answer (the tools are fixed for the process), with its own id
+    const again = await post({ jsonrpc: '2.0', id: 'second', method: 'tools/list' }, { 'mcp-protocol-version': '2025-06-18' })
+    expect(again.headers.get('cache-control')).toBe('no-store')
+    expect(await again.json()).toEqual({ ...JSON.parse(text), id: 'second' })
+    const ping = async (id: number) => (await post({ jsonrpc: '2.0', id, method: 'ping' }, { 'mcp-protocol-version': '2025-06-18' })).json()
+    expect([await ping(7), await ping(8)]).toEqual([{ jsonrpc: '2.0', id: 7, result: {} }, { jsonrpc: '2.0', id: 8, result: {} }])
   })
 
   it('speaks the modern stateless revision too', async () => {

@@ -24,13 +24,15 @@ const PENDING_NOTE = 'Not diagnosed yet: a diagnosis is made after each upload w
   + ' Ask again in a minute.'
 
 async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<DiagnosisDetail['feedback']> {
-  const [counts] = await db.select({
-    helpful: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 1)::int`,
-    wrong: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 0)::int`,
-  }).from(diagnosisFeedback).where(eq(diagnosisFeedback.diagnosisId, diagnosisId))
-  const [mine] = await db.select().from(diagnosisFeedback)
-    .where(and(eq(diagnosisFeedback.diagnosisId, diagnosisId), eq(diagnosisFeedback.userId, userId)))
-    .orderBy(desc(diagnosisFeedback.createdAt)).limit(1)
+  const [[counts], [mine]] = await Promise.all([
+    db.select({
+      helpful: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 1)::int`,
+      wrong: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 0)::int`,
+    }).from(diagnosisFeedback).where(eq(diagnosisFeedback.diagnosisId, diagnosisId)),
+    db.select().from(diagnosisFeedback)
+      .where(and(eq(diagnosisFeedback.diagnosisId, diagnosisId), eq(diagnosisFeedback.userId, userId)))
+      .orderBy(desc(diagnosisFeedback.createdAt)).limit(1),
+  ])
   return {
     helpful: counts?.helpful ?? 0, wrong: counts?.wrong ?? 0,
     mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
@@ -71,8 +73,9 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
  * a note while the first one is on its way). Never computes one. 404 outside the scope.
  */
 export async function getClusterDiagnosis(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
-  await requireCluster(scope, clusterId)
-  return readDiagnosis(await useDb(), scope, clusterId)
+  // together: outside the scope requireCluster's 404 is what the caller gets, the diagnosis read is dropped unseen
+  const [, diagnosis] = await Promise.all([requireCluster(scope, clusterId), readDiagnosis(await useDb(), scope, clusterId)])
+  return diagnosis
 }
 
 /** A user asks for a fresh diagnosis (members and admins): always a new version. */

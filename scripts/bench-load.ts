@@ -1,0 +1,164 @@
+/**
+ * Mixed load against the built server on Postgres, the shape issue 18 sets: 2 uploaders, 4 MCP clients and 4 page
+ * readers at once for 60 s, each one request at a time as fast as it is answered. Prints requests/s and p50/p95 per
+ * class and the server's memory (resident set sampled every second: the median after the first 10 s is "steady",
+ * VmHWM at the end is the peak), and writes its BENCHMARKS.md section.
+ *
+ *   DATABASE_URL=postgres://… npm run bench:load [-- --seconds 60 --results 1000 --label after]
+ *   PROOFDECK_BUILD_DIR=/tmp/other-output …   measures another build (before/after on the same machine)
+ *   … --keep / --reuse <database>  (keep the seeded database, or load a kept one; see lib/bench-db.ts)
+ * The database is seeded with the demo dataset (scale 1) first; uploads add JUnit reports of `--results` results
+ * to a project of their own under new run keys.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { benchDatabase, demoSize } from './lib/bench-db'
+import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { createApiKeyAs, spawnServer } from './lib/spawn-server'
+import { junitReport } from './lib/synthetic'
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1]! : fallback
+}
+const SECONDS = Number(arg('seconds', '60'))
+const RESULTS = Number(arg('results', '1000'))
+const LABEL = arg('label', '')
+const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
+const CLASSES = { uploads: 2, mcp: 4, pages: 4 } as const
+type Kind = keyof typeof CLASSES
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
+const memory = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024
+
+interface Target { url: string, cookie: string, ingestKey: string, readKey: string, runId: string, clusterId: string, testCaseId: string }
+
+/** What one worker of each class asks, the i-th time: a request that must answer 2xx. */
+function requestOf(kind: Kind, t: Target, worker: number, i: number): { path: string, init: RequestInit } {
+  if (kind === 'uploads') {
+    return {
+      path: `/api/v1/runs?project=load&branch=main&runKey=load-${Date.now()}-${worker}-${i}`,
+      init: { method: 'POST', headers: { 'authorization': `Bearer ${t.ingestKey}`, 'content-type': 'application/xml' }, body: REPORTS[i % 2] },
+    }
+  }
+  if (kind === 'mcp') {
+    const calls: [string, Record<string, unknown>][] = [
+      ['list_projects', {}], ['get_project', { projectSlug: 'web' }], ['list_runs', { projectSlug: 'web', limit: 10 }],
+      ['get_run', { runId: t.runId, limit: 10 }], ['list_failed_cases', { projectSlug: 'web', limit: 10 }],
+      ['list_flaky_tests', { projectSlug: 'web', limit: 10 }], ['get_test_case', { testCaseId: t.testCaseId }],
+      ['list_clusters', { projectSlug: 'web', limit: 10 }], ['get_cluster_diagnosis', { clusterId: t.clusterId }],
+    ]
+    const [name, args] = calls[(i + worker) % calls.length]!
+    return {
+      path: '/mcp',
+      init: {
+        method: 'POST',
+        headers: { 'authorization': `Bearer ${t.readKey}`, 'content-type': 'application/json', 'accept': 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name, arguments: args } }),
+      },
+    }
+  }
+  const pages = ['/', '/projects/web', `/runs/${t.runId}`, `/tests/${t.testCaseId}`, '/projects/web/flaky', `/clusters/${t.clusterId}`]
+  return { path: pages[(i + worker) % pages.length]!, init: { headers: { cookie: t.cookie } } }
+}
+
+let REPORTS: string[] = []
+
+async function worker(kind: Kind, t: Target, n: number, until: number, out: { ms: number[], errors: string[] }) {
+  for (let i = 0; Date.now() < until; i++) {
+    const { path, init } = requestOf(kind, t, n, i)
+    const t0 = performance.now()
+    const res = await fetch(`${t.url}${path}`, init)
+    const text = await res.text()
+    out.ms.push(performance.now() - t0)
+    if (res.status >= 300 || (kind === 'mcp' && text.includes('"isError":true'))) out.errors.push(`${path} ${res.status} ${text.slice(0, 200)}`)
+  }
+}
+
+async function target(url: string): Promise<Target> {
+  const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status}`)
+  const cookie = login.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+  const json = async (path: string) => (await fetch(`${url}${path}`, { headers: { cookie } })).json()
+  const run = (await json('/api/projects/web/runs?status=failed&limit=1')).items[0]
+  const clusterId = (await json('/api/projects/web/clusters?limit=1')).items[0].id
+  const testCaseId = (await json('/api/projects/web/flaky-tests?limit=1')).items[0].testCaseId
+  return {
+    url, cookie, runId: run.id, clusterId, testCaseId,
+    ingestKey: await createApiKeyAs(url, ADMIN, ['ingest']), readKey: await createApiKeyAs(url, ADMIN, ['read']),
+  }
+}
+
+async function main() {
+  const build = process.env.PROOFDECK_BUILD_DIR ?? '.output'
+  if (!existsSync(`${build}/server/index.mjs`)) throw new Error('Build first: npm run build')
+  const db = await benchDatabase('pd_bench_load', 'Postgres')
+  const server = await spawnServer({
+    ...db.env, PROOFDECK_DEMO: db.reused ? '0' : '1', NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
+    PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4',
+  }, { timeoutMs: 300_000 })
+  try {
+    const [runs, results] = await demoSize(db, server.output)
+    REPORTS = [junitReport(RESULTS, 1), junitReport(RESULTS, 2)]
+    const t = await target(server.url)
+    const stats = Object.fromEntries(Object.keys(CLASSES).map(k => [k, { ms: [] as number[], errors: [] as string[] }])) as
+      Record<Kind, { ms: number[], errors: string[] }>
+    const rss: number[] = []
+    const loads: number[] = [loadavg()[0]!]
+    const start = Date.now()
+    const until = start + SECONDS * 1000
+    const sampler = setInterval(() => {
+      if (Date.now() - start >= 10_000) rss.push(memory(server.pid, 'VmRSS'))
+      loads.push(loadavg()[0]!)
+    }, 1000)
+    await Promise.all((Object.keys(CLASSES) as Kind[]).flatMap(kind =>
+      Array.from({ length: CLASSES[kind] }, (_, n) => worker(kind, t, n, until, stats[kind]))))
+    clearInterval(sampler)
+    const elapsed = (Date.now() - start) / 1000
+    const peak = memory(server.pid, 'VmHWM')
+    const steady = quantile([...rss].sort((a, b) => a - b), 0.5)
+
+    const rows = (Object.keys(CLASSES) as Kind[]).map((kind) => {
+      const sorted = [...stats[kind].ms].sort((a, b) => a - b)
+      const [p50, p95] = [quantile(sorted, 0.5), quantile(sorted, 0.95)]
+      return { kind, n: sorted.length, rate: sorted.length / elapsed, p50, p95, errors: stats[kind].errors }
+    })
+    const total = rows.reduce((n, r) => n + r.n, 0)
+    for (const r of rows) {
+      console.log(`${r.kind.padEnd(8)} ${r.n} requests, ${r.rate.toFixed(1)}/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${r.errors.length} errors`)
+      for (const e of r.errors.slice(0, 3)) console.log(`  ${e}`)
+    }
+    const load = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`
+    console.log(`all      ${(total / elapsed).toFixed(1)} req/s; server RSS steady ${steady.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; load ${load}`)
+    const name: Record<Kind, string> = {
+      uploads: `uploads (JUnit, ${RESULTS.toLocaleString('en-US')} results)`,
+      mcp: 'MCP tools/call (9 tools in turn)',
+      pages: 'dashboard pages (SSR, 6 in turn)',
+    }
+    writeBenchmarkSection(`Mixed load on Postgres${LABEL ? `, ${LABEL}` : ''}`, 'bench:load', [
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 min) ${load} during the run (sampled each`
+      + ` second; the load generator runs on the same cores). ${SECONDS} s against the built server (\`${build}\`) on Postgres seeded with the`
+      + ` demo dataset (${runs.toLocaleString('en-US')} runs, ${results.toLocaleString('en-US')} results); ${CLASSES.uploads} uploaders, ${CLASSES.mcp} MCP`
+      + ` clients and ${CLASSES.pages} page readers, each one request at a time with no pause. RSS: median of per-second samples after the`
+      + ' first 10 s (steady) and the high-water mark (peak).',
+      '',
+      '| Class | Clients | Requests | Requests/s | p50 | p95 | Errors |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map(r => `| ${name[r.kind]} | ${CLASSES[r.kind]} | ${r.n} | ${r.rate.toFixed(1)} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.errors.length} |`),
+      `| **all** | ${CLASSES.uploads + CLASSES.mcp + CLASSES.pages} | ${total} | **${(total / elapsed).toFixed(1)}** | | | |`,
+      '',
+      `Server RSS: steady **${steady.toFixed(0)} MB**, peak **${peak.toFixed(0)} MB** (target: steady ≤ 256 MB).`,
+    ].join('\n'))
+  }
+  finally {
+    await server.kill()
+    await db.drop()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
