@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 
 /**
@@ -20,11 +20,13 @@ const utcDay = (at: Date) => at.toISOString().slice(0, 10)
  * row now holds its counts after it. A retried upload adds nothing and writes nothing.
  */
 export async function recordRunInRollups(tx: Tx, before: RunRow, isNewRun: boolean): Promise<void> {
-  const [after] = await tx.select({ total: runs.total, passed: runs.passed, skipped: runs.skipped })
+  const [after] = await tx.select({ total: runs.total, passed: runs.passed, skipped: runs.skipped, durationMs: runs.durationMs })
     .from(runs).where(eq(runs.id, before.id))
   if (!after) return
   const passed = after.passed - before.passed
   const executed = (after.total - after.skipped) - (before.total - before.skipped)
+  const durationMs = (after.durationMs ?? 0) - (before.durationMs ?? 0)
+  const timedRuns = (after.durationMs == null ? 0 : 1) - (before.durationMs == null ? 0 : 1)
   if (isNewRun) {
     const newer = sql`(${projectRollups.latestRunId} is null
       or (excluded.latest_started_at, excluded.latest_run_id) > (${projectRollups.latestStartedAt}, ${projectRollups.latestRunId}))`
@@ -39,15 +41,37 @@ export async function recordRunInRollups(tx: Tx, before: RunRow, isNewRun: boole
         },
       })
   }
-  if (!isNewRun && !passed && !executed) return
+  if (!isNewRun && !passed && !executed && !durationMs && !timedRuns) return
   await tx.insert(projectDayRollups)
-    .values({ projectId: before.projectId, day: utcDay(before.startedAt), branch: before.branch ?? '', runs: isNewRun ? 1 : 0, passed, executed })
+    .values({
+      projectId: before.projectId, day: utcDay(before.startedAt), branch: before.branch ?? '', runs: isNewRun ? 1 : 0, passed, executed,
+      durationMs, timedRuns,
+    })
     .onConflictDoUpdate({
       target: [projectDayRollups.projectId, projectDayRollups.day, projectDayRollups.branch],
       set: {
         runs: sql`${projectDayRollups.runs} + excluded.runs`,
         passed: sql`${projectDayRollups.passed} + excluded.passed`,
         executed: sql`${projectDayRollups.executed} + excluded.executed`,
+        durationMs: sql`${projectDayRollups.durationMs} + excluded.duration_ms`,
+        timedRuns: sql`${projectDayRollups.timedRuns} + excluded.timed_runs`,
       },
     })
+}
+
+/**
+ * The project's next run number: the counter row is created or incremented and stays locked until the upload's
+ * transaction ends, so concurrent new runs of one project number one after the other.
+ */
+export async function takeRunNumber(tx: Tx, projectId: string): Promise<number> {
+  const [row] = await tx.insert(projectRollups).values({ projectId, lastRunNumber: 1 })
+    .onConflictDoUpdate({ target: projectRollups.projectId, set: { lastRunNumber: sql`${projectRollups.lastRunNumber} + 1` } })
+    .returning({ n: projectRollups.lastRunNumber })
+  return row!.n
+}
+
+/** Gives back the number just taken (the run existed after all); safe because the counter is still locked by this transaction. */
+export async function giveBackRunNumber(tx: Tx, projectId: string, number: number): Promise<void> {
+  await tx.update(projectRollups).set({ lastRunNumber: number - 1 })
+    .where(and(eq(projectRollups.projectId, projectId), eq(projectRollups.lastRunNumber, number)))
 }

@@ -60,6 +60,9 @@ const envSchema = z.object({
   PROOFDECK_WEBHOOK_RETRY_SECONDS: int(0, 3600, 10),
   PROOFDECK_JOBS_MAINTENANCE_SECONDS: int(1, 3600, 30),
   PROOFDECK_JOBS_POLL_SECONDS: int(1, 300, 5),
+  PROOFDECK_RETENTION_DAYS: z.coerce.number('a whole number of days from 1 to 36500 is expected')
+    .int('a whole number of days from 1 to 36500 is expected').min(1, 'a whole number of days from 1 to 36500 is expected')
+    .max(36_500, 'a whole number of days from 1 to 36500 is expected').optional(),
 })
 
 type Env = z.output<typeof envSchema>
@@ -109,6 +112,8 @@ export interface Config {
   jobsMaintenanceSeconds: number
   /** How often an idle job worker looks for work queued elsewhere (other instances, retries come due). */
   jobsPollSeconds: number
+  /** Days of runs kept in projects without their own retention; null = forever. */
+  retentionDays: number | null
 }
 
 export class ConfigError extends Error {}
@@ -169,6 +174,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     },
     jobsMaintenanceSeconds: e.PROOFDECK_JOBS_MAINTENANCE_SECONDS,
     jobsPollSeconds: e.PROOFDECK_JOBS_POLL_SECONDS,
+    retentionDays: e.PROOFDECK_RETENTION_DAYS ?? null,
   }
 }
 

@@ -13,6 +13,8 @@ export interface Page<T> {
 
 export interface RunSummary {
   id: string
+  /** The run's number in its project, shown as #1234. */
+  number: number
   project: string
   status: RunStatus
   branch: string | null
@@ -242,6 +244,8 @@ export interface ClusterSummary {
   firstSeenAt: string
   lastSeenAt: string
   lastSeenRunId: string | null
+  /** The issue tracked for this cluster (set on the cluster page). */
+  issueUrl: string | null
 }
 
 export interface ClusterDetail extends ClusterSummary {
