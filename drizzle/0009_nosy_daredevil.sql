@@ -11,8 +11,8 @@ UPDATE "runs" SET "number" = n."rn" FROM (
   SELECT "id", row_number() OVER (PARTITION BY "project_id" ORDER BY "started_at", "id") AS "rn" FROM "runs"
 ) n WHERE n."id" = "runs"."id";--> statement-breakpoint
 ALTER TABLE "runs" ALTER COLUMN "number" SET NOT NULL;--> statement-breakpoint
-INSERT INTO "project_rollups" ("project_id", "last_run_number")
-SELECT "project_id", max("number") FROM "runs" GROUP BY 1
+INSERT INTO "project_rollups" ("project_id", "run_count", "last_run_number")
+SELECT "project_id", count(*), max("number") FROM "runs" GROUP BY 1
 ON CONFLICT ("project_id") DO UPDATE SET "last_run_number" = excluded."last_run_number";--> statement-breakpoint
 UPDATE "project_day_rollups" d SET "duration_ms" = t."ms", "timed_runs" = t."n" FROM (
   SELECT "project_id", ("started_at" AT TIME ZONE 'UTC')::date AS "day", coalesce("branch", '') AS "branch",
