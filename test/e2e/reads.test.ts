@@ -2,7 +2,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type TestServer } from './server'
-import { createKey, login, upload } from './client'
+import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
 
 /** Every page of a list, following nextCursor to the end. */
 async function all(get: (cursor?: string) => Promise<any>): Promise<any[]> {
@@ -338,17 +338,7 @@ describe('read API on the demo dataset', () => {
     const trendsBefore = await ok('/api/projects/web/trends?days=90')
     const before = await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))
     // the trends (read from the day rollups) sum the runs as listed, day by day and branch by branch
-    const since = trendsBefore.since as string
-    const expected = new Map<string, { runs: number, passed: number, executed: number, ms: number, timed: number }>()
-    for (const r of before.filter(r => r.startedAt >= since)) {
-      const k = `${r.startedAt.slice(0, 10)} ${r.branch ?? ''}`
-      const e = expected.get(k) ?? { runs: 0, passed: 0, executed: 0, ms: 0, timed: 0 }
-      expected.set(k, { runs: e.runs + 1, passed: e.passed + r.counts.passed, executed: e.executed + r.counts.tests - r.counts.skipped,
-        ms: e.ms + (r.durationMs ?? 0), timed: e.timed + (r.durationMs == null ? 0 : 1) })
-    }
-    expect(Object.fromEntries(trendsBefore.points.map((p: any) => [`${p.day} ${p.branch ?? ''}`, p]))).toEqual(Object.fromEntries(
-      [...expected].map(([k, e]) => [k, { day: k.slice(0, 10), branch: k.slice(11) || null, runs: e.runs, passed: e.passed,
-        executed: e.executed, durationMs: e.timed ? Math.round(e.ms / e.timed) : null }])))
+    expect(trendByDay(trendsBefore.points)).toEqual(trendOfRuns(before, trendsBefore.since))
     const cutoff = Date.now() - 7 * 86_400_000
     const old = before.filter(r => Date.parse(r.startedAt) < cutoff)
     expect(old.length).toBeGreaterThan(0)
