@@ -134,8 +134,11 @@ describe('project settings: webhooks in Chromium', () => {
     await page.waitForURL(`${server.url}/clusters/${target.id}`)
     await page.waitForLoadState('networkidle')
     await page.getByText('Clusters merged', { exact: true }).waitFor()
-    await page.getByTestId('cluster-issue-input').fill('https://github.com/acme/shop/issues/7')
-    await expect.poll(() => page.getByTestId('cluster-issue-save').isEnabled()).toBe(true)
+    // the new page may still re-render as its data settles: fill again until the field keeps the link
+    await expect.poll(async () => {
+      await page.getByTestId('cluster-issue-input').fill('https://github.com/acme/shop/issues/7')
+      return page.getByTestId('cluster-issue-save').isEnabled()
+    }).toBe(true)
     await page.getByTestId('cluster-issue-save').click()
     await page.getByText('Issue linked', { exact: true }).waitFor()
     await page.screenshot({ path: `${ARTIFACTS}/cluster-merged-issue.png`, fullPage: true })
