@@ -4,13 +4,12 @@ ALTER TABLE "project_day_rollups" ADD COLUMN "duration_ms" bigint DEFAULT 0 NOT 
 ALTER TABLE "project_day_rollups" ADD COLUMN "timed_runs" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "project_rollups" ADD COLUMN "last_run_number" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 -- Hand-written below: run numbers given to the runs already stored, in start order per project, and the counter
--- set past them; the trends' durations added to the day rollups from the runs already stored. The generated
--- ADD COLUMN "number" integer NOT NULL is split in three (add, fill, set not null) so it works on a non-empty table.
+-- set past them; the trends' durations added to the day rollups from the runs already stored. "number" is null only
+-- inside the upload's transaction that creates the run, until its number is taken at its end.
 ALTER TABLE "runs" ADD COLUMN "number" integer;--> statement-breakpoint
 UPDATE "runs" SET "number" = n."rn" FROM (
   SELECT "id", row_number() OVER (PARTITION BY "project_id" ORDER BY "started_at", "id") AS "rn" FROM "runs"
 ) n WHERE n."id" = "runs"."id";--> statement-breakpoint
-ALTER TABLE "runs" ALTER COLUMN "number" SET NOT NULL;--> statement-breakpoint
 INSERT INTO "project_rollups" ("project_id", "run_count", "last_run_number")
 SELECT "project_id", count(*), max("number") FROM "runs" GROUP BY 1
 ON CONFLICT ("project_id") DO UPDATE SET "last_run_number" = excluded."last_run_number";--> statement-breakpoint

@@ -16,7 +16,7 @@ import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
-import { giveBackRunNumber, recordRunInRollups, takeRunNumber } from './rollups'
+import { recordRunInRollups } from './rollups'
 import { labelNewlyFlaky, refreshRunCounts, storeResults } from './run-results'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
@@ -48,7 +48,7 @@ interface RunPlan {
   rejected: Notes['rejected']
   runKey: string
   format: ReportFormat
-  values: Omit<typeof runs.$inferInsert, 'projectId' | 'number'>
+  values: Omit<typeof runs.$inferInsert, 'projectId'>
 }
 
 /** Results stored per slice of an upload: about 10 MB of unpacked results, and statements large enough to be fast. */
@@ -78,8 +78,8 @@ export async function ingestRun(
       ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
-    const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
-    await recordRunInRollups(tx, run, isNewRun)
+    const number = await recordRunInRollups(tx, run, isNewRun)
+    const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })
@@ -200,23 +200,13 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
 
 /**
  * Finds or creates the run of this run key and locks it: concurrent shards of one run apply one after the other. A new
- * run takes the project's next run number (./rollups.ts); a concurrent upload that created the same run first gives
- * the number back while it still holds the counter's lock, so numbers have no gaps and are never given twice.
+ * run gets its number at the end of the upload, with the rollups (./rollups.ts).
  */
 async function lockRun(tx: Tx, projectId: string, plan: RunPlan): Promise<{ run: RunRow, isNewRun: boolean }> {
-  const existing = await lockedRun(tx, projectId, plan.runKey)
-  if (existing) return { run: existing, isNewRun: false }
-  const number = await takeRunNumber(tx, projectId)
-  const inserted = await tx.insert(runs).values({ ...plan.values, projectId, number }).onConflictDoNothing().returning({ id: runs.id })
-  if (!inserted.length) await giveBackRunNumber(tx, projectId, number)
-  const run = await lockedRun(tx, projectId, plan.runKey)
+  const inserted = await tx.insert(runs).values({ ...plan.values, projectId }).onConflictDoNothing().returning({ id: runs.id })
+  const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, projectId), eq(runs.runKey, plan.runKey))).for('update')
   if (!run) throw new Error('run row vanished inside its transaction')
   return { run, isNewRun: inserted.length > 0 }
-}
-
-async function lockedRun(tx: Tx, projectId: string, runKey: string): Promise<RunRow | undefined> {
-  const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, projectId), eq(runs.runKey, runKey))).for('update')
-  return run
 }
 
 /** Files whose content this run does not hold yet, each content once. */
@@ -288,7 +278,7 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
   }))
   return {
     runId: run.id,
-    runNumber: run.number,
+    runNumber: run.number!,
     url: `${baseUrl}${links.run(run.id)}`,
     project,
     status: stored.status,

@@ -28,7 +28,7 @@ type RunRow = typeof runs.$inferSelect
 
 export function toRunSummary(r: RunRow, project: string): RunSummary {
   return {
-    id: r.id, number: r.number, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage,
+    id: r.id, number: r.number!, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage,
     buildUrl: r.buildUrl,
     environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,
     counts: { tests: r.total, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped, flaky: r.flaky },

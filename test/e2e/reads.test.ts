@@ -279,7 +279,7 @@ describe('read API on the demo dataset', () => {
     const mcp = await mcpAs()
     expect((await mcp('list_runs', { projectSlug: 'numbered', limit: 1 })).json.items[0].number).toBeGreaterThan(1)
     // a run re-sent after every other is a retry: same number; two shards of one new run at once share one number,
-    // and the one that lost the race gave its number back: the next new run takes 11
+    // and the next new run takes 11: no number was taken for the shard that found the run made
     expect((await send1('k3', 3)).body.runNumber).toBe(answers[2]!.body.runNumber)
     const shards = await Promise.all([send1('k9', 9), send1('k9', 90)])
     expect(shards.map(a => a.body.runNumber)).toEqual([10, 10])

@@ -9,8 +9,11 @@ export const runs = pgTable('runs', {
   projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
   /** Uploads carrying the same key (CI shards, retries) merge into this run. Derived from the content when none is given. */
   runKey: text().notNull(),
-  /** The human run number in its project (#1234), given at ingest from project_rollups.last_run_number. */
-  number: integer().notNull(),
+  /**
+   * The human run number in its project (#1234), taken from project_rollups.last_run_number at the end of the upload
+   * that creates the run (services/rollups.ts); null only inside that transaction, so no reader sees it null.
+   */
+  number: integer(),
   branch: text(),
   commitSha: text(),
   commitMessage: text(),
