@@ -2,24 +2,28 @@ import { useDbHandle } from '../db'
 import { enqueueBlobSweep, registerBlobSweep } from '../services/blobs'
 import { registerDiagnosisJob } from '../services/diagnoses'
 import { startJobs } from '../services/jobs'
+import { registerRetentionJob, scheduleRetention } from '../services/retention'
 import { registerWebhookDelivery } from '../services/webhook-delivery'
 import { requeuePendingDeliveries } from '../services/webhook-events'
 
 /**
  * After migrations: the job queue (pg-boss, in our own database) with every job type registered here (webhook
- * deliveries, diagnoses, the blob sweep), then the webhook deliveries still pending from before a restart are queued again. The
- * database plugin stops the queue before it closes the database.
+ * deliveries, diagnoses, the blob sweep, retention), then the webhook deliveries still pending from before a restart
+ * are queued again and retention is queued now and daily. The database plugin stops the queue before it closes the
+ * database.
  */
 export default defineNitroPlugin(() => {
   if (import.meta.prerender) return
   registerWebhookDelivery()
   registerDiagnosisJob()
   registerBlobSweep()
+  registerRetentionJob()
   useDbHandle().then(async () => {
     await startJobs()
     // the first blob sweep of this start; each sweep queues the next (PROOFDECK_BLOB_SWEEP_HOURS)
     await enqueueBlobSweep()
     const n = await requeuePendingDeliveries()
     if (n) console.info(`[proofdeck] queued ${n} webhook deliveries left pending before the restart`)
+    scheduleRetention()
   }).catch((err: Error) => console.error(`[proofdeck] the job queue did not start: ${err.message}`))
 })

@@ -177,6 +177,7 @@ function toTriage(c: ClusterRow): ClusterTriage {
   return {
     id: c.id, status: c.status, statusNote: c.statusNote, statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
     statusChangedBy: c.statusChangedBy, occurrences: c.occurrences, affectedTests: c.affectedTests,
+    issueUrl: c.issueUrl,
   }
 }
 
@@ -203,6 +204,7 @@ export async function updateCluster(scope: Scope, clusterId: string, body: Updat
     const changes: Partial<typeof failureClusters.$inferInsert> = {}
     if (body.status !== undefined) changes.status = body.status
     if (body.note !== undefined) changes.statusNote = body.note || null
+    if (body.issueUrl !== undefined) changes.issueUrl = body.issueUrl
     if (body.status !== undefined || body.note !== undefined) {
       changes.statusChangedAt = new Date()
       changes.statusChangedBy = scope.userId

@@ -20,7 +20,7 @@ function toSummary(c: ClusterRow, project: string, retryPasses: number): Cluster
     id: c.id, project, title: c.title, errorType: c.errorType, category: c.category, status: c.status, occurrences: c.occurrences,
     retryPasses, flaky: retryPasses > 0 && retryPasses >= c.occurrences,
     affectedTests: c.affectedTests, branches: c.branches, firstSeenAt: c.firstSeenAt.toISOString(), lastSeenAt: c.lastSeenAt.toISOString(),
-    lastSeenRunId: c.lastSeenRunId,
+    lastSeenRunId: c.lastSeenRunId, issueUrl: c.issueUrl,
   }
 }
 

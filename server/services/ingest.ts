@@ -84,14 +84,14 @@ export async function ingestRun(
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
-    const receipt = await receiptOf(tx, { plan, fresh, run, project: project.slug, baseUrl, ...applied })
-    const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
-    receipt.rejected = [...receipt.rejected, ...notKept]
-    await recordRunInRollups(tx, run, isNewRun)
     if (fresh.length) {
       await recordTestDays(tx, run, isNewRun)
       await ownNewTests(tx, project.id, run.id)
     }
+    const number = await recordRunInRollups(tx, run, isNewRun)
+    const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
+    const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
+    receipt.rejected = [...receipt.rejected, ...notKept]
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })
@@ -210,7 +210,10 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
   return project
 }
 
-/** Finds or creates the run of this run key and locks it: concurrent shards of one run apply one after the other. */
+/**
+ * Finds or creates the run of this run key and locks it: concurrent shards of one run apply one after the other. A new
+ * run gets its number at the end of the upload, with the rollups (./rollups.ts).
+ */
 async function lockRun(tx: Tx, projectId: string, plan: RunPlan): Promise<{ run: RunRow, isNewRun: boolean }> {
   const inserted = await tx.insert(runs).values({ ...plan.values, projectId }).onConflictDoNothing().returning({ id: runs.id })
   const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, projectId), eq(runs.runKey, plan.runKey))).for('update')
@@ -287,6 +290,7 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
   }))
   return {
     runId: run.id,
+    runNumber: run.number!,
     url: `${baseUrl}${links.run(run.id)}`,
     project,
     status: stored.status,

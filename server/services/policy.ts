@@ -6,7 +6,7 @@ import type { Scope } from './scope'
  * they are limited by the scope's projects in SQL (outside the scope is a 404, not a 403).
  */
 export type Action = 'ingest' | 'triage' | 'quarantine' | 'rediagnose' | 'manage_users' | 'manage_ai_settings' | 'manage_keys' | 'create_ingest_key'
-  | 'revoke_any_key' | 'revoke_sessions' | 'manage_webhooks'
+  | 'revoke_any_key' | 'revoke_sessions' | 'manage_webhooks' | 'manage_project' | 'delete_project' | 'run_retention'
 
 interface Rule {
   allows: (scope: Scope) => boolean
@@ -31,6 +31,12 @@ const POLICY: Record<Action, Rule> = {
     allows: s => signedIn(s) && s.role !== 'viewer',
     refusal: 'Only members and admins signed in to the dashboard can add or delete webhooks.', code: 'forbidden',
   },
+  manage_project: {
+    allows: s => signedIn(s) && s.role !== 'viewer',
+    refusal: 'Only members and admins signed in to the dashboard can change project settings.', code: 'forbidden',
+  },
+  delete_project: { allows: admin, refusal: 'Only an admin signed in to the dashboard can delete a project.', code: 'admin_only' },
+  run_retention: { allows: admin, refusal: 'Only an admin signed in to the dashboard can run the retention job.', code: 'admin_only' },
   rediagnose: { allows: s => s.role !== 'viewer', refusal: 'Viewers cannot re-run a diagnosis; ask a member or an admin.', code: 'role_forbids' },
   manage_users: { allows: admin, refusal: 'Only an admin can manage users.', code: 'admin_only' },
   manage_ai_settings: { allows: admin, refusal: 'Only an admin can see or change the AI provider settings.', code: 'admin_only' },

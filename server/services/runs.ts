@@ -9,7 +9,7 @@ import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches, textMatches } from './search'
 
-const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads, diagnoses } = schema
+const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads, diagnoses, projectDayRollups } = schema
 
 /** Error text in lists stays short; the test case carries the whole message and stack. */
 const ERROR_CHARS = 500
@@ -28,30 +28,33 @@ type RunRow = typeof runs.$inferSelect
 
 export function toRunSummary(r: RunRow, project: string): RunSummary {
   return {
-    id: r.id, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage, buildUrl: r.buildUrl,
+    id: r.id, number: r.number!, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage,
+    buildUrl: r.buildUrl,
     environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,
     counts: { tests: r.total, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped, flaky: r.flaky },
   }
 }
 
-/** Runs of one project per UTC day and branch over the last `days` days (today included), summed in SQL for trend charts. */
+/**
+ * Runs of one project per UTC day and branch over the last `days` days (today included), for trend charts: read from
+ * the day rollups kept at ingest (./rollups.ts), which retention keeps, so trends outlive the runs they count.
+ */
 export async function getRunTrends(scope: Scope, projectSlug: string, query: RunTrendsQuery): Promise<RunTrends> {
   const project = await requireProject(scope, projectSlug)
   const since = new Date(Date.now() - (query.days - 1) * 86_400_000)
   since.setUTCHours(0, 0, 0, 0)
   const db = await useReadDb()
-  const day = sql<string>`to_char(${runs.startedAt} at time zone 'UTC', 'YYYY-MM-DD')`
+  const d = projectDayRollups
   const rows = await db.select({
-    day,
-    branch: runs.branch,
-    runs: sql<number>`count(*)::int`,
-    passed: sql<number>`sum(${runs.passed})::int`,
-    executed: sql<number>`sum(${runs.total} - ${runs.skipped})::int`,
-    durationMs: sql<number | null>`round(avg(${runs.durationMs}))::int`,
-  }).from(runs)
-    .where(and(eq(runs.projectId, project.id), gte(runs.startedAt, since)))
-    .groupBy(day, runs.branch)
-    .orderBy(day, runs.branch)
+    day: sql<string>`to_char(${d.day}::date, 'YYYY-MM-DD')`,
+    branch: sql<string | null>`nullif(${d.branch}, '')`,
+    runs: d.runs,
+    passed: d.passed,
+    executed: d.executed,
+    durationMs: sql<number | null>`case when ${d.timedRuns} > 0 then round(${d.durationMs}::numeric / ${d.timedRuns})::int end`,
+  }).from(d)
+    .where(and(eq(d.projectId, project.id), gte(d.day, since.toISOString().slice(0, 10)), sql`${d.runs} > 0`))
+    .orderBy(d.day, d.branch)
   return { since: since.toISOString(), days: query.days, points: rows }
 }
 

@@ -61,6 +61,9 @@ const envSchema = z.object({
   PROOFDECK_WEBHOOK_RETRY_SECONDS: int(0, 3600, 10),
   PROOFDECK_JOBS_MAINTENANCE_SECONDS: int(1, 3600, 30),
   PROOFDECK_JOBS_POLL_SECONDS: int(1, 300, 5),
+  PROOFDECK_RETENTION_DAYS: z.coerce.number('a whole number of days from 1 to 36500 is expected')
+    .int('a whole number of days from 1 to 36500 is expected').min(1, 'a whole number of days from 1 to 36500 is expected')
+    .max(36_500, 'a whole number of days from 1 to 36500 is expected').optional(),
   PROOFDECK_MAX_ATTACHMENT_MB: positive('a positive number of megabytes').default(20),
   PROOFDECK_MAX_ATTACHMENTS: int(0, 10_000, 500),
   PROOFDECK_BLOB_DRIVER: z.enum(['fs', 's3'], 'fs or s3 is expected').default('fs'),
@@ -139,6 +142,8 @@ export interface Config {
     /** How often the sweep deletes blobs no attachment references any more. */
     sweepHours: number
   }
+  /** Days of runs kept in projects without their own retention; null = forever. */
+  retentionDays: number | null
 }
 
 export class ConfigError extends Error {}
@@ -217,6 +222,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       maxFiles: e.PROOFDECK_MAX_ATTACHMENTS,
       sweepHours: e.PROOFDECK_BLOB_SWEEP_HOURS,
     },
+    retentionDays: e.PROOFDECK_RETENTION_DAYS ?? null,
   }
 }
 

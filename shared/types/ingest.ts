@@ -23,6 +23,8 @@ export interface ReceiptFile {
  */
 export interface IngestReceipt {
   runId: string
+  /** The run's number in its project (#1234). */
+  runNumber: number
   url: string
   project: string
   status: RunStatus

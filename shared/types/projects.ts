@@ -10,3 +10,21 @@ export interface ProjectSummary {
   runCount: number
   latestRun: { id: string, status: RunStatus, branch: string | null, commit: string | null, startedAt: string, counts: RunCounts } | null
 }
+
+/** A project's settings page: what a member or an admin may change, and the server default retention beside it. */
+export interface ProjectSettings {
+  slug: string
+  name: string
+  defaultBranch: string
+  repositoryUrl: string | null
+  /** Days of runs kept; null = the server default. */
+  retentionDays: number | null
+  /** PROOFDECK_RETENTION_DAYS; null = forever. */
+  serverRetentionDays: number | null
+}
+
+/** What one pass of retention deleted, per project that has a retention. */
+export interface RetentionOutcome {
+  projects: { slug: string, retentionDays: number, runsDeleted: number }[]
+  runsDeleted: number
+}

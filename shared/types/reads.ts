@@ -13,6 +13,8 @@ export interface Page<T> {
 
 export interface RunSummary {
   id: string
+  /** The run's number in its project, shown as #1234. */
+  number: number
   project: string
   status: RunStatus
   branch: string | null
@@ -270,6 +272,8 @@ export interface ClusterSummary {
   lastSeenRunId: string | null
   /** Owners (CODEOWNERS) of the tests it affected: the clusters list only. */
   owners?: string[]
+  /** The issue tracked for this cluster (set on the cluster page). */
+  issueUrl: string | null
 }
 
 export interface ClusterDetail extends ClusterSummary {

@@ -9,4 +9,5 @@ export interface ClusterTriage {
   statusChangedBy: string | null
   occurrences: number
   affectedTests: number
+  issueUrl: string | null
 }

@@ -94,4 +94,66 @@ describe('project settings: webhooks in Chromium', () => {
     expect(firstLoad, `${(firstLoad / 1024).toFixed(1)} KB gzip of JS`).toBeLessThanOrEqual(FIRST_LOAD_BUDGET)
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([])
   })
+
+  it('changes the project settings, links commits into the repository, merges clusters, links an issue and deletes the project', async () => {
+    const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
+    const twoCauses = JSON.stringify({ format: 'proofdeck', version: 1, results: [
+      { title: 'cart totals', status: 'failed', errorMessage: 'TypeError: cannot read properties of undefined (reading \'total\')' },
+      { title: 'cart empties', status: 'failed', errorMessage: 'AssertionError: expected 3 items to equal 0' },
+    ] })
+    const run = (await upload(server, [{ name: 'two.json', content: twoCauses }], { key, query: { project: 'shop', branch: 'main', commit: sha } })).body
+    await page.goto(`${server.url}/projects/shop/settings`, { waitUntil: 'networkidle' })
+    await page.getByTestId('settings-name').fill('Shop front')
+    await page.getByTestId('settings-repository').fill('ssh://nowhere')
+    await page.getByTestId('settings-save').click()
+    await expect.poll(() => page.getByTestId('settings-error').textContent()).toContain('http(s) URL')
+    await page.getByTestId('settings-repository').fill('https://github.com/acme/shop')
+    await page.getByTestId('settings-retention').fill('90')
+    await page.getByTestId('settings-save').click()
+    await page.getByText('Settings saved', { exact: true }).waitFor()
+    await page.screenshot({ path: '/work/settings.png', fullPage: true })
+    await page.screenshot({ path: `${ARTIFACTS}/project-settings.png`, fullPage: true })
+    await page.reload({ waitUntil: 'networkidle' })
+    expect(await page.getByTestId('settings-retention').inputValue()).toBe('90')
+
+    await page.goto(`${server.url}/runs/${run.runId}`, { waitUntil: 'networkidle' })
+    expect(await page.title()).toContain(`#${run.runNumber}`)
+    await expect.poll(() => page.getByTestId('repo-link').first().getAttribute('href')).toBe(`https://github.com/acme/shop/commit/${sha}`)
+    await page.screenshot({ path: `${ARTIFACTS}/run-number.png` })
+    await page.screenshot({ path: '/work/run-number.png' })
+
+    const clusters = await (await page.context().request.get(`${server.url}/api/projects/shop/clusters?limit=10`)).json()
+    const source = clusters.items.find((c: any) => c.errorType === 'AssertionError')
+    const target = clusters.items.find((c: any) => c.errorType === 'TypeError')
+    await page.goto(`${server.url}/clusters/${source.id}`, { waitUntil: 'networkidle' })
+    await page.getByTestId('merge-open').click()
+    await page.getByTestId('merge-search').fill('undefined')
+    await page.getByTestId('merge-candidate').filter({ hasText: target.title }).click()
+    expect(await page.getByTestId('merge-target').textContent()).toContain(target.title)
+    await page.getByTestId('merge-confirm').click()
+    await page.waitForURL(`${server.url}/clusters/${target.id}`)
+    await page.waitForLoadState('networkidle')
+    await page.getByText('Clusters merged', { exact: true }).waitFor()
+    // the new page may still re-render as its data settles: fill again until the field keeps the link
+    await expect.poll(async () => {
+      await page.getByTestId('cluster-issue-input').fill('https://github.com/acme/shop/issues/7')
+      return page.getByTestId('cluster-issue-save').isEnabled()
+    }).toBe(true)
+    await page.getByTestId('cluster-issue-save').click()
+    await page.getByText('Issue linked', { exact: true }).waitFor()
+    await page.screenshot({ path: `${ARTIFACTS}/cluster-merged-issue.png`, fullPage: true })
+    await page.goto(`${server.url}/projects/shop/clusters`, { waitUntil: 'networkidle' })
+    expect(await page.getByTestId('cluster-issue-link').getAttribute('href')).toBe('https://github.com/acme/shop/issues/7')
+    expect((await page.context().request.get(`${server.url}/api/clusters/${source.id}`)).status()).toBe(404)
+
+    await page.goto(`${server.url}/projects/shop/settings`, { waitUntil: 'networkidle' })
+    await page.getByTestId('delete-project-open').click()
+    await page.getByTestId('delete-project-confirm-input').fill('shop')
+    await page.getByTestId('delete-project-confirm').click()
+    await page.waitForURL(`${server.url}/`)
+    expect((await page.context().request.get(`${server.url}/api/projects/shop`)).status()).toBe(404)
+    // the refused repository URL above is the one failed request
+    const unexpected = consoleErrors.filter(e => !e.includes('status of 400'))
+    expect(unexpected, unexpected.join('\n')).toEqual([])
+  })
 })

@@ -55,3 +55,29 @@ export async function upload(
   }
   return { status: res.status, body: json }
 }
+
+interface ListedRun {
+  startedAt: string
+  branch: string | null
+  durationMs: number | null
+  counts: { tests: number, passed: number, skipped: number }
+}
+
+/**
+ * The trend points (GET /api/projects/:slug/trends) the listed runs add up to, keyed "day branch": runs, passed and
+ * executed tests, mean duration of the runs that have one. The trends read day rollups; this is what they must equal.
+ */
+export function trendOfRuns(runs: ListedRun[], since: string) {
+  const sums = new Map<string, { runs: number, passed: number, executed: number, ms: number, timed: number }>()
+  for (const r of runs.filter(r => r.startedAt >= since)) {
+    const k = `${r.startedAt.slice(0, 10)} ${r.branch ?? ''}`
+    const e = sums.get(k) ?? { runs: 0, passed: 0, executed: 0, ms: 0, timed: 0 }
+    sums.set(k, { runs: e.runs + 1, passed: e.passed + r.counts.passed, executed: e.executed + r.counts.tests - r.counts.skipped,
+      ms: e.ms + (r.durationMs ?? 0), timed: e.timed + (r.durationMs == null ? 0 : 1) })
+  }
+  return Object.fromEntries([...sums].map(([k, e]) => [k, { day: k.slice(0, 10), branch: k.slice(11) || null, runs: e.runs,
+    passed: e.passed, executed: e.executed, durationMs: e.timed ? Math.round(e.ms / e.timed) : null }]))
+}
+
+/** Trend points keyed as trendOfRuns keys them. */
+export const trendByDay = (points: { day: string, branch: string | null }[]) => Object.fromEntries(points.map(p => [`${p.day} ${p.branch ?? ''}`, p]))

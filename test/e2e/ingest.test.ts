@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countRows, startServer, type TestServer } from './server'
-import { createKey, login, upload } from './client'
+import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
 
 const CORPUS = resolve(__dirname, '../../../shared/corpus')
 interface Counts { tests: number, passed: number, failed: number, errored: number, skipped: number, flaky: number }
@@ -141,13 +141,14 @@ describe('ingest', () => {
 
   it('keeps the projects overview equal to its runs through new runs, a retry, a shard, a feature branch and a late upload', async () => {
     const get = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
-    // the overview reads rollups kept at ingest; the runs list and the trends read the runs themselves
+    // the overview and the trends read rollups kept at ingest; the runs list reads the runs themselves
     const expectOverviewOfRuns = async () => {
       const [overview, listed, runs, trend] = await Promise.all([get('/api/projects/rollups'), get('/api/projects'),
         get('/api/projects/rollups/runs?limit=100'), get('/api/projects/rollups/trends?days=30')])
       const { recentRuns: _, ...project } = overview
       expect(listed.find((p: any) => p.slug === 'rollups')).toEqual(project)
       expect(overview.runCount).toBe(runs.items.length)
+      expect(trendByDay(trend.points)).toEqual(trendOfRuns(runs.items, trend.since))
       expect(overview.latestRun).toMatchObject({ id: runs.items[0].id, status: runs.items[0].status, counts: runs.items[0].counts })
       const onMain = trend.points.filter((t: any) => t.branch === 'main')
       const rate = (ps: any[]) => ps.reduce((n, t) => n + t.passed, 0) / ps.reduce((n, t) => n + t.executed, 0)

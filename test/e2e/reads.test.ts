@@ -2,7 +2,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type TestServer } from './server'
-import { createKey, login, upload } from './client'
+import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
 
 /** A JUnit report: [title, file, seconds, failed?] per test. */
 function junit(tests: [string, string, number, boolean?][]): string {
@@ -340,5 +340,110 @@ describe('read API on the demo dataset', () => {
     const [overview] = (await ok('/api/projects')).filter((p: any) => p.slug === 'branches')
     expect(overview).toMatchObject({ passRateBranch: 'main', passRate: 1 })
     expect(await ok('/api/projects/branches')).toMatchObject({ passRateBranch: 'main', passRate: 1 })
+  })
+
+  const send = async (method: string, path: string, body: unknown, who = cookie) => {
+    const res = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json', 'cookie': who }, body: JSON.stringify(body) })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
+  const report = (n: number) => JSON.stringify({ format: 'proofdeck', version: 1, results: [{ title: `test ${n}`, status: 'passed' }] })
+
+  it('numbers runs per project at ingest: parallel uploads get distinct numbers without gaps, shards keep theirs', async () => {
+    // three keys: one key has at most PROOFDECK_INGEST_CONCURRENCY (4) uploads in flight
+    const keys = await Promise.all([0, 1, 2].map(() => createKey(server, cookie, { scopes: ['ingest'] }).then(k => k.key)))
+    let sent = 0
+    const send1 = (runKey: string, n: number) => upload(server, [{ name: `r${n}.json`, content: report(n) }],
+      { key: keys[sent++ % 3]!, query: { project: 'numbered', runKey } })
+    const first = await send1('k0', 0)
+    expect(first.body.runNumber).toBe(1)
+    // eight new runs and two shards of k0 (one of them twice) at once
+    const answers = await Promise.all([...Array.from({ length: 8 }, (_, i) => send1(`k${i + 1}`, i + 1)),
+      send1('k0', 100), send1('k0', 101), send1('k0', 101)])
+    expect(answers.filter(a => a.status >= 300).map(a => `${a.status} ${a.body.message}`)).toEqual([])
+    expect(answers.slice(8).map(a => a.body.runNumber)).toEqual([1, 1, 1])
+    expect(answers.slice(0, 8).map(a => a.body.runNumber).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9])
+    const listed = await ok('/api/projects/numbered/runs?limit=20')
+    expect(listed.items.map((r: any) => r.number).sort((a: number, b: number) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
+    const detail = await ok(`/api/runs/${first.body.runId}`)
+    expect(detail.number).toBe(1)
+    const mcp = await mcpAs()
+    expect((await mcp('list_runs', { projectSlug: 'numbered', limit: 1 })).json.items[0].number).toBeGreaterThan(1)
+    // a run re-sent after every other is a retry: same number; two shards of one new run at once share one number,
+    // and the next new run takes 11: no number was taken for the shard that found the run made
+    expect((await send1('k3', 3)).body.runNumber).toBe(answers[2]!.body.runNumber)
+    const shards = await Promise.all([send1('k9', 9), send1('k9', 90)])
+    expect(shards.map(a => a.body.runNumber)).toEqual([10, 10])
+    expect((await send1('k10', 10)).body.runNumber).toBe(11)
+  })
+
+  it('changes project settings with sentences for bad input, members yes, viewers and outsiders no', async () => {
+    const changed = await send('PATCH', '/api/projects/numbered', {
+      name: 'Numbered app', repositoryUrl: 'https://gitlab.acme.io/apps/numbered.git/', defaultBranch: 'trunk', retentionDays: 400,
+    })
+    expect(changed).toMatchObject({ status: 200, body: { slug: 'numbered', name: 'Numbered app', defaultBranch: 'trunk', retentionDays: 400 } })
+    expect(changed.body.repositoryUrl).toBe('https://gitlab.acme.io/apps/numbered.git')
+    expect(await ok('/api/projects/numbered/settings')).toEqual(changed.body)
+    expect((await ok('/api/projects/numbered')).name).toBe('Numbered app')
+    for (const [body, sentence] of [
+      [{ repositoryUrl: 'git@github.com:acme/x.git' }, /repository URL is an http\(s\) URL/],
+      [{ retentionDays: -3 }, /at least 1 day/],
+      [{ defaultBranch: '' }, /default branch is 1–200 characters/],
+      [{}, /Send at least one of/],
+    ] as const) {
+      const r = await send('PATCH', '/api/projects/numbered', body)
+      expect(r.status, JSON.stringify(body)).toBe(400)
+      expect(r.body.message).toMatch(sentence)
+    }
+    expect((await send('PATCH', '/api/projects/numbered', { repositoryUrl: '', retentionDays: null })).body)
+      .toMatchObject({ repositoryUrl: null, retentionDays: null })
+    const users = {} as Record<string, string>
+    for (const role of ['member', 'viewer'] as const) {
+      const email = `settings-${role}@example.test`
+      const made = await send('POST', '/api/users', { email, name: role, role, projectSlugs: ['numbered'] })
+      users[role] = await login(server, { email, password: made.body.generatedPassword })
+    }
+    expect((await send('PATCH', '/api/projects/numbered', { name: 'By a member' }, users.member)).status).toBe(200)
+    const refused = await send('PATCH', '/api/projects/numbered', { name: 'By a viewer' }, users.viewer)
+    expect(refused.status).toBe(403)
+    expect(refused.body.message).toMatch(/members and admins/)
+    expect((await send('PATCH', '/api/projects/web', { name: 'Not mine' }, users.member)).status).toBe(404)
+    expect((await send('DELETE', '/api/projects/numbered', { confirm: 'numbered' }, users.member)).status).toBe(403)
+    expect((await send('POST', '/api/settings/retention', {}, users.member)).status).toBe(403)
+  })
+
+  it('deletes a project with everything under it once its slug is typed; admins only; 404 afterwards', async () => {
+    const wrong = await send('DELETE', '/api/projects/numbered', { confirm: 'Numbered app' })
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.message).toMatch(/Type the project's slug "numbered"/)
+    const runId = (await ok('/api/projects/numbered/runs?limit=1')).items[0].id
+    expect((await send('DELETE', '/api/projects/numbered', { confirm: 'numbered' })).status).toBe(204)
+    for (const path of ['/api/projects/numbered', `/api/runs/${runId}`, '/api/projects/numbered/settings']) {
+      expect((await get(path)).status, path).toBe(404)
+    }
+    expect((await ok('/api/projects')).map((p: any) => p.slug)).not.toContain('numbered')
+  })
+
+  // last: it deletes demo runs the tests above read
+  it('retention deletes runs past the project\'s days, keeps the trends, the run count and the latest run right', async () => {
+    const trendsBefore = await ok('/api/projects/web/trends?days=90')
+    const before = await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))
+    // the trends (read from the day rollups) sum the runs as listed, day by day and branch by branch
+    expect(trendByDay(trendsBefore.points)).toEqual(trendOfRuns(before, trendsBefore.since))
+    const cutoff = Date.now() - 7 * 86_400_000
+    const old = before.filter(r => Date.parse(r.startedAt) < cutoff)
+    expect(old.length).toBeGreaterThan(0)
+    expect((await send('PATCH', '/api/projects/web', { retentionDays: 7 })).status).toBe(200)
+    const outcome = await send('POST', '/api/settings/retention', {})
+    expect(outcome.status).toBe(200)
+    expect(outcome.body.projects).toEqual([{ slug: 'web', retentionDays: 7, runsDeleted: old.length }])
+    const after = await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))
+    expect(after.map(r => r.id)).toEqual(before.filter(r => Date.parse(r.startedAt) >= cutoff).map(r => r.id))
+    const project = await ok('/api/projects/web')
+    expect(project.runCount).toBe(after.length)
+    expect(project.latestRun?.id ?? null).toBe(after[0]?.id ?? null)
+    expect((await get(`/api/runs/${old[0].id}`)).status).toBe(404)
+    expect(await ok('/api/projects/web/trends?days=90')).toEqual(trendsBefore)
+    expect((await send('POST', '/api/settings/retention', {})).body.runsDeleted).toBe(0)
   })
 })

@@ -70,6 +70,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/test-cases/:testCaseId/quarantine': { reason: 'audit' },
   'POST /api/users/:userId/password': {},
   'POST /api/projects/:projectSlug/webhooks': { url: 'http://93.184.216.34/hook', events: ['run.failed'] },
+  'PATCH /api/projects/:projectSlug': { name: 'audit' },
+  'DELETE /api/projects/:projectSlug': { confirm: 'audit' },
 }
 
 /**

@@ -33,6 +33,8 @@ export const failureClusters = pgTable('failure_clusters', {
   statusChangedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
   statusChangedAt: timestamp({ withTimezone: true }),
   mergedIntoId: uuid(),
+  /** A link to the issue tracked for this cluster (http(s)), set on the cluster page. */
+  issueUrl: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
   uniqueIndex('failure_clusters_project_fingerprint_idx').on(t.projectId, t.fingerprint),

@@ -1,4 +1,4 @@
-import { date, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, date, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { projects } from './projects'
 import { runs } from './runs'
 
@@ -12,6 +12,8 @@ export const projectRollups = pgTable('project_rollups', {
   /** The run started last (ties: the greater id), as the runs list orders them. */
   latestRunId: uuid().references(() => runs.id, { onDelete: 'set null' }),
   latestStartedAt: timestamp({ withTimezone: true }),
+  /** The last run number given out (runs.number): incremented under the row lock at ingest, never reused. */
+  lastRunNumber: integer().notNull().default(0),
 })
 
 /** Per project, UTC day of the run's start and branch ('' for none): runs, and the tests they passed and executed. */
@@ -23,4 +25,7 @@ export const projectDayRollups = pgTable('project_day_rollups', {
   passed: integer().notNull().default(0),
   /** Tests run and not skipped. */
   executed: integer().notNull().default(0),
+  /** Sum of the durations of the runs that have one, and how many have one: the trends' mean duration. */
+  durationMs: bigint({ mode: 'number' }).notNull().default(0),
+  timedRuns: integer().notNull().default(0),
 }, t => [primaryKey({ columns: [t.projectId, t.day, t.branch] })])

@@ -9,6 +9,11 @@ export const runs = pgTable('runs', {
   projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
   /** Uploads carrying the same key (CI shards, retries) merge into this run. Derived from the content when none is given. */
   runKey: text().notNull(),
+  /**
+   * The human run number in its project (#1234), taken from project_rollups.last_run_number at the end of the upload
+   * that creates the run (services/rollups.ts); null only inside that transaction, so no reader sees it null.
+   */
+  number: integer(),
   branch: text(),
   commitSha: text(),
   commitMessage: text(),
@@ -32,6 +37,7 @@ export const runs = pgTable('runs', {
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
   uniqueIndex('runs_project_key_idx').on(t.projectId, t.runKey),
+  uniqueIndex('runs_project_number_idx').on(t.projectId, t.number),
   index('runs_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
 ])

@@ -11,11 +11,17 @@ import * as schema from '../../../server/db/schema'
 /** Small tables every node would hold whole (Citus reference tables): accounts, keys, projects, settings. */
 const REFERENCE = ['api_keys', 'project_memberships', 'projects', 'sessions', 'settings', 'throttles', 'users']
 
-/** Tables that grow with history and reach their project only through a parent row. */
-const WITHOUT_PROJECT_ID = ['cluster_test_cases', 'diagnoses', 'diagnosis_feedback', 'run_uploads', 'test_attempts']
+/**
+ * Tables that grow with history and reach their project only through a parent row; `blobs` is the storage index of
+ * content-addressed files, shared by every project that uploads the same bytes.
+ */
+const WITHOUT_PROJECT_ID = ['blobs', 'cluster_test_cases', 'diagnoses', 'diagnosis_feedback', 'run_uploads', 'test_attempts']
 
 /** Keys of the history tables that leave project_id out (uuid ids, made unique on their own). */
 const KEYS_WITHOUT_PROJECT_ID = [
+  'attachments attachments_result_blob_idx (result_id, name, sha256)',
+  'attachments primary key (id)',
+  'blobs primary key (storage_key)',
   'cluster_test_cases primary key (cluster_id, test_case_id)',
   'diagnoses diagnoses_cluster_version_idx (cluster_id, version)',
   'diagnoses primary key (id)',

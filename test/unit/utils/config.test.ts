@@ -8,7 +8,7 @@ describe('parseConfig', () => {
     expect(c).toMatchObject({
       port: 3000, databaseUrl: null, databasePoolSize: 10, dataDir: '.data/pglite', admin: null, demo: null, demoScale: 1,
       maxUploadBytes: 50 * 1024 * 1024, bcryptCost: 12, publicUrl: null, flakyWindow: 30, infraFailureShare: 0.5, contextTokens: 6000,
-      llm: {},
+      llm: {}, retentionDays: null,
     })
     expect(c.tools.enabled.size + c.tools.disabled.size).toBe(0)
   })
@@ -20,11 +20,12 @@ describe('parseConfig', () => {
       PROOFDECK_MAX_UPLOAD_MB: '1', PROOFDECK_BCRYPT_COST: '4', PROOFDECK_PUBLIC_URL: 'https://pd.example.com/',
       ENABLED_TOOLS: ' get_run, list_runs ,', DISABLED_TOOLS: 'get_run', PROOFDECK_FLAKY_WINDOW: '50', PROOFDECK_INFRA_FAILURE_SHARE: '1',
       PROOFDECK_CONTEXT_TOKENS: '1000', PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15',
+      PROOFDECK_RETENTION_DAYS: '90',
     })
     expect(c).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u:p@db:5432/pd', databasePoolSize: 20, dataDir: 'memory://', admin: { email: 'a@b.test', password: 'pw' },
       demo: true, demoScale: 0.2, maxUploadBytes: 1024 * 1024, bcryptCost: 4, publicUrl: 'https://pd.example.com', flakyWindow: 50,
-      infraFailureShare: 1, contextTokens: 1000, llm: { PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15' },
+      infraFailureShare: 1, contextTokens: 1000, retentionDays: 90, llm: { PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15' },
     })
     expect([...c.tools.enabled]).toEqual(['get_run', 'list_runs'])
     expect([...c.tools.disabled]).toEqual(['get_run'])
@@ -43,6 +44,7 @@ describe('parseConfig', () => {
     ['PROOFDECK_ADMIN_EMAIL', 'admin', /PROOFDECK_ADMIN_EMAIL is "admin": an email address/],
     ['PROOFDECK_LLM_PROVIDER', 'gemini', /PROOFDECK_LLM_PROVIDER is "gemini": openai, anthropic or none is expected/],
     ['PORT', '70000', /PORT is "70000": a whole number from 0 to 65535/],
+    ['PROOFDECK_RETENTION_DAYS', '0', /PROOFDECK_RETENTION_DAYS is "0": a whole number of days from 1 to 36500/],
   ])('refuses %s=%s with a sentence naming the variable', (name, value, message) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => parseConfig({ [name]: value })).toThrow(message)

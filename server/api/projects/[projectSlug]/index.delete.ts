@@ -1,0 +1,21 @@
+import { deleteProjectBodySchema } from '#shared/schemas/projects'
+import { projectParamsSchema } from '#shared/schemas/reads'
+import { deleteProject } from '../../../services/project-settings'
+import { validator } from '../../../utils/validate'
+
+defineRouteMeta({
+  openAPI: {
+    tags: ['projects'],
+    summary: 'Delete a project and everything under it',
+    description: 'Body {confirm: the project slug}. Admins only. Runs, results, clusters, test cases, webhooks and keys bound to it go; answers 204.',
+  },
+})
+
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  const { confirm } = await readValidatedBody(event, validator(deleteProjectBodySchema))
+  await deleteProject(scope, projectSlug, confirm)
+  setResponseStatus(event, 204)
+  return null
+})

@@ -1,0 +1,19 @@
+import { updateProjectBodySchema } from '#shared/schemas/projects'
+import { projectParamsSchema } from '#shared/schemas/reads'
+import { updateProject } from '../../../services/project-settings'
+import { validator } from '../../../utils/validate'
+
+defineRouteMeta({
+  openAPI: {
+    tags: ['projects'],
+    summary: 'Change a project\'s settings',
+    description: 'Body {name?, repositoryUrl? (http(s), "" or null clears it), defaultBranch?, retentionDays? (1–36500, null = server default)}. Members and admins only.',
+  },
+})
+
+export default defineEventHandler(async (event) => {
+  const scope = await requireUserScope(event)
+  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  const body = await readValidatedBody(event, validator(updateProjectBodySchema))
+  return updateProject(scope, projectSlug, body)
+})
