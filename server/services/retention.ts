@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { useDb, schema } from '../db'
 import type { RetentionOutcome } from '#shared/types/projects'
 import { useConfig } from '../utils/config'
+import { enqueueBlobSweep } from './blobs'
 import { registerJob, enqueueJob } from './jobs'
 import { authorize } from './policy'
 import { systemScope, type Scope } from './scope'
@@ -11,7 +12,8 @@ import { systemScope, type Scope } from './scope'
  * job queue, and every run of a project being deleted. Runs go in batches, one transaction each: the results first
  * (test_results has no foreign keys), then the runs, whose uploads and attempts follow by cascade. The day rollups
  * stay, so the trends keep the days whose runs are gone; the project's run count and latest run are kept right.
- * Test cases and failure clusters stay with their triage, quarantine and counts (the product keeps them).
+ * Test cases and failure clusters stay with their triage, quarantine and counts (the product keeps them). Attachment
+ * rows go with their runs and the blob sweep is queued for their files.
  */
 
 const { runs, testResults, projects, projectRollups } = schema
@@ -46,8 +48,11 @@ export async function deleteRuns(projectId: string, before: Date | null): Promis
       return ids.length
     })
     deleted += n
-    if (n < BATCH) return deleted
+    if (n < BATCH) break
   }
+  // the attachment rows went with their runs; the sweep deletes the files no row references any more
+  if (deleted) await enqueueBlobSweep()
+  return deleted
 }
 
 /** Applies retention now to every project that has one (its own days, else the server default). Admins only. */
