@@ -4,7 +4,7 @@ import {
   parseJson, result, str, trimmedField,
 } from './common'
 import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth } from './limits'
-import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
+import { ReportParseError, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
 /*
  * CTRF (Common Test Report Format, https://ctrf.io) JSON. One result per results.tests[] entry; the summary block is
@@ -120,9 +120,11 @@ function parseTest(t: Obj): ParsedResult {
     stdout,
     stderr,
     steps: steps(t.steps),
-    attachments: objects(t.attachments).map(a => ({
-      name: field(a.name, FIELD_CAPS.file) ?? 'attachment', contentType: field(a.contentType, FIELD_CAPS.type), path: field(a.path, FIELD_CAPS.file),
-    })),
+    // the test's own files, then each retry attempt's (the CLI sends both, since it finds `attachments` at any depth)
+    attachments: [
+      ...objects(t.attachments).map(a => attachmentOf(a)),
+      ...objects(t.retryAttempts).flatMap((r, i) => objects(r.attachments).map(a => attachmentOf(a, numberOrNull(r.attempt) ?? i + 1))),
+    ],
     tags: [...new Set(asArray(t.tags).map(x => field(x, FIELD_CAPS.tag)).filter((x): x is string => !!x))],
     properties: labelsOf(t.labels),
   })
@@ -181,4 +183,11 @@ export function parseCtrfObject(doc: unknown): ParsedReport {
 
 export function parseCtrf(text: string): ParsedReport {
   return parseCtrfObject(parseJson(text, 'CTRF report'))
+}
+
+function attachmentOf(a: Record<string, unknown>, attempt?: number): ParsedAttachment {
+  const parsed: ParsedAttachment = {
+    name: field(a.name, FIELD_CAPS.file) ?? 'attachment', contentType: field(a.contentType, FIELD_CAPS.type), path: field(a.path, FIELD_CAPS.file),
+  }
+  return attempt === undefined ? parsed : { ...parsed, attempt }
 }
