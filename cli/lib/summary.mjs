@@ -34,10 +34,15 @@ function list(items, cap, render, total = items.length) {
   return shown
 }
 
+/** ' #12' when the server numbers runs (receipts from older servers carry no runNumber). */
+function number(r) {
+  return typeof r.runNumber === 'number' ? ` #${r.runNumber}` : ''
+}
+
 function header(r) {
   const c = r.counts
   const lines = [
-    `### ${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)} ${r.status}`,
+    `### ${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)}${number(r)} ${r.status}`,
     '',
     '| Tests | Passed | Failed | Errored | Skipped | Flaky |',
     '|---|---|---|---|---|---|',
@@ -131,7 +136,7 @@ export function renderSummary(r, limit = COMMENT_LIMIT) {
 export function renderReceipt(r) {
   const c = r.counts
   const out = [
-    `${r.project}: run ${r.status} — ${c.tests} tests: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
+    `${r.project}: run${number(r)} ${r.status} — ${c.tests} tests: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
     `  ${r.url}`,
     ...r.files.map(f => `  ${f.status === 'duplicate' ? 'already stored' : 'stored'}: ${f.name} (${f.format}, ${f.results} results)`),
   ]

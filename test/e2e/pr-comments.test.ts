@@ -164,7 +164,7 @@ describe('pull/merge request comments', () => {
     const body: string = JSON.parse(post.body).body
     mkdirSync('test/.artifacts', { recursive: true })
     writeFileSync('test/.artifacts/pr-comment.md', body)
-    expect(body.startsWith('<!-- proofdeck:pr-web -->\n### ❌ Proofdeck: pr-web failed')).toBe(true)
+    expect(body).toMatch(/^<!-- proofdeck:pr-web -->\n### ❌ Proofdeck: pr-web #\d+ failed/)
     // the job summary is the same report
     expect(`<!-- proofdeck:pr-web -->\n${readFileSync(jobSummary, 'utf8')}`).toBe(`${body}\n`)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')

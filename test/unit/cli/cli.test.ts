@@ -166,8 +166,8 @@ describe('proofdeck upload', () => {
     expect(new Set(server.requests.map(q => q.body)).size).toBe(1)
     expect(server.requests[0]!.url).toMatch(/runKey=cli-[0-9a-f]{16}/)
     expect(server.requests[0]!.auth).toBe(`Bearer ${token}`)
-    expect(r.stdout).toContain('web: run failed — 12 tests: 9 passed, 2 failed, 0 errored, 1 skipped (1 flaky)')
-    expect(readFileSync(summary, 'utf8')).toContain('Proofdeck: web failed')
+    expect(r.stdout).toContain('web: run #1 failed — 12 tests: 9 passed, 2 failed, 0 errored, 1 skipped (1 flaky)')
+    expect(readFileSync(summary, 'utf8')).toContain('Proofdeck: web #1 failed')
     expect(r.stdout + r.stderr).not.toContain(token)
   })
 

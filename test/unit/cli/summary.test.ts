@@ -61,12 +61,14 @@ const huge = receipt({
 describe('renderSummary', () => {
   it.each([
     ['an empty run: status and counts, no failure sections', receipt({ status: 'empty' }),
-      ['### ⚪ Proofdeck: web empty', '| 0 | 0 | 0 | 0 | 0 | 0 |', `[Open the run in Proofdeck](${BASE}/runs/r1) · \`feat/pay\` · \`ccccccc\``],
+      ['### ⚪ Proofdeck: web #1 empty', '| 0 | 0 | 0 | 0 | 0 | 0 |', `[Open the run in Proofdeck](${BASE}/runs/r1) · \`feat/pay\` · \`ccccccc\``],
       ['Failed tests', 'Quarantined', 'Newly flaky', 'Rejected']],
     ['all passed', receipt({ counts: { tests: 12, passed: 12, failed: 0, errored: 0, skipped: 0, flaky: 0 } }),
-      ['### ✅ Proofdeck: web passed', '| 12 | 12 | 0 | 0 | 0 | 0 |'], ['Failed tests', '#### ']],
+      ['### ✅ Proofdeck: web #1 passed', '| 12 | 12 | 0 | 0 | 0 | 0 |'], ['Failed tests', '#### ']],
+    ['the run number when the server gives one', receipt({ runNumber: 1234, counts: { tests: 1, passed: 1, failed: 0, errored: 0, skipped: 0, flaky: 0 } }),
+      ['### ✅ Proofdeck: web #1234 passed'], ['Failed tests']],
     ['failures in two causes: linked, new or known on the default branch, quarantined apart', twoCauses, [
-      '### ❌ Proofdeck: web failed',
+      '### ❌ Proofdeck: web #1 failed',
       'Failed tests: **2 new** · 2 known on `main` · 1 quarantined',
       '#### Failed tests by cause',
       `**[TimeoutError: waiting for locator\\("\\#pay"\\)](${BASE}/clusters/c1)** · timeout · 3 failures · 🆕 new cause`,
