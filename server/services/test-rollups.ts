@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 
 /**
@@ -17,28 +17,29 @@ const COUNTED = sql`count(*) filter (where status <> 'skipped'), count(*) filter
 export async function recordTestDays(tx: Tx, run: { id: string, projectId: string, startedAt: Date }, isNewRun: boolean): Promise<void> {
   const day = run.startedAt.toISOString().slice(0, 10)
   const runId = run.id
-  if (isNewRun) {
-    await tx.execute(sql`
-      insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations)
-      select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults} where run_id = ${runId}::uuid group by 1, 3
-      on conflict (project_id, day, test_case_id) do update set runs = ${testDayRollups.runs} + excluded.runs,
-        failed = ${testDayRollups.failed} + excluded.failed, flaky = ${testDayRollups.flaky} + excluded.flaky,
-        durations = ${testDayRollups.durations} || excluded.durations`)
-  }
-  else {
-    await tx.execute(sql`
-    insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations)
-    select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
-    where test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid)
-      and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
-    group by 1, 3
-    on conflict (project_id, day, test_case_id) do update set runs = excluded.runs, failed = excluded.failed, flaky = excluded.flaky,
-      durations = excluded.durations`)
-  }
-  // the day's p50/p95 again, from its whole durations (a few per test and day: one per run of it that day)
+  const counted = isNewRun
+    ? sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults} where run_id = ${runId}::uuid group by 1, 3`
+    : sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults}
+      where test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid)
+        and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
+      group by 1, 3`
+  // a new run adds to the day; a re-upload counted the day's stored results again, so it replaces the row
+  const merged = isNewRun ? sql`${testDayRollups.durations} || excluded.durations` : sql`excluded.durations`
+  const add = (column: typeof testDayRollups.runs) => isNewRun ? sql`${column} + excluded.${sql.identifier(column.name)}` : sql`excluded.${sql.identifier(column.name)}`
   await tx.execute(sql`
-    update ${testDayRollups} r set (p50_ms, p95_ms) = (
-      select percentile_disc(0.5) within group (order by v), percentile_disc(0.95) within group (order by v) from unnest(r.durations) v)
-    where r.project_id = ${run.projectId}::uuid and r.day = ${day}::date
-      and r.test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid)`)
+    insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations, p50_ms, p95_ms)
+    select project_id, day, test_case_id, runs, failed, flaky, durations, ${percentile(sql`durations`, 0.5)}, ${percentile(sql`durations`, 0.95)}
+    from (${counted}) as c (project_id, day, test_case_id, runs, failed, flaky, durations)
+    on conflict (project_id, day, test_case_id) do update set runs = ${add(testDayRollups.runs)},
+      failed = ${add(testDayRollups.failed)}, flaky = ${add(testDayRollups.flaky)}, durations = ${merged},
+      p50_ms = ${percentile(merged, 0.5)}, p95_ms = ${percentile(merged, 0.95)}`)
+}
+
+/**
+ * `percentile_disc(p)` of an integer array, as SQL. Most rows hold one duration (one run of the test that day), which
+ * needs no sort: the ordered-set aggregate per row was half the time of a 10k-result upload (1.6 of 3.3 s).
+ */
+function percentile(values: SQL, p: number): SQL {
+  return sql`(case cardinality(${values}) when 0 then null when 1 then (${values})[1]
+    else (select percentile_disc(${sql.raw(String(p))}) within group (order by v) from unnest(${values}) v) end)`
 }

@@ -315,6 +315,25 @@ describe('read API on the demo dataset', () => {
     expect((await get('/api/projects/web/tests', { cookie: member })).status).toBe(200)
   })
 
+  it('keeps a day\'s p50/p95 exact as runs of that day are added and a shard is uploaded again', async () => {
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const send = async (seconds: number, runKey: string, startedAt = '2026-07-01T10:00:00Z') => {
+      const r = await upload(server, [{ name: 'junit.xml', content: junit([['pay', 'tests/pay.spec.ts', seconds]]) }], { key, query: { project: 'day-percentiles', startedAt, runKey } })
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBeLessThan(300)
+    }
+    const day = async () => (await ok('/api/projects/day-percentiles/tests?days=7')).items.find((t: any) => t.title === 'pay')
+    await send(0.1, 'a')
+    expect(await day()).toMatchObject({ runs: 1, p50Ms: 100, p95Ms: 100 })
+    await send(0.3, 'b', '2026-07-01T11:00:00Z')
+    expect(await day()).toMatchObject({ runs: 2, p50Ms: 100, p95Ms: 300 })
+    await send(0.2, 'c', '2026-07-01T12:00:00Z')
+    expect(await day()).toMatchObject({ runs: 3, p50Ms: 200, p95Ms: 300 })
+    // another file under run c replaces nothing of 'pay' but counts the day again from the stored results
+    const r = await upload(server, [{ name: 'other.xml', content: junit([['other', 'tests/other.spec.ts', 0.05]]) }], { key, query: { project: 'day-percentiles', startedAt: '2026-07-01T12:00:00Z', runKey: 'c' } })
+    expect(r.status).toBeLessThan(300)
+    expect(await day()).toMatchObject({ title: 'pay', runs: 3, p50Ms: 200, p95Ms: 300 })
+  })
+
   it('filters a test\'s history by branch and says when it fails only there, against the default branch', async () => {
     const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
     const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString()
