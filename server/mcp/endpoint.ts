@@ -1,4 +1,6 @@
-import { createMcpHandler, isLegacyRequest, McpServer, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server'
+import {
+  createMcpHandler, isLegacyRequest, McpServer, SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport, type AuthInfo,
+} from '@modelcontextprotocol/server'
 import { links } from '#shared/links'
 import { checkBearer } from '../utils/bearer'
 import { publicBaseUrl, useConfig } from '../utils/config'
@@ -82,16 +84,43 @@ function buildServer(scope: Scope): McpServer {
       inputSchema: input,
       outputSchema: output,
       annotations: READ_ONLY,
-    }, async (args: unknown) => {
-      try {
-        return await answer(tool, scope, args as Record<string, unknown>)
-      }
-      catch (err) {
-        return { content: [{ type: 'text' as const, text: toolError(err, tool.name) }], isError: true }
-      }
-    })
+    }, (args: unknown) => callTool(tool, scope, args as Record<string, unknown>))
   }
   return server
+}
+
+/** A tool's result as tools/call gives it: the answer, or a failure as a sentence with isError. */
+async function callTool(tool: ToolDefinition, scope: Scope, args: Record<string, unknown>) {
+  try {
+    return await answer(tool, scope, args)
+  }
+  catch (err) {
+    return { content: [{ type: 'text' as const, text: toolError(err, tool.name) }], isError: true }
+  }
+}
+
+/**
+ * A legacy-era `tools/call` of an enabled tool whose arguments validate, answered here: the same validation (the
+ * tool's zod schema), the same call and the same result as through the SDK, without a server, a transport and the
+ * web Request/Response between them per call (their work was most of a simple read's cost in our process). Anything
+ * else (unknown tool, bad arguments, `_meta`, a protocol version the SDK does not speak, a modern-era request) goes
+ * to the SDK, which answers it and its errors as before.
+ */
+async function direct(body: unknown, headers: Headers, scope: Scope): Promise<Response | undefined> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined
+  const { jsonrpc, id, method, params, ...rest } = body as Record<string, unknown>
+  if (jsonrpc !== '2.0' || method !== 'tools/call' || Object.keys(rest).length || !params || typeof params !== 'object') return undefined
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return undefined
+  const { name, arguments: args, ...more } = params as Record<string, unknown>
+  if (Object.keys(more).length || (args !== undefined && (!args || typeof args !== 'object' || Array.isArray(args)))) return undefined
+  const version = headers.get('mcp-protocol-version')
+  if ((version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) || headers.has('mcp-method')) return undefined
+  if (!(headers.get('content-type') ?? '').includes('application/json')) return undefined
+  const tool = enabledTools().find(t => t.tool.name === name)?.tool
+  const parsed = await tool?.input.safeParseAsync(args ?? {})
+  if (!tool || !parsed?.success) return undefined
+  const result = await callTool(tool, scope, parsed.data as Record<string, unknown>)
+  return new Response(JSON.stringify({ result, jsonrpc: '2.0', id }), { status: 200, headers: { 'content-type': 'application/json', ...NO_STORE } })
 }
 
 const READ_ONLY = Object.freeze({ readOnlyHint: true })
@@ -229,7 +258,7 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   }
   catch { /* the SDK answers 400 -32700 */ }
 
-  const replayed = replay(parsedBody, request.headers)
+  const replayed = replay(parsedBody, request.headers) ?? await direct(parsedBody, request.headers, check.scope)
   if (replayed) return replayed
 
   const headers = new Headers(request.headers)

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { useDb, useReadDb, schema } from '../db'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
@@ -33,6 +33,10 @@ function toSummary(c: ClusterRow, project: string, retryPasses: number): Cluster
 const RETRY_PASSES = sql<number>`(select count(*)::int from ${testResults} r
   where r.cluster_id = "failure_clusters"."id" and r.cluster_id is not null and r.flaky)`
 
+/** The owners of the outer cluster's affected tests (from CODEOWNERS), by name, read with the cluster (table named as RETRY_PASSES). */
+const CLUSTER_OWNERS = sql<string[]>`(select coalesce(array_agg(distinct o order by o), '{}') from ${clusterTestCases} ct
+  join ${testCases} t on t.id = ct.test_case_id cross join unnest(t.owners) o where ct.cluster_id = "failure_clusters"."id")`
+
 /**
  * Failure clusters of a project, most recently seen first; merged-away clusters are not listed. One query: the
  * project is found inside it, and only an empty page asks whether the project exists (404) or has no such clusters.
@@ -41,7 +45,7 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
   const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useReadDb()
   const projectId = sql`(select ${projects.id} from ${projects} where ${and(eq(projects.slug, projectSlug), inScope(scope, projects.id))})`
-  const rows = await db.select({ c: failureClusters, retryPasses: RETRY_PASSES }).from(failureClusters)
+  const rows = await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters)
     .where(and(
       sql`${failureClusters.projectId} = ${projectId}`, isNull(failureClusters.mergedIntoId),
       query.status ? eq(failureClusters.status, query.status) : undefined,
@@ -52,25 +56,13 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
     ))
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
   if (!rows.length) await requireProject(scope, projectSlug)
-  const owners = await ownersOfClusters(rows.slice(0, query.limit).map(r => r.c.id))
-  const toItem = (r: (typeof rows)[number]) => ({ ...toSummary(r.c, projectSlug, r.retryPasses), owners: owners.get(r.c.id) ?? [] })
+  const toItem = (r: (typeof rows)[number]) => ({ ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners })
   return toPage(rows, query.limit, toItem, r => [r.c.lastSeenAt.toISOString(), r.c.id])
 }
 
 /** The cluster affected a test `owner` owns. */
 const ownedBy = (owner: string) => sql`${failureClusters.id} in (select ${clusterTestCases.clusterId} from ${clusterTestCases}
   join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId} where ${owner}::text = any(${testCases.owners}))`
-
-/** The owners of each cluster's affected tests (from CODEOWNERS), by name. */
-async function ownersOfClusters(ids: string[]): Promise<Map<string, string[]>> {
-  if (!ids.length) return new Map()
-  const db = await useReadDb()
-  const rows = await db.select({ id: clusterTestCases.clusterId, owners: sql<string[]>`array_agg(distinct o order by o)` })
-    .from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
-    .innerJoin(sql`unnest(${testCases.owners}) o`, sql`true`)
-    .where(inArray(clusterTestCases.clusterId, ids)).groupBy(clusterTestCases.clusterId)
-  return new Map(rows.map(r => [r.id, r.owners]))
-}
 
 export type ClusterWithProject = ClusterRow & { projectSlug: string }
 

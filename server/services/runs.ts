@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
-import { useReadDb, schema, type Db } from '../db'
+import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
@@ -95,14 +95,16 @@ const PREVIOUS_ON_BRANCH = sql<string | null>`coalesce(
   (select p.id from ${runs} p where ${runs.branch} is null and p.project_id = ${runs.projectId} and p.branch is null
     and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1))`
 
-/** findRun with the id of the run before it on its branch, in one query (get_run's first step). */
+/**
+ * findRun with the id of the run before it on its branch, in one query (get_run's first step), and the database the
+ * rest of get_run reads: the replica, or the primary for a run the replica has not replayed yet (a receipt's link).
+ */
 async function findRunAndPrevious(scope: Scope, runId: string) {
-  const db = await useReadDb()
-  const [row] = await db.select({ run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH })
+  const read = await readOrPrimary(async db => (await db.select({ run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH })
     .from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1)
-  if (!row) throw notFound('No run with this id visible to you.', 'run_not_found')
-  return row
+    .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1))[0])
+  if (!read) throw notFound('No run with this id visible to you.', 'run_not_found')
+  return { ...read.found, db: read.db }
 }
 
 /** The latest run of the run's project on `branch` (null: runs without a branch) that started before it; null when none. */
@@ -228,9 +230,8 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string, prev
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
   const after = decodeCursor<string>(query.cursor, 'string')
-  const { run, slug, previousId } = await findRunAndPrevious(scope, runId)
+  const { run, slug, previousId, db } = await findRunAndPrevious(scope, runId)
   const previous = previousId ? { id: previousId } : undefined
-  const db = await useReadDb()
   const [rows, groups, uploads] = await Promise.all([
     query.status === null
       ? []

@@ -34,6 +34,7 @@ const envSchema = z.object({
   PROOFDECK_INGEST_CONCURRENCY: int(1, 100, 4),
   PROOFDECK_PARSE_WORKERS: int(1, 64, 2),
   PROOFDECK_PARSE_MEMORY_MB: int(64, 16_384, 1024),
+  PROOFDECK_HEAP_GROWTH_PERCENT: int(0, 1000, 50),
   PROOFDECK_TRUSTED_PROXIES: names.optional(),
   PROOFDECK_BCRYPT_COST: int(4, 15, 12),
   PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
@@ -106,6 +107,8 @@ export interface Config {
   parseWorkers: number
   /** Heap cap of one parse worker; a report that needs more is refused (413). */
   parseMemoryMb: number
+  /** How far the server's heap may grow past what the last full GC kept, in percent (0: V8's own choice, up to 4×). */
+  heapGrowthPercent: number
   /** Proxy addresses whose X-Forwarded-For is believed (client addresses for per-client limits). */
   trustedProxies: Set<string>
   bcryptCost: number
@@ -193,6 +196,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     ingestConcurrency: e.PROOFDECK_INGEST_CONCURRENCY,
     parseWorkers: e.PROOFDECK_PARSE_WORKERS,
     parseMemoryMb: e.PROOFDECK_PARSE_MEMORY_MB,
+    heapGrowthPercent: e.PROOFDECK_HEAP_GROWTH_PERCENT,
     trustedProxies: e.PROOFDECK_TRUSTED_PROXIES ?? new Set(),
     bcryptCost: e.PROOFDECK_BCRYPT_COST,
     publicUrl: e.PROOFDECK_PUBLIC_URL ?? null,

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, exists, isNull, sql } from 'drizzle-orm'
 import { useDb, schema, type Db } from '../../db'
 import { iso } from '../../db/sql'
 import type { DiagnosisFeedbackBody, UsageQuery } from '#shared/schemas/diagnosis'
@@ -53,14 +53,36 @@ function toDetail(d: DiagnosisRow, feedback: DiagnosisDetail['feedback']): Diagn
   }
 }
 
+/** The feedback on the outer `diagnoses` row's version: the counts, and the caller's own newest answer. */
+const feedbackColumns = (userId: string) => ({
+  helpful: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 1)`,
+  wrong: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 0)`,
+  mine: sql<{ helpful: number, note: string | null, createdAt: string } | string | null>`(select json_build_object('helpful', f.helpful,
+    'note', f.note, 'createdAt', f.created_at) from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id"
+    and f.user_id = ${userId} order by f.created_at desc limit 1)`,
+})
+
+/**
+ * The versions of a cluster the caller may see (none otherwise), newest first, each with its feedback: one query, the
+ * scope checked inside it.
+ */
 async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
-  const rows = await db.select().from(diagnoses).where(eq(diagnoses.clusterId, clusterId)).orderBy(desc(diagnoses.version)).limit(50)
-  const latest = rows[0]
+  const visible = exists(db.select({ one: sql`1` }).from(failureClusters)
+    .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))))
+  const rows = await db.select({ d: diagnoses, ...feedbackColumns(scope.userId) }).from(diagnoses)
+    .where(and(eq(diagnoses.clusterId, clusterId), visible)).orderBy(desc(diagnoses.version)).limit(50)
+  const first = rows[0]
+  const mine = typeof first?.mine === 'string' ? JSON.parse(first.mine) as Exclude<typeof first.mine, string> : first?.mine
   return {
     clusterId,
-    latest: latest ? toDetail(latest, await feedbackOf(db, latest.id, scope.userId)) : null,
-    note: latest ? null : PENDING_NOTE,
-    versions: rows.map(d => ({
+    latest: first
+      ? toDetail(first.d, {
+          helpful: first.helpful, wrong: first.wrong,
+          mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
+        })
+      : null,
+    note: first ? null : PENDING_NOTE,
+    versions: rows.map(({ d }) => ({
       id: d.id, version: d.version, changed: changedOf(d), engine: d.engine, model: d.model, category: d.category, confidence: d.confidence,
       error: d.error,
       createdAt: iso(d.createdAt),
@@ -70,11 +92,12 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
 
 /**
  * The cluster's stored diagnosis: the newest version and the list of versions, as they are (`latest: null` with
- * a note while the first one is on its way). Never computes one. 404 outside the scope.
+ * a note while the first one is on its way). Never computes one. 404 outside the scope: only a read that found no
+ * version asks whether the cluster is there at all.
  */
 export async function getClusterDiagnosis(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
-  // together: outside the scope requireCluster's 404 is what the caller gets, the diagnosis read is dropped unseen
-  const [, diagnosis] = await Promise.all([requireCluster(scope, clusterId), readDiagnosis(await useDb(), scope, clusterId)])
+  const diagnosis = await readDiagnosis(await useDb(), scope, clusterId)
+  if (!diagnosis.latest) await requireCluster(scope, clusterId)
   return diagnosis
 }
 
