@@ -17,6 +17,8 @@ import { rowsOf } from '../db/sql'
 
 const PREFIX = 'test_results_y'
 const LOCK_TIMEOUT = '2s'
+/** How far back a run's start still gets a month partition made for it. */
+const MAX_PAST_YEARS = 10
 /** Months known to have their partition in this process (attaching one is idempotent, so a stale entry only costs a skip). */
 const known = new Set<string>()
 
@@ -42,12 +44,17 @@ export async function listMonthPartitions(tx?: Tx): Promise<{ key: string, name:
 }
 
 /**
- * Makes the month partitions of these times that do not exist yet. Safe to race (another process may attach the same
- * month first); a month that cannot be attached now (a lock not granted in time, or rows of it already in the
- * default partition) is logged and left to the default partition, and the next call tries again.
+ * Makes the month partitions of these times that do not exist yet, moving in the rows of that month the default
+ * partition holds (normally none). Safe to race (another process may attach the same month first); a month whose
+ * locks are not granted in time is logged, its rows go to the default partition and the next call tries again.
+ * Times more than MAX_PAST_YEARS back or past next month (a wrong clock, a hostile report) get no partition of their
+ * own: a table per month any upload names would bloat the catalog and every plan; their rows go to the default one.
  */
-export async function ensureMonthPartitions(times: Date[]): Promise<void> {
-  const wanted = [...new Set(times.map(monthKey))].filter(k => !known.has(k))
+export async function ensureMonthPartitions(times: Date[], now = Date.now()): Promise<void> {
+  const at = new Date(now)
+  const earliest = Date.UTC(at.getUTCFullYear() - MAX_PAST_YEARS, at.getUTCMonth(), 1)
+  const latest = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 2, 1)
+  const wanted = [...new Set(times.filter(t => t.getTime() >= earliest && t.getTime() < latest).map(monthKey))].filter(k => !known.has(k))
   if (!wanted.length) return
   const db = await useDb()
   for (const p of await listMonthPartitions()) known.add(p.key)
@@ -60,6 +67,10 @@ export async function ensureMonthPartitions(times: Date[]): Promise<void> {
           check (run_started_at >= '${from.toISOString()}' and run_started_at < '${to.toISOString()}'))`))
         const attached = rowsOf(await tx.execute(sql`select 1 from pg_inherits where inhrelid = ${name}::regclass`))
         if (!attached.length) {
+          // rows of this month that went to the default partition meanwhile (normally none) move in first
+          await tx.execute(sql.raw(`with moved as (delete from test_results_default
+            where run_started_at >= '${from.toISOString()}' and run_started_at < '${to.toISOString()}' returning *)
+            insert into "${name}" select * from moved`))
           await tx.execute(sql.raw(`alter table test_results attach partition "${name}"
             for values from ('${from.toISOString()}') to ('${to.toISOString()}')`))
         }
@@ -77,7 +88,7 @@ export async function ensureMonthPartitions(times: Date[]): Promise<void> {
 /** This month's partition and the next one's: the daily maintenance makes them before any run needs them. */
 export async function ensureComingPartitions(now = Date.now()): Promise<void> {
   const at = new Date(now)
-  await ensureMonthPartitions([at, new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1))])
+  await ensureMonthPartitions([at, new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1))], now)
 }
 
 /**

@@ -491,5 +491,10 @@ describe('read API on the demo dataset', () => {
     expect((await get(`/api/runs/${old.body.runId}`)).status).toBe(404)
     expect((await ok('/api/projects/web')).runCount).toBe(runsBefore - 1)
     expect((await send('POST', '/api/settings/retention', {})).body).toMatchObject({ runsDeleted: 0, monthsDropped: [] })
+    // a start years ahead (a wrong clock) gets no month of its own: the default partition takes its results
+    const ahead = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString()
+    const future = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: ahead, runKey: 'ahead' } })
+    expect(future.status, JSON.stringify(future.body).slice(0, 300)).toBeLessThan(300)
+    expect((await ok(`/api/runs/${future.body.runId}?status=all`)).results.items).toHaveLength(2)
   })
 })
