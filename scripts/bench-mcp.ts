@@ -11,6 +11,8 @@
  *                            call by call, in alternating order, so a loaded machine slows both alike (before → after)
  *   … --before <build dir>   also ask the agent path of another build the old way
  *   … --project <slug>       the project the calls ask about (default web)
+ *   … --history <title>      with --reuse: the section is "<title>: MCP tools on Postgres" (e.g. "10M results", a history
+ *                            made as docs/scaling.md says) instead of the kept database's generic one
  *
  * Then the agent path (scripts/bench-mcp-agent.ts): the questions of issue 14 as a scripted sequence of calls.
  */
@@ -34,6 +36,8 @@ const AGAINST = arg('against')
 const CALLS = Number(arg('calls') ?? 200)
 /** The project whose runs, tests and clusters the calls ask about. */
 const PROJECT = arg('project') ?? 'web'
+/** The named history a kept database holds: its own BENCHMARKS.md section. */
+const HISTORY = arg('history')
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const SERVER_ENV = {
   NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
@@ -155,7 +159,8 @@ async function main() {
       : `Each call is made ${CALLS} times with the official SDK client (legacy era, after 10 warm-up calls) against the built server, one at a time`
     const data = db.reused ? 'a kept database' : `demo scale ${+SCALE.toFixed(2)}`
     const loadedHow = db.reused ? `the kept database named by --reuse` : `demo dataset at scale ${+SCALE.toFixed(2)}, loaded through ingest`
-    writeBenchmarkSection(`MCP on ${db.label}, ${data}${AGAINST ? ', before → after' : ''}`, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadBefore} at the start and ${load()} at the end, ${db.label}, ${loadedHow} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results). ${how}; latency is the whole request as the client sees it (key check, the SDK, the queries, HTTP). \`connect\` is a new client's handshake (\`initialize\`, then \`notifications/initialized\`). The peer column is Piwi Dashboard's p50 at 50k results from ../shared/notes/peer-bench.md (its own data and run, not this one). Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** of tool definitions.
+    const title = HISTORY ? `${HISTORY}: MCP tools on ${db.label}` : `MCP on ${db.label}, ${data}${AGAINST ? ', before → after' : ''}`
+    writeBenchmarkSection(title, 'bench:mcp', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadBefore} at the start and ${load()} at the end, ${db.label}, ${loadedHow} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results). ${how}; latency is the whole request as the client sees it (key check, the SDK, the queries, HTTP). \`connect\` is a new client's handshake (\`initialize\`, then \`notifications/initialized\`). The peer column is Piwi Dashboard's p50 at 50k results from ../shared/notes/peer-bench.md (its own data and run, not this one). Response size is the tool's text (a token is ~4 characters). \`tools/list\`: **${listBytes.toLocaleString('en')} bytes** of tool definitions.
 
 ${table.join('\n')}`)
     for (const t of targets) await t.client.close()

@@ -6,6 +6,8 @@
  *   npm run bench:pages [-- --scale 1 --requests 100 --chunks]   (DATABASE_URL=postgres://… to measure on Postgres)
  *   npm run bench:pages -- --scale 40                              (~1M results: the size the targets are set for)
  *   … --keep / --reuse <database>  (Postgres: keep the loaded database, or measure on a kept one; see lib/bench-db.ts)
+ *   … --history <title>            with --reuse: the sections are "<title>: dashboard pages on Postgres" and so on (e.g.
+ *                                  "10M results", a history made as docs/scaling.md says) instead of the demo-scale ones
  * It also times search across history (GET /api/search, the palette's and the search page's read; target p95 ≤ 100 ms);
  * `--search` times only that. It times the test explorer's reads too (GET /api/projects/web/tests, its views and sorts, read
  * from the per-test day rollups); `--explorer` times only those.
@@ -23,6 +25,13 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback
 }
 const SCALE = arg('scale', 1)
+/** The named history a kept database holds (`--history <title>`): its own BENCHMARKS.md sections. */
+const HISTORY = process.argv.includes('--history') ? process.argv[process.argv.indexOf('--history') + 1] : undefined
+/** A section's title: the demo scale's, or the named history's. */
+const sectionTitle = (what: string, label: string) => (HISTORY ? `${HISTORY}: ${what.toLowerCase()} on ${label}` : `${what} on ${label}, demo scale ${SCALE}`)
+/** How the measured data was made, for a section's text. */
+const dataHow = (loaded: [number, number]) => `${HISTORY ? 'the kept database named by --reuse' : `demo dataset at scale ${SCALE}`} (${
+  loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results)${HISTORY ? '' : ' loaded through ingest'}`
 const REQUESTS = arg('requests', 100)
 const CHUNKS = process.argv.includes('--chunks')
 /** `--search`: only the search timings (e.g. on a kept 1M database), leaving the pages' section as it is. */
@@ -86,6 +95,7 @@ async function main() {
     const context = await browser.newContext()
     await context.addCookies(pairs.map(p => ({ name: p.slice(0, p.indexOf('=')), value: p.slice(p.indexOf('=') + 1), url: server.url })))
     const rows: string[] = []
+    const loadBefore = loadavg()[0]!.toFixed(1)
     for (const [label, path] of pages) {
       for (let i = 0; i < 5; i++) await (await get(path)).text()
       const times: number[] = []
@@ -111,7 +121,8 @@ async function main() {
       console.log(line)
       rows.push(line)
     }
-    writeBenchmarkSection(`Dashboard pages on ${db.label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${db.label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest, signed in as an admin. Server-rendered time: the whole HTML response of the built server, ${REQUESTS} requests per page one at a time after 5 warm-up requests (target p95 ≤ ${SSR_TARGET_MS} ms). First-load JS: gzip bytes of every script a fresh Chromium tab fetches until the network is idle, lazily loaded charts included (budget ${JS_BUDGET_KB} KB). ⚠ marks a figure over its target.
+    const pageLoad = `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after (2 cores shared with other work)`
+    writeBenchmarkSection(sectionTitle('Dashboard pages', db.label), 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${pageLoad}, ${db.label}, ${dataHow(loaded)}, signed in as an admin. Server-rendered time: the whole HTML response of the built server, ${REQUESTS} requests per page one at a time after 5 warm-up requests (target p95 ≤ ${SSR_TARGET_MS} ms). First-load JS: gzip bytes of every script a fresh Chromium tab fetches until the network is idle, lazily loaded charts included (budget ${JS_BUDGET_KB} KB). ⚠ marks a figure over its target.
 
 | Page | SSR p50 | SSR p95 | First-load JS (gzip) |
 |---|---|---|---|
@@ -134,6 +145,7 @@ const SEARCHES = [
 /** p50/p95 of each search (REQUESTS requests one at a time after warm-up), written as its own BENCHMARKS.md section. */
 async function measureSearch(get: (path: string) => Promise<Response>, label: string, loaded: [number, number]) {
   const rows: string[] = []
+  const loadBefore = loadavg()[0]!.toFixed(1)
   for (const q of SEARCHES) {
     const path = `/api/search?${q}`
     let hits = ''
@@ -145,7 +157,8 @@ async function measureSearch(get: (path: string) => Promise<Response>, label: st
     console.log(line)
     rows.push(line)
   }
-  writeBenchmarkSection(`Search across history on ${label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest, signed in as an admin (every project in scope). \`GET /api/search\` (first page of 10 tests and 10 clusters, the read the search page and the Ctrl+K palette make) over HTTP against the built server, ${REQUESTS} requests per search one at a time after 5 warm-up requests (target p95 ≤ ${SEARCH_TARGET_MS} ms). ⚠ marks a figure over its target.
+  const load = `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after (2 cores shared with other work)`
+  writeBenchmarkSection(sectionTitle('Search across history', label), 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${load}, ${label}, ${dataHow(loaded)}, signed in as an admin (every project in scope). \`GET /api/search\` (first page of 10 tests and 10 clusters, the read the search page and the Ctrl+K palette make) over HTTP against the built server, ${REQUESTS} requests per search one at a time after 5 warm-up requests (target p95 ≤ ${SEARCH_TARGET_MS} ms). ⚠ marks a figure over its target.
 
 | Search | First page | p50 | p95 |
 |---|---|---|---|
@@ -184,7 +197,7 @@ async function measureExplorer(get: (path: string) => Promise<Response>, label: 
     rows.push(line)
   }
   const load = `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after (2 cores shared with other work)`
-  writeBenchmarkSection(`Test explorer on ${label}, demo scale ${SCALE}`, 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${load}, ${label}, demo dataset at scale ${SCALE} (${loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results) loaded through ingest, signed in as an admin. \`GET /api/projects/web/tests\` (first page of 25; 14-day window and the 14 days before it, read from the per-test day rollups) over HTTP against the built server, ${REQUESTS} requests per read one at a time after 5 warm-up requests (target p95 ≤ ${EXPLORER_TARGET_MS} ms). ⚠ marks a figure over its target.
+  writeBenchmarkSection(sectionTitle('Test explorer', label), 'bench:pages', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, ${load}, ${label}, ${dataHow(loaded)}, signed in as an admin. \`GET /api/projects/web/tests\` (first page of 25; 14-day window and the 14 days before it, read from the per-test day rollups) over HTTP against the built server, ${REQUESTS} requests per read one at a time after 5 warm-up requests (target p95 ≤ ${EXPLORER_TARGET_MS} ms). ⚠ marks a figure over its target.
 
 | Read | First page | p50 | p95 |
 |---|---|---|---|

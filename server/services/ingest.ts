@@ -15,6 +15,7 @@ import { stageAttachments, storeAttachments, type UploadedAttachment } from './a
 import { markInfrastructureClusters } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
+import { ensureMonthPartitions } from './partitions'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
@@ -70,6 +71,8 @@ export async function ingestRun(
 ): Promise<{ created: boolean, receipt: IngestReceipt }> {
   authorize(scope, 'ingest')
   const plan = planRun(meta, await parseFiles(files, meta.format))
+  // the results' month partition exists before the transaction (normally a cache hit; see partitions.ts)
+  await ensureMonthPartitions([plan.values.startedAt])
   // blobs are written before the transaction; if it fails, the blob sweep deletes what no row references
   const staged = await stageAttachments(uploaded)
   const db = await useDb()

@@ -89,8 +89,11 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
   await updateCaseCounters(tx, run, merged, previous, caseIds)
   if (previous.size) {
-    await tx.delete(testResults)
-      .where(and(eq(testResults.runId, run.id), inArray(testResults.testCaseId, [...previous.keys()].map(h => caseIds.get(h)!))))
+    const replaced = and(eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt),
+      inArray(testResults.testCaseId, [...previous.keys()].map(h => caseIds.get(h)!)))
+    // attempts have no foreign key to the partitioned test_results (schema/tests.ts): they go first, by hand
+    await tx.delete(testAttempts).where(inArray(testAttempts.resultId, tx.select({ id: testResults.id }).from(testResults).where(replaced)))
+    await tx.delete(testResults).where(replaced)
   }
   await insertResults(tx, projectId, run, merged, (identityHash) => {
     const fingerprint = clusters.fingerprints.get(identityHash) ?? null

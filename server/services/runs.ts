@@ -238,7 +238,9 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
       : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id), attemptRows: ATTEMPT_ROWS })
           .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
-            eq(testResults.runId, run.id), RESULT_FILTER[query.status], after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
+            // run_started_at: only the partition of the run's month is searched
+            eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt), RESULT_FILTER[query.status],
+            after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
           ))
           .orderBy(testResults.id).limit(query.limit + 1),
     failureGroups(db, run.id, previous?.id),

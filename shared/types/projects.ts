@@ -27,4 +27,6 @@ export interface ProjectSettings {
 export interface RetentionOutcome {
   projects: { slug: string, retentionDays: number, runsDeleted: number }[]
   runsDeleted: number
+  /** UTC months (`YYYY-MM`) whose results were dropped whole (a partition), before the rest went row by row. */
+  monthsDropped: string[]
 }

@@ -465,4 +465,36 @@ describe('read API on the demo dataset', () => {
     expect(await ok('/api/projects/web/trends?days=90')).toEqual(trendsBefore)
     expect((await send('POST', '/api/settings/retention', {})).body.runsDeleted).toBe(0)
   })
+
+  it('retention drops a month of results whole once every project\'s days are past it; a backfilled run gets its month', async () => {
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const at = new Date(Date.now() - 800 * 86_400_000)
+    const month = at.toISOString().slice(0, 7)
+    const retried = '<testcase classname="old" name="retried" time="0.1"><flakyFailure message="timeout">timeout</flakyFailure></testcase>'
+    const report = `<?xml version="1.0"?><testsuite name="old" tests="2"><testcase classname="old" name="kept" time="0.1"/>${retried}</testsuite>`
+    const old = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: at.toISOString(), runKey: 'backfill' } })
+    expect(old.status, JSON.stringify(old.body).slice(0, 300)).toBeLessThan(300)
+    const stored = await ok(`/api/runs/${old.body.runId}?status=all`)
+    expect(stored.results.items.map((r: any) => [r.title, r.attempts]).sort()).toEqual([['kept', 1], ['retried', 2]])
+    // a month goes whole only when no project keeps it: one project without retention (web here) keeps every month
+    const slugs = (await ok('/api/projects')).map((p: any) => p.slug)
+    for (const slug of slugs) {
+      expect((await send('PATCH', `/api/projects/${slug}`, { retentionDays: slug === 'web' ? null : 400 })).status).toBe(200)
+    }
+    expect((await send('POST', '/api/settings/retention', {})).body.monthsDropped).toEqual([])
+    expect((await get(`/api/runs/${old.body.runId}`)).status).toBe(200)
+    expect((await send('PATCH', '/api/projects/web', { retentionDays: 400 })).status).toBe(200)
+    const runsBefore = (await ok('/api/projects/web')).runCount
+    const outcome = await send('POST', '/api/settings/retention', {})
+    expect(outcome.body.monthsDropped).toContain(month)
+    expect(outcome.body.projects.find((p: any) => p.slug === 'web').runsDeleted).toBe(1)
+    expect((await get(`/api/runs/${old.body.runId}`)).status).toBe(404)
+    expect((await ok('/api/projects/web')).runCount).toBe(runsBefore - 1)
+    expect((await send('POST', '/api/settings/retention', {})).body).toMatchObject({ runsDeleted: 0, monthsDropped: [] })
+    // a start years ahead (a wrong clock) gets no month of its own: the default partition takes its results
+    const ahead = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString()
+    const future = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: ahead, runKey: 'ahead' } })
+    expect(future.status, JSON.stringify(future.body).slice(0, 300)).toBeLessThan(300)
+    expect((await ok(`/api/runs/${future.body.runId}?status=all`)).results.items).toHaveLength(2)
+  })
 })

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import type { TestStatus } from '#shared/constants'
 import type { FlakyEvidenceItem, RunRef } from '../../analysis/flakiness'
 import { flakyLabelEnum, testStatusEnum } from './enums'
@@ -63,9 +63,13 @@ export interface StepRecord { title: string, durationMs: number | null, status: 
  * carries no foreign keys (their checks doubled the insert cost: 10,000 rows 140 ms → 70 ms on Postgres 15 here).
  * Only the ingest transaction writes it, with run and test-case ids it resolved in that same transaction; code that
  * deletes runs, test cases or clusters deletes or detaches their results itself.
+ *
+ * Partitioned by range of run_started_at, one partition per UTC month plus a default one (migration 0012 and
+ * services/partitions.ts; drizzle has no DSL for it): the primary key carries the partition column, and retention
+ * drops a whole month once every project's cutoff is past it (docs/scaling.md).
  */
 export const testResults = pgTable('test_results', {
-  id: uuid().primaryKey(),
+  id: uuid().notNull(),
   runId: uuid().notNull(),
   testCaseId: uuid().notNull(),
   /** Denormalised from the run so scope filters and history reads need no join. */
@@ -88,6 +92,7 @@ export const testResults = pgTable('test_results', {
   fingerprint: text(),
   clusterId: uuid(),
 }, t => [
+  primaryKey({ columns: [t.id, t.runStartedAt] }),
   index('test_results_run_status_idx').on(t.runId, t.status),
   index('test_results_case_started_idx').on(t.testCaseId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   // the newest failure of a test (its last error) without walking back through its passes
@@ -98,11 +103,13 @@ export const testResults = pgTable('test_results', {
 
 /**
  * Every try of a result that was tried more than once (retries, Surefire reruns, duplicate identities in one
- * upload). A result with attempt_count = 1 has no rows here: the result itself is its only attempt.
+ * upload). A result with attempt_count = 1 has no rows here: the result itself is its only attempt. No foreign key:
+ * one to the partitioned test_results would need run_started_at here too and a check per insert; the code that
+ * deletes results deletes their attempts in the same statement or transaction (retention.ts, run-results.ts).
  */
 export const testAttempts = pgTable('test_attempts', {
   id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  resultId: uuid().notNull().references(() => testResults.id, { onDelete: 'cascade' }),
+  resultId: uuid().notNull(),
   attempt: integer().notNull(),
   status: testStatusEnum().notNull(),
   durationMs: integer(),

@@ -34,7 +34,7 @@ const KEYS_WITHOUT_PROJECT_ID = [
   'test_attempts primary key (id)',
   'test_attempts test_attempts_result_idx (result_id, attempt)',
   'test_cases primary key (id)',
-  'test_results primary key (id)',
+  'test_results primary key (id, run_started_at)',
   'webhook_deliveries primary key (id)',
   'webhook_deliveries webhook_deliveries_dedup_idx (webhook_id, event, dedup_key)',
   'webhooks primary key (id)',
