@@ -23,7 +23,7 @@ const CASES = [
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
 ] as const
 /** `npm run bench:ingest -- 50 MB` measures only the cases whose label contains the words given (on Postgres with DATABASE_URL). */
-const only = process.argv.slice(2).join(' ')
+const only = process.argv.slice(2).filter(a => a !== '--keep').join(' ')
 
 /** The server's peak (VmHWM) or current (VmRSS) resident memory. */
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {

@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
 import { schema, type Tx } from '../db'
 
 /**
@@ -25,7 +26,7 @@ export async function recordTestDays(tx: Tx, run: { id: string, projectId: strin
       group by 1, 3`
   // a new run adds to the day; a re-upload counted the day's stored results again, so it replaces the row
   const merged = isNewRun ? sql`${testDayRollups.durations} || excluded.durations` : sql`excluded.durations`
-  const add = (column: typeof testDayRollups.runs) => isNewRun ? sql`${column} + excluded.${sql.identifier(column.name)}` : sql`excluded.${sql.identifier(column.name)}`
+  const add = (column: PgColumn) => isNewRun ? sql`${column} + excluded.${sql.identifier(column.name)}` : sql`excluded.${sql.identifier(column.name)}`
   await tx.execute(sql`
     insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations, p50_ms, p95_ms)
     select project_id, day, test_case_id, runs, failed, flaky, durations, ${percentile(sql`durations`, 0.5)}, ${percentile(sql`durations`, 0.95)}
