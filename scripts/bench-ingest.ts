@@ -23,7 +23,8 @@ const CASES = [
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
 ] as const
 /**
- * `npm run bench:ingest -- 50 MB` measures only the cases whose label contains the words given (on Postgres with DATABASE_URL).
+ * `npm run bench:ingest -- JUnit XML, 10` measures only the cases whose label contains the words given, `a|b` either
+ * (on Postgres with DATABASE_URL).
  * `--before <dir>` also measures another build (an earlier commit's `.output`, copied to <dir>), case by case right before
  * this one, and the COPY section shows both.
  */
@@ -112,7 +113,7 @@ interface Row {
 
 async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   const rows: Row[] = []
-  for (const c of CASES.filter(c => c.label.includes(only))) {
+  for (const c of CASES.filter(c => only.split('|').some(o => c.label.includes(o.trim())))) {
     const body = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
     if (beforeDir) rows.push(await measureCase(db, c, body, 'before'))
     rows.push(await measureCase(db, c, body, 'after'))
