@@ -54,6 +54,20 @@ export function copyLines(rows: Record<string, unknown>[], columns: readonly Bul
   return out
 }
 
+/** Resolves when a COPY stream takes writes again, rejects when it fails meanwhile (it would never drain). */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      stream.off('drain', done)
+      stream.off('error', done)
+      if (err) reject(err)
+      else resolve()
+    }
+    stream.on('drain', done)
+    stream.on('error', done)
+  })
+}
+
 /** A writer of rows into `table`'s `columns` (see BulkWriter). */
 export function bulkWriter(tx: Tx, table: string, columns: readonly BulkColumn[]): BulkWriter {
   const client = copyClient(tx)
@@ -94,7 +108,7 @@ export function bulkWriter(tx: Tx, table: string, columns: readonly BulkColumn[]
       }
       if (failed) throw failed
       const lines = copyLines(rows, columns)
-      if (!stream.write(lines)) await new Promise(resolve => stream!.once('drain', resolve))
+      if (!stream.write(lines)) await drained(stream)
       return lines.length
     },
     end,
