@@ -22,8 +22,16 @@ const CASES = [
   { label: 'JUnit XML, 350,000 results (50 MB)', format: 'junit', n: 350_000 },
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
 ] as const
-/** `npm run bench:ingest -- 50 MB` measures only the cases whose label contains the words given (on Postgres with DATABASE_URL). */
-const only = process.argv.slice(2).join(' ')
+/**
+ * `npm run bench:ingest -- JUnit XML, 10` measures only the cases whose label contains the words given, `a|b` either
+ * (on Postgres with DATABASE_URL).
+ * `--before <dir>` also measures another build (an earlier commit's `.output`, copied to <dir>), case by case right before
+ * this one, and the COPY section shows both.
+ */
+const args = process.argv.slice(2)
+const beforeAt = args.indexOf('--before')
+const beforeDir = beforeAt >= 0 ? args[beforeAt + 1] : undefined
+const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1))).join(' ')
 
 /** The server's peak (VmHWM) or current (VmRSS) resident memory. */
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
@@ -90,6 +98,8 @@ async function copyRate(url: string): Promise<{ rows: number, ms: number }> {
 
 interface Row {
   db: string
+  /** `before`: the build given with --before; `after`: this checkout's `.output`. */
+  build: 'before' | 'after'
   label: string
   bytes: number
   firstMs: number
@@ -103,41 +113,67 @@ interface Row {
 
 async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   const rows: Row[] = []
-  for (const c of CASES.filter(c => c.label.includes(only))) {
+  for (const c of CASES.filter(c => only.split('|').some(o => c.label.includes(o.trim())))) {
     const body = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
-    const database = await benchDatabase('pd_bench_ingest', db)
-    const server = await spawnServer({
-      ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
-      PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_MAX_UPLOAD_MB: '200',
-    })
-    try {
-      const key = await createApiKeyAs(server.url, ADMIN, ['ingest'])
-      const idleMb = rssMb(server.pid, 'VmRSS')
-      const type = c.format === 'junit' ? 'application/xml' : 'application/json'
-      const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
-      const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
-      const row = {
-        db, label: c.label, bytes: Buffer.byteLength(body),
-        firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000),
-        idleMb, rssMb: rssMb(server.pid) as number, copyPerSecond: undefined as number | undefined,
-      }
-      if (db === 'Postgres') {
-        const copy = await copyRate(database.env.DATABASE_URL!)
-        row.copyPerSecond = copy.rows / (copy.ms / 1000)
-      }
-      const vsCopy = row.copyPerSecond ? `  COPY ${Math.round(row.copyPerSecond).toLocaleString('en')} rows/s (${pct(row)} of it)` : ''
-      console.log(`${db.padEnd(8)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
-      rows.push(row)
-    }
-    finally {
-      await server.kill()
-      await database.drop()
-    }
+    if (beforeDir) rows.push(await measureCase(db, c, body, 'before'))
+    rows.push(await measureCase(db, c, body, 'after'))
   }
   return rows
 }
 
+/** Both uploads of one case on a fresh database, on this build or the one given with --before. */
+async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], body: string, build: Row['build']): Promise<Row> {
+  const database = await benchDatabase('pd_bench_ingest', db)
+  const server = await spawnServer({
+    ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
+    PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_MAX_UPLOAD_MB: '200',
+    ...build === 'before' ? { PROOFDECK_BUILD_DIR: beforeDir! } : {},
+  })
+  try {
+    const key = await createApiKeyAs(server.url, ADMIN, ['ingest'])
+    const idleMb = rssMb(server.pid, 'VmRSS')
+    const type = c.format === 'junit' ? 'application/xml' : 'application/json'
+    const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
+    const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
+    const row = {
+      db, build, label: c.label, bytes: Buffer.byteLength(body),
+      firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000),
+      idleMb, rssMb: rssMb(server.pid) as number, copyPerSecond: undefined as number | undefined,
+    }
+    if (db === 'Postgres') {
+      const copy = await copyRate(database.env.DATABASE_URL!)
+      row.copyPerSecond = copy.rows / (copy.ms / 1000)
+    }
+    const vsCopy = row.copyPerSecond ? `  COPY ${Math.round(row.copyPerSecond).toLocaleString('en')} rows/s (${pct(row)} of it)` : ''
+    console.log(`${db.padEnd(8)} ${build.padEnd(6)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
+    return row
+  }
+  finally {
+    await server.kill()
+    await database.drop()
+  }
+}
+
 const pct = (r: Row) => `${Math.round(100 * r.perSecond / r.copyPerSecond!)}%`
+
+const perSecond = (n: number) => Math.round(n).toLocaleString('en')
+
+/** The COPY table: with a --before build, each case before → after (each with the COPY measured in its own run). */
+function copyTable(measured: Row[]): string[] {
+  const after = measured.filter(r => r.build === 'after')
+  const before = new Map(measured.filter(r => r.build === 'before').map(r => [r.label, r]))
+  if (!before.size) {
+    return ['| Report | Ingest, results/s | COPY, rows/s | Ingest / COPY |', '|---|---|---|---|',
+      ...after.map(r => `| ${r.label} | ${perSecond(r.perSecond)} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} |`)]
+  }
+  return ['| Report | Next upload, before → after | Ingest, results/s, before → after | COPY, rows/s (before / after run) | Ingest / COPY, before → after |',
+    '|---|---|---|---|---|',
+    ...after.map((r) => {
+      const b = before.get(r.label)
+      if (!b) return `| ${r.label} | ${r.nextMs.toFixed(0)} ms | ${perSecond(r.perSecond)} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} |`
+      return `| ${r.label} | ${b.nextMs.toFixed(0)} → ${r.nextMs.toFixed(0)} ms | ${perSecond(b.perSecond)} → ${perSecond(r.perSecond)} | ${perSecond(b.copyPerSecond!)} / ${perSecond(r.copyPerSecond!)} | ${pct(b)} → ${pct(r)} |`
+    })]
+}
 
 /** The section comparing ingest with COPY, written by every run that measured Postgres (a partial one too). */
 function writeCopySection(rows: Row[]): void {
@@ -147,11 +183,10 @@ function writeCopySection(rows: Row[]): void {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadavg().map(l => l.toFixed(1)).join(' / ')}`
     + ' at the end. Each Postgres case of the ingest table, in the same run: the next upload (known tests) over HTTP, then the results it'
     + ' stored copied with `COPY FROM` into an empty copy of `test_results` with all its indexes on the same Postgres (the machine\'s'
-    + ' limit for those rows: no parsing, no attempts, test cases or clusters, no HTTP). Target: ingest at ≥ 50% of COPY.',
+    + ' limit for those rows: no parsing, no attempts, test cases or clusters, no HTTP). Target: ingest at ≥ 50% of COPY.'
+    + (beforeDir ? ' Before: the build given with `--before`, measured on a fresh database right before this one, case by case.' : ''),
     '',
-    '| Report | Ingest, results/s | COPY, rows/s | Ingest / COPY |',
-    '|---|---|---|---|',
-    ...measured.map(r => `| ${r.label} | ${Math.round(r.perSecond).toLocaleString('en')} | ${Math.round(r.copyPerSecond!).toLocaleString('en')} | ${pct(r)} |`),
+    ...copyTable(measured),
   ].join('\n'))
 }
 
@@ -170,7 +205,7 @@ async function main() {
   const table = [
     '| Database | Report | Size | First upload (new tests) | Next upload (known tests) | Results/s (next) | Server RSS idle → peak |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map(r => `| ${r.db} | ${r.label} | ${(r.bytes / 1048576).toFixed(1)} MB | ${r.firstMs.toFixed(0)} ms | ${r.nextMs.toFixed(0)} ms | ${Math.round(r.perSecond).toLocaleString('en')} | ${r.idleMb} → ${r.rssMb} MB |`),
+    ...rows.filter(r => r.build === 'after').map(r => `| ${r.db} | ${r.label} | ${(r.bytes / 1048576).toFixed(1)} MB | ${r.firstMs.toFixed(0)} ms | ${r.nextMs.toFixed(0)} ms | ${Math.round(r.perSecond).toLocaleString('en')} | ${r.idleMb} → ${r.rssMb} MB |`),
   ].join('\n')
   writeBenchmarkSection('Ingest', 'bench:ingest', `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}. Each report is uploaded over HTTP to the built server (\`.output\`) on a fresh database, twice under two run keys: the first upload creates every test case, the second is the steady state of CI (known tests). Times are the whole request: auth, body, parse, one transaction. Memory is the server process's resident set when idle after start (VmRSS) and its high-water mark (VmHWM) after both uploads; on PGlite the embedded Postgres (WebAssembly) lives in the same process. Reports are generated by \`scripts/lib/synthetic.ts\` (JUnit: 8% failures with stacks, 3% skipped, 2% Surefire flaky; Playwright: 2 projects, retries, 5% failed, 4% flaky).\n\n${table}`)
 }

@@ -1,6 +1,7 @@
 /** Small helpers for the raw SQL the bulk paths use (both drivers). */
 
-const cleanString = (v: string) => (v.includes('\0') || !v.isWellFormed() ? v.replace(/\0/g, '').toWellFormed() : v)
+/** A string Postgres text takes: NUL characters removed, lone surrogates replaced. */
+export const cleanString = (v: string) => (v.includes('\0') || !v.isWellFormed() ? v.replace(/\0/g, '').toWellFormed() : v)
 
 /**
  * Rows as one JSON text for `jsonb_to_recordset`: building a wide multi-row INSERT through the query builder
@@ -8,10 +9,15 @@ const cleanString = (v: string) => (v.includes('\0') || !v.isWellFormed() ? v.re
  * surrogates are cleaned on the way.
  */
 export function rowsJson(rows: object[]): string {
+  return jsonText(rows)
+}
+
+/** A value as JSON text that Postgres json and jsonb take (strings cleaned as in rowsJson). */
+export function jsonText(value: unknown): string {
   // A replacer turns off JSON.stringify's fast path, so it only runs when the output shows something to clean
   // (lone surrogates are the only characters JSON.stringify escapes as \ud8xx–\udfxx).
-  const fast = JSON.stringify(rows)
-  return /\\u0000|\\ud[89a-f]/i.test(fast) ? JSON.stringify(rows, (_k, v) => (typeof v === 'string' ? cleanString(v) : v)) : fast
+  const fast = JSON.stringify(value)
+  return /\\u0000|\\ud[89a-f]/i.test(fast) ? JSON.stringify(value, (_k, v) => (typeof v === 'string' ? cleanString(v) : v)) : fast
 }
 
 /** The rows of `tx.execute` on either driver (postgres.js returns an array, PGlite an object with rows). */

@@ -133,12 +133,14 @@ async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string,
           first_seen_at = least(cluster_test_cases.first_seen_at, excluded.first_seen_at),
           last_seen_at = greatest(cluster_test_cases.last_seen_at, excluded.last_seen_at)
         returning cluster_id, test_case_id, occurrences
+      ), emptied as (
+        select cluster_id, count(*)::int as n from down where emptied group by cluster_id
       ), sums as (
         select x.cluster_id, sum(x.delta)::int as delta, max(x.delta) > 0 as hit,
-          (select count(*) from up join x n on n.cluster_id = up.cluster_id and n.test_case_id = up.test_case_id
-            where up.cluster_id = x.cluster_id and up.occurrences = n.delta)::int
-          - (select count(*) from down where down.cluster_id = x.cluster_id and down.emptied)::int as new_tests
-        from x group by x.cluster_id
+          (count(*) filter (where up.occurrences = x.delta))::int - coalesce(max(e.n), 0) as new_tests
+        from x left join up on up.cluster_id = x.cluster_id and up.test_case_id = x.test_case_id
+        left join emptied e on e.cluster_id = x.cluster_id
+        group by x.cluster_id
       )
       update failure_clusters fc set
         occurrences = greatest(fc.occurrences + sums.delta, 0),

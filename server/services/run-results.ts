@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
+import { bulkWriter, type BulkColumn } from '../db/bulk'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
@@ -30,7 +31,7 @@ const CHUNK = 1000
  */
 const MAX_JSON_CHARS = 64 * 1024
 const FIRST_ROWS = 200
-const nextRows = (json: string, rows: number) => Math.max(1, Math.min(CHUNK, Math.floor(rows * MAX_JSON_CHARS / Math.max(1, json.length))))
+const nextRows = (chars: number, rows: number) => Math.max(1, Math.min(CHUNK, Math.floor(rows * MAX_JSON_CHARS / Math.max(1, chars))))
 
 /** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
 const MAX_ATTEMPTS = 100
@@ -146,7 +147,7 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
       identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
     }))
     const json = rowsJson(rows)
-    size = nextRows(json, rows.length)
+    size = nextRows(json.length, rows.length)
     const inserted = rowsOf<{ id: string, identity_hash: string }>(await tx.execute(sql`
       insert into test_cases (project_id, identity_hash, file, suite_path, title, variant)
       select ${projectId}::uuid, x.identity_hash, x.file, x.suite_path, x.title, x.variant
@@ -217,40 +218,50 @@ async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], p
 
 type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null }
 
-/** Inserts one result per merged test, and its attempts when there was more than one try. */
+/** The columns of test_results an upload writes, with their types (see bulkWriter). */
+const RESULT_COLUMNS: BulkColumn[] = [
+  ['id', 'uuid'], ['run_id', 'uuid'], ['test_case_id', 'uuid'], ['project_id', 'uuid'], ['run_started_at', 'timestamptz'],
+  ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
+  ['error_stack', 'text'], ['stdout', 'text'], ['stderr', 'text'], ['line', 'int'], ['steps', 'jsonb'], ['annotations', 'jsonb'],
+  ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties', 'jsonb'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
+]
+/** The columns of test_attempts an upload writes. */
+const ATTEMPT_COLUMNS: BulkColumn[] = [
+  ['result_id', 'uuid'], ['attempt', 'int'], ['status', 'test_status'], ['duration_ms', 'int'], ['error_message', 'text'],
+  ['error_stack', 'text'], ['started_at', 'timestamptz'],
+]
+/** Attempt rows held before they are written: a COPY of results ends for them (their results must be in first). */
+const STREAMED_ATTEMPTS = 20_000
+
+/**
+ * Inserts one result per merged test, and its attempts when there was more than one try: streamed with COPY on
+ * Postgres, in statements of at most MAX_JSON_CHARS of JSON on PGlite (bulkWriter).
+ */
 async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: ResultLinks) {
-  const at = run.startedAt.toISOString()
-  // Rows are made one statement at a time (a 350k-result upload would otherwise hold every row object and id at once);
-  // attempt rows gather across statements until there are enough for one of their own.
-  let attempts: object[] = []
+  const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString() }
+  const results = bulkWriter(tx, 'test_results', RESULT_COLUMNS)
+  const attemptWriter = bulkWriter(tx, 'test_attempts', ATTEMPT_COLUMNS)
+  // Rows are made a batch at a time (a 350k-result upload would otherwise hold every row object and id at once);
+  // attempt rows gather across batches until there are enough to write.
+  let attempts: Record<string, unknown>[] = []
   const flushAttempts = async () => {
-    await tx.execute(sql`
-      insert into test_attempts (result_id, attempt, status, duration_ms, error_message, error_stack, started_at)
-      select x.result_id, x.attempt, x.status, x.duration_ms, x.error_message, x.error_stack, x.started_at
-      from json_to_recordset(${rowsJson(attempts)}::json) as x(result_id uuid, attempt int,
-        status test_status, duration_ms int, error_message text, error_stack text, started_at timestamptz)`)
+    await results.end()
+    await attemptWriter.write(attempts)
+    await attemptWriter.end()
     attempts = []
   }
   for (let i = 0, size = FIRST_ROWS; i < merged.length;) {
-    const resultRows = resultRowsOf(merged.slice(i, i += size), links, attempts)
-    const json = rowsJson(resultRows)
-    size = nextRows(json, resultRows.length)
-    await tx.execute(sql`
-      insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
-        error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
-      select x.id, ${run.id}::uuid, x.test_case_id, ${projectId}::uuid, ${at}::timestamptz, x.status, x.flaky, x.duration_ms, x.attempt_count,
-        x.error_message, x.error_stack, x.stdout, x.stderr, x.line, x.steps, x.annotations, x.attachments, x.tags, x.properties,
-        x.fingerprint, x.cluster_id
-      from json_to_recordset(${json}::json) as x(id uuid, test_case_id uuid, status test_status,
-        flaky boolean, duration_ms int, attempt_count smallint, error_message text, error_stack text, stdout text, stderr text,
-        line int, steps jsonb, annotations jsonb, attachments jsonb, tags text[], properties jsonb, fingerprint text, cluster_id uuid)`)
-    if (attempts.length >= FIRST_ROWS / 2) await flushAttempts()
+    const resultRows = resultRowsOf(merged.slice(i, i += size), links, attempts, fixed)
+    const chars = await results.write(resultRows)
+    size = results.streaming ? CHUNK : nextRows(chars, resultRows.length)
+    if (attempts.length >= (results.streaming ? STREAMED_ATTEMPTS : FIRST_ROWS / 2)) await flushAttempts()
   }
+  await results.end()
   if (attempts.length) await flushAttempts()
 }
 
-/** The snake_case rows json_to_recordset reads (attempt rows go to `attemptRows`); empty collections are stored as null. */
-function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: object[]) {
+/** The snake_case rows of test_results (attempt rows go to `attemptRows`); empty collections are stored as null. */
+function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string>) {
   return merged.map((m) => {
     const r = m.result
     const id = uuidv7()
@@ -263,7 +274,7 @@ function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: o
     }
     const { caseId, fingerprint, clusterId } = links(m.identityHash)
     return {
-      id, test_case_id: caseId, status: r.status, flaky: r.flaky,
+      id, ...fixed, test_case_id: caseId, status: r.status, flaky: r.flaky,
       duration_ms: int4(r.durationMs), attempt_count: Math.min(Math.max(1, r.attempts.length), 32_767),
       error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: int4(r.line),
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,

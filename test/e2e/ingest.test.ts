@@ -69,6 +69,27 @@ describe('ingest', () => {
     expect(res.body.counts).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0, flaky: 0 })
   })
 
+  it('stores text as sent (Postgres streams it with COPY): tabs, backslashes, newlines, NULs and unicode', async () => {
+    const text = 'tab\tthen back\\slash \\N \\t, new\nline\r\nand CR, nul\0gone, ünïcödé 😀 漢字, "quoted" {braced}'
+    const stored = text.replace('\0', '')
+    const report = {
+      format: 'proofdeck', version: 1,
+      results: [{
+        title: 'escapes', suitePath: ['copy'], status: 'failed', errorMessage: text, errorStack: `at ${text}`, stdout: text, stderr: text,
+        tags: ['a\tb', 'c\\d', 'e"f', '{g,h}'], properties: { k: text }, steps: [{ title: text, status: 'failed', error: text }],
+        attempts: [{ status: 'failed', errorMessage: `first ${text}` }, { status: 'failed', errorMessage: `second ${text}` }],
+      }],
+    }
+    const res = await upload(server, [{ name: 'escapes.json', content: JSON.stringify(report) }], { key, query: { project: 'escapes' } })
+    expect(res.status).toBe(201)
+    const get = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
+    const [result] = (await get(`/api/runs/${res.body.runId}`)).results.items
+    expect(result.attemptDetails.map((a: any) => a.errorMessage)).toEqual([`first ${stored}`, `second ${stored}`])
+    expect(await get(`/api/results/${result.id}/evidence`)).toMatchObject({
+      errorMessage: stored, errorStack: `at ${stored}`, stdout: stored, stderr: stored,
+    })
+  })
+
   it('a retried upload (same run key, same content) returns the same receipt with 200 and no new rows', async () => {
     const file = corpusFile('junit/test-reporter__jest-junit.xml')
     const first = await upload(server, [file], { key, query: { project: 'retry', runKey: 'build-41', commit: 'a'.repeat(40) } })
