@@ -24,8 +24,11 @@ const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?
 const searchText = (field: string) => z.string().trim().refine(...NO_NUL)
   .refine(s => s.length >= 2 && s.length <= 200, `${field} is 2–200 characters.`)
 const queryFilter = searchText('query').optional()
-/** Test owners from CODEOWNERS, as the dashboard's flaky, clusters and explorer pages filter by them (not an MCP input). */
+/** Test owners from CODEOWNERS, as the flaky, clusters and explorer pages filter by them (not an MCP input); `none`: no owner. */
 const ownerFilter = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'owner is 1–200 characters.').optional()
+
+/** The dashboard's lists in sections per owner (the whole filtered list, each section cut to `limit` rows). */
+const groupByFilter = z.enum(['owner'], 'groupBy is owner (or left out).').optional()
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
@@ -99,6 +102,7 @@ export const listFlakyTestsQuerySchema = z.object({
 export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({
   branch: z.string().trim().min(1).max(200).refine(...NO_NUL).optional(),
   owner: ownerFilter,
+  groupBy: groupByFilter,
 })
 export type ListFlakyTestsPageQuery = z.infer<typeof listFlakyTestsPageQuerySchema>
 
@@ -119,7 +123,7 @@ export const listClustersQuerySchema = z.object({
   limit: limit(100, 20),
 })
 /** The dashboard's clusters list also narrows to clusters with a test of one owner. */
-export const listClustersPageQuerySchema = listClustersQuerySchema.extend({ owner: ownerFilter })
+export const listClustersPageQuerySchema = listClustersQuerySchema.extend({ owner: ownerFilter, groupBy: groupByFilter })
 export type ListClustersPageQuery = z.infer<typeof listClustersPageQuerySchema>
 
 const SEARCH_KINDS = ['all', 'tests', 'clusters'] as const
@@ -148,6 +152,7 @@ export const listExplorerTestsQuerySchema = z.object({
   status: z.enum(EXPLORER_STATUSES, `status is one of: ${EXPLORER_STATUSES.join(', ')}.`).optional(),
   flaky: z.enum(['true', 'false'], 'flaky is true or false.').optional(),
   owner: ownerFilter,
+  groupBy: groupByFilter,
   days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(90, 'days is at most 90.').default(14),
   cursor: cursorSchema,
   limit: limit(100, 25),
