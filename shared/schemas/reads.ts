@@ -33,6 +33,11 @@ const groupByFilter = z.enum(['owner'], 'groupBy is owner (or left out).').optio
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
 export const pageQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 100) })
+/** A run by its number in the project (`/api/projects/:slug/runs/by-number/1234`). */
+export const runNumberParamsSchema = projectParamsSchema.extend({
+  runNumber: z.coerce.number('A run number is a whole number, like 1234 in #1234.')
+    .refine(n => Number.isInteger(n) && n >= 1 && n <= 2_147_483_647, 'A run number is a whole number, like 1234 in #1234.'),
+})
 export const runParamsSchema = z.object({ runId: uuidSchema('A run id is a UUID, as list_runs and the runs table give it.') })
 export const testCaseParamsSchema = z.object({ testCaseId: uuidSchema('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
 
@@ -129,7 +134,9 @@ export type ListClustersPageQuery = z.infer<typeof listClustersPageQuerySchema>
 const SEARCH_KINDS = ['all', 'tests', 'clusters'] as const
 /** Search across history: tests (title, suite, file) and failure clusters (error text) of every project in scope. */
 export const searchQuerySchema = z.object({
-  q: searchText('q'),
+  /** A single digit is a run number (`7` finds run #7), not words to match. */
+  q: z.string().trim().refine(...NO_NUL)
+    .refine(s => (s.length >= 2 || /^\d$/.test(s)) && s.length <= 200, 'q is 2–200 characters, or a run number.'),
   project: slugSchema.optional(),
   branch: branchSchema,
   /** The test's latest result (on `branch` when given): failed is failed or errored, flaky passed on retry. */

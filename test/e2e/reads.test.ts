@@ -429,6 +429,20 @@ describe('read API on the demo dataset', () => {
     expect((await send('PATCH', '/api/projects/web', { name: 'Not mine' }, users.member)).status).toBe(404)
     expect((await send('DELETE', '/api/projects/numbered', { confirm: 'numbered' }, users.member)).status).toBe(403)
     expect((await send('POST', '/api/settings/retention', {}, users.member)).status).toBe(403)
+
+    // a run by its number: in one project (REST), or in every project in scope (search for "#3")
+    const third = await ok('/api/projects/numbered/runs/by-number/3')
+    expect(third).toMatchObject({ project: 'numbered', number: 3 })
+    expect((await ok(`/api/runs/${third.runId}`)).number).toBe(3)
+    expect((await get('/api/projects/numbered/runs/by-number/999')).body.message).toMatch(/No run #999 in numbered/)
+    expect((await get('/api/projects/numbered/runs/by-number/1.5')).body).toMatchObject({ statusCode: 400, message: expect.stringMatching(/whole number/) })
+    const everywhere = (await ok('/api/search?q=%233')).runs
+    expect(everywhere.map((r: any) => `${r.project} #${r.number}`)).toEqual(expect.arrayContaining(['numbered #3', 'web #3']))
+    expect((await ok('/api/search?q=3&project=numbered')).runs.map((r: any) => r.runId)).toEqual([third.runId])
+    expect((await ok('/api/search?q=%23x3')).runs).toEqual([])
+    const member = { cookie: users.member! }
+    expect((await get('/api/search?q=%233', member)).body.runs.map((r: any) => r.project)).toEqual(['numbered'])
+    expect((await get('/api/projects/web/runs/by-number/3', member)).status).toBe(404)
   })
 
   it('deletes a project with everything under it once its slug is typed; admins only; 404 afterwards', async () => {
