@@ -6,7 +6,7 @@ import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { requireProject } from './projects'
+import { repositoryOf, requireProject } from './projects'
 import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { clusterTextMatches } from './search'
@@ -129,7 +129,7 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
   const db = await useReadDb()
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
-  const [affected, days, [diagnosis], retryPasses] = await Promise.all([
+  const [affected, days, [diagnosis], retryPasses, repository] = await Promise.all([
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
       occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
@@ -150,9 +150,10 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
     })
       .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
     db.select({ n: sql<number>`count(*)::int` }).from(testResults).where(and(eq(testResults.clusterId, c.id), eq(testResults.flaky, true))),
+    repositoryOf(c.projectId),
   ])
   return {
-    ...toSummary(c, slug, retryPasses[0]?.n ?? 0),
+    ...toSummary(c, slug, retryPasses[0]?.n ?? 0), repository,
     fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
     firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
     statusChangedAt: c.statusChangedAt?.toISOString() ?? null,

@@ -5,7 +5,7 @@ import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage }
 import type { GroupedPage } from '#shared/types/explorer'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { requireProject } from './projects'
+import { repositoryOf, requireProject } from './projects'
 import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
 import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
@@ -77,7 +77,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug, ...q } = row
-  const [history, clusters, [last]] = await Promise.all([
+  const [history, clusters, [last], repository] = await Promise.all([
     historyRows(t, null, query.history),
     db.select({
       id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
@@ -85,9 +85,11 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     }).from(clusterTestCases).innerJoin(failureClusters, eq(failureClusters.id, clusterTestCases.clusterId))
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
     typicalError(t.id),
+    repositoryOf(t.projectId),
   ])
   return {
-    ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
+    ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, repository,
+    failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
     history: history.map(r => toHistoryEntry(t, r)),
     clusters,
     lastError: last ? { ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString() } : null,

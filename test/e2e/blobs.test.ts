@@ -30,7 +30,7 @@ describe('attachments in an S3-compatible bucket (s3rver)', () => {
   let cookie: string
   beforeAll(async () => {
     s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: mkdtempSync(join(tmpdir(), 'pd-s3rver-')), configureBuckets: [{ name: BUCKET }] })
-    const { port } = await s3.run() as { port: number }
+    const { port } = await s3.run()
     endpoint = `http://127.0.0.1:${port}`
     server = await startServer({
       PROOFDECK_BLOB_DRIVER: 's3', PROOFDECK_S3_ENDPOINT: endpoint, PROOFDECK_S3_BUCKET: BUCKET, PROOFDECK_S3_REGION: 'us-east-1',
@@ -51,7 +51,7 @@ describe('attachments in an S3-compatible bucket (s3rver)', () => {
   it('the CLI uploads a report\'s files into the bucket; they download byte-identical; deleting the project sweeps them', async () => {
     const work = mkdtempSync(join(tmpdir(), 'pd-s3-report-'))
     mkdirSync(join(work, 'results'))
-    const bytes = { 'results/screenshot.png': randomBytes(70_000), 'results/trace.zip': randomBytes(5_000) }
+    const bytes: Record<string, Buffer> = { 'results/screenshot.png': randomBytes(70_000), 'results/trace.zip': randomBytes(5_000) }
     for (const [name, content] of Object.entries(bytes)) writeFileSync(join(work, name), content)
     writeFileSync(join(work, 'report.json'), report(Object.keys(bytes)))
     const { key } = await createKey(server, cookie, { scopes: ['ingest'] })

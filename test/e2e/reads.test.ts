@@ -404,6 +404,12 @@ describe('read API on the demo dataset', () => {
     expect(changed.body.repositoryUrl).toBe('https://gitlab.acme.io/apps/numbered.git')
     expect(await ok('/api/projects/numbered/settings')).toEqual(changed.body)
     expect((await ok('/api/projects/numbered')).name).toBe('Numbered app')
+    // the run and test pages build their repository links from their own records, with no second request
+    const numberedRun = (await ok('/api/projects/numbered/runs?limit=1')).items[0].id
+    const repository = { url: 'https://gitlab.acme.io/apps/numbered.git', defaultBranch: 'trunk' }
+    expect((await ok(`/api/runs/${numberedRun}`)).repository).toEqual(repository)
+    const numberedTest = (await ok('/api/projects/numbered/tests?limit=1')).items[0].testCaseId
+    expect((await ok(`/api/test-cases/${numberedTest}`)).repository).toEqual(repository)
     for (const [body, sentence] of [
       [{ repositoryUrl: 'git@github.com:acme/x.git' }, /repository URL is an http\(s\) URL/],
       [{ retentionDays: -3 }, /at least 1 day/],
@@ -416,6 +422,7 @@ describe('read API on the demo dataset', () => {
     }
     expect((await send('PATCH', '/api/projects/numbered', { repositoryUrl: '', retentionDays: null })).body)
       .toMatchObject({ repositoryUrl: null, retentionDays: null })
+    expect((await ok(`/api/runs/${numberedRun}`)).repository).toBeNull()
     const users = {} as Record<string, string>
     for (const role of ['member', 'viewer'] as const) {
       const email = `settings-${role}@example.test`
