@@ -298,6 +298,10 @@ describe('read API on the demo dataset', () => {
     expect((await ok('/api/projects/explorer/tests?status=passing&limit=100')).items).toHaveLength(100)
     expect((await ok('/api/projects/explorer/tests?flaky=true')).items).toEqual([])
     expect((await ok('/api/projects/explorer/tests?days=90&view=regressions')).items).toEqual([])
+    // an infrastructure run (most of the suite failed) counts in neither the failure rate nor the runs
+    await send(filler.map(([title, file]) => [title, file, 0.01, true] as [string, string, number, boolean]), '2026-06-20T12:00:00Z', 'outage')
+    expect((await ok('/api/projects/explorer/tests?status=failing')).items.map((t: any) => t.title)).toEqual(['login form'])
+    expect((await ok('/api/projects/explorer/tests?sort=title&limit=2')).items[1]).toMatchObject({ title: 'filler 000', runs: 1, failed: 0 })
     const web = await ok('/api/projects/web/tests?view=slowest')
     expect(web.items.length).toBeGreaterThan(0)
     expect(web.items[0].p50Ms).toBeGreaterThan(0)
