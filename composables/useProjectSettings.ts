@@ -1,9 +1,8 @@
 import type { ProjectSettings } from '#shared/types/projects'
 
 /**
- * A project's settings (name, repository URL, default branch, retention): the settings page, and the repository links
- * of the run, test and cluster pages, which know their project only once their own record has loaded (until then the
- * slug is '' and nothing is asked).
+ * A project's settings (name, repository URL, default branch, retention), for the settings page. The run, test and
+ * cluster pages need no second request for their repository links: their own records carry `repository`.
  */
 export function useProjectSettings(projectSlug: MaybeRefOrGetter<string>, opts: { lazy?: boolean } = {}) {
   const slug = computed(() => toValue(projectSlug))

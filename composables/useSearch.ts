@@ -1,3 +1,4 @@
+import { runNumberOf } from '#shared/search'
 import type { SearchResults } from '#shared/types/search'
 
 /** Search across history: the first page of matching tests and clusters for the filters (nothing is asked for before two characters). */
@@ -7,7 +8,7 @@ export function useSearch(query: MaybeRefOrGetter<Record<string, string>>) {
   const request = useRequestFetch()
   return useAsyncData<SearchResults | null, { message?: string }>(
     () => `search-${new URLSearchParams(q.value).toString()}`,
-    () => (q.value.q ?? '').trim().length >= 2 ? request('/api/search', { query: { ...q.value, limit: 20 } }) : Promise.resolve(null),
+    () => (q.value.q ?? '').trim().length >= 2 || runNumberOf(q.value.q ?? '') !== null ? request('/api/search', { query: { ...q.value, limit: 20 } }) : Promise.resolve(null),
     { watch: [q] },
   )
 }

@@ -50,3 +50,6 @@ export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number]
+
+/** The owner filter's value for tests without an owner (CODEOWNERS owners always hold an @, so no owner is named this). */
+export const NO_OWNER = 'none'

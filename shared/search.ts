@@ -18,3 +18,11 @@ export const EXPLORER_SORTS = ['title', 'runs', 'failureRate', 'flakiness', 'p50
 export type ExplorerSort = (typeof EXPLORER_SORTS)[number]
 /** Failing: failed at least once in the window; passing: never. */
 export const EXPLORER_STATUSES = ['failing', 'passing'] as const
+
+/** A run number as typed in search: `#1234`, or digits alone (at most 9: run numbers are integers). */
+const RUN_NUMBER = /^#?(\d{1,9})$/
+/** The run number a search text names, or null when it is not one. */
+export const runNumberOf = (q: string): number | null => {
+  const m = RUN_NUMBER.exec(q.trim())
+  return m ? Number(m[1]) : null
+}

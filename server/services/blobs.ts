@@ -18,8 +18,6 @@ import { enqueueJob, registerJob } from './jobs'
 const { attachments, blobs } = schema
 
 const MOUNT = 'blobs'
-/** A blob younger than this may belong to an upload whose transaction has not committed yet: the sweep leaves it. */
-const SWEEP_GRACE_MS = 60 * 60 * 1000
 /** Blobs deleted per sweep statement. */
 const SWEEP_BATCH = 500
 const SWEEP_JOB = 'blob-sweep'
@@ -81,11 +79,12 @@ export async function readBlob(storageKey: string): Promise<Uint8Array | null> {
 }
 
 /**
- * Deletes blobs that no attachment references and that were written longer ago than the grace (default an hour).
+ * Deletes blobs that no attachment references and that were written longer ago than the grace (a blob younger than
+ * PROOFDECK_BLOB_SWEEP_GRACE_SECONDS, an hour by default, may belong to an upload whose transaction has not committed).
  * Each one in its own transaction: the record is deleted (locking it, so an upload re-recording that blob waits),
  * then the blob; a store that fails rolls the record back for the next sweep. Returns how many were deleted.
  */
-async function sweepBlobs(graceMs = SWEEP_GRACE_MS): Promise<number> {
+async function sweepBlobs(graceMs: number): Promise<number> {
   const db = await useDb()
   const storage = await blobStorage()
   const before = new Date(Date.now() - graceMs)
@@ -117,10 +116,10 @@ export function enqueueBlobSweep(): Promise<boolean> {
 
 /** The sweep as a job: it runs, then queues the next one PROOFDECK_BLOB_SWEEP_HOURS later. */
 export function registerBlobSweep(): void {
-  registerJob<{ graceMs?: number }>({
+  registerJob({
     name: SWEEP_JOB,
-    handler: async ({ graceMs }) => {
-      const n = await sweepBlobs(graceMs)
+    handler: async () => {
+      const n = await sweepBlobs(useConfig().blobs.sweepGraceMs)
       if (n) console.info(`[proofdeck] blob sweep deleted ${n} unreferenced blobs`)
       await enqueueJob(SWEEP_JOB, {}, { singletonKey: 'next', startAfter: Math.round(useConfig().blobs.sweepHours * 3600) })
     },

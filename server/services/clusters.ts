@@ -1,10 +1,13 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { NO_OWNER } from '#shared/constants'
+import type { GroupedPage } from '#shared/types/explorer'
 import { useDb, useReadDb, schema } from '../db'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
-import type { ClusterDetail, ClusterSummary, Page, RunRefView } from '#shared/types/reads'
+import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { requireProject } from './projects'
+import { repositoryOf, requireProject } from './projects'
+import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { clusterTextMatches } from './search'
 
@@ -41,28 +44,50 @@ const CLUSTER_OWNERS = sql<string[]>`(select coalesce(array_agg(distinct o order
  * Failure clusters of a project, most recently seen first; merged-away clusters are not listed. One query: the
  * project is found inside it, and only an empty page asks whether the project exists (404) or has no such clusters.
  */
-export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<Page<ClusterSummary>> {
-  const after = decodeCursor<string>(query.cursor, 'timestamp')
+export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<GroupedPage<ClusterSummary>> {
+  const after = query.groupBy ? null : decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useReadDb()
   const projectId = sql`(select ${projects.id} from ${projects} where ${and(eq(projects.slug, projectSlug), inScope(scope, projects.id))})`
+  const filter = and(
+    sql`${failureClusters.projectId} = ${projectId}`, isNull(failureClusters.mergedIntoId),
+    query.status ? eq(failureClusters.status, query.status) : undefined,
+    query.category ? eq(failureClusters.category, query.category) : undefined,
+    query.query ? clusterTextMatches(query.query) : undefined,
+    query.owner ? ownedByOwner(query.owner) : undefined,
+  )
+  if (query.groupBy) return groupedClusters(scope, projectSlug, filter, query.limit)
   const rows = await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters)
-    .where(and(
-      sql`${failureClusters.projectId} = ${projectId}`, isNull(failureClusters.mergedIntoId),
-      query.status ? eq(failureClusters.status, query.status) : undefined,
-      query.category ? eq(failureClusters.category, query.category) : undefined,
-      query.query ? clusterTextMatches(query.query) : undefined,
-      query.owner ? ownedBy(query.owner) : undefined,
-      after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
-    ))
+    .where(and(filter,
+      after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined))
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
   if (!rows.length) await requireProject(scope, projectSlug)
   const toItem = (r: (typeof rows)[number]) => ({ ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners })
   return toPage(rows, query.limit, toItem, r => [r.c.lastSeenAt.toISOString(), r.c.id])
 }
 
-/** The cluster affected a test `owner` owns. */
-const ownedBy = (owner: string) => sql`${failureClusters.id} in (select ${clusterTestCases.clusterId} from ${clusterTestCases}
-  join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId} where ${owner}::text = any(${testCases.owners}))`
+/** The filtered clusters in sections per owner of their affected tests (services/owner-groups.ts). */
+async function groupedClusters(
+  scope: Scope, projectSlug: string, filter: SQL | undefined, perGroup: number,
+): Promise<GroupedPage<ClusterSummary>> {
+  await requireProject(scope, projectSlug)
+  const db = await useReadDb()
+  const list = db.select({ id: failureClusters.id, lastSeenAt: failureClusters.lastSeenAt, owners: CLUSTER_OWNERS.as('owners') })
+    .from(failureClusters).where(filter)
+  const grouped = await ownerGroupRows<{ id: string }>(list, sql`x.last_seen_at desc, x.id desc`, perGroup)
+  const ids = [...new Set(grouped.map(r => r.id))]
+  const rows = ids.length
+    ? await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters).where(inArray(failureClusters.id, ids))
+    : []
+  const byId = new Map(rows.map(r => [r.c.id, { ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners }]))
+  return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }
+}
+
+/** The cluster affected a test `owner` owns (`none`: no affected test has an owner). */
+const ownedByOwner = (owner: string) => owner === NO_OWNER
+  ? sql`not exists (select 1 from ${clusterTestCases} join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId}
+    where ${clusterTestCases.clusterId} = ${failureClusters.id} and cardinality(${testCases.owners}) > 0)`
+  : sql`${failureClusters.id} in (select ${clusterTestCases.clusterId} from ${clusterTestCases}
+    join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId} where ${owner}::text = any(${testCases.owners}))`
 
 export type ClusterWithProject = ClusterRow & { projectSlug: string }
 
@@ -91,7 +116,7 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
   const db = await useReadDb()
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
-  const [affected, days, [diagnosis], retryPasses] = await Promise.all([
+  const [affected, days, [diagnosis], retryPasses, repository] = await Promise.all([
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
       occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
@@ -112,9 +137,10 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
     })
       .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
     db.select({ n: sql<number>`count(*)::int` }).from(testResults).where(and(eq(testResults.clusterId, c.id), eq(testResults.flaky, true))),
+    repositoryOf(c.projectId),
   ])
   return {
-    ...toSummary(c, slug, retryPasses[0]?.n ?? 0),
+    ...toSummary(c, slug, retryPasses[0]?.n ?? 0), repository,
     fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
     firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
     statusChangedAt: c.statusChangedAt?.toISOString() ?? null,

@@ -8,6 +8,7 @@ import { SLOWER_MS, SLOWER_RATIO, type ExplorerSort } from '#shared/search'
 import type { ExplorerPage, ExplorerTest, ExplorerWindow } from '#shared/types/explorer'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
+import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import type { Scope } from './scope'
 import { testTextMatches } from './search'
 
@@ -62,7 +63,7 @@ function windowOf(latest: Date | null, days: number): ExplorerWindow | null {
   return { from, to, days }
 }
 
-/** A page of a project's tests in the explorer: sorted and filtered as asked, cursor-paged on (sort key, id). */
+/** A page of a project's tests in the explorer: sorted and filtered as asked, cursor-paged on (sort key, id), or grouped by owner. */
 export async function listExplorerTests(scope: Scope, projectSlug: string, query: ListExplorerTestsQuery): Promise<ExplorerPage> {
   const project = await requireProject(scope, projectSlug)
   const db = await useDb()
@@ -80,11 +81,11 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
     query.query ? testTextMatches(query.query) : undefined,
     query.status === 'failing' ? sql`s.failed > 0` : query.status === 'passing' ? sql`s.failed = 0` : undefined,
     query.flaky === 'true' ? sql`(test_cases.flaky_label = 'flaky' or s.flaky > 0)` : undefined,
-    query.owner ? sql`${query.owner}::text = any(test_cases.owners)` : undefined,
-    after ? sql`(${key}, test_cases.id) ${asc ? sql`>` : sql`<`} (${cursorKey}, ${after.id}::uuid)` : undefined,
+    query.owner ? ownedBy(query.owner, sql`test_cases.owners`) : undefined,
+    after && !query.groupBy ? sql`(${key}, test_cases.id) ${asc ? sql`>` : sql`<`} (${cursorKey}, ${after.id}::uuid)` : undefined,
   ].filter(f => f !== undefined)
   const order = asc ? sql`asc` : sql`desc`
-  const rows = rowsOf<Row>(await db.execute(sql`
+  const list = sql`
     with d as (
       select r.test_case_id, r.day, r.runs, r.failed, r.flaky, r.p50_ms, r.p95_ms, cardinality(r.durations) as timed,
         r.day >= ${window.from}::date as cur
@@ -112,8 +113,12 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
     select test_cases.id, title, suite_path, file, variant, owners, flaky_label, flaky_score,
       s.runs, s.failed, s.flaky, s.p50, s.p95, s.prev_p50, s.days, ${key} as k
     from s join ${testCases} on test_cases.id = s.test_case_id
-    ${filters.length ? sql`where ${sql.join(filters, sql` and `)}` : sql``}
-    order by k ${order}, test_cases.id ${order} limit ${query.limit + 1}`))
+    ${filters.length ? sql`where ${sql.join(filters, sql` and `)}` : sql``}`
+  if (query.groupBy) {
+    const grouped = await ownerGroupRows<Row>(list, sql`x.k ${order}, x.id ${order}`, query.limit)
+    return { items: [], nextCursor: null, window, groups: toOwnerGroups(grouped, r => toExplorerTest(r, window)) }
+  }
+  const rows = rowsOf<Row>(await db.execute(sql`${list} order by k ${order}, test_cases.id ${order} limit ${query.limit + 1}`))
   const page = toPage(rows, query.limit, r => toExplorerTest(r, window), r => [r.k, r.id])
   return { ...page, window }
 }

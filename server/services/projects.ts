@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { useDb, useReadDb, schema } from '../db'
-import type { ProjectDetail, ProjectOverview } from '#shared/types/reads'
+import type { ProjectDetail, ProjectOverview, RepositoryRef } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { listRuns } from './runs'
 import { inScope, type Scope } from './scope'
@@ -98,4 +98,15 @@ export async function getProject(scope: Scope, slug: string): Promise<ProjectDet
   const [[overview], recent] = await Promise.all([projectOverviews(scope, slug), listRuns(scope, slug, { limit: 10 })])
   if (!overview) throw notFound(`No project "${slug}" visible to you.`, 'project_not_found')
   return { ...overview, recentRuns: recent.items }
+}
+
+/**
+ * What the run, test and cluster pages link commits and file:line into: the project's repository URL and default
+ * branch, or null without a repository URL. Read by id, for a record already found in scope.
+ */
+export async function repositoryOf(projectId: string): Promise<RepositoryRef | null> {
+  const db = await useReadDb()
+  const [p] = await db.select({ url: projects.repositoryUrl, defaultBranch: projects.defaultBranch }).from(projects)
+    .where(eq(projects.id, projectId))
+  return p?.url ? { url: p.url, defaultBranch: p.defaultBranch } : null
 }

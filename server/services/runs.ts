@@ -5,7 +5,7 @@ import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, R
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { requireProject } from './projects'
+import { repositoryOf, requireProject } from './projects'
 import { inScope, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches, textMatches } from './search'
 
@@ -232,7 +232,7 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
   const after = decodeCursor<string>(query.cursor, 'string')
   const { run, slug, previousId, db } = await findRunAndPrevious(scope, runId)
   const previous = previousId ? { id: previousId } : undefined
-  const [rows, groups, uploads] = await Promise.all([
+  const [rows, groups, uploads, repository] = await Promise.all([
     query.status === null
       ? []
       : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id), attemptRows: ATTEMPT_ROWS })
@@ -245,6 +245,7 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
           .orderBy(testResults.id).limit(query.limit + 1),
     failureGroups(db, run.id, previous?.id),
     db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),
+    repositoryOf(run.projectId),
   ])
   const results = toPage(rows, query.limit, ({ knownFailure, attemptRows, ...r }) => ({
     ...toResultView(r),
@@ -256,7 +257,7 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
   }), r => ['', r.id])
   const newFailures = groups.reduce((n, g) => n + g.newFailures, 0)
   return {
-    ...toRunSummary(run, slug), errors: run.errors.map(e => e.message), failureGroups: groups,
+    ...toRunSummary(run, slug), repository, errors: run.errors.map(e => e.message), failureGroups: groups,
     novelty: previous ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures } : null,
     previousRunId: previous?.id ?? null,
     uploads: uploads.map(u => ({

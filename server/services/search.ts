@@ -3,12 +3,13 @@ import { useReadDb, schema } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
-import type { SearchStatus } from '#shared/search'
+import { runNumberOf, type SearchStatus } from '#shared/search'
 import type { Page } from '#shared/types/reads'
-import type { SearchClusterHit, SearchResults, SearchTestHit } from '#shared/types/search'
+import type { SearchClusterHit, SearchResults, SearchRunHit, SearchTestHit } from '#shared/types/search'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
+import { notFound } from '../utils/errors'
 
 const { testCases, failureClusters, clusterTestCases, projects, testResults, runs } = schema
 
@@ -141,10 +142,33 @@ const EMPTY: Page<never> = { items: [], nextCursor: null }
  */
 export async function search(scope: Scope, query: SearchQuery): Promise<SearchResults> {
   const projectId = query.project ? (await requireProject(scope, query.project)).id : null
-  const [tests, clusters] = await Promise.all([
-    query.kind === 'clusters' ? EMPTY : searchTests(scope, projectId, query),
+  const number = query.cursor ? null : runNumberOf(query.q)
+  const [runHits, tests, clusters] = await Promise.all([
+    number === null ? [] : findRunsByNumber(scope, number, projectId),
+    query.kind === 'clusters' || query.q.length < 2 ? EMPTY : searchTests(scope, projectId, query),
     // a status filter is about test results: clusters are failures whatever it says, so they are only left out for passed/skipped
-    query.kind === 'tests' || query.status === 'passed' || query.status === 'skipped' ? EMPTY : searchClusters(scope, projectId, query),
+    query.kind === 'tests' || query.q.length < 2 || query.status === 'passed' || query.status === 'skipped'
+      ? EMPTY
+      : searchClusters(scope, projectId, query),
   ])
-  return { tests, clusters }
+  return { runs: runHits, tests, clusters }
+}
+
+/** Runs numbered `number` in the projects in scope (or one project), newest first: search for `#1234`. */
+async function findRunsByNumber(scope: Scope, number: number, projectId: string | null): Promise<SearchRunHit[]> {
+  const db = await useReadDb()
+  const rows = await db.select({
+    runId: runs.id, project: projects.slug, number: runs.number, branch: runs.branch, status: runs.status, startedAt: runs.startedAt,
+  }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
+    .where(and(eq(runs.number, number), inScope(scope, runs.projectId), projectId ? eq(runs.projectId, projectId) : undefined))
+    .orderBy(desc(runs.startedAt)).limit(20)
+  return rows.map(r => ({ ...r, number, startedAt: iso(r.startedAt) }))
+}
+
+/** The run numbered `number` in a project (`/projects/:slug/runs/1234`). 404 outside the scope or without such a run. */
+export async function getRunByNumber(scope: Scope, projectSlug: string, number: number): Promise<SearchRunHit> {
+  const project = await requireProject(scope, projectSlug)
+  const [run] = await findRunsByNumber(scope, number, project.id)
+  if (!run) throw notFound(`No run #${number} in ${project.slug}: runs are numbered from #1 as they are uploaded.`, 'run_not_found')
+  return run
 }

@@ -1,13 +1,15 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { useReadDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
-import type { FlakyTestView, Page, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
+import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
+import type { GroupedPage } from '#shared/types/explorer'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { requireProject } from './projects'
+import { repositoryOf, requireProject } from './projects'
 import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
 import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
+import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches } from './search'
 import { compareWithDefaultBranch } from './test-branches'
@@ -37,19 +39,30 @@ const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testC
  * Test cases of a project ranked by flakiness score (then id), read from the rollup. With a branch, only those that
  * failed or passed on retry in a run of that branch (one index probe per candidate; no history is scanned otherwise).
  */
-export async function listFlakyTests(scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery): Promise<Page<FlakyTestView>> {
+export async function listFlakyTests(
+  scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery,
+): Promise<GroupedPage<FlakyTestView>> {
   const project = await requireProject(scope, projectSlug)
-  const after = decodeCursor<number>(query.cursor, 'number')
+  const after = query.groupBy ? null : decodeCursor<number>(query.cursor, 'number')
   const db = await useReadDb()
   const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
-  const rows = await db.select({ t: testCases, ...quarantineColumns }).from(testCases)
+  const filter = and(eq(testCases.projectId, project.id), label,
+    query.query ? sql`(${testTextMatches(query.query)} or ${failedWithErrorMatching(query.query, testCases.id)})` : undefined,
+    query.owner ? ownedBy(query.owner, testCases.owners) : undefined,
+    query.branch
+      ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
+      : undefined)
+  const select = () => db.select({ t: testCases, ...quarantineColumns }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
-    .where(and(eq(testCases.projectId, project.id), label,
-      query.query ? sql`(${testTextMatches(query.query)} or ${failedWithErrorMatching(query.query, testCases.id)})` : undefined,
-      query.owner ? sql`${query.owner}::text = any(${testCases.owners})` : undefined,
-      query.branch
-        ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
-        : undefined,
+  if (query.groupBy) {
+    const ids = db.select({ id: testCases.id, score: testCases.flakyScore, owners: testCases.owners }).from(testCases).where(filter)
+    const grouped = await ownerGroupRows<{ id: string }>(ids, sql`x.flaky_score desc, x.id`, query.limit)
+    const rows = grouped.length ? await select().where(inArray(testCases.id, [...new Set(grouped.map(r => r.id))])) : []
+    const byId = new Map(rows.map(r => [r.t.id, toFlakyView(r, project.slug)]))
+    return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }
+  }
+  const rows = await select()
+    .where(and(filter,
       after ? sql`(${testCases.flakyScore} < ${after.key}::real or (${testCases.flakyScore} = ${after.key}::real and ${testCases.id} > ${after.id}::uuid))` : undefined))
     .orderBy(desc(testCases.flakyScore), testCases.id).limit(query.limit + 1)
   return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.t.flakyScore, r.t.id])
@@ -64,7 +77,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug, ...q } = row
-  const [history, clusters, [last]] = await Promise.all([
+  const [history, clusters, [last], repository] = await Promise.all([
     historyRows(t, null, query.history),
     db.select({
       id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
@@ -72,9 +85,11 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     }).from(clusterTestCases).innerJoin(failureClusters, eq(failureClusters.id, clusterTestCases.clusterId))
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
     typicalError(t.id),
+    repositoryOf(t.projectId),
   ])
   return {
-    ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
+    ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, repository,
+    failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
     history: history.map(r => toHistoryEntry(t, r)),
     clusters,
     lastError: last ? { ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString() } : null,

@@ -8,7 +8,15 @@ import { schema, type Tx } from '../db'
  * an existing run may replace results it already held, so its tests' day is counted again from their stored results.
  */
 
-const { testDayRollups, testResults } = schema
+const { testDayRollups, testResults, runs } = schema
+
+/**
+ * Results of infrastructure runs (most of the suite failed: runs.infra, set before the rollup) are left out of the
+ * failure rate and flakiness, as services/flakiness.ts leaves them out.
+ */
+const runIsInfra = (runId: string) => sql`exists (select 1 from ${runs} where ${runs.id} = ${runId}::uuid and ${runs.infra})`
+const notInInfraRuns = (projectId: string) =>
+  sql`run_id not in (select ${runs.id} from ${runs} where ${runs.projectId} = ${projectId}::uuid and ${runs.infra})`
 
 /** The columns of a rollup row, counted from `test_results` rows (skips are not runs; durations of executed results). */
 const COUNTED = sql`count(*) filter (where status <> 'skipped'), count(*) filter (where status in ('failed', 'errored')),
@@ -19,9 +27,10 @@ export async function recordTestDays(tx: Tx, run: { id: string, projectId: strin
   const day = run.startedAt.toISOString().slice(0, 10)
   const runId = run.id
   const counted = isNewRun
-    ? sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults} where run_id = ${runId}::uuid group by 1, 3`
+    ? sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults}
+      where run_id = ${runId}::uuid and not ${runIsInfra(runId)} group by 1, 3`
     : sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults}
-      where test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid)
+      where test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid) and ${notInInfraRuns(run.projectId)}
         and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
       group by 1, 3`
   // a new run adds to the day; a re-upload counted the day's stored results again, so it replaces the row

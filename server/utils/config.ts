@@ -75,6 +75,7 @@ const envSchema = z.object({
   PROOFDECK_S3_ACCESS_KEY_ID: z.string().optional(),
   PROOFDECK_S3_SECRET_ACCESS_KEY: z.string().optional(),
   PROOFDECK_BLOB_SWEEP_HOURS: positive('a positive number of hours').default(6),
+  PROOFDECK_BLOB_SWEEP_GRACE_SECONDS: int(1, 86_400, 3600),
 }).superRefine((e, ctx) => {
   if (e.PROOFDECK_BLOB_DRIVER !== 's3') return
   for (const name of ['PROOFDECK_S3_ENDPOINT', 'PROOFDECK_S3_BUCKET', 'PROOFDECK_S3_ACCESS_KEY_ID', 'PROOFDECK_S3_SECRET_ACCESS_KEY'] as const) {
@@ -144,6 +145,8 @@ export interface Config {
     maxFiles: number
     /** How often the sweep deletes blobs no attachment references any more. */
     sweepHours: number
+    /** A blob written more recently than this may be an upload's that has not committed: the sweep leaves it. */
+    sweepGraceMs: number
   }
   /** Days of runs kept in projects without their own retention; null = forever. */
   retentionDays: number | null
@@ -225,6 +228,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       maxFileBytes: e.PROOFDECK_MAX_ATTACHMENT_MB * 1024 * 1024,
       maxFiles: e.PROOFDECK_MAX_ATTACHMENTS,
       sweepHours: e.PROOFDECK_BLOB_SWEEP_HOURS,
+      sweepGraceMs: e.PROOFDECK_BLOB_SWEEP_GRACE_SECONDS * 1000,
     },
     retentionDays: e.PROOFDECK_RETENTION_DAYS ?? null,
   }

@@ -24,12 +24,20 @@ const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?
 const searchText = (field: string) => z.string().trim().refine(...NO_NUL)
   .refine(s => s.length >= 2 && s.length <= 200, `${field} is 2–200 characters.`)
 const queryFilter = searchText('query').optional()
-/** Test owners from CODEOWNERS, as the dashboard's flaky, clusters and explorer pages filter by them (not an MCP input). */
+/** Test owners from CODEOWNERS, as the flaky, clusters and explorer pages filter by them (not an MCP input); `none`: no owner. */
 const ownerFilter = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'owner is 1–200 characters.').optional()
+
+/** The dashboard's lists in sections per owner (the whole filtered list, each section cut to `limit` rows). */
+const groupByFilter = z.enum(['owner'], 'groupBy is owner (or left out).').optional()
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
 export const pageQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 100) })
+/** A run by its number in the project (`/api/projects/:slug/runs/by-number/1234`). */
+export const runNumberParamsSchema = projectParamsSchema.extend({
+  runNumber: z.coerce.number('A run number is a whole number, like 1234 in #1234.')
+    .refine(n => Number.isInteger(n) && n >= 1 && n <= 2_147_483_647, 'A run number is a whole number, like 1234 in #1234.'),
+})
 export const runParamsSchema = z.object({ runId: uuidSchema('A run id is a UUID, as list_runs and the runs table give it.') })
 export const testCaseParamsSchema = z.object({ testCaseId: uuidSchema('A test case id is a UUID, as get_run and list_flaky_tests give it.') })
 
@@ -99,6 +107,7 @@ export const listFlakyTestsQuerySchema = z.object({
 export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({
   branch: z.string().trim().min(1).max(200).refine(...NO_NUL).optional(),
   owner: ownerFilter,
+  groupBy: groupByFilter,
 })
 export type ListFlakyTestsPageQuery = z.infer<typeof listFlakyTestsPageQuerySchema>
 
@@ -119,13 +128,15 @@ export const listClustersQuerySchema = z.object({
   limit: limit(100, 20),
 })
 /** The dashboard's clusters list also narrows to clusters with a test of one owner. */
-export const listClustersPageQuerySchema = listClustersQuerySchema.extend({ owner: ownerFilter })
+export const listClustersPageQuerySchema = listClustersQuerySchema.extend({ owner: ownerFilter, groupBy: groupByFilter })
 export type ListClustersPageQuery = z.infer<typeof listClustersPageQuerySchema>
 
 const SEARCH_KINDS = ['all', 'tests', 'clusters'] as const
 /** Search across history: tests (title, suite, file) and failure clusters (error text) of every project in scope. */
 export const searchQuerySchema = z.object({
-  q: searchText('q'),
+  /** A single digit is a run number (`7` finds run #7), not words to match. */
+  q: z.string().trim().refine(...NO_NUL)
+    .refine(s => (s.length >= 2 || /^\d$/.test(s)) && s.length <= 200, 'q is 2–200 characters, or a run number.'),
   project: slugSchema.optional(),
   branch: branchSchema,
   /** The test's latest result (on `branch` when given): failed is failed or errored, flaky passed on retry. */
@@ -148,6 +159,7 @@ export const listExplorerTestsQuerySchema = z.object({
   status: z.enum(EXPLORER_STATUSES, `status is one of: ${EXPLORER_STATUSES.join(', ')}.`).optional(),
   flaky: z.enum(['true', 'false'], 'flaky is true or false.').optional(),
   owner: ownerFilter,
+  groupBy: groupByFilter,
   days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(90, 'days is at most 90.').default(14),
   cursor: cursorSchema,
   limit: limit(100, 25),

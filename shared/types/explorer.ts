@@ -35,7 +35,20 @@ export interface ExplorerWindow {
   days: number
 }
 
-export type ExplorerPage = Page<ExplorerTest> & { window: ExplorerWindow | null }
+/**
+ * One owner's section of a list grouped by owner (`groupBy=owner`): the owner (null: no owner), how many rows of the
+ * whole filtered list are theirs, and the first of them; the rest are the list filtered by that owner.
+ */
+export interface OwnerGroup<T> {
+  owner: string | null
+  count: number
+  items: T[]
+}
+
+/** A page of a list, or with `groupBy=owner` its sections per owner (then `items` is empty and `nextCursor` null). */
+export type GroupedPage<T> = Page<T> & { groups?: OwnerGroup<T>[] }
+
+export type ExplorerPage = GroupedPage<ExplorerTest> & { window: ExplorerWindow | null }
 
 /** What storing a CODEOWNERS did: its rules, whether it differed from the stored one, and the tests that have owners now. */
 export interface CodeownersReceipt {

@@ -134,7 +134,14 @@ export interface FailureGroupView {
   tests: FailureGroupTest[]
 }
 
+/** The project's repository, for commit and file:line links (shared/repo-links.ts); null without a repository URL. */
+export interface RepositoryRef {
+  url: string
+  defaultBranch: string
+}
+
 export interface RunDetail extends RunSummary {
+  repository: RepositoryRef | null
   errors: string[]
   /** Failures of this run grouped by cluster, biggest first: "3 failures share one cause". */
   failureGroups: FailureGroupView[]
@@ -230,6 +237,7 @@ export type TestHistoryPage = Page<TestHistoryEntry> & { branch: BranchCompariso
 
 export interface TestCaseDetail extends FlakyTestView {
   projectId: string
+  repository: RepositoryRef | null
   failedRuns: number
   flakyRuns: number
   evidence: { runId: string, resultId: string, commit: string | null, kind: string, at: string, attempts?: number }[]
@@ -277,6 +285,7 @@ export interface ClusterSummary {
 }
 
 export interface ClusterDetail extends ClusterSummary {
+  repository: RepositoryRef | null
   fingerprint: string
   locator: string | null
   location: string | null

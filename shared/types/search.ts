@@ -1,4 +1,4 @@
-import type { ClusterStatus, FailureCategory, FlakyLabel, TestStatus } from '../constants'
+import type { ClusterStatus, FailureCategory, FlakyLabel, RunStatus, TestStatus } from '../constants'
 import type { RunChange } from '../search'
 import type { FlakyTestView, Page, RunSummary } from './reads'
 
@@ -24,7 +24,19 @@ export interface SearchClusterHit {
   lastSeenRunId: string | null
 }
 
+/** A run whose number (`#1234`) the search text is, in one of the projects in scope. */
+export interface SearchRunHit {
+  runId: string
+  project: string
+  number: number
+  branch: string | null
+  status: RunStatus
+  startedAt: string
+}
+
 export interface SearchResults {
+  /** Runs with the number the text names (`#1234` or `1234`), newest first; empty for any other text and for a next page. */
+  runs: SearchRunHit[]
   tests: Page<SearchTestHit>
   clusters: Page<SearchClusterHit>
 }

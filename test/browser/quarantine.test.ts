@@ -47,7 +47,8 @@ describe('quarantine and artifacts in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
-    server = await startServer()
+    // sweeps every 4 s of blobs older than 10 s: an upload in flight keeps its files, a deleted project's go soon
+    server = await startServer({ PROOFDECK_BLOB_SWEEP_HOURS: '0.001', PROOFDECK_BLOB_SWEEP_GRACE_SECONDS: '10', PROOFDECK_JOBS_POLL_SECONDS: '1' })
     key = (await createKey(server, await login(server), { scopes: ['ingest'] })).key
     const first = await upload(server, [{ name: 'r.json', content: report('failed') }], { key, query: { project: 'shop', branch: 'main' } })
     const idOf = (title: string) => first.body.failures.blocking.find((t: { title: string }) => t.title === title).testCaseId
@@ -180,5 +181,10 @@ describe('quarantine and artifacts in Chromium', () => {
       expect(res.status).toBe(404)
       expect((await res.json()).message).toBe('No attachment with this id visible to you.')
     }
+
+    // deleting the project deletes its attachment rows with its runs, then the sweep deletes the files
+    const gone = await page.request.delete(`${server.url}/api/projects/web`, { data: { confirm: 'web' } })
+    expect(gone.status(), await gone.text()).toBe(204)
+    await expect.poll(blobs, { timeout: 30_000 }).toBe(0)
   })
 })

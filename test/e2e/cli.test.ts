@@ -99,6 +99,14 @@ describe('proofdeck CLI against the built server', () => {
     expect(failed.items.every((r: any) => r.owners.includes('@alice'))).toBe(true)
     expect((await json(`/api/test-cases/${payments.items[0].testCaseId}`)).owners).toEqual(['@acme/payments', '@alice'])
     expect((await json('/api/projects/owned/flaky-tests?label=any&owner=@nobody')).items).toEqual([])
+    // grouped by owner: the whole filtered list in sections (a test with two owners in both), each cut to `limit` rows
+    const sections = (page: any) => page.groups.map((g: any) => [g.owner, g.count, g.items.map((t: any) => t.title)])
+    expect(sections(await json('/api/projects/owned/tests?groupBy=owner&sort=title&limit=1'))).toEqual([
+      ['@acme/all', 1, ['finds']], ['@acme/payments', 2, ['pays']], ['@alice', 2, ['pays']]])
+    expect(sections(await json('/api/projects/owned/clusters?groupBy=owner')).map((g: any) => g.slice(0, 2)))
+      .toEqual([['@acme/payments', 1], ['@alice', 1]])
+    expect((await json('/api/projects/owned/flaky-tests?label=any&groupBy=owner')).items).toEqual([])
+    expect(await json('/api/projects/owned/tests?groupBy=team')).toMatchObject({ statusCode: 400, message: expect.stringContaining('groupBy is owner') })
 
     const put = (body: string, token = env.PROOFDECK_TOKEN!) => fetch(`${server.url}/api/v1/projects/owned/codeowners`, {
       method: 'PUT', headers: { 'authorization': `Bearer ${token}`, 'content-type': 'text/plain' }, body,
@@ -112,5 +120,10 @@ describe('proofdeck CLI against the built server', () => {
     // a new CODEOWNERS re-owns every test
     expect(await (await put('tests/search.spec.ts @finders\n')).json()).toMatchObject({ rules: 1, changed: true, ownedTests: 1 })
     expect((await json('/api/projects/owned/owners')).owners).toEqual(['@finders'])
+    // tests without an owner are the last section, and `owner=none` is that section's whole list
+    expect(sections(await json('/api/projects/owned/tests?groupBy=owner&sort=title'))).toEqual([['@finders', 1, ['finds']], [null, 2, ['pays', 'refunds']]])
+    expect(sections(await json('/api/projects/owned/clusters?groupBy=owner')).map((g: any) => g.slice(0, 2))).toEqual([[null, 1]])
+    expect((await json('/api/projects/owned/tests?owner=none&sort=title')).items.map((t: any) => t.title)).toEqual(['pays', 'refunds'])
+    expect((await json('/api/projects/owned/clusters?owner=none')).items).toHaveLength(1)
   })
 })

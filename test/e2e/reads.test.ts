@@ -298,6 +298,10 @@ describe('read API on the demo dataset', () => {
     expect((await ok('/api/projects/explorer/tests?status=passing&limit=100')).items).toHaveLength(100)
     expect((await ok('/api/projects/explorer/tests?flaky=true')).items).toEqual([])
     expect((await ok('/api/projects/explorer/tests?days=90&view=regressions')).items).toEqual([])
+    // an infrastructure run (most of the suite failed) counts in neither the failure rate nor the runs
+    await send(filler.map(([title, file]) => [title, file, 0.01, true] as [string, string, number, boolean]), '2026-06-20T12:00:00Z', 'outage')
+    expect((await ok('/api/projects/explorer/tests?status=failing')).items.map((t: any) => t.title)).toEqual(['login form'])
+    expect((await ok('/api/projects/explorer/tests?sort=title&limit=2')).items[1]).toMatchObject({ title: 'filler 000', runs: 1, failed: 0 })
     const web = await ok('/api/projects/web/tests?view=slowest')
     expect(web.items.length).toBeGreaterThan(0)
     expect(web.items[0].p50Ms).toBeGreaterThan(0)
@@ -404,6 +408,12 @@ describe('read API on the demo dataset', () => {
     expect(changed.body.repositoryUrl).toBe('https://gitlab.acme.io/apps/numbered.git')
     expect(await ok('/api/projects/numbered/settings')).toEqual(changed.body)
     expect((await ok('/api/projects/numbered')).name).toBe('Numbered app')
+    // the run and test pages build their repository links from their own records, with no second request
+    const numberedRun = (await ok('/api/projects/numbered/runs?limit=1')).items[0].id
+    const repository = { url: 'https://gitlab.acme.io/apps/numbered.git', defaultBranch: 'trunk' }
+    expect((await ok(`/api/runs/${numberedRun}`)).repository).toEqual(repository)
+    const numberedTest = (await ok('/api/projects/numbered/tests?limit=1')).items[0].testCaseId
+    expect((await ok(`/api/test-cases/${numberedTest}`)).repository).toEqual(repository)
     for (const [body, sentence] of [
       [{ repositoryUrl: 'git@github.com:acme/x.git' }, /repository URL is an http\(s\) URL/],
       [{ retentionDays: -3 }, /at least 1 day/],
@@ -416,6 +426,7 @@ describe('read API on the demo dataset', () => {
     }
     expect((await send('PATCH', '/api/projects/numbered', { repositoryUrl: '', retentionDays: null })).body)
       .toMatchObject({ repositoryUrl: null, retentionDays: null })
+    expect((await ok(`/api/runs/${numberedRun}`)).repository).toBeNull()
     const users = {} as Record<string, string>
     for (const role of ['member', 'viewer'] as const) {
       const email = `settings-${role}@example.test`
@@ -429,6 +440,20 @@ describe('read API on the demo dataset', () => {
     expect((await send('PATCH', '/api/projects/web', { name: 'Not mine' }, users.member)).status).toBe(404)
     expect((await send('DELETE', '/api/projects/numbered', { confirm: 'numbered' }, users.member)).status).toBe(403)
     expect((await send('POST', '/api/settings/retention', {}, users.member)).status).toBe(403)
+
+    // a run by its number: in one project (REST), or in every project in scope (search for "#3")
+    const third = await ok('/api/projects/numbered/runs/by-number/3')
+    expect(third).toMatchObject({ project: 'numbered', number: 3 })
+    expect((await ok(`/api/runs/${third.runId}`)).number).toBe(3)
+    expect((await get('/api/projects/numbered/runs/by-number/999')).body.message).toMatch(/No run #999 in numbered/)
+    expect((await get('/api/projects/numbered/runs/by-number/1.5')).body).toMatchObject({ statusCode: 400, message: expect.stringMatching(/whole number/) })
+    const everywhere = (await ok('/api/search?q=%233')).runs
+    expect(everywhere.map((r: any) => `${r.project} #${r.number}`)).toEqual(expect.arrayContaining(['numbered #3', 'web #3']))
+    expect((await ok('/api/search?q=3&project=numbered')).runs.map((r: any) => r.runId)).toEqual([third.runId])
+    expect((await ok('/api/search?q=%23x3')).runs).toEqual([])
+    const member = { cookie: users.member! }
+    expect((await get('/api/search?q=%233', member)).body.runs.map((r: any) => r.project)).toEqual(['numbered'])
+    expect((await get('/api/projects/web/runs/by-number/3', member)).status).toBe(404)
   })
 
   it('deletes a project with everything under it once its slug is typed; admins only; 404 afterwards', async () => {
