@@ -76,7 +76,8 @@ async function groupedClusters(
   const grouped = await ownerGroupRows<{ id: string }>(list, sql`x.last_seen_at desc, x.id desc`, perGroup)
   const ids = [...new Set(grouped.map(r => r.id))]
   const rows = ids.length
-    ? await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters).where(inArray(failureClusters.id, ids))
+    ? await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters)
+      .where(inArray(failureClusters.id, ids))
     : []
   const byId = new Map(rows.map(r => [r.c.id, { ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners }]))
   return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }
