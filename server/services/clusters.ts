@@ -77,7 +77,7 @@ async function groupedClusters(
   const ids = [...new Set(grouped.map(r => r.id))]
   const rows = ids.length
     ? await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters)
-      .where(inArray(failureClusters.id, ids))
+        .where(inArray(failureClusters.id, ids))
     : []
   const byId = new Map(rows.map(r => [r.c.id, { ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners }]))
   return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { checkTestPageBranches } from './branch-check'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/quality'
@@ -303,6 +304,16 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     const clusters = await api(`/api/projects/${slug}/clusters?groupBy=owner&limit=25`)
     await expect.poll(() => page.getByTestId('owner-group').count()).toBe(clusters.groups.length)
     await page.screenshot({ path: `${SHOTS_DIR}/clusters-grouped.png`, fullPage: true })
+  })
+
+  it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {
+    const open = async (path: string, ready: string) => {
+      await page.goto(`${server.url}${path}`)
+      await page.getByTestId(ready).first().waitFor()
+      await page.waitForLoadState('networkidle')
+    }
+    await page.setViewportSize(SIZES.desktop)
+    await checkTestPageBranches({ page, context, server, api, open })
   })
 
   it('the sign-in page too, signed out', async () => {
