@@ -13,14 +13,14 @@ import type { LlmConfig } from '../llm'
 import { loadLlmConfig } from '../llm/settings'
 import type { Scope } from '../scope'
 
-/** Runs of the branch looked at, newest first, for the last one where the cluster's tests passed. */
-const GREEN_WINDOW = 200
-
 /**
  * The evidence behind a diagnosis: one cluster's representative failures, affected tests, run history, first
  * failure and similar resolved clusters, read with a handful of indexed queries and assembled into the context
  * bundle (server/analysis/context.ts) that the rule engine, the LLM and `get_cluster_context` receive.
  */
+
+/** Runs of the branch looked at, newest first, for the last one where the cluster's tests passed. */
+const GREEN_WINDOW = 200
 
 const testLabel = (suitePath: string[] | null, title: string) => [...(suitePath ?? []), title].join(' › ')
 
