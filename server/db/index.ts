@@ -245,21 +245,6 @@ export async function useReadDb(): Promise<Db> {
   return (await readHandle).db
 }
 
-/**
- * A read by id on the replica that, when it finds nothing there, is asked again on the primary: an id a write just
- * made (the run of a receipt, opened right after its upload) is found while the replica has not replayed it yet.
- * Returns what was found and the database it came from, so the rest of that read asks the same one.
- */
-export async function readOrPrimary<T>(read: (db: Db) => Promise<T | undefined>): Promise<{ found: T, db: Db } | undefined> {
-  const replica = await useReadDb()
-  const found = await read(replica)
-  if (found !== undefined) return { found, db: replica }
-  const primary = await useDb()
-  if (primary === replica) return undefined
-  const again = await read(primary)
-  return again === undefined ? undefined : { found: again, db: primary }
-}
-
 /** Reports an error a request or a probe ran into; a lost connection replaces the pool. Never throws. */
 export function noteDbError(err: unknown): void {
   handle?.then(h => h.noteError(err), () => {})

@@ -2,7 +2,7 @@ import {
   createMcpHandler, isLegacyRequest, McpServer, SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport, type AuthInfo,
 } from '@modelcontextprotocol/server'
 import { links } from '#shared/links'
-import { checkBearer } from '../utils/bearer'
+import { checkBearerEarly, type BearerCheck } from '../utils/bearer'
 import { publicBaseUrl, useConfig } from '../utils/config'
 import type { Scope } from '../services/scope'
 import { TOOLS } from './tools'
@@ -46,14 +46,25 @@ const SHORTEN_TRIES = 3
  * A tool's answer under the size cap: one over it is asked again with as many rows as fit, so its list stops early
  * with the service's own cursor to exactly the rest.
  */
-async function answer(tool: ToolDefinition, scope: Scope, args: Record<string, unknown>) {
+async function answer(tool: ToolDefinition, scope: Scope, args: Record<string, unknown>): Promise<ToolAnswer> {
   let rendered = render(await tool.run(scope, args as never), tool.name, { canShorten: !!tool.shorten })
   for (let i = 1; 'fit' in rendered; i++) {
     const asked = Number(args[tool.shorten!])
     rendered = render(await tool.run(scope, { ...args, [tool.shorten!]: rendered.fit } as never), tool.name,
       { canShorten: i < SHORTEN_TRIES, shortenedFrom: asked })
   }
-  return { content: [{ type: 'text' as const, text: rendered.text }], structuredContent: rendered.structured }
+  const { text, structured, json } = rendered
+  return {
+    result: { content: [{ type: 'text', text }], structuredContent: structured },
+    // the same bytes JSON.stringify(result) gives, with the rows serialized once (they are the text)
+    json: `{"content":[{"type":"text","text":${JSON.stringify(text)}}],"structuredContent":${json}}`,
+  }
+}
+
+/** A tools/call result and the same result as JSON. */
+interface ToolAnswer {
+  result: { content: { type: 'text', text: string }[], structuredContent?: Record<string, unknown>, isError?: true }
+  json: string
 }
 
 /**
@@ -84,18 +95,19 @@ function buildServer(scope: Scope): McpServer {
       inputSchema: input,
       outputSchema: output,
       annotations: READ_ONLY,
-    }, (args: unknown) => callTool(tool, scope, args as Record<string, unknown>))
+    }, async (args: unknown) => (await callTool(tool, scope, args as Record<string, unknown>)).result)
   }
   return server
 }
 
 /** A tool's result as tools/call gives it: the answer, or a failure as a sentence with isError. */
-async function callTool(tool: ToolDefinition, scope: Scope, args: Record<string, unknown>) {
+async function callTool(tool: ToolDefinition, scope: Scope, args: Record<string, unknown>): Promise<ToolAnswer> {
   try {
     return await answer(tool, scope, args)
   }
   catch (err) {
-    return { content: [{ type: 'text' as const, text: toolError(err, tool.name) }], isError: true }
+    const result = { content: [{ type: 'text' as const, text: toolError(err, tool.name) }], isError: true as const }
+    return { result, json: JSON.stringify(result) }
   }
 }
 
@@ -119,8 +131,8 @@ async function direct(body: unknown, headers: Headers, scope: Scope): Promise<Re
   const tool = enabledTools().find(t => t.tool.name === name)?.tool
   const parsed = await tool?.input.safeParseAsync(args ?? {})
   if (!tool || !parsed?.success) return undefined
-  const result = await callTool(tool, scope, parsed.data as Record<string, unknown>)
-  return new Response(JSON.stringify({ result, jsonrpc: '2.0', id }), { status: 200, headers: { 'content-type': 'application/json', ...NO_STORE } })
+  const { json } = await callTool(tool, scope, parsed.data as Record<string, unknown>)
+  return new Response(`{"result":${json},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`, { status: 200, headers: { 'content-type': 'application/json', ...NO_STORE } })
 }
 
 const READ_ONLY = Object.freeze({ readOnlyHint: true })
@@ -244,28 +256,52 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   if (request.method !== 'POST') return unread(request, rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' }))
 
   const keysUrl = `${publicBaseUrl(new URL(request.url).origin)}${links.apiKeys()}`
-  const check = await checkBearer(request.headers.get('authorization'), 'read', keysUrl)
+  const { early, now } = checkBearerEarly(request.headers.get('authorization'), 'read', keysUrl)
   // a key without the read scope is a 401 here too: MCP clients react to 401 by asking for a new key, not to 403
-  if (!check.ok) return unread(request, rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' }))
+  const refused = (check: BearerCheck & { ok: false }) =>
+    rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' })
+  if (!early?.ok) {
+    // no earlier reading of this key to start under: the body is read only once the key is known good
+    const check = await now
+    if (!check.ok) return unread(request, refused(check))
+    const body = await readRequest(request)
+    return 'raw' in body ? serve(request, body, check.scope) : body
+  }
+  // the key was good at its previous call: the request is served under that scope while the key is read again, and
+  // the answer stands only if the key still reads the same (else it is refused or served again under the new scope)
+  const body = await readRequest(request)
+  if (!('raw' in body)) return body
+  const [response, check] = await Promise.all([serve(request, body, early.scope), now])
+  if (!check.ok) return refused(check)
+  return sameScope(check.scope, early.scope) ? response : serve(request, body, check.scope)
+}
 
+const sameScope = (a: Scope, b: Scope) => JSON.stringify(a) === JSON.stringify(b)
+
+/** The request's body as text and as JSON (undefined when it is not JSON: the SDK answers that), or the 413. */
+async function readRequest(request: Request): Promise<{ raw: string, parsed: unknown } | Response> {
   const tooLarge = () => rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) return unread(request, tooLarge())
   const raw = await readBodyWithin(request, MAX_BODY)
   if (raw === null) return tooLarge()
-  let parsedBody: unknown
   try {
-    parsedBody = raw ? JSON.parse(raw) : undefined
+    return { raw, parsed: raw ? JSON.parse(raw) : undefined }
   }
-  catch { /* the SDK answers 400 -32700 */ }
+  catch {
+    return { raw, parsed: undefined }
+  }
+}
 
-  const replayed = replay(parsedBody, request.headers) ?? await direct(parsedBody, request.headers, check.scope)
+/** One request with a read body, answered under `scope`: a replay, the direct tools/call, or the SDK. */
+async function serve(request: Request, { raw, parsed: parsedBody }: { raw: string, parsed: unknown }, scope: Scope): Promise<Response> {
+  const replayed = replay(parsedBody, request.headers) ?? await direct(parsedBody, request.headers, scope)
   if (replayed) return replayed
 
   const headers = new Headers(request.headers)
   if (!(headers.get('accept') ?? '').includes('text/event-stream')) headers.set('accept', 'application/json, text/event-stream')
   // the SDK reads a body only when it was not JSON (to answer 400 -32700 itself)
   const req = new Request(request.url, { method: 'POST', headers, body: parsedBody === undefined ? raw : null })
-  const authInfo: AuthInfo = { token: check.scope.keyId ?? '', clientId: check.scope.keyId ?? '', scopes: ['read'], extra: { scope: check.scope } }
+  const authInfo: AuthInfo = { token: scope.keyId ?? '', clientId: scope.keyId ?? '', scopes: ['read'], extra: { scope } }
   const opts = { authInfo, ...(parsedBody !== undefined && { parsedBody }) }
   const response = (await isLegacyRequest(req, parsedBody))
     ? await legacy(req, opts, parsedBody, request.headers)

@@ -70,7 +70,8 @@ function fitGroups(value: Answer): void {
     + 'list_clusters has them all'
 }
 
-type Rendered = { text: string, structured: Answer } | { fit: number }
+/** `json` is `structured` as JSON (the text itself, but for an answer cut at the cap), so it is written once. */
+type Rendered = { text: string, structured: Answer, json: string } | { fit: number }
 
 /**
  * The answer as text and as the structured object it spells. Over the cap, a list answer that may be shortened says how
@@ -87,7 +88,7 @@ export function render(result: unknown, tool: string, opts: { canShorten: boolea
     list.holder.truncated = `${rows} rows, not ${opts.shortenedFrom}, to stay under ~8k tokens${more}`
   }
   const text = JSON.stringify(value)
-  if (text.length <= MAX_RESULT_CHARS) return { text, structured: value }
+  if (text.length <= MAX_RESULT_CHARS) return { text, structured: value, json: text }
   const rows = list ? list.holder[list.key] as unknown[] : []
   if (list && opts.canShorten && rows.length > 1) {
     let size = text.length - rows.reduce<number>((n, r) => n + JSON.stringify(r).length + 1, 0) + NOTE_ROOM
@@ -96,5 +97,6 @@ export function render(result: unknown, tool: string, opts: { canShorten: boolea
     return { fit: Math.max(1, fit) }
   }
   const cut = `${text.slice(0, MAX_RESULT_CHARS)}… [cut at ~8k tokens: call ${tool} with narrower arguments]`
-  return { text: cut, structured: { truncated: cut } }
+  const structured = { truncated: cut }
+  return { text: cut, structured, json: JSON.stringify(structured) }
 }

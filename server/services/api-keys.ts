@@ -90,33 +90,25 @@ function keyLookup(db: Db) {
 type KeyRow = Awaited<ReturnType<ReturnType<typeof prepareKeyLookup>['execute']>>[number]
 
 /**
- * Keys looked up in the last few seconds, by hash, so an agent's stream of calls costs one lookup per key every few
- * seconds. Every change on this process that narrows what a key may do (revocation; a user's role, state, memberships
- * or deletion) empties it at once; another instance of the app sees such a change when its entry ages out.
+ * The row each key had when it was last read, by hash: never an answer by itself, only the scope a caller may start
+ * work under while the key is read again (resolveApiKeyEarly), so a revoked key or a narrowed owner counts from the
+ * next call on every instance. Emptied by forgetVerifiedKeys after a change this process made, bounded in size.
  */
-const VERIFIED_TTL_MS = 3_000
 const VERIFIED_MAX = 1_000
-const verified = new Map<string, { row: KeyRow, until: number }>()
-/** Bumped by every emptying: a lookup that began before one must not store what it read. */
-let generation = 0
+const lastRead = new Map<string, KeyRow>()
 
-/** Empties the cache of verified keys: call it after any change to a key, its owner or the owner's projects. */
+/** Empties the rows kept from earlier checks: call it after any change to a key, its owner or the owner's projects. */
 export function forgetVerifiedKeys(): void {
-  verified.clear()
-  generation++
+  lastRead.clear()
 }
 
-/** The key's row: from the cache while fresh, else one indexed query (unknown keys are never cached). */
-async function lookUpKey(db: Db, hash: string): Promise<KeyRow | undefined> {
-  const now = Date.now()
-  const hit = verified.get(hash)
-  if (hit && hit.until > now) return hit.row
-  const started = generation
+/** The key's row read now: one indexed query, prepared once (unknown keys are not kept). */
+async function readKey(db: Db, hash: string): Promise<KeyRow | undefined> {
   const [row] = await keyLookup(db).execute({ hash })
-  if (!row || started !== generation) return row
-  verified.delete(hash)
-  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!)
-  verified.set(hash, { row, until: now + VERIFIED_TTL_MS })
+  lastRead.delete(hash)
+  if (!row) return undefined
+  if (lastRead.size >= VERIFIED_MAX) lastRead.delete(lastRead.keys().next().value!)
+  lastRead.set(hash, row)
   return row
 }
 
@@ -131,27 +123,13 @@ export const KEY_REFUSALS: Record<KeyRefusal, string> = {
 }
 export type KeyCheck = { ok: true, scope: Scope } | { ok: false, reason: KeyRefusal | 'scope', prefix: string }
 
-/**
- * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
- * may be logged); any one of `needed` will do. One indexed query (key, owner's role and state, owner's projects), cached
- * for a few seconds. Never throws on a bad key.
- */
-export async function resolveApiKey(key: string, needed: ApiKeyScope[]): Promise<KeyCheck> {
-  const prefix = key.slice(0, PREFIX_LENGTH)
-  if (!KEY_PATTERN.test(key)) return { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
-  const db = await useDb()
-  const row = await lookUpKey(db, hashApiKey(key))
+/** A key's row as a check: why it is refused, or the caller's scope. */
+function toCheck(row: KeyRow | undefined, needed: ApiKeyScope[], prefix: string): KeyCheck {
   if (!row) return { ok: false, reason: 'unknown', prefix }
   if (row.revokedAt) return { ok: false, reason: 'revoked', prefix }
   if (row.expiresAt && row.expiresAt.getTime() < Date.now()) return { ok: false, reason: 'expired', prefix }
   if (row.deactivated) return { ok: false, reason: 'deactivated', prefix }
   if (!needed.some(n => row.scopes.includes(n))) return { ok: false, reason: 'scope', prefix }
-
-  const now = Date.now()
-  if ((lastUsedWrites.get(row.id) ?? 0) < now - 60_000) {
-    lastUsedWrites.set(row.id, now)
-    db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.id)).catch(() => {})
-  }
   let projectIds: string[] | null = row.role === 'admin' ? null : row.memberOf
   if (row.projectId) projectIds = projectIds === null || projectIds.includes(row.projectId) ? [row.projectId] : []
   return {
@@ -162,4 +140,34 @@ export async function resolveApiKey(key: string, needed: ApiKeyScope[]): Promise
       keyId: row.id, boundProjectId: row.projectId,
     },
   }
+}
+
+/** Notes the key's use: last_used_at is written at most once a minute per key, without waiting for it. */
+function noteUse(db: Db, row: KeyRow): void {
+  const now = Date.now()
+  if ((lastUsedWrites.get(row.id) ?? 0) >= now - 60_000) return
+  lastUsedWrites.set(row.id, now)
+  db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.id)).catch(() => {})
+}
+
+/**
+ * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
+ * may be logged); any one of `needed` will do. `now` is one indexed query (key, owner's role and state, owner's
+ * projects), made on every call, so a revoked key counts at once on every instance. `early` is the check the row read
+ * by the key's previous call gives (undefined when there is none): a caller may start a read under it while the key is
+ * read again, and answers only once `now` says the same. Never throws on a bad key.
+ */
+export function resolveApiKeyEarly(key: string, needed: ApiKeyScope[]): { early: KeyCheck | undefined, now: Promise<KeyCheck> } {
+  const prefix = key.slice(0, PREFIX_LENGTH)
+  if (!KEY_PATTERN.test(key)) {
+    return { early: undefined, now: Promise.resolve({ ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }) }
+  }
+  const hash = hashApiKey(key)
+  const kept = lastRead.get(hash)
+  const now = useDb().then(async (db) => {
+    const row = await readKey(db, hash)
+    if (row) noteUse(db, row)
+    return toCheck(row, needed, prefix)
+  })
+  return { early: kept ? toCheck(kept, needed, prefix) : undefined, now }
 }

@@ -1,11 +1,11 @@
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
-import { readOrPrimary, useReadDb, schema, type Db } from '../db'
+import { useDb, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { repositoryOf, requireProject } from './projects'
+import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches, textMatches } from './search'
 
@@ -95,18 +95,6 @@ const PREVIOUS_ON_BRANCH = sql<string | null>`coalesce(
   (select p.id from ${runs} p where ${runs.branch} is null and p.project_id = ${runs.projectId} and p.branch is null
     and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1))`
 
-/**
- * findRun with the id of the run before it on its branch, in one query (get_run's first step), and the database the
- * rest of get_run reads: the replica, or the primary for a run the replica has not replayed yet (a receipt's link).
- */
-async function findRunAndPrevious(scope: Scope, runId: string) {
-  const read = await readOrPrimary(async db => (await db.select({ run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH })
-    .from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1))[0])
-  if (!read) throw notFound('No run with this id visible to you.', 'run_not_found')
-  return { ...read.found, db: read.db }
-}
-
 /** The latest run of the run's project on `branch` (null: runs without a branch) that started before it; null when none. */
 export async function runBefore(run: RunRow, branch: string | null): Promise<RunRow | null> {
   const db = await useReadDb()
@@ -144,9 +132,12 @@ function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView 
   return { ...r, ...clipError(errorMessage), clusterId }
 }
 
-/** `exists` over the previous run: the result's test failed there too (false when there is no previous run). */
-const failedBefore = (previousId: string | undefined) => previousId
-  ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${previousId}::uuid
+/**
+ * `exists` over the previous run: the result's test failed there too (false when there is no previous run). The run
+ * is an id, or a subquery that gives one (or null: no previous run).
+ */
+const failedBefore = (previousId: string | SQL | undefined) => previousId
+  ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${typeof previousId === 'string' ? sql`${previousId}::uuid` : sql`(${previousId})`}
       and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
   : sql<boolean>`false`
 
@@ -183,7 +174,9 @@ const oneLine = (text: string | null) => {
  * `previousId` (the run page: the branch's previous run; the ingest receipt: the default branch's latest run). `db` is
  * the handle or, at ingest, the upload's transaction.
  */
-export async function failureGroups(db: Pick<Db, 'execute'>, runId: string, previousId: string | undefined): Promise<FailureGroupView[]> {
+export async function failureGroups(
+  db: Pick<Db, 'execute'>, runId: string, previousId: string | SQL | undefined, visible: SQL = sql`true`,
+): Promise<FailureGroupView[]> {
   const rows = rowsOf<GroupRow>(await db.execute(sql`
     select g.*, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
@@ -198,7 +191,7 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string, prev
           not (${FAILED_RESULT}) as retry_pass,
           (${FAILED_RESULT}) and ${failedBefore(previousId)} as known
         from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
-        where ${testResults.runId} = ${runId}::uuid
+        where ${testResults.runId} = ${runId}::uuid and ${visible}
           and (${FAILED_RESULT} or (${testResults.flaky} and ${testResults.clusterId} is not null))
       ) f
     ) g left join ${failureClusters} c on c.id = g.cluster_id
@@ -230,23 +223,50 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string, prev
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
   const after = decodeCursor<string>(query.cursor, 'string')
-  const { run, slug, previousId, db } = await findRunAndPrevious(scope, runId)
-  const previous = previousId ? { id: previousId } : undefined
-  const [rows, groups, uploads, repository] = await Promise.all([
+  const replica = await useReadDb()
+  const found = await readRun(replica, scope, runId, query, after)
+  if (found) return found
+  // a run the replica has not replayed yet (a receipt's link, opened right after its upload) is read on the primary
+  const primary = await useDb()
+  const again = primary === replica ? undefined : await readRun(primary, scope, runId, query, after)
+  if (!again) throw notFound('No run with this id visible to you.', 'run_not_found')
+  return again
+}
+
+/**
+ * getRun's four statements, sent together (one round trip instead of two): the run with its project's slug and
+ * repository and the id of the run before it on its branch; a page of its results; its failure groups; its uploads.
+ * Each checks the scope in SQL; the last three find the run's start time and previous run by subquery. Undefined
+ * when no such run is visible.
+ */
+async function readRun(
+  db: Db, scope: Scope, runId: string, query: RunResultsQuery, after: { id: string } | null,
+): Promise<RunDetail | undefined> {
+  const startedAt = sql`(select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId}::uuid)`
+  const previousRun = sql`select ${PREVIOUS_ON_BRANCH} from ${runs} where ${runs.id} = ${runId}::uuid`
+  const visible = inScope(scope, testResults.projectId)
+  const [[row], rows, groups, uploads] = await Promise.all([
+    db.select({
+      run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, url: projects.repositoryUrl, defaultBranch: projects.defaultBranch,
+    }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
+      .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1),
     query.status === null
       ? []
-      : db.select({ ...resultColumns, knownFailure: failedBefore(previous?.id), attemptRows: ATTEMPT_ROWS })
+      : db.select({ ...resultColumns, knownFailure: failedBefore(previousRun), attemptRows: ATTEMPT_ROWS })
           .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
-            // run_started_at: only the partition of the run's month is searched
-            eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt), RESULT_FILTER[query.status],
+            // run_started_at: only the partition of the run's month is searched (pruned as the statement starts)
+            eq(testResults.runId, runId), sql`${testResults.runStartedAt} = ${startedAt}`, visible, RESULT_FILTER[query.status],
             after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
           ))
           .orderBy(testResults.id).limit(query.limit + 1),
-    failureGroups(db, run.id, previous?.id),
-    db.select().from(runUploads).where(eq(runUploads.runId, run.id)).orderBy(runUploads.createdAt, runUploads.id),
-    repositoryOf(run.projectId),
+    failureGroups(db, runId, previousRun, visible),
+    db.select().from(runUploads).where(and(eq(runUploads.runId, runId),
+      sql`exists (select 1 from ${runs} where ${runs.id} = ${runId}::uuid and ${inScope(scope, runs.projectId)})`))
+      .orderBy(runUploads.createdAt, runUploads.id),
   ])
+  if (!row) return undefined
+  const { run, slug, previousId } = row
   const results = toPage(rows, query.limit, ({ knownFailure, attemptRows, ...r }) => ({
     ...toResultView(r),
     ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
@@ -257,9 +277,10 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
   }), r => ['', r.id])
   const newFailures = groups.reduce((n, g) => n + g.newFailures, 0)
   return {
-    ...toRunSummary(run, slug), repository, errors: run.errors.map(e => e.message), failureGroups: groups,
-    novelty: previous ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures } : null,
-    previousRunId: previous?.id ?? null,
+    ...toRunSummary(run, slug), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
+    errors: run.errors.map(e => e.message), failureGroups: groups,
+    novelty: previousId ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures } : null,
+    previousRunId: previousId ?? null,
     uploads: uploads.map(u => ({
       fileName: u.fileName, format: u.format, results: u.results, bytes: u.bytes, uploadedAt: u.createdAt.toISOString(),
       duplicates: u.notes.duplicates.length, rejected: u.notes.rejected.length,

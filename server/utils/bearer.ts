@@ -1,5 +1,5 @@
 import type { ApiKeyScope } from '#shared/constants'
-import { KEY_REFUSALS, resolveApiKey } from '../services/api-keys'
+import { KEY_REFUSALS, resolveApiKeyEarly, type KeyCheck } from '../services/api-keys'
 import type { Scope } from '../services/scope'
 
 /**
@@ -20,11 +20,27 @@ const keyHelp = (needed: ApiKeyScope[], keysUrl: string) =>
 export async function checkBearer(
   header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
 ): Promise<BearerCheck> {
+  return checkBearerEarly(header, scopes, keysUrl).now
+}
+
+/**
+ * checkBearer, and meanwhile the check the key's previous reading gives (`early`, only when that one let it in): a
+ * caller may start work under the early scope, and must answer by `now` when the two differ.
+ */
+export function checkBearerEarly(
+  header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
+): { early: BearerCheck | undefined, now: Promise<BearerCheck> } {
   const needed = [scopes].flat()
   const token = (header ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   const help = keyHelp(needed, keysUrl)
-  if (!token) return { ok: false, status: 401, code: 'unauthorized', message: `An API key is required: ${help}.`, challenge: REALM }
-  const check = await resolveApiKey(token, needed)
+  if (!token) {
+    return { early: undefined, now: Promise.resolve({ ok: false, status: 401, code: 'unauthorized', message: `An API key is required: ${help}.`, challenge: REALM }) }
+  }
+  const { early, now } = resolveApiKeyEarly(token, needed)
+  return { early: early?.ok ? early : undefined, now: now.then(check => toBearerCheck(check, needed, help)) }
+}
+
+function toBearerCheck(check: KeyCheck, needed: ApiKeyScope[], help: string): BearerCheck {
   if (check.ok) return check
   if (check.reason === 'scope') {
     return { ok: false, status: 403, code: 'missing_scope', message: `This API key does not have the "${needed.join('" or "')}" scope: ${help}.`, challenge: null }
