@@ -260,20 +260,33 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   // a key without the read scope is a 401 here too: MCP clients react to 401 by asking for a new key, not to 403
   const refused = (check: BearerCheck & { ok: false }) =>
     rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' })
-  if (!early?.ok) {
+  if (!early) {
     // no earlier reading of this key to start under: the body is read only once the key is known good
-    const check = await now
+    const check = await now()
     if (!check.ok) return unread(request, refused(check))
     const body = await readRequest(request)
     return 'raw' in body ? serve(request, body, check.scope) : body
   }
-  // the key was good at its previous call: the request is served under that scope while the key is read again, and
-  // the answer stands only if the key still reads the same (else it is refused or served again under the new scope)
   const body = await readRequest(request)
   if (!('raw' in body)) return body
-  const [response, check] = await Promise.all([serve(request, body, early.scope), now])
+  // an answer that is the same for every key (ping, tools/list, initialize) reads no data: a reading of the key from
+  // the last few seconds lets it in without a query
+  if (early.ageMs < STATIC_KEY_AGE_MS && isStatic(body.parsed)) return serve(request, body, early.scope)
+  // else the request is served under the key's previous reading while the key is read again, and the answer stands
+  // only if the key still reads the same (otherwise it is refused, or served again under the new scope)
+  const [response, check] = await Promise.all([serve(request, body, early.scope), now()])
   if (!check.ok) return refused(check)
   return sameScope(check.scope, early.scope) ? response : serve(request, body, check.scope)
+}
+
+/** How old a reading of a key may be to let in a request whose answer reads no data (isStatic). */
+const STATIC_KEY_AGE_MS = 3_000
+const STATIC_METHODS = new Set(['ping', 'tools/list', 'initialize', 'notifications/initialized'])
+
+/** A request whose answer is the same for every key and reads no data: one JSON-RPC message of a STATIC_METHODS method. */
+function isStatic(body: unknown): boolean {
+  const method = body && typeof body === 'object' && !Array.isArray(body) ? (body as { method?: unknown }).method : undefined
+  return typeof method === 'string' && STATIC_METHODS.has(method)
 }
 
 const sameScope = (a: Scope, b: Scope) => JSON.stringify(a) === JSON.stringify(b)

@@ -90,12 +90,12 @@ function keyLookup(db: Db) {
 type KeyRow = Awaited<ReturnType<ReturnType<typeof prepareKeyLookup>['execute']>>[number]
 
 /**
- * The row each key had when it was last read, by hash: never an answer by itself, only the scope a caller may start
- * work under while the key is read again (resolveApiKeyEarly), so a revoked key or a narrowed owner counts from the
- * next call on every instance. Emptied by forgetVerifiedKeys after a change this process made, bounded in size.
+ * The row each key had when it was last read, by hash, and when: the scope a caller may start a read under while the
+ * key is read again (resolveApiKeyEarly), so a revoked key or a narrowed owner counts from the next read on every
+ * instance. Emptied by forgetVerifiedKeys after a change this process made, bounded in size.
  */
 const VERIFIED_MAX = 1_000
-const lastRead = new Map<string, KeyRow>()
+const lastRead = new Map<string, { row: KeyRow, at: number }>()
 
 /** Empties the rows kept from earlier checks: call it after any change to a key, its owner or the owner's projects. */
 export function forgetVerifiedKeys(): void {
@@ -104,11 +104,12 @@ export function forgetVerifiedKeys(): void {
 
 /** The key's row read now: one indexed query, prepared once (unknown keys are not kept). */
 async function readKey(db: Db, hash: string): Promise<KeyRow | undefined> {
+  const at = Date.now()
   const [row] = await keyLookup(db).execute({ hash })
   lastRead.delete(hash)
   if (!row) return undefined
   if (lastRead.size >= VERIFIED_MAX) lastRead.delete(lastRead.keys().next().value!)
-  lastRead.set(hash, row)
+  lastRead.set(hash, { row, at })
   return row
 }
 
@@ -150,24 +151,33 @@ function noteUse(db: Db, row: KeyRow): void {
   db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.id)).catch(() => {})
 }
 
+/** What resolveApiKeyEarly gives: the check by the key's previous reading and its age, and the check made now. */
+export interface EarlyKeyCheck {
+  early: { check: KeyCheck, ageMs: number } | undefined
+  /** The key read now (one query, made on the first call of this function and shared by the next). */
+  now: () => Promise<KeyCheck>
+}
+
 /**
  * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
  * may be logged); any one of `needed` will do. `now` is one indexed query (key, owner's role and state, owner's
- * projects), made on every call, so a revoked key counts at once on every instance. `early` is the check the row read
- * by the key's previous call gives (undefined when there is none): a caller may start a read under it while the key is
- * read again, and answers only once `now` says the same. Never throws on a bad key.
+ * projects), so a revoked key counts at once on every instance. `early` is the check the row read by the key's previous
+ * call gives (undefined when there is none): a caller may start a read under it while the key is read again, and
+ * answers only once `now` says the same. Never throws on a bad key.
  */
-export function resolveApiKeyEarly(key: string, needed: ApiKeyScope[]): { early: KeyCheck | undefined, now: Promise<KeyCheck> } {
+export function resolveApiKeyEarly(key: string, needed: ApiKeyScope[]): EarlyKeyCheck {
   const prefix = key.slice(0, PREFIX_LENGTH)
   if (!KEY_PATTERN.test(key)) {
-    return { early: undefined, now: Promise.resolve({ ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }) }
+    const malformed: KeyCheck = { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
+    return { early: undefined, now: () => Promise.resolve(malformed) }
   }
   const hash = hashApiKey(key)
   const kept = lastRead.get(hash)
-  const now = useDb().then(async (db) => {
+  let read: Promise<KeyCheck> | undefined
+  const now = () => read ??= useDb().then(async (db) => {
     const row = await readKey(db, hash)
     if (row) noteUse(db, row)
     return toCheck(row, needed, prefix)
   })
-  return { early: kept ? toCheck(kept, needed, prefix) : undefined, now }
+  return { early: kept && { check: toCheck(kept.row, needed, prefix), ageMs: Date.now() - kept.at }, now }
 }

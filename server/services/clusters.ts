@@ -1,12 +1,12 @@
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { NO_OWNER } from '#shared/constants'
 import type { GroupedPage } from '#shared/types/explorer'
-import { useDb, useReadDb, schema } from '../db'
+import { useDb, useReadDb, schema, type Db } from '../db'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
-import { repositoryOf, requireProject } from './projects'
+import { requireProject } from './projects'
 import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { clusterTextMatches } from './search'
@@ -115,33 +115,56 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 
 /** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
-  const db = await useReadDb()
-  const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
-  const [affected, days, [diagnosis], retryPasses, repository] = await Promise.all([
+  const replica = await useReadDb()
+  const found = await readCluster(replica, scope, clusterId)
+  if (found) return found
+  // a cluster the replica has not replayed yet (one an upload just made) is read on the primary
+  const primary = await useDb()
+  const again = primary === replica ? undefined : await readCluster(primary, scope, clusterId)
+  if (!again) throw clusterNotFound()
+  return again
+}
+
+/**
+ * getCluster's four statements, sent together (one round trip instead of two): the cluster with its project's slug and
+ * repository and its retry passes; its affected tests; its occurrences per day; its latest diagnosis. Each checks the
+ * scope in SQL. Undefined when no such live cluster is visible.
+ */
+async function readCluster(db: Db, scope: Scope, clusterId: string): Promise<ClusterDetail | undefined> {
+  const visible = sql`exists (select 1 from ${failureClusters} v where v.id = ${clusterId}::uuid and v.merged_into_id is null
+    and ${inScope(scope, sql`v.project_id`)})`
+  const [[row], affected, days, [diagnosis]] = await Promise.all([
+    db.select({
+      c: failureClusters, slug: projects.slug, retryPasses: RETRY_PASSES,
+      url: projects.repositoryUrl, defaultBranch: projects.defaultBranch,
+    }).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
+      .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId)))
+      .limit(1),
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
       occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
       flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
       failingSince: sql<RunRefView | null>`case when ${testCases.flakyLabel} = 'broken' then ${testCases.failingSince} end`,
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
-      .where(eq(clusterTestCases.clusterId, c.id))
+      .where(and(eq(clusterTestCases.clusterId, clusterId), visible))
       .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
     db.select({
       day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`,
       count: sql<number>`count(*)::int`,
     })
-      .from(testResults).where(and(eq(testResults.clusterId, c.id), sql`${testResults.runStartedAt} > now() - interval '90 days'`))
+      .from(testResults)
+      .where(and(eq(testResults.clusterId, clusterId), sql`${testResults.runStartedAt} > now() - interval '90 days'`, visible))
       .groupBy(sql`1`).orderBy(sql`1`),
     db.select({
       id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary,
       confidence: diagnoses.confidence, createdAt: diagnoses.createdAt,
     })
-      .from(diagnoses).where(eq(diagnoses.clusterId, c.id)).orderBy(desc(diagnoses.version)).limit(1),
-    db.select({ n: sql<number>`count(*)::int` }).from(testResults).where(and(eq(testResults.clusterId, c.id), eq(testResults.flaky, true))),
-    repositoryOf(c.projectId),
+      .from(diagnoses).where(and(eq(diagnoses.clusterId, clusterId), visible)).orderBy(desc(diagnoses.version)).limit(1),
   ])
+  if (!row) return undefined
+  const { c, slug } = row
   return {
-    ...toSummary(c, slug, retryPasses[0]?.n ?? 0), repository,
+    ...toSummary(c, slug, row.retryPasses), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
     fingerprint: c.fingerprint, locator: c.locator, location: c.location, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
     firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
     statusChangedAt: c.statusChangedAt?.toISOString() ?? null,

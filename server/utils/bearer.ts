@@ -20,24 +20,28 @@ const keyHelp = (needed: ApiKeyScope[], keysUrl: string) =>
 export async function checkBearer(
   header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
 ): Promise<BearerCheck> {
-  return checkBearerEarly(header, scopes, keysUrl).now
+  return checkBearerEarly(header, scopes, keysUrl).now()
 }
 
 /**
- * checkBearer, and meanwhile the check the key's previous reading gives (`early`, only when that one let it in): a
- * caller may start work under the early scope, and must answer by `now` when the two differ.
+ * checkBearer, and meanwhile the check the key's previous reading gives and its age (`early`, only when that one let
+ * the key in): a caller may start work under the early scope, and must answer by `now()` when the two differ.
  */
 export function checkBearerEarly(
   header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
-): { early: BearerCheck | undefined, now: Promise<BearerCheck> } {
+): { early: { scope: Scope, ageMs: number } | undefined, now: () => Promise<BearerCheck> } {
   const needed = [scopes].flat()
   const token = (header ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   const help = keyHelp(needed, keysUrl)
   if (!token) {
-    return { early: undefined, now: Promise.resolve({ ok: false, status: 401, code: 'unauthorized', message: `An API key is required: ${help}.`, challenge: REALM }) }
+    const missing: BearerCheck = { ok: false, status: 401, code: 'unauthorized', message: `An API key is required: ${help}.`, challenge: REALM }
+    return { early: undefined, now: () => Promise.resolve(missing) }
   }
   const { early, now } = resolveApiKeyEarly(token, needed)
-  return { early: early?.ok ? early : undefined, now: now.then(check => toBearerCheck(check, needed, help)) }
+  return {
+    early: early?.check.ok ? { scope: early.check.scope, ageMs: early.ageMs } : undefined,
+    now: () => now().then(check => toBearerCheck(check, needed, help)),
+  }
 }
 
 function toBearerCheck(check: KeyCheck, needed: ApiKeyScope[], help: string): BearerCheck {
