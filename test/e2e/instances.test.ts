@@ -20,8 +20,8 @@ const report = (failing: number) => JSON.stringify({
 
 /**
  * Several app instances behind a load balancer share one Postgres (the embedded database is single-process, so this
- * file runs on Postgres only): sessions, uploads, the job queue (diagnoses, webhook deliveries) and sign-in limits
- * behave as one server.
+ * file runs on Postgres only): sessions, uploads, the job queue (diagnoses, webhook deliveries), revoked keys and
+ * sign-in limits behave as one server.
  */
 describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one Postgres', () => {
   const receiver = fakeReceiver()
@@ -45,7 +45,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one Postgr
     await receiver.stop()
   })
 
-  it('share sessions, runs, the job queue (each diagnosis and delivery once) and sign-in limits', async () => {
+  it('share sessions, runs, the job queue (each diagnosis and delivery once), key revocation and sign-in limits', async () => {
     // a session made on one instance is valid on the other
     const cookie = await login(a)
     expect((await fetch(`${b.url}/api/me`, { headers: { cookie } })).status).toBe(200)
@@ -85,6 +85,19 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one Postgr
     expect(got).toHaveLength(6)
     expect(new Set(got.map(r => r.delivery)).size).toBe(6)
     expect(got.map(r => r.event).sort()).toEqual(['cluster.new', 'cluster.new', 'cluster.new', 'run.failed', 'run.failed', 'run.failed'])
+
+    // a read key revoked on one instance is refused by the other at its very next read (no instance keeps a key's answer)
+    const reader = await createKey(a, cookie, { scopes: ['read'] })
+    const listProjects = (s: TestServer) => fetch(`${s.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept': 'application/json, text/event-stream', 'authorization': `Bearer ${reader.key}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_projects', arguments: {} } }),
+    })
+    expect((await listProjects(a)).status).toBe(200)
+    expect((await fetch(`${b.url}/api/keys/${reader.id}`, { method: 'DELETE', headers: { cookie } })).status).toBe(200)
+    const refused = await listProjects(a)
+    expect(refused.status).toBe(401)
+    expect((await refused.json() as { error: { message: string } }).error.message).toMatch(/revoked/)
 
     // sign-in limits count on both: wrong passwords sent alternately are slowed after five, not after five on each
     const wrong = { email: TEST_ADMIN.email, password: 'not the password' }

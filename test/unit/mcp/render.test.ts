@@ -12,7 +12,7 @@ describe('render', () => {
     ['a clipped error names where the whole is', { errorMessage: 'boom…', errorTruncated: true },
       '{"errorMessage":"boom… [truncated: get_test_case has the whole error]"}'],
   ])('%s', (_name, input, text) => {
-    expect(render(input, 'list_runs', { canShorten: true })).toEqual({ text, structured: JSON.parse(text) })
+    expect(render(input, 'list_runs', { canShorten: true })).toEqual({ text, structured: JSON.parse(text), json: text })
   })
 
   it.each([
@@ -35,6 +35,7 @@ describe('render', () => {
     const out = render({ items: Array.from({ length: 200 }, (_, i) => row(i)) }, 'list_runs', { canShorten: false })
     expect('text' in out && out.text.length).toBeLessThanOrEqual(CAP + 100)
     expect('text' in out && out.text).toMatch(/\[cut at ~8k tokens: call list_runs with narrower arguments\]$/)
+    expect('json' in out && out.json).toBe(JSON.stringify({ truncated: 'text' in out && out.text }))
   })
 
   it('keeps the biggest causes of a run with very many within half the cap and says so', () => {
