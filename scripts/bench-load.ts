@@ -7,6 +7,13 @@
  *   DATABASE_URL=postgres://… npm run bench:load [-- --seconds 60 --results 1000 --label after]
  *   PROOFDECK_BUILD_DIR=/tmp/other-output …   measures another build (before/after on the same machine)
  *   … --keep / --reuse <database>  (keep the seeded database, or load a kept one; see lib/bench-db.ts)
+ *   … --rate 34.5 [--mix 2/83/15]  open loop instead: requests arrive at that total rate whether or not earlier ones were
+ *                                  answered, split between uploads/MCP/pages by the mix's weights, each class at even
+ *                                  intervals; latency counts from the scheduled arrival, so time spent queued counts.
+ *                                  The default mix is the share of answers each class got in the closed loop on an idle
+ *                                  machine (0.9 / 38.2 / 6.8 req/s): the issue's 34.5 req/s was that shape's total. The
+ *                                  clients' 2/4/4 as arrival weights would ask 6.9 uploads of 1,000 results a second,
+ *                                  past the per-key limit of uploads in flight (429s) and past what 2 cores ingest.
  * The database is seeded with the demo dataset (scale 1) first; uploads add JUnit reports of `--results` results
  * to a project of their own under new run keys.
  */
@@ -24,6 +31,14 @@ const arg = (name: string, fallback: string) => {
 const SECONDS = Number(arg('seconds', '60'))
 const RESULTS = Number(arg('results', '1000'))
 const LABEL = arg('label', '')
+/** Open loop (`--rate`): total arrivals per second, and the weights that split them between the classes. */
+const RATE = Number(arg('rate', '0'))
+const MIX = arg('mix', '2/83/15').split('/').map(Number)
+if (!(RATE >= 0) || MIX.length !== 3 || MIX.some(w => !(w >= 0)) || MIX.every(w => w === 0)) {
+  throw new Error('--rate takes requests per second (e.g. 34.5) and --mix three weights for uploads/MCP/pages (e.g. 2/83/15)')
+}
+/** How long the open loop waits for requests still in flight when the arrivals stop. */
+const DRAIN_MS = 60_000
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const CLASSES = { uploads: 2, mcp: 4, pages: 4 } as const
 type Kind = keyof typeof CLASSES
@@ -66,15 +81,49 @@ function requestOf(kind: Kind, t: Target, worker: number, i: number): { path: st
 
 let REPORTS: string[] = []
 
-async function worker(kind: Kind, t: Target, n: number, until: number, out: { ms: number[], errors: string[] }) {
-  for (let i = 0; Date.now() < until; i++) {
-    const { path, init } = requestOf(kind, t, n, i)
-    const t0 = performance.now()
+type Stats = Record<Kind, { ms: number[], errors: string[] }>
+
+async function worker(kind: Kind, t: Target, n: number, until: number, out: Stats[Kind]) {
+  for (let i = 0; Date.now() < until; i++) await send(kind, t, n, i, performance.now(), out)
+}
+
+/** A request's answer into its class's figures: latency from `from` (its start, or its scheduled arrival). */
+async function send(kind: Kind, t: Target, worker: number, i: number, from: number, out: Stats[Kind]) {
+  const { path, init } = requestOf(kind, t, worker, i)
+  try {
     const res = await fetch(`${t.url}${path}`, init)
     const text = await res.text()
-    out.ms.push(performance.now() - t0)
+    out.ms.push(performance.now() - from)
     if (res.status >= 300 || (kind === 'mcp' && text.includes('"isError":true'))) out.errors.push(`${path} ${res.status} ${text.slice(0, 200)}`)
   }
+  catch (err) {
+    out.ms.push(performance.now() - from)
+    out.errors.push(`${path} ${String(err)}`)
+  }
+}
+
+/**
+ * The open loop: each class's arrivals at even intervals (its share of RATE), sent when due whatever is still in
+ * flight; a request's i-th arrival asks what worker i % clients would, so the requests match the closed loop's.
+ */
+async function openLoop(t: Target, seconds: number, stats: Stats) {
+  const kinds = Object.keys(CLASSES) as Kind[]
+  const weight = MIX.reduce((a, b) => a + b, 0)
+  const start = performance.now() + 100
+  const inFlight: Promise<void>[] = []
+  await Promise.all(kinds.map(async (kind, k) => {
+    const rate = RATE * MIX[k]! / weight
+    if (rate === 0) return
+    for (let i = 0; ; i++) {
+      const due = start + (i + 0.5) * 1000 / rate
+      if (due - start >= seconds * 1000) return
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise(r => setTimeout(r, wait))
+      inFlight.push(send(kind, t, i % CLASSES[kind], Math.floor(i / CLASSES[kind]), due, stats[kind]))
+    }
+  }))
+  const drained = await Promise.race([Promise.all(inFlight).then(() => true), new Promise(r => setTimeout(r, DRAIN_MS, false))])
+  if (!drained) console.log(`requests still unanswered ${DRAIN_MS / 1000} s after the last arrival: not counted`)
 }
 
 async function target(url: string): Promise<Target> {
@@ -103,8 +152,7 @@ async function main() {
     const [runs, results] = await demoSize(db, server.output)
     REPORTS = [junitReport(RESULTS, 1), junitReport(RESULTS, 2)]
     const t = await target(server.url)
-    const stats = Object.fromEntries(Object.keys(CLASSES).map(k => [k, { ms: [] as number[], errors: [] as string[] }])) as
-      Record<Kind, { ms: number[], errors: string[] }>
+    const stats = Object.fromEntries(Object.keys(CLASSES).map(k => [k, { ms: [] as number[], errors: [] as string[] }])) as Stats
     const rss: number[] = []
     const loads: number[] = [loadavg()[0]!]
     const start = Date.now()
@@ -113,8 +161,11 @@ async function main() {
       if (Date.now() - start >= 10_000) rss.push(memory(server.pid, 'VmRSS'))
       loads.push(loadavg()[0]!)
     }, 1000)
-    await Promise.all((Object.keys(CLASSES) as Kind[]).flatMap(kind =>
-      Array.from({ length: CLASSES[kind] }, (_, n) => worker(kind, t, n, until, stats[kind]))))
+    if (RATE > 0) await openLoop(t, SECONDS, stats)
+    else {
+      await Promise.all((Object.keys(CLASSES) as Kind[]).flatMap(kind =>
+        Array.from({ length: CLASSES[kind] }, (_, n) => worker(kind, t, n, until, stats[kind]))))
+    }
     clearInterval(sampler)
     const elapsed = (Date.now() - start) / 1000
     const peak = memory(server.pid, 'VmHWM')
@@ -137,17 +188,22 @@ async function main() {
       mcp: 'MCP tools/call (9 tools in turn)',
       pages: 'dashboard pages (SSR, 6 in turn)',
     }
-    writeBenchmarkSection(`Mixed load on Postgres${LABEL ? `, ${LABEL}` : ''}`, 'bench:load', [
+    const shape = RATE > 0
+      ? `requests arriving at ${RATE} per second in all (open loop: each sent when due, answered or not; latency counted from the`
+      + ` scheduled arrival, so queueing counts), split ${MIX.join('/')} between uploads, MCP calls and pages at even intervals`
+      : `${CLASSES.uploads} uploaders, ${CLASSES.mcp} MCP clients and ${CLASSES.pages} page readers, each one request at a time with no pause`
+    const asked = (k: number) => (RATE * MIX[k]! / MIX.reduce((a, b) => a + b, 0)).toFixed(1)
+    writeBenchmarkSection(`Mixed load on Postgres${RATE > 0 ? `, open loop at ${RATE} req/s` : ''}${LABEL ? `, ${LABEL}` : ''}`, 'bench:load', [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 min) ${load} during the run (sampled each`
       + ` second; the load generator runs on the same cores). ${SECONDS} s against the built server (\`${build}\`) on Postgres seeded with the`
-      + ` demo dataset (${runs.toLocaleString('en-US')} runs, ${results.toLocaleString('en-US')} results); ${CLASSES.uploads} uploaders, ${CLASSES.mcp} MCP`
-      + ` clients and ${CLASSES.pages} page readers, each one request at a time with no pause. RSS: median of per-second samples after the`
-      + ' first 10 s (steady) and the high-water mark (peak).',
+      + ` demo dataset (${runs.toLocaleString('en-US')} runs, ${results.toLocaleString('en-US')} results); ${shape}. RSS: median of`
+      + ' per-second samples after the first 10 s (steady) and the high-water mark (peak).',
       '',
-      '| Class | Clients | Requests | Requests/s | p50 | p95 | Errors |',
+      `| Class | ${RATE > 0 ? 'Asked/s' : 'Clients'} | Requests | Requests/s | p50 | p95 | Errors |`,
       '|---|---|---|---|---|---|---|',
-      ...rows.map(r => `| ${name[r.kind]} | ${CLASSES[r.kind]} | ${r.n} | ${r.rate.toFixed(1)} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.errors.length} |`),
-      `| **all** | ${CLASSES.uploads + CLASSES.mcp + CLASSES.pages} | ${total} | **${(total / elapsed).toFixed(1)}** | | | |`,
+      ...rows.map((r, k) => `| ${name[r.kind]} | ${RATE > 0 ? asked(k) : CLASSES[r.kind]} | ${r.n} | ${r.rate.toFixed(1)} | ${r.p50.toFixed(0)} ms`
+        + ` | ${r.p95.toFixed(0)} ms | ${r.errors.length} |`),
+      `| **all** | ${RATE > 0 ? RATE : CLASSES.uploads + CLASSES.mcp + CLASSES.pages} | ${total} | **${(total / elapsed).toFixed(1)}** | | | |`,
       '',
       `Server RSS: steady **${steady.toFixed(0)} MB**, peak **${peak.toFixed(0)} MB** (target: steady ≤ 256 MB).`,
     ].join('\n'))
