@@ -11,7 +11,7 @@ import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { clusterTextMatches } from './search'
 
-const { failureClusters, projects, clusterTestCases, testCases, testResults, diagnoses } = schema
+const { failureClusters, projects, clusterRuns, clusterTestCases, testCases, testResults, diagnoses } = schema
 
 type ClusterRow = typeof failureClusters.$inferSelect
 const CLUSTER_NOT_FOUND = 'No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into).'
@@ -126,11 +126,13 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
       .where(eq(clusterTestCases.clusterId, c.id))
       .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
+    // from the per-run rollup kept at ingest (cluster_runs), not the cluster's results
     db.select({
-      day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`,
-      count: sql<number>`count(*)::int`,
+      day: sql<string>`to_char(date_trunc('day', ${clusterRuns.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`,
+      count: sql<number>`sum(${clusterRuns.hits})::int`,
     })
-      .from(testResults).where(and(eq(testResults.clusterId, c.id), sql`${testResults.runStartedAt} > now() - interval '90 days'`))
+      .from(clusterRuns).where(and(eq(clusterRuns.projectId, c.projectId), eq(clusterRuns.clusterId, c.id),
+        sql`${clusterRuns.runStartedAt} > now() - interval '90 days'`))
       .groupBy(sql`1`).orderBy(sql`1`),
     db.select({
       id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary,

@@ -141,32 +141,40 @@ async function loadAffectedTests(db: Db, clusterId: string): Promise<AffectedRow
     order by ct.occurrences desc, ct.last_seen_at desc, tc.id limit 20`))
 }
 
-/** The newest runs with it, and every run where most of the suite failed (they decide "infrastructure"). */
-async function loadRunStats(db: Db, clusterId: string): Promise<RunStatRow[]> {
+/** The cluster's rows of the per-run rollup (cluster_runs, kept at ingest): its runs without reading its results. */
+const ofCluster = (c: ClusterWithProject) => sql`project_id = ${c.projectId}::uuid and cluster_id = ${c.id}::uuid`
+
+/**
+ * The newest runs with it, and the newest where most of the suite failed (they decide "infrastructure"), with how many
+ * runs it has and how many of its results are in infrastructure runs: from the rollup, so a cluster with tens of
+ * thousands of results costs a walk of its runs' rows, not of its results.
+ */
+async function loadRunStats(db: Db, c: ClusterWithProject): Promise<RunStatRow[]> {
   return rowsOf<RunStatRow>(await db.execute(sql`
-    with x as (select run_id, count(*)::int as hits from test_results where cluster_id = ${clusterId} group by run_id),
-    r as (
-      select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits,
-        count(*) over ()::int as total_runs, (sum(x.hits) filter (where ru.infra) over ())::int as infra_hits,
-        row_number() over (order by ru.started_at desc, ru.id desc) as newest,
-        row_number() over (partition by ru.infra order by ru.started_at desc, ru.id desc) as newest_of_kind
-      from x join runs ru on ru.id = x.run_id
+    with t as (
+      select count(*)::int as total_runs, (sum(hits) filter (where infra))::int as infra_hits from cluster_runs where ${ofCluster(c)}
+    ), x as (
+      (select run_id, hits from cluster_runs where ${ofCluster(c)} order by run_started_at desc, run_id desc limit 20)
+      union
+      (select run_id, hits from cluster_runs where ${ofCluster(c)} and infra order by run_started_at desc, run_id desc limit 10)
     )
-    select * from r where newest <= 20 or (infra and newest_of_kind <= 10) order by started_at desc, id desc`))
+    select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits,
+      t.total_runs, t.infra_hits
+    from x join runs ru on ru.id = x.run_id cross join t order by ru.started_at desc, ru.id desc`))
 }
 
 /** Failures per UTC day over the last year with any, oldest first. */
-async function loadDays(db: Db, clusterId: string): Promise<ClusterEvidence['days']> {
+async function loadDays(db: Db, c: ClusterWithProject): Promise<ClusterEvidence['days']> {
   const rows = rowsOf<{ day: string, n: number }>(await db.execute(sql`
-    select to_char(run_started_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from test_results
-    where cluster_id = ${clusterId} group by 1 order by 1 desc limit 366`))
+    select to_char(run_started_at at time zone 'UTC', 'YYYY-MM-DD') as day, sum(hits)::int as n from cluster_runs
+    where ${ofCluster(c)} group by 1 order by 1 desc limit 366`))
   return rows.reverse().map(d => ({ day: d.day, occurrences: d.n }))
 }
 
-async function loadBranches(db: Db, clusterId: string): Promise<ClusterEvidence['branches']> {
+async function loadBranches(db: Db, c: ClusterWithProject): Promise<ClusterEvidence['branches']> {
   const rows = rowsOf<{ branch: string, n: number }>(await db.execute(sql`
-    select coalesce(ru.branch, '(no branch)') as branch, count(*)::int as n from test_results r join runs ru on ru.id = r.run_id
-    where r.cluster_id = ${clusterId} group by 1 order by 2 desc, 1 limit 10`))
+    select coalesce(branch, '(no branch)') as branch, sum(hits)::int as n from cluster_runs
+    where ${ofCluster(c)} group by 1 order by 2 desc, 1 limit 10`))
   return rows.map(b => ({ branch: b.branch, occurrences: b.n }))
 }
 
@@ -236,7 +244,8 @@ async function loadFirstFailure(db: Db, c: ClusterWithProject): Promise<ClusterE
   const first = await findFirstRun(db, c)
   if (!first) return null
   const tests = rowsOf<{ test_case_id: string }>(await db.execute(sql`
-    select distinct test_case_id from test_results where cluster_id = ${c.id} and run_id = ${first.id} limit 10`)).map(t => t.test_case_id)
+    select distinct test_case_id from test_results
+    where cluster_id = ${c.id} and run_started_at = ${iso(first.started_at)}::timestamptz and run_id = ${first.id} limit 10`)).map(t => t.test_case_id)
   if (!tests.length) return { run: runRef(first), lastGreenRun: null, commits: [] }
   const green = await findLastGreenRun(db, first, tests)
   const commits = green ? await loadCommitsBetween(db, green, first) : []
@@ -268,7 +277,7 @@ async function loadClusterEvidence(db: Db, c: ClusterWithProject): Promise<Clust
   const samples = await loadSamples(db, c.id)
   // independent of each other: sent together, so a pooled Postgres answers them in parallel
   const [tests, runs, days, branches, firstFailure, similarResolved] = await Promise.all([
-    loadAffectedTests(db, c.id), loadRunStats(db, c.id), loadDays(db, c.id), loadBranches(db, c.id), loadFirstFailure(db, c),
+    loadAffectedTests(db, c.id), loadRunStats(db, c), loadDays(db, c), loadBranches(db, c), loadFirstFailure(db, c),
     loadSimilarResolved(db, c),
   ])
   return {
