@@ -117,6 +117,7 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
   const db = await useReadDb()
   const { projectSlug: slug, ...c } = await requireCluster(scope, clusterId)
+  const utcDay = sql`(${clusterRuns.runStartedAt} at time zone 'UTC')::date`
   const [affected, days, [diagnosis], retryPasses, repository] = await Promise.all([
     db.select({
       testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
@@ -126,14 +127,14 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
       .where(eq(clusterTestCases.clusterId, c.id))
       .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
-    // from the per-run rollup kept at ingest (cluster_runs), not the cluster's results
+    // from the per-run rollup kept at ingest (cluster_runs), not the cluster's results; grouped by date, formatted once a day
     db.select({
-      day: sql<string>`to_char(date_trunc('day', ${clusterRuns.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`,
+      day: sql<string>`to_char(${utcDay}, 'YYYY-MM-DD')`,
       count: sql<number>`sum(${clusterRuns.hits})::int`,
     })
       .from(clusterRuns).where(and(eq(clusterRuns.projectId, c.projectId), eq(clusterRuns.clusterId, c.id),
         sql`${clusterRuns.runStartedAt} > now() - interval '90 days'`))
-      .groupBy(sql`1`).orderBy(sql`1`),
+      .groupBy(utcDay).orderBy(utcDay),
     db.select({
       id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary,
       confidence: diagnoses.confidence, createdAt: diagnoses.createdAt,

@@ -163,11 +163,13 @@ async function loadRunStats(db: Db, c: ClusterWithProject): Promise<RunStatRow[]
     from x join runs ru on ru.id = x.run_id cross join t order by ru.started_at desc, ru.id desc`))
 }
 
-/** Failures per UTC day over the last year with any, oldest first. */
+/** Failures per UTC day over the last year with any, oldest first (grouped by date, each day formatted once). */
 async function loadDays(db: Db, c: ClusterWithProject): Promise<ClusterEvidence['days']> {
   const rows = rowsOf<{ day: string, n: number }>(await db.execute(sql`
-    select to_char(run_started_at at time zone 'UTC', 'YYYY-MM-DD') as day, sum(hits)::int as n from cluster_runs
-    where ${ofCluster(c)} group by 1 order by 1 desc limit 366`))
+    select to_char(d, 'YYYY-MM-DD') as day, n from (
+      select (run_started_at at time zone 'UTC')::date as d, sum(hits)::int as n from cluster_runs
+      where ${ofCluster(c)} group by 1 order by 1 desc limit 366) x
+    order by d desc`))
   return rows.reverse().map(d => ({ day: d.day, occurrences: d.n }))
 }
 
