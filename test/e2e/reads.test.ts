@@ -480,7 +480,7 @@ describe('read API on the demo dataset', () => {
     const clusterIds = (await ok('/api/projects/web/clusters?limit=100')).items.map((c: any) => c.id)
     const contexts = () => Promise.all(clusterIds.map((id: string) => ok(`/api/clusters/${id}/context`)))
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10)
-    const oldDays = (cs: any[]) => cs.flatMap(c => c.history.days.filter((d: any) => d.day < cutoffDay))
+    const oldDays = (cs: any[]) => cs.flatMap(c => c.data.history.days.filter((d: any) => d.day < cutoffDay))
     expect(oldDays(await contexts()).length).toBeGreaterThan(0)
     expect((await send('PATCH', '/api/projects/web', { retentionDays: 7 })).status).toBe(200)
     const outcome = await send('POST', '/api/settings/retention', {})
@@ -496,7 +496,7 @@ describe('read API on the demo dataset', () => {
     const gone = new Set(old.map(r => r.id))
     const kept = await contexts()
     expect(oldDays(kept)).toEqual([])
-    expect(kept.flatMap(c => c.history.runs.filter((r: any) => gone.has(r.runId)))).toEqual([])
+    expect(kept.flatMap(c => c.data.history.runs.filter((r: any) => gone.has(r.runId)))).toEqual([])
     expect(await ok('/api/projects/web/trends?days=90')).toEqual(trendsBefore)
     expect((await send('POST', '/api/settings/retention', {})).body.runsDeleted).toBe(0)
   })
@@ -512,7 +512,7 @@ describe('read API on the demo dataset', () => {
     const stored = await ok(`/api/runs/${old.body.runId}?status=all`)
     expect(stored.results.items.map((r: any) => [r.title, r.attempts]).sort()).toEqual([['kept', 1], ['retried', 2]])
     const context = () => ok(`/api/clusters/${old.body.newClusters[0].id}/context`)
-    expect((await context()).history).toMatchObject({ runsTotal: 1, runs: [{ runId: old.body.runId, hits: 1 }] })
+    expect((await context()).data.history).toMatchObject({ runsTotal: 1, runs: [{ runId: old.body.runId, hits: 1 }] })
     // a month goes whole only when no project keeps it: one project without retention (web here) keeps every month
     const slugs = (await ok('/api/projects')).map((p: any) => p.slug)
     for (const slug of slugs) {
@@ -527,7 +527,7 @@ describe('read API on the demo dataset', () => {
     expect(outcome.body.projects.find((p: any) => p.slug === 'web').runsDeleted).toBe(1)
     expect((await get(`/api/runs/${old.body.runId}`)).status).toBe(404)
     expect((await ok('/api/projects/web')).runCount).toBe(runsBefore - 1)
-    expect((await context()).history).toMatchObject({ runsTotal: 0, runs: [], days: [], branches: [] })
+    expect((await context()).data.history).toMatchObject({ runsTotal: 0, runs: [], days: [], branches: [] })
     expect((await send('POST', '/api/settings/retention', {})).body).toMatchObject({ runsDeleted: 0, monthsDropped: [] })
     // a start years ahead (a wrong clock) gets no month of its own: the default partition takes its results
     const ahead = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString()
