@@ -280,10 +280,9 @@ const toRunStat = (r: RunStatRow): ClusterEvidence['runs'][number] => ({
 
 /** Everything the context bundle needs about one cluster, read with a handful of indexed queries. */
 async function loadClusterEvidence(db: Db, c: ClusterWithProject): Promise<ClusterEvidence> {
-  const samples = await loadSamples(db, c.id)
   // independent of each other: sent together, so a pooled Postgres answers them in parallel
-  const [tests, runs, days, branches, firstFailure, similarResolved] = await Promise.all([
-    loadAffectedTests(db, c.id), loadRunStats(db, c), loadDays(db, c), loadBranches(db, c), loadFirstFailure(db, c),
+  const [samples, tests, runs, days, branches, firstFailure, similarResolved] = await Promise.all([
+    loadSamples(db, c.id), loadAffectedTests(db, c.id), loadRunStats(db, c), loadDays(db, c), loadBranches(db, c), loadFirstFailure(db, c),
     loadSimilarResolved(db, c),
   ])
   return {
