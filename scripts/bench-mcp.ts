@@ -11,6 +11,7 @@
  *                            call by call, in alternating order, so a loaded machine slows both alike (before → after)
  *   … --before <build dir>   also ask the agent path of another build the old way
  *   … --project <slug>       the project the calls ask about (default web)
+ *   … --cluster <id>         the cluster the cluster calls ask about (default the project's most recently seen)
  *   … --history <title>      with --reuse: the section is "<title>: MCP tools on Postgres" (e.g. "10M results", a history
  *                            made as docs/scaling.md says) instead of the kept database's generic one
  *
@@ -36,6 +37,7 @@ const AGAINST = arg('against')
 const CALLS = Number(arg('calls') ?? 200)
 /** The project whose runs, tests and clusters the calls ask about. */
 const PROJECT = arg('project') ?? 'web'
+const CLUSTER = arg('cluster')
 /** The named history a kept database holds: its own BENCHMARKS.md section. */
 const HISTORY = arg('history')
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
@@ -72,7 +74,7 @@ async function target(server: SpawnedServer): Promise<Target> {
   const items = async (name: string, args: Record<string, unknown>) => JSON.parse(await tool(name, args)).items
   const runs = await items('list_runs', { projectSlug: PROJECT, status: 'failed' })
   const flaky = [...await items('list_flaky_tests', { projectSlug: PROJECT }), ...await items('list_failed_cases', { projectSlug: PROJECT })]
-  const clusters = await items('list_clusters', { projectSlug: PROJECT })
+  const clusterId = CLUSTER ?? (await items('list_clusters', { projectSlug: PROJECT }))[0].id
   const calls: [string, Record<string, unknown>][] = [
     ['list_projects', {}],
     ['get_project', { projectSlug: PROJECT }],
@@ -82,9 +84,9 @@ async function target(server: SpawnedServer): Promise<Target> {
     ['list_flaky_tests', { projectSlug: PROJECT }],
     ['get_test_case', { testCaseId: flaky[0].testCaseId }],
     ['list_clusters', { projectSlug: PROJECT }],
-    ['get_cluster', { clusterId: clusters[0].id }],
-    ['get_cluster_diagnosis', { clusterId: clusters[0].id }],
-    ['get_cluster_context', { clusterId: clusters[0].id }],
+    ['get_cluster', { clusterId }],
+    ['get_cluster_diagnosis', { clusterId }],
+    ['get_cluster_context', { clusterId }],
   ]
   const floor: [string, () => Promise<number>][] = [
     ['ping', async () => (await client.ping(), 0)],

@@ -13,8 +13,9 @@ import { diagnoseClusters } from './diagnoses'
 
 /**
  * Every write to failure clusters: failures and retry passes of an upload joining their clusters (created on first
- * sight, regressed when resolved), infrastructure marking, triage by a person (status, note, merging two clusters), the
- * exact recount, and re-clustering after a fingerprint algorithm change. Reads live in ./clusters.ts.
+ * sight, regressed when resolved), the cluster rollup per run (cluster_runs), infrastructure marking, triage by a person
+ * (status, note, merging two clusters), the exact recount, and re-clustering after a fingerprint algorithm change.
+ * Reads live in ./clusters.ts.
  */
 
 const { failureClusters, clusterAliases, testResults } = schema
@@ -29,6 +30,14 @@ export interface ClusterHit {
   message: string | null
   stack: string | null
   delta: 1 | -1
+}
+
+/** The run whose cluster rollup an upload keeps. */
+export interface RunRollupRef {
+  id: string
+  projectId: string
+  startedAt: Date
+  branch: string | null
 }
 
 export interface RunContext {
@@ -159,6 +168,24 @@ async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string,
       from sums where fc.id = sums.cluster_id`)
 }
 
+/**
+ * The cluster rollup of one run (cluster_runs) after an upload of it, in its transaction: the run's rows counted again
+ * from its stored results, in the clusters it held before and those this upload hit, with the run's infrastructure
+ * flag as the upload left it. Shards and re-uploads come out exact, whatever the earlier uploads of the run counted.
+ */
+export async function rollUpClusterRun(tx: Tx, run: RunRollupRef, hitClusters: string[], infra: boolean): Promise<void> {
+  const held = rowsOf<{ cluster_id: string }>(await tx.execute(sql`
+    delete from cluster_runs where project_id = ${run.projectId}::uuid and run_id = ${run.id}::uuid returning cluster_id`))
+  const ids = [...new Set([...held.map(r => r.cluster_id), ...hitClusters])]
+  if (!ids.length) return
+  const at = run.startedAt.toISOString()
+  await tx.execute(sql`
+    insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
+    select ${run.projectId}::uuid, cluster_id, ${at}::timestamptz, ${run.id}::uuid, ${run.branch}::text, count(*)::int, ${infra}
+    from test_results where run_started_at = ${at}::timestamptz and run_id = ${run.id}::uuid and cluster_id = any(${uuidArray(ids)}::uuid[])
+    group by cluster_id`)
+}
+
 /** A run whose failures are mostly infrastructure marks the clusters it created as such. */
 export async function markInfrastructureClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
@@ -201,7 +228,7 @@ export async function updateCluster(scope: Scope, clusterId: string, body: Updat
         throw clusterNotFound('No failure cluster with this id in the same project to merge in.')
       }
       await foldCluster(tx, source.id, cluster.id, cluster.projectId)
-      await recountClusters(tx, [cluster.id])
+      await recountClusters(tx, cluster.projectId, [cluster.id])
     }
     const changes: Partial<typeof failureClusters.$inferInsert> = {}
     if (body.status !== undefined) changes.status = body.status
@@ -231,17 +258,25 @@ async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId
     .onConflictDoUpdate({ target: [clusterAliases.projectId, clusterAliases.fingerprint], set: { clusterId: targetId } })
   await tx.execute(sql`update failure_clusters set merged_into_id = ${targetId}::uuid where merged_into_id = ${sourceId}::uuid`)
   await tx.execute(sql`delete from cluster_test_cases where cluster_id = ${sourceId}::uuid`)
+  await tx.execute(sql`delete from cluster_runs where project_id = ${projectId}::uuid and cluster_id = ${sourceId}::uuid`)
 }
 
 /**
- * Recomputes the counters of these clusters from their stored results (after a merge or a re-clustering): the
- * ingest path keeps them current incrementally, this is the slow, exact way. Every result carrying the cluster
- * counts, failures and retry passes alike, exactly as the ingest path counts them.
+ * Recomputes the counters and the per-run rollup of these clusters of one project from their stored results (after a
+ * merge or a re-clustering): the ingest path keeps them current incrementally, this is the slow, exact way. Every
+ * result carrying the cluster counts, failures and retry passes alike, exactly as the ingest path counts them.
  */
-async function recountClusters(tx: Tx, clusterIds: string[]): Promise<void> {
+async function recountClusters(tx: Tx, projectId: string, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
   const ids = uuidArray(clusterIds)
   await tx.execute(sql`delete from cluster_test_cases where cluster_id = any(${ids}::uuid[])`)
+  await tx.execute(sql`delete from cluster_runs where project_id = ${projectId}::uuid and cluster_id = any(${ids}::uuid[])`)
+  await tx.execute(sql`
+    insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
+    select r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, count(*)::int, ru.infra
+    from test_results r join runs ru on ru.id = r.run_id
+    where r.project_id = ${projectId}::uuid and r.cluster_id = any(${ids}::uuid[])
+    group by r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, ru.infra`)
   await tx.execute(sql`
     insert into cluster_test_cases (cluster_id, test_case_id, occurrences, first_seen_at, last_seen_at)
     select cluster_id, test_case_id, count(*)::int, min(run_started_at), max(run_started_at)
@@ -326,7 +361,7 @@ async function reclusterOne(tx: Tx, id: string) {
     if (into) await foldCluster(tx, id, into, cluster.projectId)
     else await tx.update(failureClusters).set({ fingerprintVersion: FINGERPRINT_VERSION }).where(eq(failureClusters.id, id))
   }
-  await recountClusters(tx, [...touched])
+  await recountClusters(tx, cluster.projectId, [...touched])
 }
 
 /**

@@ -11,7 +11,7 @@ import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { clusterTextMatches } from './search'
 
-const { failureClusters, projects, clusterTestCases, testCases, testResults, diagnoses } = schema
+const { failureClusters, projects, clusterRuns, clusterTestCases, testCases, testResults, diagnoses } = schema
 
 type ClusterRow = typeof failureClusters.$inferSelect
 const CLUSTER_NOT_FOUND = 'No failure cluster with this id visible to you (a merged cluster lives on in the one it was merged into).'
@@ -133,6 +133,7 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
 async function readCluster(db: Db, scope: Scope, clusterId: string): Promise<ClusterDetail | undefined> {
   const visible = sql`exists (select 1 from ${failureClusters} v where v.id = ${clusterId}::uuid and v.merged_into_id is null
     and ${inScope(scope, sql`v.project_id`)})`
+  const utcDay = sql`(${clusterRuns.runStartedAt} at time zone 'UTC')::date`
   const [[row], affected, days, [diagnosis]] = await Promise.all([
     db.select({
       c: failureClusters, slug: projects.slug, retryPasses: RETRY_PASSES,
@@ -148,13 +149,15 @@ async function readCluster(db: Db, scope: Scope, clusterId: string): Promise<Clu
     }).from(clusterTestCases).innerJoin(testCases, eq(testCases.id, clusterTestCases.testCaseId))
       .where(and(eq(clusterTestCases.clusterId, clusterId), visible))
       .orderBy(desc(clusterTestCases.occurrences), clusterTestCases.testCaseId).limit(AFFECTED_LISTED),
+    // from the per-run rollup kept at ingest (cluster_runs), not the cluster's results; grouped by date, formatted once a day
     db.select({
-      day: sql<string>`to_char(date_trunc('day', ${testResults.runStartedAt} at time zone 'UTC'), 'YYYY-MM-DD')`,
-      count: sql<number>`count(*)::int`,
+      day: sql<string>`to_char(${utcDay}, 'YYYY-MM-DD')`,
+      count: sql<number>`sum(${clusterRuns.hits})::int`,
     })
-      .from(testResults)
-      .where(and(eq(testResults.clusterId, clusterId), sql`${testResults.runStartedAt} > now() - interval '90 days'`, visible))
-      .groupBy(sql`1`).orderBy(sql`1`),
+      .from(clusterRuns).where(and(
+        eq(clusterRuns.projectId, sql`(select v.project_id from ${failureClusters} v where v.id = ${clusterId}::uuid)`),
+        eq(clusterRuns.clusterId, clusterId), sql`${clusterRuns.runStartedAt} > now() - interval '90 days'`, visible))
+      .groupBy(utcDay).orderBy(utcDay),
     db.select({
       id: diagnoses.id, version: diagnoses.version, engine: diagnoses.engine, category: diagnoses.category, summary: diagnoses.summary,
       confidence: diagnoses.confidence, createdAt: diagnoses.createdAt,

@@ -12,7 +12,7 @@ import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
 import { ParserExhausted, TooManyResults, withParser, type PackedReport } from '../utils/parser'
 import { forgetVerifiedKeys } from './api-keys'
 import { stageAttachments, storeAttachments, type UploadedAttachment } from './attachments'
-import { markInfrastructureClusters } from './clustering'
+import { markInfrastructureClusters, rollUpClusterRun } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
 import { ensureMonthPartitions } from './partitions'
@@ -245,6 +245,7 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     updatedAt: new Date(),
   }).where(eq(runs.id, run.id))
   const stored = await refreshRunCounts(tx, run.id)
+  await rollUpClusterRun(tx, run, analysis.touchedClusters, stored.infra)
   let newClusters = analysis.newClusters
   if (stored.infra) {
     await markInfrastructureClusters(tx, newClusters.map(c => c.id))

@@ -20,8 +20,8 @@ const report = (failing: number) => JSON.stringify({
 
 /**
  * Several app instances behind a load balancer share one Postgres (the embedded database is single-process, so this
- * file runs on Postgres only): sessions, uploads, the job queue (diagnoses, webhook deliveries), revoked keys and
- * sign-in limits behave as one server.
+ * file runs on Postgres only): sessions, uploads, the job queue (diagnoses, webhook deliveries), revoked keys,
+ * sign-in limits and the results partition of a month two of them make at once behave as one server.
  */
 describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one Postgres', () => {
   const receiver = fakeReceiver()
@@ -45,7 +45,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one Postgr
     await receiver.stop()
   })
 
-  it('share sessions, runs, the job queue (each diagnosis and delivery once), key revocation and sign-in limits', async () => {
+  it('share sessions, runs, the job queue (each diagnosis and delivery once), key revocation, sign-in limits, a new month partition', async () => {
     // a session made on one instance is valid on the other
     const cookie = await login(a)
     expect((await fetch(`${b.url}/api/me`, { headers: { cookie } })).status).toBe(200)
@@ -112,5 +112,21 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one Postgr
     expect(answers.length).toBeLessThanOrEqual(9)
     const counted = await queryDb(a.env, 'select count::int as n from throttles order by count desc limit 1')
     expect(counted[0]!.n).toBeGreaterThanOrEqual(6)
+
+    // two backfills of a month that has no results partition yet, one to each instance at once: both make the month,
+    // one of them wins, both are stored whole
+    const passing = JSON.stringify({
+      format: 'proofdeck', version: 1, results: [{ title: 'login works', status: 'passed' }, { title: 'logout works', status: 'passed' }],
+    })
+    const past = new Date(Date.now() - 900 * 86_400_000)
+    const month = `test_results_y${past.toISOString().slice(0, 7).replace('-', 'm')}`
+    const backfills = await Promise.all([a, b].map((s, i) => upload(s, [{ name: 'r.json', content: passing }], {
+      key, query: { project: 'web', branch: 'main', runKey: `backfill-${i}`, startedAt: past.toISOString() },
+    })))
+    expect(backfills.map(r => r.status)).toEqual([201, 201])
+    const [partitions] = await queryDb(a.env, `select count(*)::int as months,
+      (select count(*)::int from test_results r join runs ru on ru.id = r.run_id where ru.run_key like 'backfill-%') as results
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'test_results'::regclass and c.relname = '${month}'`)
+    expect(partitions).toEqual({ months: 1, results: 4 })
   })
 })

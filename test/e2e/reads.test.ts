@@ -477,6 +477,11 @@ describe('read API on the demo dataset', () => {
     const cutoff = Date.now() - 7 * 86_400_000
     const old = before.filter(r => Date.parse(r.startedAt) < cutoff)
     expect(old.length).toBeGreaterThan(0)
+    const clusterIds = (await ok('/api/projects/web/clusters?limit=100')).items.map((c: any) => c.id)
+    const contexts = () => Promise.all(clusterIds.map((id: string) => ok(`/api/clusters/${id}/context`)))
+    const cutoffDay = new Date(cutoff).toISOString().slice(0, 10)
+    const oldDays = (cs: any[]) => cs.flatMap(c => c.data.history.days.filter((d: any) => d.day < cutoffDay))
+    expect(oldDays(await contexts()).length).toBeGreaterThan(0)
     expect((await send('PATCH', '/api/projects/web', { retentionDays: 7 })).status).toBe(200)
     const outcome = await send('POST', '/api/settings/retention', {})
     expect(outcome.status).toBe(200)
@@ -487,6 +492,11 @@ describe('read API on the demo dataset', () => {
     expect(project.runCount).toBe(after.length)
     expect(project.latestRun?.id ?? null).toBe(after[0]?.id ?? null)
     expect((await get(`/api/runs/${old[0].id}`)).status).toBe(404)
+    // the clusters' run history (the per-run rollup) lost the deleted runs with them
+    const gone = new Set(old.map(r => r.id))
+    const kept = await contexts()
+    expect(oldDays(kept)).toEqual([])
+    expect(kept.flatMap(c => c.data.history.runs.filter((r: any) => gone.has(r.runId)))).toEqual([])
     expect(await ok('/api/projects/web/trends?days=90')).toEqual(trendsBefore)
     expect((await send('POST', '/api/settings/retention', {})).body.runsDeleted).toBe(0)
   })
@@ -495,12 +505,14 @@ describe('read API on the demo dataset', () => {
     const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
     const at = new Date(Date.now() - 800 * 86_400_000)
     const month = at.toISOString().slice(0, 7)
-    const retried = '<testcase classname="old" name="retried" time="0.1"><flakyFailure message="timeout">timeout</flakyFailure></testcase>'
+    const retried = '<testcase classname="old" name="retried" time="0.1"><flakyFailure message="skewed clock">Error: skewed clock</flakyFailure></testcase>'
     const report = `<?xml version="1.0"?><testsuite name="old" tests="2"><testcase classname="old" name="kept" time="0.1"/>${retried}</testsuite>`
     const old = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: at.toISOString(), runKey: 'backfill' } })
     expect(old.status, JSON.stringify(old.body).slice(0, 300)).toBeLessThan(300)
     const stored = await ok(`/api/runs/${old.body.runId}?status=all`)
     expect(stored.results.items.map((r: any) => [r.title, r.attempts]).sort()).toEqual([['kept', 1], ['retried', 2]])
+    const context = () => ok(`/api/clusters/${old.body.newClusters[0].id}/context`)
+    expect((await context()).data.history).toMatchObject({ runsTotal: 1, runs: [{ runId: old.body.runId, hits: 1 }] })
     // a month goes whole only when no project keeps it: one project without retention (web here) keeps every month
     const slugs = (await ok('/api/projects')).map((p: any) => p.slug)
     for (const slug of slugs) {
@@ -515,6 +527,7 @@ describe('read API on the demo dataset', () => {
     expect(outcome.body.projects.find((p: any) => p.slug === 'web').runsDeleted).toBe(1)
     expect((await get(`/api/runs/${old.body.runId}`)).status).toBe(404)
     expect((await ok('/api/projects/web')).runCount).toBe(runsBefore - 1)
+    expect((await context()).data.history).toMatchObject({ runsTotal: 0, runs: [], days: [], branches: [] })
     expect((await send('POST', '/api/settings/retention', {})).body).toMatchObject({ runsDeleted: 0, monthsDropped: [] })
     // a start years ahead (a wrong clock) gets no month of its own: the default partition takes its results
     const ahead = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString()

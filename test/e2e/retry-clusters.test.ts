@@ -31,6 +31,17 @@ const playwright = (specs: ReturnType<typeof spec>[]) => JSON.stringify({
   config: {}, suites: [{ title: 'checkout.spec.ts', file: 'checkout.spec.ts', specs }], stats: {},
 })
 
+/**
+ * Select-list columns comparing the per-run cluster rollup (cluster_runs) with the stored results: its rows, and the
+ * rows either side lacks (asked with the other checks: each query opens an embedded database anew).
+ */
+const ROLLUP_CHECK = `(select count(*)::int from cluster_runs) as rollup_rows, (with stored as (
+    select r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, count(*)::int as hits, ru.infra
+    from test_results r join runs ru on ru.id = r.run_id where r.cluster_id is not null group by 1, 2, 3, 4, 5, 7
+  ), kept as (select project_id, cluster_id, run_started_at, run_id, branch, hits, infra from cluster_runs)
+  select count(*)::int from ((select * from kept except select * from stored) union all (select * from stored except select * from kept)) d
+) as rollup_differing`
+
 const surefire = (cases: string) => `<?xml version="1.0"?><testsuite name="com.acme.OrderTest">${cases}</testsuite>`
 const PENDING = 'message="expected: &lt;PAID&gt; but was: &lt;PENDING&gt;" type="org.opentest4j.AssertionFailedError"'
 const pendingStack = (line: number) => `org.opentest4j.AssertionFailedError: expected: &lt;PAID&gt; but was: &lt;PENDING&gt;
@@ -167,8 +178,9 @@ describe('retry passes in failure clusters', () => {
     await mcp.close()
     await server.kill()
     const flakyResults = await queryDb(server.env, `select count(*)::int as n, count(cluster_id)::int as clustered,
-      count(*) filter (where fingerprint is null)::int as unfingerprinted from test_results where flaky`)
-    expect(flakyResults).toEqual([{ n: 5, clustered: 5, unfingerprinted: 0 }])
+      count(*) filter (where fingerprint is null)::int as unfingerprinted, ${ROLLUP_CHECK} from test_results where flaky`)
+    // the rollup after a re-upload, a shard fold that emptied a cluster in its run and a merge: a row per cluster and run
+    expect(flakyResults).toEqual([{ n: 5, clustered: 5, unfingerprinted: 0, rollup_rows: 6, rollup_differing: 0 }])
     const clusters = await queryDb(server.env, `select c.title, c.occurrences, c.affected_tests,
         (select count(*)::int from test_results r where r.cluster_id = c.id) as stored,
         (select count(distinct r.test_case_id)::int from test_results r where r.cluster_id = c.id) as tests,
@@ -200,8 +212,9 @@ describe('retry passes in failure clusters', () => {
     finally {
       await restarted.kill()
     }
-    const [timeout] = await queryDb(server.env, `select c.occurrences, (select count(*)::int from test_results r where r.cluster_id = c.id) as stored
-      from failure_clusters c where c.title like '%Timeout%'`)
+    const [timeout] = await queryDb(server.env, `select c.occurrences, (select count(*)::int from test_results r where r.cluster_id = c.id) as stored,
+      ${ROLLUP_CHECK} from failure_clusters c where c.title like '%Timeout%'`)
     expect(timeout!.stored).toBe(timeout!.occurrences)
+    expect([timeout!.rollup_rows, timeout!.rollup_differing]).toEqual([6, 0])
   })
 })

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { clusterStatusEnum, diagnosisEngineEnum, failureCategoryEnum } from './enums'
 import { projects } from './projects'
 import type { StoredBasis } from '../../analysis/diagnosis-basis'
 import { users } from './accounts'
 import { testCases } from './tests'
+import { runs } from './runs'
 
 /** Failures across runs that share a root cause, grouped by a versioned error fingerprint. */
 export const failureClusters = pgTable('failure_clusters', {
@@ -55,6 +56,27 @@ export const clusterTestCases = pgTable('cluster_test_cases', {
 }, t => [
   primaryKey({ columns: [t.clusterId, t.testCaseId] }),
   index('cluster_test_cases_test_case_idx').on(t.testCaseId),
+])
+
+/**
+ * A cluster's results per run (services/clustering.ts keeps it at ingest, merge and re-clustering; deleted runs take
+ * their rows along by cascade): the cluster's run statistics, days and branches without reading its results.
+ * The key walked backwards is the newest-first order of the cluster's runs.
+ */
+export const clusterRuns = pgTable('cluster_runs', {
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  clusterId: uuid().notNull().references(() => failureClusters.id, { onDelete: 'cascade' }),
+  runStartedAt: timestamp({ withTimezone: true }).notNull(),
+  runId: uuid().notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  /** The run's branch, as the run has it (a run keeps the branch it was created with). */
+  branch: text(),
+  /** Results of the run in the cluster: failures and retry passes. */
+  hits: integer().notNull(),
+  /** The run's infrastructure flag (runs.infra), as of its last upload. */
+  infra: boolean().notNull().default(false),
+}, t => [
+  primaryKey({ columns: [t.projectId, t.clusterId, t.runStartedAt, t.runId] }),
+  index('cluster_runs_run_idx').on(t.runId),
 ])
 
 /** Extra fingerprints that resolve to a cluster: merges by hand, and fingerprints of older algorithm versions. */

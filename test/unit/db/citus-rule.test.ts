@@ -64,6 +64,11 @@ describe('the schema rule for distributing by project_id', () => {
     expect(without).toEqual(WITHOUT_PROJECT_ID)
   })
 
+  it('keys the rollups read per cluster by project_id first', () => {
+    const clusterRuns = history.find(t => t.name === 'cluster_runs')!
+    expect(keysOf(clusterRuns).map(k => k.columns)).toEqual([['project_id', 'cluster_id', 'run_started_at', 'run_id']])
+  })
+
   it('puts project_id in every key of a history table but the documented ones', () => {
     const keys = history.flatMap(t => keysOf(t).filter(k => !k.columns.includes('project_id'))
       .map(k => `${t.name} ${k.name} (${k.columns.join(', ')})`)).sort()
