@@ -98,9 +98,12 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     await tx.delete(testResults).where(replaced)
   }
   const propertiesId = await storeResultProperties(tx, projectId, merged.map(m => m.result.properties))
-  await insertResults(tx, projectId, run, merged, propertiesId, (identityHash) => {
-    const fingerprint = clusters.fingerprints.get(identityHash) ?? null
-    return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
+  await insertResults(tx, projectId, run, merged, {
+    propertiesId,
+    links: (identityHash) => {
+      const fingerprint = clusters.fingerprints.get(identityHash) ?? null
+      return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
+    },
   })
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
@@ -219,8 +222,11 @@ async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], p
 }
 
 type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null }
-/** The result_properties id of a result's properties (storeResultProperties). */
-type PropertiesIds = (properties: Record<string, string>) => string | null
+/** What a result row points at: its test case and cluster by identity, its properties' row (storeResultProperties). */
+interface RowLinks {
+  links: ResultLinks
+  propertiesId: (properties: Record<string, string>) => string | null
+}
 
 /** The columns of test_results an upload writes, with their types (see bulkWriter). */
 const RESULT_COLUMNS: BulkColumn[] = [
@@ -241,7 +247,7 @@ const STREAMED_ATTEMPTS = 20_000
  * Inserts one result per merged test, and its attempts when there was more than one try: streamed with COPY on
  * Postgres, in statements of at most MAX_JSON_CHARS of JSON on PGlite (bulkWriter).
  */
-async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], propertiesId: PropertiesIds, links: ResultLinks) {
+async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: RowLinks) {
   const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString() }
   const results = bulkWriter(tx, 'test_results', RESULT_COLUMNS)
   const attemptWriter = bulkWriter(tx, 'test_attempts', ATTEMPT_COLUMNS)
@@ -255,7 +261,7 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: Mer
     attempts = []
   }
   for (let i = 0, size = FIRST_ROWS; i < merged.length;) {
-    const resultRows = resultRowsOf(merged.slice(i, i += size), { links, propertiesId }, attempts, fixed)
+    const resultRows = resultRowsOf(merged.slice(i, i += size), links, attempts, fixed)
     const chars = await results.write(resultRows)
     size = results.streaming ? CHUNK : nextRows(chars, resultRows.length)
     if (attempts.length >= (results.streaming ? STREAMED_ATTEMPTS : FIRST_ROWS / 2)) await flushAttempts()
@@ -265,10 +271,8 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: Mer
 }
 
 /** The snake_case rows of test_results (attempt rows go to `attemptRows`); empty collections are stored as null. */
-function resultRowsOf(
-  merged: MergedResult[], { links, propertiesId }: { links: ResultLinks, propertiesId: PropertiesIds },
-  attemptRows: Record<string, unknown>[], fixed: Record<string, string>,
-) {
+function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string>) {
+  const { links, propertiesId } = row
   return merged.map((m) => {
     const r = m.result
     const id = uuidv7()
@@ -298,7 +302,8 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
   for (let i = 0; i < identityHashes.length; i += CHUNK * 5) {
     const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash, properties: resultProperties.properties })
       .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
-      .leftJoin(resultProperties, and(eq(resultProperties.projectId, testResults.projectId), eq(resultProperties.id, testResults.propertiesId)))
+      .leftJoin(resultProperties, and(eq(resultProperties.projectId, testResults.projectId),
+        eq(resultProperties.id, testResults.propertiesId)))
       .where(and(eq(testResults.runId, runId), inArray(testCases.identityHash, identityHashes.slice(i, i + CHUNK * 5))))
     if (!rows.length) continue
     const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(x => x.r.id)))
