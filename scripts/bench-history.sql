@@ -44,10 +44,10 @@ insert into run_uploads (id, run_id, content_hash, file_name, format, results, b
 select gen_random_uuid(), x.new_id, u.content_hash, u.file_name, u.format, u.results, u.bytes, u.notes, u.created_at - x.shift
 from run_uploads u join run_map x on x.old_id = u.run_id;
 insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
-  error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties, fingerprint, cluster_id)
+  error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties_id, fingerprint, cluster_id)
 select md5(t.id::text || ':' || x.k)::uuid, x.new_id, t.test_case_id, t.project_id, t.run_started_at - x.shift, t.status,
   t.flaky, t.duration_ms, t.attempt_count, t.error_message, t.error_stack, t.stdout, t.stderr, t.line, t.steps,
-  t.annotations, t.attachments, t.tags, t.properties, t.fingerprint, t.cluster_id
+  t.annotations, t.attachments, t.tags, t.properties_id, t.fingerprint, t.cluster_id
 from test_results t join run_map x on x.old_id = t.run_id;
 alter table test_results add constraint test_results_id_run_started_at_pk primary key (id, run_started_at);
 create index test_results_run_status_idx on test_results using btree (run_id, status);

@@ -140,13 +140,19 @@ async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise
   const updates = rows.map(r => ({
     id: r.id, branch: r.branch, sample: Math.min(r.counted ?? 0, options.window), ...labelOfPasses(r.runs ?? 0, r.branch, options),
   }))
+  // a test whose count did not move (skipped here, as an always-skipped test is in every upload, or in an infrastructure
+  // run) keeps its row: rewriting the same values would be a new row version per upload
   await tx.execute(sql`
     update test_cases tc set
       flaky_label = x.label, flaky_reason = x.reason, flaky_branch = x.branch, flaky_sample = x.sample, flaky_score = 0,
       flaky_confidence = 0, flaky_evidence = '[]'::jsonb, flaky_since = null, last_flake_at = null, flaky_retry_passes = 0,
       flaky_flips = 0, flaky_mixed_commits = 0, failing_since = null, last_passed = null
     from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, label flaky_label, reason text, branch text, sample int)
-    where tc.id = x.id`)
+    where tc.id = x.id and (tc.flaky_label, tc.flaky_reason, tc.flaky_branch, tc.flaky_sample, tc.flaky_score, tc.flaky_confidence,
+      tc.flaky_evidence, tc.flaky_since, tc.last_flake_at, tc.flaky_retry_passes, tc.flaky_flips, tc.flaky_mixed_commits,
+      tc.failing_since, tc.last_passed)
+    is distinct from (x.label, x.reason, x.branch, x.sample, 0::real, 0::real, '[]'::jsonb, null::timestamptz, null::timestamptz,
+      0, 0, 0, null::jsonb, null::jsonb)`)
   return new Set(rows.map(r => r.id))
 }
 

@@ -8,13 +8,14 @@ import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare, type NewlyFlaky } from './flakiness'
+import { storeResultProperties } from './result-properties'
 
 /**
  * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
  * counters, results, attempts), earlier shards of the run read back to merge with, and the run's counts.
  */
 
-const { runs, testCases, testResults, testAttempts } = schema
+const { runs, testCases, testResults, testAttempts, resultProperties } = schema
 
 type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
@@ -96,9 +97,13 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     await tx.delete(testAttempts).where(inArray(testAttempts.resultId, tx.select({ id: testResults.id }).from(testResults).where(replaced)))
     await tx.delete(testResults).where(replaced)
   }
-  await insertResults(tx, projectId, run, merged, (identityHash) => {
-    const fingerprint = clusters.fingerprints.get(identityHash) ?? null
-    return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
+  const propertiesId = await storeResultProperties(tx, projectId, merged.map(m => m.result.properties))
+  await insertResults(tx, projectId, run, merged, {
+    propertiesId,
+    links: (identityHash) => {
+      const fingerprint = clusters.fingerprints.get(identityHash) ?? null
+      return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
+    },
   })
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
@@ -217,13 +222,18 @@ async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], p
 }
 
 type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null }
+/** What a result row points at: its test case and cluster by identity, its properties' row (storeResultProperties). */
+interface RowLinks {
+  links: ResultLinks
+  propertiesId: (properties: Record<string, string>) => string | null
+}
 
 /** The columns of test_results an upload writes, with their types (see bulkWriter). */
 const RESULT_COLUMNS: BulkColumn[] = [
   ['id', 'uuid'], ['run_id', 'uuid'], ['test_case_id', 'uuid'], ['project_id', 'uuid'], ['run_started_at', 'timestamptz'],
   ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
   ['error_stack', 'text'], ['stdout', 'text'], ['stderr', 'text'], ['line', 'int'], ['steps', 'jsonb'], ['annotations', 'jsonb'],
-  ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties', 'jsonb'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
+  ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties_id', 'uuid'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
 ]
 /** The columns of test_attempts an upload writes. */
 const ATTEMPT_COLUMNS: BulkColumn[] = [
@@ -237,7 +247,7 @@ const STREAMED_ATTEMPTS = 20_000
  * Inserts one result per merged test, and its attempts when there was more than one try: streamed with COPY on
  * Postgres, in statements of at most MAX_JSON_CHARS of JSON on PGlite (bulkWriter).
  */
-async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: ResultLinks) {
+async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: RowLinks) {
   const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString() }
   const results = bulkWriter(tx, 'test_results', RESULT_COLUMNS)
   const attemptWriter = bulkWriter(tx, 'test_attempts', ATTEMPT_COLUMNS)
@@ -261,7 +271,8 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: Mer
 }
 
 /** The snake_case rows of test_results (attempt rows go to `attemptRows`); empty collections are stored as null. */
-function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string>) {
+function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string>) {
+  const { links, propertiesId } = row
   return merged.map((m) => {
     const r = m.result
     const id = uuidv7()
@@ -279,7 +290,7 @@ function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: R
       error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: int4(r.line),
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
-      properties: Object.keys(r.properties).length ? r.properties : null,
+      properties_id: propertiesId(r.properties),
       fingerprint, cluster_id: clusterId,
     }
   })
@@ -289,13 +300,15 @@ function resultRowsOf(merged: MergedResult[], links: ResultLinks, attemptRows: R
 async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): Promise<Map<string, StoredResult>> {
   const out = new Map<string, StoredResult>()
   for (let i = 0; i < identityHashes.length; i += CHUNK * 5) {
-    const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash }).from(testResults)
-      .innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+    const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash, properties: resultProperties.properties })
+      .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+      .leftJoin(resultProperties, and(eq(resultProperties.projectId, testResults.projectId),
+        eq(resultProperties.id, testResults.propertiesId)))
       .where(and(eq(testResults.runId, runId), inArray(testCases.identityHash, identityHashes.slice(i, i + CHUNK * 5))))
     if (!rows.length) continue
     const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(x => x.r.id)))
       .orderBy(testAttempts.attempt)
-    for (const { r: row, identityHash } of rows) {
+    for (const { r: row, identityHash, properties } of rows) {
       const own = attempts.filter(a => a.resultId === row.id).map(a => ({
         status: a.status, durationMs: a.durationMs, errorMessage: a.errorMessage, errorStack: a.errorStack,
         startedAt: a.startedAt?.toISOString() ?? null, stdout: null, stderr: null,
@@ -311,7 +324,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         attempts: own.length ? own : [single],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
         steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [],
-        properties: row.properties ?? {}, clusterId: row.clusterId,
+        properties: properties ?? {}, clusterId: row.clusterId,
       })
     }
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { countRows, startServer, type TestServer } from './server'
+import { countRows, queryDb, startServer, type TestServer } from './server'
 import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
 
 const CORPUS = resolve(__dirname, '../../../shared/corpus')
@@ -250,5 +250,11 @@ describe('ingest of bad input loses nothing', () => {
     await server.kill()
     const rows = await countRows(server.env)
     expect(rows).toMatchObject({ projects: 1, runs: 1, run_uploads: 1, test_cases: good.counts.tests, test_results: good.counts.tests })
+    // suite properties are stored once per distinct object: the suite's own (7 testcases) and testCase8's (the suite's and its own)
+    const [props] = await queryDb(server.env, `select (select count(*)::int from result_properties) as stored,
+      (select count(distinct properties_id)::int from test_results) as used, (select count(properties_id)::int from test_results) as results,
+      (select properties from result_properties p join test_results r on r.properties_id = p.id
+        join test_cases c on c.id = r.test_case_id where c.title = 'testCase8') as case8`)
+    expect(props).toMatchObject({ stored: 2, used: 2, results: good.counts.tests, case8: expect.objectContaining({ browser: 'Google Chrome', author: 'Adrian' }) })
   })
 })

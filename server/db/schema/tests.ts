@@ -88,7 +88,8 @@ export const testResults = pgTable('test_results', {
   annotations: jsonb().$type<{ type: string, description: string | null }[]>(),
   attachments: jsonb().$type<{ name: string, contentType: string | null, path: string | null }[]>(),
   tags: text().array(),
-  properties: jsonb().$type<Record<string, string>>(),
+  /** The result's properties (JUnit suite and case properties, CTRF labels), stored once in result_properties; null when none. */
+  propertiesId: uuid(),
   fingerprint: text(),
   clusterId: uuid(),
 }, t => [
@@ -102,6 +103,19 @@ export const testResults = pgTable('test_results', {
   // a cluster's results that passed on retry, counted with every cluster listed (index-only: 399 -> 4 ms for 6 clusters at 10M)
   index('test_results_cluster_flaky_idx').on(t.clusterId).where(sql`cluster_id is not null and flaky`),
 ])
+
+/**
+ * Each distinct properties object of a project, stored once and referenced by its results (test_results.properties_id):
+ * a JUnit suite's properties (Surefire writes every system property) apply to every testcase of the suite, and were
+ * a copy on each result row. Content-addressed: the id is the md5 of the object's jsonb text, so the same object from
+ * any upload (and the migration that folded the copies out) is one row. Rows outlive the results that used them
+ * (one per distinct object); they go with their project.
+ */
+export const resultProperties = pgTable('result_properties', {
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  id: uuid().notNull(),
+  properties: jsonb().$type<Record<string, string>>().notNull(),
+}, t => [primaryKey({ columns: [t.projectId, t.id] })])
 
 /**
  * Every try of a result that was tried more than once (retries, Surefire reruns, duplicate identities in one
