@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, sql } from 'drizzle-orm'
+import { and, eq, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import { fingerprintFailure, FINGERPRINT_VERSION, type FailureFingerprint } from '../analysis/fingerprint'
@@ -37,7 +37,6 @@ export interface RunRollupRef {
   id: string
   projectId: string
   startedAt: Date
-  branch: string | null
 }
 
 export interface RunContext {
@@ -170,20 +169,26 @@ async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string,
 
 /**
  * The cluster rollup of one run (cluster_runs) after an upload of it, in its transaction: the run's rows counted again
- * from its stored results, in the clusters it held before and those this upload hit, with the run's infrastructure
- * flag as the upload left it. Shards and re-uploads come out exact, whatever the earlier uploads of the run counted.
+ * from its stored results, in the clusters it held before and those this upload hit, with the run's branch and
+ * infrastructure flag as the upload left them. Shards and re-uploads come out exact, whatever earlier uploads counted.
  */
-export async function rollUpClusterRun(tx: Tx, run: RunRollupRef, hitClusters: string[], infra: boolean): Promise<void> {
+export async function rollUpClusterRun(tx: Tx, run: RunRollupRef, hitClusters: string[]): Promise<void> {
   const held = rowsOf<{ cluster_id: string }>(await tx.execute(sql`
     delete from cluster_runs where project_id = ${run.projectId}::uuid and run_id = ${run.id}::uuid returning cluster_id`))
   const ids = [...new Set([...held.map(r => r.cluster_id), ...hitClusters])]
   if (!ids.length) return
-  const at = run.startedAt.toISOString()
+  await insertClusterRuns(tx, run.projectId, sql`r.run_started_at = ${run.startedAt.toISOString()}::timestamptz
+    and r.run_id = ${run.id}::uuid and r.cluster_id = any(${uuidArray(ids)}::uuid[])`)
+}
+
+/** cluster_runs rows counted from a project's stored results that match `where` (over results `r`), one per cluster and run. */
+async function insertClusterRuns(tx: Tx, projectId: string, where: SQL): Promise<void> {
   await tx.execute(sql`
     insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
-    select ${run.projectId}::uuid, cluster_id, ${at}::timestamptz, ${run.id}::uuid, ${run.branch}::text, count(*)::int, ${infra}
-    from test_results where run_started_at = ${at}::timestamptz and run_id = ${run.id}::uuid and cluster_id = any(${uuidArray(ids)}::uuid[])
-    group by cluster_id`)
+    select r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, count(*)::int, ru.infra
+    from test_results r join runs ru on ru.id = r.run_id
+    where r.project_id = ${projectId}::uuid and ${where}
+    group by r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, ru.infra`)
 }
 
 /** A run whose failures are mostly infrastructure marks the clusters it created as such. */
@@ -271,12 +276,7 @@ async function recountClusters(tx: Tx, projectId: string, clusterIds: string[]):
   const ids = uuidArray(clusterIds)
   await tx.execute(sql`delete from cluster_test_cases where cluster_id = any(${ids}::uuid[])`)
   await tx.execute(sql`delete from cluster_runs where project_id = ${projectId}::uuid and cluster_id = any(${ids}::uuid[])`)
-  await tx.execute(sql`
-    insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
-    select r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, count(*)::int, ru.infra
-    from test_results r join runs ru on ru.id = r.run_id
-    where r.project_id = ${projectId}::uuid and r.cluster_id = any(${ids}::uuid[])
-    group by r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, ru.infra`)
+  await insertClusterRuns(tx, projectId, sql`r.cluster_id = any(${ids}::uuid[])`)
   await tx.execute(sql`
     insert into cluster_test_cases (cluster_id, test_case_id, occurrences, first_seen_at, last_seen_at)
     select cluster_id, test_case_id, count(*)::int, min(run_started_at), max(run_started_at)

@@ -245,7 +245,7 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     updatedAt: new Date(),
   }).where(eq(runs.id, run.id))
   const stored = await refreshRunCounts(tx, run.id)
-  await rollUpClusterRun(tx, run, analysis.touchedClusters, stored.infra)
+  await rollUpClusterRun(tx, run, analysis.touchedClusters)
   let newClusters = analysis.newClusters
   if (stored.infra) {
     await markInfrastructureClusters(tx, newClusters.map(c => c.id))
