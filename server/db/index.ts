@@ -245,6 +245,18 @@ export async function useReadDb(): Promise<Db> {
   return (await readHandle).db
 }
 
+/**
+ * A read by id on the replica that, when it finds nothing there, is asked again on the primary: an id a write just
+ * made (the run of a receipt, opened right after its upload) is found while the replica has not replayed it yet.
+ */
+export async function readOrPrimary<T>(read: (db: Db) => Promise<T | undefined>): Promise<T | undefined> {
+  const replica = await useReadDb()
+  const found = await read(replica)
+  if (found !== undefined) return found
+  const primary = await useDb()
+  return primary === replica ? undefined : read(primary)
+}
+
 /** Reports an error a request or a probe ran into; a lost connection replaces the pool. Never throws. */
 export function noteDbError(err: unknown): void {
   handle?.then(h => h.noteError(err), () => {})

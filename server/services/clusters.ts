@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { NO_OWNER } from '#shared/constants'
 import type { GroupedPage } from '#shared/types/explorer'
-import { useDb, useReadDb, schema, type Db } from '../db'
+import { readOrPrimary, useDb, useReadDb, schema, type Db } from '../db'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
@@ -115,14 +115,10 @@ export async function requireCluster(scope: Scope, clusterId: string): Promise<C
 
 /** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
-  const replica = await useReadDb()
-  const found = await readCluster(replica, scope, clusterId)
-  if (found) return found
   // a cluster the replica has not replayed yet (one an upload just made) is read on the primary
-  const primary = await useDb()
-  const again = primary === replica ? undefined : await readCluster(primary, scope, clusterId)
-  if (!again) throw clusterNotFound()
-  return again
+  const found = await readOrPrimary(db => readCluster(db, scope, clusterId))
+  if (!found) throw clusterNotFound()
+  return found
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
-import { useDb, useReadDb, schema, type Db } from '../db'
+import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
 import { rowsOf } from '../db/sql'
@@ -223,14 +223,10 @@ export async function failureGroups(
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
   const after = decodeCursor<string>(query.cursor, 'string')
-  const replica = await useReadDb()
-  const found = await readRun(replica, scope, runId, query, after)
-  if (found) return found
   // a run the replica has not replayed yet (a receipt's link, opened right after its upload) is read on the primary
-  const primary = await useDb()
-  const again = primary === replica ? undefined : await readRun(primary, scope, runId, query, after)
-  if (!again) throw notFound('No run with this id visible to you.', 'run_not_found')
-  return again
+  const found = await readOrPrimary(db => readRun(db, scope, runId, query, after))
+  if (!found) throw notFound('No run with this id visible to you.', 'run_not_found')
+  return found
 }
 
 /**
