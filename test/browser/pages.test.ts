@@ -325,8 +325,8 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
       data: { status: 'investigating', note: 'set by the lists test' }, headers: { origin: server.url },
     })
     expect(triage.status(), await triage.text()).toBe(200)
-    await page.reload()
-    await page.getByTestId('clusters-table').waitFor()
+    // opened again through open(): a click before hydration does nothing, a race a loaded CI machine lost once
+    await open(`/projects/${slug}/clusters`, 'clusters-table')
     await page.getByTestId('cluster-status-filter').getByRole('tab', { name: 'Investigating' }).click()
     await page.waitForURL(/status=investigating/)
     const investigating = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/clusters?status=investigating&limit=25`)
