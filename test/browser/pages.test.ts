@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { checkTestPageBranches } from './branch-check'
+import { checkExplorer, checkSearchAndCompare, checkTestPageBranches } from './checks'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/pages'
@@ -339,34 +339,7 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
   })
 
   it('test explorer: rows match the API, headers sort, views and filters live in the URL', async () => {
-    await open(`/projects/${slug}/tests`, 'explorer-table')
-    type Explored = PageWire<{ title: string, p50Ms: number | null }> & { window: { from: string, to: string } }
-    const first = await api<Explored>(`/api/projects/${slug}/tests?limit=25`)
-    await expect.poll(() => rowsOf('explorer-table').count()).toBe(first.items.length)
-    expect(await rowsOf('explorer-table').first().textContent()).toContain(first.items[0]!.title)
-    expect(await page.getByTestId('explorer-window').textContent()).toContain(`${first.window.from} to ${first.window.to}`)
-    await page.getByTestId('sparkline').first().waitFor()
-    await page.screenshot({ path: '/work/explorer.png' })
-    await shoot('explorer')
-    await page.getByTestId('sort-p50').click()
-    await page.waitForURL(/sort=p50/)
-    const byP50 = await api<Explored>(`/api/projects/${slug}/tests?sort=p50&limit=25`)
-    await expect.poll(async () => (await rowsOf('explorer-table').first().textContent())?.includes(byP50.items[0]!.title)).toBe(true)
-    await page.getByTestId('sort-p50').click()
-    await page.waitForURL(/dir=asc/)
-    expect(await page.getByTestId('explorer-table').locator('th[aria-sort="ascending"]').count()).toBe(1)
-    await page.getByTestId('explorer-view').getByRole('tab', { name: 'Duration regressions' }).click()
-    await page.waitForURL(/view=regressions/)
-    expect(page.url()).not.toContain('sort=')
-    const regressions = await api<Explored>(`/api/projects/${slug}/tests?view=regressions&limit=25`)
-    if (regressions.items.length) await expect.poll(() => rowsOf('explorer-table').count()).toBe(regressions.items.length)
-    else await page.getByTestId('explorer-empty').waitFor()
-    await open(`/projects/${slug}/tests`, 'explorer-table')
-    await page.locator('[data-testid="explorer-query"] input, input[data-testid="explorer-query"]').fill('checkout')
-    await page.waitForURL(/query=checkout/)
-    const matching = await api<Explored>(`/api/projects/${slug}/tests?query=checkout&limit=25`)
-    if (matching.items.length) await expect.poll(() => rowsOf('explorer-table').count()).toBe(matching.items.length)
-    else await page.getByTestId('explorer-empty').waitFor()
+    await checkExplorer({ page, context, server, api, open }, slug, shoot)
   })
 
   it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {
@@ -436,30 +409,8 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await shoot('project-filtered')
   })
 
-  it('search across history: the page with its filters in the URL, the palette as you type, and a run compared with its previous', async () => {
-    const failed = (await api<PageWire<{ title: string }>>(`/api/projects/${slug}/failed-results?limit=1`)).items[0]!
-    const q = failed.title.slice(0, 12).trim()
-    const found = await api<{ tests: PageWire<{ testCaseId: string }>, clusters: PageWire<unknown> }>(`/api/search?q=${encodeURIComponent(q)}&project=${slug}&limit=20`)
-    expect(found.tests.items.length).toBeGreaterThan(0)
-    await open(`/search?q=${encodeURIComponent(q)}&project=${slug}`, 'search-tests')
-    await expect.poll(() => page.getByTestId('search-tests').locator('li').count()).toBe(found.tests.items.length)
-    await shoot('search')
-
-    // the palette asks the server as you type and links to the page
-    await open(`/projects/${slug}`, 'search-button')
-    await page.getByTestId('search-button').click()
-    await page.getByPlaceholder('Search projects, tests, clusters, runs…').fill(q)
-    await page.getByText(`All results for “${q}”`).click()
-    await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === q)
-    await page.getByTestId('search-tests').waitFor()
-
-    const run = (await api<PageWire<RunSummaryWire>>(`/api/projects/${slug}/runs?status=failed&limit=3`)).items[2]!
-    const compared = await api<{ changes: Record<string, { total: number }> }>(`/api/runs/${run.id}/compare`)
-    await open(`/runs/${run.id}`, 'compare-link')
-    await page.getByTestId('compare-link').click()
-    await page.getByTestId('compare-summary').waitFor()
-    for (const [kind, { total }] of Object.entries(compared.changes)) expect(await page.getByTestId(`compare-${kind}`).count(), kind).toBe(total ? 1 : 0)
-    await shoot('compare')
+  it('search across history: the page with its filters in the URL, the palette as you type, a run by its number, and a run compared with its previous', async () => {
+    await checkSearchAndCompare({ page, context, server, api, open }, slug, shoot)
   })
 
   it('stays within the first-load JavaScript budget on every page', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { checkTestPageBranches } from './branch-check'
+import { checkExplorer, checkSearchAndCompare, checkTestPageBranches } from './checks'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/quality'
@@ -95,6 +95,14 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     expect(res.status(), `${path}: ${await res.text()}`).toBe(200)
     return await res.json() as T
   }
+
+  /** Opens a page and waits until Vue has hydrated it: a click on server-rendered HTML before that does nothing. */
+  async function open(path: string, ready: string) {
+    await page.goto(`${server.url}${path}`)
+    await page.getByTestId(ready).first().waitFor()
+    await page.waitForLoadState('networkidle')
+  }
+  const slugOf = (projectPath: string) => projectPath.split('/')[2]!
 
   async function theme(mode: 'light' | 'dark') {
     await page.emulateMedia({ colorScheme: mode })
@@ -248,15 +256,22 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     await page.setViewportSize(SIZES.desktop)
   })
 
+  // the explorer's and search's actions on this database too (pages.test.ts makes the same checks on PGlite)
+  it('test explorer: rows match the API, headers sort, views and filters live in the URL', async () => {
+    await page.setViewportSize(SIZES.desktop)
+    await checkExplorer({ page, context, server, api, open }, slugOf(pages.explorer!))
+  })
+
+  it('search across history: the page with its filters in the URL, the palette as you type, a run by its number, and a run compared with its previous', async () => {
+    await page.setViewportSize(SIZES.desktop)
+    await checkSearchAndCompare({ page, context, server, api, open }, slugOf(pages.explorer!))
+  })
+
   // the list pages' actions on this database too (pages.test.ts checks them on PGlite): last, as it gives the demo owners
   it('the explorer sorts, filters and groups by owner, the flaky list filters by branch, clusters group by owner', async () => {
     mkdirSync(SHOTS_DIR, { recursive: true })
-    const slug = pages.explorer!.split('/')[2]!
+    const slug = slugOf(pages.explorer!)
     const rows = (table: string) => page.getByTestId(table).locator('tbody tr')
-    const open = async (path: string, ready: string) => {
-      await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle' })
-      await page.getByTestId(ready).first().waitFor()
-    }
     const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'owners', scopes: ['ingest'] }, headers: { origin: server.url } })
     expect(made.status(), await made.text()).toBe(201)
     const first = (await api(`/api/projects/${slug}/tests?sort=title&limit=1`)).items[0]
@@ -307,11 +322,6 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
   })
 
   it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {
-    const open = async (path: string, ready: string) => {
-      await page.goto(`${server.url}${path}`)
-      await page.getByTestId(ready).first().waitFor()
-      await page.waitForLoadState('networkidle')
-    }
     await page.setViewportSize(SIZES.desktop)
     await checkTestPageBranches({ page, context, server, api, open })
   })

@@ -1,0 +1,161 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { expect } from 'vitest'
+
+/**
+ * Checks of pages and their actions shared by pages.test.ts (PGlite in CI) and quality.test.ts (Postgres in CI), so
+ * each is made on both databases. A check that takes `shoot` calls it where pages.test.ts takes its screenshots.
+ */
+
+/** What a browser test file gives the shared checks: its page, its session's context, its server and helpers. */
+export interface BrowserCheck {
+  page: Page
+  context: BrowserContext
+  server: { url: string }
+  /** GET on our API with the browser's session. */
+  api: <T = any>(path: string) => Promise<T>
+  /** Opens a page and waits for the element with this test id. */
+  open: (path: string, ready: string) => Promise<void>
+}
+
+/**
+ * The test page's history filtered by branch and "fails only on this branch" against the default branch, then the
+ * project page and the overview showing the default branch's pass rate. `afterFilter` runs once the page shows the
+ * feature branch.
+ */
+export async function checkTestPageBranches(
+  { page, context, server, api, open }: BrowserCheck, afterFilter?: () => Promise<void>,
+): Promise<void> {
+  const key = await context.request.post(`${server.url}/api/keys`, { data: { name: 'branches', scopes: ['ingest'] }, headers: { origin: server.url } })
+  expect(key.status(), await key.text()).toBe(201)
+  const token = (await key.json() as { key: string }).key
+  const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString()
+  for (const [branch, failed, ago] of [['main', false, 3], ['feature-pay', true, 2], ['main', false, 1]] as const) {
+    const xml = `<testsuite name="s"><testcase classname="s" name="pays the order" file="tests/pay.spec.ts" time="0.2">${
+      failed ? '<failure message="expected 200, got 500">boom</failure>' : ''}</testcase></testsuite>`
+    const res = await context.request.post(`${server.url}/api/v1/runs?project=branch-ui&branch=${branch}&startedAt=${day(ago)}&runKey=${branch}-${ago}`, {
+      headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/xml' }, data: xml,
+    })
+    expect(res.status(), await res.text()).toBe(201)
+  }
+  const [test] = (await api<{ items: { testCaseId: string }[] }>('/api/projects/branch-ui/tests?query=pays')).items
+  await open(`/tests/${test!.testCaseId}`, 'test-summary')
+  await expect.poll(() => page.getByTestId('branch-filter').locator('option').count()).toBe(3)
+  await page.getByTestId('branch-filter').selectOption('feature-pay')
+  await page.waitForURL(/branch=feature-pay/)
+  await expect.poll(() => page.getByTestId('branch-comparison').textContent()).toContain('Fails only on this branch')
+  expect(await page.getByTestId('branch-comparison').textContent()).toContain('passed all 2 runs on main')
+  await expect.poll(() => page.getByTestId('history-table').locator('tbody tr').count()).toBe(1)
+  await afterFilter?.()
+  await page.getByTestId('branch-filter').selectOption('main')
+  await page.waitForURL(/branch=main/)
+  await expect.poll(() => page.getByTestId('history-table').locator('tbody tr').count()).toBe(2)
+  expect(await page.getByTestId('branch-comparison').count()).toBe(0)
+
+  // the project page and the overview show the same pass rate, the default branch's, and say so (feature-pay failed)
+  await open('/projects/branch-ui', 'project-stats')
+  expect(await page.getByTestId('stat-pass-rate').textContent()).toBe('100.0%')
+  expect(await page.getByTestId('stat-pass-rate-branch').textContent()).toContain('Pass rate on main')
+  await open('/', 'projects-table')
+  const row = page.getByTestId('projects-table').locator('tbody tr', { hasText: 'branch-ui' })
+  expect(await row.getByTestId('pass-rate-branch').textContent()).toBe('main')
+  expect(await row.textContent()).toContain('100%')
+}
+
+interface PageWire<T> {
+  items: T[]
+  nextCursor: string | null
+}
+type Shoot = (name: string) => Promise<void>
+const rowsOf = (page: Page, table: string) => page.getByTestId(table).locator('tbody tr')
+
+/**
+ * The test explorer of a project: rows match the API, the window is named, a header sorts (and again, ascending),
+ * the duration-regressions view drops the sort, and the text filter lives in the URL.
+ */
+export async function checkExplorer({ page, api, open }: BrowserCheck, slug: string, shoot?: Shoot): Promise<void> {
+  type Explored = PageWire<{ title: string, p50Ms: number | null }> & { window: { from: string, to: string } }
+  await open(`/projects/${slug}/tests`, 'explorer-table')
+  const first = await api<Explored>(`/api/projects/${slug}/tests?limit=25`)
+  await expect.poll(() => rowsOf(page, 'explorer-table').count()).toBe(first.items.length)
+  expect(await rowsOf(page, 'explorer-table').first().textContent()).toContain(first.items[0]!.title)
+  expect(await page.getByTestId('explorer-window').textContent()).toContain(`${first.window.from} to ${first.window.to}`)
+  await page.getByTestId('sparkline').first().waitFor()
+  await shoot?.('explorer')
+  await page.getByTestId('sort-p50').click()
+  await page.waitForURL(/sort=p50/)
+  const byP50 = await api<Explored>(`/api/projects/${slug}/tests?sort=p50&limit=25`)
+  await expect.poll(async () => (await rowsOf(page, 'explorer-table').first().textContent())?.includes(byP50.items[0]!.title)).toBe(true)
+  await page.getByTestId('sort-p50').click()
+  await page.waitForURL(/dir=asc/)
+  expect(await page.getByTestId('explorer-table').locator('th[aria-sort="ascending"]').count()).toBe(1)
+  await page.getByTestId('explorer-view').getByRole('tab', { name: 'Duration regressions' }).click()
+  await page.waitForURL(/view=regressions/)
+  expect(page.url()).not.toContain('sort=')
+  const regressions = await api<Explored>(`/api/projects/${slug}/tests?view=regressions&limit=25`)
+  if (regressions.items.length) await expect.poll(() => rowsOf(page, 'explorer-table').count()).toBe(regressions.items.length)
+  else await page.getByTestId('explorer-empty').waitFor()
+  await page.getByTestId('explorer-view').getByRole('tab', { name: 'Slowest' }).click()
+  await page.waitForURL(/view=slowest/)
+  const slowest = await api<Explored>(`/api/projects/${slug}/tests?view=slowest&limit=25`)
+  await expect.poll(async () => (await rowsOf(page, 'explorer-table').first().textContent())?.includes(slowest.items[0]!.title)).toBe(true)
+  await open(`/projects/${slug}/tests`, 'explorer-table')
+  await page.locator('[data-testid="explorer-query"] input, input[data-testid="explorer-query"]').fill('checkout')
+  await page.waitForURL(/query=checkout/)
+  const matching = await api<Explored>(`/api/projects/${slug}/tests?query=checkout&limit=25`)
+  if (matching.items.length) await expect.poll(() => rowsOf(page, 'explorer-table').count()).toBe(matching.items.length)
+  else await page.getByTestId('explorer-empty').waitFor()
+}
+
+/**
+ * Search across history and run compare: the search page with a filter chosen in its toolbar and kept in the URL, the
+ * Ctrl+K palette asking the server as you type and linking to the page, a run found by its number (#N) in the palette
+ * and on the search page (which opens it), and a failed run compared with its previous from the run page.
+ */
+export async function checkSearchAndCompare({ page, api, open }: BrowserCheck, slug: string, shoot?: Shoot): Promise<void> {
+  interface Found { runs: { runId: string, project: string, number: number }[], tests: PageWire<{ testCaseId: string }>, clusters: PageWire<unknown> }
+  const failed = (await api<PageWire<{ title: string }>>(`/api/projects/${slug}/failed-results?limit=1`)).items[0]!
+  const q = failed.title.slice(0, 12).trim()
+  const found = await api<Found>(`/api/search?q=${encodeURIComponent(q)}&project=${slug}&limit=20`)
+  expect(found.tests.items.length).toBeGreaterThan(0)
+  await open(`/search?q=${encodeURIComponent(q)}&project=${slug}`, 'search-tests')
+  await expect.poll(() => page.getByTestId('search-tests').locator('li').count()).toBe(found.tests.items.length)
+  await shoot?.('search')
+  // a filter picked in the toolbar goes into the URL and narrows the list as the API does
+  await page.getByRole('combobox', { name: 'Latest status' }).click()
+  await page.getByRole('option', { name: 'failed', exact: true }).click()
+  await page.waitForURL(/status=failed/)
+  const failing = await api<Found>(`/api/search?q=${encodeURIComponent(q)}&project=${slug}&status=failed&limit=20`)
+  if (failing.tests.items.length) await expect.poll(() => page.getByTestId('search-tests').locator('li').count()).toBe(failing.tests.items.length)
+  else await page.getByTestId('search-empty').waitFor()
+
+  // the palette asks the server as you type and links to the page
+  await open(`/projects/${slug}`, 'search-button')
+  await page.getByTestId('search-button').click()
+  const input = page.getByPlaceholder('Search projects, tests, clusters, runs…')
+  await input.fill(q)
+  await page.getByText(`All results for “${q}”`).click()
+  await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === q)
+  await page.getByTestId('search-tests').waitFor()
+
+  // a run by its number: the palette lists it first and opens it; the search page opens it when it is the only one
+  const run = (await api<PageWire<{ id: string, number: number }>>(`/api/projects/${slug}/runs?status=failed&limit=3`)).items[2]!
+  const byNumber = await api<Found>(`/api/search?q=%23${run.number}&limit=20`)
+  expect(byNumber.runs.map(r => r.runId)).toContain(run.id)
+  await open(`/projects/${slug}`, 'search-button')
+  await page.getByTestId('search-button').click()
+  await input.fill(`#${run.number}`)
+  const hit = page.getByRole('option').filter({ hasText: `Run #${run.number}` }).filter({ hasText: slug })
+  await hit.first().waitFor()
+  await hit.first().click()
+  await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
+  await page.getByTestId('compare-link').waitFor()
+  await page.goto(`${page.url().split('/runs/')[0]}/search?q=%23${run.number}&project=${slug}`)
+  await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
+
+  const compared = await api<{ changes: Record<string, { total: number }> }>(`/api/runs/${run.id}/compare`)
+  await open(`/runs/${run.id}`, 'compare-link')
+  await page.getByTestId('compare-link').click()
+  await page.getByTestId('compare-summary').waitFor()
+  for (const [kind, { total }] of Object.entries(compared.changes)) expect(await page.getByTestId(`compare-${kind}`).count(), kind).toBe(total ? 1 : 0)
+  await shoot?.('compare')
+}
