@@ -112,7 +112,11 @@ export async function checkExplorer({ page, api, open }: BrowserCheck, slug: str
  * and on the search page (which opens it), and a failed run compared with its previous from the run page.
  */
 export async function checkSearchAndCompare({ page, api, open }: BrowserCheck, slug: string, shoot?: Shoot): Promise<void> {
-  interface Found { runs: { runId: string, project: string, number: number }[], tests: PageWire<{ testCaseId: string }>, clusters: PageWire<unknown> }
+  interface Found {
+    runs: { runId: string, project: string, number: number }[]
+    tests: PageWire<{ testCaseId: string }>
+    clusters: PageWire<unknown>
+  }
   const failed = (await api<PageWire<{ title: string }>>(`/api/projects/${slug}/failed-results?limit=1`)).items[0]!
   const q = failed.title.slice(0, 12).trim()
   const found = await api<Found>(`/api/search?q=${encodeURIComponent(q)}&project=${slug}&limit=20`)
