@@ -7,6 +7,7 @@ import { registerJob, enqueueJob } from './jobs'
 import { dropMonthPartition, ensureComingPartitions, listMonthPartitions } from './partitions'
 import { authorize } from './policy'
 import { systemScope, type Scope } from './scope'
+import { deleteSettledDeliveries } from './webhook-delivery'
 
 /**
  * Deleting runs: by retention (runs older than the project's days, else PROOFDECK_RETENTION_DAYS) once a day on the
@@ -16,7 +17,8 @@ import { systemScope, type Scope } from './scope'
  * table has foreign keys), then the runs, whose uploads and attachment rows follow by cascade. The day rollups
  * stay, so the trends keep the days whose runs are gone; the project's run count and latest run are kept right.
  * Test cases and failure clusters stay with their triage, quarantine and counts (the product keeps them). Attachment
- * rows go with their runs and the blob sweep is queued for their files.
+ * rows go with their runs and the blob sweep is queued for their files. Settled webhook deliveries older than the
+ * project's retention go too.
  */
 
 const { runs, testResults, testAttempts, projects, projectRollups } = schema
@@ -115,12 +117,15 @@ export async function pruneExpiredRuns(scope: Scope, now = Date.now()): Promise<
   // a month can go only when no project keeps it: every project has a retention and the month ends before its cutoff
   const cutoff = kept.length && kept.length === all.length ? Math.min(...kept.map(p => now - (p.days ?? fallback!) * DAY_MS)) : null
   const dropped = cutoff === null ? { months: [], runsByProject: new Map<string, number>() } : await dropExpiredMonths(new Date(cutoff))
-  const outcome: RetentionOutcome = { projects: [], runsDeleted: 0, monthsDropped: dropped.months }
+  const outcome: RetentionOutcome = { projects: [], runsDeleted: 0, monthsDropped: dropped.months, webhookDeliveriesDeleted: 0 }
   for (const p of kept) {
     const days = p.days ?? fallback!
-    const deleted = (dropped.runsByProject.get(p.id) ?? 0) + await deleteRuns(p.id, new Date(now - days * DAY_MS))
-    outcome.projects.push({ slug: p.slug, retentionDays: days, runsDeleted: deleted })
+    const before = new Date(now - days * DAY_MS)
+    const deleted = (dropped.runsByProject.get(p.id) ?? 0) + await deleteRuns(p.id, before)
+    const deliveries = await deleteSettledDeliveries(p.id, before)
+    outcome.projects.push({ slug: p.slug, retentionDays: days, runsDeleted: deleted, webhookDeliveriesDeleted: deliveries })
     outcome.runsDeleted += deleted
+    outcome.webhookDeliveriesDeleted += deliveries
   }
   return outcome
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
-import { useReadDb, schema } from '../db'
+import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
@@ -155,8 +155,8 @@ export async function search(scope: Scope, query: SearchQuery): Promise<SearchRe
 }
 
 /** Runs numbered `number` in the projects in scope (or one project), newest first: search for `#1234`. */
-async function findRunsByNumber(scope: Scope, number: number, projectId: string | null): Promise<SearchRunHit[]> {
-  const db = await useReadDb()
+async function findRunsByNumber(scope: Scope, number: number, projectId: string | null, db?: Db): Promise<SearchRunHit[]> {
+  db ??= await useReadDb()
   const rows = await db.select({
     runId: runs.id, project: projects.slug, number: runs.number, branch: runs.branch, status: runs.status, startedAt: runs.startedAt,
   }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
@@ -165,10 +165,13 @@ async function findRunsByNumber(scope: Scope, number: number, projectId: string 
   return rows.map(r => ({ ...r, number, startedAt: iso(r.startedAt) }))
 }
 
-/** The run numbered `number` in a project (`/projects/:slug/runs/1234`). 404 outside the scope or without such a run. */
+/**
+ * The run numbered `number` in a project (`/projects/:slug/runs/1234`), on the primary when the replica has not
+ * replayed it yet (the receipt's link, opened right after the upload). 404 outside the scope or without such a run.
+ */
 export async function getRunByNumber(scope: Scope, projectSlug: string, number: number): Promise<SearchRunHit> {
   const project = await requireProject(scope, projectSlug)
-  const [run] = await findRunsByNumber(scope, number, project.id)
+  const run = await readOrPrimary(async db => (await findRunsByNumber(scope, number, project.id, db))[0])
   if (!run) throw notFound(`No run #${number} in ${project.slug}: runs are numbered from #1 as they are uploaded.`, 'run_not_found')
   return run
 }

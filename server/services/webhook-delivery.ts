@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, lt, ne, sql } from 'drizzle-orm'
 import { deliveryBody, signBody, slackMessage, type EventPayload } from '../analysis/webhooks'
 import { useDb, schema } from '../db'
 import { useConfig } from '../utils/config'
@@ -99,6 +99,18 @@ async function record(deliveryId: string, outcome: Outcome, last: boolean): Prom
     status: delivered ? 'delivered' : last ? 'failed' : 'pending',
     attempts: sql`${webhookDeliveries.attempts} + 1`, lastStatusCode: outcome.statusCode, lastError: outcome.error, deliveredAt: delivered ? new Date() : null,
   }).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, 'pending')))
+}
+
+/**
+ * Deletes a project's settled deliveries (delivered or failed) made before `before`: retention keeps them as long as
+ * the runs they tell of. Pending ones stay for their retries. A delivery's dedup key names its run or cluster, so an
+ * upload retried within retention still finds its deliveries and fires nothing again.
+ */
+export async function deleteSettledDeliveries(projectId: string, before: Date): Promise<number> {
+  const db = await useDb()
+  const gone = await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.projectId, projectId),
+    ne(webhookDeliveries.status, 'pending'), lt(webhookDeliveries.createdAt, before))).returning({ id: webhookDeliveries.id })
+  return gone.length
 }
 
 /** Registers the delivery job with the queue, with the retry policy from the configuration. */

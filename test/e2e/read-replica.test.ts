@@ -100,6 +100,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !existsSync(`${PG_BIN}/pg_base
     expect((await page.json()).id).toBe(second.body.runId)
     const html = await fetch(`${server.url}/runs/${second.body.runId}`, { headers: { cookie } })
     expect(html.status).toBe(200)
+    // and by its number (/projects/api/runs/2), which the receipt's runNumber names
+    expect(second.body.runNumber).toBe(2)
+    const byNumber = await fetch(`${server.url}/api/projects/api/runs/by-number/2`, { headers: { cookie } })
+    expect(byNumber.status).toBe(200)
+    expect((await byNumber.json()).runId).toBe(second.body.runId)
 
     // a sign-in and a key made while the standby lags work on the primary; what the key reads comes from the standby
     const { key: later } = await createKey(server, await login(server), { scopes: ['read'] })

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startServer, type TestServer } from './server'
+import { queryDb, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 import { fakeReceiver } from './receiver'
 
@@ -207,5 +207,30 @@ describe('webhooks', () => {
 
     await answer(call('DELETE', `/api/projects/web/webhooks/${hookId}`), 204)
     expect((await list()).map((h: { id: string }) => h.id)).not.toContain(hookId)
+  })
+
+  it('retention deletes the settled deliveries older than the project keeps runs, and keeps the newer ones', async () => {
+    await settled()
+    /** SQL on the server's database: PGlite is one process, so its server stops around the statement. */
+    const sqlOn = async <T = Record<string, any>>(text: string): Promise<T[]> => {
+      if (server.env.DATABASE_URL) return queryDb<T>(server.env, text)
+      await server.stop()
+      const rows = await queryDb<T>(server.env, text)
+      server = await startServer(server.env)
+      admin = await login(server)
+      return rows
+    }
+    const count = async () => (await sqlOn<{ n: number }>('select count(*)::int as n from webhook_deliveries'))[0]!.n
+    const total = await count()
+    const aged = await sqlOn(`update webhook_deliveries set created_at = now() - interval '40 days' where event = 'run.failed' returning id`)
+    expect(aged.length).toBeGreaterThan(0)
+    expect(aged.length).toBeLessThan(total)
+    await answer(call('PATCH', '/api/projects/web', { retentionDays: 30 }), 200)
+    const outcome = await answer(call('POST', '/api/settings/retention', {}), 200)
+    expect(outcome).toMatchObject({ runsDeleted: 0, webhookDeliveriesDeleted: aged.length })
+    expect(outcome.projects).toEqual([{ slug: 'web', retentionDays: 30, runsDeleted: 0, webhookDeliveriesDeleted: aged.length }])
+    expect(await count()).toBe(total - aged.length)
+    expect(await sqlOn(`select id from webhook_deliveries where event = 'run.failed'`)).toEqual([])
+    expect((await answer(call('POST', '/api/settings/retention', {}), 200)).webhookDeliveriesDeleted).toBe(0)
   })
 })
