@@ -163,3 +163,57 @@ export async function checkSearchAndCompare({ page, api, open }: BrowserCheck, s
   for (const [kind, { total }] of Object.entries(compared.changes)) expect(await page.getByTestId(`compare-${kind}`).count(), kind).toBe(total ? 1 : 0)
   await shoot?.('compare')
 }
+
+/**
+ * Owners from a CODEOWNERS upload: the explorer sorts and filters by status, then groups by owner (sections counted in
+ * full, "Show all" opens one owner's list); the flaky list filters by branch and groups by owner; the clusters page
+ * groups by owner. It gives the project's tests owners, so it goes after checks that read them as they were.
+ */
+export async function checkOwners({ page, context, server, api, open }: BrowserCheck, slug: string, shoot?: Shoot): Promise<void> {
+  const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'owners', scopes: ['ingest'] }, headers: { origin: server.url } })
+  expect(made.status(), await made.text()).toBe(201)
+  const first = (await api(`/api/projects/${slug}/tests?sort=title&limit=1`)).items[0]
+  const owned = await context.request.put(`${server.url}/api/v1/projects/${slug}/codeowners`, {
+    headers: { 'authorization': `Bearer ${(await made.json()).key}`, 'content-type': 'text/plain' },
+    data: `* @demo/all\n/${first.file} @demo/all @demo/checkout\n`,
+  })
+  expect(owned.status(), await owned.text()).toBe(200)
+
+  await open(`/projects/${slug}/tests`, 'explorer-table')
+  await page.getByTestId('sort-p50').click()
+  await page.waitForURL(/sort=p50/)
+  const byP50 = await api(`/api/projects/${slug}/tests?sort=p50&limit=25`)
+  await expect.poll(async () => (await rowsOf(page, 'explorer-table').first().textContent())?.includes(byP50.items[0].title)).toBe(true)
+  await page.getByTestId('explorer-status').selectOption('passing')
+  await page.waitForURL(/status=passing/)
+  const passing = await api(`/api/projects/${slug}/tests?sort=p50&status=passing&limit=25`)
+  await expect.poll(async () => (await rowsOf(page, 'explorer-table').first().textContent())?.includes(passing.items[0].title)).toBe(true)
+  await page.getByRole('checkbox', { name: 'Group by owner' }).click()
+  await page.waitForURL(/groupBy=owner/)
+  const grouped = await api(`/api/projects/${slug}/tests?sort=p50&status=passing&groupBy=owner&limit=25`)
+  expect(grouped.groups.map((g: any) => g.owner)).toEqual(['@demo/all', '@demo/checkout'])
+  await expect.poll(() => page.getByTestId('owner-group').count()).toBe(2)
+  expect(await page.getByTestId('owner-group-count').allTextContents()).toEqual(grouped.groups.map((g: any) => `${g.count} test${g.count === 1 ? '' : 's'}`))
+  expect(await page.getByTestId('owner-group').nth(1).textContent()).toContain(first.title)
+  await shoot?.('explorer-grouped')
+  if (grouped.groups[0].count > 25) {
+    await page.getByRole('button', { name: `Show all ${grouped.groups[0].count}` }).click()
+    await page.waitForURL(/owner=(%40|@)demo(%2F|\/)all/)
+    await expect.poll(() => rowsOf(page, 'explorer-table').count()).toBe(25)
+  }
+
+  await open(`/projects/${slug}/flaky?label=any&branch=main`, 'label-filter')
+  const onMain = await api(`/api/projects/${slug}/flaky-tests?label=any&branch=main&limit=25`)
+  expect(onMain.items.length).toBeGreaterThan(0)
+  await expect.poll(() => rowsOf(page, 'flaky-table').count()).toBe(onMain.items.length)
+  expect(await page.getByTestId('branch-filter').inputValue()).toBe('main')
+  await page.getByRole('checkbox', { name: 'Group by owner' }).click()
+  await page.waitForURL(/groupBy=owner/)
+  await expect.poll(() => page.getByTestId('owner-group').count()).toBeGreaterThan(0)
+  await shoot?.('flaky-grouped')
+
+  await open(`/projects/${slug}/clusters?groupBy=owner`, 'owner-group')
+  const clusters = await api(`/api/projects/${slug}/clusters?groupBy=owner&limit=25`)
+  await expect.poll(() => page.getByTestId('owner-group').count()).toBe(clusters.groups.length)
+  await shoot?.('clusters-grouped')
+}

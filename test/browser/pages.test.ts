@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { checkExplorer, checkSearchAndCompare, checkTestPageBranches } from './checks'
+import { checkExplorer, checkOwners, checkSearchAndCompare, checkTestPageBranches } from './checks'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/pages'
@@ -411,6 +411,11 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
 
   it('search across history: the page with its filters in the URL, the palette as you type, a run by its number, and a run compared with its previous', async () => {
     await checkSearchAndCompare({ page, context, server, api, open }, slug, shoot)
+  })
+
+  // after the checks above, as it gives the demo project owners
+  it('the explorer sorts, filters and groups by owner, the flaky list filters by branch and groups, clusters group by owner', async () => {
+    await checkOwners({ page, context, server, api, open }, slug)
   })
 
   it('stays within the first-load JavaScript budget on every page', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { checkExplorer, checkSearchAndCompare, checkTestPageBranches } from './checks'
+import { checkExplorer, checkOwners, checkSearchAndCompare, checkTestPageBranches } from './checks'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/quality'
@@ -267,58 +267,14 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     await checkSearchAndCompare({ page, context, server, api, open }, slugOf(pages.explorer!))
   })
 
-  // the list pages' actions on this database too (pages.test.ts checks them on PGlite): last, as it gives the demo owners
-  it('the explorer sorts, filters and groups by owner, the flaky list filters by branch, clusters group by owner', async () => {
+  // last but the two below, as it gives the demo project owners
+  it('the explorer sorts, filters and groups by owner, the flaky list filters by branch and groups, clusters group by owner', async () => {
     mkdirSync(SHOTS_DIR, { recursive: true })
-    const slug = slugOf(pages.explorer!)
-    const rows = (table: string) => page.getByTestId(table).locator('tbody tr')
-    const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'owners', scopes: ['ingest'] }, headers: { origin: server.url } })
-    expect(made.status(), await made.text()).toBe(201)
-    const first = (await api(`/api/projects/${slug}/tests?sort=title&limit=1`)).items[0]
-    const owned = await context.request.put(`${server.url}/api/v1/projects/${slug}/codeowners`, {
-      headers: { 'authorization': `Bearer ${(await made.json()).key}`, 'content-type': 'text/plain' },
-      data: `* @demo/all\n/${first.file} @demo/all @demo/checkout\n`,
-    })
-    expect(owned.status(), await owned.text()).toBe(200)
     await page.setViewportSize(SIZES.desktop)
-
-    await open(`/projects/${slug}/tests`, 'explorer-table')
-    await page.getByTestId('sort-p50').click()
-    await page.waitForURL(/sort=p50/)
-    const byP50 = await api(`/api/projects/${slug}/tests?sort=p50&limit=25`)
-    await expect.poll(async () => (await rows('explorer-table').first().textContent())?.includes(byP50.items[0].title)).toBe(true)
-    await page.getByTestId('explorer-status').selectOption('passing')
-    await page.waitForURL(/status=passing/)
-    const passing = await api(`/api/projects/${slug}/tests?sort=p50&status=passing&limit=25`)
-    await expect.poll(async () => (await rows('explorer-table').first().textContent())?.includes(passing.items[0].title)).toBe(true)
-    await page.getByRole('checkbox', { name: 'Group by owner' }).click()
-    await page.waitForURL(/groupBy=owner/)
-    const grouped = await api(`/api/projects/${slug}/tests?sort=p50&status=passing&groupBy=owner&limit=25`)
-    expect(grouped.groups.map((g: any) => g.owner)).toEqual(['@demo/all', '@demo/checkout'])
-    await expect.poll(() => page.getByTestId('owner-group').count()).toBe(2)
-    expect(await page.getByTestId('owner-group-count').allTextContents()).toEqual(grouped.groups.map((g: any) => `${g.count} test${g.count === 1 ? '' : 's'}`))
-    expect(await page.getByTestId('owner-group').nth(1).textContent()).toContain(first.title)
-    await page.screenshot({ path: `${SHOTS_DIR}/explorer-grouped.png`, fullPage: true })
-    if (grouped.groups[0].count > 25) {
-      await page.getByRole('button', { name: `Show all ${grouped.groups[0].count}` }).click()
-      await page.waitForURL(/owner=(%40|@)demo(%2F|\/)all/)
-      await expect.poll(() => rows('explorer-table').count()).toBe(25)
+    const shot = async (name: string) => {
+      await page.screenshot({ path: `${SHOTS_DIR}/${name}.png`, fullPage: true })
     }
-
-    await open(`/projects/${slug}/flaky?label=any&branch=main`, 'label-filter')
-    const onMain = await api(`/api/projects/${slug}/flaky-tests?label=any&branch=main&limit=25`)
-    expect(onMain.items.length).toBeGreaterThan(0)
-    await expect.poll(() => rows('flaky-table').count()).toBe(onMain.items.length)
-    expect(await page.getByTestId('branch-filter').inputValue()).toBe('main')
-    await page.getByRole('checkbox', { name: 'Group by owner' }).click()
-    await page.waitForURL(/groupBy=owner/)
-    await expect.poll(() => page.getByTestId('owner-group').count()).toBeGreaterThan(0)
-    await page.screenshot({ path: `${SHOTS_DIR}/flaky-grouped.png`, fullPage: true })
-
-    await open(`/projects/${slug}/clusters?groupBy=owner`, 'owner-group')
-    const clusters = await api(`/api/projects/${slug}/clusters?groupBy=owner&limit=25`)
-    await expect.poll(() => page.getByTestId('owner-group').count()).toBe(clusters.groups.length)
-    await page.screenshot({ path: `${SHOTS_DIR}/clusters-grouped.png`, fullPage: true })
+    await checkOwners({ page, context, server, api, open }, slugOf(pages.explorer!), shot)
   })
 
   it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {
