@@ -269,9 +269,9 @@ export async function mcpEndpoint(request: Request): Promise<Response> {
   }
   const body = await readRequest(request)
   if (!('raw' in body)) return body
-  // an answer that is the same for every key (ping, tools/list, initialize) reads no data: a reading of the key from
-  // the last few seconds lets it in without a query
-  if (early.ageMs < STATIC_KEY_AGE_MS && isStatic(body.parsed)) return serve(request, body, early.scope)
+  // a current reading is the key's answer (every change to keys reaches this process); an answer that is the same for
+  // every key (ping, tools/list, initialize) reads no data, so a reading from the last few seconds lets it in too
+  if (early.current || (early.ageMs < STATIC_KEY_AGE_MS && isStatic(body.parsed))) return serve(request, body, early.scope)
   // else the request is served under the key's previous reading while the key is read again, and the answer stands
   // only if the key still reads the same (otherwise it is refused, or served again under the new scope)
   const [response, check] = await Promise.all([serve(request, body, early.scope), now()])

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
-import { useDb, schema, type Db } from '../db'
+import { hearChannel, useDb, schema, type Db } from '../db'
 import type { ApiKeyScope } from '#shared/constants'
 import type { CreateApiKeyBody } from '#shared/schemas/auth'
 import type { ApiKeySummary, CreatedApiKey } from '#shared/types/auth'
@@ -90,26 +90,53 @@ function keyLookup(db: Db) {
 type KeyRow = Awaited<ReturnType<ReturnType<typeof prepareKeyLookup>['execute']>>[number]
 
 /**
- * The row each key had when it was last read, by hash, and when: the scope a caller may start a read under while the
- * key is read again (resolveApiKeyEarly), so a revoked key or a narrowed owner counts from the next read on every
- * instance. Emptied by forgetVerifiedKeys after a change this process made, bounded in size.
+ * The row each key had when it was last read, by hash, and the invalidation generation it was read in. A row is the
+ * key's answer without a query while this process hears of every change that could alter it (`hearing`): on Postgres
+ * while the listener connection is up (migration 0017 notifies channel KEY_CHANGES in the transaction of every such
+ * change, on every instance: a key revoked on one is refused on the others as soon as the notification arrives); on
+ * PGlite, one process, always, the services that change keys calling forgetVerifiedKeys. A row that is not current
+ * (listener down, or read before an invalidation) still lets a call start under it while the key is read again
+ * (resolveApiKeyEarly). Bounded in size.
  */
 const VERIFIED_MAX = 1_000
-const lastRead = new Map<string, { row: KeyRow, at: number }>()
+const KEY_CHANGES = 'proofdeck_key_changes'
+const lastRead = new Map<string, { row: KeyRow, at: number, generation: number }>()
+/** Bumped by every invalidation and by every (re)connection of the listener: a read that began before it is not current. */
+let generation = 0
+let hearing = false
+let heard: Promise<void> | undefined
+
+/** Starts hearing of key changes (once per process; the listener makes itself again after a lost connection). */
+function hearKeyChanges(): void {
+  heard ??= hearChannel(KEY_CHANGES, {
+    notify: forgetVerifiedKeys,
+    up: () => {
+      generation++
+      hearing = true
+    },
+    down: () => {
+      hearing = false
+    },
+  }).catch(() => {
+    heard = undefined
+  })
+}
 
 /** Empties the rows kept from earlier checks: call it after any change to a key, its owner or the owner's projects. */
 export function forgetVerifiedKeys(): void {
+  generation++
   lastRead.clear()
 }
 
 /** The key's row read now: one indexed query, prepared once (unknown keys are not kept). */
 async function readKey(db: Db, hash: string): Promise<KeyRow | undefined> {
   const at = Date.now()
+  const began = hearing ? generation : -1
   const [row] = await keyLookup(db).execute({ hash })
   lastRead.delete(hash)
   if (!row) return undefined
   if (lastRead.size >= VERIFIED_MAX) lastRead.delete(lastRead.keys().next().value!)
-  lastRead.set(hash, { row, at })
+  lastRead.set(hash, { row, at, generation: began === generation ? began : -1 })
   return row
 }
 
@@ -144,26 +171,28 @@ function toCheck(row: KeyRow | undefined, needed: ApiKeyScope[], prefix: string)
 }
 
 /** Notes the key's use: last_used_at is written at most once a minute per key, without waiting for it. */
-function noteUse(db: Db, row: KeyRow): void {
+function noteUse(row: KeyRow): void {
   const now = Date.now()
   if ((lastUsedWrites.get(row.id) ?? 0) >= now - 60_000) return
   lastUsedWrites.set(row.id, now)
-  db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.id)).catch(() => {})
+  useDb().then(db => db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, row.id))).catch(() => {})
 }
 
 /** What resolveApiKeyEarly gives: the check by the key's previous reading and its age, and the check made now. */
 export interface EarlyKeyCheck {
-  early: { check: KeyCheck, ageMs: number } | undefined
+  /** `current`: the reading is the key's answer now (see lastRead), and `now` gives the same check without a query. */
+  early: { check: KeyCheck, ageMs: number, current: boolean } | undefined
   /** The key read now (one query, made on the first call of this function and shared by the next). */
   now: () => Promise<KeyCheck>
 }
 
 /**
  * Resolves a bearer key to a scope, or says why it is refused (with the key's display prefix, the only part that
- * may be logged); any one of `needed` will do. `now` is one indexed query (key, owner's role and state, owner's
- * projects), so a revoked key counts at once on every instance. `early` is the check the row read by the key's previous
- * call gives (undefined when there is none): a caller may start a read under it while the key is read again, and
- * answers only once `now` says the same. Never throws on a bad key.
+ * may be logged); any one of `needed` will do. While this process hears of every key change, a key checked before
+ * is answered from memory; otherwise `now` is one indexed query (key, owner's role and state, owner's projects).
+ * `early` is the check the key's previous reading gives (undefined when there is none): when not current, a caller
+ * may start a read under it while the key is read again, and answers only once `now` says the same. Never throws
+ * on a bad key.
  */
 export function resolveApiKeyEarly(key: string, needed: ApiKeyScope[]): EarlyKeyCheck {
   const prefix = key.slice(0, PREFIX_LENGTH)
@@ -171,13 +200,19 @@ export function resolveApiKeyEarly(key: string, needed: ApiKeyScope[]): EarlyKey
     const malformed: KeyCheck = { ok: false, reason: 'malformed', prefix: key.startsWith('pd_') ? prefix : '(not a pd_ key)' }
     return { early: undefined, now: () => Promise.resolve(malformed) }
   }
+  hearKeyChanges()
   const hash = hashApiKey(key)
   const kept = lastRead.get(hash)
+  if (kept && hearing && kept.generation === generation) {
+    noteUse(kept.row)
+    const check = toCheck(kept.row, needed, prefix)
+    return { early: { check, ageMs: Date.now() - kept.at, current: true }, now: () => Promise.resolve(check) }
+  }
   let read: Promise<KeyCheck> | undefined
   const now = () => read ??= useDb().then(async (db) => {
     const row = await readKey(db, hash)
-    if (row) noteUse(db, row)
+    if (row) noteUse(row)
     return toCheck(row, needed, prefix)
   })
-  return { early: kept && { check: toCheck(kept.row, needed, prefix), ageMs: Date.now() - kept.at }, now }
+  return { early: kept && { check: toCheck(kept.row, needed, prefix), ageMs: Date.now() - kept.at, current: false }, now }
 }

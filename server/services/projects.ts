@@ -1,8 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { useDb, useReadDb, schema } from '../db'
-import type { ProjectDetail, ProjectOverview, RepositoryRef } from '#shared/types/reads'
+import type { ProjectDetail, ProjectOverview, RepositoryRef, RunSummary } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
-import { listRuns } from './runs'
+import { fromRunTuples, recentRunsOf } from './runs'
 import { inScope, type Scope } from './scope'
 
 const { projects, runs, testCases, failureClusters, projectRollups, projectDayRollups } = schema
@@ -43,7 +43,7 @@ function passRates(rows: DayRow[], days: string[], defaultBranch: string): Pick<
  * rollups kept at ingest (./rollups.ts), never the runs table at large: run count and latest run, the days of the
  * health window per branch, and the flaky tests and open clusters counted.
  */
-async function projectOverviews(scope: Scope, slug?: string): Promise<ProjectOverview[]> {
+async function projectOverviews(scope: Scope, slug?: string, recentRuns = 0): Promise<(ProjectOverview & { recentRuns: RunSummary[] })[]> {
   const db = await useReadDb()
   const window = healthWindow(HEALTH_DAYS)
   const onDefault = sql`d.branch = ${projects.defaultBranch}`
@@ -65,11 +65,12 @@ async function projectOverviews(scope: Scope, slug?: string): Promise<ProjectOve
       id: runs.id, status: runs.status, branch: runs.branch, commit: runs.commitSha, startedAt: runs.startedAt,
       total: runs.total, passed: runs.passed, failed: runs.failed, errored: runs.errored, skipped: runs.skipped, flaky: runs.flaky,
     },
+    recent: recentRuns ? recentRunsOf(sql`${projects.id}`, recentRuns) : sql<null>`null`,
   }).from(projects)
     .leftJoin(projectRollups, eq(projectRollups.projectId, projects.id))
     .leftJoin(runs, eq(runs.id, projectRollups.latestRunId))
     .where(and(inScope(scope, projects.id), slug ? eq(projects.slug, slug) : undefined)).orderBy(asc(projects.slug))
-  return rows.map(({ project: p, runCount, flakyTests, openClusters, days, latest: l }) => ({
+  return rows.map(({ project: p, runCount, flakyTests, openClusters, days, latest: l, recent }) => ({
     id: p.id, slug: p.slug, name: p.name, defaultBranch: p.defaultBranch, repositoryUrl: p.repositoryUrl, runCount,
     latestRun: l?.id
       ? { id: l.id, status: l.status!, branch: l.branch, commit: l.commit, startedAt: new Date(l.startedAt!).toISOString(),
@@ -77,12 +78,13 @@ async function projectOverviews(scope: Scope, slug?: string): Promise<ProjectOve
       : null,
     flakyTests, openClusters,
     ...passRates(typeof days === 'string' ? JSON.parse(days) as DayRow[] : days, window.days, p.defaultBranch),
+    recentRuns: recent ? fromRunTuples(recent, p.slug) : [],
   }))
 }
 
 /** Projects the caller can see, each with its run count, latest run (by start time) and 30-day health. */
 export async function listProjects(scope: Scope): Promise<ProjectOverview[]> {
-  return projectOverviews(scope)
+  return (await projectOverviews(scope)).map(({ recentRuns: _, ...overview }) => overview)
 }
 
 /** The project with this slug if the caller may see it; a 404 otherwise (missing and out of scope read alike). */
@@ -93,11 +95,11 @@ export async function requireProject(scope: Scope, slug: string): Promise<typeof
   return project
 }
 
-/** One project with its counts, health and latest runs: the two reads run together, each checking the scope. */
+/** One project with its counts, health and 10 latest runs, in one statement that checks the scope. */
 export async function getProject(scope: Scope, slug: string): Promise<ProjectDetail> {
-  const [[overview], recent] = await Promise.all([projectOverviews(scope, slug), listRuns(scope, slug, { limit: 10 })])
-  if (!overview) throw notFound(`No project "${slug}" visible to you.`, 'project_not_found')
-  return { ...overview, recentRuns: recent.items }
+  const [project] = await projectOverviews(scope, slug, 10)
+  if (!project) throw notFound(`No project "${slug}" visible to you.`, 'project_not_found')
+  return project
 }
 
 /**

@@ -35,6 +35,33 @@ export function toRunSummary(r: RunRow, project: string): RunSummary {
   }
 }
 
+/** A run as recentRunsOf spells it: RunSummary's fields in order (the project's slug aside), startedAt already ISO. */
+type RunTuple = [id: string, number: number, status: RunRow['status'], branch: string | null, commit: string | null,
+  commitMessage: string | null, buildUrl: string | null, environment: string | null, format: RunRow['format'], startedAt: string,
+  durationMs: number | null, infra: boolean, tests: number, passed: number, failed: number, errored: number, skipped: number,
+  flaky: number]
+
+/**
+ * The `limit` latest runs of the project `projectId` (an SQL expression) as one JSON value, newest first: a column of a
+ * read that has the project already, so the runs cost no statement of their own. Read back with fromRunTuples.
+ */
+export function recentRunsOf(projectId: SQL, limit: number): SQL<RunTuple[]> {
+  return sql<RunTuple[]>`(select coalesce(json_agg(json_build_array(r.id, r.number, r.status, r.branch, r.commit_sha,
+      r.commit_message, r.build_url, r.environment, r.format,
+      to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), r.duration_ms, r.infra, r.total, r.passed,
+      r.failed, r.errored, r.skipped, r.flaky) order by r.started_at desc, r.id desc), '[]'::json)
+    from (select * from ${runs} where ${runs.projectId} = ${projectId} order by ${runs.startedAt} desc, ${runs.id} desc limit ${limit}) r)`
+}
+
+/** recentRunsOf's JSON as RunSummary, exactly as toRunSummary gives the same rows. */
+export function fromRunTuples(tuples: RunTuple[] | string, project: string): RunSummary[] {
+  return (typeof tuples === 'string' ? JSON.parse(tuples) as RunTuple[] : tuples).map(t => ({
+    id: t[0], number: t[1], project, status: t[2], branch: t[3], commit: t[4], commitMessage: t[5], buildUrl: t[6],
+    environment: t[7], format: t[8], startedAt: t[9], durationMs: t[10], infra: t[11],
+    counts: { tests: t[12], passed: t[13], failed: t[14], errored: t[15], skipped: t[16], flaky: t[17] },
+  }))
+}
+
 /**
  * Runs of one project per UTC day and branch over the last `days` days (today included), for trend charts: read from
  * the day rollups kept at ingest (./rollups.ts), which retention keeps, so trends outlive the runs they count.

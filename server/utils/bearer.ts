@@ -25,11 +25,12 @@ export async function checkBearer(
 
 /**
  * checkBearer, and meanwhile the check the key's previous reading gives and its age (`early`, only when that one let
- * the key in): a caller may start work under the early scope, and must answer by `now()` when the two differ.
+ * the key in): a caller may start work under the early scope, and must answer by `now()` when the two differ, unless
+ * the reading is `current` (the key's answer now: see resolveApiKeyEarly).
  */
 export function checkBearerEarly(
   header: string | null | undefined, scopes: ApiKeyScope | ApiKeyScope[], keysUrl: string,
-): { early: { scope: Scope, ageMs: number } | undefined, now: () => Promise<BearerCheck> } {
+): { early: { scope: Scope, ageMs: number, current: boolean } | undefined, now: () => Promise<BearerCheck> } {
   const needed = [scopes].flat()
   const token = (header ?? '').match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   const help = keyHelp(needed, keysUrl)
@@ -39,7 +40,7 @@ export function checkBearerEarly(
   }
   const { early, now } = resolveApiKeyEarly(token, needed)
   return {
-    early: early?.check.ok ? { scope: early.check.scope, ageMs: early.ageMs } : undefined,
+    early: early?.check.ok ? { scope: early.check.scope, ageMs: early.ageMs, current: early.current } : undefined,
     now: () => now().then(check => toBearerCheck(check, needed, help)),
   }
 }

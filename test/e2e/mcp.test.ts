@@ -292,7 +292,8 @@ describe('MCP endpoint', () => {
   })
 
   it('takes a revoked key, a narrowed membership and a deactivated owner into account from the very next call', async () => {
-    // a checked key is remembered for a few seconds; every such change on this instance forgets it at once
+    // a checked key is answered from memory until a change to keys is heard; every such change on this instance
+    // forgets the kept keys at once (on PGlite the only way to hear it; instances.test.ts: another instance's change)
     const admin = (method: string, path: string, body?: unknown) => fetch(`${server.url}${path}`, {
       method, headers: { cookie, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
     })
