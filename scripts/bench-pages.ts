@@ -10,7 +10,8 @@
  *                                  "10M results", a history made as docs/scaling.md says) instead of the demo-scale ones
  * It also times search across history (GET /api/search, the palette's and the search page's read; target p95 ≤ 100 ms);
  * `--search` times only that. It times the test explorer's reads too (GET /api/projects/web/tests, its views and sorts, read
- * from the per-test day rollups); `--explorer` times only those.
+ * from the per-test day rollups); `--explorer` times only those, and `--pages` only the pages (e.g. two builds alternated on a
+ * kept database: PROOFDECK_BUILD_DIR=/tmp/before-output … --reuse <database> --pages, then the same without the variable).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -38,6 +39,8 @@ const CHUNKS = process.argv.includes('--chunks')
 const SEARCH_ONLY = process.argv.includes('--search')
 /** `--explorer`: only the test explorer's timings. */
 const EXPLORER_ONLY = process.argv.includes('--explorer')
+/** `--pages`: only the pages' timings, leaving the search and explorer sections as they are. */
+const PAGES_ONLY = process.argv.includes('--pages')
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const SSR_TARGET_MS = 150
 const JS_BUDGET_KB = 300
@@ -97,8 +100,8 @@ async function main() {
       ['AI provider', '/settings/ai'],
     ]
 
-    if (!EXPLORER_ONLY) await measureSearch(get, db.label, loaded)
-    if (!SEARCH_ONLY) await measureExplorer(get, db.label, loaded)
+    if (!EXPLORER_ONLY && !PAGES_ONLY) await measureSearch(get, db.label, loaded)
+    if (!SEARCH_ONLY && !PAGES_ONLY) await measureExplorer(get, db.label, loaded)
     if (SEARCH_ONLY || EXPLORER_ONLY) return
     const context = await browser.newContext()
     await context.addCookies(pairs.map(p => ({ name: p.slice(0, p.indexOf('=')), value: p.slice(p.indexOf('=') + 1), url: server.url })))
