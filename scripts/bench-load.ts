@@ -147,6 +147,8 @@ async function main() {
   const server = await spawnServer({
     ...db.env, PROOFDECK_DEMO: db.reused ? '0' : '1', NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef',
     PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4',
+    // the heap setting under test, when given (docs/scaling.md, "Server memory")
+    ...process.env.PROOFDECK_HEAP_GROWTH_PERCENT ? { PROOFDECK_HEAP_GROWTH_PERCENT: process.env.PROOFDECK_HEAP_GROWTH_PERCENT } : {},
   }, { timeoutMs: 300_000 })
   try {
     const [runs, results] = await demoSize(db, server.output)

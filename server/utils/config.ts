@@ -34,7 +34,7 @@ const envSchema = z.object({
   PROOFDECK_INGEST_CONCURRENCY: int(1, 100, 4),
   PROOFDECK_PARSE_WORKERS: int(1, 64, 2),
   PROOFDECK_PARSE_MEMORY_MB: int(64, 16_384, 1024),
-  PROOFDECK_HEAP_GROWTH_PERCENT: int(0, 1000, 50),
+  PROOFDECK_HEAP_GROWTH_PERCENT: int(0, 1000, 25),
   PROOFDECK_TRUSTED_PROXIES: names.optional(),
   PROOFDECK_BCRYPT_COST: int(4, 15, 12),
   PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
