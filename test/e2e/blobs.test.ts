@@ -74,7 +74,8 @@ describe('attachments in an S3-compatible bucket (s3rver)', () => {
     })
     expect(deleted.status).toBe(204)
     await expect.poll(objects, { timeout: 60_000, interval: 500 }).toEqual([])
-    expect(server.logs()).toMatch(/blob sweep deleted 2 unreferenced blobs/)
+    // the sweep logs once its deletes are done: the bucket can be empty a moment before the line is written
+    await expect.poll(() => server.logs(), { timeout: 10_000, interval: 100 }).toMatch(/blob sweep deleted 2 unreferenced blobs/)
   })
 })
 
