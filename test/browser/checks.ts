@@ -111,7 +111,7 @@ export async function checkExplorer({ page, api, open }: BrowserCheck, slug: str
  * Ctrl+K palette asking the server as you type and linking to the page, a run found by its number (#N) in the palette
  * and on the search page (which opens it), and a failed run compared with its previous from the run page.
  */
-export async function checkSearchAndCompare({ page, api, open }: BrowserCheck, slug: string, shoot?: Shoot): Promise<void> {
+export async function checkSearchAndCompare({ page, server, api, open }: BrowserCheck, slug: string, shoot?: Shoot): Promise<void> {
   interface Found {
     runs: { runId: string, project: string, number: number }[]
     tests: PageWire<{ testCaseId: string }>
@@ -153,7 +153,7 @@ export async function checkSearchAndCompare({ page, api, open }: BrowserCheck, s
   await hit.first().click()
   await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
   await page.getByTestId('compare-link').waitFor()
-  await page.goto(`${page.url().split('/runs/')[0]}/search?q=%23${run.number}&project=${slug}`)
+  await page.goto(`${server.url}/search?q=%23${run.number}&project=${slug}`)
   await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
 
   const compared = await api<{ changes: Record<string, { total: number }> }>(`/api/runs/${run.id}/compare`)
