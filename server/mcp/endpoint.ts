@@ -12,9 +12,26 @@ import { render } from './render'
 import { convertedOnce } from './schemas'
 
 /**
- * The MCP endpoint as a framework-free Request → Response function (server/routes/mcp.ts adapts it): stateless,
- * JSON responses, both protocol eras of the official SDK, `read` API keys, and the eleven read-only tools.
+ * The MCP endpoint as a framework-free function from a request to an answer (server/routes/mcp.ts adapts it):
+ * stateless, JSON responses, both protocol eras of the official SDK, `read` API keys, and the eleven read-only tools.
  */
+
+/**
+ * What the endpoint reads of a request. The route gives a view of node's request, so the calls answered here (a
+ * refusal, a replay, a direct tools/call) build no web Request, Headers or stream; a web Request is made only for
+ * the SDK (serve). Header names are lower case.
+ */
+export interface McpRequest {
+  method: string
+  url: string
+  header: (name: string) => string | null
+  /** Every header, for the web Request the SDK is handed. */
+  headers: () => [string, string][]
+  body: AsyncIterable<Uint8Array> | null
+}
+
+/** An answer written whole; `Response` is what the SDK answers with (its JSON, or a stream). */
+export interface McpAnswer { status: number, headers: Record<string, string>, body: string }
 
 const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; lists are newest first and page with nextCursor, which any list that stops early (limit, or ~8k tokens: truncated says so) carries; dates are ISO 8601; outputSchema describes the fields.'
 const MAX_BODY = 1_048_576
@@ -118,21 +135,21 @@ async function callTool(tool: ToolDefinition, scope: Scope, args: Record<string,
  * else (unknown tool, bad arguments, `_meta`, a protocol version the SDK does not speak, a modern-era request) goes
  * to the SDK, which answers it and its errors as before.
  */
-async function direct(body: unknown, headers: Headers, scope: Scope): Promise<Response | undefined> {
+async function direct(body: unknown, header: McpRequest['header'], scope: Scope): Promise<McpAnswer | undefined> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined
   const { jsonrpc, id, method, params, ...rest } = body as Record<string, unknown>
   if (jsonrpc !== '2.0' || method !== 'tools/call' || Object.keys(rest).length || !params || typeof params !== 'object') return undefined
   if (typeof id !== 'string' && !Number.isSafeInteger(id)) return undefined
   const { name, arguments: args, ...more } = params as Record<string, unknown>
   if (Object.keys(more).length || (args !== undefined && (!args || typeof args !== 'object' || Array.isArray(args)))) return undefined
-  const version = headers.get('mcp-protocol-version')
-  if ((version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) || headers.has('mcp-method')) return undefined
-  if (!(headers.get('content-type') ?? '').includes('application/json')) return undefined
+  const version = header('mcp-protocol-version')
+  if ((version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) || header('mcp-method') !== null) return undefined
+  if (!(header('content-type') ?? '').includes('application/json')) return undefined
   const tool = enabledTools().find(t => t.tool.name === name)?.tool
   const parsed = await tool?.input.safeParseAsync(args ?? {})
   if (!tool || !parsed?.success) return undefined
   const { json } = await callTool(tool, scope, parsed.data as Record<string, unknown>)
-  return new Response(`{"result":${json},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`, { status: 200, headers: { 'content-type': 'application/json', ...NO_STORE } })
+  return { status: 200, headers: JSON_NO_STORE, body: `{"result":${json},"jsonrpc":"2.0","id":${JSON.stringify(id)}}` }
 }
 
 const READ_ONLY = Object.freeze({ readOnlyHint: true })
@@ -143,13 +160,13 @@ const modern = createMcpHandler(({ authInfo }) => buildServer(scopeOf(authInfo))
 
 /** A legacy-era request served by a server of its own; `body` and `headers` (the client's) say whether to keep the answer. */
 async function legacy(
-  request: Request, opts: { authInfo: AuthInfo, parsedBody?: unknown }, body: unknown, headers: Headers,
+  request: Request, opts: { authInfo: AuthInfo, parsedBody?: unknown }, body: unknown, header: McpRequest['header'],
 ): Promise<Response> {
   const server = buildServer(scopeOf(opts.authInfo))
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
   await server.connect(transport)
   try {
-    return await remembered(body, headers, await transport.handleRequest(request, opts))
+    return await remembered(body, header, await transport.handleRequest(request, opts))
   }
   finally {
     void transport.close()
@@ -165,45 +182,42 @@ async function legacy(
  * version, accept); anything else, or any other shape, goes to the SDK.
  */
 const REPLAYABLE = new Set(['tools/list', 'ping'])
-const replays = new Map<string, { status: number, headers: [string, string][], result: string }>()
+const replays = new Map<string, { status: number, headers: Record<string, string>, result: string }>()
 
 /** The replay key of a request that may be replayed, else undefined. */
-function replayKey(body: unknown, headers: Headers): string | undefined {
+function replayKey(body: unknown, header: McpRequest['header']): string | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined
   const { jsonrpc, id, method, params, ...rest } = body as Record<string, unknown>
   if (jsonrpc !== '2.0' || typeof method !== 'string' || !REPLAYABLE.has(method) || Object.keys(rest).length) return undefined
   if (typeof id !== 'string' && !Number.isSafeInteger(id)) return undefined
   if (params !== undefined && (!params || typeof params !== 'object' || Object.keys(params).length)) return undefined
-  if (!(headers.get('content-type') ?? '').includes('application/json')) return undefined
-  return `${method} ${headers.get('mcp-protocol-version') ?? ''} ${headers.get('accept') ?? ''}`
+  if (!(header('content-type') ?? '').includes('application/json')) return undefined
+  return `${method} ${header('mcp-protocol-version') ?? ''} ${header('accept') ?? ''}`
 }
 
-function replay(body: unknown, headers: Headers): Response | undefined {
-  const key = replayKey(body, headers)
+function replay(body: unknown, header: McpRequest['header']): McpAnswer | undefined {
+  const key = replayKey(body, header)
   const kept = key === undefined ? undefined : replays.get(key)
   if (!kept) return undefined
   const id = JSON.stringify((body as { id: string | number }).id)
-  return new Response(`{"result":${kept.result},"jsonrpc":"2.0","id":${id}}`, { status: kept.status, headers: kept.headers })
+  return { status: kept.status, headers: kept.headers, body: `{"result":${kept.result},"jsonrpc":"2.0","id":${id}}` }
 }
 
 /** Keeps the SDK's successful answer to a replayable request (see REPLAYABLE) and hands it on unchanged. */
-async function remembered(body: unknown, headers: Headers, response: Response): Promise<Response> {
-  const key = replayKey(body, headers)
+async function remembered(body: unknown, header: McpRequest['header'], response: Response): Promise<Response> {
+  const key = replayKey(body, header)
   if (key === undefined || replays.has(key) || response.status !== 200) return response
   const text = await response.text()
   const { result } = JSON.parse(text) as { result?: unknown }
-  const kept: [string, string][] = [...response.headers].filter(([name]) => name !== 'content-length')
-  if (result !== undefined) {
-    replays.set(key, { status: 200, headers: [...kept, ['cache-control', 'no-store']], result: JSON.stringify(result) })
-  }
+  const kept = Object.fromEntries([...response.headers].filter(([name]) => name !== 'content-length'))
+  if (result !== undefined) replays.set(key, { status: 200, headers: { ...kept, ...NO_STORE }, result: JSON.stringify(result) })
   return new Response(text, { status: response.status, headers: response.headers })
 }
 
 const NO_STORE = { 'cache-control': 'no-store' }
-function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), {
-    status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers },
-  })
+const JSON_NO_STORE = Object.freeze({ 'content-type': 'application/json', ...NO_STORE })
+function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): McpAnswer {
+  return { status, headers: { ...JSON_NO_STORE, ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }) }
 }
 
 /**
@@ -211,7 +225,7 @@ function rpcError(status: number, code: number, message: string, headers: Record
  * configured origin protects against DNS rebinding, since a rebinding page controls both the Host header (from which
  * the request's origin is derived) and its Origin.
  */
-function allowedOrigin(request: Request): string {
+function allowedOrigin(request: McpRequest): string {
   return new URL(publicBaseUrl(new URL(request.url).origin)).origin
 }
 
@@ -220,43 +234,43 @@ function allowedOrigin(request: Request): string {
  * never held whole. Past the limit the rest is read and dropped in the background (as nginx's lingering close), so
  * the client reads the 413 instead of a reset.
  */
-async function readBodyWithin(request: Request, limit: number): Promise<string | null> {
+async function readBodyWithin(request: McpRequest, limit: number): Promise<string | null> {
   if (!request.body) return ''
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
+  const chunks = request.body[Symbol.asyncIterator]()
+  const read: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return Buffer.concat(chunks, size).toString('utf8')
+    const { done, value } = await chunks.next()
+    if (done) return Buffer.concat(read, size).toString('utf8')
     size += value.byteLength
     if (size > limit) {
-      void drain(reader)
+      void drain(chunks)
       return null
     }
-    chunks.push(value)
+    read.push(value)
   }
 }
 
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+async function drain(chunks: AsyncIterator<Uint8Array>): Promise<void> {
   try {
-    while (!(await reader.read()).done) { /* dropped */ }
+    while (!(await chunks.next()).done) { /* dropped */ }
   }
   catch { /* the client went away: nothing left to drop */ }
 }
 
 /** An answer given without reading the body: the body is still dropped as it arrives, never queued up in memory. */
-function unread(request: Request, response: Response): Response {
-  if (request.body && !request.body.locked) void drain(request.body.getReader())
-  return response
+function unread(request: McpRequest, answer: McpAnswer): McpAnswer {
+  if (request.body) void drain(request.body[Symbol.asyncIterator]())
+  return answer
 }
 
-export async function mcpEndpoint(request: Request): Promise<Response> {
-  const origin = request.headers.get('origin')
+export async function mcpEndpoint(request: McpRequest): Promise<McpAnswer | Response> {
+  const origin = request.header('origin')
   if (origin && origin !== allowedOrigin(request)) return unread(request, rpcError(403, -32600, `Requests from origin ${origin} are refused: MCP clients call this endpoint directly, not from web pages.`))
   if (request.method !== 'POST') return unread(request, rpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless and answers POST only.', { allow: 'POST' }))
 
   const keysUrl = `${publicBaseUrl(new URL(request.url).origin)}${links.apiKeys()}`
-  const { early, now } = checkBearerEarly(request.headers.get('authorization'), 'read', keysUrl)
+  const { early, now } = checkBearerEarly(request.header('authorization'), 'read', keysUrl)
   // a key without the read scope is a 401 here too: MCP clients react to 401 by asking for a new key, not to 403
   const refused = (check: BearerCheck & { ok: false }) =>
     rpcError(401, -31001, check.message, { 'www-authenticate': check.challenge ?? 'Bearer realm="proofdeck"' })
@@ -292,9 +306,9 @@ function isStatic(body: unknown): boolean {
 const sameScope = (a: Scope, b: Scope) => JSON.stringify(a) === JSON.stringify(b)
 
 /** The request's body as text and as JSON (undefined when it is not JSON: the SDK answers that), or the 413. */
-async function readRequest(request: Request): Promise<{ raw: string, parsed: unknown } | Response> {
+async function readRequest(request: McpRequest): Promise<{ raw: string, parsed: unknown } | McpAnswer> {
   const tooLarge = () => rpcError(413, -32600, 'Request body too large: the limit is 1 MB.')
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) return unread(request, tooLarge())
+  if (Number(request.header('content-length') ?? 0) > MAX_BODY) return unread(request, tooLarge())
   const raw = await readBodyWithin(request, MAX_BODY)
   if (raw === null) return tooLarge()
   try {
@@ -306,18 +320,20 @@ async function readRequest(request: Request): Promise<{ raw: string, parsed: unk
 }
 
 /** One request with a read body, answered under `scope`: a replay, the direct tools/call, or the SDK. */
-async function serve(request: Request, { raw, parsed: parsedBody }: { raw: string, parsed: unknown }, scope: Scope): Promise<Response> {
-  const replayed = replay(parsedBody, request.headers) ?? await direct(parsedBody, request.headers, scope)
+async function serve(
+  request: McpRequest, { raw, parsed: parsedBody }: { raw: string, parsed: unknown }, scope: Scope,
+): Promise<McpAnswer | Response> {
+  const replayed = replay(parsedBody, request.header) ?? await direct(parsedBody, request.header, scope)
   if (replayed) return replayed
 
-  const headers = new Headers(request.headers)
+  const headers = new Headers(request.headers())
   if (!(headers.get('accept') ?? '').includes('text/event-stream')) headers.set('accept', 'application/json, text/event-stream')
   // the SDK reads a body only when it was not JSON (to answer 400 -32700 itself)
   const req = new Request(request.url, { method: 'POST', headers, body: parsedBody === undefined ? raw : null })
   const authInfo: AuthInfo = { token: scope.keyId ?? '', clientId: scope.keyId ?? '', scopes: ['read'], extra: { scope } }
   const opts = { authInfo, ...(parsedBody !== undefined && { parsedBody }) }
   const response = (await isLegacyRequest(req, parsedBody))
-    ? await legacy(req, opts, parsedBody, request.headers)
+    ? await legacy(req, opts, parsedBody, request.header)
     : await modern.fetch(req, opts)
   response.headers.set('cache-control', 'no-store')
   return response

@@ -24,11 +24,14 @@ export default defineNitroPlugin((nitroApp) => {
   const plain = (line: unknown) => typeof line === 'string' && line.startsWith(name) ? line.replace(SECURE, '') : line
   const strip = (value: unknown) => Array.isArray(value) ? value.map(plain) : plain(value)
   nitroApp.hooks.hook('request', (event) => {
-    if (requestIsHttps(event)) return
     const res = event.node.res
     const set = res.setHeader.bind(res)
     const append = res.appendHeader.bind(res)
-    res.setHeader = (key, value) => set(key, key.toLowerCase() === 'set-cookie' ? strip(value) as typeof value : value)
-    res.appendHeader = (key, value) => append(key, key.toLowerCase() === 'set-cookie' ? strip(value) as typeof value : value)
+    // asked only of a response that sets a cookie: most (MCP calls, API reads) set none, and the proxy check is not free
+    let https: boolean | undefined
+    const cookie = <T>(key: string, value: T): T =>
+      key.toLowerCase() === 'set-cookie' && !(https ??= requestIsHttps(event)) ? strip(value) as T : value
+    res.setHeader = (key, value) => set(key, cookie(key, value))
+    res.appendHeader = (key, value) => append(key, cookie(key, value))
   })
 })

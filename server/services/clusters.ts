@@ -1,15 +1,16 @@
-import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import { NO_OWNER } from '#shared/constants'
 import type { GroupedPage } from '#shared/types/explorer'
 import { readOrPrimary, useDb, useReadDb, schema, type Db } from '../db'
+import { hasValue, runKept, slot, type Has } from '../db/kept'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { ownerGroupRows, toOwnerGroups } from './owner-groups'
-import { inScope, type Scope } from './scope'
-import { clusterTextMatches } from './search'
+import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
+import { clusterTextLike, likePattern } from './search'
 
 const { failureClusters, projects, clusterRuns, clusterTestCases, testCases, testResults, diagnoses } = schema
 
@@ -46,28 +47,47 @@ const CLUSTER_OWNERS = sql<string[]>`(select coalesce(array_agg(distinct o order
   where ct.cluster_id = "failure_clusters"."id")`
 
 /**
- * Failure clusters of a project, most recently seen first; merged-away clusters are not listed. One query: the
- * project is found inside it, and only an empty page asks whether the project exists (404) or has no such clusters.
+ * Failure clusters of a project, most recently seen first; merged-away clusters are not listed. One kept statement
+ * (../db/kept.ts): the project is found inside it, and only an empty page asks whether the project exists (404) or has
+ * no such clusters.
  */
 export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<GroupedPage<ClusterSummary>> {
   const after = query.groupBy ? null : decodeCursor<string>(query.cursor, 'timestamp')
+  const values: Record<string, string | number | null | undefined> = {
+    ...scopeSlot(scope), slug: projectSlug, status: query.status, category: query.category,
+    pattern: query.query && likePattern(query.query),
+    owner: query.owner === NO_OWNER ? undefined : query.owner, noOwner: query.owner === NO_OWNER ? 'yes' : undefined,
+    afterKey: after?.key, afterId: after?.id, limit: query.limit + 1,
+  }
+  if (query.groupBy) {
+    const filter = clusterFilter(hasValue(values), name => values[name] as string, inScope(scope, projects.id))
+    return groupedClusters(scope, projectSlug, filter, query.limit)
+  }
   const db = await useReadDb()
-  const projectId = sql`(select ${projects.id} from ${projects} where ${and(eq(projects.slug, projectSlug), inScope(scope, projects.id))})`
-  const filter = and(
-    sql`${failureClusters.projectId} = ${projectId}`, isNull(failureClusters.mergedIntoId),
-    query.status ? eq(failureClusters.status, query.status) : undefined,
-    query.category ? eq(failureClusters.category, query.category) : undefined,
-    query.query ? clusterTextMatches(query.query) : undefined,
-    query.owner ? ownedByOwner(query.owner) : undefined,
-  )
-  if (query.groupBy) return groupedClusters(scope, projectSlug, filter, query.limit)
-  const rows = await db.select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters)
-    .where(and(filter,
-      after ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined))
-    .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(query.limit + 1)
+  const rows = await runKept(db, 'clusters', values, has => db
+    .select({ c: failureClusters, retryPasses: RETRY_PASSES, owners: CLUSTER_OWNERS }).from(failureClusters)
+    .where(and(clusterFilter(has, slot, inScopeSlot(has, projects.id)), has('afterKey')
+      ? sql`(${failureClusters.lastSeenAt}, ${failureClusters.id}) < (${slot('afterKey')}::timestamptz, ${slot('afterId')}::uuid)`
+      : undefined))
+    .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(slot('limit')))
   if (!rows.length) await requireProject(scope, projectSlug)
   const toItem = (r: (typeof rows)[number]) => ({ ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners })
   return toPage(rows, query.limit, toItem, r => [r.c.lastSeenAt.toISOString(), r.c.id])
+}
+
+/**
+ * The live clusters of the project `slug` that listClusters' filters keep, each filter's value given by `value` (a
+ * slot of a kept statement, or the value itself), the project found where `visible` holds.
+ */
+function clusterFilter(has: Has, value: (name: string) => string | Placeholder, visible: SQL): SQL | undefined {
+  return and(
+    sql`${failureClusters.projectId} = (select ${projects.id} from ${projects} where ${projects.slug} = ${value('slug')} and ${visible})`,
+    isNull(failureClusters.mergedIntoId),
+    has('status') ? sql`${failureClusters.status} = ${value('status')}` : undefined,
+    has('category') ? sql`${failureClusters.category} = ${value('category')}` : undefined,
+    has('pattern') ? clusterTextLike(value('pattern')) : undefined,
+    has('owner') ? ownedBy(value('owner')) : has('noOwner') ? OWNED_BY_NO_ONE : undefined,
+  )
 }
 
 /** The filtered clusters in sections per owner of their affected tests (services/owner-groups.ts). */
@@ -88,12 +108,13 @@ async function groupedClusters(
   return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }
 }
 
-/** The cluster affected a test `owner` owns (`none`: no affected test has an owner). */
-const ownedByOwner = (owner: string) => owner === NO_OWNER
-  ? sql`not exists (select 1 from ${clusterTestCases} join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId}
-    where ${clusterTestCases.clusterId} = ${failureClusters.id} and cardinality(${testCases.owners}) > 0)`
-  : sql`${failureClusters.id} in (select ${clusterTestCases.clusterId} from ${clusterTestCases}
+/** The cluster affected a test of `owner` (a value or a slot). */
+const ownedBy = (owner: string | Placeholder) => sql`${failureClusters.id} in (select ${clusterTestCases.clusterId} from ${clusterTestCases}
     join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId} where ${owner}::text = any(${testCases.owners}))`
+
+/** No affected test of the cluster has an owner (the `none` owner filter). */
+const OWNED_BY_NO_ONE = sql`not exists (select 1 from ${clusterTestCases} join ${testCases} on ${testCases.id} = ${clusterTestCases.testCaseId}
+    where ${clusterTestCases.clusterId} = ${failureClusters.id} and cardinality(${testCases.owners}) > 0)`
 
 export type ClusterWithProject = ClusterRow & { projectSlug: string }
 

@@ -1,9 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { useDb, useReadDb, schema } from '../db'
+import { runKept, slot } from '../db/kept'
 import type { ProjectDetail, ProjectOverview, RepositoryRef, RunSummary } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { fromRunTuples, recentRunsOf } from './runs'
-import { inScope, type Scope } from './scope'
+import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
 
 const { projects, runs, testCases, failureClusters, projectRollups, projectDayRollups } = schema
 
@@ -43,11 +44,14 @@ function passRates(rows: DayRow[], days: string[], defaultBranch: string): Pick<
  * rollups kept at ingest (./rollups.ts), never the runs table at large: run count and latest run, the days of the
  * health window per branch, and the flaky tests and open clusters counted.
  */
-async function projectOverviews(scope: Scope, slug?: string, recentRuns = 0): Promise<(ProjectOverview & { recentRuns: RunSummary[] })[]> {
+async function projectOverviews(
+  scope: Scope, slug?: string, recentRuns?: number,
+): Promise<(ProjectOverview & { recentRuns: RunSummary[] })[]> {
   const db = await useReadDb()
   const window = healthWindow(HEALTH_DAYS)
   const onDefault = sql`d.branch = ${projects.defaultBranch}`
-  const rows = await db.select({
+  const values = { ...scopeSlot(scope), slug, recent: recentRuns, since: window.days[0] }
+  const rows = await runKept(db, 'projectOverviews', values, has => db.select({
     project: projects,
     runCount: sql<number>`coalesce(${projectRollups.runCount}, 0)`,
     flakyTests: sql<number>`(select count(*)::int from ${testCases}
@@ -59,17 +63,17 @@ async function projectOverviews(scope: Scope, slug?: string, recentRuns = 0): Pr
         coalesce(sum(d.passed) filter (where ${onDefault}), 0)::int as dp,
         coalesce(sum(d.executed) filter (where ${onDefault}), 0)::int as de,
         sum(d.passed)::int as p, sum(d.executed)::int as e
-      from ${projectDayRollups} d where d.project_id = ${projects.id} and d.day >= ${window.days[0]}::date
+      from ${projectDayRollups} d where d.project_id = ${projects.id} and d.day >= ${slot('since')}::date
       group by d.day) d)`,
     latest: {
       id: runs.id, status: runs.status, branch: runs.branch, commit: runs.commitSha, startedAt: runs.startedAt,
       total: runs.total, passed: runs.passed, failed: runs.failed, errored: runs.errored, skipped: runs.skipped, flaky: runs.flaky,
     },
-    recent: recentRuns ? recentRunsOf(sql`${projects.id}`, recentRuns) : sql<null>`null`,
+    recent: has('recent') ? recentRunsOf(sql`${projects.id}`, sql`${slot('recent')}::int`) : sql<null>`null`,
   }).from(projects)
     .leftJoin(projectRollups, eq(projectRollups.projectId, projects.id))
     .leftJoin(runs, eq(runs.id, projectRollups.latestRunId))
-    .where(and(inScope(scope, projects.id), slug ? eq(projects.slug, slug) : undefined)).orderBy(asc(projects.slug))
+    .where(and(inScopeSlot(has, projects.id), has('slug') ? eq(projects.slug, slot('slug')) : undefined)).orderBy(asc(projects.slug)))
   return rows.map(({ project: p, runCount, flakyTests, openClusters, days, latest: l, recent }) => ({
     id: p.id, slug: p.slug, name: p.name, defaultBranch: p.defaultBranch, repositoryUrl: p.repositoryUrl, runCount,
     latestRun: l?.id

@@ -1,12 +1,13 @@
-import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, sql, type SQL } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
+import { executeKept, runKept, slot } from '../db/kept'
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
-import { inScope, type Scope } from './scope'
+import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches, textMatches } from './search'
 
 const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads, diagnoses, projectDayRollups } = schema
@@ -45,7 +46,7 @@ type RunTuple = [id: string, number: number, status: RunRow['status'], branch: s
  * The `limit` latest runs of the project `projectId` (an SQL expression) as one JSON value, newest first: a column of a
  * read that has the project already, so the runs cost no statement of their own. Read back with fromRunTuples.
  */
-export function recentRunsOf(projectId: SQL, limit: number): SQL<RunTuple[]> {
+export function recentRunsOf(projectId: SQL, limit: SQL): SQL<RunTuple[]> {
   return sql<RunTuple[]>`(select coalesce(json_agg(json_build_array(r.id, r.number, r.status, r.branch, r.commit_sha,
       r.commit_message, r.build_url, r.environment, r.format,
       to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), r.duration_ms, r.infra, r.total, r.passed,
@@ -94,14 +95,19 @@ export async function listRuns(
   const after = decodeCursor<string>(query.cursor, 'timestamp')
   const db = await useReadDb()
   // the project is found in the same query; only an empty page asks whether it exists (404) or has no such runs
-  const projectId = sql`(select ${projects.id} from ${projects} where ${and(eq(projects.slug, projectSlug), inScope(scope, projects.id))})`
-  const where: (SQL | undefined)[] = [sql`${runs.projectId} = ${projectId}`]
-  if (query.branch) where.push(eq(runs.branch, query.branch))
-  if (query.status) where.push(eq(runs.status, query.status))
-  if (query.since) where.push(gte(runs.startedAt, new Date(query.since)))
-  if (query.until) where.push(lte(runs.startedAt, new Date(query.until)))
-  if (after) where.push(sql`(${runs.startedAt}, ${runs.id}) < (${after.key}::timestamptz, ${after.id}::uuid)`)
-  const rows = await db.select().from(runs).where(and(...where)).orderBy(desc(runs.startedAt), desc(runs.id)).limit(query.limit + 1)
+  const values = {
+    ...scopeSlot(scope), slug: projectSlug, branch: query.branch, status: query.status,
+    since: query.since && new Date(query.since).toISOString(), until: query.until && new Date(query.until).toISOString(),
+    afterKey: after?.key, afterId: after?.id, limit: query.limit + 1,
+  }
+  const rows = await runKept(db, 'listRuns', values, has => db.select().from(runs).where(and(
+    sql`${runs.projectId} = (select ${projects.id} from ${projects} where ${projects.slug} = ${slot('slug')} and ${inScopeSlot(has, projects.id)})`,
+    has('branch') ? eq(runs.branch, slot('branch')) : undefined,
+    has('status') ? eq(runs.status, slot('status')) : undefined,
+    has('since') ? sql`${runs.startedAt} >= ${slot('since')}::timestamptz` : undefined,
+    has('until') ? sql`${runs.startedAt} <= ${slot('until')}::timestamptz` : undefined,
+    has('afterKey') ? sql`(${runs.startedAt}, ${runs.id}) < (${slot('afterKey')}::timestamptz, ${slot('afterId')}::uuid)` : undefined,
+  )).orderBy(desc(runs.startedAt), desc(runs.id)).limit(slot('limit')))
   if (!rows.length) await requireProject(scope, projectSlug)
   return toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id])
 }
@@ -168,6 +174,9 @@ const failedBefore = (previousId: string | SQL | undefined) => previousId
       and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
   : sql<boolean>`false`
 
+/** The run before the run `runId` (an SQL uuid) on its branch, as a subquery. */
+const previousRunOf = (runId: SQL) => sql`select ${PREVIOUS_ON_BRANCH} from ${runs} where ${runs.id} = ${runId}`
+
 interface GroupRow {
   result_id: string
   test_case_id: string
@@ -202,9 +211,14 @@ const oneLine = (text: string | null) => {
  * the handle or, at ingest, the upload's transaction.
  */
 export async function failureGroups(
-  db: Pick<Db, 'execute'>, runId: string, previousId: string | SQL | undefined, visible: SQL = sql`true`,
+  db: Pick<Db, 'execute'>, runId: string, previousId: string | SQL | undefined,
 ): Promise<FailureGroupView[]> {
-  const rows = rowsOf<GroupRow>(await db.execute(sql`
+  return toFailureGroups(rowsOf<GroupRow>(await db.execute(failureGroupsQuery(sql`${runId}::uuid`, previousId, sql`true`))), runId)
+}
+
+/** failureGroups' statement, for the run `runId` (an SQL uuid), its results filtered by `visible`. */
+function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, visible: SQL): SQL {
+  return sql`
     select g.*, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
     from (
@@ -218,12 +232,16 @@ export async function failureGroups(
           not (${FAILED_RESULT}) as retry_pass,
           (${FAILED_RESULT}) and ${failedBefore(previousId)} as known
         from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
-        where ${testResults.runId} = ${runId}::uuid and ${visible}
+        where ${testResults.runId} = ${runId} and ${visible}
           and (${FAILED_RESULT} or (${testResults.flaky} and ${testResults.clusterId} is not null))
       ) f
     ) g left join ${failureClusters} c on c.id = g.cluster_id
-    where g.rank <= ${GROUP_TESTS}
-    order by g.failures desc, g.retry_passes desc, g.cluster_id nulls last, g.rank`))
+    where g.rank <= ${sql.raw(String(GROUP_TESTS))}
+    order by g.failures desc, g.retry_passes desc, g.cluster_id nulls last, g.rank`
+}
+
+/** failureGroups' rows of the run `runId`, grouped. */
+function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
   const groups = new Map<string | null, FailureGroupView>()
   for (const r of rows) {
     let group = groups.get(r.cluster_id)
@@ -257,36 +275,40 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
 }
 
 /**
- * getRun's four statements, sent together (one round trip instead of two): the run with its project's slug and
- * repository and the id of the run before it on its branch; a page of its results; its failure groups; its uploads.
- * Each checks the scope in SQL; the last three find the run's start time and previous run by subquery. Undefined
- * when no such run is visible.
+ * getRun's four statements, sent together (one round trip instead of two) and kept (../db/kept.ts): the run with its
+ * project's slug and repository and the id of the run before it on its branch; a page of its results; its failure
+ * groups; its uploads. Each checks the scope in SQL; the last three find the run's start time and previous run by
+ * subquery. Undefined when no such run is visible.
  */
 async function readRun(
   db: Db, scope: Scope, runId: string, query: RunResultsQuery, after: { id: string } | null,
 ): Promise<RunDetail | undefined> {
-  const startedAt = sql`(select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId}::uuid)`
-  const previousRun = sql`select ${PREVIOUS_ON_BRANCH} from ${runs} where ${runs.id} = ${runId}::uuid`
-  const visible = inScope(scope, testResults.projectId)
+  const id = sql`${slot('runId')}::uuid`
+  const values = { ...scopeSlot(scope), runId, after: after?.id, limit: query.limit + 1 }
+  const { status } = query
   const [[row], rows, groups, uploads] = await Promise.all([
-    db.select({
+    runKept(db, 'run', values, has => db.select({
       run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, url: projects.repositoryUrl, defaultBranch: projects.defaultBranch,
     }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
-      .where(and(eq(runs.id, runId), inScope(scope, runs.projectId))).limit(1),
-    query.status === null
+      .where(and(sql`${runs.id} = ${id}`, inScopeSlot(has, runs.projectId)))),
+    status === null
       ? []
-      : db.select({ ...resultColumns, knownFailure: failedBefore(previousRun), attemptRows: ATTEMPT_ROWS })
-          .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
+      : runKept(db, `runResults:${status}`, values, has => db.select({
+          ...resultColumns, knownFailure: failedBefore(previousRunOf(id)), attemptRows: ATTEMPT_ROWS,
+        }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
             // run_started_at: only the partition of the run's month is searched (pruned as the statement starts)
-            eq(testResults.runId, runId), sql`${testResults.runStartedAt} = ${startedAt}`, visible, RESULT_FILTER[query.status],
-            after ? sql`${testResults.id} > ${after.id}::uuid` : undefined,
+            sql`${testResults.runId} = ${id}`, sql`${testResults.runStartedAt} = (select ${runs.startedAt} from ${runs} where ${runs.id} = ${id})`,
+            inScopeSlot(has, testResults.projectId), RESULT_FILTER[status],
+            has('after') ? sql`${testResults.id} > ${slot('after')}::uuid` : undefined,
           ))
-          .orderBy(testResults.id).limit(query.limit + 1),
-    failureGroups(db, runId, previousRun, visible),
-    db.select().from(runUploads).where(and(eq(runUploads.runId, runId),
-      sql`exists (select 1 from ${runs} where ${runs.id} = ${runId}::uuid and ${inScope(scope, runs.projectId)})`))
-      .orderBy(runUploads.createdAt, runUploads.id),
+          .orderBy(testResults.id).limit(slot('limit'))),
+    executeKept(db, 'runFailureGroups', values, has =>
+      failureGroupsQuery(id, previousRunOf(id), inScopeSlot(has, testResults.projectId)))
+      .then(result => toFailureGroups(rowsOf<GroupRow>(result), runId)),
+    runKept(db, 'runUploads', values, has => db.select().from(runUploads).where(and(sql`${runUploads.runId} = ${id}`,
+      sql`exists (select 1 from ${runs} where ${runs.id} = ${id} and ${inScopeSlot(has, runs.projectId)})`))
+      .orderBy(runUploads.createdAt, runUploads.id)),
   ])
   if (!row) return undefined
   const { run, slug, previousId } = row

@@ -1,4 +1,6 @@
 import { inArray, sql, type Column, type SQL } from 'drizzle-orm'
+import { slot, type Has } from '../db/kept'
+import { uuidArray } from '../db/sql'
 import type { UserRole } from '#shared/constants'
 
 /**
@@ -22,6 +24,14 @@ export function inScope(scope: Scope, column: Column | SQL): SQL {
   if (scope.projectIds === null) return sql`true`
   if (scope.projectIds.length === 0) return sql`false`
   return inArray(column as Column, scope.projectIds)
+}
+
+/** The caller's projects as the value of a kept statement's `scope` slot (none given: every project). */
+export const scopeSlot = (scope: Scope) => ({ scope: scope.projectIds && uuidArray(scope.projectIds) })
+
+/** inScope in a kept statement (../db/kept.ts): the projects come from the `scope` slot (scopeSlot). */
+export function inScopeSlot(has: Has, column: Column | SQL): SQL {
+  return has('scope') ? sql`${column} = any(${slot('scope')}::uuid[])` : sql`true`
 }
 
 /** The server itself (demo loader, benchmarks): every project, every right. Never handed to a request. */

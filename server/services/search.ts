@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
@@ -19,16 +19,19 @@ const { testCases, failureClusters, clusterTestCases, projects, testResults, run
  * not hold the words is still found through the clusters it failed in, so one search finds the tests and the
  * clusters an error mentions without indexing every stored error message (test_results is the ingest's hot table).
  */
-const pattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`
 
 /** The test's indexed text holds `text`. */
 export function testTextMatches(text: string): SQL {
-  return sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${pattern(text)}`
+  return sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${likePattern(text)}`
 }
 
 /** The cluster's indexed error text holds `text`. */
-export function clusterTextMatches(text: string): SQL {
-  return sql`cluster_search_text(${failureClusters.title}, ${failureClusters.errorType}, ${failureClusters.sampleMessage}, ${failureClusters.location}, ${failureClusters.sampleStack}) ilike ${pattern(text)}`
+const clusterTextMatches = (text: string): SQL => clusterTextLike(likePattern(text))
+
+/** The cluster's indexed error text is like `pattern` (likePattern's, as a value or a slot). */
+export function clusterTextLike(pattern: string | Placeholder): SQL {
+  return sql`cluster_search_text(${failureClusters.title}, ${failureClusters.errorType}, ${failureClusters.sampleMessage}, ${failureClusters.location}, ${failureClusters.sampleStack}) ilike ${pattern}`
 }
 
 /** The test case `testCaseId` failed in a live cluster whose error text holds `text`. */
@@ -40,7 +43,7 @@ export function failedWithErrorMatching(text: string, testCaseId: SQL | typeof t
 
 /** `column` (an error message) holds `text`. */
 export function textMatches(column: SQL | typeof testResults.errorMessage, text: string): SQL {
-  return sql`${column} ilike ${pattern(text)}`
+  return sql`${column} ilike ${likePattern(text)}`
 }
 
 const LATEST_STATUS: Record<SearchStatus, SQL> = {

@@ -137,6 +137,39 @@ describe('read API on the demo dataset', () => {
     expect(everything).toHaveLength(withFlakes.counts.tests)
   })
 
+  it('filters runs and clusters exactly as the whole list filtered by hand, page by page', async () => {
+    // each combination of filters is a statement of its own, built once (server/db/kept.ts): every one is checked here
+    const runs = await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))
+    const times = runs.map(r => r.startedAt).sort()
+    const [since, until] = [times[Math.floor(times.length / 4)], times[Math.floor((times.length * 3) / 4)]]
+    const branch = runs.find(r => r.branch && r.branch !== 'main')!.branch
+    const runCases: [string, (r: any) => boolean][] = [
+      [`branch=${branch}`, r => r.branch === branch],
+      ['status=failed', r => r.status === 'failed'],
+      [`since=${since}`, r => r.startedAt >= since],
+      [`until=${until}`, r => r.startedAt <= until],
+      [`branch=main&status=passed&since=${since}&until=${until}`,
+        r => r.branch === 'main' && r.status === 'passed' && r.startedAt >= since && r.startedAt <= until],
+    ]
+    for (const [filter, keep] of runCases) {
+      const expected = runs.filter(keep).map(r => r.id)
+      expect(expected.length, filter).toBeGreaterThan(0)
+      const paged = await all(c => ok(`/api/projects/web/runs?${filter}&limit=7${c ? `&cursor=${c}` : ''}`))
+      expect(paged.map(r => r.id), filter).toEqual(expected)
+    }
+    const clusters = await all(c => ok(`/api/projects/web/clusters?limit=100${c ? `&cursor=${c}` : ''}`))
+    const category = clusters[0].category
+    for (const [filter, keep] of [
+      ['status=open', (c: any) => c.status === 'open'],
+      [`category=${category}`, (c: any) => c.category === category],
+      [`status=open&category=${category}`, (c: any) => c.status === 'open' && c.category === category],
+    ] as [string, (c: any) => boolean][]) {
+      const paged = await all(c => ok(`/api/projects/web/clusters?${filter}&limit=2${c ? `&cursor=${c}` : ''}`))
+      expect(paged.map(c => c.id), filter).toEqual(clusters.filter(keep).map(c => c.id))
+    }
+    expect((await ok(`/api/projects/web/runs?branch=no-such-branch`)).items).toEqual([])
+  })
+
   it('reads a test case, a cluster and the failed results consistently with each other', async () => {
     const clusters = await all(c => ok(`/api/projects/web/clusters?limit=3${c ? `&cursor=${c}` : ''}`))
     expect(clusters.length).toBeGreaterThanOrEqual(2)

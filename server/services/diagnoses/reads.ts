@@ -1,12 +1,13 @@
-import { and, desc, eq, exists, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, exists, isNull, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema, type Db } from '../../db'
+import { runKept, slot } from '../../db/kept'
 import { iso } from '../../db/sql'
 import type { DiagnosisFeedbackBody, UsageQuery } from '#shared/schemas/diagnosis'
 import type { ClusterDiagnosis, DiagnosisDetail, DiagnosisUsage, DiagnosisUsageDay } from '#shared/types/diagnosis'
 import { notFound } from '../../utils/errors'
 import { requireCluster } from '../clusters'
 import { authorize } from '../policy'
-import { inScope, type Scope } from '../scope'
+import { inScope, inScopeSlot, scopeSlot, type Scope } from '../scope'
 import { scheduleDiagnosis } from './queue'
 
 /**
@@ -53,24 +54,29 @@ function toDetail(d: DiagnosisRow, feedback: DiagnosisDetail['feedback']): Diagn
   }
 }
 
-/** The feedback on the outer `diagnoses` row's version: the counts, and the caller's own newest answer. */
-const feedbackColumns = (userId: string) => ({
+/** The feedback on the outer `diagnoses` row's version: the counts, and the caller's own newest answer (`userId`, a slot). */
+const feedbackColumns = (userId: SQL) => ({
   helpful: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 1)`,
   wrong: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 0)`,
   mine: sql<{ helpful: number, note: string | null, createdAt: string } | string | null>`(select json_build_object('helpful', f.helpful,
     'note', f.note, 'createdAt', f.created_at) from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id"
-    and f.user_id = ${userId} order by f.created_at desc limit 1)`,
+    and f.user_id = ${userId}::uuid order by f.created_at desc limit 1)`,
 })
 
+/** The versions a diagnosis lists, newest first. */
+const VERSIONS_LISTED = 50
+
 /**
- * The versions of a cluster the caller may see (none otherwise), newest first, each with its feedback: one query, the
- * scope checked inside it.
+ * The versions of a cluster the caller may see (none otherwise), newest first, each with its feedback: one kept
+ * statement (../../db/kept.ts), the scope checked inside it.
  */
 async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
-  const visible = exists(db.select({ one: sql`1` }).from(failureClusters)
-    .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))))
-  const rows = await db.select({ d: diagnoses, ...feedbackColumns(scope.userId) }).from(diagnoses)
-    .where(and(eq(diagnoses.clusterId, clusterId), visible)).orderBy(desc(diagnoses.version)).limit(50)
+  const id = sql`${slot('clusterId')}::uuid`
+  const rows = await runKept(db, 'diagnosis', { ...scopeSlot(scope), clusterId, userId: scope.userId, limit: VERSIONS_LISTED }, has => db
+    .select({ d: diagnoses, ...feedbackColumns(sql`${slot('userId')}`) }).from(diagnoses)
+    .where(and(sql`${diagnoses.clusterId} = ${id}`, exists(db.select({ one: sql`1` }).from(failureClusters).where(and(
+      sql`${failureClusters.id} = ${id}`, inScopeSlot(has, failureClusters.projectId), isNull(failureClusters.mergedIntoId))))))
+    .orderBy(desc(diagnoses.version)).limit(slot('limit')))
   const first = rows[0]
   const mine = typeof first?.mine === 'string' ? JSON.parse(first.mine) as Exclude<typeof first.mine, string> : first?.mine
   return {
