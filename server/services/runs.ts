@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, sql, type SQL } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
-import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends } from '#shared/types/reads'
+import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
 import { executeKept, runKept, slot } from '../db/kept'
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
@@ -137,6 +137,19 @@ export async function runBefore(run: RunRow, branch: string | null): Promise<Run
     .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
   return previous ?? null
 }
+
+/**
+ * The uploads of the outer `runs` row, oldest first, as the run page lists them (UploadView): a column of the run's
+ * own read, the notes' lists counted in SQL so they are not sent.
+ */
+const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_build_object('fileName', u.file_name, 'format', u.format,
+    'results', u.results, 'bytes', u.bytes,
+    'uploadedAt', to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'duplicates', coalesce(jsonb_array_length(u.notes->'duplicates'), 0),
+    'rejected', coalesce(jsonb_array_length(u.notes->'rejected'), 0),
+    'newClusters', coalesce(jsonb_array_length(u.notes->'newClusters'), 0),
+    'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0)) order by u.created_at, u.id), '[]'::json)
+  from ${runUploads} u where u.run_id = ${runs.id})`
 
 /** A retried result's attempts in order, read with the result (null for a single attempt). */
 const ATTEMPT_ROWS = sql<{ attempt: number, status: ResultView['status'], durationMs: number | null, errorMessage: string | null }[] | null>`
@@ -275,9 +288,9 @@ export async function getRun(scope: Scope, runId: string, query: RunResultsQuery
 }
 
 /**
- * getRun's four statements, sent together (one round trip instead of two) and kept (../db/kept.ts): the run with its
- * project's slug and repository and the id of the run before it on its branch; a page of its results; its failure
- * groups; its uploads. Each checks the scope in SQL; the last three find the run's start time and previous run by
+ * getRun's three statements, sent together (one round trip instead of two) and kept (../db/kept.ts): the run with its
+ * project's slug and repository, the id of the run before it on its branch and its uploads; a page of its results;
+ * its failure groups. Each checks the scope in SQL; the last two find the run's start time and previous run by
  * subquery. Undefined when no such run is visible.
  */
 async function readRun(
@@ -286,9 +299,10 @@ async function readRun(
   const id = sql`${slot('runId')}::uuid`
   const values = { ...scopeSlot(scope), runId, after: after?.id, limit: query.limit + 1 }
   const { status } = query
-  const [[row], rows, groups, uploads] = await Promise.all([
+  const [[row], rows, groups] = await Promise.all([
     runKept(db, 'run', values, has => db.select({
       run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, url: projects.repositoryUrl, defaultBranch: projects.defaultBranch,
+      uploads: RUN_UPLOADS,
     }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
       .where(and(sql`${runs.id} = ${id}`, inScopeSlot(has, runs.projectId)))),
     status === null
@@ -306,9 +320,6 @@ async function readRun(
     executeKept(db, 'runFailureGroups', values, has =>
       failureGroupsQuery(id, previousRunOf(id), inScopeSlot(has, testResults.projectId)))
       .then(result => toFailureGroups(rowsOf<GroupRow>(result), runId)),
-    runKept(db, 'runUploads', values, has => db.select().from(runUploads).where(and(sql`${runUploads.runId} = ${id}`,
-      sql`exists (select 1 from ${runs} where ${runs.id} = ${id} and ${inScopeSlot(has, runs.projectId)})`))
-      .orderBy(runUploads.createdAt, runUploads.id)),
   ])
   if (!row) return undefined
   const { run, slug, previousId } = row
@@ -326,11 +337,7 @@ async function readRun(
     errors: run.errors.map(e => e.message), failureGroups: groups,
     novelty: previousId ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures } : null,
     previousRunId: previousId ?? null,
-    uploads: uploads.map(u => ({
-      fileName: u.fileName, format: u.format, results: u.results, bytes: u.bytes, uploadedAt: u.createdAt.toISOString(),
-      duplicates: u.notes.duplicates.length, rejected: u.notes.rejected.length,
-      newClusters: u.notes.newClusters?.length ?? 0, newlyFlaky: u.notes.newlyFlaky?.length ?? 0,
-    })),
+    uploads: typeof row.uploads === 'string' ? JSON.parse(row.uploads) as UploadView[] : row.uploads,
     results,
   }
 }

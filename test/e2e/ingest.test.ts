@@ -150,6 +150,13 @@ describe('ingest', () => {
     expect(res.status).toBe(201)
     expect(res.body.counts).toEqual({ tests: 2, passed: 2, failed: 0, errored: 0, skipped: 0, flaky: 1 })
     expect(res.body.merged.duplicates).toEqual([{ test: expect.stringContaining('t'), occurrences: 2 }])
+    // the run lists the upload as its receipt said (the notes counted in SQL)
+    const run = await (await fetch(`${server.url}/api/runs/${res.body.runId}`, { headers: { cookie } })).json() as any
+    expect(run.uploads).toEqual([{
+      fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      duplicates: 1, rejected: 0, newClusters: res.body.newClusters.length, newlyFlaky: res.body.newlyFlaky.length,
+    }])
+    expect(Math.abs(Date.parse(run.uploads[0].uploadedAt) - Date.now())).toBeLessThan(60_000)
   })
 
   it('stores a hostile but well-formed report: absurd numbers become nulls, a test repeated 500 times keeps its last 100 tries', async () => {
