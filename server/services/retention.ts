@@ -6,6 +6,7 @@ import { enqueueBlobSweep } from './blobs'
 import { registerJob, enqueueJob } from './jobs'
 import { dropMonthPartition, ensureComingPartitions, listMonthPartitions } from './partitions'
 import { authorize } from './policy'
+import { pruneResultProperties } from './result-properties'
 import { systemScope, type Scope } from './scope'
 import { deleteSettledDeliveries } from './webhook-delivery'
 
@@ -18,7 +19,7 @@ import { deleteSettledDeliveries } from './webhook-delivery'
  * stay, so the trends keep the days whose runs are gone; the project's run count and latest run are kept right.
  * Test cases and failure clusters stay with their triage, quarantine and counts (the product keeps them). Attachment
  * rows go with their runs and the blob sweep is queued for their files. Settled webhook deliveries older than the
- * project's retention go too.
+ * project's retention go too, and the results' properties objects no remaining run points at.
  */
 
 const { runs, testResults, testAttempts, projects, projectRollups } = schema
@@ -117,15 +118,21 @@ export async function pruneExpiredRuns(scope: Scope, now = Date.now()): Promise<
   // a month can go only when no project keeps it: every project has a retention and the month ends before its cutoff
   const cutoff = kept.length && kept.length === all.length ? Math.min(...kept.map(p => now - (p.days ?? fallback!) * DAY_MS)) : null
   const dropped = cutoff === null ? { months: [], runsByProject: new Map<string, number>() } : await dropExpiredMonths(new Date(cutoff))
-  const outcome: RetentionOutcome = { projects: [], runsDeleted: 0, monthsDropped: dropped.months, webhookDeliveriesDeleted: 0 }
+  const outcome: RetentionOutcome = {
+    projects: [], runsDeleted: 0, monthsDropped: dropped.months, webhookDeliveriesDeleted: 0, resultPropertiesDeleted: 0,
+  }
   for (const p of kept) {
     const days = p.days ?? fallback!
     const before = new Date(now - days * DAY_MS)
     const deleted = (dropped.runsByProject.get(p.id) ?? 0) + await deleteRuns(p.id, before)
     const deliveries = await deleteSettledDeliveries(p.id, before)
-    outcome.projects.push({ slug: p.slug, retentionDays: days, runsDeleted: deleted, webhookDeliveriesDeleted: deliveries })
+    const properties = deleted ? await pruneResultProperties(p.id) : 0
+    outcome.projects.push({
+      slug: p.slug, retentionDays: days, runsDeleted: deleted, webhookDeliveriesDeleted: deliveries, resultPropertiesDeleted: properties,
+    })
     outcome.runsDeleted += deleted
     outcome.webhookDeliveriesDeleted += deliveries
+    outcome.resultPropertiesDeleted += properties
   }
   return outcome
 }

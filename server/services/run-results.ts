@@ -97,7 +97,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     await tx.delete(testAttempts).where(inArray(testAttempts.resultId, tx.select({ id: testResults.id }).from(testResults).where(replaced)))
     await tx.delete(testResults).where(replaced)
   }
-  const propertiesId = await storeResultProperties(tx, projectId, merged.map(m => m.result.properties))
+  const propertiesId = await storeResultProperties(tx, projectId, run.id, merged.map(m => m.result.properties))
   await insertResults(tx, projectId, run, merged, {
     propertiesId,
     links: (identityHash) => {

@@ -25,10 +25,18 @@ export interface ProjectSettings {
 
 /** What one pass of retention deleted, per project that has a retention. */
 export interface RetentionOutcome {
-  projects: { slug: string, retentionDays: number, runsDeleted: number, webhookDeliveriesDeleted: number }[]
+  projects: {
+    slug: string
+    retentionDays: number
+    runsDeleted: number
+    webhookDeliveriesDeleted: number
+    resultPropertiesDeleted: number
+  }[]
   runsDeleted: number
   /** UTC months (`YYYY-MM`) whose results were dropped whole (a partition), before the rest went row by row. */
   monthsDropped: string[]
   /** Delivered or failed webhook deliveries older than their project's retention (pending ones wait for their retries). */
   webhookDeliveriesDeleted: number
+  /** Stored results' properties objects that no remaining run's results point at any more. */
+  resultPropertiesDeleted: number
 }

@@ -265,3 +265,54 @@ describe('ingest of bad input loses nothing', () => {
     expect(props).toMatchObject({ stored: 2, used: 2, results: good.counts.tests, case8: expect.objectContaining({ browser: 'Google Chrome', author: 'Adrian' }) })
   })
 })
+
+describe('suite properties under retention', () => {
+  let server: TestServer
+  let key: string
+  let cookie: string
+
+  beforeAll(async () => {
+    server = await startServer()
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  /** A report of two suites: one with the build's own properties, and (when `shared`) one whose properties every build shares. */
+  const report = (build: number, shared: boolean) => `<testsuites>
+    <testsuite name="s"><properties><property name="build" value="${build}"/><property name="env" value="ci"/></properties>
+      <testcase classname="c" name="a"/></testsuite>
+    ${shared ? '<testsuite name="t"><properties><property name="kind" value="shared"/></properties><testcase classname="d" name="b"/></testsuite>' : ''}
+  </testsuites>`
+  const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString()
+  const retention = async () => {
+    const res = await fetch(`${server.url}/api/settings/retention`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(200)
+    return (await res.json() as any).projects.find((p: any) => p.slug === 'props')
+  }
+
+  it('deletes the properties no remaining run points at, and only those', async () => {
+    for (const [build, daysAgo, shared] of [[1, 45, true], [2, 40, false], [3, 0, true]] as const) {
+      const res = await upload(server, [{ name: `b${build}.xml`, content: report(build, shared) }],
+        { key, query: { project: 'props', runKey: `b${build}`, startedAt: at(daysAgo) } })
+      expect(res.status).toBe(201)
+    }
+    // a shard of the latest run brings build 1's properties back: still pointed at, so kept
+    expect((await upload(server, [{ name: 'b1-again.xml', content: report(1, false).replace('name="a"', 'name="z"') }],
+      { key, query: { project: 'props', runKey: 'b3' } })).status).toBe(201)
+    const patch = await fetch(`${server.url}/api/projects/props`, {
+      method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ retentionDays: 30 }),
+    })
+    expect(patch.status).toBe(200)
+    // builds 1, 2 and 3 and the shared object were stored; runs b1 and b2 go, and with them only build 2's properties
+    expect(await retention()).toEqual({ slug: 'props', retentionDays: 30, runsDeleted: 2, webhookDeliveriesDeleted: 0, resultPropertiesDeleted: 1 })
+    expect(await retention()).toMatchObject({ runsDeleted: 0, resultPropertiesDeleted: 0 })
+    await server.kill()
+    const [rows] = await queryDb(server.env, `select
+      (select count(*)::int from result_properties) as stored,
+      (select array_agg(p.properties->>'build' order by p.properties->>'build') from result_properties p where p.properties ? 'build') as builds,
+      (select count(*)::int from test_results r where r.properties_id is not null
+        and not exists (select 1 from result_properties p where p.project_id = r.project_id and p.id = r.properties_id)) as dangling`)
+    expect(rows).toEqual({ stored: 3, builds: ['1', '3'], dangling: 0 })
+  })
+})

@@ -519,7 +519,7 @@ describe('read API on the demo dataset', () => {
     expect((await send('PATCH', '/api/projects/web', { retentionDays: 7 })).status).toBe(200)
     const outcome = await send('POST', '/api/settings/retention', {})
     expect(outcome.status).toBe(200)
-    expect(outcome.body.projects).toEqual([{ slug: 'web', retentionDays: 7, runsDeleted: old.length, webhookDeliveriesDeleted: 0 }])
+    expect(outcome.body.projects).toEqual([{ slug: 'web', retentionDays: 7, runsDeleted: old.length, webhookDeliveriesDeleted: 0, resultPropertiesDeleted: 0 }])
     const after = await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))
     expect(after.map(r => r.id)).toEqual(before.filter(r => Date.parse(r.startedAt) >= cutoff).map(r => r.id))
     const project = await ok('/api/projects/web')

@@ -228,7 +228,7 @@ describe('webhooks', () => {
     await answer(call('PATCH', '/api/projects/web', { retentionDays: 30 }), 200)
     const outcome = await answer(call('POST', '/api/settings/retention', {}), 200)
     expect(outcome).toMatchObject({ runsDeleted: 0, webhookDeliveriesDeleted: aged.length })
-    expect(outcome.projects).toEqual([{ slug: 'web', retentionDays: 30, runsDeleted: 0, webhookDeliveriesDeleted: aged.length }])
+    expect(outcome.projects).toEqual([{ slug: 'web', retentionDays: 30, runsDeleted: 0, webhookDeliveriesDeleted: aged.length, resultPropertiesDeleted: 0 }])
     expect(await count()).toBe(total - aged.length)
     expect(await sqlOn(`select id from webhook_deliveries where event = 'run.failed'`)).toEqual([])
     expect((await answer(call('POST', '/api/settings/retention', {}), 200)).webhookDeliveriesDeleted).toBe(0)

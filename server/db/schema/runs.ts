@@ -33,6 +33,11 @@ export const runs = pgTable('runs', {
   infra: boolean().notNull().default(false),
   /** Run-level errors that are not tests (Playwright top-level errors[], webServer failures). */
   errors: jsonb().$type<{ message: string, stack: string | null }[]>().notNull().default(sql`'[]'::jsonb`),
+  /**
+   * The result_properties rows the run's results point at, so retention can delete the rows no run points at any more
+   * (services/result-properties.ts). Null for a run stored before this was kept: its project's rows are then all kept.
+   */
+  propertiesIds: uuid().array().default(sql`'{}'::uuid[]`),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [

@@ -108,8 +108,8 @@ export const testResults = pgTable('test_results', {
  * Each distinct properties object of a project, stored once and referenced by its results (test_results.properties_id):
  * a JUnit suite's properties (Surefire writes every system property) apply to every testcase of the suite, and were
  * a copy on each result row. Content-addressed: the id is the md5 of the object's jsonb text, so the same object from
- * any upload (and the migration that folded the copies out) is one row. Rows outlive the results that used them
- * (one per distinct object); they go with their project.
+ * any upload (and the migration that folded the copies out) is one row. Retention deletes the rows no run points at
+ * any more (runs.properties_ids); the rest go with their project.
  */
 export const resultProperties = pgTable('result_properties', {
   projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
