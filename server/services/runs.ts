@@ -229,7 +229,11 @@ export async function failureGroups(
   return toFailureGroups(rowsOf<GroupRow>(await db.execute(failureGroupsQuery(sql`${runId}::uuid`, previousId, sql`true`))), runId)
 }
 
-/** failureGroups' statement, for the run `runId` (an SQL uuid), its results filtered by `visible`. */
+/**
+ * failureGroups' statement, for the run `runId` (an SQL uuid), its results filtered by `visible`. The run is named in
+ * each arm of the or, so each reads its own index (the run's failures; its passes on retry with a cause), and its start
+ * time prunes the partitions.
+ */
 function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, visible: SQL): SQL {
   return sql`
     select g.*, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
@@ -246,7 +250,9 @@ function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, vi
           (${FAILED_RESULT}) and ${failedBefore(previousId)} as known
         from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
         where ${testResults.runId} = ${runId} and ${visible}
-          and (${FAILED_RESULT} or (${testResults.flaky} and ${testResults.clusterId} is not null))
+          and ${testResults.runStartedAt} = (select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId})
+          and ((${testResults.runId} = ${runId} and ${FAILED_RESULT})
+            or (${testResults.runId} = ${runId} and ${testResults.flaky} and ${testResults.clusterId} is not null))
       ) f
     ) g left join ${failureClusters} c on c.id = g.cluster_id
     where g.rank <= ${sql.raw(String(GROUP_TESTS))}

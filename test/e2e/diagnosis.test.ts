@@ -140,7 +140,13 @@ describe('diagnosis', () => {
     // one cluster's diagnoses run in upload order: run 6's version shows once both checks are done (had a check made
     // one more, the POST below would not be the next number)
     await expect.poll(() => versionsOf(clusterId)).toEqual([3, 2, 1])
-    const { versions } = await diagnosisOf(clusterId)
+    const { versions, latest } = await diagnosisOf(clusterId)
+    // the latest version is read whole (the others' text is not): the list's first entry, with its evidence and steps
+    expect(latest).toMatchObject({
+      id: versions[0].id, version: 3, changed: versions[0].changed, summary: expect.any(String), rootCause: expect.any(String),
+      evidence: expect.arrayContaining([expect.objectContaining({})]), investigationSteps: expect.arrayContaining([expect.any(String)]),
+      feedback: { helpful: 0, wrong: 0, mine: null },
+    })
     expect(versions[1].changed).toMatch(/^"[^"]+ › test 03" turned stable \(was new\); "[^"]+ › test 04" turned stable \(was new\)$/)
     expect(versions[0].changed).toMatch(/^"[^"]+ › test 03" turned broken \(was stable\); "[^"]+ › test 04" turned broken \(was stable\); 1 new affected test$/)
     await send(7, ['test 03', 'test 04', 'test 05']) // nothing new again: checked before the POST below runs
@@ -160,7 +166,8 @@ describe('diagnosis', () => {
     expect(wrong.body).toMatchObject({ helpful: 0, wrong: 1, mine: { helpful: false, note: 'The rate table changed, not the code.' } })
     const helpful = await api('POST', `/api/diagnoses/${d.id}/feedback`, { helpful: true })
     expect(helpful.body).toMatchObject({ helpful: 1, wrong: 0, mine: { helpful: true, note: null } })
-    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.latest.feedback).toMatchObject({ helpful: 1, wrong: 0 })
+    expect((await api('GET', `/api/clusters/${clusterId}/diagnosis`)).body.latest.feedback)
+      .toEqual({ helpful: 1, wrong: 0, mine: { helpful: true, note: null, createdAt: expect.stringMatching(/Z$/) } })
     expect((await api('POST', `/api/diagnoses/${d.id}/feedback`, { note: 'no verdict' })).status).toBe(400)
     const missing = await api('POST', `/api/diagnoses/00000000-0000-4000-8000-000000000000/feedback`, { helpful: true })
     expect([missing.status, missing.body.data?.code]).toEqual([404, 'diagnosis_not_found'])

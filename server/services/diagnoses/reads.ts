@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, exists, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { useDb, schema, type Db } from '../../db'
 import { runKept, slot } from '../../db/kept'
 import { iso } from '../../db/sql'
@@ -17,8 +17,6 @@ import { scheduleDiagnosis } from './queue'
  */
 
 const { diagnoses, diagnosisFeedback, failureClusters } = schema
-
-type DiagnosisRow = typeof diagnoses.$inferSelect
 
 /** Said in place of a diagnosis while the one ingest started has not landed yet. */
 const PENDING_NOTE = 'Not diagnosed yet: a diagnosis is made after each upload with new evidence, and this one is on its way.'
@@ -40,58 +38,81 @@ async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<
   }
 }
 
-/** The "changed" line of a version: what its basis records as new since the previous one. */
-const changedOf = (d: DiagnosisRow) => d.basis?.changes?.length ? d.basis.changes.join('; ') : null
-
-function toDetail(d: DiagnosisRow, feedback: DiagnosisDetail['feedback']): DiagnosisDetail {
-  return {
-    id: d.id, clusterId: d.clusterId, version: d.version, changed: changedOf(d), engine: d.engine, model: d.model, category: d.category,
-    summary: d.summary,
-    rootCause: d.rootCause, evidence: d.evidence, suggestedFix: d.suggestedFix, investigationSteps: d.investigationSteps,
-    confidence: d.confidence, inputTokens: d.inputTokens, outputTokens: d.outputTokens, costUsd: d.costUsd, latencyMs: d.latencyMs,
-    error: d.error,
-    createdAt: iso(d.createdAt), feedback,
-  }
+/** The columns every version is listed with; the basis is read for its changes only. */
+const versionColumns = {
+  id: diagnoses.id, clusterId: diagnoses.clusterId, version: diagnoses.version, engine: diagnoses.engine, model: diagnoses.model,
+  category: diagnoses.category, confidence: diagnoses.confidence, error: diagnoses.error, createdAt: diagnoses.createdAt,
+  inputTokens: diagnoses.inputTokens, outputTokens: diagnoses.outputTokens, costUsd: diagnoses.costUsd, latencyMs: diagnoses.latencyMs,
+  changes: sql<string[] | string | null>`${diagnoses.basis}->'changes'`,
 }
 
-/** The feedback on the outer `diagnoses` row's version: the counts, and the caller's own newest answer (`userId`, a slot). */
-const feedbackColumns = (userId: SQL) => ({
-  helpful: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 1)`,
-  wrong: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 0)`,
-  mine: sql<{ helpful: number, note: string | null, createdAt: string } | string | null>`(select json_build_object('helpful', f.helpful,
-    'note', f.note, 'createdAt', f.created_at) from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id"
-    and f.user_id = ${userId}::uuid order by f.created_at desc limit 1)`,
+/** A value of the latest version only (null on the others), which is the one shown whole. */
+const ofLatest = <T>(latest: SQL, value: SQLWrapper) =>
+  sql<T | null>`case when ${diagnoses.version} = ${latest} then ${value} end`
+
+/**
+ * The latest version's text and feedback (`latest`: its version number, by subquery): the counts, and the caller's own
+ * newest answer (`userId`, a slot).
+ */
+const latestColumns = (latest: SQL, userId: SQL) => ({
+  summary: ofLatest<string>(latest, diagnoses.summary),
+  rootCause: ofLatest<string>(latest, diagnoses.rootCause),
+  evidence: ofLatest<DiagnosisDetail['evidence'] | string>(latest, diagnoses.evidence),
+  suggestedFix: ofLatest<string>(latest, diagnoses.suggestedFix),
+  investigationSteps: ofLatest<string[] | string>(latest, diagnoses.investigationSteps),
+  helpful: ofLatest<number>(latest, sql`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 1)`),
+  wrong: ofLatest<number>(latest, sql`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 0)`),
+  mine: ofLatest<{ helpful: number, note: string | null, createdAt: string } | string>(latest, sql`(select json_build_object(
+    'helpful', f.helpful, 'note', f.note, 'createdAt', f.created_at) from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id"
+    and f.user_id = ${userId}::uuid order by f.created_at desc limit 1)`),
 })
+
+/** A JSON value as the driver gave it (parsed, or its text). */
+const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) as T : value)
+
+/** The "changed" line of a version: what its basis records as new since the previous one. */
+const changedOf = (changes: string[] | string | null) => {
+  const list = changes === null ? null : parsed(changes)
+  return list?.length ? list.join('; ') : null
+}
 
 /** The versions a diagnosis lists, newest first. */
 const VERSIONS_LISTED = 50
 
 /**
- * The versions of a cluster the caller may see (none otherwise), newest first, each with its feedback: one kept
- * statement (../../db/kept.ts), the scope checked inside it.
+ * The versions of a cluster the caller may see (none otherwise), newest first, the latest one whole with its feedback:
+ * one kept statement (../../db/kept.ts), the scope checked inside it. The others' text is not read (a version is about
+ * 2.8 KB; their feedback subqueries are not run).
  */
 async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
   const id = sql`${slot('clusterId')}::uuid`
+  const latest = sql`(select max(v.version) from ${diagnoses} v where v.cluster_id = ${id})`
   const rows = await runKept(db, 'diagnosis', { ...scopeSlot(scope), clusterId, userId: scope.userId, limit: VERSIONS_LISTED }, has => db
-    .select({ d: diagnoses, ...feedbackColumns(sql`${slot('userId')}`) }).from(diagnoses)
+    .select({ ...versionColumns, ...latestColumns(latest, sql`${slot('userId')}`) }).from(diagnoses)
     .where(and(sql`${diagnoses.clusterId} = ${id}`, exists(db.select({ one: sql`1` }).from(failureClusters).where(and(
       sql`${failureClusters.id} = ${id}`, inScopeSlot(has, failureClusters.projectId), isNull(failureClusters.mergedIntoId))))))
     .orderBy(desc(diagnoses.version)).limit(slot('limit')))
   const first = rows[0]
-  const mine = typeof first?.mine === 'string' ? JSON.parse(first.mine) as Exclude<typeof first.mine, string> : first?.mine
+  const mine = first?.mine ? parsed(first.mine) : null
   return {
     clusterId,
     latest: first
-      ? toDetail(first.d, {
-          helpful: first.helpful, wrong: first.wrong,
-          mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
-        })
+      ? {
+          id: first.id, clusterId: first.clusterId, version: first.version, changed: changedOf(first.changes), engine: first.engine,
+          model: first.model, category: first.category, summary: first.summary!, rootCause: first.rootCause!,
+          evidence: parsed(first.evidence!), suggestedFix: first.suggestedFix!, investigationSteps: parsed(first.investigationSteps!),
+          confidence: first.confidence, inputTokens: first.inputTokens, outputTokens: first.outputTokens, costUsd: first.costUsd,
+          latencyMs: first.latencyMs, error: first.error, createdAt: iso(first.createdAt),
+          feedback: {
+            helpful: first.helpful ?? 0, wrong: first.wrong ?? 0,
+            mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
+          },
+        }
       : null,
     note: first ? null : PENDING_NOTE,
-    versions: rows.map(({ d }) => ({
-      id: d.id, version: d.version, changed: changedOf(d), engine: d.engine, model: d.model, category: d.category, confidence: d.confidence,
-      error: d.error,
-      createdAt: iso(d.createdAt),
+    versions: rows.map(d => ({
+      id: d.id, version: d.version, changed: changedOf(d.changes), engine: d.engine, model: d.model, category: d.category,
+      confidence: d.confidence, error: d.error, createdAt: iso(d.createdAt),
     })),
   }
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "test_results_run_flaky_idx" ON "test_results" USING btree ("run_id") WHERE flaky and cluster_id is not null;
