@@ -179,12 +179,14 @@ function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView 
 }
 
 /**
- * `exists` over the previous run: the result's test failed there too (false when there is no previous run). The run
- * is an id, or a subquery that gives one (or null: no previous run).
+ * The result's test failed in the previous run too (false when there is no previous run). The run is an id, or a
+ * subquery that gives one (or null: no previous run). Written as `in` over the previous run's failures, which Postgres
+ * reads once into a hash: as a correlated `exists` its plan switched to one probe per result with the row estimates
+ * (a run of 221 failures: 0.85 -> 0.54 ms for its failure groups, prepared).
  */
 const failedBefore = (previousId: string | SQL | undefined) => previousId
-  ? sql<boolean>`exists (select 1 from ${testResults} p where p.run_id = ${typeof previousId === 'string' ? sql`${previousId}::uuid` : sql`(${previousId})`}
-      and p.test_case_id = ${testResults.testCaseId} and p.status in ('failed', 'errored'))`
+  ? sql<boolean>`${testResults.testCaseId} in (select p.test_case_id from ${testResults} p
+      where p.run_id = ${typeof previousId === 'string' ? sql`${previousId}::uuid` : sql`(${previousId})`} and p.status in ('failed', 'errored'))`
   : sql<boolean>`false`
 
 /** The run before the run `runId` (an SQL uuid) on its branch, as a subquery. */
@@ -232,11 +234,11 @@ export async function failureGroups(
 /**
  * failureGroups' statement, for the run `runId` (an SQL uuid), its results filtered by `visible`. The run is named in
  * each arm of the or, so each reads its own index (the run's failures; its passes on retry with a cause), and its start
- * time prunes the partitions.
+ * time prunes the partitions. Only the tests a group lists are looked up (a run of 221 failures: 9 lookups, not 221).
  */
 function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, visible: SQL): SQL {
   return sql`
-    select g.*, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
+    select g.*, t.title, t.variant, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
     from (
       select f.*, row_number() over (partition by f.cluster_id order by f.retry_pass, f.known, f.result_id) as rank,
@@ -244,17 +246,16 @@ function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, vi
         (count(*) filter (where not f.known and not f.retry_pass) over (partition by f.cluster_id))::int as new_failures,
         (count(*) filter (where f.retry_pass) over (partition by f.cluster_id))::int as retry_passes
       from (
-        select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testCases.title} as title,
-          ${testCases.variant} as variant, ${testResults.clusterId} as cluster_id,
+        select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testResults.clusterId} as cluster_id,
           not (${FAILED_RESULT}) as retry_pass,
           (${FAILED_RESULT}) and ${failedBefore(previousId)} as known
-        from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
+        from ${testResults}
         where ${testResults.runId} = ${runId} and ${visible}
           and ${testResults.runStartedAt} = (select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId})
           and ((${testResults.runId} = ${runId} and ${FAILED_RESULT})
             or (${testResults.runId} = ${runId} and ${testResults.flaky} and ${testResults.clusterId} is not null))
       ) f
-    ) g left join ${failureClusters} c on c.id = g.cluster_id
+    ) g join ${testCases} t on t.id = g.test_case_id left join ${failureClusters} c on c.id = g.cluster_id
     where g.rank <= ${sql.raw(String(GROUP_TESTS))}
     order by g.failures desc, g.retry_passes desc, g.cluster_id nulls last, g.rank`
 }
