@@ -2,7 +2,9 @@
  * Mixed load against the built server on Postgres, the shape issue 18 sets: 2 uploaders, 4 MCP clients and 4 page
  * readers at once for 60 s, each one request at a time as fast as it is answered. Prints requests/s and p50/p95 per
  * class and the server's memory (resident set sampled every second: the median after the first 10 s is "steady",
- * VmHWM at the end is the peak), and writes its BENCHMARKS.md section.
+ * VmHWM at the end is the peak), and writes its BENCHMARKS.md section. It also prints p50/p95 per page and per MCP
+ * tool, and per class over the requests that arrived after the first 10 s (what a fresh server's start costs is the
+ * difference).
  *
  *   DATABASE_URL=postgres://… npm run bench:load [-- --seconds 60 --results 1000 --label after]
  *   PROOFDECK_BUILD_DIR=/tmp/other-output …   measures another build (before/after on the same machine)
@@ -50,9 +52,10 @@ const memory = (pid: number, field: 'VmRSS' | 'VmHWM') =>
 interface Target { url: string, cookie: string, ingestKey: string, readKey: string, runId: string, clusterId: string, testCaseId: string }
 
 /** What one worker of each class asks, the i-th time: a request that must answer 2xx. */
-function requestOf(kind: Kind, t: Target, worker: number, i: number): { path: string, init: RequestInit } {
+function requestOf(kind: Kind, t: Target, worker: number, i: number): { path: string, init: RequestInit, label: string } {
   if (kind === 'uploads') {
     return {
+      label: 'upload',
       path: `/api/v1/runs?project=load&branch=main&runKey=load-${Date.now()}-${worker}-${i}`,
       init: { method: 'POST', headers: { 'authorization': `Bearer ${t.ingestKey}`, 'content-type': 'application/xml' }, body: REPORTS[i % 2] },
     }
@@ -66,6 +69,7 @@ function requestOf(kind: Kind, t: Target, worker: number, i: number): { path: st
     ]
     const [name, args] = calls[(i + worker) % calls.length]!
     return {
+      label: name,
       path: '/mcp',
       init: {
         method: 'POST',
@@ -76,12 +80,18 @@ function requestOf(kind: Kind, t: Target, worker: number, i: number): { path: st
     }
   }
   const pages = ['/', '/projects/web', `/runs/${t.runId}`, `/tests/${t.testCaseId}`, '/projects/web/flaky', `/clusters/${t.clusterId}`]
-  return { path: pages[(i + worker) % pages.length]!, init: { headers: { cookie: t.cookie } } }
+  const labels = ['/', '/projects/web', '/runs/:id', '/tests/:id', '/projects/web/flaky', '/clusters/:id']
+  const k = (i + worker) % pages.length
+  return { label: labels[k]!, path: pages[k]!, init: { headers: { cookie: t.cookie } } }
 }
 
 let REPORTS: string[] = []
+/** When the measured requests begin; those that arrive WARM_MS after it are counted again as "warm" (a fresh server's start left out). */
+let RUN_START = 0
+const WARM_MS = 10_000
 
-type Stats = Record<Kind, { ms: number[], errors: string[] }>
+/** Each answer's latency, the same by what was asked (the page, or the MCP tool), and those of the warm requests. */
+type Stats = Record<Kind, { ms: number[], errors: string[], by: Map<string, number[]>, warm: number[] }>
 
 async function worker(kind: Kind, t: Target, n: number, until: number, out: Stats[Kind]) {
   for (let i = 0; Date.now() < until; i++) await send(kind, t, n, i, performance.now(), out)
@@ -89,15 +99,22 @@ async function worker(kind: Kind, t: Target, n: number, until: number, out: Stat
 
 /** A request's answer into its class's figures: latency from `from` (its start, or its scheduled arrival). */
 async function send(kind: Kind, t: Target, worker: number, i: number, from: number, out: Stats[Kind]) {
-  const { path, init } = requestOf(kind, t, worker, i)
+  const { path, init, label } = requestOf(kind, t, worker, i)
+  const took = (ms: number) => {
+    out.ms.push(ms)
+    const same = out.by.get(label)
+    if (same) same.push(ms)
+    else out.by.set(label, [ms])
+    if (from - RUN_START >= WARM_MS) out.warm.push(ms)
+  }
   try {
     const res = await fetch(`${t.url}${path}`, init)
     const text = await res.text()
-    out.ms.push(performance.now() - from)
+    took(performance.now() - from)
     if (res.status >= 300 || (kind === 'mcp' && text.includes('"isError":true'))) out.errors.push(`${path} ${res.status} ${text.slice(0, 200)}`)
   }
   catch (err) {
-    out.ms.push(performance.now() - from)
+    took(performance.now() - from)
     out.errors.push(`${path} ${String(err)}`)
   }
 }
@@ -154,10 +171,12 @@ async function main() {
     const [runs, results] = await demoSize(db, server.output)
     REPORTS = [junitReport(RESULTS, 1), junitReport(RESULTS, 2)]
     const t = await target(server.url)
-    const stats = Object.fromEntries(Object.keys(CLASSES).map(k => [k, { ms: [] as number[], errors: [] as string[] }])) as Stats
+    const stats = Object.fromEntries(Object.keys(CLASSES).map(k =>
+      [k, { ms: [] as number[], errors: [] as string[], by: new Map<string, number[]>(), warm: [] as number[] }])) as Stats
     const rss: number[] = []
     const loads: number[] = [loadavg()[0]!]
     const start = Date.now()
+    RUN_START = performance.now()
     const until = start + SECONDS * 1000
     const sampler = setInterval(() => {
       if (Date.now() - start >= 10_000) rss.push(memory(server.pid, 'VmRSS'))
@@ -182,6 +201,13 @@ async function main() {
     for (const r of rows) {
       console.log(`${r.kind.padEnd(8)} ${r.n} requests, ${r.rate.toFixed(1)}/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${r.errors.length} errors`)
       for (const e of r.errors.slice(0, 3)) console.log(`  ${e}`)
+      const warm = [...stats[r.kind].warm].sort((a, b) => a - b)
+      console.log(`  arrived after the first ${WARM_MS / 1000} s: ${warm.length}, p50 ${quantile(warm, 0.5).toFixed(1)} ms, p95 ${quantile(warm, 0.95).toFixed(1)} ms`)
+      if (r.kind === 'uploads') continue
+      for (const [label, ms] of stats[r.kind].by) {
+        const sorted = [...ms].sort((a, b) => a - b)
+        console.log(`  ${label.padEnd(22)} ${String(ms.length).padStart(4)}  p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p95 ${quantile(sorted, 0.95).toFixed(1)} ms`)
+      }
     }
     const load = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`
     console.log(`all      ${(total / elapsed).toFixed(1)} req/s; server RSS steady ${steady.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; load ${load}`)
