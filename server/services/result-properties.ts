@@ -12,7 +12,7 @@ import { jsonText, rowsOf, uuidArray } from '../db/sql'
  * exclusively: a row an upload found already stored is never deleted under it before its run lists it.
  */
 
-/** The advisory lock of a project's properties rows (the key is the project id hashed, in the namespace below). */
+/** The advisory lock of a project's properties rows: a 64-bit hash of "result_properties <project id>". */
 const propertiesLock = (projectId: string) => sql`hashtextextended(${`result_properties ${projectId}`}, 0)`
 
 /**
