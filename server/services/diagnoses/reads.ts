@@ -22,20 +22,30 @@ const { diagnoses, diagnosisFeedback, failureClusters } = schema
 const PENDING_NOTE = 'Not diagnosed yet: a diagnosis is made after each upload with new evidence, and this one is on its way.'
   + ' Ask again in a minute.'
 
-async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<DiagnosisDetail['feedback']> {
-  const [[counts], [mine]] = await Promise.all([
-    db.select({
-      helpful: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 1)::int`,
-      wrong: sql<number>`count(*) filter (where ${diagnosisFeedback.helpful} = 0)::int`,
-    }).from(diagnosisFeedback).where(eq(diagnosisFeedback.diagnosisId, diagnosisId)),
-    db.select().from(diagnosisFeedback)
-      .where(and(eq(diagnosisFeedback.diagnosisId, diagnosisId), eq(diagnosisFeedback.userId, userId)))
-      .orderBy(desc(diagnosisFeedback.createdAt)).limit(1),
-  ])
+/** The feedback on the outer `diagnoses` row's version: the counts, and the caller's (`userId`) own newest answer. */
+const feedbackColumns = (userId: SQL) => ({
+  helpful: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 1)`,
+  wrong: sql<number>`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 0)`,
+  mine: sql<{ helpful: number, note: string | null, createdAt: string } | string | null>`(select json_build_object(
+    'helpful', f.helpful, 'note', f.note, 'createdAt', f.created_at) from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id"
+    and f.user_id = ${userId}::uuid order by f.created_at desc limit 1)`,
+})
+
+type FeedbackRow = { [K in keyof ReturnType<typeof feedbackColumns>]: ReturnType<typeof feedbackColumns>[K]['_']['type'] | null }
+
+/** feedbackColumns' values as a diagnosis gives them. */
+function toFeedback({ helpful, wrong, mine }: FeedbackRow): DiagnosisDetail['feedback'] {
+  const own = mine ? parsed(mine) : null
   return {
-    helpful: counts?.helpful ?? 0, wrong: counts?.wrong ?? 0,
-    mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
+    helpful: helpful ?? 0, wrong: wrong ?? 0,
+    mine: own ? { helpful: own.helpful === 1, note: own.note, createdAt: iso(own.createdAt) } : null,
   }
+}
+
+/** The feedback on one version, as its diagnosis gives it. */
+async function feedbackOf(db: Db, diagnosisId: string, userId: string): Promise<DiagnosisDetail['feedback']> {
+  const [row] = await db.select(feedbackColumns(sql`${userId}`)).from(diagnoses).where(eq(diagnoses.id, diagnosisId))
+  return toFeedback(row ?? { helpful: 0, wrong: 0, mine: null })
 }
 
 /** The columns every version is listed with; the basis is read for its changes only. */
@@ -51,21 +61,22 @@ const ofLatest = <T>(latest: SQL, value: SQLWrapper) =>
   sql<T | null>`case when ${diagnoses.version} = ${latest} then ${value} end`
 
 /**
- * The latest version's text and feedback (`latest`: its version number, by subquery): the counts, and the caller's own
- * newest answer (`userId`, a slot).
+ * The latest version's text and feedback (`latest`: its version number, by subquery; `userId`, a slot: see
+ * feedbackColumns).
  */
-const latestColumns = (latest: SQL, userId: SQL) => ({
-  summary: ofLatest<string>(latest, diagnoses.summary),
-  rootCause: ofLatest<string>(latest, diagnoses.rootCause),
-  evidence: ofLatest<DiagnosisDetail['evidence'] | string>(latest, diagnoses.evidence),
-  suggestedFix: ofLatest<string>(latest, diagnoses.suggestedFix),
-  investigationSteps: ofLatest<string[] | string>(latest, diagnoses.investigationSteps),
-  helpful: ofLatest<number>(latest, sql`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 1)`),
-  wrong: ofLatest<number>(latest, sql`(select count(*)::int from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id" and f.helpful = 0)`),
-  mine: ofLatest<{ helpful: number, note: string | null, createdAt: string } | string>(latest, sql`(select json_build_object(
-    'helpful', f.helpful, 'note', f.note, 'createdAt', f.created_at) from ${diagnosisFeedback} f where f.diagnosis_id = "diagnoses"."id"
-    and f.user_id = ${userId}::uuid order by f.created_at desc limit 1)`),
-})
+const latestColumns = (latest: SQL, userId: SQL) => {
+  const { helpful, wrong, mine } = feedbackColumns(userId)
+  return {
+    summary: ofLatest<string>(latest, diagnoses.summary),
+    rootCause: ofLatest<string>(latest, diagnoses.rootCause),
+    evidence: ofLatest<DiagnosisDetail['evidence'] | string>(latest, diagnoses.evidence),
+    suggestedFix: ofLatest<string>(latest, diagnoses.suggestedFix),
+    investigationSteps: ofLatest<string[] | string>(latest, diagnoses.investigationSteps),
+    helpful: ofLatest<number>(latest, helpful),
+    wrong: ofLatest<number>(latest, wrong),
+    mine: ofLatest<FeedbackRow['mine']>(latest, mine),
+  }
+}
 
 /** A JSON value as the driver gave it (parsed, or its text). */
 const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) as T : value)
@@ -93,7 +104,6 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
       sql`${failureClusters.id} = ${id}`, inScopeSlot(has, failureClusters.projectId), isNull(failureClusters.mergedIntoId))))))
     .orderBy(desc(diagnoses.version)).limit(slot('limit')))
   const first = rows[0]
-  const mine = first?.mine ? parsed(first.mine) : null
   return {
     clusterId,
     latest: first
@@ -103,10 +113,7 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
           evidence: parsed(first.evidence!), suggestedFix: first.suggestedFix!, investigationSteps: parsed(first.investigationSteps!),
           confidence: first.confidence, inputTokens: first.inputTokens, outputTokens: first.outputTokens, costUsd: first.costUsd,
           latencyMs: first.latencyMs, error: first.error, createdAt: iso(first.createdAt),
-          feedback: {
-            helpful: first.helpful ?? 0, wrong: first.wrong ?? 0,
-            mine: mine ? { helpful: mine.helpful === 1, note: mine.note, createdAt: iso(mine.createdAt) } : null,
-          },
+          feedback: toFeedback(first),
         }
       : null,
     note: first ? null : PENDING_NOTE,
