@@ -32,6 +32,9 @@ const args = process.argv.slice(2)
 const beforeAt = args.indexOf('--before')
 const beforeDir = beforeAt >= 0 ? args[beforeAt + 1] : undefined
 const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1))).join(' ')
+/** The steady upload is the seventh (a test is `new` for its first five runs); cases up to this size measure it. */
+const STEADY_RUN = 7
+const STEADY_MAX = 50_000
 
 /** The server's peak (VmHWM) or current (VmRSS) resident memory. */
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
@@ -40,12 +43,12 @@ function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
 }
 
 /** POSTs with node:http: fetch gives up on an answer that takes over 300 s (undici), as a 50 MB upload may under load. */
-function request(url: string, headers: Record<string, string>, body: string): Promise<{ status: number, text: string }> {
+function request(url: string, headers: Record<string, string>, body: string): Promise<{ status: number, text: string, timing: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), timing: String(res.headers['server-timing'] ?? '') }))
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -59,7 +62,15 @@ async function post(url: string, key: string, body: string, query: Record<string
   const json = JSON.parse(res.text) as { counts?: { tests: number }, message?: string }
   const ms = performance.now() - started
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${json.message}`)
-  return { ms, tests: json.counts!.tests }
+  return { ms, tests: json.counts!.tests, steps: stepsOf(res.timing) }
+}
+
+/** The upload's `Server-Timing` (server/utils/steps.ts): ms per step of the server's work, in order. */
+function stepsOf(timing: string): Map<string, number> {
+  return new Map(timing.split(', ').filter(Boolean).map((part) => {
+    const [name, dur] = part.split(';dur=')
+    return [name!, Number(dur)]
+  }))
 }
 
 /**
@@ -104,6 +115,10 @@ interface Row {
   bytes: number
   firstMs: number
   nextMs: number
+  /** The server's steps of the next upload (empty for a build without Server-Timing). */
+  nextSteps: Map<string, number>
+  /** The seventh upload: every test past its first five runs (`new`), the steady state of a CI history. */
+  steady?: { ms: number, perSecond: number, steps: Map<string, number> }
   perSecond: number
   idleMb: number
   rssMb: number
@@ -135,9 +150,15 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
     const type = c.format === 'junit' ? 'application/xml' : 'application/json'
     const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
     const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
-    const row = {
+    let steady: Row['steady']
+    if (c.n <= STEADY_MAX) {
+      for (let i = 3; i < STEADY_RUN; i++) await post(server.url, key, body, { project: 'bench', runKey: `run-${i}`, branch: 'main' }, type)
+      const s = await post(server.url, key, body, { project: 'bench', runKey: `run-${STEADY_RUN}`, branch: 'main' }, type)
+      steady = { ms: s.ms, perSecond: s.tests / (s.ms / 1000), steps: s.steps }
+    }
+    const row: Row = {
       db, build, label: c.label, bytes: Buffer.byteLength(body),
-      firstMs: first.ms, nextMs: next.ms, perSecond: next.tests / (next.ms / 1000),
+      firstMs: first.ms, nextMs: next.ms, nextSteps: next.steps, perSecond: next.tests / (next.ms / 1000), steady,
       idleMb, rssMb: rssMb(server.pid) as number, copyPerSecond: undefined as number | undefined,
     }
     if (db === 'Postgres') {
@@ -145,7 +166,11 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
       row.copyPerSecond = copy.rows / (copy.ms / 1000)
     }
     const vsCopy = row.copyPerSecond ? `  COPY ${Math.round(row.copyPerSecond).toLocaleString('en')} rows/s (${pct(row)} of it)` : ''
-    console.log(`${db.padEnd(8)} ${build.padEnd(6)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
+    const steadyLine = steady ? `  7th ${steady.ms.toFixed(0)} ms (${perSecond(steady.perSecond)} results/s)` : ''
+    console.log(`${db.padEnd(8)} ${build.padEnd(6)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s${steadyLine}  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
+    for (const [name, steps] of [['next', next.steps], ['7th', steady?.steps]] as const) {
+      if (steps?.size) console.log(`         ${name.padEnd(5)} ${[...steps].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`)
+    }
     return row
   }
   finally {
@@ -154,7 +179,7 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
   }
 }
 
-const pct = (r: Row) => `${Math.round(100 * r.perSecond / r.copyPerSecond!)}%`
+const pct = (r: Row, rate = r.perSecond) => `${Math.round(100 * rate / r.copyPerSecond!)}%`
 
 const perSecond = (n: number) => Math.round(n).toLocaleString('en')
 
@@ -163,8 +188,8 @@ function copyTable(measured: Row[]): string[] {
   const after = measured.filter(r => r.build === 'after')
   const before = new Map(measured.filter(r => r.build === 'before').map(r => [r.label, r]))
   if (!before.size) {
-    return ['| Report | Ingest, results/s | COPY, rows/s | Ingest / COPY |', '|---|---|---|---|',
-      ...after.map(r => `| ${r.label} | ${perSecond(r.perSecond)} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} |`)]
+    return ['| Report | Ingest, results/s (next) | Ingest, results/s (7th) | COPY, rows/s | Ingest / COPY (next / 7th) |', '|---|---|---|---|---|',
+      ...after.map(r => `| ${r.label} | ${perSecond(r.perSecond)} | ${r.steady ? perSecond(r.steady.perSecond) : '–'} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} / ${r.steady ? pct(r, r.steady.perSecond) : '–'} |`)]
   }
   return ['| Report | Next upload, before → after | Ingest, results/s, before → after | COPY, rows/s (before / after run) | Ingest / COPY, before → after |',
     '|---|---|---|---|---|',
@@ -175,18 +200,33 @@ function copyTable(measured: Row[]): string[] {
     })]
 }
 
+/** Where the server's time went, per step (Server-Timing) of the next and the seventh upload of each case measured. */
+function stepsTable(measured: Row[]): string[] {
+  const cases = measured.filter(r => r.build === 'after' && r.nextSteps.size)
+  if (!cases.length) return []
+  const names = [...new Set(cases.flatMap(r => [...r.nextSteps.keys(), ...r.steady?.steps.keys() ?? []]))]
+  const cell = (steps: Map<string, number> | undefined, name: string) => steps?.has(name) ? steps.get(name)!.toFixed(0) : '–'
+  const total = (steps: Map<string, number> | undefined) => steps ? [...steps.values()].reduce((a, b) => a + b, 0).toFixed(0) : '–'
+  return ['', 'Where the time went, ms per step of the server (the upload\'s `Server-Timing`), next / 7th upload:', '',
+    `| Step | ${cases.map(r => r.label).join(' | ')} |`, `|---|${cases.map(() => '---|').join('')}`,
+    ...names.map(n => `| ${n} | ${cases.map(r => `${cell(r.nextSteps, n)} / ${cell(r.steady?.steps, n)}`).join(' | ')} |`),
+    `| **sum** | ${cases.map(r => `${total(r.nextSteps)} / ${total(r.steady?.steps)}`).join(' | ')} |`]
+}
+
 /** The section comparing ingest with COPY, written by every run that measured Postgres (a partial one too). */
 function writeCopySection(rows: Row[]): void {
   const measured = rows.filter(r => r.copyPerSecond)
   if (!measured.length) return
   writeBenchmarkSection('Ingest against a raw COPY', 'bench:ingest', [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadavg().map(l => l.toFixed(1)).join(' / ')}`
-    + ' at the end. Each Postgres case of the ingest table, in the same run: the next upload (known tests) over HTTP, then the results it'
+    + ' at the end. Each Postgres case of the ingest table, in the same run: the next upload (known tests, each in its second run) over HTTP,'
+    + ' and for cases up to 50,000 results the seventh (every test past the five runs it is labelled `new`: the steady state of a CI history); then the results the next upload'
     + ' stored copied with `COPY FROM` into an empty copy of `test_results` with all its indexes on the same Postgres (the machine\'s'
     + ' limit for those rows: no parsing, no attempts, test cases or clusters, no HTTP). Target: ingest at ≥ 50% of COPY.'
     + (beforeDir ? ' Before: the build given with `--before`, measured on a fresh database right before this one, case by case.' : ''),
     '',
     ...copyTable(measured),
+    ...stepsTable(measured),
   ].join('\n'))
 }
 

@@ -1,3 +1,4 @@
+import { connect as connectSocket, type Socket } from 'node:net'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import type { Sql } from 'postgres'
 import * as schema from './schema'
@@ -145,6 +146,23 @@ function poolKeeper(connect: () => Pool) {
   }
 }
 
+/**
+ * The sockets of the pool, with Nagle's algorithm off (postgres.js leaves it on; node-postgres, which pg-boss uses,
+ * turns it off). With it on, a write ending in a partial TCP segment waited for the server to acknowledge the
+ * previous one, and Linux delays that acknowledgement by 40 ms: the end of every COPY of an upload and every
+ * statement whose parameters outgrew a segment stalled 40–45 ms (a 10,000-result upload: 790 → 660 ms; see
+ * BENCHMARKS.md). Several hosts in the URL are tried in turn, one per new connection, as postgres.js does; a host
+ * given as a directory is a Unix socket.
+ */
+function noDelaySockets(): (options: { host: string[], port: number[], path?: string | false }) => Socket {
+  let next = 0
+  return ({ host, port, path }) => {
+    if (path) return connectSocket(path)
+    const i = next++ % host.length
+    return connectSocket({ host: host[i]!, port: port[i] ?? port[0]!, noDelay: true })
+  }
+}
+
 async function openPostgres(url: string, size: number): Promise<DbHandle> {
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
@@ -155,7 +173,8 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
     // lifetime limits retire sockets that a restart left half-open.
     const client = postgres(url, {
       max: size, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, max_lifetime: 30 * 60, connection: { jit: 'off' },
-    })
+      socket: noDelaySockets(),
+    } as Parameters<typeof postgres>[1])
     const pool: Pool = {
       client, db: undefined as unknown as Db, pending: new Set(), onError: err => keeper.noteError(err), lost: () => keeper.lost(),
     }

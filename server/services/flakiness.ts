@@ -8,6 +8,7 @@ import {
 import type { FlakyLabel, TestStatus } from '#shared/constants'
 import type { IngestReceipt } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
+import { stepDone } from '../utils/steps'
 
 /**
  * The flakiness rollup on test cases, recomputed inside the ingest transaction for every test whose window
@@ -74,6 +75,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
   const newly: NewlyFlaky[] = []
   for (let i = 0; i < testCaseIds.length; i += BATCH) {
     const quiet = await labelQuiet(tx, testCaseIds.slice(i, i + BATCH), options)
+    stepDone('quiet')
     const rest = testCaseIds.slice(i, i + BATCH).filter(id => !quiet.has(id))
     if (!rest.length) continue
     const history = await loadHistory(tx, rest, options.window * 2)
@@ -104,6 +106,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
         last_flake_at timestamptz, sample int, retry_passes int, flips int, mixed_commits int, reason text, branch text,
         failing_since jsonb, last_passed jsonb)
       where tc.id = x.id`)
+    stepDone('scores')
   }
   return newly.sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
 }

@@ -8,6 +8,7 @@ import { links } from '#shared/links'
 import { reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
+import { stepDone } from '../utils/steps'
 import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
 import { ParserExhausted, TooManyResults, withParser, type PackedReport } from '../utils/parser'
 import { forgetVerifiedKeys } from './api-keys'
@@ -71,10 +72,12 @@ export async function ingestRun(
 ): Promise<{ created: boolean, receipt: IngestReceipt }> {
   authorize(scope, 'ingest')
   const plan = planRun(meta, await parseFiles(files, meta.format))
+  stepDone('parse')
   // the results' month partition exists before the transaction (normally a cache hit; see partitions.ts)
   await ensureMonthPartitions([plan.values.startedAt])
   // blobs are written before the transaction; if it fails, the blob sweep deletes what no row references
   const staged = await stageAttachments(uploaded)
+  stepDone('prepare')
   const db = await useDb()
   let touchedClusters: string[] = []
   let deliveries: string[] = []
@@ -82,22 +85,28 @@ export async function ingestRun(
     const project = await resolveProject(tx, scope, meta.project, plan.values.branch ?? undefined)
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
     const fresh = await freshFiles(tx, run.id, plan.files)
+    stepDone('lock')
     const applied = fresh.length
       ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
+    stepDone('files')
     if (fresh.length) {
       await recordTestDays(tx, run, isNewRun)
+      stepDone('days')
       await ownNewTests(tx, project.id, run.id)
     }
     const number = await recordRunInRollups(tx, run, isNewRun)
+    stepDone('rollups')
     const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
+    stepDone('receipt')
     const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
     receipt.rejected = [...receipt.rejected, ...notKept]
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
   })
+  stepDone('commit')
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
   if (touchedClusters.length) void diagnoseClusters(touchedClusters)
   if (deliveries.length) void sendDeliveries(deliveries)
@@ -245,6 +254,7 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     updatedAt: new Date(),
   }).where(eq(runs.id, run.id))
   const stored = await refreshRunCounts(tx, run.id)
+  stepDone('counts')
   await rollUpClusterRun(tx, run, analysis.touchedClusters)
   let newClusters = analysis.newClusters
   if (stored.infra) {
@@ -253,7 +263,9 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
   }
   // In an infrastructure run a failure says nothing about the test, so only tests already under watch move.
   const candidates = stored.infra ? analysis.watched : [...new Set([...analysis.watched, ...analysis.failingOrFlaky])]
+  stepDone('clusters')
   const newlyFlaky = await labelNewlyFlaky(tx, await refreshFlakiness(tx, candidates, () => ''))
+  stepDone('flakiness')
   const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky }
   // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
   await tx.insert(runUploads).values(fresh.map((f, i) => ({

@@ -8,6 +8,7 @@ import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare, type NewlyFlaky } from './flakiness'
+import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 
 /**
@@ -79,6 +80,7 @@ export async function storeResults(
 
 /** One slice of an upload's merged results stored: see storeResults. */
 async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean) {
+  stepDone('unpack')
   const previous = isNewRun ? new Map<string, StoredResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
   for (const m of merged) {
     const before = previous.get(m.identityHash)
@@ -88,7 +90,9 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     }
   }
   const { caseIds, watched } = await resolveTestCases(tx, projectId, merged)
+  stepDone('cases')
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
+  stepDone('clusters')
   await updateCaseCounters(tx, run, merged, previous, caseIds)
   if (previous.size) {
     const replaced = and(eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt),
@@ -98,6 +102,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     await tx.delete(testResults).where(replaced)
   }
   const propertiesId = await storeResultProperties(tx, projectId, run.id, merged.map(m => m.result.properties))
+  stepDone('counters')
   await insertResults(tx, projectId, run, merged, {
     propertiesId,
     links: (identityHash) => {
@@ -105,6 +110,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
       return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
     },
   })
+  stepDone('results')
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
   return { created: clusters.created, touched: clusters.touched, watched, failingOrFlaky }

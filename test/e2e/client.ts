@@ -53,7 +53,7 @@ export async function upload(
   catch {
     json = { raw: text }
   }
-  return { status: res.status, body: json }
+  return { status: res.status, body: json, headers: res.headers }
 }
 
 interface ListedRun {

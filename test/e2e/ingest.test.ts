@@ -101,6 +101,26 @@ describe('ingest', () => {
     expect(second.body.files[0].status).toBe('duplicate')
   })
 
+  it('says in Server-Timing where an upload spent its time, step by step, and a retry skips the storing steps', async () => {
+    const file = corpusFile('junit/maven-surefire__TEST-org.acme.FlakyTest.xml')
+    const steps = (h: Headers) => Object.fromEntries((h.get('server-timing') ?? '').split(', ').map((s) => {
+      const m = /^([a-z]+);dur=(\d+\.\d)$/.exec(s)
+      return [m?.[1] ?? `unreadable: ${s}`, Number(m?.[2])]
+    }))
+    const started = performance.now()
+    const first = await upload(server, [file], { key, query: { project: 'timing', runKey: 'build-1' } })
+    const wall = performance.now() - started
+    const retry = await upload(server, [file], { key, query: { project: 'timing', runKey: 'build-1' } })
+    expect([first.status, retry.status]).toEqual([201, 200])
+    const timed = steps(first.headers)
+    expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'counters', 'results',
+      'counts', 'quiet', 'scores', 'flakiness', 'files', 'days', 'rollups', 'receipt', 'commit'])
+    const total = Object.values(timed).reduce((a, b) => a + b, 0)
+    expect(total).toBeGreaterThan(0)
+    expect(total).toBeLessThanOrEqual(wall)
+    expect(Object.keys(steps(retry.headers))).toEqual(['body', 'parse', 'prepare', 'lock', 'files', 'rollups', 'receipt', 'commit'])
+  })
+
   it('without a run key, re-sending the same content is still one run', async () => {
     const file = corpusFile('junit/test-reporter__python-xunit-pytest.xml')
     const a = await upload(server, [file], { key, query: { project: 'nokey', branch: 'main' } })

@@ -2,6 +2,7 @@ import { ingestMetaSchema, INGEST_META_FIELDS } from '#shared/schemas/ingest'
 import { ingestRun } from '../../../services/ingest'
 import { withIngestSlot } from '../../../utils/admission'
 import { linksBaseUrl } from '../../../utils/config'
+import { timeSteps, stepDone } from '../../../utils/steps'
 import { readUploadedFiles } from '../../../utils/upload'
 import { validator } from '../../../utils/validate'
 
@@ -44,10 +45,12 @@ export default defineEventHandler(async (event) => {
   // Metadata from the query string, or X-Proofdeck-<Field> headers (the query wins).
   const raw = Object.fromEntries(INGEST_META_FIELDS.map(f => [f, query[f] ?? getRequestHeader(event, `x-proofdeck-${f.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`)]))
   const meta = validator(ingestMetaSchema)(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')))
-  const { created, receipt } = await withIngestSlot(event, scope.keyId ?? scope.userId, async () => {
+  const { value: { created, receipt }, timing } = await timeSteps(() => withIngestSlot(event, scope.keyId ?? scope.userId, async () => {
     const upload = await readUploadedFiles(event)
+    stepDone('body')
     return ingestRun(scope, meta, upload.files, linksBaseUrl(getRequestURL(event).origin), upload.attachments)
-  })
+  }))
+  setResponseHeader(event, 'server-timing', timing)
   setResponseStatus(event, created ? 201 : 200)
   return receipt
 })
