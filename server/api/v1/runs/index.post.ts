@@ -10,7 +10,7 @@ defineRouteMeta({
   openAPI: {
     tags: ['ingest'],
     summary: 'Upload a test report (one run, or one shard of a run)',
-    description: 'Body: a JUnit XML, Playwright JSON, CTRF JSON or Proofdeck JSON report, raw (optionally gzip) or multipart/form-data with one or more files, plus `attachment` parts: the files the reports refer to (screenshots, videos, traces), each named by the path the report gives it. Metadata as query parameters or X-Proofdeck-<Field> headers. The same runKey and content again answers 200 with the same receipt; new files under an existing runKey are merged into that run (201).',
+    description: 'Body: a JUnit XML, Playwright JSON, CTRF JSON or Proofdeck JSON report, raw (optionally gzip) or multipart/form-data with one or more files, plus `attachment` parts: the files the reports refer to (screenshots, videos, traces), each named by the path the report gives it. Metadata as query parameters or X-Proofdeck-<Field> headers. The same runKey and content again answers 200 with the same receipt; new files under an existing runKey are merged into that run (201). A `Server-Timing` header gives the server\'s milliseconds per step (parse, results, scores, days, commit…).',
     security: [{ bearerAuth: [] }],
     parameters: [
       { in: 'query', name: 'project', required: true, schema: { type: 'string' }, description: 'Project slug; created when unknown (unless the key is bound to another project).' },
