@@ -3,7 +3,7 @@
 -- loaded runs in whole days, with new ids; the results, attempts and uploads of each run with it; the per-day
 -- rollups copied with their days moved back the same way (a whole-day shift keeps every row of them exact); run
 -- numbers given again by start time; the run counts set. Test cases and failure clusters are shared with the loaded
--- runs (their counters and flakiness describe the loaded part). Run on a database at migration 0012 or later:
+-- runs (their counters and flakiness describe the loaded part). Run on a database at migration 0015 or later:
 --
 --   psql "$DATABASE_URL" -v copies=9 -f scripts/bench-history.sql
 \set ON_ERROR_STOP on
@@ -58,6 +58,10 @@ create index test_results_project_failed_idx on test_results using btree (projec
   where status in ('failed', 'errored');
 create index test_results_cluster_idx on test_results using btree (cluster_id, run_started_at desc nulls first, id desc nulls first)
   where cluster_id is not null;
+-- the clusters' per-run rollup (migration 0015) moves back with its runs
+insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
+select c.project_id, c.cluster_id, c.run_started_at - x.shift, x.new_id, c.branch, c.hits, c.infra
+from cluster_runs c join run_map x on x.old_id = c.run_id;
 insert into test_day_rollups (project_id, test_case_id, day, runs, failed, flaky, durations, p50_ms, p95_ms)
 select d.project_id, d.test_case_id, d.day - k * (select days from span), d.runs, d.failed, d.flaky, d.durations, d.p50_ms, d.p95_ms
 from test_day_rollups d cross join generate_series(1, :copies) k;

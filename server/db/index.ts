@@ -169,10 +169,13 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
   const connect = (): Pool => {
     // JIT off: our queries are short and indexed; on a large table the planner's cost estimate crosses the JIT
     // threshold and compiling took 7 to 100 ms per query (list_projects at 1M results) for nothing in return.
+    // Parallel plans off, for the same reason: with a dozen month partitions costed before the run's month is known,
+    // the planner sent a run's failure groups to two parallel workers, whose start took 8 ms of get_run's 10.8 ms at
+    // 10M results (2.4 ms without); search across history was unchanged within noise (BENCHMARKS.md, "10M results").
     // connect_timeout 5 s: during an outage a request fails (503) well before a client gives up on it; idle and
     // lifetime limits retire sockets that a restart left half-open.
     const client = postgres(url, {
-      max: size, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, max_lifetime: 30 * 60, connection: { jit: 'off' },
+      max: size, onnotice: () => {}, connect_timeout: 5, idle_timeout: 60, max_lifetime: 30 * 60, connection: { jit: 'off', max_parallel_workers_per_gather: '0' },
       socket: noDelaySockets(),
     } as Parameters<typeof postgres>[1])
     const pool: Pool = {
