@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import bcrypt from 'bcryptjs'
 import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm'
 import { useDb, schema, type Db, type Tx } from '../db'
+import { runKept, slot } from '../db/kept'
 import type { SetupBody } from '#shared/schemas/auth'
 import type { ChangePasswordBody, CreateUserBody, ResetPasswordBody, UpdateUserBody } from '#shared/schemas/users'
 import type { SessionUser } from '#shared/types/auth'
@@ -73,16 +74,17 @@ const TOUCH_EVERY_MS = 5 * 60_000
 export async function resolveSessionUser(claims: SessionClaims): Promise<{ user: SessionUser, projectIds: string[] } | null> {
   if (!claims.sessionId || !claims.passwordVersion) return null
   const db = await useDb()
-  const [row] = await db.select({
+  // kept: every dashboard API call runs it (a page's server render makes about seven)
+  const [row] = await runKept(db, 'sessionUser', { sessionId: claims.sessionId, userId: claims.userId, limit: 1 }, () => db.select({
     user: { id: users.id, email: users.email, name: users.name, role: users.role, passwordHash: users.passwordHash },
     projectIds: sql<string[]>`array(select pm.project_id from project_memberships pm where pm.user_id = users.id)::text[]`,
     lastSeenAt: sessions.lastSeenAt,
   }).from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(
-      eq(sessions.id, claims.sessionId), eq(sessions.userId, claims.userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`),
+      eq(sessions.id, slot('sessionId')), eq(sessions.userId, slot('userId')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`),
     ))
-    .limit(1)
+    .limit(slot('limit')))
   if (!row || isLocked(row.user.passwordHash) || passwordVersion(row.user.passwordHash) !== claims.passwordVersion) return null
   if (Date.now() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(claims.sessionId)
   return { user: toSessionUser(row.user), projectIds: row.projectIds }
