@@ -66,3 +66,29 @@ export function describeForLog(err: unknown): string {
   const text = `${name}: ${code}${message}`.replace(/\s+/g, ' ')
   return text.length > 300 ? `${text.slice(0, 300)}…` : text
 }
+
+/** SQLSTATEs of a transaction Postgres aborted for another's sake: deadlock_detected, serialization_failure. */
+const CONFLICT_CODES = new Set(['40P01', '40001'])
+
+/** Whether Postgres aborted this transaction to let a concurrent one through (running it again is safe). */
+export function isTransactionConflict(err: unknown): boolean {
+  return chain(err).some(e => typeof e.code === 'string' && CONFLICT_CODES.has(e.code))
+}
+
+/**
+ * Runs a whole transaction again when Postgres aborted it to break a deadlock with a concurrent one (up to `tries`
+ * times, after a short random wait so the two do not meet again); any other error, or the last conflict, is thrown.
+ * `what` names the work in the log line each retry writes.
+ */
+export async function retryConflicts<T>(what: string, transaction: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction()
+    }
+    catch (err) {
+      if (attempt >= tries || !isTransactionConflict(err)) throw err
+      console.warn(`[proofdeck] ${what}: ${describeForLog(err)}; running it again (try ${attempt + 1} of ${tries})`)
+      await new Promise(resolve => setTimeout(resolve, 20 + Math.random() * 80 * attempt))
+    }
+  }
+}

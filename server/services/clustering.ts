@@ -52,24 +52,42 @@ const SAMPLE_CHARS = 8000
 // Ingest: bulk SQL over the failures of one upload, inside its transaction.
 
 /**
- * Resolves the clusters of this upload's failures (aliases first, then by fingerprint, creating missing ones) and
- * applies the occurrence counts. Returns the cluster id of each fingerprint and the clusters this upload created.
+ * The cluster of each fingerprint of these hits (aliases first, then by fingerprint, creating missing ones), and the
+ * ids of those this call created. Counts are applied later (applyClusterHits), at the end of the upload's writes.
  */
-export async function applyClusterHits(
+export async function resolveClusterHits(
   tx: Tx, run: RunContext, hits: ClusterHit[],
-): Promise<{ clusterIds: Map<string, string>, created: NewCluster[] }> {
-  if (!hits.length) return { clusterIds: new Map(), created: [] }
-  const { clusterIds, createdIds } = await resolveClusters(tx, run, hits)
-  await applyOccurrences(tx, run, clusterIds, hits)
-  const created = createdIds.size
-    ? rowsOf<NewCluster>(await tx.execute(sql`
-        select id, title, category, occurrences from failure_clusters where id = any(${uuidArray([...createdIds])}::uuid[]) order by occurrences desc, id`))
-    : []
-  return { clusterIds, created }
+): Promise<{ clusterIds: Map<string, string>, createdIds: Set<string> }> {
+  const clusterIds = new Map<string, string>()
+  const createdIds = new Set<string>()
+  if (!hits.length) return { clusterIds, createdIds }
+  // Known fingerprints are read, not upserted: an insert that meets an existing cluster waits for every upload that
+  // updated that row to commit, which made concurrent uploads of one project wait here for each other's whole transaction.
+  const fingerprints = [...new Set(hits.map(h => h.fp.fingerprint))]
+  const known = rowsOf<{ fingerprint: string, id: string }>(await tx.execute(sql`
+    select x.fingerprint, coalesce(ca.cluster_id, fc.id) as id
+    from unnest(${`{${fingerprints.map(f => `"${f}"`).join(',')}}`}::text[]) as x(fingerprint)
+    left join cluster_aliases ca on ca.project_id = ${run.projectId}::uuid and ca.fingerprint = x.fingerprint
+    left join failure_clusters fc on fc.project_id = ${run.projectId}::uuid and fc.fingerprint = x.fingerprint
+    where ca.cluster_id is not null or fc.id is not null`))
+  for (const r of known) clusterIds.set(r.fingerprint, r.id)
+  const missing = hits.filter(h => !clusterIds.has(h.fp.fingerprint))
+  if (missing.length) {
+    for (const r of await insertClusters(tx, run, missing)) {
+      clusterIds.set(r.fingerprint, r.id)
+      if (r.created) createdIds.add(r.id)
+    }
+  }
+  return { clusterIds, createdIds }
 }
 
-/** The cluster of each fingerprint (through an alias, an existing cluster, or a new one), in one statement. */
-async function resolveClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
+/** Applies the occurrence counts of an upload's hits, once their clusters are resolved (resolveClusterHits). */
+export async function applyClusterHits(tx: Tx, run: RunContext, clusterIds: Map<string, string>, hits: ClusterHit[]): Promise<void> {
+  if (hits.length) await applyOccurrences(tx, run, clusterIds, hits)
+}
+
+/** Clusters for fingerprints not seen yet (through an alias, a cluster made meanwhile, or a new one), in one statement. */
+async function insertClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
   const at = run.startedAt.toISOString()
   // A new cluster's sample comes from a failure of this upload, not from one a shard merge takes back.
   const byFingerprint = new Map<string, ClusterHit>()
@@ -80,7 +98,7 @@ async function resolveClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
     locator: h.fp.locator, location: h.fp.location,
     sample_message: h.message?.slice(0, SAMPLE_CHARS) ?? null, sample_stack: h.stack?.slice(0, SAMPLE_CHARS) ?? null,
   }))
-  const resolved = rowsOf<{ fingerprint: string, id: string, created: boolean }>(await tx.execute(sql`
+  return rowsOf<{ fingerprint: string, id: string, created: boolean }>(await tx.execute(sql`
     with x as (
       select * from json_to_recordset(${rowsJson(candidates)}::json) as x(fingerprint text, version smallint, error_type text,
         category failure_category, title text, locator text, location text, sample_message text, sample_stack text)
@@ -100,13 +118,6 @@ async function resolveClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
     union all
     select fc.fingerprint, fc.id, false from failure_clusters fc join x on fc.project_id = ${run.projectId}::uuid and fc.fingerprint = x.fingerprint
     where not exists (select 1 from a where a.fingerprint = x.fingerprint)`))
-  const clusterIds = new Map<string, string>()
-  const createdIds = new Set<string>()
-  for (const r of resolved) {
-    clusterIds.set(r.fingerprint, r.id)
-    if (r.created) createdIds.add(r.id)
-  }
-  return { clusterIds, createdIds }
 }
 
 /**

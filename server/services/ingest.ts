@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
+import { retryConflicts } from '../db/errors'
 import { int4, sha256 } from '../ingest/merge'
 import { foldUpload } from '../ingest/packed'
 import { ReportParseError } from '../ingest/types'
@@ -81,7 +82,8 @@ export async function ingestRun(
   const db = await useDb()
   let touchedClusters: string[] = []
   let deliveries: string[] = []
-  const outcome = await db.transaction(async (tx) => {
+  // concurrent uploads of one project write the same test cases and clusters: a deadlock between two runs this one again
+  const outcome = await retryConflicts('upload', () => db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, plan.values.branch ?? undefined)
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
     const fresh = await freshFiles(tx, run.id, plan.files)
@@ -105,7 +107,7 @@ export async function ingestRun(
     receipt.rejected = [...receipt.rejected, ...notKept]
     if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
     return { created: fresh.length > 0, receipt }
-  })
+  }))
   stepDone('commit')
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
   if (touchedClusters.length) void diagnoseClusters(touchedClusters)

@@ -6,7 +6,7 @@ import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
-import { applyClusterHits, type ClusterHit, type NewCluster } from './clustering'
+import { applyClusterHits, resolveClusterHits, type ClusterHit, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
@@ -61,14 +61,23 @@ export async function storeResults(
   const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [] }
   const created = new Set<string>()
   const touched = new Set<string>()
+  const writes: LockingWrites = { hits: [], clusterIds: new Map(), deltas: [] }
   for (const merged of slices) {
-    const slice = await storeSlice(tx, projectId, run, merged, isNewRun)
-    for (const c of slice.created) created.add(c.id)
+    const slice = await storeSlice(tx, projectId, run, merged, isNewRun, writes)
+    for (const id of slice.created) created.add(id)
     for (const id of slice.touched) touched.add(id)
     out.watched.push(...slice.watched)
     out.failingOrFlaky.push(...slice.failingOrFlaky)
   }
   out.touchedClusters = [...touched]
+  // What follows, to the commit, reads and writes rows every upload of the project shares (clusters' counts, test
+  // cases' counters and labels, day rollups). Uploads of one project take turns from here: each reads the histories
+  // the one before it committed, and two never lock those rows in opposite orders. Everything above (parse, test
+  // cases, cluster ids, the results' COPY) runs alongside the upload whose turn it is.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`)
+  await applyClusterHits(tx, clusterContext(run, projectId), writes.clusterIds, writes.hits)
+  await updateCaseCounters(tx, run, writes.deltas)
+  stepDone('counters')
   // read once all slices are in: a cluster made by one slice may have gained occurrences in the next
   if (created.size) {
     out.newClusters = rowsOf<NewCluster>(await tx.execute(sql`
@@ -78,8 +87,17 @@ export async function storeResults(
   return out
 }
 
+/** The writes of an upload to rows that other uploads write too, gathered across its slices (see storeResults). */
+interface LockingWrites {
+  hits: ClusterHit[]
+  clusterIds: Map<string, string>
+  deltas: CounterDelta[]
+}
+
+const clusterContext = (run: RunRow, projectId: string) => ({ projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch })
+
 /** One slice of an upload's merged results stored: see storeResults. */
-async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean) {
+async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean, writes: LockingWrites) {
   stepDone('unpack')
   const previous = isNewRun ? new Map<string, StoredResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
   for (const m of merged) {
@@ -92,8 +110,10 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   const { caseIds, watched } = await resolveTestCases(tx, projectId, merged)
   stepDone('cases')
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
+  writes.hits.push(...clusters.hits)
+  for (const [fp, id] of clusters.clusterIds) writes.clusterIds.set(fp, id)
+  writes.deltas.push(...counterDeltas(merged, previous, caseIds))
   stepDone('clusters')
-  await updateCaseCounters(tx, run, merged, previous, caseIds)
   if (previous.size) {
     const replaced = and(eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt),
       inArray(testResults.testCaseId, [...previous.keys()].map(h => caseIds.get(h)!)))
@@ -102,7 +122,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     await tx.delete(testResults).where(replaced)
   }
   const propertiesId = await storeResultProperties(tx, projectId, run.id, merged.map(m => m.result.properties))
-  stepDone('counters')
+  stepDone('properties')
   await insertResults(tx, projectId, run, merged, {
     propertiesId,
     links: (identityHash) => {
@@ -183,8 +203,9 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
 }
 
 /**
- * Failures and retry passes (clusterRole) join their clusters; a shard merge first takes back what the replaced
- * results counted, and only those that counted: a result stored before retry passes were clustered took nothing.
+ * Failures and retry passes (clusterRole) find their clusters, made on first sight; a shard merge first takes back what
+ * the replaced results counted, and only those that counted: a result stored before retry passes were clustered took
+ * nothing. The hits are counted at the end of the upload (applyClusterHits).
  */
 async function clusterFailures(
   tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds,
@@ -200,22 +221,27 @@ async function clusterFailures(
   }
   for (const [identityHash, before] of previous) if (before.clusterId) hit(identityHash, before, -1)
   for (const m of merged) hit(m.identityHash, m.result, 1)
-  const context = { projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch }
-  const { clusterIds, created } = await applyClusterHits(tx, context, hits)
+  const { clusterIds, createdIds } = await resolveClusterHits(tx, clusterContext(run, projectId), hits)
   const touched = [...new Set(hits.filter(h => h.delta > 0).map(h => clusterIds.get(h.fp.fingerprint)!))]
-  return { fingerprints, clusterIds, created, touched }
+  return { fingerprints, clusterIds, created: createdIds, touched, hits }
 }
 
+interface CounterDelta { id: string, failed: number, flaky: number, failing: boolean }
+
 /** Counters change only where something failed or flaked, or where a shard merge changed an earlier outcome. */
-async function updateCaseCounters(tx: Tx, run: RunRow, merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds) {
-  const at = run.startedAt.toISOString()
-  const deltas = merged.flatMap((m) => {
+function counterDeltas(merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds): CounterDelta[] {
+  return merged.flatMap((m) => {
     const before = previous.get(m.identityHash)
     const failing = FAILING.has(m.result.status)
     const failed = Number(failing) - Number(before ? FAILING.has(before.status) : 0)
     const flaky = Number(m.result.flaky) - Number(before?.flaky ?? 0)
     return failed || flaky || failing ? [{ id: caseIds.get(m.identityHash)!, failed, flaky, failing }] : []
   })
+}
+
+/** The test cases' failure and flaky-pass counters, for the deltas of every slice of the upload. */
+async function updateCaseCounters(tx: Tx, run: RunRow, deltas: CounterDelta[]) {
+  const at = run.startedAt.toISOString()
   for (let i = 0; i < deltas.length; i += CHUNK) {
     await tx.execute(sql`
       update test_cases tc set

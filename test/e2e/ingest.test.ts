@@ -113,8 +113,8 @@ describe('ingest', () => {
     const retry = await upload(server, [file], { key, query: { project: 'timing', runKey: 'build-1' } })
     expect([first.status, retry.status]).toEqual([201, 200])
     const timed = steps(first.headers)
-    expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'counters', 'results',
-      'counts', 'quiet', 'scores', 'flakiness', 'files', 'days', 'rollups', 'receipt', 'commit'])
+    expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'properties',
+      'results', 'counters', 'counts', 'quiet', 'scores', 'flakiness', 'files', 'days', 'rollups', 'receipt', 'commit'])
     const total = Object.values(timed).reduce((a, b) => a + b, 0)
     expect(total).toBeGreaterThan(0)
     expect(total).toBeLessThanOrEqual(wall)

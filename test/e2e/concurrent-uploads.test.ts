@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryDb, startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+
+/**
+ * A CI matrix uploads the same suite from several jobs at once, into one project. Uploads of one project take turns
+ * only for the rows they share (clusters' counts, test cases' counters and labels, day rollups: services/run-results.ts);
+ * each is stored whole, and every counter ends equal to what the stored results say. A deadlock with another
+ * transaction is run again, not answered with a 500.
+ */
+
+const CAUSES = [
+  'Error: connect ECONNREFUSED 127.0.0.1:5432',
+  'TypeError: Cannot read properties of undefined (reading \'total\')',
+  'AssertionError: expected the cart to be empty',
+]
+
+/** A deterministic shuffle: each job lists the shared tests in its own order, so their rows are met in different orders. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  const out = [...items]
+  let s = seed
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2147483648
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
+/** Job `job` of round `round`: 200 shared tests (a few failing with shared causes, some flaky) and 20 of its own. */
+function matrixReport(job: number, round: number): string {
+  const shared = Array.from({ length: 200 }, (_, i) => {
+    const failing = (i + job + round) % 25 === 0
+    const flaky = !failing && (i + round) % 40 === 7
+    return {
+      title: `shared test ${i}`, suitePath: [`suite ${i % 7}`], durationMs: 10 + ((i * 13 + job) % 90),
+      status: failing ? 'failed' : 'passed', ...failing ? { errorMessage: CAUSES[i % CAUSES.length] } : {},
+      ...flaky ? { flaky: true, attempts: [{ status: 'failed', errorMessage: CAUSES[0] }, { status: 'passed' }] } : {},
+    }
+  })
+  const own = Array.from({ length: 20 }, (_, i) => ({ title: `job ${job} round ${round} test ${i}`, status: 'passed', durationMs: 5 }))
+  return JSON.stringify({ format: 'proofdeck', version: 1, results: shuffled([...shared, ...own], job * 31 + round + 1) })
+}
+
+describe('uploads of one project at once', () => {
+  let server: TestServer
+  let keys: string[]
+
+  beforeAll(async () => {
+    server = await startServer()
+    const cookie = await login(server)
+    // one key has at most PROOFDECK_INGEST_CONCURRENCY (4) uploads in flight
+    keys = await Promise.all([0, 1].map(async () => (await createKey(server, cookie, { scopes: ['ingest'] })).key))
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('are each stored whole, and every counter equals what the stored results say', async () => {
+    for (const round of [0, 1, 2]) {
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, job) => upload(server,
+        [{ name: `job-${job}.json`, content: matrixReport(job, round) }],
+        { key: keys[job % 2]!, query: { project: 'matrix', branch: job % 3 ? 'main' : `feature-${job}`, runKey: `r${round}-j${job}` } })))
+      expect(answers.map(a => `${a.status} ${a.body.message ?? ''}`.trim())).toEqual(Array.from({ length: 6 }, () => '201'))
+      for (const a of answers) expect(a.body.counts.tests).toBe(220)
+    }
+    expect(server.logs()).not.toMatch(/running it again/)
+    await server.kill()
+    const [check] = await queryDb(server.env, `select
+      (select count(*)::int from runs) as runs,
+      (select count(distinct number)::int from runs) as numbers,
+      (select count(*)::int from test_cases) as tests,
+      (select count(*)::int from test_cases tc where failed_runs <> (select count(*) from test_results r
+        where r.test_case_id = tc.id and r.status in ('failed', 'errored'))) as failed_differing,
+      (select count(*)::int from test_cases tc where flaky_runs <> (select count(*) from test_results r
+        where r.test_case_id = tc.id and r.flaky)) as flaky_differing,
+      (select count(*)::int from failure_clusters c where occurrences <> (select count(*) from test_results r where r.cluster_id = c.id)
+        or affected_tests <> (select count(distinct test_case_id) from test_results r where r.cluster_id = c.id)) as clusters_differing,
+      (select count(*)::int from test_day_rollups d where runs <> (select count(*) from test_results r
+        where r.test_case_id = d.test_case_id and r.status <> 'skipped'
+          and r.run_started_at >= d.day::timestamp at time zone 'UTC' and r.run_started_at < (d.day + 1)::timestamp at time zone 'UTC')) as days_differing,
+      (select count(*)::int from test_cases where flaky_label = 'flaky') as flaky_tests`)
+    expect(check).toMatchObject({
+      runs: 18, numbers: 18, tests: 200 + 18 * 20, failed_differing: 0, flaky_differing: 0, clusters_differing: 0, days_differing: 0,
+    })
+    // the flaky tests' labels were scored from every run (each job read the histories the ones before it committed)
+    expect(check!.flaky_tests).toBeGreaterThan(0)
+  })
+})
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () => {
+  let server: TestServer
+
+  beforeAll(async () => {
+    server = await startServer({ DATABASE_POOL_SIZE: '4' })
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('is run again once Postgres aborts it, and stored once', async () => {
+    const cookie = await login(server)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    const report = JSON.stringify({ format: 'proofdeck', version: 1, results: [
+      { title: 'adds to cart', status: 'failed', errorMessage: CAUSES[1] },
+      { title: 'logs in', status: 'passed' },
+    ] })
+    const send = (runKey: string) => upload(server, [{ name: 'r.json', content: report }], { key, query: { project: 'shop', branch: 'main', runKey } })
+    expect((await send('build-1')).status).toBe(201)
+
+    const { default: postgres } = await import('postgres')
+    const other = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    const app = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    try {
+      const id = async (title: string) => (await other`select id from test_cases where title = ${title}`)[0]!.id as string
+      const [failing, passing] = [await id('adds to cart'), await id('logs in')]
+      // another transaction holds the passing test's row, which the upload relabels after it counts the failing test
+      await other.unsafe('begin')
+      await other`select id from test_cases where id = ${passing} for update`
+      const second = send('build-2')
+      // the upload has counted the failure (its row is locked) and waits for the passing test's row
+      await expect.poll(async () => (await app`select count(*)::int as n from pg_stat_activity where datname = current_database()
+        and wait_event_type = 'Lock' and query like '%update test_cases%flaky_label%'`)[0]!.n, { timeout: 20_000 }).toBe(1)
+      // now the other transaction wants the failing test's row: a deadlock, which Postgres breaks by aborting the upload
+      await other`update test_cases set failed_runs = failed_runs where id = ${failing}`
+      await other.unsafe('commit')
+      const res = await second
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      expect(res.body.counts).toMatchObject({ tests: 2, failed: 1, passed: 1 })
+      expect(server.logs()).toMatch(/upload: PostgresError: 40P01 deadlock detected.*running it again \(try 2 of 3\)/)
+      const [row] = await app`select (select count(*)::int from runs) as runs, (select count(*)::int from test_results) as results,
+        (select failed_runs from test_cases where id = ${failing}) as failed_runs`
+      expect(row).toEqual({ runs: 2, results: 4, failed_runs: 2 })
+    }
+    finally {
+      await other.end()
+      await app.end()
+    }
+  })
+})
