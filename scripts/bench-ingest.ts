@@ -35,6 +35,8 @@ const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== bef
 /** The steady upload is the seventh (a test is `new` for its first five runs); cases up to this size measure it. */
 const STEADY_RUN = 7
 const STEADY_MAX = 50_000
+/** After the seventh upload, this many uploads of the same report at once (a CI matrix; one key takes 4 in flight). */
+const AT_ONCE = 4
 
 /** The server's peak (VmHWM) or current (VmRSS) resident memory. */
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
@@ -119,6 +121,8 @@ interface Row {
   nextSteps: Map<string, number>
   /** The seventh upload: every test past its first five runs (`new`), the steady state of a CI history. */
   steady?: { ms: number, perSecond: number, steps: Map<string, number> }
+  /** AT_ONCE uploads sent together after the seventh: the wall time until the last answered, and results/s over it. */
+  atOnce?: { ms: number, perSecond: number }
   perSecond: number
   idleMb: number
   rssMb: number
@@ -151,14 +155,20 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
     const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
     const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
     let steady: Row['steady']
+    let atOnce: Row['atOnce']
     if (c.n <= STEADY_MAX) {
       for (let i = 3; i < STEADY_RUN; i++) await post(server.url, key, body, { project: 'bench', runKey: `run-${i}`, branch: 'main' }, type)
       const s = await post(server.url, key, body, { project: 'bench', runKey: `run-${STEADY_RUN}`, branch: 'main' }, type)
       steady = { ms: s.ms, perSecond: s.tests / (s.ms / 1000), steps: s.steps }
+      const started = performance.now()
+      const together = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) =>
+        post(server.url, key, body, { project: 'bench', runKey: `matrix-${i}`, branch: 'main', environment: `job-${i}` }, type)))
+      const ms = performance.now() - started
+      atOnce = { ms, perSecond: together.reduce((a, t) => a + t.tests, 0) / (ms / 1000) }
     }
     const row: Row = {
       db, build, label: c.label, bytes: Buffer.byteLength(body),
-      firstMs: first.ms, nextMs: next.ms, nextSteps: next.steps, perSecond: next.tests / (next.ms / 1000), steady,
+      firstMs: first.ms, nextMs: next.ms, nextSteps: next.steps, perSecond: next.tests / (next.ms / 1000), steady, atOnce,
       idleMb, rssMb: rssMb(server.pid) as number, copyPerSecond: undefined as number | undefined,
     }
     if (db === 'Postgres') {
@@ -166,7 +176,10 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
       row.copyPerSecond = copy.rows / (copy.ms / 1000)
     }
     const vsCopy = row.copyPerSecond ? `  COPY ${Math.round(row.copyPerSecond).toLocaleString('en')} rows/s (${pct(row)} of it)` : ''
-    const steadyLine = steady ? `  7th ${steady.ms.toFixed(0)} ms (${perSecond(steady.perSecond)} results/s)` : ''
+    const atOnceLine = atOnce
+      ? `  ${AT_ONCE} at once ${atOnce.ms.toFixed(0)} ms (${perSecond(atOnce.perSecond)} results/s${row.copyPerSecond ? `, ${pct(row, atOnce.perSecond)} of COPY` : ''})`
+      : ''
+    const steadyLine = (steady ? `  7th ${steady.ms.toFixed(0)} ms (${perSecond(steady.perSecond)} results/s)` : '') + atOnceLine
     console.log(`${db.padEnd(8)} ${build.padEnd(6)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s${steadyLine}  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
     for (const [name, steps] of [['next', next.steps], ['7th', steady?.steps]] as const) {
       if (steps?.size) console.log(`         ${name.padEnd(5)} ${[...steps].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`)
@@ -188,15 +201,19 @@ function copyTable(measured: Row[]): string[] {
   const after = measured.filter(r => r.build === 'after')
   const before = new Map(measured.filter(r => r.build === 'before').map(r => [r.label, r]))
   if (!before.size) {
-    return ['| Report | Ingest, results/s (next) | Ingest, results/s (7th) | COPY, rows/s | Ingest / COPY (next / 7th) |', '|---|---|---|---|---|',
-      ...after.map(r => `| ${r.label} | ${perSecond(r.perSecond)} | ${r.steady ? perSecond(r.steady.perSecond) : '–'} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} / ${r.steady ? pct(r, r.steady.perSecond) : '–'} |`)]
+    return [`| Report | Ingest, results/s (next) | Ingest, results/s (7th) | ${AT_ONCE} uploads at once, results/s | COPY, rows/s | Ingest / COPY (next / 7th / ${AT_ONCE} at once) |`,
+      '|---|---|---|---|---|---|',
+      ...after.map(r => `| ${r.label} | ${perSecond(r.perSecond)} | ${r.steady ? perSecond(r.steady.perSecond) : '–'} | ${r.atOnce ? perSecond(r.atOnce.perSecond) : '–'} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} / ${r.steady ? pct(r, r.steady.perSecond) : '–'} / ${r.atOnce ? pct(r, r.atOnce.perSecond) : '–'} |`)]
   }
-  return ['| Report | Next upload, before → after | Ingest, results/s, before → after | COPY, rows/s (before / after run) | Ingest / COPY, before → after |',
-    '|---|---|---|---|---|',
+  const atOnce = (r: Row | undefined) => r?.atOnce ? `${r.atOnce.ms.toFixed(0)} ms, ${pct(r, r.atOnce.perSecond)}` : '–'
+  return [`| Report | Next upload, before → after | 7th upload, before → after | ${AT_ONCE} at once (wall, of COPY), before → after | COPY, rows/s (before / after run) | Ingest / COPY (next / 7th), before → after |`,
+    '|---|---|---|---|---|---|',
     ...after.map((r) => {
       const b = before.get(r.label)
-      if (!b) return `| ${r.label} | ${r.nextMs.toFixed(0)} ms | ${perSecond(r.perSecond)} | ${perSecond(r.copyPerSecond!)} | ${pct(r)} |`
-      return `| ${r.label} | ${b.nextMs.toFixed(0)} → ${r.nextMs.toFixed(0)} ms | ${perSecond(b.perSecond)} → ${perSecond(r.perSecond)} | ${perSecond(b.copyPerSecond!)} / ${perSecond(r.copyPerSecond!)} | ${pct(b)} → ${pct(r)} |`
+      const steady = (x: Row | undefined) => x?.steady ? `${x.steady.ms.toFixed(0)} ms` : '–'
+      const ratios = (x: Row) => `${pct(x)} / ${x.steady ? pct(x, x.steady.perSecond) : '–'}`
+      if (!b) return `| ${r.label} | ${r.nextMs.toFixed(0)} ms | ${steady(r)} | ${atOnce(r)} | ${perSecond(r.copyPerSecond!)} | ${ratios(r)} |`
+      return `| ${r.label} | ${b.nextMs.toFixed(0)} → ${r.nextMs.toFixed(0)} ms | ${steady(b)} → ${steady(r)} | ${atOnce(b)} → ${atOnce(r)} | ${perSecond(b.copyPerSecond!)} / ${perSecond(r.copyPerSecond!)} | ${ratios(b)} → ${ratios(r)} |`
     })]
 }
 
@@ -220,7 +237,8 @@ function writeCopySection(rows: Row[]): void {
   writeBenchmarkSection('Ingest against a raw COPY', 'bench:ingest', [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, load average (1 / 5 / 15 min) ${loadavg().map(l => l.toFixed(1)).join(' / ')}`
     + ' at the end. Each Postgres case of the ingest table, in the same run: the next upload (known tests, each in its second run) over HTTP,'
-    + ' and for cases up to 50,000 results the seventh (every test past the five runs it is labelled `new`: the steady state of a CI history); then the results the next upload'
+    + ' and for cases up to 50,000 results the seventh (every test past the five runs it is labelled `new`: the steady state of a CI history),'
+    + ` then ${AT_ONCE} uploads of it at once under other run keys (a CI matrix: the wall time until the last answered); then the results the next upload`
     + ' stored copied with `COPY FROM` into an empty copy of `test_results` with all its indexes on the same Postgres (the machine\'s'
     + ' limit for those rows: no parsing, no attempts, test cases or clusters, no HTTP). Target: ingest at ≥ 50% of COPY.'
     + (beforeDir ? ' Before: the build given with `--before`, measured on a fresh database right before this one, case by case.' : ''),
