@@ -31,7 +31,15 @@ const CASES = [
 const args = process.argv.slice(2)
 const beforeAt = args.indexOf('--before')
 const beforeDir = beforeAt >= 0 ? args[beforeAt + 1] : undefined
-const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1))).join(' ')
+/**
+ * `--day-runs N`: after those, the report is uploaded again until N runs of it started on the same day, and the
+ * `days` step (the per-test day rollups) is printed at a few of them: a busy project's day, where that step must not
+ * grow with the day's runs.
+ */
+const dayRunsAt = args.indexOf('--day-runs')
+const DAY_RUNS = dayRunsAt >= 0 ? Number(args[dayRunsAt + 1]) : 0
+const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1))
+  && (dayRunsAt < 0 || (i !== dayRunsAt && i !== dayRunsAt + 1))).join(' ')
 /** The steady upload is the seventh (a test is `new` for its first five runs); cases up to this size measure it. */
 const STEADY_RUN = 7
 const STEADY_MAX = 50_000
@@ -165,6 +173,15 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
         post(server.url, key, body, { project: 'bench', runKey: `matrix-${i}`, branch: 'main', environment: `job-${i}` }, type)))
       const ms = performance.now() - started
       atOnce = { ms, perSecond: together.reduce((a, t) => a + t.tests, 0) / (ms / 1000) }
+      const days: string[] = []
+      let lastDay: Map<string, number> | undefined
+      for (let n = STEADY_RUN + AT_ONCE + 1; n <= DAY_RUNS; n++) {
+        const u = await post(server.url, key, body, { project: 'bench', runKey: `day-${n}`, branch: 'main' }, type)
+        if (n % 25 === 0 || n === DAY_RUNS) days.push(`run ${n}: days ${u.steps.get('days')?.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)
+        if (n === DAY_RUNS) lastDay = u.steps
+      }
+      if (days.length) console.log(`         ${build} ${c.label}, one day's runs: ${days.join(', ')}`)
+      if (lastDay) console.log(`         run ${DAY_RUNS}: ${[...lastDay].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`)
     }
     const row: Row = {
       db, build, label: c.label, bytes: Buffer.byteLength(body),

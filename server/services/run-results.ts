@@ -107,7 +107,10 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
       m.occurrences += 1
     }
   }
-  const { caseIds, watched } = await resolveTestCases(tx, projectId, merged)
+  // a known, labelled test skipped here keeps its label and score: both read executed results only (a test that is
+  // always skipped stays `new` forever, and reading its history back to the last executed result grew with its runs)
+  const skippedNow = new Set(merged.filter(m => m.result.status === 'skipped' && !previous.has(m.identityHash)).map(m => m.identityHash))
+  const { caseIds, watched } = await resolveTestCases(tx, projectId, merged, skippedNow)
   stepDone('cases')
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
   writes.hits.push(...clusters.hits)
@@ -153,7 +156,9 @@ export async function labelNewlyFlaky(tx: Tx, newly: NewlyFlaky[]): Promise<Newl
  * The test case of every merged result. Known test cases by identity hash alone (the steady state of CI: small
  * payload, index lookups); only new ones travel with their names, inserted without rewriting anything known.
  */
-async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[]): Promise<{ caseIds: CaseIds, watched: string[] }> {
+async function resolveTestCases(
+  tx: Tx, projectId: string, merged: MergedResult[], skippedNow: Set<string>,
+): Promise<{ caseIds: CaseIds, watched: string[] }> {
   const caseIds: CaseIds = new Map()
   const watched: string[] = []
   // keyed by the upload's own hash strings, not the equal ones each row brings (350k of them in a large upload)
@@ -164,12 +169,13 @@ async function resolveTestCases(tx: Tx, projectId: string, merged: MergedResult[
   for (let i = 0; i < merged.length; i += CHUNK * 10) {
     const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
     const key = keyOf(hashes)
-    const known = rowsOf<{ id: string, identity_hash: string, watched: boolean }>(await tx.execute(sql`
-      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 or flaky_reason is null as watched from test_cases
-      where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
+    const known = rowsOf<{ id: string, identity_hash: string, watched: boolean, labelled: boolean }>(await tx.execute(sql`
+      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 or flaky_reason is null as watched,
+        flaky_reason is not null as labelled
+      from test_cases where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
     for (const r of known) {
       caseIds.set(key(r.identity_hash), r.id)
-      if (r.watched) watched.push(r.id)
+      if (r.watched && !(r.labelled && skippedNow.has(r.identity_hash))) watched.push(r.id)
     }
   }
   const fresh = merged.filter(m => !caseIds.has(m.identityHash))

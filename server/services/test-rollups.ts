@@ -18,9 +18,13 @@ const runIsInfra = (runId: string) => sql`exists (select 1 from ${runs} where ${
 const notInInfraRuns = (projectId: string) =>
   sql`run_id not in (select ${runs.id} from ${runs} where ${runs.projectId} = ${projectId}::uuid and ${runs.infra})`
 
-/** The columns of a rollup row, counted from `test_results` rows (skips are not runs; durations of executed results). */
+/**
+ * The columns of a rollup row, counted from `test_results` rows (skips are not runs; durations of executed results,
+ * sorted: a row's durations are always kept sorted ascending, see mergeDurations).
+ */
 const COUNTED = sql`count(*) filter (where status <> 'skipped'), count(*) filter (where status in ('failed', 'errored')),
-  count(*) filter (where flaky), coalesce(array_agg(duration_ms) filter (where status <> 'skipped' and duration_ms is not null), '{}')`
+  count(*) filter (where flaky),
+  coalesce(array_agg(duration_ms order by duration_ms) filter (where status <> 'skipped' and duration_ms is not null), '{}')`
 
 /** Adds this upload's results (of `run`) to the per-test day rollups. */
 export async function recordTestDays(tx: Tx, run: { id: string, projectId: string, startedAt: Date }, isNewRun: boolean): Promise<void> {
@@ -34,22 +38,31 @@ export async function recordTestDays(tx: Tx, run: { id: string, projectId: strin
         and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
       group by 1, 3`
   // a new run adds to the day; a re-upload counted the day's stored results again, so it replaces the row
-  const merged = isNewRun ? sql`${testDayRollups.durations} || excluded.durations` : sql`excluded.durations`
+  const merged = isNewRun ? mergeDurations(testDayRollups.durations, sql`excluded.durations`) : sql`excluded.durations`
   const add = (column: AnyPgColumn) => isNewRun ? sql`${column} + excluded.${sql.identifier(column.name)}` : sql`excluded.${sql.identifier(column.name)}`
   await tx.execute(sql`
     insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations, p50_ms, p95_ms)
-    select project_id, day, test_case_id, runs, failed, flaky, durations, ${percentile(sql`durations`, 0.5)}, ${percentile(sql`durations`, 0.95)}
+    select project_id, day, test_case_id, runs, failed, flaky, durations, ${percentile(sql`durations`, '0.5')}, ${percentile(sql`durations`, '0.95')}
     from (${counted}) as c (project_id, day, test_case_id, runs, failed, flaky, durations)
     on conflict (project_id, day, test_case_id) do update set runs = ${add(testDayRollups.runs)},
-      failed = ${add(testDayRollups.failed)}, flaky = ${add(testDayRollups.flaky)}, durations = ${merged},
-      p50_ms = ${percentile(merged, 0.5)}, p95_ms = ${percentile(merged, 0.95)}`)
+      failed = ${add(testDayRollups.failed)}, flaky = ${add(testDayRollups.flaky)},
+      (durations, p50_ms, p95_ms) = (select d, ${percentile(sql`d`, '0.5')}, ${percentile(sql`d`, '0.95')} from (select ${merged} as d) m)`)
 }
 
 /**
- * `percentile_disc(p)` of an integer array, as SQL. Most rows hold one duration (one run of the test that day), which
- * needs no sort: the ordered-set aggregate per row was half the time of a 10k-result upload (1.6 of 3.3 s).
+ * Two sorted duration arrays as one sorted array, in SQL. A new run brings one duration per test (or none: skipped),
+ * which goes in at its place found by binary search (`width_bucket` over the sorted array); only a test run several
+ * times in one upload sorts. Sorting the whole day again per upload grew with the day's runs: for 10,000 tests, 52 ms
+ * at 7 runs a day, 262 ms at 100 and 786 ms at 300.
  */
-function percentile(values: SQL, p: number): SQL {
-  return sql`(case cardinality(${values}) when 0 then null when 1 then (${values})[1]
-    else (select percentile_disc(${sql.raw(String(p))}) within group (order by v) from unnest(${values}) v) end)`
+function mergeDurations(sorted: AnyPgColumn, added: SQL): SQL {
+  const at = sql`width_bucket(${added}[1], ${sorted})`
+  return sql`(case cardinality(${added}) when 0 then ${sorted}
+    when 1 then (case cardinality(${sorted}) when 0 then ${added} else ${sorted}[:${at}] || ${added} || ${sorted}[${at} + 1:] end)
+    else array(select v from unnest(${sorted} || ${added}) v order by v) end)`
+}
+
+/** `percentile_disc(p)` of a sorted integer array, read by position (null for an empty one); `p` as exact numeric text. */
+function percentile(sorted: SQL, p: '0.5' | '0.95'): SQL {
+  return sql`(${sorted})[ceil(${sql.raw(p)} * cardinality(${sorted}))::int]`
 }

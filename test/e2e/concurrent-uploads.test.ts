@@ -5,8 +5,8 @@ import { createKey, login, upload } from './client'
 /**
  * A CI matrix uploads the same suite from several jobs at once, into one project. Uploads of one project take turns
  * only for the rows they share (clusters' counts, test cases' counters and labels, day rollups: services/run-results.ts);
- * each is stored whole, and every counter ends equal to what the stored results say. A deadlock with another
- * transaction is run again, not answered with a 500.
+ * each is stored whole, and every counter ends equal to what the stored results say (a day's durations, kept sorted,
+ * and their p50/p95 too). A deadlock with another transaction is run again, not answered with a 500.
  */
 
 const CAUSES = [
@@ -79,9 +79,16 @@ describe('uploads of one project at once', () => {
       (select count(*)::int from test_day_rollups d where runs <> (select count(*) from test_results r
         where r.test_case_id = d.test_case_id and r.status <> 'skipped'
           and r.run_started_at >= d.day::timestamp at time zone 'UTC' and r.run_started_at < (d.day + 1)::timestamp at time zone 'UTC')) as days_differing,
+      (select count(*)::int from test_day_rollups d, lateral (
+        select coalesce(array_agg(r.duration_ms order by r.duration_ms), '{}') as durations,
+          percentile_disc(0.5) within group (order by r.duration_ms) as p50, percentile_disc(0.95) within group (order by r.duration_ms) as p95
+        from test_results r where r.test_case_id = d.test_case_id and r.status <> 'skipped' and r.duration_ms is not null
+          and r.run_started_at >= d.day::timestamp at time zone 'UTC' and r.run_started_at < (d.day + 1)::timestamp at time zone 'UTC') s
+        where (d.durations, d.p50_ms, d.p95_ms) is distinct from (s.durations, s.p50, s.p95)) as percentiles_differing,
       (select count(*)::int from test_cases where flaky_label = 'flaky') as flaky_tests`)
     expect(check).toMatchObject({
       runs: 18, numbers: 18, tests: 200 + 18 * 20, failed_differing: 0, flaky_differing: 0, clusters_differing: 0, days_differing: 0,
+      percentiles_differing: 0,
     })
     // the flaky tests' labels were scored from every run (each job read the histories the ones before it committed)
     expect(check!.flaky_tests).toBeGreaterThan(0)

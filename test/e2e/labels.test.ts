@@ -8,7 +8,7 @@ import { createKey, login, upload } from './client'
  * passes on retry with its own error while an infrastructure outage crashed it last. The window is 5 results, so
  * main's streak outgrows it and failingSince must come from before the window.
  */
-type Outcome = 'pass' | 'fail' | 'retry' | 'infra'
+type Outcome = 'pass' | 'fail' | 'retry' | 'infra' | 'skip'
 const FILLERS = Array.from({ length: 8 }, (_, i) => `filler ${i}`)
 const OWN_ERROR = 'expected status 200 but got 503 from /orders'
 
@@ -16,6 +16,7 @@ function junit(outcomes: Record<string, Outcome>): string {
   const cases = Object.entries(outcomes).map(([t, o]) => {
     const open = `<testcase classname="labels.Suite" name="${t}" time="0.1">`
     if (o === 'pass') return `${open}</testcase>`
+    if (o === 'skip') return `${open}<skipped message="disabled"/></testcase>`
     if (o === 'retry') return `${open}<flakyFailure message="${OWN_ERROR}" type="AssertionError">at Suite.orders(Suite.java:12)</flakyFailure></testcase>`
     if (o === 'infra') return `${open}<error message="Connection to db:5432 refused" type="PSQLException">PSQLException: Connection to db:5432 refused</error></testcase>`
     return `${open}<failure message="expected 3 items but found 0" type="AssertionError">at Suite.cart(Suite.java:40)</failure></testcase>`
@@ -48,6 +49,8 @@ describe('flaky labels, reasons and failing since', () => {
     'orders flaky': n % 3 === 2 ? 'retry' : 'pass',
     ...(n >= 13 ? { 'checkout added broken': 'fail' as const } : {}),
     ...(n >= 14 ? { 'search added': 'pass' as const } : {}),
+    'always skipped': 'skip',
+    'skipped lately': n <= 10 ? 'pass' : 'skip',
   })
   const rest = async (path: string) => {
     const res = await fetch(`${server.url}${path}`, { headers: { cookie } })
@@ -77,7 +80,7 @@ describe('flaky labels, reasons and failing since', () => {
       // the feature branch runs between main's runs and passes the test main is failing
       if (n % 3 === 0) await send(`feat-${n}`, 'feat/x', n * 2 + 1, { ...mainRun(n), 'cart broken': 'pass' })
     }
-    const outage = Object.fromEntries(Object.entries(mainRun(16)).map(([t]) => [t, 'infra' as const]))
+    const outage = Object.fromEntries(Object.entries(mainRun(16)).map(([t, o]) => [t, o === 'skip' ? o : 'infra' as const]))
     await send('main-16', 'main', 32, { ...outage, 'filler 0': 'pass' })
     await send('feat-17', 'feat/x', 33, { ...mainRun(17), 'cart broken': 'pass' })
   })
@@ -104,6 +107,9 @@ describe('flaky labels, reasons and failing since', () => {
     const detail = async (title: string) => rest(`/api/test-cases/${await caseId(title)}`)
     expect(await detail('search added')).toMatchObject({ label: 'new', reason: 'only 2 runs on main so far', failingSince: null, lastPassed: null })
     expect(await detail('filler 1')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main', failingSince: null })
+    // skipped results are not runs: a test skipped from its first upload on stays new, one skipped lately keeps its label
+    expect(await detail('always skipped')).toMatchObject({ label: 'new', reason: 'no runs on main yet', score: 0 })
+    expect(await detail('skipped lately')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main', score: 0 })
   })
 
   it('lists broken tests with score 0 under label any, and flaky ones with their reason', async () => {

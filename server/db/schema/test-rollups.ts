@@ -5,7 +5,8 @@ import { testCases } from './tests'
 /**
  * Per test case and UTC day of the run's start: its results (skips left out), failures, flaky passes and every
  * duration, kept at ingest (server/services/test-rollups.ts) so the test explorer reads a row per test and day
- * instead of the test's results. The day's durations are kept whole, so its p50/p95 stay exact as runs are added.
+ * instead of the test's results. The day's durations are kept whole and sorted ascending, so its p50/p95 stay exact
+ * as runs are added.
  */
 export const testDayRollups = pgTable('test_day_rollups', {
   projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
