@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { queryDb, startServer, type TestServer } from './server'
+import { freshDatabase, queryDb, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
 /**
@@ -97,12 +97,22 @@ describe('uploads of one project at once', () => {
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () => {
   let server: TestServer
+  let drop = async () => {}
 
   beforeAll(async () => {
-    server = await startServer({ DATABASE_POOL_SIZE: '4' })
+    const db = await freshDatabase()
+    drop = db.drop
+    // the upload's sessions look for a deadlock 5 s into a wait (Postgres checks once per wait, in the session that
+    // waited longest): time enough on a slow machine to see it waiting and close the cycle, so it is the one aborted
+    const { default: postgres } = await import('postgres')
+    const admin = postgres(db.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`alter database ${new URL(db.env.DATABASE_URL!).pathname.slice(1)} set deadlock_timeout = '5s'`)
+    await admin.end()
+    server = await startServer({ ...db.env, DATABASE_POOL_SIZE: '4' })
   })
   afterAll(async () => {
-    await server?.stop()
+    await server?.kill()
+    await drop()
   })
 
   it('is run again once Postgres aborts it, and stored once', async () => {
@@ -122,6 +132,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
       const id = async (title: string) => (await other`select id from test_cases where title = ${title}`)[0]!.id as string
       const [failing, passing] = [await id('adds to cart'), await id('logs in')]
       // another transaction holds the passing test's row, which the upload relabels after it counts the failing test
+      await other.unsafe(`set deadlock_timeout = '60s'`)
       await other.unsafe('begin')
       await other`select id from test_cases where id = ${passing} for update`
       const second = send('build-2')
