@@ -71,7 +71,7 @@ export function describeForLog(err: unknown): string {
 const CONFLICT_CODES = new Set(['40P01', '40001'])
 
 /** Whether Postgres aborted this transaction to let a concurrent one through (running it again is safe). */
-export function isTransactionConflict(err: unknown): boolean {
+function isTransactionConflict(err: unknown): boolean {
   return chain(err).some(e => typeof e.code === 'string' && CONFLICT_CODES.has(e.code))
 }
 
