@@ -53,37 +53,74 @@ const SAMPLE_CHARS = 8000
 
 /**
  * The cluster of each fingerprint of these hits (aliases first, then by fingerprint, creating missing ones), and the
- * ids of those this call created. Counts are applied later (applyClusterHits), at the end of the upload's writes.
+ * ids of those this call created. Each cluster found is locked `for key share` until the upload commits: other
+ * uploads still count into it, but a merge or a re-clustering waits, so it moves this upload's results too. The counts
+ * are applied later (clusterLinks, then applyClusterLinks), at the end of the upload's writes.
  */
 export async function resolveClusterHits(
   tx: Tx, run: RunContext, hits: ClusterHit[],
 ): Promise<{ clusterIds: Map<string, string>, createdIds: Set<string> }> {
   const clusterIds = new Map<string, string>()
   const createdIds = new Set<string>()
-  if (!hits.length) return { clusterIds, createdIds }
-  // Known fingerprints are read, not upserted: an insert that meets an existing cluster waits for every upload that
-  // updated that row to commit, which made concurrent uploads of one project wait here for each other's whole transaction.
-  const fingerprints = [...new Set(hits.map(h => h.fp.fingerprint))]
-  const known = rowsOf<{ fingerprint: string, id: string }>(await tx.execute(sql`
-    select x.fingerprint, coalesce(ca.cluster_id, fc.id) as id
-    from unnest(${`{${fingerprints.map(f => `"${f}"`).join(',')}}`}::text[]) as x(fingerprint)
-    left join cluster_aliases ca on ca.project_id = ${run.projectId}::uuid and ca.fingerprint = x.fingerprint
-    left join failure_clusters fc on fc.project_id = ${run.projectId}::uuid and fc.fingerprint = x.fingerprint
-    where ca.cluster_id is not null or fc.id is not null`))
-  for (const r of known) clusterIds.set(r.fingerprint, r.id)
-  const missing = hits.filter(h => !clusterIds.has(h.fp.fingerprint))
-  if (missing.length) {
-    for (const r of await insertClusters(tx, run, missing)) {
-      clusterIds.set(r.fingerprint, r.id)
+  let pending = new Set(hits.map(h => h.fp.fingerprint))
+  // A fingerprint stays pending while its cluster is merged away under us, or while another upload that inserted it
+  // first commits (this statement's snapshot cannot see that row; the next one can).
+  for (let round = 0; pending.size && round < 5; round++) {
+    // Known fingerprints are read, not upserted: an insert that meets an existing cluster waits for every upload that
+    // updated that row to commit, which made concurrent uploads of one project wait here for each other's whole transaction.
+    const found = new Map(rowsOf<{ fingerprint: string, id: string }>(await tx.execute(sql`
+      select x.fingerprint, coalesce(ca.cluster_id, fc.id) as id
+      from unnest(${`{${[...pending].map(f => `"${f}"`).join(',')}}`}::text[]) as x(fingerprint)
+      left join cluster_aliases ca on ca.project_id = ${run.projectId}::uuid and ca.fingerprint = x.fingerprint
+      left join failure_clusters fc on fc.project_id = ${run.projectId}::uuid and fc.fingerprint = x.fingerprint
+      where ca.cluster_id is not null or fc.id is not null`)).map(r => [r.fingerprint, r.id]))
+    const missing = hits.filter(h => pending.has(h.fp.fingerprint) && !found.has(h.fp.fingerprint))
+    for (const r of missing.length ? await insertClusters(tx, run, missing) : []) {
+      found.set(r.fingerprint, r.id)
       if (r.created) createdIds.add(r.id)
     }
+    const toLock = [...new Set([...found.values()].filter(id => !createdIds.has(id)))].sort()
+    // after waiting for a merge that held the row, the lock reads the row as the merge left it
+    const live = new Set(toLock.length
+      ? rowsOf<{ id: string, live: boolean }>(await tx.execute(sql`
+          select id, merged_into_id is null as live from failure_clusters where id = any(${uuidArray(toLock)}::uuid[])
+          order by id for key share`)).filter(r => r.live).map(r => r.id)
+      : [])
+    const next = new Set<string>()
+    for (const fingerprint of pending) {
+      const id = found.get(fingerprint)
+      if (id && (createdIds.has(id) || live.has(id))) clusterIds.set(fingerprint, id)
+      else next.add(fingerprint)
+    }
+    pending = next
   }
+  if (pending.size) throw new Error(`no cluster could be resolved for ${pending.size} failure fingerprint(s)`)
   return { clusterIds, createdIds }
 }
 
-/** Applies the occurrence counts of an upload's hits, once their clusters are resolved (resolveClusterHits). */
-export async function applyClusterHits(tx: Tx, run: RunContext, clusterIds: Map<string, string>, hits: ClusterHit[]): Promise<void> {
-  if (hits.length) await applyOccurrences(tx, run, clusterIds, hits)
+/** A result's count in its cluster changes by `delta` (per cluster and test case, summed over an upload). */
+export type ClusterLinks = Map<string, { cluster_id: string, test_case_id: string, delta: number }>
+
+/** Adds these hits, whose clusters resolveClusterHits gave, to an upload's per (cluster, test case) deltas. */
+export function addClusterLinks(links: ClusterLinks, clusterIds: Map<string, string>, hits: ClusterHit[]): void {
+  for (const h of hits) {
+    const clusterId = clusterIds.get(h.fp.fingerprint)!
+    const key = `${clusterId}|${h.testCaseId}`
+    const link = links.get(key) ?? { cluster_id: clusterId, test_case_id: h.testCaseId, delta: 0 }
+    link.delta += h.delta
+    links.set(key, link)
+  }
+}
+
+/** Rows per statement of an upload's cluster counts (one statement per slice, as before they were gathered). */
+const LINKS_PER_STATEMENT = 10_000
+
+/** Applies an upload's cluster counts (addClusterLinks), at the end of its writes. */
+export async function applyClusterLinks(tx: Tx, run: RunContext, links: ClusterLinks): Promise<void> {
+  const changed = [...links.values()].filter(l => l.delta !== 0)
+  for (let i = 0; i < changed.length; i += LINKS_PER_STATEMENT) {
+    await applyOccurrences(tx, run, changed.slice(i, i + LINKS_PER_STATEMENT))
+  }
 }
 
 /** Clusters for fingerprints not seen yet (through an alias, a cluster made meanwhile, or a new one), in one statement. */
@@ -93,7 +130,8 @@ async function insertClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
   const byFingerprint = new Map<string, ClusterHit>()
   for (const h of hits) if (h.delta > 0 && !byFingerprint.has(h.fp.fingerprint)) byFingerprint.set(h.fp.fingerprint, h)
   for (const h of hits) if (!byFingerprint.has(h.fp.fingerprint)) byFingerprint.set(h.fp.fingerprint, h)
-  const candidates = [...byFingerprint.values()].map(h => ({
+  // in fingerprint order: two uploads bringing the same new clusters wait for each other, never deadlock
+  const candidates = [...byFingerprint.values()].sort((a, b) => (a.fp.fingerprint < b.fp.fingerprint ? -1 : 1)).map(h => ({
     fingerprint: h.fp.fingerprint, version: h.fp.version, error_type: h.fp.errorType, category: h.fp.category, title: h.fp.title,
     locator: h.fp.locator, location: h.fp.location,
     sample_message: h.message?.slice(0, SAMPLE_CHARS) ?? null, sample_stack: h.stack?.slice(0, SAMPLE_CHARS) ?? null,
@@ -125,18 +163,8 @@ async function insertClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
  * A test counts as affected while its link counts an occurrence: a link a shard merge takes back to zero stops
  * counting, one counting again (inserted or back from zero) counts, as the exact recount would have it.
  */
-async function applyOccurrences(tx: Tx, run: RunContext, clusterIds: Map<string, string>, hits: ClusterHit[]) {
+async function applyOccurrences(tx: Tx, run: RunContext, changed: { cluster_id: string, test_case_id: string, delta: number }[]) {
   const at = run.startedAt.toISOString()
-  const links = new Map<string, { cluster_id: string, test_case_id: string, delta: number }>()
-  for (const h of hits) {
-    const clusterId = clusterIds.get(h.fp.fingerprint)!
-    const key = `${clusterId}|${h.testCaseId}`
-    const link = links.get(key) ?? { cluster_id: clusterId, test_case_id: h.testCaseId, delta: 0 }
-    link.delta += h.delta
-    links.set(key, link)
-  }
-  const changed = [...links.values()].filter(l => l.delta !== 0)
-  if (!changed.length) return
   await tx.execute(sql`
       with x as (
         select * from json_to_recordset(${rowsJson(changed)}::json) as x(cluster_id uuid, test_case_id uuid, delta int)

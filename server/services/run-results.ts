@@ -6,7 +6,7 @@ import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
-import { applyClusterHits, resolveClusterHits, type ClusterHit, type NewCluster } from './clustering'
+import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
@@ -61,7 +61,7 @@ export async function storeResults(
   const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [] }
   const created = new Set<string>()
   const touched = new Set<string>()
-  const writes: LockingWrites = { hits: [], clusterIds: new Map(), deltas: [] }
+  const writes: LockingWrites = { links: new Map(), deltas: [] }
   for (const merged of slices) {
     const slice = await storeSlice(tx, projectId, run, merged, isNewRun, writes)
     for (const id of slice.created) created.add(id)
@@ -75,7 +75,7 @@ export async function storeResults(
   // the one before it committed, and two never lock those rows in opposite orders. Everything above (parse, test
   // cases, cluster ids, the results' COPY) runs alongside the upload whose turn it is.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`)
-  await applyClusterHits(tx, clusterContext(run, projectId), writes.clusterIds, writes.hits)
+  await applyClusterLinks(tx, clusterContext(run, projectId), writes.links)
   await updateCaseCounters(tx, run, writes.deltas)
   stepDone('counters')
   // read once all slices are in: a cluster made by one slice may have gained occurrences in the next
@@ -89,8 +89,8 @@ export async function storeResults(
 
 /** The writes of an upload to rows that other uploads write too, gathered across its slices (see storeResults). */
 interface LockingWrites {
-  hits: ClusterHit[]
-  clusterIds: Map<string, string>
+  /** Per (cluster, test case): a slice's hits are summed here once their clusters are found, then let go. */
+  links: ClusterLinks
   deltas: CounterDelta[]
 }
 
@@ -113,8 +113,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   const { caseIds, watched } = await resolveTestCases(tx, projectId, merged, skippedNow)
   stepDone('cases')
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
-  writes.hits.push(...clusters.hits)
-  for (const [fp, id] of clusters.clusterIds) writes.clusterIds.set(fp, id)
+  addClusterLinks(writes.links, clusters.clusterIds, clusters.hits)
   writes.deltas.push(...counterDeltas(merged, previous, caseIds))
   stepDone('clusters')
   if (previous.size) {
@@ -178,7 +177,8 @@ async function resolveTestCases(
       if (r.watched && !(r.labelled && skippedNow.has(r.identity_hash))) watched.push(r.id)
     }
   }
-  const fresh = merged.filter(m => !caseIds.has(m.identityHash))
+  // in identity order: two uploads bringing the same new tests wait for each other, never deadlock
+  const fresh = merged.filter(m => !caseIds.has(m.identityHash)).sort((a, b) => (a.identityHash < b.identityHash ? -1 : 1))
   for (let i = 0, size = FIRST_ROWS; i < fresh.length;) {
     const rows = fresh.slice(i, i += size).map(m => ({
       identity_hash: m.identityHash, file: m.result.file, suite_path: m.result.suitePath, title: m.result.title, variant: m.result.variant,
@@ -211,7 +211,7 @@ async function resolveTestCases(
 /**
  * Failures and retry passes (clusterRole) find their clusters, made on first sight; a shard merge first takes back what
  * the replaced results counted, and only those that counted: a result stored before retry passes were clustered took
- * nothing. The hits are counted at the end of the upload (applyClusterHits).
+ * nothing. The hits are counted at the end of the upload (applyClusterLinks).
  */
 async function clusterFailures(
   tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds,

@@ -27,20 +27,33 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out
 }
 
-/** Job `job` of round `round`: 200 shared tests (a few failing with shared causes, some flaky) and 20 of its own. */
-function matrixReport(job: number, round: number): string {
+/** A cause no earlier round had, which every job of the round brings at once: each job meets the new cluster. */
+const NEW_CAUSE = ['alpha', 'beta', 'gamma'].map(name => `Error: the ${name} service answered 503 Service Unavailable`)
+
+/**
+ * Job `job` of round `round`: 200 shared tests (a few failing with shared causes, some flaky, one failing with the
+ * round's new cause in every job) and 20 of its own; `extra` more tests of its own (more than a slice of 10,000
+ * results: what an upload writes last is gathered across its slices), every 50th failing.
+ */
+function matrixReport(job: number, round: number, extra = 0): string {
   const shared = Array.from({ length: 200 }, (_, i) => {
-    const failing = (i + job + round) % 25 === 0
+    const failing = (i + job + round) % 25 === 0 || i === 199
     const flaky = !failing && (i + round) % 40 === 7
     return {
       title: `shared test ${i}`, suitePath: [`suite ${i % 7}`], durationMs: 10 + ((i * 13 + job) % 90),
-      status: failing ? 'failed' : 'passed', ...failing ? { errorMessage: CAUSES[i % CAUSES.length] } : {},
+      status: failing ? 'failed' : 'passed', ...failing ? { errorMessage: i === 199 ? NEW_CAUSE[round] : CAUSES[i % CAUSES.length] } : {},
       ...flaky ? { flaky: true, attempts: [{ status: 'failed', errorMessage: CAUSES[0] }, { status: 'passed' }] } : {},
     }
   })
-  const own = Array.from({ length: 20 }, (_, i) => ({ title: `job ${job} round ${round} test ${i}`, status: 'passed', durationMs: 5 }))
+  const own = Array.from({ length: 20 + extra }, (_, i) => ({
+    title: `job ${job} round ${round} test ${i}`, durationMs: 5,
+    ...i >= 20 && i % 50 === 0 ? { status: 'failed', errorMessage: CAUSES[i % CAUSES.length] } : { status: 'passed' },
+  }))
   return JSON.stringify({ format: 'proofdeck', version: 1, results: shuffled([...shared, ...own], job * 31 + round + 1) })
 }
+
+/** Round 1's job 0 sends this many more tests; round 2's jobs 4 and 5 are two shards of one run (they share tests). */
+const EXTRA = 10_000
 
 describe('uploads of one project at once', () => {
   let server: TestServer
@@ -58,11 +71,16 @@ describe('uploads of one project at once', () => {
 
   it('are each stored whole, and every counter equals what the stored results say', async () => {
     for (const round of [0, 1, 2]) {
+      const extra = (job: number) => (round === 1 && job === 0 ? EXTRA : 0)
+      const runKey = (job: number) => (round === 2 && job >= 4 ? 'r2-shards' : `r${round}-j${job}`)
       const answers = await Promise.all(Array.from({ length: 6 }, (_, job) => upload(server,
-        [{ name: `job-${job}.json`, content: matrixReport(job, round) }],
-        { key: keys[job % 2]!, query: { project: 'matrix', branch: job % 3 ? 'main' : `feature-${job}`, runKey: `r${round}-j${job}` } })))
+        [{ name: `job-${job}.json`, content: matrixReport(job, round, extra(job)) }],
+        { key: keys[job % 2]!, query: { project: 'matrix', branch: job % 3 ? 'main' : `feature-${job}`, runKey: runKey(job) } })))
       expect(answers.map(a => `${a.status} ${a.body.message ?? ''}`.trim())).toEqual(Array.from({ length: 6 }, () => '201'))
-      for (const a of answers) expect(a.body.counts.tests).toBe(220)
+      const tests = answers.map(a => a.body.counts.tests as number)
+      for (const job of [0, 1, 2, 3]) expect(tests[job]).toBe(220 + extra(job))
+      // the shard stored second answers for the whole run: the shared tests merged, both jobs' own tests
+      expect(round === 2 ? [tests[4], tests[5]].sort() : [tests[4], tests[5]]).toEqual(round === 2 ? [220, 240] : [220, 220])
     }
     expect(server.logs()).not.toMatch(/running it again/)
     await server.kill()
@@ -87,8 +105,8 @@ describe('uploads of one project at once', () => {
         where (d.durations, d.p50_ms, d.p95_ms) is distinct from (s.durations, s.p50, s.p95)) as percentiles_differing,
       (select count(*)::int from test_cases where flaky_label = 'flaky') as flaky_tests`)
     expect(check).toMatchObject({
-      runs: 18, numbers: 18, tests: 200 + 18 * 20, failed_differing: 0, flaky_differing: 0, clusters_differing: 0, days_differing: 0,
-      percentiles_differing: 0,
+      runs: 17, numbers: 17, tests: 200 + 18 * 20 + EXTRA,
+      failed_differing: 0, flaky_differing: 0, clusters_differing: 0, days_differing: 0, percentiles_differing: 0,
     })
     // the flaky tests' labels were scored from every run (each job read the histories the ones before it committed)
     expect(check!.flaky_tests).toBeGreaterThan(0)
@@ -153,6 +171,54 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
     finally {
       await other.end()
       await app.end()
+    }
+  })
+
+  it('counts an upload\'s failures in the cluster a merge folded theirs into while it waited for its turn', async () => {
+    const cookie = await login(server)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    const send = (runKey: string, results: object[]) => upload(server, [{ name: 'r.json', content: JSON.stringify({ format: 'proofdeck', version: 1, results }) }],
+      { key, query: { project: 'merging', branch: 'main', runKey } })
+    const first = await send('m-1', [
+      { title: 'pays', status: 'failed', errorMessage: CAUSES[0] }, { title: 'ships', status: 'failed', errorMessage: CAUSES[2] },
+    ])
+    expect(first.status).toBe(201)
+    expect(first.body.newClusters).toHaveLength(2)
+
+    const { default: postgres } = await import('postgres')
+    const other = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    try {
+      const clusterOf = async (title: string) => (await other`select r.cluster_id as id from test_results r
+        join test_cases tc on tc.id = r.test_case_id where tc.title = ${title}`)[0]!
+      const [source, target] = [await clusterOf('pays'), await clusterOf('ships')]
+      // hold the project's turn: the upload finds its cluster and stores its results, then waits here
+      const [{ id: projectId }] = await other`select id from projects where slug = 'merging'`
+      await other`select pg_advisory_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`
+      const second = send('m-2', [{ title: 'pays', status: 'failed', errorMessage: CAUSES[0] }])
+      await expect.poll(async () => (await other`select count(*)::int as n from pg_stat_activity where datname = current_database()
+        and wait_event = 'advisory'`)[0]!.n, { timeout: 20_000 }).toBe(1)
+      // a person folds the upload's cluster into another meanwhile: the merge waits for the upload
+      let merged = false
+      const merge = fetch(`${server.url}/api/clusters/${target.id}`, {
+        method: 'PATCH', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ mergeClusterId: source.id }),
+      }).then((r) => {
+        merged = true
+        return r.status
+      })
+      await new Promise(resolve => setTimeout(resolve, 500))
+      expect(merged).toBe(false)
+      await other`select pg_advisory_unlock(hashtextextended(${`project_writes ${projectId}`}, 0))`
+      expect((await second).status).toBe(201)
+      expect(await merge).toBe(200)
+      const [row] = await other`select
+        (select count(*)::int from test_results where cluster_id = ${source.id}) as on_source,
+        (select count(*)::int from test_results where cluster_id = ${target.id}) as on_target,
+        (select occurrences from failure_clusters where id = ${target.id}) as target_occurrences,
+        (select occurrences from failure_clusters where id = ${source.id}) as source_occurrences`
+      expect(row).toEqual({ on_source: 0, on_target: 3, target_occurrences: 3, source_occurrences: 0 })
+    }
+    finally {
+      await other.end()
     }
   })
 })
