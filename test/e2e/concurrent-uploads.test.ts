@@ -192,7 +192,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
         join test_cases tc on tc.id = r.test_case_id where tc.title = ${title}`)[0]!
       const [source, target] = [await clusterOf('pays'), await clusterOf('ships')]
       // hold the project's turn: the upload finds its cluster and stores its results, then waits here
-      const [{ id: projectId }] = await other`select id from projects where slug = 'merging'`
+      const projectId = (await other`select id from projects where slug = 'merging'`)[0]!.id as string
       await other`select pg_advisory_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`
       const second = send('m-2', [{ title: 'pays', status: 'failed', errorMessage: CAUSES[0] }])
       await expect.poll(async () => (await other`select count(*)::int as n from pg_stat_activity where datname = current_database()
