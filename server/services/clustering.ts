@@ -55,7 +55,7 @@ const SAMPLE_CHARS = 8000
  * The cluster of each fingerprint of these hits (aliases first, then by fingerprint, creating missing ones), and the
  * ids of those this call created. Each cluster found is locked `for key share` until the upload commits: other
  * uploads still count into it, but a merge or a re-clustering waits, so it moves this upload's results too. The counts
- * are applied later (clusterLinks, then applyClusterLinks), at the end of the upload's writes.
+ * are gathered with addClusterLinks and written by applyClusterLinks, at the end of the upload's writes.
  */
 export async function resolveClusterHits(
   tx: Tx, run: RunContext, hits: ClusterHit[],
@@ -98,8 +98,10 @@ export async function resolveClusterHits(
   return { clusterIds, createdIds }
 }
 
-/** A result's count in its cluster changes by `delta` (per cluster and test case, summed over an upload). */
-export type ClusterLinks = Map<string, { cluster_id: string, test_case_id: string, delta: number }>
+/** A test case's count in a cluster changes by `delta` (summed over an upload). */
+interface ClusterLink { cluster_id: string, test_case_id: string, delta: number }
+/** An upload's cluster links, keyed "cluster|test case". */
+export type ClusterLinks = Map<string, ClusterLink>
 
 /** Adds these hits, whose clusters resolveClusterHits gave, to an upload's per (cluster, test case) deltas. */
 export function addClusterLinks(links: ClusterLinks, clusterIds: Map<string, string>, hits: ClusterHit[]): void {
@@ -163,7 +165,7 @@ async function insertClusters(tx: Tx, run: RunContext, hits: ClusterHit[]) {
  * A test counts as affected while its link counts an occurrence: a link a shard merge takes back to zero stops
  * counting, one counting again (inserted or back from zero) counts, as the exact recount would have it.
  */
-async function applyOccurrences(tx: Tx, run: RunContext, changed: { cluster_id: string, test_case_id: string, delta: number }[]) {
+async function applyOccurrences(tx: Tx, run: RunContext, changed: ClusterLink[]) {
   const at = run.startedAt.toISOString()
   await tx.execute(sql`
       with x as (

@@ -82,7 +82,7 @@ export async function ingestRun(
   const db = await useDb()
   let touchedClusters: string[] = []
   let deliveries: string[] = []
-  // concurrent uploads of one project write the same test cases and clusters: a deadlock between two runs this one again
+  // a deadlock with another transaction (a triage, retention, another upload's first inserts) runs the upload again
   const outcome = await retryConflicts('upload', () => db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, plan.values.branch ?? undefined)
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
