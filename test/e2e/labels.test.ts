@@ -148,6 +148,33 @@ describe('flaky labels, reasons and failing since', () => {
     expect(rows['checkout added broken'].failingSince).toMatchObject({ runId: runIds['main-13'] })
   })
 
+  it('labels from the default branch\'s own window when feature branches fill the newest results', async () => {
+    // three feature runs after each main run: the newest 10 results (twice the window) hold 2 of main's, so the
+    // label's 5 come from the look further back on main alone
+    const login = (fails: boolean): Record<string, Outcome> => ({
+      ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), login: fails ? 'fail' : 'pass',
+    })
+    const sendBusy = async (name: string, branch: string, hour: number, fails: boolean) => {
+      const res = await upload(server, [{ name: 'TEST-busy.xml', content: junit(login(fails)) }], {
+        key: ingestKey,
+        query: { project: 'busy-feature', branch, commit: commit(name), runKey: `busy-${name}`, startedAt: new Date(Date.UTC(2026, 10, 5, hour)).toISOString() },
+      })
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+      runIds[`busy-${name}`] = res.body.runId
+    }
+    for (let n = 1; n <= 6; n++) {
+      await sendBusy(`main-${n}`, 'main', n * 4, n >= 3)
+      for (let f = 1; f <= 3; f++) await sendBusy(`feat-${n * 3 + f}`, 'feat/y', n * 4 + f, false)
+    }
+    const items = (await rest('/api/projects/busy-feature/flaky-tests?label=broken&limit=100')).items as any[]
+    expect(items.map(t => t.title)).toEqual(['login'])
+    expect(items[0]).toMatchObject({
+      label: 'broken', branch: 'main', sample: 5,
+      reason: `failed the last 4 runs on main since ${commit('main-3').slice(0, 7)}`,
+      failingSince: { runId: runIds['busy-main-3'] }, lastPassed: { runId: runIds['busy-main-2'] },
+    })
+  })
+
   it('relabels rows stored before reasons existed at start, walking back past the window for failingSince', async () => {
     await server.kill()
     await queryDb(server.env, `update test_cases set flaky_label = 'stable', flaky_reason = null, flaky_score = 0, failing_since = null, last_passed = null`)
@@ -158,7 +185,7 @@ describe('flaky labels, reasons and failing since', () => {
       label: 'broken', failingSince: { runId: runIds['main-4'] }, lastPassed: { runId: runIds['main-3'] },
     })
     expect(tests['checkout added broken']).toMatchObject({ label: 'broken' })
-    expect(server.logs()).toMatch(/relabelled 1\d test case\(s\)/)
+    expect(server.logs()).toMatch(/relabelled 2\d test case\(s\)/)
   })
 
   /** The test case id of a title, read from a run through the API (PGlite cannot be opened while the server runs). */
