@@ -76,6 +76,11 @@ export interface FlakyAssessment {
   retryPasses: number
   flips: number
   mixedCommits: number
+  /**
+   * Failed results in the window, on every branch: while there is one, the test's next pass may end a flip or mix a
+   * commit, so ingest rescores the test on a pass too (a stable test is otherwise rescored only when it fails).
+   */
+  windowFailures: number
 }
 
 const EVIDENCE_KEPT = 20
@@ -272,5 +277,6 @@ export function assessFlakiness(
     retryPasses,
     flips,
     mixedCommits,
+    windowFailures: window.filter(o => failing(o.status)).length,
   }
 }

@@ -77,7 +77,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
       return {
         id, score: a.score, confidence: a.confidence, label: a.label, evidence: a.evidence,
         last_flake_at: a.lastFlakeAt?.toISOString() ?? null,
-        sample: a.sample, retry_passes: a.retryPasses, flips: a.flips, mixed_commits: a.mixedCommits,
+        sample: a.sample, retry_passes: a.retryPasses, flips: a.flips, mixed_commits: a.mixedCommits, window_failures: a.windowFailures,
         reason: a.reason, branch: a.branch, failing_since: a.failingSince, last_passed: a.lastPassed,
       }
     })
@@ -88,10 +88,10 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
         flaky_since = case when x.label <> 'flaky' then null when tc.flaky_label <> 'flaky' then now() else tc.flaky_since end,
         broken_since = case when x.label <> 'broken' then null when tc.flaky_label <> 'broken' then now() else tc.broken_since end,
         last_flake_at = x.last_flake_at, flaky_sample = x.sample, flaky_retry_passes = x.retry_passes, flaky_flips = x.flips,
-        flaky_mixed_commits = x.mixed_commits, flaky_reason = x.reason, flaky_branch = x.branch,
+        flaky_mixed_commits = x.mixed_commits, flaky_window_failures = x.window_failures, flaky_reason = x.reason, flaky_branch = x.branch,
         failing_since = x.failing_since, last_passed = x.last_passed
       from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, score real, confidence real, label flaky_label, evidence jsonb,
-        last_flake_at timestamptz, sample int, retry_passes int, flips int, mixed_commits int, reason text, branch text,
+        last_flake_at timestamptz, sample int, retry_passes int, flips int, mixed_commits int, window_failures int, reason text, branch text,
         failing_since jsonb, last_passed jsonb)
       where tc.id = x.id`)
     stepDone('scores')
@@ -137,13 +137,13 @@ async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise
     update test_cases tc set
       flaky_label = x.label, flaky_reason = x.reason, flaky_branch = x.branch, flaky_sample = x.sample, flaky_score = 0,
       flaky_confidence = 0, flaky_evidence = '[]'::jsonb, flaky_since = null, last_flake_at = null, flaky_retry_passes = 0,
-      flaky_flips = 0, flaky_mixed_commits = 0, failing_since = null, last_passed = null
+      flaky_flips = 0, flaky_mixed_commits = 0, flaky_window_failures = 0, failing_since = null, last_passed = null
     from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, label flaky_label, reason text, branch text, sample int)
     where tc.id = x.id and (tc.flaky_label, tc.flaky_reason, tc.flaky_branch, tc.flaky_sample, tc.flaky_score, tc.flaky_confidence,
       tc.flaky_evidence, tc.flaky_since, tc.last_flake_at, tc.flaky_retry_passes, tc.flaky_flips, tc.flaky_mixed_commits,
-      tc.failing_since, tc.last_passed)
+      tc.flaky_window_failures, tc.failing_since, tc.last_passed)
     is distinct from (x.label, x.reason, x.branch, x.sample, 0::real, 0::real, '[]'::jsonb, null::timestamptz, null::timestamptz,
-      0, 0, 0, null::jsonb, null::jsonb)`)
+      0, 0, 0, 0, null::jsonb, null::jsonb)`)
   return new Set(rows.map(r => r.id))
 }
 

@@ -169,7 +169,8 @@ async function resolveTestCases(
     const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
     const key = keyOf(hashes)
     const known = rowsOf<{ id: string, identity_hash: string, watched: boolean, labelled: boolean }>(await tx.execute(sql`
-      select id, identity_hash, flaky_label <> 'stable' or flaky_score > 0 or flaky_reason is null as watched,
+      select id, identity_hash,
+        flaky_label <> 'stable' or flaky_score > 0 or flaky_window_failures > 0 or flaky_reason is null as watched,
         flaky_reason is not null as labelled
       from test_cases where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
     for (const r of known) {

@@ -175,8 +175,28 @@ describe('flaky labels, reasons and failing since', () => {
     })
   })
 
+  it('scores the pass that ends a short failure burst: a flip, not a stale "failed the last run"', async () => {
+    const send = async (n: number, outcome: Outcome) => {
+      const res = await upload(server, [{ name: 'TEST-flip.xml', content: junit({ ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), pay: outcome }) }], {
+        key: ingestKey,
+        query: { project: 'one-flip', branch: 'main', commit: commit(`main-${n}`), runKey: `flip-${n}`, startedAt: new Date(Date.UTC(2026, 10, 6, n)).toISOString() },
+      })
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+      return res.body.runId as string
+    }
+    for (let n = 1; n <= 6; n++) await send(n, 'pass')
+    const failed = await send(7, 'fail')
+    const pay = async () => rest(`/api/test-cases/${(await rest(`/api/runs/${failed}?status=all&limit=100`)).results.items.find((r: any) => r.title === 'pay').testCaseId}`)
+    expect(await pay()).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
+    await send(8, 'pass')
+    const after = await pay()
+    expect(after).toMatchObject({ label: 'stable', flips: 1, score: 0.2, reason: 'passing on main; 1 of the last 5 runs failed, not in a flaky pattern' })
+    expect(after.evidence).toMatchObject([{ runId: failed, kind: 'flip' }])
+  })
+
   it('relabels rows stored before reasons existed at start, walking back past the window for failingSince', async () => {
     await server.kill()
+    const n = (await queryDb<{ n: number }>(server.env, `select count(*)::int as n from test_cases`))[0]!.n
     await queryDb(server.env, `update test_cases set flaky_label = 'stable', flaky_reason = null, flaky_score = 0, failing_since = null, last_passed = null`)
     server = await restart(server)
     cookie = await login(server)
@@ -185,7 +205,7 @@ describe('flaky labels, reasons and failing since', () => {
       label: 'broken', failingSince: { runId: runIds['main-4'] }, lastPassed: { runId: runIds['main-3'] },
     })
     expect(tests['checkout added broken']).toMatchObject({ label: 'broken' })
-    expect(server.logs()).toMatch(/relabelled 2\d test case\(s\)/)
+    expect(server.logs()).toContain(`relabelled ${n} test case(s)`)
   })
 
   /** The test case id of a title, read from a run through the API (PGlite cannot be opened while the server runs). */

@@ -38,6 +38,8 @@ export const testCases = pgTable('test_cases', {
   flakyRetryPasses: integer().notNull().default(0),
   flakyFlips: integer().notNull().default(0),
   flakyMixedCommits: integer().notNull().default(0),
+  /** Failed results in the window on any branch: while there is one, ingest rescores the test on a pass too. */
+  flakyWindowFailures: integer().notNull().default(0),
   /** Why the label: one line. Null on rows labelled before reasons existed: start-up relabels those. */
   flakyReason: text(),
   /** The branch the label was read from (the default branch, else the test's busiest); null for runs without one. */

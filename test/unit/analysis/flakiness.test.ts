@@ -60,6 +60,18 @@ describe('assessFlakiness', () => {
     expect(a.evidence).toHaveLength(evidence)
   })
 
+  it.each([
+    // [history, failures in the window: while above 0, ingest rescores the test on a pass]
+    ['PPPPPPPPPP', 0],
+    ['PPPPPPPF', 1],
+    ['PPFPPPEPPP', 2],
+    ['PPPPIPPP', 0],
+    [`F${'P'.repeat(30)}`, 0],
+    [`F${'P'.repeat(29)}`, 1],
+  ])('%s has %i failure(s) in its window', (spec, failures) => {
+    expect(assessFlakiness(history(spec)).windowFailures).toBe(failures)
+  })
+
   it('scores the share of evidence in the window with a Wilson lower bound', () => {
     const a = assessFlakiness(history('RPPPRPPPRP'))
     expect(a.score).toBe(0.3)
