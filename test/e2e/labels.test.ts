@@ -175,23 +175,34 @@ describe('flaky labels, reasons and failing since', () => {
     })
   })
 
-  it('scores the pass that ends a short failure burst: a flip, not a stale "failed the last run"', async () => {
-    const send = async (n: number, outcome: Outcome) => {
-      const res = await upload(server, [{ name: 'TEST-flip.xml', content: junit({ ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), pay: outcome }) }], {
+  it('scores the pass after a lone failure: a flip, or on a re-run of the same commit a flake, not a stale "failed the last run"', async () => {
+    const send = async (project: string, n: number, outcome: Outcome, commitOf = n) => {
+      const res = await upload(server, [{ name: 'TEST-pay.xml', content: junit({ ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), pay: outcome }) }], {
         key: ingestKey,
-        query: { project: 'one-flip', branch: 'main', commit: commit(`main-${n}`), runKey: `flip-${n}`, startedAt: new Date(Date.UTC(2026, 10, 6, n)).toISOString() },
+        query: { project, branch: 'main', commit: commit(`main-${commitOf}`), runKey: `${project}-${n}`, startedAt: new Date(Date.UTC(2026, 10, 6, n)).toISOString() },
       })
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
       return res.body.runId as string
     }
-    for (let n = 1; n <= 6; n++) await send(n, 'pass')
-    const failed = await send(7, 'fail')
-    const pay = async () => rest(`/api/test-cases/${(await rest(`/api/runs/${failed}?status=all&limit=100`)).results.items.find((r: any) => r.title === 'pay').testCaseId}`)
-    expect(await pay()).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
-    await send(8, 'pass')
-    const after = await pay()
-    expect(after).toMatchObject({ label: 'stable', flips: 1, score: 0.2, reason: 'passing on main; 1 of the last 5 runs failed, not in a flaky pattern' })
-    expect(after.evidence).toMatchObject([{ runId: failed, kind: 'flip' }])
+    const failOnce = async (project: string) => {
+      for (let n = 1; n <= 6; n++) await send(project, n, 'pass')
+      const failed = await send(project, 7, 'fail')
+      const pay = async () => rest(`/api/test-cases/${(await rest(`/api/runs/${failed}?status=all&limit=100`)).results.items.find((r: any) => r.title === 'pay').testCaseId}`)
+      expect(await pay()).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
+      return { failed, pay }
+    }
+    // the next commit passes: the failure was a burst of one
+    const burst = await failOnce('one-flip')
+    await send('one-flip', 8, 'pass')
+    const flipped = await burst.pay()
+    expect(flipped).toMatchObject({ label: 'stable', flips: 1, score: 0.2, reason: 'passing on main; 1 of the last 5 runs failed, not in a flaky pattern' })
+    expect(flipped.evidence).toMatchObject([{ runId: burst.failed, kind: 'flip' }])
+    // CI re-runs the failed job on the same commit and it passes: direct evidence
+    const rerun = await failOnce('rerun-passes')
+    await send('rerun-passes', 8, 'pass', 7)
+    const mixed = await rerun.pay()
+    expect(mixed).toMatchObject({ label: 'flaky', mixedCommits: 1, reason: 'failed and passed on the same commit once; 1 short failure burst that passed again' })
+    expect(mixed.evidence).toMatchObject([{ runId: rerun.failed, kind: 'same-commit-mixed' }])
   })
 
   it('relabels rows stored before reasons existed at start, walking back past the window for failingSince', async () => {
