@@ -34,10 +34,13 @@ const beforeDir = beforeAt >= 0 ? args[beforeAt + 1] : undefined
 /**
  * `--day-runs N`: after those, the report is uploaded again until N runs of it started on the same day, and the
  * `days` step (the per-test day rollups) is printed at a few of them: a busy project's day, where that step must not
- * grow with the day's runs.
+ * grow with the day's runs. Every step of the last nine is printed as their median: past the 60th run the flakiness
+ * window of the report's failing tests is full, the steady state of a long-lived project.
  */
 const dayRunsAt = args.indexOf('--day-runs')
 const DAY_RUNS = dayRunsAt >= 0 ? Number(args[dayRunsAt + 1]) : 0
+/** The last runs of the day whose steps are printed as medians (one upload's steps move by a third between runs). */
+const LAST_DAY_RUNS = 9
 const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1))
   && (dayRunsAt < 0 || (i !== dayRunsAt && i !== dayRunsAt + 1))).join(' ')
 /** The steady upload is the seventh (a test is `new` for its first five runs); cases up to this size measure it. */
@@ -174,14 +177,18 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
       const ms = performance.now() - started
       atOnce = { ms, perSecond: together.reduce((a, t) => a + t.tests, 0) / (ms / 1000) }
       const days: string[] = []
-      let lastDay: Map<string, number> | undefined
+      const last: { ms: number, steps: Map<string, number> }[] = []
       for (let n = STEADY_RUN + AT_ONCE + 1; n <= DAY_RUNS; n++) {
         const u = await post(server.url, key, body, { project: 'bench', runKey: `day-${n}`, branch: 'main' }, type)
         if (n % 25 === 0 || n === DAY_RUNS) days.push(`run ${n}: days ${u.steps.get('days')?.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)
-        if (n === DAY_RUNS) lastDay = u.steps
+        if (n > DAY_RUNS - LAST_DAY_RUNS) last.push(u)
       }
       if (days.length) console.log(`         ${build} ${c.label}, one day's runs: ${days.join(', ')}`)
-      if (lastDay) console.log(`         run ${DAY_RUNS}: ${[...lastDay].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`)
+      if (last.length) {
+        const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+        const steps = [...last[0]!.steps.keys()].map(k => `${k} ${median(last.map(u => u.steps.get(k) ?? 0)).toFixed(0)}`)
+        console.log(`         runs ${DAY_RUNS - last.length + 1}–${DAY_RUNS}, median: upload ${median(last.map(u => u.ms)).toFixed(0)} ms; ${steps.join(', ')}`)
+      }
     }
     const row: Row = {
       db, build, label: c.label, bytes: Buffer.byteLength(body),

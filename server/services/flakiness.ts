@@ -82,6 +82,8 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
       }
     })
     if (!updates.length) continue
+    // a test whose assessment came out as stored keeps its row: a test broken for longer than its loaded history is
+    // assessed the same upload after upload, and rewriting it was a new row version each time
     await tx.execute(sql`
       update test_cases tc set
         flaky_score = x.score, flaky_confidence = x.confidence, flaky_label = x.label, flaky_evidence = x.evidence,
@@ -93,7 +95,12 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
       from json_to_recordset(${rowsJson(updates)}::json) as x(id uuid, score real, confidence real, label flaky_label, evidence jsonb,
         last_flake_at timestamptz, sample int, retry_passes int, flips int, mixed_commits int, window_failures int, reason text, branch text,
         failing_since jsonb, last_passed jsonb)
-      where tc.id = x.id`)
+      where tc.id = x.id
+        and (tc.flaky_score, tc.flaky_confidence, tc.flaky_label, tc.flaky_evidence, tc.last_flake_at, tc.flaky_sample,
+          tc.flaky_retry_passes, tc.flaky_flips, tc.flaky_mixed_commits, tc.flaky_window_failures, tc.flaky_reason, tc.flaky_branch,
+          tc.failing_since, tc.last_passed)
+        is distinct from (x.score, x.confidence, x.label, x.evidence, x.last_flake_at, x.sample, x.retry_passes, x.flips,
+          x.mixed_commits, x.window_failures, x.reason, x.branch, x.failing_since, x.last_passed)`)
     stepDone('scores')
   }
   return newly.sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
@@ -157,25 +164,51 @@ interface RunFacts { branch: string | null, commit: string | null, at: Date, inf
  */
 const PACKED_RESULTS = sql`string_agg(concat_ws(' ', r.id, r.run_id, r.status, r.flaky::int, r.attempt_count), ',' order by r.run_started_at desc, r.id desc)`
 
-/** One packed history (see PACKED_RESULTS) split into its results' fields, newest first. */
-type PackedResult = [resultId: string, runId: string, status: TestStatus, flaky: string, attempts: string]
-const splitResults = (text: string | null): PackedResult[] => text ? text.split(',').map(r => r.split(' ') as PackedResult) : []
+const UUID_CHARS = 36
+const NO_TIME = new Date(0)
 
-/** Reads the facts of the runs these results name that `runs` does not hold yet. */
-async function addRuns(tx: Tx, histories: PackedResult[][], runs: Map<string, RunFacts>): Promise<void> {
-  const wanted = new Set<string>()
-  for (const results of histories) for (const r of results) if (!runs.has(r[1])) wanted.add(r[1])
-  if (!wanted.size) return
-  const rows = rowsOf<{ id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean }>(await tx.execute(sql`
-    select id, branch, commit_sha, started_at, infra from runs where id = any(${uuidArray([...wanted])}::uuid[])`))
-  for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra })
+/**
+ * One packed history (see PACKED_RESULTS) read into observations, newest first, by position (uuids print as 36
+ * characters): splitting it into arrays first took twice as long. The run's facts are filled in by `addRuns`.
+ */
+function readResults(text: string | null): FlakyObservation[] {
+  const out: FlakyObservation[] = []
+  if (!text) return out
+  for (let at = 0; at < text.length;) {
+    const run = at + UUID_CHARS + 1
+    const status = run + UUID_CHARS + 1
+    const flaky = text.indexOf(' ', status) + 1
+    const comma = text.indexOf(',', flaky)
+    const end = comma < 0 ? text.length : comma
+    out.push({
+      resultId: text.slice(at, run - 1), runId: text.slice(run, status - 1), status: text.slice(status, flaky - 1) as TestStatus,
+      flaky: text.charCodeAt(flaky) === 49 /* 1 */, attempts: Number(text.slice(flaky + 2, end)),
+      branch: null, commit: null, at: NO_TIME, infra: false,
+    })
+    at = end + 1
+  }
+  return out
 }
 
-const toObservations = (results: PackedResult[], runs: Map<string, RunFacts>): FlakyObservation[] =>
-  results.map(([resultId, runId, status, flaky, attempts]) => {
-    const run = runs.get(runId)!
-    return { resultId, runId, branch: run.branch, commit: run.commit, at: run.at, status, flaky: flaky === '1', attempts: Number(attempts), infra: run.infra }
-  })
+/** Fills in each observation's run facts, reading those of runs that `runs` does not hold yet. */
+async function addRuns(tx: Tx, histories: FlakyObservation[][], runs: Map<string, RunFacts>): Promise<void> {
+  const wanted = new Set<string>()
+  for (const obs of histories) for (const o of obs) if (!runs.has(o.runId)) wanted.add(o.runId)
+  if (wanted.size) {
+    const rows = rowsOf<{ id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean }>(await tx.execute(sql`
+      select id, branch, commit_sha, started_at, infra from runs where id = any(${uuidArray([...wanted])}::uuid[])`))
+    for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra })
+  }
+  for (const obs of histories) {
+    for (const o of obs) {
+      const run = runs.get(o.runId)!
+      o.branch = run.branch
+      o.commit = run.commit
+      o.at = run.at
+      o.infra = run.infra
+    }
+  }
+}
 
 /**
  * The newest non-skipped results of each test case (at most `limit`), with what is stored about it; every id appears.
@@ -193,9 +226,9 @@ async function loadHistory(tx: Tx, ids: string[], limit: number, runs: Map<strin
       from test_cases tc
       join projects p on p.id = tc.project_id
       where tc.id = any(${uuidArray(ids)}::uuid[])`))
-  const results = rows.map(r => splitResults(r.history))
+  const results = rows.map(r => readResults(r.history))
   await addRuns(tx, results, runs)
-  return new Map(rows.map((r, i) => [r.id, { stored: r, obs: toObservations(results[i]!, runs), complete: results[i]!.length < limit }]))
+  return new Map(rows.map((r, i) => [r.id, { stored: r, obs: results[i]!, complete: results[i]!.length < limit }]))
 }
 
 /**
@@ -221,12 +254,12 @@ async function loadLabelBranch(tx: Tx, history: Map<string, CaseHistory>, window
         order by h.run_started_at desc, h.id desc limit ${window}
       ) r) as history
       from json_to_recordset(${rowsJson(wanted)}::json) as c(id uuid, branch text)`))
-  const results = rows.map(r => splitResults(r.history))
+  const results = rows.map(r => readResults(r.history))
   await addRuns(tx, results, runs)
   rows.forEach((r, i) => {
     const h = history.get(r.id)!
     const known = new Set(h.obs.map(o => o.resultId))
-    for (const o of toObservations(results[i]!, runs)) if (!known.has(o.resultId)) h.obs.push(o)
+    for (const o of results[i]!) if (!known.has(o.resultId)) h.obs.push(o)
   })
 }
 
