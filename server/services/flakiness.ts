@@ -190,8 +190,11 @@ function readResults(text: string | null): FlakyObservation[] {
   return out
 }
 
-/** Fills in each observation's run facts, reading those of runs that `runs` does not hold yet. */
-async function addRuns(tx: Tx, histories: FlakyObservation[][], runs: Map<string, RunFacts>): Promise<void> {
+/**
+ * Each history with its observations' run facts filled in, reading those of runs that `runs` does not hold yet. A run
+ * retention deleted after the history was read (a statement of its own) takes its results with it.
+ */
+async function addRuns(tx: Tx, histories: FlakyObservation[][], runs: Map<string, RunFacts>): Promise<FlakyObservation[][]> {
   const wanted = new Set<string>()
   for (const obs of histories) for (const o of obs) if (!runs.has(o.runId)) wanted.add(o.runId)
   if (wanted.size) {
@@ -199,15 +202,15 @@ async function addRuns(tx: Tx, histories: FlakyObservation[][], runs: Map<string
       select id, branch, commit_sha, started_at, infra from runs where id = any(${uuidArray([...wanted])}::uuid[])`))
     for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra })
   }
-  for (const obs of histories) {
-    for (const o of obs) {
-      const run = runs.get(o.runId)!
-      o.branch = run.branch
-      o.commit = run.commit
-      o.at = run.at
-      o.infra = run.infra
-    }
-  }
+  return histories.map(obs => obs.filter((o) => {
+    const run = runs.get(o.runId)
+    if (!run) return false
+    o.branch = run.branch
+    o.commit = run.commit
+    o.at = run.at
+    o.infra = run.infra
+    return true
+  }))
 }
 
 /**
@@ -226,9 +229,9 @@ async function loadHistory(tx: Tx, ids: string[], limit: number, runs: Map<strin
       from test_cases tc
       join projects p on p.id = tc.project_id
       where tc.id = any(${uuidArray(ids)}::uuid[])`))
-  const results = rows.map(r => readResults(r.history))
-  await addRuns(tx, results, runs)
-  return new Map(rows.map((r, i) => [r.id, { stored: r, obs: results[i]!, complete: results[i]!.length < limit }]))
+  const read = rows.map(r => readResults(r.history))
+  const results = await addRuns(tx, read, runs)
+  return new Map(rows.map((r, i) => [r.id, { stored: r, obs: results[i]!, complete: read[i]!.length < limit }]))
 }
 
 /**
@@ -254,8 +257,7 @@ async function loadLabelBranch(tx: Tx, history: Map<string, CaseHistory>, window
         order by h.run_started_at desc, h.id desc limit ${window}
       ) r) as history
       from json_to_recordset(${rowsJson(wanted)}::json) as c(id uuid, branch text)`))
-  const results = rows.map(r => readResults(r.history))
-  await addRuns(tx, results, runs)
+  const results = await addRuns(tx, rows.map(r => readResults(r.history)), runs)
   rows.forEach((r, i) => {
     const h = history.get(r.id)!
     const known = new Set(h.obs.map(o => o.resultId))

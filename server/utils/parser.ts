@@ -116,7 +116,7 @@ function openParser(): PooledParser {
     const p = pending
     switch (reply.kind) {
       case 'results':
-        p.batches.push(reply.batch)
+        p.batches.push(...reply.batches)
         return
       case 'done':
         pending = null
