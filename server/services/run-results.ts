@@ -7,7 +7,7 @@ import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uu
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
-import { INFRA_MIN_TESTS, infraShare, type NewlyFlaky } from './flakiness'
+import { INFRA_MIN_TESTS, infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 
@@ -169,9 +169,7 @@ async function resolveTestCases(
     const hashes = merged.slice(i, i + CHUNK * 10).map(m => m.identityHash)
     const key = keyOf(hashes)
     const known = rowsOf<{ id: string, identity_hash: string, watched: boolean, labelled: boolean }>(await tx.execute(sql`
-      select id, identity_hash,
-        flaky_label <> 'stable' or flaky_score > 0 or flaky_window_failures > 0 or flaky_reason is null as watched,
-        flaky_reason is not null as labelled
+      select id, identity_hash, ${UNDER_WATCH} as watched, flaky_reason is not null as labelled
       from test_cases where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
     for (const r of known) {
       caseIds.set(key(r.identity_hash), r.id)

@@ -33,8 +33,9 @@ export type ParseReply
  */
 const BATCH = 100
 /**
- * Packed batches per message to the main thread: a message costs about 0.4 ms of the worker whatever it carries
- * (100 messages were 43 ms of a 10,000-result parse), and a packed batch is a few kilobytes.
+ * Packed batches per message to the main thread (a packed batch is a few kilobytes). With one per message,
+ * `postMessage` was 171 of the worker's 1,234 ms of CPU over four 10,000-result parses under `--cpu-prof`; with 20,
+ * 1.4 of 787 ms. The upload's parse step did not move measurably without the profiler (BENCHMARKS.md).
  */
 const BATCHES_PER_MESSAGE = 20
 
