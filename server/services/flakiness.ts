@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { useDb, type Tx } from '../db'
+import type { schema, Db, Tx } from '../db'
+import { useDb } from '../db'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
 import {
   assessFlakiness, brokenReason, DEFAULT_FLAKY_OPTIONS, labelBranch, labelOfPasses, type FlakyAssessment, type FlakyObservation,
@@ -132,16 +133,7 @@ async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise
       where tc.id = any(${uuidArray(ids)}::uuid[])
         and (tc.flaky_reason is null or tc.flaky_label = 'new') and tc.failed_runs = 0 and tc.flaky_runs = 0
     ) q
-    left join lateral (
-      select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted
-      from (
-        select run_id, run_started_at from test_results where test_case_id = q.id and status <> 'skipped'
-        order by run_started_at desc, id desc limit ${options.window * 2}
-      ) r join runs ru on ru.id = r.run_id
-      where not ru.infra
-      group by ru.branch
-      order by ru.branch is not distinct from q.default_branch desc, count(*) desc, max(r.run_started_at) desc limit 1
-    ) h on true`))
+    ${passCount(options.window * 2)}`))
   if (!rows.length) return new Set()
   const updates = rows.map(r => ({
     id: r.id, branch: r.branch, sample: Math.min(r.counted ?? 0, options.window), ...labelOfPasses(r.runs ?? 0, r.branch, options),
@@ -162,6 +154,44 @@ async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise
     is distinct from (x.label, x.reason, x.branch, x.sample, 0::real, 0::real, '[]'::jsonb, null::timestamptz, null::timestamptz,
       0, 0, 0, 0, null::jsonb, null::jsonb)`)
   return new Set(rows.map(r => r.id))
+}
+
+/**
+ * The count a test without failures is labelled from, as a lateral join over q(id, default_branch): its runs on the
+ * label branch (the default branch when it ran there, else its busiest) among its newest `limit` counted results, and
+ * those results on every branch.
+ */
+function passCount(limit: number) {
+  return sql`left join lateral (
+      select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted
+      from (
+        select run_id, run_started_at from test_results where test_case_id = q.id and status <> 'skipped'
+        order by run_started_at desc, id desc limit ${limit}
+      ) r join runs ru on ru.id = r.run_id
+      where not ru.infra
+      group by ru.branch
+      order by ru.branch is not distinct from q.default_branch desc, count(*) desc, max(r.run_started_at) desc limit 1
+    ) h on true`
+}
+
+type QuietView = Pick<typeof schema.testCases.$inferSelect, 'id' | 'flakyLabel' | 'flakyScore' | 'flakyWindowFailures' | 'flakySample' | 'flakyReason' | 'flakyBranch'>
+
+/**
+ * A stable test's reason and sample as of now, for a read of that one test. Ingest counts a test's passes while it is
+ * `new` and leaves it alone once it is stable and has no failure in its window: counting on would rewrite every
+ * passing test's row on each of its next 25 uploads. So such a row still says "no failure in 5 runs" after 60; when
+ * its sample is short of the window it is recounted here (one bounded index read), the way ingest would count it.
+ */
+export async function withCurrentCount<T extends QuietView>(db: Db, t: T): Promise<T> {
+  const options = flakyOptions()
+  if (t.flakyLabel !== 'stable' || t.flakyScore > 0 || t.flakyWindowFailures > 0 || t.flakySample >= options.window) return t
+  const [row] = rowsOf<Omit<QuietRow, 'id'>>(await db.execute(sql`
+    select coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted
+    from (select tc.id, p.default_branch from test_cases tc join projects p on p.id = tc.project_id where tc.id = ${t.id}::uuid) q
+    ${passCount(options.window * 2)}`))
+  if (!row?.runs) return t
+  const { label, reason } = labelOfPasses(row.runs, row.branch, options)
+  return label === 'stable' ? { ...t, flakyReason: reason, flakyBranch: row.branch, flakySample: Math.min(row.counted ?? 0, options.window) } : t
 }
 
 /** What a history needs of a run, read once per run instead of once per result. */

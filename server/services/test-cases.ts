@@ -12,6 +12,7 @@ import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantin
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
 import { failedWithErrorMatching, testTextMatches } from './search'
+import { withCurrentCount } from './flakiness'
 import { compareWithDefaultBranch } from './test-branches'
 
 const { testCases, testResults, runs, projects, clusterTestCases, failureClusters, quarantines, users } = schema
@@ -77,7 +78,8 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug, ...q } = row
-  const [history, clusters, [last], repository] = await Promise.all([
+  const [counted, history, clusters, [last], repository] = await Promise.all([
+    withCurrentCount(db, t),
     historyRows(t, null, query.history),
     db.select({
       id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
@@ -88,7 +90,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     repositoryOf(t.projectId),
   ])
   return {
-    ...toFlakyView({ t, ...q }, slug), projectId: t.projectId, repository,
+    ...toFlakyView({ t: counted, ...q }, slug), projectId: t.projectId, repository,
     failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
     history: history.map(r => toHistoryEntry(t, r)),
     clusters,

@@ -123,6 +123,18 @@ describe('analysis at ingest', () => {
     expect((await fetch(`${server.url}/api/attention`)).status).toBe(401)
   })
 
+  it('says how many runs a stable test passed, not the five that first made it stable', async () => {
+    const run = await (await fetch(`${server.url}/api/runs/${receipts[14].runId}?status=all&limit=100`, { headers: { cookie } })).json() as any
+    const detail = async (title: string) => {
+      const res = await fetch(`${server.url}/api/test-cases/${run.results.items.find((r: any) => r.title === title).testCaseId}`, { headers: { cookie } })
+      return await res.json() as any
+    }
+    // both passed runs 1-8 and 10-14; run 9 was an outage, which counts for no test, failed (test 00) or passed (test 11)
+    for (const title of ['test 00', 'test 11']) {
+      expect(await detail(title)).toMatchObject({ label: 'stable', reason: 'no failure in 13 runs on main', sample: 13, score: 0 })
+    }
+  })
+
   it('keeps the rollups in the database consistent with what was sent', async () => {
     await server.kill()
     const cases = await queryDb(server.env, `select title, flaky_label, flaky_retry_passes, failed_runs from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'analysis' order by title`)
