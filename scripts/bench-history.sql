@@ -62,8 +62,8 @@ create index test_results_cluster_idx on test_results using btree (cluster_id, r
 insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
 select c.project_id, c.cluster_id, c.run_started_at - x.shift, x.new_id, c.branch, c.hits, c.infra
 from cluster_runs c join run_map x on x.old_id = c.run_id;
-insert into test_day_rollups (project_id, test_case_id, day, runs, failed, flaky, durations, p50_ms, p95_ms)
-select d.project_id, d.test_case_id, d.day - k * (select days from span), d.runs, d.failed, d.flaky, d.durations, d.p50_ms, d.p95_ms
+insert into test_day_rollups (project_id, test_case_id, day, runs, failed, flaky, durations)
+select d.project_id, d.test_case_id, d.day - k * (select days from span), d.runs, d.failed, d.flaky, d.durations
 from test_day_rollups d cross join generate_series(1, :copies) k;
 insert into project_day_rollups (project_id, day, branch, runs, passed, executed, duration_ms, timed_runs)
 select d.project_id, d.day - k * (select days from span), d.branch, d.runs, d.passed, d.executed, d.duration_ms, d.timed_runs

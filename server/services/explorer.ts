@@ -11,6 +11,7 @@ import { requireProject } from './projects'
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import type { Scope } from './scope'
 import { testTextMatches } from './search'
+import { percentile } from './test-rollups'
 
 /**
  * The test explorer: every test that ran in a window of days up to the project's latest run, with its results,
@@ -87,7 +88,8 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
   const order = asc ? sql`asc` : sql`desc`
   const list = sql`
     with d as (
-      select r.test_case_id, r.day, r.runs, r.failed, r.flaky, r.p50_ms, r.p95_ms, cardinality(r.durations) as timed,
+      select r.test_case_id, r.day, r.runs, r.failed, r.flaky, ${percentile(sql`r.durations`, '0.5')} as p50_ms,
+        ${percentile(sql`r.durations`, '0.95')} as p95_ms, cardinality(r.durations) as timed,
         r.day >= ${window.from}::date as cur
       from ${testDayRollups} r
       where r.project_id = ${project.id}::uuid and r.day <= ${window.to}::date and r.day >= ${window.from}::date - ${query.days}::int

@@ -6,7 +6,8 @@ import { testCases } from './tests'
  * Per test case and UTC day of the run's start: its results (skips left out), failures, flaky passes and every
  * duration, kept at ingest (server/services/test-rollups.ts) so the test explorer reads a row per test and day
  * instead of the test's results. The day's durations are kept whole and sorted ascending, so its p50/p95 stay exact
- * as runs are added.
+ * as runs are added and are read by position (services/test-rollups.ts `percentile`); a window's are the
+ * duration-weighted percentiles of its days'.
  */
 export const testDayRollups = pgTable('test_day_rollups', {
   projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
@@ -16,9 +17,6 @@ export const testDayRollups = pgTable('test_day_rollups', {
   failed: integer().notNull().default(0),
   flaky: integer().notNull().default(0),
   durations: integer().array().notNull().default([]),
-  /** p50 and p95 of the day's durations, kept with them: a window's are the duration-weighted percentiles of its days'. */
-  p50Ms: integer(),
-  p95Ms: integer(),
 }, t => [
   primaryKey({ columns: [t.projectId, t.day, t.testCaseId] }),
   index('test_day_rollups_case_idx').on(t.testCaseId, t.day),
