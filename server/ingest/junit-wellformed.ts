@@ -65,24 +65,121 @@ function tooDeep(xml: string, lt: number): never {
 }
 
 const REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);/y
+/** The references fast-xml-parser's validator accepts in text too (a named one is at most 20 word characters). */
+const PLAIN_REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_]\w{0,18});/y
+
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
+const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95
+const isNameChar = (c: number) => isNameStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 58
+
+/** Whether every "&" in xml[from, to) starts a reference in `pattern`. */
+function referencesOnly(xml: string, from: number, to: number, pattern: RegExp): boolean {
+  for (let a = xml.indexOf('&', from); a >= 0 && a < to; a = xml.indexOf('&', a + 1)) {
+    pattern.lastIndex = a
+    if (!pattern.test(xml)) return false
+  }
+  return true
+}
+
+/** Whether xml[a, a + length) and xml[b, b + length) hold the same characters. */
+function sameText(xml: string, a: number, b: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (xml.charCodeAt(a + k) !== xml.charCodeAt(b + k)) return false
+  return true
+}
+
+/**
+ * The ">" of a tag at `lt` in the plain form JUnit writers emit, else -1. A start tag: an ASCII name, then
+ * `name="value"` (or single-quoted) attributes each after whitespace, none repeated, values without "<" and with
+ * references only; `opened` receives its name (start, end). An end tag: `</name>` closing the innermost open element.
+ * Anything else (other names, spaces around "=", a boolean attribute, a mismatched end tag) is left to the validator.
+ */
+function plainTag(xml: string, lt: number, opened: number[], seen: number[]): number {
+  const closing = xml.charCodeAt(lt + 1) === 47 /* / */
+  const start = closing ? lt + 2 : lt + 1
+  let i = start
+  if (!isNameStart(xml.charCodeAt(i))) return -1
+  while (isNameChar(xml.charCodeAt(++i)));
+  if (closing) {
+    const length = i - start
+    const at = opened.length - 2
+    if (at < 0 || opened[at + 1]! - opened[at]! !== length || !sameText(xml, start, opened[at]!, length)) return -1
+    while (isSpace(xml.charCodeAt(i))) i++
+    if (xml.charCodeAt(i) !== 62 /* > */) return -1
+    opened.length = at
+    return i
+  }
+  const nameEnd = i
+  seen.length = 0
+  for (;;) {
+    let c = xml.charCodeAt(i)
+    const spaced = isSpace(c)
+    while (isSpace(c)) c = xml.charCodeAt(++i)
+    if (c === 62 /* > */) {
+      opened.push(start, nameEnd)
+      return i
+    }
+    if (c === 47 /* / */) return xml.charCodeAt(i + 1) === 62 ? i + 1 : -1
+    if (!spaced || !isNameStart(c)) return -1
+    const from = i
+    while (isNameChar(xml.charCodeAt(++i)));
+    for (let k = 0; k < seen.length; k += 2) {
+      if (seen[k + 1]! - seen[k]! === i - from && sameText(xml, from, seen[k]!, i - from)) return -1
+    }
+    seen.push(from, i)
+    const quote = xml.charCodeAt(i + 1)
+    if (xml.charCodeAt(i) !== 61 /* = */ || (quote !== 34 && quote !== 39)) return -1
+    const close = xml.indexOf(quote === 34 ? '"' : '\'', i + 2)
+    if (close < 0) return -1
+    const raw = xml.indexOf('<', i + 2)
+    if ((raw >= 0 && raw < close) || !referencesOnly(xml, i + 2, close, REFERENCE)) return -1
+    i = close + 1
+  }
+}
+
+/** The ">" that ends the start or end tag at `lt`, outside quotes (or the document's length); refuses a raw "<" or "&" in a value. */
+function tagEnd(xml: string, lt: number): number {
+  let quote = 0
+  let j = lt + 1
+  for (; j < xml.length; j++) {
+    const c = xml.charCodeAt(j)
+    if (quote) {
+      if (c === quote) quote = 0
+      else if (c === 60 /* < */) rawInAttribute(xml, j)
+      else if (c === 38 /* & */) {
+        REFERENCE.lastIndex = j
+        if (!REFERENCE.test(xml)) rawInAttribute(xml, j)
+      }
+    }
+    else if (c === 34 || c === 39) quote = c
+    else if (c === 62 /* > */) break
+  }
+  return j
+}
 
 /**
  * One linear pass over the markup (text, comments and CDATA skipped) for what the validator lets through:
  * entity declarations (refused, see above) and a raw "<" or "&" inside an attribute value, which XML forbids
- * (a template's time="<<computed>>" is the classic case).
+ * (a template's time="<<computed>>" is the classic case). Returns whether the document was plain all through (see
+ * plainTag; an XML declaration first, comments and CDATA, text whose "&"s are references, every element closed):
+ * such a document is well-formed as the validator reads it, and the validator, a third of the parse of a JUnit
+ * report, need not read it again.
  */
-function scanMarkup(xml: string): void {
+function scanMarkup(xml: string): boolean {
   const n = xml.length
   let i = 0
   let depth = 0 // element nesting, to find text and extra elements outside the root
   let roots = 0
+  let plain = true
+  const opened: number[] = []
+  const seen: number[] = []
   while (i < n) {
     const lt = xml.indexOf('<', i)
     if (lt < 0) {
       if (depth === 0) assertBlankOutsideRoot(xml, i, n)
-      return
+      return plain && roots === 1 && opened.length === 0
     }
     if (depth === 0) assertBlankOutsideRoot(xml, i, lt)
+    else if (plain && !referencesOnly(xml, i, lt, PLAIN_REFERENCE)) plain = false
     const next = xml.charCodeAt(lt + 1)
     if (next === 33 /* ! */) {
       let end: number
@@ -95,34 +192,27 @@ function scanMarkup(xml: string): void {
         end = xml.indexOf(']]>', lt + 9)
         if (end >= 0) end += 2
       }
-      else if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
-      else if (xml.startsWith('<!DOCTYPE', lt)) end = doctypeEnd(xml, lt)
-      else end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
-      if (end < 0) return
-      i = end + 1
+      else {
+        plain = false
+        if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
+        else if (xml.startsWith('<!DOCTYPE', lt)) end = doctypeEnd(xml, lt)
+        else end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
+      }
+      if (end! < 0) return false
+      i = end! + 1
       continue
     }
     if (next === 63 /* ? */) {
       const end = xml.indexOf('?>', lt + 2)
-      if (end < 0) return
+      if (end < 0) return false
+      if (lt !== 0 || !/^<\?xml[\s?]/.test(xml.slice(0, 6))) plain = false
       i = end + 2
       continue
     }
-    // a start or end tag: walk to its closing ">" outside quotes
-    let quote = 0
-    let j = lt + 1
-    for (; j < n; j++) {
-      const c = xml.charCodeAt(j)
-      if (quote) {
-        if (c === quote) quote = 0
-        else if (c === 60 /* < */) rawInAttribute(xml, j)
-        else if (c === 38 /* & */) {
-          REFERENCE.lastIndex = j
-          if (!REFERENCE.test(xml)) rawInAttribute(xml, j)
-        }
-      }
-      else if (c === 34 || c === 39) quote = c
-      else if (c === 62 /* > */) break
+    let j = plain ? plainTag(xml, lt, opened, seen) : -1
+    if (j < 0) {
+      plain = false
+      j = tagEnd(xml, lt)
     }
     if (next === 47 /* / */) depth--
     else {
@@ -131,12 +221,13 @@ function scanMarkup(xml: string): void {
     }
     i = j + 1
   }
+  return plain && roots === 1 && opened.length === 0
 }
 
 /** Throws a ReportParseError (with line/column where known) unless `xml` is a non-empty, well-formed document without DTD entities. */
 export function assertWellFormed(xml: string): void {
   assertNotEmpty(xml)
-  scanMarkup(xml)
+  if (scanMarkup(xml)) return
   const v = XMLValidator.validate(xml, { allowBooleanAttributes: false })
   if (v === true) return
   const msg = v.err.msg.replace(/\.$/, '')

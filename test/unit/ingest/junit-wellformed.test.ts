@@ -1,0 +1,65 @@
+import { XMLValidator } from 'fast-xml-parser'
+import { describe, expect, it } from 'vitest'
+import { assertWellFormed } from '../../../server/ingest/junit-wellformed'
+import { corpusText } from './helpers'
+
+/**
+ * A plain JUnit document (see plainTag in server/ingest/junit-wellformed.ts) skips fast-xml-parser's validator. That
+ * shortcut must never accept what the validator refuses: real reports from the corpus, broken by seeded random edits
+ * (characters deleted, markup inserted, the file cut short), each either refused or accepted by the validator too.
+ */
+const FILES = [
+  'junit/publish-unit-test-result-action__with-xml-entities.xml',
+  'junit/action-junit-report__surefire-report.xml',
+  'junit/test-reporter__python-xunit-pytest.xml',
+  'junit/action-junit-report__nested__junit.xml',
+  'junit/publish-unit-test-result-action__suite-logs.xml',
+]
+const PIECES = ['<', '>', '&', '"', '\'', '/', '=', ' ', '</a>', '<a>', '&amp;', '&#;', '&x', '<!--', '-->', '<?x?>', 'x="1"', '/>', ']]>', '<![CDATA[', 'é', ':']
+const EDITS_PER_FILE = 300
+
+function mutations(text: string, seed: number): string[] {
+  let state = seed
+  const random = () => (state = (state * 1103515245 + 12345) & 0x7FFFFFFF) / 0x7FFFFFFF
+  return Array.from({ length: EDITS_PER_FILE }, () => {
+    let x = text
+    for (let e = 1 + Math.floor(random() * 3); e > 0; e--) {
+      const at = Math.floor(random() * x.length)
+      const op = random()
+      if (op < 0.3) x = x.slice(0, at) + x.slice(at + 1 + Math.floor(random() * 3))
+      else if (op < 0.8) x = x.slice(0, at) + PIECES[Math.floor(random() * PIECES.length)] + x.slice(at)
+      else x = x.slice(0, at)
+    }
+    return x
+  })
+}
+
+describe('well-formedness: the plain-document shortcut', () => {
+  it.each(FILES)(`accepts nothing the validator refuses: %s broken ${EDITS_PER_FILE} ways`, (file) => {
+    const text = corpusText(file).replace(/^\uFEFF/, '')
+    let accepted = 0
+    for (const xml of mutations(text, file.length)) {
+      try {
+        assertWellFormed(xml)
+      }
+      catch {
+        continue
+      }
+      accepted++
+      expect(XMLValidator.validate(xml, { allowBooleanAttributes: false }), xml).toBe(true)
+    }
+    // the edits leave some documents well-formed (an inserted space, "&amp;" in text): the property was exercised
+    expect(accepted).toBeGreaterThan(0)
+  })
+
+  it.each([
+    ['an attribute without a value', '<testsuite><testcase name/></testsuite>', /boolean attribute 'name' is not allowed at line 1, column 22\.$/],
+    ['an unquoted value', '<testsuite><testcase name=a/></testsuite>', /attribute 'name' is without value/],
+    ['attributes with no space between', '<testsuite><testcase name="a"time="1"/></testsuite>', /attribute 'time' has no space in starting/],
+    ['a closing tag with attributes', '<testsuite></testsuite x="1">', /closing tag 'testsuite' can't have attributes/],
+    ['a closing tag of the same length but another name', '<testsuite><testcase name="a"></testcasX></testsuite>', /expected the closing tag <\/testcase> \(opened at line 1, column 12\) but found <\/testcasX>/],
+    ['a named reference longer than the validator reads', '<testsuite><testcase name="a"><failure>&abcdefghijklmnopqrstuvwxyz;</failure></testcase></testsuite>', /a raw "&"/],
+  ])('leaves %s to the validator, which refuses it', (_name, xml, message) => {
+    expect(() => assertWellFormed(xml)).toThrow(message)
+  })
+})
