@@ -371,7 +371,7 @@ async function reclusterOne(tx: Tx, id: string) {
   if (!cluster || cluster.mergedIntoId || cluster.fingerprintVersion >= FINGERPRINT_VERSION) return
   const results = rowsOf<StaleResult>(await tx.execute(sql`
         select id, cluster_id, error_message, error_stack from test_results where cluster_id = ${id}::uuid`))
-  const groups = new Map<string, { fp: FailureFingerprint, ids: string[], sample: StaleResult }>()
+  const groups = new Map<string, { fp: Readonly<FailureFingerprint>, ids: string[], sample: StaleResult }>()
   for (const r of results) {
     const fp = fingerprintFailure({ message: r.error_message, stack: r.error_stack })
     if (!fp) continue

@@ -440,6 +440,28 @@ describe('fingerprintFailure: hostile input', () => {
   })
 })
 
+describe('fingerprintFailure: a failure read before', () => {
+  const signal = { message: 'expected:<3> but was:<4>', stack: 'org.opentest4j.AssertionFailedError: expected:<3> but was:<4>\n\tat com.acme.CartTest.total(CartTest.java:42)' }
+
+  it('answers from memory with the same frozen fingerprint, and reads anything else afresh', () => {
+    const first = fingerprintFailure(signal)!
+    expect(fingerprintFailure({ ...signal })).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    // null and "" read alike, and so are kept alike
+    expect(fingerprintFailure({ message: signal.message, stack: null })).toEqual(fingerprintFailure({ message: signal.message, stack: '' }))
+    const other = fingerprintFailure({ ...signal, stack: signal.stack.replace('total', 'discount') })!
+    expect(other).not.toBe(first)
+    expect(other.location).toBe('CartTest.java:42')
+  })
+
+  it('keys on what is read: text past the caps does not make another fingerprint, text within them does', () => {
+    const long = 'Error: boom\n'.repeat(500)
+    expect(fingerprintFailure({ message: `${long}tail one`, stack: null })).toBe(fingerprintFailure({ message: `${long}tail two`, stack: null }))
+    expect(fingerprintFailure({ message: 'Error: timeout after 5000 ms', stack: null })!.fingerprint)
+      .toBe(fingerprintFailure({ message: 'Error: timeout after 3000 ms', stack: null })!.fingerprint)
+  })
+})
+
 interface Labelled {
   id: string
   framework: string
