@@ -31,15 +31,17 @@ function assertBlankOutsideRoot(xml: string, from: number, to: number): void {
 /** The index of the ">" that ends the <!DOCTYPE at `lt` (past its internal subset), or -1; refuses entities declared in it. */
 function doctypeEnd(xml: string, lt: number): number {
   const gt = xml.indexOf('>', lt)
-  const bracket = xml.indexOf('[', lt)
+  // looked for within this DOCTYPE only: searching the rest of the document per DOCTYPE made thousands of them quadratic
+  const head = gt < 0 ? -1 : xml.slice(lt, gt).indexOf('[')
+  const bracket = gt < 0 ? xml.indexOf('[', lt) : head < 0 ? -1 : lt + head
   let end = gt
-  if (bracket >= 0 && (gt < 0 || bracket < gt)) {
+  if (bracket >= 0) {
     const close = /\]\s*>/g
     close.lastIndex = bracket
     const m = close.exec(xml)
     end = m ? m.index + m[0].length - 1 : xml.length - 1
-    const entity = xml.indexOf('<!ENTITY', bracket)
-    if (entity >= 0 && entity < end) refuseEntities(xml, entity) // the internal subset is where entities live
+    const entity = xml.slice(bracket, end).indexOf('<!ENTITY')
+    if (entity >= 0) refuseEntities(xml, bracket + entity) // the internal subset is where entities live
   }
   return end
 }
@@ -67,6 +69,9 @@ function tooDeep(xml: string, lt: number): never {
 const REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);/y
 /** The references fast-xml-parser's validator accepts in text too (a named one is at most 20 word characters). */
 const PLAIN_REFERENCE = /&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_]\w{0,18});/y
+
+/** Attributes a plain tag may carry (a JUnit testcase has 3-6). */
+const PLAIN_ATTRIBUTES = 32
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
 const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95
@@ -137,6 +142,8 @@ function plainTag(xml: string, lt: number, opened: number[], seen: number[]): nu
     }
     if (c === 47 /* / */) return xml.charCodeAt(i + 1) === 62 ? i + 1 : -1
     if (!spaced || !isNameStart(c)) return -1
+    // more attributes than a report's tags carry go to the validator, whose check for repeats is linear, unlike this one
+    if (seen.length >= 2 * PLAIN_ATTRIBUTES) return -1
     const from = i
     while (isNameChar(xml.charCodeAt(++i)));
     for (let k = 0; k < seen.length; k += 2) {

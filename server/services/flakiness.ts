@@ -159,13 +159,14 @@ async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise
 /**
  * The count a test without failures is labelled from, as a lateral join over q(id, default_branch): its runs on the
  * label branch (the default branch when it ran there, else its busiest) among its newest `limit` counted results, and
- * those results on every branch.
+ * those results, and the failed or flaky ones among them, on every branch.
  */
 function passCount(limit: number) {
   return sql`left join lateral (
-      select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted
+      select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted,
+        (sum(count(*) filter (where r.status in ('failed', 'errored') or r.flaky)) over ())::int as failed
       from (
-        select run_id, run_started_at from test_results where test_case_id = q.id and status <> 'skipped'
+        select run_id, run_started_at, status, flaky from test_results where test_case_id = q.id and status <> 'skipped'
         order by run_started_at desc, id desc limit ${limit}
       ) r join runs ru on ru.id = r.run_id
       where not ru.infra
@@ -185,11 +186,13 @@ type QuietView = Pick<typeof schema.testCases.$inferSelect, 'id' | 'flakyLabel' 
 export async function withCurrentCount<T extends QuietView>(db: Db, t: T): Promise<T> {
   const options = flakyOptions()
   if (t.flakyLabel !== 'stable' || t.flakyScore > 0 || t.flakyWindowFailures > 0 || t.flakySample >= options.window) return t
-  const [row] = rowsOf<Omit<QuietRow, 'id'>>(await db.execute(sql`
-    select coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted
+  const [row] = rowsOf<Omit<QuietRow, 'id'> & { failed: number | null }>(await db.execute(sql`
+    select coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted, h.failed
     from (select tc.id, p.default_branch from test_cases tc join projects p on p.id = tc.project_id where tc.id = ${t.id}::uuid) q
     ${passCount(options.window * 2)}`))
-  if (!row?.runs) return t
+  // a failure in the window that the stored row does not hold yet (an upload waiting for its turn read the watch list
+  // before the one that failed committed; the next upload scores it) is not made into a pass here
+  if (!row?.runs || row.failed) return t
   const { label, reason } = labelOfPasses(row.runs, row.branch, options)
   return label === 'stable' ? { ...t, flakyReason: reason, flakyBranch: row.branch, flakySample: Math.min(row.counted ?? 0, options.window) } : t
 }

@@ -21,7 +21,7 @@ import { ensureMonthPartitions } from './partitions'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
-import { labelNewlyFlaky, refreshRunCounts, storeResults } from './run-results'
+import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun } from './run-results'
 import { ownNewTests } from './owners'
 import { recordTestDays } from './test-rollups'
 import type { Scope } from './scope'
@@ -263,8 +263,12 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     await markInfrastructureClusters(tx, newClusters.map(c => c.id))
     newClusters = newClusters.map(c => ({ ...c, category: 'infrastructure' }))
   }
-  // In an infrastructure run a failure says nothing about the test, so only tests already under watch move.
-  const candidates = stored.infra ? analysis.watched : [...new Set([...analysis.watched, ...analysis.failingOrFlaky])]
+  // In an infrastructure run a failure says nothing about the test, so only tests already under watch move. A shard
+  // that turns the run into one, or out of one, changes what every result of the run says: all its tests move.
+  const flipped = !isNewRun && stored.infra !== run.infra
+  const candidates = flipped
+    ? await testCasesOfRun(tx, run)
+    : stored.infra ? analysis.watched : [...new Set([...analysis.watched, ...analysis.failingOrFlaky])]
   stepDone('clusters')
   const newlyFlaky = await labelNewlyFlaky(tx, await refreshFlakiness(tx, candidates, () => ''))
   stepDone('flakiness')

@@ -368,6 +368,13 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
   return out
 }
 
+/** The test cases with a result in this run (every shard). */
+export async function testCasesOfRun(tx: Tx, run: Pick<RunRow, 'id' | 'startedAt'>): Promise<string[]> {
+  return rowsOf<{ id: string }>(await tx.execute(sql`
+    select distinct test_case_id as id from test_results where run_id = ${run.id}::uuid and run_started_at = ${run.startedAt.toISOString()}::timestamptz`))
+    .map(r => r.id)
+}
+
 /** Recomputes a run's counts and status from the rows actually stored, and whether it was an infrastructure failure. */
 export async function refreshRunCounts(tx: Tx, runId: string) {
   const rows = await tx.select({ status: testResults.status, flaky: testResults.flaky, n: sql<number>`count(*)::int` })

@@ -205,6 +205,36 @@ describe('flaky labels, reasons and failing since', () => {
     expect(mixed.evidence).toMatchObject([{ runId: rerun.failed, kind: 'same-commit-mixed' }])
   })
 
+  it('rescores the whole run when a shard turns it into an outage or out of one', async () => {
+    const suite = Array.from({ length: 12 }, (_, i) => `suite ${i}`)
+    const extra = Array.from({ length: 30 }, (_, i) => `extra ${i}`)
+    const send = async (project: string, n: number, file: string, outcomes: Record<string, Outcome>) => {
+      const res = await upload(server, [{ name: file, content: junit(outcomes) }], {
+        key: ingestKey,
+        query: { project, branch: 'main', commit: commit(`main-${n}`), runKey: `${project}-${n}`, startedAt: new Date(Date.UTC(2026, 10, 7, n)).toISOString() },
+      })
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+      return res.body
+    }
+    const all = (titles: string[], outcome: Outcome, failing: string[] = []) =>
+      Object.fromEntries(titles.map(t => [t, failing.includes(t) ? 'fail' as const : outcome]))
+    const detail = async (runId: string, title: string) =>
+      rest(`/api/test-cases/${(await rest(`/api/runs/${runId}?status=all&limit=100`)).results.items.find((r: any) => r.title === title).testCaseId}`)
+    for (const project of ['outage-lifted', 'outage-found']) {
+      for (let n = 1; n <= 6; n++) await send(project, n, 'TEST-a.xml', all(suite, 'pass'))
+    }
+    // 8 of 12 fail: an outage, which scores nobody; the second shard's 30 passes make it 8 of 42, a counted run
+    const lifted = await send('outage-lifted', 7, 'TEST-a.xml', all(suite, 'pass', suite.slice(0, 8)))
+    expect(await detail(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
+    expect((await send('outage-lifted', 7, 'TEST-b.xml', all(extra, 'pass'))).merged.shards).toBe(2)
+    expect(await detail(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
+    // the other way: one failure of 12 counts, until the second shard's 30 failures make the run an outage
+    const found = await send('outage-found', 7, 'TEST-a.xml', all(suite, 'pass', ['suite 0']))
+    expect(await detail(found.runId, 'suite 0')).toMatchObject({ reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
+    await send('outage-found', 7, 'TEST-b.xml', all(extra, 'fail'))
+    expect(await detail(found.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
+  })
+
   it('relabels rows stored before reasons existed at start, walking back past the window for failingSince', async () => {
     await server.kill()
     const n = (await queryDb<{ n: number }>(server.env, `select count(*)::int as n from test_cases`))[0]!.n

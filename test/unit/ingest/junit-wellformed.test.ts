@@ -52,6 +52,15 @@ describe('well-formedness: the plain-document shortcut', () => {
     expect(accepted).toBeGreaterThan(0)
   })
 
+  // Each took minutes (the first) or over a minute (the second) when a check searched the rest of the document, or
+  // every earlier attribute, per item; the test's timeout is what fails then.
+  it.each([
+    ['a tag with 100,000 attributes', `<testsuite><testcase${Array.from({ length: 100_000 }, (_, i) => ` a${String(i).padStart(6, '0')}=""`).join('')}/></testsuite>`],
+    ['60,000 DOCTYPEs inside the root', `<testsuite>${'<!DOCTYPE a [ <!ELEMENT a ANY> ]>'.repeat(60_000)}</testsuite>`],
+  ])('reads %s in one pass', (_name, xml) => {
+    expect(() => assertWellFormed(xml)).not.toThrow()
+  })
+
   it.each([
     ['an attribute without a value', '<testsuite><testcase name/></testsuite>', /boolean attribute 'name' is not allowed at line 1, column 22\.$/],
     ['an unquoted value', '<testsuite><testcase name=a/></testsuite>', /attribute 'name' is without value/],
