@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { schema, Db, Tx } from '../db'
 import { useDb } from '../db'
 import { rowsJson, rowsOf, uuidArray } from '../db/sql'
@@ -115,8 +115,6 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
   return newly.sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
 }
 
-interface QuietRow { id: string, branch: string | null, runs: number | null, counted: number | null }
-
 /**
  * (Ids are matched with `= any(array)`, never by joining unnest(array): with stale statistics, as PGlite has without
  * autovacuum, that join became a nested loop of every test case by every id, 3 s per 2,000 ids at 9,000 tests.)
@@ -126,18 +124,10 @@ interface QuietRow { id: string, branch: string | null, runs: number | null, cou
  * Returns the ids it labelled.
  */
 async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise<Set<string>> {
-  const rows = rowsOf<QuietRow>(await tx.execute(sql`
-    select q.id, coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted
-    from (
-      select tc.id, p.default_branch from test_cases tc join projects p on p.id = tc.project_id
-      where tc.id = any(${uuidArray(ids)}::uuid[])
-        and (tc.flaky_reason is null or tc.flaky_label = 'new') and tc.failed_runs = 0 and tc.flaky_runs = 0
-    ) q
-    ${passCount(options.window * 2)}`))
+  const rows = await countPasses(tx, sql`tc.id = any(${uuidArray(ids)}::uuid[])
+    and (tc.flaky_reason is null or tc.flaky_label = 'new') and tc.failed_runs = 0 and tc.flaky_runs = 0`, options)
   if (!rows.length) return new Set()
-  const updates = rows.map(r => ({
-    id: r.id, branch: r.branch, sample: Math.min(r.counted ?? 0, options.window), ...labelOfPasses(r.runs ?? 0, r.branch, options),
-  }))
+  const updates = rows.map(({ id, branch, sample, label, reason }) => ({ id, branch, sample, label, reason }))
   // a test whose count did not move (skipped here, as an always-skipped test is in every upload, or in an infrastructure
   // run) keeps its row: rewriting the same values would be a new row version per upload. The statement is
   // refreshFlakiness' update with a quiet test's zeros written in: sending those zeros as JSON for the 10,000 tests of
@@ -156,23 +146,41 @@ async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise
   return new Set(rows.map(r => r.id))
 }
 
+interface PassCount extends Pick<FlakyAssessment, 'label' | 'reason'> {
+  id: string
+  branch: string | null
+  /** Runs on `branch`, and counted results on every branch, among the newest read. */
+  runs: number
+  sample: number
+  /** Failed or flaky results among them. */
+  failed: number
+}
+
 /**
- * The count a test without failures is labelled from, as a lateral join over q(id, default_branch): its runs on the
- * label branch (the default branch when it ran there, else its busiest) among its newest `limit` counted results, and
- * those results, and the failed or flaky ones among them, on every branch.
+ * The label of each test case matching `cases` (a condition on test_cases tc) from a count of its results, for tests
+ * without failures: its runs on the label branch (the default branch when it ran there, else its busiest) among its
+ * newest twice-the-window counted results. Ingest labels quiet tests with it (labelQuiet), and a read of one stable
+ * test recounts with it (withCurrentCount).
  */
-function passCount(limit: number) {
-  return sql`left join lateral (
+async function countPasses(db: Db, cases: SQL, options: FlakyOptions): Promise<PassCount[]> {
+  const rows = rowsOf<{ id: string, branch: string | null, runs: number | null, counted: number | null, failed: number | null }>(await db.execute(sql`
+    select q.id, coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted, h.failed
+    from (select tc.id, p.default_branch from test_cases tc join projects p on p.id = tc.project_id where ${cases}) q
+    left join lateral (
       select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted,
         (sum(count(*) filter (where r.status in ('failed', 'errored') or r.flaky)) over ())::int as failed
       from (
         select run_id, run_started_at, status, flaky from test_results where test_case_id = q.id and status <> 'skipped'
-        order by run_started_at desc, id desc limit ${limit}
+        order by run_started_at desc, id desc limit ${options.window * 2}
       ) r join runs ru on ru.id = r.run_id
       where not ru.infra
       group by ru.branch
       order by ru.branch is not distinct from q.default_branch desc, count(*) desc, max(r.run_started_at) desc limit 1
-    ) h on true`
+    ) h on true`))
+  return rows.map(r => ({
+    id: r.id, branch: r.branch, runs: r.runs ?? 0, sample: Math.min(r.counted ?? 0, options.window), failed: r.failed ?? 0,
+    ...labelOfPasses(r.runs ?? 0, r.branch, options),
+  }))
 }
 
 type QuietView = Pick<typeof schema.testCases.$inferSelect, 'id' | 'flakyLabel' | 'flakyScore' | 'flakyWindowFailures' | 'flakySample' | 'flakyReason' | 'flakyBranch'>
@@ -186,15 +194,11 @@ type QuietView = Pick<typeof schema.testCases.$inferSelect, 'id' | 'flakyLabel' 
 export async function withCurrentCount<T extends QuietView>(db: Db, t: T): Promise<T> {
   const options = flakyOptions()
   if (t.flakyLabel !== 'stable' || t.flakyScore > 0 || t.flakyWindowFailures > 0 || t.flakySample >= options.window) return t
-  const [row] = rowsOf<Omit<QuietRow, 'id'> & { failed: number | null }>(await db.execute(sql`
-    select coalesce(h.branch, q.default_branch) as branch, h.runs, h.counted, h.failed
-    from (select tc.id, p.default_branch from test_cases tc join projects p on p.id = tc.project_id where tc.id = ${t.id}::uuid) q
-    ${passCount(options.window * 2)}`))
+  const [count] = await countPasses(db, sql`tc.id = ${t.id}::uuid`, options)
   // a failure in the window that the stored row does not hold yet (an upload waiting for its turn read the watch list
   // before the one that failed committed; the next upload scores it) is not made into a pass here
-  if (!row?.runs || row.failed) return t
-  const { label, reason } = labelOfPasses(row.runs, row.branch, options)
-  return label === 'stable' ? { ...t, flakyReason: reason, flakyBranch: row.branch, flakySample: Math.min(row.counted ?? 0, options.window) } : t
+  if (!count?.runs || count.failed || count.label !== 'stable') return t
+  return { ...t, flakyReason: count.reason, flakyBranch: count.branch, flakySample: count.sample }
 }
 
 /** What a history needs of a run, read once per run instead of once per result. */
