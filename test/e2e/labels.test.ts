@@ -35,13 +35,18 @@ describe('flaky labels, reasons and failing since', () => {
     const [branch, n] = name.split('-')
     return `${String((branch === 'main' ? 0 : 100) + Number(n)).padStart(3, '0')}${'a'.repeat(37)}`
   }
-  const send = async (name: string, branch: string, hour: number, outcomes: Record<string, Outcome>) => {
-    const res = await upload(server, [{ name: 'TEST-labels.xml', content: junit(outcomes) }], {
+  /** Uploads a run of `project` (or a shard of one: a runKey sent before) started at `hour` on day `day` of November 2026. */
+  const sendTo = async (project: string, runKey: string, outcomes: Record<string, Outcome>,
+    at: { day: number, hour: number, commit: string, branch?: string, file?: string }) => {
+    const res = await upload(server, [{ name: at.file ?? 'TEST-labels.xml', content: junit(outcomes) }], {
       key: ingestKey,
-      query: { project: 'labels', branch, commit: commit(name), runKey: name, startedAt: new Date(Date.UTC(2026, 10, 1, hour)).toISOString() },
+      query: { project, branch: at.branch ?? 'main', commit: at.commit, runKey, startedAt: new Date(Date.UTC(2026, 10, at.day, at.hour)).toISOString() },
     })
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
-    runIds[name] = res.body.runId
+    return res.body
+  }
+  const send = async (name: string, branch: string, hour: number, outcomes: Record<string, Outcome>) => {
+    runIds[name] = (await sendTo('labels', name, outcomes, { day: 1, hour, branch, commit: commit(name) })).runId
   }
   const mainRun = (n: number): Record<string, Outcome> => ({
     ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])),
@@ -104,7 +109,7 @@ describe('flaky labels, reasons and failing since', () => {
     })
     // a new test is listed under `any` only once it shows signs of flakiness: search added failed in the outage alone
     expect(tests['search added']).toBeUndefined()
-    const detail = async (title: string) => rest(`/api/test-cases/${await caseId(title)}`)
+    const detail = (title: string) => testIn(runIds['main-15']!, title)
     expect(await detail('search added')).toMatchObject({ label: 'new', reason: 'only 2 runs on main so far', failingSince: null, lastPassed: null })
     expect(await detail('filler 1')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main', failingSince: null })
     // skipped results are not runs: a test skipped from its first upload on stays new, one skipped lately keeps its label
@@ -155,12 +160,8 @@ describe('flaky labels, reasons and failing since', () => {
       ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), login: fails ? 'fail' : 'pass',
     })
     const sendBusy = async (name: string, branch: string, hour: number, fails: boolean) => {
-      const res = await upload(server, [{ name: 'TEST-busy.xml', content: junit(login(fails)) }], {
-        key: ingestKey,
-        query: { project: 'busy-feature', branch, commit: commit(name), runKey: `busy-${name}`, startedAt: new Date(Date.UTC(2026, 10, 5, hour)).toISOString() },
-      })
-      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
-      runIds[`busy-${name}`] = res.body.runId
+      const at = { day: 5, hour, branch, commit: commit(name), file: 'TEST-busy.xml' }
+      runIds[`busy-${name}`] = (await sendTo('busy-feature', `busy-${name}`, login(fails), at)).runId
     }
     for (let n = 1; n <= 6; n++) {
       await sendBusy(`main-${n}`, 'main', n * 4, n >= 3)
@@ -177,17 +178,13 @@ describe('flaky labels, reasons and failing since', () => {
 
   it('scores the pass after a lone failure: a flip, or on a re-run of the same commit a flake, not a stale "failed the last run"', async () => {
     const send = async (project: string, n: number, outcome: Outcome, commitOf = n) => {
-      const res = await upload(server, [{ name: 'TEST-pay.xml', content: junit({ ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), pay: outcome }) }], {
-        key: ingestKey,
-        query: { project, branch: 'main', commit: commit(`main-${commitOf}`), runKey: `${project}-${n}`, startedAt: new Date(Date.UTC(2026, 10, 6, n)).toISOString() },
-      })
-      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
-      return res.body.runId as string
+      const outcomes = { ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), pay: outcome }
+      return (await sendTo(project, `${project}-${n}`, outcomes, { day: 6, hour: n, commit: commit(`main-${commitOf}`), file: 'TEST-pay.xml' })).runId as string
     }
     const failOnce = async (project: string) => {
       for (let n = 1; n <= 6; n++) await send(project, n, 'pass')
       const failed = await send(project, 7, 'fail')
-      const pay = async () => rest(`/api/test-cases/${(await rest(`/api/runs/${failed}?status=all&limit=100`)).results.items.find((r: any) => r.title === 'pay').testCaseId}`)
+      const pay = async () => testIn(failed, 'pay')
       expect(await pay()).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
       return { failed, pay }
     }
@@ -208,31 +205,23 @@ describe('flaky labels, reasons and failing since', () => {
   it('rescores the whole run when a shard turns it into an outage or out of one', async () => {
     const suite = Array.from({ length: 12 }, (_, i) => `suite ${i}`)
     const extra = Array.from({ length: 30 }, (_, i) => `extra ${i}`)
-    const send = async (project: string, n: number, file: string, outcomes: Record<string, Outcome>) => {
-      const res = await upload(server, [{ name: file, content: junit(outcomes) }], {
-        key: ingestKey,
-        query: { project, branch: 'main', commit: commit(`main-${n}`), runKey: `${project}-${n}`, startedAt: new Date(Date.UTC(2026, 10, 7, n)).toISOString() },
-      })
-      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
-      return res.body
-    }
+    const send = async (project: string, n: number, file: string, outcomes: Record<string, Outcome>) =>
+      sendTo(project, `${project}-${n}`, outcomes, { day: 7, hour: n, commit: commit(`main-${n}`), file })
     const all = (titles: string[], outcome: Outcome, failing: string[] = []) =>
       Object.fromEntries(titles.map(t => [t, failing.includes(t) ? 'fail' as const : outcome]))
-    const detail = async (runId: string, title: string) =>
-      rest(`/api/test-cases/${(await rest(`/api/runs/${runId}?status=all&limit=100`)).results.items.find((r: any) => r.title === title).testCaseId}`)
     for (const project of ['outage-lifted', 'outage-found']) {
       for (let n = 1; n <= 6; n++) await send(project, n, 'TEST-a.xml', all(suite, 'pass'))
     }
     // 8 of 12 fail: an outage, which scores nobody; the second shard's 30 passes make it 8 of 42, a counted run
     const lifted = await send('outage-lifted', 7, 'TEST-a.xml', all(suite, 'pass', suite.slice(0, 8)))
-    expect(await detail(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
+    expect(await testIn(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
     expect((await send('outage-lifted', 7, 'TEST-b.xml', all(extra, 'pass'))).merged.shards).toBe(2)
-    expect(await detail(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
+    expect(await testIn(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
     // the other way: one failure of 12 counts, until the second shard's 30 failures make the run an outage
     const found = await send('outage-found', 7, 'TEST-a.xml', all(suite, 'pass', ['suite 0']))
-    expect(await detail(found.runId, 'suite 0')).toMatchObject({ reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
+    expect(await testIn(found.runId, 'suite 0')).toMatchObject({ reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
     await send('outage-found', 7, 'TEST-b.xml', all(extra, 'fail'))
-    expect(await detail(found.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
+    expect(await testIn(found.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
   })
 
   it('relabels rows stored before reasons existed at start, walking back past the window for failingSince', async () => {
@@ -249,10 +238,15 @@ describe('flaky labels, reasons and failing since', () => {
     expect(server.logs()).toContain(`relabelled ${n} test case(s)`)
   })
 
-  /** The test case id of a title, read from a run through the API (PGlite cannot be opened while the server runs). */
-  async function caseId(title: string): Promise<string> {
-    const run = await rest(`/api/runs/${runIds['main-15']}?status=all&limit=100`)
+  /** The test case id of a title, read from a run it ran in through the API (PGlite cannot be opened while the server runs). */
+  async function caseId(title: string, runId = runIds['main-15']): Promise<string> {
+    const run = await rest(`/api/runs/${runId}?status=all&limit=100`)
     return run.results.items.find((r: any) => r.title === title).testCaseId
+  }
+
+  /** A test's page (its label, reason and evidence), found through a run it ran in. */
+  async function testIn(runId: string, title: string) {
+    return rest(`/api/test-cases/${await caseId(title, runId)}`)
   }
 })
 
