@@ -16,9 +16,10 @@ import { storeResultProperties } from './result-properties'
  * counters, results, attempts), earlier shards of the run read back to merge with, and the run's counts.
  */
 
-const { runs, testCases, testResults, testAttempts, resultProperties } = schema
+const { projects, runs, testCases, testResults, testAttempts, resultProperties } = schema
 
 type RunRow = typeof runs.$inferSelect
+type ProjectRow = typeof projects.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
 /** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
@@ -56,8 +57,9 @@ interface StoredResults {
  * upload is in exactly one slice, so what a slice does is what the whole upload would do for its tests.
  */
 export async function storeResults(
-  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
+  tx: Tx, project: Pick<ProjectRow, 'id' | 'labelTurns'>, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
 ): Promise<StoredResults> {
+  const projectId = project.id
   const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [] }
   const created = new Set<string>()
   const touched = new Set<string>()
@@ -75,6 +77,9 @@ export async function storeResults(
   // the one before it committed, and two never lock those rows in opposite orders. Everything above (parse, test
   // cases, cluster ids, the results' COPY) runs alongside the upload whose turn it is.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`)
+  // The watch list was read with the test cases, before the turn. An upload that had its turn since the project row was
+  // read may have put more of this run's tests under watch (a test it failed, its new tests): read it again now.
+  if (await takeLabelTurn(tx, projectId) !== project.labelTurns) out.watched = await watchedTestsOfRun(tx, run)
   await applyClusterLinks(tx, clusterContext(run, projectId), writes.links)
   await updateCaseCounters(tx, run, writes.deltas)
   stepDone('counters')
@@ -366,6 +371,24 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
     }
   }
   return out
+}
+
+/** Counts this upload's turn to write the project's labels (projects.label_turns); returns the count before it. */
+async function takeLabelTurn(tx: Tx, projectId: string): Promise<number> {
+  const [row] = await tx.update(projects).set({ labelTurns: sql`${projects.labelTurns} + 1` }).where(eq(projects.id, projectId))
+    .returning({ n: projects.labelTurns })
+  return row!.n - 1
+}
+
+/**
+ * The test cases of this run (every shard) under watch, as resolveTestCases reads them: a labelled test whose result
+ * here is a skip keeps its label.
+ */
+async function watchedTestsOfRun(tx: Tx, run: Pick<RunRow, 'id' | 'startedAt'>): Promise<string[]> {
+  return rowsOf<{ id: string }>(await tx.execute(sql`
+    select distinct tc.id from test_results r join test_cases tc on tc.id = r.test_case_id
+    where r.run_id = ${run.id}::uuid and r.run_started_at = ${run.startedAt.toISOString()}::timestamptz
+      and ${UNDER_WATCH} and (r.status <> 'skipped' or tc.flaky_reason is null)`)).map(r => r.id)
 }
 
 /** The test cases with a result in this run (every shard). */

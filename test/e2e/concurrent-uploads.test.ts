@@ -222,4 +222,51 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
       await other.end()
     }
   })
+
+  it('rescores a test that the upload before it put under watch while it waited for its turn', async () => {
+    const cookie = await login(server)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    // 12 tests; "checks out" passes five runs (stable, so off the watch list), fails in run 6 and passes in run 7
+    const report = (checkout: 'passed' | 'failed') => JSON.stringify({ format: 'proofdeck', version: 1, results: [
+      { title: 'checks out', status: checkout, ...checkout === 'failed' ? { errorMessage: CAUSES[2] } : {} },
+      ...Array.from({ length: 11 }, (_, i) => ({ title: `browses ${i}`, status: 'passed' })),
+    ] })
+    const send = (project: string, n: number, checkout: 'passed' | 'failed') => upload(server, [{ name: 'r.json', content: report(checkout) }],
+      { key, query: { project, branch: 'main', runKey: `w-${n}`, startedAt: new Date(Date.UTC(2026, 10, n)).toISOString() } })
+    const labelOf = async (db: { unsafe: (q: string) => Promise<any[]> }, project: string) => (await db.unsafe(`select tc.flaky_label, tc.flaky_reason,
+      tc.flaky_sample, tc.flaky_score, tc.flaky_flips, tc.flaky_window_failures from test_cases tc join projects p on p.id = tc.project_id
+      where p.slug = '${project}' and tc.title = 'checks out'`))[0]
+    for (const project of ['one-by-one', 'at-once']) {
+      for (let n = 1; n <= 5; n++) expect((await send(project, n, 'passed')).status).toBe(201)
+    }
+    expect((await send('one-by-one', 6, 'failed')).status).toBe(201)
+    expect((await send('one-by-one', 7, 'passed')).status).toBe(201)
+
+    const { default: postgres } = await import('postgres')
+    const other = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    try {
+      expect(await labelOf(other, 'at-once')).toMatchObject({ flaky_label: 'stable', flaky_reason: 'no failure in 5 runs on main' })
+      const projectId = (await other`select id from projects where slug = 'at-once'`)[0]!.id as string
+      const waiting = async () => (await other`select count(*)::int as n from pg_stat_activity where datname = current_database()
+        and wait_event = 'advisory'`)[0]!.n
+      // hold the project's turn; run 6 (the failure) reads the watch list and waits, then run 7 (the pass) reads it:
+      // the test is stable in both reads, as run 6 has not committed
+      await other`select pg_advisory_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`
+      const failing = send('at-once', 6, 'failed')
+      await expect.poll(waiting, { timeout: 20_000 }).toBe(1)
+      const passing = send('at-once', 7, 'passed')
+      await expect.poll(waiting, { timeout: 20_000 }).toBe(2)
+      await other`select pg_advisory_unlock(hashtextextended(${`project_writes ${projectId}`}, 0))`
+      expect((await failing).status).toBe(201)
+      expect((await passing).status).toBe(201)
+      // run 7 had its turn after run 6 put the test under watch: its pass is scored, as if they had come one by one
+      const sequential = await labelOf(other, 'one-by-one')
+      expect(sequential.flaky_window_failures).toBe(1)
+      expect(sequential.flaky_sample).toBe(7)
+      expect(await labelOf(other, 'at-once')).toEqual(sequential)
+    }
+    finally {
+      await other.end()
+    }
+  })
 })
