@@ -11,14 +11,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { z } from 'zod'
 import { generateDemo } from '../server/demo'
 import { fingerprintFailure } from '../server/analysis/fingerprint'
 import { binaryScores, clusterQuality, worstClusters } from '../server/analysis/metrics'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 
-const scaleArg = process.argv.indexOf('--scale')
-const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1
+const SCALE = benchOptions({ scale: z.coerce.number().positive().default(1) }).scale
 const WINDOW = 30
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const key = (project: string, title: string, variant: string | null) => `${project} | ${title}${variant ? ` [${variant}]` : ''}`

@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs'
 import { benchDatabase } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
@@ -92,6 +93,8 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
 }
 
 async function main() {
+  // no options of its own: --keep and --reuse (lib/bench-db.ts)
+  benchOptions({})
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
   const rows = await measure('PGlite')
   if (process.env.DATABASE_URL) rows.push(...await measure('Postgres'))

@@ -9,10 +9,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { z } from 'zod'
 import { generateDemo } from '../server/demo/generate'
 import { categoryAccuracy } from '../server/analysis/diagnose'
 import { stripAnsi } from '../server/analysis/ansi'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 import type { ClusterContext, ClusterDiagnosis, DiagnosisDetail } from '#shared/types/diagnosis'
 
@@ -86,8 +88,9 @@ function expectedCategory(rootCause: string): string {
 }
 
 async function main() {
+  const options = benchOptions({ 'labelled-only': z.boolean().default(false) })
   const labelledAccuracy = labelledSetAccuracy()
-  if (process.argv.includes('--labelled-only')) {
+  if (options['labelled-only']) {
     if (labelledAccuracy < 0.9) process.exitCode = 1
     return
   }

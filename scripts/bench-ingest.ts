@@ -8,8 +8,10 @@ import { loadavg } from 'node:os'
 import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { z } from 'zod'
 import { benchDatabase } from './lib/bench-db'
 import { writeBenchmarkSection, machineLine } from './lib/benchmarks'
+import { benchOptions, count } from './lib/options'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
 import { junitReport, playwrightReport } from './lib/synthetic'
 
@@ -27,22 +29,17 @@ const CASES = [
  * (on Postgres with DATABASE_URL).
  * `--before <dir>` also measures another build (an earlier commit's `.output`, copied to <dir>), case by case right before
  * this one, and the COPY section shows both.
- */
-const args = process.argv.slice(2)
-const beforeAt = args.indexOf('--before')
-const beforeDir = beforeAt >= 0 ? args[beforeAt + 1] : undefined
-/**
  * `--day-runs N`: after those, the report is uploaded again until N runs of it started on the same day, and the
  * `days` step (the per-test day rollups) is printed at a few of them: a busy project's day, where that step must not
  * grow with the day's runs. Every step of the last nine is printed as their median: past the 60th run the flakiness
  * window of the report's failing tests is full, the steady state of a long-lived project.
  */
-const dayRunsAt = args.indexOf('--day-runs')
-const DAY_RUNS = dayRunsAt >= 0 ? Number(args[dayRunsAt + 1]) : 0
+const options = benchOptions({ 'before': z.string().optional(), 'day-runs': count(0, 0) }, { positionals: true })
+const beforeDir = options.before
+const DAY_RUNS = options['day-runs']
 /** The last runs of the day whose steps are printed as medians (one upload's steps move by a third between runs). */
 const LAST_DAY_RUNS = 9
-const only = args.filter((a, i) => a !== '--keep' && (beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1))
-  && (dayRunsAt < 0 || (i !== dayRunsAt && i !== dayRunsAt + 1))).join(' ')
+const only = options.positionals.join(' ')
 /** The steady upload is the seventh (a test is `new` for its first five runs); cases up to this size measure it. */
 const STEADY_RUN = 7
 const STEADY_MAX = 50_000

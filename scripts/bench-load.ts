@@ -21,24 +21,23 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { z } from 'zod'
 import { benchDatabase, demoSize } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions, count } from './lib/options'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
 import { junitReport } from './lib/synthetic'
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1]! : fallback
-}
-const SECONDS = Number(arg('seconds', '60'))
-const RESULTS = Number(arg('results', '1000'))
-const LABEL = arg('label', '')
-/** Open loop (`--rate`): total arrivals per second, and the weights that split them between the classes. */
-const RATE = Number(arg('rate', '0'))
-const MIX = arg('mix', '2/83/15').split('/').map(Number)
-if (!(RATE >= 0) || MIX.length !== 3 || MIX.some(w => !(w >= 0)) || MIX.every(w => w === 0)) {
-  throw new Error('--rate takes requests per second (e.g. 34.5) and --mix three weights for uploads/MCP/pages (e.g. 2/83/15)')
-}
+const options = benchOptions({
+  seconds: count(60),
+  results: count(1000),
+  label: z.string().default(''),
+  /** Open loop (`--rate`): total arrivals per second, and the weights that split them between the classes. */
+  rate: z.coerce.number().min(0, 'takes requests per second (e.g. 34.5)').default(0),
+  mix: z.string().default('2/83/15').transform(m => m.split('/').map(Number))
+    .refine(w => w.length === 3 && w.every(x => x >= 0) && w.some(x => x > 0), 'takes three weights for uploads/MCP/pages (e.g. 2/83/15)'),
+})
+const { seconds: SECONDS, results: RESULTS, label: LABEL, rate: RATE, mix: MIX } = options
 /** How long the open loop waits for requests still in flight when the arrivals stop. */
 const DRAIN_MS = 60_000
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }

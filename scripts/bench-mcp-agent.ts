@@ -15,7 +15,9 @@
  *                                               on another build (e.g. a copy of main's .output)
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { z } from 'zod'
 import { benchDatabase } from './lib/bench-db'
+import { benchOptions } from './lib/options'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
 
 type Strategy = 'before' | 'after'
@@ -123,12 +125,7 @@ export async function agentPathOn(buildDir: string | undefined, scale: number, s
 }
 
 async function main() {
-  const flag = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`)
-    return i > 0 ? process.argv[i + 1] : undefined
-  }
-  const scale = Number(flag('scale') ?? 1)
-  const before = flag('before')
+  const { scale, before } = benchOptions({ scale: z.coerce.number().positive().default(1), before: z.string().optional() })
   const paths = [await agentPathOn(undefined, scale, 'after')]
   if (before) paths.unshift(await agentPathOn(before, scale, 'before'))
   for (const p of paths) console.log(describePath(p), JSON.stringify(p.answers))

@@ -20,26 +20,31 @@
 import { loadavg } from 'node:os'
 import { existsSync } from 'node:fs'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { z } from 'zod'
 import { benchDatabase, demoSize, type BenchDatabase } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions, count } from './lib/options'
 import { createApiKeyAs, spawnServer, type SpawnedServer } from './lib/spawn-server'
 import { agentPath, agentPathOn, describePath, type AgentPath } from './bench-mcp-agent'
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : undefined
-}
+const options = benchOptions({
+  scale: z.coerce.number().positive().default(1),
+  results: count(0, 0),
+  before: z.string().optional(),
+  against: z.string().optional(),
+  calls: count(200),
+  project: z.string().default('web'),
+  cluster: z.string().optional(),
+  history: z.string().optional(),
+})
 /** Results of the demo dataset at scale 1. */
 const RESULTS_PER_SCALE = 25_730
-const SCALE = arg('results') ? Number(arg('results')) / RESULTS_PER_SCALE : Number(arg('scale') ?? 1)
-const BEFORE = arg('before')
-const AGAINST = arg('against')
-const CALLS = Number(arg('calls') ?? 200)
+const SCALE = options.results ? options.results / RESULTS_PER_SCALE : options.scale
+const { before: BEFORE, against: AGAINST, calls: CALLS, cluster: CLUSTER } = options
 /** The project whose runs, tests and clusters the calls ask about. */
-const PROJECT = arg('project') ?? 'web'
-const CLUSTER = arg('cluster')
+const PROJECT = options.project
 /** The named history a kept database holds: its own BENCHMARKS.md section. */
-const HISTORY = arg('history')
+const HISTORY = options.history
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const SERVER_ENV = {
   NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,

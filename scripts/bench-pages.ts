@@ -17,30 +17,32 @@ import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
+import { z } from 'zod'
 import { benchDatabase, demoSize } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions, count } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : fallback
-}
-const SCALE = arg('scale', 1)
-/** The named history a kept database holds (`--history <title>`): its own BENCHMARKS.md sections. */
-const HISTORY = process.argv.includes('--history') ? process.argv[process.argv.indexOf('--history') + 1] : undefined
+const options = benchOptions({
+  scale: z.coerce.number().positive().default(1),
+  /** The named history a kept database holds (`--history <title>`): its own BENCHMARKS.md sections. */
+  history: z.string().optional(),
+  requests: count(100),
+  chunks: z.boolean().default(false),
+  /** `--search`: only the search timings (e.g. on a kept 1M database), leaving the pages' section as it is. */
+  search: z.boolean().default(false),
+  /** `--explorer`: only the test explorer's timings. */
+  explorer: z.boolean().default(false),
+  /** `--pages`: only the pages' timings, leaving the search and explorer sections as they are. */
+  pages: z.boolean().default(false),
+})
+const { scale: SCALE, history: HISTORY, requests: REQUESTS, chunks: CHUNKS } = options
+const { search: SEARCH_ONLY, explorer: EXPLORER_ONLY, pages: PAGES_ONLY } = options
 /** A section's title: the demo scale's, or the named history's. */
 const sectionTitle = (what: string, label: string) => (HISTORY ? `${HISTORY}: ${what.toLowerCase()} on ${label}` : `${what} on ${label}, demo scale ${SCALE}`)
 /** How the measured data was made, for a section's text. */
 const dataHow = (loaded: [number, number]) => `${HISTORY ? 'the kept database named by --reuse' : `demo dataset at scale ${SCALE}`} (${
   loaded[0].toLocaleString('en')} runs, ${loaded[1].toLocaleString('en')} results)${HISTORY ? '' : ' loaded through ingest'}`
-const REQUESTS = arg('requests', 100)
-const CHUNKS = process.argv.includes('--chunks')
-/** `--search`: only the search timings (e.g. on a kept 1M database), leaving the pages' section as it is. */
-const SEARCH_ONLY = process.argv.includes('--search')
-/** `--explorer`: only the test explorer's timings. */
-const EXPLORER_ONLY = process.argv.includes('--explorer')
-/** `--pages`: only the pages' timings, leaving the search and explorer sections as they are. */
-const PAGES_ONLY = process.argv.includes('--pages')
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const SSR_TARGET_MS = 150
 const JS_BUDGET_KB = 300

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { loadavg } from 'node:os'
 import { benchDatabase } from './lib/bench-db'
 import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { benchOptions } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
@@ -113,6 +114,8 @@ async function measure(db: 'PGlite' | 'Postgres'): Promise<Row> {
 }
 
 async function main() {
+  // no options of its own: --keep and --reuse (lib/bench-db.ts)
+  benchOptions({})
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
   const load = loadavg()[0]!.toFixed(1)
   const rows = [await measure('PGlite')]

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { databaseOptions } from './options'
 
 export interface BenchDatabase {
   env: Record<string, string>
@@ -16,9 +17,7 @@ export interface BenchDatabase {
  * (loading 1M results takes minutes, measuring again should not).
  */
 export async function benchDatabase(prefix: string, kind: 'PGlite' | 'Postgres' = process.env.DATABASE_URL ? 'Postgres' : 'PGlite'): Promise<BenchDatabase> {
-  const i = process.argv.indexOf('--reuse')
-  const reuse = i > 0 ? process.argv[i + 1] : undefined
-  const keep = process.argv.includes('--keep')
+  const { reuse, keep } = databaseOptions()
   if (kind === 'PGlite') {
     if (reuse) throw new Error('--reuse needs DATABASE_URL (a kept Postgres database)')
     const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
@@ -26,7 +25,6 @@ export async function benchDatabase(prefix: string, kind: 'PGlite' | 'Postgres' 
   }
   const base = process.env.DATABASE_URL
   if (!base) throw new Error('a Postgres benchmark needs DATABASE_URL (a server where it may create databases)')
-  if (reuse && !/^\w+$/.test(reuse)) throw new Error(`--reuse takes a database name, not "${reuse}"`)
   const { default: postgres } = await import('postgres')
   const name = reuse ?? `${prefix}_${Date.now()}`
   if (!reuse) {
