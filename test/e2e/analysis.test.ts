@@ -135,6 +135,23 @@ describe('analysis at ingest', () => {
     }
   })
 
+  it('counts a stable test\'s runs on the branch it is labelled from when that is not the default branch', async () => {
+    // a project whose tests never ran on main: nine green runs on one feature branch, one on another
+    const sendTo = async (n: number, branch: string) => {
+      const res = await upload(server, [{ name: 'TEST-suite.xml', content: junit({}, n) }], {
+        key, query: { project: 'feature-only', branch, runKey: `feature-${n}`, startedAt: new Date(Date.UTC(2026, 9, 2, n)).toISOString() },
+      })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body
+    }
+    for (let n = 1; n <= 9; n++) await sendTo(n, 'feat/checkout')
+    const last = await sendTo(10, 'feat/search')
+    const run = await (await fetch(`${server.url}/api/runs/${last.runId}?status=all&limit=100`, { headers: { cookie } })).json() as any
+    const res = await fetch(`${server.url}/api/test-cases/${run.results.items.find((r: any) => r.title === 'test 05').testCaseId}`, { headers: { cookie } })
+    // stable after five runs, when ingest stopped counting; read now, it counts the busiest branch's nine
+    expect(await res.json()).toMatchObject({ label: 'stable', reason: 'no failure in 9 runs on feat/checkout', sample: 10, score: 0 })
+  })
+
   it('keeps the rollups in the database consistent with what was sent', async () => {
     await server.kill()
     const cases = await queryDb(server.env, `select title, flaky_label, flaky_retry_passes, failed_runs from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'analysis' order by title`)
