@@ -20,6 +20,8 @@ const CASES = [
   { label: 'JUnit XML, 1,000 results', format: 'junit', n: 1_000 },
   { label: 'JUnit XML, 10,000 results', format: 'junit', n: 10_000 },
   { label: 'JUnit XML, 50,000 results', format: 'junit', n: 50_000 },
+  /** A surefire-style directory, one file per group of test classes, sent as one multipart upload (the CLI sends up to 50). */
+  { label: 'JUnit XML in 50 files, 10,000 results', format: 'junit', n: 10_000, files: 50 },
   { label: 'Playwright JSON, 50,000 results', format: 'playwright', n: 50_000 },
   { label: 'JUnit XML, 350,000 results (50 MB)', format: 'junit', n: 350_000 },
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
@@ -141,15 +143,31 @@ interface Row {
 async function measure(db: 'PGlite' | 'Postgres'): Promise<Row[]> {
   const rows: Row[] = []
   for (const c of CASES.filter(c => only.split('|').some(o => c.label.includes(o.trim())))) {
-    const body = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
+    const report = c.format === 'junit' ? junitReport(c.n) : playwrightReport(c.n)
+    const body = 'files' in c ? multipart(junitFiles(report, c.files)) : { text: report, type: c.format === 'junit' ? 'application/xml' : 'application/json' }
     if (beforeDir) rows.push(await measureCase(db, c, body, 'before'))
     rows.push(await measureCase(db, c, body, 'after'))
   }
   return rows
 }
 
+/** A JUnit report's test suites in `count` files of their own, each a `<testsuites>` document. */
+function junitFiles(report: string, count: number): string[] {
+  const suites = report.match(/<testsuite [\s\S]*?<\/testsuite>/g) ?? []
+  const per = Math.ceil(suites.length / count)
+  return Array.from({ length: Math.ceil(suites.length / per) }, (_, i) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.slice(i * per, (i + 1) * per).join('\n')}\n</testsuites>`)
+}
+
+/** Files as one multipart/form-data body, each a `file` part (TEST-<n>.xml), as the CLI sends a directory. */
+function multipart(files: string[]): { text: string, type: string } {
+  const boundary = `bench-${Date.now().toString(36)}`
+  const parts = files.map((f, i) => `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="TEST-${i}.xml"\r\ncontent-type: application/xml\r\n\r\n${f}\r\n`)
+  return { text: `${parts.join('')}--${boundary}--\r\n`, type: `multipart/form-data; boundary=${boundary}` }
+}
+
 /** Both uploads of one case on a fresh database, on this build or the one given with --before. */
-async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], body: string, build: Row['build']): Promise<Row> {
+async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], { text: body, type }: { text: string, type: string }, build: Row['build']): Promise<Row> {
   const database = await benchDatabase('pd_bench_ingest', db)
   const server = await spawnServer({
     ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
@@ -159,7 +177,6 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], b
   try {
     const key = await createApiKeyAs(server.url, ADMIN, ['ingest'])
     const idleMb = rssMb(server.pid, 'VmRSS')
-    const type = c.format === 'junit' ? 'application/xml' : 'application/json'
     const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
     const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
     let steady: Row['steady']

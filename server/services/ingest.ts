@@ -11,7 +11,7 @@ import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 import { stepDone } from '../utils/steps'
 import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
-import { ParserExhausted, TooManyResults, withParser, type PackedReport } from '../utils/parser'
+import { ParserExhausted, TooManyResults, withParsers, type PackedReport } from '../utils/parser'
 import { forgetVerifiedKeys } from './api-keys'
 import { stageAttachments, storeAttachments, type UploadedAttachment } from './attachments'
 import { markInfrastructureClusters, rollUpClusterRun } from './clustering'
@@ -56,6 +56,9 @@ interface RunPlan {
   format: ReportFormat
   values: Omit<typeof runs.$inferInsert, 'projectId'>
 }
+
+/** Files of one upload parsed side by side at most (each on a worker of its own, when the pool has one to spare). */
+const PARSE_AT_ONCE = 2
 
 /** Results stored per slice of an upload: about 10 MB of unpacked results, and statements large enough to be fast. */
 const STORE_SLICE = 10_000
@@ -116,40 +119,60 @@ export async function ingestRun(
 }
 
 /**
- * Parses every file (on a parse worker, off the request thread); a file that is not a readable report fails the
- * whole upload (422) with its name and position, and more results than PROOFDECK_MAX_RESULTS fail it (413) as soon as
- * the files read so far hold them, as does a report that needs more than a parse worker's memory.
+ * Parses every file on parse workers, off the request thread: two at a time when the upload has several and the pool
+ * has a worker to spare. A file that is not a readable report fails the whole upload (422) with its name and position
+ * (the first such file in upload order), and more results than PROOFDECK_MAX_RESULTS fail it (413) as soon as the
+ * files read so far hold them, as does a report that needs more than a parse worker's memory.
  */
 async function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): Promise<ParsedFile[]> {
   const max = useConfig().maxResults
   const n = (x: number) => x.toLocaleString('en-US')
-  return withParser(async (parser) => {
-    const parsed: ParsedFile[] = []
-    let total = 0
-    for (const f of files) {
+  const parsed: ParsedFile[] = []
+  /** Results per file read, a refused one's too (the parse worker counts a report whole before it refuses it). */
+  const counts: number[] = []
+  const failed: { at: number, error: unknown }[] = []
+  let total = 0
+  let next = 0
+  let stopped = false
+  await withParsers(Math.min(files.length, PARSE_AT_ONCE), parsers => Promise.all(parsers.map(async (parser) => {
+    // each parser takes the next file until none is left or one has failed; what is in flight finishes first
+    for (let at = next++; at < files.length && !stopped; at = next++) {
+      const f = files[at]!
       // hashed and measured first: a large file's bytes move to the parse worker
       const hash = sha256(f.content)
       const bytes = f.content.byteLength
-      let report: PackedReport
       try {
-        report = await parser.parse(f.content, format, max - total)
+        const report = await parser.parse(f.content, format, max - total)
+        counts[at] = report.count
+        total += report.count
+        parsed[at] = { name: f.name, hash, bytes, report }
+        stopped = total > max
       }
-      catch (err) {
-        if (err instanceof TooManyResults) {
-          throw payloadTooLarge(`This upload holds ${n(total + err.count)} test results${files.length > 1 ? ` (counted up to ${f.name})` : ''}; this server takes at most ${n(max)} per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.`)
-        }
-        if (err instanceof ParserExhausted) {
-          throw payloadTooLarge(`${f.name}: reading this report needs more than the ${n(useConfig().parseMemoryMb)} MB a parse worker may use (PROOFDECK_PARSE_MEMORY_MB). Split the run into shards uploaded under one runKey, or raise the limit.`)
-        }
-        if (!(err instanceof ReportParseError)) throw err
-        const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
-        throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
+      catch (error) {
+        if (error instanceof TooManyResults) counts[at] = error.count
+        else failed.push({ at, error })
+        stopped = true
       }
-      total += report.count
-      parsed.push({ name: f.name, hash, bytes, report })
     }
-    return parsed
-  })
+  })))
+  // what reading the files one after the other would have met first: the file whose results pass the limit, counted
+  // in upload order, or the first file that failed
+  const firstFailed = failed.sort((x, y) => x.at - y.at)[0]
+  let counted = 0
+  for (let at = 0; at < (firstFailed?.at ?? files.length) && counts[at] !== undefined; at++) {
+    counted += counts[at]!
+    if (counted <= max) continue
+    throw payloadTooLarge(`This upload holds ${n(counted)} test results${files.length > 1 ? ` (counted up to ${files[at]!.name})` : ''}; this server takes at most ${n(max)} per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.`)
+  }
+  if (!firstFailed) return parsed
+  const { at, error: err } = firstFailed
+  const f = files[at]!
+  if (err instanceof ParserExhausted) {
+    throw payloadTooLarge(`${f.name}: reading this report needs more than the ${n(useConfig().parseMemoryMb)} MB a parse worker may use (PROOFDECK_PARSE_MEMORY_MB). Split the run into shards uploaded under one runKey, or raise the limit.`)
+  }
+  if (!(err instanceof ReportParseError)) throw err
+  const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
+  throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
 }
 
 type ReportMeta = Partial<Pick<IngestMeta, keyof typeof reportMetaSchema.shape>>

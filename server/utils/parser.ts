@@ -50,34 +50,48 @@ const idle: PooledParser[] = []
 const waiting: ((p: PooledParser) => void)[] = []
 let live = 0
 
-/** Runs `use` with a parser from the pool (at most PROOFDECK_PARSE_WORKERS workers; more uploads wait their turn). */
-export async function withParser<T>(use: (parser: ReportParser) => Promise<T>): Promise<T> {
-  const parser = await acquire()
-  let bytes = 0
+/**
+ * Runs `use` with parsers from the pool (at most PROOFDECK_PARSE_WORKERS workers): one, waiting for it when all are busy
+ * (more uploads wait their turn), and up to `wanted` in all when the pool has more to spare right now (an upload of
+ * several files reads them side by side, never at the cost of another upload's wait). Every parse a parser was given
+ * has ended before it goes back to the pool.
+ */
+export async function withParsers<T>(wanted: number, use: (parsers: ReportParser[]) => Promise<T>): Promise<T> {
+  const pooled = [await acquire()]
+  while (pooled.length < wanted) {
+    const extra = available()
+    if (!extra) break
+    pooled.push(extra)
+  }
+  const bytes = pooled.map(() => 0)
   try {
-    return await use({
+    return await use(pooled.map((parser, i) => ({
       parse(content, format, remaining) {
-        bytes += content.byteLength
+        bytes[i]! += content.byteLength
         return parser.parse(content, format, remaining)
       },
-    })
+    })))
   }
   finally {
-    release(parser, bytes)
+    pooled.forEach((parser, i) => release(parser, bytes[i]!))
   }
+}
+
+/** A parser without waiting: an idle one, or a new one while the pool is under its size; null when neither. */
+function available(): PooledParser | null {
+  for (let ready = idle.pop(); ready; ready = idle.pop()) {
+    if (!ready.failed()) return ready
+    live--
+  }
+  if (live >= useConfig().parseWorkers) return null
+  live++
+  return openParser()
 }
 
 function acquire(): Promise<PooledParser> {
   // an idle worker that died meanwhile is dropped, not handed out (its upload would read as "out of memory")
-  for (let ready = idle.pop(); ready; ready = idle.pop()) {
-    if (!ready.failed()) return Promise.resolve(ready)
-    live--
-  }
-  if (live < useConfig().parseWorkers) {
-    live++
-    return Promise.resolve(openParser())
-  }
-  return new Promise(resolve => waiting.push(resolve))
+  const ready = available()
+  return ready ? Promise.resolve(ready) : new Promise(resolve => waiting.push(resolve))
 }
 
 function release(parser: PooledParser, bytes: number): void {

@@ -145,6 +145,32 @@ describe('hostile reports', () => {
     expect((await send('ok.xml', `<testsuite name="s">${'<testcase name="t"/>'.repeat(1000)}</testsuite>`)).status).toBe(201)
   })
 
+  it('reads the files of one upload two at a time and answers as reading them in order would', async () => {
+    // files of different sizes finish out of order on two parse workers; the answer names the file that order meets
+    const suite = (n: number, from = 0) => `<testsuite name="s">${Array.from({ length: n }, (_, i) => `<testcase classname="c" name="t${from + i}"/>`).join('')}</testsuite>`
+    const sendAll = (files: { name: string, content: string }[], project: string) => upload(server, files, { key, query: { project } })
+    const fine = await sendAll([{ name: 'big.xml', content: suite(400) }, { name: 'a.xml', content: suite(5, 1000) }, { name: 'b.xml', content: suite(5, 2000) },
+      { name: 'c.xml', content: suite(300, 3000) }], 'several-files')
+    expect(fine.status, JSON.stringify(fine.body)).toBe(201)
+    expect(fine.body.counts.tests).toBe(710)
+    expect(fine.body.files.map((f: any) => [f.name, f.results])).toEqual([['big.xml', 400], ['a.xml', 5], ['b.xml', 5], ['c.xml', 300]])
+
+    // 600 + 300 fit, the third passes the limit: the sum so far and that file, whichever worker finished first
+    const tooMany = await sendAll([{ name: 'first.xml', content: suite(600) }, { name: 'small.xml', content: suite(300, 1000) },
+      { name: 'third.xml', content: suite(200, 2000) }, { name: 'fourth.xml', content: suite(5, 3000) }], 'several-too-many')
+    expect(tooMany.status).toBe(413)
+    expect(tooMany.body.message).toMatch(/^This upload holds 1,100 test results \(counted up to third\.xml\); this server takes at most 1,000 per upload/)
+
+    // a large file first and two broken ones after it: the first broken one in upload order is named
+    const broken = await sendAll([{ name: 'large.xml', content: suite(900) }, { name: 'broken-1.xml', content: '<testsuite><testcase name="x">' },
+      { name: 'broken-2.xml', content: '<nope' }], 'several-broken')
+    expect(broken.status).toBe(422)
+    expect(broken.body.message).toMatch(/^broken-1\.xml: /)
+    for (const project of ['several-too-many', 'several-broken']) {
+      expect((await fetch(`${server.url}/api/projects/${project}`, { headers: { cookie } })).status).toBe(404)
+    }
+  })
+
   it('answered no request with a 500', () => {
     expect(server.logs()).not.toMatch(/\b500\b|RangeError|Maximum call stack/)
   })
