@@ -1,1 +1,1 @@
-ALTER TABLE "projects" ADD COLUMN "label_turns" bigint DEFAULT 0 NOT NULL;
+ALTER TABLE "project_rollups" ADD COLUMN "label_turns" bigint DEFAULT 0 NOT NULL;

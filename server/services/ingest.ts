@@ -92,7 +92,7 @@ export async function ingestRun(
     const fresh = await freshFiles(tx, run.id, plan.files)
     stepDone('lock')
     const applied = fresh.length
-      ? await applyUpload(tx, project, run, fresh, isNewRun, plan.rejected)
+      ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
@@ -102,7 +102,7 @@ export async function ingestRun(
       stepDone('days')
       await ownNewTests(tx, project.id, run.id)
     }
-    const number = await recordRunInRollups(tx, run, isNewRun)
+    const number = await recordRunInRollups(tx, run, isNewRun, fresh.length > 0)
     stepDone('rollups')
     const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
     stepDone('receipt')
@@ -267,13 +267,11 @@ async function freshFiles(tx: Tx, runId: string, parsed: ParsedFile[]): Promise<
 }
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
-async function applyUpload(
-  tx: Tx, project: typeof projects.$inferSelect, run: RunRow, fresh: ParsedFile[], isNewRun: boolean, planned: Notes['rejected'],
-) {
+async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], isNewRun: boolean, planned: Notes['rejected']) {
   const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))
   const rejected = [...planned, ...upload.rejected]
   const duplicates = upload.duplicates
-  const analysis = await storeResults(tx, project, run, upload.slices(STORE_SLICE), isNewRun)
+  const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), isNewRun)
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
   await tx.update(runs).set({
     errors: [...run.errors, ...fresh.flatMap(f => f.report.errors)],

@@ -20,9 +20,10 @@ const utcDay = (at: Date) => at.toISOString().slice(0, 10)
  * row now holds its counts after it. A retried upload adds nothing and writes nothing. A new run takes the project's
  * next number here, under the lock of the project's rollup row that its run count takes anyway (held to the commit):
  * numbers follow one another without gaps or repeats, and new runs of a project wait for each other only at the end
- * of their uploads, as they did before numbers. Returns the run's number.
+ * of their uploads, as they did before numbers. An upload that `stored` results had its turn to write the project's
+ * labels, which it counts (label_turns: services/run-results.ts reads it). Returns the run's number.
  */
-export async function recordRunInRollups(tx: Tx, before: RunRow, isNewRun: boolean): Promise<number> {
+export async function recordRunInRollups(tx: Tx, before: RunRow, isNewRun: boolean, stored: boolean): Promise<number> {
   const [after] = await tx.select({ total: runs.total, passed: runs.passed, skipped: runs.skipped, durationMs: runs.durationMs })
     .from(runs).where(eq(runs.id, before.id))
   if (!after) throw new Error('run row vanished inside its transaction')
@@ -35,18 +36,23 @@ export async function recordRunInRollups(tx: Tx, before: RunRow, isNewRun: boole
     const newer = sql`(${projectRollups.latestRunId} is null
       or (excluded.latest_started_at, excluded.latest_run_id) > (${projectRollups.latestStartedAt}, ${projectRollups.latestRunId}))`
     const [counter] = await tx.insert(projectRollups)
-      .values({ projectId: before.projectId, runCount: 1, latestRunId: before.id, latestStartedAt: before.startedAt, lastRunNumber: 1 })
+      .values({ projectId: before.projectId, runCount: 1, latestRunId: before.id, latestStartedAt: before.startedAt, lastRunNumber: 1,
+        labelTurns: 1 })
       .onConflictDoUpdate({
         target: projectRollups.projectId,
         set: {
           runCount: sql`${projectRollups.runCount} + 1`,
           lastRunNumber: sql`${projectRollups.lastRunNumber} + 1`,
+          labelTurns: sql`${projectRollups.labelTurns} + 1`,
           latestRunId: sql`case when ${newer} then excluded.latest_run_id else ${projectRollups.latestRunId} end`,
           latestStartedAt: sql`case when ${newer} then excluded.latest_started_at else ${projectRollups.latestStartedAt} end`,
         },
       }).returning({ n: projectRollups.lastRunNumber })
     number = counter!.n
     await tx.update(runs).set({ number }).where(eq(runs.id, before.id))
+  }
+  else if (stored) {
+    await tx.update(projectRollups).set({ labelTurns: sql`${projectRollups.labelTurns} + 1` }).where(eq(projectRollups.projectId, before.projectId))
   }
   if (!isNewRun && !passed && !executed && !durationMs && !timedRuns) return number!
   await tx.insert(projectDayRollups)

@@ -16,10 +16,9 @@ import { storeResultProperties } from './result-properties'
  * counters, results, attempts), earlier shards of the run read back to merge with, and the run's counts.
  */
 
-const { projects, runs, testCases, testResults, testAttempts, resultProperties } = schema
+const { runs, testCases, testResults, testAttempts, resultProperties, projectRollups } = schema
 
 type RunRow = typeof runs.$inferSelect
-type ProjectRow = typeof projects.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
 /** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
@@ -57,9 +56,9 @@ interface StoredResults {
  * upload is in exactly one slice, so what a slice does is what the whole upload would do for its tests.
  */
 export async function storeResults(
-  tx: Tx, project: Pick<ProjectRow, 'id' | 'labelTurns'>, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
+  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
 ): Promise<StoredResults> {
-  const projectId = project.id
+  const turnsBefore = await labelTurns(tx, projectId)
   const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [] }
   const created = new Set<string>()
   const touched = new Set<string>()
@@ -77,9 +76,9 @@ export async function storeResults(
   // the one before it committed, and two never lock those rows in opposite orders. Everything above (parse, test
   // cases, cluster ids, the results' COPY) runs alongside the upload whose turn it is.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`)
-  // The watch list was read with the test cases, before the turn. An upload that had its turn since the project row was
-  // read may have put more of this run's tests under watch (a test it failed, its new tests): read it again now.
-  if (await takeLabelTurn(tx, projectId) !== project.labelTurns) out.watched = await watchedTestsOfRun(tx, run)
+  // The watch list was read with the test cases, before the turn. An upload that had its turn meanwhile may have put
+  // more of this run's tests under watch (a test it failed, its new tests): then it is read again, now.
+  if (await labelTurns(tx, projectId) !== turnsBefore) out.watched = await watchedTestsOfRun(tx, run)
   await applyClusterLinks(tx, clusterContext(run, projectId), writes.links)
   await updateCaseCounters(tx, run, writes.deltas)
   stepDone('counters')
@@ -373,11 +372,10 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
   return out
 }
 
-/** Counts this upload's turn to write the project's labels (projects.label_turns); returns the count before it. */
-async function takeLabelTurn(tx: Tx, projectId: string): Promise<number> {
-  const [row] = await tx.update(projects).set({ labelTurns: sql`${projects.labelTurns} + 1` }).where(eq(projects.id, projectId))
-    .returning({ n: projects.labelTurns })
-  return row!.n - 1
+/** How many uploads of the project have had their turn to write its labels (project_rollups.label_turns, ./rollups.ts). */
+async function labelTurns(tx: Tx, projectId: string): Promise<number> {
+  const [row] = await tx.select({ n: projectRollups.labelTurns }).from(projectRollups).where(eq(projectRollups.projectId, projectId))
+  return row?.n ?? 0
 }
 
 /**

@@ -264,6 +264,14 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
       expect(sequential.flaky_window_failures).toBe(1)
       expect(sequential.flaky_sample).toBe(7)
       expect(await labelOf(other, 'at-once')).toEqual(sequential)
+      // every upload that stored results counted its turn, a new shard of a run too; a retry stores nothing and does not
+      const turns = async () => (await other`select label_turns::int as n from project_rollups where project_id = ${projectId}`)[0]!.n
+      expect(await turns()).toBe(7)
+      const shard = JSON.stringify({ format: 'proofdeck', version: 1, results: [{ title: 'pays', status: 'passed' }] })
+      const sendShard = () => upload(server, [{ name: 'shard-2.json', content: shard }], { key, query: { project: 'at-once', branch: 'main', runKey: 'w-7' } })
+      expect((await sendShard()).status).toBe(201)
+      expect((await sendShard()).status).toBe(200)
+      expect(await turns()).toBe(8)
     }
     finally {
       await other.end()

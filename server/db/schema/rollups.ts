@@ -14,6 +14,12 @@ export const projectRollups = pgTable('project_rollups', {
   latestStartedAt: timestamp({ withTimezone: true }),
   /** The last run number given out (runs.number): incremented under the row lock at ingest, never reused. */
   lastRunNumber: integer().notNull().default(0),
+  /**
+   * The uploads of the project that have had their turn to write its labels (services/run-results.ts), counted at the
+   * end of each: an upload that reads it before and after waiting for its turn knows whether the watch list it read is
+   * still current.
+   */
+  labelTurns: bigint({ mode: 'number' }).notNull().default(0),
 })
 
 /** Per project, UTC day of the run's start and branch ('' for none): runs, and the tests they passed and executed. */
