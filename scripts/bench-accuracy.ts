@@ -5,7 +5,7 @@
  *  2. the labelled set of real failure messages in test/fixtures/failures (corpus files and real framework runs).
  * Prints flaky precision/recall/F1 and cluster purity/completeness with the misses, and writes BENCHMARKS.md.
  *
- *   npm run bench:accuracy [-- --scale 1]
+ *   npm run bench:accuracy [-- --scale 1]   (it runs bench:diagnosis first; npm hands the options to the last command)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

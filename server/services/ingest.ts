@@ -146,7 +146,7 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
         counts[at] = report.count
         total += report.count
         parsed[at] = { name: f.name, hash, bytes, report }
-        stopped = total > max
+        if (total > max) stopped = true
       }
       catch (error) {
         if (error instanceof TooManyResults) counts[at] = error.count

@@ -38,6 +38,12 @@ const nextRows = (chars: number, rows: number) => Math.max(1, Math.min(CHUNK, Ma
 /** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
 const MAX_ATTEMPTS = 100
 
+/** An upload's test cases that were not under watch when it read them (see nowWatched); `skipped`: skipped here. */
+interface Unwatched {
+  ids: string[]
+  skipped: string[]
+}
+
 /** What storing an upload changed, for the rest of the ingest transaction and the receipt. */
 interface StoredResults {
   newClusters: NewCluster[]
@@ -63,12 +69,15 @@ export async function storeResults(
   const created = new Set<string>()
   const touched = new Set<string>()
   const writes: LockingWrites = { links: new Map(), deltas: [] }
+  const unwatched: Unwatched = { ids: [], skipped: [] }
   for (const merged of slices) {
     const slice = await storeSlice(tx, projectId, run, merged, isNewRun, writes)
     for (const id of slice.created) created.add(id)
     for (const id of slice.touched) touched.add(id)
     out.watched.push(...slice.watched)
     out.failingOrFlaky.push(...slice.failingOrFlaky)
+    unwatched.ids.push(...slice.unwatched.ids)
+    unwatched.skipped.push(...slice.unwatched.skipped)
   }
   out.touchedClusters = [...touched]
   // What follows, to the commit, reads and writes rows every upload of the project shares (clusters' counts, test
@@ -78,7 +87,7 @@ export async function storeResults(
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`project_writes ${projectId}`}, 0))`)
   // The watch list was read with the test cases, before the turn. An upload that had its turn meanwhile may have put
   // more of this run's tests under watch (a test it failed, its new tests): then it is read again, now.
-  if (await labelTurns(tx, projectId) !== turnsBefore) out.watched = await watchedTestsOfRun(tx, run)
+  if (await labelTurns(tx, projectId) !== turnsBefore) out.watched.push(...await nowWatched(tx, unwatched))
   await applyClusterLinks(tx, clusterContext(run, projectId), writes.links)
   await updateCaseCounters(tx, run, writes.deltas)
   stepDone('counters')
@@ -114,7 +123,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   // a known, labelled test skipped here keeps its label and score: both read executed results only (a test that is
   // always skipped stays `new` forever, and reading its history back to the last executed result grew with its runs)
   const skippedNow = new Set(merged.filter(m => m.result.status === 'skipped' && !previous.has(m.identityHash)).map(m => m.identityHash))
-  const { caseIds, watched } = await resolveTestCases(tx, projectId, merged, skippedNow)
+  const { caseIds, watched, unwatched } = await resolveTestCases(tx, projectId, merged, skippedNow)
   stepDone('cases')
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
   addClusterLinks(writes.links, clusters.clusterIds, clusters.hits)
@@ -139,7 +148,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   stepDone('results')
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
-  return { created: clusters.created, touched: clusters.touched, watched, failingOrFlaky }
+  return { created: clusters.created, touched: clusters.touched, watched, unwatched, failingOrFlaky }
 }
 
 /**
@@ -161,9 +170,11 @@ export async function labelNewlyFlaky(tx: Tx, newly: NewlyFlaky[]): Promise<Newl
  */
 async function resolveTestCases(
   tx: Tx, projectId: string, merged: MergedResult[], skippedNow: Set<string>,
-): Promise<{ caseIds: CaseIds, watched: string[] }> {
+): Promise<{ caseIds: CaseIds, watched: string[], unwatched: Unwatched }> {
   const caseIds: CaseIds = new Map()
   const watched: string[] = []
+  const unwatched: Unwatched = { ids: [], skipped: [] }
+  const notWatched = (id: string, identityHash: string) => (skippedNow.has(identityHash) ? unwatched.skipped : unwatched.ids).push(id)
   // keyed by the upload's own hash strings, not the equal ones each row brings (350k of them in a large upload)
   const keyOf = (hashes: string[]) => {
     const own = new Map(hashes.map(h => [h, h]))
@@ -178,6 +189,7 @@ async function resolveTestCases(
     for (const r of known) {
       caseIds.set(key(r.identity_hash), r.id)
       if (r.watched && !(r.labelled && skippedNow.has(r.identity_hash))) watched.push(r.id)
+      else notWatched(r.id, r.identity_hash)
     }
   }
   // in identity order: two uploads bringing the same new tests wait for each other, never deadlock
@@ -205,10 +217,13 @@ async function resolveTestCases(
     if (raced.length) {
       const found = await tx.select({ id: testCases.id, identityHash: testCases.identityHash }).from(testCases)
         .where(and(eq(testCases.projectId, projectId), inArray(testCases.identityHash, raced)))
-      for (const r of found) caseIds.set(r.identityHash, r.id)
+      for (const r of found) {
+        caseIds.set(r.identityHash, r.id)
+        notWatched(r.id, r.identityHash)
+      }
     }
   }
-  return { caseIds, watched }
+  return { caseIds, watched, unwatched }
 }
 
 /**
@@ -379,14 +394,19 @@ async function labelTurns(tx: Tx, projectId: string): Promise<number> {
 }
 
 /**
- * The test cases of this run (every shard) under watch, as resolveTestCases reads them: a labelled test whose result
- * here is a skip keeps its label.
+ * Which of these test cases, read as not under watch, are under watch now (another upload had its turn since); as
+ * resolveTestCases reads it, a labelled test whose result here is a skip keeps its label.
  */
-async function watchedTestsOfRun(tx: Tx, run: Pick<RunRow, 'id' | 'startedAt'>): Promise<string[]> {
-  return rowsOf<{ id: string }>(await tx.execute(sql`
-    select distinct tc.id from test_results r join test_cases tc on tc.id = r.test_case_id
-    where r.run_id = ${run.id}::uuid and r.run_started_at = ${run.startedAt.toISOString()}::timestamptz
-      and ${UNDER_WATCH} and (r.status <> 'skipped' or tc.flaky_reason is null)`)).map(r => r.id)
+async function nowWatched(tx: Tx, unwatched: Unwatched): Promise<string[]> {
+  const out: string[] = []
+  for (const [ids, skipped] of [[unwatched.ids, false], [unwatched.skipped, true]] as const) {
+    for (let i = 0; i < ids.length; i += CHUNK * 10) {
+      out.push(...rowsOf<{ id: string }>(await tx.execute(sql`
+        select id from test_cases where id = any(${uuidArray(ids.slice(i, i + CHUNK * 10))}::uuid[]) and ${UNDER_WATCH}
+          ${skipped ? sql`and flaky_reason is null` : sql``}`)).map(r => r.id))
+    }
+  }
+  return out
 }
 
 /** The test cases with a result in this run (every shard). */
