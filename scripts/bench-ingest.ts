@@ -25,6 +25,8 @@ const CASES = [
   { label: 'Playwright JSON, 50,000 results', format: 'playwright', n: 50_000 },
   { label: 'JUnit XML, 350,000 results (50 MB)', format: 'junit', n: 350_000 },
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
+  /** The 50 MB JUnit report as two files of one upload: both parse workers at once, the memory's worst case. */
+  { label: 'JUnit XML in 2 files, 350,000 results (50 MB)', format: 'junit', n: 350_000, files: 2 },
 ] as const
 /**
  * `npm run bench:ingest -- JUnit XML, 10` measures only the cases whose label contains the words given, `a|b` either

@@ -119,10 +119,10 @@ export async function ingestRun(
 }
 
 /**
- * Parses every file on parse workers, off the request thread: two at a time when the upload has several and the pool
- * has a worker to spare. A file that is not a readable report fails the whole upload (422) with its name and position
- * (the first such file in upload order), and more results than PROOFDECK_MAX_RESULTS fail it (413) as soon as the
- * files read so far hold them, as does a report that needs more than a parse worker's memory.
+ * Parses every file on parse workers, off the request thread: two at a time when the upload has several, is not large
+ * and the pool has a worker to spare (withParsers). A file that is not a readable report fails the whole upload (422)
+ * with its name and position (the first such file in upload order), and more results than PROOFDECK_MAX_RESULTS fail
+ * it (413) as soon as the files read so far hold them, as does a report that needs more than a parse worker's memory.
  */
 async function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): Promise<ParsedFile[]> {
   const max = useConfig().maxResults
@@ -134,7 +134,8 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
   let total = 0
   let next = 0
   let stopped = false
-  await withParsers(Math.min(files.length, PARSE_AT_ONCE), parsers => Promise.all(parsers.map(async (parser) => {
+  const bytes = files.reduce((sum, f) => sum + f.content.byteLength, 0)
+  await withParsers(Math.min(files.length, PARSE_AT_ONCE), bytes, parsers => Promise.all(parsers.map(async (parser) => {
     // each parser takes the next file until none is left or one has failed; what is in flight finishes first
     for (let at = next++; at < files.length && !stopped; at = next++) {
       const f = files[at]!
