@@ -27,6 +27,8 @@ const CASES = [
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
   /** The 50 MB JUnit report as two files of one upload: both parse workers at once, the memory's worst case. */
   { label: 'JUnit XML in 2 files, 350,000 results (50 MB)', format: 'junit', n: 350_000, files: 2 },
+  /** The 50 MB JUnit report as the CLI sends it: one file, multipart. */
+  { label: 'JUnit XML in 1 file, multipart, 350,000 results (50 MB)', format: 'junit', n: 350_000, files: 1 },
 ] as const
 /**
  * `npm run bench:ingest -- JUnit XML, 10` measures only the cases whose label contains the words given, `a|b` either

@@ -54,9 +54,9 @@ let live = 0
  * Runs `use` with parsers from the pool (at most PROOFDECK_PARSE_WORKERS workers): one, waiting for it when all are busy
  * (more uploads wait their turn), and for an upload of several files up to `wanted` in all when the pool has more to
  * spare right now, so its files are read side by side, never at the cost of another upload's wait. Only an upload
- * under RECYCLE_BYTES gets more than one: two workers reading a large upload's files peak together (a 50 MB JUnit
- * upload in two files: 500 -> 561 MB of server RSS, past the 512 MB bound). Every parse a parser was given has ended
- * before it goes back to the pool.
+ * under RECYCLE_BYTES gets more than one: two workers reading a large upload's files would hold two parse heaps at
+ * once, where the memory of a 50 MB upload is bounded for one. Every parse a parser was given has ended before it
+ * goes back to the pool.
  */
 export async function withParsers<T>(wanted: number, bytes: number, use: (parsers: ReportParser[]) => Promise<T>): Promise<T> {
   if (bytes > RECYCLE_BYTES) wanted = 1

@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import { createGunzip } from 'node:zlib'
+import Busboy from 'busboy'
 import type { UploadedAttachment } from '../services/attachments'
 import type { UploadedFile } from '../services/ingest'
 import { useConfig } from './config'
@@ -19,12 +20,18 @@ interface Budget { left: number, limit: number }
  * Reads the body as it streams in (raw, chunked or multipart alike). Past the limit it stops keeping bytes and
  * throws `refusal` (a 413) while the rest is read and dropped, so the client gets the sentence instead of a reset.
  */
-export function readBodyWithin(event: H3Event, limit: number, refusal: () => Error): Promise<Buffer> {
+export async function readBodyWithin(event: H3Event, limit: number, refusal: () => Error): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  const size = await streamBodyWithin(event, limit, refusal, chunk => chunks.push(chunk))
+  return Buffer.concat(chunks, size)
+}
+
+/** readBodyWithin's reading: each chunk goes to `take` as it arrives; resolves with the body's size at its end. */
+function streamBodyWithin(event: H3Event, limit: number, refusal: () => Error, take: (chunk: Buffer) => void): Promise<number> {
   const req = event.node.req
   // Node drops an unread body by itself once the answer is sent
   if (Number(getRequestHeader(event, 'content-length')) > limit) return Promise.reject(refusal())
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
     let size = 0
     const stop = (err: Error) => {
       req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose)
@@ -32,8 +39,7 @@ export function readBodyWithin(event: H3Event, limit: number, refusal: () => Err
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length
-      if (size <= limit) return void chunks.push(chunk)
-      chunks.length = 0
+      if (size <= limit) return void take(chunk)
       const linger = setTimeout(() => req.destroy(), LINGER_MS).unref()
       // a client that goes away while its rest is dropped is no error of ours
       req.once('close', () => clearTimeout(linger)).on('error', () => {}).resume()
@@ -41,7 +47,7 @@ export function readBodyWithin(event: H3Event, limit: number, refusal: () => Err
     }
     const onEnd = () => {
       req.off('data', onData).off('close', onClose).off('error', onClose)
-      resolve(Buffer.concat(chunks, size))
+      resolve(size)
     }
     // the client went away before the end: nothing to answer, but the caller's finally blocks must run
     const onClose = () => stop(badRequest('The upload was cut short by the client.', 'upload_aborted'))
@@ -78,20 +84,6 @@ function take(content: Uint8Array, budget: Budget): Uint8Array {
   return content
 }
 
-/** The multipart boundary exactly as sent: it is compared byte for byte (RFC 2046), unlike the media type. */
-function boundaryOf(contentType: string): string | undefined {
-  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
-  return m?.[1] ?? m?.[2]
-}
-
-/** Counts the parts of a multipart body by its delimiters, stopping past `max`: the cap holds before any part is parsed. */
-function countParts(body: Buffer, boundary: string, max: number): number {
-  const delimiter = Buffer.from(`--${boundary}`)
-  let count = -1 // the closing delimiter ends the last part
-  for (let i = body.indexOf(delimiter); i !== -1 && count <= max; i = body.indexOf(delimiter, i + delimiter.length)) count++
-  return count
-}
-
 /** An upload: its report files, and the files the reports refer to (multipart parts named `attachment`). */
 export interface Upload {
   files: UploadedFile[]
@@ -111,34 +103,72 @@ function checkAttachment(name: string, content: Uint8Array, count: number) {
   }
 }
 
+/** A file part of a multipart body, as it arrived. */
+interface Part {
+  field: string
+  name: string
+  chunks: Buffer[]
+  size: number
+}
+
+const unreadable = () => badRequest('The multipart body cannot be read: check the boundary and that the upload was not cut short.', 'bad_multipart')
+
+/**
+ * The parts of a multipart body, read as it streams in (busboy): each file part's bytes are kept as they arrive and
+ * the body itself is not, so a 50 MB upload is held once, not as the body, a parsed form and each part's copy.
+ */
 async function readMultipart(event: H3Event, contentType: string, budget: Budget): Promise<Upload> {
   const { maxUploadParts, blobs } = useConfig()
-  const body = await readBodyWithin(event, budget.limit, () => tooLarge(budget.limit))
-  const boundary = boundaryOf(contentType)
   const maxParts = maxUploadParts + blobs.maxFiles
-  if (boundary && countParts(body, boundary, maxParts) > maxParts) throw tooManyParts(maxUploadParts)
-  let form: FormData
+  let parser: Busboy.Busboy
   try {
-    // the body itself, not a Blob of it: a Blob is one more copy of a 50 MB upload at the moment its memory peaks
-    form = await new Response(body as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData()
+    // the boundary is taken as sent (RFC 2046 compares it byte for byte); names may be UTF-8, as browsers send them,
+    // and keep their paths (an attachment part is named by the path its report gives it)
+    parser = Busboy({
+      headers: { 'content-type': contentType }, defParamCharset: 'utf8', preservePath: true, limits: { parts: maxParts, files: maxParts },
+    })
   }
   catch {
-    throw badRequest('The multipart body cannot be read: check the boundary and that the upload was not cut short.', 'bad_multipart')
+    throw unreadable()
   }
+  const parts: Part[] = []
+  let failure: Error | null = null
+  parser.on('file', (field, stream, info) => {
+    const part: Part = { field, name: info.filename || field, chunks: [], size: 0 }
+    parts.push(part)
+    stream.on('data', (chunk: Buffer) => {
+      part.chunks.push(chunk)
+      part.size += chunk.length
+    })
+  })
+  parser.on('partsLimit', () => failure ??= tooManyParts(maxUploadParts))
+  parser.on('filesLimit', () => failure ??= tooManyParts(maxUploadParts))
+  const done = new Promise<void>((resolve) => {
+    parser.once('close', resolve)
+    parser.once('error', () => {
+      failure ??= unreadable()
+      resolve()
+    })
+  })
+  await streamBodyWithin(event, budget.limit, () => tooLarge(budget.limit), (chunk) => {
+    if (!failure) parser.write(chunk)
+  })
+  if (!failure) parser.end()
+  await done
+  if (failure) throw failure
   const files: UploadedFile[] = []
   const attachments: UploadedAttachment[] = []
-  for (const [field, value] of form.entries()) {
-    if (typeof value === 'string') continue
-    const name = value.name || field
-    const content = new Uint8Array(await value.arrayBuffer())
-    if (field === ATTACHMENT_FIELD) {
+  for (const part of parts) {
+    const content = Buffer.concat(part.chunks, part.size)
+    part.chunks = []
+    if (part.field === ATTACHMENT_FIELD) {
       // kept as sent (a gzip file stays one): the bytes count against the body limit only
-      checkAttachment(name, content, attachments.length + 1)
-      attachments.push({ name, content })
+      checkAttachment(part.name, content, attachments.length + 1)
+      attachments.push({ name: part.name, content })
       continue
     }
     if (files.length >= maxUploadParts) throw tooManyParts(maxUploadParts)
-    files.push({ name, content: await gunzipWithin(name, content, budget) })
+    files.push({ name: part.name, content: await gunzipWithin(part.name, content, budget) })
   }
   if (!files.length) throw badRequest('The multipart body has no file part: send each report as a file field, e.g. curl -F "file=@report.xml".', 'no_file')
   return { files, attachments }

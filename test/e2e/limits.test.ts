@@ -124,6 +124,30 @@ describe('upload and /mcp limits', () => {
     expect(JSON.parse(res.body).counts.tests).toBe(1)
   })
 
+  it('reads a multipart body as it streams in: names as sent, and a sentence for a body it cannot read', async () => {
+    const post = (body: Buffer | string, contentType: string, query = 'project=limits') => send(runs(query),
+      { 'authorization': `Bearer ${key}`, 'content-type': contentType, 'content-length': Buffer.byteLength(body) }, async (write) => { await write(body) })
+    const answer = (res: Answer) => {
+      const body = JSON.parse(res.body) as { message?: string, data?: { code?: string } }
+      return { status: res.status, code: body.data?.code, message: body.message }
+    }
+    // a UTF-8 file name with its path, two report files spread over one body
+    const sent = await post(multipart('pd-names', [{ name: 'reports/Prüfung.xml', content: JUNIT },
+      { name: 'other.xml', content: JUNIT.replace('name="t"', 'name="u"') }]), 'multipart/form-data; boundary=pd-names', 'project=limits&runKey=names')
+    expect(sent.status, sent.body).toBe(201)
+    expect(JSON.parse(sent.body).files.map((f: { name: string }) => f.name)).toEqual(['reports/Prüfung.xml', 'other.xml'])
+    // cut short: the closing delimiter never comes
+    const whole = multipart('pd-cut', [{ name: 'junit.xml', content: JUNIT }])
+    expect(answer(await post(whole.subarray(0, whole.length - 12), 'multipart/form-data; boundary=pd-cut')))
+      .toMatchObject({ status: 400, code: 'bad_multipart', message: expect.stringMatching(/cannot be read.*cut short/) })
+    // no boundary, or a boundary the body does not use
+    expect(answer(await post(whole, 'multipart/form-data'))).toMatchObject({ status: 400, code: 'bad_multipart' })
+    expect(answer(await post(whole, 'multipart/form-data; boundary=pd-other'))).toMatchObject({ status: 400, code: 'bad_multipart' })
+    // fields only, no file
+    const fields = '--pd-fields\r\ncontent-disposition: form-data; name="branch"\r\n\r\nmain\r\n--pd-fields--\r\n'
+    expect(answer(await post(fields, 'multipart/form-data; boundary=pd-fields'))).toMatchObject({ status: 400, code: 'no_file' })
+  })
+
   it('a chunked /mcp body of 20 MB gets the 413 JSON-RPC error while the server reads at most about 1 MB', async () => {
     const mcp = (body: (write: Write) => Promise<void>) => send(`${server.url}/mcp`, {
       'authorization': `Bearer ${readKey}`, 'content-type': 'application/json', 'accept': 'application/json, text/event-stream',
