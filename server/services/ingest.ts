@@ -134,8 +134,8 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
   let total = 0
   let next = 0
   let stopped = false
-  const bytes = files.reduce((sum, f) => sum + f.content.byteLength, 0)
-  await withParsers(Math.min(files.length, PARSE_AT_ONCE), bytes, parsers => Promise.all(parsers.map(async (parser) => {
+  const uploadBytes = files.reduce((sum, f) => sum + f.content.byteLength, 0)
+  await withParsers(Math.min(files.length, PARSE_AT_ONCE), uploadBytes, parsers => Promise.all(parsers.map(async (parser) => {
     // each parser takes the next file until none is left or one has failed; what is in flight finishes first
     for (let at = next++; at < files.length && !stopped; at = next++) {
       const f = files[at]!

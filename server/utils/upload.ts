@@ -141,19 +141,22 @@ async function readMultipart(event: H3Event, contentType: string, budget: Budget
       part.size += chunk.length
     })
   })
+  // past the limits busboy drops the further parts and reads on to the end, where the 413 is answered
   parser.on('partsLimit', () => failure ??= tooManyParts(maxUploadParts))
   parser.on('filesLimit', () => failure ??= tooManyParts(maxUploadParts))
+  let broken = false
   const done = new Promise<void>((resolve) => {
     parser.once('close', resolve)
-    parser.once('error', () => {
+    parser.on('error', () => {
+      broken = true
       failure ??= unreadable()
       resolve()
     })
   })
   await streamBodyWithin(event, budget.limit, () => tooLarge(budget.limit), (chunk) => {
-    if (!failure) parser.write(chunk)
+    if (!broken) parser.write(chunk)
   })
-  if (!failure) parser.end()
+  if (!broken) parser.end()
   await done
   if (failure) throw failure
   const files: UploadedFile[] = []

@@ -106,6 +106,12 @@ describe('upload and /mcp limits', () => {
     const res = await send(runs(), headers, async (write) => { await write(body) })
     expect(res.status).toBe(413)
     expect(JSON.parse(res.body).message).toMatch(/50 files.*PROOFDECK_MAX_UPLOAD_PARTS/)
+    // past every part the reader keeps (files and attachments together) it drops the rest and still answers
+    const flood = multipart('pd-flood', Array.from({ length: 600 }, (_, i) => ({ name: `r${i}.xml`, content: JUNIT })))
+    const flooded = await send(runs(), { ...headers, 'content-type': 'multipart/form-data; boundary=pd-flood', 'content-length': flood.length },
+      async (write) => { await write(flood) })
+    expect(flooded.status).toBe(413)
+    expect(JSON.parse(flooded.body).message).toMatch(/50 files.*PROOFDECK_MAX_UPLOAD_PARTS/)
   })
 
   it('a chunked upload over the limit gets the 413 sentence, not a reset', async () => {
