@@ -25,7 +25,7 @@ const CASES = [
   { label: 'Playwright JSON, 50,000 results', format: 'playwright', n: 50_000 },
   { label: 'JUnit XML, 350,000 results (50 MB)', format: 'junit', n: 350_000 },
   { label: 'Playwright JSON, 117,000 results (50 MB)', format: 'playwright', n: 117_000 },
-  /** The 50 MB JUnit report as two files of one upload: both parse workers at once, the memory's worst case. */
+  /** The 50 MB JUnit report as two files of one multipart upload (read one at a time: past 8 MB an upload gets one parse worker). */
   { label: 'JUnit XML in 2 files, 350,000 results (50 MB)', format: 'junit', n: 350_000, files: 2 },
   /** The 50 MB JUnit report as the CLI sends it: one file, multipart. */
   { label: 'JUnit XML in 1 file, multipart, 350,000 results (50 MB)', format: 'junit', n: 350_000, files: 1 },
