@@ -2,6 +2,7 @@ import type { UploadView } from '#shared/types/reads'
 
 /** One upload of a run: its files, and what it noted (an upload's notes are stored with its first file). */
 export interface RunUpload {
+  upload: string
   uploadedAt: string
   files: Pick<UploadView, 'fileName' | 'format' | 'results' | 'bytes'>[]
   newClusters: number
@@ -11,16 +12,15 @@ export interface RunUpload {
 }
 
 /**
- * A run's stored files (in the order stored) grouped into the uploads that brought them: the files of one upload share
- * its transaction's time. The run page shows an upload's new clusters and newly flaky tests once, not against
- * whichever of its files came first.
+ * A run's stored files (in the order stored) grouped into the uploads that brought them. The run page shows an
+ * upload's new clusters and newly flaky tests once, not against whichever of its files came first.
  */
 export function uploadsOfRun(files: UploadView[]): RunUpload[] {
   const uploads: RunUpload[] = []
-  for (const { fileName, format, results, bytes, uploadedAt, ...notes } of files) {
+  for (const { upload: id, fileName, format, results, bytes, uploadedAt, ...notes } of files) {
     let upload = uploads.at(-1)
-    if (upload?.uploadedAt !== uploadedAt) {
-      upload = { uploadedAt, files: [], newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
+    if (upload?.upload !== id) {
+      upload = { upload: id, uploadedAt, files: [], newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
       uploads.push(upload)
     }
     upload.files.push({ fileName, format, results, bytes })

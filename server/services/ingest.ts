@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
 import { retryConflicts } from '../db/errors'
@@ -298,8 +299,9 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
   stepDone('flakiness')
   const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky }
   // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
+  const uploadId = randomUUID()
   await tx.insert(runUploads).values(fresh.map((f, i) => ({
-    runId: run.id, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
+    runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
   return { notes, stored, touchedClusters: analysis.touchedClusters }
@@ -330,7 +332,7 @@ interface ReceiptInput {
 
 /** The receipt: the whole run as stored after this upload, plus what this upload (or its first sending) noted. */
 async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
-  const [shards] = await tx.select({ n: sql<number>`count(*)::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
+  const [shards] = await tx.select({ n: sql<number>`count(distinct ${runUploads.uploadId})::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',
   }))

@@ -142,13 +142,13 @@ export async function runBefore(run: RunRow, branch: string | null): Promise<Run
  * The uploads of the outer `runs` row, oldest first, as the run page lists them (UploadView): a column of the run's
  * own read, the notes' lists counted in SQL so they are not sent.
  */
-const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_build_object('fileName', u.file_name, 'format', u.format,
+const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_build_object('upload', u.upload_id, 'fileName', u.file_name, 'format', u.format,
     'results', u.results, 'bytes', u.bytes,
     'uploadedAt', to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'duplicates', coalesce(jsonb_array_length(u.notes->'duplicates'), 0),
     'rejected', coalesce(jsonb_array_length(u.notes->'rejected'), 0),
     'newClusters', coalesce(jsonb_array_length(u.notes->'newClusters'), 0),
-    'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0)) order by u.created_at, u.id), '[]'::json)
+    'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0)) order by u.created_at, u.upload_id, u.id), '[]'::json)
   from ${runUploads} u where u.run_id = ${runs.id})`
 
 /** A retried result's attempts in order, read with the result (null for a single attempt). */

@@ -148,12 +148,14 @@ export interface RunDetail extends RunSummary {
   /** Failures new since the previous run of the branch and those that failed there too; null without a previous run. */
   novelty: { new: number, known: number } | null
   previousRunId: string | null
-  /** The receipt of each uploaded file (shards and retries of one run), oldest first. */
+  /** The receipt of each uploaded file (shards and retries of one run), oldest first; `upload` says which upload brought it. */
   uploads: UploadView[]
   results: Page<ResultView>
 }
 
 export interface UploadView {
+  /** The upload (one request) that brought the file: the files of one upload share it. */
+  upload: string
   fileName: string
   format: string
   results: number

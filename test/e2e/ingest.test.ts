@@ -143,6 +143,24 @@ describe('ingest', () => {
     expect(b.body.counts.failed).toBe(e1.failed + e2.failed)
   })
 
+  it('counts uploads, not files: one upload of two report files is one upload of the run, a second shard makes two', async () => {
+    const [f1, f2, f3] = ['junit/junitxml__junit-basic.xml', 'junit/test-reporter__python-xunit-unittest.xml', 'junit/test-reporter__python-xunit-pytest.xml']
+    const query = { project: 'upload-count', runKey: 'pipeline-8' }
+    const a = await upload(server, [corpusFile(f1!), corpusFile(f2!)], { key, query })
+    expect(a.status).toBe(201)
+    expect(a.body.files).toHaveLength(2)
+    expect(a.body.merged.shards).toBe(1)
+    const b = await upload(server, [corpusFile(f3!)], { key, query })
+    expect(b.body.merged.shards).toBe(2)
+    // a retry of the first upload is not a third
+    expect((await upload(server, [corpusFile(f1!), corpusFile(f2!)], { key, query })).body.merged.shards).toBe(2)
+    const run = await (await fetch(`${server.url}/api/runs/${a.body.runId}?limit=1`, { headers: { cookie } })).json() as { uploads: { upload: string, fileName: string }[] }
+    expect(run.uploads.map(u => u.fileName).sort()).toEqual([f1, f2, f3].map(f => f!.split('/').pop()).sort())
+    const uploadOf = (file: string) => run.uploads.find(u => file.endsWith(u.fileName))!.upload
+    expect(uploadOf(f1!)).toBe(uploadOf(f2!))
+    expect(uploadOf(f3!)).not.toBe(uploadOf(f1!))
+  })
+
   it('folds the same test in two shards of one run into one result: a failure then a pass is a flaky pass', async () => {
     const shard = (body: string) => `<testsuite name="s"><testcase classname="c" name="retried">${body}</testcase><testcase classname="c" name="other${body ? 1 : 2}"/></testsuite>`
     const a = await upload(server, [{ name: 'a.xml', content: shard('<failure message="boom">stack</failure>') }], { key, query: { project: 'cross', runKey: 'r1' } })
@@ -173,7 +191,7 @@ describe('ingest', () => {
     // the run lists the upload as its receipt said (the notes counted in SQL)
     const run = await (await fetch(`${server.url}/api/runs/${res.body.runId}`, { headers: { cookie } })).json() as any
     expect(run.uploads).toEqual([{
-      fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      upload: expect.stringMatching(/^[0-9a-f-]{36}$/), fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       duplicates: 1, rejected: 0, newClusters: res.body.newClusters.length, newlyFlaky: res.body.newlyFlaky.length,
     }])
     expect(Math.abs(Date.parse(run.uploads[0].uploadedAt) - Date.now())).toBeLessThan(60_000)

@@ -51,6 +51,8 @@ export const runs = pgTable('runs', {
 export const runUploads = pgTable('run_uploads', {
   id: uuid().primaryKey().defaultRandom(),
   runId: uuid().notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  /** The upload that brought this file: the files of one request share it (the receipt counts uploads, not files). */
+  uploadId: uuid().notNull(),
   contentHash: text().notNull(),
   fileName: text().notNull(),
   format: reportFormatEnum().notNull(),
