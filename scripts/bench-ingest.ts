@@ -123,6 +123,29 @@ async function copyRate(url: string): Promise<{ rows: number, ms: number }> {
   }
 }
 
+/**
+ * Postgres: waits until the day rollups of the runs of these keys are done (they are rolled up after the upload's
+ * commit, services/test-rollups.ts) and returns when; null for a build that rolls them up inside the upload.
+ */
+async function rolledUpAt(url: string, runKeys: string[]): Promise<number | null> {
+  const { default: postgres } = await import('postgres')
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    for (;;) {
+      const [due] = await sql<{ n: number }[]>`select count(*)::int as n from runs where run_key = any(${runKeys}) and days_due is not null`
+      if (!due!.n) return performance.now()
+      await new Promise(r => setTimeout(r, 2))
+    }
+  }
+  catch (err) {
+    if (/days_due/.test((err as Error).message)) return null
+    throw err
+  }
+  finally {
+    await sql.end()
+  }
+}
+
 interface Row {
   db: string
   /** `before`: the build given with --before; `after`: this checkout's `.output`. */
@@ -134,9 +157,9 @@ interface Row {
   /** The server's steps of the next upload (empty for a build without Server-Timing). */
   nextSteps: Map<string, number>
   /** The seventh upload: every test past its first five runs (`new`), the steady state of a CI history. */
-  steady?: { ms: number, perSecond: number, steps: Map<string, number> }
+  steady?: { ms: number, perSecond: number, steps: Map<string, number>, rolledMs?: number }
   /** AT_ONCE uploads sent together after the seventh: the wall time until the last answered, and results/s over it. */
-  atOnce?: { ms: number, perSecond: number }
+  atOnce?: { ms: number, perSecond: number, rolledMs?: number }
   perSecond: number
   idleMb: number
   rssMb: number
@@ -187,18 +210,26 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], {
     let atOnce: Row['atOnce']
     if (c.n <= STEADY_MAX) {
       for (let i = 3; i < STEADY_RUN; i++) await post(server.url, key, body, { project: 'bench', runKey: `run-${i}`, branch: 'main' }, type)
+      // the day rollups, after the commit: when the uploads' whole work is done, as well as when the receipt came
+      const rolled = async (started: number, runKeys: string[]) => {
+        if (db !== 'Postgres') return undefined
+        const at = await rolledUpAt(database.env.DATABASE_URL!, runKeys)
+        return at === null ? undefined : at - started
+      }
+      let started = performance.now()
       const s = await post(server.url, key, body, { project: 'bench', runKey: `run-${STEADY_RUN}`, branch: 'main' }, type)
-      steady = { ms: s.ms, perSecond: s.tests / (s.ms / 1000), steps: s.steps }
-      const started = performance.now()
-      const together = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) =>
-        post(server.url, key, body, { project: 'bench', runKey: `matrix-${i}`, branch: 'main', environment: `job-${i}` }, type)))
+      steady = { ms: s.ms, perSecond: s.tests / (s.ms / 1000), steps: s.steps, rolledMs: await rolled(started, [`run-${STEADY_RUN}`]) }
+      started = performance.now()
+      const matrix = Array.from({ length: AT_ONCE }, (_, i) => `matrix-${i}`)
+      const together = await Promise.all(matrix.map((runKey, i) =>
+        post(server.url, key, body, { project: 'bench', runKey, branch: 'main', environment: `job-${i}` }, type)))
       const ms = performance.now() - started
-      atOnce = { ms, perSecond: together.reduce((a, t) => a + t.tests, 0) / (ms / 1000) }
+      atOnce = { ms, perSecond: together.reduce((a, t) => a + t.tests, 0) / (ms / 1000), rolledMs: await rolled(started, matrix) }
       const days: string[] = []
       const last: { ms: number, steps: Map<string, number> }[] = []
       for (let n = STEADY_RUN + AT_ONCE + 1; n <= DAY_RUNS; n++) {
         const u = await post(server.url, key, body, { project: 'bench', runKey: `day-${n}`, branch: 'main' }, type)
-        if (n % 25 === 0 || n === DAY_RUNS) days.push(`run ${n}: days ${u.steps.get('days')?.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)
+        if ((n % 25 === 0 || n === DAY_RUNS) && u.steps.has('days')) days.push(`run ${n}: days ${u.steps.get('days')!.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)
         if (n > DAY_RUNS - LAST_DAY_RUNS) last.push(u)
       }
       if (days.length) console.log(`         ${build} ${c.label}, one day's runs: ${days.join(', ')}`)
@@ -218,10 +249,11 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], {
       row.copyPerSecond = copy.rows / (copy.ms / 1000)
     }
     const vsCopy = row.copyPerSecond ? `  COPY ${Math.round(row.copyPerSecond).toLocaleString('en')} rows/s (${pct(row)} of it)` : ''
+    const rolledLine = (ms?: number) => (ms === undefined ? '' : `, day rollups done at ${ms.toFixed(0)} ms`)
     const atOnceLine = atOnce
-      ? `  ${AT_ONCE} at once ${atOnce.ms.toFixed(0)} ms (${perSecond(atOnce.perSecond)} results/s${row.copyPerSecond ? `, ${pct(row, atOnce.perSecond)} of COPY` : ''})`
+      ? `  ${AT_ONCE} at once ${atOnce.ms.toFixed(0)} ms (${perSecond(atOnce.perSecond)} results/s${row.copyPerSecond ? `, ${pct(row, atOnce.perSecond)} of COPY` : ''}${rolledLine(atOnce.rolledMs)})`
       : ''
-    const steadyLine = (steady ? `  7th ${steady.ms.toFixed(0)} ms (${perSecond(steady.perSecond)} results/s)` : '') + atOnceLine
+    const steadyLine = (steady ? `  7th ${steady.ms.toFixed(0)} ms (${perSecond(steady.perSecond)} results/s${rolledLine(steady.rolledMs)})` : '') + atOnceLine
     console.log(`${db.padEnd(8)} ${build.padEnd(6)} ${c.label.padEnd(32)} first ${first.ms.toFixed(0).padStart(6)} ms  next ${next.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.perSecond).toLocaleString('en').padStart(7)} results/s${steadyLine}  RSS idle ${row.idleMb} MB, peak ${row.rssMb} MB${vsCopy}`)
     for (const [name, steps] of [['next', next.steps], ['7th', steady?.steps]] as const) {
       if (steps?.size) console.log(`         ${name.padEnd(5)} ${[...steps].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`)

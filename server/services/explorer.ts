@@ -11,12 +11,12 @@ import { requireProject } from './projects'
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import type { Scope } from './scope'
 import { testTextMatches } from './search'
-import { percentile } from './test-rollups'
+import { percentile, rollUpTestDays } from './test-rollups'
 
 /**
  * The test explorer: every test that ran in a window of days up to the project's latest run, with its results,
  * failure rate, flakiness, p50/p95 duration, the p50 of the window before (duration regressions) and a pass rate
- * per day. Read from the per-test day rollups kept at ingest (services/test-rollups.ts), never from results: a row per
+ * per day. Read from the per-test day rollups kept after ingest (services/test-rollups.ts), never from results: a row per
  * test and day, whatever the size of the history. A window's p50/p95 are its days' p50/p95 weighted by their
  * durations (exact for a test that ran on one day of it; unnesting every duration of a window took 360 ms at 1M results).
  */
@@ -67,6 +67,8 @@ function windowOf(latest: Date | null, days: number): ExplorerWindow | null {
 /** A page of a project's tests in the explorer: sorted and filtered as asked, cursor-paged on (sort key, id), or grouped by owner. */
 export async function listExplorerTests(scope: Scope, projectSlug: string, query: ListExplorerTestsQuery): Promise<ExplorerPage> {
   const project = await requireProject(scope, projectSlug)
+  // runs whose rollup job has not run yet (uploaded a moment ago) are rolled up first
+  await rollUpTestDays(project.id)
   const db = await useDb()
   const [latest] = await db.select({ at: projectRollups.latestStartedAt }).from(projectRollups)
     .where(sql`${projectRollups.projectId} = ${project.id}`)

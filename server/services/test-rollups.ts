@@ -1,22 +1,22 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { schema, type Tx } from '../db'
+import { schema, useDb, type Tx } from '../db'
+import { rowsOf } from '../db/sql'
+import { enqueueJob, registerJob } from './jobs'
 
 /**
- * The test explorer's per-test day rollups (server/db/schema/test-rollups.ts), kept in the upload's transaction.
- * A new run only adds results, so its rows are added to the day's counts and durations; a shard or re-upload under
- * an existing run may replace results it already held, so its tests' day is counted again from their stored results.
+ * The test explorer's per-test day rollups (server/db/schema/test-rollups.ts), kept after the uploads' commits: an
+ * upload marks its run (runs.days_due) and queues a roll of its project, which the upload does not wait for. A new
+ * run only adds results, so its rows are added to the day's counts and durations (runs that came due together in one
+ * statement); a shard under a run already added may replace results, so its tests' day is counted again from their
+ * stored results. The explorer rolls up what is still due before it reads, so it never shows a stale day.
  */
 
 const { testDayRollups, testResults, runs } = schema
 
-/**
- * Results of infrastructure runs (most of the suite failed: runs.infra, set before the rollup) are left out of the
- * failure rate and flakiness, as services/flakiness.ts leaves them out.
- */
-const runIsInfra = (runId: string) => sql`exists (select 1 from ${runs} where ${runs.id} = ${runId}::uuid and ${runs.infra})`
-const notInInfraRuns = (projectId: string) =>
-  sql`run_id not in (select ${runs.id} from ${runs} where ${runs.projectId} = ${projectId}::uuid and ${runs.infra})`
+const TEST_DAYS_JOB = 'test-days'
+/** Runs rolled up per transaction: a backlog (a burst of uploads, a restart) drains in bounded steps. */
+const RUNS_PER_ROLL = 20
 
 /**
  * The columns of a rollup row, counted from `test_results` rows (skips are not runs; durations of executed results,
@@ -26,26 +26,93 @@ const COUNTED = sql`count(*) filter (where status <> 'skipped'), count(*) filter
   count(*) filter (where flaky),
   coalesce(array_agg(duration_ms order by duration_ms) filter (where status <> 'skipped' and duration_ms is not null), '{}')`
 
-/** Adds this upload's results (of `run`) to the per-test day rollups. */
-export async function recordTestDays(tx: Tx, run: { id: string, projectId: string, startedAt: Date }, isNewRun: boolean): Promise<void> {
-  const day = run.startedAt.toISOString().slice(0, 10)
-  const runId = run.id
-  const counted = isNewRun
-    ? sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults}
-      where run_id = ${runId}::uuid and not ${runIsInfra(runId)} group by 1, 3`
-    : sql`select project_id, ${day}::date as day, test_case_id, ${COUNTED} from ${testResults}
-      where test_case_id in (select test_case_id from ${testResults} where run_id = ${runId}::uuid) and ${notInInfraRuns(run.projectId)}
-        and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
-      group by 1, 3`
-  // a new run adds to the day; a re-upload counted the day's stored results again, so it replaces the row
-  const merged = isNewRun ? mergeDurations(testDayRollups.durations, sql`excluded.durations`) : sql`excluded.durations`
-  const add = (column: AnyPgColumn) => isNewRun ? sql`${column} + excluded.${sql.identifier(column.name)}` : sql`excluded.${sql.identifier(column.name)}`
-  await tx.execute(sql`
+/** The upsert of counted rows: added to the day (`add`), or replacing it (`replace`: the day counted again). */
+function upsertDays(counted: SQL, mode: 'add' | 'replace'): SQL {
+  const merged = mode === 'add' ? mergeDurations(testDayRollups.durations, sql`excluded.durations`) : sql`excluded.durations`
+  const set = (column: AnyPgColumn) => mode === 'add'
+    ? sql`${column} + excluded.${sql.identifier(column.name)}`
+    : sql`excluded.${sql.identifier(column.name)}`
+  return sql`
     insert into ${testDayRollups} (project_id, day, test_case_id, runs, failed, flaky, durations)
     select project_id, day, test_case_id, runs, failed, flaky, durations
     from (${counted}) as c (project_id, day, test_case_id, runs, failed, flaky, durations)
-    on conflict (project_id, day, test_case_id) do update set runs = ${add(testDayRollups.runs)},
-      failed = ${add(testDayRollups.failed)}, flaky = ${add(testDayRollups.flaky)}, durations = ${merged}`)
+    on conflict (project_id, day, test_case_id) do update set runs = ${set(testDayRollups.runs)},
+      failed = ${set(testDayRollups.failed)}, flaky = ${set(testDayRollups.flaky)}, durations = ${merged}`
+}
+
+/** In the upload's transaction: a shard of a run whose results were already added has its tests' day counted again. */
+export async function markShardDaysDue(tx: Tx, runId: string): Promise<void> {
+  await tx.execute(sql`update ${runs} set days_due = coalesce(days_due, 'recount') where id = ${runId}::uuid`)
+}
+
+/**
+ * Rolls up the runs of a project whose day rollups are due; returns how many. One roll of a project at a time (an
+ * advisory lock); a run whose upload is still in flight (its row locked) is left to the roll that upload queues.
+ * Added runs go first: a recount counts the day's stored results, theirs included, and leaves out only runs still
+ * due to be added (and infrastructure runs, as services/flakiness.ts does).
+ */
+export async function rollUpTestDays(projectId: string): Promise<number> {
+  const db = await useDb()
+  const [due] = rowsOf<{ any: boolean }>(await db.execute(sql`
+    select exists (select 1 from ${runs} where project_id = ${projectId}::uuid and days_due is not null) as any`))
+  if (!due?.any) return 0
+  let rolled = 0
+  for (;;) {
+    const n = await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
+      const rows = rowsOf<{ id: string, started_at: string | Date, days_due: 'add' | 'recount' }>(await tx.execute(sql`
+        select id, started_at, days_due from ${runs} where project_id = ${projectId}::uuid and days_due is not null
+        order by started_at, id limit ${RUNS_PER_ROLL} for update skip locked`))
+      const added = rows.filter(r => r.days_due === 'add')
+      if (added.length) {
+        const ids = sql`${`{${added.map(r => r.id).join(',')}}`}::uuid[]`
+        const starts = sql`${`{${added.map(r => new Date(r.started_at).toISOString()).join(',')}}`}::timestamptz[]`
+        await tx.execute(upsertDays(sql`
+          select project_id, (run_started_at at time zone 'UTC')::date, test_case_id, ${COUNTED} from ${testResults}
+          where run_id = any(${ids}) and run_started_at = any(${starts})
+            and run_id not in (select id from ${runs} where id = any(${ids}) and infra)
+          group by 1, 2, 3`, 'add'))
+        await tx.execute(sql`update ${runs} set days_due = null where id = any(${ids})`)
+      }
+      for (const run of rows.filter(r => r.days_due === 'recount')) {
+        const day = new Date(run.started_at).toISOString().slice(0, 10)
+        await tx.execute(upsertDays(sql`
+          select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
+          where test_case_id in (select test_case_id from ${testResults} where run_id = ${run.id}::uuid)
+            and run_id not in (select id from ${runs} where project_id = ${projectId}::uuid and (infra or days_due = 'add'))
+            and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
+          group by 1, 3`, 'replace'))
+        await tx.execute(sql`update ${runs} set days_due = null where id = ${run.id}::uuid`)
+      }
+      return rows.length
+    })
+    rolled += n
+    if (n < RUNS_PER_ROLL) return rolled
+  }
+}
+
+/** After an upload's commit: a roll of its project, unless one already waits to run (it will see this run). */
+export function queueTestDays(projectId: string): void {
+  enqueueJob(TEST_DAYS_JOB, { projectId }, { singletonKey: projectId })
+    .catch((err: Error) => console.error(`[proofdeck] the day rollups were not queued (the next upload or explorer read rolls them up): ${err.message}`))
+}
+
+/** Registers the roll-up job (the jobs plugin does, at start-up). */
+export function registerTestDaysJob(): void {
+  registerJob<{ projectId: string }>({
+    name: TEST_DAYS_JOB, policy: 'short', retryLimit: 5, retryDelay: 5, expireInSeconds: 900, concurrency: 1,
+    handler: async ({ projectId }) => {
+      await rollUpTestDays(projectId)
+    },
+  })
+}
+
+/** At start-up: a roll of every project with runs still due (a crash between an upload's commit and its roll). */
+export async function requeueDueTestDays(): Promise<number> {
+  const db = await useDb()
+  const due = rowsOf<{ project_id: string }>(await db.execute(sql`select distinct project_id from ${runs} where days_due is not null`))
+  for (const { project_id } of due) queueTestDays(project_id)
+  return due.length
 }
 
 /**

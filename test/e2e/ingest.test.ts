@@ -114,7 +114,7 @@ describe('ingest', () => {
     expect([first.status, retry.status]).toEqual([201, 200])
     const timed = steps(first.headers)
     expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'properties',
-      'results', 'counters', 'counts', 'quiet', 'scores', 'flakiness', 'files', 'days', 'rollups', 'receipt', 'commit'])
+      'results', 'counters', 'counts', 'quiet', 'scores', 'flakiness', 'files', 'rollups', 'receipt', 'commit'])
     const total = Object.values(timed).reduce((a, b) => a + b, 0)
     expect(total).toBeGreaterThan(0)
     expect(total).toBeLessThanOrEqual(wall)

@@ -38,6 +38,11 @@ export const runs = pgTable('runs', {
    * (services/result-properties.ts). Null for a run stored before this was kept: its project's rows are then all kept.
    */
   propertiesIds: uuid().array().default(sql`'{}'::uuid[]`),
+  /**
+   * What the per-test day rollups still owe this run (services/test-rollups.ts, rolled up after the upload's commit):
+   * `add` its results (a new run), `recount` its tests' day (a shard came after they were added); null when done.
+   */
+  daysDue: text().$type<'add' | 'recount'>(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
@@ -45,6 +50,7 @@ export const runs = pgTable('runs', {
   uniqueIndex('runs_project_number_idx').on(t.projectId, t.number),
   index('runs_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  index('runs_days_due_idx').on(t.projectId).where(sql`days_due is not null`),
 ])
 
 /** One uploaded file of a run. The content hash makes a retried upload a no-op and a new shard an addition. */

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryDb, startServer, type TestServer } from './server'
+import { createKey, login, upload } from './client'
+import { dayRollupsCheck, rolledUp } from './day-rollups'
+
+/**
+ * The test explorer's per-test day rollups are rolled up after an upload's commit (services/test-rollups.ts): the
+ * upload marks its run due and a job adds it. What the explorer shows must not depend on when that job ran: right
+ * after the receipt, after the job, after a crash between the commit and the job, or with the job never queued.
+ */
+
+type Outcome = 'pass' | 'fail' | 'skip'
+
+function junit(tests: [string, Outcome, number][]): string {
+  const cases = tests.map(([name, outcome, seconds]) => `<testcase classname="days.Suite" name="${name}" time="${seconds}">${
+    outcome === 'fail' ? '<failure message="expected 1 to be 2">AssertionError: expected 1 to be 2</failure>' : outcome === 'skip' ? '<skipped/>' : ''}</testcase>`)
+  return `<?xml version="1.0"?><testsuite name="days" tests="${tests.length}">${cases.join('')}</testsuite>`
+}
+
+const DAY = '2026-11-30'
+/** What the explorer says of each test over the window, once every upload below is counted. */
+const EXPECTED = {
+  'checkout total': { runs: 2, failed: 0, p50Ms: 100, p95Ms: 300 },
+  'search results': { runs: 2, failed: 1, p50Ms: 200, p95Ms: 250 },
+  'login form': { runs: 1, failed: 0, p50Ms: 50, p95Ms: 50 },
+  'late shard': { runs: 1, failed: 0, p50Ms: 400, p95Ms: 400 },
+}
+
+describe('per-test day rollups, after the commit', () => {
+  let server: TestServer
+  /** The server that made the database (its stop drops it); a restart's server runs on the same database. */
+  let first: TestServer
+  let cookie: string
+  let key: string
+
+  beforeAll(async () => {
+    server = first = await startServer()
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(async () => {
+    if (server !== first) await server?.kill()
+    await first?.stop()
+  })
+
+  const send = async (runKey: string, hour: number, tests: [string, Outcome, number][]) => {
+    const res = await upload(server, [{ name: `${runKey}.xml`, content: junit(tests) }],
+      { key, query: { project: 'days', branch: 'main', runKey, startedAt: `${DAY}T${String(hour).padStart(2, '0')}:00:00Z` } })
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201)
+  }
+  const explorer = async () => {
+    const res = await fetch(`${server.url}/api/projects/days/tests?days=7&limit=100`, { headers: { cookie } })
+    expect(res.status).toBe(200)
+    const page = await res.json() as { items: { title: string, runs: number, failed: number, p50Ms: number, p95Ms: number }[] }
+    return Object.fromEntries(page.items.map(t => [t.title, { runs: t.runs, failed: t.failed, p50Ms: t.p50Ms, p95Ms: t.p95Ms }]))
+  }
+
+  it('shows every upload the moment its receipt is back: runs of a day added, a shard of an added run counted again', async () => {
+    await send('a', 9, [['checkout total', 'pass', 0.1], ['search results', 'fail', 0.2], ['login form', 'skip', 0]])
+    await send('b', 10, [['checkout total', 'pass', 0.3], ['search results', 'pass', 0.25], ['login form', 'pass', 0.05]])
+    // a second shard of run a, after its results may already have been added
+    await send('a', 9, [['late shard', 'pass', 0.4]])
+    expect(await explorer()).toEqual(EXPECTED)
+  })
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('are rolled up by the job without a reader, and equal the stored results', async () => {
+    await send('c', 11, [['checkout total', 'skip', 0]])
+    expect(await rolledUp(server.env, 'days')).toMatchObject({ due: 0, days_differing: 0, percentiles_differing: 0, rows: 4 })
+  })
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('loses nothing when no roll-up was queued: the explorer rolls up first, a restart queues the rest', async () => {
+    const forget = `delete from test_day_rollups where project_id = (select id from projects where slug = 'days');
+      update runs set days_due = 'add' where project_id = (select id from projects where slug = 'days')`
+    // as if the server had died between the uploads' commits and their jobs: nothing queued, nothing rolled up
+    await queryDb(server.env, forget)
+    expect(await dayRollupsCheck(server.env, 'days')).toMatchObject({ rows: 0, due: 3 })
+    expect(await explorer()).toEqual(EXPECTED)
+    expect(await dayRollupsCheck(server.env, 'days')).toMatchObject({ rows: 4, due: 0, days_differing: 0 })
+
+    await server.kill()
+    await queryDb(server.env, forget)
+    server = await startServer(server.env)
+    expect(await rolledUp(server.env, 'days')).toMatchObject({ due: 0, days_differing: 0, percentiles_differing: 0, rows: 4 })
+    cookie = await login(server)
+    expect(await explorer()).toEqual(EXPECTED)
+  })
+})
