@@ -95,24 +95,19 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
         r.day >= ${window.from}::date as cur
       from ${testDayRollups} r
       where r.project_id = ${project.id}::uuid and r.day <= ${window.to}::date and r.day >= ${window.from}::date - ${query.days}::int
-    ), counts as (
-      select test_case_id, sum(runs) filter (where cur)::int as runs, sum(failed) filter (where cur)::int as failed,
-        sum(flaky) filter (where cur)::int as flaky,
-        jsonb_object_agg(day, 1 - failed::float8 / runs) filter (where cur and runs > 0) as days
-      from d group by 1
     ), ranked as (
-      select test_case_id, cur, p50_ms, p95_ms, sum(timed) over (partition by test_case_id, cur) as total,
+      select d.*, sum(timed) over (partition by test_case_id, cur) as total,
         sum(timed) over (partition by test_case_id, cur order by p50_ms rows unbounded preceding) as upto50,
         sum(timed) over (partition by test_case_id, cur order by p95_ms rows unbounded preceding) as upto95
-      from d where timed > 0
-    ), dur as (
-      select test_case_id, cur, array[min(p50_ms) filter (where upto50 >= total * 0.5), min(p95_ms) filter (where upto95 >= total * 0.95)] as p
-      from ranked group by 1, 2
+      from d
     ), s as (
-      select c.*, cw.p[1] as p50, cw.p[2] as p95, prev.p[1] as prev_p50 from counts c
-      left join dur cw on cw.test_case_id = c.test_case_id and cw.cur
-      left join dur prev on prev.test_case_id = c.test_case_id and not prev.cur
-      where c.runs > 0
+      select test_case_id, sum(runs) filter (where cur)::int as runs, sum(failed) filter (where cur)::int as failed,
+        sum(flaky) filter (where cur)::int as flaky,
+        jsonb_object_agg(day, 1 - failed::float8 / runs) filter (where cur and runs > 0) as days,
+        min(p50_ms) filter (where cur and upto50 >= total * 0.5) as p50, min(p95_ms) filter (where cur and upto95 >= total * 0.95) as p95,
+        min(p50_ms) filter (where not cur and upto50 >= total * 0.5) as prev_p50
+      from ranked group by test_case_id
+      having sum(runs) filter (where cur) > 0
     )
     select test_cases.id, title, suite_path, file, variant, owners, flaky_label, flaky_score,
       s.runs, s.failed, s.flaky, s.p50, s.p95, s.prev_p50, s.days, ${key} as k
