@@ -31,7 +31,9 @@ export interface ReportParser {
   parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<PackedReport>
 }
 
-interface PooledParser extends ReportParser {
+interface PooledParser {
+  /** As ReportParser's, the batches deflated or not (`deflate`). */
+  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number, deflate: boolean): Promise<PackedReport>
   failed: () => boolean
   close: () => Promise<void>
 }
@@ -45,6 +47,13 @@ const TRANSFER_BYTES = 1024 * 1024
 
 /** Uploads larger than this (bytes read by one worker) retire it: its heap grew and would stay grown. */
 const RECYCLE_BYTES = 8 * 1024 * 1024
+
+/**
+ * Uploads up to this size keep their parsed results as plain JSON, larger ones deflated (server/ingest/packed.ts): the
+ * JSON is about 3.5 times the report, so four uploads at once hold at most ~30 MB more (four 7 MB uploads held 114
+ * MB more at their peak, 392 → 506 MB, with the bound at 8 MB).
+ */
+const PLAIN_BYTES = 2 * 1024 * 1024
 
 const idle: PooledParser[] = []
 const waiting: ((p: PooledParser) => void)[] = []
@@ -71,7 +80,8 @@ export async function withParsers<T>(wanted: number, bytes: number, use: (parser
     return await use(pooled.map((parser, i) => ({
       parse(content, format, remaining) {
         read[i]! += content.byteLength
-        return parser.parse(content, format, remaining)
+        // an upload past PLAIN_BYTES holds its results deflated until they are stored; a smaller one as plain JSON
+        return parser.parse(content, format, remaining, bytes > PLAIN_BYTES)
       },
     })))
   }
@@ -152,12 +162,13 @@ function openParser(): PooledParser {
 
   return {
     failed: () => failure !== null,
-    parse(content, format, remaining) {
+    parse(content, format, remaining, deflate) {
       if (failure) return Promise.reject(failure)
       return new Promise((resolve, reject) => {
         pending = { id: ++next, batches: [], resolve, reject }
         const whole = content.byteLength >= TRANSFER_BYTES && content.byteOffset === 0 && content.byteLength === content.buffer.byteLength
-        worker.postMessage({ id: next, content, format, remaining } satisfies ParseRequest, whole ? [content.buffer as ArrayBuffer] : [])
+        const request: ParseRequest = { id: next, content, format, remaining, deflate }
+        worker.postMessage(request, whole ? [content.buffer as ArrayBuffer] : [])
       })
     },
     async close() {

@@ -5,8 +5,8 @@ import { packBatch, type PackedBatch } from '../ingest/packed'
 
 /**
  * The report parser off the main thread: one message per file in, its results in packed batches as they are read,
- * several to a message (server/ingest/packed.ts: identities in the clear, the results deflated; the buffers move,
- * they are not copied), then the rest of the report. The worker never holds more than one batch of results unpacked
+ * several to a message (server/ingest/packed.ts: identities in the clear, the results deflated for a large upload; the
+ * buffers move, they are not copied), then the rest of the report. The worker never holds more than one batch of results unpacked
  * (JUnit XML is read in one streaming pass), and the main thread holds a batch as its packed bytes until the store
  * unpacks it. Past the results the upload may still take, results are only counted: the main thread drops what it got
  * and answers with the count.
@@ -18,6 +18,8 @@ export interface ParseRequest {
   format: ReportFormat | undefined
   /** Results the upload may still take (PROOFDECK_MAX_RESULTS less the files parsed before). */
   remaining: number
+  /** Deflate the batches (a large upload's; server/ingest/packed.ts). */
+  deflate: boolean
 }
 
 export type ParseReply
@@ -50,7 +52,7 @@ function release(content: Uint8Array): void {
   if (whole && content.byteLength >= 1024 * 1024 && buffer instanceof ArrayBuffer) structuredClone(buffer, { transfer: [buffer] })
 }
 
-function handle({ id, content, format, remaining }: ParseRequest): void {
+function handle({ id, content, format, remaining, deflate }: ParseRequest): void {
   const port = parentPort!
   let batch: ParsedResult[] = []
   let packed: PackedBatch[] = []
@@ -61,7 +63,7 @@ function handle({ id, content, format, remaining }: ParseRequest): void {
     packed = []
   }
   const pack = (results: ParsedResult[]) => {
-    const p = packBatch(results)
+    const p = packBatch(results, deflate)
     // a buffer of its own moves; one that shares its memory with others (zlib may hand out a slice) is copied first
     const own = p.packed.byteOffset === 0 && p.packed.byteLength === p.packed.buffer.byteLength
     if (!own) p.packed = new Uint8Array(p.packed)

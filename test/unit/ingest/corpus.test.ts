@@ -40,6 +40,7 @@ describe('corpus: every file gives exactly its expected counts, or is refused wi
     const batch = packBatch(report.results)
     const named = report.results.filter(r => r.title.trim())
     expect(unpackBatch(batch)).toEqual(named)
+    expect(unpackBatch(packBatch(report.results, false))).toEqual(named)
     expect(batch.identities).toEqual(named.map(testIdentity))
     expect(batch.nameless).toEqual(report.results.filter(r => !r.title.trim()).map(r => r.suitePath))
   })

@@ -166,7 +166,7 @@ describe('foldUpload', () => {
     const c = execution('P', { title: 'c' })
     const results = [a, b, execution('P', { title: 'a' }), c, execution('E', { title: 'b' }), execution('P', { title: 'a' })]
     const shapes = [[results], [results.slice(0, 3), results.slice(3)], results.map(r => [r])]
-    const folded = shapes.map(batches => foldUpload([{ name: 'a.xml', batches: batches.map(packBatch) }]))
+    const folded = shapes.map(batches => foldUpload([{ name: 'a.xml', batches: batches.map(b => packBatch(b)) }]))
     for (const f of folded) {
       const merged = [...f.slices(1)].flat()
       expect(merged.map(m => [m.result.title, m.occurrences, letters(m.result)])).toEqual([['a', 3, 'FPP'], ['b', 2, 'PE'], ['c', 1, 'P']])
