@@ -8,6 +8,7 @@ import { dropMonthPartition, ensureComingPartitions, listMonthPartitions } from 
 import { authorize } from './policy'
 import { pruneResultProperties } from './result-properties'
 import { systemScope, type Scope } from './scope'
+import { rollUpTestDays } from './test-rollups'
 import { deleteSettledDeliveries } from './webhook-delivery'
 
 /**
@@ -115,6 +116,8 @@ export async function pruneExpiredRuns(scope: Scope, now = Date.now()): Promise<
   const all = await db.select({ id: projects.id, slug: projects.slug, days: projects.retentionDays }).from(projects)
     .orderBy(asc(projects.slug))
   const kept = all.filter(p => (p.days ?? fallback) !== null)
+  // results still due to the per-test day rollups are counted there before they go (the rollups outlive them)
+  for (const p of kept) await rollUpTestDays(p.id)
   // a month can go only when no project keeps it: every project has a retention and the month ends before its cutoff
   const cutoff = kept.length && kept.length === all.length ? Math.min(...kept.map(p => now - (p.days ?? fallback!) * DAY_MS)) : null
   const dropped = cutoff === null ? { months: [], runsByProject: new Map<string, number>() } : await dropExpiredMonths(new Date(cutoff))

@@ -84,4 +84,23 @@ describe('per-test day rollups, after the commit', () => {
     cookie = await login(server)
     expect(await explorer()).toEqual(EXPECTED)
   })
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('counts a run still due before retention deletes it: the day rollups outlive the runs', async () => {
+    const at = new Date(Date.now() - 500 * 86_400_000).toISOString()
+    const res = await upload(server, [{ name: 'old.xml', content: junit([['checkout total', 'fail', 0.7]]) }],
+      { key, query: { project: 'days-old', runKey: 'old', startedAt: at } })
+    expect(res.status).toBe(201)
+    expect(await rolledUp(server.env, 'days-old')).toMatchObject({ due: 0, rows: 1 })
+    // its roll-up lost (a crash after the commit), then the project's retention passes the run
+    await queryDb(server.env, `delete from test_day_rollups where project_id = (select id from projects where slug = 'days-old');
+      update runs set days_due = 'add' where project_id = (select id from projects where slug = 'days-old')`)
+    const send = (method: string, path: string, body: object) => fetch(`${server.url}${path}`,
+      { method, headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) })
+    expect((await send('PATCH', '/api/projects/days-old', { retentionDays: 30 })).status).toBe(200)
+    const outcome = await (await send('POST', '/api/settings/retention', {})).json() as { projects: { slug: string, runsDeleted: number }[] }
+    expect(outcome.projects.find(p => p.slug === 'days-old')).toMatchObject({ runsDeleted: 1 })
+    const [day] = await queryDb(server.env, `select d.day::text, d.runs, d.failed, d.durations from test_day_rollups d
+      join projects p on p.id = d.project_id where p.slug = 'days-old'`)
+    expect(day).toEqual({ day: at.slice(0, 10), runs: 1, failed: 1, durations: [700] })
+  })
 })
