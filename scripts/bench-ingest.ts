@@ -132,13 +132,14 @@ async function rolledUpAt(url: string, runKeys: string[]): Promise<number | null
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   try {
     for (;;) {
-      const [due] = await sql<{ n: number }[]>`select count(*)::int as n from runs where run_key = any(${runKeys}) and days_due is not null`
+      const [due] = await sql<{ n: number }[]>`select count(*)::int as n from test_days_due d join runs r on r.id = d.run_id
+        where r.run_key = any(${runKeys})`
       if (!due!.n) return performance.now()
       await new Promise(r => setTimeout(r, 2))
     }
   }
   catch (err) {
-    if (/days_due/.test((err as Error).message)) return null
+    if (/test_days_due/.test((err as Error).message)) return null
     throw err
   }
   finally {

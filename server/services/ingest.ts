@@ -24,7 +24,7 @@ import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
 import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun } from './run-results'
 import { ownNewTests } from './owners'
-import { markShardDaysDue, queueTestDays } from './test-rollups'
+import { markDaysDue, queueTestDays } from './test-rollups'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
 
@@ -100,7 +100,7 @@ export async function ingestRun(
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
     stepDone('files')
     if (fresh.length) {
-      if (!isNewRun) await markShardDaysDue(tx, run.id)
+      await markDaysDue(tx, project.id, run.id, isNewRun ? 'add' : 'recount')
       await ownNewTests(tx, project.id, run.id)
     }
     rolledUp = fresh.length ? project.id : undefined
@@ -117,7 +117,7 @@ export async function ingestRun(
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
   if (touchedClusters.length) void diagnoseClusters(touchedClusters)
   if (deliveries.length) void sendDeliveries(deliveries)
-  // the per-test day rollups of the stored results (the run was marked due in the transaction)
+  // the per-test day rollups of the stored results (what they owe the run was written in the transaction)
   if (rolledUp) queueTestDays(rolledUp)
   return outcome
 }
@@ -257,7 +257,7 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
  * run gets its number at the end of the upload, with the rollups (./rollups.ts).
  */
 async function lockRun(tx: Tx, projectId: string, plan: RunPlan): Promise<{ run: RunRow, isNewRun: boolean }> {
-  const inserted = await tx.insert(runs).values({ ...plan.values, projectId, daysDue: 'add' }).onConflictDoNothing().returning({ id: runs.id })
+  const inserted = await tx.insert(runs).values({ ...plan.values, projectId }).onConflictDoNothing().returning({ id: runs.id })
   const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, projectId), eq(runs.runKey, plan.runKey))).for('update')
   if (!run) throw new Error('run row vanished inside its transaction')
   return { run, isNewRun: inserted.length > 0 }

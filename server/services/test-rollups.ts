@@ -6,17 +6,18 @@ import { enqueueJob, registerJob } from './jobs'
 
 /**
  * The test explorer's per-test day rollups (server/db/schema/test-rollups.ts), kept after the uploads' commits: an
- * upload marks its run (runs.days_due) and queues a roll of its project, which the upload does not wait for. A new
- * run only adds results, so its rows are added to the day's counts and durations (runs that came due together in one
- * statement); a shard under a run already added may replace results, so its tests' day is counted again from their
- * stored results. The explorer rolls up what is still due before it reads, so it never shows a stale day.
+ * upload that stores results writes what the rollups owe its run (test_days_due) and queues a roll of its project,
+ * which the upload does not wait for. A new run only adds results, so its rows are added to the day's counts and
+ * durations (runs that came due together in one statement); a shard of a run that existed may replace results, so
+ * its tests' day is counted again from their stored results. The explorer rolls up what is still due before it
+ * reads, so it never shows a stale day.
  */
 
-const { testDayRollups, testResults, runs } = schema
+const { testDayRollups, testDaysDue, testResults, runs } = schema
 
 const TEST_DAYS_JOB = 'test-days'
-/** Runs rolled up per transaction: a backlog (a burst of uploads, a restart) drains in bounded steps. */
-const RUNS_PER_ROLL = 20
+/** Due rows consumed per transaction: a backlog (a burst of uploads, a restart) drains in bounded steps. */
+const DUE_PER_ROLL = 20
 
 /**
  * The columns of a rollup row, counted from `test_results` rows (skips are not runs; durations of executed results,
@@ -40,54 +41,66 @@ function upsertDays(counted: SQL, mode: 'add' | 'replace'): SQL {
       failed = ${set(testDayRollups.failed)}, flaky = ${set(testDayRollups.flaky)}, durations = ${merged}`
 }
 
-/** In the upload's transaction: a shard of a run whose results were already added has its tests' day counted again. */
-export async function markShardDaysDue(tx: Tx, runId: string): Promise<void> {
-  await tx.execute(sql`update ${runs} set days_due = coalesce(days_due, 'recount') where id = ${runId}::uuid`)
+/** In the upload's transaction: what the day rollups owe its run (`add` for a new run, else `recount`). */
+export async function markDaysDue(tx: Tx, projectId: string, runId: string, mode: 'add' | 'recount'): Promise<void> {
+  await tx.insert(testDaysDue).values({ projectId, runId, mode })
 }
 
 /**
- * Rolls up the runs of a project whose day rollups are due; returns how many. One roll of a project at a time (an
- * advisory lock); a run whose upload is still in flight (its row locked) is left to the roll that upload queues.
- * Added runs go first: a recount counts the day's stored results, theirs included, and leaves out only runs still
- * due to be added (and infrastructure runs, as services/flakiness.ts does).
+ * Rolls up, in `tx`, what is due for the project: every due row committed when it starts, at most DUE_PER_ROLL; returns
+ * how many it consumed. One roll of a project at a time (an advisory lock); a row is consumed once, by the roll that
+ * deletes it, and no run is locked. Added runs go first: a recount counts the day's stored results, theirs included,
+ * and leaves out only runs still due to be added (their add will count them) and infrastructure runs, as
+ * services/flakiness.ts does. A recount replaces its tests' rows of the day, a test with nothing left to count too.
  */
+export async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
+  const due = rowsOf<{ run_id: string, mode: 'add' | 'recount', started_at: string | Date | null }>(await tx.execute(sql`
+    with taken as (
+      delete from ${testDaysDue} where id in (select id from ${testDaysDue} where project_id = ${projectId}::uuid limit ${DUE_PER_ROLL}) and project_id = ${projectId}::uuid
+      returning run_id, mode
+    )
+    select taken.run_id, taken.mode, r.started_at from taken left join ${runs} r on r.id = taken.run_id`))
+  // a run deleted since (retention rolls up first; a project deleted takes its rows along) leaves nothing to count
+  const live = due.filter(d => d.started_at !== null)
+  const added = [...new Map(live.filter(d => d.mode === 'add').map(d => [d.run_id, d])).values()]
+  if (added.length) {
+    const ids = sql`${`{${added.map(r => r.run_id).join(',')}}`}::uuid[]`
+    const starts = sql`${`{${added.map(r => new Date(r.started_at!).toISOString()).join(',')}}`}::timestamptz[]`
+    await tx.execute(upsertDays(sql`
+      select project_id, (run_started_at at time zone 'UTC')::date, test_case_id, ${COUNTED} from ${testResults}
+      where run_id = any(${ids}) and run_started_at = any(${starts})
+        and run_id not in (select id from ${runs} where id = any(${ids}) and infra)
+      group by 1, 2, 3`, 'add'))
+  }
+  const recounted = [...new Map(live.filter(d => d.mode === 'recount').map(d => [d.run_id, d])).values()]
+  for (const run of recounted) {
+    const day = new Date(run.started_at!).toISOString().slice(0, 10)
+    const tests = sql`select test_case_id from ${testResults} where run_id = ${run.run_id}::uuid`
+    await tx.execute(sql`delete from ${testDayRollups}
+      where project_id = ${projectId}::uuid and day = ${day}::date and test_case_id in (${tests})`)
+    await tx.execute(upsertDays(sql`
+      select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
+      where test_case_id in (${tests})
+        and run_id not in (select id from ${runs} where project_id = ${projectId}::uuid and infra)
+        and run_id not in (select run_id from ${testDaysDue} where project_id = ${projectId}::uuid and mode = 'add')
+        and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
+      group by 1, 3`, 'replace'))
+  }
+  return due.length
+}
+
+/** Rolls up everything due for the project, a bounded transaction at a time; returns the due rows consumed. */
 export async function rollUpTestDays(projectId: string): Promise<number> {
   const db = await useDb()
   const [due] = rowsOf<{ any: boolean }>(await db.execute(sql`
-    select exists (select 1 from ${runs} where project_id = ${projectId}::uuid and days_due is not null) as any`))
+    select exists (select 1 from ${testDaysDue} where project_id = ${projectId}::uuid) as any`))
   if (!due?.any) return 0
   let rolled = 0
   for (;;) {
-    const n = await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
-      const rows = rowsOf<{ id: string, started_at: string | Date, days_due: 'add' | 'recount' }>(await tx.execute(sql`
-        select id, started_at, days_due from ${runs} where project_id = ${projectId}::uuid and days_due is not null
-        order by started_at, id limit ${RUNS_PER_ROLL} for update skip locked`))
-      const added = rows.filter(r => r.days_due === 'add')
-      if (added.length) {
-        const ids = sql`${`{${added.map(r => r.id).join(',')}}`}::uuid[]`
-        const starts = sql`${`{${added.map(r => new Date(r.started_at).toISOString()).join(',')}}`}::timestamptz[]`
-        await tx.execute(upsertDays(sql`
-          select project_id, (run_started_at at time zone 'UTC')::date, test_case_id, ${COUNTED} from ${testResults}
-          where run_id = any(${ids}) and run_started_at = any(${starts})
-            and run_id not in (select id from ${runs} where id = any(${ids}) and infra)
-          group by 1, 2, 3`, 'add'))
-        await tx.execute(sql`update ${runs} set days_due = null where id = any(${ids})`)
-      }
-      for (const run of rows.filter(r => r.days_due === 'recount')) {
-        const day = new Date(run.started_at).toISOString().slice(0, 10)
-        await tx.execute(upsertDays(sql`
-          select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
-          where test_case_id in (select test_case_id from ${testResults} where run_id = ${run.id}::uuid)
-            and run_id not in (select id from ${runs} where project_id = ${projectId}::uuid and (infra or days_due = 'add'))
-            and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'
-          group by 1, 3`, 'replace'))
-        await tx.execute(sql`update ${runs} set days_due = null where id = ${run.id}::uuid`)
-      }
-      return rows.length
-    })
+    const n = await db.transaction(tx => rollDueDays(tx, projectId))
     rolled += n
-    if (n < RUNS_PER_ROLL) return rolled
+    if (n < DUE_PER_ROLL) return rolled
   }
 }
 
@@ -110,7 +123,7 @@ export function registerTestDaysJob(): void {
 /** At start-up: a roll of every project with runs still due (a crash between an upload's commit and its roll). */
 export async function requeueDueTestDays(): Promise<number> {
   const db = await useDb()
-  const due = rowsOf<{ project_id: string }>(await db.execute(sql`select distinct project_id from ${runs} where days_due is not null`))
+  const due = rowsOf<{ project_id: string }>(await db.execute(sql`select distinct project_id from ${testDaysDue}`))
   for (const { project_id } of due) queueTestDays(project_id)
   return due.length
 }

@@ -70,7 +70,8 @@ describe('per-test day rollups, after the commit', () => {
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('loses nothing when no roll-up was queued: the explorer rolls up first, a restart queues the rest', async () => {
     const forget = `delete from test_day_rollups where project_id = (select id from projects where slug = 'days');
-      update runs set days_due = 'add' where project_id = (select id from projects where slug = 'days')`
+      insert into test_days_due (project_id, run_id, mode) select project_id, id, 'add' from runs
+        where project_id = (select id from projects where slug = 'days')`
     // as if the server had died between the uploads' commits and their jobs: nothing queued, nothing rolled up
     await queryDb(server.env, forget)
     expect(await dayRollupsCheck(server.env, 'days')).toMatchObject({ rows: 0, due: 3 })
@@ -85,6 +86,35 @@ describe('per-test day rollups, after the commit', () => {
     expect(await explorer()).toEqual(EXPECTED)
   })
 
+  it.skipIf(!process.env.TEST_DATABASE_URL)('shows a run\'s first shard while its second is still being stored', async () => {
+    const first = await upload(server, [{ name: 's1.xml', content: junit([['search results', 'fail', 0.3]]) }],
+      { key, query: { project: 'days-shards', branch: 'main', runKey: 'sharded', startedAt: `${DAY}T12:00:00Z` } })
+    expect(first.status).toBe(201)
+    const { default: postgres } = await import('postgres')
+    const other = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    try {
+      // hold the project's turn: the second shard locks its run, stores its results and waits here, uncommitted
+      const [project] = await other`select id from projects where slug = 'days-shards'`
+      await other`select pg_advisory_lock(hashtextextended(${`project_writes ${project!.id}`}, 0))`
+      const second = upload(server, [{ name: 's2.xml', content: junit([['late shard', 'pass', 0.2]]) }],
+        { key, query: { project: 'days-shards', branch: 'main', runKey: 'sharded', startedAt: `${DAY}T12:00:00Z` } })
+      await expect.poll(async () => (await other`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event = 'advisory'`)[0]!.n, { timeout: 20_000 }).toBe(1)
+      // as if the first shard's roll-up had not run yet: the explorer's own roll must not wait for, or skip, the run
+      await other`delete from test_day_rollups where project_id = ${project!.id}`
+      await other`insert into test_days_due (project_id, run_id, mode) select project_id, id, 'add' from runs where project_id = ${project!.id}`
+      const shown = await fetch(`${server.url}/api/projects/days-shards/tests?days=7`, { headers: { cookie } })
+      expect((await shown.json() as { items: { title: string, runs: number, failed: number }[] }).items)
+        .toEqual([expect.objectContaining({ title: 'search results', runs: 1, failed: 1 })])
+      await other`select pg_advisory_unlock(hashtextextended(${`project_writes ${project!.id}`}, 0))`
+      expect((await second).status).toBe(201)
+    }
+    finally {
+      await other.end()
+    }
+    expect(await rolledUp(server.env, 'days-shards')).toMatchObject({ due: 0, days_differing: 0, rows: 2 })
+  })
+
   it.skipIf(!process.env.TEST_DATABASE_URL)('counts a run still due before retention deletes it: the day rollups outlive the runs', async () => {
     const at = new Date(Date.now() - 500 * 86_400_000).toISOString()
     const res = await upload(server, [{ name: 'old.xml', content: junit([['checkout total', 'fail', 0.7]]) }],
@@ -93,7 +123,8 @@ describe('per-test day rollups, after the commit', () => {
     expect(await rolledUp(server.env, 'days-old')).toMatchObject({ due: 0, rows: 1 })
     // its roll-up lost (a crash after the commit), then the project's retention passes the run
     await queryDb(server.env, `delete from test_day_rollups where project_id = (select id from projects where slug = 'days-old');
-      update runs set days_due = 'add' where project_id = (select id from projects where slug = 'days-old')`)
+      insert into test_days_due (project_id, run_id, mode) select project_id, id, 'add' from runs
+        where project_id = (select id from projects where slug = 'days-old')`)
     const send = (method: string, path: string, body: object) => fetch(`${server.url}${path}`,
       { method, headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) })
     expect((await send('PATCH', '/api/projects/days-old', { retentionDays: 30 })).status).toBe(200)

@@ -38,11 +38,6 @@ export const runs = pgTable('runs', {
    * (services/result-properties.ts). Null for a run stored before this was kept: its project's rows are then all kept.
    */
   propertiesIds: uuid().array().default(sql`'{}'::uuid[]`),
-  /**
-   * What the per-test day rollups still owe this run (services/test-rollups.ts, rolled up after the upload's commit):
-   * `add` its results (a new run), `recount` its tests' day (a shard came after they were added); null when done.
-   */
-  daysDue: text().$type<'add' | 'recount'>(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
@@ -50,15 +45,17 @@ export const runs = pgTable('runs', {
   uniqueIndex('runs_project_number_idx').on(t.projectId, t.number),
   index('runs_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
-  index('runs_days_due_idx').on(t.projectId).where(sql`days_due is not null`),
 ])
 
 /** One uploaded file of a run. The content hash makes a retried upload a no-op and a new shard an addition. */
 export const runUploads = pgTable('run_uploads', {
   id: uuid().primaryKey().defaultRandom(),
   runId: uuid().notNull().references(() => runs.id, { onDelete: 'cascade' }),
-  /** The upload that brought this file: the files of one request share it (the receipt counts uploads, not files). */
-  uploadId: uuid().notNull(),
+  /**
+   * The upload that brought this file: the files of one request share it (the receipt counts uploads, not files). An
+   * instance older than this column (a rolling upgrade) gets one per file, as it counted before.
+   */
+  uploadId: uuid().notNull().defaultRandom(),
   contentHash: text().notNull(),
   fileName: text().notNull(),
   format: reportFormatEnum().notNull(),

@@ -22,6 +22,20 @@ export const testDayRollups = pgTable('test_day_rollups', {
   index('test_day_rollups_case_idx').on(t.testCaseId, t.day),
 ])
 
+/**
+ * What the per-test day rollups still owe, a row per upload that stored results, written in its transaction and
+ * consumed by the roll after its commit (services/test-rollups.ts): `add` the run's results (a new run), `recount` its
+ * tests' day (a shard of a run that existed). A row is consumed once (deleted by the roll that counts it), so no roll
+ * needs the run's lock: an upload of another shard in flight never holds the rollups back.
+ */
+export const testDaysDue = pgTable('test_days_due', {
+  id: uuid().notNull().defaultRandom(),
+  projectId: uuid().notNull().references(() => projects.id, { onDelete: 'cascade' }),
+  /** No foreign key: a run deleted before its roll (retention rolls up first) leaves nothing to count. */
+  runId: uuid().notNull(),
+  mode: text().$type<'add' | 'recount'>().notNull(),
+}, t => [primaryKey({ columns: [t.projectId, t.id] })])
+
 /** The CODEOWNERS file the latest upload carried, per project: test cases take their owners from it by file path. */
 export const projectCodeowners = pgTable('project_codeowners', {
   projectId: uuid().primaryKey().references(() => projects.id, { onDelete: 'cascade' }),
