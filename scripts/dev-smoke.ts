@@ -71,6 +71,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.log(`test:dev: failed — ${(err as Error).message}`)
+  // fetch's own message is "fetch failed"; what failed (a refused or reset connection, a timeout) is its cause
+  const cause = (err as Error).cause as Error | undefined
+  console.log(`test:dev: failed — ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`)
   process.exit(1)
 })
