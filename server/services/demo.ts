@@ -4,6 +4,7 @@ import { generateDemo } from '../demo'
 import { diagnoseStaleClusters } from './diagnoses'
 import { ingestRun } from './ingest'
 import { systemScope } from './scope'
+import { rollUpAllDue } from './test-rollups'
 
 /**
  * Loads the demo dataset through the same ingest path CI uses. Only into an empty database, so a restart or a
@@ -25,9 +26,12 @@ export async function loadDemoIfEmpty(
     const { receipt } = await ingestRun(systemScope(), {
       project: u.project, branch: u.branch, commit: u.commit, commitMessage: u.commitMessage, buildUrl: u.buildUrl,
       runKey: u.runKey, environment: u.environment, startedAt: u.startedAt,
-    }, u.files.map(f => ({ name: f.name, content: new TextEncoder().encode(f.content) })), '')
+    }, u.files.map(f => ({ name: f.name, content: new TextEncoder().encode(f.content) })), '', [], { queueRollups: false })
     results += receipt.counts.tests
   }
+  // the day rollups of every demo run at once: a roll-up job after each of ~400 uploads kept the embedded database
+  // busy enough that the dev server's health check waited for the whole load (13 → 37–46 s to healthy)
+  await rollUpAllDue()
   // each upload queued diagnoses in the background; this waits for them and fills any gap
   await diagnoseStaleClusters()
   return { loaded: true, runs: dataset.uploads.length, results, ms: Date.now() - started }

@@ -74,6 +74,7 @@ type Stored = Awaited<ReturnType<typeof refreshRunCounts>>
  */
 export async function ingestRun(
   scope: Scope, meta: IngestMeta, files: UploadedFile[], baseUrl: string, uploaded: UploadedAttachment[] = [],
+  opts: { queueRollups?: boolean } = {},
 ): Promise<{ created: boolean, receipt: IngestReceipt }> {
   authorize(scope, 'ingest')
   const plan = planRun(meta, await parseFiles(files, meta.format))
@@ -117,8 +118,9 @@ export async function ingestRun(
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
   if (touchedClusters.length) void diagnoseClusters(touchedClusters)
   if (deliveries.length) void sendDeliveries(deliveries)
-  // the per-test day rollups of the stored results (what they owe the run was written in the transaction)
-  if (rolledUp) queueTestDays(rolledUp)
+  // the per-test day rollups of the stored results (what they owe the run was written in the transaction); a batch
+  // of uploads (the demo) rolls them up once at its end instead
+  if (rolledUp && opts.queueRollups !== false) queueTestDays(rolledUp)
   return outcome
 }
 

@@ -57,7 +57,9 @@ export async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
   const due = rowsOf<{ run_id: string, mode: 'add' | 'recount', started_at: string | Date | null }>(await tx.execute(sql`
     with taken as (
-      delete from ${testDaysDue} where id in (select id from ${testDaysDue} where project_id = ${projectId}::uuid limit ${DUE_PER_ROLL}) and project_id = ${projectId}::uuid
+      delete from ${testDaysDue}
+      where project_id = ${projectId}::uuid
+        and id in (select id from ${testDaysDue} where project_id = ${projectId}::uuid limit ${DUE_PER_ROLL})
       returning run_id, mode
     )
     select taken.run_id, taken.mode, r.started_at from taken left join ${runs} r on r.id = taken.run_id`))
@@ -104,6 +106,17 @@ export async function rollUpTestDays(projectId: string): Promise<number> {
   }
 }
 
+/** The projects the day rollups owe something. */
+async function dueProjects(): Promise<string[]> {
+  const db = await useDb()
+  return rowsOf<{ project_id: string }>(await db.execute(sql`select distinct project_id from ${testDaysDue}`)).map(r => r.project_id)
+}
+
+/** Rolls up everything due for every project, now (after a batch of uploads that queued no roll). */
+export async function rollUpAllDue(): Promise<void> {
+  for (const projectId of await dueProjects()) await rollUpTestDays(projectId)
+}
+
 /** After an upload's commit: a roll of its project, unless one already waits to run (it will see this run). */
 export function queueTestDays(projectId: string): void {
   enqueueJob(TEST_DAYS_JOB, { projectId }, { singletonKey: projectId })
@@ -122,9 +135,8 @@ export function registerTestDaysJob(): void {
 
 /** At start-up: a roll of every project with runs still due (a crash between an upload's commit and its roll). */
 export async function requeueDueTestDays(): Promise<number> {
-  const db = await useDb()
-  const due = rowsOf<{ project_id: string }>(await db.execute(sql`select distinct project_id from ${testDaysDue}`))
-  for (const { project_id } of due) queueTestDays(project_id)
+  const due = await dueProjects()
+  for (const projectId of due) queueTestDays(projectId)
   return due.length
 }
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { generateDemo } from '../../server/demo'
 import { startServer, type TestServer } from './server'
 import { login } from './client'
+import { dayRollupsCheck } from './day-rollups'
 
 async function projectsOnceLoaded(server: TestServer, cookie: string, expectedRuns: number) {
   const deadline = Date.now() + 120_000
@@ -30,6 +31,10 @@ describe('demo data', () => {
 
     // A restart on the same database does not load it again.
     await first.kill()
+    // the demo's day rollups are rolled up at the end of its load (its uploads queue none), before it says so
+    const days = await dayRollupsCheck(first.env)
+    expect(days).toMatchObject({ due: 0, days_differing: 0, percentiles_differing: 0 })
+    expect(days.rows).toBeGreaterThan(0)
     const second = await startServer({ PROOFDECK_DEMO: '1', PROOFDECK_DEMO_SCALE: '0.2', ...(first.env.DATABASE_URL ? { DATABASE_URL: first.env.DATABASE_URL } : { PROOFDECK_DATA_DIR: first.env.PROOFDECK_DATA_DIR! }) })
     servers.push(second)
     await new Promise(r => setTimeout(r, 1500))
