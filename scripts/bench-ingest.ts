@@ -36,8 +36,9 @@ const CASES = [
  * `--before <dir>` also measures another build (an earlier commit's `.output`, copied to <dir>), case by case right before
  * this one, and the COPY section shows both.
  * `--day-runs N`: after those, the report is uploaded again until N runs of it started on the same day, and the
- * `days` step (the per-test day rollups) is printed at a few of them: a busy project's day, where that step must not
- * grow with the day's runs. Every step of the last nine is printed as their median: past the 60th run the flakiness
+ * per-test day rollups' cost is printed at a few of them: a busy project's day, where it must not grow with the day's
+ * runs (the `days` step of a build that rolls them up in the upload, before 800d160; since, on Postgres, how long
+ * after the receipt the roll was done). Every step of the last nine is printed as their median: past the 60th run the flakiness
  * window of the report's failing tests is full, the steady state of a long-lived project.
  */
 const options = benchOptions({ 'before': z.string().optional(), 'day-runs': count(0, 0) }, { positionals: true })
@@ -229,8 +230,13 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], {
       const days: string[] = []
       const last: { ms: number, steps: Map<string, number> }[] = []
       for (let n = STEADY_RUN + AT_ONCE + 1; n <= DAY_RUNS; n++) {
+        const sent = performance.now()
         const u = await post(server.url, key, body, { project: 'bench', runKey: `day-${n}`, branch: 'main' }, type)
-        if ((n % 25 === 0 || n === DAY_RUNS) && u.steps.has('days')) days.push(`run ${n}: days ${u.steps.get('days')!.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)
+        if (n % 25 === 0 || n === DAY_RUNS) {
+          const after = u.steps.has('days') ? undefined : await rolled(sent, [`day-${n}`])
+          if (u.steps.has('days')) days.push(`run ${n}: days ${u.steps.get('days')!.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)
+          else if (after !== undefined) days.push(`run ${n}: day rollups done ${(after - u.ms).toFixed(0)} ms after the ${u.ms.toFixed(0)} ms receipt`)
+        }
         if (n > DAY_RUNS - LAST_DAY_RUNS) last.push(u)
       }
       if (days.length) console.log(`         ${build} ${c.label}, one day's runs: ${days.join(', ')}`)
