@@ -87,7 +87,8 @@ export async function ingestRun(
   const db = await useDb()
   let touchedClusters: string[] = []
   let deliveries: string[] = []
-  let rolledUp: string | undefined
+  /** The project whose day rollups this upload leaves owing (services/test-rollups.ts), if it stored results. */
+  let owingDays: string | undefined
   // a deadlock with another transaction (a triage, retention, another upload's first inserts) runs the upload again
   const outcome = await retryConflicts('upload', () => db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, plan.values.branch ?? undefined)
@@ -104,7 +105,7 @@ export async function ingestRun(
       await markDaysDue(tx, project.id, run.id, isNewRun ? 'add' : 'recount')
       await ownNewTests(tx, project.id, run.id)
     }
-    rolledUp = fresh.length ? project.id : undefined
+    owingDays = fresh.length ? project.id : undefined
     const number = await recordRunInRollups(tx, run, isNewRun, fresh.length > 0)
     stepDone('rollups')
     const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
@@ -120,7 +121,7 @@ export async function ingestRun(
   if (deliveries.length) void sendDeliveries(deliveries)
   // the per-test day rollups of the stored results (what they owe the run was written in the transaction); a batch
   // of uploads (the demo) rolls them up once at its end instead
-  if (rolledUp && opts.queueRollups !== false) queueTestDays(rolledUp)
+  if (owingDays && opts.queueRollups !== false) queueTestDays(owingDays)
   return outcome
 }
 

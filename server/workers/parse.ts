@@ -6,9 +6,9 @@ import { packBatch, type PackedBatch } from '../ingest/packed'
 /**
  * The report parser off the main thread: one message per file in, its results in packed batches as they are read,
  * several to a message (server/ingest/packed.ts: identities in the clear, the results deflated for a large upload; the
- * buffers move, they are not copied), then the rest of the report. The worker never holds more than one batch of results unpacked
- * (JUnit XML is read in one streaming pass), and the main thread holds a batch as its packed bytes until the store
- * unpacks it. Past the results the upload may still take, results are only counted: the main thread drops what it got
+ * buffers move, they are not copied), then the rest of the report. The worker never holds more than one batch of
+ * results unpacked (JUnit XML is read in one streaming pass), and the main thread holds a batch as its packed bytes
+ * until the store unpacks it. Past the results the upload may still take, results are only counted: the main thread drops what it got
  * and answers with the count.
  */
 
