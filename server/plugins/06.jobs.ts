@@ -4,14 +4,15 @@ import { registerDiagnosisJob } from '../services/diagnoses'
 import { startJobs } from '../services/jobs'
 import { registerRetentionJob, scheduleRetention } from '../services/retention'
 import { registerTestDaysJob, requeueDueTestDays } from '../services/test-rollups'
+import { queueUpkeep, registerUpkeepJob } from '../services/upkeep'
 import { registerWebhookDelivery } from '../services/webhook-delivery'
 import { requeuePendingDeliveries } from '../services/webhook-events'
 
 /**
  * After migrations: the job queue (pg-boss, in our own database) with every job type registered here (webhook
- * deliveries, diagnoses, the blob sweep, retention, the per-test day rollups), then the webhook deliveries and day
- * rollups still pending from before a restart are queued again and retention is queued now and daily. The database
- * plugin stops the queue before it closes the database.
+ * deliveries, diagnoses, the blob sweep, retention, the per-test day rollups, the embedded database's upkeep), then
+ * the webhook deliveries and day rollups still pending from before a restart are queued again, retention is queued
+ * now and daily and, on PGlite, an upkeep. The database plugin stops the queue before it closes the database.
  */
 export default defineNitroPlugin(() => {
   if (import.meta.prerender) return
@@ -20,6 +21,7 @@ export default defineNitroPlugin(() => {
   registerBlobSweep()
   registerRetentionJob()
   registerTestDaysJob()
+  registerUpkeepJob()
   useDbHandle().then(async () => {
     await startJobs()
     // the first blob sweep of this start; each sweep queues the next (PROOFDECK_BLOB_SWEEP_HOURS)
@@ -28,5 +30,6 @@ export default defineNitroPlugin(() => {
     if (n) console.info(`[proofdeck] queued ${n} webhook deliveries left pending before the restart`)
     await requeueDueTestDays()
     scheduleRetention()
+    queueUpkeep()
   }).catch((err: Error) => console.error(`[proofdeck] the job queue did not start: ${err.message}`))
 })

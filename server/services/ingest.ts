@@ -25,6 +25,7 @@ import { recordRunInRollups } from './rollups'
 import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun } from './run-results'
 import { ownNewTests } from './owners'
 import { markDaysDue, queueTestDays } from './test-rollups'
+import { queueUpkeep } from './upkeep'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
 
@@ -122,6 +123,8 @@ export async function ingestRun(
   // the per-test day rollups of the stored results (what they owe the run was written in the transaction); a batch
   // of uploads (the demo) rolls them up once at its end instead
   if (owingDays && opts.queueRollups !== false) queueTestDays(owingDays)
+  // the embedded database's statistics and free space (services/upkeep.ts; nothing on Postgres)
+  if (outcome.created) queueUpkeep()
   return outcome
 }
 

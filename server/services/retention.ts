@@ -10,6 +10,7 @@ import { authorize } from './policy'
 import { pruneResultProperties } from './result-properties'
 import { systemScope, type Scope } from './scope'
 import { rollDueDays } from './test-rollups'
+import { upkeepEmbedded } from './upkeep'
 import { deleteSettledDeliveries } from './webhook-delivery'
 
 /**
@@ -148,6 +149,9 @@ export async function pruneExpiredRuns(scope: Scope, now = Date.now()): Promise<
     outcome.webhookDeliveriesDeleted += deliveries
     outcome.resultPropertiesDeleted += properties
   }
+  // on the embedded database, the deleted rows' space made reusable and the statistics counted again (autovacuum's
+  // work on Postgres)
+  if (outcome.runsDeleted || outcome.webhookDeliveriesDeleted) await upkeepEmbedded({ all: true })
   return outcome
 }
 
