@@ -72,7 +72,9 @@ interface TestRow {
 
 /**
  * Tests whose text or error text holds the words, best match first (their own text before their errors', then
- * trigram word similarity), each with its latest result (on the branch, since the date, when asked).
+ * trigram word similarity), each with its latest result (on the branch, since the date, when asked). Without a filter
+ * on that latest result, only the page's tests have it looked up: a word in every test's name looked up all of them
+ * first (1,000 tests, one index probe per results partition each: 134 ms on PGlite).
  */
 async function searchTests(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchTestHit>> {
   const after = query.kind === 'tests' ? decodeCursor<number>(query.cursor, 'number') : null
@@ -93,7 +95,11 @@ async function searchTests(scope: Scope, projectId: string | null, query: Search
       from (select id, bool_or(by_name) as by_name from matched group by id) m join ${testCases} t on t.id = m.id
     )
     select r.*, p.slug, l.status, l.flaky, l.run_id, l.branch, l.started_at
-    from ranked r join ${projects} p on p.id = r.project_id
+    from (
+      select * from ranked r
+      where true ${after ? sql`and (r.rank < ${after.key}::real or (r.rank = ${after.key}::real and r.id > ${after.id}::uuid))` : sql``}
+      ${filtered ? sql`` : sql`order by r.rank desc, r.id limit ${query.limit + 1}`}
+    ) r join ${projects} p on p.id = r.project_id
     left join lateral (
       select tr.status, tr.flaky, tr.run_id, ru.branch, tr.run_started_at as started_at
       from ${testResults} tr join ${runs} ru on ru.id = tr.run_id
@@ -105,7 +111,6 @@ async function searchTests(scope: Scope, projectId: string | null, query: Search
     where true
       ${filtered ? sql`and l.run_id is not null` : sql``}
       ${query.status ? sql`and ${LATEST_STATUS[query.status]}` : sql``}
-      ${after ? sql`and (r.rank < ${after.key}::real or (r.rank = ${after.key}::real and r.id > ${after.id}::uuid))` : sql``}
     order by r.rank desc, r.id
     limit ${query.limit + 1}`))
   return toPage(rows, query.limit, (r): SearchTestHit => ({
