@@ -1,20 +1,19 @@
-import { sql } from 'drizzle-orm'
 import type { Sql } from 'postgres'
 import type { Writable } from 'node:stream'
 import type { Tx } from '.'
-import { cleanString, jsonText, rowsJson } from './sql'
+import { cleanString, jsonText } from './sql'
 
 /**
- * Bulk inserts of an upload's rows inside its transaction. On Postgres the rows stream in with `COPY … FROM STDIN`
- * on the transaction's own connection (no statement text to build or parse, no JSON to decode per row); on PGlite,
- * which has no COPY from a client stream, they go as one `json_to_recordset` statement per batch.
+ * Bulk inserts of an upload's rows inside its transaction, as `COPY … FROM` in its text format (no statement text to
+ * build or parse, no JSON to decode per row). On Postgres the rows stream in from stdin on the transaction's own
+ * connection; PGlite, which has no client stream, reads each batch's lines from a Blob (its `/dev/blob` device).
  */
 
-/** A column as COPY and json_to_recordset name it, with its SQL type (`uuid`, `jsonb`, `text[]`, an enum…). */
+/** A column as COPY names it, with its SQL type (`uuid`, `jsonb`, `text[]`, an enum…). */
 export type BulkColumn = readonly [name: string, type: string]
 
 export interface BulkWriter {
-  /** True when rows stream (COPY): batches may be as large as the caller likes. */
+  /** True when rows stream (Postgres): batches may be as large as the caller likes; else each is one statement. */
   readonly streaming: boolean
   /** Writes rows (objects keyed by column name; a missing key is null); resolves with the characters sent. */
   write: (rows: Record<string, unknown>[]) => Promise<number>
@@ -24,9 +23,16 @@ export interface BulkWriter {
 
 /** The postgres.js connection of a drizzle transaction, or null on PGlite (drizzle keeps it as `session.client`). */
 function copyClient(tx: Tx): Sql | null {
-  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client
+  const client = sessionClient(tx)
   return typeof client === 'function' && 'unsafe' in client ? client as Sql : null
 }
+
+/** PGlite's transaction under a drizzle transaction (its `query` takes a Blob for `/dev/blob`). */
+interface BlobQuery {
+  query: (text: string, params: unknown[], options: { blob: Blob }) => Promise<unknown>
+}
+
+const sessionClient = (tx: Tx) => (tx as unknown as { session?: { client?: unknown } }).session?.client
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
 
@@ -73,15 +79,14 @@ export function bulkWriter(tx: Tx, table: string, columns: readonly BulkColumn[]
   const client = copyClient(tx)
   const names = columns.map(([name]) => name).join(', ')
   if (!client) {
-    const types = columns.map(([name, type]) => `${name} ${type}`).join(', ')
+    const lite = sessionClient(tx) as BlobQuery
     return {
       streaming: false,
       write: async (rows) => {
         if (!rows.length) return 0
-        const json = rowsJson(rows)
-        await tx.execute(sql`insert into ${sql.identifier(table)} (${sql.raw(names)}) select ${sql.raw(names)}
-          from json_to_recordset(${json}::json) as x(${sql.raw(types)})`)
-        return json.length
+        const lines = copyLines(rows, columns)
+        await lite.query(`copy ${table} (${names}) from '/dev/blob'`, [], { blob: new Blob([lines]) })
+        return lines.length
       },
       end: async () => {},
     }

@@ -27,13 +27,14 @@ type StoredResult = ParsedResult & { clusterId: string | null }
 /** Rows per bulk statement: Postgres caps a statement at 65,535 parameters, json_to_recordset keeps it to one. */
 const CHUNK = 1000
 /**
- * Bulk writes of an upload's rows keep each JSON parameter under this many characters, sizing the next statement by
- * the last one: a longer string lives in V8's large-object space until a full collection, and a 350k-result upload
- * left a few hundred megabytes of them behind before the collector ran (see the ingest figures in BENCHMARKS.md).
+ * Bulk writes of an upload's rows in statements (new test cases as JSON, results on PGlite as COPY text) keep each
+ * statement's text under this many characters, sizing the next statement by the last one: a longer string lives in
+ * V8's large-object space until a full collection, and a 350k-result upload left a few hundred megabytes of them
+ * behind before the collector ran (see the ingest figures in BENCHMARKS.md).
  */
-const MAX_JSON_CHARS = 64 * 1024
+const MAX_BATCH_CHARS = 64 * 1024
 const FIRST_ROWS = 200
-const nextRows = (chars: number, rows: number) => Math.max(1, Math.min(CHUNK, Math.floor(rows * MAX_JSON_CHARS / Math.max(1, chars))))
+const nextRows = (chars: number, rows: number) => Math.max(1, Math.min(CHUNK, Math.floor(rows * MAX_BATCH_CHARS / Math.max(1, chars))))
 
 /** Attempts stored per result: a report that repeats one test thousands of times keeps its last tries. */
 const MAX_ATTEMPTS = 100
@@ -301,7 +302,7 @@ const STREAMED_ATTEMPTS = 20_000
 
 /**
  * Inserts one result per merged test, and its attempts when there was more than one try: streamed with COPY on
- * Postgres, in statements of at most MAX_JSON_CHARS of JSON on PGlite (bulkWriter).
+ * Postgres, in COPY statements of at most MAX_BATCH_CHARS on PGlite (bulkWriter).
  */
 async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: RowLinks) {
   const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString() }

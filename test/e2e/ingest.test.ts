@@ -69,7 +69,7 @@ describe('ingest', () => {
     expect(res.body.counts).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0, flaky: 0 })
   })
 
-  it('stores text as sent (Postgres streams it with COPY): tabs, backslashes, newlines, NULs and unicode', async () => {
+  it('stores text as sent (written with COPY on both databases): tabs, backslashes, newlines, NULs and unicode', async () => {
     const text = 'tab\tthen back\\slash \\N \\t, new\nline\r\nand CR, nul\0gone, ünïcödé 😀 漢字, "quoted" {braced}'
     const stored = text.replace('\0', '')
     const report = {
