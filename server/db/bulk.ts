@@ -79,7 +79,8 @@ export function bulkWriter(tx: Tx, table: string, columns: readonly BulkColumn[]
   const client = copyClient(tx)
   const names = columns.map(([name]) => name).join(', ')
   if (!client) {
-    const lite = sessionClient(tx) as BlobQuery
+    const lite = sessionClient(tx) as BlobQuery | undefined
+    if (typeof lite?.query !== 'function') throw new Error('bulk writes need a postgres.js or PGlite transaction (drizzle\'s session.client)')
     return {
       streaming: false,
       write: async (rows) => {

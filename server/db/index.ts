@@ -202,8 +202,10 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
 }
 
 /**
- * The embedded database's write-ahead log at most (MB, about): after 300 uploads of 1,000 results the folder held 289 MB
- * of it beside 156 MB of data with Postgres's default (1 GB), and kept growing toward it.
+ * The write-ahead log the embedded database keeps after a checkpoint (MB, about; Postgres's default is 1 GB). PGlite
+ * makes a checkpoint only when asked (services/upkeep.ts asks, past 32 MB of log), so between two the log grows with
+ * what is written; after 300 uploads of 1,000 results its folder held 289 MB of log beside 156 MB of data before
+ * upkeep checkpointed, and 65 MB after.
  */
 const PGLITE_WAL_MB = 64
 
@@ -218,8 +220,8 @@ async function openPglite(dir: string): Promise<DbHandle> {
     tightenDataDir(dir)
   }
   try {
-    // pg_trgm: the trigram indexes of search across history (migration 0006). The write-ahead log is recycled past
-    // PGLITE_WAL_MB instead of Postgres's 1 GB default: PGlite's own data folder is the only place it goes
+    // pg_trgm: the trigram indexes of search across history (migration 0006). A checkpoint keeps PGLITE_WAL_MB of
+    // write-ahead log, not Postgres's 1 GB default: PGlite's own data folder is the only place it goes
     const wal = ['-c', `max_wal_size=${PGLITE_WAL_MB}MB`, '-c', `min_wal_size=${PGLITE_WAL_MB / 2}MB`]
     const client = await PGlite.create(dir, { extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, ...wal] })
     if (!dir.startsWith('memory://')) tightenDataDir(dir)

@@ -150,8 +150,11 @@ export async function pruneExpiredRuns(scope: Scope, now = Date.now()): Promise<
     outcome.resultPropertiesDeleted += properties
   }
   // on the embedded database, the deleted rows' space made reusable and the statistics counted again (autovacuum's
-  // work on Postgres)
-  if (outcome.runsDeleted || outcome.webhookDeliveriesDeleted) await upkeepEmbedded({ all: true })
+  // work on Postgres); the deletes are committed whatever it does
+  if (outcome.runsDeleted || outcome.webhookDeliveriesDeleted) {
+    await upkeepEmbedded({ all: true })
+      .catch((err: Error) => console.error(`[proofdeck] the embedded database's upkeep after retention failed: ${err.message}`))
+  }
   return outcome
 }
 

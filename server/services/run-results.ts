@@ -24,7 +24,7 @@ type CaseIds = Map<string, string>
 /** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
 type StoredResult = ParsedResult & { clusterId: string | null }
 
-/** Rows per bulk statement: Postgres caps a statement at 65,535 parameters, json_to_recordset keeps it to one. */
+/** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
 const CHUNK = 1000
 /**
  * Bulk writes of an upload's rows in statements (new test cases as JSON, results on PGlite as COPY text) keep each

@@ -6,7 +6,7 @@ import { enqueueJob, registerJob } from './jobs'
 /**
  * The embedded database's upkeep: what Postgres's autovacuum and checkpointer do, which PGlite (one process, no
  * background workers) never runs. Without it a PGlite table never gets planner statistics, and the planner guesses:
- * on the demo data a search for a word on one branch since a date took 116–118 ms instead of 15–18 ms. The space of
+ * on the demo data a search for a word on one branch since a date took 116–118 ms instead of 8–18 ms. The space of
  * updated and deleted rows (pg-boss's jobs, test cases rescored by each upload) is never reused, so those tables only
  * grow; and so does the write-ahead log. Upkeep vacuums and analyzes each table that has rows and no statistics, or
  * that grew by a tenth since it was last vacuumed or analyzed (autovacuum's analyze scale factor; pages stand in for
@@ -47,7 +47,7 @@ export async function upkeepEmbedded(opts: { all?: boolean } = {}): Promise<stri
   const started = Date.now()
   // a partitioned table's parent has no rows of its own: its partitions are analyzed, as autovacuum does
   for (const name of stale) await db.execute(sql.raw(`vacuum (analyze) ${name}`))
-  if (stale.length) console.info(`[proofdeck] embedded database upkeep: vacuumed and analyzed ${stale.length} tables in ${Date.now() - started} ms`)
+  if (stale.length) console.info(`[proofdeck] embedded database upkeep: vacuumed and analyzed ${stale.length} tables in ${Date.now() - started} ms: ${stale.join(', ')}`)
   const [wal] = rowsOf<{ mb: number }>(await db.execute(sql`
     select (pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn) / 1048576)::int as mb from pg_control_checkpoint()`))
   if (opts.all || (wal?.mb ?? 0) >= CHECKPOINT_WAL_MB) {
