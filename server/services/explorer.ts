@@ -88,12 +88,11 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
     after && !query.groupBy ? sql`(${key}, test_cases.id) ${asc ? sql`>` : sql`<`} (${cursorKey}, ${after.id}::uuid)` : undefined,
   ].filter(f => f !== undefined)
   const order = asc ? sql`asc` : sql`desc`
-  const span = { projectId: project.id, window, days: query.days }
   const columns = sql`test_cases.id, title, suite_path, file, variant, owners, flaky_label, flaky_score, s.runs, s.failed, s.flaky`
   const where = filters.length ? sql`where ${sql.join(filters, sql` and `)}` : sql``
   if (query.groupBy) {
     const list = sql`
-      with ${timed(span, { name: 's' })}
+      with ${timed(project.id, window, { name: 's' })}
       select ${columns}, s.p50, s.p95, s.prev_p50, s.days, ${key} as k
       from s join ${testCases} on test_cases.id = s.test_case_id ${where}`
     const grouped = await ownerGroupRows<Row>(list, sql`x.k ${order}, x.id ${order}`, query.limit)
@@ -105,28 +104,22 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
   // Ranking every test's durations before cutting took a project of 4,000 tests on PGlite 145–157 ms whatever the
   // sort; cut from the counts 22–24 ms, from the p50s 73–83 ms.
   const cut = sort === 'p95'
-    ? timed(span, { name: 'cut' })
+    ? timed(project.id, window, { name: 'cut' })
     : sort === 'p50' || sort === 'change' || query.view === 'regressions'
-      ? timed(span, { name: 'cut', p95: false })
-      : sql`cut as (${counted(span)})`
+      ? timed(project.id, window, { name: 'cut', p95: false })
+      : sql`cut as (${counted(project.id, window)})`
   const rows = rowsOf<Row>(await db.execute(sql`
     with ${cut}, page as (
       select ${columns}, ${key} as k from cut as s join ${testCases} on test_cases.id = s.test_case_id ${where}
       order by k ${order}, test_cases.id ${order} limit ${query.limit + 1}
-    ), ${timed(span, { name: 's', only: sql`(select id from page)` })}
+    ), ${timed(project.id, window, { name: 's', only: sql`(select id from page)` })}
     select page.*, s.p50, s.p95, s.prev_p50, s.days from page left join s on s.test_case_id = page.id
     order by page.k ${order}, page.id ${order}`))
   return { ...toPage(rows, query.limit, r => toExplorerTest(r, window), r => [r.k, r.id]), window }
 }
 
-interface Span {
-  projectId: string
-  window: ExplorerWindow
-  days: number
-}
-
 /** Each test's runs, failures and flaky passes in the window, from its day rows (test_case_id, runs, failed, flaky). */
-function counted({ projectId, window }: Span): SQL {
+function counted(projectId: string, window: ExplorerWindow): SQL {
   return sql`
     select test_case_id, sum(runs)::int as runs, sum(failed)::int as failed, sum(flaky)::int as flaky
     from ${testDayRollups}
@@ -139,7 +132,7 @@ function counted({ projectId, window }: Span): SQL {
  * rate per day in the window and its p50 in the window before, from its day rows (of the tests `only` selects, when
  * given). With `p95: false` only the counts and the p50s (p95 and days null): one sort of the day rows instead of two.
  */
-function timed({ projectId, window, days }: Span, opts: { name: string, only?: SQL, p95?: boolean }): SQL {
+function timed(projectId: string, window: ExplorerWindow, opts: { name: string, only?: SQL, p95?: boolean }): SQL {
   const [out, d, ranked] = [opts.name, `${opts.name}_d`, `${opts.name}_ranked`].map(n => sql.raw(n))
   const p95 = opts.p95 !== false
   return sql`${d} as (
@@ -147,7 +140,7 @@ function timed({ projectId, window, days }: Span, opts: { name: string, only?: S
         ${p95 ? percentile(sql`r.durations`, '0.95') : sql`null::int`} as p95_ms, cardinality(r.durations) as timed,
         r.day >= ${window.from}::date as cur
       from ${testDayRollups} r
-      where r.project_id = ${projectId}::uuid and r.day <= ${window.to}::date and r.day >= ${window.from}::date - ${days}::int
+      where r.project_id = ${projectId}::uuid and r.day <= ${window.to}::date and r.day >= ${window.from}::date - ${window.days}::int
         ${opts.only ? sql`and r.test_case_id in ${opts.only}` : sql``}
     ), ${ranked} as (
       select d.*, sum(timed) over (partition by test_case_id, cur) as total,

@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
-import { rowsOf } from '../db/sql'
 import type { RetentionOutcome } from '#shared/types/projects'
 import { useConfig } from '../utils/config'
 import { enqueueBlobSweep } from './blobs'
@@ -9,7 +8,7 @@ import { dropMonthPartition, ensureComingPartitions, listMonthPartitions } from 
 import { authorize } from './policy'
 import { pruneResultProperties } from './result-properties'
 import { systemScope, type Scope } from './scope'
-import { rollDueDays } from './test-rollups'
+import { projectsOwingDaysBetween, rollAllDueIn } from './test-rollups'
 import { upkeepEmbedded } from './upkeep'
 import { deleteSettledDeliveries } from './webhook-delivery'
 
@@ -25,7 +24,7 @@ import { deleteSettledDeliveries } from './webhook-delivery'
  * project's retention go too, and the results' properties objects no remaining run points at.
  */
 
-const { runs, testResults, testAttempts, testDaysDue, projects, projectRollups } = schema
+const { runs, testResults, testAttempts, projects, projectRollups } = schema
 
 /** Runs deleted per transaction: short locks, and a run's results (thousands of rows) at a time. */
 const BATCH = 100
@@ -44,7 +43,7 @@ export async function deleteRuns(projectId: string, before: Date | null): Promis
         .orderBy(asc(runs.startedAt), asc(runs.id)).limit(BATCH).for('update', { skipLocked: true })
       if (!batch.length) return 0
       // what the day rollups still owe these runs is counted before they go (the rollups outlive them)
-      await rollAllDue(tx, projectId)
+      await rollAllDueIn(tx, projectId)
       const ids = batch.map(r => r.id)
       // the batch's start times bound run_started_at, so only the partitions of those months are searched
       const ofBatch = and(inArray(testResults.runId, ids),
@@ -62,13 +61,6 @@ export async function deleteRuns(projectId: string, before: Date | null): Promis
   // the attachment rows went with their runs; the sweep deletes the files no row references any more
   if (deleted) await enqueueBlobSweep()
   return deleted
-}
-
-/** Everything the day rollups owe the project, counted in `tx` (before its runs are deleted). */
-async function rollAllDue(tx: Tx, projectId: string): Promise<void> {
-  let consumed: number
-  do consumed = await rollDueDays(tx, projectId)
-  while (consumed > 0)
 }
 
 /** The project's run count and latest run after `removed` of its runs were deleted. */
@@ -96,9 +88,7 @@ async function dropExpiredMonths(cutoff: Date): Promise<{ months: string[], runs
   for (const month of (await listMonthPartitions()).filter(p => p.to <= cutoff)) {
     try {
       const gone = await db.transaction(async (tx) => {
-        const owing = rowsOf<{ project_id: string }>(await tx.execute(sql`select distinct d.project_id from ${testDaysDue} d
-          join ${runs} r on r.id = d.run_id where r.started_at >= ${month.from.toISOString()}::timestamptz and r.started_at < ${month.to.toISOString()}::timestamptz`))
-        for (const { project_id } of owing) await rollAllDue(tx, project_id)
+        for (const projectId of await projectsOwingDaysBetween(tx, month.from, month.to)) await rollAllDueIn(tx, projectId)
         const deleted = await tx.delete(runs).where(and(gte(runs.startedAt, month.from), lt(runs.startedAt, month.to)))
           .returning({ projectId: runs.projectId })
         const counts = new Map<string, number>()

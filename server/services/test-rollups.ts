@@ -53,7 +53,7 @@ export async function markDaysDue(tx: Tx, projectId: string, runId: string, mode
  * and leaves out only runs still due to be added (their add will count them) and infrastructure runs, as
  * services/flakiness.ts does. A recount replaces its tests' rows of the day, a test with nothing left to count too.
  */
-export async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
+async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
   const due = rowsOf<{ run_id: string, mode: 'add' | 'recount', started_at: string | Date | null }>(await tx.execute(sql`
     with taken as (
@@ -90,6 +90,20 @@ export async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
       group by 1, 3`, 'replace'))
   }
   return due.length
+}
+
+/** Everything the day rollups owe the project, counted in `tx` (retention, before it deletes the project's runs). */
+export async function rollAllDueIn(tx: Tx, projectId: string): Promise<void> {
+  let consumed: number
+  do consumed = await rollDueDays(tx, projectId)
+  while (consumed > 0)
+}
+
+/** The projects the day rollups owe something for a run that started in [from, to) (a month retention drops). */
+export async function projectsOwingDaysBetween(tx: Tx, from: Date, to: Date): Promise<string[]> {
+  return rowsOf<{ project_id: string }>(await tx.execute(sql`select distinct d.project_id from ${testDaysDue} d
+    join ${runs} r on r.id = d.run_id where r.started_at >= ${from.toISOString()}::timestamptz and r.started_at < ${to.toISOString()}::timestamptz`))
+    .map(r => r.project_id)
 }
 
 /** Rolls up everything due for the project, a bounded transaction at a time; returns the due rows consumed. */
