@@ -31,6 +31,16 @@ const BATCH = 100
 const DAY_MS = 86_400_000
 const RETENTION_JOB = 'retention'
 
+/**
+ * Where a retention of `days` cuts: the start of the UTC day `days` days ago, so runs go by whole days, never part of
+ * one. A day's rollups outlive its runs, and a shard arriving for one of the day's runs recounts the day from its
+ * stored results (services/test-rollups.ts): with part of the day deleted, that recount lost the deleted runs.
+ */
+function retentionCutoff(now: number, days: number): Date {
+  const at = now - days * DAY_MS
+  return new Date(at - at % DAY_MS)
+}
+
 /** Deletes the project's runs that started before `before` (every run when null), oldest first; returns how many. */
 export async function deleteRuns(projectId: string, before: Date | null): Promise<number> {
   const db = await useDb()
@@ -121,14 +131,16 @@ export async function pruneExpiredRuns(scope: Scope, now = Date.now()): Promise<
     .orderBy(asc(projects.slug))
   const kept = all.filter(p => (p.days ?? fallback) !== null)
   // a month can go only when no project keeps it: every project has a retention and the month ends before its cutoff
-  const cutoff = kept.length && kept.length === all.length ? Math.min(...kept.map(p => now - (p.days ?? fallback!) * DAY_MS)) : null
+  const cutoff = kept.length && kept.length === all.length
+    ? Math.min(...kept.map(p => retentionCutoff(now, p.days ?? fallback!).getTime()))
+    : null
   const dropped = cutoff === null ? { months: [], runsByProject: new Map<string, number>() } : await dropExpiredMonths(new Date(cutoff))
   const outcome: RetentionOutcome = {
     projects: [], runsDeleted: 0, monthsDropped: dropped.months, webhookDeliveriesDeleted: 0, resultPropertiesDeleted: 0,
   }
   for (const p of kept) {
     const days = p.days ?? fallback!
-    const before = new Date(now - days * DAY_MS)
+    const before = retentionCutoff(now, days)
     const deleted = (dropped.runsByProject.get(p.id) ?? 0) + await deleteRuns(p.id, before)
     const deliveries = await deleteSettledDeliveries(p.id, before)
     const properties = deleted ? await pruneResultProperties(p.id) : 0

@@ -63,6 +63,37 @@ describe('per-test day rollups, after the commit', () => {
     expect(await explorer()).toEqual(EXPECTED)
   })
 
+  it('keeps a day whole under retention, so a late shard\'s recount of that day still counts all of its runs', async () => {
+    const retention = 30
+    const edge = new Date(Date.now() - retention * 86_400_000).toISOString().slice(0, 10)
+    const dayBefore = new Date(Date.parse(edge) - 86_400_000).toISOString().slice(0, 10)
+    const sendAt = async (runKey: string, startedAt: string, tests: [string, Outcome, number][]) => {
+      const res = await upload(server, [{ name: `${runKey}.xml`, content: junit(tests) }],
+        { key, query: { project: 'days-edge', branch: 'main', runKey, startedAt } })
+      expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201)
+    }
+    // the edge day's first run started before "30 days ago" (unless that is exactly midnight), its last one after
+    await sendAt('older', `${dayBefore}T12:00:00Z`, [['older test', 'pass', 0.1]])
+    await sendAt('early', `${edge}T00:00:00Z`, [['checkout total', 'fail', 0.2]])
+    await sendAt('late', `${edge}T23:59:00Z`, [['checkout total', 'pass', 0.4]])
+    const send = (method: string, path: string, body: object) => fetch(`${server.url}${path}`,
+      { method, headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) })
+    expect((await send('PATCH', '/api/projects/days-edge', { retentionDays: retention })).status).toBe(200)
+    const outcome = await (await send('POST', '/api/settings/retention', {})).json() as { projects: { slug: string, runsDeleted: number }[] }
+    expect(outcome.projects.find(p => p.slug === 'days-edge')).toMatchObject({ runsDeleted: 1 })
+    // a second shard of the edge day's last run: the day's rows of its tests are counted again from the stored results
+    await sendAt('late', `${edge}T23:59:00Z`, [['late shard', 'pass', 0.3]])
+    const res = await fetch(`${server.url}/api/projects/days-edge/tests?days=90&limit=100`, { headers: { cookie } })
+    expect(res.status).toBe(200)
+    const items = (await res.json() as { items: { title: string, runs: number, failed: number, p50Ms: number }[] }).items
+    expect(Object.fromEntries(items.map(t => [t.title, { runs: t.runs, failed: t.failed, p50Ms: t.p50Ms }]))).toEqual({
+      'checkout total': { runs: 2, failed: 1, p50Ms: 200 },
+      'late shard': { runs: 1, failed: 0, p50Ms: 300 },
+      // the deleted run's day stays in the rollups
+      'older test': { runs: 1, failed: 0, p50Ms: 100 },
+    })
+  })
+
   it.skipIf(!process.env.TEST_DATABASE_URL)('are rolled up by the job without a reader, and equal the stored results', async () => {
     await send('c', 11, [['checkout total', 'skip', 0]])
     expect(await rolledUp(server.env, 'days')).toMatchObject({ due: 0, days_differing: 0, percentiles_differing: 0, rows: 4 })
