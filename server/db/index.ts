@@ -209,6 +209,16 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
  */
 const PGLITE_WAL_MB = 64
 
+/**
+ * The embedded database's shared buffers (MB; Postgres's default is 128). They live in the server's WebAssembly memory
+ * and are all touched at start, so they count in the process's resident memory from its first second, while the
+ * pages they would cache stay in the operating system's cache as well (PGlite reads the data folder's files). With
+ * 32 MB a fresh server was resident at 360 MB instead of 500 after start, 450 instead of 600 with the demo loaded, and the
+ * demo's pages and uploads of 10,000 and 50,000 results timed within their noise (BENCHMARKS.md, "The embedded
+ * database's memory").
+ */
+const PGLITE_SHARED_BUFFERS_MB = 32
+
 async function openPglite(dir: string): Promise<DbHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
@@ -222,8 +232,9 @@ async function openPglite(dir: string): Promise<DbHandle> {
   try {
     // pg_trgm: the trigram indexes of search across history (migration 0006). A checkpoint keeps PGLITE_WAL_MB of
     // write-ahead log, not Postgres's 1 GB default: PGlite's own data folder is the only place it goes
-    const wal = ['-c', `max_wal_size=${PGLITE_WAL_MB}MB`, '-c', `min_wal_size=${PGLITE_WAL_MB / 2}MB`]
-    const client = await PGlite.create(dir, { extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, ...wal] })
+    const settings = ['-c', `max_wal_size=${PGLITE_WAL_MB}MB`, '-c', `min_wal_size=${PGLITE_WAL_MB / 2}MB`,
+      '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS_MB}MB`]
+    const client = await PGlite.create(dir, { extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, ...settings] })
     if (!dir.startsWith('memory://')) tightenDataDir(dir)
     const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Db
     return {
