@@ -13,8 +13,8 @@ const num = (description: string) => z.number().describe(description)
 const str = (description: string) => z.string().describe(description)
 const bool = (description: string) => z.boolean().describe(description)
 
-/** A list answer: items, and a cursor to the rest whenever it stopped early (row limit or the ~8k-token cap). */
-const page = (item: Shape) => obj({ items: z.array(obj(item)), nextCursor: z.string() })
+/** A list answer: items (and nextCursor to the rest whenever it stopped early, which the server's instructions say). */
+const page = (item: Shape) => obj({ items: z.array(obj(item)) })
 
 const run = {
   status: str('passed, failed, or empty (no tests)'),
@@ -30,12 +30,17 @@ const flaky = {
   mixedCommits: num('Commits with both outcomes'),
 }
 const resultRow = { knownFailure: bool('Failed in previousRunId too'), error: str('First line of the error') }
-const cluster = { occurrences: num('Failed results with this cause'), status: str('Triage status') }
+const cluster = {
+  occurrences: num('Results failed or passed on retry'),
+  flaky: bool('All passed on retry'),
+  status: str('Triage status'),
+}
 
 export const OUTPUTS = {
   list_projects: page({ slug: str('The projectSlug'), passRate: num('Share passed, 30 days') }),
   get_project: obj({ passRate: num('Share passed, 30 days') }),
   list_runs: page(run),
+  // its results' rows, when asked for, are list_failed_cases' rows with the groups' tests' knownFailure
   get_run: obj({
     infra: run.infra,
     failureGroups: z.array(obj({
@@ -45,17 +50,17 @@ export const OUTPUTS = {
       firstSeenRunId: str('Run where the cause began'),
       diagnosis: str('Latest diagnosis; get_cluster_diagnosis has the fix'),
       tests: z.array(obj({ knownFailure: resultRow.knownFailure })),
+      testsNotListed: num('More tests, not listed'),
     })),
-    results: page(resultRow),
   }),
-  list_failed_cases: page(resultRow),
+  list_failed_cases: page({ error: resultRow.error }),
   list_flaky_tests: page(flaky),
   get_test_case: obj({
     label: flaky.label, confidence: flaky.confidence, sample: flaky.sample,
-    errors: z.array(obj({ count: num('History rows with it') })),
+    errors: z.array(obj({ count: num('Rows with this cause') })),
   }),
   list_clusters: page(cluster),
-  get_cluster: obj(cluster),
-  get_cluster_diagnosis: obj({ confidence: num('0-1') }),
+  get_cluster: obj({ ...cluster, affectedNotListed: num('More affected tests, not listed') }),
+  get_cluster_diagnosis: obj({ latest: obj({ confidence: num('0-1'), createdAt: str('Quoted scores are of then') }) }),
   get_cluster_context: obj({ approxTokens: num('Size of markdown') }),
 }

@@ -35,23 +35,30 @@ export function runAnswer(run: RunDetail, withResults: boolean): Record<string, 
   const { results, failureGroups, ...summary } = run
   return {
     ...summary,
-    failureGroups: failureGroups.map(({ tests, ...g }) => ({ ...g, tests: tests.map(({ resultId: _, ...t }) => t) })),
+    failureGroups: failureGroups.map(({ tests, ...g }) => ({
+      ...g, tests: tests.map(({ resultId: _, ...t }) => t),
+      ...(g.failures + g.flaky > tests.length ? { testsNotListed: g.failures + g.flaky - tests.length } : {}),
+    })),
     ...(withResults ? { results: { ...results, items: results.items.map(resultRow) } } : {}),
   }
 }
 
 interface ErrorGroup { message: string, count: number, lastRunId: string, clusterId: string | null }
 
-/** get_test_case: history rows are run, status, duration and commit; their errors are listed once, newest first, with counts. */
+/**
+ * get_test_case: history rows are run, status, duration and commit; their errors are listed once per cause (its
+ * cluster: messages that differ only in ids, ports or timings are one), else per message, newest first, with counts.
+ */
 export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
   const { history, ...rest } = test
   const errors = new Map<string, ErrorGroup>()
   for (const h of history) {
     const message = errorOf(h)
     if (!message) continue
-    const seen = errors.get(message)
+    const key = h.clusterId ?? `message ${message}`
+    const seen = errors.get(key)
     if (seen) seen.count++
-    else errors.set(message, { message, count: 1, lastRunId: h.runId, clusterId: h.clusterId })
+    else errors.set(key, { message, count: 1, lastRunId: h.runId, clusterId: h.clusterId })
   }
   return {
     ...rest,

@@ -8,7 +8,7 @@ import { notFound } from '../utils/errors'
 import { decodeCursor, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
-import { failedWithErrorMatching, testTextMatches, textMatches } from './search'
+import { inClusterMatching, testTextMatches, textMatches } from './search'
 
 const { runs, projects, testResults, testCases, testAttempts, failureClusters, runUploads, diagnoses, projectDayRollups } = schema
 
@@ -362,8 +362,9 @@ export async function listFailedResults(scope: Scope, projectSlug: string, query
       query.branch ? eq(runs.branch, query.branch) : undefined,
       query.since ? gte(testResults.runStartedAt, new Date(query.since)) : undefined,
       query.query
+        // the result itself matches (its test, its error or its cause), not every failure of a test that once did
         ? sql`(${testTextMatches(query.query)} or ${textMatches(testResults.errorMessage, query.query)}
-          or ${failedWithErrorMatching(query.query, testResults.testCaseId)})`
+          or ${inClusterMatching(query.query, testResults.clusterId)})`
         : undefined,
       after ? sql`(${testResults.runStartedAt}, ${testResults.id}) < (${after.key}::timestamptz, ${after.id}::uuid)` : undefined,
     ))

@@ -41,6 +41,11 @@ export function failedWithErrorMatching(text: string, testCaseId: SQL | typeof t
     where ${isNull(failureClusters.mergedIntoId)} and ${clusterTextMatches(text)})`
 }
 
+/** The cluster `clusterId` (a result's own, live or merged) has error text holding `text`. */
+export function inClusterMatching(text: string, clusterId: typeof testResults.clusterId): SQL {
+  return sql`${clusterId} in (select ${failureClusters.id} from ${failureClusters} where ${clusterTextMatches(text)})`
+}
+
 /** `column` (an error message) holds `text`. */
 export function textMatches(column: SQL | typeof testResults.errorMessage, text: string): SQL {
   return sql`${column} ilike ${likePattern(text)}`

@@ -15,7 +15,10 @@ const NO_NUL = [(s: string) => !s.includes('\u0000'), 'cannot contain a NUL char
 const cursorSchema = z.string().refine(...NO_NUL).refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
 const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
 const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
-const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)), 'Dates are ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z.')
+/** A read's bound: an ISO 8601 time with its zone, or a day alone (its start, UTC), which is what a person or a model writes. */
+const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d))?$/.test(s) && !Number.isNaN(Date.parse(s)),
+  'Dates are ISO 8601: a day (2026-11-01, from its start in UTC) or a time with its zone (2026-11-01T00:00:00Z).')
+  .transform(s => new Date(s).toISOString())
 
 /**
  * Words to find, as a list filter: a test's title, suite or file, or the error text of its failure clusters. No

@@ -117,7 +117,11 @@ describe('MCP endpoint', () => {
     expect(runs).toEqual(compact(await rest('/api/projects/web/runs?limit=5')))
     const red = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 1 })).items[0]
     const { results: restResults, failureGroups, ...restRun } = await rest(`/api/runs/${red.id}?limit=10`)
-    const groups = failureGroups.map(({ tests, ...g }: any) => ({ ...g, tests: tests.map(({ resultId: _, ...t }: any) => t) }))
+    // a group lists its first tests and says how many more it has
+    const groups = failureGroups.map(({ tests, ...g }: any) => ({
+      ...g, tests: tests.map(({ resultId: _, ...t }: any) => t),
+      ...(g.failures + g.flaky > tests.length ? { testsNotListed: g.failures + g.flaky - tests.length } : {}),
+    }))
     expect(await data('get_run', { runId: red.id })).toEqual(compact({ ...restRun, failureGroups: groups }))
     expect(await data('get_run', { runId: red.id, results: 'failed', limit: 10 }))
       .toEqual(compact({ ...restRun, failureGroups: groups, results: { ...restResults, items: restResults.items.map(row) } }))
@@ -126,6 +130,8 @@ describe('MCP endpoint', () => {
     const worst = (await data('list_runs', { projectSlug: 'web', status: 'failed', limit: 100 })).items.reduce((a: any, b: any) => (failing(b) > failing(a) ? b : a))
     const triage = await call(legacy as unknown as AnyClient, 'get_run', { runId: worst.id })
     expect(triage.json.failureGroups.reduce((n: number, g: any) => n + g.failures, 0)).toBe(failing(worst))
+    expect(triage.json.failureGroups.some((g: any) => g.testsNotListed > 0)).toBe(true)
+    for (const g of triage.json.failureGroups) expect(g.tests.length + (g.testsNotListed ?? 0)).toBe(g.failures + g.flaky)
     console.log(`get_run of a run with ${failing(worst)} failures in ${triage.json.failureGroups.length} groups: ${triage.text.length} chars`)
     expect(triage.text.length).toBeLessThan(10_000)
     const failedRest = await rest('/api/projects/web/failed-results')
@@ -143,16 +149,23 @@ describe('MCP endpoint', () => {
     expect(mcpHistory).toEqual(compact(history.map((h: any) => ({
       runId: h.runId, status: h.status, durationMs: h.durationMs, commit: h.commit,
       ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}) }))))
-    // each error once, with how many history rows had it and the newest run that did
+    // each cause once (its cluster; a message without one), with how many history rows had it and the newest that did
     const lines = history.map((h: any) => row(h).error).filter(Boolean)
     expect(errors.reduce((n: number, e: any) => n + e.count, 0)).toBe(lines.length)
-    expect(new Set(errors.map((e: any) => e.message)).size).toBe(errors.length)
-    for (const e of errors) expect(e.lastRunId).toBe(history.find((h: any) => row(h).error === e.message).runId)
+    const causeOf = (x: any) => x.clusterId ?? `message ${row(x).error ?? x.message}`
+    expect(new Set(errors.map(causeOf)).size).toBe(errors.length)
+    for (const e of errors) {
+      const newest = history.find((h: any) => row(h).error && causeOf(h) === causeOf(e))
+      expect({ runId: newest.runId, message: row(newest).error }).toEqual({ runId: e.lastRunId, message: e.message })
+    }
     const clusters = await data('list_clusters', { projectSlug: 'web' })
     expect(clusters).toEqual(compact(await rest('/api/projects/web/clusters')))
     const id = clusters.items[0].id
     expect(await data('get_cluster_diagnosis', { clusterId: id })).toEqual(compact(await rest(`/api/clusters/${id}/diagnosis`)))
-    expect(await data('get_cluster', { clusterId: id })).toEqual(compact(await rest(`/api/clusters/${id}`)))
+    // the affected tests listed, and how many more there are
+    const restCluster = await rest(`/api/clusters/${id}`)
+    const more = restCluster.affectedTests - restCluster.affected.length
+    expect(await data('get_cluster', { clusterId: id })).toEqual(compact({ ...restCluster, ...(more > 0 ? { affectedNotListed: more } : {}) }))
     const context = await data('get_cluster_context', { clusterId: id })
     const restContext = await rest(`/api/clusters/${id}/context`)
     expect(context.markdown).toBe(restContext.markdown)

@@ -168,6 +168,11 @@ describe('read API on the demo dataset', () => {
       expect(paged.map(c => c.id), filter).toEqual(clusters.filter(keep).map(c => c.id))
     }
     expect((await ok(`/api/projects/web/runs?branch=no-such-branch`)).items).toEqual([])
+    // a day alone is that day from its start in UTC (what a person or a model writes), the same list as its time
+    const day = since.slice(0, 10)
+    const fromDay = await all(c => ok(`/api/projects/web/runs?since=${day}&limit=100${c ? `&cursor=${c}` : ''}`))
+    expect(fromDay.map(r => r.id)).toEqual(runs.filter(r => r.startedAt >= `${day}T00:00:00.000Z`).map(r => r.id))
+    expect((await get('/api/projects/web/runs?since=2026-11')).body.message).toMatch(/a day \(2026-11-01, from its start in UTC\)/)
   })
 
   it('reads a test case, a cluster and the failed results consistently with each other', async () => {
@@ -245,6 +250,16 @@ describe('read API on the demo dataset', () => {
     expect(failed.json.items.length).toBeGreaterThan(0)
     const npeTests = new Set(npe.tests.items.map((t: any) => t.testCaseId))
     expect(failed.json.items.every((r: any) => npeTests.has(r.testCaseId))).toBe(true)
+    // each failed result listed matches itself, by its error or its cause: not every failure of a test that once did
+    const matching = async (slug: string, words: string) => {
+      const causes = new Set((await all(c => ok(`/api/projects/${slug}/clusters?query=${words}&limit=100${c ? `&cursor=${c}` : ''}`))).map(c => c.id))
+      const rows = await all(c => ok(`/api/projects/${slug}/failed-results?query=${words}&limit=100${c ? `&cursor=${c}` : ''}`))
+      expect(rows.length, words).toBeGreaterThan(0)
+      return rows.filter(r => !r.errorMessage?.toLowerCase().includes(words.toLowerCase()) && !causes.has(r.clusterId)
+        && !`${r.title} ${r.suitePath?.join(' ') ?? ''} ${r.file ?? ''}`.toLowerCase().includes(words.toLowerCase()))
+    }
+    expect(await matching('web', 'browserType')).toEqual([])
+    expect(await matching('billing', 'getTotal')).toEqual([])
     const flaky = await mcp('list_flaky_tests', { projectSlug: 'billing', label: 'any', query: 'RefundFlow' })
     expect(flaky.json.items.length).toBeGreaterThan(0)
     const refund = await all(c => ok(`/api/search?q=RefundFlow&project=billing&kind=tests&limit=50${c ? `&cursor=${c}` : ''}`).then(r => r.tests))

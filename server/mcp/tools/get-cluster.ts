@@ -9,5 +9,9 @@ export const getClusterTool = defineTool({
   description: 'A cluster\'s error, affected tests, occurrences, triage. Next: get_cluster_diagnosis.',
   input: clusterParamsSchema,
   output: OUTPUTS.get_cluster,
-  run: (scope, { clusterId }) => getCluster(scope, clusterId),
+  run: async (scope, { clusterId }) => {
+    const cluster = await getCluster(scope, clusterId)
+    const notListed = cluster.affectedTests - cluster.affected.length
+    return notListed > 0 ? { ...cluster, affectedNotListed: notListed } : cluster
+  },
 })

@@ -7,7 +7,8 @@ import { resultRow } from '../project'
 export const listFailedCasesTool = defineTool({
   name: 'list_failed_cases',
   title: 'Failed tests',
-  description: 'A project\'s recent failed results: ids, status, error line. Next: get_test_case, get_cluster.',
+  description: 'A project\'s recent failed results: ids, status, error line; query: in name, file, error or cause. '
+    + 'Next: get_test_case, get_cluster.',
   input: projectParamsSchema
     .extend(listFailedResultsQuerySchema.shape)
     .extend({ limit: listFailedResultsQuerySchema.shape.limit.unwrap().default(8) }),
