@@ -65,22 +65,22 @@ describe('the MCP projection', () => {
     expect(resultRow(input as never)).toEqual(expected)
   })
 
-  it('lists a test case\'s errors once, newest first, with counts, and keeps fields it does not know', () => {
-    const h = (runId: string, errorMessage: string | null, status = 'failed') => ({
-      ...base, runId, status, flaky: false, attempts: 1, errorMessage, branch: 'main', commit: `sha-${runId}`, startedAt: '2026-01-01T00:00:00.000Z',
+  it('lists a test case\'s errors once per cause, newest first, with counts, and keeps fields it does not know', () => {
+    const h = (runId: string, errorMessage: string | null, clusterId: string | null = null, status = 'failed') => ({
+      ...base, runId, status, flaky: false, attempts: 1, errorMessage, clusterId, branch: 'main', commit: `sha-${runId}`,
+      startedAt: '2026-01-01T00:00:00.000Z',
     })
-    const history = [h('r3', 'A\nstack'), h('r2', 'A'), h('r1', null, 'passed'), h('r0', 'B')]
+    // one cause whose messages differ in a worker id (its cluster), another cause, a message without a cluster twice
+    const history = [h('r5', 'C'), h('r4', 'A on worker 7\nstack', 'c1'), h('r3', 'A on worker 2', 'c1'), h('r2', 'C'),
+      h('r1', null, null, 'passed'), h('r0', 'B', 'c2')]
     const answer = testCaseAnswer({ testCaseId: 't', failingSince: { runId: 'r2' }, history } as never)
     expect(answer.failingSince).toEqual({ runId: 'r2' })
-    expect(answer.history).toEqual([
-      { runId: 'r3', status: 'failed', durationMs: 5, commit: 'sha-r3' },
-      { runId: 'r2', status: 'failed', durationMs: 5, commit: 'sha-r2' },
-      { runId: 'r1', status: 'passed', durationMs: 5, commit: 'sha-r1' },
-      { runId: 'r0', status: 'failed', durationMs: 5, commit: 'sha-r0' },
-    ])
+    expect((answer.history as { runId: string }[]).map(r => r.runId)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0'])
+    expect((answer.history as object[])[1]).toEqual({ runId: 'r4', status: 'failed', durationMs: 5, commit: 'sha-r4' })
     expect(answer.errors).toEqual([
-      { message: 'A', count: 2, lastRunId: 'r3', clusterId: 'c' },
-      { message: 'B', count: 1, lastRunId: 'r0', clusterId: 'c' },
+      { message: 'C', count: 2, lastRunId: 'r5', clusterId: null },
+      { message: 'A on worker 7', count: 2, lastRunId: 'r4', clusterId: 'c1' },
+      { message: 'B', count: 1, lastRunId: 'r0', clusterId: 'c2' },
     ])
   })
 })
