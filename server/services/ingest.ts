@@ -7,7 +7,7 @@ import { foldUpload } from '../ingest/packed'
 import { ReportParseError } from '../ingest/types'
 import type { ReportFormat } from '#shared/constants'
 import { links } from '#shared/links'
-import { reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
+import { MAX_AHEAD_HOURS, reportMetaSchema, startsTooLate, type IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 import { stepDone } from '../utils/steps'
@@ -226,7 +226,16 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   // Without a run key, the content is the key: re-sending the same files is a retry, not a new run.
   const runKey = meta.runKey ?? reportMeta.runKey ?? `auto-${sha256([branch, commit, ...parsed.map(f => f.hash).sort()].join('\n')).slice(0, 32)}`
   const format = parsed[0]?.report.format ?? 'junit'
-  const startedAt = ts(meta.startedAt) ?? ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0]) ?? new Date()
+  const reported = ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0])
+  // a report's own start in the future (the query's is refused by its schema) is a wrong clock: the upload's time serves
+  const ahead = !meta.startedAt && reported && startsTooLate(reported)
+  if (ahead) {
+    rejected.push({
+      item: `the report's start ${reported.toISOString()}`,
+      reason: `it is more than ${MAX_AHEAD_HOURS} hours ahead of the server's clock; the run starts when it was uploaded instead.`,
+    })
+  }
+  const startedAt = ts(meta.startedAt) ?? (ahead ? null : reported) ?? new Date()
   return {
     files: parsed, rejected, runKey, format,
     values: {

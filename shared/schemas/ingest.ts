@@ -7,6 +7,18 @@ const optionalText = (max: number, what: string) =>
   z.string().trim().max(max, `${what} is longer than ${max} characters.`)
     .refine(v => !v.includes('\0'), `${what} contains a NUL character.`).optional().transform(v => v || undefined)
 
+/**
+ * How far ahead of the server's clock a run's start may be: a report's local time without a zone read as UTC (up to
+ * 14 hours), and a CI machine's clock a little fast. Later is a wrong clock or a typo, and would make the run the
+ * project's latest for years.
+ */
+export const MAX_AHEAD_HOURS = 24
+
+/** The start is later than MAX_AHEAD_HOURS from now. */
+export function startsTooLate(startedAt: Date, now = Date.now()): boolean {
+  return startedAt.getTime() > now + MAX_AHEAD_HOURS * 3_600_000
+}
+
 /** Run metadata of an upload: query parameters, or X-Proofdeck-* headers (the query wins). */
 export const ingestMetaSchema = z.object({
   project: z.string({ error: 'Say which project the run belongs to: add ?project=<slug> (or the X-Proofdeck-Project header).' }).pipe(slugSchema),
@@ -17,7 +29,9 @@ export const ingestMetaSchema = z.object({
   runKey: z.string().trim().min(1).max(200, 'The run key is longer than 200 characters.')
     .regex(/^[\x21-\x7E]+$/, 'The run key must be printable ASCII without spaces.').optional(),
   environment: optionalText(100, 'The environment'),
-  startedAt: z.iso.datetime({ offset: true, message: 'startedAt must be an ISO 8601 date-time.' }).optional(),
+  startedAt: z.iso.datetime({ offset: true, message: 'startedAt must be an ISO 8601 date-time.' })
+    .refine(s => !startsTooLate(new Date(s)), `startedAt is more than ${MAX_AHEAD_HOURS} hours ahead of the server's clock: a run cannot start in the future.`)
+    .optional(),
   format: z.enum(REPORT_FORMATS, { message: `format must be one of ${REPORT_FORMATS.join(', ')}.` }).optional(),
 })
 export type IngestMeta = z.infer<typeof ingestMetaSchema>

@@ -587,10 +587,25 @@ describe('read API on the demo dataset', () => {
     expect((await ok('/api/projects/web')).runCount).toBe(runsBefore - 1)
     expect((await context()).data.history).toMatchObject({ runsTotal: 0, runs: [], days: [], branches: [] })
     expect((await send('POST', '/api/settings/retention', {})).body).toMatchObject({ runsDeleted: 0, monthsDropped: [] })
-    // a start years ahead (a wrong clock) gets no month of its own: the default partition takes its results
+    // a start years ahead (a wrong clock, a typo) would be the project's latest run for years: refused when asked for,
+    // and a report's own is replaced by the upload's time, which the receipt says
     const ahead = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString()
     const future = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: ahead, runKey: 'ahead' } })
-    expect(future.status, JSON.stringify(future.body).slice(0, 300)).toBeLessThan(300)
-    expect((await ok(`/api/runs/${future.body.runId}?status=all`)).results.items).toHaveLength(2)
+    expect(future.status).toBe(400)
+    expect(future.body.message).toMatch(/startedAt is more than 24 hours ahead of the server's clock/)
+    const stamped = report.replace('<testsuite name="old"', `<testsuite name="old" timestamp="${ahead.slice(0, 19)}"`)
+    const before = Date.now()
+    const clocked = await upload(server, [{ name: 'junit.xml', content: stamped }], { key, query: { project: 'web', runKey: 'ahead' } })
+    expect(clocked.status, JSON.stringify(clocked.body).slice(0, 300)).toBe(201)
+    expect(clocked.body.rejected).toEqual([{ item: `the report's start ${ahead.slice(0, 19)}.000Z`, reason: expect.stringMatching(/starts when it was uploaded/) }])
+    const moved = await ok(`/api/runs/${clocked.body.runId}?status=all`)
+    expect(Date.parse(moved.startedAt)).toBeGreaterThanOrEqual(before - 1000)
+    expect(Date.parse(moved.startedAt)).toBeLessThanOrEqual(Date.now())
+    expect(moved.results.items).toHaveLength(2)
+    // within the day ahead (a zone-less local time read as UTC) is still taken as given
+    const soon = new Date(Date.now() + 10 * 3_600_000).toISOString()
+    const near = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: soon, runKey: 'soon' } })
+    expect(near.status).toBe(201)
+    expect((await ok(`/api/runs/${near.body.runId}`)).startedAt).toBe(soon)
   })
 })
