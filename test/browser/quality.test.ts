@@ -175,6 +175,10 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
       ['project', '/projects/no-such-project/flaky', 'This project does not exist'],
       ['test', `/tests/${MISSING}`, 'This test does not exist'],
       ['cluster', `/clusters/${MISSING}`, 'This failure cluster does not exist'],
+      // an id cut short (a link pasted from a chat) names nothing either
+      ['run', `/runs/${MISSING.slice(0, 13)}`, 'This run does not exist'],
+      ['test', '/tests/abc', 'This test does not exist'],
+      ['cluster', '/clusters/abc', 'This failure cluster does not exist'],
       ['route', '/no/such/page', 'This page does not exist'],
     ] as const
     // the audit ended on a phone in dark mode; the screenshot below is the desktop's, light

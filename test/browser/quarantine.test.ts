@@ -182,6 +182,13 @@ describe('quarantine and artifacts in Chromium', () => {
       expect((await res.json()).message).toBe('No attachment with this id visible to you.')
     }
 
+    // a run with no tests is neither green nor red: no mark in the tab's title, and its page says it has none
+    const empty = await upload(server, [{ name: 'empty.xml', content: '<?xml version="1.0"?><testsuites tests="0"/>' }], { key, query: { project: 'other' } })
+    expect(empty.status, JSON.stringify(empty.body)).toBe(201)
+    await page.goto(`${server.url}/runs/${empty.body.runId}`, { waitUntil: 'networkidle' })
+    await page.getByText('This run has no tests').waitFor()
+    expect(await page.title()).toMatch(/^#\d+ run /)
+
     // deleting the project deletes its attachment rows with its runs, then the sweep deletes the files
     const gone = await page.request.delete(`${server.url}/api/projects/web`, { data: { confirm: 'web' } })
     expect(gone.status(), await gone.text()).toBe(204)
