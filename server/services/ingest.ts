@@ -97,7 +97,7 @@ export async function ingestRun(
     const fresh = await freshFiles(tx, run.id, plan.files)
     stepDone('lock')
     const applied = fresh.length
-      ? await applyUpload(tx, project.id, run, fresh, isNewRun, plan.rejected)
+      ? await applyUpload(tx, project.id, run, fresh, isNewRun, [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
       : await replayUpload(tx, run.id, plan.files)
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
@@ -276,6 +276,23 @@ async function lockRun(tx: Tx, projectId: string, plan: RunPlan): Promise<{ run:
   const [run] = await tx.select().from(runs).where(and(eq(runs.projectId, projectId), eq(runs.runKey, plan.runKey))).for('update')
   if (!run) throw new Error('run row vanished inside its transaction')
   return { run, isNewRun: inserted.length > 0 }
+}
+
+/**
+ * A shard of an existing run that says another branch or commit (a CI build id reused across commits, a shard sent
+ * with the wrong values) is still stored in that run, which keeps its own; the receipt says which values it did not
+ * take, so results of two commits are never mixed in silence.
+ */
+function unlikeTheRun(plan: RunPlan, run: RunRow): Notes['rejected'] {
+  const notes: Notes['rejected'] = []
+  const { branch, commitSha } = plan.values
+  if (branch && run.branch !== branch) {
+    notes.push({ item: `branch ${branch}`, reason: `run key ${run.runKey} is a run ${run.branch ? `on ${run.branch}` : 'on no branch'}: these results are stored in it, on its branch.` })
+  }
+  if (commitSha && run.commitSha !== commitSha) {
+    notes.push({ item: `commit ${commitSha}`, reason: `run key ${run.runKey} is a run ${run.commitSha ? `of commit ${run.commitSha.slice(0, 12)}` : 'with no commit'}: these results are stored in it, with its commit.` })
+  }
+  return notes
 }
 
 /** Files whose content this run does not hold yet, each content once. */

@@ -141,6 +141,25 @@ describe('ingest', () => {
     const e2 = expectedFor(s2)
     expect(b.body.counts.tests).toBe(e1.tests + e2.tests)
     expect(b.body.counts.failed).toBe(e1.failed + e2.failed)
+    expect(b.body.rejected).toEqual([])
+  })
+
+  it('stores a shard that names another branch or commit in its run, on the run\'s, and says so in the receipt', async () => {
+    const s1 = 'junit/junitxml__junit-basic.xml'
+    const s2 = 'junit/test-reporter__python-xunit-unittest.xml'
+    const query = { project: 'shards', runKey: 'reused-build-9' }
+    const a = await upload(server, [corpusFile(s1)], { key, query: { ...query, branch: 'dev', commit: 'abcdef1' } })
+    expect(a.status).toBe(201)
+    const b = await upload(server, [corpusFile(s2)], { key, query: { ...query, branch: 'release', commit: '9999999' } })
+    expect(b.status).toBe(201)
+    expect(b.body).toMatchObject({ runId: a.body.runId, branch: 'dev', commit: 'abcdef1', merged: { shards: 2 } })
+    expect(b.body.rejected).toEqual([
+      { item: 'branch release', reason: 'run key reused-build-9 is a run on dev: these results are stored in it, on its branch.' },
+      { item: 'commit 9999999', reason: 'run key reused-build-9 is a run of commit abcdef1: these results are stored in it, with its commit.' },
+    ])
+    // a shard that says nothing of them, or the same, is no news
+    const c = await upload(server, [corpusFile('junit/action-junit-report__basic.xml')], { key, query: { ...query, branch: 'dev' } })
+    expect([c.status, c.body.rejected]).toEqual([201, []])
   })
 
   it('counts uploads, not files: one upload of two report files is one upload of the run, a second shard makes two', async () => {
