@@ -82,6 +82,19 @@ export const keyOf = (k: string): string => capText(k.trim(), FIELD_CAPS.key) ??
 /** Strips a leading byte-order mark (U+FEFF), which editors and .NET tools like to write. */
 export const stripBom = (text: string): string => text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text
 
+/**
+ * A report's bytes as text: UTF-8, or UTF-16 when they say so (a byte-order mark, or a first `<`, `{` or `[` followed
+ * or preceded by a zero byte), which Windows PowerShell writes by default (`>` and Out-File in 5.1).
+ */
+export function decodeReport(bytes: Uint8Array): string {
+  const [a, b] = [bytes[0], bytes[1]]
+  const opener = (c: number | undefined) => c === 0x3C || c === 0x7B || c === 0x5B
+  let encoding = 'utf-8'
+  if ((a === 0xFF && b === 0xFE) || (opener(a) && b === 0)) encoding = 'utf-16le'
+  else if ((a === 0xFE && b === 0xFF) || (a === 0 && opener(b))) encoding = 'utf-16be'
+  return new TextDecoder(encoding).decode(bytes)
+}
+
 /** 1-based line and column of a UTF-16 offset. Linear; only called on the error path. */
 export function lineCol(text: string, offset: number): { line: number, column: number } {
   let line = 1

@@ -9,7 +9,7 @@ import { parsePlaywright, parsePlaywrightObject } from './playwright'
 import { playwrightTopLevel, streamPlaywrightTop } from './playwright-stream'
 import { ReportParseError, type ParsedReport, type ParsedResult } from './types'
 
-export { CAPS, MAX_OUTPUT_BYTES, capText } from './common'
+export { CAPS, MAX_OUTPUT_BYTES, capText, decodeReport } from './common'
 export { FIELD_CAPS, MAX_NESTING } from './limits'
 export { detectFormat } from './detect'
 export { ReportParseError } from './types'

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import type { ReportFormat } from '#shared/constants'
-import { streamReport, ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
+import { decodeReport, streamReport, ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
 import { packBatch, type PackedBatch } from '../ingest/packed'
 
 /**
@@ -79,7 +79,7 @@ function handle({ id, content, format, remaining, deflate }: ParseRequest): void
   }
   let report: ParsedReport
   try {
-    const text = new TextDecoder('utf-8').decode(content)
+    const text = decodeReport(content)
     release(content)
     report = streamReport(text, format, onResult)
   }

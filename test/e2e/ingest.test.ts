@@ -144,6 +144,14 @@ describe('ingest', () => {
     expect(b.body.rejected).toEqual([])
   })
 
+  it('reads a report written as UTF-16, as Windows PowerShell writes it, as the same report in UTF-8', async () => {
+    const file = 'junit/action-junit-report__basic.xml'
+    const utf16 = Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(readFileSync(`${CORPUS}/${file}`, 'utf8'), 'utf16le')])
+    const res = await upload(server, [{ name: 'TEST-powershell.xml', content: utf16 }], { key, query: { project: 'utf16' } })
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201)
+    expect(countsOf(res.body.counts)).toEqual(countsOf(expectedFor(file)))
+  })
+
   it('stores a shard that names another branch or commit in its run, on the run\'s, and says so in the receipt', async () => {
     const s1 = 'junit/junitxml__junit-basic.xml'
     const s2 = 'junit/test-reporter__python-xunit-unittest.xml'

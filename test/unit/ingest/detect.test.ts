@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { detectFormat, parseReport } from '../../../server/ingest'
+import { decodeReport, detectFormat, parseReport } from '../../../server/ingest'
 import { corpusText, expected, parseError } from './helpers'
 
 describe('detectFormat on every corpus file', () => {
@@ -49,5 +49,31 @@ describe('parseReport with an explicit format', () => {
 
   it('uses the given JSON format even when the shape says otherwise, so the message is about that format', () => {
     expect(parseError(() => parseReport('{"suites": []}', 'ctrf')).message).toMatch(/^This JSON is not a CTRF report/)
+  })
+})
+
+describe('decodeReport: the bytes of a report as text', () => {
+  const file = 'junit/action-junit-report__basic.xml'
+  const text = corpusText(file)
+  const utf16be = (s: string) => {
+    const le = Buffer.from(s, 'utf16le')
+    for (let i = 0; i < le.length; i += 2) [le[i], le[i + 1]] = [le[i + 1]!, le[i]!]
+    return le
+  }
+  it.each([
+    ['UTF-8', Buffer.from(text, 'utf8')],
+    ['UTF-8 with a byte-order mark', Buffer.concat([Buffer.from([0xEF, 0xBB, 0xBF]), Buffer.from(text, 'utf8')])],
+    ['UTF-16LE with a byte-order mark (PowerShell 5.1)', Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(text, 'utf16le')])],
+    ['UTF-16LE without one', Buffer.from(text, 'utf16le')],
+    ['UTF-16BE with a byte-order mark', Buffer.concat([Buffer.from([0xFE, 0xFF]), utf16be(text)])],
+    ['UTF-16BE without one', utf16be(text)],
+  ])('%s parses as the file does', (_name, bytes) => {
+    expect(parseReport(decodeReport(bytes))).toEqual(parseReport(text))
+  })
+
+  it('decodes JSON in UTF-16 too, and leaves UTF-8 text with a non-ASCII start as it is', () => {
+    const json = '{"format": "proofdeck", "version": 1, "results": []}'
+    expect(detectFormat(decodeReport(Buffer.from(json, 'utf16le')))).toBe('proofdeck')
+    expect(decodeReport(Buffer.from('é<testsuite/>', 'utf8'))).toBe('é<testsuite/>')
   })
 })
