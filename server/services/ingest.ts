@@ -221,6 +221,8 @@ function ts(iso: string | null | undefined): Date | null {
 function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   const { values: reportMeta, rejected } = reportMetadata(meta, parsed)
   for (const f of parsed) for (const d of f.report.dropped ?? []) rejected.push({ item: `${f.name}: ${d.item}`, reason: d.reason })
+  // what a parser read otherwise than the report says (unnamed testcases, stats that disagree with the tests)
+  for (const f of parsed) for (const w of f.report.warnings) rejected.push({ item: f.name, reason: w })
   const branch = meta.branch ?? reportMeta.branch ?? null
   const commit = meta.commit ?? reportMeta.commit ?? null
   // Without a run key, the content is the key: re-sending the same files is a retry, not a new run.

@@ -152,6 +152,17 @@ describe('ingest', () => {
     expect(countsOf(res.body.counts)).toEqual(countsOf(expectedFor(file)))
   })
 
+  it('says in the receipt what a report was read as otherwise than it says: an unnamed testcase, a stray failure', async () => {
+    const report = '<testsuite name="s"><testcase classname="c" name=""/><testcase classname="c" name="named"/>'
+      + '<failure message="setup">boom</failure></testsuite>'
+    const res = await upload(server, [{ name: 'odd.xml', content: report }], { key, query: { project: 'odd' } })
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201)
+    expect(res.body.rejected).toEqual([
+      { item: 'odd.xml', reason: '1 testcase has no name; shown as "(unnamed testcase)".' },
+      { item: 'odd.xml', reason: '1 <error>/<failure> element sits outside any testcase; reported as run errors, not tests.' },
+    ])
+  })
+
   it('stores a shard that names another branch or commit in its run, on the run\'s, and says so in the receipt', async () => {
     const s1 = 'junit/junitxml__junit-basic.xml'
     const s2 = 'junit/test-reporter__python-xunit-unittest.xml'
