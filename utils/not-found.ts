@@ -1,4 +1,4 @@
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+import { isUuid } from '#shared/uuid'
 
 /** What a page is about, as the not-found page names it. */
 export type MissingThing = 'run' | 'project' | 'test' | 'cluster'
@@ -9,9 +9,9 @@ export type MissingThing = 'run' | 'project' | 'test' | 'cluster'
  * Other errors (5xx, network) stay in the page, with their Retry.
  */
 export function throwIfNotFound(error: { statusCode?: number } | null | undefined, what: MissingThing, id: string) {
-  // an id that cannot be one (a link cut short in a chat) names nothing either: the API's 400 says so to a client,
-  // the page says "not found" to a person. Projects are slugs, any of which may exist
-  const malformed = what !== 'project' && error?.statusCode === 400 && !UUID.test(id)
+  // an id that cannot be one (a link cut short in a chat, a run number that is not one) names nothing either: the
+  // API's 400 says so to a client, the page says "not found" to a person. Projects are slugs, any of which may exist
+  const malformed = what !== 'project' && error?.statusCode === 400 && !isUuid(id)
   if (error?.statusCode !== 404 && !malformed) return
   throw createError({ statusCode: 404, statusMessage: 'Not Found', data: { what, id }, fatal: true })
 }

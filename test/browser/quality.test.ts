@@ -179,6 +179,9 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
       ['run', `/runs/${MISSING.slice(0, 13)}`, 'This run does not exist'],
       ['test', '/tests/abc', 'This test does not exist'],
       ['cluster', '/clusters/abc', 'This failure cluster does not exist'],
+      // a run by its number: one no run has, and what is not a number
+      ['run', '/projects/web/runs/999999', 'This run does not exist'],
+      ['run', '/projects/web/runs/abc', 'This run does not exist'],
       ['route', '/no/such/page', 'This page does not exist'],
     ] as const
     // the audit ended on a phone in dark mode; the screenshot below is the desktop's, light
