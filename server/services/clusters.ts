@@ -6,7 +6,7 @@ import { hasValue, runKept, slot, type Has } from '../db/kept'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
-import { decodeCursor, toPage } from './pagination'
+import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
 import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
@@ -57,7 +57,8 @@ const CLUSTER_OWNERS = sql<string[]>`(case when exists (select 1 from ${projectC
  * no such clusters.
  */
 export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<GroupedPage<ClusterSummary>> {
-  const after = query.groupBy ? null : decodeCursor<string>(query.cursor, 'timestamp')
+  const list = listOf('clusters', projectSlug, query.query, query.status, query.category, query.owner)
+  const after = query.groupBy ? null : decodeCursor<string>(query.cursor, 'timestamp', list)
   const values: Record<string, string | number | null | undefined> = {
     ...scopeSlot(scope), slug: projectSlug, status: query.status, category: query.category,
     pattern: query.query && likePattern(query.query),
@@ -77,7 +78,7 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
     .orderBy(desc(failureClusters.lastSeenAt), desc(failureClusters.id)).limit(slot('limit')))
   if (!rows.length) await requireProject(scope, projectSlug)
   const toItem = (r: (typeof rows)[number]) => ({ ...toSummary(r.c, projectSlug, r.retryPasses), owners: r.owners })
-  return toPage(rows, query.limit, toItem, r => [r.c.lastSeenAt.toISOString(), r.c.id])
+  return toPage(rows, query.limit, toItem, r => [r.c.lastSeenAt.toISOString(), r.c.id], list)
 }
 
 /**

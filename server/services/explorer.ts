@@ -6,7 +6,7 @@ import type { FlakyLabel } from '#shared/constants'
 import type { ListExplorerTestsQuery } from '#shared/schemas/reads'
 import { SLOWER_MS, SLOWER_RATIO, type ExplorerSort } from '#shared/search'
 import type { ExplorerPage, ExplorerTest, ExplorerWindow } from '#shared/types/explorer'
-import { decodeCursor, toPage } from './pagination'
+import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import type { Scope } from './scope'
@@ -76,7 +76,8 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
   if (!window) return { items: [], nextCursor: null, window }
   const sort = query.sort ?? VIEW_SORT[query.view]
   const asc = (query.dir ?? (sort === 'title' ? 'asc' : 'desc')) === 'asc'
-  const after = decodeCursor<number | string>(query.cursor, sort === 'title' ? 'string' : 'number')
+  const list = listOf('explorer', project.id, query.view, sort, asc, query.query, query.status, query.flaky, query.owner, query.days)
+  const after = decodeCursor<number | string>(query.cursor, sort === 'title' ? 'string' : 'number', list)
   const key = SORT_KEYS[sort]
   const cursorKey = sort === 'title' ? sql`${after?.key}::text` : sql`${after?.key}::float8`
   const filters = [
@@ -115,7 +116,7 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
     ), ${timed(project.id, window, { name: 's', only: sql`(select id from page)` })}
     select page.*, s.p50, s.p95, s.prev_p50, s.days from page left join s on s.test_case_id = page.id
     order by page.k ${order}, page.id ${order}`))
-  return { ...toPage(rows, query.limit, r => toExplorerTest(r, window), r => [r.k, r.id]), window }
+  return { ...toPage(rows, query.limit, r => toExplorerTest(r, window), r => [r.k, r.id], list), window }
 }
 
 /** Each test's runs, failures and flaky passes in the window, from its day rows (test_case_id, runs, failed, flaky). */

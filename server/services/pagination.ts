@@ -1,12 +1,22 @@
+import { createHash } from 'node:crypto'
 import { badRequest } from '../utils/errors'
 import type { Page } from '#shared/types/reads'
 
 /**
- * Opaque tuple cursors: the sort key and id of the last row, base64url JSON. Pages continue strictly after that
- * tuple, so rows with equal sort keys (ties) are neither skipped nor repeated.
+ * Opaque tuple cursors: the sort key and id of the last row and the list they continue, base64url JSON. Pages continue
+ * strictly after that tuple, so rows with equal sort keys (ties) are neither skipped nor repeated.
  */
-function encodeCursor(key: string | number, id: string): string {
-  return Buffer.from(JSON.stringify([key, id])).toString('base64url')
+function encodeCursor(key: string | number, id: string, list: string): string {
+  return Buffer.from(JSON.stringify([key, id, list])).toString('base64url')
+}
+
+/**
+ * Names one list: what it lists, of what (a project, a run, a test), with which filters and order. A cursor carries
+ * it, so a cursor given out by one list is refused by another (another project's, another filter's) instead of
+ * continuing it from a row it never had.
+ */
+export function listOf(...parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12)
 }
 
 /** What a list sorts by: a timestamp key must be a date as toISOString writes it (years 0001–9999), a number finite. */
@@ -21,34 +31,45 @@ function isKeyOf(kind: CursorKind, key: unknown): boolean {
   return ISO_TIMESTAMP.test(key) && !Number.isNaN(date.getTime()) && date.toISOString() === key && !key.startsWith('0000')
 }
 
-export function decodeCursor<K extends string | number>(cursor: string | undefined, kind: CursorKind): { key: K, id: string } | null {
+export function decodeCursor<K extends string | number>(
+  cursor: string | undefined, kind: CursorKind, list: string,
+): { key: K, id: string } | null {
   if (!cursor) return null
+  let value: unknown
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(value) && value.length === 2 && isKeyOf(kind, value[0]) && typeof value[1] === 'string'
-      && /^[0-9a-f-]{36}$/i.test(value[1])) return { key: value[0] as K, id: value[1] }
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   }
   catch { /* answered below */ }
+  if (Array.isArray(value) && value.length === 3 && isKeyOf(kind, value[0]) && typeof value[1] === 'string'
+    && /^[0-9a-f-]{36}$/i.test(value[1])) {
+    if (value[2] === list) return { key: value[0] as K, id: value[1] }
+    throw badRequest('This cursor continues another list (another project, run or test, or other filters or order): '
+      + 'pass nextCursor from the previous page of this list unchanged, or omit it for the first page.', 'bad_cursor')
+  }
   throw badRequest('This cursor is not one this list gave out: pass nextCursor from the previous page unchanged, or omit it for the first page.', 'bad_cursor')
 }
 
 /** Cuts the one-extra row a query fetched (limit + 1) into a page and its next cursor. */
-export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T, keyOf: (r: R) => [string | number, string]): Page<T> {
+export function toPage<R, T>(
+  rows: R[], limit: number, map: (r: R) => T, keyOf: (r: R) => [string | number, string], list: string,
+): Page<T> {
   const more = rows.length > limit
   const items = rows.slice(0, limit)
   const last = items[items.length - 1]
-  return { items: items.map(map), nextCursor: more && last ? encodeCursor(...keyOf(last)) : null }
+  return { items: items.map(map), nextCursor: more && last ? encodeCursor(...keyOf(last), list) : null }
 }
 
 /**
  * A page of a list already read whole and in its order (a few rows, e.g. the projects a key can see): the cursor names
  * the last row given, so a page continues after it wherever the rows before it moved.
  */
-export function pageOfList<T>(rows: T[], query: { cursor?: string, limit: number }, keyOf: (r: T) => [string, string]): Page<T> {
-  const after = decodeCursor<string>(query.cursor, 'string')
+export function pageOfList<T>(
+  rows: T[], query: { cursor?: string, limit: number }, keyOf: (r: T) => [string, string], list: string,
+): Page<T> {
+  const after = decodeCursor<string>(query.cursor, 'string', list)
   const start = after ? rows.findIndex(r => keyOf(r)[1] === after.id) + 1 : 0
   if (after && start === 0) {
     throw badRequest('This cursor names a row that is no longer listed: omit it to start from the first page.', 'bad_cursor')
   }
-  return toPage(rows.slice(start, start + query.limit + 1), query.limit, r => r, keyOf)
+  return toPage(rows.slice(start, start + query.limit + 1), query.limit, r => r, keyOf, list)
 }

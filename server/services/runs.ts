@@ -5,7 +5,7 @@ import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, R
 import { executeKept, runKept, slot } from '../db/kept'
 import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
-import { decodeCursor, toPage } from './pagination'
+import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
 import { inClusterMatching, testTextMatches, textMatches } from './search'
@@ -92,7 +92,8 @@ export async function listRuns(
   projectSlug: string,
   query: Partial<ListRunsQuery> & { limit: number },
 ): Promise<Page<RunSummary>> {
-  const after = decodeCursor<string>(query.cursor, 'timestamp')
+  const list = listOf('runs', projectSlug, query.branch, query.status, query.since, query.until)
+  const after = decodeCursor<string>(query.cursor, 'timestamp', list)
   const db = await useReadDb()
   // the project is found in the same query; only an empty page asks whether it exists (404) or has no such runs
   const values = {
@@ -109,7 +110,7 @@ export async function listRuns(
     has('afterKey') ? sql`(${runs.startedAt}, ${runs.id}) < (${slot('afterKey')}::timestamptz, ${slot('afterId')}::uuid)` : undefined,
   )).orderBy(desc(runs.startedAt), desc(runs.id)).limit(slot('limit')))
   if (!rows.length) await requireProject(scope, projectSlug)
-  return toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id])
+  return toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id], list)
 }
 
 /** A run the caller may see, with its project's slug; a 404 otherwise. */
@@ -287,12 +288,15 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
  * (failed by default; status null leaves the page empty without reading it).
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
-  const after = decodeCursor<string>(query.cursor, 'string')
+  const after = decodeCursor<string>(query.cursor, 'string', runResultsList(runId, query))
   // a run the replica has not replayed yet (a receipt's link, opened right after its upload) is read on the primary
   const found = await readOrPrimary(db => readRun(db, scope, runId, query, after))
   if (!found) throw notFound('No run with this id visible to you.', 'run_not_found')
   return found
 }
+
+/** A run's results of one filter: what a cursor of getRun's result rows continues. */
+const runResultsList = (runId: string, query: RunResultsQuery) => listOf('run results', runId, query.status)
 
 /**
  * getRun's three statements, sent together (one round trip instead of two) and kept (../db/kept.ts): the run with its
@@ -337,7 +341,7 @@ async function readRun(
       ? { attemptDetails: (attemptRows ?? [])
           .map(a => ({ attempt: a.attempt, status: a.status, durationMs: a.durationMs, ...clipError(a.errorMessage) })) }
       : {}),
-  }), r => ['', r.id])
+  }), r => ['', r.id], runResultsList(runId, query))
   const newFailures = groups.reduce((n, g) => n + g.newFailures, 0)
   return {
     ...toRunSummary(run, slug), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
@@ -352,7 +356,8 @@ async function readRun(
 /** Failed results (failed or errored, never a pass on retry) across the recent runs of a project, newest first. */
 export async function listFailedResults(scope: Scope, projectSlug: string, query: ListFailedResultsQuery): Promise<Page<FailedResultView>> {
   const project = await requireProject(scope, projectSlug)
-  const after = decodeCursor<string>(query.cursor, 'timestamp')
+  const list = listOf('failed results', projectSlug, query.query, query.branch, query.since)
+  const after = decodeCursor<string>(query.cursor, 'timestamp', list)
   const db = await useReadDb()
   const rows = await db.select({
     ...resultColumns, runId: testResults.runId, branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
@@ -374,5 +379,6 @@ export async function listFailedResults(scope: Scope, projectSlug: string, query
     query.limit,
     ({ runId, branch, commit, startedAt, ...r }) => ({ ...toResultView(r), runId, branch, commit, startedAt: startedAt.toISOString() }),
     r => [r.startedAt.toISOString(), r.id],
+    list,
   )
 }

@@ -6,7 +6,7 @@ import type { FlakyLabel, TestStatus } from '#shared/constants'
 import { runNumberOf, type SearchStatus } from '#shared/search'
 import type { Page } from '#shared/types/reads'
 import type { SearchClusterHit, SearchResults, SearchRunHit, SearchTestHit } from '#shared/types/search'
-import { decodeCursor, toPage } from './pagination'
+import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
 import { notFound } from '../utils/errors'
@@ -75,6 +75,10 @@ interface TestRow {
   started_at: string | Date | null
 }
 
+/** One of search's lists: its kind, project (or every project in scope), words and filters. */
+const searchList = (kind: 'tests' | 'clusters', projectId: string | null, query: SearchQuery) =>
+  listOf(`search ${kind}`, projectId, query.q, query.branch, query.status, query.since)
+
 /**
  * Tests whose text or error text holds the words, best match first (their own text before their errors', then
  * trigram word similarity), each with its latest result (on the branch, since the date, when asked). Without a filter
@@ -82,7 +86,8 @@ interface TestRow {
  * first (4,000 tests, one index probe per results partition each: 134 ms on PGlite; now 80).
  */
 async function searchTests(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchTestHit>> {
-  const after = query.kind === 'tests' ? decodeCursor<number>(query.cursor, 'number') : null
+  const list = searchList('tests', projectId, query)
+  const after = query.kind === 'tests' ? decodeCursor<number>(query.cursor, 'number', list) : null
   const db = await useReadDb()
   const inProject = (column: typeof testCases.projectId | typeof failureClusters.projectId) =>
     and(inScope(scope, column), projectId ? eq(column, projectId) : undefined)
@@ -124,12 +129,13 @@ async function searchTests(scope: Scope, projectId: string | null, query: Search
     latest: r.run_id && r.status && r.started_at
       ? { status: r.status, flaky: !!r.flaky, runId: r.run_id, branch: r.branch, startedAt: iso(r.started_at) }
       : null,
-  }), r => [Number(r.rank), r.id])
+  }), r => [Number(r.rank), r.id], list)
 }
 
 /** Live failure clusters whose error text holds the words, most recently seen first (on the branch, since the date). */
 async function searchClusters(scope: Scope, projectId: string | null, query: SearchQuery): Promise<Page<SearchClusterHit>> {
-  const after = query.kind === 'clusters' ? decodeCursor<string>(query.cursor, 'timestamp') : null
+  const list = searchList('clusters', projectId, query)
+  const after = query.kind === 'clusters' ? decodeCursor<string>(query.cursor, 'timestamp', list) : null
   const db = await useReadDb()
   const rows = await db.select({ c: failureClusters, slug: projects.slug }).from(failureClusters)
     .innerJoin(projects, eq(projects.id, failureClusters.projectId))
@@ -144,7 +150,7 @@ async function searchClusters(scope: Scope, projectId: string | null, query: Sea
   return toPage(rows, query.limit, ({ c, slug }): SearchClusterHit => ({
     clusterId: c.id, project: slug, title: c.title, errorType: c.errorType, category: c.category, status: c.status,
     occurrences: c.occurrences, affectedTests: c.affectedTests, lastSeenAt: c.lastSeenAt.toISOString(), lastSeenRunId: c.lastSeenRunId,
-  }), r => [r.c.lastSeenAt.toISOString(), r.c.id])
+  }), r => [r.c.lastSeenAt.toISOString(), r.c.id], list)
 }
 
 const EMPTY: Page<never> = { items: [], nextCursor: null }

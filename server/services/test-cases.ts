@@ -4,7 +4,7 @@ import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } 
 import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import type { GroupedPage } from '#shared/types/explorer'
 import { notFound } from '../utils/errors'
-import { decodeCursor, toPage } from './pagination'
+import { decodeCursor, listOf, toPage } from './pagination'
 import { repositoryOf, requireProject } from './projects'
 import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
@@ -44,7 +44,8 @@ export async function listFlakyTests(
   scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery,
 ): Promise<GroupedPage<FlakyTestView>> {
   const project = await requireProject(scope, projectSlug)
-  const after = query.groupBy ? null : decodeCursor<number>(query.cursor, 'number')
+  const list = listOf('flaky', project.id, query.label, query.query, query.branch, query.owner)
+  const after = query.groupBy ? null : decodeCursor<number>(query.cursor, 'number', list)
   const db = await useReadDb()
   const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
   const filter = and(eq(testCases.projectId, project.id), label,
@@ -66,7 +67,7 @@ export async function listFlakyTests(
     .where(and(filter,
       after ? sql`(${testCases.flakyScore} < ${after.key}::real or (${testCases.flakyScore} = ${after.key}::real and ${testCases.id} > ${after.id}::uuid))` : undefined))
     .orderBy(desc(testCases.flakyScore), testCases.id).limit(query.limit + 1)
-  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.t.flakyScore, r.t.id])
+  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.t.flakyScore, r.t.id], list)
 }
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
@@ -127,14 +128,15 @@ function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): Tes
  * with how that branch compares to the default branch. 404 outside the scope.
  */
 export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<TestHistoryPage> {
-  const after = decodeCursor<string>(query.cursor, 'timestamp')
+  const list = listOf('history', testCaseId, query.branch)
+  const after = decodeCursor<string>(query.cursor, 'timestamp', list)
   const db = await useReadDb()
   const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const [rows, branch] = await Promise.all([
     historyRows(t, after, query.limit + 1, query.branch), compareWithDefaultBranch(t, query.branch),
   ])
-  return { ...toPage(rows, query.limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id]), branch }
+  return { ...toPage(rows, query.limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id], list), branch }
 }
 
 /** Newest results of a test read for its typical error, and the failures among them it is picked from. */

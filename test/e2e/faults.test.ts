@@ -7,7 +7,8 @@ import { runServerToExit, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
 const junit = (name: string) => ({ name: 'r.xml', content: `<testsuite><testcase name="${name}"/><testcase name="b"><failure message="boom"/></testcase></testsuite>` })
-const cursorOf = (key: unknown) => Buffer.from(JSON.stringify([key, '00000000-0000-4000-8000-000000000000'])).toString('base64url')
+/** A cursor in the shape the server gives out (key, id, list), with a key of the wrong kind for its list. */
+const cursorOf = (key: unknown) => Buffer.from(JSON.stringify([key, '00000000-0000-4000-8000-000000000000', 'list'])).toString('base64url')
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 /** Every file and directory under dir with its permission bits. */

@@ -212,6 +212,35 @@ describe('read API on the demo dataset', () => {
     expect((await get('/api/projects/web', {})).status).toBe(401)
   })
 
+  it('refuses a cursor given out by another list: another project, filter, run, test, kind, or tool', async () => {
+    const another = /continues another list/
+    const web = await ok('/api/projects/web/runs?limit=2')
+    expect((await ok(`/api/projects/web/runs?limit=2&cursor=${web.nextCursor}`)).items).toHaveLength(2)
+    for (const path of [
+      `/api/projects/billing/runs?cursor=${web.nextCursor}`, `/api/projects/web/runs?branch=main&cursor=${web.nextCursor}`,
+      `/api/projects/web/runs?status=failed&cursor=${web.nextCursor}`,
+    ]) expect(await get(path)).toMatchObject({ status: 400, body: { message: expect.stringMatching(another), data: { code: 'bad_cursor' } } })
+    const clusters = await ok('/api/projects/web/clusters?limit=1')
+    expect((await get(`/api/projects/billing/clusters?cursor=${clusters.nextCursor}`)).body.message).toMatch(another)
+    expect((await get(`/api/projects/web/clusters?status=open&cursor=${clusters.nextCursor}`)).body.message).toMatch(another)
+    // a cursor of one run's results, test's history or search list is refused by another's
+    const [worst, other] = (await ok('/api/projects/web/runs?status=failed&limit=2')).items
+    const results = await ok(`/api/runs/${worst.id}?status=all&limit=1`)
+    expect((await get(`/api/runs/${other.id}?status=all&cursor=${results.results.nextCursor}`)).body.message).toMatch(another)
+    expect((await get(`/api/runs/${worst.id}?status=failed&cursor=${results.results.nextCursor}`)).body.message).toMatch(another)
+    const search = await ok('/api/search?q=test&kind=tests&limit=1')
+    expect((await get(`/api/search?q=checkout&kind=tests&cursor=${search.tests.nextCursor}`)).body.message).toMatch(another)
+    // over MCP: a web list_runs cursor given to billing's, and a list_runs cursor given to list_clusters
+    const mcp = await mcpAs()
+    const first = await mcp('list_runs', { projectSlug: 'web', limit: 2 })
+    expect((await mcp('list_runs', { projectSlug: 'web', limit: 2, cursor: first.json.nextCursor })).isError).toBe(false)
+    for (const [tool, args] of [['list_runs', { projectSlug: 'billing' }], ['list_clusters', { projectSlug: 'web' }]] as const) {
+      const r = await mcp(tool, { ...args, cursor: first.json.nextCursor })
+      expect(r.isError).toBe(true)
+      expect(r.text).toMatch(/another list|not one this list gave out/)
+    }
+  })
+
   it('searches tests and failure clusters across history by name and error text, in scope, on REST and MCP', async () => {
     // "TaxCalculator": billing's TaxCalculatorTest file by name, and the cluster whose stack mentions it
     const tax = await ok('/api/search?q=taxcalculator&limit=50')

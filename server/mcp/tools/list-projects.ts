@@ -1,6 +1,6 @@
 import { pageQuerySchema } from '#shared/schemas/reads'
 import type { ProjectOverview } from '#shared/types/reads'
-import { pageOfList } from '../../services/pagination'
+import { listOf, pageOfList } from '../../services/pagination'
 import { listProjects } from '../../services/projects'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
@@ -15,5 +15,5 @@ export const listProjectsTool = defineTool({
   input: pageQuerySchema,
   output: OUTPUTS.list_projects,
   shorten: 'limit',
-  run: async (scope, query) => pageOfList((await listProjects(scope)).map(withoutSparkline), query, p => [p.slug, p.id]),
+  run: async (scope, query) => pageOfList((await listProjects(scope)).map(withoutSparkline), query, p => [p.slug, p.id], listOf('projects')),
 })
