@@ -1,9 +1,9 @@
 import type { FailedResultView, ResultView, RunDetail, TestCaseDetail } from '#shared/types/reads'
 
 /**
- * The MCP projection of the read DTOs: rows an agent can afford. A failed result carries its ids, status and the first
- * line of its error; the dashboard's titles, suite paths, files and whole errors stay out (get_test_case has them).
- * Fields these functions do not know pass through unchanged.
+ * The MCP projection of the read DTOs: rows an agent can afford. A failed result carries its ids, its test's title,
+ * status, and the first line of its error; the dashboard's suite paths, files and whole errors stay out (get_test_case
+ * has them). Fields these functions do not know pass through unchanged.
  */
 
 /** An error as a list row shows it: its first non-blank line, at most this long. */
@@ -21,13 +21,19 @@ const errorOf = (r: Pick<ResultView, 'errorMessage' | 'attemptDetails'>) =>
 
 type Row = ResultView & Partial<Pick<FailedResultView, 'runId' | 'branch' | 'commit' | 'startedAt'>>
 
-/** One result as a list row: what get_test_case, get_cluster and get_run take, its status and its error's first line. */
+/**
+ * One result as a list row: what get_test_case, get_cluster and get_run take, the test's title, its status and its
+ * error's first line; a row of list_failed_cases also says when and on which branch.
+ */
 export function resultRow(r: Row): Record<string, unknown> {
   const {
-    id: _id, title: _t, suitePath: _s, file: _f, variant: _v, durationMs: _d, errorMessage: _e, errorTruncated: _et,
-    attemptDetails: _a, branch: _b, commit: _c, startedAt: _at, flaky, attempts, ...rest
+    id: _id, suitePath: _s, file: _f, variant: _v, durationMs: _d, errorMessage: _e, errorTruncated: _et,
+    attemptDetails: _a, commit: _c, branch, startedAt, flaky, attempts, ...rest
   } = r
-  return { ...rest, ...(flaky ? { flaky } : {}), ...(attempts > 1 ? { attempts } : {}), error: errorOf(r) }
+  return {
+    ...rest, ...(startedAt ? { startedAt, branch } : {}), ...(flaky ? { flaky } : {}), ...(attempts > 1 ? { attempts } : {}),
+    error: errorOf(r),
+  }
 }
 
 /** get_run: the summary and the failure groups (without result ids); result rows only when asked for. */
@@ -46,7 +52,7 @@ export function runAnswer(run: RunDetail, withResults: boolean): Record<string, 
 interface ErrorGroup { message: string, count: number, lastRunId: string, clusterId: string | null }
 
 /**
- * get_test_case: history rows are run, status, duration and commit; their errors are listed once per cause (its
+ * get_test_case: history rows are run, date, branch, status, duration and commit; their errors are listed once per cause (its
  * cluster: messages that differ only in ids, ports or timings are one), else per message, newest first, with counts.
  */
 export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
@@ -63,7 +69,7 @@ export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
   return {
     ...rest,
     history: history.map(h => ({
-      runId: h.runId, status: h.status, durationMs: h.durationMs, commit: h.commit,
+      runId: h.runId, startedAt: h.startedAt, branch: h.branch, status: h.status, durationMs: h.durationMs, commit: h.commit,
       ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}),
     })),
     errors: [...errors.values()],

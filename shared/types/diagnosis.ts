@@ -4,6 +4,8 @@ import type { ClusterStatus, DiagnosisEngine, FailureCategory, FlakyLabel, TestS
 export interface DiagnosisEvidenceItem {
   runId: string
   resultId: string | null
+  /** The test of that result (get_test_case, the test page); absent without a result and on versions stored before it. */
+  testCaseId?: string
   quote: string
   why: string
 }

@@ -114,6 +114,13 @@ describe('diagnosis', () => {
       expect(ctx.markdown).toContain(e.runId)
       expect(ctx.markdown).toContain(e.quote)
     }
+    // a cited result names its test, which opens (an agent follows it with get_test_case)
+    const cited = d.evidence.filter((e: any) => e.resultId)
+    expect(cited.length).toBeGreaterThan(0)
+    for (const e of cited) {
+      expect(e.testCaseId).toBe(ctx.data.errors.find((x: any) => x.resultId === e.resultId).testCaseId)
+      expect((await api('GET', `/api/test-cases/${e.testCaseId}`)).status).toBe(200)
+    }
   })
 
   it('serves the context bundle: redacted, within budget, with the last green run and what it omitted', async () => {
@@ -277,7 +284,7 @@ describe('diagnosis', () => {
     expect(body.latest).toMatchObject({ engine: 'openai', model: 'gpt-fake-2026-01-01', summary: 'The VAT rate table now says 19.6%.', inputTokens: 1200, outputTokens: 300, error: null })
     expect(body.latest.costUsd).toBeCloseTo((1200 * 0.5 + 300 * 1.5) / 1e6, 9)
     expect(body.latest.latencyMs).toBeGreaterThanOrEqual(0)
-    expect(body.latest.evidence).toHaveLength(1)
+    expect(body.latest.evidence).toEqual([expect.objectContaining({ resultId: e.resultId, testCaseId: e.testCaseId })])
     const req = fake.requests.slice(before).find(r => r.path === '/v1/chat/completions')!
     expect(req.headers.authorization).toBe(`Bearer ${LLM_KEY}`)
     const sent = JSON.stringify(req.body)

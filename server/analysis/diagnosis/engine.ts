@@ -79,7 +79,7 @@ function evidenceFromErrors(f: Finding, errors: ContextError[], agreeing: number
 function messageDiagnosis(ctx: ClusterContextData, finding: Finding | null, agreeing: number[], base: DiagnosisText) {
   const { errors } = ctx
   const f = finding
-  const evidence = f && agreeing.length
+  const evidence: DiagnosisEvidenceItem[] = f && agreeing.length
     ? evidenceFromErrors(f, errors, agreeing)
     : errors.slice(0, 1).map(e => ({
         runId: e.runId, resultId: e.resultId, quote: e.message.split('\n')[0]!.slice(0, 300), why: 'The error as reported.',

@@ -85,14 +85,26 @@ async function currentBasis(db: Db, cluster: ClusterWithProject): Promise<{ basi
   })
   return { basis, names: new Map(tests.map(t => [t.id, t.test])) }
 }
+/**
+ * Evidence items with the test of the result each cites, from the bundle both engines cite from (an LLM's result ids
+ * are checked against it), so a reader (an agent with get_test_case) can follow a cited result to its test.
+ */
+function withTests(evidence: DiagnosisEvidenceItem[], context: ClusterContext): DiagnosisEvidenceItem[] {
+  const tests = new Map(context.data.errors.map(e => [e.resultId, e.testCaseId]))
+  return evidence.map((e) => {
+    const testCaseId = e.resultId ? tests.get(e.resultId) : undefined
+    return testCaseId ? { ...e, testCaseId } : e
+  })
+}
+
 /** The rule engine's diagnosis of the bundle, replaced by the LLM's when one is configured and answers validly. */
 async function computeDiagnosis(clusterId: string, context: ClusterContext, llm: LlmConfig | null): Promise<DiagnosisInsert> {
   const started = performance.now()
   const rules = diagnoseContext(context.data)
   const row: DiagnosisInsert = {
     clusterId, version: 0, engine: 'rules', model: null, category: rules.category, summary: rules.summary, rootCause: rules.rootCause,
-    evidence: rules.evidence, suggestedFix: rules.suggestedFix, investigationSteps: rules.investigationSteps, confidence: rules.confidence,
-    latencyMs: Math.round(performance.now() - started),
+    evidence: withTests(rules.evidence, context), suggestedFix: rules.suggestedFix, investigationSteps: rules.investigationSteps,
+    confidence: rules.confidence, latencyMs: Math.round(performance.now() - started),
   }
   if (!llm) return row
   const answer = await requestLlmDiagnosis(llm, context)
@@ -102,8 +114,8 @@ async function computeDiagnosis(clusterId: string, context: ClusterContext, llm:
     const d = answer.diagnosis
     return {
       ...row, ...usage, engine: llm.provider, category: d.category, summary: d.summary, rootCause: d.rootCause,
-      evidence: d.evidence as DiagnosisEvidenceItem[], suggestedFix: d.suggestedFix, investigationSteps: d.investigationSteps,
-      confidence: d.confidence,
+      evidence: withTests(d.evidence as DiagnosisEvidenceItem[], context), suggestedFix: d.suggestedFix,
+      investigationSteps: d.investigationSteps, confidence: d.confidence,
     }
   }
   const failed = { ...row, ...usage, error: `${llm.provider} ${llm.model}: ${answer.error}` }

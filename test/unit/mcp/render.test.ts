@@ -52,15 +52,16 @@ describe('the MCP projection', () => {
   it.each([
     ['a failure: ids, status, first line of the error',
       { ...base, status: 'failed', flaky: false, attempts: 1, errorMessage: '\n  Boom: x\n  at y' },
-      { testCaseId: 't', clusterId: 'c', status: 'failed', error: 'Boom: x' }],
+      { testCaseId: 't', title: 'T', clusterId: 'c', status: 'failed', error: 'Boom: x' }],
     ['a pass on retry: the failed attempt\'s error', { ...base, status: 'passed', flaky: true, attempts: 2, errorMessage: null,
       attemptDetails: [{ attempt: 1, status: 'failed', durationMs: 1, errorMessage: 'Timeout' }] },
-    { testCaseId: 't', clusterId: 'c', status: 'passed', flaky: true, attempts: 2, error: 'Timeout' }],
+    { testCaseId: 't', title: 'T', clusterId: 'c', status: 'passed', flaky: true, attempts: 2, error: 'Timeout' }],
     ['a long first line is clipped to 200', { ...base, status: 'failed', flaky: false, attempts: 1, errorMessage: 'e'.repeat(300) },
-      { testCaseId: 't', clusterId: 'c', status: 'failed', error: `${'e'.repeat(199)}…` }],
-    ['a failed list row keeps its run and unknown fields', { ...base, status: 'errored', flaky: false, attempts: 1, errorMessage: 'E',
+      { testCaseId: 't', title: 'T', clusterId: 'c', status: 'failed', error: `${'e'.repeat(199)}…` }],
+    ['a failed list row keeps its run, its date and branch, and unknown fields', { ...base, status: 'errored', flaky: false, attempts: 1, errorMessage: 'E',
       runId: 'r', branch: 'main', commit: 'abc', startedAt: '2026-01-01T00:00:00.000Z', knownFailure: true, newField: 1 },
-    { testCaseId: 't', clusterId: 'c', status: 'errored', runId: 'r', knownFailure: true, newField: 1, error: 'E' }],
+    { testCaseId: 't', title: 'T', clusterId: 'c', status: 'errored', runId: 'r', startedAt: '2026-01-01T00:00:00.000Z', branch: 'main',
+      knownFailure: true, newField: 1, error: 'E' }],
   ])('%s', (_name, input, expected) => {
     expect(resultRow(input as never)).toEqual(expected)
   })
@@ -76,7 +77,9 @@ describe('the MCP projection', () => {
     const answer = testCaseAnswer({ testCaseId: 't', failingSince: { runId: 'r2' }, history } as never)
     expect(answer.failingSince).toEqual({ runId: 'r2' })
     expect((answer.history as { runId: string }[]).map(r => r.runId)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0'])
-    expect((answer.history as object[])[1]).toEqual({ runId: 'r4', status: 'failed', durationMs: 5, commit: 'sha-r4' })
+    expect((answer.history as object[])[1]).toEqual({
+      runId: 'r4', startedAt: '2026-01-01T00:00:00.000Z', branch: 'main', status: 'failed', durationMs: 5, commit: 'sha-r4',
+    })
     expect(answer.errors).toEqual([
       { message: 'C', count: 2, lastRunId: 'r5', clusterId: null },
       { message: 'A on worker 7', count: 2, lastRunId: 'r4', clusterId: 'c1' },
