@@ -55,6 +55,27 @@ describe('sessions and API keys', () => {
     expect(csrf.status).toBe(403)
   })
 
+  it('answers an API path no route serves with a JSON 404 sentence, with or without a key, never the sign-in page', async () => {
+    const { key } = await createKey(server, cookie, { name: 'lost', scopes: ['ingest'] })
+    for (const [method, path, headers] of [
+      ['GET', '/api/v1/runs', { authorization: `Bearer ${key}` }], ['GET', '/api/nothing/here', {}], ['DELETE', '/api/v1/nope', { cookie }],
+    ] as const) {
+      const res = await fetch(`${server.url}${path}`, { method, headers, redirect: 'manual' })
+      expect(res.status).toBe(404)
+      expect(await res.json()).toMatchObject({
+        message: `No API route answers ${method} ${path}: the routes are listed at /api/_openapi.json (uploads are POST /api/v1/runs).`,
+        data: { code: 'no_such_route' },
+      })
+    }
+    // a repeated upload parameter is named as repeated, not as missing
+    const report = { name: 'r.json', content: JSON.stringify({ format: 'proofdeck', version: 1, results: [{ title: 't', status: 'passed' }] }) }
+    const twice = await fetch(`${server.url}/api/v1/runs?project=a&project=b`, {
+      method: 'POST', headers: { 'authorization': `Bearer ${key}`, 'content-type': 'application/json' }, body: report.content,
+    })
+    expect(twice.status).toBe(400)
+    expect((await twice.json()).message).toBe('project: one value expected, 2 given: give it once.')
+  })
+
   it('shows a key once, lists it by prefix only, and a revoked key gets 401', async () => {
     const created = await createKey(server, cookie, { name: 'ci', scopes: ['ingest'] })
     expect(created.key).toMatch(/^pd_[0-9a-f]{64}$/)

@@ -23,7 +23,7 @@ const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
  * Routes anyone may call, with what they answer to a stranger. `*` = every method the route handles.
  * Keep this short: each entry is a door without a lock.
  */
-const PUBLIC: Record<string, { why: string, status?: number[], probe?: string }> = {
+const PUBLIC: Record<string, { why: string, status?: number[], probe?: string, exact?: true }> = {
   'GET /api/health': { why: 'health probe for load balancers and the CLI', status: [200] },
   'POST /api/auth/login': { why: 'sign-in (rate-limited)', status: [400] },
   'POST /api/auth/logout': { why: 'clears the caller\'s own cookie', status: [200] },
@@ -37,7 +37,8 @@ const PUBLIC: Record<string, { why: string, status?: number[], probe?: string }>
   '* /api/_nuxt_icon/:collection': { why: 'icon SVGs (static assets)', probe: '/api/_nuxt_icon/lucide.json?icons=check' },
   '* /__nuxt_error': { why: 'Nuxt\'s error page renderer' },
   '* /__nuxt_island/**': { why: 'Nuxt server components (none read data)' },
-  '* /**': { why: 'the dashboard pages (HTML shell; their data comes from the guarded API)' },
+  '* /**': { why: 'the dashboard pages (HTML shell; their data comes from the guarded API)', exact: true },
+  '* /api/**': { why: 'API paths no route serves: a JSON 404 naming the OpenAPI document, not the sign-in page', status: [404], exact: true },
   '* /.well-known/**': { why: 'OAuth discovery probes from MCP clients: a JSON 404 by design', status: [404, 405] },
   'GET /cli.tgz': { why: 'the CLI as an npm tarball (the same code for everyone, no data)', status: [200] },
   'POST /register': { why: 'OAuth client registration probe from MCP clients: a JSON 404 saying to send an API key', status: [404] },
@@ -123,7 +124,8 @@ const toOpenApi = (path: string) => path.replace(/:(\w+)/g, '{$1}')
 
 function publicEntry(method: string, path: string) {
   return PUBLIC[`${method} ${path}`] ?? PUBLIC[`* ${path}`]
-    ?? Object.entries(PUBLIC).find(([k]) => k.startsWith('* ') && k.endsWith('/**') && k !== '* /**' && path.startsWith(k.slice(2, -2)))?.[1]
+    // a public prefix (`* /x/**`) covers the routes under it; the catch-alls (exact) cover only what no route serves
+    ?? Object.entries(PUBLIC).find(([k, v]) => k.startsWith('* ') && k.endsWith('/**') && !v.exact && path.startsWith(k.slice(2, -2)))?.[1]
 }
 
 const params = (path: string) => [...path.matchAll(/:(\w+)/g)].map(m => m[1]!)
