@@ -9,18 +9,99 @@
 export interface CodeownersRule {
   pattern: string
   owners: string[]
-  regex: RegExp
+  matches: (path: string) => boolean
 }
 
 /** Rules are capped: a CODEOWNERS file with more lines than this is cut here (GitHub caps the file at 3 MB). */
 const MAX_RULES = 5000
 
+/**
+ * One state of a pattern's automaton: the states it reaches without reading a character, and those it reaches by
+ * reading one (`any`: every character; `segment`: every character but `/`; else only `char`). `slashTo`: where a `/`
+ * also leads (out of a run of directories).
+ */
+interface State { eps: number[], char?: string, any?: boolean, segment?: boolean, to?: number, slashTo?: number }
+
+/**
+ * The pattern as an automaton over a repository-relative path without a leading slash, run over the path one
+ * character at a time with the set of states it may be in: time grows with path length × pattern length, whatever
+ * the pattern. A regular expression backtracked: `*a*a*a*a*a*a*a*a*b` against a name of forty `a`s took 57 s (on
+ * the request thread, stalling every other request), and any ingest key can send a CODEOWNERS file.
+ */
+function compile(pattern: string): State[] {
+  let p = pattern
+  const anchored = p.startsWith('/') || p.slice(0, -1).includes('/')
+  p = p.replace(/^\/+/, '')
+  const dirOnly = p.endsWith('/')
+  p = p.replace(/\/+$/, '')
+  const states: State[] = []
+  const add = (s: Omit<State, 'eps'> & { eps?: number[] }) => states.push({ eps: [], ...s })
+  // `(?:.*/)?`: nothing, or any characters up to and including a `/`
+  const directories = () => {
+    const at = states.length
+    add({ eps: [at + 1, at + 2] })
+    add({ any: true, to: at + 1, slashTo: at + 2 })
+  }
+  if (!anchored) directories()
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!
+    const at = states.length
+    if (c === '*' && p[i + 1] === '*') {
+      if (p[i + 2] === '/') directories()
+      else add({ eps: [at + 1], any: true, to: at })
+      i += p[i + 2] === '/' ? 2 : 1
+    }
+    else if (c === '*') add({ eps: [at + 1], segment: true, to: at })
+    else if (c === '?') add({ segment: true, to: at + 1 })
+    else add({ char: c, to: at + 1 })
+  }
+  // `dir/*` owns the files directly in dir; anything else that names a directory owns what is below it (`/.+`,
+  // optional unless the pattern ends in `/`)
+  if (!/(^|[^*])\*$/.test(p)) {
+    const at = states.length
+    if (!dirOnly) add({ eps: [at + 1, at + 4] })
+    const from = states.length
+    add({ char: '/', to: from + 1 })
+    add({ any: true, to: from + 2 })
+    add({ eps: [from + 3], any: true, to: from + 2 })
+  }
+  return states
+}
+
+/** Whether the automaton reaches its end (the state after the last) having read the whole path. */
+function run(states: State[], path: string): boolean {
+  const end = states.length
+  let current = new Set<number>()
+  const enter = (set: Set<number>, i: number) => {
+    if (set.has(i)) return
+    set.add(i)
+    for (const e of states[i]?.eps ?? []) enter(set, e)
+  }
+  enter(current, 0)
+  for (const c of path) {
+    const next = new Set<number>()
+    for (const i of current) {
+      const s = states[i]
+      if (!s || s.to === undefined) continue
+      if (s.any || (s.segment && c !== '/') || s.char === c) enter(next, s.to)
+      if (c === '/' && s.slashTo !== undefined) enter(next, s.slashTo)
+    }
+    if (!next.size) return false
+    current = next
+  }
+  return current.has(end)
+}
+
 function escape(c: string): string {
   return /[.+^${}()|[\]\\]/.test(c) ? `\\${c}` : c
 }
 
-/** The pattern as a regular expression over a repository-relative path without a leading slash. */
-export function patternRegex(pattern: string): RegExp {
+/**
+ * The same pattern as a regular expression: about 25 times faster than the automaton on the common patterns, and
+ * used only for those with at most one `*` or `**`, where it cannot backtrack by more than the path's length × its
+ * slashes.
+ */
+function patternRegex(pattern: string): RegExp {
   let p = pattern
   const anchored = p.startsWith('/') || p.slice(0, -1).includes('/')
   p = p.replace(/^\/+/, '')
@@ -38,9 +119,23 @@ export function patternRegex(pattern: string): RegExp {
     else if (c === '?') body += '[^/]'
     else body += escape(c)
   }
-  // `dir/*` owns the files directly in dir; anything else that names a directory owns what is below it
   const below = /(^|[^*])\*$/.test(p) ? '' : dirOnly ? '/.+' : '(?:/.+)?'
   return new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}${below}$`)
+}
+
+/** The pattern as a test of a repository-relative path without a leading slash. */
+export function patternMatcher(pattern: string): (path: string) => boolean {
+  if ((pattern.match(/\*+/g) ?? []).length <= 1) {
+    const regex = patternRegex(pattern)
+    return path => regex.test(path)
+  }
+  return patternAutomaton(pattern)
+}
+
+/** The pattern's automaton as a test of a path (any pattern; patternMatcher uses it past one `*`). */
+export function patternAutomaton(pattern: string): (path: string) => boolean {
+  const states = compile(pattern)
+  return path => run(states, path)
 }
 
 /** The rules of a CODEOWNERS file, in file order; lines that are not rules are skipped. */
@@ -51,7 +146,7 @@ export function parseCodeowners(text: string): CodeownersRule[] {
     if (!line) continue
     const [pattern, ...owners] = line.split(/\s+/)
     if (!pattern || pattern.startsWith('!') || pattern.includes('[')) continue
-    rules.push({ pattern, owners: owners.filter(o => o.includes('@')), regex: patternRegex(pattern.replace(/^\\#/, '#')) })
+    rules.push({ pattern, owners: owners.filter(o => o.includes('@')), matches: patternMatcher(pattern.replace(/^\\#/, '#')) })
     if (rules.length >= MAX_RULES) break
   }
   return rules
@@ -66,6 +161,6 @@ function repoPath(file: string): string {
 export function ownersOf(rules: CodeownersRule[], file: string | null): string[] {
   if (!file) return []
   const path = repoPath(file)
-  for (let i = rules.length - 1; i >= 0; i--) if (rules[i]!.regex.test(path)) return rules[i]!.owners
+  for (let i = rules.length - 1; i >= 0; i--) if (rules[i]!.matches(path)) return rules[i]!.owners
   return []
 }

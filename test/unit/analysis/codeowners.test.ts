@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ownersOf, parseCodeowners, patternRegex } from '../../../server/analysis/codeowners'
+import { ownersOf, parseCodeowners, patternAutomaton, patternMatcher } from '../../../server/analysis/codeowners'
 
 describe('CODEOWNERS patterns (GitHub semantics)', () => {
   it.each<[string, string, boolean, string?]>([
@@ -31,8 +31,17 @@ describe('CODEOWNERS patterns (GitHub semantics)', () => {
     ['tests/checkout.spec.ts', 'e2e/tests/checkout.spec.ts', false],
     ['file.name+x.ts', 'file.name+x.ts', true, 'regex characters are literal'],
     ['file.name+x.ts', 'fileXname+x.ts', false],
+    ['*a*a*a*a*a*a*a*a*b', 'a'.repeat(40), false, 'many stars against a long name: no backtracking (57 s as a regex)'],
+    ['*a*a*a*a*a*a*a*a*b', `${'a'.repeat(40)}b`, true],
+    ['**/**/**/**/x', `${'d/'.repeat(200)}y`, false],
+    ['**/**/**/**/x', `${'d/'.repeat(200)}x`, true],
+    ['src/**', 'src', false, 'a directory pattern does not own the directory as a file'],
+    ['docs/', 'docs/', false],
+    ['*.md', 'README.md/notes.txt', true, 'a name matching at any depth owns what is below it'],
   ])('%s vs %s → %s', (pattern, path, matches) => {
-    expect(patternRegex(pattern).test(path)).toBe(matches)
+    expect(patternMatcher(pattern)(path)).toBe(matches)
+    // the automaton (patterns past one `*`) agrees with the regular expression on every pattern
+    expect(patternAutomaton(pattern)(path)).toBe(matches)
   })
 })
 
