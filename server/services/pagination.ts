@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { isUuid } from '#shared/uuid'
 import { badRequest } from '../utils/errors'
 import type { Page } from '#shared/types/reads'
 
@@ -19,12 +20,16 @@ export function listOf(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12)
 }
 
-/** What a list sorts by: a timestamp key must be a date as toISOString writes it (years 0001–9999), a number finite. */
+/**
+ * What a list sorts by: a timestamp key must be a date as toISOString writes it (years 0001–9999), a number finite and
+ * within a real's range.
+ */
 type CursorKind = 'string' | 'number' | 'timestamp'
 const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 function isKeyOf(kind: CursorKind, key: unknown): boolean {
-  if (kind === 'number') return typeof key === 'number' && Number.isFinite(key)
+  // within a real's range: a sort key read back as float4 (scores, ranks) out of it was a Postgres error, not a 400
+  if (kind === 'number') return typeof key === 'number' && Math.abs(key) < 1e30
   if (typeof key !== 'string' || key.includes('\u0000')) return false
   if (kind === 'string') return true
   const date = new Date(key)
@@ -41,7 +46,7 @@ export function decodeCursor<K extends string | number>(
   }
   catch { /* answered below */ }
   if (Array.isArray(value) && value.length === 3 && isKeyOf(kind, value[0]) && typeof value[1] === 'string'
-    && /^[0-9a-f-]{36}$/i.test(value[1])) {
+    && isUuid(value[1])) {
     if (value[2] === list) return { key: value[0] as K, id: value[1] }
     throw badRequest('This cursor continues another list (another project, run or test, or other filters or order): '
       + 'pass nextCursor from the previous page of this list unchanged, or omit it for the first page.', 'bad_cursor')

@@ -31,6 +31,9 @@ export const ingestMetaSchema = z.object({
   environment: optionalText(100, 'The environment'),
   startedAt: z.iso.datetime({ offset: true, message: 'startedAt must be an ISO 8601 date-time.' })
     .refine(s => !startsTooLate(new Date(s)), `startedAt is more than ${MAX_AHEAD_HOURS} hours ahead of the server's clock: a run cannot start in the future.`)
+    // a report's own time at or before 1970 is a zero value, not a date (server/ingest/common.ts); given here, it was
+    // stored, and years 0001–0099 read back as 19xx (and a list paged by start time never ended)
+    .refine(s => new Date(s).getTime() > 0, 'startedAt is at or before 1970-01-01: give the time the run started.')
     .optional(),
   format: z.enum(REPORT_FORMATS, { message: `format must be one of ${REPORT_FORMATS.join(', ')}.` }).optional(),
 })

@@ -78,12 +78,19 @@ describe('bad input is never a 500, and never logs SQL', () => {
 
   it.each([
     ['runs', 'not-a-date'], ['runs', '2026-13-45T00:00:00Z'], ['failed-results', 'x'], ['clusters', '+020000-01-01T00:00:00.000Z'],
-    ['runs', 12], ['flaky-tests', 'abc'],
+    ['runs', 12], ['flaky-tests', 'abc'], ['flaky-tests', 1e308],
   ])('a %s cursor whose key is %j is a 400 bad_cursor', async (list, key) => {
     const r = await get(`/api/projects/web/${list}?cursor=${cursorOf(key)}`)
     expect(r.status).toBe(400)
     expect(r.body.data.code).toBe('bad_cursor')
     expect(r.body.message).toMatch(/nextCursor/)
+  })
+
+  it('a cursor whose id is not a UUID (36 dashes) is a 400 bad_cursor, not a database error', async () => {
+    const cursor = Buffer.from(JSON.stringify(['2026-12-05T10:30:23.114Z', '-'.repeat(36), 'list'])).toString('base64url')
+    const r = await get(`/api/projects/web/runs?cursor=${cursor}`)
+    expect(r.status).toBe(400)
+    expect(r.body.data.code).toBe('bad_cursor')
   })
 
   it('an MCP cursor whose key is not a date gets the bad_cursor sentence, not a server failure', async () => {
