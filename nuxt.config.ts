@@ -109,6 +109,10 @@ export default defineNuxtConfig({
     publicAssets: [{ dir: fileURLToPath(new URL('node_modules/playwright-core/lib/vite/traceViewer', import.meta.url)), baseURL: '/trace-viewer', maxAge: 3600 }],
     // The report parser runs on worker threads (server/utils/parser.ts): its bundled source, evaluated by each worker.
     virtual: { '#parse-worker': bundleParseWorker },
+    // Any /api path no route serves answers a JSON 404, not the sign-in page. Registered per method (not as
+    // server/api/[...].ts): a catch-all with only a default method made every typed $fetch of a dynamic API path unknown.
+    handlers: (['get', 'post', 'put', 'patch', 'delete'] as const)
+      .map(method => ({ route: '/api/**', method, handler: fileURLToPath(new URL('server/handlers/api-not-found.ts', import.meta.url)) })),
     experimental: { openAPI: true },
     openAPI: {
       meta: { title: 'Proofdeck API', description: 'Upload test reports and read runs, tests and failure clusters.', version: '1' },

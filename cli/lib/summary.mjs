@@ -52,7 +52,7 @@ function header(r) {
   const novelty = r.failureGroups?.novelty
   const quarantined = r.failures?.counts.quarantined ?? 0
   if (novelty && novelty.new + novelty.known + quarantined > 0) {
-    const parts = [`**${novelty.new.toLocaleString('en-US')} new**`, `${novelty.known.toLocaleString('en-US')} known on ${code(r.failureGroups.defaultBranch)}`]
+    const parts = [`**${novelty.new.toLocaleString('en-US')} new**`, `${novelty.known.toLocaleString('en-US')} already failing on ${code(r.failureGroups.defaultBranch)}`]
     if (quarantined) parts.push(`${quarantined.toLocaleString('en-US')} quarantined`)
     lines.push(`Failed tests: ${parts.join(' · ')}`, '')
   }
@@ -68,7 +68,7 @@ function group(g, branch, caps) {
   const lines = [`**${name}** · ${facts.join(' · ')}`, '']
   lines.push(...blocking.slice(0, caps.tests).map((t) => {
     const title = link(t.variant ? `${t.title} [${t.variant}]` : t.title, t.url, caps.title)
-    return `- ${title} — ${t.known ? `known on ${code(branch)}` : '🆕 **new**'}`
+    return `- ${title} — ${t.known ? `already failing on ${code(branch)}` : '🆕 **new**'}`
   }))
   const more = g.more + Math.max(0, blocking.length - caps.tests)
   if (quarantined) lines.push(`- ${plural(quarantined, 'quarantined test')} (below)`)
@@ -117,7 +117,7 @@ function render(r, caps) {
 
 /**
  * The markdown report of an ingest receipt, for a CI job summary and a pull/merge request comment: status and
- * counts, failed tests grouped by cause (each linked, new or known on the default branch), quarantined, newly flaky,
+ * counts, failed tests grouped by cause (each linked, new or already failing on the default branch), quarantined, newly flaky,
  * rejected, the run. Lists are capped, tighter when needed, so even a run with thousands of failures stays under
  * COMMENT_LIMIT.
  * @param {import('../../shared/types/ingest').IngestReceipt} r

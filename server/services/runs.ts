@@ -185,13 +185,26 @@ function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView 
  * reads once into a hash: as a correlated `exists` its plan switched to one probe per result with the row estimates
  * (a run of 221 failures: 0.85 -> 0.54 ms for its failure groups, prepared).
  */
-const failedBefore = (previousId: string | SQL | undefined) => previousId
-  ? sql<boolean>`${testResults.testCaseId} in (select p.test_case_id from ${testResults} p
-      where p.run_id = ${typeof previousId === 'string' ? sql`${previousId}::uuid` : sql`(${previousId})`} and p.status in ('failed', 'errored'))`
-  : sql<boolean>`false`
+/**
+ * Whether a test failing in the run `runId` (an SQL uuid) was already failing on the project's default branch before
+ * it ("known"; else "new"): one rule for the run page, get_run, the receipt and the CLI's summary and comment. Its last
+ * result on the default branch before this run failed, or it was labelled flaky there before this run came. So on a
+ * feature branch "new" is what the branch broke, push after push; and per test, not per previous run: a shard that
+ * did not run in the previous run (a nightly job) still has its own last result.
+ */
+export const alreadyFailing = (runId: SQL, testCaseId: SQL) => sql<boolean>`exists (
+  select 1 from ${runs} r0 join ${projects} pj on pj.id = r0.project_id
+  where r0.id = ${runId} and (
+    coalesce((select p.status in ('failed', 'errored') from ${testResults} p join ${runs} pr on pr.id = p.run_id
+      where p.test_case_id = ${testCaseId} and pr.branch = pj.default_branch
+        and (p.run_started_at < r0.started_at or (p.run_started_at = r0.started_at and p.run_id < r0.id))
+      order by p.run_started_at desc, p.id desc limit 1), false)
+    or exists (select 1 from ${testCases} lt where lt.id = ${testCaseId} and lt.flaky_label = 'flaky'
+      and lt.flaky_branch = pj.default_branch and lt.flaky_since < r0.created_at)))`
 
-/** The run before the run `runId` (an SQL uuid) on its branch, as a subquery. */
-const previousRunOf = (runId: SQL) => sql`select ${PREVIOUS_ON_BRANCH} from ${runs} where ${runs.id} = ${runId}`
+/** Whether the default branch has a run before the outer `runs` row: what alreadyFailing compares with. */
+const HAS_BASE = sql<boolean>`exists (select 1 from ${runs} b join ${projects} bp on bp.id = b.project_id
+  where b.project_id = ${runs.projectId} and b.branch = bp.default_branch and (b.started_at, b.id) < (${runs.startedAt}, ${runs.id}))`
 
 interface GroupRow {
   result_id: string
@@ -222,14 +235,11 @@ const oneLine = (text: string | null) => {
 /**
  * The failures of a run by cluster, biggest group first, each with its counts, its first tests (new ones first, then
  * passes on retry), where the cause started, its location and the latest diagnosis summary: one query, window
- * functions over the run's failing results and its retry passes whose failed attempt has a cluster. `known` is against
- * `previousId` (the run page: the branch's previous run; the ingest receipt: the default branch's latest run). `db` is
- * the handle or, at ingest, the upload's transaction.
+ * functions over the run's failing results and its retry passes whose failed attempt has a cluster. `known` is
+ * alreadyFailing's. `db` is the handle or, at ingest, the upload's transaction.
  */
-export async function failureGroups(
-  db: Pick<Db, 'execute'>, runId: string, previousId: string | SQL | undefined,
-): Promise<FailureGroupView[]> {
-  return toFailureGroups(rowsOf<GroupRow>(await db.execute(failureGroupsQuery(sql`${runId}::uuid`, previousId, sql`true`))), runId)
+export async function failureGroups(db: Pick<Db, 'execute'>, runId: string): Promise<FailureGroupView[]> {
+  return toFailureGroups(rowsOf<GroupRow>(await db.execute(failureGroupsQuery(sql`${runId}::uuid`, sql`true`))), runId)
 }
 
 /**
@@ -237,7 +247,7 @@ export async function failureGroups(
  * each arm of the or, so each reads its own index (the run's failures; its passes on retry with a cause), and its start
  * time prunes the partitions. Only the tests a group lists are looked up (a run of 221 failures: 9 lookups, not 221).
  */
-function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, visible: SQL): SQL {
+function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
   return sql`
     select g.*, t.title, t.variant, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
@@ -249,7 +259,7 @@ function failureGroupsQuery(runId: SQL, previousId: string | SQL | undefined, vi
       from (
         select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testResults.clusterId} as cluster_id,
           not (${FAILED_RESULT}) as retry_pass,
-          (${FAILED_RESULT}) and ${failedBefore(previousId)} as known
+          (${FAILED_RESULT}) and ${alreadyFailing(runId, sql`${testResults.testCaseId}`)} as known
         from ${testResults}
         where ${testResults.runId} = ${runId} and ${visible}
           and ${testResults.runStartedAt} = (select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId})
@@ -312,14 +322,15 @@ async function readRun(
   const { status } = query
   const [[row], rows, groups] = await Promise.all([
     runKept(db, 'run', values, has => db.select({
-      run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, url: projects.repositoryUrl, defaultBranch: projects.defaultBranch,
+      run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, hasBase: HAS_BASE, url: projects.repositoryUrl,
+      defaultBranch: projects.defaultBranch,
       uploads: RUN_UPLOADS,
     }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
       .where(and(sql`${runs.id} = ${id}`, inScopeSlot(has, runs.projectId)))),
     status === null
       ? []
       : runKept(db, `runResults:${status}`, values, has => db.select({
-          ...resultColumns, knownFailure: failedBefore(previousRunOf(id)), attemptRows: ATTEMPT_ROWS,
+          ...resultColumns, knownFailure: alreadyFailing(id, sql`${testResults.testCaseId}`), attemptRows: ATTEMPT_ROWS,
         }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
             // run_started_at: only the partition of the run's month is searched (pruned as the statement starts)
@@ -329,11 +340,11 @@ async function readRun(
           ))
           .orderBy(testResults.id).limit(slot('limit'))),
     executeKept(db, 'runFailureGroups', values, has =>
-      failureGroupsQuery(id, previousRunOf(id), inScopeSlot(has, testResults.projectId)))
+      failureGroupsQuery(id, inScopeSlot(has, testResults.projectId)))
       .then(result => toFailureGroups(rowsOf<GroupRow>(result), runId)),
   ])
   if (!row) return undefined
-  const { run, slug, previousId } = row
+  const { run, slug, previousId, hasBase } = row
   const results = toPage(rows, query.limit, ({ knownFailure, attemptRows, ...r }) => ({
     ...toResultView(r),
     ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
@@ -346,7 +357,9 @@ async function readRun(
   return {
     ...toRunSummary(run, slug), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
     errors: run.errors.map(e => e.message), failureGroups: groups,
-    novelty: previousId ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures } : null,
+    novelty: hasBase
+      ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures, defaultBranch: row.defaultBranch }
+      : null,
     previousRunId: previousId ?? null,
     uploads: typeof row.uploads === 'string' ? JSON.parse(row.uploads) as UploadView[] : row.uploads,
     results,

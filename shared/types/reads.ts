@@ -145,8 +145,11 @@ export interface RunDetail extends RunSummary {
   errors: string[]
   /** Failures of this run grouped by cluster, biggest first: "3 failures share one cause". */
   failureGroups: FailureGroupView[]
-  /** Failures new since the previous run of the branch and those that failed there too; null without a previous run. */
-  novelty: { new: number, known: number } | null
+  /**
+   * Failures new and already failing on the default branch before this run (its last result there failed, or it was
+   * labelled flaky there), and that branch; null when the default branch has no run before this one.
+   */
+  novelty: { new: number, known: number, defaultBranch: string } | null
   previousRunId: string | null
   /** The receipt of each uploaded file (shards and retries of one run), oldest first; `upload` says which upload brought it. */
   uploads: UploadView[]

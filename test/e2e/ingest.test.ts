@@ -55,6 +55,40 @@ describe('ingest', () => {
     expect(res.body.errors.length).toBeGreaterThan(0)
   })
 
+  it('says a failure is new or already failing on main by one rule on the run page, get_run and the receipt, per test', async () => {
+    const report = (tests: Record<string, 'passed' | 'failed'>) => ({ name: 'n.json', content: JSON.stringify({
+      format: 'proofdeck', version: 1,
+      results: Object.entries(tests).map(([title, status]) => ({ title, status, ...(status === 'failed' ? { errorMessage: `${title} broke` } : {}) })),
+    }) })
+    const send = async (i: number, branch: string, tests: Record<string, 'passed' | 'failed'>) => {
+      const startedAt = new Date(Date.UTC(2026, 10, 1, i)).toISOString()
+      const res = await upload(server, [report(tests)], { key, query: { project: 'novelty', branch, runKey: `n${i}`, startedAt } })
+      expect(res.status).toBe(201)
+      return res.body
+    }
+    const page = async (runId: string) => (await fetch(`${server.url}/api/runs/${runId}?limit=50`, { headers: { cookie } })).json()
+    // `nightly` fails on main in run 1, is not run in run 2 (its shard did not run), fails again in run 3: known, by
+    // its own last result; `b` passed in run 2 and fails in run 3: new; `a` fails in every run: known
+    await send(1, 'main', { a: 'failed', b: 'passed', nightly: 'failed' })
+    await send(2, 'main', { a: 'failed', b: 'passed' })
+    const third = await send(3, 'main', { a: 'failed', b: 'failed', nightly: 'failed' })
+    // on a feature branch, `a` is known (failing on main) and `c` is new, push after push: what the branch broke
+    await send(4, 'feat/x', { a: 'failed', c: 'failed' })
+    const feature = await send(5, 'feat/x', { a: 'failed', c: 'failed' })
+    for (const [receipt, known, fresh] of [[third, ['a', 'nightly'], ['b']], [feature, ['a'], ['c']]] as const) {
+      const tests = receipt.failureGroups.groups.flatMap((g: any) => g.tests)
+      const knownIn = (rows: any[], isKnown: (r: any) => boolean) => rows.filter(isKnown).map(r => r.title).sort()
+      expect(knownIn(tests, t => t.known)).toEqual(known)
+      expect(knownIn(tests, t => !t.known)).toEqual(fresh)
+      expect(receipt.failureGroups.novelty).toEqual({ new: fresh.length, known: known.length })
+      const run = await page(receipt.runId)
+      expect(knownIn(run.results.items, r => r.knownFailure)).toEqual(known)
+      expect(knownIn(run.failureGroups.flatMap((g: any) => g.tests), t => t.knownFailure)).toEqual(known)
+      expect(run.failureGroups.reduce((n: number, g: any) => n + g.newFailures, 0)).toBe(fresh.length)
+      expect(run.novelty).toEqual({ new: fresh.length, known: known.length, defaultBranch: 'main' })
+    }
+  })
+
   it('ingests our own JSON format', async () => {
     const report = {
       format: 'proofdeck', version: 1,

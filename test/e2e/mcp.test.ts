@@ -107,8 +107,8 @@ describe('MCP endpoint', () => {
       return l && l.length > 200 ? `${l.slice(0, 199)}…` : l
     }
     const row = (r: any) => ({
-      testCaseId: r.testCaseId, title: r.title, status: r.status, clusterId: r.clusterId ?? undefined, ...(r.runId ? { runId: r.runId } : {}),
-      ...(r.startedAt ? { startedAt: r.startedAt, branch: r.branch } : {}),
+      testCaseId: r.testCaseId, title: r.title, status: r.status, clusterId: r.clusterId ?? undefined,
+      ...(r.runId ? { runId: r.runId } : {}), ...(r.startedAt ? { startedAt: r.startedAt, branch: r.branch } : {}),
       ...(r.knownFailure !== undefined ? { knownFailure: r.knownFailure } : {}), ...(r.flaky ? { flaky: true } : {}),
       ...(r.attempts > 1 ? { attempts: r.attempts } : {}),
       error: line(r.errorMessage ?? r.attemptDetails?.find((a: any) => a.errorMessage)?.errorMessage),

@@ -107,7 +107,7 @@ describe('read API on the demo dataset', () => {
     }
     expect(run.previousRunId).toBeTruthy()
     const fresh = all.results.items.filter((r: any) => !r.knownFailure).length
-    expect(run.novelty).toEqual({ new: fresh, known: failing - fresh })
+    expect(run.novelty).toEqual({ new: fresh, known: failing - fresh, defaultBranch: 'main' })
     const clipped = all.results.items.filter((r: any) => r.errorTruncated)
     expect(clipped.every((r: any) => r.errorMessage.length === 501 && r.errorMessage.endsWith('…'))).toBe(true)
   })
@@ -622,6 +622,12 @@ describe('read API on the demo dataset', () => {
     const future = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: ahead, runKey: 'ahead' } })
     expect(future.status).toBe(400)
     expect(future.body.message).toMatch(/startedAt is more than 24 hours ahead of the server's clock/)
+    // and one at or before 1970 (year 2 read back as 1902 once, and the runs list then paged in a loop)
+    for (const early of ['0002-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1969-07-20T20:17:00Z']) {
+      const refused = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: early, runKey: 'early' } })
+      expect(refused.status).toBe(400)
+      expect(refused.body.message).toBe('startedAt: startedAt is at or before 1970-01-01: give the time the run started.')
+    }
     const stamped = report.replace('<testsuite name="old"', `<testsuite name="old" timestamp="${ahead.slice(0, 19)}"`)
     const before = Date.now()
     const clocked = await upload(server, [{ name: 'junit.xml', content: stamped }], { key, query: { project: 'web', runKey: 'ahead' } })
