@@ -4,13 +4,16 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
  * Cookie-authenticated mutations must come from our own pages: the Origin (or Referer) must match the host.
- * Bearer-key routes (/api/v1, /mcp) carry no ambient credentials and are exempt.
+ * Bearer-key routes (/api/v1, /mcp) carry no ambient credentials and are exempt, and so is a request with a key and
+ * no cookie; a cookie beside a key is still checked (a made-up Authorization header let a cross-site request through,
+ * and the cookie signed it in).
  */
 export default defineEventHandler((event) => {
   if (SAFE.has(event.method) || !event.path.startsWith('/api/') || event.path.startsWith('/api/v1/')) return
-  if (getRequestHeader(event, 'authorization')?.startsWith('Bearer ')) return
+  if (getRequestHeader(event, 'authorization')?.startsWith('Bearer ') && !getRequestHeader(event, 'cookie')) return
   const origin = getRequestHeader(event, 'origin') ?? getRequestHeader(event, 'referer')
   if (!origin) return // non-browser clients (curl, tests) send neither; browsers always send Origin on POST
+  // a browser cannot send X-Forwarded-Host cross-site without a preflight (refused); a proxy that does not keep Host sets it
   const host = getRequestHeader(event, 'x-forwarded-host') ?? getRequestHeader(event, 'host')
   let originHost: string | undefined
   try {

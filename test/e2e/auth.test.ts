@@ -53,6 +53,12 @@ describe('sessions and API keys', () => {
     expect((await fetch(`${server.url}/api/keys`)).status).toBe(401)
     const csrf = await fetch(`${server.url}/api/keys`, { ...json({ name: 'x', scopes: ['read'] }), headers: { 'content-type': 'application/json', cookie, 'origin': 'https://evil.example' } })
     expect(csrf.status).toBe(403)
+    // a made-up key beside the cookie does not make the request a key's (the cookie would sign it in)
+    const withKey = await fetch(`${server.url}/api/keys`, {
+      ...json({ name: 'x', scopes: ['read'] }),
+      headers: { 'content-type': 'application/json', cookie, 'origin': 'https://evil.example', 'authorization': 'Bearer junk' },
+    })
+    expect(withKey.status).toBe(403)
   })
 
   it('answers an API path no route serves with a JSON 404 sentence, with or without a key, never the sign-in page', async () => {

@@ -70,6 +70,10 @@ describe('user management and role rules', () => {
     const refused = await json(call(server, cookie, 'GET', '/api/users'), 403)
     expect(refused.message).toBe('Only an admin can manage users.')
     await json(call(server, cookie, 'POST', '/api/users', { email: 'sneaky@example.test', name: 'S', role: 'admin' }), 403)
+    // the refusal comes before the body is read: a member hears 403 or 404, never a remark on what was sent
+    expect((await json(call(server, cookie, 'POST', '/api/users', { email: 'x@y.z' }), 403)).message).toBe('Only an admin can manage users.')
+    await json(call(server, cookie, 'PUT', '/api/settings/ai', { provider: 'openai', apiKey: 'sk-x' }), 403)
+    await json(call(server, cookie, 'DELETE', '/api/projects/beta'), 404)
     const users = await json<any[]>(call(server, admin, 'GET', '/api/users'), 200)
     const mia = users.find(u => u.email === member.email)
     await json(call(server, cookie, 'PATCH', `/api/users/${mia.id}`, { role: 'admin' }), 403)

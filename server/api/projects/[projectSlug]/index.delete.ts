@@ -1,6 +1,7 @@
 import { deleteProjectBodySchema } from '#shared/schemas/projects'
 import { projectParamsSchema } from '#shared/schemas/reads'
 import { deleteProject } from '../../../services/project-settings'
+import { requireProject } from '../../../services/projects'
 import { validator } from '../../../utils/validate'
 
 defineRouteMeta({
@@ -14,6 +15,7 @@ defineRouteMeta({
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
   const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  await requireProject(scope, projectSlug) // before the body: another project's slug is a 404, not a remark on confirm
   const { confirm } = await readValidatedBody(event, validator(deleteProjectBodySchema))
   await deleteProject(scope, projectSlug, confirm)
   setResponseStatus(event, 204)
