@@ -97,7 +97,8 @@ export function wilsonLower(k: number, n: number, z = 1.96): number {
 
 const failing = (s: TestStatus) => s === 'failed' || s === 'errored'
 
-type AddEvidence = (o: FlakyObservation, kind: FlakyEvidenceItem['kind']) => void
+/** Adds a result as evidence of this kind unless it is evidence already; whether it was added. */
+type AddEvidence = (o: FlakyObservation, kind: FlakyEvidenceItem['kind']) => boolean
 
 /** Passes after a failed attempt in the same run; returns how many. */
 function countRetryPasses(window: FlakyObservation[], add: AddEvidence): number {
@@ -132,7 +133,11 @@ function byBranchOldestFirst(window: FlakyObservation[]): Map<string, FlakyObser
   return byBranch
 }
 
-/** Streaks per branch: a short streak closed by a pass is a flip; a long one is a breakage. Returns the flips. */
+/**
+ * Streaks per branch: a short streak closed by a pass is a flip; a long one is a breakage. Returns the flips whose
+ * failures are not all evidence already (of a retry pass or a mixed commit), so the reason's parts add up: "failed and
+ * passed on the same commit once; 4 short failure bursts" was said of 4 failures, one of them counted in both.
+ */
 function countFlips(byBranch: Map<string, FlakyObservation[]>, brokenStreak: number, add: AddEvidence): number {
   let flips = 0
   for (const list of byBranch.values()) {
@@ -143,8 +148,7 @@ function countFlips(byBranch: Map<string, FlakyObservation[]>, brokenStreak: num
         continue
       }
       if (streak.length && streak.length < brokenStreak) {
-        flips++
-        for (const s of streak) add(s, 'flip')
+        if (streak.filter(s => add(s, 'flip')).length) flips++
       }
       streak = []
     }
@@ -253,11 +257,12 @@ export function assessFlakiness(
   const evidence = new Map<string, FlakyEvidenceItem>()
   // A result is evidence once, of the first kind found (retry-pass, then same-commit-mixed, then flip).
   const add: AddEvidence = (o, kind) => {
-    if (evidence.has(o.resultId)) return
+    if (evidence.has(o.resultId)) return false
     evidence.set(o.resultId, {
       runId: o.runId, resultId: o.resultId, commit: o.commit, kind, at: o.at.toISOString(),
       ...(o.attempts > 1 ? { attempts: o.attempts } : {}),
     })
+    return true
   }
   const retryPasses = countRetryPasses(window, add)
   const mixedCommits = countMixedCommits(window, add)

@@ -87,6 +87,17 @@ describe('assessFlakiness', () => {
     expect(a.sample).toBe(30)
   })
 
+  it.each([
+    // [history, mixed commits, flips, reason]
+    ['PPFP=FPPFPPFPP', 1, 3, 'failed and passed on the same commit once; 3 short failure bursts that passed again'],
+    ['PPF=PPPFPPFPP', 1, 2, 'failed and passed on the same commit once; 2 short failure bursts that passed again'],
+    ['PPFPPFPPFP', 0, 3, '3 short failure bursts that passed again'],
+  ])('%s: the reason\'s parts count each failure once (a burst on a mixed commit is not a flip too)', (spec, mixed, flips, reason) => {
+    const a = assessFlakiness(history(spec))
+    expect([a.mixedCommits, a.flips, a.reason]).toEqual([mixed, flips, reason])
+    expect(a.evidence.filter(e => e.kind === 'flip')).toHaveLength(flips)
+  })
+
   it('counts flips per branch: a broken feature branch interleaved with a green main is not a flake', () => {
     const main = history('PPPPPPPPPP', 'main')
     const feature = history('FFFF', 'feat/x').map((o, i) => ({ ...o, at: new Date(main[2 * i + 1]!.at.getTime() + 60_000), resultId: `f${i}` }))
