@@ -129,9 +129,24 @@ export function secondsToMs(value: unknown): number | null {
   const comma = s.lastIndexOf(',')
   if (comma > dot) s = s.replace(/\./g, '').replace(',', '.') // "1.234,5" or "1,5": the comma is the decimal point
   s = s.replace(/,/g, '') // "1,234.5": commas group thousands
-  if (!/^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return NUMBER_WORDS.test(s) ? refusedDuration(value) : null
   const n = Number(s)
-  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1e6) / 1e3 : null
+  return durationMs(Number.isFinite(n) ? Math.round(n * 1e6) / 1e3 : n, value)
+}
+
+/** The longest duration stored (an int4 of milliseconds: 24.8 days). */
+const MAX_DURATION_MS = 2_147_483_647
+/** Numbers a serializer writes for what is not one (`NaN`, `Infinity`, `-inf`). */
+const NUMBER_WORDS = /^[+-]?(nan|inf(inity)?)$/i
+
+/** A duration as stored, or null, noted on the receipt, for one no test can have (negative, infinite, over 24 days). */
+function durationMs(ms: number, value: unknown): number | null {
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION_MS ? ms : refusedDuration(value)
+}
+
+function refusedDuration(value: unknown): null {
+  note('a duration', `a duration that is not 0 to 24 days (${String(value).slice(0, 40)}) was treated as absent`)
+  return null
 }
 
 export function numberOrNull(value: unknown): number | null {
@@ -141,8 +156,10 @@ export function numberOrNull(value: unknown): number | null {
 
 /** A duration in milliseconds: a finite number ≥ 0, else null. */
 export function msOrNull(value: unknown): number | null {
-  const n = numberOrNull(value)
-  return n != null && n >= 0 ? n : null
+  if (value == null || (typeof value === 'string' && !value.trim())) return null
+  if (typeof value === 'string' && NUMBER_WORDS.test(value.trim())) return refusedDuration(value)
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN
+  return Number.isNaN(n) && typeof value !== 'number' ? null : durationMs(n, value)
 }
 
 /** 1-based line number, else null. */
