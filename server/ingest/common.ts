@@ -82,17 +82,32 @@ export const keyOf = (k: string): string => capText(k.trim(), FIELD_CAPS.key) ??
 /** Strips a leading byte-order mark (U+FEFF), which editors and .NET tools like to write. */
 export const stripBom = (text: string): string => text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text
 
+/** An XML declaration's single-byte Western encoding (`<?xml … encoding="ISO-8859-1"?>`), read as Windows-1252. */
+const LATIN_DECLARED = /^\s*<\?xml[^>]*\bencoding\s*=\s*["'](iso-8859-1|iso-8859-15|latin-?1|windows-1252|cp1252|us-ascii)["']/i
+
 /**
  * A report's bytes as text: UTF-8, or UTF-16 when they say so (a byte-order mark, or a first `<`, `{` or `[` followed
- * or preceded by a zero byte), which Windows PowerShell writes by default (`>` and Out-File in 5.1).
+ * or preceded by a zero byte), which Windows PowerShell writes by default (`>` and Out-File in 5.1), or the Western
+ * single-byte encoding an XML declaration names. Bytes that are not UTF-8 are read as U+FFFD and noted (run it
+ * within withNotes), not changed in silence.
  */
 export function decodeReport(bytes: Uint8Array): string {
   const [a, b] = [bytes[0], bytes[1]]
   const opener = (c: number | undefined) => c === 0x3C || c === 0x7B || c === 0x5B
-  let encoding = 'utf-8'
-  if ((a === 0xFF && b === 0xFE) || (opener(a) && b === 0)) encoding = 'utf-16le'
-  else if ((a === 0xFE && b === 0xFF) || (a === 0 && opener(b))) encoding = 'utf-16be'
-  return new TextDecoder(encoding).decode(bytes)
+  if ((a === 0xFF && b === 0xFE) || (opener(a) && b === 0)) return new TextDecoder('utf-16le').decode(bytes)
+  if ((a === 0xFE && b === 0xFF) || (a === 0 && opener(b))) return new TextDecoder('utf-16be').decode(bytes)
+  if (LATIN_DECLARED.test(new TextDecoder('latin1').decode(bytes.subarray(0, 200)))) return new TextDecoder('latin1').decode(bytes)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  }
+  catch {
+    const text = new TextDecoder('utf-8').decode(bytes)
+    let replaced = 0
+    for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) replaced++
+    const kept = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split('\xEF\xBF\xBD').length - 1
+    note('its bytes', `${replaced - kept} byte sequences that are not UTF-8 were read as \uFFFD (save the report as UTF-8, or declare its encoding)`)
+    return text
+  }
 }
 
 /** 1-based line and column of a UTF-16 offset. Linear; only called on the error path. */

@@ -10,6 +10,7 @@ import { playwrightTopLevel, streamPlaywrightTop } from './playwright-stream'
 import { ReportParseError, type ParsedReport, type ParsedResult } from './types'
 
 export { CAPS, MAX_OUTPUT_BYTES, capText, decodeReport } from './common'
+export { withNotes } from './limits'
 export { FIELD_CAPS, MAX_NESTING } from './limits'
 export { detectFormat } from './detect'
 export { ReportParseError } from './types'

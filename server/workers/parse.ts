@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import type { ReportFormat } from '#shared/constants'
-import { decodeReport, streamReport, ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
+import { decodeReport, streamReport, withNotes, ReportParseError, type ParsedReport, type ParsedResult } from '../ingest'
 import { packBatch, type PackedBatch } from '../ingest/packed'
 
 /**
@@ -79,9 +79,10 @@ function handle({ id, content, format, remaining, deflate }: ParseRequest): void
   }
   let report: ParsedReport
   try {
-    const text = decodeReport(content)
+    const { value: text, notes } = withNotes(() => decodeReport(content))
     release(content)
     report = streamReport(text, format, onResult)
+    if (notes.length) report.dropped = [...notes, ...report.dropped ?? []]
   }
   catch (err) {
     if (err instanceof ReportParseError) port.postMessage({ id, kind: 'invalid', message: err.message, code: err.code, line: err.line, column: err.column } satisfies ParseReply)

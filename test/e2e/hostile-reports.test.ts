@@ -106,6 +106,19 @@ describe('hostile reports', () => {
     expect(new Date((await run(res.body.runId)).startedAt).getUTCFullYear()).toBeLessThan(10_000)
   })
 
+  it('reads bytes that are not UTF-8 as \uFFFD and says so; a declared ISO-8859-1 report keeps its accents', async () => {
+    const bad = Buffer.concat([Buffer.from('<testsuite name="s"><testcase classname="c" name="bad '), Buffer.from([0xFF, 0xFE]),
+      Buffer.from(' utf'), Buffer.from([0xC3]), Buffer.from('"/></testsuite>')])
+    const res = await upload(server, [{ name: 'bytes.xml', content: bad }], { key, query: { project: 'hostile' } })
+    expect(res.status).toBe(201)
+    expect(res.body.rejected).toEqual([{ item: 'bytes.xml: its bytes', reason: expect.stringMatching(/^3 byte sequences that are not UTF-8 were read as \uFFFD/) }])
+    expect((await run(res.body.runId)).results.items[0].title).toBe('bad \uFFFD\uFFFD utf\uFFFD')
+    const latin = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><testsuite name="s"><testcase classname="c" name="caf\u00E9"/></testsuite>', 'latin1')
+    const accents = await upload(server, [{ name: 'latin.xml', content: latin }], { key, query: { project: 'hostile' } })
+    expect(accents.body.rejected).toEqual([])
+    expect((await run(accents.body.runId)).results.items[0].title).toBe('caf\u00E9')
+  })
+
   it('treats durations no test can have (negative, NaN, Infinity, 1e308 s, over 24 days) as absent and says so', async () => {
     const times = ['1e308', '-5', 'NaN', 'Infinity', '3000000', '1.5']
     const body = `<testsuite name="s">${times.map((t, i) => `<testcase name="t${i}" time="${t}"/>`).join('')}</testsuite>`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeReport, detectFormat, parseReport } from '../../../server/ingest'
+import { decodeReport, detectFormat, parseReport, withNotes } from '../../../server/ingest'
 import { corpusText, expected, parseError } from './helpers'
 
 describe('detectFormat on every corpus file', () => {
@@ -75,5 +75,16 @@ describe('decodeReport: the bytes of a report as text', () => {
     const json = '{"format": "proofdeck", "version": 1, "results": []}'
     expect(detectFormat(decodeReport(Buffer.from(json, 'utf16le')))).toBe('proofdeck')
     expect(decodeReport(Buffer.from('é<testsuite/>', 'utf8'))).toBe('é<testsuite/>')
+  })
+
+  it.each([
+    ['valid UTF-8 (a real \uFFFD kept, not counted)', Buffer.from('<t name="caf\u00E9 \uFFFD"/>', 'utf8'), '<t name="caf\u00E9 \uFFFD"/>', []],
+    ['bytes that are not UTF-8', Buffer.concat([Buffer.from('<t name="bad '), Buffer.from([0xFF, 0xFE]), Buffer.from(' utf \uFFFD '), Buffer.from([0xC3]), Buffer.from('"/>')]),
+      '<t name="bad \uFFFD\uFFFD utf \uFFFD \uFFFD"/>',
+      [{ item: 'its bytes', reason: '3 byte sequences that are not UTF-8 were read as \uFFFD (save the report as UTF-8, or declare its encoding)' }]],
+    ['an XML declaration of ISO-8859-1', Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t name="caf\u00E9"/>', 'latin1'),
+      '<?xml version="1.0" encoding="ISO-8859-1"?><t name="caf\u00E9"/>', []],
+  ])('reads %s, noting what it could not', (_name, bytes, expected, notes) => {
+    expect(withNotes(() => decodeReport(bytes))).toEqual({ value: expected, notes })
   })
 })
