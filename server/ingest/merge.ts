@@ -14,6 +14,8 @@ export interface MergedResult {
   identityHash: string
   result: ParsedResult
   occurrences: number
+  /** The id of the result this run already stores for the test, which the merged one replaces under the same id. */
+  keepId?: string
 }
 
 /** Statuses that count as a failure (for clusters, counters and flakiness). */

@@ -22,7 +22,7 @@ type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
 /** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
-type StoredResult = ParsedResult & { clusterId: string | null }
+type StoredResult = ParsedResult & { id: string, clusterId: string | null }
 
 /** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
 const CHUNK = 1000
@@ -119,6 +119,9 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
     if (before) {
       m.result = mergeExecutions([before, m.result])
       m.occurrences += 1
+      // the same id: a page of the run's results (paged by id) neither loses nor repeats it, and its stored
+      // attachments still point at it
+      m.keepId = before.id
     }
   }
   // a known, labelled test skipped here keeps its label and score: both read executed results only (a test that is
@@ -332,7 +335,7 @@ function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: Record
   const { links, propertiesId } = row
   return merged.map((m) => {
     const r = m.result
-    const id = uuidv7()
+    const id = m.keepId ?? uuidv7()
     if (r.attempts.length > 1) {
       const skip = Math.max(0, r.attempts.length - MAX_ATTEMPTS)
       r.attempts.slice(skip).forEach((a, i) => attemptRows.push({
@@ -376,7 +379,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         startedAt: null, stdout: null, stderr: null,
       }
       out.set(identityHash, {
-        file: null, line: row.line, suitePath: [], title: '', variant: null,
+        id: row.id, file: null, line: row.line, suitePath: [], title: '', variant: null,
         status: row.status, flaky: row.flaky, durationMs: row.durationMs,
         attempts: own.length ? own : [single],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,

@@ -89,6 +89,35 @@ describe('ingest', () => {
     }
   })
 
+  it('keeps a result\'s id when a shard of its run sends the test again: paging the run or its failures loses and repeats nothing', async () => {
+    const report = (message: string) => ({ name: 'p.json', content: JSON.stringify({
+      format: 'proofdeck', version: 1,
+      results: Array.from({ length: 30 }, (_, i) => ({ title: `t${String(i).padStart(2, '0')}`, status: 'failed', errorMessage: `${message} ${i}` })),
+    }) })
+    const first = await upload(server, [report('first')], { key, query: { project: 'paging', branch: 'main', runKey: 'p1' } })
+    expect(first.status).toBe(201)
+    const get = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json()
+    const results = await get(`/api/runs/${first.body.runId}?status=all&limit=10`)
+    const failures = await get('/api/projects/paging/failed-results?limit=10')
+    // the same 30 tests again, other messages, under the run's key: a shard that re-runs them
+    expect((await upload(server, [report('again')], { key, query: { project: 'paging', branch: 'main', runKey: 'p1' } })).status).toBe(201)
+    const rest = async (page: any, next: (cursor: string) => Promise<any>) => {
+      const rows = [...page.items]
+      for (let cursor = page.nextCursor; cursor;) {
+        const more = await next(cursor)
+        rows.push(...more.items)
+        cursor = more.nextCursor
+      }
+      return rows.map((r: any) => r.id)
+    }
+    const runRows = await rest(results.results, async c => (await get(`/api/runs/${first.body.runId}?status=all&limit=10&cursor=${c}`)).results)
+    const failureRows = await rest(failures, c => get(`/api/projects/paging/failed-results?limit=10&cursor=${c}`))
+    for (const rows of [runRows, failureRows]) {
+      expect(rows).toHaveLength(30)
+      expect(new Set(rows).size).toBe(30)
+    }
+  })
+
   it('ingests our own JSON format', async () => {
     const report = {
       format: 'proofdeck', version: 1,
