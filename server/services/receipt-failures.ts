@@ -8,9 +8,9 @@ import { alreadyFailing, failureGroups } from './runs'
 
 /**
  * The failure part of an ingest receipt, with a link on everything it names: the run's failures grouped by cause (the
- * same grouping as the run page and get_run), each failed test marked new or already failing before this run (on its
- * branch or the default branch: alreadyFailing, the run page's rule), and the blocking/quarantined split. What a CI
- * comment or job summary renders without a second call.
+ * same grouping as the run page and get_run), each failed test marked new or already failing on the default branch
+ * before this run (alreadyFailing, the run page's rule), and the blocking/quarantined split. What a CI comment or job
+ * summary renders without a second call.
  */
 
 const { projects, testResults, testCases, quarantines } = schema
@@ -31,7 +31,7 @@ interface NoveltyRow {
 }
 
 /**
- * Whether each listed test is known (already failing before this run: alreadyFailing, the run page's rule) and
+ * Whether each listed test is known (already failing on the default branch before this run: alreadyFailing) and
  * quarantined, and the new/known counts over every blocking failure of the run.
  */
 async function novelty(tx: Tx, run: RunRow, listed: string[]) {

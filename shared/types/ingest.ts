@@ -69,8 +69,8 @@ export interface ReceiptFailedTest {
   /** A quarantine applies: the failure does not block. */
   quarantined: boolean
   /**
-   * The test already failed on the project's default branch before this run: labelled broken or flaky there, or
-   * failed in the default branch's latest run (the one before this run, for a run of the default branch). False: new.
+   * The test was already failing on the project's default branch before this run: its last result there before this
+   * run failed, or it was labelled flaky there (alreadyFailing, the run page's rule too). False: new.
    */
   known: boolean
 }

@@ -94,7 +94,7 @@ export interface ResultView {
   clusterId: string | null
   /** The test's owners from the project's CODEOWNERS (lists of failures). */
   owners?: string[]
-  /** Failing results only: the same test also failed in the previous run of this branch. */
+  /** Failing results only: the test was already failing on the default branch before this run (alreadyFailing). */
   knownFailure?: boolean
   attemptDetails?: AttemptView[]
 }
@@ -105,7 +105,7 @@ export interface FailureGroupTest {
   testCaseId: string
   title: string
   variant: string | null
-  /** The same test also failed in the previous run of this branch (false for a pass on retry). */
+  /** The test was already failing on the default branch before this run (alreadyFailing; false for a pass on retry). */
   knownFailure: boolean
   /** Passed on retry: this cause is the error of its failed attempt. */
   flaky?: true
