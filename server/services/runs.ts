@@ -297,8 +297,8 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
 }
 
 /**
- * One run: summary, failures grouped by cluster with what is new since the previous run, and a page of its results
- * (failed by default; status null leaves the page empty without reading it).
+ * One run: summary, failures grouped by cluster with what is new on the default branch (alreadyFailing), and a page
+ * of its results (failed by default; status null leaves the page empty without reading it).
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
   const after = decodeCursor<string>(query.cursor, 'string', runResultsList(runId, query))
