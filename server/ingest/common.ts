@@ -171,10 +171,11 @@ export function numberOrNull(value: unknown): number | null {
 
 /** A duration in milliseconds: a finite number ≥ 0, else null. */
 export function msOrNull(value: unknown): number | null {
-  if (value == null || (typeof value === 'string' && !value.trim())) return null
-  if (typeof value === 'string' && NUMBER_WORDS.test(value.trim())) return refusedDuration(value)
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN
-  return Number.isNaN(n) && typeof value !== 'number' ? null : durationMs(n, value)
+  if (typeof value === 'number') return durationMs(value, value)
+  if (typeof value !== 'string' || !value.trim()) return null
+  if (NUMBER_WORDS.test(value.trim())) return refusedDuration(value)
+  const n = Number(value)
+  return Number.isNaN(n) ? null : durationMs(n, value)
 }
 
 /** 1-based line number, else null. */

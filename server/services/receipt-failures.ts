@@ -26,13 +26,11 @@ interface NoveltyRow {
   new_total: number
   known_total: number
   test_case_id: string | null
-  known: boolean | null
-  quarantined: boolean | null
 }
 
 /**
- * Whether each listed test is known (already failing on the default branch before this run: alreadyFailing) and
- * quarantined, and the new/known counts over every blocking failure of the run.
+ * The new/known counts over every blocking failure of the run (known: already failing on the default branch before
+ * this run, alreadyFailing, which the groups' tests carry as knownFailure), and which listed tests are quarantined.
  */
 async function novelty(tx: Tx, run: RunRow, listed: string[]) {
   const rows = rowsOf<NoveltyRow>(await tx.execute(sql`
@@ -40,19 +38,17 @@ async function novelty(tx: Tx, run: RunRow, listed: string[]) {
       select ${testCases.id} as test_case_id, (${alreadyFailing(sql`${run.id}::uuid`, sql`${testCases.id}`)}) as known,
         ${quarantines.testCaseId} is not null as quarantined
       from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
-      join ${projects} on ${projects.id} = ${testCases.projectId}
       left join ${quarantines} on ${quarantineJoin.on}
       where ${testResults.runId} = ${run.id}::uuid and ${testResults.projectId} = ${run.projectId}::uuid
         and ${testResults.status} in ('failed', 'errored')
     )
-    select t.new_total, t.known_total, f.test_case_id, f.known, f.quarantined
+    select t.new_total, t.known_total, f.test_case_id
     from (select count(*) filter (where not known and not quarantined)::int as new_total,
       count(*) filter (where known and not quarantined)::int as known_total from failed) t
-    left join failed f on f.test_case_id = any(${uuidArray(listed)}::uuid[])`))
+    left join failed f on f.quarantined and f.test_case_id = any(${uuidArray(listed)}::uuid[])`))
   return {
     counts: { new: rows[0]?.new_total ?? 0, known: rows[0]?.known_total ?? 0 },
-    tests: new Map<string, { known: boolean, quarantined: boolean }>(rows.filter(r => r.test_case_id)
-      .map(r => [r.test_case_id!, { known: !!r.known, quarantined: !!r.quarantined }])),
+    quarantined: new Set(rows.flatMap(r => r.test_case_id ? [r.test_case_id] : [])),
   }
 }
 
@@ -69,7 +65,7 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
   const groups = shown.map((g): ReceiptFailureGroup => {
     const tests = g.tests.filter(t => !t.flaky).map(t => ({
       testCaseId: t.testCaseId, title: t.title, variant: t.variant, url: testUrl(t.testCaseId),
-      quarantined: known.tests.get(t.testCaseId)?.quarantined ?? false, known: known.tests.get(t.testCaseId)?.known ?? t.knownFailure,
+      quarantined: known.quarantined.has(t.testCaseId), known: t.knownFailure,
     })).sort((a, b) => Number(a.known) - Number(b.known))
     return {
       clusterId: g.clusterId, title: g.title, category: g.category, url: g.clusterId ? `${baseUrl}${links.cluster(g.clusterId)}` : null,

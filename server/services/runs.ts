@@ -180,12 +180,6 @@ function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView 
 }
 
 /**
- * The result's test failed in the previous run too (false when there is no previous run). The run is an id, or a
- * subquery that gives one (or null: no previous run). Written as `in` over the previous run's failures, which Postgres
- * reads once into a hash: as a correlated `exists` its plan switched to one probe per result with the row estimates
- * (a run of 221 failures: 0.85 -> 0.54 ms for its failure groups, prepared).
- */
-/**
  * Whether a test failing in the run `runId` (an SQL uuid) was already failing on the project's default branch before
  * it ("known"; else "new"): one rule for the run page, get_run, the receipt and the CLI's summary and comment. Its
  * last result on the default branch in a run started before this one failed, or it was labelled flaky there before
