@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, TEST_ADMIN, type TestServer } from './server'
 import { createKey, login, upload } from './client'
@@ -80,6 +82,21 @@ describe('sessions and API keys', () => {
     })
     expect(twice.status).toBe(400)
     expect((await twice.json()).message).toBe('project: one value expected, 2 given: give it once.')
+  })
+
+  it('creates a key with the body docs/api.md shows, and answers the fields it lists', async () => {
+    const doc = readFileSync(resolve(__dirname, '../../docs/api.md'), 'utf8')
+    const section = doc.slice(doc.indexOf('## `POST /api/keys`'), doc.indexOf('## `POST /api/v1/runs`'))
+    const body = JSON.parse(section.match(/-d '(\{[^']+\})' "\$PROOFDECK_URL\/api\/keys"/)![1]!)
+    const fields = section.match(/`201`\s+with `\{([^}]+)\}`/)![1]!.split(',').map(f => f.trim())
+    const report = { name: 'r.json', content: JSON.stringify({ format: 'proofdeck', version: 1, results: [{ title: 't', status: 'passed' }] }) }
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    expect((await upload(server, [report], { key, query: { project: body.projectSlug } })).status).toBe(201)
+    const res = await fetch(`${server.url}/api/keys`, { ...json(body), headers: { 'content-type': 'application/json', cookie } })
+    expect(res.status).toBe(201)
+    const created = await res.json()
+    expect(Object.keys(created).sort()).toEqual([...fields].sort())
+    expect(created).toMatchObject({ name: body.name, scopes: body.scopes, projectSlug: body.projectSlug, key: expect.stringMatching(/^pd_/) })
   })
 
   it('shows a key once, lists it by prefix only, and a revoked key gets 401', async () => {
