@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
-import { rowsOf, uuidArray } from '../db/sql'
+import { rowsOf } from '../db/sql'
 import { links } from '#shared/links'
 import type { IngestReceipt, ReceiptFailureGroup } from '#shared/types/ingest'
+import type { FailureGroupView } from '#shared/types/reads'
 import { receiptFailures, quarantineJoin } from './quarantine'
 import { alreadyFailing, failureGroups } from './runs'
 
@@ -22,33 +23,24 @@ type RunRow = typeof schema.runs.$inferSelect
 type ReceiptFailurePart = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky' | 'failures' | 'failureGroups'>
 type Notes = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>
 
-interface NoveltyRow {
-  new_total: number
-  known_total: number
-  test_case_id: string | null
-}
-
 /**
- * The new/known counts over every blocking failure of the run (known: already failing on the default branch before
- * this run, alreadyFailing, which the groups' tests carry as knownFailure), and which listed tests are quarantined.
+ * The new/known counts over the run's blocking failures, and which of its failed tests are quarantined. The groups
+ * count new and known over every failure (alreadyFailing, once per failure); only the quarantined failures, few, are
+ * judged again here to take them out of those counts.
  */
-async function novelty(tx: Tx, run: RunRow, listed: string[]) {
-  const rows = rowsOf<NoveltyRow>(await tx.execute(sql`
-    with failed as (
-      select ${testCases.id} as test_case_id, (${alreadyFailing(sql`${run.id}::uuid`, sql`${testCases.id}`)}) as known,
-        ${quarantines.testCaseId} is not null as quarantined
-      from ${testResults} join ${testCases} on ${testCases.id} = ${testResults.testCaseId}
-      left join ${quarantines} on ${quarantineJoin.on}
-      where ${testResults.runId} = ${run.id}::uuid and ${testResults.projectId} = ${run.projectId}::uuid
-        and ${testResults.status} in ('failed', 'errored')
-    )
-    select t.new_total, t.known_total, f.test_case_id
-    from (select count(*) filter (where not known and not quarantined)::int as new_total,
-      count(*) filter (where known and not quarantined)::int as known_total from failed) t
-    left join failed f on f.quarantined and f.test_case_id = any(${uuidArray(listed)}::uuid[])`))
+async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
+  const quarantined = rowsOf<{ test_case_id: string, known: boolean }>(await tx.execute(sql`
+    select ${testResults.testCaseId} as test_case_id, ${alreadyFailing(sql`${run.id}::uuid`, sql`${testResults.testCaseId}`)} as known
+    from ${quarantines} join ${testCases} on ${quarantineJoin.on}
+      join ${testResults} on ${testResults.testCaseId} = ${testCases.id} and ${testResults.runId} = ${run.id}::uuid
+        and ${testResults.runStartedAt} = ${run.startedAt.toISOString()}::timestamptz
+    where ${quarantines.projectId} = ${run.projectId}::uuid and ${testResults.status} in ('failed', 'errored')`))
+  const failures = groups.reduce((n, g) => n + g.failures, 0)
+  const fresh = groups.reduce((n, g) => n + g.newFailures, 0)
+  const known = quarantined.filter(q => q.known).length
   return {
-    counts: { new: rows[0]?.new_total ?? 0, known: rows[0]?.known_total ?? 0 },
-    quarantined: new Set(rows.flatMap(r => r.test_case_id ? [r.test_case_id] : [])),
+    counts: { new: fresh - (quarantined.length - known), known: failures - fresh - known },
+    quarantined: new Set(quarantined.map(q => q.test_case_id)),
   }
 }
 
@@ -59,8 +51,7 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
   const defaultBranch = project?.defaultBranch ?? 'main'
   const failing = (await failureGroups(tx, run.id)).filter(g => g.failures > 0)
   const shown = failing.slice(0, RECEIPT_GROUPS)
-  const listed = shown.flatMap(g => g.tests.filter(t => !t.flaky).map(t => t.testCaseId))
-  const known = await novelty(tx, run, listed)
+  const known = await novelty(tx, run, failing)
   const failures = await receiptFailures(tx, run.projectId, run.id)
   const groups = shown.map((g): ReceiptFailureGroup => {
     const tests = g.tests.filter(t => !t.flaky).map(t => ({

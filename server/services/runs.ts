@@ -186,18 +186,19 @@ function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView 
  * this run came. So on a feature branch "new" is what the branch broke, push after push; and per test, not per
  * previous run: a shard that did not run in the previous run (a nightly job) still has its own last result.
  */
-export const alreadyFailing = (runId: SQL, testCaseId: SQL) => sql<boolean>`exists (
-  select 1 from ${runs} r0 join ${projects} pj on pj.id = r0.project_id
-  where r0.id = ${runId} and (
-    -- the test's results newest first down its index, each run's branch looked up by key, until one on the default
-    -- branch: a join to runs (or an OR in the time condition) made the planner read every older result of the test
-    -- and scan runs once per failure (63 failures: 10-13 ms against 1.3)
-    coalesce((select p.status in ('failed', 'errored') from ${testResults} p
-      where p.test_case_id = ${testCaseId} and p.run_started_at < r0.started_at
-        and (select pr.branch from ${runs} pr where pr.id = p.run_id) = pj.default_branch
-      order by p.run_started_at desc, p.id desc limit 1), false)
-    or exists (select 1 from ${testCases} lt where lt.id = ${testCaseId} and lt.flaky_label = 'flaky'
-      and lt.flaky_branch = pj.default_branch and lt.flaky_since < r0.created_at)))`
+export const alreadyFailing = (runId: SQL, testCaseId: SQL) => sql<boolean>`(
+  -- the test's results newest first down its index, each run's branch looked up by key, until one on the default
+  -- branch: a join to runs (or an OR in the time condition) made the planner read every older result of the test
+  -- and scan runs once per failure (63 failures: 10-13 ms against 1.3). The run's start and its project's default
+  -- branch are uncorrelated subqueries, read once per statement, not once per failure
+  coalesce((select p.status in ('failed', 'errored') from ${testResults} p
+    where p.test_case_id = ${testCaseId} and p.run_started_at < (select r0.started_at from ${runs} r0 where r0.id = ${runId})
+      and (select pr.branch from ${runs} pr where pr.id = p.run_id) = (select pj.default_branch from ${runs} r0 join ${projects} pj on pj.id = r0.project_id where r0.id = ${runId})
+    order by p.run_started_at desc, p.id desc limit 1), false)
+  -- the project's tests labelled flaky on the default branch before the run came: one hashed set per statement
+  or ${testCaseId} in (select lt.id from ${testCases} lt join ${runs} r0 on r0.project_id = lt.project_id
+    join ${projects} pj on pj.id = r0.project_id
+    where r0.id = ${runId} and lt.flaky_label = 'flaky' and lt.flaky_branch = pj.default_branch and lt.flaky_since < r0.created_at))`
 
 /** Whether the default branch has a run before the outer `runs` row: what alreadyFailing compares with. */
 const HAS_BASE = sql<boolean>`exists (select 1 from ${runs} b join ${projects} bp on bp.id = b.project_id

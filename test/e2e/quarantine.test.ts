@@ -203,4 +203,20 @@ describe('quarantine', () => {
     const inMcp = (await mcp('list_flaky_tests', { projectSlug: 'web', label: 'any' })).items.find((t: any) => t.title === 'checkout pays')
     expect(inMcp.quarantine).toMatchObject({ reason: 'payment provider outage', expiresAt: '2099-01-01T00:00:00.000Z' })
   })
+
+  it('counts new and already failing on main over the blocking failures; a quarantined failure is in neither, the run page counts it', async () => {
+    const send = async (failing: string[], runKey: string) => (await upload(server, [{ name: 'r.json', content: report(failing, ['logs in'].filter(t => !failing.includes(t))) }],
+      { key: ingestKey, query: { project: 'web-novelty', branch: 'main', runKey } })).body
+    const first = await send(['pays', 'ships'], 'q1')
+    const ship = first.failures.blocking.find((t: any) => t.title === 'ships').testCaseId
+    await answer(call(admin, 'PUT', `/api/test-cases/${ship}/quarantine`, { reason: 'carrier sandbox down' }), 200)
+
+    const second = await send(['pays', 'ships', 'logs in'], 'q2')
+    // pays failed on main before (known), logs in passed there (new), ships is quarantined: listed apart, in no count
+    expect(second.failureGroups.novelty).toEqual({ new: 1, known: 1 })
+    const tests = second.failureGroups.groups.flatMap((g: any) => g.tests).map((t: any) => [t.title, t.known, t.quarantined]).sort()
+    expect(tests).toEqual([['logs in', false, false], ['pays', true, false], ['ships', true, true]])
+    expect(second.failures.counts).toEqual({ blocking: 2, quarantined: 1 })
+    expect((await answer(call(admin, 'GET', `/api/runs/${second.runId}`), 200)).novelty).toEqual({ new: 1, known: 2, defaultBranch: 'main' })
+  })
 })
