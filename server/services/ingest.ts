@@ -102,8 +102,8 @@ export async function ingestRun(
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
     stepDone('files')
-    if (fresh.length) {
-      await markDaysDue(tx, project.id, run.id, isNewRun ? 'add' : 'recount')
+    if (applied.daysDue) {
+      await markDaysDue(tx, project.id, run.id, applied.daysDue)
       await ownNewTests(tx, project.id, run.id)
     }
     owingDays = fresh.length ? project.id : undefined
@@ -328,6 +328,8 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
   // In an infrastructure run a failure says nothing about the test, so only tests already under watch move. A shard
   // that turns the run into one, or out of one, changes what every result of the run says: all its tests move.
   const flipped = !isNewRun && stored.infra !== run.infra
+  // the day rollups count an infrastructure run's results otherwise: a shard that flips the run recounts all its tests
+  const daysDue = isNewRun ? { add: true as const } : { recount: flipped ? null : analysis.stored }
   const candidates = flipped
     ? await testCasesOfRun(tx, run)
     : stored.infra ? analysis.watched : [...new Set([...analysis.watched, ...analysis.failingOrFlaky])]
@@ -341,7 +343,7 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
-  return { notes, stored, touchedClusters: analysis.touchedClusters }
+  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
 }
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */
@@ -354,7 +356,7 @@ async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[]) {
     newClusters: rows.flatMap(n => n.notes.newClusters ?? []),
     newlyFlaky: rows.flatMap(n => n.notes.newlyFlaky ?? []),
   }
-  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[] }
+  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined }
 }
 
 interface ReceiptInput {

@@ -54,6 +54,8 @@ interface StoredResults {
   watched: string[]
   /** Test cases that failed or flaked in this upload, or whose result a shard merge changed. */
   failingOrFlaky: string[]
+  /** A shard of a run that existed: the test cases it stored a result for (their day rollups are counted again). */
+  stored: string[]
 }
 
 /**
@@ -66,7 +68,7 @@ export async function storeResults(
   tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
 ): Promise<StoredResults> {
   const turnsBefore = await labelTurns(tx, projectId)
-  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [] }
+  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [] }
   const created = new Set<string>()
   const touched = new Set<string>()
   const writes: LockingWrites = { links: new Map(), deltas: [] }
@@ -77,6 +79,7 @@ export async function storeResults(
     for (const id of slice.touched) touched.add(id)
     out.watched.push(...slice.watched)
     out.failingOrFlaky.push(...slice.failingOrFlaky)
+    if (!isNewRun) out.stored.push(...slice.caseIds.values())
     unwatched.ids.push(...slice.unwatched.ids)
     unwatched.skipped.push(...slice.unwatched.skipped)
   }
@@ -152,7 +155,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   stepDone('results')
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
-  return { created: clusters.created, touched: clusters.touched, watched, unwatched, failingOrFlaky }
+  return { created: clusters.created, touched: clusters.touched, watched, unwatched, failingOrFlaky, caseIds }
 }
 
 /**

@@ -41,9 +41,35 @@ function upsertDays(counted: SQL, mode: 'add' | 'replace'): SQL {
       failed = ${set(testDayRollups.failed)}, flaky = ${set(testDayRollups.flaky)}, durations = ${merged}`
 }
 
-/** In the upload's transaction: what the day rollups owe its run (`add` for a new run, else `recount`). */
-export async function markDaysDue(tx: Tx, projectId: string, runId: string, mode: 'add' | 'recount'): Promise<void> {
-  await tx.insert(testDaysDue).values({ projectId, runId, mode })
+type DaysDue = { add: true } | { recount: string[] | null }
+
+/**
+ * In the upload's transaction: what the day rollups owe its run. `add` for a new run; else `recount` the tests the
+ * shard stored, or every test of the run (null) when the shard changed how all its results count.
+ */
+export async function markDaysDue(tx: Tx, projectId: string, runId: string, due: DaysDue): Promise<void> {
+  if ('add' in due) await tx.insert(testDaysDue).values({ projectId, runId, mode: 'add' })
+  else await tx.insert(testDaysDue).values({ projectId, runId, mode: 'recount', testCaseIds: due.recount })
+}
+
+interface DueRow {
+  run_id: string
+  mode: 'add' | 'recount'
+  test_case_ids: string[] | null
+  started_at: string | Date | null
+}
+
+/** The recounts due, one per run: the tests its shards stored, or every test of the run (null) if one shard said so. */
+function recounts(due: DueRow[]): { runId: string, started_at: Date, testCaseIds: string[] | null }[] {
+  const byRun = new Map<string, { runId: string, started_at: Date, testCaseIds: Set<string> | null }>()
+  for (const d of due) {
+    if (d.mode !== 'recount') continue
+    const run = byRun.get(d.run_id) ?? { runId: d.run_id, started_at: new Date(d.started_at!), testCaseIds: new Set<string>() }
+    byRun.set(d.run_id, run)
+    if (!d.test_case_ids) run.testCaseIds = null
+    else if (run.testCaseIds) for (const id of d.test_case_ids) run.testCaseIds.add(id)
+  }
+  return [...byRun.values()].map(r => ({ ...r, testCaseIds: r.testCaseIds && [...r.testCaseIds] }))
 }
 
 /**
@@ -55,14 +81,14 @@ export async function markDaysDue(tx: Tx, projectId: string, runId: string, mode
  */
 async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
-  const due = rowsOf<{ run_id: string, mode: 'add' | 'recount', started_at: string | Date | null }>(await tx.execute(sql`
+  const due = rowsOf<DueRow>(await tx.execute(sql`
     with taken as (
       delete from ${testDaysDue}
       where project_id = ${projectId}::uuid
         and id in (select id from ${testDaysDue} where project_id = ${projectId}::uuid limit ${DUE_PER_ROLL})
-      returning run_id, mode
+      returning run_id, mode, test_case_ids
     )
-    select taken.run_id, taken.mode, r.started_at from taken left join ${runs} r on r.id = taken.run_id`))
+    select taken.run_id, taken.mode, taken.test_case_ids, r.started_at from taken left join ${runs} r on r.id = taken.run_id`))
   // a run deleted since (retention rolls up first; a project deleted takes its rows along) leaves nothing to count
   const live = due.filter(d => d.started_at !== null)
   const added = [...new Map(live.filter(d => d.mode === 'add').map(d => [d.run_id, d])).values()]
@@ -75,15 +101,19 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
         and run_id not in (select id from ${runs} where id = any(${ids}) and infra)
       group by 1, 2, 3`, 'add'))
   }
-  const recounted = [...new Map(live.filter(d => d.mode === 'recount').map(d => [d.run_id, d])).values()]
-  for (const run of recounted) {
-    const day = new Date(run.started_at!).toISOString().slice(0, 10)
-    const tests = sql`select test_case_id from ${testResults} where run_id = ${run.run_id}::uuid`
+  for (const run of recounts(live)) {
+    const day = new Date(run.started_at).toISOString().slice(0, 10)
+    // the shards' tests, as an array the planner sizes (a subquery of a 100,000-result run's tests was planned as
+    // one row without statistics: minutes of nested loops); every test of the run when a shard said so
+    const tests = run.testCaseIds
+      ? sql`test_case_id = any(${`{${run.testCaseIds.join(',')}}`}::uuid[])`
+      : sql`test_case_id in (select test_case_id from ${testResults}
+          where run_id = ${run.runId}::uuid and run_started_at = ${run.started_at.toISOString()}::timestamptz)`
     await tx.execute(sql`delete from ${testDayRollups}
-      where project_id = ${projectId}::uuid and day = ${day}::date and test_case_id in (${tests})`)
+      where project_id = ${projectId}::uuid and day = ${day}::date and ${tests}`)
     await tx.execute(upsertDays(sql`
       select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
-      where test_case_id in (${tests})
+      where ${tests}
         and run_id not in (select id from ${runs} where project_id = ${projectId}::uuid and infra)
         and run_id not in (select run_id from ${testDaysDue} where project_id = ${projectId}::uuid and mode = 'add')
         and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'

@@ -63,6 +63,33 @@ describe('per-test day rollups, after the commit', () => {
     expect(await explorer()).toEqual(EXPECTED)
   })
 
+  it('counts again only the tests a shard stored, and every test of the run when the shard makes it an outage or ends one', async () => {
+    const sendTo = async (runKey: string, hour: number, tests: [string, Outcome, number][]) => {
+      const res = await upload(server, [{ name: `${runKey}-${tests[0]![0]}.xml`, content: junit(tests) }],
+        { key, query: { project: 'days-infra', branch: 'main', runKey, startedAt: `${DAY}T${hour}:00:00Z` } })
+      expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201)
+    }
+    const named = (from: number, to: number, outcome: Outcome): [string, Outcome, number][] =>
+      Array.from({ length: to - from + 1 }, (_, i) => [`t${from + i}`, outcome, 0.1])
+    const shown = async () => {
+      const res = await fetch(`${server.url}/api/projects/days-infra/tests?days=7&limit=100`, { headers: { cookie } })
+      const items = (await res.json() as { items: { title: string, runs: number, failed: number }[] }).items
+      return Object.fromEntries(items.filter(t => t.runs > 0).map(t => [t.title, `${t.runs} runs, ${t.failed} failed`]))
+    }
+    await sendTo('d', 14, named(1, 4, 'pass'))
+    await sendTo('c', 13, named(1, 4, 'pass'))
+    // c's second shard: 6 failures of 10 tests, an infrastructure failure; none of c's results counts any more
+    await sendTo('c', 13, named(5, 10, 'fail'))
+    expect(await shown()).toEqual(Object.fromEntries(named(1, 4, 'pass').map(([t]) => [t, '1 runs, 0 failed'])))
+    // a third shard of 10 passes: 6 of 20, no longer an outage; all of c counts again
+    await sendTo('c', 13, named(11, 20, 'pass'))
+    expect(await shown()).toEqual({
+      ...Object.fromEntries(named(1, 4, 'pass').map(([t]) => [t, '2 runs, 0 failed'])),
+      ...Object.fromEntries(named(5, 10, 'fail').map(([t]) => [t, '1 runs, 1 failed'])),
+      ...Object.fromEntries(named(11, 20, 'pass').map(([t]) => [t, '1 runs, 0 failed'])),
+    })
+  })
+
   it('keeps a day whole under retention, so a late shard\'s recount of that day still counts all of its runs', async () => {
     const retention = 30
     const edge = new Date(Date.now() - retention * 86_400_000).toISOString().slice(0, 10)

@@ -24,8 +24,9 @@ export const testDayRollups = pgTable('test_day_rollups', {
 
 /**
  * What the per-test day rollups still owe, a row per upload that stored results, written in its transaction and
- * consumed by the roll after its commit (services/test-rollups.ts): `add` the run's results (a new run), `recount` its
- * tests' day (a shard of a run that existed). A row is consumed once (deleted by the roll that counts it), so no roll
+ * consumed by the roll after its commit (services/test-rollups.ts): `add` the run's results (a new run), `recount` the
+ * day of the tests a shard of a run that existed stored (of all its tests when the shard made it an infrastructure
+ * failure or took that away: every result then counts otherwise). A row is consumed once (deleted by the roll that counts it), so no roll
  * needs the run's lock: an upload of another shard in flight never holds the rollups back.
  */
 export const testDaysDue = pgTable('test_days_due', {
@@ -34,6 +35,8 @@ export const testDaysDue = pgTable('test_days_due', {
   /** No foreign key: a run deleted before its roll (retention rolls up first) leaves nothing to count. */
   runId: uuid().notNull(),
   mode: text().$type<'add' | 'recount'>().notNull(),
+  /** For `recount`: the tests the shard stored, whose day is counted again; null, every test of the run. */
+  testCaseIds: uuid().array(),
 }, t => [primaryKey({ columns: [t.projectId, t.id] })])
 
 /** The CODEOWNERS file the latest upload carried, per project: test cases take their owners from it by file path. */

@@ -1,0 +1,1 @@
+ALTER TABLE "test_days_due" ADD COLUMN "test_case_ids" uuid[];
