@@ -5,7 +5,7 @@ import { links } from '#shared/links'
 import type { IngestReceipt, ReceiptFailureGroup } from '#shared/types/ingest'
 import type { FailureGroupView } from '#shared/types/reads'
 import { receiptFailures, quarantineJoin } from './quarantine'
-import { alreadyFailing, failureGroups } from './runs'
+import { failureGroups, knownFailure } from './runs'
 
 /**
  * The failure part of an ingest receipt, with a link on everything it names: the run's failures grouped by cause (the
@@ -24,13 +24,12 @@ type ReceiptFailurePart = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky' | 'fa
 type Notes = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>
 
 /**
- * The new/known counts over the run's blocking failures, and which of its failed tests are quarantined. The groups
- * count new and known over every failure (alreadyFailing, once per failure); only the quarantined failures, few, are
- * judged again here to take them out of those counts.
+ * The new/known counts over the run's blocking failures, and which of its failed tests are quarantined: the groups'
+ * counts over every failure (each judged when stored, test_results.known_failure) less the quarantined failures'.
  */
 async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
   const quarantined = rowsOf<{ test_case_id: string, known: boolean }>(await tx.execute(sql`
-    select ${testResults.testCaseId} as test_case_id, ${alreadyFailing(sql`${run.id}::uuid`, sql`${testResults.testCaseId}`)} as known
+    select ${testResults.testCaseId} as test_case_id, ${knownFailure(sql`${run.id}::uuid`)} as known
     from ${quarantines} join ${testCases} on ${quarantineJoin.on}
       join ${testResults} on ${testResults.testCaseId} = ${testCases.id} and ${testResults.runId} = ${run.id}::uuid
         and ${testResults.runStartedAt} = ${run.startedAt.toISOString()}::timestamptz

@@ -8,6 +8,7 @@ import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
+import { alreadyFailing } from './runs'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 
@@ -145,17 +146,31 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   }
   const propertiesId = await storeResultProperties(tx, projectId, run.id, merged.map(m => m.result.properties))
   stepDone('properties')
+  const known = await alreadyFailingOf(tx, run.id, merged, caseIds)
+  stepDone('known')
   await insertResults(tx, projectId, run, merged, {
     propertiesId,
     links: (identityHash) => {
       const fingerprint = clusters.fingerprints.get(identityHash) ?? null
-      return { caseId: caseIds.get(identityHash)!, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null }
+      const caseId = caseIds.get(identityHash)!
+      return { caseId, fingerprint, clusterId: clusters.clusterIds.get(fingerprint ?? '') ?? null, known: known.has(caseId) }
     },
   })
   stepDone('results')
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
   return { created: clusters.created, touched: clusters.touched, watched, unwatched, failingOrFlaky, caseIds }
+}
+
+/**
+ * The test cases of the slice's failures that were already failing on the default branch before this run
+ * (alreadyFailing), judged once, as the upload stores them: what its receipt says, the run page and get_run say too.
+ */
+async function alreadyFailingOf(tx: Tx, runId: string, merged: MergedResult[], caseIds: CaseIds): Promise<Set<string>> {
+  const failing = merged.filter(m => FAILING.has(m.result.status)).map(m => caseIds.get(m.identityHash)!)
+  if (!failing.length) return new Set()
+  return new Set(rowsOf<{ id: string }>(await tx.execute(sql`select x.id from unnest(${uuidArray(failing)}::uuid[]) as x(id)
+    where ${alreadyFailing(sql`${runId}::uuid`, sql`x.id`)}`)).map(r => r.id))
 }
 
 /**
@@ -284,8 +299,11 @@ async function updateCaseCounters(tx: Tx, run: RunRow, deltas: CounterDelta[]) {
   }
 }
 
-type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null }
-/** What a result row points at: its test case and cluster by identity, its properties' row (storeResultProperties). */
+type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null, known: boolean }
+/**
+ * What a result row points at: its test case and cluster by identity, whether its test was already failing
+ * (alreadyFailingOf), its properties' row (storeResultProperties).
+ */
 interface RowLinks {
   links: ResultLinks
   propertiesId: (properties: Record<string, string>) => string | null
@@ -297,6 +315,7 @@ const RESULT_COLUMNS: BulkColumn[] = [
   ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
   ['error_stack', 'text'], ['stdout', 'text'], ['stderr', 'text'], ['line', 'int'], ['steps', 'jsonb'], ['annotations', 'jsonb'],
   ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties_id', 'uuid'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
+  ['known_failure', 'boolean'],
 ]
 /** The columns of test_attempts an upload writes. */
 const ATTEMPT_COLUMNS: BulkColumn[] = [
@@ -346,7 +365,7 @@ function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: Record
         error_message: a.errorMessage, error_stack: a.errorStack, started_at: a.startedAt,
       }))
     }
-    const { caseId, fingerprint, clusterId } = links(m.identityHash)
+    const { caseId, fingerprint, clusterId, known } = links(m.identityHash)
     return {
       id, ...fixed, test_case_id: caseId, status: r.status, flaky: r.flaky,
       duration_ms: int4(r.durationMs), attempt_count: Math.min(Math.max(1, r.attempts.length), 32_767),
@@ -354,7 +373,7 @@ function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: Record
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
       properties_id: propertiesId(r.properties),
-      fingerprint, cluster_id: clusterId,
+      fingerprint, cluster_id: clusterId, known_failure: FAILING.has(r.status) && known,
     }
   })
 }

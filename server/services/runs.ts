@@ -200,6 +200,10 @@ export const alreadyFailing = (runId: SQL, testCaseId: SQL) => sql<boolean>`(
     join ${projects} pj on pj.id = r0.project_id
     where r0.id = ${runId} and lt.flaky_label = 'flaky' and lt.flaky_branch = pj.default_branch and lt.flaky_since < r0.created_at))`
 
+/** alreadyFailing of a result of the run `runId` in `test_results`: as judged at its upload, else (older rows) now. */
+export const knownFailure = (runId: SQL) =>
+  sql<boolean>`coalesce(${testResults.knownFailure}, ${alreadyFailing(runId, sql`${testResults.testCaseId}`)})`
+
 /** Whether the default branch has a run before the outer `runs` row: what alreadyFailing compares with. */
 const HAS_BASE = sql<boolean>`exists (select 1 from ${runs} b join ${projects} bp on bp.id = b.project_id
   where b.project_id = ${runs.projectId} and b.branch = bp.default_branch and (b.started_at, b.id) < (${runs.startedAt}, ${runs.id}))`
@@ -257,7 +261,7 @@ function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
       from (
         select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testResults.clusterId} as cluster_id,
           not (${FAILED_RESULT}) as retry_pass,
-          (${FAILED_RESULT}) and ${alreadyFailing(runId, sql`${testResults.testCaseId}`)} as known
+          (${FAILED_RESULT}) and ${knownFailure(runId)} as known
         from ${testResults}
         where ${testResults.runId} = ${runId} and ${visible}
           and ${testResults.runStartedAt} = (select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId})
@@ -328,7 +332,7 @@ async function readRun(
     status === null
       ? []
       : runKept(db, `runResults:${status}`, values, has => db.select({
-          ...resultColumns, knownFailure: alreadyFailing(id, sql`${testResults.testCaseId}`), attemptRows: ATTEMPT_ROWS,
+          ...resultColumns, knownFailure: knownFailure(id), attemptRows: ATTEMPT_ROWS,
         }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
             // run_started_at: only the partition of the run's month is searched (pruned as the statement starts)

@@ -87,6 +87,18 @@ describe('ingest', () => {
       expect(run.failureGroups.reduce((n: number, g: any) => n + g.newFailures, 0)).toBe(fresh.length)
       expect(run.novelty).toEqual({ new: fresh.length, known: known.length, defaultBranch: 'main' })
     }
+
+    // a main run that started before all of them, uploaded last, where `c` fails: the feature run's receipt called
+    // `c` new, and its page goes on saying so (each failure is judged when its upload stores it)
+    await send(0, 'main', { c: 'failed' })
+    const after = await page(feature.runId)
+    expect(after.novelty).toEqual({ new: 1, known: 1, defaultBranch: 'main' })
+    expect(after.results.items.filter((r: any) => r.knownFailure).map((r: any) => r.title)).toEqual(['a'])
+    // results stored before failures were judged at upload (no stored judgement) are judged when read, by the same rule
+    if (server.env.DATABASE_URL) {
+      await queryDb(server.env, `update test_results set known_failure = null where run_id = '${feature.runId}'`)
+      expect((await page(feature.runId)).novelty).toEqual({ new: 0, known: 2, defaultBranch: 'main' })
+    }
   })
 
   it('keeps a result\'s id when a shard of its run sends the test again: paging the run or its failures loses and repeats nothing', async () => {
@@ -176,7 +188,7 @@ describe('ingest', () => {
     const retry = await upload(server, [file], { key, query: { project: 'timing', runKey: 'build-1' } })
     expect([first.status, retry.status]).toEqual([201, 200])
     const timed = steps(first.headers)
-    expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'properties',
+    expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'properties', 'known',
       'results', 'counters', 'counts', 'quiet', 'scores', 'flakiness', 'files', 'rollups', 'receipt', 'commit'])
     const total = Object.values(timed).reduce((a, b) => a + b, 0)
     expect(total).toBeGreaterThan(0)

@@ -94,6 +94,12 @@ export const testResults = pgTable('test_results', {
   propertiesId: uuid(),
   fingerprint: text(),
   clusterId: uuid(),
+  /**
+   * A failure already failing on the project's default branch before this run (services/runs.ts alreadyFailing),
+   * judged when the upload stored it, so the receipt, the run page and get_run say the same ever after; false for
+   * any other result; null for results stored before the column existed (judged when read).
+   */
+  knownFailure: boolean(),
 }, t => [
   primaryKey({ columns: [t.id, t.runStartedAt] }),
   index('test_results_run_status_idx').on(t.runId, t.status),
