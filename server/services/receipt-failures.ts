@@ -5,13 +5,13 @@ import { links } from '#shared/links'
 import type { IngestReceipt, ReceiptFailureGroup } from '#shared/types/ingest'
 import type { FailureGroupView } from '#shared/types/reads'
 import { receiptFailures, quarantineJoin } from './quarantine'
-import { failureGroups, knownFailure } from './runs'
+import { failureGroups, KNOWN_FAILURE } from './runs'
 
 /**
  * The failure part of an ingest receipt, with a link on everything it names: the run's failures grouped by cause (the
  * same grouping as the run page and get_run), each failed test marked new or already failing on the default branch
- * before this run (alreadyFailing, the run page's rule), and the blocking/quarantined split. What a CI comment or job
- * summary renders without a second call.
+ * before this run (as its upload judged it: run-results.ts alreadyFailingOf), and the blocking/quarantined split.
+ * What a CI comment or job summary renders without a second call.
  */
 
 const { projects, testResults, testCases, quarantines } = schema
@@ -29,7 +29,7 @@ type Notes = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>
  */
 async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
   const quarantined = rowsOf<{ test_case_id: string, known: boolean }>(await tx.execute(sql`
-    select ${testResults.testCaseId} as test_case_id, ${knownFailure(sql`${run.id}::uuid`)} as known
+    select ${testResults.testCaseId} as test_case_id, ${KNOWN_FAILURE} as known
     from ${quarantines} join ${testCases} on ${quarantineJoin.on}
       join ${testResults} on ${testResults.testCaseId} = ${testCases.id} and ${testResults.runId} = ${run.id}::uuid
         and ${testResults.runStartedAt} = ${run.startedAt.toISOString()}::timestamptz

@@ -8,7 +8,6 @@ import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
 import { INFRA_MIN_TESTS, infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
-import { alreadyFailing } from './runs'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 
@@ -17,7 +16,7 @@ import { storeResultProperties } from './result-properties'
  * counters, results, attempts), earlier shards of the run read back to merge with, and the run's counts.
  */
 
-const { runs, testCases, testResults, testAttempts, resultProperties, projectRollups } = schema
+const { projects, runs, testCases, testResults, testAttempts, resultProperties, projectRollups } = schema
 
 type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
@@ -163,14 +162,33 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
 }
 
 /**
- * The test cases of the slice's failures that were already failing on the default branch before this run
- * (alreadyFailing), judged once, as the upload stores them: what its receipt says, the run page and get_run say too.
+ * The test cases of the slice's failures that were already failing on the project's default branch before this run
+ * ("known"; else "new"), judged once, as the upload stores them: one rule for the receipt, the CLI's summary and
+ * comment, the run page and get_run (which read test_results.known_failure). The test's last result on the default
+ * branch in a run started before this one failed, or it was labelled flaky there before this run came. So on a
+ * feature branch "new" is what the branch broke, push after push; and per test, not per previous run: a shard that
+ * did not run in the previous run (a nightly job) still has its own last result.
  */
 async function alreadyFailingOf(tx: Tx, runId: string, merged: MergedResult[], caseIds: CaseIds): Promise<Set<string>> {
   const failing = merged.filter(m => FAILING.has(m.result.status)).map(m => caseIds.get(m.identityHash)!)
   if (!failing.length) return new Set()
-  return new Set(rowsOf<{ id: string }>(await tx.execute(sql`select x.id from unnest(${uuidArray(failing)}::uuid[]) as x(id)
-    where ${alreadyFailing(sql`${runId}::uuid`, sql`x.id`)}`)).map(r => r.id))
+  const run = sql`${runId}::uuid`
+  return new Set(rowsOf<{ id: string }>(await tx.execute(sql`
+    select x.id from unnest(${uuidArray(failing)}::uuid[]) as x(id)
+    where
+      -- the test's results newest first down its index, each run's branch looked up by key, until one on the default
+      -- branch (a join to runs, or an OR in the time condition, made the planner read every older result of the test);
+      -- the run's start and its project's default branch are read once per statement
+      coalesce((select p.status in ('failed', 'errored') from ${testResults} p
+        where p.test_case_id = x.id and p.run_started_at < (select r0.started_at from ${runs} r0 where r0.id = ${run})
+          and (select pr.branch from ${runs} pr where pr.id = p.run_id)
+            = (select pj.default_branch from ${runs} r0 join ${projects} pj on pj.id = r0.project_id where r0.id = ${run})
+        order by p.run_started_at desc, p.id desc limit 1), false)
+      -- the project's tests labelled flaky on the default branch before the run came: one hashed set per statement
+      or x.id in (select lt.id from ${testCases} lt join ${runs} r0 on r0.project_id = lt.project_id
+        join ${projects} pj on pj.id = r0.project_id
+        where r0.id = ${run} and lt.flaky_label = 'flaky' and lt.flaky_branch = pj.default_branch and lt.flaky_since < r0.created_at)`))
+    .map(r => r.id))
 }
 
 /**

@@ -180,31 +180,13 @@ function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView 
 }
 
 /**
- * Whether a test failing in the run `runId` (an SQL uuid) was already failing on the project's default branch before
- * it ("known"; else "new"): one rule for the run page, get_run, the receipt and the CLI's summary and comment. Its
- * last result on the default branch in a run started before this one failed, or it was labelled flaky there before
- * this run came. So on a feature branch "new" is what the branch broke, push after push; and per test, not per
- * previous run: a shard that did not run in the previous run (a nightly job) still has its own last result.
+ * Whether a failure was already failing on the project's default branch before its run ("known"; else "new"), as
+ * its upload judged it when storing it (services/run-results.ts alreadyFailingOf; migration 0027 judged the failures
+ * stored before): read, not judged again, so the run page, get_run and the receipt always agree.
  */
-export const alreadyFailing = (runId: SQL, testCaseId: SQL) => sql<boolean>`(
-  -- the test's results newest first down its index, each run's branch looked up by key, until one on the default
-  -- branch: a join to runs (or an OR in the time condition) made the planner read every older result of the test
-  -- and scan runs once per failure (63 failures: 10-13 ms against 1.3). The run's start and its project's default
-  -- branch are uncorrelated subqueries, read once per statement, not once per failure
-  coalesce((select p.status in ('failed', 'errored') from ${testResults} p
-    where p.test_case_id = ${testCaseId} and p.run_started_at < (select r0.started_at from ${runs} r0 where r0.id = ${runId})
-      and (select pr.branch from ${runs} pr where pr.id = p.run_id) = (select pj.default_branch from ${runs} r0 join ${projects} pj on pj.id = r0.project_id where r0.id = ${runId})
-    order by p.run_started_at desc, p.id desc limit 1), false)
-  -- the project's tests labelled flaky on the default branch before the run came: one hashed set per statement
-  or ${testCaseId} in (select lt.id from ${testCases} lt join ${runs} r0 on r0.project_id = lt.project_id
-    join ${projects} pj on pj.id = r0.project_id
-    where r0.id = ${runId} and lt.flaky_label = 'flaky' and lt.flaky_branch = pj.default_branch and lt.flaky_since < r0.created_at))`
+export const KNOWN_FAILURE = sql<boolean>`coalesce(${testResults.knownFailure}, false)`
 
-/** alreadyFailing of a result of the run `runId` in `test_results`: as judged at its upload, else (older rows) now. */
-export const knownFailure = (runId: SQL) =>
-  sql<boolean>`coalesce(${testResults.knownFailure}, ${alreadyFailing(runId, sql`${testResults.testCaseId}`)})`
-
-/** Whether the default branch has a run before the outer `runs` row: what alreadyFailing compares with. */
+/** Whether the default branch has a run before the outer `runs` row: what a failure is judged known against. */
 const HAS_BASE = sql<boolean>`exists (select 1 from ${runs} b join ${projects} bp on bp.id = b.project_id
   where b.project_id = ${runs.projectId} and b.branch = bp.default_branch and (b.started_at, b.id) < (${runs.startedAt}, ${runs.id}))`
 
@@ -238,7 +220,7 @@ const oneLine = (text: string | null) => {
  * The failures of a run by cluster, biggest group first, each with its counts, its first tests (new ones first, then
  * passes on retry), where the cause started, its location and the latest diagnosis summary: one query, window
  * functions over the run's failing results and its retry passes whose failed attempt has a cluster. `known` is
- * alreadyFailing's. `db` is the handle or, at ingest, the upload's transaction.
+ * KNOWN_FAILURE's. `db` is the handle or, at ingest, the upload's transaction.
  */
 export async function failureGroups(db: Pick<Db, 'execute'>, runId: string): Promise<FailureGroupView[]> {
   return toFailureGroups(rowsOf<GroupRow>(await db.execute(failureGroupsQuery(sql`${runId}::uuid`, sql`true`))), runId)
@@ -261,7 +243,7 @@ function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
       from (
         select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testResults.clusterId} as cluster_id,
           not (${FAILED_RESULT}) as retry_pass,
-          (${FAILED_RESULT}) and ${knownFailure(runId)} as known
+          (${FAILED_RESULT}) and ${KNOWN_FAILURE} as known
         from ${testResults}
         where ${testResults.runId} = ${runId} and ${visible}
           and ${testResults.runStartedAt} = (select ${runs.startedAt} from ${runs} where ${runs.id} = ${runId})
@@ -296,7 +278,7 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
 }
 
 /**
- * One run: summary, failures grouped by cluster with what is new on the default branch (alreadyFailing), and a page
+ * One run: summary, failures grouped by cluster with what is new on the default branch (KNOWN_FAILURE), and a page
  * of its results (failed by default; status null leaves the page empty without reading it).
  */
 export async function getRun(scope: Scope, runId: string, query: RunResultsQuery): Promise<RunDetail> {
@@ -332,7 +314,7 @@ async function readRun(
     status === null
       ? []
       : runKept(db, `runResults:${status}`, values, has => db.select({
-          ...resultColumns, knownFailure: knownFailure(id), attemptRows: ATTEMPT_ROWS,
+          ...resultColumns, knownFailure: KNOWN_FAILURE, attemptRows: ATTEMPT_ROWS,
         }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
             // run_started_at: only the partition of the run's month is searched (pruned as the statement starts)

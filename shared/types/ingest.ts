@@ -70,7 +70,7 @@ export interface ReceiptFailedTest {
   quarantined: boolean
   /**
    * The test was already failing on the project's default branch before this run: its last result there before this
-   * run failed, or it was labelled flaky there (alreadyFailing, the run page's rule too). False: new.
+   * run failed, or it was labelled flaky there (run-results.ts alreadyFailingOf, the run page's rule too). False: new.
    */
   known: boolean
 }

@@ -94,7 +94,7 @@ export interface ResultView {
   clusterId: string | null
   /** The test's owners from the project's CODEOWNERS (lists of failures). */
   owners?: string[]
-  /** Failing results only: the test was already failing on the default branch before this run (alreadyFailing). */
+  /** Failing results only: the test was already failing on the default branch before this run (run-results.ts alreadyFailingOf). */
   knownFailure?: boolean
   attemptDetails?: AttemptView[]
 }
@@ -105,7 +105,7 @@ export interface FailureGroupTest {
   testCaseId: string
   title: string
   variant: string | null
-  /** The test was already failing on the default branch before this run (alreadyFailing; false for a pass on retry). */
+  /** The test was already failing on the default branch before this run (run-results.ts alreadyFailingOf; false for a pass on retry). */
   knownFailure: boolean
   /** Passed on retry: this cause is the error of its failed attempt. */
   flaky?: true

@@ -95,9 +95,9 @@ export const testResults = pgTable('test_results', {
   fingerprint: text(),
   clusterId: uuid(),
   /**
-   * A failure already failing on the project's default branch before this run (services/runs.ts alreadyFailing),
-   * judged when the upload stored it, so the receipt, the run page and get_run say the same ever after; false for
-   * any other result; null for results stored before the column existed (judged when read).
+   * A failure already failing on the project's default branch before this run (services/run-results.ts
+   * alreadyFailingOf), judged when the upload stored it (migration 0027 judged those stored before), so the receipt, the run page and
+   * get_run say the same ever after; false or null for any other result.
    */
   knownFailure: boolean(),
 }, t => [
