@@ -1,5 +1,5 @@
 ALTER TABLE "test_results" ADD COLUMN "known_failure" boolean;--> statement-breakpoint
--- the failures stored before uploads judged them, judged once here by the rule ingest applies (server/services/runs.ts
+-- the failures stored before uploads judged them, judged once here by the rule ingest applies (server/services/run-results.ts
 -- alreadyFailing): the test's last result on the project's default branch in a run started before this one failed, or
 -- the test was labelled flaky there before this run was created
 UPDATE "test_results" t SET "known_failure" = (

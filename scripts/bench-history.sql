@@ -3,7 +3,8 @@
 -- loaded runs in whole days, with new ids; the results, attempts and uploads of each run with it; the per-day
 -- rollups copied with their days moved back the same way (a whole-day shift keeps every row of them exact); run
 -- numbers given again by start time; the run counts set. Test cases and failure clusters are shared with the loaded
--- runs (their counters and flakiness describe the loaded part). Run on a database at migration 0015 or later:
+-- runs (their counters and flakiness describe the loaded part; a copied failure keeps its new or known). Run on a
+-- database at migration 0027 or later:
 --
 --   psql "$DATABASE_URL" -v copies=9 -f scripts/bench-history.sql
 \set ON_ERROR_STOP on
@@ -44,10 +45,11 @@ insert into run_uploads (id, run_id, content_hash, file_name, format, results, b
 select gen_random_uuid(), x.new_id, u.content_hash, u.file_name, u.format, u.results, u.bytes, u.notes, u.created_at - x.shift
 from run_uploads u join run_map x on x.old_id = u.run_id;
 insert into test_results (id, run_id, test_case_id, project_id, run_started_at, status, flaky, duration_ms, attempt_count,
-  error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties_id, fingerprint, cluster_id)
+  error_message, error_stack, stdout, stderr, line, steps, annotations, attachments, tags, properties_id, fingerprint, cluster_id,
+  known_failure)
 select md5(t.id::text || ':' || x.k)::uuid, x.new_id, t.test_case_id, t.project_id, t.run_started_at - x.shift, t.status,
   t.flaky, t.duration_ms, t.attempt_count, t.error_message, t.error_stack, t.stdout, t.stderr, t.line, t.steps,
-  t.annotations, t.attachments, t.tags, t.properties_id, t.fingerprint, t.cluster_id
+  t.annotations, t.attachments, t.tags, t.properties_id, t.fingerprint, t.cluster_id, t.known_failure
 from test_results t join run_map x on x.old_id = t.run_id;
 alter table test_results add constraint test_results_id_run_started_at_pk primary key (id, run_started_at);
 create index test_results_run_status_idx on test_results using btree (run_id, status);

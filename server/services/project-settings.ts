@@ -8,6 +8,7 @@ import { forgetVerifiedKeys } from './api-keys'
 import { authorize } from './policy'
 import { requireProject } from './projects'
 import { deleteRuns } from './retention'
+import { judgeFailuresAgain } from './run-results'
 import type { Scope } from './scope'
 
 /** A project's settings (name, repository, default branch, retention) and its deletion. */
@@ -29,7 +30,12 @@ export async function updateProject(scope: Scope, slug: string, body: UpdateProj
   const project = await requireProject(scope, slug)
   authorize(scope, 'manage_project')
   const db = await useDb()
-  const [updated] = await db.update(projects).set(body).where(eq(projects.id, project.id)).returning()
+  const [updated] = await db.transaction(async (tx) => {
+    const rows = await tx.update(projects).set(body).where(eq(projects.id, project.id)).returning()
+    // new and known are judged against the default branch: a new one judges the stored failures again
+    if (body.defaultBranch !== undefined && body.defaultBranch !== project.defaultBranch) await judgeFailuresAgain(tx, project.id)
+    return rows
+  })
   return toSettings(updated ?? project)
 }
 

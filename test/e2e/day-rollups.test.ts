@@ -63,7 +63,7 @@ describe('per-test day rollups, after the commit', () => {
     expect(await explorer()).toEqual(EXPECTED)
   })
 
-  it('counts again only the tests a shard stored, and every test of the run when the shard makes it an outage or ends one', async () => {
+  it('counts every test of a run again when a shard makes it an outage or ends one, not only the tests the shard stored', async () => {
     const sendTo = async (runKey: string, hour: number, tests: [string, Outcome, number][]) => {
       const res = await upload(server, [{ name: `${runKey}-${tests[0]![0]}.xml`, content: junit(tests) }],
         { key, query: { project: 'days-infra', branch: 'main', runKey, startedAt: `${DAY}T${hour}:00:00Z` } })

@@ -95,7 +95,8 @@ describe('ingest', () => {
       const stored = await queryDb(server.env, judged)
       expect(stored.filter(r => r.known_failure)).toHaveLength(5)
       const backfill = readFileSync(resolve(__dirname, '../../drizzle/0027_known_failure.sql'), 'utf8').split('--> statement-breakpoint')[1]!
-      await queryDb(server.env, `update test_results set known_failure = null; ${backfill}`)
+      await queryDb(server.env, `update test_results set known_failure = null
+        where project_id = (select id from projects where slug = 'novelty'); ${backfill}`)
       expect(await queryDb(server.env, judged)).toEqual(stored)
     }
 
@@ -105,6 +106,17 @@ describe('ingest', () => {
     const after = await page(feature.runId)
     expect(after.novelty).toEqual({ new: 1, known: 1, defaultBranch: 'main' })
     expect(after.results.items.filter((r: any) => r.knownFailure).map((r: any) => r.title)).toEqual(['a'])
+
+    // a new default branch judges the stored failures again, against it; and the old one back, against main as it is now
+    const defaultBranch = async (branch: string) => expect((await fetch(`${server.url}/api/projects/novelty`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ defaultBranch: branch }),
+    })).status).toBe(200)
+    await defaultBranch('feat/x')
+    expect((await page(feature.runId)).novelty).toEqual({ new: 0, known: 2, defaultBranch: 'feat/x' })
+    expect((await page(third.runId)).novelty).toBeNull()
+    await defaultBranch('main')
+    expect((await page(feature.runId)).novelty).toEqual({ new: 0, known: 2, defaultBranch: 'main' })
+    expect((await page(third.runId)).novelty).toEqual({ new: 1, known: 2, defaultBranch: 'main' })
   })
 
   it('keeps a result\'s id when a shard of its run sends the test again: paging the run or its failures loses and repeats nothing', async () => {

@@ -7,7 +7,7 @@ defineRouteMeta({
   openAPI: {
     tags: ['projects'],
     summary: 'Change a project\'s settings',
-    description: 'Body {name?, repositoryUrl? (http(s), "" or null clears it), defaultBranch?, retentionDays? (1–36500, null = server default)}. Members and admins only.',
+    description: 'Body {name?, repositoryUrl? (http(s), "" or null clears it), defaultBranch?, retentionDays? (1–36500, null = server default)}. A new defaultBranch judges every stored failure new or already failing again, against it. Members and admins only.',
   },
 })
 
