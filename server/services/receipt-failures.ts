@@ -50,12 +50,12 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
   const defaultBranch = project?.defaultBranch ?? 'main'
   const failing = (await failureGroups(tx, run.id)).filter(g => g.failures > 0)
   const shown = failing.slice(0, RECEIPT_GROUPS)
-  const known = await novelty(tx, run, failing)
+  const split = await novelty(tx, run, failing)
   const failures = await receiptFailures(tx, run.projectId, run.id)
   const groups = shown.map((g): ReceiptFailureGroup => {
     const tests = g.tests.filter(t => !t.flaky).map(t => ({
       testCaseId: t.testCaseId, title: t.title, variant: t.variant, url: testUrl(t.testCaseId),
-      quarantined: known.quarantined.has(t.testCaseId), known: t.knownFailure,
+      quarantined: split.quarantined.has(t.testCaseId), known: t.knownFailure,
     })).sort((a, b) => Number(a.known) - Number(b.known))
     return {
       clusterId: g.clusterId, title: g.title, category: g.category, url: g.clusterId ? `${baseUrl}${links.cluster(g.clusterId)}` : null,
@@ -72,7 +72,7 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
       counts: failures.counts,
     },
     failureGroups: {
-      defaultBranch, novelty: known.counts, groups,
+      defaultBranch, novelty: split.counts, groups,
       more: { groups: rest.length, failures: rest.reduce((n, g) => n + g.failures, 0) },
     },
   }

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { schema, useDb, type Tx } from '../db'
-import { rowsOf } from '../db/sql'
+import { rowsOf, uuidArray } from '../db/sql'
 import { enqueueJob, registerJob } from './jobs'
 
 /**
@@ -60,11 +60,11 @@ interface DueRow {
 }
 
 /** The recounts due, one per run: the tests its shards stored, or every test of the run (null) if one shard said so. */
-function recounts(due: DueRow[]): { runId: string, started_at: Date, testCaseIds: string[] | null }[] {
-  const byRun = new Map<string, { runId: string, started_at: Date, testCaseIds: Set<string> | null }>()
+function recounts(due: DueRow[]): { runId: string, startedAt: Date, testCaseIds: string[] | null }[] {
+  const byRun = new Map<string, { runId: string, startedAt: Date, testCaseIds: Set<string> | null }>()
   for (const d of due) {
     if (d.mode !== 'recount') continue
-    const run = byRun.get(d.run_id) ?? { runId: d.run_id, started_at: new Date(d.started_at!), testCaseIds: new Set<string>() }
+    const run = byRun.get(d.run_id) ?? { runId: d.run_id, startedAt: new Date(d.started_at!), testCaseIds: new Set<string>() }
     byRun.set(d.run_id, run)
     if (!d.test_case_ids) run.testCaseIds = null
     else if (run.testCaseIds) for (const id of d.test_case_ids) run.testCaseIds.add(id)
@@ -93,7 +93,7 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
   const live = due.filter(d => d.started_at !== null)
   const added = [...new Map(live.filter(d => d.mode === 'add').map(d => [d.run_id, d])).values()]
   if (added.length) {
-    const ids = sql`${`{${added.map(r => r.run_id).join(',')}}`}::uuid[]`
+    const ids = sql`${uuidArray(added.map(r => r.run_id))}::uuid[]`
     const starts = sql`${`{${added.map(r => new Date(r.started_at!).toISOString()).join(',')}}`}::timestamptz[]`
     await tx.execute(upsertDays(sql`
       select project_id, (run_started_at at time zone 'UTC')::date, test_case_id, ${COUNTED} from ${testResults}
@@ -102,13 +102,13 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
       group by 1, 2, 3`, 'add'))
   }
   for (const run of recounts(live)) {
-    const day = new Date(run.started_at).toISOString().slice(0, 10)
+    const day = run.startedAt.toISOString().slice(0, 10)
     // the shards' tests, as an array the planner sizes (a subquery of a 100,000-result run's tests was planned as
     // one row without statistics: minutes of nested loops); every test of the run when a shard said so
     const tests = run.testCaseIds
-      ? sql`test_case_id = any(${`{${run.testCaseIds.join(',')}}`}::uuid[])`
+      ? sql`test_case_id = any(${uuidArray(run.testCaseIds)}::uuid[])`
       : sql`test_case_id in (select test_case_id from ${testResults}
-          where run_id = ${run.runId}::uuid and run_started_at = ${run.started_at.toISOString()}::timestamptz)`
+          where run_id = ${run.runId}::uuid and run_started_at = ${run.startedAt.toISOString()}::timestamptz)`
     await tx.execute(sql`delete from ${testDayRollups}
       where project_id = ${projectId}::uuid and day = ${day}::date and ${tests}`)
     await tx.execute(upsertDays(sql`
