@@ -1,6 +1,5 @@
 import { endSession } from '../services/sessions'
-import { resolveSessionUser } from '../services/users'
-import { sessionClaims } from '../utils/auth'
+import { readSessionUser, sessionClaims } from '../utils/auth'
 
 /**
  * When the dashboard reads its session (GET /api/_auth/session), check it against the database: a revoked or
@@ -12,7 +11,7 @@ export default defineNitroPlugin(() => {
   sessionHooks.hook('fetch', async (session, event) => {
     const claims = sessionClaims(session)
     if (!claims) return
-    const found = await resolveSessionUser(claims)
+    const found = await readSessionUser(event, claims)
     if (!found) {
       await clearUserSession(event)
       // the handler answers with this object: empty means signed out

@@ -22,12 +22,30 @@ export function sessionClaims(
  * counts at once, on every instance. Memoised per request.
  */
 async function sessionUser(event: H3Event) {
-  const cached = event.context.proofdeckUser as Awaited<ReturnType<typeof resolveSessionUser>> | undefined
+  const cached = event.context.proofdeckUser as SessionUserRead | undefined
   if (cached !== undefined) return cached
   const claims = sessionClaims(await getUserSession(event))
-  const found = claims ? await resolveSessionUser(claims) : null
+  const found = claims ? await readSessionUser(event, claims) : null
   event.context.proofdeckUser = found
   return found
+}
+
+type SessionUserRead = Awaited<ReturnType<typeof resolveSessionUser>>
+type RenderContext = { proofdeckSessionReads?: Map<string, Promise<SessionUserRead>> }
+
+/**
+ * `resolveSessionUser`, once per page render: the API calls a server render makes in-process (the session, the
+ * sidebar's projects, the page's reads; Nitro hands each the render's context) share one read of the same session,
+ * where each made its own (six to eight per page). A request from outside has no render context and reads alone.
+ */
+export function readSessionUser(event: H3Event, claims: SessionClaims): Promise<SessionUserRead> {
+  const render = (event.node.req as { __unenv__?: RenderContext }).__unenv__
+  if (!render) return resolveSessionUser(claims)
+  const reads = render.proofdeckSessionReads ??= new Map()
+  const key = `${claims.userId}:${claims.sessionId}:${claims.passwordVersion}`
+  const read = reads.get(key) ?? resolveSessionUser(claims)
+  reads.set(key, read)
+  return read
 }
 
 /** The session user's scope: what the dashboard API filters by. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, TEST_ADMIN, type TestServer } from './server'
-import { login } from './client'
+import { queryDb, startServer, TEST_ADMIN, type TestServer } from './server'
+import { createKey, login, upload } from './client'
 
 /** A JSON request as the dashboard sends it (cookie session). */
 function call(server: TestServer, cookie: string, method: string, path: string, body?: unknown) {
@@ -87,6 +87,35 @@ describe('server-side sessions', () => {
     expect(await statusOf(call(server, second, 'GET', '/api/me'))).toBe(401)
     expect(await statusOf(call(server, admin, 'GET', '/api/me'))).toBe(200)
     expect(await statusOf(call(server, admin, 'POST', '/api/users/00000000-0000-4000-8000-000000000000/sessions/revoke'))).toBe(404)
+  })
+
+  it.runIf(process.env.TEST_DATABASE_URL)('a page\'s server render reads its session and the project list once', async () => {
+    // pg_stat_statements counts each statement as it runs: the API reads a render makes in-process each checked the
+    // session again, and each component that shows the projects read the list again (six to eight and four to five)
+    const db = server.env
+    const loaded = await queryDb(db, `select 1 from pg_settings where name = 'shared_preload_libraries' and setting like '%pg_stat_statements%'`)
+    expect(loaded, 'start the test Postgres with -c shared_preload_libraries=pg_stat_statements, as .ci/run does').toHaveLength(1)
+    await queryDb(db, 'create extension if not exists pg_stat_statements')
+    const { key } = await createKey(server, admin, { scopes: ['ingest'] })
+    const junit = '<testsuite name="s" tests="2"><testcase classname="a" name="passes"/><testcase classname="a" name="fails"><failure message="boom">at a.ts:1</failure></testcase></testsuite>'
+    const { body: receipt } = await upload(server, [{ name: 'r.xml', content: junit }], { key, query: { project: 'render', branch: 'main' } })
+    const cookie = await login(server)
+    const reads = async () => Object.fromEntries((await queryDb<{ what: string, calls: number }>(db, `
+      select case when query like '%from "sessions"%' then 'session' else 'projects' end as what, sum(calls)::int as calls
+      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+        and (query like '%from "sessions"%' or query like '%left join "project_rollups"%') group by 1`)).map(r => [r.what, r.calls]))
+    for (const path of ['/', '/projects/render', `/runs/${receipt.runId}`, '/projects/render/flaky']) {
+      const before = await reads()
+      const page = await fetch(`${server.url}${path}`, { headers: { cookie } })
+      expect(page.status, path).toBe(200)
+      expect(await page.text(), path).toContain('render')
+      const after = await reads()
+      const delta = (what: string) => (after[what] ?? 0) - (before[what] ?? 0)
+      expect([path, delta('session'), delta('projects')]).toEqual([path, 1, path === '/projects/render' ? 2 : 1])
+    }
+    // a render's reads are shared within that render only: a revoked session is refused by the next page
+    expect(await statusOf(call(server, cookie, 'POST', '/api/auth/logout'))).toBe(200)
+    expect((await fetch(`${server.url}/projects/render`, { headers: { cookie }, redirect: 'manual' })).status).toBe(302)
   })
 
   it.runIf(process.env.TEST_DATABASE_URL)('a second instance on the same database sees the logout at once', async () => {
