@@ -244,6 +244,24 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     await page.keyboard.press('Escape')
   })
 
+  it('the navbar collapses the sidebar (kept across a reload), and on a phone its menu button opens the sidebar', async () => {
+    await page.setViewportSize(SIZES.desktop)
+    await open(pages.run!, 'search-button')
+    const sidebar = page.locator('#dashboard-sidebar-v-0-0-0')
+    const wide = (await sidebar.boundingBox())!.width
+    await page.getByRole('button', { name: 'Collapse sidebar' }).click()
+    await expect.poll(async () => (await sidebar.boundingBox())!.width).toBeLessThan(wide / 2)
+    await page.reload({ waitUntil: 'networkidle' })
+    expect((await sidebar.boundingBox())!.width).toBeLessThan(wide / 2)
+    await page.getByRole('button', { name: 'Expand sidebar' }).click()
+    await expect.poll(async () => (await sidebar.boundingBox())!.width).toBe(wide)
+    await page.setViewportSize(SIZES.phone)
+    await page.getByRole('button', { name: 'Open sidebar' }).click()
+    const menu = page.getByRole('dialog')
+    await menu.getByRole('link', { name: 'API keys' }).waitFor()
+    await page.setViewportSize(SIZES.desktop)
+  })
+
   it('on a phone, a cluster\'s triage comes right after its summary, to the eye and to the keyboard', async () => {
     await page.setViewportSize(SIZES.phone)
     await page.goto(`${server.url}${pages.cluster}`, { waitUntil: 'networkidle' })
