@@ -79,9 +79,9 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug, ...q } = row
-  const [counted, history, clusters, [last], repository] = await Promise.all([
+  const [counted, historyPlusOne, clusters, [last], repository] = await Promise.all([
     withCurrentCount(db, t),
-    historyRows(t, null, query.history),
+    historyRows(t, null, query.history + 1),
     db.select({
       id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
       occurrences: clusterTestCases.occurrences,
@@ -90,10 +90,11 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     typicalError(t.id),
     repositoryOf(t.projectId),
   ])
+  const history = historyPage(t, historyPlusOne, query.history)
   return {
     ...toFlakyView({ t: counted, ...q }, slug), projectId: t.projectId, repository,
     failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
-    history: history.map(r => toHistoryEntry(t, r)),
+    history: history.items, historyNextCursor: history.nextCursor,
     clusters,
     lastError: last ? { ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString() } : null,
   }
@@ -128,15 +129,22 @@ function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): Tes
  * with how that branch compares to the default branch. 404 outside the scope.
  */
 export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<TestHistoryPage> {
-  const list = listOf('history', testCaseId, query.branch)
-  const after = decodeCursor<string>(query.cursor, 'timestamp', list)
+  const after = decodeCursor<string>(query.cursor, 'timestamp', listOf('history', testCaseId, query.branch))
   const db = await useReadDb()
   const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const [rows, branch] = await Promise.all([
     historyRows(t, after, query.limit + 1, query.branch), compareWithDefaultBranch(t, query.branch),
   ])
-  return { ...toPage(rows, query.limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id], list), branch }
+  return { ...historyPage(t, rows, query.limit, query.branch), branch }
+}
+
+/**
+ * A page of a test's history from its rows read with one extra: the cursor continues the history list on `branch`
+ * (all branches when none), so the test case's own newest results page on through `GET …/history` as its first page.
+ */
+function historyPage(t: TestCaseRow, rows: HistoryRow[], limit: number, branch?: string) {
+  return toPage(rows, limit, r => toHistoryEntry(t, r), r => [r.startedAt.toISOString(), r.id], listOf('history', t.id, branch))
 }
 
 /** Newest results of a test read for its typical error, and the failures among them it is picked from. */

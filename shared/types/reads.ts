@@ -247,6 +247,8 @@ export interface TestCaseDetail extends FlakyTestView {
   flakyRuns: number
   evidence: { runId: string, resultId: string, commit: string | null, kind: string, at: string, attempts?: number }[]
   history: TestHistoryEntry[]
+  /** Continues `history` through `GET /api/test-cases/{id}/history` (as its first page's nextCursor would); null when no older result. */
+  historyNextCursor: string | null
   clusters: { id: string, title: string, category: FailureCategory, status: ClusterStatus, occurrences: number }[]
   /**
    * The test's typical error: the most frequent among its recent failures outside infrastructure runs (the newest of

@@ -342,6 +342,35 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await checkExplorer({ page, context, server, api, open }, slug, shoot)
   })
 
+  it('test page: its results table turns to the next page through the test case\'s own cursor, and back', async () => {
+    const key = await context.request.post(`${server.url}/api/keys`, { data: { name: 'paging', scopes: ['ingest'] }, headers: { origin: server.url } })
+    const token = (await key.json() as { key: string }).key
+    const xml = (i: number) => `<testsuite name="s"><testcase classname="s" name="pages its history" time="0.1">${i % 3 ? '' : '<failure message="boom">x</failure>'}</testcase></testsuite>`
+    // three at a time: a key may have four uploads in flight
+    for (let i = 0; i < 55; i += 5) {
+      for (const pair of [[0, 1, 2], [3, 4]]) await Promise.all(pair.map(async (j) => {
+        const res = await context.request.post(`${server.url}/api/v1/runs?project=paging&branch=main&runKey=r${i + j}&startedAt=${new Date(Date.now() - (60 - i - j) * 3_600_000).toISOString()}`, {
+          headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/xml' }, data: xml(i + j),
+        })
+        expect(res.status(), await res.text()).toBe(201)
+      }))
+    }
+    const [test] = (await api<{ items: { testCaseId: string }[] }>('/api/projects/paging/tests?query=pages')).items
+    const detail = await api<{ history: { id: string }[], historyNextCursor: string | null }>(`/api/test-cases/${test!.testCaseId}?history=50`)
+    expect(detail.history).toHaveLength(50)
+    const older = await api<PageWire<{ id: string, runId: string }>>(`/api/test-cases/${test!.testCaseId}/history?limit=50&cursor=${encodeURIComponent(detail.historyNextCursor!)}`)
+    expect(older.items).toHaveLength(5)
+    await open(`/tests/${test!.testCaseId}`, 'history-table')
+    await expect.poll(() => rowsOf('history-table').count()).toBe(50)
+    await page.getByTestId('pager-next').click()
+    await page.waitForURL(/cursor=/)
+    await expect.poll(() => rowsOf('history-table').count()).toBe(5)
+    expect(await rowsOf('history-table').first().innerHTML()).toContain(older.items[0]!.runId)
+    await page.getByTestId('pager').getByRole('button', { name: 'Previous' }).click()
+    await page.waitForURL(u => !u.search.includes('cursor='))
+    await expect.poll(() => rowsOf('history-table').count()).toBe(50)
+  })
+
   it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {
     await checkTestPageBranches({ page, context, server, api, open }, () => shoot('test-branch'))
   })
