@@ -89,6 +89,23 @@ describe('server-side sessions', () => {
     expect(await statusOf(call(server, admin, 'POST', '/api/users/00000000-0000-4000-8000-000000000000/sessions/revoke'))).toBe(404)
   })
 
+  it('every icon a page draws has its CSS in that page, on the first render after a start and on the next', async () => {
+    // LayoutIcon draws an icon's span itself once the process knows its CSS, and adds the CSS where @nuxt/icon does
+    const { key } = await createKey(server, admin, { scopes: ['ingest'] })
+    const junit = '<testsuite name="s" tests="1"><testcase classname="a" name="fails"><failure message="boom">at a.ts:1</failure></testcase></testsuite>'
+    const { body: receipt } = await upload(server, [{ name: 'r.xml', content: junit }], { key, query: { project: 'icons', branch: 'main' } })
+    const cookie = await login(server)
+    for (const round of ['first', 'next']) {
+      for (const path of ['/', '/projects/icons', `/runs/${receipt.runId}`, '/projects/icons/flaky', '/settings/keys']) {
+        const html = await (await fetch(`${server.url}${path}`, { headers: { cookie } })).text()
+        const icons = [...new Set([...html.matchAll(/class="iconify i-lucide:([a-z0-9-]+)/g)].map(m => m[1]!))]
+        expect(icons.length, `${round} ${path}`).toBeGreaterThan(5)
+        const css = [...html.matchAll(/<style[^>]*>([^<]*)<\/style>/g)].map(m => m[1]).join('')
+        expect(icons.filter(icon => !css.includes(`:where(.i-lucide\\:${icon}){`)), `${round} ${path}`).toEqual([])
+      }
+    }
+  })
+
   it.runIf(process.env.TEST_DATABASE_URL)('a page\'s server render reads its session and the project list once', async () => {
     // pg_stat_statements counts each statement as it runs: the API reads a render makes in-process each checked the
     // session again, and each component that shows the projects read the list again (six to eight and four to five)
