@@ -43,8 +43,12 @@ export function readSessionUser(event: H3Event, claims: SessionClaims): Promise<
   if (!render) return resolveSessionUser(claims)
   const reads = render.proofdeckSessionReads ??= new Map()
   const key = `${claims.userId}:${claims.sessionId}:${claims.passwordVersion}`
-  const read = reads.get(key) ?? resolveSessionUser(claims)
+  const known = reads.get(key)
+  if (known) return known
+  const read = resolveSessionUser(claims)
   reads.set(key, read)
+  // a read that failed (a pool timeout) is not the render's answer: the next API call reads again
+  read.catch(() => reads.delete(key))
   return read
 }
 

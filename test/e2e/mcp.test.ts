@@ -143,7 +143,9 @@ describe('MCP endpoint', () => {
     expect(perRow).toBeLessThanOrEqual(400)
     const flaky = await data('list_flaky_tests', { projectSlug: 'web' })
     expect(flaky).toEqual(compact(await rest('/api/projects/web/flaky-tests')))
-    const { history, ...testCase } = await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)
+    // the history's next cursor pages the dashboard's list, which no tool reads: the tool leaves it out
+    const { history, historyNextCursor, ...testCase } = await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)
+    expect(historyNextCursor === null || typeof historyNextCursor === 'string').toBe(true)
     const mcpCase = await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 })
     const { history: mcpHistory, errors, ...mcpRest } = mcpCase
     expect(mcpRest).toEqual(compact(testCase))
