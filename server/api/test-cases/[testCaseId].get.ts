@@ -2,7 +2,7 @@ import { getTestCaseQuerySchema, testCaseParamsSchema } from '#shared/schemas/re
 import { getTestCase } from '../../services/test-cases'
 import { validator } from '../../utils/validate'
 
-defineRouteMeta({ openAPI: { tags: ['reads'], summary: 'One test case: flakiness with evidence, recent history, clusters, last error.' } })
+defineRouteMeta({ openAPI: { tags: ['reads'], summary: 'One test case: flakiness with evidence, recent history (historyNextCursor continues it through …/history), clusters, last error.' } })
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
