@@ -23,8 +23,12 @@ export function jsonText(value: unknown): string {
 /** The rows of `tx.execute` on either driver (postgres.js returns an array, PGlite an object with rows). */
 export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows)
 
-/** A uuid[] parameter as one array literal (drizzle would spread a JS array into a parameter list). */
-export const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
+/**
+ * An array parameter as one array literal (drizzle would spread a JS array into a parameter list), cast by the query
+ * (`::uuid[]`, `::text[]`, `::timestamptz[]`): for values with no character a literal would quote (uuids, hex hashes, ISO
+ * timestamps).
+ */
+export const plainArray = (values: string[]) => `{${values.join(',')}}`
 
 /** A timestamp as ISO 8601, whether the driver returned a Date or a string (raw SQL on PGlite vs postgres.js). */
 export const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString()

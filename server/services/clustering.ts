@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
-import { rowsJson, rowsOf, uuidArray } from '../db/sql'
+import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure, FINGERPRINT_VERSION, type FailureFingerprint } from '../analysis/fingerprint'
 import type { UpdateClusterBody } from '#shared/schemas/clusters'
 import type { IngestReceipt } from '#shared/types/ingest'
@@ -83,7 +83,7 @@ export async function resolveClusterHits(
     // after waiting for a merge that held the row, the lock reads the row as the merge left it
     const live = new Set(toLock.length
       ? rowsOf<{ id: string, live: boolean }>(await tx.execute(sql`
-          select id, merged_into_id is null as live from failure_clusters where id = any(${uuidArray(toLock)}::uuid[])
+          select id, merged_into_id is null as live from failure_clusters where id = any(${plainArray(toLock)}::uuid[])
           order by id for key share`)).filter(r => r.live).map(r => r.id)
       : [])
     const next = new Set<string>()
@@ -219,7 +219,7 @@ export async function rollUpClusterRun(tx: Tx, run: RunRollupRef, hitClusters: s
   const ids = [...new Set([...held.map(r => r.cluster_id), ...hitClusters])]
   if (!ids.length) return
   await insertClusterRuns(tx, run.projectId, sql`r.run_started_at = ${run.startedAt.toISOString()}::timestamptz
-    and r.run_id = ${run.id}::uuid and r.cluster_id = any(${uuidArray(ids)}::uuid[])`)
+    and r.run_id = ${run.id}::uuid and r.cluster_id = any(${plainArray(ids)}::uuid[])`)
 }
 
 /** cluster_runs rows counted from a project's stored results that match `where` (over results `r`), one per cluster and run. */
@@ -235,7 +235,7 @@ async function insertClusterRuns(tx: Tx, projectId: string, where: SQL): Promise
 /** A run whose failures are mostly infrastructure marks the clusters it created as such. */
 export async function markInfrastructureClusters(tx: Tx, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
-  await tx.execute(sql`update failure_clusters set category = 'infrastructure' where id = any(${uuidArray(clusterIds)}::uuid[])`)
+  await tx.execute(sql`update failure_clusters set category = 'infrastructure' where id = any(${plainArray(clusterIds)}::uuid[])`)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ async function foldCluster(tx: Tx, sourceId: string, targetId: string, projectId
  */
 async function recountClusters(tx: Tx, projectId: string, clusterIds: string[]): Promise<void> {
   if (!clusterIds.length) return
-  const ids = uuidArray(clusterIds)
+  const ids = plainArray(clusterIds)
   await tx.execute(sql`delete from cluster_test_cases where cluster_id = any(${ids}::uuid[])`)
   await tx.execute(sql`delete from cluster_runs where project_id = ${projectId}::uuid and cluster_id = any(${ids}::uuid[])`)
   await insertClusterRuns(tx, projectId, sql`r.cluster_id = any(${ids}::uuid[])`)
@@ -395,7 +395,7 @@ async function reclusterOne(tx: Tx, id: string) {
     }
     touched.add(destination)
     await tx.execute(sql`update test_results set fingerprint = ${g.fp.fingerprint}, cluster_id = ${destination}::uuid
-          where id = any(${uuidArray(g.ids)}::uuid[])`)
+          where id = any(${plainArray(g.ids)}::uuid[])`)
   }
   if (!kept) {
     const into = [...touched].find(t => t !== id)

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { schema, Db, Tx } from '../db'
 import { useDb } from '../db'
-import { rowsJson, rowsOf, uuidArray } from '../db/sql'
+import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import {
   assessFlakiness, brokenReason, DEFAULT_FLAKY_OPTIONS, labelBranch, labelOfPasses, type FlakyAssessment, type FlakyObservation,
   type FlakyOptions, type RunRef,
@@ -124,7 +124,7 @@ export async function refreshFlakiness(tx: Tx, testCaseIds: string[], labels: (i
  * Returns the ids it labelled.
  */
 async function labelQuiet(tx: Tx, ids: string[], options: FlakyOptions): Promise<Set<string>> {
-  const rows = await countPasses(tx, sql`tc.id = any(${uuidArray(ids)}::uuid[])
+  const rows = await countPasses(tx, sql`tc.id = any(${plainArray(ids)}::uuid[])
     and (tc.flaky_reason is null or tc.flaky_label = 'new') and tc.failed_runs = 0 and tc.flaky_runs = 0`, options)
   if (!rows.length) return new Set()
   const updates = rows.map(({ id, branch, sample, label, reason }) => ({ id, branch, sample, label, reason }))
@@ -246,7 +246,7 @@ async function withRunFacts(tx: Tx, histories: FlakyObservation[][], runs: Map<s
   for (const obs of histories) for (const o of obs) if (!runs.has(o.runId)) wanted.add(o.runId)
   if (wanted.size) {
     const rows = rowsOf<{ id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean }>(await tx.execute(sql`
-      select id, branch, commit_sha, started_at, infra from runs where id = any(${uuidArray([...wanted])}::uuid[])`))
+      select id, branch, commit_sha, started_at, infra from runs where id = any(${plainArray([...wanted])}::uuid[])`))
     for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra })
   }
   return histories.map(obs => obs.filter((o) => {
@@ -275,7 +275,7 @@ async function loadHistory(tx: Tx, ids: string[], limit: number, runs: Map<strin
         ) r) as history
       from test_cases tc
       join projects p on p.id = tc.project_id
-      where tc.id = any(${uuidArray(ids)}::uuid[])`))
+      where tc.id = any(${plainArray(ids)}::uuid[])`))
   const read = rows.map(r => readResults(r.history))
   const results = await withRunFacts(tx, read, runs)
   return new Map(rows.map((r, i) => [r.id, { stored: r, obs: results[i]!, complete: read[i]!.length < limit }]))

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { useDb, type Tx } from '../db'
-import { jsonText, rowsOf, uuidArray } from '../db/sql'
+import { jsonText, rowsOf, plainArray } from '../db/sql'
 
 /**
  * Results' properties stored once per distinct object (result_properties, content-addressed by the md5 of the jsonb
@@ -49,7 +49,7 @@ export async function storeResultProperties(
     )
     select id from given order by n`))
   // a run stored before runs listed them (null) stays unknown: its project's rows are all kept
-  await tx.execute(sql`update runs set properties_ids = array(select distinct unnest(properties_ids || ${uuidArray(rows.map(r => r.id))}::uuid[]))
+  await tx.execute(sql`update runs set properties_ids = array(select distinct unnest(properties_ids || ${plainArray(rows.map(r => r.id))}::uuid[]))
     where id = ${runId}::uuid and properties_ids is not null`)
   const ids = new Map(distinct.map((text, i) => [text, rows[i]!.id]))
   return (p) => {

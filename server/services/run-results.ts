@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 import { bulkWriter, type BulkColumn } from '../db/bulk'
-import { rowsJson, rowsOf, uuidArray } from '../db/sql'
+import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
@@ -98,7 +98,7 @@ export async function storeResults(
   // read once all slices are in: a cluster made by one slice may have gained occurrences in the next
   if (created.size) {
     out.newClusters = rowsOf<NewCluster>(await tx.execute(sql`
-      select id, title, category, occurrences from failure_clusters where id = any(${uuidArray([...created])}::uuid[])
+      select id, title, category, occurrences from failure_clusters where id = any(${plainArray([...created])}::uuid[])
       order by occurrences desc, id`))
   }
   return out
@@ -194,7 +194,7 @@ async function alreadyFailingOf(tx: Tx, runId: string, merged: MergedResult[], c
   const of = (column: string) => sql`(select ${sql.raw(column)} from ${runs} r0 join ${projects} pj on pj.id = r0.project_id where r0.id = ${runId}::uuid)`
   const run = { startedAt: of('r0.started_at'), createdAt: of('r0.created_at'), projectId: of('r0.project_id'), defaultBranch: of('pj.default_branch') }
   return new Set(rowsOf<{ id: string }>(await tx.execute(sql`
-    select x.id from unnest(${uuidArray(failing)}::uuid[]) as x(id) where ${alreadyFailing(sql`x.id`, run)}`)).map(r => r.id))
+    select x.id from unnest(${plainArray(failing)}::uuid[]) as x(id) where ${alreadyFailing(sql`x.id`, run)}`)).map(r => r.id))
 }
 
 /**
@@ -243,7 +243,7 @@ async function resolveTestCases(
     const key = keyOf(hashes)
     const known = rowsOf<{ id: string, identity_hash: string, watched: boolean, labelled: boolean }>(await tx.execute(sql`
       select id, identity_hash, ${UNDER_WATCH} as watched, flaky_reason is not null as labelled
-      from test_cases where project_id = ${projectId}::uuid and identity_hash = any(${`{${hashes.join(',')}}`}::text[])`))
+      from test_cases where project_id = ${projectId}::uuid and identity_hash = any(${plainArray(hashes)}::text[])`))
     for (const r of known) {
       caseIds.set(key(r.identity_hash), r.id)
       if (r.watched && !(r.labelled && skippedNow.has(r.identity_hash))) watched.push(r.id)
@@ -464,7 +464,7 @@ async function nowWatched(tx: Tx, unwatched: Unwatched): Promise<string[]> {
   for (const [ids, skipped] of [[unwatched.ids, false], [unwatched.skipped, true]] as const) {
     for (let i = 0; i < ids.length; i += CHUNK * 10) {
       out.push(...rowsOf<{ id: string }>(await tx.execute(sql`
-        select id from test_cases where id = any(${uuidArray(ids.slice(i, i + CHUNK * 10))}::uuid[]) and ${UNDER_WATCH}
+        select id from test_cases where id = any(${plainArray(ids.slice(i, i + CHUNK * 10))}::uuid[]) and ${UNDER_WATCH}
           ${skipped ? sql`and flaky_reason is null` : sql``}`)).map(r => r.id))
     }
   }

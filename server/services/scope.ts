@@ -1,6 +1,6 @@
 import { inArray, sql, type Column, type SQL } from 'drizzle-orm'
 import { slot, type Has } from '../db/kept'
-import { uuidArray } from '../db/sql'
+import { plainArray } from '../db/sql'
 import type { UserRole } from '#shared/constants'
 
 /**
@@ -27,7 +27,7 @@ export function inScope(scope: Scope, column: Column | SQL): SQL {
 }
 
 /** The caller's projects as the value of a kept statement's `scope` slot (none given: every project). */
-export const scopeSlot = (scope: Scope) => ({ scope: scope.projectIds && uuidArray(scope.projectIds) })
+export const scopeSlot = (scope: Scope) => ({ scope: scope.projectIds && plainArray(scope.projectIds) })
 
 /** inScope in a kept statement (../db/kept.ts): the projects come from the `scope` slot (scopeSlot). */
 export function inScopeSlot(has: Has, column: Column | SQL): SQL {

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { schema, useDb, type Tx } from '../db'
-import { rowsOf, uuidArray } from '../db/sql'
+import { rowsOf, plainArray } from '../db/sql'
 import { enqueueJob, registerJob } from './jobs'
 
 /**
@@ -93,8 +93,8 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
   const live = due.filter(d => d.started_at !== null)
   const added = [...new Map(live.filter(d => d.mode === 'add').map(d => [d.run_id, d])).values()]
   if (added.length) {
-    const ids = sql`${uuidArray(added.map(r => r.run_id))}::uuid[]`
-    const starts = sql`${`{${added.map(r => new Date(r.started_at!).toISOString()).join(',')}}`}::timestamptz[]`
+    const ids = sql`${plainArray(added.map(r => r.run_id))}::uuid[]`
+    const starts = sql`${plainArray(added.map(r => new Date(r.started_at!).toISOString()))}::timestamptz[]`
     await tx.execute(upsertDays(sql`
       select project_id, (run_started_at at time zone 'UTC')::date, test_case_id, ${COUNTED} from ${testResults}
       where run_id = any(${ids}) and run_started_at = any(${starts})
@@ -106,7 +106,7 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
     // the shards' tests, as an array the planner sizes (a subquery of a 100,000-result run's tests was planned as
     // one row without statistics: minutes of nested loops); every test of the run when a shard said so
     const tests = run.testCaseIds
-      ? sql`test_case_id = any(${uuidArray(run.testCaseIds)}::uuid[])`
+      ? sql`test_case_id = any(${plainArray(run.testCaseIds)}::uuid[])`
       : sql`test_case_id in (select test_case_id from ${testResults}
           where run_id = ${run.runId}::uuid and run_started_at = ${run.startedAt.toISOString()}::timestamptz)`
     await tx.execute(sql`delete from ${testDayRollups}

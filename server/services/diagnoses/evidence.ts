@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { useDb, type Db } from '../../db'
-import { iso, isoOrNull, rowsOf, uuidArray } from '../../db/sql'
+import { iso, isoOrNull, rowsOf, plainArray } from '../../db/sql'
 import {
   assembleClusterContext, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep,
 } from '../../analysis/context'
@@ -117,7 +117,7 @@ async function loadSamples(db: Db, clusterId: string): Promise<EvidenceResult[]>
       left(r.error_stack, 20000) as error_stack, right(r.stdout, 200000) as stdout, right(r.stderr, 200000) as stderr, r.steps,
       tc.title, tc.suite_path, tc.file, tc.variant, ru.branch, ru.commit_sha
     from test_results r join test_cases tc on tc.id = r.test_case_id join runs ru on ru.id = r.run_id
-    where r.id = any(${uuidArray(picked)}::uuid[])`))
+    where r.id = any(${plainArray(picked)}::uuid[])`))
   return picked.flatMap((rid) => {
     const r = rows.find(x => x.id === rid)
     return r
@@ -218,7 +218,7 @@ async function findFirstRun(db: Db, c: ClusterWithProject): Promise<(RunRefRow &
  * of the tests in every month instead when they fail often (44,208 rows, 193 ms for the largest cluster at 10M; 0.4 ms).
  */
 async function findLastGreenRun(db: Db, first: RunRefRow & { project_id: string }, tests: string[]): Promise<RunRefRow | undefined> {
-  const ids = sql`${uuidArray(tests)}::uuid[]`
+  const ids = sql`${plainArray(tests)}::uuid[]`
   const [green] = rowsOf<RunRefRow>(await db.execute(sql`
     select ru.id, ru.branch, ru.commit_sha, ru.commit_message, ru.started_at, ru.build_url from (
       select id, branch, commit_sha, commit_message, started_at, build_url from runs

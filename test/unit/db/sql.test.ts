@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { iso, isoOrNull, rowsJson, uuidArray } from '../../../server/db/sql'
+import { iso, isoOrNull, rowsJson, plainArray } from '../../../server/db/sql'
 
 describe('rowsJson', () => {
   it.each([
@@ -14,10 +14,10 @@ describe('rowsJson', () => {
   })
 })
 
-describe('uuidArray', () => {
+describe('plainArray', () => {
   it('is one Postgres array literal', () => {
-    expect(uuidArray(['a', 'b'])).toBe('{a,b}')
-    expect(uuidArray([])).toBe('{}')
+    expect(plainArray(['a', 'b'])).toBe('{a,b}')
+    expect(plainArray([])).toBe('{}')
   })
 })
 
