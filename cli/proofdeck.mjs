@@ -25,6 +25,8 @@ Options:
   --branch, --commit, --commit-message, --build-url, --environment
                           run metadata (default: from GitHub Actions, GitLab CI, Jenkins,
                           CircleCI, Buildkite or Azure Pipelines variables)
+  --default-branch <name> the repository's default branch, for a project the upload creates (default:
+                          from the CI: GitHub's event, GitLab, Buildkite, or a pull request's target)
   --run-key <key>         uploads with the same key merge into one run (CI shards)
   --started-at <ISO|report>
                           when the run started, e.g. 2026-03-05T14:30:00Z (default: the job's start
@@ -64,7 +66,7 @@ Exit codes: 0 uploaded (whatever the tests did, unless --fail-on-blocking), 1 re
 (or a blocking failure with --fail-on-blocking), 2 usage error.`
 
 const OPTIONS = {
-  'project': { type: 'string' }, 'branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
+  'project': { type: 'string' }, 'branch': { type: 'string' }, 'default-branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
   'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' },
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
@@ -122,14 +124,14 @@ async function upload(argv, env) {
   if (missing.length) throw new UsageError(`No report found at ${missing.join(', ')}.`)
   if (!files.length) throw new UsageError('Give at least one report file: proofdeck upload junit.xml --project web')
 
-  const ci = detectCi(env)
+  const ci = detectCi(env, path => readFileSync(path, 'utf8'))
   const start = pickStartedAt(values['started-at'], ci, Date.now())
   if (start.error) throw new UsageError(start.error)
   if (start.warning) console.error(`warning: ${start.warning}`)
   // One run key for every retry of this invocation, so a retried upload can never make a second run.
   const runKey = values['run-key'] || ci.runKey || `cli-${randomBytes(8).toString('hex')}`
   const query = new URLSearchParams(Object.entries({
-    project: values.project, branch: values.branch ?? ci.branch, commit: values.commit ?? ci.commit,
+    project: values.project, branch: values.branch ?? ci.branch, defaultBranch: values['default-branch'] ?? ci.defaultBranch, commit: values.commit ?? ci.commit,
     commitMessage: values['commit-message'] ?? ci.commitMessage, buildUrl: values['build-url'] ?? ci.buildUrl,
     runKey, environment: values.environment, startedAt: start.startedAt,
   }).filter(([, v]) => v))

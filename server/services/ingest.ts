@@ -92,7 +92,7 @@ export async function ingestRun(
   let owingDays: string | undefined
   // a deadlock with another transaction (a triage, retention, another upload's first inserts) runs the upload again
   const outcome = await retryConflicts('upload', () => db.transaction(async (tx) => {
-    const project = await resolveProject(tx, scope, meta.project, plan.values.branch ?? undefined)
+    const project = await resolveProject(tx, scope, meta.project, meta.defaultBranch ?? plan.values.branch ?? undefined)
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
     const fresh = await freshFiles(tx, run.id, plan.files)
     stepDone('lock')

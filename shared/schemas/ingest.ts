@@ -23,6 +23,12 @@ export function startsTooLate(startedAt: Date, now = Date.now()): boolean {
 export const ingestMetaSchema = z.object({
   project: z.string({ error: 'Say which project the run belongs to: add ?project=<slug> (or the X-Proofdeck-Project header).' }).pipe(slugSchema),
   branch: optionalText(250, 'The branch'),
+  /**
+   * The repository's default branch as the CI knows it (the CLI sends it): a project this upload creates takes it as its
+   * default branch, instead of the upload's own branch, which is a pull request's on the first day of most setups
+   * (200 characters at most, as in the project's settings).
+   */
+  defaultBranch: optionalText(200, 'The default branch'),
   commit: z.string().trim().regex(/^[0-9a-f]{7,64}$/i, 'The commit must be a git SHA (7–64 hex characters).').transform(v => v.toLowerCase()).optional(),
   commitMessage: optionalText(2000, 'The commit message'),
   buildUrl: z.url({ protocol: /^https?$/, message: 'The build URL must be an http(s) URL.' }).max(2000).optional(),
@@ -43,4 +49,4 @@ export type IngestMeta = z.infer<typeof ingestMetaSchema>
 export const reportMetaSchema = ingestMetaSchema.pick({
   branch: true, commit: true, commitMessage: true, buildUrl: true, environment: true, runKey: true,
 })
-export const INGEST_META_FIELDS = ['project', 'branch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format'] as const
+export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format'] as const

@@ -51,6 +51,27 @@ describe('proofdeck CLI against the built server', () => {
     expect(await startedAtOf(runIdIn(stdout))).toBe(expected)
   })
 
+  it('creates a project from a pull request\'s upload with the repository\'s default branch, not the pull request\'s', async () => {
+    const payload = join(mkdtempSync(join(tmpdir(), 'pd-event-')), 'event.json')
+    writeFileSync(payload, JSON.stringify({ number: 12, pull_request: { head: { ref: 'feat/add-proofdeck' } }, repository: { default_branch: 'trunk' } }))
+    const pr = { ...env, GITHUB_HEAD_REF: 'feat/add-proofdeck', GITHUB_REF_NAME: '12/merge', GITHUB_EVENT_PATH: payload }
+    const upload = (project: string, runId: string, more: Record<string, string> = {}) => run(process.execPath, ['cli/proofdeck.mjs', 'upload',
+      `${CORPUS}/junit/junitxml__junit-basic.xml`, '--project', project], { env: { ...pr, GITHUB_RUN_ID: runId, ...more } })
+    const project = async (slug: string) => (await (await fetch(`${server.url}/api/projects/${slug}`, { headers: { cookie } })).json()) as { defaultBranch: string }
+    await upload('cli-default', '201')
+    expect((await project('cli-default')).defaultBranch).toBe('trunk')
+    const runs = await (await fetch(`${server.url}/api/projects/cli-default/runs`, { headers: { cookie } })).json() as { items: { branch: string }[] }
+    expect(runs.items.map(r => r.branch)).toEqual(['feat/add-proofdeck'])
+    // a project that exists keeps its default branch, whatever an upload says
+    await upload('cli-default', '202', { GITHUB_EVENT_PATH: '' })
+    await run(process.execPath, ['cli/proofdeck.mjs', 'upload', `${CORPUS}/junit/junitxml__junit-basic.xml`, '--project', 'cli-default',
+      '--default-branch', 'other'], { env: { ...pr, GITHUB_RUN_ID: '203' } })
+    expect((await project('cli-default')).defaultBranch).toBe('trunk')
+    // without the payload (an older CLI, a CI that does not say), the upload's own branch, as before
+    await upload('cli-no-event', '204', { GITHUB_EVENT_PATH: '' })
+    expect((await project('cli-no-event')).defaultBranch).toBe('feat/add-proofdeck')
+  })
+
   it('prints a receipt link and writes a job-summary link that open the run page', async () => {
     const summary = join(mkdtempSync(join(tmpdir(), 'pd-summary-')), 'summary.md')
     const { stdout } = await run(process.execPath, ['cli/proofdeck.mjs', 'upload', `${CORPUS}/junit/junitxml__junit-basic.xml`,

@@ -51,6 +51,31 @@ describe('detectCi', () => {
   ])('%s', (_name, env, expected) => {
     expect(detectCi(env)).toEqual(expected)
   })
+
+  describe('the repository\'s default branch, for a project the upload creates', () => {
+    const event = (payload: unknown) => (path: string) => {
+      expect(path).toBe('/home/runner/work/_temp/_github_workflow/event.json')
+      return JSON.stringify(payload)
+    }
+    const GITHUB = { GITHUB_ACTIONS: 'true', GITHUB_HEAD_REF: 'feat/x', GITHUB_EVENT_PATH: '/home/runner/work/_temp/_github_workflow/event.json' }
+    it.each([
+      ['GitHub Actions pull request: the event payload\'s repository', GITHUB, event({ pull_request: { base: { ref: 'release' } }, repository: { default_branch: 'trunk' } }), 'trunk'],
+      ['GitHub Actions push', { ...GITHUB, GITHUB_HEAD_REF: '', GITHUB_REF_NAME: 'main' }, event({ ref: 'refs/heads/main', repository: { default_branch: 'main' } }), 'main'],
+      ['GitHub Actions event without a repository', GITHUB, event({ schedule: '0 3 * * *' }), undefined],
+      ['GitHub Actions event payload that is not JSON', GITHUB, () => '{', undefined],
+      ['GitHub Actions event payload that cannot be read', GITHUB, () => { throw new Error('ENOENT') }, undefined],
+      ['GitHub Actions without GITHUB_EVENT_PATH', { GITHUB_ACTIONS: 'true' }, event({}), undefined],
+      ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'feat/x', CI_DEFAULT_BRANCH: 'develop' }, undefined, 'develop'],
+      ['Buildkite', { BUILDKITE: 'true', BUILDKITE_PIPELINE_DEFAULT_BRANCH: 'main', BUILDKITE_PULL_REQUEST_BASE_BRANCH: 'release' }, undefined, 'main'],
+      ['Buildkite pull request, no pipeline default', { BUILDKITE: 'true', BUILDKITE_PULL_REQUEST_BASE_BRANCH: 'release' }, undefined, 'release'],
+      ['Azure Pipelines pull request: its target', { TF_BUILD: 'True', SYSTEM_PULLREQUEST_SOURCEBRANCH: 'refs/heads/feat/x', SYSTEM_PULLREQUEST_TARGETBRANCH: 'refs/heads/main' }, undefined, 'main'],
+      ['Jenkins multibranch pull request: its target', { JENKINS_URL: 'https://ci', CHANGE_BRANCH: 'feat/x', CHANGE_TARGET: 'main' }, undefined, 'main'],
+      ['Jenkins branch build', { JENKINS_URL: 'https://ci', BRANCH_NAME: 'main' }, undefined, undefined],
+      ['CircleCI, which does not say', { CIRCLECI: 'true', CIRCLE_BRANCH: 'feat/x' }, undefined, undefined],
+    ])('%s', (_name, env, readFile, defaultBranch) => {
+      expect(detectCi(env, readFile).defaultBranch).toBe(defaultBranch)
+    })
+  })
 })
 
 describe('isoInstant', () => {

@@ -15,6 +15,7 @@ defineRouteMeta({
     parameters: [
       { in: 'query', name: 'project', required: true, schema: { type: 'string' }, description: 'Project slug; created when unknown (unless the key is bound to another project).' },
       { in: 'query', name: 'branch', schema: { type: 'string' } },
+      { in: 'query', name: 'defaultBranch', schema: { type: 'string' }, description: 'The repository\'s default branch: the default branch of a project this upload creates (else the upload\'s branch, else main). Ignored for a project that exists.' },
       { in: 'query', name: 'commit', schema: { type: 'string' }, description: 'Git SHA, 7–64 hex characters.' },
       { in: 'query', name: 'commitMessage', schema: { type: 'string' } },
       { in: 'query', name: 'buildUrl', schema: { type: 'string', format: 'uri' } },
