@@ -24,8 +24,8 @@ export async function loadDemoIfEmpty(
   let results = 0
   for (const u of dataset.uploads) {
     const { receipt } = await ingestRun(systemScope(), {
-      project: u.project, branch: u.branch, defaultBranch: undefined, commit: u.commit, commitMessage: u.commitMessage, buildUrl: u.buildUrl,
-      runKey: u.runKey, environment: u.environment, startedAt: u.startedAt,
+      project: u.project, branch: u.branch, defaultBranch: undefined, commit: u.commit, commitMessage: u.commitMessage,
+      buildUrl: u.buildUrl, runKey: u.runKey, environment: u.environment, startedAt: u.startedAt,
     }, u.files.map(f => ({ name: f.name, content: new TextEncoder().encode(f.content) })), '', [], { queueRollups: false })
     results += receipt.counts.tests
   }
