@@ -16,6 +16,12 @@ export interface CodeownersRule {
 const MAX_RULES = 5000
 
 /**
+ * A longer pattern is skipped: it names no path a repository holds (Linux caps a path at 4,096 bytes), and a 50,000
+ * character one made a regular expression V8 refuses to compile (a 500 on the upload of the file).
+ */
+const MAX_PATTERN = 4096
+
+/**
  * One state of a pattern's automaton: the states it reaches without reading a character, and those it reaches by
  * reading one (`any`: every character; `segment`: every character but `/`; else only `char`). `slashTo`: where a `/`
  * also leads (out of a run of directories).
@@ -145,7 +151,7 @@ export function parseCodeowners(text: string): CodeownersRule[] {
     const line = raw.replace(/(^|\s)#.*$/, '').trim()
     if (!line) continue
     const [pattern, ...owners] = line.split(/\s+/)
-    if (!pattern || pattern.startsWith('!') || pattern.includes('[')) continue
+    if (!pattern || pattern.length > MAX_PATTERN || pattern.startsWith('!') || pattern.includes('[')) continue
     rules.push({ pattern, owners: owners.filter(o => o.includes('@')), matches: patternMatcher(pattern.replace(/^\\#/, '#')) })
     if (rules.length >= MAX_RULES) break
   }

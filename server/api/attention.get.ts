@@ -1,6 +1,6 @@
 import { attentionQuerySchema } from '#shared/schemas/attention'
 import { listAttention } from '../services/attention'
-import { validator } from '../utils/validate'
+import { validQuery } from '../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -14,6 +14,6 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const query = await getValidatedQuery(event, validator(attentionQuerySchema))
+  const query = await validQuery(event, attentionQuerySchema)
   return listAttention(scope, query)
 })

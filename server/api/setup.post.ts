@@ -1,9 +1,9 @@
 import { setupBodySchema } from '#shared/schemas/auth'
 import { completeSetup } from '../services/users'
-import { validator } from '../utils/validate'
+import { validBody } from '../utils/validate'
 
 export default defineEventHandler(async (event) => {
-  const body = await readValidatedBody(event, validator(setupBodySchema))
+  const body = await validBody(event, setupBodySchema)
   const admin = await completeSetup(body)
   await startSession(event, admin)
   setResponseStatus(event, 201)

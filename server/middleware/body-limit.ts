@@ -13,6 +13,6 @@ const PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 export default defineEventHandler(async (event) => {
   if (!PAYLOAD.has(event.method) || !event.path.startsWith('/api/') || event.path.startsWith('/api/v1/runs')) return
   const body = await readBodyWithin(event, MAX_JSON_BODY, () => payloadTooLarge('The request body is larger than 1 MB.'))
-  // where h3 keeps a body it has read: readBody and readValidatedBody take it from there
+  // where h3 keeps a body it has read: readBody (and validBody through it) takes it from there
   ;(event.node.req as unknown as Record<symbol, Promise<Buffer>>)[Symbol.for('h3RawBody')] = Promise.resolve(body)
 })

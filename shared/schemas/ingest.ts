@@ -2,10 +2,17 @@ import { z } from 'zod'
 import { REPORT_FORMATS } from '../constants'
 import { slugSchema } from './common'
 
-// NUL: Postgres text refuses it, so it is a 400/dropped value here rather than a 500 at the insert.
-const optionalText = (max: number, what: string) =>
+/**
+ * Free text of the run. NUL: Postgres text refuses it, so it is a 400 here rather than a 500 at the insert. A one-line
+ * value (a branch, an environment) takes no control character at all: git refuses them in a ref, and the CLI prints
+ * the branch into CI logs, where an escape sequence would reach the terminal.
+ */
+const optionalText = (max: number, what: string, lines: 'one' | 'many' = 'one') =>
   z.string().trim().max(max, `${what} is longer than ${max} characters.`)
-    .refine(v => !v.includes('\0'), `${what} contains a NUL character.`).optional().transform(v => v || undefined)
+    .refine(v => !v.includes('\0'), `${what} contains a NUL character.`)
+    // eslint-disable-next-line no-control-regex
+    .refine(v => lines === 'many' || !/[\x00-\x1f\x7f]/.test(v), `${what} contains a control character (a line break, tab or escape).`)
+    .optional().transform(v => v || undefined)
 
 /**
  * How far ahead of the server's clock a run's start may be: a report's local time without a zone read as UTC (up to
@@ -30,7 +37,7 @@ export const ingestMetaSchema = z.object({
    */
   defaultBranch: optionalText(200, 'The default branch'),
   commit: z.string().trim().regex(/^[0-9a-f]{7,64}$/i, 'The commit must be a git SHA (7–64 hex characters).').transform(v => v.toLowerCase()).optional(),
-  commitMessage: optionalText(2000, 'The commit message'),
+  commitMessage: optionalText(2000, 'The commit message', 'many'),
   buildUrl: z.url({ protocol: /^https?$/, message: 'The build URL must be an http(s) URL.' }).max(2000).optional(),
   runKey: z.string().trim().min(1).max(200, 'The run key is longer than 200 characters.')
     .regex(/^[\x21-\x7E]+$/, 'The run key must be printable ASCII without spaces.').optional(),

@@ -327,6 +327,27 @@ describe('route audit', () => {
     expect(problems, problems.join('\n')).toEqual([])
   })
 
+  it('answers bad input to a dashboard route as ingest answers it: 400, a sentence, the code at data.code', async () => {
+    const asAdmin = async (method: string, path: string, body?: string) => {
+      const res = await fetch(`${server.url}${path}`, { method, headers: { 'cookie': adminCookie, 'content-type': 'application/json', 'accept': 'application/json' }, body })
+      return { status: res.status, json: await res.json() as { statusMessage?: string, message: string, data?: { code?: string } } }
+    }
+    const cases: [string, string, string | undefined, RegExp][] = [
+      ['POST', '/api/keys', undefined, /^The request has no body: send a JSON object, with Content-Type: application\/json\.$/],
+      ['POST', '/api/keys', '{"name": 5, "scopes": ["read"]}', /^name: /],
+      ['PATCH', '/api/projects/proj-a', '{"defaultBranch": ""}', /^defaultBranch: The default branch is 1–200 characters\.$/],
+      ['GET', '/api/projects/proj-a/runs?limit=abc', undefined, /^limit: /],
+      ['GET', '/api/runs/not-a-uuid', undefined, /runId/],
+    ]
+    for (const [method, path, body, message] of cases) {
+      const res = await asAdmin(method, path, body)
+      expect(res.status, `${method} ${path}`).toBe(400)
+      expect(res.json.message, `${method} ${path}`).toMatch(message)
+      expect(res.json.data?.code, `${method} ${path}`).toBe('invalid_input')
+      expect(res.json.statusMessage, `${method} ${path}`).not.toBe('Validation Error')
+    }
+  })
+
   it('never mentions project B in the lists member A reads', async () => {
     const problems: string[] = []
     let checked = 0

@@ -1,6 +1,6 @@
 import { attachmentParamsSchema } from '#shared/schemas/attachments'
 import { readAttachment } from '../../services/attachments'
-import { validator } from '../../utils/validate'
+import { validParams } from '../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -12,7 +12,7 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireReadScope(event)
-  const { attachmentId } = await getValidatedRouterParams(event, validator(attachmentParamsSchema))
+  const { attachmentId } = await validParams(event, attachmentParamsSchema)
   const { headers, body } = await readAttachment(scope, attachmentId)
   setResponseHeaders(event, headers)
   return body

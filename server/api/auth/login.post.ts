@@ -3,7 +3,7 @@ import { backoffFail, backoffWait, clearThrottle, hitLimit, limitWait, type Back
 import { verifyCredentials } from '../../services/users'
 import { tooManyRequests, unauthorized } from '../../utils/errors'
 import { clientAddress } from '../../utils/client-address'
-import { validator } from '../../utils/validate'
+import { validBody } from '../../utils/validate'
 
 // No hard lock on an account (anyone could lock out the admin): wrong passwords slow down the client that sends them,
 // per account, 1 s, 2 s, 4 s… after five; the right password from another client still works at once.
@@ -15,7 +15,7 @@ const perClient: WindowLimit = { name: 'sign-in-client', limit: 50, windowMs: 15
 const seconds = (n: number) => `${n} second${n === 1 ? '' : 's'}`
 
 export default defineEventHandler(async (event) => {
-  const { email, password } = await readValidatedBody(event, validator(loginBodySchema))
+  const { email, password } = await validBody(event, loginBodySchema)
   const client = clientAddress(event)
   const key = `${email.toLowerCase()}\n${client}`
   const wait = Math.max(await backoffWait(perAccountAndClient, key), await limitWait(perClient, client))

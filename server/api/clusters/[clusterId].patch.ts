@@ -1,6 +1,6 @@
 import { clusterParamsSchema, updateClusterBodySchema } from '#shared/schemas/clusters'
 import { updateCluster } from '../../services/clustering'
-import { validator } from '../../utils/validate'
+import { validBody, validParams } from '../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -12,7 +12,7 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { clusterId } = await getValidatedRouterParams(event, validator(clusterParamsSchema))
-  const body = await readValidatedBody(event, validator(updateClusterBodySchema))
+  const { clusterId } = await validParams(event, clusterParamsSchema)
+  const body = await validBody(event, updateClusterBodySchema)
   return updateCluster(scope, clusterId, body)
 })

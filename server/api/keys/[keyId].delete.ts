@@ -1,9 +1,9 @@
 import { apiKeyParamsSchema } from '#shared/schemas/auth'
 import { revokeApiKey } from '../../services/api-keys'
-import { validator } from '../../utils/validate'
+import { validParams } from '../../utils/validate'
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { keyId } = await getValidatedRouterParams(event, validator(apiKeyParamsSchema))
+  const { keyId } = await validParams(event, apiKeyParamsSchema)
   return revokeApiKey(scope, keyId)
 })

@@ -73,6 +73,15 @@ docs/*                  docs@example.com
     expect(ownersOf(rules, file)).toEqual(owners)
   })
 
+  it('skips a pattern longer than any path, whatever it holds, and keeps the rest', () => {
+    for (const long of ['a'.repeat(50_000), `${'*'.repeat(5000)}.ts`, `/${'a/'.repeat(3000)}`]) {
+      const parsed = parseCodeowners(`*.ts @acme/ts\n${long} @acme/long\n`)
+      expect(parsed.map(r => r.pattern)).toEqual(['*.ts'])
+      expect(ownersOf(parsed, 'a.ts')).toEqual(['@acme/ts'])
+    }
+    expect(parseCodeowners(`${'a'.repeat(4096)} @acme/x`)).toHaveLength(1)
+  })
+
   it('owns nothing without rules', () => {
     expect(ownersOf(parseCodeowners(''), 'a.ts')).toEqual([])
   })

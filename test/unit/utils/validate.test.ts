@@ -21,6 +21,12 @@ describe('validator', () => {
     ['a repeated branch on a list', listRunsQuerySchema, { branch: ['main', 'dev', 'x'] }, 'branch: one value expected, 3 given: give it once.'],
     ['a bad value keeps its own sentence', ingestMetaSchema, { project: 'a', commit: 'xyz' }, 'commit: The commit must be a git SHA (7–64 hex characters).'],
     ['one value is fine', ingestMetaSchema, { project: 'a', branch: 'main' }, null],
+    ['an escape sequence in a branch', ingestMetaSchema, { project: 'a', branch: 'feat\u001b[2J' }, 'branch: The branch contains a control character (a line break, tab or escape).'],
+    ['a line break inside an environment', ingestMetaSchema, { project: 'a', environment: 'e\ninjected' }, 'environment: The environment contains a control character (a line break, tab or escape).'],
+    ['a DEL in a default branch', ingestMetaSchema, { project: 'a', defaultBranch: 'ma\u007fin' }, 'defaultBranch: The default branch contains a control character (a line break, tab or escape).'],
+    ['a line break at the end of a branch is trimmed', ingestMetaSchema, { project: 'a', branch: 'main\n' }, null],
+    ['lines and tabs in a commit message', ingestMetaSchema, { project: 'a', commitMessage: 'fix: x\n\n\tbody' }, null],
+    ['a NUL in a commit message', ingestMetaSchema, { project: 'a', commitMessage: 'fix\u0000' }, 'commitMessage: The commit message contains a NUL character.'],
   ])('%s', (_name, schema, input, expected) => {
     expect(sentence(schema, input)).toBe(expected)
   })

@@ -1,12 +1,12 @@
 import { clusterParamsSchema } from '#shared/schemas/clusters'
 import { contextQuerySchema } from '#shared/schemas/diagnosis'
 import { buildClusterContext } from '../../../services/diagnoses'
-import { validator } from '../../../utils/validate'
+import { validParams, validQuery } from '../../../utils/validate'
 
 /** The cluster's evidence bundle (markdown + data), exactly what a diagnosis engine receives. */
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { clusterId } = await getValidatedRouterParams(event, validator(clusterParamsSchema))
-  const query = await getValidatedQuery(event, validator(contextQuerySchema))
+  const { clusterId } = await validParams(event, clusterParamsSchema)
+  const query = await validQuery(event, contextQuerySchema)
   return buildClusterContext(scope, clusterId, query)
 })

@@ -2,7 +2,7 @@ import { deleteProjectBodySchema } from '#shared/schemas/projects'
 import { projectParamsSchema } from '#shared/schemas/reads'
 import { deleteProject } from '../../../services/project-settings'
 import { requireProject } from '../../../services/projects'
-import { validator } from '../../../utils/validate'
+import { validBody, validParams } from '../../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -14,9 +14,9 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  const { projectSlug } = await validParams(event, projectParamsSchema)
   await requireProject(scope, projectSlug) // before the body: another project's slug is a 404, not a remark on confirm
-  const { confirm } = await readValidatedBody(event, validator(deleteProjectBodySchema))
+  const { confirm } = await validBody(event, deleteProjectBodySchema)
   await deleteProject(scope, projectSlug, confirm)
   setResponseStatus(event, 204)
   return null

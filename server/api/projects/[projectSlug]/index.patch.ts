@@ -1,7 +1,7 @@
 import { updateProjectBodySchema } from '#shared/schemas/projects'
 import { projectParamsSchema } from '#shared/schemas/reads'
 import { updateProject } from '../../../services/project-settings'
-import { validator } from '../../../utils/validate'
+import { validBody, validParams } from '../../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -13,7 +13,7 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
-  const body = await readValidatedBody(event, validator(updateProjectBodySchema))
+  const { projectSlug } = await validParams(event, projectParamsSchema)
+  const body = await validBody(event, updateProjectBodySchema)
   return updateProject(scope, projectSlug, body)
 })

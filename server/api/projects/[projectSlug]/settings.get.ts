@@ -1,11 +1,11 @@
 import { projectParamsSchema } from '#shared/schemas/reads'
 import { getProjectSettings } from '../../../services/project-settings'
-import { validator } from '../../../utils/validate'
+import { validParams } from '../../../utils/validate'
 
 defineRouteMeta({ openAPI: { tags: ['projects'], summary: 'A project\'s settings: name, repository URL, default branch, retention.' } })
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  const { projectSlug } = await validParams(event, projectParamsSchema)
   return getProjectSettings(scope, projectSlug)
 })

@@ -1,6 +1,6 @@
 import { testCaseParamsSchema } from '#shared/schemas/reads'
 import { releaseTestCase } from '../../../services/quarantine'
-import { validator } from '../../../utils/validate'
+import { validParams } from '../../../utils/validate'
 
 defineRouteMeta({
   openAPI: { tags: ['quarantine'], summary: 'Release a quarantined test case: its failures block again. Members and admins only.' },
@@ -8,6 +8,6 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { testCaseId } = await getValidatedRouterParams(event, validator(testCaseParamsSchema))
+  const { testCaseId } = await validParams(event, testCaseParamsSchema)
   return releaseTestCase(scope, testCaseId)
 })

@@ -1,7 +1,7 @@
 import { quarantineBodySchema } from '#shared/schemas/quarantine'
 import { testCaseParamsSchema } from '#shared/schemas/reads'
 import { quarantineTestCase } from '../../../services/quarantine'
-import { validator } from '../../../utils/validate'
+import { validBody, validParams } from '../../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -13,7 +13,7 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { testCaseId } = await getValidatedRouterParams(event, validator(testCaseParamsSchema))
-  const body = await readValidatedBody(event, validator(quarantineBodySchema))
+  const { testCaseId } = await validParams(event, testCaseParamsSchema)
+  const body = await validBody(event, quarantineBodySchema)
   return quarantineTestCase(scope, testCaseId, body)
 })

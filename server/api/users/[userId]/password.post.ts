@@ -1,12 +1,12 @@
 import { resetPasswordBodySchema, userParamsSchema } from '#shared/schemas/users'
 import { resetUserPassword } from '../../../services/users'
-import { validator } from '../../../utils/validate'
+import { validBody, validParams } from '../../../utils/validate'
 
 /** Sets a new password for a user (admins only): generated and shown once unless one is given. */
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { userId } = await getValidatedRouterParams(event, validator(userParamsSchema))
-  const body = await readValidatedBody(event, validator(resetPasswordBodySchema))
+  const { userId } = await validParams(event, userParamsSchema)
+  const body = await validBody(event, resetPasswordBodySchema)
   setResponseHeader(event, 'cache-control', 'no-store')
   return resetUserPassword(scope, userId, body)
 })

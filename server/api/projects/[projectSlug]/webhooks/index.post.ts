@@ -1,7 +1,7 @@
 import { projectParamsSchema } from '#shared/schemas/reads'
 import { createWebhookBodySchema } from '#shared/schemas/webhooks'
 import { createWebhook } from '../../../../services/webhooks'
-import { validator } from '../../../../utils/validate'
+import { validBody, validParams } from '../../../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -13,8 +13,8 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
-  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
-  const body = await readValidatedBody(event, validator(createWebhookBodySchema))
+  const { projectSlug } = await validParams(event, projectParamsSchema)
+  const body = await validBody(event, createWebhookBodySchema)
   setResponseStatus(event, 201)
   setResponseHeader(event, 'cache-control', 'no-store')
   return createWebhook(scope, projectSlug, body)

@@ -1,6 +1,6 @@
 import { codeownersBodySchema, projectParamsSchema } from '#shared/schemas/reads'
 import { storeCodeowners } from '../../../../services/owners'
-import { validator } from '../../../../utils/validate'
+import { validParams, validator } from '../../../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -22,6 +22,6 @@ defineRouteMeta({
 // the body is read (and held to 1 MB) by server/middleware/body-limit.ts
 export default defineEventHandler(async (event) => {
   const scope = await requireApiKey(event, 'ingest')
-  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  const { projectSlug } = await validParams(event, projectParamsSchema)
   return storeCodeowners(scope, projectSlug, validator(codeownersBodySchema)((await readRawBody(event, 'utf8')) ?? ''))
 })

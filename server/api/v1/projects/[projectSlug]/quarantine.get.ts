@@ -1,6 +1,6 @@
 import { projectParamsSchema } from '#shared/schemas/reads'
 import { listQuarantine } from '../../../../services/quarantine'
-import { validator } from '../../../../utils/validate'
+import { validParams } from '../../../../utils/validate'
 
 defineRouteMeta({
   openAPI: {
@@ -18,6 +18,6 @@ defineRouteMeta({
 
 export default defineEventHandler(async (event) => {
   const scope = await requireApiKey(event, ['ingest', 'read'])
-  const { projectSlug } = await getValidatedRouterParams(event, validator(projectParamsSchema))
+  const { projectSlug } = await validParams(event, projectParamsSchema)
   return listQuarantine(scope, projectSlug)
 })
