@@ -29,7 +29,7 @@ const flaky = {
   flips: num('Pass/fail changes'),
   mixedCommits: num('Commits with both outcomes'),
 }
-const resultRow = { knownFailure: bool('Already failing on default branch'), error: str('First line of the error') }
+const resultRow = { knownFailure: bool('Already failing/flaky on default branch'), error: str('First line of the error') }
 const cluster = {
   occurrences: num('Results failed or passed on retry'),
   flaky: bool('All passed on retry'),

@@ -22,16 +22,18 @@ const errorOf = (r: Pick<ResultView, 'errorMessage' | 'attemptDetails'>) =>
 type Row = ResultView & Partial<Pick<FailedResultView, 'runId' | 'branch' | 'commit' | 'startedAt'>>
 
 /**
- * One result as a list row: what get_test_case, get_cluster and get_run take, the test's title, its status and its
- * error's first line; a row of list_failed_cases also says when and on which branch.
+ * One result as a list row: what get_test_case, get_cluster and get_run take, the test's title and variant, its status,
+ * whether it is quarantined and its error's first line; a row of list_failed_cases also says when and on which branch.
  */
 export function resultRow(r: Row): Record<string, unknown> {
   const {
-    id: _id, suitePath: _s, file: _f, variant: _v, durationMs: _d, errorMessage: _e, errorTruncated: _et,
+    id: _id, suitePath: _s, file: _f, variant, durationMs: _d, errorMessage: _e, errorTruncated: _et,
     attemptDetails: _a, commit: _c, branch, startedAt, flaky, attempts, ...rest
   } = r
   return {
-    ...rest, ...(startedAt ? { startedAt, branch } : {}), ...(flaky ? { flaky } : {}), ...(attempts > 1 ? { attempts } : {}),
+    // the variant (a browser, a parameter) stays: without it one test in two browsers reads as the same row twice
+    ...rest, ...(variant ? { variant } : {}), ...(startedAt ? { startedAt, branch } : {}), ...(flaky ? { flaky } : {}),
+    ...(attempts > 1 ? { attempts } : {}),
     error: errorOf(r),
   }
 }

@@ -5,10 +5,23 @@
 
 /** About 8k tokens: the hard cap of one tool result. */
 const MAX_RESULT_CHARS = 30_000
-/** Longer strings are cut in lists; the marker names the tool that returns them whole. */
+/** Longer strings are cut (get_test_case's at MAX_TEST_CASE_STRING_CHARS); the marker says where they are whole. */
 const MAX_STRING_CHARS = 4_000
 /** Room kept for the cursor and the note a shortened page carries. */
 const NOTE_ROOM = 400
+
+/** Longer strings of get_test_case are cut here: its lastError is the test's typical error, whole up to this. */
+const MAX_TEST_CASE_STRING_CHARS = 16_000
+
+/** Fields an answer keeps when null (the contract says get_test_case has them, or null): a model reads a missing key as unknown. */
+const KEPT_NULLS = new Set(['failingSince', 'lastPassed'])
+
+/** Where the whole of a string cut for length is, per tool. */
+function cutMarker(tool: string): string {
+  if (tool === 'get_test_case') return ` [truncated at ${MAX_TEST_CASE_STRING_CHARS.toLocaleString('en-US')} characters]`
+  if (tool.startsWith('get_cluster')) return ' [truncated: get_cluster_context has the evidence whole]'
+  return ' [truncated: get_test_case returns the typical error whole]'
+}
 
 /** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
 const clippedErrorMarker = (tool: string) =>
@@ -22,8 +35,9 @@ function compact(value: unknown, tool: string): unknown {
   if (value === null || value === undefined || value === '') return undefined
   if (typeof value === 'string') {
     // the context bundle has its own token budget and is returned whole
-    if (value.length <= MAX_STRING_CHARS || tool === 'get_cluster_context') return value
-    return `${value.slice(0, MAX_STRING_CHARS)}… [truncated: get_test_case returns the typical error whole]`
+    const cap = tool === 'get_test_case' ? MAX_TEST_CASE_STRING_CHARS : MAX_STRING_CHARS
+    if (value.length <= cap || tool === 'get_cluster_context') return value
+    return `${value.slice(0, cap)}…${cutMarker(tool)}`
   }
   if (Array.isArray(value)) {
     const items = value.map(v => compact(v, tool)).filter(v => v !== undefined)
@@ -38,6 +52,7 @@ function compact(value: unknown, tool: string): unknown {
       const c = compact(v, tool)
       if (c !== undefined) out[k] = c
       else if (k === 'items' && Array.isArray(v)) out[k] = []
+      else if (v === null && KEPT_NULLS.has(k)) out[k] = null
     }
     return Object.keys(out).length ? out : undefined
   }

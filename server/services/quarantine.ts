@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm'
 import { QUARANTINE_RELEASE_PASSES } from '#shared/constants'
 import type { QuarantineBody } from '#shared/schemas/quarantine'
 import type { IngestReceipt } from '#shared/types/ingest'
@@ -19,6 +19,9 @@ const { quarantines, testCases, testResults, runs, users } = schema
 
 /** The quarantine row applies: no expiry, or one still ahead. */
 const ACTIVE = sql`(${quarantines.expiresAt} is null or ${quarantines.expiresAt} > now())`
+
+/** Whether a quarantine applies now to the test case `testCaseId` (SQL): its failures do not block a run. */
+export const isQuarantined = (testCaseId: SQL) => sql<boolean>`exists (select 1 from ${quarantines} where ${quarantines.testCaseId} = ${testCaseId} and ${ACTIVE})`
 
 /** Passes in a row among the test's newest results in runs uploaded since it was quarantined (skips left out). */
 const PASSES_IN_A_ROW = sql<number>`(select coalesce(min(x.n) filter (where not x.ok) - 1, count(*))::int from (

@@ -7,6 +7,7 @@ import { rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
+import { isQuarantined } from './quarantine'
 import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
 import { inClusterMatching, testTextMatches, textMatches } from './search'
 
@@ -173,10 +174,11 @@ const resultColumns = {
   id: testResults.id, testCaseId: testResults.testCaseId, title: testCases.title, suitePath: testCases.suitePath, file: testCases.file,
   variant: testCases.variant, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
   durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId, owners: testCases.owners,
+  quarantined: isQuarantined(sql`${testCases.id}`),
 }
-type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated'>
-function toResultView({ errorMessage, clusterId, ...r }: ResultRow): ResultView {
-  return { ...r, ...clipError(errorMessage), clusterId }
+type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated' | 'quarantined'> & { quarantined: boolean }
+function toResultView({ errorMessage, clusterId, quarantined, ...r }: ResultRow): ResultView {
+  return { ...r, ...clipError(errorMessage), clusterId, ...(quarantined ? { quarantined: true as const } : {}) }
 }
 
 /**
@@ -196,6 +198,7 @@ interface GroupRow {
   title: string
   variant: string | null
   known: boolean
+  quarantined: boolean
   retry_pass: boolean
   cluster_id: string | null
   cluster_title: string | null
@@ -233,7 +236,7 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string): Pro
  */
 function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
   return sql`
-    select g.*, t.title, t.variant, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
+    select g.*, t.title, t.variant, ${isQuarantined(sql`t.id`)} as quarantined, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
     from (
       select f.*, row_number() over (partition by f.cluster_id order by f.retry_pass, f.known, f.result_id) as rank,
@@ -271,7 +274,7 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
     }
     group.tests.push({
       resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known,
-      ...(r.retry_pass ? { flaky: true as const } : {}),
+      ...(r.retry_pass ? { flaky: true as const } : {}), ...(r.quarantined ? { quarantined: true as const } : {}),
     })
   }
   return [...groups.values()]

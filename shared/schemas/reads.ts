@@ -16,8 +16,10 @@ const cursorSchema = z.string().refine(...NO_NUL).refine(s => s.length <= 500, '
 const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
 const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
 /** A read's bound: an ISO 8601 time with its zone, or a day alone (its start, UTC), which is what a person or a model writes. */
-const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d))?$/.test(s) && !Number.isNaN(Date.parse(s)),
-  'Dates are ISO 8601: a day (2026-11-01, from its start in UTC) or a time with its zone (2026-11-01T00:00:00Z).')
+const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d))?$/.test(s) && !Number.isNaN(Date.parse(s))
+  // a day that does not exist (2026-02-30) is not read as the one it rolls over to (2026-03-02)
+  && new Date(`${s.slice(0, 10)}T00:00:00Z`).toISOString().startsWith(s.slice(0, 10)),
+'Dates are ISO 8601: a day (2026-11-01, from its start in UTC) or a time with its zone (2026-11-01T00:00:00Z).')
   .transform(s => new Date(s).toISOString())
 
 /**
@@ -35,7 +37,7 @@ const groupByFilter = z.enum(['owner'], 'groupBy is owner (or left out).').optio
 
 export const projectParamsSchema = z.object({ projectSlug: slugSchema })
 /** A page of a list that is not paged in SQL (list_projects over MCP). */
-export const pageQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 100) })
+export const pageQuerySchema = z.object({ cursor: cursorSchema, limit: limit(100, 20) })
 /** A run by its number in the project (`/api/projects/:slug/runs/by-number/1234`). */
 export const runNumberParamsSchema = projectParamsSchema.extend({
   runNumber: z.coerce.number('A run number is a whole number, like 1234 in #1234.')

@@ -96,6 +96,8 @@ export interface ResultView {
   owners?: string[]
   /** Failing results only: the test was already failing on the default branch before this run (run-results.ts alreadyFailingOf). */
   knownFailure?: boolean
+  /** A quarantine applies to the test now (services/quarantine.ts): its failures do not block a run. */
+  quarantined?: true
   attemptDetails?: AttemptView[]
 }
 
@@ -109,6 +111,8 @@ export interface FailureGroupTest {
   knownFailure: boolean
   /** Passed on retry: this cause is the error of its failed attempt. */
   flaky?: true
+  /** A quarantine applies to the test now: its failure does not block a run. */
+  quarantined?: true
 }
 
 /** The failures of one run that share a cause (a cluster; clusterId null for failures without one). */

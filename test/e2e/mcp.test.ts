@@ -40,7 +40,10 @@ describe('MCP endpoint', () => {
     headers: { 'content-type': 'application/json', 'accept': 'application/json, text/event-stream', 'authorization': `Bearer ${key}`, ...headers },
   })
   /** REST output compacted the way the MCP tools compact it, for parity checks. */
-  const compact = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) => (x === null || x === '' || (Array.isArray(x) && !x.length) ? undefined : x)))
+  // empty fields left out, except the two facts a test always carries, null or not (failingSince, lastPassed)
+  const KEPT_NULLS = ['failingSince', 'lastPassed']
+  const compact = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x) =>
+    ((x === null && !KEPT_NULLS.includes(k)) || x === '' || (Array.isArray(x) && !x.length) ? undefined : x)))
   /** Where the two doors' words differ: MCP names the tool with a clipped error's whole text, and leaves out the sparkline. */
   const door = (v: unknown, marker = 'get_test_case has the whole error'): unknown => JSON.parse(JSON.stringify(v, (k, x) => {
     if (k === 'passRates') return undefined
@@ -107,8 +110,9 @@ describe('MCP endpoint', () => {
       return l && l.length > 200 ? `${l.slice(0, 199)}…` : l
     }
     const row = (r: any) => ({
-      testCaseId: r.testCaseId, title: r.title, status: r.status, clusterId: r.clusterId ?? undefined,
-      ...(r.runId ? { runId: r.runId } : {}), ...(r.startedAt ? { startedAt: r.startedAt, branch: r.branch } : {}),
+      testCaseId: r.testCaseId, title: r.title, ...(r.variant ? { variant: r.variant } : {}), status: r.status,
+      clusterId: r.clusterId ?? undefined, ...(r.quarantined ? { quarantined: true } : {}), ...(r.runId ? { runId: r.runId } : {}),
+      ...(r.startedAt ? { startedAt: r.startedAt, branch: r.branch } : {}),
       ...(r.knownFailure !== undefined ? { knownFailure: r.knownFailure } : {}), ...(r.flaky ? { flaky: true } : {}),
       ...(r.attempts > 1 ? { attempts: r.attempts } : {}),
       error: line(r.errorMessage ?? r.attemptDetails?.find((a: any) => a.errorMessage)?.errorMessage),

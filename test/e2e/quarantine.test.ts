@@ -108,6 +108,15 @@ describe('quarantine', () => {
     expect((await answer(call(admin, 'GET', `/api/test-cases/${ids['search is fast']}`), 200)).quarantine).toBeNull()
   })
 
+  const mcpCall = async (name: string, args: Record<string, unknown>) => {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+    })
+    return JSON.parse(((await res.json()) as any).result.content[0].text)
+  }
+
   it('splits the receipt into blocking and quarantined failures; --fail-on-blocking exits 1 only for a blocking one', async () => {
     await answer(quarantine(cookies.member, 'search is fast', { reason: 'vendor sandbox times out' }), 200)
     const receipt = (await upload(server, [{ name: 'r.json', content: report(['checkout pays', 'search is fast']) }],
@@ -119,6 +128,16 @@ describe('quarantine', () => {
       }],
       counts: { blocking: 1, quarantined: 1 },
     })
+    // the run page, get_run and list_failed_cases say which failure is quarantined, as the receipt does
+    const quarantinedIn = (rows: { title: string, quarantined?: boolean }[]) => rows.filter(r => r.quarantined).map(r => r.title)
+    const page = await answer(call(cookies.viewer, 'GET', `/api/runs/${receipt.runId}`), 200)
+    expect(quarantinedIn(page.results.items)).toEqual(['search is fast'])
+    expect(quarantinedIn(page.failureGroups.flatMap((g: any) => g.tests))).toEqual(['search is fast'])
+    const run = await mcpCall('get_run', { runId: receipt.runId, results: 'failed' })
+    expect(quarantinedIn(run.results.items)).toEqual(['search is fast'])
+    expect(quarantinedIn(run.failureGroups.flatMap((g: any) => g.tests))).toEqual(['search is fast'])
+    const failed = await mcpCall('list_failed_cases', { projectSlug: 'web', limit: 2 })
+    expect(quarantinedIn(failed.items)).toEqual(['search is fast'])
 
     const blocked = await uploadCli(['checkout pays', 'search is fast'])
     expect(blocked.code).toBe(1)
@@ -189,18 +208,10 @@ describe('quarantine', () => {
     expect((await card()).map(t => [t.title, t.releaseProposed])).toEqual([['checkout pays', false], ['search is fast', true]])
     expect((await answer(call(cookies.outsider, 'GET', '/api/projects/web/quarantine'), 404)).message).toBe('No project "web" visible to you.')
 
-    const mcp = async (name: string, args: Record<string, unknown>) => {
-      const res = await fetch(`${server.url}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
-      })
-      return JSON.parse(((await res.json()) as any).result.content[0].text)
-    }
-    const test = await mcp('get_test_case', { testCaseId: ids['search is fast'] })
+    const test = await mcpCall('get_test_case', { testCaseId: ids['search is fast'] })
     expect(test.quarantine).toMatchObject({ reason: 'vendor sandbox times out', by: { name: 'Mia' }, releaseProposed: true })
     expect(test.quarantine.at).toEqual(expect.any(String))
-    const inMcp = (await mcp('list_flaky_tests', { projectSlug: 'web', label: 'any' })).items.find((t: any) => t.title === 'checkout pays')
+    const inMcp = (await mcpCall('list_flaky_tests', { projectSlug: 'web', label: 'any' })).items.find((t: any) => t.title === 'checkout pays')
     expect(inMcp.quarantine).toMatchObject({ reason: 'payment provider outage', expiresAt: '2099-01-01T00:00:00.000Z' })
   })
 

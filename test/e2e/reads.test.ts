@@ -340,6 +340,12 @@ describe('read API on the demo dataset', () => {
     const run = await mcp('get_run', { runId: red.id, compareTo: 'previous' })
     expect(run.json.comparison).toMatchObject({ baseRunId: detail.previousRunId, baseReason: 'previous' })
     for (const [kind, total] of Object.entries(expected)) expect(run.json.comparison[kind]?.total ?? 0, kind).toBe(total)
+    // the project's first run has nothing before it: said, not left out of the answer
+    const first = (await all(c => ok(`/api/projects/billing/runs?limit=100${c ? `&cursor=${c}` : ''}`))).at(-1)!
+    expect((await mcp('get_run', { runId: first.id, compareTo: 'previous' })).json.comparison)
+      .toEqual({ note: 'Nothing to compare with: no earlier run on this run\'s branch or on the default branch.' })
+    // a day that does not exist is refused, not read as the one it rolls over to
+    expect((await mcp('list_runs', { projectSlug: 'billing', since: '2026-02-30' })).text).toMatch(/Dates are ISO 8601/)
     const bound = await mcpAs('web')
     expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
     expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)

@@ -16,6 +16,22 @@ describe('render', () => {
   })
 
   it.each([
+    ['get_test_case keeps a long typical error whole', 'get_test_case', 10_000, 10_000],
+    ['get_test_case cuts past 16,000 characters and says so, not that it has the rest', 'get_test_case', 20_000, 16_000, ' [truncated at 16,000 characters]'],
+    ['get_cluster points to the context bundle', 'get_cluster', 5_000, 4_000, ' [truncated: get_cluster_context has the evidence whole]'],
+    ['a list points to get_test_case', 'list_failed_cases', 5_000, 4_000, ' [truncated: get_test_case returns the typical error whole]'],
+  ])('%s', (_name, tool, length, kept, marker = '') => {
+    const stack = 's'.repeat(length)
+    const { structured } = render({ lastError: { stack } }, tool, { canShorten: false }) as unknown as { structured: { lastError: { stack: string } } }
+    expect(structured.lastError.stack).toBe(kept < length ? `${stack.slice(0, kept)}…${marker}` : stack)
+  })
+
+  it('keeps failingSince and lastPassed when null: a test always carries them', () => {
+    expect((render({ label: 'flaky', failingSince: null, lastPassed: null, other: null }, 'get_test_case', { canShorten: false }) as { json: string }).json)
+      .toBe('{"label":"flaky","failingSince":null,"lastPassed":null}')
+  })
+
+  it.each([
     ['a page of items', (rows: unknown[]) => ({ items: rows, nextCursor: 'c' })],
     ['get_run\'s results', (rows: unknown[]) => ({ id: 'r', results: { items: rows, nextCursor: 'c' } })],
     ['get_test_case\'s history', (rows: unknown[]) => ({ id: 't', history: rows })],
@@ -62,6 +78,9 @@ describe('the MCP projection', () => {
       runId: 'r', branch: 'main', commit: 'abc', startedAt: '2026-01-01T00:00:00.000Z', knownFailure: true, newField: 1 },
     { testCaseId: 't', title: 'T', clusterId: 'c', status: 'errored', runId: 'r', startedAt: '2026-01-01T00:00:00.000Z', branch: 'main',
       knownFailure: true, newField: 1, error: 'E' }],
+    ['one test in two browsers: the variant tells its rows apart; a quarantine is said',
+      { ...base, variant: 'firefox', status: 'failed', flaky: false, attempts: 1, errorMessage: 'E', quarantined: true },
+      { testCaseId: 't', title: 'T', variant: 'firefox', clusterId: 'c', status: 'failed', quarantined: true, error: 'E' }],
   ])('%s', (_name, input, expected) => {
     expect(resultRow(input as never)).toEqual(expected)
   })
