@@ -52,7 +52,7 @@ function header(r) {
   const novelty = r.failureGroups?.novelty
   const quarantined = r.failures?.counts.quarantined ?? 0
   if (novelty && novelty.new + novelty.known + quarantined > 0) {
-    const parts = [`**${novelty.new.toLocaleString('en-US')} new**`, `${novelty.known.toLocaleString('en-US')} already failing on ${code(r.failureGroups.defaultBranch)}`]
+    const parts = [`**${novelty.new.toLocaleString('en-US')} new**`, `${novelty.known.toLocaleString('en-US')} already failing or flaky on ${code(r.failureGroups.defaultBranch)}`]
     if (quarantined) parts.push(`${quarantined.toLocaleString('en-US')} quarantined`)
     lines.push(`Failed tests: ${parts.join(' · ')}`, '')
   }
@@ -68,7 +68,7 @@ function group(g, branch, caps) {
   const lines = [`**${name}** · ${facts.join(' · ')}`, '']
   lines.push(...blocking.slice(0, caps.tests).map((t) => {
     const title = link(t.variant ? `${t.title} [${t.variant}]` : t.title, t.url, caps.title)
-    return `- ${title} — ${t.known ? `already failing on ${code(branch)}` : '🆕 **new**'}`
+    return `- ${title} — ${t.known ? `already failing or flaky on ${code(branch)}` : '🆕 **new**'}`
   }))
   const more = g.more + Math.max(0, blocking.length - caps.tests)
   if (quarantined) lines.push(`- ${plural(quarantined, 'quarantined test')} (below)`)

@@ -377,7 +377,12 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
 
   it('settings: a key is created and revoked, users are listed, the MCP page fills in a new read key', async () => {
     await open('/settings/keys', 'key-form')
-    await page.getByPlaceholder('GitHub Actions').fill('browser-ci')
+    // a submit without a name says so, and typing one takes the sentence away at once (before the field is left)
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const nameError = page.getByTestId('key-form').getByText('Give the key a name')
+    await nameError.waitFor()
+    await page.getByPlaceholder('GitHub Actions').pressSequentially('browser-ci')
+    await nameError.waitFor({ state: 'detached' })
     await page.getByRole('button', { name: 'Create key' }).click()
     const value = page.getByTestId('created-key-value')
     await value.waitFor()
@@ -389,7 +394,13 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect((await fetch(`${server.url}/cli.tgz`)).status).toBe(200)
     await page.getByTestId('keys-table').getByText('browser-ci').waitFor()
     await shoot('api-keys')
+    // revoking asks first: Keep leaves the key as it was, the named button revokes it
     await page.getByTestId('revoke-browser-ci').click()
+    await page.getByTestId('keys-table').getByRole('button', { name: 'Keep' }).click()
+    await page.getByTestId('revoke-browser-ci').waitFor()
+    expect((await api<{ name: string, revokedAt: string | null }[]>('/api/keys')).find(k => k.name === 'browser-ci')!.revokedAt).toBeNull()
+    await page.getByTestId('revoke-browser-ci').click()
+    await page.getByTestId('confirm-revoke-browser-ci').click()
     await page.getByTestId('keys-table').getByText('revoked').waitFor()
 
     await open('/settings/users', 'users-table')

@@ -168,7 +168,7 @@ describe('pull/merge request comments', () => {
     // the job summary is the same report
     expect(`<!-- proofdeck:pr-web -->\n${readFileSync(jobSummary, 'utf8')}`).toBe(`${body}\n`)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')
-    expect(body).toContain('Failed tests: **3 new** · 2 already failing on `main` · 1 quarantined')
+    expect(body).toContain('Failed tests: **3 new** · 2 already failing or flaky on `main` · 1 quarantined')
     expect(body).toMatch(
       /\n\*\*\[locator\.click: Timeout \\<duration\\> exceeded waiting for \\#pay\]\(http\S+\/clusters\/[0-9a-f-]{36}\)\*\* · timeout · 2 failures · 🆕 new cause\n/)
     expect(body).toMatch(/\n\*\*\[expected \\<n\\>, got \\<n\\>\]\(http\S+\/clusters\/[0-9a-f-]{36}\)\*\* · assertion · 2 failures\n/)
@@ -177,8 +177,8 @@ describe('pull/merge request comments', () => {
     expect(line('checkout refunds')).toMatch(/— 🆕 \*\*new\*\*$/)
     expect(line('signup works')).toMatch(/— 🆕 \*\*new\*\*$/)
     // failed in main's latest run; labelled flaky on main though it passed there last
-    expect(line('login works')).toMatch(/— already failing on `main`$/)
-    expect(line('cart badge updates')).toMatch(/— already failing on `main`$/)
+    expect(line('login works')).toMatch(/— already failing or flaky on `main`$/)
+    expect(line('cart badge updates')).toMatch(/— already failing or flaky on `main`$/)
     expect(body).toMatch(/#### Quarantined \(1, not blocking\)\n\n- \[search is fast\]\(\S+\) — vendor sandbox is down/)
     expect(body).toMatch(/#### Newly flaky\n\n- \[shop › profile saves\]\(\S+\/tests\/[0-9a-f-]{36}\) \(score/)
     expect(body).toContain('· `feat/pay` · `ddddddd`')
@@ -207,7 +207,7 @@ describe('pull/merge request comments', () => {
     expect(github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-web -->'))).toHaveLength(1)
     const updated = github.notes.at(-1)!.body
     expect(updated).toContain('| 7 | 2 | 5 | 0 | 0 | 0 |')
-    expect(updated).toContain('Failed tests: **2 new** · 2 already failing on `main` · 1 quarantined')
+    expect(updated).toContain('Failed tests: **2 new** · 2 already failing or flaky on `main` · 1 quarantined')
     // passed this time: no longer among the failures
     expect(line('checkout refunds', updated)).toBeUndefined()
     expect(line('checkout pays', updated)).toMatch(/— 🆕 \*\*new\*\*$/)
@@ -224,7 +224,7 @@ describe('pull/merge request comments', () => {
     expect(written(gitlab, 'PUT')).toHaveLength(1)
     expect(gitlab.requests.every(r => r.headers['private-token'] === GL_TOKEN)).toBe(true)
     const note = gitlab.notes.find(n => n.body.startsWith('<!-- proofdeck:pr-web -->'))!
-    expect(note.body).toContain('Failed tests: **2 new** · 2 already failing on `main` · 1 quarantined')
+    expect(note.body).toContain('Failed tests: **2 new** · 2 already failing or flaky on `main` · 1 quarantined')
     expect(gitlab.notes.filter(n => n.body.includes('proofdeck:pr-web'))).toHaveLength(1)
     expect(first.stderr + second.stderr).not.toContain(GL_TOKEN)
 

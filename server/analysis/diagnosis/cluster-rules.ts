@@ -9,10 +9,22 @@ import type { ClusterInput, ClusterRule } from './types'
 
 export const round = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * 100) / 100
 
+/**
+ * A run where most of the suite failed counts as this cluster's infrastructure run when the cluster's error is a good
+ * part of that run's failures: then many tests failed together with the same error. A cluster that is one of many
+ * errors of such a run (42 failures, 42 different messages) shows a wide break, not a shared cause, and the message
+ * rules say more of it than "fix the environment".
+ */
+const SHARED_FAILURES = 0.5
+
 function infraStats(ctx: ClusterContextData) {
-  const infra = ctx.history.runs.filter(r => r.infra)
-  const total = Math.max(ctx.cluster.occurrences, ctx.history.runs.reduce((s, r) => s + r.hits, 0))
-  const share = total ? Math.min(1, ctx.history.infraHits / total) : 0
+  const listed = ctx.history.runs.filter(r => r.infra)
+  const infra = listed.filter(r => r.hits >= SHARED_FAILURES * r.failing)
+  const hitsOf = (runs: typeof listed) => runs.reduce((s, r) => s + r.hits, 0)
+  const total = Math.max(ctx.cluster.occurrences, hitsOf(ctx.history.runs))
+  // the context lists the latest infrastructure runs only: the shared part of their hits stands for all of them
+  const shared = listed.length ? hitsOf(infra) / Math.max(1, hitsOf(listed)) : 0
+  const share = total ? Math.min(1, ctx.history.infraHits * shared / total) : 0
   return { infra, share }
 }
 

@@ -386,6 +386,15 @@ describe('diagnoseContext', () => {
     expect(d.investigationSteps[0]).toMatch(/if it passes alone, the test is not the problem/)
   })
 
+  it('not infrastructure when the cluster is one error of many in a run where most of the suite failed', () => {
+    // 42 of 43 failed with 42 different errors: this cluster is one of them, and no error was shared
+    const s = result({ errorMessage: 'AssertionError: expected payload to equal snapshot', test: 'api › renders the invoice' })
+    const runs = [runStat({ runId: s.runId, hits: 1, executed: 43, failing: 42, infra: true })]
+    const { d } = diagnose(evidence({ samples: [s], runs, runsTotal: 1, infraHits: 1 }))
+    expect(d.rule).not.toBe('infrastructure')
+    expect(`${d.summary} ${d.rootCause}`).not.toMatch(/same error|Fix the environment/)
+  })
+
   it('flaky: the affected tests are flaky by the rollup, whatever the message says', () => {
     const s = result({ errorMessage: `Error: expect(locator).toBeVisible() failed\n\nLocator: getByTestId('toast-adds')\nExpected: visible\nTimeout: 5000ms\nError: element(s) not found` })
     const { ctx, d } = diagnose(evidence({

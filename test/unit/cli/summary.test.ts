@@ -69,14 +69,14 @@ describe('renderSummary', () => {
       ['### ✅ Proofdeck: web #1234 passed'], ['Failed tests']],
     ['failures in two causes: linked, new or already failing, quarantined apart', twoCauses, [
       '### ❌ Proofdeck: web #1 failed',
-      'Failed tests: **2 new** · 2 already failing on `main` · 1 quarantined',
+      'Failed tests: **2 new** · 2 already failing or flaky on `main` · 1 quarantined',
       '#### Failed tests by cause',
       `**[TimeoutError: waiting for locator\\("\\#pay"\\)](${BASE}/clusters/c1)** · timeout · 3 failures · 🆕 new cause`,
       `- [checkout pays \\[firefox\\]](${BASE}/tests/t1) — 🆕 **new**`,
-      `- [checkout refunds](${BASE}/tests/t2) — already failing on \`main\``,
+      `- [checkout refunds](${BASE}/tests/t2) — already failing or flaky on \`main\``,
       '- 1 quarantined test (below)',
       `**[expected 200, got 500](${BASE}/clusters/c2)** · assertion · 2 failures`,
-      `- [login works](${BASE}/tests/t4) — already failing on \`main\``,
+      `- [login works](${BASE}/tests/t4) — already failing or flaky on \`main\``,
       `- [signup works](${BASE}/tests/t5) — 🆕 **new**`,
       '#### Quarantined (1, not blocking)',
       `- [search is fast](${BASE}/tests/t3) — vendor sandbox`,
@@ -84,7 +84,7 @@ describe('renderSummary', () => {
       `- [cart badge updates](${BASE}/tests/t9) (score 0.42)`,
       '#### Rejected',
       '- junit.xml: a test: it has no name',
-    ], ['already failing on `main`\n- [search is fast]']],
+    ], ['already failing or flaky on `main`\n- [search is fast]']],
   ])('%s', (_name, r, present, absent) => {
     const md = renderSummary(r)
     for (const text of present) expect(md).toContain(text)
@@ -98,7 +98,7 @@ describe('renderSummary', () => {
   it('keeps 600 failures in 40 causes readable and under GitHub\'s comment limit, saying how many it left out', () => {
     const md = renderSummary(huge)
     expect(md.length).toBeLessThan(COMMENT_LIMIT)
-    expect(md).toContain('Failed tests: **600 new** · 0 already failing on `main`')
+    expect(md).toContain('Failed tests: **600 new** · 0 already failing or flaky on `main`')
     expect(md).toMatch(/…and \d+ more causes \(\d+ failures\): \[all on the run page\]\(https:\/\/pd\.example\/runs\/r1\)/)
     expect(md).toMatch(/- …and \d+ more\n/)
     expect(md).toContain('[Open the run in Proofdeck]')

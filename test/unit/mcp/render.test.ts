@@ -22,7 +22,8 @@ describe('render', () => {
     ['a list points to get_test_case', 'list_failed_cases', 5_000, 4_000, ' [truncated: get_test_case returns the typical error whole]'],
   ])('%s', (_name, tool, length, kept, marker = '') => {
     const stack = 's'.repeat(length)
-    const { structured } = render({ lastError: { stack } }, tool, { canShorten: false }) as unknown as { structured: { lastError: { stack: string } } }
+    const rendered = render({ lastError: { stack } }, tool, { canShorten: false })
+    const { structured } = rendered as unknown as { structured: { lastError: { stack: string } } }
     expect(structured.lastError.stack).toBe(kept < length ? `${stack.slice(0, kept)}…${marker}` : stack)
   })
 
