@@ -237,6 +237,16 @@ export function labelOfPasses(runs: number, branch: string | null, options: Flak
 }
 
 /**
+ * The failures in the windows a test's label and reason read: the newest results on every branch (the evidence) and on
+ * its label branch (the reason's "4 of the last 30 runs failed"). A stable test with any keeps being rescored as it
+ * passes (UNDER_WATCH in services/flakiness.ts); counted over the first window alone, a test whose failures on its label
+ * branch lay behind thirty newer results elsewhere kept a reason naming failures long gone from its window.
+ */
+function windowFailures(window: FlakyObservation[], labelWindow: FlakyObservation[]): number {
+  return new Set([...window, ...labelWindow].filter(o => failing(o.status)).map(o => o.resultId)).size
+}
+
+/**
  * Flakiness of one test case from its results (any order). Three kinds of evidence, each pointing at a result, read
  * from the newest `window` results on every branch: a pass on retry inside one run; a failure on a commit where the
  * same test also passed; a short burst of failures on a branch that passes again (a flip). Failure streaks of
@@ -282,6 +292,6 @@ export function assessFlakiness(
     retryPasses,
     flips,
     mixedCommits,
-    windowFailures: window.filter(o => failing(o.status)).length,
+    windowFailures: windowFailures(window, counted.filter(o => o.branch === decided.branch).slice(0, options.window)),
   }
 }

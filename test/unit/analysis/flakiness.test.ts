@@ -72,6 +72,20 @@ describe('assessFlakiness', () => {
     expect(assessFlakiness(history(spec)).windowFailures).toBe(failures)
   })
 
+  it('counts the failures its reason names: on the label branch behind thirty newer results of other branches', () => {
+    // four failures on main, then main passes ten times while feature branches run thirty times after them
+    const main = history(`PPFPFPFPFP${'P'.repeat(10)}`)
+    const feature = history('P'.repeat(30), 'feat/x', 100)
+    const a = assessFlakiness([...main, ...feature], undefined, { defaultBranch: 'main', complete: true })
+    expect(a.branch).toBe('main')
+    expect(a.reason).toMatch(/^passing on main; 4 of the last 20 runs failed/)
+    // the test stays under watch while its reason names failures, so a later pass rewrites the reason
+    expect(a.windowFailures).toBe(4)
+    const later = assessFlakiness([...history(`PPFPFPFPFP${'P'.repeat(30)}`), ...feature], undefined, { defaultBranch: 'main', complete: true })
+    expect(later.reason).toBe('no failure in 30 runs on main')
+    expect(later.windowFailures).toBe(0)
+  })
+
   it('scores the share of evidence in the window with a Wilson lower bound', () => {
     const a = assessFlakiness(history('RPPPRPPPRP'))
     expect(a.score).toBe(0.3)
