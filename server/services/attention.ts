@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm'
 import { useReadDb, schema } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { AttentionQuery } from '#shared/schemas/attention'
@@ -36,14 +36,20 @@ export async function listAttention(scope: Scope, query: AttentionQuery): Promis
   const db = await useReadDb()
   const since = new Date(Date.now() - query.days * 86_400_000)
   const live = and(inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))
-  const [fresh, regressed, flaky] = await Promise.all([
+  const isNew = and(live, gt(failureClusters.firstSeenAt, since), sql`${failureClusters.status} in ('open', 'investigating')`)
+  const isRegressed = and(live, eq(failureClusters.status, 'regressed'), gt(failureClusters.lastSeenAt, since))
+  /** How many clusters of each project a section holds: the list shows the newest `limit`, the counts say the rest. */
+  const perProject = (where: SQL | undefined) => db.select({ project: projects.slug, clusters: count() }).from(failureClusters)
+    .innerJoin(projects, eq(projects.id, failureClusters.projectId)).where(where)
+    .groupBy(projects.slug).orderBy(desc(count()), projects.slug)
+  const [fresh, regressed, flaky, freshCounts, regressedCounts] = await Promise.all([
     db.select(clusterColumns).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
-      .where(and(live, gt(failureClusters.firstSeenAt, since), sql`${failureClusters.status} in ('open', 'investigating')`))
-      .orderBy(desc(failureClusters.firstSeenAt), failureClusters.id).limit(query.limit),
+      .where(isNew).orderBy(desc(failureClusters.firstSeenAt), failureClusters.id).limit(query.limit),
     db.select(clusterColumns).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
-      .where(and(live, eq(failureClusters.status, 'regressed'), gt(failureClusters.lastSeenAt, since)))
-      .orderBy(desc(failureClusters.lastSeenAt), failureClusters.id).limit(query.limit),
-    newlyFlaky(scope, since, query.limit),
+      .where(isRegressed).orderBy(desc(failureClusters.lastSeenAt), failureClusters.id).limit(query.limit),
+    newlyFlaky(scope, since, query.limit + 1),
+    perProject(isNew),
+    perProject(isRegressed),
   ])
   return {
     since: since.toISOString(),
@@ -51,7 +57,8 @@ export async function listAttention(scope: Scope, query: AttentionQuery): Promis
     minConfidence: NEWLY_FLAKY_MIN_CONFIDENCE,
     newClusters: fresh.map(toCluster),
     regressedClusters: regressed.map(toCluster),
-    newlyFlaky: flaky,
+    newlyFlaky: flaky.slice(0, query.limit),
+    counts: { newClusters: freshCounts, regressedClusters: regressedCounts, moreNewlyFlaky: flaky.length > query.limit },
   }
 }
 

@@ -37,4 +37,13 @@ export interface Attention {
   newClusters: AttentionCluster[]
   regressedClusters: AttentionCluster[]
   newlyFlaky: AttentionTest[]
+  /**
+   * What the lists hold in all (each shows its newest `limit`): the clusters of each section per project, most first,
+   * and whether more tests became flaky than are listed.
+   */
+  counts: {
+    newClusters: { project: string, clusters: number }[]
+    regressedClusters: { project: string, clusters: number }[]
+    moreNewlyFlaky: boolean
+  }
 }

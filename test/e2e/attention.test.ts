@@ -110,6 +110,17 @@ describe('needs attention, by when it happened in CI', () => {
     expect(body.regressedClusters[0]).toMatchObject({ status: 'regressed', firstSeenAt: startOf.get(19), lastSeenAt: startOf.get(1) })
     const month = await attention('days=30')
     expect(month.body.regressedClusters.map((c: any) => c.id).sort()).toEqual([clusterOf('regress me'), clusterOf('stale regress')].sort())
+    // a list cut by its limit says how many there are, per project: the overview links each project's rest
+    const one = await attention('days=30&limit=1')
+    expect(one.body.regressedClusters).toHaveLength(1)
+    expect(one.body.counts.regressedClusters).toEqual(month.body.counts.regressedClusters)
+    const perProject = (list: any[]) => [...new Set(list.map(c => c.project as string))]
+      .map(project => ({ project, clusters: list.filter(c => c.project === project).length }))
+      .sort((a, b) => b.clusters - a.clusters || a.project.localeCompare(b.project))
+    expect(month.body.counts.regressedClusters).toEqual(perProject(month.body.regressedClusters))
+    expect(month.body.counts.newClusters).toEqual(perProject(month.body.newClusters))
+    expect(one.body.counts.moreNewlyFlaky).toBe(month.body.newlyFlaky.length > 1)
+    expect(month.body.counts.moreNewlyFlaky).toBe(false)
   })
 
   it('lists tests whose first flaky evidence ran within the window, at the confidence floor or above', async () => {
