@@ -61,6 +61,10 @@ export async function storeAttachments(tx: Tx, projectId: string, runId: string,
         coalesce(nullif(lower(trim(split_part(min(refs.content_type), ';', 1))), ''), f.guessed_type), f.bytes, f.sha256, f.storage_key
       from refs join files f on f.path = refs.path
       group by refs.result_id, refs.name, f.bytes, f.sha256, f.storage_key, f.guessed_type
+      -- a retry of the upload (the report stored already) that sends the attempt's file again, other bytes or not, adds
+      -- no second copy: one file per result, attempt and name (the same bytes again are the unique index's conflict)
+      having not exists (select 1 from ${attachments} x
+        where x.result_id = refs.result_id and x.name = refs.name and x.attempt is not distinct from min(refs.attempt))
       on conflict do nothing
     )
     select distinct f.path from files f join refs on refs.path = f.path`)

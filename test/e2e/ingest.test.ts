@@ -214,6 +214,21 @@ describe('ingest', () => {
     expect(Object.keys(steps(retry.headers))).toEqual(['body', 'parse', 'prepare', 'lock', 'files', 'rollups', 'receipt', 'commit'])
   })
 
+  it('a retry that sends an attempt\'s file again, with other bytes, keeps one copy of it', async () => {
+    const report = JSON.stringify({
+      format: 'proofdeck', version: 1,
+      results: [{ title: 'shows the cart', status: 'failed', errorMessage: 'boom', attachments: [{ name: 'screenshot', contentType: 'image/png', path: 'shots/cart.png' }] }],
+    })
+    const send = (png: string) => upload(server, [{ name: 'r.json', content: report }, { name: 'shots/cart.png', content: png, field: 'attachment' }],
+      { key, query: { project: 'retry-files', branch: 'main', runKey: 'retry-files-1' }, headers: { 'content-type': 'multipart/form-data' } })
+    const first = await send('PNG-1')
+    expect(first.status).toBe(201)
+    for (const png of ['PNG-2', 'PNG-1', 'PNG-3']) expect((await send(png)).status).toBe(200)
+    const files = await (await fetch(`${server.url}/api/runs/${first.body.runId}/attachments`, { headers: { cookie } })).json() as { name: string, url: string }[]
+    expect(files.map(f => f.name)).toEqual(['screenshot'])
+    expect(await (await fetch(`${server.url}${files[0]!.url}`, { headers: { cookie } })).text()).toBe('PNG-1')
+  })
+
   it('without a run key, re-sending the same content is still one run', async () => {
     const file = corpusFile('junit/test-reporter__python-xunit-pytest.xml')
     const a = await upload(server, [file], { key, query: { project: 'nokey', branch: 'main' } })
