@@ -7,6 +7,7 @@ import { publicBaseUrl, useConfig } from '../utils/config'
 import type { Scope } from '../services/scope'
 import { TOOLS } from './tools'
 import type { ToolDefinition } from './define'
+import type { z } from 'zod'
 import { describeFailure } from '../utils/failures'
 import { render } from './render'
 import { convertedOnce } from './schemas'
@@ -45,14 +46,23 @@ const NEXT_STEP: Record<string, string> = {
   diagnosis_not_found: 'get_cluster_diagnosis takes a cluster id from list_clusters.',
 }
 
-interface Registered { tool: ToolDefinition, input: ReturnType<typeof convertedOnce>, output: ReturnType<typeof convertedOnce> }
+interface Registered {
+  tool: ToolDefinition
+  /** The tool's input refusing unknown arguments: a misnamed one (`status` for `results`) was dropped without a word. */
+  strict: z.ZodObject
+  input: ReturnType<typeof convertedOnce>
+  output: ReturnType<typeof convertedOnce>
+}
 let registered: Registered[] | undefined
 
 /** The enabled tools with their schemas as the SDK takes them, made once: the configuration is fixed for the process. */
 function enabledTools(): Registered[] {
   const { enabled, disabled } = useConfig().tools
   registered ??= (TOOLS as ToolDefinition[]).filter(t => (!enabled.size || enabled.has(t.name)) && !disabled.has(t.name))
-    .map(tool => ({ tool, input: convertedOnce(tool.input, 'input'), output: convertedOnce(tool.output, 'output') }))
+    .map((tool) => {
+      const strict = tool.input.strict()
+      return { tool, strict, input: convertedOnce(strict, 'input'), output: convertedOnce(tool.output, 'output') }
+    })
   return registered
 }
 
@@ -145,8 +155,9 @@ async function direct(body: unknown, header: McpRequest['header'], scope: Scope)
   const version = header('mcp-protocol-version')
   if ((version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) || header('mcp-method') !== null) return undefined
   if (!(header('content-type') ?? '').includes('application/json')) return undefined
-  const tool = enabledTools().find(t => t.tool.name === name)?.tool
-  const parsed = await tool?.input.safeParseAsync(args ?? {})
+  const found = enabledTools().find(t => t.tool.name === name)
+  const tool = found?.tool
+  const parsed = await found?.strict.safeParseAsync(args ?? {})
   if (!tool || !parsed?.success) return undefined
   const { json } = await callTool(tool, scope, parsed.data as Record<string, unknown>)
   return { status: 200, headers: JSON_NO_STORE, body: `{"result":${json},"jsonrpc":"2.0","id":${JSON.stringify(id)}}` }

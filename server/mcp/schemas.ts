@@ -27,6 +27,8 @@ function listed(schema: z.ZodType, io: 'input' | 'output'): Json {
   const json = schema['~standard'].jsonSchema[io]({ target: 'draft-2020-12' }) as Json
   delete json.$schema
   if (io === 'output') withoutDefaults(json)
+  // an input refuses unknown arguments (validation says which); saying so in every tool's schema cost 11 × 29 bytes
+  else if (json.additionalProperties === false) delete json.additionalProperties
   return deepFreeze(json)
 }
 

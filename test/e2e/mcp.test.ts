@@ -240,6 +240,14 @@ describe('MCP endpoint', () => {
       expect(r.isError, `${arg}=${value}`).toBe(true)
       expect(r.text, `${arg}=${value}`).toMatch(arg)
     }
+    // an argument the tool does not take (misnamed: `status` is get_run's REST name for `results`) is refused, not dropped
+    for (const [tool, args, key] of [
+      ['get_run', { runId: '00000000-0000-4000-8000-000000000000', status: 'all' }, 'status'],
+      ['list_runs', { projectSlug: 'web', state: 'failed' }, 'state'],
+    ] as const) {
+      const r = await call(legacy as unknown as AnyClient, tool, args)
+      expect(r, tool).toMatchObject({ isError: true, text: expect.stringContaining(`Unrecognized key: "${key}"`) })
+    }
     const cursor = await call(legacy as unknown as AnyClient, 'list_runs', { projectSlug: 'web', cursor: 'nonsense' })
     expect(cursor).toMatchObject({ isError: true })
     expect(cursor.text).toMatch(/cursor/)
