@@ -58,8 +58,7 @@ interface ErrorGroup { message: string, count: number, lastRunId: string, cluste
  * cluster: messages that differ only in ids, ports or timings are one), else per message, newest first, with counts.
  */
 export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
-  // the cursor continues the dashboard's history list, which no tool reads
-  const { history, historyNextCursor: _, ...rest } = test
+  const { history, ...rest } = test
   const errors = new Map<string, ErrorGroup>()
   for (const h of history) {
     const message = errorOf(h)

@@ -147,12 +147,28 @@ describe('MCP endpoint', () => {
     expect(perRow).toBeLessThanOrEqual(400)
     const flaky = await data('list_flaky_tests', { projectSlug: 'web' })
     expect(flaky).toEqual(compact(await rest('/api/projects/web/flaky-tests')))
-    // the history's next cursor pages the dashboard's list, which no tool reads: the tool leaves it out
-    const { history, historyNextCursor, ...testCase } = await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)
-    expect(historyNextCursor === null || typeof historyNextCursor === 'string').toBe(true)
+    const { history, ...testCase } = await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)
     const mcpCase = await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 })
     const { history: mcpHistory, errors, ...mcpRest } = mcpCase
     expect(mcpRest).toEqual(compact(testCase))
+    // historyCursor pages the rest of the history with historyNextCursor, to the end, as REST's history list does
+    const restAll = await (async () => {
+      const rows: any[] = [...history]
+      for (let cursor = testCase.historyNextCursor; cursor;) {
+        const page = await rest(`/api/test-cases/${testCase.testCaseId}/history?limit=20&cursor=${encodeURIComponent(cursor)}`)
+        rows.push(...page.items)
+        cursor = page.nextCursor
+      }
+      return rows
+    })()
+    const mcpAll = [...mcpHistory]
+    for (let cursor = mcpCase.historyNextCursor; cursor;) {
+      const page = await data('get_test_case', { testCaseId: testCase.testCaseId, history: 20, historyCursor: cursor })
+      mcpAll.push(...page.history)
+      cursor = page.historyNextCursor
+    }
+    expect(restAll.length).toBeGreaterThan(20)
+    expect(mcpAll.map(h => h.runId)).toEqual(restAll.map(h => h.runId))
     expect(mcpHistory).toEqual(compact(history.map((h: any) => ({
       runId: h.runId, startedAt: h.startedAt, branch: h.branch, status: h.status, durationMs: h.durationMs, commit: h.commit,
       ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}) }))))

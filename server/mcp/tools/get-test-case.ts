@@ -1,5 +1,5 @@
-import { getTestCaseQuerySchema, testCaseParamsSchema } from '#shared/schemas/reads'
-import { getTestCase } from '../../services/test-cases'
+import { getTestCaseQuerySchema, testCaseHistoryQuerySchema, testCaseParamsSchema } from '#shared/schemas/reads'
+import { getTestCase, listTestCaseHistory } from '../../services/test-cases'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
 import { testCaseAnswer } from '../project'
@@ -10,8 +10,15 @@ export const getTestCaseTool = defineTool({
   description: 'A test\'s label, flakiness evidence, history, errors grouped, typical error whole. Next: get_cluster.',
   input: testCaseParamsSchema
     .extend(getTestCaseQuerySchema.shape)
-    .extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8) }),
+    .extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8), historyCursor: testCaseHistoryQuerySchema.shape.cursor }),
   output: OUTPUTS.get_test_case,
   shorten: 'history',
-  run: async (scope, { testCaseId, ...query }) => testCaseAnswer(await getTestCase(scope, testCaseId, query)),
+  run: async (scope, { testCaseId, historyCursor, history: limit }) => {
+    // the answer's historyNextCursor continues the history, `history` rows at a time
+    const [test, page] = await Promise.all([
+      getTestCase(scope, testCaseId, { history: historyCursor ? 1 : limit }),
+      historyCursor ? listTestCaseHistory(scope, testCaseId, { cursor: historyCursor, limit }) : undefined,
+    ])
+    return testCaseAnswer(page ? { ...test, history: page.items, historyNextCursor: page.nextCursor ?? null } : test)
+  },
 })
