@@ -98,7 +98,7 @@ export async function ingestRun(
     stepDone('lock')
     const applied = fresh.length
       ? await applyUpload(tx, project.id, run, fresh, isNewRun, [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
-      : await replayUpload(tx, run.id, plan.files)
+      : await replayUpload(tx, run.id, plan.files, unlikeTheRun(plan, run))
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged)
     stepDone('files')
@@ -347,12 +347,16 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
 }
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */
-async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[]) {
+async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[], unlike: Notes['rejected']) {
   const rows = await tx.select({ notes: runUploads.notes }).from(runUploads)
     .where(and(eq(runUploads.runId, runId), inArray(runUploads.contentHash, parsed.map(f => f.hash))))
+  const rejected = rows.flatMap(n => n.notes.rejected)
+  // a retry that names another branch or commit than its run is told, as a new shard would be; the same retry as the
+  // first sending (or one whose first sending was told the same) gets the same receipt
+  const said = new Set(rejected.map(r => `${r.item}\n${r.reason}`))
   const notes: Notes = {
     duplicates: rows.flatMap(n => n.notes.duplicates),
-    rejected: rows.flatMap(n => n.notes.rejected),
+    rejected: [...rejected, ...unlike.filter(r => !said.has(`${r.item}\n${r.reason}`))],
     newClusters: rows.flatMap(n => n.notes.newClusters ?? []),
     newlyFlaky: rows.flatMap(n => n.notes.newlyFlaky ?? []),
   }

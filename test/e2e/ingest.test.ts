@@ -287,6 +287,16 @@ describe('ingest', () => {
     // a shard that says nothing of them, or the same, is no news
     const c = await upload(server, [corpusFile('junit/action-junit-report__basic.xml')], { key, query: { ...query, branch: 'dev' } })
     expect([c.status, c.body.rejected]).toEqual([201, []])
+    // a retry of the first shard that names another branch is told so too; the retry as sent first is told nothing new
+    const retried = await upload(server, [corpusFile(s1)], { key, query: { ...query, branch: 'main', commit: 'abcdef1' } })
+    expect([retried.status, retried.body.rejected]).toEqual([200, [
+      { item: 'branch main', reason: 'run key reused-build-9 is a run on dev: these results are stored in it, on its branch.' },
+    ]])
+    const again = await upload(server, [corpusFile(s1)], { key, query: { ...query, branch: 'dev', commit: 'abcdef1' } })
+    expect([again.status, again.body.rejected]).toEqual([200, []])
+    // the retry of the second shard, as sent, keeps what its first sending was told, once
+    const b2 = await upload(server, [corpusFile(s2)], { key, query: { ...query, branch: 'release', commit: '9999999' } })
+    expect([b2.status, b2.body.rejected]).toEqual([200, b.body.rejected])
   })
 
   it('counts uploads, not files: one upload of two report files is one upload of the run, a second shard makes two', async () => {
