@@ -29,9 +29,10 @@ export function formatPercent(share: number | null | undefined, digits = 0): str
   return share == null ? '—' : `${(share * 100).toFixed(digits)}%`
 }
 
-/** A UTC date the same on server and client (no hydration mismatch): "2026-11-23 00:20". */
+/** A UTC date the same on server and client (no hydration mismatch): "2026-11-23 00:20 UTC". */
 export function formatDateTime(iso: string | null | undefined): string {
-  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '—'
+  // the server renders pages, so a time is written in UTC for every reader, and says so
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '—'
 }
 
 /** 1536 → "1.5 KB", 7340032 → "7.0 MB". */
