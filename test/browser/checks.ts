@@ -141,6 +141,14 @@ export async function checkSearchAndCompare({ page, server, api, open }: Browser
   await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === q)
   await page.getByTestId('search-tests').waitFor()
 
+  // a project named as typed is the palette's first option, above the tests and clusters that mention it: Enter opens it
+  await open('/', 'search-button')
+  await page.getByTestId('search-button').click()
+  await input.fill(slug)
+  await page.getByText(`All results for “${slug}”`).waitFor()
+  await page.keyboard.press('Enter')
+  await page.waitForURL(url => url.pathname === `/projects/${slug}`)
+
   // a run by its number: the palette lists it first and opens it; the search page opens it when it is the only one
   const run = (await api<PageWire<{ id: string, number: number }>>(`/api/projects/${slug}/runs?status=failed&limit=3`)).items[2]!
   const byNumber = await api<Found>(`/api/search?q=%23${run.number}&limit=20`)
