@@ -144,7 +144,8 @@ export function secondsToMs(value: unknown): number | null {
   const comma = s.lastIndexOf(',')
   if (comma > dot) s = s.replace(/\./g, '').replace(',', '.') // "1.234,5" or "1,5": the comma is the decimal point
   s = s.replace(/,/g, '') // "1,234.5": commas group thousands
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return NUMBER_WORDS.test(s) ? refusedDuration(value) : null
+  // a word (`abc`, `NaN`) is no duration either: dropped, and said, as an impossible number is
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return refusedDuration(value)
   const n = Number(s)
   return durationMs(Number.isFinite(n) ? Math.round(n * 1e6) / 1e3 : n, value)
 }
@@ -160,7 +161,7 @@ function durationMs(ms: number, value: unknown): number | null {
 }
 
 function refusedDuration(value: unknown): null {
-  note('a duration', `a duration that is not 0 to 24 days (${String(value).slice(0, 40)}) was treated as absent`)
+  note('a duration', `a duration that is not a number of 0 to 24 days (${String(value).slice(0, 40)}) was treated as absent`)
   return null
 }
 

@@ -3,7 +3,7 @@ import {
   CAPS, asArray, attempt, capText, field, isObject, isoOrNull, keyOf, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects,
   parseJson, result, str, trimmedField,
 } from './common'
-import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth } from './limits'
+import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth, note } from './limits'
 import { ReportParseError, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
 /*
@@ -14,7 +14,14 @@ import { ReportParseError, type ParsedAttachment, type ParsedAttempt, type Parse
 type Obj = Record<string, unknown>
 
 const STATUS: Record<string, TestStatus> = { passed: 'passed', failed: 'failed', skipped: 'skipped', pending: 'skipped', other: 'errored' }
-const statusOf = (v: unknown): TestStatus => STATUS[str(v)?.toLowerCase() ?? ''] ?? 'errored'
+/** A status CTRF does not define is read as errored, and the receipt says so (once per value, counted). */
+function statusOf(v: unknown): TestStatus {
+  const known = STATUS[str(v)?.toLowerCase() ?? '']
+  if (known) return known
+  const shown = typeof v === 'string' ? `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"` : JSON.stringify(v)?.slice(0, 40) ?? String(v)
+  note(`status ${shown}`, 'is not a CTRF status (passed, failed, skipped, pending, other): read as errored')
+  return 'errored'
+}
 
 /** stdout/stderr: an array of lines (the spec) or a plain string. */
 const lines = (v: unknown): string | null => capText(Array.isArray(v) ? v.map(x => str(x) ?? '').join('\n') : str(v), CAPS.output)

@@ -119,16 +119,16 @@ describe('hostile reports', () => {
     expect((await run(accents.body.runId)).results.items[0].title).toBe('caf\u00E9')
   })
 
-  it('treats durations no test can have (negative, NaN, Infinity, 1e308 s, over 24 days) as absent and says so', async () => {
-    const times = ['1e308', '-5', 'NaN', 'Infinity', '3000000', '1.5']
+  it('treats durations no test can have (negative, NaN, Infinity, 1e308 s, over 24 days, a word) as absent and says so', async () => {
+    const times = ['1e308', '-5', 'NaN', 'Infinity', '3000000', 'abc', '1.5']
     const body = `<testsuite name="s">${times.map((t, i) => `<testcase name="t${i}" time="${t}"/>`).join('')}</testsuite>`
     const res = await send('times.xml', body)
     expect(res.status).toBe(201)
     expect(res.body.rejected).toEqual([{
-      item: 'times.xml: a duration', reason: 'a duration that is not 0 to 24 days (1e308) was treated as absent (5 times)',
+      item: 'times.xml: a duration', reason: 'a duration that is not a number of 0 to 24 days (1e308) was treated as absent (6 times)',
     }])
     const durations = (await run(res.body.runId)).results.items.map((r: any) => [r.title, r.durationMs])
-    expect(durations.sort()).toEqual([['t0', null], ['t1', null], ['t2', null], ['t3', null], ['t4', null], ['t5', 1500]])
+    expect(durations.sort()).toEqual([['t0', null], ['t1', null], ['t2', null], ['t3', null], ['t4', null], ['t5', null], ['t6', 1500]])
   })
 
   it('drops report metadata that breaks the upload rules (an 8,000-character branch, a javascript: build URL), with notes', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { parseReport } from '../../../server/ingest'
 import { parseCtrf } from '../../../server/ingest/ctrf'
 import { corpusText, counts, expectInvariants, parseError } from './helpers'
 
@@ -18,6 +19,16 @@ describe('status', () => {
     ['passed', 'passed'], ['failed', 'failed'], ['skipped', 'skipped'], ['pending', 'skipped'], ['other', 'errored'], ['bogus', 'errored'],
   ])('%s → %s', (status, expected) => {
     expect(only({ status }).status).toBe(expected)
+  })
+
+  it('says on the receipt which statuses it did not know, once each with a count', () => {
+    const tests: Json[] = ['weird', 'weird', 'passed', 'other'].map((status, i) => ({ name: `t${i}`, status, duration: 1 }))
+    const r = parseReport(ctrf([...tests, { name: 'list', status: ['passed'], duration: 1 }]), 'ctrf')
+    expect(counts(r)).toEqual({ tests: 5, passed: 1, failed: 0, errored: 4, skipped: 0, flaky: 0 })
+    expect(r.dropped).toEqual([
+      { item: 'status "weird"', reason: 'is not a CTRF status (passed, failed, skipped, pending, other): read as errored (2 times)' },
+      { item: 'status ["passed"]', reason: 'is not a CTRF status (passed, failed, skipped, pending, other): read as errored' },
+    ])
   })
 
   it('ignores rawStatus and the summary block', () => {

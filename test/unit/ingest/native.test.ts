@@ -11,7 +11,8 @@ describe('round trip: any parsed report written as Proofdeck JSON reads back ide
     ['playwright with steps', () => parseReport(corpusText('playwright/EpiTrello2025__results.json'))],
     ['ctrf', () => parseReport(corpusText('ctrf/ctrf__comprehensive.json'))],
   ])('%s', (_name, make) => {
-    const original = make()
+    // what the parse noted on the way (a duration written as "<<computed>>") is the receipt's, not the report's
+    const { dropped: _, ...original } = make()
     const text = JSON.stringify({ ...original, format: 'proofdeck', version: 1 })
     const back = parseNative(text)
     expect(back).toEqual({ ...original, format: 'proofdeck', warnings: [] })
