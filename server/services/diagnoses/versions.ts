@@ -1,6 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm'
 import { useDb, schema, type Db, type Tx } from '../../db'
 import { iso, rowsOf } from '../../db/sql'
+import { testLabel } from '../../ingest/merge'
 import { diagnoseContext } from '../../analysis/diagnose'
 import {
   basisOf, mergeBasis, newEvidence, TRACKED_TESTS, type EvidenceBasis, type StoredBasis,
@@ -74,8 +75,8 @@ async function currentBasis(db: Db, cluster: ClusterWithProject): Promise<{ basi
   const messages = rowsOf<{ m: string | null }>(await db.execute(sql`
     select distinct left(error_message, 400) as m
     from (select error_message from test_results where cluster_id = ${cluster.id} order by run_started_at desc limit 1000) x limit 500`))
-  const tracked = rowsOf<{ id: string, title: string, suite_path: string[] | null, label: string }>(await db.execute(sql`
-    select tc.id, tc.title, tc.suite_path, tc.flaky_label::text as label
+  const tracked = rowsOf<{ id: string, title: string, suite_path: string[] | null, variant: string | null, label: string }>(await db.execute(sql`
+    select tc.id, tc.title, tc.suite_path, tc.variant, tc.flaky_label::text as label
     from cluster_test_cases ct join test_cases tc on tc.id = ct.test_case_id
     where ct.cluster_id = ${cluster.id} order by ct.occurrences desc, ct.last_seen_at desc, tc.id limit ${TRACKED_TESTS}`))
   const tests = tracked.map(t => ({ id: t.id, test: [...(t.suite_path ?? []), t.title].join(' › '), label: t.label }))
@@ -83,7 +84,10 @@ async function currentBasis(db: Db, cluster: ClusterWithProject): Promise<{ basi
   const basis = basisOf(messages.map(r => r.m), {
     tests: counts?.tests ?? 0, tracked: tests, branches: cluster.branches, regressedAt, fingerprint: cluster.fingerprint,
   })
-  return { basis, names: new Map(tests.map(t => [t.id, t.test])) }
+  // the names the changes are written with carry the variant: one test in two browsers is two lines, told apart (the
+  // basis keeps its own test strings, which earlier versions were compared by)
+  const names = new Map(tracked.map(t => [t.id, testLabel({ suitePath: t.suite_path ?? [], title: t.title, variant: t.variant })]))
+  return { basis, names }
 }
 /**
  * Evidence items with the test of the result each cites, from the bundle both engines cite from (an LLM's result ids
