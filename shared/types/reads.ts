@@ -293,12 +293,13 @@ export interface ClusterSummary {
   owners?: string[]
   /** The issue tracked for this cluster (set on the cluster page). */
   issueUrl: string | null
+  /** The element a locator's failure waited for: it tells apart two causes with one message (toBeVisible() failed). */
+  locator: string | null
 }
 
 export interface ClusterDetail extends ClusterSummary {
   repository: RepositoryRef | null
   fingerprint: string
-  locator: string | null
   location: string | null
   sampleMessage: string | null
   sampleStack: string | null

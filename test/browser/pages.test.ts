@@ -319,6 +319,14 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const clusters = await api<PageWire<{ id: string, title: string }>>(`/api/projects/${slug}/clusters?limit=25`)
     await expect.poll(() => rowsOf('clusters-table').count()).toBe(clusters.items.length)
     expect(await rowsOf('clusters-table').first().textContent()).toContain(clusters.items[0]!.title)
+    // two causes with one message (a locator's failure, the demo's Playwright project) read apart: each row shows the
+    // element it waited for
+    const web = await api<PageWire<{ locator: string | null }>>('/api/projects/web/clusters?limit=25')
+    const withLocator = web.items.filter(c => c.locator)
+    expect(withLocator.length).toBeGreaterThan(1)
+    await open('/projects/web/clusters', 'clusters-table')
+    await expect.poll(() => page.getByTestId('cluster-locator').allTextContents()).toEqual(withLocator.map(c => c.locator))
+    await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
     // the demo triages nothing: put one cluster under investigation here rather than count on the triage test
     const triage = await context.request.patch(`${server.url}/api/clusters/${clusters.items[0]!.id}`, {
