@@ -77,8 +77,9 @@ export interface FlakyAssessment {
   flips: number
   mixedCommits: number
   /**
-   * Failed results in the window, on every branch: while there is one, the test's next pass may end a flip or mix a
-   * commit, so ingest rescores the test on a pass too (a stable test is otherwise rescored only when it fails).
+   * Failed results in the two windows the label reads (every branch's newest results and the label branch's; see
+   * windowFailures): while there is one, the test's next pass may end a flip, mix a commit or change the reason, so
+   * ingest rescores the test on a pass too (a stable test is otherwise rescored only when it fails).
    */
   windowFailures: number
 }

@@ -10,10 +10,14 @@ const MAX_STRING_CHARS = 4_000
 /** Room kept for the cursor and the note a shortened page carries. */
 const NOTE_ROOM = 400
 
-/** Longer strings of get_test_case are cut here: its lastError is the test's typical error, whole up to this. */
-const MAX_TEST_CASE_STRING_CHARS = 16_000
+/**
+ * Longer strings of get_test_case are cut here: its lastError is the test's typical error, whole up to this. Its
+ * message and stack (which often repeats the message) both fit under the answer's cap with the rest of the answer
+ * (at 16,000 each, a long error made the whole answer a cut string).
+ */
+const MAX_TEST_CASE_STRING_CHARS = 10_000
 
-/** Fields an answer keeps when null (the contract says get_test_case has them, or null): a model reads a missing key as unknown. */
+/** get_test_case's fields kept when null (the contract says it has them, or null): a model reads a missing key as unknown. */
 const KEPT_NULLS = new Set(['failingSince', 'lastPassed'])
 
 /** Where the whole of a string cut for length is, per tool. */
@@ -31,7 +35,7 @@ const clippedErrorMarker = (tool: string) =>
  * Nulls, empty strings and empty arrays/objects omitted (a list's `items` stays, even empty), very long strings cut,
  * and a clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
  */
-function compact(value: unknown, tool: string): unknown {
+function compact(value: unknown, tool: string, top = true): unknown {
   if (value === null || value === undefined || value === '') return undefined
   if (typeof value === 'string') {
     // the context bundle has its own token budget and is returned whole
@@ -40,7 +44,7 @@ function compact(value: unknown, tool: string): unknown {
     return `${value.slice(0, cap)}…${cutMarker(tool)}`
   }
   if (Array.isArray(value)) {
-    const items = value.map(v => compact(v, tool)).filter(v => v !== undefined)
+    const items = value.map(v => compact(v, tool, false)).filter(v => v !== undefined)
     return items.length ? items : undefined
   }
   if (typeof value === 'object') {
@@ -49,10 +53,10 @@ function compact(value: unknown, tool: string): unknown {
     else if (errorTruncated !== undefined) fields.errorTruncated = errorTruncated
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(fields)) {
-      const c = compact(v, tool)
+      const c = compact(v, tool, false)
       if (c !== undefined) out[k] = c
       else if (k === 'items' && Array.isArray(v)) out[k] = []
-      else if (v === null && KEPT_NULLS.has(k)) out[k] = null
+      else if (v === null && KEPT_NULLS.has(k) && tool === 'get_test_case' && top) out[k] = null
     }
     return Object.keys(out).length ? out : undefined
   }
@@ -99,7 +103,7 @@ export function render(result: unknown, tool: string, opts: { canShorten: boolea
   const list = listOf(value)
   if (list && opts.shortenedFrom) {
     const rows = (list.holder[list.key] as unknown[]).length
-    const more = list.key === 'items' ? '; nextCursor continues' : ''
+    const more = list.key === 'items' ? '; nextCursor continues' : list.key === 'history' ? '; historyNextCursor continues' : ''
     list.holder.truncated = `${rows} rows, not ${opts.shortenedFrom}, to stay under ~8k tokens${more}`
   }
   const text = JSON.stringify(value)

@@ -42,7 +42,9 @@ export async function stageAttachments(files: UploadedAttachment[]): Promise<Sta
  * Inside the ingest transaction: one row per (result, file) where a result of the run names a staged file by its
  * path. Idempotent (a retry or a later shard adds only what is new). Returns the staged paths no result names.
  */
-export async function storeAttachments(tx: Tx, projectId: string, runId: string, staged: StagedAttachment[]): Promise<string[]> {
+export async function storeAttachments(
+  tx: Tx, projectId: string, runId: string, staged: StagedAttachment[], opts: { replay: boolean },
+): Promise<string[]> {
   if (!staged.length) return []
   const files = rowsJson(staged.map(s => ({
     path: s.path, sha256: s.ref.sha256, bytes: s.ref.bytes, storage_key: s.ref.storageKey, guessed_type: contentTypeOf(s.path, null),
@@ -61,10 +63,13 @@ export async function storeAttachments(tx: Tx, projectId: string, runId: string,
         coalesce(nullif(lower(trim(split_part(min(refs.content_type), ';', 1))), ''), f.guessed_type), f.bytes, f.sha256, f.storage_key
       from refs join files f on f.path = refs.path
       group by refs.result_id, refs.name, f.bytes, f.sha256, f.storage_key, f.guessed_type
-      -- a retry of the upload (the report stored already) that sends the attempt's file again, other bytes or not, adds
-      -- no second copy: one file per result, attempt and name (the same bytes again are the unique index's conflict)
-      having not exists (select 1 from ${attachments} x
-        where x.result_id = refs.result_id and x.name = refs.name and x.attempt is not distinct from min(refs.attempt))
+      -- a retry of the upload (every report stored already) that sends an attempt's file again, other bytes or not, adds
+      -- no second copy: one file per result, attempt and name (the same bytes again are the unique index's conflict). A
+      -- new shard keeps its own files: a test in two shards keeps each execution's screenshot, whatever its attempt number
+      ${opts.replay
+        ? sql`having not exists (select 1 from ${attachments} x
+        where x.result_id = refs.result_id and x.name = refs.name and x.attempt is not distinct from min(refs.attempt))`
+        : sql``}
       on conflict do nothing
     )
     select distinct f.path from files f join refs on refs.path = f.path`)

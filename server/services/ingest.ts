@@ -100,7 +100,7 @@ export async function ingestRun(
       ? await applyUpload(tx, project.id, run, fresh, isNewRun, [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
       : await replayUpload(tx, run.id, plan.files, unlikeTheRun(plan, run))
     touchedClusters = applied.touchedClusters
-    const unnamed = await storeAttachments(tx, project.id, run.id, staged)
+    const unnamed = await storeAttachments(tx, project.id, run.id, staged, { replay: !fresh.length })
     stepDone('files')
     if (applied.daysDue) {
       await markDaysDue(tx, project.id, run.id, applied.daysDue)

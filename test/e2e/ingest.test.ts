@@ -227,6 +227,14 @@ describe('ingest', () => {
     const files = await (await fetch(`${server.url}/api/runs/${first.body.runId}/attachments`, { headers: { cookie } })).json() as { name: string, url: string }[]
     expect(files.map(f => f.name)).toEqual(['screenshot'])
     expect(await (await fetch(`${server.url}${files[0]!.url}`, { headers: { cookie } })).text()).toBe('PNG-1')
+    // a new shard that runs the test again keeps its own screenshot beside the first (one result, both executions)
+    const shard = JSON.stringify({ ...JSON.parse(report), results: [...JSON.parse(report).results, { title: 'another', status: 'passed' }] })
+    const second = await upload(server, [{ name: 'r2.json', content: shard }, { name: 'shots/cart.png', content: 'PNG-shard', field: 'attachment' }],
+      { key, query: { project: 'retry-files', branch: 'main', runKey: 'retry-files-1' }, headers: { 'content-type': 'multipart/form-data' } })
+    expect(second.status).toBe(201)
+    const both = await (await fetch(`${server.url}/api/runs/${first.body.runId}/attachments`, { headers: { cookie } })).json() as { url: string }[]
+    const bytes = await Promise.all(both.map(async f => (await fetch(`${server.url}${f.url}`, { headers: { cookie } })).text()))
+    expect(bytes.sort()).toEqual(['PNG-1', 'PNG-shard'])
   })
 
   it('without a run key, re-sending the same content is still one run', async () => {

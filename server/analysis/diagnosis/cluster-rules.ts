@@ -11,11 +11,12 @@ export const round = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * 100
 
 /**
  * A run where most of the suite failed counts as this cluster's infrastructure run when the cluster's error is a good
- * part of that run's failures: then many tests failed together with the same error. A cluster that is one of many
- * errors of such a run (42 failures, 42 different messages) shows a wide break, not a shared cause, and the message
- * rules say more of it than "fix the environment".
+ * part of that run's failures: then many tests failed together with the same error (an outage that fails its tests
+ * two or three ways still makes each of them a quarter or more). A cluster that is one of many errors of such a run
+ * (42 failures, 42 different messages) shows a wide break, not a shared cause, and the message rules say more of it
+ * than "fix the environment".
  */
-const SHARED_FAILURES = 0.5
+const SHARED_FAILURES = 0.25
 
 function infraStats(ctx: ClusterContextData) {
   const listed = ctx.history.runs.filter(r => r.infra)

@@ -38,7 +38,7 @@ export const testCases = pgTable('test_cases', {
   flakyRetryPasses: integer().notNull().default(0),
   flakyFlips: integer().notNull().default(0),
   flakyMixedCommits: integer().notNull().default(0),
-  /** Failed results in the window on any branch: while there is one, ingest rescores the test on a pass too. */
+  /** Failed results in the windows its label reads (every branch's, the label branch's): while any, a pass rescores it. */
   flakyWindowFailures: integer().notNull().default(0),
   /** Why the label: one line. Null on rows labelled before reasons existed: start-up relabels those. */
   flakyReason: text(),

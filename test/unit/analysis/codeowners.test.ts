@@ -82,6 +82,14 @@ docs/*                  docs@example.com
     expect(parseCodeowners(`${'a'.repeat(4096)} @acme/x`)).toHaveLength(1)
   })
 
+  it('reads a run of stars as two, in time whatever the path (16 stars backtracked for over 100 s)', () => {
+    const path = 'packages/web/src/components/checkout/payment-form.spec.tsx'
+    for (const stars of [3, 16, 400]) {
+      const rules = parseCodeowners(`${'*'.repeat(stars)}.tsx @acme/tsx\n${'*'.repeat(stars)}x.ts @acme/never`)
+      expect(ownersOf(rules, path), `${stars} stars`).toEqual(['@acme/tsx'])
+    }
+  })
+
   it('owns nothing without rules', () => {
     expect(ownersOf(parseCodeowners(''), 'a.ts')).toEqual([])
   })

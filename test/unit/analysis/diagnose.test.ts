@@ -393,6 +393,9 @@ describe('diagnoseContext', () => {
     const { d } = diagnose(evidence({ samples: [s], runs, runsTotal: 1, infraHits: 1 }))
     expect(d.rule).not.toBe('infrastructure')
     expect(`${d.summary} ${d.rootCause}`).not.toMatch(/same error|Fix the environment/)
+    // an outage that failed its 42 tests three ways is infrastructure for each of its causes
+    const outage = [runStat({ runId: s.runId, hits: 14, executed: 43, failing: 42, infra: true })]
+    expect(diagnose(evidence({ samples: [s], runs: outage, runsTotal: 1, infraHits: 14 })).d.rule).toBe('infrastructure')
   })
 
   it('flaky: the affected tests are flaky by the rollup, whatever the message says', () => {

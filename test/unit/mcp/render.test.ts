@@ -16,8 +16,8 @@ describe('render', () => {
   })
 
   it.each([
-    ['get_test_case keeps a long typical error whole', 'get_test_case', 10_000, 10_000],
-    ['get_test_case cuts past 16,000 characters and says so, not that it has the rest', 'get_test_case', 20_000, 16_000, ' [truncated at 16,000 characters]'],
+    ['get_test_case keeps a long typical error whole', 'get_test_case', 9_000, 9_000],
+    ['get_test_case cuts past 10,000 characters and says so, not that it has the rest', 'get_test_case', 20_000, 10_000, ' [truncated at 10,000 characters]'],
     ['get_cluster points to the context bundle', 'get_cluster', 5_000, 4_000, ' [truncated: get_cluster_context has the evidence whole]'],
     ['a list points to get_test_case', 'list_failed_cases', 5_000, 4_000, ' [truncated: get_test_case returns the typical error whole]'],
   ])('%s', (_name, tool, length, kept, marker = '') => {
@@ -27,9 +27,20 @@ describe('render', () => {
     expect(structured.lastError.stack).toBe(kept < length ? `${stack.slice(0, kept)}…${marker}` : stack)
   })
 
-  it('keeps failingSince and lastPassed when null: a test always carries them', () => {
-    expect((render({ label: 'flaky', failingSince: null, lastPassed: null, other: null }, 'get_test_case', { canShorten: false }) as { json: string }).json)
+  it('keeps get_test_case\'s failingSince and lastPassed when null (a test always carries them), not a list row\'s', () => {
+    const json = (answer: unknown, tool: string) => (render(answer, tool, { canShorten: false }) as { json: string }).json
+    expect(json({ label: 'flaky', failingSince: null, lastPassed: null, other: null }, 'get_test_case'))
       .toBe('{"label":"flaky","failingSince":null,"lastPassed":null}')
+    expect(json({ items: [{ label: 'flaky', failingSince: null, lastPassed: null }] }, 'list_flaky_tests')).toBe('{"items":[{"label":"flaky"}]}')
+  })
+
+  it('keeps a get_test_case answer whole with its longest error: 16,000 characters of message and a stack repeating it', () => {
+    const message = 'm'.repeat(16_000)
+    const answer = { label: 'broken', reason: 'failed the last 3 runs', history: [{ runId: 'r', status: 'failed' }],
+      lastError: { message, stack: `${message}\n${'    at frame (file.ts:1:1)\n'.repeat(700)}` } }
+    const rendered = render(answer, 'get_test_case', { canShorten: true }) as { structured: Record<string, any> }
+    expect(rendered.structured).toMatchObject({ label: 'broken', history: [{ runId: 'r' }] })
+    expect(rendered.structured.lastError.message).toMatch(/^m{10000}… \[truncated at 10,000 characters\]$/)
   })
 
   it.each([
