@@ -4,7 +4,7 @@ import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuer
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
 import { executeKept, runKept, slot } from '../db/kept'
 import { rowsOf } from '../db/sql'
-import { notFound } from '../utils/errors'
+import { badRequest, notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
 import { isQuarantined } from './quarantine'
@@ -93,6 +93,10 @@ export async function listRuns(
   projectSlug: string,
   query: Partial<ListRunsQuery> & { limit: number },
 ): Promise<Page<RunSummary>> {
+  // both are ISO strings in UTC (the schema writes them so): a window that ends before it starts is a mistake, not an empty list
+  if (query.since && query.until && query.since > query.until) {
+    throw badRequest(`since (${query.since}) is after until (${query.until}): no run starts in between. Swap them.`, 'invalid_input')
+  }
   const list = listOf('runs', projectSlug, query.branch, query.status, query.since, query.until)
   const after = decodeCursor<string>(query.cursor, 'timestamp', list)
   const db = await useReadDb()

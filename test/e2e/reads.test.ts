@@ -346,6 +346,10 @@ describe('read API on the demo dataset', () => {
       .toEqual({ note: 'Nothing to compare with: no earlier run on this run\'s branch or on the default branch.' })
     // a day that does not exist is refused, not read as the one it rolls over to
     expect((await mcp('list_runs', { projectSlug: 'billing', since: '2026-02-30' })).text).toMatch(/Dates are ISO 8601/)
+    // a window that ends before it starts is said, not answered with an empty list
+    const reversed = 'since (2026-12-10T00:00:00.000Z) is after until (2026-11-01T00:00:00.000Z): no run starts in between. Swap them.'
+    expect((await mcp('list_runs', { projectSlug: 'billing', since: '2026-12-10', until: '2026-11-01' })).text).toBe(reversed)
+    expect(await get('/api/projects/billing/runs?since=2026-12-10&until=2026-11-01')).toMatchObject({ status: 400, body: { message: reversed } })
     const bound = await mcpAs('web')
     expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
     expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)
