@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
 import { useReadDb, schema } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { AttentionQuery } from '#shared/schemas/attention'
@@ -42,11 +43,12 @@ export async function listAttention(scope: Scope, query: AttentionQuery): Promis
   const perProject = (where: SQL | undefined) => db.select({ project: projects.slug, clusters: count() }).from(failureClusters)
     .innerJoin(projects, eq(projects.id, failureClusters.projectId)).where(where)
     .groupBy(projects.slug).orderBy(desc(count()), projects.slug)
+  /** A section's newest `limit` clusters by the time that puts them in it. */
+  const latest = (where: SQL | undefined, by: PgColumn) => db.select(clusterColumns).from(failureClusters)
+    .innerJoin(projects, eq(projects.id, failureClusters.projectId)).where(where).orderBy(desc(by), failureClusters.id).limit(query.limit)
   const [fresh, regressed, flaky, freshCounts, regressedCounts] = await Promise.all([
-    db.select(clusterColumns).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
-      .where(isNew).orderBy(desc(failureClusters.firstSeenAt), failureClusters.id).limit(query.limit),
-    db.select(clusterColumns).from(failureClusters).innerJoin(projects, eq(projects.id, failureClusters.projectId))
-      .where(isRegressed).orderBy(desc(failureClusters.lastSeenAt), failureClusters.id).limit(query.limit),
+    latest(isNew, failureClusters.firstSeenAt),
+    latest(isRegressed, failureClusters.lastSeenAt),
     newlyFlaky(scope, since, query.limit + 1),
     perProject(isNew),
     perProject(isRegressed),
