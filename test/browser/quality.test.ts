@@ -254,8 +254,20 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     try {
       await page.getByRole('button', { name: 'Collapse sidebar' }).click()
       await expect.poll(widthOf).toBeLessThan(wide / 2)
+      // one cookie for every page (its name came from useId, which differed between pages)
+      const stored = (await context.cookies()).filter(c => c.name.startsWith('dashboard-sidebar'))
+      expect(stored.map(c => [c.name, JSON.parse(decodeURIComponent(c.value)).collapsed])).toEqual([['dashboard-sidebar-main', true]])
       await page.reload({ waitUntil: 'networkidle' })
       expect(await widthOf()).toBeLessThan(wide / 2)
+      // another page loaded whole keeps it too, and the navbar's button says what it will do (its label was
+      // rendered before the sidebar's state was known, and hydration kept "Collapse sidebar")
+      await page.goto(`${server.url}${pages.cluster}`, { waitUntil: 'networkidle' })
+      expect(await widthOf()).toBeLessThan(wide / 2)
+      expect(await page.getByRole('button', { name: /(Collapse|Expand) sidebar/ }).getAttribute('aria-label')).toBe('Expand sidebar')
+      // the server renders the label it will keep on every page, not only when the sidebar's data comes first
+      const labels = await Promise.all(Array.from({ length: 4 }, () => [pages.overview!, pages.run!, pages.cluster!]).flat()
+        .map(async path => (await (await page.request.get(`${server.url}${path}`)).text()).match(/aria-label="(\w+) sidebar"/g)))
+      expect(new Set(labels.flat())).toEqual(new Set(['aria-label="Open sidebar"', 'aria-label="Expand sidebar"']))
       await page.getByRole('button', { name: 'Expand sidebar' }).click()
       await expect.poll(widthOf).toBe(wide)
       await page.setViewportSize(SIZES.phone)
