@@ -17,6 +17,8 @@ export type ProseSegment
 /** Ids the diagnosis is known to cite, and the run each cited result belongs to. */
 export interface ProseIds {
   runs?: string[]
+  /** A run's number by id: its link says "#50", as the pages do. */
+  runNumbers?: Record<string, number>
   /** result id → its run id: a result opens its run's page. */
   results?: Record<string, string>
   clusters?: string[]
@@ -27,7 +29,7 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g
 
 /** The page an id opens: by what the diagnosis cites, else by the word before it ("run …", "cluster …", "test case …"). */
 function pageOf(id: string, before: string, ids: ProseIds): string | null {
-  if (ids.runs?.includes(id)) return links.run(id)
+  if (ids.runs?.includes(id) || ids.runNumbers?.[id]) return links.run(id)
   if (ids.results?.[id]) return links.run(ids.results[id])
   if (ids.clusters?.includes(id)) return links.cluster(id)
   if (ids.testCases?.includes(id)) return links.testCase(id)
@@ -45,7 +47,8 @@ function linkIds(text: string, ids: ProseIds): ProseSegment[] {
     const to = pageOf(id, text.slice(Math.max(0, m.index - 12), m.index), ids)
     if (!to) continue
     if (m.index > at) out.push({ kind: 'text', text: text.slice(at, m.index) })
-    out.push({ kind: 'link', text: shortId(id), to, id })
+    const number = ids.runNumbers?.[id]
+    out.push({ kind: 'link', text: number ? `#${number}` : shortId(id), to, id })
     at = m.index + m[0].length
   }
   if (at < text.length) out.push({ kind: 'text', text: text.slice(at) })

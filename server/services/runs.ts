@@ -1,8 +1,8 @@
 import { and, desc, eq, gte, sql, type SQL } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
-import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
-import { executeKept, runKept, slot } from '../db/kept'
+import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunsPage, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
+import { executeKept, runKept, slot, type Has } from '../db/kept'
 import { rowsOf } from '../db/sql'
 import { badRequest, notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage } from './pagination'
@@ -92,7 +92,7 @@ export async function listRuns(
   scope: Scope,
   projectSlug: string,
   query: Partial<ListRunsQuery> & { limit: number },
-): Promise<Page<RunSummary>> {
+): Promise<RunsPage> {
   // both are ISO strings in UTC (the schema writes them so): a window that ends before it starts is a mistake, not an empty list
   if (query.since && query.until && query.since > query.until) {
     throw badRequest(`since (${query.since}) is after until (${query.until}): no run starts in between. Swap them.`, 'invalid_input')
@@ -106,17 +106,34 @@ export async function listRuns(
     since: query.since && new Date(query.since).toISOString(), until: query.until && new Date(query.until).toISOString(),
     afterKey: after?.key, afterId: after?.id, limit: query.limit + 1,
   }
-  const rows = await runKept(db, 'listRuns', values, has => db.select().from(runs).where(and(
+  // the project's runs that match the filters (a slot each), before the cursor's
+  const matching = (has: Has) => [
     sql`${runs.projectId} = (select ${projects.id} from ${projects} where ${projects.slug} = ${slot('slug')} and ${inScopeSlot(has, projects.id)})`,
     has('branch') ? eq(runs.branch, slot('branch')) : undefined,
     has('status') ? eq(runs.status, slot('status')) : undefined,
     has('since') ? sql`${runs.startedAt} >= ${slot('since')}::timestamptz` : undefined,
     has('until') ? sql`${runs.startedAt} <= ${slot('until')}::timestamptz` : undefined,
-    has('afterKey') ? sql`(${runs.startedAt}, ${runs.id}) < (${slot('afterKey')}::timestamptz, ${slot('afterId')}::uuid)` : undefined,
-  )).orderBy(desc(runs.startedAt), desc(runs.id)).limit(slot('limit')))
-  if (!rows.length) await requireProject(scope, projectSlug)
-  return toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id], list)
+  ]
+  const filtered = !!(query.branch || query.status || query.since || query.until)
+  const [rows, counted] = await Promise.all([
+    runKept(db, 'listRuns', values, has => db.select().from(runs).where(and(...matching(has),
+      has('afterKey') ? sql`(${runs.startedAt}, ${runs.id}) < (${slot('afterKey')}::timestamptz, ${slot('afterId')}::uuid)` : undefined,
+    )).orderBy(desc(runs.startedAt), desc(runs.id)).limit(slot('limit'))),
+    // a filtered list says how many runs match, counted up to MATCHING_COUNTED
+    filtered
+      ? runKept(db, 'countRuns', { ...values, afterKey: undefined, afterId: undefined, limit: MATCHING_COUNTED + 1 }, has => db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(db.select({ one: sql`1` }).from(runs).where(and(...matching(has))).limit(slot('limit')).as('m')))
+      : undefined,
+  ])
+  const page = toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id], list)
+  const n = counted?.[0]?.n
+  if (n === undefined) return page
+  return { ...page, matching: Math.min(n, MATCHING_COUNTED), ...(n > MATCHING_COUNTED ? { matchingCapped: true as const } : {}) }
 }
+
+/** Runs a filtered list counts at most: past it the list says "10,000+" (a count of a long history's runs is a scan). */
+const MATCHING_COUNTED = 10_000
 
 /** A run the caller may see, with its project's slug; a 404 otherwise. */
 export async function findRun(scope: Scope, runId: string) {

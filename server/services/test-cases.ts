@@ -81,7 +81,8 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   const { t, slug, ...q } = row
   const [counted, historyPlusOne, clusters, [last], repository] = await Promise.all([
     withCurrentCount(db, t),
-    historyRows(t, null, query.history + 1),
+    // no history read when the caller pages it itself (get_test_case's historyCursor)
+    query.history ? historyRows(t, null, query.history + 1) : [],
     db.select({
       id: failureClusters.id, title: failureClusters.title, category: failureClusters.category, status: failureClusters.status,
       occurrences: clusterTestCases.occurrences,

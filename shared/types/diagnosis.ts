@@ -34,6 +34,8 @@ export interface DiagnosisDetail {
   error: string | null
   createdAt: string
   feedback: { helpful: number, wrong: number, mine: DiagnosisFeedbackView | null }
+  /** The number of each run the text and evidence cite, by id: the dashboard writes "#50" where they have its id. */
+  runNumbers?: Record<string, number>
 }
 
 export interface DiagnosisFeedbackView {

@@ -11,6 +11,13 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
+/** A page of a project's runs; a filtered list says how many runs match the filters. */
+export interface RunsPage extends Page<RunSummary> {
+  /** Runs matching the filters, counted up to 10,000 (then `matchingCapped`); absent unfiltered (the project's runCount). */
+  matching?: number
+  matchingCapped?: true
+}
+
 export interface RunSummary {
   id: string
   /** The run's number in its project, shown as #1234. */

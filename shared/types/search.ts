@@ -22,6 +22,8 @@ export interface SearchClusterHit {
   affectedTests: number
   lastSeenAt: string
   lastSeenRunId: string | null
+  /** The element a locator's failure waited for: two clusters with one title differ by it. */
+  locator: string | null
 }
 
 /** A run whose number (`#1234`) the search text is, in one of the projects in scope. */

@@ -211,6 +211,9 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect(onBranch.items.length, 'the newest run\'s branch has runs this week').toBeGreaterThan(0)
     await expect.poll(() => rowsOf('runs-table').count()).toBe(onBranch.items.length)
     for (const row of await rowsOf('runs-table').all()) expect(await row.textContent()).toContain(branch)
+    // and says how many runs match, of the project's
+    const { runCount } = await api<{ runCount: number }>(`/api/projects/${slug}`)
+    await expect.poll(() => page.getByTestId('runs-count').textContent()).toContain(`${(onBranch as { matching?: number }).matching} of ${runCount} match`)
     expect(await page.locator('input[data-testid="from-filter"], [data-testid="from-filter"] input').inputValue()).toBe(day)
     expect(await page.getByTestId('branch-filter').inputValue()).toBe(branch)
     // choosing another branch in the select rewrites the URL
@@ -277,6 +280,10 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.getByTestId('diagnosis-card').waitFor()
     expect(await page.getByTestId('diagnosis-summary').textContent()).toBeTruthy()
     expect(await page.getByTestId('diagnosis-evidence').count()).toBeGreaterThan(0)
+    // a cited run reads as its number, the one its page shows
+    const { latest } = await api<{ latest: { evidence: { runId: string }[], runNumbers: Record<string, number> } }>(`/api/clusters/${clusterId}/diagnosis`)
+    const cited = page.getByTestId('evidence-run').first()
+    expect(await cited.textContent()).toBe(`#${latest.runNumbers[latest.evidence[0]!.runId]}`)
     await expect.poll(() => painted(page.getByTestId('occurrence-chart').locator('canvas'))).toBeGreaterThan(200)
     await shoot('cluster')
 
@@ -326,6 +333,12 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect(withLocator.length).toBeGreaterThan(1)
     await open('/projects/web/clusters', 'clusters-table')
     await expect.poll(() => page.getByTestId('cluster-locator').allTextContents()).toEqual(withLocator.map(c => c.locator))
+    // and so do the search's results for their message
+    const found = await api<{ clusters: PageWire<{ locator: string | null }> }>('/api/search?q=expect(locator)&project=web&kind=clusters&limit=50')
+    expect(found.clusters.items.filter(c => c.locator).length).toBeGreaterThan(1)
+    await open('/search?q=expect(locator)&project=web', 'search-clusters')
+    await expect.poll(() => page.getByTestId('search-cluster-locator').allTextContents())
+      .toEqual(found.clusters.items.slice(0, 10).flatMap(c => c.locator ? [c.locator] : []))
     await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
     // the demo triages nothing: put one cluster under investigation here rather than count on the triage test

@@ -1,3 +1,4 @@
+import { uuidsIn } from '#shared/uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeLlm } from '../fixtures/fake-llm'
 import { queryDb, startServer, type TestServer } from './server'
@@ -114,6 +115,10 @@ describe('diagnosis', () => {
       expect(ctx.markdown).toContain(e.runId)
       expect(ctx.markdown).toContain(e.quote)
     }
+    // every run it cites, in its evidence or only in its text (the last green run), comes with its number
+    const cites = new Set([...d.evidence.map((e: any) => e.runId), ...uuidsIn(d.rootCause)])
+    expect(cites.size).toBeGreaterThan(d.evidence.length > 0 ? 1 : 0)
+    for (const runId of cites) expect(d.runNumbers[runId]).toBe((await api('GET', `/api/runs/${runId}`)).body.number)
     // a cited result names its test, which opens (an agent follows it with get_test_case)
     const cited = d.evidence.filter((e: any) => e.resultId)
     expect(cited.length).toBeGreaterThan(0)

@@ -69,6 +69,13 @@ describe('read API on the demo dataset', () => {
     const failed = await all(c => ok(`/api/projects/web/runs?status=failed&branch=main&limit=5${c ? `&cursor=${c}` : ''}`))
     expect(failed.length).toBeGreaterThan(0)
     expect(failed.every(r => r.status === 'failed' && r.branch === 'main')).toBe(true)
+    // a filtered list says how many runs match, on every page; an unfiltered one leaves it to the project's runCount
+    const firstFailed = await ok('/api/projects/web/runs?status=failed&branch=main&limit=1')
+    expect(failed.length).toBeGreaterThan(1)
+    expect(firstFailed.matching).toBe(failed.length)
+    expect((await ok(`/api/projects/web/runs?status=failed&branch=main&limit=1&cursor=${firstFailed.nextCursor}`)).matching).toBe(failed.length)
+    expect((await ok('/api/projects/web/runs?branch=no-such-branch')).matching).toBe(0)
+    expect(await ok('/api/projects/web/runs?limit=5')).not.toHaveProperty('matching')
     // the project's latest runs are read as one JSON column (runs.ts, recentRunsOf): the same summaries the runs list gives
     expect(project.recentRuns).toEqual(runs.slice(0, 10))
   })

@@ -16,7 +16,7 @@ export const getTestCaseTool = defineTool({
   run: async (scope, { testCaseId, historyCursor, history: limit }) => {
     // the answer's historyNextCursor continues the history, `history` rows at a time
     const [test, page] = await Promise.all([
-      getTestCase(scope, testCaseId, { history: historyCursor ? 1 : limit }),
+      getTestCase(scope, testCaseId, { history: historyCursor ? 0 : limit }),
       historyCursor ? listTestCaseHistory(scope, testCaseId, { cursor: historyCursor, limit }) : undefined,
     ])
     return testCaseAnswer(page ? { ...test, history: page.items, historyNextCursor: page.nextCursor ?? null } : test)

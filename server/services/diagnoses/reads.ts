@@ -1,9 +1,10 @@
-import { and, desc, eq, exists, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, desc, eq, exists, inArray, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { useDb, schema, type Db } from '../../db'
 import { runKept, slot } from '../../db/kept'
 import { iso } from '../../db/sql'
 import type { DiagnosisFeedbackBody, UsageQuery } from '#shared/schemas/diagnosis'
 import type { ClusterDiagnosis, DiagnosisDetail, DiagnosisUsage, DiagnosisUsageDay } from '#shared/types/diagnosis'
+import { uuidsIn } from '#shared/uuid'
 import { notFound } from '../../utils/errors'
 import { requireCluster } from '../clusters'
 import { authorize } from '../policy'
@@ -16,7 +17,7 @@ import { scheduleDiagnosis } from './queue'
  * member does on request.
  */
 
-const { diagnoses, diagnosisFeedback, failureClusters } = schema
+const { diagnoses, diagnosisFeedback, failureClusters, runs } = schema
 
 /** Said in place of a diagnosis while the one ingest started has not landed yet. */
 const PENDING_NOTE = 'Not diagnosed yet: a diagnosis is made after each upload with new evidence, and this one is on its way.'
@@ -129,10 +130,25 @@ async function readDiagnosis(db: Db, scope: Scope, clusterId: string): Promise<C
  * a note while the first one is on its way). Never computes one. 404 outside the scope: only a read that found no
  * version asks whether the cluster is there at all.
  */
-export async function getClusterDiagnosis(scope: Scope, clusterId: string): Promise<ClusterDiagnosis> {
-  const diagnosis = await readDiagnosis(await useDb(), scope, clusterId)
+export async function getClusterDiagnosis(scope: Scope, clusterId: string, opts: { runNumbers?: boolean } = {}): Promise<ClusterDiagnosis> {
+  const db = await useDb()
+  const diagnosis = await readDiagnosis(db, scope, clusterId)
   if (!diagnosis.latest) await requireCluster(scope, clusterId)
+  else if (opts.runNumbers) diagnosis.latest.runNumbers = await citedRunNumbers(db, clusterId, diagnosis.latest)
   return diagnosis
+}
+
+/**
+ * The number of every run of the cluster's project that a diagnosis cites by id, in its evidence or its text (an LLM
+ * may cite one only in a sentence). Pages say "#50" where the text has the id; an agent reads the ids.
+ */
+async function citedRunNumbers(db: Db, clusterId: string, d: DiagnosisDetail): Promise<Record<string, number>> {
+  const text = [d.summary, d.rootCause, d.suggestedFix, d.changed ?? '', ...d.investigationSteps, ...d.evidence.flatMap(e => [e.quote, e.why])]
+  const ids = [...new Set([...d.evidence.map(e => e.runId), ...uuidsIn(text.join('\n'))])]
+  if (!ids.length) return {}
+  const rows = await db.select({ id: runs.id, number: runs.number }).from(runs).where(and(inArray(runs.id, ids),
+    eq(runs.projectId, db.select({ id: failureClusters.projectId }).from(failureClusters).where(eq(failureClusters.id, clusterId)))))
+  return Object.fromEntries(rows.filter(r => r.number != null).map(r => [r.id, r.number!]))
 }
 
 /** A user asks for a fresh diagnosis (members and admins): always a new version. */
@@ -140,7 +156,7 @@ export async function rediagnoseCluster(scope: Scope, clusterId: string): Promis
   await requireCluster(scope, clusterId)
   authorize(scope, 'rediagnose')
   await scheduleDiagnosis(clusterId, true)
-  return readDiagnosis(await useDb(), scope, clusterId)
+  return getClusterDiagnosis(scope, clusterId, { runNumbers: true })
 }
 
 /** Records the caller's feedback on one diagnosis version (one per user: a new answer replaces the old one). */

@@ -67,4 +67,17 @@ describe('proseSegments', () => {
   it.each(CASES)('$what', ({ text, segments }) => {
     expect(proseSegments(text, ids)).toEqual(segments)
   })
+
+  it('a run whose number is known reads as the pages write it, #50; a result keeps its id', () => {
+    expect(proseSegments(`passed at abc (run ${RUN}), see ${RESULT_A}`, { ...ids, runNumbers: { [RUN]: 50 } })).toEqual([
+      { kind: 'text', text: 'passed at abc (run ' }, { kind: 'link', text: '#50', to: `/runs/${RUN}`, id: RUN },
+      { kind: 'text', text: '), see ' }, { kind: 'link', text: shortId(RESULT_A), to: `/runs/${RUN}`, id: RESULT_A },
+    ])
+  })
+
+  it('a run known by its number links wherever the text names it ("… on main was <id>")', () => {
+    expect(proseSegments(`the last green run was ${CLUSTER}.`, { runNumbers: { [CLUSTER]: 7 } })).toEqual([
+      { kind: 'text', text: 'the last green run was ' }, { kind: 'link', text: '#7', to: `/runs/${CLUSTER}`, id: CLUSTER }, { kind: 'text', text: '.' },
+    ])
+  })
 })

@@ -6,5 +6,5 @@ import { validParams } from '../../../utils/validate'
 export default defineEventHandler(async (event) => {
   const scope = await requireUserScope(event)
   const { clusterId } = await validParams(event, clusterParamsSchema)
-  return getClusterDiagnosis(scope, clusterId)
+  return getClusterDiagnosis(scope, clusterId, { runNumbers: true })
 })
