@@ -22,6 +22,8 @@ export interface JunitSink {
   stdout: string[]
   stderr: string[]
   unnamed: number
+  /** References to entities XML does not define, by name (kept as written), for the receipt's note. */
+  undefinedEntities: Map<string, number>
   /** The root element: its name and attributes. */
   root: { name: string, attrs: Attrs } | null
   /** timestamp/time of each <testsuite> directly under a <testsuites> root, for the run's timing. */
@@ -88,6 +90,10 @@ class Reader {
       case 'text': return f.done(f.text)
       case 'properties': return f.done()
     }
+  }
+
+  undefinedEntity(name: string): void {
+    this.sink.undefinedEntities.set(name, (this.sink.undefinedEntities.get(name) ?? 0) + 1)
   }
 
   wantsText(): boolean {

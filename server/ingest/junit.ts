@@ -29,7 +29,9 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     if (r.durationMs != null) casesMs = (casesMs ?? 0) + r.durationMs
     onResult(r)
   }
-  const sink: JunitSink = { result, errors: [], stdout: [], stderr: [], unnamed: 0, root: null, topSuites: [] }
+  const sink: JunitSink = {
+    result, errors: [], stdout: [], stderr: [], unnamed: 0, undefinedEntities: new Map(), root: null, topSuites: [],
+  }
   readJunit(xml, sink)
   const { name: rootName, attrs: ra } = sink.root!
 
@@ -50,6 +52,7 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
 
   const warnings: string[] = []
   if (sink.unnamed) warnings.push(`${sink.unnamed} testcase${sink.unnamed === 1 ? ' has' : 's have'} no name; shown as "(unnamed testcase)".`)
+  if (sink.undefinedEntities.size) warnings.push(undefinedEntitiesNote(sink.undefinedEntities))
   if (sink.errors.length) warnings.push(`${sink.errors.length} <error>/<failure> element${sink.errors.length === 1 ? ' sits' : 's sit'} outside any testcase; reported as run errors, not tests.`)
   return {
     format: 'junit',
@@ -63,6 +66,15 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     metadata: {},
     warnings,
   }
+}
+
+/** The receipt's note on entity references XML does not define: which, how often, and that they were kept as written. */
+function undefinedEntitiesNote(found: Map<string, number>): string {
+  const total = [...found.values()].reduce((a, b) => a + b, 0)
+  const named = [...found].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, n]) => `&${name};${n > 1 ? ` ×${n}` : ''}`)
+  const more = found.size > 5 ? `, and ${found.size - 5} more` : ''
+  return `${total} reference${total === 1 ? '' : 's'} to entities XML does not define (${named.join(', ')}${more}) kept as written: `
+    + 'XML has only &amp; &lt; &gt; &quot; &apos; and numeric references like &#160;.'
 }
 
 /** Parses JUnit XML into a report with its results. Throws ReportParseError as streamJunit does. */

@@ -15,21 +15,30 @@ export interface XmlHandler {
   wantsText: () => boolean
   /** Character data of the current element: decoded text, or a CDATA section verbatim. */
   text: (s: string) => void
+  /** A reference to an entity XML does not define (`&nbsp;`) in text or an attribute read: it is kept as written. */
+  undefinedEntity?: (name: string) => void
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'' }
-const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos));/g
+const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|([A-Za-z_][\w.-]{0,63}));/g
 
 const xmlChar = (cp: number) => cp === 0x9 || cp === 0xA || cp === 0xD
   || (cp >= 0x20 && cp <= 0xD7FF)
   || (cp >= 0xE000 && cp <= 0xFFFD)
   || (cp >= 0x10000 && cp <= 0x10FFFF)
 
-/** Decodes the five predefined entities and numeric character references; anything else is left as written. */
-function decodeEntities(s: string): string {
+/**
+ * Decodes the five predefined entities and numeric character references; anything else is left as written, and a
+ * named entity XML does not define (HTML's `&nbsp;`) is told to `undefinedEntity`.
+ */
+function decodeEntities(s: string, undefinedEntity?: (name: string) => void): string {
   if (!s.includes('&')) return s
   return s.replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-    if (name) return NAMED[name]!
+    if (name) {
+      if (Object.hasOwn(NAMED, name)) return NAMED[name]!
+      undefinedEntity?.(name)
+      return m
+    }
     const cp = hex ? Number.parseInt(hex, 16) : Number(dec)
     return xmlChar(cp) ? String.fromCodePoint(cp) : m
   })
@@ -41,13 +50,13 @@ const eol = (s: string): string => s.includes('\r') ? s.replace(/\r\n?/g, '\n') 
 const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
 /** The attributes in xml[from, to), entity-decoded; a repeated name keeps its first value (the validator refuses repeats). */
-function attributes(xml: string, from: number, to: number): Attrs {
+function attributes(xml: string, from: number, to: number, undefinedEntity?: (name: string) => void): Attrs {
   const out: Attrs = {}
   if (to <= from) return out
   const source = xml.slice(from, to)
   ATTRIBUTE.lastIndex = 0
   for (let m = ATTRIBUTE.exec(source); m; m = ATTRIBUTE.exec(source)) {
-    if (!(m[1]! in out)) out[m[1]!] = decodeEntities(eol(m[2] ?? m[3]!))
+    if (!(m[1]! in out)) out[m[1]!] = decodeEntities(eol(m[2] ?? m[3]!), undefinedEntity)
   }
   return out
 }
@@ -76,11 +85,12 @@ const isNameEnd = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || 
 /** Walks a well-formed document once, calling the handler for every start tag, end tag and wanted text. */
 export function scanXml(xml: string, h: XmlHandler): void {
   const n = xml.length
+  const undefinedEntity = h.undefinedEntity?.bind(h)
   let i = 0
   while (i < n) {
     const lt = xml.indexOf('<', i)
     const end = lt < 0 ? n : lt
-    if (end > i && h.wantsText()) h.text(decodeEntities(eol(xml.slice(i, end))))
+    if (end > i && h.wantsText()) h.text(decodeEntities(eol(xml.slice(i, end)), undefinedEntity))
     if (lt < 0) return
     const next = xml.charCodeAt(lt + 1)
     if (next === 33 /* ! */) {
@@ -116,7 +126,7 @@ export function scanXml(xml: string, h: XmlHandler): void {
     }
     const selfClosing = xml.charCodeAt(j - 1) === 47
     const to = selfClosing ? j - 1 : j
-    h.open(name, () => attributes(xml, from, to))
+    h.open(name, () => attributes(xml, from, to, undefinedEntity))
     if (selfClosing) h.close()
     i = j + 1
   }

@@ -232,6 +232,22 @@ describe('text encoding', () => {
     expect(r.errorStack).toBe('x && y < z')
   })
 
+  it.each([
+    {
+      what: 'in text and attributes, counted by name',
+      xml: '<testsuite><testcase name="a&nbsp;b"><failure message="&copy; x">&nbsp;&nbsp;y</failure></testcase></testsuite>',
+      title: 'a&nbsp;b', note: '4 references to entities XML does not define (&nbsp; ×3, &copy;) kept as written',
+    },
+    { what: 'not in CDATA, where & is text', xml: '<testsuite><testcase name="t"><system-out><![CDATA[a &nbsp; b]]></system-out></testcase></testsuite>', title: 't', note: null },
+    { what: 'not for the five XML has', xml: '<testsuite><testcase name="&amp;&lt;&gt;&quot;&apos;&#160;x"/></testsuite>', title: '&<>"\'\u00A0x', note: null },
+  ])('keeps an entity XML does not define (&nbsp;) as written and says so on the receipt: $what', ({ xml, title, note }) => {
+    const report = parseJunit(xml)
+    expect(report.results[0]!.title).toBe(title)
+    const said = report.warnings.find(w => w.includes('entities XML does not define'))
+    if (note) expect(said).toContain(note)
+    else expect(said).toBeUndefined()
+  })
+
   it('decodes once: &amp;lt; is the text "&lt;", not "<"', () => {
     expect(parseJunit('<testsuite><testcase name="&amp;lt;"/></testsuite>').results[0]!.title).toBe('&lt;')
   })
