@@ -3,7 +3,8 @@ import type { LocationQuery } from 'vue-router'
 /**
  * Filters kept in the URL query so a filtered view can be shared and survives a reload. Every field reads as a
  * string (empty = not set). Changing a filter drops the page cursor: the first page of the new filter is what
- * anyone expects to see.
+ * anyone expects to see. Each change is an entry of the browser's history (Back undoes it), except while typing
+ * (`typing`: the text's next change replaces it, so Back does not walk back letter by letter).
  */
 export function useQueryFilters<K extends string>(keys: readonly K[]) {
   const route = useRoute()
@@ -15,10 +16,14 @@ export function useQueryFilters<K extends string>(keys: readonly K[]) {
   }
   const filters = computed(() => Object.fromEntries(keys.map(k => [k, read(route.query, k)])) as Record<K, string>)
 
-  function set(patch: Partial<Record<string, string | null>>) {
+  /** Whether the current history entry was made by typing (the next keystroke's change replaces it). */
+  let typed = false
+  function set(patch: Partial<Record<string, string | null>>, opts: { typing?: boolean } = {}) {
     const merged: Record<string, unknown> = { ...route.query, ...('cursor' in patch ? {} : { cursor: null }), ...patch }
     const query = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''))
-    return router.replace({ query })
+    const replace = opts.typing === true && typed
+    typed = opts.typing === true
+    return replace ? router.replace({ query }) : router.push({ query })
   }
 
   /** A writable ref for v-model on one filter. */

@@ -12,8 +12,8 @@ export function findCodeowners(root) {
 }
 
 /**
- * Sends the CODEOWNERS at `path` for `project`; one line saying what happened (a warning when it failed: the upload
- * itself has succeeded by then, so this never changes the exit code).
+ * Sends the CODEOWNERS at `path` for `project`; a line saying what happened (a warning when it failed: the upload
+ * itself has succeeded by then, so this never changes the exit code), then a warning per line the server skipped.
  * @returns {Promise<string>}
  */
 export async function sendCodeowners({ base, token, project, path, timeoutMs }) {
@@ -26,7 +26,12 @@ export async function sendCodeowners({ base, token, project, path, timeoutMs }) 
     })
     const body = await res.json().catch(() => ({}))
     if (!res.ok) return `warning: test owners from ${path} not sent (${res.status}: ${body.message ?? 'no message'})`
-    return `owners: ${body.rules} rules from ${path}, ${body.ownedTests} tests owned${body.changed ? '' : ' (unchanged)'}`
+    const lines = [`owners: ${body.rules} rules from ${path}, ${body.ownedTests} tests owned${body.changed ? '' : ' (unchanged)'}`]
+    // the lines GitHub would read otherwise than the server did, or not at all: each with its number and why
+    for (const s of body.skipped ?? []) lines.push(`warning: ${path}:${s.line} skipped: ${s.reason} (${s.text})`)
+    const unlisted = (body.skippedCount ?? 0) - (body.skipped?.length ?? 0)
+    if (unlisted > 0) lines.push(`warning: ${path}: ${unlisted} more lines skipped`)
+    return lines.join('\n')
   }
   catch (err) {
     return `warning: test owners from ${path} not sent (${err.cause?.code ?? err.name})`

@@ -12,6 +12,15 @@ export interface CodeownersRule {
   matches: (path: string) => boolean
 }
 
+/** A line of a CODEOWNERS file that was not read as GitHub would read it, and why (the upload's answer lists them). */
+export interface SkippedLine {
+  /** 1-based. */
+  line: number
+  /** The line as written, cut at 200 characters. */
+  text: string
+  reason: string
+}
+
 /** Rules are capped: a CODEOWNERS file with more lines than this is cut here (GitHub caps the file at 3 MB). */
 const MAX_RULES = 5000
 
@@ -144,19 +153,41 @@ export function patternAutomaton(pattern: string): (path: string) => boolean {
   return path => run(states, path)
 }
 
-/** The rules of a CODEOWNERS file, in file order; lines that are not rules are skipped. */
-export function parseCodeowners(text: string): CodeownersRule[] {
+/** Why a pattern is not read as a rule, or null when it is one. */
+function unreadPattern(pattern: string): string | null {
+  if (pattern.length > MAX_PATTERN) return `the pattern is over ${MAX_PATTERN.toLocaleString('en-US')} characters, longer than any path`
+  if (pattern.startsWith('!')) return 'negation (!) is not CODEOWNERS syntax; GitHub skips the line too'
+  if (pattern.includes('[')) return 'character ranges ([ ]) are not CODEOWNERS syntax; GitHub skips the line too'
+  return null
+}
+
+/**
+ * The rules of a CODEOWNERS file, in file order; lines that are not rules are skipped, and told to `skipped` (with an
+ * owner that is neither @user, @org/team nor an email, which is left out of its rule).
+ */
+export function parseCodeowners(text: string, skipped?: (s: SkippedLine) => void): CodeownersRule[] {
   const rules: CodeownersRule[] = []
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/(^|\s)#.*$/, '').trim()
+  const lines = text.split(/\r?\n/)
+  const skip = (at: number, reason: string) => skipped?.({ line: at + 1, text: lines[at]!.trim().slice(0, 200), reason })
+  for (let at = 0; at < lines.length; at++) {
+    const line = lines[at]!.replace(/(^|\s)#.*$/, '').trim()
     if (!line) continue
+    if (rules.length >= MAX_RULES) {
+      skip(at, `past the first ${MAX_RULES.toLocaleString('en-US')} rules, which are all that is read`)
+      continue
+    }
     const [pattern, ...owners] = line.split(/\s+/)
-    if (!pattern || pattern.length > MAX_PATTERN || pattern.startsWith('!') || pattern.includes('[')) continue
+    const unread = unreadPattern(pattern!)
+    if (unread) {
+      skip(at, unread)
+      continue
+    }
+    const odd = owners.filter(o => !o.includes('@'))
+    if (odd.length) skip(at, `${odd.map(o => `"${o.slice(0, 60)}"`).join(', ')} ${odd.length === 1 ? 'is' : 'are'} not @user, @org/team or an email; the rule keeps its other owners`)
     // three stars or more in a row match as two do: left as they were, the run counted as one `*` and went to the
     // regular expression, which backtracked (16 stars: over 100 s on the request thread)
-    const matches = patternMatcher(pattern.replace(/^\\#/, '#').replace(/\*{3,}/g, '**'))
-    rules.push({ pattern, owners: owners.filter(o => o.includes('@')), matches })
-    if (rules.length >= MAX_RULES) break
+    const matches = patternMatcher(pattern!.replace(/^\\#/, '#').replace(/\*{3,}/g, '**'))
+    rules.push({ pattern: pattern!, owners: owners.filter(o => o.includes('@')), matches })
   }
   return rules
 }

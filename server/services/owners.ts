@@ -25,11 +25,18 @@ async function writeOwners(tx: Tx, rows: { id: string, owners: string[] }[]): Pr
   }
 }
 
+/** Skipped lines an upload of CODEOWNERS lists (all are counted). */
+const SKIPPED_LISTED = 20
+
 /** Stores the project's CODEOWNERS (an ingest key's upload) and re-owns its tests when it changed. 404 outside the scope. */
 export async function storeCodeowners(scope: Scope, projectSlug: string, content: string): Promise<CodeownersReceipt> {
   authorize(scope, 'ingest')
   const project = await requireProject(scope, projectSlug)
-  const rules = parseCodeowners(content)
+  const skipped: CodeownersReceipt['skipped'] = []
+  let skippedCount = 0
+  const rules = parseCodeowners(content, (line) => {
+    if (skippedCount++ < SKIPPED_LISTED) skipped.push(line)
+  })
   const db = await useDb()
   return db.transaction(async (tx) => {
     const [stored] = await tx.select({ content: projectCodeowners.content }).from(projectCodeowners)
@@ -45,7 +52,7 @@ export async function storeCodeowners(scope: Scope, projectSlug: string, content
     }
     const [owned] = await tx.select({ n: sql<number>`count(*)::int` }).from(testCases)
       .where(sql`${testCases.projectId} = ${project.id} and cardinality(${testCases.owners}) > 0`)
-    return { project: project.slug, rules: rules.length, changed, ownedTests: owned?.n ?? 0 }
+    return { project: project.slug, rules: rules.length, changed, ownedTests: owned?.n ?? 0, skipped, skippedCount }
   })
 }
 

@@ -126,6 +126,7 @@ export async function listRuns(
           .from(db.select({ one: sql`1` }).from(runs).where(and(...matching(has))).limit(slot('limit')).as('m')))
       : undefined,
   ])
+  if (!rows.length) await requireProject(scope, projectSlug)
   const page = toPage(rows, query.limit, r => toRunSummary(r, projectSlug), r => [r.startedAt.toISOString(), r.id], list)
   const n = counted?.[0]?.n
   if (n === undefined) return page

@@ -56,4 +56,8 @@ export interface CodeownersReceipt {
   rules: number
   changed: boolean
   ownedTests: number
+  /** Lines not read as GitHub would read them (negation, ranges, an owner that is no owner…): the first 20, in file order. */
+  skipped: { line: number, text: string, reason: string }[]
+  /** How many lines were skipped in all. */
+  skippedCount: number
 }

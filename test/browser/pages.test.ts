@@ -387,9 +387,26 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.waitForURL(/cursor=/)
     await expect.poll(() => rowsOf('history-table').count()).toBe(5)
     expect(await rowsOf('history-table').first().innerHTML()).toContain(older.items[0]!.runId)
+    // each page is an entry of the browser's history: Back and Forward walk the pages, and Previous is Back
+    await page.goBack()
+    await page.waitForURL(u => !u.search.includes('cursor='))
+    await expect.poll(() => rowsOf('history-table').count()).toBe(50)
+    await page.goForward()
+    await page.waitForURL(/cursor=/)
+    await expect.poll(() => rowsOf('history-table').count()).toBe(5)
     await page.getByTestId('pager').getByRole('button', { name: 'Previous' }).click()
     await page.waitForURL(u => !u.search.includes('cursor='))
     await expect.poll(() => rowsOf('history-table').count()).toBe(50)
+    // and so is a filter: Back undoes it, and the explorer's search box shows the query Back returned to
+    await open('/projects/paging/tests', 'explorer-query')
+    const box = page.locator('[data-testid="explorer-query"] input, input[data-testid="explorer-query"]')
+    await box.fill('pages')
+    await page.waitForURL(/query=pages/)
+    await box.fill('pages 1')
+    await page.waitForURL(/query=pages\+1|query=pages%201/)
+    await page.goBack()
+    await page.waitForURL(u => !u.search.includes('query='))
+    await expect.poll(() => box.inputValue()).toBe('')
   })
 
   it('test page: history filtered by branch, and "fails only on this branch" against the default branch', async () => {

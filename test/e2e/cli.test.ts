@@ -95,7 +95,7 @@ describe('proofdeck CLI against the built server', () => {
   it('sends the repository\'s CODEOWNERS with an upload: tests get owners, lists filter by them', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'pd-owners-'))
     mkdirSync(join(repo, '.github'))
-    writeFileSync(join(repo, '.github/CODEOWNERS'), '*  @acme/all\n/tests/checkout/  @acme/payments @alice\n')
+    writeFileSync(join(repo, '.github/CODEOWNERS'), '*  @acme/all\n/tests/checkout/  @acme/payments @alice\n!tests/legacy/  @acme/old\n')
     const report = (tests: [string, string, boolean][]) => `<testsuite name="s">${tests.map(([name, file, failed]) =>
       `<testcase classname="s" name="${name}" file="${file}" time="0.1">${failed ? '<failure message="boom">boom</failure>' : ''}</testcase>`).join('')}</testsuite>`
     const upload = async (name: string, tests: [string, string, boolean][]) => {
@@ -105,6 +105,8 @@ describe('proofdeck CLI against the built server', () => {
     const first = await upload('one.xml', [['pays', 'tests/checkout/pay.spec.ts', true], ['finds', 'tests/search.spec.ts', false]])
     expect(first.stderr).toContain('owners: 2 rules from')
     expect(first.stderr).toContain('2 tests owned')
+    // a line GitHub would skip is said, with its number
+    expect(first.stderr).toMatch(/warning: \S*CODEOWNERS:3 skipped: negation \(!\) is not CODEOWNERS syntax; GitHub skips the line too \(!tests\/legacy\/ {2}@acme\/old\)/)
     // a test this upload creates is owned at ingest, from the CODEOWNERS stored before
     const second = await upload('two.xml', [['refunds', './tests/checkout/refund.spec.ts', true]])
     expect(second.stderr).toContain('(unchanged)')
@@ -139,7 +141,7 @@ describe('proofdeck CLI against the built server', () => {
       method: 'PUT', headers: { authorization: `Bearer ${env.PROOFDECK_TOKEN}` }, body: '* @x',
     })).status).toBe(404)
     // a new CODEOWNERS re-owns every test
-    expect(await (await put('tests/search.spec.ts @finders\n')).json()).toMatchObject({ rules: 1, changed: true, ownedTests: 1 })
+    expect(await (await put('tests/search.spec.ts @finders\n')).json()).toMatchObject({ rules: 1, changed: true, ownedTests: 1, skipped: [], skippedCount: 0 })
     expect((await json('/api/projects/owned/owners')).owners).toEqual(['@finders'])
     // tests without an owner are the last section, and `owner=none` is that section's whole list
     expect(sections(await json('/api/projects/owned/tests?groupBy=owner&sort=title'))).toEqual([['@finders', 1, ['finds']], [null, 2, ['pays', 'refunds']]])

@@ -58,12 +58,12 @@ describe('diagnosis', () => {
   const diagnosisOf = async (id: string) => (await api('GET', `/api/clusters/${id}/diagnosis`)).body
   const versionsOf = async (id: string) => (await diagnosisOf(id)).versions.map((v: any) => v.version)
 
-  /** `get_cluster_diagnosis` over the MCP endpoint, as an agent calls it. */
-  async function mcpDiagnosis(id: string): Promise<string> {
+  /** `get_cluster_diagnosis` (or another tool on a cluster) over the MCP endpoint, as an agent calls it. */
+  async function mcpDiagnosis(id: string, tool = 'get_cluster_diagnosis'): Promise<string> {
     const res = await fetch(`${server.url}/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_cluster_diagnosis', arguments: { clusterId: id } } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { clusterId: id } } }),
       signal: AbortSignal.timeout(15_000),
     })
     const text = await res.text()
@@ -197,12 +197,13 @@ describe('diagnosis', () => {
   })
 
   /** One report of a shop project: `pays` fails with `error` when given, `ships` always passes. */
-  async function sendShop(n: number, error: string | null, branch = 'main') {
+  /** Run `n` of the shop project; `now`: it starts when uploaded, after every diagnosis made so far. */
+  async function sendShop(n: number, error: string | null, branch = 'main', now = false) {
     const failure = error ? `<failure message="${error}" type="AssertionError">${error}\n    at Object.pay (src/pay.ts:12:9)</failure>` : ''
     const content = `<testsuite name="shop"><testcase classname="shop.CheckoutTest" name="pays">${failure}</testcase>`
       + '<testcase classname="shop.CheckoutTest" name="ships"/></testsuite>'
     const res = await upload(server, [{ name: 'TEST-shop.xml', content }], {
-      key: ingestKey, query: { project: 'shop', branch, commit: sha(200 + n), runKey: `shop-${n}`, startedAt: new Date(Date.UTC(2026, 10, 2, n)).toISOString() },
+      key: ingestKey, query: { project: 'shop', branch, commit: sha(200 + n), runKey: `shop-${n}`, ...now ? {} : { startedAt: new Date(Date.UTC(2026, 10, 2, n)).toISOString() } },
     })
     expect(res.status, JSON.stringify(res.body)).toBe(201)
     return res.body
@@ -232,6 +233,12 @@ describe('diagnosis', () => {
     await sendShop(8, error, 'release/2.0') // a new branch is material
     // the diagnosis runs on the job queue after the upload: a CI machine under load took over the default 10 s here
     await expect.poll(async () => (await diagnosisOf(id)).latest.changed, { timeout: 30_000 }).toMatch(/(?:^|; )new branch release\/2\.0$/)
+
+    // the same failure in a run after it: no new version, and an agent reading the cluster is told its diagnosis is older
+    const { version } = (await diagnosisOf(id)).latest
+    await sendShop(9, error, 'release/2.0', true)
+    const cluster = JSON.parse(await mcpDiagnosis(id, 'get_cluster'))
+    expect(cluster.diagnosis).toMatchObject({ version, note: `Made before the latest failure (${cluster.lastSeenAt}): the scores and counts it quotes are of its time.` })
   })
 
   it('gives a cluster and its diagnosis one category', async () => {

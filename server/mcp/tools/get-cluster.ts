@@ -12,6 +12,11 @@ export const getClusterTool = defineTool({
   run: async (scope, { clusterId }) => {
     const cluster = await getCluster(scope, clusterId)
     const notListed = cluster.affectedTests - cluster.affected.length
-    return notListed > 0 ? { ...cluster, affectedNotListed: notListed } : cluster
+    // a diagnosis made before the cluster's latest failure quotes the scores and counts of its own time, as the page says
+    const { diagnosis } = cluster
+    const older = diagnosis && diagnosis.createdAt < cluster.lastSeenAt
+      ? { diagnosis: { ...diagnosis, note: `Made before the latest failure (${cluster.lastSeenAt}): the scores and counts it quotes are of its time.` } }
+      : {}
+    return { ...cluster, ...older, ...notListed > 0 ? { affectedNotListed: notListed } : {} }
   },
 })

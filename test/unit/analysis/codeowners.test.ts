@@ -90,6 +90,28 @@ docs/*                  docs@example.com
     }
   })
 
+  it('tells each line it does not read as a rule, and each owner it leaves out, with the line\'s number and why', () => {
+    const skipped: { line: number, text: string, reason: string }[] = []
+    const text = ['# owners', '*  @acme/all', '!vendor/  @acme/never', '[ab].ts  @never', `${'a'.repeat(5000)}  @long`,
+      'docs/  @docs team-typo  docs@example.com', '*.md  @acme/docs   # comment'].join('\r\n')
+    const rules = parseCodeowners(text, s => skipped.push(s))
+    expect(rules.map(r => [r.pattern, r.owners])).toEqual([['*', ['@acme/all']], ['docs/', ['@docs', 'docs@example.com']], ['*.md', ['@acme/docs']]])
+    expect(skipped.map(s => [s.line, s.text.slice(0, 20), s.reason])).toEqual([
+      [3, '!vendor/  @acme/neve', 'negation (!) is not CODEOWNERS syntax; GitHub skips the line too'],
+      [4, '[ab].ts  @never', 'character ranges ([ ]) are not CODEOWNERS syntax; GitHub skips the line too'],
+      [5, 'a'.repeat(20), 'the pattern is over 4,096 characters, longer than any path'],
+      [6, 'docs/  @docs team-ty', '"team-typo" is not @user, @org/team or an email; the rule keeps its other owners'],
+    ])
+    expect(skipped[2]!.text).toHaveLength(200)
+  })
+
+  it('reads the first 5,000 rules and tells every line past them', () => {
+    const skipped: number[] = []
+    const rules = parseCodeowners(Array.from({ length: 5003 }, (_, i) => `f${i}.ts @o`).join('\n'), s => skipped.push(s.line))
+    expect(rules).toHaveLength(5000)
+    expect(skipped).toEqual([5001, 5002, 5003])
+  })
+
   it('owns nothing without rules', () => {
     expect(ownersOf(parseCodeowners(''), 'a.ts')).toEqual([])
   })
