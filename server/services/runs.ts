@@ -133,8 +133,11 @@ export async function listRuns(
   return { ...page, matching: Math.min(n, MATCHING_COUNTED), ...(n > MATCHING_COUNTED ? { matchingCapped: true as const } : {}) }
 }
 
-/** Runs a filtered list counts at most: past it the list says "10,000+" (a count of a long history's runs is a scan). */
-const MATCHING_COUNTED = 10_000
+/**
+ * Runs a filtered list counts at most: past it the list says "1,000+". The count walks the matching runs: 10,000 of
+ * 100,000 runs took 11–14 ms on Postgres (status, or branch and status), 1,000 about a tenth, beside a page read of ~1 ms.
+ */
+const MATCHING_COUNTED = 1000
 
 /** A run the caller may see, with its project's slug; a 404 otherwise. */
 export async function findRun(scope: Scope, runId: string) {

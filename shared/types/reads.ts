@@ -13,7 +13,7 @@ export interface Page<T> {
 
 /** A page of a project's runs; a filtered list says how many runs match the filters. */
 export interface RunsPage extends Page<RunSummary> {
-  /** Runs matching the filters, counted up to 10,000 (then `matchingCapped`); absent unfiltered (the project's runCount). */
+  /** Runs matching the filters, counted up to 1,000 (then `matchingCapped`); absent unfiltered (the project's runCount). */
   matching?: number
   matchingCapped?: true
 }
