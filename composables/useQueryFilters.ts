@@ -16,14 +16,17 @@ export function useQueryFilters<K extends string>(keys: readonly K[]) {
   }
   const filters = computed(() => Object.fromEntries(keys.map(k => [k, read(route.query, k)])) as Record<K, string>)
 
-  /** Whether the current history entry was made by typing (the next keystroke's change replaces it). */
-  let typed = false
+  /** The URL the last change made by typing led to: while the page is still there, the next one replaces it. */
+  let typedTo: string | null = null
   function set(patch: Partial<Record<string, string | null>>, opts: { typing?: boolean } = {}) {
     const merged: Record<string, unknown> = { ...route.query, ...('cursor' in patch ? {} : { cursor: null }), ...patch }
     const query = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''))
-    const replace = opts.typing === true && typed
-    typed = opts.typing === true
-    return replace ? router.replace({ query }) : router.push({ query })
+    // a page, Back or another filter since then made another entry: that one is kept, and this change is a new one
+    const replace = opts.typing === true && typedTo === route.fullPath
+    typedTo = opts.typing ? router.resolve({ query }).fullPath : null
+    // the first page of the new filter: no way back through pages of the old one
+    const to = { query, state: { pagerTrail: [] } }
+    return replace ? router.replace(to) : router.push(to)
   }
 
   /** A writable ref for v-model on one filter. */

@@ -162,8 +162,8 @@ function unreadPattern(pattern: string): string | null {
 }
 
 /**
- * The rules of a CODEOWNERS file, in file order; lines that are not rules are skipped, and told to `skipped` (with an
- * owner that is neither @user, @org/team nor an email, which is left out of its rule).
+ * The rules of a CODEOWNERS file, in file order; lines that are not rules are skipped, as GitHub skips them (an owner
+ * that is neither @user, @org/team nor an email makes the line invalid), and told to `skipped`.
  */
 export function parseCodeowners(text: string, skipped?: (s: SkippedLine) => void): CodeownersRule[] {
   const rules: CodeownersRule[] = []
@@ -182,12 +182,17 @@ export function parseCodeowners(text: string, skipped?: (s: SkippedLine) => void
       skip(at, unread)
       continue
     }
+    // GitHub skips a line with invalid syntax whole: read with its other owners, it would own what GitHub leaves to the
+    // rules above it, and with none left it would unown them
     const odd = owners.filter(o => !o.includes('@'))
-    if (odd.length) skip(at, `${odd.map(o => `"${o.slice(0, 60)}"`).join(', ')} ${odd.length === 1 ? 'is' : 'are'} not @user, @org/team or an email; the rule keeps its other owners`)
+    if (odd.length) {
+      skip(at, `${odd.map(o => `"${o.slice(0, 60)}"`).join(', ')} ${odd.length === 1 ? 'is' : 'are'} not @user, @org/team or an email; GitHub skips the line too`)
+      continue
+    }
     // three stars or more in a row match as two do: left as they were, the run counted as one `*` and went to the
     // regular expression, which backtracked (16 stars: over 100 s on the request thread)
     const matches = patternMatcher(pattern!.replace(/^\\#/, '#').replace(/\*{3,}/g, '**'))
-    rules.push({ pattern: pattern!, owners: owners.filter(o => o.includes('@')), matches })
+    rules.push({ pattern: pattern!, owners, matches })
   }
   return rules
 }

@@ -126,7 +126,9 @@ export function scanXml(xml: string, h: XmlHandler): void {
     }
     const selfClosing = xml.charCodeAt(j - 1) === 47
     const to = selfClosing ? j - 1 : j
-    h.open(name, () => attributes(xml, from, to, undefinedEntity))
+    // read once however often the handler asks (an entity in them is told once)
+    let attrs: Attrs | undefined
+    h.open(name, () => attrs ??= attributes(xml, from, to, undefinedEntity))
     if (selfClosing) h.close()
     i = j + 1
   }

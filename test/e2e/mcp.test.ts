@@ -187,15 +187,15 @@ describe('MCP endpoint', () => {
     expect(clusters).toEqual(compact(await rest('/api/projects/web/clusters')))
     const id = clusters.items[0].id
     // the page's read adds the cited runs' numbers (#50); an agent reads the ids
-    const { runNumbers, ...restLatest } = (await rest(`/api/clusters/${id}/diagnosis`)).latest
+    const { latest: { runNumbers, ...restLatest }, ...restDiagnosis } = await rest(`/api/clusters/${id}/diagnosis`)
     expect(Object.keys(runNumbers).length).toBeGreaterThan(0)
-    expect((await data('get_cluster_diagnosis', { clusterId: id })).latest).toEqual(compact(restLatest))
+    expect(await data('get_cluster_diagnosis', { clusterId: id })).toEqual(compact({ ...restDiagnosis, latest: restLatest }))
     // the affected tests listed, and how many more there are; a diagnosis older than the latest failure says so
     for (const clusterId of clusters.items.slice(0, 10).map((c: any) => c.id)) {
       const restCluster = await rest(`/api/clusters/${clusterId}`)
       const more = restCluster.affectedTests - restCluster.affected.length
       const d = restCluster.diagnosis
-      const older = d && d.createdAt < restCluster.lastSeenAt ? { diagnosis: { ...d, note: `Made before the latest failure (${restCluster.lastSeenAt}): the scores and counts it quotes are of its time.` } } : {}
+      const older = d && d.createdAt < restCluster.lastSeenAt ? { diagnosis: { ...d, note: `Made before the run of the latest failure started (${restCluster.lastSeenAt}): the scores and counts it quotes are of its time.` } } : {}
       expect(await data('get_cluster', { clusterId })).toEqual(compact({ ...restCluster, ...older, ...(more > 0 ? { affectedNotListed: more } : {}) }))
     }
     const context = await data('get_cluster_context', { clusterId: id })

@@ -95,12 +95,14 @@ docs/*                  docs@example.com
     const text = ['# owners', '*  @acme/all', '!vendor/  @acme/never', '[ab].ts  @never', `${'a'.repeat(5000)}  @long`,
       'docs/  @docs team-typo  docs@example.com', '*.md  @acme/docs   # comment'].join('\r\n')
     const rules = parseCodeowners(text, s => skipped.push(s))
-    expect(rules.map(r => [r.pattern, r.owners])).toEqual([['*', ['@acme/all']], ['docs/', ['@docs', 'docs@example.com']], ['*.md', ['@acme/docs']]])
+    expect(rules.map(r => [r.pattern, r.owners])).toEqual([['*', ['@acme/all']], ['*.md', ['@acme/docs']]])
+    // the invalid line owns nothing and unowns nothing: docs/ keeps the owner of the rule above it
+    expect(ownersOf(rules, 'docs/a.txt')).toEqual(['@acme/all'])
     expect(skipped.map(s => [s.line, s.text.slice(0, 20), s.reason])).toEqual([
       [3, '!vendor/  @acme/neve', 'negation (!) is not CODEOWNERS syntax; GitHub skips the line too'],
       [4, '[ab].ts  @never', 'character ranges ([ ]) are not CODEOWNERS syntax; GitHub skips the line too'],
       [5, 'a'.repeat(20), 'the pattern is over 4,096 characters, longer than any path'],
-      [6, 'docs/  @docs team-ty', '"team-typo" is not @user, @org/team or an email; the rule keeps its other owners'],
+      [6, 'docs/  @docs team-ty', '"team-typo" is not @user, @org/team or an email; GitHub skips the line too'],
     ])
     expect(skipped[2]!.text).toHaveLength(200)
   })

@@ -238,6 +238,11 @@ describe('text encoding', () => {
       xml: '<testsuite><testcase name="a&nbsp;b"><failure message="&copy; x">&nbsp;&nbsp;y</failure></testcase></testsuite>',
       title: 'a&nbsp;b', note: '4 references to entities XML does not define (&nbsp; ×3, &copy;) kept as written',
     },
+    {
+      what: 'once in a top-level suite\'s name, which is read twice (its timing and its tests)',
+      xml: '<testsuites><testsuite name="a&nbsp;b"><testcase name="t"/></testsuite></testsuites>',
+      title: 't', note: '1 reference to entities XML does not define (&nbsp;) kept as written',
+    },
     { what: 'not in CDATA, where & is text', xml: '<testsuite><testcase name="t"><system-out><![CDATA[a &nbsp; b]]></system-out></testcase></testsuite>', title: 't', note: null },
     { what: 'not for the five XML has', xml: '<testsuite><testcase name="&amp;&lt;&gt;&quot;&apos;&#160;x"/></testsuite>', title: '&<>"\'\u00A0x', note: null },
   ])('keeps an entity XML does not define (&nbsp;) as written and says so on the receipt: $what', ({ xml, title, note }) => {
