@@ -163,6 +163,13 @@ export async function checkSearchAndCompare({ page, server, api, open }: Browser
   await page.getByTestId('compare-link').waitFor()
   await page.goto(`${server.url}/search?q=%23${run.number}&project=${slug}`)
   await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
+  // typed at a person's pace, a number opens its run on Enter, not on its first digit ("#9" on its way to "#93")
+  await open(`/search?project=${slug}`, 'search-input')
+  const box = page.locator('[data-testid="search-input"] input, input[data-testid="search-input"]')
+  await box.pressSequentially(`#${run.number}`, { delay: 450 })
+  await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === `#${run.number}`)
+  await box.press('Enter')
+  await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
 
   const compared = await api<{ changes: Record<string, { total: number }> }>(`/api/runs/${run.id}/compare`)
   await open(`/runs/${run.id}`, 'compare-link')

@@ -214,6 +214,12 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     // and says how many runs match, of the project's
     const { runCount } = await api<{ runCount: number }>(`/api/projects/${slug}`)
     await expect.poll(() => page.getByTestId('runs-count').textContent()).toContain(`${(onBranch as { matching?: number }).matching} of ${runCount} match`)
+    // a date typed digit by digit (its year goes 0002, 0020, 0202, 2099) is one step of the history, not four
+    const steps = await page.evaluate(() => history.length)
+    await page.locator('input[aria-label="To"]').focus()
+    await page.keyboard.type('12312099', { delay: 80 })
+    await page.waitForURL(/to=2099-12-31/)
+    expect(await page.evaluate(() => history.length)).toBe(steps + 1)
     expect(await page.locator('input[data-testid="from-filter"], [data-testid="from-filter"] input').inputValue()).toBe(day)
     expect(await page.getByTestId('branch-filter').inputValue()).toBe(branch)
     // choosing another branch in the select rewrites the URL
@@ -328,7 +334,7 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect(await rowsOf('clusters-table').first().textContent()).toContain(clusters.items[0]!.title)
     // two causes with one message (a locator's failure, the demo's Playwright project) read apart: each row shows the
     // element it waited for
-    const web = await api<PageWire<{ locator: string | null }>>('/api/projects/web/clusters?limit=25')
+    const web = await api<PageWire<{ id: string, locator: string | null }>>('/api/projects/web/clusters?limit=25')
     const withLocator = web.items.filter(c => c.locator)
     expect(withLocator.length).toBeGreaterThan(1)
     await open('/projects/web/clusters', 'clusters-table')
@@ -339,6 +345,18 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await open('/search?q=expect(locator)&project=web', 'search-clusters')
     await expect.poll(() => page.getByTestId('search-cluster-locator').allTextContents())
       .toEqual(found.clusters.items.slice(0, 10).flatMap(c => c.locator ? [c.locator] : []))
+    // and the merge dialog: each candidate with its element, the confirmation with both (never a click on Merge here)
+    const source = withLocator[0]!
+    await open(`/clusters/${source.id}`, 'merge-open')
+    await page.getByTestId('merge-open').click()
+    const candidate = page.getByTestId('merge-candidate').filter({ has: page.getByTestId('merge-candidate-locator') }).first()
+    await candidate.waitFor()
+    const itsLocator = await candidate.getByTestId('merge-candidate-locator').textContent()
+    await candidate.click()
+    const confirm = (await page.getByTestId('cluster-merge').locator('p').first().textContent())!.replace(/\s+/g, ' ')
+    expect(confirm).toContain(`(${source.locator}) into `)
+    expect(confirm).toContain(`(${itsLocator})?`)
+    await page.keyboard.press('Escape')
     await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
     // the demo triages nothing: put one cluster under investigation here rather than count on the triage test

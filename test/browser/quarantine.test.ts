@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -188,6 +188,20 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.goto(`${server.url}/runs/${empty.body.runId}`, { waitUntil: 'networkidle' })
     await page.getByText('This run has no tests').waitFor()
     expect(await page.title()).toMatch(/^#\d+ run /)
+
+    // a screenshot whose file is gone from the store (a bucket that lost it) is said in words, not drawn as a broken image
+    const dir = server.env.PROOFDECK_BLOB_DIR!
+    const png = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter(d => d.isFile()).map(d => join(d.parentPath, d.name))
+      .find(f => readFileSync(f).subarray(1, 4).toString() === 'PNG')!
+    rmSync(png)
+    // a browser that has not cached it: this one keeps showing the copy it has, as it may
+    const fresh = await browser.newContext({ storageState: await page.context().storageState() })
+    const reader = await fresh.newPage()
+    await reader.goto(`${server.url}/runs/${receipt.runId}`, { waitUntil: 'networkidle' })
+    await reader.getByTestId('attachment-missing').waitFor()
+    expect(await reader.getByTestId('attachment-image').locator('img').count()).toBe(0)
+    await fresh.close()
 
     // deleting the project deletes its attachment rows with its runs, then the sweep deletes the files
     const gone = await page.request.delete(`${server.url}/api/projects/web`, { data: { confirm: 'web' } })

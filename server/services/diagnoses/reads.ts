@@ -85,7 +85,8 @@ const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.pa
 /** The "changed" line of a version: what its basis records as new since the previous one. */
 const changedOf = (changes: string[] | string | null) => {
   const list = changes === null ? null : parsed(changes)
-  return list?.length ? list.join('; ') : null
+  // each once: a version stored before changes named a test's variant listed two variants of a test as one line twice
+  return list?.length ? [...new Set(list)].join('; ') : null
 }
 
 /** The versions a diagnosis lists, newest first. */
