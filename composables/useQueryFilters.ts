@@ -25,7 +25,7 @@ export function useQueryFilters<K extends string>(keys: readonly K[]) {
     const replace = opts.typing === true && typedTo === route.fullPath
     typedTo = opts.typing ? router.resolve({ query }).fullPath : null
     // the first page of the new filter: no way back through pages of the old one
-    const to = { query, state: { pagerTrail: [] } }
+    const to = { query, state: pagerTrailState([]) }
     return replace ? router.replace(to) : router.push(to)
   }
 

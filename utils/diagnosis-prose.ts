@@ -1,4 +1,5 @@
 import { links } from '#shared/links'
+import { uuidInText } from '#shared/uuid'
 
 /**
  * The part of an id a person can tell apart: uuidv7 ids made in one upload share their time prefix, so the first
@@ -25,7 +26,17 @@ export interface ProseIds {
   testCases?: string[]
 }
 
-const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi
+/** How a run a diagnosis cites reads: its number when known ("#50", as the pages say), else its id's distinguishing part. */
+export function runLabel(id: string, runNumbers: Record<string, number> | undefined): string {
+  const number = runNumbers?.[id]
+  return number ? `#${number}` : shortId(id)
+}
+
+/** Text kept as written (a quote), but each run it names by id and whose number is known named by its number. */
+export function withRunNumbers(text: string, runNumbers: Record<string, number> | undefined): string {
+  if (!runNumbers) return text
+  return text.replace(uuidInText(), id => runNumbers[id.toLowerCase()] ? `#${runNumbers[id.toLowerCase()]}` : id)
+}
 
 /** The page an id opens: by what the diagnosis cites, else by the word before it ("run …", "cluster …", "test case …"). */
 function pageOf(id: string, before: string, ids: ProseIds): string | null {
@@ -42,13 +53,12 @@ function pageOf(id: string, before: string, ids: ProseIds): string | null {
 function linkIds(text: string, ids: ProseIds): ProseSegment[] {
   const out: ProseSegment[] = []
   let at = 0
-  for (const m of text.matchAll(UUID)) {
+  for (const m of text.matchAll(uuidInText())) {
     const id = m[0].toLowerCase()
     const to = pageOf(id, text.slice(Math.max(0, m.index - 12), m.index), ids)
     if (!to) continue
     if (m.index > at) out.push({ kind: 'text', text: text.slice(at, m.index) })
-    const number = ids.runNumbers?.[id]
-    out.push({ kind: 'link', text: number ? `#${number}` : shortId(id), to, id })
+    out.push({ kind: 'link', text: runLabel(id, ids.runNumbers), to, id })
     at = m.index + m[0].length
   }
   if (at < text.length) out.push({ kind: 'text', text: text.slice(at) })

@@ -1,4 +1,5 @@
 import { clusterParamsSchema } from '#shared/schemas/clusters'
+import { predatesLatestFailure } from '#shared/diagnosis'
 import { getCluster } from '../../services/clusters'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
@@ -12,10 +13,9 @@ export const getClusterTool = defineTool({
   run: async (scope, { clusterId }) => {
     const cluster = await getCluster(scope, clusterId)
     const notListed = cluster.affectedTests - cluster.affected.length
-    // a diagnosis made before the run of the cluster's latest failure started quotes the scores and counts of its own
-    // time, as the page says (by the run's start: a run uploaded late is not told apart)
+    // a diagnosis made before the cluster's latest failure quotes the scores and counts of its own time, as the page says
     const { diagnosis } = cluster
-    const older = diagnosis && diagnosis.createdAt < cluster.lastSeenAt
+    const older = diagnosis && predatesLatestFailure(diagnosis.createdAt, cluster.lastSeenAt)
       ? { diagnosis: { ...diagnosis, note: `Made before the run of the latest failure started (${cluster.lastSeenAt}): the scores and counts it quotes are of its time.` } }
       : {}
     return { ...cluster, ...older, ...notListed > 0 ? { affectedNotListed: notListed } : {} }

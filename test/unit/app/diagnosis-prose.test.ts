@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { proseSegments, shortId, type ProseIds } from '../../../utils/diagnosis-prose'
+import { proseSegments, runLabel, shortId, withRunNumbers, type ProseIds } from '../../../utils/diagnosis-prose'
 
 // uuidv7 ids of one upload: the same first 13 digits (the time), different random tails
 const RUN = '019ae3f2-7c41-7b10-8a55-3c0d9e61f0a2'
@@ -79,5 +79,21 @@ describe('proseSegments', () => {
     expect(proseSegments(`the last green run was ${CLUSTER}.`, { runNumbers: { [CLUSTER]: 7 } })).toEqual([
       { kind: 'text', text: 'the last green run was ' }, { kind: 'link', text: '#7', to: `/runs/${CLUSTER}`, id: CLUSTER }, { kind: 'text', text: '.' },
     ])
+  })
+})
+
+describe('runs by number outside the prose', () => {
+  it.each([
+    { what: 'a known run', id: RUN, numbers: { [RUN]: 41 }, label: '#41' },
+    { what: 'an unknown run', id: RESULT_A, numbers: { [RUN]: 41 }, label: shortId(RESULT_A) },
+    { what: 'no numbers read', id: RUN, numbers: undefined, label: shortId(RUN) },
+  ])('runLabel: $what', ({ id, numbers, label }) => {
+    expect(runLabel(id, numbers)).toBe(label)
+  })
+
+  it('withRunNumbers names a quoted run by its number, whatever its case, and keeps every other id as written', () => {
+    const quote = `First failure: run ${RUN.toUpperCase()}; result ${RESULT_A}`
+    expect(withRunNumbers(quote, { [RUN]: 41 })).toBe(`First failure: run #41; result ${RESULT_A}`)
+    expect(withRunNumbers(quote, undefined)).toBe(quote)
   })
 })
