@@ -132,6 +132,25 @@ export async function checkSearchAndCompare({ page, server, api, open }: Browser
   if (failing.tests.items.length) await expect.poll(() => page.getByTestId('search-tests').locator('li').count()).toBe(failing.tests.items.length)
   else await page.getByTestId('search-empty').waitFor()
 
+  // rows that "More" added stay on Back from a test opened from them, and on a reload
+  const long = (await Promise.all(['spec', 'test', 'ts'].map(async w => ({ w, found: await api<Found>(`/api/search?q=${w}&project=${slug}&limit=20`) }))))
+    .find(x => x.found.tests.nextCursor)
+  expect(long, 'a search of the demo project with more than 20 tests').toBeDefined()
+  const second = await api<Found>(`/api/search?q=${long!.w}&project=${slug}&kind=tests&limit=20&cursor=${encodeURIComponent(long!.found.tests.nextCursor!)}`)
+  const shown = long!.found.tests.items.length + second.tests.items.length
+  const testRows = page.getByTestId('search-tests').locator('li')
+  await open(`/search?q=${long!.w}&project=${slug}`, 'search-tests')
+  await expect.poll(() => testRows.count()).toBe(long!.found.tests.items.length)
+  await page.getByRole('button', { name: 'More tests' }).click()
+  await expect.poll(() => testRows.count()).toBe(shown)
+  await testRows.nth(shown - 1).getByRole('link').first().click()
+  await page.waitForURL(url => url.pathname === `/tests/${second.tests.items.at(-1)!.testCaseId}`)
+  await page.goBack()
+  await page.waitForURL(url => url.pathname === '/search')
+  await expect.poll(() => testRows.count()).toBe(shown)
+  await page.reload()
+  await expect.poll(() => testRows.count()).toBe(shown)
+
   // the palette asks the server as you type and links to the page
   await open(`/projects/${slug}`, 'search-button')
   await page.getByTestId('search-button').click()

@@ -36,7 +36,8 @@ async function axeViolations(page: Page): Promise<string[]> {
 
 /**
  * What a phone user cannot reach: elements past the viewport's sides that no horizontal scroll container holds,
- * buttons/tabs/links clipped by a container that does not scroll, and tab labels cut short with an ellipsis.
+ * buttons/tabs/links clipped by a container that does not scroll, tab labels cut short with an ellipsis, and a list
+ * whose table must be scrolled sideways to read a row.
  */
 function unreachable(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -70,6 +71,15 @@ function unreachable(page: Page): Promise<string[]> {
       }
       if (!held && (r.right > vw + 1 || r.left < -1) && !el.closest('[aria-hidden="true"], [data-state="closed"]')) {
         out.push(`${name(el)} spans ${Math.round(r.left)}–${Math.round(r.right)}px of ${vw}`)
+      }
+    }
+    // a list's table fits a phone: its less needed columns hide and their facts move under the first column
+    for (const id of ['projects-table', 'runs-table', 'clusters-table', 'flaky-table', 'explorer-table']) {
+      for (const holder of document.querySelectorAll(`[data-testid=${id}]`)) {
+        const table = holder.querySelector('table')
+        if (table && table.parentElement && table.scrollWidth > table.parentElement.clientWidth + 1) {
+          out.push(`${id} scrolls sideways: ${table.scrollWidth}px in ${table.parentElement.clientWidth}`)
+        }
       }
     }
     for (const tab of document.querySelectorAll('[role="tab"]')) {

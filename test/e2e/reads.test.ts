@@ -1,7 +1,7 @@
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemoServer, type TestServer } from './server'
+import { queryDb, startDemoServer, startServer, type TestServer } from './server'
 import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
 
 /** A JUnit report: [title, file, seconds, failed?] per test. */
@@ -668,4 +668,53 @@ describe('read API on the demo dataset', () => {
     expect(near.status).toBe(201)
     expect((await ok(`/api/runs/${near.body.runId}`)).startedAt).toBe(soon)
   })
+})
+
+describe('a filtered runs list past 1,000 matches', () => {
+  let server: TestServer
+
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('counts 1,000 runs that match and says there are more, on every page of them', async () => {
+    server = await startServer()
+    const cookie = await login(server)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    const first = await upload(server, [{ name: 'junit.xml', content: '<testsuite name="s"><testcase classname="c" name="t"/></testsuite>' }], {
+      key, query: { project: 'many-runs', branch: 'main', runKey: 'uploaded' },
+    })
+    expect(first.status, JSON.stringify(first.body)).toBe(201)
+    // 1,000 more passed runs on main and one on another branch, in SQL (an upload each would take minutes); on the
+    // embedded database only while the server is stopped
+    const base = Date.now()
+    const insert = `insert into runs (project_id, run_key, number, branch, status, format, started_at)
+      select p.id, 'sql-' || g, g + 1, case when g = 1001 then 'other' else 'main' end, 'passed', 'junit',
+        to_timestamp(${base / 1000}) - g * interval '1 minute'
+      from projects p, generate_series(1, 1001) g where p.slug = 'many-runs'`
+    if (process.env.TEST_DATABASE_URL) await queryDb(server.env, insert)
+    else {
+      await server.kill()
+      await queryDb(server.env, insert)
+      server = await startServer(server.env)
+    }
+    const list = async (q: string) => {
+      const res = await fetch(`${server.url}/api/projects/many-runs/runs?${q}`, { headers: { cookie } })
+      expect(res.status).toBe(200)
+      return await res.json() as { items: unknown[], nextCursor: string | null, matching?: number, matchingCapped?: true }
+    }
+    // 1,001 on main: counted up to 1,000, with more said; the page itself is what was asked for
+    const main = await list('branch=main&limit=100')
+    expect(main).toMatchObject({ matching: 1000, matchingCapped: true })
+    expect(main.items).toHaveLength(100)
+    expect(await list(`branch=main&limit=100&cursor=${encodeURIComponent(main.nextCursor!)}`)).toMatchObject({ matching: 1000, matchingCapped: true })
+    // 1,002 passed in all; exactly 1,000 is no more than counted; one on the other branch
+    expect(await list('status=passed&limit=1')).toMatchObject({ matching: 1000, matchingCapped: true })
+    const since = encodeURIComponent(new Date(base - 999.5 * 60_000).toISOString())
+    const exact = await list(`branch=main&since=${since}&limit=1`)
+    expect(exact.matching).toBe(1000)
+    expect(exact).not.toHaveProperty('matchingCapped')
+    expect(await list('branch=other')).toMatchObject({ matching: 1, items: [expect.anything()] })
+    expect(await list('branch=other')).not.toHaveProperty('matchingCapped')
+  }, 120_000)
 })
