@@ -138,6 +138,7 @@ export function assertNotEmpty(text: string): void {
  */
 export function secondsToMs(value: unknown): number | null {
   if (value == null) return null
+  if (typeof value === 'string' && plainDecimal(value)) return durationMs(Math.round(Number(value) * 1e6) / 1e3, value)
   let s = String(value).trim().replace(/\s*s(?:ec(?:onds?)?)?$/i, '')
   if (!s) return null
   const dot = s.lastIndexOf('.')
@@ -148,6 +149,21 @@ export function secondsToMs(value: unknown): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return refusedDuration(value)
   const n = Number(s)
   return durationMs(Number.isFinite(n) ? Math.round(n * 1e6) / 1e3 : n, value)
+}
+
+/** Digits with at most one "." among them (`0.123`, `12`): what almost every writer puts in `time`, read by Number as is. */
+function plainDecimal(s: string): boolean {
+  const n = s.length
+  if (n === 0 || n > 20) return false
+  let dots = 0
+  let digits = 0
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits++
+    else if (c === 46 && ++dots === 1) continue
+    else return false
+  }
+  return digits > 0
 }
 
 /** The longest duration stored (an int4 of milliseconds: 24.8 days). */

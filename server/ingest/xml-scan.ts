@@ -47,16 +47,54 @@ function decodeEntities(s: string, undefinedEntity?: (name: string) => void): st
 /** XML end-of-line handling: "\r\n" and a lone "\r" are read as "\n" (before references are decoded, so &#13; stays). */
 const eol = (s: string): string => s.includes('\r') ? s.replace(/\r\n?/g, '\n') : s
 
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
+
+/** An attribute's value as read: end-of-line handled, then references decoded (each step only when it has work). */
+const attributeValue = (raw: string, undefinedEntity?: (name: string) => void): string =>
+  raw.includes('&') || raw.includes('\r') ? decodeEntities(eol(raw), undefinedEntity) : raw
+
+/**
+ * The attributes in xml[from, to), entity-decoded; a repeated name keeps its first value (the validator refuses
+ * repeats). Read by hand in the form every writer emits (`name="value"`, single quotes, whitespace around "="), which
+ * is the hot path of a large report; anything else goes to the pattern.
+ */
+function attributes(xml: string, from: number, to: number, undefinedEntity?: (name: string) => void): Attrs {
+  const out: Attrs = {}
+  let i = from
+  for (;;) {
+    while (i < to && isSpace(xml.charCodeAt(i))) i++
+    if (i >= to) return out
+    const nameStart = i
+    while (i < to) {
+      const c = xml.charCodeAt(i)
+      if (isSpace(c) || c === 61 /* = */ || c === 47 /* / */ || c === 62 /* > */) break
+      i++
+    }
+    const nameEnd = i
+    while (i < to && isSpace(xml.charCodeAt(i))) i++
+    if (nameEnd === nameStart || xml.charCodeAt(i) !== 61) return attributesByPattern(xml, from, to, undefinedEntity)
+    i++
+    while (i < to && isSpace(xml.charCodeAt(i))) i++
+    const quote = xml.charCodeAt(i)
+    if (quote !== 34 && quote !== 39) return attributesByPattern(xml, from, to, undefinedEntity)
+    const close = xml.indexOf(quote === 34 ? '"' : '\'', i + 1)
+    if (close < 0 || close >= to) return attributesByPattern(xml, from, to, undefinedEntity)
+    const name = xml.slice(nameStart, nameEnd)
+    if (!(name in out)) out[name] = attributeValue(xml.slice(i + 1, close), undefinedEntity)
+    i = close + 1
+  }
+}
+
 const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
-/** The attributes in xml[from, to), entity-decoded; a repeated name keeps its first value (the validator refuses repeats). */
-function attributes(xml: string, from: number, to: number, undefinedEntity?: (name: string) => void): Attrs {
+/** The attributes of a tag in a shape the hand-written reader does not take: every `name="value"` the pattern finds. */
+function attributesByPattern(xml: string, from: number, to: number, undefinedEntity?: (name: string) => void): Attrs {
   const out: Attrs = {}
   if (to <= from) return out
   const source = xml.slice(from, to)
   ATTRIBUTE.lastIndex = 0
   for (let m = ATTRIBUTE.exec(source); m; m = ATTRIBUTE.exec(source)) {
-    if (!(m[1]! in out)) out[m[1]!] = decodeEntities(eol(m[2] ?? m[3]!), undefinedEntity)
+    if (!(m[1]! in out)) out[m[1]!] = attributeValue(m[2] ?? m[3]!, undefinedEntity)
   }
   return out
 }

@@ -198,11 +198,29 @@ describe('messages and stacks', () => {
   })
 })
 
+describe('attributes as writers spell them', () => {
+  it.each([
+    ['double quotes', '<testcase name="a b" classname="C" time="1"/>'],
+    ['single quotes', "<testcase name='a b' classname='C' time='1'/>"],
+    ['whitespace around "="', '<testcase name = "a b"\tclassname=\n"C"  time =\'1\' />'],
+  ])('%s', (_, tag) => {
+    const r = parseJunit(`<testsuite name="S">${tag}</testsuite>`).results[0]!
+    expect([r.title, r.suitePath, r.durationMs]).toEqual(['a b', ['S', 'C'], 1000])
+  })
+
+  it('reads a value with ">" and the other quote in it, references, and line ends', () => {
+    const r = parseJunit('<testsuite name="S"><testcase classname="C" name="x > y \'q\' &amp; &#65;&#x42; &lt;z&gt;"/><testcase name="two\r\nlines&#13;end"/></testsuite>').results
+    expect(r.map(x => x.title)).toEqual(['x > y \'q\' & AB <z>', 'two\nlines\rend'])
+  })
+})
+
 describe('durations', () => {
   it.each([
     ['1.5', 1500], ['0.001', 1], ['1,5', 1500], ['1,234.5', 1234500], ['1.234,5', 1234500], ['12', 12000],
     ['0.0015018', 1.502], ['2.5s', 2500], [' 3 ', 3000],
     ['', null], ['abc', null], ['-1', null], ['NaN', null], ['&lt;&lt;computed&gt;&gt;', null],
+    // digits and one point, the form read without the general rules
+    ['.5', 500], ['5.', 5000], ['00.250', 250], ['.', null], ['1.2.3', null], ['3000000', null], ['0.000000000000000000001', 0],
   ])('time="%s" → %s ms', (time, ms) => {
     expect(parseJunit(`<testsuite name="S"><testcase name="t" time="${time}"/></testsuite>`).results[0]!.durationMs).toBe(ms)
   })
