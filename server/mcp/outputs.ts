@@ -25,7 +25,7 @@ const flaky = {
   label: str('broken: fails every run; flaky; stable; new: too few runs'),
   score: num('Flakiness 0-1'),
   confidence: num('Wilson 95% lower bound of score'),
-  sample: num('Runs scored (default branch, no infra)'),
+  sample: num('Runs scored (any branch, no infra)'),
   flips: num('Pass/fail changes'),
   mixedCommits: num('Commits with both outcomes'),
 }
@@ -57,7 +57,7 @@ export const OUTPUTS = {
   list_flaky_tests: page(flaky),
   get_test_case: obj({
     label: flaky.label, confidence: flaky.confidence, sample: flaky.sample,
-    errors: z.array(obj({ count: num('Rows with this cause') })),
+    errors: z.array(obj({ count: num('History rows here with it') })),
   }),
   list_clusters: page(cluster),
   get_cluster: obj({ ...cluster, affectedNotListed: num('More affected tests, not listed') }),

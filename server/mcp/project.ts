@@ -1,4 +1,4 @@
-import type { FailedResultView, ResultView, RunDetail, TestCaseDetail } from '#shared/types/reads'
+import type { FailedResultView, Page, ResultView, RunDetail, TestCaseDetail, TestHistoryEntry } from '#shared/types/reads'
 
 /**
  * The MCP projection of the read DTOs: rows an agent can afford. A failed result carries its ids, its test's title,
@@ -44,7 +44,8 @@ export function runAnswer(run: RunDetail, withResults: boolean): Record<string, 
   return {
     ...summary,
     failureGroups: failureGroups.map(({ tests, ...g }) => ({
-      ...g, tests: tests.map(({ resultId: _, ...t }) => t),
+      // a pass on retry is no failure: whether one was already failing does not apply (the REST row says false)
+      ...g, tests: tests.map(({ resultId: _, knownFailure, ...t }) => t.flaky ? t : { ...t, knownFailure }),
       ...(g.failures + g.flaky > tests.length ? { testsNotListed: g.failures + g.flaky - tests.length } : {}),
     })),
     ...(withResults ? { results: { ...results, items: results.items.map(resultRow) } } : {}),
@@ -54,11 +55,11 @@ export function runAnswer(run: RunDetail, withResults: boolean): Record<string, 
 interface ErrorGroup { message: string, count: number, lastRunId: string, clusterId: string | null }
 
 /**
- * get_test_case: history rows are run, date, branch, status, duration and commit; their errors are listed once per cause (its
- * cluster: messages that differ only in ids, ports or timings are one), else per message, newest first, with counts.
+ * History rows as get_test_case gives them (run, date, branch, status, duration and commit) and their errors listed
+ * once per cause (its cluster: messages that differ only in ids, ports or timings are one), else per message, newest
+ * first, with how many of these rows had each.
  */
-export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
-  const { history, ...rest } = test
+function historyAnswer(history: TestHistoryEntry[]): { history: Record<string, unknown>[], errors: ErrorGroup[] } {
   const errors = new Map<string, ErrorGroup>()
   for (const h of history) {
     const message = errorOf(h)
@@ -69,11 +70,26 @@ export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
     else errors.set(key, { message, count: 1, lastRunId: h.runId, clusterId: h.clusterId })
   }
   return {
-    ...rest,
     history: history.map(h => ({
       runId: h.runId, startedAt: h.startedAt, branch: h.branch, status: h.status, durationMs: h.durationMs, commit: h.commit,
       ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}),
     })),
     errors: [...errors.values()],
   }
+}
+
+/** get_test_case: the test with its first history rows; its clusters say how often this test failed in each (`testOccurrences`). */
+export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
+  const { history, clusters, ...rest } = test
+  return {
+    ...rest,
+    // a cluster's own `occurrences` (get_cluster, list_clusters) is its total over every test: this one's is named apart
+    clusters: clusters.map(({ occurrences, ...c }) => ({ ...c, testOccurrences: occurrences })),
+    ...historyAnswer(history),
+  }
+}
+
+/** get_test_case with historyCursor: the next history rows only (the test itself was in the first answer). */
+export function historyPageAnswer(testCaseId: string, page: Page<TestHistoryEntry>): Record<string, unknown> {
+  return { testCaseId, ...historyAnswer(page.items), historyNextCursor: page.nextCursor }
 }

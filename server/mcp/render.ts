@@ -20,31 +20,42 @@ const MAX_TEST_CASE_STRING_CHARS = 10_000
 /** get_test_case's fields kept when null (the contract says it has them, or null): a model reads a missing key as unknown. */
 const KEPT_NULLS = new Set(['failingSince', 'lastPassed'])
 
-/** Where the whole of a string cut for length is, per tool. */
-function cutMarker(tool: string): string {
-  if (tool === 'get_test_case') return ` [truncated at ${MAX_TEST_CASE_STRING_CHARS.toLocaleString('en-US')} characters]`
-  if (tool.startsWith('get_cluster')) return ' [truncated: get_cluster_context has the evidence whole]'
-  return ' [truncated: get_test_case returns the typical error whole]'
+/** Fields that hold a failure's text (message, stack, a cluster's sample), which another tool shows at more length. */
+const ERROR_FIELD = /message|stack|error/i
+
+/**
+ * What a string cut for length says: where more of it is, for an error's text (get_test_case's typical error, kept to
+ * 10,000 characters; stored messages and stacks can be longer, so no tool is said to have them whole), and only that it
+ * was cut for anything else (a title, a file).
+ */
+function cutMarker(tool: string, key: string | undefined): string {
+  const cap = (tool === 'get_test_case' ? MAX_TEST_CASE_STRING_CHARS : MAX_STRING_CHARS).toLocaleString('en-US')
+  if (tool === 'get_test_case' || !key || !ERROR_FIELD.test(key)) return ` [truncated at ${cap} characters]`
+  const more = MAX_TEST_CASE_STRING_CHARS.toLocaleString('en-US')
+  return tool.startsWith('get_cluster')
+    ? ` [truncated at ${cap} characters: get_test_case of an affected test shows its error up to ${more}]`
+    : ` [truncated at ${cap} characters: get_test_case shows the test's error up to ${more}]`
 }
 
 /** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
-const clippedErrorMarker = (tool: string) =>
-  ` [truncated: ${tool === 'get_test_case' ? 'lastError has the typical error whole' : 'get_test_case has the whole error'}]`
+const clippedErrorMarker = (tool: string) => ` [truncated: ${tool === 'get_test_case'
+  ? 'lastError has the typical error'
+  : `get_test_case shows the test's error up to ${MAX_TEST_CASE_STRING_CHARS.toLocaleString('en-US')} characters`}]`
 
 /**
  * Nulls, empty strings and empty arrays/objects omitted (a list's `items` stays, even empty), very long strings cut,
  * and a clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
  */
-function compact(value: unknown, tool: string, top = true): unknown {
+function compact(value: unknown, tool: string, top = true, key?: string): unknown {
   if (value === null || value === undefined || value === '') return undefined
   if (typeof value === 'string') {
     // the context bundle has its own token budget and is returned whole
     const cap = tool === 'get_test_case' ? MAX_TEST_CASE_STRING_CHARS : MAX_STRING_CHARS
     if (value.length <= cap || tool === 'get_cluster_context') return value
-    return `${value.slice(0, cap)}…${cutMarker(tool)}`
+    return `${value.slice(0, cap)}…${cutMarker(tool, key)}`
   }
   if (Array.isArray(value)) {
-    const items = value.map(v => compact(v, tool, false)).filter(v => v !== undefined)
+    const items = value.map(v => compact(v, tool, false, key)).filter(v => v !== undefined)
     return items.length ? items : undefined
   }
   if (typeof value === 'object') {
@@ -53,7 +64,7 @@ function compact(value: unknown, tool: string, top = true): unknown {
     else if (errorTruncated !== undefined) fields.errorTruncated = errorTruncated
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(fields)) {
-      const c = compact(v, tool, false)
+      const c = compact(v, tool, false, k)
       if (c !== undefined) out[k] = c
       else if (k === 'items' && Array.isArray(v)) out[k] = []
       else if (v === null && KEPT_NULLS.has(k) && tool === 'get_test_case' && top) out[k] = null

@@ -385,7 +385,8 @@ export async function listFailedResults(scope: Scope, projectSlug: string, query
   const after = decodeCursor<string>(query.cursor, 'timestamp', list)
   const db = await useReadDb()
   const rows = await db.select({
-    ...resultColumns, runId: testResults.runId, branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
+    ...resultColumns, knownFailure: KNOWN_FAILURE, runId: testResults.runId, branch: runs.branch, commit: runs.commitSha,
+    startedAt: testResults.runStartedAt,
   }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId)).innerJoin(runs, eq(runs.id, testResults.runId))
     .where(and(
       eq(testResults.projectId, project.id), RESULT_FILTER.failed,
@@ -402,7 +403,9 @@ export async function listFailedResults(scope: Scope, projectSlug: string, query
   return toPage(
     rows,
     query.limit,
-    ({ runId, branch, commit, startedAt, ...r }) => ({ ...toResultView(r), runId, branch, commit, startedAt: startedAt.toISOString() }),
+    ({ runId, branch, commit, startedAt, knownFailure, ...r }) => ({
+      ...toResultView(r), knownFailure, runId, branch, commit, startedAt: startedAt.toISOString(),
+    }),
     r => [r.startedAt.toISOString(), r.id],
     list,
   )

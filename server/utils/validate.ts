@@ -12,11 +12,13 @@ function repeated(data: unknown, issue: z.core.$ZodIssue): string | null {
   return Array.isArray(value) ? `one value expected, ${value.length} given: give it once.` : null
 }
 
-/** Turns zod issues into one sentence a person can act on: "email: Enter a valid email address." */
+/** Turns zod issues into one sentence a person can act on: "email: Enter a valid email address.", "limit is at most 100." */
 function describeIssues(error: z.ZodError, data: unknown): string {
   return error.issues.slice(0, 3).map((i) => {
-    const where = i.path.length ? `${i.path.join('.')}: ` : ''
-    return `${where}${repeated(data, i) ?? i.message}`
+    const path = i.path.join('.')
+    const message = repeated(data, i) ?? i.message
+    // a sentence that starts with the field's name names it already ("limit is at most 100.")
+    return !path || message.startsWith(`${path} `) ? message : `${path}: ${message}`
   }).join(' ')
 }
 

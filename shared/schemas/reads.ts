@@ -13,14 +13,20 @@ import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, SEARCH_STATUSES } fr
 /** Postgres text cannot hold NUL, so a query value with one is refused here, as a 400 naming the field, not at the database. */
 const NO_NUL = [(s: string) => !s.includes('\u0000'), 'cannot contain a NUL character (%00).'] as const
 const cursorSchema = z.string().refine(...NO_NUL).refine(s => s.length <= 500, 'cursor is the nextCursor of a previous page, unchanged.').optional()
-const limit = (max: number, fallback: number) => z.coerce.number().refine(n => Number.isInteger(n) && n >= 1, 'limit is a whole number, at least 1.').max(max, `limit is at most ${max}.`).default(fallback)
+/** A page size; `name` is the argument's name where it is not `limit` (get_test_case's `history`). */
+const limit = (max: number, fallback: number, name = 'limit') => z.coerce.number()
+  .refine(n => Number.isInteger(n) && n >= 1, `${name} is a whole number, at least 1.`).max(max, `${name} is at most ${max}.`).default(fallback)
 const branchSchema = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'branch is 1–200 characters.').optional()
-/** A read's bound: an ISO 8601 time with its zone, or a day alone (its start, UTC), which is what a person or a model writes. */
-const isoDate = z.string().refine(s => /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d))?$/.test(s) && !Number.isNaN(Date.parse(s))
+/**
+ * A read's bound: an ISO 8601 time with its zone, or a day alone, which is what a person or a model writes: in UTC, from
+ * its start as a lower bound and through its end as an upper one (`since=until=2026-12-05` is that day's runs).
+ */
+const isoBound = (upper: boolean) => z.string().refine(s => /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d))?$/.test(s) && !Number.isNaN(Date.parse(s))
   // a day that does not exist (2026-02-30) is not read as the one it rolls over to (2026-03-02)
   && new Date(`${s.slice(0, 10)}T00:00:00Z`).toISOString().startsWith(s.slice(0, 10)),
-'Dates are ISO 8601: a day (2026-11-01, from its start in UTC) or a time with its zone (2026-11-01T00:00:00Z).')
-  .transform(s => new Date(s).toISOString())
+`Dates are ISO 8601: a day (2026-11-01, ${upper ? 'through its end' : 'from its start'} in UTC) or a time with its zone (2026-11-01T00:00:00Z).`)
+  .transform(s => upper && s.length === 10 ? `${s}T23:59:59.999Z` : new Date(s).toISOString())
+const isoDate = isoBound(false)
 
 /**
  * Words to find, as a list filter: a test's title, suite or file, or the error text of its failure clusters. No
@@ -50,7 +56,7 @@ export const listRunsQuerySchema = z.object({
   branch: branchSchema,
   status: z.enum(RUN_STATUSES, `status is one of: ${RUN_STATUSES.join(', ')}.`).optional(),
   since: isoDate.optional(),
-  until: isoDate.optional(),
+  until: isoBound(true).optional(),
   cursor: cursorSchema,
   limit: limit(100, 20),
 })
@@ -119,7 +125,7 @@ export type ListFlakyTestsPageQuery = z.infer<typeof listFlakyTestsPageQuerySche
 export const runTrendsQuerySchema = z.object({ days: z.coerce.number().int('days is a whole number.').min(1, 'days is at least 1.').max(365, 'days is at most 365.').default(30) })
 export type RunTrendsQuery = z.infer<typeof runTrendsQuerySchema>
 
-export const getTestCaseQuerySchema = z.object({ history: limit(100, 20) })
+export const getTestCaseQuerySchema = z.object({ history: limit(100, 20, 'history') })
 /** A page of one test's results, newest first: the test page's history table past its first page, on one branch if given. */
 export const testCaseHistoryQuerySchema = z.object({ branch: branchSchema, cursor: cursorSchema, limit: limit(100, 50) })
 export type TestCaseHistoryQuery = z.infer<typeof testCaseHistoryQuerySchema>

@@ -47,7 +47,7 @@ describe('MCP endpoint', () => {
     return (x === null && !kept) || x === '' || (Array.isArray(x) && !x.length) ? undefined : x
   }))
   /** Where the two doors' words differ: MCP names the tool with a clipped error's whole text, and leaves out the sparkline. */
-  const door = (v: unknown, marker = 'get_test_case has the whole error'): unknown => JSON.parse(JSON.stringify(v, (k, x) => {
+  const door = (v: unknown, marker = 'get_test_case shows the test\'s error up to 10,000 characters'): unknown => JSON.parse(JSON.stringify(v, (k, x) => {
     if (k === 'passRates') return undefined
     if (!x?.errorTruncated) return x
     const { errorTruncated: _, ...rest } = x
@@ -126,7 +126,7 @@ describe('MCP endpoint', () => {
     const { results: restResults, failureGroups, ...restRun } = await rest(`/api/runs/${red.id}?limit=10`)
     // a group lists its first tests and says how many more it has
     const groups = failureGroups.map(({ tests, ...g }: any) => ({
-      ...g, tests: tests.map(({ resultId: _, ...t }: any) => t),
+      ...g, tests: tests.map(({ resultId: _, knownFailure, ...t }: any) => t.flaky ? t : { ...t, knownFailure }),
       ...(g.failures + g.flaky > tests.length ? { testsNotListed: g.failures + g.flaky - tests.length } : {}),
     }))
     expect(await data('get_run', { runId: red.id })).toEqual(compact({ ...restRun, failureGroups: groups }))
@@ -152,7 +152,17 @@ describe('MCP endpoint', () => {
     const { history, ...testCase } = await rest(`/api/test-cases/${flaky.items[0].testCaseId}`)
     const mcpCase = await data('get_test_case', { testCaseId: flaky.items[0].testCaseId, history: 20 })
     const { history: mcpHistory, errors, ...mcpRest } = mcpCase
-    expect(mcpRest).toEqual(compact(testCase, true))
+    // its clusters say this test's occurrences apart from a cluster's total (get_cluster's occurrences)
+    const testClusters = testCase.clusters.map(({ occurrences, ...c }: any) => ({ ...c, testOccurrences: occurrences }))
+    expect(mcpRest).toEqual(compact({ ...testCase, clusters: testClusters }, true))
+    const failedCase = (await rest('/api/projects/web/failed-results?limit=20')).items.find((r: any) => r.clusterId)
+    const failedClusters = (await data('get_test_case', { testCaseId: failedCase.testCaseId })).clusters
+    expect(failedClusters.map((c: any) => c.id)).toContain(failedCase.clusterId)
+    for (const c of failedClusters) {
+      expect(c).not.toHaveProperty('occurrences')
+      expect(c.testOccurrences).toBeGreaterThan(0)
+      expect(c.testOccurrences).toBeLessThanOrEqual((await data('get_cluster', { clusterId: c.id })).occurrences)
+    }
     // historyCursor pages the rest of the history with historyNextCursor, to the end, as REST's history list does
     const restAll = await (async () => {
       const rows: any[] = [...history]
@@ -166,6 +176,8 @@ describe('MCP endpoint', () => {
     const mcpAll = [...mcpHistory]
     for (let cursor = mcpCase.historyNextCursor; cursor;) {
       const page = await data('get_test_case', { testCaseId: testCase.testCaseId, history: 20, historyCursor: cursor })
+      // a later page is its rows (and their errors), not the test again
+      expect(Object.keys(page).filter(k => !['testCaseId', 'history', 'errors', 'historyNextCursor'].includes(k))).toEqual([])
       mcpAll.push(...page.history)
       cursor = page.historyNextCursor
     }

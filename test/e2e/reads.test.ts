@@ -254,6 +254,20 @@ describe('read API on the demo dataset', () => {
       expect(r.isError).toBe(true)
       expect(r.text).toMatch(/another list|not one this list gave out/)
     }
+    // each tool names its own arguments: get_test_case's history and historyCursor, get_run's results
+    const test = (await ok('/api/projects/web/flaky-tests?limit=1')).items[0]
+    // (the SDK checks a tool's arguments and says so first)
+    expect((await mcp('get_test_case', { testCaseId: test.testCaseId, history: 0 })).text).toMatch(/get_test_case: history: history is a whole number, at least 1\.$/)
+    expect((await mcp('get_test_case', { testCaseId: test.testCaseId, history: 101 })).text).toMatch(/get_test_case: history: history is at most 100\.$/)
+    expect((await mcp('get_test_case', { testCaseId: test.testCaseId, historyCursor: first.json.nextCursor })).text)
+      .toMatch(/^historyCursor: This cursor continues another list .* pass historyNextCursor from the previous page/)
+    const rows = await mcp('get_run', { runId: worst.id, results: 'all', limit: 1 })
+    expect((await mcp('get_run', { runId: worst.id, cursor: rows.json.results.nextCursor })).text)
+      .toBe('cursor continues the run\'s result rows: give results as on the page whose nextCursor it is (e.g. results: "all").')
+    // a later page of a run's results is those rows, not the run's triage again
+    const next = await mcp('get_run', { runId: worst.id, results: 'all', limit: 1, cursor: rows.json.results.nextCursor })
+    expect(Object.keys(next.json)).toEqual(['id', 'results'])
+    expect(next.json.results.items).toHaveLength(1)
   })
 
   it('searches tests and failure clusters across history by name and error text, in scope, on REST and MCP', async () => {
@@ -347,6 +361,19 @@ describe('read API on the demo dataset', () => {
     const run = await mcp('get_run', { runId: red.id, compareTo: 'previous' })
     expect(run.json.comparison).toMatchObject({ baseRunId: detail.previousRunId, baseReason: 'previous' })
     for (const [kind, total] of Object.entries(expected)) expect(run.json.comparison[kind]?.total ?? 0, kind).toBe(total)
+    // a test in two browsers is two rows, each with its variant, as REST names them
+    let variants = 0
+    for (const webRed of (await ok('/api/projects/web/runs?status=failed&limit=5')).items) {
+      const byRest = await ok(`/api/runs/${webRed.id}/compare?limit=10`)
+      const byMcp = (await mcp('get_run', { runId: webRed.id, compareTo: 'previous' })).json.comparison
+      for (const [kind, { total, tests }] of Object.entries(byRest.changes as Record<string, { total: number, tests: any[] }>)) {
+        if (!total) continue
+        const rows = tests.map(t => [t.testCaseId, t.variant ?? null])
+        expect(byMcp[kind].tests.map((t: any) => [t.testCaseId, t.variant ?? null]), kind).toEqual(rows)
+        variants += rows.filter(r => r[1]).length
+      }
+    }
+    expect(variants).toBeGreaterThan(0)
     // the project's first run has nothing before it: said, not left out of the answer
     const first = (await all(c => ok(`/api/projects/billing/runs?limit=100${c ? `&cursor=${c}` : ''}`))).at(-1)!
     expect((await mcp('get_run', { runId: first.id, compareTo: 'previous' })).json.comparison)
@@ -354,9 +381,16 @@ describe('read API on the demo dataset', () => {
     // a day that does not exist is refused, not read as the one it rolls over to
     expect((await mcp('list_runs', { projectSlug: 'billing', since: '2026-02-30' })).text).toMatch(/Dates are ISO 8601/)
     // a window that ends before it starts is said, not answered with an empty list
-    const reversed = 'since (2026-12-10T00:00:00.000Z) is after until (2026-11-01T00:00:00.000Z): no run starts in between. Swap them.'
+    const reversed = 'since (2026-12-10T00:00:00.000Z) is after until (2026-11-01T23:59:59.999Z): no run starts in between. Swap them.'
     expect((await mcp('list_runs', { projectSlug: 'billing', since: '2026-12-10', until: '2026-11-01' })).text).toBe(reversed)
     expect(await get('/api/projects/billing/runs?since=2026-12-10&until=2026-11-01')).toMatchObject({ status: 400, body: { message: reversed } })
+    // a day as both bounds is that day: from its start through its end (UTC)
+    const latest = (await ok('/api/projects/billing/runs?limit=1')).items[0]
+    const day = latest.startedAt.slice(0, 10)
+    const ofDay = (await all(c => ok(`/api/projects/billing/runs?limit=100${c ? `&cursor=${c}` : ''}`))).filter(r => r.startedAt.startsWith(day))
+    const sameDay = await mcp('list_runs', { projectSlug: 'billing', since: day, until: day, limit: 100 })
+    expect(sameDay.json.items.map((r: any) => r.id)).toEqual(ofDay.map(r => r.id))
+    expect(sameDay.json.matching).toBe(ofDay.length)
     const bound = await mcpAs('web')
     expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
     expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)
@@ -409,7 +443,7 @@ describe('read API on the demo dataset', () => {
     expect(web.items.length).toBeGreaterThan(0)
     expect(web.items[0].p50Ms).toBeGreaterThan(0)
 
-    expect(await get('/api/projects/explorer/tests?sort=speed')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^sort: sort is one of/) } })
+    expect(await get('/api/projects/explorer/tests?sort=speed')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^sort is one of/) } })
     expect((await get('/api/projects/explorer/tests?days=0')).body.message).toMatch(/days is at least 1/)
     expect((await get('/api/projects/explorer/tests?sort=title&cursor=bm9wZQ')).status).toBe(400)
     expect((await get('/api/projects/nope/tests')).status).toBe(404)
@@ -651,7 +685,7 @@ describe('read API on the demo dataset', () => {
     for (const early of ['0002-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1969-07-20T20:17:00Z']) {
       const refused = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: early, runKey: 'early' } })
       expect(refused.status).toBe(400)
-      expect(refused.body.message).toBe('startedAt: startedAt is at or before 1970-01-01: give the time the run started.')
+      expect(refused.body.message).toBe('startedAt is at or before 1970-01-01: give the time the run started.')
     }
     const stamped = report.replace('<testsuite name="old"', `<testsuite name="old" timestamp="${ahead.slice(0, 19)}"`)
     const before = Date.now()

@@ -3,6 +3,7 @@ import { RUN_CHANGES } from '#shared/search'
 import type { RunComparison } from '#shared/types/search'
 import { getRun } from '../../services/runs'
 import { compareRuns } from '../../services/compare'
+import { badRequest } from '../../utils/errors'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
 import { runAnswer } from '../project'
@@ -10,7 +11,7 @@ import { runAnswer } from '../project'
 /** Tests listed per kind of change in a compareTo answer; each kind's total counts them all. */
 const COMPARED_TESTS = 10
 
-/** compareTo, compactly: the base run, then per kind of change that happened its total and its tests' ids and titles. */
+/** compareTo, compactly: the base run, then per kind of change that happened its total and its tests' ids, titles and variants. */
 function comparisonAnswer({ base, baseReason, changes }: RunComparison): Record<string, unknown> {
   // said, not left out: an empty comparison would vanish from the compact answer, as if compareTo had been ignored
   if (!base) return { note: 'Nothing to compare with: no earlier run on this run\'s branch or on the default branch.' }
@@ -19,7 +20,8 @@ function comparisonAnswer({ base, baseReason, changes }: RunComparison): Record<
     ...Object.fromEntries(RUN_CHANGES.filter(kind => changes[kind].total).map(kind => [kind, {
       total: changes[kind].total,
       tests: changes[kind].tests.map(t => ({
-        testCaseId: t.testCaseId, title: t.title,
+        // the variant (a browser, a parameter) stays: without it one test in two browsers reads as the same row twice
+        testCaseId: t.testCaseId, title: t.title, ...(t.variant ? { variant: t.variant } : {}),
         ...(kind === 'slower' ? { ms: [t.baseDurationMs, t.durationMs] } : {}),
       })),
     }])),
@@ -35,10 +37,17 @@ export const getRunTool = defineTool({
   output: OUTPUTS.get_run,
   shorten: 'limit',
   run: async (scope, { runId, results, compareTo, ...query }) => {
+    // a page of results is asked for by `results`; without it the answer has no rows for a cursor to continue
+    if (query.cursor && results === undefined) {
+      throw badRequest('cursor continues the run\'s result rows: give results as on the page whose nextCursor it is (e.g. results: "all").', 'bad_cursor')
+    }
     const [run, comparison] = await Promise.all([
       getRun(scope, runId, { ...query, status: results ?? null }),
       compareTo ? compareRuns(scope, runId, { to: compareTo, limit: COMPARED_TESTS }) : undefined,
     ])
-    return { ...runAnswer(run, results !== undefined), ...(comparison ? { comparison: comparisonAnswer(comparison) } : {}) }
+    const answer = runAnswer(run, results !== undefined)
+    // a later page of results is those rows (the run's triage was in the first answer)
+    if (query.cursor) return { id: answer.id, results: answer.results, ...(comparison ? { comparison: comparisonAnswer(comparison) } : {}) }
+    return { ...answer, ...(comparison ? { comparison: comparisonAnswer(comparison) } : {}) }
   },
 })

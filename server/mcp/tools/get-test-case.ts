@@ -1,8 +1,8 @@
 import { getTestCaseQuerySchema, testCaseHistoryQuerySchema, testCaseParamsSchema } from '#shared/schemas/reads'
 import { getTestCase, listTestCaseHistory } from '../../services/test-cases'
-import { defineTool } from '../define'
+import { defineTool, withCursorNames } from '../define'
 import { OUTPUTS } from '../outputs'
-import { testCaseAnswer } from '../project'
+import { historyPageAnswer, testCaseAnswer } from '../project'
 
 export const getTestCaseTool = defineTool({
   name: 'get_test_case',
@@ -14,11 +14,9 @@ export const getTestCaseTool = defineTool({
   output: OUTPUTS.get_test_case,
   shorten: 'history',
   run: async (scope, { testCaseId, historyCursor, history: limit }) => {
-    // the answer's historyNextCursor continues the history, `history` rows at a time
-    const [test, page] = await Promise.all([
-      getTestCase(scope, testCaseId, { history: historyCursor ? 0 : limit }),
-      historyCursor ? listTestCaseHistory(scope, testCaseId, { cursor: historyCursor, limit }) : undefined,
-    ])
-    return testCaseAnswer(page ? { ...test, history: page.items, historyNextCursor: page.nextCursor ?? null } : test)
+    // the answer's historyNextCursor continues the history, `history` rows at a time; a later page is those rows only
+    if (!historyCursor) return testCaseAnswer(await getTestCase(scope, testCaseId, { history: limit }))
+    const page = await withCursorNames(listTestCaseHistory(scope, testCaseId, { cursor: historyCursor, limit }), { cursor: 'historyCursor', next: 'historyNextCursor' })
+    return historyPageAnswer(testCaseId, page)
   },
 })

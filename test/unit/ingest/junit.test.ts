@@ -201,7 +201,7 @@ describe('messages and stacks', () => {
 describe('attributes as writers spell them', () => {
   it.each([
     ['double quotes', '<testcase name="a b" classname="C" time="1"/>'],
-    ['single quotes', "<testcase name='a b' classname='C' time='1'/>"],
+    ['single quotes', '<testcase name=\'a b\' classname=\'C\' time=\'1\'/>'],
     ['whitespace around "="', '<testcase name = "a b"\tclassname=\n"C"  time =\'1\' />'],
   ])('%s', (_, tag) => {
     const r = parseJunit(`<testsuite name="S">${tag}</testsuite>`).results[0]!

@@ -10,7 +10,7 @@ describe('render', () => {
     ['an empty page keeps its items', { items: [], nextCursor: null }, '{"items":[]}'],
     ['nulls, empty strings and empty arrays go', { a: null, b: '', c: [], d: { e: null }, f: 0, g: false }, '{"f":0,"g":false}'],
     ['a clipped error names where the whole is', { errorMessage: 'boom…', errorTruncated: true },
-      '{"errorMessage":"boom… [truncated: get_test_case has the whole error]"}'],
+      '{"errorMessage":"boom… [truncated: get_test_case shows the test\'s error up to 10,000 characters]"}'],
   ])('%s', (_name, input, text) => {
     expect(render(input, 'list_runs', { canShorten: true })).toEqual({ text, structured: JSON.parse(text), json: text })
   })
@@ -18,13 +18,22 @@ describe('render', () => {
   it.each([
     ['get_test_case keeps a long typical error whole', 'get_test_case', 9_000, 9_000],
     ['get_test_case cuts past 10,000 characters and says so, not that it has the rest', 'get_test_case', 20_000, 10_000, ' [truncated at 10,000 characters]'],
-    ['get_cluster points to the context bundle', 'get_cluster', 5_000, 4_000, ' [truncated: get_cluster_context has the evidence whole]'],
-    ['a list points to get_test_case', 'list_failed_cases', 5_000, 4_000, ' [truncated: get_test_case returns the typical error whole]'],
+    ['get_cluster points to an affected test', 'get_cluster', 5_000, 4_000,
+      ' [truncated at 4,000 characters: get_test_case of an affected test shows its error up to 10,000]'],
+    ['a list points to get_test_case', 'list_failed_cases', 5_000, 4_000, ' [truncated at 4,000 characters: get_test_case shows the test\'s error up to 10,000]'],
   ])('%s', (_name, tool, length, kept, marker = '') => {
     const stack = 's'.repeat(length)
     const rendered = render({ lastError: { stack } }, tool, { canShorten: false })
     const { structured } = rendered as unknown as { structured: { lastError: { stack: string } } }
     expect(structured.lastError.stack).toBe(kept < length ? `${stack.slice(0, kept)}…${marker}` : stack)
+  })
+
+  it('says only that a string that is not an error was cut (a title, a file)', () => {
+    const title = 't'.repeat(5_000)
+    const rendered = render({ items: [{ title, file: 'f'.repeat(4_001), errorMessage: 'boom' }] }, 'list_failed_cases', { canShorten: false })
+    const { structured } = rendered as unknown as { structured: { items: { title: string, file: string }[] } }
+    expect(structured.items[0]!.title).toBe(`${title.slice(0, 4_000)}… [truncated at 4,000 characters]`)
+    expect(structured.items[0]!.file).toMatch(/^f{4000}… \[truncated at 4,000 characters\]$/)
   })
 
   it('keeps get_test_case\'s failingSince and lastPassed when null (a test always carries them), not a list row\'s', () => {
