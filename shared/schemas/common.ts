@@ -10,5 +10,20 @@ const SLUG = /^[a-z0-9][a-z0-9._-]{0,62}$/
 
 export const uuidSchema = (message: string) => z.string().refine(isUuid, message)
 
+/** A run named by its project and number, as a person says it: `web#1234`. */
+const RUN_REF = /^([a-z0-9][a-z0-9._-]{0,62})#(\d{1,10})$/
+
+/** The project and number of `web#1234`, or null for anything else (a number runs never reach included). */
+function runRef(s: string): { projectSlug: string, number: number } | null {
+  const m = RUN_REF.exec(s.toLowerCase())
+  const number = Number(m?.[2])
+  return m && number >= 1 && number <= 2_147_483_647 ? { projectSlug: m[1]!, number } : null
+}
+
+/** A run as MCP get_run takes it: its id, or its project's slug and its number (`web#1234`). */
+export const runRefSchema = z.string().trim()
+  .refine(s => isUuid(s) || runRef(s) !== null, 'A run is its id (a UUID, as list_runs gives it) or its project and number, like web#1234.')
+  .transform((s): { id: string } | { projectSlug: string, number: number } => (isUuid(s) ? { id: s } : runRef(s)!))
+
 export const slugSchema = z.string().trim().toLowerCase()
   .refine(s => SLUG.test(s), 'A project slug is 1–63 characters: lowercase letters, digits, dot, dash or underscore, starting with a letter or digit.')

@@ -391,7 +391,15 @@ describe('read API on the demo dataset', () => {
     const sameDay = await mcp('list_runs', { projectSlug: 'billing', since: day, until: day, limit: 100 })
     expect(sameDay.json.items.map((r: any) => r.id)).toEqual(ofDay.map(r => r.id))
     expect(sameDay.json.matching).toBe(ofDay.length)
+    // a run by its project and number, as CI names it
+    expect((await mcp('get_run', { runId: `billing#${red.number}` })).json).toEqual((await mcp('get_run', { runId: red.id })).json)
+    expect((await mcp('get_run', { runId: ` Billing#${red.number}`, compareTo: 'previous' })).json.comparison).toEqual(run.json.comparison)
+    expect((await mcp('get_run', { runId: 'billing#999999' })).text).toMatch(/^No run #999999 in billing: runs are numbered from #1/)
+    for (const bad of [`#${red.number}`, String(red.number), 'billing#0', 'billing#99999999999']) {
+      expect((await mcp('get_run', { runId: bad })).text, bad).toMatch(/A run is its id \(a UUID, as list_runs gives it\) or its project and number, like web#1234\.$/)
+    }
     const bound = await mcpAs('web')
+    expect((await bound('get_run', { runId: `billing#${red.number}` })).text).toMatch(/No project "billing"/)
     expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
     expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)
   })

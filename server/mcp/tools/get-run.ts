@@ -1,8 +1,11 @@
-import { getRunToolQuerySchema, runParamsSchema } from '#shared/schemas/reads'
+import { z } from 'zod'
+import { runRefSchema } from '#shared/schemas/common'
+import { getRunToolQuerySchema } from '#shared/schemas/reads'
 import { RUN_CHANGES } from '#shared/search'
 import type { RunComparison } from '#shared/types/search'
 import { getRun } from '../../services/runs'
 import { compareRuns } from '../../services/compare'
+import { getRunByNumber } from '../../services/search'
 import { badRequest } from '../../utils/errors'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
@@ -31,12 +34,14 @@ function comparisonAnswer({ base, baseReason, changes }: RunComparison): Record<
 export const getRunTool = defineTool({
   name: 'get_run',
   title: 'Run',
-  description: 'A run\'s triage: failures by cause (new/known, since when, diagnosis), flaky causes; results: rows; '
+  description: 'A run\'s triage (id or slug#N): failures by cause (new/known, since when, diagnosis), flaky causes; results: rows; '
     + 'compareTo=previous|runId. Next: get_cluster_diagnosis.',
-  input: runParamsSchema.extend(getRunToolQuerySchema.shape),
+  input: z.object({ runId: runRefSchema }).extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
-  run: async (scope, { runId, results, compareTo, ...query }) => {
+  run: async (scope, { runId: ref, results, compareTo, ...query }) => {
+    // a run by its number in its project (web#1234), as CI and people name it
+    const runId = 'id' in ref ? ref.id : (await getRunByNumber(scope, ref.projectSlug, ref.number)).runId
     // a page of results is asked for by `results`; without it the answer has no rows for a cursor to continue
     if (query.cursor && results === undefined) {
       throw badRequest('cursor continues the run\'s result rows: give results as on the page whose nextCursor it is (e.g. results: "all").', 'bad_cursor')

@@ -7,7 +7,7 @@ import { historyPageAnswer, testCaseAnswer } from '../project'
 export const getTestCaseTool = defineTool({
   name: 'get_test_case',
   title: 'Test case',
-  description: 'A test\'s label, flakiness evidence, history, errors grouped, typical error whole. Next: get_cluster.',
+  description: 'A test\'s label, flakiness evidence, history, errors grouped, typical error. Next: get_cluster.',
   input: testCaseParamsSchema
     .extend(getTestCaseQuerySchema.shape)
     .extend({ history: getTestCaseQuerySchema.shape.history.unwrap().default(8), historyCursor: testCaseHistoryQuerySchema.shape.cursor }),
