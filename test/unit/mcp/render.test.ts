@@ -114,8 +114,11 @@ describe('the MCP projection', () => {
     // one cause whose messages differ in a worker id (its cluster), another cause, a message without a cluster twice
     const history = [h('r5', 'C'), h('r4', 'A on worker 7\nstack', 'c1'), h('r3', 'A on worker 2', 'c1'), h('r2', 'C'),
       h('r1', null, null, 'passed'), h('r0', 'B', 'c2')]
-    const answer = testCaseAnswer({ testCaseId: 't', failingSince: { runId: 'r2' }, history } as never)
+    const clusters = [{ id: 'c1', title: 'A', category: 'unknown', status: 'open', occurrences: 2 }]
+    const answer = testCaseAnswer({ testCaseId: 't', failingSince: { runId: 'r2' }, history, clusters } as never)
     expect(answer.failingSince).toEqual({ runId: 'r2' })
+    // this test's occurrences in a cluster, named apart from a cluster's total
+    expect(answer.clusters).toEqual([{ id: 'c1', title: 'A', category: 'unknown', status: 'open', testOccurrences: 2 }])
     expect((answer.history as { runId: string }[]).map(r => r.runId)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0'])
     expect((answer.history as object[])[1]).toEqual({
       runId: 'r4', startedAt: '2026-01-01T00:00:00.000Z', branch: 'main', status: 'failed', durationMs: 5, commit: 'sha-r4',
