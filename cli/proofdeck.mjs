@@ -2,7 +2,7 @@
 // proofdeck — uploads test reports from CI to a Proofdeck server and prints the receipt. No dependencies.
 import * as fs from 'node:fs'
 import { appendFileSync, readFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { collectAttachments } from './lib/attachments.mjs'
@@ -128,18 +128,32 @@ async function upload(argv, env) {
   const start = pickStartedAt(values['started-at'], ci, Date.now())
   if (start.error) throw new UsageError(start.error)
   if (start.warning) console.error(`warning: ${start.warning}`)
-  // One run key for every retry of this invocation, so a retried upload can never make a second run.
-  const runKey = values['run-key'] || ci.runKey || `cli-${randomBytes(8).toString('hex')}`
-  const query = new URLSearchParams(Object.entries({
-    project: values.project, branch: values.branch ?? ci.branch, defaultBranch: values['default-branch'] ?? ci.defaultBranch, commit: values.commit ?? ci.commit,
-    commitMessage: values['commit-message'] ?? ci.commitMessage, buildUrl: values['build-url'] ?? ci.buildUrl,
-    runKey, environment: values.environment, startedAt: start.startedAt,
-  }).filter(([, v]) => v))
+  for (const [flag, what, form] of [['retries', 'a whole number', /^\d+$/], ['retry-for', 'a number of seconds', /^\d+(\.\d+)?$/], ['timeout', 'a number of seconds', /^\d+(\.\d+)?$/]]) {
+    if (!form.test(String(values[flag]).trim())) throw new UsageError(`--${flag} is ${what}, not "${values[flag]}".`)
+  }
+  // a report the server would refuse as a whole is said before anything is sent: with more than one upload's worth of
+  // files, the uploads before it would otherwise be stored as a run without it
   const reports = files.map((f) => {
     const content = readFileSync(f)
-    if (!content.length) console.error(`warning: ${f} is empty; the server will say so`)
+    if (blank(content)) throw new UsageError(`${f} is empty${content.length ? ' (only whitespace)' : ''}: there is no report in it. Nothing was sent.`)
     return { name: basename(f), path: f, content }
   })
+  // an empty value is unset (a templated --branch "$EMPTY"): what the CI says stands
+  const flag = key => values[key] || undefined
+  const branch = flag('branch') ?? ci.branch
+  const commit = flag('commit') ?? ci.commit
+  // One run key for every retry of this invocation, so a retried upload can never make a second run; outside a CI
+  // the CLI knows, the key is the content's (branch, commit and files): running the same command again is a retry too
+  // A CI's key with --environment is the key of that environment's run: the legs of a matrix that test one suite in
+  // several configurations (node 18 and 20) are runs of their own, not shards whose outcomes merge
+  const environment = flag('environment')
+  const ciKey = ci.runKey && environment ? `${ci.runKey}-${environment.replace(/[^\w.-]+/g, '_')}` : ci.runKey
+  const runKey = flag('run-key') || ciKey || contentKey(values.project, branch, commit, reports)
+  const query = new URLSearchParams(Object.entries({
+    project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
+    commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
+    runKey, environment, startedAt: start.startedAt,
+  }).filter(([, v]) => v))
   const caps = attachmentCaps(values)
   const batches = batchesOf(reports)
   if (batches.length > 1 && !values.quiet) console.error(`${reports.length} files: sending them in ${batches.length} uploads of at most ${BATCH_FILES} files (run key ${runKey})`)
@@ -149,7 +163,12 @@ async function upload(argv, env) {
     for (const f of batch) form.append('file', new Blob([f.content]), f.name)
     if (caps) for (const a of await attachmentsOf(batch, caps, values.quiet)) form.append('attachment', a.blob, a.ref)
     const receipt = await sendWithRetries(`${base}/api/v1/runs?${query}`, token, form, values, env, runKey)
-    if (!receipt) return 1
+    if (!receipt) {
+      const sent = receipts.reduce((n, r) => n + r.files.length, 0)
+      // the uploads before this one are a run already: say which, and how to add the rest to it
+      if (receipts.length) console.error(`The first ${sent} of ${reports.length} files are stored as run #${receipts.at(-1).runNumber} (${receipts.at(-1).url}). To add the rest to that run once fixed, upload again with --run-key ${runKey}.`)
+      return 1
+    }
     receipts.push(receipt)
   }
   const receipt = combined(receipts)
@@ -242,6 +261,19 @@ function combined(receipts) {
     ...last, files: all('files'), rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
     newlyFlaky: all('newlyFlaky'), merged: { ...last.merged, duplicates: receipts.flatMap(r => r.merged.duplicates) },
   }
+}
+
+/** Whether a file holds nothing but whitespace (read up to its first other byte: a report's is its first). */
+function blank(content) {
+  for (const b of content) if (b !== 0x20 && b !== 0x09 && b !== 0x0A && b !== 0x0D) return false
+  return true
+}
+
+/** A run key from what was uploaded: the project, branch, commit and each file's name and content. */
+function contentKey(project, branch, commit, reports) {
+  const hash = createHash('sha256').update([project, branch ?? '', commit ?? ''].join('\n'))
+  for (const r of reports) hash.update(`\n${r.name}\n`).update(createHash('sha256').update(r.content).digest('hex'))
+  return `cli-${hash.digest('hex').slice(0, 24)}`
 }
 
 /**

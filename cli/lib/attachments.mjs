@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { existsSync, realpathSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 
 const XML_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'' }
 
@@ -50,14 +50,25 @@ function locate(ref, reportFile) {
   return null
 }
 
+/** Whether `path` (resolved, symlinks followed) is inside one of `roots`. */
+function within(path, roots) {
+  const real = realpathSync(path)
+  return roots.some((root) => {
+    const r = relative(root, real)
+    return r === '' || (!r.startsWith('..') && !isAbsolute(r))
+  })
+}
+
 /**
  * The attachment files of one upload's reports, within the caps: each file at most `maxFileBytes`, all of them
- * together at most `maxTotalBytes` and `maxFiles` (the rest are left out, in report order). Missing files and files
- * left out are reported, never fatal.
+ * together at most `maxTotalBytes` and `maxFiles` (the rest are left out, in report order). Only files inside the
+ * working directory or a report's folder are sent: a path a test printed (`[[ATTACHMENT|/home/runner/.aws/credentials]]`)
+ * must not carry a runner's secrets into the dashboard. Missing files and files left out are reported, never fatal.
  * @param {{ path: string, content: Buffer }[]} reports
+ * @param {{ maxFileBytes: number, maxTotalBytes: number, maxFiles: number, cwd?: string }} caps
  * @returns {{ files: { ref: string, path: string, bytes: number }[], missing: string[], skipped: { ref: string, why: string }[] }}
  */
-export function collectAttachments(reports, { maxFileBytes, maxTotalBytes, maxFiles }) {
+export function collectAttachments(reports, { maxFileBytes, maxTotalBytes, maxFiles, cwd = process.cwd() }) {
   const files = []
   const missing = []
   const skipped = []
@@ -70,6 +81,10 @@ export function collectAttachments(reports, { maxFileBytes, maxTotalBytes, maxFi
       const path = locate(ref, report.path)
       if (!path) {
         missing.push(ref)
+        continue
+      }
+      if (!within(path, [realpathSync(cwd), realpathSync(dirname(resolve(report.path)))])) {
+        skipped.push({ ref, why: 'outside the working directory and the report\'s folder' })
         continue
       }
       const bytes = statSync(path).size

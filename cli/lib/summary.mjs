@@ -136,9 +136,9 @@ export function renderSummary(r, limit = COMMENT_LIMIT) {
 export function renderReceipt(r) {
   const c = r.counts
   const out = [
-    `${r.project}: run${number(r)} ${r.status} — ${c.tests} tests: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
+    `${r.project}: run${number(r)} ${r.status} — ${plural(c.tests, 'test')}: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
     `  ${r.url}`,
-    ...r.files.map(f => `  ${f.status === 'duplicate' ? 'already stored' : 'stored'}: ${f.name} (${f.format}, ${f.results} results)`),
+    ...r.files.map(f => `  ${f.status === 'duplicate' ? 'already stored' : 'stored'}: ${f.name} (${f.format}, ${plural(f.results, 'result')})`),
   ]
   if (r.merged.shards > 1) out.push(`  merged: ${r.merged.shards} uploads in this run (run key ${r.runKey})`)
   for (const d of r.merged.duplicates.slice(0, MAX)) out.push(`  duplicate: ${d.test} appeared ${d.occurrences}× (kept as attempts of one result)`)

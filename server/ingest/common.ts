@@ -85,6 +85,19 @@ export const stripBom = (text: string): string => text.charCodeAt(0) === 0xFEFF 
 /** An XML declaration's single-byte Western encoding (`<?xml … encoding="ISO-8859-1"?>`), read as Windows-1252. */
 const LATIN_DECLARED = /^\s*<\?xml[^>]*\bencoding\s*=\s*["'](iso-8859-1|iso-8859-15|latin-?1|windows-1252|cp1252|us-ascii)["']/i
 
+/** What Windows-1252 has at 0x80–0x9F (the five bytes it leaves undefined stay the control characters, as WHATWG says). */
+const CP1252_HIGH = '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F'
+  + '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178'
+
+/**
+ * Windows-1252 bytes as text. Node 20's TextDecoder('windows-1252') (and 'latin1', its alias) reads 0x80–0x9F as the
+ * control characters of ISO-8859-1: a Windows writer's ’ “ ” – € came out as invisible characters.
+ */
+function decodeWindows1252(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  return /[\x80-\x9F]/.test(text) ? text.replace(/[\x80-\x9F]/g, c => CP1252_HIGH[c.charCodeAt(0) - 0x80]!) : text
+}
+
 /**
  * A report's bytes as text: UTF-8, or UTF-16 when they say so (a byte-order mark, or a first `<`, `{` or `[` followed
  * or preceded by a zero byte), which Windows PowerShell writes by default (`>` and Out-File in 5.1), or the Western
@@ -96,7 +109,7 @@ export function decodeReport(bytes: Uint8Array): string {
   const opener = (c: number | undefined) => c === 0x3C || c === 0x7B || c === 0x5B
   if ((a === 0xFF && b === 0xFE) || (opener(a) && b === 0)) return new TextDecoder('utf-16le').decode(bytes)
   if ((a === 0xFE && b === 0xFF) || (a === 0 && opener(b))) return new TextDecoder('utf-16be').decode(bytes)
-  if (LATIN_DECLARED.test(new TextDecoder('latin1').decode(bytes.subarray(0, 200)))) return new TextDecoder('latin1').decode(bytes)
+  if (LATIN_DECLARED.test(new TextDecoder('latin1').decode(bytes.subarray(0, 200)))) return decodeWindows1252(bytes)
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   }

@@ -33,7 +33,7 @@ export interface JunitSink {
 type Out = (r: ParsedResult) => void
 
 type Frame
-  = | { kind: 'suite', ctx: SuiteContext, inherited: Record<string, string>, own: Record<string, string>, out: Out }
+  = | { kind: 'suite', ctx: SuiteContext, inherited: Record<string, string>, own: Record<string, string>, out: Out, file: string | null, casesBefore: number }
     | { kind: 'wrapper', ctx: SuiteContext, out: Out }
     | { kind: 'case', ctx: SuiteContext, el: CaseElement, nested: ParsedResult[], out: Out }
     | { kind: 'problem', el: ProblemElement, done: (el: ProblemElement) => void }
@@ -50,9 +50,10 @@ const PROBLEM_STATUS = {
 
 function suiteFrame(tag: string, a: Attrs, ctx: SuiteContext, out: Out): Frame {
   const name = tag === 'testsuite' ? capText(a.name?.trim(), FIELD_CAPS.suite) : null
-  const here: SuiteContext = { suites: name ? [...ctx.suites, name] : ctx.suites, file: fileOf(a) ?? ctx.file, properties: ctx.properties }
+  const file = fileOf(a)
+  const here: SuiteContext = { suites: name ? [...ctx.suites, name] : ctx.suites, file: file ?? ctx.file, properties: ctx.properties }
   assertSuiteDepth(here.suites.length, 'JUnit report', here.suites)
-  return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out }
+  return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out, file, casesBefore: 0 }
 }
 
 function caseFrame(a: Attrs, ctx: SuiteContext, out: Out): Frame {
@@ -72,9 +73,15 @@ class Reader {
   readonly paths = new Map<string, string[]>()
   constructor(readonly sink: JunitSink) {}
 
+  /** Testcases opened so far (a suite's close compares it with the count at its open). */
+  private cases = 0
+
   open(tag: string, attrs: () => Attrs): void {
     const parent = this.stack[this.stack.length - 1]
-    this.stack.push(parent ? this.child(parent, tag, attrs) : this.root(tag, attrs))
+    const frame = parent ? this.child(parent, tag, attrs) : this.root(tag, attrs)
+    if (frame.kind === 'case') this.cases++
+    else if (frame.kind === 'suite') frame.casesBefore = this.cases
+    this.stack.push(frame)
   }
 
   close(): void {
@@ -89,6 +96,14 @@ class Reader {
       case 'problem': return f.done(f.el)
       case 'text': return f.done(f.text)
       case 'properties': return f.done()
+      case 'suite': {
+        // a top-level suite that names a file and holds no test (mocha-junit-reporter's "Root Suite", which Cypress
+        // writes once per spec file) gives that file to the suites after it that name none: without it, two specs'
+        // tests of the same name read as one test twice
+        const root = this.stack[0]
+        if (this.stack.length === 1 && root?.kind === 'suite' && f.file && this.cases === f.casesBefore) root.ctx = { ...root.ctx, file: f.file }
+        return
+      }
     }
   }
 

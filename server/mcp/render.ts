@@ -5,7 +5,7 @@
 
 /** About 8k tokens: the hard cap of one tool result. */
 const MAX_RESULT_CHARS = 30_000
-/** Longer strings are cut (get_test_case's at MAX_TEST_CASE_STRING_CHARS); the marker says where they are whole. */
+/** Longer strings are cut (get_test_case's at MAX_TEST_CASE_STRING_CHARS); the marker says so, and where more is. */
 const MAX_STRING_CHARS = 4_000
 /** Room kept for the cursor and the note a shortened page carries. */
 const NOTE_ROOM = 400
@@ -37,14 +37,14 @@ function cutMarker(tool: string, key: string | undefined): string {
     : ` [truncated at ${cap} characters: get_test_case shows the test's error up to ${more}]`
 }
 
-/** Where the whole text of an error the services clipped (`errorTruncated`) is, per tool. */
+/** Where more of an error the services clipped (`errorTruncated`) is, per tool. */
 const clippedErrorMarker = (tool: string) => ` [truncated: ${tool === 'get_test_case'
   ? 'lastError has the typical error'
   : `get_test_case shows the test's error up to ${MAX_TEST_CASE_STRING_CHARS.toLocaleString('en-US')} characters`}]`
 
 /**
  * Nulls, empty strings and empty arrays/objects omitted (a list's `items` stays, even empty), very long strings cut,
- * and a clipped error message (`errorTruncated`) ends with a marker naming the tool that has it whole.
+ * and a clipped error message (`errorTruncated`) ends with a marker naming where more of it is.
  */
 function compact(value: unknown, tool: string, top = true, key?: string): unknown {
   if (value === null || value === undefined || value === '') return undefined

@@ -7,7 +7,7 @@ import { foldUpload } from '../ingest/packed'
 import { ReportParseError } from '../ingest/types'
 import type { ReportFormat } from '#shared/constants'
 import { links } from '#shared/links'
-import { MAX_AHEAD_HOURS, reportMetaSchema, startsTooLate, type IngestMeta } from '#shared/schemas/ingest'
+import { MAX_REPORT_AHEAD_MINUTES, reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
 import { useConfig } from '../utils/config'
 import { stepDone } from '../utils/steps'
@@ -229,12 +229,14 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   const runKey = meta.runKey ?? reportMeta.runKey ?? `auto-${sha256([branch, commit, ...parsed.map(f => f.hash).sort()].join('\n')).slice(0, 32)}`
   const format = parsed[0]?.report.format ?? 'junit'
   const reported = ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0])
-  // a report's own start in the future (the query's is refused by its schema) is a wrong clock: the upload's time serves
-  const ahead = !meta.startedAt && reported && startsTooLate(reported)
+  // a report's own start ahead of the server's clock (the query's past a day is refused by its schema) is a local time
+  // without its zone or a wrong clock: the upload's time serves
+  const ahead = !meta.startedAt && reported && reported.getTime() > Date.now() + MAX_REPORT_AHEAD_MINUTES * 60_000
   if (ahead) {
+    const hours = (reported.getTime() - Date.now()) / 3_600_000
     rejected.push({
       item: `the report's start ${reported.toISOString()}`,
-      reason: `it is more than ${MAX_AHEAD_HOURS} hours ahead of the server's clock; the run starts when it was uploaded instead.`,
+      reason: `it is ${hours >= 1 ? `${Math.round(hours).toLocaleString('en-US')} hour${Math.round(hours) === 1 ? '' : 's'}` : `${Math.round(hours * 60)} minutes`} ahead of the server's clock (a local time written without its zone?); the run starts when it was uploaded instead.`,
     })
   }
   const startedAt = ts(meta.startedAt) ?? (ahead ? null : reported) ?? new Date()

@@ -19,10 +19,17 @@ const optionalText = (max: number, what: string, lines: 'one' | 'many' = 'one') 
  * 14 hours), and a CI machine's clock a little fast. Later is a wrong clock or a typo, and would make the run the
  * project's latest for years.
  */
-export const MAX_AHEAD_HOURS = 24
+const MAX_AHEAD_HOURS = 24
+
+/**
+ * How far ahead of the server's clock a report's own start may be: a CI machine's clock a little fast. More is a local
+ * time written without its zone (jest-junit on a runner east of UTC) or a wrong clock, and the upload's own time is
+ * nearer the truth than a start hours ahead, which would make the run the project's latest until then.
+ */
+export const MAX_REPORT_AHEAD_MINUTES = 5
 
 /** The start is later than MAX_AHEAD_HOURS from now. */
-export function startsTooLate(startedAt: Date, now = Date.now()): boolean {
+function startsTooLate(startedAt: Date, now = Date.now()): boolean {
   return startedAt.getTime() > now + MAX_AHEAD_HOURS * 3_600_000
 }
 

@@ -30,12 +30,17 @@ describe('the CLI served at /cli.tgz', () => {
     const etag = res.headers.get('etag')!
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000)
     expect((await fetch(`${server.url}/cli.tgz`, { headers: { 'if-none-match': etag } })).status).toBe(304)
+    // from a server URL copied with its trailing slash: sent to the one path (not to the sign-in page), query kept
+    const doubled = await fetch(`${server.url}//cli.tgz?v=1`, { redirect: 'manual' })
+    expect([doubled.status, doubled.headers.get('location')]).toEqual([308, '/cli.tgz?v=1'])
+    expect((await fetch(`${server.url}///cli.tgz`)).headers.get('etag')).toBe(etag)
   })
 
   it('npx --yes "$PROOFDECK_URL/cli.tgz" upload … runs the server\'s own version and uploads with the receipt link', async () => {
     const { key } = await createKey(server, await login(server), { scopes: ['ingest'] })
     const env = { PATH: process.env.PATH!, HOME: cache, npm_config_cache: join(cache, 'npm'), npm_config_update_notifier: 'false', PROOFDECK_URL: server.url, PROOFDECK_TOKEN: key }
-    const npx = (...args: string[]) => run('npx', ['--yes', `${server.url}/cli.tgz`, ...args], { env, cwd: cache })
+    // PROOFDECK_URL as copied from a browser, with its trailing slash: the documented command still works
+    const npx = (...args: string[]) => run('npx', ['--yes', `${server.url}//cli.tgz`, ...args], { env: { ...env, PROOFDECK_URL: `${server.url}/` }, cwd: cache })
     const version = await npx('--version')
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version)
     const upload = await npx('upload', `${CORPUS}/junit/junitxml__junit-basic.xml`, '--project', 'npx')

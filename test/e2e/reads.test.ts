@@ -704,7 +704,14 @@ describe('read API on the demo dataset', () => {
     expect(Date.parse(moved.startedAt)).toBeGreaterThanOrEqual(before - 1000)
     expect(Date.parse(moved.startedAt)).toBeLessThanOrEqual(Date.now())
     expect(moved.results.items).toHaveLength(2)
-    // within the day ahead (a zone-less local time read as UTC) is still taken as given
+    // a report's own start 9 hours ahead (jest-junit's zone-less local time on a runner in UTC+9) is not taken either
+    const local = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 19)
+    const zoneless = await upload(server, [{ name: 'junit.xml', content: report.replace('<testsuite name="old"', `<testsuite name="old" timestamp="${local}"`) }],
+      { key, query: { project: 'web', runKey: 'zoneless' } })
+    expect(zoneless.body.rejected).toEqual([{ item: `the report's start ${local}.000Z`,
+      reason: 'it is 9 hours ahead of the server\'s clock (a local time written without its zone?); the run starts when it was uploaded instead.' }])
+    expect(Date.parse((await ok(`/api/runs/${zoneless.body.runId}`)).startedAt)).toBeLessThanOrEqual(Date.now())
+    // the query's start within the day ahead is taken as given: the uploader said so
     const soon = new Date(Date.now() + 10 * 3_600_000).toISOString()
     const near = await upload(server, [{ name: 'junit.xml', content: report }], { key, query: { project: 'web', startedAt: soon, runKey: 'soon' } })
     expect(near.status).toBe(201)

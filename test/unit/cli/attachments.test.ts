@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -22,6 +22,14 @@ describe('the CLI picks the files a report names', () => {
     content: Buffer.from('<testsuite><testcase name="a"><system-out>[[ATTACHMENT|test-results\\a\\shot.png]]\n[[ATTACHMENT|gone.png]]</system-out></testcase></testsuite>'),
   }
   const roomy = { maxFileBytes: MB, maxTotalBytes: MB, maxFiles: 500 }
+  // a file elsewhere on the runner, named by path or through a link in the report's folder; and one in the working
+  // directory beside the report's folder
+  const secret = join(mkdtempSync(join(tmpdir(), 'pd-cli-outside-')), 'credentials')
+  writeFileSync(secret, 'AWS_SECRET_ACCESS_KEY=not-for-the-dashboard')
+  symlinkSync(secret, join(dir, 'reports/linked.txt'))
+  mkdirSync(join(dir, 'shots'))
+  writeFileSync(join(dir, 'shots/beside.png'), Buffer.alloc(10))
+  const outside = 'outside the working directory and the report\'s folder'
 
   it.each([
     ['paths relative to the report, absolute ones as they are', [report([{ path: 'test-results/a/shot.png' }, { path: absolute }])], roomy,
@@ -37,6 +45,12 @@ describe('the CLI picks the files a report names', () => {
       { ...roomy, maxTotalBytes: 3500 },
       { files: ['test-results/a/trace.zip', 'test-results/a/shot.png'], missing: [], skipped: ['test-results/a/video.webm: the upload\'s attachments would pass 0 MB (--max-attachments-mb)'] }],
     ['a report that names nothing', [{ path: join(dir, 'reports/r.xml'), content: Buffer.from('<testsuite/>') }], roomy, { files: [], missing: [], skipped: [] }],
+    ['a file outside the working directory and the report\'s folder is not sent, by path or by link', [report([{ path: secret }, { path: 'linked.txt' }])],
+      { ...roomy, cwd: dir }, { files: [], missing: [], skipped: [`${secret}: ${outside}`, `linked.txt: ${outside}`] }],
+    ['a file in the working directory beside the report\'s folder is sent', [report([{ path: '../shots/beside.png' }])], { ...roomy, cwd: dir },
+      { files: ['../shots/beside.png'], missing: [], skipped: [] }],
+    ['…and not from another working directory', [report([{ path: '../shots/beside.png' }])], { ...roomy, cwd: mkdtempSync(join(tmpdir(), 'pd-cli-elsewhere-')) },
+      { files: [], missing: [], skipped: [`../shots/beside.png: ${outside}`] }],
   ])('%s', (_, reports, caps, want) => {
     const got = collectAttachments(reports, caps)
     expect({ files: got.files.map(f => f.ref), missing: got.missing, skipped: got.skipped.map(s => `${s.ref}: ${s.why}`) }).toEqual(want)

@@ -189,7 +189,7 @@ describe('proofdeck upload', () => {
     expect(server.requests).toHaveLength(3)
     expect(new Set(server.requests.map(q => q.url)).size).toBe(1)
     expect(new Set(server.requests.map(q => q.body)).size).toBe(1)
-    expect(server.requests[0]!.url).toMatch(/runKey=cli-[0-9a-f]{16}/)
+    expect(server.requests[0]!.url).toMatch(/runKey=cli-[0-9a-f]{24}/)
     expect(server.requests[0]!.auth).toBe(`Bearer ${token}`)
     expect(r.stdout).toContain('web: run #1 failed — 12 tests: 9 passed, 2 failed, 0 errored, 1 skipped (1 flaky)')
     expect(readFileSync(summary, 'utf8')).toContain('Proofdeck: web #1 failed')
@@ -223,6 +223,60 @@ describe('proofdeck upload', () => {
     expect(new Set(server.requests.map(q => q.url)).size).toBe(1)
     expect(JSON.parse(r.stdout).files.map((f: { name: string }) => f.name)).toEqual(['part-1.xml', 'part-2.xml', 'part-3.xml'])
     expect(r.stderr).toContain('120 files: sending them in 3 uploads of at most 50 files')
+  })
+
+  it('outside a CI it knows, keys the run by its content: the same command again is a retry, other content a new run', async () => {
+    const server = await fakeServer([201, 200, 201, 201].map(status => ({ status, body: receipt })))
+    const env = { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }
+    const other = join(dir, 'other.xml')
+    writeFileSync(other, '<testsuite name="s"><testcase name="u"/></testsuite>')
+    for (const args of [[report], [report], [other], [report, '--branch', 'feat/x']]) await runCli(['upload', ...args, '--project', 'web', '--quiet'], env)
+    server.close()
+    const keys = server.requests.map(q => new URL(q.url, server.url).searchParams.get('runKey'))
+    expect(keys[0]).toMatch(/^cli-[0-9a-f]{24}$/)
+    expect(keys[1]).toBe(keys[0])
+    expect(new Set(keys).size).toBe(3)
+  })
+
+  it('says which run holds the files sent before an upload that was refused, and how to add the rest to it', async () => {
+    const many = join(dir, 'refused')
+    mkdirSync(many)
+    for (let i = 0; i < 60; i++) writeFileSync(join(many, `junit-${String(i).padStart(3, '0')}.xml`), '<testsuite><testcase name="t"/></testsuite>')
+    const stored = (i: number) => ({ name: `junit-${i}.xml`, format: 'junit' as const, results: 1, status: 'ingested' as const })
+    const first = { ...receipt, files: Array.from({ length: 50 }, (_, i) => stored(i)) }
+    const server = await fakeServer([{ status: 201, body: first }, { status: 422, body: { message: 'junit-055.xml: The XML is not well-formed' } }])
+    const r = await runCli(['upload', join(many, '*.xml'), '--project', 'web', '--run-key', 'k9'], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('Upload rejected (422: junit-055.xml: The XML is not well-formed)')
+    expect(r.stderr).toContain('The first 50 of 60 files are stored as run #1 (https://pd.example/runs/r1). To add the rest to that run once fixed, upload again with --run-key k9.')
+  })
+
+  it.each([
+    ['an empty report', ['empty.xml'], /empty\.xml is empty: there is no report in it\. Nothing was sent\./],
+    ['a report of whitespace', ['blank.xml'], /blank\.xml is empty \(only whitespace\): there is no report in it\. Nothing was sent\./],
+    ['--retries that is not a number', ['junit.xml', '--retries', 'abc'], /--retries is a whole number, not "abc"\./],
+    ['--timeout that is not a number', ['junit.xml', '--timeout', '1m'], /--timeout is a number of seconds, not "1m"\./],
+  ])('exits 2 before sending anything on %s', async (_name, [file, ...args], message) => {
+    writeFileSync(join(dir, 'empty.xml'), '')
+    writeFileSync(join(dir, 'blank.xml'), ' \n\t\n')
+    const server = await fakeServer([{ status: 201, body: receipt }])
+    const r = await runCli(['upload', join(dir, file!), join(dir, 'junit.xml'), '--project', 'web', ...args], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token })
+    server.close()
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(message)
+    expect(server.requests).toHaveLength(0)
+  })
+
+  it('reads an empty flag as unset: the branch and commit the CI says stand', async () => {
+    const server = await fakeServer([{ status: 201, body: receipt }])
+    const github = { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '5', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'test', GITHUB_REF_NAME: 'main', GITHUB_SHA: SHA }
+    const r = await runCli(['upload', report, '--project', 'web', '--quiet', '--branch', '', '--commit', '', '--run-key', ''],
+      { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token, ...github })
+    server.close()
+    expect(r.code, r.stderr).toBe(0)
+    const query = new URL(server.requests[0]!.url, server.url).searchParams
+    expect([query.get('branch'), query.get('commit'), query.get('runKey')]).toEqual(['main', SHA, 'gh-5-1-test'])
   })
 
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {

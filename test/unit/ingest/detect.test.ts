@@ -84,6 +84,11 @@ describe('decodeReport: the bytes of a report as text', () => {
       [{ item: 'its bytes', reason: '3 byte sequences that are not UTF-8 were read as \uFFFD (save the report as UTF-8, or declare its encoding)' }]],
     ['an XML declaration of ISO-8859-1', Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t name="caf\u00E9"/>', 'latin1'),
       '<?xml version="1.0" encoding="ISO-8859-1"?><t name="caf\u00E9"/>', []],
+    // a Windows writer's punctuation and euro sign (0x80–0x9F), which Node's own decoder reads as control characters
+    ['an XML declaration of Windows-1252', Buffer.concat([Buffer.from('<?xml version="1.0" encoding="Windows-1252"?><t name="doesn'),
+      Buffer.from([0x92]), Buffer.from('t '), Buffer.from([0x93]), Buffer.from('break'), Buffer.from([0x94, 0x20, 0x96, 0x20, 0x80]), Buffer.from('5 caf'),
+      Buffer.from([0xE9, 0x81]), Buffer.from('"/>')]),
+    '<?xml version="1.0" encoding="Windows-1252"?><t name="doesn\u2019t \u201Cbreak\u201D \u2013 \u20AC5 caf\u00E9\u0081"/>', []],
   ])('reads %s, noting what it could not', (_name, bytes, expected, notes) => {
     expect(withNotes(() => decodeReport(bytes))).toEqual({ value: expected, notes })
   })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseJunit } from '../../../server/ingest/junit'
+import { testIdentity } from '../../../server/ingest/merge'
 import { counts, expectInvariants, fixture, parseError } from './helpers'
 
 const suite = (cases: string, attrs = '') => `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n<testsuite name="S"${attrs}>\n${cases}\n</testsuite>\n</testsuites>\n`
@@ -152,6 +153,28 @@ describe('suitePath and classname', () => {
     ['three levels of <testsuite> (PHPUnit)', '<testsuites><testsuite name="A"><testsuite name="B"><testsuite name="C"><testcase classname="C" name="t"/></testsuite></testsuite></testsuite></testsuites>', ['A', 'B', 'C']],
   ])('%s', (_name, xml, path) => {
     expect(parseJunit(xml).results[0]!.suitePath).toEqual(path)
+  })
+})
+
+describe('the file of a test', () => {
+  // Cypress (mocha-junit-reporter) writes one report per spec file, the file named only on an empty "Root Suite"
+  const cypress = (spec: string) => `<testsuites name="Mocha Tests"><testsuite name="Root Suite" tests="0" file="${spec}"></testsuite>
+    <testsuite name="form" tests="2"><testcase name="form shows validation errors" classname="shows validation errors"/>
+    <testsuite name="nested"><testcase name="form nested submits" classname="submits"/></testsuite></testsuite></testsuites>`
+
+  it.each([
+    ['from the suites around it', '<testsuite name="S" file="a.test.ts"><testcase name="t"/></testsuite>', ['a.test.ts']],
+    ['its own over its suite\'s', '<testsuite name="S" file="a.test.ts"><testcase name="t" file="b.test.ts"/></testsuite>', ['b.test.ts']],
+    ['from an empty top-level suite before its own (Cypress\'s Root Suite)', cypress('cypress/e2e/a.cy.js'), ['cypress/e2e/a.cy.js', 'cypress/e2e/a.cy.js']],
+    ['not from a suite with tests of its own beside it', '<testsuites><testsuite name="A" file="a.ts"><testcase name="x"/></testsuite><testsuite name="B"><testcase name="y"/></testsuite></testsuites>', ['a.ts', null]],
+    ['not from an empty suite nested in another', '<testsuites><testsuite name="A"><testsuite name="E" file="e.ts"/></testsuite><testsuite name="B"><testcase name="y"/></testsuite></testsuites>', [null]],
+  ])('%s', (_name, xml, files) => {
+    expect(parseJunit(xml).results.map(r => r.file)).toEqual(files)
+  })
+
+  it('keeps two Cypress specs\' tests of the same name apart', () => {
+    const [a, b] = ['cypress/e2e/a.cy.js', 'cypress/e2e/b.cy.js'].map(spec => parseJunit(cypress(spec)).results.map(testIdentity))
+    expect(a!.filter(id => b!.includes(id))).toEqual([])
   })
 })
 
