@@ -7,7 +7,7 @@ import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { collectAttachments } from './lib/attachments.mjs'
 import { detectCi } from './lib/ci.mjs'
-import { commentMarker, commentTarget, upsertComment } from './lib/comment.mjs'
+import { commentJob, commentMarker, commentTarget, upsertComment } from './lib/comment.mjs'
 import { findCodeowners, sendCodeowners } from './lib/codeowners.mjs'
 import { expandPatterns } from './lib/files.mjs'
 import { blockingVerdict, printQuarantine } from './lib/quarantine.mjs'
@@ -194,7 +194,8 @@ async function comment(receipt, markdown, values, env) {
   if (values['no-comment'] || ['0', 'false', 'no', 'off'].includes((env.PROOFDECK_COMMENT ?? '').toLowerCase())) return
   const target = commentTarget(env)
   if (!target) return
-  const { ok, line } = await upsertComment(target, commentMarker(receipt.project), markdown, Number(values.timeout) * 1000)
+  const marker = commentMarker(receipt.project, commentJob(env, values.environment || undefined))
+  const { ok, line } = await upsertComment(target, marker, markdown, Number(values.timeout) * 1000)
   if (!ok || !values.quiet) console.error(line)
 }
 

@@ -6,7 +6,18 @@ import { readFileSync } from 'node:fs'
 const MAX_PAGES = 30
 
 /** The hidden line that marks the comment of a project, so the next upload updates it instead of adding one. */
-export const commentMarker = project => `<!-- proofdeck:${encodeURIComponent(project)} -->`
+export const commentMarker = (project, job) =>
+  `<!-- proofdeck:${encodeURIComponent(project)}${job ? `:${encodeURIComponent(job)}` : ''} -->`
+
+/**
+ * The CI job a comment belongs to: each job of a pull request keeps its own comment, so a second job's green run does
+ * not overwrite a first job's red one. The shards of one job (GitLab's `test 1/3`) share it, as they share the run.
+ * `environment` (--environment) tells apart the legs of a matrix that are runs of their own.
+ */
+export function commentJob(env, environment) {
+  const job = env.GITHUB_JOB || env.CI_JOB_NAME?.replace(/\s+\d+\/\d+$/, '')
+  return [job, environment].filter(Boolean).join('/') || undefined
+}
 
 /** The pull request number of a GitHub Actions event (pull_request, pull_request_target, or a comment on one). */
 function pullRequestNumber(path) {

@@ -164,9 +164,9 @@ describe('pull/merge request comments', () => {
     const body: string = JSON.parse(post.body).body
     mkdirSync('test/.artifacts', { recursive: true })
     writeFileSync('test/.artifacts/pr-comment.md', body)
-    expect(body).toMatch(/^<!-- proofdeck:pr-web -->\n### ❌ Proofdeck: pr-web #\d+ failed/)
+    expect(body).toMatch(/^<!-- proofdeck:pr-web:test -->\n### ❌ Proofdeck: pr-web #\d+ failed/)
     // the job summary is the same report
-    expect(`<!-- proofdeck:pr-web -->\n${readFileSync(jobSummary, 'utf8')}`).toBe(`${body}\n`)
+    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}`).toBe(`${body}\n`)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')
     expect(body).toContain('Failed tests: **3 new** · 2 already failing or flaky on `main` · 1 quarantined')
     expect(body).toMatch(
@@ -204,7 +204,7 @@ describe('pull/merge request comments', () => {
     expect(written(github, 'POST')).toHaveLength(1)
     expect(written(github, 'PATCH')).toHaveLength(1)
     expect(written(github, 'PATCH')[0]!.url).toBe(`/repos/acme/web/issues/comments/${github.notes.at(-1)!.id}`)
-    expect(github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-web -->'))).toHaveLength(1)
+    expect(github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-web:test -->'))).toHaveLength(1)
     const updated = github.notes.at(-1)!.body
     expect(updated).toContain('| 7 | 2 | 5 | 0 | 0 | 0 |')
     expect(updated).toContain('Failed tests: **2 new** · 2 already failing or flaky on `main` · 1 quarantined')
@@ -212,6 +212,12 @@ describe('pull/merge request comments', () => {
     expect(line('checkout refunds', updated)).toBeUndefined()
     expect(line('checkout pays', updated)).toMatch(/— 🆕 \*\*new\*\*$/)
     expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(GH_TOKEN)
+
+    // another job of the pull request (its own run) has a comment of its own: its green run does not hide this red one
+    const other = await cli(report('pr-unit.xml', { 'cart shows items': '' }), { ...ghEnv('102'), GITHUB_JOB: 'unit' })
+    expect(other.stderr).toContain('commented on pull request #7')
+    expect(github.notes.filter(n => n.body.startsWith('<!-- proofdeck:pr-web:unit -->\n### ✅'))).toHaveLength(1)
+    expect(github.notes.find(n => n.body.includes('<!-- proofdeck:pr-web:test -->'))!.body).toBe(updated)
   })
 
   it('makes and then updates one GitLab merge request note; --no-comment and PROOFDECK_COMMENT=0 call nobody; a 403 is one warning and exit 0', async () => {

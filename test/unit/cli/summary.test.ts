@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { commentMarker, commentTarget, nextLink } from '../../../cli/lib/comment.mjs'
+import { commentJob, commentMarker, commentTarget, nextLink } from '../../../cli/lib/comment.mjs'
 import { COMMENT_LIMIT, escapeMarkdown, renderSummary } from '../../../cli/lib/summary.mjs'
 import type { IngestReceipt, ReceiptFailedTest, ReceiptFailureGroup } from '#shared/types/ingest'
 
@@ -149,5 +149,16 @@ describe('commentTarget', () => {
     expect(nextLink('<https://api/x?page=1>; rel="prev"')).toBeNull()
     expect(nextLink(null)).toBeNull()
     expect(commentMarker('web')).toBe('<!-- proofdeck:web -->')
+    expect(commentMarker('web', 'e2e/node 20')).toBe('<!-- proofdeck:web:e2e%2Fnode%2020 -->')
+  })
+
+  it.each([
+    ['a GitHub job', { GITHUB_JOB: 'e2e' }, undefined, 'e2e'],
+    ['a GitHub matrix leg with --environment', { GITHUB_JOB: 'test' }, 'node-20', 'test/node-20'],
+    ['the shards of a GitLab parallel job, as one', { CI_JOB_NAME: 'rspec 2/3' }, undefined, 'rspec'],
+    ['a GitLab matrix job', { CI_JOB_NAME: 'test: [node18]' }, undefined, 'test: [node18]'],
+    ['no job', {}, undefined, undefined],
+  ])('keeps a comment per CI job: %s', (_name, env, environment, job) => {
+    expect(commentJob(env, environment)).toBe(job)
   })
 })
