@@ -148,7 +148,7 @@ async function upload(argv, env) {
   // several configurations (node 18 and 20) are runs of their own, not shards whose outcomes merge
   const environment = flag('environment')
   const ciKey = ci.runKey && environment ? `${ci.runKey}-${environment.replace(/[^\w.-]+/g, '_')}` : ci.runKey
-  const runKey = flag('run-key') || ciKey || contentKey(values.project, branch, commit, reports)
+  const runKey = flag('run-key') || ciKey || contentKey(values.project, branch, commit, environment, reports)
   const query = new URLSearchParams(Object.entries({
     project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
     commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
@@ -194,8 +194,9 @@ async function comment(receipt, markdown, values, env) {
   if (values['no-comment'] || ['0', 'false', 'no', 'off'].includes((env.PROOFDECK_COMMENT ?? '').toLowerCase())) return
   const target = commentTarget(env)
   if (!target) return
-  const marker = commentMarker(receipt.project, commentJob(env, values.environment || undefined))
-  const { ok, line } = await upsertComment(target, marker, markdown, Number(values.timeout) * 1000)
+  const job = commentJob(env, values.environment || undefined)
+  const legacy = job ? commentMarker(receipt.project) : undefined
+  const { ok, line } = await upsertComment(target, commentMarker(receipt.project, job), markdown, Number(values.timeout) * 1000, legacy)
   if (!ok || !values.quiet) console.error(line)
 }
 
@@ -270,11 +271,10 @@ function blank(content) {
   return true
 }
 
-/** A run key from what was uploaded: the project, branch, commit and each file's name and content. */
-function contentKey(project, branch, commit, reports) {
-  const hash = createHash('sha256').update([project, branch ?? '', commit ?? ''].join('\n'))
-  for (const r of reports) hash.update(`\n${r.name}\n`).update(createHash('sha256').update(r.content).digest('hex'))
-  return `cli-${hash.digest('hex').slice(0, 24)}`
+/** A run key from what was uploaded: the project, branch, commit, environment and the files' contents, in any order. */
+function contentKey(project, branch, commit, environment, reports) {
+  const files = reports.map(r => createHash('sha256').update(r.content).digest('hex')).sort()
+  return `cli-${createHash('sha256').update([project, branch ?? '', commit ?? '', environment ?? '', ...files].join('\n')).digest('hex').slice(0, 24)}`
 }
 
 /**

@@ -1,5 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs'
-import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { dirname, isAbsolute, parse, relative, resolve, sep } from 'node:path'
 
 const XML_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'' }
 
@@ -50,20 +51,29 @@ function locate(ref, reportFile) {
   return null
 }
 
-/** Whether `path` (resolved, symlinks followed) is inside one of `roots`. */
-function within(path, roots) {
+/**
+ * Why a file may not be sent, or null: it must be inside one of `roots` (the working directory, the report's folder;
+ * neither may be a filesystem root or the home folder, a container's default working directory), symlinks followed,
+ * and never under a hidden name (`.git/config` holds the checkout's token, `.env` the app's secrets).
+ */
+function refusal(path, roots) {
   const real = realpathSync(path)
-  return roots.some((root) => {
+  const home = realpathSync(homedir())
+  for (const root of roots) {
+    if (root === parse(root).root || root === home) continue
     const r = relative(root, real)
-    return r === '' || (!r.startsWith('..') && !isAbsolute(r))
-  })
+    if (isAbsolute(r) || r === '..' || r.startsWith(`..${sep}`)) continue
+    return r.split(sep).some(part => part.startsWith('.')) ? 'a hidden file or folder (.git, .env) is never sent' : null
+  }
+  return 'outside the working directory and the report\'s folder'
 }
 
 /**
  * The attachment files of one upload's reports, within the caps: each file at most `maxFileBytes`, all of them
  * together at most `maxTotalBytes` and `maxFiles` (the rest are left out, in report order). Only files inside the
- * working directory or a report's folder are sent: a path a test printed (`[[ATTACHMENT|/home/runner/.aws/credentials]]`)
- * must not carry a runner's secrets into the dashboard. Missing files and files left out are reported, never fatal.
+ * working directory or a report's folder, under no hidden name, are sent (refusal): a path a test printed
+ * (`[[ATTACHMENT|/home/runner/.aws/credentials]]`) must not carry a runner's secrets into the dashboard. Missing files
+ * and files left out are reported, never fatal.
  * @param {{ path: string, content: Buffer }[]} reports
  * @param {{ maxFileBytes: number, maxTotalBytes: number, maxFiles: number, cwd?: string }} caps
  * @returns {{ files: { ref: string, path: string, bytes: number }[], missing: string[], skipped: { ref: string, why: string }[] }}
@@ -83,8 +93,9 @@ export function collectAttachments(reports, { maxFileBytes, maxTotalBytes, maxFi
         missing.push(ref)
         continue
       }
-      if (!within(path, [realpathSync(cwd), realpathSync(dirname(resolve(report.path)))])) {
-        skipped.push({ ref, why: 'outside the working directory and the report\'s folder' })
+      const refused = refusal(path, [realpathSync(cwd), realpathSync(dirname(resolve(report.path)))])
+      if (refused) {
+        skipped.push({ ref, why: refused })
         continue
       }
       const bytes = statSync(path).size

@@ -11,12 +11,11 @@ export const commentMarker = (project, job) =>
 
 /**
  * The CI job a comment belongs to: each job of a pull request keeps its own comment, so a second job's green run does
- * not overwrite a first job's red one. The shards of one job (GitLab's `test 1/3`) share it, as they share the run.
- * `environment` (--environment) tells apart the legs of a matrix that are runs of their own.
+ * not overwrite a first job's red one. GitLab's shards (`test 1/3`) are jobs, and runs, of their own; a GitHub matrix's
+ * legs share their job's id, and `environment` (--environment) tells apart the legs that are runs of their own.
  */
 export function commentJob(env, environment) {
-  const job = env.GITHUB_JOB || env.CI_JOB_NAME?.replace(/\s+\d+\/\d+$/, '')
-  return [job, environment].filter(Boolean).join('/') || undefined
+  return [env.GITHUB_JOB || env.CI_JOB_NAME, environment].filter(Boolean).join('/') || undefined
 }
 
 /** The pull request number of a GitHub Actions event (pull_request, pull_request_target, or a comment on one). */
@@ -87,17 +86,22 @@ class HttpError extends Error {
   }
 }
 
-/** The ids of the comments carrying the marker, oldest (lowest id) first, from every page of the list. */
-async function marked(target, marker, call) {
-  const ids = []
+/** The ids of the comments carrying each marker, oldest (lowest id) first, from one read of every page of the list. */
+async function marked(target, markers, call) {
+  const ids = markers.map(() => [])
   let url = target.list
   for (let page = 0; url && page < MAX_PAGES; page++) {
     const res = await call('GET', url)
     const items = await res.json()
-    if (Array.isArray(items)) for (const c of items) if (typeof c?.body === 'string' && c.body.includes(marker)) ids.push(c.id)
+    if (Array.isArray(items)) {
+      for (const c of items) {
+        if (typeof c?.body !== 'string') continue
+        markers.forEach((m, i) => c.body.includes(m) && ids[i].push(c.id))
+      }
+    }
     url = nextLink(res.headers.get('link'))
   }
-  return ids.sort((a, b) => a - b)
+  return ids.map(list => list.sort((a, b) => a - b))
 }
 
 /**
@@ -107,7 +111,7 @@ async function marked(target, marker, call) {
  * and the upload's exit code stays as it was.
  * @returns {Promise<{ ok: boolean, line: string }>}
  */
-export async function upsertComment(target, marker, markdown, timeoutMs) {
+export async function upsertComment(target, marker, markdown, timeoutMs, legacyMarker) {
   const call = async (method, url, payload) => {
     const headers = payload ? { ...target.headers, 'content-type': 'application/json' } : target.headers
     const res = await fetch(url, { method, headers, body: payload && JSON.stringify(payload), signal: AbortSignal.timeout(timeoutMs) })
@@ -117,13 +121,15 @@ export async function upsertComment(target, marker, markdown, timeoutMs) {
   const send = (req, body) => call(req.method, req.url, body)
   const body = { body: `${marker}\n${markdown}` }
   try {
-    const [existing] = await marked(target, marker, call)
+    // a project's one comment of a CLI before comments were per job is this job's to update (and re-mark), not left stale
+    const [mine, legacy = []] = await marked(target, legacyMarker ? [marker, legacyMarker] : [marker], call)
+    const [existing] = mine.length ? mine : legacy
     if (existing !== undefined) {
       await send(target.update(existing), body)
       return { ok: true, line: `updated the comment on ${target.where}` }
     }
     const created = await (await send(target.create, body)).json()
-    const [oldest] = await marked(target, marker, call)
+    const [[oldest]] = await marked(target, [marker], call)
     if (oldest !== undefined && oldest !== created.id) {
       await send(target.remove(created.id))
       await send(target.update(oldest), body)

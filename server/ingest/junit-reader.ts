@@ -75,6 +75,8 @@ class Reader {
 
   /** Testcases opened so far (a suite's close compares it with the count at its open). */
   private cases = 0
+  /** The document names each spec's file on a top-level suite of its own (mocha-junit-reporter's Root Suite). */
+  private specFiles = false
 
   open(tag: string, attrs: () => Attrs): void {
     const parent = this.stack[this.stack.length - 1]
@@ -99,9 +101,14 @@ class Reader {
       case 'suite': {
         // a top-level suite that names a file and holds no test (mocha-junit-reporter's "Root Suite", which Cypress
         // writes once per spec file) gives that file to the suites after it that name none: without it, two specs'
-        // tests of the same name read as one test twice
+        // tests of the same name read as one test twice. Once a document is written so, every top-level suite that
+        // names a file starts the next spec, tests of its own or not (a merged report of several specs)
         const root = this.stack[0]
-        if (this.stack.length === 1 && root?.kind === 'suite' && f.file && this.cases === f.casesBefore) root.ctx = { ...root.ctx, file: f.file }
+        if (this.stack.length !== 1 || root?.kind !== 'suite' || !f.file) return
+        if (this.cases === f.casesBefore || this.specFiles) {
+          this.specFiles = true
+          root.ctx = { ...root.ctx, file: f.file }
+        }
         return
       }
     }

@@ -1,5 +1,4 @@
 import type { z } from 'zod'
-import { badRequest } from '../utils/errors'
 import type { Scope } from '../services/scope'
 
 /** One MCP tool: a shared zod input schema, words for the model, what its answer's fields mean, and one service call. */
@@ -20,19 +19,4 @@ export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
 
 export function defineTool<S extends z.ZodObject>(tool: ToolDefinition<S>): ToolDefinition<S> {
   return tool
-}
-
-/**
- * A list's cursor refused by its service names `cursor` and `nextCursor`, as REST calls them; a tool whose arguments
- * are called otherwise (get_test_case's `historyCursor`, answered with `historyNextCursor`) says its own names.
- */
-export async function withCursorNames<T>(read: Promise<T>, names: { cursor: string, next: string }): Promise<T> {
-  try {
-    return await read
-  }
-  catch (error) {
-    const e = error as { data?: { code?: string }, message?: string }
-    if (e.data?.code !== 'bad_cursor' || !e.message) throw error
-    throw badRequest(`${names.cursor}: ${e.message.replaceAll('nextCursor', names.next)}`, 'bad_cursor')
-  }
 }

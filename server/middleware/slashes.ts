@@ -5,6 +5,7 @@
  */
 export default defineEventHandler((event) => {
   const url = event.node.req.url ?? '/'
-  if (!url.startsWith('//')) return
-  return sendRedirect(event, url.replace(/^\/{2,}/, '/'), 308)
+  // a backslash counts as a slash: browsers and URL parsers read `/\evil.com` as another host (an open redirect)
+  if (!/^\/[/\\]/.test(url)) return
+  return sendRedirect(event, url.replace(/^[/\\]+/, '/'), 308)
 })

@@ -36,10 +36,14 @@ function isKeyOf(kind: CursorKind, key: unknown): boolean {
   return ISO_TIMESTAMP.test(key) && !Number.isNaN(date.getTime()) && date.toISOString() === key && !key.startsWith('0000')
 }
 
+/** What a list's cursor argument and the answer's next cursor are called where they are not `cursor`/`nextCursor`. */
+export interface CursorNames { cursor: string, next: string }
+
 export function decodeCursor<K extends string | number>(
-  cursor: string | undefined, kind: CursorKind, list: string,
+  cursor: string | undefined, kind: CursorKind, list: string, names: CursorNames = { cursor: 'cursor', next: 'nextCursor' },
 ): { key: K, id: string } | null {
   if (!cursor) return null
+  const where = names.cursor === 'cursor' ? '' : `${names.cursor}: `
   let value: unknown
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
@@ -48,10 +52,10 @@ export function decodeCursor<K extends string | number>(
   if (Array.isArray(value) && value.length === 3 && isKeyOf(kind, value[0]) && typeof value[1] === 'string'
     && isUuid(value[1])) {
     if (value[2] === list) return { key: value[0] as K, id: value[1] }
-    throw badRequest('This cursor continues another list (another project, run or test, or other filters or order): '
-      + 'pass nextCursor from the previous page of this list unchanged, or omit it for the first page.', 'bad_cursor')
+    throw badRequest(`${where}This cursor continues another list (another project, run or test, or other filters or order): `
+      + `pass ${names.next} from the previous page of this list unchanged, or omit it for the first page.`, 'bad_cursor')
   }
-  throw badRequest('This cursor is not one this list gave out: pass nextCursor from the previous page unchanged, or omit it for the first page.', 'bad_cursor')
+  throw badRequest(`${where}This cursor is not one this list gave out: pass ${names.next} from the previous page unchanged, or omit it for the first page.`, 'bad_cursor')
 }
 
 /** Cuts the one-extra row a query fetched (limit + 1) into a page and its next cursor. */

@@ -4,7 +4,7 @@ import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } 
 import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import type { GroupedPage } from '#shared/types/explorer'
 import { notFound } from '../utils/errors'
-import { decodeCursor, listOf, toPage } from './pagination'
+import { decodeCursor, listOf, toPage, type CursorNames } from './pagination'
 import { repositoryOf, requireProject } from './projects'
 import { clipError, FAILED_RESULT } from './runs'
 import { rowsOf } from '../db/sql'
@@ -129,8 +129,10 @@ function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): Tes
  * A page of one test's history, newest first (the test page's table past its first page), on one branch when asked,
  * with how that branch compares to the default branch. 404 outside the scope.
  */
-export async function listTestCaseHistory(scope: Scope, testCaseId: string, query: TestCaseHistoryQuery): Promise<TestHistoryPage> {
-  const after = decodeCursor<string>(query.cursor, 'timestamp', listOf('history', testCaseId, query.branch))
+export async function listTestCaseHistory(
+  scope: Scope, testCaseId: string, query: TestCaseHistoryQuery, names?: CursorNames,
+): Promise<TestHistoryPage> {
+  const after = decodeCursor<string>(query.cursor, 'timestamp', listOf('history', testCaseId, query.branch), names)
   const db = await useReadDb()
   const [t] = await db.select().from(testCases).where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!t) throw notFound('No test case with this id visible to you.', 'test_case_not_found')

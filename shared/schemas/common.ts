@@ -20,10 +20,19 @@ function runRef(s: string): { projectSlug: string, number: number } | null {
   return m && number >= 1 && number <= 2_147_483_647 ? { projectSlug: m[1]!, number } : null
 }
 
+type RunRef = { id: string } | { projectSlug: string, number: number }
+const toRunRef = (s: string): RunRef => (isUuid(s) ? { id: s.toLowerCase() } : runRef(s)!)
+
 /** A run as MCP get_run takes it: its id, or its project's slug and its number (`web#1234`). */
 export const runRefSchema = z.string().trim()
   .refine(s => isUuid(s) || runRef(s) !== null, 'A run is its id (a UUID, as list_runs gives it) or its project and number, like web#1234.')
-  .transform((s): { id: string } | { projectSlug: string, number: number } => (isUuid(s) ? { id: s } : runRef(s)!))
+  .transform(toRunRef)
+
+/** The run MCP get_run compares with: "previous", or a run as runRefSchema takes it. */
+export const compareRefSchema = z.string().trim()
+  .refine(s => s.toLowerCase() === 'previous' || isUuid(s) || runRef(s) !== null,
+    'compareTo is "previous", a run id (a UUID, as list_runs gives it) or a run by its project and number, like web#1233.')
+  .transform((s): RunRef | 'previous' => (s.toLowerCase() === 'previous' ? 'previous' : toRunRef(s)))
 
 export const slugSchema = z.string().trim().toLowerCase()
   .refine(s => SLUG.test(s), 'A project slug is 1–63 characters: lowercase letters, digits, dot, dash or underscore, starting with a letter or digit.')

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { slugSchema, uuidSchema } from './common'
+import { compareRefSchema, slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
 import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, SEARCH_STATUSES } from '../search'
 
@@ -92,7 +92,7 @@ export type CompareRunsQuery = z.infer<typeof compareRunsQuerySchema>
 export const getRunToolQuerySchema = getRunQuerySchema.omit({ status: true }).extend({
   results: z.enum(RESULT_FILTERS, `results is one of: ${RESULT_FILTERS.join(', ')}.`).optional(),
   /** Described in get_run's description (one sentence there costs fewer tools/list bytes than a field description). */
-  compareTo: compareToSchema.optional(),
+  compareTo: compareRefSchema.optional(),
   limit: limit(200, 20),
 })
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -34,6 +35,18 @@ describe('the CLI served at /cli.tgz', () => {
     const doubled = await fetch(`${server.url}//cli.tgz?v=1`, { redirect: 'manual' })
     expect([doubled.status, doubled.headers.get('location')]).toEqual([308, '/cli.tgz?v=1'])
     expect((await fetch(`${server.url}///cli.tgz`)).headers.get('etag')).toBe(etag)
+    // never to another host: a backslash is a slash to a browser (`/\\evil.com`), sent as written by a raw client
+    for (const path of ['//\\evil.com', '/\\evil.com/x', '///\\/evil.com']) {
+      const location = await new Promise<string | undefined>((resolve, reject) => {
+        const { hostname, port } = new URL(server.url)
+        httpGet({ hostname, port, path }, (res) => {
+          res.resume()
+          resolve(res.headers.location)
+        }).on('error', reject)
+      })
+      expect(location, path).toMatch(/^\/evil\.com/)
+      expect(new URL(location!, 'https://proofdeck.example').host, path).toBe('proofdeck.example')
+    }
   })
 
   it('npx --yes "$PROOFDECK_URL/cli.tgz" upload … runs the server\'s own version and uploads with the receipt link', async () => {

@@ -218,6 +218,13 @@ describe('pull/merge request comments', () => {
     expect(other.stderr).toContain('commented on pull request #7')
     expect(github.notes.filter(n => n.body.startsWith('<!-- proofdeck:pr-web:unit -->\n### ✅'))).toHaveLength(1)
     expect(github.notes.find(n => n.body.includes('<!-- proofdeck:pr-web:test -->'))!.body).toBe(updated)
+
+    // the project's one comment of an older CLI is taken over by the next job that comments, not left stale beside its own
+    github.notes.push({ id: 500, body: '<!-- proofdeck:pr-web -->\n### ❌ Proofdeck: pr-web #1 failed' })
+    const taken = await cli(report('pr-e2e.xml', { 'cart shows items': '' }), { ...ghEnv('103'), GITHUB_JOB: 'e2e' })
+    expect(taken.stderr).toContain('updated the comment on pull request #7')
+    expect(github.notes.find(n => n.id === 500)!.body).toMatch(/^<!-- proofdeck:pr-web:e2e -->\n### ✅/)
+    expect(github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-web -->'))).toEqual([])
   })
 
   it('makes and then updates one GitLab merge request note; --no-comment and PROOFDECK_COMMENT=0 call nobody; a 403 is one warning and exit 0', async () => {

@@ -394,6 +394,10 @@ describe('read API on the demo dataset', () => {
     // a run by its project and number, as CI names it
     expect((await mcp('get_run', { runId: `billing#${red.number}` })).json).toEqual((await mcp('get_run', { runId: red.id })).json)
     expect((await mcp('get_run', { runId: ` Billing#${red.number}`, compareTo: 'previous' })).json.comparison).toEqual(run.json.comparison)
+    const previousNumber = (await ok(`/api/runs/${detail.previousRunId}`)).number
+    expect((await mcp('get_run', { runId: red.id, compareTo: `billing#${previousNumber}` })).json.comparison)
+      .toEqual({ ...run.json.comparison, baseReason: 'chosen' })
+    expect((await mcp('get_run', { runId: red.id, compareTo: 'yesterday' })).text).toMatch(/compareTo is "previous", a run id \(a UUID, as list_runs gives it\) or a run by its project and number, like web#1233\.$/)
     expect((await mcp('get_run', { runId: 'billing#999999' })).text).toMatch(/^No run #999999 in billing: runs are numbered from #1/)
     for (const bad of [`#${red.number}`, String(red.number), 'billing#0', 'billing#99999999999']) {
       expect((await mcp('get_run', { runId: bad })).text, bad).toMatch(/A run is its id \(a UUID, as list_runs gives it\) or its project and number, like web#1234\.$/)

@@ -39,9 +39,11 @@ export const getRunTool = defineTool({
   input: z.object({ runId: runRefSchema }).extend(getRunToolQuerySchema.shape),
   output: OUTPUTS.get_run,
   shorten: 'limit',
-  run: async (scope, { runId: ref, results, compareTo, ...query }) => {
-    // a run by its number in its project (web#1234), as CI and people name it
-    const runId = 'id' in ref ? ref.id : (await getRunByNumber(scope, ref.projectSlug, ref.number)).runId
+  run: async (scope, { runId: ref, results, compareTo: compareRef, ...query }) => {
+    // a run by its number in its project (web#1234), as CI and people name it; so may the run it is compared with be
+    const idOf = async (r: Exclude<typeof compareRef, 'previous' | undefined>) => 'id' in r ? r.id : (await getRunByNumber(scope, r.projectSlug, r.number)).runId
+    const runId = await idOf(ref)
+    const compareTo = compareRef === undefined || compareRef === 'previous' ? compareRef : await idOf(compareRef)
     // a page of results is asked for by `results`; without it the answer has no rows for a cursor to continue
     if (query.cursor && results === undefined) {
       throw badRequest('cursor continues the run\'s result rows: give results as on the page whose nextCursor it is (e.g. results: "all").', 'bad_cursor')

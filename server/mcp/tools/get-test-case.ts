@@ -1,6 +1,6 @@
 import { getTestCaseQuerySchema, testCaseHistoryQuerySchema, testCaseParamsSchema } from '#shared/schemas/reads'
 import { getTestCase, listTestCaseHistory } from '../../services/test-cases'
-import { defineTool, withCursorNames } from '../define'
+import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
 import { historyPageAnswer, testCaseAnswer } from '../project'
 
@@ -16,7 +16,7 @@ export const getTestCaseTool = defineTool({
   run: async (scope, { testCaseId, historyCursor, history: limit }) => {
     // the answer's historyNextCursor continues the history, `history` rows at a time; a later page is those rows only
     if (!historyCursor) return testCaseAnswer(await getTestCase(scope, testCaseId, { history: limit }))
-    const page = await withCursorNames(listTestCaseHistory(scope, testCaseId, { cursor: historyCursor, limit }), { cursor: 'historyCursor', next: 'historyNextCursor' })
+    const page = await listTestCaseHistory(scope, testCaseId, { cursor: historyCursor, limit }, { cursor: 'historyCursor', next: 'historyNextCursor' })
     return historyPageAnswer(testCaseId, page)
   },
 })

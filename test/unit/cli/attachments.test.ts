@@ -30,6 +30,9 @@ describe('the CLI picks the files a report names', () => {
   mkdirSync(join(dir, 'shots'))
   writeFileSync(join(dir, 'shots/beside.png'), Buffer.alloc(10))
   const outside = 'outside the working directory and the report\'s folder'
+  mkdirSync(join(dir, 'reports/.git'))
+  writeFileSync(join(dir, 'reports/.git/config'), '[http] extraheader = AUTHORIZATION: basic secret')
+  writeFileSync(join(dir, 'reports/.env'), 'TOKEN=secret')
 
   it.each([
     ['paths relative to the report, absolute ones as they are', [report([{ path: 'test-results/a/shot.png' }, { path: absolute }])], roomy,
@@ -49,6 +52,10 @@ describe('the CLI picks the files a report names', () => {
       { ...roomy, cwd: dir }, { files: [], missing: [], skipped: [`${secret}: ${outside}`, `linked.txt: ${outside}`] }],
     ['a file in the working directory beside the report\'s folder is sent', [report([{ path: '../shots/beside.png' }])], { ...roomy, cwd: dir },
       { files: ['../shots/beside.png'], missing: [], skipped: [] }],
+    ['a hidden file or folder inside is not sent', [report([{ path: '.git/config' }, { path: '.env' }])], { ...roomy, cwd: dir },
+      { files: [], missing: [], skipped: ['.git/config: a hidden file or folder (.git, .env) is never sent', '.env: a hidden file or folder (.git, .env) is never sent'] }],
+    ['a working directory at the filesystem\'s root lets nothing else in', [report([{ path: secret }])], { ...roomy, cwd: '/' },
+      { files: [], missing: [], skipped: [`${secret}: ${outside}`] }],
     ['…and not from another working directory', [report([{ path: '../shots/beside.png' }])], { ...roomy, cwd: mkdtempSync(join(tmpdir(), 'pd-cli-elsewhere-')) },
       { files: [], missing: [], skipped: [`../shots/beside.png: ${outside}`] }],
   ])('%s', (_, reports, caps, want) => {

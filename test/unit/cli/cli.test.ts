@@ -230,10 +230,11 @@ describe('proofdeck upload', () => {
     const env = { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }
     const other = join(dir, 'other.xml')
     writeFileSync(other, '<testsuite name="s"><testcase name="u"/></testsuite>')
-    for (const args of [[report], [report], [other], [report, '--branch', 'feat/x']]) await runCli(['upload', ...args, '--project', 'web', '--quiet'], env)
+    for (const args of [[report, other], [other, report], [other], [report, '--branch', 'feat/x']]) await runCli(['upload', ...args, '--project', 'web', '--quiet'], env)
     server.close()
     const keys = server.requests.map(q => new URL(q.url, server.url).searchParams.get('runKey'))
     expect(keys[0]).toMatch(/^cli-[0-9a-f]{24}$/)
+    // the same files in another order are the same content
     expect(keys[1]).toBe(keys[0])
     expect(new Set(keys).size).toBe(3)
   })
@@ -266,6 +267,16 @@ describe('proofdeck upload', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(message)
     expect(server.requests).toHaveLength(0)
+  })
+
+  it('adds --environment to the CI\'s run key: a matrix leg per configuration is a run of its own', async () => {
+    const server = await fakeServer([201, 201].map(status => ({ status, body: receipt })))
+    const github = { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '5', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'test' }
+    for (const node of ['18', '20 lts']) {
+      await runCli(['upload', report, '--project', 'web', '--quiet', '--environment', `node ${node}`], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token, ...github })
+    }
+    server.close()
+    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('runKey'))).toEqual(['gh-5-1-test-node_18', 'gh-5-1-test-node_20_lts'])
   })
 
   it('reads an empty flag as unset: the branch and commit the CI says stand', async () => {

@@ -155,7 +155,7 @@ describe('commentTarget', () => {
   it.each([
     ['a GitHub job', { GITHUB_JOB: 'e2e' }, undefined, 'e2e'],
     ['a GitHub matrix leg with --environment', { GITHUB_JOB: 'test' }, 'node-20', 'test/node-20'],
-    ['the shards of a GitLab parallel job, as one', { CI_JOB_NAME: 'rspec 2/3' }, undefined, 'rspec'],
+    ['a shard of a GitLab parallel job (a run of its own)', { CI_JOB_NAME: 'rspec 2/3' }, undefined, 'rspec 2/3'],
     ['a GitLab matrix job', { CI_JOB_NAME: 'test: [node18]' }, undefined, 'test: [node18]'],
     ['no job', {}, undefined, undefined],
   ])('keeps a comment per CI job: %s', (_name, env, environment, job) => {

@@ -172,6 +172,17 @@ describe('the file of a test', () => {
     expect(parseJunit(xml).results.map(r => r.file)).toEqual(files)
   })
 
+  it('reads a merged Cypress report spec by spec, a spec with a test at its root included', () => {
+    const merged = `<testsuites name="Mocha Tests">
+      <testsuite name="Root Suite" tests="0" file="a.cy.js"></testsuite>
+      <testsuite name="form" tests="1"><testcase name="form submits" classname="submits"/></testsuite>
+      <testsuite name="Root Suite" tests="1" file="b.cy.js"><testcase name="loads" classname="loads"/></testsuite>
+      <testsuite name="form" tests="1"><testcase name="form submits" classname="submits"/></testsuite></testsuites>`
+    expect(parseJunit(merged).results.map(r => [r.title, r.file])).toEqual([
+      ['form submits', 'a.cy.js'], ['loads', 'b.cy.js'], ['form submits', 'b.cy.js'],
+    ])
+  })
+
   it('keeps two Cypress specs\' tests of the same name apart', () => {
     const [a, b] = ['cypress/e2e/a.cy.js', 'cypress/e2e/b.cy.js'].map(spec => parseJunit(cypress(spec)).results.map(testIdentity))
     expect(a!.filter(id => b!.includes(id))).toEqual([])
