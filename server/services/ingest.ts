@@ -250,12 +250,17 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   }
 }
 
-/** The project of the upload, created on first upload unless the key is bound to another project. */
+/**
+ * The project of the upload, created on first upload unless the key is bound to another project. A project another
+ * upload created while this one waited on the slug (the insert's conflict) is held to the same check as one that
+ * existed: the caller may write to it only if it was theirs (their own concurrent first upload, whose membership is
+ * committed with it), never by joining a project someone else was creating.
+ */
 async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch: string | undefined) {
+  const refused = () => notFound(`No project "${slug}" that this key can write to.`, 'project_not_found')
   const [existing] = await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1)
-  const visible = existing && (scope.projectIds === null || scope.projectIds.includes(existing.id))
   if (existing) {
-    if (!visible) throw notFound(`No project "${slug}" that this key can write to.`, 'project_not_found')
+    if (!inScopeNow(scope, existing.id) && !await isMember(tx, scope, existing.id)) throw refused()
     return existing
   }
   if (scope.boundProjectId) {
@@ -263,12 +268,27 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
   }
   const [created] = await tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' })
     .onConflictDoNothing().returning()
-  const project = created ?? (await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1))[0]!
+  if (!created) {
+    const [raced] = await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1)
+    if (!raced || (!inScopeNow(scope, raced.id) && !await isMember(tx, scope, raced.id))) throw refused()
+    return raced
+  }
   if (scope.role !== 'admin') {
-    await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: project.id }).onConflictDoNothing()
+    await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: created.id }).onConflictDoNothing()
     forgetVerifiedKeys()
   }
-  return project
+  return created
+}
+
+/** The scope as the request's key or session read it: every project for an admin, else its projects then. */
+const inScopeNow = (scope: Scope, projectId: string) => scope.projectIds === null || scope.projectIds.includes(projectId)
+
+/** Whether the caller is a member of the project now (a project their other upload created since the scope was read). */
+async function isMember(tx: Tx, scope: Scope, projectId: string): Promise<boolean> {
+  if (scope.boundProjectId) return false
+  const [row] = await tx.select({ one: sql<number>`1` }).from(projectMemberships)
+    .where(and(eq(projectMemberships.userId, scope.userId), eq(projectMemberships.projectId, projectId))).limit(1)
+  return !!row
 }
 
 /**

@@ -57,8 +57,9 @@ describe('quarantine', () => {
     }
   }
   let runs = 0
+  // each a CI run of its own (its key): outside a CI the CLI keys a run by its content, and these reports repeat theirs
   const uploadCli = (failing: string[], passing?: string[]) =>
-    cli(['upload', reportFile(`run-${++runs}.json`, failing, passing), '--project', 'web', '--fail-on-blocking'])
+    cli(['upload', reportFile(`run-${++runs}.json`, failing, passing), '--project', 'web', '--fail-on-blocking', '--run-key', `run-${runs}`])
 
   async function addUser(name: string, role: string, project: string) {
     const created = await answer(call(admin, 'POST', '/api/users', { email: `${name}@example.test`, name, role, projectSlugs: [project] }), 201)

@@ -162,6 +162,35 @@ describe('user management and role rules', () => {
     await login(server, member)
   })
 
+  // two connections: only Postgres lets an upload wait on a slug another transaction is creating
+  it.skipIf(!process.env.TEST_DATABASE_URL)('does not let a member join a project another upload is creating, and lets their own first uploads land together', async () => {
+    const cookie = await login(server, member)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    const { default: postgres } = await import('postgres')
+    const db = postgres(server.env.DATABASE_URL!, { max: 2, onnotice: () => {} })
+    // another user's first upload of `racing`, inside its transaction when the member's upload of that slug arrives
+    let commit!: () => void
+    const creating = db.begin(async (sql) => {
+      await sql`insert into projects (slug, name) values ('racing', 'racing')`
+      await new Promise<void>((resolve) => { commit = resolve })
+    })
+    await expect.poll(() => commit !== undefined).toBe(true)
+    const pending = upload(server, [{ name: 'r.json', content: report }], { key, query: { project: 'racing' } })
+    // the member's insert of the slug waits on the uncommitted one
+    await expect.poll(async () => (await db`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'`)[0]!.n, { timeout: 10_000 }).toBe(1)
+    commit()
+    await creating
+    const refused = await pending
+    expect([refused.status, refused.body.message]).toEqual([404, 'No project "racing" that this key can write to.'])
+    expect((await json(call(server, cookie, 'GET', '/api/me'), 200)).projectSlugs).toEqual(['alpha'])
+    expect((await call(server, cookie, 'GET', '/api/projects/racing')).status).toBe(404)
+    await db.end()
+    // the member's own first uploads of a new project, at once (CI shards): both are stored, in one project they are in
+    const shards = await Promise.all(['s1', 's2'].map(runKey => upload(server, [{ name: 'r.json', content: report }], { key, query: { project: 'mias', runKey } })))
+    expect(shards.map(r => r.status)).toEqual([201, 201])
+    expect((await json(call(server, cookie, 'GET', '/api/me'), 200)).projectSlugs).toEqual(['alpha', 'mias'])
+  })
+
   it('lets a user change their own password with the current one; other sessions end, this one continues', async () => {
     const here = await login(server, member)
     const elsewhere = await login(server, member)
