@@ -27,7 +27,8 @@ Options:
                           CircleCI, Buildkite or Azure Pipelines variables)
   --default-branch <name> the repository's default branch, for a project the upload creates (default:
                           from the CI: GitHub's event, GitLab, Buildkite, or a pull request's target)
-  --run-key <key>         uploads with the same key merge into one run (CI shards)
+  --run-key <key>         uploads with the same key merge into one run (CI shards); default: from the
+                          CI (plus --environment), else from the content, so running again is a retry
   --started-at <ISO|report>
                           when the run started, e.g. 2026-03-05T14:30:00Z (default: the job's start
                           from GitLab or Azure Pipelines, else the reports' own timestamps, else now);
@@ -38,8 +39,8 @@ Options:
   --no-codeowners         do not send the repository's CODEOWNERS (.github/, root or docs/), which gives
                           tests their owners; sent after the upload by default
   --no-comment            no pull/merge request comment (also PROOFDECK_COMMENT=0); by default the
-                          summary is posted, and updated on later uploads, as one comment on the
-                          pull request (GitHub Actions with GITHUB_TOKEN) or merge request (GitLab CI
+                          summary is posted, and updated on the job's later uploads, as the job's
+                          comment on the pull request (GitHub Actions with GITHUB_TOKEN) or merge request (GitLab CI
                           with PROOFDECK_GITLAB_TOKEN); a comment that fails is a warning, never an exit 1
   --retries <n>           retries on other 5xx answers (default 3)
   --retry-for <seconds>   keeps retrying an unreachable server, 429, 502, 503 and 504 this long
@@ -47,7 +48,8 @@ Options:
   --timeout <seconds>     per attempt (default 60)
   --no-attachments        send the reports only; by default the files they name (Playwright
                           screenshots, videos and traces, JUnit [[ATTACHMENT|path]] lines; paths
-                          relative to the report) go in the same upload, and missing ones are listed
+                          relative to the report; only inside the working directory or the report's
+                          folder, never a hidden file) go in the same upload, and missing ones are listed
   --max-attachment-mb <n> leave out attachment files larger than this (default 20)
   --max-attachments-mb <n>
                           attachment files of one upload together at most this (default 30)
