@@ -144,10 +144,10 @@ async function upload(argv, env) {
   const flag = key => values[key] || undefined
   const branch = flag('branch') ?? ci.branch
   const commit = flag('commit') ?? ci.commit
-  // One run key for every retry of this invocation, so a retried upload can never make a second run; outside a CI
-  // the CLI knows, the key is the content's (branch, commit and files): running the same command again is a retry too
-  // A CI's key with --environment is the key of that environment's run: the legs of a matrix that test one suite in
-  // several configurations (node 18 and 20) are runs of their own, not shards whose outcomes merge
+  // One run key for every retry of this invocation, so a retried upload can never make a second run. Outside a CI the
+  // CLI knows, the key is the content's: running the same command again is a retry too. With --environment a CI's key
+  // is that environment's: the legs of a matrix that test one suite in several configurations are runs of their own,
+  // not shards whose outcomes merge.
   const environment = flag('environment')
   const ciKey = ci.runKey && environment ? `${ci.runKey}-${environment.replace(/[^\w.-]+/g, '_')}` : ci.runKey
   const runKey = flag('run-key') || ciKey || contentKey(values.project, branch, commit, environment, reports)

@@ -257,27 +257,26 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
  * committed with it), never by joining a project someone else was creating.
  */
 async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch: string | undefined) {
-  const refused = () => notFound(`No project "${slug}" that this key can write to.`, 'project_not_found')
-  const [existing] = await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1)
-  if (existing) {
-    if (!inScopeNow(scope, existing.id) && !await isMember(tx, scope, existing.id)) throw refused()
-    return existing
-  }
-  if (scope.boundProjectId) {
+  const find = async () => (await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1))[0]
+  const existing = await find()
+  if (!existing && scope.boundProjectId) {
     throw notFound(`No project "${slug}" that this key can write to: the key is bound to another project.`, 'project_not_found')
   }
-  const [created] = await tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' })
+  const [created] = existing ? [] : await tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' })
     .onConflictDoNothing().returning()
-  if (!created) {
-    const [raced] = await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1)
-    if (!raced || (!inScopeNow(scope, raced.id) && !await isMember(tx, scope, raced.id))) throw refused()
-    return raced
+  if (created) {
+    if (scope.role !== 'admin') {
+      await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: created.id }).onConflictDoNothing()
+      forgetVerifiedKeys()
+    }
+    return created
   }
-  if (scope.role !== 'admin') {
-    await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: created.id }).onConflictDoNothing()
-    forgetVerifiedKeys()
+  // one that existed, or that another upload created while this one waited on the slug (the insert's conflict)
+  const project = existing ?? await find()
+  if (!project || (!inScopeNow(scope, project.id) && !await isMember(tx, scope, project.id))) {
+    throw notFound(`No project "${slug}" that this key can write to.`, 'project_not_found')
   }
-  return created
+  return project
 }
 
 /** The scope as the request's key or session read it: every project for an admin, else its projects then. */

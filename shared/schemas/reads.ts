@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { compareRefSchema, slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
 import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, SEARCH_STATUSES } from '../search'
+import { isUuid } from '../uuid'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
 
@@ -75,7 +76,7 @@ export type RunResultsQuery = Omit<GetRunQuery, 'status'> & { status: GetRunQuer
 
 /** The run a run is compared with: "previous" (its branch's previous run, else the default branch's latest) or a run id. */
 const compareToSchema = z.string().trim().toLowerCase()
-  .refine(s => s === 'previous' || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s),
+  .refine(s => s === 'previous' || isUuid(s),
     'compareTo is "previous" or a run id (a UUID, as list_runs gives it).')
 
 export const compareRunsQuerySchema = z.object({
