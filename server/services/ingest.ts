@@ -262,8 +262,8 @@ async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch:
   if (!existing && scope.boundProjectId) {
     throw notFound(`No project "${slug}" that this key can write to: the key is bound to another project.`, 'project_not_found')
   }
-  const [created] = existing ? [] : await tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' })
-    .onConflictDoNothing().returning()
+  const create = () => tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' }).onConflictDoNothing().returning()
+  const [created] = existing ? [] : await create()
   if (created) {
     if (scope.role !== 'admin') {
       await tx.insert(projectMemberships).values({ userId: scope.userId, projectId: created.id }).onConflictDoNothing()
