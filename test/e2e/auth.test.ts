@@ -61,6 +61,14 @@ describe('sessions and API keys', () => {
       headers: { 'content-type': 'application/json', cookie, 'origin': 'https://evil.example', 'authorization': 'Bearer junk' },
     })
     expect(withKey.status).toBe(403)
+    // a browser names the site in Sec-Fetch-Site, scheme included: http:// of the same host is another site, though
+    // its Origin has the same host; the dashboard's own requests say same-origin
+    const post = (headers: Record<string, string>) => fetch(`${server.url}/api/keys`, { ...json({ name: 'x', scopes: ['read'] }), headers: { 'content-type': 'application/json', cookie, ...headers } })
+    const otherScheme = await post({ 'origin': server.url.replace('http://', 'https://'), 'sec-fetch-site': 'cross-site' })
+    expect(otherScheme.status).toBe(403)
+    expect((await otherScheme.json()).data.code).toBe('bad_origin')
+    expect((await post({ 'origin': server.url, 'sec-fetch-site': 'same-site' })).status).toBe(403)
+    expect((await post({ 'origin': server.url, 'sec-fetch-site': 'same-origin' })).status).toBe(201)
   })
 
   it('answers an API path no route serves with a JSON 404 sentence, with or without a key, never the sign-in page', async () => {
