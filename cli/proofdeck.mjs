@@ -11,7 +11,7 @@ import { commentJob, commentMarker, commentTarget, upsertComment } from './lib/c
 import { findCodeowners, sendCodeowners } from './lib/codeowners.mjs'
 import { expandPatterns } from './lib/files.mjs'
 import { blockingVerdict, printQuarantine } from './lib/quarantine.mjs'
-import { pickStartedAt } from './lib/started-at.mjs'
+import { localReportStart, pickStartedAt } from './lib/started-at.mjs'
 import { renderReceipt, renderSummary } from './lib/summary.mjs'
 
 const HELP = `Usage: proofdeck upload <files or globs…> [options]
@@ -31,7 +31,8 @@ Options:
                           CI (plus --environment), else from the content, so running again is a retry
   --started-at <ISO|report>
                           when the run started, e.g. 2026-03-05T14:30:00Z (default: the job's start
-                          from GitLab or Azure Pipelines, else the reports' own timestamps, else now);
+                          from GitLab or Azure Pipelines, else the reports' own timestamps, a local
+                          time without a zone read in this machine's zone, else now);
                           "report" leaves it to the reports
   --url <url>             server URL (default: $PROOFDECK_URL)
   --token <pd_…>          API key with the ingest scope (default: $PROOFDECK_TOKEN)
@@ -140,6 +141,9 @@ async function upload(argv, env) {
     if (blank(content)) throw new UsageError(`${f} is empty${content.length ? ' (only whitespace)' : ''}: there is no report in it. Nothing was sent.`)
     return { name: basename(f), path: f, content }
   })
+  // a reporter's zone-less local time east of UTC is read here, in the zone it was written in
+  const local = start.startedAt || values['started-at'] === 'report' ? null : localReportStart(reports.map(r => r.content), Date.now())
+  if (local && !values.quiet) console.error(`The reports' start ${local.written} has no zone and is ahead of UTC: read in this machine's zone (${local.offset}), ${local.startedAt}.`)
   // an empty value is unset (a templated --branch "$EMPTY"): what the CI says stands
   const flag = key => values[key] || undefined
   const branch = flag('branch') ?? ci.branch
@@ -154,7 +158,7 @@ async function upload(argv, env) {
   const query = new URLSearchParams(Object.entries({
     project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
     commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
-    runKey, environment, startedAt: start.startedAt,
+    runKey, environment, startedAt: start.startedAt ?? local?.startedAt,
   }).filter(([, v]) => v))
   const caps = attachmentCaps(values)
   const batches = batchesOf(reports)

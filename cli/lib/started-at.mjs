@@ -53,3 +53,37 @@ export function pickStartedAt(flag, ci, now) {
   }
   return { startedAt, source: 'ci' }
 }
+
+/** A JUnit root's or first suite's `timestamp`, within the first megabyte of a report. */
+const SUITE_TIMESTAMP = /<testsuites?\b[^>]*?\stimestamp\s*=\s*["']([^"']{10,40})["']/
+const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/
+
+/**
+ * The reports' start read in this machine's zone, when the reporter wrote its local time without a zone on a runner
+ * east of UTC. The server reads a zone-less JUnit `timestamp` as UTC (jest-junit and mocha write UTC so), and a local
+ * time east of UTC then lies ahead of the clock: the server would take the upload's time and list the report's start
+ * as rejected. Read here, on the runner whose zone the reporter used, it is the true start. Anything else (every
+ * timestamp has a zone, or read as UTC none is ahead) is left to the server: null.
+ * @param {Uint8Array[]} contents the reports
+ * @param {number} now
+ * @returns {{ startedAt: string, written: string, offset: string } | null}
+ */
+export function localReportStart(contents, now) {
+  const firsts = []
+  for (const content of contents) {
+    const head = Buffer.from(content.buffer, content.byteOffset, Math.min(content.byteLength, 1 << 20)).toString('latin1')
+    const value = SUITE_TIMESTAMP.exec(head)?.[1].trim()
+    if (value) firsts.push(value)
+  }
+  const zoneless = firsts.map(v => ({ v, m: ZONELESS.exec(v) })).filter(x => x.m)
+  const asUtc = ({ m }) => Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0), +(m[7] ?? '0').padEnd(3, '0'))
+  if (!zoneless.some(x => asUtc(x) > now + FUTURE_SLACK_MS)) return null
+  const asLocal = ({ m }) => new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0), +(m[7] ?? '0').padEnd(3, '0')).getTime()
+  const zoned = firsts.map(v => isoInstant(v)).filter(Boolean).map(v => Date.parse(v))
+  const earliest = zoneless.reduce((min, x) => asLocal(x) < asLocal(min) ? x : min)
+  const start = Math.min(asLocal(earliest), ...zoned)
+  if (!(start <= now + FUTURE_SLACK_MS)) return null
+  const minutes = -new Date(asLocal(earliest)).getTimezoneOffset()
+  const offset = `UTC${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}:${String(Math.abs(minutes) % 60).padStart(2, '0')}`
+  return { startedAt: new Date(start).toISOString(), written: earliest.v, offset }
+}

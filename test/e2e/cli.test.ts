@@ -51,6 +51,27 @@ describe('proofdeck CLI against the built server', () => {
     expect(await startedAtOf(runIdIn(stdout))).toBe(expected)
   })
 
+  it('reads a reporter\'s zone-less local time east of UTC in the runner\'s zone: the true start, nothing rejected, --strict passes', async () => {
+    const { GITHUB_ACTIONS: _, ...base } = env
+    const started = new Date(Date.now() - 90_000)
+    started.setUTCMilliseconds(0)
+    // what a reporter writing local time without its zone writes on a runner in Tokyo (UTC+09:00, no daylight saving)
+    const tokyo = new Date(started.getTime() + 9 * 3_600_000).toISOString().slice(0, 19)
+    const file = join(mkdtempSync(join(tmpdir(), 'pd-tz-')), 'junit.xml')
+    writeFileSync(file, `<?xml version="1.0"?><testsuites name="jest tests"><testsuite name="math" timestamp="${tokyo}" time="0.5" tests="1">`
+    + '<testcase classname="math" name="adds" time="0.5"/></testsuite></testsuites>')
+    const upload = (tz: string, project: string) => run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', project, '--strict', '--json'],
+      { env: { ...base, TZ: tz } })
+    const inTokyo = await upload('Asia/Tokyo', 'cli-tz')
+    expect(inTokyo.stderr).toContain(`The reports' start ${tokyo} has no zone and is ahead of UTC: read in this machine's zone (UTC+09:00), ${started.toISOString()}.`)
+    expect(JSON.parse(inTokyo.stdout).rejected).toEqual([])
+    expect(await startedAtOf(runIdIn(inTokyo.stdout))).toBe(started.toISOString())
+    // the same report uploaded from a machine in UTC: the server cannot tell the zone, takes the upload's time and says so
+    const inUtc = await upload('UTC', 'cli-tz-utc').then(() => null, (error: { code: number, stdout: string }) => error)
+    expect(inUtc?.code).toBe(1)
+    expect(JSON.parse(inUtc!.stdout).rejected[0].reason).toMatch(/^it is 9 hours ahead of the server's clock/)
+  })
+
   it('creates a project from a pull request\'s upload with the repository\'s default branch, not the pull request\'s', async () => {
     const payload = join(mkdtempSync(join(tmpdir(), 'pd-event-')), 'event.json')
     writeFileSync(payload, JSON.stringify({ number: 12, pull_request: { head: { ref: 'feat/add-proofdeck' } }, repository: { default_branch: 'trunk' } }))

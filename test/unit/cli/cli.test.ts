@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { detectCi } from '../../../cli/lib/ci.mjs'
 import { expandPatterns } from '../../../cli/lib/files.mjs'
-import { isoInstant, pickStartedAt } from '../../../cli/lib/started-at.mjs'
+import { isoInstant, localReportStart, pickStartedAt } from '../../../cli/lib/started-at.mjs'
 import type { IngestReceipt } from '#shared/types/ingest'
 
 const SHA = 'a'.repeat(40)
@@ -120,6 +120,27 @@ describe('pickStartedAt', () => {
       source: 'report',
       warning: 'SYSTEM_PIPELINESTARTTIME ("Thu Mar 5 14:30") is not a usable start time; the reports\' own timestamps decide.',
     })
+  })
+})
+
+describe('localReportStart', () => {
+  const now = Date.parse('2026-03-05T16:00:00Z')
+  const junit = (...timestamps: string[]) => Buffer.from(`<?xml version="1.0"?>\n<testsuites name="t">${timestamps
+    .map(t => `<testsuite name="s" timestamp="${t}" tests="1"><testcase name="a"/></testsuite>`).join('')}</testsuites>`)
+  const zone = process.env.TZ
+  afterEach(() => { process.env.TZ = zone })
+  it.each([
+    ['a local time east of UTC (Tokyo)', 'Asia/Tokyo', [junit('2026-03-06T00:55:00')], { startedAt: '2026-03-05T15:55:00.000Z', written: '2026-03-06T00:55:00', offset: 'UTC+09:00' }],
+    ['a half-hour zone, fractions of a second', 'Asia/Kolkata', [junit('2026-03-05T21:25:00.25')], { startedAt: '2026-03-05T15:55:00.250Z', written: '2026-03-05T21:25:00.25', offset: 'UTC+05:30' }],
+    ['the first suite of each file, the earliest file', 'Europe/Berlin', [junit('2026-03-05T16:58:00', '2026-03-05T16:30:00'), junit('2026-03-05T16:50:00')],
+      { startedAt: '2026-03-05T15:50:00.000Z', written: '2026-03-05T16:50:00', offset: 'UTC+01:00' }],
+    ['UTC written without a zone (jest-junit, mocha): not ahead, left to the server', 'Asia/Tokyo', [junit('2026-03-05T15:55:00')], null],
+    ['a time with its zone: left to the server', 'Asia/Tokyo', [junit('2026-03-06T00:55:00+09:00')], null],
+    ['no timestamp (Playwright JSON, CTRF, a JUnit without one)', 'Asia/Tokyo', [Buffer.from('{"suites":[]}'), junit().subarray(0, 40)], null],
+    ['still ahead read in this zone: a wrong clock, left to the server', 'Europe/Berlin', [junit('2026-03-06T09:00:00')], null],
+  ])('%s', (_name, tz, contents, expected) => {
+    process.env.TZ = tz
+    expect(localReportStart(contents, now)).toEqual(expected)
   })
 })
 
