@@ -113,6 +113,31 @@ describe('proofdeck CLI against the built server', () => {
     expect((await fetch(`${server.url}/projects/cli-links/runs/${runIdIn(stdout)}`, { headers: { cookie } })).status).toBe(404)
   })
 
+  it('past 50 files, a refused later batch names the run and the --run-key that completes it once the file is fixed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-batches-'))
+    const files = Array.from({ length: 52 }, (_, i) => {
+      const file = join(dir, `suite-${String(i).padStart(2, '0')}.xml`)
+      writeFileSync(file, `<testsuite name="s${i}"><testcase classname="s${i}" name="t${i}" file="s${i}.spec.ts" time="0.1"/></testsuite>`)
+      return file
+    })
+    writeFileSync(files[51]!, '<testsuite name="s51"><testcase name="t51"></testsuite>')
+    const { GITHUB_ACTIONS: _, ...base } = env
+    const upload = (...more: string[]) => run(process.execPath, ['cli/proofdeck.mjs', 'upload', ...files, '--project', 'cli-batches', ...more], { env: base })
+    const refused = await upload().then(() => null, (error: { code: number, stderr: string }) => error)
+    expect(refused?.code).toBe(1)
+    const said = refused!.stderr.match(/The first 50 of 52 files are stored as run #(\d+) \((\S+)\)\. To add the rest to that run once fixed, upload again with --run-key (\S+)\./)
+    expect(said, refused!.stderr).not.toBeNull()
+    const [, number, url, runKey] = said!
+    const partial = await (await fetch(url!, { headers: { cookie } })).text()
+    expect(partial).toContain('id="__nuxt"')
+    expect(((await (await fetch(`${server.url}/api/runs/${url!.split('/').at(-1)}`, { headers: { cookie } })).json()) as { counts: { tests: number } }).counts.tests).toBe(50)
+    writeFileSync(files[51]!, '<testsuite name="s51"><testcase classname="s51" name="t51" file="s51.spec.ts" time="0.1"/></testsuite>')
+    const completed = await upload('--run-key', runKey!)
+    expect(completed.stdout).toContain(`cli-batches: run #${number} passed — 52 tests: 52 passed`)
+    const runs = await (await fetch(`${server.url}/api/projects/cli-batches/runs`, { headers: { cookie } })).json() as { items: unknown[] }
+    expect(runs.items).toHaveLength(1)
+  })
+
   it('sends the repository\'s CODEOWNERS with an upload: tests get owners, lists filter by them', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'pd-owners-'))
     mkdirSync(join(repo, '.github'))
