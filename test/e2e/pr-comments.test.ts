@@ -249,6 +249,18 @@ describe('pull/merge request comments', () => {
     expect(legs.filter(l => l.stderr.includes('commented on merge request !3'))).toHaveLength(1)
     expect(gitlab.notes.filter(n => n.body.startsWith(marker))).toHaveLength(1)
 
+    // named jobs (CI_JOB_NAME) keep a note each: a green unit job does not replace a red e2e job's note
+    const named = (job: string, name: string) => ({ ...glEnv(job), CI_JOB_NAME: name })
+    await cli(report('gl-unit.xml', pr(false, false)), named('6', 'unit'))
+    await cli(report('gl-e2e.xml', pr(false, false)), named('7', 'e2e'))
+    const unitAgain = await cli(report('gl-unit-2.xml', { 'cart shows items': '' }), named('8', 'unit'))
+    expect(unitAgain.stderr).toContain('updated the comment on merge request !3')
+    const byJob = (name: string) => gitlab.notes.filter(n => n.body.startsWith(`<!-- proofdeck:pr-web:${name} -->`))
+    expect(byJob('unit')).toHaveLength(1)
+    expect(byJob('unit')[0]!.body).toMatch(/^<!-- proofdeck:pr-web:unit -->\n### ✅/)
+    expect(byJob('e2e')).toHaveLength(1)
+    expect(byJob('e2e')[0]!.body).toMatch(/^<!-- proofdeck:pr-web:e2e -->\n### ❌/)
+
     const before = github.requests.length + gitlab.requests.length
     const off = await cli(report('off-1.xml', pr(false, false)), ghEnv('103'), '--no-comment')
     const offByEnv = await cli(report('off-2.xml', pr(false, false)), { ...glEnv('3'), PROOFDECK_COMMENT: '0' })
