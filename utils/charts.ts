@@ -11,7 +11,7 @@ export const SERIES_COLORS = ['#10b981', '#3b82f6', '#f59e0b', '#a855f7', '#ef44
 export type ChartValueFormat = 'percent' | 'duration' | 'count'
 
 function formatChartValue(v: number, format: ChartValueFormat): string {
-  if (format === 'percent') return `${Math.round(v * 100)}%`
+  if (format === 'percent') return formatPercent(v)
   if (format === 'duration') return formatDuration(v)
   return Math.round(v).toLocaleString('en')
 }

@@ -25,8 +25,20 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`
 }
 
+/**
+ * A share as a percentage that never reads as all or none when it is not: 99.67% is "99.7%", not "100%" (a day with a
+ * failed run), and 0.2% is "0.2%", not "0%". Up to two more digits, then cut toward the truth.
+ */
 export function formatPercent(share: number | null | undefined, digits = 0): string {
-  return share == null ? '—' : `${(share * 100).toFixed(digits)}%`
+  if (share == null) return '—'
+  const pct = share * 100
+  for (let d = digits; d <= digits + 2; d++) {
+    const text = pct.toFixed(d)
+    if ((Number(text) !== 100 || pct >= 100) && (Number(text) !== 0 || pct <= 0)) return `${text}%`
+  }
+  const d = digits + 2
+  const cut = pct > 50 ? Math.floor(pct * 10 ** d) / 10 ** d : Math.ceil(pct * 10 ** d) / 10 ** d
+  return `${cut.toFixed(d)}%`
 }
 
 /** A UTC date the same on server and client (no hydration mismatch): "2026-11-23 00:20 UTC". */

@@ -26,7 +26,10 @@ export function classifyError(message: string, stack: string | null = null): Fin
   return null
 }
 
-function quoteLine(text: string, index: number): string {
+/** The line a match starts on; a match that starts with line breaks ("\n\nExpected: 3") quotes its first line of text. */
+function quoteLine(text: string, at: number): string {
+  let index = at
+  while (index < text.length && /\s/.test(text[index]!)) index++
   const start = text.lastIndexOf('\n', index) + 1
   const end = text.indexOf('\n', index)
   const line = text.slice(start, end < 0 ? undefined : end).trim()
@@ -66,12 +69,12 @@ function vote(ctx: ClusterContextData): { finding: Finding | null, agreeing: num
   return { finding: best ? findings[best[1][0]!]! : classifyError(ctx.cluster.title), agreeing: best?.[1] ?? [] }
 }
 
+/** Each quote with what it says itself: the values of one assertion are not another's. */
 function evidenceFromErrors(f: Finding, errors: ContextError[], agreeing: number[]): DiagnosisEvidenceItem[] {
-  const why = whyFor(f)
   return agreeing.slice(0, 3).map((i) => {
     const e = errors[i]!
-    const found = classifyError(e.message, stackOf(e, errors))
-    return { runId: e.runId, resultId: e.resultId, quote: found?.line ?? f.line, why }
+    const found = classifyError(e.message, stackOf(e, errors)) ?? f
+    return { runId: e.runId, resultId: e.resultId, quote: found.line, why: whyFor(found) }
   })
 }
 

@@ -317,6 +317,7 @@ describe('classifyError', () => {
       if (v instanceof RegExp) expect(f?.facts[k]).toMatch(v)
       else expect(f?.facts[k]).toBe(v)
     }
+    if (f) expect(f.line).not.toBe('')
     if (f) expect(stripAnsi(`${message}\n${stack ?? ''}`)).toContain(f.line.replace(/…$/, ''))
   })
 
@@ -352,6 +353,11 @@ describe('diagnoseContext', () => {
     for (const step of d.investigationSteps) expect(step).not.toMatch(/^([^:]+): \1/i)
     expect(d.investigationSteps[0]).toContain('npx vitest run src/pricing/pricing.test.ts -t "rounds totals"')
     expect(d.confidence).toBeGreaterThan(0.6)
+    // each cited quote is explained by its own values, not the first one's
+    expect(d.evidence.map(e => [e.quote, e.why])).toEqual([
+      ['Expected: 12.34', expect.stringContaining('12.34 (expected) with 12.35 (received)')],
+      ['Expected: 99.10', expect.stringContaining('99.10 (expected) with 99.11 (received)')],
+    ])
   })
 
   it('a regression: the root cause names the commit range and divide-and-conquer bisects it', () => {
