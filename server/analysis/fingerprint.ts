@@ -5,8 +5,9 @@ import { classifyError } from './diagnosis/engine'
 /**
  * Bump when the normalisation changes: stored clusters of older versions are re-clustered at start.
  * v3: hex ids mask alike whether or not they hold a letter; the category is the rule engine's.
+ * v4: an assertion that says nothing but its masked values ("expected <n> to equal <n>") keys on the file it failed in.
  */
-export const FINGERPRINT_VERSION = 3
+export const FINGERPRINT_VERSION = 4
 
 export interface FailureSignal {
   message: string | null
@@ -38,7 +39,10 @@ export interface FailureFingerprint {
  *     and `KeyError: 'b'` are two causes, and so are `expected <PAID>` and `expected <REFUNDED>`.
  *  4. Key: error type, masked lines, the failing locator with its main argument, and, for crashes, the first frame
  *     of application code (neither a library nor a test file) by function name only.
- * The test's own file, name and line are never part of the key, so one cause groups across test files.
+ * The test's own file, name and line are not part of the key, so one cause groups across test files; except for an
+ * assertion whose masked text is only matcher words ("expected <n> to equal <n>", "Expected: <n> Received: <n>"):
+ * every wrong number in a project would be one cluster, so it keys on the file of the first frame outside libraries,
+ * the assertion's own (a helper's assertion shared by many tests keys on the helper's file).
  */
 
 /** Bounds on the work per failure: the head of the message, the top of the stack, one search for a JVM/Node cause. */
@@ -424,6 +428,23 @@ function originOf(frames: Frame[]): string | null {
   return !fn || /<anonymous>|^Object$/.test(fn) ? base : fn
 }
 
+/** What an assertion says when it says nothing but values: the words of matchers in every language's test tools. */
+const ASSERTION_WORD = /\b(?:assert(?:ion)?(?:error|failederror)?|expect(?:ed)?|received?|actual|to(?:be|equal|strictequal|eql)?|be|is|equal(?:s|ity)?|eql|deep(?:ly)?|strict(?:ly)?|object|but|was|were|got|found|not|true|false|null|undefined|none|nil|values?|diff(?:erence)?|and|or|of|the|an?|same|as|should|ha(?:ve|s|d)|are|it|that|instead|error)\b/gi
+const MASK_TOKEN = /<(?:n|ts|date|time|uuid|host|query|email|path|tmp|hex|hash|id|duration|test)>/g
+const SAYS_EXPECTATION = /\b(?:expect(?:ed)?|assert|equal|actual|but was)\b/i
+
+/** The masked lines say only that values differed: no name, no quoted text, nothing but matcher words and values. */
+function onlyValues(lines: string[]): boolean {
+  const text = lines.join(' ')
+  return SAYS_EXPECTATION.test(text) && !/[A-Za-z]/.test(text.replace(MASK_TOKEN, ' ').replace(ASSERTION_WORD, ' '))
+}
+
+/** The file of the first frame outside libraries (test files included): where an assertion failed. */
+function assertionSite(frames: Frame[]): string | null {
+  const f = frames.find(x => !isLibrary(x))
+  return f ? f.file.slice(Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1) : null
+}
+
 /** Fingerprints kept per process, by a hash of what they were read from: a suite's failures repeat run after run. */
 const KEPT_FINGERPRINTS = 10_000
 const kept = new Map<string, Readonly<FailureFingerprint> | null>()
@@ -488,7 +509,7 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>'))
   const normalised = lines.join('\n')
   const frames = framesOf(hasStack ? stackLines : messageLines.slice(0, MAX_STACK_LINES))
-  const origin = category === 'crash' || category === 'unknown' ? originOf(frames) : null
+  const origin = category === 'crash' || category === 'unknown' ? originOf(frames) : !found && onlyValues(lines) ? assertionSite(frames) : null
   // With a locator, the action does not matter: a click and a fill that both wait for a missing element are one cause.
   const keyText = found ? normalised.replace(/\b(?:locator|page|frame|elementHandle)\.\w+:/g, '<action>:') : normalised
   const hash = createHash('sha256').update(JSON.stringify([FINGERPRINT_VERSION, type, keyText, found?.key ?? null, origin])).digest('hex').slice(0, 24)

@@ -134,24 +134,55 @@ function byBranchOldestFirst(window: FlakyObservation[]): Map<string, FlakyObser
   return byBranch
 }
 
+/** A failure streak: its results, and whether it began at the oldest result the window holds of its branch. */
+interface Streak { failures: FlakyObservation[], atEdge: boolean }
+
+/** The failure streaks of one branch's results (oldest first) that a pass closed. */
+function closedStreaks(list: FlakyObservation[]): { streak: Streak, passedAt: Date }[] {
+  const closed: { streak: Streak, passedAt: Date }[] = []
+  let streak: Streak = { failures: [], atEdge: true }
+  for (const o of list) {
+    if (failing(o.status)) {
+      streak.failures.push(o)
+      continue
+    }
+    if (streak.failures.length) closed.push({ streak, passedAt: o.at })
+    streak = { failures: [], atEdge: false }
+  }
+  return closed
+}
+
 /**
- * Streaks per branch: a short streak closed by a pass is a flip; a long one is a breakage. Returns the flips whose
- * failures are not all evidence already (of a retry pass or a mixed commit), so the reason's parts add up: "failed and
- * passed on the same commit once; 4 short failure bursts" was said of 4 failures, one of them counted in both.
+ * Streaks per branch: a short streak closed by a pass is a flip; a long one is a breakage. Not a flip:
+ * - a streak at the window's oldest edge that may go back further (its branch failed just before the window, or what
+ *   came before was not read): the end of a breakage whose start slid out of the window (a fixed regression read as
+ *   "1 short failure burst" on its 28th pass);
+ * - a streak on another branch while the default branch was broken (a streak of `brokenStreak` or more, until its
+ *   next pass): a feature branch based on the default one inherits its regression, and its rebase passes again.
+ * Returns the flips whose failures are not all evidence already (of a retry pass or a mixed commit), so the reason's
+ * parts add up: "failed and passed on the same commit once; 4 short failure bursts" was said of 4 failures, one of
+ * them counted in both.
  */
-function countFlips(byBranch: Map<string, FlakyObservation[]>, brokenStreak: number, add: AddEvidence): number {
+function countFlips(
+  byBranch: Map<string, FlakyObservation[]>, brokenStreak: number, add: AddEvidence,
+  defaultBranch: string | null, olderOf: (branch: string) => boolean,
+): number {
+  const main = defaultBranch == null ? [] : byBranch.get(defaultBranch) ?? []
+  const broken = [
+    ...closedStreaks(main).filter(c => c.streak.failures.length >= brokenStreak)
+      .map(c => ({ from: c.streak.failures[0]!.at, to: c.passedAt })),
+  ]
+  let open = main.length
+  while (open > 0 && failing(main[open - 1]!.status)) open--
+  if (main.length - open >= brokenStreak) broken.push({ from: main[open]!.at, to: new Date(8.64e15) })
+  const inherited = (failures: FlakyObservation[]) => broken.some(b => failures.every(o => o.at >= b.from && o.at < b.to))
   let flips = 0
-  for (const list of byBranch.values()) {
-    let streak: FlakyObservation[] = []
-    for (const o of list) {
-      if (failing(o.status)) {
-        streak.push(o)
-        continue
-      }
-      if (streak.length && streak.length < brokenStreak) {
-        if (streak.filter(s => add(s, 'flip')).length) flips++
-      }
-      streak = []
+  for (const [branch, list] of byBranch) {
+    for (const { streak } of closedStreaks(list)) {
+      if (streak.failures.length >= brokenStreak) continue
+      if (streak.atEdge && olderOf(branch)) continue
+      if (branch !== (defaultBranch ?? '') && inherited(streak.failures)) continue
+      if (streak.failures.filter(s => add(s, 'flip')).length) flips++
     }
   }
   return flips
@@ -277,7 +308,14 @@ export function assessFlakiness(
   }
   const retryPasses = countRetryPasses(window, add)
   const mixedCommits = countMixedCommits(window, add)
-  const flips = countFlips(byBranchOldestFirst(window), options.brokenStreak, add)
+  // whether a streak at the window's oldest edge may go back further: the branch's newest result before the window
+  // failed, or none was read and older results may exist
+  const beyond = counted.slice(options.window)
+  const olderOf = (branch: string) => {
+    const before = beyond.find(o => (o.branch ?? '') === branch)
+    return before ? failing(before.status) : !context.complete && counted.length >= options.window
+  }
+  const flips = countFlips(byBranchOldestFirst(window), options.brokenStreak, add, context.defaultBranch, olderOf)
   const n = window.length
   const k = evidence.size
   const decided = decideLabel(counted, { n, k, retryPasses, flips, mixedCommits }, retryPasses + mixedCommits, options, context)

@@ -412,6 +412,41 @@ describe('fingerprintFailure: languages', () => {
   })
 })
 
+describe('fingerprintFailure: assertions that say only their values', () => {
+  const chai = (expected: string, actual: string, at: string) =>
+    fp(`AssertionError: expected ${actual} to equal ${expected}`, `AssertionError: expected ${actual} to equal ${expected}\n    at Context.<anonymous> (${at})\n    at processImmediate (node:internal/timers:483:21)`)
+  const jest = (expected: string, received: string, at: string) => {
+    const text = `Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: ${expected}\nReceived: ${received}`
+    return fp(text, `${text}\n    at Object.toBe (${at})\n    at Promise.then.completed (/repo/node_modules/jest-circus/build/utils.js:298:28)`)
+  }
+
+  it('keys on the file they failed in: two tests\' wrong numbers in two files are two causes', () => {
+    expect(chai('20', '19.6', '/repo/tests/checkout.spec.ts:88:31').fingerprint).not.toBe(chai('3', '5', '/repo/tests/search.spec.ts:51:12').fingerprint)
+    expect(jest('7', '6', '/repo/tests/multiply.spec.ts:10:26').fingerprint).not.toBe(jest('4', '3', '/repo/tests/add.spec.ts:10:21').fingerprint)
+    const junit = (file: string) => fp('expected: <1> but was: <0>', `org.opentest4j.AssertionFailedError: expected: <1> but was: <0>
+\tat org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)
+\tat org.junit.jupiter.api.Assertions.assertEquals(Assertions.java:528)
+\tat org.acme.${file}.counts(${file}.java:18)`)
+    expect(junit('CounterTest').fingerprint).not.toBe(junit('TotalTest').fingerprint)
+  })
+
+  it('stay one cause in one file whatever the values, and where a shared helper asserts', () => {
+    // the same assertion failing run after run with other numbers, or at a line that moved
+    expect(chai('20', '19.6', '/repo/tests/checkout.spec.ts:88:31').fingerprint).toBe(chai('20', '19.58', '/repo/tests/checkout.spec.ts:90:31').fingerprint)
+    // a helper's assertion (the first frame outside libraries) shared by the tests of many files
+    const helper = (test: string) => fp('AssertionError: expected 500 to equal 200',
+      `AssertionError: expected 500 to equal 200\n    at expectOk (/repo/tests/helpers/api.ts:12:20)\n    at Context.<anonymous> (/repo/tests/${test}:9:5)`)
+    expect(helper('orders.spec.ts').fingerprint).toBe(helper('refunds.spec.ts').fingerprint)
+  })
+
+  it('keep grouping across files when they say more than values', () => {
+    const status = (at: string) => fp(`AssertionError: expected 'PAID' to equal 'REFUNDED'`, `AssertionError: expected 'PAID' to equal 'REFUNDED'\n    at Context.<anonymous> (${at})`)
+    expect(status('/repo/tests/refunds.spec.ts:40:10').fingerprint).toBe(status('/repo/tests/orders.spec.ts:12:3').fingerprint)
+    const title = (at: string) => fp(`Error: expect(page).toHaveTitle(expected)\n\nExpected string: "Shop"\nReceived string: "Shop – Sale"`, `Error: expect(page).toHaveTitle(expected)\n    at ${at}`)
+    expect(title('/repo/e2e/home.spec.ts:5:20').fingerprint).toBe(title('/repo/e2e/cart.spec.ts:7:20').fingerprint)
+  })
+})
+
 describe('fingerprintFailure: hostile input', () => {
   it('returns null when there is nothing to read', () => {
     expect(fingerprintFailure({ message: null, stack: null })).toBeNull()

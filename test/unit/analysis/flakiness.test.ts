@@ -120,6 +120,33 @@ describe('assessFlakiness', () => {
     expect(a.label).toBe('stable')
   })
 
+  it('a fixed regression whose failing streak slides out of the window is no short burst', () => {
+    // 10 failures, then the fix: at its 28th pass the window of 30 holds only the streak's last 2 failures
+    const fixed = history(`${'P'.repeat(20)}${'F'.repeat(10)}${'P'.repeat(28)}`)
+    const read = { defaultBranch: 'main', complete: false }
+    const a = assessFlakiness(fixed, undefined, read)
+    expect([a.label, a.flips, a.evidence]).toEqual(['stable', 0, []])
+    // and with only the window read (the older results unknown), the same
+    expect(assessFlakiness(fixed.slice(-30), undefined, read).flips).toBe(0)
+    // a burst of 2 at the window's edge that a pass before the window closes is a burst
+    const burst = history(`${'P'.repeat(20)}FF${'P'.repeat(28)}`)
+    expect(assessFlakiness(burst, undefined, read).flips).toBe(1)
+    // the whole history read: a test that failed its first two runs and then passed is a burst
+    expect(assessFlakiness(history(`FF${'P'.repeat(28)}`), undefined, { defaultBranch: 'main', complete: true }).flips).toBe(1)
+  })
+
+  it('a feature branch that inherits the default branch\'s regression, then passes after a rebase, does not flip', () => {
+    // main broke at its 6th run and was fixed at its 12th; the branch failed twice meanwhile, and passed once rebased
+    const main = history('PPPPPFFFFFFPPPPPPPPP', 'main')
+    const branch = (spec: string, after: number[]) => history(spec, 'feat/dark').map((o, i) => ({ ...o, at: new Date(main[after[i]!]!.at.getTime() + 60_000), resultId: `d${i}` }))
+    const context = { defaultBranch: 'main', complete: true }
+    const inherited = assessFlakiness([...main, ...branch('FFP', [6, 8, 12])], undefined, context)
+    expect([inherited.label, inherited.flips]).toEqual(['stable', 0])
+    // the same burst while main was green is the branch's own flake
+    const own = assessFlakiness([...main, ...branch('PFP', [1, 2, 3])], undefined, context)
+    expect(own.flips).toBe(1)
+  })
+
   it('lists evidence newest first, pointing at runs and commits, and dates the last flake', () => {
     const obs = history('PRPPFPP')
     const a = assessFlakiness(obs)
