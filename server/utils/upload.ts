@@ -189,6 +189,13 @@ export async function readUploadedFiles(event: H3Event): Promise<Upload> {
   const contentType = getRequestHeader(event, 'content-type') ?? ''
   // the media type is case-insensitive; its parameters (the boundary) are kept as sent
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
+  // a report's gzip is read from its bytes, whatever the header says; any other coding would be read as garbled text
+  const coding = (getRequestHeader(event, 'content-encoding') ?? '').trim().toLowerCase()
+  if (coding && coding !== 'identity' && (mediaType === 'multipart/form-data' || !['gzip', 'x-gzip'].includes(coding))) {
+    throw unsupportedMediaType(mediaType === 'multipart/form-data'
+      ? `Content-Encoding ${coding} is not accepted on a multipart body: send it as is, with each report file gzip-compressed if you like (report.xml.gz).`
+      : `Content-Encoding ${coding} is not accepted: send the report as is or gzip-compressed (Content-Encoding: gzip).`)
+  }
   if (mediaType === 'multipart/form-data') return readMultipart(event, contentType, budget)
   if (mediaType && !RAW_TYPES.includes(mediaType)) {
     throw unsupportedMediaType(`Content-Type ${mediaType} is not accepted: send the report raw (application/xml, application/json) or as multipart/form-data.`)

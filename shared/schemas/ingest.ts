@@ -45,7 +45,8 @@ export const ingestMetaSchema = z.object({
   defaultBranch: optionalText(200, 'The default branch'),
   commit: z.string().trim().regex(/^[0-9a-f]{7,64}$/i, 'The commit must be a git SHA (7–64 hex characters).').transform(v => v.toLowerCase()).optional(),
   commitMessage: optionalText(2000, 'The commit message', 'many'),
-  buildUrl: z.url({ protocol: /^https?$/, message: 'The build URL must be an http(s) URL.' }).max(2000).optional(),
+  buildUrl: optionalText(2000, 'The build URL')
+    .pipe(z.url({ protocol: /^https?$/, message: 'The build URL must be an http(s) URL.' }).optional()),
   runKey: z.string().trim().min(1).max(200, 'The run key is longer than 200 characters.')
     .regex(/^[\x21-\x7E]+$/, 'The run key must be printable ASCII without spaces.').optional(),
   environment: optionalText(100, 'The environment'),

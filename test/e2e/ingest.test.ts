@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countRows, queryDb, startServer, type TestServer } from './server'
 import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
@@ -438,6 +439,9 @@ describe('ingest of bad input loses nothing', () => {
     ['a body over the limit', () => upload(server, [{ name: 'big.xml', content: `<testsuite>${'<testcase name="x"/>'.repeat(80_000)}</testsuite>` }], { key, query: { project: 'web' } }), 413, /larger than 1 MB/],
     ['an unknown format', () => upload(server, [{ name: 'notes.txt', content: 'hello world' }], { key, query: { project: 'web' }, headers: { 'content-type': 'text/plain' } }), 422, /notes\.txt/],
     ['a wrong content type', () => upload(server, [{ name: 'a.png', content: 'x' }], { key, query: { project: 'web' }, headers: { 'content-type': 'image/png' } }), 415, /image\/png/],
+    ['a body in a coding other than gzip', () => upload(server, [{ name: 'a.xml', content: deflateSync('<testsuite><testcase name="t"/></testsuite>') }], { key, query: { project: 'web' }, headers: { 'content-encoding': 'deflate' } }), 415, /^Content-Encoding deflate is not accepted: send the report as is or gzip-compressed/],
+    ['a multipart body compressed whole', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json'), corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web' }, headers: { 'content-encoding': 'gzip' } }), 415, /not accepted on a multipart body/],
+    ['a NUL in the build URL', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', buildUrl: 'https://ci.example.com/job/\0x' } }), 400, /The build URL contains a NUL character/],
     ['a missing project', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key }), 400, /project/],
     ['a bad commit', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', commit: 'not-a-sha' } }), 400, /commit/],
     ['a bad project slug', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: '../etc' } }), 400, /slug/],
