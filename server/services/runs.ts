@@ -155,6 +155,11 @@ const PREVIOUS_ON_BRANCH = sql<string | null>`coalesce(
   (select p.id from ${runs} p where ${runs.branch} is null and p.project_id = ${runs.projectId} and p.branch is null
     and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1))`
 
+/** The default branch's latest run before a run of another branch (what it is compared with when it is its branch's first). */
+const PREVIOUS_ON_DEFAULT = sql<string | null>`(select p.id from ${runs} p
+  where ${runs.branch} is distinct from ${projects.defaultBranch} and p.project_id = ${runs.projectId} and p.branch = ${projects.defaultBranch}
+    and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1)`
+
 /** The latest run of the run's project on `branch` (null: runs without a branch) that started before it; null when none. */
 export async function runBefore(run: RunRow, branch: string | null): Promise<RunRow | null> {
   const db = await useReadDb()
@@ -334,7 +339,8 @@ async function readRun(
   const { status } = query
   const [[row], rows, groups] = await Promise.all([
     runKept(db, 'run', values, has => db.select({
-      run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, hasBase: HAS_BASE, url: projects.repositoryUrl,
+      run: runs, slug: projects.slug, previousId: PREVIOUS_ON_BRANCH, previousOnDefault: PREVIOUS_ON_DEFAULT, hasBase: HAS_BASE,
+      url: projects.repositoryUrl,
       defaultBranch: projects.defaultBranch,
       uploads: RUN_UPLOADS,
     }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
@@ -356,7 +362,7 @@ async function readRun(
       .then(result => toFailureGroups(rowsOf<GroupRow>(result), runId)),
   ])
   if (!row) return undefined
-  const { run, slug, previousId, hasBase } = row
+  const { run, slug, previousId, previousOnDefault, hasBase } = row
   const results = toPage(rows, query.limit, ({ knownFailure, attemptRows, ...r }) => ({
     ...toResultView(r),
     ...(r.status === 'failed' || r.status === 'errored' ? { knownFailure } : {}),
@@ -372,7 +378,8 @@ async function readRun(
     novelty: hasBase
       ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures, defaultBranch: row.defaultBranch }
       : null,
-    previousRunId: previousId ?? null,
+    previousRunId: previousId ?? previousOnDefault ?? null,
+    previousRunReason: previousId ? 'previous' : previousOnDefault ? 'default_branch' : null,
     uploads: typeof row.uploads === 'string' ? JSON.parse(row.uploads) as UploadView[] : row.uploads,
     results,
   }

@@ -161,7 +161,12 @@ export interface RunDetail extends RunSummary {
    * labelled flaky there), and that branch; null when the default branch has no run before this one.
    */
   novelty: { new: number, known: number, defaultBranch: string } | null
+  /**
+   * The run this one is compared with by default (get_run's compareTo "previous", the compare page): the previous run of
+   * its branch (`previous`), else, for a branch's first run, the default branch's latest before it (`default_branch`).
+   */
   previousRunId: string | null
+  previousRunReason: 'previous' | 'default_branch' | null
   /** The receipt of each uploaded file (shards and retries of one run), oldest first; `upload` says which upload brought it. */
   uploads: UploadView[]
   results: Page<ResultView>

@@ -378,6 +378,15 @@ describe('read API on the demo dataset', () => {
     const first = (await all(c => ok(`/api/projects/billing/runs?limit=100${c ? `&cursor=${c}` : ''}`))).at(-1)!
     expect((await mcp('get_run', { runId: first.id, compareTo: 'previous' })).json.comparison)
       .toEqual({ note: 'Nothing to compare with: no earlier run on this run\'s branch or on the default branch.' })
+    // a branch's first run is compared with the default branch's latest before it, and its page says so
+    const webRuns = (await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))).reverse()
+    const branchFirst = webRuns.find((r, i) => r.branch !== 'main' && !webRuns.slice(0, i).some(o => o.branch === r.branch) && webRuns.slice(0, i).some(o => o.branch === 'main'))!
+    expect(branchFirst, 'the demo has a feature branch that started after main').toBeTruthy()
+    const branchDetail = await ok(`/api/runs/${branchFirst.id}`)
+    const mainBefore = webRuns.filter(o => o.branch === 'main' && webRuns.indexOf(o) < webRuns.indexOf(branchFirst)).at(-1)!
+    expect(branchDetail).toMatchObject({ previousRunId: mainBefore.id, previousRunReason: 'default_branch' })
+    expect(await ok(`/api/runs/${branchFirst.id}/compare`)).toMatchObject({ base: { id: mainBefore.id }, baseReason: 'default_branch' })
+    expect(detail.previousRunReason).toBe('previous')
     // a day that does not exist is refused, not read as the one it rolls over to
     expect((await mcp('list_runs', { projectSlug: 'billing', since: '2026-02-30' })).text).toMatch(/Dates are ISO 8601/)
     // a window that ends before it starts is said, not answered with an empty list
