@@ -111,7 +111,13 @@ interface Part {
   size: number
 }
 
-const unreadable = () => badRequest('The multipart body cannot be read: check the boundary and that the upload was not cut short.', 'bad_multipart')
+/** busboy's reasons, said for what a client can fix (a part header past 16 KB is almost always a very long file name). */
+const UNREADABLE: [RegExp, string][] = [
+  [/part header/i, 'a part\'s headers cannot be read: each part needs a Content-Disposition header, and its headers, the file name included, must stay under 16 KB.'],
+  [/end of (?:form|file)/i, 'it ends before its closing boundary: check the boundary in Content-Type and that the upload was not cut short.'],
+]
+const unreadable = (error?: Error) => badRequest(`The multipart body cannot be read: ${
+  UNREADABLE.find(([re]) => re.test(error?.message ?? ''))?.[1] ?? 'check the boundary and that the upload was not cut short.'}`, 'bad_multipart')
 
 /**
  * The parts of a multipart body, read as it streams in (busboy): each file part's bytes are kept as they arrive and
@@ -147,9 +153,9 @@ async function readMultipart(event: H3Event, contentType: string, budget: Budget
   let broken = false
   const done = new Promise<void>((resolve) => {
     parser.once('close', resolve)
-    parser.on('error', () => {
+    parser.on('error', (error: Error) => {
       broken = true
-      failure ??= unreadable()
+      failure ??= unreadable(error)
       resolve()
     })
   })

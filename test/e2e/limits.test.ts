@@ -146,6 +146,9 @@ describe('upload and /mcp limits', () => {
     const whole = multipart('pd-cut', [{ name: 'junit.xml', content: JUNIT }])
     expect(answer(await post(whole.subarray(0, whole.length - 12), 'multipart/form-data; boundary=pd-cut')))
       .toMatchObject({ status: 400, code: 'bad_multipart', message: expect.stringMatching(/cannot be read.*cut short/) })
+    // a file name of 20 KB: the part's headers pass busboy's 16 KB
+    expect(answer(await post(multipart('pd-long', [{ name: `${'a'.repeat(20_000)}.xml`, content: JUNIT }]), 'multipart/form-data; boundary=pd-long')))
+      .toMatchObject({ status: 400, code: 'bad_multipart', message: expect.stringMatching(/headers, the file name included, must stay under 16 KB/) })
     // no boundary, or a boundary the body does not use
     expect(answer(await post(whole, 'multipart/form-data'))).toMatchObject({ status: 400, code: 'bad_multipart' })
     expect(answer(await post(whole, 'multipart/form-data; boundary=pd-other'))).toMatchObject({ status: 400, code: 'bad_multipart' })
