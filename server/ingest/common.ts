@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import type { TestStatus } from '#shared/constants'
 import { withoutAnsi } from '../analysis/ansi'
 import { FIELD_CAPS, assertJsonDepth, boundLists, note } from './limits'
@@ -68,6 +69,24 @@ export function capText(raw: string | null | undefined, max: number): string | n
   const tail = tailBytes(text, half)
   const omitted = total - Buffer.byteLength(head, 'utf8') - Buffer.byteLength(tail, 'utf8')
   return `${head}\n…[${omitted} bytes omitted]…\n${tail}`
+}
+
+/**
+ * A test's name as stored: capped at FIELD_CAPS.title and, only when it was cut, a hash of the whole name beside it
+ * (testIdentity reads it), so two long names that differ only in the part cut out stay two tests.
+ */
+export function testTitle(raw: string | null | undefined): { title: string, titleHash?: string } {
+  const title = capText(raw, FIELD_CAPS.title) ?? ''
+  if (!raw || raw.length * 3 <= FIELD_CAPS.title) return { title }
+  const whole = raw.replaceAll('\0', '')
+  return Buffer.byteLength(whole, 'utf8') > FIELD_CAPS.title ? { title, titleHash: hash('sha256', whole).slice(0, 16) } : { title }
+}
+
+/** How many times `key` was counted before this time (0 the first time): which repetition of a test a result is. */
+export function countBefore(seen: Map<string, number>, key: string): number {
+  const before = seen.get(key) ?? 0
+  seen.set(key, before + 1)
+  return before
 }
 
 /** A name-like field (title, suite, file, tag…): a string capped at `max` bytes, else null. */

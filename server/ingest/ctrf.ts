@@ -1,8 +1,9 @@
 import type { TestStatus } from '#shared/constants'
 import {
-  CAPS, asArray, attempt, capText, field, isObject, isoOrNull, keyOf, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull, objects,
-  parseJson, result, str, trimmedField,
+  CAPS, asArray, attempt, capText, countBefore, field, isObject, isoOrNull, keyOf, lastError, lineOrNull, msOrNull, nonBlank, numberOrNull,
+  objects, parseJson, result, str, testTitle, trimmedField,
 } from './common'
+import { testIdentity } from './merge'
 import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth, note } from './limits'
 import { ReportParseError, type ParsedAttachment, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
@@ -71,14 +72,16 @@ function steps(list: unknown, depth = 0): ParsedStep[] {
 
 function parseTest(t: Obj): ParsedResult {
   const status = statusOf(t.status)
-  const name = field(t.name, FIELD_CAPS.title) ?? ''
+  const title = testTitle(str(t.name))
+  const name = title.title
   const file = trimmedField(t.filePath, FIELD_CAPS.file) ?? trimmedField(t.filepath, FIELD_CAPS.file)
   const message = capText(str(t.message), CAPS.message)
   const stack = capText(str(t.trace), CAPS.stack)
   const stdout = lines(t.stdout)
   const stderr = lines(t.stderr)
+  const durationMs = msOrNull(t.duration)
   const final = attempt(status, {
-    durationMs: msOrNull(t.duration), startedAt: isoOrNull(t.start, 'tests[].start'),
+    durationMs, startedAt: isoOrNull(t.start, 'tests[].start'),
     errorMessage: status === 'passed' ? null : message, errorStack: status === 'passed' ? null : stack, stdout, stderr,
   })
 
@@ -113,11 +116,11 @@ function parseTest(t: Obj): ParsedResult {
 
   const errs = lastError(attempts)
   return result({
-    title: name,
+    ...title,
     status,
     flaky: status === 'passed' && t.flaky === true,
     attempts,
-    durationMs: msOrNull(t.duration),
+    durationMs,
     file,
     line: lineOrNull(t.line),
     suitePath: suitePathOf(t, name, file),
@@ -174,18 +177,40 @@ export function parseCtrfObject(doc: unknown): ParsedReport {
   if (durationMs == null && start != null && stop != null && stop >= start) durationMs = start < 1e11 ? (stop - start) * 1000 : stop - start
   const tests = objects(res.tests)
   if (tests.length !== res.tests.length) warnings.push(`${res.tests.length - tests.length} entries of results.tests are not objects; they were ignored.`)
+  const summaryOff = summaryDisagreement(summary, tests)
+  if (summaryOff) warnings.push(`The report's summary disagrees with its tests (${summaryOff}); the tests were counted.`)
+  // CTRF writes a test's retries inside its entry (retryAttempts): a test listed twice ran twice (Playwright's repeatEach)
+  const seen = new Map<string, number>()
+  const results = tests.map((t) => {
+    const r = parseTest(t)
+    const repeat = countBefore(seen, testIdentity(r))
+    return repeat ? { ...r, repeat } : r
+  })
   return {
     format: 'ctrf',
     tool,
     startedAt: isoOrNull(start, 'summary.start'),
     durationMs,
-    results: tests.map(parseTest),
+    results,
     errors: [],
     stdout: null,
     stderr: null,
     metadata,
     warnings,
   }
+}
+
+const SUMMARY_STATUSES = ['passed', 'failed', 'pending', 'skipped'] as const
+
+/** Where the summary's counts (those it gives) differ from the tests' own statuses, said as "failed: summary 7, tests 5". */
+function summaryDisagreement(summary: Obj, tests: Obj[]): string | null {
+  const ours: Record<string, number> = { tests: tests.length, passed: 0, failed: 0, pending: 0, skipped: 0, other: 0 }
+  for (const t of tests) {
+    const s = str(t.status)?.toLowerCase()
+    ours[SUMMARY_STATUSES.find(k => k === s) ?? 'other']!++
+  }
+  const off = Object.keys(ours).filter(k => typeof summary[k] === 'number' && summary[k] !== ours[k])
+  return off.length ? off.map(k => `${k}: summary ${String(summary[k])}, tests ${ours[k]}`).join('; ') : null
 }
 
 export function parseCtrf(text: string): ParsedReport {

@@ -1,7 +1,8 @@
 import type { TestStatus } from '#shared/constants'
-import { CAPS, attempt, capText, firstLine, keyOf, lastError, lineOrNull, result, secondsToMs } from './common'
+import { CAPS, attempt, capText, firstLine, keyOf, lastError, lineOrNull, result, secondsToMs, testTitle } from './common'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
 import type { Attrs } from './xml-scan'
+import { FAILING } from './merge'
 import type { ParsedAnnotation, ParsedAttachment, ParsedAttempt, ParsedResult } from './types'
 
 /*
@@ -39,11 +40,36 @@ export interface Problem {
   durationMs: number | null
 }
 
+/**
+ * A message that only says the test failed, which go-junit-report and gotestsum write ("Failed"), gives way to the
+ * body's first line that says what failed. Other writers' placeholders (Dart's "1 failure, see stacktrace for
+ * details", Bazel's "exited with error code 1") stay: the failure's cluster is keyed on its message unless the
+ * message is one it passes over as this one (server/analysis/fingerprint.ts), and a new message would move every
+ * such failure to a new cluster.
+ */
+const PLACEHOLDER_MESSAGE = /^failed$/i
+/** go test's own lines around a test's output: which test ran and how it ended. */
+const GO_RUNNER_LINE = /^(?:=== (?:RUN|PAUSE|CONT|NAME)\s|--- (?:FAIL|PASS|SKIP):)/
+/** Where a go test log line (t.Error, t.Log) was written: "x_test.go:88: ". */
+const GO_LOG_PLACE = /^[\w.-]+\.go:\d+: /
+
+/**
+ * The line of a placeholder failure's body that says what failed: in go test's output its first log line, without
+ * the place it was logged (the body below still shows it), else the first line.
+ */
+function headline(body: string): string | null {
+  const lines = body.split('\n').map(l => l.trim()).filter(Boolean)
+  const goLog = lines.some(l => GO_RUNNER_LINE.test(l)) ? lines.find(l => GO_LOG_PLACE.test(l)) : undefined
+  return goLog ? goLog.replace(GO_LOG_PLACE, '') : lines.find(l => !GO_RUNNER_LINE.test(l)) ?? null
+}
+
 /** A <failure>/<error>/<flaky…>/<rerun…>: message attribute, else the body's first line; stack = the body (or its <stackTrace>). */
 export function problem(e: ProblemElement, status: TestStatus): Problem {
   const a = e.attrs
   const body = e.stackTrace ?? (trimLines(e.text) || null)
-  const message = a.message?.trim() || firstLine(body) || a.type?.trim() || null
+  const said = a.message?.trim()
+  const told = said && body && PLACEHOLDER_MESSAGE.test(said) ? headline(body) : null
+  const message = (told && !PLACEHOLDER_MESSAGE.test(told) ? told : said) || firstLine(body) || a.type?.trim() || null
   return {
     status,
     message: capText(message, CAPS.message),
@@ -52,6 +78,15 @@ export function problem(e: ProblemElement, status: TestStatus): Problem {
     stderr: capText(e.stderr, CAPS.output),
     durationMs: secondsToMs(a.time),
   }
+}
+
+/**
+ * Output with a note appended under a heading: what a testcase says beside its outcome (a PHPUnit <warning>, the
+ * teardown error pytest writes as a testcase of its own) stays where the result page shows it.
+ */
+function withNote(output: string | null, heading: string, message: string | null, stack: string | null): string | null {
+  const text = message && stack && !stack.includes(message) ? `${message}\n${stack}` : stack ?? message
+  return capText([output, `${heading}: ${text ?? ''}`].filter(Boolean).join('\n'), CAPS.output)
 }
 
 const toAttempt = (p: Problem): ParsedAttempt => attempt(p.status, {
@@ -66,6 +101,8 @@ export interface CaseChildren {
   reruns: Problem[]
   /** flakyFailure/flakyError */
   flakes: Problem[]
+  /** PHPUnit's <warning>: the test passed, with something to say */
+  warnings: Problem[]
   skipped: { attrs: Attrs, text: string }[]
 }
 
@@ -74,6 +111,8 @@ export interface CaseElement {
   attrs: Attrs
   /** The capped, trimmed name; '' when it has none. */
   title: string
+  /** When the name was cut to its cap: the whole name's hash (testTitle). */
+  titleHash?: string
   children: CaseChildren
   /** Own <system-out>/<system-err> text, joined, not yet capped. */
   stdout: string | null
@@ -87,13 +126,17 @@ export interface SuiteContext {
   suites: string[]
   file: string | null
   properties: Record<string, string>
+  /** The project the suite ran in, where the report names it in `hostname` (junit-reader.ts). */
+  variant: string | null
+  /** How many times the report wrote this suite before (a project it does not name): see ParsedResult.repeat. */
+  repeat: number
 }
 
 const SKIP_ATTRIBUTE_VALUES = new Set(['disabled', 'skipped', 'skip', 'notrun', 'not_run', 'ignored'])
 const isSkipValue = (v: string | undefined) => SKIP_ATTRIBUTE_VALUES.has((v ?? '').trim().toLowerCase())
 
 export const fileOf = (a: Attrs): string | null => capText(a.file?.trim() || a.filepath?.trim(), FIELD_CAPS.file)
-export const titleOf = (a: Attrs): string => capText(a.name?.trim(), FIELD_CAPS.title) ?? ''
+export const titleOf = (a: Attrs) => testTitle(a.name?.trim())
 
 /** Testmo/Jenkins conventions inside a test's output: `[[ATTACHMENT|path]]` and `[[PROPERTY|name=value]]` lines. */
 function conventions(output: string | null, attachments: ParsedAttachment[], properties: Record<string, string>) {
@@ -162,7 +205,7 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
   const a = c.attrs
   const durationMs = secondsToMs(a.time)
   const stdout = capText(c.stdout, CAPS.output)
-  const stderr = capText(c.stderr, CAPS.output)
+  const stderr = c.children.warnings.reduce((out, w) => withNote(out, 'Warning', w.message, w.stack), capText(c.stderr, CAPS.output))
   const annotations: ParsedAnnotation[] = []
   const attempts = caseAttempts(c.children, a, durationMs, stdout, stderr, annotations)
   const status = attempts[attempts.length - 1]!.status
@@ -191,6 +234,9 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
 
   return result({
     title: title || '(unnamed testcase)',
+    ...(c.titleHash ? { titleHash: c.titleHash } : {}),
+    variant: ctx.variant,
+    ...(ctx.repeat ? { repeat: ctx.repeat } : {}),
     status,
     flaky: status === 'passed' && c.children.flakes.length > 0,
     attempts,
@@ -205,4 +251,20 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
     attachments,
     properties,
   })
+}
+
+const TEARDOWN_MESSAGE = /^failed on teardown with /
+
+/**
+ * pytest writes a test whose call failed and whose teardown then errored as two testcases of the same name, the
+ * second holding only the teardown's <error>. The test ran once: `earlier`, the call's failure, stays its outcome and
+ * the teardown error is noted in its output. Null when `later` is not that second testcase of `earlier`.
+ */
+export function withTeardownOf(earlier: ParsedResult, later: ParsedResult): ParsedResult | null {
+  const teardown = later.status === 'errored' && later.attempts.length === 1 && TEARDOWN_MESSAGE.test(later.errorMessage ?? '')
+  if (!teardown || !FAILING.has(earlier.status) || later.title !== earlier.title || later.file !== earlier.file
+    || later.suitePath.join('\0') !== earlier.suitePath.join('\0') || later.variant !== earlier.variant) return null
+  const stderr = withNote(earlier.stderr, 'Teardown error', later.errorMessage, later.errorStack)
+  const last = earlier.attempts[earlier.attempts.length - 1]!
+  return { ...earlier, stderr, attempts: [...earlier.attempts.slice(0, -1), { ...last, stderr }] }
 }

@@ -1,6 +1,6 @@
-import { CAPS, capText } from './common'
+import { CAPS, capText, countBefore } from './common'
 import {
-  fileOf, joinText, problem, readProperty, testcaseResult, titleOf, trimLines,
+  fileOf, joinText, problem, readProperty, testcaseResult, titleOf, trimLines, withTeardownOf,
   type CaseElement, type ProblemElement, type SuiteContext,
 } from './junit-case'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
@@ -48,17 +48,9 @@ const PROBLEM_STATUS = {
   error: 'errored', failure: 'failed', rerunFailure: 'failed', rerunError: 'errored', flakyFailure: 'failed', flakyError: 'errored',
 } as const
 
-function suiteFrame(tag: string, a: Attrs, ctx: SuiteContext, out: Out): Frame {
-  const name = tag === 'testsuite' ? capText(a.name?.trim(), FIELD_CAPS.suite) : null
-  const file = fileOf(a)
-  const here: SuiteContext = { suites: name ? [...ctx.suites, name] : ctx.suites, file: file ?? ctx.file, properties: ctx.properties }
-  assertSuiteDepth(here.suites.length, 'JUnit report', here.suites)
-  return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out, file, casesBefore: 0 }
-}
-
 function caseFrame(a: Attrs, ctx: SuiteContext, out: Out): Frame {
-  const children = { errors: [], failures: [], reruns: [], flakes: [], skipped: [] }
-  return { kind: 'case', ctx, el: { attrs: a, title: titleOf(a), children, stdout: null, stderr: null, properties: {} }, nested: [], out }
+  const children = { errors: [], failures: [], reruns: [], flakes: [], warnings: [], skipped: [] }
+  return { kind: 'case', ctx, el: { attrs: a, ...titleOf(a), children, stdout: null, stderr: null, properties: {} }, nested: [], out }
 }
 
 const problemFrame = (a: Attrs, done: (el: ProblemElement) => void): Frame =>
@@ -71,7 +63,11 @@ class Reader {
   readonly stack: Frame[] = []
   /** Equal suite paths, shared between the results of the report. */
   readonly paths = new Map<string, string[]>()
-  constructor(readonly sink: JunitSink) {}
+  /** How often each named suite (path, file, variant) was opened so far: a suite written again is a repetition. */
+  private readonly suiteRuns = new Map<string, number>()
+  /** The last result read, handed over when the next one is (pytest's teardown testcase joins it: withTeardownOf). */
+  private held: { r: ParsedResult, out: Out } | null = null
+  constructor(readonly sink: JunitSink, private readonly hostVariants: boolean) {}
 
   /** Testcases opened so far (a suite's close compares it with the count at its open). */
   private cases = 0
@@ -91,8 +87,8 @@ class Reader {
     switch (f.kind) {
       case 'case': {
         if (!f.el.title) this.sink.unnamed++
-        f.out(testcaseResult(f.el, f.ctx, this.paths))
-        for (const r of f.nested) f.out(r)
+        this.emit(testcaseResult(f.el, f.ctx, this.paths), f.out)
+        for (const r of f.nested) this.emit(r, f.out)
         return
       }
       case 'problem': return f.done(f.el)
@@ -112,6 +108,23 @@ class Reader {
         return
       }
     }
+  }
+
+  private emit(r: ParsedResult, out: Out): void {
+    const joined = this.held?.out === out ? withTeardownOf(this.held.r, r) : null
+    if (joined) {
+      this.held!.r = joined
+      return
+    }
+    this.flush()
+    this.held = { r, out }
+  }
+
+  /** Hands over the result held back, if any. */
+  flush(): void {
+    const held = this.held
+    this.held = null
+    held?.out(held.r)
   }
 
   undefinedEntity(name: string): void {
@@ -135,19 +148,38 @@ class Reader {
     }
     const a = attrs()
     this.sink.root = { name: tag, attrs: a }
-    return suiteFrame(tag, a, { suites: [], file: null, properties: {} }, this.sink.result)
+    return this.suiteFrame(tag, a, { suites: [], file: null, properties: {}, variant: null, repeat: 0 }, this.sink.result)
+  }
+
+  private suiteFrame(tag: string, a: Attrs, ctx: SuiteContext, out: Out): Frame {
+    const name = tag === 'testsuite' ? capText(a.name?.trim(), FIELD_CAPS.suite) : null
+    const file = fileOf(a)
+    const suites = name ? [...ctx.suites, name] : ctx.suites
+    assertSuiteDepth(suites.length, 'JUnit report', suites)
+    const variant = this.hostVariants && tag === 'testsuite' && a.hostname != null ? capText(a.hostname.trim(), FIELD_CAPS.variant) : ctx.variant
+    let repeat = ctx.repeat
+    if (name) repeat = Math.max(repeat, countBefore(this.suiteRuns, [variant ?? '', file ?? ctx.file ?? '', ...suites].join('\0')))
+    const here: SuiteContext = { suites, file: file ?? ctx.file, properties: ctx.properties, variant, repeat }
+    return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out, file, casesBefore: 0 }
+  }
+
+  /** A <testsuite>/<testsuites> or a <testcase> found where tests may be, or null for another element. */
+  private testElement(tag: string, attrs: () => Attrs, ctx: SuiteContext, out: Out): Frame | null {
+    if (tag === 'testcase') return caseFrame(attrs(), ctx, out)
+    if (tag === 'testsuite' || tag === 'testsuites') return this.suiteFrame(tag, attrs(), ctx, out)
+    return null
   }
 
   private child(parent: Frame, tag: string, attrs: () => Attrs): Frame {
     switch (parent.kind) {
       case 'suite': return this.inSuite(parent, tag, attrs)
       case 'wrapper': {
-        const test = testElement(tag, attrs, parent.ctx, parent.out)
+        const test = this.testElement(tag, attrs, parent.ctx, parent.out)
         if (test) return test
         if (tag === 'properties' || tag === 'skipped' || tag === 'system-out' || tag === 'system-err') return SKIP
         return { kind: 'wrapper', ctx: parent.ctx, out: parent.out }
       }
-      case 'case': return inCase(parent, tag, attrs)
+      case 'case': return this.inCase(parent, tag, attrs)
       case 'problem': {
         const el = parent.el
         if (tag === 'stackTrace') return textFrame((text) => { el.stackTrace = joinText(el.stackTrace, text) })
@@ -172,7 +204,7 @@ class Reader {
       const a = attrs()
       sink.topSuites.push({ timestamp: a.timestamp, time: a.time })
     }
-    const test = testElement(tag, attrs, f.ctx, f.out)
+    const test = this.testElement(tag, attrs, f.ctx, f.out)
     if (test) return test
     if (tag === 'error' || tag === 'failure') {
       return problemFrame(attrs(), (el) => {
@@ -196,42 +228,68 @@ class Reader {
     if (tag === 'skipped') return SKIP
     return { kind: 'wrapper', ctx: f.ctx, out: f.out }
   }
-}
 
-/** A <testsuite>/<testsuites> or a <testcase> found where tests may be, or null for another element. */
-function testElement(tag: string, attrs: () => Attrs, ctx: SuiteContext, out: Out): Frame | null {
-  if (tag === 'testcase') return caseFrame(attrs(), ctx, out)
-  if (tag === 'testsuite' || tag === 'testsuites') return suiteFrame(tag, attrs(), ctx, out)
-  return null
-}
-
-/** A child of a <testcase>: its outcome elements, output, properties, and tests nested in it. */
-function inCase(f: Extract<Frame, { kind: 'case' }>, tag: string, attrs: () => Attrs): Frame {
-  const el = f.el
-  const ch = el.children
-  if (tag in PROBLEM_STATUS) {
-    const status = PROBLEM_STATUS[tag as keyof typeof PROBLEM_STATUS]
-    const list = tag === 'error' ? ch.errors : tag === 'failure' ? ch.failures : tag.startsWith('rerun') ? ch.reruns : ch.flakes
-    return problemFrame(attrs(), e => list.push(problem(e, status)))
+  /** A child of a <testcase>: its outcome elements, output, properties, and tests nested in it. */
+  private inCase(f: Extract<Frame, { kind: 'case' }>, tag: string, attrs: () => Attrs): Frame {
+    const el = f.el
+    const ch = el.children
+    if (tag in PROBLEM_STATUS) {
+      const status = PROBLEM_STATUS[tag as keyof typeof PROBLEM_STATUS]
+      const list = tag === 'error' ? ch.errors : tag === 'failure' ? ch.failures : tag.startsWith('rerun') ? ch.reruns : ch.flakes
+      return problemFrame(attrs(), e => list.push(problem(e, status)))
+    }
+    // PHPUnit 9: a test that passed with a warning (a deprecation); the test's status stays its own
+    if (tag === 'warning') return problemFrame(attrs(), e => ch.warnings.push(problem(e, 'passed')))
+    if (tag === 'skipped') {
+      const a = attrs()
+      return textFrame(text => ch.skipped.push({ attrs: a, text }))
+    }
+    if (tag === 'system-out') return textFrame((text) => { el.stdout = joinText(el.stdout, text) })
+    if (tag === 'system-err') return textFrame((text) => { el.stderr = joinText(el.stderr, text) })
+    if (tag === 'properties') return { kind: 'properties', into: el.properties, done: () => {} }
+    if (tag === 'testcase' || tag === 'testsuite') {
+      // read as if walked after the testcase: its title is one more suite around them
+      const inner = { ...f.ctx, suites: [...f.ctx.suites, el.title || '(unnamed testcase)'] }
+      return this.testElement(tag, attrs, inner, r => f.nested.push(r))!
+    }
+    return SKIP
   }
-  if (tag === 'skipped') {
-    const a = attrs()
-    return textFrame(text => ch.skipped.push({ attrs: a, text }))
-  }
-  if (tag === 'system-out') return textFrame((text) => { el.stdout = joinText(el.stdout, text) })
-  if (tag === 'system-err') return textFrame((text) => { el.stderr = joinText(el.stderr, text) })
-  if (tag === 'properties') return { kind: 'properties', into: el.properties, done: () => {} }
-  if (tag === 'testcase' || tag === 'testsuite') {
-    // read as if walked after the testcase: its title is one more suite around them
-    const inner = { ...f.ctx, suites: [...f.ctx.suites, el.title || '(unnamed testcase)'] }
-    return testElement(tag, attrs, inner, r => f.nested.push(r))!
-  }
-  return SKIP
 }
 
 /** Reads `xml` (already checked to be well-formed), passing results to the sink as they complete. */
 export function readJunit(xml: string, sink: JunitSink): void {
-  const reader = new Reader(sink)
+  const reader = new Reader(sink, hostnamesNameProjects(xml))
   scanXml(xml, reader)
+  reader.flush()
   if (!sink.root) throw new ReportParseError('The XML has no root element.', { code: 'malformed_xml' })
+}
+
+const HOSTNAME = /\bhostname\s*=\s*(?:"([^"]*)"|'([^']*)')/g
+
+/**
+ * Whether the suites' `hostname` names the project each ran in: Playwright's JUnit reporter writes a spec file's suite
+ * once per project, with the project's name as its hostname, so the same suite appears under two hostnames. A report
+ * written on one machine (Ant, Surefire, vitest) has one hostname, and one merged from machines that ran different
+ * suites has no suite under two: their tests keep the identities they had, without a variant.
+ */
+function hostnamesNameProjects(xml: string): boolean {
+  const values = new Set<string>()
+  for (const m of xml.matchAll(HOSTNAME)) if (values.add(m[1] ?? m[2]!).size > 1) break
+  if (values.size < 2) return false // the common case, told without reading a tag
+  const hostOf = new Map<string, string>()
+  let twice = false
+  scanXml(xml, {
+    open(tag, attrs) {
+      if (twice || tag !== 'testsuite') return
+      const { name = '', hostname } = attrs()
+      if (hostname == null) return
+      const before = hostOf.get(name)
+      if (before === undefined) hostOf.set(name, hostname)
+      else twice = before !== hostname
+    },
+    close() {},
+    wantsText: () => false,
+    text() {},
+  })
+  return twice
 }

@@ -271,6 +271,8 @@ export function assertWellFormed(xml: string): void {
     .replace(/^Extra text at the end$/, 'there is text outside the root element')
     .replace(/^char '&' is not expected$/, 'a raw "&" (XML requires &amp;)')
     .replace(/^Start tag expected$/, 'no element found')
-  reason = reason.charAt(0).toLowerCase() + reason.slice(1)
+    .replace(/^XML declaration allowed only at the start of the document$/, 'the XML declaration (<?xml …?>) is allowed only at the very start of the file, and this one is')
+  // the validator's sentences start with a capital ("Attribute … is repeated"); an acronym ("XML …") keeps its capitals
+  if (!/^[A-Z]{2}/.test(reason)) reason = reason.charAt(0).toLowerCase() + reason.slice(1)
   throw new ReportParseError(`The XML is not well-formed: ${reason}${where}.`, { code: 'malformed_xml', line, column })
 }

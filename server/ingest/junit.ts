@@ -51,6 +51,8 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
   if (durationMs == null && casesMs != null) durationMs = Math.round(casesMs * 1000) / 1000
 
   const warnings: string[] = []
+  const nuls = countNuls(xml)
+  if (nuls) warnings.push(`${nuls} NUL character${nuls === 1 ? '' : 's'} (U+0000), which XML does not allow, ${nuls === 1 ? 'was' : 'were'} removed from the text.`)
   if (sink.unnamed) warnings.push(`${sink.unnamed} testcase${sink.unnamed === 1 ? ' has' : 's have'} no name; shown as "(unnamed testcase)".`)
   if (sink.undefinedEntities.size) warnings.push(undefinedEntitiesNote(sink.undefinedEntities))
   if (sink.errors.length) warnings.push(`${sink.errors.length} <error>/<failure> element${sink.errors.length === 1 ? ' sits' : 's sit'} outside any testcase; reported as run errors, not tests.`)
@@ -66,6 +68,12 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     metadata: {},
     warnings,
   }
+}
+
+function countNuls(xml: string): number {
+  let n = 0
+  for (let i = xml.indexOf('\0'); i !== -1; i = xml.indexOf('\0', i + 1)) n++
+  return n
 }
 
 /** The receipt's note on entity references XML does not define: which, how often, and that they were kept as written. */

@@ -59,11 +59,14 @@ export function uuidv7(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
-/** The stable identity of a test: project-relative hash of file + suite path + title + variant. */
-export function testIdentity(r: Pick<ParsedResult, 'file' | 'suitePath' | 'title' | 'variant'>): string {
+/** The stable identity of a test: project-relative hash of file + suite path + title + variant (+ a cut title's whole-name hash). */
+export function testIdentity(r: Pick<ParsedResult, 'file' | 'suitePath' | 'title' | 'titleHash' | 'variant'>): string {
+  const key = [r.file ?? '', r.suitePath, r.title, r.variant ?? '']
+  // only a cut title adds its hash: every other identity stays what it was
+  if (r.titleHash) key.push(r.titleHash)
   // the first 16 bytes as hex: a string of its own, where slicing the full hex digest would keep all 64 characters alive;
   // the one-shot hash() makes no Hash object per result (2-4x faster than createHash over 10,000 identities)
-  return hash('sha256', JSON.stringify([r.file ?? '', r.suitePath, r.title, r.variant ?? '']), 'buffer').toString('hex', 0, 16)
+  return hash('sha256', JSON.stringify(key), 'buffer').toString('hex', 0, 16)
 }
 
 /** Human name of a test for receipts: "suite › title [variant]". */
@@ -73,19 +76,37 @@ export function testLabel(r: Pick<ParsedResult, 'suitePath' | 'title' | 'variant
 
 /**
  * Folds several executions of one test (duplicate identities in an upload, or the same test in two shards) into
- * one result: attempts in order, the final status is the last non-skipped attempt's, and a pass after a failure
- * is a flaky pass.
+ * one result: attempts in order, the final status is the last non-skipped execution's, and a pass after a failure
+ * is a flaky pass. Executions of different `repeat`s are not retries of each other (a repeatEach run, a project the
+ * report does not name): each is folded on its own and a failure of any of them fails the result, never a flaky pass.
  */
 export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
   if (executions.length === 1) return executions[0]!
+  const merged = foldRetries(executions)
+  const repeats = new Map<number, ParsedResult[]>()
+  for (const e of executions) {
+    const list = repeats.get(e.repeat ?? 0)
+    if (list) list.push(e)
+    else repeats.set(e.repeat ?? 0, [e])
+  }
+  if (repeats.size === 1) return merged
+  const failed = [...repeats.values()].map(foldRetries).findLast(r => FAILING.has(r.status))
+  if (!failed) return merged
+  return { ...merged, status: failed.status, flaky: false, errorMessage: failed.errorMessage, errorStack: failed.errorStack }
+}
+
+/** Executions that are tries of one another folded into one result (see mergeExecutions). */
+function foldRetries(executions: ParsedResult[]): ParsedResult {
+  if (executions.length === 1) return executions[0]!
   const attempts: ParsedAttempt[] = executions.flatMap(e => e.attempts)
-  const decisive = [...attempts].reverse().find(a => a.status !== 'skipped') ?? attempts[attempts.length - 1]!
-  const status = decisive.status
+  // an execution's own status, not its last attempt's: one folded across repetitions may have failed before its last try
+  const status = ([...executions].reverse().find(e => e.status !== 'skipped') ?? executions[executions.length - 1]!).status
   const failedOnce = attempts.some(a => FAILING.has(a.status))
   const lastFailure = [...executions].reverse().find(e => e.errorMessage || e.errorStack)
-  const last = executions[executions.length - 1]!
   return {
-    ...last,
+    ...executions[executions.length - 1]!,
+    // the repetition the folded tries began in: a later shard of the run folds against it (run-results.ts)
+    repeat: executions[0]!.repeat,
     status,
     flaky: status === 'passed' && (failedOnce || executions.some(e => e.flaky)),
     durationMs: attempts.reduce<number | null>((sum, a) => a.durationMs == null ? sum : (sum ?? 0) + a.durationMs, null),

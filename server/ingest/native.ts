@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { TEST_STATUSES } from '#shared/constants'
-import { CAPS, capText, isObject, isoOrNull, keyOf, lastError, parseJson, readDate, result } from './common'
+import { CAPS, capText, isObject, isoOrNull, keyOf, lastError, parseJson, readDate, result, testTitle } from './common'
 import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth, note } from './limits'
 import { ReportParseError, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
 
@@ -44,7 +44,7 @@ const stepSchema: z.ZodType<StepIn, unknown> = z.object({
 })
 
 const resultSchema = z.object({
-  title: z.string().min(1).transform(v => capText(v, FIELD_CAPS.title) ?? ''),
+  title: z.string().min(1).transform(v => testTitle(v)),
   status,
   suitePath: z.array(z.string()).default([]),
   file: name(FIELD_CAPS.file),
@@ -109,7 +109,7 @@ function toResult(x: z.output<typeof resultSchema>, fixes: Fixes): ParsedResult 
   if (x.flaky && x.status !== 'passed') fixes.unflagged++
   const fallback = lastError(attempts)
   return result({
-    title: x.title,
+    ...x.title,
     status: x.status,
     flaky: x.flaky && x.status === 'passed',
     attempts,

@@ -1,7 +1,7 @@
 import { assertNotEmpty, stripBom } from './common'
 import { readJson, type JsonCursor, type Span } from './json-scan'
 import { assertJsonDepth } from './limits'
-import { parsePlaywrightObject, reportTail, resultTally, walkSuites, type SuiteSource } from './playwright'
+import { parsePlaywrightObject, refuseWebdriverIo, reportTail, resultTally, walkSuites, type SuiteSource } from './playwright'
 import type { ParsedReport, ParsedResult } from './types'
 
 /*
@@ -90,15 +90,16 @@ export function streamPlaywrightTop(top: TopLevel, onResult: (r: ParsedResult) =
   const { cursor, spans, suites } = top
   // not a Playwright report: decoded whole, so the refusal names its keys exactly as before (it has no tests to hold)
   if (!suites) return parsePlaywrightObject(JSON.parse(cursor.text))
+  const member = (key: string) => {
+    const span = spans.get(key)
+    return span && cursor.value(span)
+  }
+  refuseWebdriverIo(member('capabilities'))
   const { tally, add } = resultTally()
   walkSuites(suites.map(s => fromSpans(cursor, s)), (r) => {
     add(r)
     onResult(r)
   })
-  const member = (key: string) => {
-    const span = spans.get(key)
-    return span && cursor.value(span)
-  }
   return reportTail({ stats: member('stats'), config: member('config'), errors: member('errors') }, tally)
 }
 

@@ -1,7 +1,7 @@
 import type { TestStatus } from '#shared/constants'
 import {
-  CAPS, asArray, attempt, capText, field, isObject, isoOrNull, lastError, lineOrNull, msOrNull, objects, parseJson, result, str,
-  trimmedField,
+  CAPS, asArray, attempt, capText, countBefore, field, isObject, isoOrNull, lastError, lineOrNull, msOrNull, objects, parseJson, result,
+  str, testTitle, trimmedField,
 } from './common'
 import { FIELD_CAPS, MAX_NESTING, assertSuiteDepth } from './limits'
 import { ReportParseError, type ParsedAnnotation, type ParsedAttempt, type ParsedReport, type ParsedResult, type ParsedStep } from './types'
@@ -93,7 +93,7 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
   const final = runs[runs.length - 1]
   const join = (k: 'stdout' | 'stderr') => capText(attempts.map(a => a[k]).filter(Boolean).join('\n'), CAPS.output)
   return result({
-    title: field(spec.title, FIELD_CAPS.title) ?? '',
+    ...testTitle(str(spec.title)),
     status,
     flaky: outcome === 'flaky' && status === 'passed',
     attempts,
@@ -144,7 +144,13 @@ export function walkSuites(roots: SuiteSource[], emit: (r: ParsedResult) => void
     // File-level suites are titled with the file path, already the test's `file`; describe() blocks are not.
     const here = !raw.trim() || raw === file || raw === suite.file ? path : [...path, field(raw, FIELD_CAPS.suite)!]
     for (const spec of suite.specs()) {
-      for (const test of objects(spec.tests)) emit(parseTest(spec, test, here, file))
+      // repeatEach writes a spec's test once per repetition, each under the same project: repetitions, not retries
+      const runs = new Map<string, number>()
+      for (const test of objects(spec.tests)) {
+        const r = parseTest(spec, test, here, file)
+        const repeat = countBefore(runs, r.variant ?? '')
+        emit(repeat ? { ...r, repeat } : r)
+      }
     }
     const children = suite.children()
     for (let i = children.length - 1; i >= 0; i--) queue.push({ suite: children[i]!, path: here, file, level: level + 1 })
@@ -166,8 +172,22 @@ export function resultTally() {
 
 type Tally = ReturnType<typeof resultTally>['tally']
 
+/**
+ * WebdriverIO's JSON reporter writes a top-level "suites" too, of tests rather than specs, beside its "capabilities":
+ * read as Playwright it would be a run without tests, so it is refused. `capabilities` is the top-level one, or undefined.
+ */
+export function refuseWebdriverIo(capabilities: unknown): void {
+  if (!isObject(capabilities)) return
+  throw new ReportParseError(
+    'This JSON is a WebdriverIO JSON report (top-level "capabilities" and "suites" of tests), which Proofdeck does not read: '
+    + 'upload the JUnit XML of WebdriverIO\'s JUnit reporter (@wdio/junit-reporter) instead. Proofdeck reads JUnit XML, Playwright JSON, CTRF JSON and Proofdeck JSON.',
+    { code: 'unknown_format' },
+  )
+}
+
 /** Refuses a document that is not a Playwright report, naming its top-level keys. */
 function assertPlaywright(doc: unknown): asserts doc is Obj & { suites: unknown[] } {
+  if (isObject(doc)) refuseWebdriverIo(doc.capabilities)
   if (!isObject(doc) || !Array.isArray(doc.suites)) {
     const keys = isObject(doc) ? Object.keys(doc).slice(0, 8).map(k => `"${k}"`).join(', ') : ''
     throw new ReportParseError(`This JSON is not a Playwright report: it has no top-level "suites" array${keys ? ` (its top-level keys are ${keys})` : ''}.`, { code: 'not_playwright' })

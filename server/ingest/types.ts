@@ -45,8 +45,15 @@ export interface ParsedResult {
   /** Enclosing suites outermost first, without the file itself (JUnit: testsuite name(s) + classname; Playwright: describe titles). */
   suitePath: string[]
   title: string
+  /** A hash of the whole name when `title` was cut to its cap: names that differ only where they were cut stay two tests. */
+  titleHash?: string
   /** Playwright project / browser, or a parameter set; null when the report has no such notion. */
   variant: string | null
+  /**
+   * Which deliberate repetition of the test this is (Playwright's repeatEach, a suite a report writes again for another
+   * project it does not name), absent for the first. Repetitions are not retries of each other (mergeExecutions).
+   */
+  repeat?: number
   /** Final status: a test that failed and then passed on retry is `passed` with `flaky: true`. */
   status: TestStatus
   flaky: boolean

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { parseReport } from '../../../server/ingest'
 import { parseCtrf } from '../../../server/ingest/ctrf'
-import { corpusText, counts, expectInvariants, parseError } from './helpers'
+import { corpusText, counts, expectInvariants, parseError, reviewed } from './helpers'
 
 type Json = Record<string, unknown>
 const ctrf = (tests: Json[], results: Json = {}) => JSON.stringify({
   reportFormat: 'CTRF', specVersion: '1.0.0',
-  results: { tool: { name: 'jest', version: '29.7.0' }, summary: { tests: 999, passed: 999, failed: 0, pending: 0, skipped: 0, other: 0, start: 1722511783500, stop: 1722511790000 }, tests, ...results },
+  results: { tool: { name: 'jest', version: '29.7.0' }, summary: { start: 1722511783500, stop: 1722511790000 }, tests, ...results },
 })
 const only = (t: Json) => {
   const r = parseCtrf(ctrf([{ name: 't', duration: 10, ...t }]))
@@ -32,8 +32,28 @@ describe('status', () => {
   })
 
   it('ignores rawStatus and the summary block', () => {
-    const r = parseCtrf(ctrf([{ name: 'a', status: 'failed', rawStatus: 'timedOut', duration: 1 }]))
+    const summary = { tests: 999, passed: 999, failed: 0, pending: 0, skipped: 0, other: 0 }
+    const r = parseCtrf(ctrf([{ name: 'a', status: 'failed', rawStatus: 'timedOut', duration: 1 }], { summary }))
     expect(counts(r)).toEqual({ tests: 1, passed: 0, failed: 1, errored: 0, skipped: 0, flaky: 0 })
+  })
+
+  it.each<[string, Json, string[]]>([
+    // [case, summary, warnings]
+    ['the real Playwright CTRF report, whose summary counts flaky tests as failed', {}, [
+      'The report\'s summary disagrees with its tests (passed: summary 7, tests 9; failed: summary 7, tests 5); the tests were counted.']],
+    ['a summary that agrees', { tests: 20, passed: 9, failed: 5, pending: 0, skipped: 6, other: 0 }, []],
+    ['a summary without counts', { start: 1, stop: 2 }, []],
+    ['a summary that counts some', { tests: 21 }, ['The report\'s summary disagrees with its tests (tests: summary 21, tests 20); the tests were counted.']],
+  ])('says when the summary disagrees with the tests: %s', (_case, summary, warnings) => {
+    const doc = JSON.parse(reviewed('pw-real-ctrf.json'))
+    if (Object.keys(summary).length) doc.results.summary = summary
+    expect(parseCtrf(JSON.stringify(doc)).warnings).toEqual(warnings)
+  })
+
+  it('notes a duration it cannot take once per test, not once per use', () => {
+    const r = parseReport(reviewed('ctrf-negdur.json'))
+    expect([r.results[0]!.durationMs, r.results[0]!.attempts[0]!.durationMs]).toEqual([null, null])
+    expect(r.dropped).toEqual([{ item: 'a duration', reason: 'a duration that is not a number of 0 to 24 days (-5) was treated as absent' }])
   })
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { decodeReport, detectFormat, parseReport, withNotes } from '../../../server/ingest'
-import { corpusText, expected, parseError } from './helpers'
+import { decodeReport, detectFormat, parseReport, streamReport, withNotes } from '../../../server/ingest'
+import { corpusText, expected, parseError, reviewed } from './helpers'
 
 describe('detectFormat on every corpus file', () => {
   it.each(expected.filter(e => e.bytes !== 0).map(e => [e.file, e.format] as const))('%s → %s', (file, format) => {
@@ -49,6 +49,22 @@ describe('parseReport with an explicit format', () => {
 
   it('uses the given JSON format even when the shape says otherwise, so the message is about that format', () => {
     expect(parseError(() => parseReport('{"suites": []}', 'ctrf')).message).toMatch(/^This JSON is not a CTRF report/)
+  })
+})
+
+describe('a WebdriverIO JSON report is refused, never read as an empty Playwright run', () => {
+  const wdio = reviewed('wdio-json.json')
+  const message = 'This JSON is a WebdriverIO JSON report (top-level "capabilities" and "suites" of tests), which Proofdeck does not read: '
+    + 'upload the JUnit XML of WebdriverIO\'s JUnit reporter (@wdio/junit-reporter) instead. Proofdeck reads JUnit XML, Playwright JSON, CTRF JSON and Proofdeck JSON.'
+
+  it.each([
+    ['detected, read whole', () => parseReport(wdio)],
+    ['detected, streamed', () => streamReport(wdio, undefined, () => {})],
+    ['sent as Playwright, read whole', () => parseReport(wdio, 'playwright')],
+    ['sent as Playwright, streamed', () => streamReport(wdio, 'playwright', () => {})],
+  ])('%s', (_how, parse) => {
+    const err = parseError(parse)
+    expect([err.message, err.code]).toEqual([message, 'unknown_format'])
   })
 })
 

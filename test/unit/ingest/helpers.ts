@@ -6,6 +6,8 @@ import { ReportParseError, type ParsedReport } from '../../../server/ingest'
 /** The corpus lives beside the repo (../shared/corpus), in CI too. */
 const CORPUS = resolve(__dirname, '../../../../shared/corpus')
 const FIXTURES = resolve(__dirname, '../../fixtures/reports')
+/** Real reports of frameworks a review fed the server, and its hand-made hostile cases, kept small. */
+const REVIEWED = resolve(__dirname, '../../fixtures/ingest')
 
 export interface Expected {
   file: string
@@ -23,6 +25,7 @@ export interface Expected {
 export const expected: Expected[] = JSON.parse(readFileSync(`${CORPUS}/expected.json`, 'utf8'))
 export const corpusText = (file: string) => readFileSync(`${CORPUS}/${file}`, 'utf8')
 export const fixture = (name: string) => readFileSync(`${FIXTURES}/${name}`, 'utf8')
+export const reviewed = (name: string) => readFileSync(`${REVIEWED}/${name}`, 'utf8')
 
 export function counts(report: ParsedReport) {
   const c = { tests: report.results.length, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }

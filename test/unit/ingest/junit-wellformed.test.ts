@@ -1,7 +1,8 @@
 import { XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
+import { parseReport } from '../../../server/ingest'
 import { assertWellFormed } from '../../../server/ingest/junit-wellformed'
-import { corpusText } from './helpers'
+import { corpusText, parseError, reviewed } from './helpers'
 
 /**
  * A plain JUnit document (see plainTag in server/ingest/junit-wellformed.ts) skips fast-xml-parser's validator. That
@@ -70,5 +71,10 @@ describe('well-formedness: the plain-document shortcut', () => {
     ['a named reference longer than the validator reads', '<testsuite><testcase name="a"><failure>&abcdefghijklmnopqrstuvwxyz;</failure></testcase></testsuite>', /a raw "&"/],
   ])('leaves %s to the validator, which refuses it', (_name, xml, message) => {
     expect(() => assertWellFormed(xml)).toThrow(message)
+  })
+
+  it('says where an XML declaration after a BOM and blank space is, in a sentence', () => {
+    const err = parseError(() => parseReport(reviewed('utf8bom-ws.xml')))
+    expect(err.message).toBe('The XML is not well-formed: the XML declaration (<?xml …?>) is allowed only at the very start of the file, and this one is at line 2, column 8.')
   })
 })

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseJunit } from '../../../server/ingest/junit'
 import { testIdentity } from '../../../server/ingest/merge'
-import { counts, expectInvariants, fixture, parseError } from './helpers'
+import { fingerprintFailure } from '../../../server/analysis/fingerprint'
+import { corpusText, counts, expectInvariants, fixture, parseError, reviewed } from './helpers'
 
 const suite = (cases: string, attrs = '') => `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n<testsuite name="S"${attrs}>\n${cases}\n</testsuite>\n</testsuites>\n`
 const one = (inner: string, attrs = '') => {
@@ -404,5 +405,118 @@ describe('scale', () => {
     expect(counts(report)).toEqual({ tests: 50_000, passed: 43_000, failed: 5000, errored: 0, skipped: 2000, flaky: 0 })
     expect(report.results[10]!.title).toBe('t10 & co')
     expect(report.results[49_999]!.suitePath).toEqual(['suite 99', 'C99'])
+  })
+})
+
+describe('hostname: the project of a suite only where the report writes one suite under several', () => {
+  const report = (suites: [name: string, hostname: string | null][]) => parseJunit(`<testsuites>${suites.map(([name, host]) =>
+    `<testsuite name="${name}"${host == null ? '' : ` hostname="${host}"`}><testcase classname="c" name="t"/></testsuite>`).join('')}</testsuites>`)
+
+  it.each<[[string, string | null][], (string | null)[], string]>([
+    // [suites (name, hostname), variant of each result, why]
+    [[['a.spec.js', 'chromium'], ['a.spec.js', 'firefox']], ['chromium', 'firefox'], 'Playwright: one file, two projects'],
+    [[['a.spec.js', ''], ['a.spec.js', 'firefox']], [null, 'firefox'], 'Playwright\'s unnamed project writes an empty hostname'],
+    [[['a.spec.js', 'chromium'], ['a.spec.js', 'firefox'], ['b.spec.js', 'firefox']], ['chromium', 'firefox', 'firefox'],
+      'every suite of such a report gets its project, one that ran in one project too'],
+    [[['a.spec.js', 'chromium'], ['a.spec.js', 'chromium']], [null, null], 'one hostname is a machine, whatever its name'],
+    [[['com.acme.A', 'ci-1'], ['com.acme.B', 'ci-2']], [null, null], 'suites merged from machines that ran different suites'],
+    [[['com.acme.A', 'ci-1'], ['com.acme.B', null]], [null, null], 'a suite without one'],
+  ])('%j -> %j (%s)', (suites, variants) => {
+    expect(report(suites).results.map(r => r.variant)).toEqual(variants)
+  })
+
+  it('leaves the identities of a one-machine report as they were without the hostname', () => {
+    const ids = (host: string) => parseJunit(`<testsuite name="S"${host}><testcase classname="c" name="t"/></testsuite>`).results.map(testIdentity)
+    expect(ids(' hostname="build-agent-7"')).toEqual(ids(''))
+  })
+
+  it('reads the projects of a real Playwright JUnit report, and no variant from other writers\' machine names', () => {
+    expect(parseJunit(reviewed('pw-real-junit.xml')).results.map(r => r.variant)).toEqual([...Array(10).fill('alpha'), ...Array(10).fill('beta')])
+    for (const name of ['go-junit-report.xml', 'vitest4-projects-junit.xml', 'pytest-real.xml']) {
+      expect(parseJunit(reviewed(name)).results.every(r => r.variant === null), name).toBe(true)
+    }
+  })
+})
+
+describe('what a testcase says beside its outcome stays on the result page (its stderr)', () => {
+  it('reads pytest\'s failed call and teardown error, written as two testcases, as the one test that ran', () => {
+    const report = parseJunit(reviewed('pytest-real.xml'))
+    expect(counts(report)).toEqual({ tests: 11, passed: 5, failed: 3, errored: 1, skipped: 2, flaky: 0 })
+    expectInvariants(report)
+    const [failed, teardownOnly] = report.results
+    expect(failed).toMatchObject({ title: 'test_fail_and_teardown', status: 'failed', errorMessage: 'assert 1 == 2' })
+    expect(failed!.attempts).toHaveLength(1)
+    expect(failed!.stderr).toMatch(/^Teardown error: failed on teardown with "RuntimeError: cleanup failed"\n@pytest\.fixture\n[^]*RuntimeError: cleanup failed/)
+    expect(failed!.attempts[0]!.stderr).toBe(failed!.stderr)
+    // a passing call whose teardown errored is one testcase: an errored test, as pytest counts it
+    expect(teardownOnly).toMatchObject({ title: 'test_pass_and_teardown', status: 'errored', stderr: null })
+  })
+
+  it.each([
+    // [what comes before the teardown error, results, why]
+    ['<testcase classname="c" name="u"><failure message="f"/></testcase>', 2, 'another test\'s failure'],
+    ['<testcase classname="c" name="t"/>', 2, 'a pass: pytest writes its teardown error into that one testcase'],
+  ])('keeps a teardown error after %s as a test of its own (%s results: %s)', (before, results) => {
+    const xml = `<testsuite name="s">${before}<testcase classname="c" name="t"><error message="failed on teardown with &quot;E&quot;"/></testcase></testsuite>`
+    expect(parseJunit(xml).results).toHaveLength(results)
+  })
+
+  it('keeps PHPUnit 9\'s <warning> on a passed test', () => {
+    const legacy = parseJunit(reviewed('phpunit9-nested.xml')).results.find(r => r.title === 'testLegacy')!
+    expect(legacy.status).toBe('passed')
+    expect(legacy.stderr).toBe('Warning: App\\Tests\\Unit\\MoneyTest::testLegacy\nThe "at()" matcher is deprecated. It will be removed in PHPUnit 10.\n\n/app/tests/Unit/MoneyTest.php:47')
+    expect(legacy.attempts.map(a => [a.status, a.stderr])).toEqual([['passed', legacy.stderr]])
+  })
+})
+
+describe('a placeholder message ("Failed") gives way to the line that says what failed', () => {
+  const fingerprint = (message: string | null, stack: string | null) => fingerprintFailure({ message, stack })?.fingerprint
+
+  it.each([
+    // [real report, test, message shown, why]
+    ['go-junit-report.xml', 'TestDiv', 'calc_test.go:41: Div(4, 2) = 3; want 2', 'go-junit-report: the body is the log line'],
+    ['go-junit-report.xml', 'TestOpen', 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]', 'a panic'],
+    ['go-junit-report.xml', '[build failed]', 'Build error', 'a message that says something stays'],
+    ['gotestsum-rerun.xml', 'TestFlakyTimeout', 'dial tcp 127.0.0.1:40123: i/o timeout', 'go test -v output: runner lines and the log prefix left out'],
+    ['dart-tojunit.xml', 'Calculator divides', '1 failure, see stacktrace for details',
+      'Dart\'s placeholder stays: its cluster is keyed on it, and another message would move every such failure'],
+  ])('%s %s -> %j (%s)', (name, title, message) => {
+    const r = parseJunit(reviewed(name)).results.find(x => x.title === title)!
+    expect(r.errorMessage).toBe(message)
+    expect(r.attempts.find(a => a.errorMessage)!.errorMessage).toBe(message)
+  })
+
+  it.each([
+    ['gotestsum-rerun.xml', reviewed('gotestsum-rerun.xml')],
+    ['go-junit-report.xml', reviewed('go-junit-report.xml').replace('message="Build error"', 'message="Failed"')],
+    ['junit/gotestsum__junitxml-report.golden', corpusText('junit/gotestsum__junitxml-report.golden')],
+  ])('keeps every failure of %s in the cluster it had', (_name, xml) => {
+    const failures = parseJunit(xml).results.filter(r => r.status === 'failed' || r.status === 'errored')
+    expect(failures.filter(r => r.errorMessage !== 'Failed').length).toBeGreaterThan(1)
+    for (const r of failures) expect(fingerprint(r.errorMessage, r.errorStack), r.title).toBe(fingerprint('Failed', r.errorStack))
+  })
+
+  it('reads the go test log line, not other output, and keeps "Failed" when the body names nothing', () => {
+    const failures = parseJunit(corpusText('junit/gotestsum__junitxml-report.golden')).results.filter(r => r.status === 'failed')
+    const messages = Object.fromEntries(failures.map(r => [r.title, r.errorMessage]))
+    expect(messages).toMatchObject({ TestFailedWithStderr: 'also failed', TestParallelTheFirst: 'failed the first', TestNestedWithFailure: 'Failed' })
+  })
+})
+
+describe('names cut to their cap', () => {
+  it('keeps two long names that differ only in the middle two tests, and a name under the cap as it was', () => {
+    const results = parseJunit(reviewed('longnames.xml')).results
+    expect(results).toHaveLength(2)
+    expect(results[0]!.title).toBe(results[1]!.title)
+    expect(testIdentity(results[0]!)).not.toBe(testIdentity(results[1]!))
+    expect(one('').titleHash).toBeUndefined()
+  })
+})
+
+describe('raw NUL characters', () => {
+  it('removes them and says how many, once for the file', () => {
+    const report = parseJunit(reviewed('nul.xml'))
+    expect(report.results.map(r => [r.title, r.errorMessage, r.errorStack])).toEqual([['ab', 'm', 'trace'], ['ok', null, null]])
+    expect(report.warnings).toEqual(['3 NUL characters (U+0000), which XML does not allow, were removed from the text.'])
   })
 })

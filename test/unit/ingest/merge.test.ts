@@ -77,6 +77,33 @@ describe('mergeExecutions', () => {
     expect(mergeExecutions(outputs.map(stdout => execution('P', { stdout }))).stdout).toBe(expected)
   })
 
+  it.each<[string[], TestStatus, boolean, string, string | null, string]>([
+    // [executions as tries@repetition, status, flaky, attempts in order, error, why]
+    [['F@0', 'P@1'], 'failed', false, 'FP', 'boom 1', 'a failed repetition fails the test: a pass in another one is no retry of it'],
+    [['P@0', 'F@1'], 'failed', false, 'PF', 'boom 1', 'whichever repetition came first'],
+    [['F@0', 'E@1'], 'errored', false, 'FE', 'boom 1', 'of failed repetitions, the last one says the status and the error'],
+    [['FP@0', 'P@1'], 'passed', true, 'FPP', 'boom 1', 'a repetition that passed on retry leaves the test a flaky pass'],
+    [['F@0', 'P@0', 'P@1'], 'passed', true, 'FPP', 'boom 1', 'executions of one repetition are still retries of each other'],
+    [['S@0', 'P@1'], 'passed', false, 'SP', null, 'a skipped repetition fails nothing'],
+  ])('%j -> %s flaky=%s (%s)', (tries, status, flaky, attempts, error) => {
+    const merged = mergeExecutions(tries.map((t) => {
+      const [written, repeat] = t.split('@')
+      return execution(written!, Number(repeat) ? { repeat: Number(repeat) } : {})
+    }))
+    expect(merged.status).toBe(status)
+    expect(merged.flaky).toBe(flaky)
+    expect(letters(merged)).toBe(attempts)
+    expect(merged.errorMessage).toBe(error)
+  })
+
+  it('keeps a failure folded across repetitions failed when a later upload of the run brings the test again', () => {
+    const repeated = mergeExecutions([execution('F'), execution('P', { repeat: 1 })])
+    const stored = execution('P')
+    expect(mergeExecutions([stored, repeated])).toMatchObject({ status: 'failed', flaky: false, errorMessage: 'boom 1' })
+    // a rerun that passes after it is a retry of the run's failure, as for any shard
+    expect(mergeExecutions([repeated, execution('P')])).toMatchObject({ status: 'passed', flaky: true })
+  })
+
   it('keeps the other fields of the last execution', () => {
     const merged = mergeExecutions([execution('F', { line: 1, tags: ['a'] }), execution('P', { line: 2, tags: ['b'] })])
     expect(merged).toMatchObject({ line: 2, tags: ['b'], title: 'adds an item' })
@@ -197,6 +224,7 @@ describe('testIdentity', () => {
     [{ title: 'adds an item ' }, false, 'the title is taken as written'],
     [{ suitePath: ['cart'] }, true, 'an equal suite path (another array) is the same test'],
     [{ variant: '' }, true, 'an empty variant is no variant'],
+    [{ titleHash: '0123456789abcdef' }, false, 'a title cut to its cap adds the whole name\'s hash: two long names stay two tests'],
   ])('%j: same=%s (%s)', (change, same) => {
     expect(testIdentity({ ...base, ...change }) === testIdentity(base)).toBe(same)
   })
