@@ -53,3 +53,9 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number]
 
 /** The owner filter's value for tests without an owner (CODEOWNERS owners always hold an @, so no owner is named this). */
 export const NO_OWNER = 'none'
+
+/** The MCP tools, in the order tools/list gives them (server/mcp/tools; ENABLED_TOOLS and DISABLED_TOOLS name them). */
+export const MCP_TOOL_NAMES = [
+  'list_projects', 'get_project', 'list_runs', 'get_run', 'list_failed_cases', 'list_flaky_tests',
+  'get_test_case', 'list_clusters', 'get_cluster', 'get_cluster_diagnosis', 'get_cluster_context',
+] as const

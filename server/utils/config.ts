@@ -1,6 +1,9 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { DEFAULT_CONTEXT_TOKENS } from '../analysis/context'
 import { DEFAULT_FLAKY_OPTIONS } from '../analysis/flakiness'
+import { MCP_TOOL_NAMES } from '#shared/constants'
+import { passwordSchema } from '#shared/schemas/auth'
 import { parseCidr } from './receiver-address'
 
 /**
@@ -14,9 +17,19 @@ const int = (min: number, max: number, fallback: number) => {
   return z.coerce.number(expected).int(expected).min(min, expected).max(max, expected).default(fallback)
 }
 const positive = (what: string) => z.coerce.number(`${what} is expected`).positive(`${what} is expected`)
-const url = (what: string) => z.url(`${what} is expected, e.g. https://proofdeck.example.com`).transform(u => u.replace(/\/+$/, ''))
+/** An http(s) URL: any other scheme (or "host:port", which reads as one) would make every link built on it unusable. */
+const httpUrl = (expected: string) => z.url({ protocol: /^https?$/, error: expected })
+const url = (what: string) => httpUrl(`${what} is expected, e.g. https://proofdeck.example.com`).transform(u => u.replace(/\/+$/, ''))
 const flag = z.enum(['1', '0', 'true', 'false'], '1 or 0 is expected').transform(v => v === '1' || v === 'true')
-const names = z.string().transform(v => new Set(v.split(',').map(s => s.trim()).filter(Boolean)))
+/** A comma-separated list whose every entry `known` accepts; the first it does not is named. */
+const names = (known: (entry: string) => boolean, hint: string) => z.string().transform((v, ctx) => {
+  const entries = v.split(',').map(s => s.trim()).filter(Boolean)
+  const bad = entries.find(e => !known(e))
+  if (bad) ctx.addIssue({ code: 'custom', message: `"${bad}" ${hint}` })
+  return new Set(entries)
+})
+const tools = names(e => (MCP_TOOL_NAMES as readonly string[]).includes(e), `is no tool; the tools are ${MCP_TOOL_NAMES.join(', ')}`)
+const proxies = names(e => isIP(e) !== 0 || parseCidr(e) !== null, 'is not an address or a CIDR like 10.0.0.0/8 (host names are not resolved); list the proxies\' addresses')
 
 const envSchema = z.object({
   PORT: int(0, 65_535, 3000), // 0: any free port (the tests use it)
@@ -25,7 +38,7 @@ const envSchema = z.object({
   DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string is expected').optional(),
   PROOFDECK_DATA_DIR: z.string().default('.data/pglite'),
   PROOFDECK_ADMIN_EMAIL: z.email('an email address is expected').optional(),
-  PROOFDECK_ADMIN_PASSWORD: z.string().optional(),
+  PROOFDECK_ADMIN_PASSWORD: z.string().min(passwordSchema.minLength ?? 10, `at least ${passwordSchema.minLength ?? 10} characters are expected, as for any password`).optional(),
   PROOFDECK_DEMO: flag.optional(),
   PROOFDECK_DEMO_SCALE: positive('a positive number (1 = the standard demo)').max(1000, 'at most 1000 is expected').default(1),
   PROOFDECK_MAX_UPLOAD_MB: positive('a positive number of megabytes').default(50),
@@ -35,17 +48,17 @@ const envSchema = z.object({
   PROOFDECK_PARSE_WORKERS: int(1, 64, 2),
   PROOFDECK_PARSE_MEMORY_MB: int(64, 16_384, 1024),
   PROOFDECK_HEAP_GROWTH_PERCENT: int(0, 1000, 25),
-  PROOFDECK_TRUSTED_PROXIES: names.optional(),
+  PROOFDECK_TRUSTED_PROXIES: proxies.optional(),
   PROOFDECK_BCRYPT_COST: int(4, 15, 12),
   PROOFDECK_PUBLIC_URL: url('the URL people and CI reach this server at').optional(),
-  ENABLED_TOOLS: names.optional(),
-  DISABLED_TOOLS: names.optional(),
+  ENABLED_TOOLS: tools.optional(),
+  DISABLED_TOOLS: tools.optional(),
   PROOFDECK_FLAKY_WINDOW: int(5, 500, DEFAULT_FLAKY_OPTIONS.window),
   PROOFDECK_INFRA_FAILURE_SHARE: positive('a share above 0 and at most 1').max(1, 'a share above 0 and at most 1 is expected').default(0.5),
   PROOFDECK_CONTEXT_TOKENS: int(1000, 32_000, DEFAULT_CONTEXT_TOKENS),
   PROOFDECK_LLM_PROVIDER: z.string().trim().toLowerCase()
     .pipe(z.enum(['openai', 'anthropic', 'none', 'off', 'rules'], 'openai, anthropic or none is expected')).optional(),
-  PROOFDECK_LLM_BASE_URL: z.url('an http(s) URL is expected').optional(),
+  PROOFDECK_LLM_BASE_URL: httpUrl('an http(s) URL is expected').optional(),
   PROOFDECK_LLM_API_KEY: z.string().optional(),
   PROOFDECK_LLM_MODEL: z.string().optional(),
   PROOFDECK_LLM_PRICE_INPUT: z.coerce.number().min(0, 'USD per million tokens (0 or more) is expected').optional(),
@@ -69,7 +82,7 @@ const envSchema = z.object({
   PROOFDECK_MAX_ATTACHMENTS: int(0, 10_000, 500),
   PROOFDECK_BLOB_DRIVER: z.enum(['fs', 's3'], 'fs or s3 is expected').default('fs'),
   PROOFDECK_BLOB_DIR: z.string().default('.data/blobs'),
-  PROOFDECK_S3_ENDPOINT: z.url('an http(s) URL is expected, e.g. https://s3.eu-central-1.amazonaws.com').optional(),
+  PROOFDECK_S3_ENDPOINT: httpUrl('an http(s) URL is expected, e.g. https://s3.eu-central-1.amazonaws.com').optional(),
   PROOFDECK_S3_BUCKET: z.string().optional(),
   PROOFDECK_S3_REGION: z.string().default('auto'),
   PROOFDECK_S3_ACCESS_KEY_ID: z.string().optional(),
@@ -77,6 +90,10 @@ const envSchema = z.object({
   PROOFDECK_BLOB_SWEEP_HOURS: positive('a positive number of hours').default(6),
   PROOFDECK_BLOB_SWEEP_GRACE_SECONDS: int(1, 86_400, 3600),
 }).superRefine((e, ctx) => {
+  // one without the other was ignored: the server printed the setup link as if neither were set
+  for (const [set, missing] of [['PROOFDECK_ADMIN_EMAIL', 'PROOFDECK_ADMIN_PASSWORD'], ['PROOFDECK_ADMIN_PASSWORD', 'PROOFDECK_ADMIN_EMAIL']] as const) {
+    if (e[set] && !e[missing]) ctx.addIssue({ code: 'custom', path: [missing], message: `required with ${set} (the first admin needs both)` })
+  }
   if (e.PROOFDECK_BLOB_DRIVER !== 's3') return
   for (const name of ['PROOFDECK_S3_ENDPOINT', 'PROOFDECK_S3_BUCKET', 'PROOFDECK_S3_ACCESS_KEY_ID', 'PROOFDECK_S3_SECRET_ACCESS_KEY'] as const) {
     if (!e[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when PROOFDECK_BLOB_DRIVER is s3' })
@@ -165,10 +182,13 @@ export function nodeVersionProblem(version: string): string | null {
   return `Node ${version} is too old: Proofdeck needs Node ${needMajor}.${needMinor} or later (20.x is what it is tested on).`
 }
 
+/** Variables whose values a start-up error must not print: the log is read by more people than the secrets are. */
+const SECRET = /PASSWORD|SECRET|API_KEY|_TOKEN$/
+
 function describe(error: z.ZodError, env: Record<string, string | undefined>): string {
   return error.issues.map((i) => {
     const name = String(i.path[0])
-    const value = env[name] === undefined ? `${name} is not set` : `${name} is "${env[name]}"`
+    const value = env[name] === undefined ? `${name} is not set` : SECRET.test(name) ? `${name} (not shown)` : `${name} is "${env[name]}"`
     return `${value}: ${i.message.replace(/^Invalid input: /, '')}.`
   }).join(' ')
 }

@@ -2,11 +2,12 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MCP_TOOL_NAMES } from '../../shared/constants'
 import { startDemoServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
 
-const TOOL_NAMES = ['list_projects', 'get_project', 'list_runs', 'get_run', 'list_failed_cases', 'list_flaky_tests', 'get_test_case',
-  'list_clusters', 'get_cluster', 'get_cluster_diagnosis', 'get_cluster_context']
+// the list ENABLED_TOOLS and DISABLED_TOOLS are checked against is the list tools/list gives
+const TOOL_NAMES = [...MCP_TOOL_NAMES]
 
 type AnyClient = { callTool: (p: { name: string, arguments: Record<string, unknown> }) => Promise<any>, close: () => Promise<void> }
 

@@ -16,14 +16,14 @@ describe('parseConfig', () => {
   it('reads every variable it documents', () => {
     const c = parseConfig({
       PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/pd', DATABASE_POOL_SIZE: '20', PROOFDECK_DATA_DIR: 'memory://',
-      PROOFDECK_ADMIN_EMAIL: 'a@b.test', PROOFDECK_ADMIN_PASSWORD: 'pw', PROOFDECK_DEMO: 'true', PROOFDECK_DEMO_SCALE: '0.2',
+      PROOFDECK_ADMIN_EMAIL: 'a@b.test', PROOFDECK_ADMIN_PASSWORD: 'first-password', PROOFDECK_DEMO: 'true', PROOFDECK_DEMO_SCALE: '0.2',
       PROOFDECK_MAX_UPLOAD_MB: '1', PROOFDECK_BCRYPT_COST: '4', PROOFDECK_PUBLIC_URL: 'https://pd.example.com/',
       ENABLED_TOOLS: ' get_run, list_runs ,', DISABLED_TOOLS: 'get_run', PROOFDECK_FLAKY_WINDOW: '50', PROOFDECK_INFRA_FAILURE_SHARE: '1',
       PROOFDECK_CONTEXT_TOKENS: '1000', PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15',
       PROOFDECK_RETENTION_DAYS: '90',
     })
     expect(c).toMatchObject({
-      port: 8080, databaseUrl: 'postgres://u:p@db:5432/pd', databasePoolSize: 20, dataDir: 'memory://', admin: { email: 'a@b.test', password: 'pw' },
+      port: 8080, databaseUrl: 'postgres://u:p@db:5432/pd', databasePoolSize: 20, dataDir: 'memory://', admin: { email: 'a@b.test', password: 'first-password' },
       demo: true, demoScale: 0.2, maxUploadBytes: 1024 * 1024, bcryptCost: 4, publicUrl: 'https://pd.example.com', flakyWindow: 50,
       infraFailureShare: 1, contextTokens: 1000, retentionDays: 90, llm: { PROOFDECK_LLM_PROVIDER: 'OpenAI', PROOFDECK_LLM_MODEL: 'gpt-x', PROOFDECK_LLM_PRICE_INPUT: '0.15' },
     })
@@ -45,9 +45,26 @@ describe('parseConfig', () => {
     ['PROOFDECK_LLM_PROVIDER', 'gemini', /PROOFDECK_LLM_PROVIDER is "gemini": openai, anthropic or none is expected/],
     ['PORT', '70000', /PORT is "70000": a whole number from 0 to 65535/],
     ['PROOFDECK_RETENTION_DAYS', '0', /PROOFDECK_RETENTION_DAYS is "0": a whole number of days from 1 to 36500/],
+    // a value without a scheme, or another scheme, made every link the server gave out unusable
+    ['PROOFDECK_PUBLIC_URL', 'localhost:3000', /PROOFDECK_PUBLIC_URL is "localhost:3000": the URL people and CI reach/],
+    ['PROOFDECK_PUBLIC_URL', 'ftp://pd.example.com', /PROOFDECK_PUBLIC_URL is "ftp:\/\/pd.example.com"/],
+    ['PROOFDECK_S3_ENDPOINT', 'minio:9000', /PROOFDECK_S3_ENDPOINT is "minio:9000": an http\(s\) URL is expected/],
+    // a wrong prefix made every sign-in a 500; a host name was ignored without a word
+    ['PROOFDECK_TRUSTED_PROXIES', '127.0.0.1, 10.0.0.0/99', /PROOFDECK_TRUSTED_PROXIES is "127.0.0.1, 10.0.0.0\/99": "10.0.0.0\/99" is not an address or a CIDR/],
+    ['PROOFDECK_TRUSTED_PROXIES', 'localhost', /"localhost" is not an address or a CIDR like 10.0.0.0\/8 \(host names are not resolved\)/],
+    // a typo offered every tool, or none
+    ['DISABLED_TOOLS', 'get-run', /DISABLED_TOOLS is "get-run": "get-run" is no tool; the tools are list_projects, get_project,/],
+    ['ENABLED_TOOLS', 'list_projects,get_runn', /"get_runn" is no tool/],
+    ['PROOFDECK_ADMIN_EMAIL', 'a@b.test', /PROOFDECK_ADMIN_PASSWORD is not set: required with PROOFDECK_ADMIN_EMAIL/],
   ])('refuses %s=%s with a sentence naming the variable', (name, value, message) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => parseConfig({ [name]: value })).toThrow(message)
+  })
+
+  it('holds the first admin\'s password to the rule of every password, and never prints it', () => {
+    const short = () => parseConfig({ PROOFDECK_ADMIN_EMAIL: 'a@b.test', PROOFDECK_ADMIN_PASSWORD: 'hunter2' })
+    expect(short).toThrow('PROOFDECK_ADMIN_PASSWORD (not shown): at least 10 characters are expected, as for any password.')
+    expect(short).not.toThrow(/hunter2/)
   })
 
   it('names every wrong variable at once', () => {
