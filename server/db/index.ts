@@ -190,7 +190,8 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
   }
   catch (err) {
     await keeper.close().catch(() => {})
-    throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message || (err as { code?: string }).code}`)
+    // the driver's error as the cause: a request that needed this database answers 503 (db/errors.ts), not 500
+    throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message || (err as { code?: string }).code}`, { cause: err })
   }
   return {
     get db() { return keeper.current().db },
@@ -288,7 +289,11 @@ let readHandle: Promise<DbHandle> | undefined
 export async function useReadDb(): Promise<Db> {
   const { databaseReadUrl, databasePoolSize } = useConfig()
   if (!databaseReadUrl) return useDb()
-  readHandle ??= useDbHandle().then(() => openPostgres(databaseReadUrl, databasePoolSize))
+  // a replica that cannot be reached when it is first needed is tried again by the next read, not given up for good
+  readHandle ??= useDbHandle().then(() => openPostgres(databaseReadUrl, databasePoolSize)).catch((err: unknown) => {
+    readHandle = undefined
+    throw err
+  })
   return (await readHandle).db
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import { sql } from 'drizzle-orm'
 import type { Db } from './index'
+import { rowsOf } from './sql'
 
 interface MigrationMeta { sql: string[], bps: boolean, folderMillis: number, hash: string }
 interface Journal { entries: { tag: string, when: number, breakpoints: boolean }[] }
@@ -26,8 +28,23 @@ async function loadMigrations(): Promise<MigrationMeta[]> {
   return out
 }
 
+/**
+ * A database an upgrade has migrated past this build is refused before anything is read or written: an older build
+ * on it signed people in and served pages, then answered every upload 500 on a column it did not know.
+ */
+async function refuseNewerDatabase(db: Db, newest: number): Promise<void> {
+  const [table] = rowsOf<{ at: string | null }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as at`))
+  if (!table?.at) return
+  const [row] = rowsOf<{ at: string | null }>(await db.execute(sql`select max(created_at)::text as at from drizzle.__drizzle_migrations`))
+  if (row?.at && Number(row.at) > newest) {
+    throw new Error(`this database was migrated by a newer Proofdeck (a migration of ${new Date(Number(row.at)).toISOString().slice(0, 10)}, `
+      + `this build's newest is of ${new Date(newest).toISOString().slice(0, 10)}): start that version or a later one, or restore a backup taken before the upgrade.`)
+  }
+}
+
 export async function applyMigrations(db: Db): Promise<void> {
   const migrations = await loadMigrations()
+  await refuseNewerDatabase(db, migrations.at(-1)!.folderMillis)
   // Same call drizzle-orm/<driver>/migrator makes; the dialect is shared by both drivers.
   const internals = db as unknown as {
     dialect: { migrate: (m: MigrationMeta[], s: unknown, c: object) => Promise<void> }

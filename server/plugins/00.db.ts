@@ -1,5 +1,9 @@
+import { resolve } from 'node:path'
 import { closeDb, useDbHandle } from '../db'
 import { stopJobs } from '../services/jobs'
+import { useConfig } from '../utils/config'
+
+const where = (dir: string) => dir.includes('://') ? dir : resolve(dir)
 
 /**
  * Opens and migrates the database as the server starts. If that fails the process exits with one line saying why:
@@ -8,7 +12,8 @@ import { stopJobs } from '../services/jobs'
 export default defineNitroPlugin((nitroApp) => {
   if (import.meta.prerender) return
   useDbHandle().then(
-    h => console.info(`[proofdeck] database ready (${h.driver})`),
+    // where the embedded database lives: started from another folder, it is another (empty) database
+    h => console.info(`[proofdeck] database ready (${h.driver}${h.driver === 'pglite' ? ` in ${where(useConfig().dataDir)}` : ''})`),
     (err: Error) => {
       console.error(`[proofdeck] cannot start: ${err.message}`)
       process.exit(1)

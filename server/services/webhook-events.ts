@@ -61,7 +61,7 @@ export async function sendDeliveries(deliveryIds: string[]): Promise<void> {
     for (const id of deliveryIds) await enqueueJob(WEBHOOK_JOB, { deliveryId: id }, { id })
   }
   catch (err) {
-    console.error(`[proofdeck] could not queue ${deliveryIds.length} webhook deliveries (they are sent after the next start): ${(err as Error).message}`)
+    console.error(`[proofdeck] could not queue ${deliveryIds.length} webhook deliveries (the catch-up queues them again: PROOFDECK_CATCH_UP_SECONDS): ${(err as Error).message}`)
   }
 }
 

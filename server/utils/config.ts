@@ -74,6 +74,7 @@ const envSchema = z.object({
   PROOFDECK_WEBHOOK_ATTEMPTS: int(1, 20, 5),
   PROOFDECK_WEBHOOK_RETRY_SECONDS: int(0, 3600, 10),
   PROOFDECK_JOBS_MAINTENANCE_SECONDS: int(1, 3600, 30),
+  PROOFDECK_CATCH_UP_SECONDS: int(5, 86_400, 300),
   PROOFDECK_JOBS_POLL_SECONDS: int(1, 300, 5),
   PROOFDECK_RETENTION_DAYS: z.coerce.number('a whole number of days from 1 to 36500 is expected')
     .int('a whole number of days from 1 to 36500 is expected').min(1, 'a whole number of days from 1 to 36500 is expected')
@@ -149,6 +150,8 @@ export interface Config {
   }
   /** How often the job queue retries jobs whose worker died (a restart mid-job) and archives old jobs. */
   jobsMaintenanceSeconds: number
+  /** How often webhook deliveries and diagnoses that could not be queued are queued again (services/catch-up.ts). */
+  catchUpSeconds: number
   /** How often an idle job worker looks for work queued elsewhere (other instances, retries come due). */
   jobsPollSeconds: number
   /** Where attachment blobs live: a directory, or an S3-compatible bucket (services/blobs.ts). */
@@ -235,6 +238,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       retrySeconds: e.PROOFDECK_WEBHOOK_RETRY_SECONDS,
     },
     jobsMaintenanceSeconds: e.PROOFDECK_JOBS_MAINTENANCE_SECONDS,
+    catchUpSeconds: e.PROOFDECK_CATCH_UP_SECONDS,
     jobsPollSeconds: e.PROOFDECK_JOBS_POLL_SECONDS,
     blobs: {
       driver: e.PROOFDECK_BLOB_DRIVER,

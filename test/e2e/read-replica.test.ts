@@ -41,6 +41,8 @@ async function streamingPair() {
   return {
     primary: `postgres://postgres@127.0.0.1:${primaryPort}/postgres`,
     standby: `postgres://postgres@127.0.0.1:${standbyPort}/postgres`,
+    stopStandby: () => pg('pg_ctl', ['-D', join(dir, 'standby'), '-m', 'fast', '-w', 'stop']),
+    startStandby: () => start('standby', standbyPort),
     stop: () => {
       for (const data of ['standby', 'primary']) {
         try {
@@ -120,5 +122,29 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !existsSync(`${PG_BIN}/pg_base
     await queryDb(standby, 'select pg_wal_replay_resume()')
     await until(async () => (await runIds()).length === 2)
     expect(await runIds()).toEqual([second.body.runId, first.body.runId])
+  })
+})
+
+/** The replica down when the server first reads from it: a 503 per read, then reads as soon as it is back. */
+describe.skipIf(!process.env.TEST_DATABASE_URL || !existsSync(`${PG_BIN}/pg_basebackup`))('a read replica down at the first read', () => {
+  let server: TestServer
+  let pair: Awaited<ReturnType<typeof streamingPair>>
+
+  beforeAll(async () => {
+    pair = await streamingPair()
+    pair.stopStandby()
+    server = await startServer({ DATABASE_URL: pair.primary, DATABASE_READ_URL: pair.standby })
+  })
+  afterAll(async () => {
+    await server?.stop()
+    pair?.stop()
+  })
+
+  it('answers reads 503 while it is down and reads from it once it is back, without a restart', async () => {
+    const cookie = await login(server)
+    const projects = () => fetch(`${server.url}/api/projects`, { headers: { cookie } })
+    for (let i = 0; i < 2; i++) expect((await projects()).status).toBe(503)
+    pair.startStandby()
+    await until(async () => (await projects()).status === 200)
   })
 })

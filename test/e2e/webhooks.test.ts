@@ -23,6 +23,7 @@ const ENV = {
   PROOFDECK_JOBS_MAINTENANCE_SECONDS: '1',
   // retries come due a second after a failure: an idle worker looks every second
   PROOFDECK_JOBS_POLL_SECONDS: '1',
+  PROOFDECK_CATCH_UP_SECONDS: '5',
 }
 
 describe('webhooks', () => {
@@ -207,6 +208,28 @@ describe('webhooks', () => {
 
     await answer(call('DELETE', `/api/projects/web/webhooks/${hookId}`), 204)
     expect((await list()).map((h: { id: string }) => h.id)).not.toContain(hookId)
+  })
+
+  // Postgres: the job table is taken away under the running server (PGlite is one process's, with the server in it)
+  it.skipIf(!process.env.TEST_DATABASE_URL)('queues again what an upload could not put on the job queue, within the catch-up, without a restart', async () => {
+    await settled()
+    const answered = () => receiver.received.filter(r => r.answered === 200).length
+    const before = answered()
+    await queryDb(server.env, 'alter table pgboss.job rename to job_away')
+    let run: { newClusters: { id: string }[] }
+    try {
+      run = await uploadRun([`caught up ${Date.now()}`])
+    }
+    finally {
+      await queryDb(server.env, 'alter table pgboss.job_away rename to job')
+    }
+    expect(server.logs()).toMatch(/could not queue \d+ webhook deliveries/)
+    await settled()
+    expect(answered()).toBeGreaterThan(before)
+    expect(run.newClusters).toHaveLength(1)
+    const diagnosis = async () => (await answer(call('GET', `/api/clusters/${run.newClusters[0]!.id}/diagnosis`), 200)).latest
+    await vi.waitFor(async () => expect(await diagnosis()).toBeTruthy(), { timeout: 30_000, interval: 250 })
+    expect(server.logs()).toMatch(/caught up: queued [1-9]\d* webhook deliveries and [1-9]\d* diagnoses left waiting/)
   })
 
   it('retention deletes the settled deliveries older than the project keeps runs, and keeps the newer ones', async () => {

@@ -69,7 +69,7 @@ export function registerDiagnosisJob(): void {
 /**
  * Queues a diagnosis of each cluster, run where new evidence arrived since its last version. System level: ingest
  * and merges call it after their transaction commits. Never throws (a queue that cannot be reached is logged; the
- * catch-up at the next start finds what it missed).
+ * catch-up job queues what it missed: services/catch-up.ts).
  */
 export async function diagnoseClusters(clusterIds: string[]): Promise<void> {
   for (const id of new Set(clusterIds)) {
