@@ -10,6 +10,8 @@ export type RunChange = (typeof RUN_CHANGES)[number]
 /** Slower, in run compare and the test explorer's duration regressions: at least this much more, as a ratio and in ms. */
 export const SLOWER_RATIO = 1.2
 export const SLOWER_MS = 100
+/** Timed results each window needs before the explorer compares their p50s: fewer are noise (3 runs of 50–350 ms). */
+export const REGRESSION_MIN_TIMED = 5
 
 /** The test explorer's views: every test, the slowest first, or only duration regressions (p50 now vs the window before). */
 export const EXPLORER_VIEWS = ['all', 'slowest', 'regressions'] as const

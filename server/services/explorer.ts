@@ -4,7 +4,7 @@ import { rowsOf } from '../db/sql'
 import { isSlower, relativeChange } from '../analysis/durations'
 import type { FlakyLabel } from '#shared/constants'
 import type { ListExplorerTestsQuery } from '#shared/schemas/reads'
-import { SLOWER_MS, SLOWER_RATIO, type ExplorerSort } from '#shared/search'
+import { REGRESSION_MIN_TIMED, SLOWER_MS, SLOWER_RATIO, type ExplorerSort } from '#shared/search'
 import type { ExplorerPage, ExplorerTest, ExplorerWindow } from '#shared/types/explorer'
 import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -130,8 +130,9 @@ function counted(projectId: string, window: ExplorerWindow): SQL {
 
 /**
  * CTEs ending in one named `name` (before it `<name>_d`, `<name>_ranked`): each test's counts, p50 and p95 and pass
- * rate per day in the window and its p50 in the window before, from its day rows (of the tests `only` selects, when
- * given). With `p95: false` only the counts and the p50s (p95 and days null): one sort of the day rows instead of two.
+ * rate per day in the window and its p50 in the window before (both windows with REGRESSION_MIN_TIMED timed results),
+ * from its day rows (of the tests `only` selects, when given). With `p95: false` only the counts and the p50s (p95
+ * and days null): one sort of the day rows instead of two.
  */
 function timed(projectId: string, window: ExplorerWindow, opts: { name: string, only?: SQL, p95?: boolean }): SQL {
   const [out, d, ranked] = [opts.name, `${opts.name}_d`, `${opts.name}_ranked`].map(n => sql.raw(n))
@@ -153,7 +154,9 @@ function timed(projectId: string, window: ExplorerWindow, opts: { name: string, 
         sum(flaky) filter (where cur)::int as flaky,
         ${p95 ? sql`jsonb_object_agg(day, 1 - failed::float8 / runs) filter (where cur and runs > 0)` : sql`null::jsonb`} as days,
         min(p50_ms) filter (where cur and upto50 >= total * 0.5) as p50, min(p95_ms) filter (where cur and upto95 >= total * 0.95) as p95,
-        min(p50_ms) filter (where not cur and upto50 >= total * 0.5) as prev_p50
+        -- the window before counts only with REGRESSION_MIN_TIMED timed results in both: a p50 of fewer is noise
+        case when max(total) filter (where cur) >= ${REGRESSION_MIN_TIMED}::int
+          then min(p50_ms) filter (where not cur and upto50 >= total * 0.5 and total >= ${REGRESSION_MIN_TIMED}::int) end as prev_p50
       from ${ranked} group by test_case_id
       having sum(runs) filter (where cur) > 0
     )`
