@@ -15,7 +15,7 @@ import { localReportStart, pickStartedAt } from './lib/started-at.mjs'
 import { renderReceipt, renderSummary } from './lib/summary.mjs'
 
 const HELP = `Usage: proofdeck upload <files or globs…> [options]
-       proofdeck quarantine --project <slug> [--format list|json]
+       proofdeck quarantine --project <slug> [--variant <name>] [--format list|json]
 
 Uploads JUnit XML, Playwright JSON or CTRF reports as one run and prints the receipt (more than 50 files
 go in several uploads with the same run key, merged into that one run).
@@ -63,7 +63,9 @@ Options:
 
 quarantine prints the project's quarantined tests (a key with the ingest or read scope):
   --format list           one test title per line, for runners that skip them (default)
-  --format json           [{testCaseId, title, suitePath, file, reason, by, at, expiresAt}]
+  --format json           [{testCaseId, title, variant, suitePath, file, reason, by, at, expiresAt}]
+  --variant <name>        only the tests quarantined in this configuration (a Playwright project,
+                          a browser), and those that have no variant
 
 Exit codes: 0 uploaded (whatever the tests did, unless --fail-on-blocking), 1 rejected or unreachable
 (or a blocking failure with --fail-on-blocking), 2 usage error.`
@@ -75,7 +77,7 @@ const OPTIONS = {
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
   'retry-for': { type: 'string', default: '60' }, 'timeout': { type: 'string', default: '60' },
   'no-comment': { type: 'boolean' }, 'no-codeowners': { type: 'boolean' }, 'no-attachments': { type: 'boolean' },
-  'max-attachment-mb': { type: 'string', default: '20' }, 'max-attachments-mb': { type: 'string', default: '30' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
+  'max-attachment-mb': { type: 'string', default: '20' }, 'max-attachments-mb': { type: 'string', default: '30' }, 'strict': { type: 'boolean' }, 'fail-on-blocking': { type: 'boolean' }, 'format': { type: 'string', default: 'list' }, 'variant': { type: 'string' }, 'json': { type: 'boolean' }, 'quiet': { type: 'boolean', short: 'q' }, 'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean', short: 'v' },
 }
 
@@ -208,7 +210,8 @@ async function comment(receipt, markdown, values, env) {
 
 function quarantine(base, token, values) {
   if (!['list', 'json'].includes(values.format)) throw new UsageError(`--format is list or json, not "${values.format}".`)
-  return printQuarantine({ base, token, project: values.project, format: values.format, timeoutMs: Number(values.timeout) * 1000 })
+  const variant = values.variant || undefined
+  return printQuarantine({ base, token, project: values.project, format: values.format, variant, timeoutMs: Number(values.timeout) * 1000 })
 }
 
 /** The attachment caps from the flags, or null with --no-attachments. */

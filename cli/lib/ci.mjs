@@ -32,7 +32,9 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
     return clean({
       provider: 'github', branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME,
       defaultBranch: typeof defaultBranch === 'string' ? defaultBranch : undefined, commit: env.GITHUB_SHA, buildUrl: url,
-      runKey: env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || 1}-${env.GITHUB_JOB || 'job'}` : undefined,
+      // without the attempt: "Re-run failed jobs" re-runs a run's failed shards, which join it as retries (a partial
+      // run of their own had been the "previous run" of the next, with every other test "added")
+      runKey: env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_JOB || 'job'}` : undefined,
     })
   }
   if (env.GITLAB_CI === 'true') {

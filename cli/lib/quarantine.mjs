@@ -2,6 +2,9 @@
 
 const NAMED = 5
 
+/** A test as people name it: its title, and its configuration when it has one ("pays [webkit]"). */
+const named = t => t.variant ? `${t.title} [${t.variant}]` : t.title
+
 /** The first few of `total` tests by name (the receipt lists at most 20 of each kind), and how many more. */
 function names(items, total, render) {
   const shown = items.slice(0, NAMED)
@@ -25,18 +28,40 @@ export function blockingVerdict(r) {
   const plural = n => `${n} failure${n === 1 ? '' : 's'}`
   if (f.counts.blocking) {
     const forgiven = f.counts.quarantined ? ` (${plural(f.counts.quarantined)} forgiven: quarantined)` : ''
-    return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, f.counts.blocking, t => t.title)}${forgiven}` }
+    return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, f.counts.blocking, named)}${forgiven}` }
   }
   if (!f.counts.quarantined) return { code: 0, line: null }
-  const forgiven = names(f.quarantined, f.counts.quarantined, t => `${t.title} (${t.reason})`)
+  const forgiven = names(f.quarantined, f.counts.quarantined, t => `${named(t)} (${t.reason})`)
   return { code: 0, line: `${plural(f.counts.quarantined)} forgiven: quarantined — ${forgiven}` }
 }
 
 /**
- * `proofdeck quarantine --project <slug> [--format list|json]`: the tests quarantined now, one title per line (for
- * runners that skip them) or as JSON. Exit 0, or 1 when the server refused or was unreachable.
+ * The titles a runner skips: each once, of one variant's quarantined tests (and those without a variant) when
+ * `variant` is given. Without it, a title filter skips a test quarantined in some variants in all of them: each such
+ * title is said in `warnings`, with its variants, so a job that runs one configuration can pass --variant.
+ * @param {{ title: string, variant: string | null }[]} items
+ * @param {string | undefined} variant
  */
-export async function printQuarantine({ base, token, project, format, timeoutMs }) {
+export function quarantineTitles(items, variant) {
+  const chosen = variant === undefined ? items : items.filter(t => t.variant === null || t.variant === variant)
+  const titles = [...new Set(chosen.map(t => t.title))]
+  const warnings = []
+  if (variant === undefined) {
+    const byTitle = new Map()
+    for (const t of items) if (t.variant !== null) byTitle.set(t.title, [...byTitle.get(t.title) ?? [], t.variant])
+    for (const [title, variants] of byTitle) {
+      if (items.some(t => t.title === title && t.variant === null)) continue
+      warnings.push(`warning: "${title}" is quarantined in ${variants.join(', ')}: skipped by its title, it is skipped in any other configuration too (pass --variant <name> to list one configuration's)`)
+    }
+  }
+  return { titles, warnings }
+}
+
+/**
+ * `proofdeck quarantine --project <slug> [--variant <name>] [--format list|json]`: the tests quarantined now, one title
+ * per line (for runners that skip them) or as JSON. Exit 0, or 1 when the server refused or was unreachable.
+ */
+export async function printQuarantine({ base, token, project, format, variant, timeoutMs }) {
   const url = `${base}/api/v1/projects/${encodeURIComponent(project)}/quarantine`
   let res
   try {
@@ -52,7 +77,13 @@ export async function printQuarantine({ base, token, project, format, timeoutMs 
     console.error(`Quarantine list refused (${res.status}: ${body.message ?? 'no message'})`)
     return 1
   }
-  if (format === 'json') console.log(JSON.stringify(body.items, null, 2))
-  else for (const t of body.items) console.log(t.title)
+  const items = body.items.map(t => ({ ...t, variant: t.variant ?? null }))
+  if (format === 'json') {
+    console.log(JSON.stringify(variant === undefined ? items : items.filter(t => t.variant === null || t.variant === variant), null, 2))
+    return 0
+  }
+  const { titles, warnings } = quarantineTitles(items, variant)
+  for (const w of warnings) console.error(w)
+  for (const title of titles) console.log(title)
   return 0
 }

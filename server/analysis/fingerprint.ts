@@ -6,7 +6,8 @@ import { onlyValues } from './only-values'
 /**
  * Bump when the normalisation changes: stored clusters of older versions are re-clustered at start.
  * v3: hex ids mask alike whether or not they hold a letter; the category is the rule engine's.
- * v4: an assertion that says nothing but its masked values ("expected <n> to equal <n>") keys on the file it failed in.
+ * v4: an assertion that says nothing but its masked values ("expected <n> to equal <n>") keys on the file it failed in;
+ *     Playwright's missing browser executable is one cause whichever browser it names.
  */
 export const FINGERPRINT_VERSION = 4
 
@@ -477,7 +478,8 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   if (!chosen.lines.length) chosen = fromMessage.lines.length ? fromMessage : fromStack
   const names = [...(fromMessage.names ?? []), ...(fromStack.names ?? [])]
   let lines = chosen.lines.map(l => mask(names.length ? maskNames(l, names) : l))
-    .map(l => l.replace(/^(Snapshot name:) `.*`$/, '$1 <test>'))
+    // Playwright's browsers not installed: one cause whichever browser's executable it names (chrome, pw_run.sh)
+    .map(l => l.replace(/^(Snapshot name:) `.*`$/, '$1 <test>').replace(/(Executable doesn't exist at) <(?:path|tmp)>\S*/, '$1 <path>'))
   if (!lines.length) lines = [mask(messageLines.find(l => l.trim()) ?? stackLines.find(l => l.trim())!.trim())]
 
   // A wrapped JVM/Node error: the root cause is the last "Caused by:" / "[cause]:" of the stack.

@@ -11,7 +11,14 @@ import type { IngestReceipt, RunCounts } from '#shared/types/ingest'
 
 interface Linked { id: string, url: string }
 export interface ClusterRef extends Linked { title: string, category: string, occurrences: number }
-export interface TestRef extends Linked { title: string, reason?: string | null, score?: number }
+export interface TestRef extends Linked {
+  title: string
+  reason?: string | null
+  score?: number
+  /** run.failed: the test's configuration (a browser, a platform) and whether a quarantine forgives its failure. */
+  variant?: string | null
+  quarantined?: boolean
+}
 
 /** What every event of one upload carries; `cluster` or `test` is added per event. */
 export interface EventPayload {
@@ -21,6 +28,8 @@ export interface EventPayload {
   test?: TestRef
   /** run.failed: the failing tests (at most 20 named; `counts.failed` + `counts.errored` has them all). */
   tests?: TestRef[]
+  /** run.failed: how many of its failures block and how many a quarantine forgives (the receipt's failures.counts). */
+  failures?: { blocking: number, quarantined: number }
 }
 
 export interface DerivedEvent {
@@ -52,8 +61,11 @@ export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): Derive
   const test = (t: Omit<TestRef, 'url'>): TestRef => ({ ...t, url: `${baseUrl}${links.testCase(t.id)}` })
   const events: DerivedEvent[] = []
   if (r.status === 'failed') {
-    const failing = [...r.failures.blocking, ...r.failures.quarantined].slice(0, 20)
-    events.push({ event: 'run.failed', dedupKey: r.runId, payload: { ...base, tests: failing.map(t => test({ id: t.testCaseId, title: t.title })) } })
+    const failing = [
+      ...r.failures.blocking.map(t => ({ ...t, quarantined: false })), ...r.failures.quarantined.map(t => ({ ...t, quarantined: true })),
+    ].slice(0, 20)
+    const tests = failing.map(t => test({ id: t.testCaseId, title: t.title, variant: t.variant ?? null, quarantined: t.quarantined }))
+    events.push({ event: 'run.failed', dedupKey: r.runId, payload: { ...base, tests, failures: r.failures.counts } })
   }
   if (r.status === 'passed' && facts.previousStatus === 'failed') events.push({ event: 'run.recovered', dedupKey: r.runId, payload: base })
   for (const c of r.newClusters) {
@@ -100,14 +112,17 @@ export function slackMessage(event: WebhookEvent, p: EventPayload): { text: stri
   const where = [p.run.branch && `branch \`${esc(p.run.branch)}\``, p.run.commit && `commit \`${esc(p.run.commit.slice(0, 10))}\``]
     .filter(Boolean).join(', ')
   const c = p.run.counts
+  const forgiven = p.failures?.quarantined ? ` (${p.failures.quarantined} quarantined)` : ''
   const runLine = `${link(p.run.url, 'Run')} in ${link(p.project.url, p.project.slug)}${where ? ` (${where})` : ''}: `
-    + `${c.passed} passed, ${c.failed + c.errored} failed, ${c.skipped} skipped, ${c.flaky} flaky`
+    + `${c.passed} passed, ${c.failed + c.errored} failed${forgiven}, ${c.skipped} skipped, ${c.flaky} flaky`
   const subject = p.cluster
     ? `${link(p.cluster.url, p.cluster.title)} (${p.cluster.category}, ${p.cluster.occurrences} occurrence${p.cluster.occurrences === 1 ? '' : 's'})`
     : p.test
       ? `${link(p.test.url, p.test.title)}${p.test.reason ? `: ${esc(p.test.reason)}` : ''}`
       : null
-  const failing = p.tests?.length ? p.tests.slice(0, 10).map(t => `• ${link(t.url, t.title)}`).join('\n') : null
+  const failing = p.tests?.length
+    ? p.tests.slice(0, 10).map(t => `• ${link(t.url, t.variant ? `${t.title} [${t.variant}]` : t.title)}${t.quarantined ? ' (quarantined)' : ''}`).join('\n')
+    : null
   const text = `${HEADLINES[event]}: ${p.cluster?.title ?? p.test?.title ?? `${p.project.slug} ${p.run.branch ?? ''}`.trim()}`
   const body = [subject, runLine, failing].filter(Boolean).join('\n')
   return {

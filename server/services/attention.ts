@@ -11,7 +11,7 @@ import { inScope, type Scope } from './scope'
  * when they were uploaded: a backfill of last month's runs is not news.
  */
 
-const { failureClusters, projects, testCases } = schema
+const { failureClusters, projects, runs, testCases, testResults } = schema
 
 /**
  * The confidence (Wilson lower bound, 95%) a flaky test needs to be listed as newly flaky. At 0.1 the test costs at
@@ -74,10 +74,14 @@ interface FlakyRow {
   first_at: Date | string
 }
 
+/** How far before `since` a failure or flaky pass of a test makes it not newly flaky. */
+const NEWLY_FLAKY_LOOKBACK_DAYS = 30
+
 /**
- * Flaky tests whose first flaky evidence ran in CI after `since`. The evidence stored on the test case carries each
- * flaky result's run start; when it was cut short (fewer items than score × sample), the earliest failed or
- * retry-passed result of the test's window stands in: never later than the first evidence, so nothing older slips in.
+ * Flaky tests whose first flaky evidence ran in CI after `since`, and that did not fail or flake in the month before.
+ * The evidence stored on the test case carries each flaky result's run start; when it was cut short (fewer items than
+ * score × sample), the earliest failed or retry-passed result of the test's window stands in: never later than the
+ * first evidence, so nothing older slips in.
  */
 async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<AttentionTest[]> {
   const db = await useReadDb()
@@ -98,6 +102,13 @@ async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<Att
     ) f
     where ${inScope(scope, sql`t.project_id`)} and t.flaky_label = 'flaky'
       and t.flaky_confidence >= ${NEWLY_FLAKY_MIN_CONFIDENCE} and f.first_at > ${since.toISOString()}::timestamptz
+      -- and it did not fail or flake in CI in the month before: a test flaky for weeks has a window of recent evidence
+      -- only (30 results are a week of a busy project), which made it "newly flaky" every week
+      and not exists (select 1 from ${testResults} r
+        where r.test_case_id = t.id and r.run_started_at <= ${since.toISOString()}::timestamptz
+          and r.run_started_at > ${since.toISOString()}::timestamptz - interval '${sql.raw(String(NEWLY_FLAKY_LOOKBACK_DAYS))} days'
+          and (r.flaky or r.status in ('failed', 'errored'))
+          and not (select ru.infra from ${runs} ru where ru.id = r.run_id))
     order by f.first_at desc, t.id
     limit ${limit}`))
   return rows.map(r => ({

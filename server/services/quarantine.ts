@@ -101,7 +101,7 @@ export async function listQuarantine(scope: Scope, projectSlug: string): Promise
   return {
     project: project.slug,
     items: rows.map(({ t, q, by, passes }) => ({
-      testCaseId: t.id, title: t.title, suitePath: t.suitePath, file: t.file, reason: q.reason, by,
+      testCaseId: t.id, title: t.title, variant: t.variant, suitePath: t.suitePath, file: t.file, reason: q.reason, by,
       at: q.quarantinedAt.toISOString(), expiresAt: q.expiresAt?.toISOString() ?? null,
       passesInARow: passes, releaseProposed: passes >= QUARANTINE_RELEASE_PASSES,
     })),
@@ -111,7 +111,7 @@ export async function listQuarantine(scope: Scope, projectSlug: string): Promise
 /** Failures a receipt names, per kind. */
 const RECEIPT_FAILURES = 20
 
-type FailureRow = { testCaseId: string, title: string, reason: string | null, n: number }
+type FailureRow = { testCaseId: string, title: string, variant: string | null, reason: string | null, n: number }
 
 /**
  * A run's failed tests split into blocking and quarantined (a quarantine that applies now), each list capped at
@@ -120,7 +120,7 @@ type FailureRow = { testCaseId: string, title: string, reason: string | null, n:
 export async function receiptFailures(tx: Tx, projectId: string, runId: string): Promise<IngestReceipt['failures']> {
   const rows = rowsOf<FailureRow>(await tx.execute(sql`
     with failed as (
-      select tc.id, tc.title, ${quarantines.reason} as reason from ${testResults} r
+      select tc.id, tc.title, tc.variant, ${quarantines.reason} as reason from ${testResults} r
       join ${testCases} tc on tc.id = r.test_case_id
       left join ${quarantines} on ${quarantines.testCaseId} = r.test_case_id and ${quarantines.projectId} = ${projectId}::uuid and ${ACTIVE}
       where r.run_id = ${runId}::uuid and r.status in ('failed', 'errored')
@@ -128,12 +128,12 @@ export async function receiptFailures(tx: Tx, projectId: string, runId: string):
       select *, row_number() over (partition by reason is null order by title, id) as nth,
         count(*) over (partition by reason is null) as n from failed
     )
-    select id as "testCaseId", title, reason, n::int as n from ranked where nth <= ${RECEIPT_FAILURES} order by title, id`))
+    select id as "testCaseId", title, variant, reason, n::int as n from ranked where nth <= ${RECEIPT_FAILURES} order by title, id`))
   const blocking = rows.filter(r => r.reason === null)
   const quarantined = rows.filter(r => r.reason !== null)
   return {
-    blocking: blocking.map(({ testCaseId, title }) => ({ testCaseId, title })),
-    quarantined: quarantined.map(({ testCaseId, title, reason }) => ({ testCaseId, title, reason: reason! })),
+    blocking: blocking.map(({ testCaseId, title, variant }) => ({ testCaseId, title, variant })),
+    quarantined: quarantined.map(({ testCaseId, title, variant, reason }) => ({ testCaseId, title, variant, reason: reason! })),
     counts: { blocking: blocking[0]?.n ?? 0, quarantined: quarantined[0]?.n ?? 0 },
   }
 }

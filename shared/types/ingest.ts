@@ -51,8 +51,8 @@ export interface IngestReceipt {
    * applies at upload) do not. Each list names at most 20 tests, by title; `counts` has them all.
    */
   failures: {
-    blocking: { testCaseId: string, title: string, url?: string }[]
-    quarantined: { testCaseId: string, title: string, reason: string, url?: string }[]
+    blocking: { testCaseId: string, title: string, variant: string | null, url?: string }[]
+    quarantined: { testCaseId: string, title: string, variant: string | null, reason: string, url?: string }[]
     counts: { blocking: number, quarantined: number }
   }
   /** The run's failures grouped by cause, as the run page shows them, with links: what a CI comment renders. */

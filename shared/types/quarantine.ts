@@ -16,6 +16,8 @@ export interface QuarantineView {
 export interface QuarantinedTest {
   testCaseId: string
   title: string
+  /** The configuration it is quarantined in (a browser, a platform): another variant of the title is another test. */
+  variant: string | null
   suitePath: string[]
   file: string | null
   reason: string

@@ -95,9 +95,15 @@ describe('quarantine and artifacts in Chromium', () => {
     const checkout = await page.request.put(`${server.url}/api/test-cases/${checkoutId}/quarantine`, { data: { reason: 'Payment provider outage' } })
     expect(checkout.status(), await checkout.text()).toBe(200)
     // ten passes of the quarantined search test; checkout keeps failing, so it is broken (and stays on the list)
+    let last: { runId: string } | undefined
     for (let i = 0; i < 10; i++) {
-      await upload(server, [{ name: 'r.json', content: report('passed') }], { key, query: { project: 'shop', branch: 'main', runKey: `pass-${i}` } })
+      last = (await upload(server, [{ name: 'r.json', content: report('passed') }], { key, query: { project: 'shop', branch: 'main', runKey: `pass-${i}` } })).body
     }
+    // the run page says which failure a quarantine forgives: checkout failed in it, quarantined
+    await page.goto(`${server.url}/runs/${last!.runId}`, { waitUntil: 'networkidle' })
+    const row = page.getByTestId('failure-row').filter({ hasText: 'checkout pays' })
+    expect(await row.getByTestId('quarantined-badge').textContent()).toContain('quarantined')
+    expect(await page.getByTestId('results-table').getByTestId('quarantined-badge').count()).toBe(1)
     await page.goto(`${server.url}/projects/shop/flaky?label=any`, { waitUntil: 'networkidle' })
     await page.getByTestId('release-proposed').waitFor()
     expect(await page.getByTestId('quarantined-tests').textContent()).toContain('Passed 10 runs in a row: release')

@@ -147,6 +147,15 @@ describe('needs attention, by when it happened in CI', () => {
     expect(month.body.newlyFlaky.map((t: any) => `${t.project}/${t.title}`)).toContain('attention-long/old flaky')
   })
 
+  it('does not take a test flaky for weeks for a new one when its window of 30 results holds only its last days', async () => {
+    // 6 runs a day for 12 days, a retry-pass in every third: the window is the last 5 days, all of its evidence in them
+    for (let i = 72; i >= 1; i--) await send(i / 6, { 'old flaky': i % 3 === 0 ? 'retry-pass' : 'pass' }, 'attention-steady')
+    const { body } = await attention('days=7')
+    expect(body.newlyFlaky.map((t: any) => `${t.project}/${t.title}`)).not.toContain('attention-steady/old flaky')
+    const month = await attention('days=30')
+    expect(month.body.newlyFlaky.map((t: any) => `${t.project}/${t.title}`)).toContain('attention-steady/old flaky')
+  })
+
   it('shows only the projects the caller can see; bad input is a 400, no session a 401', async () => {
     const res = await fetch(`${server.url}/api/users`, {
       method: 'POST', headers: { 'content-type': 'application/json', cookie, 'origin': server.url },

@@ -32,7 +32,7 @@ const CASES: CiCase[] = [
       GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'test',
     },
     expected: {
-      branch: 'main', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/9876543210', runKey: 'gh-9876543210-1-test',
+      branch: 'main', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/9876543210', runKey: 'gh-9876543210-test',
     },
   },
   {

@@ -29,10 +29,29 @@ describe('proofdeck CLI against the built server', () => {
     expect(first.stdout).toMatch(new RegExp(`${server.url}/runs/[0-9a-f-]{36}`))
     const second = await cli('ctrf/ctrf__minimal.json')
     expect(second.stdout).toContain('10 tests: 9 passed, 1 failed')
-    expect(second.stdout).toContain('merged: 2 uploads in this run (run key gh-77-1-e2e)')
+    expect(second.stdout).toContain('merged: 2 uploads in this run (run key gh-77-e2e)')
     const again = await cli('ctrf/ctrf__minimal.json')
     expect(again.stdout).toContain('already stored: ctrf__minimal.json')
     expect(again.stdout).toContain('10 tests')
+  })
+
+  it('a re-run of failed jobs (GITHUB_RUN_ATTEMPT 2) joins its run: the failure that passed again is a pass on retry, the run passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-rerun-'))
+    const shard = (name: string, failed: boolean) => {
+      const file = join(dir, `${name}-${failed ? 'red' : 'green'}.xml`)
+      writeFileSync(file, `<testsuite name="${name}"><testcase classname="${name}" name="works" file="${name}.spec.ts" time="0.1">${failed ? '<failure message="boom">boom</failure>' : ''}</testcase></testsuite>`)
+      return file
+    }
+    const gh = { ...env, GITHUB_RUN_ID: '4242', GITHUB_JOB: 'shards' }
+    const upload = (file: string, attempt: string) => run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', 'cli-rerun', '--json'],
+      { env: { ...gh, GITHUB_RUN_ATTEMPT: attempt } })
+    await upload(shard('one', false), '1')
+    const red = JSON.parse((await upload(shard('two', true), '1')).stdout)
+    expect([red.status, red.counts.failed]).toEqual(['failed', 1])
+    const again = JSON.parse((await upload(shard('two', false), '2')).stdout)
+    expect(again).toMatchObject({ runId: red.runId, runKey: 'gh-4242-shards', status: 'passed', counts: { tests: 2, passed: 2, failed: 0, flaky: 1 } })
+    const runs = await (await fetch(`${server.url}/api/projects/cli-rerun/runs`, { headers: { cookie } })).json() as { items: unknown[] }
+    expect(runs.items).toHaveLength(1)
   })
 
   const runIdIn = (text: string) => text.match(/\/runs\/([0-9a-f-]{36})/)![1]!

@@ -123,9 +123,9 @@ describe('quarantine', () => {
     const receipt = (await upload(server, [{ name: 'r.json', content: report(['checkout pays', 'search is fast']) }],
       { key: ingestKey, query: { project: 'web' } })).body
     expect(receipt.failures).toEqual({
-      blocking: [{ testCaseId: ids['checkout pays'], title: 'checkout pays', url: `${server.url}/tests/${ids['checkout pays']}` }],
+      blocking: [{ testCaseId: ids['checkout pays'], title: 'checkout pays', variant: null, url: `${server.url}/tests/${ids['checkout pays']}` }],
       quarantined: [{
-        testCaseId: ids['search is fast'], title: 'search is fast', reason: 'vendor sandbox times out', url: `${server.url}/tests/${ids['search is fast']}`,
+        testCaseId: ids['search is fast'], title: 'search is fast', variant: null, reason: 'vendor sandbox times out', url: `${server.url}/tests/${ids['search is fast']}`,
       }],
       counts: { blocking: 1, quarantined: 1 },
     })
@@ -183,7 +183,7 @@ describe('quarantine', () => {
     const json = await cli(['quarantine', '--project', 'web', '--format', 'json'], readKey)
     expect(json.code).toBe(0)
     expect(JSON.parse(json.stdout)).toEqual([
-      expect.objectContaining({ testCaseId: ids['checkout pays'], title: 'checkout pays', reason: 'payment provider outage', by: 'Mia', expiresAt: '2099-01-01T00:00:00.000Z' }),
+      expect.objectContaining({ testCaseId: ids['checkout pays'], title: 'checkout pays', variant: null, reason: 'payment provider outage', by: 'Mia', expiresAt: '2099-01-01T00:00:00.000Z' }),
       expect.objectContaining({ testCaseId: ids['search is fast'], title: 'search is fast', reason: 'vendor sandbox times out', expiresAt: null }),
     ])
     expect((await cli(['quarantine', '--project', 'web', '--format', 'csv'])).code).toBe(2)

@@ -447,6 +447,16 @@ describe('fingerprintFailure: assertions that say only their values', () => {
   })
 })
 
+describe('fingerprintFailure: browsers not installed', () => {
+  it('is one cause whichever browser\'s executable Playwright names', () => {
+    const launch = (path: string) => fp(`browserType.launch: Executable doesn't exist at ${path}\n╔═══╗\n║ Looks like Playwright Test or Playwright was just installed or updated. ║\n║     npx playwright install ║`)
+    const chromium = launch('/ms-playwright/chromium-1140/chrome-linux/chrome')
+    expect(launch('/ms-playwright/firefox-1465/firefox/firefox').fingerprint).toBe(chromium.fingerprint)
+    expect(launch('/ms-playwright/webkit-2083/pw_run.sh').fingerprint).toBe(chromium.fingerprint)
+    expect(launch('C:\\Users\\ci\\AppData\\Local\\ms-playwright\\webkit-2083\\Playwright.exe').fingerprint).toBe(chromium.fingerprint)
+  })
+})
+
 describe('fingerprintFailure: hostile input', () => {
   it('returns null when there is nothing to read', () => {
     expect(fingerprintFailure({ message: null, stack: null })).toBeNull()

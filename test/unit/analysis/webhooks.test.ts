@@ -34,7 +34,10 @@ describe('webhook events of an upload', () => {
   it('links every subject to its dashboard page and keys events so a shard of the same run fires nothing twice', () => {
     const events = deriveWebhookEvents(facts({
       newClusters: [{ id: 'c1', title: 'Timeout', category: 'timeout', occurrences: 1 }],
-      failures: { blocking: [{ testCaseId: 't1', title: 'pay' }], quarantined: [{ testCaseId: 't3', title: 'slow', reason: 'vendor' }], counts: { blocking: 1, quarantined: 1 } },
+      failures: {
+        blocking: [{ testCaseId: 't1', title: 'pay', variant: null }], quarantined: [{ testCaseId: 't3', title: 'slow', variant: 'webkit', reason: 'vendor' }],
+        counts: { blocking: 1, quarantined: 1 },
+      },
     }, { broken: [{ id: 't1', title: 'pay', reason: null }] }), BASE)
     const byEvent = Object.fromEntries(events.map(e => [e.event, e]))
     expect(byEvent['run.failed']).toMatchObject({
@@ -42,16 +45,24 @@ describe('webhook events of an upload', () => {
       payload: {
         project: { slug: 'web', url: `${BASE}/projects/web` },
         run: { id: 'run-2', url: `${BASE}/runs/run-2`, branch: 'main', commit: 'abcdef1234567890', status: 'failed', counts },
-        tests: [{ id: 't1', title: 'pay', url: `${BASE}/tests/t1` }, { id: 't3', title: 'slow', url: `${BASE}/tests/t3` }],
+        tests: [
+          { id: 't1', title: 'pay', variant: null, quarantined: false, url: `${BASE}/tests/t1` },
+          { id: 't3', title: 'slow', variant: 'webkit', quarantined: true, url: `${BASE}/tests/t3` },
+        ],
+        failures: { blocking: 1, quarantined: 1 },
       },
     })
+    // Slack names the configuration and says what a quarantine forgives
+    const slack = JSON.stringify(slackMessage('run.failed', byEvent['run.failed']!.payload).blocks[0])
+    expect(slack).toContain('1 passed, 2 failed (1 quarantined)')
+    expect(slack).toContain(`<${BASE}/tests/t3|slow [webkit]> (quarantined)`)
     expect(byEvent['cluster.new']).toMatchObject({ dedupKey: 'c1', payload: { cluster: { id: 'c1', url: `${BASE}/clusters/c1`, occurrences: 1 } } })
     expect(byEvent['test.broken']).toMatchObject({ dedupKey: 't1:run-2', payload: { test: { id: 't1', url: `${BASE}/tests/t1` } } })
   })
 })
 
 describe('webhook bodies', () => {
-  const [event] = deriveWebhookEvents(facts({ failures: { blocking: [{ testCaseId: 't1', title: 'a <b> & c' }], quarantined: [], counts: { blocking: 1, quarantined: 0 } } }), BASE)
+  const [event] = deriveWebhookEvents(facts({ failures: { blocking: [{ testCaseId: 't1', title: 'a <b> & c', variant: null }], quarantined: [], counts: { blocking: 1, quarantined: 0 } } }), BASE)
 
   it('signs the exact body with HMAC-SHA256 of the secret, as a receiver verifies it', () => {
     const body = deliveryBody('run.failed', 'd-1', event!.payload)

@@ -14,7 +14,7 @@ const SHA = 'a'.repeat(40)
 describe('detectCi', () => {
   it.each([
     ['GitHub Actions (pull request)', { GITHUB_ACTIONS: 'true', GITHUB_HEAD_REF: 'feat/x', GITHUB_REF_NAME: '12/merge', GITHUB_SHA: SHA, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/web', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'test' },
-      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-2-test' }],
+      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-test' }],
     ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: SHA, CI_COMMIT_MESSAGE: 'fix: x', CI_JOB_URL: 'https://gitlab.com/j/1', CI_PIPELINE_ID: '5', CI_JOB_ID: '7' },
       { provider: 'gitlab', branch: 'main', commit: SHA, commitMessage: 'fix: x', buildUrl: 'https://gitlab.com/j/1', runKey: 'gl-5-7' }],
     ['Jenkins', { JENKINS_URL: 'https://ci', GIT_BRANCH: 'origin/main', GIT_COMMIT: SHA, BUILD_URL: 'https://ci/job/1/', BUILD_TAG: 'jenkins-web-1' },
@@ -151,7 +151,7 @@ const receipt: IngestReceipt = {
   rejected: [{ item: 'junit.xml: a test', reason: 'it has no name' }], errors: [],
   newClusters: Array.from({ length: 14 }, (_, i) => ({ id: `c${i}`, title: `TimeoutError ${i}`, category: 'timeout', occurrences: 2 })),
   newlyFlaky: [],
-  failures: { blocking: [{ testCaseId: 't1', title: 'a test' }], quarantined: [], counts: { blocking: 2, quarantined: 0 } },
+  failures: { blocking: [{ testCaseId: 't1', title: 'a test', variant: null }], quarantined: [], counts: { blocking: 2, quarantined: 0 } },
   failureGroups: { defaultBranch: 'main', novelty: { new: 2, known: 0 }, groups: [], more: { groups: 0, failures: 0 } },
 }
 
@@ -297,7 +297,7 @@ describe('proofdeck upload', () => {
       await runCli(['upload', report, '--project', 'web', '--quiet', '--environment', `node ${node}`], { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token, ...github })
     }
     server.close()
-    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('runKey'))).toEqual(['gh-5-1-test-node_18', 'gh-5-1-test-node_20_lts'])
+    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('runKey'))).toEqual(['gh-5-test-node_18', 'gh-5-test-node_20_lts'])
   })
 
   it('reads an empty flag as unset: the branch and commit the CI says stand', async () => {
@@ -308,7 +308,7 @@ describe('proofdeck upload', () => {
     server.close()
     expect(r.code, r.stderr).toBe(0)
     const query = new URL(server.requests[0]!.url, server.url).searchParams
-    expect([query.get('branch'), query.get('commit'), query.get('runKey')]).toEqual(['main', SHA, 'gh-5-1-test'])
+    expect([query.get('branch'), query.get('commit'), query.get('runKey')]).toEqual(['main', SHA, 'gh-5-test'])
   })
 
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { blockingVerdict } from '../../../cli/lib/quarantine.mjs'
+import { blockingVerdict, quarantineTitles } from '../../../cli/lib/quarantine.mjs'
 import type { IngestReceipt } from '#shared/types/ingest'
 
 const counts = { tests: 10, passed: 8, failed: 2, errored: 0, skipped: 0, flaky: 0 }
-const q = (i: number) => ({ testCaseId: `q${i}`, title: `slow search ${i}`, reason: `vendor sandbox #${i}` })
-const b = (i: number) => ({ testCaseId: `b${i}`, title: `checkout ${i}`, reason: '' })
+const q = (i: number) => ({ testCaseId: `q${i}`, title: `slow search ${i}`, variant: null, reason: `vendor sandbox #${i}` })
+const b = (i: number) => ({ testCaseId: `b${i}`, title: `checkout ${i}`, variant: null, reason: '' })
 
 function receipt(blocking: number, quarantined: number): Pick<IngestReceipt, 'counts' | 'failures'> {
   return {
@@ -32,5 +32,36 @@ describe('blockingVerdict (upload --fail-on-blocking)', () => {
       '2 failed (this server does not report quarantines, so every failure blocks)'],
   ])('%s', (_name, r, code, line) => {
     expect(blockingVerdict(r as IngestReceipt)).toEqual({ code, line })
+  })
+})
+
+describe('the variants of quarantined tests', () => {
+  it('names each failure with its configuration in the verdict', () => {
+    const r = receipt(1, 1)
+    r.failures!.blocking[0]!.variant = 'firefox'
+    r.failures!.quarantined[0]!.variant = 'webkit'
+    expect(blockingVerdict(r as IngestReceipt).line).toBe('1 failure blocking: checkout 1 [firefox] (1 failure forgiven: quarantined)')
+    const failures = { ...r.failures!, blocking: [], counts: { blocking: 0, quarantined: 1 } }
+    const quarantinedOnly = { ...r, failures } as unknown as IngestReceipt
+    expect(blockingVerdict(quarantinedOnly).line)
+      .toBe('1 failure forgiven: quarantined — slow search 1 [webkit] (vendor sandbox #1)')
+  })
+
+  const items = [
+    { title: 'updates quantity', variant: 'webkit' }, { title: 'applies coupon', variant: 'chromium' },
+    { title: 'applies coupon', variant: 'firefox' }, { title: 'exports CSV', variant: null },
+  ]
+  it('lists each title once, and says which a title filter would skip in configurations it is not quarantined in', () => {
+    const all = quarantineTitles(items, undefined)
+    expect(all.titles).toEqual(['updates quantity', 'applies coupon', 'exports CSV'])
+    expect(all.warnings).toEqual([
+      'warning: "updates quantity" is quarantined in webkit: skipped by its title, it is skipped in any other configuration too (pass --variant <name> to list one configuration\'s)',
+      'warning: "applies coupon" is quarantined in chromium, firefox: skipped by its title, it is skipped in any other configuration too (pass --variant <name> to list one configuration\'s)',
+    ])
+  })
+
+  it('lists one configuration\'s with --variant, and the tests without a variant', () => {
+    expect(quarantineTitles(items, 'webkit')).toEqual({ titles: ['updates quantity', 'exports CSV'], warnings: [] })
+    expect(quarantineTitles(items, 'chromium')).toEqual({ titles: ['applies coupon', 'exports CSV'], warnings: [] })
   })
 })

@@ -37,7 +37,7 @@ const twoCauses = receipt({
     ],
   },
   failures: {
-    blocking: [], quarantined: [{ testCaseId: 't3', title: 'search is fast', reason: 'vendor sandbox', url: `${BASE}/tests/t3` }],
+    blocking: [], quarantined: [{ testCaseId: 't3', title: 'search is fast', variant: null, reason: 'vendor sandbox', url: `${BASE}/tests/t3` }],
     counts: { blocking: 4, quarantined: 1 },
   },
   newlyFlaky: [{ testCaseId: 't9', title: 'cart badge updates', score: 0.42, url: `${BASE}/tests/t9` }],
