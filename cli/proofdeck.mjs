@@ -268,8 +268,10 @@ function batchesOf(reports) {
 function combined(receipts) {
   const last = receipts.at(-1)
   const all = key => receipts.flatMap(r => r[key])
+  const mine = receipts.every(r => r.failures?.thisUpload) && receipts.map(r => r.failures.thisUpload)
+    .reduce((a, b) => ({ blocking: a.blocking + b.blocking, quarantined: a.quarantined + b.quarantined }))
   return {
-    ...last, files: all('files'), rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
+    ...last, files: all('files'), ...mine ? { failures: { ...last.failures, thisUpload: mine } } : {}, rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
     newlyFlaky: all('newlyFlaky'), merged: { ...last.merged, duplicates: receipts.flatMap(r => r.merged.duplicates) },
   }
 }

@@ -14,6 +14,7 @@ function names(items, total, render) {
 /**
  * What `upload --fail-on-blocking` does with a receipt: exit 1 when a test that is not quarantined failed, else 0 with a
  * line saying which failures were forgiven. A server without quarantine (no `failures` in the receipt) blocks on any failure.
+ * A shard is judged by its own tests (`failures.thisUpload`): another shard's failure fails that shard's job, not this one's.
  * @param {import('../../shared/types/ingest').IngestReceipt} r
  * @returns {{ code: 0 | 1, line: string | null }}
  */
@@ -26,6 +27,9 @@ export function blockingVerdict(r) {
       : { code: 0, line: null }
   }
   const plural = n => `${n} failure${n === 1 ? '' : 's'}`
+  if (f.thisUpload && !f.thisUpload.blocking && f.counts.blocking) {
+    return { code: 0, line: `none of this upload's tests blocks; ${plural(f.counts.blocking)} blocking in other uploads of the run: ${names(f.blocking, f.counts.blocking, named)}` }
+  }
   if (f.counts.blocking) {
     const forgiven = f.counts.quarantined ? ` (${plural(f.counts.quarantined)} forgiven: quarantined)` : ''
     return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, f.counts.blocking, named)}${forgiven}` }

@@ -364,7 +364,7 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
-  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
+  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue, uploadCases: analysis.failingOrFlaky }
 }
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */
@@ -381,7 +381,7 @@ async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[], unlike:
     newClusters: rows.flatMap(n => n.notes.newClusters ?? []),
     newlyFlaky: rows.flatMap(n => n.notes.newlyFlaky ?? []),
   }
-  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined }
+  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined, uploadCases: undefined }
 }
 
 interface ReceiptInput {
@@ -392,10 +392,12 @@ interface ReceiptInput {
   baseUrl: string
   notes: Notes
   stored: Stored
+  /** The test cases this upload failed or flaked (null for a retry of an upload stored before: the run's verdict). */
+  uploadCases?: string[]
 }
 
 /** The receipt: the whole run as stored after this upload, plus what this upload (or its first sending) noted. */
-async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
+async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored, uploadCases }: ReceiptInput): Promise<IngestReceipt> {
   const [shards] = await tx.select({ n: sql<number>`count(distinct ${runUploads.uploadId})::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',
@@ -415,6 +417,6 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     merged: { shards: shards?.n ?? 0, duplicates: notes.duplicates },
     rejected: notes.rejected,
     errors: stored.errors.map(e => e.message),
-    ...await receiptFailureReport(tx, run, baseUrl, notes),
+    ...await receiptFailureReport(tx, run, baseUrl, notes, uploadCases),
   }
 }

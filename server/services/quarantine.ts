@@ -4,7 +4,7 @@ import type { QuarantineBody } from '#shared/schemas/quarantine'
 import type { IngestReceipt } from '#shared/types/ingest'
 import type { QuarantineList, QuarantineView } from '#shared/types/quarantine'
 import { useDb, schema, type Tx } from '../db'
-import { rowsOf } from '../db/sql'
+import { plainArray, rowsOf } from '../db/sql'
 import { notFound } from '../utils/errors'
 import { authorize } from './policy'
 import { requireProject } from './projects'
@@ -111,29 +111,35 @@ export async function listQuarantine(scope: Scope, projectSlug: string): Promise
 /** Failures a receipt names, per kind. */
 const RECEIPT_FAILURES = 20
 
-type FailureRow = { testCaseId: string, title: string, variant: string | null, reason: string | null, n: number }
+type FailureRow = { testCaseId: string, title: string, variant: string | null, reason: string | null, n: number, nMine: number }
 
 /**
  * A run's failed tests split into blocking and quarantined (a quarantine that applies now), each list capped at
  * RECEIPT_FAILURES with its full count: a run with 10,000 failures keeps a small receipt.
  */
-export async function receiptFailures(tx: Tx, projectId: string, runId: string): Promise<IngestReceipt['failures']> {
+export async function receiptFailures(
+  tx: Tx, projectId: string, runId: string, uploadCases?: string[],
+): Promise<IngestReceipt['failures']> {
   const rows = rowsOf<FailureRow>(await tx.execute(sql`
     with failed as (
-      select tc.id, tc.title, tc.variant, ${quarantines.reason} as reason from ${testResults} r
+      select tc.id, tc.title, tc.variant, ${quarantines.reason} as reason,
+        ${uploadCases ? sql`tc.id = any(${plainArray(uploadCases)}::uuid[])` : sql`false`} as mine
+      from ${testResults} r
       join ${testCases} tc on tc.id = r.test_case_id
       left join ${quarantines} on ${quarantines.testCaseId} = r.test_case_id and ${quarantines.projectId} = ${projectId}::uuid and ${ACTIVE}
       where r.run_id = ${runId}::uuid and r.status in ('failed', 'errored')
     ), ranked as (
       select *, row_number() over (partition by reason is null order by title, id) as nth,
-        count(*) over (partition by reason is null) as n from failed
+        count(*) over (partition by reason is null) as n, count(*) filter (where mine) over (partition by reason is null) as n_mine from failed
     )
-    select id as "testCaseId", title, variant, reason, n::int as n from ranked where nth <= ${RECEIPT_FAILURES} order by title, id`))
+    select id as "testCaseId", title, variant, reason, n::int as n, n_mine::int as "nMine" from ranked
+    where nth <= ${RECEIPT_FAILURES} order by title, id`))
   const blocking = rows.filter(r => r.reason === null)
   const quarantined = rows.filter(r => r.reason !== null)
   return {
     blocking: blocking.map(({ testCaseId, title, variant }) => ({ testCaseId, title, variant })),
     quarantined: quarantined.map(({ testCaseId, title, variant, reason }) => ({ testCaseId, title, variant, reason: reason! })),
     counts: { blocking: blocking[0]?.n ?? 0, quarantined: quarantined[0]?.n ?? 0 },
+    ...uploadCases ? { thisUpload: { blocking: blocking[0]?.nMine ?? 0, quarantined: quarantined[0]?.nMine ?? 0 } } : {},
   }
 }

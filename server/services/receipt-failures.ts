@@ -44,14 +44,16 @@ async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
 }
 
 /** The receipt's failures, failure groups, new clusters and newly flaky tests, each linked to its page under `baseUrl`. */
-export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string, notes: Notes): Promise<ReceiptFailurePart> {
+export async function receiptFailureReport(
+  tx: Tx, run: RunRow, baseUrl: string, notes: Notes, uploadCases?: string[],
+): Promise<ReceiptFailurePart> {
   const testUrl = (id: string) => `${baseUrl}${links.testCase(id)}`
   const [project] = await tx.select({ defaultBranch: projects.defaultBranch }).from(projects).where(eq(projects.id, run.projectId))
   const defaultBranch = project?.defaultBranch ?? 'main'
   const failing = (await failureGroups(tx, run.id)).filter(g => g.failures > 0)
   const shown = failing.slice(0, RECEIPT_GROUPS)
   const split = await novelty(tx, run, failing)
-  const failures = await receiptFailures(tx, run.projectId, run.id)
+  const failures = await receiptFailures(tx, run.projectId, run.id, uploadCases)
   const groups = shown.map((g): ReceiptFailureGroup => {
     const tests = g.tests.filter(t => !t.flaky).map(t => ({
       testCaseId: t.testCaseId, title: t.title, variant: t.variant, url: testUrl(t.testCaseId),
@@ -70,6 +72,7 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
       blocking: failures.blocking.map(t => ({ ...t, url: testUrl(t.testCaseId) })),
       quarantined: failures.quarantined.map(t => ({ ...t, url: testUrl(t.testCaseId) })),
       counts: failures.counts,
+      ...failures.thisUpload ? { thisUpload: failures.thisUpload } : {},
     },
     failureGroups: {
       defaultBranch, novelty: split.counts, groups,

@@ -54,6 +54,11 @@ export interface IngestReceipt {
     blocking: { testCaseId: string, title: string, variant: string | null, url?: string }[]
     quarantined: { testCaseId: string, title: string, variant: string | null, reason: string, url?: string }[]
     counts: { blocking: number, quarantined: number }
+    /**
+     * The run's failures among this upload's own tests (a shard's), when it stored anything: what the CLI's
+     * --fail-on-blocking judges, so a shard's job fails for its tests, not for another shard's.
+     */
+    thisUpload?: { blocking: number, quarantined: number }
   }
   /** The run's failures grouped by cause, as the run page shows them, with links: what a CI comment renders. */
   failureGroups: ReceiptFailureGroups

@@ -54,6 +54,24 @@ describe('proofdeck CLI against the built server', () => {
     expect(runs.items).toHaveLength(1)
   })
 
+  it('--fail-on-blocking judges a shard by its own tests: the shard that failed exits 1, a green shard of the same run 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-verdict-'))
+    const shard = (name: string, failed: boolean) => {
+      const file = join(dir, `${name}.xml`)
+      writeFileSync(file, `<testsuite name="${name}"><testcase classname="${name}" name="works in ${name}" file="${name}.spec.ts" time="0.1">${failed ? '<failure message="boom">boom</failure>' : ''}</testcase></testsuite>`)
+      return file
+    }
+    const upload = (file: string) => new Promise<{ code: number, stderr: string }>((done) => {
+      execFile(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', 'cli-verdict', '--fail-on-blocking'],
+        { env: { ...env, GITHUB_RUN_ID: '5151', GITHUB_JOB: 'shards' } }, (err, _stdout, stderr) => done({ code: err ? Number(err.code) : 0, stderr }))
+    })
+    const red = await upload(shard('three', true))
+    expect(red.code).toBe(1)
+    expect(red.stderr).toContain('1 failure blocking: works in three')
+    const green = await upload(shard('four', false))
+    expect(green).toMatchObject({ code: 0, stderr: expect.stringContaining('none of this upload\'s tests blocks; 1 failure blocking in other uploads of the run: works in three') })
+  })
+
   const runIdIn = (text: string) => text.match(/\/runs\/([0-9a-f-]{36})/)![1]!
   const startedAtOf = async (runId: string) =>
     ((await (await fetch(`${server.url}/api/runs/${runId}`, { headers: { cookie } })).json()) as { startedAt: string }).startedAt

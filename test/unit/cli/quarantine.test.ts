@@ -65,3 +65,14 @@ describe('the variants of quarantined tests', () => {
     expect(quarantineTitles(items, 'chromium')).toEqual({ titles: ['applies coupon', 'exports CSV'], warnings: [] })
   })
 })
+
+describe('a shard judged by its own tests', () => {
+  it('passes a shard whose tests all passed though another shard\'s failed, and fails the shard that failed', () => {
+    const other = { ...receipt(2, 0), failures: { ...receipt(2, 0).failures!, thisUpload: { blocking: 0, quarantined: 0 } } }
+    expect(blockingVerdict(other as IngestReceipt)).toEqual({
+      code: 0, line: 'none of this upload\'s tests blocks; 2 failures blocking in other uploads of the run: checkout 1, checkout 2',
+    })
+    const own = { ...receipt(2, 0), failures: { ...receipt(2, 0).failures!, thisUpload: { blocking: 1, quarantined: 0 } } }
+    expect(blockingVerdict(own as IngestReceipt).code).toBe(1)
+  })
+})
