@@ -66,7 +66,17 @@ const PARSE_AT_ONCE = 2
 const STORE_SLICE = 10_000
 
 type RunRow = typeof runs.$inferSelect
-type Notes = Pick<IngestReceipt, 'rejected' | 'newClusters' | 'newlyFlaky'> & { duplicates: IngestReceipt['merged']['duplicates'] }
+type Notes = Pick<IngestReceipt, 'rejected' | 'newClusters' | 'newlyFlaky'> & {
+  duplicates: IngestReceipt['merged']['duplicates']
+  /**
+   * The test cases this upload failed or flaked, when at most UPLOAD_CASES_KEPT: the receipt's failures.thisUpload is
+   * counted among them, now (a retry of the upload counts them again, a quarantine set since included).
+   */
+  uploadCases?: string[]
+}
+
+/** Failing test cases of one upload kept for failures.thisUpload; past them the receipt has no thisUpload. */
+const UPLOAD_CASES_KEPT = 1000
 type Stored = Awaited<ReturnType<typeof refreshRunCounts>>
 
 /**
@@ -357,14 +367,15 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
   stepDone('clusters')
   const newlyFlaky = await labelNewlyFlaky(tx, await refreshFlakiness(tx, candidates, () => ''))
   stepDone('flakiness')
-  const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky }
+  const uploadCases = analysis.failingOrFlaky.length <= UPLOAD_CASES_KEPT ? analysis.failingOrFlaky : undefined
+  const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky, uploadCases }
   // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
   const uploadId = randomUUID()
   await tx.insert(runUploads).values(fresh.map((f, i) => ({
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
-  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue, uploadCases: analysis.failingOrFlaky }
+  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
 }
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */
@@ -380,8 +391,9 @@ async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[], unlike:
     rejected: [...rejected, ...unlike.filter(r => !said.has(`${r.item}\n${r.reason}`))],
     newClusters: rows.flatMap(n => n.notes.newClusters ?? []),
     newlyFlaky: rows.flatMap(n => n.notes.newlyFlaky ?? []),
+    uploadCases: rows.find(n => n.notes.uploadCases)?.notes.uploadCases,
   }
-  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined, uploadCases: undefined }
+  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined }
 }
 
 interface ReceiptInput {
@@ -392,12 +404,10 @@ interface ReceiptInput {
   baseUrl: string
   notes: Notes
   stored: Stored
-  /** The test cases this upload failed or flaked (null for a retry of an upload stored before: the run's verdict). */
-  uploadCases?: string[]
 }
 
 /** The receipt: the whole run as stored after this upload, plus what this upload (or its first sending) noted. */
-async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored, uploadCases }: ReceiptInput): Promise<IngestReceipt> {
+async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
   const [shards] = await tx.select({ n: sql<number>`count(distinct ${runUploads.uploadId})::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',
@@ -417,6 +427,6 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     merged: { shards: shards?.n ?? 0, duplicates: notes.duplicates },
     rejected: notes.rejected,
     errors: stored.errors.map(e => e.message),
-    ...await receiptFailureReport(tx, run, baseUrl, notes, uploadCases),
+    ...await receiptFailureReport(tx, run, baseUrl, notes),
   }
 }

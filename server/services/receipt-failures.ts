@@ -21,7 +21,7 @@ const RECEIPT_GROUPS = 20
 
 type RunRow = typeof schema.runs.$inferSelect
 type ReceiptFailurePart = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky' | 'failures' | 'failureGroups'>
-type Notes = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>
+type Notes = Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'> & { uploadCases?: string[] }
 
 /**
  * The new/known counts over the run's blocking failures, and which of its failed tests are quarantined: the groups'
@@ -44,16 +44,14 @@ async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
 }
 
 /** The receipt's failures, failure groups, new clusters and newly flaky tests, each linked to its page under `baseUrl`. */
-export async function receiptFailureReport(
-  tx: Tx, run: RunRow, baseUrl: string, notes: Notes, uploadCases?: string[],
-): Promise<ReceiptFailurePart> {
+export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string, notes: Notes): Promise<ReceiptFailurePart> {
   const testUrl = (id: string) => `${baseUrl}${links.testCase(id)}`
   const [project] = await tx.select({ defaultBranch: projects.defaultBranch }).from(projects).where(eq(projects.id, run.projectId))
   const defaultBranch = project?.defaultBranch ?? 'main'
   const failing = (await failureGroups(tx, run.id)).filter(g => g.failures > 0)
   const shown = failing.slice(0, RECEIPT_GROUPS)
   const split = await novelty(tx, run, failing)
-  const failures = await receiptFailures(tx, run.projectId, run.id, uploadCases)
+  const failures = await receiptFailures(tx, run.projectId, run.id, notes.uploadCases)
   const groups = shown.map((g): ReceiptFailureGroup => {
     const tests = g.tests.filter(t => !t.flaky).map(t => ({
       testCaseId: t.testCaseId, title: t.title, variant: t.variant, url: testUrl(t.testCaseId),

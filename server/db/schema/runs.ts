@@ -65,6 +65,7 @@ export const runUploads = pgTable('run_uploads', {
   results: integer().notNull(),
   bytes: integer().notNull(),
   /** Receipt details that are not derivable from rows: duplicates merged, items rejected. */
-  notes: jsonb().$type<Pick<IngestReceipt, 'rejected'> & { duplicates: IngestReceipt['merged']['duplicates'] } & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>>>().notNull(),
+  notes: jsonb().$type<Pick<IngestReceipt, 'rejected'> & { duplicates: IngestReceipt['merged']['duplicates'] }
+  & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>> & { uploadCases?: string[] }>().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [uniqueIndex('run_uploads_run_hash_idx').on(t.runId, t.contentHash)])
