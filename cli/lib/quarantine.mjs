@@ -1,9 +1,10 @@
 // Quarantine in the CLI: the --fail-on-blocking verdict on a receipt, and `proofdeck quarantine` (the project's list).
+import { testName } from './summary.mjs'
 
 const NAMED = 5
 
-/** A test as people name it: its title, and its configuration when it has one ("pays [webkit]"). */
-const named = t => t.variant ? `${t.title} [${t.variant}]` : t.title
+/** One configuration's quarantined tests and those without a variant; all of them without `variant`. */
+const ofVariant = (items, variant) => variant === undefined ? items : items.filter(t => t.variant === null || t.variant === variant)
 
 /** The first few of `total` tests by name (the receipt lists at most 20 of each kind), and how many more. */
 function names(items, total, render) {
@@ -28,14 +29,14 @@ export function blockingVerdict(r) {
   }
   const plural = n => `${n} failure${n === 1 ? '' : 's'}`
   if (f.thisUpload && !f.thisUpload.blocking && f.counts.blocking) {
-    return { code: 0, line: `none of this upload's tests blocks; ${plural(f.counts.blocking)} blocking in other uploads of the run: ${names(f.blocking, f.counts.blocking, named)}` }
+    return { code: 0, line: `none of this upload's tests blocks; ${plural(f.counts.blocking)} blocking in other uploads of the run: ${names(f.blocking, f.counts.blocking, testName)}` }
   }
   if (f.counts.blocking) {
     const forgiven = f.counts.quarantined ? ` (${plural(f.counts.quarantined)} forgiven: quarantined)` : ''
-    return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, f.counts.blocking, named)}${forgiven}` }
+    return { code: 1, line: `${plural(f.counts.blocking)} blocking: ${names(f.blocking, f.counts.blocking, testName)}${forgiven}` }
   }
   if (!f.counts.quarantined) return { code: 0, line: null }
-  const forgiven = names(f.quarantined, f.counts.quarantined, t => `${named(t)} (${t.reason})`)
+  const forgiven = names(f.quarantined, f.counts.quarantined, t => `${testName(t)} (${t.reason})`)
   return { code: 0, line: `${plural(f.counts.quarantined)} forgiven: quarantined — ${forgiven}` }
 }
 
@@ -47,8 +48,7 @@ export function blockingVerdict(r) {
  * @param {string | undefined} variant
  */
 export function quarantineTitles(items, variant) {
-  const chosen = variant === undefined ? items : items.filter(t => t.variant === null || t.variant === variant)
-  const titles = [...new Set(chosen.map(t => t.title))]
+  const titles = [...new Set(ofVariant(items, variant).map(t => t.title))]
   const warnings = []
   if (variant === undefined) {
     const byTitle = new Map()
@@ -83,7 +83,7 @@ export async function printQuarantine({ base, token, project, format, variant, t
   }
   const items = body.items.map(t => ({ ...t, variant: t.variant ?? null }))
   if (format === 'json') {
-    console.log(JSON.stringify(variant === undefined ? items : items.filter(t => t.variant === null || t.variant === variant), null, 2))
+    console.log(JSON.stringify(ofVariant(items, variant), null, 2))
     return 0
   }
   const { titles, warnings } = quarantineTitles(items, variant)

@@ -26,6 +26,8 @@ export function escapeMarkdown(text, max = 150) {
 const code = text => `\`${String(text).replace(/`/g, '\'')}\``
 const href = url => String(url).replace(/[()\s<>]/g, c => encodeURIComponent(c))
 const link = (text, url, max) => url ? `[${escapeMarkdown(text, max)}](${href(url)})` : escapeMarkdown(text, max)
+/** A test as people name it: its title, and its configuration when it has one ("pays [webkit]"). */
+export const testName = t => t.variant ? `${t.title} [${t.variant}]` : t.title
 const plural = (n, word) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
 
 function list(items, cap, render, total = items.length) {
@@ -67,7 +69,7 @@ function group(g, branch, caps) {
   const quarantined = g.tests.length - blocking.length
   const lines = [`**${name}** · ${facts.join(' · ')}`, '']
   lines.push(...blocking.slice(0, caps.tests).map((t) => {
-    const title = link(t.variant ? `${t.title} [${t.variant}]` : t.title, t.url, caps.title)
+    const title = link(testName(t), t.url, caps.title)
     return `- ${title} — ${t.known ? `already failing or flaky on ${code(branch)}` : '🆕 **new**'}`
   }))
   const more = g.more + Math.max(0, blocking.length - caps.tests)
@@ -99,7 +101,7 @@ function quarantine(r, caps) {
   if (!f?.counts.quarantined) return []
   return [
     `#### Quarantined (${f.counts.quarantined.toLocaleString('en-US')}, not blocking)`, '',
-    ...list(f.quarantined, caps.items, t => `${link(t.title, t.url, caps.title)} — ${escapeMarkdown(t.reason, caps.title)}`, f.counts.quarantined), '',
+    ...list(f.quarantined, caps.items, t => `${link(testName(t), t.url, caps.title)} — ${escapeMarkdown(t.reason, caps.title)}`, f.counts.quarantined), '',
   ]
 }
 

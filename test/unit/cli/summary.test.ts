@@ -95,6 +95,12 @@ describe('renderSummary', () => {
     expect(renderSummary(twoCauses).split('search is fast').length - 1).toBe(1)
   })
 
+  it('names a quarantined test\'s configuration: a webkit-only quarantine is not the test in every browser', () => {
+    const [q] = twoCauses.failures!.quarantined
+    const webkit = { ...twoCauses, failures: { ...twoCauses.failures!, quarantined: [{ ...q!, variant: 'webkit' }] } }
+    expect(renderSummary(webkit)).toContain(`- [search is fast \\[webkit\\]](${BASE}/tests/t3) — vendor sandbox`)
+  })
+
   it('keeps 600 failures in 40 causes readable and under GitHub\'s comment limit, saying how many it left out', () => {
     const md = renderSummary(huge)
     expect(md.length).toBeLessThan(COMMENT_LIMIT)
