@@ -137,19 +137,20 @@ function byBranchOldestFirst(window: FlakyObservation[]): Map<string, FlakyObser
 /** A failure streak: its results, and whether it began at the oldest result the window holds of its branch. */
 interface Streak { failures: FlakyObservation[], atEdge: boolean }
 
-/** The failure streaks of one branch's results (oldest first) that a pass closed. */
-function closedStreaks(list: FlakyObservation[]): { streak: Streak, passedAt: Date }[] {
-  const closed: { streak: Streak, passedAt: Date }[] = []
+/** The failure streaks of one branch's results (oldest first), each with the pass that closed it (null: still open). */
+function streaksOf(list: FlakyObservation[]): { streak: Streak, passedAt: Date | null }[] {
+  const found: { streak: Streak, passedAt: Date | null }[] = []
   let streak: Streak = { failures: [], atEdge: true }
   for (const o of list) {
     if (failing(o.status)) {
       streak.failures.push(o)
       continue
     }
-    if (streak.failures.length) closed.push({ streak, passedAt: o.at })
+    if (streak.failures.length) found.push({ streak, passedAt: o.at })
     streak = { failures: [], atEdge: false }
   }
-  return closed
+  if (streak.failures.length) found.push({ streak, passedAt: null })
+  return found
 }
 
 /**
@@ -168,18 +169,14 @@ function countFlips(
   defaultBranch: string | null, olderOf: (branch: string) => boolean,
 ): number {
   const main = defaultBranch == null ? [] : byBranch.get(defaultBranch) ?? []
-  const broken = [
-    ...closedStreaks(main).filter(c => c.streak.failures.length >= brokenStreak)
-      .map(c => ({ from: c.streak.failures[0]!.at, to: c.passedAt })),
-  ]
-  let open = main.length
-  while (open > 0 && failing(main[open - 1]!.status)) open--
-  if (main.length - open >= brokenStreak) broken.push({ from: main[open]!.at, to: new Date(8.64e15) })
-  const inherited = (failures: FlakyObservation[]) => broken.some(b => failures.every(o => o.at >= b.from && o.at < b.to))
+  const broken = streaksOf(main).filter(c => c.streak.failures.length >= brokenStreak)
+    .map(c => ({ from: c.streak.failures[0]!.at.getTime(), to: c.passedAt?.getTime() ?? Infinity }))
+  const within = (o: FlakyObservation, b: { from: number, to: number }) => o.at.getTime() >= b.from && o.at.getTime() < b.to
+  const inherited = (failures: FlakyObservation[]) => broken.some(b => failures.every(o => within(o, b)))
   let flips = 0
   for (const [branch, list] of byBranch) {
-    for (const { streak } of closedStreaks(list)) {
-      if (streak.failures.length >= brokenStreak) continue
+    for (const { streak, passedAt } of streaksOf(list)) {
+      if (!passedAt || streak.failures.length >= brokenStreak) continue
       if (streak.atEdge && olderOf(branch)) continue
       if (branch !== (defaultBranch ?? '') && inherited(streak.failures)) continue
       if (streak.failures.filter(s => add(s, 'flip')).length) flips++
