@@ -219,11 +219,12 @@ describe('webhooks', () => {
     let run: { newClusters: { id: string }[] }
     try {
       run = await uploadRun([`caught up ${Date.now()}`])
+      // the deliveries are queued after the commit, after the answer: the table stays away until they have failed to be
+      await vi.waitFor(() => expect(server.logs()).toMatch(/could not queue \d+ webhook deliveries/), { timeout: 10_000, interval: 50 })
     }
     finally {
       await queryDb(server.env, 'alter table pgboss.job_away rename to job')
     }
-    expect(server.logs()).toMatch(/could not queue \d+ webhook deliveries/)
     await settled()
     expect(answered()).toBeGreaterThan(before)
     expect(run.newClusters).toHaveLength(1)
