@@ -160,7 +160,7 @@ async function upload(argv, env) {
   const query = new URLSearchParams(Object.entries({
     project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
     commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
-    runKey, environment, startedAt: start.startedAt ?? local?.startedAt,
+    runKey, environment, startedAt: start.startedAt ?? local?.startedAt, ciAttempt: ci.ciAttempt,
   }).filter(([, v]) => v))
   const caps = attachmentCaps(values)
   const batches = batchesOf(reports)

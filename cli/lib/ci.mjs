@@ -8,8 +8,11 @@
  * `defaultBranch` is the repository's default branch (a project the upload creates takes it as its own, not a pull
  * request's branch): GitHub's event payload, GitLab's CI_DEFAULT_BRANCH and Buildkite's pipeline default say it; for a pull
  * request on Azure Pipelines, Jenkins or Buildkite without it, the branch it targets is the closest they say.
+ * `ciAttempt` is the attempt of the CI's run where the CI counts them and a retry can upload into the same run: GitHub's
+ * GITHUB_RUN_ATTEMPT ("Re-run failed jobs"), Azure's System.JobAttempt, Buildkite's retry count + 1. The server reads a test
+ * run again in the same attempt as another matrix leg, in a later one as a retry.
  * @returns {{ provider: string | null, branch?: string, defaultBranch?: string, commit?: string, commitMessage?: string,
- *   buildUrl?: string, runKey?: string, startedAt?: string, startedAtVar?: string }}
+ *   buildUrl?: string, runKey?: string, startedAt?: string, startedAtVar?: string, ciAttempt?: string }}
  */
 export function detectCi(env, readFile = () => { throw new Error('no reader') }) {
   const clean = o => Object.fromEntries(Object.entries(o).filter(([, v]) => v != null && v !== ''))
@@ -21,6 +24,8 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
   const strip = (ref, prefix) => ref?.startsWith(prefix) ? ref.slice(prefix.length) : ref
   // Buildkite documents BUILDKITE_COMMIT as possibly a symbolic name like HEAD; the server takes only a SHA
   const sha = value => /^[0-9a-f]{7,64}$/i.test(value ?? '') ? value : undefined
+  /** A CI's attempt counter as the server takes it (1–32767), `plus` added (Buildkite counts retries from 0). */
+  const attempt = (value, plus = 0) => /^\d{1,5}$/.test(value ?? '') && Number(value) + plus >= 1 && Number(value) + plus <= 32_767 ? String(Number(value) + plus) : undefined
   if (env.GITHUB_ACTIONS === 'true') {
     /** The event payload's `repository.default_branch` (every event that runs a workflow names its repository). */
     let defaultBranch
@@ -35,6 +40,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       // without the attempt: "Re-run failed jobs" re-runs a run's failed shards, which join it as retries (a partial
       // run of their own had been the "previous run" of the next, with every other test "added")
       runKey: env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_JOB || 'job'}` : undefined,
+      ciAttempt: attempt(env.GITHUB_RUN_ATTEMPT),
     })
   }
   if (env.GITLAB_CI === 'true') {
@@ -56,6 +62,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       defaultBranch: env.BUILDKITE_PIPELINE_DEFAULT_BRANCH || env.BUILDKITE_PULL_REQUEST_BASE_BRANCH, commit: sha(env.BUILDKITE_COMMIT),
       commitMessage: env.BUILDKITE_MESSAGE,
       buildUrl: env.BUILDKITE_BUILD_URL, runKey: env.BUILDKITE_BUILD_ID ? `bk-${env.BUILDKITE_BUILD_ID}-${env.BUILDKITE_JOB_ID}` : undefined,
+      ciAttempt: attempt(env.BUILDKITE_RETRY_COUNT, 1),
     })
   }
   if (env.TF_BUILD === 'True' || env.TF_BUILD === 'true') {
@@ -68,6 +75,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       provider: 'azure', branch: strip(env.SYSTEM_PULLREQUEST_SOURCEBRANCH || env.BUILD_SOURCEBRANCH, 'refs/heads/'),
       defaultBranch: strip(env.SYSTEM_PULLREQUEST_TARGETBRANCH, 'refs/heads/'), commit: env.BUILD_SOURCEVERSION,
       commitMessage: env.BUILD_SOURCEVERSIONMESSAGE, buildUrl: url, runKey: env.BUILD_BUILDID ? `azure-${env.BUILD_BUILDID}-${env.SYSTEM_JOBID || 'job'}` : undefined,
+      ciAttempt: attempt(env.SYSTEM_JOBATTEMPT),
       // System.PipelineStartTime: set by the agent though not in Microsoft's list, e.g. "2021-10-21 06:28:33+00:00"
       ...start('SYSTEM_PIPELINESTARTTIME'),
     })

@@ -57,6 +57,8 @@ interface RunPlan {
   runKey: string
   format: ReportFormat
   values: Omit<typeof runs.$inferInsert, 'projectId'>
+  /** The CI's attempt of the workflow run, when the upload says it (see storeResults). */
+  ciAttempt: number | null
 }
 
 /** Files of one upload parsed side by side at most (each on a worker of its own, when the pool has one to spare). */
@@ -107,7 +109,8 @@ export async function ingestRun(
     const fresh = await freshFiles(tx, run.id, plan.files)
     stepDone('lock')
     const applied = fresh.length
-      ? await applyUpload(tx, project.id, run, fresh, isNewRun, [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
+      ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt },
+          [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
       : await replayUpload(tx, run.id, plan.files, unlikeTheRun(plan, run))
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged, { replay: !fresh.length })
@@ -251,7 +254,7 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   }
   const startedAt = ts(meta.startedAt) ?? (ahead ? null : reported) ?? new Date()
   return {
-    files: parsed, rejected, runKey, format,
+    files: parsed, rejected, runKey, format, ciAttempt: meta.ciAttempt ?? null,
     values: {
       runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
       buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
@@ -337,11 +340,14 @@ async function freshFiles(tx: Tx, runId: string, parsed: ParsedFile[]): Promise<
 }
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
-async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], isNewRun: boolean, planned: Notes['rejected']) {
+async function applyUpload(
+  tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], how: { isNewRun: boolean, ciAttempt: number | null }, planned: Notes['rejected'],
+) {
+  const { isNewRun } = how
   const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))
-  const rejected = [...planned, ...upload.rejected]
   const duplicates = upload.duplicates
-  const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), isNewRun)
+  const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), how)
+  const rejected = [...planned, ...upload.rejected, ...legsNote(analysis.legs, how.ciAttempt)]
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
   await tx.update(runs).set({
     errors: [...run.errors, ...fresh.flatMap(f => f.report.errors)],
@@ -376,6 +382,20 @@ async function applyUpload(tx: Tx, projectId: string, run: RunRow, fresh: Parsed
     notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
   return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
+}
+
+/**
+ * Tests this run already held from another upload of the same CI attempt, run again by this one: the legs of a matrix
+ * that test one suite in several configurations and share the CI's run key. Their runs were folded as repetitions (a
+ * failure in either fails the test); the receipt says so, and how to keep the configurations apart.
+ */
+function legsNote(legs: number, ciAttempt: number | null): Notes['rejected'] {
+  if (!legs) return []
+  const tests = `${legs.toLocaleString('en-US')} test${legs === 1 ? '' : 's'}`
+  return [{
+    item: `${tests} run again in attempt ${ciAttempt} of this CI run`,
+    reason: `another upload of the same attempt already stored ${legs === 1 ? 'it' : 'them'} in this run (a matrix leg testing another configuration?): each was kept as one result that fails if either run failed, not as a retry. Pass --environment (the leg's configuration) to make each leg a run of its own.`,
+  }]
 }
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */

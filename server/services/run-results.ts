@@ -22,7 +22,7 @@ type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
 /** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
-type StoredResult = ParsedResult & { id: string, clusterId: string | null }
+type StoredResult = ParsedResult & { id: string, clusterId: string | null, ciAttempt: number | null }
 
 /** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
 const CHUNK = 1000
@@ -56,6 +56,14 @@ interface StoredResults {
   failingOrFlaky: string[]
   /** A shard of a run that existed: the test cases it stored a result for (their day rollups are counted again). */
   stored: string[]
+  /** Tests the run held from another upload of the same CI attempt (matrix legs), folded as repetitions. */
+  legs: number
+}
+
+/** How an upload relates to its run: the run's first upload, and the CI's attempt it comes from (null: not said). */
+interface UploadOf {
+  isNewRun: boolean
+  ciAttempt: number | null
 }
 
 /**
@@ -65,16 +73,18 @@ interface StoredResults {
  * upload is in exactly one slice, so what a slice does is what the whole upload would do for its tests.
  */
 export async function storeResults(
-  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, isNewRun: boolean,
+  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, upload: UploadOf,
 ): Promise<StoredResults> {
+  const { isNewRun } = upload
   const turnsBefore = await labelTurns(tx, projectId)
-  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [] }
+  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [], legs: 0 }
   const created = new Set<string>()
   const touched = new Set<string>()
   const writes: LockingWrites = { links: new Map(), deltas: [] }
   const unwatched: Unwatched = { ids: [], skipped: [] }
   for (const merged of slices) {
-    const slice = await storeSlice(tx, projectId, run, merged, isNewRun, writes)
+    const slice = await storeSlice(tx, projectId, run, merged, upload, writes)
+    out.legs += slice.legs
     for (const id of slice.created) created.add(id)
     for (const id of slice.touched) touched.add(id)
     out.watched.push(...slice.watched)
@@ -114,13 +124,19 @@ interface LockingWrites {
 const clusterContext = (run: RunRow, projectId: string) => ({ projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch })
 
 /** One slice of an upload's merged results stored: see storeResults. */
-async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], isNewRun: boolean, writes: LockingWrites) {
+async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], upload: UploadOf, writes: LockingWrites) {
   stepDone('unpack')
+  const { isNewRun, ciAttempt } = upload
   const previous = isNewRun ? new Map<string, StoredResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
+  let legs = 0
   for (const m of merged) {
     const before = previous.get(m.identityHash)
     if (before) {
-      m.result = mergeExecutions([before, m.result])
+      // Another shard's run of the test is a retry (GitHub's "Re-run failed jobs" is a later attempt of the same run
+      // key), unless the same attempt ran it: then it is another leg of a matrix, a repetition whose failure fails it.
+      const leg = ciAttempt != null && before.ciAttempt === ciAttempt
+      if (leg) legs++
+      m.result = mergeExecutions([before, leg ? { ...m.result, repeat: (before.repeat ?? 0) + 1 } : m.result])
       m.occurrences += 1
       // the same id: a page of the run's results (paged by id) neither loses nor repeats it, and its stored
       // attachments still point at it
@@ -147,7 +163,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   stepDone('properties')
   const known = await alreadyFailingOf(tx, run.id, merged, caseIds)
   stepDone('known')
-  await insertResults(tx, projectId, run, merged, {
+  await insertResults(tx, projectId, run, ciAttempt, merged, {
     propertiesId,
     links: (identityHash) => {
       const fingerprint = clusters.fingerprints.get(identityHash) ?? null
@@ -158,7 +174,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   stepDone('results')
   const failingOrFlaky = merged.filter(m => m.result.flaky || FAILING.has(m.result.status) || previous.has(m.identityHash))
     .map(m => caseIds.get(m.identityHash)!)
-  return { created: clusters.created, touched: clusters.touched, watched, unwatched, failingOrFlaky, caseIds }
+  return { created: clusters.created, touched: clusters.touched, watched, unwatched, failingOrFlaky, caseIds, legs }
 }
 
 /** The facts of a run a failure is judged against, as SQL: its start, creation, and its project's id and default branch. */
@@ -351,7 +367,7 @@ const RESULT_COLUMNS: BulkColumn[] = [
   ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
   ['error_stack', 'text'], ['stdout', 'text'], ['stderr', 'text'], ['line', 'int'], ['steps', 'jsonb'], ['annotations', 'jsonb'],
   ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties_id', 'uuid'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
-  ['known_failure', 'boolean'],
+  ['known_failure', 'boolean'], ['ci_attempt', 'smallint'],
 ]
 /** The columns of test_attempts an upload writes. */
 const ATTEMPT_COLUMNS: BulkColumn[] = [
@@ -365,8 +381,8 @@ const STREAMED_ATTEMPTS = 20_000
  * Inserts one result per merged test, and its attempts when there was more than one try: streamed with COPY on
  * Postgres, in COPY statements of at most MAX_BATCH_CHARS on PGlite (bulkWriter).
  */
-async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], links: RowLinks) {
-  const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString() }
+async function insertResults(tx: Tx, projectId: string, run: RunRow, ciAttempt: number | null, merged: MergedResult[], links: RowLinks) {
+  const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString(), ci_attempt: ciAttempt }
   const results = bulkWriter(tx, 'test_results', RESULT_COLUMNS)
   const attemptWriter = bulkWriter(tx, 'test_attempts', ATTEMPT_COLUMNS)
   // Rows are made a batch at a time (a 350k-result upload would otherwise hold every row object and id at once);
@@ -389,7 +405,9 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, merged: Mer
 }
 
 /** The snake_case rows of test_results (attempt rows go to `attemptRows`); empty collections are stored as null. */
-function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string>) {
+function resultRowsOf(
+  merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string | number | null>,
+) {
   const { links, propertiesId } = row
   return merged.map((m) => {
     const r = m.result
@@ -442,7 +460,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         attempts: own.length ? own : [single],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
         steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [],
-        properties: properties ?? {}, clusterId: row.clusterId,
+        properties: properties ?? {}, clusterId: row.clusterId, ciAttempt: row.ciAttempt,
       })
     }
   }

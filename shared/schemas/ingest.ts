@@ -57,6 +57,13 @@ export const ingestMetaSchema = z.object({
     .refine(s => new Date(s).getTime() > 0, 'startedAt is at or before 1970-01-01: give the time the run started.')
     .optional(),
   format: z.enum(REPORT_FORMATS, { message: `format must be one of ${REPORT_FORMATS.join(', ')}.` }).optional(),
+  /**
+   * The CI's attempt of the workflow run (GitHub's GITHUB_RUN_ATTEMPT, Azure's System.JobAttempt, Buildkite's retry
+   * count + 1; the CLI sends it): a test this run already holds from an upload of the same attempt is another leg of a
+   * matrix, whose failure fails the test, not a retry that passed.
+   */
+  ciAttempt: z.coerce.number('ciAttempt is a whole number from 1 to 32767.')
+    .refine(n => Number.isInteger(n) && n >= 1 && n <= 32_767, 'ciAttempt is a whole number from 1 to 32767.').optional(),
 })
 export type IngestMeta = z.infer<typeof ingestMetaSchema>
 
@@ -64,4 +71,4 @@ export type IngestMeta = z.infer<typeof ingestMetaSchema>
 export const reportMetaSchema = ingestMetaSchema.pick({
   branch: true, commit: true, commitMessage: true, buildUrl: true, environment: true, runKey: true,
 })
-export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format'] as const
+export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format', 'ciAttempt'] as const

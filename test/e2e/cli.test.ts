@@ -54,6 +54,27 @@ describe('proofdeck CLI against the built server', () => {
     expect(runs.items).toHaveLength(1)
   })
 
+  it('matrix legs of one attempt without --environment: a test failing on one leg fails the run, in either order; a re-run of the leg is a retry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-legs-'))
+    const leg = (name: string, failed: boolean, time = '0.1') => {
+      const file = join(dir, `${name}.xml`)
+      writeFileSync(file, `<testsuite name="api"><testcase classname="api" name="parses dates" file="api.spec.ts" time="${time}">${failed ? '<failure message="Invalid Date">Invalid Date</failure>' : ''}</testcase><testcase classname="api" name="works" file="api.spec.ts" time="0.1"/></testsuite>`)
+      return file
+    }
+    const upload = (project: string, runId: string, file: string, attempt: string) => run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', project, '--json'],
+      { env: { ...env, GITHUB_RUN_ID: runId, GITHUB_JOB: 'matrix', GITHUB_RUN_ATTEMPT: attempt } }).then(r => JSON.parse(r.stdout))
+    for (const [project, first, second] of [['cli-legs', true, false], ['cli-legs-2', false, true]] as const) {
+      await upload(project, '6161', leg(`${project}-node18`, first), '1')
+      const both = await upload(project, '6161', leg(`${project}-node20`, second), '1')
+      expect(both, project).toMatchObject({ status: 'failed', counts: { tests: 2, failed: 1, flaky: 0 } })
+      expect(both.rejected, project).toContainEqual({ item: '2 tests run again in attempt 1 of this CI run', reason: expect.stringContaining('Pass --environment') })
+    }
+    // GitHub's "Re-run failed jobs" runs the red leg again as attempt 2, and it passes: a pass on retry, as GitHub reads it
+    const rerun = await upload('cli-legs', '6161', leg('cli-legs-node18-again', false, '0.2'), '2')
+    expect(rerun).toMatchObject({ status: 'passed', counts: { tests: 2, failed: 0, flaky: 1 } })
+    expect(rerun.rejected).toEqual([])
+  })
+
   it('--fail-on-blocking judges a shard by its own tests: the shard that failed exits 1, a green shard of the same run 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-verdict-'))
     const shard = (name: string, failed: boolean) => {

@@ -100,6 +100,12 @@ export const testResults = pgTable('test_results', {
    * get_run say the same ever after; false or null for any other result.
    */
   knownFailure: boolean(),
+  /**
+   * The CI's attempt of the workflow that uploaded this result (GitHub's GITHUB_RUN_ATTEMPT, as the CLI sends it), or null:
+   * a later upload of the same attempt that runs the test again is another leg of a matrix, not a retry
+   * (services/run-results.ts storeSlice).
+   */
+  ciAttempt: smallint(),
 }, t => [
   primaryKey({ columns: [t.id, t.runStartedAt] }),
   index('test_results_run_status_idx').on(t.runId, t.status),

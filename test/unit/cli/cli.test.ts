@@ -14,17 +14,19 @@ const SHA = 'a'.repeat(40)
 describe('detectCi', () => {
   it.each([
     ['GitHub Actions (pull request)', { GITHUB_ACTIONS: 'true', GITHUB_HEAD_REF: 'feat/x', GITHUB_REF_NAME: '12/merge', GITHUB_SHA: SHA, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/web', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'test' },
-      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-test' }],
+      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-test', ciAttempt: '2' }],
     ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: SHA, CI_COMMIT_MESSAGE: 'fix: x', CI_JOB_URL: 'https://gitlab.com/j/1', CI_PIPELINE_ID: '5', CI_JOB_ID: '7' },
       { provider: 'gitlab', branch: 'main', commit: SHA, commitMessage: 'fix: x', buildUrl: 'https://gitlab.com/j/1', runKey: 'gl-5-7' }],
     ['Jenkins', { JENKINS_URL: 'https://ci', GIT_BRANCH: 'origin/main', GIT_COMMIT: SHA, BUILD_URL: 'https://ci/job/1/', BUILD_TAG: 'jenkins-web-1' },
       { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: 'jenkins-web-1' }],
     ['CircleCI', { CIRCLECI: 'true', CIRCLE_BRANCH: 'main', CIRCLE_SHA1: SHA, CIRCLE_BUILD_URL: 'https://circleci.com/b/1', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test' },
       { provider: 'circleci', branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/b/1', runKey: 'circle-w1-test' }],
-    ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j' },
-      { provider: 'buildkite', branch: 'main', commit: SHA, commitMessage: 'm', buildUrl: 'https://bk/1', runKey: 'bk-b-j' }],
-    ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1' },
-      { provider: 'azure', branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/web/_build/results?buildId=42', runKey: 'azure-42-j1' }],
+    ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_RETRY_COUNT: '0' },
+      { provider: 'buildkite', branch: 'main', commit: SHA, commitMessage: 'm', buildUrl: 'https://bk/1', runKey: 'bk-b-j', ciAttempt: '1' }],
+    ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '3' },
+      { provider: 'azure', branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/web/_build/results?buildId=42', runKey: 'azure-42-j1', ciAttempt: '3' }],
+    ['GitHub Actions attempt that is no number: left out, not refused by the server',
+      { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: 'x', GITHUB_JOB: 'test' }, { provider: 'github', runKey: 'gh-99-test' }],
     ['Jenkins multibranch pull request: the source branch, not "PR-24"',
       { JENKINS_URL: 'https://ci', BRANCH_NAME: 'PR-24', CHANGE_BRANCH: 'feat/x', CHANGE_ID: '24', GIT_COMMIT: SHA, BUILD_TAG: 'jenkins-web-PR-24-3' },
       { provider: 'jenkins', branch: 'feat/x', commit: SHA, runKey: 'jenkins-web-PR-24-3' }],
@@ -308,7 +310,7 @@ describe('proofdeck upload', () => {
     server.close()
     expect(r.code, r.stderr).toBe(0)
     const query = new URL(server.requests[0]!.url, server.url).searchParams
-    expect([query.get('branch'), query.get('commit'), query.get('runKey')]).toEqual(['main', SHA, 'gh-5-test'])
+    expect([query.get('branch'), query.get('commit'), query.get('runKey'), query.get('ciAttempt')]).toEqual(['main', SHA, 'gh-5-test', '1'])
   })
 
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {
