@@ -46,6 +46,7 @@ export function servingHeaders(a: { name: string, contentType: string, bytes: nu
     'content-length': String(a.bytes),
     'x-content-type-options': 'nosniff',
     'content-security-policy': `default-src 'none'; sandbox`,
-    'cache-control': 'private, max-age=86400',
+    // read again through the scope check each time: a copy in the browser outlived signing out, and losing the project
+    'cache-control': 'no-store',
   }
 }

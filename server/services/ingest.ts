@@ -272,7 +272,8 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
 async function resolveProject(tx: Tx, scope: Scope, slug: string, defaultBranch: string | undefined) {
   const find = async () => (await tx.select().from(projects).where(eq(projects.slug, slug)).limit(1))[0]
   const existing = await find()
-  if (!existing && scope.boundProjectId) {
+  // one answer whether the slug is unknown or another's: a bound key learns nothing of other projects
+  if (scope.boundProjectId && existing?.id !== scope.boundProjectId) {
     throw notFound(`No project "${slug}" that this key can write to: the key is bound to another project.`, 'project_not_found')
   }
   const create = () => tx.insert(projects).values({ slug, name: slug, defaultBranch: defaultBranch ?? 'main' }).onConflictDoNothing().returning()

@@ -21,7 +21,7 @@ const hashPassword = (password: string) => bcrypt.hash(password, useConfig().bcr
 
 // A deactivated account keeps its hash behind a "!" (as /etc/shadow locks an account): no password matches it,
 // the session version changes so its sessions end, and reactivating restores the old password.
-const LOCK = '!'
+export const LOCK = '!'
 const isLocked = (passwordHash: string) => passwordHash.startsWith(LOCK)
 
 /**

@@ -9,7 +9,7 @@ import { ReceiverRefused, resolveReceiver } from '../utils/receiver-address'
 import { registerJob, type JobAttempt } from './jobs'
 import { decryptSecret } from './llm/secret'
 import { WEBHOOK_JOB } from './webhook-events'
-import { serverSecret, WEBHOOK_SECRET_PURPOSE } from './webhooks'
+import { creatorMayManage, CREATOR_GONE, serverSecret, WEBHOOK_SECRET_PURPOSE } from './webhooks'
 
 /**
  * Sends one delivery: POST to the receiver with the event headers (and the signature for JSON), a timeout, no
@@ -65,10 +65,13 @@ function post(url: string, body: string, headers: Record<string, string>): Promi
 /** The job handler: one try of one delivery. */
 async function deliver({ deliveryId }: { deliveryId: string }, attempt: JobAttempt): Promise<void> {
   const db = await useDb()
-  const [row] = await db.select({ d: webhookDeliveries, url: webhooks.url, format: webhooks.format, sealed: webhooks.secretSealed })
-    .from(webhookDeliveries).innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+  const [row] = await db.select({
+    d: webhookDeliveries, url: webhooks.url, format: webhooks.format, sealed: webhooks.secretSealed, sends: sql<boolean>`${creatorMayManage(sql`webhooks`)}`,
+  }).from(webhookDeliveries).innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
     .where(eq(webhookDeliveries.id, deliveryId))
   if (!row || row.d.status !== 'pending') return // deleted with its webhook, or done before a crash
+  // queued (or retried) after the person who added the webhook lost the project: never sent
+  if (!row.sends) return record(deliveryId, { statusCode: null, error: CREATOR_GONE }, true)
   const payload = row.d.payload as unknown as EventPayload
   const headers: Record<string, string> = {
     'content-type': 'application/json', 'user-agent': 'Proofdeck-Webhooks', 'x-proofdeck-event': row.d.event, 'x-proofdeck-delivery': deliveryId,

@@ -4,6 +4,7 @@ import { deriveWebhookEvents, type UploadFacts } from '../analysis/webhooks'
 import { useDb, type Tx } from '../db'
 import { rowsJson, rowsOf } from '../db/sql'
 import { enqueueJob } from './jobs'
+import { creatorMayManage } from './webhooks'
 
 /**
  * The webhook outbox. The ingest transaction writes one pending delivery per event and subscribed webhook (so an
@@ -21,7 +22,7 @@ export const WEBHOOK_JOB = 'webhook-delivery'
  */
 export async function writeWebhookEvents(tx: Tx, projectId: string, receipt: UploadFacts['receipt'], baseUrl: string): Promise<string[]> {
   const hooks = rowsOf<{ id: string, events: string[] }>(await tx.execute(sql`
-    select id, events from webhooks where project_id = ${projectId}::uuid`))
+    select id, events from webhooks w where project_id = ${projectId}::uuid and ${creatorMayManage(sql`w`)}`))
   if (!hooks.length) return []
   const wanted = new Set(hooks.flatMap(h => h.events))
   // now() is the transaction's start: rows this transaction changed carry exactly it.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { WebhookDeliveryStatus, WebhookEvent } from '#shared/constants'
 import type { CreateWebhookBody } from '#shared/schemas/webhooks'
 import type { CreatedWebhook, WebhookDeliveryView, WebhookView } from '#shared/types/webhooks'
@@ -9,6 +9,7 @@ import { useConfig } from '../utils/config'
 import { notFound, unprocessable } from '../utils/errors'
 import { ReceiverRefused, resolveReceiver } from '../utils/receiver-address'
 import { encryptSecret } from './llm/secret'
+import { LOCK } from './users'
 import { authorize } from './policy'
 import { requireProject } from './projects'
 import { inScope, type Scope } from './scope'
@@ -34,6 +35,19 @@ interface DeliveryRow {
   created_at: string | Date
   delivered_at: string | Date | null
 }
+
+/**
+ * Whether the person who added a webhook (`w`: a webhooks row, as SQL) could add it now: an active account, an admin or
+ * a member of its project who is not a viewer. A webhook sends nothing once that ends: one added by someone later
+ * removed from the project, deactivated or deleted is a feed of the project's data they no longer may read (its
+ * settings say so, and another member adds it again).
+ */
+export const creatorMayManage = (w: SQL) => sql`exists (select 1 from users u where u.id = ${w}.created_by
+  and left(u.password_hash, 1) <> ${LOCK} and (u.role = 'admin' or (u.role = 'member'
+    and exists (select 1 from project_memberships m where m.user_id = u.id and m.project_id = ${w}.project_id))))`
+
+/** Why a webhook sends nothing (see creatorMayManage), in its settings and on the deliveries it did not send. */
+export const CREATOR_GONE = 'Not sent: the person who added this webhook no longer has access to the project (removed, deactivated or deleted). Delete it, and add it again if it is still wanted.'
 
 /** The server secret (NUXT_SESSION_PASSWORD) that seals webhook secrets at rest. */
 export function serverSecret(): string {
@@ -75,7 +89,8 @@ export async function createWebhook(scope: Scope, projectSlug: string, body: Cre
 export async function listWebhooks(scope: Scope, projectSlug: string): Promise<WebhookView[]> {
   const project = await requireProject(scope, projectSlug)
   const db = await useDb()
-  const rows = await db.select({ w: webhooks, by: users.name }).from(webhooks).leftJoin(users, eq(users.id, webhooks.createdBy))
+  const rows = await db.select({ w: webhooks, by: users.name, sends: sql<boolean>`${creatorMayManage(sql`webhooks`)}` })
+    .from(webhooks).leftJoin(users, eq(users.id, webhooks.createdBy))
     .where(and(eq(webhooks.projectId, project.id), inScope(scope, webhooks.projectId))).orderBy(webhooks.createdAt, webhooks.id)
   if (!rows.length) return []
   const recent = rowsOf<DeliveryRow>(await db.execute(sql`
@@ -83,8 +98,9 @@ export async function listWebhooks(scope: Scope, projectSlug: string): Promise<W
       select id, webhook_id, event, status, attempts, last_status_code, last_error, created_at, delivered_at from webhook_deliveries
       where webhook_id = w.id order by created_at desc, id desc limit ${RECENT_DELIVERIES}) d
     where w.project_id = ${project.id}::uuid order by d.created_at desc, d.id desc`))
-  return rows.map(({ w, by }) => ({
+  return rows.map(({ w, by, sends }) => ({
     id: w.id, url: shownUrl(w.url), events: w.events, format: w.format, createdBy: by, createdAt: w.createdAt.toISOString(),
+    paused: sends ? null : CREATOR_GONE,
     recentDeliveries: recent.filter(d => d.webhook_id === w.id).map((d): WebhookDeliveryView => ({
       id: d.id, event: d.event, status: d.status, statusCode: d.last_status_code, attempts: d.attempts, error: d.last_error,
       createdAt: iso(d.created_at), deliveredAt: isoOrNull(d.delivered_at),

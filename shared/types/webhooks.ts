@@ -22,11 +22,13 @@ export interface WebhookView {
   format: WebhookFormat
   createdBy: string | null
   createdAt: string
+  /** Why the webhook sends nothing (the person who added it lost access to the project), or null while it sends. */
+  paused: string | null
   /** The newest 20. */
   recentDeliveries: WebhookDeliveryView[]
 }
 
 /** The answer to creating a webhook: the signing secret appears here only. */
-export interface CreatedWebhook extends Omit<WebhookView, 'recentDeliveries'> {
+export interface CreatedWebhook extends Omit<WebhookView, 'recentDeliveries' | 'paused'> {
   secret: string
 }

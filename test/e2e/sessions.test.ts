@@ -228,6 +228,9 @@ describe('security headers', () => {
     const page = await fetch(`${server.url}/login`)
     expect(page.status).toBe(200)
     expectBaseHeaders(page)
+    expect(page.headers.get('cache-control')).toBe('no-store')
+    const signedIn = await fetch(`${server.url}/`, { headers: { cookie } })
+    expect([signedIn.status, signedIn.headers.get('cache-control')]).toEqual([200, 'no-store'])
 
     const me = await call(server, cookie, 'GET', '/api/me')
     expect(me.status).toBe(200)

@@ -174,6 +174,32 @@ describe('webhooks', () => {
     expect(again.status).toBe(200)
   })
 
+  it('sends nothing once the member who added a webhook loses the project (removed or deactivated), and its settings say why', async () => {
+    const creds = { email: 'mia@example.test', password: 'a long enough password' }
+    const { user } = await answer(call('POST', '/api/users', { ...creds, name: 'mia', role: 'member', projectSlugs: ['web'] }), 201)
+    const mia = await login(server, creds)
+    const hook = await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/mia`, events: ['run.failed'] }, mia), 201)
+    const pausedOf = async () => (await list()).find((h: { id: string }) => h.id === hook.id).paused
+    await uploadRun(['checkout pays'])
+    await vi.waitFor(() => expect(delivered('/mia')).toHaveLength(1), { timeout: 30_000, interval: 200 })
+    expect(await pausedOf()).toBeNull()
+
+    await answer(call('PATCH', `/api/users/${user.id}`, { projectSlugs: [] }), 200)
+    expect(await pausedOf()).toMatch(/^Not sent: the person who added this webhook no longer has access to the project/)
+    await uploadRun(['checkout pays'])
+    await settled()
+    // back in the project, it sends again; deactivated, it does not
+    await answer(call('PATCH', `/api/users/${user.id}`, { projectSlugs: ['web'] }), 200)
+    await uploadRun(['checkout pays'])
+    await vi.waitFor(() => expect(delivered('/mia')).toHaveLength(2), { timeout: 30_000, interval: 200 })
+    await answer(call('PATCH', `/api/users/${user.id}`, { active: false }), 200)
+    await uploadRun(['checkout pays'])
+    await settled()
+    expect(delivered('/mia')).toHaveLength(2)
+    expect(receiver.received.filter(r => r.path === '/mia')).toHaveLength(2)
+    await answer(call('DELETE', `/api/projects/web/webhooks/${hook.id}`), 204)
+  })
+
   it('delivers an event whose receiver was mid-request when the server was killed, after the restart, with the same delivery id', async () => {
     await answer(call('POST', '/api/projects/web/webhooks', { url: `${base}/hold`, events: ['run.failed'] }), 201)
     const before = receiver.received.length

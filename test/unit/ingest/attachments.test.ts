@@ -85,5 +85,6 @@ describe('what a stored file is and how it is served', () => {
     expect(headers['content-disposition']).toMatch(new RegExp(`^${disposition}; filename="[\\w.-]+"$`))
     expect(headers['x-content-type-options']).toBe('nosniff')
     expect(headers['content-security-policy']).toBe(`default-src 'none'; sandbox`)
+    expect(headers['cache-control']).toBe('no-store')
   })
 })
