@@ -167,7 +167,24 @@ const READ_ONLY = Object.freeze({ readOnlyHint: true })
 
 const scopeOf = (authInfo: AuthInfo | undefined) => authInfo?.extra?.scope as Scope
 
-const modern = createMcpHandler(({ authInfo }) => buildServer(scopeOf(authInfo)), { legacy: 'reject', responseMode: 'json' })
+/**
+ * The SDK warns at every start that JSON responses drop mid-call notifications. Proofdeck's tools send none (stateless,
+ * JSON answers: docs/mcp.md), so the line only told operators of a problem they do not have: it is left out.
+ */
+function quietly<T>(make: () => T): T {
+  const warn = console.warn
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('responseMode: \'json\' drops mid-call notifications')) warn(...args)
+  }
+  try {
+    return make()
+  }
+  finally {
+    console.warn = warn
+  }
+}
+
+const modern = quietly(() => createMcpHandler(({ authInfo }) => buildServer(scopeOf(authInfo)), { legacy: 'reject', responseMode: 'json' }))
 
 /** A legacy-era request served by a server of its own; `body` and `headers` (the client's) say whether to keep the answer. */
 async function legacy(
