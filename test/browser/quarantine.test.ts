@@ -87,6 +87,26 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.getByTestId('quarantine-reason-input').waitFor()
   })
 
+  it('a note saved alone on a regressed cluster keeps it regressed, and the keyboard\'s focus moves to its status', async () => {
+    const cookie = await login(server)
+    const red = (runKey: string) => upload(server, [{ name: 'r.json', content: report('failed') }], { key, query: { project: 'regress', branch: 'main', runKey } })
+    const cluster = (await red('r1')).body.newClusters.find((c: { title: string }) => c.title.includes('got'))
+    const patch = await fetch(`${server.url}/api/clusters/${cluster.id}`, {
+      method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'resolved' }),
+    })
+    expect(patch.status).toBe(200)
+    await red('r2')
+    const read = async () => (await (await fetch(`${server.url}/api/clusters/${cluster.id}`, { headers: { cookie } })).json()) as { status: string, statusNote: string }
+    expect((await read()).status).toBe('regressed')
+    await page.goto(`${server.url}/clusters/${cluster.id}`, { waitUntil: 'networkidle' })
+    expect(await page.getByTestId('triage-save').isDisabled()).toBe(true)
+    expect(await page.getByTestId('triage-select').getByRole('radio', { checked: true }).count()).toBe(0)
+    await page.getByTestId('triage-note').fill('Dana is on it')
+    await page.getByTestId('triage-save').click()
+    await expect.poll(read).toMatchObject({ status: 'regressed', statusNote: 'Dana is on it' })
+    await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="triage"]'))).toBe(true)
+  })
+
   it('shows the badge on the flaky list and proposes release on the flaky page after 10 passes in a row', async () => {
     await page.goto(`${server.url}/tests/${testCaseId}`, { waitUntil: 'networkidle' })
     await page.getByTestId('quarantine-reason-input').fill('Vendor sandbox times out')
