@@ -41,7 +41,9 @@ export function useClusterDiagnosis(clusterId: MaybeRefOrGetter<string>) {
   async function sendFeedback(body: { helpful: boolean, note?: string }) {
     const latest = fetched.data.value?.latest
     if (!latest) return
-    latest.feedback = await request(`/api/diagnoses/${latest.id}/feedback`, { method: 'POST', body })
+    const feedback = await request<typeof latest.feedback>(`/api/diagnoses/${latest.id}/feedback`, { method: 'POST', body })
+    // useFetch's data is a shallow ref (Nuxt 4): a new object, or the buttons kept their old counts until a reload
+    if (fetched.data.value?.latest?.id === latest.id) fetched.data.value = { ...fetched.data.value, latest: { ...latest, feedback } }
   }
   async function loadContext() {
     context.value = await request<ClusterContext>(`/api/clusters/${id.value}/context`)

@@ -18,6 +18,8 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
 
 export const CLUSTER_STATUSES = ['open', 'investigating', 'resolved', 'ignored', 'regressed'] as const
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number]
+/** The clusters still to work on: a project's "open clusters" count, and the clusters list's `unresolved` filter. */
+export const UNRESOLVED_CLUSTER_STATUSES = ['open', 'investigating', 'regressed'] as const satisfies readonly ClusterStatus[]
 /** What a person may set; `regressed` is set by ingest when a resolved cluster fails again. */
 export const TRIAGE_STATUSES = ['open', 'investigating', 'resolved', 'ignored'] as const satisfies ClusterStatus[]
 export type TriageStatus = (typeof TRIAGE_STATUSES)[number]

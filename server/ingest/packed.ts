@@ -72,44 +72,73 @@ export interface FoldedUpload {
   slices: (size: number) => Generator<MergedResult[]>
 }
 
+/** Repetitions one file may number (Playwright's repeatEach, a suite written twice) before the next file's begin. */
+const FILE_REPEATS = 1_000_000
+
+/** A later execution of a test in the upload, and the file it came in. */
+interface Later { file: number, result: ParsedResult }
+
+/** One test's executions in several files folded: a file's own duplicates are retries of each other, another file's repetitions. */
+function foldAcrossFiles(headFile: number, head: ParsedResult, later: Later[]): ParsedResult {
+  const numbered = (file: number, r: ParsedResult) => ({ ...r, repeat: file * FILE_REPEATS + (r.repeat ?? 0) })
+  const merged = mergeExecutions([numbered(headFile, head), ...later.map(l => numbered(l.file, l.result))])
+  return { ...merged, repeat: head.repeat }
+}
+
+/** The receipt's note on tests that came in more than one file of the upload (foldUpload). */
+function inTwoFilesNote(n: number): RejectedItem {
+  return {
+    item: `${n.toLocaleString('en-US')} test${n === 1 ? '' : 's'} in more than one file of this upload`,
+    reason: `the same suite and name came in two files (the same class in two modules?): ${n === 1 ? 'it is' : 'each is'} kept as one result that fails if any file's run failed, not as a retry. Give each module's reports a file attribute, or upload each module as a project or run of its own, to keep them apart.`,
+  }
+}
+
 /**
- * Folds the results of the new files of an upload by identity: duplicates (in one file or across files) become
- * attempts of one result (mergeExecutions), nameless tests are rejected. Only the identities are read up front,
- * and only a batch that repeats an identity is unpacked to keep its repeats; each result is otherwise unpacked
- * once, when its slice is made.
+ * Folds the results of the new files of an upload by identity: duplicates become attempts of one result
+ * (mergeExecutions), nameless tests are rejected. Duplicates in one file are a reporter's retries; in two files they
+ * are repetitions (the same class in two modules of a build, which JUnit reports without a file: a failure in either
+ * fails the result, never a pass on retry), and the receipt counts them. Only the identities are read up front, and
+ * only a batch that repeats an identity is unpacked to keep its repeats; each result is otherwise unpacked once, when
+ * its slice is made.
  */
 export function foldUpload(files: UploadFile[]): FoldedUpload {
-  const first = new Map<string, number>()
-  // the second and later executions of a repeated identity (rare: shards of one test, a reporter's reruns)
-  const repeats = new Map<string, ParsedResult[]>()
+  /** Each identity's first execution: its place in the upload and its file. */
+  const first = new Map<string, { slot: number, file: number }>()
+  // the second and later executions of a repeated identity (rare: shards of one test, a reporter's reruns), with their file
+  const repeats = new Map<string, Later[]>()
+  const inTwoFiles = new Set<string>()
   const rejected: RejectedItem[] = []
   let slot = 0
-  for (const file of files) {
+  for (const [fileIndex, file] of files.entries()) {
     for (const batch of file.batches) {
-      for (const suitePath of batch.nameless) {
-        rejected.push({
-          item: `${file.name}: a test in ${suitePath.join(' › ') || 'the root suite'}`,
-          reason: 'it has no name, so it cannot be tracked across runs',
-        })
-      }
+      rejected.push(...batch.nameless.map(suitePath => ({
+        item: `${file.name}: a test in ${suitePath.join(' › ') || 'the root suite'}`,
+        reason: 'it has no name, so it cannot be tracked across runs',
+      })))
       let repeated: number[] | null = null
       for (let i = 0; i < batch.identities.length; i++, slot++) {
         const id = batch.identities[i]!
-        if (!first.has(id)) first.set(id, slot)
+        if (!first.has(id)) first.set(id, { slot, file: fileIndex })
         else (repeated ??= []).push(i)
       }
       if (!repeated) continue
       const results = unpackBatch(batch)
       for (const i of repeated) {
         const id = batch.identities[i]!
+        const later = { file: fileIndex, result: results[i]! }
         const list = repeats.get(id)
-        if (list) list.push(results[i]!)
-        else repeats.set(id, [results[i]!])
+        if (list) list.push(later)
+        else repeats.set(id, [later])
+        if (first.get(id)!.file !== fileIndex) inTwoFiles.add(id)
       }
     }
   }
-  const duplicates = [...repeats].sort(([a], [b]) => first.get(a)! - first.get(b)!)
-    .map(([, later]) => ({ test: testLabel(later[0]!), occurrences: later.length + 1 }))
+  const duplicates = [...repeats].sort(([a], [b]) => first.get(a)!.slot - first.get(b)!.slot)
+    .map(([, later]) => ({ test: testLabel(later[0]!.result), occurrences: later.length + 1 }))
+  if (inTwoFiles.size) rejected.push(inTwoFilesNote(inTwoFiles.size))
+  const fold = (id: string, head: ParsedResult, later: Later[]) => inTwoFiles.has(id)
+    ? foldAcrossFiles(first.get(id)!.file, head, later)
+    : mergeExecutions([head, ...later.map(l => l.result)])
 
   function* slices(size: number): Generator<MergedResult[]> {
     let slice: MergedResult[] = []
@@ -119,10 +148,10 @@ export function foldUpload(files: UploadFile[]): FoldedUpload {
         const results = unpackBatch(batch)
         for (let i = 0; i < results.length; i++, at++) {
           const identityHash = batch.identities[i]!
-          if (first.get(identityHash) !== at) continue
+          if (first.get(identityHash)!.slot !== at) continue
           const later = repeats.get(identityHash)
           slice.push(later
-            ? { identityHash, result: mergeExecutions([results[i]!, ...later]), occurrences: later.length + 1 }
+            ? { identityHash, result: fold(identityHash, results[i]!, later), occurrences: later.length + 1 }
             : { identityHash, result: results[i]!, occurrences: 1 })
         }
         if (slice.length < size) continue

@@ -41,6 +41,7 @@ const MAX_BODY = 1_048_576
 const NEXT_STEP: Record<string, string> = {
   project_not_found: 'list_projects (or the projects page) shows the ones you can read.',
   run_not_found: 'list_runs gives the ids of a project\'s runs.',
+  compare_run_not_found: 'list_runs gives the ids of a project\'s runs.',
   test_case_not_found: 'get_run, list_failed_cases and list_flaky_tests give test case ids.',
   cluster_not_found: 'list_clusters gives cluster ids.',
   diagnosis_not_found: 'get_cluster_diagnosis takes a cluster id from list_clusters.',

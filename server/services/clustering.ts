@@ -6,7 +6,7 @@ import type { UpdateClusterBody } from '#shared/schemas/clusters'
 import type { IngestReceipt } from '#shared/types/ingest'
 import type { ClusterTriage } from '#shared/types/triage'
 import { badRequest } from '../utils/errors'
-import { clusterNotFound } from './clusters'
+import { clusterMissing, clusterNotFound } from './clusters'
 import { authorize } from './policy'
 import { inScope, type Scope } from './scope'
 import { diagnoseClusters } from './diagnoses'
@@ -265,7 +265,7 @@ export async function updateCluster(scope: Scope, clusterId: string, body: Updat
   const triage = await db.transaction(async (tx) => {
     const cluster = await lockOpenCluster(tx, scope, clusterId)
     // Existence first: a viewer learns nothing about clusters outside its scope, not even that they exist.
-    if (!cluster) throw clusterNotFound()
+    if (!cluster) throw await clusterMissing(scope, clusterId, tx)
     authorize(scope, 'triage')
     if (body.mergeClusterId) {
       if (body.mergeClusterId === clusterId) throw badRequest('A cluster cannot be merged into itself.')

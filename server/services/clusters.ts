@@ -1,13 +1,14 @@
 import { and, desc, eq, inArray, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import { NO_OWNER } from '#shared/constants'
 import type { GroupedPage } from '#shared/types/explorer'
-import { readOrPrimary, useDb, useReadDb, schema, type Db } from '../db'
+import { readOrPrimary, useDb, useReadDb, schema, type Db, type Tx } from '../db'
 import { hasValue, runKept, slot, type Has } from '../db/kept'
+import { rowsOf } from '../db/sql'
 import type { ListClustersPageQuery } from '#shared/schemas/reads'
 import type { ClusterDetail, ClusterSummary, RunRefView } from '#shared/types/reads'
 import { notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage } from './pagination'
-import { requireProject } from './projects'
+import { requireProject, UNRESOLVED } from './projects'
 import { ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
 import { clusterTextLike, likePattern } from './search'
@@ -60,7 +61,8 @@ export async function listClusters(scope: Scope, projectSlug: string, query: Lis
   const list = listOf('clusters', projectSlug, query.query, query.status, query.category, query.owner)
   const after = query.groupBy ? null : decodeCursor<string>(query.cursor, 'timestamp', list)
   const values: Record<string, string | number | null | undefined> = {
-    ...scopeSlot(scope), slug: projectSlug, status: query.status, category: query.category,
+    ...scopeSlot(scope), slug: projectSlug, category: query.category,
+    status: query.status === 'unresolved' ? undefined : query.status, unresolved: query.status === 'unresolved' ? 'yes' : undefined,
     pattern: query.query && likePattern(query.query),
     owner: query.owner === NO_OWNER ? undefined : query.owner, noOwner: query.owner === NO_OWNER ? 'yes' : undefined,
     afterKey: after?.key, afterId: after?.id, limit: query.limit + 1,
@@ -90,6 +92,7 @@ function clusterFilter(has: Has, value: (name: string) => string | Placeholder, 
     sql`${failureClusters.projectId} = (select ${projects.id} from ${projects} where ${projects.slug} = ${value('slug')} and ${visible})`,
     isNull(failureClusters.mergedIntoId),
     has('status') ? sql`${failureClusters.status} = ${value('status')}` : undefined,
+    has('unresolved') ? UNRESOLVED : undefined,
     has('category') ? sql`${failureClusters.category} = ${value('category')}` : undefined,
     has('pattern') ? clusterTextLike(value('pattern')) : undefined,
     has('owner') ? ownedBy(value('owner')) : has('noOwner') ? OWNED_BY_NO_ONE : undefined,
@@ -138,19 +141,45 @@ export function clusterNotFound(message = CLUSTER_NOT_FOUND) {
   return notFound(message, 'cluster_not_found')
 }
 
-/** Like findCluster, but a cluster the caller cannot see is a 404. */
+/** Like findCluster, but a cluster the caller cannot see is a 404 (one merged away names its cluster: clusterMissing). */
 export async function requireCluster(scope: Scope, clusterId: string): Promise<ClusterWithProject> {
   const cluster = await findCluster(scope, clusterId)
-  if (!cluster) throw clusterNotFound()
+  if (!cluster) throw await clusterMissing(scope, clusterId)
   return cluster
+}
+
+/**
+ * The 404 for a cluster id that names no live cluster the caller sees. A cluster merged into another names the one its
+ * failures live in now (`data.mergedInto`): receipts, comments, webhooks and issues link the id they were given, and
+ * the cluster page follows it.
+ */
+export async function clusterMissing(scope: Scope, clusterId: string, db?: Tx) {
+  const into = await mergedInto(scope, clusterId, db)
+  return into
+    ? notFound(`This failure cluster was merged into cluster ${into}, which holds its failures now: read that one.`, 'cluster_merged', { mergedInto: into })
+    : clusterNotFound()
 }
 
 /** One cluster with its signature, the tests it hits, its occurrences per day and its latest diagnosis. */
 export async function getCluster(scope: Scope, clusterId: string): Promise<ClusterDetail> {
   // a cluster the replica has not replayed yet (one an upload just made) is read on the primary
   const found = await readOrPrimary(db => readCluster(db, scope, clusterId))
-  if (!found) throw clusterNotFound()
+  if (!found) throw await clusterMissing(scope, clusterId)
   return found
+}
+
+/** The live cluster a merged-away one lives on in (merges may chain), in the caller's scope; null for any other id. */
+async function mergedInto(scope: Scope, clusterId: string, tx?: Tx): Promise<string | null> {
+  // inside a transaction, on it: the embedded database has one connection, which the transaction holds
+  const db = tx ?? await useDb()
+  const rows = rowsOf<{ id: string }>(await db.execute(sql`
+    with recursive chain(id, target, hops) as (
+      select id, merged_into_id, 0 from ${failureClusters} where id = ${clusterId}::uuid and merged_into_id is not null
+        and ${inScope(scope, failureClusters.projectId)}
+      union all
+      select c.id, c.merged_into_id, chain.hops + 1 from ${failureClusters} c join chain on c.id = chain.target where chain.hops < 20)
+    select id from chain where target is null`))
+  return rows[0]?.id ?? null
 }
 
 /**

@@ -5,7 +5,7 @@ import type { CompareRunsQuery } from '#shared/schemas/reads'
 import type { TestStatus } from '#shared/constants'
 import { RUN_CHANGES, SLOWER_MS, SLOWER_RATIO, type RunChange } from '#shared/search'
 import type { ComparedTest, RunComparison } from '#shared/types/search'
-import { badRequest } from '../utils/errors'
+import { badRequest, notFound } from '../utils/errors'
 import { clipError, findRun, runBefore, toRunSummary } from './runs'
 import type { Scope } from './scope'
 
@@ -70,7 +70,10 @@ export async function compareRuns(scope: Scope, runId: string, query: CompareRun
   let base = null
   let baseReason: RunComparison['baseReason'] = null
   if (query.to !== 'previous') {
-    const other = await findRun(scope, query.to)
+    // a `to` that names no run is said as such: the page and MCP name that id, not the run compared
+    const other = await findRun(scope, query.to).catch((err: { statusCode?: number }) => {
+      throw err?.statusCode === 404 ? notFound('No run to compare with has this id visible to you (the run given to compare with: `to`, or compareTo over MCP).', 'compare_run_not_found') : err
+    })
     if (other.run.projectId !== run.projectId) {
       throw badRequest('Both runs must belong to the same project: test cases are compared within one project.', 'runs_of_different_projects')
     }

@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
+import { UNRESOLVED_CLUSTER_STATUSES } from '#shared/constants'
 import { useDb, useReadDb, schema } from '../db'
 import { runKept, slot } from '../db/kept'
 import type { ProjectDetail, ProjectOverview, RepositoryRef, RunSummary } from '#shared/types/reads'
@@ -7,6 +8,9 @@ import { fromRunTuples, recentRunsOf } from './runs'
 import { inScope, inScopeSlot, scopeSlot, type Scope } from './scope'
 
 const { projects, runs, testCases, failureClusters, projectRollups, projectDayRollups } = schema
+
+/** A cluster still to work on (UNRESOLVED_CLUSTER_STATUSES), as SQL: the count of a project's open clusters, and its filter. */
+export const UNRESOLVED = sql`${failureClusters.status} in (${sql.raw(UNRESOLVED_CLUSTER_STATUSES.map(s => `'${s}'`).join(', '))})`
 
 /** The overview's pass-rate window, in UTC days (today included). */
 const HEALTH_DAYS = 30
@@ -57,7 +61,7 @@ async function projectOverviews(
     flakyTests: sql<number>`(select count(*)::int from ${testCases}
       where ${testCases.projectId} = ${projects.id} and ${testCases.flakyLabel} = 'flaky')`,
     openClusters: sql<number>`(select count(*)::int from ${failureClusters} where ${failureClusters.projectId} = ${projects.id}
-      and ${failureClusters.mergedIntoId} is null and ${failureClusters.status} in ('open', 'investigating', 'regressed'))`,
+      and ${failureClusters.mergedIntoId} is null and ${UNRESOLVED})`,
     days: sql<DayRow[]>`(select coalesce(json_agg(json_build_array(d.day, d.dr, d.dp, d.de, d.p, d.e) order by d.day), '[]'::json) from (
       select to_char(d.day, 'YYYY-MM-DD') as day, (coalesce(sum(d.runs) filter (where ${onDefault}), 0))::int as dr,
         coalesce(sum(d.passed) filter (where ${onDefault}), 0)::int as dp,

@@ -139,8 +139,15 @@ export const listClustersQuerySchema = z.object({
   cursor: cursorSchema,
   limit: limit(100, 20),
 })
-/** The dashboard's clusters list also narrows to clusters with a test of one owner. */
-export const listClustersPageQuerySchema = listClustersQuerySchema.extend({ owner: ownerFilter, groupBy: groupByFilter })
+const PAGE_CLUSTER_STATUSES = [...CLUSTER_STATUSES, 'unresolved'] as const
+/**
+ * The dashboard's clusters list also narrows to clusters with a test of one owner, and to the unresolved ones (open,
+ * investigating or regressed: what the project page counts as its open clusters).
+ */
+export const listClustersPageQuerySchema = listClustersQuerySchema.extend({
+  status: z.enum(PAGE_CLUSTER_STATUSES, `status is one of: ${PAGE_CLUSTER_STATUSES.join(', ')}.`).optional(),
+  owner: ownerFilter, groupBy: groupByFilter,
+})
 export type ListClustersPageQuery = z.infer<typeof listClustersPageQuerySchema>
 
 const SEARCH_KINDS = ['all', 'tests', 'clusters'] as const

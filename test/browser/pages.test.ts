@@ -301,6 +301,14 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await expect.poll(() => page.getByTestId('triage-status').textContent()).toBe(next)
     const after = await api<{ status: string, statusNote: string }>(`/api/clusters/${clusterId}`)
     expect(after).toMatchObject({ status: next, statusNote: 'Looking into it in the browser test' })
+    // the keyboard's focus stays in the triage card (Save is disabled once saved)
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="triage"]'))).toBe(true)
+
+    // feedback on the diagnosis counts at once, without a reload
+    const helpful = page.getByTestId('diagnosis-feedback').getByRole('button', { name: /^Helpful · \d+$/ })
+    const before = Number((await helpful.textContent())!.match(/\d+/)![0])
+    await helpful.click()
+    await expect.poll(() => helpful.textContent()).toContain(`Helpful · ${before + 1}`)
 
     await page.getByTestId('context-toggle').click()
     await page.getByTestId('diagnosis-context').waitFor()

@@ -108,7 +108,16 @@ describe('analysis at ingest', () => {
   it('merging two clusters by hand keeps the merged fingerprint as an alias: its next failure lands in the target', async () => {
     expect(step.merged.status).toBe(200)
     expect(step.merged.body.occurrences).toBe(25)
-    expect((await patch(receipts[9].newClusters[0].id, { status: 'open' })).status).toBe(404)
+    const merged = receipts[9].newClusters[0].id
+    expect((await patch(merged, { status: 'open' })).status).toBe(404)
+    // the merged cluster's links (receipts, comments, issues) name where its failures went, and the page follows them
+    const target = receipts[5].newClusters[0].id
+    const gone = await fetch(`${server.url}/api/clusters/${merged}`, { headers: { cookie } })
+    expect([gone.status, ((await gone.json()) as any).data]).toEqual([404, { code: 'cluster_merged', mergedInto: target }])
+    const page = await fetch(`${server.url}/clusters/${merged}`, { headers: { cookie }, redirect: 'manual' })
+    expect([page.status, page.headers.get('location')]).toEqual([302, `/clusters/${target}?mergedFrom=${merged}`])
+    const outsider = await fetch(`${server.url}/api/clusters/${merged}`)
+    expect(outsider.status).toBe(401)
     expect(receipts[14].newClusters).toEqual([])
     expect(step.aliased.body.occurrences).toBe(26)
   })

@@ -354,7 +354,8 @@ describe('read API on the demo dataset', () => {
     expect(older.baseReason).toBe('chosen')
     const webRun = (await ok('/api/projects/web/runs?limit=1')).items[0]
     expect((await get(`/api/runs/${red.id}/compare?to=${webRun.id}`)).body.message).toMatch(/same project/)
-    expect((await get(`/api/runs/${red.id}/compare?to=00000000-0000-4000-8000-000000000000`)).status).toBe(404)
+    const unknownTo = await get(`/api/runs/${red.id}/compare?to=00000000-0000-4000-8000-000000000000`)
+    expect([unknownTo.status, unknownTo.body.data.code]).toEqual([404, 'compare_run_not_found'])
     expect((await get(`/api/runs/${red.id}/compare?to=yesterday`)).body.message).toMatch(/compareTo is "previous" or a run id/)
 
     const mcp = await mcpAs()
@@ -414,7 +415,10 @@ describe('read API on the demo dataset', () => {
     const bound = await mcpAs('web')
     expect((await bound('get_run', { runId: `billing#${red.number}` })).text).toMatch(/No project "billing"/)
     expect((await bound('get_run', { runId: red.id, compareTo: 'previous' })).text).toMatch(/No run with this id/)
-    expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/No run with this id/)
+    // another project's run to compare with reads as an unknown id: the same 404 as a UUID that names nothing
+    expect((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text).toMatch(/^No run to compare with has this id visible to you/)
+    expect((await bound('get_run', { runId: webRun.id, compareTo: '00000000-0000-4000-8000-000000000000' })).text)
+      .toBe((await bound('get_run', { runId: webRun.id, compareTo: red.id })).text)
   })
 
   it('explores a project\'s tests: every test once at the largest page, sorts, filters, the window, regressions', async () => {

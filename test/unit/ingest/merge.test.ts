@@ -155,8 +155,6 @@ describe('foldUpload', () => {
   it.each<[UploadFile[], Record<string, number>, string]>([
     // [files, merged (label: occurrences), why]
     [[file('a.xml', execution('P'), execution('P'))], { 'cart › adds an item': 2 }, 'a duplicate identity in one file is one result'],
-    [[file('a.xml', execution('F')), file('b.xml', execution('P'))], { 'cart › adds an item': 2 },
-      'the same test in two files is one result'],
     [[file('a.xml', execution('P', { variant: 'chromium' }), execution('P', { variant: 'firefox' }))],
       { 'cart › adds an item [chromium]': 1, 'cart › adds an item [firefox]': 1 }, 'variants are different tests'],
     [[file('a.xml', execution('P'), execution('P', { title: 'removes an item' }))],
@@ -168,12 +166,27 @@ describe('foldUpload', () => {
     expect(rejected).toEqual([])
   })
 
-  it('folds duplicates into attempts of one result, flaky when a failure is followed by a pass', () => {
-    const { merged } = mergeUpload([file('a.xml', execution('F')), file('b.xml', execution('P'))])
+  it('folds duplicates in one file into attempts of one result, flaky when a failure is followed by a pass', () => {
+    const { merged } = mergeUpload([file('a.xml', execution('F'), execution('P'))])
     expect(merged).toHaveLength(1)
     expect(merged[0]!.identityHash).toBe(testIdentity(execution('P')))
     expect(merged[0]!.result).toMatchObject({ status: 'passed', flaky: true })
     expect(letters(merged[0]!.result)).toBe('FP')
+  })
+
+  it.each([['failed in the first file', 'F', 'P'], ['failed in the second file', 'P', 'F']])(
+    'keeps the same test in two files (one class in two modules) failed when it %s, never a pass on retry, and says so', (_, a, b) => {
+      const { merged, rejected } = mergeUpload([file('api/TEST-x.xml', execution(a)), file('web/TEST-x.xml', execution(b))])
+      expect(merged).toHaveLength(1)
+      expect(merged[0]!.occurrences).toBe(2)
+      expect(merged[0]!.result).toMatchObject({ status: 'failed', flaky: false })
+      expect(merged[0]!.result.repeat).toBeUndefined()
+      expect(rejected).toEqual([{ item: '1 test in more than one file of this upload', reason: expect.stringContaining('kept as one result that fails if any file\'s run failed') }])
+    })
+
+  it('still reads a file\'s own reruns as retries when the test is in another file too', () => {
+    const { merged } = mergeUpload([file('a.xml', execution('F'), execution('P')), file('b.xml', execution('P'))])
+    expect(merged[0]!.result).toMatchObject({ status: 'passed', flaky: true })
   })
 
   it.each([
