@@ -54,7 +54,8 @@ Options:
   --max-attachment-mb <n> leave out attachment files larger than this (default 20)
   --max-attachments-mb <n>
                           attachment files of one upload together at most this (default 30)
-  --strict                exit 1 when the server rejected any item
+  --strict                exit 1 when the server rejected any item, or a file or pattern given found no
+                          report (without it, a warning: the reports found are uploaded)
   --fail-on-blocking      exit 1 when a test that is not quarantined failed; quarantined
                           failures are forgiven (and named)
   --json                  print the raw receipt
@@ -125,9 +126,15 @@ async function upload(argv, env) {
   if (!token) throw new UsageError('Set PROOFDECK_TOKEN (or --token) to an API key with the ingest scope (Settings → API keys).')
   if (!values.project) throw new UsageError('Say which project the run belongs to: --project <slug>.')
   if (positionals[0] === 'quarantine') return quarantine(base, token, values)
-  const { files, missing } = expandPatterns(positionals.slice(1))
-  if (missing.length) throw new UsageError(`No report found at ${missing.join(', ')}.`)
-  if (!files.length) throw new UsageError('Give at least one report file: proofdeck upload junit.xml --project web')
+  const { files: found, missing } = expandPatterns(positionals.slice(1))
+  // Maven Failsafe's summary sits beside its reports, so `target/failsafe-reports/*.xml` takes it: it is no test report
+  const files = found.filter(f => basename(f) !== 'failsafe-summary.xml')
+  if (!files.length) {
+    throw new UsageError(missing.length ? `No report found at ${missing.join(', ')}.` : 'Give at least one report file: proofdeck upload junit.xml --project web')
+  }
+  // a module that did not compile writes no reports: the others' results are still the run's (--strict fails the job)
+  if (missing.length && !values.quiet) console.error(`warning: no report found at ${missing.join(', ')}; the run holds the ${files.length} file${files.length === 1 ? '' : 's'} found.`)
+  if (found.length > files.length && !values.quiet) console.error('Left out failsafe-summary.xml: Maven Failsafe\'s summary, not a test report.')
 
   const ci = detectCi(env, path => readFileSync(path, 'utf8'))
   const start = pickStartedAt(values['started-at'], ci, Date.now())
@@ -190,7 +197,7 @@ async function upload(argv, env) {
   const markdown = renderSummary(receipt)
   for (const target of [values.summary, env.GITHUB_STEP_SUMMARY].filter(Boolean)) appendFileSync(target, `${markdown}\n`)
   await comment(receipt, markdown, values, env)
-  if (values.strict && receipt.rejected.length) return 1
+  if (values.strict && (receipt.rejected.length || missing.length)) return 1
   if (!values['fail-on-blocking']) return 0
   const verdict = blockingVerdict(receipt)
   if (verdict.line) console.error(verdict.line)

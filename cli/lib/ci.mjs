@@ -84,7 +84,10 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
     return clean({
       // a multibranch change request has BRANCH_NAME "PR-24" and its source branch in CHANGE_BRANCH
       provider: 'jenkins', branch: strip(env.CHANGE_BRANCH || env.BRANCH_NAME || env.GIT_BRANCH, 'origin/'), defaultBranch: env.CHANGE_TARGET,
-      commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL, runKey: env.BUILD_TAG,
+      // with the commit: a build number comes back when a job is recreated or restored from a backup, and a new build
+      // had joined the old build's run (its date and commit) as a shard
+      commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL,
+      runKey: env.BUILD_TAG && (sha(env.GIT_COMMIT) ? `${env.BUILD_TAG}-${env.GIT_COMMIT.slice(0, 12)}` : env.BUILD_TAG),
     })
   }
   return { provider: null }

@@ -38,9 +38,16 @@ export function resultRow(r: Row): Record<string, unknown> {
   }
 }
 
-/** get_run: the summary and the failure groups (without result ids); result rows only when asked for. */
+/** Uploads (report files) get_run lists: a build that sends a file per test class sends hundreds. */
+const UPLOADS_LISTED = 10
+
+/**
+ * get_run: the summary and the failure groups (without result ids), then the run's first uploads (the rest counted);
+ * result rows only when asked for. The failure groups come before the uploads: a Gradle build's 320 file names had
+ * filled the answer's budget, and it was cut before the failures.
+ */
 export function runAnswer(run: RunDetail, withResults: boolean): Record<string, unknown> {
-  const { results, failureGroups, ...summary } = run
+  const { results, failureGroups, uploads, ...summary } = run
   return {
     ...summary,
     failureGroups: failureGroups.map(({ tests, ...g }) => ({
@@ -48,6 +55,8 @@ export function runAnswer(run: RunDetail, withResults: boolean): Record<string, 
       ...g, tests: tests.map(({ resultId: _, knownFailure, ...t }) => t.flaky ? t : { ...t, knownFailure }),
       ...(g.failures + g.flaky > tests.length ? { testsNotListed: g.failures + g.flaky - tests.length } : {}),
     })),
+    uploads: uploads.slice(0, UPLOADS_LISTED),
+    ...(uploads.length > UPLOADS_LISTED ? { uploadsNotListed: uploads.length - UPLOADS_LISTED } : {}),
     ...(withResults ? { results: { ...results, items: results.items.map(resultRow) } } : {}),
   }
 }

@@ -57,7 +57,7 @@ const CASES: CiCase[] = [
       BUILD_NUMBER: '42', JOB_NAME: 'web/main', BRANCH_NAME: 'main', GIT_BRANCH: 'main', GIT_COMMIT: SHA,
     },
     expected: {
-      branch: 'main', commit: SHA, buildUrl: 'https://jenkins.acme.test/job/web/job/main/42/', runKey: 'jenkins-web-main-42',
+      branch: 'main', commit: SHA, buildUrl: 'https://jenkins.acme.test/job/web/job/main/42/', runKey: `jenkins-web-main-42-${SHA.slice(0, 12)}`,
     },
   },
   {

@@ -270,6 +270,23 @@ describe('MCP endpoint', () => {
     expect(flaky.every((r: any) => r.status === 'passed' && r.flaky && r.error)).toBe(true)
   })
 
+  it('get_run of a build that sent a file per test class: its failures whole, its first 10 files, the rest counted', async () => {
+    const ingest = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const files = Array.from({ length: 320 }, (_, i) => ({
+      name: `TEST-com.acme.ledger.module${i % 8}.Service${i}Test.xml`,
+      content: `<testsuite name="com.acme.ledger.Service${i}Test"><testcase classname="com.acme.ledger.Service${i}Test" name="works()">${i === 317 ? '<failure message="expected: &lt;2&gt; but was: &lt;3&gt;"/>' : ''}</testcase></testsuite>`,
+    }))
+    // the CLI sends at most 50 files an upload, under one run key
+    for (let i = 0; i < files.length; i += 50) {
+      const r = await upload(server, files.slice(i, i + 50), { key: ingest, query: { project: 'gradle', runKey: 'build-1' } })
+      expect(r.status, JSON.stringify(r.body)).toBe(201)
+    }
+    const run = await data('get_run', { runId: 'gradle#1' })
+    expect(run.failureGroups.flatMap((g: any) => g.tests.map((t: any) => t.title))).toEqual(['works()'])
+    expect([run.uploads.length, run.uploadsNotListed]).toEqual([10, 310])
+    expect(JSON.stringify(run)).not.toContain('[cut at')
+  })
+
   it('answers bad arguments, unknown ids and other projects with isError sentences the model can act on', async () => {
     const bad = await call(legacy as unknown as AnyClient, 'list_runs', { projectSlug: 'web', status: 'green' })
     expect(bad.isError).toBe(true)

@@ -18,7 +18,7 @@ describe('detectCi', () => {
     ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: SHA, CI_COMMIT_MESSAGE: 'fix: x', CI_JOB_URL: 'https://gitlab.com/j/1', CI_PIPELINE_ID: '5', CI_JOB_ID: '7' },
       { provider: 'gitlab', branch: 'main', commit: SHA, commitMessage: 'fix: x', buildUrl: 'https://gitlab.com/j/1', runKey: 'gl-5-7' }],
     ['Jenkins', { JENKINS_URL: 'https://ci', GIT_BRANCH: 'origin/main', GIT_COMMIT: SHA, BUILD_URL: 'https://ci/job/1/', BUILD_TAG: 'jenkins-web-1' },
-      { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: 'jenkins-web-1' }],
+      { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: `jenkins-web-1-${SHA.slice(0, 12)}` }],
     ['CircleCI', { CIRCLECI: 'true', CIRCLE_BRANCH: 'main', CIRCLE_SHA1: SHA, CIRCLE_BUILD_URL: 'https://circleci.com/b/1', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test' },
       { provider: 'circleci', branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/b/1', runKey: 'circle-w1-test' }],
     ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_RETRY_COUNT: '0' },
@@ -29,7 +29,7 @@ describe('detectCi', () => {
       { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: 'x', GITHUB_JOB: 'test' }, { provider: 'github', runKey: 'gh-99-test' }],
     ['Jenkins multibranch pull request: the source branch, not "PR-24"',
       { JENKINS_URL: 'https://ci', BRANCH_NAME: 'PR-24', CHANGE_BRANCH: 'feat/x', CHANGE_ID: '24', GIT_COMMIT: SHA, BUILD_TAG: 'jenkins-web-PR-24-3' },
-      { provider: 'jenkins', branch: 'feat/x', commit: SHA, runKey: 'jenkins-web-PR-24-3' }],
+      { provider: 'jenkins', branch: 'feat/x', commit: SHA, runKey: `jenkins-web-PR-24-3-${SHA.slice(0, 12)}` }],
     ['Jenkins multibranch branch build', { JENKINS_URL: 'https://ci', BRANCH_NAME: 'release/2.x', GIT_BRANCH: 'release/2.x', BUILD_TAG: 'jenkins-web-release%2F2.x-1' },
       { provider: 'jenkins', branch: 'release/2.x', runKey: 'jenkins-web-release%2F2.x-1' }],
     ['Buildkite build of HEAD: a symbolic commit is left out, not rejected by the server',
@@ -330,6 +330,22 @@ describe('proofdeck upload', () => {
     const noFile = await runCli(['upload', join(dir, 'nope.xml'), '--project', 'web'], { PROOFDECK_URL: 'http://127.0.0.1:9', PROOFDECK_TOKEN: token })
     expect(noFile.code).toBe(2)
     expect(noFile.stderr).toContain('No report found at')
+  })
+
+  it('uploads the reports it found when another pattern found none (a module that did not compile); --strict exits 1 after', async () => {
+    const server = await fakeServer([201, 201].map(status => ({ status, body: receipt })))
+    writeFileSync(join(dir, 'failsafe-summary.xml'), '<failsafe-summary result="255" timeout="false"><completed>3</completed></failsafe-summary>')
+    const args = ['upload', report, join(dir, 'failsafe-summary.xml'), join(dir, 'legacy', '*.xml'), '--project', 'web']
+    const env = { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }
+    const lenient = await runCli(args, env)
+    const strict = await runCli([...args, '--strict'], env)
+    server.close()
+    expect(lenient.code, lenient.stderr).toBe(0)
+    expect(lenient.stderr).toContain(`warning: no report found at ${join(dir, 'legacy', '*.xml')}; the run holds the 1 file found.`)
+    expect(lenient.stderr).toContain('Left out failsafe-summary.xml')
+    expect(strict.code).toBe(1)
+    // one file went each time: the report, not the summary
+    expect(server.requests.map(r => r.body.match(/filename="([^"]+)"/g))).toEqual([['filename="junit.xml"'], ['filename="junit.xml"']])
   })
 
   const gitlab = { GITLAB_CI: 'true', CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z' }
