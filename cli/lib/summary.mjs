@@ -51,6 +51,10 @@ function header(r) {
     `| ${c.tests} | ${c.passed} | ${c.failed} | ${c.errored} | ${c.skipped} | ${c.flaky} |`,
     '',
   ]
+  // an outage fails most of the suite at once: said first, before each test reads as a new failure
+  if (r.infrastructure) {
+    lines.push(`> ⚠️ **Infrastructure failure:** ${(c.failed + c.errored).toLocaleString('en-US')} of ${(c.tests - c.skipped).toLocaleString('en-US')} executed tests failed at once. Look at the environment (services, network, setup) before the tests; this run is left out of flakiness.`, '')
+  }
   const novelty = r.failureGroups?.novelty
   const quarantined = r.failures?.counts.quarantined ?? 0
   if (novelty && novelty.new + novelty.known + quarantined > 0) {
@@ -139,6 +143,7 @@ export function renderReceipt(r) {
   const c = r.counts
   const out = [
     `${r.project}: run${number(r)} ${r.status} — ${plural(c.tests, 'test')}: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
+    ...r.infrastructure ? ['  infrastructure failure: most of the suite failed at once; look at the environment first (left out of flakiness)'] : [],
     `  ${r.url}`,
     ...r.files.map(f => `  ${f.status === 'duplicate' ? 'already stored' : 'stored'}: ${f.name} (${f.format}, ${plural(f.results, 'result')})`),
   ]

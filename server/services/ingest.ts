@@ -443,6 +443,7 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     commit: run.commitSha,
     runKey: plan.runKey,
     counts: stored.counts,
+    infrastructure: stored.infra,
     format: plan.format,
     files,
     merged: { shards: shards?.n ?? 0, duplicates: notes.duplicates },

@@ -32,6 +32,11 @@ export interface IngestReceipt {
   commit: string | null
   runKey: string
   counts: RunCounts
+  /**
+   * Most of the suite failed at once (at least 10 executed tests, the share PROOFDECK_INFRA_FAILURE_SHARE): an outage,
+   * not tests; left out of flakiness. Older servers leave it out.
+   */
+  infrastructure?: boolean
   format: ReportFormat
   files: ReceiptFile[]
   merged: {

@@ -81,6 +81,8 @@ describe('analysis at ingest', () => {
 
   it('does not make anyone flaky from an infrastructure outage, and files its failures as infrastructure', () => {
     expect(receipts[9].counts.errored).toBe(10)
+    // the receipt says so, for the CLI's summary to say it first
+    expect([receipts[9].infrastructure, receipts[8].infrastructure]).toEqual([true, false])
     expect(receipts[9].newClusters).toEqual([expect.objectContaining({ category: 'infrastructure', occurrences: 10 })])
     for (let n = 10; n <= 12; n++) expect(receipts[n].newlyFlaky, `run ${n}`).toEqual([])
   })

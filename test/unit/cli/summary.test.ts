@@ -85,6 +85,10 @@ describe('renderSummary', () => {
       '#### Rejected',
       '- junit.xml: a test: it has no name',
     ], ['already failing or flaky on `main`\n- [search is fast]']],
+    ['an outage: said first, before the tests read as new failures', receipt({
+      status: 'failed', infrastructure: true, counts: { tests: 60, passed: 5, failed: 53, errored: 0, skipped: 2, flaky: 0 },
+    }), ['### ❌ Proofdeck: web #1 failed\n\n| Tests', '> ⚠️ **Infrastructure failure:** 53 of 58 executed tests failed at once.'], []],
+    ['no outage line on a run that is not one', twoCauses, [], ['Infrastructure failure']],
   ])('%s', (_name, r, present, absent) => {
     const md = renderSummary(r)
     for (const text of present) expect(md).toContain(text)

@@ -127,6 +127,14 @@ describe('structure: nested suites, odd wrappers, run-level errors, properties, 
     expect(report.warnings.join(' ')).toMatch(/outside any testcase/)
   })
 
+  it('says that a suite\'s own output (Gradle writes a class\'s output there) is not kept, and how to keep it per test', () => {
+    const gradle = parseJunit(`<testsuite name="com.acme.ApplicationTests" tests="1"><testcase name="contextLoads()" classname="com.acme.ApplicationTests"><failure message="boom"/></testcase>
+      <system-out><![CDATA[NoSuchBeanDefinitionException: no bean named ledger]]></system-out><system-err><![CDATA[]]></system-err></testsuite>`)
+    expect(gradle.warnings).toEqual([expect.stringMatching(/^51 characters of suite-level output .* Gradle's reports\.junitXml\.outputPerTestCase = true writes it with each test\.$/)])
+    const perTest = parseJunit('<testsuite name="s"><testcase name="t"><system-out>hello</system-out></testcase></testsuite>')
+    expect(perTest.warnings).toEqual([])
+  })
+
   it('counts a testcase nested in a testcase as a test of its own, after its parent', () => {
     const r = parseJunit('<testsuite name="S"><testcase name="parent"><testcase name="child"><failure/></testcase></testcase></testsuite>').results
     expect(r.map(x => [x.title, x.status, x.suitePath])).toEqual([['parent', 'passed', ['S']], ['child', 'failed', ['S', 'parent']]])
