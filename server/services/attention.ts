@@ -5,6 +5,7 @@ import { iso, rowsOf } from '../db/sql'
 import type { AttentionQuery } from '#shared/schemas/attention'
 import type { Attention, AttentionCluster, AttentionTest } from '#shared/types/attention'
 import { inScope, type Scope } from './scope'
+import { UNRESOLVED } from './projects'
 
 /**
  * "Needs attention" over the last days, measured on when things happened in CI (the runs' start times), never on
@@ -37,7 +38,9 @@ export async function listAttention(scope: Scope, query: AttentionQuery): Promis
   const db = await useReadDb()
   const since = new Date(Date.now() - query.days * 86_400_000)
   const live = and(inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId))
-  const isNew = and(live, gt(failureClusters.firstSeenAt, since), sql`${failureClusters.status} in ('open', 'investigating')`)
+  // unresolved (open, investigating or regressed): what a project's clusters page lists with status=unresolved and
+  // firstSeenAfter, where the section's per-project counts link
+  const isNew = and(live, gt(failureClusters.firstSeenAt, since), UNRESOLVED)
   const isRegressed = and(live, eq(failureClusters.status, 'regressed'), gt(failureClusters.lastSeenAt, since))
   /** How many clusters of each project a section holds: the list shows the newest `limit`, the counts say the rest. */
   const perProject = (where: SQL | undefined) => db.select({ project: projects.slug, clusters: count() }).from(failureClusters)

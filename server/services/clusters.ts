@@ -58,11 +58,12 @@ const CLUSTER_OWNERS = sql<string[]>`(case when exists (select 1 from ${projectC
  * no such clusters.
  */
 export async function listClusters(scope: Scope, projectSlug: string, query: ListClustersPageQuery): Promise<GroupedPage<ClusterSummary>> {
-  const list = listOf('clusters', projectSlug, query.query, query.status, query.category, query.owner)
+  const list = listOf('clusters', projectSlug, query.query, query.status, query.category, query.owner, query.firstSeenAfter, query.lastSeenAfter)
   const after = query.groupBy ? null : decodeCursor<string>(query.cursor, 'timestamp', list)
   const values: Record<string, string | number | null | undefined> = {
     ...scopeSlot(scope), slug: projectSlug, category: query.category,
     status: query.status === 'unresolved' ? undefined : query.status, unresolved: query.status === 'unresolved' ? 'yes' : undefined,
+    firstSeenAfter: query.firstSeenAfter, lastSeenAfter: query.lastSeenAfter,
     pattern: query.query && likePattern(query.query),
     owner: query.owner === NO_OWNER ? undefined : query.owner, noOwner: query.owner === NO_OWNER ? 'yes' : undefined,
     afterKey: after?.key, afterId: after?.id, limit: query.limit + 1,
@@ -93,6 +94,8 @@ function clusterFilter(has: Has, value: (name: string) => string | Placeholder, 
     isNull(failureClusters.mergedIntoId),
     has('status') ? sql`${failureClusters.status} = ${value('status')}` : undefined,
     has('unresolved') ? UNRESOLVED : undefined,
+    has('firstSeenAfter') ? sql`${failureClusters.firstSeenAt} > ${value('firstSeenAfter')}::timestamptz` : undefined,
+    has('lastSeenAfter') ? sql`${failureClusters.lastSeenAt} > ${value('lastSeenAfter')}::timestamptz` : undefined,
     has('category') ? sql`${failureClusters.category} = ${value('category')}` : undefined,
     has('pattern') ? clusterTextLike(value('pattern')) : undefined,
     has('owner') ? ownedBy(value('owner')) : has('noOwner') ? OWNED_BY_NO_ONE : undefined,

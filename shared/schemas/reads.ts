@@ -147,6 +147,9 @@ const PAGE_CLUSTER_STATUSES = [...CLUSTER_STATUSES, 'unresolved'] as const
 export const listClustersPageQuerySchema = listClustersQuerySchema.extend({
   status: z.enum(PAGE_CLUSTER_STATUSES, `status is one of: ${PAGE_CLUSTER_STATUSES.join(', ')}.`).optional(),
   owner: ownerFilter, groupBy: groupByFilter,
+  /** Clusters whose first (or last) failure is in a run started after this time: where "needs attention" links. */
+  firstSeenAfter: isoDate.optional(),
+  lastSeenAfter: isoDate.optional(),
 })
 export type ListClustersPageQuery = z.infer<typeof listClustersPageQuerySchema>
 

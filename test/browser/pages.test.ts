@@ -163,6 +163,11 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await expect.poll(() => page.getByTestId('attention-new').count()).toBe(month.newClusters.length)
     expect(await page.getByTestId('attention-flaky').count()).toBe(month.newlyFlaky.length)
     await page.screenshot({ path: `${ARTIFACTS}/overview-attention-30-days.png`, fullPage: true })
+    // the window is in the URL: a reload keeps it
+    await page.waitForURL(/[?&]days=30/)
+    await page.reload({ waitUntil: 'networkidle' })
+    expect(await page.getByTestId('attention-days').textContent()).toContain('30 days')
+    expect(await page.getByTestId('attention-new').count()).toBe(month.newClusters.length)
   })
 
   it('project: runs match the API, filters live in the URL, pages turn, charts are drawn', async () => {
@@ -175,6 +180,17 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect(await rowsOf('runs-table').first().textContent()).toContain(runs.items[0]!.branch!)
     expect(await page.getByTestId('stat-flaky').textContent()).toBe(String(project.flakyTests))
     expect(await page.getByTestId('stat-clusters').textContent()).toBe(String(project.openClusters))
+    // the figure and the list it opens count the same clusters: open, investigating and regressed
+    const unresolved: { status: string }[] = []
+    for (let cursor = ''; ;) {
+      const p = await api<PageWire<{ status: string }>>(`/api/projects/${slug}/clusters?status=unresolved&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+      unresolved.push(...p.items)
+      if (!p.nextCursor) break
+      cursor = p.nextCursor
+    }
+    expect(unresolved.length).toBe(project.openClusters)
+    expect(unresolved.every(c => ['open', 'investigating', 'regressed'].includes(c.status))).toBe(true)
+    expect(await page.getByTestId('stat-clusters').getAttribute('href')).toBe(`/projects/${slug}/clusters?status=unresolved`)
     // the trend route sums the same runs the runs route lists
     const since = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10)
     const trend = await api<{ points: { runs: number }[] }>(`/api/projects/${slug}/trends?days=30`)
@@ -269,6 +285,11 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.getByTestId('test-summary').waitFor()
     expect(await page.getByTestId('test-title').textContent()).toContain(test.title)
     await expect.poll(() => page.getByTestId('history-strip').locator('a').count()).toBe(test.history.length)
+    // one tab stop for the strip, the arrow keys go from run to run
+    expect(await page.getByTestId('history-strip').locator('a[tabindex="0"]').count()).toBe(1)
+    await page.getByTestId('history-strip').locator('a[tabindex="0"]').focus()
+    await page.keyboard.press('Home')
+    expect(await page.evaluate(() => document.activeElement === document.querySelector('[data-testid="history-strip"] a'))).toBe(true)
     expect(await page.getByTestId('flaky-label').first().textContent()).toContain(test.label)
     await page.getByTestId('last-error').getByTestId('error-block').waitFor()
     await expect.poll(() => painted(page.locator('canvas').first())).toBeGreaterThan(300)

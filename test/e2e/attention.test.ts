@@ -119,6 +119,13 @@ describe('needs attention, by when it happened in CI', () => {
       .sort((a, b) => b.clusters - a.clusters || a.project.localeCompare(b.project))
     expect(month.body.counts.regressedClusters).toEqual(perProject(month.body.regressedClusters))
     expect(month.body.counts.newClusters).toEqual(perProject(month.body.newClusters))
+    // each per-project count is the length of the clusters list the overview links it to
+    const listed = async (project: string, query: string) => ((await (await fetch(
+      `${server.url}/api/projects/${project}/clusters?limit=100&${query}`, { headers: { cookie } })).json()) as any).items.length
+    const since = encodeURIComponent(month.body.since)
+    for (const c of month.body.counts.newClusters) expect(await listed(c.project, `status=unresolved&firstSeenAfter=${since}`)).toBe(c.clusters)
+    for (const c of month.body.counts.regressedClusters) expect(await listed(c.project, `status=regressed&lastSeenAfter=${since}`)).toBe(c.clusters)
+    expect(month.body.counts.newClusters.length + month.body.counts.regressedClusters.length).toBeGreaterThan(0)
     expect(one.body.counts.moreNewlyFlaky).toBe(month.body.newlyFlaky.length > 1)
     expect(month.body.counts.moreNewlyFlaky).toBe(false)
   })
