@@ -236,6 +236,8 @@ interface GroupRow {
   location: string | null
   first_seen_run_id: string | null
   first_seen_at: Date | string | null
+  cluster_status: FailureGroupView['status']
+  status_note: string | null
   diagnosis: string | null
   failures: number
   new_failures: number
@@ -267,6 +269,7 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string): Pro
 function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
   return sql`
     select g.*, t.title, t.variant, ${isQuarantined(sql`t.id`)} as quarantined, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
+      c.status as cluster_status, c.status_note,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
     from (
       select f.*, row_number() over (partition by f.cluster_id order by f.retry_pass, f.known, f.result_id) as rank,
@@ -298,7 +301,8 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
         clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures, newFailures: r.new_failures,
         flaky: r.retry_passes, location: r.location, firstSeenRunId: r.first_seen_run_id,
         firstSeenAt: r.first_seen_at ? new Date(r.first_seen_at).toISOString() : null,
-        newCause: r.cluster_id !== null && r.first_seen_run_id === runId, diagnosis: oneLine(r.diagnosis), tests: [],
+        newCause: r.cluster_id !== null && r.first_seen_run_id === runId, diagnosis: oneLine(r.diagnosis),
+        status: r.cluster_status, statusNote: r.status_note, tests: [],
       }
       groups.set(r.cluster_id, group)
     }

@@ -141,6 +141,9 @@ export interface FailureGroupView {
   newCause: boolean
   /** First line of the cluster's latest diagnosis. */
   diagnosis: string | null
+  /** The cluster's triage now (someone investigating, resolved, ignored) and its note: null without a cluster. */
+  status: ClusterStatus | null
+  statusNote: string | null
   /** The first tests of the group, new failures first, passes on retry last (at most 8 of failures + flaky). */
   tests: FailureGroupTest[]
 }

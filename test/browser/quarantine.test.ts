@@ -95,7 +95,7 @@ describe('quarantine and artifacts in Chromium', () => {
       method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'resolved' }),
     })
     expect(patch.status).toBe(200)
-    await red('r2')
+    const again = (await red('r2')).body
     const read = async () => (await (await fetch(`${server.url}/api/clusters/${cluster.id}`, { headers: { cookie } })).json()) as { status: string, statusNote: string }
     expect((await read()).status).toBe('regressed')
     await page.goto(`${server.url}/clusters/${cluster.id}`, { waitUntil: 'networkidle' })
@@ -105,6 +105,12 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.getByTestId('triage-save').click()
     await expect.poll(read).toMatchObject({ status: 'regressed', statusNote: 'Dana is on it' })
     await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="triage"]'))).toBe(true)
+    // the run that failed again shows its cause's triage: the next reader sees someone is on it
+    const run = await (await fetch(`${server.url}/api/runs/${again.runId}`, { headers: { cookie } })).json() as { failureGroups: { clusterId: string, status: string, statusNote: string }[] }
+    expect(run.failureGroups.find(g => g.clusterId === cluster.id)).toMatchObject({ status: 'regressed', statusNote: 'Dana is on it' })
+    await page.goto(`${server.url}/runs/${again.runId}`, { waitUntil: 'networkidle' })
+    expect(await page.getByTestId('failure-group-note').allTextContents()).toContain('Dana is on it')
+    expect(await page.getByTestId('failure-group-status').allTextContents()).toContain('regressed')
   })
 
   it('shows the badge on the flaky list and proposes release on the flaky page after 10 passes in a row', async () => {
