@@ -189,6 +189,11 @@ export async function checkSearchAndCompare({ page, server, api, open }: Browser
   await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === `#${run.number}`)
   await box.press('Enter')
   await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
+  // typed fast and Enter at once, before the pause that puts the text in the URL: the run still opens
+  await open(`/search?project=${slug}`, 'search-input')
+  await box.fill(`#${run.number}`)
+  await box.press('Enter')
+  await page.waitForURL(url => url.pathname === `/runs/${run.id}`)
 
   const compared = await api<{ changes: Record<string, { total: number }> }>(`/api/runs/${run.id}/compare`)
   await open(`/runs/${run.id}`, 'compare-link')
