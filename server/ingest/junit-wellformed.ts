@@ -274,5 +274,8 @@ export function assertWellFormed(xml: string): void {
     .replace(/^XML declaration allowed only at the start of the document$/, 'the XML declaration (<?xml …?>) is allowed only at the very start of the file, and this one is')
   // the validator's sentences start with a capital ("Attribute … is repeated"); an acronym ("XML …") keeps its capitals
   if (!/^[A-Z]{2}/.test(reason)) reason = reason.charAt(0).toLowerCase() + reason.slice(1)
-  throw new ReportParseError(`The XML is not well-formed: ${reason}${where}.`, { code: 'malformed_xml', line, column })
+  // an error on the document's last line, with no closing tag after it, is where a killed writer stopped
+  const lastLine = lineCol(xml, Math.max(0, xml.trimEnd().length - 1)).line
+  const cut = line === lastLine && !/<\/[^>]*>\s*$/.test(xml) ? ' (the file ends there: is it truncated, a test run killed while writing it?)' : ''
+  throw new ReportParseError(`The XML is not well-formed: ${reason}${where}${cut}.`, { code: 'malformed_xml', line, column })
 }

@@ -75,6 +75,13 @@ export interface FoldedUpload {
 /** Repetitions one file may number (Playwright's repeatEach, a suite written twice) before the next file's begin. */
 const FILE_REPEATS = 1_000_000
 
+/** The file of the upload's result at `slot`, from the slot of each file's first result. */
+function fileAt(fileStarts: number[], slot: number): number {
+  let f = fileStarts.length - 1
+  while (f > 0 && fileStarts[f]! > slot) f--
+  return f
+}
+
 /** A later execution of a test in the upload, and the file it came in. */
 interface Later { file: number, result: ParsedResult }
 
@@ -84,6 +91,12 @@ function foldAcrossFiles(headFile: number, head: ParsedResult, later: Later[]): 
   const merged = mergeExecutions([numbered(headFile, head), ...later.map(l => numbered(l.file, l.result))])
   return { ...merged, repeat: head.repeat }
 }
+
+/** The receipt's item for a test without a name. */
+const namelessItem = (file: string, suitePath: string[]): RejectedItem => ({
+  item: `${file}: a test in ${suitePath.join(' › ') || 'the root suite'}`,
+  reason: 'it has no name, so it cannot be tracked across runs',
+})
 
 /** The receipt's note on tests that came in more than one file of the upload (foldUpload). */
 function inTwoFilesNote(n: number): RejectedItem {
@@ -102,42 +115,40 @@ function inTwoFilesNote(n: number): RejectedItem {
  * its slice is made.
  */
 export function foldUpload(files: UploadFile[]): FoldedUpload {
-  /** Each identity's first execution: its place in the upload and its file. */
-  const first = new Map<string, { slot: number, file: number }>()
+  /** Each identity's first execution: its place in the upload (fileAt says which file that is). */
+  const first = new Map<string, number>()
+  /** The place of each file's first result: a number per identity, not an object (350k results in a large upload). */
+  const fileStarts: number[] = []
   // the second and later executions of a repeated identity (rare: shards of one test, a reporter's reruns), with their file
   const repeats = new Map<string, Later[]>()
   const inTwoFiles = new Set<string>()
   const rejected: RejectedItem[] = []
   let slot = 0
   for (const [fileIndex, file] of files.entries()) {
+    fileStarts.push(slot)
     for (const batch of file.batches) {
-      rejected.push(...batch.nameless.map(suitePath => ({
-        item: `${file.name}: a test in ${suitePath.join(' › ') || 'the root suite'}`,
-        reason: 'it has no name, so it cannot be tracked across runs',
-      })))
+      rejected.push(...batch.nameless.map(suitePath => namelessItem(file.name, suitePath)))
       let repeated: number[] | null = null
       for (let i = 0; i < batch.identities.length; i++, slot++) {
         const id = batch.identities[i]!
-        if (!first.has(id)) first.set(id, { slot, file: fileIndex })
+        if (!first.has(id)) first.set(id, slot)
         else (repeated ??= []).push(i)
       }
       if (!repeated) continue
       const results = unpackBatch(batch)
       for (const i of repeated) {
         const id = batch.identities[i]!
-        const later = { file: fileIndex, result: results[i]! }
-        const list = repeats.get(id)
-        if (list) list.push(later)
-        else repeats.set(id, [later])
-        if (first.get(id)!.file !== fileIndex) inTwoFiles.add(id)
+        const list = repeats.get(id) ?? repeats.set(id, []).get(id)!
+        list.push({ file: fileIndex, result: results[i]! })
+        if (first.get(id)! < fileStarts[fileIndex]!) inTwoFiles.add(id)
       }
     }
   }
-  const duplicates = [...repeats].sort(([a], [b]) => first.get(a)!.slot - first.get(b)!.slot)
+  const duplicates = [...repeats].sort(([a], [b]) => first.get(a)! - first.get(b)!)
     .map(([, later]) => ({ test: testLabel(later[0]!.result), occurrences: later.length + 1 }))
   if (inTwoFiles.size) rejected.push(inTwoFilesNote(inTwoFiles.size))
   const fold = (id: string, head: ParsedResult, later: Later[]) => inTwoFiles.has(id)
-    ? foldAcrossFiles(first.get(id)!.file, head, later)
+    ? foldAcrossFiles(fileAt(fileStarts, first.get(id)!), head, later)
     : mergeExecutions([head, ...later.map(l => l.result)])
 
   function* slices(size: number): Generator<MergedResult[]> {
@@ -148,7 +159,7 @@ export function foldUpload(files: UploadFile[]): FoldedUpload {
         const results = unpackBatch(batch)
         for (let i = 0; i < results.length; i++, at++) {
           const identityHash = batch.identities[i]!
-          if (first.get(identityHash)!.slot !== at) continue
+          if (first.get(identityHash) !== at) continue
           const later = repeats.get(identityHash)
           slice.push(later
             ? { identityHash, result: fold(identityHash, results[i]!, later), occurrences: later.length + 1 }

@@ -195,7 +195,8 @@ async function parseFiles(files: UploadedFile[], format: ReportFormat | undefine
     throw payloadTooLarge(`${f.name}: reading this report needs more than the ${n(useConfig().parseMemoryMb)} MB a parse worker may use (PROOFDECK_PARSE_MEMORY_MB). Split the run into shards uploaded under one runKey, or raise the limit.`)
   }
   if (!(err instanceof ReportParseError)) throw err
-  const where = err.line != null ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
+  // said once: a message that names its line already (the XML checks' "at line 6, column 12") gets no second one
+  const where = err.line != null && !/\bline \d/.test(err.message) ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
   throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
 }
 

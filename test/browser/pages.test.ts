@@ -168,6 +168,14 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.reload({ waitUntil: 'networkidle' })
     expect(await page.getByTestId('attention-days').textContent()).toContain('30 days')
     expect(await page.getByTestId('attention-new').count()).toBe(month.newClusters.length)
+    // on a phone the sidebar is a menu with a name a screen reader says (not the key "dashboardSidebar.title")
+    await page.setViewportSize(PHONE)
+    await settled(PHONE.width, PHONE.height)
+    await page.getByRole('button', { name: /open sidebar|open menu/i }).first().click()
+    await page.getByRole('dialog', { name: 'Navigation' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.setViewportSize(LAPTOP)
+    await settled(LAPTOP.width, LAPTOP.height)
   })
 
   it('project: runs match the API, filters live in the URL, pages turn, charts are drawn', async () => {

@@ -436,6 +436,9 @@ describe('ingest of bad input loses nothing', () => {
     ['a billion-laughs file', () => upload(server, [{ name: 'bomb.xml', content: bomb }], { key, query: { project: 'web' } }), 422, /entit|DOCTYPE/i],
     ['truncated JSON', () => upload(server, [{ name: 'cut.json', content: '{"config":{},"suites":[{"title":"a"' }], { key, query: { project: 'web' } }), 422, /cut\.json/],
     ['a 0-byte file', () => upload(server, [{ name: 'empty.xml', content: '' }], { key, query: { project: 'web' } }), 422, /empty/i],
+    // where it broke said once, and that the file was cut short (a Gradle task killed by its timeout)
+    ['a JUnit file cut short', () => upload(server, [{ name: 'cut.xml', content: '<testsuite name="s">\n<testcase name="a"/>\n<testcase name="b" time="0.' }], { key, query: { project: 'web' } }),
+      422, /^cut\.xml: The XML is not well-formed: .* at line 3, column \d+ \(the file ends there: is it truncated, a test run killed while writing it\?\)\.$/],
     ['a body over the limit', () => upload(server, [{ name: 'big.xml', content: `<testsuite>${'<testcase name="x"/>'.repeat(80_000)}</testsuite>` }], { key, query: { project: 'web' } }), 413, /larger than 1 MB/],
     ['an unknown format', () => upload(server, [{ name: 'notes.txt', content: 'hello world' }], { key, query: { project: 'web' }, headers: { 'content-type': 'text/plain' } }), 422, /notes\.txt/],
     ['a wrong content type', () => upload(server, [{ name: 'a.png', content: 'x' }], { key, query: { project: 'web' }, headers: { 'content-type': 'image/png' } }), 415, /image\/png/],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { commentJob, commentMarker, commentTarget, nextLink } from '../../../cli/lib/comment.mjs'
-import { COMMENT_LIMIT, escapeMarkdown, renderSummary } from '../../../cli/lib/summary.mjs'
+import { COMMENT_LIMIT, escapeMarkdown, renderReceipt, renderSummary } from '../../../cli/lib/summary.mjs'
 import type { IngestReceipt, ReceiptFailedTest, ReceiptFailureGroup } from '#shared/types/ingest'
 
 const BASE = 'https://pd.example'
@@ -56,6 +56,15 @@ const huge = receipt({
   failures: { blocking: [], quarantined: [], counts: { blocking: 600, quarantined: 0 } },
   newlyFlaky: Array.from({ length: 30 }, (_, i) => ({ testCaseId: `f${i}`, title: `flaky ${i}`, score: 0.5, url: `${BASE}/tests/f${i}` })),
   errors: Array.from({ length: 30 }, (_, i) => `Error: worker ${i} crashed\n    at x`),
+})
+
+describe('renderReceipt', () => {
+  it('lists a build\'s first ten report files and counts the rest (a Gradle build writes one per test class)', () => {
+    const files = Array.from({ length: 320 }, (_, i) => ({ name: `TEST-Service${i}Test.xml`, format: 'junit' as const, results: 5, status: 'ingested' as const }))
+    const text = renderReceipt(receipt({ files }))
+    expect(text.split('\n').filter(l => l.startsWith('  stored:'))).toHaveLength(10)
+    expect(text).toContain('  …and 310 more files (1,550 results)')
+  })
 })
 
 describe('renderSummary', () => {

@@ -73,6 +73,17 @@ describe('well-formedness: the plain-document shortcut', () => {
     expect(() => assertWellFormed(xml)).toThrow(message)
   })
 
+  it.each([
+    ['inside an attribute', '<testsuite name="s" tests="2">\n  <testcase classname="c" name="a" time="0.1"/>\n  <testcase classname="c" name="b" time="0.'],
+    ['inside a tag', '<testsuite name="s">\n  <testcase classname="c" name="a"/>\n  <testcase classname="c" na'],
+  ])('says a file cut short %s is likely truncated, where it ends', (_name, xml) => {
+    expect(() => assertWellFormed(xml)).toThrow(/line 3, column \d+.*truncated/)
+  })
+
+  it('does not call a bad file whose last element closes truncated', () => {
+    expect(() => assertWellFormed('<testsuite name="s">\n<testcase name="a" name="b"/>\n</testsuite>')).toThrow(/^(?!.*truncated)/)
+  })
+
   it('says where an XML declaration after a BOM and blank space is, in a sentence', () => {
     const err = parseError(() => parseReport(reviewed('utf8bom-ws.xml')))
     expect(err.message).toBe('The XML is not well-formed: the XML declaration (<?xml …?>) is allowed only at the very start of the file, and this one is at line 2, column 8.')
