@@ -12,7 +12,10 @@ export function useSubmit(action: () => Promise<unknown>, fallback = 'That did n
       await action()
     }
     catch (err) {
-      error.value = (err as { data?: { message?: string } }).data?.message ?? fallback
+      const body = (err as { data?: { message?: string, data?: { issues?: { message: string }[] } } }).data
+      // one invalid field: its sentence alone, not prefixed with the API's field name ("expiresAt: An expiry is…")
+      const issues = body?.data?.issues
+      error.value = (issues?.length === 1 ? issues[0]!.message : body?.message) ?? fallback
     }
     finally {
       loading.value = false
