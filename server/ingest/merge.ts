@@ -95,6 +95,19 @@ export function mergeExecutions(executions: ParsedResult[]): ParsedResult {
   return { ...merged, status: failed.status, flaky: false, errorMessage: failed.errorMessage, errorStack: failed.errorStack }
 }
 
+/** Repetitions one group may number (Playwright's repeatEach, a suite written twice) before the next group's begin. */
+const GROUP_REPEATS = 1_000_000
+
+/**
+ * Groups of executions of one test that are repetitions of each other (matrix legs of one CI attempt, one test in two
+ * files of an upload) folded into one result: each group's own executions as mergeExecutions folds them, and a failure
+ * of any group fails the result. The result begins in the first group's repetition, as a later shard reads it.
+ */
+export function mergeRepetitions(groups: ParsedResult[][]): ParsedResult {
+  const numbered = groups.flatMap((group, g) => group.map(r => ({ ...r, repeat: g * GROUP_REPEATS + (r.repeat ?? 0) })))
+  return { ...mergeExecutions(numbered), repeat: groups[0]![0]!.repeat }
+}
+
 /** Executions that are tries of one another folded into one result (see mergeExecutions). */
 function foldRetries(executions: ParsedResult[]): ParsedResult {
   if (executions.length === 1) return executions[0]!

@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import { mergeExecutions, testIdentity, testLabel, type MergedResult } from './merge'
+import { mergeExecutions, mergeRepetitions, testIdentity, testLabel, type MergedResult } from './merge'
 import type { ParsedResult } from './types'
 
 /*
@@ -72,9 +72,6 @@ export interface FoldedUpload {
   slices: (size: number) => Generator<MergedResult[]>
 }
 
-/** Repetitions one file may number (Playwright's repeatEach, a suite written twice) before the next file's begin. */
-const FILE_REPEATS = 1_000_000
-
 /** The file of the upload's result at `slot`, from the slot of each file's first result. */
 function fileAt(fileStarts: number[], slot: number): number {
   let f = fileStarts.length - 1
@@ -87,9 +84,9 @@ interface Later { file: number, result: ParsedResult }
 
 /** One test's executions in several files folded: a file's own duplicates are retries of each other, another file's repetitions. */
 function foldAcrossFiles(headFile: number, head: ParsedResult, later: Later[]): ParsedResult {
-  const numbered = (file: number, r: ParsedResult) => ({ ...r, repeat: file * FILE_REPEATS + (r.repeat ?? 0) })
-  const merged = mergeExecutions([numbered(headFile, head), ...later.map(l => numbered(l.file, l.result))])
-  return { ...merged, repeat: head.repeat }
+  const byFile = new Map<number, ParsedResult[]>([[headFile, [head]]])
+  for (const l of later) (byFile.get(l.file) ?? byFile.set(l.file, []).get(l.file)!).push(l.result)
+  return mergeRepetitions([...byFile.values()])
 }
 
 /** The receipt's item for a test without a name. */

@@ -171,17 +171,16 @@ export async function getCluster(scope: Scope, clusterId: string): Promise<Clust
   return found
 }
 
-/** The live cluster a merged-away one lives on in (merges may chain), in the caller's scope; null for any other id. */
+/**
+ * The live cluster a merged-away one lives on in, in the caller's scope; null for any other id. One step: a merge
+ * points the clusters merged into its source at its target (clustering.ts foldCluster), so none chains.
+ */
 async function mergedInto(scope: Scope, clusterId: string, tx?: Tx): Promise<string | null> {
   // inside a transaction, on it: the embedded database has one connection, which the transaction holds
   const db = tx ?? await useDb()
   const rows = rowsOf<{ id: string }>(await db.execute(sql`
-    with recursive chain(id, target, hops) as (
-      select id, merged_into_id, 0 from ${failureClusters} where id = ${clusterId}::uuid and merged_into_id is not null
-        and ${inScope(scope, failureClusters.projectId)}
-      union all
-      select c.id, c.merged_into_id, chain.hops + 1 from ${failureClusters} c join chain on c.id = chain.target where chain.hops < 20)
-    select id from chain where target is null`))
+    select t.id from ${failureClusters} join ${failureClusters} t on t.id = ${failureClusters.mergedIntoId} and t.merged_into_id is null
+    where ${failureClusters.id} = ${clusterId}::uuid and ${inScope(scope, failureClusters.projectId)}`))
   return rows[0]?.id ?? null
 }
 

@@ -22,7 +22,7 @@ import { ensureMonthPartitions } from './partitions'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
-import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun } from './run-results'
+import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun, type UploadOf } from './run-results'
 import { ownNewTests } from './owners'
 import { markDaysDue, queueTestDays } from './test-rollups'
 import { queueUpkeep } from './upkeep'
@@ -343,7 +343,7 @@ async function freshFiles(tx: Tx, runId: string, parsed: ParsedFile[]): Promise<
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
 async function applyUpload(
-  tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], how: { isNewRun: boolean, ciAttempt: number | null }, planned: Notes['rejected'],
+  tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], how: UploadOf, planned: Notes['rejected'],
 ) {
   const { isNewRun } = how
   const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))

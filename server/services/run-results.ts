@@ -3,7 +3,7 @@ import { schema, type Tx } from '../db'
 import { bulkWriter, type BulkColumn } from '../db/bulk'
 import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
-import { clusterRole, FAILING, int4, mergeExecutions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
+import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
@@ -61,7 +61,7 @@ interface StoredResults {
 }
 
 /** How an upload relates to its run: the run's first upload, and the CI's attempt it comes from (null: not said). */
-interface UploadOf {
+export interface UploadOf {
   isNewRun: boolean
   ciAttempt: number | null
 }
@@ -136,7 +136,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
       // key), unless the same attempt ran it: then it is another leg of a matrix, a repetition whose failure fails it.
       const leg = ciAttempt != null && before.ciAttempt === ciAttempt
       if (leg) legs++
-      m.result = mergeExecutions([before, leg ? { ...m.result, repeat: (before.repeat ?? 0) + 1 } : m.result])
+      m.result = leg ? mergeRepetitions([[before], [m.result]]) : mergeExecutions([before, m.result])
       m.occurrences += 1
       // the same id: a page of the run's results (paged by id) neither loses nor repeats it, and its stored
       // attachments still point at it

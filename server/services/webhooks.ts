@@ -47,7 +47,7 @@ export const creatorMayManage = (w: SQL) => sql`exists (select 1 from users u wh
     and exists (select 1 from project_memberships m where m.user_id = u.id and m.project_id = ${w}.project_id))))`
 
 /** Why a webhook sends nothing (see creatorMayManage), in its settings and on the deliveries it did not send. */
-export const CREATOR_GONE = 'Not sent: the person who added this webhook no longer has access to the project (removed, deactivated or deleted). Delete it, and add it again if it is still wanted.'
+export const CREATOR_GONE = 'Not sent: the person who added this webhook no longer has access to the project (removed, made a viewer, deactivated or deleted). Delete it, and add it again if it is still wanted.'
 
 /** The server secret (NUXT_SESSION_PASSWORD) that seals webhook secrets at rest. */
 export function serverSecret(): string {
