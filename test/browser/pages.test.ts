@@ -36,7 +36,10 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
 
   /** GET on our API with the browser's session: what the page should show. */
   async function api<T = any>(path: string): Promise<T> {
-    const res = await context.request.get(`${server.url}${path}`)
+    // once more on ECONNRESET: the request context reuses a kept-alive socket the server may close (its 5 s idle
+    // timeout) just as a request goes out after seconds of clicking (CI run 29); nothing the page does
+    const get = () => context.request.get(`${server.url}${path}`)
+    const res = await get().catch((err: Error) => /ECONNRESET/.test(err.message) ? get() : Promise.reject(err))
     expect(res.status(), `${path}: ${await res.text()}`).toBe(200)
     return await res.json() as T
   }
