@@ -29,6 +29,9 @@ Options:
                           from the CI: GitHub's event, GitLab, Buildkite, or a pull request's target)
   --run-key <key>         uploads with the same key merge into one run (CI shards); default: from the
                           CI (plus --environment), else from the content, so running again is a retry
+  --shard <i/n>            this upload is shard i of the run's n (e.g. 2/4; default: $PROOFDECK_SHARD,
+                          CircleCI's parallelism, a Playwright report's own --shard): until all n are
+                          in, the summary and comment say which are missing and never read ✅
   --started-at <ISO|report>
                           when the run started, e.g. 2026-03-05T14:30:00Z (default: the job's start
                           from GitLab or Azure Pipelines, else the reports' own timestamps, a local
@@ -73,7 +76,7 @@ Exit codes: 0 uploaded (whatever the tests did, unless --fail-on-blocking), 1 re
 
 const OPTIONS = {
   'project': { type: 'string' }, 'branch': { type: 'string' }, 'default-branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
-  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' },
+  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' }, 'shard': { type: 'string' },
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
   'retry-for': { type: 'string', default: '60' }, 'timeout': { type: 'string', default: '60' },
@@ -168,6 +171,7 @@ async function upload(argv, env) {
     project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
     commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
     runKey, environment, startedAt: start.startedAt ?? local?.startedAt, ciAttempt: ci.ciAttempt,
+    shard: shardOf(flag('shard') ?? env.PROOFDECK_SHARD ?? ci.shard),
   }).filter(([, v]) => v))
   const caps = attachmentCaps(values)
   const batches = batchesOf(reports)
@@ -211,7 +215,8 @@ async function comment(receipt, markdown, values, env) {
   if (!target) return
   const job = commentJob(env, values.environment || undefined)
   const legacy = job ? commentMarker(receipt.project) : undefined
-  const { ok, line } = await upsertComment(target, commentMarker(receipt.project, job), markdown, Number(values.timeout) * 1000, legacy)
+  const marker = commentMarker(receipt.project, job)
+  const { ok, line } = await upsertComment(target, marker, markdown, Number(values.timeout) * 1000, legacy, receipt)
   if (!ok || !values.quiet) console.error(line)
 }
 
@@ -281,6 +286,16 @@ function combined(receipts) {
     ...last, files: all('files'), ...mine ? { failures: { ...last.failures, thisUpload: mine } } : {}, rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
     newlyFlaky: all('newlyFlaky'), merged: { ...last.merged, duplicates: receipts.flatMap(r => r.merged.duplicates) },
   }
+}
+
+/** --shard as the server takes it (`2/4`, 1 ≤ 2 ≤ 4 ≤ 1000), or a usage error that says so before anything is sent. */
+function shardOf(value) {
+  if (!value) return undefined
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(value)
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]) || Number(m[2]) > 1000) {
+    throw new UsageError(`--shard ${JSON.stringify(value)}: give this job's shard and the run's number of shards, like 2/4 (from 1/1 to 1000/1000).`)
+  }
+  return `${Number(m[1])}/${Number(m[2])}`
 }
 
 /** Whether a file holds nothing but whitespace (read up to its first other byte: a report's is its first). */

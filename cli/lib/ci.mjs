@@ -11,8 +11,10 @@
  * `ciAttempt` is the attempt of the CI's run where the CI counts them and a retry can upload into the same run: GitHub's
  * GITHUB_RUN_ATTEMPT ("Re-run failed jobs"), Azure's System.JobAttempt, Buildkite's retry count + 1. The server reads a test
  * run again in the same attempt as another matrix leg, in a later one as a retry.
+ * `shard` is which of the job's parallel containers this is (`2/4`), where the CI runs them into one run: CircleCI's
+ * parallelism (GitLab's and Buildkite's parallel jobs are runs of their own).
  * @returns {{ provider: string | null, branch?: string, defaultBranch?: string, commit?: string, commitMessage?: string,
- *   buildUrl?: string, runKey?: string, startedAt?: string, startedAtVar?: string, ciAttempt?: string }}
+ *   buildUrl?: string, runKey?: string, startedAt?: string, startedAtVar?: string, ciAttempt?: string, shard?: string }}
  */
 export function detectCi(env, readFile = () => { throw new Error('no reader') }) {
   const clean = o => Object.fromEntries(Object.entries(o).filter(([, v]) => v != null && v !== ''))
@@ -54,6 +56,10 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
     return clean({
       provider: 'circleci', branch: env.CIRCLE_BRANCH, commit: env.CIRCLE_SHA1, buildUrl: env.CIRCLE_BUILD_URL,
       runKey: env.CIRCLE_WORKFLOW_ID ? `circle-${env.CIRCLE_WORKFLOW_ID}-${env.CIRCLE_JOB}` : undefined,
+      // a job with `parallelism: n` runs n containers (CIRCLE_NODE_INDEX from 0) that share the job's run key
+      shard: /^\d+$/.test(env.CIRCLE_NODE_INDEX ?? '') && /^\d+$/.test(env.CIRCLE_NODE_TOTAL ?? '') && Number(env.CIRCLE_NODE_TOTAL) > 1
+        ? `${Number(env.CIRCLE_NODE_INDEX) + 1}/${Number(env.CIRCLE_NODE_TOTAL)}`
+        : undefined,
     })
   }
   if (env.BUILDKITE === 'true') {

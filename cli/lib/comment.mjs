@@ -86,9 +86,22 @@ class HttpError extends Error {
   }
 }
 
-/** The ids of the comments carrying each marker, oldest (lowest id) first, from one read of every page of the list. */
+/**
+ * The hidden line that says which state of which run a comment shows: the run and how many uploads it had then. Shards
+ * of a run finish in any order, and their comments can reach GitHub in another: an update never replaces a later
+ * state of the same run (shard 3's "3 of 4" after shard 4's "4 of 4" would stay for good).
+ */
+const stateMarker = receipt => `<!-- proofdeck-state:${receipt.runId}:${receipt.merged.shards} -->`
+
+/** Whether a comment's body shows a later state of the receipt's run than the receipt does. */
+function showsLaterState(body, receipt) {
+  const m = /<!-- proofdeck-state:([^:\s]+):(\d+) -->/.exec(body)
+  return !!m && m[1] === receipt.runId && Number(m[2]) > receipt.merged.shards
+}
+
+/** The comments carrying each marker ({id, body}), oldest (lowest id) first, from one read of every page of the list. */
 async function marked(target, markers, call) {
-  const ids = markers.map(() => [])
+  const found = markers.map(() => [])
   let url = target.list
   for (let page = 0; url && page < MAX_PAGES; page++) {
     const res = await call('GET', url)
@@ -96,12 +109,12 @@ async function marked(target, markers, call) {
     if (Array.isArray(items)) {
       for (const c of items) {
         if (typeof c?.body !== 'string') continue
-        markers.forEach((m, i) => c.body.includes(m) && ids[i].push(c.id))
+        markers.forEach((m, i) => c.body.includes(m) && found[i].push({ id: c.id, body: c.body }))
       }
     }
     url = nextLink(res.headers.get('link'))
   }
-  return ids.map(list => list.sort((a, b) => a - b))
+  return found.map(list => list.sort((a, b) => a.id - b.id))
 }
 
 /**
@@ -111,7 +124,7 @@ async function marked(target, markers, call) {
  * and the upload's exit code stays as it was.
  * @returns {Promise<{ ok: boolean, line: string }>}
  */
-export async function upsertComment(target, marker, markdown, timeoutMs, legacyMarker) {
+export async function upsertComment(target, marker, markdown, timeoutMs, legacyMarker, receipt) {
   const call = async (method, url, payload) => {
     const headers = payload ? { ...target.headers, 'content-type': 'application/json' } : target.headers
     const res = await fetch(url, { method, headers, body: payload && JSON.stringify(payload), signal: AbortSignal.timeout(timeoutMs) })
@@ -119,20 +132,23 @@ export async function upsertComment(target, marker, markdown, timeoutMs, legacyM
     return res
   }
   const send = (req, body) => call(req.method, req.url, body)
-  const body = { body: `${marker}\n${markdown}` }
+  const body = { body: `${marker}\n${markdown}${receipt ? `\n${stateMarker(receipt)}` : ''}` }
+  const later = `left the comment on ${target.where} as it is: a later upload of this run already updated it`
   try {
     // a project's one comment of a CLI before comments were per job is this job's to update (and re-mark), not left stale
     const [mine, legacy = []] = await marked(target, legacyMarker ? [marker, legacyMarker] : [marker], call)
     const [existing] = mine.length ? mine : legacy
     if (existing !== undefined) {
-      await send(target.update(existing), body)
+      if (receipt && showsLaterState(existing.body, receipt)) return { ok: true, line: later }
+      await send(target.update(existing.id), body)
       return { ok: true, line: `updated the comment on ${target.where}` }
     }
     const created = await (await send(target.create, body)).json()
     const [[oldest]] = await marked(target, [marker], call)
-    if (oldest !== undefined && oldest !== created.id) {
+    if (oldest !== undefined && oldest.id !== created.id) {
       await send(target.remove(created.id))
-      await send(target.update(oldest), body)
+      if (receipt && showsLaterState(oldest.body, receipt)) return { ok: true, line: later }
+      await send(target.update(oldest.id), body)
       return { ok: true, line: `updated the comment on ${target.where}` }
     }
     return { ok: true, line: `commented on ${target.where}` }

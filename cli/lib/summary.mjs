@@ -41,16 +41,32 @@ function number(r) {
   return typeof r.runNumber === 'number' ? ` #${r.runNumber}` : ''
 }
 
+/**
+ * The shards a sharded run still misses ("shards 3 and 4"), or null when it declared none or all are in: until then a
+ * pass is a pass so far (the other shards' tests are still running), and a comment must not read green.
+ */
+function missingShards(r) {
+  const s = r.shards
+  if (!s || s.received >= s.expected) return null
+  const more = s.expected - s.received - s.missing.length
+  const words = [...s.missing.map(String), ...more > 0 ? [`${more.toLocaleString('en-US')} more`] : []]
+  const named = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0]
+  return `${s.expected - s.received === 1 ? 'shard' : 'shards'} ${named}`
+}
+
 function header(r) {
   const c = r.counts
+  const missing = missingShards(r)
+  const status = missing && r.status === 'passed' ? `⏳ Proofdeck: ${escapeMarkdown(r.project)}${number(r)} passing so far` : `${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)}${number(r)} ${r.status}`
   const lines = [
-    `### ${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)}${number(r)} ${r.status}`,
+    `### ${status}${missing ? ` · ${r.shards.received} of ${plural(r.shards.expected, 'shard')} uploaded` : ''}`,
     '',
     '| Tests | Passed | Failed | Errored | Skipped | Flaky |',
     '|---|---|---|---|---|---|',
     `| ${c.tests} | ${c.passed} | ${c.failed} | ${c.errored} | ${c.skipped} | ${c.flaky} |`,
     '',
   ]
+  if (missing) lines.push(`> ⏳ Not uploaded yet: ${missing}. These counts are of the shards uploaded; this report is updated as the others upload.`, '')
   // an outage fails most of the suite at once: said first, before each test reads as a new failure
   if (r.infrastructure) {
     lines.push(`> ⚠️ **Infrastructure failure:** ${(c.failed + c.errored).toLocaleString('en-US')} of ${(c.tests - c.skipped).toLocaleString('en-US')} executed tests failed at once. Look at the environment (services, network, setup) before the tests; this run is left out of flakiness.`, '')
@@ -150,6 +166,8 @@ export function renderReceipt(r) {
   // a build that writes a report per test class sends hundreds: the CI log gets the first ten and a count
   if (r.files.length > MAX) out.push(`  …and ${plural(r.files.length - MAX, 'more file')} (${plural(r.files.slice(MAX).reduce((n, f) => n + f.results, 0), 'result')})`)
   if (r.merged.shards > 1) out.push(`  merged: ${r.merged.shards} uploads in this run (run key ${r.runKey})`)
+  const missing = missingShards(r)
+  if (missing) out.push(`  shards: ${r.shards.received} of ${r.shards.expected} uploaded; not yet ${missing} (the counts are of the shards uploaded)`)
   for (const d of r.merged.duplicates.slice(0, MAX)) out.push(`  duplicate: ${d.test} appeared ${d.occurrences}× (kept as attempts of one result)`)
   for (const e of r.errors) out.push(`  run error: ${e.split('\n')[0]}`)
   for (const k of r.newClusters) out.push(`  new cluster: ${k.title}`)

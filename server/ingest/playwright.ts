@@ -222,6 +222,8 @@ export function reportTail(doc: { stats?: unknown, config?: unknown, errors?: un
   }
   const version = trimmedField(config.version, FIELD_CAPS.tool)
   const duration = msOrNull(stats?.duration)
+  // `npx playwright test --shard=2/4` writes {current: 2, total: 4}; without --shard, null
+  const shard = isObject(config.shard) ? config.shard : null
   return {
     format: 'playwright',
     tool: version ? `playwright ${version}` : 'playwright',
@@ -232,7 +234,7 @@ export function reportTail(doc: { stats?: unknown, config?: unknown, errors?: un
     errors,
     stdout: null,
     stderr: null,
-    metadata: {},
+    metadata: shard ? { shard: `${String(shard.current)}/${String(shard.total)}` } : {},
     warnings,
   }
 }

@@ -85,6 +85,8 @@ export interface ReportMetadata {
   buildUrl?: string
   environment?: string
   runKey?: string
+  /** `index/total` (Playwright's `config.shard` of a `--shard` run). */
+  shard?: string
 }
 
 export interface ParsedReport {

@@ -22,6 +22,7 @@ import { ensureMonthPartitions } from './partitions'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
+import { SHARDS_AGG, shardsIn } from './runs'
 import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun, type UploadOf } from './run-results'
 import { ownNewTests } from './owners'
 import { markDaysDue, queueTestDays } from './test-rollups'
@@ -59,6 +60,8 @@ interface RunPlan {
   values: Omit<typeof runs.$inferInsert, 'projectId'>
   /** The CI's attempt of the workflow run, when the upload says it (see storeResults). */
   ciAttempt: number | null
+  /** Which of the run's shards this upload is, when the upload or its report says it. */
+  shard: UploadOf['shard']
 }
 
 /** Files of one upload parsed side by side at most (each on a worker of its own, when the pool has one to spare). */
@@ -109,7 +112,7 @@ export async function ingestRun(
     const fresh = await freshFiles(tx, run.id, plan.files)
     stepDone('lock')
     const applied = fresh.length
-      ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt },
+      ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard },
           [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
       : await replayUpload(tx, run.id, plan.files, unlikeTheRun(plan, run))
     touchedClusters = applied.touchedClusters
@@ -208,7 +211,7 @@ type ReportMeta = Partial<Pick<IngestMeta, keyof typeof reportMetaSchema.shape>>
  */
 function reportMetadata(meta: IngestMeta, parsed: ParsedFile[]): { values: ReportMeta, rejected: Notes['rejected'] } {
   const file = parsed.find(f => Object.keys(f.report.metadata).length)
-  const values: Record<string, string> = {}
+  const values: Record<string, unknown> = {}
   const rejected: Notes['rejected'] = []
   for (const [k, v] of Object.entries(file?.report.metadata ?? {})) {
     const key = k as keyof ReportMeta
@@ -255,7 +258,7 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   }
   const startedAt = ts(meta.startedAt) ?? (ahead ? null : reported) ?? new Date()
   return {
-    files: parsed, rejected, runKey, format, ciAttempt: meta.ciAttempt ?? null,
+    files: parsed, rejected, runKey, format, ciAttempt: meta.ciAttempt ?? null, shard: meta.shard ?? reportMeta.shard ?? null,
     values: {
       runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
       buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
@@ -381,7 +384,7 @@ async function applyUpload(
   const uploadId = randomUUID()
   await tx.insert(runUploads).values(fresh.map((f, i) => ({
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
-    notes: i === 0 ? notes : { duplicates: [], rejected: [] },
+    shardIndex: how.shard?.index, shardTotal: how.shard?.total, notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
   return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
 }
@@ -418,6 +421,12 @@ async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[], unlike:
   return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined }
 }
 
+/** The receipt's `shards`, only when an upload of the run declared one (older receipts have none). */
+function withShards(agg: Parameters<typeof shardsIn>[0]): Pick<IngestReceipt, 'shards'> {
+  const shards = shardsIn(agg)
+  return shards ? { shards } : {}
+}
+
 interface ReceiptInput {
   plan: RunPlan
   fresh: ParsedFile[]
@@ -430,7 +439,10 @@ interface ReceiptInput {
 
 /** The receipt: the whole run as stored after this upload, plus what this upload (or its first sending) noted. */
 async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
-  const [shards] = await tx.select({ n: sql<number>`count(distinct ${runUploads.uploadId})::int` }).from(runUploads).where(eq(runUploads.runId, run.id))
+  const [uploads] = await tx.select({
+    n: sql<number>`count(distinct ${runUploads.uploadId})::int`,
+    shards: SHARDS_AGG,
+  }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',
   }))
@@ -447,7 +459,8 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     infrastructure: stored.infra,
     format: plan.format,
     files,
-    merged: { shards: shards?.n ?? 0, duplicates: notes.duplicates },
+    merged: { shards: uploads?.n ?? 0, duplicates: notes.duplicates },
+    ...withShards(uploads?.shards ?? null),
     rejected: notes.rejected,
     errors: stored.errors.map(e => e.message),
     ...await receiptFailureReport(tx, run, baseUrl, notes),

@@ -60,10 +60,14 @@ interface StoredResults {
   legs: number
 }
 
-/** How an upload relates to its run: the run's first upload, and the CI's attempt it comes from (null: not said). */
+/**
+ * How an upload relates to its run: the run's first upload, the CI's attempt it comes from, and which of the run's
+ * shards it is (null: not said).
+ */
 export interface UploadOf {
   isNewRun: boolean
   ciAttempt: number | null
+  shard: { index: number, total: number } | null
 }
 
 /**

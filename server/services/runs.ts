@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, sql, type SQL } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
+import type { ShardsIn } from '#shared/types/ingest'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunsPage, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
 import { executeKept, runKept, slot, type Has } from '../db/kept'
 import { rowsOf } from '../db/sql'
@@ -183,6 +184,30 @@ const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_bu
     'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0)) order by u.created_at, u.upload_id, u.id), '[]'::json)
   from ${runUploads} u where u.run_id = ${runs.id})`
 
+/** What SHARDS_AGG reads: the largest shard count declared and the shards in (null when no upload said one). */
+type ShardRows = { expected: number, indexes: number[] | null } | null
+
+/**
+ * The shards a run's uploads declared, as an aggregate over its run_uploads rows (the receipt's statement and the run's
+ * read): the largest count declared, and each shard in once.
+ */
+export const SHARDS_AGG = sql<ShardRows | string>`case when max(${runUploads.shardTotal}) is null then null
+  else json_build_object('expected', max(${runUploads.shardTotal}),
+    'indexes', array_agg(distinct ${runUploads.shardIndex}) filter (where ${runUploads.shardIndex} is not null)) end`
+
+/** The receipt's and the run page's `shards` from SHARDS_AGG's row: a shard past the largest count declared is not counted. */
+export function shardsIn(agg: ShardRows | string): ShardsIn | null {
+  const rows = typeof agg === 'string' ? JSON.parse(agg) as ShardRows : agg
+  if (!rows) return null
+  const got = new Set((rows.indexes ?? []).filter(i => i <= rows.expected))
+  const missing: number[] = []
+  for (let i = 1; i <= rows.expected && missing.length < MISSING_SHARDS_LISTED; i++) if (!got.has(i)) missing.push(i)
+  return { expected: rows.expected, received: got.size, missing }
+}
+
+/** Missing shards a receipt names at most. */
+const MISSING_SHARDS_LISTED = 20
+
 /** A retried result's attempts in order, read with the result (null for a single attempt). */
 const ATTEMPT_ROWS = sql<{ attempt: number, status: ResultView['status'], durationMs: number | null, errorMessage: string | null }[] | null>`
   case when ${testResults.attemptCount} > 1 then (select json_agg(json_build_object('attempt', a.attempt, 'status', a.status,
@@ -347,6 +372,7 @@ async function readRun(
       url: projects.repositoryUrl,
       defaultBranch: projects.defaultBranch,
       uploads: RUN_UPLOADS,
+      shards: sql<ShardRows | string>`(select ${SHARDS_AGG} from ${runUploads} where ${runUploads.runId} = ${runs.id})`,
     }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
       .where(and(sql`${runs.id} = ${id}`, inScopeSlot(has, runs.projectId)))),
     status === null
@@ -385,6 +411,7 @@ async function readRun(
     previousRunId: previousId ?? previousOnDefault ?? null,
     previousRunReason: previousId ? 'previous' : previousOnDefault ? 'default_branch' : null,
     uploads: typeof row.uploads === 'string' ? JSON.parse(row.uploads) as UploadView[] : row.uploads,
+    shards: shardsIn(row.shards),
     results,
   }
 }

@@ -33,6 +33,20 @@ function startsTooLate(startedAt: Date, now = Date.now()): boolean {
   return startedAt.getTime() > now + MAX_AHEAD_HOURS * 3_600_000
 }
 
+/** The most shards a run may declare. */
+const MAX_SHARDS = 1000
+
+/** `index/total`, as Playwright's --shard writes it: 1 ≤ index ≤ total ≤ MAX_SHARDS. */
+const shardSchema = z.string().trim()
+  .refine((s) => {
+    const m = /^(\d{1,4})\/(\d{1,4})$/.exec(s)
+    return !!m && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= MAX_SHARDS
+  }, `shard is this upload's shard and the run's number of shards, like 2/4 (from 1/1 to ${MAX_SHARDS}/${MAX_SHARDS}).`)
+  .transform((s) => {
+    const [index, total] = s.split('/').map(Number) as [number, number]
+    return { index, total }
+  })
+
 /** Run metadata of an upload: query parameters, or X-Proofdeck-* headers (the query wins). */
 export const ingestMetaSchema = z.object({
   project: z.string({ error: 'Say which project the run belongs to: add ?project=<slug> (or the X-Proofdeck-Project header).' }).pipe(slugSchema),
@@ -64,11 +78,16 @@ export const ingestMetaSchema = z.object({
    */
   ciAttempt: z.coerce.number('ciAttempt is a whole number from 1 to 32767.')
     .refine(n => Number.isInteger(n) && n >= 1 && n <= 32_767, 'ciAttempt is a whole number from 1 to 32767.').optional(),
+  /**
+   * Which shard of how many this upload is (`2/4`; the CLI's --shard, CircleCI's parallelism, Playwright's own
+   * `config.shard`): the receipt then says how many of the run's shards are in, and which are still missing.
+   */
+  shard: shardSchema.optional(),
 })
 export type IngestMeta = z.infer<typeof ingestMetaSchema>
 
 /** The run metadata a report itself may carry (CTRF environment, our JSON), held to the same rules as the upload's. */
 export const reportMetaSchema = ingestMetaSchema.pick({
-  branch: true, commit: true, commitMessage: true, buildUrl: true, environment: true, runKey: true,
+  branch: true, commit: true, commitMessage: true, buildUrl: true, environment: true, runKey: true, shard: true,
 })
-export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format', 'ciAttempt'] as const
+export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format', 'ciAttempt', 'shard'] as const

@@ -45,6 +45,8 @@ export interface IngestReceipt {
     /** Tests that appeared more than once in this upload: kept as attempts of one result. */
     duplicates: { test: string, occurrences: number }[]
   }
+  /** The shards the run's uploads declared (`shard=2/4`) and which are in; absent when none declared one. */
+  shards?: ShardsIn
   rejected: { item: string, reason: string }[]
   /** Run-level errors the report carries (e.g. Playwright webServer failure). */
   errors: string[]
@@ -67,6 +69,16 @@ export interface IngestReceipt {
   }
   /** The run's failures grouped by cause, as the run page shows them, with links: what a CI comment renders. */
   failureGroups: ReceiptFailureGroups
+}
+
+/**
+ * A sharded run's progress: `expected` is the largest shard count an upload declared, `received` how many of shards
+ * 1…expected are in, `missing` the first 20 of those not in yet (empty: all are in).
+ */
+export interface ShardsIn {
+  expected: number
+  received: number
+  missing: number[]
 }
 
 /** A failed test as a receipt's failure group lists it. */

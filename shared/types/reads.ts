@@ -172,6 +172,8 @@ export interface RunDetail extends RunSummary {
   previousRunReason: 'previous' | 'default_branch' | null
   /** The receipt of each uploaded file (shards and retries of one run), oldest first; `upload` says which upload brought it. */
   uploads: UploadView[]
+  /** The shards the run's uploads declared and which are in (as the receipt's); null when none declared one. */
+  shards: ShardsIn | null
   results: Page<ResultView>
 }
 

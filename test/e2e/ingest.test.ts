@@ -261,6 +261,36 @@ describe('ingest', () => {
     expect(b.body.rejected).toEqual([])
   })
 
+  it('counts a sharded run\'s shards in, from ?shard or a Playwright report\'s own config.shard, on the receipt and the run', async () => {
+    const junit = (name: string) => ({ name: `${name}.xml`, content: `<testsuite name="s"><testcase classname="c" name="${name}"/></testsuite>` })
+    const query = (shard: string) => ({ project: 'sharded', runKey: 'pipeline-9', shard })
+    const first = await upload(server, [junit('one')], { key, query: query('1/3') })
+    expect(first.body.shards).toEqual({ expected: 3, received: 1, missing: [2, 3] })
+    // a retry of shard 1 is no new shard; shard 3 comes before shard 2
+    expect((await upload(server, [junit('one')], { key, query: query('1/3') })).body.shards).toEqual({ expected: 3, received: 1, missing: [2, 3] })
+    expect((await upload(server, [junit('three')], { key, query: query('3/3') })).body.shards).toEqual({ expected: 3, received: 2, missing: [2] })
+    const run = async () => (await (await fetch(`${server.url}/api/runs/${first.body.runId}?limit=1`, { headers: { cookie } })).json()).shards
+    expect(await run()).toEqual({ expected: 3, received: 2, missing: [2] })
+    const last = await upload(server, [junit('two')], { key, query: query('2/3') })
+    expect(last.body).toMatchObject({ shards: { expected: 3, received: 3, missing: [] }, counts: { tests: 3 }, merged: { shards: 3 } })
+    expect(await run()).toEqual({ expected: 3, received: 3, missing: [] })
+    const page = await (await fetch(first.body.url, { headers: { cookie } })).text()
+    expect(page).toContain('3 of 3 shards uploaded')
+
+    // Playwright's --shard=2/4 writes config.shard; the run misses shards 1, 3 and 4
+    const pw = { name: 'pw.json', content: JSON.stringify({
+      config: { version: '1.57.0', shard: { current: 2, total: 4 } },
+      suites: [{ title: 'a.spec.ts', file: 'a.spec.ts', specs: [{ title: 'works', file: 'a.spec.ts', tests: [{ projectName: 'chromium', results: [{ status: 'passed', duration: 5 }] }] }] }],
+    }) }
+    const played = await upload(server, [pw], { key, query: { project: 'sharded', runKey: 'pw-1' } })
+    expect(played.status).toBe(201)
+    expect(played.body.shards).toEqual({ expected: 4, received: 1, missing: [1, 3, 4] })
+    const text = (await (await fetch(played.body.url, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '').replace(/\s+/g, ' ')
+    expect(text).toContain('1 of 4 shards uploaded; missing shards 1, 3 and 4: the counts are partial')
+    // an unsharded run says nothing of shards
+    expect((await upload(server, [junit('alone')], { key, query: { project: 'sharded' } })).body.shards).toBeUndefined()
+  })
+
   it('reads a report written as UTF-16, as Windows PowerShell writes it, as the same report in UTF-8', async () => {
     const file = 'junit/action-junit-report__basic.xml'
     const utf16 = Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(readFileSync(`${CORPUS}/${file}`, 'utf8'), 'utf16le')])
@@ -447,6 +477,7 @@ describe('ingest of bad input loses nothing', () => {
     ['a NUL in the build URL', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', buildUrl: 'https://ci.example.com/job/\0x' } }), 400, /The build URL contains a NUL character/],
     ['a missing project', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key }), 400, /project/],
     ['a bad commit', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', commit: 'not-a-sha' } }), 400, /commit/],
+    ['a shard past its count', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', shard: '5/4' } }), 400, /^shard is this upload's shard and the run's number of shards, like 2\/4/],
     ['a bad project slug', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: '../etc' } }), 400, /slug/],
     ['one bad file among good ones', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json'), corpusFile('junit/publish-unit-test-result-action__corrupt-xml.xml')], { key, query: { project: 'web', runKey: 'mixed' } }), 422, /corrupt-xml\.xml/],
   ]

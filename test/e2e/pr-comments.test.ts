@@ -166,7 +166,8 @@ describe('pull/merge request comments', () => {
     writeFileSync('test/.artifacts/pr-comment.md', body)
     expect(body).toMatch(/^<!-- proofdeck:pr-web:test -->\n### ❌ Proofdeck: pr-web #\d+ failed/)
     // the job summary is the same report
-    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}`).toBe(`${body}\n`)
+    const runId = first.stdout.match(/\/runs\/([0-9a-f-]{36})/)![1]
+    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}<!-- proofdeck-state:${runId}:1 -->`).toBe(body)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')
     expect(body).toContain('Failed tests: **3 new** · 2 already failing or flaky on `main` · 1 quarantined')
     expect(body).toMatch(
@@ -225,6 +226,34 @@ describe('pull/merge request comments', () => {
     expect(taken.stderr).toContain('updated the comment on pull request #7')
     expect(github.notes.find(n => n.id === 500)!.body).toMatch(/^<!-- proofdeck:pr-web:e2e -->\n### ✅/)
     expect(github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-web -->'))).toEqual([])
+  })
+
+  it('says ⏳ until a sharded run\'s last shard is in, and a shard\'s late comment never replaces a later upload\'s', async () => {
+    const shardEnv = { ...ghEnv('201'), GITHUB_JOB: 'shards' }
+    const mine = () => github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-shards:shards -->'))
+    const one = await cli(report('shard-1.xml', { 'cart shows items': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
+    expect(one.code, one.stderr).toBe(0)
+    expect(mine()).toHaveLength(1)
+    expect(mine()[0]!.body).toMatch(/^<!-- proofdeck:pr-shards:shards -->\n### ⏳ Proofdeck: pr-shards #\d+ passing so far · 1 of 2 shards uploaded\n/)
+    expect(mine()[0]!.body).toContain('> ⏳ Not uploaded yet: shard 2.')
+    expect(mine()[0]!.body).not.toContain('✅')
+    const two = await cli(report('shard-2.xml', { 'checkout pays': '' }), shardEnv, '--shard', '2/2', '--project', 'pr-shards')
+    expect(two.stderr).toContain('updated the comment on pull request #7')
+    const done = mine()[0]!.body
+    expect(done).toMatch(/^<!-- proofdeck:pr-shards:shards -->\n### ✅ Proofdeck: pr-shards #\d+ passed\n/)
+    expect(done).toMatch(/\n<!-- proofdeck-state:[0-9a-f-]{36}:2 -->$/)
+
+    // shard 1's comment reaching GitHub after shard 2's (as a slower runner's would): the comment shows a later
+    // state of the run, so it is left as it is; a retry of shard 1 answers with the run as it is now, and may write
+    const patches = written(github, 'PATCH').length
+    mine()[0]!.body = done.replace(/:2 -->$/, ':3 -->')
+    const late = await cli(report('shard-1.xml', { 'cart shows items': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
+    expect(late.stderr).toContain('left the comment on pull request #7 as it is: a later upload of this run already updated it')
+    expect(written(github, 'PATCH')).toHaveLength(patches)
+    mine()[0]!.body = done
+    const retry = await cli(report('shard-1.xml', { 'cart shows items': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
+    expect(retry.stderr).toContain('updated the comment on pull request #7')
+    expect(mine()[0]!.body).toBe(done)
   })
 
   it('makes and then updates one GitLab merge request note; --no-comment and PROOFDECK_COMMENT=0 call nobody; a 403 is one warning and exit 0', async () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import type { IngestReceipt } from '#shared/types/ingest'
 import { reportFormatEnum, runStatusEnum } from './enums'
 import { projects } from './projects'
@@ -64,8 +64,17 @@ export const runUploads = pgTable('run_uploads', {
   format: reportFormatEnum().notNull(),
   results: integer().notNull(),
   bytes: integer().notNull(),
+  /**
+   * The shard this upload is of the run's `shardTotal` (`?shard=2/4`, or Playwright's own `config.shard`): the receipt
+   * counts the shards in, so a CI comment does not read green while others are still running. Null when not said.
+   */
+  shardIndex: smallint(),
+  shardTotal: smallint(),
   /** Receipt details that are not derivable from rows: duplicates merged, items rejected. */
   notes: jsonb().$type<Pick<IngestReceipt, 'rejected'> & { duplicates: IngestReceipt['merged']['duplicates'] }
   & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>> & { uploadCases?: string[] }>().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-}, t => [uniqueIndex('run_uploads_run_hash_idx').on(t.runId, t.contentHash)])
+}, t => [
+  uniqueIndex('run_uploads_run_hash_idx').on(t.runId, t.contentHash),
+  check('run_uploads_shard_check', sql`(${t.shardIndex} is null) = (${t.shardTotal} is null) and ${t.shardIndex} between 1 and ${t.shardTotal}`),
+])

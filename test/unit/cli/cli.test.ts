@@ -21,6 +21,10 @@ describe('detectCi', () => {
       { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: `jenkins-web-1-${SHA.slice(0, 12)}` }],
     ['CircleCI', { CIRCLECI: 'true', CIRCLE_BRANCH: 'main', CIRCLE_SHA1: SHA, CIRCLE_BUILD_URL: 'https://circleci.com/b/1', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test' },
       { provider: 'circleci', branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/b/1', runKey: 'circle-w1-test' }],
+    ['CircleCI parallelism: container 0 of 4 is shard 1/4 of the job\'s run', { CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '0', CIRCLE_NODE_TOTAL: '4' },
+      { provider: 'circleci', runKey: 'circle-w1-test', shard: '1/4' }],
+    ['CircleCI without parallelism: no shard', { CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '0', CIRCLE_NODE_TOTAL: '1' },
+      { provider: 'circleci', runKey: 'circle-w1-test' }],
     ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_RETRY_COUNT: '0' },
       { provider: 'buildkite', branch: 'main', commit: SHA, commitMessage: 'm', buildUrl: 'https://bk/1', runKey: 'bk-b-j', ciAttempt: '1' }],
     ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '3' },
@@ -311,6 +315,21 @@ describe('proofdeck upload', () => {
     expect(r.code, r.stderr).toBe(0)
     const query = new URL(server.requests[0]!.url, server.url).searchParams
     expect([query.get('branch'), query.get('commit'), query.get('runKey'), query.get('ciAttempt')]).toEqual(['main', SHA, 'gh-5-test', '1'])
+  })
+
+  it('sends --shard (or PROOFDECK_SHARD, or CircleCI\'s container) as the server reads it; a shard past its count is a usage error', async () => {
+    const server = await fakeServer([201, 201, 201].map(status => ({ status, body: receipt })))
+    const env = { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }
+    const circle = { CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'w', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '2', CIRCLE_NODE_TOTAL: '3' }
+    for (const [args, more] of [[['--shard', ' 02 / 4 '], {}], [[], { PROOFDECK_SHARD: '3/4' }], [[], circle]] as const) {
+      const r = await runCli(['upload', report, '--project', 'web', '--quiet', ...args], { ...env, ...more })
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const bad = await runCli(['upload', report, '--project', 'web', '--shard', '5/4'], env)
+    server.close()
+    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('shard'))).toEqual(['2/4', '3/4', '3/3'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--shard "5/4": give this job\'s shard and the run\'s number of shards, like 2/4')
   })
 
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {

@@ -67,6 +67,35 @@ describe('renderReceipt', () => {
   })
 })
 
+describe('a sharded run not all in', () => {
+  const partial = receipt({
+    counts: { tests: 30, passed: 30, failed: 0, errored: 0, skipped: 0, flaky: 0 },
+    shards: { expected: 4, received: 1, missing: [2, 3, 4] },
+  })
+
+  it('reads "passing so far", never ✅, and names the shards not uploaded', () => {
+    const md = renderSummary(partial)
+    expect(md).toContain('### ⏳ Proofdeck: web #1 passing so far · 1 of 4 shards uploaded')
+    expect(md).not.toContain('✅')
+    expect(md).toContain('> ⏳ Not uploaded yet: shards 2, 3 and 4. These counts are of the shards uploaded')
+    expect(renderReceipt(partial)).toContain('  shards: 1 of 4 uploaded; not yet shards 2, 3 and 4 (the counts are of the shards uploaded)')
+  })
+
+  it('a failure stays ❌ while shards are missing; one missing shard, and more than a receipt lists, are counted', () => {
+    expect(renderSummary(receipt({ status: 'failed', shards: { expected: 3, received: 2, missing: [3] } })))
+      .toContain('### ❌ Proofdeck: web #1 failed · 2 of 3 shards uploaded\n\n| Tests')
+    expect(renderSummary(receipt({ status: 'failed', shards: { expected: 3, received: 2, missing: [3] } }))).toContain('Not uploaded yet: shard 3.')
+    const many = receipt({ shards: { expected: 40, received: 10, missing: Array.from({ length: 20 }, (_, i) => i + 11) } })
+    expect(renderSummary(many)).toContain('Not uploaded yet: shards 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30 and 10 more.')
+  })
+
+  it('all shards in: the plain status', () => {
+    const md = renderSummary(receipt({ shards: { expected: 2, received: 2, missing: [] } }))
+    expect(md).toContain('### ✅ Proofdeck: web #1 passed\n')
+    expect(md).not.toContain('⏳')
+  })
+})
+
 describe('renderSummary', () => {
   it.each([
     ['an empty run: status and counts, no failure sections', receipt({ status: 'empty' }),

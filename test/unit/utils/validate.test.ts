@@ -27,6 +27,13 @@ describe('validator', () => {
     ['a line break at the end of a branch is trimmed', ingestMetaSchema, { project: 'a', branch: 'main\n' }, null],
     ['lines and tabs in a commit message', ingestMetaSchema, { project: 'a', commitMessage: 'fix: x\n\n\tbody' }, null],
     ['a NUL in a commit message', ingestMetaSchema, { project: 'a', commitMessage: 'fix\u0000' }, 'commitMessage: The commit message contains a NUL character.'],
+    ['a shard of four', ingestMetaSchema, { project: 'a', shard: '2/4' }, null],
+    ['the last of four', ingestMetaSchema, { project: 'a', shard: '4/4' }, null],
+    ['a shard past the count', ingestMetaSchema, { project: 'a', shard: '5/4' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
+    ['shard zero', ingestMetaSchema, { project: 'a', shard: '0/4' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
+    ['more than 1000 shards', ingestMetaSchema, { project: 'a', shard: '1/1001' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
+    ['a shard without its count', ingestMetaSchema, { project: 'a', shard: '2' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
+    ['a negative shard', ingestMetaSchema, { project: 'a', shard: '-1/4' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
   ])('%s', (_name, schema, input, expected) => {
     expect(sentence(schema, input)).toBe(expected)
   })
