@@ -226,6 +226,7 @@ interface GroupRow {
   result_id: string
   test_case_id: string
   title: string
+  suite_path: string[]
   variant: string | null
   known: boolean
   quarantined: boolean
@@ -268,7 +269,7 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string): Pro
  */
 function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
   return sql`
-    select g.*, t.title, t.variant, ${isQuarantined(sql`t.id`)} as quarantined, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
+    select g.*, t.title, t.suite_path, t.variant, ${isQuarantined(sql`t.id`)} as quarantined, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       c.status as cluster_status, c.status_note,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
     from (
@@ -307,7 +308,8 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
       groups.set(r.cluster_id, group)
     }
     group.tests.push({
-      resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known,
+      resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, suitePath: r.suite_path, variant: r.variant,
+      knownFailure: r.known,
       ...(r.retry_pass ? { flaky: true as const } : {}), ...(r.quarantined ? { quarantined: true as const } : {}),
     })
   }

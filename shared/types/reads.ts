@@ -113,6 +113,7 @@ export interface FailureGroupTest {
   resultId: string
   testCaseId: string
   title: string
+  suitePath: string[]
   variant: string | null
   /** The test was already failing on the default branch before this run (run-results.ts alreadyFailingOf; false for a pass on retry). */
   knownFailure: boolean
@@ -324,6 +325,7 @@ export interface ClusterDetail extends ClusterSummary {
   affected: {
     testCaseId: string
     title: string
+    suitePath: string[]
     variant: string | null
     occurrences: number
     lastSeenAt: string
