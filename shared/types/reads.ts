@@ -105,6 +105,8 @@ export interface ResultView {
   knownFailure?: boolean
   /** A quarantine applies to the test now (services/quarantine.ts): its failures do not block a run. */
   quarantined?: true
+  /** Skipped results: why, as the report said (JUnit's <skipped message>, a @Disabled reason); absent when it said nothing. */
+  skipReason?: string
   attemptDetails?: AttemptView[]
 }
 
