@@ -42,8 +42,15 @@ export function commitLink(repositoryUrl: string | null | undefined, sha: string
 }
 
 /**
+ * A JVM stack frame's file (`at com.example.api.Foo.bar(Foo.java:42)`): the source's name alone, without the module
+ * and source root it sits under (`api/src/test/java/com/example/api/`), which no report says.
+ */
+const JVM_SOURCE_NAME = /^[^/\\]+\.(?:java|kt|kts|scala|groovy)$/
+
+/**
  * A file of the repository at `ref` (a commit, else the default branch), at `line` when given. `file` is relative to
- * the repository root, or `file:line` as stack frames print it; an absolute path (a CI machine's) gives null.
+ * the repository root, or `file:line` as stack frames print it; an absolute path (a CI machine's) gives null, and so
+ * does a JVM source's bare name (a stack frame's): it is no path from the root, and a link to one would lead nowhere.
  */
 export function fileLink(
   repositoryUrl: string | null | undefined, ref: string, file: string | null | undefined, line?: number | null,
@@ -53,7 +60,8 @@ export function fileLink(
   const m = /^(.*?):(\d+)(?::\d+)?$/.exec(file)
   const path = (m ? m[1]! : file).replace(/^\.\//, '')
   const at = line ?? (m ? Number(m[2]) : null)
-  if (!path || path.startsWith('/') || /^[a-z]:[\\/]/i.test(path) || path.split('/').includes('..')) return null
+  const outside = path.startsWith('/') || /^[a-z]:[\\/]/i.test(path) || path.split('/').includes('..')
+  if (!path || outside || JVM_SOURCE_NAME.test(path)) return null
   const encoded = path.split('/').map(encodeURIComponent).join('/')
   const r = encodeURIComponent(ref)
   if (repo.host === 'bitbucket') return `${repo.base}/src/${r}/${encoded}${at ? `#lines-${at}` : ''}`

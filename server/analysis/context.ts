@@ -5,7 +5,7 @@
  */
 import type { ClusterStatus, FailureCategory, TestStatus } from '#shared/constants'
 import type {
-  ClusterContext, ClusterContextData, ContextAffectedTest, ContextError, ContextLogExcerpt, ContextRunRef, ContextRunStat,
+  ClusterContext, ClusterContextData, ContextAffectedTest, ContextError, ContextLogExcerpt, ContextRunRef, ContextRunStat, JvmBuild,
   ContextSimilarCluster,
 } from '#shared/types/diagnosis'
 import { stripAnsi } from './ansi'
@@ -39,6 +39,8 @@ export interface EvidenceResult {
   stdout: string | null
   stderr: string | null
   steps: EvidenceStep[] | null
+  /** The JVM build that ran it (analysis/jvm-build.ts), null when its run does not say. */
+  build?: JvmBuild | null
 }
 
 /** Everything the loader gathers about one cluster; dates are ISO strings. */
@@ -358,6 +360,7 @@ function representativeErrors(samples: EvidenceResult[], view: View, redact: Red
       sameStackAs,
       failingSteps: view.steps ? failingSteps(s.steps).map(x => redact(x)) : [],
       logs,
+      ...(s.build ? { build: s.build } : {}),
     })
   }
   const hadLogs = samples.slice(0, view.errors).some(s => s.stdout || s.stderr)

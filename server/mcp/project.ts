@@ -82,6 +82,7 @@ function historyAnswer(history: TestHistoryEntry[]): { history: Record<string, u
     history: history.map(h => ({
       runId: h.runId, startedAt: h.startedAt, branch: h.branch, status: h.status, durationMs: h.durationMs, commit: h.commit,
       ...(h.flaky ? { flaky: true } : {}), ...(h.attempts > 1 ? { attempts: h.attempts } : {}),
+      ...(h.skipReason ? { skipReason: h.skipReason } : {}),
     })),
     errors: [...errors.values()],
   }

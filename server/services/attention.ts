@@ -71,6 +71,7 @@ interface FlakyRow {
   test_case_id: string
   project: string
   title: string
+  suite_path: string[]
   variant: string | null
   score: number
   confidence: number
@@ -89,7 +90,7 @@ const NEWLY_FLAKY_LOOKBACK_DAYS = 30
 async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<AttentionTest[]> {
   const db = await useReadDb()
   const rows = rowsOf<FlakyRow>(await db.execute(sql`
-    select t.id as test_case_id, p.slug as project, t.title, t.variant, t.flaky_score as score, t.flaky_confidence as confidence,
+    select t.id as test_case_id, p.slug as project, t.title, t.suite_path, t.variant, t.flaky_score as score, t.flaky_confidence as confidence,
       f.first_at
     from ${testCases} t
     join ${projects} p on p.id = t.project_id
@@ -115,7 +116,7 @@ async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<Att
     order by f.first_at desc, t.id
     limit ${limit}`))
   return rows.map(r => ({
-    testCaseId: r.test_case_id, project: r.project, title: r.title, variant: r.variant,
+    testCaseId: r.test_case_id, project: r.project, title: r.title, suitePath: r.suite_path, variant: r.variant,
     score: Number(r.score), confidence: Number(r.confidence), flakySince: iso(r.first_at),
   }))
 }

@@ -201,7 +201,7 @@ async function readCluster(db: Db, scope: Scope, clusterId: string): Promise<Clu
       .where(and(eq(failureClusters.id, clusterId), inScope(scope, failureClusters.projectId), isNull(failureClusters.mergedIntoId)))
       .limit(1),
     db.select({
-      testCaseId: clusterTestCases.testCaseId, title: testCases.title, variant: testCases.variant,
+      testCaseId: clusterTestCases.testCaseId, title: testCases.title, suitePath: testCases.suitePath, variant: testCases.variant,
       occurrences: clusterTestCases.occurrences, lastSeenAt: clusterTestCases.lastSeenAt,
       flakyLabel: testCases.flakyLabel, flakyScore: testCases.flakyScore,
       failingSince: sql<RunRefView | null>`case when ${testCases.flakyLabel} = 'broken' then ${testCases.failingSince} end`,

@@ -225,16 +225,30 @@ const RESULT_FILTER: Record<GetRunQuery['status'], SQL | undefined> = {
   all: undefined,
 }
 
+/**
+ * Why a skipped result was skipped, as its report said (JUnit's <skipped message>, @Disabled's reason, Playwright's
+ * test.skip(…, reason)): the first skip-like annotation with a description; null for any other result.
+ */
+export const SKIP_REASON = sql<string | null>`case when ${testResults.status} = 'skipped' then (select a->>'description'
+  from jsonb_array_elements(${testResults.annotations}) a
+  where a->>'type' in ('skip', 'skipped', 'fixme', 'xfail', 'disabled', 'ignored') and a->>'description' <> '' limit 1) end`
+
 const resultColumns = {
   id: testResults.id, testCaseId: testResults.testCaseId, title: testCases.title, suitePath: testCases.suitePath, file: testCases.file,
   variant: testCases.variant, status: testResults.status, flaky: testResults.flaky, attempts: testResults.attemptCount,
   durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId, owners: testCases.owners,
-  quarantined: isQuarantined(sql`${testCases.id}`),
+  quarantined: isQuarantined(sql`${testCases.id}`), skipReason: SKIP_REASON,
 }
-type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated' | 'quarantined'> & { quarantined: boolean }
-function toResultView({ errorMessage, clusterId, quarantined, ...r }: ResultRow): ResultView {
-  return { ...r, ...clipError(errorMessage), clusterId, ...(quarantined ? { quarantined: true as const } : {}) }
+type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated' | 'quarantined' | 'skipReason'>
+  & { quarantined: boolean, skipReason: string | null }
+function toResultView({ errorMessage, clusterId, quarantined, skipReason, ...r }: ResultRow): ResultView {
+  return {
+    ...r, ...clipError(errorMessage), clusterId, ...(quarantined ? { quarantined: true as const } : {}), ...withSkipReason(skipReason),
+  }
 }
+
+/** A result's skip reason as the wire carries it: only when there is one. */
+export const withSkipReason = (skipReason: string | null): { skipReason?: string } => skipReason ? { skipReason } : {}
 
 /**
  * Whether a failure was already failing on the project's default branch before its run ("known"; else "new"), as
@@ -251,6 +265,7 @@ interface GroupRow {
   result_id: string
   test_case_id: string
   title: string
+  suite_path: string[]
   variant: string | null
   known: boolean
   quarantined: boolean
@@ -293,7 +308,7 @@ export async function failureGroups(db: Pick<Db, 'execute'>, runId: string): Pro
  */
 function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
   return sql`
-    select g.*, t.title, t.variant, ${isQuarantined(sql`t.id`)} as quarantined, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
+    select g.*, t.title, t.suite_path, t.variant, ${isQuarantined(sql`t.id`)} as quarantined, c.title as cluster_title, c.category, c.location, c.first_seen_run_id, c.first_seen_at,
       c.status as cluster_status, c.status_note,
       (select d.summary from ${diagnoses} d where d.cluster_id = g.cluster_id order by d.version desc limit 1) as diagnosis
     from (
@@ -332,7 +347,8 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
       groups.set(r.cluster_id, group)
     }
     group.tests.push({
-      resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, variant: r.variant, knownFailure: r.known,
+      resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, suitePath: r.suite_path, variant: r.variant,
+      knownFailure: r.known,
       ...(r.retry_pass ? { flaky: true as const } : {}), ...(r.quarantined ? { quarantined: true as const } : {}),
     })
   }

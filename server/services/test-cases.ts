@@ -6,7 +6,7 @@ import type { GroupedPage } from '#shared/types/explorer'
 import { notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage, type CursorNames } from './pagination'
 import { repositoryOf, requireProject } from './projects'
-import { clipError, FAILED_RESULT } from './runs'
+import { clipError, FAILED_RESULT, SKIP_REASON, withSkipReason } from './runs'
 import { rowsOf } from '../db/sql'
 import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
@@ -110,7 +110,7 @@ async function historyRows(t: TestCaseRow, after: { key: string, id: string } | 
   return db.select({
     id: testResults.id, testCaseId: testResults.testCaseId, status: testResults.status, flaky: testResults.flaky,
     attempts: testResults.attemptCount, durationMs: testResults.durationMs, errorMessage: testResults.errorMessage,
-    clusterId: testResults.clusterId, runId: testResults.runId,
+    clusterId: testResults.clusterId, runId: testResults.runId, skipReason: SKIP_REASON,
     branch: runs.branch, commit: runs.commitSha, startedAt: testResults.runStartedAt,
   }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
     .where(and(eq(testResults.testCaseId, t.id), branch ? eq(runs.branch, branch) : undefined,
@@ -118,10 +118,10 @@ async function historyRows(t: TestCaseRow, after: { key: string, id: string } | 
     .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(limit)
 }
 
-function toHistoryEntry(t: TestCaseRow, { errorMessage, ...h }: HistoryRow): TestHistoryEntry {
+function toHistoryEntry(t: TestCaseRow, { errorMessage, skipReason, ...h }: HistoryRow): TestHistoryEntry {
   return {
     ...h, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, startedAt: h.startedAt.toISOString(),
-    ...clipError(errorMessage),
+    ...clipError(errorMessage), ...withSkipReason(skipReason),
   }
 }
 

@@ -18,6 +18,7 @@ export interface AttentionTest {
   testCaseId: string
   project: string
   title: string
+  suitePath: string[]
   variant: string | null
   score: number
   /** Wilson lower bound (95%) of the score; listed only at `Attention.minConfidence` or more. */

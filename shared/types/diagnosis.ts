@@ -84,6 +84,17 @@ export interface ContextLogExcerpt {
   text: string
 }
 
+/**
+ * The JVM build that ran a test, as its run's reports say (server/analysis/jvm-build.ts): `module` is the directory
+ * of the project under the build's root ('' for the root project, null when unknown); `task` Gradle's test task
+ * (`test`, `integrationTest`) or Maven's phase (`test`, `verify` for Failsafe), null when unknown.
+ */
+export interface JvmBuild {
+  tool: 'gradle' | 'maven'
+  module: string | null
+  task: string | null
+}
+
 /** One representative failure as the context shows it (already redacted and trimmed). */
 export interface ContextError {
   resultId: string
@@ -103,6 +114,8 @@ export interface ContextError {
   sameStackAs: number | null
   failingSteps: string[]
   logs: ContextLogExcerpt[]
+  /** The JVM build that ran it, when its run says (a reproducing command names the tool); absent otherwise. */
+  build?: JvmBuild
 }
 
 export interface ContextAffectedTest {

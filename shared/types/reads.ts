@@ -105,6 +105,8 @@ export interface ResultView {
   knownFailure?: boolean
   /** A quarantine applies to the test now (services/quarantine.ts): its failures do not block a run. */
   quarantined?: true
+  /** Skipped results: why, as the report said (JUnit's <skipped message>, a @Disabled reason); absent when it said nothing. */
+  skipReason?: string
   attemptDetails?: AttemptView[]
 }
 
@@ -113,6 +115,7 @@ export interface FailureGroupTest {
   resultId: string
   testCaseId: string
   title: string
+  suitePath: string[]
   variant: string | null
   /** The test was already failing on the default branch before this run (run-results.ts alreadyFailingOf; false for a pass on retry). */
   knownFailure: boolean
@@ -326,6 +329,7 @@ export interface ClusterDetail extends ClusterSummary {
   affected: {
     testCaseId: string
     title: string
+    suitePath: string[]
     variant: string | null
     occurrences: number
     lastSeenAt: string

@@ -423,6 +423,22 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     else await page.getByTestId('clusters-empty').waitFor()
   })
 
+  it('a JVM project (Surefire): a failing test named by its class, its package beside it; a skipped test says why', async () => {
+    const runs = await api<PageWire<RunSummaryWire>>('/api/projects/billing/runs?status=failed&limit=50')
+    const run = runs.items.find(r => r.counts.skipped > 0 && r.counts.failed > 0)!
+    const failed = await api<{ results: PageWire<{ title: string, suitePath: string[] }> }>(`/api/runs/${run.id}?status=failed&limit=50`)
+    const first = failed.results.items[0]!
+    const cls = first.suitePath.at(-1)!
+    await open(`/runs/${run.id}`, 'results-table')
+    const row = await rowsOf('results-table').first().textContent()
+    expect(row).toContain(`${cls.split('.').pop()} › ${first.title}`)
+    expect(row).toContain(cls.slice(0, cls.lastIndexOf('.')))
+    const skipped = await api<{ results: PageWire<{ skipReason?: string }> }>(`/api/runs/${run.id}?status=skipped&limit=50`)
+    expect(skipped.results.items[0]!.skipReason).toBeTruthy()
+    await open(`/runs/${run.id}?status=skipped`, 'skip-reason')
+    expect(await page.getByTestId('skip-reason').first().textContent()).toContain(`Skipped: ${skipped.results.items[0]!.skipReason}`)
+  })
+
   it('test explorer: rows match the API, headers sort, views and filters live in the URL', async () => {
     await checkExplorer({ page, context, server, api, open }, slug, shoot)
   })

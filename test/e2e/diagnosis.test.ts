@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeLlm } from '../fixtures/fake-llm'
 import { queryDb, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
+import { JVM_REPORTS } from '../fixtures/jvm-build'
 
 /**
  * Diagnosis end to end: reports uploaded through /api/v1/runs make a failure cluster, diagnosed after the upload;
@@ -190,6 +191,22 @@ describe('diagnosis', () => {
     expect((await api('POST', `/api/diagnoses/${d.id}/feedback`, { note: 'no verdict' })).status).toBe(400)
     const missing = await api('POST', `/api/diagnoses/00000000-0000-4000-8000-000000000000/feedback`, { helpful: true })
     expect([missing.status, missing.body.data?.code]).toEqual([404, 'diagnosis_not_found'])
+  })
+
+  it('reproduces a JVM test with the build its run says ran it: Gradle in its module, Maven in its, never Maven for Gradle', async () => {
+    const receipt = await upload(server, JVM_REPORTS, { key: ingestKey, query: { project: 'jvm-build', branch: 'main', runKey: 'jvm-build-1' } })
+    expect(receipt.status, JSON.stringify(receipt.body)).toBe(201)
+    const steps: Record<string, string> = {}
+    for (const c of receipt.body.newClusters) {
+      await expect.poll(() => versionsOf(c.id)).toEqual([1])
+      const { latest } = await diagnosisOf(c.id)
+      steps[c.title] = latest.investigationSteps[0]
+    }
+    expect(Object.values(steps)).toEqual(expect.arrayContaining([
+      expect.stringContaining(`\`./gradlew :api:test --tests 'com.example.api.ApplicationTests.contextLoads'\``),
+      expect.stringContaining(`\`mvn -pl billing -Dtest='ApplicationTests#contextLoads' test\``),
+    ]))
+    expect(Object.keys(steps)).toHaveLength(2)
   })
 
   it('answers 400 for a malformed id and 404 for an unknown cluster', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MCP_TOOL_NAMES } from '../../shared/constants'
 import { startDemoServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
+import { JVM_REPORTS } from '../fixtures/jvm-build'
 
 // the list ENABLED_TOOLS and DISABLED_TOOLS are checked against is the list tools/list gives
 const TOOL_NAMES = [...MCP_TOOL_NAMES]
@@ -285,6 +286,24 @@ describe('MCP endpoint', () => {
     expect(run.failureGroups.flatMap((g: any) => g.tests.map((t: any) => t.title))).toEqual(['works()'])
     expect([run.uploads.length, run.uploadsNotListed]).toEqual([10, 310])
     expect(JSON.stringify(run)).not.toContain('[cut at')
+  })
+
+  it('a JVM build: a skipped test\'s @Disabled reason in the run\'s rows and its history; failures carry their suite path', async () => {
+    const ingest = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const r = await upload(server, JVM_REPORTS, { key: ingest, query: { project: 'jvm', runKey: 'jvm-1' } })
+    expect(r.status, JSON.stringify(r.body)).toBe(201)
+    const reason = 'Legacy endpoint removed in 2.0, see #412'
+    const skipped = (await rest(`/api/runs/${r.body.runId}?status=skipped`)).results.items
+    expect(skipped.map((x: any) => [x.title, x.skipReason])).toEqual([['legacyEndpoint()', reason]])
+    expect((await rest(`/api/runs/${r.body.runId}?status=passed`)).results.items.every((x: any) => !('skipReason' in x))).toBe(true)
+    expect((await data('get_run', { runId: r.body.runId, results: 'skipped' })).results.items[0].skipReason).toBe(reason)
+    expect((await data('get_test_case', { testCaseId: skipped[0].testCaseId })).history[0]).toMatchObject({ status: 'skipped', skipReason: reason })
+    expect((await rest(`/api/test-cases/${skipped[0].testCaseId}`)).history[0].skipReason).toBe(reason)
+    const failing = (await rest(`/api/runs/${r.body.runId}`)).failureGroups.flatMap((g: any) => g.tests)
+    expect(failing.map((t: any) => [t.suitePath, t.title]).sort()).toEqual([
+      [['com.example.api.ApplicationTests'], 'contextLoads()'],
+      [['com.example.billing.ApplicationTests'], 'contextLoads()'],
+    ])
   })
 
   it('answers bad arguments, unknown ids and other projects with isError sentences the model can act on', async () => {

@@ -1,5 +1,6 @@
 /** The investigation steps of a diagnosis and the command that reproduces a failure. Pure. */
-import type { ClusterContextData, ContextError } from '#shared/types/diagnosis'
+import type { ClusterContextData, ContextError, JvmBuild } from '#shared/types/diagnosis'
+import { jvmClassOf } from '#shared/test-names'
 import type { DiagnosisText, StepHints } from './types'
 
 export const pct = (x: number) => `${Math.round(x * 100)}%`
@@ -8,11 +9,32 @@ export const titleOf = (test: string) => test.split(' › ').pop() ?? test
 
 const loop = (cmd: string, repeat: number) => repeat ? `for i in $(seq ${repeat}); do ${cmd} || break; done` : cmd
 
+/** A JVM test's method from its title (`contextLoads()`, `adds(int, int)[2]`); null for a display name. */
+const JVM_METHOD = /^([A-Za-z_$][\w$]*)(?:\(.*\))?(?:\[\d+\])?$/
+
 /**
- * A command that runs just this test, guessed from its file, suite and variant; `repeat` runs it that many times
+ * The command that runs one JVM test with its build: Gradle's test task of its module with `--tests` (rerun each
+ * time when repeated: Gradle skips a task whose inputs did not change), or Maven's with `-Dtest` in its module.
+ */
+function jvmCommand(build: JvmBuild, binaryName: string, title: string, repeat: number): string {
+  const method = JVM_METHOD.exec(title)?.[1]
+  if (build.tool === 'gradle') {
+    const project = build.module == null ? '' : `${build.module.split('/').filter(Boolean).map(p => `:${p}`).join('')}:`
+    const filter = method ? `${binaryName}.${method}` : binaryName
+    return loop(`./gradlew ${project}${build.task ?? 'test'} --tests '${filter}'${repeat ? ' --rerun' : ''}`, repeat)
+  }
+  const module = build.module ? `-pl ${build.module} ` : ''
+  const cls = binaryName.split('.').pop()!
+  const filter = method ? `${cls}#${method}` : cls
+  return loop(build.task === 'verify' ? `mvn ${module}-Dit.test='${filter}' verify` : `mvn ${module}-Dtest='${filter}' test`, repeat)
+}
+
+/**
+ * A command that runs just this test, guessed from its file, suite and variant, and for a JVM test from the build its
+ * run says ran it (Gradle or Maven; nothing tool-specific when it does not say); `repeat` runs it that many times
  * (stopping at the first failure).
  */
-export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant'>, repeat = 0): string {
+export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant' | 'build'>, repeat = 0): string {
   const title = titleOf(e.test).replace(/"/g, '\\"')
   const suite = e.test.split(' › ').slice(0, -1)
   const file = e.file ?? ''
@@ -25,11 +47,8 @@ export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant'>,
     if (e.variant) return `npx playwright test ${file} -g "${title}" --project=${e.variant}${repeat ? ` --repeat-each=${repeat} -x` : ''}`
     return loop(`npx vitest run ${file} -t "${title}"`, repeat)
   }
-  // JUnit: the class is the file (Surefire) or the last suite (classname com.acme.FooTest)
-  const cls = [file, ...suite.slice().reverse()]
-    .map(x => x.replace(/\.(?:java|kt)$/, '').split(/[/.]/).pop() ?? '')
-    .find(x => /^[A-Z]\w*$/.test(x))
-  if (cls) return loop(`mvn -Dtest=${cls}#${title.replace(/\W+/g, '*')} test`, repeat)
+  const cls = jvmClassOf({ suitePath: suite, title: titleOf(e.test) })
+  if (cls && e.build) return jvmCommand(e.build, cls.binaryName, titleOf(e.test), repeat)
   return `run "${e.test}"${file ? ` from ${file}` : ''} alone${repeat ? `, ${repeat} times in a row` : ''}`
 }
 

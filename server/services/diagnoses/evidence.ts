@@ -4,9 +4,11 @@ import { iso, isoOrNull, rowsOf, plainArray } from '../../db/sql'
 import {
   assembleClusterContext, pickRepresentatives, signatureSimilarity, type ClusterEvidence, type EvidenceResult, type EvidenceStep,
 } from '../../analysis/context'
+import { jvmBuildOf } from '../../analysis/jvm-build'
 import type { ClusterStatus, FailureCategory, FlakyLabel, TestStatus } from '#shared/constants'
 import type { ContextQuery } from '#shared/schemas/diagnosis'
-import type { ClusterContext, ContextRunRef } from '#shared/types/diagnosis'
+import type { ClusterContext, ContextRunRef, JvmBuild } from '#shared/types/diagnosis'
+import { jvmClassOf } from '#shared/test-names'
 import { useConfig } from '../../utils/config'
 import { requireCluster, type ClusterWithProject } from '../clusters'
 import type { LlmConfig } from '../llm'
@@ -55,6 +57,16 @@ interface SampleRow {
   variant: string | null
   branch: string | null
   commit_sha: string | null
+  report_files: string[] | null
+  properties: Record<string, string> | null
+}
+
+/** The JVM build that ran a sample, when it is a JVM test (its last suite a class) and its run says which. */
+function buildOf(r: SampleRow): JvmBuild | null {
+  const cls = jvmClassOf({ suitePath: r.suite_path ?? [], title: r.title })
+  return cls
+    ? jvmBuildOf({ reportFiles: r.report_files ?? [], properties: r.properties, stack: r.error_stack, binaryName: cls.binaryName })
+    : null
 }
 
 interface RunStatRow {
@@ -115,7 +127,9 @@ async function loadSamples(db: Db, clusterId: string): Promise<EvidenceResult[]>
   const rows = rowsOf<SampleRow>(await db.execute(sql`
     select r.id, r.run_id, r.test_case_id, r.status, r.attempt_count, r.run_started_at, left(r.error_message, 20000) as error_message,
       left(r.error_stack, 20000) as error_stack, right(r.stdout, 200000) as stdout, right(r.stderr, 200000) as stderr, r.steps,
-      tc.title, tc.suite_path, tc.file, tc.variant, ru.branch, ru.commit_sha
+      tc.title, tc.suite_path, tc.file, tc.variant, ru.branch, ru.commit_sha,
+      (select array_agg(u.file_name order by u.created_at) from run_uploads u where u.run_id = r.run_id) as report_files,
+      (select p.properties from result_properties p where p.project_id = r.project_id and p.id = r.properties_id) as properties
     from test_results r join test_cases tc on tc.id = r.test_case_id join runs ru on ru.id = r.run_id
     where r.id = any(${plainArray(picked)}::uuid[])`))
   return picked.flatMap((rid) => {
@@ -126,6 +140,7 @@ async function loadSamples(db: Db, clusterId: string): Promise<EvidenceResult[]>
           variant: r.variant, branch: r.branch, commit: r.commit_sha, at: iso(r.run_started_at), status: r.status,
           attempts: r.attempt_count,
           errorMessage: r.error_message, errorStack: r.error_stack, stdout: r.stdout, stderr: r.stderr, steps: r.steps,
+          build: buildOf(r),
         }]
       : []
   })

@@ -361,7 +361,11 @@ describe('diagnoseContext', () => {
   })
 
   it('a regression: the root cause names the commit range and divide-and-conquer bisects it', () => {
-    const s = result({ errorMessage: 'expected: <19.00> but was: <19.60>', file: 'TaxCalculatorTest', test: 'com.acme.billing › vat', variant: null })
+    // its run's reports were Gradle's: the step names Gradle's task of its module, not Maven
+    const s = result({
+      errorMessage: 'expected: <19.00> but was: <19.60>', file: null, test: 'com.acme.billing.TaxCalculatorTest › vat', variant: null,
+      build: { tool: 'gradle', module: 'billing', task: 'test' },
+    })
     const { d } = diagnose(evidence({
       samples: [s],
       firstFailure: {
@@ -374,7 +378,8 @@ describe('diagnoseContext', () => {
     expect(d.rootCause).toContain('ffff0000aa')
     expect(d.rootCause).toContain('eeee0000bb')
     expect(d.investigationSteps[2]).toContain('git bisect start ffff0000aa eeee0000bb')
-    expect(d.investigationSteps[0]).toContain('mvn -Dtest=TaxCalculatorTest#vat test')
+    expect(d.investigationSteps[0]).toContain(`./gradlew :billing:test --tests 'com.acme.billing.TaxCalculatorTest.vat'`)
+    expect(d.investigationSteps.join('\n')).not.toContain('mvn')
     expect(d.evidence.some(e => e.quote.startsWith('First failure: run'))).toBe(true)
   })
 
@@ -449,8 +454,19 @@ describe('reproCommand', () => {
     [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 20, 'for i in $(seq 20); do pytest tests/test_training.py -k "fits_model" || break; done'],
     [{ file: 'src/orders/orders.test.ts', test: 'OrdersService › totals', variant: null }, 0, 'npx vitest run src/orders/orders.test.ts -t "totals"'],
     [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run 'TestSync' ./pkg/orders -count=5 -failfast`],
-    [{ file: null, test: 'com.acme.billing.RefundFlowTest › importsAddressInBulk', variant: null }, 0, 'mvn -Dtest=RefundFlowTest#importsAddressInBulk test'],
-    [{ file: 'InvoiceServiceTest', test: 'com.acme.billing › finalisesInvoice', variant: null }, 0, 'mvn -Dtest=InvoiceServiceTest#finalisesInvoice test'],
+    // a JVM test: the build its run says ran it, in its module; nothing tool-specific when the run does not say
+    [{ file: null, test: 'com.example.api.ApplicationTests › contextLoads()', variant: null, build: { tool: 'gradle' as const, module: 'api', task: 'test' } }, 0,
+      `./gradlew :api:test --tests 'com.example.api.ApplicationTests.contextLoads'`],
+    [{ file: null, test: 'com.example.CartTest$WhenEmpty › total()', variant: null, build: { tool: 'gradle' as const, module: 'shop/web', task: 'integrationTest' } }, 3,
+      `for i in $(seq 3); do ./gradlew :shop:web:integrationTest --tests 'com.example.CartTest$WhenEmpty.total' --rerun || break; done`],
+    [{ file: null, test: 'com.example.CartTest › adds an item', variant: null, build: { tool: 'gradle' as const, module: null, task: null } }, 0,
+      `./gradlew test --tests 'com.example.CartTest'`],
+    [{ file: null, test: 'com.acme.billing.RefundFlowTest › importsAddressInBulk', variant: null, build: { tool: 'maven' as const, module: 'billing', task: 'test' } }, 0,
+      `mvn -pl billing -Dtest='RefundFlowTest#importsAddressInBulk' test`],
+    [{ file: null, test: 'com.acme.billing.RefundFlowIT › refunds()', variant: null, build: { tool: 'maven' as const, module: '', task: 'verify' } }, 0,
+      `mvn -Dit.test='RefundFlowIT#refunds' verify`],
+    [{ file: null, test: 'com.acme.billing.RefundFlowTest › importsAddressInBulk', variant: null }, 0,
+      'run "com.acme.billing.RefundFlowTest › importsAddressInBulk" alone'],
   ])('%o', (e, repeat, expected) => {
     expect(reproCommand(e, repeat)).toBe(expected)
   })

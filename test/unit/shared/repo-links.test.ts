@@ -34,6 +34,11 @@ describe('fileLink', () => {
     ['https://github.com/acme/shop', '/home/runner/work/shop/tests/a.ts:9', null, null],
     ['https://github.com/acme/shop', '../outside.ts', null, null],
     ['https://git.acme.io/acme/shop', 'src/a.ts', 1, null],
+    // a JVM frame names its source without a directory: at the root it would be a 404, so no link
+    ['https://github.com/acme/shop', 'ApplicationTests.java:42', null, null],
+    ['https://github.com/acme/shop', 'CartService.kt', 7, null],
+    ['https://github.com/acme/shop', 'api/src/test/java/com/example/api/ApplicationTests.java:42', null,
+      `https://github.com/acme/shop/blob/${SHA}/api/src/test/java/com/example/api/ApplicationTests.java#L42`],
   ])('%s %s', (repo, file, line, expected) => {
     expect(fileLink(repo, SHA, file, line)).toBe(expected)
   })

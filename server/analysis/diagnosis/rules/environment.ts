@@ -136,7 +136,7 @@ export const moduleNotFound: MessageRule = {
         + 'path or name changed (case matters on Linux), or the build step that produces it did not run.',
       fix: `Make sure ${module ?? 'the module'} is declared as a dependency and installed `
         + 'in CI (lock file committed, install step before tests), or fix the import path.',
-      look: `List what is installed in the job (npm ls ${module ?? ''} / pip show / mvn dependency:tree) and compare with a green run.`,
+      look: `List what is installed in the job (npm ls ${module ?? ''} / pip show / mvn dependency:tree / ./gradlew dependencies) and compare with a green run.`,
       change: 'Change one thing: reinstall dependencies from a clean cache, and nothing else.',
       plug: 'Check the plug: is the install step running, with the right lock file, and on the same runtime version as locally?',
     }
