@@ -89,12 +89,38 @@ async function boot(): Promise<PgBoss> {
         if (!job) return
         boss.notifyWorker(id)
         const number = job.retryCount + 1
-        await def.handler(job.data, { id: job.id, number, last: job.retryCount >= job.retryLimit })
+        const until = Date.now() + def.expireInSeconds * 1000 - SETTLE_MARGIN_MS
+        try {
+          await def.handler(job.data, { id: job.id, number, last: job.retryCount >= job.retryLimit })
+        }
+        catch (err) {
+          // pg-boss records the failure as this throws, once, without waiting: with Postgres restarting under the job
+          // that write was lost and the job stayed "active" until its expiry (15 minutes for a diagnosis)
+          await reachable(boss.getDb(), until)
+          throw err
+        }
       })
       ids.push(id)
     }
   }
   return boss
+}
+
+/** A failed try waits for the database at most until this long before its expiry (then pg-boss's expiry takes over). */
+const SETTLE_MARGIN_MS = 1000
+
+/** Waits until the database answers, trying again with backoff, or until `until`. */
+async function reachable(db: PgBoss.Db, until: number): Promise<void> {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
+    try {
+      await db.executeSql('select 1', [])
+      return
+    }
+    catch {
+      if (Date.now() + wait >= until) return
+      await new Promise(resolve => setTimeout(resolve, wait))
+    }
+  }
 }
 
 /** Starts the queue and the workers of every registered job type (once; later calls get the same start). */

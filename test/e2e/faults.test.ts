@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { canRunThrowawayPg, startThrowawayPg, type ThrowawayPg } from '../../scripts/lib/throwaway-pg'
 import { runServerToExit, startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
+import { fakeReceiver } from './receiver'
 
 const junit = (name: string) => ({ name: 'r.xml', content: `<testsuite><testcase name="${name}"/><testcase name="b"><failure message="boom"/></testcase></testsuite>` })
 /** A cursor in the shape the server gives out (key, id, list), with a key of the wrong kind for its list. */
@@ -154,7 +155,11 @@ describe.skipIf(!canRunThrowawayPg())('a Postgres restart under load', () => {
   beforeAll(async () => {
     pg = startThrowawayPg(56_000 + Math.floor(Math.random() * 900))
     // 20 clients share one key here: admission control (429) is tested in limits.test.ts, this test is about restarts
-    server = await startServer({ DATABASE_URL: pg.url, PROOFDECK_INGEST_CONCURRENCY: '32' })
+    server = await startServer({
+      DATABASE_URL: pg.url, PROOFDECK_INGEST_CONCURRENCY: '32',
+      // a webhook delivery is the job that runs across an outage below; its retry comes due a second after a failure
+      PROOFDECK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', PROOFDECK_WEBHOOK_RETRY_SECONDS: '1', PROOFDECK_JOBS_POLL_SECONDS: '1',
+    })
     cookie = await login(server)
     key = (await createKey(server, cookie, { scopes: ['ingest', 'read'] })).key
   }, 120_000)
@@ -192,6 +197,33 @@ describe.skipIf(!canRunThrowawayPg())('a Postgres restart under load', () => {
       await pg.start()
     }
     expect(await untilHealthy(Date.now())).toBeLessThan(5000)
+  })
+
+  it('a job that fails while Postgres is down is retried once it is back, not after its expiry', async () => {
+    const receiver = fakeReceiver()
+    const base = await receiver.start()
+    try {
+      expect((await upload(server, [junit('hooks-1')], { key, query: { project: 'hooks', branch: 'main' } })).status).toBe(201)
+      const hook = await fetch(`${server.url}/api/projects/hooks/webhooks`, {
+        method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ url: `${base}/hold`, events: ['run.failed'] }),
+      })
+      expect(hook.status).toBe(201)
+      expect((await upload(server, [junit('hooks-2')], { key, query: { project: 'hooks', branch: 'main' } })).status).toBe(201)
+      // the delivery's first try is at the receiver, which holds it; Postgres goes down, then the receiver drops it:
+      // the try fails while the queue cannot record that
+      await vi.waitFor(() => expect(receiver.received.filter(r => r.path === '/hold')).toHaveLength(1), { timeout: 30_000, interval: 50 })
+      await pg.stop('immediate')
+      receiver.release()
+      await sleep(2000)
+      await pg.start()
+      const back = Date.now()
+      // its expiry is the webhook timeout + 5 s (15 s) after it started, and the queue's upkeep notices it up to 30 s later
+      await vi.waitFor(() => expect(receiver.received.filter(r => r.path === '/hold' && r.answered === 200)).toHaveLength(1), { timeout: 60_000, interval: 100 })
+      expect(Date.now() - back).toBeLessThan(8000)
+    }
+    finally {
+      await receiver.stop()
+    }
   })
 
   it.each(['fast', 'immediate'] as const)('after pg_ctl restart -m %s under load the server serves again within 5 s', async (mode) => {

@@ -36,6 +36,10 @@ export function fakeReceiver() {
   return {
     received,
     start: () => new Promise<string>(r => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    /** Drops the held requests' connections (the receiver went away mid-request), and keeps serving. */
+    release: () => {
+      for (const res of held.splice(0)) res.destroy()
+    },
     stop: () => {
       for (const res of held) res.destroy()
       server.closeAllConnections()
