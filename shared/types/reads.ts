@@ -228,6 +228,8 @@ export interface FlakyTestView {
   retryPasses: number
   flips: number
   mixedCommits: number
+  /** Share of its latest results (`sample`) that failed; null before any counted. */
+  failureRate: number | null
   lastFlakeAt: string | null
   lastFailureAt: string | null
   /** Set while a quarantine applies: its failures do not block a `--fail-on-blocking` upload. */
