@@ -422,6 +422,36 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect(confirm).toContain(`(${source.locator}) into `)
     expect(confirm).toContain(`(${itsLocator})?`)
     await page.keyboard.press('Escape')
+    // and two causes with one message that the fingerprint keys on their files (an assertion of values alone): each
+    // says where it failed, in the list, among the merge candidates and in the confirmation
+    const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'split', scopes: ['ingest'] }, headers: { origin: server.url } })
+    expect(made.status(), await made.text()).toBe(201)
+    const failing = (file: string, line: number) => `<testcase classname="s" name="totals of ${file}" file="tests/${file}" time="0.1">`
+      + `<failure message="expected 5 to equal 3">AssertionError: expected 5 to equal 3\n    at Context.&lt;anonymous&gt; (tests/${file}:${line}:7)`
+      + '</failure></testcase>'
+    const sent = await context.request.post(`${server.url}/api/v1/runs?project=split-files&branch=main`, {
+      headers: { 'authorization': `Bearer ${(await made.json() as { key: string }).key}`, 'content-type': 'application/xml' },
+      data: `<testsuite name="s">${failing('cart.spec.ts', 12)}${failing('invoice.spec.ts', 40)}</testsuite>`,
+    })
+    expect(sent.status(), await sent.text()).toBe(201)
+    const split = (await api<PageWire<{ id: string, title: string, location: string | null }>>('/api/projects/split-files/clusters')).items
+    expect(split).toHaveLength(2)
+    expect(split[0]!.title).toBe(split[1]!.title)
+    const where = (c: { location: string | null }) => `at ${c.location!.replace('tests/', '')}`
+    expect(split.map(where).sort()).toEqual(['at cart.spec.ts:12', 'at invoice.spec.ts:40'])
+    await open('/projects/split-files/clusters', 'clusters-table')
+    await expect.poll(() => page.getByTestId('cluster-location').allTextContents()).toEqual(split.map(where))
+    await shoot('clusters-split')
+    await open(`/clusters/${split[0]!.id}`, 'merge-open')
+    await page.getByTestId('merge-open').click()
+    await page.getByTestId('merge-candidate-location').waitFor()
+    expect(await page.getByTestId('merge-candidate-location').allTextContents()).toEqual([where(split[1]!)])
+    await page.screenshot({ path: `${ARTIFACTS}/cluster-merge-split.png` })
+    await page.getByTestId('merge-candidate').click()
+    const confirmSplit = (await page.getByTestId('cluster-merge').locator('p').first().textContent())!.replace(/\s+/g, ' ')
+    expect(confirmSplit).toContain(`(${where(split[0]!)}) into `)
+    expect(confirmSplit).toContain(`(${where(split[1]!)})?`)
+    await page.keyboard.press('Escape')
     await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
     // the demo triages nothing: put one cluster under investigation here rather than count on the triage test
