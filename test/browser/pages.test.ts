@@ -604,6 +604,27 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await checkSearchAndCompare({ page, context, server, api, open }, slug, shoot)
   })
 
+  it('compare: a run older than the picker\'s 50 recent ones, opened from a link, reads as its number, branch and date', async () => {
+    const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'many', scopes: ['ingest'] }, headers: { origin: server.url } })
+    expect(made.status(), await made.text()).toBe(201)
+    const token = (await made.json() as { key: string }).key
+    for (let i = 0; i < 52; i++) {
+      const res = await context.request.post(`${server.url}/api/v1/runs?project=many-runs&branch=main&runKey=many-${i}&startedAt=2026-05-01T10:${String(i).padStart(2, '0')}:00Z`, {
+        headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/xml' },
+        data: '<testsuite name="s"><testcase classname="s" name="passes" time="0.1"/></testsuite>',
+      })
+      expect(res.status(), await res.text()).toBe(201)
+    }
+    const runs = (await api<PageWire<{ id: string, number: number }>>('/api/projects/many-runs/runs?limit=100')).items
+    const [latest, oldest] = [runs[0]!, runs.at(-1)!]
+    expect(oldest.number).toBe(1)
+    await open(`/compare/${latest.id}?to=${oldest.id}`, 'compare-picker')
+    const picker = page.getByTestId('compare-picker')
+    await expect.poll(() => picker.textContent()).toMatch(/^#1 main .* · 2026-05-01 .* · passed$/)
+    expect(await picker.textContent()).not.toContain(oldest.id)
+    await page.screenshot({ path: `${ARTIFACTS}/compare-older-run.png` })
+  })
+
   // after the checks above, as it gives the demo project owners
   it('the explorer sorts, filters and groups by owner, the flaky list filters by branch and groups, clusters group by owner', async () => {
     await checkOwners({ page, context, server, api, open }, slug)
