@@ -18,6 +18,12 @@ export const EXPLORER_VIEWS = ['all', 'slowest', 'regressions'] as const
 /** Columns the explorer sorts by; `change` is p50 now relative to the window before. */
 export const EXPLORER_SORTS = ['title', 'runs', 'failureRate', 'flakiness', 'p50', 'p95', 'change'] as const
 export type ExplorerSort = (typeof EXPLORER_SORTS)[number]
+/**
+ * Columns the flaky tests list sorts by: the score (the default), the share of its latest results that failed, its
+ * latest evidence of flakiness (a retry pass, a flip, a commit with both outcomes), or its title.
+ */
+export const FLAKY_SORTS = ['score', 'failureRate', 'lastFlake', 'title'] as const
+export type FlakySort = (typeof FLAKY_SORTS)[number]
 /** Failing: failed at least once in the window; passing: never. */
 export const EXPLORER_STATUSES = ['failing', 'passing'] as const
 

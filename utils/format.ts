@@ -58,6 +58,16 @@ export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 7) : '—'
 }
 
+/** A cluster's location (`/builds/app/tests/cart.spec.ts:12`) as its file name and line: what tells two causes apart. */
+export function fileAndLine(location: string): string {
+  return location.slice(Math.max(location.lastIndexOf('/'), location.lastIndexOf('\\')) + 1)
+}
+
+/** What tells a cluster from another with its message: the element it waited for, else where it failed (`at cart.spec.ts:12`). */
+export function clusterWhere(c: { locator?: string | null, location?: string | null }): string | undefined {
+  return c.locator ?? (c.location ? `at ${fileAndLine(c.location)}` : undefined)
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`
 }

@@ -25,7 +25,7 @@ function toSummary(c: ClusterRow, project: string, retryPasses: number): Cluster
     id: c.id, project, title: c.title, errorType: c.errorType, category: c.category, status: c.status, occurrences: c.occurrences,
     retryPasses, flaky: retryPasses > 0 && retryPasses >= c.occurrences,
     affectedTests: c.affectedTests, branches: c.branches, firstSeenAt: c.firstSeenAt.toISOString(), lastSeenAt: c.lastSeenAt.toISOString(),
-    lastSeenRunId: c.lastSeenRunId, issueUrl: c.issueUrl, locator: c.locator,
+    lastSeenRunId: c.lastSeenRunId, issueUrl: c.issueUrl, locator: c.locator, location: c.location,
   }
 }
 
@@ -227,7 +227,7 @@ async function readCluster(db: Db, scope: Scope, clusterId: string): Promise<Clu
   const { c, slug } = row
   return {
     ...toSummary(c, slug, row.retryPasses), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
-    fingerprint: c.fingerprint, location: c.location, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
+    fingerprint: c.fingerprint, sampleMessage: c.sampleMessage, sampleStack: c.sampleStack,
     firstSeenRunId: c.firstSeenRunId, statusNote: c.statusNote,
     statusChangedAt: c.statusChangedAt?.toISOString() ?? null,
     affected: affected.map(a => ({ ...a, lastSeenAt: a.lastSeenAt.toISOString() })),

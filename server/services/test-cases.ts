@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { useReadDb, schema } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
 import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import type { GroupedPage } from '#shared/types/explorer'
+import type { FlakySort } from '#shared/search'
 import { notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage, type CursorNames } from './pagination'
 import { repositoryOf, requireProject } from './projects'
@@ -27,25 +28,47 @@ function toFlakyView({ t, ...q }: { t: CaseRow } & QuarantinedRow, project: stri
     reason: t.flakyReason, branch: t.flakyBranch,
     failingSince: broken ? t.failingSince ?? null : null, lastPassed: broken ? t.lastPassed ?? null : null,
     score: t.flakyScore, confidence: t.flakyConfidence, sample: t.flakySample, retryPasses: t.flakyRetryPasses, flips: t.flakyFlips,
-    mixedCommits: t.flakyMixedCommits,
+    mixedCommits: t.flakyMixedCommits, failureRate: failureRateOf(t),
     lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
     quarantine: toQuarantineView(q), owners: t.owners,
   }
 }
 
+/**
+ * Failed results in the windows its label reads, of the results in its window: the failure windows include the label
+ * branch's newest results, which may lie behind the window, hence the cap. FLAKY_SORT_KEYS.failureRate in SQL.
+ */
+const failureRateOf = (t: CaseRow): number | null => t.flakySample ? Math.min(t.flakyWindowFailures / t.flakySample, 1) : null
+
 /** `any`: every test that is not plainly stable: broken or flaky (a broken test's score is often 0), or any evidence of flakiness. */
 const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testCases.flakyScore} > 0)`
 
 /**
- * Test cases of a project ranked by flakiness score (then id), read from the rollup. With a branch, only those that
- * failed or passed on retry in a run of that branch (one index probe per candidate; no history is scanned otherwise).
+ * The value each sort of the flaky list orders by, and its type in SQL (the cursor's key is cast to it, so a page
+ * continues strictly after the last row's key). Without a value (no result counted, never flaked) a number is -1.
+ */
+const FLAKY_SORT_KEYS: Record<FlakySort, { key: SQL, type: SQL }> = {
+  score: { key: sql`${testCases.flakyScore}`, type: sql`real` },
+  failureRate: {
+    key: sql`coalesce(least(${testCases.flakyWindowFailures}::float8 / nullif(${testCases.flakySample}, 0), 1), -1)`, type: sql`float8`,
+  },
+  lastFlake: { key: sql`coalesce(extract(epoch from ${testCases.lastFlakeAt})::float8, -1)`, type: sql`float8` },
+  title: { key: sql`${testCases.title}`, type: sql`text` },
+}
+
+/**
+ * Test cases of a project sorted as asked (by flakiness score by default; ties by id), read from the rollup. With a
+ * branch, only those that failed or passed on retry in a run of that branch (one index probe per candidate; no history
+ * is scanned otherwise).
  */
 export async function listFlakyTests(
   scope: Scope, projectSlug: string, query: ListFlakyTestsPageQuery,
 ): Promise<GroupedPage<FlakyTestView>> {
   const project = await requireProject(scope, projectSlug)
-  const list = listOf('flaky', project.id, query.label, query.query, query.branch, query.owner)
-  const after = query.groupBy ? null : decodeCursor<number>(query.cursor, 'number', list)
+  const sort = query.sort ?? 'score'
+  const asc = (query.dir ?? (sort === 'title' ? 'asc' : 'desc')) === 'asc'
+  const list = listOf('flaky', project.id, query.label, query.query, query.branch, query.owner, sort, asc)
+  const after = query.groupBy ? null : decodeCursor<number | string>(query.cursor, sort === 'title' ? 'string' : 'number', list)
   const db = await useReadDb()
   const label = query.label === 'any' ? ANY_LABEL : eq(testCases.flakyLabel, query.label)
   const filter = and(eq(testCases.projectId, project.id), label,
@@ -54,20 +77,25 @@ export async function listFlakyTests(
     query.branch
       ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
       : undefined)
-  const select = () => db.select({ t: testCases, ...quarantineColumns }).from(testCases)
+  const { key, type } = FLAKY_SORT_KEYS[sort]
+  const order = asc ? sql`asc` : sql`desc`
+  const select = () => db.select({ t: testCases, ...quarantineColumns, k: sql<number | string>`${key}` }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)
   if (query.groupBy) {
-    const ids = db.select({ id: testCases.id, score: testCases.flakyScore, owners: testCases.owners }).from(testCases).where(filter)
-    const grouped = await ownerGroupRows<{ id: string }>(ids, sql`x.flaky_score desc, x.id`, query.limit)
+    const ids = db.select({ id: testCases.id, k: sql`${key}`.as('k'), owners: testCases.owners }).from(testCases).where(filter)
+    const grouped = await ownerGroupRows<{ id: string }>(ids, sql`x.k ${order}, x.id`, query.limit)
     const rows = grouped.length ? await select().where(inArray(testCases.id, [...new Set(grouped.map(r => r.id))])) : []
     const byId = new Map(rows.map(r => [r.t.id, toFlakyView(r, project.slug)]))
     return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }
   }
+  // ties continue in id order whichever way the key runs
+  const cursorKey = after && sql`${after.key}::${type}`
   const rows = await select()
-    .where(and(filter,
-      after ? sql`(${testCases.flakyScore} < ${after.key}::real or (${testCases.flakyScore} = ${after.key}::real and ${testCases.id} > ${after.id}::uuid))` : undefined))
-    .orderBy(desc(testCases.flakyScore), testCases.id).limit(query.limit + 1)
-  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.t.flakyScore, r.t.id], list)
+    .where(and(filter, after
+      ? sql`(${key} ${asc ? sql`>` : sql`<`} ${cursorKey} or (${key} = ${cursorKey} and ${testCases.id} > ${after.id}::uuid))`
+      : undefined))
+    .orderBy(sql`${key} ${order}`, testCases.id).limit(query.limit + 1)
+  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.k, r.t.id], list)
 }
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { compareRefSchema, slugSchema, uuidSchema } from './common'
 import { CLUSTER_STATUSES, FAILURE_CATEGORIES, RUN_STATUSES } from '../constants'
-import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, SEARCH_STATUSES } from '../search'
+import { EXPLORER_SORTS, EXPLORER_STATUSES, EXPLORER_VIEWS, FLAKY_SORTS, SEARCH_STATUSES } from '../search'
 import { isUuid } from '../uuid'
 
 /** Query and parameter schemas of the read API, shared by the dashboard routes and the MCP tools. */
@@ -38,6 +38,9 @@ const searchText = (field: string) => z.string().trim().refine(...NO_NUL)
 const queryFilter = searchText('query').optional()
 /** Test owners from CODEOWNERS, as the flaky, clusters and explorer pages filter by them (not an MCP input); `none`: no owner. */
 const ownerFilter = z.string().trim().refine(...NO_NUL).refine(s => s.length >= 1 && s.length <= 200, 'owner is 1–200 characters.').optional()
+
+/** A sorted list's direction; left out, a title sorts ascending and a number descending. */
+const sortDir = z.enum(['asc', 'desc'], 'dir is asc or desc.').optional()
 
 /** The dashboard's lists in sections per owner (the whole filtered list, each section cut to `limit` rows). */
 const groupByFilter = z.enum(['owner'], 'groupBy is owner (or left out).').optional()
@@ -115,8 +118,14 @@ export const listFlakyTestsQuerySchema = z.object({
   limit: limit(100, 20),
 })
 
-/** The dashboard's flaky list also narrows to tests that failed or passed on retry on one branch (not an MCP input). */
+/**
+ * The dashboard's flaky list also narrows to tests that failed or passed on retry on one branch, and sorts by another
+ * column (not MCP inputs: tools/list has no room left in its 8 KB). `sort`: `score` (left out), `failureRate`,
+ * `lastFlake` or `title`; ties in id order.
+ */
 export const listFlakyTestsPageQuerySchema = listFlakyTestsQuerySchema.extend({
+  sort: z.enum(FLAKY_SORTS, `sort is one of: ${FLAKY_SORTS.join(', ')}.`).optional(),
+  dir: sortDir,
   branch: z.string().trim().min(1).max(200).refine(...NO_NUL).optional(),
   owner: ownerFilter,
   groupBy: groupByFilter,
@@ -176,7 +185,7 @@ export const listExplorerTestsQuerySchema = z.object({
   view: z.enum(EXPLORER_VIEWS, `view is one of: ${EXPLORER_VIEWS.join(', ')}.`).default('all'),
   /** Defaults by view: failure rate (all), p50 (slowest), change (regressions); title ascending, numbers descending. */
   sort: z.enum(EXPLORER_SORTS, `sort is one of: ${EXPLORER_SORTS.join(', ')}.`).optional(),
-  dir: z.enum(['asc', 'desc'], 'dir is asc or desc.').optional(),
+  dir: sortDir,
   query: queryFilter,
   status: z.enum(EXPLORER_STATUSES, `status is one of: ${EXPLORER_STATUSES.join(', ')}.`).optional(),
   flaky: z.enum(['true', 'false'], 'flaky is true or false.').optional(),

@@ -233,6 +233,8 @@ export interface FlakyTestView {
   retryPasses: number
   flips: number
   mixedCommits: number
+  /** Share of its latest results (`sample`) that failed; null before any counted. */
+  failureRate: number | null
   lastFlakeAt: string | null
   lastFailureAt: string | null
   /** Set while a quarantine applies: its failures do not block a `--fail-on-blocking` upload. */
@@ -315,12 +317,16 @@ export interface ClusterSummary {
   issueUrl: string | null
   /** The element a locator's failure waited for: it tells apart two causes with one message (toBeVisible() failed). */
   locator: string | null
+  /**
+   * Where it failed (file:line of the stack's first frame outside libraries), when the stack names one. It tells apart
+   * two causes with one message that a fingerprint keys on the file ("expected 5 to equal 3" in two files).
+   */
+  location: string | null
 }
 
 export interface ClusterDetail extends ClusterSummary {
   repository: RepositoryRef | null
   fingerprint: string
-  location: string | null
   sampleMessage: string | null
   sampleStack: string | null
   firstSeenRunId: string | null

@@ -160,6 +160,23 @@ export async function checkSearchAndCompare({ page, server, api, open }: Browser
   await page.waitForURL(url => url.pathname === '/search' && url.searchParams.get('q') === q)
   await page.getByTestId('search-tests').waitFor()
 
+  // one test run in two Playwright projects (the demo's web: chromium, firefox) is two rows across history, each with
+  // its variant; asked on another project's page, so the rows are the server's search, not that project's own list
+  const twin = (await api<PageWire<{ title: string, variant: string | null }>>('/api/projects/web/flaky-tests?label=any&limit=100'))
+    .items.find(t => t.variant)!
+  const twins = await api<{ tests: PageWire<{ title: string, project: string, variant: string | null }> }>(
+    `/api/search?q=${encodeURIComponent(twin.title)}&limit=5`)
+  const variants = twins.tests.items.filter(t => t.title === twin.title && t.project === 'web').map(t => `[${t.variant}]`).sort()
+  expect(variants.length).toBeGreaterThan(1)
+  const other = (await api<{ slug: string, runCount: number }[]>('/api/projects')).find(p => p.slug !== 'web' && p.runCount > 0)!
+  await open(`/projects/${other.slug}`, 'search-button')
+  await page.getByTestId('search-button').click()
+  await input.fill(twin.title)
+  const twinRows = page.getByRole('option').filter({ hasText: twin.title }).filter({ hasText: 'web ·' })
+  await expect.poll(() => twinRows.count()).toBe(variants.length)
+  expect((await twinRows.allTextContents()).map(t => /\[[\w-]+\]/.exec(t)?.[0]).sort()).toEqual(variants)
+  await page.keyboard.press('Escape')
+
   // a project named as typed is the palette's first option, above the tests and clusters that mention it: Enter opens it
   await open('/', 'search-button')
   await page.getByTestId('search-button').click()

@@ -358,6 +358,25 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const second = await api<PageWire<{ title: string }>>(`/api/projects/${slug}/flaky-tests?label=any&limit=2`)
     await open(`/projects/${slug}/flaky?label=any&cursor=${encodeURIComponent(second.nextCursor!)}`, 'flaky-table')
     await expect.poll(() => rowsOf('flaky-table').first().locator('td').first().textContent()).toBe('–')
+    // the headers sort on the server, and the URL keeps the order, a reload too: the latest flake first, then the oldest
+    const titlesShown = () => rowsOf('flaky-table').locator('td:nth-child(2) .font-medium').allTextContents()
+    const titlesOf = async (q: string) => (await api<PageWire<{ title: string }>>(`/api/projects/${slug}/flaky-tests?label=any&limit=25${q}`))
+      .items.map(t => t.title)
+    await open(`/projects/${slug}/flaky?label=any`, 'flaky-table')
+    await page.getByTestId('sort-lastFlake').click()
+    await page.waitForURL(/sort=lastFlake/)
+    const byLastFlake = await titlesOf('&sort=lastFlake')
+    expect(byLastFlake).not.toEqual(await titlesOf(''))
+    await expect.poll(titlesShown).toEqual(byLastFlake)
+    await page.getByTestId('sort-lastFlake').click()
+    await page.waitForURL(/dir=asc/)
+    await open(`/projects/${slug}/flaky?label=any&sort=lastFlake&dir=asc`, 'flaky-table')
+    await expect.poll(titlesShown).toEqual(await titlesOf('&sort=lastFlake&dir=asc'))
+    expect(await page.getByTestId('flaky-table').locator('th[aria-sort="ascending"]').textContent()).toContain('Last flake')
+    await page.getByTestId('sort-failureRate').click()
+    await page.waitForURL(url => url.searchParams.get('sort') === 'failureRate' && !url.searchParams.has('dir'))
+    await expect.poll(titlesShown).toEqual(await titlesOf('&sort=failureRate'))
+    await shoot('flaky-sorted')
     await open(`/projects/${slug}/flaky`, 'flaky-table')
     await page.getByTestId('label-filter').getByRole('tab', { name: 'Broken' }).click()
     await page.waitForURL(/label=broken/)
@@ -402,6 +421,36 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const confirm = (await page.getByTestId('cluster-merge').locator('p').first().textContent())!.replace(/\s+/g, ' ')
     expect(confirm).toContain(`(${source.locator}) into `)
     expect(confirm).toContain(`(${itsLocator})?`)
+    await page.keyboard.press('Escape')
+    // and two causes with one message that the fingerprint keys on their files (an assertion of values alone): each
+    // says where it failed, in the list, among the merge candidates and in the confirmation
+    const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'split', scopes: ['ingest'] }, headers: { origin: server.url } })
+    expect(made.status(), await made.text()).toBe(201)
+    const failing = (file: string, line: number) => `<testcase classname="s" name="totals of ${file}" file="tests/${file}" time="0.1">`
+      + `<failure message="expected 5 to equal 3">AssertionError: expected 5 to equal 3\n    at Context.&lt;anonymous&gt; (tests/${file}:${line}:7)`
+      + '</failure></testcase>'
+    const sent = await context.request.post(`${server.url}/api/v1/runs?project=split-files&branch=main`, {
+      headers: { 'authorization': `Bearer ${(await made.json() as { key: string }).key}`, 'content-type': 'application/xml' },
+      data: `<testsuite name="s">${failing('cart.spec.ts', 12)}${failing('invoice.spec.ts', 40)}</testsuite>`,
+    })
+    expect(sent.status(), await sent.text()).toBe(201)
+    const split = (await api<PageWire<{ id: string, title: string, location: string | null }>>('/api/projects/split-files/clusters')).items
+    expect(split).toHaveLength(2)
+    expect(split[0]!.title).toBe(split[1]!.title)
+    const where = (c: { location: string | null }) => `at ${c.location!.replace('tests/', '')}`
+    expect(split.map(where).sort()).toEqual(['at cart.spec.ts:12', 'at invoice.spec.ts:40'])
+    await open('/projects/split-files/clusters', 'clusters-table')
+    await expect.poll(() => page.getByTestId('cluster-location').allTextContents()).toEqual(split.map(where))
+    await shoot('clusters-split')
+    await open(`/clusters/${split[0]!.id}`, 'merge-open')
+    await page.getByTestId('merge-open').click()
+    await page.getByTestId('merge-candidate-location').waitFor()
+    expect(await page.getByTestId('merge-candidate-location').allTextContents()).toEqual([where(split[1]!)])
+    await page.screenshot({ path: `${ARTIFACTS}/cluster-merge-split.png` })
+    await page.getByTestId('merge-candidate').click()
+    const confirmSplit = (await page.getByTestId('cluster-merge').locator('p').first().textContent())!.replace(/\s+/g, ' ')
+    expect(confirmSplit).toContain(`(${where(split[0]!)}) into `)
+    expect(confirmSplit).toContain(`(${where(split[1]!)})?`)
     await page.keyboard.press('Escape')
     await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
@@ -569,6 +618,27 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
 
   it('search across history: the page with its filters in the URL, the palette as you type, a run by its number, and a run compared with its previous', async () => {
     await checkSearchAndCompare({ page, context, server, api, open }, slug, shoot)
+  })
+
+  it('compare: a run older than the picker\'s 50 recent ones, opened from a link, reads as its number, branch and date', async () => {
+    const made = await context.request.post(`${server.url}/api/keys`, { data: { name: 'many', scopes: ['ingest'] }, headers: { origin: server.url } })
+    expect(made.status(), await made.text()).toBe(201)
+    const token = (await made.json() as { key: string }).key
+    for (let i = 0; i < 52; i++) {
+      const res = await context.request.post(`${server.url}/api/v1/runs?project=many-runs&branch=main&runKey=many-${i}&startedAt=2026-05-01T10:${String(i).padStart(2, '0')}:00Z`, {
+        headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/xml' },
+        data: '<testsuite name="s"><testcase classname="s" name="passes" time="0.1"/></testsuite>',
+      })
+      expect(res.status(), await res.text()).toBe(201)
+    }
+    const runs = (await api<PageWire<{ id: string, number: number }>>('/api/projects/many-runs/runs?limit=100')).items
+    const [latest, oldest] = [runs[0]!, runs.at(-1)!]
+    expect(oldest.number).toBe(1)
+    await open(`/compare/${latest.id}?to=${oldest.id}`, 'compare-picker')
+    const picker = page.getByTestId('compare-picker')
+    await expect.poll(() => picker.textContent()).toMatch(/^#1 main .* · 2026-05-01 .* · passed$/)
+    expect(await picker.textContent()).not.toContain(oldest.id)
+    await page.screenshot({ path: `${ARTIFACTS}/compare-older-run.png` })
   })
 
   // after the checks above, as it gives the demo project owners

@@ -128,6 +128,61 @@ describe('read API on the demo dataset', () => {
     expect(new Set(scores).size).toBeLessThan(scores.length)
   })
 
+  it('sorts flaky tests by score, failure rate, last flake or title, either way, paging every test once through ties', async () => {
+    // 400 tests in 4 runs: 120 fail every run (broken: failure rate 1, score 0, never flaked), 20 fail only in the
+    // second run and 20 only in the third (a flip each: a score, a failure rate of 1 in 4, a last flake per run); ties
+    // at every page boundary of the largest page
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const name = (i: number) => `sorted ${String(i).padStart(3, '0')}`
+    const failsIn = (i: number, run: number) => i < 120 || (i < 140 && run === 2) || (i >= 140 && i < 160 && run === 3)
+    for (const run of [1, 2, 3, 4]) {
+      const tests = Array.from({ length: 400 }, (_, i) => [name(i), 'tests/sorted.spec.ts', 0.01, failsIn(i, run)] as [string, string, number, boolean])
+      const r = await upload(server, [{ name: 'junit.xml', content: junit(tests) }],
+        { key, query: { project: 'flaky-sorts', branch: 'main', startedAt: `2026-08-0${run}T10:00:00Z`, runKey: `sorts-${run}` } })
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBeLessThan(300)
+    }
+    const pages = (q: string) => all(c => ok(`/api/projects/flaky-sorts/flaky-tests?label=any&${q}${c ? `&cursor=${c}` : ''}`))
+    const byScore = await pages('limit=100')
+    expect(byScore).toHaveLength(160)
+    expect(byScore.filter(t => t.label === 'broken')).toHaveLength(120)
+    const keyOf: Record<string, (t: any) => number | string> = {
+      score: t => t.score, failureRate: t => t.failureRate, title: t => t.title,
+      lastFlake: t => t.lastFlakeAt ? Date.parse(t.lastFlakeAt) : -1,
+    }
+    for (const [sort, get] of Object.entries(keyOf)) {
+      for (const dir of ['asc', 'desc']) {
+        for (const limit of [100, 7]) {
+          const q = `sort=${sort}&dir=${dir}&limit=${limit}`
+          const listed = await pages(q)
+          // every test once
+          expect(listed.map(t => t.testCaseId).sort(), q).toEqual(byScore.map(t => t.testCaseId).sort())
+          // in order: by the key as asked, ties by id
+          const expected = [...listed].sort((a, b) => {
+            const [x, y] = [get(a), get(b)]
+            const byKey = x < y ? -1 : x > y ? 1 : 0
+            return (dir === 'asc' ? byKey : -byKey) || (a.testCaseId < b.testCaseId ? -1 : 1)
+          })
+          expect(listed.map(t => t.testCaseId), q).toEqual(expected.map(t => t.testCaseId))
+        }
+      }
+    }
+    expect(new Set(byScore.map(t => t.lastFlakeAt)).size).toBe(3)
+    // the defaults: a title ascending, a number descending
+    expect((await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&limit=2')).items.map((t: any) => t.title)).toEqual([name(0), name(1)])
+    const rate = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=failureRate&limit=1')
+    expect(rate.items[0]).toMatchObject({ label: 'broken', failureRate: 1, sample: 4 })
+    const flipped = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=lastFlake&limit=1')
+    expect(flipped.items[0]).toMatchObject({ failureRate: 0.25, lastFlakeAt: '2026-08-03T10:00:00.000Z' })
+    // a cursor continues only the order it was given out for
+    expect((await get(`/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&cursor=${rate.nextCursor}`)).body.data.code).toBe('bad_cursor')
+    expect((await get(`/api/projects/flaky-sorts/flaky-tests?label=any&sort=failureRate&dir=asc&cursor=${rate.nextCursor}`)).status).toBe(400)
+    expect(await get('/api/projects/flaky-sorts/flaky-tests?sort=name')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^sort is one of: score, failureRate, lastFlake, title/) } })
+    expect((await get('/api/projects/flaky-sorts/flaky-tests?dir=up')).body.message).toMatch(/dir is asc or desc/)
+    // grouped by owner, each section in the order asked
+    const grouped = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&dir=desc&groupBy=owner&limit=3')
+    expect(grouped.groups[0].items.map((t: any) => t.title)).toEqual([name(159), name(158), name(157)])
+  })
+
   it('a run counts results, not attempts, and a pass on retry is flaky, never failed', async () => {
     const flakyRuns = await all(c => ok(`/api/projects/web/runs?limit=50${c ? `&cursor=${c}` : ''}`))
     const withFailures = flakyRuns.find(r => r.counts.failed > 0)!
