@@ -82,7 +82,7 @@ const nativeReportSchema = z.object({
   stdout: text(CAPS.output),
   stderr: text(CAPS.output),
   metadata: z.object({
-    branch: z.string(), commit: z.string(), commitMessage: z.string(), buildUrl: z.string(), environment: z.string(),
+    branch: z.string(), commit: z.string(), commitMessage: z.string(), buildUrl: z.string(), environment: z.string(), shard: z.string(),
   }).partial().default({}),
 })
 
