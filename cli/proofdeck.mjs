@@ -3,7 +3,7 @@
 import * as fs from 'node:fs'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { basename } from 'node:path'
+import { basename, isAbsolute, relative, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 import { collectAttachments } from './lib/attachments.mjs'
 import { detectCi } from './lib/ci.mjs'
@@ -151,7 +151,7 @@ async function upload(argv, env) {
   const reports = files.map((f) => {
     const content = readFileSync(f)
     if (blank(content)) throw new UsageError(`${f} is empty${content.length ? ' (only whitespace)' : ''}: there is no report in it. Nothing was sent.`)
-    return { name: basename(f), path: f, content }
+    return { name: reportName(f), path: f, content }
   })
   // a reporter's zone-less local time east of UTC is read here, in the zone it was written in
   const local = start.startedAt || values['started-at'] === 'report' ? null : localReportStart(reports.map(r => r.content), Date.now())
@@ -286,6 +286,16 @@ function combined(receipts) {
     ...last, files: all('files'), ...mine ? { failures: { ...last.failures, thisUpload: mine } } : {}, rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
     newlyFlaky: all('newlyFlaky'), merged: { ...last.merged, duplicates: receipts.flatMap(r => r.merged.duplicates) },
   }
+}
+
+/**
+ * A report's name as the server stores it: its path from the working directory when it is under it
+ * (`api/build/test-results/test/TEST-com.example.AppTests.xml`: the module and the build that wrote it, which the
+ * run page shows and a diagnosis reads to say `./gradlew :api:test` or `mvn -pl api`), else its file name.
+ */
+function reportName(file) {
+  const path = relative(process.cwd(), file)
+  return path && !path.startsWith('..') && !isAbsolute(path) ? path.split(sep).join('/') : basename(file)
 }
 
 /** --shard as the server takes it (`2/4`, 1 ≤ 2 ≤ 4 ≤ 1000), or a usage error that says so before anything is sent. */

@@ -187,9 +187,9 @@ function fakeServer(answers: { status: number, body: unknown, headers?: () => Re
     r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, requests, close: () => server.close() })))
 }
 
-function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void) {
+function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string) => void, cwd?: string) {
   return new Promise<{ code: number | null, stdout: string, stderr: string }>((res) => {
-    const child = spawn(process.execPath, [resolve('cli/proofdeck.mjs'), ...args], { env: { PATH: process.env.PATH!, PROOFDECK_RETRY_DELAY_MS: '10', ...env } })
+    const child = spawn(process.execPath, [resolve('cli/proofdeck.mjs'), ...args], { cwd, env: { PATH: process.env.PATH!, PROOFDECK_RETRY_DELAY_MS: '10', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })
@@ -330,6 +330,20 @@ describe('proofdeck upload', () => {
     expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('shard'))).toEqual(['2/4', '3/4', '3/3'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('--shard "5/4": give this job\'s shard and the run\'s number of shards, like 2/4')
+  })
+
+  it('names a report by its path from the working directory (its module and build), one outside it by its file name', async () => {
+    const server = await fakeServer([{ status: 201, body: receipt }])
+    const build = join(dir, 'api', 'build', 'test-results', 'test')
+    mkdirSync(build, { recursive: true })
+    writeFileSync(join(build, 'TEST-com.example.AppTests.xml'), '<testsuite name="s"><testcase name="t"/></testsuite>')
+    const outside = join(mkdtempSync(join(tmpdir(), 'pd-cli-out-')), 'out.xml')
+    writeFileSync(outside, '<testsuite name="o"><testcase name="t"/></testsuite>')
+    const r = await runCli(['upload', 'api/build/test-results/test/*.xml', outside, '--project', 'web', '--quiet'],
+      { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }, undefined, dir)
+    server.close()
+    expect(r.code, r.stderr).toBe(0)
+    expect(server.requests[0]!.body.match(/filename="([^"]+)"/g)).toEqual(['filename="api/build/test-results/test/TEST-com.example.AppTests.xml"', 'filename="out.xml"'])
   })
 
   it('does not retry a 4xx: exits 1 with the server\'s sentence', async () => {
