@@ -114,6 +114,28 @@ describe('quarantine and artifacts in Chromium', () => {
     expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="quarantine-reason-input"]'))).toBe(true)
   })
 
+  it('one upload of several files: its counts on its own line, each file with its own results', async () => {
+    const xml = (cls: string, tests: number, failing: number) => `<testsuite name="${cls}">${Array.from({ length: tests }, (_, i) =>
+      `<testcase classname="${cls}" name="case ${i}" time="0.1">${i < failing ? `<failure message="${cls} broke">at ${cls}</failure>` : ''}</testcase>`).join('')}</testsuite>`
+    const sent = await upload(server, [
+      { name: 'TEST-Pay.xml', content: xml('com.acme.Pay', 3, 1) },
+      { name: 'TEST-Cart.xml', content: xml('com.acme.Cart', 5, 0) },
+    ], { key, query: { project: 'files', branch: 'main' } })
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+    await page.goto(`${server.url}/runs/${sent.body.runId}`, { waitUntil: 'networkidle' })
+    expect(await page.getByTestId('run-upload').count()).toBe(1)
+    const counts = await page.getByTestId('run-upload-counts').textContent()
+    expect(counts).toContain('2 files, 8 results')
+    expect(counts).toContain('brought 1 new cluster, 0 newly flaky')
+    // the files list only what is theirs: the upload's new cluster is not put against the first of them
+    const files = await page.getByTestId('run-upload-file').allTextContents()
+    expect(files.map(f => f.replace(/\s+/g, ' ').trim()).sort()).toEqual([
+      expect.stringMatching(/^TEST-Cart\.xml · junit · 5 results · \d+ B$/),
+      expect.stringMatching(/^TEST-Pay\.xml · junit · 3 results · \d+ B$/),
+    ])
+    await page.getByTestId('run-summary').screenshot({ path: `${ARTIFACTS}/run-uploads.png` })
+  })
+
   it('a note saved alone on a regressed cluster keeps it regressed, and the keyboard\'s focus moves to its status', async () => {
     const cookie = await login(server)
     const red = (runKey: string) => upload(server, [{ name: 'r.json', content: report('failed') }], { key, query: { project: 'regress', branch: 'main', runKey } })
