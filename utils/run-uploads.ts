@@ -5,6 +5,8 @@ export interface RunUpload {
   upload: string
   uploadedAt: string
   files: Pick<UploadView, 'fileName' | 'format' | 'results' | 'bytes'>[]
+  /** Results of all its files. */
+  results: number
   newClusters: number
   newlyFlaky: number
   duplicates: number
@@ -13,17 +15,18 @@ export interface RunUpload {
 
 /**
  * A run's stored files (in the order stored) grouped into the uploads that brought them. The run page shows an
- * upload's new clusters and newly flaky tests once, not against whichever of its files came first.
+ * upload's new clusters and newly flaky tests once, on the upload's own line, not against whichever of its files came first.
  */
 export function uploadsOfRun(files: UploadView[]): RunUpload[] {
   const uploads: RunUpload[] = []
   for (const { upload: id, fileName, format, results, bytes, uploadedAt, ...notes } of files) {
     let upload = uploads.at(-1)
     if (upload?.upload !== id) {
-      upload = { upload: id, uploadedAt, files: [], newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
+      upload = { upload: id, uploadedAt, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
       uploads.push(upload)
     }
     upload.files.push({ fileName, format, results, bytes })
+    upload.results += results
     upload.newClusters += notes.newClusters
     upload.newlyFlaky += notes.newlyFlaky
     upload.duplicates += notes.duplicates

@@ -292,9 +292,17 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.getByTestId('results-table').locator('[data-testid="result-failed"], [data-testid="result-errored"]').first().click()
     await page.waitForURL(/\/tests\/.+\?result=/)
     const testCaseId = page.url().split('/tests/')[1]!.split('?')[0]!
-    const test = await api<{ title: string, history: unknown[], clusters: { id: string }[], label: string }>(`/api/test-cases/${testCaseId}?history=50`)
+    interface TestWire { title: string, history: unknown[], clusters: { id: string, occurrences: number }[], label: string }
+    const test = await api<TestWire & { failedRuns: number, flakyRuns: number }>(`/api/test-cases/${testCaseId}?history=50`)
     await page.getByTestId('test-summary').waitFor()
     expect(await page.getByTestId('test-title').textContent()).toContain(test.title)
+    // one count of runs it failed in, split into for good and passed on retry; its clusters count of those runs
+    // ("failed in 1 run, passed on retry in 14" beside "14 failures of this test" had read as two contradicting figures)
+    const failedIn = test.failedRuns + test.flakyRuns
+    expect(await page.getByTestId('test-failed-runs').textContent())
+      .toContain(`failed in ${failedIn} run${failedIn === 1 ? '' : 's'} (${test.failedRuns} for good, ${test.flakyRuns} passed on retry)`)
+    expect((await page.getByTestId('test-cluster-runs').allTextContents()).map(t => t.trim()))
+      .toEqual(test.clusters.map(c => `${c.occurrences} of the runs it failed in`))
     await expect.poll(() => page.getByTestId('history-strip').locator('a').count()).toBe(test.history.length)
     // one tab stop for the strip, the arrow keys go from run to run
     expect(await page.getByTestId('history-strip').locator('a[tabindex="0"]').count()).toBe(1)

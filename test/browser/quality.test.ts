@@ -240,13 +240,23 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     await page.unroute('**/api/projects/*/runs?**')
   })
 
-  it('a keyboard starts at a skip link to the page, and the search dialog has a real name', async () => {
+  it('a keyboard starts at a skip link to the page\'s content, and the search dialog has a real name', async () => {
     await page.setViewportSize(SIZES.desktop)
     await page.goto(`${server.url}${pages.run}`, { waitUntil: 'networkidle' })
     await page.keyboard.press('Tab')
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content')
     await page.keyboard.press('Enter')
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main-content')
+    // the content, past the navbar's buttons (it had landed on <main>, and the next Tab on "Collapse sidebar")
+    await expect.poll(() => page.evaluate(() => document.activeElement?.matches('#main-content [data-slot="body"]'))).toBe(true)
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => !!document.activeElement?.closest('#main-content [data-slot="body"]'))).toBe(true)
+    // a page with a toolbar: its filters are the content's first controls
+    await page.goto(`${server.url}${pages.project}`, { waitUntil: 'networkidle' })
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => !!document.activeElement?.closest('#main-content [data-navbar] + *')
+      && !document.activeElement?.closest('[data-slot="body"]'))).toBe(true)
     await page.getByTestId('search-button').click()
     const dialog = page.getByRole('dialog', { name: 'Search' })
     await dialog.waitFor()

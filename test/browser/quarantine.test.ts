@@ -96,6 +96,46 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.getByTestId('quarantine-reason-input').waitFor()
   })
 
+  it('a keyboard quarantines and releases a test: focus goes to Release, then to the status, never back to the page\'s start', async () => {
+    const active = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName)
+    await page.goto(`${server.url}/tests/${testCaseId}`, { waitUntil: 'networkidle' })
+    await page.getByTestId('quarantine-reason-input').focus()
+    await page.keyboard.type('Flaky on the shared runner')
+    await page.keyboard.press('Enter')
+    await page.getByTestId('quarantine-badge').waitFor()
+    // the form that had the focus is gone: the Release button that replaced it has it
+    await expect.poll(active).toBe('quarantine-release')
+    await page.keyboard.press('Enter')
+    await page.getByTestId('quarantine-reason-input').waitFor()
+    await expect.poll(active).toBe('quarantine-none')
+    expect(await page.getByTestId('quarantine-none').textContent()).toContain('Not quarantined.')
+    // and the next Tab is the form's first field, not the sidebar
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="quarantine-reason-input"]'))).toBe(true)
+  })
+
+  it('one upload of several files: its counts on its own line, each file with its own results', async () => {
+    const xml = (cls: string, tests: number, failing: number) => `<testsuite name="${cls}">${Array.from({ length: tests }, (_, i) =>
+      `<testcase classname="${cls}" name="case ${i}" time="0.1">${i < failing ? `<failure message="${cls} broke">at ${cls}</failure>` : ''}</testcase>`).join('')}</testsuite>`
+    const sent = await upload(server, [
+      { name: 'TEST-Pay.xml', content: xml('com.acme.Pay', 3, 1) },
+      { name: 'TEST-Cart.xml', content: xml('com.acme.Cart', 5, 0) },
+    ], { key, query: { project: 'files', branch: 'main' } })
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+    await page.goto(`${server.url}/runs/${sent.body.runId}`, { waitUntil: 'networkidle' })
+    expect(await page.getByTestId('run-upload').count()).toBe(1)
+    const counts = await page.getByTestId('run-upload-counts').textContent()
+    expect(counts).toContain('2 files, 8 results')
+    expect(counts).toContain('brought 1 new cluster, 0 newly flaky')
+    // the files list only what is theirs: the upload's new cluster is not put against the first of them
+    const files = await page.getByTestId('run-upload-file').allTextContents()
+    expect(files.map(f => f.replace(/\s+/g, ' ').trim()).sort()).toEqual([
+      expect.stringMatching(/^TEST-Cart\.xml · junit · 5 results · \d+ B$/),
+      expect.stringMatching(/^TEST-Pay\.xml · junit · 3 results · \d+ B$/),
+    ])
+    await page.getByTestId('run-summary').screenshot({ path: `${ARTIFACTS}/run-uploads.png` })
+  })
+
   it('a note saved alone on a regressed cluster keeps it regressed, and the keyboard\'s focus moves to its status', async () => {
     const cookie = await login(server)
     const red = (runKey: string) => upload(server, [{ name: 'r.json', content: report('failed') }], { key, query: { project: 'regress', branch: 'main', runKey } })
@@ -114,6 +154,12 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.getByTestId('triage-save').click()
     await expect.poll(read).toMatchObject({ status: 'regressed', statusNote: 'Dana is on it' })
     await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="triage"]'))).toBe(true)
+    // "Diagnose again" is disabled while it runs: the keyboard's focus then goes to the new diagnosis's status line
+    await page.getByTestId('diagnosis-recompute').waitFor({ timeout: 30_000 })
+    await page.getByTestId('diagnosis-recompute').focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('diagnosis-status')
+    expect(await page.getByTestId('diagnosis-recompute').isEnabled()).toBe(true)
     // the run that failed again shows its cause's triage: the next reader sees someone is on it
     const run = await (await fetch(`${server.url}/api/runs/${again.runId}`, { headers: { cookie } })).json() as { failureGroups: { clusterId: string, status: string, statusNote: string }[] }
     expect(run.failureGroups.find(g => g.clusterId === cluster.id)).toMatchObject({ status: 'regressed', statusNote: 'Dana is on it' })

@@ -13,10 +13,10 @@ describe('a run\'s files grouped into its uploads', () => {
     ['one upload of one file', [file('a.xml', UPLOAD[0]!, { newClusters: 1 })], [{ files: ['a.xml'], newClusters: 1 }]],
     // the CLI's upload of a directory: the notes sit on its first file's row, and belong to the upload
     ['one upload of two files', [file('TEST-Pay.xml', UPLOAD[0]!, { newClusters: 1, newlyFlaky: 2, rejected: 1 }), file('TEST-Cart.xml', UPLOAD[0]!)],
-      [{ files: ['TEST-Pay.xml', 'TEST-Cart.xml'], newClusters: 1, newlyFlaky: 2, rejected: 1 }]],
+      [{ files: ['TEST-Pay.xml', 'TEST-Cart.xml'], results: 4, newClusters: 1, newlyFlaky: 2, rejected: 1 }]],
     ['two uploads (shards) of one run', [file('shard-1.xml', UPLOAD[0]!, { duplicates: 3 }), file('shard-2a.xml', UPLOAD[1]!, { newClusters: 2 }),
       file('shard-2b.xml', UPLOAD[1]!)],
-    [{ files: ['shard-1.xml'], duplicates: 3, newClusters: 0 }, { files: ['shard-2a.xml', 'shard-2b.xml'], newClusters: 2, duplicates: 0 }]],
+    [{ files: ['shard-1.xml'], results: 2, duplicates: 3, newClusters: 0 }, { files: ['shard-2a.xml', 'shard-2b.xml'], results: 4, newClusters: 2, duplicates: 0 }]],
     // two shards of a CI matrix whose transactions started in the same millisecond: their files stay apart
     ['two uploads stored at the same time', [file('shard-1.xml', UPLOAD[0]!), file('shard-2.xml', UPLOAD[1]!, { newlyFlaky: 1 })],
       [{ files: ['shard-1.xml'], newlyFlaky: 0 }, { files: ['shard-2.xml'], newlyFlaky: 1 }]],
