@@ -43,7 +43,6 @@ export const OUTPUTS = {
   // its results' rows, when asked for, are list_failed_cases' rows with the groups' tests' knownFailure
   get_run: obj({
     infra: run.infra,
-    shards: obj({ missing: z.array(z.number()).describe('Declared shards not uploaded yet: counts are partial') }),
     failureGroups: z.array(obj({
       failures: num('Failed tests with this cause'),
       flaky: num('Tests passed on retry after this error'),
