@@ -161,7 +161,7 @@ describe('MCP answers an agent can afford', () => {
     const known = byTitle('totals add up')
     expect(known).toMatchObject({ failures: 1, newFailures: 0, firstSeenRunId: first.body.runId, category: expect.any(String) })
     expect(known.newCause).toBe(false)
-    expect(known.tests).toEqual([{ testCaseId: expect.any(String), title: 'totals add up', knownFailure: true }])
+    expect(known.tests).toEqual([{ testCaseId: expect.any(String), title: 'totals add up', suitePath: ['cart'], knownFailure: true }])
     expect(known.location).toMatch(/cart\.spec\.ts:12/)
     const cause = await call('get_cluster', { clusterId: known.clusterId })
     expect(known.diagnosis).toBe(cause.json.diagnosis?.summary.split('\n')[0].slice(0, 200))
