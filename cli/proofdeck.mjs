@@ -171,7 +171,8 @@ async function upload(argv, env) {
     project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
     commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
     runKey, environment, startedAt: start.startedAt ?? local?.startedAt, ciAttempt: ci.ciAttempt,
-    shard: shardOf(flag('shard') ?? env.PROOFDECK_SHARD ?? ci.shard),
+    // CircleCI's containers are one job's shards only in the job's own run (a --run-key may be shared by other jobs)
+    shard: flag('shard') ? shardOf(flag('shard'), '--shard') : env.PROOFDECK_SHARD ? shardOf(env.PROOFDECK_SHARD, 'PROOFDECK_SHARD') : flag('run-key') ? undefined : ci.shard,
   }).filter(([, v]) => v))
   const caps = attachmentCaps(values)
   const batches = batchesOf(reports)
@@ -298,12 +299,12 @@ function reportName(file) {
   return path && !path.startsWith('..') && !isAbsolute(path) ? path.split(sep).join('/') : basename(file)
 }
 
-/** --shard as the server takes it (`2/4`, 1 ≤ 2 ≤ 4 ≤ 1000), or a usage error that says so before anything is sent. */
-function shardOf(value) {
+/** --shard (or PROOFDECK_SHARD, named by `from`) as the server takes it (`2/4`, 1 ≤ 2 ≤ 4 ≤ 1000), or a usage error before anything is sent. */
+function shardOf(value, from) {
   if (!value) return undefined
   const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(value)
   if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]) || Number(m[2]) > 1000) {
-    throw new UsageError(`--shard ${JSON.stringify(value)}: give this job's shard and the run's number of shards, like 2/4 (from 1/1 to 1000/1000).`)
+    throw new UsageError(`${from} ${JSON.stringify(value)}: give this job's shard and the run's number of shards, like 2/4 (from 1/1 to 1000/1000).`)
   }
   return `${Number(m[1])}/${Number(m[2])}`
 }

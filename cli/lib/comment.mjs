@@ -87,16 +87,18 @@ class HttpError extends Error {
 }
 
 /**
- * The hidden line that says which state of which run a comment shows: the run and how many uploads it had then. Shards
- * of a run finish in any order, and their comments can reach GitHub in another: an update never replaces a later
- * state of the same run (shard 3's "3 of 4" after shard 4's "4 of 4" would stay for good).
+ * The hidden line that says which state of which run a comment shows: the run, its number and how many uploads it had
+ * then. Shards finish in any order, and their comments can reach GitHub in another: an update never replaces a later
+ * state of the same run (shard 3's "3 of 4" after shard 4's "4 of 4" would stay for good), nor a later run's (an older
+ * push's last shard turned the newer push's red comment green).
  */
-const stateMarker = receipt => `<!-- proofdeck-state:${receipt.runId}:${receipt.merged.shards} -->`
+const stateMarker = receipt => `<!-- proofdeck-state:${receipt.runId}:${receipt.runNumber}:${receipt.merged.shards} -->`
 
-/** Whether a comment's body shows a later state of the receipt's run than the receipt does. */
+/** Whether a comment's body shows a later run, or a later state of the receipt's run, than the receipt does. */
 function showsLaterState(body, receipt) {
-  const m = /<!-- proofdeck-state:([^:\s]+):(\d+) -->/.exec(body)
-  return !!m && m[1] === receipt.runId && Number(m[2]) > receipt.merged.shards
+  const m = /<!-- proofdeck-state:([^:\s]+):(\d+):(\d+) -->/.exec(body)
+  if (!m) return false
+  return m[1] === receipt.runId ? Number(m[3]) > receipt.merged.shards : Number(m[2]) > receipt.runNumber
 }
 
 /** The comments carrying each marker ({id, body}), oldest (lowest id) first, from one read of every page of the list. */
@@ -133,7 +135,7 @@ export async function upsertComment(target, marker, markdown, timeoutMs, legacyM
   }
   const send = (req, body) => call(req.method, req.url, body)
   const body = { body: `${marker}\n${markdown}${receipt ? `\n${stateMarker(receipt)}` : ''}` }
-  const later = `left the comment on ${target.where} as it is: a later upload of this run already updated it`
+  const later = `left the comment on ${target.where} as it is: a later upload (of this run, or a later run) already updated it`
   try {
     // a project's one comment of a CLI before comments were per job is this job's to update (and re-mark), not left stale
     const [mine, legacy = []] = await marked(target, legacyMarker ? [marker, legacyMarker] : [marker], call)

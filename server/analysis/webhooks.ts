@@ -41,7 +41,7 @@ export interface DerivedEvent {
 
 /** What the ingest transaction knows beyond the receipt. */
 export interface UploadFacts {
-  receipt: Pick<IngestReceipt, 'runId' | 'url' | 'project' | 'status' | 'branch' | 'commit' | 'counts' | 'newClusters' | 'newlyFlaky' | 'failures'>
+  receipt: Pick<IngestReceipt, 'runId' | 'url' | 'project' | 'status' | 'branch' | 'commit' | 'counts' | 'newClusters' | 'newlyFlaky' | 'failures' | 'shards'>
   /** The status of the branch's previous run (empty runs left out), or null when this is its first. */
   previousStatus: RunStatus | null
   /** Resolved clusters this upload hit again (now `regressed`). */
@@ -67,7 +67,10 @@ export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): Derive
     const tests = failing.map(t => test({ id: t.testCaseId, title: t.title, variant: t.variant ?? null, quarantined: t.quarantined }))
     events.push({ event: 'run.failed', dedupKey: r.runId, payload: { ...base, tests, failures: r.failures.counts } })
   }
-  if (r.status === 'passed' && facts.previousStatus === 'failed') events.push({ event: 'run.recovered', dedupKey: r.runId, payload: base })
+  // a sharded run passes so far until its last declared shard is in: "recovered" waits for it (its other shards may fail)
+  if (r.status === 'passed' && facts.previousStatus === 'failed' && !r.shards?.missing.length) {
+    events.push({ event: 'run.recovered', dedupKey: r.runId, payload: base })
+  }
   for (const c of r.newClusters) {
     events.push({ event: 'cluster.new', dedupKey: c.id, payload: { ...base, cluster: cluster(c) } })
   }

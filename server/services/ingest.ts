@@ -352,7 +352,7 @@ async function applyUpload(
   const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))
   const duplicates = upload.duplicates
   const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), how)
-  const rejected = [...planned, ...upload.rejected, ...legsNote(analysis.legs, how.ciAttempt)]
+  const rejected = [...planned, ...upload.rejected, ...legsNote(analysis.legs, how.ciAttempt), ...await shardsNote(tx, run.id, how.shard)]
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
   await tx.update(runs).set({
     errors: [...run.errors, ...fresh.flatMap(f => f.report.errors)],
@@ -400,6 +400,22 @@ function legsNote(legs: number, ciAttempt: number | null): Notes['rejected'] {
   return [{
     item: `${tests} run again in attempt ${ciAttempt} of this CI run`,
     reason: `another upload of the same attempt already stored ${legs === 1 ? 'it' : 'them'} in this run (a matrix leg testing another configuration?): each was kept as one result that fails if either run failed, not as a retry. Pass --environment (the leg's configuration) to make each leg a run of its own.`,
+  }]
+}
+
+/**
+ * A shard whose count disagrees with the run's other shards: two jobs that share a run key and number their shards
+ * each their own way (e2e 1/4, api 1/2) count together, so the run could read complete with a shard missing. The run
+ * waits for the largest count; the receipt says why.
+ */
+async function shardsNote(tx: Tx, runId: string, shard: UploadOf['shard']): Promise<Notes['rejected']> {
+  if (!shard) return []
+  const [other] = await tx.select({ total: runUploads.shardTotal }).from(runUploads)
+    .where(and(eq(runUploads.runId, runId), sql`${runUploads.shardTotal} <> ${shard.total}`)).limit(1)
+  if (!other?.total) return []
+  return [{
+    item: `shard ${shard.index}/${shard.total}`,
+    reason: `another upload of this run said ${other.total} shards: the run counts its shards up to the largest number any upload said. Jobs that share a run key count their shards together: give each job its own run key, or number the shards across the jobs.`,
   }]
 }
 

@@ -274,6 +274,10 @@ describe('ingest', () => {
     const last = await upload(server, [junit('two')], { key, query: query('2/3') })
     expect(last.body).toMatchObject({ shards: { expected: 3, received: 3, missing: [] }, counts: { tests: 3 }, merged: { shards: 3 } })
     expect(await run()).toEqual({ expected: 3, received: 3, missing: [] })
+    // another job's shards under the same run key, numbered their own way: said, and the run still counts to 3
+    const other = await upload(server, [junit('api')], { key, query: query('1/2') })
+    expect(other.body.shards).toEqual({ expected: 3, received: 3, missing: [] })
+    expect(other.body.rejected).toEqual([{ item: 'shard 1/2', reason: expect.stringMatching(/^another upload of this run said 3 shards: .* give each job its own run key/) }])
     const page = await (await fetch(first.body.url, { headers: { cookie } })).text()
     expect(page).toContain('3 of 3 shards uploaded')
 

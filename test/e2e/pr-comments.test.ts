@@ -167,7 +167,8 @@ describe('pull/merge request comments', () => {
     expect(body).toMatch(/^<!-- proofdeck:pr-web:test -->\n### ❌ Proofdeck: pr-web #\d+ failed/)
     // the job summary is the same report
     const runId = first.stdout.match(/\/runs\/([0-9a-f-]{36})/)![1]
-    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}<!-- proofdeck-state:${runId}:1 -->`).toBe(body)
+    const runNumber = first.stdout.match(/: run #(\d+) /)![1]
+    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}<!-- proofdeck-state:${runId}:${runNumber}:1 -->`).toBe(body)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')
     expect(body).toContain('Failed tests: **3 new** · 2 already failing or flaky on `main` · 1 quarantined')
     expect(body).toMatch(
@@ -241,19 +242,28 @@ describe('pull/merge request comments', () => {
     expect(two.stderr).toContain('updated the comment on pull request #7')
     const done = mine()[0]!.body
     expect(done).toMatch(/^<!-- proofdeck:pr-shards:shards -->\n### ✅ Proofdeck: pr-shards #\d+ passed\n/)
-    expect(done).toMatch(/\n<!-- proofdeck-state:[0-9a-f-]{36}:2 -->$/)
+    expect(done).toMatch(/\n<!-- proofdeck-state:[0-9a-f-]{36}:\d+:2 -->$/)
 
     // shard 1's comment reaching GitHub after shard 2's (as a slower runner's would): the comment shows a later
     // state of the run, so it is left as it is; a retry of shard 1 answers with the run as it is now, and may write
     const patches = written(github, 'PATCH').length
     mine()[0]!.body = done.replace(/:2 -->$/, ':3 -->')
     const late = await cli(report('shard-1.xml', { 'cart shows items': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
-    expect(late.stderr).toContain('left the comment on pull request #7 as it is: a later upload of this run already updated it')
+    expect(late.stderr).toContain('left the comment on pull request #7 as it is: a later upload (of this run, or a later run) already updated it')
     expect(written(github, 'PATCH')).toHaveLength(patches)
     mine()[0]!.body = done
     const retry = await cli(report('shard-1.xml', { 'cart shows items': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
     expect(retry.stderr).toContain('updated the comment on pull request #7')
     expect(mine()[0]!.body).toBe(done)
+
+    // a newer push's run fails its first shard; the older push's run then uploads a shard: the red comment stays
+    const newer = await cli(report('push-2.xml', { 'cart shows items': TIMEOUT }), { ...shardEnv, GITHUB_RUN_ID: '202' }, '--shard', '1/2', '--project', 'pr-shards')
+    expect(newer.stderr).toContain('updated the comment on pull request #7')
+    const red = mine()[0]!.body
+    expect(red).toMatch(/^<!-- proofdeck:pr-shards:shards -->\n### ❌ Proofdeck: pr-shards #\d+ failed · 1 of 2 shards uploaded\n/)
+    const older = await cli(report('shard-1b.xml', { 'cart shows items': '', 'cart is empty': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
+    expect(older.stderr).toContain('left the comment on pull request #7 as it is')
+    expect(mine()[0]!.body).toBe(red)
   })
 
   it('makes and then updates one GitLab merge request note; --no-comment and PROOFDECK_COMMENT=0 call nobody; a 403 is one warning and exit 0', async () => {

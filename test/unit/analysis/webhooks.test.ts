@@ -19,6 +19,9 @@ describe('webhook events of an upload', () => {
   it.each([
     ['a failed run', facts(), ['run.failed']],
     ['a passing run after a failed one', facts({ status: 'passed' }, { previousStatus: 'failed' }), ['run.recovered']],
+    ['a sharded run passing so far after a failed one: not recovered until its last shard is in',
+      facts({ status: 'passed', shards: { expected: 4, received: 1, missing: [2, 3, 4] } }, { previousStatus: 'failed' }), []],
+    ['its last shard in, passing', facts({ status: 'passed', shards: { expected: 4, received: 4, missing: [] } }, { previousStatus: 'failed' }), ['run.recovered']],
     ['a passing run after a passing one', facts({ status: 'passed' }, { previousStatus: 'passed' }), []],
     ['a branch\'s first run, passing', facts({ status: 'passed' }), []],
     ['an empty run', facts({ status: 'empty' }, { previousStatus: 'failed' }), []],

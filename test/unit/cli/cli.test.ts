@@ -318,18 +318,22 @@ describe('proofdeck upload', () => {
   })
 
   it('sends --shard (or PROOFDECK_SHARD, or CircleCI\'s container) as the server reads it; a shard past its count is a usage error', async () => {
-    const server = await fakeServer([201, 201, 201].map(status => ({ status, body: receipt })))
+    const server = await fakeServer([201, 201, 201, 201].map(status => ({ status, body: receipt })))
     const env = { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }
     const circle = { CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'w', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '2', CIRCLE_NODE_TOTAL: '3' }
     for (const [args, more] of [[['--shard', ' 02 / 4 '], {}], [[], { PROOFDECK_SHARD: '3/4' }], [[], circle]] as const) {
       const r = await runCli(['upload', report, '--project', 'web', '--quiet', ...args], { ...env, ...more })
       expect(r.code, r.stderr).toBe(0)
     }
+    // a run key given: the run may be several jobs', so CircleCI's container is no shard of it
+    expect((await runCli(['upload', report, '--project', 'web', '--quiet', '--run-key', 'circle-w'], { ...env, ...circle })).code).toBe(0)
     const bad = await runCli(['upload', report, '--project', 'web', '--shard', '5/4'], env)
+    const badEnv = await runCli(['upload', report, '--project', 'web'], { ...env, PROOFDECK_SHARD: 'x' })
     server.close()
-    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('shard'))).toEqual(['2/4', '3/4', '3/3'])
+    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('shard'))).toEqual(['2/4', '3/4', '3/3', null])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('--shard "5/4": give this job\'s shard and the run\'s number of shards, like 2/4')
+    expect(badEnv.stderr).toContain('PROOFDECK_SHARD "x": give this job\'s shard')
   })
 
   it('names a report by its path from the working directory (its module and build), one outside it by its file name', async () => {
