@@ -8,8 +8,10 @@ import { onlyValues } from './only-values'
  * v3: hex ids mask alike whether or not they hold a letter; the category is the rule engine's.
  * v4: an assertion that says nothing but its masked values ("expected <n> to equal <n>") keys on the file it failed in;
  *     Playwright's missing browser executable is one cause whichever browser it names.
+ * v5: a Java 9+ frame's class loader and module ("app//", "java.base/") are not part of its function: Gradle's JUnit
+ *     frames ("at app//org.junit…") read as library code, so a values-only assertion keys on the test's file.
  */
-export const FINGERPRINT_VERSION = 4
+export const FINGERPRINT_VERSION = 5
 
 export interface FailureSignal {
   message: string | null
@@ -383,8 +385,10 @@ function parseFrame(raw: string): Frame | null {
   const t = raw.trim().replace(/^at\s+(?:async\s+)?/, '').replace(/^❯\s*/, '').replace(/file:\/\//, '')
   let m = t.match(/^(.*?) \((.*?):(\d+)(?::\d+)?\)$/) // V8 "fn (file:1:2)"
   if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
-  m = t.match(/^([\w$./<>-]+)\(([^():]*):(\d+)\)$/) // JVM "pkg.Cls.m(File.java:12)"
-  if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
+  m = t.match(/^([\w$./<>@-]+)\(([^():]*):(\d+)\)$/) // JVM "pkg.Cls.m(File.java:12)"
+  // Java 9+ writes the class loader and module before the class ("app//org.junit…", "java.base/java.lang…"): a class
+  // name holds no '/', so the frame's function starts after the last one (Gradle's "app//org.junit" read as user code)
+  if (m) return { fn: m[1]!.slice(m[1]!.lastIndexOf('/') + 1), file: m[2]!, line: m[3]! }
   m = t.match(/^([^()]+?)\s?\(.*\)(?: \[0x[0-9a-f]+\])? in (.+?)(?::line |:)(\d+)\s*$/) // .NET / Mono
   if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
   m = t.match(/^File "([^"]+)", line (\d+), in (.+)$/) // Python traceback

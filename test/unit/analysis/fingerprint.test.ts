@@ -428,6 +428,14 @@ describe('fingerprintFailure: assertions that say only their values', () => {
 \tat org.junit.jupiter.api.Assertions.assertEquals(Assertions.java:528)
 \tat org.acme.${file}.counts(${file}.java:18)`)
     expect(junit('CounterTest').fingerprint).not.toBe(junit('TotalTest').fingerprint)
+    // Gradle on Java 9+ writes each frame's class loader first ("app//org.junit…"): JUnit's frames are still JUnit's
+    const gradle = (file: string) => fp('expected: <1> but was: <0>', `org.opentest4j.AssertionFailedError: expected: <1> but was: <0>
+\tat app//org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)
+\tat app//org.junit.jupiter.api.AssertEquals.failNotEqual(AssertEquals.java:197)
+\tat app//org.acme.${file}.counts(${file}.java:18)
+\tat java.base@17.0.9/java.lang.reflect.Method.invoke(Method.java:568)`)
+    expect(gradle('CounterTest').fingerprint).not.toBe(gradle('TotalTest').fingerprint)
+    expect(gradle('CounterTest').location).toBe('CounterTest.java:18')
   })
 
   it('stay one cause in one file whatever the values, and where a shared helper asserts', () => {
