@@ -299,7 +299,7 @@ function reportName(file) {
   return path && !path.startsWith('..') && !isAbsolute(path) ? path.split(sep).join('/') : basename(file)
 }
 
-/** --shard (or PROOFDECK_SHARD, named by `from`) as the server takes it (`2/4`, 1 ≤ 2 ≤ 4 ≤ 1000), or a usage error before anything is sent. */
+/** --shard (or PROOFDECK_SHARD, named by `from`) as the server takes it (`2/4`, 1 ≤ 2 ≤ 4 ≤ 1000), or a usage error. */
 function shardOf(value, from) {
   if (!value) return undefined
   const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(value)
