@@ -40,14 +40,22 @@ function mavenModule(p: Readonly<Record<string, string>>): string | null {
 }
 
 export function jvmBuildOf(s: JvmBuildSignals): JvmBuild | null {
-  const own = s.binaryName ? s.reportFiles.find(f => f.replace(/\\/g, '/').split('/').pop() === `TEST-${s.binaryName}.xml`) : undefined
-  const ownBuild = own ? fromPath(own) : null
-  if (ownBuild) return ownBuild
+  const own = s.binaryName ? s.reportFiles.filter(f => f.replace(/\\/g, '/').split('/').pop() === `TEST-${s.binaryName}.xml`) : []
+  const ownBuilds = own.map(fromPath).filter(b => b !== null)
+  if (ownBuilds.length) {
+    const build = ownBuilds[0]!
+    // the same class in two modules (a run folds them into one test): the command runs it in each
+    const modules = [...new Set(ownBuilds.filter(b => b.tool === build.tool).map(b => b.module as string))]
+    const module = modules.length > 1 ? modules : build.module
+    // Surefire's properties say the module is a project of its own when its base directory is the build's root
+    const standalone = build.tool === 'maven' && !!build.module && !Array.isArray(module) && s.properties && mavenModule(s.properties) === ''
+    return { ...build, module, ...standalone ? { standalone: true } : {} }
+  }
   // the run's other reports say the tool; the module only when they all sit in one
   const builds = s.reportFiles.map(fromPath).filter(b => b !== null)
   const tools = new Set(builds.map(b => b.tool))
   if (tools.size === 1) {
-    const same = (k: 'module' | 'task') => new Set(builds.map(b => b[k])).size === 1 ? builds[0]![k] : null
+    const same = <K extends 'module' | 'task'>(k: K) => new Set(builds.map(b => b[k])).size === 1 ? builds[0]![k] : null
     return { tool: builds[0]!.tool, module: same('module'), task: same('task') }
   }
   const p = s.properties ?? {}

@@ -91,8 +91,14 @@ export interface ContextLogExcerpt {
  */
 export interface JvmBuild {
   tool: 'gradle' | 'maven'
-  module: string | null
+  /**
+   * The module's path from the repository's root ('' the root project), or several when the class is in more than one
+   * (the same class name in two modules of one run); null when unknown.
+   */
+  module: string | string[] | null
   task: string | null
+  /** A Maven module that is a project of its own (no reactor above it): run with `-f <module>/pom.xml`, not `-pl`. */
+  standalone?: boolean
 }
 
 /** One representative failure as the context shows it (already redacted and trimmed). */

@@ -18,12 +18,16 @@ const JVM_METHOD = /^([A-Za-z_$][\w$]*)(?:\(.*\))?(?:\[\d+\])?$/
  */
 function jvmCommand(build: JvmBuild, binaryName: string, title: string, repeat: number): string {
   const method = JVM_METHOD.exec(title)?.[1]
+  const modules = Array.isArray(build.module) ? build.module : build.module ? [build.module] : []
   if (build.tool === 'gradle') {
-    const project = build.module == null ? '' : `${build.module.split('/').filter(Boolean).map(p => `:${p}`).join('')}:`
+    // the root project (or a module uploaded from its own folder) runs `test` where the command is run, not `:test`
+    const tasks = modules.length
+      ? modules.map(m => `${m.split('/').filter(Boolean).map(p => `:${p}`).join('')}:${build.task ?? 'test'}`).join(' ')
+      : build.task ?? 'test'
     const filter = method ? `${binaryName}.${method}` : binaryName
-    return loop(`./gradlew ${project}${build.task ?? 'test'} --tests '${filter}'${repeat ? ' --rerun' : ''}`, repeat)
+    return loop(`./gradlew ${tasks} --tests '${filter}'${repeat ? ' --rerun' : ''}`, repeat)
   }
-  const module = build.module ? `-pl ${build.module} ` : ''
+  const module = build.standalone ? `-f ${modules[0]}/pom.xml ` : modules.length ? `-pl ${modules.join(',')} ` : ''
   const cls = binaryName.split('.').pop()!
   const filter = method ? `${cls}#${method}` : cls
   return loop(build.task === 'verify' ? `mvn ${module}-Dit.test='${filter}' verify` : `mvn ${module}-Dtest='${filter}' test`, repeat)

@@ -467,6 +467,17 @@ describe('reproCommand', () => {
       `mvn -Dit.test='RefundFlowIT#refunds' verify`],
     [{ file: null, test: 'com.acme.billing.RefundFlowTest › importsAddressInBulk', variant: null }, 0,
       'run "com.acme.billing.RefundFlowTest › importsAddressInBulk" alone'],
+    // the root project, or a module uploaded from its own folder: `test` where the command runs, never `:test`
+    [{ file: null, test: 'com.example.OrderTest › total()', variant: null, build: { tool: 'gradle' as const, module: '', task: 'test' } }, 0,
+      `./gradlew test --tests 'com.example.OrderTest.total'`],
+    // one class in two modules (folded into one test): run in both
+    [{ file: null, test: 'com.example.ApplicationTests › contextLoads()', variant: null, build: { tool: 'gradle' as const, module: ['api', 'web'], task: 'test' } }, 0,
+      `./gradlew :api:test :web:test --tests 'com.example.ApplicationTests.contextLoads'`],
+    [{ file: null, test: 'com.example.ApplicationTests › contextLoads()', variant: null, build: { tool: 'maven' as const, module: ['api', 'web'], task: 'test' } }, 0,
+      `mvn -pl api,web -Dtest='ApplicationTests#contextLoads' test`],
+    // a Maven project of its own under a root without a pom.xml
+    [{ file: null, test: 'com.acme.billing.InvoiceServiceTest › chargesTax()', variant: null, build: { tool: 'maven' as const, module: 'billing', task: 'test', standalone: true } }, 0,
+      `mvn -f billing/pom.xml -Dtest='InvoiceServiceTest#chargesTax' test`],
   ])('%o', (e, repeat, expected) => {
     expect(reproCommand(e, repeat)).toBe(expected)
   })

@@ -22,6 +22,14 @@ describe('jvmBuildOf', () => {
       .toEqual({ tool: 'maven', module: 'core', task: 'verify' })
   })
 
+  it('names every module that has the class\'s report, and a Maven module that is a project of its own', () => {
+    const files = ['api/build/test-results/test/TEST-com.example.api.ApplicationTests.xml', 'web/build/test-results/test/TEST-com.example.api.ApplicationTests.xml']
+    expect(jvmBuildOf(signals({ reportFiles: files }))).toEqual({ tool: 'gradle', module: ['api', 'web'], task: 'test' })
+    const properties = { 'maven.multiModuleProjectDirectory': '/home/runner/work/shop/billing', 'basedir': '/home/runner/work/shop/billing' }
+    expect(jvmBuildOf(signals({ reportFiles: ['billing/target/surefire-reports/TEST-com.example.api.ApplicationTests.xml'], properties })))
+      .toEqual({ tool: 'maven', module: 'billing', task: 'test', standalone: true })
+  })
+
   it('else the run\'s other reports say the tool, and the module when they all sit in one', () => {
     expect(jvmBuildOf(signals({ reportFiles: ['api/build/test-results/test/TEST-a.B.xml', 'web/build/test-results/test/TEST-a.C.xml'] })))
       .toEqual({ tool: 'gradle', module: null, task: 'test' })
