@@ -1,8 +1,11 @@
+import { refocus, type Focusable } from '~/utils/focus'
+
 /**
  * Runs a form action with a loading flag and the server's sentence as the error (our API errors carry a
- * message meant for people).
+ * message meant for people). `errorAt` is the element that shows the error (an alert): a failure focuses it, as
+ * the control the keyboard was on was disabled while the action ran and focus had fallen to <body>.
  */
-export function useSubmit(action: () => Promise<unknown>, fallback = 'That did not work. Try again.') {
+export function useSubmit(action: () => Promise<unknown>, fallback = 'That did not work. Try again.', errorAt?: () => Focusable) {
   const loading = ref(false)
   const error = ref<string | null>(null)
   async function submit() {
@@ -20,6 +23,7 @@ export function useSubmit(action: () => Promise<unknown>, fallback = 'That did n
     finally {
       loading.value = false
     }
+    if (error.value && errorAt) await refocus(errorAt)
   }
   return { loading, error, submit }
 }

@@ -1,6 +1,6 @@
 import type { ComponentPublicInstance } from 'vue'
 
-type Focusable = HTMLElement | ComponentPublicInstance | null | undefined
+export type Focusable = HTMLElement | ComponentPublicInstance | null | undefined
 
 /**
  * After an action that disabled or replaced the control the keyboard was on (Save, Quarantine, Release, Diagnose

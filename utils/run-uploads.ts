@@ -4,6 +4,8 @@ import type { UploadView } from '#shared/types/reads'
 export interface RunUpload {
   upload: string
   uploadedAt: string
+  /** The shard it said it was (`2/4`), if any. */
+  shard: string | null
   files: Pick<UploadView, 'fileName' | 'format' | 'results' | 'bytes'>[]
   /** Results of all its files. */
   results: number
@@ -19,10 +21,10 @@ export interface RunUpload {
  */
 export function uploadsOfRun(files: UploadView[]): RunUpload[] {
   const uploads: RunUpload[] = []
-  for (const { upload: id, fileName, format, results, bytes, uploadedAt, ...notes } of files) {
+  for (const { upload: id, fileName, format, results, bytes, uploadedAt, shard = null, ...notes } of files) {
     let upload = uploads.at(-1)
     if (upload?.upload !== id) {
-      upload = { upload: id, uploadedAt, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
+      upload = { upload: id, uploadedAt, shard, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
       uploads.push(upload)
     }
     upload.files.push({ fileName, format, results, bytes })

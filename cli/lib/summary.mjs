@@ -26,8 +26,11 @@ export function escapeMarkdown(text, max = 150) {
 const code = text => `\`${String(text).replace(/`/g, '\'')}\``
 const href = url => String(url).replace(/[()\s<>]/g, c => encodeURIComponent(c))
 const link = (text, url, max) => url ? `[${escapeMarkdown(text, max)}](${href(url)})` : escapeMarkdown(text, max)
-/** A test as people name it: its title, and its configuration when it has one ("pays [webkit]"). */
-export const testName = t => t.variant ? `${t.title} [${t.variant}]` : t.title
+/**
+ * A test as people name it: its name (a JVM test's with its class, `ApplicationTests › contextLoads()`) or title, and
+ * its configuration when it has one ("pays [webkit]").
+ */
+export const testName = t => t.variant ? `${t.name ?? t.title} [${t.variant}]` : t.name ?? t.title
 const plural = (n, word) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
 
 function list(items, cap, render, total = items.length) {

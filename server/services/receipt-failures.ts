@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 import { rowsOf } from '../db/sql'
 import { links } from '#shared/links'
+import { testName, type NamedTest } from '#shared/test-names'
 import type { IngestReceipt, ReceiptFailureGroup } from '#shared/types/ingest'
 import type { FailureGroupView } from '#shared/types/reads'
 import { receiptFailures, quarantineJoin } from './quarantine'
@@ -43,6 +44,12 @@ async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
   }
 }
 
+/** A JVM test's name as lists show it (`ApplicationTests › contextLoads()`), when it says more than its title. */
+function namedApart(t: NamedTest): { name?: string } {
+  const name = testName(t)
+  return name === t.title ? {} : { name }
+}
+
 /** The receipt's failures, failure groups, new clusters and newly flaky tests, each linked to its page under `baseUrl`. */
 export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string, notes: Notes): Promise<ReceiptFailurePart> {
   const testUrl = (id: string) => `${baseUrl}${links.testCase(id)}`
@@ -54,7 +61,7 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
   const failures = await receiptFailures(tx, run.projectId, run.id, notes.uploadCases)
   const groups = shown.map((g): ReceiptFailureGroup => {
     const tests = g.tests.filter(t => !t.flaky).map(t => ({
-      testCaseId: t.testCaseId, title: t.title, variant: t.variant, url: testUrl(t.testCaseId),
+      testCaseId: t.testCaseId, title: t.title, ...namedApart(t), variant: t.variant, url: testUrl(t.testCaseId),
       quarantined: split.quarantined.has(t.testCaseId), known: t.knownFailure,
     })).sort((a, b) => Number(a.known) - Number(b.known))
     return {

@@ -178,6 +178,7 @@ export async function runBefore(run: RunRow, branch: string | null): Promise<Run
 const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_build_object('upload', u.upload_id, 'fileName', u.file_name, 'format', u.format,
     'results', u.results, 'bytes', u.bytes,
     'uploadedAt', to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'shard', case when u.shard_index is not null then u.shard_index || '/' || u.shard_total end,
     'duplicates', coalesce(jsonb_array_length(u.notes->'duplicates'), 0),
     'rejected', coalesce(jsonb_array_length(u.notes->'rejected'), 0),
     'newClusters', coalesce(jsonb_array_length(u.notes->'newClusters'), 0),

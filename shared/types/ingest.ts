@@ -85,6 +85,8 @@ export interface ShardsIn {
 export interface ReceiptFailedTest {
   testCaseId: string
   title: string
+  /** How lists name it when its title alone does not: a JVM test with its class (`ApplicationTests › contextLoads()`). */
+  name?: string
   variant: string | null
   /** The test's page. */
   url: string

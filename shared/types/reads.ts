@@ -188,6 +188,8 @@ export interface UploadView {
   results: number
   bytes: number
   uploadedAt: string
+  /** The shard its upload said it was (`2/4`; `?shard=`); null when it said none. */
+  shard?: string | null
   /** Tests the file reported more than once, merged into one result each. */
   duplicates: number
   /** Items of the file that could not be read, each skipped with its reason. */

@@ -166,6 +166,28 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.goto(`${server.url}/runs/${again.runId}`, { waitUntil: 'networkidle' })
     expect(await page.getByTestId('failure-group-note').allTextContents()).toContain('Dana is on it')
     expect(await page.getByTestId('failure-group-status').allTextContents()).toContain('regressed')
+
+    // when the server refuses (a database going down, made here by answering the browser's request for it), the
+    // sentence is an alert and the keyboard's focus is on it, not on <body>: Diagnose again, then Save
+    await page.goto(`${server.url}/clusters/${cluster.id}`, { waitUntil: 'networkidle' })
+    const refuse = (method: string) => (route: import('playwright-core').Route) => route.request().method() === method
+      ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ message: 'The database is not answering: try again in a minute.' }) })
+      : route.continue()
+    await page.route(`**/api/clusters/${cluster.id}/diagnosis`, refuse('POST'))
+    await page.getByTestId('diagnosis-recompute').focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('diagnose-error')
+    expect(await page.getByTestId('diagnose-error').getAttribute('role')).toBe('alert')
+    expect(await page.getByTestId('diagnose-error').textContent()).toContain('The database is not answering')
+    await page.route(`**/api/clusters/${cluster.id}`, refuse('PATCH'))
+    await page.getByTestId('triage-note').fill('Dana and Sam are on it')
+    await page.getByTestId('triage-save').focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('triage-error')
+    expect(await page.getByTestId('triage-error').getAttribute('role')).toBe('alert')
+    await page.unrouteAll()
+    // the refused requests are logged by the browser; an uncaught error (the diagnosis's, before) would still fail the test
+    consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter(e => !e.includes('status of 503')))
   })
 
   it('shows the badge on the flaky list and proposes release on the flaky page after 10 passes in a row', async () => {

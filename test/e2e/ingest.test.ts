@@ -291,6 +291,7 @@ describe('ingest', () => {
     expect(played.body.shards).toEqual({ expected: 4, received: 1, missing: [1, 3, 4] })
     const text = (await (await fetch(played.body.url, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '').replace(/\s+/g, ' ')
     expect(text).toContain('1 of 4 shards uploaded; missing shards 1, 3 and 4: the counts are partial')
+    expect(text).toContain('Upload of shard 2/4 ')
     // an unsharded run says nothing of shards
     expect((await upload(server, [junit('alone')], { key, query: { project: 'sharded' } })).body.shards).toBeUndefined()
   })
@@ -390,7 +391,7 @@ describe('ingest', () => {
     // the run lists the upload as its receipt said (the notes counted in SQL)
     const run = await (await fetch(`${server.url}/api/runs/${res.body.runId}`, { headers: { cookie } })).json() as any
     expect(run.uploads).toEqual([{
-      upload: expect.stringMatching(/^[0-9a-f-]{36}$/), fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      upload: expect.stringMatching(/^[0-9a-f-]{36}$/), fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), shard: null,
       duplicates: 1, rejected: 0, newClusters: res.body.newClusters.length, newlyFlaky: res.body.newlyFlaky.length,
     }])
     expect(Math.abs(Date.parse(run.uploads[0].uploadedAt) - Date.now())).toBeLessThan(60_000)

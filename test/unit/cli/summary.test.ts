@@ -67,6 +67,19 @@ describe('renderReceipt', () => {
   })
 })
 
+describe('a JVM test in a comment', () => {
+  it('is named with its class, as the dashboard names it: two modules\' contextLoads() read apart', () => {
+    const md = renderSummary(receipt({
+      status: 'failed',
+      failureGroups: {
+        defaultBranch: 'main', novelty: { new: 1, known: 0 }, more: { groups: 0, failures: 0 },
+        groups: [cluster('c1', 'Failed to load ApplicationContext', [test('t1', 'contextLoads()', { name: 'ApplicationTests › contextLoads()' })])],
+      },
+    }))
+    expect(md).toContain(`- [ApplicationTests › contextLoads\\(\\)](${BASE}/tests/t1) — 🆕 **new**`)
+  })
+})
+
 describe('a sharded run not all in', () => {
   const partial = receipt({
     counts: { tests: 30, passed: 30, failed: 0, errored: 0, skipped: 0, flaky: 0 },
