@@ -150,7 +150,7 @@ async function searchClusters(scope: Scope, projectId: string | null, query: Sea
   return toPage(rows, query.limit, ({ c, slug }): SearchClusterHit => ({
     clusterId: c.id, project: slug, title: c.title, errorType: c.errorType, category: c.category, status: c.status,
     occurrences: c.occurrences, affectedTests: c.affectedTests, lastSeenAt: c.lastSeenAt.toISOString(), lastSeenRunId: c.lastSeenRunId,
-    locator: c.locator,
+    locator: c.locator, location: c.location,
   }), r => [r.c.lastSeenAt.toISOString(), r.c.id], list)
 }
 

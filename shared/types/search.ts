@@ -24,6 +24,8 @@ export interface SearchClusterHit {
   lastSeenRunId: string | null
   /** The element a locator's failure waited for: two clusters with one title differ by it. */
   locator: string | null
+  /** Where it failed (`cart.spec.ts:12`): what tells apart two clusters of one values-only assertion. */
+  location: string | null
 }
 
 /** A run whose number (`#1234`) the search text is, in one of the projects in scope. */
