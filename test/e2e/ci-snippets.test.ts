@@ -169,6 +169,14 @@ describe('the CI snippets of docs/ci.md against the built server', () => {
       const { branch, commit, buildUrl } = ci.expected
       expect(detail, command).toMatchObject({ project: 'web', branch, commit, buildUrl })
       if (ci.expected.startedAt) expect(detail.startedAt).toBe(ci.expected.startedAt)
+      // a --shard the docs write expands to this job's shard, and the run counts it in
+      const shard = command.match(/--shard "([^"]+)"/)?.[1]
+      if (shard) {
+        const said = (await run('sh', ['-c', `printf %s "${shard}"`], { env })).stdout
+        const [index, total] = said.split('/').map(Number)
+        expect(detail.shards, `${shard} as ${said}`).toMatchObject({ expected: total, received: 1 })
+        expect(detail.shards.missing).not.toContain(index)
+      }
 
       // the run is stored under its key: the same report again under that key answers with this run
       const explicit = command.match(/--run-key "([^"]+)"/)?.[1]
