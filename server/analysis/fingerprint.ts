@@ -373,7 +373,7 @@ function callLogOf(text: string): string {
 
 // Frames: which are library or runtime code, which are tests, which is the application code that threw.
 const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/gems\/|\/ruby\/\d|rubygems/
-const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^java\.base\/|^new Promise$/
+const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^new Promise$/
 
 interface Frame {
   fn: string
