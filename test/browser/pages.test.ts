@@ -534,6 +534,14 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.getByTestId('pager').getByRole('button', { name: 'Previous' }).click()
     await page.waitForURL(u => !u.search.includes('cursor='))
     await expect.poll(() => rowsOf('history-table').count()).toBe(50)
+    // by keyboard: focus stays on the pager across the next page's load (its button is disabled meanwhile), on Previous
+    // at the last page
+    await page.getByTestId('pager-next').focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => rowsOf('history-table').count()).toBe(5)
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('pager-previous')
+    await page.goBack()
+    await page.waitForURL(u => !u.search.includes('cursor='))
     // and so is a filter: Back undoes it, and the explorer's search box shows the query Back returned to
     await open('/projects/paging/tests', 'explorer-query')
     const box = page.locator('[data-testid="explorer-query"] input, input[data-testid="explorer-query"]')
