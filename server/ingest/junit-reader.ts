@@ -28,12 +28,38 @@ export interface JunitSink {
   root: { name: string, attrs: Attrs } | null
   /** timestamp/time of each <testsuite> directly under a <testsuites> root, for the run's timing. */
   topSuites: { timestamp?: string, time?: string }[]
+  /** Characters of suite-level output that went to no failed test (SuiteOutput), for the receipt's note. */
+  outputNotKept: number
 }
+
+/**
+ * A <testsuite>'s own <system-out>/<system-err> (Gradle writes a test class's output there, after its testcases) and
+ * its results held until it closes, so that its failed tests get that output: the report does not say which test
+ * wrote which line, and a failure's log is what its reader needs.
+ */
+interface SuiteOutput {
+  name: string | null
+  stdout: string[]
+  stderr: string[]
+  /** Its failed results still waiting (and some already handed over past HELD_FOR_OUTPUT, marked so). */
+  failed: Held[]
+  closed: boolean
+}
+
+interface Held {
+  r: ParsedResult
+  out: Out
+  suite: SuiteOutput | null
+  delivered?: boolean
+}
+
+/** Results held at most, in all, for their suite's output; past it the oldest go on without it (bounded memory). */
+export const HELD_FOR_OUTPUT = 1000
 
 type Out = (r: ParsedResult) => void
 
 type Frame
-  = | { kind: 'suite', ctx: SuiteContext, inherited: Record<string, string>, own: Record<string, string>, out: Out, file: string | null, casesBefore: number }
+  = | { kind: 'suite', ctx: SuiteContext, inherited: Record<string, string>, own: Record<string, string>, out: Out, file: string | null, casesBefore: number, output: SuiteOutput | null }
     | { kind: 'wrapper', ctx: SuiteContext, out: Out }
     | { kind: 'case', ctx: SuiteContext, el: CaseElement, nested: ParsedResult[], out: Out }
     | { kind: 'problem', el: ProblemElement, done: (el: ProblemElement) => void }
@@ -66,7 +92,10 @@ class Reader {
   /** How often each named suite (path, file, variant) was opened so far: a suite written again is a repetition. */
   private readonly suiteRuns = new Map<string, number>()
   /** The last result read, handed over when the next one is (pytest's teardown testcase joins it: withTeardownOf). */
-  private held: { r: ParsedResult, out: Out } | null = null
+  private held: Held | null = null
+  /** Results handed over but waiting for their suite to close (SuiteOutput), in document order. */
+  private waiting: Held[] = []
+  private waitingFrom = 0
   constructor(readonly sink: JunitSink, private readonly hostVariants: boolean) {}
 
   /** Testcases opened so far (a suite's close compares it with the count at its open). */
@@ -95,6 +124,7 @@ class Reader {
       case 'text': return f.done(f.text)
       case 'properties': return f.done()
       case 'suite': {
+        if (f.output) this.closeSuite(f.output)
         // a top-level suite that names a file and holds no test (mocha-junit-reporter's "Root Suite", which Cypress
         // writes once per spec file) gives that file to the suites after it that name none: without it, two specs'
         // tests of the same name read as one test twice. Once a document is written so, every top-level suite that
@@ -117,14 +147,71 @@ class Reader {
       return
     }
     this.flush()
-    this.held = { r, out }
+    this.held = { r, out, suite: this.innermostSuite() }
   }
 
-  /** Hands over the result held back, if any. */
-  flush(): void {
+  /** Hands over the result held back, if any: at once, or after its suite's output is read (SuiteOutput). */
+  private flush(): void {
     const held = this.held
     this.held = null
-    held?.out(held.r)
+    if (!held) return
+    // a test nested in a testcase goes to its parent, which is held in its turn
+    if (!held.suite || held.out !== this.sink.result) return held.out(held.r)
+    this.waiting.push(held)
+    const { r, suite } = held
+    if (r.status === 'failed' || r.status === 'errored' || r.flaky) {
+      suite.failed.push(held)
+      if (suite.failed.length > 2 * HELD_FOR_OUTPUT) suite.failed = suite.failed.filter(h => !h.delivered)
+    }
+    this.deliver()
+  }
+
+  /** The <testsuite> the test being read sits in, when it is still open. */
+  private innermostSuite(): SuiteOutput | null {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const f = this.stack[i]!
+      if (f.kind === 'suite' && f.output) return f.output
+    }
+    return null
+  }
+
+  /** A suite's output goes to its failed tests that have none of their own; then they go on. */
+  private closeSuite(suite: SuiteOutput): void {
+    this.flush()
+    suite.closed = true
+    const failed = suite.failed.filter(h => !h.delivered)
+    const chars = [...suite.stdout, ...suite.stderr].reduce((n, t) => n + t.length, 0)
+    if (chars && !failed.length) this.sink.outputNotKept += chars
+    const said = `── output of ${suite.name ? `the suite ${suite.name}` : 'its suite'}, written for all of its tests ──`
+    const of = (lines: string[]) => lines.length ? capText(`${said}\n${lines.join('\n')}`, CAPS.output) : null
+    for (const { r } of failed) {
+      r.stdout ??= of(suite.stdout)
+      r.stderr ??= of(suite.stderr)
+    }
+    suite.failed = []
+    this.deliver()
+  }
+
+  /** Hands over, in order, the results whose suite has closed, and the oldest past HELD_FOR_OUTPUT. */
+  private deliver(): void {
+    const q = this.waiting
+    while (this.waitingFrom < q.length && (q[this.waitingFrom]!.suite!.closed || q.length - this.waitingFrom > HELD_FOR_OUTPUT)) {
+      const h = q[this.waitingFrom++]!
+      h.delivered = true
+      h.out(h.r)
+    }
+    if (this.waitingFrom === q.length) {
+      this.waiting = []
+      this.waitingFrom = 0
+    }
+  }
+
+  /** Hands over everything still held (the document has ended). */
+  end(): void {
+    this.flush()
+    for (const h of this.waiting.slice(this.waitingFrom)) h.out(h.r)
+    this.waiting = []
+    this.waitingFrom = 0
   }
 
   undefinedEntity(name: string): void {
@@ -160,7 +247,8 @@ class Reader {
     let repeat = ctx.repeat
     if (name) repeat = Math.max(repeat, countBefore(this.suiteRuns, [variant ?? '', file ?? ctx.file ?? '', ...suites].join('\0')))
     const here: SuiteContext = { suites, file: file ?? ctx.file, properties: ctx.properties, variant, repeat }
-    return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out, file, casesBefore: 0 }
+    const output = tag === 'testsuite' ? { name, stdout: [], stderr: [], failed: [], closed: false } : null
+    return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out, file, casesBefore: 0, output }
   }
 
   /** A <testsuite>/<testsuites> or a <testcase> found where tests may be, or null for another element. */
@@ -216,7 +304,10 @@ class Reader {
     if (tag === 'system-out' || tag === 'system-err') {
       return textFrame((text) => {
         const t = trimLines(text)
-        if (t) (tag === 'system-out' ? sink.stdout : sink.stderr).push(t)
+        if (!t) return
+        ;(tag === 'system-out' ? sink.stdout : sink.stderr).push(t)
+        if (f.output) (tag === 'system-out' ? f.output.stdout : f.output.stderr).push(t)
+        else sink.outputNotKept += t.length
       })
     }
     if (tag === 'properties') {
@@ -260,7 +351,7 @@ class Reader {
 export function readJunit(xml: string, sink: JunitSink): void {
   const reader = new Reader(sink, hostnamesNameProjects(xml))
   scanXml(xml, reader)
-  reader.flush()
+  reader.end()
   if (!sink.root) throw new ReportParseError('The XML has no root element.', { code: 'malformed_xml' })
 }
 

@@ -30,7 +30,7 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     onResult(r)
   }
   const sink: JunitSink = {
-    result, errors: [], stdout: [], stderr: [], unnamed: 0, undefinedEntities: new Map(), root: null, topSuites: [],
+    result, errors: [], stdout: [], stderr: [], unnamed: 0, undefinedEntities: new Map(), root: null, topSuites: [], outputNotKept: 0,
   }
   readJunit(xml, sink)
   const { name: rootName, attrs: ra } = sink.root!
@@ -55,9 +55,8 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
   if (nuls) warnings.push(`${nuls} NUL character${nuls === 1 ? '' : 's'} (U+0000), which XML does not allow, ${nuls === 1 ? 'was' : 'were'} removed from the text.`)
   if (sink.unnamed) warnings.push(`${sink.unnamed} testcase${sink.unnamed === 1 ? ' has' : 's have'} no name; shown as "(unnamed testcase)".`)
   if (sink.undefinedEntities.size) warnings.push(undefinedEntitiesNote(sink.undefinedEntities))
-  const suiteOutput = [...sink.stdout, ...sink.stderr].reduce((n, t) => n + t.length, 0)
-  if (suiteOutput) {
-    warnings.push(`${suiteOutput.toLocaleString('en-US')} characters of suite-level output (a <testsuite>'s own <system-out>/<system-err>, where Gradle writes a test class's output) are not kept: output is kept per test. Gradle's reports.junitXml.outputPerTestCase = true writes it with each test.`)
+  if (sink.outputNotKept) {
+    warnings.push(`${sink.outputNotKept.toLocaleString('en-US')} characters of suite-level output (a <testsuite>'s own <system-out>/<system-err>, where Gradle writes a test class's output) were not kept: a suite's output is kept with its failed tests, and these suites had none. Gradle's reports.junitXml.outputPerTestCase = true writes output with each test.`)
   }
   if (sink.errors.length) warnings.push(`${sink.errors.length} <error>/<failure> element${sink.errors.length === 1 ? ' sits' : 's sit'} outside any testcase; reported as run errors, not tests.`)
   return {

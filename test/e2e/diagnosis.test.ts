@@ -209,6 +209,31 @@ describe('diagnosis', () => {
     expect(Object.keys(steps)).toHaveLength(2)
   })
 
+  it('keeps a Gradle class\'s output (written once, on its suite) with its failed test: on the run and in the cluster\'s context', async () => {
+    const content = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="com.acme.ledger.LedgerTests" tests="2" failures="1" errors="0" timestamp="2026-11-20T10:00:00" hostname="runner" time="0.4">
+  <testcase name="postsEntry()" classname="com.acme.ledger.LedgerTests" time="0.2">
+    <failure message="org.opentest4j.AssertionFailedError: expected: &lt;200&gt; but was: &lt;500&gt;" type="org.opentest4j.AssertionFailedError">org.opentest4j.AssertionFailedError: expected: &lt;200&gt; but was: &lt;500&gt;
+\tat app//com.acme.ledger.LedgerTests.postsEntry(LedgerTests.java:31)</failure>
+  </testcase>
+  <testcase name="readsBalance()" classname="com.acme.ledger.LedgerTests" time="0.2"/>
+  <system-out><![CDATA[10:00:01 INFO  Starting LedgerTests
+10:00:02 ERROR o.h.e.j.s.SqlExceptionHelper - relation "ledger_entries" does not exist
+]]></system-out>
+  <system-err><![CDATA[]]></system-err>
+</testsuite>`
+    const receipt = await upload(server, [{ name: 'TEST-com.acme.ledger.LedgerTests.xml', content }], { key: ingestKey, query: { project: 'ledger', branch: 'main', runKey: 'ledger-1' } })
+    expect(receipt.status, JSON.stringify(receipt.body)).toBe(201)
+    expect(receipt.body.rejected).toEqual([])
+    const run = (await api('GET', `/api/runs/${receipt.body.runId}?status=failed`)).body
+    expect(run.results.items.map((r: any) => r.title)).toEqual(['postsEntry()'])
+    const evidence = (await api('GET', `/api/results/${run.results.items[0].id}/evidence`)).body
+    expect(evidence.stdout).toMatch(/^── output of the suite com\.acme\.ledger\.LedgerTests, written for all of its tests ──\n10:00:01 INFO {2}Starting LedgerTests\n.*relation "ledger_entries" does not exist$/s)
+    const [cluster] = receipt.body.newClusters
+    const context = (await api('GET', `/api/clusters/${cluster.id}/context`)).body
+    expect(context.data.errors[0].logs).toEqual([expect.objectContaining({ stream: 'stdout', text: expect.stringContaining('relation "ledger_entries" does not exist') })])
+  })
+
   it('answers 400 for a malformed id and 404 for an unknown cluster', async () => {
     expect((await api('GET', '/api/clusters/not-a-uuid/diagnosis')).status).toBe(400)
     const missing = await api('GET', '/api/clusters/00000000-0000-4000-8000-000000000000/diagnosis')

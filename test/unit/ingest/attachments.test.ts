@@ -32,7 +32,8 @@ const CORPUS: Evidence[] = [
   { file: 'junit/mbh-playwright__results.xml', withFiles: 103, files: 212, paths: 211, attempts: [null], kinds: ['image', 'video'], stdout: 103, stderr: 0, stacks: 86, cli: 211 },
   { file: 'ctrf/ctrf__comprehensive.json', withFiles: 2, files: 4, paths: 4, attempts: [1, null], kinds: ['image', 'trace', 'video'], stdout: 1, stderr: 1, stacks: 2, cli: 4 },
   { file: 'ctrf/ctrf__with-diagnostics.json', withFiles: 1, files: 3, paths: 3, attempts: [null], kinds: ['image', 'text'], stdout: 1, stderr: 1, stacks: 1, cli: 3 },
-  { file: 'junit/junitxml__junit-complete.xml', withFiles: 0, files: 0, paths: 0, attempts: [], kinds: [], stdout: 1, stderr: 1, stacks: 0, cli: 0 },
+  // its suite's own output goes with its failed and errored tests as well
+  { file: 'junit/junitxml__junit-complete.xml', withFiles: 0, files: 0, paths: 0, attempts: [], kinds: [], stdout: 3, stderr: 3, stacks: 0, cli: 0 },
 ]
 
 describe('attachments and output in the corpus', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { parseJunit } from '../../../server/ingest/junit'
+import { parseJunit, streamJunit } from '../../../server/ingest/junit'
+import { HELD_FOR_OUTPUT } from '../../../server/ingest/junit-reader'
 import { testIdentity } from '../../../server/ingest/merge'
 import { fingerprintFailure } from '../../../server/analysis/fingerprint'
 import { corpusText, counts, expectInvariants, fixture, parseError, reviewed } from './helpers'
@@ -127,12 +128,58 @@ describe('structure: nested suites, odd wrappers, run-level errors, properties, 
     expect(report.warnings.join(' ')).toMatch(/outside any testcase/)
   })
 
-  it('says that a suite\'s own output (Gradle writes a class\'s output there) is not kept, and how to keep it per test', () => {
-    const gradle = parseJunit(`<testsuite name="com.acme.ApplicationTests" tests="1"><testcase name="contextLoads()" classname="com.acme.ApplicationTests"><failure message="boom"/></testcase>
-      <system-out><![CDATA[NoSuchBeanDefinitionException: no bean named ledger]]></system-out><system-err><![CDATA[]]></system-err></testsuite>`)
-    expect(gradle.warnings).toEqual([expect.stringMatching(/^51 characters of suite-level output .* Gradle's reports\.junitXml\.outputPerTestCase = true writes it with each test\.$/)])
-    const perTest = parseJunit('<testsuite name="s"><testcase name="t"><system-out>hello</system-out></testcase></testsuite>')
-    expect(perTest.warnings).toEqual([])
+  describe('a suite\'s own output (Gradle writes a test class\'s output there, after its testcases)', () => {
+    const header = (suite: string) => `── output of the suite ${suite}, written for all of its tests ──`
+
+    it('goes with its failed, errored and flaky tests that have none of their own, not with the ones that passed', () => {
+      const gradle = parseJunit(`<testsuite name="com.acme.ApplicationTests" tests="4">
+        <testcase name="contextLoads()" classname="com.acme.ApplicationTests"><failure message="boom"/></testcase>
+        <testcase name="passes()" classname="com.acme.ApplicationTests"/>
+        <testcase name="ownOutput()" classname="com.acme.ApplicationTests"><error message="npe"/><system-out>mine</system-out></testcase>
+        <testcase name="retried()" classname="com.acme.ApplicationTests"><flakyFailure message="once"/></testcase>
+        <system-out><![CDATA[NoSuchBeanDefinitionException: no bean named ledger]]></system-out><system-err><![CDATA[WARN pool exhausted]]></system-err></testsuite>`)
+      const out = Object.fromEntries(gradle.results.map(r => [r.title, [r.stdout, r.stderr]]))
+      const said = `${header('com.acme.ApplicationTests')}\n`
+      expect(out).toEqual({
+        'contextLoads()': [`${said}NoSuchBeanDefinitionException: no bean named ledger`, `${said}WARN pool exhausted`],
+        'passes()': [null, null],
+        'ownOutput()': ['mine', `${said}WARN pool exhausted`],
+        'retried()': [`${said}NoSuchBeanDefinitionException: no bean named ledger`, `${said}WARN pool exhausted`],
+      })
+      expect(gradle.results.map(r => r.title)).toEqual(['contextLoads()', 'passes()', 'ownOutput()', 'retried()'])
+      expect(gradle.warnings).toEqual([])
+    })
+
+    it('goes to each suite\'s own tests, written before or after them, nested suites included', () => {
+      const r = parseJunit(`<testsuites>
+        <testsuite name="A"><system-out>from A</system-out><testcase name="a1"><failure/></testcase></testsuite>
+        <testsuite name="B"><testcase name="b1"><failure/></testcase>
+          <testsuite name="C"><testcase name="c1"><failure/></testcase><system-out>from C</system-out></testsuite>
+          <system-out>from B</system-out></testsuite>
+        <testsuite name="D"><testcase name="d1"><failure/></testcase></testsuite></testsuites>`).results
+      expect(r.map(x => [x.title, x.stdout])).toEqual([
+        ['a1', `${header('A')}\nfrom A`], ['b1', `${header('B')}\nfrom B`], ['c1', `${header('C')}\nfrom C`], ['d1', null],
+      ])
+    })
+
+    it('says how much was not kept when its suite has no failed test, and how to keep it per test', () => {
+      const green = parseJunit(`<testsuite name="com.acme.ApplicationTests" tests="1"><testcase name="contextLoads()" classname="com.acme.ApplicationTests"/>
+        <system-out><![CDATA[NoSuchBeanDefinitionException: no bean named ledger]]></system-out><system-err><![CDATA[]]></system-err></testsuite>`)
+      expect(green.warnings).toEqual([expect.stringMatching(/^51 characters of suite-level output .* were not kept: a suite's output is kept with its failed tests, and these suites had none\. Gradle's reports\.junitXml\.outputPerTestCase = true writes output with each test\.$/)])
+      const perTest = parseJunit('<testsuite name="s"><testcase name="t"><system-out>hello</system-out></testcase></testsuite>')
+      expect(perTest.warnings).toEqual([])
+    })
+
+    it('holds at most HELD_FOR_OUTPUT results for it: past them the earlier ones go on without it, in order', () => {
+      const n = HELD_FOR_OUTPUT + 5
+      const cases = Array.from({ length: n }, (_, i) => `<testcase name="t${i}"><failure/></testcase>`).join('')
+      const seen: string[] = []
+      const report = streamJunit(`<testsuite name="big">${cases}<system-out>late</system-out></testsuite>`, r => seen.push(`${r.title}:${r.stdout ? 'out' : '-'}`))
+      expect(seen).toHaveLength(n)
+      expect(seen.slice(0, 6)).toEqual(['t0:-', 't1:-', 't2:-', 't3:-', 't4:-', 't5:out'])
+      expect(seen.at(-1)).toBe(`t${n - 1}:out`)
+      expect(report.warnings).toEqual([])
+    })
   })
 
   it('counts a testcase nested in a testcase as a test of its own, after its parent', () => {
