@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { useReadDb, schema } from '../db'
 import { rowsOf } from '../db/sql'
 import type { CompareRunsQuery } from '#shared/schemas/reads'
@@ -6,10 +6,10 @@ import type { TestStatus } from '#shared/constants'
 import { RUN_CHANGES, SLOWER_MS, SLOWER_RATIO, type RunChange } from '#shared/search'
 import type { ComparedTest, RunComparison } from '#shared/types/search'
 import { badRequest, notFound } from '../utils/errors'
-import { clipError, findRun, runBefore, toRunSummary } from './runs'
+import { clipError, findRun, previousRunOf, toRunSummary } from './runs'
 import type { Scope } from './scope'
 
-const { projects, testResults, testCases } = schema
+const { testResults, testCases } = schema
 
 interface ChangeRow {
   change: RunChange
@@ -66,7 +66,6 @@ async function changesBetween(runId: string, baseId: string, limit: number): Pro
  */
 export async function compareRuns(scope: Scope, runId: string, query: CompareRunsQuery): Promise<RunComparison> {
   const { run, slug } = await findRun(scope, runId)
-  const db = await useReadDb()
   let base = null
   let baseReason: RunComparison['baseReason'] = null
   if (query.to !== 'previous') {
@@ -81,13 +80,8 @@ export async function compareRuns(scope: Scope, runId: string, query: CompareRun
     ;[base, baseReason] = [other.run, 'chosen' as const]
   }
   else {
-    const [project] = await db.select({ defaultBranch: projects.defaultBranch }).from(projects).where(eq(projects.id, run.projectId))
-    base = await runBefore(run, run.branch)
-    if (base) baseReason = 'previous'
-    else if (project && run.branch !== project.defaultBranch) {
-      base = await runBefore(run, project.defaultBranch)
-      if (base) baseReason = 'default_branch'
-    }
+    const previous = await previousRunOf(run.id)
+    ;[base, baseReason] = previous ? [previous.run, previous.reason] : [null, null]
   }
   const rows = base ? await changesBetween(run.id, base.id, query.limit) : []
   const changes = Object.fromEntries(RUN_CHANGES.map(c => [c, { total: 0, tests: [] as ComparedTest[] }])) as RunComparison['changes']

@@ -149,26 +149,32 @@ export async function findRun(scope: Scope, runId: string) {
   return row
 }
 
-/** The id of the latest run before the outer `runs` row on its own branch (null branch: runs without one), as runBefore. */
-const PREVIOUS_ON_BRANCH = sql<string | null>`coalesce(
-  (select p.id from ${runs} p where p.project_id = ${runs.projectId} and p.branch = ${runs.branch}
-    and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1),
-  (select p.id from ${runs} p where ${runs.branch} is null and p.project_id = ${runs.projectId} and p.branch is null
-    and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1))`
-
-/** The default branch's latest run before a run of another branch (what it is compared with when it is its branch's first). */
-const PREVIOUS_ON_DEFAULT = sql<string | null>`(select p.id from ${runs} p
-  where ${runs.branch} is distinct from ${projects.defaultBranch} and p.project_id = ${runs.projectId} and p.branch = ${projects.defaultBranch}
+/**
+ * "The run before" the outer `runs` row, one rule wherever it is said (the run page, compare, MCP get_run, the
+ * run.recovered webhook): the latest earlier run of its project on the branch `on` picks with the same environment (a
+ * matrix leg uploaded with --environment is compared with its own leg, not with another leg of the same commit),
+ * runs that stored no test left out. Walks runs_project_branch_env_started_idx.
+ */
+const runBeforeOn = (on: SQL) => sql`(select p.id from ${runs} p where p.project_id = ${runs.projectId} and ${on}
+    and coalesce(p.environment, '') = coalesce(${runs.environment}, '') and p.status <> 'empty'
     and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1)`
 
-/** The latest run of the run's project on `branch` (null: runs without a branch) that started before it; null when none. */
-export async function runBefore(run: RunRow, branch: string | null): Promise<RunRow | null> {
+/** The id of the run before the outer `runs` row on its own branch (null branch: runs without one). */
+export const PREVIOUS_ON_BRANCH = sql<string | null>`coalesce(${runBeforeOn(sql`p.branch = ${runs.branch}`)},
+  ${runBeforeOn(sql`${runs.branch} is null and p.branch is null`)})`
+
+/** The default branch's run before a run of another branch (what it is compared with when it is its branch's first). */
+const PREVIOUS_ON_DEFAULT = sql<string | null>`${runBeforeOn(sql`${runs.branch} is distinct from ${projects.defaultBranch} and p.branch = ${projects.defaultBranch}`)}`
+
+/** The run before a run (PREVIOUS_ON_BRANCH, else PREVIOUS_ON_DEFAULT) and which it is; null when there is none. */
+export async function previousRunOf(runId: string): Promise<{ run: RunRow, reason: 'previous' | 'default_branch' } | null> {
   const db = await useReadDb()
-  const [previous] = await db.select().from(runs)
-    .where(and(eq(runs.projectId, run.projectId), branch ? eq(runs.branch, branch) : sql`${runs.branch} is null`,
-      sql`(${runs.startedAt}, ${runs.id}) < (${run.startedAt.toISOString()}::timestamptz, ${run.id}::uuid)`))
-    .orderBy(desc(runs.startedAt), desc(runs.id)).limit(1)
-  return previous ?? null
+  const [ids] = await db.select({ onBranch: PREVIOUS_ON_BRANCH, onDefault: PREVIOUS_ON_DEFAULT })
+    .from(runs).innerJoin(projects, eq(projects.id, runs.projectId)).where(eq(runs.id, runId))
+  const id = ids?.onBranch ?? ids?.onDefault
+  if (!id) return null
+  const [run] = await db.select().from(runs).where(eq(runs.id, id))
+  return run ? { run, reason: ids!.onBranch ? 'previous' : 'default_branch' } : null
 }
 
 /**

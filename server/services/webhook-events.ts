@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm'
 import type { RunStatus } from '#shared/constants'
 import { deriveWebhookEvents, type UploadFacts } from '../analysis/webhooks'
-import { useDb, type Tx } from '../db'
+import { schema, useDb, type Tx } from '../db'
 import { rowsJson, rowsOf } from '../db/sql'
 import { enqueueJob } from './jobs'
+import { PREVIOUS_ON_BRANCH } from './runs'
 import { creatorMayManage } from './webhooks'
 
 /**
@@ -28,10 +29,7 @@ export async function writeWebhookEvents(tx: Tx, projectId: string, receipt: Upl
   // now() is the transaction's start: rows this transaction changed carry exactly it.
   const [previous] = wanted.has('run.recovered') && receipt.status === 'passed'
     ? rowsOf<{ status: RunStatus }>(await tx.execute(sql`
-        select r.status from runs r join runs me on me.id = ${receipt.runId}::uuid
-        where r.project_id = me.project_id and r.branch is not distinct from me.branch and r.id <> me.id and r.status <> 'empty'
-          and (r.started_at, r.id) < (me.started_at, me.id)
-        order by r.started_at desc, r.id desc limit 1`))
+        select r.status from runs r where r.id = (select ${PREVIOUS_ON_BRANCH} from ${schema.runs} where ${schema.runs.id} = ${receipt.runId}::uuid)`))
     : []
   const regressed = wanted.has('cluster.regressed')
     ? rowsOf<UploadFacts['regressed'][number]>(await tx.execute(sql`

@@ -77,7 +77,7 @@ export type GetRunQuery = z.infer<typeof getRunQuerySchema>
 /** What getRun reads: the REST query, or status null for the summary and failure groups without result rows. */
 export type RunResultsQuery = Omit<GetRunQuery, 'status'> & { status: GetRunQuery['status'] | null }
 
-/** The run a run is compared with: "previous" (its branch's previous run, else the default branch's latest) or a run id. */
+/** The run a run is compared with: "previous" (its branch's previous run of its environment, else the default branch's) or a run id. */
 const compareToSchema = z.string().trim().toLowerCase()
   .refine(s => s === 'previous' || isUuid(s),
     'compareTo is "previous" or a run id (a UUID, as list_runs gives it).')

@@ -131,7 +131,7 @@ export interface FailureGroupView {
   title: string | null
   category: FailureCategory | null
   failures: number
-  /** Failures of the group that did not fail in the previous run of the branch (all of them when there is none). */
+  /** Failures of the group not already failing on the default branch before this run (`knownFailure`). */
   newFailures: number
   /** Tests of this run that passed on retry after failing with this cause. */
   flaky: number
@@ -169,7 +169,8 @@ export interface RunDetail extends RunSummary {
   novelty: { new: number, known: number, defaultBranch: string } | null
   /**
    * The run this one is compared with by default (get_run's compareTo "previous", the compare page): the previous run of
-   * its branch (`previous`), else, for a branch's first run, the default branch's latest before it (`default_branch`).
+   * its branch and environment (`previous`), else, for its first there, the default branch's latest of its environment
+   * before it (`default_branch`); runs that stored no test are passed over.
    */
   previousRunId: string | null
   previousRunReason: 'previous' | 'default_branch' | null

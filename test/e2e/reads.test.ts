@@ -435,7 +435,7 @@ describe('read API on the demo dataset', () => {
     // the project's first run has nothing before it: said, not left out of the answer
     const first = (await all(c => ok(`/api/projects/billing/runs?limit=100${c ? `&cursor=${c}` : ''}`))).at(-1)!
     expect((await mcp('get_run', { runId: first.id, compareTo: 'previous' })).json.comparison)
-      .toEqual({ note: 'Nothing to compare with: no earlier run on this run\'s branch or on the default branch.' })
+      .toEqual({ note: 'Nothing to compare with: no earlier run of its environment (ci) on this run\'s branch or on the default branch.' })
     // a branch's first run is compared with the default branch's latest before it, and its page says so
     const webRuns = (await all(c => ok(`/api/projects/web/runs?limit=100${c ? `&cursor=${c}` : ''}`))).reverse()
     const branchFirst = webRuns.find((r, i) => r.branch !== 'main' && !webRuns.slice(0, i).some(o => o.branch === r.branch) && webRuns.slice(0, i).some(o => o.branch === 'main'))!

@@ -174,6 +174,36 @@ describe('webhooks', () => {
     expect(again.status).toBe(200)
   })
 
+  it('compares a matrix leg with its own leg: run page, compare and run.recovered follow the environment, not the latest run', async () => {
+    const leg = async (environment: string, failing: string[], branch = 'main') => {
+      const r = await upload(server, [{ name: 'r.json', content: report(failing) }],
+        { key: ingestKey, query: { project: 'legs', branch, environment, runKey: `legs-${++runs}` } })
+      expect(r.status, JSON.stringify(r.body)).toBe(201)
+      return r.body.runId as string
+    }
+    const detail = async (id: string) => answer(call('GET', `/api/runs/${id}`), 200)
+    const compared = async (id: string) => answer(call('GET', `/api/runs/${id}/compare`), 200)
+    await leg('node-20', [])
+    await answer(call('POST', '/api/projects/legs/webhooks', { url: `${base}/legs`, events: ['run.recovered'] }), 201)
+    const node20 = await leg('node-20', [])
+    await leg('node-18', ['checkout pays'])
+    // node-20 passes again right after node-18 failed: compared with node-20, and not a recovery
+    const node20Again = await leg('node-20', [])
+    expect(await detail(node20Again)).toMatchObject({ previousRunId: node20, previousRunReason: 'previous' })
+    expect((await compared(node20Again)).base.id).toBe(node20)
+    const node18Fixed = await leg('node-18', [])
+    // a feature branch's first run of an environment: main's latest of that environment
+    const branchFirst = await leg('node-20', [], 'feature/cart')
+    expect(await detail(branchFirst)).toMatchObject({ previousRunId: node20Again, previousRunReason: 'default_branch' })
+    // an environment no run had: nothing to compare with, rather than another environment's run
+    const fresh = await leg('node-22', [])
+    expect(await detail(fresh)).toMatchObject({ previousRunId: null, previousRunReason: null })
+    expect((await compared(fresh)).base).toBeNull()
+    await settled()
+    const recovered = delivered('/legs').map(r => JSON.parse(r.body).run.id)
+    expect(recovered).toEqual([node18Fixed])
+  })
+
   it('sends nothing once the member who added a webhook loses the project (removed or deactivated), and its settings say why', async () => {
     const creds = { email: 'mia@example.test', password: 'a long enough password' }
     const { user } = await answer(call('POST', '/api/users', { ...creds, name: 'mia', role: 'member', projectSlugs: ['web'] }), 201)

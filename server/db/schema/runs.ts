@@ -45,6 +45,9 @@ export const runs = pgTable('runs', {
   uniqueIndex('runs_project_number_idx').on(t.projectId, t.number),
   index('runs_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  // "the run before" a run is its environment's (services/runs.ts runBeforeOn): a matrix leg's is found by one probe,
+  // and an environment new to its branch reads no other environment's runs
+  index('runs_project_branch_env_started_idx').on(t.projectId, t.branch, sql`coalesce(${t.environment}, '')`, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   // the runs list by status (failed runs, runs with no tests) and its count of matches walk only those runs: through
   // the project's index, a status no run has read every run of the project (52 ms at 100,000 runs)
   index('runs_project_status_started_idx').on(t.projectId, t.status, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),

@@ -15,9 +15,10 @@ import { runAnswer } from '../project'
 const COMPARED_TESTS = 10
 
 /** compareTo, compactly: the base run, then per kind of change that happened its total and its tests' ids, titles and variants. */
-function comparisonAnswer({ base, baseReason, changes }: RunComparison): Record<string, unknown> {
+function comparisonAnswer({ run, base, baseReason, changes }: RunComparison): Record<string, unknown> {
   // said, not left out: an empty comparison would vanish from the compact answer, as if compareTo had been ignored
-  if (!base) return { note: 'Nothing to compare with: no earlier run on this run\'s branch or on the default branch.' }
+  const of = run.environment ? ` of its environment (${run.environment})` : ''
+  if (!base) return { note: `Nothing to compare with: no earlier run${of} on this run's branch or on the default branch.` }
   return {
     baseRunId: base.id, baseReason,
     ...Object.fromEntries(RUN_CHANGES.filter(kind => changes[kind].total).map(kind => [kind, {
