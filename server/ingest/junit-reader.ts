@@ -39,6 +39,12 @@ export interface JunitSink {
  */
 interface SuiteOutput {
   name: string | null
+  /**
+   * pytest's suite (its default name): pytest-rerunfailures writes each rerun of a failed test as an empty testcase
+   * before the next try, so an earlier testcase of the same test that reads as passed had failed. By test, the last
+   * testcase still waiting (PytestReruns).
+   */
+  reruns: Map<string, Held> | null
   stdout: string[]
   stderr: string[]
   /** Its failed results still waiting (and some already handed over past HELD_FOR_OUTPUT, marked so). */
@@ -51,6 +57,18 @@ interface Held {
   out: Out
   suite: SuiteOutput | null
   delivered?: boolean
+  /** Its test, in a pytest suite (SuiteOutput.reruns). */
+  key?: string
+}
+
+/**
+ * A testcase of a pytest suite that a later one of the same test follows: a try that failed (SuiteOutput.reruns). Its
+ * error is not in the report, so it has none (and no failure cluster of its own).
+ */
+function asRerun(r: ParsedResult): void {
+  if (r.status !== 'passed' || r.flaky || r.attempts.length !== 1) return
+  r.status = 'failed'
+  r.attempts = [{ ...r.attempts[0]!, status: 'failed' }]
 }
 
 /** Results held at most, in all, for their suite's output; past it the oldest go on without it (bounded memory). */
@@ -159,6 +177,12 @@ class Reader {
     if (!held.suite || held.out !== this.sink.result) return held.out(held.r)
     this.waiting.push(held)
     const { r, suite } = held
+    if (suite.reruns) {
+      held.key = JSON.stringify([r.file, r.suitePath, r.title, r.variant, r.repeat])
+      const before = suite.reruns.get(held.key)
+      if (before && !before.delivered) asRerun(before.r)
+      suite.reruns.set(held.key, held)
+    }
     if (r.status === 'failed' || r.status === 'errored' || r.flaky) {
       suite.failed.push(held)
       if (suite.failed.length > 2 * HELD_FOR_OUTPUT) suite.failed = suite.failed.filter(h => !h.delivered)
@@ -189,6 +213,7 @@ class Reader {
       r.stderr ??= of(suite.stderr)
     }
     suite.failed = []
+    suite.reruns?.clear()
     this.deliver()
   }
 
@@ -198,6 +223,7 @@ class Reader {
     while (this.waitingFrom < q.length && (q[this.waitingFrom]!.suite!.closed || q.length - this.waitingFrom > HELD_FOR_OUTPUT)) {
       const h = q[this.waitingFrom++]!
       h.delivered = true
+      if (h.key && h.suite!.reruns!.get(h.key) === h) h.suite!.reruns!.delete(h.key)
       h.out(h.r)
     }
     if (this.waitingFrom === q.length) {
@@ -247,7 +273,9 @@ class Reader {
     let repeat = ctx.repeat
     if (name) repeat = Math.max(repeat, countBefore(this.suiteRuns, [variant ?? '', file ?? ctx.file ?? '', ...suites].join('\0')))
     const here: SuiteContext = { suites, file: file ?? ctx.file, properties: ctx.properties, variant, repeat }
-    const output = tag === 'testsuite' ? { name, stdout: [], stderr: [], failed: [], closed: false } : null
+    const output = tag === 'testsuite'
+      ? { name, reruns: name === 'pytest' ? new Map() : null, stdout: [], stderr: [], failed: [], closed: false }
+      : null
     return { kind: 'suite', ctx: here, inherited: ctx.properties, own: {}, out, file, casesBefore: 0, output }
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseJunit, streamJunit } from '../../../server/ingest/junit'
 import { HELD_FOR_OUTPUT } from '../../../server/ingest/junit-reader'
-import { testIdentity } from '../../../server/ingest/merge'
+import { mergeExecutions, testIdentity } from '../../../server/ingest/merge'
 import { fingerprintFailure } from '../../../server/analysis/fingerprint'
 import { corpusText, counts, expectInvariants, fixture, parseError, reviewed } from './helpers'
 
@@ -43,6 +43,27 @@ describe('status precedence: error > failure > rerun-only > skipped > status att
   it('labels an xfail skip as xfail and keeps its reason', () => {
     expect(one('<skipped type="pytest.xfail" message="known bug"/>').annotations).toEqual([{ type: 'xfail', description: 'known bug' }])
     expect(one('<skipped>not on Windows</skipped>').annotations).toEqual([{ type: 'skip', description: 'not on Windows' }])
+  })
+})
+
+describe('retries: pytest-rerunfailures writes a rerun as an empty testcase of the same test before its next try', () => {
+  // pytest 9 with pytest-rerunfailures 16 (`--reruns 2`): a try that is run again leaves a testcase with no outcome
+  const report = parseJunit(fixture('pytest-rerunfailures.xml'))
+  const folded = (title: string) => mergeExecutions(report.results.filter(r => r.title === title))
+
+  it('reads each try that was run again as failed, so a pass on a rerun is a flaky pass', () => {
+    const fetch = folded('test_fetch_user')
+    expect([fetch.status, fetch.flaky, fetch.attempts.map(a => [a.status, a.errorMessage])]).toEqual(['passed', true, [['failed', null], ['passed', null]]])
+    const down = folded('test_always_down')
+    expect([down.status, down.flaky, down.attempts.map(a => a.status)]).toEqual(['failed', false, ['failed', 'failed', 'failed']])
+    expect(down.errorMessage).toBe('ConnectionRefusedError: [Errno 111] Connection refused')
+    expect(report.results.filter(r => !['test_fetch_user', 'test_always_down'].includes(r.title)).map(r => [r.title, r.status]))
+      .toEqual([['test_total', 'passed'], ['test_vat[de]', 'passed'], ['test_user_ids[2]', 'passed']])
+  })
+
+  it('leaves a test written twice alone outside a pytest suite (another producer, a merged report)', () => {
+    const twice = parseJunit('<testsuite name="other"><testcase classname="a" name="t"/><testcase classname="a" name="t"/></testsuite>').results
+    expect(mergeExecutions(twice)).toMatchObject({ status: 'passed', flaky: false })
   })
 })
 
