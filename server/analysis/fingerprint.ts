@@ -2,6 +2,7 @@ import { createHash, hash } from 'node:crypto'
 import type { FailureCategory } from '#shared/constants'
 import { classifyError } from './diagnosis/engine'
 import { onlyValues } from './only-values'
+import { maskPath, repositoryPath, rootsOf, TEST_FILE, type Roots } from './paths'
 
 /**
  * Bump when the normalisation changes: stored clusters of older versions are re-clustered at start.
@@ -10,12 +11,16 @@ import { onlyValues } from './only-values'
  *     Playwright's missing browser executable is one cause whichever browser it names.
  * v5: a Java 9+ frame's class loader and module ("app//", "java.base/") are not part of its function: Gradle's JUnit
  *     frames ("at app//org.junit…") read as library code, so a values-only assertion keys on the test's file.
+ * v6: a file in the key (a values-only assertion's, an anonymous crash's) is its path under the repository root where
+ *     the stack shows that root, not its base name: two packages' tests/cart.spec.ts of a monorepo are two files.
  */
-export const FINGERPRINT_VERSION = 5
+export const FINGERPRINT_VERSION = 6
 
 export interface FailureSignal {
   message: string | null
   stack: string | null
+  /** The test's file as its report gives it: a relative one shows where the repository's root lies in absolute frames. */
+  file?: string | null
 }
 
 export interface FailureFingerprint {
@@ -47,6 +52,9 @@ export interface FailureFingerprint {
  * assertion whose masked text is only matcher words ("expected <n> to equal <n>", "Expected: <n> Received: <n>"):
  * every wrong number in a project would be one cluster, so it keys on the file of the first frame outside libraries,
  * the assertion's own (a helper's assertion shared by many tests keys on the helper's file).
+ * A file in the key is its path under the repository root where the failure shows that root (paths.ts): a
+ * monorepo's packages/a/tests/cart.spec.ts and packages/b/tests/cart.spec.ts are two files, one file checked out on
+ * two CI machines is one.
  */
 
 /** Bounds on the work per failure: the head of the message, the top of the stack, one search for a JVM/Node cause. */
@@ -250,18 +258,6 @@ function isPlaceholder(e: Extracted): boolean {
 const MONTHS = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec'
 const TOKEN_END = '[^\\s\'"`<>()\\[\\]{},;=]'
 const CODE_EXTENSIONS = /^(?:[cm]?[jt]sx?|py|java|kt|go|rb|cs|php|phpt|rs|c|cc|cpp|h|hpp|swift|scala|vue|svelte|json|ya?ml|xml|html?|css|md|txt|log|sh)$/i
-const TEST_FILE = /(?:^|[\\/])(?:__tests__|tests?|specs?|e2e|cypress)[\\/]|[._-](?:test|spec)s?\.[a-z]+$|(?:^|[\\/])test_[^\\/]*\.py$|_test\.(?:go|py|rb|exs?)$|_spec\.rb$|Tests?\.(?:java|kt|cs|scala|groovy)$|IT\.java$|\.phpt$|Test\.php$/i
-const TEMP_DIR = /^(?:\/tmp\/|\/var\/folders\/|\/private\/var\/|\/var\/tmp\/|\/dev\/shm\/|[A-Za-z]:\\(?:Windows\\Temp|Users\\[^\\]+\\AppData\\Local\\Temp)\\)|[\\/](?:_?temp|tmp)[\\/]/i
-
-/** A path: directories never matter, a stable file name does ("settings.json" vs "secrets.json"); temp and test files are masked whole. */
-function maskPath(path: string): string {
-  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
-  const base = path.slice(cut + 1)
-  const temp = TEMP_DIR.test(path)
-  if (TEST_FILE.test(path) || TEST_FILE.test(base)) return '<path>'
-  const stable = /^[A-Za-z][\w.-]*\.[A-Za-z]{1,6}$/.test(base) && !/^te?mp/i.test(base)
-  return `${temp ? '<tmp>' : '<path>'}${stable ? `/${base}` : ''}`
-}
 
 function maskUrl(url: string): string {
   const m = url.match(/^[a-z][a-z\d+.-]*:\/\/[^/?#]*([^?#]*)(\?[^#]*)?/i)
@@ -426,18 +422,17 @@ const isLibrary = (f: Frame) => LIBRARY_FILE.test(f.file) || LIBRARY_FN.test(f.f
 const isTest = (f: Frame) => TEST_FILE.test(f.file) || /(?:Tests?|IT|Spec)\.[\w$<>]+$|(?:^|\.)Tests?\./.test(f.fn)
 
 /** The application function that threw: neither library nor test code. Its name only, so line numbers may move. */
-function originOf(frames: Frame[]): string | null {
+function originOf(frames: Frame[], roots: Roots): string | null {
   const f = frames.find(x => !isLibrary(x) && !isTest(x))
   if (!f) return null
-  const base = f.file.slice(Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1)
   const fn = f.fn.replace(/^Object\./, '').replace(/\$\d+|\$\$Lambda.*$|lambda\$\w+\$\d+/g, '$')
-  return !fn || /<anonymous>|^Object$/.test(fn) ? base : fn
+  return !fn || /<anonymous>|^Object$/.test(fn) ? repositoryPath(f.file, roots) : fn
 }
 
 /** The file of the first frame outside libraries (test files included): where an assertion failed. */
-function assertionSite(frames: Frame[]): string | null {
+function assertionSite(frames: Frame[], roots: Roots): string | null {
   const f = frames.find(x => !isLibrary(x))
-  return f ? f.file.slice(Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1) : null
+  return f ? repositoryPath(f.file, roots) : null
 }
 
 /** Fingerprints kept per process, by a hash of what they were read from: a suite's failures repeat run after run. */
@@ -447,14 +442,15 @@ const kept = new Map<string, Readonly<FailureFingerprint> | null>()
 /**
  * A stable signature of a failure's root cause: error type, normalised message head, failing locator and, for
  * crashes, the application function that threw, hashed. The test's own file and name are never part of it, so one
- * cause groups across spec files.
+ * cause groups across spec files (the file only shows where the repository's root lies in the stack's paths).
  *
- * A failure seen before (the same message and stack, as read) answers from memory: reading one takes ~21 µs, most of
- * it the classifier's patterns, and the failing tests of a suite fail the same way upload after upload (1,000 of
+ * A failure seen before (the same message, stack and file, as read) answers from memory: reading one takes ~21 µs, most
+ * of it the classifier's patterns, and the failing tests of a suite fail the same way upload after upload (1,000 of
  * them were 21 ms of each upload's clusters step). The answer is frozen, being shared.
  */
 export function fingerprintFailure(signal: FailureSignal): Readonly<FailureFingerprint> | null {
-  const key = hash('sha1', `${(signal.message ?? '').slice(0, MAX_MESSAGE)}\u0000${signal.stack?.slice(0, MAX_STACK_SCAN) ?? ''}`)
+  const text = `${(signal.message ?? '').slice(0, MAX_MESSAGE)}\u0000${signal.stack?.slice(0, MAX_STACK_SCAN) ?? ''}`
+  const key = hash('sha1', `${text}\u0000${signal.file ?? ''}`)
   const known = kept.get(key)
   if (known !== undefined) return known
   const read = readFingerprint(signal)
@@ -505,7 +501,8 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>'))
   const normalised = lines.join('\n')
   const frames = framesOf(hasStack ? stackLines : messageLines.slice(0, MAX_STACK_LINES))
-  const origin = category === 'crash' || category === 'unknown' ? originOf(frames) : !found && onlyValues(lines) ? assertionSite(frames) : null
+  const roots = rootsOf(frames.map(f => f.file), signal.file ?? null)
+  const origin = category === 'crash' || category === 'unknown' ? originOf(frames, roots) : !found && onlyValues(lines) ? assertionSite(frames, roots) : null
   // With a locator, the action does not matter: a click and a fill that both wait for a missing element are one cause.
   const keyText = found ? normalised.replace(/\b(?:locator|page|frame|elementHandle)\.\w+:/g, '<action>:') : normalised
   const hash = createHash('sha256').update(JSON.stringify([FINGERPRINT_VERSION, type, keyText, found?.key ?? null, origin])).digest('hex').slice(0, 24)

@@ -316,7 +316,7 @@ async function clusterFailures(
   const fingerprints = new Map<string, string>()
   const hit = (identityHash: string, r: ParsedResult, delta: 1 | -1) => {
     if (!clusterRole(r)) return
-    const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack })
+    const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack, file: r.file })
     if (!fp) return
     if (delta > 0) fingerprints.set(identityHash, fp.fingerprint)
     hits.push({ testCaseId: caseIds.get(identityHash)!, fp, message: r.errorMessage, stack: r.errorStack, delta })
@@ -440,7 +440,9 @@ function resultRowsOf(
 async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): Promise<Map<string, StoredResult>> {
   const out = new Map<string, StoredResult>()
   for (let i = 0; i < identityHashes.length; i += CHUNK * 5) {
-    const rows = await tx.select({ r: testResults, identityHash: testCases.identityHash, properties: resultProperties.properties })
+    const rows = await tx.select({
+      r: testResults, identityHash: testCases.identityHash, file: testCases.file, properties: resultProperties.properties,
+    })
       .from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
       .leftJoin(resultProperties, and(eq(resultProperties.projectId, testResults.projectId),
         eq(resultProperties.id, testResults.propertiesId)))
@@ -448,7 +450,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
     if (!rows.length) continue
     const attempts = await tx.select().from(testAttempts).where(inArray(testAttempts.resultId, rows.map(x => x.r.id)))
       .orderBy(testAttempts.attempt)
-    for (const { r: row, identityHash, properties } of rows) {
+    for (const { r: row, identityHash, file, properties } of rows) {
       const own = attempts.filter(a => a.resultId === row.id).map(a => ({
         status: a.status, durationMs: a.durationMs, errorMessage: a.errorMessage, errorStack: a.errorStack,
         startedAt: a.startedAt?.toISOString() ?? null, stdout: null, stderr: null,
@@ -459,7 +461,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         startedAt: null, stdout: null, stderr: null,
       }
       out.set(identityHash, {
-        id: row.id, file: null, line: row.line, suitePath: [], title: '', variant: null,
+        id: row.id, file, line: row.line, suitePath: [], title: '', variant: null,
         status: row.status, flaky: row.flaky, durationMs: row.durationMs,
         attempts: own.length ? own : [single],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,

@@ -23,6 +23,38 @@ function junit(outcomes: Record<string, Outcome>, n: number): string {
   return `<?xml version="1.0"?><testsuite name="suite">${cases.join('')}</testsuite>`
 }
 
+/**
+ * A monorepo whose packages each have a tests/cart.spec.ts failing with other numbers, run on two CI machines that
+ * check out at different roots: Playwright's JSON (the test's file relative to its root, frames absolute) and Jest's
+ * JUnit (jest-junit names no file; the runner's node_modules frames show the root).
+ */
+const PACKAGES = ['storefront', 'admin']
+const CHECKOUTS = ['/home/runner/work/shop/shop', '/builds/acme/shop']
+const toBe = (expected: number) => `Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: ${expected}\nReceived: ${expected - 1}`
+const cartSpec = (p: string) => `packages/${p}/tests/cart.spec.ts`
+const MONOREPO: Record<string, { name: string, report: (root: string, n: number) => string }> = {
+  'monorepo-playwright': {
+    name: 'results.json',
+    report: (root, n) => JSON.stringify({ config: {}, stats: {}, suites: PACKAGES.map((p, i) => ({
+      title: cartSpec(p), file: cartSpec(p), specs: [{
+        title: 'adds shipping', file: cartSpec(p), line: 12, tests: [{
+          projectName: 'chromium', expectedStatus: 'passed', status: 'unexpected', results: [{
+            status: 'failed', duration: 100, retry: 0,
+            error: { message: toBe(n * 10 + i + 3), stack: `${toBe(n * 10 + i + 3)}\n    at ${root}/${cartSpec(p)}:14:25` },
+          }],
+        }],
+      }],
+    })) }),
+  },
+  'monorepo-jest': {
+    name: 'junit.xml',
+    report: (root, n) => `<?xml version="1.0"?><testsuites name="jest tests">${PACKAGES.map((p, i) => `<testsuite name="${cartSpec(p)}" tests="1">
+<testcase classname="cart adds shipping" name="cart adds shipping" time="0.004"><failure>${toBe(n * 10 + i + 3)}
+    at Object.toBe (${root}/${cartSpec(p)}:14:25)
+    at Promise.then.completed (${root}/node_modules/jest-circus/build/utils.js:298:28)</failure></testcase></testsuite>`).join('')}</testsuites>`,
+  },
+}
+
 describe('analysis at ingest', () => {
   let server: TestServer
   let key: string
@@ -163,6 +195,21 @@ describe('analysis at ingest', () => {
     expect(await res.json()).toMatchObject({ label: 'stable', reason: 'no failure in 9 runs on feat/checkout', sample: 10, score: 0 })
   })
 
+  it('keeps a monorepo\'s two packages\' files of one name apart, and one file from two CI machines together', async () => {
+    for (const [project, { name, report }] of Object.entries(MONOREPO)) {
+      const receipts = []
+      for (const [n, root] of CHECKOUTS.entries()) {
+        const res = await upload(server, [{ name, content: report(root, n) }], { key, query: { project, branch: 'main', runKey: `${project}-${n}` } })
+        expect(res.status, JSON.stringify(res.body)).toBe(201)
+        receipts.push(res.body)
+      }
+      expect(receipts.map(r => r.newClusters.length), project).toEqual([2, 0])
+      const clusters = await (await fetch(`${server.url}/api/projects/${project}/clusters?limit=100`, { headers: { cookie } })).json() as any
+      expect(clusters.items.map((c: any) => [c.location.replace(/^\/.*?\/packages\//, ''), c.occurrences, c.affectedTests]).sort(), project)
+        .toEqual([['admin/tests/cart.spec.ts:14', 2, 1], ['storefront/tests/cart.spec.ts:14', 2, 1]])
+    }
+  })
+
   it('keeps the rollups in the database consistent with what was sent', async () => {
     await server.kill()
     const cases = await queryDb(server.env, `select title, flaky_label, flaky_retry_passes, failed_runs from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'analysis' order by title`)
@@ -189,12 +236,22 @@ describe('analysis at ingest', () => {
     await queryDb(server.env, `update cluster_aliases set fingerprint = 'v0:' || substr(fingerprint, 4)`)
     // and as if the process had stopped before the diagnoses ingest queued could run: the startup catches up
     await queryDb(server.env, `delete from diagnoses`)
-    const before = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
+    // and as version 5 left each monorepo's two packages' cart.spec.ts: one cluster of both
+    const [mixed] = await queryDb(server.env, `with pair as (
+        select fc.project_id, min(fc.id::text)::uuid as keep, max(fc.id::text)::uuid as gone
+        from failure_clusters fc join projects p on p.id = fc.project_id where p.slug like 'monorepo-%' group by fc.project_id
+      ), moved as (
+        update test_results r set cluster_id = pair.keep from pair where r.cluster_id = pair.gone returning 1
+      )
+      delete from failure_clusters fc using pair where fc.id = pair.gone returning (select array_agg(keep order by keep) from pair) as ids`)
+    const analysed = `select fc.id, fc.status, fc.status_note, fc.occurrences, fc.affected_tests from failure_clusters fc
+      join projects p on p.id = fc.project_id where p.slug = 'analysis' and fc.merged_into_id is null order by fc.id`
+    const before = await queryDb(server.env, analysed)
     const restarted = await startServer({ ...server.env })
     try {
       const deadline = Date.now() + 20_000
       while (!/re-clustered the failures of \d+ cluster/.test(restarted.logs()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
-      expect(restarted.logs()).toMatch(/re-clustered the failures of 2 cluster\(s\)/)
+      expect(restarted.logs()).toMatch(/re-clustered the failures of 4 cluster\(s\)/)
       const adminCookie = await login(restarted)
       const latest = async (id: string) => (await (await fetch(`${restarted.url}/api/clusters/${id}/diagnosis`, { headers: { cookie: adminCookie } })).json() as any).latest ?? null
       for (const c of before.filter(c => c.occurrences > 0)) await expect.poll(() => latest(c.id), { timeout: 20_000 }).not.toBeNull()
@@ -202,12 +259,19 @@ describe('analysis at ingest', () => {
     finally {
       await restarted.kill()
     }
-    const after = await queryDb(server.env, `select id, status, status_note, occurrences, affected_tests from failure_clusters where merged_into_id is null order by id`)
+    const after = await queryDb(server.env, analysed)
     expect(after).toEqual(before)
+    // each monorepo's cluster split in two again, one keeping its id
+    const split = await queryDb(server.env, `select p.slug, fc.id, fc.location, fc.occurrences from failure_clusters fc
+      join projects p on p.id = fc.project_id where p.slug like 'monorepo-%' and fc.merged_into_id is null order by p.slug, fc.location`)
+    expect(split.map(c => [c.slug, c.location.replace(/^\/.*?\/packages\//, ''), c.occurrences])).toEqual(Object.keys(MONOREPO).sort()
+      .flatMap(slug => [[slug, 'admin/tests/cart.spec.ts:14', 2], [slug, 'storefront/tests/cart.spec.ts:14', 2]]))
+    expect(mixed!.ids.every((id: string) => split.some(c => c.id === id))).toBe(true)
     const versions = await queryDb(server.env, `select distinct fingerprint_version as v from failure_clusters where merged_into_id is null`)
     expect(versions).toEqual([{ v: FINGERPRINT_VERSION }])
     // the merged-in cluster's failures stay where a person put them, under both old and new fingerprints
-    const aliases = await queryDb(server.env, `select fingerprint from cluster_aliases order by fingerprint`)
+    const aliases = await queryDb(server.env, `select fingerprint from cluster_aliases ca join projects p on p.id = ca.project_id
+      where p.slug = 'analysis' order by fingerprint`)
     // (and test 07's retry-pass cluster, re-keyed like any other, keeps its old fingerprint as an alias too)
     expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', 'v0:', ...Array(3).fill(`v${FINGERPRINT_VERSION}:`)])
   })

@@ -447,6 +447,57 @@ describe('fingerprintFailure: assertions that say only their values', () => {
     expect(helper('orders.spec.ts').fingerprint).toBe(helper('refunds.spec.ts').fingerprint)
   })
 
+  /*
+   * A monorepo's packages each with a tests/cart.spec.ts, from CI machines that check out at different roots. Jest
+   * (jest-junit names no file) shows the root where its runner's node_modules begins; Playwright cuts its own frames
+   * but its report gives the test's file relative to its root; Vitest writes frames relative to its root.
+   */
+  const CHECKOUTS = { github: '/home/runner/work/shop/shop/', gitlab: '/builds/acme/shop/', azure: 'C:\\a\\1\\s\\' }
+  const at = (root: string, file: string) => root + (root.includes('\\') ? file.replaceAll('/', '\\') : file)
+  const STOREFRONT = 'packages/storefront/tests/cart.spec.ts'
+  const ADMIN = 'packages/admin/tests/cart.spec.ts'
+  const toBe = (expected: number) => `Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: ${expected}\nReceived: ${expected - 1}`
+  const jestRun = (root: string, file: string, expected: number): FailureSignal => ({
+    message: toBe(expected),
+    stack: `${toBe(expected)}\n    at Object.toBe (${at(root, file)}:14:25)\n    at Promise.then.completed (${at(root, 'node_modules/jest-circus/build/utils.js')}:298:28)`,
+  })
+  const playwrightRun = (root: string, file: string, expected: number): FailureSignal =>
+    ({ message: toBe(expected), stack: `${toBe(expected)}\n    at ${at(root, file)}:14:25`, file })
+  const vitestRun = (file: string, expected: number): FailureSignal => {
+    const message = `AssertionError: expected ${expected - 1} to be ${expected} // Object.is equality`
+    return { message, stack: `${message}\n\n- Expected\n+ Received\n\n- ${expected}\n+ ${expected - 1}\n\n ❯ ${file}:14:25` }
+  }
+  const crash = (root: string, file: string): FailureSignal => {
+    const message = 'TypeError: Cannot read properties of undefined (reading \'total\')'
+    return { message, stack: `${message}\n    at ${at(root, file)}:8:20\n    at Object.<anonymous> (${at(root, 'packages/x/tests/cart.spec.ts')}:5:3)`, file: 'packages/x/tests/cart.spec.ts' }
+  }
+  // a package's helper asserting for its tests; a stack cut short may lack the test's own frame
+  const helperRun = (root: string, pkg: string, test: string | null): FailureSignal => ({
+    message: toBe(3),
+    stack: `${toBe(3)}\n    at ${at(root, `packages/${pkg}/tests/helpers/totals.ts`)}:9:20${test ? `\n    at ${at(root, `packages/${pkg}/tests/${test}`)}:30:5` : ''}`,
+    file: `packages/${pkg}/tests/${test ?? 'refunds.spec.ts'}`,
+  })
+  it.each([
+    { case: 'a helper in two packages', a: helperRun(CHECKOUTS.github, 'storefront', 'orders.spec.ts'), b: helperRun(CHECKOUTS.github, 'admin', 'orders.spec.ts'), same: false },
+    { case: 'a helper from two tests, one stack without the test\'s frame', a: helperRun(CHECKOUTS.github, 'admin', 'orders.spec.ts'), b: helperRun(CHECKOUTS.gitlab, 'admin', null), same: true },
+    { case: 'Jest, two packages\' files of one name', a: jestRun(CHECKOUTS.github, STOREFRONT, 3), b: jestRun(CHECKOUTS.github, ADMIN, 5), same: false },
+    { case: 'Jest, one file on two machines', a: jestRun(CHECKOUTS.github, STOREFRONT, 3), b: jestRun(CHECKOUTS.gitlab, STOREFRONT, 7), same: true },
+    { case: 'Jest, one file on Linux and Windows', a: jestRun(CHECKOUTS.github, STOREFRONT, 3), b: jestRun(CHECKOUTS.azure, STOREFRONT, 7), same: true },
+    { case: 'Playwright, two packages\' files of one name', a: playwrightRun(CHECKOUTS.github, STOREFRONT, 3), b: playwrightRun(CHECKOUTS.github, ADMIN, 5), same: false },
+    { case: 'Playwright, one file on two machines', a: playwrightRun(CHECKOUTS.github, ADMIN, 3), b: playwrightRun(CHECKOUTS.azure, ADMIN, 7), same: true },
+    { case: 'Playwright, a file URL on Windows', a: playwrightRun(CHECKOUTS.github, ADMIN, 3), b: playwrightRun('file:///C:/a/1/s/', ADMIN, 7), same: true },
+    { case: 'Vitest, two packages\' files of one name', a: vitestRun(STOREFRONT, 3), b: vitestRun(ADMIN, 5), same: false },
+    { case: 'Vitest, one file at other values', a: vitestRun(ADMIN, 3), b: vitestRun(ADMIN, 7), same: true },
+    { case: 'a crash in two packages\' anonymous functions', a: crash(CHECKOUTS.github, 'packages/a/src/cart.ts'), b: crash(CHECKOUTS.github, 'packages/b/src/cart.ts'), same: false },
+    { case: 'a crash in one anonymous function on two machines', a: crash(CHECKOUTS.github, 'packages/a/src/cart.ts'), b: crash(CHECKOUTS.gitlab, 'packages/a/src/cart.ts'), same: true },
+    // no root in sight (a test's own frame only, no file in the report): the base name, as every machine has it
+    { case: 'an absolute frame with no root in sight', a: m(toBe(3), `${toBe(3)}\n    at ${CHECKOUTS.github}${STOREFRONT}:14:25`), b: m(toBe(7), `${toBe(7)}\n    at ${CHECKOUTS.gitlab}${STOREFRONT}:14:25`), same: true },
+  ])('key on the file\'s path under the repository root: $case', ({ a, b, same }) => {
+    const [x, y] = [fingerprintFailure(a)!, fingerprintFailure(b)!]
+    if (same) expect(x.fingerprint).toBe(y.fingerprint)
+    else expect(x.fingerprint).not.toBe(y.fingerprint)
+  })
+
   it('keep grouping across files when they say more than values', () => {
     const status = (at: string) => fp(`AssertionError: expected 'PAID' to equal 'REFUNDED'`, `AssertionError: expected 'PAID' to equal 'REFUNDED'\n    at Context.<anonymous> (${at})`)
     expect(status('/repo/tests/refunds.spec.ts:40:10').fingerprint).toBe(status('/repo/tests/orders.spec.ts:12:3').fingerprint)
