@@ -50,6 +50,15 @@ export function testName(t: NamedTest): string {
   return cls ? [...cls.classes, t.title].join(' › ') : t.title
 }
 
+/**
+ * `name` for an item that carries a test's title (a receipt's failed tests): its name as lists show it when that says
+ * more than the title (a JVM test with its class), else nothing.
+ */
+export function namedApart(t: NamedTest): { name?: string } {
+  const name = testName(t)
+  return name === t.title ? {} : { name }
+}
+
 /** A test's whole name, suites first (the package with its class): what a list's name says on hover. */
 export function testFullName(t: NamedTest): string {
   return t.suitePath.length ? `${suiteLabel(t.suitePath)} › ${t.title}` : t.title

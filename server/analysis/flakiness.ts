@@ -11,7 +11,7 @@ export interface FlakyObservation {
   /** Passed after at least one failed attempt in the same run. */
   flaky: boolean
   attempts: number
-  /** The run failed wholesale (most of the suite): its outcome says nothing about this test. */
+  /** The run failed wholesale (most of the suite, mostly with one cause; isInfrastructureRun): its outcome says nothing about this test. */
   infra: boolean
 }
 
@@ -82,6 +82,27 @@ export interface FlakyAssessment {
    * ingest rescores the test on a pass too (a stable test is otherwise rescored only when it fails).
    */
   windowFailures: number
+}
+
+/** Runs with fewer tests than this are never called infrastructure failures: two of three is not an outage. */
+const INFRA_MIN_TESTS = 10
+
+/** What a run's stored results say of an outage: tests executed, how many failed (or errored), how many share the commonest cause. */
+export interface RunFailures {
+  executed: number
+  failing: number
+  /** The failures of the run's commonest cause (its biggest cluster; failures without an error count as one cause). */
+  commonestCause: number
+}
+
+/**
+ * Whether a run is an infrastructure failure, whose results say nothing about its tests: at least INFRA_MIN_TESTS
+ * executed, at least `share` of them failed, and at least half of those failed with one cause. An outage fails tests
+ * the same way (a refused connection, a browser that did not launch); a module whose tests fail each with its own
+ * assertion is a regression, however many of them fail.
+ */
+export function isInfrastructureRun({ executed, failing, commonestCause }: RunFailures, share: number): boolean {
+  return executed >= INFRA_MIN_TESTS && failing / executed >= share && commonestCause * 2 >= failing
 }
 
 const EVIDENCE_KEPT = 20

@@ -37,9 +37,6 @@ export function infraShare(): number {
   return useConfig().infraFailureShare
 }
 
-/** Runs with fewer tests than this are never called infrastructure failures: two of three is not an outage. */
-export const INFRA_MIN_TESTS = 10
-
 /** Test cases per history query: keeps the lateral join's parameter and result size bounded. */
 const BATCH = 2000
 /** How far back (in results, every branch) the label's branch is looked for when the newest results hold too few of it. */

@@ -1,5 +1,6 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm'
 import { QUARANTINE_RELEASE_PASSES } from '#shared/constants'
+import { namedApart } from '#shared/test-names'
 import type { QuarantineBody } from '#shared/schemas/quarantine'
 import type { IngestReceipt } from '#shared/types/ingest'
 import type { QuarantineList, QuarantineView } from '#shared/types/quarantine'
@@ -111,7 +112,15 @@ export async function listQuarantine(scope: Scope, projectSlug: string): Promise
 /** Failures a receipt names, per kind. */
 const RECEIPT_FAILURES = 20
 
-type FailureRow = { testCaseId: string, title: string, variant: string | null, reason: string | null, n: number, nMine: number }
+interface FailureRow {
+  testCaseId: string
+  title: string
+  suitePath: string[]
+  variant: string | null
+  reason: string | null
+  n: number
+  nMine: number
+}
 
 /**
  * A run's failed tests split into blocking and quarantined (a quarantine that applies now), each list capped at
@@ -122,7 +131,7 @@ export async function receiptFailures(
 ): Promise<IngestReceipt['failures']> {
   const rows = rowsOf<FailureRow>(await tx.execute(sql`
     with failed as (
-      select tc.id, tc.title, tc.variant, ${quarantines.reason} as reason,
+      select tc.id, tc.title, tc.suite_path, tc.variant, ${quarantines.reason} as reason,
         ${uploadCases ? sql`tc.id = any(${plainArray(uploadCases)}::uuid[])` : sql`false`} as mine
       from ${testResults} r
       join ${testCases} tc on tc.id = r.test_case_id
@@ -132,13 +141,17 @@ export async function receiptFailures(
       select *, row_number() over (partition by reason is null order by title, id) as nth,
         count(*) over (partition by reason is null) as n, count(*) filter (where mine) over (partition by reason is null) as n_mine from failed
     )
-    select id as "testCaseId", title, variant, reason, n::int as n, n_mine::int as "nMine" from ranked
+    select id as "testCaseId", title, suite_path as "suitePath", variant, reason, n::int as n, n_mine::int as "nMine" from ranked
     where nth <= ${RECEIPT_FAILURES} order by title, id`))
   const blocking = rows.filter(r => r.reason === null)
   const quarantined = rows.filter(r => r.reason !== null)
   return {
-    blocking: blocking.map(({ testCaseId, title, variant }) => ({ testCaseId, title, variant })),
-    quarantined: quarantined.map(({ testCaseId, title, variant, reason }) => ({ testCaseId, title, variant, reason: reason! })),
+    blocking: blocking.map(({ testCaseId, title, suitePath, variant }) => ({
+      testCaseId, title, ...namedApart({ title, suitePath }), variant,
+    })),
+    quarantined: quarantined.map(({ testCaseId, title, suitePath, variant, reason }) => ({
+      testCaseId, title, ...namedApart({ title, suitePath }), variant, reason: reason!,
+    })),
     counts: { blocking: blocking[0]?.n ?? 0, quarantined: quarantined[0]?.n ?? 0 },
     ...uploadCases ? { thisUpload: { blocking: blocking[0]?.nMine ?? 0, quarantined: quarantined[0]?.nMine ?? 0 } } : {},
   }

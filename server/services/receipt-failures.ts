@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 import { rowsOf } from '../db/sql'
 import { links } from '#shared/links'
-import { testName, type NamedTest } from '#shared/test-names'
+import { namedApart } from '#shared/test-names'
 import type { IngestReceipt, ReceiptFailureGroup } from '#shared/types/ingest'
 import type { FailureGroupView } from '#shared/types/reads'
 import { receiptFailures, quarantineJoin } from './quarantine'
@@ -42,12 +42,6 @@ async function novelty(tx: Tx, run: RunRow, groups: FailureGroupView[]) {
     counts: { new: fresh - (quarantined.length - known), known: failures - fresh - known },
     quarantined: new Set(quarantined.map(q => q.test_case_id)),
   }
-}
-
-/** A JVM test's name as lists show it (`ApplicationTests › contextLoads()`), when it says more than its title. */
-function namedApart(t: NamedTest): { name?: string } {
-  const name = testName(t)
-  return name === t.title ? {} : { name }
 }
 
 /** The receipt's failures, failure groups, new clusters and newly flaky tests, each linked to its page under `baseUrl`. */

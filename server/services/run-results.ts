@@ -3,11 +3,12 @@ import { schema, type Tx } from '../db'
 import { bulkWriter, type BulkColumn } from '../db/bulk'
 import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
+import { isInfrastructureRun } from '../analysis/flakiness'
 import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
-import { INFRA_MIN_TESTS, infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
+import { infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 
@@ -502,21 +503,29 @@ export async function testCasesOfRun(tx: Tx, run: Pick<RunRow, 'id' | 'startedAt
     .map(r => r.id)
 }
 
-/** Recomputes a run's counts and status from the rows actually stored, and whether it was an infrastructure failure. */
+/**
+ * Recomputes a run's counts and status from the rows actually stored, and whether it was an infrastructure failure
+ * (isInfrastructureRun: its failures by cluster, those without one together, tell an outage's one cause from a
+ * regression's many).
+ */
 export async function refreshRunCounts(tx: Tx, runId: string) {
-  const rows = await tx.select({ status: testResults.status, flaky: testResults.flaky, n: sql<number>`count(*)::int` })
-    .from(testResults).where(eq(testResults.runId, runId)).groupBy(testResults.status, testResults.flaky)
+  const rows = await tx.select({
+    status: testResults.status, flaky: testResults.flaky, clusterId: testResults.clusterId, n: sql<number>`count(*)::int`,
+  }).from(testResults).where(eq(testResults.runId, runId)).groupBy(testResults.status, testResults.flaky, testResults.clusterId)
   const counts: RunCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
+  const failuresByCause = new Map<string | null, number>()
   for (const r of rows) {
     counts.tests += r.n
     counts[r.status] += r.n
     if (r.flaky) counts.flaky += r.n
+    if (FAILING.has(r.status)) failuresByCause.set(r.clusterId, (failuresByCause.get(r.clusterId) ?? 0) + r.n)
   }
   const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
   const errors = run?.errors ?? []
   const status = runStatusOf(counts, errors.length)
   const executed = counts.tests - counts.skipped
-  const infra = executed >= INFRA_MIN_TESTS && (counts.failed + counts.errored) / executed >= infraShare()
+  const failing = counts.failed + counts.errored
+  const infra = isInfrastructureRun({ executed, failing, commonestCause: Math.max(0, ...failuresByCause.values()) }, infraShare())
   await tx.update(runs).set({
     status, infra, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
     skipped: counts.skipped, flaky: counts.flaky,

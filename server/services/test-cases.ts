@@ -191,12 +191,14 @@ interface TypicalRow {
   at: string | Date
   occurrences: number
   outOf: number
+  infraFailures: number
 }
 
 /**
  * A test's own typical error: the most frequent (by fingerprint, else message) among its newest failures (failed, or
- * passed on retry) outside infrastructure runs, the newest of them. An infrastructure crash only when nothing else
- * failed; the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
+ * passed on retry) outside infrastructure runs, the newest of them, with how many of those newest failures were in
+ * infrastructure runs and left out (the test's "failed in N runs" counts them). An infrastructure crash only when
+ * nothing else failed; the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
  */
 async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
   const db = await useReadDb()
@@ -223,7 +225,8 @@ async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
       from pool
     )
     select id as "resultId", run_id as "runId", error_message as message, error_stack as stack, steps, run_started_at as at,
-      occurrences::int as occurrences, out_of::int as "outOf"
+      occurrences::int as occurrences, out_of::int as "outOf",
+      (select count(*) from recent where infra and exists (select 1 from recent where not infra))::int as "infraFailures"
     from ranked where nth = 1
     order by occurrences desc, run_started_at desc, id desc limit 1`))
 }

@@ -55,11 +55,12 @@ export interface IngestReceipt {
   newlyFlaky: { testCaseId: string, title: string, score: number, url?: string }[]
   /**
    * The run's failed tests: `blocking` ones fail a `--fail-on-blocking` job, `quarantined` ones (a quarantine that
-   * applies at upload) do not. Each list names at most 20 tests, by title; `counts` has them all.
+   * applies at upload) do not. Each list names at most 20 tests, by title (and `name`, as in failure groups: a JVM
+   * test with its class); `counts` has them all.
    */
   failures: {
-    blocking: { testCaseId: string, title: string, variant: string | null, url?: string }[]
-    quarantined: { testCaseId: string, title: string, variant: string | null, reason: string, url?: string }[]
+    blocking: { testCaseId: string, title: string, name?: string, variant: string | null, url?: string }[]
+    quarantined: { testCaseId: string, title: string, name?: string, variant: string | null, reason: string, url?: string }[]
     counts: { blocking: number, quarantined: number }
     /**
      * The run's failures among this upload's own tests (a shard's), when it stored anything: what the CLI's

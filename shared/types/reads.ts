@@ -281,7 +281,8 @@ export interface TestCaseDetail extends FlakyTestView {
   clusters: { id: string, title: string, category: FailureCategory, status: ClusterStatus, occurrences: number }[]
   /**
    * The test's typical error: the most frequent among its recent failures outside infrastructure runs (the newest of
-   * them), with how many of those failures had it; null when it never failed.
+   * them), with how many of those failures had it and how many recent failures were in infrastructure runs, left out;
+   * null when it never failed.
    */
   lastError: {
     resultId: string
@@ -293,6 +294,11 @@ export interface TestCaseDetail extends FlakyTestView {
     occurrences: number
     /** Recent failures looked at (outside infrastructure runs). */
     outOf: number
+    /**
+     * Recent failures in infrastructure runs, left out of `outOf` (0 when every recent failure was in one: then those
+     * are looked at). `failedRuns` and `flakyRuns` count these too.
+     */
+    infraFailures: number
   } | null
 }
 

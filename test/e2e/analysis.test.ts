@@ -276,3 +276,56 @@ describe('analysis at ingest', () => {
     expect(aliases.map(a => a.fingerprint.slice(0, 3))).toEqual(['v0:', 'v0:', 'v0:', ...Array(3).fill(`v${FINGERPRINT_VERSION}:`)])
   })
 })
+
+/**
+ * A small Gradle module whose real regression fails half its tests, each with its own assertion: not an outage. Ten
+ * tests in five classes; in the third run five of them fail, each on its own line of its own class.
+ */
+describe('a regression in a small module, told from an outage', () => {
+  let server: TestServer
+  let key: string
+  let cookie: string
+  const CLASSES = ['OrderTotalsTest', 'InvoiceTest', 'RefundTest', 'TaxTest', 'ShippingTest']
+  const gradle = (failing: number, tests = 10) => {
+    const cases = Array.from({ length: tests }, (_, i) => {
+      const cls = `com.acme.orders.${CLASSES[i % CLASSES.length]}`
+      const open = `<testcase name="case${i}()" classname="${cls}" time="0.02">`
+      if (i >= failing) return `${open}</testcase>`
+      const message = `expected: &lt;${100 + i}&gt; but was: &lt;${i}&gt;`
+      return `${open}<failure message="${message}" type="org.opentest4j.AssertionFailedError">org.opentest4j.AssertionFailedError: ${message}
+\tat app//org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)
+\tat app//org.junit.jupiter.api.AssertEquals.assertEquals(AssertEquals.java:150)
+\tat app//${cls}.case${i}(${CLASSES[i % CLASSES.length]}.java:${20 + 7 * i})</failure></testcase>`
+    })
+    return `<?xml version="1.0"?><testsuite name="orders" tests="${tests}">${cases.join('')}</testsuite>`
+  }
+  const send = async (project: string, n: number, content: string) => {
+    const res = await upload(server, [{ name: 'TEST-orders.xml', content }], {
+      key, query: { project, branch: 'main', runKey: `${project}-${n}`, startedAt: new Date(Date.UTC(2026, 9, 3, n)).toISOString() },
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    return res.body
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  it('calls 5 of 10 tests failing with five different assertions a failed run, not infrastructure, and scores them', async () => {
+    for (const n of [1, 2]) await send('orders', n, gradle(0))
+    const receipt = await send('orders', 3, gradle(5))
+    expect(receipt).toMatchObject({ status: 'failed', infrastructure: false, counts: { tests: 10, failed: 5 } })
+    expect(receipt.newClusters.map((c: any) => c.category)).toEqual(Array(5).fill('assertion'))
+    const run = await (await fetch(`${server.url}/api/runs/${receipt.runId}?status=failed`, { headers: { cookie } })).json() as any
+    expect(run.infra).toBe(false)
+    // the failure counts for the test: three runs scored, the third a failure
+    const failed = await (await fetch(`${server.url}/api/test-cases/${run.results.items[0].testCaseId}`, { headers: { cookie } })).json() as any
+    expect(failed).toMatchObject({ sample: 3 })
+    expect(failed.history[0]).toMatchObject({ status: 'failed' })
+    // six of twelve, each with its own assertion: no outage either (run 9 above, ten refused connections, is one)
+    expect((await send('orders-12', 1, gradle(6, 12))).infrastructure).toBe(false)
+  })
+})

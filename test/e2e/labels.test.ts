@@ -139,7 +139,13 @@ describe('flaky labels, reasons and failing since', () => {
     expect(t.lastError.message).toBe(OWN_ERROR)
     // passed on retry in main-2, 5, 8, 11, 14 and feat-17; crashed in the outage of main-16
     expect(t.lastError.runId).toBe(runIds['feat-17'])
-    expect(t.lastError).toMatchObject({ occurrences: 6, outOf: 6 })
+    expect(t.lastError).toMatchObject({ occurrences: 6, outOf: 6, infraFailures: 1 })
+    // the summary's "failed in 7 runs" counts the outage too: the typical error says it left that one out, here and in MCP
+    expect(t.failedRuns + t.flakyRuns).toBe(t.lastError.outOf + t.lastError.infraFailures)
+    expect((await mcp('get_test_case', { testCaseId: id })).lastError).toMatchObject({ occurrences: 6, outOf: 6, infraFailures: 1 })
+    const page = await (await fetch(`${server.url}/tests/${id}`, { headers: { cookie } })).text()
+    expect(page.replace(/<!--.*?-->/g, '').replace(/\s+/g, ' '))
+      .toContain('seen in 6 of the last 6 runs it failed in, not counting 1 infrastructure run (most of the suite failed)')
     const history = await rest(`/api/test-cases/${id}?history=3`)
     expect(history.history.some((h: any) => h.errorMessage?.includes('refused'))).toBe(true)
   })

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QUARANTINE_RELEASE_PASSES } from '#shared/constants'
 import { startServer, type TestServer } from './server'
 import { createKey, login, upload } from './client'
+import { JVM_REPORTS } from '../fixtures/jvm-build'
 
 const exec = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'pd-quarantine-'))
@@ -232,5 +233,29 @@ describe('quarantine', () => {
     expect(tests).toEqual([['logs in', false, false], ['pays', true, false], ['ships', true, true]])
     expect(second.failures.counts).toEqual({ blocking: 2, quarantined: 1 })
     expect((await answer(call(admin, 'GET', `/api/runs/${second.runId}`), 200)).novelty).toEqual({ new: 1, known: 2, defaultBranch: 'main' })
+  })
+
+  it('names JVM tests with their class in the blocking and quarantined lists, and the CLI prints those names', async () => {
+    // two modules' ApplicationTests.contextLoads() fail (api and billing); billing's is quarantined
+    const first = (await upload(server, JVM_REPORTS, { key: ingestKey, query: { project: 'jvm-quarantine', runKey: 'jvm-1' } })).body
+    const name = 'ApplicationTests › contextLoads()'
+    expect(first.failures.blocking.map((t: any) => [t.title, t.name])).toEqual([['contextLoads()', name], ['contextLoads()', name]])
+    // as the failure groups name them
+    expect(first.failureGroups.groups.flatMap((g: any) => g.tests).map((t: any) => t.name)).toEqual([name, name])
+    const billing = (await answer(call(admin, 'GET', `/api/runs/${first.runId}?status=failed`), 200)).results.items
+      .find((r: any) => r.suitePath[0] === 'com.example.billing.ApplicationTests').testCaseId
+    await answer(call(admin, 'PUT', `/api/test-cases/${billing}/quarantine`, { reason: 'billing sandbox down' }), 200)
+
+    const files = JVM_REPORTS.map((f) => {
+      const path = join(dir, 'jvm', f.name)
+      mkdirSync(dirname(path), { recursive: true })
+      writeFileSync(path, f.content)
+      return path
+    })
+    const summary = join(dir, 'jvm-summary.md')
+    const res = await cli(['upload', ...files, '--project', 'jvm-quarantine', '--run-key', 'jvm-2', '--fail-on-blocking', '--summary', summary, '--no-comment'])
+    expect(res.code, res.stderr).toBe(1)
+    expect(res.stderr).toContain(`1 failure blocking: ${name} (1 failure forgiven: quarantined)`)
+    expect(readFileSync(summary, 'utf8')).toMatch(/#### Quarantined \(1, not blocking\)\n\n- \[ApplicationTests › contextLoads\\\(\\\)\]\(\S+\) — billing sandbox down/)
   })
 })

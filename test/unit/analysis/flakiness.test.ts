@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assessFlakiness, labelBranch, labelOfPasses, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
+import { assessFlakiness, isInfrastructureRun, labelBranch, labelOfPasses, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
 
 /**
  * A history written as a string, oldest first, one letter per run on `main` with a new commit each:
@@ -236,5 +236,29 @@ describe('labelOfPasses', () => {
   it.each(['', 'P', 'PPPP', 'PPPPP', 'P'.repeat(40)])('gives a passing history %s the label and reason assessFlakiness gives it', (spec) => {
     const a = assessFlakiness(history(spec), undefined, { defaultBranch: 'main', complete: true })
     expect(labelOfPasses(spec.length, 'main')).toEqual({ label: a.label, reason: a.reason })
+  })
+})
+
+describe('isInfrastructureRun', () => {
+  // failures given per cause (one cluster each; failures without an error together): [executed, failures per cause]
+  it.each([
+    ['an outage: 10 of 12 refused connections', 12, [10], true],
+    ['a browser that did not launch for 51 of 60, two tests with their own bugs', 60, [49, 1, 1], true],
+    ['an outage of two causes, half each: the database and the browser', 20, [6, 6], true],
+    ['a shard of 6 failing alike among 10 tests (one assertion, no stack)', 10, [6], true],
+    ['a small module: 5 of 10 failing with five different assertions', 10, [1, 1, 1, 1, 1], false],
+    ['6 of 12 failing with six different assertions', 12, [1, 1, 1, 1, 1, 1], false],
+    ['8 of 10 failing, their commonest cause 3 of them', 10, [3, 2, 2, 1], false],
+    ['9 of 9 refused: too few tests to call an outage', 9, [9], false],
+    ['4 of 10 refused: under half the tests', 10, [4], false],
+    ['a green run', 40, [], false],
+  ] as const)('%s', (_, executed, causes, expected) => {
+    const failing = causes.reduce((n, c) => n + c, 0)
+    expect(isInfrastructureRun({ executed, failing, commonestCause: Math.max(0, ...causes) }, 0.5)).toBe(expected)
+  })
+
+  it('follows the configured share of failing tests', () => {
+    expect(isInfrastructureRun({ executed: 10, failing: 7, commonestCause: 7 }, 0.8)).toBe(false)
+    expect(isInfrastructureRun({ executed: 10, failing: 8, commonestCause: 8 }, 0.8)).toBe(true)
   })
 })
