@@ -72,7 +72,8 @@ function header(r) {
   if (missing) lines.push(`> ⏳ Not uploaded yet: ${missing}. These counts are of the shards uploaded; this report is updated as the others upload.`, '')
   // an outage fails most of the suite at once: said first, before each test reads as a new failure
   if (r.infrastructure) {
-    lines.push(`> ⚠️ **Infrastructure failure:** ${(c.failed + c.errored).toLocaleString('en-US')} of ${(c.tests - c.skipped).toLocaleString('en-US')} executed tests failed at once. Look at the environment (services, network, setup) before the tests; this run is left out of flakiness.`, '')
+    const retried = c.flaky ? ` (${c.flaky.toLocaleString('en-US')} of them passed on a retry)` : ''
+    lines.push(`> ⚠️ **Infrastructure failure:** ${(c.failed + c.errored + c.flaky).toLocaleString('en-US')} of ${(c.tests - c.skipped).toLocaleString('en-US')} executed tests failed at once${retried}. Look at the environment (services, network, setup) before the tests; this run is left out of flakiness.`, '')
   }
   const novelty = r.failureGroups?.novelty
   const quarantined = r.failures?.counts.quarantined ?? 0

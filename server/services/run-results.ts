@@ -518,13 +518,15 @@ export async function refreshRunCounts(tx: Tx, runId: string) {
     counts.tests += r.n
     counts[r.status] += r.n
     if (r.flaky) counts.flaky += r.n
-    if (FAILING.has(r.status)) failuresByCause.set(r.clusterId, (failuresByCause.get(r.clusterId) ?? 0) + r.n)
+    // a test that passed only on a retry failed first: an outage's job run again (a retried CI job under the run's key)
+    // leaves its tests flaky, and is still an outage
+    if (FAILING.has(r.status) || r.flaky) failuresByCause.set(r.clusterId, (failuresByCause.get(r.clusterId) ?? 0) + r.n)
   }
   const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
   const errors = run?.errors ?? []
   const status = runStatusOf(counts, errors.length)
   const executed = counts.tests - counts.skipped
-  const failing = counts.failed + counts.errored
+  const failing = counts.failed + counts.errored + counts.flaky
   const infra = isInfrastructureRun({ executed, failing, commonestCause: Math.max(0, ...failuresByCause.values()) }, infraShare())
   await tx.update(runs).set({
     status, infra, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,

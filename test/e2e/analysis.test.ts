@@ -328,4 +328,19 @@ describe('a regression in a small module, told from an outage', () => {
     // six of twelve, each with its own assertion: no outage either (run 9 above, ten refused connections, is one)
     expect((await send('orders-12', 1, gradle(6, 12))).infrastructure).toBe(false)
   })
+
+  it('keeps an outage an outage when its CI job is retried under the run key: its tests passed on a retry, none newly flaky', async () => {
+    const refused = (tests: number, down: number) => `<?xml version="1.0"?><testsuite name="pytest" tests="${tests}">${Array.from({ length: tests }, (_, i) =>
+      `<testcase classname="tests.test_api" name="test_${i}" time="0.01">${i < down ? '<error message="ConnectionRefusedError: [Errno 111] Connection refused">E   ConnectionRefusedError: [Errno 111] Connection refused</error>' : ''}</testcase>`).join('')}</testsuite>`
+    const upload1 = async (runKey: string, content: string) => {
+      const res = await upload(server, [{ name: `${runKey}-${content.length}.xml`, content }], { key, query: { project: 'retried', branch: 'main', runKey } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body
+    }
+    for (const n of [1, 2]) await upload1(`nightly-${n}`, refused(29, 0))
+    expect(await upload1('nightly-3', refused(29, 20))).toMatchObject({ infrastructure: true, counts: { errored: 20 } })
+    // "Retry" of the failed job: the same tests again, now passing, uploaded under the pipeline's key
+    const retried = await upload1('nightly-3', refused(29, 0).replace('tests="29"', 'tests="29" time="1"'))
+    expect(retried).toMatchObject({ status: 'passed', infrastructure: true, counts: { flaky: 20 }, newlyFlaky: [] })
+  })
 })

@@ -139,6 +139,9 @@ describe('renderSummary', () => {
     ['an outage: said first, before the tests read as new failures', receipt({
       status: 'failed', infrastructure: true, counts: { tests: 60, passed: 5, failed: 53, errored: 0, skipped: 2, flaky: 0 },
     }), ['### ❌ Proofdeck: web #1 failed\n\n| Tests', '> ⚠️ **Infrastructure failure:** 53 of 58 executed tests failed at once.'], []],
+    ['an outage whose job was retried: its tests that passed on the retry count as failed at once', receipt({
+      status: 'passed', infrastructure: true, counts: { tests: 29, passed: 29, failed: 0, errored: 0, skipped: 0, flaky: 20 },
+    }), ['> ⚠️ **Infrastructure failure:** 20 of 29 executed tests failed at once (20 of them passed on a retry).'], []],
     ['no outage line on a run that is not one', twoCauses, [], ['Infrastructure failure']],
   ])('%s', (_name, r, present, absent) => {
     const md = renderSummary(r)
