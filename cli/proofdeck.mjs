@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { basename, isAbsolute, relative, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 import { collectAttachments } from './lib/attachments.mjs'
-import { detectCi } from './lib/ci.mjs'
+import { detectCi, MAX_JOB } from './lib/ci.mjs'
 import { commentJob, commentMarker, commentTarget, upsertComment } from './lib/comment.mjs'
 import { findCodeowners, sendCodeowners } from './lib/codeowners.mjs'
 import { expandPatterns } from './lib/files.mjs'
@@ -29,9 +29,13 @@ Options:
                           from the CI: GitHub's event, GitLab, Buildkite, or a pull request's target)
   --run-key <key>         uploads with the same key merge into one run (CI shards); default: from the
                           CI (plus --environment), else from the content, so running again is a retry
-  --shard <i/n>            this upload is shard i of the run's n (e.g. 2/4; default: $PROOFDECK_SHARD,
+  --shard <i/n>           this upload is shard i of its job's n (e.g. 2/4; default: $PROOFDECK_SHARD,
                           CircleCI's parallelism, a Playwright report's own --shard): until all n are
                           in, the summary and comment say which are missing and never read ✅
+  --job <name>            the CI job this upload comes from: jobs that share a run key count their
+                          shards apart (default: $PROOFDECK_JOB, else the CI's job: GITHUB_JOB, GitLab's
+                          job name without its shard number, Buildkite's step key or label, CIRCLE_JOB,
+                          Jenkins' JOB_NAME)
   --started-at <ISO|report>
                           when the run started, e.g. 2026-03-05T14:30:00Z (default: the job's start
                           from GitLab or Azure Pipelines, else the reports' own timestamps, a local
@@ -76,7 +80,7 @@ Exit codes: 0 uploaded (whatever the tests did, unless --fail-on-blocking), 1 re
 
 const OPTIONS = {
   'project': { type: 'string' }, 'branch': { type: 'string' }, 'default-branch': { type: 'string' }, 'commit': { type: 'string' }, 'commit-message': { type: 'string' },
-  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' }, 'shard': { type: 'string' },
+  'build-url': { type: 'string' }, 'run-key': { type: 'string' }, 'started-at': { type: 'string' }, 'environment': { type: 'string' }, 'shard': { type: 'string' }, 'job': { type: 'string' },
   'url': { type: 'string' },
   'token': { type: 'string' }, 'summary': { type: 'string' }, 'retries': { type: 'string', default: '3' },
   'retry-for': { type: 'string', default: '60' }, 'timeout': { type: 'string', default: '60' },
@@ -167,12 +171,15 @@ async function upload(argv, env) {
   const environment = flag('environment')
   const ciKey = ci.runKey && environment ? `${ci.runKey}-${environment.replace(/[^\w.-]+/g, '_')}` : ci.runKey
   const runKey = flag('run-key') || ciKey || contentKey(values.project, branch, commit, environment, reports)
+  const job = flag('job') ? jobOf(flag('job'), '--job') : env.PROOFDECK_JOB ? jobOf(env.PROOFDECK_JOB, 'PROOFDECK_JOB') : ci.job
   const query = new URLSearchParams(Object.entries({
     project: values.project, branch, defaultBranch: flag('default-branch') ?? ci.defaultBranch, commit,
     commitMessage: flag('commit-message') ?? ci.commitMessage, buildUrl: flag('build-url') ?? ci.buildUrl,
     runKey, environment, startedAt: start.startedAt ?? local?.startedAt, ciAttempt: ci.ciAttempt,
-    // CircleCI's containers are one job's shards only in the job's own run (a --run-key may be shared by other jobs)
-    shard: flag('shard') ? shardOf(flag('shard'), '--shard') : env.PROOFDECK_SHARD ? shardOf(env.PROOFDECK_SHARD, 'PROOFDECK_SHARD') : flag('run-key') ? undefined : ci.shard,
+    // CircleCI's containers are shards of their job: in a run key other jobs may share (--run-key), only with the job
+    // named, each job's counted apart
+    shard: flag('shard') ? shardOf(flag('shard'), '--shard') : env.PROOFDECK_SHARD ? shardOf(env.PROOFDECK_SHARD, 'PROOFDECK_SHARD') : flag('run-key') && !job ? undefined : ci.shard,
+    job,
   }).filter(([, v]) => v))
   const caps = attachmentCaps(values)
   const batches = batchesOf(reports)
@@ -307,6 +314,16 @@ function shardOf(value, from) {
     throw new UsageError(`${from} ${JSON.stringify(value)}: give this job's shard and the run's number of shards, like 2/4 (from 1/1 to 1000/1000).`)
   }
   return `${Number(m[1])}/${Number(m[2])}`
+}
+
+/** --job (or PROOFDECK_JOB, named by `from`) as the server takes it (one line, at most MAX_JOB characters), or a usage error. */
+function jobOf(value, from) {
+  const job = value.trim()
+  // eslint-disable-next-line no-control-regex
+  if (job.length > MAX_JOB || /[\x00-\x1f\x7f]/.test(job)) {
+    throw new UsageError(`${from}: give the job's name in at most ${MAX_JOB} characters, on one line (the one its shards share, like e2e).`)
+  }
+  return job || undefined
 }
 
 /** Whether a file holds nothing but whitespace (read up to its first other byte: a report's is its first). */

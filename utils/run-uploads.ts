@@ -6,6 +6,8 @@ export interface RunUpload {
   uploadedAt: string
   /** The shard it said it was (`2/4`), if any. */
   shard: string | null
+  /** The CI job it said it came from, if any. */
+  job: string | null
   files: Pick<UploadView, 'fileName' | 'format' | 'results' | 'bytes'>[]
   /** Results of all its files. */
   results: number
@@ -21,10 +23,10 @@ export interface RunUpload {
  */
 export function uploadsOfRun(files: UploadView[]): RunUpload[] {
   const uploads: RunUpload[] = []
-  for (const { upload: id, fileName, format, results, bytes, uploadedAt, shard = null, ...notes } of files) {
+  for (const { upload: id, fileName, format, results, bytes, uploadedAt, shard = null, job = null, ...notes } of files) {
     let upload = uploads.at(-1)
     if (upload?.upload !== id) {
-      upload = { upload: id, uploadedAt, shard, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
+      upload = { upload: id, uploadedAt, shard, job, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
       uploads.push(upload)
     }
     upload.files.push({ fileName, format, results, bytes })
@@ -35,4 +37,10 @@ export function uploadsOfRun(files: UploadView[]): RunUpload[] {
     upload.rejected += notes.rejected
   }
   return uploads
+}
+
+/** An upload's line as the run page starts it: "Upload of shard 2/3 of e2e", "Upload of job lint", "Upload". */
+export function uploadTitle({ shard, job }: Pick<RunUpload, 'shard' | 'job'>): string {
+  if (shard) return `Upload of shard ${shard}${job ? ` of ${job}` : ''}`
+  return job ? `Upload of job ${job}` : 'Upload'
 }

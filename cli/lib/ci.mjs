@@ -1,3 +1,6 @@
+/** The longest job name the server takes (?job=). */
+export const MAX_JOB = 200
+
 /**
  * Run metadata from the CI's environment. Pure: give it an env object (and a reader of the file GitHub Actions names in
  * GITHUB_EVENT_PATH), get what it says about the run.
@@ -13,8 +16,13 @@
  * run again in the same attempt as another matrix leg, in a later one as a retry.
  * `shard` is which of the job's parallel containers this is (`2/4`), where the CI runs them into one run: CircleCI's
  * parallelism (GitLab's and Buildkite's parallel jobs are runs of their own).
+ * `job` is the CI's job (the same in each of its shards): jobs that share a run key count their shards apart. GitHub's
+ * GITHUB_JOB, GitLab's CI_JOB_NAME without a `parallel:` job's ` 2/4`, Buildkite's step key, else its label (not a
+ * parallel job's, which may be numbered), CircleCI's CIRCLE_JOB, Jenkins' JOB_NAME; on one line, cut to what the server
+ * takes.
  * @returns {{ provider: string | null, branch?: string, defaultBranch?: string, commit?: string, commitMessage?: string,
- *   buildUrl?: string, runKey?: string, startedAt?: string, startedAtVar?: string, ciAttempt?: string, shard?: string }}
+ *   buildUrl?: string, runKey?: string, startedAt?: string, startedAtVar?: string, ciAttempt?: string, shard?: string,
+ *   job?: string }}
  */
 export function detectCi(env, readFile = () => { throw new Error('no reader') }) {
   const clean = o => Object.fromEntries(Object.entries(o).filter(([, v]) => v != null && v !== ''))
@@ -26,6 +34,9 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
   const strip = (ref, prefix) => ref?.startsWith(prefix) ? ref.slice(prefix.length) : ref
   // Buildkite documents BUILDKITE_COMMIT as possibly a symbolic name like HEAD; the server takes only a SHA
   const sha = value => /^[0-9a-f]{7,64}$/i.test(value ?? '') ? value : undefined
+  /** A CI's job name as the server takes it: no control character, at most MAX_JOB characters (a pair never cut). */
+  // eslint-disable-next-line no-control-regex
+  const job = value => value?.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, MAX_JOB).replace(/[\uD800-\uDBFF]$/, '').trim()
   /** A CI's attempt counter as the server takes it (1–32767), `plus` added (Buildkite counts retries from 0). */
   const attempt = (value, plus = 0) => /^\d{1,5}$/.test(value ?? '') && Number(value) + plus >= 1 && Number(value) + plus <= 32_767 ? String(Number(value) + plus) : undefined
   if (env.GITHUB_ACTIONS === 'true') {
@@ -42,7 +53,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       // without the attempt: "Re-run failed jobs" re-runs a run's failed shards, which join it as retries (a partial
       // run of their own had been the "previous run" of the next, with every other test "added")
       runKey: env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_JOB || 'job'}` : undefined,
-      ciAttempt: attempt(env.GITHUB_RUN_ATTEMPT),
+      ciAttempt: attempt(env.GITHUB_RUN_ATTEMPT), job: job(env.GITHUB_JOB),
     })
   }
   if (env.GITLAB_CI === 'true') {
@@ -50,6 +61,8 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       provider: 'gitlab', branch: env.CI_COMMIT_REF_NAME, defaultBranch: env.CI_DEFAULT_BRANCH, commit: env.CI_COMMIT_SHA, commitMessage: env.CI_COMMIT_MESSAGE,
       buildUrl: env.CI_JOB_URL || env.CI_PIPELINE_URL, runKey: env.CI_JOB_ID ? `gl-${env.CI_PIPELINE_ID}-${env.CI_JOB_ID}` : undefined,
       ...start('CI_JOB_STARTED_AT', 'CI_PIPELINE_CREATED_AT'),
+      // `parallel: 4` names its jobs `test 1/4` … `test 4/4`: shards of one job `test`
+      job: job(env.CI_JOB_NAME?.replace(/ \d+\/\d+$/, '')),
     })
   }
   if (env.CIRCLECI === 'true') {
@@ -60,6 +73,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       shard: /^\d+$/.test(env.CIRCLE_NODE_INDEX ?? '') && /^\d+$/.test(env.CIRCLE_NODE_TOTAL ?? '') && Number(env.CIRCLE_NODE_TOTAL) > 1
         ? `${Number(env.CIRCLE_NODE_INDEX) + 1}/${Number(env.CIRCLE_NODE_TOTAL)}`
         : undefined,
+      job: job(env.CIRCLE_JOB),
     })
   }
   if (env.BUILDKITE === 'true') {
@@ -69,6 +83,9 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       commitMessage: env.BUILDKITE_MESSAGE,
       buildUrl: env.BUILDKITE_BUILD_URL, runKey: env.BUILDKITE_BUILD_ID ? `bk-${env.BUILDKITE_BUILD_ID}-${env.BUILDKITE_JOB_ID}` : undefined,
       ciAttempt: attempt(env.BUILDKITE_RETRY_COUNT, 1),
+      // the step's key is the same in each of its parallel jobs, where a label numbers them (`Tests %n`, as Buildkite
+      // suggests): a parallel job without a key names none (its step's jobs then count their shards together)
+      job: job(env.BUILDKITE_STEP_KEY || (env.BUILDKITE_PARALLEL_JOB ? undefined : env.BUILDKITE_LABEL)),
     })
   }
   if (env.TF_BUILD === 'True' || env.TF_BUILD === 'true') {
@@ -94,6 +111,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       // had joined the old build's run (its date and commit) as a shard
       commit: env.GIT_COMMIT, buildUrl: env.BUILD_URL,
       runKey: env.BUILD_TAG && (sha(env.GIT_COMMIT) ? `${env.BUILD_TAG}-${env.GIT_COMMIT.slice(0, 12)}` : env.BUILD_TAG),
+      job: job(env.JOB_NAME),
     })
   }
   return { provider: null }

@@ -44,22 +44,30 @@ function number(r) {
   return typeof r.runNumber === 'number' ? ` #${r.runNumber}` : ''
 }
 
+/** "a", "a and b", "a, b and c". */
+const listed = words => words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0]
+
+/** The shards one count still misses, by number: "shards 3 and 4", "shard 2", "shards 1, 5 and 12 more". */
+function shardList({ expected, received, missing }) {
+  const more = expected - received - missing.length
+  return `${expected - received === 1 ? 'shard' : 'shards'} ${listed([...missing.map(String), ...more > 0 ? [`${more.toLocaleString('en-US')} more`] : []])}`
+}
+
 /**
- * The shards a sharded run still misses ("shards 3 and 4"), or null when it declared none or all are in: until then a
- * pass is a pass so far (the other shards' tests are still running), and a comment must not read green.
+ * The shards a sharded run still misses ("shards 3 and 4"; with jobs that share the run, each job's by its name, as
+ * `name` writes it: "shards 1 and 3 of api and shard 2 of e2e"), or null when it declared none or all are in: until
+ * then a pass is a pass so far (the other shards' tests are still running), and a comment must not read green.
  */
-function missingShards(r) {
+function missingShards(r, name = String) {
   const s = r.shards
   if (!s || s.received >= s.expected) return null
-  const more = s.expected - s.received - s.missing.length
-  const words = [...s.missing.map(String), ...more > 0 ? [`${more.toLocaleString('en-US')} more`] : []]
-  const named = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0]
-  return `${s.expected - s.received === 1 ? 'shard' : 'shards'} ${named}`
+  if (!s.jobs) return shardList(s)
+  return listed(s.jobs.filter(j => j.missing.length).map(j => `${shardList(j)} ${j.job === null ? 'of the uploads that named no job' : `of ${name(j.job)}`}`))
 }
 
 function header(r) {
   const c = r.counts
-  const missing = missingShards(r)
+  const missing = missingShards(r, job => escapeMarkdown(job, 100))
   const status = missing && r.status === 'passed' ? `⏳ Proofdeck: ${escapeMarkdown(r.project)}${number(r)} passing so far` : `${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)}${number(r)} ${r.status}`
   const lines = [
     `### ${status}${missing ? ` · ${r.shards.received} of ${plural(r.shards.expected, 'shard')} uploaded` : ''}`,

@@ -67,8 +67,9 @@ export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): Derive
     const tests = failing.map(t => test({ id: t.testCaseId, title: t.title, variant: t.variant ?? null, quarantined: t.quarantined }))
     events.push({ event: 'run.failed', dedupKey: r.runId, payload: { ...base, tests, failures: r.failures.counts } })
   }
-  // a sharded run passes so far until its last declared shard is in: "recovered" waits for it (its other shards may fail)
-  if (r.status === 'passed' && facts.previousStatus === 'failed' && !r.shards?.missing.length) {
+  // a sharded run passes so far until each job that declared shards has its last one in: "recovered" waits for them
+  // (their tests may still fail); jobs sharing a run key each count their own, so e2e 3/3 is not api's 3/3
+  if (r.status === 'passed' && facts.previousStatus === 'failed' && (!r.shards || r.shards.received === r.shards.expected)) {
     events.push({ event: 'run.recovered', dedupKey: r.runId, payload: base })
   }
   for (const c of r.newClusters) {

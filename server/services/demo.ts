@@ -24,7 +24,7 @@ export async function loadDemoIfEmpty(
   let results = 0
   for (const u of dataset.uploads) {
     const { receipt } = await ingestRun(systemScope(), {
-      project: u.project, branch: u.branch, defaultBranch: undefined, commit: u.commit, commitMessage: u.commitMessage,
+      project: u.project, branch: u.branch, defaultBranch: undefined, job: undefined, commit: u.commit, commitMessage: u.commitMessage,
       buildUrl: u.buildUrl, runKey: u.runKey, environment: u.environment, startedAt: u.startedAt,
     }, u.files.map(f => ({ name: f.name, content: new TextEncoder().encode(f.content) })), '', [], { queueRollups: false })
     results += receipt.counts.tests

@@ -22,7 +22,7 @@ import { ensureMonthPartitions } from './partitions'
 import { authorize } from './policy'
 import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
-import { SHARDS_AGG, shardsIn } from './runs'
+import { runShards, shardsIn } from './runs'
 import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun, type UploadOf } from './run-results'
 import { ownNewTests } from './owners'
 import { markDaysDue, queueTestDays } from './test-rollups'
@@ -60,8 +60,10 @@ interface RunPlan {
   values: Omit<typeof runs.$inferInsert, 'projectId'>
   /** The CI's attempt of the workflow run, when the upload says it (see storeResults). */
   ciAttempt: number | null
-  /** Which of the run's shards this upload is, when the upload or its report says it. */
+  /** Which of its job's shards this upload is, when the upload or its report says it. */
   shard: UploadOf['shard']
+  /** The CI job it comes from, when the upload says it: each job counts its own shards. */
+  job: UploadOf['job']
 }
 
 /** Files of one upload parsed side by side at most (each on a worker of its own, when the pool has one to spare). */
@@ -112,7 +114,7 @@ export async function ingestRun(
     const fresh = await freshFiles(tx, run.id, plan.files)
     stepDone('lock')
     const applied = fresh.length
-      ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard },
+      ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard, job: plan.job },
           [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
       : await replayUpload(tx, run.id, plan.files, unlikeTheRun(plan, run))
     touchedClusters = applied.touchedClusters
@@ -259,6 +261,7 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
   const startedAt = ts(meta.startedAt) ?? (ahead ? null : reported) ?? new Date()
   return {
     files: parsed, rejected, runKey, format, ciAttempt: meta.ciAttempt ?? null, shard: meta.shard ?? reportMeta.shard ?? null,
+    job: meta.job ?? null,
     values: {
       runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
       buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
@@ -352,7 +355,7 @@ async function applyUpload(
   const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))
   const duplicates = upload.duplicates
   const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), how)
-  const rejected = [...planned, ...upload.rejected, ...legsNote(analysis.legs, how.ciAttempt), ...await shardsNote(tx, run.id, how.shard)]
+  const rejected = [...planned, ...upload.rejected, ...legsNote(analysis.legs, how.ciAttempt), ...await shardsNote(tx, run.id, how)]
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
   await tx.update(runs).set({
     errors: [...run.errors, ...fresh.flatMap(f => f.report.errors)],
@@ -384,7 +387,7 @@ async function applyUpload(
   const uploadId = randomUUID()
   await tx.insert(runUploads).values(fresh.map((f, i) => ({
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
-    shardIndex: how.shard?.index, shardTotal: how.shard?.total, notes: i === 0 ? notes : { duplicates: [], rejected: [] },
+    shardIndex: how.shard?.index, shardTotal: how.shard?.total, job: how.job, notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
   return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
 }
@@ -404,18 +407,25 @@ function legsNote(legs: number, ciAttempt: number | null): Notes['rejected'] {
 }
 
 /**
- * A shard whose count disagrees with the run's other shards: two jobs that share a run key and number their shards
- * each their own way (e2e 1/4, api 1/2) count together, so the run could read complete with a shard missing. The run
- * waits for the largest count; the receipt says why.
+ * A shard whose count disagrees with its job's other shards in the run: a job re-run with another parallelism, or two
+ * jobs of one name (a GitHub matrix's legs share their job's id) that number their shards each their own way (e2e 1/4,
+ * e2e 1/2), so the job could read whole with a shard missing. The job waits for its largest count; the receipt says
+ * why. Another job's count is its own (jobs that share a run key count their shards apart).
  */
-async function shardsNote(tx: Tx, runId: string, shard: UploadOf['shard']): Promise<Notes['rejected']> {
+async function shardsNote(tx: Tx, runId: string, { shard, job }: UploadOf): Promise<Notes['rejected']> {
   if (!shard) return []
   const [other] = await tx.select({ total: runUploads.shardTotal }).from(runUploads)
-    .where(and(eq(runUploads.runId, runId), sql`${runUploads.shardTotal} <> ${shard.total}`)).limit(1)
+    .where(and(eq(runUploads.runId, runId), sql`${runUploads.job} is not distinct from ${job}`, sql`${runUploads.shardTotal} <> ${shard.total}`)).limit(1)
   if (!other?.total) return []
+  if (job === null) {
+    return [{
+      item: `shard ${shard.index}/${shard.total}`,
+      reason: `another upload of this run said ${other.total} shards: uploads that name no job count their shards together, up to the largest number any of them said. Jobs that share a run key count their shards apart when each names its job: pass --job (the CLI names GitHub's, GitLab's, Buildkite's, CircleCI's and Jenkins' jobs itself), or give each job its own run key.`,
+    }]
+  }
   return [{
-    item: `shard ${shard.index}/${shard.total}`,
-    reason: `another upload of this run said ${other.total} shards: the run counts its shards up to the largest number any upload said. Jobs that share a run key count their shards together: give each job its own run key, or number the shards across the jobs.`,
+    item: `shard ${shard.index}/${shard.total} of ${job}`,
+    reason: `another upload of job ${job} in this run said ${other.total} shards: the job counts its shards up to the largest number its uploads said. Jobs of one name (a GitHub matrix's legs share their job's) count their shards together: give each its own --job, or its own run key.`,
   }]
 }
 
@@ -457,7 +467,7 @@ interface ReceiptInput {
 async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
   const [uploads] = await tx.select({
     n: sql<number>`count(distinct ${runUploads.uploadId})::int`,
-    shards: SHARDS_AGG,
+    shards: runShards(run.id),
   }).from(runUploads).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',

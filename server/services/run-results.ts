@@ -62,13 +62,14 @@ interface StoredResults {
 }
 
 /**
- * How an upload relates to its run: the run's first upload, the CI's attempt it comes from, and which of the run's
- * shards it is (null: not said).
+ * How an upload relates to its run: the run's first upload, the CI's attempt it comes from, which of its job's shards
+ * it is and the job (null: not said).
  */
 export interface UploadOf {
   isNewRun: boolean
   ciAttempt: number | null
   shard: { index: number, total: number } | null
+  job: string | null
 }
 
 /**

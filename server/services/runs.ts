@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
-import type { ShardsIn } from '#shared/types/ingest'
+import type { JobShards, ShardsIn } from '#shared/types/ingest'
 import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunsPage, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
 import { executeKept, runKept, slot, type Has } from '../db/kept'
 import { rowsOf } from '../db/sql'
@@ -184,35 +184,50 @@ export async function previousRunOf(runId: string): Promise<{ run: RunRow, reaso
 const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_build_object('upload', u.upload_id, 'fileName', u.file_name, 'format', u.format,
     'results', u.results, 'bytes', u.bytes,
     'uploadedAt', to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'shard', case when u.shard_index is not null then u.shard_index || '/' || u.shard_total end,
+    'shard', case when u.shard_index is not null then u.shard_index || '/' || u.shard_total end, 'job', u.job,
     'duplicates', coalesce(jsonb_array_length(u.notes->'duplicates'), 0),
     'rejected', coalesce(jsonb_array_length(u.notes->'rejected'), 0),
     'newClusters', coalesce(jsonb_array_length(u.notes->'newClusters'), 0),
     'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0)) order by u.created_at, u.upload_id, u.id), '[]'::json)
   from ${runUploads} u where u.run_id = ${runs.id})`
 
-/** What SHARDS_AGG reads: the largest shard count declared and the shards in (null when no upload said one). */
-type ShardRows = { expected: number, indexes: number[] | null } | null
+/** What runShards reads: each job's largest shard count declared and its shards in (null when no upload said one). */
+type ShardRows = { job: string | null, expected: number, indexes: number[] }[] | null
 
 /**
- * The shards a run's uploads declared, as an aggregate over its run_uploads rows (the receipt's statement and the run's
- * read): the largest count declared, and each shard in once.
+ * The shards a run's uploads declared, per job (the receipt's statement and the run's read): each job's largest count
+ * declared and each of its shards in once. Jobs that share a run key number their shards each their own way (e2e 1/3,
+ * api 1/3): counted together, the run read whole with shards of both still running. `runId`: a column of the outer
+ * query, or the id.
  */
-export const SHARDS_AGG = sql<ShardRows | string>`case when max(${runUploads.shardTotal}) is null then null
-  else json_build_object('expected', max(${runUploads.shardTotal}),
-    'indexes', array_agg(distinct ${runUploads.shardIndex}) filter (where ${runUploads.shardIndex} is not null)) end`
+export const runShards = (runId: SQLWrapper | string) => sql<ShardRows | string>`(select json_agg(json_build_object('job', j.job, 'expected', j.expected, 'indexes', j.indexes))
+  from (select u.job, max(u.shard_total) as expected, array_agg(distinct u.shard_index) as indexes
+    from ${runUploads} u where u.run_id = ${runId} and u.shard_total is not null group by u.job) j)`
 
-/** The receipt's and the run page's `shards` from SHARDS_AGG's row: a shard past the largest count declared is not counted. */
+/**
+ * The receipt's and the run page's `shards` from runShards' rows: a job's shard past its largest count declared is not
+ * counted; the run is whole when every job is. The breakdown by job is there once an upload named its job.
+ */
 export function shardsIn(agg: ShardRows | string): ShardsIn | null {
   const rows = typeof agg === 'string' ? JSON.parse(agg) as ShardRows : agg
-  if (!rows) return null
-  const got = new Set((rows.indexes ?? []).filter(i => i <= rows.expected))
-  const missing: number[] = []
-  for (let i = 1; i <= rows.expected && missing.length < MISSING_SHARDS_LISTED; i++) if (!got.has(i)) missing.push(i)
-  return { expected: rows.expected, received: got.size, missing }
+  if (!rows?.length) return null
+  const whole = (j: JobShards) => j.received === j.expected ? 1 : 0
+  // a job with shards missing before one that has them all; then the uploads that named no job, then by name
+  const jobs = rows.map(({ job, expected, indexes }): JobShards => {
+    const got = new Set(indexes.filter(i => i <= expected))
+    const missing: number[] = []
+    for (let i = 1; i <= expected && missing.length < MISSING_SHARDS_LISTED; i++) if (!got.has(i)) missing.push(i)
+    return { job, expected, received: got.size, missing }
+  }).sort((a, b) => whole(a) - whole(b) || (a.job === b.job ? 0 : a.job === null ? -1 : b.job === null ? 1 : a.job < b.job ? -1 : 1))
+  return {
+    expected: jobs.reduce((n, j) => n + j.expected, 0),
+    received: jobs.reduce((n, j) => n + j.received, 0),
+    missing: jobs.flatMap(j => j.missing.map(i => j.job === null ? i : `${j.job} ${i}/${j.expected}`)).slice(0, MISSING_SHARDS_LISTED),
+    ...jobs.some(j => j.job !== null) ? { jobs: jobs.slice(0, MISSING_SHARDS_LISTED) } : {},
+  }
 }
 
-/** Missing shards a receipt names at most. */
+/** Missing shards a receipt names at most, and jobs it counts apart. */
 const MISSING_SHARDS_LISTED = 20
 
 /** A retried result's attempts in order, read with the result (null for a single attempt). */
@@ -395,7 +410,7 @@ async function readRun(
       url: projects.repositoryUrl,
       defaultBranch: projects.defaultBranch,
       uploads: RUN_UPLOADS,
-      shards: sql<ShardRows | string>`(select ${SHARDS_AGG} from ${runUploads} where ${runUploads.runId} = ${runs.id})`,
+      shards: runShards(runs.id),
     }).from(runs).innerJoin(projects, eq(projects.id, runs.projectId))
       .where(and(sql`${runs.id} = ${id}`, inScopeSlot(has, runs.projectId)))),
     status === null

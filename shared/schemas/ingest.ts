@@ -36,6 +36,9 @@ function startsTooLate(startedAt: Date, now = Date.now()): boolean {
 /** The most shards a run may declare. */
 const MAX_SHARDS = 1000
 
+/** The longest job name an upload may give (a GitLab job's name is at most 255 characters; the CLI cuts the CI's to this). */
+const MAX_JOB = 200
+
 /** `index/total`, as Playwright's --shard writes it: 1 ≤ index ≤ total ≤ MAX_SHARDS. */
 const shardSchema = z.string().trim()
   .refine((s) => {
@@ -83,6 +86,12 @@ export const ingestMetaSchema = z.object({
    * `config.shard`): the receipt then says how many of the run's shards are in, and which are still missing.
    */
   shard: shardSchema.optional(),
+  /**
+   * The CI job this upload comes from (the CLI's --job, GITHUB_JOB, GitLab's job name without its shard number…): jobs
+   * that share a run key count their shards apart, so e2e's 3/3 and api's 3/3 are two shards, and the run is whole when
+   * each job that declared shards has all of its own.
+   */
+  job: optionalText(MAX_JOB, 'The job'),
 })
 export type IngestMeta = z.infer<typeof ingestMetaSchema>
 
@@ -90,4 +99,4 @@ export type IngestMeta = z.infer<typeof ingestMetaSchema>
 export const reportMetaSchema = ingestMetaSchema.pick({
   branch: true, commit: true, commitMessage: true, buildUrl: true, environment: true, runKey: true, shard: true,
 })
-export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format', 'ciAttempt', 'shard'] as const
+export const INGEST_META_FIELDS = ['project', 'branch', 'defaultBranch', 'commit', 'commitMessage', 'buildUrl', 'runKey', 'environment', 'startedAt', 'format', 'ciAttempt', 'shard', 'job'] as const

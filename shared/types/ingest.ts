@@ -73,10 +73,21 @@ export interface IngestReceipt {
 }
 
 /**
- * A sharded run's progress: `expected` is the largest shard count an upload declared, `received` how many of shards
- * 1…expected are in, `missing` the first 20 of those not in yet (empty: all are in).
+ * A sharded run's progress. Each job counts its own shards (uploads that named no job are one job): `expected` adds up
+ * each job's largest shard count declared, `received` how many of each job's shards 1…n are in, `missing` the first 20
+ * not in yet (empty: all are in), a number for a shard of the uploads that named no job and `e2e 2/3` for a job's.
  */
 export interface ShardsIn {
+  expected: number
+  received: number
+  missing: (number | string)[]
+  /** Each job's own count, when an upload named its job: the first 20, those with shards missing first. */
+  jobs?: JobShards[]
+}
+
+/** One job's shards of a run (`job` null: the uploads that named none). */
+export interface JobShards {
+  job: string | null
   expected: number
   received: number
   missing: number[]

@@ -191,6 +191,8 @@ export interface UploadView {
   uploadedAt: string
   /** The shard its upload said it was (`2/4`; `?shard=`); null when it said none. */
   shard?: string | null
+  /** The CI job its upload said it came from (`?job=`); null when it said none. */
+  job?: string | null
   /** Tests the file reported more than once, merged into one result each. */
   duplicates: number
   /** Items of the file that could not be read, each skipped with its reason. */

@@ -136,6 +136,27 @@ describe('quarantine and artifacts in Chromium', () => {
     await page.getByTestId('run-summary').screenshot({ path: `${ARTIFACTS}/run-uploads.png` })
   })
 
+  it('a run two sharded jobs share: the badge names each job\'s missing shards until all six are in, each upload line its job', async () => {
+    const send = async (job: string, shard: string) => {
+      const xml = `<testsuite name="${job}"><testcase classname="${job}" name="part ${shard[0]}" time="0.1"/></testsuite>`
+      const sent = await upload(server, [{ name: `${job}-${shard[0]}.xml`, content: xml }], { key, query: { project: 'jobs', branch: 'main', runKey: 'workflow-1', job, shard } })
+      expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+      return sent.body.runId as string
+    }
+    const badge = async () => (await page.getByTestId('run-shards').textContent())!.replace(/\s+/g, ' ').trim()
+    const runId = await send('e2e', '1/3')
+    await send('api', '2/3')
+    await send('e2e', '3/3')
+    await page.goto(`${server.url}/runs/${runId}`, { waitUntil: 'networkidle' })
+    expect(await badge()).toBe('3 of 6 shards uploaded; missing shards 1 and 3 of api and shard 2 of e2e: the counts are partial')
+    const lines = await page.getByTestId('run-upload').allTextContents()
+    expect(lines.map(l => /Upload of [^·]+/.exec(l)?.[0].trim())).toEqual(['Upload of shard 1/3 of e2e', 'Upload of shard 2/3 of api', 'Upload of shard 3/3 of e2e'])
+    await page.getByTestId('run-summary').screenshot({ path: `${ARTIFACTS}/run-shards-partial.png` })
+    for (const [job, shard] of [['api', '1/3'], ['e2e', '2/3'], ['api', '3/3']] as const) await send(job, shard)
+    await page.reload({ waitUntil: 'networkidle' })
+    expect(await badge()).toBe('6 of 6 shards uploaded')
+  })
+
   it('a note saved alone on a regressed cluster keeps it regressed, and the keyboard\'s focus moves to its status', async () => {
     const cookie = await login(server)
     const red = (runKey: string) => upload(server, [{ name: 'r.json', content: report('failed') }], { key, query: { project: 'regress', branch: 'main', runKey } })

@@ -18,7 +18,8 @@ interface CiCase {
   section: string
   /** The variables the CI sets in the job, as it would set them. */
   env: Record<string, string>
-  expected: { branch: string, commit: string, buildUrl: string, runKey: string, startedAt?: string }
+  /** `job`: the job the CLI names its upload's (jobs that share a run key count their shards apart); null: none. */
+  expected: { branch: string, commit: string, buildUrl: string, runKey: string, startedAt?: string, job: string | null }
   /** What the CI does to a command before the shell sees it. */
   unescape?: (command: string) => string
 }
@@ -32,7 +33,7 @@ const CASES: CiCase[] = [
       GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'test',
     },
     expected: {
-      branch: 'main', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/9876543210', runKey: 'gh-9876543210-test',
+      branch: 'main', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/9876543210', runKey: 'gh-9876543210-test', job: 'test',
     },
   },
   {
@@ -40,13 +41,13 @@ const CASES: CiCase[] = [
     env: {
       CI: 'true', GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'feature/login', CI_COMMIT_BRANCH: 'feature/login', CI_COMMIT_SHA: SHA,
       CI_COMMIT_MESSAGE: 'Log in with SSO', CI_JOB_URL: 'https://gitlab.com/acme/web/-/jobs/6012',
-      CI_PIPELINE_URL: 'https://gitlab.com/acme/web/-/pipelines/1200', CI_PIPELINE_ID: '1200', CI_JOB_ID: '6012', CI_JOB_NAME: 'test',
+      CI_PIPELINE_URL: 'https://gitlab.com/acme/web/-/pipelines/1200', CI_PIPELINE_ID: '1200', CI_JOB_ID: '6012', CI_JOB_NAME: 'test 1/4',
       CI_JOB_STARTED_AT: '2026-03-05T14:31:02Z', CI_PIPELINE_CREATED_AT: '2026-03-05T14:30:00Z',
       CI_NODE_INDEX: '1', CI_NODE_TOTAL: '4',
     },
     expected: {
       branch: 'feature/login', commit: SHA, buildUrl: 'https://gitlab.com/acme/web/-/jobs/6012', runKey: 'gl-1200-6012',
-      startedAt: '2026-03-05T14:31:02.000Z',
+      startedAt: '2026-03-05T14:31:02.000Z', job: 'test',
     },
   },
   {
@@ -57,7 +58,7 @@ const CASES: CiCase[] = [
       BUILD_NUMBER: '42', JOB_NAME: 'web/main', BRANCH_NAME: 'main', GIT_BRANCH: 'main', GIT_COMMIT: SHA,
     },
     expected: {
-      branch: 'main', commit: SHA, buildUrl: 'https://jenkins.acme.test/job/web/job/main/42/', runKey: `jenkins-web-main-42-${SHA.slice(0, 12)}`,
+      branch: 'main', commit: SHA, buildUrl: 'https://jenkins.acme.test/job/web/job/main/42/', runKey: `jenkins-web-main-42-${SHA.slice(0, 12)}`, job: 'web/main',
     },
   },
   {
@@ -69,7 +70,7 @@ const CASES: CiCase[] = [
     },
     expected: {
       branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/gh/acme/web/311',
-      runKey: 'circle-6d1b0b9e-5c1f-4e7a-9a4e-2f0c8f1a7b3d-test',
+      runKey: 'circle-6d1b0b9e-5c1f-4e7a-9a4e-2f0c8f1a7b3d-test', job: 'test',
     },
   },
   {
@@ -78,11 +79,11 @@ const CASES: CiCase[] = [
       CI: 'true', BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'Log in with SSO',
       BUILDKITE_BUILD_URL: 'https://buildkite.com/acme/web/builds/88', BUILDKITE_BUILD_ID: '01890f3e-0000-4000-8000-000000000088',
       BUILDKITE_JOB_ID: '01890f3e-0000-4000-8000-0000000000aa', BUILDKITE_STEP_ID: '01890f3e-0000-4000-8000-0000000000bb',
-      BUILDKITE_PARALLEL_JOB: '0', BUILDKITE_PARALLEL_JOB_COUNT: '4',
+      BUILDKITE_PARALLEL_JOB: '0', BUILDKITE_PARALLEL_JOB_COUNT: '4', BUILDKITE_STEP_KEY: 'tests', BUILDKITE_LABEL: ':test_tube: Tests 1',
     },
     expected: {
       branch: 'main', commit: SHA, buildUrl: 'https://buildkite.com/acme/web/builds/88',
-      runKey: 'bk-01890f3e-0000-4000-8000-000000000088-01890f3e-0000-4000-8000-0000000000aa',
+      runKey: 'bk-01890f3e-0000-4000-8000-000000000088-01890f3e-0000-4000-8000-0000000000aa', job: 'tests',
     },
     // the agent gets the command after pipeline upload, where "$$" stands for "$"
     unescape: command => command.replaceAll('$$', '$'),
@@ -97,7 +98,7 @@ const CASES: CiCase[] = [
     },
     expected: {
       branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/Fabrikam%20Fiber/_build/results?buildId=512',
-      runKey: 'azure-512-12f1170f-54f2-53f3-20dd-22fc7dff55f9', startedAt: '2026-03-05T14:30:00.000Z',
+      runKey: 'azure-512-12f1170f-54f2-53f3-20dd-22fc7dff55f9', startedAt: '2026-03-05T14:30:00.000Z', job: null,
     },
   },
 ]
@@ -169,13 +170,14 @@ describe('the CI snippets of docs/ci.md against the built server', () => {
       const { branch, commit, buildUrl } = ci.expected
       expect(detail, command).toMatchObject({ project: 'web', branch, commit, buildUrl })
       if (ci.expected.startedAt) expect(detail.startedAt).toBe(ci.expected.startedAt)
-      // a --shard the docs write expands to this job's shard, and the run counts it in
+      expect(detail.uploads.at(-1).job ?? null, 'the job the CLI names from the CI').toBe(ci.expected.job)
+      // a --shard the docs write expands to this job's shard, and the run counts it in, among the job's own
       const shard = command.match(/--shard "([^"]+)"/)?.[1]
       if (shard) {
         const said = (await run('sh', ['-c', `printf %s "${shard}"`], { env })).stdout
         const [index, total] = said.split('/').map(Number)
         expect(detail.shards, `${shard} as ${said}`).toMatchObject({ expected: total, received: 1 })
-        expect(detail.shards.missing).not.toContain(index)
+        expect(detail.shards.jobs, 'one job\'s shards').toEqual([{ job: ci.expected.job, expected: total, received: 1, missing: expect.not.arrayContaining([index]) }])
       }
 
       // the run is stored under its key: the same report again under that key answers with this run

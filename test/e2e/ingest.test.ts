@@ -296,6 +296,48 @@ describe('ingest', () => {
     expect((await upload(server, [junit('alone')], { key, query: { project: 'sharded' } })).body.shards).toBeUndefined()
   })
 
+  it('counts each job\'s shards apart under one run key: two jobs of three shards each, interleaved, stay partial until all six are in', async () => {
+    const junit = (name: string) => ({ name: `${name}.xml`, content: `<testsuite name="s"><testcase classname="c" name="${name}"/></testsuite>` })
+    const send = async (job: string, shard: string) => {
+      const res = await upload(server, [junit(`${job}-${shard[0]}`)], { key, query: { project: 'jobs', runKey: 'workflow-5', job, shard } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body
+    }
+    const run = async (runId: string) => (await (await fetch(`${server.url}/api/runs/${runId}?limit=1`, { headers: { cookie } })).json())
+    const first = await send('e2e', '1/3')
+    expect(first.shards).toEqual({ expected: 3, received: 1, missing: ['e2e 2/3', 'e2e 3/3'], jobs: [{ job: 'e2e', expected: 3, received: 1, missing: [2, 3] }] })
+    // api's shards number their own 1…3, so api 2/3 is no e2e shard; e2e 3/3 makes three shards in, not "3 of 3"
+    await send('api', '2/3')
+    const third = await send('e2e', '3/3')
+    expect(third.shards).toEqual({
+      expected: 6, received: 3, missing: ['api 1/3', 'api 3/3', 'e2e 2/3'],
+      jobs: [{ job: 'api', expected: 3, received: 1, missing: [1, 3] }, { job: 'e2e', expected: 3, received: 2, missing: [2] }],
+    })
+    // two jobs with their own counts are no disagreement
+    expect(third.rejected).toEqual([])
+    expect((await run(first.runId)).shards).toEqual(third.shards)
+    const page = async () => (await (await fetch(first.url, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '').replace(/\s+/g, ' ')
+    expect(await page()).toContain('3 of 6 shards uploaded; missing shards 1 and 3 of api and shard 2 of e2e: the counts are partial')
+    expect(await page()).toContain('Upload of shard 2/3 of api ')
+    expect((await send('api', '1/3')).shards).toMatchObject({ expected: 6, received: 4, missing: ['api 3/3', 'e2e 2/3'] })
+    expect((await send('e2e', '2/3')).shards).toMatchObject({ expected: 6, received: 5, missing: ['api 3/3'] })
+    const last = await send('api', '3/3')
+    expect(last).toMatchObject({ counts: { tests: 6 }, merged: { shards: 6 } })
+    expect(last.shards).toEqual({
+      expected: 6, received: 6, missing: [],
+      jobs: [{ job: 'api', expected: 3, received: 3, missing: [] }, { job: 'e2e', expected: 3, received: 3, missing: [] }],
+    })
+    expect(await page()).toContain('6 of 6 shards uploaded')
+
+    // a count that disagrees within one job is said; one job's 4 beside another's 2 is not
+    const other = async (job: string, shard: string) => (await upload(server, [junit(`${job}-${shard}`)], { key, query: { project: 'jobs', runKey: 'workflow-6', job, shard } })).body
+    expect((await other('e2e', '1/4')).rejected).toEqual([])
+    const api = await other('api', '1/2')
+    expect(api.rejected).toEqual([])
+    expect(api.shards).toMatchObject({ expected: 6, received: 2, missing: ['api 2/2', 'e2e 2/4', 'e2e 3/4', 'e2e 4/4'] })
+    expect((await other('e2e', '2/3')).rejected).toEqual([{ item: 'shard 2/3 of e2e', reason: expect.stringMatching(/^another upload of job e2e in this run said 4 shards: /) }])
+  })
+
   it('reads a report written as UTF-16, as Windows PowerShell writes it, as the same report in UTF-8', async () => {
     const file = 'junit/action-junit-report__basic.xml'
     const utf16 = Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(readFileSync(`${CORPUS}/${file}`, 'utf8'), 'utf16le')])
@@ -391,7 +433,7 @@ describe('ingest', () => {
     // the run lists the upload as its receipt said (the notes counted in SQL)
     const run = await (await fetch(`${server.url}/api/runs/${res.body.runId}`, { headers: { cookie } })).json() as any
     expect(run.uploads).toEqual([{
-      upload: expect.stringMatching(/^[0-9a-f-]{36}$/), fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), shard: null,
+      upload: expect.stringMatching(/^[0-9a-f-]{36}$/), fileName: 'dups.xml', format: 'junit', results: 3, bytes: Buffer.byteLength(xml), uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), shard: null, job: null,
       duplicates: 1, rejected: 0, newClusters: res.body.newClusters.length, newlyFlaky: res.body.newlyFlaky.length,
     }])
     expect(Math.abs(Date.parse(run.uploads[0].uploadedAt) - Date.now())).toBeLessThan(60_000)
@@ -483,6 +525,8 @@ describe('ingest of bad input loses nothing', () => {
     ['a missing project', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key }), 400, /project/],
     ['a bad commit', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', commit: 'not-a-sha' } }), 400, /commit/],
     ['a shard past its count', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', shard: '5/4' } }), 400, /^shard is this upload's shard and the run's number of shards, like 2\/4/],
+    ['a job with a line break', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', job: 'e2e\nFAKE' } }), 400, /^job: The job contains a control character/],
+    ['a job past 200 characters', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: 'web', job: 'j'.repeat(201) } }), 400, /^job: The job is longer than 200 characters/],
     ['a bad project slug', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json')], { key, query: { project: '../etc' } }), 400, /slug/],
     ['one bad file among good ones', () => upload(server, [corpusFile('ctrf/ctrf__minimal.json'), corpusFile('junit/publish-unit-test-result-action__corrupt-xml.xml')], { key, query: { project: 'web', runKey: 'mixed' } }), 422, /corrupt-xml\.xml/],
   ]

@@ -236,7 +236,7 @@ describe('pull/merge request comments', () => {
     expect(one.code, one.stderr).toBe(0)
     expect(mine()).toHaveLength(1)
     expect(mine()[0]!.body).toMatch(/^<!-- proofdeck:pr-shards:shards -->\n### ⏳ Proofdeck: pr-shards #\d+ passing so far · 1 of 2 shards uploaded\n/)
-    expect(mine()[0]!.body).toContain('> ⏳ Not uploaded yet: shard 2.')
+    expect(mine()[0]!.body).toContain('> ⏳ Not uploaded yet: shard 2 of shards.')
     expect(mine()[0]!.body).not.toContain('✅')
     const two = await cli(report('shard-2.xml', { 'checkout pays': '' }), shardEnv, '--shard', '2/2', '--project', 'pr-shards')
     expect(two.stderr).toContain('updated the comment on pull request #7')

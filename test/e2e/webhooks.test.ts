@@ -204,6 +204,27 @@ describe('webhooks', () => {
     expect(recovered).toEqual([node18Fixed])
   })
 
+  it('sends run.recovered for a run two sharded jobs share only once each job\'s last shard is in', async () => {
+    const send = async (runKey: string, results: { title: string, status: string }[], job?: string, shard?: string) => {
+      const r = await upload(server, [{ name: 'r.json', content: JSON.stringify({ format: 'proofdeck', version: 1, results }) }],
+        { key: ingestKey, query: { project: 'jobs', branch: 'main', runKey, ...job ? { job, shard: shard! } : {} } })
+      expect(r.status, JSON.stringify(r.body)).toBe(201)
+      return r.body
+    }
+    await send('jobs-red', [{ title: 'cart', status: 'failed' }])
+    await answer(call('POST', '/api/projects/jobs/webhooks', { url: `${base}/jobs`, events: ['run.recovered'] }), 201)
+    const deliveries = async () => (await answer(call('GET', '/api/projects/jobs/webhooks'), 200))[0].recentDeliveries as { event: string }[]
+    // e2e 1/3, api 2/3, e2e 3/3: three shards of six, the run passing so far
+    for (const [job, shard] of [['e2e', '1/3'], ['api', '2/3'], ['e2e', '3/3'], ['api', '1/3'], ['e2e', '2/3']] as const) {
+      await send('jobs-green', [{ title: `${job} ${shard}`, status: 'passed' }], job, shard)
+      expect(await deliveries(), `after ${job} ${shard}`).toEqual([])
+    }
+    const last = await send('jobs-green', [{ title: 'api 3/3', status: 'passed' }], 'api', '3/3')
+    expect(last.shards).toMatchObject({ expected: 6, received: 6, missing: [] })
+    expect((await deliveries()).map(d => d.event)).toEqual(['run.recovered'])
+    await vi.waitFor(() => expect(delivered('/jobs').map(r => JSON.parse(r.body).run.id)).toEqual([last.runId]), { timeout: 30_000, interval: 100 })
+  })
+
   it('sends nothing once the member who added a webhook loses the project (removed or deactivated), and its settings say why', async () => {
     const creds = { email: 'mia@example.test', password: 'a long enough password' }
     const { user } = await answer(call('POST', '/api/users', { ...creds, name: 'mia', role: 'member', projectSlugs: ['web'] }), 201)

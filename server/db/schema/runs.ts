@@ -73,6 +73,11 @@ export const runUploads = pgTable('run_uploads', {
    */
   shardIndex: smallint(),
   shardTotal: smallint(),
+  /**
+   * The CI job the upload came from (`?job=e2e`; the CLI's --job, GITHUB_JOB, GitLab's job name without its shard
+   * number…): jobs that share a run key each count their own shards. Null when not said.
+   */
+  job: text(),
   /** Receipt details that are not derivable from rows: duplicates merged, items rejected. */
   notes: jsonb().$type<Pick<IngestReceipt, 'rejected'> & { duplicates: IngestReceipt['merged']['duplicates'] }
   & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>> & { uploadCases?: string[] }>().notNull(),

@@ -21,6 +21,9 @@ describe('webhook events of an upload', () => {
     ['a passing run after a failed one', facts({ status: 'passed' }, { previousStatus: 'failed' }), ['run.recovered']],
     ['a sharded run passing so far after a failed one: not recovered until its last shard is in',
       facts({ status: 'passed', shards: { expected: 4, received: 1, missing: [2, 3, 4] } }, { previousStatus: 'failed' }), []],
+    ['two jobs\' shards, one job all in: not recovered until the other\'s are', facts({ status: 'passed', shards: { expected: 6, received: 4, missing: ['api 2/3', 'api 3/3'], jobs: [
+      { job: 'api', expected: 3, received: 1, missing: [2, 3] }, { job: 'e2e', expected: 3, received: 3, missing: [] },
+    ] } }, { previousStatus: 'failed' }), []],
     ['its last shard in, passing', facts({ status: 'passed', shards: { expected: 4, received: 4, missing: [] } }, { previousStatus: 'failed' }), ['run.recovered']],
     ['a passing run after a passing one', facts({ status: 'passed' }, { previousStatus: 'passed' }), []],
     ['a branch\'s first run, passing', facts({ status: 'passed' }), []],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { UploadView } from '#shared/types/reads'
-import { uploadsOfRun } from '../../../utils/run-uploads'
+import { uploadsOfRun, uploadTitle } from '../../../utils/run-uploads'
 
 const file = (fileName: string, upload: string, notes: Partial<UploadView> = {}): UploadView => ({
   upload, fileName, format: 'junit', results: 2, bytes: 300, uploadedAt: '2026-12-05T09:55:01.123Z', duplicates: 0, rejected: 0, newClusters: 0, newlyFlaky: 0, ...notes,
@@ -24,5 +24,20 @@ describe('a run\'s files grouped into its uploads', () => {
     const uploads = uploadsOfRun([...files])
     expect(uploads.map(u => ({ ...u, files: u.files.map(f => f.fileName) }))).toMatchObject(expected)
     expect(uploads).toHaveLength(expected.length)
+  })
+})
+
+describe('an upload\'s line', () => {
+  it.each([
+    ['a shard of a job', { shard: '2/3', job: 'e2e' }, 'Upload of shard 2/3 of e2e'],
+    ['a shard that named no job', { shard: '2/4', job: null }, 'Upload of shard 2/4'],
+    ['a job\'s upload that is no shard', { shard: null, job: 'lint' }, 'Upload of job lint'],
+    ['neither', { shard: null, job: null }, 'Upload'],
+  ] as const)('%s', (_, upload, line) => {
+    expect(uploadTitle(upload)).toBe(line)
+  })
+
+  it('keeps the job its upload said', () => {
+    expect(uploadsOfRun([file('e2e-1.xml', UPLOAD[0]!, { shard: '1/3', job: 'e2e' })])[0]).toMatchObject({ shard: '1/3', job: 'e2e' })
   })
 })

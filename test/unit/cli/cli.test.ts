@@ -14,23 +14,33 @@ const SHA = 'a'.repeat(40)
 describe('detectCi', () => {
   it.each([
     ['GitHub Actions (pull request)', { GITHUB_ACTIONS: 'true', GITHUB_HEAD_REF: 'feat/x', GITHUB_REF_NAME: '12/merge', GITHUB_SHA: SHA, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/web', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'test' },
-      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-test', ciAttempt: '2' }],
-    ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: SHA, CI_COMMIT_MESSAGE: 'fix: x', CI_JOB_URL: 'https://gitlab.com/j/1', CI_PIPELINE_ID: '5', CI_JOB_ID: '7' },
-      { provider: 'gitlab', branch: 'main', commit: SHA, commitMessage: 'fix: x', buildUrl: 'https://gitlab.com/j/1', runKey: 'gl-5-7' }],
-    ['Jenkins', { JENKINS_URL: 'https://ci', GIT_BRANCH: 'origin/main', GIT_COMMIT: SHA, BUILD_URL: 'https://ci/job/1/', BUILD_TAG: 'jenkins-web-1' },
-      { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: `jenkins-web-1-${SHA.slice(0, 12)}` }],
+      { provider: 'github', branch: 'feat/x', commit: SHA, buildUrl: 'https://github.com/acme/web/actions/runs/99', runKey: 'gh-99-test', ciAttempt: '2', job: 'test' }],
+    ['GitLab CI', { GITLAB_CI: 'true', CI_COMMIT_REF_NAME: 'main', CI_COMMIT_SHA: SHA, CI_COMMIT_MESSAGE: 'fix: x', CI_JOB_URL: 'https://gitlab.com/j/1', CI_PIPELINE_ID: '5', CI_JOB_ID: '7', CI_JOB_NAME: 'e2e' },
+      { provider: 'gitlab', branch: 'main', commit: SHA, commitMessage: 'fix: x', buildUrl: 'https://gitlab.com/j/1', runKey: 'gl-5-7', job: 'e2e' }],
+    // `parallel: 4` names its jobs `e2e 1/4` … `e2e 4/4`: one job's shards, whose number --shard says
+    ['GitLab CI parallel job: the job without its shard number', { GITLAB_CI: 'true', CI_PIPELINE_ID: '5', CI_JOB_ID: '8', CI_JOB_NAME: 'e2e tests 2/4' },
+      { provider: 'gitlab', runKey: 'gl-5-8', job: 'e2e tests' }],
+    ['GitLab CI parallel matrix job: its name is the leg\'s', { GITLAB_CI: 'true', CI_PIPELINE_ID: '5', CI_JOB_ID: '9', CI_JOB_NAME: 'test: [node, 20]' },
+      { provider: 'gitlab', runKey: 'gl-5-9', job: 'test: [node, 20]' }],
+    ['Jenkins', { JENKINS_URL: 'https://ci', GIT_BRANCH: 'origin/main', GIT_COMMIT: SHA, BUILD_URL: 'https://ci/job/1/', BUILD_TAG: 'jenkins-web-1', JOB_NAME: 'web' },
+      { provider: 'jenkins', branch: 'main', commit: SHA, buildUrl: 'https://ci/job/1/', runKey: `jenkins-web-1-${SHA.slice(0, 12)}`, job: 'web' }],
     ['CircleCI', { CIRCLECI: 'true', CIRCLE_BRANCH: 'main', CIRCLE_SHA1: SHA, CIRCLE_BUILD_URL: 'https://circleci.com/b/1', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test' },
-      { provider: 'circleci', branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/b/1', runKey: 'circle-w1-test' }],
+      { provider: 'circleci', branch: 'main', commit: SHA, buildUrl: 'https://circleci.com/b/1', runKey: 'circle-w1-test', job: 'test' }],
     ['CircleCI parallelism: container 0 of 4 is shard 1/4 of the job\'s run', { CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '0', CIRCLE_NODE_TOTAL: '4' },
-      { provider: 'circleci', runKey: 'circle-w1-test', shard: '1/4' }],
+      { provider: 'circleci', runKey: 'circle-w1-test', shard: '1/4', job: 'test' }],
     ['CircleCI without parallelism: no shard', { CIRCLECI: 'true', CIRCLE_WORKFLOW_ID: 'w1', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '0', CIRCLE_NODE_TOTAL: '1' },
-      { provider: 'circleci', runKey: 'circle-w1-test' }],
-    ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_RETRY_COUNT: '0' },
-      { provider: 'buildkite', branch: 'main', commit: SHA, commitMessage: 'm', buildUrl: 'https://bk/1', runKey: 'bk-b-j', ciAttempt: '1' }],
+      { provider: 'circleci', runKey: 'circle-w1-test', job: 'test' }],
+    ['Buildkite', { BUILDKITE: 'true', BUILDKITE_BRANCH: 'main', BUILDKITE_COMMIT: SHA, BUILDKITE_MESSAGE: 'm', BUILDKITE_BUILD_URL: 'https://bk/1', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_RETRY_COUNT: '0', BUILDKITE_LABEL: ':jest: Unit' },
+      { provider: 'buildkite', branch: 'main', commit: SHA, commitMessage: 'm', buildUrl: 'https://bk/1', runKey: 'bk-b-j', ciAttempt: '1', job: ':jest: Unit' }],
+    // a step's key is the same in each of its parallel jobs, where a label may number them (`Tests %n`)
+    ['Buildkite step with a key', { BUILDKITE: 'true', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_LABEL: 'Tests 2', BUILDKITE_STEP_KEY: 'tests', BUILDKITE_PARALLEL_JOB: '1' },
+      { provider: 'buildkite', runKey: 'bk-b-j', job: 'tests' }],
+    ['Buildkite parallel job without a key: its label may be numbered, so no job', { BUILDKITE: 'true', BUILDKITE_BUILD_ID: 'b', BUILDKITE_JOB_ID: 'j', BUILDKITE_LABEL: 'Tests 2', BUILDKITE_PARALLEL_JOB: '1' },
+      { provider: 'buildkite', runKey: 'bk-b-j' }],
     ['Azure Pipelines', { TF_BUILD: 'True', BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_SOURCEVERSION: SHA, SYSTEM_COLLECTIONURI: 'https://dev.azure.com/acme/', SYSTEM_TEAMPROJECT: 'web', BUILD_BUILDID: '42', SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '3' },
       { provider: 'azure', branch: 'main', commit: SHA, buildUrl: 'https://dev.azure.com/acme/web/_build/results?buildId=42', runKey: 'azure-42-j1', ciAttempt: '3' }],
     ['GitHub Actions attempt that is no number: left out, not refused by the server',
-      { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: 'x', GITHUB_JOB: 'test' }, { provider: 'github', runKey: 'gh-99-test' }],
+      { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: 'x', GITHUB_JOB: 'test' }, { provider: 'github', runKey: 'gh-99-test', job: 'test' }],
     ['Jenkins multibranch pull request: the source branch, not "PR-24"',
       { JENKINS_URL: 'https://ci', BRANCH_NAME: 'PR-24', CHANGE_BRANCH: 'feat/x', CHANGE_ID: '24', GIT_COMMIT: SHA, BUILD_TAG: 'jenkins-web-PR-24-3' },
       { provider: 'jenkins', branch: 'feat/x', commit: SHA, runKey: `jenkins-web-PR-24-3-${SHA.slice(0, 12)}` }],
@@ -325,15 +335,35 @@ describe('proofdeck upload', () => {
       const r = await runCli(['upload', report, '--project', 'web', '--quiet', ...args], { ...env, ...more })
       expect(r.code, r.stderr).toBe(0)
     }
-    // a run key given: the run may be several jobs', so CircleCI's container is no shard of it
+    // a run key given, which other jobs may share: the container is still a shard of its job (CIRCLE_JOB), counted apart
     expect((await runCli(['upload', report, '--project', 'web', '--quiet', '--run-key', 'circle-w'], { ...env, ...circle })).code).toBe(0)
     const bad = await runCli(['upload', report, '--project', 'web', '--shard', '5/4'], env)
     const badEnv = await runCli(['upload', report, '--project', 'web'], { ...env, PROOFDECK_SHARD: 'x' })
     server.close()
-    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('shard'))).toEqual(['2/4', '3/4', '3/3', null])
+    const sent = server.requests.map(q => new URL(q.url, server.url).searchParams)
+    expect(sent.map(q => q.get('shard'))).toEqual(['2/4', '3/4', '3/3', '3/3'])
+    expect(sent.map(q => q.get('job'))).toEqual([null, null, 'test', 'test'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('--shard "5/4": give this job\'s shard and the run\'s number of shards, like 2/4')
     expect(badEnv.stderr).toContain('PROOFDECK_SHARD "x": give this job\'s shard')
+  })
+
+  it('sends the job whose shards an upload counts among: --job, else PROOFDECK_JOB, else the CI\'s (GitLab\'s without its shard number)', async () => {
+    const server = await fakeServer(Array.from({ length: 5 }, () => ({ status: 201, body: receipt })))
+    const env = { PROOFDECK_URL: server.url, PROOFDECK_TOKEN: token }
+    const gitlab = { GITLAB_CI: 'true', CI_PIPELINE_ID: '5', CI_JOB_ID: '8', CI_JOB_NAME: 'e2e 2/4' }
+    const github = { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '99', GITHUB_JOB: 'api' }
+    for (const [args, more] of [[['--job', ' e2e '], github], [[], { ...github, PROOFDECK_JOB: 'api-suite' }], [[], github], [[], gitlab], [['--job', ''], gitlab]] as const) {
+      const r = await runCli(['upload', report, '--project', 'web', '--quiet', '--run-key', 'workflow-1', ...args], { ...env, ...more })
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const long = await runCli(['upload', report, '--project', 'web', '--job', 'j'.repeat(201)], env)
+    const broken = await runCli(['upload', report, '--project', 'web'], { ...env, PROOFDECK_JOB: 'e2e\nFAKE' })
+    server.close()
+    expect(server.requests.map(q => new URL(q.url, server.url).searchParams.get('job'))).toEqual(['e2e', 'api-suite', 'api', 'e2e', 'e2e'])
+    expect([long.code, broken.code]).toEqual([2, 2])
+    expect(long.stderr).toContain('--job: give the job\'s name in at most 200 characters')
+    expect(broken.stderr).toContain('PROOFDECK_JOB: give the job\'s name in at most 200 characters, on one line')
   })
 
   it('names a report by its path from the working directory (its module and build), one outside it by its file name', async () => {

@@ -102,6 +102,25 @@ describe('a sharded run not all in', () => {
     expect(renderSummary(many)).toContain('Not uploaded yet: shards 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30 and 10 more.')
   })
 
+  it('jobs that share the run: each job\'s missing shards by its name; a job all in is not named', () => {
+    const jobs = receipt({
+      shards: { expected: 6, received: 3, missing: ['api 1/3', 'api 3/3', 'e2e 2/3'], jobs: [
+        { job: 'api', expected: 3, received: 1, missing: [1, 3] }, { job: 'e2e', expected: 3, received: 2, missing: [2] },
+        { job: 'unit', expected: 2, received: 2, missing: [] },
+      ] },
+    })
+    const md = renderSummary(jobs)
+    expect(md).toContain('### ⏳ Proofdeck: web #1 passing so far · 3 of 6 shards uploaded\n')
+    expect(md).toContain('> ⏳ Not uploaded yet: shards 1 and 3 of api and shard 2 of e2e. These counts are of the shards uploaded')
+    expect(renderReceipt(jobs)).toContain('  shards: 3 of 6 uploaded; not yet shards 1 and 3 of api and shard 2 of e2e (the counts are of the shards uploaded)')
+    // uploads that named no job beside a job's: their shards by number
+    const mixed = receipt({ status: 'failed', shards: { expected: 4, received: 2, missing: [2, 'e2e 1/2'], jobs: [
+      { job: null, expected: 2, received: 1, missing: [2] }, { job: 'e2e', expected: 2, received: 1, missing: [1] },
+    ] } })
+    expect(renderSummary(mixed)).toContain('### ❌ Proofdeck: web #1 failed · 2 of 4 shards uploaded\n')
+    expect(renderSummary(mixed)).toContain('Not uploaded yet: shard 2 of the uploads that named no job and shard 1 of e2e.')
+  })
+
   it('all shards in: the plain status', () => {
     const md = renderSummary(receipt({ shards: { expected: 2, received: 2, missing: [] } }))
     expect(md).toContain('### ✅ Proofdeck: web #1 passed\n')

@@ -33,6 +33,9 @@ describe('validator', () => {
     ['shard zero', ingestMetaSchema, { project: 'a', shard: '0/4' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
     ['more than 1000 shards', ingestMetaSchema, { project: 'a', shard: '1/1001' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
     ['a shard without its count', ingestMetaSchema, { project: 'a', shard: '2' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
+    ['a job', ingestMetaSchema, { project: 'a', job: ':jest: Unit tests' }, null],
+    ['a job on two lines', ingestMetaSchema, { project: 'a', job: 'e2e\nFAKE' }, 'job: The job contains a control character (a line break, tab or escape).'],
+    ['a job past 200 characters', ingestMetaSchema, { project: 'a', job: 'j'.repeat(201) }, 'job: The job is longer than 200 characters.'],
     ['a negative shard', ingestMetaSchema, { project: 'a', shard: '-1/4' }, 'shard is this upload\'s shard and the run\'s number of shards, like 2/4 (from 1/1 to 1000/1000).'],
   ])('%s', (_name, schema, input, expected) => {
     expect(sentence(schema, input)).toBe(expected)

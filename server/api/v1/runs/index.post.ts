@@ -24,6 +24,7 @@ defineRouteMeta({
       { in: 'query', name: 'startedAt', schema: { type: 'string', format: 'date-time' } },
       { in: 'query', name: 'ciAttempt', schema: { type: 'integer', minimum: 1, maximum: 32767 }, description: 'The CI\'s attempt of the workflow run (GitHub\'s GITHUB_RUN_ATTEMPT): a test the run already holds from an upload of the same attempt is another matrix leg (a failure in either fails it), from an earlier attempt a retry.' },
       { in: 'query', name: 'shard', schema: { type: 'string' }, description: 'Which shard of how many this upload is (2/4; a Playwright report\'s own config.shard otherwise): the receipt\'s `shards` then says how many of the run\'s shards are in and which are missing.' },
+      { in: 'query', name: 'job', schema: { type: 'string' }, description: 'The CI job this upload comes from (GITHUB_JOB; the CLI\'s --job): jobs that share a run key each count their own shards, and `shards.jobs` says each job\'s.' },
       { in: 'query', name: 'format', schema: { type: 'string', enum: ['junit', 'playwright', 'ctrf', 'proofdeck'] }, description: 'Overrides detection from the content.' },
     ],
     responses: {

@@ -1,0 +1,1 @@
+ALTER TABLE "run_uploads" ADD COLUMN "job" text;
