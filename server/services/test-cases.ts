@@ -43,17 +43,22 @@ const failureRateOf = (t: CaseRow): number | null => t.flakySample ? Math.min(t.
 /** `any`: every test that is not plainly stable: broken or flaky (a broken test's score is often 0), or any evidence of flakiness. */
 const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testCases.flakyScore} > 0)`
 
+/** A number that may be missing, as a key that puts a row without one last either way: past every value on the far side. */
+const lastWithout = (value: SQL, [below, above]: [number, number]) => (asc: boolean) => sql`coalesce(${value}, ${sql.raw(String(asc ? above : below))})`
+
 /**
- * The value each sort of the flaky list orders by, and its type in SQL (the cursor's key is cast to it, so a page
- * continues strictly after the last row's key). Without a value (no result counted, never flaked) a number is -1.
+ * The value each sort of the flaky list orders by, either way, and its type in SQL (the cursor's key is cast to it,
+ * so a page continues strictly after the last row's key). A test without a value (no result counted, never flaked)
+ * comes last whichever way: a failure rate lies in 0–1, a last flake's epoch within Postgres' timestamps (±1e13 s).
  */
-const FLAKY_SORT_KEYS: Record<FlakySort, { key: SQL, type: SQL }> = {
-  score: { key: sql`${testCases.flakyScore}`, type: sql`real` },
+const FLAKY_SORT_KEYS: Record<FlakySort, { key: (asc: boolean) => SQL, type: SQL }> = {
+  score: { key: () => sql`${testCases.flakyScore}`, type: sql`real` },
   failureRate: {
-    key: sql`coalesce(least(${testCases.flakyWindowFailures}::float8 / nullif(${testCases.flakySample}, 0), 1), -1)`, type: sql`float8`,
+    key: lastWithout(sql`least(${testCases.flakyWindowFailures}::float8 / nullif(${testCases.flakySample}, 0), 1)`, [-1, 2]),
+    type: sql`float8`,
   },
-  lastFlake: { key: sql`coalesce(extract(epoch from ${testCases.lastFlakeAt})::float8, -1)`, type: sql`float8` },
-  title: { key: sql`${testCases.title}`, type: sql`text` },
+  lastFlake: { key: lastWithout(sql`extract(epoch from ${testCases.lastFlakeAt})::float8`, [-1e15, 1e15]), type: sql`float8` },
+  title: { key: () => sql`${testCases.title}`, type: sql`text` },
 }
 
 /**
@@ -77,7 +82,8 @@ export async function listFlakyTests(
     query.branch
       ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
       : undefined)
-  const { key, type } = FLAKY_SORT_KEYS[sort]
+  const key = FLAKY_SORT_KEYS[sort].key(asc)
+  const type = FLAKY_SORT_KEYS[sort].type
   const order = asc ? sql`asc` : sql`desc`
   const select = () => db.select({ t: testCases, ...quarantineColumns, k: sql<number | string>`${key}` }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)

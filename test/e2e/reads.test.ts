@@ -145,9 +145,10 @@ describe('read API on the demo dataset', () => {
     const byScore = await pages('limit=100')
     expect(byScore).toHaveLength(160)
     expect(byScore.filter(t => t.label === 'broken')).toHaveLength(120)
-    const keyOf: Record<string, (t: any) => number | string> = {
+    // a test never flaked has no last flake (null)
+    const keyOf: Record<string, (t: any) => number | string | null> = {
       score: t => t.score, failureRate: t => t.failureRate, title: t => t.title,
-      lastFlake: t => t.lastFlakeAt ? Date.parse(t.lastFlakeAt) : -1,
+      lastFlake: t => t.lastFlakeAt ? Date.parse(t.lastFlakeAt) : null,
     }
     for (const [sort, get] of Object.entries(keyOf)) {
       for (const dir of ['asc', 'desc']) {
@@ -156,17 +157,20 @@ describe('read API on the demo dataset', () => {
           const listed = await pages(q)
           // every test once
           expect(listed.map(t => t.testCaseId).sort(), q).toEqual(byScore.map(t => t.testCaseId).sort())
-          // in order: by the key as asked, ties by id
+          // in order: by the key as asked, a test without one last either way, ties by id
           const expected = [...listed].sort((a, b) => {
             const [x, y] = [get(a), get(b)]
-            const byKey = x < y ? -1 : x > y ? 1 : 0
-            return (dir === 'asc' ? byKey : -byKey) || (a.testCaseId < b.testCaseId ? -1 : 1)
+            const byKey = x === y ? 0 : y === null ? -1 : x === null ? 1 : (x < y ? -1 : 1) * (dir === 'asc' ? 1 : -1)
+            return byKey || (a.testCaseId < b.testCaseId ? -1 : 1)
           })
           expect(listed.map(t => t.testCaseId), q).toEqual(expected.map(t => t.testCaseId))
         }
       }
     }
     expect(new Set(byScore.map(t => t.lastFlakeAt)).size).toBe(3)
+    // never flaked: last whichever way
+    const oldestFirst = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=lastFlake&dir=asc&limit=1')
+    expect(oldestFirst.items[0]).toMatchObject({ lastFlakeAt: '2026-08-02T10:00:00.000Z' })
     // the defaults: a title ascending, a number descending
     expect((await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&limit=2')).items.map((t: any) => t.title)).toEqual([name(0), name(1)])
     const rate = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=failureRate&limit=1')
