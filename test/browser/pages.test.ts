@@ -385,6 +385,13 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.waitForURL(url => url.searchParams.get('sort') === 'failureRate' && !url.searchParams.has('dir'))
     await expect.poll(titlesShown).toEqual(await titlesOf('&sort=failureRate'))
     await shoot('flaky-sorted')
+    // a link into the pages of another order (a cursor of the score order, sorted by test): the page says so, and one
+    // click opens the first page of the order asked
+    await open(`/projects/${slug}/flaky?label=any&sort=title&cursor=${encodeURIComponent(second.nextCursor!)}`, 'page-error')
+    expect(await page.getByTestId('page-error').textContent()).toContain('belongs to another order or filter of this list')
+    await page.getByTestId('page-error').getByRole('button', { name: 'First page' }).click()
+    await page.waitForURL(url => url.searchParams.get('sort') === 'title' && !url.searchParams.has('cursor'))
+    await expect.poll(titlesShown).toEqual(await titlesOf('&sort=title'))
     // on a phone the table hides the failure rate and last flake columns: a select offers every order either way and
     // says the one the list is in, and the column it follows stays in view
     await page.setViewportSize(PHONE)
