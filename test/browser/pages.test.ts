@@ -678,6 +678,10 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const picker = page.getByTestId('compare-picker')
     await expect.poll(() => picker.textContent()).toMatch(/^#1 main .* · 2026-05-01 .* · passed$/)
     expect(await picker.textContent()).not.toContain(oldest.id)
+    // its search box has a name of its own (a placeholder is not one)
+    await picker.click()
+    await expect.poll(() => page.getByRole('combobox', { name: 'Filter the runs', exact: true }).count()).toBe(1)
+    await page.keyboard.press('Escape')
     await page.screenshot({ path: `${ARTIFACTS}/compare-older-run.png` })
   })
 
