@@ -449,10 +449,18 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const candidate = page.getByTestId('merge-candidate').filter({ has: page.getByTestId('merge-candidate-locator') }).first()
     await candidate.waitFor()
     const itsLocator = await candidate.getByTestId('merge-candidate-locator').textContent()
-    await candidate.click()
+    // picked from the keyboard: the question that names it takes the focus (read out; Back, then Merge, a Tab away),
+    // and Back gives it to the candidate again
+    await candidate.focus()
+    await page.keyboard.press('Enter')
+    const focused = () => page.evaluate(() => `${document.activeElement?.getAttribute('data-testid')}: ${document.activeElement?.textContent}`)
+    await expect.poll(focused).toMatch(/^merge-question: /)
     const confirm = (await page.getByTestId('cluster-merge').locator('p').first().textContent())!.replace(/\s+/g, ' ')
     expect(confirm).toContain(`(${source.locator}) into `)
     expect(confirm).toContain(`(${itsLocator})?`)
+    await page.getByTestId('cluster-merge').getByRole('button', { name: 'Back' }).click()
+    await expect.poll(focused).toMatch(/^merge-candidate: /)
+    expect(await focused()).toContain(itsLocator)
     await page.keyboard.press('Escape')
     // and two causes with one message that the fingerprint keys on their files (an assertion of values alone): each
     // says where it failed, in the list, among the merge candidates and in the confirmation
