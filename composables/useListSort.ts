@@ -13,9 +13,12 @@ export function useListSort(
     const key = current().sort || fallback()
     return { key, dir: (current().dir || natural(key)) as 'asc' | 'desc' }
   })
-  function sortBy(key: string) {
-    const dir = sort.value.key === key ? (sort.value.dir === 'asc' ? 'desc' : 'asc') : natural(key)
+  /** An order as chosen whole (a phone's sort select): a column and its direction. */
+  function sortTo(key: string, dir: 'asc' | 'desc') {
     set({ sort: key, dir: dir === natural(key) ? null : dir })
   }
-  return { sort, sortBy }
+  function sortBy(key: string) {
+    sortTo(key, sort.value.key === key ? (sort.value.dir === 'asc' ? 'desc' : 'asc') : natural(key))
+  }
+  return { sort, sortBy, sortTo }
 }

@@ -10,10 +10,19 @@ export interface NamedTest {
   suitePath: readonly string[]
 }
 
-/** A JVM (or .NET, or pytest) class by its qualified binary name: optional package, class, nested classes after `$`. */
-const QUALIFIED_CLASS = /^((?:[A-Za-z_]\w*\.)*)([A-Z]\w*(?:\$[A-Za-z_]\w*)*)$/
-/** A method as JUnit 5 names it (`contextLoads()`, `adds(int, int)`), parameters and all. */
-const METHOD = /^[A-Za-z_$][\w$]*\(.*\)$/
+/**
+ * The two patterns a test's name is read by, as sources that JavaScript and Postgres regular expressions read alike
+ * (ASCII classes spelled out, no `.`): the flaky list sorts by the name in SQL (server/services/test-cases.ts).
+ * `qualifiedClass`: a JVM (or .NET, or pytest) class by its qualified binary name: optional package, class, nested
+ * classes after `$`. `method`: a method as JUnit 5 names it (`contextLoads()`, `adds(int, int)`), parameters and all
+ * (on one line).
+ */
+export const NAME_PATTERNS = {
+  qualifiedClass: String.raw`^((?:[A-Za-z_][A-Za-z0-9_]*\.)*)([A-Z][A-Za-z0-9_]*(?:\$[A-Za-z_][A-Za-z0-9_]*)*)$`,
+  method: String.raw`^[A-Za-z_$][A-Za-z0-9_$]*\([^\n\r\u2028\u2029]*\)$`,
+}
+const QUALIFIED_CLASS = new RegExp(NAME_PATTERNS.qualifiedClass)
+const METHOD = new RegExp(NAME_PATTERNS.method)
 
 /**
  * The class a test's last suite names, when it names one: its package (`com.example.api`, '' in the default package)

@@ -22,3 +22,9 @@ export function byLook<P, L>(classesOf: (look: P) => L): (look: P) => L {
     return found
   }
 }
+
+/**
+ * A native <select> in the look of Nuxt UI's inputs: the list pages' filters and a phone's sort, native on purpose
+ * (LayoutBranchSelect says why).
+ */
+export const SELECT_LOOK = 'h-8 rounded-md bg-default px-2.5 text-sm text-highlighted ring ring-inset ring-accented focus:outline-none focus-visible:ring-2 focus-visible:ring-primary'

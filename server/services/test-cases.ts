@@ -4,6 +4,7 @@ import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } 
 import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import type { GroupedPage } from '#shared/types/explorer'
 import type { FlakySort } from '#shared/search'
+import { NAME_PATTERNS } from '#shared/test-names'
 import { notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage, type CursorNames } from './pagination'
 import { repositoryOf, requireProject } from './projects'
@@ -44,16 +45,32 @@ const failureRateOf = (t: CaseRow): number | null => t.flakySample ? Math.min(t.
 const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testCases.flakyScore} > 0)`
 
 /**
- * The value each sort of the flaky list orders by, and its type in SQL (the cursor's key is cast to it, so a page
- * continues strictly after the last row's key). Without a value (no result counted, never flaked) a number is -1.
+ * A test's name as the list shows it (testName: a JVM test's classes before its method, `ApplicationTests ›
+ * contextLoads()`), in lower case: read by the same patterns, folded and compared in the C collation (ASCII letters
+ * folded, then code point order), so Postgres in any locale and PGlite order alike and a cursor continues it exactly.
  */
-const FLAKY_SORT_KEYS: Record<FlakySort, { key: SQL, type: SQL }> = {
-  score: { key: sql`${testCases.flakyScore}`, type: sql`real` },
+const LAST_SUITE = sql`${testCases.suitePath}[cardinality(${testCases.suitePath})]`
+const SHOWN_NAME = sql`lower((case
+  when ${LAST_SUITE} ~ ${NAME_PATTERNS.qualifiedClass} and (${LAST_SUITE} ~ '[.$]' or ${testCases.title} ~ ${NAME_PATTERNS.method})
+  then replace(regexp_replace(${LAST_SUITE}, '^.*[.]', ''), '$', ' › ') || ' › ' || ${testCases.title}
+  else ${testCases.title} end) collate "C")`
+
+/** A number that may be missing, as a key that puts a row without one last either way: past every value on the far side. */
+const lastWithout = (value: SQL, [below, above]: [number, number]) => (asc: boolean) => sql`coalesce(${value}, ${sql.raw(String(asc ? above : below))})`
+
+/**
+ * The value each sort of the flaky list orders by, either way, and its type in SQL (the cursor's key is cast to it,
+ * so a page continues strictly after the last row's key). A test without a value (no result counted, never flaked)
+ * comes last whichever way: a failure rate lies in 0–1, a last flake's epoch within Postgres' timestamps (±1e13 s).
+ */
+const FLAKY_SORT_KEYS: Record<FlakySort, { key: (asc: boolean) => SQL, type: SQL }> = {
+  score: { key: () => sql`${testCases.flakyScore}`, type: sql`real` },
   failureRate: {
-    key: sql`coalesce(least(${testCases.flakyWindowFailures}::float8 / nullif(${testCases.flakySample}, 0), 1), -1)`, type: sql`float8`,
+    key: lastWithout(sql`least(${testCases.flakyWindowFailures}::float8 / nullif(${testCases.flakySample}, 0), 1)`, [-1, 2]),
+    type: sql`float8`,
   },
-  lastFlake: { key: sql`coalesce(extract(epoch from ${testCases.lastFlakeAt})::float8, -1)`, type: sql`float8` },
-  title: { key: sql`${testCases.title}`, type: sql`text` },
+  lastFlake: { key: lastWithout(sql`extract(epoch from ${testCases.lastFlakeAt})::float8`, [-1e15, 1e15]), type: sql`float8` },
+  title: { key: () => SHOWN_NAME, type: sql`text` },
 }
 
 /**
@@ -77,7 +94,8 @@ export async function listFlakyTests(
     query.branch
       ? sql`exists (select 1 from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId} where ${testResults.testCaseId} = ${testCases.id} and ${runs.branch} = ${query.branch} and (${testResults.flaky} or ${testResults.status} in ('failed', 'errored')))`
       : undefined)
-  const { key, type } = FLAKY_SORT_KEYS[sort]
+  const key = FLAKY_SORT_KEYS[sort].key(asc)
+  const type = FLAKY_SORT_KEYS[sort].type
   const order = asc ? sql`asc` : sql`desc`
   const select = () => db.select({ t: testCases, ...quarantineColumns, k: sql<number | string>`${key}` }).from(testCases)
     .leftJoin(quarantines, quarantineJoin.on).leftJoin(users, quarantineJoin.by)

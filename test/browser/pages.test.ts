@@ -385,6 +385,30 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.waitForURL(url => url.searchParams.get('sort') === 'failureRate' && !url.searchParams.has('dir'))
     await expect.poll(titlesShown).toEqual(await titlesOf('&sort=failureRate'))
     await shoot('flaky-sorted')
+    // a link into the pages of another order (a cursor of the score order, sorted by test): the page says so, and one
+    // click opens the first page of the order asked
+    await open(`/projects/${slug}/flaky?label=any&sort=title&cursor=${encodeURIComponent(second.nextCursor!)}`, 'page-error')
+    expect(await page.getByTestId('page-error').textContent()).toContain('belongs to another order or filter of this list')
+    await page.getByTestId('page-error').getByRole('button', { name: 'First page' }).click()
+    await page.waitForURL(url => url.searchParams.get('sort') === 'title' && !url.searchParams.has('cursor'))
+    await expect.poll(titlesShown).toEqual(await titlesOf('&sort=title'))
+    // on a phone the table hides the failure rate and last flake columns: a select offers every order either way and
+    // says the one the list is in, and the column it follows stays in view
+    await page.setViewportSize(PHONE)
+    await settled(PHONE.width, PHONE.height)
+    await open(`/projects/${slug}/flaky?label=any&sort=lastFlake`, 'flaky-table')
+    const order = page.getByRole('combobox', { name: 'Sort by', exact: true })
+    await expect.poll(() => order.locator('option:checked').textContent()).toBe('Last flake, newest first')
+    expect(await page.getByTestId('sort-lastFlake').isVisible()).toBe(true)
+    expect(await page.getByTestId('sort-failureRate').isVisible()).toBe(false)
+    await order.selectOption({ label: 'Failed for good, lowest first' })
+    await page.waitForURL(url => url.searchParams.get('sort') === 'failureRate' && url.searchParams.get('dir') === 'asc')
+    await expect.poll(titlesShown).toEqual(await titlesOf('&sort=failureRate&dir=asc'))
+    expect(await page.getByTestId('sort-failureRate').isVisible()).toBe(true)
+    await page.screenshot({ path: `${ARTIFACTS}/flaky-sorted-phone.png` })
+    await page.setViewportSize(LAPTOP)
+    await settled(LAPTOP.width, LAPTOP.height)
+    expect(await order.isVisible()).toBe(false)
     await open(`/projects/${slug}/flaky`, 'flaky-table')
     await page.getByTestId('label-filter').getByRole('tab', { name: 'Broken' }).click()
     await page.waitForURL(/label=broken/)
@@ -425,10 +449,18 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const candidate = page.getByTestId('merge-candidate').filter({ has: page.getByTestId('merge-candidate-locator') }).first()
     await candidate.waitFor()
     const itsLocator = await candidate.getByTestId('merge-candidate-locator').textContent()
-    await candidate.click()
+    // picked from the keyboard: the question that names it takes the focus (read out; Back, then Merge, a Tab away),
+    // and Back gives it to the candidate again
+    await candidate.focus()
+    await page.keyboard.press('Enter')
+    const focused = () => page.evaluate(() => `${document.activeElement?.getAttribute('data-testid')}: ${document.activeElement?.textContent}`)
+    await expect.poll(focused).toMatch(/^merge-question: /)
     const confirm = (await page.getByTestId('cluster-merge').locator('p').first().textContent())!.replace(/\s+/g, ' ')
     expect(confirm).toContain(`(${source.locator}) into `)
     expect(confirm).toContain(`(${itsLocator})?`)
+    await page.getByTestId('cluster-merge').getByRole('button', { name: 'Back' }).click()
+    await expect.poll(focused).toMatch(/^merge-candidate: /)
+    expect(await focused()).toContain(itsLocator)
     await page.keyboard.press('Escape')
     // and two causes with one message that the fingerprint keys on their files (an assertion of values alone): each
     // says where it failed, in the list, among the merge candidates and in the confirmation
@@ -654,6 +686,10 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     const picker = page.getByTestId('compare-picker')
     await expect.poll(() => picker.textContent()).toMatch(/^#1 main .* · 2026-05-01 .* · passed$/)
     expect(await picker.textContent()).not.toContain(oldest.id)
+    // its search box has a name of its own (a placeholder is not one)
+    await picker.click()
+    await expect.poll(() => page.getByRole('combobox', { name: 'Filter the runs', exact: true }).count()).toBe(1)
+    await page.keyboard.press('Escape')
     await page.screenshot({ path: `${ARTIFACTS}/compare-older-run.png` })
   })
 

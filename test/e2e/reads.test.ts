@@ -3,10 +3,11 @@ import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprot
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryDb, startDemoServer, startServer, type TestServer } from './server'
 import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
+import { testName } from '#shared/test-names'
 
-/** A JUnit report: [title, file, seconds, failed?] per test. */
-function junit(tests: [string, string, number, boolean?][]): string {
-  const cases = tests.map(([title, file, time, failed]) => `<testcase classname="explorer" name="${title}" file="${file}" time="${time}">${
+/** A JUnit report: [title, file, seconds, failed?, classname?] per test. */
+function junit(tests: [string, string, number, boolean?, string?][]): string {
+  const cases = tests.map(([title, file, time, failed, classname = 'explorer']) => `<testcase classname="${classname}" name="${title}" file="${file}" time="${time}">${
     failed ? '<failure message="expected 200, got 500">AssertionError: expected 200, got 500</failure>' : ''}</testcase>`)
   return `<?xml version="1.0"?><testsuite name="explorer" tests="${tests.length}">${cases.join('')}</testsuite>`
 }
@@ -131,12 +132,16 @@ describe('read API on the demo dataset', () => {
   it('sorts flaky tests by score, failure rate, last flake or title, either way, paging every test once through ties', async () => {
     // 400 tests in 4 runs: 120 fail every run (broken: failure rate 1, score 0, never flaked), 20 fail only in the
     // second run and 20 only in the third (a flip each: a score, a failure rate of 1 in 4, a last flake per run); ties
-    // at every page boundary of the largest page
+    // at every page boundary of the largest page. Titles in either case, and JVM tests named by class and method
+    // (listed as `Zulu › a010()`, which sorts after `sorted 011` though its title sorts before it)
     const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
-    const name = (i: number) => `sorted ${String(i).padStart(3, '0')}`
+    const pad = (i: number) => String(i).padStart(3, '0')
+    const name = (i: number) => i % 5 === 0 ? `a${pad(i)}()` : `${i % 5 === 1 ? 'S' : 's'}orted ${pad(i)}`
+    const classOf = (i: number) => i % 5 === 0 ? `com.example.${i % 2 ? 'Alpha' : 'Zulu'}` : undefined
     const failsIn = (i: number, run: number) => i < 120 || (i < 140 && run === 2) || (i >= 140 && i < 160 && run === 3)
     for (const run of [1, 2, 3, 4]) {
-      const tests = Array.from({ length: 400 }, (_, i) => [name(i), 'tests/sorted.spec.ts', 0.01, failsIn(i, run)] as [string, string, number, boolean])
+      const tests = Array.from({ length: 400 }, (_, i) =>
+        [name(i), 'tests/sorted.spec.ts', 0.01, failsIn(i, run), classOf(i)] as [string, string, number, boolean, string?])
       const r = await upload(server, [{ name: 'junit.xml', content: junit(tests) }],
         { key, query: { project: 'flaky-sorts', branch: 'main', startedAt: `2026-08-0${run}T10:00:00Z`, runKey: `sorts-${run}` } })
       expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBeLessThan(300)
@@ -145,9 +150,10 @@ describe('read API on the demo dataset', () => {
     const byScore = await pages('limit=100')
     expect(byScore).toHaveLength(160)
     expect(byScore.filter(t => t.label === 'broken')).toHaveLength(120)
-    const keyOf: Record<string, (t: any) => number | string> = {
-      score: t => t.score, failureRate: t => t.failureRate, title: t => t.title,
-      lastFlake: t => t.lastFlakeAt ? Date.parse(t.lastFlakeAt) : -1,
+    // a test by the name the list shows, in either case; a test never flaked has no last flake (null)
+    const keyOf: Record<string, (t: any) => number | string | null> = {
+      score: t => t.score, failureRate: t => t.failureRate, title: t => testName(t).toLowerCase(),
+      lastFlake: t => t.lastFlakeAt ? Date.parse(t.lastFlakeAt) : null,
     }
     for (const [sort, get] of Object.entries(keyOf)) {
       for (const dir of ['asc', 'desc']) {
@@ -156,19 +162,23 @@ describe('read API on the demo dataset', () => {
           const listed = await pages(q)
           // every test once
           expect(listed.map(t => t.testCaseId).sort(), q).toEqual(byScore.map(t => t.testCaseId).sort())
-          // in order: by the key as asked, ties by id
+          // in order: by the key as asked, a test without one last either way, ties by id
           const expected = [...listed].sort((a, b) => {
             const [x, y] = [get(a), get(b)]
-            const byKey = x < y ? -1 : x > y ? 1 : 0
-            return (dir === 'asc' ? byKey : -byKey) || (a.testCaseId < b.testCaseId ? -1 : 1)
+            const byKey = x === y ? 0 : y === null ? -1 : x === null ? 1 : (x < y ? -1 : 1) * (dir === 'asc' ? 1 : -1)
+            return byKey || (a.testCaseId < b.testCaseId ? -1 : 1)
           })
           expect(listed.map(t => t.testCaseId), q).toEqual(expected.map(t => t.testCaseId))
         }
       }
     }
     expect(new Set(byScore.map(t => t.lastFlakeAt)).size).toBe(3)
-    // the defaults: a title ascending, a number descending
-    expect((await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&limit=2')).items.map((t: any) => t.title)).toEqual([name(0), name(1)])
+    // never flaked: last whichever way
+    const oldestFirst = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=lastFlake&dir=asc&limit=1')
+    expect(oldestFirst.items[0]).toMatchObject({ lastFlakeAt: '2026-08-02T10:00:00.000Z' })
+    // the defaults: a title ascending (by the name shown, in either case), a number descending
+    expect((await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&limit=18')).items.slice(15).map(testName))
+      .toEqual(['Alpha › a155()', 'Sorted 001', 'sorted 002'])
     const rate = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=failureRate&limit=1')
     expect(rate.items[0]).toMatchObject({ label: 'broken', failureRate: 1, sample: 4 })
     const flipped = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=lastFlake&limit=1')
@@ -180,7 +190,7 @@ describe('read API on the demo dataset', () => {
     expect((await get('/api/projects/flaky-sorts/flaky-tests?dir=up')).body.message).toMatch(/dir is asc or desc/)
     // grouped by owner, each section in the order asked
     const grouped = await ok('/api/projects/flaky-sorts/flaky-tests?label=any&sort=title&dir=desc&groupBy=owner&limit=3')
-    expect(grouped.groups[0].items.map((t: any) => t.title)).toEqual([name(159), name(158), name(157)])
+    expect(grouped.groups[0].items.map(testName)).toEqual(['Zulu › a150()', 'Zulu › a140()', 'Zulu › a130()'])
   })
 
   it('a run counts results, not attempts, and a pass on retry is flaky, never failed', async () => {
