@@ -265,7 +265,7 @@ function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
     values: {
       runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
       buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
-      status: 'empty', format, startedAt,
+      job: meta.job ?? null, status: 'empty', format, startedAt,
     },
   }
 }
@@ -360,6 +360,8 @@ async function applyUpload(
   await tx.update(runs).set({
     errors: [...run.errors, ...fresh.flatMap(f => f.report.errors)],
     durationMs: duration.length ? Math.max(run.durationMs ?? 0, ...duration) : run.durationMs,
+    // the run's job while every upload names the same one (runs.job)
+    job: run.job === how.job ? run.job : null,
     updatedAt: new Date(),
   }).where(eq(runs.id, run.id))
   const stored = await refreshRunCounts(tx, run.id)

@@ -151,12 +151,14 @@ export async function findRun(scope: Scope, runId: string) {
 
 /**
  * "The run before" the outer `runs` row, one rule wherever it is said (the run page, compare, MCP get_run, the
- * run.recovered webhook): the latest earlier run of its project on the branch `on` picks with the same environment (a
- * matrix leg uploaded with --environment is compared with its own leg, not with another leg of the same commit),
- * runs that stored no test left out. Walks runs_project_branch_env_started_idx.
+ * run.recovered webhook): the latest earlier run of its project on the branch `on` picks, of the same CI job and
+ * environment (a project's unit and e2e jobs each upload their own runs, and a matrix leg uploaded with --environment is
+ * another leg's of the same commit: each is compared with its own), runs that stored no test left out. Walks
+ * runs_project_branch_env_started_idx.
  */
 const runBeforeOn = (on: SQL) => sql`(select p.id from ${runs} p where p.project_id = ${runs.projectId} and ${on}
-    and coalesce(p.environment, '') = coalesce(${runs.environment}, '') and p.status <> 'empty'
+    and coalesce(p.environment, '') = coalesce(${runs.environment}, '') and coalesce(p.job, '') = coalesce(${runs.job}, '')
+    and p.status <> 'empty'
     and (p.started_at, p.id) < (${runs.startedAt}, ${runs.id}) order by p.started_at desc, p.id desc limit 1)`
 
 /** The id of the run before the outer `runs` row on its own branch (null branch: runs without one). */
@@ -441,7 +443,7 @@ async function readRun(
   }), r => ['', r.id], runResultsList(runId, query))
   const newFailures = groups.reduce((n, g) => n + g.newFailures, 0)
   return {
-    ...toRunSummary(run, slug), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
+    ...toRunSummary(run, slug), job: run.job, repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
     errors: run.errors.map(e => e.message), failureGroups: groups,
     novelty: hasBase
       ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures, defaultBranch: row.defaultBranch }

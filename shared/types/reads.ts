@@ -167,10 +167,12 @@ export interface RunDetail extends RunSummary {
    * labelled flaky there), and that branch; null when the default branch has no run before this one.
    */
   novelty: { new: number, known: number, defaultBranch: string } | null
+  /** The CI job its uploads name, when they all name the same one (a run of several jobs, or of none, has null). */
+  job: string | null
   /**
    * The run this one is compared with by default (get_run's compareTo "previous", the compare page): the previous run of
-   * its branch and environment (`previous`), else, for its first there, the default branch's latest of its environment
-   * before it (`default_branch`); runs that stored no test are passed over.
+   * its branch, CI job and environment (`previous`), else, for its first there, the default branch's latest of its job
+   * and environment before it (`default_branch`); runs that stored no test are passed over.
    */
   previousRunId: string | null
   previousRunReason: 'previous' | 'default_branch' | null

@@ -199,9 +199,27 @@ describe('webhooks', () => {
     const fresh = await leg('node-22', [])
     expect(await detail(fresh)).toMatchObject({ previousRunId: null, previousRunReason: null })
     expect((await compared(fresh)).base).toBeNull()
+    // a project's unit and e2e jobs each upload runs of their own: each job is compared with its own
+    const job = async (name: string | null, failing: string[], runKey = `legs-${++runs}`) => {
+      const content = JSON.stringify({ ...JSON.parse(report(failing)), results: [...JSON.parse(report(failing)).results, { title: `${name} works`, status: 'passed' }] })
+      const r = await upload(server, [{ name: `${name}.json`, content }],
+        { key: ingestKey, query: { project: 'legs', branch: 'main', environment: 'ci', runKey, ...name ? { job: name } : {} } })
+      expect(r.status, JSON.stringify(r.body)).toBe(201)
+      return r.body.runId as string
+    }
+    await job('unit', [])
+    const e2e = await job('e2e', [])
+    await job('unit', ['checkout pays'])
+    const e2eAgain = await job('e2e', [])
+    expect(await detail(e2eAgain)).toMatchObject({ job: 'e2e', previousRunId: e2e, previousRunReason: 'previous' })
+    const unitFixed = await job('unit', [])
+    // a run its jobs share has no job of its own, and is compared with runs of several jobs (or none)
+    const shared = `legs-${++runs}`
+    await job('unit', [], shared)
+    expect(await detail(await job('e2e', [], shared))).toMatchObject({ job: null })
     await settled()
     const recovered = delivered('/legs').map(r => JSON.parse(r.body).run.id)
-    expect(recovered).toEqual([node18Fixed])
+    expect(recovered).toEqual([node18Fixed, unitFixed])
   })
 
   it('sends run.recovered for a run two sharded jobs share only once each job\'s last shard is in', async () => {

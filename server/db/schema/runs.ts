@@ -19,6 +19,11 @@ export const runs = pgTable('runs', {
   commitMessage: text(),
   buildUrl: text(),
   environment: text(),
+  /**
+   * The CI job its uploads name (run_uploads.job), when they all name the same one: "the run before" a run is its
+   * job's (services/runs.ts). Null when none names one or they name several.
+   */
+  job: text(),
   status: runStatusEnum().notNull(),
   format: reportFormatEnum().notNull(),
   startedAt: timestamp({ withTimezone: true }).notNull(),
@@ -45,9 +50,9 @@ export const runs = pgTable('runs', {
   uniqueIndex('runs_project_number_idx').on(t.projectId, t.number),
   index('runs_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   index('runs_project_branch_started_idx').on(t.projectId, t.branch, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
-  // "the run before" a run is its environment's (services/runs.ts runBeforeOn): a matrix leg's is found by one probe,
-  // and an environment new to its branch reads no other environment's runs
-  index('runs_project_branch_env_started_idx').on(t.projectId, t.branch, sql`coalesce(${t.environment}, '')`, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  // "the run before" a run is its job's and environment's (services/runs.ts runBeforeOn): a matrix leg's is found by
+  // one probe, and a job or environment new to its branch reads no other's runs
+  index('runs_project_branch_env_started_idx').on(t.projectId, t.branch, sql`coalesce(${t.environment}, '')`, sql`coalesce(${t.job}, '')`, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   // the runs list by status (failed runs, runs with no tests) and its count of matches walk only those runs: through
   // the project's index, a status no run has read every run of the project (52 ms at 100,000 runs)
   index('runs_project_status_started_idx').on(t.projectId, t.status, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),

@@ -1,1 +1,0 @@
-CREATE INDEX "runs_project_branch_env_started_idx" ON "runs" USING btree ("project_id","branch",coalesce("environment", ''),"started_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);

@@ -1,0 +1,2 @@
+ALTER TABLE "runs" ADD COLUMN "job" text;--> statement-breakpoint
+CREATE INDEX "runs_project_branch_env_started_idx" ON "runs" USING btree ("project_id","branch",coalesce("environment", ''),coalesce("job", ''),"started_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
