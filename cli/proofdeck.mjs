@@ -221,7 +221,7 @@ async function comment(receipt, markdown, values, env) {
   if (values['no-comment'] || ['0', 'false', 'no', 'off'].includes((env.PROOFDECK_COMMENT ?? '').toLowerCase())) return
   const target = commentTarget(env)
   if (!target) return
-  const job = commentJob(env, values.environment || undefined)
+  const job = commentJob(env, values.environment || undefined, !!receipt.shards)
   const legacy = job ? commentMarker(receipt.project) : undefined
   const marker = commentMarker(receipt.project, job)
   const { ok, line } = await upsertComment(target, marker, markdown, Number(values.timeout) * 1000, legacy, receipt)

@@ -61,8 +61,7 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
       provider: 'gitlab', branch: env.CI_COMMIT_REF_NAME, defaultBranch: env.CI_DEFAULT_BRANCH, commit: env.CI_COMMIT_SHA, commitMessage: env.CI_COMMIT_MESSAGE,
       buildUrl: env.CI_JOB_URL || env.CI_PIPELINE_URL, runKey: env.CI_JOB_ID ? `gl-${env.CI_PIPELINE_ID}-${env.CI_JOB_ID}` : undefined,
       ...start('CI_JOB_STARTED_AT', 'CI_PIPELINE_CREATED_AT'),
-      // `parallel: 4` names its jobs `test 1/4` … `test 4/4`: shards of one job `test`
-      job: job(env.CI_JOB_NAME?.replace(/ \d+\/\d+$/, '')),
+      job: job(gitlabJob(env.CI_JOB_NAME)),
     })
   }
   if (env.CIRCLECI === 'true') {
@@ -116,3 +115,6 @@ export function detectCi(env, readFile = () => { throw new Error('no reader') })
   }
   return { provider: null }
 }
+
+/** GitLab's job name without a `parallel:` job's number: `parallel: 4` names its jobs `test 1/4` … `test 4/4`, shards of `test`. */
+export const gitlabJob = name => name?.replace(/ \d+\/\d+$/, '')

@@ -1,6 +1,7 @@
 // Pull/merge request comments: one per pull request (GitHub Actions) or merge request (GitLab CI) and project,
 // created on the first upload and updated in place after that, found again by a hidden marker.
 import { readFileSync } from 'node:fs'
+import { gitlabJob } from './ci.mjs'
 
 /** Pages of comments read while looking for ours (100 each). */
 const MAX_PAGES = 30
@@ -11,11 +12,14 @@ export const commentMarker = (project, job) =>
 
 /**
  * The CI job a comment belongs to: each job of a pull request keeps its own comment, so a second job's green run does
- * not overwrite a first job's red one. GitLab's shards (`test 1/3`) are jobs, and runs, of their own; a GitHub matrix's
- * legs share their job's id, and `environment` (--environment) tells apart the legs that are runs of their own.
+ * not overwrite a first job's red one. GitLab's `parallel:` jobs (`test 1/3`) are runs of their own, each with its
+ * comment, unless they upload as shards of one run (`sharded`: --shard), which has one comment as GitHub's sharded
+ * matrix legs do (they share their job's id); `environment` (--environment) tells apart the legs that are runs of
+ * their own.
  */
-export function commentJob(env, environment) {
-  return [env.GITHUB_JOB || env.CI_JOB_NAME, environment].filter(Boolean).join('/') || undefined
+export function commentJob(env, environment, sharded = false) {
+  const gitlab = sharded ? gitlabJob(env.CI_JOB_NAME) : env.CI_JOB_NAME
+  return [env.GITHUB_JOB || gitlab, environment].filter(Boolean).join('/') || undefined
 }
 
 /** The pull request number of a GitHub Actions event (pull_request, pull_request_target, or a comment on one). */

@@ -300,6 +300,14 @@ describe('pull/merge request comments', () => {
     expect(byJob('e2e')).toHaveLength(1)
     expect(byJob('e2e')[0]!.body).toMatch(/^<!-- proofdeck:pr-web:e2e -->\n### ❌/)
 
+    // a parallel: job's shards of one run (the docs' recipe) share one note, which ends on the whole run, not on ⏳
+    for (const n of [1, 2]) {
+      await cli(report(`gl-pytest-${n}.xml`, { [`shard ${n} works`]: '' }), named(String(20 + n), `pytest ${n}/2`), '--run-key', 'gl-9-pytest', '--shard', `${n}/2`)
+    }
+    expect(byJob('pytest')).toHaveLength(1)
+    expect(byJob('pytest')[0]!.body).toMatch(/^<!-- proofdeck:pr-web:pytest -->\n### ✅/)
+    expect(gitlab.notes.filter(n => n.body.includes('proofdeck:pr-web:pytest%20'))).toHaveLength(0)
+
     const before = github.requests.length + gitlab.requests.length
     const off = await cli(report('off-1.xml', pr(false, false)), ghEnv('103'), '--no-comment')
     const offByEnv = await cli(report('off-2.xml', pr(false, false)), { ...glEnv('3'), PROOFDECK_COMMENT: '0' })

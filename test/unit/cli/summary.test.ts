@@ -238,10 +238,13 @@ describe('commentTarget', () => {
   it.each([
     ['a GitHub job', { GITHUB_JOB: 'e2e' }, undefined, 'e2e'],
     ['a GitHub matrix leg with --environment', { GITHUB_JOB: 'test' }, 'node-20', 'test/node-20'],
-    ['a shard of a GitLab parallel job (a run of its own)', { CI_JOB_NAME: 'rspec 2/3' }, undefined, 'rspec 2/3'],
+    ['a GitLab parallel job uploading runs of its own', { CI_JOB_NAME: 'rspec 2/3' }, undefined, 'rspec 2/3', false],
+    // the docs' recipe: --run-key "gl-$CI_PIPELINE_ID-test" --shard: one run, one note (a review saw three, two stuck on ⏳)
+    ['a GitLab parallel job uploading shards of one run', { CI_JOB_NAME: 'rspec 2/3' }, undefined, 'rspec', true],
+    ['a GitHub sharded matrix leg', { GITHUB_JOB: 'e2e' }, undefined, 'e2e', true],
     ['a GitLab matrix job', { CI_JOB_NAME: 'test: [node18]' }, undefined, 'test: [node18]'],
     ['no job', {}, undefined, undefined],
-  ])('keeps a comment per CI job: %s', (_name, env, environment, job) => {
-    expect(commentJob(env, environment)).toBe(job)
+  ])('keeps a comment per CI job: %s', (_name, env, environment, job, sharded = false) => {
+    expect(commentJob(env, environment, sharded)).toBe(job)
   })
 })
