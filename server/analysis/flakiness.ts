@@ -200,10 +200,19 @@ function countFlips(
       if (!passedAt || streak.failures.length >= brokenStreak) continue
       if (streak.atEdge && olderOf(branch)) continue
       if (branch !== (defaultBranch ?? '') && inherited(streak.failures)) continue
-      if (streak.failures.filter(s => add(s, 'flip')).length) flips++
+      if (onePerCommit(streak.failures).filter(s => add(s, 'flip')).length) flips++
     }
   }
   return flips
+}
+
+/**
+ * A burst's failures one per commit: a commit that broke the test fails it in every job that runs it (unit and race
+ * jobs, matrix legs), and a fix pushed next is one commit's failure that passed again, not two signs of flakiness.
+ */
+function onePerCommit(failures: FlakyObservation[]): FlakyObservation[] {
+  const seen = new Set<string>()
+  return failures.filter(o => o.commit == null || (!seen.has(o.commit) && !!seen.add(o.commit)))
 }
 
 /**

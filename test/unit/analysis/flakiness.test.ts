@@ -46,6 +46,8 @@ describe('assessFlakiness', () => {
     ['PPPPFPPPPP', 'stable', 1, 'one isolated flip is not enough on its own'],
     ['PPFPPPFPPP', 'flaky', 2, 'two isolated flips'],
     ['PPFFPPPPPP', 'flaky', 2, 'a two-run burst closed by a pass'],
+    // a review's Go test: a commit broke it in both the unit and the race job, and the next commit fixed it
+    ['PPPPF=FPPPPP', 'stable', 1, 'one commit failing in two jobs, then fixed, is one burst\'s one failure'],
     ['PPPFFFFFFPPP', 'stable', 0, 'a regression fixed later is not flaky'],
     ['PPPPPPPFFF', 'broken', 0, 'failing consistently now'],
     ['PPRPPFPPFFFF', 'broken', 2, 'a flaky test that is now broken is broken'],
