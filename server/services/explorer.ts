@@ -7,6 +7,7 @@ import type { ListExplorerTestsQuery } from '#shared/schemas/reads'
 import { REGRESSION_MIN_TIMED, SLOWER_MS, SLOWER_RATIO, type ExplorerSort } from '#shared/search'
 import type { ExplorerPage, ExplorerTest, ExplorerWindow } from '#shared/types/explorer'
 import { decodeCursor, listOf, toPage } from './pagination'
+import { SHOWN_NAME, lastWithout } from './sort-keys'
 import { requireProject } from './projects'
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import type { Scope } from './scope'
@@ -42,15 +43,18 @@ interface Row {
   k: number | string
 }
 
-/** The SQL value each sort orders by: a number (nulls as -1, below every real value) or the title. */
-const SORT_KEYS: Record<ExplorerSort, SQL> = {
-  title: sql`test_cases.title`,
-  runs: sql`s.runs::float8`,
-  failureRate: sql`s.failed::float8 / s.runs`,
-  flakiness: sql`test_cases.flaky_score::float8`,
-  p50: sql`coalesce(s.p50, -1)::float8`,
-  p95: sql`coalesce(s.p95, -1)::float8`,
-  change: sql`coalesce((s.p50 - s.prev_p50)::float8 / nullif(s.prev_p50, 0), -1)`,
+/**
+ * The SQL value each sort orders by, either way: a number (a test without one last whichever way: a duration is at
+ * least 0, a change at least -1) or the name the list shows (SHOWN_NAME, as the flaky list sorts it).
+ */
+const SORT_KEYS: Record<ExplorerSort, (asc: boolean) => SQL> = {
+  title: () => SHOWN_NAME,
+  runs: () => sql`s.runs::float8`,
+  failureRate: () => sql`s.failed::float8 / s.runs`,
+  flakiness: () => sql`test_cases.flaky_score::float8`,
+  p50: lastWithout(sql`s.p50::float8`, [-2, 1e15]),
+  p95: lastWithout(sql`s.p95::float8`, [-2, 1e15]),
+  change: lastWithout(sql`(s.p50 - s.prev_p50)::float8 / nullif(s.prev_p50, 0)`, [-2, 1e15]),
 }
 /** isSlower (analysis/durations.ts) in SQL, for the regressions view's filter. */
 const REGRESSION = sql`s.prev_p50 is not null and s.p50 >= s.prev_p50 * ${SLOWER_RATIO}::numeric and s.p50 - s.prev_p50 >= ${SLOWER_MS}::int`
@@ -78,7 +82,7 @@ export async function listExplorerTests(scope: Scope, projectSlug: string, query
   const asc = (query.dir ?? (sort === 'title' ? 'asc' : 'desc')) === 'asc'
   const list = listOf('explorer', project.id, query.view, sort, asc, query.query, query.status, query.flaky, query.owner, query.days)
   const after = decodeCursor<number | string>(query.cursor, sort === 'title' ? 'string' : 'number', list)
-  const key = SORT_KEYS[sort]
+  const key = SORT_KEYS[sort](asc)
   const cursorKey = sort === 'title' ? sql`${after?.key}::text` : sql`${after?.key}::float8`
   const filters = [
     query.view === 'regressions' ? REGRESSION : undefined,

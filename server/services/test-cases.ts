@@ -4,9 +4,9 @@ import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } 
 import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import type { GroupedPage } from '#shared/types/explorer'
 import type { FlakySort } from '#shared/search'
-import { NAME_PATTERNS } from '#shared/test-names'
 import { notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage, type CursorNames } from './pagination'
+import { SHOWN_NAME, lastWithout } from './sort-keys'
 import { repositoryOf, requireProject } from './projects'
 import { clipError, FAILED_RESULT, SKIP_REASON, withSkipReason } from './runs'
 import { rowsOf } from '../db/sql'
@@ -43,20 +43,6 @@ const failureRateOf = (t: CaseRow): number | null => t.flakySample ? Math.min(t.
 
 /** `any`: every test that is not plainly stable: broken or flaky (a broken test's score is often 0), or any evidence of flakiness. */
 const ANY_LABEL = sql`(${testCases.flakyLabel} in ('broken', 'flaky') or ${testCases.flakyScore} > 0)`
-
-/**
- * A test's name as the list shows it (testName: a JVM test's classes before its method, `ApplicationTests ›
- * contextLoads()`), in lower case: read by the same patterns, folded and compared in the C collation (ASCII letters
- * folded, then code point order), so Postgres in any locale and PGlite order alike and a cursor continues it exactly.
- */
-const LAST_SUITE = sql`${testCases.suitePath}[cardinality(${testCases.suitePath})]`
-const SHOWN_NAME = sql`lower((case
-  when ${LAST_SUITE} ~ ${NAME_PATTERNS.qualifiedClass} and (${LAST_SUITE} ~ '[.$]' or ${testCases.title} ~ ${NAME_PATTERNS.method})
-  then replace(regexp_replace(${LAST_SUITE}, '^.*[.]', ''), '$', ' › ') || ' › ' || ${testCases.title}
-  else ${testCases.title} end) collate "C")`
-
-/** A number that may be missing, as a key that puts a row without one last either way: past every value on the far side. */
-const lastWithout = (value: SQL, [below, above]: [number, number]) => (asc: boolean) => sql`coalesce(${value}, ${sql.raw(String(asc ? above : below))})`
 
 /**
  * The value each sort of the flaky list orders by, either way, and its type in SQL (the cursor's key is cast to it,

@@ -515,7 +515,14 @@ describe('read API on the demo dataset', () => {
       expect(listed.map(t => t.testCaseId).sort(), q).toEqual(byRate.map(t => t.testCaseId).sort())
     }
     const byTitle = (await pages('limit=100&sort=title')).map(t => t.title)
-    expect(byTitle).toEqual([...byTitle].sort((a, b) => a.localeCompare(b)))
+    expect(byTitle).toEqual([...byTitle].sort((a, b) => a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    // a test with no change to show (nothing before the window: login form) comes last whichever way changes are sorted
+    for (const dir of ['asc', 'desc']) {
+      const listed = await pages(`limit=100&sort=change&dir=${dir}`)
+      const firstMissing = listed.findIndex(t => t.change == null)
+      expect(firstMissing, dir).toBeGreaterThan(0)
+      expect(listed.slice(firstMissing).every(t => t.change == null), dir).toBe(true)
+    }
     const first = await ok('/api/projects/explorer/tests?limit=1')
     expect(first.window).toEqual({ from: '2026-06-07', to: '2026-06-20', days: 14 })
     expect(first.items[0].trend).toHaveLength(14)
