@@ -63,6 +63,24 @@ export function fileAndLine(location: string): string {
   return location.slice(Math.max(location.lastIndexOf('/'), location.lastIndexOf('\\')) + 1)
 }
 
+/**
+ * Each location as fileAndLine shows it, with as many of its folders as tell it from the others listed with it: two
+ * packages' `cart.spec.ts:14` read `admin/tests/cart.spec.ts:14` and `storefront/tests/cart.spec.ts:14`.
+ */
+export function locationsApart(locations: (string | null | undefined)[]): (location: string) => string {
+  const split = (l: string) => l.split(/[\\/]/)
+  const listed = [...new Set(locations.filter((l): l is string => !!l))].map(split)
+  return (location) => {
+    const parts = split(location)
+    const whole = parts.join('/')
+    for (let n = 1; n < parts.length; n++) {
+      const tail = parts.slice(-n).join('/')
+      if (!listed.some(o => o.join('/') !== whole && o.slice(-n).join('/') === tail)) return tail
+    }
+    return whole
+  }
+}
+
 /** What tells a cluster from another with its message: the element it waited for, else where it failed (`at cart.spec.ts:12`). */
 export function clusterWhere(c: { locator?: string | null, location?: string | null }): string | undefined {
   return c.locator ?? (c.location ? `at ${fileAndLine(c.location)}` : undefined)

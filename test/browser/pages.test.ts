@@ -492,6 +492,18 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     expect(confirmSplit).toContain(`(${where(split[0]!)}) into `)
     expect(confirmSplit).toContain(`(${where(split[1]!)})?`)
     await page.keyboard.press('Escape')
+    // two packages' files of one name (a monorepo's cart.spec.ts): the list shows the folders that tell them apart
+    const inPackage = (pkg: string) => `<testcase classname="s" name="totals in ${pkg}" file="packages/${pkg}/tests/cart.spec.ts" time="0.1">`
+      + `<failure message="expected 5 to equal 3">AssertionError: expected 5 to equal 3\n    at Context.&lt;anonymous&gt; (packages/${pkg}/tests/cart.spec.ts:12:7)`
+      + '</failure></testcase>'
+    const packages = await context.request.post(`${server.url}/api/v1/runs?project=split-packages&branch=main`, {
+      headers: { 'authorization': `Bearer ${(await made.json() as { key: string }).key}`, 'content-type': 'application/xml' },
+      data: `<testsuite name="s">${inPackage('admin')}${inPackage('storefront')}</testsuite>`,
+    })
+    expect(packages.status(), await packages.text()).toBe(201)
+    await open('/projects/split-packages/clusters', 'clusters-table')
+    await expect.poll(async () => (await page.getByTestId('cluster-location').allTextContents()).sort())
+      .toEqual(['at admin/tests/cart.spec.ts:12', 'at storefront/tests/cart.spec.ts:12'])
     await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
     // the demo triages nothing: put one cluster under investigation here rather than count on the triage test

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatPercent } from '../../../utils/format'
+import { fileAndLine, formatPercent, locationsApart } from '../../../utils/format'
 
 describe('formatPercent', () => {
   it.each([
@@ -18,5 +18,27 @@ describe('formatPercent', () => {
     [0.9996, 1, '99.96%'],
   ])('%s with %i digits is %s', (share, digits, expected) => {
     expect(formatPercent(share, digits)).toBe(expected)
+  })
+})
+
+describe('locationsApart', () => {
+  const listed = [
+    '/home/runner/work/shop/shop/packages/admin/tests/cart.spec.ts:14',
+    '/home/runner/work/shop/shop/packages/storefront/tests/cart.spec.ts:14',
+    '/builds/shop/tests/checkout.spec.ts:9',
+    'C:\\a\\shop\\tests\\login.spec.ts:3',
+    null,
+  ]
+  it.each([
+    ['two packages\' files of one name keep the folders that tell them apart', listed[0], 'admin/tests/cart.spec.ts:14'],
+    ['the other one', listed[1], 'storefront/tests/cart.spec.ts:14'],
+    ['a file no other shares reads as fileAndLine does', listed[2], 'checkout.spec.ts:9'],
+    ['Windows paths too', listed[3], 'login.spec.ts:3'],
+  ])('%s', (_name, location, shown) => {
+    expect(locationsApart(listed)(location!)).toBe(shown)
+  })
+
+  it('is fileAndLine when the location is alone or listed twice', () => {
+    expect(locationsApart([listed[0], listed[0]])(listed[0]!)).toBe(fileAndLine(listed[0]!))
   })
 })
