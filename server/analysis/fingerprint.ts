@@ -13,8 +13,10 @@ import { maskPath, repositoryPath, rootsOf, TEST_FILE, type Roots } from './path
  *     frames ("at app//org.junit…") read as library code, so a values-only assertion keys on the test's file.
  * v6: a file in the key (a values-only assertion's, an anonymous crash's) is its path under the repository root where
  *     the stack shows that root, not its base name: two packages' tests/cart.spec.ts of a monorepo are two files.
+ * v7: a Go package under internal/ is the program's own code (only Node's bare `internal/…` frames are the runtime's),
+ *     a frame in Go's module cache a dependency's: a Go crash keys on the program's function that panicked.
  */
-export const FINGERPRINT_VERSION = 6
+export const FINGERPRINT_VERSION = 7
 
 export interface FailureSignal {
   message: string | null
@@ -368,7 +370,7 @@ function callLogOf(text: string): string {
 }
 
 // Frames: which are library or runtime code, which are tests, which is the application code that threw.
-const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/gems\/|\/ruby\/\d|rubygems/
+const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|^internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/pkg\/mod\/|\/gems\/|\/ruby\/\d|rubygems/
 const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^new Promise$/
 
 interface Frame {

@@ -306,6 +306,18 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     stack: '=== RUN   TestDecodeMarketplaceOrder\n    orders_test.go:7: decode: json: cannot unmarshal string into Go struct field Order.total of type float64\n--- FAIL: TestDecodeMarketplaceOrder (0.00s)',
     rule: 'exception',
   },
+  {
+    name: 'go test nil pointer in the package\'s own code (a bug, though Go says SIGSEGV; the review\'s go-junit-report panic)',
+    message: 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]',
+    stack: 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]\n\tpanic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x5e9531]\n\ngoroutine 30 [running]:\ntesting.tRunner.func1.2({0x61b8a0, 0x8a4c10})\n\t/usr/local/go/src/testing/testing.go:1631 +0x24a\npanic({0x61b8a0?, 0x8a4c10?})\n\t/usr/local/go/src/runtime/panic.go:770 +0x132\nexample.com/ledger/internal/money.(*Parser).Parse(0x0, {0x6612a3, 0x5})\n\t/builds/acme/mono/services/ledger/internal/money/parse.go:41 +0x1a',
+    rule: 'exception', facts: { exception: 'nil pointer dereference', detail: 'invalid memory address or nil pointer dereference' },
+  },
+  {
+    name: 'go nil pointer whose stack never leaves Go\'s own tree (a runtime crash)',
+    message: 'panic: runtime error: invalid memory address or nil pointer dereference',
+    stack: 'panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4f5c2a]\n\ngoroutine 7 [running]:\nruntime.mallocgc(0x0)\n\t/usr/local/go/src/runtime/malloc.go:1012 +0x24a',
+    rule: 'process-crash',
+  },
   { name: 'Nothing recognisable', message: 'the widget is sad', rule: null },
 ]
 
