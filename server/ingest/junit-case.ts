@@ -52,15 +52,17 @@ const PLACEHOLDER_MESSAGE = /^failed$/i
 const GO_RUNNER_LINE = /^(?:=== (?:RUN|PAUSE|CONT|NAME)\s|--- (?:FAIL|PASS|SKIP):)/
 /** Where a go test log line (t.Error, t.Log) was written: "x_test.go:88: ". */
 const GO_LOG_PLACE = /^[\w.-]+\.go:\d+: /
+const GO_PANIC = /^panic: /
 
 /**
- * The line of a placeholder failure's body that says what failed: in go test's output its first log line, without
- * the place it was logged (the body below still shows it), else the first line.
+ * The line of a placeholder failure's body that says what failed: a Go panic, else go test's first log line without
+ * the place it was logged (the body below still shows it; go-junit-report writes the log line alone, gotestsum
+ * between runner lines), else the first line.
  */
 function headline(body: string): string | null {
   const lines = body.split('\n').map(l => l.trim()).filter(Boolean)
-  const goLog = lines.some(l => GO_RUNNER_LINE.test(l)) ? lines.find(l => GO_LOG_PLACE.test(l)) : undefined
-  return goLog ? goLog.replace(GO_LOG_PLACE, '') : lines.find(l => !GO_RUNNER_LINE.test(l)) ?? null
+  const goLog = lines.find(l => GO_LOG_PLACE.test(l))
+  return lines.find(l => GO_PANIC.test(l)) ?? goLog?.replace(GO_LOG_PLACE, '') ?? lines.find(l => !GO_RUNNER_LINE.test(l)) ?? null
 }
 
 /** A failure that says nothing of its own: the placeholder message, and a body of go test's runner lines at most. */

@@ -551,7 +551,7 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
 
   it.each([
     // [real report, test, message shown, why]
-    ['go-junit-report.xml', 'TestDiv', 'calc_test.go:41: Div(4, 2) = 3; want 2', 'go-junit-report: the body is the log line'],
+    ['go-junit-report.xml', 'TestDiv', 'Div(4, 2) = 3; want 2', 'go-junit-report: the body is the log line, its place left out as gotestsum\'s'],
     ['go-junit-report.xml', 'TestOpen', 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]', 'a panic'],
     ['go-junit-report.xml', '[build failed]', 'Build error', 'a message that says something stays'],
     ['gotestsum-rerun.xml', 'TestFlakyTimeout', 'dial tcp 127.0.0.1:40123: i/o timeout', 'go test -v output: runner lines and the log prefix left out'],
@@ -583,25 +583,31 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
   })
 })
 
-describe('Go reporters: a failure that says nothing takes its cause from the report (the review\'s real reports)', () => {
+describe('Go reporters: one cause, one cluster, whichever wrote the report (the review\'s real reports)', () => {
   const failuresOf = (name: string) => parseJunit(fixture(name)).results.filter(r => r.status === 'failed' || r.status === 'errored')
   const clusterOf = (r: ParsedResult) =>
     fingerprintFailure({ message: r.errorMessage, stack: r.errorStack, file: r.file })?.fingerprint ?? null
   const byTest = (name: string) => new Map(failuresOf(name).map(r => [r.title, r]))
   const PANIC = 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]'
 
-  it('puts the panic go-junit-report wrote in its package\'s output in the cluster gotestsum\'s has', () => {
-    const [x, y] = [byTest('gojunit-panic.xml'), byTest('gotestsum-panic.xml')]
-    expect(clusterOf(x.get('TestParseAmount')!)).toBe(clusterOf(y.get('TestParseAmount')!))
+  it.each([
+    ['gojunit-panic.xml', 'gotestsum-panic.xml'],
+    ['gojunit-outage.xml', 'gotestsum-outage.xml'],
+  ])('%s (go-junit-report) and %s (gotestsum) put each failed test in the same cluster', (a, b) => {
+    const [x, y] = [byTest(a), byTest(b)]
+    expect([...x.keys()].sort()).toEqual([...y.keys()].sort())
+    for (const [test, r] of x) expect(clusterOf(r), test).toBe(clusterOf(y.get(test)!))
   })
 
   it.each([
     // [report, test, message, why]
     ['gojunit-panic.xml', 'TestParseAmount', PANIC, 'the panic the report wrote in the package\'s output, not "Failed"'],
     ['gotestsum-panic.xml', 'TestParseAmount', PANIC, 'the panic in the failure itself'],
+    ['gojunit-panic.xml', 'TestConvert/eur_to_usd', 'rate EUR→USD: got 1.0712, want 1.0800', 'the log line without its place'],
     ['gojunit-panic.xml', 'TestConvert', null, 'a parent that failed because its subtest did has no error of its own'],
     ['gotestsum-panic.xml', 'TestConvert', null, 'the same, its body only go test\'s runner lines'],
     ['gojunit-outage.xml', 'TestTransfer', null, 'the same, three subtests failed'],
+    ['gojunit-outage.xml', 'TestStore_Save', 'save: dial tcp 10.0.0.5:5432: connect: connection refused', 'the wrapped error as written'],
   ] as [string, string, string | null, string][])('%s %s -> %j (%s)', (name, test, message) => {
     const r = byTest(name).get(test)!
     expect(r.status).toBe('failed')
@@ -614,6 +620,13 @@ describe('Go reporters: a failure that says nothing takes its cause from the rep
     expect(stack.split('\n')[0]).toBe(PANIC)
     expect(stack).toContain('/builds/acme/mono/services/ledger/internal/money/parse.go:41 +0x1a')
     expect(stack).not.toContain('exit status')
+  })
+
+  it('keys one database outage as one cause whatever wrapped the dial error, with both reporters', () => {
+    const failures = [...failuresOf('gojunit-outage.xml'), ...failuresOf('gotestsum-outage.xml')].filter(r => r.errorMessage)
+    expect(failures).toHaveLength(22)
+    expect(new Set(failures.map(clusterOf)).size).toBe(1)
+    expect(fingerprintFailure({ message: failures[0]!.errorMessage, stack: failures[0]!.errorStack })!.title).toBe('dial tcp <host>: connect: connection refused')
   })
 
   it('gives a panic in the package\'s output to the test its stack runs, not to another that says nothing', () => {
