@@ -13,8 +13,12 @@ import { maskPath, repositoryPath, rootsOf, TEST_FILE, type Roots } from './path
  *     frames ("at app//org.junit…") read as library code, so a values-only assertion keys on the test's file.
  * v6: a file in the key (a values-only assertion's, an anonymous crash's) is its path under the repository root where
  *     the stack shows that root, not its base name: two packages' tests/cart.spec.ts of a monorepo are two files.
+ * v7: a Go package under internal/ is the program's own code (only Node's bare `internal/…` frames are the runtime's),
+ *     a frame in Go's module cache a dependency's: a Go crash keys on the program's function that panicked.
+ *     go-junit-report's log lines read as gotestsum's (the `x_test.go:12:` prefix left out, a t.Error type); a Go
+ *     network error keys without what wrapped it ("save: dial tcp …: connection refused" is "dial tcp …").
  */
-export const FINGERPRINT_VERSION = 6
+export const FINGERPRINT_VERSION = 7
 
 export interface FailureSignal {
   message: string | null
@@ -242,9 +246,13 @@ function readGo(lines: string[]): Extracted {
   return { type: panic ? 'panic' : logs.length ? 't.Error' : null, lines: head.slice(0, MAX_HEAD_LINES), names: [...names] }
 }
 
+/** A text that opens with a go test log line ("    fx_test.go:31: got 1, want 2"). */
+const GO_LOG_FIRST = /^\s*[\w.-]+\.go:\d+: /
+
 function extract(lines: string[]): Extracted {
   const text = lines.join('\n')
-  if (/^(?:=== RUN |--- FAIL: |panic: )/m.test(text)) return readGo(lines)
+  // go-junit-report writes a failed test's log lines alone, without go test's runner lines around them
+  if (/^(?:=== RUN |--- FAIL: |panic: )/m.test(text) || GO_LOG_FIRST.test(text)) return readGo(lines)
   if (/\.py[:"]|<frozen |Traceback \(most/.test(text)) return readPytest(lines) ?? readTraceback(lines) ?? readGeneric(lines)
   return readGeneric(lines)
 }
@@ -298,6 +306,18 @@ function dropWhereArguments(line: string): string {
   const open = line.indexOf('(')
   const close = line.lastIndexOf(')')
   return open > 0 && close > open ? `${line.slice(0, open)}(…)${line.slice(close + 1)}` : line
+}
+
+/**
+ * Go's network errors, wrapped by the code that met them ("save: dial tcp <host>: connect: connection refused", "load
+ * rates: dial tcp …"): one outage is one cause whatever wrapped it. Only the well-known failure tails, masked.
+ */
+const NET_FAILURE_TAIL = /(?:connection refused|i\/o timeout|no such host|connection reset by peer)$/
+const GO_NET_OP = /\b(?:(?:dial|read|write) (?:tcp|udp)[46]?\b|lookup \S)/
+
+function unwrapNetError(line: string): string {
+  const at = NET_FAILURE_TAIL.test(line) ? line.search(GO_NET_OP) : -1
+  return at > 0 ? line.slice(at) : line
 }
 
 function mask(line: string): string {
@@ -368,7 +388,7 @@ function callLogOf(text: string): string {
 }
 
 // Frames: which are library or runtime code, which are tests, which is the application code that threw.
-const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/gems\/|\/ruby\/\d|rubygems/
+const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|^internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/pkg\/mod\/|\/gems\/|\/ruby\/\d|rubygems/
 const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^new Promise$/
 
 interface Frame {
@@ -498,7 +518,7 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   const classified = classifyError(messageLines.join('\n'), [...stackLines, causeLine ?? ''].join('\n'))
   const category: FailureCategory = classified?.category ?? 'unknown'
   // When a host cannot be reached, which page was asked for does not matter; for an HTTP error it does.
-  if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>'))
+  if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>')).map(unwrapNetError)
   const normalised = lines.join('\n')
   const frames = framesOf(hasStack ? stackLines : messageLines.slice(0, MAX_STACK_LINES))
   const roots = rootsOf(frames.map(f => f.file), signal.file ?? null)

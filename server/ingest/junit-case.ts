@@ -52,15 +52,56 @@ const PLACEHOLDER_MESSAGE = /^failed$/i
 const GO_RUNNER_LINE = /^(?:=== (?:RUN|PAUSE|CONT|NAME)\s|--- (?:FAIL|PASS|SKIP):)/
 /** Where a go test log line (t.Error, t.Log) was written: "x_test.go:88: ". */
 const GO_LOG_PLACE = /^[\w.-]+\.go:\d+: /
+const GO_PANIC = /^panic: /
 
 /**
- * The line of a placeholder failure's body that says what failed: in go test's output its first log line, without
- * the place it was logged (the body below still shows it), else the first line.
+ * The line of a placeholder failure's body that says what failed: a Go panic, else go test's first log line without
+ * the place it was logged (the body below still shows it; go-junit-report writes the log line alone, gotestsum
+ * between runner lines), else the first line.
  */
 function headline(body: string): string | null {
   const lines = body.split('\n').map(l => l.trim()).filter(Boolean)
-  const goLog = lines.some(l => GO_RUNNER_LINE.test(l)) ? lines.find(l => GO_LOG_PLACE.test(l)) : undefined
-  return goLog ? goLog.replace(GO_LOG_PLACE, '') : lines.find(l => !GO_RUNNER_LINE.test(l)) ?? null
+  const goLog = lines.find(l => GO_LOG_PLACE.test(l))
+  return lines.find(l => GO_PANIC.test(l)) ?? goLog?.replace(GO_LOG_PLACE, '') ?? lines.find(l => !GO_RUNNER_LINE.test(l)) ?? null
+}
+
+/** A failure that says nothing of its own: the placeholder message, and a body of go test's runner lines at most. */
+function saysNothing(message: string | null, stack: string | null): boolean {
+  return PLACEHOLDER_MESSAGE.test(message ?? '') && (stack ?? '').split('\n').every(l => !l.trim() || GO_RUNNER_LINE.test(l.trim()))
+}
+
+/**
+ * A Go panic in a test's output, from its `panic:` line to the end of its goroutine dump (go-junit-report writes a
+ * panic in the package's output, not in the failure of the test that panicked). Null when there is none, or when its
+ * stack runs test functions and not `test`'s own (it belongs to another test of the package).
+ */
+function goPanicIn(output: string, test: string): { message: string, stack: string } | null {
+  const at = output.search(/^panic: /m)
+  if (at < 0) return null
+  const lines = output.slice(at).split('\n')
+  const end = lines.findIndex(l => /^(?:exit status \d+|FAIL\s|ok\s)/.test(l))
+  const stack = trimLines(lines.slice(0, end < 0 ? undefined : end).join('\n'))
+  const tests = [...stack.matchAll(/\.(Test\w*)(?:\.func[\d.]+)?\(/g)].map(m => m[1]!)
+  if (tests.length && !tests.includes(test.split('/')[0]!)) return null
+  return { message: capText(lines[0]!.trim(), CAPS.message)!, stack: capText(stack, CAPS.stack)! }
+}
+
+/**
+ * The failure of a Go test that says nothing of its own ("Failed", no body) takes its cause from where the report put
+ * it, once its suite's output is known (junit-reader.ts):
+ *  - a parent test that failed because its subtests failed (`failedTests` holds a `Parent/sub`) has no error of its
+ *    own: its subtests' clusters hold the cause, and keyed on "Failed" it was one cluster with every other such parent;
+ *  - a test whose output holds a panic (go-junit-report) fails with that panic, as gotestsum writes it.
+ */
+export function goCauseFromOutput(r: ParsedResult, failedTests: ReadonlySet<string>): void {
+  const says = (a: { errorMessage: string | null, errorStack: string | null }) => !saysNothing(a.errorMessage, a.errorStack)
+  if (!r.errorMessage || says(r)) return
+  const parent = [...failedTests].some(t => t.startsWith(`${r.title}/`))
+  const panic = parent || !r.stdout ? null : goPanicIn(r.stdout, r.title)
+  if (!parent && !panic) return
+  const error = { errorMessage: panic?.message ?? null, errorStack: panic?.stack ?? null }
+  r.attempts = r.attempts.map(a => a.errorMessage && !says(a) ? { ...a, ...error } : a)
+  Object.assign(r, lastError(r.attempts))
 }
 
 /** A <failure>/<error>/<flaky…>/<rerun…>: message attribute, else the body's first line; stack = the body (or its <stackTrace>). */

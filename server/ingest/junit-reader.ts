@@ -1,6 +1,6 @@
 import { CAPS, capText, countBefore } from './common'
 import {
-  fileOf, joinText, problem, readProperty, testcaseResult, titleOf, trimLines, withTeardownOf,
+  fileOf, goCauseFromOutput, joinText, problem, readProperty, testcaseResult, titleOf, trimLines, withTeardownOf,
   type CaseElement, type ProblemElement, type SuiteContext,
 } from './junit-case'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
@@ -199,7 +199,10 @@ class Reader {
     return null
   }
 
-  /** A suite's output goes to its failed tests that have none of their own; then they go on. */
+  /**
+   * A suite's output goes to its failed tests that have none of their own, and a Go test's failure that says nothing
+   * takes its cause from it (goCauseFromOutput); then they go on.
+   */
   private closeSuite(suite: SuiteOutput): void {
     this.flush()
     suite.closed = true
@@ -208,9 +211,11 @@ class Reader {
     if (chars && !failed.length) this.sink.outputNotKept += chars
     const said = `── output of ${suite.name ? `the suite ${suite.name}` : 'its suite'}, written for all of its tests ──`
     const of = (lines: string[]) => lines.length ? capText(`${said}\n${lines.join('\n')}`, CAPS.output) : null
+    const failedTests = new Set(failed.map(h => h.r.title))
     for (const { r } of failed) {
       r.stdout ??= of(suite.stdout)
       r.stderr ??= of(suite.stderr)
+      goCauseFromOutput(r, failedTests)
     }
     suite.failed = []
     suite.reruns?.clear()

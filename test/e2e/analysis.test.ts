@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FINGERPRINT_VERSION } from '../../server/analysis/fingerprint'
 import { queryDb, startServer, type TestServer } from './server'
@@ -210,6 +211,38 @@ describe('analysis at ingest', () => {
     }
   })
 
+  it('clusters a Go package\'s failures alike from go-junit-report and gotestsum, a parent failed by its subtest in none', async () => {
+    // the review's real reports: a panic (go-junit-report writes it in the package's output), a subtest's assertion
+    // under its parent, then the database down for every package, each test wrapping the dial error its own way
+    const report = (name: string) => readFileSync(`${__dirname}/../fixtures/reports/${name}`, 'utf8')
+    const groups: Record<string, [string | null, string[]][]> = {}
+    const failures: Record<string, number[]> = {}
+    const created: Record<string, number> = {}
+    for (const name of ['gojunit-panic.xml', 'gotestsum-panic.xml', 'gojunit-outage.xml', 'gotestsum-outage.xml']) {
+      const res = await upload(server, [{ name, content: report(name) }], { key, query: { project: 'go-ledger', branch: 'main', runKey: name } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      groups[name] = res.body.failureGroups.groups.map((g: any) => [g.title, g.tests.map((t: any) => t.title).sort()])
+      failures[name] = res.body.failureGroups.groups.map((g: any) => g.failures)
+      created[name] = res.body.newClusters.length
+    }
+    const panic: [string | null, string[]][] = [
+      ['runtime error: invalid memory address or nil pointer dereference', ['TestParseAmount']],
+      ['rate EUR→USD: got <n>, want <n>', ['TestConvert/eur_to_usd']],
+      [null, ['TestConvert']], // its own failure says nothing: listed without a cause, in no cluster
+    ]
+    expect(groups['gojunit-panic.xml']!.sort()).toEqual(panic.sort())
+    expect(groups['gotestsum-panic.xml']!.sort()).toEqual(panic)
+    expect(groups['gojunit-outage.xml']).toEqual([['dial tcp <host>: connect: connection refused', expect.any(Array)], [null, ['TestConvert', 'TestTransfer']]])
+    expect(failures['gojunit-outage.xml']).toEqual([11, 2])
+    expect(created).toEqual({ 'gojunit-panic.xml': 2, 'gotestsum-panic.xml': 0, 'gojunit-outage.xml': 1, 'gotestsum-outage.xml': 0 })
+    const clusters = await (await fetch(`${server.url}/api/projects/go-ledger/clusters?limit=100`, { headers: { cookie } })).json() as any
+    expect(clusters.items.map((c: any) => [c.title, c.category, c.occurrences]).sort()).toEqual([
+      ['dial tcp <host>: connect: connection refused', 'infrastructure', 22], // most of each run failed: an outage
+      ['rate EUR→USD: got <n>, want <n>', 'assertion', 2],
+      ['runtime error: invalid memory address or nil pointer dereference', 'crash', 2],
+    ])
+  })
+
   it('keeps the rollups in the database consistent with what was sent', async () => {
     await server.kill()
     const cases = await queryDb(server.env, `select title, flaky_label, flaky_retry_passes, failed_runs from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'analysis' order by title`)
@@ -218,7 +251,7 @@ describe('analysis at ingest', () => {
     // broken from run 5 to 13 (with the outage in between), green again in run 14: a regression, not a flake
     expect(byTitle['test 03']).toMatchObject({ flaky_label: 'stable', failed_runs: 9 })
     expect(cases.filter(c => c.flaky_label === 'flaky').map(c => c.title)).toEqual(['test 07'])
-    const [infra] = await queryDb(server.env, `select count(*)::int as n from runs where infra`)
+    const [infra] = await queryDb(server.env, `select count(*)::int as n from runs r join projects p on p.id = r.project_id where infra and p.slug = 'analysis'`)
     expect(infra!.n).toBe(1)
     const links = await queryDb(server.env, `select c.occurrences, (select sum(occurrences)::int from cluster_test_cases ct where ct.cluster_id = c.id) as linked,
       (select count(*)::int from test_results r where r.cluster_id = c.id) as stored from failure_clusters c where c.merged_into_id is null`)
@@ -251,7 +284,7 @@ describe('analysis at ingest', () => {
     try {
       const deadline = Date.now() + 20_000
       while (!/re-clustered the failures of \d+ cluster/.test(restarted.logs()) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100))
-      expect(restarted.logs()).toMatch(/re-clustered the failures of 4 cluster\(s\)/)
+      expect(restarted.logs()).toMatch(/re-clustered the failures of 7 cluster\(s\)/) // 3 of them go-ledger's
       const adminCookie = await login(restarted)
       const latest = async (id: string) => (await (await fetch(`${restarted.url}/api/clusters/${id}/diagnosis`, { headers: { cookie: adminCookie } })).json() as any).latest ?? null
       for (const c of before.filter(c => c.occurrences > 0)) await expect.poll(() => latest(c.id), { timeout: 20_000 }).not.toBeNull()

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { uuidsIn } from '#shared/uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeLlm } from '../fixtures/fake-llm'
@@ -207,6 +208,28 @@ describe('diagnosis', () => {
       expect.stringContaining(`\`mvn -pl billing -Dtest='ApplicationTests#contextLoads' test\``),
     ]))
     expect(Object.keys(steps)).toHaveLength(2)
+  })
+
+  it('reproduces pytest and go test failures of reports that name no file, and reads a Go nil pointer as a bug, not a dead process', async () => {
+    // the review's real reports: pytest's default xunit2 and go-junit-report write no file attribute
+    const report = (name: string) => readFileSync(`${__dirname}/../fixtures/reports/${name}`, 'utf8')
+    const diagnoses: Record<string, any> = {}
+    for (const [project, name] of [['go-repro', 'gojunit-panic.xml'], ['py-repro', 'pytest-rerunfailures.xml']]) {
+      const receipt = await upload(server, [{ name: name!, content: report(name!) }], { key: ingestKey, query: { project: project!, branch: 'main', runKey: `${project}-1` } })
+      expect(receipt.status, JSON.stringify(receipt.body)).toBe(201)
+      for (const c of receipt.body.newClusters) {
+        await expect.poll(() => versionsOf(c.id)).toEqual([1])
+        diagnoses[c.title] = (await diagnosisOf(c.id)).latest
+      }
+    }
+    const panic = diagnoses['runtime error: invalid memory address or nil pointer dereference']
+    expect(panic.investigationSteps[0]).toContain(`\`go test -run '^TestParseAmount$' example.com/ledger/internal/money\``)
+    expect(panic.summary).toMatch(/^nil pointer dereference thrown at .*parse\.go:41/)
+    expect(panic.rootCause).not.toMatch(/process|SIGSEGV|OOM/)
+    expect(diagnoses['rate EUR→USD: got <n>, want <n>'].investigationSteps[0])
+      .toContain(`\`go test -run '^TestConvert$/^eur_to_usd$' example.com/ledger/internal/fx\``)
+    const py = Object.values(diagnoses).find(d => d.investigationSteps[0].includes('pytest'))
+    expect(py.investigationSteps[0]).toContain(`\`pytest 'tests/test_users.py::test_always_down'\``)
   })
 
   it('keeps a Gradle class\'s output (written once, on its suite) with its failed test: on the run and in the cluster\'s context', async () => {

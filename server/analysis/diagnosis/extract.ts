@@ -150,3 +150,14 @@ function otherWait(text: string): string | undefined {
 export function opensWithException(text: string): boolean {
   return /^\s*(?:E\s+)?(?:[\w$]+\.)*(?!Assert|Comparison|Expectation|MultipleFailures)[\w$]+(?:Error|Exception) ?:/.test(text)
 }
+
+/** A Go goroutine frame's file line ("\t/builds/acme/ledger/money/parse.go:41 +0x1a") outside Go's own tree and module cache. */
+const GO_CODE_FRAME = /^\t(?!\S*\/go\/src\/|\S*\/pkg\/mod\/|\/usr\/(?:local\/)?(?:lib\/)?go\/)\S+\.go:\d+/m
+
+/**
+ * A Go runtime error (a nil pointer dereference, an index out of range) whose goroutine stack runs through the
+ * program's own code: a bug at that frame, not a process that died, though Go reports a nil pointer with SIGSEGV.
+ */
+export function goRuntimeErrorInCode(text: string): boolean {
+  return /^\s*panic: runtime error: /m.test(text) && GO_CODE_FRAME.test(text)
+}

@@ -33,26 +33,53 @@ function jvmCommand(build: JvmBuild, binaryName: string, title: string, repeat: 
   return loop(build.task === 'verify' ? `mvn ${module}-Dit.test='${filter}' verify` : `mvn ${module}-Dtest='${filter}' test`, repeat)
 }
 
+/** Single-quoted for a POSIX shell. */
+const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** A go test function's name, with its subtests after `/`; what go test names a package that failed as a whole. */
+const GO_TEST = /^(?:Test|Benchmark|Example|Fuzz)[\w]*(?:\/.+)?$/
+const GO_PACKAGE_FAILED = /^(?:TestMain|\[build failed\])$/
+/** A Go import path (go-junit-report's classname, gotestsum's suite name): no JVM class (a capitalised, dotted name). */
+const GO_PACKAGE = /^(?:[\w.~-]+\/)+[\w.~-]+$|^[a-z][\w-]*$/
+/** pytest's classname: the module's dotted path, then the test classes (`Test…`, pytest's default). */
+const PYTEST_CLASSNAME = /^((?:[A-Za-z_]\w*\.)*?(?:test_\w*|\w+_test))((?:\.Test\w*)*)$/
+
+/** go test's `-run` pattern of one test: each level anchored, as go test splits it at `/`. */
+const goRun = (title: string) => title.split('/').map(level => `^${level.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).join('/')
+
+/** `go test` of one test of a package (an import path, or ./dir of its file); the whole package when it failed as one. */
+function goCommand(pkg: string, title: string, repeat: number): string {
+  const run = GO_PACKAGE_FAILED.test(title) ? '' : ` -run ${quoted(goRun(title))}`
+  return `go test${run} ${pkg}${repeat ? ` -count=${repeat} -failfast` : ''}`
+}
+
 /**
  * A command that runs just this test, guessed from its file, suite and variant, and for a JVM test from the build its
  * run says ran it (Gradle or Maven; nothing tool-specific when it does not say); `repeat` runs it that many times
- * (stopping at the first failure).
+ * (stopping at the first failure). pytest's default report (xunit2) and both Go reporters write no file: pytest's
+ * classname (`tests.test_pricing.TestInvoice`) names its module and classes, a Go test's last suite its package.
  */
 export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant' | 'build'>, repeat = 0): string {
-  const title = titleOf(e.test).replace(/"/g, '\\"')
+  const bare = titleOf(e.test)
+  const title = bare.replace(/"/g, '\\"')
   const suite = e.test.split(' › ').slice(0, -1)
+  const last = suite[suite.length - 1] ?? ''
   const file = e.file ?? ''
-  if (/\.py$/.test(file)) return loop(`pytest ${file} -k "${title.replace(/^test_/, '')}"`, repeat)
-  if (/_test\.go$/.test(file)) {
-    return `go test -run '${title}' ./${file.replace(/\/[^/]+$/, '')}${repeat ? ` -count=${repeat} -failfast` : ''}`
+  const py = PYTEST_CLASSNAME.exec(last)
+  if (/\.py$/.test(file) || (!file && py && /^test/.test(bare))) {
+    const classes = py?.[2] ? py[2].slice(1).split('.') : []
+    const module = /\.py$/.test(file) ? file : `${py![1]!.replace(/\./g, '/')}.py`
+    return loop(`pytest ${quoted([module, ...classes, bare].join('::'))}`, repeat)
   }
+  if (/_test\.go$/.test(file)) return goCommand(`./${file.replace(/\/[^/]+$/, '')}`, bare, repeat)
+  if (!file && GO_PACKAGE.test(last) && (GO_TEST.test(bare) || GO_PACKAGE_FAILED.test(bare))) return goCommand(last, bare, repeat)
   if (/_spec\.rb$/.test(file)) return loop(`bundle exec rspec ${file} -e "${title}"`, repeat)
   if (/\.[cm]?[jt]sx?$/.test(file)) {
     if (e.variant) return `npx playwright test ${file} -g "${title}" --project=${e.variant}${repeat ? ` --repeat-each=${repeat} -x` : ''}`
     return loop(`npx vitest run ${file} -t "${title}"`, repeat)
   }
-  const cls = jvmClassOf({ suitePath: suite, title: titleOf(e.test) })
-  if (cls && e.build) return jvmCommand(e.build, cls.binaryName, titleOf(e.test), repeat)
+  const cls = jvmClassOf({ suitePath: suite, title: bare })
+  if (cls && e.build) return jvmCommand(e.build, cls.binaryName, bare, repeat)
   return `run "${e.test}"${file ? ` from ${file}` : ''} alone${repeat ? `, ${repeat} times in a row` : ''}`
 }
 

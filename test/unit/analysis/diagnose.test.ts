@@ -306,6 +306,18 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     stack: '=== RUN   TestDecodeMarketplaceOrder\n    orders_test.go:7: decode: json: cannot unmarshal string into Go struct field Order.total of type float64\n--- FAIL: TestDecodeMarketplaceOrder (0.00s)',
     rule: 'exception',
   },
+  {
+    name: 'go test nil pointer in the package\'s own code (a bug, though Go says SIGSEGV; the review\'s go-junit-report panic)',
+    message: 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]',
+    stack: 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]\n\tpanic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x5e9531]\n\ngoroutine 30 [running]:\ntesting.tRunner.func1.2({0x61b8a0, 0x8a4c10})\n\t/usr/local/go/src/testing/testing.go:1631 +0x24a\npanic({0x61b8a0?, 0x8a4c10?})\n\t/usr/local/go/src/runtime/panic.go:770 +0x132\nexample.com/ledger/internal/money.(*Parser).Parse(0x0, {0x6612a3, 0x5})\n\t/builds/acme/mono/services/ledger/internal/money/parse.go:41 +0x1a',
+    rule: 'exception', facts: { exception: 'nil pointer dereference', detail: 'invalid memory address or nil pointer dereference' },
+  },
+  {
+    name: 'go nil pointer whose stack never leaves Go\'s own tree (a runtime crash)',
+    message: 'panic: runtime error: invalid memory address or nil pointer dereference',
+    stack: 'panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4f5c2a]\n\ngoroutine 7 [running]:\nruntime.mallocgc(0x0)\n\t/usr/local/go/src/runtime/malloc.go:1012 +0x24a',
+    rule: 'process-crash',
+  },
   { name: 'Nothing recognisable', message: 'the widget is sad', rule: null },
 ]
 
@@ -450,10 +462,24 @@ describe('reproCommand', () => {
   it.each([
     [{ file: 'tests/cart.spec.ts', test: 'guest › adds item', variant: 'firefox' }, 0, 'npx playwright test tests/cart.spec.ts -g "adds item" --project=firefox'],
     [{ file: 'tests/cart.spec.ts', test: 'guest › adds item', variant: 'firefox' }, 30, 'npx playwright test tests/cart.spec.ts -g "adds item" --project=firefox --repeat-each=30 -x'],
-    [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 0, 'pytest tests/test_training.py -k "fits_model"'],
-    [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 20, 'for i in $(seq 20); do pytest tests/test_training.py -k "fits_model" || break; done'],
+    [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 0, `pytest 'tests/test_training.py::test_fits_model'`],
+    [{ file: 'tests/test_training.py', test: 'pytest › test_fits_model', variant: null }, 20, `for i in $(seq 20); do pytest 'tests/test_training.py::test_fits_model' || break; done`],
+    // pytest's default report (xunit2) names no file: its classname names the module and the classes
+    [{ file: null, test: 'pytest › tests.test_pricing.TestInvoice › test_total', variant: null }, 0, `pytest 'tests/test_pricing.py::TestInvoice::test_total'`],
+    [{ file: null, test: 'pytest › tests.test_pricing.TestInvoice.TestNested › test_discount', variant: null }, 0,
+      `pytest 'tests/test_pricing.py::TestInvoice::TestNested::test_discount'`],
+    [{ file: null, test: 'pytest › tests.test_pricing › test_vat[jp-\\xfcn\\xefc\\xf8d\\xe9-\\xa5]', variant: null }, 0,
+      `pytest 'tests/test_pricing.py::test_vat[jp-\\xfcn\\xefc\\xf8d\\xe9-\\xa5]'`],
+    [{ file: null, test: 'pytest › tests.test_users › test_user_ids[3]', variant: null }, 3, `for i in $(seq 3); do pytest 'tests/test_users.py::test_user_ids[3]' || break; done`],
+    // go-junit-report's classname, gotestsum's suite name: the package's import path; each level of the test anchored
+    [{ file: null, test: 'example.com/ledger/internal/fx › TestConvert/eur_to_usd', variant: null }, 0,
+      `go test -run '^TestConvert$/^eur_to_usd$' example.com/ledger/internal/fx`],
+    [{ file: null, test: 'example.com/ledger/internal/money › TestFormat/yen_¥.(1)', variant: null }, 10,
+      `go test -run '^TestFormat$/^yen_¥\\.\\(1\\)$' example.com/ledger/internal/money -count=10 -failfast`],
+    [{ file: null, test: 'example.com/ledger/internal/fx › [build failed]', variant: null }, 0, 'go test example.com/ledger/internal/fx'],
+    [{ file: null, test: 'gotest.tools/gotestsum/testjson/internal/badmain › TestMain', variant: null }, 0, 'go test gotest.tools/gotestsum/testjson/internal/badmain'],
     [{ file: 'src/orders/orders.test.ts', test: 'OrdersService › totals', variant: null }, 0, 'npx vitest run src/orders/orders.test.ts -t "totals"'],
-    [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run 'TestSync' ./pkg/orders -count=5 -failfast`],
+    [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run '^TestSync$' ./pkg/orders -count=5 -failfast`],
     // a JVM test: the build its run says ran it, in its module; nothing tool-specific when the run does not say
     [{ file: null, test: 'com.example.api.ApplicationTests › contextLoads()', variant: null, build: { tool: 'gradle' as const, module: 'api', task: 'test' } }, 0,
       `./gradlew :api:test --tests 'com.example.api.ApplicationTests.contextLoads'`],

@@ -21,7 +21,15 @@ interface Pair {
 const m = (message: string | null, stack: string | null = null): FailureSignal => ({ message, stack })
 
 /** Two occurrences of one cause that differ only in what the rule masks: one fingerprint. */
+const goNil = (fn: string, file: string) => m('panic: runtime error: invalid memory address or nil pointer dereference [recovered]',
+  `panic: runtime error: invalid memory address or nil pointer dereference [recovered]\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x5e9531]\n\ngoroutine 30 [running]:\npanic({0x61b8a0?, 0x8a4c10?})\n\t/usr/local/go/src/runtime/panic.go:770 +0x132\n${fn}(0x0)\n\t${file} +0x1a`)
 const SAME: Pair[] = [
+  // a frame in the module cache is a dependency's: the program's function that called it keys
+  {
+    rule: 'Go nil pointer through a dependency (module cache) and without it',
+    a: goNil('example.com/ledger/internal/money.(*Parser).Parse', '/builds/acme/ledger/internal/money/parse.go:41'),
+    b: goNil('github.com/shopspring/decimal.(*Decimal).String(0x0)\n\t/go/pkg/mod/github.com/shopspring/decimal@v1.3.1/decimal.go:1042 +0x1a\nexample.com/ledger/internal/money.(*Parser).Parse', '/builds/acme/ledger/internal/money/parse.go:44'),
+  },
   {
     rule: 'ANSI colours, also with the ESC lost in XML',
     a: m(`Error: ${ESC}[2mexpect(${ESC}[22m${ESC}[31mreceived${ESC}[39m${ESC}[2m).${ESC}[22mtoBe${ESC}[2m(${ESC}[22m${ESC}[32mexpected${ESC}[39m${ESC}[2m) // Object.is equality${ESC}[22m\n\nExpected: ${ESC}[32m4${ESC}[39m\nReceived: ${ESC}[31m3${ESC}[39m`),
@@ -181,6 +189,12 @@ const SAME: Pair[] = [
 
 /** Two causes that look alike: two fingerprints. */
 const DIFFERENT: Pair[] = [
+  // a Go package under internal/ is the program's own code (only Node's bare `internal/…` frames are the runtime's)
+  {
+    rule: 'Go nil pointers in two functions of internal packages',
+    a: goNil('example.com/ledger/internal/money.(*Parser).Parse', '/builds/acme/ledger/internal/money/parse.go:41'),
+    b: goNil('example.com/ledger/internal/fx.(*Table).Rate', '/builds/acme/ledger/internal/fx/rates.go:27'),
+  },
   { rule: 'enum values in expected/received', a: m('expected: <PAID> but was: <PENDING>'), b: m('expected: <19.00> but was: <19.60>') },
   { rule: 'two enum mismatches', a: m('expected: <PAID> but was: <PENDING>'), b: m('expected: <REFUNDED> but was: <PAID>') },
   { rule: 'jest enum values', a: m('Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: "PAID"\nReceived: "PENDING"'), b: m('Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: "REFUNDED"\nReceived: "PAID"') },

@@ -4,6 +4,7 @@ import { parseJunit, streamJunit } from '../../../server/ingest/junit'
 import { HELD_FOR_OUTPUT } from '../../../server/ingest/junit-reader'
 import { mergeExecutions, testIdentity } from '../../../server/ingest/merge'
 import { fingerprintFailure } from '../../../server/analysis/fingerprint'
+import type { ParsedResult } from '../../../server/ingest/types'
 import { corpusText, counts, expectInvariants, fixture, parseError, reviewed } from './helpers'
 
 const suite = (cases: string, attrs = '') => `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n<testsuite name="S"${attrs}>\n${cases}\n</testsuite>\n</testsuites>\n`
@@ -550,7 +551,7 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
 
   it.each([
     // [real report, test, message shown, why]
-    ['go-junit-report.xml', 'TestDiv', 'calc_test.go:41: Div(4, 2) = 3; want 2', 'go-junit-report: the body is the log line'],
+    ['go-junit-report.xml', 'TestDiv', 'Div(4, 2) = 3; want 2', 'go-junit-report: the body is the log line, its place left out as gotestsum\'s'],
     ['go-junit-report.xml', 'TestOpen', 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]', 'a panic'],
     ['go-junit-report.xml', '[build failed]', 'Build error', 'a message that says something stays'],
     ['gotestsum-rerun.xml', 'TestFlakyTimeout', 'dial tcp 127.0.0.1:40123: i/o timeout', 'go test -v output: runner lines and the log prefix left out'],
@@ -566,16 +567,73 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
     ['gotestsum-rerun.xml', reviewed('gotestsum-rerun.xml')],
     ['go-junit-report.xml', reviewed('go-junit-report.xml').replace('message="Build error"', 'message="Failed"')],
     ['junit/gotestsum__junitxml-report.golden', corpusText('junit/gotestsum__junitxml-report.golden')],
-  ])('keeps every failure of %s in the cluster it had', (_name, xml) => {
-    const failures = parseJunit(xml).results.filter(r => r.status === 'failed' || r.status === 'errored')
+  ])('keeps every failure of %s that says something in the cluster it had', (_name, xml) => {
+    const failures = parseJunit(xml).results.filter(r => (r.status === 'failed' || r.status === 'errored') && r.errorMessage)
     expect(failures.filter(r => r.errorMessage !== 'Failed').length).toBeGreaterThan(1)
     for (const r of failures) expect(fingerprint(r.errorMessage, r.errorStack), r.title).toBe(fingerprint('Failed', r.errorStack))
   })
 
-  it('reads the go test log line, not other output, and keeps "Failed" when the body names nothing', () => {
+  it('reads the go test log line, not other output, and keeps "Failed" when the log line says only that', () => {
     const failures = parseJunit(corpusText('junit/gotestsum__junitxml-report.golden')).results.filter(r => r.status === 'failed')
     const messages = Object.fromEntries(failures.map(r => [r.title, r.errorMessage]))
-    expect(messages).toMatchObject({ TestFailedWithStderr: 'also failed', TestParallelTheFirst: 'failed the first', TestNestedWithFailure: 'Failed' })
+    expect(messages).toMatchObject({
+      'TestFailedWithStderr': 'also failed', 'TestParallelTheFirst': 'failed the first', 'TestNestedWithFailure/c': 'Failed',
+      'TestNestedWithFailure': null, 'TestNestedParallelFailures': null,
+    })
+  })
+})
+
+describe('Go reporters: one cause, one cluster, whichever wrote the report (the review\'s real reports)', () => {
+  const failuresOf = (name: string) => parseJunit(fixture(name)).results.filter(r => r.status === 'failed' || r.status === 'errored')
+  const clusterOf = (r: ParsedResult) =>
+    fingerprintFailure({ message: r.errorMessage, stack: r.errorStack, file: r.file })?.fingerprint ?? null
+  const byTest = (name: string) => new Map(failuresOf(name).map(r => [r.title, r]))
+  const PANIC = 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]'
+
+  it.each([
+    ['gojunit-panic.xml', 'gotestsum-panic.xml'],
+    ['gojunit-outage.xml', 'gotestsum-outage.xml'],
+  ])('%s (go-junit-report) and %s (gotestsum) put each failed test in the same cluster', (a, b) => {
+    const [x, y] = [byTest(a), byTest(b)]
+    expect([...x.keys()].sort()).toEqual([...y.keys()].sort())
+    for (const [test, r] of x) expect(clusterOf(r), test).toBe(clusterOf(y.get(test)!))
+  })
+
+  it.each([
+    // [report, test, message, why]
+    ['gojunit-panic.xml', 'TestParseAmount', PANIC, 'the panic the report wrote in the package\'s output, not "Failed"'],
+    ['gotestsum-panic.xml', 'TestParseAmount', PANIC, 'the panic in the failure itself'],
+    ['gojunit-panic.xml', 'TestConvert/eur_to_usd', 'rate EUR→USD: got 1.0712, want 1.0800', 'the log line without its place'],
+    ['gojunit-panic.xml', 'TestConvert', null, 'a parent that failed because its subtest did has no error of its own'],
+    ['gotestsum-panic.xml', 'TestConvert', null, 'the same, its body only go test\'s runner lines'],
+    ['gojunit-outage.xml', 'TestTransfer', null, 'the same, three subtests failed'],
+    ['gojunit-outage.xml', 'TestStore_Save', 'save: dial tcp 10.0.0.5:5432: connect: connection refused', 'the wrapped error as written'],
+  ] as [string, string, string | null, string][])('%s %s -> %j (%s)', (name, test, message) => {
+    const r = byTest(name).get(test)!
+    expect(r.status).toBe('failed')
+    expect(r.errorMessage).toBe(message)
+    expect(clusterOf(r) === null).toBe(message === null)
+  })
+
+  it('takes the goroutine stack with the panic, without go test\'s exit line', () => {
+    const stack = byTest('gojunit-panic.xml').get('TestParseAmount')!.errorStack!
+    expect(stack.split('\n')[0]).toBe(PANIC)
+    expect(stack).toContain('/builds/acme/mono/services/ledger/internal/money/parse.go:41 +0x1a')
+    expect(stack).not.toContain('exit status')
+  })
+
+  it('keys one database outage as one cause whatever wrapped the dial error, with both reporters', () => {
+    const failures = [...failuresOf('gojunit-outage.xml'), ...failuresOf('gotestsum-outage.xml')].filter(r => r.errorMessage)
+    expect(failures).toHaveLength(22)
+    expect(new Set(failures.map(clusterOf)).size).toBe(1)
+    expect(fingerprintFailure({ message: failures[0]!.errorMessage, stack: failures[0]!.errorStack })!.title).toBe('dial tcp <host>: connect: connection refused')
+  })
+
+  it('gives a panic in the package\'s output to the test its stack runs, not to another that says nothing', () => {
+    const xml = suite(['TestA', 'TestB'].map(t => `<testcase classname="p" name="${t}"><failure message="Failed"></failure></testcase>`).join('')
+      + '<system-out>panic: boom\n\ngoroutine 7 [running]:\nexample.com/p.TestB(0xc000)\n\t/src/p/b_test.go:9 +0x1d\nexit status 2</system-out>')
+    const results = parseJunit(xml).results
+    expect(results.map(r => [r.title, r.errorMessage])).toEqual([['TestA', 'Failed'], ['TestB', 'panic: boom']])
   })
 })
 

@@ -1,5 +1,5 @@
 /** Rules for failures of the code under test: a failed check, a wait that ran out, an exception. */
-import { anyOf, clip, duration, extractExpectation, extractWait, opensWithException } from '../extract'
+import { anyOf, clip, duration, extractExpectation, extractWait, goRuntimeErrorInCode, opensWithException } from '../extract'
 import type { MessageRule } from '../types'
 
 const EXCEPTIONS = [
@@ -104,6 +104,17 @@ export const timeout: MessageRule = {
 export const exception: MessageRule = {
   id: 'exception', category: 'crash',
   patterns: [
+    {
+      // go test: `panic: runtime error: invalid memory address or nil pointer dereference` in the program's own code
+      strength: 0.75,
+      match: /^\s*panic: runtime error: .+/m,
+      when: goRuntimeErrorInCode,
+      facts: text => ({
+        exception: text.match(/nil pointer dereference|index out of range|slice bounds out of range|integer divide by zero/)?.[0]
+          ?? 'a runtime error',
+        detail: clip(text.match(/panic: runtime error: (.+?)(?: \[recovered\])?$/m)?.[1], 160),
+      }),
+    },
     {
       strength: 0.5, pass: 'broad',
       match: new RegExp(`\\b(?:${EXCEPTIONS.join('|')})\\b`, 'i'),

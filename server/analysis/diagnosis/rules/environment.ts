@@ -1,5 +1,5 @@
 /** Rules for failures of the machine or the setup rather than the code: crashes, missing variables, files, modules. */
-import { anyOf, first, networkFacts } from '../extract'
+import { anyOf, first, goRuntimeErrorInCode, networkFacts } from '../extract'
 import type { MessageRule } from '../types'
 
 export const outOfMemory: MessageRule = {
@@ -39,8 +39,9 @@ export const processCrash: MessageRule = {
         /process (?:exited|terminated) unexpectedly|Worker terminated/,
         /^fatal error:|panic: (?!test timed out)|Abort trap/,
       ),
-      // a page closed because the test timeout fired is a timeout, not a crash
-      when: text => !/Test timeout of \d+\s?ms exceeded/i.test(text),
+      // a page closed because the test timeout fired is a timeout, not a crash; a Go nil pointer in the program's own
+      // code is a bug there (the exception rule), though Go names it SIGSEGV
+      when: text => !/Test timeout of \d+\s?ms exceeded/i.test(text) && !goRuntimeErrorInCode(text),
       facts: text => ({ signal: text.match(/\b(SIG[A-Z]+|exitCode=\d+|exit code \d+)\b/)?.[1] }),
     },
     {
