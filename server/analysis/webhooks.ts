@@ -42,7 +42,10 @@ export interface DerivedEvent {
 /** What the ingest transaction knows beyond the receipt. */
 export interface UploadFacts {
   receipt: Pick<IngestReceipt, 'runId' | 'url' | 'project' | 'status' | 'branch' | 'commit' | 'counts' | 'newClusters' | 'newlyFlaky' | 'failures' | 'shards'>
-  /** The status of the branch's previous run (empty runs left out), or null when this is its first. */
+  /**
+   * The status the run recovers from: its own before this upload when it had failed (its failed jobs re-run under its
+   * key), else the previous run's of its branch, job and environment (empty runs left out); null when there is none.
+   */
   previousStatus: RunStatus | null
   /** Resolved clusters this upload hit again (now `regressed`). */
   regressed: { id: string, title: string, category: string, occurrences: number }[]

@@ -131,7 +131,7 @@ export async function ingestRun(
     stepDone('receipt')
     const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
     receipt.rejected = [...receipt.rejected, ...notKept]
-    if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl)
+    if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl, run.status)
     return { created: fresh.length > 0, receipt }
   }))
   stepDone('commit')
@@ -470,7 +470,8 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
   const [uploads] = await tx.select({
     n: sql<number>`count(distinct ${runUploads.uploadId})::int`,
     shards: runShards(run.id),
-  }).from(runUploads).where(eq(runUploads.runId, run.id))
+    newlyFlaky: sql<Notes['newlyFlaky'] | string>`coalesce(jsonb_agg(f) filter (where f is not null), '[]'::jsonb)`,
+  }).from(runUploads).leftJoin(sql`jsonb_array_elements(${runUploads.notes}->'newlyFlaky') f`, sql`true`).where(eq(runUploads.runId, run.id))
   const files: ReceiptFile[] = plan.files.map(f => ({
     name: f.name, format: f.report.format, results: f.report.count, status: fresh.includes(f) ? 'ingested' : 'duplicate',
   }))
@@ -491,6 +492,17 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     ...withShards(uploads?.shards ?? null),
     rejected: notes.rejected,
     errors: stored.errors.map(e => e.message),
-    ...await receiptFailureReport(tx, run, baseUrl, notes),
+    ...await receiptFailureReport(tx, run, baseUrl, { ...notes, newlyFlaky: newlyFlakyOfRun(notes.newlyFlaky, uploads?.newlyFlaky) }),
   }
+}
+
+/**
+ * The run's newly flaky tests: this upload's, then those its other uploads found (a sharded job's comment, written
+ * from each shard's receipt, kept only the last shard's and lost the first's), each test once.
+ */
+function newlyFlakyOfRun(own: Notes['newlyFlaky'], ofRun: Notes['newlyFlaky'] | string | undefined): Notes['newlyFlaky'] {
+  const all = [...own, ...typeof ofRun === 'string' ? JSON.parse(ofRun) as Notes['newlyFlaky'] : ofRun ?? []]
+  const seen = new Set<string>()
+  return all.filter(t => !seen.has(t.testCaseId) && !!seen.add(t.testCaseId))
+    .sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
 }

@@ -21,16 +21,21 @@ export const WEBHOOK_JOB = 'webhook-delivery'
  * and webhook that wants it. Returns the new delivery ids, to hand to sendDeliveries after the commit. One indexed
  * read when the project has no webhook.
  */
-export async function writeWebhookEvents(tx: Tx, projectId: string, receipt: UploadFacts['receipt'], baseUrl: string): Promise<string[]> {
+export async function writeWebhookEvents(
+  tx: Tx, projectId: string, receipt: UploadFacts['receipt'], baseUrl: string, statusBefore: RunStatus,
+): Promise<string[]> {
   const hooks = rowsOf<{ id: string, events: string[] }>(await tx.execute(sql`
     select id, events from webhooks w where project_id = ${projectId}::uuid and ${creatorMayManage(sql`w`)}`))
   if (!hooks.length) return []
   const wanted = new Set(hooks.flatMap(h => h.events))
-  // now() is the transaction's start: rows this transaction changed carry exactly it.
-  const [previous] = wanted.has('run.recovered') && receipt.status === 'passed'
-    ? rowsOf<{ status: RunStatus }>(await tx.execute(sql`
+  // a run that had failed and passes now (its failed jobs re-run under its key) recovered from itself; else from the
+  // run before it, read only when a passing run may have recovered
+  const recovering = wanted.has('run.recovered') && receipt.status === 'passed'
+  const [previous] = !recovering || statusBefore === 'failed'
+    ? [{ status: statusBefore }]
+    : rowsOf<{ status: RunStatus }>(await tx.execute(sql`
         select r.status from runs r where r.id = (select ${PREVIOUS_ON_BRANCH} from ${schema.runs} where ${schema.runs.id} = ${receipt.runId}::uuid)`))
-    : []
+  // now() is the transaction's start: rows this transaction changed carry exactly it.
   const regressed = wanted.has('cluster.regressed')
     ? rowsOf<UploadFacts['regressed'][number]>(await tx.execute(sql`
         select id, title, category, occurrences from failure_clusters

@@ -200,8 +200,9 @@ describe('webhooks', () => {
     expect(await detail(fresh)).toMatchObject({ previousRunId: null, previousRunReason: null })
     expect((await compared(fresh)).base).toBeNull()
     // a project's unit and e2e jobs each upload runs of their own: each job is compared with its own
-    const job = async (name: string | null, failing: string[], runKey = `legs-${++runs}`) => {
-      const content = JSON.stringify({ ...JSON.parse(report(failing)), results: [...JSON.parse(report(failing)).results, { title: `${name} works`, status: 'passed' }] })
+    const job = async (name: string | null, failing: string[], runKey = `legs-${++runs}`, passing: string[] = []) => {
+      const results = [...JSON.parse(report(failing)).results, ...[`${name} works`, ...passing].map(title => ({ title, status: 'passed' }))]
+      const content = JSON.stringify({ ...JSON.parse(report(failing)), results })
       const r = await upload(server, [{ name: `${name}.json`, content }],
         { key: ingestKey, query: { project: 'legs', branch: 'main', environment: 'ci', runKey, ...name ? { job: name } : {} } })
       expect(r.status, JSON.stringify(r.body)).toBe(201)
@@ -217,9 +218,18 @@ describe('webhooks', () => {
     const shared = `legs-${++runs}`
     await job('unit', [], shared)
     expect(await detail(await job('e2e', [], shared))).toMatchObject({ job: null })
+    // a sharded job's later shards still name the tests an earlier shard found newly flaky (its comment lost them)
+    const shard = (n: number, content: string) => upload(server, [{ name: `shard-${n}.json`, content }],
+      { key: ingestKey, query: { project: 'legs', branch: 'main', runKey: 'legs-sharded', job: 'e2e', shard: `${n}/2` } })
+    const first = (await shard(1, report([], ['cart badge updates']))).body
+    expect(first.newlyFlaky.map((t: { title: string }) => t.title)).toEqual(['cart badge updates'])
+    expect((await shard(2, report([]).replace('login works', 'logout works'))).body.newlyFlaky).toEqual(first.newlyFlaky)
+    // a run whose failed job is re-run under its key and passes recovered from itself (a review's board stayed red)
+    const rerun = await job('api', ['checkout pays'], 'legs-rerun')
+    expect(await job('api', [], 'legs-rerun', ['checkout pays'])).toBe(rerun)
     await settled()
     const recovered = delivered('/legs').map(r => JSON.parse(r.body).run.id)
-    expect(recovered).toEqual([node18Fixed, unitFixed])
+    expect(recovered).toEqual([node18Fixed, unitFixed, rerun])
   })
 
   it('sends run.recovered for a run two sharded jobs share only once each job\'s last shard is in', async () => {
