@@ -16,7 +16,8 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+        // an embedded database made in a hook took over 10 s (vitest's default) on a 2-core machine under load
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...SERVER_TESTS },
