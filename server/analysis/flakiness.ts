@@ -13,6 +13,11 @@ export interface FlakyObservation {
   attempts: number
   /** The run failed wholesale (most of the suite, mostly with one cause; isInfrastructureRun): its outcome says nothing about this test. */
   infra: boolean
+  /**
+   * The run's CI job and environment (a matrix leg): a test that fails on node-18 and passes on node-20 of one commit
+   * fails deterministically on one leg, and each leg's results are a history of their own. Absent: one line.
+   */
+  line?: string
 }
 
 export interface FlakyEvidenceItem {
@@ -134,10 +139,16 @@ function countRetryPasses(window: FlakyObservation[], add: AddEvidence): number 
   return retryPasses
 }
 
-/** Commits on which the test both failed and passed (each failure there is evidence); returns how many. */
+/**
+ * Commits on which the test both failed and passed in one CI job and environment (each failure there is evidence);
+ * returns how many.
+ */
 function countMixedCommits(window: FlakyObservation[], add: AddEvidence): number {
   const byCommit = new Map<string, FlakyObservation[]>()
-  for (const o of window) if (o.commit) byCommit.set(o.commit, [...(byCommit.get(o.commit) ?? []), o])
+  for (const o of window) {
+    const key = o.commit && `${o.commit}\u0000${o.line ?? ''}`
+    if (key) byCommit.set(key, [...(byCommit.get(key) ?? []), o])
+  }
   let mixedCommits = 0
   for (const list of byCommit.values()) {
     if (list.some(o => failing(o.status)) && list.some(o => o.status === 'passed')) {
@@ -153,6 +164,13 @@ function byBranchOldestFirst(window: FlakyObservation[]): Map<string, FlakyObser
   const byBranch = new Map<string, FlakyObservation[]>()
   for (const o of [...window].reverse()) byBranch.set(o.branch ?? '', [...(byBranch.get(o.branch ?? '') ?? []), o])
   return byBranch
+}
+
+/** One branch's results (oldest first) per CI job and environment (FlakyObservation.line), each in its order. */
+function byLine(list: FlakyObservation[]): FlakyObservation[][] {
+  const lines = new Map<string, FlakyObservation[]>()
+  for (const o of list) lines.set(o.line ?? '', [...(lines.get(o.line ?? '') ?? []), o])
+  return [...lines.values()]
 }
 
 /** A failure streak: its results, and whether it began at the oldest result the window holds of its branch. */
@@ -190,28 +208,31 @@ function countFlips(
   defaultBranch: string | null, olderOf: (branch: string) => boolean,
 ): number {
   const main = defaultBranch == null ? [] : byBranch.get(defaultBranch) ?? []
-  const broken = streaksOf(main).filter(c => c.streak.failures.length >= brokenStreak)
+  const broken = byLine(main).flatMap(streaksOf).filter(c => c.streak.failures.length >= brokenStreak)
     .map(c => ({ from: c.streak.failures[0]!.at.getTime(), to: c.passedAt?.getTime() ?? Infinity }))
   const within = (o: FlakyObservation, b: { from: number, to: number }) => o.at.getTime() >= b.from && o.at.getTime() < b.to
   const inherited = (failures: FlakyObservation[]) => broken.some(b => failures.every(o => within(o, b)))
   let flips = 0
+  const counted = new Set<string>()
   for (const [branch, list] of byBranch) {
-    for (const { streak, passedAt } of streaksOf(list)) {
+    for (const { streak, passedAt } of byLine(list).flatMap(streaksOf)) {
       if (!passedAt || streak.failures.length >= brokenStreak) continue
       if (streak.atEdge && olderOf(branch)) continue
       if (branch !== (defaultBranch ?? '') && inherited(streak.failures)) continue
-      if (onePerCommit(streak.failures).filter(s => add(s, 'flip')).length) flips++
+      // a burst whose every failure also failed each of its retries failed alike every time: a short regression
+      if (streak.failures.every(o => o.attempts > 1)) continue
+      if (onePerCommit(streak.failures, counted).filter(s => add(s, 'flip')).length) flips++
     }
   }
   return flips
 }
 
 /**
- * A burst's failures one per commit: a commit that broke the test fails it in every job that runs it (unit and race
- * jobs, matrix legs), and a fix pushed next is one commit's failure that passed again, not two signs of flakiness.
+ * A burst's failures one per commit, across the bursts read (`seen`): a commit that broke the test fails it in every
+ * job and matrix leg that runs it, and a fix pushed next is one commit's failure that passed again, not two or four
+ * signs of flakiness.
  */
-function onePerCommit(failures: FlakyObservation[]): FlakyObservation[] {
-  const seen = new Set<string>()
+function onePerCommit(failures: FlakyObservation[], seen: Set<string>): FlakyObservation[] {
   return failures.filter(o => o.commit == null || (!seen.has(o.commit) && !!seen.add(o.commit)))
 }
 
@@ -266,9 +287,17 @@ function decideLabel(
   counted: FlakyObservation[], c: Counts, direct: number, options: FlakyOptions, context: FlakyContext,
 ): Pick<FlakyAssessment, 'label' | 'reason' | 'branch' | 'failingSince' | 'lastPassed' | 'streak' | 'streakOpen'> {
   const branch = labelBranch(counted, context.defaultBranch)
-  const onLabelBranch = counted.filter(o => o.branch === branch)
-  let trailing = 0
-  while (trailing < onLabelBranch.length && failing(onLabelBranch[trailing]!.status)) trailing++
+  const onBranch = counted.filter(o => o.branch === branch)
+  // the CI job and environment failing longest now (newest first each): a test that fails every run of node-18 while
+  // node-20 passes is broken there, and its streak is that leg's
+  const trailingOf = (list: FlakyObservation[]) => {
+    let n = 0
+    while (n < list.length && failing(list[n]!.status)) n++
+    return n
+  }
+  const worst = byLine(onBranch).reduce((a, b) => trailingOf(b) > trailingOf(a) ? b : a, onBranch)
+  const trailing = trailingOf(worst)
+  const onLabelBranch = trailing >= options.brokenStreak ? worst : onBranch
   const none = { branch, failingSince: null, lastPassed: null, streak: 0, streakOpen: false }
   if (trailing >= options.brokenStreak) {
     const passed = onLabelBranch[trailing]

@@ -199,7 +199,7 @@ export async function withCurrentCount<T extends QuietView>(db: Db, t: T): Promi
 }
 
 /** What a history needs of a run, read once per run instead of once per result. */
-interface RunFacts { branch: string | null, commit: string | null, at: Date, infra: boolean }
+interface RunFacts { branch: string | null, commit: string | null, at: Date, infra: boolean, line: string }
 
 /**
  * A test's results as one text, newest first: `result run status flaky attempts` per result, comma-separated. Text
@@ -242,9 +242,10 @@ async function withRunFacts(tx: Tx, histories: FlakyObservation[][], runs: Map<s
   const wanted = new Set<string>()
   for (const obs of histories) for (const o of obs) if (!runs.has(o.runId)) wanted.add(o.runId)
   if (wanted.size) {
-    const rows = rowsOf<{ id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean }>(await tx.execute(sql`
-      select id, branch, commit_sha, started_at, infra from runs where id = any(${plainArray([...wanted])}::uuid[])`))
-    for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra })
+    const rows = rowsOf<{ id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean, line: string }>(await tx.execute(sql`
+      select id, branch, commit_sha, started_at, infra, concat_ws(chr(1), coalesce(job, ''), coalesce(environment, '')) as line
+      from runs where id = any(${plainArray([...wanted])}::uuid[])`))
+    for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra, line: r.line })
   }
   return histories.map(obs => obs.filter((o) => {
     const run = runs.get(o.runId)
@@ -253,6 +254,7 @@ async function withRunFacts(tx: Tx, histories: FlakyObservation[][], runs: Map<s
     o.commit = run.commit
     o.at = run.at
     o.infra = run.infra
+    o.line = run.line
     return true
   }))
 }

@@ -114,6 +114,31 @@ describe('assessFlakiness', () => {
     expect(a.evidence.filter(e => e.kind === 'flip')).toHaveLength(flips)
   })
 
+  /** Two matrix legs (FlakyObservation.line) of each commit: `a` and `b` their results, one letter per commit. */
+  function legs(a: string, b: string): FlakyObservation[] {
+    const [x, y] = [history(a), history(b)]
+    return [...x.map(o => ({ ...o, line: 'node-18' })), ...y.map(o => ({ ...o, line: 'node-20', resultId: `b${o.resultId}`, runId: `b${o.runId}`, at: new Date(o.at.getTime() + 60_000) }))]
+  }
+
+  it.each([
+    // [leg node-18, leg node-20, label, why]
+    ['PPPPPFPPPP', 'PPPPPPPPPP', 'stable', 'a failure on one leg while the other passes the same commit is that leg\'s, not a flake'],
+    ['PPPPPPPFFF', 'PPPPPPPPPP', 'broken', 'failing every run of one leg while the other passes is broken there'],
+    ['PPPPPFPPPP', 'PPPPPFPPPP', 'stable', 'a commit that failed on both legs, then fixed, is one failure that passed again'],
+    ['PPRPPPPPPP', 'PPPPPPPPPP', 'flaky', 'a pass on retry is evidence on any leg'],
+    ['PPPPF=PPPPP', 'PPPPPPPPPP', 'flaky', 'a failure and a pass on one commit of one leg is'],
+  ])('matrix legs %s / %s → %s: %s', (a, b, label) => {
+    expect(assessFlakiness(legs(a, b)).label).toBe(label)
+  })
+
+  it('a short burst whose every failure failed each of its retries is a short regression, not a flake', () => {
+    const retried = history('PPPPPFFPPPPP').map(o => o.status === 'failed' ? { ...o, attempts: 3 } : o)
+    expect([assessFlakiness(retried).label, assessFlakiness(retried).flips]).toEqual(['stable', 0])
+    // one of its failures not retried: a flip as before
+    const once = retried.map((o, i) => i === 5 ? { ...o, attempts: 1 } : o)
+    expect([assessFlakiness(once).label, assessFlakiness(once).flips]).toEqual(['flaky', 1])
+  })
+
   it('counts flips per branch: a broken feature branch interleaved with a green main is not a flake', () => {
     const main = history('PPPPPPPPPP', 'main')
     const feature = history('FFFF', 'feat/x').map((o, i) => ({ ...o, at: new Date(main[2 * i + 1]!.at.getTime() + 60_000), resultId: `f${i}` }))
