@@ -242,10 +242,13 @@ async function withRunFacts(tx: Tx, histories: FlakyObservation[][], runs: Map<s
   const wanted = new Set<string>()
   for (const obs of histories) for (const o of obs) if (!runs.has(o.runId)) wanted.add(o.runId)
   if (wanted.size) {
-    const rows = rowsOf<{ id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean, line: string }>(await tx.execute(sql`
+    type Row = { id: string, branch: string | null, commit_sha: string | null, started_at: string | Date, infra: boolean, line: string }
+    const rows = rowsOf<Row>(await tx.execute(sql`
       select id, branch, commit_sha, started_at, infra, concat_ws(chr(1), coalesce(job, ''), coalesce(environment, '')) as line
       from runs where id = any(${plainArray([...wanted])}::uuid[])`))
-    for (const r of rows) runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra, line: r.line })
+    for (const r of rows) {
+      runs.set(r.id, { branch: r.branch, commit: r.commit_sha, at: new Date(r.started_at), infra: r.infra, line: r.line })
+    }
   }
   return histories.map(obs => obs.filter((o) => {
     const run = runs.get(o.runId)
