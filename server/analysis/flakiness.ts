@@ -377,16 +377,23 @@ export function assessFlakiness(
   const decided = decideLabel(counted, { n, k, retryPasses, flips, mixedCommits }, retryPasses + mixedCommits, options, context)
 
   const items = [...evidence.values()].sort((a, b) => b.at.localeCompare(a.at) || b.resultId.localeCompare(a.resultId))
+  // a flaky label is where its evidence is: a test that flaked only on a feature branch is flaky there, not on the
+  // default branch, where its next failure on any pull request would read "already failing or flaky" (known)
+  const evidenceOn = new Map(window.filter(o => evidence.has(o.resultId)).map(o => [o.resultId, o.branch]))
+  const branch = decided.label === 'flaky' && items[0] && ![...evidenceOn.values()].includes(decided.branch)
+    ? evidenceOn.get(items[0].resultId) ?? decided.branch
+    : decided.branch
   return {
     score: n ? Math.round((k / n) * 1000) / 1000 : 0,
     confidence: Math.round(wilsonLower(k, n) * 1000) / 1000,
     ...decided,
+    branch,
     evidence: items.slice(0, EVIDENCE_KEPT),
     lastFlakeAt: items[0] ? new Date(items[0].at) : null,
     sample: n,
     retryPasses,
     flips,
     mixedCommits,
-    windowFailures: windowFailures(window, counted.filter(o => o.branch === decided.branch).slice(0, options.window)),
+    windowFailures: windowFailures(window, counted.filter(o => o.branch === branch).slice(0, options.window)),
   }
 }

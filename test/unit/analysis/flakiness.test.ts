@@ -139,6 +139,15 @@ describe('assessFlakiness', () => {
     expect([assessFlakiness(once).label, assessFlakiness(once).flips]).toEqual(['flaky', 1])
   })
 
+  it('is flaky where its evidence is: a flake seen only on a feature branch labels the test flaky there, not on main', () => {
+    const main = history('PPPPPPPPPP', 'main')
+    const branch = history('PPR', 'feat/c', 20)
+    const a = assessFlakiness([...main, ...branch], undefined, { defaultBranch: 'main', complete: true })
+    expect([a.label, a.branch]).toEqual(['flaky', 'feat/c'])
+    const onMain = assessFlakiness([...history('PPPPRPPPPP', 'main'), ...branch], undefined, { defaultBranch: 'main', complete: true })
+    expect([onMain.label, onMain.branch]).toEqual(['flaky', 'main'])
+  })
+
   it('counts flips per branch: a broken feature branch interleaved with a green main is not a flake', () => {
     const main = history('PPPPPPPPPP', 'main')
     const feature = history('FFFF', 'feat/x').map((o, i) => ({ ...o, at: new Date(main[2 * i + 1]!.at.getTime() + 60_000), resultId: `f${i}` }))
