@@ -94,3 +94,9 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function failingCount(c: { failed: number, errored: number }): number {
   return c.failed + c.errored
 }
+
+/** A run's CI job and environment as one label (`unit (node-18)`, `unit`, `node-18`), empty when it has neither. */
+export function runLine({ job, environment }: { job?: string | null, environment?: string | null }): string {
+  if (job && environment) return `${job} (${environment})`
+  return job || environment || ''
+}

@@ -33,7 +33,8 @@ export function toRunSummary(r: RunRow, project: string): RunSummary {
   return {
     id: r.id, number: r.number!, project, status: r.status, branch: r.branch, commit: r.commitSha, commitMessage: r.commitMessage,
     buildUrl: r.buildUrl,
-    environment: r.environment, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, infra: r.infra,
+    environment: r.environment, job: r.job, format: r.format, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs,
+    infra: r.infra,
     counts: { tests: r.total, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped, flaky: r.flaky },
   }
 }
@@ -42,7 +43,7 @@ export function toRunSummary(r: RunRow, project: string): RunSummary {
 type RunTuple = [id: string, number: number, status: RunRow['status'], branch: string | null, commit: string | null,
   commitMessage: string | null, buildUrl: string | null, environment: string | null, format: RunRow['format'], startedAt: string,
   durationMs: number | null, infra: boolean, tests: number, passed: number, failed: number, errored: number, skipped: number,
-  flaky: number]
+  flaky: number, job: string | null]
 
 /**
  * The `limit` latest runs of the project `projectId` (an SQL expression) as one JSON value, newest first: a column of a
@@ -52,7 +53,7 @@ export function recentRunsOf(projectId: SQL, limit: SQL): SQL<RunTuple[]> {
   return sql<RunTuple[]>`(select coalesce(json_agg(json_build_array(r.id, r.number, r.status, r.branch, r.commit_sha,
       r.commit_message, r.build_url, r.environment, r.format,
       to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), r.duration_ms, r.infra, r.total, r.passed,
-      r.failed, r.errored, r.skipped, r.flaky) order by r.started_at desc, r.id desc), '[]'::json)
+      r.failed, r.errored, r.skipped, r.flaky, r.job) order by r.started_at desc, r.id desc), '[]'::json)
     from (select * from ${runs} where ${runs.projectId} = ${projectId} order by ${runs.startedAt} desc, ${runs.id} desc limit ${limit}) r)`
 }
 
@@ -60,7 +61,7 @@ export function recentRunsOf(projectId: SQL, limit: SQL): SQL<RunTuple[]> {
 export function fromRunTuples(tuples: RunTuple[] | string, project: string): RunSummary[] {
   return (typeof tuples === 'string' ? JSON.parse(tuples) as RunTuple[] : tuples).map(t => ({
     id: t[0], number: t[1], project, status: t[2], branch: t[3], commit: t[4], commitMessage: t[5], buildUrl: t[6],
-    environment: t[7], format: t[8], startedAt: t[9], durationMs: t[10], infra: t[11],
+    environment: t[7], job: t[18], format: t[8], startedAt: t[9], durationMs: t[10], infra: t[11],
     counts: { tests: t[12], passed: t[13], failed: t[14], errored: t[15], skipped: t[16], flaky: t[17] },
   }))
 }
@@ -443,7 +444,7 @@ async function readRun(
   }), r => ['', r.id], runResultsList(runId, query))
   const newFailures = groups.reduce((n, g) => n + g.newFailures, 0)
   return {
-    ...toRunSummary(run, slug), job: run.job, repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
+    ...toRunSummary(run, slug), repository: row.url ? { url: row.url, defaultBranch: row.defaultBranch } : null,
     errors: run.errors.map(e => e.message), failureGroups: groups,
     novelty: hasBase
       ? { new: newFailures, known: groups.reduce((n, g) => n + g.failures, 0) - newFailures, defaultBranch: row.defaultBranch }

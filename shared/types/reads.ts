@@ -29,6 +29,8 @@ export interface RunSummary {
   commitMessage: string | null
   buildUrl: string | null
   environment: string | null
+  /** The CI job its uploads name, when they all name the same one (a run of several jobs, or of none, has null). */
+  job: string | null
   format: ReportFormat
   startedAt: string
   durationMs: number | null
@@ -167,8 +169,6 @@ export interface RunDetail extends RunSummary {
    * labelled flaky there), and that branch; null when the default branch has no run before this one.
    */
   novelty: { new: number, known: number, defaultBranch: string } | null
-  /** The CI job its uploads name, when they all name the same one (a run of several jobs, or of none, has null). */
-  job: string | null
   /**
    * The run this one is compared with by default (get_run's compareTo "previous", the compare page): the previous run of
    * its branch, CI job and environment (`previous`), else, for its first there, the default branch's latest of its job

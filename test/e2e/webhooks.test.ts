@@ -213,6 +213,9 @@ describe('webhooks', () => {
     await job('unit', ['checkout pays'])
     const e2eAgain = await job('e2e', [])
     expect(await detail(e2eAgain)).toMatchObject({ job: 'e2e', previousRunId: e2e, previousRunReason: 'previous' })
+    // and the runs list tells the jobs' runs apart
+    const listed = await answer(call('GET', '/api/projects/legs/runs?limit=2'), 200)
+    expect(listed.items.map((r: { job: string | null, environment: string | null }) => [r.job, r.environment])).toEqual([['e2e', 'ci'], ['unit', 'ci']])
     const unitFixed = await job('unit', [])
     // a run its jobs share has no job of its own, and is compared with runs of several jobs (or none)
     const shared = `legs-${++runs}`
@@ -225,8 +228,13 @@ describe('webhooks', () => {
     expect(first.newlyFlaky.map((t: { title: string }) => t.title)).toEqual(['cart badge updates'])
     expect((await shard(2, report([]).replace('login works', 'logout works'))).body.newlyFlaky).toEqual(first.newlyFlaky)
     // a run whose failed job is re-run under its key and passes recovered from itself (a review's board stayed red)
-    const rerun = await job('api', ['checkout pays'], 'legs-rerun')
-    expect(await job('api', [], 'legs-rerun', ['checkout pays'])).toBe(rerun)
+    const rerun = await job('api', ['api checkout'], 'legs-rerun')
+    expect(await job('api', [], 'legs-rerun', ['api checkout'])).toBe(rerun)
+    // its test's page counts the failure the re-run turned into a pass on retry as that, with no "failed for good" date
+    const [retried] = (await answer(call('GET', `/api/runs/${rerun}?status=flaky`), 200)).results.items
+    const page = (await (await call('GET', `/tests/${retried.testCaseId}`)).text()).replace(/<!--.*?-->/g, '')
+    expect(page).toContain('failed in 1 run (0 for good, 1 passed on retry)')
+    expect(page).not.toContain('last failed for good')
     await settled()
     const recovered = delivered('/legs').map(r => JSON.parse(r.body).run.id)
     expect(recovered).toEqual([node18Fixed, unitFixed, rerun])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fileAndLine, formatPercent, locationsApart } from '../../../utils/format'
+import { fileAndLine, formatPercent, locationsApart, runLine } from '../../../utils/format'
 
 describe('formatPercent', () => {
   it.each([
@@ -40,5 +40,16 @@ describe('locationsApart', () => {
 
   it('is fileAndLine when the location is alone or listed twice', () => {
     expect(locationsApart([listed[0], listed[0]])(listed[0]!)).toBe(fileAndLine(listed[0]!))
+  })
+})
+
+describe('runLine', () => {
+  it.each([
+    [{ job: 'unit', environment: 'node-18' }, 'unit (node-18)'],
+    [{ job: 'unit', environment: null }, 'unit'],
+    [{ job: null, environment: 'node-18' }, 'node-18'],
+    [{}, ''],
+  ])('%o → %s', (run, label) => {
+    expect(runLine(run)).toBe(label)
   })
 })
