@@ -149,12 +149,15 @@ describe('quarantine and artifacts in Chromium', () => {
     await send('e2e', '3/3')
     await page.goto(`${server.url}/runs/${runId}`, { waitUntil: 'networkidle' })
     expect(await badge()).toBe('3 of 6 shards uploaded; missing shards 1 and 3 of api and shard 2 of e2e: the counts are partial')
+    // the status says so too: a green "passed" beside "3 of 6" read as the run's verdict
+    expect((await page.getByTestId('run-status').textContent())!.trim()).toBe('passing so far')
     const lines = await page.getByTestId('run-upload').allTextContents()
     expect(lines.map(l => /Upload of [^·]+/.exec(l)?.[0].trim())).toEqual(['Upload of shard 1/3 of e2e', 'Upload of shard 2/3 of api', 'Upload of shard 3/3 of e2e'])
     await page.getByTestId('run-summary').screenshot({ path: `${ARTIFACTS}/run-shards-partial.png` })
     for (const [job, shard] of [['api', '1/3'], ['e2e', '2/3'], ['api', '3/3']] as const) await send(job, shard)
     await page.reload({ waitUntil: 'networkidle' })
     expect(await badge()).toBe('6 of 6 shards uploaded')
+    expect((await page.getByTestId('run-status').textContent())!.trim()).toBe('passed')
   })
 
   it('a note saved alone on a regressed cluster keeps it regressed, and the keyboard\'s focus moves to its status', async () => {
