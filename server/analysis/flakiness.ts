@@ -144,11 +144,7 @@ function countRetryPasses(window: FlakyObservation[], add: AddEvidence): number 
  * returns how many.
  */
 function countMixedCommits(window: FlakyObservation[], add: AddEvidence): number {
-  const byCommit = new Map<string, FlakyObservation[]>()
-  for (const o of window) {
-    const key = o.commit && `${o.commit}\u0000${o.line ?? ''}`
-    if (key) byCommit.set(key, [...(byCommit.get(key) ?? []), o])
-  }
+  const byCommit = groupsOf(window.filter(o => o.commit), o => `${o.commit}\u0000${o.line ?? ''}`)
   let mixedCommits = 0
   for (const list of byCommit.values()) {
     if (list.some(o => failing(o.status)) && list.some(o => o.status === 'passed')) {
@@ -159,19 +155,23 @@ function countMixedCommits(window: FlakyObservation[], add: AddEvidence): number
   return mixedCommits
 }
 
-/** Observations per branch (no branch: ''), oldest first. `window` is newest first. */
-function byBranchOldestFirst(window: FlakyObservation[]): Map<string, FlakyObservation[]> {
-  const byBranch = new Map<string, FlakyObservation[]>()
-  for (const o of [...window].reverse()) byBranch.set(o.branch ?? '', [...(byBranch.get(o.branch ?? '') ?? []), o])
-  return byBranch
+/** `list` grouped by `keyOf`, each group in the list's order. */
+function groupsOf(list: FlakyObservation[], keyOf: (o: FlakyObservation) => string): Map<string, FlakyObservation[]> {
+  const groups = new Map<string, FlakyObservation[]>()
+  for (const o of list) {
+    const key = keyOf(o)
+    const group = groups.get(key)
+    if (group) group.push(o)
+    else groups.set(key, [o])
+  }
+  return groups
 }
 
-/** One branch's results (oldest first) per CI job and environment (FlakyObservation.line), each in its order. */
-function byLine(list: FlakyObservation[]): FlakyObservation[][] {
-  const lines = new Map<string, FlakyObservation[]>()
-  for (const o of list) lines.set(o.line ?? '', [...(lines.get(o.line ?? '') ?? []), o])
-  return [...lines.values()]
-}
+/** Observations per branch (no branch: ''), oldest first. `window` is newest first. */
+const byBranchOldestFirst = (window: FlakyObservation[]) => groupsOf([...window].reverse(), o => o.branch ?? '')
+
+/** One branch's results per CI job and environment (FlakyObservation.line), each in the list's order. */
+const byLine = (list: FlakyObservation[]) => [...groupsOf(list, o => o.line ?? '').values()]
 
 /** A failure streak: its results, and whether it began at the oldest result the window holds of its branch. */
 interface Streak { failures: FlakyObservation[], atEdge: boolean }
