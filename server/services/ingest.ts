@@ -492,16 +492,16 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     ...withShards(uploads?.shards ?? null),
     rejected: notes.rejected,
     errors: stored.errors.map(e => e.message),
-    ...await receiptFailureReport(tx, run, baseUrl, { ...notes, newlyFlaky: newlyFlakyOfRun(notes.newlyFlaky, uploads?.newlyFlaky) }),
+    ...await receiptFailureReport(tx, run, baseUrl, { ...notes, newlyFlaky: newlyFlakyOfRun(uploads?.newlyFlaky) }),
   }
 }
 
 /**
- * The run's newly flaky tests: this upload's, then those its other uploads found (a sharded job's comment, written
- * from each shard's receipt, kept only the last shard's and lost the first's), each test once.
+ * The run's newly flaky tests, as its uploads' rows noted them (this upload's row is written by then): a sharded job's
+ * comment, written from each shard's receipt, had kept only the last shard's and lost the first's. Each test once.
  */
-function newlyFlakyOfRun(own: Notes['newlyFlaky'], ofRun: Notes['newlyFlaky'] | string | undefined): Notes['newlyFlaky'] {
-  const all = [...own, ...typeof ofRun === 'string' ? JSON.parse(ofRun) as Notes['newlyFlaky'] : ofRun ?? []]
+function newlyFlakyOfRun(ofRun: Notes['newlyFlaky'] | string | undefined): Notes['newlyFlaky'] {
+  const all = typeof ofRun === 'string' ? JSON.parse(ofRun) as Notes['newlyFlaky'] : ofRun ?? []
   const seen = new Set<string>()
   return all.filter(t => !seen.has(t.testCaseId) && !!seen.add(t.testCaseId))
     .sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))

@@ -31,10 +31,12 @@ export async function writeWebhookEvents(
   // a run that had failed and passes now (its failed jobs re-run under its key) recovered from itself; else from the
   // run before it, read only when a passing run may have recovered
   const recovering = wanted.has('run.recovered') && receipt.status === 'passed'
-  const [previous] = !recovering || statusBefore === 'failed'
-    ? [{ status: statusBefore }]
-    : rowsOf<{ status: RunStatus }>(await tx.execute(sql`
-        select r.status from runs r where r.id = (select ${PREVIOUS_ON_BRANCH} from ${schema.runs} where ${schema.runs.id} = ${receipt.runId}::uuid)`))
+  const [previous] = !recovering
+    ? []
+    : statusBefore === 'failed'
+      ? [{ status: statusBefore }]
+      : rowsOf<{ status: RunStatus }>(await tx.execute(sql`
+          select r.status from runs r where r.id = (select ${PREVIOUS_ON_BRANCH} from ${schema.runs} where ${schema.runs.id} = ${receipt.runId}::uuid)`))
   // now() is the transaction's start: rows this transaction changed carry exactly it.
   const regressed = wanted.has('cluster.regressed')
     ? rowsOf<UploadFacts['regressed'][number]>(await tx.execute(sql`
