@@ -4,6 +4,7 @@ import {
   type CaseElement, type ProblemElement, type SuiteContext,
 } from './junit-case'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
+import { testIdentity } from './merge'
 import { ReportParseError, type ParsedResult, type ParsedRunError } from './types'
 import { scanXml, type Attrs } from './xml-scan'
 
@@ -41,8 +42,8 @@ interface SuiteOutput {
   name: string | null
   /**
    * pytest's suite (its default name): pytest-rerunfailures writes each rerun of a failed test as an empty testcase
-   * before the next try, so an earlier testcase of the same test that reads as passed had failed. By test, the last
-   * testcase still waiting (PytestReruns).
+   * before the next try, so an earlier testcase of the same test that reads as passed had failed (asRerun). By test
+   * (its identity and repetition), the last testcase still waiting.
    */
   reruns: Map<string, Held> | null
   stdout: string[]
@@ -178,7 +179,7 @@ class Reader {
     this.waiting.push(held)
     const { r, suite } = held
     if (suite.reruns) {
-      held.key = JSON.stringify([r.file, r.suitePath, r.title, r.variant, r.repeat])
+      held.key = `${testIdentity(r)}:${r.repeat ?? 0}`
       const before = suite.reruns.get(held.key)
       if (before && !before.delivered) asRerun(before.r)
       suite.reruns.set(held.key, held)
