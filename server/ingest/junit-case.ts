@@ -296,6 +296,30 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
 
 const TEARDOWN_MESSAGE = /^failed on teardown with /
 
+/** Whether two results of a report are executions of one test: the same identity (testIdentity) and repetition. */
+export function sameTest(a: ParsedResult, b: ParsedResult): boolean {
+  return a.title === b.title && a.titleHash === b.titleHash && a.file === b.file && a.variant === b.variant
+    && (a.repeat ?? 0) === (b.repeat ?? 0) && (a.suitePath === b.suitePath || a.suitePath.join('\0') === b.suitePath.join('\0'))
+}
+
+/**
+ * Testcases of one test written one after another in a suite, with a pass before the last of them, are invocations of
+ * a test that runs several times under one name (a JUnit 5 @ParameterizedTest or @RepeatedTest with a fixed display
+ * name, a TestNG data provider, test.each with one title), not its retries: a retry follows a failed try only (Gradle's
+ * test-retry plugin, gotestsum and Bazel rerun what failed; TestNG writes the try it retries as skipped), and Gradle,
+ * grouping its own reruns (mergeReruns), starts another test at each pass too. Each invocation after the first gets
+ * its place as its variant, `2`, `3`… (after the project's name where the report gives one): the first keeps the
+ * identity the test had, and a later round of the same invocations (the test-retry plugin runs every invocation of a
+ * parameterized method again) folds into them place by place, a pass after a failure a flaky pass.
+ */
+export function numberInvocations(run: ParsedResult[]): void {
+  if (run.slice(0, -1).every(r => r.status !== 'passed')) return
+  for (let i = 1; i < run.length; i++) {
+    const r = run[i]!
+    r.variant = capText(r.variant ? `${r.variant} ${i + 1}` : String(i + 1), FIELD_CAPS.variant)
+  }
+}
+
 /**
  * pytest writes a test whose call failed and whose teardown then errored as two testcases of the same name, the
  * second holding only the teardown's <error>. The test ran once: `earlier`, the call's failure, stays its outcome and
@@ -303,8 +327,7 @@ const TEARDOWN_MESSAGE = /^failed on teardown with /
  */
 export function withTeardownOf(earlier: ParsedResult, later: ParsedResult): ParsedResult | null {
   const teardown = later.status === 'errored' && later.attempts.length === 1 && TEARDOWN_MESSAGE.test(later.errorMessage ?? '')
-  if (!teardown || !FAILING.has(earlier.status) || later.title !== earlier.title || later.file !== earlier.file
-    || later.suitePath.join('\0') !== earlier.suitePath.join('\0') || later.variant !== earlier.variant) return null
+  if (!teardown || !FAILING.has(earlier.status) || !sameTest(earlier, later)) return null
   const stderr = withNote(earlier.stderr, 'Teardown error', later.errorMessage, later.errorStack)
   const last = earlier.attempts[earlier.attempts.length - 1]!
   return { ...earlier, stderr, attempts: [...earlier.attempts.slice(0, -1), { ...last, stderr }] }

@@ -1,6 +1,7 @@
 import { CAPS, capText, countBefore } from './common'
 import {
-  fileOf, goCauseFromOutput, joinText, problem, readProperty, testcaseResult, titleOf, trimLines, withTeardownOf,
+  fileOf, goCauseFromOutput, joinText, numberInvocations, problem, readProperty, sameTest, testcaseResult, titleOf,
+  trimLines, withTeardownOf,
   type CaseElement, type ProblemElement, type SuiteContext,
 } from './junit-case'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
@@ -112,6 +113,11 @@ class Reader {
   private readonly suiteRuns = new Map<string, number>()
   /** The last result read, handed over when the next one is (pytest's teardown testcase joins it: withTeardownOf). */
   private held: Held | null = null
+  /**
+   * Outside pytest's suite, the testcases of one test read one after another so far, held until the next testcase
+   * (numberInvocations). They wait for their suite's output, so the run ends before any of them is handed over.
+   */
+  private run: Held[] = []
   /** Results handed over but waiting for their suite to close (SuiteOutput), in document order. */
   private waiting: Held[] = []
   private waitingFrom = 0
@@ -184,6 +190,11 @@ class Reader {
       if (before && !before.delivered) asRerun(before.r)
       suite.reruns.set(held.key, held)
     }
+    else {
+      const last = this.run[this.run.length - 1]
+      if (last && (last.suite !== suite || !sameTest(last.r, r))) this.endRun()
+      this.run.push(held)
+    }
     if (r.status === 'failed' || r.status === 'errored' || r.flaky) {
       suite.failed.push(held)
       if (suite.failed.length > 2 * HELD_FOR_OUTPUT) suite.failed = suite.failed.filter(h => !h.delivered)
@@ -206,6 +217,7 @@ class Reader {
    */
   private closeSuite(suite: SuiteOutput): void {
     this.flush()
+    if (this.run[0]?.suite === suite) this.endRun()
     suite.closed = true
     const failed = suite.failed.filter(h => !h.delivered)
     const chars = [...suite.stdout, ...suite.stderr].reduce((n, t) => n + t.length, 0)
@@ -228,6 +240,7 @@ class Reader {
     const q = this.waiting
     while (this.waitingFrom < q.length && (q[this.waitingFrom]!.suite!.closed || q.length - this.waitingFrom > HELD_FOR_OUTPUT)) {
       const h = q[this.waitingFrom++]!
+      if (this.run[0] === h) this.endRun()
       h.delivered = true
       if (h.key && h.suite!.reruns!.get(h.key) === h) h.suite!.reruns!.delete(h.key)
       h.out(h.r)
@@ -236,6 +249,12 @@ class Reader {
       this.waiting = []
       this.waitingFrom = 0
     }
+  }
+
+  /** Numbers the invocations of the run of testcases read (numberInvocations), and starts the next. */
+  private endRun(): void {
+    if (this.run.length > 1) numberInvocations(this.run.map(h => h.r))
+    this.run = []
   }
 
   /** Hands over everything still held (the document has ended). */

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseJunit, streamJunit } from '../../../server/ingest/junit'
 import { HELD_FOR_OUTPUT } from '../../../server/ingest/junit-reader'
-import { mergeExecutions, testIdentity } from '../../../server/ingest/merge'
+import { mergeExecutions, testIdentity, testLabel } from '../../../server/ingest/merge'
+import { foldUpload, packBatch } from '../../../server/ingest/packed'
 import { fingerprintFailure } from '../../../server/analysis/fingerprint'
 import type { ParsedResult } from '../../../server/ingest/types'
 import { corpusText, counts, expectInvariants, fixture, parseError, reviewed } from './helpers'
@@ -62,9 +63,68 @@ describe('retries: pytest-rerunfailures writes a rerun as an empty testcase of t
       .toEqual([['test_total', 'passed'], ['test_vat[de]', 'passed'], ['test_user_ids[2]', 'passed']])
   })
 
-  it('leaves a test written twice alone outside a pytest suite (another producer, a merged report)', () => {
+  it('reads no pass as a failed try outside a pytest suite (another producer, a merged report)', () => {
     const twice = parseJunit('<testsuite name="other"><testcase classname="a" name="t"/><testcase classname="a" name="t"/></testsuite>').results
+    expect(twice.map(r => [r.status, r.variant])).toEqual([['passed', null], ['passed', '2']])
     expect(mergeExecutions(twice)).toMatchObject({ status: 'passed', flaky: false })
+  })
+})
+
+describe('invocations: a test Gradle writes several times under one name is several tests, not retries', () => {
+  const fail = '<failure message="expected: &lt;0.13&gt; but was: &lt;0.12&gt;" type="org.opentest4j.AssertionFailedError">org.opentest4j.AssertionFailedError</failure>'
+  /** One test class's Gradle report: a testcase per letter of each name's string, P passed, F failed, S skipped. */
+  const gradle = (...cases: [string, string][]) => `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="com.acme.MoneyTest" tests="${cases.length}" skipped="0" failures="0" errors="0" timestamp="2026-12-07T10:00:00" hostname="ci" time="0.2">
+  <properties/>
+${cases.flatMap(([name, tries]) => [...tries].map(t => `  <testcase name="${name}" classname="com.acme.MoneyTest" time="0.01"${
+  t === 'P' ? '/>' : `>${t === 'F' ? fail : '<skipped/>'}</testcase>`}`)).join('\n')}
+  <system-out><![CDATA[]]></system-out>
+  <system-err><![CDATA[]]></system-err>
+</testsuite>`
+  /** The report as the upload stores it: one result per identity, by test label. */
+  function stored(xml: string) {
+    const results = parseJunit(xml).results
+    const { slices } = foldUpload([{ name: 'TEST-com.acme.MoneyTest.xml', batches: [packBatch(results)] }])
+    const merged = [...slices(1000)].flat()
+    return {
+      tests: Object.fromEntries(merged.map(m => [testLabel(m.result), `${m.result.attempts.map(a => a.status[0]!.toUpperCase()).join('')}${m.result.flaky ? ' flaky' : ''}`])),
+      identities: merged.map(m => m.identityHash),
+    }
+  }
+  const label = (n: number) => `com.acme.MoneyTest › rounds half up${n > 1 ? ` [${n}]` : ''}`
+
+  it.each<[string, [string, string][], Record<string, string>]>([
+    ['@ParameterizedTest(name = "rounds half up"), five invocations that pass: five tests', [['rounds half up', 'PPPPP']],
+      Object.fromEntries([1, 2, 3, 4, 5].map(n => [label(n), 'P']))],
+    ['one failing invocation among passing ones: a failed test, not a flaky pass', [['rounds half up', 'PPFPP']],
+      { [label(1)]: 'P', [label(2)]: 'P', [label(3)]: 'F', [label(4)]: 'P', [label(5)]: 'P' }],
+    ['the first invocation failing: still five tests', [['rounds half up', 'FPPPP']],
+      { [label(1)]: 'F', [label(2)]: 'P', [label(3)]: 'P', [label(4)]: 'P', [label(5)]: 'P' }],
+    ['the test-retry plugin runs every invocation again after the class: each folds into its own, a flaky pass for the one that failed',
+      [['rounds half up', 'PPFPP'], ['formats()', 'P'], ['rounds half up', 'PPPPP']],
+      { [label(1)]: 'PP', [label(2)]: 'PP', [label(3)]: 'FP flaky', [label(4)]: 'PP', [label(5)]: 'PP', 'com.acme.MoneyTest › formats()': 'P' }],
+    ['a test retried at once (the class\'s last) is one test: a retry follows a failure only', [['formats()', 'P'], ['converts()', 'FFP']],
+      { 'com.acme.MoneyTest › formats()': 'P', 'com.acme.MoneyTest › converts()': 'FFP flaky' }],
+    ['a retry after the other tests is one test', [['converts()', 'F'], ['formats()', 'P'], ['converts()', 'P']],
+      { 'com.acme.MoneyTest › converts()': 'FP flaky', 'com.acme.MoneyTest › formats()': 'P' }],
+    ['a try written as skipped (TestNG\'s retry analyzer) is still a try', [['converts()', 'SF']],
+      { 'com.acme.MoneyTest › converts()': 'SF' }],
+  ])('%s', (_, cases, tests) => {
+    expect(stored(gradle(...cases)).tests).toEqual(tests)
+  })
+
+  it('keeps each invocation\'s identity from run to run, whichever of them failed, so its history holds', () => {
+    const passing = stored(gradle(['rounds half up', 'PPPPP'])).identities
+    expect(stored(gradle(['rounds half up', 'PPFPP'])).identities).toEqual(passing)
+    expect(stored(gradle(['rounds half up', 'FPPPP'])).identities).toEqual(passing)
+    // the first keeps the identity the test had when its invocations were folded into one
+    expect(passing[0]).toBe(stored(gradle(['rounds half up', 'P'])).identities[0])
+  })
+
+  it('numbers invocations after the project the report names in hostname', () => {
+    const xml = (host: string) => `<testsuite name="cart" hostname="${host}"><testcase classname="cart" name="adds"/><testcase classname="cart" name="adds"/></testsuite>`
+    const results = parseJunit(`<testsuites>${xml('chromium')}${xml('firefox')}</testsuites>`).results
+    expect(results.map(r => r.variant)).toEqual(['chromium', 'chromium 2', 'firefox', 'firefox 2'])
   })
 })
 
