@@ -393,18 +393,33 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await page.waitForURL(url => url.searchParams.get('sort') === 'title' && !url.searchParams.has('cursor'))
     await expect.poll(titlesShown).toEqual(await titlesOf('&sort=title'))
     // on a phone the table hides the failure rate and last flake columns: a select offers every order either way and
-    // says the one the list is in, and the column it follows stays in view
+    // says the one the list is in, and each row says its value of that order within the phone's width (a third column
+    // had pushed it off the screen's edge)
     await page.setViewportSize(PHONE)
     await settled(PHONE.width, PHONE.height)
     await open(`/projects/${slug}/flaky?label=any&sort=lastFlake`, 'flaky-table')
     const order = page.getByRole('combobox', { name: 'Sort by', exact: true })
     await expect.poll(() => order.locator('option:checked').textContent()).toBe('Last flake, newest first')
-    expect(await page.getByTestId('sort-lastFlake').isVisible()).toBe(true)
-    expect(await page.getByTestId('sort-failureRate').isVisible()).toBe(false)
+    expect(await page.getByTestId('sort-lastFlake').isVisible()).toBe(false)
+    /** Each row's value of the order on a phone, and whether every one of them lies within the screen. */
+    const sortedShown = () => rowsOf('flaky-table').evaluateAll(rows => rows.map((row) => {
+      const said = row.querySelector<HTMLElement>('[data-testid="flaky-sorted-value"]')
+      const box = said?.getBoundingClientRect()
+      return box && box.width > 0 && box.right <= window.innerWidth ? said!.textContent!.trim() : null
+    }))
+    const lastFlakes = (await api<PageWire<{ lastFlakeAt: string | null }>>(`/api/projects/${slug}/flaky-tests?label=any&limit=25&sort=lastFlake`)).items
+    await expect.poll(sortedShown).toEqual(lastFlakes.map(t => t.lastFlakeAt ? expect.stringMatching(/^Last flake \S/) : 'Last flake —'))
+    expect(await page.getByTestId('table-more-right').count()).toBe(0)
     await order.selectOption({ label: 'Failed for good, lowest first' })
     await page.waitForURL(url => url.searchParams.get('sort') === 'failureRate' && url.searchParams.get('dir') === 'asc')
     await expect.poll(titlesShown).toEqual(await titlesOf('&sort=failureRate&dir=asc'))
-    expect(await page.getByTestId('sort-failureRate').isVisible()).toBe(true)
+    const rates = (await api<PageWire<{ failureRate: number | null }>>(`/api/projects/${slug}/flaky-tests?label=any&limit=25&sort=failureRate&dir=asc`)).items
+    await expect.poll(sortedShown).toEqual(rates.map(t => t.failureRate == null ? 'Failed for good —' : expect.stringMatching(/^Failed for good \d+(\.\d+)?%$/)))
+    // sorted by what the phone shows anyway (score, test), a row says nothing more
+    await order.selectOption({ label: 'Test, A to Z' })
+    await page.waitForURL(url => url.searchParams.get('sort') === 'title')
+    await expect.poll(titlesShown).toEqual(await titlesOf('&sort=title'))
+    expect(await page.getByTestId('flaky-sorted-value').count()).toBe(0)
     await page.screenshot({ path: `${ARTIFACTS}/flaky-sorted-phone.png` })
     await page.setViewportSize(LAPTOP)
     await settled(LAPTOP.width, LAPTOP.height)
