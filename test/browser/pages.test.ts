@@ -389,9 +389,12 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     // click opens the first page of the order asked
     await open(`/projects/${slug}/flaky?label=any&sort=title&cursor=${encodeURIComponent(second.nextCursor!)}`, 'page-error')
     expect(await page.getByTestId('page-error').textContent()).toContain('belongs to another order or filter of this list')
-    await page.getByTestId('page-error').getByRole('button', { name: 'First page' }).click()
+    // from the keyboard: focus lands on the list's first row, not at the top of the document
+    await page.getByTestId('page-error').getByRole('button', { name: 'First page' }).focus()
+    await page.keyboard.press('Enter')
     await page.waitForURL(url => url.searchParams.get('sort') === 'title' && !url.searchParams.has('cursor'))
     await expect.poll(titlesShown).toEqual(await titlesOf('&sort=title'))
+    await expect.poll(() => page.evaluate(() => document.activeElement === document.querySelector('[data-testid="flaky-table"] tbody tr a'))).toBe(true)
     // on a phone the table hides the failure rate and last flake columns: a select offers every order either way and
     // says the one the list is in, and each row says its value of that order within the phone's width (a third column
     // had pushed it off the screen's edge)
