@@ -1,6 +1,7 @@
 /**
  * How a test is named on screen. A test's stored title and suite path (its identity, hashed) are never changed here:
- * these only say them. A JVM report names a test by its method (`contextLoads()`) and its class by its binary name
+ * these only say them, without the root suite a framework names by default (`pytest`).
+ * A JVM report names a test by its method (`contextLoads()`) and its class by its binary name
  * (`com.example.api.ApplicationTests`, a JUnit 5 @Nested one `com.example.FooTest$Inner`); every Spring Boot module
  * has an `ApplicationTests.contextLoads()`, so a list says the class before the method, and the package on hover.
  */
@@ -25,6 +26,19 @@ const QUALIFIED_CLASS = new RegExp(NAME_PATTERNS.qualifiedClass)
 const METHOD = new RegExp(NAME_PATTERNS.method)
 
 /**
+ * The root suite a framework writes when nobody names one, which says nothing about its tests: pytest's junitxml
+ * (`pytest`, its junit_suite_name), rspec_junit_formatter (`rspec`, `rspec2` under parallel_tests), mocha's xunit
+ * reporter (`Mocha Tests`), mocha-junit-reporter's suite of top-level tests (`Root Suite`), PHPUnit run on paths
+ * (`CLI Arguments`). jest-junit's and vitest's `jest tests` and `vitest tests` name the <testsuites> root, no suite.
+ */
+const DEFAULT_ROOT_SUITE = /^(?:pytest|rspec\d*|Mocha Tests|Root Suite|CLI Arguments)$/
+
+/** A suite path as shown: without its root suite when a framework named it by default. */
+export function shownSuites(suitePath: readonly string[]): readonly string[] {
+  return suitePath.length && DEFAULT_ROOT_SUITE.test(suitePath[0]!) ? suitePath.slice(1) : suitePath
+}
+
+/**
  * The class a test's last suite names, when it names one: its package (`com.example.api`, '' in the default package)
  * and its classes outermost first (`['FooTest', 'Inner']`). A bare name (`Checkout`, a describe block as easily) is a
  * class only beside a method-like title.
@@ -39,10 +53,11 @@ export function jvmClassOf(t: NamedTest): { pkg: string, classes: string[], bina
 }
 
 /**
- * A suite path as read: a nested class by its own name after its outer one (`com.example.FooTest$Inner` reads
+ * A suite path as read (shownSuites): a nested class by its own name after its outer one (`com.example.FooTest$Inner` reads
  * `com.example.FooTest › Inner`), and a nested class's suite that repeats the outer one's (Surefire) once.
  */
-export function suiteLabel(suitePath: readonly string[]): string {
+export function suiteLabel(path: readonly string[]): string {
+  const suitePath = shownSuites(path)
   return suitePath.map((s, i) => {
     const outer = suitePath[i - 1]
     const own = outer && s.startsWith(`${outer}$`) ? s.slice(outer.length + 1) : s
@@ -70,7 +85,8 @@ export function namedApart(t: NamedTest): { name?: string } {
 
 /** A test's whole name, suites first (the package with its class): what a list's name says on hover. */
 export function testFullName(t: NamedTest): string {
-  return t.suitePath.length ? `${suiteLabel(t.suitePath)} › ${t.title}` : t.title
+  const suites = suiteLabel(t.suitePath)
+  return suites ? `${suites} › ${t.title}` : t.title
 }
 
 /** Where a test lives, for a list's second line: its file, else its class's package (JVM reports name no file). */

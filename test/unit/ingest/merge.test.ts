@@ -262,6 +262,8 @@ describe('testLabel', () => {
     [{ suitePath: [], title: 'adds', variant: null }, 'adds'],
     [{ suitePath: ['cart'], title: 'adds', variant: 'firefox' }, 'cart › adds [firefox]'],
     [{ suitePath: ['cart'], title: 'adds', variant: '' }, 'cart › adds'],
+    // as shown: without pytest's default root suite
+    [{ suitePath: ['pytest', 'tests.test_payments'], title: 'test_charge', variant: null }, 'tests.test_payments › test_charge'],
   ])('%j -> %s', (r, label) => {
     expect(testLabel(r)).toBe(label)
   })

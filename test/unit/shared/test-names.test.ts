@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jvmClassOf, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { jvmClassOf, shownSuites, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
 
 describe('testName', () => {
   it.each([
@@ -17,6 +17,8 @@ describe('testName', () => {
     [['tests.test_api'], 'test_create', 'test_create'],
     [['costs $5 more'], 'shows the price', 'shows the price'],
     [[], 'works', 'works'],
+    // a pytest class under pytest's default suite
+    [['pytest', 'tests.test_api.TestOrders'], 'test_refund', 'TestOrders › test_refund'],
   ])('%j %s', (suitePath, title, expected) => {
     expect(testName({ suitePath, title })).toBe(expected)
   })
@@ -30,6 +32,23 @@ describe('suiteLabel and testFullName', () => {
     expect(testFullName({ suitePath: ['com.example.api.ApplicationTests'], title: 'contextLoads()' }))
       .toBe('com.example.api.ApplicationTests › contextLoads()')
     expect(testFullName({ suitePath: [], title: 'works' })).toBe('works')
+  })
+
+  it('leaves out the root suite a framework names by default, never the stored path', () => {
+    const path = ['pytest', 'tests.test_payments']
+    expect(testFullName({ suitePath: path, title: 'test_charge' })).toBe('tests.test_payments › test_charge')
+    expect(path).toEqual(['pytest', 'tests.test_payments'])
+    expect(testFullName({ suitePath: ['pytest'], title: 'test_one' })).toBe('test_one')
+    expect(suiteLabel(['pytest'])).toBe('')
+    expect(suiteLabel(['rspec', 'spec.models.user_spec'])).toBe('spec.models.user_spec')
+    expect(suiteLabel(['rspec3', 'spec.models.user_spec'])).toBe('spec.models.user_spec')
+    expect(suiteLabel(['Mocha Tests', 'bibtexParser'])).toBe('bibtexParser')
+    expect(suiteLabel(['Root Suite'])).toBe('')
+    expect(suiteLabel(['CLI Arguments', 'Unit', 'FooTest'])).toBe('Unit › FooTest')
+    // a suite a team named, or a default name below the root, stays
+    expect(shownSuites(['api', 'pytest'])).toEqual(['api', 'pytest'])
+    expect(shownSuites(['pytest tests', 'x'])).toEqual(['pytest tests', 'x'])
+    expect(shownSuites(['All tests', 'packet'])).toEqual(['All tests', 'packet'])
   })
 })
 
