@@ -1,6 +1,7 @@
 /**
  * How a test is named on screen. A test's stored title and suite path (its identity, hashed) are never changed here:
- * these only say them. A JVM report names a test by its method (`contextLoads()`) and its class by its binary name
+ * these only say them, without the root suite a framework names by default (`pytest`) and with a pytest id decoded.
+ * A JVM report names a test by its method (`contextLoads()`) and its class by its binary name
  * (`com.example.api.ApplicationTests`, a JUnit 5 @Nested one `com.example.FooTest$Inner`); every Spring Boot module
  * has an `ApplicationTests.contextLoads()`, so a list says the class before the method, and the package on hover.
  */
@@ -25,6 +26,61 @@ const QUALIFIED_CLASS = new RegExp(NAME_PATTERNS.qualifiedClass)
 const METHOD = new RegExp(NAME_PATTERNS.method)
 
 /**
+ * The root suite a framework writes when nobody names one, which says nothing about its tests: pytest's junitxml
+ * (`pytest`, its junit_suite_name), rspec_junit_formatter (`rspec`, `rspec2` under parallel_tests), mocha's xunit
+ * reporter (`Mocha Tests`), mocha-junit-reporter's suite of top-level tests (`Root Suite`), PHPUnit run on paths
+ * (`CLI Arguments`). jest-junit's and vitest's `jest tests` and `vitest tests` name the <testsuites> root, no suite.
+ */
+const DEFAULT_ROOT_SUITE = /^(?:pytest|rspec\d*|Mocha Tests|Root Suite|CLI Arguments)$/
+
+/** A suite path as shown: without its root suite when a framework named it by default. */
+export function shownSuites(suitePath: readonly string[]): readonly string[] {
+  return suitePath.length && DEFAULT_ROOT_SUITE.test(suitePath[0]!) ? suitePath.slice(1) : suitePath
+}
+
+/**
+ * How a title's parametrize id is read (sources that JavaScript, with the `s` flag, and Postgres read alike: the flaky
+ * list sorts by the shown title in SQL, server/services/sort-keys.ts). pytest writes an id's non-ASCII characters as
+ * Python escapes (`test_greets[M\xfcller]`, `\u65e5`, `\U0001f600`; a backslash as `\\`: _pytest/compat.py
+ * ascii_escaped). `escapedId`: a title whose id (from its first `[` to its closing `]`) holds such an escape.
+ * `escapeToken`: the id read in tokens, an escape with its hex digits (x, u or U), any other backslash with the
+ * character it escapes, or a run without one.
+ */
+export const ESCAPE_PATTERNS = {
+  escapedId: String.raw`^[^[]*\[.*\\[xuU][0-9a-fA-F].*\]$`,
+  escapeToken: String.raw`\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))|\\.?|[^\\]+`,
+}
+const ESCAPED_ID = new RegExp(ESCAPE_PATTERNS.escapedId, 's')
+
+/**
+ * The code points an escape is decoded to: printable beyond ASCII and its controls (from U+00A0). Escapes of the
+ * rest stay as written, where a character would not show or would break the line: spaces and marks of no width
+ * (soft hyphen, U+2000-U+200F, U+2028-U+202F, U+205F-U+206F, U+FEFF), surrogates, specials.
+ */
+export const DECODED_CODE_POINTS = {
+  from: 0xa0,
+  to: 0x10ffff,
+  except: [
+    [0xad, 0xad], [0x2000, 0x200f], [0x2028, 0x202f], [0x205f, 0x206f], [0xd800, 0xdfff], [0xfeff, 0xfeff], [0xfff0, 0xffff],
+  ] as const,
+}
+
+const decodable = (cp: number) => cp >= DECODED_CODE_POINTS.from && cp <= DECODED_CODE_POINTS.to
+  && !DECODED_CODE_POINTS.except.some(([a, b]) => cp >= a && cp <= b)
+
+/** A title as shown: a pytest id's escapes decoded (`test_greets[Müller]`), every other title as it is. */
+export function shownTitle(title: string): string {
+  if (!ESCAPED_ID.test(title)) return title
+  const open = title.indexOf('[')
+  const id = title.slice(open).replace(new RegExp(ESCAPE_PATTERNS.escapeToken, 'gs'), (token, x?: string, u?: string, U?: string) => {
+    const hex = x ?? u ?? U
+    const cp = hex ? Number.parseInt(hex, 16) : 0
+    return hex && decodable(cp) ? String.fromCodePoint(cp) : token
+  })
+  return title.slice(0, open) + id
+}
+
+/**
  * The class a test's last suite names, when it names one: its package (`com.example.api`, '' in the default package)
  * and its classes outermost first (`['FooTest', 'Inner']`). A bare name (`Checkout`, a describe block as easily) is a
  * class only beside a method-like title.
@@ -39,10 +95,11 @@ export function jvmClassOf(t: NamedTest): { pkg: string, classes: string[], bina
 }
 
 /**
- * A suite path as read: a nested class by its own name after its outer one (`com.example.FooTest$Inner` reads
+ * A suite path as read (shownSuites): a nested class by its own name after its outer one (`com.example.FooTest$Inner` reads
  * `com.example.FooTest › Inner`), and a nested class's suite that repeats the outer one's (Surefire) once.
  */
-export function suiteLabel(suitePath: readonly string[]): string {
+export function suiteLabel(path: readonly string[]): string {
+  const suitePath = shownSuites(path)
   return suitePath.map((s, i) => {
     const outer = suitePath[i - 1]
     const own = outer && s.startsWith(`${outer}$`) ? s.slice(outer.length + 1) : s
@@ -56,7 +113,8 @@ export function suiteLabel(suitePath: readonly string[]): string {
  */
 export function testName(t: NamedTest): string {
   const cls = jvmClassOf(t)
-  return cls ? [...cls.classes, t.title].join(' › ') : t.title
+  const title = shownTitle(t.title)
+  return cls ? [...cls.classes, title].join(' › ') : title
 }
 
 /**
@@ -70,7 +128,8 @@ export function namedApart(t: NamedTest): { name?: string } {
 
 /** A test's whole name, suites first (the package with its class): what a list's name says on hover. */
 export function testFullName(t: NamedTest): string {
-  return t.suitePath.length ? `${suiteLabel(t.suitePath)} › ${t.title}` : t.title
+  const suites = suiteLabel(t.suitePath)
+  return suites ? `${suites} › ${shownTitle(t.title)}` : shownTitle(t.title)
 }
 
 /** Where a test lives, for a list's second line: its file, else its class's package (JVM reports name no file). */

@@ -142,7 +142,7 @@ function render(r, caps) {
   if (r.errors.length) lines.push('**Run errors**', '', ...list(r.errors, caps.items, e => code(e.split('\n')[0].slice(0, 200))), '')
   lines.push(...failures(r, caps), ...quarantine(r, caps))
   if (r.newlyFlaky.length) {
-    lines.push('#### Newly flaky', '', ...list(r.newlyFlaky, caps.items, t => `${link(t.title, t.url, caps.title)} (score ${t.score.toFixed(2)})`), '')
+    lines.push('#### Newly flaky', '', ...list(r.newlyFlaky, caps.items, t => `${link(testName(t), t.url, caps.title)} (score ${t.score.toFixed(2)})`), '')
   }
   if (r.rejected.length) lines.push('#### Rejected', '', ...list(r.rejected, caps.items, x => `${escapeMarkdown(x.item, caps.title)}: ${escapeMarkdown(x.reason, 300)}`), '')
   lines.push(`[Open the run in Proofdeck](${href(r.url)})${r.branch ? ` · ${code(r.branch)}` : ''}${r.commit ? ` · ${code(r.commit.slice(0, 7))}` : ''}`, '')
@@ -183,7 +183,7 @@ export function renderReceipt(r) {
   for (const d of r.merged.duplicates.slice(0, MAX)) out.push(`  duplicate: ${d.test} appeared ${d.occurrences}× (kept as attempts of one result)`)
   for (const e of r.errors) out.push(`  run error: ${e.split('\n')[0]}`)
   for (const k of r.newClusters) out.push(`  new cluster: ${k.title}`)
-  for (const t of r.newlyFlaky) out.push(`  newly flaky: ${t.title}`)
+  for (const t of r.newlyFlaky) out.push(`  newly flaky: ${testName(t)}`)
   if (r.rejected.length) out.push('Rejected:', ...r.rejected.map(x => `  ${x.item}: ${x.reason}`))
   return out.join('\n')
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { RunStatus, WebhookEvent } from '#shared/constants'
 import { links } from '#shared/links'
+import { namedApart } from '#shared/test-names'
 import type { IngestReceipt, RunCounts } from '#shared/types/ingest'
 
 /**
@@ -13,6 +14,11 @@ interface Linked { id: string, url: string }
 export interface ClusterRef extends Linked { title: string, category: string, occurrences: number }
 export interface TestRef extends Linked {
   title: string
+  /**
+   * How lists name the test when its title alone does not (a JVM test with its class, a pytest id decoded); on
+   * test.flaky, whose `title` is its whole label (suites first), always.
+   */
+  name?: string
   reason?: string | null
   score?: number
   /** run.failed: the test's configuration (a browser, a platform) and whether a quarantine forgives its failure. */
@@ -50,7 +56,7 @@ export interface UploadFacts {
   /** Resolved clusters this upload hit again (now `regressed`). */
   regressed: { id: string, title: string, category: string, occurrences: number }[]
   /** Tests whose label became `broken` with this upload. */
-  broken: { id: string, title: string, reason: string | null }[]
+  broken: { id: string, title: string, suitePath: string[], reason: string | null }[]
 }
 
 /** The events an upload causes, each with its payload; links start at `baseUrl`. */
@@ -67,7 +73,9 @@ export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): Derive
     const failing = [
       ...r.failures.blocking.map(t => ({ ...t, quarantined: false })), ...r.failures.quarantined.map(t => ({ ...t, quarantined: true })),
     ].slice(0, 20)
-    const tests = failing.map(t => test({ id: t.testCaseId, title: t.title, variant: t.variant ?? null, quarantined: t.quarantined }))
+    const tests = failing.map(t => test({
+      id: t.testCaseId, title: t.title, ...t.name ? { name: t.name } : {}, variant: t.variant ?? null, quarantined: t.quarantined,
+    }))
     events.push({ event: 'run.failed', dedupKey: r.runId, payload: { ...base, tests, failures: r.failures.counts } })
   }
   // a sharded run passes so far until each job that declared shards has its last one in: "recovered" waits for them
@@ -81,11 +89,11 @@ export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): Derive
   for (const c of facts.regressed) {
     events.push({ event: 'cluster.regressed', dedupKey: `${c.id}:${r.runId}`, payload: { ...base, cluster: cluster(c) } })
   }
-  for (const t of facts.broken) {
-    events.push({ event: 'test.broken', dedupKey: `${t.id}:${r.runId}`, payload: { ...base, test: test(t) } })
+  for (const { suitePath, ...t } of facts.broken) {
+    events.push({ event: 'test.broken', dedupKey: `${t.id}:${r.runId}`, payload: { ...base, test: test({ ...t, ...namedApart({ title: t.title, suitePath }) }) } })
   }
   for (const t of r.newlyFlaky) {
-    const ref = test({ id: t.testCaseId, title: t.title, score: t.score })
+    const ref = test({ id: t.testCaseId, title: t.title, ...t.name ? { name: t.name, variant: t.variant ?? null } : {}, score: t.score })
     events.push({ event: 'test.flaky', dedupKey: `${t.testCaseId}:${r.runId}`, payload: { ...base, test: ref } })
   }
   return events
@@ -104,6 +112,8 @@ export function signBody(body: string, secret: string): string {
 /** Slack mrkdwn: &, < and > are the only characters it wants escaped. */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const link = (url: string, label: string) => `<${url}|${esc(label)}>`
+/** A test as lists name it, with its configuration ("pays [webkit]"): the CLI's comment names it so too. */
+const named = (t: TestRef) => t.variant ? `${t.name ?? t.title} [${t.variant}]` : t.name ?? t.title
 
 const HEADLINES: Record<WebhookEvent, string> = {
   'run.failed': 'Run failed',
@@ -125,12 +135,12 @@ export function slackMessage(event: WebhookEvent, p: EventPayload): { text: stri
   const subject = p.cluster
     ? `${link(p.cluster.url, p.cluster.title)} (${p.cluster.category}, ${p.cluster.occurrences} occurrence${p.cluster.occurrences === 1 ? '' : 's'})`
     : p.test
-      ? `${link(p.test.url, p.test.title)}${p.test.reason ? `: ${esc(p.test.reason)}` : ''}`
+      ? `${link(p.test.url, named(p.test))}${p.test.reason ? `: ${esc(p.test.reason)}` : ''}`
       : null
   const failing = p.tests?.length
-    ? p.tests.slice(0, 10).map(t => `• ${link(t.url, t.variant ? `${t.title} [${t.variant}]` : t.title)}${t.quarantined ? ' (quarantined)' : ''}`).join('\n')
+    ? p.tests.slice(0, 10).map(t => `• ${link(t.url, named(t))}${t.quarantined ? ' (quarantined)' : ''}`).join('\n')
     : null
-  const text = `${HEADLINES[event]}: ${p.cluster?.title ?? p.test?.title ?? `${p.project.slug} ${p.run.branch ?? ''}`.trim()}`
+  const text = `${HEADLINES[event]}: ${p.cluster?.title ?? (p.test && named(p.test)) ?? `${p.project.slug} ${p.run.branch ?? ''}`.trim()}`
   const body = [subject, runLine, failing].filter(Boolean).join('\n')
   return {
     text: esc(text),

@@ -1,6 +1,7 @@
 import { createHash, hash, randomBytes } from 'node:crypto'
 import type { RunStatus, TestStatus } from '#shared/constants'
 import type { RunCounts } from '#shared/types/ingest'
+import { testFullName } from '#shared/test-names'
 import type { ParsedAttempt, ParsedResult } from './types'
 
 /**
@@ -69,9 +70,9 @@ export function testIdentity(r: Pick<ParsedResult, 'file' | 'suitePath' | 'title
   return hash('sha256', JSON.stringify(key), 'buffer').toString('hex', 0, 16)
 }
 
-/** Human name of a test for receipts: "suite › title [variant]". */
+/** Human name of a test for receipts: "suite › title [variant]", suites and title as shown (testFullName). */
 export function testLabel(r: Pick<ParsedResult, 'suitePath' | 'title' | 'variant'>): string {
-  return [...r.suitePath, r.title].join(' › ') + (r.variant ? ` [${r.variant}]` : '')
+  return testFullName(r) + (r.variant ? ` [${r.variant}]` : '')
 }
 
 /**

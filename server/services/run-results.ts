@@ -7,6 +7,7 @@ import { isInfrastructureRun } from '../analysis/flakiness'
 import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
+import { testName } from '#shared/test-names'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
 import { infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
@@ -232,15 +233,16 @@ export async function judgeFailuresAgain(tx: Tx, projectId: string): Promise<voi
 }
 
 /**
- * The tests that became flaky with their labels ("suite › title [variant]") read from their test cases: an upload's
- * results are gone by the time flakiness is scored. In the order refreshFlakiness gives: highest score first.
+ * The tests that became flaky, named from their test cases (an upload's results are gone by the time flakiness is
+ * scored): `title` their whole label ("suite › title [variant]", what receipts always said), `name` as lists name them
+ * (testName: `RefundServiceTest › refundsOrder()`, `test_charge`) with their `variant`. Highest score first.
  */
 export async function labelNewlyFlaky(tx: Tx, newly: NewlyFlaky[]): Promise<NewlyFlaky[]> {
   if (!newly.length) return newly
   const rows = await tx.select({ id: testCases.id, suitePath: testCases.suitePath, title: testCases.title, variant: testCases.variant })
     .from(testCases).where(inArray(testCases.id, newly.map(n => n.testCaseId)))
-  const labels = new Map(rows.map(r => [r.id, testLabel(r)]))
-  return newly.map(n => ({ ...n, title: labels.get(n.testCaseId) ?? n.title }))
+  const named = new Map(rows.map(r => [r.id, { title: testLabel(r), name: testName(r), variant: r.variant }]))
+  return newly.map(n => ({ ...n, ...named.get(n.testCaseId) }))
     .sort((a, b) => b.score - a.score || a.title.localeCompare(b.title))
 }
 

@@ -45,7 +45,7 @@ export async function writeWebhookEvents(
     : []
   const broken = wanted.has('test.broken')
     ? rowsOf<UploadFacts['broken'][number]>(await tx.execute(sql`
-        select id, title, flaky_reason as reason from test_cases
+        select id, title, suite_path as "suitePath", flaky_reason as reason from test_cases
         where project_id = ${projectId}::uuid and broken_since = now() order by title, id limit 100`))
     : []
   const events = deriveWebhookEvents({ receipt, previousStatus: previous?.status ?? null, regressed, broken }, baseUrl)

@@ -52,7 +52,12 @@ export interface IngestReceipt {
   errors: string[]
   /** `url` (each item's page) is in every receipt of this version; older servers left it out. */
   newClusters: { id: string, title: string, category: string, occurrences: number, url?: string }[]
-  newlyFlaky: { testCaseId: string, title: string, score: number, url?: string }[]
+  /**
+   * Tests whose label became flaky. `title` is the whole label, suites first (`com.acme.OrderTest › refunds() [linux]`), as
+   * receipts always said; `name` is how lists name the test (a JVM test with its class, `OrderTest › refunds()`) and
+   * `variant` its configuration. Older servers leave `name` and `variant` out.
+   */
+  newlyFlaky: { testCaseId: string, title: string, name?: string, variant?: string | null, score: number, url?: string }[]
   /**
    * The run's failed tests: `blocking` ones fail a `--fail-on-blocking` job, `quarantined` ones (a quarantine that
    * applies at upload) do not. Each list names at most 20 tests, by title (and `name`, as in failure groups: a JVM

@@ -107,8 +107,9 @@ describe('analysis at ingest', () => {
     expect(receipts[6].newClusters).toEqual([])
   })
 
-  it('flags a test that passes on retry as newly flaky, once', () => {
-    expect(receipts[7].newlyFlaky).toEqual([expect.objectContaining({ title: expect.stringContaining('test 07') })])
+  it('flags a test that passes on retry as newly flaky, once, named as the lists name it', () => {
+    // `title` the whole label, as receipts always said; `name` the list's (the class, not the suites and package)
+    expect(receipts[7].newlyFlaky).toEqual([expect.objectContaining({ title: 'suite › com.acme.Suite1 › test 07', name: 'Suite1 › test 07', variant: null })])
     expect(receipts[8].newlyFlaky).toEqual([])
   })
 

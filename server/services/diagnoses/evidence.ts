@@ -8,7 +8,7 @@ import { jvmBuildOf } from '../../analysis/jvm-build'
 import type { ClusterStatus, FailureCategory, FlakyLabel, TestStatus } from '#shared/constants'
 import type { ContextQuery } from '#shared/schemas/diagnosis'
 import type { ClusterContext, ContextRunRef, JvmBuild } from '#shared/types/diagnosis'
-import { jvmClassOf } from '#shared/test-names'
+import { jvmClassOf, shownSuites } from '#shared/test-names'
 import { useConfig } from '../../utils/config'
 import { requireCluster, type ClusterWithProject } from '../clusters'
 import type { LlmConfig } from '../llm'
@@ -24,7 +24,11 @@ import type { Scope } from '../scope'
 /** Runs of the branch looked at, newest first, for the last one where the cluster's tests passed. */
 const GREEN_WINDOW = 200
 
-const testLabel = (suitePath: string[] | null, title: string) => [...(suitePath ?? []), title].join(' › ')
+/**
+ * A test as evidence names it: its suites (without a framework's default root, shownSuites) and its title as stored,
+ * which the reproduce command is written from (pytest selects a test by its escaped id, a JVM class by its binary name).
+ */
+const testLabel = (suitePath: string[] | null, title: string) => [...shownSuites(suitePath ?? []), title].join(' › ')
 
 interface RunRefRow {
   id: string

@@ -31,7 +31,7 @@ describe('webhook events of an upload', () => {
     ['new clusters, a regression, a broken and a flaky test', facts({
       newClusters: [{ id: 'c1', title: 'Timeout in checkout', category: 'timeout', occurrences: 2 }],
       newlyFlaky: [{ testCaseId: 't2', title: 'search', score: 0.4 }],
-    }, { regressed: [{ id: 'c0', title: 'Old bug', category: 'assertion', occurrences: 9 }], broken: [{ id: 't1', title: 'pay', reason: 'failed 3 runs' }] }),
+    }, { regressed: [{ id: 'c0', title: 'Old bug', category: 'assertion', occurrences: 9 }], broken: [{ id: 't1', title: 'pay', suitePath: [], reason: 'failed 3 runs' }] }),
     ['run.failed', 'cluster.new', 'cluster.regressed', 'test.broken', 'test.flaky']],
   ])('%s', (_, input, expected) => {
     expect(deriveWebhookEvents(input, BASE).map(e => e.event)).toEqual(expected)
@@ -44,7 +44,7 @@ describe('webhook events of an upload', () => {
         blocking: [{ testCaseId: 't1', title: 'pay', variant: null }], quarantined: [{ testCaseId: 't3', title: 'slow', variant: 'webkit', reason: 'vendor' }],
         counts: { blocking: 1, quarantined: 1 },
       },
-    }, { broken: [{ id: 't1', title: 'pay', reason: null }] }), BASE)
+    }, { broken: [{ id: 't1', title: 'pay', suitePath: [], reason: null }] }), BASE)
     const byEvent = Object.fromEntries(events.map(e => [e.event, e]))
     expect(byEvent['run.failed']).toMatchObject({
       dedupKey: 'run-2',
@@ -64,6 +64,29 @@ describe('webhook events of an upload', () => {
     expect(slack).toContain(`<${BASE}/tests/t3|slow [webkit]> (quarantined)`)
     expect(byEvent['cluster.new']).toMatchObject({ dedupKey: 'c1', payload: { cluster: { id: 'c1', url: `${BASE}/clusters/c1`, occurrences: 1 } } })
     expect(byEvent['test.broken']).toMatchObject({ dedupKey: 't1:run-2', payload: { test: { id: 't1', url: `${BASE}/tests/t1` } } })
+  })
+
+  it('names a test as the lists do: a JVM test with its class, a newly flaky one without its whole suite path', () => {
+    const events = deriveWebhookEvents(facts({
+      newlyFlaky: [
+        { testCaseId: 't2', title: 'com.acme.orders.RefundServiceTest › refundsOrder() [linux]', name: 'RefundServiceTest › refundsOrder()', variant: 'linux', score: 0.4 },
+        // a receipt note stored by an older server: its label alone
+        { testCaseId: 't4', title: 'pytest › tests.test_payments › test_charge', score: 0.3 },
+      ],
+      failures: { blocking: [{ testCaseId: 't1', title: 'pays()', name: 'CheckoutTest › pays()', variant: null }], quarantined: [], counts: { blocking: 1, quarantined: 0 } },
+    }, { broken: [{ id: 't3', title: 'contextLoads()', suitePath: ['com.acme.api.ApplicationTests'], reason: 'failed 3 runs' }] }), BASE)
+    const byEvent = (event: string) => events.filter(e => e.event === event).map(e => e.payload)
+    const [flaky, older] = byEvent('test.flaky')
+    expect(flaky!.test).toMatchObject({ title: 'com.acme.orders.RefundServiceTest › refundsOrder() [linux]', name: 'RefundServiceTest › refundsOrder()', variant: 'linux' })
+    expect(slackMessage('test.flaky', flaky!).text).toBe('Test newly flaky: RefundServiceTest › refundsOrder() [linux]')
+    expect(JSON.stringify(slackMessage('test.flaky', flaky!).blocks[0])).toContain(`<${BASE}/tests/t2|RefundServiceTest › refundsOrder() [linux]>`)
+    expect(slackMessage('test.flaky', older!).text).toBe('Test newly flaky: pytest › tests.test_payments › test_charge')
+    const [broken] = byEvent('test.broken')
+    expect(broken!.test).toMatchObject({ title: 'contextLoads()', name: 'ApplicationTests › contextLoads()' })
+    expect(slackMessage('test.broken', broken!).text).toBe('Test broken: ApplicationTests › contextLoads()')
+    const [failed] = byEvent('run.failed')
+    expect(failed!.tests).toEqual([expect.objectContaining({ title: 'pays()', name: 'CheckoutTest › pays()' })])
+    expect(JSON.stringify(slackMessage('run.failed', failed!).blocks[0])).toContain(`<${BASE}/tests/t1|CheckoutTest › pays()>`)
   })
 })
 

@@ -78,6 +78,17 @@ describe('a JVM test in a comment', () => {
     }))
     expect(md).toContain(`- [ApplicationTests › contextLoads\\(\\)](${BASE}/tests/t1) — 🆕 **new**`)
   })
+  it('is named newly flaky as the lists name it, not by its whole suite path; an older server\'s label as it is', () => {
+    const r = receipt({
+      newlyFlaky: [
+        { testCaseId: 't2', title: 'com.acme.orders.RefundServiceTest › refundsOrder() [linux]', name: 'RefundServiceTest › refundsOrder()', variant: 'linux', score: 0.42, url: `${BASE}/tests/t2` },
+        { testCaseId: 't3', title: 'pytest › tests.test_payments › test_charge', score: 0.3, url: `${BASE}/tests/t3` },
+      ],
+    })
+    expect(renderSummary(r)).toContain(`- [RefundServiceTest › refundsOrder\\(\\) \\[linux\\]](${BASE}/tests/t2) (score 0.42)`)
+    expect(renderSummary(r)).toContain(`- [pytest › tests.test\\_payments › test\\_charge](${BASE}/tests/t3) (score 0.30)`)
+    expect(renderReceipt(r)).toContain('  newly flaky: RefundServiceTest › refundsOrder() [linux]\n  newly flaky: pytest › tests.test_payments › test_charge')
+  })
 })
 
 describe('a sharded run not all in', () => {

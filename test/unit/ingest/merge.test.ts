@@ -262,6 +262,9 @@ describe('testLabel', () => {
     [{ suitePath: [], title: 'adds', variant: null }, 'adds'],
     [{ suitePath: ['cart'], title: 'adds', variant: 'firefox' }, 'cart › adds [firefox]'],
     [{ suitePath: ['cart'], title: 'adds', variant: '' }, 'cart › adds'],
+    // as shown: without pytest's default root suite, an escaped id decoded
+    [{ suitePath: ['pytest', 'tests.test_payments'], title: 'test_charge', variant: null }, 'tests.test_payments › test_charge'],
+    [{ suitePath: ['pytest', 'tests.test_x'], title: 'test_greets[M\\xfcller]', variant: null }, 'tests.test_x › test_greets[Müller]'],
   ])('%j -> %s', (r, label) => {
     expect(testLabel(r)).toBe(label)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jvmClassOf, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { jvmClassOf, namedApart, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
 
 describe('testName', () => {
   it.each([
@@ -17,6 +17,9 @@ describe('testName', () => {
     [['tests.test_api'], 'test_create', 'test_create'],
     [['costs $5 more'], 'shows the price', 'shows the price'],
     [[], 'works', 'works'],
+    // a pytest class under pytest's default suite; a parametrize id as pytest escapes it, decoded
+    [['pytest', 'tests.test_api.TestOrders'], 'test_refund', 'TestOrders › test_refund'],
+    [['pytest', 'tests.test_api'], 'test_greets[M\\xfcller]', 'test_greets[Müller]'],
   ])('%j %s', (suitePath, title, expected) => {
     expect(testName({ suitePath, title })).toBe(expected)
   })
@@ -30,6 +33,51 @@ describe('suiteLabel and testFullName', () => {
     expect(testFullName({ suitePath: ['com.example.api.ApplicationTests'], title: 'contextLoads()' }))
       .toBe('com.example.api.ApplicationTests › contextLoads()')
     expect(testFullName({ suitePath: [], title: 'works' })).toBe('works')
+  })
+
+  it('leaves out the root suite a framework names by default, never the stored path', () => {
+    const path = ['pytest', 'tests.test_payments']
+    expect(testFullName({ suitePath: path, title: 'test_charge' })).toBe('tests.test_payments › test_charge')
+    expect(path).toEqual(['pytest', 'tests.test_payments'])
+    expect(testFullName({ suitePath: ['pytest'], title: 'test_one' })).toBe('test_one')
+    expect(suiteLabel(['pytest'])).toBe('')
+    expect(suiteLabel(['rspec', 'spec.models.user_spec'])).toBe('spec.models.user_spec')
+    expect(suiteLabel(['rspec3', 'spec.models.user_spec'])).toBe('spec.models.user_spec')
+    expect(suiteLabel(['Mocha Tests', 'bibtexParser'])).toBe('bibtexParser')
+    expect(suiteLabel(['Root Suite'])).toBe('')
+    expect(suiteLabel(['CLI Arguments', 'Unit', 'FooTest'])).toBe('Unit › FooTest')
+    // a suite a team named, or a default name below the root, stays
+    expect(shownSuites(['api', 'pytest'])).toEqual(['api', 'pytest'])
+    expect(shownSuites(['pytest tests', 'x'])).toEqual(['pytest tests', 'x'])
+    expect(shownSuites(['All tests', 'packet'])).toEqual(['All tests', 'packet'])
+  })
+})
+
+describe('shownTitle', () => {
+  it.each([
+    // pytest's escapes of a str id (_pytest/compat.py ascii_escaped): \xNN, \uNNNN, \UNNNNNNNN
+    ['test_greets[M\\xfcller]', 'test_greets[Müller]'],
+    ['test_greets[\\u65e5\\u672c-1]', 'test_greets[日本-1]'],
+    ['test_emoji[\\U0001f600]', 'test_emoji[😀]'],
+    ['TestX::test_a[[x]\\xe9]', 'TestX::test_a[[x]é]'],
+    // an escaped backslash stays, and what follows it is no escape
+    ['test_path[a\\\\b]', 'test_path[a\\\\b]'],
+    ['test_path[a\\\\xfcb]', 'test_path[a\\\\xfcb]'],
+    ['test_path[a\\\\\\xfcb]', 'test_path[a\\\\üb]'],
+    // what would not show, or would break the line, stays escaped: controls, a soft hyphen, a zero-width space, a lone surrogate
+    ['test_ws[tab\\tx-\\x0e-\\x85-\\xad-\\u200b-\\u2028-\\ud83d-\\UFFFFFFFF]', 'test_ws[tab\\tx-\\x0e-\\x85-\\xad-\\u200b-\\u2028-\\ud83d-\\UFFFFFFFF]'],
+    // only in an id: a title without one, or with the escape before it, is as written
+    ['x\\xfc[y]', 'x\\xfc[y]'],
+    ['says \\xfc', 'says \\xfc'],
+    ['adds(int, int)[2]', 'adds(int, int)[2]'],
+    ['test_a[\\xfc', 'test_a[\\xfc'],
+  ])('%s', (title, shown) => {
+    expect(shownTitle(title)).toBe(shown)
+  })
+
+  it('names a receipt\'s failed test apart when its id is decoded', () => {
+    expect(namedApart({ suitePath: ['pytest', 'tests.test_x'], title: 'test_greets[M\\xfcller]' })).toEqual({ name: 'test_greets[Müller]' })
+    expect(namedApart({ suitePath: ['pytest', 'tests.test_x'], title: 'test_greets[Maier]' })).toEqual({})
   })
 })
 
