@@ -377,3 +377,40 @@ describe('a regression in a small module, told from an outage', () => {
     expect(retried).toMatchObject({ status: 'passed', infrastructure: true, counts: { flaky: 20 }, newlyFlaky: [] })
   })
 })
+
+/**
+ * A Go monorepo's module as go-junit-report and gotestsum write it (real reports): neither names a file, both name each
+ * test's package, and a package that did not build is one testcase, `[build failed]` or `TestMain`.
+ */
+describe('a Go monorepo, whose tests no file places', () => {
+  let server: TestServer
+  let key: string
+  let cookie: string
+  const report = (name: string) => readFileSync(`${__dirname}/../fixtures/reports/${name}`, 'utf8')
+  /** The run page's failure rows, as read: each test's name and the place beside it. */
+  const failureRows = async (runId: string) => {
+    const html = (await (await fetch(`${server.url}/runs/${runId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
+    return html.split('data-testid="failure-row"').slice(1).map((row) => {
+      const name = /<a [^>]*title="[^"]*"[^>]*>\s*([^<]+?)\s*</.exec(row)?.[1] ?? null
+      const place = /^[^]*?<\/a>\s*<span class="shrink-0 text-xs text-muted">([^<]+)<\/span>/.exec(row)?.[1] ?? null
+      return [name, place]
+    }).sort()
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  it('places a Go test in its package on the run page', async () => {
+    const res = await upload(server, [{ name: 'gotestsum-panic.xml', content: report('gotestsum-panic.xml') }], { key, query: { project: 'go-ledger' } })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(await failureRows(res.body.runId)).toEqual([
+      ['TestConvert', 'example.com/ledger/internal/fx'],
+      ['TestConvert/eur_to_usd', 'example.com/ledger/internal/fx'],
+      ['TestParseAmount', 'example.com/ledger/internal/money'],
+    ])
+  })
+})
