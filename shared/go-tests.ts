@@ -1,14 +1,14 @@
 /**
  * How a Go test reads in a JUnit report. Neither Go reporter writes a file: go-junit-report's classname and gotestsum's
  * suite name are the test's package import path (`example.com/shop/internal/cart`), and a package that failed as a whole
- * is one testcase: go-junit-report's `[build failed]`, gotestsum's `TestMain`.
+ * is one testcase: go-junit-report's `[build failed]` (or `Failure`, a TestMain that exited), gotestsum's `TestMain`.
  */
 import type { NamedTest } from './test-names'
 
 /** A go test function's name, with its subtests after `/`. */
 const GO_TEST = /^(?:Test|Benchmark|Example|Fuzz)\w*(?:\/.+)?$/
-/** What the reporters name a package that failed as a whole. */
-export const GO_PACKAGE_FAILED = /^(?:TestMain|\[build failed\])$/
+/** What the reporters name a package that failed as a whole (it did not build, or its TestMain exited). */
+export const GO_PACKAGE_FAILED = /^(?:TestMain|\[build failed\]|Failure)$/
 /** A Go import path: no JVM class (a capitalised, dotted name). */
 const GO_PACKAGE = /^(?:[\w.~-]+\/)+[\w.~-]+$|^[a-z][\w-]*$/
 

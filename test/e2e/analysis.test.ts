@@ -413,4 +413,27 @@ describe('a Go monorepo, whose tests no file places', () => {
       ['TestParseAmount', 'example.com/ledger/internal/money'],
     ])
   })
+
+  it('says which package did not build, from either reporter', async () => {
+    const rows: Record<string, unknown> = {}
+    for (const name of ['gojunit-build.xml', 'gotestsum-build.xml']) {
+      const res = await upload(server, [{ name, content: report(name) }], { key, query: { project: 'go-shop', runKey: name } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      rows[name] = await failureRows(res.body.runId)
+    }
+    expect(rows).toEqual({
+      'gojunit-build.xml': [
+        ['Failure', 'example.com/shop/internal/orders'], // its TestMain exited 1
+        ['[build failed]', 'example.com/shop/internal/cart'],
+        ['[build failed]', 'example.com/shop/internal/pricing'],
+        ['[build failed]', 'example.com/shop/internal/search'],
+      ],
+      'gotestsum-build.xml': [
+        ['TestMain', 'example.com/shop/internal/cart'],
+        ['TestMain', 'example.com/shop/internal/orders'],
+        ['TestMain', 'example.com/shop/internal/pricing'],
+        ['TestMain', 'example.com/shop/internal/search'],
+      ],
+    })
+  })
 })

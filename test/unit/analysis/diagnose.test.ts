@@ -478,6 +478,8 @@ describe('reproCommand', () => {
       `go test -run '^TestFormat$/^yen_¥\\.\\(1\\)$' example.com/ledger/internal/money -count=10 -failfast`],
     [{ file: null, test: 'example.com/ledger/internal/fx › [build failed]', variant: null }, 0, 'go test example.com/ledger/internal/fx'],
     [{ file: null, test: 'gotest.tools/gotestsum/testjson/internal/badmain › TestMain', variant: null }, 0, 'go test gotest.tools/gotestsum/testjson/internal/badmain'],
+    // go-junit-report's name for a package whose TestMain exited (test/fixtures/reports/gojunit-build.xml)
+    [{ file: null, test: 'example.com/shop/internal/orders › Failure', variant: null }, 0, 'go test example.com/shop/internal/orders'],
     [{ file: 'src/orders/orders.test.ts', test: 'OrdersService › totals', variant: null }, 0, 'npx vitest run src/orders/orders.test.ts -t "totals"'],
     [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run '^TestSync$' ./pkg/orders -count=5 -failfast`],
     // a JVM test: the build its run says ran it, in its module; nothing tool-specific when the run does not say
