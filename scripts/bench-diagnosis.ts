@@ -17,6 +17,7 @@ import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
 import { benchOptions } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 import type { ClusterContext, ClusterDiagnosis, DiagnosisDetail } from '#shared/types/diagnosis'
+import { FAILURE_CATEGORIES } from '#shared/constants'
 
 const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const ENV = { NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email, PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4' }
@@ -138,7 +139,7 @@ async function main() {
     const get = async <T>(path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<T>
     const post = async <T>(path: string) => (await fetch(`${server.url}${path}`, { method: 'POST', headers: { cookie } })).json() as Promise<T>
 
-    const labels = ['timeout', 'locator', 'assertion', 'network', 'crash', 'environment', 'infrastructure', 'flaky', 'unknown']
+    const labels = [...FAILURE_CATEGORIES]
     const matrix = new Map<string, Map<string, number>>()
     const tokens: number[] = []
     let correct = 0

@@ -24,8 +24,9 @@ export const UNRESOLVED_CLUSTER_STATUSES = ['open', 'investigating', 'regressed'
 export const TRIAGE_STATUSES = ['open', 'investigating', 'resolved', 'ignored'] as const satisfies ClusterStatus[]
 export type TriageStatus = (typeof TRIAGE_STATUSES)[number]
 
+/** `build`: the code or its tests did not compile, so no test of it ran. */
 export const FAILURE_CATEGORIES = [
-  'timeout', 'locator', 'assertion', 'network', 'crash', 'environment', 'infrastructure', 'flaky', 'unknown',
+  'timeout', 'locator', 'assertion', 'build', 'network', 'crash', 'environment', 'infrastructure', 'flaky', 'unknown',
 ] as const
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number]
 

@@ -5,6 +5,7 @@
  * (`com.example.api.ApplicationTests`, a JUnit 5 @Nested one `com.example.FooTest$Inner`); every Spring Boot module
  * has an `ApplicationTests.contextLoads()`, so a list says the class before the method, and the package on hover.
  */
+import { goPackageOf } from './go-tests'
 
 export interface NamedTest {
   title: string
@@ -132,7 +133,10 @@ export function testFullName(t: NamedTest): string {
   return suites ? `${suites} › ${shownTitle(t.title)}` : shownTitle(t.title)
 }
 
-/** Where a test lives, for a list's second line: its file, else its class's package (JVM reports name no file). */
+/**
+ * Where a test lives, for a list's second line: its file, else its class's package (JVM reports name no file), else its
+ * Go package (neither Go reporter names a file): five packages' `[build failed]` read apart.
+ */
 export function testPlace(t: NamedTest & { file: string | null }): string | null {
-  return t.file ?? (jvmClassOf(t)?.pkg || null)
+  return t.file ?? (jvmClassOf(t)?.pkg || goPackageOf(t))
 }

@@ -10,7 +10,7 @@ export const CLUSTER_STATUS_COLOR: Record<ClusterStatus, BadgeColor> = {
 }
 export const FLAKY_LABEL_COLOR: Record<FlakyLabel, BadgeColor> = { stable: 'success', flaky: 'warning', broken: 'error', new: 'neutral' }
 export const CATEGORY_COLOR: Record<FailureCategory, BadgeColor> = {
-  timeout: 'primary', locator: 'primary', assertion: 'primary', network: 'info', crash: 'error', environment: 'info',
+  timeout: 'primary', locator: 'primary', assertion: 'primary', build: 'error', network: 'info', crash: 'error', environment: 'info',
   infrastructure: 'warning', flaky: 'warning', unknown: 'neutral',
 }
 

@@ -18,7 +18,7 @@ Answer with one JSON object and nothing else:
   "investigationSteps": steps in this order, specific to this case: reproduce; look at the actual values; divide and conquer; change one thing at a time; check the plug (environment, services, config); verify the fix,
   "confidence": a number from 0 to 1
 }
-Rules: cite only ids that appear in the bundle; quote lines verbatim; prefer "infrastructure" when most of the suite failed in the runs involved and "flaky" when the affected tests are flaky by their scores; never invent commits, files or values.`
+Rules: cite only ids that appear in the bundle; quote lines verbatim; prefer "infrastructure" when most of the suite failed in the runs involved and "flaky" when the affected tests are flaky by their scores; "build" when the code or its tests did not compile (a compiler's or go vet's error: Go's "[build failed]", error TS2322, cannot find symbol, error[E0308]), so no test of it ran; never invent commits, files or values.`
 
 /** The user message: the bundle itself. */
 export function userPrompt(context: ClusterContext): string {

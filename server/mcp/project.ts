@@ -1,9 +1,10 @@
+import { testPlace } from '#shared/test-names'
 import type { FailedResultView, Page, ResultView, RunDetail, TestCaseDetail, TestHistoryEntry } from '#shared/types/reads'
 
 /**
  * The MCP projection of the read DTOs: rows an agent can afford. A failed result carries its ids, its test's title,
- * status, and the first line of its error; the dashboard's suite paths, files and whole errors stay out (get_test_case
- * has them). Fields these functions do not know pass through unchanged.
+ * status, and the first line of its error (and the package of a test without a file); the dashboard's suite paths, files
+ * and whole errors stay out (get_test_case has them). Fields these functions do not know pass through unchanged.
  */
 
 /** An error as a list row shows it: its first non-blank line, at most this long. */
@@ -24,16 +25,19 @@ type Row = ResultView & Partial<Pick<FailedResultView, 'runId' | 'branch' | 'com
 /**
  * One result as a list row: what get_test_case, get_cluster and get_run take, the test's title and variant, its status,
  * whether it is quarantined and its error's first line; a row of list_failed_cases also says when and on which branch.
+ * A test its report names no file for says its package (a JVM class's, a Go test's): five Go packages that did not
+ * build are five `[build failed]` rows, told apart by it.
  */
 export function resultRow(r: Row): Record<string, unknown> {
   const {
-    id: _id, suitePath: _s, file: _f, variant, durationMs: _d, errorMessage: _e, errorTruncated: _et,
+    id: _id, suitePath, file, variant, durationMs: _d, errorMessage: _e, errorTruncated: _et,
     attemptDetails: _a, commit: _c, branch, startedAt, flaky, attempts, ...rest
   } = r
+  const pkg = file ? null : testPlace({ title: r.title, suitePath, file })
   return {
     // the variant (a browser, a parameter) stays: without it one test in two browsers reads as the same row twice
-    ...rest, ...(variant ? { variant } : {}), ...(startedAt ? { startedAt, branch } : {}), ...(flaky ? { flaky } : {}),
-    ...(attempts > 1 ? { attempts } : {}),
+    ...rest, ...(pkg ? { package: pkg } : {}), ...(variant ? { variant } : {}), ...(startedAt ? { startedAt, branch } : {}),
+    ...(flaky ? { flaky } : {}), ...(attempts > 1 ? { attempts } : {}),
     error: errorOf(r),
   }
 }

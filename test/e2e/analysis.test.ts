@@ -378,3 +378,71 @@ describe('a regression in a small module, told from an outage', () => {
     expect(retried).toMatchObject({ status: 'passed', infrastructure: true, counts: { flaky: 20 }, newlyFlaky: [] })
   })
 })
+
+/**
+ * A Go monorepo's module as go-junit-report and gotestsum write it (real reports): neither names a file, both name each
+ * test's package, and a package that did not build is one testcase, `[build failed]` or `TestMain`.
+ */
+describe('a Go monorepo, whose tests no file places', () => {
+  let server: TestServer
+  let key: string
+  let cookie: string
+  const report = (name: string) => readFileSync(`${__dirname}/../fixtures/reports/${name}`, 'utf8')
+  /** The run page's failure rows, as read: each test's name and the place beside it. */
+  const failureRows = async (runId: string) => {
+    const html = (await (await fetch(`${server.url}/runs/${runId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
+    return html.split('data-testid="failure-row"').slice(1).map((row) => {
+      const name = /<a [^>]*title="[^"]*"[^>]*>\s*([^<]+?)\s*</.exec(row)?.[1] ?? null
+      const place = /^[^]*?<\/a>\s*<span class="shrink-0 text-xs text-muted">([^<]+)<\/span>/.exec(row)?.[1] ?? null
+      return [name, place]
+    }).sort()
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+  })
+  afterAll(() => server?.stop())
+
+  it('places a Go test in its package on the run page', async () => {
+    const res = await upload(server, [{ name: 'gotestsum-panic.xml', content: report('gotestsum-panic.xml') }], { key, query: { project: 'go-ledger' } })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(await failureRows(res.body.runId)).toEqual([
+      ['TestConvert', 'example.com/ledger/internal/fx'],
+      ['TestConvert/eur_to_usd', 'example.com/ledger/internal/fx'],
+      ['TestParseAmount', 'example.com/ledger/internal/money'],
+    ])
+  })
+
+  it('says which package did not build, from either reporter', async () => {
+    const rows: Record<string, unknown> = {}
+    for (const name of ['gojunit-build.xml', 'gotestsum-build.xml']) {
+      const res = await upload(server, [{ name, content: report(name) }], { key, query: { project: 'go-shop', runKey: name } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      rows[name] = await failureRows(res.body.runId)
+    }
+    expect(rows).toEqual({
+      'gojunit-build.xml': [
+        ['Failure', 'example.com/shop/internal/orders'], // its TestMain exited 1
+        ['[build failed]', 'example.com/shop/internal/cart'],
+        ['[build failed]', 'example.com/shop/internal/pricing'],
+        ['[build failed]', 'example.com/shop/internal/search'],
+      ],
+      'gotestsum-build.xml': [
+        ['TestMain', 'example.com/shop/internal/cart'],
+        ['TestMain', 'example.com/shop/internal/orders'],
+        ['TestMain', 'example.com/shop/internal/pricing'],
+        ['TestMain', 'example.com/shop/internal/search'],
+      ],
+    })
+    // and each cause is a build, which the failure_category enum holds (migration 0034)
+    const clusters = await (await fetch(`${server.url}/api/projects/go-shop/clusters?category=build`, { headers: { cookie } })).json() as any
+    expect(clusters.items.map((c: any) => c.title).sort()).toEqual([
+      'Build error', // go-junit-report's three packages: the compiler's lines are in the body
+      'FAIL example.com/shop/internal/cart [build failed]',
+      'FAIL example.com/shop/internal/pricing [build failed]',
+      'FAIL example.com/shop/internal/search [build failed]',
+    ])
+  })
+})

@@ -1,12 +1,21 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FAILURE_CATEGORIES } from '../../shared/constants'
 import { freshDatabase, runServerToExit, startServer, type TestServer } from './server'
 
 async function listColumns(query: (sql: string) => Promise<Record<string, unknown>[]>) {
   const rows = await query(`select table_name, column_name, data_type, is_nullable from information_schema.columns
     where table_schema = 'public' order by table_name, column_name`)
   return rows.map(r => `${r.table_name}.${r.column_name} ${r.data_type} ${r.is_nullable}`)
+}
+
+/** Each enum type's values in their order, `failure_category: timeout locator …`. */
+async function listEnums(query: (sql: string) => Promise<Record<string, unknown>[]>) {
+  const rows = await query(`select t.typname as name, string_agg(e.enumlabel, ' ' order by e.enumsortorder) as labels
+    from pg_type t join pg_enum e on e.enumtypid = t.oid join pg_namespace n on n.oid = t.typnamespace
+    where n.nspname = 'public' group by t.typname order by t.typname`)
+  return rows.map(r => `${r.name}: ${r.labels}`)
 }
 
 describe('database', () => {
@@ -18,7 +27,10 @@ describe('database', () => {
     const lite = await PGlite.create('memory://', { extensions: { pg_trgm } })
     await migrate(drizzle(lite), { migrationsFolder: resolve('drizzle') })
     const liteColumns = await listColumns(async q => (await lite.query<Record<string, unknown>>(q)).rows)
+    const liteEnums = await listEnums(async q => (await lite.query<Record<string, unknown>>(q)).rows)
     await lite.close()
+    // every category the code may store is a value of the column's enum, in the code's order (`build` came in 0034)
+    expect(liteEnums).toContain(`failure_category: ${FAILURE_CATEGORIES.join(' ')}`)
 
     const tables = new Set(liteColumns.map(c => c.split('.')[0]))
     for (const t of ['users', 'projects', 'project_memberships', 'api_keys', 'runs', 'run_uploads', 'test_cases', 'test_results', 'test_attempts', 'failure_clusters', 'diagnoses']) {
@@ -33,9 +45,11 @@ describe('database', () => {
     const client = postgres(db.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
     await pgMigrate(pgDrizzle(client), { migrationsFolder: resolve('drizzle') })
     const pgColumns = await listColumns(q => client.unsafe(q) as Promise<Record<string, unknown>[]>)
+    const pgEnums = await listEnums(q => client.unsafe(q) as Promise<Record<string, unknown>[]>)
     await client.end()
     await db.drop()
     expect(pgColumns).toEqual(liteColumns)
+    expect(pgEnums).toEqual(liteEnums)
   })
 
   it('the server refuses to start on an unreachable DATABASE_URL, with a one-line reason and no password', async () => {

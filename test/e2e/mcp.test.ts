@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -303,6 +304,19 @@ describe('MCP endpoint', () => {
     expect(failing.map((t: any) => [t.suitePath, t.title]).sort()).toEqual([
       [['com.example.api.ApplicationTests'], 'contextLoads()'],
       [['com.example.billing.ApplicationTests'], 'contextLoads()'],
+    ])
+  })
+
+  it('a Go monorepo\'s packages that did not build: list_failed_cases says each row\'s package, which no file does', async () => {
+    const ingest = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const content = readFileSync(`${__dirname}/../fixtures/reports/gojunit-build.xml`, 'utf8')
+    expect((await upload(server, [{ name: 'report.xml', content }], { key: ingest, query: { project: 'go-shop' } })).status).toBe(201)
+    const rows = (await data('list_failed_cases', { projectSlug: 'go-shop', limit: 10 })).items
+    expect(rows.map((r: any) => [r.title, r.package, r.error]).sort()).toEqual([
+      ['Failure', 'example.com/shop/internal/orders', 'Runtime error'], // its TestMain exited 1
+      ['[build failed]', 'example.com/shop/internal/cart', 'Build error'],
+      ['[build failed]', 'example.com/shop/internal/pricing', 'Build error'],
+      ['[build failed]', 'example.com/shop/internal/search', 'Build error'],
     ])
   })
 

@@ -1,6 +1,7 @@
 /** The investigation steps of a diagnosis and the command that reproduces a failure. Pure. */
 import type { ClusterContextData, ContextError, JvmBuild } from '#shared/types/diagnosis'
 import { jvmClassOf } from '#shared/test-names'
+import { GO_PACKAGE_FAILED, goPackageOf } from '#shared/go-tests'
 import type { DiagnosisText, StepHints } from './types'
 
 export const pct = (x: number) => `${Math.round(x * 100)}%`
@@ -36,11 +37,6 @@ function jvmCommand(build: JvmBuild, binaryName: string, title: string, repeat: 
 /** Single-quoted for a POSIX shell. */
 const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-/** A go test function's name, with its subtests after `/`; what go test names a package that failed as a whole. */
-const GO_TEST = /^(?:Test|Benchmark|Example|Fuzz)[\w]*(?:\/.+)?$/
-const GO_PACKAGE_FAILED = /^(?:TestMain|\[build failed\])$/
-/** A Go import path (go-junit-report's classname, gotestsum's suite name): no JVM class (a capitalised, dotted name). */
-const GO_PACKAGE = /^(?:[\w.~-]+\/)+[\w.~-]+$|^[a-z][\w-]*$/
 /** pytest's classname: the module's dotted path, then the test classes (`Test…`, pytest's default). */
 const PYTEST_CLASSNAME = /^((?:[A-Za-z_]\w*\.)*?(?:test_\w*|\w+_test))((?:\.Test\w*)*)$/
 
@@ -72,7 +68,8 @@ export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant' |
     return loop(`pytest ${quoted([module, ...classes, bare].join('::'))}`, repeat)
   }
   if (/_test\.go$/.test(file)) return goCommand(`./${file.replace(/\/[^/]+$/, '')}`, bare, repeat)
-  if (!file && GO_PACKAGE.test(last) && (GO_TEST.test(bare) || GO_PACKAGE_FAILED.test(bare))) return goCommand(last, bare, repeat)
+  const goPackage = file ? null : goPackageOf({ suitePath: suite, title: bare })
+  if (goPackage) return goCommand(goPackage, bare, repeat)
   if (/_spec\.rb$/.test(file)) return loop(`bundle exec rspec ${file} -e "${title}"`, repeat)
   if (/\.[cm]?[jt]sx?$/.test(file)) {
     if (e.variant) return `npx playwright test ${file} -g "${title}" --project=${e.variant}${repeat ? ` --repeat-each=${repeat} -x` : ''}`

@@ -3,7 +3,7 @@ import type { ClusterContextData, ContextError, DiagnosisDetail, DiagnosisEviden
 
 /** The rules that read one error message, in the order `RULES` lists them. */
 export type MessageRuleId
-  = | 'out-of-memory' | 'process-crash' | 'missing-env-var' | 'module-not-found' | 'permission-denied' | 'disk-full'
+  = | 'out-of-memory' | 'process-crash' | 'compile-error' | 'missing-env-var' | 'module-not-found' | 'permission-denied' | 'disk-full'
     | 'missing-file' | 'test-setup' | 'network' | 'strict-mode' | 'locator-not-found' | 'element-not-actionable' | 'timeout' | 'assertion'
     | 'exception'
 

@@ -276,6 +276,52 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     stack: 'sometimes main can exit 2\nFAIL\tgotest.tools/gotestsum/testjson/internal/badmain\t0.001s',
     rule: 'process-crash',
   },
+  // --- code that did not compile: real compiler output (test/fixtures/reports/gojunit-build.xml, gotestsum-build.xml; tsc 5.9,
+  // javac 17, rustc 1.8x run on a type error)
+  {
+    name: 'go-junit-report: a package whose code does not compile',
+    message: 'Build error',
+    stack: 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration\ninternal/cart/cart.go:10:11: cannot use money.Add(total, i) (value of type money.Cents) as type string in assignment',
+    rule: 'compile-error', facts: { tool: 'go', source: 'internal/cart/cart.go:8' },
+  },
+  {
+    name: 'go-junit-report: a test file that does not compile',
+    message: 'Build error',
+    stack: 'internal/pricing/pricing_test.go:9:12: undefined: Discunt',
+    rule: 'compile-error', facts: { tool: 'go', source: 'internal/pricing/pricing_test.go:9' },
+  },
+  {
+    name: 'go-junit-report: go vet, which go test runs, rejects a test',
+    message: 'Build error',
+    stack: 'internal/search/search_test.go:9:2: fmt.Printf format %d has arg Normalize("ABC") of wrong type string',
+    rule: 'compile-error', facts: { tool: 'go', source: 'internal/search/search_test.go:9' },
+  },
+  {
+    name: 'gotestsum: a package that did not build (the errors are in the job\'s log only)',
+    message: 'FAIL\texample.com/shop/internal/cart [build failed]',
+    stack: 'FAIL\texample.com/shop/internal/cart [build failed]',
+    rule: 'compile-error', facts: { tool: 'go', pkg: 'example.com/shop/internal/cart' },
+  },
+  {
+    name: 'ts-jest: a suite whose code does not type-check',
+    message: `  ● Test suite failed to run\n\n    ${ESC}[96msrc/cart.ts${ESC}[0m:${ESC}[93m2${ESC}[0m:${ESC}[93m9${ESC}[0m - ${ESC}[91merror${ESC}[0m${ESC}[90m TS2322: ${ESC}[0mType 'string' is not assignable to type 'number'.`,
+    rule: 'compile-error', facts: { tool: 'typescript', source: 'src/cart.ts:2' },
+  },
+  {
+    name: 'tsc without colours',
+    message: `cart.ts(2,9): error TS2322: Type 'string' is not assignable to type 'number'.`,
+    rule: 'compile-error', facts: { tool: 'typescript', source: 'cart.ts:2' },
+  },
+  {
+    name: 'javac: a method that does not exist',
+    message: 'src/CartTest.java:4: error: cannot find symbol\n        int t = cart.totl();\n                    ^\n  symbol:   method totl()\n  location: variable cart of type Cart',
+    rule: 'compile-error', facts: { tool: 'java', source: 'src/CartTest.java:4' },
+  },
+  {
+    name: 'rustc: mismatched types',
+    message: 'error[E0308]: mismatched types\n  --> src/lib.rs:11:25\n   |\n11 |         let t: String = total(&[1, 2]);\n   |                ------   ^^^^^^^^^^^^^^ expected `String`, found `u32`',
+    rule: 'compile-error', facts: { tool: 'rust', source: 'src/lib.rs:11' },
+  },
   // --- unexpected exceptions in the code under test
   {
     name: 'Java NPE',
@@ -456,6 +502,39 @@ describe('diagnoseContext', () => {
     expect(d.investigationSteps).toHaveLength(6)
     expect(d.confidence).toBeLessThanOrEqual(0.3)
   })
+
+  it('a build: each package that did not compile cited at its compiler line, with the command that compiles it', () => {
+    // go-junit-report's three `[build failed]` of test/fixtures/reports/gojunit-build.xml: one cluster ("Build error")
+    const failed = (pkg: string, errorStack: string, n: number) => result({
+      resultId: `aaaa000${n}-0000-4000-8000-000000000000`, test: `example.com/shop/internal/${pkg} › [build failed]`, file: null, variant: null,
+      status: 'errored', errorMessage: 'Build error', errorStack,
+    })
+    const samples = [
+      failed('cart', 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration', 1),
+      failed('pricing', 'internal/pricing/pricing_test.go:9:12: undefined: Discunt', 2),
+    ]
+    const { ctx, d } = diagnose(evidence({ samples }))
+    expect(d).toMatchObject({ rule: 'compile-error', category: 'build' })
+    expect(d.summary).toBe('internal/cart/cart.go does not compile: internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) '
+      + 'as string value in variable declaration')
+    expect(d.evidence.map(e => [e.resultId, e.quote])).toEqual([
+      [samples[0]!.resultId, 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration'],
+      [samples[1]!.resultId, 'internal/pricing/pricing_test.go:9:12: undefined: Discunt'],
+    ])
+    for (const e of d.evidence) expect(ctx.markdown).toContain(e.quote)
+    expect(d.suggestedFix).toContain('`go vet ./internal/cart`')
+    expect(d.investigationSteps[0]).toContain('`go test example.com/shop/internal/cart`')
+    expect(d.investigationSteps[1]).toContain('Run `go vet ./internal/cart` on the failing commit')
+    // gotestsum's: the package from go test's own line, the compiler's errors only in the job's log
+    const gotestsum = diagnose(evidence({ samples: [result({
+      test: 'example.com/shop/internal/cart › TestMain', file: null, variant: null,
+      errorMessage: 'FAIL\texample.com/shop/internal/cart [build failed]', errorStack: 'FAIL\texample.com/shop/internal/cart [build failed]',
+    })] })).d
+    expect(gotestsum).toMatchObject({ category: 'build', summary: 'Go package example.com/shop/internal/cart does not compile: '
+      + 'FAIL\texample.com/shop/internal/cart [build failed]' })
+    expect(gotestsum.rootCause).toContain('gotestsum prints it in the job\'s log')
+    expect(gotestsum.suggestedFix).toContain('`go vet example.com/shop/internal/cart`')
+  })
 })
 
 describe('reproCommand', () => {
@@ -478,6 +557,8 @@ describe('reproCommand', () => {
       `go test -run '^TestFormat$/^yen_¥\\.\\(1\\)$' example.com/ledger/internal/money -count=10 -failfast`],
     [{ file: null, test: 'example.com/ledger/internal/fx › [build failed]', variant: null }, 0, 'go test example.com/ledger/internal/fx'],
     [{ file: null, test: 'gotest.tools/gotestsum/testjson/internal/badmain › TestMain', variant: null }, 0, 'go test gotest.tools/gotestsum/testjson/internal/badmain'],
+    // go-junit-report's name for a package whose TestMain exited (test/fixtures/reports/gojunit-build.xml)
+    [{ file: null, test: 'example.com/shop/internal/orders › Failure', variant: null }, 0, 'go test example.com/shop/internal/orders'],
     [{ file: 'src/orders/orders.test.ts', test: 'OrdersService › totals', variant: null }, 0, 'npx vitest run src/orders/orders.test.ts -t "totals"'],
     [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run '^TestSync$' ./pkg/orders -count=5 -failfast`],
     // a JVM test: the build its run says ran it, in its module; nothing tool-specific when the run does not say

@@ -102,6 +102,15 @@ describe('the MCP projection', () => {
     ['one test in two browsers: the variant tells its rows apart; a quarantine is said',
       { ...base, variant: 'firefox', status: 'failed', flaky: false, attempts: 1, errorMessage: 'E', quarantined: true },
       { testCaseId: 't', title: 'T', variant: 'firefox', clusterId: 'c', status: 'failed', quarantined: true, error: 'E' }],
+    // go-junit-report's rows of a monorepo's packages that did not build (test/fixtures/reports/gojunit-build.xml)
+    ['a Go package that did not build: its package, which no file says',
+      { ...base, title: '[build failed]', suitePath: ['example.com/shop/internal/cart'], file: null, status: 'errored', flaky: false, attempts: 1,
+        errorMessage: 'Build error' },
+      { testCaseId: 't', title: '[build failed]', package: 'example.com/shop/internal/cart', clusterId: 'c', status: 'errored', error: 'Build error' }],
+    ['a JVM test without a file: its class\'s package',
+      { ...base, title: 'contextLoads()', suitePath: ['com.example.api.ApplicationTests'], file: null, status: 'failed', flaky: false, attempts: 1,
+        errorMessage: 'E' },
+      { testCaseId: 't', title: 'contextLoads()', package: 'com.example.api', clusterId: 'c', status: 'failed', error: 'E' }],
   ])('%s', (_name, input, expected) => {
     expect(resultRow(input as never)).toEqual(expected)
   })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assembleClusterContext } from '../../../server/analysis/context'
-import { parseLlmDiagnosis } from '../../../server/analysis/diagnosis-prompt'
+import { parseLlmDiagnosis, SYSTEM_PROMPT } from '../../../server/analysis/diagnosis-prompt'
 import { estimateCost, resolveLlmConfig, type LlmConfig, type StoredAiSettings } from '../../../server/services/llm/config'
 import { requestLlmDiagnosis } from '../../../server/services/llm'
 import { decryptSecret, encryptSecret } from '../../../server/services/llm/secret'
@@ -153,5 +153,17 @@ describe('parseLlmDiagnosis', () => {
     ]), context)
     expect(out.ok && out.diagnosis.evidence).toHaveLength(1)
     expect(out.ok && out.dropped).toBe(2)
+  })
+
+  it('takes a build failure as a build, which the prompt offers and defines', () => {
+    const go = result({ test: 'example.com/shop/internal/cart › [build failed]', errorMessage: 'Build error',
+      errorStack: 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration' })
+    const quote = 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration'
+    const out = parseLlmDiagnosis(JSON.stringify({
+      category: 'build', summary: 'example.com/shop/internal/cart does not compile.', rootCause: 'r',
+      evidence: [{ runId: go.runId, resultId: go.resultId, quote, why: 'the compiler' }], suggestedFix: 'f', investigationSteps: ['a'], confidence: 0.9,
+    }), assembleClusterContext(evidence({ samples: [go] })))
+    expect(out).toMatchObject({ ok: true, dropped: 0, diagnosis: { category: 'build' } })
+    expect(SYSTEM_PROMPT).toMatch(/"build" when the code or its tests did not compile/)
   })
 })

@@ -89,4 +89,18 @@ describe('testPlace', () => {
     expect(jvmClassOf({ suitePath: ['com.example.CartTest$WhenEmpty'], title: 'x()' }))
       .toEqual({ pkg: 'com.example', classes: ['CartTest', 'WhenEmpty'], binaryName: 'com.example.CartTest$WhenEmpty' })
   })
+
+  // the suite and title of real reports' tests: neither Go reporter names a file, both name the package
+  it.each([
+    ['go-junit-report', ['github.com/acme/svc/calc'], 'TestSub/negative_numbers', 'github.com/acme/svc/calc'],
+    ['gotestsum', ['example.com/ledger/internal/fx'], 'TestConvert/eur_to_usd', 'example.com/ledger/internal/fx'],
+    ['go-junit-report, a package that did not build', ['example.com/shop/internal/cart'], '[build failed]', 'example.com/shop/internal/cart'],
+    ['go-junit-report, a TestMain that exited', ['example.com/shop/internal/orders'], 'Failure', 'example.com/shop/internal/orders'],
+    ['gotestsum, a package that did not build', ['example.com/shop/internal/pricing'], 'TestMain', 'example.com/shop/internal/pricing'],
+    ['a module named by one word', ['calc'], 'TestAdd', 'calc'],
+    ['not Go: a describe block', ['checkout'], 'pays by card', null],
+    ['not Go: a pytest module', ['tests.test_api'], 'test_create', null],
+  ])('a Go test is placed in its package (%s)', (_name, suitePath, title, place) => {
+    expect(testPlace({ suitePath, title, file: null })).toBe(place)
+  })
 })

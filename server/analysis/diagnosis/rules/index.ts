@@ -4,6 +4,7 @@
  */
 import type { MessageRule, Pattern, RuleId } from '../types'
 import { PASSES } from '../types'
+import { compileError } from './build'
 import { assertion, exception, timeout } from './code'
 import {
   diskFull, missingEnvVar, missingFile, moduleNotFound, network, outOfMemory, permissionDenied, processCrash, testSetup,
@@ -11,7 +12,7 @@ import {
 import { elementNotActionable, locatorNotFound, strictMode } from './locator'
 
 const RULES: MessageRule[] = [
-  outOfMemory, processCrash, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
+  outOfMemory, processCrash, compileError, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
   strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception,
 ]
 

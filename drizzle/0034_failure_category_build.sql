@@ -1,0 +1,1 @@
+ALTER TYPE "public"."failure_category" ADD VALUE 'build' BEFORE 'network';
