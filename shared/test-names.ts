@@ -5,7 +5,7 @@
  * (`com.example.api.ApplicationTests`, a JUnit 5 @Nested one `com.example.FooTest$Inner`); every Spring Boot module
  * has an `ApplicationTests.contextLoads()`, so a list says the class before the method, and the package on hover.
  */
-import { goPackageOf } from './go-tests'
+import { GO_PACKAGE_FAILED, goPackageOf } from './go-tests'
 
 export interface NamedTest {
   title: string
@@ -120,10 +120,13 @@ export function testName(t: NamedTest): string {
 
 /**
  * `name` for an item that carries a test's title (a receipt's failed tests): its name as lists show it when that says
- * more than the title (a JVM test with its class), else nothing.
+ * more than the title (a JVM test with its class), else nothing. A Go package that failed as a whole is named with its
+ * package, which a list shows on its second line (testPlace) and a receipt has no room for: five packages'
+ * `[build failed]` read apart in a CI comment too.
  */
 export function namedApart(t: NamedTest): { name?: string } {
-  const name = testName(t)
+  const pkg = GO_PACKAGE_FAILED.test(t.title) ? goPackageOf(t) : null
+  const name = pkg ? `${pkg} › ${t.title}` : testName(t)
   return name === t.title ? {} : { name }
 }
 

@@ -79,6 +79,18 @@ describe('shownTitle', () => {
     expect(namedApart({ suitePath: ['pytest', 'tests.test_x'], title: 'test_greets[M\\xfcller]' })).toEqual({ name: 'test_greets[Müller]' })
     expect(namedApart({ suitePath: ['pytest', 'tests.test_x'], title: 'test_greets[Maier]' })).toEqual({})
   })
+
+  it.each([
+    [['example.com/ledger/internal/fx'], '[build failed]', 'example.com/ledger/internal/fx › [build failed]'],
+    [['example.com/ledger/internal/fx'], 'TestMain', 'example.com/ledger/internal/fx › TestMain'],
+    [['ledger'], 'Failure', 'ledger › Failure'],
+  ])('names a Go package that failed as a whole with its package (%s %s)', (suitePath, title, name) => {
+    expect(namedApart({ suitePath, title })).toEqual({ name })
+  })
+
+  it('names a Go test by its title alone', () => {
+    expect(namedApart({ suitePath: ['example.com/ledger/internal/fx'], title: 'TestConvert/eur_to_usd' })).toEqual({})
+  })
 })
 
 describe('testPlace', () => {
