@@ -2,7 +2,7 @@ import { createHash, hash } from 'node:crypto'
 import type { FailureCategory } from '#shared/constants'
 import { classifyError } from './diagnosis/engine'
 import { onlyValues } from './only-values'
-import { framesOf, isFrame, isLibrary, isTest, type Frame } from './frames'
+import { framesOf, isFrame, isLibrary, isTest, jvmSourcePath, type Frame } from './frames'
 import { maskPath, repositoryPath, rootsOf, type Roots } from './paths'
 
 /**
@@ -20,7 +20,7 @@ import { maskPath, repositoryPath, rootsOf, type Roots } from './paths'
  *     network error keys without what wrapped it ("save: dial tcp …: connection refused" is "dial tcp …").
  * v8: a frame relative to its Vitest project's root (`❯ tests/cart.spec.ts`) is its path under the repository, as the
  *     report names the test (classname `packages/admin/tests/cart.spec.ts`); Vitest's `❯ fn file:line` frame has its
- *     function apart from its file.
+ *     function apart from its file; a JVM frame's file is in its class's package (`com/acme/orders/OrderTest.java`).
  */
 export const FINGERPRINT_VERSION = 8
 
@@ -68,7 +68,7 @@ export interface FailureFingerprint {
  * A file in the key is its path under the repository root where the failure shows that root (paths.ts): a
  * monorepo's packages/a/tests/cart.spec.ts and packages/b/tests/cart.spec.ts are two files, one file checked out on
  * two CI machines is one; a frame relative to a Vitest project's root is read from the path the report names for the
- * test.
+ * test, and a JVM frame's file is in its class's package.
  */
 
 /** Bounds on the work per failure: the head of the message, the top of the stack, one search for a JVM/Node cause. */
@@ -396,10 +396,13 @@ function originOf(frames: Frame[], roots: Roots): string | null {
   return !fn || /<anonymous>|^Object$/.test(fn) ? repositoryPath(f.file, roots) : fn
 }
 
-/** The file of the first frame outside libraries (test files included): where an assertion failed. */
+/**
+ * The file of the first frame outside libraries (test files included): where an assertion failed. A JVM frame's in its
+ * package's directory: com.acme.orders and com.acme.billing's OrderTest.java are two files.
+ */
 function assertionSite(frames: Frame[], roots: Roots): string | null {
   const f = frames.find(x => !isLibrary(x))
-  return f ? repositoryPath(f.file, roots) : null
+  return f ? jvmSourcePath(f) ?? repositoryPath(f.file, roots) : null
 }
 
 /** Fingerprints kept per process, by a hash of what they were read from: a suite's failures repeat run after run. */

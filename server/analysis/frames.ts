@@ -67,5 +67,19 @@ export function framesOf(lines: string[]): Frame[] {
   return frames
 }
 
+/** A JVM frame's file (a name, no directory) and its function's package: the lower-case names before its class. */
+const JVM_SOURCE = /^[\w$]+\.(?:java|kt|scala|groovy)$/
+const JVM_PACKAGE = /^((?:[a-z_]\w*\.)*[a-z_]\w*)\.[A-Z$]/
+
+/**
+ * A JVM frame's file in its package's directory: the frame names its file without one (`OrderTest.java`) and its
+ * class with its package (`com.acme.orders.OrderTest.countsLines`), so `com/acme/orders/OrderTest.java`. Null for
+ * other frames, and for a class in the default package.
+ */
+export function jvmSourcePath(f: Frame): string | null {
+  const pkg = JVM_SOURCE.test(f.file) ? f.fn.match(JVM_PACKAGE)?.[1] : undefined
+  return pkg ? `${pkg.replace(/\./g, '/')}/${f.file}` : null
+}
+
 export const isLibrary = (f: Frame) => LIBRARY_FILE.test(f.file) || LIBRARY_FN.test(f.fn)
 export const isTest = (f: Frame) => TEST_FILE.test(f.file) || /(?:Tests?|IT|Spec)\.[\w$<>]+$|(?:^|\.)Tests?\./.test(f.fn)

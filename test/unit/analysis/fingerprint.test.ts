@@ -524,7 +524,8 @@ describe('fingerprintFailure: assertions that say only their values', () => {
 
 /*
  * Real reports of two packages with files or classes of one name (test/fixtures/reports): Vitest with `test.projects`
- * writes frames relative to each project's root (`❯ tests/cart.spec.ts`) and names the package only in the classname.
+ * writes frames relative to each project's root (`❯ tests/cart.spec.ts`) and names the package only in the classname;
+ * a JVM frame names its file without a directory (`OrderTest.java`) and its package in its class.
  */
 describe('fingerprintFailure: real monorepo reports', () => {
   const failure = (report: string, classname: string) => {
@@ -537,6 +538,8 @@ describe('fingerprintFailure: real monorepo reports', () => {
     { case: 'Vitest projects: two packages\' helpers.ts asserting for their tests', a: projects('packages/admin/tests/checkout.spec.ts'), b: projects('packages/storefront/tests/checkout.spec.ts'), same: false },
     { case: 'Vitest projects: a shared package\'s helper (`❯ ../shared/expect-total.ts`) from two packages', a: projects('packages/admin/tests/refund.spec.ts'), b: projects('packages/storefront/tests/refund.spec.ts'), same: true },
     { case: 'Vitest: one file from a project and from a config at the root', a: projects('packages/admin/tests/cart.spec.ts'), b: failure('vitest-root.xml', 'packages/admin/tests/cart.spec.ts'), same: true },
+    { case: 'JUnit: two packages\' OrderTest', a: failure('surefire-orders.xml', 'com.acme.orders.OrderTest'), b: failure('surefire-billing.xml', 'com.acme.billing.OrderTest'), same: false },
+    { case: 'JUnit: one OrderTest failing with another value', a: failure('surefire-orders.xml', 'com.acme.orders.OrderTest'), b: failure('surefire-orders-rerun.xml', 'com.acme.orders.OrderTest'), same: true },
     { case: 'Vitest at the root: two packages\' cart.spec.ts', a: failure('vitest-root.xml', 'packages/admin/tests/cart.spec.ts'), b: failure('vitest-root.xml', 'packages/storefront/tests/cart.spec.ts'), same: false },
   ])('$case', ({ a, b, same }) => {
     const [x, y] = [fingerprintFailure(a)!, fingerprintFailure(b)!]
