@@ -1,6 +1,6 @@
 import { CAPS, capText, countBefore } from './common'
 import {
-  fileOf, goCauseFromOutput, joinText, problem, readProperty, testcaseResult, titleOf, trimLines, withTeardownOf,
+  fileOf, goCauseFromOutput, goCutOffByPanic, joinText, problem, readProperty, testcaseResult, titleOf, trimLines, withTeardownOf,
   type CaseElement, type ProblemElement, type SuiteContext,
 } from './junit-case'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
@@ -218,6 +218,7 @@ class Reader {
       r.stderr ??= of(suite.stderr)
       goCauseFromOutput(r, failedTests)
     }
+    goCutOffByPanic(failed.map(h => h.r))
     suite.failed = []
     suite.reruns?.clear()
     this.deliver()
