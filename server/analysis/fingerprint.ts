@@ -2,7 +2,8 @@ import { createHash, hash } from 'node:crypto'
 import type { FailureCategory } from '#shared/constants'
 import { classifyError } from './diagnosis/engine'
 import { onlyValues } from './only-values'
-import { maskPath, repositoryPath, rootsOf, TEST_FILE, type Roots } from './paths'
+import { framesOf, isFrame, isLibrary, isTest, jvmSourcePath, type Frame } from './frames'
+import { maskPath, repositoryPath, rootsOf, type Roots } from './paths'
 
 /**
  * Bump when the normalisation changes: stored clusters of older versions are re-clustered at start.
@@ -17,14 +18,22 @@ import { maskPath, repositoryPath, rootsOf, TEST_FILE, type Roots } from './path
  *     a frame in Go's module cache a dependency's: a Go crash keys on the program's function that panicked.
  *     go-junit-report's log lines read as gotestsum's (the `x_test.go:12:` prefix left out, a t.Error type); a Go
  *     network error keys without what wrapped it ("save: dial tcp …: connection refused" is "dial tcp …").
+ * v8: a frame relative to its Vitest project's root (`❯ tests/cart.spec.ts`) is its path under the repository, as the
+ *     report names the test (classname `packages/admin/tests/cart.spec.ts`); Vitest's `❯ fn file:line` frame has its
+ *     function apart from its file; a JVM frame's file is in its class's package (`com/acme/orders/OrderTest.java`).
  */
-export const FINGERPRINT_VERSION = 7
+export const FINGERPRINT_VERSION = 8
 
 export interface FailureSignal {
   message: string | null
   stack: string | null
   /** The test's file as its report gives it: a relative one shows where the repository's root lies in absolute frames. */
   file?: string | null
+  /**
+   * The test's suites as its report gives them: a JUnit classname that names the test's path under the repository
+   * (Vitest's `packages/admin/tests/cart.spec.ts`) shows where a frame relative to its project's root lies.
+   */
+  suitePath?: readonly string[] | null
 }
 
 export interface FailureFingerprint {
@@ -58,7 +67,8 @@ export interface FailureFingerprint {
  * the assertion's own (a helper's assertion shared by many tests keys on the helper's file).
  * A file in the key is its path under the repository root where the failure shows that root (paths.ts): a
  * monorepo's packages/a/tests/cart.spec.ts and packages/b/tests/cart.spec.ts are two files, one file checked out on
- * two CI machines is one.
+ * two CI machines is one; a frame relative to a Vitest project's root is read from the path the report names for the
+ * test, and a JVM frame's file is in its class's package.
  */
 
 /** Bounds on the work per failure: the head of the message, the top of the stack, one search for a JVM/Node cause. */
@@ -75,11 +85,6 @@ const BARE_SGR = /\[\d{1,3}(?:;\d{1,3}){0,4}m/g
 const DECORATION = /[\p{Extended_Pictographic}\u25CF\u2713\u2714\u2715\u2716\u2717\u276F\u203A\u00BB]|\uFE0F/gu
 
 // Line shapes
-const JS_FRAME = /^(?:at |❯ )/
-const BARE_LOCATION = /^[\w./\\:@~-]+\.\w{1,6}:\d+(?::\d+)?$/
-const PY_LOCATION = /^(?:File "|\S+\.py:\d+:|<frozen [\w.]+>:\d+:)/
-const RUBY_FRAME = /^(?:#\s*|from )?\S+\.rb:\d+:in\b/
-const JVM_MORE = /^\.\.\. \d+ (?:more|common frames omitted)$/
 const SEPARATOR = /^[-─━═_⎯~^=*·•.\s]{3,}$/
 const CODE_EXCERPT = /^(?:>\s*)?\d+\s*\||^\|\s*\^?/
 const PW_HEADER = /^\[[^\]]*\] › |^\S+\.\w+:\d+:\d+ › /
@@ -107,10 +112,6 @@ const capLines = (lines: string[]) => lines.map(l => l.length > 2 * MAX_LINE ? l
 
 function clean(text: string): string {
   return text.replace(ANSI, '').replace(BARE_SGR, '').replace(/\r\n?/g, '\n')
-}
-
-function isFrame(t: string): boolean {
-  return JS_FRAME.test(t) || PY_LOCATION.test(t) || RUBY_FRAME.test(t) || JVM_MORE.test(t) || BARE_LOCATION.test(t)
 }
 
 /** The leading `Type:` of a line, if it has one, and the rest of the line. */
@@ -387,60 +388,6 @@ function callLogOf(text: string): string {
   return j >= 0 ? text.slice(j, j + 300) : ''
 }
 
-// Frames: which are library or runtime code, which are tests, which is the application code that threw.
-const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|^internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/pkg\/mod\/|\/gems\/|\/ruby\/\d|rubygems/
-const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^new Promise$/
-
-interface Frame {
-  fn: string
-  file: string
-  line: string
-}
-
-function parseFrame(raw: string): Frame | null {
-  const t = raw.trim().replace(/^at\s+(?:async\s+)?/, '').replace(/^❯\s*/, '').replace(/file:\/\//, '')
-  let m = t.match(/^(.*?) \((.*?):(\d+)(?::\d+)?\)$/) // V8 "fn (file:1:2)"
-  if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
-  m = t.match(/^([\w$./<>@-]+)\(([^():]*):(\d+)\)$/) // JVM "pkg.Cls.m(File.java:12)"
-  // Java 9+ writes the class loader and module before the class ("app//org.junit…", "java.base/java.lang…"): a class
-  // name holds no '/', so the frame's function starts after the last one (Gradle's "app//org.junit" read as user code)
-  if (m) return { fn: m[1]!.slice(m[1]!.lastIndexOf('/') + 1), file: m[2]!, line: m[3]! }
-  m = t.match(/^([^()]+?)\s?\(.*\)(?: \[0x[0-9a-f]+\])? in (.+?)(?::line |:)(\d+)\s*$/) // .NET / Mono
-  if (m) return { fn: m[1]!, file: m[2]!, line: m[3]! }
-  m = t.match(/^File "([^"]+)", line (\d+), in (.+)$/) // Python traceback
-  if (m) return { fn: m[3]!, file: m[1]!, line: m[2]! }
-  m = t.match(/^(?:#\s*|from )?(\S+?):(\d+):in [`']([^'`]+)'$/) // Ruby
-  if (m) return { fn: m[3]!, file: m[1]!, line: m[2]! }
-  m = t.match(/^(\S+\.py):(\d+): in (\S+)$/) // pytest
-  if (m) return { fn: m[3]!, file: m[1]!, line: m[2]! }
-  m = t.match(/^(.+?):(\d+)(?::\d+)?$/) // bare "file:line[:col]"
-  if (m && /\.\w{1,6}$/.test(m[1]!)) return { fn: '', file: m[1]!, line: m[2]! }
-  return null
-}
-
-/** Frames of the stack, Go's two-line frames included (function line, then "\t/path/file.go:12 +0x1d"). */
-function framesOf(lines: string[]): Frame[] {
-  const frames: Frame[] = []
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!
-    const go = lines[i + 1]?.match(/^\t(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/)
-    if (go && /^[\w./*()-]+\(.*\)$/.test(raw)) {
-      frames.push({ fn: raw.slice(0, raw.lastIndexOf('(')), file: go[1]!, line: go[2]! })
-      i++
-      continue
-    }
-    const t = raw.trim()
-    if (isFrame(t) || / in .+:line \d+$| \[0x[0-9a-f]+\] in /.test(t)) {
-      const f = parseFrame(t)
-      if (f) frames.push(f)
-    }
-  }
-  return frames
-}
-
-const isLibrary = (f: Frame) => LIBRARY_FILE.test(f.file) || LIBRARY_FN.test(f.fn)
-const isTest = (f: Frame) => TEST_FILE.test(f.file) || /(?:Tests?|IT|Spec)\.[\w$<>]+$|(?:^|\.)Tests?\./.test(f.fn)
-
 /** The application function that threw: neither library nor test code. Its name only, so line numbers may move. */
 function originOf(frames: Frame[], roots: Roots): string | null {
   const f = frames.find(x => !isLibrary(x) && !isTest(x))
@@ -449,10 +396,13 @@ function originOf(frames: Frame[], roots: Roots): string | null {
   return !fn || /<anonymous>|^Object$/.test(fn) ? repositoryPath(f.file, roots) : fn
 }
 
-/** The file of the first frame outside libraries (test files included): where an assertion failed. */
+/**
+ * The file of the first frame outside libraries (test files included): where an assertion failed. A JVM frame's in its
+ * package's directory: com.acme.orders and com.acme.billing's OrderTest.java are two files.
+ */
 function assertionSite(frames: Frame[], roots: Roots): string | null {
   const f = frames.find(x => !isLibrary(x))
-  return f ? repositoryPath(f.file, roots) : null
+  return f ? jvmSourcePath(f) ?? repositoryPath(f.file, roots) : null
 }
 
 /** Fingerprints kept per process, by a hash of what they were read from: a suite's failures repeat run after run. */
@@ -470,7 +420,7 @@ const kept = new Map<string, Readonly<FailureFingerprint> | null>()
  */
 export function fingerprintFailure(signal: FailureSignal): Readonly<FailureFingerprint> | null {
   const text = `${(signal.message ?? '').slice(0, MAX_MESSAGE)}\u0000${signal.stack?.slice(0, MAX_STACK_SCAN) ?? ''}`
-  const key = hash('sha1', `${text}\u0000${signal.file ?? ''}`)
+  const key = hash('sha1', `${text}\u0000${signal.file ?? ''}\u0000${signal.suitePath?.join('\u0000') ?? ''}`)
   const known = kept.get(key)
   if (known !== undefined) return known
   const read = readFingerprint(signal)
@@ -521,7 +471,7 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   if (category === 'network') lines = lines.map(l => l.replace(/<host>\/[^\s'"`)]*/g, '<host>')).map(unwrapNetError)
   const normalised = lines.join('\n')
   const frames = framesOf(hasStack ? stackLines : messageLines.slice(0, MAX_STACK_LINES))
-  const roots = rootsOf(frames.map(f => f.file), signal.file ?? null)
+  const roots = rootsOf(frames.map(f => f.file), signal.file ?? null, [signal.file ?? '', ...signal.suitePath ?? []].filter(Boolean))
   const origin = category === 'crash' || category === 'unknown' ? originOf(frames, roots) : !found && onlyValues(lines) ? assertionSite(frames, roots) : null
   // With a locator, the action does not matter: a click and a fill that both wait for a missing element are one cause.
   const keyText = found ? normalised.replace(/\b(?:locator|page|frame|elementHandle)\.\w+:/g, '<action>:') : normalised
@@ -534,6 +484,7 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
     category,
     title: (lines[0] ?? '').slice(0, 200),
     locator: found?.display ?? null,
-    location: at ? `${at.file}:${at.line}` : null,
+    // a relative frame as the repository names it: Vitest's `tests/cart.spec.ts` of packages/admin links to its file
+    location: at ? `${roots.base ? repositoryPath(at.file, roots) : at.file}:${at.line}` : null,
   }
 }

@@ -19,12 +19,18 @@ export function maskPath(path: string): string {
   return `${temp ? '<tmp>' : '<path>'}${stable ? `/${base}` : ''}`
 }
 
-/** Where the repository's part of an absolute path begins (rootsOf). */
+/** Where the repository's part of an absolute path begins, and what a relative one is relative to (rootsOf). */
 export interface Roots {
   /** The first directory of the test's file as the report gives it: the last one so named begins the repository's part. */
   top: string | null
   /** The directories holding the node_modules of library frames. */
   installs: string[]
+  /**
+   * The directory under the repository root that the stack's relative paths start from ('packages/admin/' for a Vitest
+   * project's `❯ tests/cart.spec.ts`, whose report names `packages/admin/tests/cart.spec.ts`); '' where they start at
+   * the root.
+   */
+  base: string
 }
 
 /** A path with forward slashes, without a leading "./" or a file URL's slash before its drive ("/C:/a" → "C:/a"). */
@@ -36,22 +42,49 @@ const isAbsolute = (path: string) => /^(?:\/|~\/|[A-Za-z]:\/)/.test(path)
  * directory named as the first one of the test's file as the report gives it (relative: "packages" of
  * packages/a/tests/cart.spec.ts), so every test of a project cuts a frame alike, whether or not its own file is in
  * the stack; else after the directory holding a library frame's node_modules.
+ * And where the stack's relative paths start (`base`): Vitest writes a frame relative to the root of its project
+ * (`❯ tests/cart.spec.ts` with `test.projects`), while the report names the test's path under the repository
+ * (`reportPaths`: the JUnit `file` or classname, `packages/admin/tests/cart.spec.ts`); a relative frame that is the
+ * tail of one of those, at a directory boundary, shows the directories before it.
  */
-export function rootsOf(frameFiles: string[], testFile: string | null): Roots {
+export function rootsOf(frameFiles: string[], testFile: string | null, reportPaths: readonly string[] = []): Roots {
   const file = testFile ? slashed(testFile) : ''
   const top = isAbsolute(file) ? null : file.match(/^([^/]+)\//)?.[1] ?? null
-  const installs = frameFiles.map(slashed).filter(p => isAbsolute(p) && p.includes('/node_modules/'))
+  const frames = frameFiles.map(slashed)
+  const installs = frames.filter(p => isAbsolute(p) && p.includes('/node_modules/'))
     .map(p => p.slice(0, p.indexOf('/node_modules/') + 1))
-  return { top: top === '..' ? null : top, installs }
+  return { top: top === '..' ? null : top, installs, base: baseOf(frames, reportPaths.map(slashed)) }
+}
+
+/** The directories a relative frame's path leaves out of a relative path the report names for the test. */
+function baseOf(frames: string[], reportPaths: string[]): string {
+  for (const frame of frames) {
+    if (isAbsolute(frame) || frame.startsWith('../')) continue
+    const named = reportPaths.find(p => !isAbsolute(p) && p.endsWith(`/${frame}`))
+    if (named) return named.slice(0, named.length - frame.length)
+    if (reportPaths.includes(frame)) return ''
+  }
+  return ''
+}
+
+/** `base` and a relative path joined, its `..` steps taken: Vitest writes a file above its project's root so. */
+function joined(base: string, path: string): string {
+  const parts: string[] = []
+  for (const part of `${base}${path}`.split('/')) {
+    if (part === '..' && parts.length && parts.at(-1) !== '..') parts.pop()
+    else if (part !== '.') parts.push(part)
+  }
+  return parts.join('/')
 }
 
 /**
- * A frame's file under the repository root: a relative path as written (Vitest's frames), an absolute one cut where
- * `roots` says; the base name where the failure does not show the root, as every machine has it alike.
+ * A frame's file under the repository root: a relative path from where the stack's relative paths start (Vitest's
+ * frames), an absolute one cut where `roots` says; the base name where the failure does not show the root, as every
+ * machine has it alike.
  */
 export function repositoryPath(file: string, roots: Roots): string {
   const path = slashed(file)
-  if (!isAbsolute(path)) return path
+  if (!isAbsolute(path)) return joined(roots.base, path)
   const top = roots.top ? path.lastIndexOf(`/${roots.top}/`) : -1
   if (top >= 0) return path.slice(top + 1)
   const install = roots.installs.find(r => path.startsWith(r))

@@ -104,6 +104,41 @@ export function goCauseFromOutput(r: ParsedResult, failedTests: ReadonlySet<stri
   Object.assign(r, lastError(r.attempts))
 }
 
+/** Whether go test's output shows `test` started and never ended: no `--- FAIL/PASS/SKIP:` line of its own. */
+function cutOff(output: string, test: string): boolean {
+  const said = (marker: RegExp) => output.split('\n').some(l => marker.exec(l.trim())?.[1] === test)
+  return said(/^=== RUN\s+(\S+)/) && !said(/^--- (?:FAIL|PASS|SKIP):\s+(\S+)/)
+}
+
+/**
+ * A panic ends the test binary, and gotestsum wrote what the tests it ended had logged as their failures, which made
+ * a `t.Log` line the failure's message and the panic one cluster per thing logged:
+ *  - a test of the package still running never ends (its body: `=== RUN`, its log lines, no `--- FAIL:`): it fails
+ *    with the panic (from the failure of the test that panicked), its own output before the panic's stack, so it
+ *    clusters with that panic;
+ *  - the parent of the test that panicked fails with it: like a parent failed by its subtests (goCauseFromOutput), it
+ *    has no error of its own (what it logged is its output), and its subtest's cluster holds the cause.
+ */
+export function goCutOffByPanic(failed: readonly ParsedResult[]): void {
+  const panicked = failed.find(r => GO_PANIC.test(r.errorMessage ?? '') && r.errorStack)
+  const panic = panicked ? goPanicIn(panicked.errorStack!, panicked.title) : null
+  if (!panic) return
+  const ownPanic = (a: { errorMessage: string | null, errorStack: string | null }) =>
+    GO_PANIC.test(a.errorMessage ?? '') || /^panic: /m.test(a.errorStack ?? '')
+  for (const r of failed) {
+    if (r === panicked || !r.errorStack || ownPanic(r)) continue
+    const parent = panicked!.title.startsWith(`${r.title}/`)
+    if (!parent && !cutOff(r.errorStack, r.title)) continue
+    // what the parent logged stays as its output
+    if (parent) r.stdout ??= r.errorStack
+    const ended = (a: ParsedAttempt): ParsedAttempt => parent
+      ? { ...a, errorMessage: null, errorStack: null, stdout: a.stdout ?? a.errorStack }
+      : { ...a, errorMessage: panic.message, errorStack: capText(`${a.errorStack}\n${panic.stack}`, CAPS.stack) }
+    r.attempts = r.attempts.map(a => a.errorStack && !ownPanic(a) ? ended(a) : a)
+    Object.assign(r, lastError(r.attempts))
+  }
+}
+
 /** A <failure>/<error>/<flaky…>/<rerun…>: message attribute, else the body's first line; stack = the body (or its <stackTrace>). */
 export function problem(e: ProblemElement, status: TestStatus): Problem {
   const a = e.attrs

@@ -1,7 +1,7 @@
 import { CAPS, capText, countBefore } from './common'
 import {
-  fileOf, goCauseFromOutput, joinText, numberInvocations, problem, readProperty, sameTest, testcaseResult, titleOf,
-  trimLines, withTeardownOf,
+  fileOf, goCauseFromOutput, goCutOffByPanic, joinText, numberInvocations, problem, readProperty, sameTest,
+  testcaseResult, titleOf, trimLines, withTeardownOf,
   type CaseElement, type ProblemElement, type SuiteContext,
 } from './junit-case'
 import { FIELD_CAPS, assertSuiteDepth } from './limits'
@@ -230,6 +230,7 @@ class Reader {
       r.stderr ??= of(suite.stderr)
       goCauseFromOutput(r, failedTests)
     }
+    goCutOffByPanic(failed.map(h => h.r))
     suite.failed = []
     suite.reruns?.clear()
     this.deliver()

@@ -349,6 +349,7 @@ interface StaleResult {
   error_message: string | null
   error_stack: string | null
   file: string | null
+  suite_path: string[]
 }
 
 /**
@@ -371,11 +372,11 @@ async function reclusterOne(tx: Tx, id: string) {
   const [cluster] = await tx.select().from(failureClusters).where(eq(failureClusters.id, id)).for('update')
   if (!cluster || cluster.mergedIntoId || cluster.fingerprintVersion >= FINGERPRINT_VERSION) return
   const results = rowsOf<StaleResult>(await tx.execute(sql`
-        select r.id, r.cluster_id, r.error_message, r.error_stack, tc.file
+        select r.id, r.cluster_id, r.error_message, r.error_stack, tc.file, tc.suite_path
         from test_results r join test_cases tc on tc.id = r.test_case_id where r.cluster_id = ${id}::uuid`))
   const groups = new Map<string, { fp: Readonly<FailureFingerprint>, ids: string[], sample: StaleResult }>()
   for (const r of results) {
-    const fp = fingerprintFailure({ message: r.error_message, stack: r.error_stack, file: r.file })
+    const fp = fingerprintFailure({ message: r.error_message, stack: r.error_stack, file: r.file, suitePath: r.suite_path })
     if (!fp) continue
     const g = groups.get(fp.fingerprint) ?? { fp, ids: [], sample: r }
     g.ids.push(r.id)

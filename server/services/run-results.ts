@@ -320,7 +320,7 @@ async function clusterFailures(
   const fingerprints = new Map<string, string>()
   const hit = (identityHash: string, r: ParsedResult, delta: 1 | -1) => {
     if (!clusterRole(r)) return
-    const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack, file: r.file })
+    const fp = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack, file: r.file, suitePath: r.suitePath })
     if (!fp) return
     if (delta > 0) fingerprints.set(identityHash, fp.fingerprint)
     hits.push({ testCaseId: caseIds.get(identityHash)!, fp, message: r.errorMessage, stack: r.errorStack, delta })

@@ -94,7 +94,8 @@ const EXPECTATION_PAIRS: [RegExp, 'er' | 're'][] = [
   [/Failed asserting that (.+?) (?:matches expected|is identical to|is equal to|equals|is) (.+?)\.?$/m, 're'],
   [/^\s*expected\s*:\s*(.+)\n\s*(?:got|actual)\s*:\s*(.+)$/im, 'er'],
   [/^\s*(.+?) !== (.+)$/m, 're'],
-  [/expected (.+?) to (?:deeply |strictly )?(?:equal|be|eql|have length of|include|contain|match) (.+?)(?:\n|$)/i, 're'],
+  // chai, and Vitest's wording of it, which adds a comment after the value ("expected 91 to be 90 // Object.is equality")
+  [/expected (.+?) to (?:deeply |strictly )?(?:equal|be|eql|have length of|include|contain|match) (.+?)(?: \/\/ [^\n]*)?(?:\n|$)/i, 're'],
   [/\bassert (.+?) == (.+?)(?:\n|$)/, 're'],
   [/(?:\bgot:?|=)\s*(.+?),\s*want:?\s*(.+?)$/m, 're'],
 ]

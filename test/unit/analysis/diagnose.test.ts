@@ -109,6 +109,18 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     rule: 'assertion', facts: { received: `'pending'`, expected: `'paid'` },
   },
   {
+    // Vitest 4's toBe, as its JUnit reporter writes it: the comment after the value is Vitest's, not the value's
+    name: 'Vitest toBe (// Object.is equality)',
+    message: 'expected 91 to be 90 // Object.is equality',
+    stack: 'AssertionError: expected 91 to be 90 // Object.is equality\n\n- Expected\n+ Received\n\n- 90\n+ 91\n\n ❯ tests/cart.spec.ts:5:19',
+    rule: 'assertion', facts: { received: '91', expected: '90' },
+  },
+  {
+    name: 'Vitest toBe on strings',
+    message: `expected 'pending' to be 'paid' // Object.is equality`,
+    rule: 'assertion', facts: { received: `'pending'`, expected: `'paid'` },
+  },
+  {
     name: 'Node assert.strictEqual',
     message: 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:\n\n1 !== 2\n',
     rule: 'assertion', facts: { received: '1', expected: '2' },

@@ -3,6 +3,8 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FINGERPRINT_VERSION, fingerprintFailure, type FailureSignal } from '../../../server/analysis/fingerprint'
 import { clusterQuality, worstClusters } from '../../../server/analysis/metrics'
+import { parseReport } from '../../../server/ingest'
+import { fixture } from '../ingest/helpers'
 
 /*
  * Samples are real: copied from ../shared/corpus reports and from the runs in test/fixtures/failures/sources (jest,
@@ -517,6 +519,41 @@ describe('fingerprintFailure: assertions that say only their values', () => {
     expect(status('/repo/tests/refunds.spec.ts:40:10').fingerprint).toBe(status('/repo/tests/orders.spec.ts:12:3').fingerprint)
     const title = (at: string) => fp(`Error: expect(page).toHaveTitle(expected)\n\nExpected string: "Shop"\nReceived string: "Shop – Sale"`, `Error: expect(page).toHaveTitle(expected)\n    at ${at}`)
     expect(title('/repo/e2e/home.spec.ts:5:20').fingerprint).toBe(title('/repo/e2e/cart.spec.ts:7:20').fingerprint)
+  })
+})
+
+/*
+ * Real reports of two packages with files or classes of one name (test/fixtures/reports): Vitest with `test.projects`
+ * writes frames relative to each project's root (`❯ tests/cart.spec.ts`) and names the package only in the classname;
+ * a JVM frame names its file without a directory (`OrderTest.java`) and its package in its class.
+ */
+describe('fingerprintFailure: real monorepo reports', () => {
+  const failure = (report: string, classname: string) => {
+    const r = parseReport(fixture(report)).results.find(x => x.suitePath.at(-1) === classname)!
+    return { message: r.errorMessage, stack: r.errorStack, file: r.file, suitePath: r.suitePath }
+  }
+  const projects = (classname: string) => failure('vitest-projects.xml', classname)
+  it.each([
+    { case: 'Vitest projects: two packages\' cart.spec.ts', a: projects('packages/admin/tests/cart.spec.ts'), b: projects('packages/storefront/tests/cart.spec.ts'), same: false },
+    { case: 'Vitest projects: two packages\' helpers.ts asserting for their tests', a: projects('packages/admin/tests/checkout.spec.ts'), b: projects('packages/storefront/tests/checkout.spec.ts'), same: false },
+    { case: 'Vitest projects: a shared package\'s helper (`❯ ../shared/expect-total.ts`) from two packages', a: projects('packages/admin/tests/refund.spec.ts'), b: projects('packages/storefront/tests/refund.spec.ts'), same: true },
+    { case: 'Vitest: one file from a project and from a config at the root', a: projects('packages/admin/tests/cart.spec.ts'), b: failure('vitest-root.xml', 'packages/admin/tests/cart.spec.ts'), same: true },
+    { case: 'JUnit: two packages\' OrderTest', a: failure('surefire-orders.xml', 'com.acme.orders.OrderTest'), b: failure('surefire-billing.xml', 'com.acme.billing.OrderTest'), same: false },
+    { case: 'JUnit: one OrderTest failing with another value', a: failure('surefire-orders.xml', 'com.acme.orders.OrderTest'), b: failure('surefire-orders-rerun.xml', 'com.acme.orders.OrderTest'), same: true },
+    { case: 'Vitest at the root: two packages\' cart.spec.ts', a: failure('vitest-root.xml', 'packages/admin/tests/cart.spec.ts'), b: failure('vitest-root.xml', 'packages/storefront/tests/cart.spec.ts'), same: false },
+  ])('$case', ({ a, b, same }) => {
+    const [x, y] = [fingerprintFailure(a)!, fingerprintFailure(b)!]
+    expect(x.title).toBe(y.title)
+    if (same) expect(x.fingerprint).toBe(y.fingerprint)
+    else expect(x.fingerprint).not.toBe(y.fingerprint)
+  })
+
+  it.each([
+    ['packages/admin/tests/cart.spec.ts', 'packages/admin/tests/cart.spec.ts:5'],
+    ['packages/storefront/tests/checkout.spec.ts', 'packages/storefront/tests/helpers.ts:4'],
+    ['packages/admin/tests/refund.spec.ts', 'packages/shared/expect-total.ts:4'],
+  ])('Vitest projects: %s fails at its path under the repository (%s), which links to the file', (classname, location) => {
+    expect(fingerprintFailure(projects(classname))!.location).toBe(location)
   })
 })
 

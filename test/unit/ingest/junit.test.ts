@@ -667,12 +667,24 @@ describe('Go reporters: one cause, one cluster, whichever wrote the report (the 
     ['gojunit-panic.xml', 'TestConvert', null, 'a parent that failed because its subtest did has no error of its own'],
     ['gotestsum-panic.xml', 'TestConvert', null, 'the same, its body only go test\'s runner lines'],
     ['gojunit-outage.xml', 'TestTransfer', null, 'the same, three subtests failed'],
+    ['gotestsum-panic-parallel.xml', 'TestA', PANIC, 'the test that panicked, after a t.Log line'],
+    ['gotestsum-panic-parallel.xml', 'TestB', PANIC, 'a parallel test the panic ended, not the line it had logged'],
+    ['gotestsum-panic-subtest.xml', 'TestParse/eur', PANIC, 'a subtest that panicked after a t.Log line'],
+    ['gotestsum-panic-subtest.xml', 'TestParse', null, 'its parent, which had logged a line: no error of its own'],
     ['gojunit-outage.xml', 'TestStore_Save', 'save: dial tcp 10.0.0.5:5432: connect: connection refused', 'the wrapped error as written'],
   ] as [string, string, string | null, string][])('%s %s -> %j (%s)', (name, test, message) => {
     const r = byTest(name).get(test)!
     expect(r.status).toBe('failed')
     expect(r.errorMessage).toBe(message)
     expect(clusterOf(r) === null).toBe(message === null)
+  })
+
+  it('puts a test a panic ended in the panic\'s cluster, its own output before the panic\'s stack', () => {
+    const tests = byTest('gotestsum-panic-parallel.xml')
+    expect(clusterOf(tests.get('TestB')!)).toBe(clusterOf(tests.get('TestA')!))
+    expect(tests.get('TestB')!.errorStack).toMatch(/^=== RUN {3}TestB\n[^]*par_test\.go:22: parsing order 7710\npanic: runtime error/)
+    // a parent that logged keeps what it logged, as its output
+    expect(byTest('gotestsum-panic-subtest.xml').get('TestParse')!.stdout).toContain('sub_test.go:10: table of 2 cases')
   })
 
   it('takes the goroutine stack with the panic, without go test\'s exit line', () => {
