@@ -93,7 +93,7 @@ const CARETS = /^[\^~]+$/
 const STOP = /^(?:Call log:|=+ logs =+|attachment #\d|Stacktrace was:|Serialized Error:|During handling of the above exception|The above exception was the direct cause)/
 const NOISE = /^(?:●|Failure\/Error:|Traceback \(most recent call last\):|--[A-Z]\w*$|note: run with `RUST_BACKTRACE|\(compared using .*\)$)/
 /** A message that names the failure without describing it: the stack says more. */
-const PLACEHOLDER = /^(?:fail(?:ed|ure)?|error(?:ed)?|message|exception|assertion failed|test failed|test suite failed to run)[.!:]?$/i
+const PLACEHOLDER = /^(?:fail(?:ed|ure)?|error(?:ed)?|message|exception|assertion failed|test failed|test suite failed to run|build error|runtime error)[.!:]?$/i
 const TITLE_AS_MESSAGE = /^\S+\.\w+:\d+:\d+ \S/
 
 const ERROR_TYPE = /^((?:[A-Za-z_$][\w$]*\.)*[\w$]*(?:Error|Exception|Failure|Fault|Interrupt|Exit|Warning|Timeout|Failed)|Error)(?: \[[A-Z_]+\])?\s?:(?:\s|$)/

@@ -516,7 +516,7 @@ describe('diagnoseContext', () => {
   })
 
   it('a build: each package that did not compile cited at its compiler line, with the command that compiles it', () => {
-    // go-junit-report's three `[build failed]` of test/fixtures/reports/gojunit-build.xml: one cluster ("Build error")
+    // go-junit-report's `[build failed]` of test/fixtures/reports/gojunit-build.xml, as a cluster could hold two of them
     const failed = (pkg: string, errorStack: string, n: number) => result({
       resultId: `aaaa000${n}-0000-4000-8000-000000000000`, test: `example.com/shop/internal/${pkg} › [build failed]`, file: null, variant: null,
       status: 'errored', errorMessage: 'Build error', errorStack,

@@ -557,6 +557,29 @@ describe('fingerprintFailure: real monorepo reports', () => {
   })
 })
 
+describe('fingerprintFailure: go-junit-report\'s packages that failed as a whole', () => {
+  // its message is the same for every package ("Build error", "Runtime error" for a TestMain that exited): the body says why
+  const failures = parseReport(fixture('gojunit-build.xml')).results.filter(r => r.status === 'errored')
+  const keyOf = (pkg: string) => {
+    const r = failures.find(x => x.suitePath.at(-1) === `example.com/shop/internal/${pkg}`)!
+    return fingerprintFailure({ message: r.errorMessage, stack: r.errorStack })!
+  }
+
+  it('keys each package\'s compiler error apart, not on the message they share', () => {
+    expect(failures.map(r => r.errorMessage)).toEqual(['Build error', 'Runtime error', 'Build error', 'Build error'])
+    const keys = ['cart', 'orders', 'pricing'].map(keyOf)
+    expect(new Set(keys.map(k => k.fingerprint)).size).toBe(3)
+    expect(keys[0]!.title).toContain('cannot use <n> (untyped int constant) as string value')
+    expect(keys[1]!.title).toBe('orders: ORDERS_DB is not set')
+  })
+
+  it('keeps one compiler error one cause when its line moves', () => {
+    const at = (line: number) => fingerprintFailure({ message: 'Build error', stack: `internal/pricing/pricing_test.go:${line}:12: undefined: Discunt` })!.fingerprint
+    expect(at(9)).toBe(at(31))
+    expect(at(9)).toBe(keyOf('pricing').fingerprint)
+  })
+})
+
 describe('fingerprintFailure: browsers not installed', () => {
   it('is one cause whichever browser\'s executable Playwright names', () => {
     const launch = (path: string) => fp(`browserType.launch: Executable doesn't exist at ${path}\n╔═══╗\n║ Looks like Playwright Test or Playwright was just installed or updated. ║\n║     npx playwright install ║`)
