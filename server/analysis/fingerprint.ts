@@ -208,13 +208,15 @@ function readTraceback(lines: string[]): Extracted | null {
   return type || out.length ? { type, lines: out } : null
 }
 
-/** `go test` output: the t.Error/t.Fatal lines (their `file_test.go:12:` prefix dropped), or the panic. */
+/** `go test` output: the t.Error/t.Fatal lines or the compiler's (their `file_test.go:12:` place dropped), or the panic. */
 function readGo(lines: string[]): Extracted {
   const names = new Set<string>()
   const logs: string[] = []
   const other: string[] = []
   let panic: string | null = null
   let logIndent = -1
+  // every placed line had a column: the compiler's or go vet's, not a test's log
+  let compiler = true
   for (const raw of lines) {
     const t = raw.trim()
     const marker = t.match(/^(?:=== (?:RUN|PAUSE|CONT|NAME)|--- (?:FAIL|PASS|SKIP):)\s+(\S+)/)
@@ -230,10 +232,11 @@ function readGo(lines: string[]): Extracted {
       continue
     }
     if (panic) continue
-    const log = raw.match(/^(\s*)[\w.-]+\.go:\d+: ?(.*)$/)
+    const log = raw.match(GO_PLACED_LINE)
     if (log) {
       logIndent = log[1]!.length
-      if (log[2]) logs.push(log[2].trim())
+      compiler &&= !!log[2]
+      if (log[3]) logs.push(log[3].trim())
       continue
     }
     const indent = raw.length - raw.trimStart().length
@@ -244,11 +247,17 @@ function readGo(lines: string[]): Extracted {
     else if (indent === 0) other.push(t)
   }
   const head = panic ? [panic] : logs.length ? logs : other
-  return { type: panic ? 'panic' : logs.length ? 't.Error' : null, lines: head.slice(0, MAX_HEAD_LINES), names: [...names] }
+  const type = panic ? 'panic' : logs.length ? (compiler ? 'compile error' : 't.Error') : null
+  return { type, lines: head.slice(0, MAX_HEAD_LINES), names: [...names] }
 }
 
-/** A text that opens with a go test log line ("    fx_test.go:31: got 1, want 2"). */
-const GO_LOG_FIRST = /^\s*[\w.-]+\.go:\d+: /
+/**
+ * A line go test writes with the place it comes from, read without it: a log line ("    fx_test.go:31: got 1, want
+ * 2"), or the compiler's or go vet's, under the module ("internal/cart/cart.go:8:21: undefined: Discunt").
+ */
+const GO_PLACED_LINE = /^(\s*)(?:[\w.-]+\/)*[\w.-]+\.go:\d+(:\d+)?: ?(.*)$/
+/** A text that opens with such a line. */
+const GO_LOG_FIRST = /^\s*(?:[\w.-]+\/)*[\w.-]+\.go:\d+(?::\d+)?: /
 
 function extract(lines: string[]): Extracted {
   const text = lines.join('\n')

@@ -439,10 +439,13 @@ describe('a Go monorepo, whose tests no file places', () => {
     // and each cause is a build, which the failure_category enum holds (migration 0034)
     const clusters = await (await fetch(`${server.url}/api/projects/go-shop/clusters?category=build`, { headers: { cookie } })).json() as any
     expect(clusters.items.map((c: any) => c.title).sort()).toEqual([
-      'Build error', // go-junit-report's three packages: the compiler's lines are in the body
+      // go-junit-report's three packages, each by its compiler's (or go vet's) error, not by the 'Build error' they share
       'FAIL example.com/shop/internal/cart [build failed]',
       'FAIL example.com/shop/internal/pricing [build failed]',
       'FAIL example.com/shop/internal/search [build failed]',
+      'cannot use <n> (untyped int constant) as string value in variable declaration',
+      'fmt.Printf format %d has arg Normalize("ABC") of wrong type string',
+      'undefined: Discunt',
     ])
   })
 })
