@@ -3,14 +3,14 @@ import { schema, type Tx } from '../db'
 import { bulkWriter, type BulkColumn } from '../db/bulk'
 import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
-import { isInfrastructureRun } from '../analysis/flakiness'
 import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
-import { infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
+import { UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
+import { isOutage } from './outages'
 
 /**
  * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
@@ -506,8 +506,7 @@ export async function testCasesOfRun(tx: Tx, run: Pick<RunRow, 'id' | 'startedAt
 
 /**
  * Recomputes a run's counts and status from the rows actually stored, and whether it was an infrastructure failure
- * (isInfrastructureRun: its failures by cluster, those without one together, tell an outage's one cause from a
- * regression's many).
+ * (isOutage: its failures by cluster tell an outage's cause from a regression's).
  */
 export async function refreshRunCounts(tx: Tx, runId: string) {
   const rows = await tx.select({
@@ -526,9 +525,8 @@ export async function refreshRunCounts(tx: Tx, runId: string) {
   const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
   const errors = run?.errors ?? []
   const status = runStatusOf(counts, errors.length)
-  const executed = counts.tests - counts.skipped
-  const failing = counts.failed + counts.errored + counts.flaky
-  const infra = isInfrastructureRun({ executed, failing, commonestCause: Math.max(0, ...failuresByCause.values()) }, infraShare())
+  const failing = { executed: counts.tests - counts.skipped, failing: counts.failed + counts.errored + counts.flaky }
+  const infra = await isOutage(tx, failing, failuresByCause)
   await tx.update(runs).set({
     status, infra, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
     skipped: counts.skipped, flaky: counts.flaky,

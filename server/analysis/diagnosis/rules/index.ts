@@ -10,10 +10,15 @@ import {
 } from './environment'
 import { elementNotActionable, locatorNotFound, strictMode } from './locator'
 
-const RULES: MessageRule[] = [
+/** The rules of failures of the machine or the setup rather than the code (./environment.ts), in rule order. */
+const SETUP: MessageRule[] = [
   outOfMemory, processCrash, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
-  strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception,
 ]
+
+const RULES: MessageRule[] = [...SETUP, strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception]
+
+/** Rules whose failure is the machine's or the setup's: an outage fails its tests with one of these. */
+export const SETUP_RULE_IDS = new Set<RuleId>(SETUP.map(r => r.id))
 
 /** Every pattern of every rule in the order `classifyError` tries them: pass by pass, rule by rule. */
 export const PATTERNS: { rule: MessageRule, pattern: Pattern }[] = PASSES.flatMap(pass => RULES.flatMap(rule =>
