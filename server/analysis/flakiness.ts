@@ -12,7 +12,10 @@ export interface FlakyObservation {
   /** Passed after at least one failed attempt in the same run. */
   flaky: boolean
   attempts: number
-  /** The run failed wholesale (most of the suite, mostly with one outage cause; isInfrastructureRun): it says nothing of this test. */
+  /**
+   * The run failed wholesale (most of the suite, mostly with one outage cause; isInfrastructureRun), or the upload
+   * (shard, job) that failed this test did: its outcome says nothing about this test.
+   */
   infra: boolean
   /**
    * The run's CI job and environment (a matrix leg): a test that fails on node-18 and passes on node-20 of one commit
@@ -100,7 +103,7 @@ export interface FailureCause {
   stack: string | null
 }
 
-/** What a run's results say of an outage: tests executed, how many failed (or passed on retry), by cause. */
+/** What a run's (or one upload's) results say of an outage: tests executed, how many failed (or passed on retry), by cause. */
 export interface RunFailures {
   executed: number
   failing: number
@@ -113,11 +116,11 @@ export function mostlyFailing({ executed, failing }: Pick<RunFailures, 'executed
 }
 
 /**
- * Whether a run is an infrastructure failure, whose results say nothing about its tests: mostlyFailing, and at least
- * half of the failures with one outage cause (outageCause: an error of the machine or the setup, a page that never
- * loaded; every network error one cause). An outage fails tests the same way (a refused connection, a browser that did
- * not launch); a module whose tests fail each with its own assertion, or all with one (`expected 200, received 500`),
- * is a regression, however many of them fail.
+ * Whether a run (or an upload of it: a shard, a job) is an infrastructure failure, whose results say nothing about its
+ * tests: mostlyFailing, and at least half of the failures with one outage cause (outageCause: an error of the machine
+ * or the setup, a page that never loaded; every network error one cause). An outage fails tests the same way (a
+ * refused connection, a browser that did not launch); a module whose tests fail each with its own assertion, or all
+ * with one (`expected 200, received 500`), is a regression, however many of them fail.
  */
 export function isInfrastructureRun(run: RunFailures, share: number): boolean {
   if (!mostlyFailing(run, share)) return false
