@@ -90,6 +90,14 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`
 }
 
+/**
+ * " after the outage" for a cause filed as infrastructure: its passes on retry are an outage's tests run again once it
+ * was over, not a flake's (the cause is not called a flaky cause either), else nothing.
+ */
+export function afterOutage(category: FailureCategory | null): string {
+  return category === 'infrastructure' ? ' after the outage' : ''
+}
+
 /** Failed results of a run or counts object: JUnit `<error>` and crashes count as failures for people. */
 export function failingCount(c: { failed: number, errored: number }): number {
   return c.failed + c.errored

@@ -1,4 +1,5 @@
 import type { FlakyLabel, TestStatus } from '#shared/constants'
+import { outageCause } from './diagnosis/engine'
 
 /** One stored result of a test case, as the flakiness score reads it. */
 export interface FlakyObservation {
@@ -11,7 +12,10 @@ export interface FlakyObservation {
   /** Passed after at least one failed attempt in the same run. */
   flaky: boolean
   attempts: number
-  /** The run failed wholesale (most of the suite, mostly with one cause; isInfrastructureRun): its outcome says nothing about this test. */
+  /**
+   * The run failed wholesale (most of the suite, mostly with one outage cause; isInfrastructureRun), or the upload
+   * (shard, job) that failed this test did: its outcome says nothing about this test.
+   */
   infra: boolean
   /**
    * The run's CI job and environment (a matrix leg): a test that fails on node-18 and passes on node-20 of one commit
@@ -92,22 +96,40 @@ export interface FlakyAssessment {
 /** Runs with fewer tests than this are never called infrastructure failures: two of three is not an outage. */
 const INFRA_MIN_TESTS = 10
 
-/** What a run's stored results say of an outage: tests executed, how many failed (or errored), how many share the commonest cause. */
+/** Failures that share a cause: a cluster's (an error of it), or those without an error together (message and stack null). */
+export interface FailureCause {
+  failures: number
+  message: string | null
+  stack: string | null
+}
+
+/** What a run's (or one upload's) results say of an outage: tests executed, how many failed (or passed on retry), by cause. */
 export interface RunFailures {
   executed: number
   failing: number
-  /** The failures of the run's commonest cause (its biggest cluster; failures without an error count as one cause). */
-  commonestCause: number
+  causes: FailureCause[]
+}
+
+/** At least INFRA_MIN_TESTS executed and at least `share` of them failed: whether the causes need reading at all. */
+export function mostlyFailing({ executed, failing }: Pick<RunFailures, 'executed' | 'failing'>, share: number): boolean {
+  return executed >= INFRA_MIN_TESTS && failing / executed >= share
 }
 
 /**
- * Whether a run is an infrastructure failure, whose results say nothing about its tests: at least INFRA_MIN_TESTS
- * executed, at least `share` of them failed, and at least half of those failed with one cause. An outage fails tests
- * the same way (a refused connection, a browser that did not launch); a module whose tests fail each with its own
- * assertion is a regression, however many of them fail.
+ * Whether a run (or an upload of it: a shard, a job) is an infrastructure failure, whose results say nothing about its
+ * tests: mostlyFailing, and at least half of the failures with one outage cause (outageCause: an error of the machine
+ * or the setup, a page that never loaded; every network error one cause). An outage fails tests the same way (a
+ * refused connection, a browser that did not launch); a module whose tests fail each with its own assertion, or all
+ * with one (`expected 200, received 500`), is a regression, however many of them fail.
  */
-export function isInfrastructureRun({ executed, failing, commonestCause }: RunFailures, share: number): boolean {
-  return executed >= INFRA_MIN_TESTS && failing / executed >= share && commonestCause * 2 >= failing
+export function isInfrastructureRun(run: RunFailures, share: number): boolean {
+  if (!mostlyFailing(run, share)) return false
+  const byCause = new Map<string, number>()
+  for (const c of run.causes) {
+    const cause = outageCause(c.message, c.stack)
+    if (cause) byCause.set(cause, (byCause.get(cause) ?? 0) + c.failures)
+  }
+  return Math.max(0, ...byCause.values()) * 2 >= run.failing
 }
 
 const EVIDENCE_KEPT = 20

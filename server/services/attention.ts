@@ -112,7 +112,7 @@ async function newlyFlaky(scope: Scope, since: Date, limit: number): Promise<Att
         where r.test_case_id = t.id and r.run_started_at <= ${since.toISOString()}::timestamptz
           and r.run_started_at > ${since.toISOString()}::timestamptz - interval '${sql.raw(String(NEWLY_FLAKY_LOOKBACK_DAYS))} days'
           and (r.flaky or r.status in ('failed', 'errored'))
-          and not (select ru.infra from ${runs} ru where ru.id = r.run_id))
+          and not r.infra and not (select ru.infra from ${runs} ru where ru.id = r.run_id))
     order by f.first_at desc, t.id
     limit ${limit}`))
   return rows.map(r => ({

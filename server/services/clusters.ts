@@ -23,7 +23,8 @@ const AFFECTED_LISTED = 20
 function toSummary(c: ClusterRow, project: string, retryPasses: number): ClusterSummary {
   return {
     id: c.id, project, title: c.title, errorType: c.errorType, category: c.category, status: c.status, occurrences: c.occurrences,
-    retryPasses, flaky: retryPasses > 0 && retryPasses >= c.occurrences,
+    // an outage's tests that all passed when run again are not a flaky cause: it went away, the tests did not flake
+    retryPasses, flaky: retryPasses > 0 && retryPasses >= c.occurrences && c.category !== 'infrastructure',
     affectedTests: c.affectedTests, branches: c.branches, firstSeenAt: c.firstSeenAt.toISOString(), lastSeenAt: c.lastSeenAt.toISOString(),
     lastSeenRunId: c.lastSeenRunId, issueUrl: c.issueUrl, locator: c.locator, location: c.location,
   }

@@ -167,10 +167,10 @@ async function countPasses(db: Db, cases: SQL, options: FlakyOptions): Promise<P
       select ru.branch, count(*)::int as runs, (sum(count(*)) over ())::int as counted,
         (sum(count(*) filter (where r.status in ('failed', 'errored') or r.flaky)) over ())::int as failed
       from (
-        select run_id, run_started_at, status, flaky from test_results where test_case_id = q.id and status <> 'skipped'
+        select run_id, run_started_at, status, flaky, infra from test_results where test_case_id = q.id and status <> 'skipped'
         order by run_started_at desc, id desc limit ${options.window * 2}
       ) r join runs ru on ru.id = r.run_id
-      where not ru.infra
+      where not ru.infra and not r.infra
       group by ru.branch
       order by ru.branch is not distinct from q.default_branch desc, count(*) desc, max(r.run_started_at) desc limit 1
     ) h on true`))
@@ -202,11 +202,12 @@ export async function withCurrentCount<T extends QuietView>(db: Db, t: T): Promi
 interface RunFacts { branch: string | null, commit: string | null, at: Date, infra: boolean, line: string }
 
 /**
- * A test's results as one text, newest first: `result run status flaky attempts` per result, comma-separated. Text
- * built by string_agg costs Postgres half what the same values cost as JSON, and the run's own columns (branch,
- * commit, start, infra) are read once per run by `withRunFacts` rather than repeated on each of up to 60 results per test.
+ * A test's results as one text, newest first: `result run status flaky infra attempts` per result, comma-separated
+ * (flaky and infra as 0 or 1). Text built by string_agg costs Postgres half what the same values cost as JSON, and the
+ * run's own columns (branch, commit, start, infra) are read once per run by `withRunFacts` rather than repeated on each
+ * of up to 60 results per test.
  */
-const PACKED_RESULTS = sql`string_agg(concat_ws(' ', r.id, r.run_id, r.status, r.flaky::int, r.attempt_count), ',' order by r.run_started_at desc, r.id desc)`
+const PACKED_RESULTS = sql`string_agg(concat_ws(' ', r.id, r.run_id, r.status, r.flaky::int, r.infra::int, r.attempt_count), ',' order by r.run_started_at desc, r.id desc)`
 
 const UUID_CHARS = 36
 const NO_TIME = new Date(0)
@@ -224,10 +225,11 @@ function readResults(text: string | null): FlakyObservation[] {
     const flaky = text.indexOf(' ', status) + 1
     const comma = text.indexOf(',', flaky)
     const end = comma < 0 ? text.length : comma
+    // the result's own outage mark (test_results.infra); withRunFacts adds its run's
     out.push({
       resultId: text.slice(at, run - 1), runId: text.slice(run, status - 1), status: text.slice(status, flaky - 1) as TestStatus,
-      flaky: text.charCodeAt(flaky) === 49 /* 1 */, attempts: Number(text.slice(flaky + 2, end)),
-      branch: null, commit: null, at: NO_TIME, infra: false,
+      flaky: text.charCodeAt(flaky) === 49 /* 1 */, infra: text.charCodeAt(flaky + 2) === 49, attempts: Number(text.slice(flaky + 4, end)),
+      branch: null, commit: null, at: NO_TIME,
     })
     at = end + 1
   }
@@ -256,7 +258,7 @@ async function withRunFacts(tx: Tx, histories: FlakyObservation[][], runs: Map<s
     o.branch = run.branch
     o.commit = run.commit
     o.at = run.at
-    o.infra = run.infra
+    o.infra ||= run.infra
     o.line = run.line
     return true
   }))
@@ -271,7 +273,7 @@ async function loadHistory(tx: Tx, ids: string[], limit: number, runs: Map<strin
   const rows = rowsOf<CaseRow & { history: string | null }>(await tx.execute(sql`
       select tc.id, tc.flaky_label, tc.flaky_branch, tc.failing_since, tc.last_passed, p.default_branch,
         (select ${PACKED_RESULTS} from (
-          select id, run_id, status, flaky, attempt_count, run_started_at from test_results
+          select id, run_id, status, flaky, infra, attempt_count, run_started_at from test_results
           where test_case_id = tc.id and status <> 'skipped'
           order by run_started_at desc, id desc limit ${limit}
         ) r) as history
@@ -297,12 +299,12 @@ async function loadLabelBranch(tx: Tx, history: Map<string, CaseHistory>, window
   if (!wanted.length) return
   const rows = rowsOf<{ id: string, history: string | null }>(await tx.execute(sql`
       select c.id, (select ${PACKED_RESULTS} from (
-        select h.id, h.run_id, h.status, h.flaky, h.attempt_count, h.run_started_at
+        select h.id, h.run_id, h.status, h.flaky, h.infra, h.attempt_count, h.run_started_at
         from (
-          select id, run_id, status, flaky, attempt_count, run_started_at from test_results
+          select id, run_id, status, flaky, infra, attempt_count, run_started_at from test_results
           where test_case_id = c.id and status <> 'skipped' order by run_started_at desc, id desc limit ${window * BRANCH_SCAN}
         ) h join runs ru on ru.id = h.run_id
-        where ru.branch is not distinct from c.branch and not ru.infra
+        where ru.branch is not distinct from c.branch and not ru.infra and not h.infra
         order by h.run_started_at desc, h.id desc limit ${window}
       ) r) as history
       from json_to_recordset(${rowsJson(wanted)}::json) as c(id uuid, branch text)`))
@@ -362,14 +364,14 @@ async function findStreakStarts(tx: Tx, wanted: { id: string, branch: string | n
     left join lateral (
       select r.id, r.run_id, r.run_started_at, ru.commit_sha from test_results r join runs ru on ru.id = r.run_id
       where r.test_case_id = c.id and r.status = 'passed' and r.run_started_at < c.before_at
-        and ru.branch is not distinct from c.branch and not ru.infra
+        and ru.branch is not distinct from c.branch and not ru.infra and not r.infra
       order by r.run_started_at desc, r.id desc limit 1
     ) lp on true
     left join lateral (
       select r.run_id, r.run_started_at, ru.commit_sha from test_results r join runs ru on ru.id = r.run_id
       where r.test_case_id = c.id and r.status in ('failed', 'errored') and r.run_started_at <= c.before_at
         and (lp.id is null or (r.run_started_at, r.id) > (lp.run_started_at, lp.id))
-        and ru.branch is not distinct from c.branch and not ru.infra
+        and ru.branch is not distinct from c.branch and not ru.infra and not r.infra
       order by r.run_started_at, r.id limit 1
     ) fs on true`))
   const ref = (runId: string | null, commit: string | null, at: string | Date | null): RunRef | null =>

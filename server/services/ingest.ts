@@ -368,7 +368,8 @@ async function applyUpload(
   stepDone('counts')
   await rollUpClusterRun(tx, run, analysis.touchedClusters)
   let newClusters = analysis.newClusters
-  if (stored.infra) {
+  // an outage of the run, or of this upload's shard or job alone: the causes it brought are the outage's
+  if (stored.infra || analysis.outage) {
     await markInfrastructureClusters(tx, newClusters.map(c => c.id))
     newClusters = newClusters.map(c => ({ ...c, category: 'infrastructure' }))
   }

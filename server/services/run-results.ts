@@ -3,15 +3,15 @@ import { schema, type Tx } from '../db'
 import { bulkWriter, type BulkColumn } from '../db/bulk'
 import { rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
-import { isInfrastructureRun } from '../analysis/flakiness'
 import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { RunCounts } from '#shared/types/ingest'
 import { testName } from '#shared/test-names'
 import { addClusterLinks, applyClusterLinks, resolveClusterHits, type ClusterHit, type ClusterLinks, type NewCluster } from './clustering'
-import { infraShare, UNDER_WATCH, type NewlyFlaky } from './flakiness'
+import { UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
+import { isOutage, judgeUpload, newTally, tallyOwn, type UploadTally } from './outages'
 
 /**
  * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
@@ -23,8 +23,8 @@ const { projects, runs, testCases, testResults, testAttempts, resultProperties, 
 type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
-/** A result this run already stores (an earlier shard), with the cluster it counted in, if any. */
-type StoredResult = ParsedResult & { id: string, clusterId: string | null, ciAttempt: number | null }
+/** A result this run already stores (an earlier shard), with the cluster it counted in, if any, and its outage mark. */
+type StoredResult = ParsedResult & { id: string, clusterId: string | null, ciAttempt: number | null, infra: boolean }
 
 /** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
 const CHUNK = 1000
@@ -60,6 +60,8 @@ interface StoredResults {
   stored: string[]
   /** Tests the run held from another upload of the same CI attempt (matrix legs), folded as repetitions. */
   legs: number
+  /** This upload (a shard, a job) was an infrastructure failure by itself: its failures are marked as an outage's. */
+  outage: boolean
 }
 
 /**
@@ -84,13 +86,14 @@ export async function storeResults(
 ): Promise<StoredResults> {
   const { isNewRun } = upload
   const turnsBefore = await labelTurns(tx, projectId)
-  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [], legs: 0 }
+  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [], legs: 0, outage: false }
+  const tally = newTally()
   const created = new Set<string>()
   const touched = new Set<string>()
   const writes: LockingWrites = { links: new Map(), deltas: [] }
   const unwatched: Unwatched = { ids: [], skipped: [] }
   for (const merged of slices) {
-    const slice = await storeSlice(tx, projectId, run, merged, upload, writes)
+    const slice = await storeSlice(tx, projectId, run, merged, upload, writes, tally)
     out.legs += slice.legs
     for (const id of slice.created) created.add(id)
     for (const id of slice.touched) touched.add(id)
@@ -101,6 +104,7 @@ export async function storeResults(
     unwatched.skipped.push(...slice.unwatched.skipped)
   }
   out.touchedClusters = [...touched]
+  out.outage = await judgeUpload(tx, run, tally)
   // What follows, to the commit, reads and writes rows every upload of the project shares (clusters' counts, test
   // cases' counters and labels, day rollups). Uploads of one project take turns from here: each reads the histories
   // the one before it committed, and two never lock those rows in opposite orders. Everything above (parse, test
@@ -131,10 +135,14 @@ interface LockingWrites {
 const clusterContext = (run: RunRow, projectId: string) => ({ projectId, runId: run.id, startedAt: run.startedAt, branch: run.branch })
 
 /** One slice of an upload's merged results stored: see storeResults. */
-async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], upload: UploadOf, writes: LockingWrites) {
+async function storeSlice(
+  tx: Tx, projectId: string, run: RunRow, merged: MergedResult[], upload: UploadOf, writes: LockingWrites, tally: UploadTally,
+) {
   stepDone('unpack')
   const { isNewRun, ciAttempt } = upload
   const previous = isNewRun ? new Map<string, StoredResult>() : await loadRunResults(tx, run.id, merged.map(m => m.identityHash))
+  // this upload's own outcome of each test, before an earlier upload's folds in (the upload is judged by these)
+  const own = new Map(merged.map(m => [m.identityHash, m.result]))
   let legs = 0
   for (const m of merged) {
     const before = previous.get(m.identityHash)
@@ -158,6 +166,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
   addClusterLinks(writes.links, clusters.clusterIds, clusters.hits)
   writes.deltas.push(...counterDeltas(merged, previous, caseIds))
+  const carried = tallyOwn(tally, { own, previous, caseIds, fingerprints: clusters.fingerprints })
   stepDone('clusters')
   if (previous.size) {
     const replaced = and(eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt),
@@ -172,6 +181,7 @@ async function storeSlice(tx: Tx, projectId: string, run: RunRow, merged: Merged
   stepDone('known')
   await insertResults(tx, projectId, run, ciAttempt, merged, {
     propertiesId,
+    outage: carried,
     links: (identityHash) => {
       const fingerprint = clusters.fingerprints.get(identityHash) ?? null
       const caseId = caseIds.get(identityHash)!
@@ -362,11 +372,13 @@ async function updateCaseCounters(tx: Tx, run: RunRow, deltas: CounterDelta[]) {
 type ResultLinks = (identityHash: string) => { caseId: string, fingerprint: string | null, clusterId: string | null, known: boolean }
 /**
  * What a result row points at: its test case and cluster by identity, whether its test was already failing
- * (alreadyFailingOf), its properties' row (storeResultProperties).
+ * (alreadyFailingOf), its properties' row (storeResultProperties); `outage`: the tests whose result keeps an earlier
+ * upload's outage mark (tallyOwn).
  */
 interface RowLinks {
   links: ResultLinks
   propertiesId: (properties: Record<string, string>) => string | null
+  outage: Set<string>
 }
 
 /** The columns of test_results an upload writes, with their types (see bulkWriter). */
@@ -375,7 +387,7 @@ const RESULT_COLUMNS: BulkColumn[] = [
   ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
   ['error_stack', 'text'], ['stdout', 'text'], ['stderr', 'text'], ['line', 'int'], ['steps', 'jsonb'], ['annotations', 'jsonb'],
   ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties_id', 'uuid'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
-  ['known_failure', 'boolean'], ['ci_attempt', 'smallint'],
+  ['known_failure', 'boolean'], ['ci_attempt', 'smallint'], ['infra', 'boolean'],
 ]
 /** The columns of test_attempts an upload writes. */
 const ATTEMPT_COLUMNS: BulkColumn[] = [
@@ -416,7 +428,7 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, ciAttempt: 
 function resultRowsOf(
   merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string | number | null>,
 ) {
-  const { links, propertiesId } = row
+  const { links, propertiesId, outage } = row
   return merged.map((m) => {
     const r = m.result
     const id = m.keepId ?? uuidv7()
@@ -435,7 +447,7 @@ function resultRowsOf(
       steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
       properties_id: propertiesId(r.properties),
-      fingerprint, cluster_id: clusterId, known_failure: FAILING.has(r.status) && known,
+      fingerprint, cluster_id: clusterId, known_failure: FAILING.has(r.status) && known, infra: outage.has(m.identityHash),
     }
   })
 }
@@ -470,7 +482,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         attempts: own.length ? own : [single],
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
         steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [],
-        properties: properties ?? {}, clusterId: row.clusterId, ciAttempt: row.ciAttempt,
+        properties: properties ?? {}, clusterId: row.clusterId, ciAttempt: row.ciAttempt, infra: row.infra,
       })
     }
   }
@@ -508,8 +520,7 @@ export async function testCasesOfRun(tx: Tx, run: Pick<RunRow, 'id' | 'startedAt
 
 /**
  * Recomputes a run's counts and status from the rows actually stored, and whether it was an infrastructure failure
- * (isInfrastructureRun: its failures by cluster, those without one together, tell an outage's one cause from a
- * regression's many).
+ * (isOutage: its failures by cluster tell an outage's cause from a regression's).
  */
 export async function refreshRunCounts(tx: Tx, runId: string) {
   const rows = await tx.select({
@@ -528,9 +539,8 @@ export async function refreshRunCounts(tx: Tx, runId: string) {
   const [run] = await tx.select({ errors: runs.errors }).from(runs).where(eq(runs.id, runId))
   const errors = run?.errors ?? []
   const status = runStatusOf(counts, errors.length)
-  const executed = counts.tests - counts.skipped
-  const failing = counts.failed + counts.errored + counts.flaky
-  const infra = isInfrastructureRun({ executed, failing, commonestCause: Math.max(0, ...failuresByCause.values()) }, infraShare())
+  const failing = { executed: counts.tests - counts.skipped, failing: counts.failed + counts.errored + counts.flaky }
+  const infra = await isOutage(tx, failing, failuresByCause)
   await tx.update(runs).set({
     status, infra, total: counts.tests, passed: counts.passed, failed: counts.failed, errored: counts.errored,
     skipped: counts.skipped, flaky: counts.flaky,

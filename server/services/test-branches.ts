@@ -36,7 +36,7 @@ export async function compareWithDefaultBranch(
     ), w as (
       select r.status, ru.branch from ${testResults} r join ${runs} ru on ru.id = r.run_id, newest
       where r.test_case_id = ${t.id}::uuid and r.run_started_at <= newest.at
-        and r.run_started_at > newest.at - make_interval(days => ${WINDOW_DAYS}) and r.status <> 'skipped' and not ru.infra
+        and r.run_started_at > newest.at - make_interval(days => ${WINDOW_DAYS}) and r.status <> 'skipped' and not ru.infra and not r.infra
     )
     select newest.at as to, p.default_branch,
       (select count(*) from w where w.branch = ${branch})::int as runs,

@@ -208,15 +208,15 @@ async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
   const db = await useReadDb()
   return rowsOf<TypicalRow>(await db.execute(sql`
     with scanned as (
-      select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
+      select id, run_id, status, flaky, infra as outage, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
       where test_case_id = ${testCaseId}::uuid order by run_started_at desc, id desc limit ${TYPICAL_SCAN}
     ), recent as (
-      select s.*, ru.infra from scanned s join ${runs} ru on ru.id = s.run_id
+      select s.*, ru.infra or s.outage as infra from scanned s join ${runs} ru on ru.id = s.run_id
       where (s.status in ('failed', 'errored') or s.flaky) and (s.error_message is not null or s.error_stack is not null)
       order by s.run_started_at desc, s.id desc limit ${TYPICAL_OF}
     ), older as (
       select f.*, false as infra from (
-        select id, run_id, status, flaky, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
+        select id, run_id, status, flaky, infra as outage, error_message, error_stack, steps, fingerprint, run_started_at from ${testResults}
         where test_case_id = ${testCaseId}::uuid and ${FAILED_RESULT} order by run_started_at desc, id desc limit 1
       ) f where not exists (select 1 from recent)
     ), pool as (

@@ -76,8 +76,9 @@ function recounts(due: DueRow[]): { runId: string, startedAt: Date, testCaseIds:
  * Rolls up, in `tx`, what is due for the project: every due row committed when it starts, at most DUE_PER_ROLL; returns
  * how many it consumed. One roll of a project at a time (an advisory lock); a row is consumed once, by the roll that
  * deletes it, and no run is locked. Added runs go first: a recount counts the day's stored results, theirs included,
- * and leaves out only runs still due to be added (their add will count them) and infrastructure runs, as
- * services/flakiness.ts does. A recount replaces its tests' rows of the day, a test with nothing left to count too.
+ * and leaves out only runs still due to be added (their add will count them) and infrastructure runs and results
+ * (an outage of the run, or of the upload that stored the result: test_results.infra), as services/flakiness.ts
+ * does. A recount replaces its tests' rows of the day, a test with nothing left to count too.
  */
 async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`test_days ${projectId}`}, 0))`)
@@ -97,7 +98,7 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
     const starts = sql`${plainArray(added.map(r => new Date(r.started_at!).toISOString()))}::timestamptz[]`
     await tx.execute(upsertDays(sql`
       select project_id, (run_started_at at time zone 'UTC')::date, test_case_id, ${COUNTED} from ${testResults}
-      where run_id = any(${ids}) and run_started_at = any(${starts})
+      where run_id = any(${ids}) and run_started_at = any(${starts}) and not infra
         and run_id not in (select id from ${runs} where id = any(${ids}) and infra)
       group by 1, 2, 3`, 'add'))
   }
@@ -113,7 +114,7 @@ async function rollDueDays(tx: Tx, projectId: string): Promise<number> {
       where project_id = ${projectId}::uuid and day = ${day}::date and ${tests}`)
     await tx.execute(upsertDays(sql`
       select project_id, ${day}::date, test_case_id, ${COUNTED} from ${testResults}
-      where ${tests}
+      where ${tests} and not infra
         and run_id not in (select id from ${runs} where project_id = ${projectId}::uuid and infra)
         and run_id not in (select run_id from ${testDaysDue} where project_id = ${projectId}::uuid and mode = 'add')
         and run_started_at >= ${day}::date at time zone 'UTC' and run_started_at < (${day}::date + 1) at time zone 'UTC'

@@ -317,7 +317,7 @@ export interface ClusterSummary {
   occurrences: number
   /** Of the occurrences, results that passed on retry (a flake's cause); the rest failed. */
   retryPasses: number
-  /** Every occurrence passed on retry: a flaky cause, not a failure. */
+  /** Every occurrence passed on retry: a flaky cause, not a failure (never one filed as infrastructure: an outage that went away). */
   flaky: boolean
   affectedTests: number
   branches: string[]

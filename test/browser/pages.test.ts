@@ -522,6 +522,24 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     await open('/projects/split-packages/clusters', 'clusters-table')
     await expect.poll(async () => (await page.getByTestId('cluster-location').allTextContents()).sort())
       .toEqual(['at admin/tests/cart.spec.ts:12', 'at storefront/tests/cart.spec.ts:12'])
+    // an outage whose CI job was run again and passed: every occurrence of its cause passed on retry, and it reads as
+    // the outage it was (its run's failure group too), not as a flaky cause
+    const call = (i: number, down: boolean) => `<testcase classname="api" name="call ${i}" time="0.1">${
+      down ? '<error message="connect ECONNREFUSED 127.0.0.1:5432">Error: connect ECONNREFUSED 127.0.0.1:5432</error>' : ''}</testcase>`
+    let outageRunId = ''
+    for (const down of [true, false]) {
+      const res = await context.request.post(`${server.url}/api/v1/runs?project=outage-rerun&branch=main&runKey=outage-1`, {
+        headers: { 'authorization': `Bearer ${(await made.json() as { key: string }).key}`, 'content-type': 'application/xml' },
+        data: `<testsuite name="api">${Array.from({ length: 12 }, (_, i) => call(i, down)).join('')}</testsuite>`,
+      })
+      expect(res.status(), await res.text()).toBe(201)
+      outageRunId = (await res.json() as { runId: string }).runId
+    }
+    await open('/projects/outage-rerun/clusters', 'clusters-table')
+    expect(await page.getByTestId('cluster-retry-passes').textContent()).toContain('12 passed on retry after the outage')
+    expect(await page.getByTestId('cluster-flaky-cause').count()).toBe(0)
+    await open(`/runs/${outageRunId}`, 'failure-groups')
+    expect(await page.getByTestId('failure-group-count').textContent()).toContain('12 passes on retry after this outage')
     await open(`/projects/${slug}/clusters`, 'clusters-table')
     await shoot('clusters')
     // the demo triages nothing: put one cluster under investigation here rather than count on the triage test

@@ -377,6 +377,47 @@ describe('a regression in a small module, told from an outage', () => {
     const retried = await upload1('nightly-3', refused(29, 0).replace('tests="29"', 'tests="29" time="1"'))
     expect(retried).toMatchObject({ status: 'passed', infrastructure: true, counts: { flaky: 20 }, newlyFlaky: [] })
   })
+
+  it('judges an outage where it happened: a shard whose service died, its job re-run, makes no test flaky; a real flake beside it still is', async () => {
+    // Playwright sharded 4 ways over 40 tests: shard 2's service container died (every page refused), its job re-run
+    // passes; in shard 3 one test fails an assertion and passes on its retry
+    const FILE = 'tests/pages.spec.ts'
+    type Attempt = { status: string, duration: number, retry: number, error?: { message: string } }
+    const passed: Attempt[] = [{ status: 'passed', duration: 50, retry: 0 }]
+    const refused = (i: number): Attempt[] => [{ status: 'failed', duration: 5, retry: 0, error: { message: `Error: page.goto: net::ERR_CONNECTION_REFUSED at http://localhost:3000/pages/${i}` } }]
+    const flake: Attempt[] = [{ status: 'failed', duration: 40, retry: 0, error: { message: toBe(3) } }, { status: 'passed', duration: 40, retry: 1 }]
+    const report = (shard: number, outcome: (i: number) => Attempt[]) => JSON.stringify({ config: {}, stats: {}, suites: [{
+      title: FILE, file: FILE, specs: Array.from({ length: 10 }, (_, k) => (shard - 1) * 10 + k).map((i) => {
+        const results = outcome(i)
+        const status = results.length > 1 ? 'flaky' : results[0]!.status === 'passed' ? 'expected' : 'unexpected'
+        return { title: `page ${i}`, file: FILE, line: 3 + i, tests: [{ projectName: 'chromium', expectedStatus: 'passed', status, results }] }
+      }),
+    }] })
+    const send = async (n: number, shard: number, content: string, ciAttempt = 1) => {
+      const res = await upload(server, [{ name: `results-${shard}-${ciAttempt}.json`, content }], {
+        key, query: {
+          project: 'sharded', branch: 'main', runKey: `pw-${n}`, job: 'e2e', shard: `${shard}/4`, ciAttempt: String(ciAttempt),
+          startedAt: new Date(Date.UTC(2026, 9, 5, n)).toISOString(),
+        },
+      })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body
+    }
+    for (let n = 1; n <= 5; n++) for (const shard of [1, 2, 3, 4]) await send(n, shard, report(shard, () => passed))
+    await send(6, 1, report(1, () => passed))
+    const outage = await send(6, 2, report(2, refused))
+    expect(outage).toMatchObject({ counts: { failed: 10 }, newlyFlaky: [] })
+    expect(outage.newClusters.map((c: any) => c.category)).toEqual(['infrastructure'])
+    await send(6, 3, report(3, i => i === 25 ? flake : passed))
+    // the run is not an outage once its shards are in (10 of 40 failed); the shard was, and its cause is filed as one
+    expect(await send(6, 4, report(4, () => passed))).toMatchObject({ infrastructure: false, counts: { tests: 40, failed: 10, flaky: 1 } })
+    const rerun = await send(6, 2, report(2, () => passed), 2)
+    expect(rerun).toMatchObject({ status: 'passed', infrastructure: false, counts: { tests: 40, flaky: 11 } })
+    expect(rerun.newlyFlaky.map((t: any) => t.title)).toEqual([expect.stringContaining('page 25')])
+    const labels = await queryDb(server.env, `select tc.title, tc.flaky_label, jsonb_array_length(tc.flaky_evidence) as evidence
+      from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'sharded' and tc.title in ('page 12', 'page 25') order by tc.title`)
+    expect(labels).toEqual([{ title: 'page 12', flaky_label: 'stable', evidence: 0 }, { title: 'page 25', flaky_label: 'flaky', evidence: 1 }])
+  })
 })
 
 /**

@@ -9,11 +9,18 @@ import { dayRollupsCheck, rolledUp } from './day-rollups'
  * after the receipt, after the job, after a crash between the commit and the job, or with the job never queued.
  */
 
-type Outcome = 'pass' | 'fail' | 'skip'
+/** `down`: its database refused the connection (an outage's failure). */
+type Outcome = 'pass' | 'fail' | 'down' | 'skip'
+
+const BODY: Record<Outcome, string> = {
+  pass: '',
+  fail: '<failure message="expected 1 to be 2">AssertionError: expected 1 to be 2</failure>',
+  down: '<error message="connect ECONNREFUSED 127.0.0.1:5432">Error: connect ECONNREFUSED 127.0.0.1:5432</error>',
+  skip: '<skipped/>',
+}
 
 function junit(tests: [string, Outcome, number][]): string {
-  const cases = tests.map(([name, outcome, seconds]) => `<testcase classname="days.Suite" name="${name}" time="${seconds}">${
-    outcome === 'fail' ? '<failure message="expected 1 to be 2">AssertionError: expected 1 to be 2</failure>' : outcome === 'skip' ? '<skipped/>' : ''}</testcase>`)
+  const cases = tests.map(([name, outcome, seconds]) => `<testcase classname="days.Suite" name="${name}" time="${seconds}">${BODY[outcome]}</testcase>`)
   return `<?xml version="1.0"?><testsuite name="days" tests="${tests.length}">${cases.join('')}</testsuite>`
 }
 
@@ -79,13 +86,13 @@ describe('per-test day rollups, after the commit', () => {
     await sendTo('d', 14, named(1, 4, 'pass'))
     await sendTo('c', 13, named(1, 4, 'pass'))
     // c's second shard: 6 failures of 10 tests, an infrastructure failure; none of c's results counts any more
-    await sendTo('c', 13, named(5, 10, 'fail'))
+    await sendTo('c', 13, named(5, 10, 'down'))
     expect(await shown()).toEqual(Object.fromEntries(named(1, 4, 'pass').map(([t]) => [t, '1 runs, 0 failed'])))
     // a third shard of 10 passes: 6 of 20, no longer an outage; all of c counts again
     await sendTo('c', 13, named(11, 20, 'pass'))
     expect(await shown()).toEqual({
       ...Object.fromEntries(named(1, 4, 'pass').map(([t]) => [t, '2 runs, 0 failed'])),
-      ...Object.fromEntries(named(5, 10, 'fail').map(([t]) => [t, '1 runs, 1 failed'])),
+      ...Object.fromEntries(named(5, 10, 'down').map(([t]) => [t, '1 runs, 1 failed'])),
       ...Object.fromEntries(named(11, 20, 'pass').map(([t]) => [t, '1 runs, 0 failed'])),
     })
   })

@@ -3,11 +3,11 @@ import { queryDb } from './server'
 /**
  * The per-test day rollups against the stored results (Postgres: read while the server runs): rows whose runs,
  * failures or flaky passes, or whose sorted durations and their p50/p95, differ from a count of that day's results
- * (infrastructure runs left out), and what the rollups still owe (test_days_due rows).
+ * (infrastructure runs and an outage's results left out), and what the rollups still owe (test_days_due rows).
  */
 export async function dayRollupsCheck(env: Record<string, string>, project?: string) {
   const inProject = (alias: string) => project ? `and ${alias}.project_id = (select id from projects where slug = '${project}')` : ''
-  const ofDay = `r.test_case_id = d.test_case_id and r.run_id not in (select id from runs where infra)
+  const ofDay = `r.test_case_id = d.test_case_id and not r.infra and r.run_id not in (select id from runs where infra)
     and r.run_started_at >= d.day::timestamp at time zone 'UTC' and r.run_started_at < (d.day + 1)::timestamp at time zone 'UTC'`
   const [check] = await queryDb<{ days_differing: number, percentiles_differing: number, rows: number, due: number }>(env, `select
     (select count(*)::int from test_day_rollups d, lateral (

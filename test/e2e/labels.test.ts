@@ -215,19 +215,25 @@ describe('flaky labels, reasons and failing since', () => {
     const send = async (project: string, n: number, file: string, outcomes: Record<string, Outcome>) =>
       sendTo(project, `${project}-${n}`, outcomes, { day: 7, hour: n, commit: commit(`main-${n}`), file })
     const all = (titles: string[], outcome: Outcome, failing: string[] = []) =>
-      Object.fromEntries(titles.map(t => [t, failing.includes(t) ? 'fail' as const : outcome]))
+      Object.fromEntries(titles.map(t => [t, failing.includes(t) ? 'infra' as const : outcome]))
     for (const project of ['outage-lifted', 'outage-found']) {
       for (let n = 1; n <= 6; n++) await send(project, n, 'TEST-a.xml', all(suite, 'pass'))
     }
-    // 8 of 12 fail: an outage, which scores nobody; the second shard's 30 passes make it 8 of 42, a counted run
-    const lifted = await send('outage-lifted', 7, 'TEST-a.xml', all(suite, 'pass', suite.slice(0, 8)))
+    // 8 of 12 refused, in two shards of 6 (neither an outage by itself: too few tests): the run turns into an outage,
+    // which scores nobody, with the second; the third shard's 30 passes make it 8 of 42, a counted run
+    const half = (from: number, down: number) =>
+      Object.fromEntries(suite.slice(from, from + 6).map((t, i) => [t, i < down ? 'infra' as const : 'pass' as const]))
+    const failedOnce = { label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' }
+    const lifted = await send('outage-lifted', 7, 'TEST-a.xml', half(0, 5))
+    expect(await testIn(lifted.runId, 'suite 0')).toMatchObject(failedOnce)
+    await send('outage-lifted', 7, 'TEST-a2.xml', half(6, 3))
     expect(await testIn(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
-    expect((await send('outage-lifted', 7, 'TEST-b.xml', all(extra, 'pass'))).merged.shards).toBe(2)
-    expect(await testIn(lifted.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
-    // the other way: one failure of 12 counts, until the second shard's 30 failures make the run an outage
+    expect((await send('outage-lifted', 7, 'TEST-b.xml', all(extra, 'pass'))).merged.shards).toBe(3)
+    expect(await testIn(lifted.runId, 'suite 0')).toMatchObject(failedOnce)
+    // the other way: one failure of 12 counts, until the second shard's 30 refused make the run an outage
     const found = await send('outage-found', 7, 'TEST-a.xml', all(suite, 'pass', ['suite 0']))
-    expect(await testIn(found.runId, 'suite 0')).toMatchObject({ reason: 'failed the last 1 run of 5 on main, too few in a row to call it broken' })
-    await send('outage-found', 7, 'TEST-b.xml', all(extra, 'fail'))
+    expect(await testIn(found.runId, 'suite 0')).toMatchObject({ reason: failedOnce.reason })
+    await send('outage-found', 7, 'TEST-b.xml', all(extra, 'infra'))
     expect(await testIn(found.runId, 'suite 0')).toMatchObject({ label: 'stable', reason: 'no failure in 5 runs on main' })
   })
 

@@ -5,10 +5,13 @@ import { queryDb, startDemoServer, startServer, type TestServer } from './server
 import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
 import { testName } from '#shared/test-names'
 
-/** A JUnit report: [title, file, seconds, failed?, classname?] per test. */
-function junit(tests: [string, string, number, boolean?, string?][]): string {
-  const cases = tests.map(([title, file, time, failed, classname = 'explorer']) => `<testcase classname="${classname}" name="${title}" file="${file}" time="${time}">${
-    failed ? '<failure message="expected 200, got 500">AssertionError: expected 200, got 500</failure>' : ''}</testcase>`)
+/** A JUnit report: [title, file, seconds, failed? ('down': its service refused the connection), classname?] per test. */
+function junit(tests: [string, string, number, (boolean | 'down')?, string?][]): string {
+  const failure = (failed: boolean | 'down' | undefined) => failed === 'down'
+    ? '<error message="connect ECONNREFUSED 127.0.0.1:5432">Error: connect ECONNREFUSED 127.0.0.1:5432</error>'
+    : failed ? '<failure message="expected 200, got 500">AssertionError: expected 200, got 500</failure>' : ''
+  const cases = tests.map(([title, file, time, failed, classname = 'explorer']) =>
+    `<testcase classname="${classname}" name="${title}" file="${file}" time="${time}">${failure(failed)}</testcase>`)
   return `<?xml version="1.0"?><testsuite name="explorer" tests="${tests.length}">${cases.join('')}</testsuite>`
 }
 
@@ -491,7 +494,7 @@ describe('read API on the demo dataset', () => {
   it('explores a project\'s tests: every test once at the largest page, sorts, filters, the window, regressions', async () => {
     const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
     const filler = Array.from({ length: 250 }, (_, i) => [`filler ${String(i).padStart(3, '0')}`, 'tests/filler.spec.ts', 0.01] as [string, string, number])
-    const send = async (tests: [string, string, number, boolean?][], startedAt: string, runKey: string) => {
+    const send = async (tests: [string, string, number, (boolean | 'down')?][], startedAt: string, runKey: string) => {
       const r = await upload(server, [{ name: 'junit.xml', content: junit(tests) }], { key, query: { project: 'explorer', startedAt, runKey } })
       expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBeLessThan(300)
     }
@@ -537,8 +540,8 @@ describe('read API on the demo dataset', () => {
     expect((await ok('/api/projects/explorer/tests?status=passing&limit=100')).items).toHaveLength(100)
     expect((await ok('/api/projects/explorer/tests?flaky=true')).items).toEqual([])
     expect((await ok('/api/projects/explorer/tests?days=90&view=regressions')).items).toEqual([])
-    // an infrastructure run (most of the suite failed) counts in neither the failure rate nor the runs
-    await send(filler.map(([title, file]) => [title, file, 0.01, true] as [string, string, number, boolean]), '2026-06-20T12:00:00Z', 'outage')
+    // an infrastructure run (most of the suite failed, its database down) counts in neither the failure rate nor the runs
+    await send(filler.map(([title, file]) => [title, file, 0.01, 'down'] as [string, string, number, 'down']), '2026-06-20T12:00:00Z', 'outage')
     expect((await ok('/api/projects/explorer/tests?status=failing')).items.map((t: any) => t.title)).toEqual(['login form'])
     expect((await ok('/api/projects/explorer/tests?sort=title&limit=2')).items[1]).toMatchObject({ title: 'filler 000', runs: 1, failed: 0 })
     const web = await ok('/api/projects/web/tests?view=slowest')

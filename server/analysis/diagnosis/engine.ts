@@ -8,7 +8,7 @@ import type { FailureCategory } from '#shared/constants'
 import type { ClusterContextData, ContextError, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
 import { stripAnsi } from '../ansi'
 import { CLUSTER_RULES, round } from './cluster-rules'
-import { PATTERNS, RULE_BY_ID } from './rules'
+import { PATTERNS, RULE_BY_ID, SETUP_RULE_IDS } from './rules'
 import { investigation, short } from './steps'
 import type { DiagnosisText, Finding, RuleDiagnosis, RuleId, StepHints } from './types'
 
@@ -24,6 +24,28 @@ export function classifyError(message: string, stack: string | null = null): Fin
     return { rule: rule.id, category: rule.category, line, facts, strength: pattern.strength }
   }
   return null
+}
+
+/**
+ * A page navigation that ran out of time: Playwright's page.goto or reload (the call, or its call log), Puppeteer's
+ * navigation timeout, Cypress' remote page that did not load. A wait for a locator on a page that loaded is not one.
+ */
+const NAVIGATION_TIMEOUT = /\b(?:page|frame)\.(?:goto|reload|goBack|goForward): Timeout|navigating to "[^"\n]+", waiting until|Navigation timeout of \d+ ?ms exceeded|for your remote page to load/i
+
+/**
+ * The cause a failure shares with the others of an outage, for telling an infrastructure run from a regression
+ * (analysis/flakiness.ts isInfrastructureRun), or null: a rule of the machine or the setup (rules/environment.ts: a
+ * refused connection, a crashed browser, a full disk), and a page navigation that timed out read as the network's
+ * (its server did not answer). Every network error is one cause (a dead service refuses one test and resets another;
+ * each test's navigation names its own URL). An assertion, a locator, an exception or a timeout on a page that loaded
+ * is the code's, however many tests fail with it.
+ */
+export function outageCause(message: string | null, stack: string | null): RuleId | null {
+  if (!message && !stack) return null
+  const f = classifyError(message ?? '', stack)
+  if (!f) return null
+  if (SETUP_RULE_IDS.has(f.rule)) return f.rule
+  return f.rule === 'timeout' && NAVIGATION_TIMEOUT.test(stripAnsi(`${message ?? ''}\n${stack ?? ''}`)) ? 'network' : null
 }
 
 /** The line a match starts on; a match that starts with line breaks ("\n\nExpected: 3") quotes its first line of text. */

@@ -106,6 +106,13 @@ export const testResults = pgTable('test_results', {
    * (services/run-results.ts storeSlice).
    */
   ciAttempt: smallint(),
+  /**
+   * Its failures are an outage's: every failed attempt it holds came from an upload (a shard, a job) that was an
+   * infrastructure failure by itself (isInfrastructureRun on that upload's own results), though its run as a whole may
+   * not be one (services/run-results.ts storeResults). Flakiness and typical errors leave it out as they leave out an
+   * infrastructure run's results (runs.infra).
+   */
+  infra: boolean().notNull().default(false),
 }, t => [
   primaryKey({ columns: [t.id, t.runStartedAt] }),
   index('test_results_run_status_idx').on(t.runId, t.status),

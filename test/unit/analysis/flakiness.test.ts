@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assessFlakiness, isInfrastructureRun, labelBranch, labelOfPasses, wilsonLower, type FlakyObservation } from '../../../server/analysis/flakiness'
+import { assessFlakiness, isInfrastructureRun, labelBranch, labelOfPasses, wilsonLower, type FailureCause, type FlakyObservation } from '../../../server/analysis/flakiness'
 
 /**
  * A history written as a string, oldest first, one letter per run on `main` with a new commit each:
@@ -276,25 +276,36 @@ describe('labelOfPasses', () => {
 })
 
 describe('isInfrastructureRun', () => {
-  // failures given per cause (one cluster each; failures without an error together): [executed, failures per cause]
+  const refused = (port = 5432) => `Error: connect ECONNREFUSED 127.0.0.1:${port}`
+  const browser = 'Error: browserType.launch: Target page, context or browser has been closed'
+  const assertion = (n: number) => `AssertionError: expected ${n} to equal ${n + 1}`
+  const status500 = 'Error: expect(received).toBe(expected)\n\nExpected: 200\nReceived: 500'
+  const navigation = (path: string) => `Error: page.goto: Timeout 30000ms exceeded.\nCall log:\n  - navigating to "http://localhost:3000${path}", waiting until "load"`
+  const locator = (id: string) => `Error: locator.click: Timeout 10000ms exceeded.\nCall log:\n  - waiting for getByTestId('${id}')`
+  const cause = (failures: number, message: string | null): FailureCause => ({ failures, message, stack: null })
+  // failures given per cause (one cluster each, with its error; failures without an error together): [executed, causes]
   it.each([
-    ['an outage: 10 of 12 refused connections', 12, [10], true],
-    ['a browser that did not launch for 51 of 60, two tests with their own bugs', 60, [49, 1, 1], true],
-    ['an outage of two causes, half each: the database and the browser', 20, [6, 6], true],
-    ['a shard of 6 failing alike among 10 tests (one assertion, no stack)', 10, [6], true],
-    ['a small module: 5 of 10 failing with five different assertions', 10, [1, 1, 1, 1, 1], false],
-    ['6 of 12 failing with six different assertions', 12, [1, 1, 1, 1, 1, 1], false],
-    ['8 of 10 failing, their commonest cause 3 of them', 10, [3, 2, 2, 1], false],
-    ['9 of 9 refused: too few tests to call an outage', 9, [9], false],
-    ['4 of 10 refused: under half the tests', 10, [4], false],
+    ['an outage: 10 of 12 refused connections', 12, [cause(10, refused())], true],
+    ['a browser that did not launch for 51 of 60, two tests with their own bugs', 60, [cause(49, browser), cause(1, assertion(1)), cause(1, assertion(2))], true],
+    ['an outage of two causes, half each: the database and the browser', 20, [cause(6, refused()), cause(6, browser)], true],
+    ['a dead service refusing on two ports: one network cause', 12, [cause(5, refused(5432)), cause(5, refused(6379))], true],
+    ['every page navigation timing out, each on its own URL', 12, Array.from({ length: 12 }, (_, i) => cause(1, navigation(`/page-${i}`))), true],
+    ['a regression: 30 API tests failing `expected 200, received 500`', 40, [cause(30, status500)], false],
+    ['a regression: one assertion failing 8 of 10', 10, [cause(8, assertion(1))], false],
+    ['a shard of 6 failing alike among 10 tests, without an error', 10, [cause(6, null)], false],
+    ['a UI regression: 12 locator timeouts on a page that loaded', 12, Array.from({ length: 12 }, (_, i) => cause(1, locator(`item-${i}`))), false],
+    ['a small module: 5 of 10 failing with five different assertions', 10, [1, 2, 3, 4, 5].map(n => cause(1, assertion(n))), false],
+    ['8 of 10 failing, their commonest outage cause 3 of them', 10, [cause(3, refused()), cause(2, assertion(1)), cause(2, assertion(2)), cause(1, assertion(3))], false],
+    ['9 of 9 refused: too few tests to call an outage', 9, [cause(9, refused())], false],
+    ['4 of 10 refused: under half the tests', 10, [cause(4, refused())], false],
     ['a green run', 40, [], false],
   ] as const)('%s', (_, executed, causes, expected) => {
-    const failing = causes.reduce((n, c) => n + c, 0)
-    expect(isInfrastructureRun({ executed, failing, commonestCause: Math.max(0, ...causes) }, 0.5)).toBe(expected)
+    const failing = causes.reduce((n, c) => n + c.failures, 0)
+    expect(isInfrastructureRun({ executed, failing, causes: [...causes] }, 0.5)).toBe(expected)
   })
 
   it('follows the configured share of failing tests', () => {
-    expect(isInfrastructureRun({ executed: 10, failing: 7, commonestCause: 7 }, 0.8)).toBe(false)
-    expect(isInfrastructureRun({ executed: 10, failing: 8, commonestCause: 8 }, 0.8)).toBe(true)
+    expect(isInfrastructureRun({ executed: 10, failing: 7, causes: [cause(7, refused())] }, 0.8)).toBe(false)
+    expect(isInfrastructureRun({ executed: 10, failing: 8, causes: [cause(8, refused())] }, 0.8)).toBe(true)
   })
 })

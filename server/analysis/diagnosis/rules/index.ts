@@ -11,10 +11,21 @@ import {
 } from './environment'
 import { elementNotActionable, locatorNotFound, strictMode } from './locator'
 
+/**
+ * The rules of failures of the machine or the setup rather than the code (./environment.ts), in rule order. A build
+ * that failed (./build.ts) is the code's: it is tried among them but is not one of them.
+ */
+const SETUP: MessageRule[] = [
+  outOfMemory, processCrash, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
+]
+
 const RULES: MessageRule[] = [
-  outOfMemory, processCrash, compileError, missingEnvVar, moduleNotFound, diskFull, permissionDenied, missingFile, testSetup, network,
+  ...SETUP.slice(0, SETUP.indexOf(missingEnvVar)), compileError, ...SETUP.slice(SETUP.indexOf(missingEnvVar)),
   strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception,
 ]
+
+/** Rules whose failure is the machine's or the setup's: an outage fails its tests with one of these. */
+export const SETUP_RULE_IDS = new Set<RuleId>(SETUP.map(r => r.id))
 
 /** Every pattern of every rule in the order `classifyError` tries them: pass by pass, rule by rule. */
 export const PATTERNS: { rule: MessageRule, pattern: Pattern }[] = PASSES.flatMap(pass => RULES.flatMap(rule =>

@@ -1,0 +1,1 @@
+ALTER TABLE "test_results" ADD COLUMN "infra" boolean DEFAULT false NOT NULL;
