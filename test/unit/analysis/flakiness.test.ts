@@ -296,6 +296,8 @@ describe('isInfrastructureRun', () => {
     ['a UI regression: 12 locator timeouts on a page that loaded', 12, Array.from({ length: 12 }, (_, i) => cause(1, locator(`item-${i}`))), false],
     ['a small module: 5 of 10 failing with five different assertions', 10, [1, 2, 3, 4, 5].map(n => cause(1, assertion(n))), false],
     ['8 of 10 failing, their commonest outage cause 3 of them', 10, [cause(3, refused()), cause(2, assertion(1)), cause(2, assertion(2)), cause(1, assertion(3))], false],
+    ['a build that broke: 12 Go packages\' `[build failed]`, one compiler error', 12, [cause(12, 'internal/cart/cart.go:8:21: undefined: Discunt')], false],
+    ['a build that broke: TypeScript in 10 of 11 test files', 11, [cause(10, 'src/cart.ts(8,21): error TS2322: Type \'number\' is not assignable to type \'string\'.')], false],
     ['9 of 9 refused: too few tests to call an outage', 9, [cause(9, refused())], false],
     ['4 of 10 refused: under half the tests', 10, [cause(4, refused())], false],
     ['a green run', 40, [], false],
