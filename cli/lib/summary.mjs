@@ -169,8 +169,11 @@ export function renderSummary(r, limit = COMMENT_LIMIT) {
 /** The receipt as plain text for a terminal. */
 export function renderReceipt(r) {
   const c = r.counts
+  const missing = missingShards(r)
+  // a run whose other shards are still to come has passed nothing yet, as the summary's header says
+  const status = missing && r.status === 'passed' ? 'passing so far' : r.status
   const out = [
-    `${r.project}: run${number(r)} ${r.status} — ${plural(c.tests, 'test')}: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
+    `${r.project}: run${number(r)} ${status} — ${plural(c.tests, 'test')}: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
     ...r.infrastructure ? ['  infrastructure failure: most of the suite failed at once; look at the environment first (left out of flakiness)'] : [],
     `  ${r.url}`,
     ...r.files.slice(0, MAX).map(f => `  ${f.status === 'duplicate' ? 'already stored' : 'stored'}: ${f.name} (${f.format}, ${plural(f.results, 'result')})`),
@@ -178,7 +181,6 @@ export function renderReceipt(r) {
   // a build that writes a report per test class sends hundreds: the CI log gets the first ten and a count
   if (r.files.length > MAX) out.push(`  …and ${plural(r.files.length - MAX, 'more file')} (${plural(r.files.slice(MAX).reduce((n, f) => n + f.results, 0), 'result')})`)
   if (r.merged.shards > 1) out.push(`  merged: ${r.merged.shards} uploads in this run (run key ${r.runKey})`)
-  const missing = missingShards(r)
   if (missing) out.push(`  shards: ${r.shards.received} of ${r.shards.expected} uploaded; not yet ${missing} (the counts are of the shards uploaded)`)
   for (const d of r.merged.duplicates.slice(0, MAX)) out.push(`  duplicate: ${d.test} appeared ${d.occurrences}× (kept as attempts of one result)`)
   for (const e of r.errors) out.push(`  run error: ${e.split('\n')[0]}`)

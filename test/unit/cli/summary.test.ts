@@ -103,6 +103,9 @@ describe('a sharded run not all in', () => {
     expect(md).not.toContain('✅')
     expect(md).toContain('> ⏳ Not uploaded yet: shards 2, 3 and 4. These counts are of the shards uploaded')
     expect(renderReceipt(partial)).toContain('  shards: 1 of 4 uploaded; not yet shards 2, 3 and 4 (the counts are of the shards uploaded)')
+    // the terminal's first line too (a review read "web: run #1 passed" above it)
+    expect(renderReceipt(partial).split('\n')[0]).toBe('web: run #1 passing so far — 30 tests: 30 passed, 0 failed, 0 errored, 0 skipped')
+    expect(renderReceipt(receipt({ status: 'failed', shards: { expected: 3, received: 2, missing: [3] } })).split('\n')[0]).toMatch(/^web: run #1 failed — /)
   })
 
   it('a failure stays ❌ while shards are missing; one missing shard, and more than a receipt lists, are counted', () => {
