@@ -8,7 +8,7 @@ import { forgetVerifiedKeys } from './api-keys'
 import { authorize } from './policy'
 import { requireProject } from './projects'
 import { deleteRuns } from './retention'
-import { judgeFailuresAgain } from './run-results'
+import { judgeFailuresAgain } from './known-failures'
 import type { Scope } from './scope'
 
 /** A project's settings (name, repository, default branch, retention) and its deletion. */

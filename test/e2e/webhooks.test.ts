@@ -232,12 +232,23 @@ describe('webhooks', () => {
     expect(await job('api', [], 'legs-rerun', ['api checkout'])).toBe(rerun)
     // its test's page counts the failure the re-run turned into a pass on retry as that, with no "failed for good" date
     const [retried] = (await answer(call('GET', `/api/runs/${rerun}?status=flaky`), 200)).results.items
-    const page = (await (await call('GET', `/tests/${retried.testCaseId}`)).text()).replace(/<!--.*?-->/g, '')
+    const testPage = async () => (await (await call('GET', `/tests/${retried.testCaseId}`)).text()).replace(/<!--.*?-->/g, '')
+    const page = await testPage()
     expect(page).toContain('failed in 1 run (0 for good, 1 passed on retry)')
     expect(page).not.toContain('last failed for good')
+    expect((await answer(call('GET', `/api/test-cases/${retried.testCaseId}`), 200)).lastFailureAt).toBeNull()
+    // after a failure for good, a re-run that turns a later failure into a pass on retry leaves that failure's date
+    // (a review read "last failed for good" on the day its re-run passed)
+    const failedForGood = await job('api', ['api checkout'])
+    const { startedAt } = await answer(call('GET', `/api/runs/${failedForGood}`), 200)
+    const rerunAgain = await job('api', ['api checkout'], 'legs-rerun-again')
+    await job('api', [], 'legs-rerun-again', ['api checkout'])
+    expect((await answer(call('GET', `/api/runs/${rerunAgain}`), 200)).startedAt > startedAt).toBe(true)
+    expect((await answer(call('GET', `/api/test-cases/${retried.testCaseId}`), 200)).lastFailureAt).toBe(startedAt)
+    expect(await testPage()).toContain('failed in 3 runs (1 for good, 2 passed on retry)')
     await settled()
     const recovered = delivered('/legs').map(r => JSON.parse(r.body).run.id)
-    expect(recovered).toEqual([node18Fixed, unitFixed, rerun])
+    expect(recovered).toEqual([node18Fixed, unitFixed, rerun, rerunAgain])
   })
 
   it('sends run.recovered for a run two sharded jobs share only once each job\'s last shard is in', async () => {
