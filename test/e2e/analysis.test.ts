@@ -499,4 +499,12 @@ describe('a Go monorepo, whose tests no file places', () => {
       'undefined: Discunt',
     ])
   })
+
+  it('fails a run whose report counts errors no testcase holds: gotestsum on Go 1.19 leaves out a package that did not build', async () => {
+    const name = 'gotestsum-go119-build.xml'
+    const res = await upload(server, [{ name, content: report(name) }], { key, query: { project: 'go-tiny', runKey: name } })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body).toMatchObject({ status: 'failed', counts: { tests: 1, passed: 1, failed: 0, errored: 0 } })
+    expect(res.body.errors).toEqual([expect.stringMatching(/^The report counts 1 error \(<testsuites errors="1">\) that no testcase holds; see the job's log: gotestsum before Go 1\.24/)])
+  })
 })
