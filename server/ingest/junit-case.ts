@@ -42,12 +42,13 @@ export interface Problem {
 
 /**
  * A message that only says the test failed, which go-junit-report and gotestsum write ("Failed"), gives way to the
- * body's first line that says what failed. Other writers' placeholders (Dart's "1 failure, see stacktrace for
- * details", Bazel's "exited with error code 1") stay: the failure's cluster is keyed on its message unless the
- * message is one it passes over as this one (server/analysis/fingerprint.ts), and a new message would move every
- * such failure to a new cluster.
+ * body's first line that says what failed; so do go-junit-report's "Build error" for every package that did not build
+ * (its body the compiler's lines: the first, place and all, is the message) and "Runtime error" for a TestMain that
+ * exited. Other writers' placeholders (Dart's "1 failure, see stacktrace for details", Bazel's "exited with error
+ * code 1") stay: the failure's cluster is keyed on its message unless the message is one it passes over as these
+ * (server/analysis/fingerprint.ts), and a new message would move every such failure to a new cluster.
  */
-const PLACEHOLDER_MESSAGE = /^failed$/i
+const PLACEHOLDER_MESSAGE = /^(?:failed|build error|runtime error)$/i
 /** go test's own lines around a test's output: which test ran and how it ended. */
 const GO_RUNNER_LINE = /^(?:=== (?:RUN|PAUSE|CONT|NAME)\s|--- (?:FAIL|PASS|SKIP):)/
 /** Where a go test log line (t.Error, t.Log) was written: "x_test.go:88: ". */

@@ -28,8 +28,11 @@ export interface JunitSink {
   undefinedEntities: Map<string, number>
   /** The root element: its name and attributes. */
   root: { name: string, attrs: Attrs } | null
-  /** timestamp/time of each <testsuite> directly under a <testsuites> root, for the run's timing. */
-  topSuites: { timestamp?: string, time?: string }[]
+  /**
+   * timestamp/time of each <testsuite> directly under a <testsuites> root, for the run's timing, and the failures and
+   * errors it counts, for a root that counts none (junit.ts: unheldFailures).
+   */
+  topSuites: { timestamp?: string, time?: string, failures?: string, errors?: string }[]
   /** Characters of suite-level output that went to no failed test (SuiteOutput), for the receipt's note. */
   outputNotKept: number
 }
@@ -344,7 +347,7 @@ class Reader {
     const sink = this.sink
     if (tag === 'testsuite' && this.stack.length === 1 && sink.root!.name === 'testsuites') {
       const a = attrs()
-      sink.topSuites.push({ timestamp: a.timestamp, time: a.time })
+      sink.topSuites.push({ timestamp: a.timestamp, time: a.time, failures: a.failures, errors: a.errors })
     }
     const test = this.testElement(tag, attrs, f.ctx, f.out)
     if (test) return test

@@ -1,7 +1,9 @@
 import { CAPS, capText, isoOrNull, secondsToMs, stripBom } from './common'
 import { assertWellFormed } from './junit-wellformed'
 import { readJunit, type JunitSink } from './junit-reader'
-import type { ParsedReport, ParsedResult } from './types'
+import { FAILING } from './merge'
+import type { ParsedReport, ParsedResult, ParsedRunError } from './types'
+import type { Attrs } from './xml-scan'
 
 /*
  * JUnit XML, from any producer (Surefire, Gradle, pytest, jest-junit, vitest, gotestsum, .NET loggers, PHPUnit, RSpec,
@@ -25,8 +27,10 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
   assertWellFormed(xml)
   // the testcases' own times, the last resort for the run's duration
   let casesMs: number | null = null
+  let failing = false
   const result = (r: ParsedResult) => {
     if (r.durationMs != null) casesMs = (casesMs ?? 0) + r.durationMs
+    failing ||= FAILING.has(r.status) || r.flaky
     onResult(r)
   }
   const sink: JunitSink = {
@@ -59,6 +63,8 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     warnings.push(`${sink.outputNotKept.toLocaleString('en-US')} characters of suite-level output (a <testsuite>'s own <system-out>/<system-err>, where Gradle writes a test class's output) were not kept: a suite's output is kept with its failed tests, and these suites had none. Gradle's reports.junitXml.outputPerTestCase = true writes output with each test.`)
   }
   if (sink.errors.length) warnings.push(`${sink.errors.length} <error>/<failure> element${sink.errors.length === 1 ? ' sits' : 's sit'} outside any testcase; reported as run errors, not tests.`)
+  const unheld = failing || sink.errors.length ? null : unheldFailures(sink.root!, sink.topSuites)
+  if (unheld) sink.errors.push(unheld)
   return {
     format: 'junit',
     tool: null,
@@ -71,6 +77,40 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     metadata: {},
     warnings,
   }
+}
+
+type Counted = Record<'failures' | 'errors', number>
+
+/** How many failures and errors an element's attributes count (a value that is not a count counts none). */
+function counted(a: { failures?: string, errors?: string }): Counted {
+  const of = (v: string | undefined) => {
+    const n = Number(v ?? 0)
+    return Number.isSafeInteger(n) && n > 0 ? n : 0
+  }
+  return { failures: of(a.failures), errors: of(a.errors) }
+}
+
+/**
+ * A report that counts failures or errors while every testcase in it passed (or was skipped) and no <error>/<failure>
+ * sits outside them: what failed is not in the report, and the run must not read as passed. gotestsum before Go 1.24
+ * writes a package that did not build so: go test prints its `FAIL <package> [build failed]` outside the JSON stream
+ * gotestsum reads, so the package gets no testcase, and the root counts its compiler errors. What the root counts,
+ * else (a root that counts nothing) its top-level suites, as a run error that says so; null when they count none.
+ */
+function unheldFailures(root: { name: string, attrs: Attrs }, topSuites: JunitSink['topSuites']): ParsedRunError | null {
+  const own = counted(root.attrs)
+  const fromRoot = own.failures + own.errors > 0
+  const sum = (t: Counted, x: Counted): Counted => ({ failures: t.failures + x.failures, errors: t.errors + x.errors })
+  const c = fromRoot ? own : topSuites.map(counted).reduce(sum, { failures: 0, errors: 0 })
+  const kinds = (['failures', 'errors'] as const).filter(k => c[k] > 0)
+  if (!kinds.length) return null
+  const attrs = kinds.map(k => `${k}="${c[k]}"`).join(' ')
+  const counts = kinds.map(k => `${c[k]} ${c[k] === 1 ? k.slice(0, -1) : k}`).join(' and ')
+  // the PR comment shows a run error's first 200 characters: what was counted, and where to look, come first
+  const message = `The report counts ${counts} (${fromRoot ? `<${root.name} ${attrs}>` : `its <testsuite> elements, ${attrs} in all`}) that `
+    + 'no testcase holds; see the job\'s log: gotestsum before Go 1.24 writes a Go package that did not build so, with no '
+    + 'testcase (go test\'s "FAIL <package> [build failed]" is outside the JSON stream it reads).'
+  return { message, stack: null }
 }
 
 function countNuls(xml: string): number {

@@ -458,10 +458,12 @@ describe('a Go monorepo, whose tests no file places', () => {
 
   it('says which package did not build, from either reporter', async () => {
     const rows: Record<string, unknown> = {}
+    const runIds: Record<string, string> = {}
     for (const name of ['gojunit-build.xml', 'gotestsum-build.xml']) {
       const res = await upload(server, [{ name, content: report(name) }], { key, query: { project: 'go-shop', runKey: name } })
       expect(res.status, JSON.stringify(res.body)).toBe(201)
       rows[name] = await failureRows(res.body.runId)
+      runIds[name] = res.body.runId
     }
     expect(rows).toEqual({
       'gojunit-build.xml': [
@@ -477,6 +479,14 @@ describe('a Go monorepo, whose tests no file places', () => {
         ['TestMain', 'example.com/shop/internal/search'],
       ],
     })
+    // the results' error: what the compiler said (its first line, place and all), not go-junit-report's "Build error"
+    const run = await (await fetch(`${server.url}/api/runs/${runIds['gojunit-build.xml']}?status=failed`, { headers: { cookie } })).json() as any
+    expect(run.results.items.map((r: any) => [r.suitePath.at(-1), r.errorMessage]).sort()).toEqual([
+      ['example.com/shop/internal/cart', 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration'],
+      ['example.com/shop/internal/orders', 'orders: ORDERS_DB is not set'],
+      ['example.com/shop/internal/pricing', 'internal/pricing/pricing_test.go:9:12: undefined: Discunt'],
+      ['example.com/shop/internal/search', 'internal/search/search_test.go:9:2: fmt.Printf format %d has arg Normalize("ABC") of wrong type string'],
+    ])
     // and each cause is a build, which the failure_category enum holds (migration 0034)
     const clusters = await (await fetch(`${server.url}/api/projects/go-shop/clusters?category=build`, { headers: { cookie } })).json() as any
     expect(clusters.items.map((c: any) => c.title).sort()).toEqual([
@@ -488,5 +498,13 @@ describe('a Go monorepo, whose tests no file places', () => {
       'fmt.Printf format %d has arg Normalize("ABC") of wrong type string',
       'undefined: Discunt',
     ])
+  })
+
+  it('fails a run whose report counts errors no testcase holds: gotestsum on Go 1.19 leaves out a package that did not build', async () => {
+    const name = 'gotestsum-go119-build.xml'
+    const res = await upload(server, [{ name, content: report(name) }], { key, query: { project: 'go-tiny', runKey: name } })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body).toMatchObject({ status: 'failed', counts: { tests: 1, passed: 1, failed: 0, errored: 0 } })
+    expect(res.body.errors).toEqual([expect.stringMatching(/^The report counts 1 error \(<testsuites errors="1">\) that no testcase holds; see the job's log: gotestsum before Go 1\.24/)])
   })
 })

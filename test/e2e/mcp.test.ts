@@ -313,10 +313,11 @@ describe('MCP endpoint', () => {
     expect((await upload(server, [{ name: 'report.xml', content }], { key: ingest, query: { project: 'go-shop' } })).status).toBe(201)
     const rows = (await data('list_failed_cases', { projectSlug: 'go-shop', limit: 10 })).items
     expect(rows.map((r: any) => [r.title, r.package, r.error]).sort()).toEqual([
-      ['Failure', 'example.com/shop/internal/orders', 'Runtime error'], // its TestMain exited 1
-      ['[build failed]', 'example.com/shop/internal/cart', 'Build error'],
-      ['[build failed]', 'example.com/shop/internal/pricing', 'Build error'],
-      ['[build failed]', 'example.com/shop/internal/search', 'Build error'],
+      // what the compiler said, not go-junit-report's "Build error" (and "Runtime error": its TestMain exited 1)
+      ['Failure', 'example.com/shop/internal/orders', 'orders: ORDERS_DB is not set'],
+      ['[build failed]', 'example.com/shop/internal/cart', 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration'],
+      ['[build failed]', 'example.com/shop/internal/pricing', 'internal/pricing/pricing_test.go:9:12: undefined: Discunt'],
+      ['[build failed]', 'example.com/shop/internal/search', 'internal/search/search_test.go:9:2: fmt.Printf format %d has arg Normalize("ABC") of wrong type string'],
     ])
   })
 

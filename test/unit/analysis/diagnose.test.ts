@@ -515,11 +515,14 @@ describe('diagnoseContext', () => {
     expect(d.confidence).toBeLessThanOrEqual(0.3)
   })
 
-  it('a build: each package that did not compile cited at its compiler line, with the command that compiles it', () => {
+  it.each([
+    ['as stored before', () => 'Build error'],
+    ['as ingested now, the message the compiler\'s first line', (stack: string) => stack.split('\n')[0]!],
+  ])('a build: each package that did not compile cited at its compiler line, with the command that compiles it (%s)', (_, messageOf) => {
     // go-junit-report's `[build failed]` of test/fixtures/reports/gojunit-build.xml, as a cluster could hold two of them
     const failed = (pkg: string, errorStack: string, n: number) => result({
       resultId: `aaaa000${n}-0000-4000-8000-000000000000`, test: `example.com/shop/internal/${pkg} › [build failed]`, file: null, variant: null,
-      status: 'errored', errorMessage: 'Build error', errorStack,
+      status: 'errored', errorMessage: messageOf(errorStack), errorStack,
     })
     const samples = [
       failed('cart', 'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration', 1),

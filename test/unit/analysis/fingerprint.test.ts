@@ -566,7 +566,13 @@ describe('fingerprintFailure: go-junit-report\'s packages that failed as a whole
   }
 
   it('keys each package\'s compiler error apart, not on the message they share', () => {
-    expect(failures.map(r => r.errorMessage)).toEqual(['Build error', 'Runtime error', 'Build error', 'Build error'])
+    // ingest reads the message from the body (server/ingest/junit-case.ts): the compiler's first line, place and all
+    expect(failures.map(r => r.errorMessage)).toEqual([
+      'internal/cart/cart.go:8:21: cannot use 0 (untyped int constant) as string value in variable declaration',
+      'orders: ORDERS_DB is not set',
+      'internal/pricing/pricing_test.go:9:12: undefined: Discunt',
+      'internal/search/search_test.go:9:2: fmt.Printf format %d has arg Normalize("ABC") of wrong type string',
+    ])
     const keys = ['cart', 'orders', 'pricing'].map(keyOf)
     expect(new Set(keys.map(k => k.fingerprint)).size).toBe(3)
     expect(keys.map(k => [k.errorType, k.title])).toEqual([
@@ -574,6 +580,16 @@ describe('fingerprintFailure: go-junit-report\'s packages that failed as a whole
       ['Error', 'orders: ORDERS_DB is not set'],
       ['compile error', 'undefined: Discunt'],
     ])
+  })
+
+  it('keys a failure stored with go-junit-report\'s own message as the same failure ingested now', () => {
+    // cart's body is four compiler lines, its message now the first of them
+    const stored = (r: typeof failures[number]) => r.title === '[build failed]' ? 'Build error' : 'Runtime error'
+    for (const r of failures) {
+      const before = fingerprintFailure({ message: stored(r), stack: r.errorStack })!
+      const now = fingerprintFailure({ message: r.errorMessage, stack: r.errorStack })!
+      expect(now, r.suitePath.at(-1)).toEqual(before)
+    }
   })
 
   it('keeps one compiler error one cause when its line moves', () => {

@@ -210,6 +210,31 @@ describe('structure: nested suites, odd wrappers, run-level errors, properties, 
     expect(report.warnings.join(' ')).toMatch(/outside any testcase/)
   })
 
+  it('turns failures the report counts and no testcase holds into a run error: gotestsum on Go 1.19, a package that did not build', () => {
+    // real: its broken package has no testcase, the root counts its compiler error, the one testcase passed
+    const gotestsum = parseJunit(fixture('gotestsum-go119-build.xml'))
+    expect(counts(gotestsum)).toMatchObject({ tests: 1, passed: 1, failed: 0, errored: 0 })
+    expect(gotestsum.errors).toEqual([{ message: expect.stringMatching(/^The report counts 1 error \(<testsuites errors="1">\) that no testcase holds; see the job's log: gotestsum before Go 1\.24 writes a Go package that did not build so/), stack: null }])
+  })
+
+  it.each([
+    // [what the report says, run errors]
+    ['<testsuite name="S" failures="2" errors="1"><testcase name="a"/><testcase name="b"><skipped/></testcase></testsuite>',
+      ['<testsuite failures="2" errors="1">']],
+    ['<testsuites><testsuite name="A" errors="1"><testcase name="a"/></testsuite><testsuite name="B" errors="2"/></testsuites>',
+      ['its <testsuite> elements, errors="3" in all']],
+    ['<testsuites tests="1" failures="1"/>', ['<testsuites failures="1">']],
+    // held: by a testcase, a flaky pass, an <error> outside any testcase; or nothing counted
+    ['<testsuite name="S" failures="5"><testcase name="a"><failure/></testcase><testcase name="b"/></testsuite>', []],
+    ['<testsuite name="S" failures="1"><testcase name="a"><flakyFailure/></testcase></testsuite>', []],
+    ['<testsuite name="S" errors="1"><error message="boom"/><testcase name="a"/></testsuite>', ['S: boom']],
+    ['<testsuite name="S" failures="0" errors="x"><testcase name="a"/></testsuite>', []],
+  ])('%s -> %j', (xml, errors) => {
+    const messages = parseJunit(xml).errors.map(e => e.message)
+    expect(messages).toHaveLength(errors.length)
+    errors.forEach((e, i) => expect(messages[i]).toContain(e))
+  })
+
   describe('a suite\'s own output (Gradle writes a test class\'s output there, after its testcases)', () => {
     const header = (suite: string) => `── output of the suite ${suite}, written for all of its tests ──`
 
@@ -613,7 +638,8 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
     // [real report, test, message shown, why]
     ['go-junit-report.xml', 'TestDiv', 'Div(4, 2) = 3; want 2', 'go-junit-report: the body is the log line, its place left out as gotestsum\'s'],
     ['go-junit-report.xml', 'TestOpen', 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]', 'a panic'],
-    ['go-junit-report.xml', '[build failed]', 'Build error', 'a message that says something stays'],
+    ['go-junit-report.xml', '[build failed]', 'broken/broken.go:12:2: undefined: fooBar',
+      'go-junit-report\'s "Build error", which every package that did not build says: the compiler\'s first line, its place kept'],
     ['gotestsum-rerun.xml', 'TestFlakyTimeout', 'dial tcp 127.0.0.1:40123: i/o timeout', 'go test -v output: runner lines and the log prefix left out'],
     ['dart-tojunit.xml', 'Calculator divides', '1 failure, see stacktrace for details',
       'Dart\'s placeholder stays: its cluster is keyed on it, and another message would move every such failure'],
@@ -625,7 +651,7 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
 
   it.each([
     ['gotestsum-rerun.xml', reviewed('gotestsum-rerun.xml')],
-    ['go-junit-report.xml', reviewed('go-junit-report.xml').replace('message="Build error"', 'message="Failed"')],
+    ['go-junit-report.xml', reviewed('go-junit-report.xml')],
     ['junit/gotestsum__junitxml-report.golden', corpusText('junit/gotestsum__junitxml-report.golden')],
   ])('keeps every failure of %s that says something in the cluster it had', (_name, xml) => {
     const failures = parseJunit(xml).results.filter(r => (r.status === 'failed' || r.status === 'errored') && r.errorMessage)
