@@ -143,3 +143,15 @@ export function testFullName(t: NamedTest): string {
 export function testPlace(t: NamedTest & { file: string | null }): string | null {
   return t.file ?? (jvmClassOf(t)?.pkg || goPackageOf(t))
 }
+
+/**
+ * Two tests in the order a list of names reads: by the name shown (testName), capitals and small letters alike, then
+ * by the whole name (two modules' `ApplicationTests › contextLoads()` by their package). Code point order, not a
+ * locale's, so every server orders alike.
+ */
+export function byTestName(a: NamedTest, b: NamedTest): number {
+  const keys = (t: NamedTest) => [testName(t).toLowerCase(), testFullName(t)]
+  const [x, y] = [keys(a), keys(b)]
+  const i = x.findIndex((k, n) => k !== y[n])
+  return i < 0 ? 0 : x[i]! < y[i]! ? -1 : 1
+}

@@ -2,6 +2,8 @@
  * The markdown half of a cluster's context bundle (see context.ts), written for a model or a person to read top to
  * bottom. Renders already-redacted data only.
  */
+import { contextTest } from '#shared/diagnosis'
+import { shownTitle, testFullName } from '#shared/test-names'
 import type { ClusterContextData, ContextAffectedTest, ContextRunRef } from '#shared/types/diagnosis'
 
 const short = (sha: string | null) => sha ? sha.slice(0, 10) : null
@@ -12,6 +14,14 @@ const fence = (text: string) => {
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map(m => m.length))
   const f = '`'.repeat(longest + 1)
   return `${f}\n${text}\n${f}`
+}
+
+/** A test as lists name it, suites first, after its file; `withId`: and the id as its report spells it, when shown otherwise. */
+function testLine(t: { test: string, file: string | null, variant: string | null }, withId = false): string {
+  const test = contextTest(t.test)
+  // pytest selects a test by its escaped id (`test_greet[M\\xfcller]`): a reproduce command needs it as written
+  const id = withId && shownTitle(test.title) !== test.title ? ` (id as reported: ${test.title})` : ''
+  return `${t.file ? `${t.file} › ` : ''}${testFullName(test)}${t.variant ? ` [${t.variant}]` : ''}${id}`
 }
 
 const runLine = (r: ContextRunRef) =>
@@ -37,7 +47,7 @@ export function toMarkdown(d: ClusterContextData): string {
   out.push(`## Representative errors (${d.errors.length})`)
   d.errors.forEach((e, i) => {
     const parts = [`### Error ${i + 1}: result ${e.resultId}, run ${e.runId}`]
-    parts.push(`Test: ${e.file ? `${e.file} › ` : ''}${e.test}${e.variant ? ` [${e.variant}]` : ''} — ${e.status}${e.attempts > 1 ? ` after ${e.attempts} attempts` : ''}; ${e.branch ?? '(no branch)'}${e.commit ? ` @ ${short(e.commit)}` : ''}, ${when(e.at)}`)
+    parts.push(`Test: ${testLine(e, true)} — ${e.status}${e.attempts > 1 ? ` after ${e.attempts} attempts` : ''}; ${e.branch ?? '(no branch)'}${e.commit ? ` @ ${short(e.commit)}` : ''}, ${when(e.at)}`)
     parts.push(fence(e.message))
     if (e.sameStackAs != null) parts.push(`Stack: same as error ${e.sameStackAs + 1}.`)
     else if (e.stack) parts.push(`Stack:\n${fence(e.stack)}`)
@@ -47,7 +57,7 @@ export function toMarkdown(d: ClusterContextData): string {
   })
 
   out.push(`## Affected tests (${d.affectedTests.total})`)
-  out.push(d.affectedTests.shown.map(t => `- ${t.file ? `${t.file} › ` : ''}${t.test}${t.variant ? ` [${t.variant}]` : ''} (test case ${t.testCaseId}): ${t.occurrences} failures in this cluster, last ${day(t.lastSeenAt)}; ${flakyText(t)}`).join('\n') || '- (none)')
+  out.push(d.affectedTests.shown.map(t => `- ${testLine(t)} (test case ${t.testCaseId}): ${t.occurrences} failures in this cluster, last ${day(t.lastSeenAt)}; ${flakyText(t)}`).join('\n') || '- (none)')
 
   if (d.firstFailure) {
     const f = d.firstFailure

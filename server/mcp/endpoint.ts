@@ -34,7 +34,7 @@ export interface McpRequest {
 /** An answer written whole; `Response` is what the SDK answers with (its JSON, or a stream). */
 export interface McpAnswer { status: number, headers: Record<string, string>, body: string }
 
-const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; runs and failures are newest first, flaky tests by score, clusters by last failure, projects by slug; lists page with nextCursor, which any list that stops early (limit, or ~8k tokens: truncated says so) carries; dates are ISO 8601; outputSchema describes the fields.'
+const INSTRUCTIONS = 'Read-only access to the test results this API key may see. Start with list_projects; then list_runs / get_run for a red CI run, list_clusters / get_cluster / get_cluster_diagnosis for root causes, list_flaky_tests / get_test_case for flaky tests. Ids in every result are the ids the next tool takes; runs and failures are newest first, flaky tests by score, clusters by last failure, projects by slug; lists page with nextCursor, which any list that stops early (limit, or ~8k tokens: truncated says so) carries; dates are ISO 8601; a test\'s title is as its report names it (what a runner selects it by: pytest\'s escaped id) and name, when given, as people read it (class before method, id decoded); outputSchema describes the fields.'
 const MAX_BODY = 1_048_576
 
 /** What a model calls next when an id is unknown: the services say what is missing, this door says where ids come from. */

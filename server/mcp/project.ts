@@ -1,4 +1,4 @@
-import { testPlace } from '#shared/test-names'
+import { namedApart, testPlace, type NamedTest } from '#shared/test-names'
 import type { FailedResultView, Page, ResultView, RunDetail, TestCaseDetail, TestHistoryEntry } from '#shared/types/reads'
 
 /**
@@ -14,6 +14,17 @@ function firstLine(message: string | null | undefined): string | null {
   const line = message?.split('\n').find(l => l.trim())?.trim()
   if (!line) return null
   return line.length > ERROR_LINE_CHARS ? `${line.slice(0, ERROR_LINE_CHARS - 1)}…` : line
+}
+
+/**
+ * A test with its `name` after its title where the name people read says more (namedApart: a JVM test with its class,
+ * a pytest id decoded, a Go package's build failure with its package), as the REST receipt names it. The title stays as
+ * stored: pytest selects a test by its escaped id (`test_greet[M\\xfcller]`), not by the decoded one.
+ */
+export function named<T extends Pick<NamedTest, 'title'>>(t: T, suitePath: NamedTest['suitePath']): T & { name?: string } {
+  const { name } = namedApart({ title: t.title, suitePath })
+  if (!name) return t
+  return Object.fromEntries(Object.entries(t).flatMap(([k, v]) => k === 'title' ? [[k, v], ['name', name]] : [[k, v]])) as T & { name: string }
 }
 
 /** The error a row is about: its own, or for a pass on retry the first failed attempt's. */
@@ -36,7 +47,8 @@ export function resultRow(r: Row): Record<string, unknown> {
   const pkg = file ? null : testPlace({ title: r.title, suitePath, file })
   return {
     // the variant (a browser, a parameter) stays: without it one test in two browsers reads as the same row twice
-    ...rest, ...(pkg ? { package: pkg } : {}), ...(variant ? { variant } : {}), ...(startedAt ? { startedAt, branch } : {}),
+    ...named(rest, suitePath), ...(pkg ? { package: pkg } : {}), ...(variant ? { variant } : {}),
+    ...(startedAt ? { startedAt, branch } : {}),
     ...(flaky ? { flaky } : {}), ...(attempts > 1 ? { attempts } : {}),
     error: errorOf(r),
   }
@@ -56,7 +68,10 @@ export function runAnswer(run: RunDetail, withResults: boolean): Record<string, 
     ...summary,
     failureGroups: failureGroups.map(({ tests, ...g }) => ({
       // a pass on retry is no failure: whether one was already failing does not apply (the REST row says false)
-      ...g, tests: tests.map(({ resultId: _, knownFailure, ...t }) => t.flaky ? t : { ...t, knownFailure }),
+      ...g, tests: tests.map(({ resultId: _, knownFailure, ...t }) => {
+        const test = named(t, t.suitePath)
+        return t.flaky ? test : { ...test, knownFailure }
+      }),
       ...(g.failures + g.flaky > tests.length ? { testsNotListed: g.failures + g.flaky - tests.length } : {}),
     })),
     uploads: uploads.slice(0, UPLOADS_LISTED),
@@ -96,7 +111,7 @@ function historyAnswer(history: TestHistoryEntry[]): { history: Record<string, u
 export function testCaseAnswer(test: TestCaseDetail): Record<string, unknown> {
   const { history, clusters, ...rest } = test
   return {
-    ...rest,
+    ...named(rest, rest.suitePath),
     // a cluster's own `occurrences` (get_cluster, list_clusters) is its total over every test: this one's is named apart
     clusters: clusters.map(({ occurrences, ...c }) => ({ ...c, testOccurrences: occurrences })),
     ...historyAnswer(history),

@@ -2,9 +2,10 @@ import { and, desc, eq, gte, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import type { GetRunQuery, ListFailedResultsQuery, ListRunsQuery, RunResultsQuery, RunTrendsQuery } from '#shared/schemas/reads'
 import type { JobShards, ShardsIn } from '#shared/types/ingest'
-import type { FailedResultView, FailureGroupView, Page, ResultView, RunDetail, RunsPage, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
+import type { FailedResultView, FailureGroupTest, FailureGroupView, Page, ResultView, RunDetail, RunsPage, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
 import { executeKept, runKept, slot, type Has } from '../db/kept'
 import { rowsOf } from '../db/sql'
+import { byTestName } from '#shared/test-names'
 import { badRequest, notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -356,6 +357,18 @@ function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
     order by g.failures desc, g.retry_passes desc, g.cluster_id nulls last, g.rank`
 }
 
+/** Where a listed test stands in its group: new failures, then known ones, then passes on retry (the rank's order). */
+const standing = (t: FailureGroupTest) => t.flaky ? 2 : t.knownFailure ? 1 : 0
+const byText = (x: string, y: string) => x < y ? -1 : x > y ? 1 : 0
+
+/**
+ * A group's listed tests in the order they are read (the run page, the receipt and CLI comment, get_run): by standing,
+ * then by name (`checkout scenario 2` before `checkout scenario 5`, not in the order the report had them), one test's
+ * variants in turn.
+ */
+const listedOrder = (a: FailureGroupTest, b: FailureGroupTest) => standing(a) - standing(b) || byTestName(a, b)
+  || byText(a.variant ?? '', b.variant ?? '') || byText(a.resultId, b.resultId)
+
 /** failureGroups' rows of the run `runId`, grouped. */
 function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
   const groups = new Map<string | null, FailureGroupView>()
@@ -377,6 +390,7 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
       ...(r.retry_pass ? { flaky: true as const } : {}), ...(r.quarantined ? { quarantined: true as const } : {}),
     })
   }
+  for (const g of groups.values()) g.tests.sort(listedOrder)
   return [...groups.values()]
 }
 

@@ -149,7 +149,7 @@ export interface FailureGroupView {
   /** The cluster's triage now (someone investigating, resolved, ignored) and its note: null without a cluster. */
   status: ClusterStatus | null
   statusNote: string | null
-  /** The first tests of the group, new failures first, passes on retry last (at most 8 of failures + flaky). */
+  /** The first tests of the group, new failures first, passes on retry last, each by name (at most 8 of failures + flaky). */
   tests: FailureGroupTest[]
 }
 

@@ -321,6 +321,52 @@ describe('MCP endpoint', () => {
     ])
   })
 
+  it('names a test as lists do beside its stored title, and lists a cause\'s tests by name, in every tool', async () => {
+    const ingest = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    // pytest escapes non-ASCII in a parametrize id; its report order is the order its workers finished
+    const scenarios = [5, 6, 8, 4, 3, 7, 2, 9]
+    const report = (failing: boolean) => `<testsuites><testsuite name="pytest">${[
+      ...Array.from({ length: 12 }, (_, i) => `<testcase classname="tests.test_ok" name="test_ok_${i}"/>`),
+      `<testcase classname="tests.test_names" name="test_greet[\\u65e5\\u672c]">${failing ? '<failure message="AssertionError: greeting differs"/>' : ''}</testcase>`,
+      `<testcase classname="tests.test_names" name="test_greet[M\\xfcller]">${failing ? '<flakyFailure message="AssertionError: greeting differs"/>' : ''}</testcase>`,
+      `<testcase classname="com.example.api.ApplicationTests" name="contextLoads()">${failing ? '<failure message="IllegalStateException: Failed to load ApplicationContext"/>' : ''}</testcase>`,
+      ...scenarios.map(n => `<testcase classname="checkout" name="checkout scenario ${n}">${failing ? '<failure message="expected 200, received 500"/>' : ''}</testcase>`),
+    ].join('')}</testsuite></testsuites>`
+    let receipt: any
+    for (const failing of [false, true]) {
+      const r = await upload(server, [{ name: 'report.xml', content: report(failing) }], { key: ingest, query: { project: 'names', branch: 'main' } })
+      expect(r.status, JSON.stringify(r.body)).toBe(201)
+      receipt = r.body
+    }
+    const named = (t: any) => t.name ? [t.title, t.name] : [t.title]
+    const greet = [['test_greet[\\u65e5\\u672c]', 'test_greet[日本]'], ['test_greet[M\\xfcller]', 'test_greet[Müller]']]
+    const jvm = ['contextLoads()', 'ApplicationTests › contextLoads()']
+    const ordered = scenarios.toSorted().map(n => [`checkout scenario ${n}`])
+
+    const run = await data('get_run', { runId: 'names#2', results: 'failed', limit: 20, compareTo: 'previous' })
+    const groups = run.failureGroups.map((g: any) => g.tests.map(named))
+    expect(groups).toContainEqual(ordered)
+    expect(groups).toContainEqual(greet)
+    expect(groups).toContainEqual([jvm])
+    // the same order wherever the run's causes are read: the run page's REST read and the receipt the CLI renders
+    const restRun = await rest(`/api/runs/${run.id}`)
+    expect(restRun.failureGroups.map((g: any) => g.tests.map((t: any) => [t.title]))).toContainEqual(ordered)
+    expect(receipt.failureGroups.groups.map((g: any) => g.tests.map((t: any) => [t.title]))).toContainEqual(ordered)
+    expect(run.results.items.map(named)).toEqual(expect.arrayContaining([greet[0], jvm]))
+    expect(run.comparison.newlyFailing.tests.map(named)).toEqual(expect.arrayContaining([greet[0], jvm]))
+
+    const failed = (await data('list_failed_cases', { projectSlug: 'names', limit: 20 })).items
+    expect(failed.map(named)).toEqual(expect.arrayContaining([greet[0], jvm, ['checkout scenario 2']]))
+    const flaky = (await data('list_flaky_tests', { projectSlug: 'names', label: 'any' })).items
+    expect(flaky.map(named)).toContainEqual(greet[1])
+    const testCase = await data('get_test_case', { testCaseId: flaky.find((t: any) => t.name).testCaseId })
+    expect(named(testCase)).toEqual(greet[1])
+    const cluster = await data('get_cluster', { clusterId: run.failureGroups.find((g: any) => g.tests.length === 2).clusterId })
+    expect(cluster.affected.map(named)).toEqual(expect.arrayContaining(greet))
+    // as stored, escaped: what pytest selects the test by
+    expect(JSON.stringify(run)).toContain('"title":"test_greet[\\\\u65e5\\\\u672c]","name":"test_greet[日本]"')
+  })
+
   it('answers bad arguments, unknown ids and other projects with isError sentences the model can act on', async () => {
     const bad = await call(legacy as unknown as AnyClient, 'list_runs', { projectSlug: 'web', status: 'green' })
     expect(bad.isError).toBe(true)

@@ -4,7 +4,9 @@
  * message rule's text still says how it fails. Pure.
  */
 import type { ContextAffectedTest, ClusterContextData, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
-import { pct, titleOf } from './steps'
+import { contextTest } from '#shared/diagnosis'
+import { testFullName, testName } from '#shared/test-names'
+import { pct } from './steps'
 import type { ClusterInput, ClusterRule } from './types'
 
 export const round = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * 100) / 100
@@ -95,11 +97,11 @@ const flaky: ClusterRule = {
         runId: e?.runId ?? lead?.runId ?? '', resultId: e?.resultId ?? null,
         quote: `flaky score ${t.flakyScore.toFixed(2)} (confidence ${t.flakyConfidence.toFixed(2)}), `
           + `${t.flakyRuns} flaky / ${t.failedRuns} failed runs`,
-        why: `${t.test} passes and fails without code changes (retry passes, flips, mixed results on one commit).`,
+        why: `${testFullName(contextTest(t.test))} passes and fails without code changes (retry passes, flips, mixed results on one commit).`,
       }
     }).filter(x => x.runId)
     evidence.push(...leadEvidence(input, `How it fails when it does: ${base.summary}.`))
-    const which = flaky.length === 1 ? `"${titleOf(top.test)}" is` : `${flaky.length} of the affected tests are`
+    const which = flaky.length === 1 ? `"${testName(contextTest(top.test))}" is` : `${flaky.length} of the affected tests are`
     const text = {
       summary: `Flaky: ${which} flaky (score up to ${top.flakyScore.toFixed(2)}); when it fails: ${base.summary}`,
       rootCause: 'These failures come and go without code changes, so a commit is not the cause: the test depends on '

@@ -1,12 +1,12 @@
 /** The investigation steps of a diagnosis and the command that reproduces a failure. Pure. */
 import type { ClusterContextData, ContextError, JvmBuild } from '#shared/types/diagnosis'
+import { contextTest } from '#shared/diagnosis'
 import { jvmClassOf } from '#shared/test-names'
 import { GO_PACKAGE_FAILED, goPackageOf } from '#shared/go-tests'
 import type { DiagnosisText, StepHints } from './types'
 
 export const pct = (x: number) => `${Math.round(x * 100)}%`
 export const short = (sha: string | null | undefined) => sha ? sha.slice(0, 10) : ''
-export const titleOf = (test: string) => test.split(' › ').pop() ?? test
 
 const loop = (cmd: string, repeat: number) => repeat ? `for i in $(seq ${repeat}); do ${cmd} || break; done` : cmd
 
@@ -56,9 +56,8 @@ function goCommand(pkg: string, title: string, repeat: number): string {
  * classname (`tests.test_pricing.TestInvoice`) names its module and classes, a Go test's last suite its package.
  */
 export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant' | 'build'>, repeat = 0): string {
-  const bare = titleOf(e.test)
+  const { title: bare, suitePath: suite } = contextTest(e.test)
   const title = bare.replace(/"/g, '\\"')
-  const suite = e.test.split(' › ').slice(0, -1)
   const last = suite[suite.length - 1] ?? ''
   const file = e.file ?? ''
   const py = PYTEST_CLASSNAME.exec(last)

@@ -3,6 +3,7 @@ import { predatesLatestFailure } from '#shared/diagnosis'
 import { getCluster } from '../../services/clusters'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
+import { named } from '../project'
 
 export const getClusterTool = defineTool({
   name: 'get_cluster',
@@ -18,6 +19,9 @@ export const getClusterTool = defineTool({
     const older = diagnosis && predatesLatestFailure(diagnosis.createdAt, cluster.lastSeenAt)
       ? { diagnosis: { ...diagnosis, note: `Made before the run of the latest failure started (${cluster.lastSeenAt}): the scores and counts it quotes are of its time.` } }
       : {}
-    return { ...cluster, ...older, ...notListed > 0 ? { affectedNotListed: notListed } : {} }
+    return {
+      ...cluster, affected: cluster.affected.map(t => named(t, t.suitePath)), ...older,
+      ...notListed > 0 ? { affectedNotListed: notListed } : {},
+    }
   },
 })

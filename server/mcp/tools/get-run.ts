@@ -9,12 +9,12 @@ import { getRunByNumber } from '../../services/search'
 import { badRequest } from '../../utils/errors'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
-import { runAnswer } from '../project'
+import { named, runAnswer } from '../project'
 
 /** Tests listed per kind of change in a compareTo answer; each kind's total counts them all. */
 const COMPARED_TESTS = 10
 
-/** compareTo, compactly: the base run, then per kind of change that happened its total and its tests' ids, titles and variants. */
+/** compareTo, compactly: the base run, then per kind of change that happened its total and its tests' ids, titles (names) and variants. */
 function comparisonAnswer({ run, base, baseReason, changes }: RunComparison): Record<string, unknown> {
   // said, not left out: an empty comparison would vanish from the compact answer, as if compareTo had been ignored
   const of = run.environment ? ` of its environment (${run.environment})` : ''
@@ -25,7 +25,7 @@ function comparisonAnswer({ run, base, baseReason, changes }: RunComparison): Re
       total: changes[kind].total,
       tests: changes[kind].tests.map(t => ({
         // the variant (a browser, a parameter) stays: without it one test in two browsers reads as the same row twice
-        testCaseId: t.testCaseId, title: t.title, ...(t.variant ? { variant: t.variant } : {}),
+        ...named({ testCaseId: t.testCaseId, title: t.title }, t.suitePath), ...(t.variant ? { variant: t.variant } : {}),
         ...(kind === 'slower' ? { ms: [t.baseDurationMs, t.durationMs] } : {}),
       })),
     }])),

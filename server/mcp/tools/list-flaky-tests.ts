@@ -2,6 +2,7 @@ import { listFlakyTestsQuerySchema, projectParamsSchema } from '#shared/schemas/
 import { listFlakyTests } from '../../services/test-cases'
 import { defineTool } from '../define'
 import { OUTPUTS } from '../outputs'
+import { named } from '../project'
 
 export const listFlakyTestsTool = defineTool({
   name: 'list_flaky_tests',
@@ -10,5 +11,8 @@ export const listFlakyTestsTool = defineTool({
   input: projectParamsSchema.extend(listFlakyTestsQuerySchema.shape),
   output: OUTPUTS.list_flaky_tests,
   shorten: 'limit',
-  run: (scope, { projectSlug, ...query }) => listFlakyTests(scope, projectSlug, query),
+  run: async (scope, { projectSlug, ...query }) => {
+    const page = await listFlakyTests(scope, projectSlug, query)
+    return { ...page, items: page.items.map(t => named(t, t.suitePath)) }
+  },
 })

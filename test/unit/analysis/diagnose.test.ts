@@ -491,6 +491,28 @@ describe('diagnoseContext', () => {
     expect(ctx.markdown).toContain(d.evidence[0]!.quote)
   })
 
+  it('names a test in prose as lists do (a pytest id decoded, the class before a method); the command keeps the id as pytest spells it', () => {
+    const test = 'tests.test_names › test_greet[\\u65e5\\u672c]'
+    const s = result({ test, file: null, variant: null, errorMessage: 'AssertionError: assert 1 == 2' })
+    const { ctx, d } = diagnose(evidence({
+      samples: [s],
+      affectedTests: [affected({ testCaseId: s.testCaseId, test, file: null, variant: null, flakyLabel: 'flaky', flakyScore: 0.42, flakyConfidence: 0.3, flakyRuns: 6 })],
+    }))
+    expect(d.summary).toContain('Flaky: "test_greet[日本]" is flaky')
+    expect(d.evidence[0]!.why).toMatch(/^tests\.test_names › test_greet\[日本\] passes and fails/)
+    expect(d.investigationSteps[0]).toContain(`pytest 'tests/test_names.py::test_greet[\\u65e5\\u672c]'`)
+    expect(JSON.stringify([d.summary, d.rootCause, d.evidence.map(e => e.why)])).not.toContain('\\\\u65e5')
+    // the bundle names it so too, with the id a command selects it by where that reads otherwise
+    expect(ctx.markdown).toContain('Test: tests.test_names › test_greet[日本] (id as reported: test_greet[\\u65e5\\u672c]) — failed')
+    expect(ctx.markdown).toContain('- tests.test_names › test_greet[日本] (test case')
+    const jvm = 'com.example.api.ApplicationTests › contextLoads()'
+    const flakyJvm = diagnose(evidence({
+      samples: [result({ test: jvm, file: null, variant: null })],
+      affectedTests: [affected({ test: jvm, file: null, variant: null, flakyLabel: 'flaky', flakyScore: 0.42, flakyConfidence: 0.3 })],
+    })).d
+    expect(flakyJvm.summary).toContain('Flaky: "ApplicationTests › contextLoads()" is flaky')
+  })
+
   it('a locator cluster that is not flaky stays a locator diagnosis', () => {
     const s = result({ errorMessage: `TimeoutError: locator.click: Timeout 10000ms exceeded.\nCall log:\n  - waiting for locator('[data-testid=checkout-button]')` })
     const { d } = diagnose(evidence({ samples: [s], affectedTests: [affected({ testCaseId: s.testCaseId, flakyLabel: 'broken', flakyScore: 0.1 })] }))

@@ -106,11 +106,16 @@ describe('the MCP projection', () => {
     ['a Go package that did not build: its package, which no file says',
       { ...base, title: '[build failed]', suitePath: ['example.com/shop/internal/cart'], file: null, status: 'errored', flaky: false, attempts: 1,
         errorMessage: 'Build error' },
-      { testCaseId: 't', title: '[build failed]', package: 'example.com/shop/internal/cart', clusterId: 'c', status: 'errored', error: 'Build error' }],
+      { testCaseId: 't', title: '[build failed]', name: 'example.com/shop/internal/cart › [build failed]', package: 'example.com/shop/internal/cart',
+        clusterId: 'c', status: 'errored', error: 'Build error' }],
     ['a JVM test without a file: its class\'s package',
       { ...base, title: 'contextLoads()', suitePath: ['com.example.api.ApplicationTests'], file: null, status: 'failed', flaky: false, attempts: 1,
         errorMessage: 'E' },
-      { testCaseId: 't', title: 'contextLoads()', package: 'com.example.api', clusterId: 'c', status: 'failed', error: 'E' }],
+      { testCaseId: 't', title: 'contextLoads()', name: 'ApplicationTests › contextLoads()', package: 'com.example.api', clusterId: 'c', status: 'failed',
+        error: 'E' }],
+    // pytest escapes non-ASCII in a parametrize id: the title as stored selects the test, the name reads it
+    ['a pytest id: its name decoded beside its title', { ...base, title: 'test_greet[M\\xfcller]', status: 'failed', flaky: false, attempts: 1, errorMessage: 'E' },
+      { testCaseId: 't', title: 'test_greet[M\\xfcller]', name: 'test_greet[Müller]', clusterId: 'c', status: 'failed', error: 'E' }],
   ])('%s', (_name, input, expected) => {
     expect(resultRow(input as never)).toEqual(expected)
   })
@@ -124,7 +129,7 @@ describe('the MCP projection', () => {
     const history = [h('r5', 'C'), h('r4', 'A on worker 7\nstack', 'c1'), h('r3', 'A on worker 2', 'c1'), h('r2', 'C'),
       h('r1', null, null, 'passed'), h('r0', 'B', 'c2')]
     const clusters = [{ id: 'c1', title: 'A', category: 'unknown', status: 'open', occurrences: 2 }]
-    const answer = testCaseAnswer({ testCaseId: 't', failingSince: { runId: 'r2' }, history, clusters } as never)
+    const answer = testCaseAnswer({ testCaseId: 't', title: 'T', suitePath: [], failingSince: { runId: 'r2' }, history, clusters } as never)
     expect(answer.failingSince).toEqual({ runId: 'r2' })
     // this test's occurrences in a cluster, named apart from a cluster's total
     expect(answer.clusters).toEqual([{ id: 'c1', title: 'A', category: 'unknown', status: 'open', testOccurrences: 2 }])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jvmClassOf, namedApart, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { byTestName, jvmClassOf, namedApart, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
 
 describe('testName', () => {
   it.each([
@@ -114,5 +114,31 @@ describe('testPlace', () => {
     ['not Go: a pytest module', ['tests.test_api'], 'test_create', null],
   ])('a Go test is placed in its package (%s)', (_name, suitePath, title, place) => {
     expect(testPlace({ suitePath, title, file: null })).toBe(place)
+  })
+})
+
+describe('byTestName', () => {
+  it('orders tests by the name a list shows, capitals and small letters alike, then by package', () => {
+    const tests = [
+      { suitePath: ['checkout'], title: 'scenario 5' },
+      { suitePath: ['com.example.orders.ApplicationTests'], title: 'contextLoads()' },
+      { suitePath: ['pytest', 'tests.test_x'], title: 'test_greet[\\u65e5\\u672c]' },
+      { suitePath: ['checkout'], title: 'Scenario 4' },
+      { suitePath: ['pytest', 'tests.test_x'], title: 'test_greet[Maier]' },
+      { suitePath: ['com.example.billing.ApplicationTests'], title: 'contextLoads()' },
+      { suitePath: ['checkout'], title: 'scenario 2' },
+    ]
+    const order = [...tests].sort(byTestName).map(t => [t.suitePath.join(' › '), testName(t)].join(': '))
+    expect(order).toEqual([
+      'com.example.billing.ApplicationTests: ApplicationTests › contextLoads()',
+      'com.example.orders.ApplicationTests: ApplicationTests › contextLoads()',
+      'checkout: scenario 2',
+      'checkout: Scenario 4',
+      'checkout: scenario 5',
+      // by the decoded id: 日本 after every ASCII letter
+      'pytest › tests.test_x: test_greet[Maier]',
+      'pytest › tests.test_x: test_greet[日本]',
+    ])
+    expect(byTestName(tests[0]!, { ...tests[0]! })).toBe(0)
   })
 })
