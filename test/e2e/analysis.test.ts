@@ -417,6 +417,15 @@ describe('a regression in a small module, told from an outage', () => {
     const labels = await queryDb(server.env, `select tc.title, tc.flaky_label, jsonb_array_length(tc.flaky_evidence) as evidence
       from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'sharded' and tc.title in ('page 12', 'page 25') order by tc.title`)
     expect(labels).toEqual([{ title: 'page 12', flaky_label: 'stable', evidence: 0 }, { title: 'page 25', flaky_label: 'flaky', evidence: 1 }])
+    // the shard's cause, once diagnosed, is still the outage it was: filed as infrastructure, not a flaky network cause
+    const read = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
+    const causeId = outage.newClusters[0].id
+    await expect.poll(async () => (await read(`/api/clusters/${causeId}/diagnosis`)).latest?.category ?? null, { timeout: 20_000 })
+      .toBe('infrastructure')
+    const cause = (await read('/api/projects/sharded/clusters')).items.find((c: any) => c.id === causeId)
+    expect(cause).toMatchObject({ category: 'infrastructure', flaky: false, retryPasses: 10 })
+    const html = (await (await fetch(`${server.url}/runs/${rerun.runId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
+    expect(html).toContain('10 passes on retry after this outage')
   })
 })
 
