@@ -424,8 +424,15 @@ describe('a regression in a small module, told from an outage', () => {
       .toBe('infrastructure')
     const cause = (await read('/api/projects/sharded/clusters')).items.find((c: any) => c.id === causeId)
     expect(cause).toMatchObject({ category: 'infrastructure', flaky: false, retryPasses: 10 })
+    // the run says which of its results were the shard's outage, in its failure groups and its rows
+    const run = await read(`/api/runs/${rerun.runId}?status=flaky`)
+    expect(run.failureGroups.map((g: any) => [g.flaky, g.outage])).toEqual([[10, 10], [1, 0]]) // page 25's flake is no outage's
+    expect(run.failureGroups[0].category).toBe('infrastructure')
+    expect(run.failureGroups[0].tests.every((t: any) => t.outage)).toBe(true)
+    expect(run.results.items.filter((r: any) => r.outage).length).toBe(10)
     const html = (await (await fetch(`${server.url}/runs/${rerun.runId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
     expect(html).toContain('10 passes on retry after this outage')
+    expect(html).toContain('All an outage of the shard or job that ran them (it failed by itself): left out of flakiness')
   })
 })
 
