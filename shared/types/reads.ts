@@ -305,13 +305,18 @@ export interface TestCaseDetail extends FlakyTestView {
     steps: unknown[] | null
     at: string
     occurrences: number
-    /** Recent failures looked at (outside infrastructure runs). */
+    /** Recent failures looked at (outside infrastructure runs and outages). */
     outOf: number
     /**
-     * Recent failures in infrastructure runs, left out of `outOf` (0 when every recent failure was in one: then those
-     * are looked at). `failedRuns` and `flakyRuns` count these too.
+     * Recent failures in infrastructure runs or outages of their shard or job, left out of `outOf` (0 when every recent
+     * failure was one: then those are looked at, and `outage` says so). `failedRuns` and `flakyRuns` count these too.
      */
     infraFailures: number
+    /**
+     * Every recent failure was an outage's (an infrastructure run, or the shard or job that ran it failed by itself:
+     * ResultView.outage), so this is the outage's error, not one of the test's own.
+     */
+    outage?: true
   } | null
 }
 

@@ -433,6 +433,11 @@ describe('a regression in a small module, told from an outage', () => {
     const html = (await (await fetch(`${server.url}/runs/${rerun.runId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
     expect(html).toContain('10 passes on retry after this outage')
     expect(html).toContain('All an outage of the shard or job that ran them (it failed by itself): left out of flakiness')
+    // a test that failed only in the outage shows the outage's error as such
+    const page12 = run.results.items.find((r: any) => r.title === 'page 12')
+    expect((await read(`/api/test-cases/${page12.testCaseId}`)).lastError).toMatchObject({ outOf: 1, infraFailures: 0, outage: true })
+    const testPage = (await (await fetch(`${server.url}/tests/${page12.testCaseId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
+    expect(testPage.replace(/\s+/g, ' ')).toContain('each of them an outage (most of the suite, or its shard or job, failed): not the test&#39;s own error')
   })
 })
 
