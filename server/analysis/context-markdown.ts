@@ -4,7 +4,7 @@
  */
 import { contextTest } from '#shared/diagnosis'
 import { shownTitle, testFullName } from '#shared/test-names'
-import type { ClusterContextData, ContextAffectedTest, ContextRunRef } from '#shared/types/diagnosis'
+import type { ClusterContextData, ContextAffectedTest, ContextRunRef, ContextRunStat } from '#shared/types/diagnosis'
 
 const short = (sha: string | null) => sha ? sha.slice(0, 10) : null
 const day = (iso: string) => iso.slice(0, 10)
@@ -24,6 +24,9 @@ function testLine(t: { test: string, file: string | null, variant: string | null
   return `${t.file ? `${t.file} › ` : ''}${testFullName(test)}${t.variant ? ` [${t.variant}]` : ''}${id}`
 }
 
+/** Why a run's results of the cluster were an outage's: the whole run's, or their shard's or job's alone. */
+const outageNote = (r: ContextRunStat) =>
+  r.uploadOutage ? ' (its shard or job failed by itself)' : r.infra ? ' (most of the suite failed)' : ''
 const runLine = (r: ContextRunRef) =>
   `run ${r.runId} on ${r.branch ?? '(no branch)'}${r.commit ? ` @ ${short(r.commit)}` : ''}${r.commitMessage ? ` "${r.commitMessage.split('\n')[0]!.slice(0, 120)}"` : ''}, ${when(r.startedAt)}`
 
@@ -76,11 +79,11 @@ export function toMarkdown(d: ClusterContextData): string {
   if (h.branches.length) hist.push(`- By branch: ${h.branches.map(b => `${b.branch} ×${b.occurrences}`).join(', ')}`)
   const infra = h.runs.filter(r => r.infra)
   if (h.runs.length) {
-    hist.push(`- Runs (${h.runs.length} of ${h.runsTotal}, newest first): ${h.runs.map(r => `${r.runId} ${day(r.at)} ${r.branch ?? '-'} ${r.hits} hit${r.hits > 1 ? 's' : ''}, ${r.failing}/${r.executed} failing${r.infra ? ' (most of the suite failed)' : ''}`).join('; ')}`)
+    hist.push(`- Runs (${h.runs.length} of ${h.runsTotal}, newest first): ${h.runs.map(r => `${r.runId} ${day(r.at)} ${r.branch ?? '-'} ${r.hits} hit${r.hits > 1 ? 's' : ''}, ${r.failing}/${r.executed} failing${outageNote(r)}`).join('; ')}`)
   }
   hist.push(h.infraHits
-    ? `- ${h.infraHits} of the ${c.occurrences} occurrences were in runs where most of the suite failed${infra.length ? ` (${infra.length} listed above)` : ''}.`
-    : '- None of the occurrences were in a run where most of the suite failed.')
+    ? `- ${h.infraHits} of the ${c.occurrences} occurrences were an outage's, in runs where most of the suite failed or in a shard or job that failed by itself${infra.length ? ` (${infra.length} listed above)` : ''}.`
+    : '- None of the occurrences were in an outage (a run where most of the suite failed, or a shard or job that did).')
   out.push(`## History\n${hist.join('\n')}`)
 
   if (d.similarResolved.length) {

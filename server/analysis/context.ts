@@ -68,7 +68,7 @@ export interface ClusterEvidence {
   /** Runs the cluster appeared in, newest first: the newest ones and every infrastructure run (capped). */
   runs: ContextRunStat[]
   runsTotal: number
-  /** Occurrences (all time) in runs where most of the suite failed. */
+  /** Occurrences (all time) that were an outage's: in runs where most of the suite failed, or in a shard or job that did. */
   infraHits: number
   days: { day: string, occurrences: number }[]
   branches: { branch: string, occurrences: number }[]

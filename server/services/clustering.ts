@@ -222,11 +222,15 @@ export async function rollUpClusterRun(tx: Tx, run: RunRollupRef, hitClusters: s
     and r.run_id = ${run.id}::uuid and r.cluster_id = any(${plainArray(ids)}::uuid[])`)
 }
 
-/** cluster_runs rows counted from a project's stored results that match `where` (over results `r`), one per cluster and run. */
+/**
+ * cluster_runs rows counted from a project's stored results that match `where` (over results `r`), one per cluster and
+ * run: infra when the run was an outage, or when every result of the cluster in it is an outage's (its shard or job
+ * failed by itself: test_results.infra).
+ */
 async function insertClusterRuns(tx: Tx, projectId: string, where: SQL): Promise<void> {
   await tx.execute(sql`
     insert into cluster_runs (project_id, cluster_id, run_started_at, run_id, branch, hits, infra)
-    select r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, count(*)::int, ru.infra
+    select r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, count(*)::int, ru.infra or bool_and(r.infra)
     from test_results r join runs ru on ru.id = r.run_id
     where r.project_id = ${projectId}::uuid and ${where}
     group by r.project_id, r.cluster_id, r.run_started_at, r.run_id, ru.branch, ru.infra`)

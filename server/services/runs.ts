@@ -265,11 +265,12 @@ const resultColumns = {
   durationMs: testResults.durationMs, errorMessage: testResults.errorMessage, clusterId: testResults.clusterId, owners: testCases.owners,
   quarantined: isQuarantined(sql`${testCases.id}`), skipReason: SKIP_REASON,
 }
-type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated' | 'quarantined' | 'skipReason'>
-  & { quarantined: boolean, skipReason: string | null }
-function toResultView({ errorMessage, clusterId, quarantined, skipReason, ...r }: ResultRow): ResultView {
+type ResultRow = Omit<ResultView, 'knownFailure' | 'attemptDetails' | 'errorTruncated' | 'quarantined' | 'skipReason' | 'outage'>
+  & { quarantined: boolean, skipReason: string | null, outage?: boolean }
+function toResultView({ errorMessage, clusterId, quarantined, skipReason, outage, ...r }: ResultRow): ResultView {
   return {
     ...r, ...clipError(errorMessage), clusterId, ...(quarantined ? { quarantined: true as const } : {}), ...withSkipReason(skipReason),
+    ...(outage ? { outage: true as const } : {}),
   }
 }
 
@@ -296,6 +297,7 @@ interface GroupRow {
   known: boolean
   quarantined: boolean
   retry_pass: boolean
+  outage: boolean
   cluster_id: string | null
   cluster_title: string | null
   category: FailureGroupView['category']
@@ -308,6 +310,7 @@ interface GroupRow {
   failures: number
   new_failures: number
   retry_passes: number
+  outages: number
 }
 
 /** A diagnosis summary as a group shows it: its first line, clipped. */
@@ -341,10 +344,11 @@ function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
       select f.*, row_number() over (partition by f.cluster_id order by f.retry_pass, f.known, f.result_id) as rank,
         (count(*) filter (where not f.retry_pass) over (partition by f.cluster_id))::int as failures,
         (count(*) filter (where not f.known and not f.retry_pass) over (partition by f.cluster_id))::int as new_failures,
-        (count(*) filter (where f.retry_pass) over (partition by f.cluster_id))::int as retry_passes
+        (count(*) filter (where f.retry_pass) over (partition by f.cluster_id))::int as retry_passes,
+        (count(*) filter (where f.outage) over (partition by f.cluster_id))::int as outages
       from (
         select ${testResults.id} as result_id, ${testResults.testCaseId} as test_case_id, ${testResults.clusterId} as cluster_id,
-          not (${FAILED_RESULT}) as retry_pass,
+          not (${FAILED_RESULT}) as retry_pass, ${testResults.infra} as outage,
           (${FAILED_RESULT}) and ${KNOWN_FAILURE} as known
         from ${testResults}
         where ${testResults.runId} = ${runId} and ${visible}
@@ -377,7 +381,7 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
     if (!group) {
       group = {
         clusterId: r.cluster_id, title: r.cluster_title, category: r.category, failures: r.failures, newFailures: r.new_failures,
-        flaky: r.retry_passes, location: r.location, firstSeenRunId: r.first_seen_run_id,
+        flaky: r.retry_passes, outage: r.outages, location: r.location, firstSeenRunId: r.first_seen_run_id,
         firstSeenAt: r.first_seen_at ? new Date(r.first_seen_at).toISOString() : null,
         newCause: r.cluster_id !== null && r.first_seen_run_id === runId, diagnosis: oneLine(r.diagnosis),
         status: r.cluster_status, statusNote: r.status_note, tests: [],
@@ -386,7 +390,7 @@ function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
     }
     group.tests.push({
       resultId: r.result_id, testCaseId: r.test_case_id, title: r.title, suitePath: r.suite_path, variant: r.variant,
-      knownFailure: r.known,
+      knownFailure: r.known, ...(r.outage ? { outage: true as const } : {}),
       ...(r.retry_pass ? { flaky: true as const } : {}), ...(r.quarantined ? { quarantined: true as const } : {}),
     })
   }
@@ -433,7 +437,8 @@ async function readRun(
     status === null
       ? []
       : runKept(db, `runResults:${status}`, values, has => db.select({
-          ...resultColumns, knownFailure: KNOWN_FAILURE, attemptRows: ATTEMPT_ROWS,
+          // a run's rows say which failed in an outage of their shard or job (list_failed_cases' rows, kept small, do not)
+          ...resultColumns, knownFailure: KNOWN_FAILURE, attemptRows: ATTEMPT_ROWS, outage: testResults.infra,
         }).from(testResults).innerJoin(testCases, eq(testCases.id, testResults.testCaseId))
           .where(and(
             // run_started_at: only the partition of the run's month is searched (pruned as the statement starts)

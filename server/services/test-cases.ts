@@ -129,7 +129,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
     history: history.items, historyNextCursor: history.nextCursor,
     clusters,
-    lastError: last ? { ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString() } : null,
+    lastError: last ? typicalView(last) : null,
   }
 }
 
@@ -196,13 +196,22 @@ interface TypicalRow {
   occurrences: number
   outOf: number
   infraFailures: number
+  outage: boolean
+}
+
+/** The typical error as the wire carries it: `outage` only when set, as a result's. */
+function typicalView({ outage, ...last }: TypicalRow): NonNullable<TestCaseDetail['lastError']> {
+  return {
+    ...last, steps: last.steps ?? null, at: new Date(last.at).toISOString(), ...(outage ? { outage: true as const } : {}),
+  }
 }
 
 /**
  * A test's own typical error: the most frequent (by fingerprint, else message) among its newest failures (failed, or
  * passed on retry) outside infrastructure runs, the newest of them, with how many of those newest failures were in
- * infrastructure runs and left out (the test's "failed in N runs" counts them). An infrastructure crash only when
- * nothing else failed; the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
+ * infrastructure runs (or outages of the shard or job that uploaded them: test_results.infra) and left out (the test's
+ * "failed in N runs" counts them). An outage's error only when nothing else failed, and then it says so (`outage`);
+ * the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
  */
 async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
   const db = await useReadDb()
@@ -224,13 +233,14 @@ async function typicalError(testCaseId: string): Promise<TypicalRow[]> {
       union all select * from older
     ), ranked as (
       select *, count(*) over (partition by coalesce(fingerprint, left(error_message, 200), '')) as occurrences,
-        count(*) over () as out_of,
+        count(*) over () as out_of, bool_and(infra) over () as all_outages,
         row_number() over (partition by coalesce(fingerprint, left(error_message, 200), '') order by run_started_at desc, id desc) as nth
       from pool
     )
     select id as "resultId", run_id as "runId", error_message as message, error_stack as stack, steps, run_started_at as at,
       occurrences::int as occurrences, out_of::int as "outOf",
-      (select count(*) from recent where infra and exists (select 1 from recent where not infra))::int as "infraFailures"
+      (select count(*) from recent where infra and exists (select 1 from recent where not infra))::int as "infraFailures",
+      all_outages as outage
     from ranked where nth = 1
     order by occurrences desc, run_started_at desc, id desc limit 1`))
 }

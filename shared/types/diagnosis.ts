@@ -148,8 +148,12 @@ export interface ContextRunStat {
   hits: number
   executed: number
   failing: number
-  /** Most of the suite failed in this run. */
+  /**
+   * This cluster's results in the run were an outage's: most of the suite failed in the run, or (`uploadOutage`) the
+   * shard or job that ran them failed by itself (test_results.infra) though the run is not an outage.
+   */
   infra: boolean
+  uploadOutage?: true
 }
 
 export interface ContextSimilarCluster {
@@ -193,10 +197,10 @@ export interface ClusterContextData {
   history: {
     days: { day: string, occurrences: number }[]
     branches: { branch: string, occurrences: number }[]
-    /** The runs this cluster appeared in (newest first, capped); `infra` marks runs where most of the suite failed. */
+    /** The runs this cluster appeared in (newest first, capped); `infra` marks runs where its results were an outage's. */
     runs: ContextRunStat[]
     runsTotal: number
-    /** Occurrences (all time) in runs where most of the suite failed. */
+    /** Occurrences (all time) that were an outage's: in runs where most of the suite failed, or in a shard or job that did. */
     infraHits: number
   }
   similarResolved: ContextSimilarCluster[]

@@ -109,6 +109,11 @@ export interface ResultView {
   quarantined?: true
   /** Skipped results: why, as the report said (JUnit's <skipped message>, a @Disabled reason); absent when it said nothing. */
   skipReason?: string
+  /**
+   * Its failures were an outage of the shard or job that uploaded them (test_results.infra), though its run is not one:
+   * left out of flakiness and typical errors; still counted as failed or passed on retry. A run's rows only.
+   */
+  outage?: true
   attemptDetails?: AttemptView[]
 }
 
@@ -121,6 +126,8 @@ export interface FailureGroupTest {
   variant: string | null
   /** The test was already failing on the default branch before this run (run-results.ts alreadyFailingOf; false for a pass on retry). */
   knownFailure: boolean
+  /** Its failures were an outage of the shard or job that uploaded them (ResultView.outage). */
+  outage?: true
   /** Passed on retry: this cause is the error of its failed attempt. */
   flaky?: true
   /** A quarantine applies to the test now: its failure does not block a run. */
@@ -137,6 +144,8 @@ export interface FailureGroupView {
   newFailures: number
   /** Tests of this run that passed on retry after failing with this cause. */
   flaky: number
+  /** Of failures and flaky, the results that were an outage of the shard or job that uploaded them (ResultView.outage). */
+  outage: number
   /** The cluster's source location (file:line), when its stack names one. */
   location: string | null
   /** Since when the cause exists: the cluster's first run and when it was seen there. */
@@ -296,13 +305,18 @@ export interface TestCaseDetail extends FlakyTestView {
     steps: unknown[] | null
     at: string
     occurrences: number
-    /** Recent failures looked at (outside infrastructure runs). */
+    /** Recent failures looked at (outside infrastructure runs and outages). */
     outOf: number
     /**
-     * Recent failures in infrastructure runs, left out of `outOf` (0 when every recent failure was in one: then those
-     * are looked at). `failedRuns` and `flakyRuns` count these too.
+     * Recent failures in infrastructure runs or outages of their shard or job, left out of `outOf` (0 when every recent
+     * failure was one: then those are looked at, and `outage` says so). `failedRuns` and `flakyRuns` count these too.
      */
     infraFailures: number
+    /**
+     * Every recent failure was an outage's (an infrastructure run, or the shard or job that ran it failed by itself:
+     * ResultView.outage), so this is the outage's error, not one of the test's own.
+     */
+    outage?: true
   } | null
 }
 

@@ -417,6 +417,27 @@ describe('a regression in a small module, told from an outage', () => {
     const labels = await queryDb(server.env, `select tc.title, tc.flaky_label, jsonb_array_length(tc.flaky_evidence) as evidence
       from test_cases tc join projects p on p.id = tc.project_id where p.slug = 'sharded' and tc.title in ('page 12', 'page 25') order by tc.title`)
     expect(labels).toEqual([{ title: 'page 12', flaky_label: 'stable', evidence: 0 }, { title: 'page 25', flaky_label: 'flaky', evidence: 1 }])
+    // the shard's cause, once diagnosed, is still the outage it was: filed as infrastructure, not a flaky network cause
+    const read = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
+    const causeId = outage.newClusters[0].id
+    await expect.poll(async () => (await read(`/api/clusters/${causeId}/diagnosis`)).latest?.category ?? null, { timeout: 20_000 })
+      .toBe('infrastructure')
+    const cause = (await read('/api/projects/sharded/clusters')).items.find((c: any) => c.id === causeId)
+    expect(cause).toMatchObject({ category: 'infrastructure', flaky: false, retryPasses: 10 })
+    // the run says which of its results were the shard's outage, in its failure groups and its rows
+    const run = await read(`/api/runs/${rerun.runId}?status=flaky`)
+    expect(run.failureGroups.map((g: any) => [g.flaky, g.outage])).toEqual([[10, 10], [1, 0]]) // page 25's flake is no outage's
+    expect(run.failureGroups[0].category).toBe('infrastructure')
+    expect(run.failureGroups[0].tests.every((t: any) => t.outage)).toBe(true)
+    expect(run.results.items.filter((r: any) => r.outage).length).toBe(10)
+    const html = (await (await fetch(`${server.url}/runs/${rerun.runId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
+    expect(html).toContain('10 passes on retry after this outage')
+    expect(html).toContain('All an outage of the shard or job that ran them (it failed by itself): left out of flakiness')
+    // a test that failed only in the outage shows the outage's error as such
+    const page12 = run.results.items.find((r: any) => r.title === 'page 12')
+    expect((await read(`/api/test-cases/${page12.testCaseId}`)).lastError).toMatchObject({ outOf: 1, infraFailures: 0, outage: true })
+    const testPage = (await (await fetch(`${server.url}/tests/${page12.testCaseId}`, { headers: { cookie } })).text()).replace(/<!--[^]*?-->/g, '')
+    expect(testPage.replace(/\s+/g, ' ')).toContain('each of them an outage (most of the suite, or its shard or job, failed): not the test&#39;s own error')
   })
 })
 

@@ -145,7 +145,7 @@ describe('flaky labels, reasons and failing since', () => {
     expect((await mcp('get_test_case', { testCaseId: id })).lastError).toMatchObject({ occurrences: 6, outOf: 6, infraFailures: 1 })
     const page = await (await fetch(`${server.url}/tests/${id}`, { headers: { cookie } })).text()
     expect(page.replace(/<!--.*?-->/g, '').replace(/\s+/g, ' '))
-      .toContain('seen in 6 of the last 6 runs it failed in, not counting 1 infrastructure run (most of the suite failed)')
+      .toContain('seen in 6 of the last 6 runs it failed in, not counting 1 outage (most of the suite, or its shard or job, failed)')
     const history = await rest(`/api/test-cases/${id}?history=3`)
     expect(history.history.some((h: any) => h.errorMessage?.includes('refused'))).toBe(true)
   })

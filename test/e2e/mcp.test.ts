@@ -121,7 +121,7 @@ describe('MCP endpoint', () => {
       clusterId: r.clusterId ?? undefined, ...(r.quarantined ? { quarantined: true } : {}), ...(r.runId ? { runId: r.runId } : {}),
       ...(r.startedAt ? { startedAt: r.startedAt, branch: r.branch } : {}),
       ...(r.knownFailure !== undefined ? { knownFailure: r.knownFailure } : {}), ...(r.flaky ? { flaky: true } : {}),
-      ...(r.attempts > 1 ? { attempts: r.attempts } : {}),
+      ...(r.attempts > 1 ? { attempts: r.attempts } : {}), ...(r.outage ? { outage: true } : {}),
       error: line(r.errorMessage ?? r.attemptDetails?.find((a: any) => a.errorMessage)?.errorMessage),
     })
     expect(await data('get_project', { projectSlug: 'web' })).toEqual(compact(door(await rest('/api/projects/web'))))

@@ -3,7 +3,7 @@
  * (infrastructure), or its tests pass and fail without code changes (flaky). Either overrides the message rules; the
  * message rule's text still says how it fails. Pure.
  */
-import type { ContextAffectedTest, ClusterContextData, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
+import type { ContextAffectedTest, ClusterContextData, ContextRunStat, DiagnosisEvidenceItem } from '#shared/types/diagnosis'
 import { contextTest } from '#shared/diagnosis'
 import { testFullName, testName } from '#shared/test-names'
 import { pct } from './steps'
@@ -12,23 +12,36 @@ import type { ClusterInput, ClusterRule } from './types'
 export const round = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * 100) / 100
 
 /**
- * A run where most of the suite failed counts as this cluster's infrastructure run when the cluster's error is a good
- * part of that run's failures: then many tests failed together with the same error (an outage that fails its tests
- * two or three ways still makes each of them a quarter or more). A cluster that is one of many errors of such a run
- * (42 failures, 42 different messages) shows a wide break, not a shared cause, and the message rules say more of it
- * than "fix the environment".
+ * A run where the cluster's results were an outage's counts as this cluster's infrastructure run when the cluster's
+ * error is a good part of that run's failures: then many tests failed together with the same error (an outage that
+ * fails its tests two or three ways still makes each of them a quarter or more). A cluster that is one of many errors
+ * of such a run (42 failures, 42 different messages) shows a wide break, not a shared cause, and the message rules say
+ * more of it than "fix the environment". A shard or job that failed by itself (`uploadOutage`) was judged on its causes
+ * already (isInfrastructureRun): its results are the outage's whatever else the run failed.
  */
 const SHARED_FAILURES = 0.25
 
 function infraStats(ctx: ClusterContextData) {
   const listed = ctx.history.runs.filter(r => r.infra)
-  const infra = listed.filter(r => r.hits >= SHARED_FAILURES * r.failing)
+  const infra = listed.filter(r => r.uploadOutage || r.hits >= SHARED_FAILURES * r.failing)
   const hitsOf = (runs: typeof listed) => runs.reduce((s, r) => s + r.hits, 0)
   const total = Math.max(ctx.cluster.occurrences, hitsOf(ctx.history.runs))
   // the context lists the latest infrastructure runs only: the shared part of their hits stands for all of them
   const shared = listed.length ? hitsOf(infra) / Math.max(1, hitsOf(listed)) : 0
   const share = total ? Math.min(1, ctx.history.infraHits * shared / total) : 0
   return { infra, share }
+}
+
+/**
+ * Where the outages of these runs were: most of the suite (up to its worst share failed), or the shard or job that
+ * ran the cluster's tests, which failed by itself in a run that is not an outage.
+ */
+function outageExtent(runs: ContextRunStat[]): string {
+  const whole = runs.filter(r => !r.uploadOutage)
+  if (!whole.length) return 'the shard or job that ran them failed by itself'
+  const worst = [...whole].sort((a, b) => b.failing / b.executed - a.failing / a.executed)[0]!
+  const shards = whole.length < runs.length ? ', or the shard or job that ran them,' : ''
+  return `most of the suite${shards} failed (up to ${worst.failing}/${worst.executed})`
 }
 
 function flakyStats(tests: ContextAffectedTest[]) {
@@ -54,17 +67,18 @@ const infrastructure: ClusterRule = {
     const { ctx, finding, base } = input
     const { infra, share } = infraStats(ctx)
     if (!infra.length || share < 0.6) return null
-    const worst = [...infra].sort((a, b) => b.failing / b.executed - a.failing / a.executed)[0]!
     const evidence: DiagnosisEvidenceItem[] = infra.slice(0, 3).map(r => ({
       runId: r.runId, resultId: ctx.errors.find(e => e.runId === r.runId)?.resultId ?? null,
-      quote: `${r.failing}/${r.executed} failing`,
-      why: `${pct(r.failing / Math.max(1, r.executed))} of the executed tests failed in this run: the run, not this test, broke.`,
+      ...(r.uploadOutage
+        ? { quote: `${r.hits} in an outage of their shard or job`,
+            why: 'The shard or job that ran these tests failed by itself in this run: its environment, not this test, broke.' }
+        : { quote: `${r.failing}/${r.executed} failing`,
+            why: `${pct(r.failing / Math.max(1, r.executed))} of the executed tests failed in this run: the run, not this test, broke.` }),
     }))
     evidence.push(...leadEvidence(input, `The shared error: ${base.summary}.`))
     const runs = infra.length === 1 ? 'a run' : `${infra.length} runs`
     const text = {
-      summary: `Infrastructure failure: ${pct(share)} of these failures come from ${runs} where most `
-        + `of the suite failed (up to ${worst.failing}/${worst.executed}) — ${base.summary}`,
+      summary: `Infrastructure failure: ${pct(share)} of these failures come from ${runs} where ${outageExtent(infra)} — ${base.summary}`,
       rootCause: `Many unrelated tests failed together with the same error (${finding?.line ?? ctx.cluster.title}), `
         + 'which points at the environment of that run — a service, the runner, the network or a '
         + `shared setup step — rather than at the tests or the code under test. ${base.rootCause}`,

@@ -72,7 +72,10 @@ export const clusterRuns = pgTable('cluster_runs', {
   branch: text(),
   /** Results of the run in the cluster: failures and retry passes. */
   hits: integer().notNull(),
-  /** The run's infrastructure flag (runs.infra), as of its last upload. */
+  /**
+   * The cluster's results in the run were an outage's, as of its last upload: the run's infrastructure flag (runs.infra),
+   * or every one of them marked as an outage of its shard or job (test_results.infra).
+   */
   infra: boolean().notNull().default(false),
 }, t => [
   primaryKey({ columns: [t.projectId, t.clusterId, t.runStartedAt, t.runId] }),

@@ -84,6 +84,8 @@ interface RunStatRow {
   errored: number
   infra: boolean
   hits: number
+  /** The cluster's results in the run were an outage's (cluster_runs.infra): the run's, or their shard's or job's. */
+  outage: boolean
   total_runs: number
   infra_hits: number | null
 }
@@ -164,8 +166,9 @@ async function loadAffectedTests(db: Db, clusterId: string): Promise<AffectedRow
 const ofCluster = (c: ClusterWithProject) => sql`project_id = ${c.projectId}::uuid and cluster_id = ${c.id}::uuid`
 
 /**
- * The newest runs with it, and the newest where most of the suite failed (they decide "infrastructure"), with how many
- * runs it has and how many of its results are in infrastructure runs: from the rollup, so a cluster with tens of
+ * The newest runs with it, and the newest where its results were an outage's (most of the suite failed, or their shard
+ * or job did by itself: they decide "infrastructure"), with how many runs it has and how many of its results are
+ * an outage's: from the rollup, so a cluster with tens of
  * thousands of results costs a walk of its runs' rows, not of its results.
  */
 async function loadRunStats(db: Db, c: ClusterWithProject): Promise<RunStatRow[]> {
@@ -173,12 +176,12 @@ async function loadRunStats(db: Db, c: ClusterWithProject): Promise<RunStatRow[]
     with t as (
       select count(*)::int as total_runs, (sum(hits) filter (where infra))::int as infra_hits from cluster_runs where ${ofCluster(c)}
     ), x as (
-      (select run_id, hits from cluster_runs where ${ofCluster(c)} order by run_started_at desc, run_id desc limit 20)
+      (select run_id, hits, infra from cluster_runs where ${ofCluster(c)} order by run_started_at desc, run_id desc limit 20)
       union
-      (select run_id, hits from cluster_runs where ${ofCluster(c)} and infra order by run_started_at desc, run_id desc limit 10)
+      (select run_id, hits, infra from cluster_runs where ${ofCluster(c)} and infra order by run_started_at desc, run_id desc limit 10)
     )
     select ru.id, ru.started_at, ru.branch, ru.commit_sha, ru.total, ru.skipped, ru.failed, ru.errored, ru.infra, x.hits,
-      t.total_runs, t.infra_hits
+      x.infra as outage, t.total_runs, t.infra_hits
     from x join runs ru on ru.id = x.run_id cross join t order by ru.started_at desc, ru.id desc`))
 }
 
@@ -294,7 +297,7 @@ const toAffectedTest = (t: AffectedRow): ClusterEvidence['affectedTests'][number
 
 const toRunStat = (r: RunStatRow): ClusterEvidence['runs'][number] => ({
   runId: r.id, at: iso(r.started_at), branch: r.branch, commit: r.commit_sha, hits: r.hits, executed: r.total - r.skipped,
-  failing: r.failed + r.errored, infra: r.infra,
+  failing: r.failed + r.errored, infra: r.outage, ...(r.outage && !r.infra ? { uploadOutage: true as const } : {}),
 })
 
 /** Everything the context bundle needs about one cluster, read with a handful of indexed queries. */

@@ -136,7 +136,7 @@ describe('assembleClusterContext', () => {
       similarResolved: [{ clusterId: 'old', title: 'Error: connect ECONNREFUSED 127.0.0.1:5432', status: 'resolved', note: 'Postgres service container started too late; added a health check.', similarity: 0.9, lastSeenAt: '2026-09-01T00:00:00.000Z', diagnosisSummary: null }],
     }))
     expect(ctx.markdown).toContain('run-infra 2026-11-19 main 1 hit, 51/60 failing (most of the suite failed)')
-    expect(ctx.markdown).toContain('1 of the 1 occurrences were in runs where most of the suite failed (1 listed above).')
+    expect(ctx.markdown).toContain('1 of the 1 occurrences were an outage\'s, in runs where most of the suite failed or in a shard or job that failed by itself (1 listed above).')
     expect(ctx.markdown).toContain('note: Postgres service container started too late; added a health check.')
   })
 })

@@ -465,6 +465,13 @@ describe('diagnoseContext', () => {
     expect(d.summary).toContain('127.0.0.1:5432 (PostgreSQL)')
     expect(ctx.markdown).toContain(d.evidence[0]!.quote)
     expect(d.investigationSteps[0]).toMatch(/if it passes alone, the test is not the problem/)
+    // one shard of a run failed by itself (its 10 tests, then passed on its job's re-run): the run is no outage, the shard was
+    const shard = [runStat({ runId, hits: 10, executed: 40, failing: 0, infra: true, uploadOutage: true })]
+    const upload = diagnose(evidence({ samples, runs: shard, runsTotal: 1, infraHits: 10 }))
+    expect(upload.d.category).toBe('infrastructure')
+    expect(upload.d.summary).toMatch(/^Infrastructure failure: 100% of these failures come from a run where the shard or job that ran them failed by itself —/)
+    expect(upload.d.evidence[0]!.quote).toBe('10 in an outage of their shard or job')
+    expect(upload.ctx.markdown).toContain('10 hits, 0/40 failing (its shard or job failed by itself)')
   })
 
   it('not infrastructure when the cluster is one error of many in a run where most of the suite failed', () => {
