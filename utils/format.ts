@@ -98,6 +98,15 @@ export function afterOutage(category: FailureCategory | null): string {
   return category === 'infrastructure' ? ' after the outage' : ''
 }
 
+/**
+ * A run's cause as its failure group names it: its category, except a flaky cause whose failures in this run all
+ * failed for good (none passed on retry), "flaky elsewhere": one of its tests flaked in other runs, and here it did not
+ * pass, so "flaky" alone read as a failure to wave through (a review's regression grouped with another test's flake).
+ */
+export function groupCategory(g: { category: FailureCategory | null, failures: number, flaky: number }): string | null {
+  return g.category === 'flaky' && g.failures > 0 && g.flaky === 0 ? 'flaky elsewhere' : g.category
+}
+
 /** Failed results of a run or counts object: JUnit `<error>` and crashes count as failures for people. */
 export function failingCount(c: { failed: number, errored: number }): number {
   return c.failed + c.errored

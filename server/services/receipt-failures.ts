@@ -60,7 +60,7 @@ export async function receiptFailureReport(tx: Tx, run: RunRow, baseUrl: string,
     })).sort((a, b) => Number(a.known) - Number(b.known))
     return {
       clusterId: g.clusterId, title: g.title, category: g.category, url: g.clusterId ? `${baseUrl}${links.cluster(g.clusterId)}` : null,
-      failures: g.failures, newCause: g.newCause, tests, more: g.failures - tests.length,
+      failures: g.failures, flaky: g.flaky, newCause: g.newCause, tests, more: g.failures - tests.length,
     }
   })
   const rest = failing.slice(RECEIPT_GROUPS)

@@ -124,6 +124,8 @@ export interface ReceiptFailureGroup {
   /** The cluster's page; null without a cluster. */
   url: string | null
   failures: number
+  /** Its tests that passed on a retry in this run (not among `failures`). */
+  flaky: number
   /** The cause was first seen in this run. */
   newCause: boolean
   /** The first failed tests of the group (at most 8), new failures first. */

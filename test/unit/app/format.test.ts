@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fileAndLine, formatPercent, locationsApart, runLine } from '../../../utils/format'
+import { fileAndLine, formatPercent, groupCategory, locationsApart, runLine } from '../../../utils/format'
 
 describe('formatPercent', () => {
   it.each([
@@ -51,5 +51,17 @@ describe('runLine', () => {
     [{}, ''],
   ])('%o → %s', (run, label) => {
     expect(runLine(run)).toBe(label)
+  })
+})
+
+describe('groupCategory', () => {
+  it.each([
+    [{ category: 'flaky', failures: 1, flaky: 0 }, 'flaky elsewhere'],
+    [{ category: 'flaky', failures: 1, flaky: 2 }, 'flaky'],
+    [{ category: 'flaky', failures: 0, flaky: 2 }, 'flaky'],
+    [{ category: 'assertion', failures: 3, flaky: 0 }, 'assertion'],
+    [{ category: null, failures: 3, flaky: 0 }, null],
+  ] as const)('%o → %s', (group, label) => {
+    expect(groupCategory(group)).toBe(label)
   })
 })

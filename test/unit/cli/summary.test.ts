@@ -21,7 +21,7 @@ const test = (id: string, title: string, over: Partial<ReceiptFailedTest> = {}):
   ({ testCaseId: id, title, variant: null, url: `${BASE}/tests/${id}`, quarantined: false, known: false, ...over })
 
 const cluster = (id: string, title: string, tests: ReceiptFailedTest[], over: Partial<ReceiptFailureGroup> = {}): ReceiptFailureGroup =>
-  ({ clusterId: id, title, category: 'assertion', url: `${BASE}/clusters/${id}`, failures: tests.length, newCause: false, tests, more: 0, ...over })
+  ({ clusterId: id, title, category: 'assertion', url: `${BASE}/clusters/${id}`, failures: tests.length, flaky: 0, newCause: false, tests, more: 0, ...over })
 
 const twoCauses = receipt({
   status: 'failed',
@@ -56,6 +56,25 @@ const huge = receipt({
   failures: { blocking: [], quarantined: [], counts: { blocking: 600, quarantined: 0 } },
   newlyFlaky: Array.from({ length: 30 }, (_, i) => ({ testCaseId: `f${i}`, title: `flaky ${i}`, score: 0.5, url: `${BASE}/tests/f${i}` })),
   errors: Array.from({ length: 30 }, (_, i) => `Error: worker ${i} crashed\n    at x`),
+})
+
+describe('a flaky cause in the summary', () => {
+  const flakyCause = (flaky: number | undefined) => renderSummary(receipt({
+    status: 'failed',
+    failureGroups: {
+      defaultBranch: 'main', novelty: { new: 1, known: 0 }, more: { groups: 0, failures: 0 },
+      groups: [cluster('c1', 'expected <n> but was <n>', [test('t1', 'rounds half up [4]')], { category: 'flaky', flaky }) as ReceiptFailureGroup],
+    },
+  }))
+
+  it('says a flaky cause whose failures here all failed for good is flaky elsewhere (a review waved a regression through)', () => {
+    expect(flakyCause(0)).toContain('· flaky elsewhere, failed for good here · 1 failure')
+  })
+
+  it('says flaky when a test of the cause passed on retry here too, and as it is from a server that does not count them', () => {
+    expect(flakyCause(1)).toContain('· flaky · 1 failure')
+    expect(flakyCause(undefined)).toContain('· flaky · 1 failure')
+  })
 })
 
 describe('renderReceipt', () => {
