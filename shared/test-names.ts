@@ -82,6 +82,22 @@ export function shownTitle(title: string): string {
 }
 
 /**
+ * `text` as pytest writes it in a parametrize id, every character past ASCII escaped (`Müller` → `M\\xfcller`, `日本` →
+ * `\\u65e5\\u672c`; Python's unicode_escape, shownTitle's inverse): what a search for the name shown also looks for.
+ * Null when nothing in it would be escaped.
+ */
+export function pytestEscaped(text: string): string | null {
+  if (![...text].some(ch => ch.codePointAt(0)! > 0x7f)) return null
+  let out = ''
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!
+    const hex = (digits: number) => cp.toString(16).padStart(digits, '0')
+    out += cp < 0x80 ? ch : cp < 0x100 ? `\\x${hex(2)}` : cp < 0x10000 ? `\\u${hex(4)}` : `\\U${hex(8)}`
+  }
+  return out
+}
+
+/**
  * The class a test's last suite names, when it names one: its package (`com.example.api`, '' in the default package)
  * and its classes outermost first (`['FooTest', 'Inner']`). A bare name (`Checkout`, a describe block as easily) is a
  * class only beside a method-like title.

@@ -4,6 +4,7 @@ import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
 import { runNumberOf, type SearchStatus } from '#shared/search'
+import { pytestEscaped } from '#shared/test-names'
 import type { Page } from '#shared/types/reads'
 import type { SearchClusterHit, SearchResults, SearchRunHit, SearchTestHit } from '#shared/types/search'
 import { decodeCursor, listOf, toPage } from './pagination'
@@ -21,9 +22,14 @@ const { testCases, failureClusters, clusterTestCases, projects, testResults, run
  */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`
 
-/** The test's indexed text holds `text`. */
+/**
+ * The test's indexed text holds `text`, or holds it as pytest escapes it in a parametrize id (pytestEscaped): the list
+ * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it.
+ */
 export function testTextMatches(text: string): SQL {
-  return sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${likePattern(text)}`
+  const holds = (t: string) => sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${likePattern(t)}`
+  const escaped = pytestEscaped(text)
+  return escaped ? sql`(${holds(text)} or ${holds(escaped)})` : holds(text)
 }
 
 /** The cluster's indexed error text holds `text`. */

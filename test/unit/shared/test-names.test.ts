@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { byTestName, jvmClassOf, namedApart, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { byTestName, jvmClassOf, namedApart, pytestEscaped, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
 
 describe('testName', () => {
   it.each([
@@ -140,5 +140,20 @@ describe('byTestName', () => {
       'pytest › tests.test_x: test_greet[日本]',
     ])
     expect(byTestName(tests[0]!, { ...tests[0]! })).toBe(0)
+  })
+})
+
+describe('pytestEscaped', () => {
+  it.each([
+    ['Müller', 'M\\xfcller'],
+    ['日本', '\\u65e5\\u672c'],
+    ['😀 ok', '\\U0001f600 ok'],
+    ['plain ascii', null],
+  ])('%s → %s, as pytest writes it', (text, escaped) => {
+    expect(pytestEscaped(text)).toBe(escaped)
+  })
+
+  it('is what shownTitle reads back', () => {
+    for (const id of ['Müller', '日本', '😀', 'a b ü']) expect(shownTitle(`test_greet[${pytestEscaped(id)}]`)).toBe(`test_greet[${id}]`)
   })
 })
