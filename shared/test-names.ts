@@ -166,8 +166,8 @@ export function testPlace(t: NamedTest & { file: string | null }): string | null
  * locale's, so every server orders alike.
  */
 export function byTestName(a: NamedTest, b: NamedTest): number {
-  const keys = (t: NamedTest) => [testName(t).toLowerCase(), testFullName(t)]
-  const [x, y] = [keys(a), keys(b)]
-  const i = x.findIndex((k, n) => k !== y[n])
-  return i < 0 ? 0 : x[i]! < y[i]! ? -1 : 1
+  return byCodePoint(testName(a).toLowerCase(), testName(b).toLowerCase()) || byCodePoint(testFullName(a), testFullName(b))
 }
+
+/** Two texts in code point order (UTF-16 units, as `<` compares them), not a locale's: every server orders alike. */
+export const byCodePoint = (x: string, y: string): number => x < y ? -1 : x > y ? 1 : 0

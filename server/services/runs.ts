@@ -5,7 +5,7 @@ import type { JobShards, ShardsIn } from '#shared/types/ingest'
 import type { FailedResultView, FailureGroupTest, FailureGroupView, Page, ResultView, RunDetail, RunsPage, RunSummary, RunTrends, UploadView } from '#shared/types/reads'
 import { executeKept, runKept, slot, type Has } from '../db/kept'
 import { rowsOf } from '../db/sql'
-import { byTestName } from '#shared/test-names'
+import { byCodePoint, byTestName } from '#shared/test-names'
 import { badRequest, notFound } from '../utils/errors'
 import { decodeCursor, listOf, toPage } from './pagination'
 import { requireProject } from './projects'
@@ -363,7 +363,6 @@ function failureGroupsQuery(runId: SQL, visible: SQL): SQL {
 
 /** Where a listed test stands in its group: new failures, then known ones, then passes on retry (the rank's order). */
 const standing = (t: FailureGroupTest) => t.flaky ? 2 : t.knownFailure ? 1 : 0
-const byText = (x: string, y: string) => x < y ? -1 : x > y ? 1 : 0
 
 /**
  * A group's listed tests in the order they are read (the run page, the receipt and CLI comment, get_run): by standing,
@@ -371,7 +370,7 @@ const byText = (x: string, y: string) => x < y ? -1 : x > y ? 1 : 0
  * variants in turn.
  */
 const listedOrder = (a: FailureGroupTest, b: FailureGroupTest) => standing(a) - standing(b) || byTestName(a, b)
-  || byText(a.variant ?? '', b.variant ?? '') || byText(a.resultId, b.resultId)
+  || byCodePoint(a.variant ?? '', b.variant ?? '') || byCodePoint(a.resultId, b.resultId)
 
 /** failureGroups' rows of the run `runId`, grouped. */
 function toFailureGroups(rows: GroupRow[], runId: string): FailureGroupView[] {
