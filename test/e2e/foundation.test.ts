@@ -1,3 +1,4 @@
+import { get } from 'node:http'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +79,15 @@ describe('health', () => {
     expect(res.status).toBe(200)
     const html = await res.text()
     expect(html).toContain('Proofdeck')
+  })
+
+  // a client reusing a connection the server closed at Node's 5 s failed with "socket hang up" (a browser test in CI)
+  it('keeps an idle connection open 65 s, longer than a load balancer or client keeps it', async () => {
+    const header = await new Promise<string | undefined>((done, fail) => get(`${server.url}/api/health`, (res) => {
+      res.resume()
+      done(res.headers['keep-alive'] as string | undefined)
+    }).on('error', fail))
+    expect(header).toBe('timeout=65')
   })
 })
 
