@@ -91,18 +91,22 @@ class HttpError extends Error {
 }
 
 /**
- * The hidden line that says which state of which run a comment shows: the run, its number and how many uploads it had
- * then. Shards finish in any order, and their comments can reach GitHub in another: an update never replaces a later
- * state of the same run (shard 3's "3 of 4" after shard 4's "4 of 4" would stay for good), nor a later run's (an older
- * push's last shard turned the newer push's red comment green).
+ * The hidden line that says which state of which run a comment shows: the run, its number, how many uploads it had
+ * then, and its project. Shards finish in any order, and their comments can reach GitHub in another: an update never
+ * replaces a later state of the same run (shard 3's "3 of 4" after shard 4's "4 of 4" would stay for good), nor a later
+ * run's (an older push's last shard turned the newer push's red comment green). Numbers are compared within one
+ * project: a project deleted and made again under its slug numbers its runs from 1, and its #1 had been refused for
+ * good by the comment of the old project's #57. Servers before the project's id leave it out.
  */
-const stateMarker = receipt => `<!-- proofdeck-state:${receipt.runId}:${receipt.runNumber}:${receipt.merged.shards} -->`
+const stateMarker = receipt =>
+  `<!-- proofdeck-state:${receipt.runId}:${receipt.runNumber}:${receipt.merged.shards}${receipt.projectId ? `:${receipt.projectId}` : ''} -->`
 
-/** Whether a comment's body shows a later run, or a later state of the receipt's run, than the receipt does. */
+/** Whether a comment's body shows a later run of the receipt's project, or a later state of its run, than it does. */
 function showsLaterState(body, receipt) {
-  const m = /<!-- proofdeck-state:([^:\s]+):(\d+):(\d+) -->/.exec(body)
+  const m = /<!-- proofdeck-state:([^:\s]+):(\d+):(\d+)(?::([^:\s]+))? -->/.exec(body)
   if (!m) return false
-  return m[1] === receipt.runId ? Number(m[3]) > receipt.merged.shards : Number(m[2]) > receipt.runNumber
+  if (m[1] === receipt.runId) return Number(m[3]) > receipt.merged.shards
+  return (!m[4] || !receipt.projectId || m[4] === receipt.projectId) && Number(m[2]) > receipt.runNumber
 }
 
 /** The comments carrying each marker ({id, body}), oldest (lowest id) first, from one read of every page of the list. */

@@ -481,6 +481,7 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     runNumber: run.number!,
     url: `${baseUrl}${links.run(run.id)}`,
     project,
+    projectId: run.projectId,
     status: stored.status,
     branch: run.branch,
     commit: run.commitSha,

@@ -27,6 +27,8 @@ export interface IngestReceipt {
   runNumber: number
   url: string
   project: string
+  /** The project's id: a project deleted and made again under its slug is another one, its run numbers anew. */
+  projectId: string
   status: RunStatus
   branch: string | null
   commit: string | null

@@ -168,7 +168,9 @@ describe('pull/merge request comments', () => {
     // the job summary is the same report
     const runId = first.stdout.match(/\/runs\/([0-9a-f-]{36})/)![1]
     const runNumber = first.stdout.match(/: run #(\d+) /)![1]
-    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}<!-- proofdeck-state:${runId}:${runNumber}:1 -->`).toBe(body)
+    const projectId = body.match(/:1:([0-9a-f-]{36}) -->$/)?.[1]
+    expect(projectId).toBeDefined()
+    expect(`<!-- proofdeck:pr-web:test -->\n${readFileSync(jobSummary, 'utf8')}<!-- proofdeck-state:${runId}:${runNumber}:1:${projectId} -->`).toBe(body)
     expect(body).toContain('| 8 | 2 | 6 | 0 | 0 | 1 |')
     expect(body).toContain('Failed tests: **3 new** · 2 already failing or flaky on `main` · 1 quarantined')
     expect(body).toMatch(
@@ -244,12 +246,12 @@ describe('pull/merge request comments', () => {
     expect(two.stderr).toContain('updated the comment on pull request #7')
     const done = mine()[0]!.body
     expect(done).toMatch(/^<!-- proofdeck:pr-shards:shards -->\n### ✅ Proofdeck: pr-shards #\d+ passed\n/)
-    expect(done).toMatch(/\n<!-- proofdeck-state:[0-9a-f-]{36}:\d+:2 -->$/)
+    expect(done).toMatch(/\n<!-- proofdeck-state:[0-9a-f-]{36}:\d+:2:[0-9a-f-]{36} -->$/)
 
     // shard 1's comment reaching GitHub after shard 2's (as a slower runner's would): the comment shows a later
     // state of the run, so it is left as it is; a retry of shard 1 answers with the run as it is now, and may write
     const patches = written(github, 'PATCH').length
-    mine()[0]!.body = done.replace(/:2 -->$/, ':3 -->')
+    mine()[0]!.body = done.replace(/:2(:[0-9a-f-]{36}) -->$/, ':3$1 -->')
     const late = await cli(report('shard-1.xml', { 'cart shows items': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
     expect(late.stderr).toContain('left the comment on pull request #7 as it is: a later upload (of this run, or a later run) already updated it')
     expect(written(github, 'PATCH')).toHaveLength(patches)
@@ -266,6 +268,21 @@ describe('pull/merge request comments', () => {
     const older = await cli(report('shard-1b.xml', { 'cart shows items': '', 'cart is empty': '' }), shardEnv, '--shard', '1/2', '--project', 'pr-shards')
     expect(older.stderr).toContain('left the comment on pull request #7 as it is')
     expect(mine()[0]!.body).toBe(red)
+  })
+
+  it('a project deleted and made again under its slug numbers its runs anew, and its #1 updates the comment of the old one\'s #2', async () => {
+    const env = (run: string) => ({ ...ghEnv(run), GITHUB_JOB: 'again' })
+    const mine = () => github.notes.filter(n => n.body.includes('<!-- proofdeck:pr-again:again -->'))
+    for (const run of ['301', '302']) expect((await cli(report('again.xml', { 'cart shows items': '' }), env(run), '--project', 'pr-again')).code).toBe(0)
+    expect(mine()[0]!.body).toMatch(/^<!-- proofdeck:pr-again:again -->\n### ✅ Proofdeck: pr-again #2 passed\n/)
+    const gone = await fetch(`${server.url}/api/projects/pr-again`, {
+      method: 'DELETE', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ confirm: 'pr-again' }),
+    })
+    expect(gone.status, await gone.text()).toBe(204)
+    const anew = await cli(report('again.xml', { 'cart shows items': TIMEOUT }), env('303'), '--project', 'pr-again')
+    expect(anew.stderr).toContain('updated the comment on pull request #7')
+    expect(mine()).toHaveLength(1)
+    expect(mine()[0]!.body).toMatch(/^<!-- proofdeck:pr-again:again -->\n### ❌ Proofdeck: pr-again #1 failed/)
   })
 
   it('makes and then updates one GitLab merge request note; --no-comment and PROOFDECK_COMMENT=0 call nobody; a 403 is one warning and exit 0', async () => {

@@ -161,7 +161,7 @@ describe('localReportStart', () => {
 })
 
 const receipt: IngestReceipt = {
-  runId: 'r1', runNumber: 1, url: 'https://pd.example/runs/r1', project: 'web', status: 'failed', branch: 'main', commit: SHA, runKey: 'k',
+  runId: 'r1', runNumber: 1, url: 'https://pd.example/runs/r1', project: 'web', projectId: 'p1', status: 'failed', branch: 'main', commit: SHA, runKey: 'k',
   counts: { tests: 12, passed: 9, failed: 2, errored: 0, skipped: 1, flaky: 1 }, format: 'junit',
   files: [{ name: 'junit.xml', format: 'junit', results: 12, status: 'ingested' }], merged: { shards: 1, duplicates: [] },
   rejected: [{ item: 'junit.xml: a test', reason: 'it has no name' }], errors: [],

@@ -8,7 +8,7 @@ const SHA = 'c'.repeat(40)
 
 function receipt(over: Partial<IngestReceipt> = {}): IngestReceipt {
   return {
-    runId: 'r1', runNumber: 1, url: `${BASE}/runs/r1`, project: 'web', status: 'passed', branch: 'feat/pay', commit: SHA, runKey: 'k',
+    runId: 'r1', runNumber: 1, url: `${BASE}/runs/r1`, project: 'web', projectId: 'p1', status: 'passed', branch: 'feat/pay', commit: SHA, runKey: 'k',
     counts: { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }, format: 'junit', files: [],
     merged: { shards: 1, duplicates: [] }, rejected: [], errors: [], newClusters: [], newlyFlaky: [],
     failures: { blocking: [], quarantined: [], counts: { blocking: 0, quarantined: 0 } },
