@@ -276,7 +276,7 @@ describe('pull/merge request comments', () => {
     for (const run of ['301', '302']) expect((await cli(report('again.xml', { 'cart shows items': '' }), env(run), '--project', 'pr-again')).code).toBe(0)
     expect(mine()[0]!.body).toMatch(/^<!-- proofdeck:pr-again:again -->\n### ✅ Proofdeck: pr-again #2 passed\n/)
     const gone = await fetch(`${server.url}/api/projects/pr-again`, {
-      method: 'DELETE', headers: { cookie, origin: server.url, 'content-type': 'application/json' }, body: JSON.stringify({ confirm: 'pr-again' }),
+      method: 'DELETE', headers: { cookie, 'origin': server.url, 'content-type': 'application/json' }, body: JSON.stringify({ confirm: 'pr-again' }),
     })
     expect(gone.status, await gone.text()).toBe(204)
     const anew = await cli(report('again.xml', { 'cart shows items': TIMEOUT }), env('303'), '--project', 'pr-again')
