@@ -357,6 +357,33 @@ function windowFailures(window: FlakyObservation[], labelWindow: FlakyObservatio
 }
 
 /**
+ * The branch a flaky label names: one whose own results show the flake as the label reads it (a pass on retry there, a
+ * commit that failed and passed there, or `minIndirect` flip failures there), the label's branch when it is one, else
+ * the one with the newest evidence. A failure of a commit that passed only on another branch, or one flip, is no flake
+ * of its branch: a test that passed on retry on a pull request and failed for good on main (merged there, or failed
+ * once where main's job has no retries) is flaky on the pull request's branch, not on main, where its next failure on
+ * any pull request would read "already failing or flaky" (known). When no branch shows it alone, the label's branch if
+ * it holds evidence, else the newest evidence's. `window` is newest first; `flipsOn` counts flips into `add`.
+ */
+function flakeBranch(
+  window: FlakyObservation[], evidence: Map<string, FlakyEvidenceItem>, labelBranch: string | null, minIndirect: number,
+  flipsOn: (add: AddEvidence) => void,
+): string | null {
+  const branches = [...new Set(window.filter(o => evidence.has(o.resultId)).map(o => o.branch))]
+  const showsFlake = (branch: string | null) => {
+    const own = window.filter(o => o.branch === branch)
+    const found = new Set<string>()
+    const add: AddEvidence = o => o.branch === branch && !found.has(o.resultId) && !!found.add(o.resultId)
+    if (countRetryPasses(own, add) + countMixedCommits(own, add) > 0) return true
+    flipsOn(add)
+    return found.size >= minIndirect
+  }
+  const showing = branches.filter(showsFlake)
+  if (showing.includes(labelBranch)) return labelBranch
+  return showing[0] ?? (branches.includes(labelBranch) ? labelBranch : branches[0] ?? labelBranch)
+}
+
+/**
  * Flakiness of one test case from its results (any order). Three kinds of evidence, each pointing at a result, read
  * from the newest `window` results on every branch: a pass on retry inside one run; a failure on a commit where the
  * same test also passed; a short burst of failures on a branch that passes again (a flip). Failure streaks of
@@ -399,11 +426,9 @@ export function assessFlakiness(
   const decided = decideLabel(counted, { n, k, retryPasses, flips, mixedCommits }, retryPasses + mixedCommits, options, context)
 
   const items = [...evidence.values()].sort((a, b) => b.at.localeCompare(a.at) || b.resultId.localeCompare(a.resultId))
-  // a flaky label is where its evidence is: a test that flaked only on a feature branch is flaky there, not on the
-  // default branch, where its next failure on any pull request would read "already failing or flaky" (known)
-  const evidenceOn = new Map(window.filter(o => evidence.has(o.resultId)).map(o => [o.resultId, o.branch]))
-  const branch = decided.label === 'flaky' && items[0] && ![...evidenceOn.values()].includes(decided.branch)
-    ? evidenceOn.get(items[0].resultId) ?? decided.branch
+  const branch = decided.label === 'flaky'
+    ? flakeBranch(window, evidence, decided.branch, options.minIndirectEvidence,
+        add => countFlips(byBranchOldestFirst(window), options.brokenStreak, add, context.defaultBranch, olderOf))
     : decided.branch
   return {
     score: n ? Math.round((k / n) * 1000) / 1000 : 0,

@@ -8,7 +8,7 @@ import { createKey, login, upload } from './client'
  * passes on retry with its own error while an infrastructure outage crashed it last. The window is 5 results, so
  * main's streak outgrows it and failingSince must come from before the window.
  */
-type Outcome = 'pass' | 'fail' | 'retry' | 'infra' | 'skip'
+type Outcome = 'pass' | 'fail' | 'retry' | 'refail' | 'infra' | 'skip'
 const FILLERS = Array.from({ length: 8 }, (_, i) => `filler ${i}`)
 const OWN_ERROR = 'expected status 200 but got 503 from /orders'
 
@@ -18,6 +18,8 @@ function junit(outcomes: Record<string, Outcome>): string {
     if (o === 'pass') return `${open}</testcase>`
     if (o === 'skip') return `${open}<skipped message="disabled"/></testcase>`
     if (o === 'retry') return `${open}<flakyFailure message="${OWN_ERROR}" type="AssertionError">at Suite.orders(Suite.java:12)</flakyFailure></testcase>`
+    // failed, and failed its rerun too (Surefire's rerunFailure): failed for good
+    if (o === 'refail') return `${open}<failure message="expected 3 items but found 0" type="AssertionError">at Suite.cart(Suite.java:40)</failure><rerunFailure message="expected 3 items but found 0" type="AssertionError">at Suite.cart(Suite.java:40)</rerunFailure></testcase>`
     if (o === 'infra') return `${open}<error message="Connection to db:5432 refused" type="PSQLException">PSQLException: Connection to db:5432 refused</error></testcase>`
     return `${open}<failure message="expected 3 items but found 0" type="AssertionError">at Suite.cart(Suite.java:40)</failure></testcase>`
   })
@@ -207,6 +209,28 @@ describe('flaky labels, reasons and failing since', () => {
     // one failure, said once: not also "1 short failure burst" (it was counted in both)
     expect(mixed).toMatchObject({ label: 'flaky', mixedCommits: 1, flips: 0, reason: 'failed and passed on the same commit once' })
     expect(mixed.evidence).toMatchObject([{ runId: rerun.failed, kind: 'same-commit-mixed' }])
+  })
+
+  it('names the branch a flake was seen on, not main where the test failed for good, in the flaky list and list_flaky_tests', async () => {
+    // a pull request's run fails `pay` and passes it on retry; main then fails it for good: the pull request merged
+    // fast-forward (main runs its very commit) and failed pay and its rerun, or main's job has no retries and failed
+    // it once, the next commit passing. Either way main's own results are no flake (one isolated failure is not)
+    const send = async (project: string, hour: number, branch: string, pay: Outcome, sha: string) =>
+      sendTo(project, `${project}-${hour}`, { ...Object.fromEntries(FILLERS.map(f => [f, 'pass' as const])), pay },
+        { day: 8, hour, branch, commit: commit(sha), file: 'TEST-pay.xml' })
+    const cases: [string, [string, Outcome, string][]][] = [
+      ['merged-flake', [['feat/pay', 'retry', 'feat-9'], ['main', 'refail', 'feat-9'], ['main', 'pass', 'main-10']]],
+      ['no-retry-main', [['feat/pay', 'retry', 'feat-9'], ['main', 'fail', 'main-9'], ['main', 'pass', 'main-10']]],
+    ]
+    for (const [project, last] of cases) {
+      for (let n = 1; n <= 5; n++) await send(project, n, 'main', 'pass', `main-${n}`)
+      for (const [i, [branch, outcome, sha]] of last.entries()) await send(project, 6 + i, branch, outcome, sha)
+      const listed = (await rest(`/api/projects/${project}/flaky-tests`)).items as any[]
+      expect(listed.map(t => [t.title, t.label, t.branch]), project).toEqual([['pay', 'flaky', 'feat/pay']])
+      const tool = await mcp('list_flaky_tests', { projectSlug: project })
+      expect(tool.items.map((t: any) => [t.title, t.branch]), project).toEqual([['pay', 'feat/pay']])
+      expect(tool.items[0].reason).toBe(listed[0].reason)
+    }
   })
 
   it('rescores the whole run when a shard turns it into an outage or out of one', async () => {

@@ -139,13 +139,23 @@ describe('assessFlakiness', () => {
     expect([assessFlakiness(once).label, assessFlakiness(once).flips]).toEqual(['flaky', 1])
   })
 
-  it('is flaky where its evidence is: a flake seen only on a feature branch labels the test flaky there, not on main', () => {
-    const main = history('PPPPPPPPPP', 'main')
-    const branch = history('PPR', 'feat/c', 20)
-    const a = assessFlakiness([...main, ...branch], undefined, { defaultBranch: 'main', complete: true })
-    expect([a.label, a.branch]).toEqual(['flaky', 'feat/c'])
-    const onMain = assessFlakiness([...history('PPPPRPPPPP', 'main'), ...branch], undefined, { defaultBranch: 'main', complete: true })
-    expect([onMain.label, onMain.branch]).toEqual(['flaky', 'main'])
+  // the pull request feat/c passes the test on retry in its third run (commit feat/c-3); main's runs come before it,
+  // and `merged` appends main's run of that very commit (a fast-forward merge) failing both tries
+  const merged = (o: FlakyObservation) => ({ ...o, resultId: 'r0099', runId: 'run99', commit: 'feat/c-3', at: new Date(Date.UTC(2026, 0, 3)), attempts: 2 })
+  it.each([
+    // [main, feat/c, the flaky label's branch, why]
+    ['PPPPPPPPPP', 'PPR', 'feat/c', 'a flake seen only on a feature branch is flaky there'],
+    ['PPPPRPPPPP', 'PPR', 'main', 'a pass on retry on main too: main shows it'],
+    ['PPPPF=PPPPP', 'PPR', 'main', 'main failed and passed on one commit: main shows it'],
+    ['PPFPPPFPPP', 'PPR', 'main', 'two flips on main: main shows it'],
+    ['PPPPFPPPPP', 'PPR', 'feat/c', 'one failure on main (no retries there) that passed next is not a flake of main'],
+    ['PPPPPPPPPF+', 'PPR', 'feat/c', 'main failed for good on the merged commit the pull request flaked on'],
+    ['PPPPFPPPPP', 'PPFP', 'main', 'one flip on each: no branch shows it alone, so the default branch, which holds evidence'],
+  ])('labels %s on main and %s on feat/c flaky on %s: %s', (mainSpec, featSpec, branch) => {
+    const main = history(mainSpec.replace('+', ''), 'main')
+    const obs = [...mainSpec.endsWith('+') ? [...main.slice(0, -1), merged(main.at(-1)!)] : main, ...history(featSpec, 'feat/c', 20)]
+    const a = assessFlakiness(obs, undefined, { defaultBranch: 'main', complete: true })
+    expect([a.label, a.branch]).toEqual(['flaky', branch])
   })
 
   it('counts flips per branch: a broken feature branch interleaved with a green main is not a flake', () => {
