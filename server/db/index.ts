@@ -22,6 +22,11 @@ export interface DbHandle {
   /** Called with any error a query threw: a lost connection recycles the pool. */
   noteError: (err: unknown) => void
   close: () => Promise<void>
+  /**
+   * Runs `work` while this process holds the database's migration lock (Postgres: an advisory lock on a connection of
+   * its own), so instances started together migrate one after the other. The embedded database is one process.
+   */
+  migrating?: <T>(work: () => Promise<T>) => Promise<T>
 }
 
 /** Hides the password of a connection string so it can be printed. */
@@ -199,6 +204,18 @@ async function openPostgres(url: string, size: number): Promise<DbHandle> {
     ping: async () => void await track(keeper.current(), keeper.current().client`select 1`),
     noteError: keeper.noteError,
     close: keeper.close,
+    migrating: async (work) => {
+      // a connection of its own, not the pool's (a pool of one would wait on itself); the lock is its session's, so
+      // ending it, or a crash or kill, lets the next instance go on
+      const own = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 } as Parameters<typeof postgres>[1])
+      try {
+        await own`select pg_advisory_lock(hashtextextended('proofdeck migrations', 0))`
+        return await work()
+      }
+      finally {
+        await own.end({ timeout: 5 }).catch(() => {})
+      }
+    },
   }
 }
 
@@ -264,11 +281,13 @@ let handle: Promise<DbHandle> | undefined
 export function useDbHandle(): Promise<DbHandle> {
   handle ??= open().then(async (h) => {
     try {
-      await applyMigrations(h.db)
+      await (h.migrating ?? (work => work()))(() => applyMigrations(h.db))
     }
     catch (err) {
       await h.close().catch(() => {})
-      throw new Error(`database migration failed: ${(err as Error).message}`)
+      // drizzle's "Failed query: …" says which statement; Postgres's reason is its cause
+      const cause = (err as Error).cause as Error | undefined
+      throw new Error(`database migration failed: ${(err as Error).message}${cause?.message ? ` (${cause.message})` : ''}`)
     }
     return h
   })
