@@ -48,12 +48,9 @@ export default defineNitroPlugin((nitroApp) => {
       if (token) console.info(`[proofdeck] no account yet: open ${origin}/setup?token=${token} to create the first admin`)
     }).catch(() => {})
   })
-  // In the background: a large history takes a while and the server serves meanwhile.
-  useDbHandle().then(async () => {
-    const started = Date.now()
-    const n = await reclusterStaleFingerprints()
-    if (n) console.info(`[proofdeck] re-clustered the failures of ${n} cluster(s) after a fingerprint algorithm change in ${Date.now() - started} ms`)
-  }).catch((err: Error) => console.error(`[proofdeck] re-clustering failed: ${err.message}`))
+  // In the background: a large history takes a while and the server serves meanwhile (uploads wait for it). Called
+  // now, not once the database is open, so that no upload can start before it.
+  reclusterStaleFingerprints().catch((err: Error) => console.error(`[proofdeck] re-clustering failed: ${err.message}`))
     .then(() => diagnoseStaleClusters({ queue: true }))
     .then((queued) => {
       if (queued) console.info(`[proofdeck] queued the diagnosis of ${queued} cluster(s) whose diagnosis was missing or behind`)

@@ -356,19 +356,41 @@ interface StaleResult {
   suite_path: string[]
 }
 
+/** The re-clustering this process is running, if any (settled otherwise). */
+let reclustering: Promise<unknown> = Promise.resolve()
+
+/**
+ * Until the re-clustering this process runs is done: an upload waits for it before it stores anything. A failure
+ * matched before its cluster was re-keyed found no cluster of the new algorithm's key and made one, which the
+ * re-clustering then took the old cluster into: its status and notes were lost, and the receipt and webhooks called
+ * a known cause new (a review: uploads sent as the upgraded server said healthy).
+ */
+export const untilReclustered = (): Promise<unknown> => reclustering
+
 /**
  * After a fingerprint algorithm change, re-fingerprints the failures (and retry passes) of clusters made by an
  * older version. A
  * cluster keeps its id, status and notes when its failures still agree on one fingerprint (the old one becomes
  * an alias); failures that now belong elsewhere move to the matching cluster, created if needed; a cluster left
- * empty is folded into where most of its failures went. Returns how many clusters were re-examined.
+ * empty is folded into where most of its failures went. Returns how many clusters were re-examined. Uploads wait
+ * for it (untilReclustered).
  */
-export async function reclusterStaleFingerprints(): Promise<number> {
+export function reclusterStaleFingerprints(): Promise<number> {
+  const run = recluster()
+  reclustering = run.catch(() => {})
+  return run
+}
+
+async function recluster(): Promise<number> {
   const db = await useDb()
   const stale = await db.select({ id: failureClusters.id, projectId: failureClusters.projectId }).from(failureClusters)
     .where(and(lt(failureClusters.fingerprintVersion, FINGERPRINT_VERSION), isNull(failureClusters.mergedIntoId)))
+  if (!stale.length) return 0
+  const started = Date.now()
+  console.info(`[proofdeck] re-clustering the failures of ${stale.length} cluster(s) after a fingerprint algorithm change; uploads wait for it`)
   // One transaction per cluster: a long history re-clusters in small steps while the server serves.
   for (const { id } of stale) await db.transaction(tx => reclusterOne(tx, id))
+  console.info(`[proofdeck] re-clustered the failures of ${stale.length} cluster(s) after a fingerprint algorithm change in ${Date.now() - started} ms`)
   return stale.length
 }
 

@@ -15,7 +15,7 @@ import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
 import { ParserExhausted, TooManyResults, withParsers, type PackedReport } from '../utils/parser'
 import { forgetVerifiedKeys } from './api-keys'
 import { stageAttachments, storeAttachments, type UploadedAttachment } from './attachments'
-import { markInfrastructureClusters, rollUpClusterRun } from './clustering'
+import { markInfrastructureClusters, rollUpClusterRun, untilReclustered } from './clustering'
 import { diagnoseClusters } from './diagnoses'
 import { refreshFlakiness } from './flakiness'
 import { ensureMonthPartitions } from './partitions'
@@ -103,6 +103,7 @@ export async function ingestRun(
   const staged = await stageAttachments(uploaded)
   stepDone('prepare')
   const db = await useDb()
+  await untilReclustered()
   let touchedClusters: string[] = []
   let deliveries: string[] = []
   /** The project whose day rollups this upload leaves owing (services/test-rollups.ts), if it stored results. */
