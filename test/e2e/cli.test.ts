@@ -75,6 +75,40 @@ describe('proofdeck CLI against the built server', () => {
     expect(rerun.rejected).toEqual([])
   })
 
+  it('a shard whose report is byte-identical to another shard\'s (vitest with more shards than files) is that shard, not a retry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-same-'))
+    const report = (name: string, xml: string) => {
+      writeFileSync(join(dir, name), xml)
+      return join(dir, name)
+    }
+    // what vitest writes for a shard that got no test file: the same bytes for shard 1/2 and 2/2
+    const empty = report('vitest-junit.xml', '<?xml version="1.0" encoding="UTF-8" ?>\n<testsuites name="vitest tests" tests="0" failures="0" errors="0" time="0">\n</testsuites>\n')
+    const upload = async (project: string, file: string, ...more: string[]) => {
+      const { stdout } = await run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', project, '--json', ...more],
+        { env: { ...env, GITHUB_RUN_ID: '1009', GITHUB_JOB: 'test', GITHUB_RUN_ATTEMPT: '1' } })
+      return JSON.parse(stdout)
+    }
+    const first = await upload('cli-same', empty, '--shard', '1/2')
+    expect(first.shards).toMatchObject({ received: 1, missing: ['test 2/2'] })
+    const second = await upload('cli-same', empty, '--shard', '2/2')
+    expect(second).toMatchObject({ runId: first.runId, files: [{ status: 'ingested' }], merged: { shards: 2 }, shards: { expected: 2, received: 2, missing: [] } })
+    const read = await (await fetch(`${server.url}/api/runs/${first.runId}`, { headers: { cookie } })).json() as any
+    expect(read.shards).toMatchObject({ expected: 2, received: 2, missing: [] })
+    // a true retry of shard 2 (the same shard, the same bytes) stays a duplicate: nothing new, one run
+    const retry = await upload('cli-same', empty, '--shard', '2/2')
+    expect(retry).toMatchObject({ runId: first.runId, files: [{ status: 'duplicate' }], merged: { shards: 2 } })
+    // the same file from another job of the run key is that job's shard
+    const lint = await upload('cli-same', empty, '--shard', '1/1', '--job', 'lint')
+    expect(lint).toMatchObject({ files: [{ status: 'ingested' }], merged: { shards: 3 }, shards: { expected: 3, received: 3, missing: [] } })
+    // identical non-empty shards: the same tests reported twice are one result each, a failure in either fails it
+    const two = report('two.xml', '<testsuite name="s"><testcase classname="s" name="adds" file="s.spec.ts" time="0.1"/><testcase classname="s" name="rounds" file="s.spec.ts" time="0.1"><failure message="off by one">off by one</failure></testcase></testsuite>')
+    await upload('cli-same-tests', two, '--shard', '1/2')
+    const both = await upload('cli-same-tests', two, '--shard', '2/2')
+    expect(both).toMatchObject({ status: 'failed', counts: { tests: 2, passed: 1, failed: 1, flaky: 0 }, shards: { received: 2, missing: [] } })
+    const runs = await (await fetch(`${server.url}/api/projects/cli-same/runs`, { headers: { cookie } })).json() as { items: unknown[] }
+    expect(runs.items).toHaveLength(1)
+  })
+
   it('--fail-on-blocking judges a shard by its own tests: the shard that failed exits 1, a green shard of the same run 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-verdict-'))
     const shard = (name: string, failed: boolean) => {
