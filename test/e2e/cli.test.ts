@@ -109,6 +109,42 @@ describe('proofdeck CLI against the built server', () => {
     expect(runs.items).toHaveLength(1)
   })
 
+  it('a job re-run that fails a test the first attempt passed: the run fails, and the test failed and passed on one commit (flaky)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-pass-fail-'))
+    const attempt = (n: number, failed: boolean) => {
+      const file = join(dir, `attempt-${n}.xml`)
+      writeFileSync(file, `<testsuite name="pay"><testcase classname="pay" name="gateway responds" file="pay.spec.ts" time="0.${n}">${failed ? '<failure message="expected 200, received 503">expected 200, received 503</failure>' : ''}</testcase><testcase classname="pay" name="adds tax" file="pay.spec.ts" time="0.1"/></testsuite>`)
+      return file
+    }
+    const upload = async (project: string, file: string, n: number) => JSON.parse((await run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', project, '--json'],
+      { env: { ...env, GITHUB_RUN_ID: '1004', GITHUB_JOB: 'test', GITHUB_RUN_ATTEMPT: String(n) } })).stdout)
+    const { key: readKey } = await createKey(server, cookie, { scopes: ['read'] })
+    const getTestCase = async (testCaseId: string) => {
+      const res = await fetch(`${server.url}/mcp`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_test_case', arguments: { testCaseId } } }),
+      })
+      return JSON.parse(((await res.json()) as any).result.content[0].text)
+    }
+    // in either order: a pass then a failure is mixed evidence as a failure then a pass (a pass on retry) is
+    for (const [project, firstFails] of [['cli-pass-fail', false], ['cli-fail-pass', true]] as const) {
+      await upload(project, attempt(1, firstFails), 1)
+      const rerun = await upload(project, attempt(2, !firstFails), 2)
+      expect(rerun.status, project).toBe(firstFails ? 'passed' : 'failed')
+      expect(rerun.newlyFlaky.map((t: any) => t.name), project).toEqual(['gateway responds'])
+      const runRead = await (await fetch(`${server.url}/api/runs/${rerun.runId}?status=all`, { headers: { cookie } })).json() as any
+      const result = runRead.results.items.find((r: any) => r.title === 'gateway responds')
+      expect(result.attemptDetails.map((a: any) => a.status), project).toEqual(firstFails ? ['failed', 'passed'] : ['passed', 'failed'])
+      const page = await (await fetch(`${server.url}/api/test-cases/${result.testCaseId}`, { headers: { cookie } })).json() as any
+      const mcp = await getTestCase(result.testCaseId)
+      for (const seen of [page, mcp]) {
+        expect(seen, project).toMatchObject({ label: 'flaky', score: 1 })
+        expect(seen.evidence, project).toMatchObject([{ runId: rerun.runId, kind: firstFails ? 'retry-pass' : 'same-commit-mixed', attempts: 2 }])
+      }
+      expect([page.retryPasses, page.mixedCommits], project).toEqual(firstFails ? [1, 0] : [0, 1])
+    }
+  })
+
   it('--fail-on-blocking judges a shard by its own tests: the shard that failed exits 1, a green shard of the same run 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-verdict-'))
     const shard = (name: string, failed: boolean) => {
