@@ -11,6 +11,11 @@ export interface FlakyObservation {
   status: TestStatus
   /** Passed after at least one failed attempt in the same run. */
   flaky: boolean
+  /**
+   * Failed after the same run passed it in an earlier upload (a CI job re-run, another shard): the run both passed and
+   * failed it, so it is a mixed commit on its own, as a pass after a failure (`flaky`) is a pass on retry.
+   */
+  passedEarlier?: boolean
   attempts: number
   /**
    * The run failed wholesale (most of the suite, mostly with one outage cause; isInfrastructureRun), or the upload
@@ -162,14 +167,15 @@ function countRetryPasses(window: FlakyObservation[], add: AddEvidence): number 
 }
 
 /**
- * Commits on which the test both failed and passed in one CI job and environment (each failure there is evidence);
- * returns how many.
+ * Commits on which the test both failed and passed in one CI job and environment (each failure there is evidence), a
+ * run that passed it and then failed it (passedEarlier) among them, on its commit or, without one, in itself; returns
+ * how many.
  */
 function countMixedCommits(window: FlakyObservation[], add: AddEvidence): number {
-  const byCommit = groupsOf(window.filter(o => o.commit), o => `${o.commit}\u0000${o.line ?? ''}`)
+  const byCommit = groupsOf(window.filter(o => o.commit || o.passedEarlier), o => `${o.commit ?? o.runId}\u0000${o.line ?? ''}`)
   let mixedCommits = 0
   for (const list of byCommit.values()) {
-    if (list.some(o => failing(o.status)) && list.some(o => o.status === 'passed')) {
+    if (list.some(o => failing(o.status)) && list.some(o => o.status === 'passed' || o.passedEarlier)) {
       mixedCommits++
       for (const o of list) if (failing(o.status)) add(o, 'same-commit-mixed')
     }
@@ -242,7 +248,7 @@ function countFlips(
       if (streak.atEdge && olderOf(branch)) continue
       if (branch !== (defaultBranch ?? '') && inherited(streak.failures)) continue
       // a burst whose every failure also failed each of its retries failed alike every time: a short regression
-      if (streak.failures.every(o => o.attempts > 1)) continue
+      if (streak.failures.every(o => o.attempts > 1 && !o.passedEarlier)) continue
       if (onePerCommit(streak.failures, counted).filter(s => add(s, 'flip')).length) flips++
     }
   }

@@ -202,12 +202,12 @@ export async function withCurrentCount<T extends QuietView>(db: Db, t: T): Promi
 interface RunFacts { branch: string | null, commit: string | null, at: Date, infra: boolean, line: string }
 
 /**
- * A test's results as one text, newest first: `result run status flaky infra attempts` per result, comma-separated
- * (flaky and infra as 0 or 1). Text built by string_agg costs Postgres half what the same values cost as JSON, and the
+ * A test's results as one text, newest first, comma-separated: `result run status flaky infra passedEarlier attempts`
+ * (the flags as 0 or 1). Text built by string_agg costs Postgres half what the same values cost as JSON, and the
  * run's own columns (branch, commit, start, infra) are read once per run by `withRunFacts` rather than repeated on each
  * of up to 60 results per test.
  */
-const PACKED_RESULTS = sql`string_agg(concat_ws(' ', r.id, r.run_id, r.status, r.flaky::int, r.infra::int, r.attempt_count), ',' order by r.run_started_at desc, r.id desc)`
+const PACKED_RESULTS = sql`string_agg(concat_ws(' ', r.id, r.run_id, r.status, r.flaky::int, r.infra::int, r.passed_earlier::int, r.attempt_count), ',' order by r.run_started_at desc, r.id desc)`
 
 const UUID_CHARS = 36
 const NO_TIME = new Date(0)
@@ -228,7 +228,8 @@ function readResults(text: string | null): FlakyObservation[] {
     // the result's own outage mark (test_results.infra); withRunFacts adds its run's
     out.push({
       resultId: text.slice(at, run - 1), runId: text.slice(run, status - 1), status: text.slice(status, flaky - 1) as TestStatus,
-      flaky: text.charCodeAt(flaky) === 49 /* 1 */, infra: text.charCodeAt(flaky + 2) === 49, attempts: Number(text.slice(flaky + 4, end)),
+      flaky: text.charCodeAt(flaky) === 49 /* 1 */, infra: text.charCodeAt(flaky + 2) === 49,
+      passedEarlier: text.charCodeAt(flaky + 4) === 49, attempts: Number(text.slice(flaky + 6, end)),
       branch: null, commit: null, at: NO_TIME,
     })
     at = end + 1
@@ -273,7 +274,7 @@ async function loadHistory(tx: Tx, ids: string[], limit: number, runs: Map<strin
   const rows = rowsOf<CaseRow & { history: string | null }>(await tx.execute(sql`
       select tc.id, tc.flaky_label, tc.flaky_branch, tc.failing_since, tc.last_passed, p.default_branch,
         (select ${PACKED_RESULTS} from (
-          select id, run_id, status, flaky, infra, attempt_count, run_started_at from test_results
+          select id, run_id, status, flaky, infra, passed_earlier, attempt_count, run_started_at from test_results
           where test_case_id = tc.id and status <> 'skipped'
           order by run_started_at desc, id desc limit ${limit}
         ) r) as history
@@ -299,9 +300,9 @@ async function loadLabelBranch(tx: Tx, history: Map<string, CaseHistory>, window
   if (!wanted.length) return
   const rows = rowsOf<{ id: string, history: string | null }>(await tx.execute(sql`
       select c.id, (select ${PACKED_RESULTS} from (
-        select h.id, h.run_id, h.status, h.flaky, h.infra, h.attempt_count, h.run_started_at
+        select h.id, h.run_id, h.status, h.flaky, h.infra, h.passed_earlier, h.attempt_count, h.run_started_at
         from (
-          select id, run_id, status, flaky, infra, attempt_count, run_started_at from test_results
+          select id, run_id, status, flaky, infra, passed_earlier, attempt_count, run_started_at from test_results
           where test_case_id = c.id and status <> 'skipped' order by run_started_at desc, id desc limit ${window * BRANCH_SCAN}
         ) h join runs ru on ru.id = h.run_id
         where ru.branch is not distinct from c.branch and not ru.infra and not h.infra

@@ -112,12 +112,12 @@ export async function ingestRun(
   const outcome = await retryConflicts('upload', () => db.transaction(async (tx) => {
     const project = await resolveProject(tx, scope, meta.project, meta.defaultBranch ?? plan.values.branch ?? undefined)
     const { run, isNewRun } = await lockRun(tx, project.id, plan)
-    const fresh = await freshFiles(tx, run.id, plan.files)
+    const fresh = await freshFiles(tx, run.id, plan)
     stepDone('lock')
     const applied = fresh.length
       ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard, job: plan.job },
           [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
-      : await replayUpload(tx, run.id, plan.files, unlikeTheRun(plan, run))
+      : await replayUpload(tx, run.id, plan, unlikeTheRun(plan, run))
     touchedClusters = applied.touchedClusters
     const unnamed = await storeAttachments(tx, project.id, run.id, staged, { replay: !fresh.length })
     stepDone('files')
@@ -340,12 +340,24 @@ function unlikeTheRun(plan: RunPlan, run: RunRow): Notes['rejected'] {
   return notes
 }
 
-/** Files whose content this run does not hold yet, each content once. */
-async function freshFiles(tx: Tx, runId: string, parsed: ParsedFile[]): Promise<ParsedFile[]> {
+/**
+ * The rows of this run that hold these files as this upload's shard and job: a retry of the upload. The same content
+ * from another shard or job is that shard's (vitest with more shards than test files writes one empty report for
+ * several): counted a retry, the run waited for that shard for good.
+ */
+const sameUpload = (runId: string, { files, shard, job }: Pick<RunPlan, 'files' | 'shard' | 'job'>) => and(
+  eq(runUploads.runId, runId), inArray(runUploads.contentHash, files.map(f => f.hash)),
+  sql`${runUploads.shardIndex} is not distinct from ${shard?.index ?? null}::smallint`,
+  sql`${runUploads.shardTotal} is not distinct from ${shard?.total ?? null}::smallint`,
+  sql`${runUploads.job} is not distinct from ${job}::text`,
+)
+
+/** Files whose content this run does not hold yet from this upload's shard and job, each content once. */
+async function freshFiles(tx: Tx, runId: string, plan: RunPlan): Promise<ParsedFile[]> {
   const known = new Set((await tx.select({ hash: runUploads.contentHash }).from(runUploads)
-    .where(and(eq(runUploads.runId, runId), inArray(runUploads.contentHash, parsed.map(f => f.hash))))).map(r => r.hash))
+    .where(sameUpload(runId, plan))).map(r => r.hash))
   const seen = new Set<string>()
-  return parsed.filter(f => !known.has(f.hash) && !seen.has(f.hash) && seen.add(f.hash))
+  return plan.files.filter(f => !known.has(f.hash) && !seen.has(f.hash) && seen.add(f.hash))
 }
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
@@ -434,9 +446,8 @@ async function shardsNote(tx: Tx, runId: string, { shard, job }: UploadOf): Prom
 }
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */
-async function replayUpload(tx: Tx, runId: string, parsed: ParsedFile[], unlike: Notes['rejected']) {
-  const rows = await tx.select({ notes: runUploads.notes }).from(runUploads)
-    .where(and(eq(runUploads.runId, runId), inArray(runUploads.contentHash, parsed.map(f => f.hash))))
+async function replayUpload(tx: Tx, runId: string, plan: RunPlan, unlike: Notes['rejected']) {
+  const rows = await tx.select({ notes: runUploads.notes }).from(runUploads).where(sameUpload(runId, plan))
   const rejected = rows.flatMap(n => n.notes.rejected)
   // a retry that names another branch or commit than its run is told, as a new shard would be; the same retry as the
   // first sending (or one whose first sending was told the same) gets the same receipt

@@ -24,8 +24,17 @@ const { runs, testCases, testResults, testAttempts, resultProperties, projectRol
 type RunRow = typeof runs.$inferSelect
 /** Test case id by identity hash, for every test of the upload. */
 type CaseIds = Map<string, string>
-/** A result this run already stores (an earlier shard), with the cluster it counted in, if any, and its outage mark. */
-type StoredResult = ParsedResult & { id: string, clusterId: string | null, ciAttempt: number | null, infra: boolean }
+/**
+ * A result this run already stores (an earlier shard), with the cluster it counted in, if any, its outage mark and
+ * whether it failed after a pass of an earlier upload (passedEarlier).
+ */
+type StoredResult = ParsedResult & {
+  id: string
+  clusterId: string | null
+  ciAttempt: number | null
+  infra: boolean
+  passedEarlier: boolean
+}
 
 /** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
 const CHUNK = 1000
@@ -145,6 +154,7 @@ async function storeSlice(
   // this upload's own outcome of each test, before an earlier upload's folds in (the upload is judged by these)
   const own = new Map(merged.map(m => [m.identityHash, m.result]))
   let legs = 0
+  const passedEarlier = new Set<string>()
   for (const m of merged) {
     const before = previous.get(m.identityHash)
     if (before) {
@@ -153,6 +163,9 @@ async function storeSlice(
       const leg = ciAttempt != null && before.ciAttempt === ciAttempt
       if (leg) legs++
       m.result = leg ? mergeRepetitions([[before], [m.result]]) : mergeExecutions([before, m.result])
+      // a retry that fails what the run had passed: mixed outcomes, as a pass after a failure is a flaky pass (another
+      // leg's pass is another configuration's, no evidence)
+      if (FAILING.has(m.result.status) && (before.passedEarlier || (!leg && before.status === 'passed'))) passedEarlier.add(m.identityHash)
       m.occurrences += 1
       // the same id: a page of the run's results (paged by id) neither loses nor repeats it, and its stored
       // attachments still point at it
@@ -183,6 +196,7 @@ async function storeSlice(
   await insertResults(tx, projectId, run, ciAttempt, merged, {
     propertiesId,
     outage: carried,
+    passedEarlier,
     links: (identityHash) => {
       const fingerprint = clusters.fingerprints.get(identityHash) ?? null
       const caseId = caseIds.get(identityHash)!
@@ -339,6 +353,8 @@ interface RowLinks {
   links: ResultLinks
   propertiesId: (properties: Record<string, string>) => string | null
   outage: Set<string>
+  /** The tests whose failure here follows a pass in an earlier upload of the run (test_results.passed_earlier). */
+  passedEarlier: Set<string>
 }
 
 /** The columns of test_results an upload writes, with their types (see bulkWriter). */
@@ -347,7 +363,7 @@ const RESULT_COLUMNS: BulkColumn[] = [
   ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
   ['error_stack', 'text'], ['stdout', 'text'], ['stderr', 'text'], ['line', 'int'], ['steps', 'jsonb'], ['annotations', 'jsonb'],
   ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties_id', 'uuid'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
-  ['known_failure', 'boolean'], ['ci_attempt', 'smallint'], ['infra', 'boolean'],
+  ['known_failure', 'boolean'], ['ci_attempt', 'smallint'], ['infra', 'boolean'], ['passed_earlier', 'boolean'],
 ]
 /** The columns of test_attempts an upload writes. */
 const ATTEMPT_COLUMNS: BulkColumn[] = [
@@ -388,7 +404,7 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, ciAttempt: 
 function resultRowsOf(
   merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string | number | null>,
 ) {
-  const { links, propertiesId, outage } = row
+  const { links, propertiesId, outage, passedEarlier } = row
   return merged.map((m) => {
     const r = m.result
     const id = m.keepId ?? uuidv7()
@@ -408,6 +424,7 @@ function resultRowsOf(
       attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
       properties_id: propertiesId(r.properties),
       fingerprint, cluster_id: clusterId, known_failure: FAILING.has(r.status) && known, infra: outage.has(m.identityHash),
+      passed_earlier: passedEarlier.has(m.identityHash),
     }
   })
 }
@@ -443,6 +460,7 @@ async function loadRunResults(tx: Tx, runId: string, identityHashes: string[]): 
         errorMessage: row.errorMessage, errorStack: row.errorStack, stdout: row.stdout, stderr: row.stderr,
         steps: row.steps ?? [], annotations: row.annotations ?? [], attachments: row.attachments ?? [], tags: row.tags ?? [],
         properties: properties ?? {}, clusterId: row.clusterId, ciAttempt: row.ciAttempt, infra: row.infra,
+        passedEarlier: row.passedEarlier,
       })
     }
   }

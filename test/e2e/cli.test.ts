@@ -75,6 +75,76 @@ describe('proofdeck CLI against the built server', () => {
     expect(rerun.rejected).toEqual([])
   })
 
+  it('a shard whose report is byte-identical to another shard\'s (vitest with more shards than files) is that shard, not a retry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-same-'))
+    const report = (name: string, xml: string) => {
+      writeFileSync(join(dir, name), xml)
+      return join(dir, name)
+    }
+    // what vitest writes for a shard that got no test file: the same bytes for shard 1/2 and 2/2
+    const empty = report('vitest-junit.xml', '<?xml version="1.0" encoding="UTF-8" ?>\n<testsuites name="vitest tests" tests="0" failures="0" errors="0" time="0">\n</testsuites>\n')
+    const upload = async (project: string, file: string, ...more: string[]) => {
+      const { stdout } = await run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', project, '--json', ...more],
+        { env: { ...env, GITHUB_RUN_ID: '1009', GITHUB_JOB: 'test', GITHUB_RUN_ATTEMPT: '1' } })
+      return JSON.parse(stdout)
+    }
+    const first = await upload('cli-same', empty, '--shard', '1/2')
+    expect(first.shards).toMatchObject({ received: 1, missing: ['test 2/2'] })
+    const second = await upload('cli-same', empty, '--shard', '2/2')
+    expect(second).toMatchObject({ runId: first.runId, files: [{ status: 'ingested' }], merged: { shards: 2 }, shards: { expected: 2, received: 2, missing: [] } })
+    const read = await (await fetch(`${server.url}/api/runs/${first.runId}`, { headers: { cookie } })).json() as any
+    expect(read.shards).toMatchObject({ expected: 2, received: 2, missing: [] })
+    // a true retry of shard 2 (the same shard, the same bytes) stays a duplicate: nothing new, one run
+    const retry = await upload('cli-same', empty, '--shard', '2/2')
+    expect(retry).toMatchObject({ runId: first.runId, files: [{ status: 'duplicate' }], merged: { shards: 2 } })
+    // the same file from another job of the run key is that job's shard
+    const lint = await upload('cli-same', empty, '--shard', '1/1', '--job', 'lint')
+    expect(lint).toMatchObject({ files: [{ status: 'ingested' }], merged: { shards: 3 }, shards: { expected: 3, received: 3, missing: [] } })
+    // identical non-empty shards: the same tests reported twice are one result each, a failure in either fails it
+    const two = report('two.xml', '<testsuite name="s"><testcase classname="s" name="adds" file="s.spec.ts" time="0.1"/><testcase classname="s" name="rounds" file="s.spec.ts" time="0.1"><failure message="off by one">off by one</failure></testcase></testsuite>')
+    await upload('cli-same-tests', two, '--shard', '1/2')
+    const both = await upload('cli-same-tests', two, '--shard', '2/2')
+    expect(both).toMatchObject({ status: 'failed', counts: { tests: 2, passed: 1, failed: 1, flaky: 0 }, shards: { received: 2, missing: [] } })
+    const runs = await (await fetch(`${server.url}/api/projects/cli-same/runs`, { headers: { cookie } })).json() as { items: unknown[] }
+    expect(runs.items).toHaveLength(1)
+  })
+
+  it('a job re-run that fails a test the first attempt passed: the run fails, and the test failed and passed on one commit (flaky)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-pass-fail-'))
+    const attempt = (n: number, failed: boolean) => {
+      const file = join(dir, `attempt-${n}.xml`)
+      writeFileSync(file, `<testsuite name="pay"><testcase classname="pay" name="gateway responds" file="pay.spec.ts" time="0.${n}">${failed ? '<failure message="expected 200, received 503">expected 200, received 503</failure>' : ''}</testcase><testcase classname="pay" name="adds tax" file="pay.spec.ts" time="0.1"/></testsuite>`)
+      return file
+    }
+    const upload = async (project: string, file: string, n: number) => JSON.parse((await run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', project, '--json'],
+      { env: { ...env, GITHUB_RUN_ID: '1004', GITHUB_JOB: 'test', GITHUB_RUN_ATTEMPT: String(n) } })).stdout)
+    const { key: readKey } = await createKey(server, cookie, { scopes: ['read'] })
+    const getTestCase = async (testCaseId: string) => {
+      const res = await fetch(`${server.url}/mcp`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_test_case', arguments: { testCaseId } } }),
+      })
+      return JSON.parse(((await res.json()) as any).result.content[0].text)
+    }
+    // in either order: a pass then a failure is mixed evidence as a failure then a pass (a pass on retry) is
+    for (const [project, firstFails] of [['cli-pass-fail', false], ['cli-fail-pass', true]] as const) {
+      await upload(project, attempt(1, firstFails), 1)
+      const rerun = await upload(project, attempt(2, !firstFails), 2)
+      expect(rerun.status, project).toBe(firstFails ? 'passed' : 'failed')
+      expect(rerun.newlyFlaky.map((t: any) => t.name), project).toEqual(['gateway responds'])
+      const runRead = await (await fetch(`${server.url}/api/runs/${rerun.runId}?status=all`, { headers: { cookie } })).json() as any
+      const result = runRead.results.items.find((r: any) => r.title === 'gateway responds')
+      expect(result.attemptDetails.map((a: any) => a.status), project).toEqual(firstFails ? ['failed', 'passed'] : ['passed', 'failed'])
+      const page = await (await fetch(`${server.url}/api/test-cases/${result.testCaseId}`, { headers: { cookie } })).json() as any
+      const mcp = await getTestCase(result.testCaseId)
+      for (const seen of [page, mcp]) {
+        expect(seen, project).toMatchObject({ label: 'flaky', score: 1 })
+        expect(seen.evidence, project).toMatchObject([{ runId: rerun.runId, kind: firstFails ? 'retry-pass' : 'same-commit-mixed', attempts: 2 }])
+      }
+      expect([page.retryPasses, page.mixedCommits], project).toEqual(firstFails ? [1, 0] : [0, 1])
+    }
+  })
+
   it('--fail-on-blocking judges a shard by its own tests: the shard that failed exits 1, a green shard of the same run 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-verdict-'))
     const shard = (name: string, failed: boolean) => {

@@ -88,6 +88,8 @@ export const runUploads = pgTable('run_uploads', {
   & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>> & { uploadCases?: string[] }>().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
-  uniqueIndex('run_uploads_run_hash_idx').on(t.runId, t.contentHash),
+  // one content once per shard and job: the same bytes from another shard (an empty report of vitest's) are that shard's
+  uniqueIndex('run_uploads_run_hash_shard_idx').on(t.runId, t.contentHash, sql`coalesce(${t.shardIndex}, 0)`,
+    sql`coalesce(${t.shardTotal}, 0)`, sql`coalesce(${t.job}, '')`),
   check('run_uploads_shard_check', sql`(${t.shardIndex} is null) = (${t.shardTotal} is null) and ${t.shardIndex} between 1 and ${t.shardTotal}`),
 ])

@@ -113,6 +113,12 @@ export const testResults = pgTable('test_results', {
    * infrastructure run's results (runs.infra).
    */
   infra: boolean().notNull().default(false),
+  /**
+   * A failure whose test passed in an earlier upload of its run (a CI job re-run that failed what its first attempt
+   * passed, another shard): the run both passed and failed it, mixed outcomes on one commit as a pass on retry is in the
+   * other order (server/analysis/flakiness.ts). False for any other result; the run still fails.
+   */
+  passedEarlier: boolean().notNull().default(false),
 }, t => [
   primaryKey({ columns: [t.id, t.runStartedAt] }),
   index('test_results_run_status_idx').on(t.runId, t.status),

@@ -131,6 +131,36 @@ describe('assessFlakiness', () => {
     expect(assessFlakiness(legs(a, b)).label).toBe(label)
   })
 
+  /** `spec`'s history with the runs at `at` (0-based) made a failure after a pass in an earlier upload of the run. */
+  const passedThenFailed = (spec: string, at: number[], more: Partial<FlakyObservation> = {}) =>
+    history(spec).map((o, i) => at.includes(i) ? { ...o, status: 'failed' as const, attempts: 2, passedEarlier: true, ...more } : o)
+
+  it.each([
+    // [history, re-run failures, extra, label, retry passes, mixed commits, flips, reason]
+    ['PPPPPPPPPP', [9], {}, 'flaky', 0, 1, 0, 'failed and passed on the same commit once'],
+    ['PPPPPPPPPP', [9], { commit: null }, 'flaky', 0, 1, 0, 'failed and passed on the same commit once'],
+    ['PPPPPPPPPP', [3, 7], {}, 'flaky', 0, 2, 0, 'failed and passed on the same commit 2 times'],
+  ] as const)('%s with %j passed then failed in a re-run → %s', (spec, at, more, label, retryPasses, mixedCommits, flips, reason) => {
+    const a = assessFlakiness(passedThenFailed(spec, [...at], more))
+    expect({ label: a.label, retryPasses: a.retryPasses, mixedCommits: a.mixedCommits, flips: a.flips, reason: a.reason })
+      .toEqual({ label, retryPasses, mixedCommits, flips, reason })
+    expect(a.evidence.filter(e => e.kind === 'same-commit-mixed').map(e => e.attempts)).toEqual(at.map(() => 2))
+  })
+
+  it('a retried failure that failed all its attempts is no mixed commit; one that passed first in its run is', () => {
+    const failedTwice = history('PPPPPPPPPF').map((o, i) => i === 9 ? { ...o, attempts: 2 } : o)
+    expect(assessFlakiness(failedTwice)).toMatchObject({ label: 'stable', mixedCommits: 0, evidence: [] })
+    const rerun = failedTwice.map((o, i) => i === 9 ? { ...o, passedEarlier: true } : o)
+    expect(assessFlakiness(rerun)).toMatchObject({ label: 'flaky', mixedCommits: 1, evidence: [{ runId: 'run10', kind: 'same-commit-mixed', attempts: 2 }] })
+  })
+
+  it('a burst with a failure that passed first in its run did not fail each of its retries: its other failure is a flip', () => {
+    const burst = history('PPPPPFFPPPPP').map((o, i) => i === 5 || i === 6 ? { ...o, attempts: 3, passedEarlier: i === 5 } : o)
+    expect(assessFlakiness(burst)).toMatchObject({
+      label: 'flaky', mixedCommits: 1, flips: 1, reason: 'failed and passed on the same commit once; 1 short failure burst that passed again',
+    })
+  })
+
   it('a short burst whose every failure failed each of its retries is a short regression, not a flake', () => {
     const retried = history('PPPPPFFPPPPP').map(o => o.status === 'failed' ? { ...o, attempts: 3 } : o)
     expect([assessFlakiness(retried).label, assessFlakiness(retried).flips]).toEqual(['stable', 0])

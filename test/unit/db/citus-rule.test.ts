@@ -29,7 +29,7 @@ const KEYS_WITHOUT_PROJECT_ID = [
   'failure_clusters primary key (id)',
   'quarantines primary key (test_case_id)',
   'run_uploads primary key (id)',
-  'run_uploads run_uploads_run_hash_idx (run_id, content_hash)',
+  'run_uploads run_uploads_run_hash_shard_idx (run_id, content_hash, (expression), (expression), (expression))',
   'runs primary key (id)',
   'test_attempts primary key (id)',
   'test_attempts test_attempts_result_idx (result_id, attempt)',

@@ -1,0 +1,2 @@
+DROP INDEX "run_uploads_run_hash_idx";--> statement-breakpoint
+CREATE UNIQUE INDEX "run_uploads_run_hash_shard_idx" ON "run_uploads" USING btree ("run_id","content_hash",coalesce("shard_index", 0),coalesce("shard_total", 0),coalesce("job", ''));
