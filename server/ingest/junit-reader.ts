@@ -15,7 +15,9 @@ import { scanXml, type Attrs } from './xml-scan'
  * depends on where it sits, as in every JUnit consumer: testcases may sit at any depth under suites (and under
  * unknown wrappers), a stray <error>/<failure> directly in a suite is a run error, a testcase nested in a testcase
  * is a test of its own after its parent. Suite properties apply to the testcases after them (every producer writes
- * them first).
+ * them first). Several documents one after another (cargo test writes one per test binary) are read as one report:
+ * a suite a later document writes again is a repetition (ParsedResult.repeat), so a test two binaries both have
+ * (two crates' `tests::it_works`) is two executions, a failure of either a failure, never a flaky pass.
  */
 
 export interface JunitSink {
@@ -26,15 +28,26 @@ export interface JunitSink {
   unnamed: number
   /** References to entities XML does not define, by name (kept as written), for the receipt's note. */
   undefinedEntities: Map<string, number>
-  /** The root element: its name and attributes. */
-  root: { name: string, attrs: Attrs } | null
+  /** The report being read (the last one read once the file has ended), null before its root. */
+  document: JunitDocument | null
   /**
-   * timestamp/time of each <testsuite> directly under a <testsuites> root, for the run's timing, and the failures and
-   * errors it counts, for a root that counts none (junit.ts: unheldFailures).
+   * Told as each report's root closes: one report, unless the file holds several one after another (cargo test writes
+   * one per test binary). Each is handed over and forgotten, so a file of many holds one at a time.
    */
-  topSuites: { timestamp?: string, time?: string, failures?: string, errors?: string }[]
+  endDocument: (d: JunitDocument) => void
   /** Characters of suite-level output that went to no failed test (SuiteOutput), for the receipt's note. */
   outputNotKept: number
+}
+
+/**
+ * A report's root element, its name and attributes, and the timestamp/time of each <testsuite> directly under a
+ * <testsuites> root, for the run's timing, and the failures and errors it counts, for a root that counts none
+ * (junit.ts: unheldFailures).
+ */
+export interface JunitDocument {
+  name: string
+  attrs: Attrs
+  topSuites: { timestamp?: string, time?: string, failures?: string, errors?: string }[]
 }
 
 /**
@@ -89,6 +102,8 @@ type Frame
     | { kind: 'text', text: string, done: (text: string) => void }
     | { kind: 'properties', into: Record<string, string>, done: () => void }
     | { kind: 'skip' }
+    /** rustdoc's <report> of its timings after the reports of a cargo test run: it holds no tests */
+    | { kind: 'timings' }
 
 /** Elements whose content nobody reads (they may still be deep; the scanner walks past them). */
 const SKIP: Frame = { kind: 'skip' }
@@ -153,6 +168,7 @@ class Reader {
       case 'properties': return f.done()
       case 'suite': {
         if (f.output) this.closeSuite(f.output)
+        if (!this.stack.length) return this.sink.endDocument(this.sink.document!)
         // a top-level suite that names a file and holds no test (mocha-junit-reporter's "Root Suite", which Cypress
         // writes once per spec file) gives that file to the suites after it that name none: without it, two specs'
         // tests of the same name read as one test twice. Once a document is written so, every top-level suite that
@@ -284,12 +300,14 @@ class Reader {
     else if (f.kind === 'problem') f.el.text += s
   }
 
+  /** The root of a report (junit-wellformed.ts has checked the roots after the first). */
   private root(tag: string, attrs: () => Attrs): Frame {
+    if (tag === 'report' && this.sink.document) return { kind: 'timings' }
     if (tag !== 'testsuites' && tag !== 'testsuite') {
       throw new ReportParseError(`This XML is not a JUnit report: the root element is <${tag}>, expected <testsuites> or <testsuite>.`, { code: 'not_junit' })
     }
     const a = attrs()
-    this.sink.root = { name: tag, attrs: a }
+    this.sink.document = { name: tag, attrs: a, topSuites: [] }
     return this.suiteFrame(tag, a, { suites: [], file: null, properties: {}, variant: null, repeat: 0 }, this.sink.result)
   }
 
@@ -338,6 +356,10 @@ class Reader {
         const into = parent.into
         return textFrame(text => readProperty(a, text, into))
       }
+      case 'timings': throw new ReportParseError(
+        `This XML is not a JUnit report: the <report> after its JUnit reports (rustdoc writes one with its timings) holds a <${tag}>; only <testsuites> and <testsuite> hold tests.`,
+        { code: 'not_junit' },
+      )
       default: return SKIP
     }
   }
@@ -345,9 +367,10 @@ class Reader {
   /** A child of a <testsuite>/<testsuites>: tests, run errors, suite output, suite properties, or a wrapper. */
   private inSuite(f: Extract<Frame, { kind: 'suite' }>, tag: string, attrs: () => Attrs): Frame {
     const sink = this.sink
-    if (tag === 'testsuite' && this.stack.length === 1 && sink.root!.name === 'testsuites') {
+    const doc = sink.document!
+    if (tag === 'testsuite' && this.stack.length === 1 && doc.name === 'testsuites') {
       const a = attrs()
-      sink.topSuites.push({ timestamp: a.timestamp, time: a.time, failures: a.failures, errors: a.errors })
+      doc.topSuites.push({ timestamp: a.timestamp, time: a.time, failures: a.failures, errors: a.errors })
     }
     const test = this.testElement(tag, attrs, f.ctx, f.out)
     if (test) return test
@@ -409,7 +432,7 @@ export function readJunit(xml: string, sink: JunitSink): void {
   const reader = new Reader(sink, hostnamesNameProjects(xml))
   scanXml(xml, reader)
   reader.end()
-  if (!sink.root) throw new ReportParseError('The XML has no root element.', { code: 'malformed_xml' })
+  if (!sink.document) throw new ReportParseError('The XML has no root element.', { code: 'malformed_xml' })
 }
 
 const HOSTNAME = /\bhostname\s*=\s*(?:"([^"]*)"|'([^']*)')/g

@@ -57,10 +57,18 @@ function rawInAttribute(xml: string, offset: number): never {
   throw new ReportParseError(`The XML is not well-formed: an attribute value contains a raw "&" at ${at(p)} (XML requires &amp;).`, { code: 'malformed_xml', ...p })
 }
 
-function secondRoot(xml: string, lt: number): never {
-  const p = lineCol(xml, lt)
+/**
+ * The root of a report after the first (cargo test writes one document per test binary, one after another): a JUnit
+ * root, or rustdoc's <report> of its timings; anything else is refused where it starts.
+ */
+function assertLaterRoot(xml: string, lt: number): void {
   const name = /^<([^\s/>]+)/.exec(xml.slice(lt, lt + 200))?.[1] ?? '?'
-  throw new ReportParseError(`The XML is not well-formed: a second root element <${name}> starts at ${at(p)}, and a JUnit report has exactly one.`, { code: 'malformed_xml', ...p })
+  if (name === 'testsuites' || name === 'testsuite' || name === 'report') return
+  const p = lineCol(xml, lt)
+  throw new ReportParseError(
+    `This XML is not a JUnit report: a second root element <${name}> starts at ${at(p)}; a file may hold several JUnit reports one after another (cargo test writes one per test binary), each a <testsuites> or <testsuite>.`,
+    { code: 'not_junit', ...p },
+  )
 }
 
 /** Refuses a document nested deeper than MAX_DOCUMENT_DEPTH elements, before any recursive code walks it. */
@@ -180,14 +188,34 @@ function tagEnd(xml: string, lt: number): number {
 }
 
 /**
+ * The index of the ">" that ends the comment, CDATA section or declaration at `lt`, or -1 when it never ends; refuses
+ * an entity declaration, and CDATA outside the root.
+ */
+function bangEnd(xml: string, lt: number, depth: number): number {
+  const past = (close: string, from: number) => {
+    const end = xml.indexOf(close, from)
+    return end < 0 ? end : end + close.length - 1
+  }
+  if (xml.startsWith('<!--', lt)) return past('-->', lt + 4)
+  if (xml.startsWith('<![CDATA[', lt)) {
+    if (depth === 0) assertBlankOutsideRoot(xml, lt, lt + 1)
+    return past(']]>', lt + 9)
+  }
+  if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
+  if (xml.startsWith('<!DOCTYPE', lt)) return doctypeEnd(xml, lt)
+  return xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
+}
+
+/**
  * One linear pass over the markup (text, comments and CDATA skipped) for what the validator lets through:
  * entity declarations (refused, see above) and a raw "<" or "&" inside an attribute value, which XML forbids
- * (a template's time="<<computed>>" is the classic case). Returns whether the document was plain all through (see
- * plainTag; an XML declaration first, comments and CDATA, text whose "&"s are references, every element closed):
- * such a document is well-formed as the validator reads it, and the validator, a third of the parse of a JUnit
- * report, need not read it again.
+ * (a template's time="<<computed>>" is the classic case). Finds where each document starts: a file may hold several,
+ * one after another (cargo test writes one per test binary), each its own root, optionally after its own XML
+ * declaration. `plain` says whether the file was plain all through (see plainTag; each document's XML declaration
+ * first, comments and CDATA, text whose "&"s are references, every element closed): such a file is well-formed as
+ * the validator reads it, and the validator, a third of the parse of a JUnit report, need not read it again.
  */
-function scanMarkup(xml: string): boolean {
+function scanMarkup(xml: string): { plain: boolean, starts: number[] } {
   const n = xml.length
   let i = 0
   let depth = 0 // element nesting, to find text and extra elements outside the root
@@ -195,6 +223,10 @@ function scanMarkup(xml: string): boolean {
   let plain = true
   const opened: number[] = []
   const seen: number[] = []
+  const starts = [0]
+  // an XML declaration after a document's root closed: the next document starts there
+  let declared = -1
+  const notPlain = () => ({ plain: false, starts })
   while (i < n) {
     const lt = xml.indexOf('<', i)
     if (lt < 0) {
@@ -205,30 +237,18 @@ function scanMarkup(xml: string): boolean {
     else if (plain && !plainText(xml, i, lt)) plain = false
     const next = xml.charCodeAt(lt + 1)
     if (next === 33 /* ! */) {
-      let end: number
-      if (xml.startsWith('<!--', lt)) {
-        end = xml.indexOf('-->', lt + 4)
-        if (end >= 0) end += 2
-      }
-      else if (xml.startsWith('<![CDATA[', lt)) {
-        if (depth === 0) assertBlankOutsideRoot(xml, lt, lt + 1)
-        end = xml.indexOf(']]>', lt + 9)
-        if (end >= 0) end += 2
-      }
-      else {
-        plain = false
-        if (xml.startsWith('<!ENTITY', lt)) refuseEntities(xml, lt)
-        else if (xml.startsWith('<!DOCTYPE', lt)) end = doctypeEnd(xml, lt)
-        else end = xml.indexOf('>', lt + 2) // <!ELEMENT …>, <!ATTLIST …> (outside a DOCTYPE: the validator complains)
-      }
-      if (end! < 0) return false
-      i = end! + 1
+      if (!xml.startsWith('<!--', lt) && !xml.startsWith('<![CDATA[', lt)) plain = false
+      const end = bangEnd(xml, lt, depth)
+      if (end < 0) return notPlain()
+      i = end + 1
       continue
     }
     if (next === 63 /* ? */) {
       const end = xml.indexOf('?>', lt + 2)
-      if (end < 0) return false
-      if (lt !== 0 || !/^<\?xml[\s?]/.test(xml.slice(0, 6))) plain = false
+      if (end < 0) return notPlain()
+      const declaration = /^<\?xml[\s?]/.test(xml.slice(lt, lt + 6))
+      if (declaration && depth === 0 && roots > 0 && declared < 0) declared = lt
+      else if (lt !== 0 || !declaration) plain = false
       i = end + 2
       continue
     }
@@ -239,35 +259,58 @@ function scanMarkup(xml: string): boolean {
     }
     if (next === 47 /* / */) depth--
     else {
-      if (depth === 0 && ++roots > 1) secondRoot(xml, lt)
+      if (depth === 0 && ++roots > 1) {
+        assertLaterRoot(xml, lt)
+        starts.push(declared < 0 ? lt : declared)
+        declared = -1
+      }
       if (xml.charCodeAt(j - 1) !== 47 /* not self-closing */ && ++depth > MAX_DOCUMENT_DEPTH) tooDeep(xml, lt)
     }
     i = j + 1
   }
-  return plain && roots === 1 && opened.length === 0
+  // a declaration after the last root starts no document: the validator says where it stands
+  return { plain: plain && roots > 0 && declared < 0 && opened.length === 0, starts }
 }
 
-/** Throws a ReportParseError (with line/column where known) unless `xml` is a non-empty, well-formed document without DTD entities. */
+/**
+ * Throws a ReportParseError (with line/column where known) unless `xml` is a non-empty, well-formed document without
+ * DTD entities, or several such documents one after another (each its own root, optionally its own XML declaration).
+ */
 export function assertWellFormed(xml: string): void {
   assertNotEmpty(xml)
-  if (scanMarkup(xml)) return
-  const v = XMLValidator.validate(xml, { allowBooleanAttributes: false })
+  const { plain, starts } = scanMarkup(xml)
+  if (plain) return
+  for (let d = 0; d < starts.length; d++) validateDocument(xml, starts[d]!, starts[d + 1] ?? xml.length)
+}
+
+/** The validator's verdict on the document xml[from, to), its positions read in the whole file. */
+function validateDocument(xml: string, from: number, to: number): void {
+  const doc = from === 0 && to === xml.length ? xml : xml.slice(from, to)
+  const v = XMLValidator.validate(doc, { allowBooleanAttributes: false })
   if (v === true) return
+  // a position in the document as one in the file: its first line starts where the document does
+  const base = lineCol(xml, from)
+  const inFile = (line: number, column: number) =>
+    line === 1 ? { line: base.line, column: base.column + column - 1 } : { line: base.line + line - 1, column }
   const msg = v.err.msg.replace(/\.$/, '')
   const open = [...msg.matchAll(/"([^"]+)"/g)].map(m => m[1]!)
   const unclosedOne = /^Unclosed tag '([^']+)'/.exec(msg)?.[1]
   if ((v.err.code === 'InvalidXml' && open.length && /^Invalid '\[/.test(msg)) || unclosedOne) {
     // The validator reports "Invalid '[…]' found" at 1:1 for a document that ends with elements still open.
     const names = open.length ? open : [unclosedOne!]
-    const p = lineCol(xml, Math.max(0, xml.trimEnd().length - 1))
+    const p = lineCol(xml, Math.max(0, from + doc.trimEnd().length - 1))
     const chain = names.length > 1 ? ` (the document ends while ${names.map(t => `<${t}>`).join(' › ')} are still open: is the file truncated?)` : ' (is the file truncated?)'
     throw new ReportParseError(`The XML is not well-formed: unclosed tag <${names[names.length - 1]}> at ${at(p)}${chain}.`, { code: 'malformed_xml', ...p })
   }
-  const line = v.err.line ?? null
-  const column = v.err.col ?? null
+  const p = v.err.line != null ? inFile(v.err.line, v.err.col ?? 1) : null
+  const line = p?.line ?? null
+  const column = v.err.col != null ? p!.column : null
   const where = line != null ? ` at line ${line}${column != null ? `, column ${column}` : ''}` : ''
   let reason = msg
-    .replace(/^Expected closing tag '([^']+)' \(opened in line (\d+), col (\d+)\) instead of closing tag '([^']+)'$/, 'expected the closing tag </$1> (opened at line $2, column $3) but found </$4>')
+    .replace(/^Expected closing tag '([^']+)' \(opened in line (\d+), col (\d+)\) instead of closing tag '([^']+)'$/, (_m, tag: string, l: string, c: string, found: string) => {
+      const opened = inFile(Number(l), Number(c))
+      return `expected the closing tag </${tag}> (opened at line ${opened.line}, column ${opened.column}) but found </${found}>`
+    })
     .replace(/^Extra text at the end$/, 'there is text outside the root element')
     .replace(/^char '&' is not expected$/, 'a raw "&" (XML requires &amp;)')
     .replace(/^Start tag expected$/, 'no element found')

@@ -1,9 +1,8 @@
 import { CAPS, capText, isoOrNull, secondsToMs, stripBom } from './common'
 import { assertWellFormed } from './junit-wellformed'
-import { readJunit, type JunitSink } from './junit-reader'
+import { readJunit, type JunitDocument, type JunitSink } from './junit-reader'
 import { FAILING } from './merge'
 import type { ParsedReport, ParsedResult, ParsedRunError } from './types'
-import type { Attrs } from './xml-scan'
 
 /*
  * JUnit XML, from any producer (Surefire, Gradle, pytest, jest-junit, vitest, gotestsum, .NET loggers, PHPUnit, RSpec,
@@ -33,25 +32,16 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     failing ||= FAILING.has(r.status) || r.flaky
     onResult(r)
   }
+  const documents = new Documents()
   const sink: JunitSink = {
-    result, errors: [], stdout: [], stderr: [], unnamed: 0, undefinedEntities: new Map(), root: null, topSuites: [], outputNotKept: 0,
+    result, errors: [], stdout: [], stderr: [], unnamed: 0, undefinedEntities: new Map(), document: null,
+    endDocument: d => documents.add(d), outputNotKept: 0,
   }
   readJunit(xml, sink)
-  const { name: rootName, attrs: ra } = sink.root!
 
-  // Run timing: the root's own attributes, else the first suite's start and the sum of the top-level suites.
-  let startedAt = isoOrNull(ra.timestamp, `<${rootName}> timestamp`)
-  let durationMs = secondsToMs(ra.time)
-  if (rootName === 'testsuites' && (startedAt == null || durationMs == null)) {
-    let sum: number | null = null
-    for (const sa of sink.topSuites) {
-      startedAt ??= isoOrNull(sa.timestamp, '<testsuite> timestamp')
-      const t = secondsToMs(sa.time)
-      if (t != null) sum = (sum ?? 0) + t
-    }
-    durationMs ??= sum == null ? null : Math.round(sum * 1000) / 1000
-  }
-  // Neither the root nor its suites say (pytest's bare <testsuite>, Bazel, hand-written reports): the testcases' sum.
+  const { startedAt } = documents
+  let durationMs = documents.durationMs
+  // Neither the roots nor their suites say (pytest's bare <testsuite>, Bazel, cargo test, hand-written reports): the testcases' sum.
   if (durationMs == null && casesMs != null) durationMs = Math.round(casesMs * 1000) / 1000
 
   const warnings: string[] = []
@@ -63,7 +53,7 @@ export function streamJunit(text: string, onResult: (r: ParsedResult) => void): 
     warnings.push(`${sink.outputNotKept.toLocaleString('en-US')} characters of suite-level output (a <testsuite>'s own <system-out>/<system-err>, where Gradle writes a test class's output) were not kept: a suite's output is kept with its failed tests, and these suites had none. Gradle's reports.junitXml.outputPerTestCase = true writes output with each test.`)
   }
   if (sink.errors.length) warnings.push(`${sink.errors.length} <error>/<failure> element${sink.errors.length === 1 ? ' sits' : 's sit'} outside any testcase; reported as run errors, not tests.`)
-  const unheld = failing || sink.errors.length ? null : unheldFailures(sink.root!, sink.topSuites)
+  const unheld = failing || sink.errors.length ? null : unheldFailures(documents)
   if (unheld) sink.errors.push(unheld)
   return {
     format: 'junit',
@@ -90,6 +80,48 @@ function counted(a: { failures?: string, errors?: string }): Counted {
   return { failures: of(a.failures), errors: of(a.errors) }
 }
 
+const sum = (t: Counted, x: Counted): Counted => ({ failures: t.failures + x.failures, errors: t.errors + x.errors })
+
+/**
+ * What the run takes from the reports of a file, read one at a time (one, unless cargo test wrote one per test
+ * binary): the first start a report says, the sum of their durations when each says its own, and what they count.
+ */
+class Documents {
+  count = 0
+  startedAt: string | null = null
+  private ms = 0
+  private timed = true
+  first: { name: string, own: Counted } | null = null
+  counted: Counted = { failures: 0, errors: 0 }
+
+  /** A report's timing from its root's own attributes, else its first suite's start and the sum of its top-level suites. */
+  add({ name, attrs, topSuites }: JunitDocument): void {
+    let startedAt = isoOrNull(attrs.timestamp, `<${name}> timestamp`)
+    let durationMs = secondsToMs(attrs.time)
+    if (name === 'testsuites' && (startedAt == null || durationMs == null)) {
+      let suites: number | null = null
+      for (const sa of topSuites) {
+        startedAt ??= isoOrNull(sa.timestamp, '<testsuite> timestamp')
+        const t = secondsToMs(sa.time)
+        if (t != null) suites = (suites ?? 0) + t
+      }
+      durationMs ??= suites == null ? null : Math.round(suites * 1000) / 1000
+    }
+    this.startedAt ??= startedAt
+    if (durationMs == null) this.timed = false
+    else this.ms += durationMs
+    // each report by its root where the root counts, else by its top-level suites
+    const own = counted(attrs)
+    this.counted = sum(this.counted, own.failures + own.errors > 0 ? own : topSuites.map(counted).reduce(sum, { failures: 0, errors: 0 }))
+    if (!this.count++) this.first = { name, own }
+  }
+
+  get durationMs(): number | null {
+    if (!this.timed || !this.count) return null
+    return this.count === 1 ? this.ms : Math.round(this.ms * 1000) / 1000
+  }
+}
+
 /**
  * A report that counts failures or errors while every testcase in it passed (or was skipped) and no <error>/<failure>
  * sits outside them: what failed is not in the report, and the run must not read as passed. gotestsum before Go 1.24
@@ -97,17 +129,17 @@ function counted(a: { failures?: string, errors?: string }): Counted {
  * gotestsum reads, so the package gets no testcase, and the root counts its compiler errors. What the root counts,
  * else (a root that counts nothing) its top-level suites, as a run error that says so; null when they count none.
  */
-function unheldFailures(root: { name: string, attrs: Attrs }, topSuites: JunitSink['topSuites']): ParsedRunError | null {
-  const own = counted(root.attrs)
-  const fromRoot = own.failures + own.errors > 0
-  const sum = (t: Counted, x: Counted): Counted => ({ failures: t.failures + x.failures, errors: t.errors + x.errors })
-  const c = fromRoot ? own : topSuites.map(counted).reduce(sum, { failures: 0, errors: 0 })
+function unheldFailures(documents: Documents): ParsedRunError | null {
+  const c = documents.counted
   const kinds = (['failures', 'errors'] as const).filter(k => c[k] > 0)
   if (!kinds.length) return null
+  const root = documents.first!
+  const fromRoot = documents.count === 1 && root.own.failures + root.own.errors > 0
   const attrs = kinds.map(k => `${k}="${c[k]}"`).join(' ')
   const counts = kinds.map(k => `${c[k]} ${c[k] === 1 ? k.slice(0, -1) : k}`).join(' and ')
+  const where = fromRoot ? `<${root.name} ${attrs}>` : `${documents.count > 1 ? 'its roots and' : 'its'} <testsuite> elements, ${attrs} in all`
   // the PR comment shows a run error's first 200 characters: what was counted, and where to look, come first
-  const message = `The report counts ${counts} (${fromRoot ? `<${root.name} ${attrs}>` : `its <testsuite> elements, ${attrs} in all`}) that `
+  const message = `The report counts ${counts} (${where}) that `
     + 'no testcase holds; see the job\'s log: gotestsum before Go 1.24 writes a Go package that did not build so, with no '
     + 'testcase (go test\'s "FAIL <package> [build failed]" is outside the JSON stream it reads).'
   return { message, stack: null }

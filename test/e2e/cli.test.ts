@@ -35,6 +35,14 @@ describe('proofdeck CLI against the built server', () => {
     expect(again.stdout).toContain('10 tests')
   })
 
+  it('uploads a green cargo test run, one JUnit document per test binary, as one passed run: --strict exits 0', async () => {
+    // cargo test -- -Z unstable-options --format junit (test/fixtures/rust-ledger/gen.sh): unit tests, an integration test, doc-tests
+    const file = resolve(__dirname, '../fixtures/reports/cargo-green.xml')
+    const { stdout } = await run(process.execPath, ['cli/proofdeck.mjs', 'upload', file, '--project', 'cli-cargo', '--strict'], { env: { ...env, GITHUB_RUN_ID: '3131' } })
+    expect(stdout).toMatch(/cli-cargo: run #1 passed — 11 tests: 11 passed, 0 failed, 0 errored, 0 skipped/)
+    expect(stdout).toContain('stored: test/fixtures/reports/cargo-green.xml (junit, 11 results)')
+  })
+
   it('a re-run of failed jobs (GITHUB_RUN_ATTEMPT 2) joins its run: the failure that passed again is a pass on retry, the run passes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-rerun-'))
     const shard = (name: string, failed: boolean) => {

@@ -84,6 +84,28 @@ describe('hostile reports', () => {
     expect(res.body.data.code).toBe('too_deep')
   })
 
+  it.each([
+    ['a later report cut short', 'cut.xml', '<?xml version="1.0"?><testsuites><testsuite name="test"><testcase name="a"/></testsuite></testsuites>\n<?xml version="1.0"?><testsuites>\n<testsuite name="test"><testcase name="b">',
+      'malformed_xml', /^cut\.xml: The XML is not well-formed: unclosed tag <testcase> at line 3, column \d+ .*truncated/],
+    ['another vocabulary after a report', 'html.xml', '<testsuite name="a"><testcase name="x"/></testsuite>\n<html><body/></html>',
+      'not_junit', /^html\.xml: This XML is not a JUnit report: a second root element <html> starts at line 2, column 1; a file may hold several JUnit reports/],
+    ['an entity declared before a later report', 'xxe.xml', '<testsuite name="a"/>\n<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<testsuite name="b"><testcase name="&x;"/></testsuite>',
+      'xml_entities_refused', /^xxe\.xml: This XML declares the entity "x" in a DOCTYPE \(at line 2/],
+  ])('refuses a file of several JUnit reports with %s: a 422 sentence saying where', async (_name, file, body, code, message) => {
+    const res = await send(file, body)
+    expect(res.status).toBe(422)
+    expect(res.body.data.code).toBe(code)
+    expect(res.body.message).toMatch(message)
+  })
+
+  it('counts every test of 3,000 JUnit reports one after another against PROOFDECK_MAX_RESULTS', async () => {
+    const reports = Array.from({ length: 3000 }, (_, i) => `<?xml version="1.0" encoding="UTF-8"?><testsuites><testsuite name="test"><testcase classname="m${i}" name="t"/></testsuite></testsuites>\n`)
+    const res = await send('many-reports.xml', reports.join(''), { project: 'many-reports' })
+    expect(res.status).toBe(413)
+    expect(res.body.message).toMatch(/^This upload holds 3,000 test results; this server takes at most 1,000 per upload/)
+    expect((await send('some-reports.xml', reports.slice(0, 1000).join(''), { project: 'many-reports' })).body.counts.tests).toBe(1000)
+  })
+
   it('caps a 10 MB test name: the run page stays small and the name keeps its head, tail and a marker', async () => {
     const name = `${'a'.repeat(5_000_000)}${'z'.repeat(5_000_000)}`
     const res = await send('name.json', playwright({ title: name, tags: [name] }, { steps: [{ title: name }] }))

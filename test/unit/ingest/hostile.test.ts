@@ -50,6 +50,31 @@ describe('nesting: refused with the depth, before anything recursive or quadrati
   })
 })
 
+describe('many reports one after another (cargo test writes one per test binary): read in one pass', () => {
+  const doc = (i: number, quote = '"') => `<?xml version="1.0"?><testsuites><testsuite name=${quote}test${quote}><testcase classname=${quote}m${quote} name=${quote}t${i}${quote}/></testsuite></testsuites>\n`
+  it.each([
+    ['100,000 plain reports', (i: number) => doc(i)],
+    // single quotes are not the plain form: each report goes to the validator on its own
+    ['100,000 reports the validator reads one by one', (i: number) => doc(i, '\'')],
+  ])('%s', (_name, one) => {
+    const text = Array.from({ length: 100_000 }, (_, i) => one(i)).join('')
+    const started = performance.now()
+    const report = parseReport(text)
+    expect(report.results).toHaveLength(100_000)
+    expect(report.results[99_999]!.title).toBe('t99999')
+    expect(performance.now() - started).toBeLessThan(10_000)
+  })
+
+  it.each([
+    ['deep nesting in a later report', `${doc(0)}<testsuites>${'<testsuite name="s">'.repeat(300)}`, 'too_deep', 2],
+    ['an entity declared between reports', `${doc(0)}<!DOCTYPE t [<!ENTITY x "y">]>${doc(1)}`, 'xml_entities_refused', 2],
+    ['another vocabulary as the 1,001st report', `${Array.from({ length: 1000 }, (_, i) => doc(i)).join('')}<html/>`, 'not_junit', 1001],
+  ])('refuses %s where it is', (_name, text, code, line) => {
+    const err = parseError(() => parseReport(text))
+    expect([err.code, err.line]).toEqual([code, line])
+  })
+})
+
 const huge = 'x'.repeat(1024 * 1024)
 const fields = (r: ParsedReport) => r.results[0]!
 

@@ -535,13 +535,76 @@ describe('malformed XML is refused, never salvaged', () => {
     ['raw & in an attribute', '<testsuite><testcase name="a & b"/></testsuite>', /^The XML is not well-formed: an attribute value contains a raw "&" at line 1, column 30/],
     ['raw & in text', '<testsuite><testcase name="t"><failure>a & b</failure></testcase></testsuite>', /^The XML is not well-formed: a raw "&" .* at line 1, column \d+\.$/],
     ['text after the root', '<testsuite/>\ngarbage', /^The XML is not well-formed: there is text outside the root element at line 2, column 1\./],
-    ['two roots', '<testsuite name="a"/>\n<testsuite name="b"></testsuite>', /^The XML is not well-formed: a second root element <testsuite> starts at line 2, column 1, and a JUnit report has exactly one\.$/],
+    ['a second root of another vocabulary', '<testsuite name="a"/>\n<html></html>', /^This XML is not a JUnit report: a second root element <html> starts at line 2, column 1; a file may hold several JUnit reports one after another \(cargo test writes one per test binary\), each a <testsuites> or <testsuite>\.$/],
+    ['a later report cut short', '<?xml version="1.0"?><testsuites></testsuites>\n<?xml version="1.0"?><testsuites>\n<testsuite name="b">', /^The XML is not well-formed: unclosed tag <testsuite> at line 3, column 20 \(the document ends while <testsuites> › <testsuite> are still open: is the file truncated\?\)\.$/],
+    ['a mismatched close in a later report', '<testsuites></testsuites>\n<testsuites>\n<testcase name="a"></testsuites>', /^The XML is not well-formed: expected the closing tag <\/testcase> \(opened at line 3, column 1\) but found <\/testsuites> at line 3, column 20\.$/],
+    ['text between two reports', '<testsuite name="a"/>\ngarbage\n<testsuite name="b"/>', /^The XML is not well-formed: there is text outside the root element at line 2, column 1\.$/],
+    ['two XML declarations before a report', '<testsuite name="a"/>\n<?xml version="1.0"?><?xml version="1.0"?><testsuite name="b"></testsuite>', /^The XML is not well-formed: the XML declaration \(<\?xml …\?>\) is allowed only at the very start of the file, and this one is at line 2, column 27\.$/],
+    ['rustdoc\'s <report> as the only root', '<report total_time="1.5"></report>', /^This XML is not a JUnit report: the root element is <report>, expected <testsuites> or <testsuite>\.$/],
+    ['a <report> after a report that holds tests', '<testsuite name="a"/><report><testcase name="t"/></report>', /^This XML is not a JUnit report: the <report> after its JUnit reports \(rustdoc writes one with its timings\) holds a <testcase>; only <testsuites> and <testsuite> hold tests\.$/],
     ['text before the root', 'junk <testsuite/>', /^The XML is not well-formed: there is text outside the root element at line 1, column 1\.$/],
     ['a duplicated attribute', '<testsuite><testcase name="a" name="b"/></testsuite>', /^The XML is not well-formed: attribute 'name' is repeated at line 1/],
     ['not XML at all', 'hello', /^The XML is not well-formed: .* at line 1, column 1\.$/],
     ['another XML vocabulary', '<?xml version="1.0"?><html><body/></html>', /^This XML is not a JUnit report: the root element is <html>, expected <testsuites> or <testsuite>\.$/],
   ])('%s', (_name, xml, message) => {
     expect(parseError(() => parseJunit(xml)).message).toMatch(message)
+  })
+})
+
+describe('several reports one after another: cargo test writes one JUnit document per test binary', () => {
+  it.each([
+    // [real report (test/fixtures/rust-ledger/gen.sh), counts, suite paths, why]
+    ['cargo-green.xml', { tests: 11, passed: 11, failed: 0, errored: 0, skipped: 0, flaky: 0 }, [['test', 'tests'], ['test', 'tests::parser'], ['test', 'integration'], ['test', 'src/lib.rs']],
+      'unit tests, an integration test and doc-tests, each binary its own <?xml?><testsuites>, then rustdoc\'s <report> of its timings'],
+    ['cargo-2021-green.xml', { tests: 7, passed: 7, failed: 0, errored: 0, skipped: 0, flaky: 0 }, [['test', 'tests::query_parser'], ['test', 'tests']],
+      'the review\'s green run (edition 2021): the unit tests, then an empty document for the doc-tests'],
+    ['cargo-failing.xml', { tests: 8, passed: 2, failed: 6, errored: 0, skipped: 0, flaky: 0 }, [['test', 'tests'], ['test', 'tests::parser']],
+      'a failing binary ends cargo test: one document, as before'],
+    ['cargo-failing-all.xml', { tests: 11, passed: 3, failed: 8, errored: 0, skipped: 0, flaky: 0 }, [['test', 'tests'], ['test', 'tests::parser'], ['test', 'integration'], ['test', 'src/lib.rs']],
+      '--no-fail-fast: every binary\'s document, failures in each'],
+  ])('%s -> %j', (name, expectedCounts, paths) => {
+    const report = parseJunit(fixture(name))
+    expect(counts(report)).toEqual(expectedCounts)
+    expect([...new Set(report.results.map(r => r.suitePath.join(' › ')))]).toEqual(paths.map(p => p.join(' › ')))
+    expect(report.errors).toEqual([])
+    expectInvariants(report)
+  })
+
+  it('times the run by its testcases, all reports\' together, and keeps their order', () => {
+    const report = parseJunit(fixture('cargo-green.xml'))
+    const sum = report.results.reduce((ms, r) => ms + r.durationMs!, 0)
+    expect(report.durationMs).toBeCloseTo(sum, 3)
+    expect(report.results.map(r => r.title).slice(-3)).toEqual(['adds_through_the_api', 'add (line 5)', 'parse_cents (line 14)'])
+  })
+
+  it.each([
+    ['each with its XML declaration, on its own line', '<?xml version="1.0"?><testsuites><testsuite name="a"><testcase name="x"/></testsuite></testsuites>\n<?xml version="1.0"?><testsuites><testsuite name="b"><testcase name="y"/></testsuite></testsuites>\n'],
+    ['bare <testsuite> roots', '<testsuite name="a"><testcase name="x"/></testsuite><testsuite name="b"><testcase name="y"/></testsuite>'],
+    ['a comment and blank lines between', '<testsuite name="a"><testcase name="x"/></testsuite>\n\n<!-- next binary -->\n<testsuites><testsuite name="b"><testcase name="y"/></testsuite></testsuites>'],
+    ['a report that is not plain (single quotes, an entity) after a plain one', '<testsuite name="a"><testcase name="x"/></testsuite>\n<?xml version=\'1.0\'?>\n<testsuite name = \'b\'><testcase name=\'y\'><system-out>a &amp; b</system-out></testcase></testsuite>'],
+  ])('reads reports %s as one report of all their tests', (_name, xml) => {
+    expect(parseJunit(xml).results.map(r => [r.suitePath[0], r.title])).toEqual([['a', 'x'], ['b', 'y']])
+  })
+
+  it('fails a test that fails in one report and passes in another: two binaries\' tests, not a retry', () => {
+    const xml = '<testsuite name="test"><testcase classname="tests" name="t"><failure type="assert"/></testcase></testsuite>\n<testsuite name="test"><testcase classname="tests" name="t"/></testsuite>'
+    const results = parseJunit(xml).results
+    expect(results.map(testIdentity)).toEqual([testIdentity(results[0]!), testIdentity(results[0]!)])
+    const merged = mergeExecutions(results)
+    expect([merged.status, merged.flaky]).toEqual(['failed', false])
+  })
+
+  it('counts the failures no testcase holds over every report', () => {
+    const xml = '<testsuites tests="1"><testsuite name="a"><testcase name="x"/></testsuite></testsuites><testsuites tests="1" errors="2"><testsuite name="b"><testcase name="y"/></testsuite></testsuites>'
+    expect(parseJunit(xml).errors.map(e => e.message)).toEqual([expect.stringMatching(/^The report counts 2 errors \(its roots and <testsuite> elements, errors="2" in all\) that no testcase holds/)])
+  })
+
+  it('refuses an entity declared before a later report, and reads nothing of the file', () => {
+    const xml = '<testsuite name="a"><testcase name="x"/></testsuite>\n<!DOCTYPE testsuite [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<testsuite name="b"><testcase name="&xxe;"/></testsuite>'
+    const handed: ParsedResult[] = []
+    const err = parseError(() => streamJunit(xml, r => handed.push(r)))
+    expect([err.code, err.line]).toEqual(['xml_entities_refused', 2])
+    expect(handed).toEqual([])
   })
 })
 
