@@ -290,8 +290,12 @@ function combined(receipts) {
   const all = key => receipts.flatMap(r => r[key])
   const mine = receipts.every(r => r.failures?.thisUpload) && receipts.map(r => r.failures.thisUpload)
     .reduce((a, b) => ({ blocking: a.blocking + b.blocking, quarantined: a.quarantined + b.quarantined }))
+  // the run's outage uploads as the last answer lists them, each of this invocation's uploads marked as its own
+  const ours = new Set(receipts.flatMap(r => (r.outages ?? []).filter(o => o.thisUpload).map(o => o.upload)))
+  const outages = last.outages?.map(o => ({ ...o, thisUpload: ours.has(o.upload) })).sort((a, b) => b.thisUpload - a.thisUpload)
   return {
-    ...last, files: all('files'), ...mine ? { failures: { ...last.failures, thisUpload: mine } } : {}, rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
+    ...last, files: all('files'), ...mine ? { failures: { ...last.failures, thisUpload: mine } } : {}, ...outages ? { outages } : {},
+    rejected: all('rejected'), errors: [...new Set(all('errors'))], newClusters: all('newClusters'),
     newlyFlaky: all('newlyFlaky'), merged: { ...last.merged, duplicates: receipts.flatMap(r => r.merged.duplicates) },
   }
 }

@@ -65,7 +65,34 @@ function missingShards(r, name = String) {
   return listed(s.jobs.filter(j => j.missing.length).map(j => `${shardList(j)} ${j.job === null ? 'of the uploads that named no job' : `of ${name(j.job)}`}`))
 }
 
-function header(r) {
+/** Where an outage upload ran, as `name` writes a job: "shard 2/4 of e2e", "shard 2/4", "job e2e", or null when it said neither. */
+function uploadPlace(o, name = String) {
+  if (o.shard) return `shard ${o.shard}${o.job ? ` of ${name(o.job)}` : ''}`
+  return o.job ? `job ${name(o.job)}` : null
+}
+
+/** What an outage upload failed with: "10 of 10 tests failed on <error>", "10 of 12 tests failed, 8 of them on <error>". */
+function outageFacts(o, error = String) {
+  const failed = `${o.failed.toLocaleString('en-US')} of ${plural(o.executed, 'test')} failed`
+  return o.causeFailures === o.failed ? `${failed} on ${error(o.error)}` : `${failed}, ${o.causeFailures.toLocaleString('en-US')} of them on ${error(o.error)}`
+}
+
+/**
+ * The run's uploads that were an outage by themselves (a shard's service container died): each said, so their
+ * failures, which the counts and causes include, are read as the outage's and not the tests'.
+ */
+function outages(r, caps) {
+  const all = r.outages ?? []
+  const lines = all.slice(0, caps.items).map((o) => {
+    const place = uploadPlace(o, job => code(job))
+    const where = place ? `${place}${o.thisUpload ? ' (this upload)' : ''}` : o.thisUpload ? 'this upload' : 'an upload of this run'
+    return `> ⚠️ **Outage in ${where}:** ${outageFacts(o, e => code(e))}. Its failures are left out of flakiness; look at that job's environment (services, network, setup) first.`
+  })
+  if (all.length > lines.length) lines.push(`> …and ${plural(all.length - lines.length, 'more upload')} that ${all.length - lines.length === 1 ? 'was an outage' : 'were outages'}.`)
+  return lines.length ? [lines.join('\n>\n'), ''] : []
+}
+
+function header(r, caps) {
   const c = r.counts
   const missing = missingShards(r, job => escapeMarkdown(job, 100))
   const status = missing && r.status === 'passed' ? `⏳ Proofdeck: ${escapeMarkdown(r.project)}${number(r)} passing so far` : `${EMOJI[r.status] ?? ''} Proofdeck: ${escapeMarkdown(r.project)}${number(r)} ${r.status}`
@@ -83,6 +110,7 @@ function header(r) {
     const retried = c.flaky ? ` (${c.flaky.toLocaleString('en-US')} of them passed on a retry)` : ''
     lines.push(`> ⚠️ **Infrastructure failure:** ${(c.failed + c.errored + c.flaky).toLocaleString('en-US')} of ${(c.tests - c.skipped).toLocaleString('en-US')} executed tests failed at once${retried}. Look at the environment (services, network, setup) before the tests; this run is left out of flakiness.`, '')
   }
+  lines.push(...outages(r, caps))
   const novelty = r.failureGroups?.novelty
   const quarantined = r.failures?.counts.quarantined ?? 0
   if (novelty && novelty.new + novelty.known + quarantined > 0) {
@@ -140,7 +168,7 @@ function quarantine(r, caps) {
 }
 
 function render(r, caps) {
-  const lines = [...header(r)]
+  const lines = [...header(r, caps)]
   if (r.errors.length) lines.push('**Run errors**', '', ...list(r.errors, caps.items, e => code(e.split('\n')[0].slice(0, 200))), '')
   lines.push(...failures(r, caps), ...quarantine(r, caps))
   if (r.newlyFlaky.length) {
@@ -177,6 +205,8 @@ export function renderReceipt(r) {
   const out = [
     `${r.project}: run${number(r)} ${status} — ${plural(c.tests, 'test')}: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped${c.flaky ? ` (${c.flaky} flaky)` : ''}`,
     ...r.infrastructure ? ['  infrastructure failure: most of the suite failed at once; look at the environment first (left out of flakiness)'] : [],
+    // an upload that was an outage by itself: the job's log says why its failures do not count against its tests
+    ...(r.outages ?? []).slice(0, MAX).map(o => `  ${o.thisUpload ? 'this upload' : uploadPlace(o) ?? 'an upload of this run'} was an outage: ${outageFacts(o)}; left out of flakiness`),
     `  ${r.url}`,
     ...r.files.slice(0, MAX).map(f => `  ${f.status === 'duplicate' ? 'already stored' : 'stored'}: ${f.name} (${f.format}, ${plural(f.results, 'result')})`),
   ]

@@ -1,5 +1,5 @@
 import type { FlakyLabel, TestStatus } from '#shared/constants'
-import { outageCause } from './diagnosis/engine'
+import { classifyError, outageCause } from './diagnosis/engine'
 
 /** One stored result of a test case, as the flakiness score reads it. */
 export interface FlakyObservation {
@@ -120,6 +120,13 @@ export function mostlyFailing({ executed, failing }: Pick<RunFailures, 'executed
   return executed >= INFRA_MIN_TESTS && failing / executed >= share
 }
 
+/** What an outage failed with: its cause (outageCause), how many failures had it, and the line its commonest error says it in. */
+export interface OutageOf {
+  cause: string
+  failures: number
+  error: string
+}
+
 /**
  * Whether a run (or an upload of it: a shard, a job) is an infrastructure failure, whose results say nothing about its
  * tests: mostlyFailing, and at least half of the failures with one outage cause (outageCause: an error of the machine
@@ -128,13 +135,33 @@ export function mostlyFailing({ executed, failing }: Pick<RunFailures, 'executed
  * with one (`expected 200, received 500`), is a regression, however many of them fail.
  */
 export function isInfrastructureRun(run: RunFailures, share: number): boolean {
-  if (!mostlyFailing(run, share)) return false
-  const byCause = new Map<string, number>()
+  return outageOf(run, share) !== null
+}
+
+/**
+ * The outage a run (or an upload) is (isInfrastructureRun), or null: its commonest outage cause (ties: the first
+ * cause's), and the error of that cause's largest group as the diagnosis rules quote it (`Error: connect ECONNREFUSED
+ * 127.0.0.1:5432`), so a receipt can say what failed.
+ */
+export function outageOf(run: RunFailures, share: number): OutageOf | null {
+  if (!mostlyFailing(run, share)) return null
+  const byCause = new Map<string, { failures: number, largest: FailureCause }>()
   for (const c of run.causes) {
     const cause = outageCause(c.message, c.stack)
-    if (cause) byCause.set(cause, (byCause.get(cause) ?? 0) + c.failures)
+    if (!cause) continue
+    const seen = byCause.get(cause)
+    if (!seen) byCause.set(cause, { failures: c.failures, largest: c })
+    else {
+      seen.failures += c.failures
+      if (c.failures > seen.largest.failures) seen.largest = c
+    }
   }
-  return Math.max(0, ...byCause.values()) * 2 >= run.failing
+  let top: [string, { failures: number, largest: FailureCause }] | null = null
+  for (const entry of byCause) if (!top || entry[1].failures > top[1].failures) top = entry
+  if (!top || top[1].failures * 2 < run.failing) return null
+  const { message, stack } = top[1].largest
+  const error = classifyError(message ?? '', stack)?.line ?? (message ?? stack ?? '').split('\n')[0]!.trim()
+  return { cause: top[0], failures: top[1].failures, error: error.length > 200 ? `${error.slice(0, 199)}…` : error }
 }
 
 const EVIDENCE_KEPT = 20

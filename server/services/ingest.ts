@@ -24,6 +24,7 @@ import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
 import { runShards, shardsIn } from './runs'
 import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun, type UploadOf } from './run-results'
+import { outagesOf, type UploadOutageNote } from './outages'
 import { ownNewTests } from './owners'
 import { markDaysDue, queueTestDays } from './test-rollups'
 import { queueUpkeep } from './upkeep'
@@ -75,6 +76,8 @@ const STORE_SLICE = 10_000
 type RunRow = typeof runs.$inferSelect
 type Notes = Pick<IngestReceipt, 'rejected' | 'newClusters' | 'newlyFlaky'> & {
   duplicates: IngestReceipt['merged']['duplicates']
+  /** The upload was an outage by itself (receipt's `outages`), so that a retry's receipt says it again. */
+  outage?: UploadOutageNote
   /**
    * The test cases this upload failed or flaked, when at most UPLOAD_CASES_KEPT: the receipt's failures.thisUpload is
    * counted among them, now (a retry of the upload counts them again, a quarantine set since included).
@@ -398,14 +401,14 @@ async function applyUpload(
   const newlyFlaky = await labelNewlyFlaky(tx, await refreshFlakiness(tx, candidates, () => ''))
   stepDone('flakiness')
   const uploadCases = analysis.failingOrFlaky.length <= UPLOAD_CASES_KEPT ? analysis.failingOrFlaky : undefined
-  const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky, uploadCases }
+  const notes: Notes = { duplicates, rejected, newClusters, newlyFlaky, uploadCases, ...analysis.outage ? { outage: analysis.outage } : {} }
   // One upload row per file, all carrying the upload's notes so a retry's receipt can repeat them.
   const uploadId = randomUUID()
   await tx.insert(runUploads).values(fresh.map((f, i) => ({
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     shardIndex: how.shard?.index, shardTotal: how.shard?.total, job: how.job, notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
-  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue }
+  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue, uploads: [uploadId] }
 }
 
 /**
@@ -447,7 +450,7 @@ async function shardsNote(tx: Tx, runId: string, { shard, job }: UploadOf): Prom
 
 /** A retry of content the run already holds: nothing is written, the receipt repeats the notes of the first time. */
 async function replayUpload(tx: Tx, runId: string, plan: RunPlan, unlike: Notes['rejected']) {
-  const rows = await tx.select({ notes: runUploads.notes }).from(runUploads).where(sameUpload(runId, plan))
+  const rows = await tx.select({ notes: runUploads.notes, upload: runUploads.uploadId }).from(runUploads).where(sameUpload(runId, plan))
   const rejected = rows.flatMap(n => n.notes.rejected)
   // a retry that names another branch or commit than its run is told, as a new shard would be; the same retry as the
   // first sending (or one whose first sending was told the same) gets the same receipt
@@ -459,7 +462,8 @@ async function replayUpload(tx: Tx, runId: string, plan: RunPlan, unlike: Notes[
     newlyFlaky: rows.flatMap(n => n.notes.newlyFlaky ?? []),
     uploadCases: rows.find(n => n.notes.uploadCases)?.notes.uploadCases,
   }
-  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined }
+  const uploads = [...new Set(rows.map(r => r.upload))]
+  return { notes, stored: await refreshRunCounts(tx, runId), touchedClusters: [] as string[], daysDue: undefined, uploads }
 }
 
 /** The receipt's `shards`, only when an upload of the run declared one (older receipts have none). */
@@ -476,10 +480,13 @@ interface ReceiptInput {
   baseUrl: string
   notes: Notes
   stored: Stored
+  /** The uploads this request stored, or whose content it sent again. */
+  uploads: string[]
 }
 
 /** The receipt: the whole run as stored after this upload, plus what this upload (or its first sending) noted. */
-async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, stored }: ReceiptInput): Promise<IngestReceipt> {
+async function receiptOf(tx: Tx, input: ReceiptInput): Promise<IngestReceipt> {
+  const { plan, fresh, run, project, baseUrl, notes, stored, uploads: these } = input
   const [uploads] = await tx.select({
     n: sql<number>`count(distinct ${runUploads.uploadId})::int`,
     shards: runShards(run.id),
@@ -500,6 +507,7 @@ async function receiptOf(tx: Tx, { plan, fresh, run, project, baseUrl, notes, st
     runKey: plan.runKey,
     counts: stored.counts,
     infrastructure: stored.infra,
+    ...await outagesOf(tx, run.id, these),
     format: plan.format,
     files,
     merged: { shards: uploads?.n ?? 0, duplicates: notes.duplicates },

@@ -1,22 +1,28 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
-import { isInfrastructureRun, mostlyFailing, type FailureCause, type RunFailures } from '../analysis/flakiness'
+import { plainArray } from '../db/sql'
+import { isInfrastructureRun, mostlyFailing, outageOf, type FailureCause, type RunFailures } from '../analysis/flakiness'
 import { FAILING } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
+import type { IngestReceipt, UploadOutage } from '#shared/types/ingest'
 import { infraShare } from './flakiness'
 
 /**
  * Outages judged where they happened (isInfrastructureRun, analysis/flakiness.ts): the run as a whole from its stored
  * results (runs.infra), and each upload of it (a shard, a job, a re-run of one) by itself, whose results that failed
- * only in an outage are marked (test_results.infra). Both are left out of flakiness alike.
+ * only in an outage are marked (test_results.infra). Both are left out of flakiness alike, and the receipt says which
+ * uploads were one (outagesOf).
  */
 
-const { failureClusters, testResults } = schema
+const { failureClusters, runUploads, testResults } = schema
 
 /** Ids per statement: a uuid array of this many is one parameter, well under what a statement holds. */
 const IDS = 10_000
 
 type Outcome = Pick<ParsedResult, 'status' | 'flaky'>
+
+/** This upload was an outage by itself: what the receipt says of it (IngestReceipt.outages). */
+export type UploadOutageNote = Pick<UploadOutage, 'executed' | 'failed' | 'cause' | 'causeFailures' | 'error'>
 
 /**
  * An upload's own results (before the run's earlier ones fold in), as the upload is judged by itself: an outage of one
@@ -67,14 +73,18 @@ export function tallyOwn(tally: UploadTally, { own, previous, caseIds, fingerpri
   return carried
 }
 
-/** Whether the upload was an outage by itself; if so its results whose failures are all the outage's are marked. */
-export async function judgeUpload(tx: Tx, run: { id: string, startedAt: Date }, tally: UploadTally): Promise<boolean> {
-  if (!isInfrastructureRun({ ...tally, causes: [...tally.causes.values()] }, infraShare())) return false
+/**
+ * Whether the upload was an outage by itself (what it failed with, for the receipt), or null; if so its results whose
+ * failures are all the outage's are marked.
+ */
+export async function judgeUpload(tx: Tx, run: { id: string, startedAt: Date }, tally: UploadTally): Promise<UploadOutageNote | null> {
+  const outage = outageOf({ ...tally, causes: [...tally.causes.values()] }, infraShare())
+  if (!outage) return null
   for (let i = 0; i < tally.marked.length; i += IDS) {
     await tx.update(testResults).set({ infra: true }).where(and(eq(testResults.runId, run.id),
       eq(testResults.runStartedAt, run.startedAt), inArray(testResults.testCaseId, tally.marked.slice(i, i + IDS))))
   }
-  return true
+  return { executed: tally.executed, failed: tally.failing, cause: outage.cause, causeFailures: outage.failures, error: outage.error }
 }
 
 /**
@@ -93,4 +103,27 @@ export async function isOutage(tx: Tx, run: Omit<RunFailures, 'causes'>, failure
   const none = { message: null, stack: null }
   const causes = [...failuresByCluster].map(([id, failures]) => ({ failures, ...(id ? samples.get(id) ?? none : none) }))
   return isInfrastructureRun({ ...run, causes }, infraShare())
+}
+
+/** At most this many of a run's outage uploads in a receipt. */
+const RECEIPT_OUTAGES = 20
+
+/**
+ * The receipt's `outages`: the run's uploads that were an outage by themselves (their notes say it), those of this
+ * request (`these`: the uploads it stored, or sent again) first, then oldest first; absent when there was none.
+ */
+export async function outagesOf(tx: Tx, runId: string, these: string[]): Promise<Pick<IngestReceipt, 'outages'>> {
+  const mine = sql<boolean>`${runUploads.uploadId} = any(${plainArray(these)}::uuid[])`
+  const rows = await tx.select({
+    upload: runUploads.uploadId, mine, index: runUploads.shardIndex, total: runUploads.shardTotal, job: runUploads.job,
+    note: sql<UploadOutageNote | string>`${runUploads.notes}->'outage'`,
+  }).from(runUploads).where(and(eq(runUploads.runId, runId), sql`${runUploads.notes}->'outage' is not null`))
+    .orderBy(sql`${mine} desc`, runUploads.createdAt, runUploads.uploadId).limit(RECEIPT_OUTAGES)
+  if (!rows.length) return {}
+  return {
+    outages: rows.map(r => ({
+      upload: r.upload, thisUpload: r.mine, shard: r.index ? `${r.index}/${r.total}` : null, job: r.job,
+      ...typeof r.note === 'string' ? JSON.parse(r.note) as UploadOutageNote : r.note,
+    })),
+  }
 }

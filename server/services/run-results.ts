@@ -12,7 +12,7 @@ import { UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 import { alreadyFailingOf } from './known-failures'
-import { isOutage, judgeUpload, newTally, tallyOwn, type UploadTally } from './outages'
+import { isOutage, judgeUpload, newTally, tallyOwn, type UploadOutageNote, type UploadTally } from './outages'
 
 /**
  * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
@@ -70,8 +70,8 @@ interface StoredResults {
   stored: string[]
   /** Tests the run held from another upload of the same CI attempt (matrix legs), folded as repetitions. */
   legs: number
-  /** This upload (a shard, a job) was an infrastructure failure by itself: its failures are marked as an outage's. */
-  outage: boolean
+  /** This upload (a shard, a job) was an infrastructure failure by itself (what it failed with): its failures are marked as an outage's. */
+  outage: UploadOutageNote | null
 }
 
 /**
@@ -96,7 +96,7 @@ export async function storeResults(
 ): Promise<StoredResults> {
   const { isNewRun } = upload
   const turnsBefore = await labelTurns(tx, projectId)
-  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [], legs: 0, outage: false }
+  const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [], legs: 0, outage: null }
   const tally = newTally()
   const created = new Set<string>()
   const touched = new Set<string>()

@@ -39,6 +39,13 @@ export interface IngestReceipt {
    * not tests; left out of flakiness. Older servers leave it out.
    */
   infrastructure?: boolean
+  /**
+   * The uploads of the run (a shard, a CI job, a re-run of one) that were an outage by themselves, judged on their own
+   * results by the same rule: their failures are left out of flakiness though the run may not be an infrastructure
+   * failure. This upload's first (`thisUpload`), then the others oldest first, at most 20; absent when none was (and
+   * from older servers).
+   */
+  outages?: UploadOutage[]
   format: ReportFormat
   files: ReceiptFile[]
   merged: {
@@ -77,6 +84,28 @@ export interface IngestReceipt {
   }
   /** The run's failures grouped by cause, as the run page shows them, with links: what a CI comment renders. */
   failureGroups: ReceiptFailureGroups
+}
+
+/** An upload of a run that was an outage by itself: most of its tests failed, at least half of them with one cause. */
+export interface UploadOutage {
+  /** The upload (GET /api/runs/{id} `uploads[].upload`). */
+  upload: string
+  /** It is the upload this receipt answers (or its retry). */
+  thisUpload: boolean
+  /** The shard it said it was (`2/4`) and its job, null when not said. */
+  shard: string | null
+  job: string | null
+  /** Its tests that ran (skips left out), and how many of them failed (or passed only on a retry). */
+  executed: number
+  failed: number
+  /**
+   * The infrastructure cause most of them failed with, as the diagnosis rules name it (`network`, `process-crash`,
+   * `out-of-memory`, `missing-env-var`…), how many failed with it, and the line of its commonest error
+   * (`Error: connect ECONNREFUSED 127.0.0.1:5432`).
+   */
+  cause: string
+  causeFailures: number
+  error: string
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { boolean, check, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import type { IngestReceipt } from '#shared/types/ingest'
+import type { IngestReceipt, UploadOutage } from '#shared/types/ingest'
 import { reportFormatEnum, runStatusEnum } from './enums'
 import { projects } from './projects'
 
@@ -83,9 +83,9 @@ export const runUploads = pgTable('run_uploads', {
    * number…): jobs that share a run key each count their own shards. Null when not said.
    */
   job: text(),
-  /** Receipt details that are not derivable from rows: duplicates merged, items rejected. */
+  /** Receipt details that are not derivable from rows: duplicates merged, items rejected, the upload was an outage. */
   notes: jsonb().$type<Pick<IngestReceipt, 'rejected'> & { duplicates: IngestReceipt['merged']['duplicates'] }
-  & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>> & { uploadCases?: string[] }>().notNull(),
+  & Partial<Pick<IngestReceipt, 'newClusters' | 'newlyFlaky'>> & { uploadCases?: string[], outage?: Pick<UploadOutage, 'executed' | 'failed' | 'cause' | 'causeFailures' | 'error'> }>().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, t => [
   // one content once per shard and job: the same bytes from another shard (an empty report of vitest's) are that shard's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assessFlakiness, isInfrastructureRun, labelBranch, labelOfPasses, wilsonLower, type FailureCause, type FlakyObservation } from '../../../server/analysis/flakiness'
+import { assessFlakiness, isInfrastructureRun, labelBranch, outageOf, labelOfPasses, wilsonLower, type FailureCause, type FlakyObservation } from '../../../server/analysis/flakiness'
 
 /**
  * A history written as a string, oldest first, one letter per run on `main` with a new commit each:
@@ -349,5 +349,33 @@ describe('isInfrastructureRun', () => {
   it('follows the configured share of failing tests', () => {
     expect(isInfrastructureRun({ executed: 10, failing: 7, causes: [cause(7, refused())] }, 0.8)).toBe(false)
     expect(isInfrastructureRun({ executed: 10, failing: 8, causes: [cause(8, refused())] }, 0.8)).toBe(true)
+  })
+})
+
+describe('outageOf', () => {
+  const cause = (failures: number, message: string | null, stack: string | null = null): FailureCause => ({ failures, message, stack })
+  const refused = (port: number) => `Error: connect ECONNREFUSED 127.0.0.1:${port}`
+  const browser = 'Error: browserType.launch: Target page, context or browser has been closed'
+  // [name, executed, causes, what the receipt says: cause, failures with it, its error]
+  it.each([
+    ['one refused connection', 10, [cause(10, refused(5432))], ['network', 10, refused(5432)]],
+    ['a dead service on two ports: one cause, quoted by its larger group', 12, [cause(4, refused(6379)), cause(6, refused(5432))],
+      ['network', 10, refused(5432)]],
+    ['the browser for most, the database for a few', 20, [cause(12, browser), cause(4, refused(5432))], ['process-crash', 12, browser]],
+    ['the line the rule read, not the message\'s first', 10, [cause(10, 'Request failed\n  cause: connect ECONNREFUSED 10.0.0.5:8080')],
+      ['network', 10, 'cause: connect ECONNREFUSED 10.0.0.5:8080']],
+    ['an error only in the stack', 10, [cause(10, null, `${refused(5432)}\n    at TCPConnectWrap.afterConnect`)], ['network', 10, refused(5432)]],
+    ['a regression is none', 10, [cause(10, 'AssertionError: expected 3 to equal 4')], null],
+    ['too few tests is none', 9, [cause(9, refused(5432))], null],
+  ] as const)('%s', (_, executed, causes, expected) => {
+    const failing = causes.reduce((n, c) => n + c.failures, 0)
+    const outage = outageOf({ executed, failing, causes: [...causes] }, 0.5)
+    expect(outage && [outage.cause, outage.failures, outage.error]).toEqual(expected)
+  })
+
+  it('cuts a long error line', () => {
+    const outage = outageOf({ executed: 10, failing: 10, causes: [cause(10, `Error: connect ECONNREFUSED ${'x'.repeat(400)}.example:5432`)] }, 0.5)
+    expect(outage!.error).toHaveLength(200)
+    expect(outage!.error.endsWith('…')).toBe(true)
   })
 })

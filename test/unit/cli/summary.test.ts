@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { commentJob, commentMarker, commentTarget, nextLink } from '../../../cli/lib/comment.mjs'
 import { COMMENT_LIMIT, escapeMarkdown, renderReceipt, renderSummary } from '../../../cli/lib/summary.mjs'
-import type { IngestReceipt, ReceiptFailedTest, ReceiptFailureGroup } from '#shared/types/ingest'
+import type { IngestReceipt, ReceiptFailedTest, ReceiptFailureGroup, UploadOutage } from '#shared/types/ingest'
 
 const BASE = 'https://pd.example'
 const SHA = 'c'.repeat(40)
@@ -77,7 +77,28 @@ describe('a flaky cause in the summary', () => {
   })
 })
 
+/** An upload of the run that was an outage by itself (the receipt's `outages`). */
+const outage = (over: Partial<UploadOutage> = {}): UploadOutage => ({
+  upload: 'u2', thisUpload: true, shard: '2/4', job: 'e2e', executed: 10, failed: 10, cause: 'network', causeFailures: 10,
+  error: 'Error: connect ECONNREFUSED 127.0.0.1:5432', ...over,
+})
+
 describe('renderReceipt', () => {
+  it.each([
+    ['this upload', [outage()], ['  this upload was an outage: 10 of 10 tests failed on Error: connect ECONNREFUSED 127.0.0.1:5432; left out of flakiness']],
+    ['another shard, its cause fewer than its failures', [outage({ thisUpload: false, failed: 12, executed: 14, causeFailures: 8 })],
+      ['  shard 2/4 of e2e was an outage: 12 of 14 tests failed, 8 of them on Error: connect ECONNREFUSED 127.0.0.1:5432; left out of flakiness']],
+    ['a job without shards, and an upload that said neither', [outage({ thisUpload: false, shard: null }), outage({ thisUpload: false, shard: null, job: null })],
+      ['  job e2e was an outage: 10 of 10', '  an upload of this run was an outage: 10 of 10']],
+  ] as const)('says which upload was an outage and what it failed with: %s', (_name, outages, lines) => {
+    const text = renderReceipt(receipt({ status: 'failed', outages: [...outages] }))
+    for (const line of lines) expect(text).toContain(line)
+  })
+
+  it('says nothing of outages when no upload was one', () => {
+    expect(renderReceipt(receipt())).not.toContain('outage')
+  })
+
   it('lists a build\'s first ten report files and counts the rest (a Gradle build writes one per test class)', () => {
     const files = Array.from({ length: 320 }, (_, i) => ({ name: `TEST-Service${i}Test.xml`, format: 'junit' as const, results: 5, status: 'ingested' as const }))
     const text = renderReceipt(receipt({ files }))
@@ -194,7 +215,16 @@ describe('renderSummary', () => {
     ['an outage whose job was retried: its tests that passed on the retry count as failed at once', receipt({
       status: 'passed', infrastructure: true, counts: { tests: 29, passed: 29, failed: 0, errored: 0, skipped: 0, flaky: 20 },
     }), ['> ⚠️ **Infrastructure failure:** 20 of 29 executed tests failed at once (20 of them passed on a retry).'], []],
-    ['no outage line on a run that is not one', twoCauses, [], ['Infrastructure failure']],
+    ['no outage line on a run that is not one', twoCauses, [], ['Infrastructure failure', 'Outage in']],
+    ['a shard that was an outage by itself: this upload', receipt({ status: 'failed', outages: [outage()] }),
+      ['> ⚠️ **Outage in shard 2/4 of `e2e` (this upload):** 10 of 10 tests failed on `Error: connect ECONNREFUSED 127.0.0.1:5432`.'], ['Infrastructure failure']],
+    ['the run\'s other uploads that were one, and one that said no shard nor job', receipt({
+      status: 'failed', outages: [outage({ thisUpload: false }), outage({ thisUpload: false, shard: null, job: null, failed: 12, executed: 14, causeFailures: 8 })],
+    }), ['> ⚠️ **Outage in shard 2/4 of `e2e`:** 10 of 10 tests failed', '>\n> ⚠️ **Outage in an upload of this run:** 12 of 14 tests failed, 8 of them on `'], []],
+    ['the outage of a whole run\'s only upload: said after the run\'s', receipt({
+      status: 'failed', infrastructure: true, counts: { tests: 12, passed: 1, failed: 11, errored: 0, skipped: 0, flaky: 0 },
+      outages: [outage({ shard: null, job: null, executed: 12, failed: 11, causeFailures: 11 })],
+    }), ['at once. Look at the environment (services, network, setup) before the tests; this run is left out of flakiness.\n\n> ⚠️ **Outage in this upload:** 11 of 12 tests failed'], []],
   ])('%s', (_name, r, present, absent) => {
     const md = renderSummary(r)
     for (const text of present) expect(md).toContain(text)
