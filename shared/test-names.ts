@@ -6,6 +6,7 @@
  * has an `ApplicationTests.contextLoads()`, so a list says the class before the method, and the package on hover.
  */
 import { GO_PACKAGE_FAILED, goPackageOf } from './go-tests'
+import { isLibtestPath, rustTestOf } from './rust-tests'
 
 export interface NamedTest {
   title: string
@@ -113,9 +114,11 @@ export function jvmClassOf(t: NamedTest): { pkg: string, classes: string[], bina
 
 /**
  * A suite path as read (shownSuites): a nested class by its own name after its outer one (`com.example.FooTest$Inner` reads
- * `com.example.FooTest › Inner`), and a nested class's suite that repeats the outer one's (Surefire) once.
+ * `com.example.FooTest › Inner`), and a nested class's suite that repeats the outer one's (Surefire) once; a Rust test's
+ * module (or doc-test's file) without libtest's `test` around it.
  */
 export function suiteLabel(path: readonly string[]): string {
+  if (isLibtestPath(path)) return path[1]!
   const suitePath = shownSuites(path)
   return suitePath.map((s, i) => {
     const outer = suitePath[i - 1]
@@ -126,9 +129,12 @@ export function suiteLabel(path: readonly string[]): string {
 
 /**
  * A test's name in a list: its title, after its class where the suite names one (`ApplicationTests › contextLoads()`,
- * `FooTest › Inner › works()`), so two modules' `contextLoads()` tell apart.
+ * `FooTest › Inner › works()`), so two modules' `contextLoads()` tell apart; a Rust test as cargo names it, by its
+ * module path (`tests::parser::unwraps`).
  */
 export function testName(t: NamedTest): string {
+  const rust = rustTestOf(t)
+  if (rust) return rust.name
   const cls = jvmClassOf(t)
   const title = shownTitle(t.title)
   return cls ? [...cls.classes, title].join(' › ') : title
@@ -148,16 +154,18 @@ export function namedApart(t: NamedTest): { name?: string } {
 
 /** A test's whole name, suites first (the package with its class): what a list's name says on hover. */
 export function testFullName(t: NamedTest): string {
+  const rust = rustTestOf(t)
+  if (rust) return rust.name
   const suites = suiteLabel(t.suitePath)
   return suites ? `${suites} › ${shownTitle(t.title)}` : shownTitle(t.title)
 }
 
 /**
  * Where a test lives, for a list's second line: its file, else its class's package (JVM reports name no file), else its
- * Go package (neither Go reporter names a file): five packages' `[build failed]` read apart.
+ * Go package (neither Go reporter names a file): five packages' `[build failed]` read apart; a Rust doc-test's file.
  */
 export function testPlace(t: NamedTest & { file: string | null }): string | null {
-  return t.file ?? (jvmClassOf(t)?.pkg || goPackageOf(t))
+  return t.file ?? (jvmClassOf(t)?.pkg || goPackageOf(t) || (rustTestOf(t)?.kind === 'doc' ? t.suitePath[1]! : null))
 }
 
 /**

@@ -4,6 +4,7 @@ import { classifyError } from './diagnosis/engine'
 import { onlyValues } from './only-values'
 import { framesOf, isFrame, isLibrary, isTest, jvmSourcePath, type Frame } from './frames'
 import { maskPath, repositoryPath, rootsOf, type Roots } from './paths'
+import { rustPanicIn, type RustPanic } from './rust-panics'
 
 /**
  * Bump when the normalisation changes: stored clusters of older versions are re-clustered at start.
@@ -21,8 +22,11 @@ import { maskPath, repositoryPath, rootsOf, type Roots } from './paths'
  * v8: a frame relative to its Vitest project's root (`❯ tests/cart.spec.ts`) is its path under the repository, as the
  *     report names the test (classname `packages/admin/tests/cart.spec.ts`); Vitest's `❯ fn file:line` frame has its
  *     function apart from its file; a JVM frame's file is in its class's package (`com/acme/orders/OrderTest.java`).
+ * v9: a Rust panic is read with its own reader (rust-panics.ts): its message below `thread '…' panicked at`, type
+ *     `panic`, keyed with the file it panicked in (an unwrap on None in two files is two causes, with or without a
+ *     backtrace), its place the cluster's location; Rust's standard library frames are library code.
  */
-export const FINGERPRINT_VERSION = 8
+export const FINGERPRINT_VERSION = 9
 
 export interface FailureSignal {
   message: string | null
@@ -105,6 +109,8 @@ interface Extracted {
   lines: string[]
   /** Names of tests seen in the output (Go): masked wherever the message repeats them. */
   names?: string[]
+  /** The Rust panic read (readRust). */
+  panic?: RustPanic
 }
 
 /** Lines longer than this are cut before any rule reads them, which bounds every regex below. */
@@ -118,7 +124,6 @@ function clean(text: string): string {
 function splitType(line: string): { type: string | null, rest: string } {
   const m = line.match(ERROR_TYPE)
   if (m && (m[1]!.length > 5 || m[1] === 'Error')) return { type: m[1]!, rest: line.slice(m[0].length).trim() }
-  if (/^thread '[^']*' panicked at \S+?:?$/.test(line)) return { type: 'panic', rest: 'thread panicked' }
   // "OneTimeSetUp: System.InvalidOperationException : …" names its type further in
   return { type: line.match(QUALIFIED_TYPE)?.[1] ?? null, rest: line }
 }
@@ -259,8 +264,18 @@ const GO_PLACED_LINE = /^(\s*)(?:[\w.-]+\/)*[\w.-]+\.go:\d+(:\d+)?: ?(.*)$/
 /** A text that opens with such a line. */
 const GO_LOG_FIRST = /^\s*(?:[\w.-]+\/)*[\w.-]+\.go:\d+(?::\d+)?: /
 
+/** A Rust panic: its message's lines (rust-panics.ts), type `panic`; null when the text holds none. */
+function readRust(text: string): (Extracted & { panic: RustPanic }) | null {
+  const panic = rustPanicIn(text)
+  if (!panic) return null
+  const lines = panic.message.split('\n').map(l => l.trim()).filter(Boolean).slice(0, MAX_HEAD_LINES).map(l => l.slice(0, MAX_LINE))
+  return { type: 'panic', lines, panic }
+}
+
 function extract(lines: string[]): Extracted {
   const text = lines.join('\n')
+  const rust = readRust(text)
+  if (rust) return rust
   // go-junit-report writes a failed test's log lines alone, without go test's runner lines around them
   if (/^(?:=== RUN |--- FAIL: |panic: )/m.test(text) || GO_LOG_FIRST.test(text)) return readGo(lines)
   if (/\.py[:"]|<frozen |Traceback \(most/.test(text)) return readPytest(lines) ?? readTraceback(lines) ?? readGeneric(lines)
@@ -455,6 +470,9 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   if (isPlaceholder(fromMessage) && !isPlaceholder(fromStack)) chosen = fromStack
   else if (fromStack.lines.length > fromMessage.lines.length && maskedOf(fromStack).startsWith(maskedOf(fromMessage))) chosen = fromStack
   if (!chosen.lines.length) chosen = fromMessage.lines.length ? fromMessage : fromStack
+  // a Rust panic reads alike whether the report gave its message apart (libtest, as ingest reads it) or not (nextest)
+  const panic = fromStack.panic ?? fromMessage.panic
+  if (panic) chosen = [fromStack, fromMessage].find(e => e.panic && e.lines.length) ?? chosen
   const names = [...(fromMessage.names ?? []), ...(fromStack.names ?? [])]
   let lines = chosen.lines.map(l => mask(names.length ? maskNames(l, names) : l))
     // Playwright's browsers not installed: one cause whichever browser's executable it names (chrome, pw_run.sh)
@@ -468,8 +486,7 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
 
   const headText = chosen.lines.join('\n')
   const firstLine = chosen.lines[0] ?? ''
-  const errorType = chosen.type ?? fromStack.type ?? fromMessage.type
-    ?? (MATCHER.test(firstLine) ? 'AssertionError' : /^thread panicked$/.test(firstLine) ? 'panic' : 'Error')
+  const errorType = chosen.type ?? fromStack.type ?? fromMessage.type ?? (MATCHER.test(firstLine) ? 'AssertionError' : 'Error')
   const type = MATCHER.test(firstLine) && /^(?:Error|AssertionError)$/.test(errorType) ? 'AssertionError' : errorType
   const found = findLocator(headText, callLogOf(message) || callLogOf(stackRaw.slice(0, 4096)))
   // The rule engine's classifier, so a cluster and its diagnosis name one category; on the capped lines, which bounds
@@ -481,7 +498,9 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
   const normalised = lines.join('\n')
   const frames = framesOf(hasStack ? stackLines : messageLines.slice(0, MAX_STACK_LINES))
   const roots = rootsOf(frames.map(f => f.file), signal.file ?? null, [signal.file ?? '', ...signal.suitePath ?? []].filter(Boolean))
-  const origin = category === 'crash' || category === 'unknown' ? originOf(frames, roots) : !found && onlyValues(lines) ? assertionSite(frames, roots) : null
+  // a Rust panic's place is in its first line, with or without a backtrace: the file it panicked in
+  const panicFile = panic ? repositoryPath(panic.file, roots) : null
+  const origin = panicFile ?? (category === 'crash' || category === 'unknown' ? originOf(frames, roots) : !found && onlyValues(lines) ? assertionSite(frames, roots) : null)
   // With a locator, the action does not matter: a click and a fill that both wait for a missing element are one cause.
   const keyText = found ? normalised.replace(/\b(?:locator|page|frame|elementHandle)\.\w+:/g, '<action>:') : normalised
   const hash = createHash('sha256').update(JSON.stringify([FINGERPRINT_VERSION, type, keyText, found?.key ?? null, origin])).digest('hex').slice(0, 24)
@@ -494,6 +513,6 @@ function readFingerprint(signal: FailureSignal): FailureFingerprint | null {
     title: (lines[0] ?? '').slice(0, 200),
     locator: found?.display ?? null,
     // a relative frame as the repository names it: Vitest's `tests/cart.spec.ts` of packages/admin links to its file
-    location: at ? `${roots.base ? repositoryPath(at.file, roots) : at.file}:${at.line}` : null,
+    location: panicFile ? `${panicFile}:${panic!.line}` : at ? `${roots.base ? repositoryPath(at.file, roots) : at.file}:${at.line}` : null,
   }
 }

@@ -17,7 +17,7 @@ export function isFrame(t: string): boolean {
 }
 
 // Frames: which are library or runtime code, which are tests, which is the application code that threw.
-const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|^internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/pkg\/mod\/|\/gems\/|\/ruby\/\d|rubygems/
+const LIBRARY_FILE = /node_modules|^node:|\bnode:internal|^internal\/|^<anonymous>$|site-packages|dist-packages|\/lib\/python\d|<frozen |\/usr\/(?:local\/)?lib\/go|\/go\/src\/|\/pkg\/mod\/|\/gems\/|\/ruby\/\d|rubygems|^\/rustc\/|\/\.cargo\/registry\//
 const LIBRARY_FN = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|org\.junit|junit|org\.testng|org\.hamcrest|org\.opentest4j|org\.assertj|org\.mockito|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.springframework\.test|System|Microsoft|NUnit|Xunit|runtime|testing|reflect)\.|^\(wrapper |^panic$|^new Promise$/
 
 export interface Frame {

@@ -4,6 +4,7 @@ import { FIELD_CAPS, assertSuiteDepth } from './limits'
 import type { Attrs } from './xml-scan'
 import { FAILING } from './merge'
 import type { ParsedAnnotation, ParsedAttachment, ParsedAttempt, ParsedResult } from './types'
+import { rustCauseFromOutput } from './libtest'
 
 /*
  * What one JUnit <testcase> means, from what the reader (junit-reader.ts) collected of it: its attributes, the
@@ -38,6 +39,8 @@ export interface Problem {
   stdout: string | null
   stderr: string | null
   durationMs: number | null
+  /** It says nothing of its own: no message, no body (its message is its type at most: libtest's "assert"). */
+  bare?: true
 }
 
 /**
@@ -154,7 +157,14 @@ export function problem(e: ProblemElement, status: TestStatus): Problem {
     stdout: capText(e.stdout, CAPS.output),
     stderr: capText(e.stderr, CAPS.output),
     durationMs: secondsToMs(a.time),
+    ...(said || body ? {} : { bare: true }),
   }
+}
+
+/** A failure that says nothing of its own, told by its test's output (a Rust test's panic: libtest.ts); else itself. */
+function toldByOutput(p: Problem, output: string | null): Problem {
+  const cause = p.bare ? rustCauseFromOutput(output) : null
+  return cause ? { ...p, message: cause.message, stack: cause.stack } : p
 }
 
 /**
@@ -284,7 +294,11 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
   const stdout = capText(c.stdout, CAPS.output)
   const stderr = c.children.warnings.reduce((out, w) => withNote(out, 'Warning', w.message, w.stack), capText(c.stderr, CAPS.output))
   const annotations: ParsedAnnotation[] = []
-  const attempts = caseAttempts(c.children, a, durationMs, stdout, stderr, annotations)
+  const ch = c.children
+  const children = ch.failures.some(p => p.bare) || ch.errors.some(p => p.bare)
+    ? { ...ch, failures: ch.failures.map(p => toldByOutput(p, stdout)), errors: ch.errors.map(p => toldByOutput(p, stdout)) }
+    : ch
+  const attempts = caseAttempts(children, a, durationMs, stdout, stderr, annotations)
   const status = attempts[attempts.length - 1]!.status
 
   const title = c.title
@@ -315,7 +329,7 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
     variant: ctx.variant,
     ...(ctx.repeat ? { repeat: ctx.repeat } : {}),
     status,
-    flaky: status === 'passed' && c.children.flakes.length > 0,
+    flaky: status === 'passed' && ch.flakes.length > 0,
     attempts,
     durationMs,
     file,

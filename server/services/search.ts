@@ -5,6 +5,7 @@ import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
 import { runNumberOf, type SearchStatus } from '#shared/search'
 import { pytestEscaped } from '#shared/test-names'
+import { libtestLike } from '#shared/rust-tests'
 import type { Page } from '#shared/types/reads'
 import type { SearchClusterHit, SearchResults, SearchRunHit, SearchTestHit } from '#shared/types/search'
 import { decodeCursor, listOf, toPage } from './pagination'
@@ -24,12 +25,15 @@ export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')
 
 /**
  * The test's indexed text holds `text`, or holds it as pytest escapes it in a parametrize id (pytestEscaped): the list
- * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it.
+ * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it; so does a
+ * Rust test's module path (`tests::parser::unwraps`, stored as its suites and its title: libtestLike).
  */
 export function testTextMatches(text: string): SQL {
-  const holds = (t: string) => sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${likePattern(t)}`
+  const like = (pattern: string) => sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file}) ilike ${pattern}`
   const escaped = pytestEscaped(text)
-  return escaped ? sql`(${holds(text)} or ${holds(escaped)})` : holds(text)
+  const rust = libtestLike(text)
+  const ways = [like(likePattern(text)), ...escaped ? [like(likePattern(escaped))] : [], ...rust ? [like(rust)] : []]
+  return ways.length > 1 ? sql`(${sql.join(ways, sql` or `)})` : ways[0]!
 }
 
 /** The cluster's indexed error text holds `text`. */

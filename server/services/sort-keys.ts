@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { DECODED_CODE_POINTS, ESCAPE_PATTERNS, NAME_PATTERNS } from '#shared/test-names'
+import { LIBTEST_PATTERNS, LIBTEST_SUITE } from '#shared/rust-tests'
 import { schema } from '../db'
 
 /*
@@ -26,14 +27,22 @@ const SHOWN_TITLE = sql`case when ${TITLE} ~ ${ESCAPE_PATTERNS.escapedId}
 
 /**
  * A test's name as the list shows it (testName: a JVM test's classes before its method, `ApplicationTests ›
- * contextLoads()`), in lower case: read by the same patterns, folded and compared in the C collation (ASCII letters
- * folded, then code point order), so Postgres in any locale and PGlite order alike and a cursor continues it exactly.
+ * contextLoads()`; a Rust test by its module path, `tests::parser::unwraps`), in lower case: read by the same
+ * patterns, folded and compared in the C collation (ASCII letters folded, then code point order), so Postgres in any
+ * locale and PGlite order alike and a cursor continues it exactly.
  */
 const LAST_SUITE = sql`${testCases.suitePath}[cardinality(${testCases.suitePath})]`
+const LIBTEST = sql`cardinality(${testCases.suitePath}) = 2 and ${testCases.suitePath}[1] = ${LIBTEST_SUITE}`
+const CLASSNAME = sql`${testCases.suitePath}[2]`
 export const SHOWN_NAME = sql`lower((case
-  when ${LAST_SUITE} ~ ${NAME_PATTERNS.qualifiedClass} and (${LAST_SUITE} ~ '[.$]' or ${TITLE} ~ ${NAME_PATTERNS.method})
-  then replace(regexp_replace(${LAST_SUITE}, '^.*[.]', ''), '$', ' › ') || ' › '
-  else '' end || ${SHOWN_TITLE}) collate "C")`
+  when ${LIBTEST} and ${CLASSNAME} ~ ${LIBTEST_PATTERNS.module} and ${TITLE} ~ ${LIBTEST_PATTERNS.fn}
+  then case when ${CLASSNAME} in ('crate', 'integration') then ${TITLE} else ${CLASSNAME} || '::' || ${TITLE} end
+  when ${LIBTEST} and ${CLASSNAME} ~ ${LIBTEST_PATTERNS.docFile} and ${TITLE} ~ ${LIBTEST_PATTERNS.docTitle}
+  then ${CLASSNAME} || ' - ' || ${TITLE}
+  else case
+    when ${LAST_SUITE} ~ ${NAME_PATTERNS.qualifiedClass} and (${LAST_SUITE} ~ '[.$]' or ${TITLE} ~ ${NAME_PATTERNS.method})
+    then replace(regexp_replace(${LAST_SUITE}, '^.*[.]', ''), '$', ' › ') || ' › '
+    else '' end || ${SHOWN_TITLE} end) collate "C")`
 
 /** A number that may be missing, as a key that puts a row without one last either way: past every value on the far side. */
 export const lastWithout = (value: SQL, [below, above]: [number, number]) => (asc: boolean) => sql`coalesce(${value}, ${sql.raw(String(asc ? above : below))})`

@@ -232,6 +232,48 @@ describe('diagnosis', () => {
     expect(py.investigationSteps[0]).toContain(`\`pytest 'tests/test_users.py::test_always_down'\``)
   })
 
+  it('reads cargo test as Rust writes it: a green run of two binaries passes, each panic is a cause of its own, diagnosed with a cargo command', async () => {
+    // the review's engine-rs runs (test/fixtures/reports/cargo-2021-*.xml): the green one is two JUnit documents
+    const report = (name: string) => readFileSync(`${__dirname}/../fixtures/reports/${name}`, 'utf8')
+    const send = async (n: number, name: string) => {
+      const res = await upload(server, [{ name: 'cargo.xml', content: report(name) }], { key: ingestKey, query: { project: 'engine-rs', branch: 'main', runKey: `engine-rs-${n}` } })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body
+    }
+    const green = await send(1, 'cargo-2021-green.xml')
+    expect([green.status, green.counts]).toEqual(['passed', { tests: 7, passed: 7, failed: 0, errored: 0, skipped: 0, flaky: 0 }])
+    const red = await send(2, 'cargo-2021-failing.xml')
+    expect([red.status, red.counts.passed, red.counts.failed]).toEqual(['failed', 5, 2])
+    const unwrap = await send(3, 'cargo-2021-unwrap.xml')
+    expect(unwrap.failures.blocking).toEqual([expect.objectContaining({ title: 'unwrap_on_none_panics', name: 'tests::query_parser::unwrap_on_none_panics' })])
+    const clusters = [...red.newClusters, ...unwrap.newClusters]
+    expect(clusters.map((c: any) => c.title).sort()).toEqual([
+      'assertion `left == right` failed: bm25 score drifted', 'called `Option::unwrap()` on a `None` value', 'merge race: segment <n> missing',
+    ])
+    const diagnoses: Record<string, any> = {}
+    for (const c of clusters) {
+      await expect.poll(() => versionsOf(c.id)).toEqual([1])
+      diagnoses[c.title] = (await diagnosisOf(c.id)).latest
+    }
+    const none = diagnoses['called `Option::unwrap()` on a `None` value']
+    expect([none.category, none.summary]).toEqual(['crash', 'Panicked: called `Option::unwrap()` on `None` at src/lib.rs:34:26'])
+    expect(none.investigationSteps[0]).toContain('`cargo test tests::query_parser::unwrap_on_none_panics -- --exact`')
+    expect(none.confidence).toBeGreaterThan(0.5)
+    const drift = diagnoses['assertion `left == right` failed: bm25 score drifted']
+    expect([drift.category, drift.summary]).toEqual(['assertion', 'Assertion failed: expected 0.75, received 0.71'])
+    expect(drift.investigationSteps[0]).toContain('`cargo test tests::ranking_is_stable -- --exact`')
+    const race = diagnoses['merge race: segment <n> missing']
+    expect(race.summary).toMatch(/^Panicked: merge race: segment \d+ missing at src\/lib\.rs:26:9$/)
+    expect(race.investigationSteps[0]).toContain('`cargo test tests::shard_merge_is_flaky -- --exact`')
+    // the lists name a test so, and a search for that name finds it (a test that never failed: by its name alone)
+    for (const q of ['tests::query_parser::parses_phrase', 'query_parser::parses']) {
+      const found = (await api('GET', `/api/search?project=engine-rs&q=${encodeURIComponent(q)}`)).body
+      expect(found.tests.items.map((t: any) => t.title), q).toEqual(['parses_phrase'])
+      const listed = (await api('GET', `/api/projects/engine-rs/tests?query=${encodeURIComponent(q)}`)).body
+      expect(listed.items.map((t: any) => t.title), q).toEqual(['parses_phrase'])
+    }
+  })
+
   it('keeps a Gradle class\'s output (written once, on its suite) with its failed test: on the run and in the cluster\'s context', async () => {
     const content = `<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="com.acme.ledger.LedgerTests" tests="2" failures="1" errors="0" timestamp="2026-11-20T10:00:00" hostname="runner" time="0.4">

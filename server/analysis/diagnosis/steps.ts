@@ -3,6 +3,7 @@ import type { ClusterContextData, ContextError, JvmBuild } from '#shared/types/d
 import { contextTest } from '#shared/diagnosis'
 import { jvmClassOf } from '#shared/test-names'
 import { GO_PACKAGE_FAILED, goPackageOf } from '#shared/go-tests'
+import { rustTestOf, type RustTest } from '#shared/rust-tests'
 import type { DiagnosisText, StepHints } from './types'
 
 export const pct = (x: number) => `${Math.round(x * 100)}%`
@@ -50,13 +51,26 @@ function goCommand(pkg: string, title: string, repeat: number): string {
 }
 
 /**
+ * `cargo test` of one Rust test by its name, `--exact` so `tests::adds` does not also run `tests::adds_twice`; a
+ * doc-test by its item (rustdoc's filter takes `parse_cents`, not the whole `src/lib.rs - parse_cents (line 14)`).
+ */
+function cargoCommand(t: RustTest, repeat: number): string {
+  const arg = (s: string) => /^[\p{L}\p{N}_:]+$/u.test(s) ? s : quoted(s)
+  if (t.kind === 'doc') return loop(`cargo test --doc ${arg(t.name.slice(t.name.lastIndexOf(' - ') + 3).replace(/ \(line \d+\)$/, ''))}`, repeat)
+  return loop(`cargo test ${arg(t.name)} -- --exact`, repeat)
+}
+
+/**
  * A command that runs just this test, guessed from its file, suite and variant, and for a JVM test from the build its
  * run says ran it (Gradle or Maven; nothing tool-specific when it does not say); `repeat` runs it that many times
  * (stopping at the first failure). pytest's default report (xunit2) and both Go reporters write no file: pytest's
- * classname (`tests.test_pricing.TestInvoice`) names its module and classes, a Go test's last suite its package.
+ * classname (`tests.test_pricing.TestInvoice`) names its module and classes, a Go test's last suite its package; libtest
+ * names a Rust test by its module path (shared/rust-tests.ts).
  */
 export function reproCommand(e: Pick<ContextError, 'file' | 'test' | 'variant' | 'build'>, repeat = 0): string {
   const { title: bare, suitePath: suite } = contextTest(e.test)
+  const rust = rustTestOf({ suitePath: suite, title: bare })
+  if (rust) return cargoCommand(rust, repeat)
   const title = bare.replace(/"/g, '\\"')
   const last = suite[suite.length - 1] ?? ''
   const file = e.file ?? ''

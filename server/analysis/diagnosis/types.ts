@@ -5,7 +5,7 @@ import type { ClusterContextData, ContextError, DiagnosisDetail, DiagnosisEviden
 export type MessageRuleId
   = | 'out-of-memory' | 'process-crash' | 'compile-error' | 'missing-env-var' | 'module-not-found' | 'permission-denied' | 'disk-full'
     | 'missing-file' | 'test-setup' | 'network' | 'strict-mode' | 'locator-not-found' | 'element-not-actionable' | 'timeout' | 'assertion'
-    | 'exception'
+    | 'exception' | 'panic'
 
 /** Every rule: the cluster-level ones (which look at the whole cluster), the message rules, and the fallback. */
 export type RuleId = 'infrastructure' | 'flaky' | MessageRuleId | 'unknown'

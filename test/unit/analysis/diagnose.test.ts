@@ -145,6 +145,19 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
     message: `thread 'test_failure' panicked at tests/parry3d.rs:154:5:\nassertion \`left == right\` failed: 0 must equal 1\n  left: 0\n right: 1`,
     rule: 'assertion', facts: { received: '0', expected: '1' },
   },
+  // libtest (cargo test, test/fixtures/reports/cargo-*.xml): the panic's message, the stack the panic from its first line
+  {
+    name: 'Rust assert_eq! (libtest)',
+    message: 'assertion `left == right` failed: ledger total drifted\n  left: 4\n right: 5',
+    stack: 'thread \'tests::totals_match\' (29018) panicked at src/lib.rs:36:9:\nassertion `left == right` failed: ledger total drifted\n  left: 4\n right: 5',
+    rule: 'assertion', facts: { received: '4', expected: '5' },
+  },
+  {
+    name: 'Rust assert! without a message',
+    message: 'assertion failed: r > 0.35',
+    stack: 'thread \'tests::shard_merge_is_flaky\' (22120) panicked at src/lib.rs:26:9:\nassertion failed: r > 0.35',
+    rule: 'assertion',
+  },
   {
     name: 'PHPUnit',
     message: 'OtherTest::testOther\nWe expect 20 warnings\nFailed asserting that 19 matches expected 20.',
@@ -379,8 +392,37 @@ const CASES: { name: string, message: string, stack?: string, rule: RuleId | nul
   { name: 'Nothing recognisable', message: 'the widget is sad', rule: null },
 ]
 
+/** A libtest failure as ingest reads it: the panic's message, and the stack from the panic's line on. */
+const rust = (message: string, at = 'src/lib.rs:54:39', thread = 'tests::parser::t') => ({
+  message, stack: `thread '${thread}' (29017) panicked at ${at}:\n${message}\nnote: run with \`RUST_BACKTRACE=1\` environment variable to display a backtrace`,
+})
+
+const RUST_PANICS: typeof CASES = [
+  { name: 'Rust unwrap on None', ...rust('called `Option::unwrap()` on a `None` value'), rule: 'panic', facts: { kind: 'unwrap', at: 'src/lib.rs:54:39', unwrapped: '`Option::unwrap()` on `None`' } },
+  {
+    name: 'Rust unwrap on Err', ...rust('called `Result::unwrap()` on an `Err` value: ParseIntError { kind: InvalidDigit }', 'src/lib.rs:60:36'),
+    rule: 'panic', facts: { kind: 'unwrap', unwrapped: '`Result::unwrap()` on `Err`', error: 'ParseIntError { kind: InvalidDigit }' },
+  },
+  { name: 'Rust index out of bounds', ...rust('index out of bounds: the len is 1 but the index is 2'), rule: 'panic', facts: { kind: 'bounds', detail: 'index out of bounds: the len is 1 but the index is 2' } },
+  { name: 'Rust slice out of range', ...rust('range end index 5 out of range for slice of length 3'), rule: 'panic', facts: { kind: 'bounds' } },
+  { name: 'Rust subtraction overflow', ...rust('attempt to subtract with overflow'), rule: 'panic', facts: { kind: 'overflow', detail: 'attempt to subtract with overflow' } },
+  { name: 'Rust explicit panic!', ...rust('negative amount: -5', 'src/lib.rs:66:54'), rule: 'panic', facts: { kind: 'panic', detail: 'negative amount: -5', at: 'src/lib.rs:66:54' } },
+  // the review's engine-rs: `assert!(r > 0.35, "merge race: segment {} missing", …)` prints only its message
+  { name: 'Rust assert! with a message', ...rust('merge race: segment 12 missing', 'src/lib.rs:26:9'), rule: 'panic', facts: { kind: 'panic', detail: 'merge race: segment 12 missing' } },
+  {
+    name: 'Rust before 1.73: the message on the panic\'s line', message: 'boom',
+    stack: 'thread \'tests::t\' panicked at \'boom\', src/lib.rs:3:5\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace',
+    rule: 'panic', facts: { kind: 'panic', detail: 'boom', at: 'src/lib.rs:3:5' },
+  },
+  {
+    name: 'Rust unwrap of a refused connection: the network\'s',
+    ...rust('called `Result::unwrap()` on an `Err` value: Os { code: 111, kind: ConnectionRefused, message: "Connection refused" }'), rule: 'network',
+  },
+  { name: 'Rust doc-test that did not compile', message: 'error[E0308]: mismatched types', stack: 'error[E0308]: mismatched types\n --> src/lib.rs:2:14\n', rule: 'compile-error', facts: { tool: 'rust' } },
+]
+
 describe('classifyError', () => {
-  it.each(CASES)('$name → $rule', ({ message, stack, rule, facts }) => {
+  it.each([...CASES, ...RUST_PANICS])('$name → $rule', ({ message, stack, rule, facts }) => {
     const f = classifyError(message, stack ?? null)
     expect(f?.rule ?? null).toBe(rule)
     for (const [k, v] of Object.entries(facts ?? {})) {
@@ -392,7 +434,7 @@ describe('classifyError', () => {
   })
 
   it('covers every message rule with at least one real sample', () => {
-    const covered = new Set(CASES.map(c => c.rule))
+    const covered = new Set([...CASES, ...RUST_PANICS].map(c => c.rule))
     const messageRules = RULE_IDS.filter(r => !['infrastructure', 'flaky', 'unknown'].includes(r))
     expect(messageRules.filter(r => !covered.has(r))).toEqual([])
   })
@@ -603,6 +645,13 @@ describe('reproCommand', () => {
     [{ file: null, test: 'gotest.tools/gotestsum/testjson/internal/badmain › TestMain', variant: null }, 0, 'go test gotest.tools/gotestsum/testjson/internal/badmain'],
     // go-junit-report's name for a package whose TestMain exited (test/fixtures/reports/gojunit-build.xml)
     [{ file: null, test: 'example.com/shop/internal/orders › Failure', variant: null }, 0, 'go test example.com/shop/internal/orders'],
+    // libtest (cargo test): its suite `test` and the module path; a doc-test by its item
+    [{ file: null, test: 'test › tests::query_parser › unwrap_on_none_panics', variant: null }, 0, 'cargo test tests::query_parser::unwrap_on_none_panics -- --exact'],
+    [{ file: null, test: 'test › tests › tokenizes_unicode_größe', variant: null }, 0, 'cargo test tests::tokenizes_unicode_größe -- --exact'],
+    [{ file: null, test: 'test › crate › adds', variant: null }, 5, 'for i in $(seq 5); do cargo test adds -- --exact || break; done'],
+    [{ file: null, test: 'test › integration › adds_through_the_api', variant: null }, 0, 'cargo test adds_through_the_api -- --exact'],
+    [{ file: null, test: 'test › src/lib.rs › parse_cents (line 14)', variant: null }, 0, 'cargo test --doc parse_cents'],
+    [{ file: null, test: 'test › src/ledger.rs › Ledger<T>::add (line 3)', variant: null }, 0, `cargo test --doc 'Ledger<T>::add'`],
     [{ file: 'src/orders/orders.test.ts', test: 'OrdersService › totals', variant: null }, 0, 'npx vitest run src/orders/orders.test.ts -t "totals"'],
     [{ file: 'pkg/orders/orders_test.go', test: 'TestSync', variant: null }, 5, `go test -run '^TestSync$' ./pkg/orders -count=5 -failfast`],
     // a JVM test: the build its run says ran it, in its module; nothing tool-specific when the run does not say

@@ -397,7 +397,7 @@ const LANGUAGES: LanguageCase[] = [
   {
     language: 'Rust panic (cargo-nextest)',
     signal: m('thread \'test_failure\' panicked at tests/parry3d.rs:154:5:', 'thread \'test_failure\' panicked at tests/parry3d.rs:154:5:\n                assertion `left == right` failed: 0 must equal 1\n                left: 0\n                right: 1\n                note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace'),
-    errorType: 'panic', category: 'assertion', title: 'thread panicked',
+    errorType: 'panic', category: 'assertion', title: 'assertion `left == right` failed: <n> must equal <n>',
   },
   {
     language: 'PHPUnit (test name as message)',
@@ -554,6 +554,53 @@ describe('fingerprintFailure: real monorepo reports', () => {
     ['packages/admin/tests/refund.spec.ts', 'packages/shared/expect-total.ts:4'],
   ])('Vitest projects: %s fails at its path under the repository (%s), which links to the file', (classname, location) => {
     expect(fingerprintFailure(projects(classname))!.location).toBe(location)
+  })
+})
+
+/*
+ * Rust (test/fixtures/reports/cargo-*.xml): libtest's panics as ingest reads them (the message below `panicked at`, the
+ * stack from that line on), and cargo-nextest's, the same panic in the failure's body.
+ */
+describe('fingerprintFailure: Rust panics', () => {
+  const failures = (report: string) => new Map(parseReport(fixture(report)).results.filter(r => r.status === 'failed')
+    .map(r => [r.title, fingerprintFailure({ message: r.errorMessage, stack: r.errorStack, file: r.file, suitePath: r.suitePath })!]))
+  /** One panic as ingest reads libtest's: the message apart, the stack from the panic's line. */
+  const libtest = (message: string, at = 'src/lib.rs:54:39') => m(message, `thread 'tests::t' (7) panicked at ${at}:\n${message}\nnote: run with \`RUST_BACKTRACE=1\` environment variable to display a backtrace`)
+
+  it('keys the review\'s three causes apart, each titled by what it says, where it panicked', () => {
+    const review = new Map([...failures('cargo-2021-failing.xml'), ...failures('cargo-2021-unwrap.xml')])
+    expect([...review.keys()].sort()).toEqual(['ranking_is_stable', 'shard_merge_is_flaky', 'unwrap_on_none_panics'])
+    expect(new Set([...review.values()].map(f => f.fingerprint)).size).toBe(3)
+    expect([...review].map(([test, f]) => [test, f.errorType, f.title, f.location]).sort()).toEqual([
+      ['ranking_is_stable', 'panic', 'assertion `left == right` failed: bm25 score drifted', 'src/lib.rs:13'],
+      ['shard_merge_is_flaky', 'panic', 'merge race: segment <n> missing', 'src/lib.rs:26'],
+      ['unwrap_on_none_panics', 'panic', 'called `Option::unwrap()` on a `None` value', 'src/lib.rs:34'],
+    ])
+  })
+
+  it('keys a panic alike with and without a backtrace (RUST_BACKTRACE=1 and unset)', () => {
+    const [bare, traced] = [failures('cargo-failing.xml'), failures('cargo-failing-all.xml')]
+    for (const test of ['totals_match', 'unwrap_on_none', 'unwrap_on_err', 'rejects_negative', 'indexes_lines']) {
+      expect(traced.get(test)!.fingerprint, test).toBe(bare.get(test)!.fingerprint)
+      expect(traced.get(test)!.location, test).toBe(bare.get(test)!.location)
+    }
+    expect(new Set([...bare.values()].map(f => f.fingerprint)).size).toBe(bare.size)
+  })
+
+  it.each([
+    { case: 'an unwrap on None in two files', a: libtest('called `Option::unwrap()` on a `None` value'), b: libtest('called `Option::unwrap()` on a `None` value', 'src/parser.rs:10:5'), same: false },
+    { case: 'an unwrap on None at two lines of one file', a: libtest('called `Option::unwrap()` on a `None` value'), b: libtest('called `Option::unwrap()` on a `None` value', 'src/lib.rs:80:3'), same: true },
+    { case: 'an assert_eq! with other values', a: libtest('assertion `left == right` failed\n  left: 4\n right: 5'), b: libtest('assertion `left == right` failed\n  left: 7\n right: 9'), same: true },
+    { case: 'two panics! that say different things', a: libtest('negative amount: -5'), b: libtest('empty ledger'), same: false },
+    {
+      case: 'libtest\'s and cargo-nextest\'s report of one panic', a: libtest('called `Option::unwrap()` on a `None` value'),
+      b: m('thread \'tests::t\' panicked at src/lib.rs:54:39:', 'thread \'tests::t\' panicked at src/lib.rs:54:39:\n                called `Option::unwrap()` on a `None` value\n                note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace'),
+      same: true,
+    },
+  ])('$case: same cause $same', ({ a, b, same }) => {
+    const [x, y] = [fingerprintFailure(a)!, fingerprintFailure(b)!]
+    if (same) expect(x.fingerprint).toBe(y.fingerprint)
+    else expect(x.fingerprint).not.toBe(y.fingerprint)
   })
 })
 

@@ -732,6 +732,63 @@ describe('a placeholder message ("Failed") gives way to the line that says what 
   })
 })
 
+describe('libtest: a failure that says nothing ("assert") is told by the panic in its test\'s output (cargo test)', () => {
+  const failed = (name: string) => new Map(parseJunit(fixture(name)).results.filter(r => r.status === 'failed').map(r => [r.title, r]))
+
+  it.each([
+    // [real report (test/fixtures/rust-ledger/gen.sh), test, message, where the stack starts, why]
+    ['cargo-failing.xml', 'totals_match', 'assertion `left == right` failed: ledger total drifted\n  left: 4\n right: 5',
+      /^thread 'tests::totals_match' \(\d+\) panicked at src\/lib\.rs:36:9:\n/, 'assert_eq! with its message and both values'],
+    ['cargo-failing.xml', 'unwrap_on_none', 'called `Option::unwrap()` on a `None` value', /^thread 'tests::parser::unwrap_on_none' \(\d+\) panicked at src\/lib\.rs:54:39:\n/,
+      'an unwrap on None'],
+    ['cargo-failing.xml', 'unwrap_on_err', 'called `Result::unwrap()` on an `Err` value: ParseIntError { kind: InvalidDigit }', /panicked at src\/lib\.rs:60:36:/,
+      'an unwrap on Err, with the error'],
+    ['cargo-failing.xml', 'rejects_negative', 'negative amount: -5', /panicked at src\/lib\.rs:66:54:\nnegative amount: -5$/, 'an explicit panic!'],
+    ['cargo-failing.xml', 'indexes_lines', 'index out of bounds: the len is 1 but the index is 2', /panicked at src\/lib\.rs:78:26:\n.*\nnote: run with `RUST_BACKTRACE=1`/,
+      'an index out of bounds, with the hint libtest prints once'],
+    ['cargo-failing.xml', 'refuses_empty', 'test did not panic as expected at src/lib.rs:71:12', null, 'a should_panic test that did not: libtest says it itself'],
+    ['cargo-failing-all.xml', 'adds_through_the_api', 'api sum wrong', /^thread 'adds_through_the_api' \(\d+\) panicked at tests\/api\.rs:4:5:\napi sum wrong\nstack backtrace:\n {3}0: /,
+      'an integration test\'s assert!, the backtrace (RUST_BACKTRACE=1) in the stack'],
+    ['cargo-failing-all.xml', 'parse_cents (line 14)', 'assertion `left == right` failed: doc example drifted\n  left: Some(105)\n right: Some(150)',
+      /^thread 'main' \(\d+\) panicked at \/tmp\/rustdoctest\w+\/doctest_bundle_2024\.rs:16:1:/, 'a doc-test: its executable\'s panic, after rustdoc\'s lines'],
+  ] as [string, string, string, RegExp | null, string][])('%s %s -> %j (%s)', (name, test, message, stack) => {
+    const r = failed(name).get(test)!
+    expect(r.errorMessage).toBe(message)
+    expect(r.attempts.map(a => a.errorMessage)).toEqual([message])
+    if (stack) expect(r.errorStack).toMatch(stack)
+    else expect(r.errorStack).toBeNull()
+    // the test's output stays as written
+    if (stack) expect(r.stdout).toContain(message.split('\n')[0])
+  })
+
+  const libtest = (out: string, failure = '<failure type="assert"/>') =>
+    parseJunit(`<testsuites><testsuite name="test"><testcase classname="tests" name="t">${failure}<system-out><![CDATA[${out}]]></system-out></testcase></testsuite></testsuites>`).results[0]!
+
+  it.each([
+    // real libtest output (cargo 1.95) and older Rust's, as written in the testcase's <system-out>
+    ['a panic in a thread the test spawned, before the test\'s own', 'thread \'<unnamed>\' (19751) panicked at src/lib.rs:10:67:\nindex out of bounds: the len is 0 but the index is 3\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nthread \'tests::spawned\' (19750) panicked at src/lib.rs:11:18:\ncalled `Result::unwrap()` on an `Err` value: Any { .. }',
+      'index out of bounds: the len is 0 but the index is 3', 'thread \'<unnamed>\''],
+    ['what the test printed before its panic, left out', 'loading fixtures\n\nthread \'tests::t\' (19749) panicked at src/lib.rs:17:11:\nfixture loads: "boom"',
+      'fixture loads: "boom"', 'thread \'tests::t\''],
+    ['a doc-test that did not compile: rustc\'s first error', 'error[E0308]: mismatched types\n --> src/lib.rs:2:14\n  |\n2 | let x: u32 = "a";\n  |        ---   ^^^ expected `u32`, found `&str`\n\nerror: aborting due to 1 previous error\n\nCouldn\'t compile the test.',
+      'error[E0308]: mismatched types', 'error[E0308]'],
+    ['Rust before 1.73: the message quoted on the panic\'s line', 'thread \'tests::t\' panicked at \'boom\', src/lib.rs:3:5\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace',
+      'boom', 'thread \'tests::t\' panicked at \'boom\''],
+    ['a panic with no message (panic!())', 'thread \'tests::t\' (7) panicked at src/lib.rs:3:5:\nexplicit panic', 'explicit panic', 'thread \'tests::t\''],
+  ])('%s', (_name, out, message, stackStart) => {
+    const r = libtest(out)
+    expect(r.errorMessage).toBe(message)
+    expect(r.errorStack!.startsWith(stackStart)).toBe(true)
+  })
+
+  it('leaves a failure that says something, and output without a panic, as they were', () => {
+    expect(libtest('thread \'tests::t\' (7) panicked at src/lib.rs:3:5:\nboom', '<failure message="test did not panic as expected" type="assert"/>').errorMessage)
+      .toBe('test did not panic as expected')
+    expect(libtest('just some output').errorMessage).toBe('assert')
+    expect(libtest('').errorMessage).toBe('assert')
+  })
+})
+
 describe('Go reporters: one cause, one cluster, whichever wrote the report (the review\'s real reports)', () => {
   const failuresOf = (name: string) => parseJunit(fixture(name)).results.filter(r => r.status === 'failed' || r.status === 'errored')
   const clusterOf = (r: ParsedResult) =>

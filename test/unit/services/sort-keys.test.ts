@@ -23,6 +23,14 @@ const TESTS: [string, string[]][] = [
   ['test_refund[\\xe9]', ['pytest', 'tests.test_api.TestOrders']],
   ['adds(int, int)', ['com.example.Calc']],
   ['contextLoads()', ['com.example.api.ApplicationTests$Nested']],
+  // libtest (cargo test): a test by its module path, as cargo names it
+  ['unwrap_on_none', ['test', 'tests::parser']],
+  ['Adds', ['test', 'crate']],
+  ['adds_through_the_api', ['test', 'integration']],
+  ['tokenizes_unicode_größe', ['test', 'tests']],
+  ['parse_cents (line 14)', ['test', 'src/lib.rs']],
+  ['not a fn', ['test', 'tests']],
+  ['unwrap_on_none', ['test', 'tests::parser', 'more']],
 ]
 
 let client: PGlite
@@ -44,6 +52,8 @@ describe('SHOWN_NAME', () => {
     // by the decoded name, Müller sorts after Mz (ü is past every ASCII letter), as the list reads it
     const sorted = rowsOf<{ title: string }>(await db.execute(sql`select title from test_cases where title like 'test_greets[M%' order by ${SHOWN_NAME}`))
     expect(sorted.map(r => r.title)).toEqual(['test_greets[Maier]', 'test_greets[Mz]', 'test_greets[M\\xfcller]'])
+    expect(rows.filter(r => r.key.includes('::') || r.key.includes(' - ')).map(r => r.key))
+      .toEqual(['tests::parser::unwrap_on_none', 'tests::tokenizes_unicode_größe', 'src/lib.rs - parse_cents (line 14)'])
   })
 
   it.runIf(process.env.TEST_DATABASE_URL)('is the same key on Postgres', async () => {

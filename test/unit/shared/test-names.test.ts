@@ -20,6 +20,17 @@ describe('testName', () => {
     // a pytest class under pytest's default suite; a parametrize id as pytest escapes it, decoded
     [['pytest', 'tests.test_api.TestOrders'], 'test_refund', 'TestOrders › test_refund'],
     [['pytest', 'tests.test_api'], 'test_greets[M\\xfcller]', 'test_greets[Müller]'],
+    // libtest (cargo test): a test as cargo names it, libtest's `test` suite left out (test/fixtures/reports/cargo-*.xml)
+    [['test', 'tests::parser'], 'unwrap_on_none', 'tests::parser::unwrap_on_none'],
+    [['test', 'tests'], 'tokenizes_unicode_größe', 'tests::tokenizes_unicode_größe'],
+    [['test', 'crate'], 'adds', 'adds'],
+    [['test', 'integration'], 'adds_through_the_api', 'adds_through_the_api'],
+    [['test', 'integration'], 'api::adds', 'api::adds'],
+    [['test', 'src/lib.rs'], 'parse_cents (line 14)', 'src/lib.rs - parse_cents (line 14)'],
+    // not libtest's: another suite named test, or more suites around it
+    [['test', 'checkout'], 'pays by card', 'pays by card'],
+    [['test', 'checkout', 'card'], 'pays', 'pays'],
+    [['unit', 'tests::parser'], 'unwrap_on_none', 'unwrap_on_none'],
   ])('%j %s', (suitePath, title, expected) => {
     expect(testName({ suitePath, title })).toBe(expected)
   })
@@ -88,6 +99,15 @@ describe('shownTitle', () => {
     expect(namedApart({ suitePath, title })).toEqual({ name })
   })
 
+  it('names a Rust test by its module path, alone: it is its whole name', () => {
+    expect(namedApart({ suitePath: ['test', 'tests::parser'], title: 'unwrap_on_none' })).toEqual({ name: 'tests::parser::unwrap_on_none' })
+    expect(namedApart({ suitePath: ['test', 'integration'], title: 'adds_through_the_api' })).toEqual({})
+    expect(testFullName({ suitePath: ['test', 'tests::parser'], title: 'unwrap_on_none' })).toBe('tests::parser::unwrap_on_none')
+    expect(suiteLabel(['test', 'tests::parser'])).toBe('tests::parser')
+    expect(suiteLabel(['test', 'src/lib.rs'])).toBe('src/lib.rs')
+    expect(suiteLabel(['test', 'checkout pages'])).toBe('test › checkout pages')
+  })
+
   it('names a Go test by its title alone', () => {
     expect(namedApart({ suitePath: ['example.com/ledger/internal/fx'], title: 'TestConvert/eur_to_usd' })).toEqual({})
   })
@@ -112,6 +132,8 @@ describe('testPlace', () => {
     ['a module named by one word', ['calc'], 'TestAdd', 'calc'],
     ['not Go: a describe block', ['checkout'], 'pays by card', null],
     ['not Go: a pytest module', ['tests.test_api'], 'test_create', null],
+    ['not Go: a Rust doc-test, in its file', ['test', 'src/lib.rs'], 'parse_cents (line 14)', 'src/lib.rs'],
+    ['not Go: a Rust unit test, its module in its name', ['test', 'tests::parser'], 'unwrap_on_none', null],
   ])('a Go test is placed in its package (%s)', (_name, suitePath, title, place) => {
     expect(testPlace({ suitePath, title, file: null })).toBe(place)
   })

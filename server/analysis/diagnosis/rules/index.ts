@@ -10,6 +10,7 @@ import {
   diskFull, missingEnvVar, missingFile, moduleNotFound, network, outOfMemory, permissionDenied, processCrash, testSetup,
 } from './environment'
 import { elementNotActionable, locatorNotFound, strictMode } from './locator'
+import { panic } from './panic'
 
 /**
  * The rules of failures of the machine or the setup rather than the code (./environment.ts), in rule order. A build
@@ -21,7 +22,7 @@ const SETUP: MessageRule[] = [
 
 const RULES: MessageRule[] = [
   ...SETUP.slice(0, SETUP.indexOf(missingEnvVar)), compileError, ...SETUP.slice(SETUP.indexOf(missingEnvVar)),
-  strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception,
+  strictMode, locatorNotFound, elementNotActionable, assertion, timeout, exception, panic,
 ]
 
 /** Rules whose failure is the machine's or the setup's: an outage fails its tests with one of these. */
