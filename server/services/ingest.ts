@@ -24,7 +24,7 @@ import { receiptFailureReport } from './receipt-failures'
 import { recordRunInRollups } from './rollups'
 import { runShards, shardsIn } from './runs'
 import { labelNewlyFlaky, refreshRunCounts, storeResults, testCasesOfRun, type UploadOf } from './run-results'
-import { outagesOf, type UploadOutageNote } from './outages'
+import { outagesOf, recountRunOutages, type UploadOutageNote } from './outages'
 import { ownNewTests } from './owners'
 import { markDaysDue, queueTestDays } from './test-rollups'
 import { queueUpkeep } from './upkeep'
@@ -381,6 +381,8 @@ async function applyUpload(
     updatedAt: new Date(),
   }).where(eq(runs.id, run.id))
   const stored = await refreshRunCounts(tx, run.id)
+  // the run's failures that no upload marked as its own outage's are an outage's now, or no longer
+  if (stored.infra !== run.infra) await recountRunOutages(tx, run, stored.infra)
   stepDone('counts')
   await rollUpClusterRun(tx, run, analysis.touchedClusters)
   let newClusters = analysis.newClusters

@@ -12,7 +12,7 @@ import { UNDER_WATCH, type NewlyFlaky } from './flakiness'
 import { stepDone } from '../utils/steps'
 import { storeResultProperties } from './result-properties'
 import { alreadyFailingOf } from './known-failures'
-import { isOutage, judgeUpload, newTally, tallyOwn, type UploadOutageNote, type UploadTally } from './outages'
+import { isOutage, judgeUpload, newTally, outageCounts, tallyOwn, type OutageCount, type UploadOutageNote, type UploadTally } from './outages'
 
 /**
  * The results of one run as stored: an upload's merged results written in bulk (test cases, cluster hits,
@@ -97,7 +97,7 @@ export async function storeResults(
   const { isNewRun } = upload
   const turnsBefore = await labelTurns(tx, projectId)
   const out: StoredResults = { newClusters: [], touchedClusters: [], watched: [], failingOrFlaky: [], stored: [], legs: 0, outage: null }
-  const tally = newTally()
+  const tally = newTally(run.infra)
   const created = new Set<string>()
   const touched = new Set<string>()
   const writes: LockingWrites = { links: new Map(), deltas: [] }
@@ -124,7 +124,7 @@ export async function storeResults(
   // more of this run's tests under watch (a test it failed, its new tests): then it is read again, now.
   if (await labelTurns(tx, projectId) !== turnsBefore) out.watched.push(...await nowWatched(tx, unwatched))
   await applyClusterLinks(tx, clusterContext(run, projectId), writes.links)
-  await updateCaseCounters(tx, run, writes.deltas)
+  await updateCaseCounters(tx, run, withOutageCounts(writes.deltas, outageCounts(tally, out.outage !== null)))
   stepDone('counters')
   // read once all slices are in: a cluster made by one slice may have gained occurrences in the next
   if (created.size) {
@@ -180,7 +180,8 @@ async function storeSlice(
   const clusters = await clusterFailures(tx, projectId, run, merged, previous, caseIds)
   addClusterLinks(writes.links, clusters.clusterIds, clusters.hits)
   writes.deltas.push(...counterDeltas(merged, previous, caseIds))
-  const carried = tallyOwn(tally, { own, previous, caseIds, fingerprints: clusters.fingerprints })
+  const stored = new Map(merged.map(m => [m.identityHash, m.result]))
+  const carried = tallyOwn(tally, { own, previous, stored, caseIds, fingerprints: clusters.fingerprints })
   stepDone('clusters')
   if (previous.size) {
     const replaced = and(eq(testResults.runId, run.id), eq(testResults.runStartedAt, run.startedAt),
@@ -309,7 +310,7 @@ async function clusterFailures(
   return { fingerprints, clusterIds, created: createdIds, touched, hits }
 }
 
-interface CounterDelta { id: string, failed: number, flaky: number, failing: boolean }
+interface CounterDelta { id: string, failed: number, flaky: number, failing: boolean, outageFailed?: number, outageFlaky?: number }
 
 /** Counters change only where something failed or flaked, or where a shard merge changed an earlier outcome. */
 function counterDeltas(merged: MergedResult[], previous: Map<string, StoredResult>, caseIds: CaseIds): CounterDelta[] {
@@ -323,22 +324,45 @@ function counterDeltas(merged: MergedResult[], previous: Map<string, StoredResul
 }
 
 /**
- * The test cases' failure and flaky-pass counters, for the deltas of every slice of the upload. `last_failure_at`: its
+ * The deltas with the outage counts of their tests (outageCounts) added: one write of each test's counters. A test whose
+ * outage count moves failed or flaked here or changed its result, so it has a delta; one that had none gets its own.
+ */
+function withOutageCounts(deltas: CounterDelta[], counts: Map<string, OutageCount>): CounterDelta[] {
+  if (!counts.size) return deltas
+  const out = deltas.map((d) => {
+    const c = counts.get(d.id)
+    if (!c) return d
+    counts.delete(d.id)
+    return { ...d, outageFailed: c.failed, outageFlaky: c.flaky }
+  })
+  for (const c of counts.values()) out.push({ id: c.id, failed: 0, flaky: 0, failing: false, outageFailed: c.failed, outageFlaky: c.flaky })
+  return out
+}
+
+/**
+ * The test cases' failure and flaky-pass counters, for the deltas of every slice of the upload, with the part of them
+ * that were outages (test_cases.outage_failed_runs and outage_flaky_runs, see ./outages.ts). `last_failure_at`: its
  * last failure for good, so a re-run that turns this run's into a pass on retry takes it back to its other runs'.
  */
 async function updateCaseCounters(tx: Tx, run: RunRow, deltas: CounterDelta[]) {
+  // outage counts only where they move: most deltas carry none
+  const rowOf = ({ outageFailed, outageFlaky, ...d }: CounterDelta) =>
+    outageFailed || outageFlaky ? { ...d, outage_failed: outageFailed, outage_flaky: outageFlaky } : d
   const at = run.startedAt.toISOString()
   for (let i = 0; i < deltas.length; i += CHUNK) {
     await tx.execute(sql`
       update test_cases tc set
         failed_runs = tc.failed_runs + x.failed,
         flaky_runs = tc.flaky_runs + x.flaky,
+        outage_failed_runs = tc.outage_failed_runs + coalesce(x.outage_failed, 0),
+        outage_flaky_runs = tc.outage_flaky_runs + coalesce(x.outage_flaky, 0),
         last_failure_at = case
           when x.failing then greatest(tc.last_failure_at, ${at}::timestamptz)
           when x.failed < 0 then (select max(r.run_started_at) from test_results r
             where r.test_case_id = tc.id and r.status in ('failed', 'errored') and r.run_id <> ${run.id})
           else tc.last_failure_at end
-      from json_to_recordset(${rowsJson(deltas.slice(i, i + CHUNK))}::json) as x(id uuid, failed int, flaky int, failing boolean)
+      from json_to_recordset(${rowsJson(deltas.slice(i, i + CHUNK).map(rowOf))}::json)
+        as x(id uuid, failed int, flaky int, failing boolean, outage_failed int, outage_flaky int)
       where tc.id = x.id`)
   }
 }

@@ -102,6 +102,16 @@ export async function listFlakyTests(
   return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.k, r.t.id], list)
 }
 
+/**
+ * The runs a test failed in, for good and passed on retry, outages left out as flakiness leaves them out, and the runs
+ * it failed in (either way) in an outage apart: its counters, kept at ingest (./outages.ts).
+ */
+function runsFailed(t: CaseRow): Pick<TestCaseDetail, 'failedRuns' | 'flakyRuns' | 'outageRuns'> {
+  const outageFailed = Math.min(t.outageFailedRuns, t.failedRuns)
+  const outageFlaky = Math.min(t.outageFlakyRuns, t.flakyRuns)
+  return { failedRuns: t.failedRuns - outageFailed, flakyRuns: t.flakyRuns - outageFlaky, outageRuns: outageFailed + outageFlaky }
+}
+
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
 export async function getTestCase(scope: Scope, testCaseId: string, query: GetTestCaseQuery): Promise<TestCaseDetail> {
   const db = await useReadDb()
@@ -126,7 +136,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   const history = historyPage(t, historyPlusOne, query.history)
   return {
     ...toFlakyView({ t: counted, ...q }, slug), projectId: t.projectId, repository,
-    failedRuns: t.failedRuns, flakyRuns: t.flakyRuns, evidence: t.flakyEvidence,
+    ...runsFailed(t), evidence: t.flakyEvidence,
     history: history.items, historyNextCursor: history.nextCursor,
     clusters,
     lastError: last ? typicalView(last) : null,
@@ -210,7 +220,7 @@ function typicalView({ outage, ...last }: TypicalRow): NonNullable<TestCaseDetai
  * A test's own typical error: the most frequent (by fingerprint, else message) among its newest failures (failed, or
  * passed on retry) outside infrastructure runs, the newest of them, with how many of those newest failures were in
  * infrastructure runs (or outages of the shard or job that uploaded them: test_results.infra) and left out (the test's
- * "failed in N runs" counts them). An outage's error only when nothing else failed, and then it says so (`outage`);
+ * "failed in N runs" counts them apart). An outage's error only when nothing else failed, and then it says so (`outage`);
  * the newest failure when none is among its newest TYPICAL_SCAN results. Bounded index walks only.
  */
 async function typicalError(testCaseId: string): Promise<TypicalRow[]> {

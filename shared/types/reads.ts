@@ -285,8 +285,14 @@ export type TestHistoryPage = Page<TestHistoryEntry> & { branch: BranchCompariso
 export interface TestCaseDetail extends FlakyTestView {
   projectId: string
   repository: RepositoryRef | null
+  /** Runs it failed in for good, and passed in only on a retry, outages left out (they are `outageRuns`). */
   failedRuns: number
   flakyRuns: number
+  /**
+   * Runs it failed in (for good or passed on retry) in an outage: an infrastructure run, or an upload (a shard, a job)
+   * that was an outage by itself. Left out of `failedRuns` and `flakyRuns`, as flakiness leaves them out.
+   */
+  outageRuns: number
   evidence: { runId: string, resultId: string, commit: string | null, kind: string, at: string, attempts?: number }[]
   history: TestHistoryEntry[]
   /** Continues `history` through `GET /api/test-cases/{id}/history` (as its first page's nextCursor would); null when no older result. */
@@ -309,7 +315,7 @@ export interface TestCaseDetail extends FlakyTestView {
     outOf: number
     /**
      * Recent failures in infrastructure runs or outages of their shard or job, left out of `outOf` (0 when every recent
-     * failure was one: then those are looked at, and `outage` says so). `failedRuns` and `flakyRuns` count these too.
+     * failure was one: then those are looked at, and `outage` says so). `outageRuns` counts these too.
      */
     infraFailures: number
     /**

@@ -56,6 +56,18 @@ export async function upload(
   return { status: res.status, body: json, headers: res.headers }
 }
 
+/** Calls an MCP tool over /mcp with a read key: its answer's JSON, or an error saying what came back instead. */
+export async function callTool(server: TestServer, readKey: string, name: string, args: Record<string, unknown>) {
+  const res = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'accept': 'application/json', 'authorization': `Bearer ${readKey}`, 'mcp-protocol-version': '2025-06-18' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+  })
+  const body = await res.json() as any
+  if (!body.result || body.result.isError) throw new Error(`${name} answered ${JSON.stringify(body)}`)
+  return JSON.parse(body.result.content[0].text)
+}
+
 interface ListedRun {
   startedAt: string
   branch: string | null

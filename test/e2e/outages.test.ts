@@ -1,17 +1,18 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from './server'
-import { createKey, login, upload } from './client'
+import { queryDb, startServer, type TestServer } from './server'
+import { callTool, createKey, login, upload } from './client'
 
 const run = promisify(execFile)
 
 /**
  * Outages judged where they happened (docs/analysis.md): a shard or job whose service died is an outage by itself,
- * though its run is not. The receipt and the CLI say which upload was one.
+ * though its run is not. The receipt and the CLI say which upload was one, and a test's page counts the runs it failed
+ * in apart from the outages it failed in, as its flakiness leaves those out.
  */
 type Outcome = 'pass' | 'fail' | 'retry' | 'refused'
 const REFUSED = 'Error: connect ECONNREFUSED 127.0.0.1:5432'
@@ -31,10 +32,11 @@ function junit(tests: number[], outcome: (i: number) => Outcome = () => 'pass'):
 }
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k)
 
-describe('outages of an upload, said', () => {
+describe('outages of an upload, said and counted apart', () => {
   let server: TestServer
   let cookie: string
   let key: string
+  let readKey: string
   const dir = mkdtempSync(join(tmpdir(), 'pd-outages-'))
   const cli = async (name: string, content: string, ...args: string[]) => {
     const file = join(dir, name)
@@ -49,11 +51,16 @@ describe('outages of an upload, said', () => {
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
     return res.body
   }
+  const rest = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } })).json() as Promise<any>
+  /** Test case ids by title, of the tests that failed in a run. */
+  const failedIn = async (runId: string): Promise<Record<string, string>> =>
+    Object.fromEntries((await rest(`/api/runs/${runId}?status=failed&limit=200`)).results.items.map((r: any) => [r.title, r.testCaseId]))
 
   beforeAll(async () => {
     server = await startServer()
     cookie = await login(server)
     key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
   })
   afterAll(() => server?.stop())
 
@@ -83,5 +90,71 @@ describe('outages of an upload, said', () => {
     const whole = await send('shop', 'nightly-3', 3, junit(range(0, 12), i => i < 11 ? 'refused' : 'pass'))
     const alone = { ...outage, shard: null, job: null, executed: 12, failed: 11, causeFailures: 11 }
     expect(whole).toMatchObject({ infrastructure: true, outages: [alone] })
+  })
+
+  it('a test\'s page and get_test_case count the runs it failed in apart from the outages it failed in', async () => {
+    const P = 'outage-counts'
+    // t1 fails for good in run 1 and passes on retry in run 2: its own failures
+    await send(P, 'r1', 1, junit(range(0, 12), i => i === 1 ? 'fail' : 'pass'))
+    await send(P, 'r2', 2, junit(range(0, 12), i => i === 1 ? 'retry' : 'pass'))
+    // run 3: the whole run refused (an infrastructure run)
+    const r3 = await send(P, 'r3', 3, junit(range(0, 12), () => 'refused'))
+    // run 4: shard 1 healthy (30 tests), shard 2 (t0-t11) refused: an outage of the shard alone; its job re-run passes
+    const r4 = await send(P, 'r4', 4, junit(range(100, 130)), { job: 'e2e', shard: '1/2' })
+    await send(P, 'r4', 4, junit(range(0, 12), () => 'refused'), { job: 'e2e', shard: '2/2' })
+    await send(P, 'r4', 4, junit(range(0, 12)), { job: 'e2e', shard: '2/2', ciAttempt: '2' })
+    // run 5: two shards of 6 refused each, neither an outage by itself (under 10 tests), the run one once both are in;
+    // then a healthy shard of 30 makes it no outage at all, and its failures are the tests' own again
+    await send(P, 'r5', 5, junit(range(0, 6), () => 'refused'), { job: 'e2e', shard: '1/3' })
+    await send(P, 'r5', 5, junit(range(6, 12), () => 'refused'), { job: 'e2e', shard: '2/3' })
+    expect((await rest(`/api/projects/${P}/runs?limit=1`)).items[0]).toMatchObject({ infra: true })
+    await send(P, 'r6', 6, junit(range(0, 6), () => 'refused'), { job: 'e2e', shard: '1/3' })
+    await send(P, 'r6', 6, junit(range(6, 12), () => 'refused'), { job: 'e2e', shard: '2/3' })
+    await send(P, 'r6', 6, junit(range(100, 130)), { job: 'e2e', shard: '3/3' })
+
+    const cases = await failedIn(r3.runId) as { t1: string, t2: string }
+    const t1 = await rest(`/api/test-cases/${cases.t1}`)
+    // r3 and r4 were outages (r4's re-run leaves t1 passed on retry there, still the outage's); r5 is, as a whole;
+    // r6 is not, so it failed there for good
+    expect(t1).toMatchObject({ failedRuns: 2, flakyRuns: 1, outageRuns: 3 })
+    expect(await rest(`/api/test-cases/${cases.t2}`)).toMatchObject({ failedRuns: 1, flakyRuns: 0, outageRuns: 3 })
+    expect(await callTool(server, readKey, 'get_test_case', { testCaseId: cases.t1 })).toMatchObject({ failedRuns: 2, flakyRuns: 1, outageRuns: 3 })
+    const page = async (id: string) => (await (await fetch(`${server.url}/tests/${id}`, { headers: { cookie } })).text())
+      .replace(/<!--.*?-->/g, '').replace(/\s+/g, ' ')
+    expect(await page(cases.t1)).toContain('failed in 3 runs (2 for good, 1 passed on retry), plus 3 in outages')
+    // a test of run 4's healthy shard never failed
+    const healthy = (await rest(`/api/runs/${r4.runId}?status=passed&limit=1`)).results.items[0]
+    expect(await page(healthy.testCaseId)).toContain('never failed')
+  })
+
+  it('a test that failed only in outages says so', async () => {
+    const P = 'outage-only'
+    const o1 = await send(P, 'o1', 1, junit(range(0, 12), () => 'refused'))
+    await send(P, 'o2', 2, junit(range(0, 12)))
+    const id = (await failedIn(o1.runId)).t3!
+    expect(await rest(`/api/test-cases/${id}`)).toMatchObject({ failedRuns: 0, flakyRuns: 0, outageRuns: 1 })
+    const html = (await (await fetch(`${server.url}/tests/${id}`, { headers: { cookie } })).text()).replace(/<!--.*?-->/g, '')
+    expect(html.replace(/\s+/g, ' ')).toContain('failed only in 1 outage')
+  })
+
+  it('keeps each test\'s outage counters equal to its stored results that were an outage\'s, as the upgrade counts them', async () => {
+    await server.kill() // PGlite opens only while the server is stopped
+    const counters = async () => {
+      const rows = await queryDb(server.env, `select tc.title, tc.outage_failed_runs, tc.outage_flaky_runs,
+          (select count(*) from test_results r join runs ru on ru.id = r.run_id where r.test_case_id = tc.id
+            and (ru.infra or r.infra) and r.status in ('failed', 'errored'))::int as failed,
+          (select count(*) from test_results r join runs ru on ru.id = r.run_id where r.test_case_id = tc.id
+            and (ru.infra or r.infra) and r.flaky)::int as flaky
+        from test_cases tc`)
+      return { outages: rows.filter(r => r.outage_failed_runs + r.outage_flaky_runs > 0).length,
+        disagree: rows.filter(r => r.outage_failed_runs !== r.failed || r.outage_flaky_runs !== r.flaky) }
+    }
+    expect(await counters()).toEqual({ outages: 45, disagree: [] })
+    // results stored before the counters existed are counted by the migration that adds them
+    const migration = readdirSync('drizzle').find(f => f.endsWith('_outage_runs.sql'))!
+    const backfill = readFileSync(join('drizzle', migration), 'utf8').split('--> statement-breakpoint').at(-1)!
+    await queryDb(server.env, 'update test_cases set outage_failed_runs = 0, outage_flaky_runs = 0')
+    await queryDb(server.env, backfill)
+    expect(await counters()).toEqual({ outages: 45, disagree: [] })
   })
 })

@@ -24,6 +24,13 @@ export const testCases = pgTable('test_cases', {
   lastFailureAt: timestamp({ withTimezone: true }),
   failedRuns: integer().notNull().default(0),
   flakyRuns: integer().notNull().default(0),
+  /**
+   * Of failedRuns and flakyRuns, the results that were an outage's: in an infrastructure run (runs.infra), or marked as
+   * one of the upload that ran them (test_results.infra). Kept at ingest (services/outages.ts); the test page and
+   * get_test_case count them apart.
+   */
+  outageFailedRuns: integer().notNull().default(0),
+  outageFlakyRuns: integer().notNull().default(0),
   flakyScore: real().notNull().default(0),
   flakyConfidence: real().notNull().default(0),
   flakyLabel: flakyLabelEnum().notNull().default('stable'),
