@@ -35,3 +35,6 @@ export const iso = (d: Date | string): string => (d instanceof Date ? d : new Da
 
 /** Like `iso`, for a nullable column. */
 export const isoOrNull = (d: Date | string | null | undefined): string | null => (d == null ? null : iso(d))
+
+/** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
+export const CHUNK = 1000

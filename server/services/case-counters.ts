@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Tx } from '../db'
 import type { runs } from '../db/schema'
-import { rowsJson } from '../db/sql'
+import { CHUNK, rowsJson } from '../db/sql'
 import { FAILING, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
 import type { OutageCount } from './outages'
@@ -12,8 +12,6 @@ import type { OutageCount } from './outages'
  */
 
 type RunRow = typeof runs.$inferSelect
-/** Rows per statement: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
-const CHUNK = 1000
 
 export interface CounterDelta { id: string, failed: number, flaky: number, failing: boolean, outageFailed?: number, outageFlaky?: number }
 

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
-import { rowsJson, rowsOf } from '../db/sql'
+import { CHUNK, rowsJson, rowsOf } from '../db/sql'
 import { ownersOf, parseCodeowners, type CodeownersRule } from '../analysis/codeowners'
 import type { CodeownersReceipt } from '#shared/types/explorer'
 import { authorize } from './policy'
@@ -14,9 +14,6 @@ import type { Scope } from './scope'
  */
 
 const { projectCodeowners, testCases, testResults } = schema
-
-/** Rows per owners update. */
-const CHUNK = 1000
 
 async function writeOwners(tx: Tx, rows: { id: string, owners: string[] }[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
 import { bulkWriter, type BulkColumn } from '../db/bulk'
-import { rowsJson, rowsOf, plainArray } from '../db/sql'
+import { CHUNK, rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
@@ -37,8 +37,6 @@ type StoredResult = ParsedResult & {
   passedEarlier: boolean
 }
 
-/** Rows per bulk statement or COPY write: Postgres caps a statement at 65,535 parameters (a JSON parameter is one). */
-const CHUNK = 1000
 /**
  * Bulk writes of an upload's rows in statements (new test cases as JSON, results on PGlite as COPY text) keep each
  * statement's text under this many characters, sizing the next statement by the last one: a longer string lives in
