@@ -1,5 +1,8 @@
 import type { LocationQuery } from 'vue-router'
 
+const sameQuery = (a: Record<string, string>, b: LocationQuery) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v)
+
 /**
  * Filters kept in the URL query so a filtered view can be shared and survives a reload. Every field reads as a
  * string (empty = not set). Changing a filter drops the page cursor: the first page of the new filter is what
@@ -21,6 +24,9 @@ export function useQueryFilters<K extends string>(keys: readonly K[]) {
   function set(patch: Partial<Record<string, string | null>>, opts: { typing?: boolean } = {}) {
     const merged: Record<string, unknown> = { ...route.query, ...('cursor' in patch ? {} : { cursor: null }), ...patch }
     const query = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''))
+    // what the URL already says goes nowhere: vue-router would still take it for the latest navigation and cancel the
+    // one on its way (Enter opening a run, cancelled by the typing pause's own change a moment later on a slow phone)
+    if (sameQuery(query, route.query)) return Promise.resolve()
     // a page, Back or another filter since then made another entry: that one is kept, and this change is a new one
     const replace = opts.typing === true && typedTo === route.fullPath
     typedTo = opts.typing ? router.resolve({ query }).fullPath : null

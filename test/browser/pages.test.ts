@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { checkExplorer, checkOwners, checkSearchAndCompare, checkTestPageBranches } from './checks'
+import { checkExplorer, checkOwners, checkSearchAndCompare, checkTestPageBranches, openHydrated } from './checks'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/pages'
@@ -44,12 +44,7 @@ describe('dashboard pages on the demo dataset, in Chromium', () => {
     return await res.json() as T
   }
 
-  /** Opens a page and waits until Vue has hydrated it: a click on server-rendered HTML before that does nothing. */
-  async function open(path: string, ready: string) {
-    await page.goto(`${server.url}${path}`)
-    await page.getByTestId(ready).first().waitFor()
-    await page.waitForLoadState('networkidle')
-  }
+  const open = (path: string, ready: string) => openHydrated(page, `${server.url}${path}`, ready)
 
   const rowsOf = (table: string): Locator => page.getByTestId(table).locator('tbody tr')
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { checkExplorer, checkOwners, checkSearchAndCompare, checkTestPageBranches } from './checks'
+import { checkExplorer, checkOwners, checkSearchAndCompare, checkTestPageBranches, openHydrated } from './checks'
 import { startDemoServer, TEST_ADMIN, type TestServer } from '../e2e/server'
 
 const ARTIFACTS = 'test/.artifacts/quality'
@@ -106,12 +106,7 @@ describe('every page: accessible (axe, WCAG 2.2 AA), whole on a phone, honest 40
     return await res.json() as T
   }
 
-  /** Opens a page and waits until Vue has hydrated it: a click on server-rendered HTML before that does nothing. */
-  async function open(path: string, ready: string) {
-    await page.goto(`${server.url}${path}`)
-    await page.getByTestId(ready).first().waitFor()
-    await page.waitForLoadState('networkidle')
-  }
+  const open = (path: string, ready: string) => openHydrated(page, `${server.url}${path}`, ready)
   const slugOf = (projectPath: string) => projectPath.split('/')[2]!
 
   async function theme(mode: 'light' | 'dark') {
