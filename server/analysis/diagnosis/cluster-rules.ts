@@ -44,9 +44,14 @@ function outageExtent(runs: ContextRunStat[]): string {
   return `most of the suite${shards} failed (up to ${worst.failing}/${worst.executed})`
 }
 
+/**
+ * The affected tests the flaky rule reads as flaky: those the lists label flaky. A score without the label is evidence
+ * the labels judged too thin ("new": 2 runs so far) or not a flaky pattern ("stable"); a diagnosis that called such a
+ * test flaky contradicted the label shown beside it.
+ */
 function flakyStats(tests: ContextAffectedTest[]) {
   const total = tests.reduce((s, t) => s + t.occurrences, 0)
-  const flaky = tests.filter(t => t.flakyLabel === 'flaky' || (t.flakyLabel !== 'broken' && t.flakyScore >= 0.25 && t.flakyConfidence > 0))
+  const flaky = tests.filter(t => t.flakyLabel === 'flaky')
   const share = total ? flaky.reduce((s, t) => s + t.occurrences, 0) / total : 0
   return { flaky, share }
 }

@@ -540,6 +540,24 @@ describe('diagnoseContext', () => {
     expect(ctx.markdown).toContain(d.evidence[0]!.quote)
   })
 
+  // the label shown beside the diagnosis decides, not the score alone: a "new" test at confidence 0.06 was called flaky
+  it.each([
+    { label: 'flaky', score: 0.42, confidence: 0.3, category: 'flaky' },
+    { label: 'new', score: 0.4, confidence: 0.06, category: 'locator' },
+    { label: 'stable', score: 0.3, confidence: 0.5, category: 'locator' },
+    { label: 'broken', score: 0.6, confidence: 0.9, category: 'locator' },
+  ] as const)('the flaky rule reads a test labelled $label (score $score) as $category', ({ label, score, confidence, category }) => {
+    const s = result({ errorMessage: `TimeoutError: locator.click: Timeout 10000ms exceeded.\nCall log:\n  - waiting for locator('[data-testid=checkout-button]')` })
+    const { d } = diagnose(evidence({
+      samples: [s],
+      affectedTests: [affected({
+        testCaseId: s.testCaseId, test: s.test, flakyLabel: label, flakyScore: score, flakyConfidence: confidence,
+        flakyRuns: 1, failedRuns: 2,
+      })],
+    }))
+    expect(d.category).toBe(category)
+  })
+
   it('names a test in prose as lists do (a pytest id decoded, the class before a method); the command keeps the id as pytest spells it', () => {
     const test = 'tests.test_names › test_greet[\\u65e5\\u672c]'
     const s = result({ test, file: null, variant: null, errorMessage: 'AssertionError: assert 1 == 2' })
