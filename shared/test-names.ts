@@ -179,3 +179,28 @@ export function byTestName(a: NamedTest, b: NamedTest): number {
 
 /** Two texts in code point order (UTF-16 units, as `<` compares them), not a locale's: every server orders alike. */
 export const byCodePoint = (x: string, y: string): number => x < y ? -1 : x > y ? 1 : 0
+
+/** Where a name as lists show it parts: ` › ` between its classes or suites and its title, or ` > ` as people type it. */
+const NAME_PARTS = / [›>] /g
+/** Cuts tried from a name's end: a title holding ` › ` itself (`Cart › a › b`, title `a › b`) is read at an earlier cut. */
+const NAME_CUTS = 4
+
+/**
+ * LIKE patterns (backslash escapes) over a test's search text (`title suites… file`, space-separated:
+ * server/services/search.ts) that hold the test `text` names as the lists show it (testName, testFullName), parted at
+ * ` › `: its last part is in the title, the parts before it in the suite path in that order, each a substring
+ * (`ApplicationTests › contextLoads()` finds the suite `com.example.ApplicationTests`; `CartTest › WhenEmpty › total()`
+ * the suite `com.example.CartTest$WhenEmpty`), a title after the last ` › ` also as pytest escapes it. None when `text`
+ * has no ` › `.
+ */
+export function shownNameLikes(text: string): string[] {
+  const escaped = (s: string) => s.replace(/[\\%_]/g, '\\$&')
+  const cuts = [...text.matchAll(NAME_PARTS)].map(m => m.index).slice(-NAME_CUTS).reverse()
+  return cuts.flatMap((at, i) => {
+    const title = text.slice(at + 3).trim()
+    const suites = text.slice(0, at).split(NAME_PARTS).map(s => s.trim()).filter(Boolean)
+    if (!title || !suites.length) return []
+    const inSuites = suites.map(escaped).join('%')
+    return [title, i ? null : pytestEscaped(title)].filter(t => t !== null).map(t => `%${escaped(t)}% %${inSuites}% %`)
+  })
+}

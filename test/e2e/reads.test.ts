@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport as McpTransport } from '@modelcontextprot
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryDb, startDemoServer, startServer, type TestServer } from './server'
 import { createKey, login, trendByDay, trendOfRuns, upload } from './client'
-import { testName } from '#shared/test-names'
+import { testFullName, testName } from '#shared/test-names'
 
 /** A JUnit report: [title, file, seconds, failed? ('down': its service refused the connection), classname?] per test. */
 function junit(tests: [string, string, number, (boolean | 'down')?, string?][]): string {
@@ -397,6 +397,58 @@ describe('read API on the demo dataset', () => {
     const bound = await mcpAs('web')
     expect((await bound('list_clusters', { projectSlug: 'billing', query: 'TaxCalculator' })).isError).toBe(true)
     expect((await bound('list_clusters', { projectSlug: 'web', query: 'TaxCalculator' })).json.items).toEqual([])
+  })
+
+  it('finds a test by its name as the lists show it, class or suites › title, in search, the lists\' filters and MCP', async () => {
+    const key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    const failure = '<failure message="expected 200, got 500"/>'
+    const jvm = `<?xml version="1.0"?><testsuites>${[
+      ['com.example.api.ApplicationTests', 'contextLoads()'], ['com.example.billing.ApplicationTests', 'contextLoads()'],
+      ['com.example.CartTest$WhenEmpty', 'total()'], ['com.example.CartTest$WhenFull', 'total()'],
+      ['com.example.DiscountTest', 'takes 10% off'], ['com.example.DiscountTest', 'takes 10 percent off'],
+    ].map(([cls, title]) => `<testsuite name="${cls}"><testcase classname="${cls}" name="${title}">${failure}</testcase></testsuite>`).join('')
+    }<testsuite name="pytest"><testcase classname="tests.test_api.TestOrders" name="test_refund" file="tests/test_api.py">${failure}</testcase></testsuite></testsuites>`
+    // jest-ctrf-json-reporter: the describe chain after the file, joined by " > "
+    const jest = JSON.stringify({ results: { tool: { name: 'jest' }, tests: [
+      ['cart.test.ts > Cart > totals', 'adds tax'], ['checkout.test.ts > Checkout > totals', 'adds tax'], ['cart.test.ts > Cart', 'splits a › b'],
+    ].map(([suite, name]) => ({ name, suite, status: 'failed', message: 'expected 200, got 500', filePath: `src/${suite!.split(' > ')[0]}` })) } })
+    for (const [name, content] of [['junit.xml', jvm], ['ctrf.json', jest]]) {
+      const r = await upload(server, [{ name: name!, content: content! }], { key, query: { project: 'shown-names', branch: 'main' } })
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(201)
+    }
+    const tests = (await ok('/api/projects/shown-names/tests?limit=100')).items
+    expect(tests).toHaveLength(10)
+    type Stored = { suitePath: string[], title: string }
+    const idOf = (s: Stored) => tests.find((t: any) => t.title === s.title && t.suitePath.join('\n') === s.suitePath.join('\n')).testCaseId
+    const ids = (items: { testCaseId: string }[]) => items.map(t => t.testCaseId).sort()
+    const mcp = await mcpAs()
+    /** The tests a search for `q` finds: search (the page and the palette), the explorer's filter, list_failed_cases. */
+    const found = async (q: string) => {
+      const searched = (await ok(`/api/search?project=shown-names&kind=tests&limit=50&q=${encodeURIComponent(q)}`)).tests.items
+      const explored = (await ok(`/api/projects/shown-names/tests?limit=100&query=${encodeURIComponent(q)}`)).items
+      const failed = (await mcp('list_failed_cases', { projectSlug: 'shown-names', query: q, limit: 50 })).json.items
+      expect(ids(explored), `${q}: explorer`).toEqual(ids(searched))
+      expect(ids(failed), `${q}: list_failed_cases`).toEqual(ids(searched))
+      return ids(searched)
+    }
+    const api = { suitePath: ['com.example.api.ApplicationTests'], title: 'contextLoads()' }
+    const billing = { suitePath: ['com.example.billing.ApplicationTests'], title: 'contextLoads()' }
+    const whenEmpty = { suitePath: ['com.example.CartTest$WhenEmpty'], title: 'total()' }
+    const discount = { suitePath: ['com.example.DiscountTest'], title: 'takes 10% off' }
+    const refund = { suitePath: ['pytest', 'tests.test_api.TestOrders'], title: 'test_refund' }
+    const cart = { suitePath: ['Cart', 'totals'], title: 'adds tax' }
+    const splits = { suitePath: ['Cart'], title: 'splits a › b' }
+    const cases: [string, Stored[]][] = [
+      [testName(api), [api, billing]], [testFullName(api), [api]], [testName(whenEmpty), [whenEmpty]], [testName(discount), [discount]],
+      [testName(refund), [refund]], [testFullName(cart), [cart]], ['cart > totals > adds tax', [cart]], [testFullName(splits), [splits]],
+    ]
+    expect(cases.map(c => c[0])).toEqual(['ApplicationTests › contextLoads()', 'com.example.api.ApplicationTests › contextLoads()',
+      'CartTest › WhenEmpty › total()', 'DiscountTest › takes 10% off', 'TestOrders › test_refund', 'Cart › totals › adds tax',
+      'cart > totals > adds tax', 'Cart › splits a › b'])
+    for (const [q, stored] of cases) expect(await found(q), q).toEqual(ids(stored.map(s => ({ testCaseId: idOf(s) }))))
+    // what matched as plain text still does: the title alone, Checkout's as well as Cart's
+    expect(await found('adds tax')).toHaveLength(2)
+    expect(await found('CartTest$WhenFull')).toEqual([idOf({ suitePath: ['com.example.CartTest$WhenFull'], title: 'total()' })])
   })
 
   it('compares a run with the previous run of its branch, test by test, on REST and MCP, in scope', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { libtestLike, rustTestOf } from '../../../shared/rust-tests'
+import { like, searchText } from './like'
 
 describe('rustTestOf: libtest\'s suite `test`, then its classname', () => {
   it.each([
@@ -18,11 +19,7 @@ describe('rustTestOf: libtest\'s suite `test`, then its classname', () => {
 })
 
 describe('libtestLike: what search finds a Rust test by', () => {
-  /** A LIKE pattern read as a regular expression, as Postgres' ilike reads it. */
-  const like = (pattern: string) => new RegExp(`^${pattern.replace(/\\(.)|%|_|[.*+?^${}()|[\]]/g, (m, escaped?: string) =>
-    escaped != null ? escaped.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : m === '%' ? '.*' : m === '_' ? '.' : `\\${m}`)}$`, 'is')
-  /** The search text of a test: title, suites, file (drizzle/0008_search.sql). */
-  const text = (title: string, suites: string[], file = '') => `${title} ${suites.join(' ')} ${file}`
+  const text = searchText
 
   it.each([
     ['tests::parser::unwrap_on_none', text('unwrap_on_none', ['test', 'tests::parser']), true],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { byTestName, jvmClassOf, namedApart, pytestEscaped, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { byTestName, jvmClassOf, namedApart, pytestEscaped, shownNameLikes, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { like, searchText } from './like'
 
 describe('testName', () => {
   it.each([
@@ -177,5 +178,61 @@ describe('pytestEscaped', () => {
 
   it('is what shownTitle reads back', () => {
     for (const id of ['Müller', '日本', '😀', 'a b ü']) expect(shownTitle(`test_greet[${pytestEscaped(id)}]`)).toBe(`test_greet[${id}]`)
+  })
+})
+
+describe('shownNameLikes: what search finds a test by, named as the lists show it', () => {
+  /** Whether search (services/search.ts testTextMatches) finds the stored test by `q`: as a substring, or by a pattern. */
+  const finds = (q: string, suitePath: string[], title: string, file: string | null = null) => {
+    const text = searchText(title, suitePath, file)
+    return text.toLowerCase().includes(q.toLowerCase()) || shownNameLikes(q).some(p => like(p).test(text))
+  }
+
+  it.each([
+    // [suite path, title, file, why]: the names testName's and testFullName's cases above show, found by each
+    [['com.example.api.ApplicationTests'], 'contextLoads()', null, 'a JVM class by its simple name, stored by its qualified one'],
+    [['com.example.CartTest$WhenEmpty'], 'total()', null, 'a JUnit 5 @Nested class, as Gradle names it'],
+    [['com.example.CartTest', 'com.example.CartTest$WhenEmpty'], 'total()', null, 'the same, as Surefire names it'],
+    [['com.example.CartTest'], 'adds an item', null, 'a @DisplayName title'],
+    [['CartTest'], 'adds(int, int)', null, 'the default package'],
+    [['Cart', 'totals'], 'adds tax', 'src/cart.test.ts', 'a Jest describe chain'],
+    [['checkout', 'card'], 'pays', null, 'a describe chain, short words'],
+    [['pytest', 'tests.test_api.TestOrders'], 'test_refund', 'tests/test_api.py', 'a pytest class under pytest\'s root suite'],
+    [['pytest', 'tests.test_api.TestNames'], 'test_greets[M\\xfcller]', null, 'a pytest class, its id as pytest escapes it'],
+    [['Cart'], 'splits a › b', null, 'a title that holds › itself'],
+    [['Discounts'], 'takes 10% off', null, 'a title with %'],
+    [['snake_case'], 'reads my_var', null, 'a title and suite with _'],
+  ] as [string[], string, string | null, string][])('%j %s (%s): %s', (suitePath, title, file) => {
+    const names = [testName({ suitePath, title }), testFullName({ suitePath, title })].filter(n => n.includes(' › '))
+    expect(names.length).toBeGreaterThan(0)
+    for (const name of names) {
+      expect(finds(name, suitePath, title, file), name).toBe(true)
+      expect(finds(name.toLowerCase(), suitePath, title, file), name).toBe(true)
+      // as people type it (but a title holding › is typed with it)
+      const typed = name.slice(0, name.lastIndexOf(title)).replaceAll(' › ', ' > ') + name.slice(name.lastIndexOf(title))
+      if (name.includes(title)) expect(finds(typed, suitePath, title, file), typed).toBe(true)
+    }
+  })
+
+  it.each([
+    // [search, suite path, title, file, why]
+    ['CartTest › WhenEmpty › total()', ['com.example.CartTest$WhenFull'], 'total()', null, 'another nested class'],
+    ['WhenEmpty › CartTest › total()', ['com.example.CartTest$WhenEmpty'], 'total()', null, 'the classes in the other order'],
+    ['ApplicationTests › contextLoads()', ['com.example.OtherTests'], 'contextLoads()', null, 'another class'],
+    ['Cart › totals › adds tax', ['Cart', 'totals'], 'adds fees', null, 'another title'],
+    ['adds tax › Cart', ['Cart'], 'adds tax', null, 'the title before its suite'],
+    ['Cart › adds tax', [], 'adds tax', 'src/Cart.test.ts', 'a suite part in the file only'],
+    ['Discounts › takes 10% off', ['Discounts'], 'takes 10 percent off', null, '% is a character, not a wildcard'],
+    ['snake_case › reads my_var', ['snakeXcase'], 'reads myXvar', null, '_ is a character, not a wildcard'],
+  ] as [string, string[], string, string | null, string][])('%s does not find %j %s', (q, suitePath, title, file) => {
+    expect(finds(q, suitePath, title, file)).toBe(false)
+  })
+
+  it('reads ` › ` and ` > ` alike, escapes LIKE\'s characters, and has no pattern for text without a part before a title', () => {
+    expect(shownNameLikes('Discounts › takes 10% off_now')).toEqual(['%takes 10\\% off\\_now% %Discounts% %'])
+    expect(shownNameLikes('Cart > totals > adds tax')[0]).toBe(shownNameLikes('Cart › totals › adds tax')[0])
+    expect(shownNameLikes('Cart › a › b')).toEqual(['%b% %Cart%a% %', '%a › b% %Cart% %'])
+    expect(shownNameLikes('TestNames › test_greets[Müller]')).toContain('%test\\_greets[M\\\\xfcller]% %TestNames% %')
+    for (const text of ['contextLoads()', ' › x', 'x › ', 'a›b', 'a>b']) expect(shownNameLikes(text), text).toEqual([])
   })
 })
