@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryDb, startServer, type TestServer } from './server'
 import { callTool, createKey, login, upload } from './client'
+import { fakeReceiver } from './receiver'
 
 const run = promisify(execFile)
 
@@ -156,5 +157,61 @@ describe('outages of an upload, said and counted apart', () => {
     await queryDb(server.env, 'update test_cases set outage_failed_runs = 0, outage_flaky_runs = 0')
     await queryDb(server.env, backfill)
     expect(await counters()).toEqual({ outages: 45, disagree: [] })
+  })
+})
+
+describe('an outage upload named wherever its run is reported', () => {
+  const receiver = fakeReceiver()
+  let server: TestServer
+  let cookie: string
+  let key: string
+  let readKey: string
+  const P = 'outage-told'
+  const at = (hour: number) => new Date(Date.UTC(2026, 10, 2, hour)).toISOString()
+  const send = async (runKey: string, hour: number, content: string, query: Record<string, string> = {}) => {
+    const res = await upload(server, [{ name: `${runKey}-${query.shard ?? '1'}.xml`, content }],
+      { key, query: { project: P, branch: 'main', runKey, startedAt: at(hour), ...query } })
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+    return res.body
+  }
+  const get = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } }))
+  const text = async (path: string) => (await (await get(path)).text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+  const outage = { executed: 12, failed: 12, cause: 'network', causeFailures: 12, error: REFUSED }
+  let shard: any
+
+  beforeAll(async () => {
+    const base = await receiver.start()
+    server = await startServer({ PROOFDECK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', PROOFDECK_JOBS_POLL_SECONDS: '1' })
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
+    // t0 fails for good on its own (1 of 12); then a run whose shard 2 (t0-t11) refused the database: an outage of the
+    // shard alone, in a run that is not one (12 of 42 failed)
+    await send('k1', 1, junit(range(0, 12), i => i === 0 ? 'fail' : 'pass'))
+    for (const format of ['json', 'slack']) {
+      const res = await fetch(`${server.url}/api/projects/${P}/webhooks`, {
+        method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ url: `${base}/${format}`, events: ['run.failed'], format }),
+      })
+      expect(res.status, await res.text()).toBe(201)
+    }
+    await send('k2', 2, junit(range(100, 130)), { job: 'e2e', shard: '1/2' })
+    shard = await send('k2', 2, junit(range(0, 12), () => 'refused'), { job: 'e2e', shard: '2/2' })
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await receiver.stop()
+  })
+
+  it('the run page, its read and get_run mark the upload that was an outage', async () => {
+    expect(shard).toMatchObject({ infrastructure: false, outages: [{ shard: '2/2', ...outage }] })
+    const run = await (await get(`/api/runs/${shard.runId}`)).json() as any
+    const [healthy, down] = run.uploads
+    expect(healthy).not.toHaveProperty('outage')
+    expect(down).toMatchObject({ shard: '2/2', job: 'e2e', outage })
+    const tool = await callTool(server, readKey, 'get_run', { runId: shard.runId })
+    expect(tool.uploads.map((u: any) => u.outage ?? null)).toEqual([null, outage])
+    const page = await text(`/runs/${shard.runId}`)
+    expect(page).toContain(`outage: 12 of 12 tests failed on ${REFUSED}; left out of flakiness`)
+    expect(page.match(/outage: \d+ of/g)).toHaveLength(1)
   })
 })
