@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryDb, startServer, type TestServer } from './server'
 import { callTool, createKey, login, upload } from './client'
 import { fakeReceiver } from './receiver'
@@ -213,5 +213,18 @@ describe('an outage upload named wherever its run is reported', () => {
     const page = await text(`/runs/${shard.runId}`)
     expect(page).toContain(`outage: 12 of 12 tests failed on ${REFUSED}; left out of flakiness`)
     expect(page.match(/outage: \d+ of/g)).toHaveLength(1)
+  })
+
+  it('the run.failed webhook lists the outages, and the Slack message says it in one clause', async () => {
+    const deliveries = await vi.waitFor(() => {
+      const got = receiver.received.filter(r => r.body.includes(shard.runId))
+      expect(got).toHaveLength(2)
+      return got
+    }, { timeout: 30_000, interval: 200 })
+    const json = JSON.parse(deliveries.find(d => d.path === '/json')!.body)
+    expect(json).toMatchObject({ event: 'run.failed', run: { id: shard.runId, outages: [{ upload: expect.any(String), shard: '2/2', job: 'e2e', ...outage }] } })
+    expect(json.run.outages[0]).not.toHaveProperty('thisUpload')
+    const slack = JSON.stringify(JSON.parse(deliveries.find(d => d.path === '/slack')!.body).blocks)
+    expect(slack).toContain(`12 failed, 0 skipped, 0 flaky; outage in shard 2/2 of e2e: 12 of 12 tests failed on \`${REFUSED}\``)
   })
 })
