@@ -257,6 +257,10 @@ export interface FlakyTestView {
   /** Share of its latest results (`sample`) that failed; null before any counted. */
   failureRate: number | null
   lastFlakeAt: string | null
+  /**
+   * When it last failed for good (its run's start). On the test's own read (TestCaseDetail), outside outages, as
+   * `failedRuns` counts: null when it failed for good only in outages.
+   */
   lastFailureAt: string | null
   /** Set while a quarantine applies: its failures do not block a `--fail-on-blocking` upload. */
   quarantine: QuarantineView | null

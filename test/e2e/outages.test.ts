@@ -227,4 +227,17 @@ describe('an outage upload named wherever its run is reported', () => {
     const slack = JSON.stringify(JSON.parse(deliveries.find(d => d.path === '/slack')!.body).blocks)
     expect(slack).toContain(`12 failed, 0 skipped, 0 flaky; outage in shard 2/2 of e2e: 12 of 12 tests failed on \`${REFUSED}\``)
   })
+
+  it('"last failed for good" on a test\'s page and get_test_case leaves its outages out', async () => {
+    const ids = Object.fromEntries((await (await get(`/api/runs/${shard.runId}?status=failed&limit=50`)).json() as any)
+      .results.items.map((r: any) => [r.title, r.testCaseId])) as { t0: string, t1: string }
+    // t0 failed for good in k1 (hour 1), and in the shard's outage after it (hour 2): its last own failure is k1's
+    expect(await (await get(`/api/test-cases/${ids.t0}`)).json()).toMatchObject({ failedRuns: 1, outageRuns: 1, lastFailureAt: at(1) })
+    expect(await callTool(server, readKey, 'get_test_case', { testCaseId: ids.t0 })).toMatchObject({ lastFailureAt: at(1) })
+    // t1 failed only in the outage: no failure for good to date, and the page says where it failed
+    expect(await (await get(`/api/test-cases/${ids.t1}`)).json()).toMatchObject({ failedRuns: 0, outageRuns: 1, lastFailureAt: null })
+    const page = await text(`/tests/${ids.t1}`)
+    expect(page).toContain('failed only in 1 outage')
+    expect(page).not.toContain('last failed for good')
+  })
 })
