@@ -1,4 +1,6 @@
+import type { UploadOutageFacts } from '#shared/types/ingest'
 import type { UploadView } from '#shared/types/reads'
+import { outageFacts } from '../cli/lib/outages.mjs'
 
 /** One upload of a run: its files, and what it noted (an upload's notes are stored with its first file). */
 export interface RunUpload {
@@ -15,6 +17,8 @@ export interface RunUpload {
   newlyFlaky: number
   duplicates: number
   rejected: number
+  /** It was an outage by itself (UploadView.outage), or null. */
+  outage: UploadOutageFacts | null
 }
 
 /**
@@ -23,12 +27,15 @@ export interface RunUpload {
  */
 export function uploadsOfRun(files: UploadView[]): RunUpload[] {
   const uploads: RunUpload[] = []
-  for (const { upload: id, fileName, format, results, bytes, uploadedAt, shard = null, job = null, ...notes } of files) {
+  for (const { upload: id, fileName, format, results, bytes, uploadedAt, shard = null, job = null, outage, ...notes } of files) {
     let upload = uploads.at(-1)
     if (upload?.upload !== id) {
-      upload = { upload: id, uploadedAt, shard, job, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0 }
+      upload = {
+        upload: id, uploadedAt, shard, job, files: [], results: 0, newClusters: 0, newlyFlaky: 0, duplicates: 0, rejected: 0, outage: null,
+      }
       uploads.push(upload)
     }
+    upload.outage ??= outage ?? null
     upload.files.push({ fileName, format, results, bytes })
     upload.results += results
     upload.newClusters += notes.newClusters
@@ -43,4 +50,12 @@ export function uploadsOfRun(files: UploadView[]): RunUpload[] {
 export function uploadTitle({ shard, job }: Pick<RunUpload, 'shard' | 'job'>): string {
   if (shard) return `Upload of shard ${shard}${job ? ` of ${job}` : ''}`
   return job ? `Upload of job ${job}` : 'Upload'
+}
+
+/**
+ * An outage upload's line, in the words of the CLI's log and the receipt: "outage: 10 of 10 tests failed on <error>;
+ * left out of flakiness".
+ */
+export function uploadOutageLine(outage: UploadOutageFacts): string {
+  return `outage: ${outageFacts(outage)}; left out of flakiness`
 }

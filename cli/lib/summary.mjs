@@ -1,5 +1,7 @@
 // The receipt rendered: markdown for a CI job summary and a pull/merge request comment, plain text for a terminal.
 
+import { outageFacts, uploadPlace } from './outages.mjs'
+
 const EMOJI = { passed: '✅', failed: '❌', empty: '⚪' }
 const MAX = 10
 
@@ -63,18 +65,6 @@ function missingShards(r, name = String) {
   if (!s || s.received >= s.expected) return null
   if (!s.jobs) return shardList(s)
   return listed(s.jobs.filter(j => j.missing.length).map(j => `${shardList(j)} ${j.job === null ? 'of the uploads that named no job' : `of ${name(j.job)}`}`))
-}
-
-/** Where an outage upload ran, as `name` writes a job: "shard 2/4 of e2e", "shard 2/4", "job e2e", or null when it said neither. */
-function uploadPlace(o, name = String) {
-  if (o.shard) return `shard ${o.shard}${o.job ? ` of ${name(o.job)}` : ''}`
-  return o.job ? `job ${name(o.job)}` : null
-}
-
-/** What an outage upload failed with: "10 of 10 tests failed on <error>", "10 of 12 tests failed, 8 of them on <error>". */
-function outageFacts(o, error = String) {
-  const failed = `${o.failed.toLocaleString('en-US')} of ${plural(o.executed, 'test')} failed`
-  return o.causeFailures === o.failed ? `${failed} on ${error(o.error)}` : `${failed}, ${o.causeFailures.toLocaleString('en-US')} of them on ${error(o.error)}`
 }
 
 /**

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto'
 import type { RunStatus, WebhookEvent } from '#shared/constants'
 import { links } from '#shared/links'
 import { namedApart } from '#shared/test-names'
-import type { IngestReceipt, RunCounts } from '#shared/types/ingest'
+import type { IngestReceipt, RunCounts, UploadOutage } from '#shared/types/ingest'
+import { outageFacts, uploadPlace } from '../../cli/lib/outages.mjs'
 
 /**
  * Webhook events as pure functions: which events an upload causes, their payloads (with dashboard links), the JSON
@@ -26,10 +27,22 @@ export interface TestRef extends Linked {
   quarantined?: boolean
 }
 
+/** An upload of the run that was an outage by itself, as the receipt lists it (UploadOutage) for any receiver. */
+export type RunOutage = Omit<UploadOutage, 'thisUpload'>
+
 /** What every event of one upload carries; `cluster` or `test` is added per event. */
 export interface EventPayload {
   project: { slug: string, url: string }
-  run: { id: string, url: string, branch: string | null, commit: string | null, status: RunStatus, counts: RunCounts }
+  run: {
+    id: string
+    url: string
+    branch: string | null
+    commit: string | null
+    status: RunStatus
+    counts: RunCounts
+    /** The run's uploads that were an outage by themselves (empty when none was; absent from deliveries before them). */
+    outages?: RunOutage[]
+  }
   cluster?: ClusterRef
   test?: TestRef
   /** run.failed: the failing tests (at most 20 named; `counts.failed` + `counts.errored` has them all). */
@@ -47,7 +60,7 @@ export interface DerivedEvent {
 
 /** What the ingest transaction knows beyond the receipt. */
 export interface UploadFacts {
-  receipt: Pick<IngestReceipt, 'runId' | 'url' | 'project' | 'status' | 'branch' | 'commit' | 'counts' | 'newClusters' | 'newlyFlaky' | 'failures' | 'shards'>
+  receipt: Pick<IngestReceipt, 'runId' | 'url' | 'project' | 'status' | 'branch' | 'commit' | 'counts' | 'newClusters' | 'newlyFlaky' | 'failures' | 'shards' | 'outages'>
   /**
    * The status the run recovers from: its own before this upload when it had failed (its failed jobs re-run under its
    * key), else the previous run's of its branch, job and environment (empty runs left out); null when there is none.
@@ -64,7 +77,11 @@ export function deriveWebhookEvents(facts: UploadFacts, baseUrl: string): Derive
   const { receipt: r } = facts
   const base: EventPayload = {
     project: { slug: r.project, url: `${baseUrl}${links.project(r.project)}` },
-    run: { id: r.runId, url: r.url, branch: r.branch, commit: r.commit, status: r.status, counts: r.counts },
+    run: {
+      id: r.runId, url: r.url, branch: r.branch, commit: r.commit, status: r.status, counts: r.counts,
+      // which upload the receipt answered means nothing to a receiver
+      outages: (r.outages ?? []).map(({ thisUpload: _, ...o }) => o),
+    },
   }
   const cluster = (c: Omit<ClusterRef, 'url'>): ClusterRef => ({ ...c, url: `${baseUrl}${links.cluster(c.id)}` })
   const test = (t: Omit<TestRef, 'url'>): TestRef => ({ ...t, url: `${baseUrl}${links.testCase(t.id)}` })
@@ -115,6 +132,21 @@ const link = (url: string, label: string) => `<${url}|${esc(label)}>`
 /** A test as lists name it, with its configuration ("pays [webkit]"): the CLI's comment names it so too. */
 const named = (t: TestRef) => t.variant ? `${t.name ?? t.title} [${t.variant}]` : t.name ?? t.title
 
+/** Slack's inline code: its text escaped, a backtick (which would close it) as a quote. */
+const code = (s: string) => `\`${esc(s).replace(/`/g, '\'')}\``
+
+/**
+ * The run's outages, in the CLI's words, after its counts: "; outage in shard 2/4 of e2e: 30 of 30 tests failed on
+ * `<error>`" (and how many more uploads were one), so "37 failed" is not read as 37 of the tests' own failures.
+ */
+function outageClause(outages: RunOutage[] = []): string {
+  const [first] = outages
+  if (!first) return ''
+  const more = outages.length - 1
+  const rest = more ? ` (and ${more} more upload${more === 1 ? ' that was an outage' : 's that were outages'})` : ''
+  return `; outage in ${esc(uploadPlace(first) ?? 'an upload')}: ${outageFacts(first, code)}${rest}`
+}
+
 const HEADLINES: Record<WebhookEvent, string> = {
   'run.failed': 'Run failed',
   'run.recovered': 'Run recovered',
@@ -131,7 +163,7 @@ export function slackMessage(event: WebhookEvent, p: EventPayload): { text: stri
   const c = p.run.counts
   const forgiven = p.failures?.quarantined ? ` (${p.failures.quarantined} quarantined)` : ''
   const runLine = `${link(p.run.url, 'Run')} in ${link(p.project.url, p.project.slug)}${where ? ` (${where})` : ''}: `
-    + `${c.passed} passed, ${c.failed + c.errored} failed${forgiven}, ${c.skipped} skipped, ${c.flaky} flaky`
+    + `${c.passed} passed, ${c.failed + c.errored} failed${forgiven}, ${c.skipped} skipped, ${c.flaky} flaky${outageClause(p.run.outages)}`
   const subject = p.cluster
     ? `${link(p.cluster.url, p.cluster.title)} (${p.cluster.category}, ${p.cluster.occurrences} occurrence${p.cluster.occurrences === 1 ? '' : 's'})`
     : p.test

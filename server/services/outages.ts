@@ -4,7 +4,7 @@ import { plainArray } from '../db/sql'
 import { isInfrastructureRun, mostlyFailing, outageOf, type FailureCause, type RunFailures } from '../analysis/flakiness'
 import { FAILING } from '../ingest/merge'
 import type { ParsedResult } from '../ingest/types'
-import type { IngestReceipt, UploadOutage } from '#shared/types/ingest'
+import type { IngestReceipt, UploadOutageFacts } from '#shared/types/ingest'
 import { infraShare } from './flakiness'
 
 /**
@@ -33,8 +33,8 @@ export interface OutageCount {
   flaky: number
 }
 
-/** This upload was an outage by itself: what the receipt says of it (IngestReceipt.outages). */
-export type UploadOutageNote = Pick<UploadOutage, 'executed' | 'failed' | 'cause' | 'causeFailures' | 'error'>
+/** This upload was an outage by itself: what the receipt says of it (IngestReceipt.outages), and the run's read. */
+export type UploadOutageNote = UploadOutageFacts
 
 /**
  * An upload's own results (before the run's earlier ones fold in), as the upload is judged by itself: an outage of one

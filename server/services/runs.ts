@@ -183,17 +183,25 @@ export async function previousRunOf(runId: string): Promise<{ run: RunRow, reaso
 
 /**
  * The uploads of the outer `runs` row, oldest first, as the run page lists them (UploadView): a column of the run's
- * own read, the notes' lists counted in SQL so they are not sent.
+ * own read, the notes' lists counted in SQL so they are not sent; an upload's outage (on its first file) is null
+ * where it was none, and left out of the view (uploadViews).
  */
-const RUN_UPLOADS = sql<UploadView[] | string>`(select coalesce(json_agg(json_build_object('upload', u.upload_id, 'fileName', u.file_name, 'format', u.format,
+const RUN_UPLOADS = sql<UploadRow[] | string>`(select coalesce(json_agg(json_build_object('upload', u.upload_id, 'fileName', u.file_name, 'format', u.format,
     'results', u.results, 'bytes', u.bytes,
     'uploadedAt', to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'shard', case when u.shard_index is not null then u.shard_index || '/' || u.shard_total end, 'job', u.job,
     'duplicates', coalesce(jsonb_array_length(u.notes->'duplicates'), 0),
     'rejected', coalesce(jsonb_array_length(u.notes->'rejected'), 0),
     'newClusters', coalesce(jsonb_array_length(u.notes->'newClusters'), 0),
-    'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0)) order by u.created_at, u.upload_id, u.id), '[]'::json)
+    'newlyFlaky', coalesce(jsonb_array_length(u.notes->'newlyFlaky'), 0),
+    'outage', u.notes->'outage') order by u.created_at, u.upload_id, u.id), '[]'::json)
   from ${runUploads} u where u.run_id = ${runs.id})`
+
+type UploadRow = Omit<UploadView, 'outage'> & { outage: UploadView['outage'] | null }
+
+/** RUN_UPLOADS' rows as the run's read gives them: `outage` only on an upload that was one. */
+const uploadViews = (agg: UploadRow[] | string): UploadView[] =>
+  (typeof agg === 'string' ? JSON.parse(agg) as UploadRow[] : agg).map(({ outage, ...u }) => outage ? { ...u, outage } : u)
 
 /** What runShards reads: each job's largest shard count declared and its shards in (null when no upload said one). */
 type ShardRows = { job: string | null, expected: number, indexes: number[] }[] | null
@@ -469,7 +477,7 @@ async function readRun(
       : null,
     previousRunId: previousId ?? previousOnDefault ?? null,
     previousRunReason: previousId ? 'previous' : previousOnDefault ? 'default_branch' : null,
-    uploads: typeof row.uploads === 'string' ? JSON.parse(row.uploads) as UploadView[] : row.uploads,
+    uploads: uploadViews(row.uploads),
     shards: shardsIn(row.shards),
     results,
   }

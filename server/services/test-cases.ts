@@ -112,6 +112,21 @@ function runsFailed(t: CaseRow): Pick<TestCaseDetail, 'failedRuns' | 'flakyRuns'
   return { failedRuns: t.failedRuns - outageFailed, flakyRuns: t.flakyRuns - outageFlaky, outageRuns: outageFailed + outageFlaky }
 }
 
+/**
+ * When the test last failed for good outside an outage (an infrastructure run, or an upload that was an outage by
+ * itself), or null when it never did: the stored last_failure_at counts outages too, so a test that failed in one is
+ * read again, walking its failures newest first past its outages only.
+ */
+async function lastOwnFailure(t: CaseRow): Promise<Date | null> {
+  if (!t.outageFailedRuns || !t.lastFailureAt) return t.lastFailureAt
+  if (!runsFailed(t).failedRuns) return null
+  const db = await useReadDb()
+  const [row] = await db.select({ at: testResults.runStartedAt }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
+    .where(and(eq(testResults.testCaseId, t.id), FAILED_RESULT, eq(testResults.infra, false), eq(runs.infra, false)))
+    .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(1)
+  return row?.at ?? null
+}
+
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
 export async function getTestCase(scope: Scope, testCaseId: string, query: GetTestCaseQuery): Promise<TestCaseDetail> {
   const db = await useReadDb()
@@ -121,7 +136,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
     .where(and(eq(testCases.id, testCaseId), inScope(scope, testCases.projectId))).limit(1)
   if (!row) throw notFound('No test case with this id visible to you.', 'test_case_not_found')
   const { t, slug, ...q } = row
-  const [counted, historyPlusOne, clusters, [last], repository] = await Promise.all([
+  const [counted, historyPlusOne, clusters, [last], repository, lastFailure] = await Promise.all([
     withCurrentCount(db, t),
     // no history read when the caller pages it itself (get_test_case's historyCursor)
     query.history ? historyRows(t, null, query.history + 1) : [],
@@ -132,10 +147,11 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
     typicalError(t.id),
     repositoryOf(t.projectId),
+    lastOwnFailure(t),
   ])
   const history = historyPage(t, historyPlusOne, query.history)
   return {
-    ...toFlakyView({ t: counted, ...q }, slug), projectId: t.projectId, repository,
+    ...toFlakyView({ t: counted, ...q }, slug), lastFailureAt: lastFailure?.toISOString() ?? null, projectId: t.projectId, repository,
     ...runsFailed(t), evidence: t.flakyEvidence,
     history: history.items, historyNextCursor: history.nextCursor,
     clusters,

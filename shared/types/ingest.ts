@@ -86,6 +86,12 @@ export interface IngestReceipt {
   failureGroups: ReceiptFailureGroups
 }
 
+/**
+ * What an upload that was an outage by itself failed with (UploadOutage's facts): the run page's uploads
+ * (`GET /api/runs/{id}` `uploads[].outage`) and get_run carry it.
+ */
+export type UploadOutageFacts = Pick<UploadOutage, 'executed' | 'failed' | 'cause' | 'causeFailures' | 'error'>
+
 /** An upload of a run that was an outage by itself: most of its tests failed, at least half of them with one cause. */
 export interface UploadOutage {
   /** The upload (GET /api/runs/{id} `uploads[].upload`). */

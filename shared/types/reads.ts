@@ -1,6 +1,6 @@
 import type { QuarantineView } from './quarantine'
 import type { ClusterStatus, FailureCategory, FlakyLabel, ReportFormat, RunStatus, TestStatus } from '../constants'
-import type { RunCounts } from './ingest'
+import type { RunCounts, UploadOutageFacts } from './ingest'
 import type { ProjectSummary } from './projects'
 
 /** Wire shapes of the read API (dashboard routes and MCP tools). Dates are ISO strings. */
@@ -210,6 +210,11 @@ export interface UploadView {
   rejected: number
   newClusters: number
   newlyFlaky: number
+  /**
+   * Its upload was an outage by itself (a shard whose database died: the receipt's `outages`), given once on its first
+   * file; absent when it was not.
+   */
+  outage?: UploadOutageFacts
 }
 
 export interface FailedResultView extends ResultView {
@@ -252,6 +257,10 @@ export interface FlakyTestView {
   /** Share of its latest results (`sample`) that failed; null before any counted. */
   failureRate: number | null
   lastFlakeAt: string | null
+  /**
+   * When it last failed for good (its run's start). On the test's own read (TestCaseDetail), outside outages, as
+   * `failedRuns` counts: null when it failed for good only in outages.
+   */
   lastFailureAt: string | null
   /** Set while a quarantine applies: its failures do not block a `--fail-on-blocking` upload. */
   quarantine: QuarantineView | null

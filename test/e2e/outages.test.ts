@@ -3,9 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryDb, startServer, type TestServer } from './server'
 import { callTool, createKey, login, upload } from './client'
+import { fakeReceiver } from './receiver'
 
 const run = promisify(execFile)
 
@@ -156,5 +157,87 @@ describe('outages of an upload, said and counted apart', () => {
     await queryDb(server.env, 'update test_cases set outage_failed_runs = 0, outage_flaky_runs = 0')
     await queryDb(server.env, backfill)
     expect(await counters()).toEqual({ outages: 45, disagree: [] })
+  })
+})
+
+describe('an outage upload named wherever its run is reported', () => {
+  const receiver = fakeReceiver()
+  let server: TestServer
+  let cookie: string
+  let key: string
+  let readKey: string
+  const P = 'outage-told'
+  const at = (hour: number) => new Date(Date.UTC(2026, 10, 2, hour)).toISOString()
+  const send = async (runKey: string, hour: number, content: string, query: Record<string, string> = {}) => {
+    const res = await upload(server, [{ name: `${runKey}-${query.shard ?? '1'}.xml`, content }],
+      { key, query: { project: P, branch: 'main', runKey, startedAt: at(hour), ...query } })
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+    return res.body
+  }
+  const get = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { cookie } }))
+  const text = async (path: string) => (await (await get(path)).text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+  const outage = { executed: 12, failed: 12, cause: 'network', causeFailures: 12, error: REFUSED }
+  let shard: any
+
+  beforeAll(async () => {
+    const base = await receiver.start()
+    server = await startServer({ PROOFDECK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', PROOFDECK_JOBS_POLL_SECONDS: '1' })
+    cookie = await login(server)
+    key = (await createKey(server, cookie, { scopes: ['ingest'] })).key
+    readKey = (await createKey(server, cookie, { scopes: ['read'] })).key
+    // t0 fails for good on its own (1 of 12); then a run whose shard 2 (t0-t11) refused the database: an outage of the
+    // shard alone, in a run that is not one (12 of 42 failed)
+    await send('k1', 1, junit(range(0, 12), i => i === 0 ? 'fail' : 'pass'))
+    for (const format of ['json', 'slack']) {
+      const res = await fetch(`${server.url}/api/projects/${P}/webhooks`, {
+        method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ url: `${base}/${format}`, events: ['run.failed'], format }),
+      })
+      expect(res.status, await res.text()).toBe(201)
+    }
+    await send('k2', 2, junit(range(100, 130)), { job: 'e2e', shard: '1/2' })
+    shard = await send('k2', 2, junit(range(0, 12), () => 'refused'), { job: 'e2e', shard: '2/2' })
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await receiver.stop()
+  })
+
+  it('the run page, its read and get_run mark the upload that was an outage', async () => {
+    expect(shard).toMatchObject({ infrastructure: false, outages: [{ shard: '2/2', ...outage }] })
+    const run = await (await get(`/api/runs/${shard.runId}`)).json() as any
+    const [healthy, down] = run.uploads
+    expect(healthy).not.toHaveProperty('outage')
+    expect(down).toMatchObject({ shard: '2/2', job: 'e2e', outage })
+    const tool = await callTool(server, readKey, 'get_run', { runId: shard.runId })
+    expect(tool.uploads.map((u: any) => u.outage ?? null)).toEqual([null, outage])
+    const page = await text(`/runs/${shard.runId}`)
+    expect(page).toContain(`outage: 12 of 12 tests failed on ${REFUSED}; left out of flakiness`)
+    expect(page.match(/outage: \d+ of/g)).toHaveLength(1)
+  })
+
+  it('the run.failed webhook lists the outages, and the Slack message says it in one clause', async () => {
+    const deliveries = await vi.waitFor(() => {
+      const got = receiver.received.filter(r => r.body.includes(shard.runId))
+      expect(got).toHaveLength(2)
+      return got
+    }, { timeout: 30_000, interval: 200 })
+    const json = JSON.parse(deliveries.find(d => d.path === '/json')!.body)
+    expect(json).toMatchObject({ event: 'run.failed', run: { id: shard.runId, outages: [{ upload: expect.any(String), shard: '2/2', job: 'e2e', ...outage }] } })
+    expect(json.run.outages[0]).not.toHaveProperty('thisUpload')
+    const slack = JSON.stringify(JSON.parse(deliveries.find(d => d.path === '/slack')!.body).blocks)
+    expect(slack).toContain(`12 failed, 0 skipped, 0 flaky; outage in shard 2/2 of e2e: 12 of 12 tests failed on \`${REFUSED}\``)
+  })
+
+  it('"last failed for good" on a test\'s page and get_test_case leaves its outages out', async () => {
+    const ids = Object.fromEntries((await (await get(`/api/runs/${shard.runId}?status=failed&limit=50`)).json() as any)
+      .results.items.map((r: any) => [r.title, r.testCaseId])) as { t0: string, t1: string }
+    // t0 failed for good in k1 (hour 1), and in the shard's outage after it (hour 2): its last own failure is k1's
+    expect(await (await get(`/api/test-cases/${ids.t0}`)).json()).toMatchObject({ failedRuns: 1, outageRuns: 1, lastFailureAt: at(1) })
+    expect(await callTool(server, readKey, 'get_test_case', { testCaseId: ids.t0 })).toMatchObject({ lastFailureAt: at(1) })
+    // t1 failed only in the outage: no failure for good to date, and the page says where it failed
+    expect(await (await get(`/api/test-cases/${ids.t1}`)).json()).toMatchObject({ failedRuns: 0, outageRuns: 1, lastFailureAt: null })
+    const page = await text(`/tests/${ids.t1}`)
+    expect(page).toContain('failed only in 1 outage')
+    expect(page).not.toContain('last failed for good')
   })
 })

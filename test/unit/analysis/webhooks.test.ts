@@ -113,4 +113,20 @@ describe('webhook bodies', () => {
     expect(cluster.text).toBe('New failure cluster: Boom')
     expect(JSON.stringify(cluster.blocks)).toContain(`<${BASE}/clusters/c|Boom> (crash, 1 occurrence)`)
   })
+
+  const outage = { upload: 'u-2', thisUpload: true, shard: '2/4', job: 'e2e', executed: 30, failed: 30, cause: 'network', causeFailures: 30, error: 'Error: connect ECONNREFUSED <db>' }
+  it.each([
+    ['no outage', [], ', 0 skipped, 0 flaky*'],
+    ['one shard\'s', [outage], ', 0 skipped, 0 flaky; outage in shard 2/4 of e2e: 30 of 30 tests failed on `Error: connect ECONNREFUSED &lt;db&gt;`*'],
+    ['a job\'s, most of its failures on the cause', [{ ...outage, shard: null, executed: 40, causeFailures: 20, error: 'a `b`' }],
+      '; outage in job e2e: 30 of 40 tests failed, 20 of them on `a \'b\'`*'],
+    ['an upload that said neither, and two more', [{ ...outage, shard: null, job: null }, outage, outage],
+      '; outage in an upload: 30 of 30 tests failed on `Error: connect ECONNREFUSED &lt;db&gt;` (and 2 more uploads that were outages)*'],
+  ])('says the run\'s outages after its counts: %s', (_, outages, clause) => {
+    const [failed] = deriveWebhookEvents(facts({ outages }), BASE)
+    expect(failed!.payload.run.outages).toEqual(outages.map(({ thisUpload: _, ...o }) => o))
+    const section = (slackMessage('run.failed', failed!.payload).blocks[0] as { text: { text: string } }).text.text
+    // the run's line, its end marked: the clause ends it
+    expect(`${section.split('\n').find(l => l.includes(' passed, '))}*`).toContain(clause)
+  })
 })
