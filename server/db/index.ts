@@ -24,7 +24,8 @@ export interface DbHandle {
   close: () => Promise<void>
   /**
    * Runs `work` while this process holds the database's migration lock (Postgres: an advisory lock on a connection of
-   * its own), so instances started together migrate one after the other. The embedded database is one process.
+   * its own), so instances started together migrate, and set their job queue up, one after the other. The embedded
+   * database is one process.
    */
   migrating?: <T>(work: () => Promise<T>) => Promise<T>
 }

@@ -26,7 +26,7 @@ export default defineNitroPlugin(() => {
   registerUpkeepJob()
   registerCatchUp()
   useDbHandle().then(async () => {
-    await startJobs()
+    await startQueue()
     // the first blob sweep of this start; each sweep queues the next (PROOFDECK_BLOB_SWEEP_HOURS)
     await enqueueBlobSweep()
     const n = await requeuePendingDeliveries()
@@ -38,3 +38,18 @@ export default defineNitroPlugin(() => {
     queueUpkeep()
   }).catch((err: Error) => console.error(`[proofdeck] the job queue did not start: ${err.message}`))
 })
+
+/** The queue's start, tried again after 1, 2, 4 and 8 s when the database refused it for a moment. */
+async function startQueue(): Promise<void> {
+  for (let wait = 1000; ; wait *= 2) {
+    try {
+      await startJobs()
+      return
+    }
+    catch (err) {
+      if (wait > 8000) throw err
+      console.error(`[proofdeck] the job queue did not start, trying again in ${wait / 1000} s: ${(err as Error).message}`)
+      await new Promise(resolve => setTimeout(resolve, wait))
+    }
+  }
+}

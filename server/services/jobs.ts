@@ -69,16 +69,28 @@ async function boot(): Promise<PgBoss> {
     : { db: pgliteAdapter((handle.db as unknown as { $client: PGlite }).$client) }
   const boss = new PgBoss({ ...connection, schema: 'pgboss', schedule: false, maintenanceIntervalSeconds: jobsMaintenanceSeconds })
   boss.on('error', (err: Error) => console.error(`[proofdeck] job queue: ${err.message}`))
-  await boss.start()
+  // instances started together set the queue up one after the other, under the migrations' lock: two at once
+  // deadlocked on pg-boss's tables, and the one that lost ran with no queue (its diagnoses and deliveries not queued)
+  try {
+    await (handle.migrating ?? (work => work()))(async () => {
+      await boss.start()
+      for (const def of definitions.values()) {
+        const queue = {
+          name: def.name, retryLimit: def.retryLimit, retryDelay: def.retryDelay, retryBackoff: true, expireInSeconds: def.expireInSeconds,
+          policy: def.policy ?? 'standard',
+        }
+        // the policy follows the configuration of this start (a queue keeps its policy otherwise)
+        if (await boss.getQueue(def.name)) await boss.updateQueue(def.name, queue)
+        else await boss.createQueue(def.name, queue)
+      }
+    })
+  }
+  catch (err) {
+    await boss.stop({ graceful: false, close: true }).catch(() => {})
+    throw err
+  }
   workerIds.clear()
   for (const def of definitions.values()) {
-    const queue = {
-      name: def.name, retryLimit: def.retryLimit, retryDelay: def.retryDelay, retryBackoff: true, expireInSeconds: def.expireInSeconds,
-      policy: def.policy ?? 'standard',
-    }
-    // the policy follows the configuration of this start (a queue keeps its policy otherwise)
-    if (await boss.getQueue(def.name)) await boss.updateQueue(def.name, queue)
-    else await boss.createQueue(def.name, queue)
     const ids: string[] = []
     workerIds.set(def.name, ids)
     for (let i = 0; i < def.concurrency; i++) {
