@@ -1,6 +1,6 @@
 import type { UploadOutageFacts } from '#shared/types/ingest'
 import type { UploadView } from '#shared/types/reads'
-import { outageFacts } from '../cli/lib/outages.mjs'
+import { outageFacts } from '#shared/outages'
 
 /** One upload of a run: its files, and what it noted (an upload's notes are stored with its first file). */
 export interface RunUpload {

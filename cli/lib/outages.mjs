@@ -1,5 +1,5 @@
-// How an upload that was an outage by itself is said, in one place: the CLI's log line, job summary and pull request
-// comment, the run page's uploads and the Slack message of a webhook all say it in these words.
+// How an upload that was an outage by itself is said: the CLI's log line, job summary and pull request comment. The
+// run page and a webhook's Slack message say it in these words from shared/outages.ts, this package's twin of it.
 
 /** @typedef {Pick<import('../../shared/types/ingest').UploadOutage, 'executed' | 'failed' | 'causeFailures' | 'error'>} OutageFacts */
 

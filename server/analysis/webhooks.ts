@@ -3,7 +3,7 @@ import type { RunStatus, WebhookEvent } from '#shared/constants'
 import { links } from '#shared/links'
 import { namedApart } from '#shared/test-names'
 import type { IngestReceipt, RunCounts, UploadOutage } from '#shared/types/ingest'
-import { outageFacts, uploadPlace } from '../../cli/lib/outages.mjs'
+import { outageFacts, uploadPlace } from '#shared/outages'
 
 /**
  * Webhook events as pure functions: which events an upload causes, their payloads (with dashboard links), the JSON
