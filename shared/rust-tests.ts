@@ -6,6 +6,7 @@
  * the classname `integration` and its whole path as its name; a doc-test its file as the classname and `item (line
  * 14)` as its name, rustdoc's `src/lib.rs - item (line 14)`.
  */
+import { likeEscaped } from './search'
 import type { NamedTest } from './test-names'
 
 /**
@@ -60,6 +61,5 @@ export function rustTestOf(t: NamedTest): RustTest | null {
 export function libtestLike(text: string): string | null {
   const at = text.lastIndexOf('::')
   if (at <= 0 || at + 2 >= text.length) return null
-  const escaped = (s: string) => s.replace(/[\\%_]/g, '\\$&')
-  return `${escaped(text.slice(at + 2))}% ${LIBTEST_SUITE} %${escaped(text.slice(0, at))} %`
+  return `${likeEscaped(text.slice(at + 2))}% ${LIBTEST_SUITE} %${likeEscaped(text.slice(0, at))} %`
 }

@@ -34,3 +34,6 @@ export const runNumberOf = (q: string): number | null => {
   const m = RUN_NUMBER.exec(q.trim())
   return m ? Number(m[1]) : null
 }
+
+/** `text` as a LIKE pattern takes it literally (backslash escapes): its `%`, `_` and `\\` match themselves. */
+export const likeEscaped = (text: string): string => text.replace(/[\\%_]/g, '\\$&')

@@ -5,6 +5,7 @@
  * (`com.example.api.ApplicationTests`, a JUnit 5 @Nested one `com.example.FooTest$Inner`); every Spring Boot module
  * has an `ApplicationTests.contextLoads()`, so a list says the class before the method, and the package on hover.
  */
+import { likeEscaped } from './search'
 import { GO_PACKAGE_FAILED, goPackageOf } from './go-tests'
 import { isLibtestPath, rustTestOf } from './rust-tests'
 
@@ -194,13 +195,12 @@ const NAME_CUTS = 4
  * has no ` › `.
  */
 export function shownNameLikes(text: string): string[] {
-  const escaped = (s: string) => s.replace(/[\\%_]/g, '\\$&')
   const cuts = [...text.matchAll(NAME_PARTS)].map(m => m.index).slice(-NAME_CUTS).reverse()
   return cuts.flatMap((at, i) => {
     const title = text.slice(at + 3).trim()
     const suites = text.slice(0, at).split(NAME_PARTS).map(s => s.trim()).filter(Boolean)
     if (!title || !suites.length) return []
-    const inSuites = suites.map(escaped).join('%')
-    return [title, i ? null : pytestEscaped(title)].filter(t => t !== null).map(t => `%${escaped(t)}% %${inSuites}% %`)
+    const inSuites = suites.map(likeEscaped).join('%')
+    return [title, i ? null : pytestEscaped(title)].filter(t => t !== null).map(t => `%${likeEscaped(t)}% %${inSuites}% %`)
   })
 }

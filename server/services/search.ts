@@ -3,7 +3,7 @@ import { readOrPrimary, useReadDb, schema, type Db } from '../db'
 import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
-import { runNumberOf, type SearchStatus } from '#shared/search'
+import { likeEscaped, runNumberOf, type SearchStatus } from '#shared/search'
 import { pytestEscaped, shownNameLikes } from '#shared/test-names'
 import { libtestLike } from '#shared/rust-tests'
 import type { Page } from '#shared/types/reads'
@@ -21,7 +21,7 @@ const { testCases, failureClusters, clusterTestCases, projects, testResults, run
  * not hold the words is still found through the clusters it failed in, so one search finds the tests and the
  * clusters an error mentions without indexing every stored error message (test_results is the ingest's hot table).
  */
-export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`
+export const likePattern = (text: string) => `%${likeEscaped(text)}%`
 
 /**
  * The test's indexed text holds `text`, or holds it as pytest escapes it in a parametrize id (pytestEscaped): the list
