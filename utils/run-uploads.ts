@@ -1,6 +1,6 @@
 import type { UploadOutageFacts } from '#shared/types/ingest'
 import type { UploadView } from '#shared/types/reads'
-import { outageFacts } from '#shared/outages'
+import { outageFacts, uploadPlace } from '#shared/outages'
 
 /** One upload of a run: its files, and what it noted (an upload's notes are stored with its first file). */
 export interface RunUpload {
@@ -47,9 +47,9 @@ export function uploadsOfRun(files: UploadView[]): RunUpload[] {
 }
 
 /** An upload's line as the run page starts it: "Upload of shard 2/3 of e2e", "Upload of job lint", "Upload". */
-export function uploadTitle({ shard, job }: Pick<RunUpload, 'shard' | 'job'>): string {
-  if (shard) return `Upload of shard ${shard}${job ? ` of ${job}` : ''}`
-  return job ? `Upload of job ${job}` : 'Upload'
+export function uploadTitle(u: Pick<RunUpload, 'shard' | 'job'>): string {
+  const place = uploadPlace(u)
+  return place ? `Upload of ${place}` : 'Upload'
 }
 
 /**
