@@ -13,6 +13,7 @@ export { CAPS, MAX_OUTPUT_BYTES, capText, decodeReport } from './common'
 export { withNotes } from './limits'
 export { FIELD_CAPS, MAX_NESTING } from './limits'
 export { detectFormat } from './detect'
+export { junitStartHint } from './junit'
 export { ReportParseError } from './types'
 export type * from './types'
 

@@ -167,3 +167,27 @@ export function parseJunit(text: string): ParsedReport {
   report.results = results
   return report
 }
+
+const PROLOG_AND_ROOT = /^\s*(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*)*<(testsuites|testsuite)\b([^>]*)>/
+const SUITE_TAG = /<testsuite\b([^>]*)>/g
+const TIMESTAMP = /\btimestamp\s*=\s*(?:"([^"&]*)"|'([^'&]*)')/
+
+/**
+ * The start a JUnit report's parse will give (Documents: its root's timestamp, else its first suite's that has one),
+ * read off the tags at the head of the text before the parse, or undefined when the head does not show it plainly
+ * (not one of JUnit's roots, another encoding). A guess that the parse checks: a report whose timestamps come later
+ * than `head` (a suite that says none before one that does) reads as null here.
+ */
+export function junitStartHint(head: string): string | null | undefined {
+  const root = PROLOG_AND_ROOT.exec(stripBom(head))
+  if (!root) return undefined
+  const own = TIMESTAMP.exec(root[2]!)
+  const rootAt = own && isoOrNull(own[1] ?? own[2])
+  if (rootAt || root[1] === 'testsuite') return rootAt
+  for (const tag of stripBom(head).slice(root.index + root[0].length).matchAll(SUITE_TAG)) {
+    const stamp = TIMESTAMP.exec(tag[1]!)
+    const at = stamp && isoOrNull(stamp[1] ?? stamp[2])
+    if (at) return at
+  }
+  return null
+}

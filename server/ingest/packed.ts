@@ -171,3 +171,79 @@ export function foldUpload(files: UploadFile[]): FoldedUpload {
   }
   return { rejected, duplicates, slices }
 }
+
+/** The streamed upload met what only the whole upload can say (a test that comes again, a failed parse): it is read whole. */
+export class NotStreamable extends Error {}
+
+/**
+ * A file's packed batches as the parse worker hands them over, for storing while the file is still being read: `push`
+ * as batches come, then `end` when the parse is done or `fail` when it failed. One reader.
+ */
+export class BatchFeed {
+  private queued: PackedBatch[] = []
+  private state: 'open' | 'ended' | 'failed' = 'open'
+  private wake: (() => void) | null = null
+
+  push = (batches: PackedBatch[]): void => {
+    this.queued.push(...batches)
+    this.wake?.()
+  }
+
+  end(): void {
+    this.state = 'ended'
+    this.wake?.()
+  }
+
+  fail(): void {
+    this.state = 'failed'
+    this.wake?.()
+  }
+
+  /**
+   * The batches in order. `onWait` is told when the first batch is there (or none will be) and after each wait for
+   * one: the time until then was the parse's (the upload's `parse` step).
+   */
+  async* batches(onWait: () => void): AsyncGenerator<PackedBatch> {
+    let told = false
+    for (;;) {
+      if (this.state === 'failed') throw new NotStreamable('the report could not be read')
+      const next = this.queued.shift()
+      if (next || this.state === 'ended') {
+        if (!told) onWait()
+        told = true
+      }
+      if (next) {
+        yield next
+        continue
+      }
+      if (this.state === 'ended') return
+      await new Promise<void>((resolve) => {
+        this.wake = resolve
+      })
+      this.wake = null
+      if (told) onWait()
+    }
+  }
+}
+
+/**
+ * A single file's results in slices of at least `size`, as foldUpload would slice them, while the file is still being
+ * read. Only an upload where every test comes once slices alike either way: a test that comes again (a reporter's
+ * retry, its first execution maybe stored already) throws NotStreamable, and the upload is read whole instead.
+ */
+export async function* streamSlices(batches: AsyncIterable<PackedBatch>, size: number): AsyncGenerator<MergedResult[]> {
+  const seen = new Set<string>()
+  let slice: MergedResult[] = []
+  for await (const batch of batches) {
+    for (const id of batch.identities) {
+      if (seen.has(id)) throw new NotStreamable('a test comes more than once in the upload')
+      seen.add(id)
+    }
+    const results = unpackBatch(batch)
+    for (let i = 0; i < results.length; i++) slice.push({ identityHash: batch.identities[i]!, result: results[i]!, occurrences: 1 })
+    if (slice.length < size) continue
+    yield slice
+    slice = []
+  }
+  if (slice.length) yield slice
+}

@@ -3,16 +3,12 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { useDb, schema, type Tx } from '../db'
 import { retryConflicts } from '../db/errors'
 import { int4, sha256 } from '../ingest/merge'
-import { foldUpload } from '../ingest/packed'
-import { ReportParseError } from '../ingest/types'
-import type { ReportFormat } from '#shared/constants'
+import { BatchFeed, NotStreamable } from '../ingest/packed'
 import { links } from '#shared/links'
-import { MAX_REPORT_AHEAD_MINUTES, reportMetaSchema, type IngestMeta } from '#shared/schemas/ingest'
+import type { IngestMeta } from '#shared/schemas/ingest'
 import type { IngestReceipt, ReceiptFile } from '#shared/types/ingest'
-import { useConfig } from '../utils/config'
 import { stepDone } from '../utils/steps'
-import { notFound, payloadTooLarge, unprocessable } from '../utils/errors'
-import { ParserExhausted, TooManyResults, withParsers, type PackedReport } from '../utils/parser'
+import { notFound } from '../utils/errors'
 import { forgetVerifiedKeys } from './api-keys'
 import { stageAttachments, storeAttachments, type UploadedAttachment } from './attachments'
 import { markInfrastructureClusters, rollUpClusterRun, untilReclustered } from './clustering'
@@ -30,48 +26,19 @@ import { markDaysDue, queueTestDays } from './test-rollups'
 import { queueUpkeep } from './upkeep'
 import type { Scope } from './scope'
 import { sendDeliveries, writeWebhookEvents } from './webhook-events'
+import {
+  parseFiles, planRun, streamedPlan, streamedResults, wholeResults, type ParsedFile, type RunPlan, type UploadedFile, type UploadResults,
+} from './upload-plan'
 
 /**
- * Ingest of an upload (one or more report files) into one run: parse, then one transaction that finds or creates
- * the project and the run, stores what is new and answers with a receipt. Merge rules live in server/ingest/merge.ts,
- * the bulk writes in ./run-results.ts, ./clustering.ts and ./flakiness.ts.
+ * Ingest of an upload (one or more report files) into one run: parse (./upload-plan.ts), then one transaction that
+ * finds or creates the project and the run, stores what is new and answers with a receipt. Merge rules live in
+ * server/ingest/merge.ts, the bulk writes in ./run-results.ts, ./clustering.ts and ./flakiness.ts.
  */
 
+export type { UploadedFile } from './upload-plan'
+
 const { projects, projectMemberships, runs, runUploads } = schema
-
-export interface UploadedFile {
-  name: string
-  content: Uint8Array
-}
-
-interface ParsedFile {
-  name: string
-  hash: string
-  bytes: number
-  report: PackedReport
-}
-
-/** The run an upload describes, from the upload's metadata with the report's own as fallback. */
-interface RunPlan {
-  files: ParsedFile[]
-  /** Values of the reports that were left out (invalid metadata, impossible dates), for the receipt. */
-  rejected: Notes['rejected']
-  runKey: string
-  format: ReportFormat
-  values: Omit<typeof runs.$inferInsert, 'projectId'>
-  /** The CI's attempt of the workflow run, when the upload says it (see storeResults). */
-  ciAttempt: number | null
-  /** Which of its job's shards this upload is, when the upload or its report says it. */
-  shard: UploadOf['shard']
-  /** The CI job it comes from, when the upload says it: each job counts its own shards. */
-  job: UploadOf['job']
-}
-
-/** Files of one upload parsed side by side at most (each on a worker of its own, when the pool has one to spare). */
-const PARSE_AT_ONCE = 2
-
-/** Results stored per slice of an upload: about 10 MB of unpacked results, and statements large enough to be fast. */
-const STORE_SLICE = 10_000
 
 type RunRow = typeof runs.$inferSelect
 type Notes = Pick<IngestReceipt, 'rejected' | 'newClusters' | 'newlyFlaky'> & {
@@ -98,8 +65,16 @@ export async function ingestRun(
   opts: { queueRollups?: boolean } = {},
 ): Promise<{ created: boolean, receipt: IngestReceipt }> {
   authorize(scope, 'ingest')
-  const plan = planRun(meta, await parseFiles(files, meta.format))
-  stepDone('parse')
+  // one clock for the plan made before the parse and the one made after it (a run whose report gives no start starts now)
+  const now = new Date()
+  // hashed first: a large file's bytes move to the parse worker
+  const hashes = files.map(f => sha256(f.content))
+  const early = await streamedPlan(meta, files, hashes, now)
+  const feed = early ? new BatchFeed() : null
+  const parsing = parseFiles(files, hashes, meta.format, feed?.push)
+  if (feed) parsing.then(() => feed.end(), () => feed.fail())
+  let plan = early ?? planRun(meta, await parsing, now)
+  if (!early) stepDone('parse')
   // the results' month partition exists before the transaction (normally a cache hit; see partitions.ts)
   await ensureMonthPartitions([plan.values.startedAt])
   // blobs are written before the transaction; if it fails, the blob sweep deletes what no row references
@@ -107,38 +82,33 @@ export async function ingestRun(
   stepDone('prepare')
   const db = await useDb()
   await untilReclustered()
-  let touchedClusters: string[] = []
-  let deliveries: string[] = []
-  /** The project whose day rollups this upload leaves owing (services/test-rollups.ts), if it stored results. */
-  let owingDays: string | undefined
+  let streaming = !!feed
   // a deadlock with another transaction (a triage, retention, another upload's first inserts) runs the upload again
-  const outcome = await retryConflicts('upload', () => db.transaction(async (tx) => {
-    const project = await resolveProject(tx, scope, meta.project, meta.defaultBranch ?? plan.values.branch ?? undefined)
-    const { run, isNewRun } = await lockRun(tx, project.id, plan)
-    const fresh = await freshFiles(tx, run.id, plan)
-    stepDone('lock')
-    const applied = fresh.length
-      ? await applyUpload(tx, project.id, run, fresh, { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard, job: plan.job },
-          [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)])
-      : await replayUpload(tx, run.id, plan, unlikeTheRun(plan, run))
-    touchedClusters = applied.touchedClusters
-    const unnamed = await storeAttachments(tx, project.id, run.id, staged, { replay: !fresh.length })
-    stepDone('files')
-    if (applied.daysDue) {
-      await markDaysDue(tx, project.id, run.id, applied.daysDue)
-      await ownNewTests(tx, project.id, run.id)
-    }
-    owingDays = fresh.length ? project.id : undefined
-    const number = await recordRunInRollups(tx, run, isNewRun, fresh.length > 0)
-    stepDone('rollups')
-    const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
-    stepDone('receipt')
-    const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
-    receipt.rejected = [...receipt.rejected, ...notKept]
-    if (fresh.length) deliveries = await writeWebhookEvents(tx, project.id, receipt, baseUrl, run.status)
-    return { created: fresh.length > 0, receipt }
+  const store = (planned: RunPlan) => retryConflicts('upload', () => db.transaction((tx) => {
+    // the file streams into the first try only: a try again reads it whole
+    const source = streaming ? streamedResults(feed!, parsing, meta, planned, now) : null
+    streaming = false
+    return storeUpload(tx, { scope, meta, plan: planned, source, staged, baseUrl })
   }))
+  let stored: Awaited<ReturnType<typeof store>>
+  try {
+    stored = await store(plan)
+  }
+  catch (err) {
+    if (!(err instanceof NotStreamable)) {
+      // a report that cannot be read is said first, as when the parse came before the transaction
+      await parsing
+      throw err
+    }
+    // what only the whole upload could say: read whole and stored again from the start (`restart`: the time lost)
+    stepDone('restart')
+    plan = planRun(meta, await parsing, now)
+    stepDone('parse')
+    await ensureMonthPartitions([plan.values.startedAt])
+    stored = await store(plan)
+  }
   stepDone('commit')
+  const { outcome, touchedClusters, deliveries, owingDays } = stored
   // After the commit, off the request path (an LLM may take seconds): clusters with new evidence get a diagnosis.
   if (touchedClusters.length) void diagnoseClusters(touchedClusters)
   if (deliveries.length) void sendDeliveries(deliveries)
@@ -150,127 +120,49 @@ export async function ingestRun(
   return outcome
 }
 
-/**
- * Parses every file on parse workers, off the request thread: two at a time when the upload has several, is not large
- * and the pool has a worker to spare (withParsers). A file that is not a readable report fails the whole upload (422)
- * with its name and position (the first such file in upload order), and more results than PROOFDECK_MAX_RESULTS fail
- * it (413) as soon as the files read so far hold them, as does a report that needs more than a parse worker's memory.
- */
-async function parseFiles(files: UploadedFile[], format: ReportFormat | undefined): Promise<ParsedFile[]> {
-  const max = useConfig().maxResults
-  const n = (x: number) => x.toLocaleString('en-US')
-  const parsed: ParsedFile[] = []
-  /** Results per file read, a refused one's too (the parse worker counts a report whole before it refuses it). */
-  const counts: number[] = []
-  const failed: { at: number, error: unknown }[] = []
-  let total = 0
-  let next = 0
-  let stopped = false
-  const uploadBytes = files.reduce((sum, f) => sum + f.content.byteLength, 0)
-  await withParsers(Math.min(files.length, PARSE_AT_ONCE), uploadBytes, parsers => Promise.all(parsers.map(async (parser) => {
-    // each parser takes the next file until none is left or one has failed; what is in flight finishes first
-    for (let at = next++; at < files.length && !stopped; at = next++) {
-      const f = files[at]!
-      // hashed and measured first: a large file's bytes move to the parse worker
-      const hash = sha256(f.content)
-      const bytes = f.content.byteLength
-      try {
-        const report = await parser.parse(f.content, format, max - total)
-        counts[at] = report.count
-        total += report.count
-        parsed[at] = { name: f.name, hash, bytes, report }
-        if (total > max) stopped = true
-      }
-      catch (error) {
-        if (error instanceof TooManyResults) counts[at] = error.count
-        else failed.push({ at, error })
-        stopped = true
-      }
-    }
-  })))
-  // what reading the files one after the other would have met first: the file whose results pass the limit, counted
-  // in upload order, or the first file that failed
-  const firstFailed = failed.sort((x, y) => x.at - y.at)[0]
-  let counted = 0
-  for (let at = 0; at < (firstFailed?.at ?? files.length) && counts[at] !== undefined; at++) {
-    counted += counts[at]!
-    if (counted <= max) continue
-    throw payloadTooLarge(`This upload holds ${n(counted)} test results${files.length > 1 ? ` (counted up to ${files[at]!.name})` : ''}; this server takes at most ${n(max)} per upload (PROOFDECK_MAX_RESULTS). Split the run into shards uploaded under one runKey, or raise the limit.`)
-  }
-  if (!firstFailed) return parsed
-  const { at, error: err } = firstFailed
-  const f = files[at]!
-  if (err instanceof ParserExhausted) {
-    throw payloadTooLarge(`${f.name}: reading this report needs more than the ${n(useConfig().parseMemoryMb)} MB a parse worker may use (PROOFDECK_PARSE_MEMORY_MB). Split the run into shards uploaded under one runKey, or raise the limit.`)
-  }
-  if (!(err instanceof ReportParseError)) throw err
-  // said once: a message that names its line already (the XML checks' "at line 6, column 12") gets no second one
-  const where = err.line != null && !/\bline \d/.test(err.message) ? ` (line ${err.line}${err.column != null ? `, column ${err.column}` : ''})` : ''
-  throw unprocessable(`${f.name}: ${err.message}${where}`, err.code, { file: f.name, line: err.line, column: err.column })
+interface StoreInput {
+  scope: Scope
+  meta: IngestMeta
+  plan: RunPlan
+  /** The upload's one file as its parse reads it, or null: the files parsed whole (plan.files). */
+  source: UploadResults | null
+  staged: Awaited<ReturnType<typeof stageAttachments>>
+  baseUrl: string
 }
 
-type ReportMeta = Partial<Pick<IngestMeta, keyof typeof reportMetaSchema.shape>>
-
-/**
- * The run metadata of the first report that carries any, for the fields the upload does not give, held to the rules
- * of the upload's own metadata (length, URL scheme, commit hash): a value that breaks them is dropped and noted.
- */
-function reportMetadata(meta: IngestMeta, parsed: ParsedFile[]): { values: ReportMeta, rejected: Notes['rejected'] } {
-  const file = parsed.find(f => Object.keys(f.report.metadata).length)
-  const values: Record<string, unknown> = {}
-  const rejected: Notes['rejected'] = []
-  for (const [k, v] of Object.entries(file?.report.metadata ?? {})) {
-    const key = k as keyof ReportMeta
-    const schema = reportMetaSchema.shape[key]
-    if (!schema || v == null || meta[key] != null) continue
-    const r = schema.safeParse(v)
-    if (r.success) {
-      if (r.data != null) values[key] = r.data
-      continue
-    }
-    const shown = v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length.toLocaleString('en-US')} characters)` : JSON.stringify(v)
-    rejected.push({ item: `${file!.name}: the report's ${key} ${shown}`, reason: `${r.error.issues[0]!.message.replace(/\.$/, '')}; it was ignored.` })
+/** The upload's transaction: the project and run found or made and locked, what is new stored, the receipt. */
+async function storeUpload(tx: Tx, { scope, meta, plan, source, staged, baseUrl }: StoreInput) {
+  const project = await resolveProject(tx, scope, meta.project, meta.defaultBranch ?? plan.values.branch ?? undefined)
+  const { run, isNewRun } = await lockRun(tx, project.id, plan)
+  let fresh = await freshFiles(tx, run.id, plan)
+  stepDone('lock')
+  // a retry of an upload the run holds: its receipt is repeated, as the whole parse tells it
+  if (source && !fresh.length) ({ plan } = await source.settled())
+  const how = { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard, job: plan.job }
+  const applied = fresh.length
+    ? await applyUpload(tx, project.id, run, source ?? wholeResults(plan, fresh), how)
+    : await replayUpload(tx, run.id, plan, unlikeTheRun(plan, run))
+  // a streamed file's plan and file as its parse read them (the same run as planned)
+  if ('plan' in applied) ({ plan, fresh } = applied)
+  const unnamed = await storeAttachments(tx, project.id, run.id, staged, { replay: !fresh.length })
+  stepDone('files')
+  if (applied.daysDue) {
+    await markDaysDue(tx, project.id, run.id, applied.daysDue)
+    await ownNewTests(tx, project.id, run.id)
   }
-  return { values, rejected }
-}
-
-function ts(iso: string | null | undefined): Date | null {
-  if (!iso) return null
-  const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? null : d
-}
-
-/** Run key, branch, commit and start of the run this upload belongs to. */
-function planRun(meta: IngestMeta, parsed: ParsedFile[]): RunPlan {
-  const { values: reportMeta, rejected } = reportMetadata(meta, parsed)
-  for (const f of parsed) for (const d of f.report.dropped ?? []) rejected.push({ item: `${f.name}: ${d.item}`, reason: d.reason })
-  // what a parser read otherwise than the report says (unnamed testcases, stats that disagree with the tests)
-  for (const f of parsed) for (const w of f.report.warnings) rejected.push({ item: f.name, reason: w })
-  const branch = meta.branch ?? reportMeta.branch ?? null
-  const commit = meta.commit ?? reportMeta.commit ?? null
-  // Without a run key, the content is the key: re-sending the same files is a retry, not a new run.
-  const runKey = meta.runKey ?? reportMeta.runKey ?? `auto-${sha256([branch, commit, ...parsed.map(f => f.hash).sort()].join('\n')).slice(0, 32)}`
-  const format = parsed[0]?.report.format ?? 'junit'
-  const reported = ts(parsed.map(f => f.report.startedAt).filter(Boolean).sort()[0])
-  // a report's own start ahead of the server's clock (the query's past a day is refused by its schema) is a local time
-  // without its zone or a wrong clock: the upload's time serves
-  const ahead = !meta.startedAt && reported && reported.getTime() > Date.now() + MAX_REPORT_AHEAD_MINUTES * 60_000
-  if (ahead) {
-    const hours = (reported.getTime() - Date.now()) / 3_600_000
-    rejected.push({
-      item: `the report's start ${reported.toISOString()}`,
-      reason: `it is ${hours >= 1 ? `${Math.round(hours).toLocaleString('en-US')} hour${Math.round(hours) === 1 ? '' : 's'}` : `${Math.round(hours * 60)} minutes`} ahead of the server's clock (a local time written without its zone?); the run starts when it was uploaded instead.`,
-    })
-  }
-  const startedAt = ts(meta.startedAt) ?? (ahead ? null : reported) ?? new Date()
+  const number = await recordRunInRollups(tx, run, isNewRun, fresh.length > 0)
+  stepDone('rollups')
+  const receipt = await receiptOf(tx, { plan, fresh, run: { ...run, number }, project: project.slug, baseUrl, ...applied })
+  stepDone('receipt')
+  const notKept = unnamed.map(path => ({ item: `attachment ${path}`, reason: 'no test result of this run names this file; it was not kept.' }))
+  receipt.rejected = [...receipt.rejected, ...notKept]
+  const deliveries = fresh.length ? await writeWebhookEvents(tx, project.id, receipt, baseUrl, run.status) : []
   return {
-    files: parsed, rejected, runKey, format, ciAttempt: meta.ciAttempt ?? null, shard: meta.shard ?? reportMeta.shard ?? null,
-    job: meta.job ?? null,
-    values: {
-      runKey, branch, commitSha: commit, commitMessage: meta.commitMessage ?? reportMeta.commitMessage ?? null,
-      buildUrl: meta.buildUrl ?? reportMeta.buildUrl ?? null, environment: meta.environment ?? reportMeta.environment ?? null,
-      job: meta.job ?? null, status: 'empty', format, startedAt,
-    },
+    outcome: { created: fresh.length > 0, receipt },
+    touchedClusters: applied.touchedClusters,
+    deliveries,
+    /** The project whose day rollups this upload leaves owing (services/test-rollups.ts), if it stored results. */
+    owingDays: fresh.length ? project.id : undefined,
   }
 }
 
@@ -364,13 +256,12 @@ async function freshFiles(tx: Tx, runId: string, plan: RunPlan): Promise<ParsedF
 }
 
 /** Stores new files: results, run errors and duration, counts, infrastructure marking, flakiness, upload rows. */
-async function applyUpload(
-  tx: Tx, projectId: string, run: RunRow, fresh: ParsedFile[], how: UploadOf, planned: Notes['rejected'],
-) {
+async function applyUpload(tx: Tx, projectId: string, run: RunRow, results: UploadResults, how: UploadOf) {
   const { isNewRun } = how
-  const upload = foldUpload(fresh.map(f => ({ name: f.name, batches: f.report.batches })))
+  const analysis = await storeResults(tx, projectId, run, results.slices, how)
+  const { plan, fresh, upload } = await results.settled()
   const duplicates = upload.duplicates
-  const analysis = await storeResults(tx, projectId, run, upload.slices(STORE_SLICE), how)
+  const planned = [...plan.rejected, ...isNewRun ? [] : unlikeTheRun(plan, run)]
   const rejected = [...planned, ...upload.rejected, ...legsNote(analysis.legs, how.ciAttempt), ...await shardsNote(tx, run.id, how)]
   const duration = fresh.map(f => f.report.durationMs).map(int4).filter((d): d is number => d != null)
   await tx.update(runs).set({
@@ -410,7 +301,7 @@ async function applyUpload(
     runId: run.id, uploadId, contentHash: f.hash, fileName: f.name, format: f.report.format, results: f.report.count, bytes: f.bytes,
     shardIndex: how.shard?.index, shardTotal: how.shard?.total, job: how.job, notes: i === 0 ? notes : { duplicates: [], rejected: [] },
   })))
-  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue, uploads: [uploadId] }
+  return { notes, stored, touchedClusters: analysis.touchedClusters, daysDue, uploads: [uploadId], plan, fresh }
 }
 
 /**

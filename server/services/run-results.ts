@@ -91,7 +91,7 @@ export interface UploadOf {
  * upload is in exactly one slice, so what a slice does is what the whole upload would do for its tests.
  */
 export async function storeResults(
-  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]>, upload: UploadOf,
+  tx: Tx, projectId: string, run: RunRow, slices: Iterable<MergedResult[]> | AsyncIterable<MergedResult[]>, upload: UploadOf,
 ): Promise<StoredResults> {
   const { isNewRun } = upload
   const turnsBefore = await labelTurns(tx, projectId)
@@ -101,7 +101,7 @@ export async function storeResults(
   const touched = new Set<string>()
   const writes: LockingWrites = { links: new Map(), deltas: [] }
   const unwatched: Unwatched = { ids: [], skipped: [] }
-  for (const merged of slices) {
+  for await (const merged of slices) {
     const slice = await storeSlice(tx, projectId, run, merged, upload, writes, tally)
     out.legs += slice.legs
     for (const id of slice.created) created.add(id)

@@ -26,14 +26,19 @@ export class ParserExhausted extends Error {}
 /** A parsed file: the report, its results packed (server/ingest/packed.ts), and how many results it has (nameless ones too). */
 export type PackedReport = Omit<ParsedReport, 'results'> & { batches: PackedBatch[], count: number }
 
+/** Batches of a file as the worker hands them over, before its parse is done (they are in the parsed file too). */
+export type OnBatches = (batches: PackedBatch[]) => void
+
 export interface ReportParser {
   /** Parses one file. A large `content` is moved to the worker, not copied: the caller must not read it afterwards. */
-  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number): Promise<PackedReport>
+  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number, onBatches?: OnBatches): Promise<PackedReport>
 }
 
 interface PooledParser {
   /** As ReportParser's, the batches deflated or not (`deflate`). */
-  parse(content: Uint8Array, format: ReportFormat | undefined, remaining: number, deflate: boolean): Promise<PackedReport>
+  parse(
+    content: Uint8Array, format: ReportFormat | undefined, remaining: number, deflate: boolean, onBatches?: OnBatches,
+  ): Promise<PackedReport>
   failed: () => boolean
   close: () => Promise<void>
 }
@@ -78,10 +83,10 @@ export async function withParsers<T>(wanted: number, bytes: number, use: (parser
   const read = pooled.map(() => 0)
   try {
     return await use(pooled.map((parser, i) => ({
-      parse(content, format, remaining) {
+      parse(content, format, remaining, onBatches) {
         read[i]! += content.byteLength
         // an upload past PLAIN_BYTES holds its results deflated until they are stored; a smaller one as plain JSON
-        return parser.parse(content, format, remaining, bytes > PLAIN_BYTES)
+        return parser.parse(content, format, remaining, bytes > PLAIN_BYTES, onBatches)
       },
     })))
   }
@@ -116,6 +121,15 @@ function release(parser: PooledParser, bytes: number): void {
   else idle.push(parser)
 }
 
+/** The parse a worker is doing: its batches so far, and how it ends. */
+interface PendingParse {
+  id: number
+  batches: PackedBatch[]
+  onBatches?: OnBatches
+  resolve: (r: PackedReport) => void
+  reject: (e: Error) => void
+}
+
 function openParser(): PooledParser {
   const worker = new Worker(workerCode, {
     eval: true,
@@ -123,12 +137,7 @@ function openParser(): PooledParser {
   })
   worker.unref()
   let next = 0
-  let pending: {
-    id: number
-    batches: PackedBatch[]
-    resolve: (r: PackedReport) => void
-    reject: (e: Error) => void
-  } | null = null
+  let pending: PendingParse | null = null
   let failure: Error | null = null
 
   const fail = (err: Error) => {
@@ -144,6 +153,7 @@ function openParser(): PooledParser {
     switch (reply.kind) {
       case 'results':
         p.batches.push(...reply.batches)
+        p.onBatches?.(reply.batches)
         return
       case 'done':
         pending = null
@@ -162,10 +172,10 @@ function openParser(): PooledParser {
 
   return {
     failed: () => failure !== null,
-    parse(content, format, remaining, deflate) {
+    parse(content, format, remaining, deflate, onBatches) {
       if (failure) return Promise.reject(failure)
       return new Promise((resolve, reject) => {
-        pending = { id: ++next, batches: [], resolve, reject }
+        pending = { id: ++next, batches: [], onBatches, resolve, reject }
         const whole = content.byteLength >= TRANSFER_BYTES && content.byteOffset === 0 && content.byteLength === content.buffer.byteLength
         const request: ParseRequest = { id: next, content, format, remaining, deflate }
         worker.postMessage(request, whole ? [content.buffer as ArrayBuffer] : [])

@@ -207,12 +207,15 @@ describe('ingest', () => {
     const retry = await upload(server, [file], { key, query: { project: 'timing', runKey: 'build-1' } })
     expect([first.status, retry.status]).toEqual([201, 200])
     const timed = steps(first.headers)
-    expect(Object.keys(timed)).toEqual(['body', 'parse', 'prepare', 'lock', 'unpack', 'cases', 'clusters', 'properties', 'known',
-      'results', 'counters', 'counts', 'quiet', 'scores', 'flakiness', 'files', 'rollups', 'receipt', 'commit'])
+    // on Postgres one JUnit file is stored while it is parsed: the parse's time is what the store waited for it
+    const streamed = !!process.env.TEST_DATABASE_URL
+    const order = (rest: string[]) => streamed ? ['body', 'prepare', 'lock', 'parse', ...rest] : ['body', 'parse', 'prepare', 'lock', ...rest]
+    expect(Object.keys(timed)).toEqual(order(['unpack', 'cases', 'clusters', 'properties', 'known', 'results', 'counters', 'counts',
+      'quiet', 'scores', 'flakiness', 'files', 'rollups', 'receipt', 'commit']))
     const total = Object.values(timed).reduce((a, b) => a + b, 0)
     expect(total).toBeGreaterThan(0)
     expect(total).toBeLessThanOrEqual(wall)
-    expect(Object.keys(steps(retry.headers))).toEqual(['body', 'parse', 'prepare', 'lock', 'files', 'rollups', 'receipt', 'commit'])
+    expect(Object.keys(steps(retry.headers))).toEqual(order(['files', 'rollups', 'receipt', 'commit']))
   })
 
   it('a retry that sends an attempt\'s file again, with other bytes, keeps one copy of it', async () => {
