@@ -189,6 +189,11 @@ export class BatchFeed {
     this.wake?.()
   }
 
+  /** A batch can be read without waiting for the parse (or the feed is over). */
+  ready(): boolean {
+    return this.queued.length > 0 || this.state !== 'open'
+  }
+
   end(): void {
     this.state = 'ended'
     this.wake?.()
@@ -226,12 +231,19 @@ export class BatchFeed {
   }
 }
 
+/** Results a streamed slice holds at least before it is stored while the parse is behind (the last may hold fewer). */
+export const MIN_STREAMED_SLICE = 1000
+
 /**
- * A single file's results in slices of at least `size`, as foldUpload would slice them, while the file is still being
- * read. Only an upload where every test comes once slices alike either way: a test that comes again (a reporter's
- * retry, its first execution maybe stored already) throws NotStreamable, and the upload is read whole instead.
+ * An upload's results in slices, while its files are still being read: a slice is stored once it holds `size` results,
+ * or at least MIN_STREAMED_SLICE when the next batch is not read yet (`ready`), so that the store works on what the
+ * parse has read while it reads on; each test is in one slice, in upload order, as foldUpload has them. Only an
+ * upload where every test comes once is read so: a test that comes again (a reporter's retry, its first execution
+ * maybe stored already) throws NotStreamable, and the upload is read whole instead.
  */
-export async function* streamSlices(batches: AsyncIterable<PackedBatch>, size: number): AsyncGenerator<MergedResult[]> {
+export async function* streamSlices(
+  batches: AsyncIterable<PackedBatch>, ready: () => boolean, size: number,
+): AsyncGenerator<MergedResult[]> {
   const seen = new Set<string>()
   let slice: MergedResult[] = []
   for await (const batch of batches) {
@@ -241,7 +253,7 @@ export async function* streamSlices(batches: AsyncIterable<PackedBatch>, size: n
     }
     const results = unpackBatch(batch)
     for (let i = 0; i < results.length; i++) slice.push({ identityHash: batch.identities[i]!, result: results[i]!, occurrences: 1 })
-    if (slice.length < size) continue
+    if (slice.length < size && (slice.length < MIN_STREAMED_SLICE || ready())) continue
     yield slice
     slice = []
   }

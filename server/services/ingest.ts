@@ -70,9 +70,10 @@ export async function ingestRun(
   // hashed first: a large file's bytes move to the parse worker
   const hashes = files.map(f => sha256(f.content))
   const early = await streamedPlan(meta, files, hashes, now)
-  const feed = early ? new BatchFeed() : null
-  const parsing = parseFiles(files, hashes, meta.format, feed?.push)
-  if (feed) parsing.then(() => feed.end(), () => feed.fail())
+  const feeds = early ? files.map(() => new BatchFeed()) : undefined
+  const parsing = parseFiles(files, hashes, meta.format, feeds)
+  // a parse that fails is told by the store (NotStreamable) or awaited below, never left unheard
+  parsing.catch(() => {})
   let plan = early ?? planRun(meta, await parsing, now)
   if (!early) stepDone('parse')
   // the results' month partition exists before the transaction (normally a cache hit; see partitions.ts)
@@ -82,17 +83,19 @@ export async function ingestRun(
   stepDone('prepare')
   const db = await useDb()
   await untilReclustered()
-  let streaming = !!feed
   // a deadlock with another transaction (a triage, retention, another upload's first inserts) runs the upload again
-  const store = (planned: RunPlan) => retryConflicts('upload', () => db.transaction((tx) => {
-    // the file streams into the first try only: a try again reads it whole
-    const source = streaming ? streamedResults(feed!, parsing, meta, planned, now) : null
-    streaming = false
-    return storeUpload(tx, { scope, meta, plan: planned, source, staged, baseUrl })
-  }))
+  const store = (planned: RunPlan, streamed: boolean) => {
+    let tries = 0
+    return retryConflicts('upload', () => db.transaction((tx) => {
+      // the files stream into the first try only (their batches are read once): a try again reads them whole
+      if (streamed && tries++) throw new NotStreamable('the upload is tried again')
+      const source = streamed ? streamedResults(feeds!, parsing, meta, planned, now) : null
+      return storeUpload(tx, { scope, meta, plan: planned, source, staged, baseUrl })
+    }))
+  }
   let stored: Awaited<ReturnType<typeof store>>
   try {
-    stored = await store(plan)
+    stored = await store(plan, !!feeds)
   }
   catch (err) {
     if (!(err instanceof NotStreamable)) {
@@ -105,7 +108,7 @@ export async function ingestRun(
     plan = planRun(meta, await parsing, now)
     stepDone('parse')
     await ensureMonthPartitions([plan.values.startedAt])
-    stored = await store(plan)
+    stored = await store(plan, false)
   }
   stepDone('commit')
   const { outcome, touchedClusters, deliveries, owingDays } = stored
@@ -138,6 +141,8 @@ async function storeUpload(tx: Tx, { scope, meta, plan, source, staged, baseUrl 
   stepDone('lock')
   // a retry of an upload the run holds: its receipt is repeated, as the whole parse tells it
   if (source && !fresh.length) ({ plan } = await source.settled())
+  // files the run holds among new ones (a retry with a file more), or a file sent twice: only the new ones are stored
+  if (source && fresh.length && fresh.length !== plan.files.length) throw new NotStreamable('some files of the upload are stored already')
   const how = { isNewRun, ciAttempt: plan.ciAttempt, shard: plan.shard, job: plan.job }
   const applied = fresh.length
     ? await applyUpload(tx, project.id, run, source ?? wholeResults(plan, fresh), how)

@@ -12,7 +12,7 @@ import { useDbHandle, type schema } from '../db'
 import { useConfig } from '../utils/config'
 import { stepDone } from '../utils/steps'
 import { payloadTooLarge, unprocessable } from '../utils/errors'
-import { ParserExhausted, TooManyResults, withParsers, type OnBatches, type PackedReport } from '../utils/parser'
+import { ParserExhausted, TooManyResults, withParsers, type PackedReport } from '../utils/parser'
 
 /*
  * An upload's files read (on parse workers) and the run they describe (./ingest.ts stores it): parsed whole before the
@@ -59,21 +59,26 @@ const STORE_SLICE = 10_000
 const HEAD_BYTES = 64 * 1024
 
 /**
- * The run of an upload planned before its parse, so that its results are stored while the parse still reads them: one
- * JUnit XML file (its start is in its first tags, junitStartHint) on Postgres. Null otherwise (other formats say their
- * start or metadata at the end; the embedded database would be held by the transaction while the parse runs, and
- * every other request with it). The plan the parse makes is checked against this one (streamedResults).
+ * The run of an upload planned before its parse, so that its results are stored while the parse still reads them:
+ * JUnit XML files (each one's start is in its first tags, junitStartHint; the run's is the earliest) on Postgres. Null
+ * otherwise (other formats say their start or metadata at the end; the embedded database would be held by the
+ * transaction while the parse runs, and every other request with it). The plan the parse makes is checked against
+ * this one (streamedResults).
  */
 export async function streamedPlan(meta: IngestMeta, files: UploadedFile[], hashes: string[], now: Date): Promise<RunPlan | null> {
-  if (files.length !== 1 || (meta.format && meta.format !== 'junit') || (await useDbHandle()).driver !== 'postgres') return null
-  const f = files[0]!
-  const startedAt = junitStartHint(new TextDecoder().decode(f.content.subarray(0, HEAD_BYTES)))
-  if (startedAt === undefined) return null
-  const report: PackedReport = {
-    format: 'junit', tool: null, startedAt, durationMs: null, errors: [], stdout: null, stderr: null, metadata: {}, warnings: [],
-    batches: [], count: 0,
+  if (!files.length || (meta.format && meta.format !== 'junit') || (await useDbHandle()).driver !== 'postgres') return null
+  const decoder = new TextDecoder()
+  const planned: ParsedFile[] = []
+  for (const [at, f] of files.entries()) {
+    const startedAt = junitStartHint(decoder.decode(f.content.subarray(0, HEAD_BYTES)))
+    if (startedAt === undefined) return null
+    const report: PackedReport = {
+      format: 'junit', tool: null, startedAt, durationMs: null, errors: [], stdout: null, stderr: null, metadata: {}, warnings: [],
+      batches: [], count: 0,
+    }
+    planned.push({ name: f.name, hash: hashes[at]!, bytes: f.content.byteLength, report })
   }
-  return planRun(meta, [{ name: f.name, hash: hashes[0]!, bytes: f.content.byteLength, report }], now)
+  return planRun(meta, planned, now)
 }
 
 /** Where an upload's merged results come from, and what the upload is once they are all stored. */
@@ -90,15 +95,19 @@ export function wholeResults(plan: RunPlan, fresh: ParsedFile[]): UploadResults 
 }
 
 /**
- * The one file of an upload as its parse hands its batches over (streamSlices). Once they are stored, the parse must
- * have read what was planned: the same run (its start, format, metadata) and every test once; else NotStreamable,
- * and the upload is stored again, read whole.
+ * The files of an upload as their parse hands their batches over, in upload order (streamSlices). Once they are
+ * stored, the parse must have read what was planned: the same run (its start, format, metadata) and every test once;
+ * else NotStreamable, and the upload is stored again, read whole.
  */
 export function streamedResults(
-  feed: BatchFeed, parsing: Promise<ParsedFile[]>, meta: IngestMeta, early: RunPlan, now: Date,
+  feeds: BatchFeed[], parsing: Promise<ParsedFile[]>, meta: IngestMeta, early: RunPlan, now: Date,
 ): UploadResults {
+  let reading = 0
+  async function* batches() {
+    for (; reading < feeds.length; reading++) yield* feeds[reading]!.batches(() => stepDone('parse'))
+  }
   return {
-    slices: streamSlices(feed.batches(() => stepDone('parse')), STORE_SLICE),
+    slices: streamSlices(batches(), () => feeds[reading]?.ready() ?? true, STORE_SLICE),
     settled: async () => {
       const parsed = await parsing.catch(() => {
         throw new NotStreamable('the report could not be read')
@@ -120,7 +129,22 @@ export function streamedResults(
  * it (413) as soon as the files read so far hold them, as does a report that needs more than a parse worker's memory.
  */
 export async function parseFiles(
-  files: UploadedFile[], hashes: string[], format: ReportFormat | undefined, onBatches?: OnBatches,
+  files: UploadedFile[], hashes: string[], format: ReportFormat | undefined, feeds?: BatchFeed[],
+): Promise<ParsedFile[]> {
+  try {
+    const parsed = await parseEach(files, hashes, format, feeds)
+    for (const feed of feeds ?? []) feed.end()
+    return parsed
+  }
+  catch (err) {
+    for (const feed of feeds ?? []) feed.fail()
+    throw err
+  }
+}
+
+/** parseFiles, each file's batches handed to its feed as they come, and the feed ended when the file is read. */
+async function parseEach(
+  files: UploadedFile[], hashes: string[], format: ReportFormat | undefined, feeds: BatchFeed[] | undefined,
 ): Promise<ParsedFile[]> {
   const max = useConfig().maxResults
   const n = (x: number) => x.toLocaleString('en-US')
@@ -140,7 +164,8 @@ export async function parseFiles(
       // measured first: a large file's bytes move to the parse worker
       const bytes = f.content.byteLength
       try {
-        const report = await parser.parse(f.content, format, max - total, files.length === 1 ? onBatches : undefined)
+        const report = await parser.parse(f.content, format, max - total, feeds?.[at]?.push)
+        feeds?.[at]?.end()
         counts[at] = report.count
         total += report.count
         parsed[at] = { name: f.name, hash, bytes, report }

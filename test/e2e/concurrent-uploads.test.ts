@@ -130,26 +130,33 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
     await drop()
   })
 
-  it('is run again once Postgres aborts it, and stored once', async () => {
-    const cookie = await login(server)
-    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
-    const report = JSON.stringify({ format: 'proofdeck', version: 1, results: [
+  it.each([
+    ['our JSON', 'shop', { name: 'r.json', content: JSON.stringify({ format: 'proofdeck', version: 1, results: [
       { title: 'adds to cart', status: 'failed', errorMessage: CAUSES[1] },
       { title: 'logs in', status: 'passed' },
-    ] })
-    const send = (runKey: string) => upload(server, [{ name: 'r.json', content: report }], { key, query: { project: 'shop', branch: 'main', runKey } })
+    ] }) }],
+    // on Postgres one JUnit file is stored while it is parsed: a try again reads it whole
+    ['JUnit XML', 'shop-junit', { name: 'TEST-r.xml', content: `<testsuites><testsuite name="shop" timestamp="2026-11-20T10:00:00Z">
+      <testcase classname="shop" name="adds to cart"><failure message="${CAUSES[1]}"/></testcase><testcase classname="shop" name="logs in"/>
+      </testsuite></testsuites>` }],
+  ])('is run again once Postgres aborts it, and stored once (%s)', async (_, project, report) => {
+    const cookie = await login(server)
+    const { key } = await createKey(server, cookie, { scopes: ['ingest'] })
+    const send = (runKey: string) => upload(server, [report], { key, query: { project, branch: 'main', runKey } })
     expect((await send('build-1')).status).toBe(201)
 
     const { default: postgres } = await import('postgres')
     const other = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
     const app = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
     try {
-      const id = async (title: string) => (await other`select id from test_cases where title = ${title}`)[0]!.id as string
+      const [{ id: projectId }] = await other`select id from projects where slug = ${project}`
+      const id = async (title: string) => (await other`select id from test_cases where title = ${title} and project_id = ${projectId}`)[0]!.id as string
       const [failing, passing] = [await id('adds to cart'), await id('logs in')]
       // another transaction holds the passing test's row, which the upload relabels after it counts the failing test
       await other.unsafe(`set deadlock_timeout = '60s'`)
       await other.unsafe('begin')
       await other`select id from test_cases where id = ${passing} for update`
+      const logged = server.logs().length
       const second = send('build-2')
       // the upload has counted the failure (its row is locked) and waits for the passing test's row
       await expect.poll(async () => (await app`select count(*)::int as n from pg_stat_activity where datname = current_database()
@@ -160,8 +167,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
       const res = await second
       expect(res.status, JSON.stringify(res.body)).toBe(201)
       expect(res.body.counts).toMatchObject({ tests: 2, failed: 1, passed: 1 })
-      expect(server.logs()).toMatch(/upload: PostgresError: 40P01 deadlock detected.*running it again \(try 2 of 3\)/)
-      const [row] = await app`select (select count(*)::int from runs) as runs, (select count(*)::int from test_results) as results,
+      expect(server.logs().slice(logged)).toMatch(/upload: PostgresError: 40P01 deadlock detected.*running it again \(try 2 of 3\)/)
+      const [row] = await app`select (select count(*)::int from runs where project_id = ${projectId}) as runs,
+        (select count(*)::int from test_results where project_id = ${projectId}) as results,
         (select failed_runs from test_cases where id = ${failing}) as failed_runs`
       expect(row).toEqual({ runs: 2, results: 4, failed_runs: 2 })
     }

@@ -81,6 +81,36 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('one JUnit file stored while it 
     expect(res.status).toBe(422)
   })
 
+  it('streams the files of a multipart upload in order, and folds a test two files hold after reading them whole', async () => {
+    const part = (from: number, stamp: string) => junit(`<testsuite name="m" timestamp="${stamp}">${testcases(from, 3_000, true)}</testsuite>`)
+    const files = [part(0, '2026-11-20T10:05:00Z'), part(3_000, '2026-11-20T10:00:00Z'), part(6_000, '2026-11-20T10:10:00Z')]
+      .map((content, i) => ({ name: `TEST-${i}.xml`, content }))
+    const res = await upload(server, files, { key, query: { project: 'streamed', runKey: 'parts' } })
+    expect(res.status).toBe(201)
+    expect(res.body.counts).toMatchObject({ tests: 9_000, failed: 180 })
+    expect(steps(res.headers).has('restart')).toBe(false)
+    const [run] = await queryDb(server.env, `select started_at from runs where run_key = 'parts'`)
+    expect(new Date(run!.started_at).toISOString()).toBe('2026-11-20T10:00:00.000Z')
+    // the same class in two files: a repetition whose failure fails it (foldUpload), told on the receipt
+    const twice = await upload(server, [files[0]!, { name: 'TEST-again.xml', content: part(2_999, '2026-11-20T10:05:00Z') }],
+      { key, query: { project: 'streamed', runKey: 'parts-twice' } })
+    expect(twice.status).toBe(201)
+    expect(twice.body.counts.tests).toBe(5_999)
+    expect(twice.body.rejected).toContainEqual(expect.objectContaining({ item: '1 test in more than one file of this upload' }))
+    expect(steps(twice.headers).has('restart')).toBe(true)
+  })
+
+  it('stores only the new file of a retry that brings one more, read whole', async () => {
+    const first = { name: 'TEST-a.xml', content: junit(`<testsuite name="r" timestamp="2026-11-20T10:00:00Z">${testcases(0, 1_500)}</testsuite>`) }
+    const more = { name: 'TEST-b.xml', content: junit(`<testsuite name="r">${testcases(1_500, 1_500)}</testsuite>`) }
+    expect((await upload(server, [first], { key, query: { project: 'streamed', runKey: 'more' } })).status).toBe(201)
+    const res = await upload(server, [first, more], { key, query: { project: 'streamed', runKey: 'more' } })
+    expect(res.status).toBe(201)
+    expect(res.body.counts.tests).toBe(3_000)
+    expect(res.body.files.map((f: { status: string }) => f.status)).toEqual(['duplicate', 'ingested'])
+    expect(steps(res.headers).has('restart')).toBe(true)
+  })
+
   it('answers a retry of a streamed upload with the first receipt', async () => {
     const content = junit(`<testsuite name="a" timestamp="2026-11-20T10:00:00Z">${testcases(0, 500, true)}</testsuite>`)
     const first = await upload(server, [file(content)], { key, query: { project: 'streamed', runKey: 'again' } })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { junitStartHint, parseReport } from '../../../server/ingest'
-import { BatchFeed, foldUpload, NotStreamable, packBatch, streamSlices, type PackedBatch } from '../../../server/ingest/packed'
+import { BatchFeed, foldUpload, MIN_STREAMED_SLICE, NotStreamable, packBatch, streamSlices, type PackedBatch } from '../../../server/ingest/packed'
 import type { ParsedResult } from '../../../server/ingest/types'
 import { corpusText, expected } from './helpers'
 
@@ -70,33 +70,56 @@ async function collect(slices: AsyncIterable<{ identityHash: string, result: Par
   return out
 }
 
-describe('streamSlices: a file\'s results sliced as they come, as foldUpload slices them', () => {
+describe('streamSlices: a file\'s results sliced as they come, each test once and in order, as foldUpload has them', () => {
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`)
+  const stream = (feed: BatchFeed, onWait: () => void, size: number) => streamSlices(feed.batches(onWait), () => feed.ready(), size)
+
   it.each([
-    ['fewer tests than a slice', 7, 2, 10],
-    ['slices that end on batch ends', 40, 5, 10],
-    ['slices that end past a batch end', 43, 4, 10],
-    ['one batch per slice', 30, 10, 10],
-  ])('%s', async (_, n, per, size) => {
-    const batches = batchesOf(Array.from({ length: n }, (_, i) => `t${i}`), per)
+    ['fewer tests than a slice', 7, 2, 5000],
+    ['more than a slice', 4000, 100, 1500],
+    ['slices that end past a batch end', 4300, 70, 1000],
+    ['a parse ahead of the store: full slices', 6000, 100, 2000, 'ahead'],
+  ])('%s', async (_, n, per, size, pace?) => {
+    const batches = batchesOf(names(n), per)
     const whole = [...foldUpload([{ name: 'a.xml', batches }]).slices(size)]
-    const { feed, onWait, waited } = fed(batches)
-    const streamed = await collect(streamSlices(feed.batches(onWait), size))
-    expect(streamed).toEqual(whole)
-    expect(streamed.flat()).toHaveLength(n)
-    // each wait for the parse is told (the upload's `parse` step)
-    expect(waited()).toBeGreaterThanOrEqual(Math.ceil(batches.length / 3))
+    let streamed: { identityHash: string, result: ParsedResult }[][]
+    if (pace === 'ahead') {
+      const feed = new BatchFeed()
+      feed.push(batches)
+      feed.end()
+      streamed = await collect(stream(feed, () => {}, size))
+      // every batch was there to read: the slices are foldUpload's
+      expect(streamed).toEqual(whole)
+    }
+    else {
+      const { feed, onWait, waited } = fed(batches)
+      streamed = await collect(stream(feed, onWait, size))
+      // each wait for the parse is told (the upload's `parse` step)
+      expect(waited()).toBeGreaterThanOrEqual(Math.ceil(batches.length / 3))
+    }
+    expect(streamed.flat()).toEqual(whole.flat())
+    // a slice is stored early only when the parse is behind, and never holds fewer than MIN_STREAMED_SLICE but the last
+    for (const slice of streamed.slice(0, -1)) expect(slice.length).toBeGreaterThanOrEqual(Math.min(size, MIN_STREAMED_SLICE))
+    for (const slice of streamed) expect(slice.length).toBeLessThan(size + per)
+  })
+
+  it('stores what the parse has read while it reads on', async () => {
+    const { feed, onWait } = fed(batchesOf(names(3000), 100))
+    const streamed = await collect(stream(feed, onWait, 10_000))
+    expect(streamed.length).toBeGreaterThan(1)
+    expect(streamed.flat()).toHaveLength(3000)
   })
 
   it('says it cannot when a test comes again, even in a later batch than its first', async () => {
     const batches = batchesOf(['a', 'b', 'c', 'd', 'b'], 2)
-    await expect(collect(streamSlices(fed(batches).feed.batches(() => {}), 2))).rejects.toBeInstanceOf(NotStreamable)
+    await expect(collect(stream(fed(batches).feed, () => {}, 2))).rejects.toBeInstanceOf(NotStreamable)
   })
 
   it('says it cannot when the parse fails, after the slices it could make', async () => {
-    const batches = batchesOf(['a', 'b', 'c', 'd', 'e', 'f', 'g'], 1)
+    const batches = batchesOf(names(2500), 100)
     const slices: unknown[] = []
     const read = async () => {
-      for await (const s of streamSlices(fed(batches, 'fail').feed.batches(() => {}), 2)) slices.push(s)
+      for await (const s of stream(fed(batches, 'fail').feed, () => {}, 1000)) slices.push(s)
     }
     await expect(read()).rejects.toBeInstanceOf(NotStreamable)
     expect(slices.length).toBeGreaterThan(0)
@@ -105,6 +128,6 @@ describe('streamSlices: a file\'s results sliced as they come, as foldUpload sli
   it('ends at once on an empty file', async () => {
     const feed = new BatchFeed()
     feed.end()
-    expect(await collect(streamSlices(feed.batches(() => {}), 10))).toEqual([])
+    expect(await collect(stream(feed, () => {}, 10))).toEqual([])
   })
 })
