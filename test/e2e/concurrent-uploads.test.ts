@@ -149,7 +149,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('an upload in a deadlock', () =>
     const other = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
     const app = postgres(server.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
     try {
-      const [{ id: projectId }] = await other`select id from projects where slug = ${project}`
+      const projectId = (await other`select id from projects where slug = ${project}`)[0]!.id as string
       const id = async (title: string) => (await other`select id from test_cases where title = ${title} and project_id = ${projectId}`)[0]!.id as string
       const [failing, passing] = [await id('adds to cart'), await id('logs in')]
       // another transaction holds the passing test's row, which the upload relabels after it counts the failing test
