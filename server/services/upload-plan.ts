@@ -16,7 +16,7 @@ import { ParserExhausted, TooManyResults, withParsers, type PackedReport } from 
 
 /*
  * An upload's files read (on parse workers) and the run they describe (./ingest.ts stores it): parsed whole before the
- * transaction, or one JUnit file streamed into it while its parse still reads it.
+ * transaction, or, for JUnit XML on Postgres, streamed into it while their parse still reads them.
  */
 
 type Rejected = IngestReceipt['rejected']
