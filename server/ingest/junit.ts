@@ -179,12 +179,13 @@ const TIMESTAMP = /\btimestamp\s*=\s*(?:"([^"&]*)"|'([^'&]*)')/
  * than `head` (a suite that says none before one that does) reads as null here.
  */
 export function junitStartHint(head: string): string | null | undefined {
-  const root = PROLOG_AND_ROOT.exec(stripBom(head))
+  const text = stripBom(head)
+  const root = PROLOG_AND_ROOT.exec(text)
   if (!root) return undefined
   const own = TIMESTAMP.exec(root[2]!)
   const rootAt = own && isoOrNull(own[1] ?? own[2])
   if (rootAt || root[1] === 'testsuite') return rootAt
-  for (const tag of stripBom(head).slice(root.index + root[0].length).matchAll(SUITE_TAG)) {
+  for (const tag of text.slice(root.index + root[0].length).matchAll(SUITE_TAG)) {
     const stamp = TIMESTAMP.exec(tag[1]!)
     const at = stamp && isoOrNull(stamp[1] ?? stamp[2])
     if (at) return at

@@ -64,13 +64,31 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('one JUnit file stored while it 
     expect(results).toEqual({ n: 11_010, one: true })
   })
 
-  it('refuses a file broken near its end with the parse\'s sentence, and keeps nothing of what it had stored', async () => {
+  it('refuses a file broken near its end with the parse\'s sentence (checked whole before any result is handed over), and keeps nothing', async () => {
     const before = await countRows(server.env)
     const broken = junit(`<testsuite name="a" timestamp="2026-11-20T10:00:00Z">${testcases(50_000, 30_000, true)}</testsuite>`).replace(/<\/testsuites>$/, '<testsuite name="c"><testcase name="x">')
     const res = await upload(server, [file(broken)], { key, query: { project: 'streamed-broken', runKey: 'broken' } })
     expect(res.status).toBe(422)
     expect(res.body.message).toMatch(/^TEST-big\.xml: The XML is not well-formed: .*unclosed/)
     expect(await countRows(server.env)).toEqual(before)
+  })
+
+  it('refuses more results than PROOFDECK_MAX_RESULTS, counted while the first ones stream in, and keeps nothing of them', async () => {
+    const small = await startServer({ PROOFDECK_MAX_RESULTS: '15000' })
+    try {
+      const cookie = await login(small)
+      const limited = (await createKey(small, cookie, { scopes: ['ingest'] })).key
+      const before = await countRows(small.env)
+      // the worker hands over the first 15,000 results while it counts the rest: those are stored, then rolled back
+      const res = await upload(small, [file(junit(`<testsuite name="a" timestamp="2026-11-20T10:00:00Z">${testcases(0, 25_000, true)}</testsuite>`))],
+        { key: limited, query: { project: 'streamed-limit', runKey: 'too-many' } })
+      expect(res.status).toBe(413)
+      expect(res.body.message).toMatch(/^This upload holds 25,000 test results; this server takes at most 15,000/)
+      expect(await countRows(small.env)).toEqual(before)
+    }
+    finally {
+      await small.stop()
+    }
   })
 
   it('says a file cannot be read before it says the project cannot be written', async () => {
