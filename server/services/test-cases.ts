@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import { useReadDb, schema } from '../db'
+import { useReadDb, schema, type Db } from '../db'
 import type { GetTestCaseQuery, ListFlakyTestsPageQuery, TestCaseHistoryQuery } from '#shared/schemas/reads'
 import type { FlakyTestView, TestCaseDetail, TestHistoryEntry, TestHistoryPage } from '#shared/types/reads'
 import type { GroupedPage } from '#shared/types/explorer'
@@ -9,7 +9,7 @@ import { decodeCursor, listOf, toPage, type CursorNames } from './pagination'
 import { SHOWN_NAME, lastWithout } from './sort-keys'
 import { repositoryOf, requireProject } from './projects'
 import { clipError, FAILED_RESULT, SKIP_REASON, withSkipReason } from './runs'
-import { rowsOf } from '../db/sql'
+import { plainArray, rowsOf } from '../db/sql'
 import { quarantineColumns, quarantineJoin, toQuarantineView } from './quarantine'
 import { ownedBy, ownerGroupRows, toOwnerGroups } from './owner-groups'
 import { inScope, type Scope } from './scope'
@@ -89,7 +89,8 @@ export async function listFlakyTests(
     const ids = db.select({ id: testCases.id, k: sql`${key}`.as('k'), owners: testCases.owners }).from(testCases).where(filter)
     const grouped = await ownerGroupRows<{ id: string }>(ids, sql`x.k ${order}, x.id`, query.limit)
     const rows = grouped.length ? await select().where(inArray(testCases.id, [...new Set(grouped.map(r => r.id))])) : []
-    const byId = new Map(rows.map(r => [r.t.id, toFlakyView(r, project.slug)]))
+    const views = await toFlakyViews(db, rows, project.slug)
+    const byId = new Map(rows.map(r => [r.t.id, views.get(r)!]))
     return { items: [], nextCursor: null, groups: toOwnerGroups(grouped, r => byId.get(r.id)) }
   }
   // ties continue in id order whichever way the key runs
@@ -99,7 +100,8 @@ export async function listFlakyTests(
       ? sql`(${key} ${asc ? sql`>` : sql`<`} ${cursorKey} or (${key} = ${cursorKey} and ${testCases.id} > ${after.id}::uuid))`
       : undefined))
     .orderBy(sql`${key} ${order}`, testCases.id).limit(query.limit + 1)
-  return toPage(rows, query.limit, r => toFlakyView(r, project.slug), r => [r.k, r.t.id], list)
+  const views = await toFlakyViews(db, rows.slice(0, query.limit), project.slug)
+  return toPage(rows, query.limit, r => views.get(r)!, r => [r.k, r.t.id], list)
 }
 
 /**
@@ -113,18 +115,32 @@ function runsFailed(t: CaseRow): Pick<TestCaseDetail, 'failedRuns' | 'flakyRuns'
 }
 
 /**
- * When the test last failed for good outside an outage (an infrastructure run, or an upload that was an outage by
+ * When each test last failed for good outside an outage (an infrastructure run, or an upload that was an outage by
  * itself), or null when it never did: the stored last_failure_at counts outages too, so a test that failed in one is
- * read again, walking its failures newest first past its outages only.
+ * read again, its failures walked newest first past its outages only (one statement for all of them). Any other test's
+ * stored value is its own. The test page and the flaky list read it so.
  */
-async function lastOwnFailure(t: CaseRow): Promise<Date | null> {
-  if (!t.outageFailedRuns || !t.lastFailureAt) return t.lastFailureAt
-  if (!runsFailed(t).failedRuns) return null
-  const db = await useReadDb()
-  const [row] = await db.select({ at: testResults.runStartedAt }).from(testResults).innerJoin(runs, eq(runs.id, testResults.runId))
-    .where(and(eq(testResults.testCaseId, t.id), FAILED_RESULT, eq(testResults.infra, false), eq(runs.infra, false)))
-    .orderBy(desc(testResults.runStartedAt), desc(testResults.id)).limit(1)
-  return row?.at ?? null
+async function lastOwnFailures(db: Db, cases: CaseRow[]): Promise<Map<string, Date | null>> {
+  const out = new Map(cases.map(t => [t.id, t.lastFailureAt]))
+  const reread = cases.filter(t => t.outageFailedRuns && t.lastFailureAt)
+  for (const t of reread) out.set(t.id, null)
+  const ids = reread.filter(t => runsFailed(t).failedRuns).map(t => t.id)
+  if (!ids.length) return out
+  const rows = rowsOf<{ id: string, at: string | Date | null }>(await db.execute(sql`
+    select x.id, (
+      select ${testResults.runStartedAt} from ${testResults} join ${runs} on ${runs.id} = ${testResults.runId}
+      where ${testResults.testCaseId} = x.id and ${FAILED_RESULT} and not ${testResults.infra} and not ${runs.infra}
+      order by ${testResults.runStartedAt} desc, ${testResults.id} desc limit 1
+    ) as at
+    from unnest(${plainArray(ids)}::uuid[]) as x(id)`))
+  for (const r of rows) out.set(r.id, r.at ? new Date(r.at) : null)
+  return out
+}
+
+/** Rows of the flaky list as it shows them: each test's last failure for good (lastOwnFailures) read for the page at once. */
+async function toFlakyViews<R extends { t: CaseRow } & QuarantinedRow>(db: Db, rows: R[], project: string): Promise<Map<R, FlakyTestView>> {
+  const lastFailures = await lastOwnFailures(db, rows.map(r => r.t))
+  return new Map(rows.map(r => [r, { ...toFlakyView(r, project), lastFailureAt: lastFailures.get(r.t.id)?.toISOString() ?? null }]))
 }
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
@@ -147,7 +163,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
       .where(and(eq(clusterTestCases.testCaseId, t.id), isNull(failureClusters.mergedIntoId))).orderBy(desc(clusterTestCases.lastSeenAt)),
     typicalError(t.id),
     repositoryOf(t.projectId),
-    lastOwnFailure(t),
+    lastOwnFailures(db, [t]).then(m => m.get(t.id) ?? null),
   ])
   const history = historyPage(t, historyPlusOne, query.history)
   return {

@@ -138,6 +138,21 @@ describe('outages of an upload, said and counted apart', () => {
     expect(html.replace(/\s+/g, ' ')).toContain('failed only in 1 outage')
   })
 
+  it('the flaky list and list_flaky_tests date a broken test\'s last failure for good, not the outage after it', async () => {
+    const P = 'outage-broken'
+    // t0 fails for good in six runs (broken), then the whole seventh run refused the database (an infrastructure run)
+    for (let hour = 1; hour <= 6; hour++) await send(P, `b${hour}`, hour, junit(range(0, 12), i => i === 0 ? 'fail' : 'pass'))
+    await send(P, 'b7', 7, junit(range(0, 12), () => 'refused'))
+    const sixth = new Date(Date.UTC(2026, 10, 2, 6)).toISOString()
+    const listed = (await rest(`/api/projects/${P}/flaky-tests?label=broken`)).items
+    expect(listed.map((t: any) => [t.title, t.lastFailureAt])).toEqual([['t0', sixth]])
+    const grouped = await rest(`/api/projects/${P}/flaky-tests?label=broken&groupBy=owner`)
+    expect(grouped.groups.flatMap((g: any) => g.items.map((t: any) => t.lastFailureAt))).toEqual([sixth])
+    const tool = await callTool(server, readKey, 'list_flaky_tests', { projectSlug: P, label: 'broken' })
+    expect(tool.items.map((t: any) => [t.title, t.lastFailureAt])).toEqual([['t0', sixth]])
+    expect(await rest(`/api/test-cases/${listed[0].testCaseId}`)).toMatchObject({ failedRuns: 6, outageRuns: 1, lastFailureAt: sixth })
+  })
+
   it('keeps each test\'s outage counters equal to its stored results that were an outage\'s, as the upgrade counts them', async () => {
     await server.kill() // PGlite opens only while the server is stopped
     const counters = async () => {
@@ -150,13 +165,13 @@ describe('outages of an upload, said and counted apart', () => {
       return { outages: rows.filter(r => r.outage_failed_runs + r.outage_flaky_runs > 0).length,
         disagree: rows.filter(r => r.outage_failed_runs !== r.failed || r.outage_flaky_runs !== r.flaky) }
     }
-    expect(await counters()).toEqual({ outages: 45, disagree: [] })
+    expect(await counters()).toEqual({ outages: 57, disagree: [] })
     // results stored before the counters existed are counted by the migration that adds them
     const migration = readdirSync('drizzle').find(f => f.endsWith('_outage_runs.sql'))!
     const backfill = readFileSync(join('drizzle', migration), 'utf8').split('--> statement-breakpoint').at(-1)!
     await queryDb(server.env, 'update test_cases set outage_failed_runs = 0, outage_flaky_runs = 0')
     await queryDb(server.env, backfill)
-    expect(await counters()).toEqual({ outages: 45, disagree: [] })
+    expect(await counters()).toEqual({ outages: 57, disagree: [] })
   })
 })
 
