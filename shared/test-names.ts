@@ -100,6 +100,15 @@ export function pytestEscaped(text: string): string | null {
 }
 
 /**
+ * What a case-blind search for `text` looks for as pytest escapes it: ilike folds ASCII letters but not an escape's
+ * hex digits (`ü` is `\\xfc`, `Ü` `\\xdc`), so `text` is escaped lowercased and uppercased (a name whose letters past
+ * ASCII are all of one case is found either way). Empty when nothing in it would be escaped.
+ */
+export function pytestEscapes(text: string): string[] {
+  return [...new Set([text.toLowerCase(), text.toUpperCase()].map(pytestEscaped).filter(e => e !== null))]
+}
+
+/**
  * The class a test's last suite names, when it names one: its package (`com.example.api`, '' in the default package)
  * and its classes outermost first (`['FooTest', 'Inner']`). A bare name (`Checkout`, a describe block as easily) is a
  * class only beside a method-like title.
@@ -201,6 +210,6 @@ export function shownNameLikes(text: string): string[] {
     const suites = text.slice(0, at).split(NAME_PARTS).map(s => s.trim()).filter(Boolean)
     if (!title || !suites.length) return []
     const inSuites = suites.map(likeEscaped).join('%')
-    return [title, i ? null : pytestEscaped(title)].filter(t => t !== null).map(t => `%${likeEscaped(t)}% %${inSuites}% %`)
+    return [title, ...i ? [] : pytestEscapes(title)].map(t => `%${likeEscaped(t)}% %${inSuites}% %`)
   })
 }

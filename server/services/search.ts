@@ -4,7 +4,7 @@ import { iso, rowsOf } from '../db/sql'
 import type { SearchQuery } from '#shared/schemas/reads'
 import type { FlakyLabel, TestStatus } from '#shared/constants'
 import { likeEscaped, runNumberOf, type SearchStatus } from '#shared/search'
-import { pytestEscaped, shownNameLikes } from '#shared/test-names'
+import { pytestEscapes, shownNameLikes } from '#shared/test-names'
 import { libtestLike } from '#shared/rust-tests'
 import type { Page } from '#shared/types/reads'
 import type { SearchClusterHit, SearchResults, SearchRunHit, SearchTestHit } from '#shared/types/search'
@@ -24,17 +24,16 @@ const { testCases, failureClusters, clusterTestCases, projects, testResults, run
 export const likePattern = (text: string) => `%${likeEscaped(text)}%`
 
 /**
- * The test's indexed text holds `text`, or holds it as pytest escapes it in a parametrize id (pytestEscaped): the list
- * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it; so does a
+ * The test's indexed text holds `text`, or holds it as pytest escapes it in a parametrize id (pytestEscapes): the list
+ * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it, in either case; so does a
  * Rust test's module path (`tests::parser::unwraps`, stored as its suites and its title: libtestLike), and any test's
  * name as the lists show it, its suites or class before its title (`Cart › totals › adds tax`: shownNameLikes). The
  * patterns go to the trigram index as one `ilike any`, which the planner costs as one probe: four ORed ilikes, where it
  * could not tell the project's size, made it filter the project's every test instead (12,000: 330 ms, against 50).
  */
 export function testTextMatches(text: string): SQL {
-  const escaped = pytestEscaped(text)
   const rust = libtestLike(text)
-  const patterns = [likePattern(text), ...escaped ? [likePattern(escaped)] : [], ...rust ? [rust] : [], ...shownNameLikes(text)]
+  const patterns = [likePattern(text), ...pytestEscapes(text).map(likePattern), ...rust ? [rust] : [], ...shownNameLikes(text)]
   const searched = sql`test_case_search_text(${testCases.title}, ${testCases.suitePath}, ${testCases.file})`
   return patterns.length > 1
     ? sql`${searched} ilike any (array[${sql.join(patterns.map(p => sql`${p}`), sql`, `)}]::text[])`

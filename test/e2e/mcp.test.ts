@@ -366,7 +366,7 @@ describe('MCP endpoint', () => {
     // as stored, escaped: what pytest selects the test by
     expect(JSON.stringify(run)).toContain('"title":"test_greet[\\\\u65e5\\\\u672c]","name":"test_greet[日本]"')
     // and found by the name shown (a review searched for Müller and found nothing), in search and in the lists' filters
-    for (const [q, title] of [['Müller', greet[1]![0]], ['greet[日本', greet[0]![0]], ['M\\xfcller', greet[1]![0]]]) {
+    for (const [q, title] of [['Müller', greet[1]![0]], ['MÜLLER', greet[1]![0]], ['greet[日本', greet[0]![0]], ['M\\xfcller', greet[1]![0]]]) {
       const found = await rest(`/api/search?project=names&q=${encodeURIComponent(q!)}`)
       expect(found.tests.items.map((t: any) => t.title), q).toEqual([title])
       const explored = await rest(`/api/projects/names/tests?query=${encodeURIComponent(q!)}`)

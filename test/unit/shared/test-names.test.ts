@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { byTestName, jvmClassOf, namedApart, pytestEscaped, shownNameLikes, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
+import { byTestName, jvmClassOf, namedApart, pytestEscaped, pytestEscapes, shownNameLikes, shownSuites, shownTitle, suiteLabel, testFullName, testName, testPlace } from '../../../shared/test-names'
 import { like, searchText } from './like'
 
 describe('testName', () => {
@@ -181,6 +181,24 @@ describe('pytestEscaped', () => {
   })
 })
 
+describe('pytestEscapes: what a case-blind search looks for as pytest escapes it', () => {
+  it.each([
+    ['Müller', ['m\\xfcller', 'M\\xdcLLER']],
+    ['MÜLLER', ['m\\xfcller', 'M\\xdcLLER']],
+    ['日本', ['\\u65e5\\u672c']],
+    ['plain ascii', []],
+  ] as [string, string[]][])('%s → %j', (text, escapes) => {
+    expect(pytestEscapes(text)).toEqual(escapes)
+  })
+
+  it('finds an id whatever the case of its letters past ASCII, as ilike compares (ASCII letters folded, escapes are ASCII)', () => {
+    const ilike = (stored: string, pattern: string) => stored.toLowerCase().includes(pattern.toLowerCase())
+    for (const stored of ['test_greet[M\\xfcller]', 'test_greet[M\\xdcLLER]']) {
+      for (const q of ['Müller', 'müller', 'MÜLLER']) expect(pytestEscapes(q).some(e => ilike(stored, e)), `${q} in ${stored}`).toBe(true)
+    }
+  })
+})
+
 describe('shownNameLikes: what search finds a test by, named as the lists show it', () => {
   /** Whether search (services/search.ts testTextMatches) finds the stored test by `q`: as a substring, or by a pattern. */
   const finds = (q: string, suitePath: string[], title: string, file: string | null = null) => {
@@ -232,7 +250,9 @@ describe('shownNameLikes: what search finds a test by, named as the lists show i
     expect(shownNameLikes('Discounts › takes 10% off_now')).toEqual(['%takes 10\\% off\\_now% %Discounts% %'])
     expect(shownNameLikes('Cart > totals > adds tax')[0]).toBe(shownNameLikes('Cart › totals › adds tax')[0])
     expect(shownNameLikes('Cart › a › b')).toEqual(['%b% %Cart%a% %', '%a › b% %Cart% %'])
-    expect(shownNameLikes('TestNames › test_greets[Müller]')).toContain('%test\\_greets[M\\\\xfcller]% %TestNames% %')
+    expect(shownNameLikes('TestNames › test_greets[Müller]')).toEqual(expect.arrayContaining([
+      '%test\\_greets[m\\\\xfcller]% %TestNames% %', '%TEST\\_GREETS[M\\\\xdcLLER]% %TestNames% %',
+    ]))
     for (const text of ['contextLoads()', ' › x', 'x › ', 'a›b', 'a>b']) expect(shownNameLikes(text), text).toEqual([])
   })
 })
