@@ -25,11 +25,12 @@ export const likePattern = (text: string) => `%${likeEscaped(text)}%`
 
 /**
  * The test's indexed text holds `text`, or holds it as pytest escapes it in a parametrize id (pytestEscapes): the list
- * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it, in either case; so does a
- * Rust test's module path (`tests::parser::unwraps`, stored as its suites and its title: libtestLike), and any test's
- * name as the lists show it, its suites or class before its title (`Cart › totals › adds tax`: shownNameLikes). The
- * patterns go to the trigram index as one `ilike any`, which the planner costs as one probe: four ORed ilikes, where it
- * could not tell the project's size, made it filter the project's every test instead (12,000: 330 ms, against 50).
+ * shows `test_greet[Müller]`, stored as `test_greet[M\\xfcller]`, and a search for what it shows finds it, in either
+ * case; so does a Rust test's module path (`tests::parser::unwraps`, stored as its suites and its title: libtestLike),
+ * and any test's name as the lists show it, its suites or class before its title (`Cart › totals › adds tax`:
+ * shownNameLikes). The patterns go to the trigram index as one `ilike any`, which the planner costs as one probe:
+ * four ORed ilikes, where it could not tell the project's size, made it filter the project's every test instead
+ * (12,000: 330 ms, against 50).
  */
 export function testTextMatches(text: string): SQL {
   const rust = libtestLike(text)
