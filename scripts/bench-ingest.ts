@@ -20,7 +20,7 @@ const CASES = [
   { label: 'JUnit XML, 1,000 results', format: 'junit', n: 1_000 },
   { label: 'JUnit XML, 10,000 results', format: 'junit', n: 10_000 },
   { label: 'JUnit XML, 50,000 results', format: 'junit', n: 50_000 },
-  /** The same size of a usual build: 0.8% of its tests failing or passed on retry, against 10% in the others (junitReport's mixes). */
+  /** The same size of a usual build: 0.8% of its tests failing or passed on retry, against 10% in the other JUnit cases. */
   { label: 'JUnit XML, 50,000 results, a green build', format: 'junit', n: 50_000, mix: 'green' },
   /** A surefire-style directory, one file per group of test classes, sent as one multipart upload (the CLI sends up to 50). */
   { label: 'JUnit XML in 50 files, 10,000 results', format: 'junit', n: 10_000, files: 50 },

@@ -22,7 +22,8 @@ const { testCases, testResults, runs, projects, clusterTestCases, failureCluster
 type CaseRow = typeof testCases.$inferSelect
 type QuarantinedRow = Parameters<typeof toQuarantineView>[0]
 
-function toFlakyView({ t, ...q }: { t: CaseRow } & QuarantinedRow, project: string): FlakyTestView {
+/** A test as the flaky list and its page show it; `lastFailure` is lastOwnFailures' (the stored one counts outages). */
+function toFlakyView({ t, ...q }: { t: CaseRow } & QuarantinedRow, project: string, lastFailure: Date | null): FlakyTestView {
   const broken = t.flakyLabel === 'broken'
   return {
     testCaseId: t.id, project, title: t.title, suitePath: t.suitePath, file: t.file, variant: t.variant, label: t.flakyLabel,
@@ -30,7 +31,7 @@ function toFlakyView({ t, ...q }: { t: CaseRow } & QuarantinedRow, project: stri
     failingSince: broken ? t.failingSince ?? null : null, lastPassed: broken ? t.lastPassed ?? null : null,
     score: t.flakyScore, confidence: t.flakyConfidence, sample: t.flakySample, retryPasses: t.flakyRetryPasses, flips: t.flakyFlips,
     mixedCommits: t.flakyMixedCommits, failureRate: failureRateOf(t),
-    lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: t.lastFailureAt?.toISOString() ?? null,
+    lastFlakeAt: t.lastFlakeAt?.toISOString() ?? null, lastFailureAt: lastFailure?.toISOString() ?? null,
     quarantine: toQuarantineView(q), owners: t.owners,
   }
 }
@@ -140,7 +141,7 @@ async function lastOwnFailures(db: Db, cases: CaseRow[]): Promise<Map<string, Da
 /** Rows of the flaky list as it shows them: each test's last failure for good (lastOwnFailures) read for the page at once. */
 async function toFlakyViews<R extends { t: CaseRow } & QuarantinedRow>(db: Db, rows: R[], project: string): Promise<Map<R, FlakyTestView>> {
   const lastFailures = await lastOwnFailures(db, rows.map(r => r.t))
-  return new Map(rows.map(r => [r, { ...toFlakyView(r, project), lastFailureAt: lastFailures.get(r.t.id)?.toISOString() ?? null }]))
+  return new Map(rows.map(r => [r, toFlakyView(r, project, lastFailures.get(r.t.id) ?? null)]))
 }
 
 /** One test case: its flakiness with the evidence, recent history, the clusters it belongs to and its last error. */
@@ -167,7 +168,7 @@ export async function getTestCase(scope: Scope, testCaseId: string, query: GetTe
   ])
   const history = historyPage(t, historyPlusOne, query.history)
   return {
-    ...toFlakyView({ t: counted, ...q }, slug), lastFailureAt: lastFailure?.toISOString() ?? null, projectId: t.projectId, repository,
+    ...toFlakyView({ t: counted, ...q }, slug, lastFailure), projectId: t.projectId, repository,
     ...runsFailed(t), evidence: t.flakyEvidence,
     history: history.items, historyNextCursor: history.nextCursor,
     clusters,
