@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { schema, type Tx } from '../db'
-import { bulkWriter, type BulkColumn } from '../db/bulk'
+import { bulkWriter, type BulkColumn, type BulkRow } from '../db/bulk'
 import { CHUNK, rowsJson, rowsOf, plainArray } from '../db/sql'
 import { fingerprintFailure } from '../analysis/fingerprint'
 import { clusterRole, FAILING, int4, mergeExecutions, mergeRepetitions, runStatusOf, testLabel, uuidv7, type MergedResult } from '../ingest/merge'
@@ -323,7 +323,7 @@ interface RowLinks {
   passedEarlier: Set<string>
 }
 
-/** The columns of test_results an upload writes, with their types (see bulkWriter). */
+/** The columns of test_results an upload writes, with their types, in the order of its rows (resultRowsOf). */
 const RESULT_COLUMNS: BulkColumn[] = [
   ['id', 'uuid'], ['run_id', 'uuid'], ['test_case_id', 'uuid'], ['project_id', 'uuid'], ['run_started_at', 'timestamptz'],
   ['status', 'test_status'], ['flaky', 'boolean'], ['duration_ms', 'int'], ['attempt_count', 'smallint'], ['error_message', 'text'],
@@ -331,7 +331,7 @@ const RESULT_COLUMNS: BulkColumn[] = [
   ['attachments', 'jsonb'], ['tags', 'text[]'], ['properties_id', 'uuid'], ['fingerprint', 'text'], ['cluster_id', 'uuid'],
   ['known_failure', 'boolean'], ['ci_attempt', 'smallint'], ['infra', 'boolean'], ['passed_earlier', 'boolean'],
 ]
-/** The columns of test_attempts an upload writes. */
+/** The columns of test_attempts an upload writes, in the order of its rows (resultRowsOf). */
 const ATTEMPT_COLUMNS: BulkColumn[] = [
   ['result_id', 'uuid'], ['attempt', 'int'], ['status', 'test_status'], ['duration_ms', 'int'], ['error_message', 'text'],
   ['error_stack', 'text'], ['started_at', 'timestamptz'],
@@ -344,12 +344,12 @@ const STREAMED_ATTEMPTS = 20_000
  * Postgres, in COPY statements of at most MAX_BATCH_CHARS on PGlite (bulkWriter).
  */
 async function insertResults(tx: Tx, projectId: string, run: RunRow, ciAttempt: number | null, merged: MergedResult[], links: RowLinks) {
-  const fixed = { run_id: run.id, project_id: projectId, run_started_at: run.startedAt.toISOString(), ci_attempt: ciAttempt }
+  const fixed: RunFixed = { runId: run.id, projectId, startedAt: run.startedAt.toISOString(), ciAttempt }
   const results = bulkWriter(tx, 'test_results', RESULT_COLUMNS)
   const attemptWriter = bulkWriter(tx, 'test_attempts', ATTEMPT_COLUMNS)
-  // Rows are made a batch at a time (a 350k-result upload would otherwise hold every row object and id at once);
-  // attempt rows gather across batches until there are enough to write.
-  let attempts: Record<string, unknown>[] = []
+  // Rows are made a batch at a time (a 350k-result upload would otherwise hold every row and id at once); attempt
+  // rows gather across batches until there are enough to write.
+  let attempts: BulkRow[] = []
   const flushAttempts = async () => {
     await results.end()
     await attemptWriter.write(attempts)
@@ -366,32 +366,30 @@ async function insertResults(tx: Tx, projectId: string, run: RunRow, ciAttempt: 
   if (attempts.length) await flushAttempts()
 }
 
-/** The snake_case rows of test_results (attempt rows go to `attemptRows`); empty collections are stored as null. */
-function resultRowsOf(
-  merged: MergedResult[], row: RowLinks, attemptRows: Record<string, unknown>[], fixed: Record<string, string | number | null>,
-) {
+/** What every result row of the upload shares. */
+interface RunFixed { runId: string, projectId: string, startedAt: string, ciAttempt: number | null }
+
+/** The rows of test_results in RESULT_COLUMNS' order (attempt rows go to `attemptRows`); empty collections are null. */
+function resultRowsOf(merged: MergedResult[], row: RowLinks, attemptRows: BulkRow[], fixed: RunFixed): BulkRow[] {
   const { links, propertiesId, outage, passedEarlier } = row
   return merged.map((m) => {
     const r = m.result
     const id = m.keepId ?? uuidv7()
     if (r.attempts.length > 1) {
       const skip = Math.max(0, r.attempts.length - MAX_ATTEMPTS)
-      r.attempts.slice(skip).forEach((a, i) => attemptRows.push({
-        result_id: id, attempt: skip + i + 1, status: a.status, duration_ms: int4(a.durationMs),
-        error_message: a.errorMessage, error_stack: a.errorStack, started_at: a.startedAt,
-      }))
+      r.attempts.slice(skip).forEach((a, i) => attemptRows.push([
+        id, skip + i + 1, a.status, int4(a.durationMs), a.errorMessage, a.errorStack, a.startedAt,
+      ]))
     }
     const { caseId, fingerprint, clusterId, known } = links(m.identityHash)
-    return {
-      id, ...fixed, test_case_id: caseId, status: r.status, flaky: r.flaky,
-      duration_ms: int4(r.durationMs), attempt_count: Math.min(Math.max(1, r.attempts.length), 32_767),
-      error_message: r.errorMessage, error_stack: r.errorStack, stdout: r.stdout, stderr: r.stderr, line: int4(r.line),
-      steps: r.steps.length ? r.steps : null, annotations: r.annotations.length ? r.annotations : null,
-      attachments: r.attachments.length ? r.attachments : null, tags: r.tags.length ? r.tags : null,
-      properties_id: propertiesId(r.properties),
-      fingerprint, cluster_id: clusterId, known_failure: FAILING.has(r.status) && known, infra: outage.has(m.identityHash),
-      passed_earlier: passedEarlier.has(m.identityHash),
-    }
+    return [
+      id, fixed.runId, caseId, fixed.projectId, fixed.startedAt, r.status, r.flaky,
+      int4(r.durationMs), Math.min(Math.max(1, r.attempts.length), 32_767), r.errorMessage,
+      r.errorStack, r.stdout, r.stderr, int4(r.line), r.steps.length ? r.steps : null, r.annotations.length ? r.annotations : null,
+      r.attachments.length ? r.attachments : null, r.tags.length ? r.tags : null, propertiesId(r.properties), fingerprint, clusterId,
+      FAILING.has(r.status) && known, fixed.ciAttempt, outage.has(m.identityHash),
+      passedEarlier.has(m.identityHash),
+    ]
   })
 }
 
