@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { z } from 'zod'
 import { benchDatabase, type BenchDatabase } from './lib/bench-db'
-import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { machineLine, processCpuMs, writeBenchmarkSection } from './lib/benchmarks'
 import { benchOptions, count } from './lib/options'
 import { createApiKeyAs, spawnServer, type SpawnedServer } from './lib/spawn-server'
 import { junitReport } from './lib/synthetic'
+import { INGEST_ADMIN, ingestServerEnv, postUpload } from './lib/uploads'
 
 /*
  * Two builds side by side on Postgres, their uploads interleaved: this checkout's `.output` and the one given with
@@ -16,7 +18,6 @@ import { junitReport } from './lib/synthetic'
  * and the steps of its Server-Timing.
  */
 
-const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const options = benchOptions({
   before: z.string(),
   results: count(50_000),
@@ -36,41 +37,35 @@ interface Side {
   steps: Map<string, number[]>
 }
 
-/** The process's CPU time so far (user + system, every thread), in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+/**
+ * The commit of the checkout a build lies in (`951aae6`, `+` when it has changes not committed), or null outside one: the
+ * checkout's now, which names the build as long as it was built from it (a worktree per build, as `--before` takes).
+ */
+function commitOf(dir: string): string | null {
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+' : ''}`
+  }
+  catch {
+    return null
+  }
 }
 
 async function start(name: Side['name']): Promise<Side> {
   const database = await benchDatabase(`pd_bench_ab_${name}`, 'Postgres')
-  const server = await spawnServer({
-    ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
-    PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_MAX_UPLOAD_MB: '200',
-    ...name === 'before' ? { PROOFDECK_BUILD_DIR: options.before } : {},
-  })
-  const key = await createApiKeyAs(server.url, ADMIN, ['ingest'])
+  const server = await spawnServer(ingestServerEnv(database.env, name === 'before' ? options.before : undefined))
+  const key = await createApiKeyAs(server.url, INGEST_ADMIN, ['ingest'])
   return { name, server, database, key, ms: [], cpuMs: [], steps: new Map() }
 }
 
 async function upload(side: Side, body: string, round: number): Promise<void> {
-  const cpu = cpuMs(side.server.pid)
-  const started = performance.now()
-  const res = await fetch(`${side.server.url}/api/v1/runs?project=bench&runKey=run-${round}&branch=main`, {
-    method: 'POST', headers: { 'authorization': `Bearer ${side.key}`, 'content-type': 'application/xml' }, body,
-  })
-  const answer = await res.text()
-  const ms = performance.now() - started
-  if (res.status !== 201) throw new Error(`${side.name} upload ${round}: ${res.status} ${answer.slice(0, 300)}`)
+  const cpu = processCpuMs(side.server.pid)
+  const { ms, steps } = await postUpload(side.server.url, side.key, body, { project: 'bench', runKey: `run-${round}`, branch: 'main' }, 'application/xml')
   console.log(`${side.name.padEnd(6)} upload ${round}: ${ms.toFixed(0)} ms`)
   if (round < options.from) return
   side.ms.push(ms)
-  side.cpuMs.push(cpuMs(side.server.pid) - cpu)
-  for (const part of (res.headers.get('server-timing') ?? '').split(', ').filter(Boolean)) {
-    const [step, dur] = part.split(';dur=')
-    side.steps.set(step!, [...side.steps.get(step!) ?? [], Number(dur)])
-  }
+  side.cpuMs.push(processCpuMs(side.server.pid) - cpu)
+  for (const [step, dur] of steps) side.steps.set(step, [...side.steps.get(step) ?? [], dur])
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
@@ -78,18 +73,21 @@ const ms = (n: number) => `${Math.round(n).toLocaleString('en')} ms`
 
 function report(before: Side, after: Side): string {
   const pairs = after.ms.map((a, i) => a / before.ms[i]!)
-  const steps = [...after.steps.keys()].filter(s => median(after.steps.get(s)!) >= 20 || median(before.steps.get(s) ?? []) >= 20)
+  const of = (side: Side, step: string) => median(side.steps.get(step) ?? [])
+  // a step either build has (one may have steps the other has not), when it takes 20 ms or more in either
+  const steps = [...new Set([...before.steps.keys(), ...after.steps.keys()])].filter(s => of(before, s) >= 20 || of(after, s) >= 20)
+  const named = (dir: string, commit = commitOf(dir)) => `\`${dir}\`${commit ? ` (${commit})` : ''}`
   return [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineLine()}, PostgreSQL (DATABASE_URL). The`
     + ` ${options.results.toLocaleString('en')}-result JUnit report of a ${options.mix} build (\`junitReport(n, 1, '${options.mix}')\`), uploaded`
     + ` ${options.uploads} times to each build, interleaved, ${options.pause} ms apart; uploads ${options.from}–${options.uploads} counted`
-    + ` (${after.ms.length} pairs). Before: \`${options.before}\`; after: this checkout's \`.output\`. Medians.`,
+    + ` (${after.ms.length} pairs). Before: ${named(options.before)}; after: ${named('.output')}. Medians.`,
     '',
     '| | Before | After | After / before, per pair |',
     '|---|---|---|---|',
     `| Upload, wall | ${ms(median(before.ms))} | ${ms(median(after.ms))} | median ${median(pairs).toFixed(2)} (${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)}) |`,
     `| Server CPU per upload | ${ms(median(before.cpuMs))} | ${ms(median(after.cpuMs))} | |`,
-    ...steps.map(s => `| step \`${s}\` | ${ms(median(before.steps.get(s) ?? []))} | ${ms(median(after.steps.get(s)!))} | |`),
+    ...steps.map(s => `| step \`${s}\` | ${ms(of(before, s))} | ${ms(of(after, s))} | |`),
   ].join('\n')
 }
 

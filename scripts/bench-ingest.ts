@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { z } from 'zod'
@@ -14,8 +13,8 @@ import { writeBenchmarkSection, machineLine } from './lib/benchmarks'
 import { benchOptions, count } from './lib/options'
 import { createApiKeyAs, spawnServer } from './lib/spawn-server'
 import { junitReport, playwrightReport } from './lib/synthetic'
+import { INGEST_ADMIN, ingestServerEnv, postUpload } from './lib/uploads'
 
-const ADMIN = { email: 'bench@example.test', password: 'bench-password-123' }
 const CASES = [
   { label: 'JUnit XML, 1,000 results', format: 'junit', n: 1_000 },
   { label: 'JUnit XML, 10,000 results', format: 'junit', n: 10_000 },
@@ -59,37 +58,6 @@ const AT_ONCE = 4
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`))
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN
-}
-
-/** POSTs with node:http: fetch gives up on an answer that takes over 300 s (undici), as a 50 MB upload may under load. */
-function request(url: string, headers: Record<string, string>, body: string): Promise<{ status: number, text: string, timing: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), timing: String(res.headers['server-timing'] ?? '') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-async function post(url: string, key: string, body: string, query: Record<string, string>, type: string) {
-  const started = performance.now()
-  const res = await request(`${url}/api/v1/runs?${new URLSearchParams(query)}`, { 'authorization': `Bearer ${key}`, 'content-type': type }, body)
-  const json = JSON.parse(res.text) as { counts?: { tests: number }, message?: string }
-  const ms = performance.now() - started
-  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${json.message}`)
-  return { ms, tests: json.counts!.tests, steps: stepsOf(res.timing) }
-}
-
-/** The upload's `Server-Timing` (server/utils/steps.ts): ms per step of the server's work, in order. */
-function stepsOf(timing: string): Map<string, number> {
-  return new Map(timing.split(', ').filter(Boolean).map((part) => {
-    const [name, dur] = part.split(';dur=')
-    return [name!, Number(dur)]
-  }))
 }
 
 /**
@@ -200,20 +168,16 @@ function multipart(files: string[]): { text: string, type: string } {
 /** Both uploads of one case on a fresh database, on this build or the one given with --before. */
 async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], { text: body, type }: { text: string, type: string }, build: Row['build']): Promise<Row> {
   const database = await benchDatabase('pd_bench_ingest', db)
-  const server = await spawnServer({
-    ...database.env, NUXT_SESSION_PASSWORD: 'bench-session-password-0123456789abcdef', PROOFDECK_ADMIN_EMAIL: ADMIN.email,
-    PROOFDECK_ADMIN_PASSWORD: ADMIN.password, PROOFDECK_BCRYPT_COST: '4', PROOFDECK_MAX_UPLOAD_MB: '200',
-    ...build === 'before' ? { PROOFDECK_BUILD_DIR: beforeDir! } : {},
-  })
+  const server = await spawnServer(ingestServerEnv(database.env, build === 'before' ? beforeDir : undefined))
   try {
-    const key = await createApiKeyAs(server.url, ADMIN, ['ingest'])
+    const key = await createApiKeyAs(server.url, INGEST_ADMIN, ['ingest'])
     const idleMb = rssMb(server.pid, 'VmRSS')
-    const first = await post(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
-    const next = await post(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
+    const first = await postUpload(server.url, key, body, { project: 'bench', runKey: 'run-1', branch: 'main' }, type)
+    const next = await postUpload(server.url, key, body, { project: 'bench', runKey: 'run-2', branch: 'main' }, type)
     let steady: Row['steady']
     let atOnce: Row['atOnce']
     if (c.n <= STEADY_MAX) {
-      for (let i = 3; i < STEADY_RUN; i++) await post(server.url, key, body, { project: 'bench', runKey: `run-${i}`, branch: 'main' }, type)
+      for (let i = 3; i < STEADY_RUN; i++) await postUpload(server.url, key, body, { project: 'bench', runKey: `run-${i}`, branch: 'main' }, type)
       // the day rollups, after the commit: when the uploads' whole work is done, as well as when the receipt came
       const rolled = async (started: number, runKeys: string[]) => {
         if (db !== 'Postgres') return undefined
@@ -221,19 +185,19 @@ async function measureCase(db: 'PGlite' | 'Postgres', c: typeof CASES[number], {
         return at === null ? undefined : at - started
       }
       let started = performance.now()
-      const s = await post(server.url, key, body, { project: 'bench', runKey: `run-${STEADY_RUN}`, branch: 'main' }, type)
+      const s = await postUpload(server.url, key, body, { project: 'bench', runKey: `run-${STEADY_RUN}`, branch: 'main' }, type)
       steady = { ms: s.ms, perSecond: s.tests / (s.ms / 1000), steps: s.steps, rolledMs: await rolled(started, [`run-${STEADY_RUN}`]) }
       started = performance.now()
       const matrix = Array.from({ length: AT_ONCE }, (_, i) => `matrix-${i}`)
       const together = await Promise.all(matrix.map((runKey, i) =>
-        post(server.url, key, body, { project: 'bench', runKey, branch: 'main', environment: `job-${i}` }, type)))
+        postUpload(server.url, key, body, { project: 'bench', runKey, branch: 'main', environment: `job-${i}` }, type)))
       const ms = performance.now() - started
       atOnce = { ms, perSecond: together.reduce((a, t) => a + t.tests, 0) / (ms / 1000), rolledMs: await rolled(started, matrix) }
       const days: string[] = []
       const last: { ms: number, steps: Map<string, number> }[] = []
       for (let n = STEADY_RUN + AT_ONCE + 1; n <= DAY_RUNS; n++) {
         const sent = performance.now()
-        const u = await post(server.url, key, body, { project: 'bench', runKey: `day-${n}`, branch: 'main' }, type)
+        const u = await postUpload(server.url, key, body, { project: 'bench', runKey: `day-${n}`, branch: 'main' }, type)
         if (n % 25 === 0 || n === DAY_RUNS) {
           const after = u.steps.has('days') ? undefined : await rolled(sent, [`day-${n}`])
           if (u.steps.has('days')) days.push(`run ${n}: days ${u.steps.get('days')!.toFixed(0)} ms of ${u.ms.toFixed(0)} ms`)

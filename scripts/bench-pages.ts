@@ -13,13 +13,13 @@
  * from the per-test day rollups); `--explorer` times only those, and `--pages` only the pages (e.g. two builds alternated on a
  * kept database: PROOFDECK_BUILD_DIR=/tmp/before-output … --reuse <database> --pages, then the same without the variable).
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { z } from 'zod'
 import { benchDatabase, demoSize } from './lib/bench-db'
-import { machineLine, writeBenchmarkSection } from './lib/benchmarks'
+import { machineLine, processCpuMs, writeBenchmarkSection } from './lib/benchmarks'
 import { benchOptions, count } from './lib/options'
 import { spawnServer } from './lib/spawn-server'
 
@@ -49,14 +49,6 @@ const JS_BUDGET_KB = 300
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-/**
- * The server process's CPU time so far in ms (user + system, every thread: /proc/<pid>/stat in clock ticks of 10 ms).
- * Per request it is the work a page costs, which the machine's load stretches far less than the wall-clock time.
- */
-const cpuMs = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
-}
 
 async function main() {
   if (!existsSync('.output/server/index.mjs')) throw new Error('Build first: npm run build')
@@ -112,13 +104,13 @@ async function main() {
     for (const [label, path] of pages) {
       for (let i = 0; i < 5; i++) await (await get(path)).text()
       const times: number[] = []
-      const cpuBefore = cpuMs(server.pid)
+      const cpuBefore = processCpuMs(server.pid)
       for (let i = 0; i < REQUESTS; i++) {
         const started = performance.now()
         await (await get(path)).text()
         times.push(performance.now() - started)
       }
-      const cpu = (cpuMs(server.pid) - cpuBefore) / REQUESTS
+      const cpu = (processCpuMs(server.pid) - cpuBefore) / REQUESTS
       times.sort((a, b) => a - b)
 
       const tab = await context.newPage()

@@ -10,6 +10,15 @@ export function machineLine(): string {
 }
 
 /**
+ * A process's CPU time so far in ms (user + system, every thread: /proc/<pid>/stat in clock ticks of 10 ms). Per request
+ * it is the work a request costs, which the machine's load stretches far less than the wall-clock time.
+ */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/**
  * Replaces (or appends) the section of BENCHMARKS.md headed `## <title> (\`npm run <script>\`)`, so each bench
  * script owns its section and leaves the others alone.
  */
