@@ -47,3 +47,31 @@ describe('corpus: every file gives exactly its expected counts, or is refused wi
     expect(batch.nameless).toEqual(report.results.filter(r => !r.title.trim()).map(r => r.suitePath))
   })
 })
+
+describe('a packed batch carries only what its results hold', () => {
+  const junit = parseReport(`<testsuite name="s"><testcase classname="c" name="a" time="0.1"/>
+    <testcase classname="c" name="b" time="0.2"><failure message="m">stack</failure></testcase></testsuite>`).results
+  const playwright = parseReport(corpusText(expected.find(e => e.format === 'playwright' && !e.malformed && e.tests > 0)!.file)).results
+
+  it('leaves out empty fields and the one try a JUnit result is, and gives each result its own lists back', () => {
+    const json = new TextDecoder().decode(packBatch(junit, false).packed)
+    for (const empty of ['"steps":[]', '"properties":{}', '"variant":null', '"flaky":false', '"attempts"']) expect(json).not.toContain(empty)
+    const [a, b] = unpackBatch(packBatch(junit, false))
+    expect([a, b]).toEqual(junit)
+    a!.tags.push('x')
+    a!.attempts[0]!.status = 'skipped'
+    expect([b!.tags, b!.attempts]).toEqual([[], junit[1]!.attempts])
+  })
+
+  it('keeps the optional fields a result has: a cut title\'s hash, a repetition', () => {
+    const told = [{ ...junit[0]!, titleHash: 'abc', repeat: 2 }, { ...junit[1]!, repeat: 1 }]
+    expect(unpackBatch(packBatch(told, false))).toStrictEqual(told)
+  })
+
+  it('keeps attempts that say more than the result: a start time, several tries', () => {
+    const told = playwright.filter(r => r.attempts.length > 1 || r.attempts[0]!.startedAt !== null)
+    expect(told.length).toBeGreaterThan(0)
+    expect(unpackBatch(packBatch(told, false))).toEqual(told)
+    expect(new TextDecoder().decode(packBatch(told, false).packed)).toContain('"attempts"')
+  })
+})
