@@ -71,8 +71,8 @@ function isOnlyTry(r: ParsedResult): boolean {
 
 /**
  * A result as a batch carries it: EmptyFields left out where empty, and `attempts` when it is the result's only try
- * (onlyTry). A passed JUnit result's JSON went from ~420 characters to ~120, and packing the 50,000 results of the
- * bench's green report from 180–220 to 94–103 ms, unpacking from 216–272 to 65–74 ms (BENCHMARKS.md, fourteenth look).
+ * (onlyTry). A passed JUnit result's JSON went from ~420 characters to ~120 (BENCHMARKS.md, fourteenth look, has
+ * what packing and unpacking the bench's 50,000-result report took before and after).
  */
 function toWire(r: ParsedResult): Partial<ParsedResult> {
   const wire: Record<string, unknown> = {}
@@ -91,7 +91,7 @@ const OPTIONAL = Object.keys({ titleHash: 0, repeat: 0 } satisfies Record<Option
 
 /**
  * A result back from toWire, written out field by field: every result gets the same shape, where spreading the empty
- * fields under the wire's left V8 objects it read 10x slower (unpacking 50,000 results took ~1 s instead of ~70 ms).
+ * fields under the wire's left V8 objects it read 10x slower (unpacking 50,000 results took ~1 s instead of 0.12–0.18).
  */
 function fromWire(w: Partial<ParsedResult>): ParsedResult {
   const tried = {
