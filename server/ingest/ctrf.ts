@@ -116,7 +116,7 @@ function parseTest(t: Obj): ParsedResult {
 
   const errs = lastError(attempts)
   return result({
-    ...title,
+    title: title.title, titleHash: title.titleHash,
     status,
     flaky: status === 'passed' && t.flaky === true,
     attempts,

@@ -323,11 +323,12 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
   conventions(stderr, attachments, caseProperties)
   if (Object.keys(caseProperties).length) properties = { ...ctx.properties, ...caseProperties }
 
+  const error = lastError(attempts)
   return result({
     title: title || '(unnamed testcase)',
-    ...(c.titleHash ? { titleHash: c.titleHash } : {}),
+    titleHash: c.titleHash || undefined,
     variant: ctx.variant,
-    ...(ctx.repeat ? { repeat: ctx.repeat } : {}),
+    repeat: ctx.repeat || undefined,
     status,
     flaky: status === 'passed' && ch.flakes.length > 0,
     attempts,
@@ -335,7 +336,8 @@ export function testcaseResult(c: CaseElement, ctx: SuiteContext, paths: Map<str
     file,
     line: lineOrNull(a.line),
     suitePath,
-    ...lastError(attempts),
+    errorMessage: error.errorMessage,
+    errorStack: error.errorStack,
     stdout,
     stderr,
     annotations,

@@ -109,7 +109,8 @@ function toResult(x: z.output<typeof resultSchema>, fixes: Fixes): ParsedResult 
   if (x.flaky && x.status !== 'passed') fixes.unflagged++
   const fallback = lastError(attempts)
   return result({
-    ...x.title,
+    title: x.title.title,
+    titleHash: x.title.titleHash,
     status: x.status,
     flaky: x.flaky && x.status === 'passed',
     attempts,

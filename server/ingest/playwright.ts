@@ -92,8 +92,11 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
 
   const final = runs[runs.length - 1]
   const join = (k: 'stdout' | 'stderr') => capText(attempts.map(a => a[k]).filter(Boolean).join('\n'), CAPS.output)
+  const named = testTitle(str(spec.title))
+  const error = lastError(attempts)
   return result({
-    ...testTitle(str(spec.title)),
+    title: named.title,
+    titleHash: named.titleHash,
     status,
     flaky: outcome === 'flaky' && status === 'passed',
     attempts,
@@ -102,7 +105,8 @@ function parseTest(spec: Obj, test: Obj, suitePath: string[], suiteFile: string 
     line: lineOrNull(spec.line),
     suitePath,
     variant: trimmedField(test.projectName, FIELD_CAPS.variant) ?? trimmedField(test.projectId, FIELD_CAPS.variant),
-    ...lastError(attempts),
+    errorMessage: error.errorMessage,
+    errorStack: error.errorStack,
     stdout: join('stdout'),
     stderr: join('stderr'),
     steps: steps(final?.steps),
