@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { mergeExecutions, mergeRepetitions, testIdentity, testLabel, type MergedResult } from './merge'
+import { attempt } from './common'
 import type { ParsedAttempt, ParsedResult } from './types'
 
 /*
@@ -57,11 +58,8 @@ function isEmpty(key: string, value: unknown): boolean {
 }
 
 /** The one try a result is when its report gives it none of its own (JUnit's, mostly): the result itself. */
-const onlyTry = (r: Pick<ParsedResult, 'status' | 'durationMs' | 'stdout' | 'stderr' | 'errorMessage' | 'errorStack'>): ParsedAttempt => ({
-  // in the order the parsers write an attempt's fields: one shape for every attempt the store reads
-  status: r.status, durationMs: r.durationMs, startedAt: null, stdout: r.stdout, stderr: r.stderr, errorMessage: r.errorMessage,
-  errorStack: r.errorStack,
-})
+const onlyTry = (r: Pick<ParsedResult, 'status' | 'durationMs' | 'stdout' | 'stderr' | 'errorMessage' | 'errorStack'>): ParsedAttempt =>
+  attempt(r.status, r)
 
 function isOnlyTry(r: ParsedResult): boolean {
   const [a, more] = r.attempts
